@@ -1,0 +1,381 @@
+package dev.stride.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Drives one run to its end: reads the records still to do from the store in input order, keeps up to
+ * {@code concurrency} of them in flight, retries passing failures with backoff, and hands every outcome to a single
+ * writer thread that commits it and, every {@code saveInterval} outcomes, the cursor.
+ *
+ * <p>Request threads never touch the database: a slow disk shows up as back-pressure (a slot is freed only once its
+ * outcome is committed), never as a request held open.
+ *
+ * <p>{@link #requestStop()} is the graceful stop of Ctrl+C: no new request is sent, requests in flight get the grace
+ * period to finish, the rest are cancelled, every finished outcome is committed and the cursor saved.
+ */
+public final class BatchRunner {
+    private static final int PAGE = 512;
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final CheckpointStore store;
+    private final Predictor predictor;
+    private final PromptTemplate template;
+    private final RunnerSettings settings;
+    private final RunListener listener;
+    private final Clock clock;
+
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private final AtomicReference<Stop> stop = new AtomicReference<>();
+
+    private record Stop(RunOutcome.Status status, String reason, Throwable error, long atNanos) {
+    }
+
+    public BatchRunner(CheckpointStore store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
+                       RunListener listener, Clock clock) {
+        this.store = store;
+        this.predictor = predictor;
+        this.template = template;
+        this.settings = settings;
+        this.listener = listener;
+        this.clock = clock;
+    }
+
+    /** Asks the run to stop as after Ctrl+C. Safe to call from any thread, any number of times. */
+    public void requestStop() {
+        stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+    }
+
+    public boolean stopping() {
+        return stop.get() != null;
+    }
+
+    private void stopWith(RunOutcome.Status status, String reason, Throwable error) {
+        if (stop.compareAndSet(null, new Stop(status, reason, error, System.nanoTime()))) {
+            stopSignal.countDown();
+        }
+    }
+
+    /** Runs until every pending record has an outcome or a stop; returns with the cursor committed. */
+    public RunOutcome run(RunInfo run) {
+        long started = System.nanoTime();
+        Semaphore slots = new Semaphore(settings.concurrency());
+        Writer writer = new Writer(run, slots, started);
+        Thread writerThread = new Thread(writer, "stride-writer");
+        writerThread.start();
+        ExecutorService workers = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("stride-request"));
+        try {
+            dispatch(run, slots, workers, writer);
+            workers.shutdown();
+            awaitInFlight(workers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+            predictor.cancelAll();
+        } catch (RuntimeException e) {
+            stopWith(RunOutcome.Status.FAILED, e.getMessage(), e);
+            predictor.cancelAll();
+        } finally {
+            workers.shutdownNow();
+            writer.finish();
+            joinQuietly(writerThread);
+        }
+        return finish(run, writer, started);
+    }
+
+    private void dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer)
+            throws InterruptedException {
+        long after = -1;
+        while (!stopping()) {
+            List<InputRecord> page = store.pendingRecords(run.id(), after, PAGE, settings.retryFailed());
+            if (page.isEmpty()) {
+                return;
+            }
+            for (InputRecord record : page) {
+                while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                    if (stopping()) {
+                        return;
+                    }
+                }
+                if (stopping()) {
+                    slots.release();
+                    return;
+                }
+                after = record.seq();
+                workers.execute(() -> predictOne(record, slots, writer));
+            }
+        }
+    }
+
+    private void awaitInFlight(ExecutorService workers) throws InterruptedException {
+        while (!workers.awaitTermination(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            Stop s = stop.get();
+            if (s != null) {
+                long graceLeft = s.atNanos() + settings.grace().toNanos() - System.nanoTime();
+                if (graceLeft <= 0 || !workers.awaitTermination(graceLeft, TimeUnit.NANOSECONDS)) {
+                    predictor.cancelAll();
+                    workers.awaitTermination(5, TimeUnit.SECONDS);
+                }
+                return;
+            }
+        }
+    }
+
+    private void predictOne(InputRecord record, Semaphore slots, Writer writer) {
+        String message;
+        try {
+            message = template.render(JsonlReader.parse(record.json()));
+        } catch (InvalidInputException e) {
+            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(), 0, 0,
+                    clock.instant())));
+            return;
+        }
+        Prompt prompt = new Prompt(record.id(), message);
+        for (int attempt = 1; ; attempt++) {
+            if (stopping()) {
+                slots.release();
+                return;
+            }
+            long t0 = System.nanoTime();
+            try {
+                Completion c = predictor.predict(prompt);
+                long latency = elapsedMillis(t0);
+                writer.submit(new Outcome(record, new Prediction(c.text(), c.finishReason(), c.promptTokens(),
+                        c.completionTokens(), latency, attempt, clock.instant()), null));
+                return;
+            } catch (PredictionException e) {
+                long latency = elapsedMillis(t0);
+                switch (e.disposition()) {
+                    case CANCELLED -> {
+                        slots.release();
+                        return;
+                    }
+                    case STOP_RUN -> {
+                        stopWith(RunOutcome.Status.STOPPED_BY_SERVER, e.getMessage(), null);
+                        slots.release();
+                        return;
+                    }
+                    case FAIL_RECORD -> {
+                        writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(), e.getMessage(),
+                                attempt, latency, clock.instant())));
+                        return;
+                    }
+                    case RETRY -> {
+                        if (stopping()) {
+                            slots.release();
+                            return;
+                        }
+                        if (attempt > settings.maxRetries()) {
+                            writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(),
+                                    "gave up after " + attempt + " attempts: " + e.getMessage(), attempt, latency,
+                                    clock.instant())));
+                            return;
+                        }
+                        Duration delay = backoff(attempt, e.retryAfter().orElse(null));
+                        listener.retrying(record, attempt, e, delay);
+                        if (!sleepUnlessStopped(delay)) {
+                            slots.release();
+                            return;
+                        }
+                    }
+                    default -> throw new IllegalStateException("unknown disposition " + e.disposition());
+                }
+            } catch (RuntimeException e) {
+                stopWith(RunOutcome.Status.FAILED, "record " + record.id() + ": " + e, e);
+                slots.release();
+                return;
+            }
+        }
+    }
+
+    /** Full jitter: a random wait up to base·2^(attempt-1), capped; never shorter than the server asked for. */
+    Duration backoff(int attempt, Duration retryAfter) {
+        long ceiling = Math.min(settings.backoffMax().toMillis(),
+                settings.backoffBase().toMillis() << Math.min(attempt - 1, 30));
+        long jittered = ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+        long wait = retryAfter == null ? jittered : Math.max(retryAfter.toMillis(), jittered);
+        return Duration.ofMillis(wait);
+    }
+
+    private boolean sleepUnlessStopped(Duration delay) {
+        try {
+            return !stopSignal.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private RunOutcome finish(RunInfo run, Writer writer, long started) {
+        Stop s = stop.get();
+        long elapsed = run.elapsedMs() + elapsedMillis(started);
+        if (writer.error != null && (s == null || s.status() != RunOutcome.Status.FAILED)) {
+            s = new Stop(RunOutcome.Status.FAILED, writer.error.getMessage(), writer.error, System.nanoTime());
+        }
+        RunState state;
+        RunOutcome.Status status;
+        if (s != null) {
+            status = s.status();
+            state = status == RunOutcome.Status.INTERRUPTED ? RunState.INTERRUPTED : RunState.STOPPED;
+        } else {
+            RunInfo now = store.findRun(run.name()).orElseThrow();
+            if (now.pending() > 0) {
+                status = RunOutcome.Status.INTERRUPTED;
+                state = RunState.INTERRUPTED;
+            } else if (now.failed() > 0) {
+                status = RunOutcome.Status.DONE_WITH_FAILURES;
+                state = RunState.DONE_WITH_FAILURES;
+            } else {
+                status = RunOutcome.Status.DONE;
+                state = RunState.DONE;
+            }
+        }
+        Cursor cursor = writer.lastCursor;
+        Throwable error = s == null ? null : s.error();
+        try {
+            cursor = store.saveCursor(run.id(), elapsed, state);
+            listener.cursorSaved(cursor);
+        } catch (RuntimeException e) {
+            if (error == null) {
+                error = e;
+                status = RunOutcome.Status.FAILED;
+            } else {
+                error.addSuppressed(e);
+            }
+        }
+        String reason = s == null ? null : s.reason();
+        if (status == RunOutcome.Status.FAILED && reason == null && error != null) {
+            reason = error.getMessage();
+        }
+        return new RunOutcome(status, cursor, run.total(), writer.completed, writer.failed, reason, error);
+    }
+
+    private static long elapsedMillis(long fromNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fromNanos);
+    }
+
+    private static void joinQuietly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A finished record on its way to the database: a prediction or a failure. */
+    private record Outcome(InputRecord record, Prediction prediction, FailedPrediction failure) {
+    }
+
+    /** The one thread that writes: outcomes one transaction each, the cursor every saveInterval outcomes. */
+    private final class Writer implements Runnable {
+        private final Outcome finished = new Outcome(null, null, null);
+        private final BlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
+        private final RunInfo run;
+        private final Semaphore slots;
+        private final long started;
+        private volatile Throwable error;
+        private volatile Cursor lastCursor;
+        private volatile long completed;
+        private volatile long failed;
+
+        Writer(RunInfo run, Semaphore slots, long started) {
+            this.run = run;
+            this.slots = slots;
+            this.started = started;
+        }
+
+        void submit(Outcome outcome) {
+            queue.add(outcome);
+        }
+
+        void finish() {
+            queue.add(finished);
+        }
+
+        @Override
+        public void run() {
+            int sinceSave = 0;
+            long lastSave = System.nanoTime();
+            while (true) {
+                Outcome o;
+                try {
+                    o = queue.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    continue;
+                }
+                if (o == finished) {
+                    return;
+                }
+                if (o != null) {
+                    if (error == null && persist(o)) {
+                        sinceSave++;
+                    }
+                    slots.release();
+                }
+                boolean heartbeatDue = System.nanoTime() - lastSave >= settings.heartbeat().toNanos();
+                if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
+                    try {
+                        lastCursor = store.saveCursor(run.id(), run.elapsedMs() + elapsedMillis(started),
+                                RunState.RUNNING);
+                        listener.cursorSaved(lastCursor);
+                    } catch (RuntimeException e) {
+                        fail(e);
+                    }
+                    sinceSave = 0;
+                    lastSave = System.nanoTime();
+                }
+            }
+        }
+
+        private boolean persist(Outcome o) {
+            try {
+                if (o.prediction() != null) {
+                    if (store.savePrediction(run.id(), o.record(), o.prediction())) {
+                        completed++;
+                        listener.recordDone(o.record(), o.prediction());
+                    }
+                } else if (store.saveFailure(run.id(), o.record(), o.failure())) {
+                    failed++;
+                    listener.recordFailed(o.record(), o.failure());
+                }
+                return true;
+            } catch (RuntimeException e) {
+                fail(e);
+                return false;
+            }
+        }
+
+        private void fail(RuntimeException e) {
+            error = e;
+            stopWith(RunOutcome.Status.FAILED, "cannot write to the database: " + e.getMessage(), e);
+        }
+    }
+}

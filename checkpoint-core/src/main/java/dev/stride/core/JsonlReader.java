@@ -1,0 +1,183 @@
+package dev.stride.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * Reads a JSONL file one line at a time, so a file of any size streams through in constant memory. Blank lines are
+ * skipped, a byte-order mark and CRLF endings are accepted; anything else that is not one JSON object per line stops
+ * the read with the file, the line and what to do.
+ */
+public final class JsonlReader implements Iterator<InputRecord>, Closeable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String fileName;
+    private final InputStream in;
+    private final ByteArrayOutputStream lineBytes = new ByteArrayOutputStream(256);
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final String idField;
+    private final PromptTemplate template;
+    private long lineNumber;
+    private long seq;
+    private InputRecord next;
+
+    private JsonlReader(String fileName, InputStream in, String idField, PromptTemplate template) {
+        this.fileName = fileName;
+        this.in = in;
+        this.idField = idField;
+        this.template = template;
+    }
+
+    /**
+     * @param template when given, each record must fill every placeholder, checked as it is read
+     * @throws InvalidInputException when the file cannot be opened
+     */
+    public static JsonlReader open(Path file, String idField, PromptTemplate template) {
+        try {
+            var in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            return new JsonlReader(file.toString(), in, idField, template);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next == null) {
+            next = readNext();
+        }
+        return next != null;
+    }
+
+    @Override
+    public InputRecord next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        InputRecord record = next;
+        next = null;
+        return record;
+    }
+
+    private InputRecord readNext() {
+        String line;
+        do {
+            line = readLine();
+            if (line == null) {
+                return null;
+            }
+            lineNumber++;
+            if (lineNumber == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            }
+        } while (line.isBlank());
+
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw fail("is not valid JSON (" + e.getOriginalMessage() + "); each line must hold one JSON object");
+        }
+        if (node == null || !node.isObject()) {
+            throw fail("is not a JSON object; each line must hold one JSON object such as {\"id\": 1, \"prompt\": \"…\"}");
+        }
+        if (template != null) {
+            template.missingField(node).ifPresent(field -> {
+                throw fail("has no field '" + field + "' used by the template; add it or change --template");
+            });
+        }
+        JsonNode idNode = node.get(idField);
+        String id;
+        if (idNode == null || idNode.isNull()) {
+            id = Long.toString(lineNumber);
+        } else if (idNode.isValueNode()) {
+            id = idNode.asText();
+        } else {
+            throw fail("has an id field '" + idField + "' that is not a string or a number");
+        }
+        String compact = node.toString();
+        return new InputRecord(seq++, id, lineNumber, compact, sha256(compact));
+    }
+
+    /**
+     * One line without its LF or CRLF, or null at the end. Lines are split as bytes and decoded one by one, so
+     * invalid UTF-8 is reported on its own line rather than wherever a read-ahead buffer happened to end.
+     */
+    private String readLine() {
+        lineBytes.reset();
+        try {
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') {
+                lineBytes.write(b);
+            }
+            if (b == -1 && lineBytes.size() == 0) {
+                return null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(fileName + ": read failed after line " + lineNumber, e);
+        }
+        byte[] bytes = lineBytes.toByteArray();
+        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        try {
+            return utf8.decode(ByteBuffer.wrap(bytes, 0, length)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(fileName + " line " + (lineNumber + 1)
+                    + ": is not valid UTF-8; save the file as UTF-8");
+        }
+    }
+
+    private InvalidInputException fail(String what) {
+        return new InvalidInputException(fileName + " line " + lineNumber + ": " + what);
+    }
+
+    static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** Parses a stored record's JSON again, for rendering its prompt. */
+    public static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored record is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.stride.core;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** One attempt at a prediction failed; {@link #disposition()} says what the runner should do about it. */
+public final class PredictionException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** What a failure means for the record and the run. */
+    public enum Disposition {
+        /** Passing trouble (connection, timeout, 429, 5xx, a broken body): try the record again after a backoff. */
+        RETRY,
+        /** The server refused this record for good (e.g. 400 for an over-long prompt): store it as failed. */
+        FAIL_RECORD,
+        /** Every request would fail the same way (401, 403, unknown model): stop the run. */
+        STOP_RUN,
+        /** The request was cancelled because the run is stopping: store nothing. */
+        CANCELLED
+    }
+
+    private final Disposition disposition;
+    private final String kind;
+    private final transient Duration retryAfter;
+
+    /**
+     * @param kind       a short stable code, e.g. {@code http_429}, {@code timeout}, {@code connection}
+     * @param retryAfter how long the server asked us to wait, or null
+     */
+    public PredictionException(Disposition disposition, String kind, String message, Duration retryAfter) {
+        super(message);
+        this.disposition = disposition;
+        this.kind = kind;
+        this.retryAfter = retryAfter;
+    }
+
+    public Disposition disposition() {
+        return disposition;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.stride.core;
+
+import java.time.Duration;
+
+/**
+ * How a run is driven.
+ *
+ * @param concurrency   requests in flight at most
+ * @param saveInterval  completions between two durable cursor commits
+ * @param maxRetries    further attempts after the first, for passing failures
+ * @param backoffBase   the first retry waits up to this long; each next one up to twice as long (full jitter)
+ * @param backoffMax    no wait is longer, whatever the attempt (a server's Retry-After still wins)
+ * @param grace         on a stop, how long requests in flight may still finish before they are cancelled
+ * @param retryFailed   also redo records stored as failed
+ * @param heartbeat     the cursor is also saved this often, so {@code status} can tell a live run from a dead one
+ */
+public record RunnerSettings(
+        int concurrency,
+        int saveInterval,
+        int maxRetries,
+        Duration backoffBase,
+        Duration backoffMax,
+        Duration grace,
+        boolean retryFailed,
+        Duration heartbeat) {
+
+    public RunnerSettings {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1");
+        }
+        if (saveInterval < 1) {
+            throw new IllegalArgumentException("save interval must be at least 1");
+        }
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("retries must not be negative");
+        }
+    }
+
+    public static RunnerSettings defaults() {
+        return new RunnerSettings(8, 10, 5, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(3),
+                false, Duration.ofSeconds(5));
+    }
+}
