@@ -1,0 +1,160 @@
+package dev.stride.client;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A chat call that produced no result. Transport errors, HTTP statuses and unusable bodies are distinct
+ * {@link Kind}s; {@link #verdict()} is the one place that decides what a caller should do about each.
+ */
+public final class CallFailure extends Exception {
+
+    /** Longest server-requested wait we honour; the same ceiling as OpenAI's Python client. */
+    public static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(120);
+
+    public enum Kind {
+        /** Refused, reset or dropped connection. */
+        CONNECTION,
+        /** The host name does not resolve. */
+        UNKNOWN_HOST,
+        /** The TLS handshake failed: wrong scheme, untrusted certificate, hostname mismatch. */
+        TLS,
+        /** Connect timeout, read timeout or the overall per-call deadline. */
+        TIMEOUT,
+        /** Stopped by {@link ModelClient#cancelAll()}. */
+        CANCELLED,
+        /** The server answered with a non-2xx status; see {@link #status()}. */
+        HTTP_STATUS,
+        /** A 2xx whose body is not a usable chat completion (not JSON, truncated, no choices, an error object). */
+        MALFORMED_RESPONSE
+    }
+
+    public enum Verdict {
+        /** Transient: the same request may well succeed later. */
+        RETRY,
+        /** The server refused this record (e.g. prompt too long); other records can go on. */
+        FAIL_RECORD,
+        /** Every request would fail the same way (bad URL, key, model, TLS); stop and let a human fix it. */
+        STOP_RUN,
+        /** We asked for it: not an error of the server nor of the record. */
+        CANCELLED
+    }
+
+    private final Kind kind;
+    private final int status;
+    private final String serverMessage;
+    private final Duration requestedWait;
+    private final Verdict verdict;
+
+    private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
+                        String message, Throwable cause) {
+        super(message, cause);
+        this.kind = Objects.requireNonNull(kind);
+        this.status = status;
+        this.serverMessage = serverMessage;
+        this.requestedWait = requestedWait;
+        this.verdict = decide(kind, status, requestedWait, quotaExhausted);
+    }
+
+    static CallFailure transport(Kind kind, String detail, Throwable cause) {
+        return new CallFailure(kind, 0, null, null, false, detail, cause);
+    }
+
+    static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait) {
+        StringBuilder message = new StringBuilder("HTTP ").append(status);
+        message.append(body.message() == null ? " (no error message in the body)" : ": " + body.message());
+        if (status == 404) {
+            // The commonest cause is a base URL without /v1, or with it twice; say so where the user will look.
+            message.append(" (check the base URL, which should end in /v1, and the model name)");
+        }
+        if (requestedWait != null) {
+            message.append(" (server asks to wait ").append(seconds(requestedWait)).append(')');
+        }
+        return new CallFailure(Kind.HTTP_STATUS, status, body.message(), requestedWait, body.quotaExhausted(),
+                message.toString(), null);
+    }
+
+    static CallFailure malformed(int status, String detail, String serverMessage, Throwable cause) {
+        String message = "malformed HTTP " + status + " response: " + detail
+                + (serverMessage == null ? "" : ": " + serverMessage);
+        return new CallFailure(Kind.MALFORMED_RESPONSE, status, serverMessage, null, false, message, cause);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The HTTP status, or 0 when none was received (transport errors, cancellation). */
+    public int status() {
+        return status;
+    }
+
+    /** The server's own error message, on one line and shortened; {@code null} if it gave none. */
+    public String serverMessage() {
+        return serverMessage;
+    }
+
+    /**
+     * How long the server asked us to wait ({@code retry-after-ms} or {@code Retry-After}), when that is a sane
+     * positive wait of at most {@link #MAX_RETRY_AFTER}. Empty means: use your own backoff.
+     */
+    public Optional<Duration> retryAfter() {
+        if (requestedWait == null || requestedWait.compareTo(MAX_RETRY_AFTER) > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(requestedWait);
+    }
+
+    /** What the caller should do. */
+    public Verdict verdict() {
+        return verdict;
+    }
+
+    /** A short stable code for storage and grouping, e.g. {@code timeout}, {@code http_429}. */
+    public String code() {
+        return kind == Kind.HTTP_STATUS ? "http_" + status : kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Verdict decide(Kind kind, int status, Duration requestedWait, boolean quotaExhausted) {
+        return switch (kind) {
+            case CONNECTION, TIMEOUT, MALFORMED_RESPONSE -> Verdict.RETRY;
+            // A name that does not resolve or a certificate that does not verify will not heal by waiting.
+            case UNKNOWN_HOST, TLS -> Verdict.STOP_RUN;
+            case CANCELLED -> Verdict.CANCELLED;
+            case HTTP_STATUS -> decideStatus(status, requestedWait, quotaExhausted);
+        };
+    }
+
+    private static Verdict decideStatus(int status, Duration requestedWait, boolean quotaExhausted) {
+        Verdict byStatus = switch (status) {
+            case 401, 403, 404, 405 -> Verdict.STOP_RUN;
+            case 408, 409, 429 -> Verdict.RETRY;
+            // Not Implemented / HTTP Version Not Supported: the server lacks the feature, so every record fails alike.
+            case 501, 505 -> Verdict.STOP_RUN;
+            default -> {
+                if (status >= 500 && status <= 599) {
+                    yield Verdict.RETRY;
+                }
+                if (status >= 400 && status <= 499) {
+                    yield Verdict.FAIL_RECORD;
+                }
+                // 1xx/3xx reaching us means redirects we cannot follow: a configuration problem.
+                yield Verdict.STOP_RUN;
+            }
+        };
+        if (byStatus == Verdict.RETRY) {
+            // An exhausted quota (OpenAI's 429 insufficient_quota) or a wait beyond our ceiling will not pass soon;
+            // retrying each record would only burn the run. Stopping keeps the records for a later resume.
+            if (quotaExhausted || requestedWait != null && requestedWait.compareTo(MAX_RETRY_AFTER) > 0) {
+                return Verdict.STOP_RUN;
+            }
+        }
+        return byStatus;
+    }
+
+    private static String seconds(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", millis / 1000.0);
+    }
+}

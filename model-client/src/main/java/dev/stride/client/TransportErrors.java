@@ -1,0 +1,54 @@
+package dev.stride.client;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+
+/** Maps what OkHttp throws to a {@link CallFailure} kind, with a one-line message. */
+final class TransportErrors {
+
+    private TransportErrors() {
+    }
+
+    /**
+     * @param cancelledByUs whether {@link ModelClient#cancelAll()} cancelled this call; OkHttp also cancels a call
+     *                      whose deadline passed, so {@code call.isCanceled()} alone cannot tell the two apart
+     */
+    static CallFailure classify(IOException e, boolean cancelledByUs, ClientSettings settings) {
+        if (cancelledByUs) {
+            return CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e);
+        }
+        if (e instanceof UnknownHostException) {
+            return CallFailure.transport(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e), e);
+        }
+        if (e instanceof SocketTimeoutException) {
+            String what = detail(e).toLowerCase(java.util.Locale.ROOT).contains("connect")
+                    ? "connect timed out after " + human(settings.connectTimeout())
+                    : "read timed out: no data for " + human(settings.readTimeout());
+            return CallFailure.transport(CallFailure.Kind.TIMEOUT, what, e);
+        }
+        if (e instanceof InterruptedIOException) {
+            // OkHttp's call timeout surfaces as a bare InterruptedIOException("timeout").
+            return CallFailure.transport(CallFailure.Kind.TIMEOUT,
+                    "call deadline of " + human(settings.callTimeout()) + " passed", e);
+        }
+        if (e instanceof SSLException && !(e.getCause() instanceof SocketException || e.getCause() instanceof EOFException)) {
+            return CallFailure.transport(CallFailure.Kind.TLS, "TLS failure: " + detail(e), e);
+        }
+        return CallFailure.transport(CallFailure.Kind.CONNECTION, "connection failed: " + detail(e), e);
+    }
+
+    private static String detail(IOException e) {
+        String message = ErrorBodies.oneLine(e.getMessage());
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,59 @@
+package dev.stride.client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+
+/** Loads the recorded payloads in src/test/resources/fixtures (see SOURCES.md there). */
+final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    static String read(String name) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The status code on the first line of a recorded {@code .headers.txt}, e.g. "HTTP/1.1 401 Unauthorized". */
+    static int recordedStatus(String headersFile) {
+        String firstLine = read(headersFile).lines().findFirst().orElseThrow();
+        return Integer.parseInt(firstLine.split(" ")[1]);
+    }
+
+    /** The recorded Content-Type; other recorded headers (gzip, chunked, lengths) do not fit the decoded body. */
+    static String recordedContentType(String headersFile) {
+        return read(headersFile).lines()
+                .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                .findFirst().orElse("application/json");
+    }
+
+    static MockResponse response(int status, String contentType, String body) {
+        return new MockResponse.Builder().code(status).setHeader("Content-Type", contentType).body(body).build();
+    }
+
+    static ModelClient clientFor(MockWebServer server) {
+        return new ModelClient(fastSettings(server));
+    }
+
+    /** Short timeouts so that a broken test fails in seconds instead of hanging. */
+    static ClientSettings fastSettings(MockWebServer server) {
+        return ClientSettings.of(server.url("/v1/").toString())
+                .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(3),
+                        java.time.Duration.ofSeconds(5));
+    }
+
+    static ChatRequest hello() {
+        return ChatRequest.of("test-model", null, "Hello");
+    }
+}
