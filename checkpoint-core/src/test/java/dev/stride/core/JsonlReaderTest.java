@@ -1,0 +1,94 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonlReaderTest {
+    @TempDir
+    Path dir;
+
+    private List<InputRecord> readAll(Path file, String template) {
+        List<InputRecord> records = new ArrayList<>();
+        try (JsonlReader r = JsonlReader.open(file, "id", template == null ? null : PromptTemplate.parse(template))) {
+            r.forEachRemaining(records::add);
+        }
+        return records;
+    }
+
+    private Path write(byte[] bytes) throws IOException {
+        Path file = dir.resolve("in.jsonl");
+        Files.write(file, bytes);
+        return file;
+    }
+
+    private Path write(String text) throws IOException {
+        return write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readsIdsLinesAndPositionsSkippingBlankLinesWithBomCrlfAndNoFinalNewline() throws IOException {
+        Path file = write("\uFEFF{\"id\":\"a\",\"prompt\":\"x\"}\r\n\r\n{\"prompt\":\"y\"}\n  \n{\"id\":7,\"prompt\":\"z\"}");
+        List<InputRecord> records = readAll(file, "{{prompt}}");
+        assertThat(records).extracting(InputRecord::id).containsExactly("a", "3", "7");
+        assertThat(records).extracting(InputRecord::line).containsExactly(1L, 3L, 5L);
+        assertThat(records).extracting(InputRecord::seq).containsExactly(0L, 1L, 2L);
+        assertThat(records.get(0).json()).isEqualTo("{\"id\":\"a\",\"prompt\":\"x\"}");
+    }
+
+    @Test
+    void theHashFollowsContentNotFormatting() throws IOException {
+        String a = readAll(write("{\"id\":1, \"prompt\" : \"x\"}\n"), null).get(0).contentHash();
+        String b = readAll(write("{\"id\":1,\"prompt\":\"x\"}\n"), null).get(0).contentHash();
+        String c = readAll(write("{\"id\":1,\"prompt\":\"y\"}\n"), null).get(0).contentHash();
+        assertThat(a).isEqualTo(b).hasSize(64).isNotEqualTo(c);
+    }
+
+    @Test
+    void aMalformedLineNamesFileAndLine() throws IOException {
+        Path file = write("{\"prompt\":\"ok\"}\n{\"prompt\": \"broken\"\n");
+        assertThatThrownBy(() -> readAll(file, null))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith(file + " line 2: is not valid JSON");
+    }
+
+    @Test
+    void aLineThatIsNotAnObjectIsRefused() throws IOException {
+        Path file = write("[1,2]\n");
+        assertThatThrownBy(() -> readAll(file, null)).hasMessageContaining("line 1: is not a JSON object");
+    }
+
+    @Test
+    void aMissingTemplateFieldIsNamedWithItsLine() throws IOException {
+        Path file = write("{\"question\":\"a\"}\n{\"q\":\"b\"}\n");
+        assertThatThrownBy(() -> readAll(file, "Answer: {{question}}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("line 2: has no field 'question' used by the template");
+    }
+
+    @Test
+    void invalidUtf8IsReportedOnItsOwnLine() throws IOException {
+        byte[] good = "{\"prompt\":\"fine\"}\n".repeat(3000).getBytes(StandardCharsets.UTF_8);
+        byte[] bad = {'{', '"', 'p', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'};
+        byte[] all = new byte[good.length + bad.length];
+        System.arraycopy(good, 0, all, 0, good.length);
+        System.arraycopy(bad, 0, all, good.length, bad.length);
+        Path file = write(all);
+        assertThatThrownBy(() -> readAll(file, null)).hasMessageContaining("line 3001: is not valid UTF-8");
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        Path missing = dir.resolve("nope.jsonl");
+        assertThatThrownBy(() -> JsonlReader.open(missing, "id", null))
+                .isInstanceOf(InvalidInputException.class).hasMessage(missing + ": no such file");
+    }
+}
