@@ -1,0 +1,152 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.RUNS;
+import static org.jooq.impl.DSL.exists;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.selectOne;
+import static org.jooq.impl.DSL.table;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.SyncReport;
+import java.util.Iterator;
+import org.jooq.BatchBindStep;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record3;
+import org.jooq.Table;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * Makes a run's stored records equal to its input, inside the caller's write transaction.
+ *
+ * <p>The input is streamed into a temporary table in batches, so memory stays flat for any size of input; everything
+ * after that (duplicate ids, the diff, applying it) is set-based SQL between that table and {@code records}.
+ */
+final class InputSync {
+    private static final int BATCH = 500;
+
+    // The temporary table is this connection's own and lives only inside the sync's transaction.
+    private static final Table<?> INPUT = table(name("sync_input"));
+    private static final Field<Long> IN_SEQ = field(name("sync_input", "seq"), SQLDataType.BIGINT);
+    private static final Field<String> IN_ID = field(name("sync_input", "record_id"), SQLDataType.CLOB);
+    private static final Field<Long> IN_LINE = field(name("sync_input", "line"), SQLDataType.BIGINT);
+    private static final Field<String> IN_PAYLOAD = field(name("sync_input", "payload"), SQLDataType.CLOB);
+    private static final Field<String> IN_HASH = field(name("sync_input", "content_hash"), SQLDataType.CLOB);
+
+    private final DSLContext dsl;
+
+    InputSync(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /** @return the report, with {@code created} false: the caller knows whether it created the run */
+    SyncReport sync(long runId, boolean created, Iterator<InputRecord> input) {
+        dsl.execute("DROP TABLE IF EXISTS temp.sync_input");
+        // seq as INTEGER PRIMARY KEY: input positions are unique, and rows are kept in input order for free.
+        dsl.execute("CREATE TEMP TABLE sync_input (seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL, "
+                + "line INTEGER NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL)");
+        try {
+            load(input);
+            dsl.execute("CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
+            refuseDuplicateIds();
+            return apply(runId, created);
+        } finally {
+            dsl.execute("DROP TABLE IF EXISTS temp.sync_input");
+        }
+    }
+
+    private void load(Iterator<InputRecord> input) {
+        BatchBindStep batch = newBatch();
+        int pending = 0;
+        while (input.hasNext()) {
+            InputRecord r = input.next();
+            batch.bind(r.seq(), r.id(), r.line(), r.json(), r.contentHash());
+            if (++pending == BATCH) {
+                batch.execute();
+                batch = newBatch();
+                pending = 0;
+            }
+        }
+        if (pending > 0) {
+            batch.execute();
+        }
+    }
+
+    private BatchBindStep newBatch() {
+        return dsl.batch(dsl.insertInto(INPUT, IN_SEQ, IN_ID, IN_LINE, IN_PAYLOAD, IN_HASH)
+                .values((Long) null, null, null, null, null));
+    }
+
+    private void refuseDuplicateIds() {
+        // The earliest record whose id already appeared; with only one earlier occurrence possible for the earliest
+        // repeat, the pair is the first and second line carrying that id.
+        Table<?> first = INPUT.as("first");
+        Table<?> second = INPUT.as("second");
+        Record3<String, Long, Long> dup = dsl
+                .select(column(second, IN_ID), column(first, IN_LINE), column(second, IN_LINE))
+                .from(second)
+                .join(first).on(column(first, IN_ID).eq(column(second, IN_ID))
+                        .and(column(first, IN_SEQ).lt(column(second, IN_SEQ))))
+                .orderBy(column(second, IN_SEQ))
+                .limit(1)
+                .fetchOne();
+        if (dup != null) {
+            throw new InvalidInputException(
+                    "duplicate id '" + dup.value1() + "' on lines " + dup.value2() + " and " + dup.value3());
+        }
+    }
+
+    /** {@code column} of the temporary table, seen through an alias (a plain-SQL table knows no fields of its own). */
+    private static <T> Field<T> column(Table<?> alias, Field<T> column) {
+        return field(name(alias.getName(), column.getName()), column.getDataType());
+    }
+
+    private SyncReport apply(long runId, boolean created) {
+        var stored = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID));
+        var isNew = notExists(selectOne().from(RECORDS).where(stored));
+        var isEdited = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID))
+                .and(RECORDS.CONTENT_HASH.ne(IN_HASH));
+        var isRemoved = RECORDS.RUN_ID.eq(runId)
+                .and(notExists(selectOne().from(INPUT).where(IN_ID.eq(RECORDS.RECORD_ID))));
+
+        long total = dsl.fetchCount(INPUT);
+        long added = dsl.fetchCount(INPUT, isNew);
+        long edited = dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited));
+        long removed = dsl.fetchCount(RECORDS, isRemoved);
+
+        // Removed records go with their predictions (ON DELETE CASCADE); edited ones lose theirs.
+        dsl.deleteFrom(RECORDS).where(isRemoved).execute();
+        dsl.deleteFrom(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(runId))
+                .and(exists(selectOne().from(INPUT).join(RECORDS).on(isEdited)
+                        .where(RECORDS.RECORD_ID.eq(PREDICTIONS.RECORD_ID))))
+                .execute();
+
+        // Renumbering in place would trip UNIQUE (run_id, seq) halfway (record A takes B's old seq before B moves),
+        // so records that move first park at distinct negative seqs, then take their new ones.
+        var moves = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID)).and(RECORDS.SEQ.ne(IN_SEQ));
+        dsl.update(RECORDS).set(RECORDS.SEQ, RECORDS.SEQ.neg().minus(1L)).from(INPUT).where(moves).execute();
+        dsl.update(RECORDS)
+                .set(RECORDS.SEQ, IN_SEQ)
+                .set(RECORDS.LINE, IN_LINE)
+                .set(RECORDS.PAYLOAD, IN_PAYLOAD)
+                .set(RECORDS.CONTENT_HASH, IN_HASH)
+                .from(INPUT)
+                .where(RECORDS.RUN_ID.eq(runId)).and(RECORDS.RECORD_ID.eq(IN_ID))
+                .and(RECORDS.SEQ.ne(IN_SEQ).or(RECORDS.LINE.ne(IN_LINE)).or(RECORDS.CONTENT_HASH.ne(IN_HASH)))
+                .execute();
+        dsl.insertInto(RECORDS, RECORDS.RUN_ID, RECORDS.RECORD_ID, RECORDS.SEQ, RECORDS.LINE, RECORDS.PAYLOAD,
+                        RECORDS.CONTENT_HASH)
+                .select(dsl.select(org.jooq.impl.DSL.val(runId), IN_ID, IN_SEQ, IN_LINE, IN_PAYLOAD, IN_HASH)
+                        .from(INPUT).where(isNew))
+                .execute();
+
+        dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
+        return new SyncReport(created, total, created ? total : added, edited, removed);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.stride.db;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
+
+/** The schema's version, kept by Flyway in flyway_schema_history; migrations ship in the jar. */
+final class Schema {
+    static final String LOCATION = "classpath:db/migration";
+
+    // Without an SLF4J binding Flyway logs each step through java.util.logging to stderr, which would interleave
+    // with the CLI's own output. A level set by the user (logging.properties) is left alone. Held in a field because
+    // java.util.logging keeps loggers only weakly.
+    private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
+
+    static {
+        if (FLYWAY_LOG.getLevel() == null) {
+            FLYWAY_LOG.setLevel(Level.WARNING);
+        }
+    }
+
+    private Schema() {
+    }
+
+    /** Brings a database up to this build's schema; refuses one made by a newer stride or by another program. */
+    static void migrate(DataSource source, Connection connection, Path file) {
+        try {
+            Flyway flyway = flyway(source);
+            MigrationInfoService info = flyway.info();
+            refuseNewer(info, file);
+            if (info.applied().length == 0 && userObjects(connection, file) > 0) {
+                throw notStride(file);
+            }
+            flyway.migrate();
+        } catch (FlywayException e) {
+            throw new StoreException("cannot upgrade the schema of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks, without writing, that a database has exactly this build's schema. */
+    static void checkCurrent(DataSource readOnlySource, Path file) {
+        try {
+            MigrationInfoService info = flyway(readOnlySource).info();
+            refuseNewer(info, file);
+            if (info.applied().length == 0) {
+                throw notStride(file);
+            }
+            if (info.pending().length > 0) {
+                throw new StoreException(file + " has an older schema (version " + version(info.current())
+                        + "); a run with this stride will upgrade it");
+            }
+        } catch (FlywayException e) {
+            throw new StoreException("cannot read the schema version of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Flyway flyway(DataSource source) {
+        return Flyway.configure(Schema.class.getClassLoader())
+                .dataSource(source)
+                .locations(LOCATION)
+                .load();
+    }
+
+    /*
+     * Flyway's default ignoreMigrationPatterns ("*:future") lets migrate() pass over versions it does not know, so a
+     * database from a newer stride would be written by code that does not understand it. Refused here instead.
+     */
+    private static void refuseNewer(MigrationInfoService info, Path file) {
+        MigrationInfo[] future = Arrays.stream(info.all())
+                .filter(m -> m.getState() == MigrationState.FUTURE_SUCCESS
+                        || m.getState() == MigrationState.FUTURE_FAILED)
+                .toArray(MigrationInfo[]::new);
+        if (future.length > 0) {
+            MigrationInfo newest = future[future.length - 1];
+            throw new StoreException(file + " was written by a newer stride (schema version " + version(newest)
+                    + "; this stride knows up to " + knownVersion(info) + "): use that stride or a newer one");
+        }
+    }
+
+    private static String knownVersion(MigrationInfoService info) {
+        String known = "none";
+        for (MigrationInfo m : info.all()) {
+            MigrationState state = m.getState();
+            if (m.getVersion() != null && state != MigrationState.FUTURE_SUCCESS
+                    && state != MigrationState.FUTURE_FAILED) {
+                known = m.getVersion().getVersion();
+            }
+        }
+        return known;
+    }
+
+    private static String version(MigrationInfo migration) {
+        return migration == null || migration.getVersion() == null ? "none" : migration.getVersion().getVersion();
+    }
+
+    private static int userObjects(Connection connection, Path file) {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(
+                     "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    private static StoreException notStride(Path file) {
+        return new StoreException(file + " is a SQLite database but not a stride checkpoint file");
+    }
+}

@@ -1,0 +1,495 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.RUNS;
+import static org.jooq.impl.DSL.count;
+import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.selectOne;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.ResultRow;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
+import dev.stride.core.SyncReport;
+import dev.stride.db.schema.tables.records.PredictionsRecord;
+import dev.stride.db.schema.tables.records.RunsRecord;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The checkpoint store on one SQLite file, in WAL mode.
+ *
+ * <p>Two connections: a writer, guarded by a lock and used only for short IMMEDIATE transactions, and a read-only
+ * reader, guarded by its own lock and used only for short autocommit reads. In WAL mode a reader never waits for
+ * the writer, so the runner's next page of pending records never queues behind a long sync, and no read transaction
+ * stays open between calls (an open one would keep the WAL from being checkpointed).
+ */
+public final class SqliteCheckpointStore implements CheckpointStore {
+    static {
+        // jOOQ prints a banner and a tip on first use; the CLI's stdout is for results.
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+    }
+
+    /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
+    private static final int RESULT_PAGE = 1000;
+
+    private final Path file;
+    private final Clock clock;
+    private final Connection writer; // null when opened read-only
+    private final DSLContext write;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final Connection reader;
+    private final DSLContext read;
+    private final ReentrantLock readLock = new ReentrantLock();
+    private boolean closed; // guarded by both locks
+
+    private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
+        this.file = file;
+        this.clock = clock;
+        this.writer = writer;
+        this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
+        this.reader = reader;
+        this.read = DSL.using(reader, SQLDialect.SQLITE);
+    }
+
+    /**
+     * Opens (creating it if needed) a checkpoint database for reading and writing, upgrading its schema to this
+     * build's.
+     *
+     * @throws StoreException when the folder is missing, the file is not SQLite or not stride's, or it was written
+     *                        by a newer stride
+     */
+    public static SqliteCheckpointStore open(Path file) {
+        return open(file, Clock.systemUTC());
+    }
+
+    static SqliteCheckpointStore open(Path file, Clock clock) {
+        SqliteFiles.checkUsable(file, false);
+        SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
+        Connection writer = SqliteFiles.connect(writerSource, file);
+        try {
+            Schema.migrate(writerSource, writer, file);
+            Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
+            return new SqliteCheckpointStore(file, clock, writer, reader);
+        } catch (RuntimeException e) {
+            closeQuietly(writer);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an existing checkpoint database for reading only (status, export): nothing is written, not even a
+     * schema upgrade, so it is safe while a run is writing the same file.
+     *
+     * @throws StoreException when the file does not exist, is not stride's, or its schema is not this build's
+     */
+    public static SqliteCheckpointStore openReadOnly(Path file) {
+        SqliteFiles.checkUsable(file, true);
+        SQLiteDataSource source = SqliteFiles.readerSource(file);
+        Connection reader = SqliteFiles.connect(source, file);
+        try {
+            Schema.checkCurrent(source, file);
+            return new SqliteCheckpointStore(file, Clock.systemUTC(), null, reader);
+        } catch (RuntimeException e) {
+            closeQuietly(reader);
+            throw e;
+        }
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public Optional<RunInfo> findRun(String name) {
+        return reading(dsl -> dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name)).fetchOptional(SqliteCheckpointStore::runInfo));
+    }
+
+    @Override
+    public List<RunInfo> listRuns() {
+        return reading(dsl -> dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch(SqliteCheckpointStore::runInfo));
+    }
+
+    @Override
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
+        return writing(dsl -> {
+            String now = now();
+            Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+            boolean created = existing == null;
+            long runId;
+            if (created) {
+                runId = dsl.insertInto(RUNS)
+                        .set(RUNS.NAME, spec.name())
+                        .set(RUNS.MODEL, spec.model())
+                        .set(RUNS.BASE_URL, spec.baseUrl())
+                        .set(RUNS.TEMPLATE, spec.template())
+                        .set(RUNS.PARAMS, spec.params().canonicalJson())
+                        .set(RUNS.CREATED_AT, now)
+                        .set(RUNS.SAVED_AT, now)
+                        .set(RUNS.STATE, RunState.RUNNING.label())
+                        .returningResult(RUNS.RUN_ID)
+                        .fetchOne(RUNS.RUN_ID);
+            } else {
+                runId = existing;
+                dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            }
+            SyncReport report = new InputSync(dsl).sync(runId, created, input);
+            // The triggers keep the counters exact; recounting once per sync costs one pass the sync already
+            // paid for, and repairs counters that a hand edit in the shell (triggers off) could have skewed.
+            dsl.update(RUNS)
+                    .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
+                            .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
+                    .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
+                            .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.FAILED))).coerce(Long.class))
+                    .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
+                    .set(RUNS.HEARTBEAT_AT, now)
+                    .where(RUNS.RUN_ID.eq(runId))
+                    .execute();
+            return report;
+        });
+    }
+
+    @Override
+    public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+        Condition open = includeFailed
+                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(Status.FAILED))
+                : PREDICTIONS.STATUS.isNull();
+        return reading(dsl -> dsl
+                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
+                .from(RECORDS)
+                .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.gt(afterSeq))
+                .and(open)
+                .orderBy(RECORDS.SEQ)
+                .limit(limit)
+                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5())));
+    }
+
+    @Override
+    public boolean savePrediction(long runId, InputRecord record, Prediction p) {
+        PredictionsRecord row = new PredictionsRecord();
+        row.setRunId(runId);
+        row.setRecordId(record.id());
+        row.setStatus(Status.DONE);
+        row.setOutput(p.output());
+        row.setFinishReason(p.finishReason());
+        row.setPromptTokens(p.promptTokens());
+        row.setCompletionTokens(p.completionTokens());
+        row.setLatencyMs(p.latencyMs());
+        row.setAttempts(p.attempts());
+        row.setFinishedAt(UtcText.format(p.finishedAt() != null ? p.finishedAt() : clock.instant()));
+        return upsertUnlessDone(row);
+    }
+
+    @Override
+    public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
+        PredictionsRecord row = new PredictionsRecord();
+        row.setRunId(runId);
+        row.setRecordId(record.id());
+        row.setStatus(Status.FAILED);
+        row.setErrorKind(f.errorKind());
+        row.setError(f.error());
+        row.setLatencyMs(f.latencyMs());
+        row.setAttempts(f.attempts());
+        row.setFinishedAt(UtcText.format(f.finishedAt() != null ? f.finishedAt() : clock.instant()));
+        return upsertUnlessDone(row);
+    }
+
+    /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
+    private boolean upsertUnlessDone(PredictionsRecord row) {
+        Map<Field<?>, Field<?>> replace = new LinkedHashMap<>();
+        for (Field<?> f : PREDICTIONS.fields()) {
+            if (!f.equals(PREDICTIONS.RUN_ID) && !f.equals(PREDICTIONS.RECORD_ID)) {
+                replace.put(f, excluded(f));
+            }
+        }
+        return writing(dsl -> dsl.insertInto(PREDICTIONS)
+                .set(row)
+                .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
+                .doUpdate()
+                .set(replace)
+                .where(PREDICTIONS.STATUS.eq(Status.FAILED))
+                .execute() == 1);
+    }
+
+    @Override
+    public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
+        return withWriter(() -> {
+            // FULL makes this commit fsync the WAL, and with it every NORMAL commit before it: the cursor survives
+            // a power loss, while the per-prediction commits stay cheap.
+            pragma("synchronous = FULL");
+            try {
+                return inTransaction(dsl -> {
+                    Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
+                            .fetchOne(RUNS.LOW_WATERMARK);
+                    if (old == null) {
+                        throw new StoreException("no run with id " + runId + " in " + file);
+                    }
+                    String now = now();
+                    dsl.update(RUNS)
+                            .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
+                            .set(RUNS.ELAPSED_MS, elapsedMs)
+                            .set(RUNS.SAVED_AT, now)
+                            .set(RUNS.STATE, state.label())
+                            .set(RUNS.HEARTBEAT_AT, now)
+                            .where(RUNS.RUN_ID.eq(runId))
+                            .execute();
+                    RunsRecord run = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
+                    return new Cursor(run.getLowWatermark(), run.getDone(), run.getFailed(), run.getElapsedMs(),
+                            UtcText.parse(run.getSavedAt()), RunState.fromLabel(run.getState()));
+                });
+            } finally {
+                pragma("synchronous = NORMAL");
+            }
+        });
+    }
+
+    /**
+     * The first seq at or after {@code from} whose record has no outcome (a failure counts as an outcome), or the
+     * end of the input when there is none. Walks the (run_id, seq) index from {@code from} and stops at the first
+     * hit, so a cursor save costs what the run moved since the last one, not the size of the run.
+     */
+    private static long lowWatermark(DSLContext dsl, long runId, long from) {
+        Long first = dsl.select(RECORDS.SEQ).from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.ge(from))
+                .and(notExists(selectOne().from(PREDICTIONS)
+                        .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))))
+                .orderBy(RECORDS.SEQ)
+                .limit(1)
+                .fetchOne(RECORDS.SEQ);
+        if (first != null) {
+            return first;
+        }
+        Long last = dsl.select(DSL.max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId)).fetchOne().value1();
+        return last == null ? 0 : last + 1;
+    }
+
+    /** Records a sign of life of the process working on a run, for status to tell a live run from a dead one. */
+    public void heartbeat(long runId) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.HEARTBEAT_AT, now()).where(RUNS.RUN_ID.eq(runId)).execute());
+    }
+
+    @Override
+    public void updateBaseUrl(long runId, String baseUrl) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URL, baseUrl).where(RUNS.RUN_ID.eq(runId)).execute());
+    }
+
+    @Override
+    public boolean clearRun(String name) {
+        // Records and predictions go by ON DELETE CASCADE.
+        return writing(dsl -> dsl.deleteFrom(RUNS).where(RUNS.NAME.eq(name)).execute() > 0);
+    }
+
+    @Override
+    public int clearAll() {
+        return writing(dsl -> dsl.deleteFrom(RUNS).execute());
+    }
+
+    @Override
+    public void forEachResult(long runId, Consumer<ResultRow> sink) {
+        // Keyset pages, each a short read: a slow sink (a file being written) never holds a read transaction open,
+        // and memory holds one page whatever the size of the run.
+        long after = -1;
+        while (true) {
+            long from = after;
+            List<ResultRow> page = reading(dsl -> dsl
+                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT,
+                            PREDICTIONS.ERROR, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
+                            PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS,
+                            PREDICTIONS.FINISHED_AT)
+                    .from(RECORDS)
+                    .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                            .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                    .where(RECORDS.RUN_ID.eq(runId))
+                    .and(RECORDS.SEQ.gt(from))
+                    .orderBy(RECORDS.SEQ)
+                    .limit(RESULT_PAGE)
+                    .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
+                            r.value4() == null ? Status.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
+                            r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()))));
+            page.forEach(sink);
+            if (page.size() < RESULT_PAGE) {
+                return;
+            }
+            after = page.get(page.size() - 1).seq();
+        }
+    }
+
+    /**
+     * Closes both connections. The WAL is checkpointed into the database file and truncated first, so the .db file
+     * alone holds every commit (it can be copied or mailed as it is).
+     */
+    @Override
+    public void close() {
+        writeLock.lock();
+        readLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeQuietly(reader);
+            if (writer != null) {
+                try {
+                    pragma("wal_checkpoint(TRUNCATE)");
+                } finally {
+                    closeQuietly(writer);
+                }
+            }
+        } finally {
+            readLock.unlock();
+            writeLock.unlock();
+        }
+    }
+
+    // --- connections and transactions ---
+
+    private <T> T reading(Function<DSLContext, T> work) {
+        readLock.lock();
+        try {
+            checkOpen();
+            return work.apply(read);
+        } catch (DataAccessException e) {
+            throw translate(e);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** Runs {@code work} in its own IMMEDIATE transaction on the writer. */
+    private <T> T writing(Function<DSLContext, T> work) {
+        return withWriter(() -> inTransaction(work));
+    }
+
+    private <T> T withWriter(java.util.function.Supplier<T> work) {
+        if (writer == null) {
+            throw new StoreException(file + " was opened read-only");
+        }
+        writeLock.lock();
+        try {
+            checkOpen();
+            return work.get();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /*
+     * sqlite-jdbc issues BEGIN IMMEDIATE when autocommit is turned off (transaction mode of the data source), so the
+     * write lock is taken up front. Any exception rolls back; exceptions other than database errors, such as the
+     * input iterator's, reach the caller unchanged.
+     */
+    private <T> T inTransaction(Function<DSLContext, T> work) {
+        try {
+            writer.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+        boolean committed = false;
+        try {
+            T result = work.apply(write);
+            writer.commit();
+            committed = true;
+            return result;
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        } catch (DataAccessException e) {
+            throw translate(e);
+        } finally {
+            try {
+                if (!committed) {
+                    writer.rollback();
+                }
+                writer.setAutoCommit(true);
+            } catch (SQLException e) {
+                // The original failure is the one worth reporting; a failed rollback leaves SQLite to roll back.
+                if (committed) {
+                    throw SqliteFiles.translate(file, e);
+                }
+            }
+        }
+    }
+
+    private void pragma(String pragma) {
+        try (var statement = writer.createStatement()) {
+            statement.execute("PRAGMA " + pragma);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreException(file + " is closed");
+        }
+    }
+
+    private StoreException translate(DataAccessException e) {
+        Throwable cause = e.getCause();
+        while (cause != null && !(cause instanceof SQLException)) {
+            cause = cause.getCause();
+        }
+        return cause instanceof SQLException sql
+                ? SqliteFiles.translate(file, sql)
+                : new StoreException("database " + file + ": " + e.getMessage(), e);
+    }
+
+    private String now() {
+        return UtcText.format(clock.instant());
+    }
+
+    private static RunInfo runInfo(RunsRecord r) {
+        return new RunInfo(r.getRunId(), r.getName(), r.getModel(), r.getBaseUrl(), r.getTemplate(), r.getParams(),
+                r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
+                UtcText.parse(r.getSavedAt()), RunState.fromLabel(r.getState()), UtcText.parse(r.getCreatedAt()));
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // Closing is best effort: nothing is left to save on this connection.
+        }
+    }
+
+    /** Values of predictions.status and of the results view's status. */
+    private static final class Status {
+        static final String DONE = "done";
+        static final String FAILED = "failed";
+        static final String PENDING = "pending";
+
+        private Status() {
+        }
+    }
+}

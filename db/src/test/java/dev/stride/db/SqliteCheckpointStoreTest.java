@@ -1,0 +1,332 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
+import static dev.stride.db.Fixtures.rec;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stride.core.Cursor;
+import dev.stride.core.InputRecord;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.ResultRow;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import dev.stride.core.SyncReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteCheckpointStoreTest {
+    @TempDir
+    Path dir;
+
+    private Path file;
+    private SqliteCheckpointStore store;
+
+    @BeforeEach
+    void open() {
+        file = dir.resolve("stride.db");
+        store = SqliteCheckpointStore.open(file);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private long newRun(String name, List<InputRecord> input) {
+        store.syncRun(spec(name), input.iterator());
+        return store.findRun(name).orElseThrow().id();
+    }
+
+    @Test
+    void newRunIsCreatedWithItsSpec() {
+        SyncReport report = store.syncRun(spec("a"), recs(3).iterator());
+
+        assertThat(report).isEqualTo(new SyncReport(true, 3, 3, 0, 0));
+        RunInfo run = store.findRun("a").orElseThrow();
+        assertThat(run.model()).isEqualTo("llama3");
+        assertThat(run.baseUrl()).isEqualTo("http://localhost:8080/v1");
+        assertThat(run.template()).isEqualTo("Say {{text}}");
+        assertThat(run.paramsJson()).isEqualTo("{\"max_tokens\":64,\"temperature\":0.0}");
+        assertThat(run.total()).isEqualTo(3);
+        assertThat(run.pending()).isEqualTo(3);
+        assertThat(run.state()).isEqualTo(RunState.RUNNING);
+        assertThat(run.createdAt()).isNotNull();
+        assertThat(run.savedAt()).isEqualTo(run.createdAt());
+        assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("a");
+        assertThat(store.findRun("nope")).isEmpty();
+    }
+
+    @Test
+    void aPredictionCannotBeStoredTwice() {
+        long run = newRun("a", recs(2));
+        InputRecord r0 = rec(0, "r0", "text 0");
+
+        assertThat(store.savePrediction(run, r0, done("first"))).isTrue();
+        assertThat(store.savePrediction(run, r0, done("second"))).isFalse();
+        assertThat(store.saveFailure(run, r0, failure("timeout"))).isFalse();
+
+        List<ResultRow> rows = results(run);
+        assertThat(rows.get(0).status()).isEqualTo("done");
+        assertThat(rows.get(0).output()).isEqualTo("first");
+        assertThat(rows.get(0).error()).isNull();
+        assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailureIsReplacedByALaterFailureOrADonePrediction() {
+        long run = newRun("a", recs(2));
+        InputRecord r1 = rec(1, "r1", "text 1");
+
+        assertThat(store.saveFailure(run, r1, failure("http_500"))).isTrue();
+        assertThat(store.findRun("a").orElseThrow().failed()).isEqualTo(1);
+        assertThat(store.saveFailure(run, r1, failure("timeout"))).isTrue();
+        assertThat(store.findRun("a").orElseThrow().failed()).isEqualTo(1);
+
+        assertThat(store.savePrediction(run, r1, done("ok"))).isTrue();
+
+        RunInfo info = store.findRun("a").orElseThrow();
+        assertThat(info.done()).isEqualTo(1);
+        assertThat(info.failed()).isZero();
+        ResultRow row = results(run).get(1);
+        assertThat(row.status()).isEqualTo("done");
+        assertThat(row.output()).isEqualTo("ok");
+        assertThat(row.error()).isNull();
+        assertThat(row.finishReason()).isEqualTo("stop");
+        assertThat(row.promptTokens()).isEqualTo(10);
+        assertThat(row.completionTokens()).isEqualTo(5);
+        assertThat(row.latencyMs()).isEqualTo(120L);
+        assertThat(row.attempts()).isEqualTo(1);
+        assertThat(row.finishedAt()).isEqualTo(Fixtures.T0);
+    }
+
+    @Test
+    void theCursorIsTheLowWatermarkUnderOutOfOrderCompletions() {
+        List<InputRecord> input = recs(5);
+        long run = newRun("a", input);
+
+        store.savePrediction(run, input.get(2), done("2"));
+        store.savePrediction(run, input.get(0), done("0"));
+        store.saveFailure(run, input.get(4), failure("timeout"));
+        Cursor cursor = store.saveCursor(run, 1500, RunState.RUNNING);
+        assertThat(cursor.lowWatermark()).isEqualTo(1);
+        assertThat(cursor.done()).isEqualTo(2);
+        assertThat(cursor.failed()).isEqualTo(1);
+        assertThat(cursor.elapsedMs()).isEqualTo(1500);
+        assertThat(cursor.state()).isEqualTo(RunState.RUNNING);
+
+        store.savePrediction(run, input.get(1), done("1"));
+        assertThat(store.saveCursor(run, 2000, RunState.RUNNING).lowWatermark()).isEqualTo(3);
+
+        store.savePrediction(run, input.get(3), done("3"));
+        Cursor last = store.saveCursor(run, 2500, RunState.DONE_WITH_FAILURES);
+        assertThat(last.lowWatermark()).isEqualTo(5); // failures count as settled
+        RunInfo info = store.findRun("a").orElseThrow();
+        assertThat(info.lowWatermark()).isEqualTo(5);
+        assertThat(info.elapsedMs()).isEqualTo(2500);
+        assertThat(info.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(info.savedAt()).isEqualTo(last.savedAt());
+    }
+
+    @Test
+    void pendingRecordsArePagedInInputOrder() {
+        List<InputRecord> input = recs(6);
+        long run = newRun("a", input);
+        store.savePrediction(run, input.get(1), done("1"));
+        store.saveFailure(run, input.get(3), failure("timeout"));
+
+        assertThat(store.pendingRecords(run, -1, 10, false)).extracting(InputRecord::id)
+                .containsExactly("r0", "r2", "r4", "r5");
+        assertThat(store.pendingRecords(run, -1, 10, true)).extracting(InputRecord::id)
+                .containsExactly("r0", "r2", "r3", "r4", "r5");
+        assertThat(store.pendingRecords(run, 2, 2, true)).extracting(InputRecord::id)
+                .containsExactly("r3", "r4");
+        assertThat(store.pendingRecords(run, -1, 1, false).get(0)).isEqualTo(input.get(0));
+    }
+
+    @Test
+    void twoRunsInOneFileStayIndependent() {
+        List<InputRecord> input = recs(3);
+        long a = newRun("a", input);
+        long b = newRun("b", input); // the same ids in another run are other records
+        store.savePrediction(a, input.get(0), done("a0"));
+        store.savePrediction(a, input.get(1), done("a1"));
+        store.saveFailure(b, input.get(0), failure("timeout"));
+
+        assertThat(store.saveCursor(a, 10, RunState.RUNNING).lowWatermark()).isEqualTo(2);
+        assertThat(store.saveCursor(b, 10, RunState.INTERRUPTED).lowWatermark()).isEqualTo(1);
+        assertThat(store.findRun("a").orElseThrow()).extracting(RunInfo::done, RunInfo::failed).containsExactly(2L, 0L);
+        assertThat(store.findRun("b").orElseThrow()).extracting(RunInfo::done, RunInfo::failed).containsExactly(0L, 1L);
+
+        assertThat(store.clearRun("a")).isTrue();
+        assertThat(store.clearRun("a")).isFalse();
+
+        assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("b");
+        RunInfo left = store.findRun("b").orElseThrow();
+        assertThat(left.total()).isEqualTo(3);
+        assertThat(left.failed()).isEqualTo(1);
+        assertThat(results(b)).hasSize(3);
+        assertThat(store.clearAll()).isEqualTo(1);
+        assertThat(store.listRuns()).isEmpty();
+    }
+
+    @Test
+    void syncOfAnEditedInputAddsReplacesAndRemoves() throws Exception {
+        long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x")));
+        store.savePrediction(run, rec(0, "a", "x"), done("A"));
+        store.savePrediction(run, rec(1, "b", "x"), done("B"));
+        store.saveFailure(run, rec(2, "c", "x"), failure("timeout"));
+        store.savePrediction(run, rec(3, "d", "x"), done("D"));
+
+        // b edited, c removed, e added, and the order changes: d moves to the front.
+        SyncReport report = store.syncRun(spec("a"),
+                List.of(rec(0, "d", "x"), rec(1, "a", "x"), rec(2, "b", "edited"), rec(3, "e", "x")).iterator());
+
+        assertThat(report).isEqualTo(new SyncReport(false, 4, 1, 1, 1));
+        assertThat(report.changedRecords()).isTrue();
+        List<ResultRow> rows = results(run);
+        assertThat(rows).extracting(ResultRow::id).containsExactly("d", "a", "b", "e");
+        assertThat(rows).extracting(ResultRow::seq).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(rows).extracting(ResultRow::status).containsExactly("done", "done", "pending", "pending");
+        assertThat(rows.get(2).inputJson()).contains("edited");
+
+        RunInfo info = store.findRun("a").orElseThrow();
+        assertThat(info.total()).isEqualTo(4);
+        assertThat(info.done()).isEqualTo(2);
+        assertThat(info.failed()).isZero();
+        assertThat(info.lowWatermark()).isEqualTo(2);
+
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT total, done, failed, pending FROM progress WHERE run = 'a'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                    .containsExactly(4L, 2L, 0L, 2L);
+        }
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FROM predictions WHERE record_id IN ('b', 'c')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+
+        SyncReport again = store.syncRun(spec("a"),
+                List.of(rec(0, "d", "x"), rec(1, "a", "x"), rec(2, "b", "edited"), rec(3, "e", "x")).iterator());
+        assertThat(again).isEqualTo(new SyncReport(false, 4, 0, 0, 0));
+        assertThat(again.changedRecords()).isFalse();
+    }
+
+    @Test
+    void aReversedInputIsRenumberedWithoutTrippingTheUniqueSeq() {
+        List<InputRecord> input = recs(1200);
+        long run = newRun("a", input);
+        store.savePrediction(run, input.get(0), done("first"));
+        List<InputRecord> reversed = new ArrayList<>();
+        for (int i = 0; i < input.size(); i++) {
+            InputRecord r = input.get(input.size() - 1 - i);
+            reversed.add(new InputRecord(i, r.id(), i + 1, r.json(), r.contentHash()));
+        }
+
+        assertThat(store.syncRun(spec("a"), reversed.iterator())).isEqualTo(new SyncReport(false, 1200, 0, 0, 0));
+
+        List<ResultRow> rows = results(run);
+        assertThat(rows.get(0).id()).isEqualTo("r1199");
+        assertThat(rows.get(1199).id()).isEqualTo("r0");
+        assertThat(rows.get(1199).status()).isEqualTo("done");
+        assertThat(store.findRun("a").orElseThrow().lowWatermark()).isZero();
+    }
+
+    @Test
+    void aDuplicateIdIsRefusedNamingBothLinesAndNothingIsWritten() {
+        List<InputRecord> input = List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "b", "y"),
+                rec(4, "a", "y"));
+
+        assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("duplicate id 'b' on lines 2 and 4");
+
+        assertThat(store.listRuns()).isEmpty();
+        // The store is still usable after the rolled-back sync.
+        assertThat(store.syncRun(spec("a"), recs(2).iterator()).total()).isEqualTo(2);
+    }
+
+    @Test
+    void anInputThatFailsMidWayLeavesNothingWritten() {
+        long run = newRun("a", recs(3));
+        store.savePrediction(run, rec(0, "r0", "text 0"), done("kept"));
+        InvalidInputException bad = new InvalidInputException("line 1500: not JSON");
+
+        assertThatThrownBy(() -> store.syncRun(spec("a"), failingAfter(1499, bad))).isSameAs(bad);
+        assertThatThrownBy(() -> store.syncRun(spec("new"), failingAfter(10, bad))).isSameAs(bad);
+
+        assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("a");
+        RunInfo info = store.findRun("a").orElseThrow();
+        assertThat(info.total()).isEqualTo(3);
+        assertThat(info.done()).isEqualTo(1);
+        assertThat(results(run)).extracting(ResultRow::id).containsExactly("r0", "r1", "r2");
+    }
+
+    @Test
+    void resultsAreStreamedInInputOrderAcrossPages() {
+        List<InputRecord> input = recs(2500);
+        long run = newRun("a", input);
+        store.savePrediction(run, input.get(1000), done("x"));
+        List<ResultRow> rows = results(run);
+        assertThat(rows).hasSize(2500);
+        assertThat(rows).extracting(ResultRow::seq).isSorted();
+        assertThat(rows.get(1000).status()).isEqualTo("done");
+        assertThat(rows.get(999).status()).isEqualTo("pending");
+        assertThat(rows.get(2499).id()).isEqualTo("r2499");
+    }
+
+    @Test
+    void baseUrlAndHeartbeatAreUpdated() throws Exception {
+        long run = newRun("a", recs(1));
+        store.updateBaseUrl(run, "http://other:9000/v1");
+        store.heartbeat(run);
+        assertThat(store.findRun("a").orElseThrow().baseUrl()).isEqualTo("http://other:9000/v1");
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT heartbeat_at FROM runs")) {
+            rs.next();
+            assertThat(rs.getString(1)).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}");
+        }
+    }
+
+    private List<ResultRow> results(long run) {
+        List<ResultRow> rows = new ArrayList<>();
+        store.forEachResult(run, rows::add);
+        return rows;
+    }
+
+    /** Yields records r0, r1, ... and throws {@code failure} instead of record {@code n}. */
+    private static Iterator<InputRecord> failingAfter(int n, RuntimeException failure) {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public InputRecord next() {
+                if (next == n) {
+                    throw failure;
+                }
+                if (next > n) {
+                    throw new NoSuchElementException();
+                }
+                int i = next++;
+                return rec(i, "r" + i, "text " + i);
+            }
+        };
+    }
+}
