@@ -49,6 +49,10 @@ public record ClientSettings(
                 DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_CONCURRENCY);
     }
 
+    public ClientSettings withBaseUrl(String url) {
+        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency);
+    }
+
     public ClientSettings withApiKey(String key) {
         return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency);
     }

@@ -1,0 +1,113 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(20)
+class ConcurrencyAndCancelTest {
+
+    private static final String OK_BODY = """
+            {"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]}""";
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        callers.shutdownNow();
+        assertThat(callers.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void thirtyTwoCallsAreInFlightAtOnce() throws Exception {
+        int n = 32;
+        CountDownLatch arrived = new CountDownLatch(n);
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                arrived.countDown();
+                // Nobody is answered until all have arrived: only true concurrency gets everyone a 200.
+                boolean all = arrived.await(8, TimeUnit.SECONDS);
+                return all ? Fixtures.response(200, "application/json", OK_BODY)
+                        : new MockResponse.Builder().code(500).body("{\"error\":\"only some arrived\"}").build();
+            }
+        });
+        ClientSettings settings = Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(12))
+                .withMaxConcurrency(n);
+
+        try (ModelClient client = new ModelClient(settings)) {
+            assertThat(client.okHttp().dispatcher().getMaxRequestsPerHost()).isGreaterThanOrEqualTo(n);
+            assertThat(client.okHttp().dispatcher().getMaxRequests()).isGreaterThanOrEqualTo(n);
+            List<Future<ChatResult>> results = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                results.add(callers.submit(() -> client.chat(Fixtures.hello())));
+            }
+
+            assertThat(arrived.await(10, TimeUnit.SECONDS)).as("all %d requests reached the server", n).isTrue();
+            for (Future<ChatResult> r : results) {
+                assertThat(r.get(10, TimeUnit.SECONDS).content()).isEqualTo("ok");
+            }
+            // The idle pool keeps every connection for the next round instead of reconnecting.
+            assertThat(client.okHttp().connectionPool().idleConnectionCount()).isEqualTo(n);
+        }
+    }
+
+    @Test
+    void cancelAllStopsABlockedCallAsCancelled() throws Exception {
+        CountDownLatch requestArrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                requestArrived.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                return Fixtures.response(200, "application/json", OK_BODY);
+            }
+        });
+
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(12)))) {
+            Future<CallFailure> call = callers.submit(() -> {
+                try {
+                    client.chat(Fixtures.hello());
+                    return null;
+                } catch (CallFailure f) {
+                    return f;
+                }
+            });
+            assertThat(requestArrived.await(5, TimeUnit.SECONDS)).isTrue();
+
+            client.cancelAll();
+            CallFailure f = call.get(5, TimeUnit.SECONDS);
+            release.countDown();
+
+            assertThat(f).isNotNull();
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.CANCELLED);
+            assertThat(f.code()).isEqualTo("cancelled");
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.CANCELLED);
+            assertThat(f.status()).isZero();
+
+            // Cancelling is not a shutdown: the next call goes through.
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("ok");
+        }
+    }
+}

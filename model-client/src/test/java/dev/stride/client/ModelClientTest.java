@@ -1,0 +1,341 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@Timeout(15)
+class ModelClientTest {
+
+    private static final String OK_BODY = """
+            {"id":"x","model":"m","choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]}""";
+    private static final String KEY = "sk-secret-test-key-123";
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private ModelClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private ModelClient client(ClientSettings settings) {
+        client = new ModelClient(settings);
+        return client;
+    }
+
+    private CallFailure failureOf(ClientSettings settings) {
+        ModelClient c = client(settings);
+        return catchThrowableOfType(CallFailure.class, () -> c.chat(Fixtures.hello()));
+    }
+
+    private CallFailure failureOf(MockResponse response) {
+        server.enqueue(response);
+        return failureOf(Fixtures.fastSettings(server).withApiKey(KEY));
+    }
+
+    // --- request shape ---
+
+    @Test
+    void postsOpenAiChatJsonWithBearerKey() throws Exception {
+        server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+        ChatRequest request = new ChatRequest("llama-3",
+                List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi \"there\"\n")), 64, 0.2);
+
+        ChatResult result = client(Fixtures.fastSettings(server).withApiKey(KEY)).chat(request);
+
+        assertThat(result.content()).isEqualTo("hi");
+        RecordedRequest recorded = server.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(recorded.getMethod()).isEqualTo("POST");
+        assertThat(recorded.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+        assertThat(recorded.getHeaders().get("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(recorded.getHeaders().get("Content-Type")).startsWith("application/json");
+        JsonNode body = new ObjectMapper().readTree(recorded.getBody().utf8());
+        assertThat(body.path("model").asText()).isEqualTo("llama-3");
+        assertThat(body.path("messages")).hasSize(2);
+        assertThat(body.path("messages").get(0).path("role").asText()).isEqualTo("system");
+        assertThat(body.path("messages").get(0).path("content").asText()).isEqualTo("Be brief.");
+        assertThat(body.path("messages").get(1).path("role").asText()).isEqualTo("user");
+        assertThat(body.path("messages").get(1).path("content").asText()).isEqualTo("Hi \"there\"\n");
+        assertThat(body.path("max_tokens").intValue()).isEqualTo(64);
+        assertThat(body.path("temperature").doubleValue()).isEqualTo(0.2);
+        assertThat(body.path("stream").isBoolean()).isTrue();
+        assertThat(body.path("stream").booleanValue()).isFalse();
+    }
+
+    @Test
+    void omitsAbsentOptionsAndAuthorization() throws Exception {
+        server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+
+        client(Fixtures.fastSettings(server)).chat(ChatRequest.of("m", null, "Hello"));
+
+        RecordedRequest recorded = server.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(recorded.getHeaders().get("Authorization")).isNull();
+        JsonNode body = new ObjectMapper().readTree(recorded.getBody().utf8());
+        assertThat(body.fieldNames()).toIterable().containsExactly("model", "messages", "stream");
+        assertThat(body.path("messages")).hasSize(1);
+    }
+
+    @Test
+    void baseUrlWithoutTrailingSlashWorksToo() throws Exception {
+        server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+        String base = server.url("/v1").toString();
+        assertThat(base).doesNotEndWith("/");
+
+        client(ClientSettings.of(base)).chat(Fixtures.hello());
+
+        assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+    }
+
+    // --- transport failures ---
+
+    @Test
+    void connectionRefused() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        CallFailure f = failureOf(Fixtures.fastSettings(server)
+                .withApiKey(KEY).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(4))
+                .withBaseUrl("http://127.0.0.1:" + port + "/v1"));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+        assertThat(f.status()).isZero();
+        assertThat(f.code()).isEqualTo("connection");
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.getMessage()).startsWith("connection failed: ").contains(String.valueOf(port));
+    }
+
+    @Test
+    void connectionDroppedAfterRequest() {
+        // OkHttp may replay once on a fresh connection; every attempt is dropped.
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
+        }
+        CallFailure f = failureOf(Fixtures.fastSettings(server));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+    }
+
+    @Test
+    void connectionDroppedMidBody() {
+        server.enqueue(new MockResponse.Builder().code(200).body(OK_BODY + " ".repeat(4096))
+                .throttleBody(1024, 10, TimeUnit.MILLISECONDS)
+                .onResponseBody(new SocketEffect.CloseSocket()).build());
+        CallFailure f = failureOf(Fixtures.fastSettings(server));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+    }
+
+    @Test
+    void unknownHostStopsTheRun() {
+        // RFC 6761 guarantees .invalid never resolves; the call deadline bounds a slow resolver.
+        CallFailure f = failureOf(ClientSettings.of("http://stride-test.invalid/v1")
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5)));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.UNKNOWN_HOST);
+        assertThat(f.code()).isEqualTo("unknown_host");
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.STOP_RUN);
+        assertThat(f.getMessage()).contains("stride-test.invalid");
+    }
+
+    @Test
+    void tlsAgainstAPlainHttpServerStopsTheRun() throws Exception {
+        try (ServerSocket plain = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            plain.setSoTimeout(5000);
+            CompletableFuture<Void> answering = CompletableFuture.runAsync(() -> answerPlainHttp(plain));
+
+            CallFailure f = failureOf(ClientSettings.of("https://127.0.0.1:" + plain.getLocalPort() + "/v1")
+                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5)));
+
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.TLS);
+            assertThat(f.code()).isEqualTo("tls");
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.STOP_RUN);
+            plain.close();
+            answering.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Answers every connection with plain HTTP, which a TLS client cannot read as a handshake. */
+    private static void answerPlainHttp(ServerSocket plain) {
+        while (!plain.isClosed()) {
+            try (Socket s = plain.accept(); OutputStream out = s.getOutputStream()) {
+                out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException closedOrTimedOut) {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void readTimeoutWhileTheServerThinks() {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).headersDelay(3, TimeUnit.SECONDS).build());
+        CallFailure f = failureOf(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(5)));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+        assertThat(f.code()).isEqualTo("timeout");
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.getMessage()).contains("read timed out");
+    }
+
+    @Test
+    void callDeadlineCutsASlowDripBody() {
+        // Each byte arrives well within the read timeout, so only the overall deadline can stop this.
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .throttleBody(1, 20, TimeUnit.MILLISECONDS).build());
+        long start = System.nanoTime();
+        CallFailure f = failureOf(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMillis(400)));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.getMessage()).contains("deadline");
+    }
+
+    // --- HTTP statuses ---
+
+    @ParameterizedTest(name = "HTTP {0} -> {1}")
+    @CsvSource({
+            "400, FAIL_RECORD", "401, STOP_RUN", "403, STOP_RUN", "404, STOP_RUN", "405, STOP_RUN",
+            "408, RETRY", "409, RETRY", "413, FAIL_RECORD", "418, FAIL_RECORD", "422, FAIL_RECORD", "429, RETRY",
+            "500, RETRY", "501, STOP_RUN", "502, RETRY", "503, RETRY", "504, RETRY", "529, RETRY",
+    })
+    void statusVerdicts(int status, CallFailure.Verdict verdict) {
+        MockResponse response = Fixtures.response(status, "application/json",
+                "{\"error\":{\"message\":\"status " + status + "\",\"type\":\"x\"}}");
+        // OkHttp itself repeats a request once after a 408; the second 408 reaches us.
+        server.enqueue(response);
+        CallFailure f = failureOf(response);
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.HTTP_STATUS);
+        assertThat(f.status()).isEqualTo(status);
+        assertThat(f.code()).isEqualTo("http_" + status);
+        assertThat(f.verdict()).isEqualTo(verdict);
+        assertThat(f.serverMessage()).isEqualTo("status " + status);
+    }
+
+    @Test
+    void overLongPromptFailsOnlyThatRecordAndKeepsTheServerMessage() {
+        // vLLM's wording; the message is what tells a user to shorten the prompt.
+        String message = "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens "
+                + "(4900 in the messages, 100 in the completion). Please reduce the length of the messages or completion.";
+        CallFailure f = failureOf(Fixtures.response(400, "application/json",
+                "{\"object\":\"error\",\"message\":\"" + message + "\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}"));
+
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.FAIL_RECORD);
+        assertThat(f.serverMessage()).isEqualTo(message);
+        assertThat(f.getMessage()).isEqualTo("HTTP 400: " + message);
+    }
+
+    @Test
+    void exhaustedQuotaStopsTheRunInsteadOfRetrying() {
+        CallFailure f = failureOf(Fixtures.response(429, "application/json",
+                "{\"error\":{\"message\":\"You exceeded your current quota.\",\"type\":\"insufficient_quota\","
+                        + "\"param\":null,\"code\":\"insufficient_quota\"}}"));
+
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.STOP_RUN);
+        assertThat(f.code()).isEqualTo("http_429");
+    }
+
+    @Test
+    void notFoundHintsAtTheBaseUrl() {
+        CallFailure f = failureOf(Fixtures.response(404, "application/json", "{\"detail\":\"Not Found\"}"));
+
+        assertThat(f.serverMessage()).isEqualTo("Not Found");
+        assertThat(f.getMessage()).contains("/v1");
+    }
+
+    @Test
+    void theApiKeyNeverLeaksIntoMessages() {
+        CallFailure f = failureOf(Fixtures.response(401, "application/json",
+                "{\"error\":{\"message\":\"Incorrect API key provided: " + KEY + ".\"}}"));
+
+        assertThat(f.serverMessage()).isEqualTo("Incorrect API key provided: ***.");
+        assertThat(f.getMessage()).doesNotContain(KEY);
+        assertThat(client.settings().toString()).doesNotContain(KEY).contains("apiKey=***");
+    }
+
+    @Test
+    void multiLineAndHugeBodiesBecomeOneShortLine() {
+        CallFailure f = failureOf(Fixtures.response(500, "text/plain", "Traceback:\n  line 1\n" + "x".repeat(5000)));
+
+        assertThat(f.serverMessage()).doesNotContain("\n").startsWith("Traceback: line 1 xxx");
+        assertThat(f.serverMessage().length()).isLessThanOrEqualTo(ErrorBodies.MAX_MESSAGE_CHARS);
+        assertThat(f.getMessage()).doesNotContain("\n");
+    }
+
+    // --- malformed 2xx bodies ---
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "truncated JSON | application/json | '{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"hal' | not JSON or truncated",
+            "not JSON       | text/plain       | 'OK'                                                        | not JSON or truncated",
+            "HTML page      | text/html        | '<html><head><title>Sign in</title></head></html>'         | Sign in",
+            "empty body     | application/json | ''                                                          | empty body",
+            "no choices     | application/json | '{\"id\":\"x\",\"choices\":[]}'                             | no choices",
+            "no message     | application/json | '{\"choices\":[{\"text\":\"completion style\"}]}'           | no message",
+            "JSON array     | application/json | '[]'                                                        | JSON object",
+    })
+    void malformedSuccessBodiesAreRetried(String name, String contentType, String body, String expected) {
+        CallFailure f = failureOf(Fixtures.response(200, contentType, body));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.MALFORMED_RESPONSE);
+        assertThat(f.code()).isEqualTo("malformed_response");
+        assertThat(f.status()).isEqualTo(200);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.getMessage()).contains(expected).doesNotContain("\n");
+    }
+
+    @Test
+    void errorObjectInA200IsMalformedAndKeepsTheMessage() {
+        CallFailure f = failureOf(Fixtures.response(200, "application/json",
+                "{\"error\":{\"message\":\"upstream overloaded\",\"code\":502}}"));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.MALFORMED_RESPONSE);
+        assertThat(f.serverMessage()).isEqualTo("upstream overloaded");
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+    }
+
+    // --- lifecycle ---
+
+    @Test
+    void closedClientRefusesNewCalls() {
+        ModelClient c = client(Fixtures.fastSettings(server));
+        c.close();
+        c.close();
+
+        assertThatThrownBy(() -> c.chat(Fixtures.hello())).isInstanceOf(IllegalStateException.class);
+    }
+}
