@@ -1,0 +1,69 @@
+package dev.stride.cli;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.RunInfo;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "clear",
+        mixinStandardHelpOptions = true,
+        description = "Forgets a run: its records, outputs and checkpoint. Other runs in the database are untouched.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  stride clear --db runs.db --run qwen-medical-lora-251106-f16", "  stride clear --db runs.db --all"})
+final class ClearCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database.")
+    Path db;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    static final class Which {
+        @Option(names = "--run", paramLabel = "NAME", description = "The run to forget.")
+        String run;
+
+        @Option(names = "--all", description = "Forget every run.")
+        boolean all;
+    }
+
+    @Override
+    public Integer call() {
+        DbFile.requireExists(db);
+        PrintWriter out = spec.commandLine().getOut();
+        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
+            if (which.all) {
+                int n = store.clearAll();
+                out.printf(Locale.ROOT, "Cleared %d run%s from %s%n", n, n == 1 ? "" : "s", db);
+            } else {
+                RunInfo run = store.findRun(which.run).orElseThrow(() -> UserError.usage(db + ": has no run '"
+                        + which.run + "'" + knownRuns(store)));
+                store.clearRun(run.name());
+                out.printf(Locale.ROOT, "Cleared run '%s' (%d records, %d done, %d failed) from %s%n", run.name(),
+                        run.total(), run.done(), run.failed(), db);
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static String knownRuns(CheckpointStore store) {
+        String names = store.listRuns().stream().map(r -> "'" + r.name() + "'").collect(Collectors.joining(", "));
+        return names.isEmpty() ? " (it holds none)" : "; it holds " + names;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.stride.cli;
+
+import dev.stride.core.InvalidInputException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/** Turns any exception out of a command into one line on stderr and an exit code; the stack trace only with -v. */
+final class ErrorHandler implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        err.println("stride: " + oneLine(ex));
+        if (verbose(parseResult)) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode(ex);
+    }
+
+    static int exitCode(Throwable ex) {
+        if (ex instanceof UserError userError) {
+            return userError.exitCode();
+        }
+        if (ex instanceof InvalidInputException) {
+            return ExitCodes.USAGE;
+        }
+        return ExitCodes.ERROR;
+    }
+
+    static String oneLine(Throwable ex) {
+        String message = ex.getMessage();
+        if (message == null || message.isBlank()) {
+            message = ex.getClass().getSimpleName();
+        } else if (!(ex instanceof UserError) && !(ex instanceof InvalidInputException)
+                && !ex.getClass().getName().startsWith("dev.stride.")) {
+            message = ex.getClass().getSimpleName() + ": " + message;
+        }
+        return message.replace('\n', ' ').strip();
+    }
+
+    private static boolean verbose(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

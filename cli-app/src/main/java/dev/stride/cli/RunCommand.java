@@ -1,0 +1,394 @@
+package dev.stride.cli;
+
+import dev.stride.core.BatchRunner;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.JsonlReader;
+import dev.stride.core.Predictor;
+import dev.stride.core.PromptTemplate;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunnerSettings;
+import dev.stride.core.SyncReport;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Sends every record of INPUT to the model and keeps each answer in the database as it arrives.",
+            "Run the same command again after a crash, Ctrl+C or reboot: it continues where it stopped.",
+            "Without INPUT, finishes every unfinished run stored in the database (e.g. a .db copied from"
+                    + " another machine)."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  stride run questions.jsonl --db runs.db --model qwen-medical-lora-251106-f16 \\",
+            "      --base-url http://localhost:8000/v1 --template 'Answer briefly: {{question}}'",
+            "  stride run --db runs.db                  # finish every unfinished run in runs.db",
+            "  stride run --db runs.db --base-url http://gpu2:8000/v1 --retry-failed",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:all records done",
+            "1:an error (server refused the run, database or I/O trouble)",
+            "2:bad usage or bad input",
+            "3:finished with failed records (rerun with --retry-failed)",
+            "130:interrupted (Ctrl+C or SIGTERM); rerun the same command to continue",
+        })
+final class RunCommand implements Callable<Integer> {
+    private static final String DEFAULT_TEMPLATE = "{{prompt}}";
+    private static final String DEFAULT_KEY_ENV = "OPENAI_API_KEY";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT",
+            description = "A JSONL file, one JSON object per line. Omit it to resume what the database holds.")
+    Path input;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE",
+            description = "The SQLite database that keeps the run (created if missing).")
+    Path db;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "The model name the server serves.")
+    String model;
+
+    @Option(names = "--base-url", paramLabel = "URL",
+            description = "The server's OpenAI-compatible base, e.g. http://localhost:8000/v1. On a resume it"
+                    + " replaces the stored one.")
+    String baseUrl;
+
+    @Option(names = "--run", paramLabel = "NAME", description = "The run's name (default: the model name).")
+    String runName;
+
+    @Option(names = "--template", paramLabel = "TEXT",
+            description = "The user message, with {{field}} placeholders filled from each record"
+                    + " (default: " + DEFAULT_TEMPLATE + ").")
+    String template;
+
+    @Option(names = "--id-field", paramLabel = "F", defaultValue = "id",
+            description = "The field that identifies a record (default: ${DEFAULT-VALUE}; the line number when"
+                    + " absent).")
+    String idField;
+
+    @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10",
+            description = "Completions between two durable cursor commits (default: ${DEFAULT-VALUE}).")
+    int saveInterval;
+
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8",
+            description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "max_tokens for every request.")
+    Integer maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "temperature for every request.")
+    Double temperature;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "The environment variable that holds the API key (default: " + DEFAULT_KEY_ENV
+                    + " when it is set). The key is never stored or printed.")
+    String apiKeyEnv;
+
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "5",
+            description = "Further attempts after a passing failure (default: ${DEFAULT-VALUE}).")
+    int retries;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Durations.class,
+            description = "Longest time one request may take, body included (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--retry-failed", description = "Also redo the records stored as failed.")
+    boolean retryFailed;
+
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "3s", converter = Durations.class,
+            description = "On Ctrl+C, how long requests in flight may still finish (default: ${DEFAULT-VALUE}).")
+    Duration grace;
+
+    @Option(names = "--log-every", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
+            description = "How often a progress line is printed; 0 for never (default: ${DEFAULT-VALUE}).")
+    Duration logEvery;
+
+    private final Signals signals;
+    private final PredictorFactory predictors;
+    private final Map<String, String> env;
+    private final Duration backoffBase;
+
+    RunCommand(CliContext context, PredictorFactory predictors) {
+        this.signals = context.signals();
+        this.predictors = predictors;
+        this.env = context.env();
+        this.backoffBase = context.backoffBase();
+    }
+
+    @Override
+    public Integer call() {
+        checkNumbers();
+        String apiKey = apiKey();
+        PrintWriter out = spec.commandLine().getOut();
+        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
+            List<RunInfo> runs = input != null ? List.of(prepareFromInput(store, out)) : runsToResume(store, out);
+            int code = ExitCodes.OK;
+            for (RunInfo run : runs) {
+                code = worse(code, execute(store, run, apiKey, out));
+                if (code == ExitCodes.INTERRUPTED || code == ExitCodes.ERROR) {
+                    break;
+                }
+            }
+            return code;
+        }
+    }
+
+    private void checkNumbers() {
+        if (concurrency < 1 || concurrency > 4096) {
+            throw UserError.usage("--concurrency must be between 1 and 4096, got " + concurrency);
+        }
+        if (saveInterval < 1) {
+            throw UserError.usage("--save-interval must be at least 1, got " + saveInterval);
+        }
+        if (retries < 0) {
+            throw UserError.usage("--retries must not be negative, got " + retries);
+        }
+        if (maxTokens != null && maxTokens < 1) {
+            throw UserError.usage("--max-tokens must be at least 1, got " + maxTokens);
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw UserError.usage("--timeout must be longer than 0");
+        }
+    }
+
+    private String apiKey() {
+        if (apiKeyEnv != null) {
+            String key = env.get(apiKeyEnv);
+            if (key == null || key.isBlank()) {
+                throw UserError.usage("--api-key-env " + apiKeyEnv + ": that environment variable is not set");
+            }
+            return key;
+        }
+        String key = env.get(DEFAULT_KEY_ENV);
+        return key == null || key.isBlank() ? null : key;
+    }
+
+    private RunInfo prepareFromInput(CheckpointStore store, PrintWriter out) {
+        String name = runName != null ? runName : model;
+        if (name == null) {
+            throw UserError.usage("name the model with --model NAME (the run takes its name unless --run is given)");
+        }
+        RunInfo existing = store.findRun(name).orElse(null);
+        RunSpec runSpec = existing == null ? newRunSpec(name) : resumedRunSpec(existing);
+        PromptTemplate prompt = PromptTemplate.parse(runSpec.template());
+        SyncReport report;
+        try (JsonlReader reader = JsonlReader.open(input, idField, prompt)) {
+            if (!reader.hasNext()) {
+                throw UserError.usage(input + ": has no records; each line must hold one JSON object");
+            }
+            report = store.syncRun(runSpec, reader);
+        }
+        RunInfo run = store.findRun(name).orElseThrow();
+        if (report.created()) {
+            out.printf(Locale.ROOT, "Starting new run '%s': %d records%n", name, run.total());
+        } else {
+            if (report.changedRecords()) {
+                out.printf(Locale.ROOT, "Input changed since the last session: %d added, %d edited (redone),"
+                        + " %d removed%n", report.added(), report.edited(), report.removed());
+            }
+            printResuming(out, run);
+        }
+        out.flush();
+        return run;
+    }
+
+    private RunSpec newRunSpec(String name) {
+        if (model == null) {
+            throw UserError.usage("--model is needed to start run '" + name + "'");
+        }
+        if (baseUrl == null) {
+            throw UserError.usage("--base-url is needed to start run '" + name
+                    + "', e.g. --base-url http://localhost:8000/v1");
+        }
+        return new RunSpec(name, model, baseUrl, template != null ? template : DEFAULT_TEMPLATE,
+                new GenerationParams(maxTokens, temperature));
+    }
+
+    /** An omitted option keeps the stored value; a different one is refused, since results would not compare. */
+    private RunSpec resumedRunSpec(RunInfo run) {
+        GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
+        GenerationParams given = stored.overriddenBy(maxTokens, temperature);
+        List<String> changed = new ArrayList<>();
+        if (model != null && !model.equals(run.model())) {
+            changed.add("model '" + run.model() + "' -> '" + model + "'");
+        }
+        if (template != null && !template.equals(run.template())) {
+            changed.add("template '" + run.template() + "' -> '" + template + "'");
+        }
+        if (!given.canonicalJson().equals(stored.canonicalJson())) {
+            changed.add("parameters " + stored.canonicalJson() + " -> " + given.canonicalJson());
+        }
+        if (!changed.isEmpty()) {
+            throw UserError.usage("run '" + run.name() + "' was started with other settings (" + String.join(", ",
+                    changed) + "); choose a new --run NAME to keep both, or start over with: stride clear --db "
+                    + db + " --run " + run.name());
+        }
+        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(baseUrl, run.baseUrl()),
+                run.template(), stored);
+    }
+
+    private List<RunInfo> runsToResume(CheckpointStore store, PrintWriter out) {
+        List<RunInfo> all = store.listRuns();
+        if (all.isEmpty()) {
+            throw UserError.usage(db + ": holds no run yet; start one with: stride run INPUT.jsonl --db " + db
+                    + " --model NAME --base-url URL");
+        }
+        List<RunInfo> chosen = new ArrayList<>();
+        for (RunInfo run : all) {
+            if (runName != null && !runName.equals(run.name()) || model != null && runName == null
+                    && !model.equals(run.model())) {
+                continue;
+            }
+            if (run.pending() > 0 || retryFailed && run.failed() > 0) {
+                chosen.add(baseUrl == null ? run : withBaseUrl(store, run));
+            }
+        }
+        if (runName != null && all.stream().noneMatch(r -> r.name().equals(runName))) {
+            throw UserError.usage(db + ": has no run '" + runName + "'; see: stride status --db " + db);
+        }
+        if (chosen.isEmpty()) {
+            long failed = all.stream().mapToLong(RunInfo::failed).sum();
+            out.println("Nothing to resume in " + db + ": every run is done"
+                    + (failed > 0 ? " (" + failed + " failed records; add --retry-failed to redo them)" : "") + ".");
+            out.flush();
+            return List.of();
+        }
+        for (RunInfo run : chosen) {
+            printResuming(out, run);
+        }
+        out.flush();
+        return chosen;
+    }
+
+    private RunInfo withBaseUrl(CheckpointStore store, RunInfo run) {
+        store.updateBaseUrl(run.id(), baseUrl);
+        return store.findRun(run.name()).orElseThrow();
+    }
+
+    private void printResuming(PrintWriter out, RunInfo run) {
+        long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+        out.printf(Locale.ROOT, "Resuming '%s' from checkpoint: %d/%d done, %d to go%s%n", run.name(), run.done(),
+                run.total(), toGo, run.failed() > 0 && !retryFailed
+                        ? " (" + run.failed() + " failed; --retry-failed redoes them)" : "");
+    }
+
+    private int execute(CheckpointStore store, RunInfo run, String apiKey, PrintWriter out) {
+        if (run.pending() == 0 && !(retryFailed && run.failed() > 0)) {
+            return summarizeFinished(run, out);
+        }
+        RunnerSettings settings = new RunnerSettings(concurrency, saveInterval, retries, backoffBase,
+                Duration.ofSeconds(30), grace, retryFailed, Duration.ofSeconds(5));
+        GenerationParams params = GenerationParams.fromJson(run.paramsJson());
+        ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
+                retryFailed ? 0 : run.failed(), logEvery);
+        RunOutcome outcome;
+        try (Predictor predictor = predictors.create(run.model(), run.baseUrl(), apiKey, params, timeout,
+                concurrency)) {
+            BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
+                    progress, Clock.systemUTC());
+            try (AutoCloseable ignored = signals.onInterrupt(() -> {
+                spec.commandLine().getErr().printf(Locale.ROOT, "%nStopping: letting requests in flight finish"
+                        + " (up to %s), then saving. Ctrl+C again quits at once.%n", Durations.human(grace.toMillis()));
+                spec.commandLine().getErr().flush();
+                runner.requestStop();
+            })) {
+                outcome = runner.run(run);
+            } catch (Exception e) {
+                throw new IllegalStateException("signal handling: " + e.getMessage(), e);
+            }
+        }
+        return report(run, outcome, progress, out);
+    }
+
+    private int summarizeFinished(RunInfo run, PrintWriter out) {
+        if (run.failed() > 0) {
+            out.printf(Locale.ROOT, "Nothing left to send for '%s': %d/%d done, %d failed; rerun with"
+                    + " --retry-failed to try them again%n", run.name(), run.done(), run.total(), run.failed());
+            out.flush();
+            return ExitCodes.FAILED_RECORDS;
+        }
+        out.printf(Locale.ROOT, "Nothing left to send for '%s': %d/%d done%n", run.name(), run.done(), run.total());
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private int report(RunInfo run, RunOutcome outcome, ProgressReporter progress, PrintWriter out) {
+        var c = outcome.cursor();
+        long done = c == null ? run.done() : c.done();
+        long failed = c == null ? run.failed() : c.failed();
+        String session = String.format(Locale.ROOT, "this session: %d predictions, %d failed, %d retries",
+                outcome.completed(), outcome.failed(), progress.retries());
+        String resume = "stride run --db " + db + " --run " + run.name();
+        switch (outcome.status()) {
+            case DONE -> {
+                out.printf(Locale.ROOT, "Done: '%s' %d/%d records in %s (%s)%n", run.name(), done, run.total(),
+                        Durations.human(c == null ? 0 : c.elapsedMs()), session);
+                out.flush();
+                return ExitCodes.OK;
+            }
+            case DONE_WITH_FAILURES -> {
+                out.printf(Locale.ROOT, "Finished '%s': %d/%d done, %d failed (%s); rerun with --retry-failed to"
+                        + " try the failed ones again%n", run.name(), done, run.total(), failed, session);
+                out.flush();
+                return ExitCodes.FAILED_RECORDS;
+            }
+            case INTERRUPTED -> {
+                out.printf(Locale.ROOT, "Interrupted: '%s' saved at %d/%d done (%s). To continue, run the same"
+                        + " command again, or: %s%n", run.name(), done, run.total(), session, resume);
+                out.flush();
+                return ExitCodes.INTERRUPTED;
+            }
+            case STOPPED_BY_SERVER -> throw new UserError(ExitCodes.ERROR, "stopped run '" + run.name()
+                    + "' because every request would fail the same way: " + outcome.stopReason()
+                    + " (" + done + "/" + run.total() + " done and saved)");
+            default -> {
+                RuntimeException error = new UserError(ExitCodes.ERROR, "run '" + run.name() + "' failed: "
+                        + outcome.stopReason() + " (" + done + "/" + run.total() + " done and saved)");
+                if (outcome.error() != null) {
+                    error.initCause(outcome.error());
+                }
+                throw error;
+            }
+        }
+    }
+
+    private static int worse(int a, int b) {
+        return rank(b) > rank(a) ? b : a;
+    }
+
+    private static int rank(int code) {
+        return switch (code) {
+            case ExitCodes.INTERRUPTED -> 4;
+            case ExitCodes.ERROR -> 3;
+            case ExitCodes.FAILED_RECORDS -> 2;
+            case ExitCodes.USAGE -> 1;
+            default -> 0;
+        };
+    }
+}

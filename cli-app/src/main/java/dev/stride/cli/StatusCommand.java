@@ -1,0 +1,101 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.RunInfo;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status",
+        mixinStandardHelpOptions = true,
+        description = "Shows every run in the database: how far it is, failures, time spent, when it was last saved.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'"})
+final class StatusCommand implements Callable<Integer> {
+    private static final DateTimeFormatter LOCAL_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database.")
+    Path db;
+
+    @Option(names = "--json", description = "Print JSON for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        DbFile.requireExists(db);
+        List<RunInfo> runs;
+        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+            runs = store.listRuns();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Instant now = Instant.now();
+        if (json) {
+            printJson(out, runs, now);
+        } else if (runs.isEmpty()) {
+            out.println(db + " holds no runs yet.");
+        } else {
+            printTable(out, runs, now);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static void printTable(PrintWriter out, List<RunInfo> runs, Instant now) {
+        int runWidth = Math.max(3, runs.stream().mapToInt(r -> r.name().length()).max().orElse(3));
+        int modelWidth = Math.max(5, runs.stream().mapToInt(r -> r.model().length()).max().orElse(5));
+        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %-19s  %s%n";
+        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "ELAPSED", "SAVED AT", "STATE");
+        for (RunInfo r : runs) {
+            String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
+            out.printf(Locale.ROOT, format, r.name(), r.model(), progress, r.failed(),
+                    Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
+                    DbFile.shownState(r, now));
+        }
+    }
+
+    private static void printJson(PrintWriter out, List<RunInfo> runs, Instant now) throws Exception {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ArrayNode array = mapper.createArrayNode();
+        for (RunInfo r : runs) {
+            ObjectNode o = array.addObject();
+            o.put("run", r.name());
+            o.put("model", r.model());
+            o.put("base_url", r.baseUrl());
+            o.put("total", r.total());
+            o.put("done", r.done());
+            o.put("failed", r.failed());
+            o.put("pending", r.pending());
+            o.put("percent", Math.round(percent(r) * 10) / 10.0);
+            o.put("elapsed_s", r.elapsedMs() / 1000.0);
+            o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
+            o.put("state", DbFile.shownState(r, now));
+        }
+        out.println(mapper.writeValueAsString(array));
+    }
+
+    private static double percent(RunInfo r) {
+        return r.total() == 0 ? 0 : r.done() * 100.0 / r.total();
+    }
+}

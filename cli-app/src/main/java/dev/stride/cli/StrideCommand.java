@@ -1,0 +1,62 @@
+package dev.stride.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The top-level {@code stride} command. */
+@Command(name = "stride",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Runs a dataset through a model served over HTTP, resumably: every prediction is kept in a"
+                + " SQLite file, so a run that dies continues where it stopped.",
+        subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
+                CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:all records done",
+            "1:an error (server refused the run, database or I/O trouble)",
+            "2:bad usage or bad input",
+            "3:finished with failed records (rerun with --retry-failed)",
+            "130:interrupted (Ctrl+C or SIGTERM); rerun the same command to continue",
+        })
+public final class StrideCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, clear or export");
+    }
+
+    /**
+     * The command line with its writers injected, so tests run commands in-process and read what they print.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliContext context) {
+        CommandLine cl = new CommandLine(new StrideCommand(), new Factory(context));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    /** Hands every command the things it cannot make itself. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final CliContext context;
+        private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+        Factory(CliContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == RunCommand.class) {
+                return cls.cast(new RunCommand(context, HttpPredictor::create));
+            }
+            return fallback.create(cls);
+        }
+    }
+}

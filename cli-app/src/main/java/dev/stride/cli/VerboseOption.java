@@ -1,0 +1,9 @@
+package dev.stride.cli;
+
+import picocli.CommandLine.Option;
+
+/** {@code -v}: stack traces with errors. */
+final class VerboseOption {
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+    boolean verbose;
+}

@@ -1,0 +1,79 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * A MockWebServer dispatcher that answers chat completions like a model would: the answer is derived from the
+ * prompt ({@code "echo: " + prompt}), so a test can check every stored output belongs to its input. A rule may
+ * replace the answer for chosen prompts (errors, delays).
+ */
+final class FakeModelServer extends Dispatcher {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final ConcurrentLinkedQueue<String> prompts = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
+    final AtomicInteger requests = new AtomicInteger();
+    private volatile Function<String, MockResponse> rule = prompt -> null;
+
+    /** Answers with {@code rule}'s response where it gives one, and with an echo otherwise. */
+    FakeModelServer answering(Function<String, MockResponse> rule) {
+        this.rule = rule;
+        return this;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        requests.incrementAndGet();
+        String prompt;
+        try {
+            JsonNode body = JSON.readTree(request.getBody().utf8());
+            JsonNode messages = body.get("messages");
+            prompt = messages.get(messages.size() - 1).get("content").asText();
+        } catch (IOException | RuntimeException e) {
+            return new MockResponse.Builder().code(400).body("{\"error\":{\"message\":\"bad request\"}}").build();
+        }
+        prompts.add(prompt);
+        String auth = request.getHeaders().get("Authorization");
+        if (auth != null) {
+            authorizations.add(auth);
+        }
+        MockResponse special = rule.apply(prompt);
+        return special != null ? special : ok(answerFor(prompt));
+    }
+
+    static String answerFor(String prompt) {
+        return "echo: " + prompt;
+    }
+
+    static MockResponse ok(String content) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", "chatcmpl-test");
+        body.put("object", "chat.completion");
+        body.put("model", "test-model");
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        body.putObject("usage").put("prompt_tokens", 7).put("completion_tokens", 3).put("total_tokens", 10);
+        return json(200, body.toString());
+    }
+
+    static MockResponse json(int status, String body) {
+        return new MockResponse.Builder().code(status).setHeader("Content-Type", "application/json").body(body)
+                .build();
+    }
+
+    List<String> promptList() {
+        return List.copyOf(prompts);
+    }
+}

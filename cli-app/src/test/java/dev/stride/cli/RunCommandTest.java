@@ -1,0 +1,350 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+
+    private String url() {
+        server.setDispatcher(model);
+        return server.url("/v1").toString();
+    }
+
+    private Cli.Result run(Path input, Path db, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
+                "--model", "qwen-medical-lora-251106-f16", "--base-url", url(), "--template", "Q: {{question}}",
+                "--log-every", "0"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void aNewRunStoresEveryAnswerWithItsRecord() throws Exception {
+        Path input = questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--concurrency", "16");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Starting new run 'qwen-medical-lora-251106-f16': 100 records")
+                .contains("Done: 'qwen-medical-lora-251106-f16' 100/100");
+        assertThat(model.requests.get()).isEqualTo(100);
+        List<Map<String, Object>> rows = query(db, "SELECT id, input, output, status, finish_reason,"
+                + " prompt_tokens, completion_tokens, attempts, latency_ms, finished_at FROM results");
+        assertThat(rows).hasSize(100);
+        for (Map<String, Object> row : rows) {
+            String id = (String) row.get("id");
+            assertThat(row.get("status")).isEqualTo("done");
+            assertThat(row.get("output")).isEqualTo("echo: Q: question " + id.substring(1));
+            assertThat(row.get("finish_reason")).isEqualTo("stop");
+            assertThat(row.get("prompt_tokens")).isEqualTo(7);
+            assertThat(row.get("completion_tokens")).isEqualTo(3);
+            assertThat(row.get("attempts")).isEqualTo(1);
+            assertThat(row.get("finished_at")).isNotNull();
+        }
+        Map<String, Object> progress = query(db, "SELECT * FROM progress").get(0);
+        assertThat(progress).containsEntry("total", 100).containsEntry("done", 100).containsEntry("pending", 0)
+                .containsEntry("state", "done");
+        assertThat(dir.resolve("runs.db-wal")).satisfiesAnyOf(
+                p -> assertThat(p).doesNotExist(), p -> assertThat(Files.size(p)).isZero());
+    }
+
+    @Test
+    void anInterruptedRunResumesAndAsksOnlyForWhatRemains() throws Exception {
+        Path input = questions(dir, "q.jsonl", 200);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger seen = new AtomicInteger();
+        model.answering(prompt -> {
+            if (seen.incrementAndGet() == 60) {
+                cli.pressCtrlC();
+            }
+            return null;
+        });
+
+        Cli.Result first = run(input, db, "--concurrency", "4", "--save-interval", "5");
+
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(130);
+        assertThat(first.out()).contains("Interrupted: 'qwen-medical-lora-251106-f16' saved at");
+        long doneAfterFirst = count(db, "SELECT done FROM progress");
+        assertThat(doneAfterFirst).isBetween(55L, 64L);
+        Set<String> answeredFirst = new HashSet<>(query(db, "SELECT id FROM results WHERE status = 'done'")
+                .stream().map(row -> (String) row.get("id")).toList());
+        model.prompts.clear();
+        model.answering(prompt -> null);
+
+        Cli.Result second = run(input, db, "--concurrency", "4");
+
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint: "
+                + doneAfterFirst + "/200 done, " + (200 - doneAfterFirst) + " to go");
+        List<String> askedAgain = model.promptList();
+        assertThat(askedAgain).hasSize((int) (200 - doneAfterFirst)).doesNotHaveDuplicates();
+        for (String id : answeredFirst) {
+            assertThat(askedAgain).doesNotContain("Q: question " + id.substring(1));
+        }
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(200);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
+                .isEqualTo(200);
+    }
+
+    @Test
+    void retryAfterIsHonouredBeforeTheNextAttempt() throws Exception {
+        Path input = questions(dir, "q.jsonl", 1);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger calls = new AtomicInteger();
+        long[] at = new long[2];
+        model.answering(prompt -> {
+            int n = calls.getAndIncrement();
+            at[Math.min(n, 1)] = System.nanoTime();
+            return n == 0 ? new MockResponse.Builder().code(429).setHeader("Retry-After", "1")
+                    .body("{\"error\":{\"message\":\"slow down\"}}").build() : null;
+        });
+
+        Cli.Result r = run(input, db);
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(calls.get()).isEqualTo(2);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(at[1] - at[0])).isGreaterThanOrEqualTo(950);
+        assertThat(query(db, "SELECT attempts FROM results").get(0)).containsEntry("attempts", 2);
+    }
+
+    @Test
+    void aRefusedRecordIsStoredAsFailedAndRetryFailedRedoesIt() throws Exception {
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+        model.answering(prompt -> prompt.equals("Q: question 3")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"This model's maximum context length is 4096"
+                        + " tokens\",\"type\":\"invalid_request_error\"}}") : null);
+
+        Cli.Result first = run(input, db);
+
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
+        assertThat(first.out()).contains("9/10 done, 1 failed").contains("--retry-failed");
+        Map<String, Object> failed = query(db, "SELECT id, status, error FROM results WHERE status <> 'done'").get(0);
+        assertThat(failed).containsEntry("id", "q3").containsEntry("status", "failed");
+        assertThat((String) failed.get("error")).contains("400").contains("maximum context length");
+
+        Cli.Result again = run(input, db);
+        assertThat(again.exitCode()).isEqualTo(3);
+        assertThat(again.out()).contains("Nothing left to send");
+
+        model.answering(prompt -> null);
+        model.prompts.clear();
+        Cli.Result retried = run(input, db, "--retry-failed");
+
+        assertThat(retried.exitCode()).as(retried.all()).isZero();
+        assertThat(model.promptList()).containsExactly("Q: question 3");
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(10);
+    }
+
+    @Test
+    void passingFailuresAreRetriedAndAnExhaustedRecordFailsWhileTheRunGoesOn() throws Exception {
+        Path input = questions(dir, "q.jsonl", 6);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger flaky = new AtomicInteger();
+        model.answering(prompt -> {
+            if (prompt.equals("Q: question 1") && flaky.getAndIncrement() < 2) {
+                return FakeModelServer.json(503, "{\"error\":\"Model is overloaded\",\"error_type\":\"overloaded\"}");
+            }
+            if (prompt.equals("Q: question 4")) {
+                return FakeModelServer.json(500, "{\"error\":{\"message\":\"boom\"}}");
+            }
+            return null;
+        });
+
+        Cli.Result r = run(input, db, "--retries", "2");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(query(db, "SELECT attempts FROM results WHERE id = 'q1'").get(0)).containsEntry("attempts", 3);
+        Map<String, Object> failed = query(db, "SELECT status, attempts, error FROM results WHERE id = 'q4'").get(0);
+        assertThat(failed).containsEntry("status", "failed").containsEntry("attempts", 3);
+        assertThat((String) failed.get("error")).contains("gave up after 3 attempts").contains("500");
+    }
+
+    @Test
+    void unauthorizedStopsTheRunInsteadOfFailingEveryRecord() throws Exception {
+        Path input = questions(dir, "q.jsonl", 500);
+        Path db = dir.resolve("runs.db");
+        model.answering(prompt -> FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key"
+                + " provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
+
+        Cli.Result r = run(input, db, "--concurrency", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        assertThat(r.err()).contains("Incorrect API key provided").contains("401");
+        assertThat(r.err().lines().filter(l -> !l.isBlank())).hasSize(1);
+        assertThat(model.requests.get()).isLessThanOrEqualTo(8);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'failed'")).isZero();
+        assertThat(query(db, "SELECT state FROM progress").get(0)).containsEntry("state", "stopped");
+    }
+
+    @Test
+    void aMalformedLineIsReportedWithItsNumberBeforeAnyRequestAndNothingIsWritten() throws Exception {
+        Path input = dir.resolve("bad.jsonl");
+        Files.writeString(input, "{\"question\":\"a\"}\n{\"question\":\"b\"}\n{\"question\": oops}\n",
+                StandardCharsets.UTF_8);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db);
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("stride: " + input + " line 3: is not valid JSON");
+        assertThat(model.requests.get()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+    }
+
+    @Test
+    void aTemplateFieldMissingFromTheRecordsIsNamed() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", url(),
+                "--template", "{{question}} ({{specialty}})");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("line 1: has no field 'specialty' used by the template");
+        assertThat(model.requests.get()).isZero();
+    }
+
+    @Test
+    void changingTheTemplateOfAnExistingRunIsRefused() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+
+        Cli.Result r = cli.run("run", input.toString(), "--db", db.toString(), "--model",
+                "qwen-medical-lora-251106-f16", "--base-url", url(), "--template", "A: {{question}}");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("was started with other settings").contains("template 'Q: {{question}}'")
+                .contains("--run NAME").contains("stride clear");
+    }
+
+    @Test
+    void anEditedInputIsDetectedPerRecord() throws Exception {
+        Path input = questions(dir, "q.jsonl", 5);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        Files.writeString(input, String.join("\n",
+                "{\"id\":\"q0\",\"question\":\"question 0\"}",
+                "{\"id\":\"q1\",\"question\":\"question 1, edited\"}",
+                "{\"id\":\"q3\",\"question\":\"question 3\"}",
+                "{\"id\":\"q4\",\"question\":\"question 4\"}",
+                "{\"id\":\"q5\",\"question\":\"question 5\"}",
+                "{\"id\":\"q6\",\"question\":\"question 6\"}"), StandardCharsets.UTF_8);
+        model.prompts.clear();
+
+        Cli.Result r = run(input, db);
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("2 added, 1 edited (redone), 1 removed")
+                .contains("from checkpoint: 3/6 done, 3 to go");
+        assertThat(model.promptList()).containsExactlyInAnyOrder("Q: question 1, edited", "Q: question 5",
+                "Q: question 6");
+        assertThat(query(db, "SELECT id FROM results").stream().map(row -> row.get("id")))
+                .containsExactly("q0", "q1", "q3", "q4", "q5", "q6");
+    }
+
+    @Test
+    void twoModelsInOneDatabaseKeepIndependentCheckpoints() throws Exception {
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+
+        Cli.Result other = cli.run("run", input.toString(), "--db", db.toString(), "--model", "llama-3-8b",
+                "--base-url", url(), "--template", "Q: {{question}}");
+
+        assertThat(other.exitCode()).isZero();
+        assertThat(other.out()).contains("Starting new run 'llama-3-8b': 10 records");
+        assertThat(query(db, "SELECT run, done FROM progress ORDER BY run")).containsExactly(
+                Map.of("run", "llama-3-8b", "done", 10), Map.of("run", "qwen-medical-lora-251106-f16", "done", 10));
+
+        Cli.Result cleared = cli.run("clear", "--db", db.toString(), "--run", "llama-3-8b");
+        assertThat(cleared.exitCode()).isZero();
+        assertThat(query(db, "SELECT run FROM progress")).containsExactly(Map.of("run",
+                "qwen-medical-lora-251106-f16"));
+        assertThat(count(db, "SELECT count(*) FROM results")).isEqualTo(10);
+    }
+
+    @Test
+    void aCopiedDatabaseFinishesWithoutTheInputFileAgainstAnotherServer() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger seen = new AtomicInteger();
+        model.answering(prompt -> {
+            if (seen.incrementAndGet() == 10) {
+                cli.pressCtrlC();
+            }
+            return null;
+        });
+        assertThat(run(input, db, "--concurrency", "2").exitCode()).isEqualTo(130);
+        Path copy = Files.copy(db, dir.resolve("elsewhere.db"));
+        Files.delete(input);
+        long doneBefore = count(copy, "SELECT done FROM progress");
+        model.answering(prompt -> null);
+        try (MockWebServer other = new MockWebServer()) {
+            FakeModelServer otherModel = new FakeModelServer();
+            other.setDispatcher(otherModel);
+            other.start();
+
+            Cli.Result r = cli.run("run", "--db", copy.toString(), "--base-url", other.url("/v1").toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint: " + doneBefore
+                    + "/40 done");
+            assertThat(otherModel.requests.get()).isEqualTo((int) (40 - doneBefore));
+        }
+        assertThat(count(copy, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
+                .isEqualTo(40);
+    }
+
+    @Test
+    void theApiKeyIsSentButNeverStored() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        Cli withKey = new Cli(Map.of("MY_KEY", "sk-secret-123456"));
+
+        Cli.Result r = withKey.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--base-url", url(), "--template", "{{question}}", "--api-key-env", "MY_KEY");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(model.authorizations).containsOnly("Bearer sk-secret-123456");
+        assertThat(new String(Files.readAllBytes(db), StandardCharsets.ISO_8859_1)).doesNotContain("sk-secret");
+        assertThat(r.all()).doesNotContain("sk-secret");
+    }
+
+    @Test
+    void anUnsetKeyVariableIsAUsageError() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Cli.Result r = cli.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
+                "--base-url", url(), "--api-key-env", "NOT_SET_ANYWHERE");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--api-key-env NOT_SET_ANYWHERE: that environment variable is not set");
+    }
+}
