@@ -1,0 +1,167 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
+class OpeningTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNewFileIsMigratedAndAReopenedOneKeepsItsDataWithoutMigratingAgain() throws Exception {
+        Path file = dir.resolve("new.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = store.syncRun(spec("a"), recs(2).iterator()).total();
+            assertThat(run).isEqualTo(2);
+        }
+        assertThat(historyRows(file)).isEqualTo(2);
+        assertThat(journalMode(file)).isEqualTo("wal");
+
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            RunInfo run = store.findRun("a").orElseThrow();
+            assertThat(run.total()).isEqualTo(2);
+            store.savePrediction(run.id(), recs(1).get(0), done("x"));
+        }
+        assertThat(historyRows(file)).isEqualTo(2);
+    }
+
+    @Test
+    void aMissingFolderIsNamed() {
+        Path file = dir.resolve("no/such/folder/x.db");
+        assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("folder")
+                .hasMessageContaining(file.getParent().toString())
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aFileThatIsNotSqliteIsRefusedNamingIt() throws Exception {
+        Path file = dir.resolve("notes.db");
+        Files.writeString(file, "{\"id\": 1, \"text\": \"this is JSONL, not a database\"}\n".repeat(20));
+
+        assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " is not a SQLite database");
+        assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " is not a SQLite database");
+        assertThat(Files.readString(file)).startsWith("{\"id\": 1"); // untouched
+    }
+
+    @Test
+    void anotherProgramsSqliteDatabaseIsRefused() throws Exception {
+        Path file = dir.resolve("other.db");
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+        }
+        assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " is a SQLite database but not a stride checkpoint file");
+    }
+
+    @Test
+    void aDatabaseFromANewerStrideIsRefused() throws Exception {
+        Path file = dir.resolve("future.db");
+        SqliteCheckpointStore.open(file).close();
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            // As a newer stride would have left it: one more applied migration that this build does not ship.
+            s.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
+                    + "checksum, installed_by, installed_on, execution_time, success) "
+                    + "SELECT 3, '3', 'from the future', type, 'V3__from_the_future.sql', 0, installed_by, "
+                    + "installed_on, 1, 1 FROM flyway_schema_history WHERE version = '2'");
+        }
+
+        assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " was written by a newer stride (schema version 3; this stride knows up to 2): "
+                        + "use that stride or a newer one");
+        assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("newer stride");
+    }
+
+    @Test
+    void readOnlyOpeningReadsWithoutWritingAndRefusesWrites() throws Exception {
+        Path file = dir.resolve("ro.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = store.syncRun(spec("a"), recs(3).iterator()).total();
+            assertThat(run).isEqualTo(3);
+            store.saveCursor(store.findRun("a").orElseThrow().id(), 42, RunState.INTERRUPTED);
+        }
+        long size = Files.size(file);
+
+        try (SqliteCheckpointStore ro = SqliteCheckpointStore.openReadOnly(file)) {
+            RunInfo run = ro.findRun("a").orElseThrow();
+            assertThat(run.elapsedMs()).isEqualTo(42);
+            assertThat(ro.pendingRecords(run.id(), -1, 10, false)).hasSize(3);
+            assertThatThrownBy(() -> ro.clearAll())
+                    .isInstanceOf(StoreException.class)
+                    .hasMessage(file + " was opened read-only");
+        }
+        assertThat(Files.size(file)).isEqualTo(size);
+    }
+
+    @Test
+    void readOnlyOpeningOfAMissingFileSaysSo() {
+        Path file = dir.resolve("missing.db");
+        assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " does not exist");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void anOlderSchemaIsReportedReadOnlyAndUpgradedByAWritingOpen() throws Exception {
+        Path file = dir.resolve("old.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(1).iterator());
+        }
+        // Make it look like a database from a stride that only knew V1.
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            s.execute("DROP VIEW progress");
+            s.execute("DROP VIEW results");
+            s.execute("DELETE FROM flyway_schema_history WHERE version = '2'");
+        }
+
+        assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " has an older schema (version 1); a run with this stride will upgrade it");
+
+        SqliteCheckpointStore.open(file).close();
+        assertThat(historyRows(file)).isEqualTo(2);
+        try (SqliteCheckpointStore ro = SqliteCheckpointStore.openReadOnly(file)) {
+            assertThat(ro.findRun("a")).isPresent();
+        }
+    }
+
+    private static int historyRows(Path file) throws Exception {
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success = 1")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static String journalMode(Path file) throws Exception {
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
