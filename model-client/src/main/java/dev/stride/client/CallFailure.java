@@ -1,6 +1,7 @@
 package dev.stride.client;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -113,7 +114,7 @@ public final class CallFailure extends Exception {
 
     /** A short stable code for storage and grouping, e.g. {@code timeout}, {@code http_429}. */
     public String code() {
-        return kind == Kind.HTTP_STATUS ? "http_" + status : kind.name().toLowerCase(java.util.Locale.ROOT);
+        return kind == Kind.HTTP_STATUS ? "http_" + status : kind.name().toLowerCase(Locale.ROOT);
     }
 
     private static Verdict decide(Kind kind, int status, Duration requestedWait, boolean quotaExhausted) {
@@ -155,6 +156,6 @@ public final class CallFailure extends Exception {
 
     private static String seconds(Duration d) {
         long millis = d.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.3f s", millis / 1000.0);
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(Locale.ROOT, "%.3f s", millis / 1000.0);
     }
 }

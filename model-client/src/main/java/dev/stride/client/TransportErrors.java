@@ -7,6 +7,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import javax.net.ssl.SSLException;
 
 /** Maps what OkHttp throws to a {@link CallFailure} kind, with a one-line message. */
@@ -27,7 +28,7 @@ final class TransportErrors {
             return CallFailure.transport(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e), e);
         }
         if (e instanceof SocketTimeoutException) {
-            String what = detail(e).toLowerCase(java.util.Locale.ROOT).contains("connect")
+            String what = detail(e).toLowerCase(Locale.ROOT).contains("connect")
                     ? "connect timed out after " + human(settings.connectTimeout())
                     : "read timed out: no data for " + human(settings.readTimeout());
             return CallFailure.transport(CallFailure.Kind.TIMEOUT, what, e);
