@@ -1,0 +1,177 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StatusClearExportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+    private Path db;
+
+    /** Two runs in one file: one done with a failure, one interrupted partway. */
+    @BeforeEach
+    void twoRuns() throws Exception {
+        server.setDispatcher(model);
+        db = dir.resolve("runs.db");
+        Path input = questions(dir, "q.jsonl", 20);
+        model.answering(prompt -> prompt.equals("question 5")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "alpha", "--base-url",
+                server.url("/v1").toString(), "--template", "{{question}}").exitCode()).isEqualTo(3);
+        java.util.concurrent.atomic.AtomicInteger betaRequests = new java.util.concurrent.atomic.AtomicInteger();
+        model.answering(prompt -> {
+            if (betaRequests.incrementAndGet() == 8) {
+                cli.pressCtrlC();
+            }
+            return null;
+        });
+        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "beta", "--base-url",
+                server.url("/v1").toString(), "--template", "{{question}}", "--concurrency", "1").exitCode())
+                .isEqualTo(130);
+    }
+
+    @Test
+    void statusShowsOneRowPerRunWithProgressFailuresAndState() {
+        Cli.Result r = cli.run("status", "--db", db.toString());
+
+        assertThat(r.exitCode()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0)).contains("RUN", "MODEL", "DONE/TOTAL", "FAILED", "ELAPSED", "SAVED AT", "STATE");
+        assertThat(lines.get(1)).contains("alpha", "19/20 (95.0%)", "done_with_failures");
+        assertThat(lines.get(1)).containsPattern(Pattern.compile("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}"));
+        assertThat(lines.get(2)).contains("beta").contains("interrupted");
+    }
+
+    @Test
+    void statusJsonIsForScripts() throws Exception {
+        Cli.Result r = cli.run("status", "--db", db.toString(), "--json");
+
+        JsonNode runs = JSON.readTree(r.out());
+        assertThat(runs).hasSize(2);
+        assertThat(runs.get(0).get("run").asText()).isEqualTo("alpha");
+        assertThat(runs.get(0).get("done").asInt()).isEqualTo(19);
+        assertThat(runs.get(0).get("failed").asInt()).isEqualTo(1);
+        assertThat(runs.get(0).get("pending").asInt()).isZero();
+        assertThat(runs.get(1).get("state").asText()).isEqualTo("interrupted");
+        assertThat(runs.get(1).get("done").asInt() + runs.get(1).get("pending").asInt()).isEqualTo(20);
+    }
+
+    @Test
+    void statusOfAMissingFileSaysHowToStart() {
+        Cli.Result r = cli.run("status", "--db", dir.resolve("nope.db").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("nope.db: no such database").contains("stride run");
+        assertThat(dir.resolve("nope.db")).doesNotExist();
+    }
+
+    @Test
+    void exportWritesOneLinePerRecordInInputOrder() throws Exception {
+        Path out = dir.resolve("alpha.jsonl");
+        Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", out.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(20);
+        for (int i = 0; i < 20; i++) {
+            JsonNode line = JSON.readTree(lines.get(i));
+            assertThat(line.get("id").asText()).isEqualTo("q" + i);
+            if (i == 5) {
+                assertThat(line.get("status").asText()).isEqualTo("failed");
+                assertThat(line.get("output").isNull()).isTrue();
+                assertThat(line.get("error").asText()).contains("prompt is too long");
+            } else {
+                assertThat(line.get("status").asText()).isEqualTo("done");
+                assertThat(line.get("output").asText()).isEqualTo("echo: question " + i);
+                assertThat(line.get("error").isNull()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void exportShowsPendingRecordsOfAnUnfinishedRunAsCsv() throws Exception {
+        Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "csv");
+
+        assertThat(r.exitCode()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("id,output,status,error,finish_reason,prompt_tokens,completion_tokens,"
+                + "latency_ms,attempts,finished_at");
+        assertThat(lines).hasSize(21);
+        assertThat(lines.stream().filter(l -> l.contains(",pending,"))).isNotEmpty();
+        assertThat(lines.get(1)).startsWith("q0,echo: question 0,done,,stop,7,3,");
+    }
+
+    @Test
+    void exportNeedsARunNameWhenTheFileHoldsSeveral() {
+        Cli.Result r = cli.run("export", "--db", db.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--run NAME").contains("'alpha'").contains("'beta'");
+    }
+
+    @Test
+    void clearForgetsOneRunOrAll() throws Exception {
+        Cli.Result unknown = cli.run("clear", "--db", db.toString(), "--run", "gamma");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("has no run 'gamma'");
+
+        Cli.Result one = cli.run("clear", "--db", db.toString(), "--run", "alpha");
+        assertThat(one.exitCode()).isZero();
+        assertThat(one.out()).contains("Cleared run 'alpha' (20 records, 19 done, 1 failed)");
+        assertThat(count(db, "SELECT count(*) FROM progress")).isEqualTo(1);
+        assertThat(count(db, "SELECT count(*) FROM predictions WHERE run_id NOT IN (SELECT run_id FROM runs)"))
+                .isZero();
+
+        Cli.Result all = cli.run("clear", "--db", db.toString(), "--all");
+        assertThat(all.exitCode()).isZero();
+        assertThat(all.out()).contains("Cleared 1 run");
+        assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+    }
+
+    @Test
+    void clearNeedsToKnowWhatToForget() {
+        Cli.Result r = cli.run("clear", "--db", db.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--run").contains("--all");
+    }
+
+    @Test
+    void resumingEverythingFinishesTheUnfinishedRunOnly() {
+        model.answering(prompt -> null);
+        model.prompts.clear();
+
+        Cli.Result r = cli.run("run", "--db", db.toString(), "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Resuming 'beta' from checkpoint:").doesNotContain("'alpha'");
+        assertThat(model.promptList()).doesNotContain("question 5");
+    }
+
+    @Test
+    void helpListsTheExitCodes() {
+        Cli.Result r = cli.run("run", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("Exit codes:").contains("130").contains("--save-interval")
+                .contains("--retry-failed");
+    }
+}
