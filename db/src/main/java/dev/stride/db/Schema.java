@@ -6,8 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -18,17 +16,6 @@ import org.flywaydb.core.api.MigrationState;
 /** The schema's version, kept by Flyway in flyway_schema_history; migrations ship in the jar. */
 final class Schema {
     static final String LOCATION = "classpath:db/migration";
-
-    // Without an SLF4J binding Flyway logs each step through java.util.logging to stderr, which would interleave
-    // with the CLI's own output. A level set by the user (logging.properties) is left alone. Held in a field because
-    // java.util.logging keeps loggers only weakly.
-    private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
-
-    static {
-        if (FLYWAY_LOG.getLevel() == null) {
-            FLYWAY_LOG.setLevel(Level.WARNING);
-        }
-    }
 
     private Schema() {
     }

@@ -32,6 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -50,10 +52,22 @@ import org.sqlite.SQLiteDataSource;
  * stays open between calls (an open one would keep the WAL from being checkpointed).
  */
 public final class SqliteCheckpointStore implements CheckpointStore {
+    // Without an SLF4J binding jOOQ and Flyway log through java.util.logging to stderr (jOOQ: "Database version is
+    // supported by dialect", Flyway: every migration step), interleaved with the CLI's own output. Warnings still
+    // show; a level set by the user (logging.properties) is left alone. Held in fields because java.util.logging
+    // keeps loggers only weakly.
+    private static final Logger JOOQ_LOG = Logger.getLogger("org.jooq");
+    private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
+
     static {
         // jOOQ prints a banner and a tip on first use; the CLI's stdout is for results.
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        for (Logger log : new Logger[] {JOOQ_LOG, FLYWAY_LOG}) {
+            if (log.getLevel() == null) {
+                log.setLevel(Level.WARNING);
+            }
+        }
     }
 
     /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
