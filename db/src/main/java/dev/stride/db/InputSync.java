@@ -9,6 +9,7 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
 import static org.jooq.impl.DSL.table;
+import static org.jooq.impl.DSL.val;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
@@ -142,7 +143,7 @@ final class InputSync {
                 .execute();
         dsl.insertInto(RECORDS, RECORDS.RUN_ID, RECORDS.RECORD_ID, RECORDS.SEQ, RECORDS.LINE, RECORDS.PAYLOAD,
                         RECORDS.CONTENT_HASH)
-                .select(dsl.select(org.jooq.impl.DSL.val(runId), IN_ID, IN_SEQ, IN_LINE, IN_PAYLOAD, IN_HASH)
+                .select(dsl.select(val(runId), IN_ID, IN_SEQ, IN_LINE, IN_PAYLOAD, IN_HASH)
                         .from(INPUT).where(isNew))
                 .execute();
 

@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jooq.Condition;
@@ -406,7 +407,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return withWriter(() -> inTransaction(work));
     }
 
-    private <T> T withWriter(java.util.function.Supplier<T> work) {
+    private <T> T withWriter(Supplier<T> work) {
         if (writer == null) {
             throw new StoreException(file + " was opened read-only");
         }
