@@ -60,6 +60,27 @@ class ViewsTest {
     }
 
     @Test
+    void aRunningRunWhoseCursorIsTwentySecondsOldIsShownInterrupted() throws Exception {
+        Path file = dir.resolve("dead.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("killed"), recs(2).iterator());
+            store.syncRun(spec("alive"), recs(2).iterator());
+        }
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-21 seconds')"
+                    + " WHERE name = 'killed'");
+            try (ResultSet rs = s.executeQuery("SELECT run, state FROM progress ORDER BY run")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString("run")).isEqualTo("alive");
+                assertThat(rs.getString("state")).isEqualTo("running");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString("run")).isEqualTo("killed");
+                assertThat(rs.getString("state")).isEqualTo("interrupted");
+            }
+        }
+    }
+
+    @Test
     void resultsHasOneRowPerRecordInInputOrder() throws Exception {
         Path file = dir.resolve("r.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
