@@ -1,0 +1,269 @@
+package dev.stride.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Latency, speed, failures and the concurrency limit, as a real HTTP client sees them. */
+class SimulatorBehaviourTest {
+    private Simulator sim;
+    private Http http;
+
+    private void start(SimulatorSettings.Builder settings) throws IOException {
+        sim = new Simulator(settings.build()).start(0);
+        http = new Http(sim);
+    }
+
+    @AfterEach
+    void stop() {
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    @Test
+    void latencySetsTheTimeOfAnAnswer() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(100)));
+        http.chat("warm up");
+
+        long[] millis = new long[20];
+        for (int i = 0; i < millis.length; i++) {
+            long t0 = System.nanoTime();
+            assertThat(http.chat("Question " + i).statusCode()).isEqualTo(200);
+            millis[i] = (System.nanoTime() - t0) / 1_000_000;
+        }
+        Arrays.sort(millis);
+
+        assertThat(millis[0]).isGreaterThanOrEqualTo(99);
+        assertThat(millis[millis.length / 2]).isBetween(90L, 250L);
+    }
+
+    @Test
+    void jitterSpreadsLatencyAroundTheMean() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(100)).jitter(Duration.ofMillis(60)));
+        http.chat("warm up");
+
+        long[] millis = new long[20];
+        for (int i = 0; i < millis.length; i++) {
+            long t0 = System.nanoTime();
+            http.chat("Question " + i);
+            millis[i] = (System.nanoTime() - t0) / 1_000_000;
+        }
+        Arrays.sort(millis);
+
+        assertThat(millis[0]).isGreaterThanOrEqualTo(40);
+        assertThat(millis[millis.length - 1] - millis[0]).isGreaterThan(30);
+        assertThat(millis[millis.length / 2]).isBetween(60L, 250L);
+    }
+
+    @Test
+    void tokensPerSecondMakesALongerAnswerTakeLonger() throws Exception {
+        start(SimulatorSettings.builder().tokensPerSecond(100));
+        String prompt = "What are the common symptoms of iron deficiency anemia in adults and children?";
+        int tokens = Simulator.answerFor(prompt).split(" ").length;
+        http.post("/chat/completions", Http.chatBody("warm up", ",\"max_tokens\":1"));
+
+        long t0 = System.nanoTime();
+        http.post("/chat/completions", Http.chatBody(prompt, ",\"max_tokens\":2"));
+        long shortMillis = (System.nanoTime() - t0) / 1_000_000;
+        t0 = System.nanoTime();
+        http.chat(prompt);
+        long longMillis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(tokens).isGreaterThan(20);
+        assertThat(longMillis).isGreaterThanOrEqualTo(tokens * 10L - 5).isLessThan(tokens * 10L + 300);
+        assertThat(shortMillis).isLessThan(200);
+    }
+
+    @Test
+    void streamingPacesTokensAtTheConfiguredSpeed() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(50)).tokensPerSecond(200));
+        String prompt = "How long does a common cold last?";
+        int tokens = Simulator.answerFor(prompt).split(" ").length;
+
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = http.post("/chat/completions", Http.chatBody(prompt, ",\"stream\":true"));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(r.body()).endsWith("data: [DONE]\n\n");
+        assertThat(millis).isGreaterThanOrEqualTo(50 + (tokens - 1) * 5L - 5);
+    }
+
+    @Test
+    void rateLimitedAnswers429WithRetryAfter() throws Exception {
+        start(SimulatorSettings.builder().rateLimited(1.0).retryAfter(Duration.ofSeconds(2)));
+
+        HttpResponse<String> r = http.chat("Q?");
+
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(Http.json(r).at("/error/message").asText()).contains("Rate limit");
+        assertThat(sim.stats().count(Outcome.RATE_LIMITED)).isEqualTo(1);
+    }
+
+    @Test
+    void retryAfterDefaultsToOneSecond() throws Exception {
+        start(SimulatorSettings.builder().rateLimited(1.0));
+
+        assertThat(http.chat("Q?").headers().firstValue("Retry-After")).hasValue("1");
+    }
+
+    @Test
+    void serverErrorAnswers500AndUnavailableAnswers503() throws Exception {
+        start(SimulatorSettings.builder().serverError(1.0));
+        HttpResponse<String> r500 = http.chat("Q?");
+        sim.close();
+        start(SimulatorSettings.builder().unavailable(1.0));
+        HttpResponse<String> r503 = http.chat("Q?");
+
+        assertThat(r500.statusCode()).isEqualTo(500);
+        assertThat(Http.json(r500).at("/error/type").asText()).isEqualTo("server_error");
+        assertThat(r503.statusCode()).isEqualTo(503);
+        assertThat(sim.stats().count(Outcome.UNAVAILABLE)).isEqualTo(1);
+    }
+
+    @Test
+    void aDroppedConnectionGivesTheClientAnIoExceptionAndNoResponse() throws Exception {
+        start(SimulatorSettings.builder().dropped(1.0));
+
+        assertThatThrownBy(() -> http.chat("Q?")).isInstanceOf(IOException.class);
+        assertThat(Http.raw(sim, "Q?").text()).isEmpty();
+        assertThat(sim.stats().count(Outcome.DROPPED)).isGreaterThanOrEqualTo(2);
+        assertThat(sim.stats().count(Outcome.OK)).isZero();
+    }
+
+    @Test
+    void aTruncatedBodyStopsShortOfItsContentLength() throws Exception {
+        start(SimulatorSettings.builder().truncated(1.0));
+
+        Http.RawResponse raw = Http.raw(sim, "Q?");
+        assertThat(raw.head()).startsWith("HTTP/1.1 200");
+        assertThat(raw.contentLength()).isPositive();
+        assertThat((long) raw.body().length()).isPositive().isLessThan(raw.contentLength());
+        assertThatThrownBy(() -> http.chat("Q?")).isInstanceOf(IOException.class);
+        assertThat(sim.stats().count(Outcome.TRUNCATED)).isEqualTo(2);
+    }
+
+    @Test
+    void aTruncatedStreamEndsBeforeDone() throws Exception {
+        start(SimulatorSettings.builder().truncated(1.0));
+
+        assertThatThrownBy(() -> http.post("/chat/completions", Http.chatBody("Q?", ",\"stream\":true")))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void mixedFailureRatesAreDrawnInProportionAndRepeatWithTheSeed() throws Exception {
+        SimulatorSettings.Builder settings = SimulatorSettings.builder().rateLimited(0.2).serverError(0.2)
+                .unavailable(0.2).seed(7);
+        start(settings);
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            statuses.add(http.chat("Q" + i).statusCode());
+        }
+        SimulatorStats stats = sim.stats();
+        sim.close();
+        start(settings);
+        List<Integer> again = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            again.add(http.chat("Q" + i).statusCode());
+        }
+
+        assertThat(stats.requests()).isEqualTo(300);
+        assertThat(stats.count(Outcome.RATE_LIMITED)).isBetween(35L, 85L);
+        assertThat(stats.count(Outcome.SERVER_ERROR)).isBetween(35L, 85L);
+        assertThat(stats.count(Outcome.UNAVAILABLE)).isBetween(35L, 85L);
+        assertThat(stats.count(Outcome.OK)).isBetween(95L, 145L);
+        assertThat(stats.count(Outcome.OK) + stats.count(Outcome.RATE_LIMITED) + stats.count(Outcome.SERVER_ERROR)
+                + stats.count(Outcome.UNAVAILABLE)).isEqualTo(300);
+        assertThat(again).isEqualTo(statuses);
+    }
+
+    @Test
+    void beyondMaxConcurrentRejectAnswers503AtOnce() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(800)).maxConcurrent(2)
+                .whenBusy(SimulatorSettings.WhenBusy.REJECT));
+
+        List<HttpResponse<String>> responses = concurrently(6);
+
+        long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
+        List<HttpResponse<String>> busy = responses.stream().filter(r -> r.statusCode() == 503).toList();
+        assertThat(ok).isEqualTo(2);
+        assertThat(busy).hasSize(4).allSatisfy(r -> assertThat(r.body()).contains("server busy"));
+        assertThat(sim.stats().count(Outcome.BUSY)).isEqualTo(4);
+        assertThat(sim.stats().peakInFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void beyondMaxConcurrentQueueMakesRequestsWaitTheirTurn() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(200)).maxConcurrent(2)
+                .whenBusy(SimulatorSettings.WhenBusy.QUEUE));
+
+        long t0 = System.nanoTime();
+        List<HttpResponse<String>> responses = concurrently(6);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+        assertThat(millis).as("3 waves of 200 ms").isGreaterThanOrEqualTo(590).isLessThan(3000);
+        assertThat(sim.stats().peakInFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void withoutALimitManyRequestsAreServedAtOnce() throws Exception {
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(300)));
+
+        long t0 = System.nanoTime();
+        List<HttpResponse<String>> responses = concurrently(64);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+        assertThat(millis).isLessThan(2000);
+        assertThat(sim.stats().peakInFlight()).isGreaterThan(32);
+    }
+
+    @Test
+    void settingsRefuseImpossibleValues() {
+        assertThatThrownBy(() -> SimulatorSettings.builder().rateLimited(0.6).dropped(0.6).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1");
+        assertThatThrownBy(() -> SimulatorSettings.builder().serverError(-0.1).build())
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SimulatorSettings.builder().maxConcurrent(-1).build())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private List<HttpResponse<String>> concurrently(int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String prompt = "Concurrent question " + i;
+                futures.add(pool.submit(() -> {
+                    go.await();
+                    return http.chat(prompt);
+                }));
+            }
+            go.countDown();
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            for (Future<HttpResponse<String>> f : futures) {
+                responses.add(f.get(20, TimeUnit.SECONDS));
+            }
+            return responses;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
