@@ -1,0 +1,192 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The crash promise, with the real process: {@code stride run} is SIGKILLed at random moments, over and over, and
+ * each restart continues from what the database holds. In the end every record has exactly one answer, its own,
+ * and no answer that was committed was ever asked for again.
+ *
+ * <p>{@code -Dstride.kills=N} sets the number of kills (default 5), {@code -Dstride.seed=S} replays a run's random
+ * choices (the seed is printed).
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class KillAndResumeIT {
+    private static final int TOTAL = 2000;
+    private static final int CONCURRENCY = 16;
+    private static final String RUN = "qwen-medical-lora-251106-f16";
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final PacedModelServer model = new PacedModelServer().delay(1, 5);
+    private final List<StrideProcess> children = new ArrayList<>();
+
+    @BeforeEach
+    void serve() {
+        server.setDispatcher(model);
+    }
+
+    @AfterEach
+    void killChildren() {
+        children.forEach(StrideProcess::close);
+        model.release();
+    }
+
+    private StrideProcess start(String label, Path input, Path db) throws Exception {
+        StrideProcess p = StrideProcess.start(dir, label, List.of("run", input.toString(), "--db", db.toString(),
+                "--model", RUN, "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}",
+                "--log-every", "0", "--concurrency", Integer.toString(CONCURRENCY), "--save-interval", "10"));
+        children.add(p);
+        return p;
+    }
+
+    @Test
+    void everyRecordEndsWithExactlyOneAnswerOfItsOwnHoweverOftenTheProcessIsKilled() throws Exception {
+        int kills = Integer.getInteger("stride.kills", 5);
+        long seed = Long.getLong("stride.seed", System.nanoTime());
+        Random random = new Random(seed);
+        Path input = questions(dir, "q.jsonl", TOTAL);
+        Path db = dir.resolve("runs.db");
+
+        long doneBefore = 0;
+        Set<String> donePrompts = Set.of();
+        Set<String> askedEver = new HashSet<>();
+        List<Integer> lostPerKill = new ArrayList<>();
+        List<Integer> askedAgainPerRestart = new ArrayList<>();
+        List<String> killedAt = new ArrayList<>();
+        long worstRestartMs = -1;
+        long largestWal = -1;
+
+        for (int k = 0; k < kills; k++) {
+            int session = k;
+            model.session(session);
+            StrideProcess p = start("session-" + k, input, db);
+            // The first session must get as far as creating the run; later ones may also die while starting up.
+            if (k > 0 && random.nextInt(3) == 0) {
+                long ms = 100 + random.nextInt(501);
+                Thread.sleep(Math.max(0, ms - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - p.startNanos)));
+                killedAt.add(ms + "ms");
+            } else {
+                int n = 1 + random.nextInt(250);
+                p.await(n + " requests", Duration.ofSeconds(30), () -> model.requestsOf(session) >= n);
+                killedAt.add(n + "req");
+            }
+            assertThat(p.process.isAlive()).as("%s still running when killed\n%s", p.label, p.transcript()).isTrue();
+            int exit = p.killHard(Duration.ofSeconds(10));
+            assertThat(exit).as("exit status of SIGKILL (128 + 9)").isEqualTo(137);
+            // A request already in the server's socket when the process died is still dispatched: let it count
+            // for this session.
+            Thread.sleep(50);
+
+            largestWal = Math.max(largestWal, StrideProcess.walSize(db));
+            Path copy = StrideProcess.snapshot(db, dir.resolve("after-kill-" + k));
+            assertThat(query(copy, "PRAGMA integrity_check")).as("integrity after kill %d", k)
+                    .containsExactly(java.util.Map.of("integrity_check", "ok"));
+            Set<String> nowDone = donePrompts(copy);
+            long done = count(copy, "SELECT count(*) FROM results WHERE status = 'done'");
+            assertThat(done).isEqualTo(nowDone.size());
+            assertThat(count(copy, "SELECT done FROM progress")).as("the done counter").isEqualTo(done);
+            assertThat(count(copy, "SELECT count(*) FROM predictions")).isEqualTo(done);
+            assertThat(count(copy, "SELECT count(*) FROM results WHERE status = 'done'"
+                    + " AND output = 'echo: Q: question ' || substr(id, 2)")).as("answers of their own").isEqualTo(done);
+            assertThat(nowDone).as("nothing committed is lost").containsAll(donePrompts);
+
+            List<String> asked = model.promptsOf(session);
+            assertThat(asked).as("session %d asks each prompt once", k).doesNotHaveDuplicates();
+            assertThat(asked).as("session %d never asks for a committed answer", k)
+                    .filteredOn(donePrompts::contains).isEmpty();
+            int askedAgain = (int) asked.stream().filter(askedEver::contains).count();
+            askedEver.addAll(asked);
+            Set<String> lost = new HashSet<>(askedEver);
+            lost.removeAll(nowDone);
+            assertThat(lost.size()).as("asked but not committed after kill %d: at most the requests in flight", k)
+                    .isLessThanOrEqualTo(CONCURRENCY);
+            lostPerKill.add(lost.size());
+
+            if (k == 0) {
+                assertThat(p.out()).contains("Starting new run '" + RUN + "': " + TOTAL + " records");
+            } else {
+                askedAgainPerRestart.add(askedAgain);
+                assertThat(askedAgain).isLessThanOrEqualTo(CONCURRENCY);
+                if (!asked.isEmpty() || p.out().contains("Resuming")) {
+                    assertThat(p.out()).as(p.transcript()).contains(resumeLine(doneBefore));
+                }
+                Long first = model.firstRequestNanos(session);
+                if (first != null) {
+                    worstRestartMs = Math.max(worstRestartMs, TimeUnit.NANOSECONDS.toMillis(first - p.startNanos));
+                }
+            }
+            doneBefore = done;
+            donePrompts = nowDone;
+        }
+
+        model.session(kills);
+        StrideProcess last = start("final", input, db);
+        int exit = last.waitForExit(Duration.ofSeconds(60));
+        long lastRestartMs = TimeUnit.NANOSECONDS.toMillis(model.firstRequestNanos(kills) - last.startNanos);
+        worstRestartMs = Math.max(worstRestartMs, lastRestartMs);
+
+        assertThat(exit).as(last.transcript()).isZero();
+        assertThat(last.out()).contains(resumeLine(doneBefore)).contains("Done: '" + RUN + "' " + TOTAL + "/" + TOTAL);
+        List<String> asked = model.promptsOf(kills);
+        assertThat(asked).doesNotHaveDuplicates().hasSize((int) (TOTAL - doneBefore));
+        assertThat(asked).filteredOn(donePrompts::contains).isEmpty();
+        int askedAgain = (int) asked.stream().filter(askedEver::contains).count();
+        assertThat(askedAgain).isLessThanOrEqualTo(CONCURRENCY);
+        askedAgainPerRestart.add(askedAgain);
+
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(java.util.Map.of("integrity_check", "ok"));
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(TOTAL);
+        assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(TOTAL);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
+                .isEqualTo(TOTAL);
+        assertThat(query(db, "SELECT state, done, pending FROM progress")).containsExactly(
+                java.util.Map.of("state", "done", "done", TOTAL, "pending", 0));
+        assertThat(StrideProcess.walSize(db)).as("no WAL left after a clean exit").isLessThanOrEqualTo(0);
+
+        int redundant = model.requests() - TOTAL;
+        assertThat(redundant).isEqualTo(askedAgainPerRestart.stream().mapToInt(Integer::intValue).sum());
+        System.out.printf(Locale.ROOT, "KillAndResumeIT: %d kills (%s), redundant requests %d in total, per restart"
+                        + " %s (max %d; concurrency %d), asked-but-uncommitted per kill %s, worst restart to first"
+                        + " request %d ms, largest WAL %d bytes, seed %d (-Dstride.seed=%d replays)%n",
+                kills, String.join(" ", killedAt), redundant, askedAgainPerRestart,
+                askedAgainPerRestart.stream().mapToInt(Integer::intValue).max().orElse(0), CONCURRENCY,
+                lostPerKill, worstRestartMs, largestWal, seed, seed);
+    }
+
+    private static String resumeLine(long done) {
+        return "Resuming '" + RUN + "' from checkpoint: " + done + "/" + TOTAL + " done, " + (TOTAL - done)
+                + " to go";
+    }
+
+    private static Set<String> donePrompts(Path db) throws Exception {
+        return query(db, "SELECT id FROM results WHERE status = 'done'").stream()
+                .map(row -> "Q: question " + ((String) row.get("id")).substring(1))
+                .collect(Collectors.toSet());
+    }
+}

@@ -1,0 +1,156 @@
+package dev.stride.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * {@link FakeModelServer}'s echo answers, paced like a real model for the process-level ITs: each answer after a
+ * random delay, or held until released (or a time limit). It counts what each "session" (one child process) asked
+ * and what it was answered, so a test can tell which requests a killed process lost and which were asked again.
+ */
+final class PacedModelServer extends Dispatcher {
+    /** One request as the server saw it: the session it came in, its prompt, when; answered once its 200 is built. */
+    static final class Asked {
+        final int session;
+        final String prompt;
+        final long atNanos;
+        volatile boolean answered;
+
+        Asked(int session, String prompt, long atNanos) {
+            this.session = session;
+            this.prompt = prompt;
+            this.atNanos = atNanos;
+        }
+    }
+
+    private final FakeModelServer echo = new FakeModelServer();
+    private final ConcurrentLinkedQueue<Asked> asked = new ConcurrentLinkedQueue<>();
+    private final Map<Integer, Long> firstRequestNanos = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> perSession = new ConcurrentHashMap<>();
+    private volatile int session;
+    private volatile int minDelayMs;
+    private volatile int maxDelayMs;
+    private volatile CountDownLatch hold;
+    private volatile long holdMaxMs;
+
+    PacedModelServer() {
+        echo.answering(this::pace);
+    }
+
+    /** Answers each request after a random delay between the two bounds (inclusive), in milliseconds. */
+    PacedModelServer delay(int minMs, int maxMs) {
+        this.minDelayMs = minMs;
+        this.maxDelayMs = maxMs;
+        return this;
+    }
+
+    /** Holds every answer until {@link #release()} or {@code max}, whichever comes first. */
+    PacedModelServer holding(Duration max) {
+        this.holdMaxMs = max.toMillis();
+        this.hold = new CountDownLatch(1);
+        return this;
+    }
+
+    /** Lets every held answer go, and holds no more. */
+    void release() {
+        CountDownLatch h = hold;
+        hold = null;
+        if (h != null) {
+            h.countDown();
+        }
+    }
+
+    /** From now on, requests count for session {@code n}. */
+    void session(int n) {
+        session = n;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        return echo.dispatch(request);
+    }
+
+    @Override
+    public void close() {
+        release();
+        super.close();
+    }
+
+    private MockResponse pace(String prompt) {
+        int s = session;
+        long now = System.nanoTime();
+        Asked a = new Asked(s, prompt, now);
+        asked.add(a);
+        firstRequestNanos.putIfAbsent(s, now);
+        perSession.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+        try {
+            int min = minDelayMs;
+            int max = maxDelayMs;
+            if (max > 0) {
+                Thread.sleep(ThreadLocalRandom.current().nextInt(min, max + 1));
+            }
+            CountDownLatch h = hold;
+            if (h != null) {
+                h.await(holdMaxMs, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            // The server is shutting down; nobody is listening any more.
+            Thread.currentThread().interrupt();
+            return FakeModelServer.json(503, "{\"error\":{\"message\":\"shutting down\"}}");
+        }
+        a.answered = true;
+        return null; // the echo
+    }
+
+    /** Every request so far, in arrival order. */
+    List<Asked> asked() {
+        return List.copyOf(asked);
+    }
+
+    /** The prompts session {@code s} asked, in arrival order (a prompt asked twice is there twice). */
+    List<String> promptsOf(int s) {
+        List<String> prompts = new ArrayList<>();
+        for (Asked a : asked) {
+            if (a.session == s) {
+                prompts.add(a.prompt);
+            }
+        }
+        return prompts;
+    }
+
+    /** The prompts session {@code s} was answered with a 200 echo. */
+    List<String> answeredOf(int s) {
+        List<String> prompts = new ArrayList<>();
+        for (Asked a : asked) {
+            if (a.session == s && a.answered) {
+                prompts.add(a.prompt);
+            }
+        }
+        return prompts;
+    }
+
+    int requestsOf(int s) {
+        AtomicInteger n = perSession.get(s);
+        return n == null ? 0 : n.get();
+    }
+
+    int requests() {
+        return asked.size();
+    }
+
+    /** When session {@code s} sent its first request, or null when it sent none. */
+    Long firstRequestNanos(int s) {
+        return firstRequestNanos.get(s);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.stride.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The real stride CLI as a child JVM ({@code java -jar stride.jar ...}) for the process-level ITs. Its stdout and
+ * stderr go to files (no pipe can fill up and block it), and every wait is bounded: a wait that runs out kills the
+ * child and fails with what it printed.
+ */
+final class StrideProcess implements AutoCloseable {
+    /** Small heap and one GC thread: several of these run one after another on a 2-core CI machine. */
+    private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+
+    final String label;
+    final Process process;
+    /** {@link System#nanoTime()} just before the child was started. */
+    final long startNanos;
+    private final Path out;
+    private final Path err;
+
+    private StrideProcess(String label, Process process, long startNanos, Path out, Path err) {
+        this.label = label;
+        this.process = process;
+        this.startNanos = startNanos;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** The shaded jar Failsafe names in the system property {@code stride.jar}. */
+    static Path jar() {
+        String property = System.getProperty("stride.jar");
+        if (property == null) {
+            throw new IllegalStateException("system property stride.jar is not set: run the ITs with mvn verify"
+                    + " (Failsafe passes it)");
+        }
+        Path jar = Path.of(property);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " does not exist: the package phase builds it");
+        }
+        return jar;
+    }
+
+    /** Starts {@code stride ARGS...} in {@code dir}; its output goes to {@code dir/LABEL.out} and {@code .err}. */
+    static StrideProcess start(Path dir, String label, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.add("-jar");
+        command.add(jar().toString());
+        command.addAll(args);
+        Path out = dir.resolve(label + ".out");
+        Path err = dir.resolve(label + ".err");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        // No key of the developer's may reach the fake server; no JVM options of the environment may change the
+        // child (or print "Picked up ..." on its stderr).
+        builder.environment().remove("OPENAI_API_KEY");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("_JAVA_OPTIONS");
+        long started = System.nanoTime();
+        Process process = builder.start();
+        process.getOutputStream().close();
+        return new StrideProcess(label, process, started, out, err);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends a signal with {@code kill -NAME PID}, as a user or a supervisor would. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+            kill.destroyForcibly();
+            throw new AssertionError("kill -" + name + " " + pid() + " did not return within 10 s");
+        }
+        String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + pid() + " failed (" + kill.exitValue() + "): " + said);
+        }
+    }
+
+    /**
+     * SIGKILL: {@link Process#destroyForcibly()} is {@code kill(pid, SIGKILL)} on Linux (the caller checks the exit
+     * status 137 = 128 + 9 to be sure). Returns the exit status.
+     */
+    int killHard(Duration max) throws InterruptedException {
+        process.destroyForcibly();
+        return waitForExit(max);
+    }
+
+    /** The exit status, once the child has ended; fails (after killing it) if that takes longer than {@code max}. */
+    int waitForExit(Duration max) throws InterruptedException {
+        if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+            close();
+            throw new AssertionError(label + " did not end within " + max + "\n" + transcript());
+        }
+        return process.exitValue();
+    }
+
+    /** Waits until {@code condition} holds; fails if it does not within {@code max} or the child ends first. */
+    void await(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (!process.isAlive() && !condition.getAsBoolean()) {
+                throw new AssertionError(label + " ended (exit " + process.exitValue() + ") before " + what + "\n"
+                        + transcript());
+            }
+            if (System.nanoTime() > deadline) {
+                close();
+                throw new AssertionError(label + ": no " + what + " within " + max + "\n" + transcript());
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    String out() {
+        return read(out);
+    }
+
+    String err() {
+        return read(err);
+    }
+
+    String transcript() {
+        return "--- stdout of " + label + " ---\n" + tail(out()) + "\n--- stderr of " + label + " ---\n" + tail(err());
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 4000 ? s : "..." + s.substring(s.length() - 4000);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    /** Kills the child if it is still alive, and waits (bounded) until it is gone. Never throws. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Copies a database a dead process left (with its -wal, without the -shm that SQLite rebuilds) into
+     * {@code into}, so the test can look into it with plain JDBC without touching the original: opening the
+     * original would replay and checkpoint its WAL, and the next stride would find nothing to recover.
+     */
+    static Path snapshot(Path db, Path into) throws IOException {
+        Files.createDirectories(into);
+        Path copy = into.resolve(db.getFileName());
+        Files.copy(db, copy, StandardCopyOption.REPLACE_EXISTING);
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        Path walCopy = into.resolve(db.getFileName() + "-wal");
+        if (Files.exists(wal)) {
+            Files.copy(wal, walCopy, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.deleteIfExists(walCopy);
+        }
+        Files.deleteIfExists(into.resolve(db.getFileName() + "-shm"));
+        return copy;
+    }
+
+    /** The size of the database's -wal file, -1 when there is none. */
+    static long walSize(Path db) throws IOException {
+        Path wal = db.resolveSibling(db.getFileName() + "-wal");
+        return Files.exists(wal) ? Files.size(wal) : -1;
+    }
+}
