@@ -2,11 +2,17 @@ package dev.stride.cli;
 
 import dev.stride.core.BatchRunner;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputRecord;
 import dev.stride.core.JsonlReader;
+import dev.stride.core.Prediction;
+import dev.stride.core.PredictionException;
 import dev.stride.core.Predictor;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunnerSettings;
@@ -22,6 +28,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,6 +137,11 @@ final class RunCommand implements Callable<Integer> {
             description = "How often a progress line is printed; 0 for never (default: ${DEFAULT-VALUE}).")
     Duration logEvery;
 
+    @Option(names = "--stop-after", hidden = true, paramLabel = "N",
+            description = "Stops as Ctrl+C would once N outcomes were stored in this session (the demo's halfway"
+                    + " stop; tests).")
+    Long stopAfter;
+
     private final Signals signals;
     private final PredictorFactory predictors;
     private final Map<String, String> env;
@@ -174,6 +187,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (timeout.isZero() || timeout.isNegative()) {
             throw UserError.usage("--timeout must be longer than 0");
+        }
+        if (stopAfter != null && stopAfter < 1) {
+            throw UserError.usage("--stop-after must be at least 1, got " + stopAfter);
         }
     }
 
@@ -310,8 +326,12 @@ final class RunCommand implements Callable<Integer> {
         RunOutcome outcome;
         try (Predictor predictor = predictors.create(run.model(), run.baseUrl(), apiKey, params, timeout,
                 concurrency)) {
+            AtomicReference<BatchRunner> self = new AtomicReference<>();
+            RunListener listener = stopAfter == null ? progress
+                    : new StopAfter(progress, stopAfter, () -> self.get().requestStop());
             BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
-                    progress, Clock.systemUTC());
+                    listener, Clock.systemUTC());
+            self.set(runner);
             try (AutoCloseable ignored = signals.onInterrupt(() -> {
                 spec.commandLine().getErr().printf(Locale.ROOT, "%nStopping: letting requests in flight finish"
                         + " (up to %s), then saving. Ctrl+C again quits at once.%n", Durations.human(grace.toMillis()));
@@ -390,5 +410,47 @@ final class RunCommand implements Callable<Integer> {
             case ExitCodes.USAGE -> 1;
             default -> 0;
         };
+    }
+
+    /** Passes everything on, and asks for a graceful stop once {@code limit} outcomes were stored. */
+    private static final class StopAfter implements RunListener {
+        private final RunListener next;
+        private final long limit;
+        private final Runnable stop;
+        private final AtomicLong outcomes = new AtomicLong();
+
+        StopAfter(RunListener next, long limit, Runnable stop) {
+            this.next = next;
+            this.limit = limit;
+            this.stop = stop;
+        }
+
+        @Override
+        public void recordDone(InputRecord record, Prediction prediction) {
+            next.recordDone(record, prediction);
+            counted();
+        }
+
+        @Override
+        public void recordFailed(InputRecord record, FailedPrediction failure) {
+            next.recordFailed(record, failure);
+            counted();
+        }
+
+        @Override
+        public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+            next.retrying(record, attempt, cause, delay);
+        }
+
+        @Override
+        public void cursorSaved(Cursor cursor) {
+            next.cursorSaved(cursor);
+        }
+
+        private void counted() {
+            if (outcomes.incrementAndGet() == limit) {
+                stop.run();
+            }
+        }
     }
 }
