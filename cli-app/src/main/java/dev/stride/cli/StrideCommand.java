@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Runs a dataset through a model served over HTTP, resumably: every prediction is kept in a"
                 + " SQLite file, so a run that dies continues where it stopped.",
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
+                DemoCommand.class, ServeSimCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

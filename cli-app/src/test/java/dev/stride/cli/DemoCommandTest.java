@@ -1,0 +1,102 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final Cli cli = new Cli();
+
+    private Cli.Result demo(Path db) {
+        return cli.run("demo", "--db", db.toString(), "--sim-latency", "2ms", "--sim-jitter", "1ms",
+                "--sim-tokens-per-second", "0");
+    }
+
+    @Test
+    void theFirstCallStopsHalfwayTheSecondResumesTheThirdSaysComplete() throws Exception {
+        Path db = dir.resolve("stride-demo.db");
+
+        Cli.Result first = demo(db);
+
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        assertThat(first.out()).contains("Starting new run 'qwen-medical-lora-251106-f16': 300 records")
+                .contains("The demo stopped itself halfway, as a crash would")
+                .contains("Run ./stride demo again: it resumes where it stopped.")
+                .doesNotContain("Interrupted: ");
+        long doneFirst = count(db, "SELECT done FROM progress");
+        assertThat(doneFirst).isBetween(150L, 170L);
+
+        Cli.Result second = demo(db);
+
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint: " + doneFirst
+                        + "/300 done, " + (300 - doneFirst) + " to go")
+                .contains("Done: 'qwen-medical-lora-251106-f16' 300/300")
+                .contains("Demo complete: all 300 questions answered")
+                .contains("What to try next:")
+                .contains("./stride status --db " + db)
+                .contains("sqlite3 " + db + " \"SELECT * FROM progress\"")
+                .contains("./stride export --db " + db + " -o answers.jsonl")
+                .contains("./stride clear --db " + db + " --all && ./stride demo");
+        assertThat(second.out()).contains("(simulator: Served " + (300 - doneFirst) + " requests ("
+                + (300 - doneFirst) + " ok)");
+        Map<String, Object> progress = query(db, "SELECT * FROM progress").get(0);
+        assertThat(progress).containsEntry("total", 300).containsEntry("done", 300).containsEntry("failed", 0)
+                .containsEntry("state", "done");
+        List<Map<String, Object>> rows = query(db, "SELECT id, input, output, status FROM results");
+        assertThat(rows).hasSize(300).allSatisfy(row -> {
+            String question = JSON.readTree((String) row.get("input")).get("question").asText();
+            assertThat(row.get("status")).isEqualTo("done");
+            assertThat((String) row.get("output")).startsWith("Answer to: Answer briefly: " + question + " -- ");
+        });
+
+        Cli.Result third = demo(db);
+
+        assertThat(third.exitCode()).as(third.all()).isZero();
+        assertThat(third.out()).contains("The demo in " + db + " is complete: 300/300 questions answered")
+                .contains("./stride clear --db " + db + " --all")
+                .contains("What to try next:")
+                .doesNotContain("Resuming");
+    }
+
+    @Test
+    void afterAClearTheDemoRunsToTheEndAndCtrlCStopsItWith130() throws Exception {
+        Path db = dir.resolve("demo.db");
+        demo(db);
+        assertThat(cli.run("clear", "--db", db.toString(), "--all").exitCode()).isZero();
+
+        Cli.Result full = demo(db);
+
+        assertThat(full.exitCode()).as(full.all()).isZero();
+        assertThat(full.out()).contains("Starting new run").contains("Demo complete: all 300 questions answered")
+                .doesNotContain("stopped itself");
+
+        assertThat(cli.run("clear", "--db", db.toString(), "--all").exitCode()).isZero();
+        Thread presser = new Thread(() -> {
+            while (!cli.pressCtrlC()) {
+                Thread.onSpinWait();
+            }
+        });
+        presser.setDaemon(true);
+        presser.start();
+        Cli.Result interrupted = cli.run("demo", "--db", db.toString(), "--sim-latency", "20ms");
+        presser.join(10_000);
+
+        assertThat(interrupted.exitCode()).as(interrupted.all()).isEqualTo(130);
+        assertThat(interrupted.out()).contains("You pressed Ctrl+C:")
+                .contains("Run ./stride demo again: it resumes where it stopped.");
+        assertThat(count(db, "SELECT done FROM progress")).isLessThan(300);
+    }
+}
