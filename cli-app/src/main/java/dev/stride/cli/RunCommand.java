@@ -1,35 +1,17 @@
 package dev.stride.cli;
 
-import dev.stride.core.BatchRunner;
 import dev.stride.core.CheckpointStore;
-import dev.stride.core.Cursor;
-import dev.stride.core.FailedPrediction;
-import dev.stride.core.GenerationParams;
-import dev.stride.core.InputRecord;
-import dev.stride.core.JsonlReader;
-import dev.stride.core.Prediction;
-import dev.stride.core.PredictionException;
-import dev.stride.core.Predictor;
-import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunInfo;
-import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
-import dev.stride.core.RunSpec;
-import dev.stride.core.RunnerSettings;
 import dev.stride.core.SyncReport;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -155,15 +137,44 @@ final class RunCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        checkNumbers();
-        String apiKey = apiKey();
+    public Integer call() throws Exception {
+        RunOptions options = options();
+        options.check();
         PrintWriter out = spec.commandLine().getOut();
-        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
-            List<RunInfo> runs = input != null ? List.of(prepareFromInput(store, out)) : runsToResume(store, out);
+        PrintWriter err = spec.commandLine().getErr();
+        StopSwitch stop = new StopSwitch();
+        // Listening from the very start, so a signal during the input's sync ends the process through the same
+        // path (nothing written, exit 130) instead of the JVM's default handling.
+        try (AutoCloseable listening = signals.onInterrupt(() -> {
+            err.printf(Locale.ROOT, "%nStopping: letting requests in flight finish (up to %s), then saving."
+                    + " Ctrl+C again quits at once.%n", Durations.human(grace.toMillis()));
+            err.flush();
+            stop.requestStop();
+        }); CheckpointStore store = SqliteCheckpointStore.open(db)) {
+            RunPlanner planner = new RunPlanner(store, db);
+            List<RunInfo> runs;
+            if (input != null) {
+                RunPlanner.Prepared prepared;
+                try {
+                    prepared = planner.fromInput(input, options, stop);
+                } catch (StoppedBeforeStart e) {
+                    out.println("Interrupted while reading " + input + "; nothing was changed.");
+                    out.flush();
+                    return ExitCodes.INTERRUPTED;
+                }
+                printStart(out, prepared);
+                runs = List.of(prepared.run());
+            } else {
+                runs = planner.toResume(options);
+                printResumeAll(out, store, runs);
+            }
+            RunDriver driver = new RunDriver(store, predictors);
             int code = ExitCodes.OK;
             for (RunInfo run : runs) {
-                code = worse(code, execute(store, run, apiKey, out));
+                if (stop.requested()) {
+                    return ExitCodes.INTERRUPTED;
+                }
+                code = worse(code, execute(driver, run, options, stop, out));
                 if (code == ExitCodes.INTERRUPTED || code == ExitCodes.ERROR) {
                     break;
                 }
@@ -172,25 +183,9 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void checkNumbers() {
-        if (concurrency < 1 || concurrency > 4096) {
-            throw UserError.usage("--concurrency must be between 1 and 4096, got " + concurrency);
-        }
-        if (saveInterval < 1) {
-            throw UserError.usage("--save-interval must be at least 1, got " + saveInterval);
-        }
-        if (retries < 0) {
-            throw UserError.usage("--retries must not be negative, got " + retries);
-        }
-        if (maxTokens != null && maxTokens < 1) {
-            throw UserError.usage("--max-tokens must be at least 1, got " + maxTokens);
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw UserError.usage("--timeout must be longer than 0");
-        }
-        if (stopAfter != null && stopAfter < 1) {
-            throw UserError.usage("--stop-after must be at least 1, got " + stopAfter);
-        }
+    private RunOptions options() {
+        return new RunOptions(model, baseUrl, runName, template, idField, saveInterval, concurrency, maxTokens,
+                temperature, apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter);
     }
 
     private String apiKey() {
@@ -205,24 +200,11 @@ final class RunCommand implements Callable<Integer> {
         return key == null || key.isBlank() ? null : key;
     }
 
-    private RunInfo prepareFromInput(CheckpointStore store, PrintWriter out) {
-        String name = runName != null ? runName : model;
-        if (name == null) {
-            throw UserError.usage("name the model with --model NAME (the run takes its name unless --run is given)");
-        }
-        RunInfo existing = store.findRun(name).orElse(null);
-        RunSpec runSpec = existing == null ? newRunSpec(name) : resumedRunSpec(existing);
-        PromptTemplate prompt = PromptTemplate.parse(runSpec.template());
-        SyncReport report;
-        try (JsonlReader reader = JsonlReader.open(input, idField, prompt)) {
-            if (!reader.hasNext()) {
-                throw UserError.usage(input + ": has no records; each line must hold one JSON object");
-            }
-            report = store.syncRun(runSpec, reader);
-        }
-        RunInfo run = store.findRun(name).orElseThrow();
+    private void printStart(PrintWriter out, RunPlanner.Prepared prepared) {
+        RunInfo run = prepared.run();
+        SyncReport report = prepared.sync();
         if (report.created()) {
-            out.printf(Locale.ROOT, "Starting new run '%s': %d records%n", name, run.total());
+            out.printf(Locale.ROOT, "Starting new run '%s': %d records%n", run.name(), run.total());
         } else {
             if (report.changedRecords()) {
                 out.printf(Locale.ROOT, "Input changed since the last session: %d added, %d edited (redone),"
@@ -231,80 +213,18 @@ final class RunCommand implements Callable<Integer> {
             printResuming(out, run);
         }
         out.flush();
-        return run;
     }
 
-    private RunSpec newRunSpec(String name) {
-        if (model == null) {
-            throw UserError.usage("--model is needed to start run '" + name + "'");
-        }
-        if (baseUrl == null) {
-            throw UserError.usage("--base-url is needed to start run '" + name
-                    + "', e.g. --base-url http://localhost:8000/v1");
-        }
-        return new RunSpec(name, model, baseUrl, template != null ? template : DEFAULT_TEMPLATE,
-                new GenerationParams(maxTokens, temperature));
-    }
-
-    /** An omitted option keeps the stored value; a different one is refused, since results would not compare. */
-    private RunSpec resumedRunSpec(RunInfo run) {
-        GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
-        GenerationParams given = stored.overriddenBy(maxTokens, temperature);
-        List<String> changed = new ArrayList<>();
-        if (model != null && !model.equals(run.model())) {
-            changed.add("model '" + run.model() + "' -> '" + model + "'");
-        }
-        if (template != null && !template.equals(run.template())) {
-            changed.add("template '" + run.template() + "' -> '" + template + "'");
-        }
-        if (!given.canonicalJson().equals(stored.canonicalJson())) {
-            changed.add("parameters " + stored.canonicalJson() + " -> " + given.canonicalJson());
-        }
-        if (!changed.isEmpty()) {
-            throw UserError.usage("run '" + run.name() + "' was started with other settings (" + String.join(", ",
-                    changed) + "); choose a new --run NAME to keep both, or start over with: stride clear --db "
-                    + db + " --run " + run.name());
-        }
-        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(baseUrl, run.baseUrl()),
-                run.template(), stored);
-    }
-
-    private List<RunInfo> runsToResume(CheckpointStore store, PrintWriter out) {
-        List<RunInfo> all = store.listRuns();
-        if (all.isEmpty()) {
-            throw UserError.usage(db + ": holds no run yet; start one with: stride run INPUT.jsonl --db " + db
-                    + " --model NAME --base-url URL");
-        }
-        List<RunInfo> chosen = new ArrayList<>();
-        for (RunInfo run : all) {
-            if (runName != null && !runName.equals(run.name()) || model != null && runName == null
-                    && !model.equals(run.model())) {
-                continue;
-            }
-            if (run.pending() > 0 || retryFailed && run.failed() > 0) {
-                chosen.add(baseUrl == null ? run : withBaseUrl(store, run));
-            }
-        }
-        if (runName != null && all.stream().noneMatch(r -> r.name().equals(runName))) {
-            throw UserError.usage(db + ": has no run '" + runName + "'; see: stride status --db " + db);
-        }
-        if (chosen.isEmpty()) {
-            long failed = all.stream().mapToLong(RunInfo::failed).sum();
+    private void printResumeAll(PrintWriter out, CheckpointStore store, List<RunInfo> runs) {
+        if (runs.isEmpty()) {
+            long failed = store.listRuns().stream().mapToLong(RunInfo::failed).sum();
             out.println("Nothing to resume in " + db + ": every run is done"
                     + (failed > 0 ? " (" + failed + " failed records; add --retry-failed to redo them)" : "") + ".");
-            out.flush();
-            return List.of();
         }
-        for (RunInfo run : chosen) {
+        for (RunInfo run : runs) {
             printResuming(out, run);
         }
         out.flush();
-        return chosen;
-    }
-
-    private RunInfo withBaseUrl(CheckpointStore store, RunInfo run) {
-        store.updateBaseUrl(run.id(), baseUrl);
-        return store.findRun(run.name()).orElseThrow();
     }
 
     private void printResuming(PrintWriter out, RunInfo run) {
@@ -314,35 +234,13 @@ final class RunCommand implements Callable<Integer> {
                         ? " (" + run.failed() + " failed; --retry-failed redoes them)" : "");
     }
 
-    private int execute(CheckpointStore store, RunInfo run, String apiKey, PrintWriter out) {
+    private int execute(RunDriver driver, RunInfo run, RunOptions options, StopSwitch stop, PrintWriter out) {
         if (run.pending() == 0 && !(retryFailed && run.failed() > 0)) {
             return summarizeFinished(run, out);
         }
-        RunnerSettings settings = new RunnerSettings(concurrency, saveInterval, retries, backoffBase,
-                Duration.ofSeconds(30), grace, retryFailed, Duration.ofSeconds(5));
-        GenerationParams params = GenerationParams.fromJson(run.paramsJson());
         ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
                 retryFailed ? 0 : run.failed(), logEvery);
-        RunOutcome outcome;
-        try (Predictor predictor = predictors.create(run.model(), run.baseUrl(), apiKey, params, timeout,
-                concurrency)) {
-            AtomicReference<BatchRunner> self = new AtomicReference<>();
-            RunListener listener = stopAfter == null ? progress
-                    : new StopAfter(progress, stopAfter, () -> self.get().requestStop());
-            BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
-                    listener, Clock.systemUTC());
-            self.set(runner);
-            try (AutoCloseable ignored = signals.onInterrupt(() -> {
-                spec.commandLine().getErr().printf(Locale.ROOT, "%nStopping: letting requests in flight finish"
-                        + " (up to %s), then saving. Ctrl+C again quits at once.%n", Durations.human(grace.toMillis()));
-                spec.commandLine().getErr().flush();
-                runner.requestStop();
-            })) {
-                outcome = runner.run(run);
-            } catch (Exception e) {
-                throw new IllegalStateException("signal handling: " + e.getMessage(), e);
-            }
-        }
+        RunOutcome outcome = driver.drive(run, options, progress, stop);
         return report(run, outcome, progress, out);
     }
 
@@ -410,47 +308,5 @@ final class RunCommand implements Callable<Integer> {
             case ExitCodes.USAGE -> 1;
             default -> 0;
         };
-    }
-
-    /** Passes everything on, and asks for a graceful stop once {@code limit} outcomes were stored. */
-    private static final class StopAfter implements RunListener {
-        private final RunListener next;
-        private final long limit;
-        private final Runnable stop;
-        private final AtomicLong outcomes = new AtomicLong();
-
-        StopAfter(RunListener next, long limit, Runnable stop) {
-            this.next = next;
-            this.limit = limit;
-            this.stop = stop;
-        }
-
-        @Override
-        public void recordDone(InputRecord record, Prediction prediction) {
-            next.recordDone(record, prediction);
-            counted();
-        }
-
-        @Override
-        public void recordFailed(InputRecord record, FailedPrediction failure) {
-            next.recordFailed(record, failure);
-            counted();
-        }
-
-        @Override
-        public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
-            next.retrying(record, attempt, cause, delay);
-        }
-
-        @Override
-        public void cursorSaved(Cursor cursor) {
-            next.cursorSaved(cursor);
-        }
-
-        private void counted() {
-            if (outcomes.incrementAndGet() == limit) {
-                stop.run();
-            }
-        }
     }
 }

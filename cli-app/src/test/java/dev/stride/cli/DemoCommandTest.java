@@ -84,10 +84,17 @@ class DemoCommandTest {
                 .doesNotContain("stopped itself");
 
         assertThat(cli.run("clear", "--db", db.toString(), "--all").exitCode()).isZero();
+        // Ctrl+C half a second after the run starts listening: past the input's sync, while answers arrive.
         Thread presser = new Thread(() -> {
-            while (!cli.pressCtrlC()) {
+            while (cli.interrupt.get() == null) {
                 Thread.onSpinWait();
             }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            cli.pressCtrlC();
         });
         presser.setDaemon(true);
         presser.start();

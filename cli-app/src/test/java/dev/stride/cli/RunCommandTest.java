@@ -347,4 +347,26 @@ class RunCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--api-key-env NOT_SET_ANYWHERE: that environment variable is not set");
     }
+
+    @Test
+    void ctrlCWhileTheInputIsReadWritesNothingAndExits130() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50_000);
+        Path db = dir.resolve("runs.db");
+        Thread presser = new Thread(() -> {
+            while (!cli.pressCtrlC()) {
+                Thread.onSpinWait();
+            }
+        });
+        presser.setDaemon(true);
+        presser.start();
+
+        Cli.Result r = run(input, db);
+        presser.join(10_000);
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(r.out()).contains("Interrupted while reading " + input + "; nothing was changed.");
+        assertThat(model.requests.get()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
+        assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+    }
 }

@@ -1,0 +1,94 @@
+package dev.stride.cli;
+
+import dev.stride.core.BatchRunner;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.PredictionException;
+import dev.stride.core.Predictor;
+import dev.stride.core.PromptTemplate;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.RunnerSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Drives one stored run to its end (or a stop) through a predictor made for it. */
+final class RunDriver {
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+    private final CheckpointStore store;
+    private final PredictorFactory predictors;
+
+    RunDriver(CheckpointStore store, PredictorFactory predictors) {
+        this.store = store;
+        this.predictors = predictors;
+    }
+
+    RunOutcome drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
+        RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
+                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT);
+        GenerationParams params = GenerationParams.fromJson(run.paramsJson());
+        try (Predictor predictor = predictors.create(run.model(), run.baseUrl(), o.apiKey(), params, o.timeout(),
+                o.concurrency())) {
+            RunListener watching = o.stopAfter() == null ? listener
+                    : new StopAfter(listener, o.stopAfter(), stop::requestStop);
+            BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
+                    watching, Clock.systemUTC());
+            stop.attach(runner);
+            try {
+                return runner.run(run);
+            } finally {
+                stop.detach();
+            }
+        }
+    }
+
+    /** Passes everything on, and asks for a graceful stop once {@code limit} outcomes were stored. */
+    private static final class StopAfter implements RunListener {
+        private final RunListener next;
+        private final long limit;
+        private final Runnable stop;
+        private final AtomicLong outcomes = new AtomicLong();
+
+        StopAfter(RunListener next, long limit, Runnable stop) {
+            this.next = next;
+            this.limit = limit;
+            this.stop = stop;
+        }
+
+        @Override
+        public void recordDone(InputRecord record, Prediction prediction) {
+            next.recordDone(record, prediction);
+            counted();
+        }
+
+        @Override
+        public void recordFailed(InputRecord record, FailedPrediction failure) {
+            next.recordFailed(record, failure);
+            counted();
+        }
+
+        @Override
+        public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+            next.retrying(record, attempt, cause, delay);
+        }
+
+        @Override
+        public void cursorSaved(Cursor cursor) {
+            next.cursorSaved(cursor);
+        }
+
+        private void counted() {
+            if (outcomes.incrementAndGet() == limit) {
+                stop.run();
+            }
+        }
+    }
+}
