@@ -4,7 +4,6 @@ import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
 import static org.jooq.impl.DSL.count;
-import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
 
@@ -18,16 +17,14 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
-import dev.stride.db.schema.tables.records.PredictionsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -78,6 +75,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final Clock clock;
     private final Connection writer; // null when opened read-only
     private final DSLContext write;
+    private final OutcomeWriter outcomes; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
     private final DSLContext read;
@@ -89,6 +87,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         this.clock = clock;
         this.writer = writer;
         this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
+        try {
+            this.outcomes = writer == null ? null : new OutcomeWriter(writer);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
         this.reader = reader;
         this.read = DSL.using(reader, SQLDialect.SQLITE);
     }
@@ -211,49 +214,29 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
-        PredictionsRecord row = new PredictionsRecord();
-        row.setRunId(runId);
-        row.setRecordId(record.id());
-        row.setStatus(Status.DONE);
-        row.setOutput(p.output());
-        row.setFinishReason(p.finishReason());
-        row.setPromptTokens(p.promptTokens());
-        row.setCompletionTokens(p.completionTokens());
-        row.setLatencyMs(p.latencyMs());
-        row.setAttempts(p.attempts());
-        row.setFinishedAt(UtcText.format(p.finishedAt() != null ? p.finishedAt() : clock.instant()));
-        return upsertUnlessDone(row);
+        return writeOutcome(runId, record.id(), Status.DONE, p.output(), p.finishReason(), p.promptTokens(),
+                p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt());
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
-        PredictionsRecord row = new PredictionsRecord();
-        row.setRunId(runId);
-        row.setRecordId(record.id());
-        row.setStatus(Status.FAILED);
-        row.setErrorKind(f.errorKind());
-        row.setError(f.error());
-        row.setLatencyMs(f.latencyMs());
-        row.setAttempts(f.attempts());
-        row.setFinishedAt(UtcText.format(f.finishedAt() != null ? f.finishedAt() : clock.instant()));
-        return upsertUnlessDone(row);
+        return writeOutcome(runId, record.id(), Status.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
+                f.errorKind(), f.error(), f.finishedAt());
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
-    private boolean upsertUnlessDone(PredictionsRecord row) {
-        Map<Field<?>, Field<?>> replace = new LinkedHashMap<>();
-        for (Field<?> f : PREDICTIONS.fields()) {
-            if (!f.equals(PREDICTIONS.RUN_ID) && !f.equals(PREDICTIONS.RECORD_ID)) {
-                replace.put(f, excluded(f));
+    private boolean writeOutcome(long runId, String recordId, String status, String output, String finishReason,
+                                 Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
+                                 String errorKind, String error, Instant finishedAt) {
+        String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
+        return withWriter(() -> {
+            try {
+                return outcomes.write(runId, recordId, status, output, finishReason, promptTokens, completionTokens,
+                        latencyMs, attempts, errorKind, error, at);
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
             }
-        }
-        return writing(dsl -> dsl.insertInto(PREDICTIONS)
-                .set(row)
-                .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
-                .doUpdate()
-                .set(replace)
-                .where(PREDICTIONS.STATUS.eq(Status.FAILED))
-                .execute() == 1);
+        });
     }
 
     @Override
@@ -375,6 +358,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             }
             closed = true;
             closeQuietly(reader);
+            if (outcomes != null) {
+                try {
+                    outcomes.close();
+                } catch (SQLException ignored) {
+                    // The statement dies with its connection, closed next.
+                }
+            }
             if (writer != null) {
                 try {
                     pragma("wal_checkpoint(TRUNCATE)");
