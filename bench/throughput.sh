@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Predictions per second of `stride run` against the built-in simulator on this machine.
+# Usage: bench/throughput.sh [RECORDS] ; prints one line per (latency, concurrency) case.
+# Both processes share the machine's cores, so the figures are a floor for stride alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-20000}
+jar=cli-app/target/stride.jar
+[ -f "$jar" ] || ./mvnw -q -B -DskipTests package -pl cli-app -am
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+python3 - "$work/in.jsonl" "$records" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
+PY
+port=18431
+for latency in 0ms 20ms; do
+  java -jar "$jar" serve-sim --port $port --latency $latency > "$work/sim-$latency.log" 2>&1 &
+  sim=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+  for concurrency in 16 64; do
+    db="$work/run-$latency-$concurrency.db"
+    start=$(date +%s.%N)
+    java ${JAVA_OPTS:-} -jar "$jar" run "$work/in.jsonl" --db "$db" --model bench --log-every 0 \
+      --base-url "http://127.0.0.1:$port/v1" --concurrency $concurrency --save-interval 10 > "$work/out.txt"
+    end=$(date +%s.%N)
+    python3 - "$records" "$start" "$end" "$latency" "$concurrency" <<'PY'
+import sys
+n, start, end, latency, c = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+wall = end - start
+ideal = "" if latency == "0ms" else f", Little's-law ideal {c / (int(latency[:-2]) / 1000):.0f}/s"
+print(f"server latency {latency:>4}, concurrency {c:>3}: {n} records in {wall:.1f} s wall (JVM start included) = {n / wall:.0f} predictions/s{ideal}")
+PY
+  done
+  kill $sim; wait $sim 2>/dev/null || true
+done
