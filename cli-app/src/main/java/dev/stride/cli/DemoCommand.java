@@ -179,8 +179,12 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /**
+     * The demo's own file is opened for writing (nothing is written): a read-only connection cannot merge and
+     * remove the -wal and -shm files, and would leave them beside the newcomer's database.
+     */
     private Optional<RunInfo> demoRun() {
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
             return store.findRun(MODEL);
         }
     }
