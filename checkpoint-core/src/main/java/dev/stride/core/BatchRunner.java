@@ -152,8 +152,7 @@ public final class BatchRunner {
             try {
                 Completion c = predictor.predict(prompt);
                 long latency = elapsedMillis(t0);
-                writer.submit(new Outcome(record, new Prediction(c.text(), c.finishReason(), c.promptTokens(),
-                        c.completionTokens(), latency, attempt, clock.instant()), null));
+                writer.submit(new Outcome(record, Prediction.of(c, latency, attempt, clock.instant()), null));
                 return;
             } catch (PredictionException e) {
                 long latency = elapsedMillis(t0);

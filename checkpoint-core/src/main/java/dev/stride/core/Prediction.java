@@ -11,4 +11,10 @@ public record Prediction(
         long latencyMs,
         int attempts,
         Instant finishedAt) {
+
+    /** The stored form of a server's answer. */
+    public static Prediction of(Completion c, long latencyMs, int attempts, Instant finishedAt) {
+        return new Prediction(c.text(), c.finishReason(), c.promptTokens(), c.completionTokens(), latencyMs, attempts,
+                finishedAt);
+    }
 }
