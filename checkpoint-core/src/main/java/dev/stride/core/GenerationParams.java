@@ -3,47 +3,138 @@ package dev.stride.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Generation parameters sent with every request of a run. They are part of the run's identity: results made with
- * other parameters would not be comparable, so a change is refused.
+ * Everything sent with every request of a run besides the prompt: the endpoint, the system message and the
+ * generation parameters. They are part of the run's identity: results made with other settings would not be
+ * comparable, so a change is refused. A null (or empty) field means "not set": the server's default applies.
+ *
+ * @param api   {@code chat} (the default), {@code completions} or {@code ollama}
+ * @param stop  stop sequences
+ * @param extra further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
  */
-public record GenerationParams(Integer maxTokens, Double temperature) {
+public record GenerationParams(
+        String api,
+        String system,
+        Integer maxTokens,
+        Double temperature,
+        Double topP,
+        Long seed,
+        List<String> stop,
+        Map<String, String> extra) {
+
+    public static final String CHAT = "chat";
+    public static final List<String> APIS = List.of(CHAT, "completions", "ollama");
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    public GenerationParams {
+        if (api != null && !APIS.contains(api)) {
+            throw new IllegalArgumentException("unknown api '" + api + "': one of " + APIS);
+        }
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        // Kept as compact JSON, so that {"a": 1} and {"a":1} are the same setting.
+        Map<String, String> compact = new TreeMap<>();
+        if (extra != null) {
+            extra.forEach((k, v) -> compact.put(k, parseJson(v, "parameter '" + k + "'").toString()));
+        }
+        extra = Collections.unmodifiableMap(compact);
+    }
+
+    public GenerationParams(Integer maxTokens, Double temperature) {
+        this(null, null, maxTokens, temperature, null, null, List.of(), Map.of());
+    }
 
     public static GenerationParams none() {
         return new GenerationParams(null, null);
     }
 
-    /** Reads the form {@link #canonicalJson()} wrote. */
+    /** The endpoint, {@code chat} when none was chosen. */
+    public String apiOrDefault() {
+        return api == null ? CHAT : api;
+    }
+
+    /** Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature). */
     public static GenerationParams fromJson(String json) {
-        try {
-            JsonNode node = JSON.readTree(json);
-            JsonNode maxTokens = node.get("max_tokens");
-            JsonNode temperature = node.get("temperature");
-            return new GenerationParams(maxTokens == null ? null : maxTokens.asInt(),
-                    temperature == null ? null : temperature.asDouble());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("stored generation parameters are not JSON: " + json, e);
+        JsonNode node = parseJson(json, "stored generation parameters");
+        List<String> stop = new ArrayList<>();
+        node.path("stop").forEach(s -> stop.add(s.asText()));
+        Map<String, String> extra = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("params").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            extra.put(e.getKey(), e.getValue().toString());
         }
+        return new GenerationParams(text(node, "api"), text(node, "system"),
+                node.hasNonNull("max_tokens") ? node.get("max_tokens").asInt() : null,
+                node.hasNonNull("temperature") ? node.get("temperature").asDouble() : null,
+                node.hasNonNull("top_p") ? node.get("top_p").asDouble() : null,
+                node.hasNonNull("seed") ? node.get("seed").asLong() : null,
+                stop, extra);
     }
 
-    /** These parameters with the given ones put over them; null keeps the value held here. */
-    public GenerationParams overriddenBy(Integer maxTokens, Double temperature) {
-        return new GenerationParams(maxTokens != null ? maxTokens : this.maxTokens,
-                temperature != null ? temperature : this.temperature);
+    /** These settings with every field that {@code given} sets put over them; extra parameters merge by name. */
+    public GenerationParams overriddenBy(GenerationParams given) {
+        Map<String, String> mergedExtra = new TreeMap<>(extra);
+        mergedExtra.putAll(given.extra());
+        return new GenerationParams(
+                given.api() != null ? given.api() : api,
+                given.system() != null ? given.system() : system,
+                given.maxTokens() != null ? given.maxTokens() : maxTokens,
+                given.temperature() != null ? given.temperature() : temperature,
+                given.topP() != null ? given.topP() : topP,
+                given.seed() != null ? given.seed() : seed,
+                !given.stop().isEmpty() ? given.stop() : stop,
+                mergedExtra);
     }
 
-    /** A stable JSON form, stored with the run and compared on every rerun. */
+    /** A stable JSON form, stored with the run and compared on every rerun; unset fields are left out. */
     public String canonicalJson() {
         ObjectNode node = JSON.createObjectNode();
+        if (api != null && !api.equals(CHAT)) {
+            node.put("api", api);
+        }
+        if (system != null) {
+            node.put("system", system);
+        }
         if (maxTokens != null) {
             node.put("max_tokens", maxTokens);
         }
         if (temperature != null) {
             node.put("temperature", temperature);
         }
+        if (topP != null) {
+            node.put("top_p", topP);
+        }
+        if (seed != null) {
+            node.put("seed", seed);
+        }
+        if (!stop.isEmpty()) {
+            ArrayNode array = node.putArray("stop");
+            stop.forEach(array::add);
+        }
+        if (!extra.isEmpty()) {
+            ObjectNode params = node.putObject("params");
+            extra.forEach((k, v) -> params.set(k, parseJson(v, "parameter '" + k + "'")));
+        }
         return node.toString();
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asText() : null;
+    }
+
+    private static JsonNode parseJson(String json, String what) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(what + " is not JSON: " + e.getOriginalMessage(), e);
+        }
     }
 }

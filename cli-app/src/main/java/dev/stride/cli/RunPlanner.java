@@ -95,7 +95,7 @@ final class RunPlanner {
     /** An omitted setting keeps the stored value; a different one is refused, since results would not compare. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
         GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
-        GenerationParams given = stored.overriddenBy(o.maxTokens(), o.temperature());
+        GenerationParams given = stored.overriddenBy(new GenerationParams(o.maxTokens(), o.temperature()));
         List<String> changed = new ArrayList<>();
         if (o.model() != null && !o.model().equals(run.model())) {
             changed.add("model '" + run.model() + "' -> '" + o.model() + "'");
