@@ -215,24 +215,28 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
         return writeOutcome(runId, record.id(), Status.DONE, p.output(), p.finishReason(), p.promptTokens(),
-                p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt());
+                p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt(), p.reasoning(),
+                p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server());
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
         return writeOutcome(runId, record.id(), Status.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
-                f.errorKind(), f.error(), f.finishedAt());
+                f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null);
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
     private boolean writeOutcome(long runId, String recordId, String status, String output, String finishReason,
                                  Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
-                                 String errorKind, String error, Instant finishedAt) {
+                                 String errorKind, String error, Instant finishedAt, String reasoning,
+                                 String refusal, String toolCalls, String serverModel, String responseId,
+                                 String rawBody, String server) {
         String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
         return withWriter(() -> {
             try {
                 return outcomes.write(runId, recordId, status, output, finishReason, promptTokens, completionTokens,
-                        latencyMs, attempts, errorKind, error, at);
+                        latencyMs, attempts, errorKind, error, at, reasoning, refusal, toolCalls, serverModel,
+                        responseId, rawBody, server);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
@@ -477,7 +481,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private static RunInfo runInfo(RunsRecord r) {
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), r.getBaseUrl(), r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
-                UtcText.parse(r.getSavedAt()), RunState.fromLabel(r.getState()), UtcText.parse(r.getCreatedAt()));
+                UtcText.parse(r.getSavedAt()), RunState.fromLabel(r.getState()), UtcText.parse(r.getCreatedAt()),
+                r.getTruncated());
     }
 
     private static void closeQuietly(Connection connection) {

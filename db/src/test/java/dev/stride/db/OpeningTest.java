@@ -13,13 +13,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
 class OpeningTest {
     /** The migrations this build ships (db/migration/V*.sql). */
-    private static final int MIGRATIONS = 3;
+    private static final int MIGRATIONS = 4;
 
     @TempDir
     Path dir;
@@ -91,7 +92,7 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 3): "
+                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 4): "
                         + "use that stride or a newer one");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
@@ -131,14 +132,17 @@ class OpeningTest {
     @Test
     void anOlderSchemaIsReportedReadOnlyAndUpgradedByAWritingOpen() throws Exception {
         Path file = dir.resolve("old.db");
-        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
-            store.syncRun(spec("a"), recs(1).iterator());
-        }
-        // Make it look like a database from a stride that only knew V1.
+        // A database from a stride that only knew V1: migrated by Flyway itself, stopping at version 1.
+        Flyway.configure(getClass().getClassLoader())
+                .dataSource("jdbc:sqlite:" + file, null, null)
+                .locations("classpath:db/migration")
+                .target("1")
+                .load()
+                .migrate();
         try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
-            s.execute("DROP VIEW progress");
-            s.execute("DROP VIEW results");
-            s.execute("DELETE FROM flyway_schema_history WHERE version <> '1'");
+            s.execute("INSERT INTO runs (name, model, base_url, template, params, created_at, saved_at)"
+                    + " VALUES ('a', 'llama3', 'http://localhost:8080/v1', '{{text}}', '{}', '2026-01-01 00:00:00.000',"
+                    + " '2026-01-01 00:00:00.000')");
         }
 
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))

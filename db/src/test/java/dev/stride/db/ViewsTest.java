@@ -39,7 +39,8 @@ class ViewsTest {
         try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT * FROM progress ORDER BY run")) {
             assertThat(columns(rs.getMetaData())).containsExactly(
-                    "run", "model", "total", "done", "failed", "pending", "percent", "elapsed_s", "saved_at", "state");
+                    "run", "model", "total", "done", "failed", "pending", "percent", "elapsed_s", "saved_at", "state",
+                    "truncated");
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString("run")).isEqualTo("a");
             assertThat(rs.getString("model")).isEqualTo("llama3");
@@ -94,7 +95,8 @@ class ViewsTest {
         try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT * FROM results WHERE run = 'a'")) {
             assertThat(columns(rs.getMetaData())).containsExactly("run", "id", "input", "output", "status", "error",
-                    "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
+                    "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at",
+                    "reasoning", "refusal", "tool_calls", "server_model", "response_id", "server");
             List<String> rows = new ArrayList<>();
             while (rs.next()) {
                 rows.add(String.join("|", rs.getString("id"), rs.getString("status"), rs.getString("output"),

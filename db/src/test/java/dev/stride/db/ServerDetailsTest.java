@@ -1,0 +1,78 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerDetailsTest {
+    @TempDir
+    Path dir;
+
+    private static Prediction answer(String output, String finishReason) {
+        return new Prediction(output, finishReason, 12, 34, 250, 1, Instant.parse("2026-11-29T12:00:00Z"),
+                "first I think", null, null, "qwen2.5-7b-instruct", "chatcmpl-42", "{\"raw\":true}",
+                "http://gpu1:8000/v1");
+    }
+
+    @Test
+    void whatTheServerReturnedBesidesTheAnswerIsStoredAndShownInResults() throws Exception {
+        Path file = dir.resolve("d.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            List<InputRecord> input = recs(1);
+            store.syncRun(spec("a"), input.iterator());
+            store.savePrediction(store.findRun("a").orElseThrow().id(), input.get(0), answer("42", "stop"));
+        }
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT r.*, p.raw_response FROM results r"
+                     + " JOIN predictions p ON p.record_id = r.id")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("output")).isEqualTo("42");
+            assertThat(rs.getString("reasoning")).isEqualTo("first I think");
+            assertThat(rs.getString("refusal")).isNull();
+            assertThat(rs.getString("server_model")).isEqualTo("qwen2.5-7b-instruct");
+            assertThat(rs.getString("response_id")).isEqualTo("chatcmpl-42");
+            assertThat(rs.getString("server")).isEqualTo("http://gpu1:8000/v1");
+            assertThat(rs.getString("raw_response")).isEqualTo("{\"raw\":true}");
+        }
+    }
+
+    @Test
+    void outputsCutByTheTokenLimitAreCountedLive() throws Exception {
+        Path file = dir.resolve("t.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            List<InputRecord> input = recs(4);
+            store.syncRun(spec("a"), input.iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.savePrediction(run, input.get(0), answer("cut", "length"));
+            store.savePrediction(run, input.get(1), answer("whole", "stop"));
+            store.saveFailure(run, input.get(2), new FailedPrediction("timeout", "timed out", 3, 10, Instant.now()));
+            store.savePrediction(run, input.get(2), answer("cut too", "length"));
+            assertThat(store.findRun("a").orElseThrow().truncated()).isEqualTo(2);
+
+            // An edited record loses its output, and with it its place in the count.
+            List<InputRecord> edited = recs(4);
+            edited.set(0, new InputRecord(0, edited.get(0).id(), 1, "{\"text\":\"new\"}", "other-hash"));
+            store.syncRun(spec("a"), edited.iterator());
+            assertThat(store.findRun("a").orElseThrow().truncated()).isEqualTo(1);
+        }
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT truncated, done, failed FROM progress")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong("truncated")).isEqualTo(1);
+            assertThat(rs.getLong("done")).isEqualTo(2);
+            assertThat(rs.getLong("failed")).isZero();
+        }
+    }
+}
