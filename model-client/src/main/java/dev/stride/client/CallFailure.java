@@ -27,7 +27,10 @@ public final class CallFailure extends Exception {
         CANCELLED,
         /** The server answered with a non-2xx status; see {@link #status()}. */
         HTTP_STATUS,
-        /** A 2xx whose body is not a usable chat completion (not JSON, truncated, no choices, an error object). */
+        /**
+         * A 2xx whose body is not a usable answer: not JSON, truncated, no choices, an error object, an error event
+         * mid-stream, or a stream cut before its end ({@code [DONE]}, a finish_reason, Ollama's {@code done:true}).
+         */
         MALFORMED_RESPONSE
     }
 
@@ -47,6 +50,8 @@ public final class CallFailure extends Exception {
     private final String serverMessage;
     private final Duration requestedWait;
     private final Verdict verdict;
+    /** Set once by the client that threw this, before it is thrown. */
+    private String server;
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
                         String message, Throwable cause) {
@@ -80,6 +85,17 @@ public final class CallFailure extends Exception {
         String message = "malformed HTTP " + status + " response: " + detail
                 + (serverMessage == null ? "" : ": " + serverMessage);
         return new CallFailure(Kind.MALFORMED_RESPONSE, status, serverMessage, null, false, message, cause);
+    }
+
+    /** Records which server failed; called once by {@link ModelClient} before throwing. */
+    CallFailure at(String baseUrl) {
+        this.server = baseUrl;
+        return this;
+    }
+
+    /** The base URL of the server that failed; {@code null} if none was tried. */
+    public String server() {
+        return server;
     }
 
     public Kind kind() {

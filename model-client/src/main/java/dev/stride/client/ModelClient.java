@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,11 +19,13 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 
 /**
- * A blocking client for the chat-completions endpoint of one OpenAI-compatible server. Thread-safe: run up to
- * {@link ClientSettings#maxConcurrency()} calls at once from your own threads. It does not retry HTTP statuses;
- * {@link CallFailure#verdict()} tells the caller whether to.
+ * A blocking client for one OpenAI-compatible server (chat completions, completions) or one Ollama server (native
+ * chat), with or without streaming. Thread-safe: run up to {@link ClientSettings#maxConcurrency()} calls at once from
+ * your own threads. It does not retry; {@link CallFailure#verdict()} tells the caller whether to. For several servers
+ * of one model, see {@link ServerPool}.
  */
 public final class ModelClient implements AutoCloseable {
 
@@ -31,9 +35,10 @@ public final class ModelClient implements AutoCloseable {
 
     private final ClientSettings settings;
     private final OkHttpClient http;
-    private final HttpUrl chatUrl;
+    private final Map<Api, HttpUrl> urls = new EnumMap<>(Api.class);
     private final ChatRequestEncoder encoder;
-    private final ChatCompletionParser parser;
+    private final PromptEncoder promptEncoder;
+    private final ResponseParser parser;
     private final ErrorBodies errorBodies;
     private final Clock clock;
     /** Bumped by {@link #cancelAll()}, so a failed call can tell our cancel from OkHttp's own (deadline) cancel. */
@@ -47,12 +52,21 @@ public final class ModelClient implements AutoCloseable {
     ModelClient(ClientSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        this.chatUrl = HttpUrl.get(settings.baseUrl() + "/chat/completions");
+        String base = settings.baseUrl();
+        urls.put(Api.OPENAI_CHAT, HttpUrl.get(base + "/chat/completions"));
+        urls.put(Api.OPENAI_COMPLETIONS, HttpUrl.get(base + "/completions"));
+        urls.put(Api.OLLAMA_CHAT, HttpUrl.get(ollamaRoot(base) + "/api/chat"));
         this.http = buildHttp(settings);
         ObjectMapper mapper = JsonMapper.builder().build();
         this.encoder = new ChatRequestEncoder(mapper);
-        this.parser = new ChatCompletionParser(mapper);
+        this.promptEncoder = new PromptEncoder(mapper);
+        this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
+    }
+
+    /** Ollama's native API lives at its root; users often give the {@code /v1} base they use for its OpenAI API. */
+    static String ollamaRoot(String baseUrl) {
+        return baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings) {
@@ -79,49 +93,126 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /**
-     * Sends one request and waits for the whole answer.
+     * Sends one chat-completions request (any number of turns) and waits for the whole answer, unstreamed.
      *
      * @throws CallFailure for every way it can fail; see {@link CallFailure#verdict()}
      */
     public ChatResult chat(ChatRequest request) throws CallFailure {
+        ensureOpen();
+        return execute(Api.OPENAI_CHAT, encoder.encode(request), false, false);
+    }
+
+    /**
+     * Sends one prompt to the endpoint of {@link PromptRequest#api()} and returns the whole answer; with
+     * {@link PromptRequest#stream()} the stream is read to its end and accumulated into the same result.
+     *
+     * @throws CallFailure for every way it can fail, an error event mid-stream and a cut stream included;
+     *                     see {@link CallFailure#verdict()}
+     */
+    public ChatResult complete(PromptRequest request) throws CallFailure {
+        ensureOpen();
+        return execute(request.api(), promptEncoder.encode(request), request.stream(), request.keepRaw());
+    }
+
+    private void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("ModelClient is closed");
         }
-        Request.Builder http = new Request.Builder()
-                .url(chatUrl)
-                .header("Accept", "application/json")
-                .post(RequestBody.create(encoder.encode(request), JSON));
+    }
+
+    private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw) throws CallFailure {
+        Request.Builder request = new Request.Builder()
+                .url(urls.get(api))
+                .header("Accept", !stream ? "application/json"
+                        : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")
+                .post(RequestBody.create(body, JSON));
         if (settings.apiKey() != null) {
-            http.header("Authorization", "Bearer " + settings.apiKey());
+            request.header("Authorization", "Bearer " + settings.apiKey());
         }
         long epoch = cancelEpoch.get();
-        Call call = this.http.newCall(http.build());
+        Call call = this.http.newCall(request.build());
         long start = System.nanoTime();
-        int status;
-        String body;
-        String retryAfterMs;
-        String retryAfter;
+        int status = 0;
         try (Response response = call.execute()) {
             status = response.code();
-            retryAfterMs = response.header("retry-after-ms");
-            retryAfter = response.header("Retry-After");
-            body = response.body().string();
+            if (status < 200 || status > 299) {
+                String errorBody = response.body().string();
+                ErrorBody error = errorBodies.parse(errorBody).redact(settings.apiKey());
+                throw CallFailure.httpStatus(status, error,
+                        RetryAfter.parse(response.header("retry-after-ms"), response.header("Retry-After"),
+                                clock.instant()).orElse(null)).at(settings.baseUrl());
+            }
+            if (stream && !isPlainJson(response)) {
+                return readStream(api, response.body().source(), keepRaw, start);
+            }
+            // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
+            String text = response.body().string();
+            Duration latency = Duration.ofNanos(System.nanoTime() - start);
+            return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, settings.baseUrl());
         } catch (IOException e) {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
-            throw TransportErrors.classify(e, cancelledByUs, settings);
+            throw TransportErrors.classify(e, cancelledByUs, settings).at(settings.baseUrl());
+        } catch (MalformedResponse e) {
+            String serverMessage = new ErrorBody(e.serverMessage(), false).redact(settings.apiKey()).message();
+            throw CallFailure.malformed(status, e.getMessage(), serverMessage, e.getCause()).at(settings.baseUrl());
+        }
+    }
+
+    /**
+     * Reads the body line by line as it arrives. After the end marker the rest of the body is still read, so that
+     * the connection can be reused and the raw text is whole; a failure after the marker does not undo the answer.
+     */
+    private ChatResult readStream(Api api, BufferedSource source, boolean keepRaw, long start)
+            throws IOException, MalformedResponse {
+        StreamDecoder decoder = api == Api.OLLAMA_CHAT ? new NdjsonDecoder(parser) : new SseDecoder(api, parser);
+        StringBuilder raw = keepRaw ? new StringBuilder() : null;
+        try {
+            while (true) {
+                long newline = source.indexOf((byte) '\n');
+                String line = newline < 0 ? source.readUtf8() : source.readUtf8(newline + 1);
+                if (line.isEmpty()) {
+                    break;
+                }
+                if (raw != null) {
+                    raw.append(line);
+                }
+                if (!decoder.done()) {
+                    decoder.line(stripLineEnd(line));
+                }
+                if (newline < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            if (!decoder.done()) {
+                throw e;
+            }
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
-        if (status < 200 || status > 299) {
-            ErrorBody error = errorBodies.parse(body).redact(settings.apiKey());
-            throw CallFailure.httpStatus(status, error,
-                    RetryAfter.parse(retryAfterMs, retryAfter, clock.instant()).orElse(null));
+        return decoder.finish(latency).withRawBodyAndServer(raw == null ? null : mask(raw.toString()),
+                settings.baseUrl());
+    }
+
+    private static String stripLineEnd(String line) {
+        int end = line.length();
+        if (end > 0 && line.charAt(end - 1) == '\n') {
+            end--;
         }
-        try {
-            return parser.parse(body, latency);
-        } catch (ChatCompletionParser.Malformed e) {
-            String serverMessage = new ErrorBody(e.serverMessage(), false).redact(settings.apiKey()).message();
-            throw CallFailure.malformed(status, e.getMessage(), serverMessage, e.getCause());
+        if (end > 0 && line.charAt(end - 1) == '\r') {
+            end--;
         }
+        return line.substring(0, end);
+    }
+
+    private static boolean isPlainJson(Response response) {
+        MediaType type = response.body().contentType();
+        return type != null && "application".equals(type.type()) && "json".equals(type.subtype());
+    }
+
+    /** Servers sometimes echo the key; a kept body must not carry it to the store. */
+    private String mask(String raw) {
+        String key = settings.apiKey();
+        return key == null ? raw : raw.replace(key, "***");
     }
 
     /**

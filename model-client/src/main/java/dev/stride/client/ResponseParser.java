@@ -6,52 +6,57 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 
 /**
- * Turns a 2xx chat-completions body into a {@link ChatResult}. Reads a tree rather than binding classes so that
- * the many dialects (vLLM, TGI, llama.cpp, Ollama, OpenAI) only need to agree on the few fields we use.
- * A streaming or {@code /completions} parser would sit beside this one.
+ * Turns a whole 2xx body into a {@link ChatResult}: OpenAI chat completions, OpenAI (legacy) completions, or Ollama's
+ * native chat. Reads a tree rather than binding classes so that the many dialects (vLLM, TGI, llama.cpp, Ollama,
+ * OpenAI) only need to agree on the few fields we use. Streams are read by {@link SseDecoder} and
+ * {@link NdjsonDecoder}, which share {@link AnswerBuilder} and {@link #errorIn(JsonNode)} with this class.
  */
-final class ChatCompletionParser {
-
-    /** Thrown for a body we cannot use; the caller turns it into a {@link CallFailure}. */
-    static final class Malformed extends Exception {
-        private final String serverMessage;
-
-        Malformed(String detail, String serverMessage, Throwable cause) {
-            super(detail, cause);
-            this.serverMessage = serverMessage;
-        }
-
-        String serverMessage() {
-            return serverMessage;
-        }
-    }
+final class ResponseParser {
 
     private final ObjectMapper mapper;
     private final ErrorBodies errors;
 
-    ChatCompletionParser(ObjectMapper mapper) {
+    ResponseParser(ObjectMapper mapper) {
         this.mapper = mapper;
         this.errors = new ErrorBodies(mapper);
     }
 
-    ChatResult parse(String body, Duration latency) throws Malformed {
+    ChatResult parse(Api api, String body, Duration latency) throws MalformedResponse {
         JsonNode root = readTree(body);
         if (!root.isObject()) {
-            throw new Malformed("expected a JSON object", null, null);
+            throw new MalformedResponse("expected a JSON object");
         }
         // Some gateways answer 200 and put the failure in the body.
+        String error = errorIn(root);
+        if (error != null) {
+            throw new MalformedResponse("error object in a 2xx body", error, null);
+        }
+        return switch (api) {
+            case OPENAI_CHAT -> chat(root, latency);
+            case OPENAI_COMPLETIONS -> completion(root, latency);
+            case OLLAMA_CHAT -> ollama(root, latency);
+        };
+    }
+
+    /**
+     * The server's message if this JSON object reports an error ({@code "error"} of any shape, or older vLLM's
+     * {@code "object": "error"}); {@code null} if it is not an error. Never returns an empty message for an error.
+     */
+    String errorIn(JsonNode root) {
         JsonNode error = root.get("error");
-        if (error != null && !error.isNull()) {
-            throw new Malformed("error object in a 2xx body", errors.fromJson(root).message(), null);
+        boolean isError = error != null && !error.isNull() || "error".equals(root.path("object").asText(null));
+        if (!isError) {
+            return null;
         }
-        JsonNode choices = root.path("choices");
-        if (!choices.isArray() || choices.isEmpty()) {
-            throw new Malformed("no choices", null, null);
-        }
-        JsonNode choice = choices.get(0);
+        String message = errors.fromJson(root).message();
+        return message != null ? message : "(no message)";
+    }
+
+    private ChatResult chat(JsonNode root, Duration latency) throws MalformedResponse {
+        JsonNode choice = firstChoice(root);
         JsonNode message = choice.path("message");
         if (!message.isObject()) {
-            throw new Malformed("first choice has no message", null, null);
+            throw new MalformedResponse("first choice has no message");
         }
         JsonNode usage = root.path("usage");
         JsonNode toolCalls = message.path("tool_calls");
@@ -66,19 +71,51 @@ final class ChatCompletionParser {
                 toolCalls.isMissingNode() || toolCalls.isNull() || toolCalls.isEmpty() ? null : toolCalls.toString(),
                 count(usage.path("prompt_tokens")),
                 count(usage.path("completion_tokens")),
-                latency);
+                latency, null, null);
     }
 
-    private JsonNode readTree(String body) throws Malformed {
+    private ChatResult completion(JsonNode root, Duration latency) throws MalformedResponse {
+        JsonNode choice = firstChoice(root);
+        if (!choice.path("text").isTextual()) {
+            throw new MalformedResponse("first choice has no text");
+        }
+        JsonNode usage = root.path("usage");
+        return new ChatResult(nonEmpty(text(root.path("id"))), text(root.path("model")), choice.path("text").asText(),
+                null, null, text(choice.path("finish_reason")), null,
+                count(usage.path("prompt_tokens")), count(usage.path("completion_tokens")), latency, null, null);
+    }
+
+    private ChatResult ollama(JsonNode root, Duration latency) throws MalformedResponse {
+        if (!root.path("message").isObject() && !root.path("response").isTextual()) {
+            throw new MalformedResponse("no message");
+        }
+        if (!root.path("done").asBoolean(false)) {
+            throw new MalformedResponse("answer without done:true");
+        }
+        AnswerBuilder answer = new AnswerBuilder();
+        NdjsonDecoder.add(root, answer);
+        return answer.build(latency);
+    }
+
+    private static JsonNode firstChoice(JsonNode root) throws MalformedResponse {
+        JsonNode choices = root.path("choices");
+        if (!choices.isArray() || choices.isEmpty()) {
+            throw new MalformedResponse("no choices");
+        }
+        return choices.get(0);
+    }
+
+    /** Parses one JSON text; {@code what} names it in the message ("body", "stream chunk 3"). */
+    JsonNode readTree(String body) throws MalformedResponse {
         if (body == null || body.isBlank()) {
-            throw new Malformed("empty body", null, null);
+            throw new MalformedResponse("empty body");
         }
         try {
             return mapper.readTree(body);
         } catch (JsonProcessingException e) {
             // Not JSON at all, e.g. a proxy's HTML page: its title is the best message we have.
             String looksLike = body.stripLeading().startsWith("<") ? errors.parse(body).message() : null;
-            throw new Malformed("not JSON or truncated (" + ErrorBodies.oneLine(e.getOriginalMessage()) + ")",
+            throw new MalformedResponse("not JSON or truncated (" + ErrorBodies.oneLine(e.getOriginalMessage()) + ")",
                     looksLike, e);
         }
     }
@@ -97,7 +134,7 @@ final class ChatCompletionParser {
         return text(node);
     }
 
-    /** vLLM has used both names over time ({@code reasoning_content}, then {@code reasoning}); so do Ollama and others. */
+    /** vLLM has used both names over time ({@code reasoning_content}, then {@code reasoning}); so do others. */
     private static String reasoning(JsonNode message) {
         String older = text(message.path("reasoning_content"));
         return older != null ? older : text(message.path("reasoning"));

@@ -42,6 +42,41 @@ final class Fixtures {
         return new MockResponse.Builder().code(status).setHeader("Content-Type", contentType).body(body).build();
     }
 
+    /** A stream as servers send it: chunked, in small pieces, so the client must read across chunk boundaries. */
+    static MockResponse stream(String contentType, String body) {
+        return new MockResponse.Builder().code(200).setHeader("Content-Type", contentType)
+                .chunkedBody(body, 97).build();
+    }
+
+    static MockResponse sse(String body) {
+        return stream("text/event-stream; charset=utf-8", body);
+    }
+
+    static MockResponse ndjson(String body) {
+        return stream("application/x-ndjson", body);
+    }
+
+    /**
+     * TGI's snapshots hold a stream as a JSON array of chunks; this writes them back as the SSE TGI sends
+     * ({@code data: <chunk>} per event, then {@code data: [DONE]}). Derived, not captured: see SOURCES.md.
+     */
+    static String chunksAsSse(String jsonArray) {
+        try {
+            StringBuilder sse = new StringBuilder();
+            for (com.fasterxml.jackson.databind.JsonNode chunk : new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(jsonArray)) {
+                sse.append("data: ").append(chunk.toString()).append("\n\n");
+            }
+            return sse.append("data: [DONE]\n\n").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static PromptRequest prompt(Api api) {
+        return PromptRequest.of(api, "test-model", null, "Hello");
+    }
+
     static ModelClient clientFor(MockWebServer server) {
         return new ModelClient(fastSettings(server));
     }
