@@ -1,0 +1,14 @@
+package dev.stride.client;
+
+/**
+ * One server's counts in a {@link ServerPool}, at the moment {@link ServerPool#stats()} was called.
+ *
+ * @param requests  calls sent to it (finished or not)
+ * @param succeeded calls that returned a result
+ * @param failed    calls that threw, whatever the verdict
+ * @param inFlight  calls running now
+ * @param setAside  whether it is out of rotation now after repeated RETRY failures
+ */
+public record ServerStats(String baseUrl, long requests, long succeeded, long failed, int inFlight,
+                          boolean setAside) {
+}

@@ -1,0 +1,363 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class ServerPoolTest {
+
+    private static final String OK = """
+            {"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]}""";
+
+    @StartStop
+    public final MockWebServer a = new MockWebServer();
+    @StartStop
+    public final MockWebServer b = new MockWebServer();
+
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+    /** A clock the set-aside tests move by hand. */
+    private final AtomicLong now = new AtomicLong();
+    private ServerPool pool;
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (pool != null) {
+            pool.cancelAll();
+            pool.close();
+        }
+        callers.shutdownNow();
+        assertThat(callers.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static ClientSettings settings(MockWebServer server) {
+        return Fixtures.fastSettings(server).withMaxConcurrency(64)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(15));
+    }
+
+    private ServerPool pool(Duration firstSetAside, Duration maxSetAside) {
+        pool = new ServerPool(List.of(settings(a), settings(b)), 3, firstSetAside, maxSetAside, now::get);
+        return pool;
+    }
+
+    private static Dispatcher answering(int status) {
+        return new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return status == 200 ? Fixtures.response(200, "application/json", OK)
+                        : Fixtures.response(status, "application/json", "{\"error\":\"status " + status + "\"}");
+            }
+        };
+    }
+
+    private static Dispatcher holding(CountDownLatch arrived, CountDownLatch release) {
+        return new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                arrived.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                return Fixtures.response(200, "application/json", OK);
+            }
+        };
+    }
+
+    private Future<ChatResult> submit() {
+        return callers.submit(() -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
+    }
+
+    private CallFailure failure() {
+        return catchThrowableOfType(CallFailure.class, () -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
+    }
+
+    private String baseOf(MockWebServer server) {
+        return settings(server).baseUrl();
+    }
+
+    @Test
+    void theNextCallGoesToTheServerWithFewerInFlight() throws Exception {
+        CountDownLatch arrivedA = new CountDownLatch(2);
+        CountDownLatch arrivedB = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        a.setDispatcher(holding(arrivedA, release));
+        b.setDispatcher(holding(arrivedB, release));
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        // Two calls held: one on each server, whichever went first.
+        List<Future<ChatResult>> held = new ArrayList<>(List.of(submit(), submit()));
+        assertThat(arrivedB.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(arrivedA.getCount()).isEqualTo(1);
+        // Finish nothing, but hold a second call on A by sending two more: B has 1, A has 1; the tie is broken
+        // by turns, so of the next two one goes to each.
+        held.add(submit());
+        assertThat(arrivedA.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(2, 1);
+
+        // A holds 2, B holds 1: the next goes to B.
+        held.add(submit());
+        waitFor(() -> b.getRequestCount() == 2);
+        assertThat(a.getRequestCount()).isEqualTo(2);
+        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(2, 2);
+
+        release.countDown();
+        for (Future<ChatResult> f : held) {
+            assertThat(f.get(5, TimeUnit.SECONDS).server()).isIn(baseOf(a), baseOf(b));
+        }
+        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(0, 0);
+    }
+
+    @Test
+    void equalsTakeTurns() throws Exception {
+        a.setDispatcher(answering(200));
+        b.setDispatcher(answering(200));
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            servers.add(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server());
+        }
+
+        assertThat(servers).containsExactly(servers.get(0), servers.get(1), servers.get(0), servers.get(1),
+                servers.get(0), servers.get(1));
+        assertThat(servers.get(0)).isNotEqualTo(servers.get(1));
+    }
+
+    @Test
+    void threeRetryableFailuresSetAServerAsideUntilItsTimeIsUp() throws Exception {
+        AtomicInteger statusOfA = new AtomicInteger(503);
+        a.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                return answering(statusOfA.get()).dispatch(request);
+            }
+        });
+        b.setDispatcher(answering(200));
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        // Calls alternate; A fails each of its turns.
+        int failures = 0;
+        for (int i = 0; i < 6; i++) {
+            try {
+                pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+            } catch (CallFailure f) {
+                failures++;
+                assertThat(f.server()).isEqualTo(baseOf(a));
+                assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+            }
+        }
+        assertThat(failures).isEqualTo(3);
+        assertThat(pool.stats().get(0)).isEqualTo(new ServerStats(baseOf(a), 3, 0, 3, 0, true));
+        assertThat(pool.stats().get(1)).isEqualTo(new ServerStats(baseOf(b), 3, 3, 0, 0, false));
+
+        // Set aside: everything goes to B.
+        for (int i = 0; i < 4; i++) {
+            assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server()).isEqualTo(baseOf(b));
+        }
+        assertThat(a.getRequestCount()).isEqualTo(3);
+
+        // 5 s later A is back in rotation; on probation, one more failure sets it aside again, for 10 s.
+        now.addAndGet(Duration.ofSeconds(5).toNanos());
+        assertThat(pool.stats().get(0).setAside()).isFalse();
+        CallFailure again = null;
+        for (int i = 0; i < 2 && again == null; i++) {
+            again = catchThrowableOfType(CallFailure.class, () -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
+        }
+        assertThat(again).isNotNull();
+        assertThat(pool.stats().get(0).setAside()).isTrue();
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        assertThat(pool.stats().get(0).setAside()).as("doubled to 10 s").isTrue();
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(pool.stats().get(0).setAside()).isFalse();
+
+        // A heals; a success clears its record: it takes three failures again to set it aside.
+        statusOfA.set(200);
+        for (int i = 0; i < 4; i++) {
+            pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+        }
+        statusOfA.set(503);
+        int newFailures = 0;
+        for (int i = 0; i < 4; i++) {
+            try {
+                pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+            } catch (CallFailure f) {
+                newFailures++;
+            }
+        }
+        assertThat(newFailures).isEqualTo(2);
+        assertThat(pool.stats().get(0).setAside()).isFalse();
+    }
+
+    @Test
+    void theSetAsideTimeDoublesUpToItsCeiling() throws Exception {
+        a.setDispatcher(answering(502));
+        b.setDispatcher(answering(200));
+        pool = new ServerPool(List.of(settings(a)), 1, Duration.ofSeconds(5), Duration.ofSeconds(12), now::get);
+
+        long[] expected = {5, 10, 12, 12};
+        for (long seconds : expected) {
+            // Only one server: a set-aside server is still used (it comes back first), and fails again.
+            assertThat(failure().server()).isEqualTo(baseOf(a));
+            now.addAndGet(Duration.ofSeconds(seconds).toNanos() - 1);
+            assertThat(pool.stats().get(0).setAside()).as("set aside for %d s", seconds).isTrue();
+            now.addAndGet(1);
+            assertThat(pool.stats().get(0).setAside()).isFalse();
+        }
+    }
+
+    @Test
+    void stopRunAndFailRecordSayNothingAboutHealth() {
+        a.setDispatcher(answering(400));
+        b.setDispatcher(answering(401));
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        for (int i = 0; i < 8; i++) {
+            assertThat(failure().verdict()).isIn(CallFailure.Verdict.FAIL_RECORD, CallFailure.Verdict.STOP_RUN);
+        }
+
+        assertThat(pool.stats()).extracting(ServerStats::setAside).containsExactly(false, false);
+        assertThat(pool.stats()).extracting(ServerStats::failed).containsExactly(4L, 4L);
+    }
+
+    @Test
+    void whenEveryServerIsSetAsideTheOneBackFirstIsStillUsed() {
+        a.setDispatcher(answering(503));
+        b.setDispatcher(answering(503));
+        pool(Duration.ofSeconds(30), Duration.ofSeconds(60));
+
+        // Calls alternate A, B, A, B...; 200 ms apart, so A's third failure comes before B's.
+        for (int i = 0; i < 6; i++) {
+            assertThat(failure().server()).isEqualTo(baseOf(i % 2 == 0 ? a : b));
+            now.addAndGet(Duration.ofMillis(200).toNanos());
+        }
+        assertThat(pool.stats()).extracting(ServerStats::setAside).containsExactly(true, true);
+
+        // A comes back first, so A is used, at once, and the failure is the server's own.
+        CallFailure f = failure();
+
+        assertThat(f.server()).isEqualTo(baseOf(a));
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.HTTP_STATUS);
+        assertThat(f.status()).isEqualTo(503);
+        assertThat(a.getRequestCount()).isEqualTo(4);
+        assertThat(b.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void sixtyFourCallsAcrossTwoServersAllFinish() throws Exception {
+        int n = 64;
+        CountDownLatch arrived = new CountDownLatch(n);
+        Dispatcher waitForAll = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                arrived.countDown();
+                arrived.await(10, TimeUnit.SECONDS);
+                return Fixtures.response(200, "application/json", OK);
+            }
+        };
+        a.setDispatcher(waitForAll);
+        b.setDispatcher(waitForAll);
+        pool = new ServerPool(List.of(settings(a), settings(b)));
+
+        List<Future<ChatResult>> results = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            results.add(submit());
+        }
+        assertThat(arrived.await(10, TimeUnit.SECONDS)).as("all %d calls in flight at once", n).isTrue();
+        for (Future<ChatResult> r : results) {
+            assertThat(r.get(10, TimeUnit.SECONDS).content()).isEqualTo("ok");
+        }
+
+        List<ServerStats> stats = pool.stats();
+        assertThat(stats).extracting(ServerStats::requests).containsExactly(32L, 32L);
+        assertThat(stats).extracting(ServerStats::succeeded).containsExactly(32L, 32L);
+        assertThat(stats).extracting(ServerStats::inFlight).containsExactly(0, 0);
+        assertThat(stats).extracting(ServerStats::baseUrl).containsExactly(baseOf(a), baseOf(b));
+    }
+
+    @Test
+    void manyThreadsPickingAtOnceKeepTheCountsRight() throws Exception {
+        a.setDispatcher(answering(200));
+        b.setDispatcher(answering(200));
+        pool = new ServerPool(List.of(settings(a), settings(b)));
+        int threads = 256;
+        int each = 4;
+
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            done.add(callers.submit(() -> {
+                start.await();
+                for (int i = 0; i < each; i++) {
+                    pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+                }
+                return each;
+            }));
+        }
+        start.countDown();
+        int total = 0;
+        for (Future<Integer> f : done) {
+            total += f.get(20, TimeUnit.SECONDS);
+        }
+
+        List<ServerStats> stats = pool.stats();
+        assertThat(total).isEqualTo(threads * each);
+        assertThat(stats.get(0).succeeded() + stats.get(1).succeeded()).isEqualTo(threads * each);
+        assertThat(stats).extracting(ServerStats::inFlight).containsExactly(0, 0);
+        // Least-in-flight keeps two equal servers close to even.
+        assertThat(Math.abs(stats.get(0).requests() - stats.get(1).requests())).isLessThan(threads * each / 4);
+    }
+
+    @Test
+    void cancelAllReachesEveryServer() throws Exception {
+        CountDownLatch arrived = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        a.setDispatcher(holding(arrived, release));
+        b.setDispatcher(holding(arrived, release));
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        Future<ChatResult> one = submit();
+        Future<ChatResult> two = submit();
+        assertThat(arrived.await(5, TimeUnit.SECONDS)).isTrue();
+        pool.cancelAll();
+
+        for (Future<ChatResult> f : List.of(one, two)) {
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(CallFailure.class)
+                    .cause().satisfies(c -> assertThat(((CallFailure) c).verdict())
+                            .isEqualTo(CallFailure.Verdict.CANCELLED));
+        }
+        release.countDown();
+        assertThat(pool.stats()).extracting(ServerStats::setAside).containsExactly(false, false);
+    }
+
+    @Test
+    void aRepeatedBaseUrlIsOneServerAndAnEmptyListIsRefused() {
+        pool = new ServerPool(List.of(settings(a), settings(a), settings(b)));
+        assertThat(pool.stats()).extracting(ServerStats::baseUrl).containsExactly(baseOf(a), baseOf(b));
+        assertThatThrownBy(() -> new ServerPool(List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 5 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+}
