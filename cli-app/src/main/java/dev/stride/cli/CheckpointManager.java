@@ -77,7 +77,7 @@ public final class CheckpointManager implements AutoCloseable {
         try {
             options.check();
             RunInfo run = new RunPlanner(store, db).fromInput(input, options, current).run();
-            return new RunDriver(store, predictors).drive(run, options, listener, current);
+            return new RunDriver(store, predictors).drive(run, options, listener, current).outcome();
         } catch (UserError e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -97,7 +97,7 @@ public final class CheckpointManager implements AutoCloseable {
                     .orElseThrow(() -> new IllegalArgumentException(db + ": has no run '" + run + "'"));
             List<RunInfo> todo = new RunPlanner(store, db).toResume(options.withRun(stored.name()));
             RunInfo target = todo.isEmpty() ? stored : todo.get(0);
-            return new RunDriver(store, predictors).drive(target, options, RunListener.NONE, current);
+            return new RunDriver(store, predictors).drive(target, options, RunListener.NONE, current).outcome();
         } catch (UserError e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

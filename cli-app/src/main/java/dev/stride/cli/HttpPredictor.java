@@ -1,49 +1,89 @@
 package dev.stride.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.client.Api;
 import dev.stride.client.CallFailure;
-import dev.stride.client.ChatRequest;
 import dev.stride.client.ChatResult;
 import dev.stride.client.ClientSettings;
-import dev.stride.client.ModelClient;
+import dev.stride.client.PromptRequest;
+import dev.stride.client.Sampling;
+import dev.stride.client.ServerPool;
 import dev.stride.core.Completion;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** The runner's {@link Predictor} port served by the HTTP model client: one chat completion per prompt. */
+/**
+ * The runner's {@link Predictor} port served over HTTP: one request per prompt, to whichever of the run's servers has
+ * the fewest in flight.
+ */
 final class HttpPredictor implements Predictor {
-    private final ModelClient client;
-    private final String model;
-    private final GenerationParams params;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HttpPredictor(ModelClient client, String model, GenerationParams params) {
-        this.client = client;
-        this.model = model;
-        this.params = params;
+    private final ServerPool servers;
+    private final PromptRequest template;
+
+    private HttpPredictor(ServerPool servers, PromptRequest template) {
+        this.servers = servers;
+        this.template = template;
     }
 
-    static Predictor create(String model, String baseUrl, String apiKey, GenerationParams params, Duration timeout,
-                            int concurrency) {
-        Duration connect = timeout.compareTo(ClientSettings.DEFAULT_CONNECT_TIMEOUT) < 0
-                ? timeout : ClientSettings.DEFAULT_CONNECT_TIMEOUT;
-        ClientSettings settings = ClientSettings.of(baseUrl)
-                .withApiKey(apiKey)
-                .withTimeouts(connect, timeout, timeout)
-                .withMaxConcurrency(concurrency);
-        return new HttpPredictor(new ModelClient(settings), model, params);
+    static HttpPredictor create(PredictorFactory.ServerCall call) {
+        Duration connect = call.timeout().compareTo(ClientSettings.DEFAULT_CONNECT_TIMEOUT) < 0
+                ? call.timeout() : ClientSettings.DEFAULT_CONNECT_TIMEOUT;
+        List<ClientSettings> settings = new ArrayList<>();
+        for (String url : call.baseUrls()) {
+            settings.add(ClientSettings.of(url)
+                    .withApiKey(call.apiKey())
+                    .withTimeouts(connect, call.timeout(), call.timeout())
+                    .withMaxConcurrency(call.concurrency()));
+        }
+        GenerationParams p = call.params();
+        PromptRequest template = PromptRequest.of(api(p.apiOrDefault()), call.model(), p.system(), "")
+                .withSampling(sampling(p))
+                .withStream(call.stream())
+                .withKeepRaw(call.keepRaw());
+        return new HttpPredictor(new ServerPool(settings), template);
+    }
+
+    private static Api api(String name) {
+        return switch (name) {
+            case "completions" -> Api.OPENAI_COMPLETIONS;
+            case "ollama" -> Api.OLLAMA_CHAT;
+            default -> Api.OPENAI_CHAT;
+        };
+    }
+
+    private static Sampling sampling(GenerationParams p) {
+        Map<String, JsonNode> extra = new LinkedHashMap<>();
+        p.extra().forEach((k, v) -> {
+            try {
+                extra.put(k, JSON.readTree(v));
+            } catch (IOException e) {
+                throw new UncheckedIOException("stored parameter " + k + " is not JSON", e);
+            }
+        });
+        return new Sampling(p.maxTokens(), p.temperature(), p.topP(), p.seed(), p.stop(), extra);
     }
 
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
-        ChatRequest request = ChatRequest.of(model, null, prompt.userMessage())
-                .withMaxTokens(params.maxTokens())
-                .withTemperature(params.temperature());
+        PromptRequest request = new PromptRequest(template.api(), template.model(), template.system(),
+                prompt.userMessage(), template.sampling(), template.stream(), template.keepRaw());
         try {
-            ChatResult r = client.chat(request);
-            return new Completion(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens());
+            ChatResult r = servers.complete(request);
+            return new Completion(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
+                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server());
         } catch (CallFailure f) {
             throw new PredictionException(disposition(f.verdict()), f.code(), f.getMessage(),
                     f.retryAfter().orElse(null));
@@ -70,13 +110,20 @@ final class HttpPredictor implements Predictor {
         };
     }
 
+    /** How each server fared so far. */
+    List<ServerTally> tallies() {
+        return servers.stats().stream()
+                .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed()))
+                .toList();
+    }
+
     @Override
     public void cancelAll() {
-        client.cancelAll();
+        servers.cancelAll();
     }
 
     @Override
     public void close() {
-        client.close();
+        servers.close();
     }
 }

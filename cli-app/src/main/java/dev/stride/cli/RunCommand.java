@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.GenerationParams;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.SyncReport;
@@ -8,6 +9,8 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,9 +67,10 @@ final class RunCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--base-url", paramLabel = "URL",
-            description = "The server's OpenAI-compatible base, e.g. http://localhost:8000/v1. On a resume it"
-                    + " replaces the stored one.")
-    String baseUrl;
+            description = "The server's OpenAI-compatible base, e.g. http://localhost:8000/v1 (Ollama's native API:"
+                    + " http://localhost:11434). Repeat it for several servers of the same model: each request goes"
+                    + " to the one with the fewest in flight. On a resume it replaces the stored one.")
+    List<String> baseUrls = new ArrayList<>();
 
     @Option(names = "--run", paramLabel = "NAME", description = "The run's name (default: the model name).")
     String runName;
@@ -89,11 +93,43 @@ final class RunCommand implements Callable<Integer> {
             description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
+    @Option(names = "--endpoint", paramLabel = "KIND",
+            description = "chat (/chat/completions, the default) or completions (/completions, for base models).")
+    String endpoint;
+
+    @Option(names = "--api", paramLabel = "API",
+            description = "openai (the default) or ollama (Ollama's native /api/chat).")
+    String api;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message sent before every prompt.")
+    String system;
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "max_tokens for every request.")
     Integer maxTokens;
 
     @Option(names = "--temperature", paramLabel = "T", description = "temperature for every request.")
     Double temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "top_p for every request.")
+    Double topP;
+
+    @Option(names = "--seed", paramLabel = "N", description = "seed for every request (servers that honour it).")
+    Long seed;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "A stop sequence; repeat it for several.")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--param", paramLabel = "KEY=JSON",
+            description = "Any other request field, as JSON, e.g. --param 'guided_json={\"type\":\"object\"}'"
+                    + " or --param repetition_penalty=1.1; repeat it for several.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--stream", description = "Ask for streamed answers (SSE; NDJSON for Ollama), stored as one.")
+    boolean stream;
+
+    @Option(names = "--keep-raw", description = "Also store each response body as received (in predictions"
+            + ".raw_response).")
+    boolean keepRaw;
 
     @Option(names = "--api-key-env", paramLabel = "VAR",
             description = "The environment variable that holds the API key (default: " + DEFAULT_KEY_ENV
@@ -184,8 +220,40 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private RunOptions options() {
-        return new RunOptions(model, baseUrl, runName, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, runName, template, idField, saveInterval, concurrency, generation(),
+                apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+    }
+
+    /** The request settings given on the command line; what is not given stays unset (a resume keeps the stored). */
+    private GenerationParams generation() {
+        String apiName = null;
+        if (api != null && !List.of("openai", "ollama").contains(api)) {
+            throw UserError.usage("--api " + api + ": choose openai or ollama");
+        }
+        if (endpoint != null && !List.of("chat", "completions").contains(endpoint)) {
+            throw UserError.usage("--endpoint " + endpoint + ": choose chat or completions");
+        }
+        if ("ollama".equals(api)) {
+            if ("completions".equals(endpoint)) {
+                throw UserError.usage("--api ollama speaks chat only; leave out --endpoint completions");
+            }
+            apiName = "ollama";
+        } else if (endpoint != null) {
+            apiName = endpoint;
+        }
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            if (eq <= 0) {
+                throw UserError.usage("--param " + param + ": write KEY=JSON, e.g. --param repetition_penalty=1.1");
+            }
+            extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
+        }
+        try {
+            return new GenerationParams(apiName, system, maxTokens, temperature, topP, seed, stop, extra);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage("--param " + e.getMessage() + "; strings need quotes: --param 'key=\"text\"'");
+        }
     }
 
     private String apiKey() {
@@ -240,8 +308,21 @@ final class RunCommand implements Callable<Integer> {
         }
         ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
                 retryFailed ? 0 : run.failed(), logEvery);
-        RunOutcome outcome = driver.drive(run, options, progress, stop);
-        return report(run, outcome, progress, out);
+        RunDriver.Driven driven = driver.drive(run, options, progress, stop);
+        printServers(out, driven.servers());
+        return report(run, driven.outcome(), progress, out);
+    }
+
+    /** With several servers, how each fared: requests, answers, failures. */
+    private static void printServers(PrintWriter out, List<ServerTally> servers) {
+        if (servers.size() < 2) {
+            return;
+        }
+        for (ServerTally t : servers) {
+            out.printf(Locale.ROOT, "  %s: %d requests, %d answered, %d failed%n", t.baseUrl(), t.requests(),
+                    t.succeeded(), t.failed());
+        }
+        out.flush();
     }
 
     private int summarizeFinished(RunInfo run, PrintWriter out) {

@@ -16,6 +16,7 @@ import dev.stride.core.RunOutcome;
 import dev.stride.core.RunnerSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Drives one stored run to its end (or a stop) through a predictor made for it. */
@@ -31,19 +32,27 @@ final class RunDriver {
         this.predictors = predictors;
     }
 
-    RunOutcome drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
+    /** How a session went: the runner's outcome, and how each server fared. */
+    record Driven(RunOutcome outcome, List<ServerTally> servers) {
+    }
+
+    Driven drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
                 BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT);
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
-        try (Predictor predictor = predictors.create(run.model(), run.baseUrl(), o.apiKey(), params, o.timeout(),
-                o.concurrency())) {
+        List<String> baseUrls = List.of(run.baseUrl().trim().split("\\s+"));
+        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), baseUrls, o.apiKey(), params,
+                o.timeout(), o.concurrency(), o.stream(), o.keepRaw());
+        try (Predictor predictor = predictors.create(call)) {
             RunListener watching = o.stopAfter() == null ? listener
                     : new StopAfter(listener, o.stopAfter(), stop::requestStop);
             BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
                     watching, Clock.systemUTC());
             stop.attach(runner);
             try {
-                return runner.run(run);
+                RunOutcome outcome = runner.run(run);
+                List<ServerTally> tallies = predictor instanceof HttpPredictor http ? http.tallies() : List.of();
+                return new Driven(outcome, tallies);
             } finally {
                 stop.detach();
             }

@@ -1,49 +1,59 @@
 package dev.stride.cli;
 
+import dev.stride.core.GenerationParams;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * The settings of one run, as {@code stride run} takes them from its options and a program from
- * {@link CheckpointManager}. A null model, base URL, template or generation parameter means "the stored one" when a
+ * {@link CheckpointManager}. A null model, template or generation field, or no base URL, means "the stored one" when a
  * run is resumed, and the default when one starts.
  *
+ * @param baseUrls    the servers' OpenAI-compatible bases (Ollama's root for its native API); empty for the stored
  * @param run         the run's name; null for the model's name
+ * @param generation  endpoint, system message and generation parameters; unset fields keep the stored ones
  * @param apiKey      the key itself (never stored); null for none
  * @param backoffBase the first retry waits up to this long, each next one up to twice as long
  * @param stopAfter   stop as Ctrl+C would once this many outcomes are stored in this session; null for no limit
+ * @param stream      ask for streamed answers, accumulated into the same stored result
+ * @param keepRaw     also store each response body as received
  */
 public record RunOptions(
         String model,
-        String baseUrl,
+        List<String> baseUrls,
         String run,
         String template,
         String idField,
         int saveInterval,
         int concurrency,
-        Integer maxTokens,
-        Double temperature,
+        GenerationParams generation,
         String apiKey,
         int retries,
         Duration timeout,
         boolean retryFailed,
         Duration grace,
         Duration backoffBase,
-        Long stopAfter) {
+        Long stopAfter,
+        boolean stream,
+        boolean keepRaw) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
     public RunOptions {
+        baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
+        generation = generation == null ? GenerationParams.none() : generation;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
     }
 
-    /** The defaults of {@code stride run}, for the given model and server. */
+    /** The defaults of {@code stride run}, for the given model and server (either may be null on a resume). */
     public static RunOptions of(String model, String baseUrl) {
-        return new RunOptions(model, baseUrl, null, null, "id", 10, 8, null, null, null, 5, Duration.ofMinutes(10),
-                false, Duration.ofSeconds(3), Duration.ofMillis(500), null);
+        return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, "id", 10, 8,
+                GenerationParams.none(), null, 5, Duration.ofMinutes(10), false, Duration.ofSeconds(3),
+                Duration.ofMillis(500), null, false, false);
     }
 
     /** The name the run is stored under: the run's, else the model's. */
@@ -51,64 +61,85 @@ public record RunOptions(
         return run != null ? run : model;
     }
 
+    /** The base URLs as a run stores them (separated by spaces), or null when none was given. */
+    String storedBaseUrl() {
+        return baseUrls.isEmpty() ? null : String.join(" ", baseUrls);
+    }
+
+    /** Several servers for one model: each request goes to the one with the fewest in flight. */
+    public RunOptions withBaseUrls(List<String> urls) {
+        return new RunOptions(model, List.copyOf(urls), run, template, idField, saveInterval, concurrency, generation,
+                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+    }
+    /** Stores the run under this name instead of the model's. */
     public RunOptions withRun(String name) {
-        return new RunOptions(model, baseUrl, name, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, name, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** The user message, with {@code {{field}}} placeholders. */
     public RunOptions withTemplate(String text) {
-        return new RunOptions(model, baseUrl, run, text, idField, saveInterval, concurrency, maxTokens, temperature,
-                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, text, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** The field that identifies a record. */
     public RunOptions withIdField(String field) {
-        return new RunOptions(model, baseUrl, run, template, field, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, field, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** Completions between two durable cursor commits. */
     public RunOptions withSaveInterval(int n) {
-        return new RunOptions(model, baseUrl, run, template, idField, n, concurrency, maxTokens, temperature, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, n, concurrency, generation, apiKey, retries,
+                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** Requests in flight at most. */
     public RunOptions withConcurrency(int n) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, n, maxTokens, temperature,
-                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, n, generation, apiKey, retries,
+                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
-    public RunOptions withGeneration(Integer maxTokensOrNull, Double temperatureOrNull) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokensOrNull,
-                temperatureOrNull, apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+    /** Endpoint, system message and generation parameters; unset fields keep a resumed run's stored ones. */
+    public RunOptions withGeneration(GenerationParams params) {
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, params, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** The API key itself; it is never stored. */
     public RunOptions withApiKey(String key) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, key, retries, timeout, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, key,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** Further attempts after a passing failure, the first after up to {@code firstBackoff}. */
     public RunOptions withRetries(int n, Duration firstBackoff) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, n, timeout, retryFailed, grace, firstBackoff, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                n, timeout, retryFailed, grace, firstBackoff, stopAfter, stream, keepRaw);
     }
-
+    /** Longest time one request may take, body included. */
     public RunOptions withTimeout(Duration perRequest) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, perRequest, retryFailed, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, perRequest, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** Also redo the records stored as failed. */
     public RunOptions withRetryFailed(boolean redo) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, timeout, redo, grace, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, redo, grace, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** On a stop, how long requests in flight may still finish. */
     public RunOptions withGrace(Duration d) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, timeout, retryFailed, d, backoffBase, stopAfter);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, d, backoffBase, stopAfter, stream, keepRaw);
     }
-
+    /** Stop as Ctrl+C would once this many outcomes are stored in this session. */
     public RunOptions withStopAfter(Long outcomes) {
-        return new RunOptions(model, baseUrl, run, template, idField, saveInterval, concurrency, maxTokens,
-                temperature, apiKey, retries, timeout, retryFailed, grace, backoffBase, outcomes);
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, outcomes, stream, keepRaw);
+    }
+    /** Ask for streamed answers (SSE, or NDJSON for Ollama), stored as one. */
+    public RunOptions withStream(boolean on) {
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, on, keepRaw);
+    }
+    /** Also keep each response body as received. */
+    public RunOptions withKeepRaw(boolean on) {
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, on);
     }
 
     /** @throws UserError naming the first setting out of range */
@@ -122,8 +153,14 @@ public record RunOptions(
         if (retries < 0) {
             throw UserError.usage("--retries must not be negative, got " + retries);
         }
-        if (maxTokens != null && maxTokens < 1) {
-            throw UserError.usage("--max-tokens must be at least 1, got " + maxTokens);
+        if (generation.maxTokens() != null && generation.maxTokens() < 1) {
+            throw UserError.usage("--max-tokens must be at least 1, got " + generation.maxTokens());
+        }
+        if (generation.topP() != null && (generation.topP() <= 0 || generation.topP() > 1)) {
+            throw UserError.usage("--top-p must be in (0, 1], got " + generation.topP());
+        }
+        if (generation.temperature() != null && generation.temperature() < 0) {
+            throw UserError.usage("--temperature must not be negative, got " + generation.temperature());
         }
         if (timeout.isZero() || timeout.isNegative()) {
             throw UserError.usage("--timeout must be longer than 0");
@@ -131,14 +168,21 @@ public record RunOptions(
         if (stopAfter != null && stopAfter < 1) {
             throw UserError.usage("--stop-after must be at least 1, got " + stopAfter);
         }
+        for (String url : baseUrls) {
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw UserError.usage("--base-url " + url + ": must start with http:// or https://, e.g."
+                        + " http://localhost:8000/v1");
+            }
+        }
     }
 
     /** The key never shows: options end up in logs and error reports. */
     @Override
     public String toString() {
-        return "RunOptions[model=" + model + ", baseUrl=" + baseUrl + ", run=" + run + ", template=" + template
-                + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + ", maxTokens=" + maxTokens
-                + ", temperature=" + temperature + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
-                + retries + ", timeout=" + timeout + ", retryFailed=" + retryFailed + "]";
+        return "RunOptions[model=" + model + ", baseUrls=" + baseUrls + ", run=" + run + ", template=" + template
+                + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + ", generation="
+                + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
+                + retries + ", timeout=" + timeout + ", retryFailed=" + retryFailed + ", stream=" + stream
+                + ", keepRaw=" + keepRaw + "]";
     }
 }

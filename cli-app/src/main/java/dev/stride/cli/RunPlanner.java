@@ -70,8 +70,9 @@ final class RunPlanner {
             boolean named = options.run() != null ? options.run().equals(run.name())
                     : options.model() == null || options.model().equals(run.model());
             if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
-                if (options.baseUrl() != null && !options.baseUrl().equals(run.baseUrl())) {
-                    store.updateBaseUrl(run.id(), options.baseUrl());
+                String given = options.storedBaseUrl();
+                if (given != null && !given.equals(run.baseUrl())) {
+                    store.updateBaseUrl(run.id(), given);
                     run = store.findRun(run.name()).orElseThrow();
                 }
                 chosen.add(run);
@@ -84,18 +85,18 @@ final class RunPlanner {
         if (o.model() == null) {
             throw UserError.usage("--model is needed to start run '" + name + "'");
         }
-        if (o.baseUrl() == null) {
+        if (o.baseUrls().isEmpty()) {
             throw UserError.usage("--base-url is needed to start run '" + name
                     + "', e.g. --base-url http://localhost:8000/v1");
         }
-        return new RunSpec(name, o.model(), o.baseUrl(), o.template() != null ? o.template()
-                : RunOptions.DEFAULT_TEMPLATE, new GenerationParams(o.maxTokens(), o.temperature()));
+        return new RunSpec(name, o.model(), o.storedBaseUrl(), o.template() != null ? o.template()
+                : RunOptions.DEFAULT_TEMPLATE, o.generation());
     }
 
     /** An omitted setting keeps the stored value; a different one is refused, since results would not compare. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
         GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
-        GenerationParams given = stored.overriddenBy(new GenerationParams(o.maxTokens(), o.temperature()));
+        GenerationParams given = stored.overriddenBy(o.generation());
         List<String> changed = new ArrayList<>();
         if (o.model() != null && !o.model().equals(run.model())) {
             changed.add("model '" + run.model() + "' -> '" + o.model() + "'");
@@ -111,7 +112,7 @@ final class RunPlanner {
                     changed) + "); choose a new --run NAME to keep both, or start over with: stride clear --db "
                     + db + " --run " + run.name());
         }
-        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.baseUrl(), run.baseUrl()),
+        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.storedBaseUrl(), run.baseUrl()),
                 run.template(), stored);
     }
 
