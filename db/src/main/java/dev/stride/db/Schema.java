@@ -31,6 +31,10 @@ final class Schema {
             }
             flyway.migrate();
         } catch (FlywayException e) {
+            SQLException sql = SqliteFiles.sqlCause(e);
+            if (sql != null) {
+                throw SqliteFiles.translate(file, sql); // disk full, read-only, damaged: said as such
+            }
             throw new StoreException("cannot upgrade the schema of " + file + ": " + e.getMessage(), e);
         }
     }
@@ -48,6 +52,27 @@ final class Schema {
                         + "); a run with this stride will upgrade it");
             }
         } catch (FlywayException e) {
+            SQLException sql = SqliteFiles.sqlCause(e);
+            if (sql != null) {
+                throw SqliteFiles.translate(file, sql);
+            }
+            throw new StoreException("cannot read the schema version of " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks, without writing, that a database is stride's (any schema version this build or an older one made). */
+    static void checkStride(DataSource readOnlySource, Path file) {
+        try {
+            MigrationInfoService info = flyway(readOnlySource).info();
+            refuseNewer(info, file);
+            if (info.applied().length == 0) {
+                throw notStride(file);
+            }
+        } catch (FlywayException e) {
+            SQLException sql = SqliteFiles.sqlCause(e);
+            if (sql != null) {
+                throw SqliteFiles.translate(file, sql);
+            }
             throw new StoreException("cannot read the schema version of " + file + ": " + e.getMessage(), e);
         }
     }

@@ -18,7 +18,12 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
 import dev.stride.db.schema.tables.records.RunsRecord;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -100,18 +105,20 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * Opens (creating it if needed) a checkpoint database for reading and writing, upgrading its schema to this
      * build's.
      *
-     * @throws StoreException when the folder is missing, the file is not SQLite or not stride's, or it was written
-     *                        by a newer stride
+     * @throws StoreException when the folder is missing, the file or folder is read-only, the file is on a network
+     *                        file system, is not SQLite or not stride's, is damaged, or was written by a newer
+     *                        stride; each says so in one line with what to do
      */
     public static SqliteCheckpointStore open(Path file) {
         return open(file, Clock.systemUTC());
     }
 
     static SqliteCheckpointStore open(Path file, Clock clock) {
-        SqliteFiles.checkUsable(file, false);
+        SqliteFiles.checkWritable(file);
         SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {
+            SqliteFiles.checkNotCorrupt(writer, file);
             Schema.migrate(writerSource, writer, file);
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             return new SqliteCheckpointStore(file, clock, writer, reader);
@@ -137,6 +144,66 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         } catch (RuntimeException e) {
             closeQuietly(reader);
             throw e;
+        }
+    }
+
+    /**
+     * Writes a consistent copy of a checkpoint database to {@code target}, also while a run is writing it: SQLite's
+     * {@code VACUUM INTO} on a read-only connection reads one snapshot (every commit up to its start, nothing half
+     * done) and writes it as a single compact file without a WAL. The copy is written beside {@code target} under a
+     * temporary name, synced, checked and then renamed, so {@code target} is either absent or whole, even after a
+     * crash or a power loss. Another machine resumes from it with {@code stride run --db target}.
+     *
+     * @return the runs the copy holds
+     * @throws StoreException when the source cannot be read or the copy cannot be written
+     */
+    public static List<RunInfo> snapshot(Path file, Path target) {
+        SqliteFiles.checkUsable(file, true);
+        Path folder = target.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new StoreException("cannot write " + target + ": folder " + folder + " does not exist");
+        }
+        if (Files.exists(target)) {
+            throw new StoreException(target + " already exists: name a new file (a snapshot never overwrites)");
+        }
+        Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(partial);
+            SQLiteDataSource source = SqliteFiles.readerSource(file);
+            try (Connection connection = SqliteFiles.connect(source, file)) {
+                Schema.checkStride(source, file);
+                try (var statement = connection.prepareStatement("VACUUM INTO ?")) {
+                    statement.setString(1, partial.toString());
+                    statement.execute();
+                }
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+            // VACUUM INTO does not sync what it wrote (sqlite.org/lang_vacuum.html): the copy and then its name.
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            List<RunInfo> runs;
+            try (SqliteCheckpointStore copy = openReadOnly(partial)) {
+                runs = copy.listRuns();
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException e) {
+                // Not every system can sync a folder; the copy itself is synced.
+            }
+            return runs;
+        } catch (IOException e) {
+            throw new StoreException("cannot write " + target + " (" + e.getMessage() + ")", e);
+        } finally {
+            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+                try {
+                    Files.deleteIfExists(Path.of(partial + suffix));
+                } catch (IOException e) {
+                    // Left behind under its .partial name, which no one mistakes for a snapshot.
+                }
+            }
         }
     }
 

@@ -22,6 +22,13 @@ final class SqliteFiles {
     /** After a checkpoint the WAL is cut back to this size, so a long run does not leave a huge -wal behind. */
     private static final int JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
+    /**
+     * A writer refuses to start with less free space than this on the database's disk: a run appends to the WAL up
+     * to about 4 MB between checkpoints (1000 pages), so with less it would fail with SQLITE_FULL after its first
+     * requests instead of before them.
+     */
+    static final long MIN_FREE_BYTES = 8L * 1024 * 1024;
+
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private SqliteFiles() {
@@ -51,6 +58,25 @@ final class SqliteFiles {
         config.setReadOnly(true);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.enforceForeignKeys(true);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null && Files.exists(file) && !Files.isWritable(parent)) {
+            // On a read-only disk SQLite cannot create the -shm index a WAL database is read through. Nothing can
+            // write there either, so the file is opened as immutable (no locks, no index) — unless a WAL left by a
+            // crash still holds commits, which immutable would skip.
+            Path wal = Path.of(file + "-wal");
+            try {
+                if (Files.exists(wal) && Files.size(wal) > 0) {
+                    throw new StoreException(file + " cannot be read: its folder is read-only and " + wal
+                            .getFileName() + " still holds commits that only a writable folder can merge; make the"
+                            + " folder writable (or copy both files elsewhere) and try again");
+                }
+            } catch (IOException e) {
+                throw new StoreException("cannot read " + wal + " (" + e.getMessage() + ")", e);
+            }
+            SQLiteDataSource source = new SQLiteDataSource(config);
+            source.setUrl("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
+            return source;
+        }
         return source(file, config);
     }
 
@@ -60,29 +86,73 @@ final class SqliteFiles {
         return source;
     }
 
-    /** Fails with a one-line message unless {@code file} can be (or become) a SQLite database. */
+    /**
+     * Fails with a one-line message (the file, the cause, what to do) unless {@code file} can be (or become) a SQLite
+     * database that this process may use. A writer also needs the file and its folder writable (SQLite creates the
+     * {@code -wal} and {@code -shm} files beside the database) and a local file system.
+     */
     static void checkUsable(Path file, boolean mustExist) {
+        checkUsable(file, mustExist, false, MountTable.system());
+    }
+
+    static void checkWritable(Path file) {
+        checkUsable(file, false, true, MountTable.system());
+    }
+
+    static void checkUsable(Path file, boolean mustExist, boolean forWriting, MountTable mounts) {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
-            throw new StoreException("cannot open " + file + ": folder " + parent + " does not exist");
+            throw new StoreException("cannot open " + file + ": folder " + parent + " does not exist; create it or"
+                    + " point --db elsewhere");
         }
         if (!Files.exists(file)) {
             if (mustExist) {
                 throw new StoreException(file + " does not exist");
             }
+        } else {
+            if (Files.isDirectory(file)) {
+                throw new StoreException(file + " is a folder, not a SQLite database; name a file with --db");
+            }
+            // A zero-length file is an empty database to SQLite; anything else must start with SQLite's header.
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] head = in.readNBytes(SQLITE_HEADER.length);
+                if (head.length > 0 && !Arrays.equals(head, SQLITE_HEADER)) {
+                    throw notSqlite(file);
+                }
+            } catch (IOException e) {
+                throw new StoreException("cannot read " + file + " (" + e.getMessage() + "): check its permissions",
+                        e);
+            }
+        }
+        mounts.networkMountOf(file).ifPresent(m -> {
+            throw new StoreException(file + " is on a network file system (" + m.type() + " at " + m.mountPoint()
+                    + "), where SQLite's write-ahead log, which stride relies on, can corrupt the database: keep"
+                    + " the database on a local disk (copy it there, and back with stride snapshot)");
+        });
+        if (!forWriting) {
             return;
         }
-        if (Files.isDirectory(file)) {
-            throw new StoreException(file + " is a folder, not a SQLite database");
+        if (Files.exists(file) && !Files.isWritable(file)) {
+            throw new StoreException(file + " is read-only: make it writable (chmod u+w " + file + ", or remount"
+                    + " its disk read-write), or copy it to a writable folder and use the copy");
         }
-        // A zero-length file is an empty database to SQLite; anything else must start with SQLite's header.
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(SQLITE_HEADER.length);
-            if (head.length > 0 && !Arrays.equals(head, SQLITE_HEADER)) {
-                throw notSqlite(file);
+        if (parent != null && !Files.isWritable(parent)) {
+            throw new StoreException("folder " + parent + " is read-only, and SQLite must create " + file
+                    .getFileName() + "-wal and -shm beside the database: make the folder writable, or copy the"
+                    + " database to a writable folder and use the copy");
+        }
+        if (parent != null) {
+            long free;
+            try {
+                free = Files.getFileStore(parent).getUsableSpace();
+            } catch (IOException e) {
+                return; // Unknown: SQLITE_FULL will say so if it comes to that.
             }
-        } catch (IOException e) {
-            throw new StoreException("cannot read " + file + ": " + e.getMessage(), e);
+            if (free < MIN_FREE_BYTES) {
+                throw new StoreException("the disk holding " + file + " is full (" + free / 1024 + " KB free, a"
+                        + " run needs " + MIN_FREE_BYTES / (1024 * 1024) + " MB): free some space there (or move the"
+                        + " file) and run the same command again; everything saved so far is kept");
+            }
         }
     }
 
@@ -103,18 +173,81 @@ final class SqliteFiles {
         }
     }
 
+    /** A failed statement as one line for the person running stride: the file, the cause, what to do. */
     static StoreException translate(Path file, SQLException e) {
         int code = e.getErrorCode() & 0xff;
+        String why = " (" + e.getMessage() + ")";
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code) {
             return notSqlite(file);
         }
         if (code == SQLiteErrorCode.SQLITE_CANTOPEN.code) {
-            return new StoreException("cannot open " + file + ": " + e.getMessage(), e);
+            return new StoreException("cannot open " + file + why + ": check that it and its folder exist and are"
+                    + " writable", e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_FULL.code) {
+            return new StoreException("the disk holding " + file + " is full" + why + ": free some space there"
+                    + " (or move the file) and run the same command again; everything saved so far is kept", e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_READONLY.code) {
+            return new StoreException(file + " cannot be written" + why + ": make it and its folder writable, or"
+                    + " copy it to a writable folder and use the copy", e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_CORRUPT.code) {
+            return corrupt(file, e.getMessage(), e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_IOERR.code) {
+            return new StoreException("reading or writing " + file + " failed" + why + ": check the disk (dmesg)"
+                    + " and free space, then run the same command again", e);
+        }
+        if (code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code) {
+            return new StoreException(file + " stayed locked by another connection for " + BUSY_TIMEOUT_MS / 1000
+                    + " s" + why + ": close the program holding a write transaction (a sqlite3 shell after BEGIN?)"
+                    + " and run again", e);
         }
         return new StoreException("database " + file + ": " + e.getMessage(), e);
     }
 
+    /** The first SQLException among the causes of {@code e} (Flyway and jOOQ wrap them), or null. */
+    static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Fails unless SQLite's {@code quick_check} finds the file sound: the b-trees and their pages (not the indexes'
+     * agreement with the tables, which integrity_check adds). Run when a writer opens, so a damaged file stops the
+     * run before any request instead of halfway through it.
+     */
+    static void checkNotCorrupt(Connection connection, Path file) {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("PRAGMA quick_check(3)")) {
+            StringBuilder problems = new StringBuilder();
+            while (rs.next()) {
+                String line = rs.getString(1);
+                if (!"ok".equals(line)) {
+                    problems.append(problems.length() == 0 ? "" : "; ").append(line);
+                }
+            }
+            if (problems.length() > 0) {
+                throw corrupt(file, problems.toString(), null);
+            }
+        } catch (SQLException e) {
+            throw translate(file, e);
+        }
+    }
+
+    static StoreException corrupt(Path file, String detail, Throwable cause) {
+        return new StoreException(file + " is damaged (" + detail.replace('\n', ' ') + "): use a copy made before"
+                + " the damage (stride snapshot makes them), or salvage its rows into a new file with: sqlite3 "
+                + file + " .recover | sqlite3 recovered.db", cause);
+    }
+
     private static StoreException notSqlite(Path file) {
-        return new StoreException(file + " is not a SQLite database");
+        return new StoreException(file + " is not a SQLite database: check --db (stride never writes to a file that"
+                + " is not its own)");
     }
 }

@@ -60,10 +60,10 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " is not a SQLite database");
+                .hasMessageStartingWith(file + " is not a SQLite database: check --db");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " is not a SQLite database");
+                .hasMessageStartingWith(file + " is not a SQLite database: check --db");
         assertThat(Files.readString(file)).startsWith("{\"id\": 1"); // untouched
     }
 
