@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.InvalidInputException;
+import dev.stride.db.StoreException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -21,6 +22,13 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     }
 
     static int exitCode(Throwable ex) {
+        // A database that cannot be used, whether found on opening or halfway through a run (disk full), has its
+        // own code, so a script can tell it from a server that refused the run.
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof StoreException) {
+                return ExitCodes.DATABASE;
+            }
+        }
         if (ex instanceof UserError userError) {
             return userError.exitCode();
         }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Runs a dataset through a model served over HTTP, resumably: every prediction is kept in a"
                 + " SQLite file, so a run that dies continues where it stopped.",
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
-                DemoCommand.class, ServeSimCommand.class,
+                DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             "1:an error (server refused the run, database or I/O trouble)",
             "2:bad usage or bad input",
             "3:finished with failed records (rerun with --retry-failed)",
+            "4:the database cannot be used (read-only, disk full, damaged, not stride's, from a newer stride, on a"
+                    + " network file system); fix what the message names and rerun",
             "130:interrupted (Ctrl+C or SIGTERM); rerun the same command to continue",
         })
 public final class StrideCommand implements Runnable {
