@@ -91,4 +91,22 @@ class JsonlReaderTest {
         assertThatThrownBy(() -> JsonlReader.open(missing, "id", null))
                 .isInstanceOf(InvalidInputException.class).hasMessage(missing + ": no such file");
     }
+
+    @Test
+    void aTenMegabyteRecordIsReadWhole() throws IOException {
+        String big = "a".repeat(10 * 1024 * 1024);
+        Path file = write("{\"id\":\"small\",\"prompt\":\"x\"}\n{\"id\":\"big\",\"prompt\":\"" + big
+                + "\"}\n{\"id\":\"after\",\"prompt\":\"y\"}\n");
+        List<InputRecord> records = readAll(file, "{{prompt}}");
+        assertThat(records).extracting(InputRecord::id).containsExactly("small", "big", "after");
+        assertThat(records.get(1).json()).hasSize(big.length() + "{\"id\":\"big\",\"prompt\":\"\"}".length());
+        assertThat(records.get(2).line()).isEqualTo(3);
+    }
+
+    @Test
+    void anEmptyFileAndAFileOfBlankLinesHoldNoRecords() throws IOException {
+        assertThat(readAll(write(""), null)).isEmpty();
+        assertThat(readAll(write("\n\r\n   \n\t\n"), null)).isEmpty();
+        assertThat(readAll(write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}), null)).isEmpty();
+    }
 }

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -160,6 +161,104 @@ class InterruptIT {
         assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
                 .isEqualTo(total);
         System.out.printf(Locale.ROOT, "InterruptIT second SIGINT: exit 130 after %d ms%n", exitMs);
+    }
+
+    /**
+     * Many Ctrl+C at random moments on one database, one short session after another: startup, the input's sync,
+     * mid-run, right after an answer arrived. Each exits with 130 within the grace period + 1 s, keeps every answer
+     * the server gave before the signal, leaves no -wal beside the database and a sound file. Every fifth session
+     * gets a second Ctrl+C at once, which quits without waiting and still leaves a consistent database. A last
+     * session finishes the run: every record exactly one answer, its own. {@code -Dstride.interrupts=N} (default 50).
+     */
+    @Test
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    void manyInterruptsAtRandomMomentsLoseNothingAndLeaveASoundFile() throws Exception {
+        assumeSignalReachesTheChild("INT");
+        int interrupts = Integer.getInteger("stride.interrupts", 50);
+        long seed = Long.getLong("stride.seed", System.nanoTime());
+        Random random = new Random(seed);
+        Duration grace = Duration.ofSeconds(1);
+        int total = Math.max(4000, interrupts * 80);
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        Path wal = dir.resolve("runs.db-wal");
+        model.delay(10, 30);
+
+        Set<String> doneBefore = Set.of();
+        long worstExitMs = 0;
+        long worstSecondExitMs = 0;
+        List<String> moments = new ArrayList<>();
+        for (int i = 0; i < interrupts; i++) {
+            int session = i;
+            model.session(session);
+            StrideProcess p = StrideProcess.start(dir, "int-" + i, List.of("run", input.toString(), "--db",
+                    db.toString(), "--model", RUN, "--base-url", server.url("/v1").toString(), "--template",
+                    "Q: {{question}}", "--log-every", "0", "--concurrency", "4", "--save-interval", "10",
+                    "--grace", grace.toMillis() + "ms"));
+            children.add(p);
+            if (i > 0 && random.nextInt(3) == 0) {
+                long ms = 150 + random.nextInt(1000);
+                Thread.sleep(Math.max(0, ms - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - p.startNanos)));
+                moments.add(ms + "ms");
+            } else {
+                int n = 1 + random.nextInt(50);
+                p.await(n + " answers", Duration.ofSeconds(30), () -> model.answeredCount(session) >= n);
+                Thread.sleep(random.nextInt(3));
+                moments.add(n + "ans");
+            }
+            assertThat(p.process.isAlive()).as("%s still running when interrupted\n%s", p.label, p.transcript())
+                    .isTrue();
+            List<String> answeredBefore = model.answeredOf(session);
+            boolean twice = i % 5 == 4;
+            p.signal("INT");
+            long signalled = System.nanoTime();
+            if (twice) {
+                p.signal("INT");
+            }
+            int exit = p.waitForExit(grace.plusSeconds(10));
+            long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+            Thread.sleep(20);
+
+            assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isEqualTo(130);
+            Path look = db;
+            if (twice) {
+                worstSecondExitMs = Math.max(worstSecondExitMs, exitMs);
+                assertThat(exitMs).as("a second Ctrl+C quits at once").isLessThan(1000);
+                look = StrideProcess.snapshot(db, dir.resolve("after-" + i)); // its WAL may stay: read a copy
+            } else {
+                worstExitMs = Math.max(worstExitMs, exitMs);
+                assertThat(exitMs).as("exit within the grace period + 1 s").isLessThan(grace.toMillis() + 1000);
+                assertThat(wal).as("no -wal beside the database after session %d\n%s", i, p.transcript())
+                        .doesNotExist();
+            }
+            if (Files.exists(db)) {
+                assertThat(query(look, "PRAGMA integrity_check")).as("integrity after session %d", i)
+                        .containsExactly(Map.of("integrity_check", "ok"));
+                Set<String> done = donePrompts(look);
+                assertThat(done).as("nothing done before session %d is lost", i).containsAll(doneBefore);
+                if (!twice) {
+                    assertThat(done).as("every answer given before the signal is kept").containsAll(answeredBefore);
+                }
+                assertThat(count(look, "SELECT count(*) FROM results WHERE status = 'done' AND output <> 'echo: Q:"
+                        + " question ' || substr(id, 2)")).isZero();
+                doneBefore = done;
+            }
+        }
+
+        model.session(interrupts);
+        model.delay(0, 0);
+        StrideProcess last = start("final", input, db, 8);
+        assertThat(last.waitForExit(Duration.ofSeconds(120))).as(last.transcript()).isZero();
+        assertThat(model.promptsOf(interrupts)).doesNotHaveDuplicates().doesNotContainAnyElementsOf(doneBefore);
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(total);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: question '"
+                + " || substr(id, 2)")).isEqualTo(total);
+        assertThat(wal).doesNotExist();
+        System.out.printf(Locale.ROOT, "InterruptIT: %d interrupts (%s), exit 130 every time, worst exit after the"
+                        + " first Ctrl+C %d ms (grace %d ms), worst after a second Ctrl+C %d ms, lost 0, no -wal"
+                        + " left, seed %d%n", interrupts, String.join(" ", moments), worstExitMs, grace.toMillis(),
+                worstSecondExitMs, seed);
     }
 
     /**

@@ -38,6 +38,7 @@ final class PacedModelServer extends Dispatcher {
     private final ConcurrentLinkedQueue<Asked> asked = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Long> firstRequestNanos = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> perSession = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> answeredPerSession = new ConcurrentHashMap<>();
     private volatile int session;
     private volatile int minDelayMs;
     private volatile int maxDelayMs;
@@ -110,6 +111,7 @@ final class PacedModelServer extends Dispatcher {
             return FakeModelServer.json(503, "{\"error\":{\"message\":\"shutting down\"}}");
         }
         a.answered = true;
+        answeredPerSession.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
         return null; // the echo
     }
 
@@ -142,6 +144,12 @@ final class PacedModelServer extends Dispatcher {
 
     int requestsOf(int s) {
         AtomicInteger n = perSession.get(s);
+        return n == null ? 0 : n.get();
+    }
+
+    /** How many answers of session {@code s} were handed to the server to send (just before they are written). */
+    int answeredCount(int s) {
+        AtomicInteger n = answeredPerSession.get(s);
         return n == null ? 0 : n.get();
     }
 

@@ -189,4 +189,18 @@ final class StrideProcess implements AutoCloseable {
         Path wal = db.resolveSibling(db.getFileName() + "-wal");
         return Files.exists(wal) ? Files.size(wal) : -1;
     }
+
+    /** Whether the sqlite3 shell is on the PATH (CI installs it; tests that use it say so when it is not). */
+    static boolean hasSqlite3Shell() {
+        try {
+            Process p = new ProcessBuilder("sqlite3", "-version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }

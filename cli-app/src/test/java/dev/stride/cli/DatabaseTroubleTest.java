@@ -1,0 +1,268 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The database troubles a user meets, seen as the user sees them: {@code stride run} stops before sending any
+ * request, prints one line naming the file, the cause and what to do, exits with 4; once the cause is fixed the same
+ * command goes on with nothing lost. Disk full and the read-only folder use a real small tmpfs (root only; skipped
+ * with the reason otherwise).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DatabaseTroubleTest {
+    private static final String RUN = "qwen-medical-lora-251106-f16";
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+    private final List<Path> mounted = new ArrayList<>();
+
+    @AfterEach
+    void unmount() throws Exception {
+        for (Path m : mounted) {
+            sh("umount", "-l", m.toString());
+        }
+    }
+
+    private Cli.Result run(Path input, Path db, String... more) {
+        server.setDispatcher(model);
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", RUN,
+                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    /** Exit 4, one line on stderr that starts with "stride: " and holds every given part, no request sent. */
+    private void assertRefused(Cli.Result r, int requestsBefore, String... parts) {
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).startsWith("stride: ").contains(parts);
+        assertThat(model.requests.get()).as("no request sent").isEqualTo(requestsBefore);
+    }
+
+    private void assertComplete(Path db, int total) throws Exception {
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(total);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: question '"
+                + " || substr(id, 2)")).isEqualTo(total);
+        assertThat(model.promptList()).as("each record asked once over all sessions").doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aFileThatIsNotSqliteIsNamedAndLeftAlone() throws Exception {
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("answers.db");
+        Files.writeString(db, "id,answer\n1,yes\n");
+
+        assertRefused(run(input, db), 0, db + " is not a SQLite database", "check --db");
+        assertThat(Files.readString(db)).isEqualTo("id,answer\n1,yes\n");
+    }
+
+    @Test
+    void aDamagedDatabaseStopsBeforeAnyRequestAndACopyResumesWithNothingLost() throws Exception {
+        Path input = questions(dir, "q.jsonl", 400);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--stop-after", "150").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        Path copy = dir.resolve("copy.db");
+        assertThat(cli.run("snapshot", "--db", db.toString(), copy.toString()).exitCode()).isZero();
+        long done = count(copy, "SELECT done FROM progress");
+        assertThat(done).isGreaterThanOrEqualTo(150);
+
+        // Garbage over every page but the first (the header and the schema stay readable).
+        long size = Files.size(db);
+        try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+            byte[] junk = new byte[4096];
+            java.util.Arrays.fill(junk, (byte) 0x5a);
+            for (long at = 4096; at < size; at += 8192) {
+                f.seek(at);
+                f.write(junk);
+            }
+        }
+        int before = model.requests.get();
+        assertRefused(run(input, db), before, db + " is damaged", "stride snapshot", ".recover");
+
+        // The fix: the copy. It resumes where the snapshot was taken.
+        Cli.Result resumed = run(input, copy);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + done + "/400 done");
+        assertComplete(copy, 400);
+    }
+
+    @Test
+    void aDatabaseOfANewerStrideIsRefusedAndGoesOnOnceItIsKnown() throws Exception {
+        Path input = questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--stop-after", "40").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        String future = "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL',"
+                + " 'V99__from_the_future.sql', 0, 'stride', 1, 1)";
+        sql(db, future);
+        int before = model.requests.get();
+        assertRefused(run(input, db), before, db + " was written by a newer stride", "schema version 99",
+                "use that stride or a newer one");
+
+        sql(db, "DELETE FROM flyway_schema_history WHERE version = '99'"); // as if this stride knew V99
+        Cli.Result resumed = run(input, db);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertComplete(db, 100);
+    }
+
+    @Test
+    void aReadOnlyFolderIsRefusedBeforeAnyRequestAndTheRunGoesOnOnceItIsWritable() throws Exception {
+        Path folder = tmpfs("ro", "16m");
+        Path input = questions(dir, "q.jsonl", 200);
+        Path db = folder.resolve("runs.db");
+        assertThat(run(input, db, "--stop-after", "60").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        long done = count(db, "SELECT done FROM progress");
+
+        sh("mount", "-o", "remount,ro", folder.toString());
+        int before = model.requests.get();
+        assertRefused(run(input, db), before, db + " is read-only", "make it writable");
+        // stride status only reads: it still works on the read-only disk.
+        Cli.Result status = cli.run("status", "--db", db.toString());
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.out()).contains(done + "/200");
+
+        sh("mount", "-o", "remount,rw", folder.toString());
+        Cli.Result resumed = run(input, db);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + done + "/200 done");
+        assertComplete(db, 200);
+    }
+
+    @Test
+    void aReadOnlyFileIsRefusedBeforeAnyRequest() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--stop-after", "20").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        // Root writes through file permissions; the immutable attribute stops root too (ext4, not tmpfs).
+        if (root) {
+            assumeTrue(sh("chattr", "+i", db.toString()) == 0, "chattr +i does not work on " + dir);
+        } else {
+            assertThat(db.toFile().setWritable(false)).isTrue();
+        }
+        try {
+            int before = model.requests.get();
+            assertRefused(run(input, db), before, db + " is read-only", "chmod u+w");
+        } finally {
+            if (root) {
+                sh("chattr", "-i", db.toString());
+            } else {
+                db.toFile().setWritable(true);
+            }
+        }
+        Cli.Result resumed = run(input, db);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertComplete(db, 50);
+    }
+
+    /**
+     * A real small disk: the run fills it halfway (SQLITE_FULL), stops with the one line and exit 4; run again on the
+     * full disk, it stops before any request; with space freed, it finishes, nothing lost and nothing asked twice.
+     */
+    @Test
+    void aFullDiskStopsTheRunWithOneLineAndTheRunGoesOnOnceThereIsSpace() throws Exception {
+        Path folder = tmpfs("small", "64m");
+        int total = 1500;
+        StringBuilder s = new StringBuilder();
+        String padding = "x".repeat(6000);
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
+                    .append("\"}\n");
+        }
+        Path input = dir.resolve("big.jsonl");
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        Path db = folder.resolve("runs.db");
+        Cli.Result first = run(input, db, "--stop-after", "100");
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
+
+        // Leave 1 MB above the start threshold: the run starts, then its outputs (6 KB each) fill the disk.
+        long free = Files.getFileStore(folder).getUsableSpace();
+        Path filler = folder.resolve("filler");
+        long fill = free - 9L * 1024 * 1024;
+        try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
+            byte[] block = new byte[1 << 20];
+            for (long written = 0; written < fill; written += block.length) {
+                f.write(block, 0, (int) Math.min(block.length, fill - written));
+            }
+        }
+        Cli.Result full = run(input, db);
+        assertThat(full.exitCode()).as(full.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(full.err()).as(full.err()).startsWith("stride: ")
+                .contains("the disk holding " + db + " is full", "free some space there");
+        assertThat(full.err().strip().lines()).as(full.err()).hasSize(1);
+        int asked = model.requests.get();
+        assertThat(asked).as("the disk filled during the run").isGreaterThan(100);
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        long doneWhenFull = count(db, "SELECT count(*) FROM results WHERE status = 'done'");
+
+        Cli.Result stillFull = run(input, db);
+        assertRefused(stillFull, asked, "the disk holding " + db + " is full");
+
+        Files.delete(filler);
+        Cli.Result resumed = run(input, db);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneWhenFull + "/" + total);
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
+                + " json_extract(input, '$.question')")).isEqualTo(total);
+        // Asked twice: at most the requests in flight when the disk filled (concurrency 8).
+        assertThat(model.requests.get() - total).isBetween(0, 8);
+        System.out.printf("DatabaseTroubleTest disk full: %d done when SQLITE_FULL stopped the run after %d"
+                + " requests; rerun on the full disk refused before any request; after freeing space %d/%d done,"
+                + " %d requests asked again%n", doneWhenFull, asked, total, total, model.requests.get() - total);
+    }
+
+    private Path tmpfs(String name, String size) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,
+                "cannot mount a tmpfs here (needs root): " + name + " skipped");
+        mounted.add(folder);
+        return folder;
+    }
+
+    private static int sh(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    private static void sql(Path db, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
