@@ -1,0 +1,6 @@
+package dev.stride.bench;
+
+final class StoreBenchmarks {
+    static void runAll(Bench bench) {
+    }
+}

@@ -1,0 +1,115 @@
+package dev.stride.bench;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.ResultRow;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
+import dev.stride.core.SyncReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Times the writer thread's calls on a store: each prediction's commit, each cursor commit, how long an outcome waited
+ * in the writer's queue (from its {@code finishedAt}, stamped by the request thread as it hands the outcome over, to
+ * the start of its commit), and how busy the writer was.
+ */
+final class TimingStore implements CheckpointStore {
+    private final CheckpointStore store;
+    final Histogram commitNanos = new Histogram();
+    final Histogram cursorNanos = new Histogram();
+    final Histogram queueMicros = new Histogram();
+    final Histogram pageNanos = new Histogram();
+
+    TimingStore(CheckpointStore store) {
+        this.store = store;
+    }
+
+    /** Time the writer spent in commits (predictions and cursors). */
+    long writerBusyNanos() {
+        return commitNanos.sum() + cursorNanos.sum();
+    }
+
+    @Override
+    public boolean savePrediction(long runId, InputRecord record, Prediction prediction) {
+        long t0 = System.nanoTime();
+        queueMicros.add(Math.max(0, Duration.between(prediction.finishedAt(), Instant.now()).toNanos() / 1000));
+        boolean saved = store.savePrediction(runId, record, prediction);
+        commitNanos.add(System.nanoTime() - t0);
+        return saved;
+    }
+
+    @Override
+    public boolean saveFailure(long runId, InputRecord record, FailedPrediction failure) {
+        long t0 = System.nanoTime();
+        boolean saved = store.saveFailure(runId, record, failure);
+        commitNanos.add(System.nanoTime() - t0);
+        return saved;
+    }
+
+    @Override
+    public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
+        long t0 = System.nanoTime();
+        Cursor c = store.saveCursor(runId, elapsedMs, state);
+        synchronized (cursorNanos) {
+            cursorNanos.add(System.nanoTime() - t0);
+        }
+        return c;
+    }
+
+    @Override
+    public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+        long t0 = System.nanoTime();
+        List<InputRecord> page = store.pendingRecords(runId, afterSeq, limit, includeFailed);
+        pageNanos.add(System.nanoTime() - t0);
+        return page;
+    }
+
+    @Override
+    public Optional<RunInfo> findRun(String name) {
+        return store.findRun(name);
+    }
+
+    @Override
+    public List<RunInfo> listRuns() {
+        return store.listRuns();
+    }
+
+    @Override
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
+        return store.syncRun(spec, input);
+    }
+
+    @Override
+    public void updateBaseUrl(long runId, String baseUrl) {
+        store.updateBaseUrl(runId, baseUrl);
+    }
+
+    @Override
+    public boolean clearRun(String name) {
+        return store.clearRun(name);
+    }
+
+    @Override
+    public int clearAll() {
+        return store.clearAll();
+    }
+
+    @Override
+    public void forEachResult(long runId, Consumer<ResultRow> sink) {
+        store.forEachResult(runId, sink);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
