@@ -94,27 +94,27 @@ class ServerPoolTest {
 
     @Test
     void theNextCallGoesToTheServerWithFewerInFlight() throws Exception {
-        CountDownLatch arrivedA = new CountDownLatch(2);
-        CountDownLatch arrivedB = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        a.setDispatcher(holding(arrivedA, release));
-        b.setDispatcher(holding(arrivedB, release));
+        a.setDispatcher(holding(new CountDownLatch(0), release));
+        b.setDispatcher(holding(new CountDownLatch(0), release));
         pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+        List<Future<ChatResult>> held = new ArrayList<>();
 
-        // Two calls held: one on each server, whichever went first.
-        List<Future<ChatResult>> held = new ArrayList<>(List.of(submit(), submit()));
-        assertThat(arrivedB.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(arrivedA.getCount()).isEqualTo(1);
-        // Finish nothing, but hold a second call on A by sending two more: B has 1, A has 1; the tie is broken
-        // by turns, so of the next two one goes to each.
+        // One held call, then a second: it goes to the idle server.
         held.add(submit());
-        assertThat(arrivedA.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(2, 1);
+        waitFor(() -> a.getRequestCount() + b.getRequestCount() == 1);
+        held.add(submit());
+        waitFor(() -> a.getRequestCount() == 1 && b.getRequestCount() == 1);
+        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(1, 1);
 
-        // A holds 2, B holds 1: the next goes to B.
+        // A third: a tie, so either; then the fourth must go to the other one.
         held.add(submit());
-        waitFor(() -> b.getRequestCount() == 2);
-        assertThat(a.getRequestCount()).isEqualTo(2);
+        waitFor(() -> a.getRequestCount() + b.getRequestCount() == 3);
+        MockWebServer busier = a.getRequestCount() == 2 ? a : b;
+        MockWebServer other = busier == a ? b : a;
+        held.add(submit());
+        waitFor(() -> other.getRequestCount() == 2);
+        assertThat(busier.getRequestCount()).isEqualTo(2);
         assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(2, 2);
 
         release.countDown();
