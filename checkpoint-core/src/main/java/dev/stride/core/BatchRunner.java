@@ -95,28 +95,46 @@ public final class BatchRunner {
         return finish(run, writer, started);
     }
 
+    /**
+     * Sends every pending record. Without --retry-failed, every record below the stored low watermark already has an
+     * outcome, so the first pass starts there: a resume of a half-done run of a million records reaches its first
+     * request without walking the half that is done. A last pass then covers the records below the watermark, in case
+     * an outcome was deleted by hand since the watermark was computed; it costs one index walk, at the end.
+     */
     private void dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer)
             throws InterruptedException {
-        long after = -1;
+        long watermark = settings.retryFailed() ? 0 : Math.max(0, run.lowWatermark());
+        if (dispatch(run, slots, workers, writer, watermark - 1, Long.MAX_VALUE) && watermark > 0) {
+            dispatch(run, slots, workers, writer, -1, watermark - 1);
+        }
+    }
+
+    /** Sends the pending records with {@code after < seq <= last}; false when it stopped early. */
+    private boolean dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer, long after,
+                             long last) throws InterruptedException {
         while (!stopping()) {
             List<InputRecord> page = store.pendingRecords(run.id(), after, PAGE, settings.retryFailed());
             if (page.isEmpty()) {
-                return;
+                return true;
             }
             for (InputRecord record : page) {
+                if (record.seq() > last) {
+                    return true;
+                }
                 while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
                     if (stopping()) {
-                        return;
+                        return false;
                     }
                 }
                 if (stopping()) {
                     slots.release();
-                    return;
+                    return false;
                 }
                 after = record.seq();
                 workers.execute(() -> predictOne(record, slots, writer));
             }
         }
+        return false;
     }
 
     private void awaitInFlight(ExecutorService workers) throws InterruptedException {
