@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "status",
         mixinStandardHelpOptions = true,
-        description = "Shows every run in the database: how far it is, failures, time spent, when it was last saved.",
+        description = "Shows every run in the database: how far it is, failures, outputs cut short by the token"
+                + " limit (TRUNCATED: finish reason 'length'), time spent, when it was last saved.",
         footerHeading = "%nExamples:%n",
         footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'"})
 final class StatusCommand implements Callable<Integer> {
@@ -65,11 +66,12 @@ final class StatusCommand implements Callable<Integer> {
     private static void printTable(PrintWriter out, List<RunInfo> runs, Instant now) {
         int runWidth = Math.max(3, runs.stream().mapToInt(r -> r.name().length()).max().orElse(3));
         int modelWidth = Math.max(5, runs.stream().mapToInt(r -> r.model().length()).max().orElse(5));
-        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %-19s  %s%n";
-        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "ELAPSED", "SAVED AT", "STATE");
+        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %9s  %-19s  %s%n";
+        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "TRUNCATED", "ELAPSED", "SAVED AT",
+                "STATE");
         for (RunInfo r : runs) {
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
-            out.printf(Locale.ROOT, format, r.name(), r.model(), progress, r.failed(),
+            out.printf(Locale.ROOT, format, r.name(), r.model(), progress, r.failed(), r.truncated(),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
                     DbFile.shownState(r, now));
         }
@@ -87,6 +89,7 @@ final class StatusCommand implements Callable<Integer> {
             o.put("done", r.done());
             o.put("failed", r.failed());
             o.put("pending", r.pending());
+            o.put("truncated", r.truncated());
             o.put("percent", Math.round(percent(r) * 10) / 10.0);
             o.put("elapsed_s", r.elapsedMs() / 1000.0);
             o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
