@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.db.RunReport;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
         description = "Shows every run in the database: how far it is, failures, outputs cut short by the token"
                 + " limit (TRUNCATED: finish reason 'length'), time spent, when it was last saved.",
         footerHeading = "%nExamples:%n",
-        footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'"})
+        footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'",
+                  "  stride status --db runs.db --run qwen-medical-lora-251106-f16"})
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter LOCAL_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
@@ -43,9 +45,16 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
 
+    @Option(names = "--run", paramLabel = "NAME", description = "One run up close: its settings, which servers"
+            + " answered, finish reasons, latency percentiles and errors by kind with an example each.")
+    String run;
+
     @Override
     public Integer call() throws Exception {
         DbFile.requireExists(db);
+        if (run != null) {
+            return showRun();
+        }
         List<RunInfo> runs;
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             runs = store.listRuns();
@@ -58,6 +67,23 @@ final class StatusCommand implements Callable<Integer> {
             out.println(db + " holds no runs yet.");
         } else {
             printTable(out, runs, now);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private int showRun() throws Exception {
+        RunInfo info;
+        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+            info = store.findRun(run).orElseThrow(() -> UserError.usage(db + ": has no run '" + run + "'"
+                    + ClearCommand.knownRuns(store)));
+        }
+        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), Instant.now());
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            view.printJson(out);
+        } else {
+            view.printText(out);
         }
         out.flush();
         return ExitCodes.OK;

@@ -213,4 +213,31 @@ class ServerDialectsTest {
         assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: ' || json_extract(input,"
                 + " '$.question')")).isEqualTo(60);
     }
+
+    @Test
+    void statusOfOneRunShowsServersFinishReasonsLatencyAndErrorsByKind() throws Exception {
+        java.util.function.Function<String, MockResponse> tooLong = prompt -> prompt.equals("question 3")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null;
+        server.setDispatcher(new FakeModelServer().answering(tooLong));
+        second.setDispatcher(new FakeModelServer().answering(tooLong));
+        Path input = questions(dir, "q.jsonl", 20);
+        Path db = dir.resolve("runs.db");
+        String urlA = server.url("/v1").toString();
+        String urlB = second.url("/v1").toString();
+        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", urlA,
+                "--base-url", urlB, "--template", "{{question}}", "--concurrency", "4").exitCode()).isEqualTo(3);
+
+        Cli.Result text = cli.run("status", "--db", db.toString(), "--run", "m");
+
+        assertThat(text.exitCode()).as(text.all()).isZero();
+        assertThat(text.out()).contains("Run:         m").contains("Servers:     " + urlA + " " + urlB)
+                .contains("19/20 done (95.0%), 1 failed, 0 pending, 0 truncated")
+                .contains("Finish:      stop 19").containsPattern("Latency:     p50 \\d+ ms, p95 \\d+ ms, max \\d+ ms")
+                .contains("Errors:      http_400: 1, e.g. HTTP 400: prompt is too long");
+        JsonNode json = JSON.readTree(cli.run("status", "--db", db.toString(), "--run", "m", "--json").out());
+        assertThat(json.get("answered_by").get(urlA).asLong() + json.get("answered_by").get(urlB).asLong())
+                .isEqualTo(19);
+        assertThat(json.get("errors").get(0).get("kind").asText()).isEqualTo("http_400");
+        assertThat(cli.run("status", "--db", db.toString(), "--run", "nope").err()).contains("has no run 'nope'");
+    }
 }

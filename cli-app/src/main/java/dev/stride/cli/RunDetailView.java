@@ -1,0 +1,95 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.RunInfo;
+import dev.stride.db.RunReport;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** {@code stride status --run NAME}: one run up close, as text or JSON. */
+final class RunDetailView {
+    private static final DateTimeFormatter LOCAL_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    private final RunInfo run;
+    private final RunReport report;
+    private final String state;
+
+    RunDetailView(RunInfo run, RunReport report, Instant now) {
+        this.run = run;
+        this.report = report;
+        this.state = DbFile.shownState(run, now);
+    }
+
+    void printText(PrintWriter out) {
+        double percent = run.total() == 0 ? 0 : run.done() * 100.0 / run.total();
+        line(out, "Run", run.name());
+        line(out, "Model", run.model());
+        line(out, "Servers", run.baseUrl());
+        line(out, "Template", run.template());
+        line(out, "Settings", run.paramsJson());
+        line(out, "Progress", String.format(Locale.ROOT, "%d/%d done (%.1f%%), %d failed, %d pending, %d truncated",
+                run.done(), run.total(), percent, run.failed(), run.pending(), run.truncated()));
+        line(out, "State", state + ", " + Durations.human(run.elapsedMs()) + " spent, saved at "
+                + (run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
+        line(out, "Answered by", counts(report.byServer()));
+        line(out, "Finish", counts(report.finishReasons()));
+        RunReport.Latency l = report.latency();
+        line(out, "Latency", String.format(Locale.ROOT, "p50 %d ms, p95 %d ms, max %d ms", l.p50(), l.p95(),
+                l.max()));
+        if (report.errors().isEmpty()) {
+            line(out, "Errors", "none");
+        }
+        for (RunReport.ErrorGroup e : report.errors()) {
+            line(out, "Errors", e.kind() + ": " + e.count() + ", e.g. " + e.example());
+        }
+    }
+
+    void printJson(PrintWriter out) throws Exception {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode o = mapper.createObjectNode();
+        o.put("run", run.name());
+        o.put("model", run.model());
+        o.put("base_url", run.baseUrl());
+        o.put("template", run.template());
+        o.set("settings", mapper.readTree(run.paramsJson()));
+        o.put("total", run.total());
+        o.put("done", run.done());
+        o.put("failed", run.failed());
+        o.put("pending", run.pending());
+        o.put("truncated", run.truncated());
+        o.put("elapsed_s", run.elapsedMs() / 1000.0);
+        o.put("saved_at", run.savedAt() == null ? null : run.savedAt().toString());
+        o.put("state", state);
+        ObjectNode servers = o.putObject("answered_by");
+        report.byServer().forEach(c -> servers.put(c.key(), c.count()));
+        ObjectNode finish = o.putObject("finish_reasons");
+        report.finishReasons().forEach(c -> finish.put(c.key(), c.count()));
+        ObjectNode latency = o.putObject("latency_ms");
+        latency.put("p50", report.latency().p50());
+        latency.put("p95", report.latency().p95());
+        latency.put("max", report.latency().max());
+        ArrayNode errors = o.putArray("errors");
+        for (RunReport.ErrorGroup e : report.errors()) {
+            errors.addObject().put("kind", e.kind()).put("count", e.count()).put("example", e.example());
+        }
+        out.println(mapper.writeValueAsString(o));
+    }
+
+    private static String counts(List<RunReport.Count> counts) {
+        return counts.isEmpty() ? "-" : counts.stream().map(c -> c.key() + " " + c.count())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static void line(PrintWriter out, String label, String value) {
+        out.printf(Locale.ROOT, "%-12s %s%n", label + ":", value);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RUNS;
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.count;
+import static org.jooq.impl.DSL.min;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * A closer look at one run, for {@code stride status --run NAME}: which servers answered, how answers finished,
+ * which errors failed records (with an example each), and latency percentiles. Read-only, like status.
+ *
+ * @param byServer      done outputs per server base URL ("-" where none was recorded)
+ * @param finishReasons done outputs per finish reason
+ * @param errors        failed records per error kind, with one message as an example
+ */
+public record RunReport(List<Count> byServer, List<Count> finishReasons, List<ErrorGroup> errors, Latency latency) {
+
+    public record Count(String key, long count) {
+    }
+
+    public record ErrorGroup(String kind, long count, String example) {
+    }
+
+    /** Milliseconds of the successful attempt of done outputs; all zero when there are none. */
+    public record Latency(long p50, long p95, long max) {
+    }
+
+    /**
+     * @return empty when the database has no such run
+     * @throws StoreException when the file cannot be read as a stride database
+     */
+    public static Optional<RunReport> of(Path file, String run) {
+        SqliteFiles.checkUsable(file, true);
+        SQLiteDataSource source = SqliteFiles.readerSource(file);
+        Schema.checkCurrent(source, file);
+        try (Connection c = SqliteFiles.connect(source, file)) {
+            DSLContext dsl = DSL.using(c, SQLDialect.SQLITE);
+            Long runId = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(run)).fetchOne(RUNS.RUN_ID);
+            if (runId == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunReport(countsBy(dsl, runId, coalesce(PREDICTIONS.SERVER, "-")),
+                    countsBy(dsl, runId, coalesce(PREDICTIONS.FINISH_REASON, "-")), errors(dsl, runId),
+                    latency(dsl, runId)));
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        } catch (DataAccessException e) {
+            throw new StoreException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Count> countsBy(DSLContext dsl, long runId, Field<String> key) {
+        return dsl.select(key, count()).from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq("done"))
+                .groupBy(key).orderBy(count().desc(), key)
+                .fetch(r -> new Count(r.value1(), r.value2()));
+    }
+
+    private static List<ErrorGroup> errors(DSLContext dsl, long runId) {
+        var kind = coalesce(PREDICTIONS.ERROR_KIND, "-");
+        return dsl.select(kind, count(), min(PREDICTIONS.ERROR)).from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq("failed"))
+                .groupBy(kind).orderBy(count().desc(), kind)
+                .fetch(r -> new ErrorGroup(r.value1(), r.value2(), r.value3()));
+    }
+
+    private static Latency latency(DSLContext dsl, long runId) {
+        var done = PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq("done"));
+        int n = dsl.fetchCount(PREDICTIONS, done);
+        if (n == 0) {
+            return new Latency(0, 0, 0);
+        }
+        return new Latency(nth(dsl, done, (n - 1) / 2), nth(dsl, done, (int) Math.ceil(n * 0.95) - 1),
+                nth(dsl, done, n - 1));
+    }
+
+    /** The latency at position {@code index} in ascending order. */
+    private static long nth(DSLContext dsl, Condition done, int index) {
+        return dsl.select(PREDICTIONS.LATENCY_MS).from(PREDICTIONS).where(done)
+                .orderBy(PREDICTIONS.LATENCY_MS).limit(1).offset(index)
+                .fetchOne(PREDICTIONS.LATENCY_MS);
+    }
+}
