@@ -152,15 +152,14 @@ public final class BatchRunner {
     }
 
     private void predictOne(InputRecord record, Semaphore slots, Writer writer) {
-        String message;
+        Prompt prompt;
         try {
-            message = template.render(JsonlReader.parse(record.json()));
+            prompt = template.prompt(record.id(), JsonlReader.parse(record.json()));
         } catch (InvalidInputException e) {
             writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(), 0, 0,
                     clock.instant())));
             return;
         }
-        Prompt prompt = new Prompt(record.id(), message);
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
                 slots.release();

@@ -36,6 +36,14 @@ public interface CheckpointStore extends AutoCloseable {
     SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input);
 
     /**
+     * What {@link #syncRun} would report for this input, without writing anything: the same work in a transaction
+     * that is always rolled back ({@code stride run --dry-run}). Fails as {@code syncRun} does.
+     */
+    default SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot preview a sync");
+    }
+
+    /**
      * The next records without an outcome (and, with {@code includeFailed}, those whose outcome is a failure), in
      * input order, strictly after {@code afterSeq}. Each call is a short read, so a long run never holds a read
      * transaction open.

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,18 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * Reads a JSONL file one line at a time, so a file of any size streams through in constant memory. Blank lines are
+ * Reads a JSONL file (gzip-compressed or not) one line at a time, so a file of any size streams through in constant memory. Blank lines are
  * skipped, a byte-order mark and CRLF endings are accepted; anything else that is not one JSON object per line stops
  * the read with the file, the line and what to do.
  */
-public final class JsonlReader implements Iterator<InputRecord>, Closeable {
+public final class JsonlReader implements RecordReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String fileName;
@@ -37,17 +32,14 @@ public final class JsonlReader implements Iterator<InputRecord>, Closeable {
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private final String idField;
-    private final PromptTemplate template;
+    private final RecordMaker maker;
     private long lineNumber;
-    private long seq;
     private InputRecord next;
 
-    private JsonlReader(String fileName, InputStream in, String idField, PromptTemplate template) {
+    JsonlReader(String fileName, InputStream in, String idField, PromptTemplate template) {
         this.fileName = fileName;
         this.in = in;
-        this.idField = idField;
-        this.template = template;
+        this.maker = new RecordMaker(fileName, idField, template);
     }
 
     /**
@@ -56,7 +48,7 @@ public final class JsonlReader implements Iterator<InputRecord>, Closeable {
      */
     public static JsonlReader open(Path file, String idField, PromptTemplate template) {
         try {
-            var in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            var in = InputReaders.decompressed(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
             return new JsonlReader(file.toString(), in, idField, template);
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(file + ": no such file");
@@ -102,25 +94,7 @@ public final class JsonlReader implements Iterator<InputRecord>, Closeable {
         } catch (JsonProcessingException e) {
             throw fail("is not valid JSON (" + e.getOriginalMessage() + "); each line must hold one JSON object");
         }
-        if (node == null || !node.isObject()) {
-            throw fail("is not a JSON object; each line must hold one JSON object such as {\"id\": 1, \"prompt\": \"…\"}");
-        }
-        if (template != null) {
-            template.missingField(node).ifPresent(field -> {
-                throw fail("has no field '" + field + "' used by the template; add it or change --template");
-            });
-        }
-        JsonNode idNode = node.get(idField);
-        String id;
-        if (idNode == null || idNode.isNull()) {
-            id = Long.toString(lineNumber);
-        } else if (idNode.isValueNode()) {
-            id = idNode.asText();
-        } else {
-            throw fail("has an id field '" + idField + "' that is not a string or a number");
-        }
-        String compact = node.toString();
-        return new InputRecord(seq++, id, lineNumber, compact, sha256(compact));
+        return maker.make(node, lineNumber);
     }
 
     /**
@@ -155,12 +129,7 @@ public final class JsonlReader implements Iterator<InputRecord>, Closeable {
     }
 
     static String sha256(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return RecordMaker.sha256(text);
     }
 
     /** Parses a stored record's JSON again, for rendering its prompt. */

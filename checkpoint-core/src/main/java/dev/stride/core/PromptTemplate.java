@@ -11,6 +11,10 @@ import java.util.regex.Pattern;
  * A user message with {@code {{field}}} placeholders, filled from a record's fields. {@code {{a.b}}} reaches into
  * nested objects. Text is inserted as it is (no escaping); numbers and booleans as written; objects and arrays as
  * JSON.
+ *
+ * <p>Two kinds of record carry their request already and are sent as they are, without the template: a record with
+ * OpenAI {@code messages}, and a line of an OpenAI Batch / {@code vllm run-batch} request file ({@code custom_id},
+ * {@code method}, {@code url}, {@code body}).
  */
 public final class PromptTemplate {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}\\s]+)\\s*}}");
@@ -43,8 +47,11 @@ public final class PromptTemplate {
         return text;
     }
 
-    /** The first placeholder this record cannot fill (absent or null), if any. */
+    /** The first placeholder this record cannot fill (absent or null), if any; none for records that carry a request. */
     public Optional<String> missingField(JsonNode record) {
+        if (carriesRequest(record)) {
+            return Optional.empty();
+        }
         for (String[] path : paths) {
             if (lookup(record, path) == null) {
                 return Optional.of(String.join(".", path));
@@ -67,6 +74,80 @@ public final class PromptTemplate {
         }
         out.append(literals.get(literals.size() - 1));
         return out.toString();
+    }
+
+    /**
+     * What is sent for a record: a batch line's body, the record's own messages, or this template filled from it.
+     *
+     * @throws InvalidInputException when a placeholder has no value in the record
+     */
+    public Prompt prompt(String recordId, JsonNode record) {
+        if (isBatchRequest(record)) {
+            return Prompt.body(recordId, record.get("body").toString(), batchEndpoint(record.path("url").asText()));
+        }
+        if (record.has("messages")) {
+            return Prompt.messages(recordId, record.get("messages").toString());
+        }
+        return new Prompt(recordId, render(record));
+    }
+
+    /** A record with OpenAI messages or a batch request body: sent as it is, the template unused. */
+    public static boolean carriesRequest(JsonNode record) {
+        return isBatchRequest(record) || record.has("messages");
+    }
+
+    /** A line of an OpenAI Batch / vllm run-batch request file: it has {@code custom_id} and {@code body}. */
+    public static boolean isBatchRequest(JsonNode record) {
+        return record.hasNonNull("custom_id") && record.has("body");
+    }
+
+    /** Why stride cannot send this batch line, if it cannot. */
+    static Optional<String> batchProblem(JsonNode record) {
+        if (!record.get("custom_id").isValueNode()) {
+            return Optional.of("has a custom_id that is not a string or a number");
+        }
+        if (!record.get("body").isObject()) {
+            return Optional.of("has a 'body' that is not a JSON object");
+        }
+        String method = record.path("method").asText("POST");
+        if (!method.equalsIgnoreCase("POST")) {
+            return Optional.of("has method '" + method + "'; batch requests are POSTs");
+        }
+        if (batchEndpoint(record.path("url").asText("")) == null) {
+            return Optional.of("has url '" + record.path("url").asText("") + "'; stride sends /v1/chat/completions"
+                    + " and /v1/completions requests");
+        }
+        JsonNode body = record.get("body");
+        if (body.has("messages") && !validMessages(body.get("messages"))) {
+            return Optional.of("has body.messages that are not a non-empty array of {\"role\", \"content\"}"
+                    + " objects");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code chat} for a /v1/chat/completions url, {@code completions} for /v1/completions, else null. */
+    static String batchEndpoint(String url) {
+        String path = url.trim();
+        if (path.endsWith("/chat/completions")) {
+            return "chat";
+        }
+        if (path.endsWith("/completions")) {
+            return "completions";
+        }
+        return null;
+    }
+
+    /** A non-empty array of objects each with a role. */
+    static boolean validMessages(JsonNode messages) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            return false;
+        }
+        for (JsonNode m : messages) {
+            if (!m.isObject() || !m.path("role").isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonNode lookup(JsonNode record, String[] path) {

@@ -1,17 +1,49 @@
 package dev.stride.core;
 
+import java.util.List;
+
 /**
- * What syncing a run with its input changed.
+ * What syncing a run with its input changed (or, for a preview, would change).
  *
- * @param created   the run did not exist before
- * @param total     records in the run now
- * @param added     records new to the run
- * @param edited    records whose content changed; their outputs were dropped, so they are done again
- * @param removed   records no longer in the input; dropped from the run with their outputs
+ * @param created      the run did not exist before
+ * @param total        records in the run now
+ * @param added        records new to the run
+ * @param edited       records whose content changed; their outputs were dropped, so they are done again
+ * @param removed      records no longer in the input; dropped from the run with their outputs
+ * @param addedIds     the first few added ids ({@link #NAMED} at most), in input order
+ * @param editedIds    the first few edited ids, in input order
+ * @param removedIds   the first few removed ids, in their old order
+ * @param done         records with a completed output after the sync
+ * @param failed       records stored as failed after the sync
  */
-public record SyncReport(boolean created, long total, long added, long edited, long removed) {
+public record SyncReport(boolean created, long total, long added, long edited, long removed, List<String> addedIds,
+                         List<String> editedIds, List<String> removedIds, long done, long failed) {
+
+    /** How many ids of each kind a report names. */
+    public static final int NAMED = 5;
+
+    public SyncReport {
+        addedIds = addedIds == null ? List.of() : List.copyOf(addedIds);
+        editedIds = editedIds == null ? List.of() : List.copyOf(editedIds);
+        removedIds = removedIds == null ? List.of() : List.copyOf(removedIds);
+    }
+
+    /** The counts alone, as before ids were named. */
+    public SyncReport(boolean created, long total, long added, long edited, long removed) {
+        this(created, total, added, edited, removed, List.of(), List.of(), List.of(), 0, 0);
+    }
 
     public boolean changedRecords() {
         return !created && (added > 0 || edited > 0 || removed > 0);
+    }
+
+    /** Records with no outcome after the sync. */
+    public long pending() {
+        return total - done - failed;
+    }
+
+    /** The counts alone, to compare reports without their ids. */
+    public SyncReport counts() {
+        return new SyncReport(created, total, added, edited, removed);
     }
 }

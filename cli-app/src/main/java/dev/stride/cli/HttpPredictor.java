@@ -2,6 +2,8 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.client.Api;
 import dev.stride.client.CallFailure;
 import dev.stride.client.ChatResult;
@@ -78,8 +80,13 @@ final class HttpPredictor implements Predictor {
 
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
-        PromptRequest request = new PromptRequest(template.api(), template.model(), template.system(),
-                prompt.userMessage(), template.sampling(), template.stream(), template.keepRaw());
+        PromptRequest request;
+        try {
+            request = request(prompt);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PredictionException(Disposition.FAIL_RECORD, "request", "record " + prompt.recordId()
+                    + " cannot be sent: " + e.getMessage(), null);
+        }
         try {
             ChatResult r = servers.complete(request);
             return new Completion(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
@@ -88,6 +95,26 @@ final class HttpPredictor implements Predictor {
             throw new PredictionException(disposition(f.verdict()), f.code(), f.getMessage(),
                     f.retryAfter().orElse(null));
         }
+    }
+
+    /**
+     * The request for a prompt: a batch line's body as it is, to its url's endpoint; a record's own messages with the
+     * run's sampling (and its system message when they carry none); or the template's user message.
+     */
+    private PromptRequest request(Prompt prompt) throws IOException {
+        if (prompt.bodyJson() != null) {
+            Api endpoint = "completions".equals(prompt.endpoint()) ? Api.OPENAI_COMPLETIONS : Api.OPENAI_CHAT;
+            return template.withBody(endpoint, (ObjectNode) JSON.readTree(prompt.bodyJson()));
+        }
+        if (prompt.messagesJson() != null) {
+            if (template.api() == Api.OPENAI_COMPLETIONS) {
+                throw new IllegalArgumentException("its 'messages' need the chat endpoint (leave out --endpoint"
+                        + " completions)");
+            }
+            return template.withMessages((ArrayNode) JSON.readTree(prompt.messagesJson()));
+        }
+        return new PromptRequest(template.api(), template.model(), template.system(), prompt.userMessage(),
+                template.sampling(), template.stream(), template.keepRaw());
     }
 
     /** The text to keep: the answer, or what the model said instead of one (tool calls, a refusal). */

@@ -2,11 +2,17 @@ package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputFormat;
+import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.SyncReport;
 import dev.stride.db.SqliteCheckpointStore;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,8 +62,19 @@ final class RunCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT",
-            description = "A JSONL file, one JSON object per line. Omit it to resume what the database holds.")
+            description = "The records: JSONL, a JSON array, CSV or TSV with a header row (each may be .gz), an OpenAI"
+                    + " Batch / vllm run-batch request file, or - for standard input. Omit it to resume what the"
+                    + " database holds.")
     Path input;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "jsonl, json, csv or tsv (default: by the file's extension, .gz looked through; jsonl for"
+                    + " standard input).")
+    String format;
+
+    @Option(names = "--dry-run", description = "Print what a run would do (what changed since the last session, how"
+            + " many requests it would send) and stop: nothing is sent, nothing is written.")
+    boolean dryRun;
 
     @Option(names = "--db", required = true, paramLabel = "FILE",
             description = "The SQLite database that keeps the run (created if missing).")
@@ -80,6 +97,10 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: " + DEFAULT_TEMPLATE + ").")
     String template;
 
+    @Option(names = "--template-file", paramLabel = "FILE",
+            description = "Read the template from a file (UTF-8; one final newline is dropped).")
+    Path templateFile;
+
     @Option(names = "--id-field", paramLabel = "F", defaultValue = "id",
             description = "The field that identifies a record (default: ${DEFAULT-VALUE}; the line number when"
                     + " absent).")
@@ -101,8 +122,13 @@ final class RunCommand implements Callable<Integer> {
             description = "openai (the default) or ollama (Ollama's native /api/chat).")
     String api;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "A system message sent before every prompt.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system message sent before every prompt (and"
+            + " before a record's own messages when they carry none).")
     String system;
+
+    @Option(names = "--system-file", paramLabel = "FILE",
+            description = "Read the system message from a file (UTF-8; one final newline is dropped).")
+    Path systemFile;
 
     @Option(names = "--max-tokens", paramLabel = "N", description = "max_tokens for every request.")
     Integer maxTokens;
@@ -192,16 +218,22 @@ final class RunCommand implements Callable<Integer> {
             if (input != null) {
                 RunPlanner.Prepared prepared;
                 try {
-                    prepared = planner.fromInput(input, options, stop);
+                    prepared = planner.fromInput(input, inputFormat(), options, stop, dryRun);
                 } catch (StoppedBeforeStart e) {
                     out.println("Interrupted while reading " + input + "; nothing was changed.");
                     out.flush();
                     return ExitCodes.INTERRUPTED;
                 }
+                if (dryRun) {
+                    return printDryRun(out, planner, options, prepared);
+                }
                 printStart(out, prepared);
                 runs = List.of(prepared.run());
             } else {
-                runs = planner.toResume(options);
+                runs = planner.toResume(options, dryRun);
+                if (dryRun) {
+                    return printDryRunOfStored(out, store, runs);
+                }
                 printResumeAll(out, store, runs);
             }
             RunDriver driver = new RunDriver(store, predictors);
@@ -220,8 +252,45 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private RunOptions options() {
-        return new RunOptions(model, baseUrls, runName, template, idField, saveInterval, concurrency, generation(),
-                apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+        return new RunOptions(model, baseUrls, runName, templateText(), idField, saveInterval, concurrency,
+                generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+    }
+
+    private InputFormat inputFormat() {
+        try {
+            return format == null ? null : InputFormat.named(format);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage("--format " + e.getMessage());
+        }
+    }
+
+    private String templateText() {
+        if (template != null && templateFile != null) {
+            throw UserError.usage("give the template once: --template or --template-file");
+        }
+        return templateFile != null ? readText(templateFile, "--template-file") : template;
+    }
+
+    private String systemText() {
+        if (system != null && systemFile != null) {
+            throw UserError.usage("give the system message once: --system or --system-file");
+        }
+        return systemFile != null ? readText(systemFile, "--system-file") : system;
+    }
+
+    /** A text file's content, less one final newline (an editor's, not part of the prompt). */
+    private static String readText(Path file, String option) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (text.endsWith("\r\n")) {
+                return text.substring(0, text.length() - 2);
+            }
+            return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        } catch (NoSuchFileException e) {
+            throw UserError.usage(option + " " + file + ": no such file");
+        } catch (IOException e) {
+            throw UserError.usage(option + " " + file + ": cannot be read as UTF-8 text (" + e.getMessage() + ")");
+        }
     }
 
     /** The request settings given on the command line; what is not given stays unset (a resume keeps the stored). */
@@ -250,7 +319,7 @@ final class RunCommand implements Callable<Integer> {
             extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
         }
         try {
-            return new GenerationParams(apiName, system, maxTokens, temperature, topP, seed, stop, extra);
+            return new GenerationParams(apiName, systemText(), maxTokens, temperature, topP, seed, stop, extra);
         } catch (IllegalArgumentException e) {
             throw UserError.usage("--param " + e.getMessage() + "; strings need quotes: --param 'key=\"text\"'");
         }
@@ -274,13 +343,90 @@ final class RunCommand implements Callable<Integer> {
         if (report.created()) {
             out.printf(Locale.ROOT, "Starting new run '%s': %d records%n", run.name(), run.total());
         } else {
-            if (report.changedRecords()) {
-                out.printf(Locale.ROOT, "Input changed since the last session: %d added, %d edited (redone),"
-                        + " %d removed%n", report.added(), report.edited(), report.removed());
-            }
+            out.println(inputChanges(report) + "; template and parameters unchanged");
             printResuming(out, run);
         }
         out.flush();
+    }
+
+    /** What the sync changed, naming the first few ids of each kind. */
+    static String inputChanges(SyncReport report) {
+        if (!report.changedRecords()) {
+            return String.format(Locale.ROOT, "Input unchanged since the last session (%d records)", report.total());
+        }
+        List<String> named = new ArrayList<>();
+        addNamed(named, "added", report.added(), report.addedIds());
+        addNamed(named, "edited", report.edited(), report.editedIds());
+        addNamed(named, "removed", report.removed(), report.removedIds());
+        return String.format(Locale.ROOT, "Input changed since the last session: %d added, %d edited (redone),"
+                + " %d removed (%s)", report.added(), report.edited(), report.removed(), String.join("; ", named));
+    }
+
+    private static void addNamed(List<String> named, String kind, long count, List<String> ids) {
+        if (count > 0) {
+            named.add(kind + " " + String.join(", ", ids) + (count > ids.size() ? ", …" : ""));
+        }
+    }
+
+    /** What a run of this input would do; nothing was sent or written. Exit 2 when a real run would be refused. */
+    private int printDryRun(PrintWriter out, RunPlanner planner, RunOptions options, RunPlanner.Prepared prepared) {
+        SyncReport report = prepared.sync();
+        String name = options.runName();
+        if (report.created()) {
+            out.printf(Locale.ROOT, "Dry run: would start new run '%s' with %d records%n", name, report.total());
+        } else {
+            out.printf(Locale.ROOT, "Dry run of '%s': %s%n", name, inputChanges(report));
+            if (prepared.settingsChanged().isEmpty()) {
+                out.println("  template and parameters unchanged");
+            } else {
+                for (String change : prepared.settingsChanged()) {
+                    out.println("  changed: " + change);
+                }
+                out.println("  a real run refuses changed settings: " + planner.refusalAdvice(prepared.run()));
+            }
+        }
+        long toRedo = retryFailed ? report.failed() : 0;
+        out.printf(Locale.ROOT, "Would send %d requests (%d records without an answer%s; %d done are kept)%n",
+                report.pending() + toRedo, report.pending(),
+                toRedo > 0 ? ", " + toRedo + " failed ones again" : report.failed() > 0 ? "; " + report.failed()
+                        + " failed are kept, --retry-failed redoes them" : "", report.done());
+        if (prepared.first() != null) {
+            out.println("First record, " + prepared.first().id() + ", sends " + describe(prepared.first().prompt()));
+        }
+        out.println("Nothing was sent or written (--dry-run).");
+        out.flush();
+        return prepared.settingsChanged().isEmpty() ? ExitCodes.OK : ExitCodes.USAGE;
+    }
+
+    private int printDryRunOfStored(PrintWriter out, CheckpointStore store, List<RunInfo> runs) {
+        if (runs.isEmpty()) {
+            out.println("Dry run: nothing to resume in " + db + ".");
+        }
+        for (RunInfo run : runs) {
+            long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+            out.printf(Locale.ROOT, "Dry run: would resume '%s' (%d/%d done) and send %d requests%n", run.name(),
+                    run.done(), run.total(), toGo);
+        }
+        out.println("Nothing was sent or written (--dry-run).");
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** One prompt as the user would recognise it, cut to a line. */
+    private static String describe(Prompt prompt) {
+        if (prompt.bodyJson() != null) {
+            return "its batch request body as it is, to /" + ("completions".equals(prompt.endpoint())
+                    ? "completions" : "chat/completions") + ": " + cut(prompt.bodyJson());
+        }
+        if (prompt.messagesJson() != null) {
+            return "its own messages: " + cut(prompt.messagesJson());
+        }
+        return "the user message: " + cut(prompt.userMessage());
+    }
+
+    private static String cut(String text) {
+        String oneLine = text.replace("\n", "\\n");
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
     }
 
     private void printResumeAll(PrintWriter out, CheckpointStore store, List<RunInfo> runs) {

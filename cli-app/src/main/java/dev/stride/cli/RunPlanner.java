@@ -1,18 +1,28 @@
 package dev.stride.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputFormat;
+import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.JsonlReader;
+import dev.stride.core.Prompt;
 import dev.stride.core.PromptTemplate;
+import dev.stride.core.RecordReader;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.SyncReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Decides what a run command works on: a run made or brought up to date from an input file, or the unfinished runs
@@ -27,36 +37,75 @@ final class RunPlanner {
         this.db = db;
     }
 
-    /** A run ready to go, and what syncing it with its input changed. */
-    record Prepared(RunInfo run, SyncReport sync) {
+    /**
+     * A run ready to go (null for a dry run of a new one), what syncing it with its input changed (or would change),
+     * what of its configuration the options change (only ever non-empty for a dry run: a real one is refused), and the
+     * first record read, to show what is sent.
+     */
+    record Prepared(RunInfo run, SyncReport sync, List<String> settingsChanged, FirstRecord first) {
+    }
+
+    /** The first record of the input and the prompt made from it. */
+    record FirstRecord(String id, Prompt prompt) {
+    }
+
+    Prepared fromInput(Path input, RunOptions options, StopSwitch stop) {
+        return fromInput(input, null, options, stop, false);
     }
 
     /**
-     * Creates the run or brings its records up to date with {@code input}, in one transaction.
+     * Creates the run or brings its records up to date with {@code input}, in one transaction; with {@code dryRun}
+     * the same work is done in a transaction that is rolled back, so the report is exact and nothing is written.
      *
+     * @param format null to choose by the file's extension; {@code input} "-" is standard input (JSONL by default)
      * @throws UserError          for missing or conflicting settings, or an empty input
      * @throws StoppedBeforeStart when {@code stop} was requested while reading (nothing is written)
      */
-    Prepared fromInput(Path input, RunOptions options, StopSwitch stop) {
+    Prepared fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun) {
         String name = options.runName();
         if (name == null) {
             throw UserError.usage("name the model with --model NAME (the run takes its name unless --run is given)");
         }
         RunInfo existing = store.findRun(name).orElse(null);
+        List<String> changed = existing == null ? List.of() : settingsChanged(existing, options);
+        if (!changed.isEmpty() && !dryRun) {
+            throw UserError.usage(refusal(existing, changed));
+        }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
         SyncReport report;
-        try (JsonlReader reader = JsonlReader.open(input, options.idField(), prompt)) {
+        FirstRecord[] first = new FirstRecord[1];
+        try (RecordReader reader = open(input, format, options.idField(), prompt)) {
             if (!reader.hasNext()) {
-                throw UserError.usage(input + ": has no records; each line must hold one JSON object");
+                throw UserError.usage(input + ": has no records; it holds no JSON object, array element or CSV/TSV"
+                        + " row after the header");
             }
-            report = store.syncRun(spec, stoppable(reader, stop));
+            Iterator<InputRecord> records = stoppable(reader, stop, r -> {
+                if (first[0] == null) {
+                    first[0] = new FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
+                }
+            });
+            report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records);
         }
-        return new Prepared(store.findRun(name).orElseThrow(), report);
+        RunInfo run = dryRun ? existing : store.findRun(name).orElseThrow();
+        return new Prepared(run, report, changed, first[0]);
+    }
+
+    private static RecordReader open(Path input, InputFormat format, String idField, PromptTemplate template) {
+        if (input.toString().equals("-")) {
+            return InputReaders.open("standard input", System.in, format != null ? format : InputFormat.JSONL,
+                    idField, template);
+        }
+        return InputReaders.open(input, format, idField, template);
     }
 
     /** The stored runs with work left, narrowed to the named run or model; the base URL replaced if one is given. */
     List<RunInfo> toResume(RunOptions options) {
+        return toResume(options, false);
+    }
+
+    /** As {@link #toResume(RunOptions)}; with {@code dryRun} a given base URL is not stored. */
+    List<RunInfo> toResume(RunOptions options, boolean dryRun) {
         List<RunInfo> all = store.listRuns();
         if (all.isEmpty()) {
             throw UserError.usage(db + ": holds no run yet; start one with: stride run INPUT.jsonl --db " + db
@@ -71,7 +120,7 @@ final class RunPlanner {
                     : options.model() == null || options.model().equals(run.model());
             if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
                 String given = options.storedBaseUrl();
-                if (given != null && !given.equals(run.baseUrl())) {
+                if (given != null && !given.equals(run.baseUrl()) && !dryRun) {
                     store.updateBaseUrl(run.id(), given);
                     run = store.findRun(run.name()).orElseThrow();
                 }
@@ -93,8 +142,17 @@ final class RunPlanner {
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
     }
 
-    /** An omitted setting keeps the stored value; a different one is refused, since results would not compare. */
+    /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
+        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.storedBaseUrl(), run.baseUrl()),
+                run.template(), GenerationParams.fromJson(run.paramsJson()));
+    }
+
+    /**
+     * What the options change of a stored run's configuration, one entry per setting (model, template, each
+     * generation parameter by name); an omitted option keeps its stored value and changes nothing.
+     */
+    static List<String> settingsChanged(RunInfo run, RunOptions o) {
         GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
         GenerationParams given = stored.overriddenBy(o.generation());
         List<String> changed = new ArrayList<>();
@@ -105,19 +163,55 @@ final class RunPlanner {
             changed.add("template '" + run.template() + "' -> '" + o.template() + "'");
         }
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
-            changed.add("parameters " + stored.canonicalJson() + " -> " + given.canonicalJson());
+            changed.add("parameters " + parameterChanges(stored, given) + " (" + stored.canonicalJson() + " -> "
+                    + given.canonicalJson() + ")");
         }
-        if (!changed.isEmpty()) {
-            throw UserError.usage("run '" + run.name() + "' was started with other settings (" + String.join(", ",
-                    changed) + "); choose a new --run NAME to keep both, or start over with: stride clear --db "
-                    + db + " --run " + run.name());
+        return changed;
+    }
+
+    /** Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}. */
+    private static String parameterChanges(GenerationParams stored, GenerationParams given) {
+        JsonNode before = JsonlReader.parse(stored.canonicalJson());
+        JsonNode after = JsonlReader.parse(given.canonicalJson());
+        Map<String, String[]> diff = new LinkedHashMap<>();
+        collect("", before, after, diff);
+        List<String> parts = new ArrayList<>();
+        diff.forEach((key, values) -> parts.add(key + " " + values[0] + " -> " + values[1]));
+        return String.join(", ", parts);
+    }
+
+    private static void collect(String prefix, JsonNode before, JsonNode after, Map<String, String[]> diff) {
+        Set<String> keys = new TreeSet<>();
+        before.fieldNames().forEachRemaining(keys::add);
+        after.fieldNames().forEachRemaining(keys::add);
+        for (String key : keys) {
+            JsonNode b = before.get(key);
+            JsonNode a = after.get(key);
+            if (key.equals("params") && prefix.isEmpty() && (b == null || b.isObject()) && (a == null || a.isObject())) {
+                collect("params.", b == null ? JsonlReader.parse("{}") : b, a == null ? JsonlReader.parse("{}") : a,
+                        diff);
+            } else if (!Objects.equals(b, a)) {
+                diff.put(prefix + key, new String[] {b == null ? "(unset)" : b.toString(),
+                        a == null ? "(unset)" : a.toString()});
+            }
         }
-        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.storedBaseUrl(), run.baseUrl()),
-                run.template(), stored);
+    }
+
+    private String refusal(RunInfo run, List<String> changed) {
+        return "run '" + run.name() + "' was started with other settings (" + String.join(", ", changed)
+                + "); choose a new --run NAME to keep both, or start over with: stride clear --db " + db + " --run "
+                + run.name();
+    }
+
+    /** The advice a refused change gets, for a dry run to print. */
+    String refusalAdvice(RunInfo run) {
+        return "choose a new --run NAME to keep both, or start over with: stride clear --db " + db + " --run "
+                + run.name();
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */
-    private static Iterator<InputRecord> stoppable(Iterator<InputRecord> input, StopSwitch stop) {
+    private static Iterator<InputRecord> stoppable(Iterator<InputRecord> input, StopSwitch stop,
+                                                   Consumer<InputRecord> seen) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -129,7 +223,9 @@ final class RunPlanner {
 
             @Override
             public InputRecord next() {
-                return input.next();
+                InputRecord r = input.next();
+                seen.accept(r);
+                return r;
             }
         };
     }

@@ -59,8 +59,8 @@ class InputEdgeCasesTest {
     void anEmptyFileIsRefusedWithoutARequest() throws Exception {
         Cli.Result r = run(file("empty.jsonl", ""));
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).isEqualTo("stride: " + dir.resolve("empty.jsonl") + ": has no records; each line must"
-                + " hold one JSON object" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo("stride: " + dir.resolve("empty.jsonl") + ": has no records; it holds no JSON"
+                + " object, array element or CSV/TSV row after the header" + System.lineSeparator());
         assertThat(model.requests.get()).isZero();
     }
 

@@ -15,6 +15,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.SyncReport;
 import java.util.Iterator;
+import java.util.List;
 import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -45,7 +46,10 @@ final class InputSync {
         this.dsl = dsl;
     }
 
-    /** @return the report, with {@code created} false: the caller knows whether it created the run */
+    /**
+     * @return the report, naming the first {@link SyncReport#NAMED} ids of each kind; {@code done} and
+     *         {@code failed} are left for the caller, who recounts them after the sync
+     */
     SyncReport sync(long runId, boolean created, Iterator<InputRecord> input) {
         dsl.execute("DROP TABLE IF EXISTS temp.sync_input");
         // seq as INTEGER PRIMARY KEY: input positions are unique, and rows are kept in input order for free.
@@ -116,6 +120,12 @@ final class InputSync {
                 .and(notExists(selectOne().from(INPUT).where(IN_ID.eq(RECORDS.RECORD_ID))));
 
         long total = dsl.fetchCount(INPUT);
+        List<String> addedIds = created ? List.of() : dsl.select(IN_ID).from(INPUT).where(isNew).orderBy(IN_SEQ)
+                .limit(SyncReport.NAMED).fetch(IN_ID);
+        List<String> editedIds = dsl.select(IN_ID).from(INPUT).join(RECORDS).on(isEdited).orderBy(IN_SEQ)
+                .limit(SyncReport.NAMED).fetch(IN_ID);
+        List<String> removedIds = dsl.select(RECORDS.RECORD_ID).from(RECORDS).where(isRemoved)
+                .orderBy(RECORDS.SEQ).limit(SyncReport.NAMED).fetch(RECORDS.RECORD_ID);
         long added = dsl.fetchCount(INPUT, isNew);
         long edited = dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited));
         long removed = dsl.fetchCount(RECORDS, isRemoved);
@@ -148,6 +158,7 @@ final class InputSync {
                 .execute();
 
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
-        return new SyncReport(created, total, created ? total : added, edited, removed);
+        return new SyncReport(created, total, created ? total : added, edited, removed, addedIds, editedIds,
+                removedIds, 0, 0);
     }
 }

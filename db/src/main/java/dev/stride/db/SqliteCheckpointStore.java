@@ -76,6 +76,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
     private static final int RESULT_PAGE = 1000;
 
+    /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
+    private static final long WAL_RESTART_BYTES = 8L << 20;
+    private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
+
     private final Path file;
     private final Clock clock;
     private final Connection writer; // null when opened read-only
@@ -224,41 +228,56 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
-        return writing(dsl -> {
-            String now = now();
-            Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
-            boolean created = existing == null;
-            long runId;
-            if (created) {
-                runId = dsl.insertInto(RUNS)
-                        .set(RUNS.NAME, spec.name())
-                        .set(RUNS.MODEL, spec.model())
-                        .set(RUNS.BASE_URL, spec.baseUrl())
-                        .set(RUNS.TEMPLATE, spec.template())
-                        .set(RUNS.PARAMS, spec.params().canonicalJson())
-                        .set(RUNS.CREATED_AT, now)
-                        .set(RUNS.SAVED_AT, now)
-                        .set(RUNS.STATE, RunState.RUNNING.label())
-                        .returningResult(RUNS.RUN_ID)
-                        .fetchOne(RUNS.RUN_ID);
-            } else {
-                runId = existing;
-                dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
-            }
-            SyncReport report = new InputSync(dsl).sync(runId, created, input);
-            // The triggers keep the counters exact; recounting once per sync costs one pass the sync already
-            // paid for, and repairs counters that a hand edit in the shell (triggers off) could have skewed.
-            dsl.update(RUNS)
-                    .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                            .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
-                    .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                            .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.FAILED))).coerce(Long.class))
-                    .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
-                    .set(RUNS.HEARTBEAT_AT, now)
-                    .where(RUNS.RUN_ID.eq(runId))
-                    .execute();
-            return report;
-        });
+        return writing(dsl -> sync(dsl, spec, input));
+    }
+
+    /**
+     * The same sync in the same kind of transaction, always rolled back: the report is exactly what
+     * {@link #syncRun} would say, and the file is left as it was (SQLite's rollback undoes the run's creation, the
+     * records' changes and the counters alike).
+     */
+    @Override
+    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input), false));
+    }
+
+    private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input) {
+        String now = now();
+        Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+        boolean created = existing == null;
+        long runId;
+        if (created) {
+            runId = dsl.insertInto(RUNS)
+                    .set(RUNS.NAME, spec.name())
+                    .set(RUNS.MODEL, spec.model())
+                    .set(RUNS.BASE_URL, spec.baseUrl())
+                    .set(RUNS.TEMPLATE, spec.template())
+                    .set(RUNS.PARAMS, spec.params().canonicalJson())
+                    .set(RUNS.CREATED_AT, now)
+                    .set(RUNS.SAVED_AT, now)
+                    .set(RUNS.STATE, RunState.RUNNING.label())
+                    .returningResult(RUNS.RUN_ID)
+                    .fetchOne(RUNS.RUN_ID);
+        } else {
+            runId = existing;
+            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+        }
+        SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        // The triggers keep the counters exact; recounting once per sync costs one pass the sync already
+        // paid for, and repairs counters that a hand edit in the shell (triggers off) could have skewed.
+        dsl.update(RUNS)
+                .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
+                .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.FAILED))).coerce(Long.class))
+                .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
+                .set(RUNS.HEARTBEAT_AT, now)
+                .where(RUNS.RUN_ID.eq(runId))
+                .execute();
+        RunsRecord counted = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
+        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
+                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
+                counted.getFailed());
     }
 
     @Override
@@ -338,8 +357,27 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 });
             } finally {
                 pragma("synchronous = NORMAL");
+                keepWalBounded();
             }
         });
+    }
+
+    /**
+     * SQLite's automatic checkpoints never block, so readers that query the views back to back can keep the WAL
+     * from ever starting over, and it grows with the run. Past a bound, a RESTART checkpoint waits (within the busy
+     * timeout) for the readers of the moment to finish, so the next commits write the WAL from its start again and
+     * journal_size_limit can shrink it.
+     */
+    private void keepWalBounded() {
+        try {
+            Path wal = file.resolveSibling(file.getFileName() + "-wal");
+            if (Files.exists(wal) && Files.size(wal) > WAL_RESTART_BYTES) {
+                pragma("wal_checkpoint(RESTART)");
+            }
+        } catch (IOException | StoreException e) {
+            // A busy or failed checkpoint is retried at the next cursor save; nothing is lost by waiting.
+            LOG.log(Level.FINE, "WAL checkpoint deferred", e);
+        }
     }
 
     /**
@@ -487,6 +525,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * input iterator's, reach the caller unchanged.
      */
     private <T> T inTransaction(Function<DSLContext, T> work) {
+        return inTransaction(work, true);
+    }
+
+    /** With {@code commit} false the work is always rolled back: a preview that writes nothing. */
+    private <T> T inTransaction(Function<DSLContext, T> work, boolean commit) {
         try {
             writer.setAutoCommit(false);
         } catch (SQLException e) {
@@ -495,8 +538,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         boolean committed = false;
         try {
             T result = work.apply(write);
-            writer.commit();
-            committed = true;
+            if (commit) {
+                writer.commit();
+                committed = true;
+            }
             return result;
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);

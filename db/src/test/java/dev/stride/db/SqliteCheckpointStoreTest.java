@@ -52,7 +52,7 @@ class SqliteCheckpointStoreTest {
     void newRunIsCreatedWithItsSpec() {
         SyncReport report = store.syncRun(spec("a"), recs(3).iterator());
 
-        assertThat(report).isEqualTo(new SyncReport(true, 3, 3, 0, 0));
+        assertThat(report.counts()).isEqualTo(new SyncReport(true, 3, 3, 0, 0));
         RunInfo run = store.findRun("a").orElseThrow();
         assertThat(run.model()).isEqualTo("llama3");
         assertThat(run.baseUrl()).isEqualTo("http://localhost:8080/v1");
@@ -192,7 +192,7 @@ class SqliteCheckpointStoreTest {
         SyncReport report = store.syncRun(spec("a"),
                 List.of(rec(0, "d", "x"), rec(1, "a", "x"), rec(2, "b", "edited"), rec(3, "e", "x")).iterator());
 
-        assertThat(report).isEqualTo(new SyncReport(false, 4, 1, 1, 1));
+        assertThat(report.counts()).isEqualTo(new SyncReport(false, 4, 1, 1, 1));
         assertThat(report.changedRecords()).isTrue();
         List<ResultRow> rows = results(run);
         assertThat(rows).extracting(ResultRow::id).containsExactly("d", "a", "b", "e");
@@ -220,8 +220,44 @@ class SqliteCheckpointStoreTest {
 
         SyncReport again = store.syncRun(spec("a"),
                 List.of(rec(0, "d", "x"), rec(1, "a", "x"), rec(2, "b", "edited"), rec(3, "e", "x")).iterator());
-        assertThat(again).isEqualTo(new SyncReport(false, 4, 0, 0, 0));
+        assertThat(again.counts()).isEqualTo(new SyncReport(false, 4, 0, 0, 0));
         assertThat(again.changedRecords()).isFalse();
+    }
+
+    @Test
+    void aSyncNamesTheFirstFewIdsOfEachKindAndAPreviewWritesNothing() throws Exception {
+        long run = newRun("a", recs(20));
+        store.savePrediction(run, rec(0, "r0", "text 0"), done("A"));
+        store.saveFailure(run, rec(1, "r1", "text 1"), failure("timeout"));
+        List<InputRecord> edited = new ArrayList<>();
+        for (int i = 3; i < 20; i++) {
+            edited.add(rec(i - 3, "r" + i, i % 2 == 0 ? "edited " + i : "text " + i));
+        }
+        for (int i = 0; i < 7; i++) {
+            edited.add(rec(17 + i, "new" + i, "x"));
+        }
+
+        SyncReport preview = store.previewSync(spec("a"), edited.iterator());
+
+        assertThat(preview.counts()).isEqualTo(new SyncReport(false, 24, 7, 8, 3));
+        assertThat(preview.addedIds()).containsExactly("new0", "new1", "new2", "new3", "new4");
+        assertThat(preview.editedIds()).containsExactly("r4", "r6", "r8", "r10", "r12");
+        assertThat(preview.removedIds()).containsExactly("r0", "r1", "r2");
+        assertThat(preview.done()).isZero();
+        assertThat(preview.failed()).isZero();
+        assertThat(preview.pending()).isEqualTo(24);
+        RunInfo untouched = store.findRun("a").orElseThrow();
+        assertThat(untouched.total()).isEqualTo(20);
+        assertThat(untouched.done()).isEqualTo(1);
+        assertThat(results(run)).extracting(ResultRow::id).first().isEqualTo("r0");
+
+        SyncReport applied = store.syncRun(spec("a"), edited.iterator());
+        assertThat(applied).isEqualTo(preview);
+
+        SyncReport fresh = store.previewSync(spec("b"), recs(3).iterator());
+        assertThat(fresh.created()).isTrue();
+        assertThat(fresh.pending()).isEqualTo(3);
+        assertThat(store.findRun("b")).isEmpty();
     }
 
     @Test
@@ -235,7 +271,7 @@ class SqliteCheckpointStoreTest {
             reversed.add(new InputRecord(i, r.id(), i + 1, r.json(), r.contentHash()));
         }
 
-        assertThat(store.syncRun(spec("a"), reversed.iterator())).isEqualTo(new SyncReport(false, 1200, 0, 0, 0));
+        assertThat(store.syncRun(spec("a"), reversed.iterator()).counts()).isEqualTo(new SyncReport(false, 1200, 0, 0, 0));
 
         List<ResultRow> rows = results(run);
         assertThat(rows.get(0).id()).isEqualTo("r1199");

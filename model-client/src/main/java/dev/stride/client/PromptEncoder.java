@@ -21,6 +21,13 @@ final class PromptEncoder {
     }
 
     byte[] encode(PromptRequest request) {
+        if (request.body() != null) {
+            ObjectNode given = request.body().deepCopy();
+            if (!given.hasNonNull("model")) {
+                given.put("model", request.model());
+            }
+            return write(given);
+        }
         ObjectNode body = mapper.createObjectNode();
         body.put("model", request.model());
         Sampling s = request.sampling();
@@ -60,6 +67,10 @@ final class PromptEncoder {
                 body.set(e.getKey(), e.getValue().deepCopy());
             }
         }
+        return write(body);
+    }
+
+    private byte[] write(ObjectNode body) {
         try {
             return mapper.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
@@ -69,10 +80,24 @@ final class PromptEncoder {
 
     private static void messages(ObjectNode body, PromptRequest request) {
         ArrayNode messages = body.putArray("messages");
-        if (request.system() != null) {
+        boolean ownSystem = request.messages() != null && hasSystem(request.messages());
+        if (request.system() != null && !ownSystem) {
             messages.addObject().put("role", "system").put("content", request.system());
         }
-        messages.addObject().put("role", "user").put("content", request.user());
+        if (request.messages() != null) {
+            request.messages().forEach(m -> messages.add(m.deepCopy()));
+        } else {
+            messages.addObject().put("role", "user").put("content", request.user());
+        }
+    }
+
+    private static boolean hasSystem(ArrayNode messages) {
+        for (JsonNode m : messages) {
+            if ("system".equals(m.path("role").asText()) || "developer".equals(m.path("role").asText())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void openAiSampling(ObjectNode body, Sampling s) {

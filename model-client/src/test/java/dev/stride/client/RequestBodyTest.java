@@ -230,4 +230,45 @@ class RequestBodyTest {
         assertThat(ModelClient.ollamaRoot("http://h:11434")).isEqualTo("http://h:11434");
         assertThat(ModelClient.ollamaRoot("http://proxy/ollama")).isEqualTo("http://proxy/ollama");
     }
+
+    @Test
+    void messagesAreSentAsTheyAreWithTheSystemFirstOnlyWhenTheyHaveNone() throws Exception {
+        var messages = (com.fasterxml.jackson.databind.node.ArrayNode) JSON.readTree(
+                "[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello\"},"
+                        + "{\"role\":\"user\",\"content\":\"Bye?\"}]");
+        PromptRequest request = PromptRequest.of(Api.OPENAI_CHAT, "m", "Be brief.", "ignored").withMessages(messages);
+        JsonNode sent = body(send(server.url("/v1").toString(), request, CHAT_OK)).path("messages");
+        assertThat(sent).hasSize(4);
+        assertThat(sent.get(0).path("role").asText()).isEqualTo("system");
+        assertThat(sent.get(3).path("content").asText()).isEqualTo("Bye?");
+
+        var withOwn = (com.fasterxml.jackson.databind.node.ArrayNode) JSON.readTree(
+                "[{\"role\":\"system\",\"content\":\"Mine.\"},{\"role\":\"user\",\"content\":\"Hi\"}]");
+        client.close();
+        JsonNode own = body(send(server.url("/v1").toString(),
+                PromptRequest.of(Api.OPENAI_CHAT, "m", "Be brief.", "x").withMessages(withOwn), CHAT_OK));
+        assertThat(own.path("messages")).isEqualTo(withOwn);
+        assertThatThrownBy(() -> PromptRequest.of(Api.OPENAI_COMPLETIONS, "m", null, "x").withMessages(withOwn))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chat");
+    }
+
+    @Test
+    void aPrebuiltBodyIsSentAsItIsToItsEndpointGainingOnlyAMissingModel() throws Exception {
+        var batchBody = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}],"
+                        + "\"max_completion_tokens\":1000}");
+        PromptRequest request = PromptRequest.of(Api.OPENAI_CHAT, "run-model", "ignored system", "")
+                .withSampling(everything()).withBody(Api.OPENAI_CHAT, batchBody);
+        RecordedRequest r = send(server.url("/v1").toString(), request, CHAT_OK);
+        assertThat(r.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
+        assertThat(body(r)).isEqualTo(batchBody);
+
+        var noModel = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree("{\"prompt\":\"Say this\"}");
+        client.close();
+        RecordedRequest c = send(server.url("/v1").toString(),
+                PromptRequest.of(Api.OPENAI_CHAT, "run-model", null, "").withBody(Api.OPENAI_COMPLETIONS, noModel),
+                COMPLETION_OK);
+        assertThat(c.getUrl().encodedPath()).isEqualTo("/v1/completions");
+        assertThat(body(c).toString()).isEqualTo("{\"prompt\":\"Say this\",\"model\":\"run-model\"}");
+    }
 }

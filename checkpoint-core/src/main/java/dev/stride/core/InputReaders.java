@@ -1,0 +1,229 @@
+package dev.stride.core;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Opens an input in any {@link InputFormat}, from a file or from standard input, gzip-compressed or not. Every reader
+ * streams (constant memory for any size of input) and stops at the first bad record with the file, the line and what
+ * to do.
+ */
+public final class InputReaders {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CsvMapper CSV = CsvMapper.builder()
+            .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
+            .enable(CsvParser.Feature.FAIL_ON_MISSING_HEADER_COLUMNS)
+            .build();
+
+    private InputReaders() {
+    }
+
+    /**
+     * @param format   null to choose by the file's extension ({@link InputFormat#of})
+     * @param template when given, each record must fill every placeholder, checked as it is read
+     * @throws InvalidInputException when the file cannot be opened
+     */
+    public static RecordReader open(Path file, InputFormat format, String idField, PromptTemplate template) {
+        InputFormat chosen = format != null ? format : InputFormat.of(file);
+        InputStream in;
+        try {
+            in = Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(file + ": no such file");
+        } catch (IOException e) {
+            throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+        return open(file.toString(), in, chosen, idField, template);
+    }
+
+    /** Reads {@code in} (e.g. standard input, named {@code name} in messages) in {@code format}. */
+    public static RecordReader open(String name, InputStream in, InputFormat format, String idField,
+                                    PromptTemplate template) {
+        InputStream plain;
+        try {
+            plain = decompressed(new BufferedInputStream(in, 1 << 16));
+        } catch (UncheckedIOException e) {
+            throw new InvalidInputException(name + ": cannot be read (" + e.getCause().getMessage() + ")");
+        }
+        return switch (format) {
+            case JSONL -> new JsonlReader(name, plain, idField, template);
+            case JSON -> new JsonArrayReader(name, plain, new RecordMaker(name, idField, template));
+            case CSV -> new CsvReader(name, plain, ',', new RecordMaker(name, idField, template));
+            case TSV -> new CsvReader(name, plain, '\t', new RecordMaker(name, idField, template));
+        };
+    }
+
+    /** The stream itself, or its gzip decompression when it starts with gzip's magic bytes. */
+    static InputStream decompressed(BufferedInputStream in) {
+        try {
+            in.mark(2);
+            int b1 = in.read();
+            int b2 = in.read();
+            in.reset();
+            if (b1 == 0x1f && b2 == 0x8b) {
+                return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+            }
+            return in;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Reading is over; nothing was written.
+        }
+    }
+
+    /** A JSON array of objects, streamed element by element. */
+    private static final class JsonArrayReader implements RecordReader {
+        private final String name;
+        private final InputStream in;
+        private final RecordMaker maker;
+        private JsonParser parser;
+        private InputRecord next;
+        private boolean ended;
+
+        JsonArrayReader(String name, InputStream in, RecordMaker maker) {
+            this.name = name;
+            this.in = in;
+            this.maker = maker;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !ended) {
+                next = readNext();
+                ended = next == null;
+            }
+            return next != null;
+        }
+
+        @Override
+        public InputRecord next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            InputRecord r = next;
+            next = null;
+            return r;
+        }
+
+        private InputRecord readNext() {
+            try {
+                if (parser == null) {
+                    parser = JSON.createParser(in);
+                    JsonToken first = parser.nextToken();
+                    if (first != JsonToken.START_ARRAY) {
+                        throw new InvalidInputException(name + ": is not a JSON array; a .json input holds one array"
+                                + " of objects, [{\"id\": 1, \"prompt\": \"…\"}, …] (for one object per line use"
+                                + " .jsonl or --format jsonl)");
+                    }
+                }
+                JsonToken token = parser.nextToken();
+                if (token == JsonToken.END_ARRAY || token == null) {
+                    return null;
+                }
+                long line = parser.currentTokenLocation().getLineNr();
+                JsonNode node = parser.readValueAsTree();
+                return maker.make(node, line);
+            } catch (JsonProcessingException e) {
+                throw new InvalidInputException(name + " line " + e.getLocation().getLineNr() + ": is not valid JSON ("
+                        + e.getOriginalMessage() + ")");
+            } catch (IOException e) {
+                throw new UncheckedIOException(name + ": read failed", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(in);
+        }
+    }
+
+    /** CSV or TSV with a header row: each row becomes an object of text values named by the header. */
+    private static final class CsvReader implements RecordReader {
+        private final String name;
+        private final BufferedReader in;
+        private final MappingIterator<JsonNode> rows;
+        private final RecordMaker maker;
+
+        CsvReader(String name, InputStream in, char separator, RecordMaker maker) {
+            this.name = name;
+            this.maker = maker;
+            this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+            try {
+                this.in.mark(1);
+                if (this.in.read() != '\uFEFF') {
+                    this.in.reset();
+                }
+                CsvSchema schema = CsvSchema.emptySchema().withHeader().withColumnSeparator(separator);
+                this.rows = CSV.readerFor(JsonNode.class).with(schema).readValues(this.in);
+            } catch (IOException e) {
+                throw new InvalidInputException(name + ": cannot be read as " + (separator == ',' ? "CSV" : "TSV")
+                        + " (" + e.getMessage() + ")");
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            try {
+                return rows.hasNextValue();
+            } catch (IOException e) {
+                throw bad(e);
+            }
+        }
+
+        @Override
+        public InputRecord next() {
+            try {
+                long line = rows.getParser().currentLocation().getLineNr();
+                JsonNode row = rows.nextValue();
+                return maker.make(row, Math.max(line, 2));
+            } catch (IOException e) {
+                throw bad(e);
+            }
+        }
+
+        private RuntimeException bad(IOException e) {
+            if (e instanceof JsonProcessingException j) {
+                long line = j.getLocation() == null ? -1 : j.getLocation().getLineNr();
+                return new InvalidInputException(name + " line " + line + ": " + j.getOriginalMessage());
+            }
+            if (e instanceof java.nio.charset.CharacterCodingException) {
+                return new InvalidInputException(name + ": is not valid UTF-8; save the file as UTF-8");
+            }
+            return new UncheckedIOException(name + ": read failed", e);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(rows);
+            closeQuietly(in);
+        }
+    }
+}

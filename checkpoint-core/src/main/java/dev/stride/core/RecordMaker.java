@@ -1,0 +1,72 @@
+package dev.stride.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
+ * be filled (or that a batch request is one stride can send), takes the id, and hashes the content.
+ */
+final class RecordMaker {
+    private final String fileName;
+    private final String idField;
+    private final PromptTemplate template;
+    private long seq;
+
+    RecordMaker(String fileName, String idField, PromptTemplate template) {
+        this.fileName = fileName;
+        this.idField = idField;
+        this.template = template;
+    }
+
+    InputRecord make(JsonNode node, long line) {
+        if (node == null || !node.isObject()) {
+            throw fail(line, "is not a JSON object; each record must be one object such as"
+                    + " {\"id\": 1, \"prompt\": \"…\"}");
+        }
+        String id;
+        if (PromptTemplate.isBatchRequest(node)) {
+            PromptTemplate.batchProblem(node).ifPresent(problem -> {
+                throw fail(line, problem);
+            });
+            id = node.get("custom_id").asText();
+        } else {
+            if (template != null) {
+                template.missingField(node).ifPresent(field -> {
+                    throw fail(line, "has no field '" + field + "' used by the template; add it or change"
+                            + " --template");
+                });
+            }
+            if (node.has("messages") && !PromptTemplate.validMessages(node.get("messages"))) {
+                throw fail(line, "has 'messages' that are not a non-empty array of {\"role\", \"content\"}"
+                        + " objects");
+            }
+            JsonNode idNode = node.get(idField);
+            if (idNode == null || idNode.isNull()) {
+                id = Long.toString(line);
+            } else if (idNode.isValueNode()) {
+                id = idNode.asText();
+            } else {
+                throw fail(line, "has an id field '" + idField + "' that is not a string or a number");
+            }
+        }
+        String compact = node.toString();
+        return new InputRecord(seq++, id, line, compact, sha256(compact));
+    }
+
+    InvalidInputException fail(long line, String what) {
+        return new InvalidInputException(fileName + " line " + line + ": " + what);
+    }
+
+    static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InputReadersTest {
+    static final Path FIXTURES = Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    private static List<InputRecord> readAll(RecordReader reader) {
+        List<InputRecord> out = new ArrayList<>();
+        try (reader) {
+            reader.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    private static List<InputRecord> read(Path file, String template) {
+        return readAll(InputReaders.open(file, null, "id", template == null ? null : PromptTemplate.parse(template)));
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Path gzip(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return file;
+    }
+
+    @Test
+    void theFormatComesFromTheExtensionLookingThroughGz() {
+        assertThat(InputFormat.of(Path.of("a.jsonl"))).isEqualTo(InputFormat.JSONL);
+        assertThat(InputFormat.of(Path.of("a.json.gz"))).isEqualTo(InputFormat.JSON);
+        assertThat(InputFormat.of(Path.of("A.CSV"))).isEqualTo(InputFormat.CSV);
+        assertThat(InputFormat.of(Path.of("a.tsv.gz"))).isEqualTo(InputFormat.TSV);
+        assertThat(InputFormat.of(Path.of("data.txt"))).isEqualTo(InputFormat.JSONL);
+        assertThat(InputFormat.named("ndjson")).isEqualTo(InputFormat.JSONL);
+        assertThatThrownBy(() -> InputFormat.named("xml")).hasMessageContaining("[jsonl, json, csv, tsv]");
+    }
+
+    @Test
+    void everyFormatGivesTheSameRecordsGzippedOrNot() throws IOException {
+        String jsonl = "{\"id\":\"a\",\"question\":\"x, y\"}\n{\"id\":\"b\",\"question\":\"say \\\"hi\\\"\"}\n";
+        String json = "[\n  {\"id\": \"a\", \"question\": \"x, y\"},\n  {\"id\": \"b\", \"question\": \"say \\\"hi\\\"\"}\n]";
+        String csv = "\uFEFFid,question\r\na,\"x, y\"\r\nb,\"say \"\"hi\"\"\"\r\n";
+        String tsv = "id\tquestion\na\tx, y\nb\t\"say \"\"hi\"\"\"\n";
+        List<List<InputRecord>> all = List.of(
+                read(write("q.jsonl", jsonl), "{{question}}"), read(gzip("q.jsonl.gz", jsonl), "{{question}}"),
+                read(write("q.json", json), "{{question}}"), read(gzip("q.json.gz", json), "{{question}}"),
+                read(write("q.csv", csv), "{{question}}"), read(gzip("q.csv.gz", csv), "{{question}}"),
+                read(write("q.tsv", tsv), "{{question}}"), read(gzip("q.tsv.gz", tsv), "{{question}}"));
+        for (List<InputRecord> records : all) {
+            assertThat(records).extracting(InputRecord::id).containsExactly("a", "b");
+            assertThat(records).extracting(InputRecord::json).containsExactly(
+                    "{\"id\":\"a\",\"question\":\"x, y\"}", "{\"id\":\"b\",\"question\":\"say \\\"hi\\\"\"}");
+            assertThat(records).extracting(InputRecord::seq).containsExactly(0L, 1L);
+        }
+        assertThat(all.get(2)).extracting(InputRecord::line).containsExactly(2L, 3L);
+        assertThat(all.get(4)).extracting(InputRecord::line).containsExactly(2L, 3L);
+    }
+
+    @Test
+    void csvValuesAreTextAndAMissingColumnOrBadRowNamesTheLine() throws IOException {
+        List<InputRecord> rows = read(write("n.csv", "id,n,question\n1,42,a\n\n2,7,b\n"), "{{question}} {{n}}");
+        assertThat(rows).extracting(InputRecord::json)
+                .containsExactly("{\"id\":\"1\",\"n\":\"42\",\"question\":\"a\"}", "{\"id\":\"2\",\"n\":\"7\",\"question\":\"b\"}");
+
+        Path missing = write("m.csv", "id,question\n1,a\n");
+        assertThatThrownBy(() -> read(missing, "{{question}} {{specialty}}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(missing + " line 2: has no field 'specialty' used by the template; add it or change"
+                        + " --template");
+        Path wide = write("w.csv", "id,question\n1,a\n2,b,extra\n");
+        assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith(wide + " line 3:");
+    }
+
+    @Test
+    void aJsonFileMustBeAnArrayOfObjects() throws IOException {
+        Path object = write("o.json", "{\"id\": 1}");
+        assertThatThrownBy(() -> read(object, null)).hasMessageContaining("is not a JSON array");
+        Path notObject = write("n.json", "[{\"id\": 1},\n 2]");
+        assertThatThrownBy(() -> read(notObject, null)).hasMessage(notObject + " line 2: is not a JSON object;"
+                + " each record must be one object such as {\"id\": 1, \"prompt\": \"…\"}");
+        Path broken = write("b.json", "[{\"id\": 1},\n {\"id\": ]");
+        assertThatThrownBy(() -> read(broken, null)).hasMessageStartingWith(broken + " line 2: is not valid JSON");
+    }
+
+    @Test
+    void standardInputIsReadInTheFormatGiven() {
+        var in = new ByteArrayInputStream("id\tprompt\nx\thello\n".getBytes(StandardCharsets.UTF_8));
+        List<InputRecord> records = readAll(InputReaders.open("standard input", in, InputFormat.TSV, "id",
+                PromptTemplate.parse("{{prompt}}")));
+        assertThat(records).extracting(InputRecord::json).containsExactly("{\"id\":\"x\",\"prompt\":\"hello\"}");
+    }
+
+    @Test
+    void batchRequestFilesFromOpenAiAndVllmAreReadWithCustomIdsAndBodies() {
+        for (String name : List.of("openai_batch_input.jsonl", "openai_batch_input_doc.jsonl",
+                "vllm_run_batch_input.jsonl")) {
+            List<InputRecord> records = read(FIXTURES.resolve(name), "{{prompt}}");
+            assertThat(records).as(name).isNotEmpty();
+            for (InputRecord r : records) {
+                var node = JsonlReader.parse(r.json());
+                assertThat(r.id()).isEqualTo(node.get("custom_id").asText());
+                Prompt p = PromptTemplate.parse("{{prompt}}").prompt(r.id(), node);
+                assertThat(p.endpoint()).isEqualTo("chat");
+                assertThat(JsonlReader.parse(p.bodyJson())).isEqualTo(node.get("body"));
+            }
+        }
+        assertThat(read(FIXTURES.resolve("openai_batch_input.jsonl"), null)).extracting(InputRecord::id)
+                .containsExactly("0", "1", "2");
+    }
+
+    @Test
+    void batchLinesStrideCannotSendAreRefusedWithTheirLine() throws IOException {
+        Path embeddings = write("e.jsonl", "{\"custom_id\":\"a\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+                + "\"body\":{\"input\":\"x\"}}\n");
+        assertThatThrownBy(() -> read(embeddings, null)).hasMessage(embeddings + " line 1: has url '/v1/embeddings';"
+                + " stride sends /v1/chat/completions and /v1/completions requests");
+        Path get = write("g.jsonl", "{\"custom_id\":\"a\",\"method\":\"GET\",\"url\":\"/v1/completions\","
+                + "\"body\":{}}\n");
+        assertThatThrownBy(() -> read(get, null)).hasMessageContaining("line 1: has method 'GET'");
+    }
+
+    @Test
+    void recordsWithMessagesNeedNoTemplateFieldsAndAreSentAsTheyAre() throws IOException {
+        Path file = write("m.jsonl", "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}\n");
+        List<InputRecord> records = read(file, "{{question}}");
+        Prompt p = PromptTemplate.parse("{{question}}").prompt("c1", JsonlReader.parse(records.get(0).json()));
+        assertThat(p.messagesJson()).isEqualTo("[{\"role\":\"user\",\"content\":\"Hi\"}]");
+        assertThat(p.userMessage()).isNull();
+        Path bad = write("bad.jsonl", "{\"id\":\"c1\",\"messages\":[]}\n");
+        assertThatThrownBy(() -> read(bad, null)).hasMessageContaining("line 1: has 'messages' that are not");
+    }
+}
