@@ -3,11 +3,11 @@ package dev.stride.core;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code concurrency} of them in flight, retries passing failures with backoff, and hands every outcome to a single
  * writer thread that commits it and, every {@code saveInterval} outcomes, the cursor.
  *
- * <p>Request threads never touch the database: a slow disk shows up as back-pressure (a slot is freed only once its
- * outcome is committed), never as a request held open.
+ * <p>Request threads never touch the database. A request's slot is freed as soon as its outcome is queued for the
+ * writer; the queue holds one save interval, so a slow disk shows up as back-pressure only when the writer falls that
+ * far behind, and a killed process asks again for at most the requests in flight plus one save interval.
  *
  * <p>{@link #requestStop()} is the graceful stop of Ctrl+C: no new request is sent, requests in flight get the grace
  * period to finish, the rest are cancelled, every finished outcome is committed and the cursor saved.
@@ -313,7 +314,7 @@ public final class BatchRunner {
     /** The one thread that writes: outcomes one transaction each, the cursor every saveInterval outcomes. */
     private final class Writer implements Runnable {
         private final Outcome finished = new Outcome(null, null, null);
-        private final BlockingQueue<Outcome> queue = new LinkedBlockingQueue<>();
+        private final BlockingQueue<Outcome> queue;
         private final RunInfo run;
         private final Semaphore slots;
         private final long started;
@@ -326,14 +327,36 @@ public final class BatchRunner {
             this.run = run;
             this.slots = slots;
             this.started = started;
+            // Room for one save interval of outcomes: a request's slot is freed as its outcome is queued, so the
+            // cursor's fsync does not hold requests back, while a killed process loses at most the in-flight
+            // requests plus this many answered-but-uncommitted ones (each asked again on resume).
+            this.queue = new ArrayBlockingQueue<>(settings.saveInterval());
         }
 
+        /** Queues an outcome and frees its request's slot; waits only while the writer is a save interval behind. */
         void submit(Outcome outcome) {
-            queue.add(outcome);
+            putUninterruptibly(outcome);
+            slots.release();
         }
 
         void finish() {
-            queue.add(finished);
+            putUninterruptibly(finished);
+        }
+
+        /** An answer already paid for is never dropped because its thread is being interrupted. */
+        private void putUninterruptibly(Outcome outcome) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    queue.put(outcome);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         @Override
@@ -350,11 +373,8 @@ public final class BatchRunner {
                 if (o == finished) {
                     return;
                 }
-                if (o != null) {
-                    if (error == null && persist(o)) {
-                        sinceSave++;
-                    }
-                    slots.release();
+                if (o != null && error == null && persist(o)) {
+                    sinceSave++;
                 }
                 boolean heartbeatDue = System.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
