@@ -2,7 +2,10 @@ package dev.stride.core;
 
 import java.time.Instant;
 
-/** One record of a run with its outcome, in input order; {@code status} is done, failed or pending. */
+/**
+ * One record of a run with its outcome, in input order; {@code status} is done, failed or pending.
+ * {@code errorKind}, {@code serverModel}, {@code responseId} and {@code rawResponse} are null when not stored.
+ */
 public record ResultRow(
         long seq,
         String id,
@@ -15,5 +18,16 @@ public record ResultRow(
         Integer completionTokens,
         Long latencyMs,
         Integer attempts,
-        Instant finishedAt) {
+        Instant finishedAt,
+        String errorKind,
+        String serverModel,
+        String responseId,
+        String rawResponse) {
+
+    public ResultRow(long seq, String id, String inputJson, String status, String output, String error,
+                     String finishReason, Integer promptTokens, Integer completionTokens, Long latencyMs,
+                     Integer attempts, Instant finishedAt) {
+        this(seq, id, inputJson, status, output, error, finishReason, promptTokens, completionTokens, latencyMs,
+                attempts, finishedAt, null, null, null, null);
+    }
 }

@@ -1,8 +1,17 @@
 package dev.stride.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.JsonlReader;
+import dev.stride.core.PromptTemplate;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
@@ -14,7 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,16 +37,22 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "export",
         mixinStandardHelpOptions = true,
-        description = "Writes one line per record of a run, in input order: its id, output, status (done, failed or"
+        description = {"Writes one line per record of a run, in input order: its id, output, status (done, failed or"
                 + " pending) and error.",
+            "--format batch writes the OpenAI Batch output format (id, custom_id, response{status_code, request_id,"
+                + " body}, error), which tools that read OpenAI or vllm run-batch output read as well; records"
+                + " without an outcome yet are left out of it, as a batch leaves out requests it has not run."},
         footerHeading = "%nExamples:%n",
         footer = {"  stride export --db runs.db --run qwen-medical-lora-251106-f16 -o answers.jsonl",
-                  "  stride export --db runs.db --format csv -o answers.csv"})
+                  "  stride export --db runs.db --format csv --include-input -o answers.csv",
+                  "  stride export --db runs.db --format batch -o batch_output.jsonl"})
 final class ExportCommand implements Callable<Integer> {
     private static final List<String> COLUMNS = List.of("id", "output", "status", "error", "finish_reason",
             "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CsvMapper CSV = new CsvMapper();
 
-    enum Format { jsonl, csv }
+    enum Format { jsonl, csv, batch }
 
     @Spec
     CommandSpec spec;
@@ -49,8 +68,12 @@ final class ExportCommand implements Callable<Integer> {
     String run;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl",
-            description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
+            description = "jsonl, csv or batch (OpenAI Batch output) (default: ${DEFAULT-VALUE}).")
     Format format;
+
+    @Option(names = "--include-input", description = "Also write each record's input fields: JSONL as an \"input\""
+            + " object, CSV as input.FIELD columns (nested values as JSON), batch as an \"input\" object.")
+    boolean includeInput;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: standard"
             + " output). The file appears whole or not at all.")
@@ -93,19 +116,15 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     private void write(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {
-        if (format == Format.csv) {
-            w.write(String.join(",", COLUMNS));
-            w.write("\r\n");
-        }
-        ObjectMapper mapper = new ObjectMapper();
+        RowWriter rows = switch (format) {
+            case csv -> csvWriter(store, chosen, w);
+            case batch -> row -> writeBatch(w, chosen, row);
+            case jsonl -> row -> writeJson(w, row);
+        };
         try {
             store.forEachResult(chosen.id(), row -> {
                 try {
-                    if (format == Format.csv) {
-                        writeCsv(w, row);
-                    } else {
-                        writeJson(mapper, w, row);
-                    }
+                    rows.write(row);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -115,54 +134,130 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeJson(ObjectMapper mapper, Writer w, ResultRow r) throws IOException {
-        JsonGenerator g = mapper.getFactory().createGenerator(w);
-        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        g.writeStartObject();
-        g.writeStringField("id", r.id());
-        g.writeStringField("output", r.output());
-        g.writeStringField("status", r.status());
-        g.writeStringField("error", r.error());
-        g.writeStringField("finish_reason", r.finishReason());
-        writeNumber(g, "prompt_tokens", r.promptTokens());
-        writeNumber(g, "completion_tokens", r.completionTokens());
-        writeNumber(g, "latency_ms", r.latencyMs());
-        writeNumber(g, "attempts", r.attempts());
-        g.writeStringField("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
-        g.writeEndObject();
-        g.close();
+    private interface RowWriter {
+        void write(ResultRow row) throws IOException;
+    }
+
+    private void writeJson(Writer w, ResultRow r) throws IOException {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("id", r.id());
+        line.put("output", r.output());
+        line.put("status", r.status());
+        line.put("error", r.error());
+        line.put("finish_reason", r.finishReason());
+        line.put("prompt_tokens", r.promptTokens());
+        line.put("completion_tokens", r.completionTokens());
+        line.put("latency_ms", r.latencyMs());
+        line.put("attempts", r.attempts());
+        line.put("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
+        if (includeInput) {
+            line.set("input", JsonlReader.parse(r.inputJson()));
+        }
+        w.write(JSON.writeValueAsString(line));
         w.write('\n');
     }
 
-    private static void writeNumber(JsonGenerator g, String name, Number value) throws IOException {
-        if (value == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, value.longValue());
+    /**
+     * RFC 4180 through Jackson's CSV module. With --include-input, the input's top-level fields become
+     * {@code input.FIELD} columns, in the order first seen: a first pass over the run collects them.
+     */
+    private RowWriter csvWriter(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {
+        Set<String> inputFields = new LinkedHashSet<>();
+        if (includeInput) {
+            store.forEachResult(chosen.id(), row -> JsonlReader.parse(row.inputJson()).fieldNames()
+                    .forEachRemaining(inputFields::add));
         }
-    }
-
-    private static void writeCsv(Writer w, ResultRow r) throws IOException {
-        Object[] values = {r.id(), r.output(), r.status(), r.error(), r.finishReason(), r.promptTokens(),
-            r.completionTokens(), r.latencyMs(), r.attempts(), r.finishedAt()};
-        for (int i = 0; i < values.length; i++) {
-            if (i > 0) {
-                w.write(',');
+        CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
+        COLUMNS.forEach(schema::addColumn);
+        inputFields.forEach(f -> schema.addColumn("input." + f));
+        // Strict checking quotes only what RFC 4180 needs quoted (a comma, quote, CR or LF), not every space.
+        SequenceWriter out = CSV.writer(schema.build()).without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .with(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING)
+                .writeValues(w);
+        return r -> {
+            Map<String, Object> values = new LinkedHashMap<>();
+            Object[] fixed = {r.id(), r.output(), r.status(), r.error(), r.finishReason(), r.promptTokens(),
+                r.completionTokens(), r.latencyMs(), r.attempts(), r.finishedAt()};
+            for (int i = 0; i < fixed.length; i++) {
+                values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
-            w.write(csvField(values[i]));
-        }
-        w.write("\r\n");
+            if (includeInput) {
+                JsonNode input = JsonlReader.parse(r.inputJson());
+                for (String f : inputFields) {
+                    JsonNode v = input.get(f);
+                    values.put("input." + f, v == null || v.isNull() ? null : v.isValueNode() ? v.asText()
+                            : v.toString());
+                }
+            }
+            out.write(values);
+            out.flush();
+        };
     }
 
-    /** RFC 4180: quote a field holding a comma, quote, CR or LF, doubling its quotes. */
-    static String csvField(Object value) {
-        if (value == null) {
-            return "";
+    /**
+     * One line of the OpenAI Batch output format. The response body is the server's own when it was kept
+     * ({@code --keep-raw}, unstreamed), else rebuilt from what is stored: the answer, finish reason, token counts,
+     * the server's model name and response id.
+     */
+    private void writeBatch(Writer w, RunInfo chosen, ResultRow r) throws IOException {
+        if (r.status().equals("pending")) {
+            return;
         }
-        String s = value.toString();
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
-            return s;
+        ObjectNode line = JSON.createObjectNode();
+        line.put("id", "stride_req_" + chosen.id() + "_" + r.seq());
+        line.put("custom_id", r.id());
+        if (r.status().equals("done")) {
+            ObjectNode response = line.putObject("response");
+            response.put("status_code", 200);
+            response.put("request_id", r.responseId());
+            response.set("body", batchBody(chosen, r));
+            line.putNull("error");
+        } else {
+            line.putNull("response");
+            line.putObject("error").put("code", r.errorKind()).put("message", r.error());
         }
-        return '"' + s.replace("\"", "\"\"") + '"';
+        if (includeInput) {
+            line.set("input", JsonlReader.parse(r.inputJson()));
+        }
+        w.write(JSON.writeValueAsString(line));
+        w.write('\n');
+    }
+
+    private static JsonNode batchBody(RunInfo chosen, ResultRow r) {
+        if (r.rawResponse() != null) {
+            try {
+                JsonNode raw = JSON.readTree(r.rawResponse());
+                if (raw != null && raw.isObject()) {
+                    return raw;
+                }
+            } catch (IOException e) {
+                // A stream's text or a cut body: rebuilt below.
+            }
+        }
+        JsonNode input = JsonlReader.parse(r.inputJson());
+        boolean text = PromptTemplate.isBatchRequest(input)
+                ? !input.path("url").asText().endsWith("/chat/completions")
+                : "completions".equals(GenerationParams.fromJson(chosen.paramsJson()).apiOrDefault());
+        ObjectNode body = JSON.createObjectNode();
+        body.put("id", r.responseId());
+        body.put("object", text ? "text_completion" : "chat.completion");
+        body.put("model", r.serverModel() != null ? r.serverModel() : chosen.model());
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (text) {
+            choice.put("text", r.output());
+        } else {
+            choice.putObject("message").put("role", "assistant").put("content", r.output());
+        }
+        choice.put("finish_reason", r.finishReason());
+        if (r.promptTokens() != null || r.completionTokens() != null) {
+            ObjectNode usage = body.putObject("usage");
+            usage.put("prompt_tokens", r.promptTokens());
+            usage.put("completion_tokens", r.completionTokens());
+            if (r.promptTokens() != null && r.completionTokens() != null) {
+                usage.put("total_tokens", r.promptTokens() + r.completionTokens());
+            }
+        }
+        return body;
     }
 }

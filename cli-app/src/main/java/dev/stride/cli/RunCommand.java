@@ -49,6 +49,8 @@ import picocli.CommandLine.Spec;
             "1:an error (server refused the run, database or I/O trouble)",
             "2:bad usage or bad input",
             "3:finished with failed records (rerun with --retry-failed)",
+            "4:the database cannot be used (read-only, disk full, damaged, not stride's, from a newer stride, on a"
+                    + " network file system); fix what the message names and rerun",
             "130:interrupted (Ctrl+C or SIGTERM); rerun the same command to continue",
         })
 final class RunCommand implements Callable<Integer> {
@@ -76,9 +78,15 @@ final class RunCommand implements Callable<Integer> {
             + " many requests it would send) and stop: nothing is sent, nothing is written.")
     boolean dryRun;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE",
-            description = "The SQLite database that keeps the run (created if missing).")
+    @Option(names = "--db", paramLabel = "FILE",
+            description = "The SQLite database that keeps the run (created if missing); required, here or in"
+                    + " --config.")
     Path db;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A YAML file of settings keyed like the long options (input, db, model, base-url,"
+                    + " template, max-tokens, param, ...); an option given on the command line wins.")
+    Path config;
 
     @Option(names = "--model", paramLabel = "NAME", description = "The model name the server serves.")
     String model;
@@ -200,6 +208,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            new ConfigFile(config).applyTo(spec, this::setInput);
+        }
+        if (db == null) {
+            throw UserError.usage("name the database with --db FILE (or db: in --config)");
+        }
         RunOptions options = options();
         options.check();
         PrintWriter out = spec.commandLine().getOut();
@@ -254,6 +268,12 @@ final class RunCommand implements Callable<Integer> {
     private RunOptions options() {
         return new RunOptions(model, baseUrls, runName, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+    }
+
+    private void setInput(String path) {
+        if (input == null) {
+            input = Path.of(path);
+        }
     }
 
     private InputFormat inputFormat() {

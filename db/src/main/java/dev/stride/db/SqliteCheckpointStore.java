@@ -434,7 +434,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT,
                             PREDICTIONS.ERROR, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
                             PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS,
-                            PREDICTIONS.FINISHED_AT)
+                            PREDICTIONS.FINISHED_AT, PREDICTIONS.ERROR_KIND, PREDICTIONS.SERVER_MODEL,
+                            PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE)
                     .from(RECORDS)
                     .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
                             .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
@@ -444,7 +445,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .limit(RESULT_PAGE)
                     .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
                             r.value4() == null ? Status.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
-                            r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()))));
+                            r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()),
+                            r.value13(), r.value14(), r.value15(), r.value16())));
             page.forEach(sink);
             if (page.size() < RESULT_PAGE) {
                 return;

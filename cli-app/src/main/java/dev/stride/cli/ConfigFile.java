@@ -1,0 +1,150 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code stride run --config stride.yaml}: a YAML mapping whose keys are the long options without their dashes
+ * ({@code model}, {@code base-url}, {@code max-tokens}...) plus {@code input}. A value set on the command line wins;
+ * the file fills in the rest. Lists are YAML sequences (one value is also accepted); {@code param} may be a mapping
+ * of request fields to any YAML value.
+ *
+ * <pre>
+ * input: questions.csv
+ * db: runs.db
+ * model: qwen-medical-lora-251106-f16
+ * base-url: [http://gpu1:8000/v1, http://gpu2:8000/v1]
+ * template: "Answer briefly: {{question}}"
+ * max-tokens: 256
+ * param: {guided_json: {type: object}}
+ * </pre>
+ */
+final class ConfigFile {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Path file;
+
+    ConfigFile(Path file) {
+        this.file = file;
+    }
+
+    /** Sets every option of {@code spec} the file names and the command line left out; {@code input} goes to its own setter. */
+    void applyTo(CommandSpec spec, Consumer<String> input) {
+        JsonNode root = read();
+        ParseResult given = spec.commandLine().getParseResult();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
+            JsonNode value = e.getValue();
+            if (key.equals("input")) {
+                input.accept(scalar(key, value));
+                continue;
+            }
+            OptionSpec option = spec.findOption("--" + key);
+            if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()
+                    || option.hidden()) {
+                throw UserError.usage(file + ": unknown setting '" + key + "'; use the long options of stride run"
+                        + " without their dashes, e.g. model, base-url, max-tokens (see stride run --help)");
+            }
+            if (given.hasMatchedOption(option)) {
+                continue;
+            }
+            try {
+                option.setValue(convert(option, key, value));
+            } catch (TypeConversionException | IllegalArgumentException e2) {
+                throw UserError.usage(file + ": setting '" + key + "': " + e2.getMessage());
+            }
+        }
+    }
+
+    private JsonNode read() {
+        JsonNode root;
+        try {
+            root = YAML.readTree(file.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw UserError.usage("--config " + file + ": no such file");
+        } catch (IOException e) {
+            throw UserError.usage("--config " + file + ": is not valid YAML (" + e.getMessage().lines().findFirst()
+                    .orElse("") + ")");
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw UserError.usage("--config " + file + ": is empty");
+        }
+        if (!root.isObject()) {
+            throw UserError.usage("--config " + file + ": must be a mapping of settings, e.g. 'model: NAME'");
+        }
+        return root;
+    }
+
+    private Object convert(OptionSpec option, String key, JsonNode value) {
+        Class<?> type = option.type();
+        if (List.class.isAssignableFrom(type)) {
+            List<String> values = new ArrayList<>();
+            if (key.equals("param") && value.isObject()) {
+                value.fields().forEachRemaining(p -> values.add(p.getKey() + "=" + p.getValue().toString()));
+            } else if (value.isArray()) {
+                value.forEach(v -> values.add(scalar(key, v)));
+            } else {
+                values.add(scalar(key, value));
+            }
+            return values;
+        }
+        String text = scalar(key, value);
+        if (type == String.class) {
+            return text;
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            if (!value.isBoolean()) {
+                throw new IllegalArgumentException("write true or false, not '" + text + "'");
+            }
+            return value.asBoolean();
+        }
+        if (type == int.class || type == Integer.class) {
+            return Integer.valueOf(number(text));
+        }
+        if (type == long.class || type == Long.class) {
+            return Long.valueOf(number(text));
+        }
+        if (type == double.class || type == Double.class) {
+            return Double.valueOf(text);
+        }
+        if (type == Path.class) {
+            return Path.of(text);
+        }
+        if (type == Duration.class) {
+            return new Durations().convert(text);
+        }
+        throw new IllegalArgumentException("cannot be set from a file");
+    }
+
+    private static String number(String text) {
+        if (!text.matches("-?\\d+")) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+        }
+        return text;
+    }
+
+    private String scalar(String key, JsonNode value) {
+        if (value.isContainerNode()) {
+            if (key.equals("param")) {
+                return value.toString();
+            }
+            throw UserError.usage(file + ": setting '" + key + "' takes one value, not " + value);
+        }
+        return value.isNull() ? "" : value.asText();
+    }
+}

@@ -1,0 +1,230 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every input kind in, every output kind out, through real files, real HTTP and a real SQLite file. */
+class FormatsTest {
+    static final Path FIXTURES = Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+
+    private String url() {
+        server.setDispatcher(model);
+        return server.url("/v1").toString();
+    }
+
+    private Cli.Result run(String input, Path db, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input, "--db", db.toString(), "--model", "m",
+                "--base-url", url(), "--log-every", "0"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Path gzip(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return file;
+    }
+
+    private List<JsonNode> jsonLines(String text) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (!line.isBlank()) {
+                out.add(JSON.readTree(line));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyInputKindRunsToTheSameAnswers() throws Exception {
+        String csv = "id,question,meta\nq1,\"What, exactly?\",x\nq2,Why <b>&</b>?,y\n";
+        List<Path> inputs = List.of(
+                write("in.jsonl", "{\"id\":\"q1\",\"question\":\"What, exactly?\"}\n{\"id\":\"q2\",\"question\":\"Why <b>&</b>?\"}\n"),
+                write("in.json", "[{\"id\":\"q1\",\"question\":\"What, exactly?\"},\n {\"id\":\"q2\",\"question\":\"Why <b>&</b>?\"}]"),
+                write("in.csv", csv),
+                write("in.tsv", csv.replace(",x", "\tx").replace(",y", "\ty").replace("q1,", "q1\t")
+                        .replace("q2,", "q2\t").replace("id,question,meta", "id\tquestion\tmeta")
+                        .replace("\"What, exactly?\"", "What, exactly?")),
+                gzip("in.csv.gz", csv));
+        for (Path input : inputs) {
+            Path db = dir.resolve(input.getFileName() + ".db");
+            Cli.Result r = run(input.toString(), db, "--template", "Q: {{question}}");
+            assertThat(r.exitCode()).as(input + ": " + r.all()).isZero();
+            assertThat(query(db, "SELECT id, output FROM results")).as(input.toString()).containsExactly(
+                    Map.of("id", "q1", "output", "echo: Q: What, exactly?"),
+                    Map.of("id", "q2", "output", "echo: Q: Why <b>&</b>?"));
+        }
+    }
+
+    @Test
+    void standardInputIsReadWithTheFormatGiven() throws Exception {
+        InputStream saved = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("id\tprompt\na\thello\n".getBytes(StandardCharsets.UTF_8)));
+            Path db = dir.resolve("stdin.db");
+            Cli.Result r = run("-", db, "--format", "tsv");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                    Map.of("id", "a", "output", "echo: hello"));
+        } finally {
+            System.setIn(saved);
+        }
+    }
+
+    @Test
+    void templateAndSystemFromFilesAndMessagesSentAsTheyAre() throws Exception {
+        Path template = write("t.txt", "Topic {{meta.topic}}: {{question}}\n");
+        Path system = write("s.txt", "Be brief.\n");
+        Path input = write("in.jsonl", String.join("\n",
+                "{\"id\":\"a\",\"question\":\"x?\",\"meta\":{\"topic\":\"<cardio>\"}}",
+                "{\"id\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\","
+                        + "\"content\":\"Hello\"},{\"role\":\"user\",\"content\":\"And now?\"}]}"));
+        Path db = dir.resolve("t.db");
+        Cli.Result r = run(input.toString(), db, "--template-file", template.toString(), "--system-file",
+                system.toString(), "--concurrency", "1");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                Map.of("id", "a", "output", "echo: Topic <cardio>: x?"),
+                Map.of("id", "b", "output", "echo: And now?"));
+        assertThat(query(db, "SELECT template, params FROM runs").get(0))
+                .containsEntry("template", "Topic {{meta.topic}}: {{question}}")
+                .containsEntry("params", "{\"system\":\"Be brief.\"}");
+        server.takeRequest();
+        JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
+        assertThat(second.path("messages")).hasSize(4);
+        assertThat(second.path("messages").get(0).path("content").asText()).isEqualTo("Be brief.");
+    }
+
+    @Test
+    void aMissingPlaceholderFailsBeforeAnyRequestNamingFieldAndLine() throws Exception {
+        Path input = write("in.csv", "id,question\na,x\nb,y\n");
+        Cli.Result r = run(input.toString(), dir.resolve("m.db"), "--template", "{{question}} ({{specialty}})");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains(input + " line 2: has no field 'specialty' used by the template");
+        assertThat(model.requests.get()).isZero();
+    }
+
+    @Test
+    void openAiAndVllmBatchRequestFilesRoundTripIntoBatchOutputThatReadsLikeOpenAis() throws Exception {
+        for (String name : List.of("openai_batch_input.jsonl", "vllm_run_batch_input.jsonl",
+                "openai_batch_input_doc.jsonl")) {
+            Path db = dir.resolve(name + ".db");
+            Cli.Result r = run(FIXTURES.resolve(name).toString(), db);
+            assertThat(r.exitCode()).as(name + ": " + r.all()).isZero();
+
+            Path out = dir.resolve(name + ".out.jsonl");
+            Cli.Result export = cli.run("export", "--db", db.toString(), "--format", "batch", "-o", out.toString());
+            assertThat(export.exitCode()).as(export.all()).isZero();
+
+            List<JsonNode> requests = jsonLines(Files.readString(FIXTURES.resolve(name)));
+            List<JsonNode> ours = jsonLines(Files.readString(out));
+            List<JsonNode> theirs = jsonLines(Files.readString(FIXTURES.resolve("openai_batch_output.jsonl")));
+            assertThat(ours).hasSameSizeAs(requests);
+            for (int i = 0; i < ours.size(); i++) {
+                JsonNode line = ours.get(i);
+                assertThat(fieldNames(line)).isEqualTo(fieldNames(theirs.get(0)));
+                assertThat(fieldNames(line.get("response"))).isEqualTo(fieldNames(theirs.get(0).get("response")));
+                assertThat(line.get("custom_id").asText()).isEqualTo(requests.get(i).get("custom_id").asText());
+                JsonNode messages = requests.get(i).at("/body/messages");
+                assertThat(answerOf(line)).isEqualTo("echo: " + messages.get(messages.size() - 1).get("content")
+                        .asText());
+            }
+        }
+        // The body was sent as it is: the batch's own model, messages and max_completion_tokens.
+        JsonNode sent = JSON.readTree(server.takeRequest().getBody().utf8());
+        assertThat(sent.get("model").asText()).isEqualTo("gpt-3.5-turbo");
+        assertThat(sent.has("stream")).isFalse();
+    }
+
+    /** Reads a batch output line the way a script written for OpenAI's output would. */
+    private static String answerOf(JsonNode line) {
+        assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
+        assertThat(line.get("error").isNull()).isTrue();
+        return line.at("/response/body/choices/0/message/content").asText();
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void exportsToCsvAndJsonlWithTheInputJoinedReadBackByJackson() throws Exception {
+        Path input = write("in.jsonl", "{\"id\":\"a\",\"question\":\"x, \\\"y\\\"\\nz\",\"n\":3}\n"
+                + "{\"id\":\"b\",\"question\":\"w\",\"tags\":[\"t\"]}\n");
+        Path db = dir.resolve("e.db");
+        assertThat(run(input.toString(), db, "--template", "{{question}}").exitCode()).isZero();
+
+        Path csv = dir.resolve("out.csv");
+        assertThat(cli.run("export", "--db", db.toString(), "--format", "csv", "--include-input", "-o",
+                csv.toString()).exitCode()).isZero();
+        MappingIterator<Map<String, String>> rows = new CsvMapper().readerForMapOf(String.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(csv.toFile());
+        List<Map<String, String>> all = rows.readAll();
+        assertThat(all).hasSize(2);
+        assertThat(all.get(0)).containsEntry("id", "a").containsEntry("output", "echo: x, \"y\"\nz")
+                .containsEntry("status", "done").containsEntry("input.question", "x, \"y\"\nz")
+                .containsEntry("input.n", "3").containsEntry("input.tags", "");
+        assertThat(all.get(1)).containsEntry("input.tags", "[\"t\"]");
+
+        Cli.Result jsonl = cli.run("export", "--db", db.toString(), "--include-input");
+        List<JsonNode> lines = jsonLines(jsonl.out());
+        assertThat(lines.get(0).get("output").asText()).isEqualTo("echo: x, \"y\"\nz");
+        assertThat(lines.get(0).get("input")).isEqualTo(JSON.readTree(Files.readAllLines(input).get(0)));
+    }
+
+    @Test
+    void aFailedRecordIsABatchErrorLineAndPendingOnesAreLeftOut() throws Exception {
+        Path input = write("in.jsonl", "{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"bad\",\"prompt\":\"too long\"}\n");
+        model.answering(p -> p.equals("too long")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt too long\"}}") : null);
+        Path db = dir.resolve("f.db");
+        assertThat(run(input.toString(), db).exitCode()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        List<JsonNode> lines = jsonLines(cli.run("export", "--db", db.toString(), "--format", "batch").out());
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(1).get("custom_id").asText()).isEqualTo("bad");
+        assertThat(lines.get(1).get("response").isNull()).isTrue();
+        assertThat(lines.get(1).at("/error/code").asText()).isEqualTo("http_400");
+        assertThat(lines.get(1).at("/error/message").asText()).contains("prompt too long");
+    }
+}

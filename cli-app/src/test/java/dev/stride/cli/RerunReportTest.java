@@ -1,0 +1,136 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a rerun says it will redo, and --dry-run saying the same while sending and writing nothing. */
+class RerunReportTest {
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+
+    private Cli.Result run(Path input, Path db, String... more) {
+        server.setDispatcher(model);
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    private static void lines(Path file, int from, int to, String... extra) throws Exception {
+        StringBuilder s = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"question ").append(i).append("\"}\n");
+        }
+        for (String e : extra) {
+            s.append(e).append('\n');
+        }
+        Files.writeString(file, s, StandardCharsets.UTF_8);
+    }
+
+    private List<Map<String, Object>> snapshot(Path db) throws Exception {
+        List<Map<String, Object>> all = new ArrayList<>(query(db, "SELECT run, total, done, failed FROM progress"));
+        all.addAll(query(db, "SELECT id, input, status, output FROM results"));
+        all.addAll(query(db, "SELECT template, params FROM runs"));
+        return all;
+    }
+
+    @Test
+    void anUnchangedRerunSaysSo() throws Exception {
+        Path input = questions(dir, "q.jsonl", 4);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        Cli.Result again = run(input, db);
+        assertThat(again.out()).contains("Input unchanged since the last session (4 records); template and"
+                + " parameters unchanged").contains("Nothing left to send for 'm': 4/4 done");
+    }
+
+    @Test
+    void appendsEditsAndRemovalsAreNamedAndOnlyTheyAreSent() throws Exception {
+        Path input = dir.resolve("q.jsonl");
+        lines(input, 0, 10);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        // q0 and q1 removed, q2..q8 edited (7, five named), q10..q12 appended.
+        StringBuilder s = new StringBuilder();
+        for (int i = 2; i < 13; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"question ").append(i)
+                    .append(i <= 8 ? " v2" : "").append("\"}\n");
+        }
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        model.requests.set(0);
+
+        Cli.Result dry = run(input, db, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).contains("Dry run of 'm': Input changed since the last session: 3 added, 7 edited"
+                + " (redone), 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
+                .contains("template and parameters unchanged")
+                .contains("Would send 10 requests (10 records without an answer; 1 done are kept)")
+                .contains("First record, q2, sends the user message: Q: question 2 v2")
+                .contains("Nothing was sent or written (--dry-run).");
+        assertThat(model.requests.get()).isZero();
+        assertThat(query(db, "SELECT count(*) AS n FROM results WHERE run = 'm'").get(0)).containsEntry("n", 10);
+
+        Cli.Result real = run(input, db);
+        assertThat(real.exitCode()).as(real.all()).isZero();
+        assertThat(real.out()).contains("Input changed since the last session: 3 added, 7 edited (redone),"
+                + " 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
+                .contains("Resuming 'm' from checkpoint: 1/11 done, 10 to go");
+        assertThat(model.requests.get()).isEqualTo(10);
+    }
+
+    @Test
+    void aChangedTemplateOrParameterIsNamedAndADryRunOfItWritesNothing() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--temperature", "0.2").exitCode()).isZero();
+        List<Map<String, Object>> before = snapshot(db);
+        model.requests.set(0);
+
+        Cli.Result refused = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--template", "A: {{question}}", "--temperature", "0.7", "--seed", "1");
+        assertThat(refused.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).contains("template 'Q: {{question}}' -> 'A: {{question}}'")
+                .contains("parameters seed (unset) -> 1, temperature 0.2 -> 0.7");
+
+        lines(input, 0, 3, "{\"id\":\"new\",\"question\":\"n\"}");
+        Cli.Result dry = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--template", "A: {{question}}", "--dry-run");
+        assertThat(dry.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dry.out()).contains("1 added, 0 edited (redone), 0 removed (added new)")
+                .contains("changed: template 'Q: {{question}}' -> 'A: {{question}}'")
+                .contains("a real run refuses changed settings: choose a new --run NAME")
+                .contains("Would send 1 requests");
+        assertThat(model.requests.get()).isZero();
+        assertThat(snapshot(db)).isEqualTo(before);
+    }
+
+    @Test
+    void aDryRunOfANewRunCreatesNothing() throws Exception {
+        Path input = questions(dir, "q.jsonl", 5);
+        Path db = dir.resolve("runs.db");
+        Cli.Result dry = run(input, db, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).contains("Dry run: would start new run 'm' with 5 records")
+                .contains("Would send 5 requests");
+        assertThat(model.requests.get()).isZero();
+        assertThat(query(db, "SELECT count(*) AS n FROM runs").get(0)).containsEntry("n", 0);
+    }
+}
