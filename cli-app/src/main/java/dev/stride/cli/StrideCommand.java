@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import java.io.PrintWriter;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,8 +12,8 @@ import picocli.CommandLine.Command;
         description = "Runs a dataset through a model served over HTTP, resumably: every prediction is kept in a"
                 + " SQLite file, so a run that dies continues where it stopped.",
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
-                DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
-                CommandLine.HelpCommand.class},
+                SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
+                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:all records done",
@@ -30,7 +31,7 @@ public final class StrideCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, clear or export");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, sql, export, clear, snapshot, demo or serve-sim");
     }
 
     /**
@@ -42,6 +43,8 @@ public final class StrideCommand implements Runnable {
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // picocli hides its completion script generator; listed, users find it: stride generate-completion.
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         return cl;
     }
 

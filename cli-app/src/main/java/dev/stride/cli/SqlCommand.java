@@ -1,0 +1,272 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.db.SqlQuery;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sql",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs one SQL statement on the database, opened read-only (also while a run is writing it), and prints"
+                    + " the rows as a table, CSV or JSON.",
+            "The views 'progress' (one row per run) and 'results' (one row per record) are the stable interface;"
+                    + " docs/sql.md lists their columns and ready queries.",
+            "Nothing can be changed this way: SQLite refuses any write on a read-only connection."
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  stride sql --db runs.db \"SELECT run, done, total, percent, state FROM progress\"",
+            "  stride sql --db runs.db \"SELECT status, count(*) FROM results WHERE run = 'my-run' GROUP BY status\"",
+            "  stride sql --db runs.db --csv \"SELECT id, output FROM results WHERE run = 'my-run'\" > answers.csv",
+            "  stride sql --db runs.db --json \"SELECT * FROM progress\" | jq '.[].percent'",
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the statement ran",
+            "2:bad usage, or SQLite refused the statement (a syntax error, an unknown column, a write)",
+            "4:the database cannot be read (not SQLite, damaged)",
+        })
+final class SqlCommand implements Callable<Integer> {
+    /** A table is for reading: longer values are cut (--csv and --json print them whole). */
+    static final int MAX_CELL = 80;
+    /** A table is for reading: past this many rows it stops and says how many more there are. */
+    static final int MAX_TABLE_ROWS = 1000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The database to query.")
+    Path db;
+
+    @ArgGroup(exclusive = true)
+    Format format = new Format();
+
+    static final class Format {
+        @Option(names = "--csv", description = "Print CSV with a header row (RFC 4180), every value whole.")
+        boolean csv;
+
+        @Option(names = "--json", description = "Print a JSON array of objects, one per row, every value whole.")
+        boolean json;
+    }
+
+    @Parameters(index = "0", paramLabel = "SQL", description = "One SQL statement, e.g. \"SELECT * FROM progress\".")
+    String sql;
+
+    @Override
+    public Integer call() throws Exception {
+        DbFile.requireExists(db);
+        PrintWriter out = spec.commandLine().getOut();
+        SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out) : new Table(out);
+        try {
+            long rows = SqlQuery.run(db, sql, sink);
+            ((Finish) sink).finish(rows);
+        } catch (SqlQuery.BadStatementException e) {
+            throw UserError.usage(e.getMessage());
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private interface Finish {
+        void finish(long rows) throws Exception;
+    }
+
+    /** Aligned columns under a header, numbers right-aligned, long values cut, NULL shown as such. */
+    static final class Table implements SqlQuery.Sink, Finish {
+        private final PrintWriter out;
+        private List<String> names = List.of();
+        private final List<List<String>> rows = new ArrayList<>();
+        private final List<boolean[]> numeric = new ArrayList<>();
+
+        Table(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void columns(List<String> names) {
+            this.names = names;
+        }
+
+        @Override
+        public void row(List<Object> values) {
+            if (rows.size() >= MAX_TABLE_ROWS) {
+                return;
+            }
+            List<String> cells = new ArrayList<>(values.size());
+            boolean[] isNumber = new boolean[values.size()];
+            for (int i = 0; i < values.size(); i++) {
+                Object v = values.get(i);
+                isNumber[i] = v instanceof Number;
+                cells.add(cut(text(v)));
+            }
+            rows.add(cells);
+            numeric.add(isNumber);
+        }
+
+        @Override
+        public void finish(long count) {
+            if (names.isEmpty()) {
+                out.println("(the statement returned no rows)");
+                return;
+            }
+            int[] widths = new int[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                widths[i] = TextWidth.of(names.get(i));
+                for (List<String> row : rows) {
+                    widths[i] = Math.max(widths[i], TextWidth.of(row.get(i)));
+                }
+            }
+            StringBuilder header = new StringBuilder();
+            StringBuilder rule = new StringBuilder();
+            for (int i = 0; i < names.size(); i++) {
+                String sep = i == 0 ? "" : "  ";
+                header.append(sep).append(TextWidth.padRight(names.get(i), widths[i]));
+                rule.append(sep).append("-".repeat(widths[i]));
+            }
+            out.println(header.toString().stripTrailing());
+            out.println(rule);
+            for (int r = 0; r < rows.size(); r++) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < names.size(); i++) {
+                    String cell = rows.get(r).get(i);
+                    line.append(i == 0 ? "" : "  ").append(numeric.get(r)[i]
+                            ? TextWidth.padLeft(cell, widths[i]) : TextWidth.padRight(cell, widths[i]));
+                }
+                out.println(line.toString().stripTrailing());
+            }
+            if (count > rows.size()) {
+                out.printf(Locale.ROOT, "(%d rows; the first %d shown: add LIMIT, or use --csv or --json for all)%n",
+                        count, rows.size());
+            } else {
+                out.printf(Locale.ROOT, "(%d %s)%n", count, count == 1 ? "row" : "rows");
+            }
+        }
+
+        private static String text(Object v) {
+            if (v == null) {
+                return "NULL";
+            }
+            if (v instanceof byte[] bytes) {
+                return "x'" + HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 32))
+                        + (bytes.length > 32 ? "…" : "") + "'";
+            }
+            if (v instanceof Double d) {
+                return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.format(Locale.ROOT, "%.1f", d)
+                        : Double.toString(d);
+            }
+            return v.toString().replace("\r", "").replace("\n", "\\n").replace("\t", " ");
+        }
+
+        private static String cut(String s) {
+            return s.codePointCount(0, s.length()) <= MAX_CELL ? s
+                    : s.substring(0, s.offsetByCodePoints(0, MAX_CELL - 1)) + "…";
+        }
+    }
+
+    /** RFC 4180: a header row, then one line per row; fields with commas, quotes or line breaks are quoted. */
+    static final class Csv implements SqlQuery.Sink, Finish {
+        private final PrintWriter out;
+
+        Csv(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void columns(List<String> names) {
+            if (!names.isEmpty()) {
+                line(new ArrayList<>(names));
+            }
+        }
+
+        @Override
+        public void row(List<Object> values) {
+            line(values);
+        }
+
+        private void line(List<?> values) {
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) {
+                    s.append(',');
+                }
+                Object v = values.get(i);
+                String text = v == null ? "" : v instanceof byte[] b ? Base64.getEncoder().encodeToString(b)
+                        : v.toString();
+                if (text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")) {
+                    text = "\"" + text.replace("\"", "\"\"") + "\"";
+                }
+                s.append(text);
+            }
+            out.print(s);
+            out.print("\r\n");
+        }
+
+        @Override
+        public void finish(long rows) {
+            out.flush();
+        }
+    }
+
+    /** A JSON array of objects keyed by column label, streamed row by row; blobs as base64. */
+    static final class Json implements SqlQuery.Sink, Finish {
+        private final JsonGenerator json;
+        private List<String> names = List.of();
+
+        Json(PrintWriter out) throws Exception {
+            this.json = new ObjectMapper().getFactory().createGenerator(out);
+            json.useDefaultPrettyPrinter();
+            json.writeStartArray();
+        }
+
+        @Override
+        public void columns(List<String> names) {
+            this.names = names;
+        }
+
+        @Override
+        public void row(List<Object> values) throws Exception {
+            json.writeStartObject();
+            for (int i = 0; i < names.size(); i++) {
+                Object v = values.get(i);
+                json.writeFieldName(names.get(i));
+                if (v == null) {
+                    json.writeNull();
+                } else if (v instanceof Long l) {
+                    json.writeNumber(l);
+                } else if (v instanceof Double d) {
+                    json.writeNumber(d);
+                } else if (v instanceof byte[] b) {
+                    json.writeBinary(b);
+                } else {
+                    json.writeString(v.toString());
+                }
+            }
+            json.writeEndObject();
+        }
+
+        @Override
+        public void finish(long rows) throws Exception {
+            json.writeEndArray();
+            json.writeRaw('\n');
+            json.flush();
+        }
+    }
+}
