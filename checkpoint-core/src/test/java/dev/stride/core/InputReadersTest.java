@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class InputReadersTest {
-    static final Path FIXTURES = Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+    /** Real batch files (see SOURCES.md beside them), copied into this module's test resources. */
+    static final Path FIXTURES = Path.of("src", "test", "resources", "fixtures").toAbsolutePath();
 
     @TempDir
     Path dir;

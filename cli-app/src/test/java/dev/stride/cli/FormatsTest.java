@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every input kind in, every output kind out, through real files, real HTTP and a real SQLite file. */
 class FormatsTest {
-    static final Path FIXTURES = Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize();
+    /** Real batch files (see SOURCES.md beside them), copied into this module's test resources. */
+    static final Path FIXTURES = Path.of("src", "test", "resources", "fixtures").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
