@@ -3,17 +3,47 @@ package dev.stride.cli;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.PredictionException;
+import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A plain progress line every few seconds: done of total, failures, this session's rate and the time left at that
- * rate (an earlier session's pace does not skew it).
+ * Watches one session of a run: on a terminal a live bar (me.tongfei:progressbar), elsewhere a plain line every few
+ * seconds, with {@code --quiet} nothing. Either way it keeps the session's tally for the end-of-run summary: outcomes,
+ * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
+ * session's pace does not skew them.
  */
-final class ProgressReporter implements RunListener {
+final class ProgressReporter implements RunListener, AutoCloseable {
+
+    /** How progress is shown while the run goes. */
+    enum Mode {
+        BAR, LINES, QUIET;
+
+        /**
+         * A bar on a terminal (a console, and TERM is not "dumb"), lines otherwise; nothing with --quiet. Tests
+         * running in-process have no console, so they get lines.
+         */
+        static Mode choose(boolean quiet, Map<String, String> env) {
+            if (quiet) {
+                return QUIET;
+            }
+            return System.console() != null && !"dumb".equals(env.get("TERM")) ? BAR : LINES;
+        }
+    }
+
     private final PrintWriter out;
     private final String run;
     private final long total;
@@ -24,55 +54,158 @@ final class ProgressReporter implements RunListener {
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private final LongAdder tokensIn = new LongAdder();
+    private final LongAdder tokensOut = new LongAdder();
+    private final LongAdder attempts = new LongAdder();
+    private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
+    private final LatencyHistogram latency = new LatencyHistogram();
+    private final ProgressBar bar;
     private volatile long lastPrint = System.nanoTime();
 
     ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every) {
+        this(out, run, total, doneBefore, failedBefore, every, Mode.LINES, null, false);
+    }
+
+    /**
+     * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
+     * @param noColor   NO_COLOR is set: a bar without colours
+     */
+    ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
+                     Mode mode, ProgressBarConsumer barOutput, boolean noColor) {
         this.out = out;
         this.run = run;
         this.total = total;
         this.doneBefore = doneBefore;
         this.failedBefore = failedBefore;
-        this.everyNanos = every.toNanos();
+        this.everyNanos = mode == Mode.LINES ? every.toNanos() : 0;
+        this.bar = mode == Mode.BAR ? bar(barOutput, noColor) : null;
+    }
+
+    /** The reporter for a session of {@code run} as RunCommand starts it. */
+    static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
+                                       boolean quiet, Map<String, String> env) {
+        return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(), every,
+                Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"));
+    }
+
+    private ProgressBar bar(ProgressBarConsumer output, boolean noColor) {
+        ProgressBarBuilder builder = new ProgressBarBuilder()
+                .setTaskName(run)
+                .setInitialMax(total)
+                // This session's start: the library's speed and elapsed time then leave earlier sessions out.
+                .startsFrom(doneBefore + failedBefore, Duration.ZERO)
+                .setStyle(noColor ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setUpdateIntervalMillis(250)
+                .setEtaFunction(state -> eta());
+        if (output != null) {
+            builder.setConsumer(output);
+        }
+        ProgressBar b = builder.build();
+        b.setExtraMessage(extra());
+        return b;
     }
 
     @Override
     public void recordDone(InputRecord record, Prediction prediction) {
+        if (prediction.promptTokens() != null) {
+            tokensIn.add(prediction.promptTokens());
+        }
+        if (prediction.completionTokens() != null) {
+            tokensOut.add(prediction.completionTokens());
+        }
+        attempts.add(prediction.attempts());
+        latency.add(prediction.latencyMs());
         done.incrementAndGet();
-        maybePrint();
+        progressed();
     }
 
     @Override
     public void recordFailed(InputRecord record, FailedPrediction failure) {
+        failedByKind.computeIfAbsent(failure.errorKind() == null ? "-" : failure.errorKind(), k -> new LongAdder())
+                .increment();
+        attempts.add(failure.attempts());
         failed.incrementAndGet();
-        maybePrint();
+        progressed();
     }
 
     @Override
-    public void retrying(InputRecord record, int attempt, dev.stride.core.PredictionException cause,
-                         Duration delay) {
+    public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         retries.incrementAndGet();
+        if (bar != null) {
+            bar.setExtraMessage(extra());
+        }
     }
 
     long retries() {
         return retries.get();
     }
 
-    private void maybePrint() {
+    /** Ends the bar's line, so what is printed next starts on its own. */
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.setExtraMessage(extra());
+            bar.close();
+        }
+    }
+
+    /** What this session did, for the summary; {@code requestsSent} is null when the predictor does not count. */
+    SessionTally tally(Long requestsSent) {
+        Map<String, Long> kinds = new TreeMap<>();
+        failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
+        return new SessionTally(done.get(), failed.get(), kinds, retries.get(), tokensIn.sum(), tokensOut.sum(),
+                new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
+                (System.nanoTime() - started) / 1_000_000, requestsSent, attempts.sum());
+    }
+
+    private void progressed() {
+        if (bar != null) {
+            bar.stepTo(doneBefore + failedBefore + done.get() + failed.get());
+            bar.setExtraMessage(extra());
+            return;
+        }
         long now = System.nanoTime();
         if (everyNanos <= 0 || now - lastPrint < everyNanos) {
             return;
         }
         lastPrint = now;
-        long sessionDone = done.get() + failed.get();
         long allDone = doneBefore + done.get();
         long allFailed = failedBefore + failed.get();
-        double seconds = (now - started) / 1e9;
-        double rate = seconds > 0 ? sessionDone / seconds : 0;
-        long left = total - allDone - allFailed;
-        String eta = rate > 0 ? Durations.human((long) (left / rate * 1000)) : "?";
-        out.println(String.format(Locale.ROOT, "%s: %d/%d done (%.1f%%), %d failed, %d retries, %.1f/s, ETA %s",
-                run, allDone, total, total == 0 ? 100.0 : allDone * 100.0 / total, allFailed, retries.get(), rate,
-                eta));
+        String eta = eta().map(d -> Durations.human(d.toMillis())).orElse("?");
+        out.println(String.format(Locale.ROOT, "%s: %d/%d done (%.1f%%), %d failed, %d retries, %.1f/s, %s tok/s,"
+                        + " ETA %s", run, allDone, total, total == 0 ? 100.0 : allDone * 100.0 / total, allFailed,
+                retries.get(), rate(), Numbers.compact(tokensPerSecond()), eta));
         out.flush();
+    }
+
+    /** The bar's words after its numbers: this session's rates, failures and retries so far. */
+    private String extra() {
+        return String.format(Locale.ROOT, "%.1f pred/s, %s tok/s, %d failed, %d retries", rate(),
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get());
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Outcomes per second in this session. */
+    private double rate() {
+        double s = seconds();
+        return s > 0 ? (done.get() + failed.get()) / s : 0;
+    }
+
+    private double tokensPerSecond() {
+        double s = seconds();
+        return s > 0 ? tokensOut.sum() / s : 0;
+    }
+
+    /** Time left at this session's rate; empty until the session has finished something. */
+    private Optional<Duration> eta() {
+        double rate = rate();
+        long left = total - doneBefore - failedBefore - done.get() - failed.get();
+        if (rate <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofMillis((long) (Math.max(0, left) / rate * 1000)));
     }
 }

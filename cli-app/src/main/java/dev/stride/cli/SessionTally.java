@@ -1,0 +1,33 @@
+package dev.stride.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one session of a run did, as its reporter counted it.
+ *
+ * @param failedByKind  failures stored in this session per error kind ({@code http_400}, {@code timeout}, ...)
+ * @param wallMs        the session's wall time
+ * @param requestsSent  HTTP requests sent in this session, retries included; null when the predictor does not count
+ * @param attemptsKept  requests behind the outcomes stored in this session (their attempts, retries included)
+ */
+record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, long tokensIn,
+                    long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept) {
+
+    /** Milliseconds of the answers of this session; zeros when there were none. */
+    record Latency(long p50, long p95, long max) {
+    }
+
+    /** All requests of a session, from its servers' tallies; null when the predictor kept none. */
+    static Long requestsSent(List<ServerTally> servers) {
+        return servers.isEmpty() ? null : servers.stream().mapToLong(ServerTally::requests).sum();
+    }
+
+    /**
+     * Requests whose answer this session never saved: in flight when it was stopped (or between retries). Their
+     * records are still pending, so the next session asks for them again; with no interrupt this is 0.
+     */
+    long redundantRequests() {
+        return requestsSent == null ? 0 : Math.max(0, requestsSent - attemptsKept);
+    }
+}
