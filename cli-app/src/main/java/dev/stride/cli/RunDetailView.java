@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.RunInfo;
 import dev.stride.db.RunReport;
+import dev.stride.db.RunTotals;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -22,11 +23,15 @@ final class RunDetailView {
     private final RunInfo run;
     private final RunReport report;
     private final String state;
+    private final RunTotals totals;
+    private final LiveRate live;
 
-    RunDetailView(RunInfo run, RunReport report, Instant now) {
+    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now) {
         this.run = run;
         this.report = report;
         this.state = DbFile.shownState(run, now);
+        this.totals = totals;
+        this.live = LiveRate.of(run, totals, now);
     }
 
     void printText(PrintWriter out) {
@@ -40,6 +45,12 @@ final class RunDetailView {
                 run.done(), run.total(), percent, run.failed(), run.pending(), run.truncated()));
         line(out, "State", state + ", " + Durations.human(run.elapsedMs()) + " spent, saved at "
                 + (run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
+        if (live != null) {
+            line(out, "Pace", String.format(Locale.ROOT, "%.1f/s over the last minute, %s left at that pace",
+                    live.perSecond(), live.eta() == null ? "?" : Durations.human(live.eta().toMillis())));
+        }
+        line(out, "Tokens", String.format(Locale.ROOT, "%s in, %s out", Numbers.grouped(totals.tokensIn()),
+                Numbers.grouped(totals.tokensOut())));
         line(out, "Answered by", counts(report.byServer()));
         line(out, "Finish", counts(report.finishReasons()));
         RunReport.Latency l = report.latency();
@@ -69,6 +80,12 @@ final class RunDetailView {
         o.put("elapsed_s", run.elapsedMs() / 1000.0);
         o.put("saved_at", run.savedAt() == null ? null : run.savedAt().toString());
         o.put("state", state);
+        o.put("tokens_in", totals.tokensIn());
+        o.put("tokens_out", totals.tokensOut());
+        if (live != null) {
+            o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
+            o.put("eta_s", live.eta() == null ? null : live.eta().toMillis() / 1000.0);
+        }
         ObjectNode servers = o.putObject("answered_by");
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");

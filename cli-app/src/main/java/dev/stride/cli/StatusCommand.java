@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.db.RunReport;
+import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,10 +27,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "status",
         mixinStandardHelpOptions = true,
         description = "Shows every run in the database: how far it is, failures, outputs cut short by the token"
-                + " limit (TRUNCATED: finish reason 'length'), time spent, when it was last saved.",
+                + " limit (TRUNCATED: finish reason 'length'), tokens in and out, time spent, when it was last saved;"
+                + " for a run going now (its writer saved within 20 s) its rate over the last minute and the time"
+                + " left at that rate.",
         footerHeading = "%nExamples:%n",
         footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'",
-                  "  stride status --db runs.db --run qwen-medical-lora-251106-f16"})
+                  "  stride status --db runs.db --run qwen-medical-lora-251106-f16",
+                  "  stride status --db runs.db --price-in 0.15 --price-out 0.60"})
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter LOCAL_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
@@ -44,6 +49,14 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
+
+    @Option(names = "--price-in", paramLabel = "USD", description = "Price per million input tokens: adds each"
+            + " run's cost (with --price-out).")
+    Double priceIn;
+
+    @Option(names = "--price-out", paramLabel = "USD", description = "Price per million output tokens (with"
+            + " --price-in).")
+    Double priceOut;
 
     @Option(names = "--run", paramLabel = "NAME", description = "One run up close: its settings, which servers"
             + " answered, finish reasons, latency percentiles and errors by kind with an example each.")
@@ -61,12 +74,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Instant.now();
+        RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
+        Map<String, RunTotals> totals = RunTotals.of(db, now, LiveRate.WINDOW);
         if (json) {
-            printJson(out, runs, now);
+            printJson(out, runs, totals, prices, now);
         } else if (runs.isEmpty()) {
             out.println(db + " holds no runs yet.");
         } else {
-            printTable(out, runs, now);
+            printTable(out, runs, totals, prices, now);
         }
         out.flush();
         return ExitCodes.OK;
@@ -78,7 +93,9 @@ final class StatusCommand implements Callable<Integer> {
             info = store.findRun(run).orElseThrow(() -> UserError.usage(db + ": has no run '" + run + "'"
                     + ClearCommand.knownRuns(store)));
         }
-        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), Instant.now());
+        Instant now = Instant.now();
+        RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null));
+        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             view.printJson(out);
@@ -89,24 +106,35 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void printTable(PrintWriter out, List<RunInfo> runs, Instant now) {
+    private static void printTable(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
+                                   RunSummary.Prices prices, Instant now) {
         int runWidth = Math.max(3, runs.stream().mapToInt(r -> r.name().length()).max().orElse(3));
         int modelWidth = Math.max(5, runs.stream().mapToInt(r -> r.model().length()).max().orElse(5));
-        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %9s  %-19s  %s%n";
-        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "TRUNCATED", "ELAPSED", "SAVED AT",
-                "STATE");
+        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %15s  %8s  %8s  %9s  %-19s  %s"
+                + (prices.known() ? "  %s" : "%s") + "%n";
+        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "TRUNCATED", "TOKENS IN/OUT", "RATE",
+                "ETA", "ELAPSED", "SAVED AT", "STATE", prices.known() ? "COST" : "");
         for (RunInfo r : runs) {
+            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null));
+            LiveRate live = LiveRate.of(r, t, now);
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
             out.printf(Locale.ROOT, format, r.name(), r.model(), progress, r.failed(), r.truncated(),
+                    Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
+                    live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
+                    live == null || live.eta() == null ? "-" : Durations.human(live.eta().toMillis()),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
-                    DbFile.shownState(r, now));
+                    DbFile.shownState(r, now), prices.known()
+                            ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : "");
         }
     }
 
-    private static void printJson(PrintWriter out, List<RunInfo> runs, Instant now) throws Exception {
+    private static void printJson(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
+                                  RunSummary.Prices prices, Instant now) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
+            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null));
+            LiveRate live = LiveRate.of(r, t, now);
             ObjectNode o = array.addObject();
             o.put("run", r.name());
             o.put("model", r.model());
@@ -120,6 +148,22 @@ final class StatusCommand implements Callable<Integer> {
             o.put("elapsed_s", r.elapsedMs() / 1000.0);
             o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
             o.put("state", DbFile.shownState(r, now));
+            o.put("tokens_in", t.tokensIn());
+            o.put("tokens_out", t.tokensOut());
+            if (live == null) {
+                o.putNull("rate_per_s");
+                o.putNull("eta_s");
+            } else {
+                o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
+                if (live.eta() == null) {
+                    o.putNull("eta_s");
+                } else {
+                    o.put("eta_s", live.eta().toMillis() / 1000.0);
+                }
+            }
+            if (prices.known()) {
+                o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
+            }
         }
         out.println(mapper.writeValueAsString(array));
     }

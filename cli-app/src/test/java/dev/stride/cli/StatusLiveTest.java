@@ -1,0 +1,83 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** status beside a run that is going: its rate and time left; tokens and cost of every run. */
+class StatusLiveTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+
+    @Test
+    void aRunGoingNowShowsItsRateAndEtaAndEveryRunItsTokensAndCost() throws Exception {
+        server.setDispatcher(model);
+        Path db = dir.resolve("runs.db");
+        Path input = questions(dir, "q.jsonl", 60);
+        model.answering(prompt -> {
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        Cli writer = new Cli();
+        CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> writer.run("run",
+                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", server.url("/v1").toString(),
+                "--template", "{{question}}", "--concurrency", "1", "--log-every", "0"));
+        Cli reader = new Cli();
+        JsonNode live = null;
+        for (int i = 0; i < 100 && live == null; i++) {
+            Thread.sleep(50);
+            Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
+            if (r.exitCode() == 0 && !r.out().isBlank()) {
+                JsonNode runs = JSON.readTree(r.out());
+                if (runs.size() == 1 && runs.get(0).get("done").asInt() >= 5
+                        && "running".equals(runs.get(0).get("state").asText())) {
+                    live = runs.get(0);
+                }
+            }
+        }
+        assertThat(live).as("a status while the run goes").isNotNull();
+        assertThat(live.get("rate_per_s").asDouble()).isPositive();
+        assertThat(live.get("eta_s").isNumber()).isTrue();
+        Cli.Result table = reader.run("status", "--db", db.toString());
+        assertThat(table.out().lines().toList().get(0)).contains("TOKENS IN/OUT", "RATE", "ETA");
+        assertThat(running.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+
+        Cli.Result after = reader.run("status", "--db", db.toString(), "--json", "--price-in", "1", "--price-out",
+                "10");
+        JsonNode done = JSON.readTree(after.out()).get(0);
+        assertThat(done.get("state").asText()).isEqualTo("done");
+        assertThat(done.get("rate_per_s").isNull()).isTrue();
+        assertThat(done.get("tokens_in").asLong()).isEqualTo(60 * 7);
+        assertThat(done.get("tokens_out").asLong()).isEqualTo(60 * 3);
+        assertThat(done.get("cost").asDouble()).isEqualTo((60 * 7 * 1 + 60 * 3 * 10) / 1e6);
+        List<String> lines = reader.run("status", "--db", db.toString(), "--price-in", "1", "--price-out", "10")
+                .out().lines().toList();
+        assertThat(lines.get(0)).endsWith("COST");
+        assertThat(lines.get(1)).contains("420/180").contains("$0.0022").contains(" - ");
+        Cli.Result one = reader.run("status", "--db", db.toString(), "--run", "m");
+        assertThat(one.out()).contains("Tokens:      420 in, 180 out").doesNotContain("Pace:");
+        assertThat(JSON.readTree(reader.run("status", "--db", db.toString(), "--run", "m", "--json").out())
+                .get("tokens_out").asLong()).isEqualTo(180);
+    }
+}
