@@ -327,10 +327,11 @@ public final class BatchRunner {
             this.run = run;
             this.slots = slots;
             this.started = started;
-            // Room for one save interval of outcomes: a request's slot is freed as its outcome is queued, so the
-            // cursor's fsync does not hold requests back, while a killed process loses at most the in-flight
-            // requests plus this many answered-but-uncommitted ones (each asked again on resume).
-            this.queue = new ArrayBlockingQueue<>(settings.saveInterval());
+            // Room for one save interval of outcomes, counting the one the writer is committing: a request's slot is
+            // freed as its outcome is queued, so the cursor's fsync does not hold requests back, while a killed
+            // process loses at most the requests in flight plus one save interval of answered-but-uncommitted ones
+            // (each asked again on resume).
+            this.queue = new ArrayBlockingQueue<>(Math.max(1, settings.saveInterval() - 1));
         }
 
         /** Queues an outcome and frees its request's slot; waits only while the writer is a save interval behind. */

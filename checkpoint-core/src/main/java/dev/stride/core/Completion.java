@@ -12,6 +12,8 @@ package dev.stride.core;
  * @param responseId   the server's id of the response
  * @param rawBody      the response body as received, kept only when asked for
  * @param server       the base URL of the server that answered
+ * @param extracted    what {@code --extract} took out of the answer, or null
+ * @param outputJson   the answer parsed as JSON ({@code --json-output}), compact, or null
  */
 public record Completion(
         String text,
@@ -24,9 +26,24 @@ public record Completion(
         String serverModel,
         String responseId,
         String rawBody,
-        String server) {
+        String server,
+        String extracted,
+        String outputJson) {
 
     public Completion(String text, String finishReason, Integer promptTokens, Integer completionTokens) {
-        this(text, finishReason, promptTokens, completionTokens, null, null, null, null, null, null, null);
+        this(text, finishReason, promptTokens, completionTokens, null, null, null, null, null, null, null, null, null);
+    }
+
+    public Completion(String text, String finishReason, Integer promptTokens, Integer completionTokens,
+                      String reasoning, String refusal, String toolCalls, String serverModel, String responseId,
+                      String rawBody, String server) {
+        this(text, finishReason, promptTokens, completionTokens, reasoning, refusal, toolCalls, serverModel,
+                responseId, rawBody, server, null, null);
+    }
+
+    /** This answer with what was taken out of it. */
+    public Completion withParsed(String extractedText, String json) {
+        return new Completion(text, finishReason, promptTokens, completionTokens, reasoning, refusal, toolCalls,
+                serverModel, responseId, rawBody, server, extractedText, json);
     }
 }

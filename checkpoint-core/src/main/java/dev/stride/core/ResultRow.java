@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * One record of a run with its outcome, in input order; {@code status} is done, failed or pending.
- * {@code errorKind}, {@code serverModel}, {@code responseId} and {@code rawResponse} are null when not stored.
+ * {@code errorKind}, {@code serverModel}, {@code responseId}, {@code rawResponse}, {@code extracted} and
+ * {@code outputJson} are null when not stored.
  */
 public record ResultRow(
         long seq,
@@ -22,12 +23,14 @@ public record ResultRow(
         String errorKind,
         String serverModel,
         String responseId,
-        String rawResponse) {
+        String rawResponse,
+        String extracted,
+        String outputJson) {
 
     public ResultRow(long seq, String id, String inputJson, String status, String output, String error,
                      String finishReason, Integer promptTokens, Integer completionTokens, Long latencyMs,
                      Integer attempts, Instant finishedAt) {
         this(seq, id, inputJson, status, output, error, finishReason, promptTokens, completionTokens, latencyMs,
-                attempts, finishedAt, null, null, null, null);
+                attempts, finishedAt, null, null, null, null, null, null);
     }
 }

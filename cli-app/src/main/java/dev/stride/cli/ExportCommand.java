@@ -150,6 +150,13 @@ final class ExportCommand implements Callable<Integer> {
         line.put("latency_ms", r.latencyMs());
         line.put("attempts", r.attempts());
         line.put("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
+        // What --extract and --json-output took out of the answer, only when there is any: the JSON answer as JSON.
+        if (r.extracted() != null) {
+            line.put("extracted", r.extracted());
+        }
+        if (r.outputJson() != null) {
+            line.set("output_json", JsonlReader.parse(r.outputJson()));
+        }
         if (includeInput) {
             line.set("input", JsonlReader.parse(r.inputJson()));
         }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -189,6 +191,20 @@ final class RunCommand implements Callable<Integer> {
             description = "How often a progress line is printed; 0 for never (default: ${DEFAULT-VALUE}).")
     Duration logEvery;
 
+    @Option(names = "--extract", paramLabel = "REGEX",
+            description = "Keep what this regular expression finds in each answer (its first group, or the whole"
+                    + " match) as 'extracted', e.g. --extract 'Answer: ([A-E])'.")
+    String extract;
+
+    @Option(names = "--json-output", description = "Each answer must be JSON (bare or in a ``` fence); it is kept"
+            + " parsed as 'output_json', and an answer that is not JSON fails its record with the reason.")
+    boolean jsonOutput;
+
+    @Option(names = "--json-retries", paramLabel = "N", defaultValue = "0",
+            description = "With --json-output, ask again up to N times before failing the record"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int jsonRetries;
+
     @Option(names = "--stop-after", hidden = true, paramLabel = "N",
             description = "Stops as Ctrl+C would once N outcomes were stored in this session (the demo's halfway"
                     + " stop; tests).")
@@ -267,7 +283,7 @@ final class RunCommand implements Callable<Integer> {
 
     private RunOptions options() {
         return new RunOptions(model, baseUrls, runName, templateText(), idField, saveInterval, concurrency,
-                generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, outputRules());
     }
 
     private void setInput(String path) {
@@ -311,6 +327,26 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw UserError.usage(option + " " + file + ": cannot be read as UTF-8 text (" + e.getMessage() + ")");
         }
+    }
+
+    /** What is extracted from or required of every answer. */
+    private OutputRules outputRules() {
+        if (jsonRetries < 0) {
+            throw UserError.usage("--json-retries must not be negative, got " + jsonRetries);
+        }
+        if (jsonRetries > 0 && !jsonOutput) {
+            throw UserError.usage("--json-retries goes with --json-output");
+        }
+        Pattern pattern = null;
+        if (extract != null) {
+            try {
+                pattern = Pattern.compile(extract, Pattern.DOTALL);
+            } catch (PatternSyntaxException e) {
+                throw UserError.usage("--extract " + extract + ": not a regular expression ("
+                        + e.getDescription() + ")");
+            }
+        }
+        return new OutputRules(pattern, jsonOutput, jsonRetries);
     }
 
     /** The request settings given on the command line; what is not given stays unset (a resume keeps the stored). */

@@ -43,7 +43,8 @@ final class RunDriver {
         List<String> baseUrls = List.of(run.baseUrl().trim().split("\\s+"));
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), baseUrls, o.apiKey(), params,
                 o.timeout(), o.concurrency(), o.stream(), o.keepRaw());
-        try (Predictor predictor = predictors.create(call)) {
+        Predictor served = predictors.create(call);
+        try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
             RunListener watching = o.stopAfter() == null ? listener
                     : new StopAfter(listener, o.stopAfter(), stop::requestStop);
             BatchRunner runner = new BatchRunner(store, predictor, PromptTemplate.parse(run.template()), settings,
@@ -51,7 +52,7 @@ final class RunDriver {
             stop.attach(runner);
             try {
                 RunOutcome outcome = runner.run(run);
-                List<ServerTally> tallies = predictor instanceof HttpPredictor http ? http.tallies() : List.of();
+                List<ServerTally> tallies = served instanceof HttpPredictor http ? http.tallies() : List.of();
                 return new Driven(outcome, tallies);
             } finally {
                 stop.detach();

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param stopAfter   stop as Ctrl+C would once this many outcomes are stored in this session; null for no limit
  * @param stream      ask for streamed answers, accumulated into the same stored result
  * @param keepRaw     also store each response body as received
+ * @param output      what is extracted from or required of every answer ({@code --extract}, {@code --json-output})
  */
 public record RunOptions(
         String model,
@@ -36,13 +37,15 @@ public record RunOptions(
         Duration backoffBase,
         Long stopAfter,
         boolean stream,
-        boolean keepRaw) {
+        boolean keepRaw,
+        OutputRules output) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
     public RunOptions {
         baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
         generation = generation == null ? GenerationParams.none() : generation;
+        output = output == null ? OutputRules.NONE : output;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
@@ -53,7 +56,7 @@ public record RunOptions(
     public static RunOptions of(String model, String baseUrl) {
         return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, "id", 10, 8,
                 GenerationParams.none(), null, 5, Duration.ofMinutes(10), false, Duration.ofSeconds(3),
-                Duration.ofMillis(500), null, false, false);
+                Duration.ofMillis(500), null, false, false, OutputRules.NONE);
     }
 
     /** The name the run is stored under: the run's, else the model's. */
@@ -69,77 +72,83 @@ public record RunOptions(
     /** Several servers for one model: each request goes to the one with the fewest in flight. */
     public RunOptions withBaseUrls(List<String> urls) {
         return new RunOptions(model, List.copyOf(urls), run, template, idField, saveInterval, concurrency, generation,
-                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Stores the run under this name instead of the model's. */
     public RunOptions withRun(String name) {
         return new RunOptions(model, baseUrls, name, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** The user message, with {@code {{field}}} placeholders. */
     public RunOptions withTemplate(String text) {
         return new RunOptions(model, baseUrls, run, text, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** The field that identifies a record. */
     public RunOptions withIdField(String field) {
         return new RunOptions(model, baseUrls, run, template, field, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Completions between two durable cursor commits. */
     public RunOptions withSaveInterval(int n) {
         return new RunOptions(model, baseUrls, run, template, idField, n, concurrency, generation, apiKey, retries,
-                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Requests in flight at most. */
     public RunOptions withConcurrency(int n) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, n, generation, apiKey, retries,
-                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Endpoint, system message and generation parameters; unset fields keep a resumed run's stored ones. */
     public RunOptions withGeneration(GenerationParams params) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, params, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** The API key itself; it is never stored. */
     public RunOptions withApiKey(String key) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, key,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Further attempts after a passing failure, the first after up to {@code firstBackoff}. */
     public RunOptions withRetries(int n, Duration firstBackoff) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                n, timeout, retryFailed, grace, firstBackoff, stopAfter, stream, keepRaw);
+                n, timeout, retryFailed, grace, firstBackoff, stopAfter, stream, keepRaw, output);
     }
     /** Longest time one request may take, body included. */
     public RunOptions withTimeout(Duration perRequest) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, perRequest, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, perRequest, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Also redo the records stored as failed. */
     public RunOptions withRetryFailed(boolean redo) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, redo, grace, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, redo, grace, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** On a stop, how long requests in flight may still finish. */
     public RunOptions withGrace(Duration d) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, d, backoffBase, stopAfter, stream, keepRaw);
+                retries, timeout, retryFailed, d, backoffBase, stopAfter, stream, keepRaw, output);
     }
     /** Stop as Ctrl+C would once this many outcomes are stored in this session. */
     public RunOptions withStopAfter(Long outcomes) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, outcomes, stream, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, outcomes, stream, keepRaw, output);
     }
     /** Ask for streamed answers (SSE, or NDJSON for Ollama), stored as one. */
     public RunOptions withStream(boolean on) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, on, keepRaw);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, on, keepRaw, output);
     }
     /** Also keep each response body as received. */
     public RunOptions withKeepRaw(boolean on) {
         return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, on);
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, on, output);
+    }
+
+    /** What is extracted from or required of every answer. */
+    public RunOptions withOutput(OutputRules rules) {
+        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
+                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, rules);
     }
 
     /** @throws UserError naming the first setting out of range */

@@ -188,6 +188,7 @@ class InterruptIT {
         long worstExitMs = 0;
         long worstSecondExitMs = 0;
         List<String> moments = new ArrayList<>();
+        boolean lastWasHalted = false;
         for (int i = 0; i < interrupts; i++) {
             int session = i;
             model.session(session);
@@ -216,6 +217,8 @@ class InterruptIT {
                 p.signal("INT");
             }
             int exit = p.waitForExit(grace.plusSeconds(10));
+            boolean walLeftByHalt = Files.exists(wal) && lastWasHalted;
+            lastWasHalted = twice || (lastWasHalted && p.out().isBlank());
             long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
             Thread.sleep(20);
 
@@ -228,8 +231,14 @@ class InterruptIT {
             } else {
                 worstExitMs = Math.max(worstExitMs, exitMs);
                 assertThat(exitMs).as("exit within the grace period + 1 s").isLessThan(grace.toMillis() + 1000);
-                assertThat(wal).as("no -wal beside the database after session %d\n%s", i, p.transcript())
-                        .doesNotExist();
+                // A session stopped while its JVM was still starting never opened the database (it printed
+                // nothing), so a WAL left by an earlier halted session (a double Ctrl+C) is still there, unmerged
+                // but sound; every session that opened the database must leave none.
+                boolean openedDatabase = !p.out().isBlank();
+                if (openedDatabase || !walLeftByHalt) {
+                    assertThat(wal).as("no -wal beside the database after session %d\n%s", i, p.transcript())
+                            .doesNotExist();
+                }
             }
             if (Files.exists(db)) {
                 assertThat(query(look, "PRAGMA integrity_check")).as("integrity after session %d", i)

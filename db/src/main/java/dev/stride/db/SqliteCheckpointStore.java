@@ -302,13 +302,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
         return writeOutcome(runId, record.id(), Status.DONE, p.output(), p.finishReason(), p.promptTokens(),
                 p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt(), p.reasoning(),
-                p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server());
+                p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server(), p.extracted(),
+                p.outputJson());
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
         return writeOutcome(runId, record.id(), Status.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
-                f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null);
+                f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null, null, null);
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
@@ -316,13 +317,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                                  Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
                                  String errorKind, String error, Instant finishedAt, String reasoning,
                                  String refusal, String toolCalls, String serverModel, String responseId,
-                                 String rawBody, String server) {
+                                 String rawBody, String server, String extracted, String outputJson) {
         String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
         return withWriter(() -> {
             try {
                 return outcomes.write(runId, recordId, status, output, finishReason, promptTokens, completionTokens,
                         latencyMs, attempts, errorKind, error, at, reasoning, refusal, toolCalls, serverModel,
-                        responseId, rawBody, server);
+                        responseId, rawBody, server, extracted, outputJson);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
@@ -435,7 +436,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                             PREDICTIONS.ERROR, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
                             PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS,
                             PREDICTIONS.FINISHED_AT, PREDICTIONS.ERROR_KIND, PREDICTIONS.SERVER_MODEL,
-                            PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE)
+                            PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE, PREDICTIONS.EXTRACTED,
+                            PREDICTIONS.OUTPUT_JSON)
                     .from(RECORDS)
                     .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
                             .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
@@ -446,7 +448,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
                             r.value4() == null ? Status.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
                             r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()),
-                            r.value13(), r.value14(), r.value15(), r.value16())));
+                            r.value13(), r.value14(), r.value15(), r.value16(), r.value17(), r.value18())));
             page.forEach(sink);
             if (page.size() < RESULT_PAGE) {
                 return;

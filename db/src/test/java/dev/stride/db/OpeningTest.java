@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
 class OpeningTest {
     /** The migrations this build ships (db/migration/V*.sql). */
-    private static final int MIGRATIONS = 4;
+    private static final int MIGRATIONS = 5;
 
     @TempDir
     Path dir;
@@ -92,7 +92,7 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 4): "
+                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 5): "
                         + "use that stride or a newer one");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)

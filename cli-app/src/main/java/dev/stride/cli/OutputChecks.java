@@ -1,0 +1,93 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.Completion;
+import dev.stride.core.PredictionException;
+import dev.stride.core.PredictionException.Disposition;
+import dev.stride.core.Predictor;
+import dev.stride.core.Prompt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A predictor that checks and parses every answer by the run's {@link OutputRules}: the extracted text and the parsed
+ * JSON travel with the answer to the store. An answer that must be JSON and is not is asked for again, up to the
+ * rules' retries; then the record fails with the reason (error kind {@code json_output}).
+ */
+final class OutputChecks implements Predictor {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern FENCED = Pattern.compile("```(?:json|JSON)?\\s*\\n?(.*?)\\n?\\s*```", Pattern.DOTALL);
+
+    private final Predictor next;
+    private final OutputRules rules;
+
+    OutputChecks(Predictor next, OutputRules rules) {
+        this.next = next;
+        this.rules = rules;
+    }
+
+    /** The predictor this one checks the answers of. */
+    Predictor inner() {
+        return next;
+    }
+
+    @Override
+    public Completion predict(Prompt prompt) throws PredictionException {
+        for (int asked = 1; ; asked++) {
+            Completion c = next.predict(prompt);
+            String text = c.text() == null ? "" : c.text();
+            String extracted = rules.extract() == null ? null : extract(rules.extract(), text);
+            if (!rules.json()) {
+                return c.withParsed(extracted, null);
+            }
+            try {
+                return c.withParsed(extracted, parseJson(text));
+            } catch (JsonProcessingException e) {
+                if (asked > rules.jsonRetries()) {
+                    throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
+                            + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + e.getOriginalMessage()
+                            + "; answer began: " + abbreviate(text), null);
+                }
+            }
+        }
+    }
+
+    /** The first group of the first match, or the whole match when the pattern has no group; null without a match. */
+    static String extract(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        if (!m.find()) {
+            return null;
+        }
+        return m.groupCount() >= 1 ? m.group(1) : m.group();
+    }
+
+    /** The answer as compact JSON: bare, or the content of its first ``` fence. */
+    static String parseJson(String text) throws JsonProcessingException {
+        Matcher fenced = FENCED.matcher(text);
+        String candidate = fenced.find() ? fenced.group(1) : text;
+        JsonNode node = JSON.readTree(candidate.strip());
+        if (node == null || node.isMissingNode()) {
+            throw new JsonProcessingException("the answer is empty") {
+                private static final long serialVersionUID = 1L;
+            };
+        }
+        return node.toString();
+    }
+
+    private static String abbreviate(String text) {
+        String one = text.replace('\n', ' ').strip();
+        return one.length() <= 60 ? "'" + one + "'" : "'" + one.substring(0, 60) + "…'";
+    }
+
+    @Override
+    public void cancelAll() {
+        next.cancelAll();
+    }
+
+    @Override
+    public void close() {
+        next.close();
+    }
+}

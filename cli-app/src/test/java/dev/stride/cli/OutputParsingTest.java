@@ -1,0 +1,104 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --extract and --json-output: what is taken out of answers, and what happens to answers that are not JSON. */
+class OutputParsingTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+
+    private Cli.Result run(Path input, Path db, String... more) {
+        server.setDispatcher(model);
+        List<String> args = new java.util.ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
+                "--model", "m", "--base-url", server.url("/v1").toString(), "--template", "{{question}}",
+                "--log-every", "0"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void extractKeepsTheFirstGroupOfTheFirstMatch() throws Exception {
+        model.answering(prompt -> FakeModelServer.ok(prompt.endsWith("2")
+                ? "I am not sure." : "Reasoning first.\nAnswer: C\nAnswer: D"));
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--extract", "Answer: ([A-E])");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(query(db, "SELECT id, extracted FROM results")).containsExactly(
+                Map.of("id", "q0", "extracted", "C"), Map.of("id", "q1", "extracted", "C"),
+                new java.util.HashMap<>(java.util.Map.of("id", "q2")) {{ put("extracted", null); }});
+    }
+
+    @Test
+    void jsonAnswersAreKeptParsedFencedOrBareAndOthersAreAskedAgainThenFailed() throws Exception {
+        Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+        model.answering(prompt -> {
+            int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            return switch (prompt) {
+                case "question 0" -> FakeModelServer.ok("{\"answer\": \"B\", \"confidence\": 0.9}");
+                case "question 1" -> FakeModelServer.ok("Here you are:\n```json\n{\"answer\": \"A\"}\n```\nDone.");
+                case "question 2" -> FakeModelServer.ok(n < 2 ? "Sure! The answer is A." : "{\"answer\": \"A\"}");
+                default -> FakeModelServer.ok("I cannot answer in JSON.");
+            };
+        });
+        Path input = questions(dir, "q.jsonl", 4);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "1");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        List<Map<String, Object>> rows = query(db, "SELECT id, status, output_json, error FROM results");
+        assertThat(rows.get(0)).containsEntry("status", "done")
+                .containsEntry("output_json", "{\"answer\":\"B\",\"confidence\":0.9}");
+        assertThat(rows.get(1)).containsEntry("output_json", "{\"answer\":\"A\"}");
+        assertThat(rows.get(2)).containsEntry("status", "done").containsEntry("output_json", "{\"answer\":\"A\"}");
+        assertThat(rows.get(3)).containsEntry("status", "failed");
+        assertThat((String) rows.get(3).get("error")).contains("the answer is not JSON (asked 2 times)")
+                .contains("I cannot answer in JSON");
+        assertThat(query(db, "SELECT error_kind FROM predictions WHERE record_id = 'q3'").get(0))
+                .containsEntry("error_kind", "json_output");
+        assertThat(asked.get("question 3").get()).isEqualTo(2);
+
+        Path out = dir.resolve("out.jsonl");
+        assertThat(cli.run("export", "--db", db.toString(), "-o", out.toString()).exitCode()).isZero();
+        JsonNode first = JSON.readTree(Files.readAllLines(out).get(0));
+        assertThat(first.get("output_json").get("answer").asText()).isEqualTo("B");
+    }
+
+    @Test
+    void aBadRegexOrRetriesWithoutJsonOutputAreUsageErrors() throws Exception {
+        Path input = questions(dir, "q.jsonl", 1);
+        Cli.Result bad = run(input, dir.resolve("a.db"), "--extract", "Answer: (");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--extract Answer: (: not a regular expression");
+        Cli.Result lonely = run(input, dir.resolve("b.db"), "--json-retries", "2");
+        assertThat(lonely.exitCode()).isEqualTo(2);
+        assertThat(lonely.err()).contains("--json-retries goes with --json-output");
+        assertThat(model.requests.get()).isZero();
+    }
+}
