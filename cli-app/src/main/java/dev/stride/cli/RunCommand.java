@@ -205,6 +205,18 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int jsonRetries;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar or progress lines (the start and the summary"
+            + " are still printed).")
+    boolean quiet;
+
+    @Option(names = "--price-in", paramLabel = "USD", description = "Price per million input (prompt) tokens: the"
+            + " summary then shows the session's cost (with --price-out).")
+    Double priceIn;
+
+    @Option(names = "--price-out", paramLabel = "USD", description = "Price per million output tokens (with"
+            + " --price-in).")
+    Double priceOut;
+
     @Option(names = "--stop-after", hidden = true, paramLabel = "N",
             description = "Stops as Ctrl+C would once N outcomes were stored in this session (the demo's halfway"
                     + " stop; tests).")
@@ -508,11 +520,18 @@ final class RunCommand implements Callable<Integer> {
         if (run.pending() == 0 && !(retryFailed && run.failed() > 0)) {
             return summarizeFinished(run, out);
         }
-        ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
-                retryFailed ? 0 : run.failed(), logEvery);
-        RunDriver.Driven driven = driver.drive(run, options, progress, stop);
+        RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
+        ProgressReporter progress = ProgressReporter.forSession(out, run, retryFailed, logEvery, quiet, env);
+        RunDriver.Driven driven;
+        try (progress) {
+            driven = driver.drive(run, options, progress, stop);
+        }
         printServers(out, driven.servers());
-        return report(run, driven.outcome(), progress, out);
+        try {
+            return report(run, driven.outcome(), progress, out);
+        } finally {
+            new RunSummary(progress.tally(SessionTally.requestsSent(driven.servers())), prices).print(out);
+        }
     }
 
     /** With several servers, how each fared: requests, answers, failures. */

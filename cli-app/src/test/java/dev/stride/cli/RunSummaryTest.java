@@ -1,0 +1,102 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The end of a run: its summary, costs, and --quiet. */
+class RunSummaryTest {
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+    private final Cli cli = new Cli();
+    private Path input;
+    private Path db;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server.setDispatcher(model);
+        input = questions(dir, "q.jsonl", 20);
+        db = dir.resolve("runs.db");
+    }
+
+    private Cli.Result run(String... more) {
+        String[] base = {"run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+            server.url("/v1").toString(), "--template", "{{question}}"};
+        String[] args = new String[base.length + more.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        return cli.run(args);
+    }
+
+    @Test
+    void endsWithOutcomesFailuresByKindTokensCostLatencyTimeAndRequests() {
+        model.answering(prompt -> prompt.equals("question 4")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+
+        Cli.Result r = run("--price-in", "0.5", "--price-out", "2", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(r.out()).contains("Summary of this session:")
+                .contains("  Outcomes:  19 done, 1 failed (http_400 1)")
+                // 19 answers of 7 prompt and 3 completion tokens: 133 in, 57 out; 133 × 0.5 + 57 × 2 per million.
+                .contains("  Tokens:    133 in, 57 out; cost $0.0002 (at $0.5000 in, $2.000 out per million tokens)")
+                .containsPattern("  Latency:   p50 \\d+ ms, p95 \\d+ ms, max \\d+ ms")
+                .containsPattern("  Wall time: \\S+ \\([0-9.]+ predictions/s\\)")
+                .contains("  Requests:  20 sent, 0 retries, 0 redundant");
+    }
+
+    @Test
+    void anInterruptedSessionCountsTheRequestsItsAnswersNeverReached() {
+        AtomicInteger requests = new AtomicInteger();
+        model.answering(prompt -> {
+            if (requests.incrementAndGet() == 5) {
+                cli.pressCtrlC();
+            }
+            return null;
+        });
+
+        Cli.Result r = run("--concurrency", "1", "--grace", "0s", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(r.out()).contains("Summary of this session:").containsPattern("Requests:  \\d+ sent, 0 retries,"
+                + " \\d+ redundant");
+    }
+
+    @Test
+    void quietPrintsNoProgressButTheStartAndTheSummary() {
+        Cli.Result r = run("--quiet", "--log-every", "1ms");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Starting new run", "Done:", "Summary of this session:")
+                .doesNotContain("% done").doesNotContain("/20 done (");
+    }
+
+    @Test
+    void withoutQuietLogEveryPrintsPlainProgressLines() {
+        Cli.Result r = run("--log-every", "1ms", "--concurrency", "1");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).containsPattern("m: \\d+/20 done \\([0-9.]+%\\), 0 failed, 0 retries, [0-9.]+/s, [0-9.k]+"
+                + " tok/s, ETA ");
+    }
+
+    @Test
+    void onePriceAloneIsBadUsage() {
+        Cli.Result r = run("--price-in", "0.5");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("give both --price-in and --price-out");
+    }
+}
