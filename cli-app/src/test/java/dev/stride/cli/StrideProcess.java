@@ -50,9 +50,39 @@ final class StrideProcess implements AutoCloseable {
         return jar;
     }
 
+    /**
+     * A job started in the background by a non-interactive shell (as a CI runner may start the build) has SIGINT
+     * ignored; that is inherited through exec, and a JVM that starts with SIGINT ignored never installs a handler
+     * for it, so Ctrl+C could not be tested. Perl (part of every Debian system) puts the default back and execs the
+     * JVM in its own place, so the child's pid is still the JVM's.
+     */
+    static List<String> signalRestorer() {
+        if (!ignoredHere(2) && !ignoredHere(15)) {
+            return List.of();
+        }
+        return List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec { $ARGV[0] } @ARGV"
+                + " or die \"exec: $!\";");
+    }
+
+    /** Whether this JVM started with signal {@code number} ignored (from /proc/self/status). */
+    static boolean ignoredHere(int number) {
+        Path status = Path.of("/proc/self/status");
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("SigIgn:")) {
+                    long ignored = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (ignored & (1L << (number - 1))) != 0;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
     /** Starts {@code stride ARGS...} in {@code dir}; its output goes to {@code dir/LABEL.out} and {@code .err}. */
     static StrideProcess start(Path dir, String label, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(signalRestorer());
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.add("-jar");
