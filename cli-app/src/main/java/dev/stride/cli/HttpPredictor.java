@@ -48,7 +48,8 @@ final class HttpPredictor implements Predictor {
             settings.add(ClientSettings.of(url)
                     .withApiKey(call.apiKey())
                     .withTimeouts(connect, call.timeout(), call.timeout())
-                    .withMaxConcurrency(call.concurrency()));
+                    .withMaxConcurrency(call.concurrency())
+                    .withHttpLog(call.httpLog()));
         }
         GenerationParams p = call.params();
         PromptRequest template = PromptRequest.of(api(p.apiOrDefault()), call.model(), p.system(), "")

@@ -4,6 +4,7 @@ import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Makes the predictor a run sends its requests through. */
 interface PredictorFactory {
@@ -13,9 +14,10 @@ interface PredictorFactory {
     /**
      * What a predictor needs to know of the servers and the requests.
      *
-     * @param apiKey may be null: local servers need none
+     * @param apiKey  may be null: local servers need none
+     * @param httpLog where a line per request and response goes ({@code -v}); null for none
      */
     record ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
-                      int concurrency, boolean stream, boolean keepRaw) {
+                      int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog) {
     }
 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
@@ -278,7 +279,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 printResumeAll(out, store, runs);
             }
-            RunDriver driver = new RunDriver(store, predictors);
+            RunDriver driver = new RunDriver(store, predictors, verbose.verbose ? httpLog(err) : null);
             int code = ExitCodes.OK;
             for (RunInfo run : runs) {
                 if (stop.requested()) {
@@ -532,6 +533,16 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             new RunSummary(progress.tally(SessionTally.requestsSent(driven.servers())), prices).print(out);
         }
+    }
+
+    /** -v: a line per HTTP request and response on stderr (never a header, so never the key). */
+    private static Consumer<String> httpLog(PrintWriter err) {
+        return line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        };
     }
 
     /** With several servers, how each fared: requests, answers, failures. */

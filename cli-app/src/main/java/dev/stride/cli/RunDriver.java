@@ -17,6 +17,7 @@ import dev.stride.core.RunnerSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Drives one stored run to its end (or a stop) through a predictor made for it. */
@@ -26,10 +27,17 @@ final class RunDriver {
 
     private final CheckpointStore store;
     private final PredictorFactory predictors;
+    private final Consumer<String> httpLog;
 
     RunDriver(CheckpointStore store, PredictorFactory predictors) {
+        this(store, predictors, null);
+    }
+
+    /** @param httpLog where a line per request and response goes ({@code -v}); null for none */
+    RunDriver(CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
         this.predictors = predictors;
+        this.httpLog = httpLog;
     }
 
     /** How a session went: the runner's outcome, and how each server fared. */
@@ -42,7 +50,7 @@ final class RunDriver {
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
         List<String> baseUrls = List.of(run.baseUrl().trim().split("\\s+"));
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), baseUrls, o.apiKey(), params,
-                o.timeout(), o.concurrency(), o.stream(), o.keepRaw());
+                o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);
         Predictor served = predictors.create(call);
         try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
             RunListener watching = o.stopAfter() == null ? listener

@@ -369,4 +369,19 @@ class RunCommandTest {
         assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
     }
+
+    @Test
+    void verboseLogsEveryRequestOnStderrWithoutTheKey() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        Cli withKey = new Cli(Map.of("MY_KEY", "sk-secret-123456"));
+
+        Cli.Result r = withKey.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--base-url", url(), "--template", "{{question}}", "--api-key-env", "MY_KEY", "-v");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.err().lines().filter(l -> l.startsWith("http -> POST "))).hasSize(3);
+        assertThat(r.err().lines().filter(l -> l.startsWith("http <- 200 "))).hasSize(3);
+        assertThat(r.all()).doesNotContain("sk-secret");
+    }
 }

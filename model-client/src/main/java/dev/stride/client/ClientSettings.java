@@ -3,6 +3,7 @@ package dev.stride.client;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Objects;
  *                       answer is generated, so this must cover a full generation
  * @param callTimeout    deadline for the whole exchange, so a server that drips bytes cannot hold a request forever
  * @param maxConcurrency how many requests the caller runs at once; the client sizes its dispatcher and pool to it
+ * @param httpLog        where a line per request and response goes ({@link #withHttpLog}); null for none
  */
 public record ClientSettings(
         String baseUrl,
@@ -22,7 +24,8 @@ public record ClientSettings(
         Duration connectTimeout,
         Duration readTimeout,
         Duration callTimeout,
-        int maxConcurrency) {
+        int maxConcurrency,
+        Consumer<String> httpLog) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofMinutes(5);
@@ -46,23 +49,31 @@ public record ClientSettings(
     /** Settings with the defaults above and no API key. */
     public static ClientSettings of(String baseUrl) {
         return new ClientSettings(baseUrl, null, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-                DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_CONCURRENCY);
+                DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_CONCURRENCY, null);
     }
 
     public ClientSettings withBaseUrl(String url) {
-        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency);
+        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog);
     }
 
     public ClientSettings withApiKey(String key) {
-        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency);
+        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog);
     }
 
     public ClientSettings withTimeouts(Duration connect, Duration read, Duration call) {
-        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency);
+        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency, httpLog);
     }
 
     public ClientSettings withMaxConcurrency(int max) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max, httpLog);
+    }
+
+    /**
+     * A line for every request and response — method, URL, status, time, sizes; never a header, so never the key —
+     * for {@code stride run -v}. Null: no log.
+     */
+    public ClientSettings withHttpLog(Consumer<String> log) {
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log);
     }
 
     /** The key never appears here: settings end up in logs and error reports. */
@@ -73,7 +84,7 @@ public record ClientSettings(
                 + ", connectTimeout=" + connectTimeout
                 + ", readTimeout=" + readTimeout
                 + ", callTimeout=" + callTimeout
-                + ", maxConcurrency=" + maxConcurrency + "]";
+                + ", maxConcurrency=" + maxConcurrency + ", httpLog=" + (httpLog == null ? "off" : "on") + "]";
     }
 
     private static String normalizeBaseUrl(String url) {

@@ -75,7 +75,7 @@ public final class ModelClient implements AutoCloseable {
         // The defaults (64 total, 5 per host) would quietly cap us: every request goes to the same host.
         dispatcher.setMaxRequests(Math.max(n, dispatcher.getMaxRequests()));
         dispatcher.setMaxRequestsPerHost(n);
-        return new OkHttpClient.Builder()
+        OkHttpClient.Builder builder = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 // With fewer idle slots than workers, connections would be closed and re-opened all run long.
                 .connectionPool(new ConnectionPool(n, IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
@@ -84,8 +84,11 @@ public final class ModelClient implements AutoCloseable {
                 .writeTimeout(settings.readTimeout())
                 .callTimeout(settings.callTimeout())
                 // Kept on: it only replays a request on a stale pooled connection, which the server never saw.
-                .retryOnConnectionFailure(true)
-                .build();
+                .retryOnConnectionFailure(true);
+        if (settings.httpLog() != null) {
+            builder.addInterceptor(new RequestLog(settings.httpLog(), settings.apiKey()));
+        }
+        return builder.build();
     }
 
     public ClientSettings settings() {

@@ -1,0 +1,50 @@
+package dev.stride.client;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * One line per request and one per response or failure: method, URL, status, time, body sizes. Headers are never
+ * written (the key travels in one), and the key is masked should it appear anywhere else in a line.
+ */
+final class RequestLog implements Interceptor {
+    private final Consumer<String> sink;
+    private final String apiKey;
+
+    RequestLog(Consumer<String> sink, String apiKey) {
+        this.sink = sink;
+        this.apiKey = apiKey;
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+        Request request = chain.request();
+        long sent = request.body() == null ? 0 : request.body().contentLength();
+        log(String.format(Locale.ROOT, "http -> %s %s (%d bytes)", request.method(), request.url(), sent));
+        long started = System.nanoTime();
+        try {
+            Response response = chain.proceed(request);
+            long received = response.body() == null ? -1 : response.body().contentLength();
+            log(String.format(Locale.ROOT, "http <- %d %s in %d ms (%s)", response.code(), request.url(),
+                    elapsed(started), received < 0 ? "streamed" : received + " bytes"));
+            return response;
+        } catch (IOException e) {
+            log(String.format(Locale.ROOT, "http x  %s %s after %d ms: %s", request.method(), request.url(),
+                    elapsed(started), e));
+            throw e;
+        }
+    }
+
+    private static long elapsed(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private void log(String line) {
+        sink.accept(apiKey == null || apiKey.isEmpty() ? line : line.replace(apiKey, "***"));
+    }
+}
