@@ -6,6 +6,7 @@ import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
+import dev.stride.core.InvalidInputException;
 import dev.stride.core.JsonlReader;
 import dev.stride.core.Prompt;
 import dev.stride.core.PromptTemplate;
@@ -85,7 +86,16 @@ final class RunPlanner {
                     first[0] = new FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
                 }
             });
-            report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records);
+            try {
+                report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records);
+            } catch (InvalidInputException e) {
+                // The readers name the file already; the store's own findings (a duplicate id) do not know it.
+                String where = input + ": ";
+                if (e.getMessage() != null && !e.getMessage().startsWith(where)) {
+                    throw new InvalidInputException(where + e.getMessage() + "; give every record its own id", e);
+                }
+                throw e;
+            }
         }
         RunInfo run = dryRun ? existing : store.findRun(name).orElseThrow();
         return new Prepared(run, report, changed, first[0]);

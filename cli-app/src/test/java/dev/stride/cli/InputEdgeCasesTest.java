@@ -71,8 +71,7 @@ class InputEdgeCasesTest {
         Cli.Result r = run(input);
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().strip().lines()).hasSize(1);
-        // Both lines are named; the file is not (InputSync's message): listed in docs/reliability.md.
-        assertThat(r.err()).contains("duplicate id 'a' on lines 1 and 3");
+        assertThat(r.err()).contains(input + ": duplicate id 'a' on lines 1 and 3; give every record its own id");
         assertThat(model.requests.get()).isZero();
         assertThat(count(dir.resolve("runs.db"), "SELECT count(*) FROM records")).isZero();
     }
