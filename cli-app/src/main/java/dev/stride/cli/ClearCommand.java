@@ -5,7 +5,6 @@ import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
@@ -46,24 +45,25 @@ final class ClearCommand implements Callable<Integer> {
     public Integer call() {
         DbFile.requireExists(db);
         PrintWriter out = spec.commandLine().getOut();
+        Messages messages = Messages.of(spec);
         try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
             if (which.all) {
                 int n = store.clearAll();
-                out.printf(Locale.ROOT, "Cleared %d run%s from %s%n", n, n == 1 ? "" : "s", db);
+                out.println(messages.get("msg.clear.all", n, db));
             } else {
-                RunInfo run = store.findRun(which.run).orElseThrow(() -> UserError.usage(db + ": has no run '"
-                        + which.run + "'" + knownRuns(store)));
+                RunInfo run = store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db,
+                        which.run, knownRuns(store)));
                 store.clearRun(run.name());
-                out.printf(Locale.ROOT, "Cleared run '%s' (%d records, %d done, %d failed) from %s%n", run.name(),
-                        run.total(), run.done(), run.failed(), db);
+                out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), db));
             }
         }
         out.flush();
         return ExitCodes.OK;
     }
 
-    static String knownRuns(CheckpointStore store) {
+    /** The runs a database holds, to end a message about a run it lacks. */
+    static Messages.Text knownRuns(CheckpointStore store) {
         String names = store.listRuns().stream().map(r -> "'" + r.name() + "'").collect(Collectors.joining(", "));
-        return names.isEmpty() ? " (it holds none)" : "; it holds " + names;
+        return names.isEmpty() ? Messages.Text.of("msg.knownRuns.none") : Messages.Text.of("msg.knownRuns", names);
     }
 }

@@ -17,8 +17,7 @@ final class DbFile {
 
     static void requireExists(Path db) {
         if (!Files.exists(db)) {
-            throw UserError.usage(db + ": no such database; start a run with: stride run INPUT.jsonl --db " + db
-                    + " --model NAME --base-url URL");
+            throw UserError.usageOf("msg.noSuchDatabase", db);
         }
     }
 

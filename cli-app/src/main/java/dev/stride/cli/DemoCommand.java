@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
             "On a new database the first call stops itself halfway, as a crash would; call it again to see the"
                     + " resume. The database stays where it is, for status, export and sqlite3."
         },
+        footerHeading = "%nExamples:%n",
+        footer = {"  stride demo", "  stride demo --db /tmp/demo.db", "  stride status --db stride-demo.db"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the demo ended as designed (including its own halfway stop)",
@@ -71,28 +73,27 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        Messages m = Messages.of(spec);
         boolean fresh = !Files.exists(db);
         Optional<RunInfo> before = fresh ? Optional.empty() : demoRun();
         if (before.isPresent() && before.get().pending() == 0) {
             RunInfo run = before.get();
-            out.printf(Locale.ROOT, "The demo in %s is complete: %d/%d questions answered%s.%n", db, run.done(),
-                    run.total(), run.failed() > 0 ? ", " + run.failed() + " failed" : "");
-            out.println("To start over: ./stride clear --db " + db + " --all && ./stride demo   (runs to the end;"
-                    + " press Ctrl+C yourself),");
-            out.println("            or delete the file: rm " + db + " " + db + "-wal " + db + "-shm   (the first"
-                    + " call stops itself halfway again).");
-            printNext(out);
+            out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
+                    run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
+            out.println(m.get("msg.demo.startOver", db));
+            out.println(m.get("msg.demo.orDelete", db));
+            printNext(out, m);
             return ExitCodes.OK;
         }
         Path input = extractDataset();
         try {
-            return runDemo(out, input, fresh);
+            return runDemo(out, m, input, fresh);
         } finally {
             Files.deleteIfExists(input);
         }
     }
 
-    private int runDemo(PrintWriter out, Path input, boolean fresh) throws IOException {
+    private int runDemo(PrintWriter out, Messages m, Path input, boolean fresh) throws IOException {
         long total = countLines(input);
         Long stopAfter = fresh ? total / 2 : null;
         SimulatorSettings settings = SimulatorSettings.builder().latency(simLatency).jitter(simJitter)
@@ -100,12 +101,11 @@ final class DemoCommand implements Callable<Integer> {
         int code;
         String served;
         try (Simulator sim = new Simulator(settings).start(0)) {
-            out.println("stride demo: " + total + " short medical questions, answered by the built-in simulator at "
-                    + sim.url());
-            out.println("  (" + settings.describe() + "; any model name is served)");
-            out.println("  Every answer is saved in " + db + " as it arrives.");
+            out.println(m.get("msg.demo.intro", total, sim.url()));
+            out.println(m.get("msg.demo.simulator", settings.describe()));
+            out.println(m.get("msg.demo.savedAsArrives", db));
             if (fresh) {
-                out.println("  This first call stops itself after half of the questions, as a crash would.");
+                out.println(m.get("msg.demo.stopsHalfway"));
             }
             out.println();
             out.flush();
@@ -122,29 +122,25 @@ final class DemoCommand implements Callable<Integer> {
             served = sim.stats().summary();
         }
         RunInfo after = demoRun().orElse(null);
-        out.println("  (simulator: " + served + ")");
+        out.println(m.get("msg.demo.served", served));
         out.println();
         if (code == ExitCodes.INTERRUPTED && after != null) {
             long settled = after.done() + after.failed();
             if (stopAfter != null && settled >= stopAfter) {
-                out.printf(Locale.ROOT, "The demo stopped itself halfway, as a crash would: %d/%d answers are saved"
-                        + " in %s.%n", after.done(), after.total(), db);
-                out.println("Run ./stride demo again: it resumes where it stopped.");
-                out.println("(The run ended as an interrupted run does, with exit code 130; the demo exits 0 because"
-                        + " it planned this stop.)");
+                out.println(m.get("msg.demo.stoppedHalfway", after.done(), after.total(), db));
+                out.println(m.get("msg.demo.runAgain"));
+                out.println(m.get("msg.demo.exitCode"));
                 out.flush();
                 return ExitCodes.OK;
             }
-            out.printf(Locale.ROOT, "You pressed Ctrl+C: %d/%d answers are saved in %s.%n", after.done(),
-                    after.total(), db);
-            out.println("Run ./stride demo again: it resumes where it stopped.");
+            out.println(m.get("msg.demo.ctrlC", after.done(), after.total(), db));
+            out.println(m.get("msg.demo.runAgain"));
             out.flush();
             return ExitCodes.INTERRUPTED;
         }
         if (code == ExitCodes.OK && after != null) {
-            out.printf(Locale.ROOT, "Demo complete: all %d questions answered; the answers are in %s%n",
-                    after.total(), db.toAbsolutePath());
-            printNext(out);
+            out.println(m.get("msg.demo.done", after.total(), db.toAbsolutePath()));
+            printNext(out, m);
         }
         out.flush();
         return code;
@@ -154,28 +150,27 @@ final class DemoCommand implements Callable<Integer> {
     private CommandLine runCommandLine(PrintWriter out) {
         CommandLine root = spec.root().commandLine();
         CommandLine cl = new CommandLine(new StrideCommand(), root.getFactory());
-        cl.setOut(new PrintWriter(new WithoutRunResumeHint(out), true));
-        cl.setErr(root.getErr());
+        StrideCommand.configure(cl, new PrintWriter(new WithoutRunResumeHint(out, Messages.of(spec)), true),
+                root.getErr(), spec.root().resourceBundle() != null ? spec.root().resourceBundle()
+                        : Messages.bundle(Locale.ENGLISH), false);
         cl.setExecutionExceptionHandler(root.getExecutionExceptionHandler());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
     }
 
-    private void printNext(PrintWriter out) {
+    private void printNext(PrintWriter out, Messages m) {
         String d = db.toString();
         out.println();
-        out.println("What to try next:");
+        out.println(m.get("msg.demo.next"));
         out.println("  ./stride status --db " + d);
-        out.println("      how far every run in the file is");
+        out.println(m.get("msg.demo.next.status"));
         out.println("  sqlite3 " + d + " \"SELECT * FROM progress\"");
-        out.println("      the same in plain SQL (sqlite3 is optional; any SQLite tool opens the file;"
-                + " the 'results' view has every answer)");
+        out.println(m.get("msg.demo.next.sql"));
         out.println("  ./stride export --db " + d + " -o answers.jsonl");
-        out.println("      one JSON line per question: id, output, status, tokens, latency");
+        out.println(m.get("msg.demo.next.export"));
         out.println("  ./stride clear --db " + d + " --all && ./stride demo");
-        out.println("      then press Ctrl+C while it runs, and run ./stride demo again: it resumes");
+        out.println(m.get("msg.demo.next.clear"));
         out.println("  ./stride serve-sim --latency 200ms --fail-429 0.05");
-        out.println("      a simulator of your own, to rehearse 'stride run' before pointing it at a real server");
+        out.println(m.get("msg.demo.next.serveSim"));
         out.flush();
     }
 
@@ -213,10 +208,12 @@ final class DemoCommand implements Callable<Integer> {
      */
     private static final class WithoutRunResumeHint extends Writer {
         private final PrintWriter next;
+        private final String hint;
         private final StringBuilder line = new StringBuilder();
 
-        WithoutRunResumeHint(PrintWriter next) {
+        WithoutRunResumeHint(PrintWriter next, Messages messages) {
             this.next = next;
+            this.hint = messages.get("msg.run.interruptedPrefix");
         }
 
         @Override
@@ -230,7 +227,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         private void emit() {
-            if (!line.toString().startsWith("Interrupted: ")) {
+            if (!line.toString().startsWith(hint)) {
                 next.write(line.toString());
             }
             line.setLength(0);

@@ -9,11 +9,21 @@ import picocli.CommandLine.ParseResult;
 
 /** Turns any exception out of a command into one line on stderr and an exit code; the stack trace only with -v. */
 final class ErrorHandler implements IExecutionExceptionHandler {
+    private final Messages messages;
+
+    ErrorHandler() {
+        this(Messages.ENGLISH);
+    }
+
+    /** @param messages the language of the user's own errors ({@link UserError}); lower layers' stay English */
+    ErrorHandler(Messages messages) {
+        this.messages = messages;
+    }
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
-        err.println("stride: " + oneLine(ex));
+        err.println("stride: " + oneLine(ex, messages));
         if (verbose(parseResult)) {
             ex.printStackTrace(err);
         }
@@ -39,7 +49,11 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     }
 
     static String oneLine(Throwable ex) {
-        String message = ex.getMessage();
+        return oneLine(ex, Messages.ENGLISH);
+    }
+
+    static String oneLine(Throwable ex, Messages messages) {
+        String message = ex instanceof UserError userError ? userError.message(messages) : ex.getMessage();
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         } else if (!(ex instanceof UserError) && !(ex instanceof InvalidInputException)

@@ -105,14 +105,14 @@ final class ExportCommand implements Callable<Integer> {
 
     private RunInfo chooseRun(CheckpointStore store) {
         if (run != null) {
-            return store.findRun(run).orElseThrow(() -> UserError.usage(db + ": has no run '" + run + "'"
-                    + ClearCommand.knownRuns(store)));
+            return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+                    ClearCommand.knownRuns(store)));
         }
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {
             return runs.get(0);
         }
-        throw UserError.usage("name the run to export with --run NAME" + ClearCommand.knownRuns(store));
+        throw UserError.usageOf("msg.export.nameTheRun", ClearCommand.knownRuns(store));
     }
 
     private void write(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {

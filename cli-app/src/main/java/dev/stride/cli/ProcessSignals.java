@@ -11,9 +11,11 @@ import sun.misc.SignalHandler;
  */
 final class ProcessSignals implements Signals {
     private final PrintWriter err;
+    private final String halted;
 
-    ProcessSignals(PrintWriter err) {
+    ProcessSignals(PrintWriter err, Messages messages) {
         this.err = err;
+        this.halted = messages.get("msg.interruptedHard");
     }
 
     @Override
@@ -23,7 +25,7 @@ final class ProcessSignals implements Signals {
             if (count.incrementAndGet() == 1) {
                 onFirst.run();
             } else {
-                err.println("stride: stopped at once; every committed prediction is kept");
+                err.println(halted);
                 err.flush();
                 Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
             }

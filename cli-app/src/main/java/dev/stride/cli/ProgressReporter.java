@@ -45,6 +45,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     private final PrintWriter out;
+    private final Messages messages;
     private final String run;
     private final long total;
     private final long doneBefore;
@@ -63,7 +64,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile long lastPrint = System.nanoTime();
 
     ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every) {
-        this(out, run, total, doneBefore, failedBefore, every, Mode.LINES, null, false);
+        this(out, run, total, doneBefore, failedBefore, every, Mode.LINES, null, false, Messages.ENGLISH);
     }
 
     /**
@@ -72,7 +73,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
                      Mode mode, ProgressBarConsumer barOutput, boolean noColor) {
+        this(out, run, total, doneBefore, failedBefore, every, mode, barOutput, noColor, Messages.ENGLISH);
+    }
+
+    /** @param messages the language of the progress lines and the bar's words */
+    ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
+                     Mode mode, ProgressBarConsumer barOutput, boolean noColor, Messages messages) {
         this.out = out;
+        this.messages = messages;
         this.run = run;
         this.total = total;
         this.doneBefore = doneBefore;
@@ -84,8 +92,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The reporter for a session of {@code run} as RunCommand starts it. */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env) {
+        return forSession(out, run, retryFailed, every, quiet, env, Messages.ENGLISH);
+    }
+
+    /** As above, in the language of {@code messages}. */
+    static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
+                                       boolean quiet, Map<String, String> env, Messages messages) {
         return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(), every,
-                Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"));
+                Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"), messages);
     }
 
     private ProgressBar bar(ProgressBarConsumer output, boolean noColor) {
@@ -172,15 +186,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         long allDone = doneBefore + done.get();
         long allFailed = failedBefore + failed.get();
         String eta = eta().map(d -> Durations.human(d.toMillis())).orElse("?");
-        out.println(String.format(Locale.ROOT, "%s: %d/%d done (%.1f%%), %d failed, %d retries, %.1f/s, %s tok/s,"
-                        + " ETA %s", run, allDone, total, total == 0 ? 100.0 : allDone * 100.0 / total, allFailed,
-                retries.get(), rate(), Numbers.compact(tokensPerSecond()), eta));
+        out.println(messages.get("msg.progress.line", run, allDone, total,
+                String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
+                retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()), eta));
         out.flush();
     }
 
     /** The bar's words after its numbers: this session's rates, failures and retries so far. */
     private String extra() {
-        return String.format(Locale.ROOT, "%.1f pred/s, %s tok/s, %d failed, %d retries", rate(),
+        return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
                 Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get());
     }
 

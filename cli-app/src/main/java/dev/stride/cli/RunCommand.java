@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT", descriptionKey = "INPUT",
             description = "The records: JSONL, a JSON array, CSV or TSV with a header row (each may be .gz), an OpenAI"
                     + " Batch / vllm run-batch request file, or - for standard input. Omit it to resume what the"
                     + " database holds.")
@@ -241,18 +241,19 @@ final class RunCommand implements Callable<Integer> {
             new ConfigFile(config).applyTo(spec, this::setInput);
         }
         if (db == null) {
-            throw UserError.usage("name the database with --db FILE (or db: in --config)");
+            throw UserError.usageOf("msg.run.nameTheDb");
         }
         RunOptions options = options();
         options.check();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Messages m = Messages.of(spec);
         StopSwitch stop = new StopSwitch();
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
         try (AutoCloseable listening = signals.onInterrupt(() -> {
-            err.printf(Locale.ROOT, "%nStopping: letting requests in flight finish (up to %s), then saving."
-                    + " Ctrl+C again quits at once.%n", Durations.human(grace.toMillis()));
+            err.println();
+            err.println(m.get("msg.run.stopping", Durations.human(grace.toMillis())));
             err.flush();
             stop.requestStop();
         }); CheckpointStore store = SqliteCheckpointStore.open(db)) {
@@ -263,7 +264,7 @@ final class RunCommand implements Callable<Integer> {
                 try {
                     prepared = planner.fromInput(input, inputFormat(), options, stop, dryRun);
                 } catch (StoppedBeforeStart e) {
-                    out.println("Interrupted while reading " + input + "; nothing was changed.");
+                    out.println(m.get("msg.run.interruptedWhileReading", input));
                     out.flush();
                     return ExitCodes.INTERRUPTED;
                 }
@@ -398,7 +399,7 @@ final class RunCommand implements Callable<Integer> {
         if (apiKeyEnv != null) {
             String key = env.get(apiKeyEnv);
             if (key == null || key.isBlank()) {
-                throw UserError.usage("--api-key-env " + apiKeyEnv + ": that environment variable is not set");
+                throw UserError.usageOf("msg.run.apiKeyEnvNotSet", apiKeyEnv);
             }
             return key;
         }
@@ -409,10 +410,11 @@ final class RunCommand implements Callable<Integer> {
     private void printStart(PrintWriter out, RunPlanner.Prepared prepared) {
         RunInfo run = prepared.run();
         SyncReport report = prepared.sync();
+        Messages m = Messages.of(spec);
         if (report.created()) {
-            out.printf(Locale.ROOT, "Starting new run '%s': %d records%n", run.name(), run.total());
+            out.println(m.get("msg.run.start", run.name(), run.total()));
         } else {
-            out.println(inputChanges(report) + "; template and parameters unchanged");
+            out.println(m.get("msg.run.inputSettingsUnchanged", inputChanges(report, m)));
             printResuming(out, run);
         }
         out.flush();
@@ -420,15 +422,19 @@ final class RunCommand implements Callable<Integer> {
 
     /** What the sync changed, naming the first few ids of each kind. */
     static String inputChanges(SyncReport report) {
+        return inputChanges(report, Messages.ENGLISH);
+    }
+
+    static String inputChanges(SyncReport report, Messages m) {
         if (!report.changedRecords()) {
-            return String.format(Locale.ROOT, "Input unchanged since the last session (%d records)", report.total());
+            return m.get("msg.run.inputUnchanged", report.total());
         }
         List<String> named = new ArrayList<>();
-        addNamed(named, "added", report.added(), report.addedIds());
-        addNamed(named, "edited", report.edited(), report.editedIds());
-        addNamed(named, "removed", report.removed(), report.removedIds());
-        return String.format(Locale.ROOT, "Input changed since the last session: %d added, %d edited (redone),"
-                + " %d removed (%s)", report.added(), report.edited(), report.removed(), String.join("; ", named));
+        addNamed(named, m.get("msg.run.added"), report.added(), report.addedIds());
+        addNamed(named, m.get("msg.run.edited"), report.edited(), report.editedIds());
+        addNamed(named, m.get("msg.run.removed"), report.removed(), report.removedIds());
+        return m.get("msg.run.inputChanged", report.added(), report.edited(), report.removed(),
+                String.join("; ", named));
     }
 
     private static void addNamed(List<String> named, String kind, long count, List<String> ids) {
@@ -444,7 +450,7 @@ final class RunCommand implements Callable<Integer> {
         if (report.created()) {
             out.printf(Locale.ROOT, "Dry run: would start new run '%s' with %d records%n", name, report.total());
         } else {
-            out.printf(Locale.ROOT, "Dry run of '%s': %s%n", name, inputChanges(report));
+            out.printf(Locale.ROOT, "Dry run of '%s': %s%n", name, inputChanges(report, Messages.of(spec)));
             if (prepared.settingsChanged().isEmpty()) {
                 out.println("  template and parameters unchanged");
             } else {
@@ -501,8 +507,9 @@ final class RunCommand implements Callable<Integer> {
     private void printResumeAll(PrintWriter out, CheckpointStore store, List<RunInfo> runs) {
         if (runs.isEmpty()) {
             long failed = store.listRuns().stream().mapToLong(RunInfo::failed).sum();
-            out.println("Nothing to resume in " + db + ": every run is done"
-                    + (failed > 0 ? " (" + failed + " failed records; add --retry-failed to redo them)" : "") + ".");
+            Messages m = Messages.of(spec);
+            out.println(failed > 0 ? m.get("msg.run.nothingToResumeFailed", db, failed)
+                    : m.get("msg.run.nothingToResume", db));
         }
         for (RunInfo run : runs) {
             printResuming(out, run);
@@ -512,9 +519,9 @@ final class RunCommand implements Callable<Integer> {
 
     private void printResuming(PrintWriter out, RunInfo run) {
         long toGo = run.pending() + (retryFailed ? run.failed() : 0);
-        out.printf(Locale.ROOT, "Resuming '%s' from checkpoint: %d/%d done, %d to go%s%n", run.name(), run.done(),
-                run.total(), toGo, run.failed() > 0 && !retryFailed
-                        ? " (" + run.failed() + " failed; --retry-failed redoes them)" : "");
+        Messages m = Messages.of(spec);
+        out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo,
+                run.failed() > 0 && !retryFailed ? m.get("msg.run.resumingFailed", run.failed()) : ""));
     }
 
     private int execute(RunDriver driver, RunInfo run, RunOptions options, StopSwitch stop, PrintWriter out) {
@@ -522,16 +529,17 @@ final class RunCommand implements Callable<Integer> {
             return summarizeFinished(run, out);
         }
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
-        ProgressReporter progress = ProgressReporter.forSession(out, run, retryFailed, logEvery, quiet, env);
+        Messages m = Messages.of(spec);
+        ProgressReporter progress = ProgressReporter.forSession(out, run, retryFailed, logEvery, quiet, env, m);
         RunDriver.Driven driven;
         try (progress) {
             driven = driver.drive(run, options, progress, stop);
         }
-        printServers(out, driven.servers());
+        printServers(out, m, driven.servers());
         try {
             return report(run, driven.outcome(), progress, out);
         } finally {
-            new RunSummary(progress.tally(SessionTally.requestsSent(driven.servers())), prices).print(out);
+            new RunSummary(progress.tally(SessionTally.requestsSent(driven.servers())), prices, m).print(out);
         }
     }
 
@@ -546,25 +554,24 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** With several servers, how each fared: requests, answers, failures. */
-    private static void printServers(PrintWriter out, List<ServerTally> servers) {
+    private static void printServers(PrintWriter out, Messages m, List<ServerTally> servers) {
         if (servers.size() < 2) {
             return;
         }
         for (ServerTally t : servers) {
-            out.printf(Locale.ROOT, "  %s: %d requests, %d answered, %d failed%n", t.baseUrl(), t.requests(),
-                    t.succeeded(), t.failed());
+            out.println(m.get("msg.run.server", t.baseUrl(), t.requests(), t.succeeded(), t.failed()));
         }
         out.flush();
     }
 
     private int summarizeFinished(RunInfo run, PrintWriter out) {
+        Messages m = Messages.of(spec);
         if (run.failed() > 0) {
-            out.printf(Locale.ROOT, "Nothing left to send for '%s': %d/%d done, %d failed; rerun with"
-                    + " --retry-failed to try them again%n", run.name(), run.done(), run.total(), run.failed());
+            out.println(m.get("msg.run.nothingLeftFailed", run.name(), run.done(), run.total(), run.failed()));
             out.flush();
             return ExitCodes.FAILED_RECORDS;
         }
-        out.printf(Locale.ROOT, "Nothing left to send for '%s': %d/%d done%n", run.name(), run.done(), run.total());
+        out.println(m.get("msg.run.nothingLeft", run.name(), run.done(), run.total()));
         out.flush();
         return ExitCodes.OK;
     }
@@ -573,34 +580,31 @@ final class RunCommand implements Callable<Integer> {
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();
         long failed = c == null ? run.failed() : c.failed();
-        String session = String.format(Locale.ROOT, "this session: %d predictions, %d failed, %d retries",
-                outcome.completed(), outcome.failed(), progress.retries());
+        Messages m = Messages.of(spec);
+        String session = m.get("msg.run.session", outcome.completed(), outcome.failed(), progress.retries());
         String resume = "stride run --db " + db + " --run " + run.name();
         switch (outcome.status()) {
             case DONE -> {
-                out.printf(Locale.ROOT, "Done: '%s' %d/%d records in %s (%s)%n", run.name(), done, run.total(),
-                        Durations.human(c == null ? 0 : c.elapsedMs()), session);
+                out.println(m.get("msg.run.done", run.name(), done, run.total(),
+                        Durations.human(c == null ? 0 : c.elapsedMs()), session));
                 out.flush();
                 return ExitCodes.OK;
             }
             case DONE_WITH_FAILURES -> {
-                out.printf(Locale.ROOT, "Finished '%s': %d/%d done, %d failed (%s); rerun with --retry-failed to"
-                        + " try the failed ones again%n", run.name(), done, run.total(), failed, session);
+                out.println(m.get("msg.run.finishedWithFailures", run.name(), done, run.total(), failed, session));
                 out.flush();
                 return ExitCodes.FAILED_RECORDS;
             }
             case INTERRUPTED -> {
-                out.printf(Locale.ROOT, "Interrupted: '%s' saved at %d/%d done (%s). To continue, run the same"
-                        + " command again, or: %s%n", run.name(), done, run.total(), session, resume);
+                out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), session, resume));
                 out.flush();
                 return ExitCodes.INTERRUPTED;
             }
-            case STOPPED_BY_SERVER -> throw new UserError(ExitCodes.ERROR, "stopped run '" + run.name()
-                    + "' because every request would fail the same way: " + outcome.stopReason()
-                    + " (" + done + "/" + run.total() + " done and saved)");
+            case STOPPED_BY_SERVER -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+                    outcome.stopReason(), done, run.total());
             default -> {
-                RuntimeException error = new UserError(ExitCodes.ERROR, "run '" + run.name() + "' failed: "
-                        + outcome.stopReason() + " (" + done + "/" + run.total() + " done and saved)");
+                RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
+                        outcome.stopReason(), done, run.total());
                 if (outcome.error() != null) {
                     error.initCause(outcome.error());
                 }

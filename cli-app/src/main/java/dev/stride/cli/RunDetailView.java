@@ -35,32 +35,36 @@ final class RunDetailView {
     }
 
     void printText(PrintWriter out) {
+        printText(out, Messages.ENGLISH);
+    }
+
+    void printText(PrintWriter out, Messages m) {
         double percent = run.total() == 0 ? 0 : run.done() * 100.0 / run.total();
-        line(out, "Run", run.name());
-        line(out, "Model", run.model());
-        line(out, "Servers", run.baseUrl());
-        line(out, "Template", run.template());
-        line(out, "Settings", run.paramsJson());
-        line(out, "Progress", String.format(Locale.ROOT, "%d/%d done (%.1f%%), %d failed, %d pending, %d truncated",
-                run.done(), run.total(), percent, run.failed(), run.pending(), run.truncated()));
-        line(out, "State", state + ", " + Durations.human(run.elapsedMs()) + " spent, saved at "
-                + (run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
+        line(out, m.get("msg.detail.run"), run.name());
+        line(out, m.get("msg.detail.model"), run.model());
+        line(out, m.get("msg.detail.servers"), run.baseUrl());
+        line(out, m.get("msg.detail.template"), run.template());
+        line(out, m.get("msg.detail.settings"), run.paramsJson());
+        line(out, m.get("msg.detail.progress"), m.get("msg.detail.progressValue", run.done(), run.total(),
+                String.format(Locale.ROOT, "%.1f", percent), run.failed(), run.pending(), run.truncated()));
+        line(out, m.get("msg.detail.state"), m.get("msg.detail.stateValue", state,
+                Durations.human(run.elapsedMs()), run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
         if (live != null) {
-            line(out, "Pace", String.format(Locale.ROOT, "%.1f/s over the last minute, %s left at that pace",
-                    live.perSecond(), live.eta() == null ? "?" : Durations.human(live.eta().toMillis())));
+            line(out, m.get("msg.detail.pace"), m.get("msg.detail.paceValue",
+                    String.format(Locale.ROOT, "%.1f", live.perSecond()),
+                    live.eta() == null ? "?" : Durations.human(live.eta().toMillis())));
         }
-        line(out, "Tokens", String.format(Locale.ROOT, "%s in, %s out", Numbers.grouped(totals.tokensIn()),
+        line(out, m.get("msg.detail.tokens"), m.get("msg.tokensInOut", Numbers.grouped(totals.tokensIn()),
                 Numbers.grouped(totals.tokensOut())));
-        line(out, "Answered by", counts(report.byServer()));
-        line(out, "Finish", counts(report.finishReasons()));
+        line(out, m.get("msg.detail.answeredBy"), counts(report.byServer()));
+        line(out, m.get("msg.detail.finish"), counts(report.finishReasons()));
         RunReport.Latency l = report.latency();
-        line(out, "Latency", String.format(Locale.ROOT, "p50 %d ms, p95 %d ms, max %d ms", l.p50(), l.p95(),
-                l.max()));
+        line(out, m.get("msg.detail.latency"), m.get("msg.latencyValue", l.p50(), l.p95(), l.max()));
         if (report.errors().isEmpty()) {
-            line(out, "Errors", "none");
+            line(out, m.get("msg.detail.errors"), m.get("msg.detail.noErrors"));
         }
         for (RunReport.ErrorGroup e : report.errors()) {
-            line(out, "Errors", e.kind() + ": " + e.count() + ", e.g. " + e.example());
+            line(out, m.get("msg.detail.errors"), m.get("msg.detail.errorGroup", e.kind(), e.count(), e.example()));
         }
     }
 
@@ -106,7 +110,8 @@ final class RunDetailView {
                 .collect(Collectors.joining(", "));
     }
 
+    /** A label (with its colon) padded to 12 columns, as a terminal counts them, then the value. */
     private static void line(PrintWriter out, String label, String value) {
-        out.printf(Locale.ROOT, "%-12s %s%n", label + ":", value);
+        out.println(TextWidth.padRight(label, 12) + " " + value);
     }
 }

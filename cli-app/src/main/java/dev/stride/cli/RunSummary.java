@@ -9,10 +9,16 @@ import java.util.stream.Collectors;
 final class RunSummary {
     private final SessionTally tally;
     private final Prices prices;
+    private final Messages m;
 
     RunSummary(SessionTally tally, Prices prices) {
+        this(tally, prices, Messages.ENGLISH);
+    }
+
+    RunSummary(SessionTally tally, Prices prices, Messages messages) {
         this.tally = tally;
         this.prices = prices;
+        this.m = messages;
     }
 
     /** Per-million-token prices of input and output (either may be null: no cost is shown then). */
@@ -22,10 +28,10 @@ final class RunSummary {
         /** The prices given as options: both or neither, neither negative. */
         static Prices of(Double in, Double out) {
             if ((in == null) != (out == null)) {
-                throw UserError.usage("give both --price-in and --price-out (per million tokens), or neither");
+                throw UserError.usageOf("msg.prices.both");
             }
             if (in != null && (in < 0 || out < 0 || in.isNaN() || out.isNaN())) {
-                throw UserError.usage("--price-in and --price-out are prices per million tokens: 0 or more");
+                throw UserError.usageOf("msg.prices.negative");
             }
             return new Prices(in, out);
         }
@@ -45,33 +51,29 @@ final class RunSummary {
     }
 
     List<String> lines() {
-        String failures = tally.failed() == 0 ? "" : " (" + tally.failedByKind().entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")";
-        String tokens = String.format(Locale.ROOT, "%s in, %s out", Numbers.grouped(tally.tokensIn()),
-                Numbers.grouped(tally.tokensOut()));
+        String failures = tally.failed() == 0 ? "" : m.get("msg.summary.failedKinds", tally.failedByKind().entrySet()
+                .stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+        String tokens = m.get("msg.tokensInOut", Numbers.grouped(tally.tokensIn()), Numbers.grouped(tally.tokensOut()));
         if (prices.known()) {
-            tokens += String.format(Locale.ROOT, "; cost %s (at %s in, %s out per million tokens)",
-                    Prices.money(prices.cost(tally.tokensIn(), tally.tokensOut())),
+            tokens += m.get("msg.summary.cost", Prices.money(prices.cost(tally.tokensIn(), tally.tokensOut())),
                     Prices.money(prices.perMillionIn()), Prices.money(prices.perMillionOut()));
         }
         SessionTally.Latency l = tally.latency();
         double seconds = tally.wallMs() / 1000.0;
         long outcomes = tally.done() + tally.failed();
         String requests = tally.requestsSent() == null
-                ? String.format(Locale.ROOT, "%d retries", tally.retries())
-                : String.format(Locale.ROOT, "%d sent, %d retries, %d redundant%s", tally.requestsSent(),
-                        tally.retries(), tally.redundantRequests(), tally.redundantRequests() == 0 ? ""
-                                : " (stopped before their answers were saved; asked again next time)");
+                ? m.get("msg.summary.retries", tally.retries())
+                : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
+                        + (tally.redundantRequests() == 0 ? "" : m.get("msg.summary.redundant"));
         return List.of(
-                "Summary of this session:",
-                row("Outcomes", String.format(Locale.ROOT, "%d done, %d failed%s", tally.done(), tally.failed(),
-                        failures)),
-                row("Tokens", tokens),
-                row("Latency", String.format(Locale.ROOT, "p50 %d ms, p95 %d ms, max %d ms", l.p50(), l.p95(),
-                        l.max())),
-                row("Wall time", String.format(Locale.ROOT, "%s (%.1f predictions/s)", Durations.human(tally.wallMs()),
-                        seconds > 0 ? outcomes / seconds : 0)),
-                row("Requests", requests));
+                m.get("msg.summary.title"),
+                row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
+                        + failures),
+                row(m.get("msg.summary.tokens"), tokens),
+                row(m.get("msg.summary.latency"), m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
+                row(m.get("msg.summary.wallTime"), m.get("msg.summary.wallTimeValue", Durations.human(tally.wallMs()),
+                        String.format(Locale.ROOT, "%.1f", seconds > 0 ? outcomes / seconds : 0))),
+                row(m.get("msg.summary.requests"), requests));
     }
 
     void print(PrintWriter out) {
@@ -79,7 +81,8 @@ final class RunSummary {
         out.flush();
     }
 
+    /** A label (with its colon) padded to 10 columns, as a terminal counts them, then the value. */
     private static String row(String label, String value) {
-        return String.format(Locale.ROOT, "  %-10s %s", label + ":", value);
+        return "  " + TextWidth.padRight(label, 10) + " " + value;
     }
 }

@@ -107,20 +107,20 @@ final class ServeSimCommand implements Callable<Integer> {
         try {
             sim.start(host, port);
         } catch (BindException e) {
-            throw UserError.usage("cannot listen on " + host + ":" + port + " (" + e.getMessage()
-                    + "); choose another with --port, or --port 0 for a free one");
+            throw UserError.usageOf("msg.sim.cannotListen", host, port, e.getMessage());
         } catch (IOException e) {
-            throw new UserError(ExitCodes.ERROR, "cannot start the simulator on " + host + ":" + port + ": " + e);
+            throw UserError.of(ExitCodes.ERROR, "msg.sim.cannotStart", host, port, e);
         }
-        out.println("Simulator listening on " + sim.url());
+        Messages m = Messages.of(spec);
+        out.println(m.get("msg.sim.listening", sim.url()));
         out.println("  " + settings.describe());
-        out.println("  Try: stride run INPUT.jsonl --db rehearsal.db --model any-name --base-url " + sim.url());
-        out.println("  Ctrl+C stops it.");
+        out.println(m.get("msg.sim.try", sim.url()));
+        out.println(m.get("msg.sim.ctrlC"));
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println();
-            out.println(sim.stats().summary() + " on " + sim.url());
+            out.println(m.get("msg.sim.served", sim.stats().summary(), sim.url()));
             out.flush();
             sim.close();
         }, "serve-sim-exit"));
@@ -130,11 +130,10 @@ final class ServeSimCommand implements Callable<Integer> {
 
     private SimulatorSettings settings() {
         if (port < 0 || port > 65535) {
-            throw UserError.usage("--port must be between 0 and 65535, got " + port);
+            throw UserError.usageOf("msg.sim.port", port);
         }
         if (retryAfter.toMillis() % 1000 != 0) {
-            throw UserError.usage("--retry-after is sent in whole seconds, got " + Durations.human(
-                    retryAfter.toMillis()));
+            throw UserError.usageOf("msg.sim.retryAfter", Durations.human(retryAfter.toMillis()));
         }
         try {
             return SimulatorSettings.builder()

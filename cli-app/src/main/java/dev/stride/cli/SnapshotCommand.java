@@ -5,7 +5,6 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,25 +41,25 @@ final class SnapshotCommand implements Callable<Integer> {
     @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database to copy.")
     Path db;
 
-    @Parameters(index = "0", paramLabel = "OUT", description = "The copy to write; must not exist yet.")
+    @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT", description = "The copy to write; must not exist yet.")
     Path target;
 
     @Override
     public Integer call() {
         DbFile.requireExists(db);
         if (target.toFile().exists()) {
-            throw UserError.usage(target + " already exists: name a new file (a snapshot never overwrites one)");
+            throw UserError.usageOf("msg.snapshot.exists", target);
         }
         long started = System.nanoTime();
         List<RunInfo> runs = SqliteCheckpointStore.snapshot(db, target);
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "Snapshot of %s written to %s in %s:%n", db, target, Durations.human(ms));
+        Messages messages = Messages.of(spec);
+        out.println(messages.get("msg.snapshot.written", db, target, Durations.human(ms)));
         for (RunInfo run : runs) {
-            out.printf(Locale.ROOT, "  '%s': %d/%d done, %d failed%n", run.name(), run.done(), run.total(),
-                    run.failed());
+            out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
         }
-        out.printf(Locale.ROOT, "Resume it anywhere with: stride run --db %s%n", target);
+        out.println(messages.get("msg.snapshot.resume", target));
         out.flush();
         return ExitCodes.OK;
     }

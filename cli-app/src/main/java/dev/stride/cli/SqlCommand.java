@@ -67,14 +67,15 @@ final class SqlCommand implements Callable<Integer> {
         boolean json;
     }
 
-    @Parameters(index = "0", paramLabel = "SQL", description = "One SQL statement, e.g. \"SELECT * FROM progress\".")
+    @Parameters(index = "0", paramLabel = "SQL", descriptionKey = "SQL", description = "One SQL statement, e.g. \"SELECT * FROM progress\".")
     String sql;
 
     @Override
     public Integer call() throws Exception {
         DbFile.requireExists(db);
         PrintWriter out = spec.commandLine().getOut();
-        SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out) : new Table(out);
+        SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out)
+                : new Table(out, Messages.of(spec));
         try {
             long rows = SqlQuery.run(db, sql, sink);
             ((Finish) sink).finish(rows);
@@ -92,12 +93,18 @@ final class SqlCommand implements Callable<Integer> {
     /** Aligned columns under a header, numbers right-aligned, long values cut, NULL shown as such. */
     static final class Table implements SqlQuery.Sink, Finish {
         private final PrintWriter out;
+        private final Messages messages;
         private List<String> names = List.of();
         private final List<List<String>> rows = new ArrayList<>();
         private final List<boolean[]> numeric = new ArrayList<>();
 
         Table(PrintWriter out) {
+            this(out, Messages.ENGLISH);
+        }
+
+        Table(PrintWriter out, Messages messages) {
             this.out = out;
+            this.messages = messages;
         }
 
         @Override
@@ -124,7 +131,7 @@ final class SqlCommand implements Callable<Integer> {
         @Override
         public void finish(long count) {
             if (names.isEmpty()) {
-                out.println("(the statement returned no rows)");
+                out.println(messages.get("msg.sql.noRows"));
                 return;
             }
             int[] widths = new int[names.size()];
@@ -153,10 +160,9 @@ final class SqlCommand implements Callable<Integer> {
                 out.println(line.toString().stripTrailing());
             }
             if (count > rows.size()) {
-                out.printf(Locale.ROOT, "(%d rows; the first %d shown: add LIMIT, or use --csv or --json for all)%n",
-                        count, rows.size());
+                out.println(messages.get("msg.sql.cut", count, rows.size()));
             } else {
-                out.printf(Locale.ROOT, "(%d %s)%n", count, count == 1 ? "row" : "rows");
+                out.println(messages.get("msg.sql.rows", count));
             }
         }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,9 +80,9 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             printJson(out, runs, totals, prices, now);
         } else if (runs.isEmpty()) {
-            out.println(db + " holds no runs yet.");
+            out.println(Messages.of(spec).get("msg.status.noRuns", db));
         } else {
-            printTable(out, runs, totals, prices, now);
+            printTable(out, Messages.of(spec), runs, totals, prices, now);
         }
         out.flush();
         return ExitCodes.OK;
@@ -90,8 +91,8 @@ final class StatusCommand implements Callable<Integer> {
     private int showRun() throws Exception {
         RunInfo info;
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            info = store.findRun(run).orElseThrow(() -> UserError.usage(db + ": has no run '" + run + "'"
-                    + ClearCommand.knownRuns(store)));
+            info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+                    ClearCommand.knownRuns(store)));
         }
         Instant now = Instant.now();
         RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null));
@@ -100,32 +101,59 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             view.printJson(out);
         } else {
-            view.printText(out);
+            view.printText(out, Messages.of(spec));
         }
         out.flush();
         return ExitCodes.OK;
     }
 
-    private static void printTable(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
-                                   RunSummary.Prices prices, Instant now) {
-        int runWidth = Math.max(3, runs.stream().mapToInt(r -> r.name().length()).max().orElse(3));
-        int modelWidth = Math.max(5, runs.stream().mapToInt(r -> r.model().length()).max().orElse(5));
-        String format = "%-" + runWidth + "s  %-" + modelWidth + "s  %18s  %6s  %9s  %15s  %8s  %8s  %9s  %-19s  %s"
-                + (prices.known() ? "  %s" : "%s") + "%n";
-        out.printf(Locale.ROOT, format, "RUN", "MODEL", "DONE/TOTAL", "FAILED", "TRUNCATED", "TOKENS IN/OUT", "RATE",
-                "ETA", "ELAPSED", "SAVED AT", "STATE", prices.known() ? "COST" : "");
+    /** Widths of the fixed columns, right-aligned but for SAVED AT; a translated header may widen its column. */
+    private static final int[] WIDTHS = {18, 6, 9, 15, 8, 8, 9, 19};
+
+    private static void printTable(PrintWriter out, Messages messages, List<RunInfo> runs,
+                                   Map<String, RunTotals> totals, RunSummary.Prices prices, Instant now) {
+        List<String> header = List.of(messages.get("msg.status.col.run"), messages.get("msg.status.col.model"),
+                messages.get("msg.status.col.progress"), messages.get("msg.status.col.failed"),
+                messages.get("msg.status.col.truncated"), messages.get("msg.status.col.tokens"),
+                messages.get("msg.status.col.rate"), messages.get("msg.status.col.eta"),
+                messages.get("msg.status.col.elapsed"), messages.get("msg.status.col.savedAt"),
+                messages.get("msg.status.col.state"), prices.known() ? messages.get("msg.status.col.cost") : "");
+        List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null));
             LiveRate live = LiveRate.of(r, t, now);
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
-            out.printf(Locale.ROOT, format, r.name(), r.model(), progress, r.failed(), r.truncated(),
+            rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
                     Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
                     live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
                     live == null || live.eta() == null ? "-" : Durations.human(live.eta().toMillis()),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
                     DbFile.shownState(r, now), prices.known()
-                            ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : "");
+                            ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : ""));
         }
+        int[] widths = new int[10];
+        for (int i = 0; i < 10; i++) {
+            widths[i] = i < 2 ? TextWidth.of(header.get(i)) : Math.max(WIDTHS[i - 2], TextWidth.of(header.get(i)));
+            for (List<String> row : rows) {
+                widths[i] = i < 2 ? Math.max(widths[i], TextWidth.of(row.get(i))) : widths[i];
+            }
+        }
+        out.println(tableLine(header, widths, prices.known()));
+        for (List<String> row : rows) {
+            out.println(tableLine(row, widths, prices.known()));
+        }
+    }
+
+    /** One line of the table: RUN and MODEL left-aligned, the figures right-aligned, SAVED AT left, then STATE. */
+    private static String tableLine(List<String> cells, int[] widths, boolean cost) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            boolean left = i < 2 || i == 9;
+            line.append(left ? TextWidth.padRight(cells.get(i), widths[i]) : TextWidth.padLeft(cells.get(i), widths[i]))
+                    .append("  ");
+        }
+        line.append(cells.get(10)).append(cost ? "  " : "").append(cells.get(11));
+        return line.toString();
     }
 
     private static void printJson(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,

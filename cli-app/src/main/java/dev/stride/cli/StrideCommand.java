@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import java.io.PrintWriter;
+import java.util.ResourceBundle;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +15,12 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
                 SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
                 CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  stride demo                                # see it work, with a built-in simulated server",
+                  "  stride run questions.jsonl --db runs.db --model NAME --base-url http://localhost:8000/v1",
+                  "  stride status --db runs.db",
+                  "  stride help run                            # every option of a command",
+                  "  source <(stride generate-completion)       # TAB completion in bash or zsh"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:all records done",
@@ -31,7 +38,7 @@ public final class StrideCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, sql, export, clear, snapshot, demo or serve-sim");
+        throw new CommandLine.ParameterException(spec.commandLine(), Messages.of(spec).get("msg.nameACommand"));
     }
 
     /**
@@ -39,13 +46,32 @@ public final class StrideCommand implements Runnable {
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliContext context) {
         CommandLine cl = new CommandLine(new StrideCommand(), new Factory(context));
+        configure(cl, out, err, Messages.bundle(context.locale()), context.noColor());
+        return cl;
+    }
+
+    /**
+     * The writers, the language of messages and help, colours and error handling of a command line, on it and every
+     * subcommand; the demo's inner 'run' is set up by the same.
+     */
+    static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
+                          boolean noColor) {
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler(new ErrorHandler());
+        // The help texts are read from the bundle (picocli's keys: stride.run.db, stride.run.usage.footer.0, ...).
+        cl.setResourceBundle(messages);
+        if (noColor) {
+            cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        }
+        Messages words = Messages.of(cl.getCommandSpec());
+        cl.setExecutionExceptionHandler(new ErrorHandler(words));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every command answers --version (mixinStandardHelpOptions gives them -V; the provider is the root's).
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version());
+        }
         // picocli hides its completion script generator; listed, users find it: stride generate-completion.
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
-        return cl;
     }
 
     /** Hands every command the things it cannot make itself. */

@@ -1,0 +1,95 @@
+package dev.stride.cli;
+
+import java.text.MessageFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ResourceBundle;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * What stride says to a person, in the user's language: the resource bundle {@code dev/stride/cli/messages} (English)
+ * and {@code messages_zh} (Chinese), with {@link MessageFormat} arguments. The same bundle carries the help texts,
+ * which picocli reads by its own keys ({@code stride.run.db}, {@code stride.run.usage.footer.0}, ...).
+ *
+ * <p>Whole numbers are passed to the pattern as plain digits (no grouping), so "1000 records" stays as it was;
+ * fractions are formatted by the caller. Patterns follow MessageFormat's rules: a literal quote is written {@code ''}.
+ */
+final class Messages {
+    static final String BUNDLE = "dev.stride.cli.messages";
+    static final Messages ENGLISH = of(Locale.ENGLISH);
+
+    private final ResourceBundle bundle;
+
+    private Messages(ResourceBundle bundle) {
+        this.bundle = bundle;
+    }
+
+    /** The bundle for {@code locale}: Chinese for any zh locale, English otherwise (never the JVM's default). */
+    static ResourceBundle bundle(Locale locale) {
+        return ResourceBundle.getBundle(BUNDLE, locale,
+                ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES));
+    }
+
+    static Messages of(Locale locale) {
+        return new Messages(bundle(locale));
+    }
+
+    /** The messages of the command line {@code spec} belongs to (English when none was set, e.g. in a unit test). */
+    static Messages of(CommandSpec spec) {
+        ResourceBundle b = spec == null ? null : spec.root().resourceBundle();
+        return b == null ? ENGLISH : new Messages(b);
+    }
+
+    /**
+     * The language of messages as POSIX tools choose it: the first of LC_ALL, LC_MESSAGES and LANG that is set and
+     * not empty, e.g. {@code zh_CN.UTF-8}, {@code zh_TW}, {@code zh}, {@code C}, {@code en_US.UTF-8}. Chinese for a
+     * zh value, English for anything else or nothing.
+     */
+    static Locale localeOf(Map<String, String> env) {
+        for (String name : new String[] {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                String language = value.strip().split("[_.@-]", 2)[0].toLowerCase(Locale.ROOT);
+                return language.equals("zh") ? Locale.CHINESE : Locale.ENGLISH;
+            }
+        }
+        return Locale.ENGLISH;
+    }
+
+    boolean chinese() {
+        return bundle.getLocale().getLanguage().equals("zh");
+    }
+
+    /**
+     * The message {@code key} with its arguments; a {@link Text} argument is itself looked up first. A whole number
+     * in a plain {@code {n}} is shown as its digits; in a {@code choice} or {@code number} format it stays a number.
+     */
+    String get(String key, Object... args) {
+        MessageFormat format = new MessageFormat(bundle.getString(key), Locale.ROOT);
+        java.text.Format[] formats = format.getFormatsByArgumentIndex();
+        Object[] shown = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            boolean formatted = i < formats.length && formats[i] != null;
+            if (a instanceof Text t) {
+                shown[i] = get(t.key(), t.args());
+            } else if (a instanceof Number n && formatted) {
+                shown[i] = n;
+            } else {
+                shown[i] = a == null ? "" : a.toString();
+            }
+        }
+        return format.format(shown);
+    }
+
+    String get(Text text) {
+        return get(text.key(), text.args());
+    }
+
+    /** A message not yet put in words: a key and its arguments, looked up in the reader's language when shown. */
+    record Text(String key, Object... args) {
+        static Text of(String key, Object... args) {
+            return new Text(key, args);
+        }
+    }
+}

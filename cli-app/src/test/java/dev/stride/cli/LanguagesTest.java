@@ -1,0 +1,147 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ResourceBundle;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The same commands under LANG=zh_CN.UTF-8 and LANG=en_US.UTF-8: Chinese in one, the English of old in the other. */
+class LanguagesTest {
+    private static final String MODEL = "qwen-medical-lora-251106-f16";
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+
+    @Test
+    void aRunItsResumeStatusHelpAndAnErrorInChinese() throws Exception {
+        Cli cli = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+        Path input = questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result first = run(cli, input, db, "--stop-after", "40");
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(first.out()).startsWith("开始新的预测任务（共 100 条）\n").contains("本次运行小结：", "已中断：");
+        long done = ((Number) query(db, "SELECT done FROM progress").get(0).get("done")).longValue();
+
+        Cli.Result second = run(cli, input, db);
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.out()).contains("\n✓ 检测到检查点，已完成 " + done + "/100 条，继续处理剩余 " + (100 - done)
+                + " 条\n").contains("完成：'" + MODEL + "' 共 100/100 条");
+
+        Cli.Result status = cli.run("status", "--db", db.toString());
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.out()).startsWith("任务").contains("完成/总数", "状态", "100/100 (100.0%)");
+
+        Cli.Result detail = cli.run("status", "--db", db.toString(), "--run", MODEL);
+        assertThat(detail.out()).contains("进度：", "已完成 100/100 条");
+
+        Cli.Result help = cli.run("run", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).startsWith("用法：stride run").contains("示例：", "退出码：",
+                "保存任务的 SQLite 数据库", "显示此帮助信息并退出。");
+        Cli.Result rootHelp = cli.run("--help");
+        assertThat(rootHelp.out()).contains("命令：", "把数据集交给");
+
+        Cli.Result error = cli.run("status", "--db", dir.resolve("missing.db").toString());
+        assertThat(error.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(error.err()).startsWith("stride: " + dir.resolve("missing.db") + "：数据库不存在");
+
+        for (Cli.Result r : List.of(first, second, status, detail, help, rootHelp, error)) {
+            assertNoEnglishOfTheTranslatedSet(r.all());
+        }
+    }
+
+    @Test
+    void theSameInEnglish() throws Exception {
+        Cli cli = new Cli(Map.of("LANG", "en_US.UTF-8"));
+        Path input = questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result first = run(cli, input, db, "--stop-after", "40");
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(first.out()).startsWith("Starting new run '" + MODEL + "': 100 records\n")
+                .contains("Summary of this session:", "  Outcomes:  ");
+        long done = ((Number) query(db, "SELECT done FROM progress").get(0).get("done")).longValue();
+
+        Cli.Result second = run(cli, input, db);
+        assertThat(second.out()).contains("Resuming '" + MODEL + "' from checkpoint: " + done + "/100 done, "
+                + (100 - done) + " to go\n");
+
+        Cli.Result status = cli.run("status", "--db", db.toString());
+        assertThat(status.out()).startsWith("RUN ").contains("DONE/TOTAL", "STATE");
+        assertThat(cli.run("run", "--help").out()).startsWith("Usage: stride run").contains("Examples:",
+                "The SQLite database that keeps the run");
+        Cli.Result error = cli.run("status", "--db", dir.resolve("missing.db").toString());
+        assertThat(error.err()).startsWith("stride: " + dir.resolve("missing.db") + ": no such database;");
+        assertThat(first.all() + second.all() + status.all()).doesNotContainPattern("\\p{IsHan}");
+    }
+
+    @Test
+    void everyCommandAnswersVersionAndHelpWithExamples() {
+        Cli cli = new Cli();
+        for (String command : List.of("run", "status", "clear", "export", "sql", "demo", "serve-sim", "snapshot")) {
+            Cli.Result version = cli.run(command, "--version");
+            assertThat(version.exitCode()).as(command).isZero();
+            assertThat(version.out()).as(command).startsWith("stride ");
+            Cli.Result help = cli.run(command, "--help");
+            assertThat(help.out()).as(command).contains("Examples:");
+        }
+        assertThat(cli.run("--help").out()).contains("Examples:", "source <(stride generate-completion)");
+    }
+
+    @Test
+    void completionScriptAndNoColor() {
+        Cli.Result completion = new Cli().run("generate-completion");
+        assertThat(completion.exitCode()).isZero();
+        assertThat(completion.out()).contains("complete -F _complete_stride", "serve-sim");
+        Cli.Result help = new Cli(Map.of("NO_COLOR", "1")).run("run", "--help");
+        assertThat(help.out()).doesNotContain("\u001b[");
+    }
+
+    private Cli.Result run(Cli cli, Path input, Path db, String... more) {
+        server.setDispatcher(model);
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", MODEL,
+                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0",
+                "--concurrency", "1"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    /**
+     * No piece of English that has a Chinese translation shows: every stretch of a translated English message or
+     * help text between its arguments, of a dozen characters or more with a space in it (a command line aside).
+     */
+    private static void assertNoEnglishOfTheTranslatedSet(String chinese) {
+        ResourceBundle en = Messages.bundle(Locale.ENGLISH);
+        ResourceBundle zh = Messages.bundle(Locale.CHINESE);
+        for (String key : Collections.list(en.getKeys())) {
+            String english = en.getString(key);
+            if (english.equals(zh.getString(key))) {
+                continue;
+            }
+            for (String piece : english.replace("''", "'").split("\\{[^}]*}|%n|\\$\\{[^}]*}")) {
+                String p = piece.strip();
+                // Command lines (options, stride ...) are the same in both languages: not English prose.
+                if (p.length() >= 12 && p.contains(" ") && !p.contains("--") && !p.contains("stride ")) {
+                    assertThat(chinese).as(key).doesNotContain(p);
+                }
+            }
+        }
+    }
+}
