@@ -90,9 +90,9 @@ final class RunPlanner {
                 report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records);
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
-                String where = input + ": ";
-                if (e.getMessage() != null && !e.getMessage().startsWith(where)) {
-                    throw new InvalidInputException(where + e.getMessage() + "; give every record its own id", e);
+                if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
+                    throw new InvalidInputException(input + ": " + e.getMessage() + "; give every record its own id",
+                            e);
                 }
                 throw e;
             }
