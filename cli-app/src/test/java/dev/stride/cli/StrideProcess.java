@@ -99,6 +99,10 @@ final class StrideProcess implements AutoCloseable {
         builder.environment().remove("OPENAI_API_KEY");
         builder.environment().remove("JAVA_TOOL_OPTIONS");
         builder.environment().remove("_JAVA_OPTIONS");
+        // The tests read stride's English messages: a machine set to another language must not change them.
+        builder.environment().remove("LC_ALL");
+        builder.environment().remove("LC_MESSAGES");
+        builder.environment().put("LANG", "C.UTF-8");
         long started = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
