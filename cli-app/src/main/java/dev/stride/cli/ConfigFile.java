@@ -57,8 +57,7 @@ final class ConfigFile {
             OptionSpec option = spec.findOption("--" + key);
             if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()
                     || option.hidden()) {
-                throw UserError.usage(file + ": unknown setting '" + key + "'; use the long options of stride run"
-                        + " without their dashes, e.g. model, base-url, max-tokens (see stride run --help)");
+                throw UserError.usageOf("msg.config.unknownSetting", file, key);
             }
             if (given.hasMatchedOption(option)) {
                 continue;
@@ -66,7 +65,7 @@ final class ConfigFile {
             try {
                 option.setValue(convert(option, key, value));
             } catch (TypeConversionException | IllegalArgumentException e2) {
-                throw UserError.usage(file + ": setting '" + key + "': " + e2.getMessage());
+                throw UserError.usageOf("msg.config.badSetting", file, key, e2.getMessage());
             }
         }
     }
@@ -76,16 +75,16 @@ final class ConfigFile {
         try {
             root = YAML.readTree(file.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw UserError.usage("--config " + file + ": no such file");
+            throw UserError.usageOf("msg.config.noSuchFile", file);
         } catch (IOException e) {
-            throw UserError.usage("--config " + file + ": is not valid YAML (" + e.getMessage().lines().findFirst()
-                    .orElse("") + ")");
+            throw UserError.usageOf("msg.config.notYaml", file, e.getMessage().lines().findFirst()
+                    .orElse(""));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            throw UserError.usage("--config " + file + ": is empty");
+            throw UserError.usageOf("msg.config.empty", file);
         }
         if (!root.isObject()) {
-            throw UserError.usage("--config " + file + ": must be a mapping of settings, e.g. 'model: NAME'");
+            throw UserError.usageOf("msg.config.notMapping", file);
         }
         return root;
     }
@@ -143,7 +142,7 @@ final class ConfigFile {
             if (key.equals("param")) {
                 return value.toString();
             }
-            throw UserError.usage(file + ": setting '" + key + "' takes one value, not " + value);
+            throw UserError.usageOf("msg.config.oneValue", file, key, value);
         }
         return value.isNull() ? "" : value.asText();
     }

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -310,20 +309,20 @@ final class RunCommand implements Callable<Integer> {
         try {
             return format == null ? null : InputFormat.named(format);
         } catch (IllegalArgumentException e) {
-            throw UserError.usage("--format " + e.getMessage());
+            throw UserError.usageOf("msg.run.format", e.getMessage());
         }
     }
 
     private String templateText() {
         if (template != null && templateFile != null) {
-            throw UserError.usage("give the template once: --template or --template-file");
+            throw UserError.usageOf("msg.run.templateTwice");
         }
         return templateFile != null ? readText(templateFile, "--template-file") : template;
     }
 
     private String systemText() {
         if (system != null && systemFile != null) {
-            throw UserError.usage("give the system message once: --system or --system-file");
+            throw UserError.usageOf("msg.run.systemTwice");
         }
         return systemFile != null ? readText(systemFile, "--system-file") : system;
     }
@@ -337,27 +336,26 @@ final class RunCommand implements Callable<Integer> {
             }
             return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (NoSuchFileException e) {
-            throw UserError.usage(option + " " + file + ": no such file");
+            throw UserError.usageOf("msg.run.noSuchFile", option, file);
         } catch (IOException e) {
-            throw UserError.usage(option + " " + file + ": cannot be read as UTF-8 text (" + e.getMessage() + ")");
+            throw UserError.usageOf("msg.run.notUtf8", option, file, e.getMessage());
         }
     }
 
     /** What is extracted from or required of every answer. */
     private OutputRules outputRules() {
         if (jsonRetries < 0) {
-            throw UserError.usage("--json-retries must not be negative, got " + jsonRetries);
+            throw UserError.usageOf("msg.run.jsonRetriesNegative", jsonRetries);
         }
         if (jsonRetries > 0 && !jsonOutput) {
-            throw UserError.usage("--json-retries goes with --json-output");
+            throw UserError.usageOf("msg.run.jsonRetriesWithoutJson");
         }
         Pattern pattern = null;
         if (extract != null) {
             try {
                 pattern = Pattern.compile(extract, Pattern.DOTALL);
             } catch (PatternSyntaxException e) {
-                throw UserError.usage("--extract " + extract + ": not a regular expression ("
-                        + e.getDescription() + ")");
+                throw UserError.usageOf("msg.run.extractNotRegex", extract, e.getDescription());
             }
         }
         return new OutputRules(pattern, jsonOutput, jsonRetries);
@@ -367,14 +365,14 @@ final class RunCommand implements Callable<Integer> {
     private GenerationParams generation() {
         String apiName = null;
         if (api != null && !List.of("openai", "ollama").contains(api)) {
-            throw UserError.usage("--api " + api + ": choose openai or ollama");
+            throw UserError.usageOf("msg.run.api", api);
         }
         if (endpoint != null && !List.of("chat", "completions").contains(endpoint)) {
-            throw UserError.usage("--endpoint " + endpoint + ": choose chat or completions");
+            throw UserError.usageOf("msg.run.endpoint", endpoint);
         }
         if ("ollama".equals(api)) {
             if ("completions".equals(endpoint)) {
-                throw UserError.usage("--api ollama speaks chat only; leave out --endpoint completions");
+                throw UserError.usageOf("msg.run.ollamaChatOnly");
             }
             apiName = "ollama";
         } else if (endpoint != null) {
@@ -384,14 +382,14 @@ final class RunCommand implements Callable<Integer> {
         for (String param : params) {
             int eq = param.indexOf('=');
             if (eq <= 0) {
-                throw UserError.usage("--param " + param + ": write KEY=JSON, e.g. --param repetition_penalty=1.1");
+                throw UserError.usageOf("msg.run.paramForm", param);
             }
             extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
         }
         try {
             return new GenerationParams(apiName, systemText(), maxTokens, temperature, topP, seed, stop, extra);
         } catch (IllegalArgumentException e) {
-            throw UserError.usage("--param " + e.getMessage() + "; strings need quotes: --param 'key=\"text\"'");
+            throw UserError.usageOf("msg.run.paramJson", e.getMessage());
         }
     }
 
@@ -447,56 +445,57 @@ final class RunCommand implements Callable<Integer> {
     private int printDryRun(PrintWriter out, RunPlanner planner, RunOptions options, RunPlanner.Prepared prepared) {
         SyncReport report = prepared.sync();
         String name = options.runName();
+        Messages m = Messages.of(spec);
         if (report.created()) {
-            out.printf(Locale.ROOT, "Dry run: would start new run '%s' with %d records%n", name, report.total());
+            out.println(m.get("msg.dryRun.new", name, report.total()));
         } else {
-            out.printf(Locale.ROOT, "Dry run of '%s': %s%n", name, inputChanges(report, Messages.of(spec)));
+            out.println(m.get("msg.dryRun.of", name, inputChanges(report, m)));
             if (prepared.settingsChanged().isEmpty()) {
-                out.println("  template and parameters unchanged");
+                out.println(m.get("msg.dryRun.settingsUnchanged"));
             } else {
                 for (String change : prepared.settingsChanged()) {
-                    out.println("  changed: " + change);
+                    out.println(m.get("msg.dryRun.changed", change));
                 }
-                out.println("  a real run refuses changed settings: " + planner.refusalAdvice(prepared.run()));
+                out.println(m.get("msg.dryRun.refuses", planner.refusalAdvice(prepared.run())));
             }
         }
         long toRedo = retryFailed ? report.failed() : 0;
-        out.printf(Locale.ROOT, "Would send %d requests (%d records without an answer%s; %d done are kept)%n",
-                report.pending() + toRedo, report.pending(),
-                toRedo > 0 ? ", " + toRedo + " failed ones again" : report.failed() > 0 ? "; " + report.failed()
-                        + " failed are kept, --retry-failed redoes them" : "", report.done());
+        String failedPart = toRedo > 0 ? m.get("msg.dryRun.failedAgain", toRedo)
+                : report.failed() > 0 ? m.get("msg.dryRun.failedKept", report.failed()) : "";
+        out.println(m.get("msg.dryRun.wouldSend", report.pending() + toRedo, report.pending(), failedPart,
+                report.done()));
         if (prepared.first() != null) {
-            out.println("First record, " + prepared.first().id() + ", sends " + describe(prepared.first().prompt()));
+            out.println(m.get("msg.dryRun.first", prepared.first().id(), describe(prepared.first().prompt(), m)));
         }
-        out.println("Nothing was sent or written (--dry-run).");
+        out.println(m.get("msg.dryRun.nothingSent"));
         out.flush();
         return prepared.settingsChanged().isEmpty() ? ExitCodes.OK : ExitCodes.USAGE;
     }
 
     private int printDryRunOfStored(PrintWriter out, CheckpointStore store, List<RunInfo> runs) {
+        Messages m = Messages.of(spec);
         if (runs.isEmpty()) {
-            out.println("Dry run: nothing to resume in " + db + ".");
+            out.println(m.get("msg.dryRun.nothingToResume", db));
         }
         for (RunInfo run : runs) {
             long toGo = run.pending() + (retryFailed ? run.failed() : 0);
-            out.printf(Locale.ROOT, "Dry run: would resume '%s' (%d/%d done) and send %d requests%n", run.name(),
-                    run.done(), run.total(), toGo);
+            out.println(m.get("msg.dryRun.wouldResume", run.name(), run.done(), run.total(), toGo));
         }
-        out.println("Nothing was sent or written (--dry-run).");
+        out.println(m.get("msg.dryRun.nothingSent"));
         out.flush();
         return ExitCodes.OK;
     }
 
     /** One prompt as the user would recognise it, cut to a line. */
-    private static String describe(Prompt prompt) {
+    private static String describe(Prompt prompt, Messages m) {
         if (prompt.bodyJson() != null) {
-            return "its batch request body as it is, to /" + ("completions".equals(prompt.endpoint())
-                    ? "completions" : "chat/completions") + ": " + cut(prompt.bodyJson());
+            return m.get("msg.dryRun.first.body", "completions".equals(prompt.endpoint())
+                    ? "completions" : "chat/completions", cut(prompt.bodyJson()));
         }
         if (prompt.messagesJson() != null) {
-            return "its own messages: " + cut(prompt.messagesJson());
+            return m.get("msg.dryRun.first.messages", cut(prompt.messagesJson()));
         }
-        return "the user message: " + cut(prompt.userMessage());
+        return m.get("msg.dryRun.first.user", cut(prompt.userMessage()));
     }
 
     private static String cut(String text) {

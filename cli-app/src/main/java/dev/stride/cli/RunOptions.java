@@ -154,33 +154,32 @@ public record RunOptions(
     /** @throws UserError naming the first setting out of range */
     void check() {
         if (concurrency < 1 || concurrency > 4096) {
-            throw UserError.usage("--concurrency must be between 1 and 4096, got " + concurrency);
+            throw UserError.usageOf("msg.run.concurrency", concurrency);
         }
         if (saveInterval < 1) {
-            throw UserError.usage("--save-interval must be at least 1, got " + saveInterval);
+            throw UserError.usageOf("msg.run.saveInterval", saveInterval);
         }
         if (retries < 0) {
-            throw UserError.usage("--retries must not be negative, got " + retries);
+            throw UserError.usageOf("msg.run.retries", retries);
         }
         if (generation.maxTokens() != null && generation.maxTokens() < 1) {
-            throw UserError.usage("--max-tokens must be at least 1, got " + generation.maxTokens());
+            throw UserError.usageOf("msg.run.maxTokens", generation.maxTokens());
         }
         if (generation.topP() != null && (generation.topP() <= 0 || generation.topP() > 1)) {
-            throw UserError.usage("--top-p must be in (0, 1], got " + generation.topP());
+            throw UserError.usageOf("msg.run.topP", generation.topP());
         }
         if (generation.temperature() != null && generation.temperature() < 0) {
-            throw UserError.usage("--temperature must not be negative, got " + generation.temperature());
+            throw UserError.usageOf("msg.run.temperature", generation.temperature());
         }
         if (timeout.isZero() || timeout.isNegative()) {
-            throw UserError.usage("--timeout must be longer than 0");
+            throw UserError.usageOf("msg.run.timeout");
         }
         if (stopAfter != null && stopAfter < 1) {
-            throw UserError.usage("--stop-after must be at least 1, got " + stopAfter);
+            throw UserError.usageOf("msg.run.stopAfter", stopAfter);
         }
         for (String url : baseUrls) {
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                throw UserError.usage("--base-url " + url + ": must start with http:// or https://, e.g."
-                        + " http://localhost:8000/v1");
+                throw UserError.usageOf("msg.run.baseUrlScheme", url);
             }
         }
     }

@@ -65,12 +65,13 @@ final class RunPlanner {
     Prepared fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun) {
         String name = options.runName();
         if (name == null) {
-            throw UserError.usage("name the model with --model NAME (the run takes its name unless --run is given)");
+            throw UserError.usageOf("msg.run.nameTheModel");
         }
         RunInfo existing = store.findRun(name).orElse(null);
         List<String> changed = existing == null ? List.of() : settingsChanged(existing, options);
         if (!changed.isEmpty() && !dryRun) {
-            throw UserError.usage(refusal(existing, changed));
+            throw UserError.usageOf("msg.run.refused", existing.name(), String.join(", ", changed),
+                    refusalAdvice(existing));
         }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
@@ -78,8 +79,7 @@ final class RunPlanner {
         FirstRecord[] first = new FirstRecord[1];
         try (RecordReader reader = open(input, format, options.idField(), prompt)) {
             if (!reader.hasNext()) {
-                throw UserError.usage(input + ": has no records; it holds no JSON object, array element or CSV/TSV"
-                        + " row after the header");
+                throw UserError.usageOf("msg.run.noRecords", input);
             }
             Iterator<InputRecord> records = stoppable(reader, stop, r -> {
                 if (first[0] == null) {
@@ -118,11 +118,10 @@ final class RunPlanner {
     List<RunInfo> toResume(RunOptions options, boolean dryRun) {
         List<RunInfo> all = store.listRuns();
         if (all.isEmpty()) {
-            throw UserError.usage(db + ": holds no run yet; start one with: stride run INPUT.jsonl --db " + db
-                    + " --model NAME --base-url URL");
+            throw UserError.usageOf("msg.run.noRunYet", db);
         }
         if (options.run() != null && all.stream().noneMatch(r -> r.name().equals(options.run()))) {
-            throw UserError.usage(db + ": has no run '" + options.run() + "'; see: stride status --db " + db);
+            throw UserError.usageOf("msg.run.noSuchRunIn", db, options.run());
         }
         List<RunInfo> chosen = new ArrayList<>();
         for (RunInfo run : all) {
@@ -142,11 +141,10 @@ final class RunPlanner {
 
     private RunSpec newRunSpec(String name, RunOptions o) {
         if (o.model() == null) {
-            throw UserError.usage("--model is needed to start run '" + name + "'");
+            throw UserError.usageOf("msg.run.modelNeeded", name);
         }
         if (o.baseUrls().isEmpty()) {
-            throw UserError.usage("--base-url is needed to start run '" + name
-                    + "', e.g. --base-url http://localhost:8000/v1");
+            throw UserError.usageOf("msg.run.baseUrlNeeded", name);
         }
         return new RunSpec(name, o.model(), o.storedBaseUrl(), o.template() != null ? o.template()
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
@@ -207,16 +205,9 @@ final class RunPlanner {
         }
     }
 
-    private String refusal(RunInfo run, List<String> changed) {
-        return "run '" + run.name() + "' was started with other settings (" + String.join(", ", changed)
-                + "); choose a new --run NAME to keep both, or start over with: stride clear --db " + db + " --run "
-                + run.name();
-    }
-
     /** The advice a refused change gets, for a dry run to print. */
-    String refusalAdvice(RunInfo run) {
-        return "choose a new --run NAME to keep both, or start over with: stride clear --db " + db + " --run "
-                + run.name();
+    Messages.Text refusalAdvice(RunInfo run) {
+        return Messages.Text.of("msg.run.refusalAdvice", db, run.name());
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */

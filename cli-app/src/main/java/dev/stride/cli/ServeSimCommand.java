@@ -151,7 +151,7 @@ final class ServeSimCommand implements Callable<Integer> {
                     .seed(seed)
                     .build();
         } catch (IllegalArgumentException e) {
-            throw UserError.usage(e.getMessage());
+            throw UserError.usageOf("msg.sim.badSettings", e.getMessage());
         }
     }
 }

@@ -93,6 +93,33 @@ class LanguagesTest {
     }
 
     @Test
+    void aDryRunAndTheChecksOfRunsOptionsInChinese() throws Exception {
+        Cli cli = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result dry = run(cli, input, db, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).startsWith("试运行：将开始新任务 '" + MODEL + "'（共 10 条）\n")
+                .contains("将发送 10 个请求", "第一条记录 ", "发送用户消息：Q: ")
+                .endsWith("未发送也未写入任何内容（--dry-run）。\n");
+
+        Cli.Result option = run(cli, input, db, "--top-p", "1.5");
+        assertThat(option.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(option.err()).startsWith("stride: --top-p 必须在 (0, 1] 之内，实际为 1.5");
+
+        Path config = dir.resolve("stride.yaml");
+        java.nio.file.Files.writeString(config, "modle: x\n");
+        Cli.Result bad = cli.run("run", input.toString(), "--db", db.toString(), "--config", config.toString());
+        assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).startsWith("stride: " + config + "：未知设置 'modle'");
+
+        for (Cli.Result r : List.of(dry, option, bad)) {
+            assertNoEnglishOfTheTranslatedSet(r.all());
+        }
+    }
+
+    @Test
     void everyCommandAnswersVersionAndHelpWithExamples() {
         Cli cli = new Cli();
         for (String command : List.of("run", "status", "clear", "export", "sql", "demo", "serve-sim", "snapshot")) {
