@@ -59,6 +59,11 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
+    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        return syncRun(spec, input);
+    }
+
+    @Override
     public synchronized List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
         List<InputRecord> page = new ArrayList<>(limit);
         for (int seq = outcomes.nextClearBit((int) afterSeq + 1); seq < total && page.size() < limit;

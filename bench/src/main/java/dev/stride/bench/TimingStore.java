@@ -89,6 +89,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        return store.previewSync(spec, input);
+    }
+
+    @Override
     public void updateBaseUrl(long runId, String baseUrl) {
         store.updateBaseUrl(runId, baseUrl);
     }

@@ -39,9 +39,7 @@ public interface CheckpointStore extends AutoCloseable {
      * What {@link #syncRun} would report for this input, without writing anything: the same work in a transaction
      * that is always rolled back ({@code stride run --dry-run}). Fails as {@code syncRun} does.
      */
-    default SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot preview a sync");
-    }
+    SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input);
 
     /**
      * The next records without an outcome (and, with {@code includeFailed}, those whose outcome is a failure), in
