@@ -20,11 +20,13 @@ import java.util.function.Consumer;
 
 /**
  * The no-op store of the checkpoint-cost comparison: the same records as {@link Records} makes, generated on demand;
- * an outcome is one bit, a cursor a bit scan. Nothing is written anywhere and memory is one bit per record.
+ * an outcome is a bit (two for a failure), a cursor a bit scan. Nothing is written anywhere; memory is two bits per
+ * record. Outputs are not kept: results list each record with its status only.
  */
 final class MemoryStore implements CheckpointStore {
     private final long total;
     private final BitSet outcomes;
+    private final BitSet failures;
     private long done;
     private long failed;
     private long lowWatermark;
@@ -32,6 +34,7 @@ final class MemoryStore implements CheckpointStore {
     MemoryStore(long total) {
         this.total = total;
         this.outcomes = new BitSet(Math.toIntExact(total));
+        this.failures = new BitSet(Math.toIntExact(total));
     }
 
     RunInfo run() {
@@ -53,9 +56,21 @@ final class MemoryStore implements CheckpointStore {
         return List.of(info());
     }
 
+    /**
+     * The records are generated, not stored: a sync only checks that the input is as many records as the store
+     * makes, and changes nothing.
+     */
     @Override
     public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
-        throw new UnsupportedOperationException("the memory store makes its records itself");
+        long count = 0;
+        while (input.hasNext()) {
+            input.next();
+            count++;
+        }
+        if (count != total) {
+            throw new IllegalArgumentException("the memory store makes " + total + " records; the input has " + count);
+        }
+        return new SyncReport(false, total, 0, 0, 0);
     }
 
     @Override
@@ -92,6 +107,7 @@ final class MemoryStore implements CheckpointStore {
         if (ok) {
             done++;
         } else {
+            failures.set(seq);
             failed++;
         }
         return true;
@@ -118,8 +134,13 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
-    public void forEachResult(long runId, Consumer<ResultRow> sink) {
-        throw new UnsupportedOperationException();
+    public synchronized void forEachResult(long runId, Consumer<ResultRow> sink) {
+        for (long seq = 0; seq < total; seq++) {
+            InputRecord r = Records.record(seq);
+            int i = (int) seq;
+            String status = !outcomes.get(i) ? "pending" : failures.get(i) ? "failed" : "done";
+            sink.accept(new ResultRow(seq, r.id(), r.json(), status, null, null, null, null, null, null, null, null));
+        }
     }
 
     @Override
