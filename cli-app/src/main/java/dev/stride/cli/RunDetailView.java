@@ -76,20 +76,7 @@ final class RunDetailView {
         o.put("base_url", run.baseUrl());
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
-        o.put("total", run.total());
-        o.put("done", run.done());
-        o.put("failed", run.failed());
-        o.put("pending", run.pending());
-        o.put("truncated", run.truncated());
-        o.put("elapsed_s", run.elapsedMs() / 1000.0);
-        o.put("saved_at", run.savedAt() == null ? null : run.savedAt().toString());
-        o.put("state", state);
-        o.put("tokens_in", totals.tokensIn());
-        o.put("tokens_out", totals.tokensOut());
-        if (live != null) {
-            o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
-            o.put("eta_s", live.eta() == null ? null : live.eta().toMillis() / 1000.0);
-        }
+        RunJson.progress(o, run, state, totals, live);
         ObjectNode servers = o.putObject("answered_by");
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");

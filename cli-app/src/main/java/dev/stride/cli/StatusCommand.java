@@ -167,28 +167,7 @@ final class StatusCommand implements Callable<Integer> {
             o.put("run", r.name());
             o.put("model", r.model());
             o.put("base_url", r.baseUrl());
-            o.put("total", r.total());
-            o.put("done", r.done());
-            o.put("failed", r.failed());
-            o.put("pending", r.pending());
-            o.put("truncated", r.truncated());
-            o.put("percent", Math.round(percent(r) * 10) / 10.0);
-            o.put("elapsed_s", r.elapsedMs() / 1000.0);
-            o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
-            o.put("state", DbFile.shownState(r, now));
-            o.put("tokens_in", t.tokensIn());
-            o.put("tokens_out", t.tokensOut());
-            if (live == null) {
-                o.putNull("rate_per_s");
-                o.putNull("eta_s");
-            } else {
-                o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
-                if (live.eta() == null) {
-                    o.putNull("eta_s");
-                } else {
-                    o.put("eta_s", live.eta().toMillis() / 1000.0);
-                }
-            }
+            RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
             }

@@ -1,0 +1,33 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.RunInfo;
+import dev.stride.db.RunTotals;
+
+/** The fields of a run that {@code status --json} and {@code status --run NAME --json} both give, named alike. */
+final class RunJson {
+    private RunJson() {
+    }
+
+    /** Counts, time, state, tokens, and the pace of a run going now (null rate and ETA otherwise). */
+    static void progress(ObjectNode o, RunInfo r, String state, RunTotals totals, LiveRate live) {
+        o.put("total", r.total());
+        o.put("done", r.done());
+        o.put("failed", r.failed());
+        o.put("pending", r.pending());
+        o.put("truncated", r.truncated());
+        o.put("percent", r.total() == 0 ? 0.0 : Math.round(r.done() * 1000.0 / r.total()) / 10.0);
+        o.put("elapsed_s", r.elapsedMs() / 1000.0);
+        o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
+        o.put("state", state);
+        o.put("tokens_in", totals.tokensIn());
+        o.put("tokens_out", totals.tokensOut());
+        if (live == null) {
+            o.putNull("rate_per_s");
+            o.putNull("eta_s");
+        } else {
+            o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
+            o.put("eta_s", live.eta() == null ? null : live.eta().toMillis() / 1000.0);
+        }
+    }
+}
