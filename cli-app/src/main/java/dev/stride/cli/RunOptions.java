@@ -4,6 +4,7 @@ import dev.stride.core.GenerationParams;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The settings of one run, as {@code stride run} takes them from its options and a program from
@@ -71,84 +72,140 @@ public record RunOptions(
 
     /** Several servers for one model: each request goes to the one with the fewest in flight. */
     public RunOptions withBaseUrls(List<String> urls) {
-        return new RunOptions(model, List.copyOf(urls), run, template, idField, saveInterval, concurrency, generation,
-                apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.baseUrls = List.copyOf(urls));
     }
+
     /** Stores the run under this name instead of the model's. */
     public RunOptions withRun(String name) {
-        return new RunOptions(model, baseUrls, name, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.run = name);
     }
+
     /** The user message, with {@code {{field}}} placeholders. */
     public RunOptions withTemplate(String text) {
-        return new RunOptions(model, baseUrls, run, text, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.template = text);
     }
+
     /** The field that identifies a record. */
     public RunOptions withIdField(String field) {
-        return new RunOptions(model, baseUrls, run, template, field, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.idField = field);
     }
+
     /** Completions between two durable cursor commits. */
     public RunOptions withSaveInterval(int n) {
-        return new RunOptions(model, baseUrls, run, template, idField, n, concurrency, generation, apiKey, retries,
-                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.saveInterval = n);
     }
+
     /** Requests in flight at most. */
     public RunOptions withConcurrency(int n) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, n, generation, apiKey, retries,
-                timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.concurrency = n);
     }
+
     /** Endpoint, system message and generation parameters; unset fields keep a resumed run's stored ones. */
     public RunOptions withGeneration(GenerationParams params) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, params, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.generation = params);
     }
+
     /** The API key itself; it is never stored. */
     public RunOptions withApiKey(String key) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, key,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.apiKey = key);
     }
+
     /** Further attempts after a passing failure, the first after up to {@code firstBackoff}. */
     public RunOptions withRetries(int n, Duration firstBackoff) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                n, timeout, retryFailed, grace, firstBackoff, stopAfter, stream, keepRaw, output);
+        return with(b -> {
+            b.retries = n;
+            b.backoffBase = firstBackoff;
+        });
     }
+
     /** Longest time one request may take, body included. */
     public RunOptions withTimeout(Duration perRequest) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, perRequest, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.timeout = perRequest);
     }
+
     /** Also redo the records stored as failed. */
     public RunOptions withRetryFailed(boolean redo) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, redo, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.retryFailed = redo);
     }
+
     /** On a stop, how long requests in flight may still finish. */
     public RunOptions withGrace(Duration d) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, d, backoffBase, stopAfter, stream, keepRaw, output);
+        return with(b -> b.grace = d);
     }
+
     /** Stop as Ctrl+C would once this many outcomes are stored in this session. */
     public RunOptions withStopAfter(Long outcomes) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, outcomes, stream, keepRaw, output);
+        return with(b -> b.stopAfter = outcomes);
     }
+
     /** Ask for streamed answers (SSE, or NDJSON for Ollama), stored as one. */
     public RunOptions withStream(boolean on) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, on, keepRaw, output);
+        return with(b -> b.stream = on);
     }
+
     /** Also keep each response body as received. */
     public RunOptions withKeepRaw(boolean on) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, on, output);
+        return with(b -> b.keepRaw = on);
     }
 
     /** What is extracted from or required of every answer. */
     public RunOptions withOutput(OutputRules rules) {
-        return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey,
-                retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, rules);
+        return with(b -> b.output = rules);
+    }
+
+    /** These options with some fields changed: every wither goes through here, so a new field is added once. */
+    private RunOptions with(Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** A mutable copy of the fields, for {@link #with}. */
+    private static final class Copy {
+        String model;
+        List<String> baseUrls;
+        String run;
+        String template;
+        String idField;
+        int saveInterval;
+        int concurrency;
+        GenerationParams generation;
+        String apiKey;
+        int retries;
+        Duration timeout;
+        boolean retryFailed;
+        Duration grace;
+        Duration backoffBase;
+        Long stopAfter;
+        boolean stream;
+        boolean keepRaw;
+        OutputRules output;
+
+        Copy(RunOptions o) {
+            model = o.model;
+            baseUrls = o.baseUrls;
+            run = o.run;
+            template = o.template;
+            idField = o.idField;
+            saveInterval = o.saveInterval;
+            concurrency = o.concurrency;
+            generation = o.generation;
+            apiKey = o.apiKey;
+            retries = o.retries;
+            timeout = o.timeout;
+            retryFailed = o.retryFailed;
+            grace = o.grace;
+            backoffBase = o.backoffBase;
+            stopAfter = o.stopAfter;
+            stream = o.stream;
+            keepRaw = o.keepRaw;
+            output = o.output;
+        }
+
+        RunOptions build() {
+            return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
+                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+        }
     }
 
     /** @throws UserError naming the first setting out of range */
