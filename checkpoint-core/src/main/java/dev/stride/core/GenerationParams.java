@@ -37,13 +37,13 @@ public record GenerationParams(
 
     public GenerationParams {
         if (api != null && !APIS.contains(api)) {
-            throw new IllegalArgumentException("unknown api '" + api + "': one of " + APIS);
+            throw new InvalidSettingException(Phrase.core("setting.unknownApi", api, APIS), null);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         // Kept as compact JSON, so that {"a": 1} and {"a":1} are the same setting.
         Map<String, String> compact = new TreeMap<>();
         if (extra != null) {
-            extra.forEach((k, v) -> compact.put(k, parseJson(v, "parameter '" + k + "'").toString()));
+            extra.forEach((k, v) -> compact.put(k, parseJson(v, k).toString()));
         }
         extra = Collections.unmodifiableMap(compact);
     }
@@ -63,7 +63,7 @@ public record GenerationParams(
 
     /** Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature). */
     public static GenerationParams fromJson(String json) {
-        JsonNode node = parseJson(json, "stored generation parameters");
+        JsonNode node = parseJson(json, null);
         List<String> stop = new ArrayList<>();
         node.path("stop").forEach(s -> stop.add(s.asText()));
         Map<String, String> extra = new TreeMap<>();
@@ -121,7 +121,7 @@ public record GenerationParams(
         }
         if (!extra.isEmpty()) {
             ObjectNode params = node.putObject("params");
-            extra.forEach((k, v) -> params.set(k, parseJson(v, "parameter '" + k + "'")));
+            extra.forEach((k, v) -> params.set(k, parseJson(v, k)));
         }
         return node.toString();
     }
@@ -130,11 +130,14 @@ public record GenerationParams(
         return node.hasNonNull(field) ? node.get(field).asText() : null;
     }
 
-    private static JsonNode parseJson(String json, String what) {
+    /** @param parameter the --param name the JSON was given for, null for the stored parameters */
+    private static JsonNode parseJson(String json, String parameter) {
         try {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not JSON: " + e.getOriginalMessage(), e);
+            throw new InvalidSettingException(parameter == null
+                    ? Phrase.core("setting.storedParamsNotJson", e.getOriginalMessage())
+                    : Phrase.core("setting.paramNotJson", parameter, e.getOriginalMessage()), e);
         }
     }
 }

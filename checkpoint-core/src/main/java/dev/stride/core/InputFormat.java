@@ -30,8 +30,8 @@ public enum InputFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown input format '" + name + "': one of "
-                + Arrays.toString(values()).toLowerCase(Locale.ROOT));
+        throw new InvalidSettingException(Phrase.core("setting.unknownFormat", name,
+                Arrays.toString(values()).toLowerCase(Locale.ROOT)), null);
     }
 
     /** The format a file's name implies ({@code .gz} looked through); JSONL when the name says nothing. */

@@ -49,9 +49,9 @@ public final class InputReaders {
         try {
             in = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file");
+            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
         } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")");
+            throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
         }
         return open(file.toString(), in, chosen, idField, template);
     }
@@ -63,7 +63,7 @@ public final class InputReaders {
         try {
             plain = decompressed(new BufferedInputStream(in, 1 << 16));
         } catch (UncheckedIOException e) {
-            throw new InvalidInputException(name + ": cannot be read (" + e.getCause().getMessage() + ")");
+            throw new InvalidInputException(Phrase.core("input.cannotRead", name, e.getCause().getMessage()), e);
         }
         return switch (format) {
             case JSONL -> new JsonlReader(name, plain, idField, template);
@@ -137,9 +137,7 @@ public final class InputReaders {
                     parser = JSON.createParser(in);
                     JsonToken first = parser.nextToken();
                     if (first != JsonToken.START_ARRAY) {
-                        throw new InvalidInputException(name + ": is not a JSON array; a .json input holds one array"
-                                + " of objects, [{\"id\": 1, \"prompt\": \"…\"}, …] (for one object per line use"
-                                + " .jsonl or --format jsonl)");
+                        throw new InvalidInputException(Phrase.core("input.notJsonArray", name));
                     }
                 }
                 JsonToken token = parser.nextToken();
@@ -150,8 +148,8 @@ public final class InputReaders {
                 JsonNode node = parser.readValueAsTree();
                 return maker.make(node, line);
             } catch (JsonProcessingException e) {
-                throw new InvalidInputException(name + " line " + e.getLocation().getLineNr() + ": is not valid JSON ("
-                        + e.getOriginalMessage() + ")");
+                throw InvalidInputException.onLine(name, e.getLocation().getLineNr(),
+                        Phrase.core("line.notJsonInArray", e.getOriginalMessage()));
             } catch (IOException e) {
                 throw new UncheckedIOException(name + ": read failed", e);
             }
@@ -184,8 +182,8 @@ public final class InputReaders {
                 CsvSchema schema = CsvSchema.emptySchema().withHeader().withColumnSeparator(separator);
                 this.rows = CSV.readerFor(JsonNode.class).with(schema).readValues(this.in);
             } catch (IOException e) {
-                throw new InvalidInputException(name + ": cannot be read as " + (separator == ',' ? "CSV" : "TSV")
-                        + " (" + e.getMessage() + ")");
+                throw new InvalidInputException(Phrase.core("input.notCsv", name, separator == ',' ? "CSV" : "TSV",
+                        e.getMessage()), e);
             }
         }
 
@@ -212,10 +210,10 @@ public final class InputReaders {
         private RuntimeException bad(IOException e) {
             if (e instanceof JsonProcessingException j) {
                 long line = j.getLocation() == null ? -1 : j.getLocation().getLineNr();
-                return new InvalidInputException(name + " line " + line + ": " + j.getOriginalMessage());
+                return InvalidInputException.onLine(name, line, Phrase.core("line.badRow", j.getOriginalMessage()));
             }
             if (e instanceof java.nio.charset.CharacterCodingException) {
-                return new InvalidInputException(name + ": is not valid UTF-8; save the file as UTF-8");
+                return new InvalidInputException(Phrase.core("input.notUtf8", name));
             }
             return new UncheckedIOException(name + ": read failed", e);
         }

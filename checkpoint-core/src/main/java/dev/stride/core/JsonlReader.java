@@ -51,9 +51,9 @@ public final class JsonlReader implements RecordReader {
             var in = InputReaders.decompressed(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
             return new JsonlReader(file.toString(), in, idField, template);
         } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file");
+            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
         } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")");
+            throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
         }
     }
 
@@ -92,7 +92,7 @@ public final class JsonlReader implements RecordReader {
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw fail("is not valid JSON (" + e.getOriginalMessage() + "); each line must hold one JSON object");
+            throw fail(Phrase.core("line.notJson", e.getOriginalMessage()));
         }
         return maker.make(node, lineNumber);
     }
@@ -119,13 +119,12 @@ public final class JsonlReader implements RecordReader {
         try {
             return utf8.decode(ByteBuffer.wrap(bytes, 0, length)).toString();
         } catch (CharacterCodingException e) {
-            throw new InvalidInputException(fileName + " line " + (lineNumber + 1)
-                    + ": is not valid UTF-8; save the file as UTF-8");
+            throw InvalidInputException.onLine(fileName, lineNumber + 1, Phrase.core("line.notUtf8"));
         }
     }
 
-    private InvalidInputException fail(String what) {
-        return new InvalidInputException(fileName + " line " + lineNumber + ": " + what);
+    private InvalidInputException fail(Phrase what) {
+        return InvalidInputException.onLine(fileName, lineNumber, what);
     }
 
     static String sha256(String text) {

@@ -67,8 +67,8 @@ public final class PromptTemplate {
             out.append(literals.get(i));
             JsonNode value = lookup(record, paths.get(i));
             if (value == null) {
-                throw new InvalidInputException("the template field '" + String.join(".", paths.get(i))
-                        + "' is missing from the record");
+                throw new InvalidInputException(Phrase.core("template.fieldMissing",
+                        String.join(".", paths.get(i))));
             }
             out.append(value.isValueNode() ? value.asText() : value.toString());
         }
@@ -102,25 +102,23 @@ public final class PromptTemplate {
     }
 
     /** Why stride cannot send this batch line, if it cannot. */
-    static Optional<String> batchProblem(JsonNode record) {
+    static Optional<Phrase> batchProblem(JsonNode record) {
         if (!record.get("custom_id").isValueNode()) {
-            return Optional.of("has a custom_id that is not a string or a number");
+            return Optional.of(Phrase.core("line.batchBadCustomId"));
         }
         if (!record.get("body").isObject()) {
-            return Optional.of("has a 'body' that is not a JSON object");
+            return Optional.of(Phrase.core("line.batchBodyNotObject"));
         }
         String method = record.path("method").asText("POST");
         if (!method.equalsIgnoreCase("POST")) {
-            return Optional.of("has method '" + method + "'; batch requests are POSTs");
+            return Optional.of(Phrase.core("line.batchNotPost", method));
         }
         if (batchEndpoint(record.path("url").asText("")) == null) {
-            return Optional.of("has url '" + record.path("url").asText("") + "'; stride sends /v1/chat/completions"
-                    + " and /v1/completions requests");
+            return Optional.of(Phrase.core("line.batchBadUrl", record.path("url").asText("")));
         }
         JsonNode body = record.get("body");
         if (body.has("messages") && !validMessages(body.get("messages"))) {
-            return Optional.of("has body.messages that are not a non-empty array of {\"role\", \"content\"}"
-                    + " objects");
+            return Optional.of(Phrase.core("line.batchBadMessages"));
         }
         return Optional.empty();
     }

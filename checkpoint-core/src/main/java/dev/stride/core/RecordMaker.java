@@ -24,8 +24,7 @@ final class RecordMaker {
 
     InputRecord make(JsonNode node, long line) {
         if (node == null || !node.isObject()) {
-            throw fail(line, "is not a JSON object; each record must be one object such as"
-                    + " {\"id\": 1, \"prompt\": \"…\"}");
+            throw fail(line, Phrase.core("line.notObject"));
         }
         String id;
         if (PromptTemplate.isBatchRequest(node)) {
@@ -36,13 +35,11 @@ final class RecordMaker {
         } else {
             if (template != null) {
                 template.missingField(node).ifPresent(field -> {
-                    throw fail(line, "has no field '" + field + "' used by the template; add it or change"
-                            + " --template");
+                    throw fail(line, Phrase.core("line.noTemplateField", field));
                 });
             }
             if (node.has("messages") && !PromptTemplate.validMessages(node.get("messages"))) {
-                throw fail(line, "has 'messages' that are not a non-empty array of {\"role\", \"content\"}"
-                        + " objects");
+                throw fail(line, Phrase.core("line.badMessages"));
             }
             JsonNode idNode = node.get(idField);
             if (idNode == null || idNode.isNull()) {
@@ -50,15 +47,15 @@ final class RecordMaker {
             } else if (idNode.isValueNode()) {
                 id = idNode.asText();
             } else {
-                throw fail(line, "has an id field '" + idField + "' that is not a string or a number");
+                throw fail(line, Phrase.core("line.badId", idField));
             }
         }
         String compact = node.toString();
         return new InputRecord(seq++, id, line, compact, sha256(compact));
     }
 
-    InvalidInputException fail(long line, String what) {
-        return new InvalidInputException(fileName + " line " + line + ": " + what);
+    InvalidInputException fail(long line, Phrase what) {
+        return InvalidInputException.onLine(fileName, line, what);
     }
 
     static String sha256(String text) {
