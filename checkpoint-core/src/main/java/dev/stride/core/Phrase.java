@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.MissingResourceException;
 import java.util.ResourceBundle;
 
 /**
@@ -19,7 +18,7 @@ import java.util.ResourceBundle;
  * <p>Patterns follow {@link MessageFormat}: a literal quote is written {@code ''}. A whole number in a plain
  * {@code {n}} is shown as its digits ("1000 records", never "1,000"); in a {@code choice} or {@code number} format it
  * stays a number. An argument that is itself a phrase, or an exception that carries one, is put in the same
- * language; any other exception shows its own message.
+ * language; any other exception shows its own message; a list shows its elements so, joined by commas.
  *
  * @param bundle the base name of the resource bundle, e.g. {@code dev.stride.core.messages}
  * @param args   the arguments, nulls allowed (shown as nothing)
@@ -93,19 +92,16 @@ public record Phrase(String bundle, String key, List<Object> args) {
         if (a instanceof Phrased p && p.phrase() != null) {
             return p.phrase().in(locale);
         }
+        if (a instanceof List<?> list) {
+            StringBuilder joined = new StringBuilder();
+            for (Object e : list) {
+                joined.append(joined.length() == 0 ? "" : ", ").append(text(e, locale));
+            }
+            return joined.toString();
+        }
         if (a instanceof Throwable t) {
             return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         }
         return a.toString();
-    }
-
-    /** True when {@code base} has {@code key}; for tests that check every phrase a module makes is written. */
-    public static boolean exists(String base, String key) {
-        try {
-            bundle(base, Locale.ENGLISH).getString(key);
-            return true;
-        } catch (MissingResourceException e) {
-            return false;
-        }
     }
 }
