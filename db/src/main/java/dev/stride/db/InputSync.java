@@ -102,7 +102,7 @@ final class InputSync {
                 .fetchOne();
         if (dup != null) {
             throw new InvalidInputException(
-                    "duplicate id '" + dup.value1() + "' on lines " + dup.value2() + " and " + dup.value3());
+                    DbPhrase.of("input.duplicateId", dup.value1(), dup.value2(), dup.value3()));
         }
     }
 

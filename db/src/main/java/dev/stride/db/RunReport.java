@@ -59,7 +59,7 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         } catch (DataAccessException e) {
-            throw new StoreException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new StoreException(DbPhrase.of("store.cannotReadReport", file, SqliteFiles.detail(e)), e);
         }
     }
 

@@ -56,7 +56,7 @@ final class Schema {
             if (sql != null) {
                 throw SqliteFiles.translate(file, sql); // disk full, read-only, damaged: said as such
             }
-            throw new StoreException("cannot upgrade the schema of " + file + ": " + e.getMessage(), e);
+            throw new StoreException(DbPhrase.of("schema.cannotUpgrade", file, SqliteFiles.detail(e)), e);
         }
     }
 
@@ -76,15 +76,14 @@ final class Schema {
                 throw notStride(file);
             }
             if (info.pending().length > 0) {
-                throw new StoreException(file + " has an older schema (version " + version(info.current())
-                        + "); a run with this stride will upgrade it");
+                throw new StoreException(DbPhrase.of("schema.older", file, version(info.current())));
             }
         } catch (FlywayException e) {
             SQLException sql = SqliteFiles.sqlCause(e);
             if (sql != null) {
                 throw SqliteFiles.translate(file, sql);
             }
-            throw new StoreException("cannot read the schema version of " + file + ": " + e.getMessage(), e);
+            throw new StoreException(DbPhrase.of("schema.cannotReadVersion", file, SqliteFiles.detail(e)), e);
         }
     }
 
@@ -101,7 +100,7 @@ final class Schema {
             if (sql != null) {
                 throw SqliteFiles.translate(file, sql);
             }
-            throw new StoreException("cannot read the schema version of " + file + ": " + e.getMessage(), e);
+            throw new StoreException(DbPhrase.of("schema.cannotReadVersion", file, SqliteFiles.detail(e)), e);
         }
     }
 
@@ -123,13 +122,13 @@ final class Schema {
                 .toArray(MigrationInfo[]::new);
         if (future.length > 0) {
             MigrationInfo newest = future[future.length - 1];
-            throw new StoreException(file + " was written by a newer stride (schema version " + version(newest)
-                    + "; this stride knows up to " + knownVersion(info) + "): use that stride or a newer one");
+            throw new StoreException(DbPhrase.of("schema.newer", file, version(newest), knownVersion(info)));
         }
     }
 
-    private static String knownVersion(MigrationInfoService info) {
-        String known = "none";
+    /** The newest version this build ships, as text, or the phrase for "none". */
+    private static Object knownVersion(MigrationInfoService info) {
+        Object known = DbPhrase.of("schema.noVersion");
         for (MigrationInfo m : info.all()) {
             MigrationState state = m.getState();
             if (m.getVersion() != null && state != MigrationState.FUTURE_SUCCESS
@@ -140,8 +139,10 @@ final class Schema {
         return known;
     }
 
-    private static String version(MigrationInfo migration) {
-        return migration == null || migration.getVersion() == null ? "none" : migration.getVersion().getVersion();
+    /** The version of {@code migration} as text, or the phrase for "none". */
+    private static Object version(MigrationInfo migration) {
+        return migration == null || migration.getVersion() == null
+                ? DbPhrase.of("schema.noVersion") : migration.getVersion().getVersion();
     }
 
     private static int userObjects(Connection connection, Path file) {
@@ -156,6 +157,6 @@ final class Schema {
     }
 
     private static StoreException notStride(Path file) {
-        return new StoreException(file + " is a SQLite database but not a stride checkpoint file");
+        return new StoreException(DbPhrase.of("schema.notStride", file));
     }
 }

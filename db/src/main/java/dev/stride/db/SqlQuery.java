@@ -1,5 +1,7 @@
 package dev.stride.db;
 
+import dev.stride.core.Phrase;
+import dev.stride.core.Phrased;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,12 +27,23 @@ public final class SqlQuery {
         void row(List<Object> values) throws Exception;
     }
 
-    /** The statement itself is wrong (syntax, unknown table, a write): the user's to fix, not the file's. */
-    public static final class BadStatementException extends RuntimeException {
+    /**
+     * The statement itself is wrong (syntax, unknown table, a write): the user's to fix, not the file's.
+     * {@link #getMessage()} is English; {@link #phrase()} puts it in the reader's language.
+     */
+    public static final class BadStatementException extends RuntimeException implements Phrased {
         private static final long serialVersionUID = 1L;
 
-        BadStatementException(String message, Throwable cause) {
-            super(message, cause);
+        private final transient Phrase phrase;
+
+        BadStatementException(Phrase phrase, Throwable cause) {
+            super(phrase.english(), cause);
+            this.phrase = phrase;
+        }
+
+        @Override
+        public Phrase phrase() {
+            return phrase;
         }
     }
 
@@ -105,9 +118,7 @@ public final class SqlQuery {
     private static RuntimeException refused(Path file, SQLException e) {
         int code = e.getErrorCode() & 0xff;
         if (code == SQLiteErrorCode.SQLITE_READONLY.code) {
-            return new BadStatementException("stride sql only reads: " + file + " is opened read-only, so this"
-                    + " statement cannot change it (use SELECT; to edit, use the sqlite3 shell while no run is going)",
-                    e);
+            return new BadStatementException(DbPhrase.of("sql.onlyReads", file), e);
         }
         if (code == SQLiteErrorCode.SQLITE_ERROR.code || code == SQLiteErrorCode.SQLITE_RANGE.code
                 || code == SQLiteErrorCode.SQLITE_MISMATCH.code || code == SQLiteErrorCode.SQLITE_AUTH.code) {
@@ -117,14 +128,14 @@ public final class SqlQuery {
     }
 
     /** sqlite-jdbc's "[SQLITE_ERROR] SQL error or missing database (near "x": syntax error)" as SQLite's own words. */
-    private static String clean(String message) {
+    private static Phrase clean(String message) {
         if (message == null) {
-            return "SQLite refused the statement";
+            return DbPhrase.of("sql.refused");
         }
         int open = message.indexOf('(');
         if (message.startsWith("[") && open > 0 && message.endsWith(")")) {
-            return message.substring(open + 1, message.length() - 1);
+            return DbPhrase.of("sql.sqliteSaid", message.substring(open + 1, message.length() - 1));
         }
-        return message;
+        return DbPhrase.of("sql.sqliteSaid", message);
     }
 }

@@ -165,10 +165,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         SqliteFiles.checkUsable(file, true);
         Path folder = target.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
-            throw new StoreException("cannot write " + target + ": folder " + folder + " does not exist");
+            throw new StoreException(DbPhrase.of("snapshot.noFolder", target, String.valueOf(folder)));
         }
         if (Files.exists(target)) {
-            throw new StoreException(target + " already exists: name a new file (a snapshot never overwrites)");
+            throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
         Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
         try {
@@ -199,7 +199,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             }
             return runs;
         } catch (IOException e) {
-            throw new StoreException("cannot write " + target + " (" + e.getMessage() + ")", e);
+            throw new StoreException(DbPhrase.of("snapshot.cannotWrite", target, SqliteFiles.detail(e)), e);
         } finally {
             for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
                 try {
@@ -341,7 +341,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
                             .fetchOne(RUNS.LOW_WATERMARK);
                     if (old == null) {
-                        throw new StoreException("no run with id " + runId + " in " + file);
+                        throw new StoreException(DbPhrase.of("store.noRun", runId, file));
                     }
                     String now = now();
                     dsl.update(RUNS)
@@ -512,7 +512,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     private <T> T withWriter(Supplier<T> work) {
         if (writer == null) {
-            throw new StoreException(file + " was opened read-only");
+            throw new StoreException(DbPhrase.of("store.readOnly", file));
         }
         writeLock.lock();
         try {
@@ -576,7 +576,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     private void checkOpen() {
         if (closed) {
-            throw new StoreException(file + " is closed");
+            throw new StoreException(DbPhrase.of("store.closed", file));
         }
     }
 
@@ -587,7 +587,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         }
         return cause instanceof SQLException sql
                 ? SqliteFiles.translate(file, sql)
-                : new StoreException("database " + file + ": " + e.getMessage(), e);
+                : new StoreException(DbPhrase.of("sqlite.failed", file, SqliteFiles.detail(e)), e);
     }
 
     private String now() {

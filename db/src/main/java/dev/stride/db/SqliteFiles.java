@@ -66,12 +66,10 @@ final class SqliteFiles {
             Path wal = Path.of(file + "-wal");
             try {
                 if (Files.exists(wal) && Files.size(wal) > 0) {
-                    throw new StoreException(file + " cannot be read: its folder is read-only and " + wal
-                            .getFileName() + " still holds commits that only a writable folder can merge; make the"
-                            + " folder writable (or copy both files elsewhere) and try again");
+                    throw new StoreException(DbPhrase.of("file.walNeedsWritableFolder", file, wal.getFileName()));
                 }
             } catch (IOException e) {
-                throw new StoreException("cannot read " + wal + " (" + e.getMessage() + ")", e);
+                throw new StoreException(DbPhrase.of("file.cannotRead", wal, detail(e)), e);
             }
             SQLiteDataSource source = new SQLiteDataSource(config);
             source.setUrl("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
@@ -102,16 +100,15 @@ final class SqliteFiles {
     static void checkUsable(Path file, boolean mustExist, boolean forWriting, MountTable mounts) {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
-            throw new StoreException("cannot open " + file + ": folder " + parent + " does not exist; create it or"
-                    + " point --db elsewhere");
+            throw new StoreException(DbPhrase.of("file.noFolder", file, parent));
         }
         if (!Files.exists(file)) {
             if (mustExist) {
-                throw new StoreException(file + " does not exist");
+                throw new StoreException(DbPhrase.of("file.missing", file));
             }
         } else {
             if (Files.isDirectory(file)) {
-                throw new StoreException(file + " is a folder, not a SQLite database; name a file with --db");
+                throw new StoreException(DbPhrase.of("file.isFolder", file));
             }
             // A zero-length file is an empty database to SQLite; anything else must start with SQLite's header.
             try (InputStream in = Files.newInputStream(file)) {
@@ -120,26 +117,20 @@ final class SqliteFiles {
                     throw notSqlite(file);
                 }
             } catch (IOException e) {
-                throw new StoreException("cannot read " + file + " (" + e.getMessage() + "): check its permissions",
-                        e);
+                throw new StoreException(DbPhrase.of("file.cannotReadCheckPermissions", file, detail(e)), e);
             }
         }
         mounts.networkMountOf(file).ifPresent(m -> {
-            throw new StoreException(file + " is on a network file system (" + m.type() + " at " + m.mountPoint()
-                    + "), where SQLite's write-ahead log, which stride relies on, can corrupt the database: keep"
-                    + " the database on a local disk (copy it there, and back with stride snapshot)");
+            throw new StoreException(DbPhrase.of("file.networkFs", file, m.type(), m.mountPoint()));
         });
         if (!forWriting) {
             return;
         }
         if (Files.exists(file) && !Files.isWritable(file)) {
-            throw new StoreException(file + " is read-only: make it writable (chmod u+w " + file + ", or remount"
-                    + " its disk read-write), or copy it to a writable folder and use the copy");
+            throw new StoreException(DbPhrase.of("file.readOnly", file));
         }
         if (parent != null && !Files.isWritable(parent)) {
-            throw new StoreException("folder " + parent + " is read-only, and SQLite must create " + file
-                    .getFileName() + "-wal and -shm beside the database: make the folder writable, or copy the"
-                    + " database to a writable folder and use the copy");
+            throw new StoreException(DbPhrase.of("file.folderReadOnly", parent, file.getFileName()));
         }
         if (parent != null) {
             long free;
@@ -149,9 +140,8 @@ final class SqliteFiles {
                 return; // Unknown: SQLITE_FULL will say so if it comes to that.
             }
             if (free < MIN_FREE_BYTES) {
-                throw new StoreException("the disk holding " + file + " is full (" + free / 1024 + " KB free, a"
-                        + " run needs " + MIN_FREE_BYTES / (1024 * 1024) + " MB): free some space there (or move the"
-                        + " file) and run the same command again; everything saved so far is kept");
+                throw new StoreException(DbPhrase.of("file.diskLow", file, free / 1024,
+                        MIN_FREE_BYTES / (1024 * 1024)));
             }
         }
     }
@@ -176,35 +166,29 @@ final class SqliteFiles {
     /** A failed statement as one line for the person running stride: the file, the cause, what to do. */
     static StoreException translate(Path file, SQLException e) {
         int code = e.getErrorCode() & 0xff;
-        String why = " (" + e.getMessage() + ")";
+        String why = detail(e);
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code) {
             return notSqlite(file);
         }
         if (code == SQLiteErrorCode.SQLITE_CANTOPEN.code) {
-            return new StoreException("cannot open " + file + why + ": check that it and its folder exist and are"
-                    + " writable", e);
+            return new StoreException(DbPhrase.of("sqlite.cantOpen", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_FULL.code) {
-            return new StoreException("the disk holding " + file + " is full" + why + ": free some space there"
-                    + " (or move the file) and run the same command again; everything saved so far is kept", e);
+            return new StoreException(DbPhrase.of("sqlite.full", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_READONLY.code) {
-            return new StoreException(file + " cannot be written" + why + ": make it and its folder writable, or"
-                    + " copy it to a writable folder and use the copy", e);
+            return new StoreException(DbPhrase.of("sqlite.readOnly", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_CORRUPT.code) {
             return corrupt(file, e.getMessage(), e);
         }
         if (code == SQLiteErrorCode.SQLITE_IOERR.code) {
-            return new StoreException("reading or writing " + file + " failed" + why + ": check the disk (dmesg)"
-                    + " and free space, then run the same command again", e);
+            return new StoreException(DbPhrase.of("sqlite.ioErr", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code) {
-            return new StoreException(file + " stayed locked by another connection for " + BUSY_TIMEOUT_MS / 1000
-                    + " s" + why + ": close the program holding a write transaction (a sqlite3 shell after BEGIN?)"
-                    + " and run again", e);
+            return new StoreException(DbPhrase.of("sqlite.busy", file, BUSY_TIMEOUT_MS / 1000, why), e);
         }
-        return new StoreException("database " + file + ": " + e.getMessage(), e);
+        return new StoreException(DbPhrase.of("sqlite.failed", file, why), e);
     }
 
     /** The first SQLException among the causes of {@code e} (Flyway and jOOQ wrap them), or null. */
@@ -241,13 +225,18 @@ final class SqliteFiles {
     }
 
     static StoreException corrupt(Path file, String detail, Throwable cause) {
-        return new StoreException(file + " is damaged (" + detail.replace('\n', ' ') + "): use a copy made before"
-                + " the damage (stride snapshot makes them), or salvage its rows into a new file with: sqlite3 "
-                + file + " .recover | sqlite3 recovered.db", cause);
+        return new StoreException(DbPhrase.of("file.damaged", file, detail.replace('\n', ' ')), cause);
     }
 
     private static StoreException notSqlite(Path file) {
-        return new StoreException(file + " is not a SQLite database: check --db (stride never writes to a file that"
-                + " is not its own)");
+        return new StoreException(DbPhrase.of("file.notSqlite", file));
+    }
+
+    /**
+     * A library's or the system's own words about a failure, shown as they wrote them (also "null", as string
+     * concatenation showed a missing message before these were phrases).
+     */
+    static String detail(Throwable e) {
+        return String.valueOf(e.getMessage());
     }
 }

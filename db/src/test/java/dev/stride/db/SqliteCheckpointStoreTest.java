@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.Phrase;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -298,7 +299,8 @@ class SqliteCheckpointStoreTest {
     void anInputThatFailsMidWayLeavesNothingWritten() {
         long run = newRun("a", recs(3));
         store.savePrediction(run, rec(0, "r0", "text 0"), done("kept"));
-        InvalidInputException bad = new InvalidInputException("line 1500: not JSON");
+        InvalidInputException bad = new InvalidInputException(
+                Phrase.of(Phrase.CORE, "input.line", "in.jsonl", 1500, Phrase.of(Phrase.CORE, "line.notJson", "x")));
 
         assertThatThrownBy(() -> store.syncRun(spec("a"), failingAfter(1499, bad))).isSameAs(bad);
         assertThatThrownBy(() -> store.syncRun(spec("new"), failingAfter(10, bad))).isSameAs(bad);
