@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -62,8 +63,8 @@ final class ClearCommand implements Callable<Integer> {
     }
 
     /** The runs a database holds, to end a message about a run it lacks. */
-    static Messages.Text knownRuns(CheckpointStore store) {
+    static Phrase knownRuns(CheckpointStore store) {
         String names = store.listRuns().stream().map(r -> "'" + r.name() + "'").collect(Collectors.joining(", "));
-        return names.isEmpty() ? Messages.Text.of("msg.knownRuns.none") : Messages.Text.of("msg.knownRuns", names);
+        return names.isEmpty() ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", names);
     }
 }

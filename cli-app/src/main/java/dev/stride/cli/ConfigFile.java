@@ -3,6 +3,7 @@ package dev.stride.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.stride.core.InvalidSettingException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ final class ConfigFile {
             try {
                 option.setValue(convert(option, key, value));
             } catch (TypeConversionException | IllegalArgumentException e2) {
-                throw UserError.usageOf("msg.config.badSetting", file, key, e2.getMessage());
+                throw UserError.usageOf("msg.config.badSetting", file, key, e2);
             }
         }
     }
@@ -108,18 +109,27 @@ final class ConfigFile {
         }
         if (type == boolean.class || type == Boolean.class) {
             if (!value.isBoolean()) {
-                throw new IllegalArgumentException("write true or false, not '" + text + "'");
+                throw new InvalidSettingException(Messages.text("msg.config.notBoolean", text), null);
             }
             return value.asBoolean();
         }
-        if (type == int.class || type == Integer.class) {
-            return Integer.valueOf(number(text));
-        }
-        if (type == long.class || type == Long.class) {
-            return Long.valueOf(number(text));
+        try {
+            if (type == int.class || type == Integer.class) {
+                return Integer.valueOf(number(text));
+            }
+            if (type == long.class || type == Long.class) {
+                return Long.valueOf(number(text));
+            }
+        } catch (NumberFormatException e) {
+            // Digits only, yet too large for the option.
+            throw new InvalidSettingException(Messages.text("msg.config.notWholeNumber", text), e);
         }
         if (type == double.class || type == Double.class) {
-            return Double.valueOf(text);
+            try {
+                return Double.valueOf(text);
+            } catch (NumberFormatException e) {
+                throw new InvalidSettingException(Messages.text("msg.config.notNumber", text), e);
+            }
         }
         if (type == Path.class) {
             return Path.of(text);
@@ -127,12 +137,12 @@ final class ConfigFile {
         if (type == Duration.class) {
             return new Durations().convert(text);
         }
-        throw new IllegalArgumentException("cannot be set from a file");
+        throw new InvalidSettingException(Messages.text("msg.config.notSettable"), null);
     }
 
     private static String number(String text) {
         if (!text.matches("-?\\d+")) {
-            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+            throw new InvalidSettingException(Messages.text("msg.config.notWholeNumber", text), null);
         }
         return text;
     }

@@ -1,5 +1,7 @@
 package dev.stride.cli;
 
+import dev.stride.core.Phrase;
+import dev.stride.core.Phrased;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -29,7 +31,28 @@ final class Durations implements ITypeConverter<Duration> {
         try {
             return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
         } catch (RuntimeException e) {
-            throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 500ms, 30s, 2m");
+            throw new NotADuration(value);
+        }
+    }
+
+    /** picocli keeps a converter's exception as the cause of its own, so the reader gets these words translated. */
+    static final class NotADuration extends TypeConversionException implements Phrased {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Phrase phrase;
+
+        NotADuration(String value) {
+            this(Messages.text("msg.duration.invalid", value));
+        }
+
+        private NotADuration(Phrase phrase) {
+            super(phrase.english());
+            this.phrase = phrase;
+        }
+
+        @Override
+        public Phrase phrase() {
+            return phrase;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.Phrased;
 import dev.stride.db.StoreException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -15,7 +16,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         this(Messages.ENGLISH);
     }
 
-    /** @param messages the language of the user's own errors ({@link UserError}); lower layers' stay English */
+    /** @param messages the language errors are shown in */
     ErrorHandler(Messages messages) {
         this.messages = messages;
     }
@@ -52,13 +53,21 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return oneLine(ex, Messages.ENGLISH);
     }
 
+    /**
+     * The error as one line in the language of {@code messages}: stride's own errors (the user's, the input's, the
+     * database's) by their phrase; anything else by its message, with its class name for a foreign exception.
+     */
     static String oneLine(Throwable ex, Messages messages) {
-        String message = ex instanceof UserError userError ? userError.message(messages) : ex.getMessage();
-        if (message == null || message.isBlank()) {
-            message = ex.getClass().getSimpleName();
-        } else if (!(ex instanceof UserError) && !(ex instanceof InvalidInputException)
-                && !ex.getClass().getName().startsWith("dev.stride.")) {
-            message = ex.getClass().getSimpleName() + ": " + message;
+        String message;
+        if (ex instanceof Phrased p && p.phrase() != null) {
+            message = messages.get(p.phrase());
+        } else {
+            message = ex.getMessage();
+            if (message == null || message.isBlank()) {
+                message = ex.getClass().getSimpleName();
+            } else if (!ex.getClass().getName().startsWith("dev.stride.")) {
+                message = ex.getClass().getSimpleName() + ": " + message;
+            }
         }
         return message.replace('\n', ' ').strip();
     }

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.core.Phrase;
 import java.text.MessageFormat;
 import java.util.Locale;
 import java.util.Map;
@@ -26,8 +27,7 @@ final class Messages {
 
     /** The bundle for {@code locale}: Chinese for any zh locale, English otherwise (never the JVM's default). */
     static ResourceBundle bundle(Locale locale) {
-        return ResourceBundle.getBundle(BUNDLE, locale,
-                ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES));
+        return Phrase.bundle(BUNDLE, locale);
     }
 
     static Messages of(Locale locale) {
@@ -60,36 +60,25 @@ final class Messages {
         return bundle.getLocale().getLanguage().equals("zh");
     }
 
+    /** The language of these messages: Chinese or English. */
+    Locale locale() {
+        return chinese() ? Locale.CHINESE : Locale.ENGLISH;
+    }
+
     /**
-     * The message {@code key} with its arguments; a {@link Text} argument is itself looked up first. A whole number
-     * in a plain {@code {n}} is shown as its digits; in a {@code choice} or {@code number} format it stays a number.
+     * The message {@code key} with its arguments, by {@link Phrase#format}'s rules: a {@link Phrase} argument, or an
+     * exception that carries one (an input or database error from a lower layer), is put in this language too.
      */
     String get(String key, Object... args) {
-        MessageFormat format = new MessageFormat(bundle.getString(key), Locale.ROOT);
-        java.text.Format[] formats = format.getFormatsByArgumentIndex();
-        Object[] shown = new Object[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            boolean formatted = i < formats.length && formats[i] != null;
-            if (a instanceof Text t) {
-                shown[i] = get(t.key(), t.args());
-            } else if (a instanceof Number n && formatted) {
-                shown[i] = n;
-            } else {
-                shown[i] = a == null ? "" : a.toString();
-            }
-        }
-        return format.format(shown);
+        return Phrase.format(bundle.getString(key), locale(), args);
     }
 
-    String get(Text text) {
-        return get(text.key(), text.args());
+    String get(Phrase phrase) {
+        return phrase.in(locale());
     }
 
-    /** A message not yet put in words: a key and its arguments, looked up in the reader's language when shown. */
-    record Text(String key, Object... args) {
-        static Text of(String key, Object... args) {
-            return new Text(key, args);
-        }
+    /** A message of this bundle not yet put in words, looked up in the reader's language when shown. */
+    static Phrase text(String key, Object... args) {
+        return Phrase.of(BUNDLE, key, args);
     }
 }

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
+import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
@@ -309,7 +310,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return format == null ? null : InputFormat.named(format);
         } catch (IllegalArgumentException e) {
-            throw UserError.usageOf("msg.run.format", e.getMessage());
+            throw UserError.usageOf("msg.run.format", e);
         }
     }
 
@@ -389,7 +390,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return new GenerationParams(apiName, systemText(), maxTokens, temperature, topP, seed, stop, extra);
         } catch (IllegalArgumentException e) {
-            throw UserError.usageOf("msg.run.paramJson", e.getMessage());
+            throw UserError.usageOf("msg.run.paramJson", e);
         }
     }
 
@@ -453,7 +454,7 @@ final class RunCommand implements Callable<Integer> {
             if (prepared.settingsChanged().isEmpty()) {
                 out.println(m.get("msg.dryRun.settingsUnchanged"));
             } else {
-                for (String change : prepared.settingsChanged()) {
+                for (Phrase change : prepared.settingsChanged()) {
                     out.println(m.get("msg.dryRun.changed", change));
                 }
                 out.println(m.get("msg.dryRun.refuses", planner.refusalAdvice(prepared.run())));

@@ -8,6 +8,7 @@ import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.JsonlReader;
+import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordReader;
@@ -43,7 +44,7 @@ final class RunPlanner {
      * what of its configuration the options change (only ever non-empty for a dry run: a real one is refused), and the
      * first record read, to show what is sent.
      */
-    record Prepared(RunInfo run, SyncReport sync, List<String> settingsChanged, FirstRecord first) {
+    record Prepared(RunInfo run, SyncReport sync, List<Phrase> settingsChanged, FirstRecord first) {
     }
 
     /** The first record of the input and the prompt made from it. */
@@ -68,9 +69,9 @@ final class RunPlanner {
             throw UserError.usageOf("msg.run.nameTheModel");
         }
         RunInfo existing = store.findRun(name).orElse(null);
-        List<String> changed = existing == null ? List.of() : settingsChanged(existing, options);
+        List<Phrase> changed = existing == null ? List.of() : settingsChanged(existing, options);
         if (!changed.isEmpty() && !dryRun) {
-            throw UserError.usageOf("msg.run.refused", existing.name(), String.join(", ", changed),
+            throw UserError.usageOf("msg.run.refused", existing.name(), changed,
                     refusalAdvice(existing));
         }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
@@ -91,8 +92,7 @@ final class RunPlanner {
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
                 if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
-                    throw new InvalidInputException(input + ": " + e.getMessage() + "; give every record its own id",
-                            e);
+                    throw new InvalidInputException(Messages.text("msg.run.duplicateId", input, e), e);
                 }
                 throw e;
             }
@@ -160,35 +160,40 @@ final class RunPlanner {
      * What the options change of a stored run's configuration, one entry per setting (model, template, each
      * generation parameter by name); an omitted option keeps its stored value and changes nothing.
      */
-    static List<String> settingsChanged(RunInfo run, RunOptions o) {
+    static List<Phrase> settingsChanged(RunInfo run, RunOptions o) {
         GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
         GenerationParams given = stored.overriddenBy(o.generation());
-        List<String> changed = new ArrayList<>();
+        List<Phrase> changed = new ArrayList<>();
         if (o.model() != null && !o.model().equals(run.model())) {
-            changed.add("model '" + run.model() + "' -> '" + o.model() + "'");
+            changed.add(Messages.text("msg.change.model", run.model(), o.model()));
         }
         if (o.template() != null && !o.template().equals(run.template())) {
-            changed.add("template '" + run.template() + "' -> '" + o.template() + "'");
+            changed.add(Messages.text("msg.change.template", run.template(), o.template()));
         }
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
-            changed.add("parameters " + parameterChanges(stored, given) + " (" + stored.canonicalJson() + " -> "
-                    + given.canonicalJson() + ")");
+            changed.add(Messages.text("msg.change.parameters", parameterChanges(stored, given),
+                    stored.canonicalJson(), given.canonicalJson()));
         }
         return changed;
     }
 
     /** Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}. */
-    private static String parameterChanges(GenerationParams stored, GenerationParams given) {
+    private static List<Phrase> parameterChanges(GenerationParams stored, GenerationParams given) {
         JsonNode before = JsonlReader.parse(stored.canonicalJson());
         JsonNode after = JsonlReader.parse(given.canonicalJson());
-        Map<String, String[]> diff = new LinkedHashMap<>();
+        Map<String, JsonNode[]> diff = new LinkedHashMap<>();
         collect("", before, after, diff);
-        List<String> parts = new ArrayList<>();
-        diff.forEach((key, values) -> parts.add(key + " " + values[0] + " -> " + values[1]));
-        return String.join(", ", parts);
+        List<Phrase> parts = new ArrayList<>();
+        diff.forEach((key, values) -> parts.add(Messages.text("msg.change.parameter", key, shown(values[0]),
+                shown(values[1]))));
+        return parts;
     }
 
-    private static void collect(String prefix, JsonNode before, JsonNode after, Map<String, String[]> diff) {
+    private static Object shown(JsonNode value) {
+        return value == null ? Messages.text("msg.change.unset") : value.toString();
+    }
+
+    private static void collect(String prefix, JsonNode before, JsonNode after, Map<String, JsonNode[]> diff) {
         Set<String> keys = new TreeSet<>();
         before.fieldNames().forEachRemaining(keys::add);
         after.fieldNames().forEachRemaining(keys::add);
@@ -199,15 +204,14 @@ final class RunPlanner {
                 collect("params.", b == null ? JsonlReader.parse("{}") : b, a == null ? JsonlReader.parse("{}") : a,
                         diff);
             } else if (!Objects.equals(b, a)) {
-                diff.put(prefix + key, new String[] {b == null ? "(unset)" : b.toString(),
-                        a == null ? "(unset)" : a.toString()});
+                diff.put(prefix + key, new JsonNode[] {b, a});
             }
         }
     }
 
     /** The advice a refused change gets, for a dry run to print. */
-    Messages.Text refusalAdvice(RunInfo run) {
-        return Messages.Text.of("msg.run.refusalAdvice", db, run.name());
+    Phrase refusalAdvice(RunInfo run) {
+        return Messages.text("msg.run.refusalAdvice", db, run.name());
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */

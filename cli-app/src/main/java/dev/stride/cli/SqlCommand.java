@@ -80,7 +80,7 @@ final class SqlCommand implements Callable<Integer> {
             long rows = SqlQuery.run(db, sql, sink);
             ((Finish) sink).finish(rows);
         } catch (SqlQuery.BadStatementException e) {
-            throw UserError.usageOf("msg.sql.refused", e.getMessage());
+            throw UserError.usageOf("msg.sql.refused", e);
         }
         out.flush();
         return ExitCodes.OK;

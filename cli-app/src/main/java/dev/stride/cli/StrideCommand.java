@@ -38,7 +38,7 @@ public final class StrideCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), Messages.of(spec).get("msg.nameACommand"));
+        throw new ParseErrorHandler.BadCommandLine(spec.commandLine(), Messages.text("msg.nameACommand"));
     }
 
     /**
@@ -65,6 +65,7 @@ public final class StrideCommand implements Runnable {
         }
         Messages words = Messages.of(cl.getCommandSpec());
         cl.setExecutionExceptionHandler(new ErrorHandler(words));
+        cl.setParameterExceptionHandler(new ParseErrorHandler(words));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Every command answers --version (mixinStandardHelpOptions gives them -V; the provider is the root's).
         for (CommandLine sub : cl.getSubcommands().values()) {

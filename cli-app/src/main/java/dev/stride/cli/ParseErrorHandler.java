@@ -1,0 +1,146 @@
+package dev.stride.cli;
+
+import dev.stride.core.Phrase;
+import dev.stride.core.Phrased;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.MutuallyExclusiveArgsException;
+import picocli.CommandLine.OverwrittenOptionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * A command line that cannot be parsed (an unknown option, a missing --db, {@code --concurrency abc}) gets one line
+ * in the reader's language naming the option and what is wrong, then where to read the options; not picocli's
+ * English and a screenful of usage. Exit code 2.
+ */
+final class ParseErrorHandler implements IParameterExceptionHandler {
+    private final Messages messages;
+
+    ParseErrorHandler(Messages messages) {
+        this.messages = messages;
+    }
+
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("stride: " + messages.get(describe(ex)).replace('\n', ' ').strip());
+        if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            err.println("stride: " + messages.get("msg.parse.didYouMean", String.join(", ", u.getSuggestions())));
+        }
+        if (cl.getParent() == null && ex.getArgSpec() == null && !(ex instanceof UnmatchedArgumentException)) {
+            // No command named: the usage is the list of commands, which is the answer.
+            cl.usage(err, cl.getColorScheme());
+        } else {
+            err.println("stride: " + messages.get("msg.parse.seeHelp", cl.getCommandSpec().qualifiedName()));
+        }
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    /** What is wrong, as a phrase; picocli's own English when it is none of the cases stride knows. */
+    static Phrase describe(ParameterException ex) {
+        if (ex instanceof Phrased p) {
+            return p.phrase();
+        }
+        if (ex instanceof UnmatchedArgumentException u) {
+            List<String> unmatched = u.getUnmatched();
+            return Messages.text(u.isUnknownOption() ? "msg.parse.unknownOption" : "msg.parse.unexpectedArgument",
+                    quoted(unmatched));
+        }
+        if (ex instanceof MissingParameterException m) {
+            ArgSpec spec = m.getMissing().isEmpty() ? null : m.getMissing().get(0);
+            // picocli uses the same exception for a required option left out and an option given without its value.
+            if (spec instanceof OptionSpec o && m.getMessage().startsWith("Missing required parameter for option")) {
+                return Messages.text("msg.parse.missingValue", o.longestName(), o.paramLabel());
+            }
+            if (m.getMissing().stream().allMatch(OptionSpec.class::isInstance)) {
+                return Messages.text("msg.parse.missingOption", m.getMissing().stream()
+                        .map(a -> ((OptionSpec) a).longestName() + "=" + a.paramLabel())
+                        .collect(Collectors.joining(", ")));
+            }
+            return Messages.text("msg.parse.missingParameter", m.getMissing().stream()
+                    .map(a -> a instanceof OptionSpec o ? o.longestName() : a.paramLabel())
+                    .collect(Collectors.joining(", ")));
+        }
+        if (ex instanceof OverwrittenOptionException o && o.getOverwritten() instanceof OptionSpec option) {
+            return Messages.text("msg.parse.onlyOnce", option.longestName());
+        }
+        if (ex instanceof MutuallyExclusiveArgsException) {
+            return Messages.text("msg.parse.exclusive", exclusiveNames(ex.getMessage()));
+        }
+        ArgSpec arg = ex.getArgSpec();
+        if (arg != null && ex.getValue() != null) {
+            return invalidValue(ex, arg);
+        }
+        if (ex.getCause() instanceof Phrased p && p.phrase() != null) {
+            return p.phrase();
+        }
+        return Messages.text("msg.parse.other", ex.getMessage());
+    }
+
+    /** {@code --concurrency abc}: which option, the value, and what it should have been. */
+    private static Phrase invalidValue(ParameterException ex, ArgSpec arg) {
+        String name = arg instanceof OptionSpec o ? o.longestName() : arg.paramLabel();
+        String value = ex.getValue();
+        if (ex.getCause() instanceof Phrased p && p.phrase() != null) {
+            return Messages.text("msg.parse.invalidValue", name, value, p.phrase());
+        }
+        Class<?> type = arg.isMultiValue() && arg.auxiliaryTypes().length > 0 ? arg.auxiliaryTypes()[0] : arg.type();
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return Messages.text("msg.parse.notWholeNumber", name, value);
+        }
+        if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+            return Messages.text("msg.parse.notNumber", name, value);
+        }
+        if (type.isEnum() || arg.completionCandidates() != null) {
+            StringBuilder choices = new StringBuilder();
+            if (arg.completionCandidates() != null) {
+                arg.completionCandidates().forEach(c -> choices.append(choices.length() == 0 ? "" : ", ").append(c));
+            }
+            if (choices.length() > 0) {
+                return Messages.text("msg.parse.oneOf", name, value, choices);
+            }
+        }
+        // A converter's own words after picocli's "Invalid value for option '--x': ".
+        String message = ex.getMessage();
+        int colon = message.indexOf("': ");
+        return Messages.text("msg.parse.invalidValue", name, value,
+                colon < 0 ? message : message.substring(colon + 3));
+    }
+
+    /** A parse error of stride's own, in the reader's language (picocli's are described above). */
+    static final class BadCommandLine extends ParameterException implements Phrased {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Phrase phrase;
+
+        BadCommandLine(CommandLine commandLine, Phrase phrase) {
+            super(commandLine, phrase.english());
+            this.phrase = phrase;
+        }
+
+        @Override
+        public Phrase phrase() {
+            return phrase;
+        }
+    }
+
+    private static String quoted(List<String> values) {
+        return values.stream().map(v -> "'" + v + "'").collect(Collectors.joining(", "));
+    }
+
+    /** picocli's "Error: --run=NAME, --all are mutually exclusive (specify only one)" without its words. */
+    private static String exclusiveNames(String message) {
+        String m = message.startsWith("Error: ") ? message.substring(7) : message;
+        int end = m.indexOf(" are mutually exclusive");
+        return end < 0 ? m : m.substring(0, end);
+    }
+}

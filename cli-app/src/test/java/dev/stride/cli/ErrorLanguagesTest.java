@@ -1,0 +1,214 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.Phrase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ResourceBundle;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What goes wrong reads in the user's language whichever layer found it: the command line itself (picocli's parse
+ * errors), the input readers (checkpoint-core), the database (db), and the settings. Each case runs under
+ * LANG=zh_CN.UTF-8 and under LANG=en_US.UTF-8, and prints one line naming what to fix, without a screen of usage.
+ */
+class ErrorLanguagesTest {
+    private static final String MODEL = "qwen-medical-lora-251106-f16";
+    private static final Cli ZH = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+    private static final Cli EN = new Cli(Map.of("LANG", "en_US.UTF-8"));
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    @Test
+    void anUnknownOptionIsOneLineWithASuggestionAndWhereToLook() {
+        Cli.Result zh = ZH.run("run", "--concurency", "4");
+        assertThat(zh.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(zh.err()).isEqualTo("""
+                stride: 未知选项 '--concurency'
+                stride: 你是不是想用 --config, --concurrency？
+                stride: 运行 'stride run --help' 查看全部选项
+                """);
+        Cli.Result en = EN.run("run", "--concurency", "4");
+        assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(en.err()).isEqualTo("""
+                stride: unknown option '--concurency'
+                stride: did you mean --config, --concurrency?
+                stride: see 'stride run --help' for every option
+                """);
+        assertThat(zh.out() + en.out()).isEmpty();
+    }
+
+    @Test
+    void missingOptionsValuesAndBadValuesNameTheOption() {
+        assertThat(ZH.run("status").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
+        assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
+
+        assertThat(ZH.run("run", "q.jsonl", "--concurrency").err()).startsWith("stride: 选项 --concurrency 需要一个值（N）\n");
+        assertThat(EN.run("run", "q.jsonl", "--concurrency").err())
+                .startsWith("stride: option --concurrency needs a value (N)\n");
+
+        Cli.Result notInt = ZH.run("run", "q.jsonl", "--db", "x.db", "--concurrency", "abc");
+        assertThat(notInt.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(notInt.err()).startsWith("stride: --concurrency 的值无效：'abc' 不是整数\n");
+        assertThat(EN.run("run", "q.jsonl", "--concurrency", "abc").err())
+                .startsWith("stride: invalid value for --concurrency: 'abc' is not a whole number\n");
+
+        assertThat(ZH.run("run", "q.jsonl", "--temperature", "warm").err())
+                .startsWith("stride: --temperature 的值无效：'warm' 不是数字\n");
+        assertThat(ZH.run("run", "q.jsonl", "--timeout", "soon").err())
+                .startsWith("stride: --timeout 的值无效：'soon' 不是有效的时长；请写成 500ms、30s、2m 等形式\n");
+        assertThat(EN.run("run", "q.jsonl", "--timeout", "soon").err())
+                .startsWith("stride: invalid value for --timeout: 'soon' is not a duration; write e.g. 500ms, 30s, 2m\n");
+
+        assertThat(ZH.run("status", "--db", "a.db", "--db", "b.db").err()).startsWith("stride: 选项 --db 只能指定一次\n");
+        assertThat(ZH.run("clear", "--db", "a.db", "--run", "x", "--all").err()).startsWith("stride: ")
+                .contains("不能同时使用（只能指定其一）\n");
+        assertThat(ZH.run("bogus").err()).startsWith("stride: 多余的参数 'bogus'\n");
+    }
+
+    @Test
+    void noCommandAtAllShowsTheCommands() {
+        Cli.Result none = ZH.run();
+        assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(none.err()).startsWith("stride: 请指定一个命令：").contains("用法：stride", "命令：");
+    }
+
+    @Test
+    void inputErrorsFromTheReadersAndTheStore() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path broken = dir.resolve("broken.jsonl");
+        Files.writeString(broken, "{\"id\": 1, \"question\": \"a\"}\n{\"id\": 2, \"question\": \n",
+                StandardCharsets.UTF_8);
+        Cli.Result zh = run(ZH, broken, db);
+        assertThat(zh.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(zh.err()).startsWith("stride: " + broken + " 第 2 行：不是有效的 JSON（")
+                .contains("）；每行必须是一个 JSON 对象");
+        assertThat(run(EN, broken, db).err()).startsWith("stride: " + broken + " line 2: is not valid JSON (");
+
+        Path noField = dir.resolve("nofield.jsonl");
+        Files.writeString(noField, "{\"id\": 1, \"text\": \"a\"}\n", StandardCharsets.UTF_8);
+        assertThat(run(ZH, noField, db).err())
+                .isEqualTo("stride: " + noField + " 第 1 行：缺少模板用到的字段 'question'；请补上该字段或修改 --template\n");
+
+        assertThat(run(ZH, dir.resolve("missing.jsonl"), db).err())
+                .isEqualTo("stride: " + dir.resolve("missing.jsonl") + "：文件不存在\n");
+
+        Path duplicates = dir.resolve("dup.jsonl");
+        Files.writeString(duplicates, "{\"id\": \"a\", \"question\": \"x\"}\n{\"id\": \"a\", \"question\": \"y\"}\n",
+                StandardCharsets.UTF_8);
+        Cli.Result dup = run(ZH, duplicates, db);
+        assertThat(dup.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dup.err()).startsWith("stride: " + duplicates + "：").contains("'a'", "1", "2")
+                .endsWith("；请给每条记录一个唯一的 id\n");
+        assertThat(run(EN, duplicates, db).err()).isEqualTo("stride: " + duplicates
+                + ": duplicate id 'a' on lines 1 and 2; give every record its own id\n");
+
+        for (Cli.Result r : List.of(zh, dup)) {
+            assertNoTranslatedEnglish(r.err());
+        }
+    }
+
+    @Test
+    void databaseErrorsKeepTheirExitCode() throws Exception {
+        Path notSqlite = dir.resolve("notes.db");
+        Files.writeString(notSqlite, "shopping list: eggs, milk\n", StandardCharsets.UTF_8);
+        Cli.Result zh = ZH.run("status", "--db", notSqlite.toString());
+        assertThat(zh.exitCode()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(zh.err()).startsWith("stride: " + notSqlite).contains("SQLite").containsPattern("\\p{IsHan}")
+                .doesNotContain("is not a SQLite database");
+        Cli.Result en = EN.run("status", "--db", notSqlite.toString());
+        assertThat(en.err()).isEqualTo("stride: " + notSqlite + " is not a SQLite database: check --db (stride never"
+                + " writes to a file that is not its own)\n");
+        assertNoTranslatedEnglish(zh.err());
+    }
+
+    @Test
+    void settingsFromParamsAndTheConfigFile() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        Cli.Result param = run(ZH, input, db, "--param", "guided_json={oops");
+        assertThat(param.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(param.err()).startsWith("stride: --param 参数 'guided_json' 不是 JSON：");
+
+        Path config = dir.resolve("stride.yaml");
+        Files.writeString(config, "concurrency: many\n", StandardCharsets.UTF_8);
+        Cli.Result bad = ZH.run("run", input.toString(), "--db", db.toString(), "--config", config.toString());
+        assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).isEqualTo("stride: " + config + "：设置 'concurrency' 有误：'many' 不是整数\n");
+
+        Cli.Result format = run(ZH, input, db, "--format", "xml");
+        assertThat(format.err()).startsWith("stride: --format 无效：未知的输入格式 'xml'：可选 [");
+        for (Cli.Result r : List.of(param, bad, format)) {
+            assertNoTranslatedEnglish(r.err());
+        }
+    }
+
+    @Test
+    void aRefusedChangeOfSettingsNamesEachChangeInChinese() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        server.setDispatcher(new FakeModelServer());
+        assertThat(run(ZH, input, db, "--seed", "7").exitCode()).isZero();
+
+        Cli.Result changed = runWith(ZH, input, db, "问：{{question}}", "--seed", "8");
+        assertThat(changed.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(changed.err()).contains("模板 'Q: {{question}}' -> '问：{{question}}'", "参数 seed 7 -> 8（");
+        Cli.Result english = run(EN, input, db, "--max-tokens", "64");
+        assertThat(english.err()).contains("parameters max_tokens (unset) -> 64 (");
+        Cli.Result chinese = run(ZH, input, db, "--max-tokens", "64");
+        assertThat(chinese.err()).contains("参数 max_tokens （未设置） -> 64（");
+        assertNoTranslatedEnglish(changed.err() + chinese.err());
+    }
+
+    private Cli.Result run(Cli cli, Path input, Path db, String... more) {
+        return runWith(cli, input, db, "Q: {{question}}", more);
+    }
+
+    private Cli.Result runWith(Cli cli, Path input, Path db, String template, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", MODEL,
+                "--base-url", server.url("/v1").toString(), "--template", template, "--log-every", "0",
+                "--quiet"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    /**
+     * No stretch of English prose that has a Chinese translation in any of the three bundles (cli, core, db) shows
+     * in {@code chinese}: each piece of a translated pattern between its arguments, of a dozen characters or more with
+     * a space in it, command lines aside.
+     */
+    static void assertNoTranslatedEnglish(String chinese) {
+        for (String base : List.of(Messages.BUNDLE, Phrase.CORE, "dev.stride.db.messages")) {
+            ResourceBundle en = Phrase.bundle(base, Locale.ENGLISH);
+            ResourceBundle zh = Phrase.bundle(base, Locale.CHINESE);
+            for (String key : Collections.list(en.getKeys())) {
+                String english = en.getString(key);
+                if (english.equals(zh.getString(key))) {
+                    continue;
+                }
+                for (String piece : english.replace("''", "'").split("\\{[^}]*}|%n|\\$\\{[^}]*}")) {
+                    String p = piece.strip();
+                    if (p.length() >= 12 && p.contains(" ") && !p.contains("--") && !p.contains("stride ")
+                            && !p.contains("sqlite3 ")) {
+                        assertThat(chinese).as(base + " " + key).doesNotContain(p);
+                    }
+                }
+            }
+        }
+    }
+}
