@@ -52,8 +52,12 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         if (ex instanceof UnmatchedArgumentException u) {
             List<String> unmatched = u.getUnmatched();
-            return Messages.text(u.isUnknownOption() ? "msg.parse.unknownOption" : "msg.parse.unexpectedArgument",
-                    quoted(unmatched));
+            if (u.isUnknownOption()) {
+                // "--concurency 4": the 4 is unmatched only because its option is unknown; name the option alone.
+                List<String> options = unmatched.stream().filter(a -> a.startsWith("-")).toList();
+                return Messages.text("msg.parse.unknownOption", quoted(options.isEmpty() ? unmatched : options));
+            }
+            return Messages.text("msg.parse.unexpectedArgument", quoted(unmatched));
         }
         if (ex instanceof MissingParameterException m) {
             ArgSpec spec = m.getMissing().isEmpty() ? null : m.getMissing().get(0);

@@ -36,14 +36,14 @@ class ErrorLanguagesTest {
 
     @Test
     void anUnknownOptionIsOneLineWithASuggestionAndWhereToLook() {
-        Cli.Result zh = ZH.run("run", "--concurency", "4");
+        Cli.Result zh = ZH.run("run", "q.jsonl", "--concurency", "4");
         assertThat(zh.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(zh.err()).isEqualTo("""
                 stride: 未知选项 '--concurency'
                 stride: 你是不是想用 --config, --concurrency？
                 stride: 运行 'stride run --help' 查看全部选项
                 """);
-        Cli.Result en = EN.run("run", "--concurency", "4");
+        Cli.Result en = EN.run("run", "q.jsonl", "--concurency", "4");
         assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(en.err()).isEqualTo("""
                 stride: unknown option '--concurency'
