@@ -3,16 +3,12 @@ package dev.stride.cli;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stride.core.Phrase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.ResourceBundle;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
@@ -119,7 +115,7 @@ class ErrorLanguagesTest {
                 + ": duplicate id 'a' on lines 1 and 2; give every record its own id\n");
 
         for (Cli.Result r : List.of(zh, dup)) {
-            assertNoTranslatedEnglish(r.err());
+            Translations.assertNoTranslatedEnglish(r.err());
         }
     }
 
@@ -134,7 +130,7 @@ class ErrorLanguagesTest {
         Cli.Result en = EN.run("status", "--db", notSqlite.toString());
         assertThat(en.err()).isEqualTo("stride: " + notSqlite + " is not a SQLite database: check --db (stride never"
                 + " writes to a file that is not its own)\n");
-        assertNoTranslatedEnglish(zh.err());
+        Translations.assertNoTranslatedEnglish(zh.err());
     }
 
     @Test
@@ -154,7 +150,7 @@ class ErrorLanguagesTest {
         Cli.Result format = run(ZH, input, db, "--format", "xml");
         assertThat(format.err()).startsWith("stride: --format 无效：未知的输入格式 'xml'：可选 [");
         for (Cli.Result r : List.of(param, bad, format)) {
-            assertNoTranslatedEnglish(r.err());
+            Translations.assertNoTranslatedEnglish(r.err());
         }
     }
 
@@ -172,7 +168,7 @@ class ErrorLanguagesTest {
         assertThat(english.err()).contains("parameters max_tokens (unset) -> 64 (");
         Cli.Result chinese = run(ZH, input, db, "--max-tokens", "64");
         assertThat(chinese.err()).contains("参数 max_tokens （未设置） -> 64（");
-        assertNoTranslatedEnglish(changed.err() + chinese.err());
+        Translations.assertNoTranslatedEnglish(changed.err() + chinese.err());
     }
 
     private Cli.Result run(Cli cli, Path input, Path db, String... more) {
@@ -185,30 +181,5 @@ class ErrorLanguagesTest {
                 "--quiet"));
         args.addAll(List.of(more));
         return cli.run(args.toArray(String[]::new));
-    }
-
-    /**
-     * No stretch of English prose that has a Chinese translation in any of the three bundles (cli, core, db) shows
-     * in {@code chinese}: each piece of a translated pattern between its arguments, of a dozen characters or more with
-     * a space in it, command lines aside.
-     */
-    static void assertNoTranslatedEnglish(String chinese) {
-        for (String base : List.of(Messages.BUNDLE, Phrase.CORE, "dev.stride.db.messages")) {
-            ResourceBundle en = Phrase.bundle(base, Locale.ENGLISH);
-            ResourceBundle zh = Phrase.bundle(base, Locale.CHINESE);
-            for (String key : Collections.list(en.getKeys())) {
-                String english = en.getString(key);
-                if (english.equals(zh.getString(key))) {
-                    continue;
-                }
-                for (String piece : english.replace("''", "'").split("\\{[^}]*}|%n|\\$\\{[^}]*}")) {
-                    String p = piece.strip();
-                    if (p.length() >= 12 && p.contains(" ") && !p.contains("--") && !p.contains("stride ")
-                            && !p.contains("sqlite3 ")) {
-                        assertThat(chinese).as(base + " " + key).doesNotContain(p);
-                    }
-                }
-            }
-        }
     }
 }

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.ResourceBundle;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
@@ -63,7 +60,7 @@ class LanguagesTest {
         assertThat(error.err()).startsWith("stride: " + dir.resolve("missing.db") + "：数据库不存在");
 
         for (Cli.Result r : List.of(first, second, status, detail, help, rootHelp, error)) {
-            assertNoEnglishOfTheTranslatedSet(r.all());
+            Translations.assertNoTranslatedEnglish(r.all());
         }
     }
 
@@ -115,7 +112,7 @@ class LanguagesTest {
         assertThat(bad.err()).startsWith("stride: " + config + "：未知设置 'modle'");
 
         for (Cli.Result r : List.of(dry, option, bad)) {
-            assertNoEnglishOfTheTranslatedSet(r.all());
+            Translations.assertNoTranslatedEnglish(r.all());
         }
     }
 
@@ -148,27 +145,5 @@ class LanguagesTest {
                 "--concurrency", "1"));
         args.addAll(List.of(more));
         return cli.run(args.toArray(String[]::new));
-    }
-
-    /**
-     * No piece of English that has a Chinese translation shows: every stretch of a translated English message or
-     * help text between its arguments, of a dozen characters or more with a space in it (a command line aside).
-     */
-    private static void assertNoEnglishOfTheTranslatedSet(String chinese) {
-        ResourceBundle en = Messages.bundle(Locale.ENGLISH);
-        ResourceBundle zh = Messages.bundle(Locale.CHINESE);
-        for (String key : Collections.list(en.getKeys())) {
-            String english = en.getString(key);
-            if (english.equals(zh.getString(key))) {
-                continue;
-            }
-            for (String piece : english.replace("''", "'").split("\\{[^}]*}|%n|\\$\\{[^}]*}")) {
-                String p = piece.strip();
-                // Command lines (options, stride ...) are the same in both languages: not English prose.
-                if (p.length() >= 12 && p.contains(" ") && !p.contains("--") && !p.contains("stride ")) {
-                    assertThat(chinese).as(key).doesNotContain(p);
-                }
-            }
-        }
     }
 }

@@ -51,6 +51,17 @@ final class Fixtures {
         return new FailedPrediction(kind, "server said no", 3, 900, T0);
     }
 
+    /** A stride database at {@code file} as a newer stride would leave it: schema version 99, unknown here. */
+    static void writtenByANewerStride(Path file) throws SQLException {
+        SqliteCheckpointStore.open(file).close();
+        try (Connection c = jdbc(file); java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
+                    + "checksum, installed_by, installed_on, execution_time, success) "
+                    + "SELECT 99, '99', 'from the future', type, 'V99__from_the_future.sql', 0, installed_by, "
+                    + "installed_on, 1, 1 FROM flyway_schema_history WHERE version = '1'");
+        }
+    }
+
     static Connection jdbc(Path file) throws SQLException {
         return DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
     }

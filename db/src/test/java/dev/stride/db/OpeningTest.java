@@ -81,14 +81,7 @@ class OpeningTest {
     @Test
     void aDatabaseFromANewerStrideIsRefused() throws Exception {
         Path file = dir.resolve("future.db");
-        SqliteCheckpointStore.open(file).close();
-        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
-            // As a newer stride would have left it: one more applied migration that this build does not ship.
-            s.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
-                    + "checksum, installed_by, installed_on, execution_time, success) "
-                    + "SELECT 99, '99', 'from the future', type, 'V99__from_the_future.sql', 0, installed_by, "
-                    + "installed_on, 1, 1 FROM flyway_schema_history WHERE version = '1'");
-        }
+        Fixtures.writtenByANewerStride(file);
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
