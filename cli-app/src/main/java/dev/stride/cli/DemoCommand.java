@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
@@ -99,10 +100,10 @@ final class DemoCommand implements Callable<Integer> {
         SimulatorSettings settings = SimulatorSettings.builder().latency(simLatency).jitter(simJitter)
                 .tokensPerSecond(simTokensPerSecond).build();
         int code;
-        String served;
+        Phrase served;
         try (Simulator sim = new Simulator(settings).start(0)) {
             out.println(m.get("msg.demo.intro", total, sim.url()));
-            out.println(m.get("msg.demo.simulator", settings.describe()));
+            out.println(m.get("msg.demo.simulator", SimulatorWords.describe(settings)));
             out.println(m.get("msg.demo.savedAsArrives", db));
             if (fresh) {
                 out.println(m.get("msg.demo.stopsHalfway"));
@@ -119,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                 args.add("--verbose");
             }
             code = runCommandLine(out).execute(args.toArray(String[]::new));
-            served = sim.stats().summary();
+            served = SimulatorWords.served(sim.stats());
         }
         RunInfo after = demoRun().orElse(null);
         out.println(m.get("msg.demo.served", served));

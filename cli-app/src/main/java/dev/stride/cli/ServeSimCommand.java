@@ -1,11 +1,18 @@
 package dev.stride.cli;
 
+import dev.stride.core.Phrase;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.BindException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -113,14 +120,14 @@ final class ServeSimCommand implements Callable<Integer> {
         }
         Messages m = Messages.of(spec);
         out.println(m.get("msg.sim.listening", sim.url()));
-        out.println("  " + settings.describe());
+        out.println("  " + m.get(SimulatorWords.describe(settings)));
         out.println(m.get("msg.sim.try", sim.url()));
         out.println(m.get("msg.sim.ctrlC"));
         out.flush();
         CountDownLatch forever = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println();
-            out.println(m.get("msg.sim.served", sim.stats().summary(), sim.url()));
+            out.println(m.get("msg.sim.served", SimulatorWords.served(sim.stats()), sim.url()));
             out.flush();
             sim.close();
         }, "serve-sim-exit"));
@@ -135,6 +142,7 @@ final class ServeSimCommand implements Callable<Integer> {
         if (retryAfter.toMillis() % 1000 != 0) {
             throw UserError.usageOf("msg.sim.retryAfter", Durations.human(retryAfter.toMillis()));
         }
+        checkValues();
         try {
             return SimulatorSettings.builder()
                     .latency(latency)
@@ -151,7 +159,56 @@ final class ServeSimCommand implements Callable<Integer> {
                     .seed(seed)
                     .build();
         } catch (IllegalArgumentException e) {
+            // A last resort: checkValues() names the option of every check the simulator makes.
             throw UserError.usageOf("msg.sim.badSettings", e.getMessage());
         }
+    }
+
+    /**
+     * The simulator's own checks, made first so the reader is told which option is wrong, in their language: the
+     * simulator itself only knows its settings, in English.
+     */
+    private void checkValues() {
+        notNegative("--latency", latency);
+        notNegative("--jitter", jitter);
+        notNegative("--retry-after", retryAfter);
+        if (!(tokensPerSecond >= 0) || Double.isInfinite(tokensPerSecond)) {
+            throw UserError.usageOf("msg.simWords.tokensPerSecondRange", tokensPerSecond);
+        }
+        if (maxConcurrent < 0) {
+            throw UserError.usageOf("msg.simWords.maxConcurrent", maxConcurrent);
+        }
+        Map<String, Double> rates = new LinkedHashMap<>();
+        rates.put("--fail-429", rate429);
+        rates.put("--fail-500", rate500);
+        rates.put("--fail-503", rate503);
+        rates.put("--drop", dropRate);
+        rates.put("--truncate", truncateRate);
+        double sum = 0;
+        List<Phrase> given = new ArrayList<>();
+        for (Map.Entry<String, Double> r : rates.entrySet()) {
+            double rate = r.getValue();
+            if (!(rate >= 0 && rate <= 1)) {
+                throw UserError.usageOf("msg.simWords.rate", r.getKey(), rate);
+            }
+            sum += rate;
+            if (rate > 0) {
+                given.add(Messages.text("msg.simWords.optionValue", r.getKey(), plain(rate)));
+            }
+        }
+        if (sum > 1.0 + 1e-9) {
+            throw UserError.usageOf("msg.simWords.rateSum", plain(sum), SimulatorWords.list(given));
+        }
+    }
+
+    private static void notNegative(String option, Duration value) {
+        if (value.isNegative()) {
+            throw UserError.usageOf("msg.simWords.notNegative", option, Durations.human(value.toMillis()));
+        }
+    }
+
+    /** A rate as a person writes it: 0.6 + 0.7 is 1.3, not 1.2999999999999998. */
+    private static String plain(double rate) {
+        return BigDecimal.valueOf(rate).setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 }
