@@ -11,6 +11,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -20,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -45,15 +48,22 @@ public final class InputReaders {
      */
     public static RecordReader open(Path file, InputFormat format, String idField, PromptTemplate template) {
         InputFormat chosen = format != null ? format : InputFormat.of(file);
-        InputStream in;
+        DigestInputStream in;
         try {
-            in = Files.newInputStream(file);
+            in = new DigestInputStream(Files.newInputStream(file),
+                    InputDigest.start(chosen, idField, template == null ? null : template.text()));
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
         } catch (IOException e) {
             throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
         }
-        return open(file.toString(), in, chosen, idField, template);
+        // The parsers close their stream when they reach its end (Jackson's CSV does); the digest reads on after that.
+        InputStream unclosable = new FilterInputStream(in) {
+            @Override
+            public void close() {
+            }
+        };
+        return new Digested(open(file.toString(), unclosable, chosen, idField, template), in);
     }
 
     /** Reads {@code in} (e.g. standard input, named {@code name} in messages) in {@code format}. */
@@ -94,6 +104,54 @@ public final class InputReaders {
             c.close();
         } catch (Exception e) {
             // Reading is over; nothing was written.
+        }
+    }
+
+    /**
+     * A file's reader that also digests the file's bytes as they are read; at the end it reads what the format's
+     * parser left unread (whitespace after a JSON array), so the digest is the whole file's.
+     */
+    private static final class Digested implements RecordReader {
+        private final RecordReader records;
+        private final DigestInputStream raw;
+        private String digest;
+
+        Digested(RecordReader records, DigestInputStream raw) {
+            this.records = records;
+            this.raw = raw;
+        }
+
+        @Override
+        public boolean hasNext() {
+            boolean more = records.hasNext();
+            if (!more && digest == null) {
+                try {
+                    byte[] rest = new byte[1 << 16];
+                    while (raw.read(rest) != -1) {
+                        // Only digested.
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                digest = InputDigest.hex(raw.getMessageDigest());
+            }
+            return more;
+        }
+
+        @Override
+        public InputRecord next() {
+            return records.next();
+        }
+
+        @Override
+        public Optional<String> inputDigest() {
+            return Optional.ofNullable(digest);
+        }
+
+        @Override
+        public void close() {
+            records.close();
+            closeQuietly(raw);
         }
     }
 
