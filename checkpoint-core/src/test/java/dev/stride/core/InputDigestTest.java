@@ -1,0 +1,95 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A reader that reaches the end of a file knows the file's digest, the same as {@link InputDigest#of} computes
+ * without parsing; any change to the bytes or to the settings that read them gives another digest.
+ */
+class InputDigestTest {
+    private static final String TEMPLATE = "Q: {{q}}";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyFormatsReaderDigestsTheWholeFileAsInputDigestDoes() throws IOException {
+        Path jsonl = write("a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n\n{\"id\": 2, \"q\": \"b\"}\n");
+        Path json = write("a.json", "[{\"id\": 1, \"q\": \"a\"},\n {\"id\": 2, \"q\": \"b\"}]\n\n   \n");
+        Path csv = write("a.csv", "id,q\n1,a\n2,b\n");
+        Path tsv = write("a.tsv", "id\tq\n1\ta\n2\tb\n");
+        Path gz = gzip("a.jsonl.gz", "{\"id\": 1, \"q\": \"a\"}\n{\"id\": 2, \"q\": \"b\"}\n");
+        for (Path file : new Path[] {jsonl, json, csv, tsv, gz}) {
+            InputFormat format = InputFormat.of(file);
+            try (RecordReader reader = InputReaders.open(file, null, "id", PromptTemplate.parse(TEMPLATE))) {
+                assertThat(reader.hasNext()).isTrue();
+                assertThat(reader.inputDigest()).as(file + " before its end").isEmpty();
+                reader.forEachRemaining(r -> { });
+                assertThat(reader.hasNext()).isFalse();
+                assertThat(reader.inputDigest()).as(file.toString())
+                        .contains(InputDigest.of(file, format, "id", TEMPLATE));
+            }
+        }
+    }
+
+    @Test
+    void anyChangeToTheBytesOrTheSettingsChangesTheDigest() throws IOException {
+        Path file = write("a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n");
+        String digest = InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE);
+        assertThat(digest).matches("[0-9a-f]{64}");
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE)).isEqualTo(digest);
+
+        assertThat(InputDigest.of(file, InputFormat.JSON, "id", TEMPLATE)).isNotEqualTo(digest);
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "key", TEMPLATE)).isNotEqualTo(digest);
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "id", "Q: {{q}} ")).isNotEqualTo(digest);
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "id", null)).isNotEqualTo(digest);
+        // Settings are length-prefixed: moving a character from one to the next is another input.
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "idQ", ": {{q}}"))
+                .isNotEqualTo(InputDigest.of(file, InputFormat.JSONL, "id", "Q: {{q}}"));
+
+        Files.writeString(file, "{\"id\": 1, \"q\": \"b\"}\n", StandardCharsets.UTF_8);
+        assertThat(InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE)).isNotEqualTo(digest);
+    }
+
+    @Test
+    void aReaderStoppedByABadLineOrReadingAStreamHasNoDigest() throws IOException {
+        Path bad = write("bad.jsonl", "{\"id\": 1, \"q\": \"a\"}\nnot json\n");
+        try (RecordReader reader = InputReaders.open(bad, null, "id", null)) {
+            reader.next();
+            assertThatThrownBy(reader::hasNext).isInstanceOf(InvalidInputException.class);
+            assertThat(reader.inputDigest()).isEmpty();
+        }
+        try (RecordReader stdin = InputReaders.open("standard input", new ByteArrayInputStream(
+                "{\"id\": 1}\n".getBytes(StandardCharsets.UTF_8)), InputFormat.JSONL, "id", null)) {
+            stdin.forEachRemaining(r -> { });
+            assertThat(stdin.inputDigest()).isEmpty();
+        }
+        assertThatThrownBy(() -> InputDigest.of(dir.resolve("missing.jsonl"), InputFormat.JSONL, "id", null))
+                .isInstanceOf(InvalidInputException.class).hasMessageEndingWith("missing.jsonl: no such file");
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Path gzip(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return file;
+    }
+}
