@@ -89,6 +89,16 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+        return store.syncUnchanged(spec, inputDigest);
+    }
+
+    @Override
+    public void rememberInput(long runId, String inputDigest) {
+        store.rememberInput(runId, inputDigest);
+    }
+
+    @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
         return store.previewSync(spec, input);
     }

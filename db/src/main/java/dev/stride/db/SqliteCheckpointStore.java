@@ -241,6 +241,38 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input), false));
     }
 
+    /**
+     * Without reading the input: when the run's remembered digest is {@code inputDigest}, its records are already
+     * that input's, so what is left of a sync is what {@link #sync} does after the records (base URL, counters, low
+     * watermark, heartbeat), in the same kind of transaction. A new run, another digest or none: nothing is written.
+     */
+    @Override
+    public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+        if (inputDigest == null) {
+            return Optional.empty();
+        }
+        return writing(dsl -> {
+            Long runId = dsl.select(RUNS.RUN_ID).from(RUNS)
+                    .where(RUNS.NAME.eq(spec.name()))
+                    .and(RUNS.INPUT_DIGEST.eq(inputDigest))
+                    .fetchOne(RUNS.RUN_ID);
+            if (runId == null) {
+                return Optional.empty();
+            }
+            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            RunsRecord counted = settle(dsl, runId, now());
+            // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
+            return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0, List.of(), List.of(), List.of(),
+                    counted.getDone(), counted.getFailed()));
+        });
+    }
+
+    @Override
+    public void rememberInput(long runId, String inputDigest) {
+        // As updateBaseUrl: a run that is gone remembers nothing, and its next sync reads its input.
+        writing(dsl -> dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest).where(RUNS.RUN_ID.eq(runId)).execute());
+    }
+
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input) {
         String now = now();
         Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
@@ -260,11 +292,29 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .fetchOne(RUNS.RUN_ID);
         } else {
             runId = existing;
-            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            // The records are about to come from this input, whose digest the caller remembers only once it has
+            // read it to its end; until then the run's input is unknown. (A preview rolls this back with the rest.)
+            dsl.update(RUNS)
+                    .set(RUNS.BASE_URL, spec.baseUrl())
+                    .set(RUNS.INPUT_DIGEST, (String) null)
+                    .where(RUNS.RUN_ID.eq(runId))
+                    .execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
-        // The triggers keep the counters exact; recounting once per sync costs one pass the sync already
-        // paid for, and repairs counters that a hand edit in the shell (triggers off) could have skewed.
+        RunsRecord counted = settle(dsl, runId, now);
+        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
+                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
+                counted.getFailed());
+    }
+
+    /**
+     * The end of every sync, once the run's records are its input's: recounts done and failed, recomputes the low
+     * watermark from the start, records a sign of life, and returns the run's row as it now is.
+     */
+    private static RunsRecord settle(DSLContext dsl, long runId, String now) {
+        // The triggers keep the counters exact; recounting once per sync costs a pass over the run's outcomes
+        // (next to reading the input, little), and repairs counters that a hand edit in the shell (triggers off)
+        // could have skewed. The walk from seq 0 is this method's largest cost on a run with many outcomes.
         dsl.update(RUNS)
                 .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
                         .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
@@ -274,10 +324,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 .set(RUNS.HEARTBEAT_AT, now)
                 .where(RUNS.RUN_ID.eq(runId))
                 .execute();
-        RunsRecord counted = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
-        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
-                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
-                counted.getFailed());
+        return dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
     }
 
     @Override

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
 class OpeningTest {
     /** The migrations this build ships (db/migration/V*.sql). */
-    private static final int MIGRATIONS = 5;
+    private static final int MIGRATIONS = 6;
 
     @TempDir
     Path dir;
@@ -85,7 +85,7 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 5): "
+                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 6): "
                         + "use that stride or a newer one");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
@@ -146,6 +146,34 @@ class OpeningTest {
         assertThat(historyRows(file)).isEqualTo(MIGRATIONS);
         try (SqliteCheckpointStore ro = SqliteCheckpointStore.openReadOnly(file)) {
             assertThat(ro.findRun("a")).isPresent();
+        }
+    }
+
+    @Test
+    void aVersion5DatabaseGainsAnUnknownInputForItsRuns() throws Exception {
+        Path file = dir.resolve("v5.db");
+        Flyway.configure(getClass().getClassLoader())
+                .dataSource("jdbc:sqlite:" + file, null, null)
+                .locations("classpath:db/migration")
+                .target("5")
+                .load()
+                .migrate();
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO runs (name, model, base_url, template, params, created_at, saved_at, total)"
+                    + " VALUES ('a', 'llama3', 'http://localhost:8080/v1', '{{text}}', '{}', '2026-01-01 00:00:00.000',"
+                    + " '2026-01-01 00:00:00.000', 2)");
+        }
+
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            assertThat(store.findRun("a").orElseThrow().total()).isEqualTo(2);
+            assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
+        }
+        assertThat(historyRows(file)).isEqualTo(MIGRATIONS);
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name, input_digest FROM runs")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("a");
+            assertThat(rs.getString(2)).isNull();
         }
     }
 

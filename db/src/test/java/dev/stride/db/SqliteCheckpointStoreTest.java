@@ -14,9 +14,11 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.Phrase;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -336,6 +338,124 @@ class SqliteCheckpointStoreTest {
             rs.next();
             assertThat(rs.getString(1)).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}");
         }
+    }
+
+    @Test
+    void anUnchangedSyncOfANewRunIsEmptyAndCreatesNothing() {
+        assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
+        assertThat(store.listRuns()).isEmpty();
+    }
+
+    @Test
+    void anUnchangedSyncOfTheRememberedInputReportsWhatASyncWouldWithoutReadingIt() throws Exception {
+        List<InputRecord> input = recs(6);
+        long run = newRun("a", input);
+        store.savePrediction(run, input.get(0), done("0"));
+        store.savePrediction(run, input.get(1), done("1"));
+        store.saveFailure(run, input.get(2), failure("timeout"));
+        store.savePrediction(run, input.get(4), done("4"));
+        store.rememberInput(run, "d1");
+        // Counters and watermark skewed by hand (triggers bypassed): the unchanged sync repairs them as a sync does.
+        execute("UPDATE runs SET done = 99, failed = 99, low_watermark = 0, heartbeat_at = NULL");
+
+        SyncReport unchanged = store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d1").orElseThrow();
+
+        RunInfo info = store.findRun("a").orElseThrow();
+        assertThat(info.baseUrl()).isEqualTo("http://other:9000/v1");
+        assertThat(info).extracting(RunInfo::total, RunInfo::done, RunInfo::failed, RunInfo::lowWatermark)
+                .containsExactly(6L, 3L, 1L, 3L);
+        assertThat(runsColumn("heartbeat_at")).isNotNull();
+        assertThat(runsColumn("input_digest")).as("still remembered").isEqualTo("d1");
+
+        SyncReport again = store.syncRun(spec("a"), input.iterator());
+        assertThat(unchanged.counts()).isEqualTo(again.counts()).isEqualTo(new SyncReport(false, 6, 0, 0, 0));
+        assertThat(unchanged).isEqualTo(again); // no ids named, the same done and failed
+        assertThat(unchanged.done()).isEqualTo(3);
+        assertThat(unchanged.failed()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnchangedSyncWithAnotherDigestOrNoneRememberedWritesNothing() throws Exception {
+        long run = newRun("a", recs(3));
+        store.savePrediction(run, rec(0, "r0", "text 0"), done("0"));
+        execute("UPDATE runs SET done = 99"); // a sync would recount it
+        String before = runsRow();
+
+        assertThat(store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d1")).as("none remembered").isEmpty();
+        assertThat(runsRow()).isEqualTo(before);
+
+        store.rememberInput(run, "d1");
+        before = runsRow();
+        assertThat(store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d2")).isEmpty();
+        assertThat(store.syncUnchanged(spec("b"), "d1")).as("another run's name").isEmpty();
+        assertThat(store.syncUnchanged(spec("a"), null)).isEmpty();
+        assertThat(runsRow()).isEqualTo(before).contains("done=99", "input_digest=d1", "localhost:8080");
+        assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("a");
+    }
+
+    @Test
+    void aSyncForgetsTheRememberedInputAndAPreviewDoesNot() throws Exception {
+        long run = newRun("a", recs(3));
+        store.rememberInput(run, "d1");
+
+        SyncReport preview = store.previewSync(spec("a"), recs(4).iterator());
+        assertThat(preview.added()).isEqualTo(1);
+        assertThat(runsColumn("input_digest")).isEqualTo("d1");
+        assertThat(store.syncUnchanged(spec("a"), "d1")).isPresent();
+
+        store.syncRun(spec("a"), recs(3).iterator()); // the same records: the input is forgotten all the same
+        assertThat(runsColumn("input_digest")).isNull();
+        assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
+
+        store.rememberInput(run, "d2");
+        assertThat(store.syncUnchanged(spec("a"), "d2")).isPresent();
+        assertThatThrownBy(() -> store.syncRun(spec("a"), failingAfter(2, new IllegalStateException("boom"))))
+                .hasMessage("boom");
+        assertThat(runsColumn("input_digest")).as("a failed sync is rolled back, its forgetting too").isEqualTo("d2");
+    }
+
+    @Test
+    void rememberingTheInputOfARunThatIsGoneChangesNothing() throws Exception {
+        long run = newRun("a", recs(1));
+        store.rememberInput(run + 1, "d1");
+        assertThat(runsColumn("input_digest")).isNull();
+        assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
+    }
+
+    /** The spec of {@code name} with another base URL. */
+    private static RunSpec servedFrom(String name, String baseUrl) {
+        RunSpec s = Fixtures.spec(name);
+        return new RunSpec(s.name(), s.model(), baseUrl, s.template(), s.params());
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** A column of the only run, as SQLite holds it. */
+    private String runsColumn(String column) throws SQLException {
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT " + column + " FROM runs")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    /** Every column of every run, as text. */
+    private String runsRow() throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT * FROM runs ORDER BY run_id")) {
+            while (rs.next()) {
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    out.append(rs.getMetaData().getColumnName(i)).append('=').append(rs.getString(i)).append(' ');
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     private List<ResultRow> results(long run) {
