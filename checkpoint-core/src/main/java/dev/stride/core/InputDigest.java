@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The SHA-256 of an input file's bytes (as stored: a .gz file's compressed bytes) together with the settings that
@@ -30,10 +32,22 @@ public final class InputDigest {
      * @throws InvalidInputException when the file cannot be read
      */
     public static String of(Path file, InputFormat format, String idField, String template) {
+        return of(file, format, idField, template, () -> false).orElseThrow();
+    }
+
+    /**
+     * The digest of {@code file} as it is now, or empty when {@code giveUp} turns true while it is read (a user's
+     * Ctrl+C need not wait for a large file to be hashed).
+     */
+    public static Optional<String> of(Path file, InputFormat format, String idField, String template,
+                                      BooleanSupplier giveUp) {
         MessageDigest digest = start(format, idField, template);
         byte[] buffer = new byte[BUFFER];
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buffer)) != -1; ) {
+                if (giveUp.getAsBoolean()) {
+                    return Optional.empty();
+                }
                 digest.update(buffer, 0, n);
             }
         } catch (NoSuchFileException e) {
@@ -41,7 +55,7 @@ public final class InputDigest {
         } catch (IOException e) {
             throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
         }
-        return hex(digest);
+        return Optional.of(hex(digest));
     }
 
     /** A digest that has taken in the settings and waits for the file's bytes. */

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputDigest;
 import dev.stride.core.InputFormat;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -75,6 +77,17 @@ final class RunPlanner {
                     refusalAdvice(existing));
         }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
+        boolean file = !input.toString().equals("-");
+        if (existing != null && file && !dryRun) {
+            // The same command again, on the same file: hashing it takes a fraction of a second; reading, parsing and
+            // comparing a million records with the stored ones takes many.
+            String digest = InputDigest.of(input, format != null ? format : InputFormat.of(input), options.idField(),
+                    spec.template(), stop::requested).orElseThrow(StoppedBeforeStart::new);
+            Optional<SyncReport> unchanged = store.syncUnchanged(spec, digest);
+            if (unchanged.isPresent()) {
+                return new Prepared(store.findRun(name).orElseThrow(), unchanged.get(), changed, null);
+            }
+        }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
         SyncReport report;
         FirstRecord[] first = new FirstRecord[1];
@@ -95,6 +108,10 @@ final class RunPlanner {
                     throw new InvalidInputException(Messages.text("msg.run.duplicateId", input, e), e);
                 }
                 throw e;
+            }
+            if (!dryRun) {
+                long runId = store.findRun(name).orElseThrow().id();
+                reader.inputDigest().ifPresent(digest -> store.rememberInput(runId, digest));
             }
         }
         RunInfo run = dryRun ? existing : store.findRun(name).orElseThrow();
