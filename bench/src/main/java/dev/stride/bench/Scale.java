@@ -85,9 +85,15 @@ final class Scale {
                 + " with records only after ingest + 50k answers) |", halfSize / 1e6, halfSize / (double) MILLION,
                 ingestedSize / (double) MILLION);
 
-        // 3. Resume the half-done run without and with its input file.
-        for (boolean withInput : new boolean[] {false, true}) {
+        // 3. Resume the half-done run without its input file, with it unchanged (hashed, its records not read), and
+        // with one record appended (every record read and compared again).
+        for (String how : new String[] {"without", "unchanged", "appended"}) {
+            boolean withInput = !how.equals("without");
             List<String> args = new ArrayList<>(List.of("run"));
+            if (how.equals("appended")) {
+                Files.writeString(input, "{\"id\":\"appended\",\"prompt\":\"One more question?\"}\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+            }
             if (withInput) {
                 args.add(input.toString());
             }
@@ -97,8 +103,11 @@ final class Scale {
             resume.awaitFirstRequest();
             Child.Exit e = resume.await();
             bench.printf("| resume of the half-done 1M run %s: process start to its first new request | **%.2f s**"
-                    + " (exit %d) |", withInput ? "with its input file (re-checks all 1M records)"
-                    : "without the input (`stride run --db`)", resume.firstRequestSeconds(), e.code());
+                    + " (exit %d) |", switch (how) {
+                        case "unchanged" -> "with its input file, unchanged (hashed; its records are not read)";
+                        case "appended" -> "with its input file, one record appended (all 1M read and compared)";
+                        default -> "without the input (`stride run --db`)";
+                    }, resume.firstRequestSeconds(), e.code());
         }
 
         // 4. status and the progress view.
