@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The no-op store of the checkpoint-cost comparison: the same records as {@link Records} makes, generated on demand;
@@ -30,7 +31,7 @@ final class MemoryStore implements CheckpointStore {
     private long done;
     private long failed;
     private long lowWatermark;
-    private String inputDigest; // remembered by rememberInput, forgotten by syncRun
+    private String inputDigest; // remembered by syncRun
 
     MemoryStore(long total) {
         this.total = total;
@@ -59,13 +60,13 @@ final class MemoryStore implements CheckpointStore {
 
     /**
      * The records are generated, not stored: a sync only checks that the input is as many records as the store
-     * makes, and changes nothing but the remembered input, which it forgets.
+     * makes, and changes nothing but the remembered input.
      */
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
         SyncReport report = previewSync(spec, input);
         synchronized (this) {
-            inputDigest = null;
+            this.inputDigest = inputDigest.get().orElse(null);
         }
         return report;
     }
@@ -91,12 +92,6 @@ final class MemoryStore implements CheckpointStore {
     /** What a sync of the store's own records reports: nothing changed, and the outcomes so far. */
     private synchronized SyncReport unchanged() {
         return new SyncReport(false, total, 0, 0, 0, List.of(), List.of(), List.of(), done, failed);
-    }
-
-    /** The store holds one run, whatever its id. */
-    @Override
-    public synchronized void rememberInput(long runId, String inputDigest) {
-        this.inputDigest = inputDigest;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Times the writer thread's calls on a store: each prediction's commit, each cursor commit, how long an outcome waited
@@ -84,18 +85,13 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
-        return store.syncRun(spec, input);
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
+        return store.syncRun(spec, input, inputDigest);
     }
 
     @Override
     public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
         return store.syncUnchanged(spec, inputDigest);
-    }
-
-    @Override
-    public void rememberInput(long runId, String inputDigest) {
-        store.rememberInput(runId, inputDigest);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Where runs, their records, their outputs and their cursors are kept. One store is one database; it holds any
@@ -29,27 +30,30 @@ public interface CheckpointStore extends AutoCloseable {
      * {@link InvalidInputException} for a bad line) or two records share an id, nothing is written.
      *
      * <p>Callers check the configuration first ({@link RunSpec#template()}, params, model): this method does not
-     * refuse a changed one, it only records the base URL given. It forgets the input {@link #rememberInput
-     * remembered} for the run: the records may now come from another one.
+     * refuse a changed one, it only records the base URL given. The run's input is unknown afterwards (see the
+     * three-argument form).
      *
      * @throws InvalidInputException for a duplicate id, naming both lines
      */
-    SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input);
+    default SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
+        return syncRun(spec, input, Optional::empty);
+    }
+
+    /**
+     * {@link #syncRun(RunSpec, Iterator)}, remembering in the same transaction which input the run's records now
+     * come from: {@code inputDigest} is asked once {@code input} has been read to its end, and what it gives (the
+     * {@link InputDigest} of the bytes read, {@link RecordReader#inputDigest()}) lets a later {@link #syncUnchanged}
+     * with the same input skip reading it. Empty: the run's input is unknown.
+     */
+    SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest);
 
     /**
      * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}
-     * equals the digest {@link #rememberInput remembered} for the run named by {@code spec}, records the base URL
-     * given and reports what {@link #syncRun} would (no record added, edited or removed). Empty, with nothing
-     * written, for a new run, another input, or a run with no digest remembered; the caller then syncs the input.
+     * equals the digest its last {@link #syncRun} remembered, records the base URL given and reports what
+     * {@code syncRun} would (no record added, edited or removed). Empty, with nothing written, for a new run, another
+     * input, or a run whose input is unknown; the caller then syncs the input.
      */
     Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest);
-
-    /**
-     * Remembers that the run's records are those of the input with {@code inputDigest} ({@link InputDigest}), so
-     * that the next {@link #syncUnchanged} with the same input need not read it. Called after a {@link #syncRun}
-     * that read that input to its end.
-     */
-    void rememberInput(long runId, String inputDigest);
 
     /**
      * What {@link #syncRun} would report for this input, without writing anything: the same work in a transaction

@@ -62,7 +62,9 @@ public final class InputDigest {
     static MessageDigest start(InputFormat format, String idField, String template) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            // Each setting is length-prefixed, so no two different settings read as the same bytes.
+            // Each setting is length-prefixed, so no two different settings read as the same bytes. The version says
+            // how bytes become records: a stride that makes other records of the same bytes (another canonical form,
+            // another content hash) must change it, or a resume would keep the old records for the new ones.
             for (String setting : new String[] {"stride-input-1", format.name(), idField, template}) {
                 byte[] bytes = setting == null ? new byte[0] : setting.getBytes(StandardCharsets.UTF_8);
                 digest.update((setting == null ? "-" : Integer.toString(bytes.length)).getBytes(StandardCharsets.UTF_8));

@@ -63,7 +63,8 @@ public final class InputReaders {
             public void close() {
             }
         };
-        return new Digested(open(file.toString(), unclosable, chosen, idField, template), in);
+        return new Digested(file.toString(), open(file.toString(), unclosable, chosen, idField, template), in,
+                chosen == InputFormat.JSON);
     }
 
     /** Reads {@code in} (e.g. standard input, named {@code name} in messages) in {@code format}. */
@@ -108,32 +109,41 @@ public final class InputReaders {
     }
 
     /**
-     * A file's reader that also digests the file's bytes as they are read; at the end it reads what the format's
-     * parser left unread (whitespace after a JSON array), so the digest is the whole file's.
+     * A file's reader that also digests the file's bytes as they are read. At the end it reads on to the end of the
+     * file: a JSON array's parser stops at its closing bracket, and what follows it is part of the file; any other
+     * parser has read to the end already, so bytes found there were appended while the file was read, and the digest
+     * is withheld (the records read are not those of the file as it now is).
      */
     private static final class Digested implements RecordReader {
+        private final String name;
         private final RecordReader records;
         private final DigestInputStream raw;
+        private final boolean mayLeaveBytes;
+        private boolean ended;
         private String digest;
 
-        Digested(RecordReader records, DigestInputStream raw) {
+        Digested(String name, RecordReader records, DigestInputStream raw, boolean mayLeaveBytes) {
+            this.name = name;
             this.records = records;
             this.raw = raw;
+            this.mayLeaveBytes = mayLeaveBytes;
         }
 
         @Override
         public boolean hasNext() {
             boolean more = records.hasNext();
-            if (!more && digest == null) {
+            if (!more && !ended) {
+                ended = true;
+                long left = 0;
                 try {
                     byte[] rest = new byte[1 << 16];
-                    while (raw.read(rest) != -1) {
-                        // Only digested.
+                    for (int n; (n = raw.read(rest)) != -1; ) {
+                        left += n;
                     }
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    throw new UncheckedIOException(name + ": read failed", e);
                 }
-                digest = InputDigest.hex(raw.getMessageDigest());
+                digest = left == 0 || mayLeaveBytes ? InputDigest.hex(raw.getMessageDigest()) : null;
             }
             return more;
         }

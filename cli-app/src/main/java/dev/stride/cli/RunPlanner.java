@@ -16,6 +16,7 @@ import dev.stride.core.RecordReader;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.SyncReport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -77,7 +78,8 @@ final class RunPlanner {
                     refusalAdvice(existing));
         }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
-        boolean file = !input.toString().equals("-");
+        // Only a regular file can be read twice: a pipe, <(...) or a FIFO is read once, by the sync.
+        boolean file = !input.toString().equals("-") && Files.isRegularFile(input);
         if (existing != null && file && !dryRun) {
             // The same command again, on the same file: hashing it takes a fraction of a second; reading, parsing and
             // comparing a million records with the stored ones takes many.
@@ -101,17 +103,13 @@ final class RunPlanner {
                 }
             });
             try {
-                report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records);
+                report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records, reader::inputDigest);
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
                 if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
                     throw new InvalidInputException(Messages.text("msg.run.duplicateId", input, e), e);
                 }
                 throw e;
-            }
-            if (!dryRun) {
-                long runId = store.findRun(name).orElseThrow().id();
-                reader.inputDigest().ifPresent(digest -> store.rememberInput(runId, digest));
             }
         }
         RunInfo run = dryRun ? existing : store.findRun(name).orElseThrow();

@@ -16,6 +16,7 @@ import java.util.List;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -94,6 +95,33 @@ class UnchangedInputTest {
         assertThat(back.out()).contains("10 edited");
         assertThat(query(db, "SELECT output FROM results WHERE id = 'q4'").get(0).get("output").toString())
                 .contains("question 4");
+    }
+
+    @Test
+    @Timeout(60)
+    void aPipeIsReadOnceByTheSyncNotHashedFirst() throws Exception {
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+
+        // As `stride run <(cat q.jsonl more.jsonl) ...` or a named pipe: its bytes can be read only once.
+        Path fifo = dir.resolve("pipe.jsonl");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        String more = Files.readString(input) + "{\"id\":\"q10\",\"question\":\"question 10\"}\n";
+        Thread writer = new Thread(() -> {
+            try {
+                Files.writeString(fifo, more, StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        Cli.Result piped = run(fifo, db);
+        writer.join();
+        assertThat(piped.exitCode()).as(piped.all()).isZero();
+        assertThat(piped.out()).contains("1 added");
+        assertThat(query(db, "SELECT done, total FROM progress").get(0)).containsEntry("done", 11)
+                .containsEntry("total", 11);
     }
 
     @Test

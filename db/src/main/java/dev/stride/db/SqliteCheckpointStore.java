@@ -227,8 +227,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
-        return writing(dsl -> sync(dsl, spec, input));
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
+        return writing(dsl -> sync(dsl, spec, input, inputDigest));
     }
 
     /**
@@ -238,7 +238,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input), false));
+        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input, Optional::empty), false));
     }
 
     /**
@@ -267,13 +267,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         });
     }
 
-    @Override
-    public void rememberInput(long runId, String inputDigest) {
-        // As updateBaseUrl: a run that is gone remembers nothing, and its next sync reads its input.
-        writing(dsl -> dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest).where(RUNS.RUN_ID.eq(runId)).execute());
-    }
-
-    private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input) {
+    private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
+                            Supplier<Optional<String>> inputDigest) {
         String now = now();
         Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
         boolean created = existing == null;
@@ -292,15 +287,16 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .fetchOne(RUNS.RUN_ID);
         } else {
             runId = existing;
-            // The records are about to come from this input, whose digest the caller remembers only once it has
-            // read it to its end; until then the run's input is unknown. (A preview rolls this back with the rest.)
-            dsl.update(RUNS)
-                    .set(RUNS.BASE_URL, spec.baseUrl())
-                    .set(RUNS.INPUT_DIGEST, (String) null)
-                    .where(RUNS.RUN_ID.eq(runId))
-                    .execute();
+            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        // The input has been read to its end: its digest (if the caller knows it) says which input the records are
+        // now, in the transaction that made them so; no other writer can slip between the two. (A preview rolls
+        // this back with the rest.)
+        dsl.update(RUNS)
+                .set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null))
+                .where(RUNS.RUN_ID.eq(runId))
+                .execute();
         RunsRecord counted = settle(dsl, runId, now);
         return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
                 report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),

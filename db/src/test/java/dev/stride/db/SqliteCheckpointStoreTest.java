@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -354,7 +355,7 @@ class SqliteCheckpointStoreTest {
         store.savePrediction(run, input.get(1), done("1"));
         store.saveFailure(run, input.get(2), failure("timeout"));
         store.savePrediction(run, input.get(4), done("4"));
-        store.rememberInput(run, "d1");
+        store.syncRun(spec("a"), input.iterator(), () -> Optional.of("d1"));
         // Counters and watermark skewed by hand (triggers bypassed): the unchanged sync repairs them as a sync does.
         execute("UPDATE runs SET done = 99, failed = 99, low_watermark = 0, heartbeat_at = NULL");
 
@@ -384,7 +385,8 @@ class SqliteCheckpointStoreTest {
         assertThat(store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d1")).as("none remembered").isEmpty();
         assertThat(runsRow()).isEqualTo(before);
 
-        store.rememberInput(run, "d1");
+        store.syncRun(spec("a"), recs(3).iterator(), () -> Optional.of("d1"));
+        execute("UPDATE runs SET done = 99");
         before = runsRow();
         assertThat(store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d2")).isEmpty();
         assertThat(store.syncUnchanged(spec("b"), "d1")).as("another run's name").isEmpty();
@@ -394,9 +396,10 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
-    void aSyncForgetsTheRememberedInputAndAPreviewDoesNot() throws Exception {
-        long run = newRun("a", recs(3));
-        store.rememberInput(run, "d1");
+    void aSyncRemembersTheDigestItIsGivenOrForgetsAndAPreviewChangesNothing() throws Exception {
+        newRun("a", recs(3));
+        store.syncRun(spec("a"), recs(3).iterator(), () -> Optional.of("d1"));
+        assertThat(runsColumn("input_digest")).isEqualTo("d1");
 
         SyncReport preview = store.previewSync(spec("a"), recs(4).iterator());
         assertThat(preview.added()).isEqualTo(1);
@@ -407,7 +410,7 @@ class SqliteCheckpointStoreTest {
         assertThat(runsColumn("input_digest")).isNull();
         assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
 
-        store.rememberInput(run, "d2");
+        store.syncRun(spec("a"), recs(3).iterator(), () -> Optional.of("d2"));
         assertThat(store.syncUnchanged(spec("a"), "d2")).isPresent();
         assertThatThrownBy(() -> store.syncRun(spec("a"), failingAfter(2, new IllegalStateException("boom"))))
                 .hasMessage("boom");
@@ -415,11 +418,15 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
-    void rememberingTheInputOfARunThatIsGoneChangesNothing() throws Exception {
-        long run = newRun("a", recs(1));
-        store.rememberInput(run + 1, "d1");
-        assertThat(runsColumn("input_digest")).isNull();
-        assertThat(store.syncUnchanged(spec("a"), "d1")).isEmpty();
+    void theDigestIsAskedOnlyOnceTheInputHasBeenReadToItsEnd() throws Exception {
+        Iterator<InputRecord> input = recs(5).iterator();
+        List<Boolean> exhaustedWhenAsked = new ArrayList<>();
+        store.syncRun(spec("a"), input, () -> {
+            exhaustedWhenAsked.add(!input.hasNext());
+            return Optional.of("d1");
+        });
+        assertThat(exhaustedWhenAsked).containsExactly(true);
+        assertThat(store.syncUnchanged(spec("a"), "d1")).isPresent();
     }
 
     /** The spec of {@code name} with another base URL. */
