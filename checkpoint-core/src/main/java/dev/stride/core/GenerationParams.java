@@ -37,7 +37,7 @@ public record GenerationParams(
 
     public GenerationParams {
         if (api != null && !APIS.contains(api)) {
-            throw new InvalidSettingException(Phrase.core("setting.unknownApi", api, APIS), null);
+            throw new InvalidSettingException(Phrase.core("setting.unknownApi", api, APIS.toString()), null);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         // Kept as compact JSON, so that {"a": 1} and {"a":1} are the same setting.

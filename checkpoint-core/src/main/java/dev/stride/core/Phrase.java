@@ -18,7 +18,8 @@ import java.util.ResourceBundle;
  * <p>Patterns follow {@link MessageFormat}: a literal quote is written {@code ''}. A whole number in a plain
  * {@code {n}} is shown as its digits ("1000 records", never "1,000"); in a {@code choice} or {@code number} format it
  * stays a number. An argument that is itself a phrase, or an exception that carries one, is put in the same
- * language; any other exception shows its own message; a list shows its elements so, joined by commas.
+ * language; any other exception shows its own message; a list shows its elements so, joined by the language's
+ * comma.
  *
  * @param bundle the base name of the resource bundle, e.g. {@code dev.stride.core.messages}
  * @param args   the arguments, nulls allowed (shown as nothing)
@@ -93,9 +94,10 @@ public record Phrase(String bundle, String key, List<Object> args) {
             return p.phrase().in(locale);
         }
         if (a instanceof List<?> list) {
+            String comma = locale.getLanguage().equals("zh") ? "，" : ", ";
             StringBuilder joined = new StringBuilder();
             for (Object e : list) {
-                joined.append(joined.length() == 0 ? "" : ", ").append(text(e, locale));
+                joined.append(joined.length() == 0 ? "" : comma).append(text(e, locale));
             }
             return joined.toString();
         }

@@ -122,7 +122,7 @@ final class ConfigFile {
             }
         } catch (NumberFormatException e) {
             // Digits only, yet too large for the option.
-            throw new InvalidSettingException(Messages.text("msg.config.notWholeNumber", text), e);
+            throw new InvalidSettingException(Messages.text("msg.config.outOfRange", text), e);
         }
         if (type == double.class || type == Double.class) {
             try {

@@ -39,7 +39,8 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
             // No command named: the usage is the list of commands, which is the answer.
             cl.usage(err, cl.getColorScheme());
         } else {
-            err.println("stride: " + messages.get("msg.parse.seeHelp", cl.getCommandSpec().qualifiedName()));
+            err.println("stride: " + messages.get(cl.getParent() == null ? "msg.parse.seeCommands" : "msg.parse.seeHelp",
+                    cl.getCommandSpec().qualifiedName()));
         }
         err.flush();
         return ExitCodes.USAGE;
@@ -53,16 +54,24 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         if (ex instanceof UnmatchedArgumentException u) {
             List<String> unmatched = u.getUnmatched();
             if (u.isUnknownOption()) {
-                // "--concurency 4": the 4 is unmatched only because its option is unknown; name the option alone.
-                List<String> options = unmatched.stream().filter(a -> a.startsWith("-")).toList();
-                return Messages.text("msg.parse.unknownOption", quoted(options.isEmpty() ? unmatched : options));
+                // "--concurency 4", "--concurency=4", "--concurency -4": name the first unknown option alone, not the
+                // values that are unmatched only because it is unknown.
+                String option = unmatched.stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst()
+                        .orElse(unmatched.get(0));
+                int eq = option.indexOf('=');
+                return Messages.text("msg.parse.unknownOption", "'" + (eq > 0 ? option.substring(0, eq) : option) + "'");
+            }
+            if (ex.getCommandLine().getParent() == null) {
+                return Messages.text("msg.parse.unknownCommand", unmatched.get(0));
             }
             return Messages.text("msg.parse.unexpectedArgument", quoted(unmatched));
         }
         if (ex instanceof MissingParameterException m) {
             ArgSpec spec = m.getMissing().isEmpty() ? null : m.getMissing().get(0);
-            // picocli uses the same exception for a required option left out and an option given without its value.
-            if (spec instanceof OptionSpec o && m.getMessage().startsWith("Missing required parameter for option")) {
+            // picocli uses the same exception for a required option left out and an option given without its value
+            // (at the end of the line, or followed by another option).
+            if (spec instanceof OptionSpec o && (m.getMessage().startsWith("Missing required parameter for option")
+                    || m.getMessage().startsWith("Expected parameter for option"))) {
                 return Messages.text("msg.parse.missingValue", o.longestName(), o.paramLabel());
             }
             if (m.getMissing().stream().allMatch(OptionSpec.class::isInstance)) {
@@ -99,7 +108,8 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         Class<?> type = arg.isMultiValue() && arg.auxiliaryTypes().length > 0 ? arg.auxiliaryTypes()[0] : arg.type();
         if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-            return Messages.text("msg.parse.notWholeNumber", name, value);
+            return Messages.text(value.strip().matches("[-+]?\\d+") ? "msg.parse.outOfRange" : "msg.parse.notWholeNumber",
+                    name, value);
         }
         if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
             return Messages.text("msg.parse.notNumber", name, value);

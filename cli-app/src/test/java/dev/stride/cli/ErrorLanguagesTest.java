@@ -74,7 +74,19 @@ class ErrorLanguagesTest {
         assertThat(ZH.run("status", "--db", "a.db", "--db", "b.db").err()).startsWith("stride: 选项 --db 只能指定一次\n");
         assertThat(ZH.run("clear", "--db", "a.db", "--run", "x", "--all").err()).startsWith("stride: ")
                 .contains("不能同时使用（只能指定其一）\n");
-        assertThat(ZH.run("bogus").err()).startsWith("stride: 多余的参数 'bogus'\n");
+        assertThat(ZH.run("bogus").err()).startsWith("stride: 未知命令 'bogus'\n").endsWith("stride: 运行 'stride --help' 查看全部命令\n");
+        assertThat(EN.run("statsu", "--db", "x.db").err()).startsWith("stride: unknown command 'statsu'\n")
+                .contains("stride: did you mean status, generate-completion?\n");
+        assertThat(ZH.run("status", "--db", "x.db", "extra").err()).startsWith("stride: 多余的参数 'extra'\n");
+
+        // An option's value missing before the next option; a whole number too large; an unknown option with '='.
+        assertThat(EN.run("run", "q.jsonl", "--db", "--model", "m").err())
+                .startsWith("stride: option --db needs a value (FILE)\n");
+        assertThat(ZH.run("run", "q.jsonl", "--concurrency", "99999999999").err())
+                .startsWith("stride: --concurrency 的值无效：'99999999999' 超出范围\n");
+        assertThat(EN.run("run", "q.jsonl", "--concurency=4").err()).startsWith("stride: unknown option '--concurency'\n");
+        assertThat(EN.run("run", "q.jsonl", "--concurency", "-4").err())
+                .startsWith("stride: unknown option '--concurency'\n");
     }
 
     @Test
