@@ -3,8 +3,6 @@ package dev.stride.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,17 +41,15 @@ public final class InputDigest {
                                       BooleanSupplier giveUp) {
         MessageDigest digest = start(format, idField, template);
         byte[] buffer = new byte[BUFFER];
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = InputReaders.openFile(file)) {
             for (int n; (n = in.read(buffer)) != -1; ) {
                 if (giveUp.getAsBoolean()) {
                     return Optional.empty();
                 }
                 digest.update(buffer, 0, n);
             }
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
         } catch (IOException e) {
-            throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
+            throw InputReaders.cannotRead(file, e);
         }
         return Optional.of(hex(digest));
     }

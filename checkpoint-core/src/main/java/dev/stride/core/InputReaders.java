@@ -48,15 +48,8 @@ public final class InputReaders {
      */
     public static RecordReader open(Path file, InputFormat format, String idField, PromptTemplate template) {
         InputFormat chosen = format != null ? format : InputFormat.of(file);
-        DigestInputStream in;
-        try {
-            in = new DigestInputStream(Files.newInputStream(file),
-                    InputDigest.start(chosen, idField, template == null ? null : template.text()));
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
-        } catch (IOException e) {
-            throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
-        }
+        DigestInputStream in = new DigestInputStream(openFile(file),
+                InputDigest.start(chosen, idField, template == null ? null : template.text()));
         // The parsers close their stream when they reach its end (Jackson's CSV does); the digest reads on after that.
         InputStream unclosable = new FilterInputStream(in) {
             @Override
@@ -67,6 +60,21 @@ public final class InputReaders {
                 chosen == InputFormat.JSON);
     }
 
+    /** {@code file} opened for reading; a missing or unreadable file is the user's to fix, and is named. */
+    static InputStream openFile(Path file) {
+        try {
+            return Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
+        } catch (IOException e) {
+            throw cannotRead(file, e);
+        }
+    }
+
+    static InvalidInputException cannotRead(Object name, IOException e) {
+        return new InvalidInputException(Phrase.core("input.cannotRead", name, e.getMessage()), e);
+    }
+
     /** Reads {@code in} (e.g. standard input, named {@code name} in messages) in {@code format}. */
     public static RecordReader open(String name, InputStream in, InputFormat format, String idField,
                                     PromptTemplate template) {
@@ -74,7 +82,7 @@ public final class InputReaders {
         try {
             plain = decompressed(new BufferedInputStream(in, 1 << 16));
         } catch (UncheckedIOException e) {
-            throw new InvalidInputException(Phrase.core("input.cannotRead", name, e.getCause().getMessage()), e);
+            throw cannotRead(name, e.getCause());
         }
         return switch (format) {
             case JSONL -> new JsonlReader(name, plain, idField, template);

@@ -3,7 +3,6 @@ package dev.stride.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +12,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.NoSuchElementException;
 
 /**
@@ -40,21 +36,6 @@ public final class JsonlReader implements RecordReader {
         this.fileName = fileName;
         this.in = in;
         this.maker = new RecordMaker(fileName, idField, template);
-    }
-
-    /**
-     * @param template when given, each record must fill every placeholder, checked as it is read
-     * @throws InvalidInputException when the file cannot be opened
-     */
-    public static JsonlReader open(Path file, String idField, PromptTemplate template) {
-        try {
-            var in = InputReaders.decompressed(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
-            return new JsonlReader(file.toString(), in, idField, template);
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
-        } catch (IOException e) {
-            throw new InvalidInputException(Phrase.core("input.cannotRead", file, e.getMessage()), e);
-        }
     }
 
     @Override

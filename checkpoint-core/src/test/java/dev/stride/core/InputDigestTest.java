@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,11 +23,11 @@ class InputDigestTest {
 
     @Test
     void everyFormatsReaderDigestsTheWholeFileAsInputDigestDoes() throws IOException {
-        Path jsonl = write("a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n\n{\"id\": 2, \"q\": \"b\"}\n");
-        Path json = write("a.json", "[{\"id\": 1, \"q\": \"a\"},\n {\"id\": 2, \"q\": \"b\"}]\n\n   \n");
-        Path csv = write("a.csv", "id,q\n1,a\n2,b\n");
-        Path tsv = write("a.tsv", "id\tq\n1\ta\n2\tb\n");
-        Path gz = gzip("a.jsonl.gz", "{\"id\": 1, \"q\": \"a\"}\n{\"id\": 2, \"q\": \"b\"}\n");
+        Path jsonl = TestFiles.write(dir, "a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n\n{\"id\": 2, \"q\": \"b\"}\n");
+        Path json = TestFiles.write(dir, "a.json", "[{\"id\": 1, \"q\": \"a\"},\n {\"id\": 2, \"q\": \"b\"}]\n\n   \n");
+        Path csv = TestFiles.write(dir, "a.csv", "id,q\n1,a\n2,b\n");
+        Path tsv = TestFiles.write(dir, "a.tsv", "id\tq\n1\ta\n2\tb\n");
+        Path gz = TestFiles.gzip(dir, "a.jsonl.gz", "{\"id\": 1, \"q\": \"a\"}\n{\"id\": 2, \"q\": \"b\"}\n");
         for (Path file : new Path[] {jsonl, json, csv, tsv, gz}) {
             InputFormat format = InputFormat.of(file);
             try (RecordReader reader = InputReaders.open(file, null, "id", PromptTemplate.parse(TEMPLATE))) {
@@ -45,7 +43,7 @@ class InputDigestTest {
 
     @Test
     void anyChangeToTheBytesOrTheSettingsChangesTheDigest() throws IOException {
-        Path file = write("a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n");
+        Path file = TestFiles.write(dir, "a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n");
         String digest = InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE);
         assertThat(digest).matches("[0-9a-f]{64}");
         assertThat(InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE)).isEqualTo(digest);
@@ -64,7 +62,7 @@ class InputDigestTest {
 
     @Test
     void aReaderStoppedByABadLineOrReadingAStreamHasNoDigest() throws IOException {
-        Path bad = write("bad.jsonl", "{\"id\": 1, \"q\": \"a\"}\nnot json\n");
+        Path bad = TestFiles.write(dir, "bad.jsonl", "{\"id\": 1, \"q\": \"a\"}\nnot json\n");
         try (RecordReader reader = InputReaders.open(bad, null, "id", null)) {
             reader.next();
             assertThatThrownBy(reader::hasNext).isInstanceOf(InvalidInputException.class);
@@ -77,19 +75,5 @@ class InputDigestTest {
         }
         assertThatThrownBy(() -> InputDigest.of(dir.resolve("missing.jsonl"), InputFormat.JSONL, "id", null))
                 .isInstanceOf(InvalidInputException.class).hasMessageEndingWith("missing.jsonl: no such file");
-    }
-
-    private Path write(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
-    }
-
-    private Path gzip(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-        }
-        return file;
     }
 }

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,20 +31,6 @@ class InputReadersTest {
         return readAll(InputReaders.open(file, null, "id", template == null ? null : PromptTemplate.parse(template)));
     }
 
-    private Path write(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
-    }
-
-    private Path gzip(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-        }
-        return file;
-    }
-
     @Test
     void theFormatComesFromTheExtensionLookingThroughGz() {
         assertThat(InputFormat.of(Path.of("a.jsonl"))).isEqualTo(InputFormat.JSONL);
@@ -66,10 +49,10 @@ class InputReadersTest {
         String csv = "\uFEFFid,question\r\na,\"x, y\"\r\nb,\"say \"\"hi\"\"\"\r\n";
         String tsv = "id\tquestion\na\tx, y\nb\t\"say \"\"hi\"\"\"\n";
         List<List<InputRecord>> all = List.of(
-                read(write("q.jsonl", jsonl), "{{question}}"), read(gzip("q.jsonl.gz", jsonl), "{{question}}"),
-                read(write("q.json", json), "{{question}}"), read(gzip("q.json.gz", json), "{{question}}"),
-                read(write("q.csv", csv), "{{question}}"), read(gzip("q.csv.gz", csv), "{{question}}"),
-                read(write("q.tsv", tsv), "{{question}}"), read(gzip("q.tsv.gz", tsv), "{{question}}"));
+                read(TestFiles.write(dir, "q.jsonl", jsonl), "{{question}}"), read(TestFiles.gzip(dir, "q.jsonl.gz", jsonl), "{{question}}"),
+                read(TestFiles.write(dir, "q.json", json), "{{question}}"), read(TestFiles.gzip(dir, "q.json.gz", json), "{{question}}"),
+                read(TestFiles.write(dir, "q.csv", csv), "{{question}}"), read(TestFiles.gzip(dir, "q.csv.gz", csv), "{{question}}"),
+                read(TestFiles.write(dir, "q.tsv", tsv), "{{question}}"), read(TestFiles.gzip(dir, "q.tsv.gz", tsv), "{{question}}"));
         for (List<InputRecord> records : all) {
             assertThat(records).extracting(InputRecord::id).containsExactly("a", "b");
             assertThat(records).extracting(InputRecord::json).containsExactly(
@@ -82,28 +65,28 @@ class InputReadersTest {
 
     @Test
     void csvValuesAreTextAndAMissingColumnOrBadRowNamesTheLine() throws IOException {
-        List<InputRecord> rows = read(write("n.csv", "id,n,question\n1,42,a\n\n2,7,b\n"), "{{question}} {{n}}");
+        List<InputRecord> rows = read(TestFiles.write(dir, "n.csv", "id,n,question\n1,42,a\n\n2,7,b\n"), "{{question}} {{n}}");
         assertThat(rows).extracting(InputRecord::json)
                 .containsExactly("{\"id\":\"1\",\"n\":\"42\",\"question\":\"a\"}", "{\"id\":\"2\",\"n\":\"7\",\"question\":\"b\"}");
 
-        Path missing = write("m.csv", "id,question\n1,a\n");
+        Path missing = TestFiles.write(dir, "m.csv", "id,question\n1,a\n");
         assertThatThrownBy(() -> read(missing, "{{question}} {{specialty}}"))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage(missing + " line 2: has no field 'specialty' used by the template; add it or change"
                         + " --template");
-        Path wide = write("w.csv", "id,question\n1,a\n2,b,extra\n");
+        Path wide = TestFiles.write(dir, "w.csv", "id,question\n1,a\n2,b,extra\n");
         assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith(wide + " line 3:");
     }
 
     @Test
     void aJsonFileMustBeAnArrayOfObjects() throws IOException {
-        Path object = write("o.json", "{\"id\": 1}");
+        Path object = TestFiles.write(dir, "o.json", "{\"id\": 1}");
         assertThatThrownBy(() -> read(object, null)).hasMessageContaining("is not a JSON array");
-        Path notObject = write("n.json", "[{\"id\": 1},\n 2]");
+        Path notObject = TestFiles.write(dir, "n.json", "[{\"id\": 1},\n 2]");
         assertThatThrownBy(() -> read(notObject, null)).hasMessage(notObject + " line 2: is not a JSON object;"
                 + " each record must be one object such as {\"id\": 1, \"prompt\": \"…\"}");
-        Path broken = write("b.json", "[{\"id\": 1},\n {\"id\": ]");
+        Path broken = TestFiles.write(dir, "b.json", "[{\"id\": 1},\n {\"id\": ]");
         assertThatThrownBy(() -> read(broken, null)).hasMessageStartingWith(broken + " line 2: is not valid JSON");
     }
 
@@ -135,23 +118,23 @@ class InputReadersTest {
 
     @Test
     void batchLinesStrideCannotSendAreRefusedWithTheirLine() throws IOException {
-        Path embeddings = write("e.jsonl", "{\"custom_id\":\"a\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+        Path embeddings = TestFiles.write(dir, "e.jsonl", "{\"custom_id\":\"a\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
                 + "\"body\":{\"input\":\"x\"}}\n");
         assertThatThrownBy(() -> read(embeddings, null)).hasMessage(embeddings + " line 1: has url '/v1/embeddings';"
                 + " stride sends /v1/chat/completions and /v1/completions requests");
-        Path get = write("g.jsonl", "{\"custom_id\":\"a\",\"method\":\"GET\",\"url\":\"/v1/completions\","
+        Path get = TestFiles.write(dir, "g.jsonl", "{\"custom_id\":\"a\",\"method\":\"GET\",\"url\":\"/v1/completions\","
                 + "\"body\":{}}\n");
         assertThatThrownBy(() -> read(get, null)).hasMessageContaining("line 1: has method 'GET'");
     }
 
     @Test
     void recordsWithMessagesNeedNoTemplateFieldsAndAreSentAsTheyAre() throws IOException {
-        Path file = write("m.jsonl", "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}\n");
+        Path file = TestFiles.write(dir, "m.jsonl", "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}\n");
         List<InputRecord> records = read(file, "{{question}}");
         Prompt p = PromptTemplate.parse("{{question}}").prompt("c1", JsonlReader.parse(records.get(0).json()));
         assertThat(p.messagesJson()).isEqualTo("[{\"role\":\"user\",\"content\":\"Hi\"}]");
         assertThat(p.userMessage()).isNull();
-        Path bad = write("bad.jsonl", "{\"id\":\"c1\",\"messages\":[]}\n");
+        Path bad = TestFiles.write(dir, "bad.jsonl", "{\"id\":\"c1\",\"messages\":[]}\n");
         assertThatThrownBy(() -> read(bad, null)).hasMessageContaining("line 1: has 'messages' that are not");
     }
 }

@@ -18,7 +18,8 @@ class JsonlReaderTest {
 
     private List<InputRecord> readAll(Path file, String template) {
         List<InputRecord> records = new ArrayList<>();
-        try (JsonlReader r = JsonlReader.open(file, "id", template == null ? null : PromptTemplate.parse(template))) {
+        try (RecordReader r = InputReaders.open(file, InputFormat.JSONL, "id",
+                template == null ? null : PromptTemplate.parse(template))) {
             r.forEachRemaining(records::add);
         }
         return records;
@@ -88,7 +89,7 @@ class JsonlReaderTest {
     @Test
     void aMissingFileIsNamed() {
         Path missing = dir.resolve("nope.jsonl");
-        assertThatThrownBy(() -> JsonlReader.open(missing, "id", null))
+        assertThatThrownBy(() -> InputReaders.open(missing, InputFormat.JSONL, "id", null))
                 .isInstanceOf(InvalidInputException.class).hasMessage(missing + ": no such file");
     }
 
