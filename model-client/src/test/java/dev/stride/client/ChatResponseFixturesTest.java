@@ -3,31 +3,12 @@ package dev.stride.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Each recorded chat-completions body, served over real HTTP, gives the right result. */
 @Timeout(10)
-class ChatResponseFixturesTest {
-
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private ModelClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = Fixtures.clientFor(server);
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-    }
+class ChatResponseFixturesTest extends ServedClientTest {
 
     private ChatResult serve(String fixture) throws CallFailure {
         server.enqueue(Fixtures.response(200, "application/json", Fixtures.read(fixture)));

@@ -3,10 +3,6 @@ package dev.stride.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,22 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Whole (unstreamed) Ollama answers, and bodies from other endpoints that must not pass as answers. */
 @Timeout(10)
-class OllamaAndOtherBodiesTest {
-
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private ModelClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = Fixtures.clientFor(server);
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-    }
+class OllamaAndOtherBodiesTest extends ServedClientTest {
 
     private ChatResult ollama(String fixture) throws CallFailure {
         server.enqueue(Fixtures.response(200, "application/json; charset=utf-8", Fixtures.read(fixture)));

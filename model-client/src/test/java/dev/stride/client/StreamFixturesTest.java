@@ -4,31 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Each recorded stream, served chunked as it was sent, accumulates into the right result. */
 @Timeout(10)
-class StreamFixturesTest {
-
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private ModelClient client;
-
-    @BeforeEach
-    void setUp() {
-        client = Fixtures.clientFor(server);
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-    }
+class StreamFixturesTest extends ServedClientTest {
 
     private ChatResult streamChat(String sse) throws CallFailure {
         server.enqueue(Fixtures.sse(sse));
