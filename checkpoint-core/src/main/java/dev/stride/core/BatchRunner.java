@@ -31,7 +31,7 @@ public final class BatchRunner {
     private static final int PAGE = 512;
     private static final Duration POLL = Duration.ofMillis(100);
 
-    private final CheckpointStore store;
+    private final RunLedger store;
     private final Predictor predictor;
     private final PromptTemplate template;
     private final RunnerSettings settings;
@@ -44,7 +44,7 @@ public final class BatchRunner {
     private record Stop(RunOutcome.Status status, String reason, Throwable error, long atNanos) {
     }
 
-    public BatchRunner(CheckpointStore store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
+    public BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
                        RunListener listener, Clock clock) {
         this.store = store;
         this.predictor = predictor;

@@ -1,0 +1,56 @@
+package dev.stride.core;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** The runs a database holds, and how a run is made or brought up to date with its input. */
+public interface RunCatalog {
+
+    Optional<RunInfo> findRun(String name);
+
+    /** Every run in the database, oldest first. */
+    List<RunInfo> listRuns();
+
+    /**
+     * Creates the run if it is new, then makes its stored records equal to {@code input}: new ids are added, records
+     * whose content hash changed are replaced and their outputs dropped, ids no longer in the input are removed with
+     * their outputs, and every record takes its new position. All in one transaction: if the iterator throws (an
+     * {@link InvalidInputException} for a bad line) or two records share an id, nothing is written.
+     *
+     * <p>Callers check the configuration first ({@link RunSpec#template()}, params, model): this method does not
+     * refuse a changed one, it only records the base URL given. The run's input is unknown afterwards (see the
+     * three-argument form).
+     *
+     * @throws InvalidInputException for a duplicate id, naming both lines
+     */
+    default SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input) {
+        return syncRun(spec, input, Optional::empty);
+    }
+
+    /**
+     * {@link #syncRun(RunSpec, Iterator)}, remembering in the same transaction which input the run's records now
+     * come from: {@code inputDigest} is asked once {@code input} has been read to its end, and what it gives (the
+     * {@link InputDigest} of the bytes read, {@link RecordReader#inputDigest()}) lets a later {@link #syncUnchanged}
+     * with the same input skip reading it. Empty: the run's input is unknown.
+     */
+    SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest);
+
+    /**
+     * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}
+     * equals the digest its last {@link #syncRun} remembered, records the base URL given and reports what
+     * {@code syncRun} would (no record added, edited or removed). Empty, with nothing written, for a new run, another
+     * input, or a run whose input is unknown; the caller then syncs the input.
+     */
+    Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest);
+
+    /**
+     * What {@link #syncRun} would report for this input, without writing anything: the same work in a transaction
+     * that is always rolled back ({@code stride run --dry-run}). Fails as {@code syncRun} does.
+     */
+    SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input);
+
+    /** Sets the base URL a run was last served from (a resume may point at another server). */
+    void updateBaseUrl(long runId, String baseUrl);
+}
