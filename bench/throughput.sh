@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Predictions per second of `stride run` against the built-in simulator on this machine.
 # Usage: bench/throughput.sh [RECORDS] ; prints one line per (latency, concurrency) case.
+# STRIDE_JAR=path measures another build of the CLI (e.g. the jar of an earlier commit, for a before/after).
 # Both processes share the machine's cores, so the figures are a floor for stride alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-20000}
-jar=cli-app/target/stride.jar
+jar=${STRIDE_JAR:-cli-app/target/stride.jar}
 [ -f "$jar" ] || ./mvnw -q -B -DskipTests package -pl cli-app -am
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
