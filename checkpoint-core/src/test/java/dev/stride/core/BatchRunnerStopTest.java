@@ -19,8 +19,9 @@ class BatchRunnerStopTest {
         f.predictor.awaitHeld("r0", "r1");
 
         session.runner().requestStop();
-        f.predictor.release("r1", answer(null));
         f.predictor.release("r0", answer(null));
+        f.time.awaitWaiting(1);
+        f.predictor.release("r1", answer(null));
 
         RunOutcome outcome = session.outcome();
         assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
