@@ -3,7 +3,6 @@ package dev.stride.core;
 import static dev.stride.core.RunnerFixture.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stride.core.PredictionException.Disposition;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +58,7 @@ class BatchRunnerResumeTest {
     @Test
     void aRequestCancelledWithoutAStopLeavesItsRecordPendingAndTheRunInterrupted() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(3);
-        f.predictor.script("r1", ScriptedPredictor.fail(Disposition.CANCELLED, "cancelled", "cancelled"));
+        f.predictor.script("r1", ScriptedPredictor.cancelled());
 
         RunOutcome outcome = f.run(settings(1, 10));
 

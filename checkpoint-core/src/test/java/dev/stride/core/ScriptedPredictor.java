@@ -63,6 +63,10 @@ final class ScriptedPredictor implements Predictor {
         return new Crash(error);
     }
 
+    static Reply cancelled() {
+        return fail(PredictionException.Disposition.CANCELLED, "cancelled", "Canceled");
+    }
+
     /** The next attempts at {@code recordId} do these, in order; the attempts after them get the default reply. */
     synchronized ScriptedPredictor script(String recordId, Reply... replies) {
         scripts.computeIfAbsent(recordId, id -> new ArrayDeque<>()).addAll(List.of(replies));
@@ -92,9 +96,10 @@ final class ScriptedPredictor implements Predictor {
                     try {
                         wait();
                     } catch (InterruptedException e) {
+                        // As the HTTP client does when its thread is interrupted: the call is given up.
                         Thread.currentThread().interrupt();
                         held.remove(call);
-                        call.reply = crash(new IllegalStateException("interrupted while held"));
+                        call.reply = cancelled();
                     }
                 }
                 reply = call.reply;
@@ -144,8 +149,7 @@ final class ScriptedPredictor implements Predictor {
     @Override
     public synchronized void cancelAll() {
         for (HeldCall call : held) {
-            call.reply = new Failure(new PredictionException(PredictionException.Disposition.CANCELLED, "cancelled",
-                    "cancelled", null));
+            call.reply = cancelled();
             cancels++;
         }
         held.clear();
