@@ -19,6 +19,8 @@ class BatchRunnerStopTest {
         f.predictor.awaitHeld("r0", "r1");
 
         session.runner().requestStop();
+        // r0 ends while the runner may still be sending: its freed slot must not take r2. r1 ends while the runner
+        // waits out the grace: it must be let finish, not cancelled.
         f.predictor.release("r0", answer(null));
         f.time.awaitWaiting(1);
         f.predictor.release("r1", answer(null));
