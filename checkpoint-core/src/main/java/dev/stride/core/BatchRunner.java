@@ -7,10 +7,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,6 +37,7 @@ public final class BatchRunner {
     private final PromptTemplate template;
     private final RunnerSettings settings;
     private final RunListener listener;
+    private final TimeSource time;
     private final Clock clock;
 
     private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -44,14 +46,22 @@ public final class BatchRunner {
     private record Stop(RunOutcome.Status status, String reason, Throwable error, long atNanos) {
     }
 
+    /** A runner on the machine's time, stamping outcomes with {@code clock}. */
     public BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
                        RunListener listener, Clock clock) {
+        this(store, predictor, template, settings, listener, TimeSource.system(clock));
+    }
+
+    /** A runner whose every timed decision (back-off, grace, heartbeat, latency, elapsed time) asks {@code time}. */
+    public BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
+                       RunListener listener, TimeSource time) {
         this.store = store;
         this.predictor = predictor;
         this.template = template;
         this.settings = settings;
         this.listener = listener;
-        this.clock = clock;
+        this.time = time;
+        this.clock = time.clock();
     }
 
     /** Asks the run to stop as after Ctrl+C. Safe to call from any thread, any number of times. */
@@ -64,19 +74,19 @@ public final class BatchRunner {
     }
 
     private void stopWith(RunOutcome.Status status, String reason, Throwable error) {
-        if (stop.compareAndSet(null, new Stop(status, reason, error, System.nanoTime()))) {
+        if (stop.compareAndSet(null, new Stop(status, reason, error, time.nanoTime()))) {
             stopSignal.countDown();
         }
     }
 
     /** Runs until every pending record has an outcome or a stop; returns with the cursor committed. */
     public RunOutcome run(RunInfo run) {
-        long started = System.nanoTime();
+        long started = time.nanoTime();
         Semaphore slots = new Semaphore(settings.concurrency());
         Writer writer = new Writer(run, slots, started);
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
-        ExecutorService workers = Executors.newFixedThreadPool(settings.concurrency(), daemonThreads("stride-request"));
+        RequestThreads workers = new RequestThreads(settings.concurrency());
         try {
             dispatch(run, slots, workers, writer);
             workers.shutdown();
@@ -138,12 +148,11 @@ public final class BatchRunner {
         return false;
     }
 
-    private void awaitInFlight(ExecutorService workers) throws InterruptedException {
-        while (!workers.awaitTermination(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+    private void awaitInFlight(RequestThreads workers) throws InterruptedException {
+        while (!workers.idle.await(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
             Stop s = stop.get();
             if (s != null) {
-                long graceLeft = s.atNanos() + settings.grace().toNanos() - System.nanoTime();
-                if (graceLeft <= 0 || !workers.awaitTermination(graceLeft, TimeUnit.NANOSECONDS)) {
+                if (!time.await(workers.idle, s.atNanos() + settings.grace().toNanos())) {
                     predictor.cancelAll();
                     workers.awaitTermination(5, TimeUnit.SECONDS);
                 }
@@ -166,7 +175,7 @@ public final class BatchRunner {
                 slots.release();
                 return;
             }
-            long t0 = System.nanoTime();
+            long t0 = time.nanoTime();
             try {
                 Completion c = predictor.predict(prompt);
                 long latency = elapsedMillis(t0);
@@ -228,7 +237,7 @@ public final class BatchRunner {
 
     private boolean sleepUnlessStopped(Duration delay) {
         try {
-            return !stopSignal.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+            return !time.await(stopSignal, time.nanoTime() + delay.toNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -239,7 +248,7 @@ public final class BatchRunner {
         Stop s = stop.get();
         long elapsed = run.elapsedMs() + elapsedMillis(started);
         if (writer.error != null && (s == null || s.status() != RunOutcome.Status.FAILED)) {
-            s = new Stop(RunOutcome.Status.FAILED, writer.error.getMessage(), writer.error, System.nanoTime());
+            s = new Stop(RunOutcome.Status.FAILED, writer.error.getMessage(), writer.error, time.nanoTime());
         }
         RunState state;
         RunOutcome.Status status;
@@ -279,8 +288,8 @@ public final class BatchRunner {
         return new RunOutcome(status, cursor, run.total(), writer.completed, writer.failed, reason, error);
     }
 
-    private static long elapsedMillis(long fromNanos) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fromNanos);
+    private long elapsedMillis(long fromNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - fromNanos);
     }
 
     private static void joinQuietly(Thread thread) {
@@ -305,6 +314,24 @@ public final class BatchRunner {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * The request threads, one per slot. Their end is a latch rather than {@link #awaitTermination}, so that the
+     * grace period can be waited for through the {@link TimeSource}.
+     */
+    private static final class RequestThreads extends ThreadPoolExecutor {
+        private final CountDownLatch idle = new CountDownLatch(1);
+
+        RequestThreads(int threads) {
+            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                    daemonThreads("stride-request"));
+        }
+
+        @Override
+        protected void terminated() {
+            idle.countDown();
+        }
     }
 
     /** A finished record on its way to the database: a prediction or a failure. */
@@ -363,7 +390,7 @@ public final class BatchRunner {
         @Override
         public void run() {
             int sinceSave = 0;
-            long lastSave = System.nanoTime();
+            long lastSave = time.nanoTime();
             while (true) {
                 Outcome o;
                 try {
@@ -377,7 +404,7 @@ public final class BatchRunner {
                 if (o != null && error == null && persist(o)) {
                     sinceSave++;
                 }
-                boolean heartbeatDue = System.nanoTime() - lastSave >= settings.heartbeat().toNanos();
+                boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
                     try {
                         lastCursor = store.saveCursor(run.id(), run.elapsedMs() + elapsedMillis(started),
@@ -387,7 +414,7 @@ public final class BatchRunner {
                         fail(e);
                     }
                     sinceSave = 0;
-                    lastSave = System.nanoTime();
+                    lastSave = time.nanoTime();
                 }
             }
         }

@@ -1,0 +1,139 @@
+package dev.stride.core;
+
+import static dev.stride.core.RunnerFixture.settings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.PredictionException.Disposition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What a failed attempt leads to: a wait and another attempt, a failure stored, or no request at all. */
+class BatchRunnerRetryTest {
+
+    @Test
+    void triesAPassingFailureAgainAfterAJitteredBackOffThenGivesUp() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        ScriptedPredictor.Reply busy = ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy");
+        f.predictor.script("r0", busy, busy, busy, busy);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
+            Duration wait = f.time.awaitWaitsAsked(retry).get(retry - 1);
+            Duration ceiling = ceiling(retry);
+            assertThat(wait).as("wait before retry %d", retry).isBetween(Duration.ZERO, ceiling);
+            assertThat(f.events.retryDelays().get(retry - 1)).isEqualTo(wait);
+            if (!wait.isZero()) {
+                f.time.advance(wait.minusNanos(1));
+                assertThat(f.time.waiting()).as("still waiting before retry %d", retry).isEqualTo(1);
+                assertThat(f.predictor.attempts("r0")).isEqualTo(retry);
+            }
+            f.time.advance(Duration.ofNanos(1));
+        }
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        FailedPrediction failure = f.ledger.failure("r0");
+        assertThat(failure.errorKind()).isEqualTo("http_503");
+        assertThat(failure.error()).isEqualTo("gave up after 4 attempts: 503 busy");
+        assertThat(failure.attempts()).isEqualTo(RunnerFixture.MAX_RETRIES + 1);
+        assertThat(f.predictor.attempts("r0")).isEqualTo(RunnerFixture.MAX_RETRIES + 1);
+        assertThat(f.events.retryAttempts()).containsExactly(1, 2, 3);
+        assertThat(f.time.waitsAsked()).hasSize(RunnerFixture.MAX_RETRIES);
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+    }
+
+    @Test
+    void backOffsStayWithinFullJitterForEveryAttempt() throws Exception {
+        int records = 40;
+        RunnerFixture f = RunnerFixture.withRecords(records);
+        ScriptedPredictor.Reply busy = ScriptedPredictor.fail(Disposition.RETRY, "timeout", "read timed out");
+        for (int seq = 0; seq < records; seq++) {
+            f.predictor.script(InMemoryLedger.id(seq), busy, busy, busy);
+        }
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        for (int n = 1; n <= records * 3; n++) {
+            List<Duration> waits = f.time.awaitWaitsAsked(n);
+            f.time.advance(waits.get(n - 1));
+        }
+
+        assertThat(session.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+        List<Duration> waits = f.events.retryDelays();
+        List<Integer> attempts = f.events.retryAttempts();
+        assertThat(waits).isEqualTo(f.time.waitsAsked()).hasSize(records * 3);
+        for (int i = 0; i < waits.size(); i++) {
+            assertThat(waits.get(i)).as("wait after attempt %d", attempts.get(i))
+                    .isBetween(Duration.ZERO, ceiling(attempts.get(i)));
+        }
+        List<Duration> firstWaits = new ArrayList<>();
+        for (int i = 0; i < waits.size(); i++) {
+            if (attempts.get(i) == 1) {
+                firstWaits.add(waits.get(i));
+            }
+        }
+        assertThat(firstWaits).hasSize(records);
+        assertThat(Set.copyOf(firstWaits)).as("jittered, not all the same").hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void neverRetriesSoonerThanTheServerAsked() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        Duration asked = Duration.ofSeconds(10);
+        f.predictor.script("r0", ScriptedPredictor.retryAfter(asked, "http_429", "429 slow down"));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        Duration wait = f.time.awaitWaitsAsked(1).get(0);
+        assertThat(wait).isGreaterThanOrEqualTo(asked);
+        f.time.advance(wait.minusMillis(1));
+        assertThat(f.time.waiting()).isEqualTo(1);
+        assertThat(f.predictor.attempts("r0")).isEqualTo(1);
+        f.time.advance(Duration.ofMillis(1));
+
+        assertThat(session.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(f.ledger.prediction("r0").attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void aRecordTheServerRefusesForGoodIsStoredAsFailedAtOnce() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r1", ScriptedPredictor.fail(Disposition.FAIL_RECORD, "http_400", "400 prompt too long"));
+
+        RunOutcome outcome = f.run(settings(1, 10));
+
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        assertThat(outcome.completed()).isEqualTo(2);
+        assertThat(outcome.failed()).isEqualTo(1);
+        FailedPrediction failure = f.ledger.failure("r1");
+        assertThat(failure.errorKind()).isEqualTo("http_400");
+        assertThat(failure.error()).isEqualTo("400 prompt too long");
+        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
+        assertThat(f.time.waitsAsked()).isEmpty();
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(outcome.cursor().failed()).isEqualTo(1);
+    }
+
+    @Test
+    void aRecordTheTemplateCannotFillFailsWithoutARequest() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecordJson("{\"prompt\":\"a\"}", "{\"question\":\"b\"}",
+                "{\"prompt\":\"c\"}");
+
+        RunOutcome outcome = f.run(settings(1, 10));
+
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        FailedPrediction failure = f.ledger.failure("r1");
+        assertThat(failure.errorKind()).isEqualTo("template");
+        assertThat(failure.error()).contains("prompt");
+        assertThat(failure.attempts()).isZero();
+        assertThat(f.predictor.asked()).containsExactly("r0", "r2");
+    }
+
+    /** The longest back-off before retry {@code n}: min(max, base * 2^(n-1)). */
+    private static Duration ceiling(int retry) {
+        Duration doubled = RunnerFixture.BACKOFF_BASE.multipliedBy(1L << (retry - 1));
+        return doubled.compareTo(RunnerFixture.BACKOFF_MAX) < 0 ? doubled : RunnerFixture.BACKOFF_MAX;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.stride.core;
+
+import static dev.stride.core.RunnerFixture.settings;
+import static dev.stride.core.ScriptedPredictor.answer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.PredictionException.Disposition;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** How a run ends early: a stop asked for, a server that refuses everything, a store or a request that breaks. */
+class BatchRunnerStopTest {
+
+    @Test
+    void aStopSendsNothingNewAndStoresWhatFinishesWithinTheGrace() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r0", "r1");
+
+        session.runner().requestStop();
+        // r0 ends while the runner may still be sending: its freed slot must not take r2. r1 ends while the runner
+        // waits out the grace: it must be let finish, not cancelled.
+        f.predictor.release("r0", answer(null));
+        f.time.awaitWaiting(1);
+        f.predictor.release("r1", answer(null));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(outcome.completed()).isEqualTo(2);
+        assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1");
+        assertThat(f.predictor.cancels()).isZero();
+        assertThat(f.ledger.pendingIds()).containsExactly("r2", "r3", "r4");
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(outcome.cursor().lowWatermark()).isEqualTo(2);
+        assertThat(f.ledger.run().state()).isEqualTo(RunState.INTERRUPTED);
+    }
+
+    @Test
+    void whenTheGraceRunsOutHeldRequestsAreCancelledAndTheirRecordsAskedAgainNextTime() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r0", "r1");
+
+        session.runner().requestStop();
+        f.predictor.release("r0", answer(null));
+        f.ledger.awaitOutcomes(1);
+        f.time.awaitWaiting(1);
+        f.time.advance(RunnerFixture.GRACE.minusMillis(1));
+        assertThat(f.time.waiting()).as("still within the grace").isEqualTo(1);
+        assertThat(f.predictor.cancels()).isZero();
+        f.time.advance(Duration.ofMillis(1));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(f.predictor.cancels()).isEqualTo(1);
+        assertThat(f.ledger.prediction("r0")).isNotNull();
+        assertThat(f.ledger.failure("r1")).as("a cancelled request stores nothing").isNull();
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.INTERRUPTED);
+
+        ScriptedPredictor next = new ScriptedPredictor();
+        RunOutcome resumed = f.start(f.runner(settings(2, 10), next)).outcome();
+        assertThat(resumed.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(next.asked()).containsExactlyInAnyOrder("r1", "r2");
+    }
+
+    @Test
+    void aStopCutsABackOffShort() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.script("r0", ScriptedPredictor.retryAfter(Duration.ofMinutes(1), "http_429", "slow down"));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.time.awaitWaiting(1);
+
+        session.runner().requestStop();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(f.time.waitsAsked()).as("a wait the test never let run out").containsExactly(Duration.ofMinutes(1));
+        assertThat(f.predictor.asked()).containsExactly("r0");
+        assertThat(f.ledger.pendingIds()).containsExactly("r0", "r1");
+    }
+
+    @Test
+    void aServerThatWouldRefuseEveryRequestStopsTheRunAndStoresNothingForItsRecord() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.script("r1", ScriptedPredictor.fail(Disposition.STOP_RUN, "http_401", "401 Unauthorized: bad key"));
+
+        RunOutcome outcome = f.run(settings(1, 10));
+
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.STOPPED_BY_SERVER);
+        assertThat(outcome.stopReason()).isEqualTo("401 Unauthorized: bad key");
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1");
+        assertThat(f.ledger.failure("r1")).isNull();
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3");
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.STOPPED);
+        assertThat(f.ledger.run().state()).isEqualTo(RunState.STOPPED);
+    }
+
+    @Test
+    void aWriteThatFailsEndsTheRunFailedAndNoRequestFollowsIt() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.predictor.holdEverything();
+        IllegalStateException diskFull = new IllegalStateException("disk full");
+        InMemoryLedger.FailingWrite write = f.ledger.holdThenFail(InMemoryLedger.Write.PREDICTION, 1, diskFull);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.predictor.awaitHeld("r0");
+        f.predictor.release("r0", answer(null));
+        write.awaitReached();
+        f.predictor.awaitHeld("r1");
+
+        write.release();
+        Guard.until(session.runner()::stopping, "the runner stops on the failed write");
+        f.predictor.release("r1", answer(null));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.error()).isSameAs(diskFull);
+        assertThat(outcome.stopReason()).isEqualTo("cannot write to the database: disk full");
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1");
+        assertThat(f.ledger.pendingIds()).as("nothing is written after a failed write")
+                .containsExactly("r0", "r1", "r2", "r3", "r4");
+        assertThat(outcome.completed()).isZero();
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.STOPPED);
+    }
+
+    @Test
+    void aCursorThatCannotBeSavedEndsTheRunFailed() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        IllegalStateException readOnly = new IllegalStateException("read-only file");
+        f.ledger.failOn(InMemoryLedger.Write.CURSOR, 1, readOnly);
+
+        RunOutcome outcome = f.run(settings(1, 1));
+
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.error()).isSameAs(readOnly);
+        assertThat(outcome.stopReason()).isEqualTo("cannot write to the database: read-only file");
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
+        assertThat(f.ledger.cursors()).as("the final cursor is still saved").extracting(Cursor::state)
+                .containsExactly(RunState.STOPPED);
+    }
+
+    @Test
+    void aRequestThatBreaksUnexpectedlyEndsTheRunFailed() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        IllegalStateException bug = new IllegalStateException("bug");
+        f.predictor.script("r1", ScriptedPredictor.crash(bug));
+
+        RunOutcome outcome = f.run(settings(1, 10));
+
+        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.error()).isSameAs(bug);
+        assertThat(outcome.stopReason()).isEqualTo("record r1: java.lang.IllegalStateException: bug");
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1");
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
+        assertThat(outcome.cursor().state()).isEqualTo(RunState.STOPPED);
+    }
+}

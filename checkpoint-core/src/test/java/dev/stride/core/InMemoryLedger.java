@@ -1,0 +1,254 @@
+package dev.stride.core;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link RunLedger} of one run held in memory, keeping the SQLite store's rules: records in seq order; a done
+ * outcome is never replaced, a failed one is; a cursor recomputes the low watermark from the stored one (the first
+ * seq at or after it without an outcome) and takes the counters. Any chosen write can be made to fail.
+ */
+final class InMemoryLedger implements RunLedger {
+    static final long RUN_ID = 7;
+    static final String RUN_NAME = "test-run";
+
+    /** The writes a test can make fail. */
+    enum Write { PREDICTION, FAILURE, CURSOR }
+
+    private final Clock clock;
+    private final List<InputRecord> records;
+    private final Map<String, Prediction> done = new HashMap<>();
+    private final Map<String, FailedPrediction> failed = new HashMap<>();
+    private final List<Cursor> cursors = new ArrayList<>();
+    private final Map<Write, AtomicInteger> writes = new EnumMap<>(Write.class);
+    private final Map<Write, FailingWrite> failing = new EnumMap<>(Write.class);
+    private long lowWatermark;
+    private long elapsedMs;
+    private Instant savedAt;
+    private RunState state = RunState.RUNNING;
+
+    /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
+    InMemoryLedger(Clock clock, List<String> recordJson) {
+        this.clock = clock;
+        List<InputRecord> made = new ArrayList<>();
+        for (int seq = 0; seq < recordJson.size(); seq++) {
+            made.add(new InputRecord(seq, id(seq), seq + 1, recordJson.get(seq), "hash-" + seq));
+        }
+        this.records = List.copyOf(made);
+        for (Write w : Write.values()) {
+            writes.put(w, new AtomicInteger());
+        }
+        this.savedAt = clock.instant();
+    }
+
+    /** {@code count} records {@code {"prompt":"q<seq>"}}. */
+    static InMemoryLedger withRecords(Clock clock, int count) {
+        List<String> json = new ArrayList<>();
+        for (int seq = 0; seq < count; seq++) {
+            json.add("{\"prompt\":\"q" + seq + "\"}");
+        }
+        return new InMemoryLedger(clock, json);
+    }
+
+    static String id(long seq) {
+        return "r" + seq;
+    }
+
+    /** Stores outcomes and a cursor as a former session left them; the watermark is taken as given, not checked. */
+    synchronized InMemoryLedger given(List<Integer> doneSeqs, List<Integer> failedSeqs, long watermark, long elapsed) {
+        for (int seq : doneSeqs) {
+            done.put(id(seq), new Prediction("earlier " + seq, "stop", 1, 1, 10, 1, clock.instant()));
+        }
+        for (int seq : failedSeqs) {
+            failed.put(id(seq), new FailedPrediction("http_400", "refused earlier", 1, 10, clock.instant()));
+        }
+        this.lowWatermark = watermark;
+        this.elapsedMs = elapsed;
+        this.state = RunState.INTERRUPTED;
+        return this;
+    }
+
+    /** The {@code nth} write of that kind (from 1) throws {@code error}; the writes before and after it succeed. */
+    FailingWrite failOn(Write kind, int nth, RuntimeException error) {
+        return chooseFailure(kind, new FailingWrite(nth, error, false));
+    }
+
+    /**
+     * As {@link #failOn}, but the failing write first waits for {@link FailingWrite#release()}, so that a test can
+     * arrange what else is going on when it fails.
+     */
+    FailingWrite holdThenFail(Write kind, int nth, RuntimeException error) {
+        return chooseFailure(kind, new FailingWrite(nth, error, true));
+    }
+
+    private synchronized FailingWrite chooseFailure(Write kind, FailingWrite failure) {
+        failing.put(kind, failure);
+        return failure;
+    }
+
+    /** The run as stored now. */
+    synchronized RunInfo run() {
+        return new RunInfo(RUN_ID, RUN_NAME, "test-model", "http://model.test", "{{prompt}}", "{}", records.size(),
+                done.size(), failed.size(), lowWatermark, elapsedMs, savedAt, state, Instant.EPOCH);
+    }
+
+    @Override
+    public Optional<RunInfo> findRun(String name) {
+        return RUN_NAME.equals(name) ? Optional.of(run()) : Optional.empty();
+    }
+
+    @Override
+    public synchronized List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+        checkRun(runId);
+        List<InputRecord> page = new ArrayList<>();
+        for (InputRecord r : records) {
+            boolean open = !done.containsKey(r.id()) && (includeFailed || !failed.containsKey(r.id()));
+            if (r.seq() > afterSeq && open && page.size() < limit) {
+                page.add(r);
+            }
+        }
+        return page;
+    }
+
+    @Override
+    public boolean savePrediction(long runId, InputRecord record, Prediction prediction) {
+        failIfChosen(Write.PREDICTION);
+        synchronized (this) {
+            checkRun(runId);
+            if (done.containsKey(record.id())) {
+                return false;
+            }
+            failed.remove(record.id());
+            done.put(record.id(), prediction);
+            notifyAll();
+            return true;
+        }
+    }
+
+    @Override
+    public boolean saveFailure(long runId, InputRecord record, FailedPrediction failure) {
+        failIfChosen(Write.FAILURE);
+        synchronized (this) {
+            checkRun(runId);
+            if (done.containsKey(record.id())) {
+                return false;
+            }
+            failed.put(record.id(), failure);
+            notifyAll();
+            return true;
+        }
+    }
+
+    @Override
+    public Cursor saveCursor(long runId, long elapsed, RunState newState) {
+        failIfChosen(Write.CURSOR);
+        synchronized (this) {
+            checkRun(runId);
+            long watermark = records.size();
+            for (InputRecord r : records) {
+                if (r.seq() >= lowWatermark && !done.containsKey(r.id()) && !failed.containsKey(r.id())) {
+                    watermark = r.seq();
+                    break;
+                }
+            }
+            lowWatermark = watermark;
+            elapsedMs = elapsed;
+            savedAt = clock.instant();
+            state = newState;
+            Cursor cursor = new Cursor(lowWatermark, done.size(), failed.size(), elapsedMs, savedAt, state);
+            cursors.add(cursor);
+            notifyAll();
+            return cursor;
+        }
+    }
+
+    synchronized Prediction prediction(String recordId) {
+        return done.get(recordId);
+    }
+
+    synchronized FailedPrediction failure(String recordId) {
+        return failed.get(recordId);
+    }
+
+    /** Ids of the records without an outcome, in seq order. */
+    synchronized List<String> pendingIds() {
+        return records.stream().map(InputRecord::id)
+                .filter(id -> !done.containsKey(id) && !failed.containsKey(id)).toList();
+    }
+
+    synchronized List<Cursor> cursors() {
+        return List.copyOf(cursors);
+    }
+
+    synchronized void awaitOutcomes(int count) throws InterruptedException {
+        Guard.await(this, () -> done.size() + failed.size() >= count,
+                count + " outcomes stored, got " + (done.size() + failed.size()));
+    }
+
+    synchronized void awaitCursors(int count) throws InterruptedException {
+        Guard.await(this, () -> cursors.size() >= count, count + " cursors saved, got " + cursors);
+    }
+
+    private static void checkRun(long runId) {
+        if (runId != RUN_ID) {
+            throw new IllegalArgumentException("no run " + runId);
+        }
+    }
+
+    /** Outside the ledger's lock: a held write must not keep the runner's reads waiting. */
+    private void failIfChosen(Write kind) {
+        int nth = writes.get(kind).incrementAndGet();
+        FailingWrite chosen;
+        synchronized (this) {
+            chosen = failing.get(kind);
+        }
+        if (chosen != null && chosen.nth == nth) {
+            chosen.fail();
+        }
+    }
+
+    /** One chosen write that throws, at once or when the test releases it. */
+    static final class FailingWrite {
+        private final int nth;
+        private final RuntimeException error;
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final CountDownLatch released;
+
+        private FailingWrite(int nth, RuntimeException error, boolean held) {
+            this.nth = nth;
+            this.error = error;
+            this.released = new CountDownLatch(held ? 1 : 0);
+        }
+
+        private void fail() {
+            reached.countDown();
+            try {
+                if (!released.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("the held write was never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw error;
+        }
+
+        void awaitReached() throws InterruptedException {
+            if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the chosen write never came");
+            }
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+}

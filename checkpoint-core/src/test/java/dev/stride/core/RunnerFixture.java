@@ -1,0 +1,120 @@
+package dev.stride.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A runner wired to fakes of everything around it: a {@link ManualTime}, an {@link InMemoryLedger}, a
+ * {@link ScriptedPredictor} and a listener that remembers what it was told. Each test takes a fresh one.
+ */
+final class RunnerFixture {
+    static final Duration GRACE = Duration.ofSeconds(3);
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    static final Duration BACKOFF_BASE = Duration.ofSeconds(1);
+    static final Duration BACKOFF_MAX = Duration.ofSeconds(3);
+    static final int MAX_RETRIES = 3;
+
+    final ManualTime time = new ManualTime();
+    final InMemoryLedger ledger;
+    final ScriptedPredictor predictor = new ScriptedPredictor();
+    final Events events = new Events();
+
+    /** The ledger stamps its cursors with the fixture's time. */
+    private RunnerFixture(Function<Clock, InMemoryLedger> ledger) {
+        this.ledger = ledger.apply(time.clock());
+    }
+
+    /** {@code count} records {@code {"prompt":"q<seq>"}} with ids {@code r0, r1, ...}. */
+    static RunnerFixture withRecords(int count) {
+        return new RunnerFixture(clock -> InMemoryLedger.withRecords(clock, count));
+    }
+
+    /** Records given as JSON objects, with ids {@code r0, r1, ...}. */
+    static RunnerFixture withRecordJson(String... json) {
+        return new RunnerFixture(clock -> new InMemoryLedger(clock, List.of(json)));
+    }
+
+    static RunnerSettings settings(int concurrency, int saveInterval) {
+        return new RunnerSettings(concurrency, saveInterval, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, false,
+                HEARTBEAT);
+    }
+
+    static RunnerSettings retryingFailed(int concurrency) {
+        return new RunnerSettings(concurrency, 10, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, true, HEARTBEAT);
+    }
+
+    BatchRunner runner(RunnerSettings settings) {
+        return runner(settings, predictor);
+    }
+
+    BatchRunner runner(RunnerSettings settings, Predictor with) {
+        return new BatchRunner(ledger, with, PromptTemplate.parse("{{prompt}}"), settings, events, time);
+    }
+
+    /** Starts the runner on the run as the ledger holds it now, on a thread of its own. */
+    Session start(BatchRunner runner) {
+        CompletableFuture<RunOutcome> result = new CompletableFuture<>();
+        RunInfo run = ledger.run();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(runner.run(run));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "test-run");
+        thread.setDaemon(true);
+        thread.start();
+        return new Session(runner, result);
+    }
+
+    Session start(RunnerSettings settings) {
+        return start(runner(settings));
+    }
+
+    RunOutcome run(RunnerSettings settings) throws Exception {
+        return start(settings).outcome();
+    }
+
+    /** A runner at work on a thread of its own. */
+    record Session(BatchRunner runner, CompletableFuture<RunOutcome> result) {
+        RunOutcome outcome() throws Exception {
+            return result.get(Guard.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** What the runner told its listener. */
+    static final class Events implements RunListener {
+        private final List<Duration> retryDelays = new ArrayList<>();
+        private final List<Integer> retryAttempts = new ArrayList<>();
+        private final List<Cursor> cursors = new ArrayList<>();
+
+        @Override
+        public synchronized void retrying(InputRecord record, int attempt, PredictionException cause,
+                                          Duration delay) {
+            retryAttempts.add(attempt);
+            retryDelays.add(delay);
+        }
+
+        @Override
+        public synchronized void cursorSaved(Cursor cursor) {
+            cursors.add(cursor);
+        }
+
+        synchronized List<Duration> retryDelays() {
+            return List.copyOf(retryDelays);
+        }
+
+        synchronized List<Integer> retryAttempts() {
+            return List.copyOf(retryAttempts);
+        }
+
+        synchronized List<Cursor> cursors() {
+            return List.copyOf(cursors);
+        }
+    }
+}

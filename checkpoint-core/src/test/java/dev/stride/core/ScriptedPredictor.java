@@ -1,0 +1,208 @@
+package dev.stride.core;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link Predictor} that does what the test wrote down for each record, attempt by attempt: answer, fail with a
+ * chosen disposition, throw, or hold the call until the test releases it. Records without a script get the default
+ * reply (an answer, unless {@link #holdEverything()}). It remembers which records were asked, in order, and the most
+ * calls it ever had in flight at once; {@link #cancelAll()} makes every held call throw CANCELLED, as the HTTP client
+ * does.
+ */
+final class ScriptedPredictor implements Predictor {
+
+    /** What one attempt does. */
+    sealed interface Reply permits Answer, Failure, Crash, Hold {
+    }
+
+    record Answer(String text) implements Reply {
+    }
+
+    record Failure(PredictionException error) implements Reply {
+    }
+
+    record Crash(RuntimeException error) implements Reply {
+    }
+
+    /** The call waits for {@link #release}. */
+    record Hold() implements Reply {
+    }
+
+    private final Map<String, Deque<Reply>> scripts = new HashMap<>();
+    private final List<String> asked = new ArrayList<>();
+    private final List<HeldCall> held = new ArrayList<>();
+    private Reply otherwise = new Answer(null);
+    private int inFlight;
+    private int maxInFlight;
+    private int cancels;
+
+    static Reply answer(String text) {
+        return new Answer(text);
+    }
+
+    static Reply hold() {
+        return new Hold();
+    }
+
+    static Reply fail(PredictionException.Disposition disposition, String kind, String message) {
+        return new Failure(new PredictionException(disposition, kind, message, null));
+    }
+
+    static Reply retryAfter(Duration wait, String kind, String message) {
+        return new Failure(new PredictionException(PredictionException.Disposition.RETRY, kind, message, wait));
+    }
+
+    static Reply crash(RuntimeException error) {
+        return new Crash(error);
+    }
+
+    static Reply cancelled() {
+        return fail(PredictionException.Disposition.CANCELLED, "cancelled", "Canceled");
+    }
+
+    /** The next attempts at {@code recordId} do these, in order; the attempts after them get the default reply. */
+    synchronized ScriptedPredictor script(String recordId, Reply... replies) {
+        scripts.computeIfAbsent(recordId, id -> new ArrayDeque<>()).addAll(List.of(replies));
+        return this;
+    }
+
+    /** Every attempt without a script is held. */
+    synchronized ScriptedPredictor holdEverything() {
+        otherwise = new Hold();
+        return this;
+    }
+
+    @Override
+    public Completion predict(Prompt prompt) throws PredictionException {
+        Reply reply;
+        synchronized (this) {
+            asked.add(prompt.recordId());
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            Deque<Reply> script = scripts.get(prompt.recordId());
+            reply = script == null || script.isEmpty() ? otherwise : script.poll();
+            if (reply instanceof Hold) {
+                HeldCall call = new HeldCall(prompt.recordId());
+                held.add(call);
+                notifyAll();
+                while (call.reply == null) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        // As the HTTP client does when its thread is interrupted: the call is given up.
+                        Thread.currentThread().interrupt();
+                        held.remove(call);
+                        call.reply = cancelled();
+                    }
+                }
+                reply = call.reply;
+            }
+        }
+        try {
+            if (reply instanceof Failure f) {
+                throw f.error();
+            }
+            if (reply instanceof Crash c) {
+                throw c.error();
+            }
+            String text = ((Answer) reply).text();
+            return new Completion(text != null ? text : "answer to " + prompt.recordId(), "stop", 5, 2);
+        } finally {
+            synchronized (this) {
+                inFlight--;
+                notifyAll();
+            }
+        }
+    }
+
+    /** Gives the held call for {@code recordId} its reply. */
+    synchronized void release(String recordId, Reply reply) {
+        for (Iterator<HeldCall> it = held.iterator(); it.hasNext(); ) {
+            HeldCall call = it.next();
+            if (call.recordId.equals(recordId)) {
+                it.remove();
+                call.reply = reply;
+                notifyAll();
+                return;
+            }
+        }
+        throw new AssertionError("no call held for " + recordId + "; held: " + heldIds());
+    }
+
+    /** From now on nothing is held: the calls held now are answered, and so is every later one without a script. */
+    synchronized void answerEverything() {
+        otherwise = new Answer(null);
+        for (HeldCall call : held) {
+            call.reply = otherwise;
+        }
+        held.clear();
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void cancelAll() {
+        for (HeldCall call : held) {
+            call.reply = cancelled();
+            cancels++;
+        }
+        held.clear();
+        notifyAll();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Waits until a call for each of these records is held. */
+    synchronized void awaitHeld(String... recordIds) throws InterruptedException {
+        List<String> wanted = List.of(recordIds);
+        Guard.await(this, () -> heldIds().containsAll(wanted), "calls held for " + wanted + ", held: " + heldIds());
+    }
+
+    /** Waits until {@code count} calls are held at once. */
+    synchronized void awaitHeldCount(int count) throws InterruptedException {
+        Guard.await(this, () -> held.size() >= count, count + " calls held, held: " + heldIds());
+    }
+
+    synchronized List<String> heldIds() {
+        return held.stream().map(c -> c.recordId).toList();
+    }
+
+    /** The records asked, one entry per attempt, in the order the calls came. */
+    synchronized List<String> asked() {
+        return List.copyOf(asked);
+    }
+
+    synchronized long attempts(String recordId) {
+        return asked.stream().filter(recordId::equals).count();
+    }
+
+    synchronized int inFlight() {
+        return inFlight;
+    }
+
+    synchronized int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** Calls that {@link #cancelAll()} found held and cancelled. */
+    synchronized int cancels() {
+        return cancels;
+    }
+
+    private static final class HeldCall {
+        private final String recordId;
+        private Reply reply;
+
+        HeldCall(String recordId) {
+            this.recordId = recordId;
+        }
+    }
+}
