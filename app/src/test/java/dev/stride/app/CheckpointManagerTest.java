@@ -4,6 +4,7 @@ import static dev.stride.app.Inputs.count;
 import static dev.stride.app.Inputs.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
@@ -90,6 +91,30 @@ class CheckpointManagerTest {
         }
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
         assertThat(sim.stats().requests()).isBetween(60L, 62L);
+    }
+
+    @Test
+    void aDatabaseWrittenBeforeTheAppLayerOpensAndItsRunsResume() throws Exception {
+        Path db = Files.copy(Path.of("../db/src/test/resources/legacy/stride-v6.db"), dir.resolve("v6.db"));
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            assertThat(checkpoints.checkpoints()).extracting(RunInfo::name, RunInfo::done, RunInfo::failed)
+                    .containsExactly(tuple(MODEL, 24L, 2L),
+                            tuple("base-model", 40L, 0L));
+            StopSwitch stop = new StopSwitch();
+            RunPlan plan = checkpoints.plan(RunRequest.stored(RunOptions.of(null, sim.url()).withRetryFailed(true)),
+                    stop);
+            assertThat(plan).isInstanceOfSatisfying(RunPlan.ResumeStored.class,
+                    p -> assertThat(p.runs()).extracting(RunInfo::name).containsExactly(MODEL));
+
+            RunResult result = checkpoints.execute(plan, SessionListener.of(RunListener.NONE), stop);
+
+            assertThat(result.sessions()).singleElement().satisfies(s -> {
+                assertThat(s.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+                assertThat(s.outcome().completed()).isEqualTo(16);
+            });
+            assertThat(checkpoints.loadCheckpoint(MODEL).orElseThrow().done()).isEqualTo(40);
+        }
+        assertThat(sim.stats().requests()).isEqualTo(16);
     }
 
     @Test
