@@ -11,7 +11,7 @@ import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
 
-/** The runner's predictor as the CLI builds it (cli-app's HttpPredictor, which is package-private): one chat call. */
+/** The runner's predictor as the app builds it (app's HttpPredictor, which is package-private): one chat call. */
 final class BenchPredictor implements Predictor {
     private final ModelClient client;
 

@@ -65,8 +65,9 @@ final class Scale {
         // 1. A new run in -Xmx128m: ingest the whole file, then 50,000 predictions, then a stop as Ctrl+C would.
         Child first = Child.start(sim, jar, work, List.of("-Xmx128m"), "run", input.toString(), "--db", db.toString(),
                 "--model", Bench.MODEL, "--base-url", sim.url(), "--template", Records.TEMPLATE, "--concurrency", "64",
-                "--log-every", "0", "--stop-after", "50000");
+                "--log-every", "0");
         first.awaitFirstRequest();
+        first.stopAfterRequests(50_000);
         Child.Exit exit = first.await();
         if (exit.code() != 130) {
             throw new IllegalStateException("first million run: exit " + exit.code() + "\n" + exit.output());
@@ -98,9 +99,10 @@ final class Scale {
                 args.add(input.toString());
             }
             args.addAll(List.of("--db", db.toString(), "--model", Bench.MODEL, "--base-url", sim.url(),
-                    "--concurrency", "64", "--log-every", "0", "--stop-after", "2000"));
+                    "--concurrency", "64", "--log-every", "0"));
             Child resume = Child.start(sim, jar, work, List.of("-Xmx128m"), args.toArray(String[]::new));
             resume.awaitFirstRequest();
+            resume.stopAfterRequests(2000);
             Child.Exit e = resume.await();
             bench.printf("| resume of the half-done 1M run %s: process start to its first new request | **%.2f s**"
                     + " (exit %d) |", switch (how) {
@@ -299,6 +301,21 @@ final class Scale {
                 Thread.sleep(0, 200_000);
             }
             firstRequestNanos = System.nanoTime();
+        }
+
+        /**
+         * Stops the child as SIGTERM does (gracefully: requests in flight are saved, exit 130) once the simulator has
+         * received {@code n} of its requests.
+         */
+        void stopAfterRequests(long n) throws InterruptedException {
+            while (sim.stats().requests() - requestsBefore < n) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the child exited before " + n + " requests:\n" + output);
+                }
+                Thread.sleep(0, 200_000);
+            }
+            // Under /usr/bin/time the JVM is the child's child: the signal goes to the JVM itself.
+            process.descendants().findFirst().orElse(process.toHandle()).destroy();
         }
 
         double firstRequestSeconds() {

@@ -1,5 +1,12 @@
 package dev.stride.cli;
 
+import dev.stride.app.CheckpointManager;
+import dev.stride.app.RunOptions;
+import dev.stride.app.RunPlan;
+import dev.stride.app.RunRequest;
+import dev.stride.app.RunResult;
+import dev.stride.app.StopSwitch;
+import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
@@ -9,18 +16,13 @@ import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,8 +73,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "The simulator's generation speed; 0 = instant.")
     double simTokensPerSecond;
 
+    private final CliContext context;
+
+    DemoCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);
         boolean fresh = !Files.exists(db);
@@ -94,12 +102,14 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int runDemo(PrintWriter out, Messages m, Path input, boolean fresh) throws IOException {
+    private int runDemo(PrintWriter out, Messages m, Path input, boolean fresh) throws Exception {
         long total = countLines(input);
-        Long stopAfter = fresh ? total / 2 : null;
         SimulatorSettings settings = SimulatorSettings.builder().latency(simLatency).jitter(simJitter)
                 .tokensPerSecond(simTokensPerSecond).build();
-        int code;
+        PrintWriter err = spec.commandLine().getErr();
+        StopSwitch stop = new StopSwitch();
+        HalfwayStop halfway = null;
+        RunResult result = null;
         Phrase served;
         try (Simulator sim = new Simulator(settings).start(0)) {
             out.println(m.get("msg.demo.intro", total, sim.url()));
@@ -110,24 +120,33 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.flush();
-            List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
-                    "--model", MODEL, "--base-url", sim.url(), "--template", TEMPLATE,
-                    "--concurrency", Integer.toString(CONCURRENCY), "--log-every", "1s"));
-            if (stopAfter != null) {
-                args.addAll(List.of("--stop-after", Long.toString(stopAfter)));
+            RunOptions options = RunOptions.of(MODEL, sim.url()).withTemplate(TEMPLATE).withConcurrency(CONCURRENCY)
+                    .withRetries(5, context.backoffBase());
+            // The run's own lines, as stride run prints them; an interrupted session's hint to rerun 'stride run'
+            // is left out: the demo's simulator is gone by then, and the demo says how to continue instead.
+            RunRenderer.Looks looks = new RunRenderer.Looks(out, m, Duration.ofSeconds(1), false, context.env(),
+                    RunSummary.Prices.NONE);
+            try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, options.grace(),
+                    stop);
+                 CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
+                         : null);
+                 RunRenderer renderer = new RunRenderer(looks, db, false, false)) {
+                RunPlan plan = runs.plan(RunRequest.of(input, options), stop);
+                renderer.planned(plan);
+                halfway = fresh ? new HalfwayStop(renderer, total / 2, stop::requestStop) : null;
+                result = runs.execute(plan, halfway != null ? halfway : renderer, stop);
+            } catch (StoppedBeforeStart e) {
+                out.println(m.get("msg.run.interruptedWhileReading", input));
+                out.flush();
             }
-            if (verbose.verbose) {
-                args.add("--verbose");
-            }
-            code = runCommandLine(out).execute(args.toArray(String[]::new));
             served = SimulatorWords.served(sim.stats());
         }
         RunInfo after = demoRun().orElse(null);
         out.println(m.get("msg.demo.served", served));
         out.println();
+        int code = result == null ? ExitCodes.INTERRUPTED : RunRenderer.exitCode(result);
         if (code == ExitCodes.INTERRUPTED && after != null) {
-            long settled = after.done() + after.failed();
-            if (stopAfter != null && settled >= stopAfter) {
+            if (halfway != null && halfway.asked()) {
                 out.println(m.get("msg.demo.stoppedHalfway", after.done(), after.total(), db));
                 out.println(m.get("msg.demo.runAgain"));
                 out.println(m.get("msg.demo.exitCode"));
@@ -145,17 +164,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return code;
-    }
-
-    /** A command line like the one the process runs, so 'run' gets the same context, writers and error handling. */
-    private CommandLine runCommandLine(PrintWriter out) {
-        CommandLine root = spec.root().commandLine();
-        CommandLine cl = new CommandLine(new StrideCommand(), root.getFactory());
-        StrideCommand.configure(cl, new PrintWriter(new WithoutRunResumeHint(out, Messages.of(spec)), true),
-                root.getErr(), spec.root().resourceBundle() != null ? spec.root().resourceBundle()
-                        : Messages.bundle(Locale.ENGLISH), false);
-        cl.setExecutionExceptionHandler(root.getExecutionExceptionHandler());
-        return cl;
     }
 
     private void printNext(PrintWriter out, Messages m) {
@@ -200,51 +208,6 @@ final class DemoCommand implements Callable<Integer> {
     private static long countLines(Path file) throws IOException {
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             return lines.filter(l -> !l.isBlank()).count();
-        }
-    }
-
-    /**
-     * Passes the run's output through, except its "Interrupted: ..." line: that one suggests a bare 'stride run'
-     * against the stored base URL, and the demo's simulator is gone by then. The demo says how to continue instead.
-     */
-    private static final class WithoutRunResumeHint extends Writer {
-        private final PrintWriter next;
-        private final String hint;
-        private final StringBuilder line = new StringBuilder();
-
-        WithoutRunResumeHint(PrintWriter next, Messages messages) {
-            this.next = next;
-            this.hint = messages.get("msg.run.interruptedPrefix");
-        }
-
-        @Override
-        public synchronized void write(char[] buf, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                line.append(buf[i]);
-                if (buf[i] == '\n') {
-                    emit();
-                }
-            }
-        }
-
-        private void emit() {
-            if (!line.toString().startsWith(hint)) {
-                next.write(line.toString());
-            }
-            line.setLength(0);
-        }
-
-        @Override
-        public synchronized void flush() {
-            next.flush();
-        }
-
-        @Override
-        public synchronized void close() {
-            if (line.length() > 0) {
-                emit();
-            }
-            next.flush();
         }
     }
 }

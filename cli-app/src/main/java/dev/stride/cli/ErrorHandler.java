@@ -1,6 +1,9 @@
 package dev.stride.cli;
 
+import dev.stride.app.SettingsRefusedException;
+import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.InvalidSettingException;
 import dev.stride.core.Phrased;
 import dev.stride.db.StoreException;
 import java.io.PrintWriter;
@@ -43,8 +46,13 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (ex instanceof UserError userError) {
             return userError.exitCode();
         }
-        if (ex instanceof InvalidInputException) {
+        // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input.
+        if (ex instanceof InvalidSettingException || ex instanceof SettingsRefusedException
+                || ex instanceof InvalidInputException) {
             return ExitCodes.USAGE;
+        }
+        if (ex instanceof StoppedBeforeStart) {
+            return ExitCodes.INTERRUPTED;
         }
         return ExitCodes.ERROR;
     }

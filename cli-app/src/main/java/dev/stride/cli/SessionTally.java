@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.app.ServerTally;
 import java.util.List;
 import java.util.Map;
 

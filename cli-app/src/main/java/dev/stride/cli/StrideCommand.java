@@ -52,9 +52,9 @@ public final class StrideCommand implements Runnable {
 
     /**
      * The writers, the language of messages and help, colours and error handling of a command line, on it and every
-     * subcommand; the demo's inner 'run' is set up by the same.
+     * subcommand.
      */
-    static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
+    private static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
                           boolean noColor) {
         cl.setOut(out);
         cl.setErr(err);
@@ -87,7 +87,10 @@ public final class StrideCommand implements Runnable {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == RunCommand.class) {
-                return cls.cast(new RunCommand(context, HttpPredictor::create));
+                return cls.cast(new RunCommand(context));
+            }
+            if (cls == DemoCommand.class) {
+                return cls.cast(new DemoCommand(context));
             }
             return fallback.create(cls);
         }

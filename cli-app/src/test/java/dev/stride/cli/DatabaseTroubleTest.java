@@ -90,7 +90,8 @@ class DatabaseTroubleTest {
     void aDamagedDatabaseStopsBeforeAnyRequestAndACopyResumesWithNothingLost() throws Exception {
         Path input = questions(dir, "q.jsonl", 400);
         Path db = dir.resolve("runs.db");
-        assertThat(run(input, db, "--stop-after", "150").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        model.pressingCtrlCAt(150, cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         Path copy = dir.resolve("copy.db");
         assertThat(cli.run("snapshot", "--db", db.toString(), copy.toString()).exitCode()).isZero();
         long done = count(copy, "SELECT done FROM progress");
@@ -120,7 +121,8 @@ class DatabaseTroubleTest {
     void aDatabaseOfANewerStrideIsRefusedAndGoesOnOnceItIsKnown() throws Exception {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
-        assertThat(run(input, db, "--stop-after", "40").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        model.pressingCtrlCAt(40, cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         String future = "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                 + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL',"
                 + " 'V99__from_the_future.sql', 0, 'stride', 1, 1)";
@@ -140,7 +142,8 @@ class DatabaseTroubleTest {
         Path folder = tmpfs("ro", "16m");
         Path input = questions(dir, "q.jsonl", 200);
         Path db = folder.resolve("runs.db");
-        assertThat(run(input, db, "--stop-after", "60").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        model.pressingCtrlCAt(60, cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         long done = count(db, "SELECT done FROM progress");
 
         sh("mount", "-o", "remount,ro", folder.toString());
@@ -162,7 +165,8 @@ class DatabaseTroubleTest {
     void aReadOnlyFileIsRefusedBeforeAnyRequest() throws Exception {
         Path input = questions(dir, "q.jsonl", 50);
         Path db = dir.resolve("runs.db");
-        assertThat(run(input, db, "--stop-after", "20").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        model.pressingCtrlCAt(20, cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         boolean root = "root".equals(System.getProperty("user.name"));
         // Root writes through file permissions; the immutable attribute stops root too (ext4, not tmpfs).
         if (root) {
@@ -202,7 +206,8 @@ class DatabaseTroubleTest {
         Path input = dir.resolve("big.jsonl");
         Files.writeString(input, s, StandardCharsets.UTF_8);
         Path db = folder.resolve("runs.db");
-        Cli.Result first = run(input, db, "--stop-after", "100");
+        model.pressingCtrlCAt(100, cli);
+        Cli.Result first = run(input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
 
         // Leave 1 MB above the start threshold: the run starts, then its outputs (6 KB each) fill the disk.

@@ -24,6 +24,8 @@ final class FakeModelServer extends Dispatcher {
     final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
     final AtomicInteger requests = new AtomicInteger();
     private volatile Function<String, MockResponse> rule = prompt -> null;
+    private volatile int ctrlCAt;
+    private volatile Cli ctrlCOn;
 
     /** Answers with {@code rule}'s response where it gives one, and with an echo otherwise. */
     FakeModelServer answering(Function<String, MockResponse> rule) {
@@ -31,9 +33,21 @@ final class FakeModelServer extends Dispatcher {
         return this;
     }
 
+    /**
+     * Presses Ctrl+C on {@code cli}'s run as the {@code n}th request (counted over the whole test) is answered: the
+     * run stops gracefully, so that answer and the others in flight are saved.
+     */
+    FakeModelServer pressingCtrlCAt(int n, Cli cli) {
+        this.ctrlCOn = cli;
+        this.ctrlCAt = n;
+        return this;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
-        requests.incrementAndGet();
+        if (requests.incrementAndGet() == ctrlCAt) {
+            ctrlCOn.pressCtrlC();
+        }
         String prompt;
         try {
             JsonNode body = JSON.readTree(request.getBody().utf8());

@@ -31,7 +31,8 @@ class LanguagesTest {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
 
-        Cli.Result first = run(cli, input, db, "--stop-after", "40");
+        model.pressingCtrlCAt(40, cli);
+        Cli.Result first = run(cli, input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(first.out()).startsWith("开始新的预测任务（共 100 条）\n").contains("本次运行小结：", "已中断：");
         long done = ((Number) query(db, "SELECT done FROM progress").get(0).get("done")).longValue();
@@ -70,7 +71,8 @@ class LanguagesTest {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
 
-        Cli.Result first = run(cli, input, db, "--stop-after", "40");
+        model.pressingCtrlCAt(40, cli);
+        Cli.Result first = run(cli, input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(first.out()).startsWith("Starting new run '" + MODEL + "': 100 records\n")
                 .contains("Summary of this session:", "  Outcomes:  ");

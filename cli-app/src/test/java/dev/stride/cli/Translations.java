@@ -14,12 +14,12 @@ final class Translations {
     }
 
     /**
-     * No stretch of English prose that has a Chinese translation in any of the three bundles (cli, core, db) shows
+     * No stretch of English prose that has a Chinese translation in any of the four bundles (cli, core, db, app) shows
      * in {@code chinese}: each piece of a translated pattern between its arguments, of a dozen characters or more with
      * a space in it, command lines aside.
      */
     static void assertNoTranslatedEnglish(String chinese) {
-        for (String base : List.of(Messages.BUNDLE, Phrase.CORE, "dev.stride.db.messages")) {
+        for (String base : List.of(Messages.BUNDLE, Phrase.CORE, "dev.stride.db.messages", "dev.stride.app.messages")) {
             ResourceBundle en = Phrase.bundle(base, Locale.ENGLISH);
             ResourceBundle zh = Phrase.bundle(base, Locale.CHINESE);
             for (String key : Collections.list(en.getKeys())) {

@@ -39,7 +39,8 @@ class UnchangedInputTest {
     void aRunRemembersItsInputAndTheSameCommandResumesWithoutReadingIt() throws Exception {
         Path input = questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
-        Cli.Result first = run(input, db, "--stop-after", "15", "--concurrency", "1");
+        model.pressingCtrlCAt(15, cli);
+        Cli.Result first = run(input, db, "--concurrency", "1");
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(remembered(db)).isEqualTo(InputDigest.of(input, InputFormat.JSONL, "id", TEMPLATE));
 

@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

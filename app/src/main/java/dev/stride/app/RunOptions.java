@@ -1,13 +1,14 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InvalidSettingException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The settings of one run, as {@code stride run} takes them from its options and a program from
+ * The settings of one run, as {@code stride run} takes them from its options and a program gives them to
  * {@link CheckpointManager}. A null model, template or generation field, or no base URL, means "the stored one" when a
  * run is resumed, and the default when one starts.
  *
@@ -16,7 +17,6 @@ import java.util.function.Consumer;
  * @param generation  endpoint, system message and generation parameters; unset fields keep the stored ones
  * @param apiKey      the key itself (never stored); null for none
  * @param backoffBase the first retry waits up to this long, each next one up to twice as long
- * @param stopAfter   stop as Ctrl+C would once this many outcomes are stored in this session; null for no limit
  * @param stream      ask for streamed answers, accumulated into the same stored result
  * @param keepRaw     also store each response body as received
  * @param output      what is extracted from or required of every answer ({@code --extract}, {@code --json-output})
@@ -36,7 +36,6 @@ public record RunOptions(
         boolean retryFailed,
         Duration grace,
         Duration backoffBase,
-        Long stopAfter,
         boolean stream,
         boolean keepRaw,
         OutputRules output) {
@@ -57,7 +56,7 @@ public record RunOptions(
     public static RunOptions of(String model, String baseUrl) {
         return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, "id", 10, 8,
                 GenerationParams.none(), null, 5, Duration.ofMinutes(10), false, Duration.ofSeconds(3),
-                Duration.ofMillis(500), null, false, false, OutputRules.NONE);
+                Duration.ofMillis(500), false, false, OutputRules.NONE);
     }
 
     /** The name the run is stored under: the run's, else the model's. */
@@ -133,11 +132,6 @@ public record RunOptions(
         return with(b -> b.grace = d);
     }
 
-    /** Stop as Ctrl+C would once this many outcomes are stored in this session. */
-    public RunOptions withStopAfter(Long outcomes) {
-        return with(b -> b.stopAfter = outcomes);
-    }
-
     /** Ask for streamed answers (SSE, or NDJSON for Ollama), stored as one. */
     public RunOptions withStream(boolean on) {
         return with(b -> b.stream = on);
@@ -176,7 +170,6 @@ public record RunOptions(
         boolean retryFailed;
         Duration grace;
         Duration backoffBase;
-        Long stopAfter;
         boolean stream;
         boolean keepRaw;
         OutputRules output;
@@ -196,7 +189,6 @@ public record RunOptions(
             retryFailed = o.retryFailed;
             grace = o.grace;
             backoffBase = o.backoffBase;
-            stopAfter = o.stopAfter;
             stream = o.stream;
             keepRaw = o.keepRaw;
             output = o.output;
@@ -204,39 +196,40 @@ public record RunOptions(
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
-                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stopAfter, stream, keepRaw, output);
+                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output);
         }
     }
 
-    /** @throws UserError naming the first setting out of range */
-    void check() {
+    /**
+     * Checks every setting is in range; {@link CheckpointManager} does before it plans, a command line may earlier.
+     *
+     * @throws InvalidSettingException naming the first setting out of range
+     */
+    public void check() {
         if (concurrency < 1 || concurrency > 4096) {
-            throw UserError.usageOf("msg.run.concurrency", concurrency);
+            throw AppPhrase.invalid("run.concurrency", concurrency);
         }
         if (saveInterval < 1) {
-            throw UserError.usageOf("msg.run.saveInterval", saveInterval);
+            throw AppPhrase.invalid("run.saveInterval", saveInterval);
         }
         if (retries < 0) {
-            throw UserError.usageOf("msg.run.retries", retries);
+            throw AppPhrase.invalid("run.retries", retries);
         }
         if (generation.maxTokens() != null && generation.maxTokens() < 1) {
-            throw UserError.usageOf("msg.run.maxTokens", generation.maxTokens());
+            throw AppPhrase.invalid("run.maxTokens", generation.maxTokens());
         }
         if (generation.topP() != null && (generation.topP() <= 0 || generation.topP() > 1)) {
-            throw UserError.usageOf("msg.run.topP", generation.topP());
+            throw AppPhrase.invalid("run.topP", generation.topP());
         }
         if (generation.temperature() != null && generation.temperature() < 0) {
-            throw UserError.usageOf("msg.run.temperature", generation.temperature());
+            throw AppPhrase.invalid("run.temperature", generation.temperature());
         }
         if (timeout.isZero() || timeout.isNegative()) {
-            throw UserError.usageOf("msg.run.timeout");
-        }
-        if (stopAfter != null && stopAfter < 1) {
-            throw UserError.usageOf("msg.run.stopAfter", stopAfter);
+            throw AppPhrase.invalid("run.timeout");
         }
         for (String url : baseUrls) {
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                throw UserError.usageOf("msg.run.baseUrlScheme", url);
+                throw AppPhrase.invalid("run.baseUrlScheme", url);
             }
         }
     }

@@ -1,18 +1,18 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputDigest;
 import dev.stride.core.InputFormat;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.InvalidSettingException;
 import dev.stride.core.JsonlReader;
 import dev.stride.core.Phrase;
-import dev.stride.core.Prompt;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordReader;
+import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.SyncReport;
@@ -30,52 +30,36 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Decides what a run command works on: a run made or brought up to date from an input file, or the unfinished runs
+ * Decides what a run request works on: a run made or brought up to date from an input file, or the unfinished runs
  * a database already holds. Refuses what would make results incomparable.
  */
 final class RunPlanner {
-    private final CheckpointStore store;
+    private final RunCatalog store;
     private final Path db;
 
-    RunPlanner(CheckpointStore store, Path db) {
+    RunPlanner(RunCatalog store, Path db) {
         this.store = store;
         this.db = db;
     }
 
     /**
-     * A run ready to go (null for a dry run of a new one), what syncing it with its input changed (or would change),
-     * what of its configuration the options change (only ever non-empty for a dry run: a real one is refused), and the
-     * first record read, to show what is sent.
-     */
-    record Prepared(RunInfo run, SyncReport sync, List<Phrase> settingsChanged, FirstRecord first) {
-    }
-
-    /** The first record of the input and the prompt made from it. */
-    record FirstRecord(String id, Prompt prompt) {
-    }
-
-    Prepared fromInput(Path input, RunOptions options, StopSwitch stop) {
-        return fromInput(input, null, options, stop, false);
-    }
-
-    /**
      * Creates the run or brings its records up to date with {@code input}, in one transaction; with {@code dryRun}
      * the same work is done in a transaction that is rolled back, so the report is exact and nothing is written.
+     * A refused change of settings, or an input without records, writes nothing.
      *
      * @param format null to choose by the file's extension; {@code input} "-" is standard input (JSONL by default)
-     * @throws UserError          for missing or conflicting settings, or an empty input
-     * @throws StoppedBeforeStart when {@code stop} was requested while reading (nothing is written)
+     * @throws InvalidSettingException for missing settings of a new run
+     * @throws StoppedBeforeStart      when {@code stop} was requested while reading (nothing is written)
      */
-    Prepared fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun) {
+    RunPlan fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun) {
         String name = options.runName();
         if (name == null) {
-            throw UserError.usageOf("msg.run.nameTheModel");
+            throw AppPhrase.invalid("run.nameTheModel");
         }
         RunInfo existing = store.findRun(name).orElse(null);
         List<Phrase> changed = existing == null ? List.of() : settingsChanged(existing, options);
         if (!changed.isEmpty() && !dryRun) {
-            throw UserError.usageOf("msg.run.refused", existing.name(), changed,
-                    refusalAdvice(existing));
+            return new RunPlan.Refused(existing, changed, refusalAdvice(existing));
         }
         RunSpec spec = existing == null ? newRunSpec(name, options) : resumedRunSpec(existing, options);
         // Only a regular file can be read twice: a pipe, <(...) or a FIFO is read once, by the sync.
@@ -87,19 +71,19 @@ final class RunPlanner {
                     spec.template(), stop::requested).orElseThrow(StoppedBeforeStart::new);
             Optional<SyncReport> unchanged = store.syncUnchanged(spec, digest);
             if (unchanged.isPresent()) {
-                return new Prepared(store.findRun(name).orElseThrow(), unchanged.get(), changed, null);
+                return new RunPlan.Resume(store.findRun(name).orElseThrow(), unchanged.get(), options);
             }
         }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
         SyncReport report;
-        FirstRecord[] first = new FirstRecord[1];
+        RunPlan.FirstRecord[] first = new RunPlan.FirstRecord[1];
         try (RecordReader reader = open(input, format, options.idField(), prompt)) {
             if (!reader.hasNext()) {
-                throw UserError.usageOf("msg.run.noRecords", input);
+                return new RunPlan.EmptyInput(input);
             }
             Iterator<InputRecord> records = stoppable(reader, stop, r -> {
                 if (first[0] == null) {
-                    first[0] = new FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
+                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
                 }
             });
             try {
@@ -107,13 +91,17 @@ final class RunPlanner {
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
                 if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
-                    throw new InvalidInputException(Messages.text("msg.run.duplicateId", input, e), e);
+                    throw new InvalidInputException(AppPhrase.of("run.duplicateId", input, e), e);
                 }
                 throw e;
             }
         }
-        RunInfo run = dryRun ? existing : store.findRun(name).orElseThrow();
-        return new Prepared(run, report, changed, first[0]);
+        if (dryRun) {
+            return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
+                    first[0], options);
+        }
+        RunInfo run = store.findRun(name).orElseThrow();
+        return report.created() ? new RunPlan.NewRun(run, options) : new RunPlan.Resume(run, report, options);
     }
 
     private static RecordReader open(Path input, InputFormat format, String idField, PromptTemplate template) {
@@ -124,19 +112,19 @@ final class RunPlanner {
         return InputReaders.open(input, format, idField, template);
     }
 
-    /** The stored runs with work left, narrowed to the named run or model; the base URL replaced if one is given. */
-    List<RunInfo> toResume(RunOptions options) {
-        return toResume(options, false);
-    }
-
-    /** As {@link #toResume(RunOptions)}; with {@code dryRun} a given base URL is not stored. */
-    List<RunInfo> toResume(RunOptions options, boolean dryRun) {
+    /**
+     * The stored runs with work left, narrowed to the named run or model; the base URL replaced if one is given
+     * (with {@code dryRun}, a given base URL is not stored).
+     *
+     * @throws InvalidSettingException when the database holds no run, or not the one named
+     */
+    RunPlan toResume(RunOptions options, boolean dryRun) {
         List<RunInfo> all = store.listRuns();
         if (all.isEmpty()) {
-            throw UserError.usageOf("msg.run.noRunYet", db);
+            throw AppPhrase.invalid("run.noRunYet", db);
         }
         if (options.run() != null && all.stream().noneMatch(r -> r.name().equals(options.run()))) {
-            throw UserError.usageOf("msg.run.noSuchRunIn", db, options.run());
+            throw AppPhrase.invalid("run.noSuchRunIn", db, options.run());
         }
         List<RunInfo> chosen = new ArrayList<>();
         for (RunInfo run : all) {
@@ -151,15 +139,19 @@ final class RunPlanner {
                 chosen.add(run);
             }
         }
-        return chosen;
+        if (dryRun) {
+            return new RunPlan.DryRunOfStored(chosen, options);
+        }
+        return chosen.isEmpty() ? new RunPlan.NothingToResume(all.stream().mapToLong(RunInfo::failed).sum())
+                : new RunPlan.ResumeStored(chosen, options);
     }
 
     private RunSpec newRunSpec(String name, RunOptions o) {
         if (o.model() == null) {
-            throw UserError.usageOf("msg.run.modelNeeded", name);
+            throw AppPhrase.invalid("run.modelNeeded", name);
         }
         if (o.baseUrls().isEmpty()) {
-            throw UserError.usageOf("msg.run.baseUrlNeeded", name);
+            throw AppPhrase.invalid("run.baseUrlNeeded", name);
         }
         return new RunSpec(name, o.model(), o.storedBaseUrl(), o.template() != null ? o.template()
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
@@ -180,13 +172,13 @@ final class RunPlanner {
         GenerationParams given = stored.overriddenBy(o.generation());
         List<Phrase> changed = new ArrayList<>();
         if (o.model() != null && !o.model().equals(run.model())) {
-            changed.add(Messages.text("msg.change.model", run.model(), o.model()));
+            changed.add(AppPhrase.of("change.model", run.model(), o.model()));
         }
         if (o.template() != null && !o.template().equals(run.template())) {
-            changed.add(Messages.text("msg.change.template", run.template(), o.template()));
+            changed.add(AppPhrase.of("change.template", run.template(), o.template()));
         }
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
-            changed.add(Messages.text("msg.change.parameters", parameterChanges(stored, given),
+            changed.add(AppPhrase.of("change.parameters", parameterChanges(stored, given),
                     stored.canonicalJson(), given.canonicalJson()));
         }
         return changed;
@@ -199,13 +191,13 @@ final class RunPlanner {
         Map<String, JsonNode[]> diff = new LinkedHashMap<>();
         collect("", before, after, diff);
         List<Phrase> parts = new ArrayList<>();
-        diff.forEach((key, values) -> parts.add(Messages.text("msg.change.parameter", key, shown(values[0]),
+        diff.forEach((key, values) -> parts.add(AppPhrase.of("change.parameter", key, shown(values[0]),
                 shown(values[1]))));
         return parts;
     }
 
     private static Object shown(JsonNode value) {
-        return value == null ? Messages.text("msg.change.unset") : value.toString();
+        return value == null ? AppPhrase.of("change.unset") : value.toString();
     }
 
     private static void collect(String prefix, JsonNode before, JsonNode after, Map<String, JsonNode[]> diff) {
@@ -224,9 +216,9 @@ final class RunPlanner {
         }
     }
 
-    /** The advice a refused change gets, for a dry run to print. */
-    Phrase refusalAdvice(RunInfo run) {
-        return Messages.text("msg.run.refusalAdvice", db, run.name());
+    /** The advice a refused change gets. */
+    private Phrase refusalAdvice(RunInfo run) {
+        return AppPhrase.of("run.refusalAdvice", db, run.name());
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */

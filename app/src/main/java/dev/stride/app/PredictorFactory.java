@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;

@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import dev.stride.core.BatchRunner;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,11 +9,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * (which then gives up, writing nothing), or a runner (which then stops gracefully). A request that comes before a
  * runner exists keeps it from starting.
  */
-final class StopSwitch {
+public final class StopSwitch {
     private final AtomicBoolean requested = new AtomicBoolean();
     private final AtomicReference<BatchRunner> runner = new AtomicReference<>();
 
-    void requestStop() {
+    /** Asks for a stop as Ctrl+C would; safe from any thread, and more than once. */
+    public void requestStop() {
         requested.set(true);
         BatchRunner r = runner.get();
         if (r != null) {
@@ -21,7 +22,8 @@ final class StopSwitch {
         }
     }
 
-    boolean requested() {
+    /** Whether a stop was asked for. */
+    public boolean requested() {
         return requested.get();
     }
 

@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import java.util.regex.Pattern;
 

@@ -1,0 +1,221 @@
+package dev.stride.app;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.InvalidSettingException;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StoreException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * stride for programs: the same runs as {@code stride run}, on the same database, from Java; {@code stride run} itself
+ * is a command line over this class. A run started here resumes with {@code stride run} and the other way round.
+ *
+ * <p>Two steps, as the command line takes them: {@link #plan} reads the request's input into the database and says
+ * what it found ({@link RunPlan}: a new run, a resume, a refusal, ...); {@link #execute} sends what is left and
+ * returns how each run's session ended. {@link #run} and {@link #resume} take both steps at once.
+ *
+ * <pre>{@code
+ * try (CheckpointManager checkpoints = CheckpointManager.open(Path.of("runs.db"))) {
+ *     RunOutcome outcome = checkpoints.run(Path.of("questions.jsonl"),
+ *             RunOptions.of("qwen-medical-lora-251106-f16", "http://localhost:8000/v1")
+ *                     .withTemplate("Answer briefly: {{question}}"));
+ *     System.out.println(outcome.status());
+ * }
+ * }</pre>
+ */
+public final class CheckpointManager implements AutoCloseable {
+    private final CheckpointStore store;
+    private final Path db;
+    private final RunPlanner planner;
+    private final RunDriver driver;
+    private volatile StopSwitch stop = new StopSwitch();
+
+    private CheckpointManager(Path db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
+        this.store = store;
+        this.db = db;
+        this.planner = new RunPlanner(store, db);
+        this.driver = new RunDriver(store, predictors, httpLog);
+    }
+
+    /**
+     * Opens (creating it if needed) a run database.
+     *
+     * @throws StoreException when the file cannot be used as one (not SQLite, read-only, from a newer stride, ...)
+     */
+    public static CheckpointManager open(Path db) {
+        return open(db, null);
+    }
+
+    /**
+     * As {@link #open(Path)}, writing a line per HTTP request and response to {@code httpLog} (never a header, so
+     * never the key); null for none.
+     *
+     * @throws StoreException when the file cannot be used as a run database
+     */
+    public static CheckpointManager open(Path db, Consumer<String> httpLog) {
+        return new CheckpointManager(db, SqliteCheckpointStore.open(db), HttpPredictor::create, httpLog);
+    }
+
+    /**
+     * Works out what {@code request} means: with an input, creates the run or brings its records up to date with the
+     * input, in one transaction (a dry run rolls it back); without one, finds the database's runs with work left.
+     * Nothing is sent. A refusal of changed settings, an empty input or a dry run write nothing.
+     *
+     * @param stop a request on it while the input is read gives up the reading
+     * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, or a
+     *                                 database without the run named
+     * @throws InvalidInputException   for a bad input line or a duplicate id, naming them
+     * @throws StoppedBeforeStart      when {@code stop} was requested while the input was read
+     * @throws StoreException          when the database cannot be read or written
+     */
+    public RunPlan plan(RunRequest request, StopSwitch stop) {
+        RunOptions options = request.options();
+        options.check();
+        if (request.input() == null) {
+            return planner.toResume(options, request.dryRun());
+        }
+        return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun());
+    }
+
+    /**
+     * Drives the plan's runs, one after the other, each to its end or a stop: every outcome is committed as it
+     * arrives, the cursor every save interval. A run with nothing left to send gets a session without requests. The
+     * next run starts only after one that ended done (with or without failed records), and not after a stop request.
+     *
+     * @param listener hears of each session as it starts and ends, and of every outcome, retry and cursor save
+     * @param stop     a request on it stops the session in progress gracefully (requests in flight get their grace)
+     * @throws SettingsRefusedException for a {@link RunPlan.Refused} plan
+     * @throws InvalidInputException    for a {@link RunPlan.EmptyInput} plan
+     * @throws IllegalArgumentException for a dry run's plan, which only reports
+     * @throws StoreException           when the database cannot be written
+     */
+    public RunResult execute(RunPlan plan, SessionListener listener, StopSwitch stop) {
+        List<RunInfo> runs;
+        RunOptions options;
+        if (plan instanceof RunPlan.NewRun p) {
+            runs = List.of(p.run());
+            options = p.options();
+        } else if (plan instanceof RunPlan.Resume p) {
+            runs = List.of(p.run());
+            options = p.options();
+        } else if (plan instanceof RunPlan.ResumeStored p) {
+            runs = p.runs();
+            options = p.options();
+        } else if (plan instanceof RunPlan.NothingToResume) {
+            return new RunResult(List.of(), false);
+        } else if (plan instanceof RunPlan.Refused p) {
+            throw new SettingsRefusedException(p);
+        } else if (plan instanceof RunPlan.EmptyInput p) {
+            throw new InvalidInputException(AppPhrase.of("run.noRecords", p.input()));
+        } else {
+            throw new IllegalArgumentException("a dry run's plan only reports what a run would do: " + plan);
+        }
+        List<Session> sessions = new ArrayList<>();
+        for (RunInfo run : runs) {
+            if (stop.requested()) {
+                return new RunResult(sessions, true);
+            }
+            Session session = run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)
+                    ? Session.nothingLeft(run)
+                    : driver.drive(run, options, listener.sessionStarted(run), stop);
+            sessions.add(session);
+            listener.sessionEnded(session);
+            RunOutcome.Status status = session.outcome().status();
+            if (status != RunOutcome.Status.DONE && status != RunOutcome.Status.DONE_WITH_FAILURES) {
+                break;
+            }
+        }
+        return new RunResult(sessions, false);
+    }
+
+    /** The checkpoint of a run (by default a run is named after its model), if the database has one. */
+    public Optional<RunInfo> loadCheckpoint(String run) {
+        return store.findRun(run);
+    }
+
+    /** Every run's checkpoint, oldest first. */
+    public List<RunInfo> checkpoints() {
+        return store.listRuns();
+    }
+
+    /** Forgets a run: its records, outputs and checkpoint. @return false when there was no such run */
+    public boolean clearCheckpoint(String run) {
+        return store.clearRun(run);
+    }
+
+    /**
+     * Starts the run, or resumes it where it stopped (bringing its records up to date with {@code input}), and drives
+     * it to its end or a stop ({@link #requestStop()}): {@link #plan} and {@link #execute} in one call.
+     *
+     * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
+     * @throws SettingsRefusedException when the stored run was started with other settings (e.g. another template)
+     * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws StoreException           when the database cannot be written
+     */
+    public RunOutcome run(Path input, RunOptions options) {
+        return run(input, options, RunListener.NONE);
+    }
+
+    /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
+    public RunOutcome run(Path input, RunOptions options, RunListener listener) {
+        StopSwitch current = freshStop();
+        RunPlan plan = plan(RunRequest.of(input, options), current);
+        return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
+    }
+
+    /**
+     * Finishes a run from what the database holds, without its input file (a database copied from elsewhere);
+     * {@code options}' base URL, when given, replaces the stored one.
+     *
+     * @throws InvalidSettingException for a setting out of range, or when the database has no such run
+     * @throws StoreException          when the database cannot be written
+     */
+    public RunOutcome resume(String run, RunOptions options) {
+        StopSwitch current = freshStop();
+        options.check();
+        RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run));
+        RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
+        if (!(plan instanceof RunPlan.ResumeStored)) {
+            // Nothing left to send: the run's session ends as it is stored.
+            plan = new RunPlan.ResumeStored(List.of(stored), options);
+        }
+        return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
+    }
+
+    /** The one session's outcome; a stop that came before it started leaves the run interrupted as stored. */
+    private RunOutcome outcomeOf(RunResult result, RunPlan plan) {
+        if (!result.sessions().isEmpty()) {
+            return result.sessions().get(0).outcome();
+        }
+        RunInfo run = plan instanceof RunPlan.NewRun p ? p.run()
+                : plan instanceof RunPlan.Resume p ? p.run() : ((RunPlan.ResumeStored) plan).runs().get(0);
+        return new RunOutcome(RunOutcome.Status.INTERRUPTED, new Cursor(run.lowWatermark(), run.done(), run.failed(),
+                run.elapsedMs(), run.savedAt(), run.state()), run.total(), 0, 0, null, null);
+    }
+
+    /** Asks a run in progress to stop as Ctrl+C would: requests in flight get their grace, everything is saved. */
+    public void requestStop() {
+        stop.requestStop();
+    }
+
+    private StopSwitch freshStop() {
+        StopSwitch s = new StopSwitch();
+        stop = s;
+        return s;
+    }
+
+    /** Closes the database; its write-ahead log is merged, so the file alone holds everything. */
+    @Override
+    public void close() {
+        store.close();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.stride.app;
+
+import dev.stride.core.BatchRunner;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.Predictor;
+import dev.stride.core.PromptTemplate;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunLedger;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.RunnerSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Drives one stored run to its end (or a stop) through a predictor made for it. */
+final class RunDriver {
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(30);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+    private final RunLedger ledger;
+    private final PredictorFactory predictors;
+    private final Consumer<String> httpLog;
+
+    /** @param httpLog where a line per request and response goes ({@code -v}); null for none */
+    RunDriver(RunLedger ledger, PredictorFactory predictors, Consumer<String> httpLog) {
+        this.ledger = ledger;
+        this.predictors = predictors;
+        this.httpLog = httpLog;
+    }
+
+    /** A session of {@code run}: its records sent until none is left or a stop; how it ended, and each server. */
+    Session drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
+        RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
+                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT);
+        GenerationParams params = GenerationParams.fromJson(run.paramsJson());
+        List<String> baseUrls = List.of(run.baseUrl().trim().split("\\s+"));
+        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), baseUrls, o.apiKey(), params,
+                o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);
+        Predictor served = predictors.create(call);
+        try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
+            BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,
+                    listener, Clock.systemUTC());
+            stop.attach(runner);
+            try {
+                RunOutcome outcome = runner.run(run);
+                List<ServerTally> tallies = served instanceof HttpPredictor http ? http.tallies() : List.of();
+                return new Session(run, outcome, tallies, false);
+            } finally {
+                stop.detach();
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package dev.stride.app;
+
+import dev.stride.core.GenerationParams;
+import dev.stride.core.InputFormat;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A run request as a person writes it (the options of {@code stride run}, the keys of its config file): text, files
+ * and names, checked all at once by {@link #request()} into a {@link RunRequest}. Each setter takes what belongs
+ * together; an option left out stays null (the stored value on a resume, the default on a new run).
+ */
+public final class RunForm {
+    private static final String DEFAULT_KEY_ENV = "OPENAI_API_KEY";
+
+    private Path input;
+    private String format;
+    private boolean dryRun;
+    private String model;
+    private List<String> baseUrls = List.of();
+    private String run;
+    private String template;
+    private Path templateFile;
+    private String idField = "id";
+    private int saveInterval = 10;
+    private int concurrency = 8;
+    private String api;
+    private String endpoint;
+    private String system;
+    private Path systemFile;
+    private Integer maxTokens;
+    private Double temperature;
+    private Double topP;
+    private Long seed;
+    private List<String> stop = List.of();
+    private List<String> params = List.of();
+    private Map<String, String> env = Map.of();
+    private String apiKeyEnv;
+    private int retries = 5;
+    private Duration backoffBase = Duration.ofMillis(500);
+    private Duration timeout = Duration.ofMinutes(10);
+    private boolean retryFailed;
+    private Duration grace = Duration.ofSeconds(3);
+    private boolean stream;
+    private boolean keepRaw;
+    private String extract;
+    private boolean jsonOutput;
+    private int jsonRetries;
+
+    /** The records ({@code -} for standard input; null to resume what the database holds) and their format name. */
+    public RunForm input(Path file, String formatName) {
+        this.input = file;
+        this.format = formatName;
+        return this;
+    }
+
+    public RunForm dryRun(boolean on) {
+        this.dryRun = on;
+        return this;
+    }
+
+    /** The model, its servers, and the run's name (null: the model's). */
+    public RunForm model(String name, List<String> servers, String runName) {
+        this.model = name;
+        this.baseUrls = List.copyOf(servers);
+        this.run = runName;
+        return this;
+    }
+
+    /** The template as text or as a file: one of the two at most. */
+    public RunForm template(String text, Path file) {
+        this.template = text;
+        this.templateFile = file;
+        return this;
+    }
+
+    public RunForm idField(String field) {
+        this.idField = field;
+        return this;
+    }
+
+    public RunForm pace(int saveEvery, int inFlight) {
+        this.saveInterval = saveEvery;
+        this.concurrency = inFlight;
+        return this;
+    }
+
+    /** {@code openai} or {@code ollama}, and {@code chat} or {@code completions}; null for the default. */
+    public RunForm api(String apiName, String endpointName) {
+        this.api = apiName;
+        this.endpoint = endpointName;
+        return this;
+    }
+
+    /** The system message as text or as a file: one of the two at most. */
+    public RunForm system(String text, Path file) {
+        this.system = text;
+        this.systemFile = file;
+        return this;
+    }
+
+    public RunForm sampling(Integer maxTokensEach, Double temperatureEach, Double topPEach, Long seedEach) {
+        this.maxTokens = maxTokensEach;
+        this.temperature = temperatureEach;
+        this.topP = topPEach;
+        this.seed = seedEach;
+        return this;
+    }
+
+    public RunForm stop(List<String> sequences) {
+        this.stop = List.copyOf(sequences);
+        return this;
+    }
+
+    /** Further request fields, each written {@code KEY=JSON}. */
+    public RunForm params(List<String> keyEqualsJson) {
+        this.params = List.copyOf(keyEqualsJson);
+        return this;
+    }
+
+    /**
+     * Where the API key is read: the variable {@code variable} of {@code environment}, or when that is null,
+     * OPENAI_API_KEY if it is set.
+     */
+    public RunForm apiKey(Map<String, String> environment, String variable) {
+        this.env = environment;
+        this.apiKeyEnv = variable;
+        return this;
+    }
+
+    public RunForm retries(int n, Duration firstBackoff, boolean redoFailed) {
+        this.retries = n;
+        this.backoffBase = firstBackoff;
+        this.retryFailed = redoFailed;
+        return this;
+    }
+
+    public RunForm timing(Duration perRequest, Duration graceOnStop) {
+        this.timeout = perRequest;
+        this.grace = graceOnStop;
+        return this;
+    }
+
+    public RunForm transfer(boolean streamed, boolean keepRawBodies) {
+        this.stream = streamed;
+        this.keepRaw = keepRawBodies;
+        return this;
+    }
+
+    /** What is taken from every answer: a regular expression's match, and whether it must be JSON. */
+    public RunForm output(String extractRegex, boolean json, int retriesForJson) {
+        this.extract = extractRegex;
+        this.jsonOutput = json;
+        this.jsonRetries = retriesForJson;
+        return this;
+    }
+
+    /**
+     * The request, every setting checked in the order a person reads them.
+     *
+     * @throws dev.stride.core.InvalidSettingException naming the first setting that cannot be used
+     */
+    public RunRequest request() {
+        RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
+                generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
+                outputRules());
+        options.check();
+        return new RunRequest(input, input == null ? null : inputFormat(), options, dryRun);
+    }
+
+    private InputFormat inputFormat() {
+        try {
+            return format == null ? null : InputFormat.named(format);
+        } catch (IllegalArgumentException e) {
+            throw AppPhrase.invalid("run.format", e);
+        }
+    }
+
+    private String templateText() {
+        if (template != null && templateFile != null) {
+            throw AppPhrase.invalid("run.templateTwice");
+        }
+        return templateFile != null ? readText(templateFile, "--template-file") : template;
+    }
+
+    private String systemText() {
+        if (system != null && systemFile != null) {
+            throw AppPhrase.invalid("run.systemTwice");
+        }
+        return systemFile != null ? readText(systemFile, "--system-file") : system;
+    }
+
+    /** A text file's content, less one final newline (an editor's, not part of the prompt). */
+    private static String readText(Path file, String option) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (text.endsWith("\r\n")) {
+                return text.substring(0, text.length() - 2);
+            }
+            return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        } catch (NoSuchFileException e) {
+            throw AppPhrase.invalid("run.noSuchFile", option, file);
+        } catch (IOException e) {
+            throw AppPhrase.invalid("run.notUtf8", option, file, e.getMessage());
+        }
+    }
+
+    /** What is extracted from or required of every answer. */
+    private OutputRules outputRules() {
+        if (jsonRetries < 0) {
+            throw AppPhrase.invalid("run.jsonRetriesNegative", jsonRetries);
+        }
+        if (jsonRetries > 0 && !jsonOutput) {
+            throw AppPhrase.invalid("run.jsonRetriesWithoutJson");
+        }
+        Pattern pattern = null;
+        if (extract != null) {
+            try {
+                pattern = Pattern.compile(extract, Pattern.DOTALL);
+            } catch (PatternSyntaxException e) {
+                throw AppPhrase.invalid("run.extractNotRegex", extract, e.getDescription());
+            }
+        }
+        return new OutputRules(pattern, jsonOutput, jsonRetries);
+    }
+
+    /** The request settings given; what is not given stays unset (a resume keeps the stored). */
+    private GenerationParams generation() {
+        String apiName = null;
+        if (api != null && !List.of("openai", "ollama").contains(api)) {
+            throw AppPhrase.invalid("run.api", api);
+        }
+        if (endpoint != null && !List.of("chat", "completions").contains(endpoint)) {
+            throw AppPhrase.invalid("run.endpoint", endpoint);
+        }
+        if ("ollama".equals(api)) {
+            if ("completions".equals(endpoint)) {
+                throw AppPhrase.invalid("run.ollamaChatOnly");
+            }
+            apiName = "ollama";
+        } else if (endpoint != null) {
+            apiName = endpoint;
+        }
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            if (eq <= 0) {
+                throw AppPhrase.invalid("run.paramForm", param);
+            }
+            extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
+        }
+        // Read before the try: a missing system file is not a parameter that is not JSON.
+        String systemMessage = systemText();
+        try {
+            return new GenerationParams(apiName, systemMessage, maxTokens, temperature, topP, seed, stop, extra);
+        } catch (IllegalArgumentException e) {
+            throw AppPhrase.invalid("run.paramJson", e);
+        }
+    }
+
+    private String apiKey() {
+        if (apiKeyEnv != null) {
+            String key = env.get(apiKeyEnv);
+            if (key == null || key.isBlank()) {
+                throw AppPhrase.invalid("run.apiKeyEnvNotSet", apiKeyEnv);
+            }
+            return key;
+        }
+        String key = env.get(DEFAULT_KEY_ENV);
+        return key == null || key.isBlank() ? null : key;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.stride.app;
+
+import dev.stride.core.Phrase;
+import dev.stride.core.Prompt;
+import dev.stride.core.RunInfo;
+import dev.stride.core.SyncReport;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link CheckpointManager#plan} found a request to mean, before anything is sent. Three kinds go on to
+ * {@link CheckpointManager#execute}: a {@link NewRun}, a {@link Resume} and a {@link ResumeStored}. The others say why
+ * there is nothing to execute: a refusal, an empty input, nothing left to resume, or a dry run's report.
+ */
+public sealed interface RunPlan {
+
+    /** A run created from its input (the records are stored; none is sent yet). */
+    record NewRun(RunInfo run, RunOptions options) implements RunPlan {
+    }
+
+    /** A stored run brought up to date with its input: what the sync changed, and the run as it now stands. */
+    record Resume(RunInfo run, SyncReport sync, RunOptions options) implements RunPlan {
+    }
+
+    /** Without an input: the database's runs with work left, each to be finished in turn (never empty). */
+    record ResumeStored(List<RunInfo> runs, RunOptions options) implements RunPlan {
+        public ResumeStored {
+            runs = List.copyOf(runs);
+        }
+    }
+
+    /**
+     * The stored run was started with other settings; nothing was written. Executing it throws
+     * {@link SettingsRefusedException}.
+     *
+     * @param changes what the request changes, one entry per setting (model, template, each parameter by name)
+     * @param advice  what to do instead: another run name, or starting over
+     */
+    record Refused(RunInfo run, List<Phrase> changes, Phrase advice) implements RunPlan {
+        public Refused {
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /**
+     * The input holds no record; nothing was written. Executing it throws
+     * {@link dev.stride.core.InvalidInputException}.
+     *
+     * @param input the file as given ({@code -} for standard input)
+     */
+    record EmptyInput(Path input) implements RunPlan {
+    }
+
+    /**
+     * Without an input, and no run of the database has work left (every run is done).
+     *
+     * @param failed the failed records the runs keep (a retry of failed records would redo them)
+     */
+    record NothingToResume(long failed) implements RunPlan {
+    }
+
+    /**
+     * What a run of the input would do; nothing was sent or written.
+     *
+     * @param name    the run's name
+     * @param sync    what syncing the input would change (created: the run is new)
+     * @param changes what the request changes of the stored run's settings; a real run refuses any
+     * @param advice  what to do instead of a refused change; null when nothing changes
+     * @param first   the first record and what it sends; null when none was read
+     */
+    record DryRun(String name, SyncReport sync, List<Phrase> changes, Phrase advice, FirstRecord first,
+                  RunOptions options) implements RunPlan {
+        public DryRun {
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /** What a resume of the stored runs would do (none: nothing to resume); nothing was sent or written. */
+    record DryRunOfStored(List<RunInfo> runs, RunOptions options) implements RunPlan {
+        public DryRunOfStored {
+            runs = List.copyOf(runs);
+        }
+    }
+
+    /** The first record of the input and the prompt made from it, to show what is sent. */
+    record FirstRecord(String id, Prompt prompt) {
+    }
+}

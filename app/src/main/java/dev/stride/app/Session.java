@@ -1,0 +1,29 @@
+package dev.stride.app;
+
+import dev.stride.core.Cursor;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunOutcome;
+import java.util.List;
+
+/**
+ * One run's session as {@link CheckpointManager#execute} drove it.
+ *
+ * @param run         the run as it stood when the session began
+ * @param outcome     how the session ended
+ * @param servers     how each server fared (empty when nothing was sent)
+ * @param nothingLeft the run had nothing to send, so no request went out; {@code outcome} is then its stored cursor
+ */
+public record Session(RunInfo run, RunOutcome outcome, List<ServerTally> servers, boolean nothingLeft) {
+
+    public Session {
+        servers = List.copyOf(servers);
+    }
+
+    /** A run with nothing to send: it ends as it is stored, done or done with failures. */
+    static Session nothingLeft(RunInfo run) {
+        Cursor stored = new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
+                run.state());
+        RunOutcome.Status status = run.failed() > 0 ? RunOutcome.Status.DONE_WITH_FAILURES : RunOutcome.Status.DONE;
+        return new Session(run, new RunOutcome(status, stored, run.total(), 0, 0, null, null), List.of(), true);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.stride.app;
+
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+
+/**
+ * Hears {@link CheckpointManager#execute} drive a plan, one run's session after the other: a command line shows a
+ * progress bar per session and a summary after it.
+ */
+@FunctionalInterface
+public interface SessionListener {
+
+    /**
+     * A session of {@code run} starts sending; the listener returned hears of its outcomes, retries and cursor saves
+     * (from worker and writer threads: keep it quick).
+     */
+    RunListener sessionStarted(RunInfo run);
+
+    /** A session ended, or a run turned out to have nothing to send. */
+    default void sessionEnded(Session session) {
+    }
+
+    /** {@code listener} for every session. */
+    static SessionListener of(RunListener listener) {
+        return run -> listener;
+    }
+}

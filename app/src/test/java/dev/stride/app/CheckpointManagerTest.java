@@ -1,0 +1,146 @@
+package dev.stride.app;
+
+import static dev.stride.app.Inputs.count;
+import static dev.stride.app.Inputs.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Prediction;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Java API on a real database and the simulator: start, stop, resume, clear, and what it refuses. */
+class CheckpointManagerTest {
+    private static final String MODEL = "qwen-medical-lora-251106-f16";
+
+    @TempDir
+    Path dir;
+
+    private Simulator sim;
+
+    @BeforeEach
+    void startSimulator() throws IOException {
+        sim = new Simulator(SimulatorSettings.builder().build()).start(0);
+    }
+
+    @AfterEach
+    void stopSimulator() {
+        sim.close();
+    }
+
+    private RunOptions options() {
+        return RunOptions.of(MODEL, sim.url())
+                .withTemplate("Q: {{question}}")
+                .withSaveInterval(5)
+                .withConcurrency(2);
+    }
+
+    @Test
+    void aProgramStartsStopsResumesAndClearsARun() throws Exception {
+        Path input = questions(dir, "q.jsonl", 60);
+        Path db = dir.resolve("runs.db");
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            assertThat(checkpoints.loadCheckpoint(MODEL)).isEmpty();
+            AtomicInteger done = new AtomicInteger();
+            RunListener stopAtTwenty = new RunListener() {
+                @Override
+                public void recordDone(InputRecord record, Prediction prediction) {
+                    if (done.incrementAndGet() == 20) {
+                        checkpoints.requestStop();
+                    }
+                }
+            };
+
+            RunOutcome first = checkpoints.run(input, options(), stopAtTwenty);
+
+            assertThat(first.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+            RunInfo saved = checkpoints.loadCheckpoint(MODEL).orElseThrow();
+            assertThat(saved.total()).isEqualTo(60);
+            assertThat(saved.done()).isBetween(20L, 22L);
+            assertThat(first.cursor().done()).isEqualTo(saved.done());
+
+            RunOutcome second = checkpoints.resume(MODEL, RunOptions.of(null, null).withConcurrency(4));
+
+            assertThat(second.status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(second.completed()).isEqualTo(60 - saved.done());
+            assertThat(checkpoints.checkpoints()).extracting(RunInfo::done).containsExactly(60L);
+
+            RunOutcome third = checkpoints.run(input, options());
+
+            assertThat(third.status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(third.completed()).isZero();
+            assertThat(third.cursor().done()).isEqualTo(60);
+
+            assertThat(checkpoints.clearCheckpoint(MODEL)).isTrue();
+            assertThat(checkpoints.checkpoints()).isEmpty();
+        }
+        assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+        assertThat(sim.stats().requests()).isBetween(60L, 62L);
+    }
+
+    @Test
+    void aDatabaseWrittenBeforeTheAppLayerOpensAndItsRunsResume() throws Exception {
+        Path db = Files.copy(Path.of("../db/src/test/resources/legacy/stride-v6.db"), dir.resolve("v6.db"));
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            assertThat(checkpoints.checkpoints()).extracting(RunInfo::name, RunInfo::done, RunInfo::failed)
+                    .containsExactly(tuple(MODEL, 24L, 2L),
+                            tuple("base-model", 40L, 0L));
+            StopSwitch stop = new StopSwitch();
+            RunPlan plan = checkpoints.plan(RunRequest.stored(RunOptions.of(null, sim.url()).withRetryFailed(true)),
+                    stop);
+            assertThat(plan).isInstanceOfSatisfying(RunPlan.ResumeStored.class,
+                    p -> assertThat(p.runs()).extracting(RunInfo::name).containsExactly(MODEL));
+
+            RunResult result = checkpoints.execute(plan, SessionListener.of(RunListener.NONE), stop);
+
+            assertThat(result.sessions()).singleElement().satisfies(s -> {
+                assertThat(s.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+                assertThat(s.outcome().completed()).isEqualTo(16);
+            });
+            assertThat(checkpoints.loadCheckpoint(MODEL).orElseThrow().done()).isEqualTo(40);
+        }
+        assertThat(sim.stats().requests()).isEqualTo(16);
+    }
+
+    @Test
+    void changedSettingsBadSettingsAndAnEmptyInputAreRefusedWithTheirReason() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path empty = Files.writeString(dir.resolve("empty.jsonl"), "\n");
+        try (CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"))) {
+            assertThat(checkpoints.run(input, options()).status()).isEqualTo(RunOutcome.Status.DONE);
+
+            assertThatThrownBy(() -> checkpoints.run(input, options().withTemplate("other {{question}}")))
+                    .isInstanceOfSatisfying(SettingsRefusedException.class, e -> {
+                        assertThat(e.run()).isEqualTo(MODEL);
+                        assertThat(e.changes()).extracting(Object::toString)
+                                .containsExactly("template 'Q: {{question}}' -> 'other {{question}}'");
+                    })
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("was started with other settings");
+            assertThatThrownBy(() -> checkpoints.run(input, options().withConcurrency(0)))
+                    .isInstanceOf(InvalidSettingException.class)
+                    .hasMessage("--concurrency must be between 1 and 4096, got 0");
+            assertThatThrownBy(() -> checkpoints.resume("nope", options()))
+                    .isInstanceOf(InvalidSettingException.class).hasMessageContaining("has no run 'nope'");
+            assertThatThrownBy(() -> checkpoints.run(empty, options().withRun("other")))
+                    .isInstanceOf(InvalidInputException.class).hasMessageStartingWith(empty + ": has no records");
+            assertThat(checkpoints.loadCheckpoint("other")).isEmpty();
+        }
+        assertThat(sim.stats().requests()).isEqualTo(3);
+    }
+}

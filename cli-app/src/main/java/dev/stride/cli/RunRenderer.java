@@ -1,0 +1,296 @@
+package dev.stride.cli;
+
+import dev.stride.app.RunPlan;
+import dev.stride.app.RunResult;
+import dev.stride.app.ServerTally;
+import dev.stride.app.Session;
+import dev.stride.app.SessionListener;
+import dev.stride.app.StopSwitch;
+import dev.stride.core.Phrase;
+import dev.stride.core.Prompt;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.SyncReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What {@code stride run} prints of a run: the plan (a new run, a resume, a dry run's report), each session's progress
+ * and the lines after it (servers, how it ended, the summary), and the exit code of it all. The demo prints its run
+ * through the same.
+ */
+final class RunRenderer implements SessionListener, AutoCloseable {
+
+    /** How the lines of a session look: where, how often, in what language, with what prices. */
+    record Looks(PrintWriter out, Messages messages, Duration logEvery, boolean quiet, Map<String, String> env,
+                 RunSummary.Prices prices) {
+    }
+
+    private final Looks looks;
+    private final PrintWriter out;
+    private final Messages m;
+    private final Path db;
+    private final boolean retryFailed;
+    private final boolean resumeHint;
+    private ProgressReporter progress;
+
+    /**
+     * @param retryFailed the run redoes its failed records
+     * @param resumeHint  an interrupted session says how to continue (the demo says it its own way)
+     */
+    RunRenderer(Looks looks, Path db, boolean retryFailed, boolean resumeHint) {
+        this.looks = looks;
+        this.out = looks.out();
+        this.m = looks.messages();
+        this.db = db;
+        this.retryFailed = retryFailed;
+        this.resumeHint = resumeHint;
+    }
+
+    /**
+     * Listens for Ctrl+C and SIGTERM from now on: the first says it is stopping and stops {@code stop}; a second, in
+     * {@link Signals}, ends the process.
+     */
+    static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,
+                                         StopSwitch stop) {
+        return signals.onInterrupt(() -> {
+            err.println();
+            err.println(m.get("msg.run.stopping", Durations.human(grace.toMillis())));
+            err.flush();
+            stop.requestStop();
+        });
+    }
+
+    /** -v: a line per HTTP request and response on stderr (never a header, so never the key). */
+    static Consumer<String> httpLog(PrintWriter err) {
+        return line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        };
+    }
+
+    /** What is about to happen: a new run, a resume of one or of the stored ones, or nothing to resume. */
+    void planned(RunPlan plan) {
+        if (plan instanceof RunPlan.NewRun p) {
+            out.println(m.get("msg.run.start", p.run().name(), p.run().total()));
+        } else if (plan instanceof RunPlan.Resume p) {
+            out.println(m.get("msg.run.inputSettingsUnchanged", inputChanges(p.sync(), m)));
+            printResuming(p.run());
+        } else if (plan instanceof RunPlan.ResumeStored p) {
+            p.runs().forEach(this::printResuming);
+        } else if (plan instanceof RunPlan.NothingToResume p) {
+            out.println(p.failed() > 0 ? m.get("msg.run.nothingToResumeFailed", db, p.failed())
+                    : m.get("msg.run.nothingToResume", db));
+        }
+        out.flush();
+    }
+
+    /** What the sync changed, naming the first few ids of each kind. */
+    static String inputChanges(SyncReport report, Messages m) {
+        if (!report.changedRecords()) {
+            return m.get("msg.run.inputUnchanged", report.total());
+        }
+        List<String> named = new ArrayList<>();
+        addNamed(named, m.get("msg.run.added"), report.added(), report.addedIds());
+        addNamed(named, m.get("msg.run.edited"), report.edited(), report.editedIds());
+        addNamed(named, m.get("msg.run.removed"), report.removed(), report.removedIds());
+        return m.get("msg.run.inputChanged", report.added(), report.edited(), report.removed(),
+                String.join("; ", named));
+    }
+
+    private static void addNamed(List<String> named, String kind, long count, List<String> ids) {
+        if (count > 0) {
+            named.add(kind + " " + String.join(", ", ids) + (count > ids.size() ? ", …" : ""));
+        }
+    }
+
+    /** What a run of this input would do; nothing was sent or written. Exit 2 when a real run would be refused. */
+    int dryRun(RunPlan.DryRun plan) {
+        SyncReport report = plan.sync();
+        if (report.created()) {
+            out.println(m.get("msg.dryRun.new", plan.name(), report.total()));
+        } else {
+            out.println(m.get("msg.dryRun.of", plan.name(), inputChanges(report, m)));
+            if (plan.changes().isEmpty()) {
+                out.println(m.get("msg.dryRun.settingsUnchanged"));
+            } else {
+                for (Phrase change : plan.changes()) {
+                    out.println(m.get("msg.dryRun.changed", change));
+                }
+                out.println(m.get("msg.dryRun.refuses", plan.advice()));
+            }
+        }
+        long toRedo = retryFailed ? report.failed() : 0;
+        String failedPart = toRedo > 0 ? m.get("msg.dryRun.failedAgain", toRedo)
+                : report.failed() > 0 ? m.get("msg.dryRun.failedKept", report.failed()) : "";
+        out.println(m.get("msg.dryRun.wouldSend", report.pending() + toRedo, report.pending(), failedPart,
+                report.done()));
+        if (plan.first() != null) {
+            out.println(m.get("msg.dryRun.first", plan.first().id(), describe(plan.first().prompt(), m)));
+        }
+        out.println(m.get("msg.dryRun.nothingSent"));
+        out.flush();
+        return plan.changes().isEmpty() ? ExitCodes.OK : ExitCodes.USAGE;
+    }
+
+    int dryRunOfStored(RunPlan.DryRunOfStored plan) {
+        if (plan.runs().isEmpty()) {
+            out.println(m.get("msg.dryRun.nothingToResume", db));
+        }
+        for (RunInfo run : plan.runs()) {
+            long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+            out.println(m.get("msg.dryRun.wouldResume", run.name(), run.done(), run.total(), toGo));
+        }
+        out.println(m.get("msg.dryRun.nothingSent"));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    /** One prompt as the user would recognise it, cut to a line. */
+    private static String describe(Prompt prompt, Messages m) {
+        if (prompt.bodyJson() != null) {
+            return m.get("msg.dryRun.first.body", "completions".equals(prompt.endpoint())
+                    ? "completions" : "chat/completions", cut(prompt.bodyJson()));
+        }
+        if (prompt.messagesJson() != null) {
+            return m.get("msg.dryRun.first.messages", cut(prompt.messagesJson()));
+        }
+        return m.get("msg.dryRun.first.user", cut(prompt.userMessage()));
+    }
+
+    private static String cut(String text) {
+        String oneLine = text.replace("\n", "\\n");
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
+    }
+
+    private void printResuming(RunInfo run) {
+        long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+        out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo,
+                run.failed() > 0 && !retryFailed ? m.get("msg.run.resumingFailed", run.failed()) : ""));
+    }
+
+    @Override
+    public RunListener sessionStarted(RunInfo run) {
+        progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m);
+        return progress;
+    }
+
+    @Override
+    public void sessionEnded(Session session) {
+        if (session.nothingLeft()) {
+            summarizeFinished(session.run());
+            return;
+        }
+        close();
+        printServers(session.servers());
+        RunOutcome outcome = session.outcome();
+        RunInfo run = session.run();
+        var c = outcome.cursor();
+        long done = c == null ? run.done() : c.done();
+        long failed = c == null ? run.failed() : c.failed();
+        String sessionPart = m.get("msg.run.session", outcome.completed(), outcome.failed(), progress.retries());
+        switch (outcome.status()) {
+            case DONE -> out.println(m.get("msg.run.done", run.name(), done, run.total(),
+                    Durations.human(c == null ? 0 : c.elapsedMs()), sessionPart));
+            case DONE_WITH_FAILURES -> out.println(m.get("msg.run.finishedWithFailures", run.name(), done,
+                    run.total(), failed, sessionPart));
+            case INTERRUPTED -> {
+                if (resumeHint) {
+                    out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), sessionPart,
+                            "stride run --db " + db + " --run " + run.name()));
+                }
+            }
+            default -> {
+                // Said on stderr, as the command's error, once the summary is out: see exitCode.
+            }
+        }
+        out.flush();
+        new RunSummary(progress.tally(SessionTally.requestsSent(session.servers())), looks.prices(), m).print(out);
+    }
+
+    /** Ends a session's progress bar, if one is showing (also when a session broke off with an exception). */
+    @Override
+    public void close() {
+        if (progress != null) {
+            progress.close();
+        }
+    }
+
+    /** With several servers, how each fared: requests, answers, failures. */
+    private void printServers(List<ServerTally> servers) {
+        if (servers.size() < 2) {
+            return;
+        }
+        for (ServerTally t : servers) {
+            out.println(m.get("msg.run.server", t.baseUrl(), t.requests(), t.succeeded(), t.failed()));
+        }
+        out.flush();
+    }
+
+    private void summarizeFinished(RunInfo run) {
+        if (run.failed() > 0) {
+            out.println(m.get("msg.run.nothingLeftFailed", run.name(), run.done(), run.total(), run.failed()));
+        } else {
+            out.println(m.get("msg.run.nothingLeft", run.name(), run.done(), run.total()));
+        }
+        out.flush();
+    }
+
+    /**
+     * The exit code of the sessions: the worst of them (interrupted, then failed records); a stop that kept a run
+     * from starting is an interrupt.
+     *
+     * @throws UserError for a run the server stopped or that failed, naming why
+     */
+    static int exitCode(RunResult result) {
+        int code = ExitCodes.OK;
+        for (Session session : result.sessions()) {
+            code = worse(code, exitCode(session));
+        }
+        return result.stoppedBetweenRuns() ? ExitCodes.INTERRUPTED : code;
+    }
+
+    private static int exitCode(Session session) {
+        RunInfo run = session.run();
+        RunOutcome outcome = session.outcome();
+        var c = outcome.cursor();
+        long done = c == null ? run.done() : c.done();
+        return switch (outcome.status()) {
+            case DONE -> ExitCodes.OK;
+            case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
+            case INTERRUPTED -> ExitCodes.INTERRUPTED;
+            case STOPPED_BY_SERVER -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+                    outcome.stopReason(), done, run.total());
+            default -> {
+                RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
+                        outcome.stopReason(), done, run.total());
+                if (outcome.error() != null) {
+                    error.initCause(outcome.error());
+                }
+                throw error;
+            }
+        };
+    }
+
+    private static int worse(int a, int b) {
+        return rank(b) > rank(a) ? b : a;
+    }
+
+    private static int rank(int code) {
+        return switch (code) {
+            case ExitCodes.INTERRUPTED -> 4;
+            case ExitCodes.ERROR -> 3;
+            case ExitCodes.FAILED_RECORDS -> 2;
+            case ExitCodes.USAGE -> 1;
+            default -> 0;
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.app.CheckpointManager;
+import dev.stride.app.RunOptions;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Java API and the command line keep one database: a run stopped from Java resumes with stride run. */
+class JavaApiResumeTest {
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final FakeModelServer model = new FakeModelServer();
+
+    @Test
+    void aRunStartedFromJavaResumesFromTheCommandLine() throws Exception {
+        server.setDispatcher(model);
+        Path input = questions(dir, "q.jsonl", 30);
+        Path db = dir.resolve("runs.db");
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            RunListener stopEarly = new RunListener() {
+                private final AtomicInteger n = new AtomicInteger();
+
+                @Override
+                public void recordDone(InputRecord record, Prediction prediction) {
+                    if (n.incrementAndGet() == 10) {
+                        checkpoints.requestStop();
+                    }
+                }
+            };
+            RunOptions options = RunOptions.of("qwen-medical-lora-251106-f16", server.url("/v1").toString())
+                    .withTemplate("Q: {{question}}")
+                    .withSaveInterval(5)
+                    .withConcurrency(2);
+            assertThat(checkpoints.run(input, options, stopEarly).status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        }
+
+        Cli.Result r = new Cli().run("run", input.toString(), "--db", db.toString(), "--model",
+                "qwen-medical-lora-251106-f16", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint:");
+        assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
+                .isEqualTo(30);
+    }
+}
