@@ -155,7 +155,7 @@ public final class BatchRunner {
     private void predictOne(InputRecord record, Semaphore slots, Writer writer) {
         Prompt prompt;
         try {
-            prompt = template.prompt(record.id(), JsonlReader.parse(record.json()));
+            prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
         } catch (InvalidInputException e) {
             writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(), 0, 0,
                     clock.instant())));

@@ -1,8 +1,6 @@
 package dev.stride.core;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ public record GenerationParams(
 
     public static final String CHAT = "chat";
     public static final List<String> APIS = List.of(CHAT, "completions", "ollama");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public GenerationParams {
         if (api != null && !APIS.contains(api)) {
@@ -96,7 +93,12 @@ public record GenerationParams(
 
     /** A stable JSON form, stored with the run and compared on every rerun; unset fields are left out. */
     public String canonicalJson() {
-        ObjectNode node = JSON.createObjectNode();
+        return canonicalTree().toString();
+    }
+
+    /** {@link #canonicalJson()} as a tree, to compare two settings field by field. */
+    public ObjectNode canonicalTree() {
+        ObjectNode node = Json.object();
         if (api != null && !api.equals(CHAT)) {
             node.put("api", api);
         }
@@ -123,7 +125,7 @@ public record GenerationParams(
             ObjectNode params = node.putObject("params");
             extra.forEach((k, v) -> params.set(k, parseJson(v, k)));
         }
-        return node.toString();
+        return node;
     }
 
     private static String text(JsonNode node, String field) {
@@ -132,12 +134,7 @@ public record GenerationParams(
 
     /** @param parameter the --param name the JSON was given for, null for the stored parameters */
     private static JsonNode parseJson(String json, String parameter) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new InvalidSettingException(parameter == null
-                    ? Phrase.core("setting.storedParamsNotJson", e.getOriginalMessage())
-                    : Phrase.core("setting.paramNotJson", parameter, e.getOriginalMessage()), e);
-        }
+        return Json.read(json, parameter == null ? Phrase.core("json.storedParams")
+                : Phrase.core("json.param", parameter));
     }
 }

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.GenerationParams;
-import dev.stride.core.JsonlReader;
+import dev.stride.core.Json;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
@@ -155,10 +155,10 @@ final class ExportCommand implements Callable<Integer> {
             line.put("extracted", r.extracted());
         }
         if (r.outputJson() != null) {
-            line.set("output_json", JsonlReader.parse(r.outputJson()));
+            line.set("output_json", Json.read(r.outputJson(), Json.storedOutputJson(r.id())));
         }
         if (includeInput) {
-            line.set("input", JsonlReader.parse(r.inputJson()));
+            line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
@@ -171,7 +171,7 @@ final class ExportCommand implements Callable<Integer> {
     private RowWriter csvWriter(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {
         Set<String> inputFields = new LinkedHashSet<>();
         if (includeInput) {
-            store.forEachResult(chosen.id(), row -> JsonlReader.parse(row.inputJson()).fieldNames()
+            store.forEachResult(chosen.id(), row -> input(row).fieldNames()
                     .forEachRemaining(inputFields::add));
         }
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
@@ -189,7 +189,7 @@ final class ExportCommand implements Callable<Integer> {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
             if (includeInput) {
-                JsonNode input = JsonlReader.parse(r.inputJson());
+                JsonNode input = input(r);
                 for (String f : inputFields) {
                     JsonNode v = input.get(f);
                     values.put("input." + f, v == null || v.isNull() ? null : v.isValueNode() ? v.asText()
@@ -224,10 +224,15 @@ final class ExportCommand implements Callable<Integer> {
             line.putObject("error").put("code", r.errorKind()).put("message", r.error());
         }
         if (includeInput) {
-            line.set("input", JsonlReader.parse(r.inputJson()));
+            line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
+    }
+
+    /** A record's input as stored. */
+    private static JsonNode input(ResultRow r) {
+        return Json.read(r.inputJson(), Json.storedRecord(r.id()));
     }
 
     private static JsonNode batchBody(RunInfo chosen, ResultRow r) {
@@ -241,7 +246,7 @@ final class ExportCommand implements Callable<Integer> {
                 // A stream's text or a cut body: rebuilt below.
             }
         }
-        JsonNode input = JsonlReader.parse(r.inputJson());
+        JsonNode input = input(r);
         boolean text = PromptTemplate.isBatchRequest(input)
                 ? !input.path("url").asText().endsWith("/chat/completions")
                 : "completions".equals(GenerationParams.fromJson(chosen.paramsJson()).apiOrDefault());

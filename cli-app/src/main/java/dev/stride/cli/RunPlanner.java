@@ -8,7 +8,7 @@ import dev.stride.core.InputFormat;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
-import dev.stride.core.JsonlReader;
+import dev.stride.core.Json;
 import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.PromptTemplate;
@@ -99,7 +99,7 @@ final class RunPlanner {
             }
             Iterator<InputRecord> records = stoppable(reader, stop, r -> {
                 if (first[0] == null) {
-                    first[0] = new FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
+                    first[0] = new FirstRecord(r.id(), prompt.prompt(r.id(), Json.read(r.json(), Json.storedRecord(r.id()))));
                 }
             });
             try {
@@ -194,8 +194,8 @@ final class RunPlanner {
 
     /** Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}. */
     private static List<Phrase> parameterChanges(GenerationParams stored, GenerationParams given) {
-        JsonNode before = JsonlReader.parse(stored.canonicalJson());
-        JsonNode after = JsonlReader.parse(given.canonicalJson());
+        JsonNode before = stored.canonicalTree();
+        JsonNode after = given.canonicalTree();
         Map<String, JsonNode[]> diff = new LinkedHashMap<>();
         collect("", before, after, diff);
         List<Phrase> parts = new ArrayList<>();
@@ -216,8 +216,7 @@ final class RunPlanner {
             JsonNode b = before.get(key);
             JsonNode a = after.get(key);
             if (key.equals("params") && prefix.isEmpty() && (b == null || b.isObject()) && (a == null || a.isObject())) {
-                collect("params.", b == null ? JsonlReader.parse("{}") : b, a == null ? JsonlReader.parse("{}") : a,
-                        diff);
+                collect("params.", b == null ? Json.object() : b, a == null ? Json.object() : a, diff);
             } else if (!Objects.equals(b, a)) {
                 diff.put(prefix + key, new JsonNode[] {b, a});
             }
