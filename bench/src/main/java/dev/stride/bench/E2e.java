@@ -11,6 +11,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
 import dev.stride.core.RunnerSettings;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
@@ -84,7 +85,7 @@ final class E2e {
             Files.deleteIfExists(db);
             Files.deleteIfExists(Path.of(db + "-wal"));
             Files.deleteIfExists(Path.of(db + "-shm"));
-            if (outcome.status() != RunOutcome.Status.DONE || outcome.completed() != c.records()) {
+            if (outcome.state() != RunState.DONE || outcome.completed() != c.records()) {
                 throw new IllegalStateException(c.label() + ": " + outcome);
             }
             return new Result(c, wall / 1e9, steady.rate(), cpu / 1e6 / outcome.completed(), store,

@@ -5,6 +5,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
@@ -154,7 +155,8 @@ final class MemoryStore implements CheckpointStore {
         for (long seq = 0; seq < total; seq++) {
             InputRecord r = Records.record(seq);
             int i = (int) seq;
-            String status = !outcomes.get(i) ? "pending" : failures.get(i) ? "failed" : "done";
+            RecordStatus status = !outcomes.get(i) ? RecordStatus.PENDING
+                    : failures.get(i) ? RecordStatus.FAILED : RecordStatus.DONE;
             sink.accept(new ResultRow(seq, r.id(), r.json(), status, null, null, null, null, null, null, null, null));
         }
     }

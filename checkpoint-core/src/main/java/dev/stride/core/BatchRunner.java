@@ -41,7 +41,7 @@ public final class BatchRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
 
-    private record Stop(RunOutcome.Status status, String reason, Throwable error, long atNanos) {
+    private record Stop(RunState state, String reason, Throwable error, long atNanos) {
     }
 
     public BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
@@ -56,15 +56,15 @@ public final class BatchRunner {
 
     /** Asks the run to stop as after Ctrl+C. Safe to call from any thread, any number of times. */
     public void requestStop() {
-        stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+        stopWith(RunState.INTERRUPTED, "interrupted", null);
     }
 
     public boolean stopping() {
         return stop.get() != null;
     }
 
-    private void stopWith(RunOutcome.Status status, String reason, Throwable error) {
-        if (stop.compareAndSet(null, new Stop(status, reason, error, System.nanoTime()))) {
+    private void stopWith(RunState state, String reason, Throwable error) {
+        if (stop.compareAndSet(null, new Stop(state, reason, error, System.nanoTime()))) {
             stopSignal.countDown();
         }
     }
@@ -83,10 +83,10 @@ public final class BatchRunner {
             awaitInFlight(workers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+            stopWith(RunState.INTERRUPTED, "interrupted", null);
             predictor.cancelAll();
         } catch (RuntimeException e) {
-            stopWith(RunOutcome.Status.FAILED, e.getMessage(), e);
+            stopWith(RunState.FAILED, e.getMessage(), e);
             predictor.cancelAll();
         } finally {
             workers.shutdownNow();
@@ -180,7 +180,7 @@ public final class BatchRunner {
                         return;
                     }
                     case STOP_RUN -> {
-                        stopWith(RunOutcome.Status.STOPPED_BY_SERVER, e.getMessage(), null);
+                        stopWith(RunState.STOPPED, e.getMessage(), null);
                         slots.release();
                         return;
                     }
@@ -210,7 +210,7 @@ public final class BatchRunner {
                     default -> throw new IllegalStateException("unknown disposition " + e.disposition());
                 }
             } catch (RuntimeException e) {
-                stopWith(RunOutcome.Status.FAILED, "record " + record.id() + ": " + e, e);
+                stopWith(RunState.FAILED, "record " + record.id() + ": " + e, e);
                 slots.release();
                 return;
             }
@@ -238,24 +238,19 @@ public final class BatchRunner {
     private RunOutcome finish(RunInfo run, Writer writer, long started) {
         Stop s = stop.get();
         long elapsed = run.elapsedMs() + elapsedMillis(started);
-        if (writer.error != null && (s == null || s.status() != RunOutcome.Status.FAILED)) {
-            s = new Stop(RunOutcome.Status.FAILED, writer.error.getMessage(), writer.error, System.nanoTime());
+        if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
+            s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, System.nanoTime());
         }
         RunState state;
-        RunOutcome.Status status;
         if (s != null) {
-            status = s.status();
-            state = status == RunOutcome.Status.INTERRUPTED ? RunState.INTERRUPTED : RunState.STOPPED;
+            state = s.state();
         } else {
             RunInfo now = store.findRun(run.name()).orElseThrow();
             if (now.pending() > 0) {
-                status = RunOutcome.Status.INTERRUPTED;
                 state = RunState.INTERRUPTED;
             } else if (now.failed() > 0) {
-                status = RunOutcome.Status.DONE_WITH_FAILURES;
                 state = RunState.DONE_WITH_FAILURES;
             } else {
-                status = RunOutcome.Status.DONE;
                 state = RunState.DONE;
             }
         }
@@ -267,16 +262,16 @@ public final class BatchRunner {
         } catch (RuntimeException e) {
             if (error == null) {
                 error = e;
-                status = RunOutcome.Status.FAILED;
+                state = RunState.FAILED;
             } else {
                 error.addSuppressed(e);
             }
         }
         String reason = s == null ? null : s.reason();
-        if (status == RunOutcome.Status.FAILED && reason == null && error != null) {
+        if (state == RunState.FAILED && reason == null && error != null) {
             reason = error.getMessage();
         }
-        return new RunOutcome(status, cursor, run.total(), writer.completed, writer.failed, reason, error);
+        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error);
     }
 
     private static long elapsedMillis(long fromNanos) {
@@ -412,7 +407,7 @@ public final class BatchRunner {
 
         private void fail(RuntimeException e) {
             error = e;
-            stopWith(RunOutcome.Status.FAILED, "cannot write to the database: " + e.getMessage(), e);
+            stopWith(RunState.FAILED, "cannot write to the database: " + e.getMessage(), e);
         }
     }
 }

@@ -15,12 +15,12 @@ import java.util.TreeMap;
  * generation parameters. They are part of the run's identity: results made with other settings would not be
  * comparable, so a change is refused. A null (or empty) field means "not set": the server's default applies.
  *
- * @param api   {@code chat} (the default), {@code completions} or {@code ollama}
+ * @param endpoint where requests go; null for the default, {@link Endpoint#CHAT} (stored as {@code api})
  * @param stop  stop sequences
  * @param extra further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
  */
 public record GenerationParams(
-        String api,
+        Endpoint endpoint,
         String system,
         Integer maxTokens,
         Double temperature,
@@ -29,13 +29,7 @@ public record GenerationParams(
         List<String> stop,
         Map<String, String> extra) {
 
-    public static final String CHAT = "chat";
-    public static final List<String> APIS = List.of(CHAT, "completions", "ollama");
-
     public GenerationParams {
-        if (api != null && !APIS.contains(api)) {
-            throw new InvalidSettingException(Phrase.core("setting.unknownApi", api, APIS.toString()), null);
-        }
         stop = stop == null ? List.of() : List.copyOf(stop);
         // Kept as compact JSON, so that {"a": 1} and {"a":1} are the same setting.
         Map<String, String> compact = new TreeMap<>();
@@ -53,12 +47,17 @@ public record GenerationParams(
         return new GenerationParams(null, null);
     }
 
-    /** The endpoint, {@code chat} when none was chosen. */
-    public String apiOrDefault() {
-        return api == null ? CHAT : api;
+    /** The endpoint, {@link Endpoint#CHAT} when none was chosen. */
+    public Endpoint endpointOrDefault() {
+        return endpoint == null ? Endpoint.CHAT : endpoint;
     }
 
-    /** Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature). */
+    /**
+     * Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature).
+     *
+     * @throws InvalidJsonException    when the text is not JSON
+     * @throws InvalidSettingException for an unknown endpoint
+     */
     public static GenerationParams fromJson(String json) {
         JsonNode node = parseJson(json, null);
         List<String> stop = new ArrayList<>();
@@ -68,7 +67,8 @@ public record GenerationParams(
             Map.Entry<String, JsonNode> e = it.next();
             extra.put(e.getKey(), e.getValue().toString());
         }
-        return new GenerationParams(text(node, "api"), text(node, "system"),
+        String endpoint = text(node, "api");
+        return new GenerationParams(endpoint == null ? null : Endpoint.fromLabel(endpoint), text(node, "system"),
                 node.hasNonNull("max_tokens") ? node.get("max_tokens").asInt() : null,
                 node.hasNonNull("temperature") ? node.get("temperature").asDouble() : null,
                 node.hasNonNull("top_p") ? node.get("top_p").asDouble() : null,
@@ -81,7 +81,7 @@ public record GenerationParams(
         Map<String, String> mergedExtra = new TreeMap<>(extra);
         mergedExtra.putAll(given.extra());
         return new GenerationParams(
-                given.api() != null ? given.api() : api,
+                given.endpoint() != null ? given.endpoint() : endpoint,
                 given.system() != null ? given.system() : system,
                 given.maxTokens() != null ? given.maxTokens() : maxTokens,
                 given.temperature() != null ? given.temperature() : temperature,
@@ -99,8 +99,8 @@ public record GenerationParams(
     /** {@link #canonicalJson()} as a tree, to compare two settings field by field. */
     public ObjectNode canonicalTree() {
         ObjectNode node = Json.object();
-        if (api != null && !api.equals(CHAT)) {
-            node.put("api", api);
+        if (endpoint != null && endpoint != Endpoint.CHAT) {
+            node.put("api", endpoint.label());
         }
         if (system != null) {
             node.put("system", system);

@@ -3,7 +3,7 @@ package dev.stride.core;
 import java.time.Instant;
 
 /**
- * One record of a run with its outcome, in input order; {@code status} is done, failed or pending.
+ * One record of a run with its outcome, in input order.
  * {@code errorKind}, {@code serverModel}, {@code responseId}, {@code rawResponse}, {@code extracted} and
  * {@code outputJson} are null when not stored.
  */
@@ -11,7 +11,7 @@ public record ResultRow(
         long seq,
         String id,
         String inputJson,
-        String status,
+        RecordStatus status,
         String output,
         String error,
         String finishReason,
@@ -27,7 +27,7 @@ public record ResultRow(
         String extracted,
         String outputJson) {
 
-    public ResultRow(long seq, String id, String inputJson, String status, String output, String error,
+    public ResultRow(long seq, String id, String inputJson, RecordStatus status, String output, String error,
                      String finishReason, Integer promptTokens, Integer completionTokens, Long latencyMs,
                      Integer attempts, Instant finishedAt) {
         this(seq, id, inputJson, status, output, error, finishReason, promptTokens, completionTokens, latencyMs,

@@ -108,7 +108,7 @@ class InputReadersTest {
                 var node = TestFiles.json(r.json());
                 assertThat(r.id()).isEqualTo(node.get("custom_id").asText());
                 Prompt p = PromptTemplate.parse("{{prompt}}").prompt(r.id(), node);
-                assertThat(p.endpoint()).isEqualTo("chat");
+                assertThat(p.endpoint()).isEqualTo(Endpoint.CHAT);
                 assertThat(TestFiles.json(p.bodyJson())).isEqualTo(node.get("body"));
             }
         }

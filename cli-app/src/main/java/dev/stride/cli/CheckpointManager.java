@@ -21,7 +21,7 @@ import java.util.Optional;
  *             RunOptions.of("qwen-medical-lora-251106-f16", "http://localhost:8000/v1")
  *                     .withTemplate("Answer briefly: {{question}}")
  *                     .withSaveInterval(10));
- *     System.out.println(outcome.status());
+ *     System.out.println(outcome.state());
  * }
  * }</pre>
  *

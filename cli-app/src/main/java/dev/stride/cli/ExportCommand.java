@@ -9,9 +9,11 @@ import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.PromptTemplate;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
@@ -142,7 +144,7 @@ final class ExportCommand implements Callable<Integer> {
         ObjectNode line = JSON.createObjectNode();
         line.put("id", r.id());
         line.put("output", r.output());
-        line.put("status", r.status());
+        line.put("status", r.status().label());
         line.put("error", r.error());
         line.put("finish_reason", r.finishReason());
         line.put("prompt_tokens", r.promptTokens());
@@ -183,7 +185,7 @@ final class ExportCommand implements Callable<Integer> {
                 .writeValues(w);
         return r -> {
             Map<String, Object> values = new LinkedHashMap<>();
-            Object[] fixed = {r.id(), r.output(), r.status(), r.error(), r.finishReason(), r.promptTokens(),
+            Object[] fixed = {r.id(), r.output(), r.status().label(), r.error(), r.finishReason(), r.promptTokens(),
                 r.completionTokens(), r.latencyMs(), r.attempts(), r.finishedAt()};
             for (int i = 0; i < fixed.length; i++) {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
@@ -207,13 +209,13 @@ final class ExportCommand implements Callable<Integer> {
      * the server's model name and response id.
      */
     private void writeBatch(Writer w, RunInfo chosen, ResultRow r) throws IOException {
-        if (r.status().equals("pending")) {
+        if (r.status() == RecordStatus.PENDING) {
             return;
         }
         ObjectNode line = JSON.createObjectNode();
         line.put("id", "stride_req_" + chosen.id() + "_" + r.seq());
         line.put("custom_id", r.id());
-        if (r.status().equals("done")) {
+        if (r.status() == RecordStatus.DONE) {
             ObjectNode response = line.putObject("response");
             response.put("status_code", 200);
             response.put("request_id", r.responseId());
@@ -247,9 +249,10 @@ final class ExportCommand implements Callable<Integer> {
             }
         }
         JsonNode input = input(r);
-        boolean text = PromptTemplate.isBatchRequest(input)
-                ? !input.path("url").asText().endsWith("/chat/completions")
-                : "completions".equals(GenerationParams.fromJson(chosen.paramsJson()).apiOrDefault());
+        Endpoint endpoint = PromptTemplate.isBatchRequest(input)
+                ? PromptTemplate.batchEndpoint(input.path("url").asText())
+                : GenerationParams.fromJson(chosen.paramsJson()).endpointOrDefault();
+        boolean text = endpoint == Endpoint.COMPLETIONS;
         ObjectNode body = JSON.createObjectNode();
         body.put("id", r.responseId());
         body.put("object", text ? "text_completion" : "chat.completion");

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
 import dev.stride.core.Phrase;
@@ -364,7 +365,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** The request settings given on the command line; what is not given stays unset (a resume keeps the stored). */
     private GenerationParams generation() {
-        String apiName = null;
+        Endpoint chosen = null;
         if (api != null && !List.of("openai", "ollama").contains(api)) {
             throw UserError.usageOf("msg.run.api", api);
         }
@@ -375,9 +376,9 @@ final class RunCommand implements Callable<Integer> {
             if ("completions".equals(endpoint)) {
                 throw UserError.usageOf("msg.run.ollamaChatOnly");
             }
-            apiName = "ollama";
+            chosen = Endpoint.OLLAMA;
         } else if (endpoint != null) {
-            apiName = endpoint;
+            chosen = Endpoint.fromLabel(endpoint);
         }
         Map<String, String> extra = new LinkedHashMap<>();
         for (String param : params) {
@@ -388,7 +389,7 @@ final class RunCommand implements Callable<Integer> {
             extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
         }
         try {
-            return new GenerationParams(apiName, systemText(), maxTokens, temperature, topP, seed, stop, extra);
+            return new GenerationParams(chosen, systemText(), maxTokens, temperature, topP, seed, stop, extra);
         } catch (IllegalArgumentException e) {
             throw UserError.usageOf("msg.run.paramJson", e);
         }
@@ -490,7 +491,7 @@ final class RunCommand implements Callable<Integer> {
     /** One prompt as the user would recognise it, cut to a line. */
     private static String describe(Prompt prompt, Messages m) {
         if (prompt.bodyJson() != null) {
-            return m.get("msg.dryRun.first.body", "completions".equals(prompt.endpoint())
+            return m.get("msg.dryRun.first.body", prompt.endpoint() == Endpoint.COMPLETIONS
                     ? "completions" : "chat/completions", cut(prompt.bodyJson()));
         }
         if (prompt.messagesJson() != null) {
@@ -583,7 +584,7 @@ final class RunCommand implements Callable<Integer> {
         Messages m = Messages.of(spec);
         String session = m.get("msg.run.session", outcome.completed(), outcome.failed(), progress.retries());
         String resume = "stride run --db " + db + " --run " + run.name();
-        switch (outcome.status()) {
+        switch (outcome.state()) {
             case DONE -> {
                 out.println(m.get("msg.run.done", run.name(), done, run.total(),
                         Durations.human(c == null ? 0 : c.elapsedMs()), session));
@@ -600,7 +601,7 @@ final class RunCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.INTERRUPTED;
             }
-            case STOPPED_BY_SERVER -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+            case STOPPED -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
                     outcome.stopReason(), done, run.total());
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),

@@ -10,6 +10,7 @@ import dev.stride.core.Prediction;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockWebServer;
@@ -52,7 +53,7 @@ class CheckpointManagerTest {
 
             RunOutcome first = checkpoints.run(input, options(), stopAtTwenty);
 
-            assertThat(first.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+            assertThat(first.state()).isEqualTo(RunState.INTERRUPTED);
             RunInfo saved = checkpoints.loadCheckpoint("qwen-medical-lora-251106-f16").orElseThrow();
             assertThat(saved.total()).isEqualTo(60);
             assertThat(saved.done()).isBetween(20L, 22L);
@@ -61,7 +62,7 @@ class CheckpointManagerTest {
             RunOutcome second = checkpoints.resume("qwen-medical-lora-251106-f16",
                     RunOptions.of(null, null).withConcurrency(4));
 
-            assertThat(second.status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(second.state()).isEqualTo(RunState.DONE);
             assertThat(second.completed()).isEqualTo(60 - saved.done());
             assertThat(checkpoints.checkpoints()).extracting(RunInfo::done).containsExactly(60L);
 
@@ -87,8 +88,8 @@ class CheckpointManagerTest {
                     }
                 }
             };
-            assertThat(checkpoints.run(input, options(), stopEarly).status())
-                    .isEqualTo(RunOutcome.Status.INTERRUPTED);
+            assertThat(checkpoints.run(input, options(), stopEarly).state())
+                    .isEqualTo(RunState.INTERRUPTED);
         }
 
         Cli.Result r = new Cli().run("run", input.toString(), "--db", db.toString(), "--model",
@@ -104,7 +105,7 @@ class CheckpointManagerTest {
     void changedSettingsAndBadInputAreRefusedWithTheirReason() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         try (CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"))) {
-            assertThat(checkpoints.run(input, options()).status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(checkpoints.run(input, options()).state()).isEqualTo(RunState.DONE);
 
             assertThatThrownBy(() -> checkpoints.run(input, options().withTemplate("other {{question}}")))
                     .isInstanceOf(IllegalArgumentException.class)

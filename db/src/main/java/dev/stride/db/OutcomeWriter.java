@@ -2,6 +2,7 @@ package dev.stride.db;
 
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 
+import dev.stride.core.RecordStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -52,7 +53,7 @@ final class OutcomeWriter implements AutoCloseable {
                 .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
                 .doUpdate()
                 .set(replace)
-                .where(PREDICTIONS.STATUS.eq(DSL.inline("failed")))
+                .where(PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.FAILED, PREDICTIONS.STATUS)))
                 .getSQL();
     }
 

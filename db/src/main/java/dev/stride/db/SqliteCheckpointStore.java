@@ -12,6 +12,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
@@ -282,7 +283,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .set(RUNS.PARAMS, spec.params().canonicalJson())
                     .set(RUNS.CREATED_AT, now)
                     .set(RUNS.SAVED_AT, now)
-                    .set(RUNS.STATE, RunState.RUNNING.label())
+                    .set(RUNS.STATE, RunState.RUNNING)
                     .returningResult(RUNS.RUN_ID)
                     .fetchOne(RUNS.RUN_ID);
         } else {
@@ -313,9 +314,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // could have skewed. The walk from seq 0 is this method's largest cost on a run with many outcomes.
         dsl.update(RUNS)
                 .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE))).coerce(Long.class))
                 .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.FAILED))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))).coerce(Long.class))
                 .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
                 .set(RUNS.HEARTBEAT_AT, now)
                 .where(RUNS.RUN_ID.eq(runId))
@@ -326,7 +327,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
         Condition open = includeFailed
-                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(Status.FAILED))
+                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
                 : PREDICTIONS.STATUS.isNull();
         return reading(dsl -> dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
@@ -343,7 +344,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
-        return writeOutcome(runId, record.id(), Status.DONE, p.output(), p.finishReason(), p.promptTokens(),
+        return writeOutcome(runId, record.id(), RecordStatus.DONE, p.output(), p.finishReason(), p.promptTokens(),
                 p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt(), p.reasoning(),
                 p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server(), p.extracted(),
                 p.outputJson());
@@ -351,12 +352,12 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
-        return writeOutcome(runId, record.id(), Status.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
+        return writeOutcome(runId, record.id(), RecordStatus.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
                 f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null, null, null);
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
-    private boolean writeOutcome(long runId, String recordId, String status, String output, String finishReason,
+    private boolean writeOutcome(long runId, String recordId, RecordStatus status, String output, String finishReason,
                                  Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
                                  String errorKind, String error, Instant finishedAt, String reasoning,
                                  String refusal, String toolCalls, String serverModel, String responseId,
@@ -364,7 +365,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
         return withWriter(() -> {
             try {
-                return outcomes.write(runId, recordId, status, output, finishReason, promptTokens, completionTokens,
+                return outcomes.write(runId, recordId, status.label(), output, finishReason, promptTokens, completionTokens,
                         latencyMs, attempts, errorKind, error, at, reasoning, refusal, toolCalls, serverModel,
                         responseId, rawBody, server, extracted, outputJson);
             } catch (SQLException e) {
@@ -391,13 +392,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                             .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
                             .set(RUNS.ELAPSED_MS, elapsedMs)
                             .set(RUNS.SAVED_AT, now)
-                            .set(RUNS.STATE, state.label())
+                            .set(RUNS.STATE, state)
                             .set(RUNS.HEARTBEAT_AT, now)
                             .where(RUNS.RUN_ID.eq(runId))
                             .execute();
                     RunsRecord run = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
                     return new Cursor(run.getLowWatermark(), run.getDone(), run.getFailed(), run.getElapsedMs(),
-                            UtcText.parse(run.getSavedAt()), RunState.fromLabel(run.getState()));
+                            UtcText.parse(run.getSavedAt()), run.getState());
                 });
             } finally {
                 pragma("synchronous = NORMAL");
@@ -489,7 +490,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .orderBy(RECORDS.SEQ)
                     .limit(RESULT_PAGE)
                     .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
-                            r.value4() == null ? Status.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
+                            r.value4() == null ? RecordStatus.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
                             r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()),
                             r.value13(), r.value14(), r.value15(), r.value16(), r.value17(), r.value18())));
             page.forEach(sink);
@@ -640,7 +641,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private static RunInfo runInfo(RunsRecord r) {
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), r.getBaseUrl(), r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
-                UtcText.parse(r.getSavedAt()), RunState.fromLabel(r.getState()), UtcText.parse(r.getCreatedAt()),
+                UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
                 r.getTruncated());
     }
 
@@ -649,16 +650,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             connection.close();
         } catch (SQLException ignored) {
             // Closing is best effort: nothing is left to save on this connection.
-        }
-    }
-
-    /** Values of predictions.status and of the results view's status. */
-    private static final class Status {
-        static final String DONE = "done";
-        static final String FAILED = "failed";
-        static final String PENDING = "pending";
-
-        private Status() {
         }
     }
 }

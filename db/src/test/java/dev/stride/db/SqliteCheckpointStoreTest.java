@@ -12,6 +12,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.Phrase;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
@@ -81,7 +82,7 @@ class SqliteCheckpointStoreTest {
         assertThat(store.saveFailure(run, r0, failure("timeout"))).isFalse();
 
         List<ResultRow> rows = results(run);
-        assertThat(rows.get(0).status()).isEqualTo("done");
+        assertThat(rows.get(0).status()).isEqualTo(RecordStatus.DONE);
         assertThat(rows.get(0).output()).isEqualTo("first");
         assertThat(rows.get(0).error()).isNull();
         assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(1);
@@ -103,7 +104,7 @@ class SqliteCheckpointStoreTest {
         assertThat(info.done()).isEqualTo(1);
         assertThat(info.failed()).isZero();
         ResultRow row = results(run).get(1);
-        assertThat(row.status()).isEqualTo("done");
+        assertThat(row.status()).isEqualTo(RecordStatus.DONE);
         assertThat(row.output()).isEqualTo("ok");
         assertThat(row.error()).isNull();
         assertThat(row.finishReason()).isEqualTo("stop");
@@ -201,7 +202,8 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows).extracting(ResultRow::id).containsExactly("d", "a", "b", "e");
         assertThat(rows).extracting(ResultRow::seq).containsExactly(0L, 1L, 2L, 3L);
-        assertThat(rows).extracting(ResultRow::status).containsExactly("done", "done", "pending", "pending");
+        assertThat(rows).extracting(ResultRow::status).containsExactly(RecordStatus.DONE, RecordStatus.DONE,
+                RecordStatus.PENDING, RecordStatus.PENDING);
         assertThat(rows.get(2).inputJson()).contains("edited");
 
         RunInfo info = store.findRun("a").orElseThrow();
@@ -280,7 +282,7 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows.get(0).id()).isEqualTo("r1199");
         assertThat(rows.get(1199).id()).isEqualTo("r0");
-        assertThat(rows.get(1199).status()).isEqualTo("done");
+        assertThat(rows.get(1199).status()).isEqualTo(RecordStatus.DONE);
         assertThat(store.findRun("a").orElseThrow().lowWatermark()).isZero();
     }
 
@@ -323,8 +325,8 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows).hasSize(2500);
         assertThat(rows).extracting(ResultRow::seq).isSorted();
-        assertThat(rows.get(1000).status()).isEqualTo("done");
-        assertThat(rows.get(999).status()).isEqualTo("pending");
+        assertThat(rows.get(1000).status()).isEqualTo(RecordStatus.DONE);
+        assertThat(rows.get(999).status()).isEqualTo(RecordStatus.PENDING);
         assertThat(rows.get(2499).id()).isEqualTo("r2499");
     }
 
