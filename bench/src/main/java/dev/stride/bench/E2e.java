@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -58,7 +59,7 @@ final class E2e {
             Path db = work.resolve("e2e-" + System.nanoTime() + ".db");
             if (c.store() == StoreKind.SQLITE) {
                 SqliteCheckpointStore sqlite = SqliteCheckpointStore.open(db);
-                sqlite.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, sim.url(), Records.TEMPLATE,
+                sqlite.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, List.of(sim.url()), Records.TEMPLATE,
                         GenerationParams.none()), Records.hashed(c.records()));
                 run = sqlite.findRun(Bench.MODEL).orElseThrow();
                 inner = sqlite;

@@ -45,8 +45,8 @@ final class MemoryStore implements CheckpointStore {
     }
 
     private synchronized RunInfo info() {
-        return new RunInfo(1, Bench.MODEL, Bench.MODEL, "http://unused", Records.TEMPLATE, "{}", total, done, failed,
-                lowWatermark, 0, Instant.now(), RunState.RUNNING, Instant.now());
+        return new RunInfo(1, Bench.MODEL, Bench.MODEL, List.of("http://unused"), Records.TEMPLATE, "{}", total, done,
+                failed, lowWatermark, 0, Instant.now(), RunState.RUNNING, Instant.now(), 0);
     }
 
     @Override
@@ -137,7 +137,7 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
     }
 
     @Override

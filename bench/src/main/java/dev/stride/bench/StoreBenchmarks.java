@@ -47,7 +47,7 @@ public class StoreBenchmarks {
     public void open() throws IOException {
         dir = Files.createTempDirectory("stride-jmh");
         store = SqliteCheckpointStore.open(dir.resolve("jmh.db"));
-        store.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, "http://127.0.0.1:1/v1", Records.TEMPLATE,
+        store.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, List.of("http://127.0.0.1:1/v1"), Records.TEMPLATE,
                 GenerationParams.none()), Records.hashed(RECORDS));
         run = store.findRun(Bench.MODEL).orElseThrow();
     }

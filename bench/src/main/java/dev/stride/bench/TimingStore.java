@@ -100,8 +100,8 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
-        store.updateBaseUrl(runId, baseUrl);
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
+        store.updateBaseUrls(runId, baseUrls);
     }
 
     @Override

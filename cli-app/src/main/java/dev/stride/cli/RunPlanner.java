@@ -143,9 +143,9 @@ final class RunPlanner {
             boolean named = options.run() != null ? options.run().equals(run.name())
                     : options.model() == null || options.model().equals(run.model());
             if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
-                String given = options.storedBaseUrl();
-                if (given != null && !given.equals(run.baseUrl()) && !dryRun) {
-                    store.updateBaseUrl(run.id(), given);
+                List<String> given = options.baseUrls();
+                if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
+                    store.updateBaseUrls(run.id(), given);
                     run = store.findRun(run.name()).orElseThrow();
                 }
                 chosen.add(run);
@@ -161,13 +161,13 @@ final class RunPlanner {
         if (o.baseUrls().isEmpty()) {
             throw UserError.usageOf("msg.run.baseUrlNeeded", name);
         }
-        return new RunSpec(name, o.model(), o.storedBaseUrl(), o.template() != null ? o.template()
+        return new RunSpec(name, o.model(), o.baseUrls(), o.template() != null ? o.template()
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
     }
 
     /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
-        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.storedBaseUrl(), run.baseUrl()),
+        return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.baseUrls(),
                 run.template(), GenerationParams.fromJson(run.paramsJson()));
     }
 

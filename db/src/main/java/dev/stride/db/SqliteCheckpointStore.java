@@ -11,6 +11,7 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Json;
 import dev.stride.core.Prediction;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
@@ -260,7 +261,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (runId == null) {
                 return Optional.empty();
             }
-            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunsRecord counted = settle(dsl, runId, now());
             // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
             return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0, List.of(), List.of(), List.of(),
@@ -278,7 +279,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             runId = dsl.insertInto(RUNS)
                     .set(RUNS.NAME, spec.name())
                     .set(RUNS.MODEL, spec.model())
-                    .set(RUNS.BASE_URL, spec.baseUrl())
+                    .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
                     .set(RUNS.TEMPLATE, spec.template())
                     .set(RUNS.PARAMS, spec.params().canonicalJson())
                     .set(RUNS.CREATED_AT, now)
@@ -288,7 +289,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .fetchOne(RUNS.RUN_ID);
         } else {
             runId = existing;
-            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
@@ -453,8 +454,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
-        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URL, baseUrl).where(RUNS.RUN_ID.eq(runId)).execute());
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId))
+                .execute());
     }
 
     @Override
@@ -639,7 +641,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     private static RunInfo runInfo(RunsRecord r) {
-        return new RunInfo(r.getRunId(), r.getName(), r.getModel(), r.getBaseUrl(), r.getTemplate(), r.getParams(),
+        List<String> baseUrls = Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName()));
+        return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
                 r.getTruncated());

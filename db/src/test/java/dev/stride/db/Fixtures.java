@@ -25,7 +25,8 @@ final class Fixtures {
     }
 
     static RunSpec spec(String name) {
-        return new RunSpec(name, "llama3", "http://localhost:8080/v1", "Say {{text}}", new GenerationParams(64, 0.0));
+        return new RunSpec(name, "llama3", List.of("http://localhost:8080/v1"), "Say {{text}}",
+                new GenerationParams(64, 0.0));
     }
 
     /** A record at {@code seq}, on line seq + 1, whose JSON carries {@code text}. */

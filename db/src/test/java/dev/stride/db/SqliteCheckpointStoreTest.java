@@ -60,7 +60,7 @@ class SqliteCheckpointStoreTest {
         assertThat(report.counts()).isEqualTo(new SyncReport(true, 3, 3, 0, 0));
         RunInfo run = store.findRun("a").orElseThrow();
         assertThat(run.model()).isEqualTo("llama3");
-        assertThat(run.baseUrl()).isEqualTo("http://localhost:8080/v1");
+        assertThat(run.baseUrls()).containsExactly("http://localhost:8080/v1");
         assertThat(run.template()).isEqualTo("Say {{text}}");
         assertThat(run.paramsJson()).isEqualTo("{\"max_tokens\":64,\"temperature\":0.0}");
         assertThat(run.total()).isEqualTo(3);
@@ -331,11 +331,14 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
-    void baseUrlAndHeartbeatAreUpdated() throws Exception {
+    void baseUrlsAndHeartbeatAreUpdated() throws Exception {
         long run = newRun("a", recs(1));
-        store.updateBaseUrl(run, "http://other:9000/v1");
+        store.updateBaseUrls(run, List.of("http://other:9000/v1", "http://b c:9001/v1"));
         store.heartbeat(run);
-        assertThat(store.findRun("a").orElseThrow().baseUrl()).isEqualTo("http://other:9000/v1");
+        assertThat(store.findRun("a").orElseThrow().baseUrls())
+                .containsExactly("http://other:9000/v1", "http://b c:9001/v1");
+        // A list in the file too (SQL can take it apart with json_each), not one text to split on spaces.
+        assertThat(runsColumn("base_urls")).isEqualTo("[\"http://other:9000/v1\",\"http://b c:9001/v1\"]");
         try (var c = Fixtures.jdbc(file); var s = c.createStatement();
              var rs = s.executeQuery("SELECT heartbeat_at FROM runs")) {
             rs.next();
@@ -364,7 +367,7 @@ class SqliteCheckpointStoreTest {
         SyncReport unchanged = store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d1").orElseThrow();
 
         RunInfo info = store.findRun("a").orElseThrow();
-        assertThat(info.baseUrl()).isEqualTo("http://other:9000/v1");
+        assertThat(info.baseUrls()).containsExactly("http://other:9000/v1");
         assertThat(info).extracting(RunInfo::total, RunInfo::done, RunInfo::failed, RunInfo::lowWatermark)
                 .containsExactly(6L, 3L, 1L, 3L);
         assertThat(runsColumn("heartbeat_at")).isNotNull();
@@ -434,7 +437,7 @@ class SqliteCheckpointStoreTest {
     /** The spec of {@code name} with another base URL. */
     private static RunSpec servedFrom(String name, String baseUrl) {
         RunSpec s = Fixtures.spec(name);
-        return new RunSpec(s.name(), s.model(), baseUrl, s.template(), s.params());
+        return new RunSpec(s.name(), s.model(), List.of(baseUrl), s.template(), s.params());
     }
 
     private void execute(String sql) throws SQLException {
