@@ -1,5 +1,6 @@
 package dev.stride.bench;
 
+import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
@@ -11,6 +12,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
+import dev.stride.core.Timing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -26,6 +28,12 @@ import java.util.function.Supplier;
  * record. Outputs are not kept: results list each record with its status only.
  */
 final class MemoryStore implements CheckpointStore {
+    /** What results show of an outcome whose values were not kept. */
+    private static final Timing NOT_KEPT = new Timing(0, 0, Instant.EPOCH);
+    private static final Prediction NOT_KEPT_PREDICTION =
+            new Prediction(Answer.plain(null, null, null, null), null, NOT_KEPT);
+    private static final FailedPrediction NOT_KEPT_FAILURE = new FailedPrediction(null, null, NOT_KEPT);
+
     private final long total;
     private final BitSet outcomes;
     private final BitSet failures;
@@ -155,9 +163,13 @@ final class MemoryStore implements CheckpointStore {
         for (long seq = 0; seq < total; seq++) {
             InputRecord r = Records.record(seq);
             int i = (int) seq;
-            RecordStatus status = !outcomes.get(i) ? RecordStatus.PENDING
-                    : failures.get(i) ? RecordStatus.FAILED : RecordStatus.DONE;
-            sink.accept(new ResultRow(seq, r.id(), r.json(), status, null, null, null, null, null, null, null, null));
+            if (!outcomes.get(i)) {
+                sink.accept(ResultRow.pending(seq, r.id(), r.json()));
+            } else if (failures.get(i)) {
+                sink.accept(new ResultRow(seq, r.id(), r.json(), RecordStatus.FAILED, null, NOT_KEPT_FAILURE));
+            } else {
+                sink.accept(new ResultRow(seq, r.id(), r.json(), RecordStatus.DONE, NOT_KEPT_PREDICTION, null));
+            }
         }
     }
 

@@ -157,8 +157,8 @@ public final class BatchRunner {
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
         } catch (InvalidInputException e) {
-            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(), 0, 0,
-                    clock.instant())));
+            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(),
+                    new Timing(0, 0, clock.instant()))));
             return;
         }
         for (int attempt = 1; ; attempt++) {
@@ -170,7 +170,8 @@ public final class BatchRunner {
             try {
                 Completion c = predictor.predict(prompt);
                 long latency = elapsedMillis(t0);
-                writer.submit(new Outcome(record, Prediction.of(c, latency, attempt, clock.instant()), null));
+                Timing timing = new Timing(latency, attempt, clock.instant());
+                writer.submit(new Outcome(record, Prediction.of(c, timing), null));
                 return;
             } catch (PredictionException e) {
                 long latency = elapsedMillis(t0);
@@ -186,7 +187,7 @@ public final class BatchRunner {
                     }
                     case FAIL_RECORD -> {
                         writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(), e.getMessage(),
-                                attempt, latency, clock.instant())));
+                                new Timing(latency, attempt, clock.instant()))));
                         return;
                     }
                     case RETRY -> {
@@ -196,8 +197,8 @@ public final class BatchRunner {
                         }
                         if (attempt > settings.maxRetries()) {
                             writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(),
-                                    "gave up after " + attempt + " attempts: " + e.getMessage(), attempt, latency,
-                                    clock.instant())));
+                                    "gave up after " + attempt + " attempts: " + e.getMessage(),
+                                    new Timing(latency, attempt, clock.instant()))));
                             return;
                         }
                         Duration delay = backoff(attempt, e.retryAfter().orElse(null));

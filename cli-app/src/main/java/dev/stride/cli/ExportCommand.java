@@ -8,14 +8,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
+import dev.stride.core.ParsedOutput;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.Timing;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -53,6 +56,8 @@ final class ExportCommand implements Callable<Integer> {
             "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CsvMapper CSV = new CsvMapper();
+    private static final Answer NO_ANSWER = new Answer(null, null, null, null, null, null, null, null, null, null,
+            null);
 
     enum Format { jsonl, csv, batch }
 
@@ -141,23 +146,26 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     private void writeJson(Writer w, ResultRow r) throws IOException {
+        Answer a = answer(r);
+        Timing t = r.timing();
         ObjectNode line = JSON.createObjectNode();
         line.put("id", r.id());
-        line.put("output", r.output());
+        line.put("output", a.output());
         line.put("status", r.status().label());
-        line.put("error", r.error());
-        line.put("finish_reason", r.finishReason());
-        line.put("prompt_tokens", r.promptTokens());
-        line.put("completion_tokens", r.completionTokens());
-        line.put("latency_ms", r.latencyMs());
-        line.put("attempts", r.attempts());
-        line.put("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
+        line.put("error", error(r));
+        line.put("finish_reason", a.finishReason());
+        line.put("prompt_tokens", a.promptTokens());
+        line.put("completion_tokens", a.completionTokens());
+        line.put("latency_ms", t == null ? null : t.latencyMs());
+        line.put("attempts", t == null ? null : t.attempts());
+        line.put("finished_at", t == null || t.finishedAt() == null ? null : t.finishedAt().toString());
         // What --extract and --json-output took out of the answer, only when there is any: the JSON answer as JSON.
-        if (r.extracted() != null) {
-            line.put("extracted", r.extracted());
+        ParsedOutput parsed = r.prediction() == null ? ParsedOutput.NONE : r.prediction().parsed();
+        if (parsed.extracted() != null) {
+            line.put("extracted", parsed.extracted());
         }
-        if (r.outputJson() != null) {
-            line.set("output_json", Json.read(r.outputJson(), Json.storedOutputJson(r.id())));
+        if (parsed.json() != null) {
+            line.set("output_json", Json.read(parsed.json(), Json.storedOutputJson(r.id())));
         }
         if (includeInput) {
             line.set("input", input(r));
@@ -185,8 +193,11 @@ final class ExportCommand implements Callable<Integer> {
                 .writeValues(w);
         return r -> {
             Map<String, Object> values = new LinkedHashMap<>();
-            Object[] fixed = {r.id(), r.output(), r.status().label(), r.error(), r.finishReason(), r.promptTokens(),
-                r.completionTokens(), r.latencyMs(), r.attempts(), r.finishedAt()};
+            Answer a = answer(r);
+            Timing t = r.timing();
+            Object[] fixed = {r.id(), a.output(), r.status().label(), error(r), a.finishReason(), a.promptTokens(),
+                a.completionTokens(), t == null ? null : t.latencyMs(), t == null ? null : t.attempts(),
+                t == null ? null : t.finishedAt()};
             for (int i = 0; i < fixed.length; i++) {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
@@ -218,12 +229,12 @@ final class ExportCommand implements Callable<Integer> {
         if (r.status() == RecordStatus.DONE) {
             ObjectNode response = line.putObject("response");
             response.put("status_code", 200);
-            response.put("request_id", r.responseId());
+            response.put("request_id", r.prediction().answer().responseId());
             response.set("body", batchBody(chosen, r));
             line.putNull("error");
         } else {
             line.putNull("response");
-            line.putObject("error").put("code", r.errorKind()).put("message", r.error());
+            line.putObject("error").put("code", r.failure().errorKind()).put("message", r.failure().error());
         }
         if (includeInput) {
             line.set("input", input(r));
@@ -237,10 +248,22 @@ final class ExportCommand implements Callable<Integer> {
         return Json.read(r.inputJson(), Json.storedRecord(r.id()));
     }
 
+    /** The server's answer of a done record; an answer of nothing else. */
+    private static Answer answer(ResultRow r) {
+        return r.prediction() != null ? r.prediction().answer() : NO_ANSWER;
+    }
+
+    /** Why a failed record failed; null for the others. */
+    private static String error(ResultRow r) {
+        return r.failure() == null ? null : r.failure().error();
+    }
+
+    /** The body of a done record's response. */
     private static JsonNode batchBody(RunInfo chosen, ResultRow r) {
-        if (r.rawResponse() != null) {
+        Answer a = r.prediction().answer();
+        if (a.rawBody() != null) {
             try {
-                JsonNode raw = JSON.readTree(r.rawResponse());
+                JsonNode raw = JSON.readTree(a.rawBody());
                 if (raw != null && raw.isObject()) {
                     return raw;
                 }
@@ -254,23 +277,23 @@ final class ExportCommand implements Callable<Integer> {
                 : GenerationParams.fromJson(chosen.paramsJson()).endpointOrDefault();
         boolean text = endpoint == Endpoint.COMPLETIONS;
         ObjectNode body = JSON.createObjectNode();
-        body.put("id", r.responseId());
+        body.put("id", a.responseId());
         body.put("object", text ? "text_completion" : "chat.completion");
-        body.put("model", r.serverModel() != null ? r.serverModel() : chosen.model());
+        body.put("model", a.serverModel() != null ? a.serverModel() : chosen.model());
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
         if (text) {
-            choice.put("text", r.output());
+            choice.put("text", a.output());
         } else {
-            choice.putObject("message").put("role", "assistant").put("content", r.output());
+            choice.putObject("message").put("role", "assistant").put("content", a.output());
         }
-        choice.put("finish_reason", r.finishReason());
-        if (r.promptTokens() != null || r.completionTokens() != null) {
+        choice.put("finish_reason", a.finishReason());
+        if (a.promptTokens() != null || a.completionTokens() != null) {
             ObjectNode usage = body.putObject("usage");
-            usage.put("prompt_tokens", r.promptTokens());
-            usage.put("completion_tokens", r.completionTokens());
-            if (r.promptTokens() != null && r.completionTokens() != null) {
-                usage.put("total_tokens", r.promptTokens() + r.completionTokens());
+            usage.put("prompt_tokens", a.promptTokens());
+            usage.put("completion_tokens", a.completionTokens());
+            if (a.promptTokens() != null && a.completionTokens() != null) {
+                usage.put("total_tokens", a.promptTokens() + a.completionTokens());
             }
         }
         return body;

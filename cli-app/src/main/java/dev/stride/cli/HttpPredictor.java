@@ -11,6 +11,7 @@ import dev.stride.client.ClientSettings;
 import dev.stride.client.PromptRequest;
 import dev.stride.client.Sampling;
 import dev.stride.client.ServerPool;
+import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
@@ -92,8 +93,8 @@ final class HttpPredictor implements Predictor {
         }
         try {
             ChatResult r = servers.complete(request);
-            return new Completion(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
-                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server());
+            return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
+                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
             throw new PredictionException(disposition(f.verdict()), f.code(), f.getMessage(),
                     f.retryAfter().orElse(null));

@@ -29,7 +29,6 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +40,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
@@ -315,9 +313,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // could have skewed. The walk from seq 0 is this method's largest cost on a run with many outcomes.
         dsl.update(RUNS)
                 .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)))
+                        .coerce(Long.class))
                 .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED)))
+                        .coerce(Long.class))
                 .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
                 .set(RUNS.HEARTBEAT_AT, now)
                 .where(RUNS.RUN_ID.eq(runId))
@@ -345,30 +345,20 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
-        return writeOutcome(runId, record.id(), RecordStatus.DONE, p.output(), p.finishReason(), p.promptTokens(),
-                p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt(), p.reasoning(),
-                p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server(), p.extracted(),
-                p.outputJson());
+        return writeOutcome(runId, record, OutcomeColumns.done(p, clock));
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
-        return writeOutcome(runId, record.id(), RecordStatus.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
-                f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null, null, null);
+        return writeOutcome(runId, record, OutcomeColumns.failed(f, clock));
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
-    private boolean writeOutcome(long runId, String recordId, RecordStatus status, String output, String finishReason,
-                                 Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
-                                 String errorKind, String error, Instant finishedAt, String reasoning,
-                                 String refusal, String toolCalls, String serverModel, String responseId,
-                                 String rawBody, String server, String extracted, String outputJson) {
-        String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
+    private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row) {
+        row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
         return withWriter(() -> {
             try {
-                return outcomes.write(runId, recordId, status.label(), output, finishReason, promptTokens, completionTokens,
-                        latencyMs, attempts, errorKind, error, at, reasoning, refusal, toolCalls, serverModel,
-                        responseId, rawBody, server, extracted, outputJson);
+                return outcomes.write(row);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
@@ -478,12 +468,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         while (true) {
             long from = after;
             List<ResultRow> page = reading(dsl -> dsl
-                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT,
-                            PREDICTIONS.ERROR, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
-                            PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS,
-                            PREDICTIONS.FINISHED_AT, PREDICTIONS.ERROR_KIND, PREDICTIONS.SERVER_MODEL,
-                            PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE, PREDICTIONS.EXTRACTED,
-                            PREDICTIONS.OUTPUT_JSON)
+                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD)
+                    .select(PREDICTIONS.fields())
                     .from(RECORDS)
                     .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
                             .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
@@ -491,10 +477,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .and(RECORDS.SEQ.gt(from))
                     .orderBy(RECORDS.SEQ)
                     .limit(RESULT_PAGE)
-                    .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
-                            r.value4() == null ? RecordStatus.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
-                            r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()),
-                            r.value13(), r.value14(), r.value15(), r.value16(), r.value17(), r.value18())));
+                    .fetch(SqliteCheckpointStore::resultRow));
             page.forEach(sink);
             if (page.size() < RESULT_PAGE) {
                 return;
@@ -638,6 +621,22 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     private String now() {
         return UtcText.format(clock.instant());
+    }
+
+    /** A record with its outcome, read by column: the prediction or failure as it was saved. */
+    private static ResultRow resultRow(Record r) {
+        long seq = r.get(RECORDS.SEQ);
+        String id = r.get(RECORDS.RECORD_ID);
+        String input = r.get(RECORDS.PAYLOAD);
+        RecordStatus status = r.get(PREDICTIONS.STATUS);
+        if (status == null) {
+            return ResultRow.pending(seq, id, input);
+        }
+        return switch (status) {
+            case DONE -> new ResultRow(seq, id, input, status, OutcomeColumns.prediction(r), null);
+            case FAILED -> new ResultRow(seq, id, input, status, null, OutcomeColumns.failure(r));
+            case PENDING -> throw new IllegalStateException("predictions.status is never pending");
+        };
     }
 
     private static RunInfo runInfo(RunsRecord r) {

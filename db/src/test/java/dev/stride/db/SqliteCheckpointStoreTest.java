@@ -83,13 +83,13 @@ class SqliteCheckpointStoreTest {
 
         List<ResultRow> rows = results(run);
         assertThat(rows.get(0).status()).isEqualTo(RecordStatus.DONE);
-        assertThat(rows.get(0).output()).isEqualTo("first");
-        assertThat(rows.get(0).error()).isNull();
+        assertThat(rows.get(0).prediction()).isEqualTo(done("first"));
+        assertThat(rows.get(0).failure()).isNull();
         assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(1);
     }
 
     @Test
-    void aFailureIsReplacedByALaterFailureOrADonePrediction() {
+    void aFailureIsReplacedByALaterFailureOrADonePrediction() throws SQLException {
         long run = newRun("a", recs(2));
         InputRecord r1 = rec(1, "r1", "text 1");
 
@@ -105,14 +105,16 @@ class SqliteCheckpointStoreTest {
         assertThat(info.failed()).isZero();
         ResultRow row = results(run).get(1);
         assertThat(row.status()).isEqualTo(RecordStatus.DONE);
-        assertThat(row.output()).isEqualTo("ok");
-        assertThat(row.error()).isNull();
-        assertThat(row.finishReason()).isEqualTo("stop");
-        assertThat(row.promptTokens()).isEqualTo(10);
-        assertThat(row.completionTokens()).isEqualTo(5);
-        assertThat(row.latencyMs()).isEqualTo(120L);
-        assertThat(row.attempts()).isEqualTo(1);
-        assertThat(row.finishedAt()).isEqualTo(Fixtures.T0);
+        // Replaced whole: the failure's kind, message and timing are gone with it.
+        assertThat(row.prediction()).isEqualTo(done("ok"));
+        assertThat(row.failure()).isNull();
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT error_kind, error, attempts FROM predictions WHERE record_id = 'r1'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isNull();
+            assertThat(rs.getString(2)).isNull();
+            assertThat(rs.getInt(3)).isEqualTo(1);
+        }
     }
 
     @Test
