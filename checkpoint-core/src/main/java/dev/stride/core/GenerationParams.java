@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * comparable, so a change is refused. A null (or empty) field means "not set": the server's default applies.
  *
  * @param endpoint where requests go; null for the default, {@link Endpoint#CHAT} (stored as {@code api})
- * @param stop  stop sequences
- * @param extra further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
+ * @param stop     stop sequences
+ * @param extra    further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
  */
 public record GenerationParams(
         Endpoint endpoint,

@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Param;
@@ -30,10 +31,15 @@ final class OutcomeWriter implements AutoCloseable {
     private static final List<Field<?>> COLUMNS = List.of(PREDICTIONS.fields());
     /** Where each column's value is bound; by identity, as the generated fields are the same objects everywhere. */
     private static final Map<Field<?>, Integer> POSITIONS = new IdentityHashMap<>();
+    /** The converter of each column that stores a Java value otherwise than as it is (an enum as its label), or null. */
+    private static final Converter<?, ?>[] CONVERTERS = new Converter<?, ?>[COLUMNS.size()];
 
     static {
         for (int i = 0; i < COLUMNS.size(); i++) {
-            POSITIONS.put(COLUMNS.get(i), i);
+            Field<?> column = COLUMNS.get(i);
+            POSITIONS.put(column, i);
+            Converter<?, ?> converter = column.getConverter();
+            CONVERTERS[i] = converter.fromType() == converter.toType() ? null : converter;
         }
     }
 
@@ -86,8 +92,12 @@ final class OutcomeWriter implements AutoCloseable {
             if (position == null) {
                 throw new IllegalArgumentException(column + " is not a column of predictions");
             }
-            values[position] = value == null ? null : column.getConverter().to(value);
+            values[position] = value == null || CONVERTERS[position] == null ? value : stored(column, value);
             return this;
+        }
+
+        private static <T> Object stored(Field<T> column, T value) {
+            return column.getConverter().to(value);
         }
     }
 }
