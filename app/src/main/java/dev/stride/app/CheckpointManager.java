@@ -7,6 +7,7 @@ import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.function.Consumer;
  *     RunOutcome outcome = checkpoints.run(Path.of("questions.jsonl"),
  *             RunOptions.of("qwen-medical-lora-251106-f16", "http://localhost:8000/v1")
  *                     .withTemplate("Answer briefly: {{question}}"));
- *     System.out.println(outcome.status());
+ *     System.out.println(outcome.state());
  * }
  * }</pre>
  */
@@ -129,8 +130,8 @@ public final class CheckpointManager implements AutoCloseable {
                     : driver.drive(run, options, listener.sessionStarted(run), stop);
             sessions.add(session);
             listener.sessionEnded(session);
-            RunOutcome.Status status = session.outcome().status();
-            if (status != RunOutcome.Status.DONE && status != RunOutcome.Status.DONE_WITH_FAILURES) {
+            RunState state = session.outcome().state();
+            if (state != RunState.DONE && state != RunState.DONE_WITH_FAILURES) {
                 break;
             }
         }
@@ -198,7 +199,7 @@ public final class CheckpointManager implements AutoCloseable {
         }
         RunInfo run = plan instanceof RunPlan.NewRun p ? p.run()
                 : plan instanceof RunPlan.Resume p ? p.run() : ((RunPlan.ResumeStored) plan).runs().get(0);
-        return new RunOutcome(RunOutcome.Status.INTERRUPTED, new Cursor(run.lowWatermark(), run.done(), run.failed(),
+        return new RunOutcome(RunState.INTERRUPTED, new Cursor(run.lowWatermark(), run.done(), run.failed(),
                 run.elapsedMs(), run.savedAt(), run.state()), run.total(), 0, 0, null, null);
     }
 

@@ -11,7 +11,9 @@ import dev.stride.client.ClientSettings;
 import dev.stride.client.PromptRequest;
 import dev.stride.client.Sampling;
 import dev.stride.client.ServerPool;
+import dev.stride.core.Answer;
 import dev.stride.core.Completion;
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
@@ -52,18 +54,19 @@ final class HttpPredictor implements Predictor {
                     .withHttpLog(call.httpLog()));
         }
         GenerationParams p = call.params();
-        PromptRequest template = PromptRequest.of(api(p.apiOrDefault()), call.model(), p.system(), "")
+        PromptRequest template = PromptRequest.of(api(p.endpointOrDefault()), call.model(), p.system(), "")
                 .withSampling(sampling(p))
                 .withStream(call.stream())
                 .withKeepRaw(call.keepRaw());
         return new HttpPredictor(new ServerPool(settings), template);
     }
 
-    private static Api api(String name) {
-        return switch (name) {
-            case "completions" -> Api.OPENAI_COMPLETIONS;
-            case "ollama" -> Api.OLLAMA_CHAT;
-            default -> Api.OPENAI_CHAT;
+    /** The client's name for an endpoint: every one has its own, so a new endpoint does not compile until mapped. */
+    private static Api api(Endpoint endpoint) {
+        return switch (endpoint) {
+            case CHAT -> Api.OPENAI_CHAT;
+            case COMPLETIONS -> Api.OPENAI_COMPLETIONS;
+            case OLLAMA -> Api.OLLAMA_CHAT;
         };
     }
 
@@ -90,8 +93,8 @@ final class HttpPredictor implements Predictor {
         }
         try {
             ChatResult r = servers.complete(request);
-            return new Completion(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
-                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server());
+            return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
+                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
             throw new PredictionException(disposition(f.verdict()), f.code(), f.getMessage(),
                     f.retryAfter().orElse(null));
@@ -104,8 +107,7 @@ final class HttpPredictor implements Predictor {
      */
     private PromptRequest request(Prompt prompt) throws IOException {
         if (prompt.bodyJson() != null) {
-            Api endpoint = "completions".equals(prompt.endpoint()) ? Api.OPENAI_COMPLETIONS : Api.OPENAI_CHAT;
-            return template.withBody(endpoint, (ObjectNode) JSON.readTree(prompt.bodyJson()));
+            return template.withBody(api(prompt.endpoint()), (ObjectNode) JSON.readTree(prompt.bodyJson()));
         }
         if (prompt.messagesJson() != null) {
             if (template.api() == Api.OPENAI_COMPLETIONS) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Completion;
+import dev.stride.core.ParsedOutput;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
@@ -37,13 +38,13 @@ final class OutputChecks implements Predictor {
     public Completion predict(Prompt prompt) throws PredictionException {
         for (int asked = 1; ; asked++) {
             Completion c = next.predict(prompt);
-            String text = c.text() == null ? "" : c.text();
+            String text = c.answer().output() == null ? "" : c.answer().output();
             String extracted = rules.extract() == null ? null : extract(rules.extract(), text);
             if (!rules.json()) {
-                return c.withParsed(extracted, null);
+                return c.withParsed(new ParsedOutput(extracted, null));
             }
             try {
-                return c.withParsed(extracted, parseJson(text));
+                return c.withParsed(new ParsedOutput(extracted, parseJson(text)));
             } catch (JsonProcessingException e) {
                 if (asked > rules.jsonRetries()) {
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"

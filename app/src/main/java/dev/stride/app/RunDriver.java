@@ -35,9 +35,8 @@ final class RunDriver {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
                 BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT);
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
-        List<String> baseUrls = List.of(run.baseUrl().trim().split("\\s+"));
-        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), baseUrls, o.apiKey(), params,
-                o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);
+        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), run.baseUrls(), o.apiKey(),
+                params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);
         Predictor served = predictors.create(call);
         try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,

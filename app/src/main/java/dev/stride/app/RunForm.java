@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
 import java.io.IOException;
@@ -235,7 +236,7 @@ public final class RunForm {
 
     /** The request settings given; what is not given stays unset (a resume keeps the stored). */
     private GenerationParams generation() {
-        String apiName = null;
+        Endpoint chosen = null;
         if (api != null && !List.of("openai", "ollama").contains(api)) {
             throw AppPhrase.invalid("run.api", api);
         }
@@ -246,9 +247,9 @@ public final class RunForm {
             if ("completions".equals(endpoint)) {
                 throw AppPhrase.invalid("run.ollamaChatOnly");
             }
-            apiName = "ollama";
+            chosen = Endpoint.OLLAMA;
         } else if (endpoint != null) {
-            apiName = endpoint;
+            chosen = Endpoint.fromLabel(endpoint);
         }
         Map<String, String> extra = new LinkedHashMap<>();
         for (String param : params) {
@@ -261,7 +262,7 @@ public final class RunForm {
         // Read before the try: a missing system file is not a parameter that is not JSON.
         String systemMessage = systemText();
         try {
-            return new GenerationParams(apiName, systemMessage, maxTokens, temperature, topP, seed, stop, extra);
+            return new GenerationParams(chosen, systemMessage, maxTokens, temperature, topP, seed, stop, extra);
         } catch (IllegalArgumentException e) {
             throw AppPhrase.invalid("run.paramJson", e);
         }

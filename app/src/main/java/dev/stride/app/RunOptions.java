@@ -64,11 +64,6 @@ public record RunOptions(
         return run != null ? run : model;
     }
 
-    /** The base URLs as a run stores them (separated by spaces), or null when none was given. */
-    String storedBaseUrl() {
-        return baseUrls.isEmpty() ? null : String.join(" ", baseUrls);
-    }
-
     /** Several servers for one model: each request goes to the one with the fewest in flight. */
     public RunOptions withBaseUrls(List<String> urls) {
         return with(b -> b.baseUrls = List.copyOf(urls));

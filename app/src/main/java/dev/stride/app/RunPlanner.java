@@ -8,7 +8,7 @@ import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
-import dev.stride.core.JsonlReader;
+import dev.stride.core.Json;
 import dev.stride.core.Phrase;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordReader;
@@ -83,7 +83,8 @@ final class RunPlanner {
             }
             Iterator<InputRecord> records = stoppable(reader, stop, r -> {
                 if (first[0] == null) {
-                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(), JsonlReader.parse(r.json())));
+                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
+                            Json.read(r.json(), Json.storedRecord(r.id()))));
                 }
             });
             try {
@@ -131,9 +132,9 @@ final class RunPlanner {
             boolean named = options.run() != null ? options.run().equals(run.name())
                     : options.model() == null || options.model().equals(run.model());
             if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
-                String given = options.storedBaseUrl();
-                if (given != null && !given.equals(run.baseUrl()) && !dryRun) {
-                    store.updateBaseUrl(run.id(), given);
+                List<String> given = options.baseUrls();
+                if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
+                    store.updateBaseUrls(run.id(), given);
                     run = store.findRun(run.name()).orElseThrow();
                 }
                 chosen.add(run);
@@ -153,13 +154,13 @@ final class RunPlanner {
         if (o.baseUrls().isEmpty()) {
             throw AppPhrase.invalid("run.baseUrlNeeded", name);
         }
-        return new RunSpec(name, o.model(), o.storedBaseUrl(), o.template() != null ? o.template()
+        return new RunSpec(name, o.model(), o.baseUrls(), o.template() != null ? o.template()
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
     }
 
     /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
-        return new RunSpec(run.name(), run.model(), Objects.requireNonNullElse(o.storedBaseUrl(), run.baseUrl()),
+        return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.baseUrls(),
                 run.template(), GenerationParams.fromJson(run.paramsJson()));
     }
 
@@ -186,8 +187,8 @@ final class RunPlanner {
 
     /** Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}. */
     private static List<Phrase> parameterChanges(GenerationParams stored, GenerationParams given) {
-        JsonNode before = JsonlReader.parse(stored.canonicalJson());
-        JsonNode after = JsonlReader.parse(given.canonicalJson());
+        JsonNode before = stored.canonicalTree();
+        JsonNode after = given.canonicalTree();
         Map<String, JsonNode[]> diff = new LinkedHashMap<>();
         collect("", before, after, diff);
         List<Phrase> parts = new ArrayList<>();
@@ -208,8 +209,7 @@ final class RunPlanner {
             JsonNode b = before.get(key);
             JsonNode a = after.get(key);
             if (key.equals("params") && prefix.isEmpty() && (b == null || b.isObject()) && (a == null || a.isObject())) {
-                collect("params.", b == null ? JsonlReader.parse("{}") : b, a == null ? JsonlReader.parse("{}") : a,
-                        diff);
+                collect("params.", b == null ? Json.object() : b, a == null ? Json.object() : a, diff);
             } else if (!Objects.equals(b, a)) {
                 diff.put(prefix + key, new JsonNode[] {b, a});
             }

@@ -3,6 +3,7 @@ package dev.stride.app;
 import dev.stride.core.Cursor;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
 import java.util.List;
 
 /**
@@ -23,7 +24,7 @@ public record Session(RunInfo run, RunOutcome outcome, List<ServerTally> servers
     static Session nothingLeft(RunInfo run) {
         Cursor stored = new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
                 run.state());
-        RunOutcome.Status status = run.failed() > 0 ? RunOutcome.Status.DONE_WITH_FAILURES : RunOutcome.Status.DONE;
-        return new Session(run, new RunOutcome(status, stored, run.total(), 0, 0, null, null), List.of(), true);
+        RunState state = run.failed() > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
+        return new Session(run, new RunOutcome(state, stored, run.total(), 0, 0, null, null), List.of(), true);
     }
 }

@@ -3,6 +3,7 @@ package dev.stride.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.Phrase;
@@ -105,15 +106,15 @@ class AppMessagesTest {
         GenerationParams read = new RunForm().system(null, system).api(null, "completions").request().options()
                 .generation();
         assertThat(read.system()).as("one final newline dropped").isEqualTo("Be brief.");
-        assertThat(read.api()).isEqualTo("completions");
+        assertThat(read.endpoint()).isEqualTo(Endpoint.COMPLETIONS);
     }
 
     @Test
     void aChangedSettingIsNamedOnePerLineWithItsOldAndNewValue() {
         RunOptions stored = RunOptions.of("m", "http://localhost:8000/v1");
-        RunInfo run = new RunInfo(1, "m", "m", "http://localhost:8000/v1",
+        RunInfo run = new RunInfo(1, "m", "m", List.of("http://localhost:8000/v1"),
                 "{{prompt}}", new GenerationParams(null, 0.5).canonicalJson(), 0, 0, 0, 0, 0, null,
-                RunState.RUNNING, null);
+                RunState.RUNNING, null, 0);
 
         List<Phrase> changes = RunPlanner.settingsChanged(run, stored.withTemplate("Q: {{q}}")
                 .withGeneration(new GenerationParams(64, 0.7)));

@@ -17,6 +17,7 @@ import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.stride.core.RunState;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +69,7 @@ class CheckpointManagerTest {
 
             RunOutcome first = checkpoints.run(input, options(), stopAtTwenty);
 
-            assertThat(first.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+            assertThat(first.state()).isEqualTo(RunState.INTERRUPTED);
             RunInfo saved = checkpoints.loadCheckpoint(MODEL).orElseThrow();
             assertThat(saved.total()).isEqualTo(60);
             assertThat(saved.done()).isBetween(20L, 22L);
@@ -76,13 +77,13 @@ class CheckpointManagerTest {
 
             RunOutcome second = checkpoints.resume(MODEL, RunOptions.of(null, null).withConcurrency(4));
 
-            assertThat(second.status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(second.state()).isEqualTo(RunState.DONE);
             assertThat(second.completed()).isEqualTo(60 - saved.done());
             assertThat(checkpoints.checkpoints()).extracting(RunInfo::done).containsExactly(60L);
 
             RunOutcome third = checkpoints.run(input, options());
 
-            assertThat(third.status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(third.state()).isEqualTo(RunState.DONE);
             assertThat(third.completed()).isZero();
             assertThat(third.cursor().done()).isEqualTo(60);
 
@@ -109,7 +110,7 @@ class CheckpointManagerTest {
             RunResult result = checkpoints.execute(plan, SessionListener.of(RunListener.NONE), stop);
 
             assertThat(result.sessions()).singleElement().satisfies(s -> {
-                assertThat(s.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+                assertThat(s.outcome().state()).isEqualTo(RunState.DONE);
                 assertThat(s.outcome().completed()).isEqualTo(16);
             });
             assertThat(checkpoints.loadCheckpoint(MODEL).orElseThrow().done()).isEqualTo(40);
@@ -122,7 +123,7 @@ class CheckpointManagerTest {
         Path input = questions(dir, "q.jsonl", 3);
         Path empty = Files.writeString(dir.resolve("empty.jsonl"), "\n");
         try (CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"))) {
-            assertThat(checkpoints.run(input, options()).status()).isEqualTo(RunOutcome.Status.DONE);
+            assertThat(checkpoints.run(input, options()).state()).isEqualTo(RunState.DONE);
 
             assertThatThrownBy(() -> checkpoints.run(input, options().withTemplate("other {{question}}")))
                     .isInstanceOfSatisfying(SettingsRefusedException.class, e -> {

@@ -9,6 +9,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
@@ -91,7 +92,7 @@ class PlanAndExecuteTest {
             assertThat(result.stoppedBetweenRuns()).isFalse();
             assertThat(result.sessions()).singleElement().satisfies(s -> {
                 assertThat(s.nothingLeft()).isFalse();
-                assertThat(s.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+                assertThat(s.outcome().state()).isEqualTo(RunState.DONE);
                 assertThat(s.servers()).singleElement().satisfies(t -> assertThat(t.succeeded()).isEqualTo(5));
             });
 
@@ -148,7 +149,7 @@ class PlanAndExecuteTest {
 
                 @Override
                 public void sessionEnded(Session session) {
-                    heard.add("ended " + session.run().name() + " " + session.outcome().status());
+                    heard.add("ended " + session.run().name() + " " + session.outcome().state());
                     stop.requestStop();
                 }
             };

@@ -4,7 +4,7 @@ import dev.stride.client.ChatRequest;
 import dev.stride.client.ChatResult;
 import dev.stride.client.ClientSettings;
 import dev.stride.client.ModelClient;
-import dev.stride.core.JsonlReader;
+import dev.stride.core.Json;
 import dev.stride.core.PromptTemplate;
 import dev.stride.sim.Simulator;
 import java.io.BufferedOutputStream;
@@ -104,7 +104,7 @@ final class Baselines {
     }
 
     private static String prompt(long seq) {
-        return TEMPLATE.render(JsonlReader.parse(Records.json(seq)));
+        return TEMPLATE.render(Json.read(Records.json(seq), Json.storedRecord(Long.toString(seq))));
     }
 
     static void checkWritable(Path dir) throws IOException {

@@ -5,6 +5,7 @@ import dev.stride.client.ChatRequest;
 import dev.stride.client.ChatResult;
 import dev.stride.client.ClientSettings;
 import dev.stride.client.ModelClient;
+import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
@@ -27,7 +28,7 @@ final class BenchPredictor implements Predictor {
     public Completion predict(Prompt prompt) throws PredictionException {
         try {
             ChatResult r = client.chat(ChatRequest.of(Bench.MODEL, null, prompt.userMessage()));
-            return new Completion(r.content(), r.finishReason(), r.promptTokens(), r.completionTokens());
+            return Completion.of(Answer.plain(r.content(), r.finishReason(), r.promptTokens(), r.completionTokens()));
         } catch (CallFailure f) {
             Disposition d = switch (f.verdict()) {
                 case RETRY -> Disposition.RETRY;

@@ -11,6 +11,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
 import dev.stride.core.RunnerSettings;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,7 +59,7 @@ final class E2e {
             Path db = work.resolve("e2e-" + System.nanoTime() + ".db");
             if (c.store() == StoreKind.SQLITE) {
                 SqliteCheckpointStore sqlite = SqliteCheckpointStore.open(db);
-                sqlite.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, sim.url(), Records.TEMPLATE,
+                sqlite.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, List.of(sim.url()), Records.TEMPLATE,
                         GenerationParams.none()), Records.hashed(c.records()));
                 run = sqlite.findRun(Bench.MODEL).orElseThrow();
                 inner = sqlite;
@@ -84,7 +86,7 @@ final class E2e {
             Files.deleteIfExists(db);
             Files.deleteIfExists(Path.of(db + "-wal"));
             Files.deleteIfExists(Path.of(db + "-shm"));
-            if (outcome.status() != RunOutcome.Status.DONE || outcome.completed() != c.records()) {
+            if (outcome.state() != RunState.DONE || outcome.completed() != c.records()) {
                 throw new IllegalStateException(c.label() + ": " + outcome);
             }
             return new Result(c, wall / 1e9, steady.rate(), cpu / 1e6 / outcome.completed(), store,

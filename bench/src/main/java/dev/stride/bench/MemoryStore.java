@@ -1,15 +1,18 @@
 package dev.stride.bench;
 
+import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
+import dev.stride.core.Timing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,6 +28,12 @@ import java.util.function.Supplier;
  * record. Outputs are not kept: results list each record with its status only.
  */
 final class MemoryStore implements CheckpointStore {
+    /** What results show of an outcome whose values were not kept. */
+    private static final Timing NOT_KEPT = new Timing(0, 0, Instant.EPOCH);
+    private static final Prediction NOT_KEPT_PREDICTION =
+            new Prediction(Answer.plain(null, null, null, null), null, NOT_KEPT);
+    private static final FailedPrediction NOT_KEPT_FAILURE = new FailedPrediction(null, null, NOT_KEPT);
+
     private final long total;
     private final BitSet outcomes;
     private final BitSet failures;
@@ -44,8 +53,8 @@ final class MemoryStore implements CheckpointStore {
     }
 
     private synchronized RunInfo info() {
-        return new RunInfo(1, Bench.MODEL, Bench.MODEL, "http://unused", Records.TEMPLATE, "{}", total, done, failed,
-                lowWatermark, 0, Instant.now(), RunState.RUNNING, Instant.now());
+        return new RunInfo(1, Bench.MODEL, Bench.MODEL, List.of("http://unused"), Records.TEMPLATE, "{}", total, done,
+                failed, lowWatermark, 0, Instant.now(), RunState.RUNNING, Instant.now(), 0);
     }
 
     @Override
@@ -136,7 +145,7 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
     }
 
     @Override
@@ -154,8 +163,13 @@ final class MemoryStore implements CheckpointStore {
         for (long seq = 0; seq < total; seq++) {
             InputRecord r = Records.record(seq);
             int i = (int) seq;
-            String status = !outcomes.get(i) ? "pending" : failures.get(i) ? "failed" : "done";
-            sink.accept(new ResultRow(seq, r.id(), r.json(), status, null, null, null, null, null, null, null, null));
+            if (!outcomes.get(i)) {
+                sink.accept(ResultRow.pending(seq, r.id(), r.json()));
+            } else if (failures.get(i)) {
+                sink.accept(new ResultRow(seq, r.id(), r.json(), RecordStatus.FAILED, null, NOT_KEPT_FAILURE));
+            } else {
+                sink.accept(new ResultRow(seq, r.id(), r.json(), RecordStatus.DONE, NOT_KEPT_PREDICTION, null));
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.stride.bench;
 
+import dev.stride.core.Answer;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.Timing;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +49,7 @@ public class StoreBenchmarks {
     public void open() throws IOException {
         dir = Files.createTempDirectory("stride-jmh");
         store = SqliteCheckpointStore.open(dir.resolve("jmh.db"));
-        store.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, "http://127.0.0.1:1/v1", Records.TEMPLATE,
+        store.syncRun(new RunSpec(Bench.MODEL, Bench.MODEL, List.of("http://127.0.0.1:1/v1"), Records.TEMPLATE,
                 GenerationParams.none()), Records.hashed(RECORDS));
         run = store.findRun(Bench.MODEL).orElseThrow();
     }
@@ -68,7 +70,8 @@ public class StoreBenchmarks {
     public boolean savePrediction() {
         long seq = next++ % RECORDS;
         InputRecord r = Records.record(seq);
-        return store.savePrediction(run.id(), r, new Prediction(ANSWER, "stop", 12, 40, 20, 1, Instant.now()));
+        return store.savePrediction(run.id(), r, new Prediction(Answer.plain(ANSWER, "stop", 12, 40), null,
+                new Timing(20, 1, Instant.now())));
     }
 
     /** The cursor: low watermark, counters, state, committed with synchronous=FULL (one fsync of the WAL). */

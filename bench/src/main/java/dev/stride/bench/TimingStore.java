@@ -42,7 +42,8 @@ final class TimingStore implements CheckpointStore {
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction prediction) {
         long t0 = System.nanoTime();
-        queueMicros.add(Math.max(0, Duration.between(prediction.finishedAt(), Instant.now()).toNanos() / 1000));
+        Instant handedOver = prediction.timing().finishedAt();
+        queueMicros.add(Math.max(0, Duration.between(handedOver, Instant.now()).toNanos() / 1000));
         boolean saved = store.savePrediction(runId, record, prediction);
         commitNanos.add(System.nanoTime() - t0);
         return saved;
@@ -100,8 +101,8 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
-        store.updateBaseUrl(runId, baseUrl);
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
+        store.updateBaseUrls(runId, baseUrls);
     }
 
     @Override

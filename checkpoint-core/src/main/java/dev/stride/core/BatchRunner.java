@@ -43,7 +43,7 @@ public final class BatchRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
 
-    private record Stop(RunOutcome.Status status, String reason, Throwable error, long atNanos) {
+    private record Stop(RunState state, String reason, Throwable error, long atNanos) {
     }
 
     /** A runner on the machine's time, stamping outcomes with {@code clock}. */
@@ -66,15 +66,15 @@ public final class BatchRunner {
 
     /** Asks the run to stop as after Ctrl+C. Safe to call from any thread, any number of times. */
     public void requestStop() {
-        stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+        stopWith(RunState.INTERRUPTED, "interrupted", null);
     }
 
     public boolean stopping() {
         return stop.get() != null;
     }
 
-    private void stopWith(RunOutcome.Status status, String reason, Throwable error) {
-        if (stop.compareAndSet(null, new Stop(status, reason, error, time.nanoTime()))) {
+    private void stopWith(RunState state, String reason, Throwable error) {
+        if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime()))) {
             stopSignal.countDown();
         }
     }
@@ -93,10 +93,10 @@ public final class BatchRunner {
             awaitInFlight(workers);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stopWith(RunOutcome.Status.INTERRUPTED, "interrupted", null);
+            stopWith(RunState.INTERRUPTED, "interrupted", null);
             predictor.cancelAll();
         } catch (RuntimeException e) {
-            stopWith(RunOutcome.Status.FAILED, e.getMessage(), e);
+            stopWith(RunState.FAILED, e.getMessage(), e);
             predictor.cancelAll();
         } finally {
             workers.shutdownNow();
@@ -164,10 +164,10 @@ public final class BatchRunner {
     private void predictOne(InputRecord record, Semaphore slots, Writer writer) {
         Prompt prompt;
         try {
-            prompt = template.prompt(record.id(), JsonlReader.parse(record.json()));
+            prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
         } catch (InvalidInputException e) {
-            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(), 0, 0,
-                    clock.instant())));
+            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(),
+                    new Timing(0, 0, clock.instant()))));
             return;
         }
         for (int attempt = 1; ; attempt++) {
@@ -179,7 +179,8 @@ public final class BatchRunner {
             try {
                 Completion c = predictor.predict(prompt);
                 long latency = elapsedMillis(t0);
-                writer.submit(new Outcome(record, Prediction.of(c, latency, attempt, clock.instant()), null));
+                Timing timing = new Timing(latency, attempt, clock.instant());
+                writer.submit(new Outcome(record, Prediction.of(c, timing), null));
                 return;
             } catch (PredictionException e) {
                 long latency = elapsedMillis(t0);
@@ -189,13 +190,13 @@ public final class BatchRunner {
                         return;
                     }
                     case STOP_RUN -> {
-                        stopWith(RunOutcome.Status.STOPPED_BY_SERVER, e.getMessage(), null);
+                        stopWith(RunState.STOPPED, e.getMessage(), null);
                         slots.release();
                         return;
                     }
                     case FAIL_RECORD -> {
                         writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(), e.getMessage(),
-                                attempt, latency, clock.instant())));
+                                new Timing(latency, attempt, clock.instant()))));
                         return;
                     }
                     case RETRY -> {
@@ -205,8 +206,8 @@ public final class BatchRunner {
                         }
                         if (attempt > settings.maxRetries()) {
                             writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(),
-                                    "gave up after " + attempt + " attempts: " + e.getMessage(), attempt, latency,
-                                    clock.instant())));
+                                    "gave up after " + attempt + " attempts: " + e.getMessage(),
+                                    new Timing(latency, attempt, clock.instant()))));
                             return;
                         }
                         Duration delay = backoff(attempt, e.retryAfter().orElse(null));
@@ -219,7 +220,7 @@ public final class BatchRunner {
                     default -> throw new IllegalStateException("unknown disposition " + e.disposition());
                 }
             } catch (RuntimeException e) {
-                stopWith(RunOutcome.Status.FAILED, "record " + record.id() + ": " + e, e);
+                stopWith(RunState.FAILED, "record " + record.id() + ": " + e, e);
                 slots.release();
                 return;
             }
@@ -247,24 +248,19 @@ public final class BatchRunner {
     private RunOutcome finish(RunInfo run, Writer writer, long started) {
         Stop s = stop.get();
         long elapsed = run.elapsedMs() + elapsedMillis(started);
-        if (writer.error != null && (s == null || s.status() != RunOutcome.Status.FAILED)) {
-            s = new Stop(RunOutcome.Status.FAILED, writer.error.getMessage(), writer.error, time.nanoTime());
+        if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
+            s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime());
         }
         RunState state;
-        RunOutcome.Status status;
         if (s != null) {
-            status = s.status();
-            state = status == RunOutcome.Status.INTERRUPTED ? RunState.INTERRUPTED : RunState.STOPPED;
+            state = s.state();
         } else {
             RunInfo now = store.findRun(run.name()).orElseThrow();
             if (now.pending() > 0) {
-                status = RunOutcome.Status.INTERRUPTED;
                 state = RunState.INTERRUPTED;
             } else if (now.failed() > 0) {
-                status = RunOutcome.Status.DONE_WITH_FAILURES;
                 state = RunState.DONE_WITH_FAILURES;
             } else {
-                status = RunOutcome.Status.DONE;
                 state = RunState.DONE;
             }
         }
@@ -276,16 +272,16 @@ public final class BatchRunner {
         } catch (RuntimeException e) {
             if (error == null) {
                 error = e;
-                status = RunOutcome.Status.FAILED;
+                state = RunState.FAILED;
             } else {
                 error.addSuppressed(e);
             }
         }
         String reason = s == null ? null : s.reason();
-        if (status == RunOutcome.Status.FAILED && reason == null && error != null) {
+        if (state == RunState.FAILED && reason == null && error != null) {
             reason = error.getMessage();
         }
-        return new RunOutcome(status, cursor, run.total(), writer.completed, writer.failed, reason, error);
+        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error);
     }
 
     private long elapsedMillis(long fromNanos) {
@@ -439,7 +435,7 @@ public final class BatchRunner {
 
         private void fail(RuntimeException e) {
             error = e;
-            stopWith(RunOutcome.Status.FAILED, "cannot write to the database: " + e.getMessage(), e);
+            stopWith(RunState.FAILED, "cannot write to the database: " + e.getMessage(), e);
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.stride.core;
 
-import java.time.Instant;
+import java.util.Objects;
 
 /**
  * A record that could not be predicted: out of retries, or refused by the server for good.
@@ -8,5 +8,9 @@ import java.time.Instant;
  * @param errorKind a short, stable code (e.g. {@code http_400}, {@code timeout}) for grouping in SQL
  * @param error     the message, with the server's own words where it gave any
  */
-public record FailedPrediction(String errorKind, String error, int attempts, long latencyMs, Instant finishedAt) {
+public record FailedPrediction(String errorKind, String error, Timing timing) {
+
+    public FailedPrediction {
+        Objects.requireNonNull(timing, "timing");
+    }
 }

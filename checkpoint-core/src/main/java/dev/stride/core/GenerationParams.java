@@ -1,8 +1,6 @@
 package dev.stride.core;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -17,12 +15,12 @@ import java.util.TreeMap;
  * generation parameters. They are part of the run's identity: results made with other settings would not be
  * comparable, so a change is refused. A null (or empty) field means "not set": the server's default applies.
  *
- * @param api   {@code chat} (the default), {@code completions} or {@code ollama}
- * @param stop  stop sequences
- * @param extra further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
+ * @param endpoint where requests go; null for the default, {@link Endpoint#CHAT} (stored as {@code api})
+ * @param stop     stop sequences
+ * @param extra    further request fields by name, each as JSON text (e.g. vLLM's {@code guided_json})
  */
 public record GenerationParams(
-        String api,
+        Endpoint endpoint,
         String system,
         Integer maxTokens,
         Double temperature,
@@ -31,14 +29,7 @@ public record GenerationParams(
         List<String> stop,
         Map<String, String> extra) {
 
-    public static final String CHAT = "chat";
-    public static final List<String> APIS = List.of(CHAT, "completions", "ollama");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public GenerationParams {
-        if (api != null && !APIS.contains(api)) {
-            throw new InvalidSettingException(Phrase.core("setting.unknownApi", api, APIS.toString()), null);
-        }
         stop = stop == null ? List.of() : List.copyOf(stop);
         // Kept as compact JSON, so that {"a": 1} and {"a":1} are the same setting.
         Map<String, String> compact = new TreeMap<>();
@@ -56,12 +47,17 @@ public record GenerationParams(
         return new GenerationParams(null, null);
     }
 
-    /** The endpoint, {@code chat} when none was chosen. */
-    public String apiOrDefault() {
-        return api == null ? CHAT : api;
+    /** The endpoint, {@link Endpoint#CHAT} when none was chosen. */
+    public Endpoint endpointOrDefault() {
+        return endpoint == null ? Endpoint.CHAT : endpoint;
     }
 
-    /** Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature). */
+    /**
+     * Reads the form {@link #canonicalJson()} wrote (and the older one with only max_tokens and temperature).
+     *
+     * @throws InvalidJsonException    when the text is not JSON
+     * @throws InvalidSettingException for an unknown endpoint
+     */
     public static GenerationParams fromJson(String json) {
         JsonNode node = parseJson(json, null);
         List<String> stop = new ArrayList<>();
@@ -71,7 +67,8 @@ public record GenerationParams(
             Map.Entry<String, JsonNode> e = it.next();
             extra.put(e.getKey(), e.getValue().toString());
         }
-        return new GenerationParams(text(node, "api"), text(node, "system"),
+        String endpoint = text(node, "api");
+        return new GenerationParams(endpoint == null ? null : Endpoint.fromLabel(endpoint), text(node, "system"),
                 node.hasNonNull("max_tokens") ? node.get("max_tokens").asInt() : null,
                 node.hasNonNull("temperature") ? node.get("temperature").asDouble() : null,
                 node.hasNonNull("top_p") ? node.get("top_p").asDouble() : null,
@@ -84,7 +81,7 @@ public record GenerationParams(
         Map<String, String> mergedExtra = new TreeMap<>(extra);
         mergedExtra.putAll(given.extra());
         return new GenerationParams(
-                given.api() != null ? given.api() : api,
+                given.endpoint() != null ? given.endpoint() : endpoint,
                 given.system() != null ? given.system() : system,
                 given.maxTokens() != null ? given.maxTokens() : maxTokens,
                 given.temperature() != null ? given.temperature() : temperature,
@@ -96,9 +93,14 @@ public record GenerationParams(
 
     /** A stable JSON form, stored with the run and compared on every rerun; unset fields are left out. */
     public String canonicalJson() {
-        ObjectNode node = JSON.createObjectNode();
-        if (api != null && !api.equals(CHAT)) {
-            node.put("api", api);
+        return canonicalTree().toString();
+    }
+
+    /** {@link #canonicalJson()} as a tree, to compare two settings field by field. */
+    public ObjectNode canonicalTree() {
+        ObjectNode node = Json.object();
+        if (endpoint != null && endpoint != Endpoint.CHAT) {
+            node.put("api", endpoint.label());
         }
         if (system != null) {
             node.put("system", system);
@@ -123,7 +125,7 @@ public record GenerationParams(
             ObjectNode params = node.putObject("params");
             extra.forEach((k, v) -> params.set(k, parseJson(v, k)));
         }
-        return node.toString();
+        return node;
     }
 
     private static String text(JsonNode node, String field) {
@@ -132,12 +134,7 @@ public record GenerationParams(
 
     /** @param parameter the --param name the JSON was given for, null for the stored parameters */
     private static JsonNode parseJson(String json, String parameter) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new InvalidSettingException(parameter == null
-                    ? Phrase.core("setting.storedParamsNotJson", e.getOriginalMessage())
-                    : Phrase.core("setting.paramNotJson", parameter, e.getOriginalMessage()), e);
-        }
+        return Json.read(json, parameter == null ? Phrase.core("json.storedParams")
+                : Phrase.core("json.param", parameter));
     }
 }

@@ -112,15 +112,6 @@ public final class JsonlReader implements RecordReader {
         return RecordMaker.sha256(text);
     }
 
-    /** Parses a stored record's JSON again, for rendering its prompt. */
-    public static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a stored record is not JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
     @Override
     public void close() {
         try {

@@ -6,10 +6,11 @@ package dev.stride.core;
  *   <li>a user message made from the template ({@code userMessage});</li>
  *   <li>the record's own OpenAI {@code messages}, as JSON, sent as they are ({@code messagesJson});</li>
  *   <li>a request body from an OpenAI Batch / {@code vllm run-batch} request file, sent as it is ({@code bodyJson}),
- *       to the endpoint its {@code url} names ({@code endpoint}: {@code chat} or {@code completions}).</li>
+ *       to the endpoint its {@code url} names ({@code endpoint}: {@link Endpoint#CHAT} or
+ *       {@link Endpoint#COMPLETIONS}).</li>
  * </ul>
  */
-public record Prompt(String recordId, String userMessage, String messagesJson, String bodyJson, String endpoint) {
+public record Prompt(String recordId, String userMessage, String messagesJson, String bodyJson, Endpoint endpoint) {
 
     public Prompt(String recordId, String userMessage) {
         this(recordId, userMessage, null, null, null);
@@ -19,7 +20,7 @@ public record Prompt(String recordId, String userMessage, String messagesJson, S
         return new Prompt(recordId, null, messagesJson, null, null);
     }
 
-    public static Prompt body(String recordId, String bodyJson, String endpoint) {
+    public static Prompt body(String recordId, String bodyJson, Endpoint endpoint) {
         return new Prompt(recordId, null, null, bodyJson, endpoint);
     }
 }

@@ -123,14 +123,14 @@ public final class PromptTemplate {
         return Optional.empty();
     }
 
-    /** {@code chat} for a /v1/chat/completions url, {@code completions} for /v1/completions, else null. */
-    static String batchEndpoint(String url) {
+    /** The endpoint a batch line's url names (chat: /v1/chat/completions, completions: /v1/completions), or null. */
+    public static Endpoint batchEndpoint(String url) {
         String path = url.trim();
         if (path.endsWith("/chat/completions")) {
-            return "chat";
+            return Endpoint.CHAT;
         }
         if (path.endsWith("/completions")) {
-            return "completions";
+            return Endpoint.COMPLETIONS;
         }
         return null;
     }

@@ -1,36 +1,32 @@
 package dev.stride.core;
 
-import java.time.Instant;
+import java.util.Objects;
 
 /**
- * One record of a run with its outcome, in input order; {@code status} is done, failed or pending.
- * {@code errorKind}, {@code serverModel}, {@code responseId}, {@code rawResponse}, {@code extracted} and
- * {@code outputJson} are null when not stored.
+ * One record of a run with its outcome, in input order: a done record has its {@code prediction}, a failed one its
+ * {@code failure}, a pending one neither. They are the values the runner stored, read back whole.
+ *
+ * @param inputJson the record as stored, compact JSON
  */
-public record ResultRow(
-        long seq,
-        String id,
-        String inputJson,
-        String status,
-        String output,
-        String error,
-        String finishReason,
-        Integer promptTokens,
-        Integer completionTokens,
-        Long latencyMs,
-        Integer attempts,
-        Instant finishedAt,
-        String errorKind,
-        String serverModel,
-        String responseId,
-        String rawResponse,
-        String extracted,
-        String outputJson) {
+public record ResultRow(long seq, String id, String inputJson, RecordStatus status, Prediction prediction,
+                        FailedPrediction failure) {
 
-    public ResultRow(long seq, String id, String inputJson, String status, String output, String error,
-                     String finishReason, Integer promptTokens, Integer completionTokens, Long latencyMs,
-                     Integer attempts, Instant finishedAt) {
-        this(seq, id, inputJson, status, output, error, finishReason, promptTokens, completionTokens, latencyMs,
-                attempts, finishedAt, null, null, null, null, null, null);
+    public ResultRow {
+        Objects.requireNonNull(status, "status");
+        if ((prediction != null) != (status == RecordStatus.DONE)
+                || (failure != null) != (status == RecordStatus.FAILED)) {
+            throw new IllegalArgumentException("a " + status.label() + " record has "
+                    + (prediction != null ? "a prediction" : failure != null ? "a failure" : "no outcome"));
+        }
+    }
+
+    /** A record without an outcome yet. */
+    public static ResultRow pending(long seq, String id, String inputJson) {
+        return new ResultRow(seq, id, inputJson, RecordStatus.PENDING, null, null);
+    }
+
+    /** The timing of its outcome; null while pending. */
+    public Timing timing() {
+        return prediction != null ? prediction.timing() : failure != null ? failure.timing() : null;
     }
 }

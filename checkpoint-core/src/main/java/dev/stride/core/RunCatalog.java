@@ -20,7 +20,7 @@ public interface RunCatalog {
      * {@link InvalidInputException} for a bad line) or two records share an id, nothing is written.
      *
      * <p>Callers check the configuration first ({@link RunSpec#template()}, params, model): this method does not
-     * refuse a changed one, it only records the base URL given. The run's input is unknown afterwards (see the
+     * refuse a changed one, it only records the base URLs given. The run's input is unknown afterwards (see the
      * three-argument form).
      *
      * @throws InvalidInputException for a duplicate id, naming both lines
@@ -39,7 +39,7 @@ public interface RunCatalog {
 
     /**
      * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}
-     * equals the digest its last {@link #syncRun} remembered, records the base URL given and reports what
+     * equals the digest its last {@link #syncRun} remembered, records the base URLs given and reports what
      * {@code syncRun} would (no record added, edited or removed). Empty, with nothing written, for a new run, another
      * input, or a run whose input is unknown; the caller then syncs the input.
      */
@@ -51,6 +51,6 @@ public interface RunCatalog {
      */
     SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input);
 
-    /** Sets the base URL a run was last served from (a resume may point at another server). */
-    void updateBaseUrl(long runId, String baseUrl);
+    /** Sets the base URLs a run was last served from (a resume may point at other servers). */
+    void updateBaseUrls(long runId, List<String> baseUrls);
 }

@@ -1,18 +1,19 @@
 package dev.stride.core;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A stored run: its configuration, its counters and its last saved cursor.
  *
- * @param baseUrl   the server base URL, or several separated by spaces
+ * @param baseUrls  the base URLs of the servers the run was last served from, in the order given
  * @param truncated done outputs that the token limit cut short (finish reason {@code length})
  */
 public record RunInfo(
         long id,
         String name,
         String model,
-        String baseUrl,
+        List<String> baseUrls,
         String template,
         String paramsJson,
         long total,
@@ -25,11 +26,8 @@ public record RunInfo(
         Instant createdAt,
         long truncated) {
 
-    public RunInfo(long id, String name, String model, String baseUrl, String template, String paramsJson, long total,
-                   long done, long failed, long lowWatermark, long elapsedMs, Instant savedAt, RunState state,
-                   Instant createdAt) {
-        this(id, name, model, baseUrl, template, paramsJson, total, done, failed, lowWatermark, elapsedMs, savedAt,
-                state, createdAt, 0);
+    public RunInfo {
+        baseUrls = List.copyOf(baseUrls);
     }
 
     public long pending() {

@@ -1,25 +1,45 @@
 package dev.stride.core;
 
-import java.util.Locale;
-
-/** Where a run stands, as stored with its cursor. */
+/**
+ * Where a run stands: as stored with its cursor, and as a session of it ended ({@link RunOutcome#state()}).
+ * {@link #label()} is how the store and its views write it; {@link #FAILED} is written as {@code stopped}, as every
+ * stop that needs a person is, so it reads back as {@link #STOPPED}.
+ */
 public enum RunState {
     /** A process is working on it (or was, until it was killed: the next start simply resumes). */
-    RUNNING,
+    RUNNING("running"),
     /** Stopped by Ctrl+C or SIGTERM with its cursor saved. */
-    INTERRUPTED,
-    /** Stopped by an error that would have failed every request (bad key, unknown model). */
-    STOPPED,
+    INTERRUPTED("interrupted"),
+    /** Stopped by a server refusal that would have failed every request (bad key, unknown model). */
+    STOPPED("stopped"),
+    /** Stopped because something else broke (the disk, the database); the cursor was saved if it could be. */
+    FAILED("stopped"),
     /** Every record has an output. */
-    DONE,
+    DONE("done"),
     /** Every record was tried; some failed for good (rerun with --retry-failed). */
-    DONE_WITH_FAILURES;
+    DONE_WITH_FAILURES("done_with_failures");
 
-    public String label() {
-        return name().toLowerCase(Locale.ROOT);
+    private final String label;
+
+    RunState(String label) {
+        this.label = label;
     }
 
+    public String label() {
+        return label;
+    }
+
+    /**
+     * The state a stored label stands for; {@code stopped} is {@link #STOPPED}.
+     *
+     * @throws IllegalArgumentException for a text that is no state's label
+     */
     public static RunState fromLabel(String label) {
-        return valueOf(label.toUpperCase(Locale.ROOT));
+        for (RunState state : values()) {
+            if (state.label.equals(label)) {
+                return state;
+            }
+        }
+        throw new IllegalArgumentException("unknown run state '" + label + "'");
     }
 }

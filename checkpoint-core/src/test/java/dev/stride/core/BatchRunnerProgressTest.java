@@ -28,7 +28,7 @@ class BatchRunnerProgressTest {
         f.predictor.answerEverything();
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(outcome.completed()).isEqualTo(12);
         assertThat(f.predictor.maxInFlight()).isEqualTo(3);
     }
@@ -66,7 +66,7 @@ class BatchRunnerProgressTest {
         assertThat(heartbeat.elapsedMs()).isEqualTo(RunnerFixture.HEARTBEAT.toMillis());
         f.predictor.release("r1", answer(null));
 
-        assertThat(session.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
         assertThat(f.ledger.cursors()).as("one heartbeat, then the final cursor").extracting(Cursor::state)
                 .containsExactly(RunState.RUNNING, RunState.DONE);
     }
@@ -83,13 +83,13 @@ class BatchRunnerProgressTest {
         f.predictor.release("r0", answer("slow"));
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
         Prediction slow = f.ledger.prediction("r0");
-        assertThat(slow.output()).isEqualTo("slow");
-        assertThat(slow.latencyMs()).isEqualTo(1_500);
-        assertThat(slow.attempts()).isEqualTo(1);
-        assertThat(slow.finishedAt()).isEqualTo(f.time.now());
-        assertThat(f.ledger.prediction("r1").latencyMs()).isZero();
+        assertThat(slow.answer().output()).isEqualTo("slow");
+        assertThat(slow.timing().latencyMs()).isEqualTo(1_500);
+        assertThat(slow.timing().attempts()).isEqualTo(1);
+        assertThat(slow.timing().finishedAt()).isEqualTo(f.time.now());
+        assertThat(f.ledger.prediction("r1").timing().latencyMs()).isZero();
         assertThat(outcome.cursor().elapsedMs()).as("the earlier sessions' time plus this one's").isEqualTo(2_500);
         assertThat(outcome.cursor().savedAt()).isEqualTo(f.time.now());
     }

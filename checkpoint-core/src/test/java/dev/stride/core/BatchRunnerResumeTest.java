@@ -18,12 +18,12 @@ class BatchRunnerResumeTest {
         RunOutcome outcome = f.run(settings(1, 10));
 
         assertThat(f.predictor.asked()).containsExactly("r6", "r7", "r8", "r9", "r2");
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(outcome.completed()).isEqualTo(5);
         assertThat(f.ledger.pendingIds()).isEmpty();
         assertThat(outcome.cursor()).extracting(Cursor::state, Cursor::lowWatermark, Cursor::done, Cursor::elapsedMs)
                 .containsExactly(RunState.DONE, 10L, 10L, 4_000L);
-        assertThat(f.ledger.prediction("r0").output()).as("a done record is not asked again").isEqualTo("earlier 0");
+        assertThat(f.ledger.prediction("r0").answer().output()).as("a done record is not asked again").isEqualTo("earlier 0");
     }
 
     @Test
@@ -34,7 +34,7 @@ class BatchRunnerResumeTest {
         RunOutcome outcome = f.run(RunnerFixture.retryingFailed(1));
 
         assertThat(f.predictor.asked()).containsExactly("r1", "r3");
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(f.ledger.failure("r1")).isNull();
         assertThat(f.ledger.prediction("r1")).isNotNull();
         assertThat(outcome.cursor()).extracting(Cursor::state, Cursor::done, Cursor::failed)
@@ -49,7 +49,7 @@ class BatchRunnerResumeTest {
         RunOutcome outcome = f.run(settings(2, 10));
 
         assertThat(f.predictor.asked()).isEmpty();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         assertThat(outcome.cursor()).extracting(Cursor::state, Cursor::done, Cursor::failed)
                 .containsExactly(RunState.DONE_WITH_FAILURES, 3L, 2L);
         assertThat(f.ledger.run().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
@@ -62,7 +62,7 @@ class BatchRunnerResumeTest {
 
         RunOutcome outcome = f.run(settings(1, 10));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(outcome.stopReason()).isNull();
         assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
         assertThat(f.ledger.pendingIds()).containsExactly("r1");

@@ -34,11 +34,11 @@ class BatchRunnerRetryTest {
         }
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         FailedPrediction failure = f.ledger.failure("r0");
         assertThat(failure.errorKind()).isEqualTo("http_503");
         assertThat(failure.error()).isEqualTo("gave up after 4 attempts: 503 busy");
-        assertThat(failure.attempts()).isEqualTo(RunnerFixture.MAX_RETRIES + 1);
+        assertThat(failure.timing().attempts()).isEqualTo(RunnerFixture.MAX_RETRIES + 1);
         assertThat(f.predictor.attempts("r0")).isEqualTo(RunnerFixture.MAX_RETRIES + 1);
         assertThat(f.events.retryAttempts()).containsExactly(1, 2, 3);
         assertThat(f.time.waitsAsked()).hasSize(RunnerFixture.MAX_RETRIES);
@@ -60,7 +60,7 @@ class BatchRunnerRetryTest {
             f.time.advance(waits.get(n - 1));
         }
 
-        assertThat(session.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
         List<Duration> waits = f.events.retryDelays();
         List<Integer> attempts = f.events.retryAttempts();
         assertThat(waits).isEqualTo(f.time.waitsAsked()).hasSize(records * 3);
@@ -92,8 +92,8 @@ class BatchRunnerRetryTest {
         assertThat(f.predictor.attempts("r0")).isEqualTo(1);
         f.time.advance(Duration.ofMillis(1));
 
-        assertThat(session.outcome().status()).isEqualTo(RunOutcome.Status.DONE);
-        assertThat(f.ledger.prediction("r0").attempts()).isEqualTo(2);
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(2);
     }
 
     @Test
@@ -103,13 +103,13 @@ class BatchRunnerRetryTest {
 
         RunOutcome outcome = f.run(settings(1, 10));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         assertThat(outcome.completed()).isEqualTo(2);
         assertThat(outcome.failed()).isEqualTo(1);
         FailedPrediction failure = f.ledger.failure("r1");
         assertThat(failure.errorKind()).isEqualTo("http_400");
         assertThat(failure.error()).isEqualTo("400 prompt too long");
-        assertThat(failure.attempts()).isEqualTo(1);
+        assertThat(failure.timing().attempts()).isEqualTo(1);
         assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
         assertThat(f.time.waitsAsked()).isEmpty();
         assertThat(outcome.cursor().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
@@ -123,11 +123,11 @@ class BatchRunnerRetryTest {
 
         RunOutcome outcome = f.run(settings(1, 10));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.DONE_WITH_FAILURES);
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         FailedPrediction failure = f.ledger.failure("r1");
         assertThat(failure.errorKind()).isEqualTo("template");
         assertThat(failure.error()).contains("prompt");
-        assertThat(failure.attempts()).isZero();
+        assertThat(failure.timing().attempts()).isZero();
         assertThat(f.predictor.asked()).containsExactly("r0", "r2");
     }
 

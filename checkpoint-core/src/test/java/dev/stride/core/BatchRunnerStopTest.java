@@ -26,7 +26,7 @@ class BatchRunnerStopTest {
         f.predictor.release("r1", answer(null));
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(outcome.completed()).isEqualTo(2);
         assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1");
         assertThat(f.predictor.cancels()).isZero();
@@ -53,7 +53,7 @@ class BatchRunnerStopTest {
         f.time.advance(Duration.ofMillis(1));
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(f.predictor.cancels()).isEqualTo(1);
         assertThat(f.ledger.prediction("r0")).isNotNull();
         assertThat(f.ledger.failure("r1")).as("a cancelled request stores nothing").isNull();
@@ -62,7 +62,7 @@ class BatchRunnerStopTest {
 
         ScriptedPredictor next = new ScriptedPredictor();
         RunOutcome resumed = f.start(f.runner(settings(2, 10), next)).outcome();
-        assertThat(resumed.status()).isEqualTo(RunOutcome.Status.DONE);
+        assertThat(resumed.state()).isEqualTo(RunState.DONE);
         assertThat(next.asked()).containsExactlyInAnyOrder("r1", "r2");
     }
 
@@ -76,7 +76,7 @@ class BatchRunnerStopTest {
         session.runner().requestStop();
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(f.time.waitsAsked()).as("a wait the test never let run out").containsExactly(Duration.ofMinutes(1));
         assertThat(f.predictor.asked()).containsExactly("r0");
         assertThat(f.ledger.pendingIds()).containsExactly("r0", "r1");
@@ -89,7 +89,7 @@ class BatchRunnerStopTest {
 
         RunOutcome outcome = f.run(settings(1, 10));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.STOPPED_BY_SERVER);
+        assertThat(outcome.state()).isEqualTo(RunState.STOPPED);
         assertThat(outcome.stopReason()).isEqualTo("401 Unauthorized: bad key");
         assertThat(f.predictor.asked()).containsExactly("r0", "r1");
         assertThat(f.ledger.failure("r1")).isNull();
@@ -115,7 +115,7 @@ class BatchRunnerStopTest {
         f.predictor.release("r1", answer(null));
 
         RunOutcome outcome = session.outcome();
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.state()).isEqualTo(RunState.FAILED);
         assertThat(outcome.error()).isSameAs(diskFull);
         assertThat(outcome.stopReason()).isEqualTo("cannot write to the database: disk full");
         assertThat(f.predictor.asked()).containsExactly("r0", "r1");
@@ -133,7 +133,7 @@ class BatchRunnerStopTest {
 
         RunOutcome outcome = f.run(settings(1, 1));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.state()).isEqualTo(RunState.FAILED);
         assertThat(outcome.error()).isSameAs(readOnly);
         assertThat(outcome.stopReason()).isEqualTo("cannot write to the database: read-only file");
         assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
@@ -149,7 +149,7 @@ class BatchRunnerStopTest {
 
         RunOutcome outcome = f.run(settings(1, 10));
 
-        assertThat(outcome.status()).isEqualTo(RunOutcome.Status.FAILED);
+        assertThat(outcome.state()).isEqualTo(RunState.FAILED);
         assertThat(outcome.error()).isSameAs(bug);
         assertThat(outcome.stopReason()).isEqualTo("record r1: java.lang.IllegalStateException: bug");
         assertThat(f.predictor.asked()).containsExactly("r0", "r1");

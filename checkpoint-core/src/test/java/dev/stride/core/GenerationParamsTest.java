@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class GenerationParamsTest {
 
-    private final GenerationParams full = new GenerationParams("completions", "You are terse.", 256, 0.2, 0.9, 7L,
+    private final GenerationParams full = new GenerationParams(Endpoint.COMPLETIONS, "You are terse.", 256, 0.2, 0.9, 7L,
             List.of("\n\n", "END"), Map.of("guided_json", "{\"type\": \"object\"}", "best_of", "2"));
 
     @Test
@@ -25,9 +25,9 @@ class GenerationParamsTest {
     @Test
     void chatIsTheDefaultAndAnOlderStoredFormStillReads() {
         GenerationParams old = GenerationParams.fromJson("{\"max_tokens\":64,\"temperature\":0.0}");
-        assertThat(old.apiOrDefault()).isEqualTo("chat");
+        assertThat(old.endpointOrDefault()).isEqualTo(Endpoint.CHAT);
         assertThat(old).isEqualTo(new GenerationParams(64, 0.0));
-        assertThat(new GenerationParams("chat", null, 64, 0.0, null, null, null, null).canonicalJson())
+        assertThat(new GenerationParams(Endpoint.CHAT, null, 64, 0.0, null, null, null, null).canonicalJson())
                 .isEqualTo(old.canonicalJson());
     }
 
@@ -45,8 +45,9 @@ class GenerationParamsTest {
 
     @Test
     void badValuesAreRefusedWithTheirName() {
-        assertThatThrownBy(() -> new GenerationParams("embeddings", null, null, null, null, null, null, null))
-                .hasMessageContaining("unknown api 'embeddings'");
+        assertThatThrownBy(() -> GenerationParams.fromJson("{\"api\":\"embeddings\"}"))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessage("unknown api 'embeddings': one of [chat, completions, ollama]");
         assertThatThrownBy(() -> new GenerationParams(null, null, null, null, null, null, null,
                 Map.of("guided_json", "{not json")))
                 .hasMessageContaining("parameter 'guided_json' is not JSON");

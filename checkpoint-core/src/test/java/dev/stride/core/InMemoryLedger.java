@@ -66,10 +66,11 @@ final class InMemoryLedger implements RunLedger {
     /** Stores outcomes and a cursor as a former session left them; the watermark is taken as given, not checked. */
     synchronized InMemoryLedger given(List<Integer> doneSeqs, List<Integer> failedSeqs, long watermark, long elapsed) {
         for (int seq : doneSeqs) {
-            done.put(id(seq), new Prediction("earlier " + seq, "stop", 1, 1, 10, 1, clock.instant()));
+            done.put(id(seq), new Prediction(Answer.plain("earlier " + seq, "stop", 1, 1), ParsedOutput.NONE,
+                    new Timing(10, 1, clock.instant())));
         }
         for (int seq : failedSeqs) {
-            failed.put(id(seq), new FailedPrediction("http_400", "refused earlier", 1, 10, clock.instant()));
+            failed.put(id(seq), new FailedPrediction("http_400", "refused earlier", new Timing(10, 1, clock.instant())));
         }
         this.lowWatermark = watermark;
         this.elapsedMs = elapsed;
@@ -97,8 +98,8 @@ final class InMemoryLedger implements RunLedger {
 
     /** The run as stored now. */
     synchronized RunInfo run() {
-        return new RunInfo(RUN_ID, RUN_NAME, "test-model", "http://model.test", "{{prompt}}", "{}", records.size(),
-                done.size(), failed.size(), lowWatermark, elapsedMs, savedAt, state, Instant.EPOCH);
+        return new RunInfo(RUN_ID, RUN_NAME, "test-model", List.of("http://model.test"), "{{prompt}}", "{}",
+                records.size(), done.size(), failed.size(), lowWatermark, elapsedMs, savedAt, state, Instant.EPOCH, 0);
     }
 
     @Override

@@ -105,11 +105,11 @@ class InputReadersTest {
             List<InputRecord> records = read(FIXTURES.resolve(name), "{{prompt}}");
             assertThat(records).as(name).isNotEmpty();
             for (InputRecord r : records) {
-                var node = JsonlReader.parse(r.json());
+                var node = TestFiles.json(r.json());
                 assertThat(r.id()).isEqualTo(node.get("custom_id").asText());
                 Prompt p = PromptTemplate.parse("{{prompt}}").prompt(r.id(), node);
-                assertThat(p.endpoint()).isEqualTo("chat");
-                assertThat(JsonlReader.parse(p.bodyJson())).isEqualTo(node.get("body"));
+                assertThat(p.endpoint()).isEqualTo(Endpoint.CHAT);
+                assertThat(TestFiles.json(p.bodyJson())).isEqualTo(node.get("body"));
             }
         }
         assertThat(read(FIXTURES.resolve("openai_batch_input.jsonl"), null)).extracting(InputRecord::id)
@@ -131,7 +131,7 @@ class InputReadersTest {
     void recordsWithMessagesNeedNoTemplateFieldsAndAreSentAsTheyAre() throws IOException {
         Path file = TestFiles.write(dir, "m.jsonl", "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}\n");
         List<InputRecord> records = read(file, "{{question}}");
-        Prompt p = PromptTemplate.parse("{{question}}").prompt("c1", JsonlReader.parse(records.get(0).json()));
+        Prompt p = PromptTemplate.parse("{{question}}").prompt("c1", TestFiles.json(records.get(0).json()));
         assertThat(p.messagesJson()).isEqualTo("[{\"role\":\"user\",\"content\":\"Hi\"}]");
         assertThat(p.userMessage()).isNull();
         Path bad = TestFiles.write(dir, "bad.jsonl", "{\"id\":\"c1\",\"messages\":[]}\n");

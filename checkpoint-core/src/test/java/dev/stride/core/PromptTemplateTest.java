@@ -10,7 +10,7 @@ class PromptTemplateTest {
     @Test
     void fillsFieldsNestedFieldsAndNonTextValuesWithoutEscaping() {
         PromptTemplate t = PromptTemplate.parse("Q: {{question}} <{{ meta.lang }}> n={{n}} opts={{opts}}");
-        String out = t.render(JsonlReader.parse(
+        String out = t.render(TestFiles.json(
                 "{\"question\":\"Is 5 < 6 & \\\"true\\\"?\",\"meta\":{\"lang\":\"en\"},\"n\":3,\"opts\":[1,2]}"));
         assertThat(out).isEqualTo("Q: Is 5 < 6 & \"true\"? <en> n=3 opts=[1,2]");
     }
@@ -18,16 +18,16 @@ class PromptTemplateTest {
     @Test
     void namesTheFirstMissingOrNullField() {
         PromptTemplate t = PromptTemplate.parse("{{a}} {{b.c}}");
-        assertThat(t.missingField(JsonlReader.parse("{\"a\":1,\"b\":{}}"))).contains("b.c");
-        assertThat(t.missingField(JsonlReader.parse("{\"a\":null,\"b\":{\"c\":1}}"))).contains("a");
-        assertThat(t.missingField(JsonlReader.parse("{\"a\":1,\"b\":{\"c\":1}}"))).isEmpty();
-        assertThatThrownBy(() -> t.render(JsonlReader.parse("{\"a\":1}")))
+        assertThat(t.missingField(TestFiles.json("{\"a\":1,\"b\":{}}"))).contains("b.c");
+        assertThat(t.missingField(TestFiles.json("{\"a\":null,\"b\":{\"c\":1}}"))).contains("a");
+        assertThat(t.missingField(TestFiles.json("{\"a\":1,\"b\":{\"c\":1}}"))).isEmpty();
+        assertThatThrownBy(() -> t.render(TestFiles.json("{\"a\":1}")))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("'b.c'");
     }
 
     @Test
     void textWithoutPlaceholdersIsSentAsItIs() {
-        assertThat(PromptTemplate.parse("just this {not one}").render(JsonlReader.parse("{}")))
+        assertThat(PromptTemplate.parse("just this {not one}").render(TestFiles.json("{}")))
                 .isEqualTo("just this {not one}");
     }
 }

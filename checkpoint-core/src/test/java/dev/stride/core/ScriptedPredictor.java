@@ -113,7 +113,8 @@ final class ScriptedPredictor implements Predictor {
                 throw c.error();
             }
             String text = ((Answer) reply).text();
-            return new Completion(text != null ? text : "answer to " + prompt.recordId(), "stop", 5, 2);
+            return Completion.of(dev.stride.core.Answer.plain(text != null ? text : "answer to " + prompt.recordId(),
+                    "stop", 5, 2));
         } finally {
             synchronized (this) {
                 inFlight--;

@@ -8,12 +8,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
-import dev.stride.core.JsonlReader;
+import dev.stride.core.Json;
+import dev.stride.core.ParsedOutput;
 import dev.stride.core.PromptTemplate;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.Timing;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -51,6 +56,8 @@ final class ExportCommand implements Callable<Integer> {
             "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CsvMapper CSV = new CsvMapper();
+    private static final Answer NO_ANSWER = new Answer(null, null, null, null, null, null, null, null, null, null,
+            null);
 
     enum Format { jsonl, csv, batch }
 
@@ -139,26 +146,29 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     private void writeJson(Writer w, ResultRow r) throws IOException {
+        Answer a = answer(r);
+        Timing t = r.timing();
         ObjectNode line = JSON.createObjectNode();
         line.put("id", r.id());
-        line.put("output", r.output());
-        line.put("status", r.status());
-        line.put("error", r.error());
-        line.put("finish_reason", r.finishReason());
-        line.put("prompt_tokens", r.promptTokens());
-        line.put("completion_tokens", r.completionTokens());
-        line.put("latency_ms", r.latencyMs());
-        line.put("attempts", r.attempts());
-        line.put("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
+        line.put("output", a.output());
+        line.put("status", r.status().label());
+        line.put("error", error(r));
+        line.put("finish_reason", a.finishReason());
+        line.put("prompt_tokens", a.promptTokens());
+        line.put("completion_tokens", a.completionTokens());
+        line.put("latency_ms", t == null ? null : t.latencyMs());
+        line.put("attempts", t == null ? null : t.attempts());
+        line.put("finished_at", t == null || t.finishedAt() == null ? null : t.finishedAt().toString());
         // What --extract and --json-output took out of the answer, only when there is any: the JSON answer as JSON.
-        if (r.extracted() != null) {
-            line.put("extracted", r.extracted());
+        ParsedOutput parsed = r.prediction() == null ? ParsedOutput.NONE : r.prediction().parsed();
+        if (parsed.extracted() != null) {
+            line.put("extracted", parsed.extracted());
         }
-        if (r.outputJson() != null) {
-            line.set("output_json", JsonlReader.parse(r.outputJson()));
+        if (parsed.json() != null) {
+            line.set("output_json", Json.read(parsed.json(), Json.storedOutputJson(r.id())));
         }
         if (includeInput) {
-            line.set("input", JsonlReader.parse(r.inputJson()));
+            line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
@@ -171,7 +181,7 @@ final class ExportCommand implements Callable<Integer> {
     private RowWriter csvWriter(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {
         Set<String> inputFields = new LinkedHashSet<>();
         if (includeInput) {
-            store.forEachResult(chosen.id(), row -> JsonlReader.parse(row.inputJson()).fieldNames()
+            store.forEachResult(chosen.id(), row -> input(row).fieldNames()
                     .forEachRemaining(inputFields::add));
         }
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
@@ -183,13 +193,16 @@ final class ExportCommand implements Callable<Integer> {
                 .writeValues(w);
         return r -> {
             Map<String, Object> values = new LinkedHashMap<>();
-            Object[] fixed = {r.id(), r.output(), r.status(), r.error(), r.finishReason(), r.promptTokens(),
-                r.completionTokens(), r.latencyMs(), r.attempts(), r.finishedAt()};
+            Answer a = answer(r);
+            Timing t = r.timing();
+            Object[] fixed = {r.id(), a.output(), r.status().label(), error(r), a.finishReason(), a.promptTokens(),
+                a.completionTokens(), t == null ? null : t.latencyMs(), t == null ? null : t.attempts(),
+                t == null ? null : t.finishedAt()};
             for (int i = 0; i < fixed.length; i++) {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
             if (includeInput) {
-                JsonNode input = JsonlReader.parse(r.inputJson());
+                JsonNode input = input(r);
                 for (String f : inputFields) {
                     JsonNode v = input.get(f);
                     values.put("input." + f, v == null || v.isNull() ? null : v.isValueNode() ? v.asText()
@@ -207,33 +220,50 @@ final class ExportCommand implements Callable<Integer> {
      * the server's model name and response id.
      */
     private void writeBatch(Writer w, RunInfo chosen, ResultRow r) throws IOException {
-        if (r.status().equals("pending")) {
+        if (r.status() == RecordStatus.PENDING) {
             return;
         }
         ObjectNode line = JSON.createObjectNode();
         line.put("id", "stride_req_" + chosen.id() + "_" + r.seq());
         line.put("custom_id", r.id());
-        if (r.status().equals("done")) {
+        if (r.status() == RecordStatus.DONE) {
             ObjectNode response = line.putObject("response");
             response.put("status_code", 200);
-            response.put("request_id", r.responseId());
+            response.put("request_id", r.prediction().answer().responseId());
             response.set("body", batchBody(chosen, r));
             line.putNull("error");
         } else {
             line.putNull("response");
-            line.putObject("error").put("code", r.errorKind()).put("message", r.error());
+            line.putObject("error").put("code", r.failure().errorKind()).put("message", r.failure().error());
         }
         if (includeInput) {
-            line.set("input", JsonlReader.parse(r.inputJson()));
+            line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
     }
 
+    /** A record's input as stored. */
+    private static JsonNode input(ResultRow r) {
+        return Json.read(r.inputJson(), Json.storedRecord(r.id()));
+    }
+
+    /** The server's answer of a done record; an answer of nothing else. */
+    private static Answer answer(ResultRow r) {
+        return r.prediction() != null ? r.prediction().answer() : NO_ANSWER;
+    }
+
+    /** Why a failed record failed; null for the others. */
+    private static String error(ResultRow r) {
+        return r.failure() == null ? null : r.failure().error();
+    }
+
+    /** The body of a done record's response. */
     private static JsonNode batchBody(RunInfo chosen, ResultRow r) {
-        if (r.rawResponse() != null) {
+        Answer a = r.prediction().answer();
+        if (a.rawBody() != null) {
             try {
-                JsonNode raw = JSON.readTree(r.rawResponse());
+                JsonNode raw = JSON.readTree(a.rawBody());
                 if (raw != null && raw.isObject()) {
                     return raw;
                 }
@@ -241,28 +271,29 @@ final class ExportCommand implements Callable<Integer> {
                 // A stream's text or a cut body: rebuilt below.
             }
         }
-        JsonNode input = JsonlReader.parse(r.inputJson());
-        boolean text = PromptTemplate.isBatchRequest(input)
-                ? !input.path("url").asText().endsWith("/chat/completions")
-                : "completions".equals(GenerationParams.fromJson(chosen.paramsJson()).apiOrDefault());
+        JsonNode input = input(r);
+        Endpoint endpoint = PromptTemplate.isBatchRequest(input)
+                ? PromptTemplate.batchEndpoint(input.path("url").asText())
+                : GenerationParams.fromJson(chosen.paramsJson()).endpointOrDefault();
+        boolean text = endpoint == Endpoint.COMPLETIONS;
         ObjectNode body = JSON.createObjectNode();
-        body.put("id", r.responseId());
+        body.put("id", a.responseId());
         body.put("object", text ? "text_completion" : "chat.completion");
-        body.put("model", r.serverModel() != null ? r.serverModel() : chosen.model());
+        body.put("model", a.serverModel() != null ? a.serverModel() : chosen.model());
         ObjectNode choice = body.putArray("choices").addObject();
         choice.put("index", 0);
         if (text) {
-            choice.put("text", r.output());
+            choice.put("text", a.output());
         } else {
-            choice.putObject("message").put("role", "assistant").put("content", r.output());
+            choice.putObject("message").put("role", "assistant").put("content", a.output());
         }
-        choice.put("finish_reason", r.finishReason());
-        if (r.promptTokens() != null || r.completionTokens() != null) {
+        choice.put("finish_reason", a.finishReason());
+        if (a.promptTokens() != null || a.completionTokens() != null) {
             ObjectNode usage = body.putObject("usage");
-            usage.put("prompt_tokens", r.promptTokens());
-            usage.put("completion_tokens", r.completionTokens());
-            if (r.promptTokens() != null && r.completionTokens() != null) {
-                usage.put("total_tokens", r.promptTokens() + r.completionTokens());
+            usage.put("prompt_tokens", a.promptTokens());
+            usage.put("completion_tokens", a.completionTokens());
+            if (a.promptTokens() != null && a.completionTokens() != null) {
+                usage.put("total_tokens", a.promptTokens() + a.completionTokens());
             }
         }
         return body;

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
@@ -121,14 +122,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void recordDone(InputRecord record, Prediction prediction) {
-        if (prediction.promptTokens() != null) {
-            tokensIn.add(prediction.promptTokens());
+        Answer answer = prediction.answer();
+        if (answer.promptTokens() != null) {
+            tokensIn.add(answer.promptTokens());
         }
-        if (prediction.completionTokens() != null) {
-            tokensOut.add(prediction.completionTokens());
+        if (answer.completionTokens() != null) {
+            tokensOut.add(answer.completionTokens());
         }
-        attempts.add(prediction.attempts());
-        latency.add(prediction.latencyMs());
+        attempts.add(prediction.timing().attempts());
+        latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
         progressed();
     }
@@ -137,7 +139,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void recordFailed(InputRecord record, FailedPrediction failure) {
         failedByKind.computeIfAbsent(failure.errorKind() == null ? "-" : failure.errorKind(), k -> new LongAdder())
                 .increment();
-        attempts.add(failure.attempts());
+        attempts.add(failure.timing().attempts());
         failed.incrementAndGet();
         progressed();
     }

@@ -42,7 +42,7 @@ final class RunDetailView {
         double percent = run.total() == 0 ? 0 : run.done() * 100.0 / run.total();
         line(out, m.get("msg.detail.run"), run.name());
         line(out, m.get("msg.detail.model"), run.model());
-        line(out, m.get("msg.detail.servers"), run.baseUrl());
+        line(out, m.get("msg.detail.servers"), String.join(" ", run.baseUrls()));
         line(out, m.get("msg.detail.template"), run.template());
         line(out, m.get("msg.detail.settings"), run.paramsJson());
         line(out, m.get("msg.detail.progress"), m.get("msg.detail.progressValue", run.done(), run.total(),
@@ -73,7 +73,7 @@ final class RunDetailView {
         ObjectNode o = mapper.createObjectNode();
         o.put("run", run.name());
         o.put("model", run.model());
-        o.put("base_url", run.baseUrl());
+        o.put("base_url", String.join(" ", run.baseUrls()));
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
         RunJson.progress(o, run, state, totals, live);

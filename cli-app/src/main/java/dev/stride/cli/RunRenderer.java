@@ -6,6 +6,7 @@ import dev.stride.app.ServerTally;
 import dev.stride.app.Session;
 import dev.stride.app.SessionListener;
 import dev.stride.app.StopSwitch;
+import dev.stride.core.Endpoint;
 import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
@@ -157,7 +158,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     /** One prompt as the user would recognise it, cut to a line. */
     private static String describe(Prompt prompt, Messages m) {
         if (prompt.bodyJson() != null) {
-            return m.get("msg.dryRun.first.body", "completions".equals(prompt.endpoint())
+            return m.get("msg.dryRun.first.body", prompt.endpoint() == Endpoint.COMPLETIONS
                     ? "completions" : "chat/completions", cut(prompt.bodyJson()));
         }
         if (prompt.messagesJson() != null) {
@@ -197,7 +198,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         long done = c == null ? run.done() : c.done();
         long failed = c == null ? run.failed() : c.failed();
         String sessionPart = m.get("msg.run.session", outcome.completed(), outcome.failed(), progress.retries());
-        switch (outcome.status()) {
+        switch (outcome.state()) {
             case DONE -> out.println(m.get("msg.run.done", run.name(), done, run.total(),
                     Durations.human(c == null ? 0 : c.elapsedMs()), sessionPart));
             case DONE_WITH_FAILURES -> out.println(m.get("msg.run.finishedWithFailures", run.name(), done,
@@ -263,11 +264,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         RunOutcome outcome = session.outcome();
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();
-        return switch (outcome.status()) {
+        return switch (outcome.state()) {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
             case INTERRUPTED -> ExitCodes.INTERRUPTED;
-            case STOPPED_BY_SERVER -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+            case STOPPED -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
                     outcome.stopReason(), done, run.total());
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),

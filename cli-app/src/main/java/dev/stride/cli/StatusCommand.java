@@ -166,7 +166,7 @@ final class StatusCommand implements Callable<Integer> {
             ObjectNode o = array.addObject();
             o.put("run", r.name());
             o.put("model", r.model());
-            o.put("base_url", r.baseUrl());
+            o.put("base_url", String.join(" ", r.baseUrls()));
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);

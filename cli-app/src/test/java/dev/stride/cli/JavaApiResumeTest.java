@@ -9,7 +9,7 @@ import dev.stride.app.RunOptions;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.RunListener;
-import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockWebServer;
@@ -47,7 +47,7 @@ class JavaApiResumeTest {
                     .withTemplate("Q: {{question}}")
                     .withSaveInterval(5)
                     .withConcurrency(2);
-            assertThat(checkpoints.run(input, options, stopEarly).status()).isEqualTo(RunOutcome.Status.INTERRUPTED);
+            assertThat(checkpoints.run(input, options, stopEarly).state()).isEqualTo(RunState.INTERRUPTED);
         }
 
         Cli.Result r = new Cli().run("run", input.toString(), "--db", db.toString(), "--model",

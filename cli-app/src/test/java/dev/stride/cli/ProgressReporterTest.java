@@ -2,9 +2,11 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.Timing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -21,7 +23,7 @@ class ProgressReporterTest {
     private static final InputRecord RECORD = null;
 
     private static Prediction answer(int tokensOut, long latencyMs) {
-        return new Prediction("ok", "stop", 10, tokensOut, latencyMs, 1, Instant.now());
+        return new Prediction(Answer.plain("ok", "stop", 10, tokensOut), null, new Timing(latencyMs, 1, Instant.now()));
     }
 
     @Test
@@ -37,7 +39,8 @@ class ProgressReporterTest {
             progress.recordDone(RECORD, answer(50, 20));
         }
         progress.retrying(RECORD, 1, null, Duration.ZERO);
-        progress.recordFailed(RECORD, new FailedPrediction("http_400", "HTTP 400: too long", 1, 5, Instant.now()));
+        progress.recordFailed(RECORD, new FailedPrediction("http_400", "HTTP 400: too long",
+                new Timing(5, 1, Instant.now())));
         Thread.sleep(400); // the library redraws every 250 ms
         progress.close();
 
@@ -70,7 +73,7 @@ class ProgressReporterTest {
                 Duration.ofMillis(0), ProgressReporter.Mode.QUIET, null, false);
         progress.recordDone(RECORD, answer(3, 20));
         progress.recordDone(RECORD, answer(4, 40));
-        progress.recordFailed(RECORD, new FailedPrediction("timeout", "no answer", 3, 5, Instant.now()));
+        progress.recordFailed(RECORD, new FailedPrediction("timeout", "no answer", new Timing(5, 3, Instant.now())));
         progress.close();
 
         assertThat(lines.toString()).isEmpty();

@@ -196,7 +196,8 @@ class RunCommandTest {
         Cli.Result r = run(input, db, "--concurrency", "4");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
-        assertThat(r.err()).contains("Incorrect API key provided").contains("401");
+        assertThat(r.err()).contains("Incorrect API key provided").contains("401")
+                .contains("because every request would fail the same way");
         assertThat(r.err().lines().filter(l -> !l.isBlank())).hasSize(1);
         assertThat(model.requests.get()).isLessThanOrEqualTo(8);
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'failed'")).isZero();

@@ -2,13 +2,16 @@ package dev.stride.db;
 
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 
+import dev.stride.core.RecordStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Param;
@@ -18,19 +21,27 @@ import org.jooq.impl.DSL;
 /**
  * The hot path: one prediction or failure stored per call, thousands of times a second. The upsert is built with
  * jOOQ from the generated schema, but rendered once and kept as a prepared statement, because rendering it on every
- * call cost more CPU than the commit itself.
+ * call cost more CPU than the commit itself. Its values are set by column ({@link Row#set}), never by position.
  *
- * <p>A done row is never overwritten; a failed one is replaced whole. One statement in autocommit mode is its own
- * transaction.
+ * <p>A done row is never overwritten; a failed one is replaced whole (a column not set is written as NULL). One
+ * statement in autocommit mode is its own transaction.
  */
 final class OutcomeWriter implements AutoCloseable {
-    /** The columns bound per call, in this order. */
-    private static final List<Field<?>> COLUMNS = List.of(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID,
-            PREDICTIONS.STATUS, PREDICTIONS.OUTPUT, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
-            PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS, PREDICTIONS.ERROR_KIND,
-            PREDICTIONS.ERROR, PREDICTIONS.FINISHED_AT, PREDICTIONS.REASONING, PREDICTIONS.REFUSAL,
-            PREDICTIONS.TOOL_CALLS, PREDICTIONS.SERVER_MODEL, PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE,
-            PREDICTIONS.SERVER, PREDICTIONS.EXTRACTED, PREDICTIONS.OUTPUT_JSON);
+    /** Every column of predictions, in the table's order: a column a migration adds is written as soon as it is set. */
+    private static final List<Field<?>> COLUMNS = List.of(PREDICTIONS.fields());
+    /** Where each column's value is bound; by identity, as the generated fields are the same objects everywhere. */
+    private static final Map<Field<?>, Integer> POSITIONS = new IdentityHashMap<>();
+    /** The converter of each column that stores a Java value otherwise than as it is (an enum as its label), or null. */
+    private static final Converter<?, ?>[] CONVERTERS = new Converter<?, ?>[COLUMNS.size()];
+
+    static {
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            Field<?> column = COLUMNS.get(i);
+            POSITIONS.put(column, i);
+            Converter<?, ?> converter = column.getConverter();
+            CONVERTERS[i] = converter.fromType() == converter.toType() ? null : converter;
+        }
+    }
 
     private final PreparedStatement upsert;
 
@@ -45,24 +56,23 @@ final class OutcomeWriter implements AutoCloseable {
             values.add(DSL.param(column.getName(), column.getDataType()));
         }
         Map<Field<?>, Field<?>> replace = new LinkedHashMap<>();
-        for (Field<?> column : COLUMNS.subList(2, COLUMNS.size())) {
-            replace.put(column, DSL.excluded(column));
+        for (Field<?> column : COLUMNS) {
+            if (column != PREDICTIONS.RUN_ID && column != PREDICTIONS.RECORD_ID) {
+                replace.put(column, DSL.excluded(column));
+            }
         }
         return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(values)
                 .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
                 .doUpdate()
                 .set(replace)
-                .where(PREDICTIONS.STATUS.eq(DSL.inline("failed")))
+                .where(PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.FAILED, PREDICTIONS.STATUS)))
                 .getSQL();
     }
 
     /** @return false when the record already had a done row (nothing was written) */
-    boolean write(Object... row) throws SQLException {
-        if (row.length != COLUMNS.size()) {
-            throw new IllegalArgumentException("expected " + COLUMNS.size() + " values, got " + row.length);
-        }
-        for (int i = 0; i < row.length; i++) {
-            upsert.setObject(i + 1, row[i]);
+    boolean write(Row row) throws SQLException {
+        for (int i = 0; i < row.values.length; i++) {
+            upsert.setObject(i + 1, row.values[i]);
         }
         return upsert.executeUpdate() == 1;
     }
@@ -70,5 +80,24 @@ final class OutcomeWriter implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         upsert.close();
+    }
+
+    /** The values of one row of predictions, each set by its column; those not set are NULL. */
+    static final class Row {
+        private final Object[] values = new Object[COLUMNS.size()];
+
+        /** Typed by the column, so a value cannot go to a column of another type; enums are stored by their label. */
+        <T> Row set(Field<T> column, T value) {
+            Integer position = POSITIONS.get(column);
+            if (position == null) {
+                throw new IllegalArgumentException(column + " is not a column of predictions");
+            }
+            values[position] = value == null || CONVERTERS[position] == null ? value : stored(column, value);
+            return this;
+        }
+
+        private static <T> Object stored(Field<T> column, T value) {
+            return column.getConverter().to(value);
+        }
     }
 }

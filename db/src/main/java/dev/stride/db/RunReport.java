@@ -6,6 +6,7 @@ import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.min;
 
+import dev.stride.core.RecordStatus;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,7 +66,7 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
 
     private static List<Count> countsBy(DSLContext dsl, long runId, Field<String> key) {
         return dsl.select(key, count()).from(PREDICTIONS)
-                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq("done"))
+                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE))
                 .groupBy(key).orderBy(count().desc(), key)
                 .fetch(r -> new Count(r.value1(), r.value2()));
     }
@@ -73,13 +74,13 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
     private static List<ErrorGroup> errors(DSLContext dsl, long runId) {
         var kind = coalesce(PREDICTIONS.ERROR_KIND, "-");
         return dsl.select(kind, count(), min(PREDICTIONS.ERROR)).from(PREDICTIONS)
-                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq("failed"))
+                .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
                 .groupBy(kind).orderBy(count().desc(), kind)
                 .fetch(r -> new ErrorGroup(r.value1(), r.value2(), r.value3()));
     }
 
     private static Latency latency(DSLContext dsl, long runId) {
-        var done = PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq("done"));
+        var done = PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE));
         int n = dsl.fetchCount(PREDICTIONS, done);
         if (n == 0) {
             return new Latency(0, 0, 0);

@@ -11,7 +11,9 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Json;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
@@ -27,7 +29,6 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
@@ -259,7 +259,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (runId == null) {
                 return Optional.empty();
             }
-            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunsRecord counted = settle(dsl, runId, now());
             // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
             return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0, List.of(), List.of(), List.of(),
@@ -277,17 +277,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             runId = dsl.insertInto(RUNS)
                     .set(RUNS.NAME, spec.name())
                     .set(RUNS.MODEL, spec.model())
-                    .set(RUNS.BASE_URL, spec.baseUrl())
+                    .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
                     .set(RUNS.TEMPLATE, spec.template())
                     .set(RUNS.PARAMS, spec.params().canonicalJson())
                     .set(RUNS.CREATED_AT, now)
                     .set(RUNS.SAVED_AT, now)
-                    .set(RUNS.STATE, RunState.RUNNING.label())
+                    .set(RUNS.STATE, RunState.RUNNING)
                     .returningResult(RUNS.RUN_ID)
                     .fetchOne(RUNS.RUN_ID);
         } else {
             runId = existing;
-            dsl.update(RUNS).set(RUNS.BASE_URL, spec.baseUrl()).where(RUNS.RUN_ID.eq(runId)).execute();
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
@@ -313,9 +313,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // could have skewed. The walk from seq 0 is this method's largest cost on a run with many outcomes.
         dsl.update(RUNS)
                 .set(RUNS.DONE, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.DONE))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)))
+                        .coerce(Long.class))
                 .set(RUNS.FAILED, DSL.field(dsl.select(count()).from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(Status.FAILED))).coerce(Long.class))
+                        .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED)))
+                        .coerce(Long.class))
                 .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, 0))
                 .set(RUNS.HEARTBEAT_AT, now)
                 .where(RUNS.RUN_ID.eq(runId))
@@ -326,7 +328,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
         Condition open = includeFailed
-                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(Status.FAILED))
+                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
                 : PREDICTIONS.STATUS.isNull();
         return reading(dsl -> dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
@@ -343,30 +345,20 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
-        return writeOutcome(runId, record.id(), Status.DONE, p.output(), p.finishReason(), p.promptTokens(),
-                p.completionTokens(), p.latencyMs(), p.attempts(), null, null, p.finishedAt(), p.reasoning(),
-                p.refusal(), p.toolCalls(), p.serverModel(), p.responseId(), p.rawBody(), p.server(), p.extracted(),
-                p.outputJson());
+        return writeOutcome(runId, record, OutcomeColumns.done(p, clock));
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
-        return writeOutcome(runId, record.id(), Status.FAILED, null, null, null, null, f.latencyMs(), f.attempts(),
-                f.errorKind(), f.error(), f.finishedAt(), null, null, null, null, null, null, null, null, null);
+        return writeOutcome(runId, record, OutcomeColumns.failed(f, clock));
     }
 
     /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
-    private boolean writeOutcome(long runId, String recordId, String status, String output, String finishReason,
-                                 Integer promptTokens, Integer completionTokens, long latencyMs, int attempts,
-                                 String errorKind, String error, Instant finishedAt, String reasoning,
-                                 String refusal, String toolCalls, String serverModel, String responseId,
-                                 String rawBody, String server, String extracted, String outputJson) {
-        String at = UtcText.format(finishedAt != null ? finishedAt : clock.instant());
+    private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row) {
+        row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
         return withWriter(() -> {
             try {
-                return outcomes.write(runId, recordId, status, output, finishReason, promptTokens, completionTokens,
-                        latencyMs, attempts, errorKind, error, at, reasoning, refusal, toolCalls, serverModel,
-                        responseId, rawBody, server, extracted, outputJson);
+                return outcomes.write(row);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
@@ -391,13 +383,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                             .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
                             .set(RUNS.ELAPSED_MS, elapsedMs)
                             .set(RUNS.SAVED_AT, now)
-                            .set(RUNS.STATE, state.label())
+                            .set(RUNS.STATE, state)
                             .set(RUNS.HEARTBEAT_AT, now)
                             .where(RUNS.RUN_ID.eq(runId))
                             .execute();
                     RunsRecord run = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
                     return new Cursor(run.getLowWatermark(), run.getDone(), run.getFailed(), run.getElapsedMs(),
-                            UtcText.parse(run.getSavedAt()), RunState.fromLabel(run.getState()));
+                            UtcText.parse(run.getSavedAt()), run.getState());
                 });
             } finally {
                 pragma("synchronous = NORMAL");
@@ -452,8 +444,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void updateBaseUrl(long runId, String baseUrl) {
-        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URL, baseUrl).where(RUNS.RUN_ID.eq(runId)).execute());
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId))
+                .execute());
     }
 
     @Override
@@ -475,12 +468,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         while (true) {
             long from = after;
             List<ResultRow> page = reading(dsl -> dsl
-                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT,
-                            PREDICTIONS.ERROR, PREDICTIONS.FINISH_REASON, PREDICTIONS.PROMPT_TOKENS,
-                            PREDICTIONS.COMPLETION_TOKENS, PREDICTIONS.LATENCY_MS, PREDICTIONS.ATTEMPTS,
-                            PREDICTIONS.FINISHED_AT, PREDICTIONS.ERROR_KIND, PREDICTIONS.SERVER_MODEL,
-                            PREDICTIONS.RESPONSE_ID, PREDICTIONS.RAW_RESPONSE, PREDICTIONS.EXTRACTED,
-                            PREDICTIONS.OUTPUT_JSON)
+                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD)
+                    .select(PREDICTIONS.fields())
                     .from(RECORDS)
                     .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
                             .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
@@ -488,10 +477,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .and(RECORDS.SEQ.gt(from))
                     .orderBy(RECORDS.SEQ)
                     .limit(RESULT_PAGE)
-                    .fetch(r -> new ResultRow(r.value1(), r.value2(), r.value3(),
-                            r.value4() == null ? Status.PENDING : r.value4(), r.value5(), r.value6(), r.value7(),
-                            r.value8(), r.value9(), r.value10(), r.value11(), UtcText.parse(r.value12()),
-                            r.value13(), r.value14(), r.value15(), r.value16(), r.value17(), r.value18())));
+                    .fetch(SqliteCheckpointStore::resultRow));
             page.forEach(sink);
             if (page.size() < RESULT_PAGE) {
                 return;
@@ -637,10 +623,27 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return UtcText.format(clock.instant());
     }
 
+    /** A record with its outcome, read by column: the prediction or failure as it was saved. */
+    private static ResultRow resultRow(Record r) {
+        long seq = r.get(RECORDS.SEQ);
+        String id = r.get(RECORDS.RECORD_ID);
+        String input = r.get(RECORDS.PAYLOAD);
+        RecordStatus status = r.get(PREDICTIONS.STATUS);
+        if (status == null) {
+            return ResultRow.pending(seq, id, input);
+        }
+        return switch (status) {
+            case DONE -> new ResultRow(seq, id, input, status, OutcomeColumns.prediction(r), null);
+            case FAILED -> new ResultRow(seq, id, input, status, null, OutcomeColumns.failure(r));
+            case PENDING -> throw new IllegalStateException("predictions.status is never pending");
+        };
+    }
+
     private static RunInfo runInfo(RunsRecord r) {
-        return new RunInfo(r.getRunId(), r.getName(), r.getModel(), r.getBaseUrl(), r.getTemplate(), r.getParams(),
+        List<String> baseUrls = Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName()));
+        return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
-                UtcText.parse(r.getSavedAt()), RunState.fromLabel(r.getState()), UtcText.parse(r.getCreatedAt()),
+                UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
                 r.getTruncated());
     }
 
@@ -649,16 +652,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             connection.close();
         } catch (SQLException ignored) {
             // Closing is best effort: nothing is left to save on this connection.
-        }
-    }
-
-    /** Values of predictions.status and of the results view's status. */
-    private static final class Status {
-        static final String DONE = "done";
-        static final String FAILED = "failed";
-        static final String PENDING = "pending";
-
-        private Status() {
         }
     }
 }

@@ -1,10 +1,12 @@
 package dev.stride.db;
 
+import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.RunSpec;
+import dev.stride.core.Timing;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,7 +27,8 @@ final class Fixtures {
     }
 
     static RunSpec spec(String name) {
-        return new RunSpec(name, "llama3", "http://localhost:8080/v1", "Say {{text}}", new GenerationParams(64, 0.0));
+        return new RunSpec(name, "llama3", List.of("http://localhost:8080/v1"), "Say {{text}}",
+                new GenerationParams(64, 0.0));
     }
 
     /** A record at {@code seq}, on line seq + 1, whose JSON carries {@code text}. */
@@ -44,11 +47,11 @@ final class Fixtures {
     }
 
     static Prediction done(String output) {
-        return new Prediction(output, "stop", 10, 5, 120, 1, T0);
+        return new Prediction(Answer.plain(output, "stop", 10, 5), null, new Timing(120, 1, T0));
     }
 
     static FailedPrediction failure(String kind) {
-        return new FailedPrediction(kind, "server said no", 3, 900, T0);
+        return new FailedPrediction(kind, "server said no", new Timing(900, 3, T0));
     }
 
     /** A stride database at {@code file} as a newer stride would leave it: schema version 99, unknown here. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
 class OpeningTest {
     /** The migrations this build ships (db/migration/V*.sql). */
-    private static final int MIGRATIONS = 6;
+    private static final int MIGRATIONS = 7;
 
     @TempDir
     Path dir;
@@ -85,7 +85,7 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 6): "
+                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 7): "
                         + "use that stride or a newer one");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
@@ -174,6 +174,38 @@ class OpeningTest {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("a");
             assertThat(rs.getString(2)).isNull();
+        }
+    }
+
+    @Test
+    void aVersion6DatabaseKeepsItsServersAsAList() throws Exception {
+        Path file = dir.resolve("v6.db");
+        Flyway.configure(getClass().getClassLoader())
+                .dataSource("jdbc:sqlite:" + file, null, null)
+                .locations("classpath:db/migration")
+                .target("6")
+                .load()
+                .migrate();
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
+            // As version 6 wrote them (joined by one space), and as a hand edit might have left them.
+            for (String[] run : new String[][] {{"one", "http://a:1/v1"}, {"two", "http://a:1/v1 http://b:2/v1"},
+                {"edited", " http://c:3/v1 \t http://a:1/v1  http://b:2/v1 "}}) {
+                s.execute("INSERT INTO runs (name, model, base_url, template, params, created_at, saved_at) VALUES ('"
+                        + run[0] + "', 'llama3', '" + run[1] + "', '{{text}}', '{}', '2026-01-01 00:00:00.000',"
+                        + " '2026-01-01 00:00:00.000')");
+            }
+        }
+
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            assertThat(store.findRun("one").orElseThrow().baseUrls()).containsExactly("http://a:1/v1");
+            assertThat(store.findRun("two").orElseThrow().baseUrls()).containsExactly("http://a:1/v1", "http://b:2/v1");
+            assertThat(store.findRun("edited").orElseThrow().baseUrls())
+                    .containsExactly("http://c:3/v1", "http://a:1/v1", "http://b:2/v1");
+        }
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT base_urls FROM runs WHERE name = 'two'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("[\"http://a:1/v1\",\"http://b:2/v1\"]");
         }
     }
 

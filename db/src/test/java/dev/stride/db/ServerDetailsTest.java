@@ -4,14 +4,20 @@ import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.ParsedOutput;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
+import dev.stride.core.ResultRow;
+import dev.stride.core.Timing;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,9 +27,37 @@ class ServerDetailsTest {
     Path dir;
 
     private static Prediction answer(String output, String finishReason) {
-        return new Prediction(output, finishReason, 12, 34, 250, 1, Instant.parse("2026-11-29T12:00:00Z"),
-                "first I think", null, null, "qwen2.5-7b-instruct", "chatcmpl-42", "{\"raw\":true}",
-                "http://gpu1:8000/v1");
+        return new Prediction(new Answer(output, finishReason, 12, 34, "first I think", null, null,
+                "qwen2.5-7b-instruct", "chatcmpl-42", "{\"raw\":true}", "http://gpu1:8000/v1"), null,
+                new Timing(250, 1, Instant.parse("2026-11-29T12:00:00Z")));
+    }
+
+    @Test
+    void whatWasSavedReadsBackWhole() {
+        Prediction full = new Prediction(new Answer("[{\"id\":\"call_1\"}]", "tool_calls", 12, 34, "first I think",
+                "I must not", "[{\"id\":\"call_1\"}]", "qwen2.5-7b-instruct", "chatcmpl-42", "{\"raw\":true}",
+                "http://gpu1:8000/v1"), new ParsedOutput("call_1", "{\"id\":\"call_1\"}"),
+                new Timing(250, 2, Instant.parse("2026-11-29T12:00:00.123Z")));
+        FailedPrediction failed = new FailedPrediction("http_400", "HTTP 400: too long",
+                new Timing(17, 3, Instant.parse("2026-11-29T12:00:01.456Z")));
+        List<ResultRow> rows = new ArrayList<>();
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(dir.resolve("whole.db"))) {
+            List<InputRecord> input = recs(3);
+            store.syncRun(spec("a"), input.iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.savePrediction(run, input.get(0), full);
+            store.saveFailure(run, input.get(1), failed);
+            store.forEachResult(run, rows::add);
+        }
+
+        assertThat(rows.get(0).status()).isEqualTo(RecordStatus.DONE);
+        assertThat(rows.get(0).prediction()).isEqualTo(full);
+        assertThat(rows.get(0).failure()).isNull();
+        assertThat(rows.get(1).status()).isEqualTo(RecordStatus.FAILED);
+        assertThat(rows.get(1).failure()).isEqualTo(failed);
+        assertThat(rows.get(1).prediction()).isNull();
+        assertThat(rows.get(2)).isEqualTo(ResultRow.pending(2, "r2", Fixtures.rec(2, "r2", "text 2").json()));
+        assertThat(rows.get(2).timing()).isNull();
     }
 
     @Test
@@ -57,7 +91,8 @@ class ServerDetailsTest {
             long run = store.findRun("a").orElseThrow().id();
             store.savePrediction(run, input.get(0), answer("cut", "length"));
             store.savePrediction(run, input.get(1), answer("whole", "stop"));
-            store.saveFailure(run, input.get(2), new FailedPrediction("timeout", "timed out", 3, 10, Instant.now()));
+            store.saveFailure(run, input.get(2), new FailedPrediction("timeout", "timed out",
+                    new Timing(10, 3, Instant.now())));
             store.savePrediction(run, input.get(2), answer("cut too", "length"));
             assertThat(store.findRun("a").orElseThrow().truncated()).isEqualTo(2);
 

@@ -12,6 +12,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.Phrase;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
@@ -59,7 +60,7 @@ class SqliteCheckpointStoreTest {
         assertThat(report.counts()).isEqualTo(new SyncReport(true, 3, 3, 0, 0));
         RunInfo run = store.findRun("a").orElseThrow();
         assertThat(run.model()).isEqualTo("llama3");
-        assertThat(run.baseUrl()).isEqualTo("http://localhost:8080/v1");
+        assertThat(run.baseUrls()).containsExactly("http://localhost:8080/v1");
         assertThat(run.template()).isEqualTo("Say {{text}}");
         assertThat(run.paramsJson()).isEqualTo("{\"max_tokens\":64,\"temperature\":0.0}");
         assertThat(run.total()).isEqualTo(3);
@@ -81,14 +82,14 @@ class SqliteCheckpointStoreTest {
         assertThat(store.saveFailure(run, r0, failure("timeout"))).isFalse();
 
         List<ResultRow> rows = results(run);
-        assertThat(rows.get(0).status()).isEqualTo("done");
-        assertThat(rows.get(0).output()).isEqualTo("first");
-        assertThat(rows.get(0).error()).isNull();
+        assertThat(rows.get(0).status()).isEqualTo(RecordStatus.DONE);
+        assertThat(rows.get(0).prediction()).isEqualTo(done("first"));
+        assertThat(rows.get(0).failure()).isNull();
         assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(1);
     }
 
     @Test
-    void aFailureIsReplacedByALaterFailureOrADonePrediction() {
+    void aFailureIsReplacedByALaterFailureOrADonePrediction() throws SQLException {
         long run = newRun("a", recs(2));
         InputRecord r1 = rec(1, "r1", "text 1");
 
@@ -103,15 +104,17 @@ class SqliteCheckpointStoreTest {
         assertThat(info.done()).isEqualTo(1);
         assertThat(info.failed()).isZero();
         ResultRow row = results(run).get(1);
-        assertThat(row.status()).isEqualTo("done");
-        assertThat(row.output()).isEqualTo("ok");
-        assertThat(row.error()).isNull();
-        assertThat(row.finishReason()).isEqualTo("stop");
-        assertThat(row.promptTokens()).isEqualTo(10);
-        assertThat(row.completionTokens()).isEqualTo(5);
-        assertThat(row.latencyMs()).isEqualTo(120L);
-        assertThat(row.attempts()).isEqualTo(1);
-        assertThat(row.finishedAt()).isEqualTo(Fixtures.T0);
+        assertThat(row.status()).isEqualTo(RecordStatus.DONE);
+        // Replaced whole: the failure's kind, message and timing are gone with it.
+        assertThat(row.prediction()).isEqualTo(done("ok"));
+        assertThat(row.failure()).isNull();
+        try (var c = Fixtures.jdbc(file); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT error_kind, error, attempts FROM predictions WHERE record_id = 'r1'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isNull();
+            assertThat(rs.getString(2)).isNull();
+            assertThat(rs.getInt(3)).isEqualTo(1);
+        }
     }
 
     @Test
@@ -201,7 +204,8 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows).extracting(ResultRow::id).containsExactly("d", "a", "b", "e");
         assertThat(rows).extracting(ResultRow::seq).containsExactly(0L, 1L, 2L, 3L);
-        assertThat(rows).extracting(ResultRow::status).containsExactly("done", "done", "pending", "pending");
+        assertThat(rows).extracting(ResultRow::status).containsExactly(RecordStatus.DONE, RecordStatus.DONE,
+                RecordStatus.PENDING, RecordStatus.PENDING);
         assertThat(rows.get(2).inputJson()).contains("edited");
 
         RunInfo info = store.findRun("a").orElseThrow();
@@ -280,7 +284,7 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows.get(0).id()).isEqualTo("r1199");
         assertThat(rows.get(1199).id()).isEqualTo("r0");
-        assertThat(rows.get(1199).status()).isEqualTo("done");
+        assertThat(rows.get(1199).status()).isEqualTo(RecordStatus.DONE);
         assertThat(store.findRun("a").orElseThrow().lowWatermark()).isZero();
     }
 
@@ -323,17 +327,20 @@ class SqliteCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows).hasSize(2500);
         assertThat(rows).extracting(ResultRow::seq).isSorted();
-        assertThat(rows.get(1000).status()).isEqualTo("done");
-        assertThat(rows.get(999).status()).isEqualTo("pending");
+        assertThat(rows.get(1000).status()).isEqualTo(RecordStatus.DONE);
+        assertThat(rows.get(999).status()).isEqualTo(RecordStatus.PENDING);
         assertThat(rows.get(2499).id()).isEqualTo("r2499");
     }
 
     @Test
-    void baseUrlAndHeartbeatAreUpdated() throws Exception {
+    void baseUrlsAndHeartbeatAreUpdated() throws Exception {
         long run = newRun("a", recs(1));
-        store.updateBaseUrl(run, "http://other:9000/v1");
+        store.updateBaseUrls(run, List.of("http://other:9000/v1", "http://b c:9001/v1"));
         store.heartbeat(run);
-        assertThat(store.findRun("a").orElseThrow().baseUrl()).isEqualTo("http://other:9000/v1");
+        assertThat(store.findRun("a").orElseThrow().baseUrls())
+                .containsExactly("http://other:9000/v1", "http://b c:9001/v1");
+        // A list in the file too (SQL can take it apart with json_each), not one text to split on spaces.
+        assertThat(runsColumn("base_urls")).isEqualTo("[\"http://other:9000/v1\",\"http://b c:9001/v1\"]");
         try (var c = Fixtures.jdbc(file); var s = c.createStatement();
              var rs = s.executeQuery("SELECT heartbeat_at FROM runs")) {
             rs.next();
@@ -362,7 +369,7 @@ class SqliteCheckpointStoreTest {
         SyncReport unchanged = store.syncUnchanged(servedFrom("a", "http://other:9000/v1"), "d1").orElseThrow();
 
         RunInfo info = store.findRun("a").orElseThrow();
-        assertThat(info.baseUrl()).isEqualTo("http://other:9000/v1");
+        assertThat(info.baseUrls()).containsExactly("http://other:9000/v1");
         assertThat(info).extracting(RunInfo::total, RunInfo::done, RunInfo::failed, RunInfo::lowWatermark)
                 .containsExactly(6L, 3L, 1L, 3L);
         assertThat(runsColumn("heartbeat_at")).isNotNull();
@@ -432,7 +439,7 @@ class SqliteCheckpointStoreTest {
     /** The spec of {@code name} with another base URL. */
     private static RunSpec servedFrom(String name, String baseUrl) {
         RunSpec s = Fixtures.spec(name);
-        return new RunSpec(s.name(), s.model(), baseUrl, s.template(), s.params());
+        return new RunSpec(s.name(), s.model(), List.of(baseUrl), s.template(), s.params());
     }
 
     private void execute(String sql) throws SQLException {

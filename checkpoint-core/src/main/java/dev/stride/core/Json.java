@@ -1,0 +1,79 @@
+package dev.stride.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON stride keeps besides its input files: settings it stores (generation parameters, base URLs), records read
+ * back from the store, parsed outputs. One mapper, compact text, and errors that say what was being read. The input
+ * files have their own readers ({@link InputReaders}), whose errors name the file and the line instead.
+ */
+public final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {
+    }
+
+    /**
+     * Parses one JSON text.
+     *
+     * @param what names the text in the error, e.g. {@link #storedRecord(String)}
+     * @throws InvalidJsonException when the text is missing, empty or not JSON
+     */
+    public static JsonNode read(String text, Phrase what) {
+        if (text == null || text.isBlank()) {
+            throw new InvalidJsonException(Phrase.core("json.notJson", what, "no text"), null);
+        }
+        try {
+            return MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InvalidJsonException(Phrase.core("json.notJson", what, e.getOriginalMessage()), e);
+        }
+    }
+
+    /**
+     * Reads a JSON array of strings, as {@link #strings(List)} writes it.
+     *
+     * @throws InvalidJsonException when the text is not JSON, or not an array of strings
+     */
+    public static List<String> readStrings(String text, Phrase what) {
+        JsonNode node = read(text, what);
+        if (!node.isArray()) {
+            throw new InvalidJsonException(Phrase.core("json.notStrings", what, text), null);
+        }
+        List<String> values = new ArrayList<>(node.size());
+        for (JsonNode element : node) {
+            if (!element.isTextual()) {
+                throw new InvalidJsonException(Phrase.core("json.notStrings", what, text), null);
+            }
+            values.add(element.textValue());
+        }
+        return List.copyOf(values);
+    }
+
+    /** The strings as one compact JSON array. */
+    public static String strings(List<String> values) {
+        ArrayNode array = MAPPER.createArrayNode();
+        values.forEach(array::add);
+        return array.toString();
+    }
+
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** How a record's stored JSON is named in an error. */
+    public static Phrase storedRecord(String recordId) {
+        return Phrase.core("json.storedRecord", recordId);
+    }
+
+    /** How a record's stored parsed output ({@code --json-output}) is named in an error. */
+    public static Phrase storedOutputJson(String recordId) {
+        return Phrase.core("json.storedOutputJson", recordId);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/** The helper for stored JSON says what it was reading when the text is not what it should be. */
+class JsonTest {
+
+    @Test
+    void aTextThatIsNotJsonIsNamedInBothLanguages() {
+        assertThatThrownBy(() -> Json.read("{\"a\":", Json.storedRecord("q7")))
+                .isInstanceOfSatisfying(InvalidJsonException.class, e -> {
+                    assertThat(e).hasMessageStartingWith("stored record 'q7' is not JSON: ");
+                    assertThat(e.phrase().in(Locale.CHINESE)).startsWith("已保存的记录 'q7' 不是 JSON：");
+                });
+        assertThatThrownBy(() -> Json.read(null, Json.storedOutputJson("q8")))
+                .hasMessage("the stored output_json of record 'q8' is not JSON: no text");
+    }
+
+    @Test
+    void storedSettingsAreNamedAsSuch() {
+        assertThatThrownBy(() -> GenerationParams.fromJson("{\"max_tokens\":"))
+                .isInstanceOf(InvalidJsonException.class)
+                .hasMessageStartingWith("the stored setting 'params' is not JSON: ");
+    }
+
+    @Test
+    void aListOfStringsIsOneCompactArray() {
+        String stored = Json.strings(List.of("http://a:1/v1", "http://b:2/v1"));
+        assertThat(stored).isEqualTo("[\"http://a:1/v1\",\"http://b:2/v1\"]");
+        assertThat(Json.readStrings(stored, Json.storedRecord("x"))).containsExactly("http://a:1/v1", "http://b:2/v1");
+        assertThat(Json.readStrings("[]", Json.storedRecord("x"))).isEmpty();
+    }
+
+    @Test
+    void aListOfStringsMustBeOne() {
+        assertThatThrownBy(() -> Json.readStrings("{\"a\":1}", Json.storedRecord("x")))
+                .hasMessage("stored record 'x' is not a JSON array of strings: {\"a\":1}");
+        assertThatThrownBy(() -> Json.readStrings("[\"a\", 2]", Json.storedRecord("x")))
+                .hasMessage("stored record 'x' is not a JSON array of strings: [\"a\", 2]");
+        assertThatThrownBy(() -> Json.readStrings("http://a:1/v1 http://b:2/v1", Json.storedRecord("x")))
+                .hasMessageStartingWith("stored record 'x' is not JSON: ");
+    }
+}
