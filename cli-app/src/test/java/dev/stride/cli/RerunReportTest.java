@@ -97,6 +97,23 @@ class RerunReportTest {
     }
 
     @Test
+    void aDryRunOfBatchRequestLinesNamesTheEndpointEachIsSentTo() throws Exception {
+        for (String endpoint : List.of("chat/completions", "completions")) {
+            Path input = dir.resolve(endpoint.replace('/', '-') + ".jsonl");
+            String body = endpoint.equals("completions") ? "{\"model\":\"m\",\"prompt\":\"Say hi\"}"
+                    : "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
+            Files.writeString(input, "{\"custom_id\":\"r1\",\"method\":\"POST\",\"url\":\"/v1/" + endpoint
+                    + "\",\"body\":" + body + "}\n", StandardCharsets.UTF_8);
+
+            Cli.Result dry = run(input, dir.resolve(endpoint.replace('/', '-') + ".db"), "--dry-run");
+
+            assertThat(dry.exitCode()).as(dry.all()).isZero();
+            assertThat(dry.out()).contains("First record, r1, sends its batch request body as it is, to /" + endpoint
+                    + ": " + body);
+        }
+    }
+
+    @Test
     void aChangedTemplateOrParameterIsNamedAndADryRunOfItWritesNothing() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
