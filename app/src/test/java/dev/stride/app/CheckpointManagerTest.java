@@ -72,7 +72,9 @@ class CheckpointManagerTest {
             assertThat(first.state()).isEqualTo(RunState.INTERRUPTED);
             RunInfo saved = checkpoints.loadCheckpoint(MODEL).orElseThrow();
             assertThat(saved.total()).isEqualTo(60);
-            assertThat(saved.done()).isBetween(20L, 22L);
+            // Stopped at the 20th stored answer: what was in flight (2) and what was answered but not yet written
+            // (one save interval, 5) may still be stored; nothing else is sent.
+            assertThat(saved.done()).isBetween(20L, 20L + 2 + 5);
             assertThat(first.cursor().done()).isEqualTo(saved.done());
 
             RunOutcome second = checkpoints.resume(MODEL, RunOptions.of(null, null).withConcurrency(4));

@@ -164,7 +164,8 @@ final class InMemoryLedger implements RunLedger {
             lowWatermark = watermark;
             elapsedMs = elapsed;
             savedAt = clock.instant();
-            state = newState;
+            // As the SQLite store does: a state is kept by its label, so FAILED reads back as STOPPED.
+            state = RunState.fromLabel(newState.label());
             Cursor cursor = new Cursor(lowWatermark, done.size(), failed.size(), elapsedMs, savedAt, state);
             cursors.add(cursor);
             notifyAll();
