@@ -77,10 +77,6 @@ final class SqlCommand implements Callable<Integer> {
         private final List<List<String>> rows = new ArrayList<>();
         private final List<boolean[]> numeric = new ArrayList<>();
 
-        Table(PrintWriter out) {
-            this(out, Messages.ENGLISH);
-        }
-
         Table(PrintWriter out, Messages messages) {
             this.out = out;
             this.messages = messages;
