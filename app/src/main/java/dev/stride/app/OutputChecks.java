@@ -29,11 +29,6 @@ final class OutputChecks implements Predictor {
         this.rules = rules;
     }
 
-    /** The predictor this one checks the answers of. */
-    Predictor inner() {
-        return next;
-    }
-
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
         for (int asked = 1; ; asked++) {

@@ -29,13 +29,11 @@ public final class Bench {
     static final List<String> SECTIONS = List.of("concurrency", "checkpoint", "instant", "scale", "startup", "jmh");
 
     private final Path work;
-    private final Path strideJar;
     private final Path out;
     private final List<String> lines = new ArrayList<>();
 
-    private Bench(Path work, Path strideJar, Path out) {
+    private Bench(Path work, Path out) {
         this.work = work;
-        this.strideJar = strideJar;
         this.out = out;
     }
 
@@ -56,7 +54,7 @@ public final class Bench {
             }
         }
         Files.createDirectories(work);
-        Bench bench = new Bench(work, jar, out);
+        Bench bench = new Bench(work, out);
         long t0 = System.nanoTime();
         bench.header();
         if (only.contains("concurrency") || only.contains("checkpoint") || only.contains("instant")) {
@@ -208,13 +206,5 @@ public final class Bench {
 
     static double ms(long nanos) {
         return nanos / 1e6;
-    }
-
-    Path work() {
-        return work;
-    }
-
-    Path strideJar() {
-        return strideJar;
     }
 }

@@ -20,10 +20,6 @@ final class BenchPredictor implements Predictor {
         this.client = new ModelClient(ClientSettings.of(baseUrl).withMaxConcurrency(concurrency));
     }
 
-    ModelClient client() {
-        return client;
-    }
-
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
         try {

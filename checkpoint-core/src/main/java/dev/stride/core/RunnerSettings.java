@@ -35,9 +35,4 @@ public record RunnerSettings(
             throw new IllegalArgumentException("retries must not be negative");
         }
     }
-
-    public static RunnerSettings defaults() {
-        return new RunnerSettings(8, 10, 5, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(3),
-                false, Duration.ofSeconds(5));
-    }
 }

@@ -15,11 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "clear",
-        mixinStandardHelpOptions = true,
-        description = "Forgets a run: its records, outputs and checkpoint. Other runs in the database are untouched.",
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride clear --db runs.db --run qwen-medical-lora-251106-f16", "  stride clear --db runs.db --all"})
+@Command(name = "clear", mixinStandardHelpOptions = true)
 final class ClearCommand implements Callable<Integer> {
 
     @Spec
@@ -28,17 +24,17 @@ final class ClearCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database.")
+    @Option(names = "--db", required = true, paramLabel = "FILE")
     Path db;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
     static final class Which {
-        @Option(names = "--run", paramLabel = "NAME", description = "The run to forget.")
+        @Option(names = "--run", paramLabel = "NAME")
         String run;
 
-        @Option(names = "--all", description = "Forget every run.")
+        @Option(names = "--all")
         boolean all;
     }
 

@@ -29,22 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Shows stride at work with nothing but a JDK: starts the built-in simulator (see serve-sim) and runs a"
-                    + " bundled set of 300 short medical questions through it with the real 'run' command.",
-            "On a new database the first call stops itself halfway, as a crash would; call it again to see the"
-                    + " resume. The database stays where it is, for status, export and sqlite3."
-        },
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride demo", "  stride demo --db /tmp/demo.db", "  stride status --db stride-demo.db"},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:the demo ended as designed (including its own halfway stop)",
-            "1:an error",
-            "130:you pressed Ctrl+C; run it again to continue",
-        })
+@Command(name = "demo", mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
     static final String MODEL = "qwen-medical-lora-251106-f16";
     static final String TEMPLATE = "Answer briefly: {{question}}";
@@ -57,8 +42,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", paramLabel = "FILE", defaultValue = "stride-demo.db",
-            description = "Where the demo keeps its run (default: ${DEFAULT-VALUE}, in the current directory).")
+    @Option(names = "--db", paramLabel = "FILE", defaultValue = "stride-demo.db")
     Path db;
 
     @Option(names = "--sim-latency", hidden = true, paramLabel = "DURATION", defaultValue = "40ms",

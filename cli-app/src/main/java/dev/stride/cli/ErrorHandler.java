@@ -15,10 +15,6 @@ import picocli.CommandLine.ParseResult;
 final class ErrorHandler implements IExecutionExceptionHandler {
     private final Messages messages;
 
-    ErrorHandler() {
-        this(Messages.ENGLISH);
-    }
-
     /** @param messages the language errors are shown in */
     ErrorHandler(Messages messages) {
         this.messages = messages;
@@ -55,10 +51,6 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             return ExitCodes.INTERRUPTED;
         }
         return ExitCodes.ERROR;
-    }
-
-    static String oneLine(Throwable ex) {
-        return oneLine(ex, Messages.ENGLISH);
     }
 
     /**

@@ -1,5 +1,10 @@
 package dev.stride.cli;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ResourceBundle;
+
 /** The exit codes every command keeps to; listed in {@code --help}. */
 final class ExitCodes {
     static final int OK = 0;
@@ -13,6 +18,20 @@ final class ExitCodes {
     static final int DATABASE = 4;
     static final int INTERRUPTED = 130;
 
+    private static final List<Integer> EVERY = List.of(OK, ERROR, USAGE, FAILED_RECORDS, DATABASE, INTERRUPTED);
+
     private ExitCodes() {
+    }
+
+    /**
+     * Every code with what it means in the language of {@code messages} (its {@code exitCode.N}), in the order the
+     * help of {@code stride} and {@code stride run} lists them.
+     */
+    static Map<String, String> described(ResourceBundle messages) {
+        Map<String, String> list = new LinkedHashMap<>();
+        for (int code : EVERY) {
+            list.put(Integer.toString(code), messages.getString("exitCode." + code));
+        }
+        return list;
     }
 }

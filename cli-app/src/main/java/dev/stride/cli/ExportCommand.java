@@ -40,17 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "export",
-        mixinStandardHelpOptions = true,
-        description = {"Writes one line per record of a run, in input order: its id, output, status (done, failed or"
-                + " pending) and error.",
-            "--format batch writes the OpenAI Batch output format (id, custom_id, response{status_code, request_id,"
-                + " body}, error), which tools that read OpenAI or vllm run-batch output read as well; records"
-                + " without an outcome yet are left out of it, as a batch leaves out requests it has not run."},
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride export --db runs.db --run qwen-medical-lora-251106-f16 -o answers.jsonl",
-                  "  stride export --db runs.db --format csv --include-input -o answers.csv",
-                  "  stride export --db runs.db --format batch -o batch_output.jsonl"})
+@Command(name = "export", mixinStandardHelpOptions = true)
 final class ExportCommand implements Callable<Integer> {
     private static final List<String> COLUMNS = List.of("id", "output", "status", "error", "finish_reason",
             "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
@@ -67,23 +57,19 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database.")
+    @Option(names = "--db", required = true, paramLabel = "FILE")
     Path db;
 
-    @Option(names = "--run", paramLabel = "NAME", description = "The run to export (may be left out when the"
-            + " database holds one run).")
+    @Option(names = "--run", paramLabel = "NAME")
     String run;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl",
-            description = "jsonl, csv or batch (OpenAI Batch output) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl")
     Format format;
 
-    @Option(names = "--include-input", description = "Also write each record's input fields: JSONL as an \"input\""
-            + " object, CSV as input.FIELD columns (nested values as JSON), batch as an \"input\" object.")
+    @Option(names = "--include-input")
     boolean includeInput;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: standard"
-            + " output). The file appears whole or not at all.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE")
     Path output;
 
     @Override

@@ -64,10 +64,6 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final ProgressBar bar;
     private volatile long lastPrint = System.nanoTime();
 
-    ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every) {
-        this(out, run, total, doneBefore, failedBefore, every, Mode.LINES, null, false, Messages.ENGLISH);
-    }
-
     /**
      * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
      * @param noColor   NO_COLOR is set: a bar without colours
@@ -90,13 +86,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.bar = mode == Mode.BAR ? bar(barOutput, noColor) : null;
     }
 
-    /** The reporter for a session of {@code run} as RunCommand starts it. */
-    static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
-                                       boolean quiet, Map<String, String> env) {
-        return forSession(out, run, retryFailed, every, quiet, env, Messages.ENGLISH);
-    }
-
-    /** As above, in the language of {@code messages}. */
+    /** The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages}. */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env, Messages messages) {
         return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(), every,

@@ -34,10 +34,6 @@ final class RunDetailView {
         this.live = LiveRate.of(run, totals, now);
     }
 
-    void printText(PrintWriter out) {
-        printText(out, Messages.ENGLISH);
-    }
-
     void printText(PrintWriter out, Messages m) {
         double percent = run.total() == 0 ? 0 : run.done() * 100.0 / run.total();
         line(out, m.get("msg.detail.run"), run.name());

@@ -11,10 +11,6 @@ final class RunSummary {
     private final Prices prices;
     private final Messages m;
 
-    RunSummary(SessionTally tally, Prices prices) {
-        this(tally, prices, Messages.ENGLISH);
-    }
-
     RunSummary(SessionTally tally, Prices prices, Messages messages) {
         this.tally = tally;
         this.prices = prices;
@@ -23,8 +19,6 @@ final class RunSummary {
 
     /** Per-million-token prices of input and output (either may be null: no cost is shown then). */
     record Prices(Double perMillionIn, Double perMillionOut) {
-        static final Prices NONE = new Prices(null, null);
-
         /** The prices given as options: both or neither, neither negative. */
         static Prices of(Double in, Double out) {
             if ((in == null) != (out == null)) {

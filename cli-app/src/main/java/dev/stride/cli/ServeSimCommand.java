@@ -21,22 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve-sim",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Serves a simulated model over an OpenAI-compatible API, to rehearse a run before paying for a GPU server"
-                    + " and to benchmark stride against a server that is slow, busy or broken on purpose.",
-            "POST /v1/chat/completions and /v1/completions (also streamed), GET /v1/models and /health. Any model"
-                    + " name is served. An answer is the prompt echoed ('Answer to: <prompt> -- ...') and a few"
-                    + " words drawn from its hash: the same prompt always gets the same answer.",
-            "Stop it with Ctrl+C: it prints how many requests it served, by outcome."
-        },
-        footerHeading = "%nExamples:%n",
-        footer = {
-            "  stride serve-sim --latency 200ms --jitter 50ms --tokens-per-second 40",
-            "  stride serve-sim --max-concurrent 16 --when-busy reject --fail-429 0.05 --drop 0.01",
-            "  stride run questions.jsonl --db rehearsal.db --model my-model --base-url http://127.0.0.1:8000/v1",
-        })
+@Command(name = "serve-sim", mixinStandardHelpOptions = true)
 final class ServeSimCommand implements Callable<Integer> {
 
     @Spec
@@ -45,65 +30,46 @@ final class ServeSimCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000",
-            description = "The port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000")
     int port;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-            description = "The address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1")
     String host;
 
-    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class,
-            description = "Mean wait before an answer starts, as a model's time to first token"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class)
     Duration latency;
 
-    @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class,
-            description = "Latency varies uniformly within --latency ± this (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class)
     Duration jitter;
 
-    @Option(names = "--tokens-per-second", paramLabel = "N", defaultValue = "0",
-            description = "Generation speed after the first token: a longer answer takes longer; 0 = at once"
-                    + " (default: ${DEFAULT-VALUE}). Tokens are counted as words.")
+    @Option(names = "--tokens-per-second", paramLabel = "N", defaultValue = "0")
     double tokensPerSecond;
 
-    @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "0",
-            description = "Completion requests served at once; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "0")
     int maxConcurrent;
 
-    @Option(names = "--when-busy", paramLabel = "reject|queue", defaultValue = "queue",
-            description = "Beyond --max-concurrent: reject answers 503 at once, like Ollama with a full queue;"
-                    + " queue makes the request wait for a slot, like llama.cpp's busy slots"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--when-busy", paramLabel = "reject|queue", defaultValue = "queue")
     SimulatorSettings.WhenBusy whenBusy;
 
-    @Option(names = "--fail-429", paramLabel = "RATE", defaultValue = "0",
-            description = "Share of requests (0 to 1) answered 429 with Retry-After, at once.")
+    @Option(names = "--fail-429", paramLabel = "RATE", defaultValue = "0")
     double rate429;
 
-    @Option(names = "--retry-after", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class,
-            description = "The Retry-After a 429 carries, in whole seconds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--retry-after", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class)
     Duration retryAfter;
 
-    @Option(names = "--fail-500", paramLabel = "RATE", defaultValue = "0",
-            description = "Share of requests answered 500 after their latency.")
+    @Option(names = "--fail-500", paramLabel = "RATE", defaultValue = "0")
     double rate500;
 
-    @Option(names = "--fail-503", paramLabel = "RATE", defaultValue = "0",
-            description = "Share of requests answered 503 (overloaded) at once.")
+    @Option(names = "--fail-503", paramLabel = "RATE", defaultValue = "0")
     double rate503;
 
-    @Option(names = "--drop", paramLabel = "RATE", defaultValue = "0",
-            description = "Share of requests whose connection is closed after their latency, with no response.")
+    @Option(names = "--drop", paramLabel = "RATE", defaultValue = "0")
     double dropRate;
 
-    @Option(names = "--truncate", paramLabel = "RATE", defaultValue = "0",
-            description = "Share of requests whose body stops halfway (Content-Length promises more), then the"
-                    + " connection closes.")
+    @Option(names = "--truncate", paramLabel = "RATE", defaultValue = "0")
     double truncateRate;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-            description = "Seeds the draw of failures and latencies (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42")
     long seed;
 
     @Override

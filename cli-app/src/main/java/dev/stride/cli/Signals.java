@@ -11,6 +11,4 @@ public interface Signals {
      * takes the handlers back.
      */
     AutoCloseable onInterrupt(Runnable onFirst);
-
-    Signals NONE = onFirst -> () -> { };
 }

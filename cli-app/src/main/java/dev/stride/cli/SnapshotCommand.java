@@ -13,23 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "snapshot",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Writes a consistent copy of the database to OUT, also while a run is writing it: every answer committed"
-                    + " when the copy starts, as one self-contained file (no -wal beside it).",
-            "Copy OUT to another machine and finish the run there with: stride run --db OUT"
-        },
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride snapshot --db runs.db runs-copy.db",
-                  "  scp runs-copy.db gpu2: && ssh gpu2 stride run --db runs-copy.db --base-url http://localhost:8000/v1"},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:the copy is written",
-            "1:an error (I/O trouble)",
-            "2:bad usage (OUT exists, no such database)",
-            "4:the database cannot be used (not stride's, damaged, from a newer stride)",
-        })
+@Command(name = "snapshot", mixinStandardHelpOptions = true)
 final class SnapshotCommand implements Callable<Integer> {
 
     @Spec
@@ -38,10 +22,10 @@ final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database to copy.")
+    @Option(names = "--db", required = true, paramLabel = "FILE")
     Path db;
 
-    @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT", description = "The copy to write; must not exist yet.")
+    @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT")
     Path target;
 
     @Override

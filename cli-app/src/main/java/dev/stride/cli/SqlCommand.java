@@ -19,28 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sql",
-        mixinStandardHelpOptions = true,
-        description = {
-            "Runs one SQL statement on the database, opened read-only (also while a run is writing it), and prints"
-                    + " the rows as a table, CSV or JSON.",
-            "The views 'progress' (one row per run) and 'results' (one row per record) are the stable interface;"
-                    + " docs/sql.md lists their columns and ready queries.",
-            "Nothing can be changed this way: SQLite refuses any write on a read-only connection."
-        },
-        footerHeading = "%nExamples:%n",
-        footer = {
-            "  stride sql --db runs.db \"SELECT run, done, total, percent, state FROM progress\"",
-            "  stride sql --db runs.db \"SELECT status, count(*) FROM results WHERE run = 'my-run' GROUP BY status\"",
-            "  stride sql --db runs.db --csv \"SELECT id, output FROM results WHERE run = 'my-run'\" > answers.csv",
-            "  stride sql --db runs.db --json \"SELECT * FROM progress\" | jq '.[].percent'",
-        },
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:the statement ran",
-            "2:bad usage, or SQLite refused the statement (a syntax error, an unknown column, a write)",
-            "4:the database cannot be read (not SQLite, damaged)",
-        })
+@Command(name = "sql", mixinStandardHelpOptions = true)
 final class SqlCommand implements Callable<Integer> {
     /** A table is for reading: longer values are cut (--csv and --json print them whole). */
     static final int MAX_CELL = 80;
@@ -53,21 +32,21 @@ final class SqlCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The database to query.")
+    @Option(names = "--db", required = true, paramLabel = "FILE")
     Path db;
 
     @ArgGroup(exclusive = true)
     Format format = new Format();
 
     static final class Format {
-        @Option(names = "--csv", description = "Print CSV with a header row (RFC 4180), every value whole.")
+        @Option(names = "--csv")
         boolean csv;
 
-        @Option(names = "--json", description = "Print a JSON array of objects, one per row, every value whole.")
+        @Option(names = "--json")
         boolean json;
     }
 
-    @Parameters(index = "0", paramLabel = "SQL", descriptionKey = "SQL", description = "One SQL statement, e.g. \"SELECT * FROM progress\".")
+    @Parameters(index = "0", paramLabel = "SQL", descriptionKey = "SQL")
     String sql;
 
     @Override
@@ -97,10 +76,6 @@ final class SqlCommand implements Callable<Integer> {
         private List<String> names = List.of();
         private final List<List<String>> rows = new ArrayList<>();
         private final List<boolean[]> numeric = new ArrayList<>();
-
-        Table(PrintWriter out) {
-            this(out, Messages.ENGLISH);
-        }
 
         Table(PrintWriter out, Messages messages) {
             this.out = out;

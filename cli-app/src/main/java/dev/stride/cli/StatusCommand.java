@@ -25,16 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status",
-        mixinStandardHelpOptions = true,
-        description = "Shows every run in the database: how far it is, failures, outputs cut short by the token"
-                + " limit (TRUNCATED: finish reason 'length'), tokens in and out, time spent, when it was last saved;"
-                + " for a run going now (its writer saved within 20 s) its rate over the last minute and the time"
-                + " left at that rate.",
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride status --db runs.db", "  stride status --db runs.db --json | jq '.[].percent'",
-                  "  stride status --db runs.db --run qwen-medical-lora-251106-f16",
-                  "  stride status --db runs.db --price-in 0.15 --price-out 0.60"})
+@Command(name = "status", mixinStandardHelpOptions = true)
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter LOCAL_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
@@ -45,22 +36,19 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    @Option(names = "--db", required = true, paramLabel = "FILE", description = "The run database.")
+    @Option(names = "--db", required = true, paramLabel = "FILE")
     Path db;
 
-    @Option(names = "--json", description = "Print JSON for scripts.")
+    @Option(names = "--json")
     boolean json;
 
-    @Option(names = "--price-in", paramLabel = "USD", description = "Price per million input tokens: adds each"
-            + " run's cost (with --price-out).")
+    @Option(names = "--price-in", paramLabel = "USD")
     Double priceIn;
 
-    @Option(names = "--price-out", paramLabel = "USD", description = "Price per million output tokens (with"
-            + " --price-in).")
+    @Option(names = "--price-out", paramLabel = "USD")
     Double priceOut;
 
-    @Option(names = "--run", paramLabel = "NAME", description = "One run up close: its settings, which servers"
-            + " answered, finish reasons, latency percentiles and errors by kind with an example each.")
+    @Option(names = "--run", paramLabel = "NAME")
     String run;
 
     @Override

@@ -1,36 +1,23 @@
 package dev.stride.cli;
 
+import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING;
+import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING;
+
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.ResourceBundle;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IHelpSectionRenderer;
 
 /** The top-level {@code stride} command. */
 @Command(name = "stride",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
-        description = "Runs a dataset through a model served over HTTP, resumably: every prediction is kept in a"
-                + " SQLite file, so a run that dies continues where it stopped.",
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
                 SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
-                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class},
-        footerHeading = "%nExamples:%n",
-        footer = {"  stride demo                                # see it work, with a built-in simulated server",
-                  "  stride run questions.jsonl --db runs.db --model NAME --base-url http://localhost:8000/v1",
-                  "  stride status --db runs.db",
-                  "  stride help run                            # every option of a command",
-                  "  source <(stride generate-completion)       # TAB completion in bash or zsh"},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:all records done",
-            "1:an error (server refused the run, database or I/O trouble)",
-            "2:bad usage or bad input",
-            "3:finished with failed records (rerun with --retry-failed)",
-            "4:the database cannot be used (read-only, disk full, damaged, not stride's, from a newer stride, on a"
-                    + " network file system); fix what the message names and rerun",
-            "130:interrupted (Ctrl+C or SIGTERM); rerun the same command to continue",
-        })
+                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class StrideCommand implements Runnable {
 
     @CommandLine.Spec
@@ -58,8 +45,13 @@ public final class StrideCommand implements Runnable {
                           boolean noColor) {
         cl.setOut(out);
         cl.setErr(err);
-        // The help texts are read from the bundle (picocli's keys: stride.run.db, stride.run.usage.footer.0, ...).
+        // The help texts are in the bundle alone (picocli's keys: stride.run.db, stride.run.usage.footer.0, ...);
+        // stride and stride run list every exit code, worded once in it.
         cl.setResourceBundle(messages);
+        Map<String, String> everyExitCode = ExitCodes.described(messages);
+        cl.getCommandSpec().usageMessage().exitCodeList(everyExitCode);
+        cl.getSubcommands().get("run").getCommandSpec().usageMessage().exitCodeList(everyExitCode);
+        headingsOnlyOverContent(cl);
         if (noColor) {
             cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         }
@@ -73,6 +65,20 @@ public final class StrideCommand implements Runnable {
         }
         // picocli hides its completion script generator; listed, users find it: stride generate-completion.
         cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    }
+
+    /**
+     * The bundles name the headings "Examples:" and "Exit codes:" once, for every command; a command with no examples
+     * or no exit codes to list shows no heading over nothing.
+     */
+    private static void headingsOnlyOverContent(CommandLine cl) {
+        Map<String, IHelpSectionRenderer> sections = cl.getHelpSectionMap();
+        sections.put(SECTION_KEY_FOOTER_HEADING,
+                help -> help.commandSpec().usageMessage().footer().length == 0 ? "" : help.footerHeading());
+        sections.put(SECTION_KEY_EXIT_CODE_LIST_HEADING,
+                help -> help.commandSpec().usageMessage().exitCodeList().isEmpty() ? "" : help.exitCodeListHeading());
+        cl.setHelpSectionMap(sections);
+        cl.getSubcommands().values().forEach(StrideCommand::headingsOnlyOverContent);
     }
 
     /** Hands every command the things it cannot make itself. */

@@ -37,9 +37,4 @@ final class UserError extends RuntimeException implements Phrased {
     public Phrase phrase() {
         return phrase;
     }
-
-    /** The message in the language of {@code messages}. */
-    String message(Messages messages) {
-        return messages.get(phrase);
-    }
 }

@@ -2,55 +2,139 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PropertyResourceBundle;
 import java.util.ResourceBundle;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** The two bundles say the same things, and the English one says what the annotations say. */
+/**
+ * The help is written once, in the bundles: whole in both languages, the annotations carry none of it, and the
+ * bundles hold nothing that nobody reads.
+ */
 class MessagesTest {
-    private static final ResourceBundle EN = Messages.bundle(Locale.ENGLISH);
-    private static final ResourceBundle ZH = Messages.bundle(Locale.CHINESE);
+    /** Put before every value a bundle file gives, so text that came from elsewhere shows by lacking it. */
+    private static final String FROM_BUNDLE = "\u00a7";
 
     @Test
     void bothBundlesHaveTheSameKeys() {
-        assertThat(ZH.getLocale().getLanguage()).isEqualTo("zh");
-        assertThat(EN.getLocale()).isEqualTo(Locale.ROOT);
-        assertThat(new TreeSet<>(Collections.list(ZH.getKeys())))
-                .isEqualTo(new TreeSet<>(Collections.list(EN.getKeys())));
+        assertThat(Messages.bundle(Locale.CHINESE).getLocale().getLanguage()).isEqualTo("zh");
+        assertThat(Messages.bundle(Locale.ENGLISH).getLocale()).isEqualTo(Locale.ROOT);
+        assertThat(file("zh").keySet()).isEqualTo(file("en").keySet());
     }
 
     @Test
     void everyMessageTakesTheSameArgumentsInBothLanguages() {
-        for (String key : Collections.list(EN.getKeys())) {
+        ResourceBundle en = file("en");
+        ResourceBundle zh = file("zh");
+        for (String key : en.keySet()) {
             if (!key.startsWith("msg.")) {
                 continue;
             }
             // The number of arguments a pattern takes: its highest index + 1 (the seed's Chinese start line leaves
             // out the run's name, {0}, as the seed did).
-            int en = new MessageFormat(EN.getString(key)).getFormatsByArgumentIndex().length;
-            int zh = new MessageFormat(ZH.getString(key)).getFormatsByArgumentIndex().length;
-            assertThat(zh).as(key).isEqualTo(en);
+            int english = new MessageFormat(en.getString(key)).getFormatsByArgumentIndex().length;
+            int chinese = new MessageFormat(zh.getString(key)).getFormatsByArgumentIndex().length;
+            assertThat(chinese).as(key).isEqualTo(english);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"en", "zh"})
+    void everyCommandOptionAndParameterHasItsHelpInTheBundle(String language) {
+        CommandLine cl = commandLine(new Recording(language, FROM_BUNDLE));
+        for (CommandSpec command : commands(cl.getCommandSpec())) {
+            assertFromBundle(command.qualifiedName(), command.usageMessage().description());
+            for (ArgSpec arg : visibleArgs(command)) {
+                assertFromBundle(command.qualifiedName() + " " + name(arg), arg.description());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"en", "zh"})
+    void everyKeyOfTheBundleIsRead(String language) throws IOException {
+        Recording bundle = new Recording(language, "");
+        CommandLine cl = commandLine(bundle);
+        for (CommandSpec command : commands(cl.getCommandSpec())) {
+            command.commandLine().usage(new PrintWriter(new StringWriter()), CommandLine.Help.Ansi.OFF);
+        }
+        String sources = mainSources();
+        for (String key : bundle.file.keySet()) {
+            if (key.startsWith("msg.")) {
+                assertThat(sources).as("a message nothing prints").contains("\"" + key + "\"");
+            } else {
+                assertThat(bundle.asked).as("a help text no --help shows").contains(key);
+            }
         }
     }
 
     @Test
-    void theEnglishHelpIsTheAnnotationsHelp() {
-        CommandLine withBundle = StrideCommand.commandLine(sink(), sink(), context("en_US.UTF-8"));
-        CommandLine annotations = StrideCommand.commandLine(sink(), sink(), context("C"));
-        annotations.setResourceBundle(null);
-        assertThat(usage(withBundle)).isEqualTo(usage(annotations));
-        for (String name : withBundle.getSubcommands().keySet()) {
-            assertThat(usage(withBundle.getSubcommands().get(name))).as(name)
-                    .isEqualTo(usage(annotations.getSubcommands().get(name)));
+    void theAnnotationsCarryNoHelpText() {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
+        cl.setResourceBundle(null);
+        for (CommandSpec command : commands(cl.getCommandSpec())) {
+            if (!ownCommand(command)) {
+                continue;
+            }
+            String name = command.qualifiedName();
+            assertThat(command.usageMessage().description()).as(name).isEmpty();
+            assertThat(command.usageMessage().header()).as(name).isEmpty();
+            assertThat(command.usageMessage().footer()).as(name).isEmpty();
+            if (!name.equals("stride") && !name.equals("stride run")) {
+                assertThat(command.usageMessage().exitCodeList()).as(name).isEmpty();
+            }
+            for (ArgSpec arg : visibleArgs(command)) {
+                if (!(arg instanceof CommandLine.Model.OptionSpec o && (o.usageHelp() || o.versionHelp()))) {
+                    assertThat(arg.description()).as(name + " " + name(arg)).isEmpty();
+                }
+            }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"C", "zh_CN.UTF-8"})
+    void strideAndRunListEveryExitCodeInTheReadersLanguage(String lang) {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context(lang));
+        Map<String, String> every = ExitCodes.described(Messages.bundle(Messages.localeOf(Map.of("LANG", lang))));
+        assertThat(every.keySet()).containsExactly("0", "1", "2", "3", "4", "130");
+        assertThat(cl.getCommandSpec().usageMessage().exitCodeList()).isEqualTo(every);
+        assertThat(cl.getSubcommands().get("run").getCommandSpec().usageMessage().exitCodeList()).isEqualTo(every);
+        String heading = lang.equals("C") ? "Exit codes:" : "退出码：";
+        assertThat(usage(cl)).contains(heading, every.get("130"));
+        assertThat(usage(cl.getSubcommands().get("run"))).contains(heading, every.get("2"));
+        assertThat(usage(cl.getSubcommands().get("sql"))).contains(heading);
+    }
+
+    @Test
+    void aCommandWithoutExamplesOrExitCodesShowsNoHeadingForThem() {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
+        String status = usage(cl.getSubcommands().get("status"));
+        assertThat(status).contains("Examples:").doesNotContain("Exit codes:");
+        String completion = usage(cl.getSubcommands().get("generate-completion"));
+        assertThat(completion).doesNotContain("Examples:").doesNotContain("Exit codes:");
     }
 
     @Test
@@ -67,6 +151,66 @@ class MessagesTest {
         assertThat(Messages.localeOf(Map.of("LC_ALL", "", "LANG", "zh_CN.UTF-8"))).isEqualTo(Locale.CHINESE);
     }
 
+    /**
+     * One bundle file read alone: a key missing from messages_zh would otherwise be found in its English parent and
+     * go unnoticed.
+     */
+    private static ResourceBundle file(String language) {
+        String name = "/dev/stride/cli/messages" + (language.equals("en") ? "" : "_" + language) + ".properties";
+        try (InputStream in = MessagesTest.class.getResourceAsStream(name)) {
+            return new PropertyResourceBundle(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A command line as the process sets it up, reading its words from {@code bundle}. */
+    private static CommandLine commandLine(Recording bundle) {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
+        StrideCommand.configure(cl, sink(), sink(), bundle, true);
+        return cl;
+    }
+
+    private static void assertFromBundle(String what, String[] description) {
+        assertThat(description).as(what).isNotEmpty();
+        for (String line : description) {
+            assertThat(line).as(what).startsWith(FROM_BUNDLE);
+        }
+    }
+
+    private static List<CommandSpec> commands(CommandSpec root) {
+        List<CommandSpec> all = new ArrayList<>(List.of(root));
+        for (CommandLine sub : root.subcommands().values()) {
+            all.addAll(commands(sub.getCommandSpec()));
+        }
+        return all;
+    }
+
+    private static List<ArgSpec> visibleArgs(CommandSpec command) {
+        return command.args().stream().filter(a -> !a.hidden()).toList();
+    }
+
+    private static String name(ArgSpec arg) {
+        return arg instanceof CommandLine.Model.OptionSpec o ? o.longestName() : arg.paramLabel();
+    }
+
+    private static boolean ownCommand(CommandSpec command) {
+        return command.userObject().getClass().getPackageName().equals(StrideCommand.class.getPackageName());
+    }
+
+    /** The main sources of this module, where every message key is written out as it is looked up. */
+    private static String mainSources() throws IOException {
+        try (Stream<Path> files = Files.walk(Path.of("src", "main", "java"))) {
+            return files.filter(f -> f.toString().endsWith(".java")).map(f -> {
+                try {
+                    return Files.readString(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).collect(Collectors.joining("\n"));
+        }
+    }
+
     private static String usage(CommandLine cl) {
         StringWriter s = new StringWriter();
         cl.usage(new PrintWriter(s), CommandLine.Help.Ansi.OFF);
@@ -79,5 +223,38 @@ class MessagesTest {
 
     private static CliContext context(String lang) {
         return new CliContext(onFirst -> () -> { }, Map.of("LANG", lang), Duration.ofMillis(5));
+    }
+
+    /** A bundle file that remembers every key it was asked for and marks what it answers with {@code mark}. */
+    private static final class Recording extends ResourceBundle {
+        final ResourceBundle file;
+        final Set<String> asked = Collections.synchronizedSet(new TreeSet<>());
+        private final String mark;
+        private final Locale locale;
+
+        Recording(String language, String mark) {
+            this.file = file(language);
+            this.mark = mark;
+            this.locale = language.equals("en") ? Locale.ROOT : Locale.forLanguageTag(language);
+        }
+
+        @Override
+        protected Object handleGetObject(String key) {
+            if (!file.containsKey(key)) {
+                return null;
+            }
+            asked.add(key);
+            return mark + file.getString(key);
+        }
+
+        @Override
+        public Enumeration<String> getKeys() {
+            return Collections.enumeration(file.keySet());
+        }
+
+        @Override
+        public Locale getLocale() {
+            return locale;
+        }
     }
 }

@@ -115,11 +115,6 @@ final class PacedModelServer extends Dispatcher {
         return null; // the echo
     }
 
-    /** Every request so far, in arrival order. */
-    List<Asked> asked() {
-        return List.copyOf(asked);
-    }
-
     /** The prompts session {@code s} asked, in arrival order (a prompt asked twice is there twice). */
     List<String> promptsOf(int s) {
         List<String> prompts = new ArrayList<>();

@@ -87,12 +87,6 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         return new Builder();
     }
 
-    public Builder toBuilder() {
-        return new Builder().latency(latency).jitter(jitter).tokensPerSecond(tokensPerSecond)
-                .maxConcurrent(maxConcurrent).whenBusy(whenBusy).failures(failures).retryAfter(retryAfter)
-                .seed(seed);
-    }
-
     /** The settings as one line, for a startup banner. */
     public String describe() {
         StringBuilder s = new StringBuilder();
@@ -153,15 +147,6 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
 
         public Builder whenBusy(WhenBusy value) {
             whenBusy = value;
-            return this;
-        }
-
-        public Builder failures(FailureRates value) {
-            rateLimited = value.rateLimited();
-            serverError = value.serverError();
-            unavailable = value.unavailable();
-            dropped = value.dropped();
-            truncated = value.truncated();
             return this;
         }
 
