@@ -21,7 +21,6 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true)
 final class RunCommand implements Callable<Integer> {
-    private static final String DEFAULT_TEMPLATE = "{{prompt}}";
     private static final String DEFAULT_KEY_ENV = "OPENAI_API_KEY";
 
     @Spec

@@ -19,6 +19,9 @@ final class RunSummary {
 
     /** Per-million-token prices of input and output (either may be null: no cost is shown then). */
     record Prices(Double perMillionIn, Double perMillionOut) {
+        /** No prices given: the summary shows no cost. */
+        static final Prices NONE = new Prices(null, null);
+
         /** The prices given as options: both or neither, neither negative. */
         static Prices of(Double in, Double out) {
             if ((in == null) != (out == null)) {

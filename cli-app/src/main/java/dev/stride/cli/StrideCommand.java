@@ -41,7 +41,7 @@ public final class StrideCommand implements Runnable {
      * The writers, the language of messages and help, colours and error handling of a command line, on it and every
      * subcommand.
      */
-    private static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
+    static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
                           boolean noColor) {
         cl.setOut(out);
         cl.setErr(err);
