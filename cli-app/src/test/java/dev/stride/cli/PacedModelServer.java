@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,7 +17,7 @@ import mockwebserver3.RecordedRequest;
 
 /**
  * {@link FakeModelServer}'s echo answers, paced like a real model for the process-level ITs: each answer after a
- * random delay, or held until released (or a time limit). It counts what each "session" (one child process) asked
+ * random delay, held until released (or a time limit), or one at a time as the test lets each go. It counts what each "session" (one child process) asked
  * and what it was answered, so a test can tell which requests a killed process lost and which were asked again.
  */
 final class PacedModelServer extends Dispatcher {
@@ -44,6 +45,8 @@ final class PacedModelServer extends Dispatcher {
     private volatile int maxDelayMs;
     private volatile CountDownLatch hold;
     private volatile long holdMaxMs;
+    private volatile boolean stepping;
+    private final Semaphore steps = new Semaphore(0);
 
     PacedModelServer() {
         echo.answering(this::pace);
@@ -63,12 +66,27 @@ final class PacedModelServer extends Dispatcher {
         return this;
     }
 
+    /** Holds every answer until {@link #releaseOne()} lets it go, one per call, however long that takes. */
+    PacedModelServer stepping() {
+        this.stepping = true;
+        return this;
+    }
+
+    /** Lets one answer held by {@link #stepping()} go: the one waiting now, or else the next to come. */
+    void releaseOne() {
+        steps.release();
+    }
+
     /** Lets every held answer go, and holds no more. */
     void release() {
         CountDownLatch h = hold;
         hold = null;
         if (h != null) {
             h.countDown();
+        }
+        if (stepping) {
+            stepping = false;
+            steps.release(Integer.MAX_VALUE / 2);
         }
     }
 
@@ -104,6 +122,9 @@ final class PacedModelServer extends Dispatcher {
             CountDownLatch h = hold;
             if (h != null) {
                 h.await(holdMaxMs, TimeUnit.MILLISECONDS);
+            }
+            if (stepping) {
+                steps.acquire();
             }
         } catch (InterruptedException e) {
             // The server is shutting down; nobody is listening any more.

@@ -1,97 +1,268 @@
 package dev.stride.cli;
 
-import static dev.stride.cli.Datasets.count;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What survives a power loss is what was fsynced. This machine has no layer that drops unsynced writes (no
- * device-mapper for dm-log-writes or dm-flakey, no FUSE layer such as lazyfs in Debian), so the test watches the
- * system calls instead: {@code strace} records every fsync/fdatasync the real process makes, by file. Per-record
- * commits (synchronous=NORMAL in WAL mode) must not sync, so they cost no disk flush; every cursor commit
- * (synchronous=FULL) must sync the WAL, which makes it and every commit before it durable (sqlite.org/pragma.html
- * #pragma_synchronous, wal.html). Skipped, saying so, where strace is missing; CI installs it.
+ * A power loss, replayed. What survives one is what was synced: {@code strace} records every write the real
+ * {@code stride run} makes to the database and its WAL (with the bytes), every truncation and every completed
+ * fsync. From that record the two files are rebuilt as a disk would hold them after the power went at a chosen
+ * moment: each file with only the changes its last completed sync had covered (sqlite.org/pragma.html
+ * #pragma_synchronous, wal.html). Opened, the result must pass {@code integrity_check} and hold every answer below
+ * the cursor the process had committed by then.
+ *
+ * <p>The moments are the quiet points between two commits (the last one finished, the next not begun), after every
+ * commit that was followed by a sync and after every few others, so a cursor commit that stopped syncing is caught
+ * even when nothing syncs. This machine has no layer that drops unsynced writes for real (no dm-log-writes, no
+ * lazyfs); the model is the simplest loss a disk can cause, not every reordering a disk may do, and leaves out
+ * directory entries (SQLite syncs the folder after creating the WAL).
+ *
+ * <p>strace is required: missing, it skips the tests on a developer machine and fails them in CI.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PowerLossIT {
-    private static final Pattern SYNC = Pattern.compile("(fsync|fdatasync)\\((\\d+)<([^>]*)>\\)\\s*=\\s*0");
+    private static final int TOTAL = 600;
+    private static final int SAVE_INTERVAL = 10;
+    /** Besides the moments after a synced commit, every this many commits is also a moment of power loss. */
+    private static final int EVERY = 7;
+    private static final String TRACED =
+            "trace=pwrite64,write,writev,pwritev,pwritev2,fsync,fdatasync,ftruncate,unlink,unlinkat,rename,renameat,"
+                    + "renameat2";
 
-    @TempDir
-    Path dir;
+    private final MockWebServer server = new MockWebServer();
+    private Path dir;
+    private String dbPath;
+    private String walPath;
+    private WriteTrace trace;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
+    @BeforeAll
+    void traceARun(@TempDir Path tempDir) throws Exception {
+        RequiredTool.require("what a power loss leaves", "strace", "-V");
+        dir = tempDir;
+        server.setDispatcher(new FakeModelServer());
+        server.start();
+        // strace names files by their real path.
+        Path home = dir.toRealPath();
+        Path db = home.resolve("runs.db");
+        dbPath = db.toString();
+        walPath = dbPath + "-wal";
+        Path input = questions(home, "q.jsonl", TOTAL);
+        Path out = home.resolve("trace.txt");
+        // -xx: every byte as \xNN; -s: whole pages; -P: only calls on the two files (the JVM writes much else).
+        List<String> strace = List.of("strace", "-f", "-qq", "-y", "-xx", "-s", "1000000", "--seccomp-bpf", "-e",
+                "signal=none", "-e", TRACED, "-P", dbPath, "-P", walPath, "-o", out.toString());
+        try (StrideProcess run = StrideProcess.startUnder(home, "traced", strace, List.of("run", input.toString(),
+                "--db", dbPath, "--model", "m", "--base-url", server.url("/v1").toString(), "--template",
+                "Q: {{question}}", "--log-every", "0", "--concurrency", "1", "--save-interval",
+                Integer.toString(SAVE_INTERVAL)))) {
+            assertThat(run.waitForExit(Duration.ofSeconds(240))).as(run.transcript()).isZero();
+        }
+        trace = WriteTrace.read(out, Set.of(dbPath, walPath));
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        server.close();
+    }
 
     @Test
-    void cursorCommitsSyncTheWalAndPerRecordCommitsDoNot() throws Exception {
-        assumeTrue(works("strace", "-V"), "strace is not installed: the power-loss check is skipped");
-        int total = 600;
-        int saveInterval = 10;
-        Path input = questions(dir, "q.jsonl", total);
-        Path db = dir.resolve("runs.db");
-        Path trace = dir.resolve("trace.txt");
-        server.setDispatcher(new FakeModelServer());
+    void aPowerLossBetweenAnyTwoCommitsKeepsEveryAnswerBelowTheLastCursor() throws Exception {
+        List<Cut> cuts = cuts();
+        FileReplay processDb = new FileReplay(trace, dbPath);
+        FileReplay processWal = new FileReplay(trace, walPath);
+        FileReplay diskDb = new FileReplay(trace, dbPath);
+        FileReplay diskWal = new FileReplay(trace, walPath);
+        long largestCursor = 0;
+        long largestLoss = 0;
+        int synced = 0;
+        for (Cut cut : cuts) {
+            processDb.advanceTo(cut.line());
+            processWal.advanceTo(cut.line());
+            diskDb.advanceTo(lastSyncCalledBefore(dbPath, cut.line()));
+            diskWal.advanceTo(lastSyncCalledBefore(walPath, cut.line()));
+            Path folder = Files.createDirectories(dir.resolve("cut-" + cut.line()));
+            Seen process = open(folder.resolve("process"), processDb, processWal, 0);
+            Seen disk = open(folder.resolve("disk"), diskDb, diskWal, process.cursor());
+            String at = cut + ", the process had committed " + process;
 
-        List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-e",
-                "trace=fsync,fdatasync", "-o", trace.toString(),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-jar", StrideProcess.jar().toString(), "run", input.toString(), "--db", db.toString(), "--model",
-                "m", "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every",
-                "0", "--concurrency", "1", "--save-interval", Integer.toString(saveInterval)));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("traced.out").toFile()).start();
-        try {
-            assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the traced run ends").isTrue();
-        } finally {
-            p.destroyForcibly();
+            assertThat(process.integrity()).as("a crash %s", at).isEqualTo("ok");
+            assertThat(disk.integrity()).as("a power loss %s", at).isEqualTo("ok");
+            assertThat(disk.ownAnswersBelow()).as("answers below the cursor after a power loss %s; on disk: %s", at,
+                    disk).isEqualTo(process.cursor());
+            assertThat(disk.cursor()).as("the cursor after a power loss %s", at).isEqualTo(process.cursor());
+            assertThat(disk.done()).as("the done counter after a power loss %s", at).isEqualTo(disk.doneRows());
+            if (cut.afterSync()) {
+                assertThat(disk.done()).as("answers after a power loss %s, right after a sync", at)
+                        .isEqualTo(process.done());
+                synced++;
+            }
+            largestCursor = Math.max(largestCursor, process.cursor());
+            largestLoss = Math.max(largestLoss, process.done() - disk.done());
+            deleteTree(folder);
         }
-        assertThat(p.exitValue()).as(Files.readString(dir.resolve("traced.out"))).isZero();
-        assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(total);
+        assertThat(largestCursor).as("the cursor the cuts reached").isEqualTo(TOTAL);
+        System.out.printf(Locale.ROOT, "PowerLossIT: %d moments of power loss replayed from the trace (%d right after"
+                        + " a sync of the WAL): integrity ok and every answer below the cursor kept at each; at most"
+                        + " %d committed answers above the cursor lost%n", cuts.size(), synced, largestLoss);
+    }
 
-        int walSyncs = 0;
-        int dbSyncs = 0;
-        for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
-            Matcher m = SYNC.matcher(line);
-            if (m.find()) {
-                if (m.group(3).equals(db + "-wal")) {
-                    walSyncs++;
-                } else if (m.group(3).equals(db.toString())) {
-                    dbSyncs++;
+    @Test
+    void cursorCommitsSyncTheWalAndPerRecordCommitsDoNot() {
+        List<Cut> cuts = cuts();
+        Cut end = cuts.get(cuts.size() - 1);
+        long commits = end.commit();
+        long synced = cuts.stream().filter(c -> c != end && c.afterSync()).count();
+        long walSyncs = trace.syncs().stream().filter(s -> s.path().equals(walPath)).count();
+        long dbSyncs = trace.syncs().stream().filter(s -> s.path().equals(dbPath)).count();
+        int cursorCommits = TOTAL / SAVE_INTERVAL;
+        assertThat(commits).as("commits: one per answer, one per cursor, a few for the schema and the input")
+                .isGreaterThan(TOTAL + cursorCommits);
+        // Every cursor commit syncs the WAL (so do checkpoints, a 5-second cursor save now and then, and the last
+        // save); if the per-answer commits synced too, there would be more than one sync per two commits.
+        assertThat(synced).as("commits followed by a sync of the WAL").isGreaterThanOrEqualTo(cursorCommits)
+                .isLessThan(commits / 2);
+        System.out.printf(Locale.ROOT, "PowerLossIT: %d per-record commits and %d cursor commits made %d commits in"
+                + " all, %d of them followed by a sync of the WAL; %d fsyncs of the WAL and %d of the database file"
+                + "%n", TOTAL, cursorCommits, commits, synced, walSyncs, dbSyncs);
+    }
+
+    /**
+     * A moment of power loss: before trace line {@code line}, {@code commit} commits in; {@code afterSync} if the
+     * WAL was synced since the last of them.
+     */
+    private record Cut(int line, int commit, boolean afterSync) {
+        @Override
+        public String toString() {
+            return line == Integer.MAX_VALUE ? "after the process ended"
+                    : "after commit " + commit + " (trace line " + line + (afterSync ? ", after a sync" : "") + ")";
+        }
+    }
+
+    /**
+     * The quiet moments: just before the first write to the WAL that follows a commit (the commit's frames and
+     * any sync written, the next transaction not yet begun), for each commit that a sync followed and each
+     * {@link #EVERY}th, and the end.
+     */
+    private List<Cut> cuts() {
+        List<WriteTrace.Sync> walSyncs = trace.syncs().stream().filter(s -> s.path().equals(walPath)).toList();
+        List<Cut> cuts = new ArrayList<>();
+        int commits = 0;
+        int committedAt = -1; // the line of the last commit's final write, until the next write to the WAL
+        boolean commitFrame = false;
+        for (WriteTrace.Change c : trace.changes()) {
+            if (!(c instanceof WriteTrace.Write w) || !w.path().equals(walPath)) {
+                continue;
+            }
+            if (committedAt >= 0) {
+                int from = committedAt;
+                boolean synced = walSyncs.stream().anyMatch(s -> s.called() > from && s.returned() < w.at());
+                if (synced || commits % EVERY == 0) {
+                    cuts.add(new Cut(w.at(), commits, synced));
+                }
+                committedAt = -1;
+            }
+            if (commitFrame) {
+                // The page after a commit frame's header ends the commit.
+                commits++;
+                committedAt = w.at();
+                commitFrame = false;
+            } else if (w.data().length == 24 && w.offset() >= 32) {
+                // A frame header; bytes 4-7 hold the database size after a commit, 0 in other frames (wal.html).
+                commitFrame = w.data()[4] != 0 || w.data()[5] != 0 || w.data()[6] != 0 || w.data()[7] != 0;
+            }
+        }
+        cuts.add(new Cut(Integer.MAX_VALUE, commits, true));
+        return cuts;
+    }
+
+    /** The line at which the last sync of {@code path} that had returned by {@code line} was called; 0 if none. */
+    private int lastSyncCalledBefore(String path, int line) {
+        return trace.syncs().stream().filter(s -> s.path().equals(path) && s.returned() < line)
+                .mapToInt(WriteTrace.Sync::called).max().orElse(0);
+    }
+
+    /** What a user would look at in a database: is it sound, where is the cursor, how many answers. */
+    private record Seen(String integrity, long cursor, long done, long doneRows, long ownAnswersBelow) {
+        @Override
+        public String toString() {
+            return "cursor " + cursor + ", " + done + " done";
+        }
+    }
+
+    /** Writes the two files into {@code folder} as they are in the replays and opens them as SQLite would. */
+    private static Seen open(Path folder, FileReplay db, FileReplay wal, long below) throws Exception {
+        Files.createDirectories(folder);
+        Path file = folder.resolve("runs.db");
+        db.writeTo(file);
+        wal.writeTo(folder.resolve("runs.db-wal"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            String integrity = String.join("; ", strings(s, "PRAGMA integrity_check"));
+            if (strings(s, "SELECT name FROM sqlite_master WHERE name = 'runs'").isEmpty()
+                    || strings(s, "SELECT run_id FROM runs").isEmpty()) {
+                return new Seen(integrity, 0, 0, 0, 0); // lost before the run was created: nothing was promised
+            }
+            long cursor = number(s, "SELECT low_watermark FROM runs");
+            long done = number(s, "SELECT done FROM runs");
+            long doneRows = number(s, "SELECT count(*) FROM predictions WHERE status = 'done'");
+            try (PreparedStatement own = c.prepareStatement("SELECT count(*) FROM records r JOIN predictions p"
+                    + " ON p.run_id = r.run_id AND p.record_id = r.record_id WHERE r.seq < ? AND p.status = 'done'"
+                    + " AND p.output = 'echo: Q: question ' || substr(r.record_id, 2)")) {
+                own.setLong(1, below);
+                try (ResultSet rs = own.executeQuery()) {
+                    rs.next();
+                    return new Seen(integrity, cursor, done, doneRows, rs.getLong(1));
                 }
             }
         }
-        int cursorCommits = total / saveInterval;
-        // Each cursor commit syncs the WAL once; checkpoints, the input's sync and the last save add a few; the 600
-        // per-record commits add none.
-        assertThat(walSyncs).as("fsyncs of the WAL").isGreaterThanOrEqualTo(cursorCommits)
-                .isLessThan(cursorCommits + 20);
-        System.out.printf(Locale.ROOT, "PowerLossIT: %d per-record commits and %d cursor commits made %d fsyncs of"
-                + " the WAL and %d of the database file (strace)%n", total, cursorCommits, walSyncs, dbSyncs);
     }
 
-    private static boolean works(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
+    private static List<String> strings(Statement s, String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
+    }
+
+    private static long number(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void deleteTree(Path folder) throws Exception {
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 }

@@ -82,7 +82,17 @@ final class StrideProcess implements AutoCloseable {
 
     /** Starts {@code stride ARGS...} in {@code dir}; its output goes to {@code dir/LABEL.out} and {@code .err}. */
     static StrideProcess start(Path dir, String label, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(signalRestorer());
+        return startUnder(dir, label, List.of(), args);
+    }
+
+    /**
+     * As {@link #start}, with the JVM run by {@code wrapper} (such as {@code strace -f -o FILE}), which must exec
+     * the command it is given.
+     */
+    static StrideProcess startUnder(Path dir, String label, List<String> wrapper, List<String> args)
+            throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(signalRestorer());
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.add("-jar");
