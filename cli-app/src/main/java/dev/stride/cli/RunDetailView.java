@@ -70,6 +70,7 @@ final class RunDetailView {
         o.put("run", run.name());
         o.put("model", run.model());
         o.put("base_url", String.join(" ", run.baseUrls()));
+        run.baseUrls().forEach(o.putArray("base_urls")::add);
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
         RunJson.progress(o, run, state, totals, live);

@@ -155,6 +155,7 @@ final class StatusCommand implements Callable<Integer> {
             o.put("run", r.name());
             o.put("model", r.model());
             o.put("base_url", String.join(" ", r.baseUrls()));
+            r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);

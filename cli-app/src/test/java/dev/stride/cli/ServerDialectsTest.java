@@ -238,6 +238,9 @@ class ServerDialectsTest {
         assertThat(json.get("answered_by").get(urlA).asLong() + json.get("answered_by").get(urlB).asLong())
                 .isEqualTo(19);
         assertThat(json.get("errors").get(0).get("kind").asText()).isEqualTo("http_400");
+        assertThat(json.get("base_urls")).extracting(JsonNode::asText).containsExactly(urlA, urlB);
+        assertThat(JSON.readTree(cli.run("status", "--db", db.toString(), "--json").out()).get(0).get("base_urls"))
+                .extracting(JsonNode::asText).containsExactly(urlA, urlB);
         assertThat(cli.run("status", "--db", db.toString(), "--run", "nope").err()).contains("has no run 'nope'");
     }
 }
