@@ -1,9 +1,12 @@
 package dev.stride.cli;
 
+import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
@@ -58,20 +61,35 @@ class RunSummaryTest {
     }
 
     @Test
-    void anInterruptedSessionCountsTheRequestsItsAnswersNeverReached() {
+    void anInterruptedSessionCountsTheRequestsItsAnswersNeverReached() throws Exception {
+        // The fifth request presses Ctrl+C and is held until the run has ended: with no grace it is given up unanswered.
+        CountDownLatch runEnded = new CountDownLatch(1);
         AtomicInteger requests = new AtomicInteger();
         model.answering(prompt -> {
             if (requests.incrementAndGet() == 5) {
                 cli.pressCtrlC();
+                try {
+                    runEnded.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             return null;
         });
 
-        Cli.Result r = run("--concurrency", "1", "--grace", "0s", "--log-every", "0");
+        Cli.Result r;
+        try {
+            r = run("--concurrency", "1", "--grace", "0s", "--log-every", "0");
+        } finally {
+            runEnded.countDown();
+        }
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        assertThat(r.out()).contains("Summary of this session:").containsPattern("Requests:  \\d+ sent, 0 retries,"
-                + " \\d+ redundant");
+        assertThat(r.out()).contains("Summary of this session:")
+                .contains("  Outcomes:  4 done, 0 failed")
+                .contains("  Requests:  5 sent, 0 retries, 1 redundant (stopped before their answers were saved;"
+                        + " asked again next time)");
+        assertThat(query(db, "SELECT done FROM progress").get(0)).containsEntry("done", 4);
     }
 
     @Test
