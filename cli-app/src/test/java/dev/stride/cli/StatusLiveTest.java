@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
@@ -31,11 +34,16 @@ class StatusLiveTest {
         server.setDispatcher(model);
         Path db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 60);
+        // From the seventh request on, answers wait until a status has seen the run going: the run cannot end first.
+        CountDownLatch seen = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
         model.answering(prompt -> {
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (requests.incrementAndGet() > 6) {
+                try {
+                    seen.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             return null;
         });
@@ -44,17 +52,21 @@ class StatusLiveTest {
                 input.toString(), "--db", db.toString(), "--model", "m", "--base-url", server.url("/v1").toString(),
                 "--template", "{{question}}", "--concurrency", "1", "--log-every", "0"));
         Cli reader = new Cli();
-        JsonNode live = null;
-        for (int i = 0; i < 100 && live == null; i++) {
-            Thread.sleep(50);
-            Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
-            if (r.exitCode() == 0 && !r.out().isBlank()) {
-                JsonNode runs = JSON.readTree(r.out());
-                if (runs.size() == 1 && runs.get(0).get("done").asInt() >= 5
-                        && "running".equals(runs.get(0).get("state").asText())) {
-                    live = runs.get(0);
+        JsonNode live;
+        try {
+            live = Eventually.get("a status that shows the run going with 5 done", Duration.ofSeconds(60), () -> {
+                Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
+                if (r.exitCode() == 0 && !r.out().isBlank()) {
+                    JsonNode runs = JSON.readTree(r.out());
+                    if (runs.size() == 1 && runs.get(0).get("done").asInt() >= 5
+                            && "running".equals(runs.get(0).get("state").asText())) {
+                        return runs.get(0);
+                    }
                 }
-            }
+                return null;
+            });
+        } finally {
+            seen.countDown();
         }
         assertThat(live).as("a status while the run goes").isNotNull();
         assertThat(live.get("rate_per_s").asDouble()).isPositive();
