@@ -12,9 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** status beside a run that is going: its rate and time left; tokens and cost of every run. */
@@ -24,20 +23,17 @@ class StatusLiveTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void aRunGoingNowShowsItsRateAndEtaAndEveryRunItsTokensAndCost() throws Exception {
-        server.setDispatcher(model);
         Path db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 60);
         // From the seventh request on, answers wait until a status has seen the run going: the run cannot end first.
         CountDownLatch seen = new CountDownLatch(1);
         AtomicInteger requests = new AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (requests.incrementAndGet() > 6) {
                 try {
                     seen.await(60, TimeUnit.SECONDS);
@@ -49,7 +45,7 @@ class StatusLiveTest {
         });
         Cli writer = new Cli();
         CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> writer.run("run",
-                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", server.url("/v1").toString(),
+                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", stride.url(),
                 "--template", "{{question}}", "--concurrency", "1", "--log-every", "0"));
         Cli reader = new Cli();
         JsonNode live;
