@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +59,27 @@ class InputDigestTest {
 
         Files.writeString(file, "{\"id\": 1, \"q\": \"b\"}\n", StandardCharsets.UTF_8);
         assertThat(InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE)).isNotEqualTo(digest);
+    }
+
+    @Test
+    void bytesAppendedAfterTheParserReachedTheEndWithholdTheDigest() throws IOException {
+        // The last line has no newline: to end its record the parser reads to the end of the file and remembers it.
+        Path csv = TestFiles.write(dir, "grows.csv", "id,q\n1,a\n2,b");
+        try (RecordReader reader = InputReaders.open(csv, null, "id", PromptTemplate.parse(TEMPLATE))) {
+            assertThat(reader.next().id()).isEqualTo("1");
+            assertThat(reader.next().id()).isEqualTo("2");
+            Files.writeString(csv, "\n3,c\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            assertThat(reader.hasNext()).as("the parser knows its end already").isFalse();
+            assertThat(reader.inputDigest()).as("records read are not those of the file as it now is").isEmpty();
+        }
+        // Read again from the start, the grown file has all three records and its digest.
+        try (RecordReader reader = InputReaders.open(csv, null, "id", PromptTemplate.parse(TEMPLATE))) {
+            reader.next();
+            reader.next();
+            assertThat(reader.next().id()).isEqualTo("3");
+            assertThat(reader.hasNext()).isFalse();
+            assertThat(reader.inputDigest()).contains(InputDigest.of(csv, InputFormat.CSV, "id", TEMPLATE));
+        }
     }
 
     @Test

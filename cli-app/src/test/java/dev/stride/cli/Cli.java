@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Runs stride commands in this JVM, as the process would, and keeps what they print. */
@@ -11,6 +12,7 @@ final class Cli {
     /** Captures the run's stop action, so a test can press "Ctrl+C" whenever it likes. */
     final AtomicReference<Runnable> interrupt = new AtomicReference<>();
     private final Map<String, String> env;
+    private volatile Consumer<String> errWatcher = text -> { };
 
     Cli() {
         this(Map.of());
@@ -26,9 +28,25 @@ final class Cli {
         }
     }
 
+    /**
+     * Hands {@code watcher} each piece of text the command writes to its error stream, in the writing thread, as it
+     * is written (a println's line arrives whole): a test can act at the moment something is logged.
+     */
+    Cli watchingErr(Consumer<String> watcher) {
+        this.errWatcher = watcher;
+        return this;
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+        Consumer<String> watcher = errWatcher;
+        StringWriter err = new StringWriter() {
+            @Override
+            public void write(String str, int off, int len) {
+                super.write(str, off, len);
+                watcher.accept(str.substring(off, off + len));
+            }
+        };
         Signals signals = onFirst -> {
             interrupt.set(onFirst);
             return () -> interrupt.set(null);

@@ -7,29 +7,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigFileTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private Path config(String extra) throws Exception {
-        server.setDispatcher(model);
         Path input = questions(dir, "q.jsonl", 4);
         Path yaml = dir.resolve("stride.yaml");
         Files.writeString(yaml, "input: " + input + "\n"
                 + "db: " + dir.resolve("runs.db") + "\n"
                 + "model: m\n"
-                + "base-url: [" + server.url("/v1") + "]\n"
+                + "base-url: [" + stride.server.url("/v1") + "]\n"
                 + "template: 'Q: {{question}}'\n"
                 + "max-tokens: 64\n"
                 + "param: {guided_json: {type: object}}\n"
@@ -41,17 +36,17 @@ class ConfigFileTest {
     @Test
     void theFileAloneStartsAndResumesARunAndFlagsWin() throws Exception {
         Path yaml = config("");
-        Cli.Result first = cli.run("run", "--config", yaml.toString(), "--max-tokens", "32");
+        Cli.Result first = stride.cli.run("run", "--config", yaml.toString(), "--max-tokens", "32");
         assertThat(first.exitCode()).as(first.all()).isZero();
         assertThat(first.out()).contains("Starting new run 'm': 4 records");
         Path db = dir.resolve("runs.db");
         assertThat(query(db, "SELECT template, params FROM runs").get(0))
                 .containsEntry("template", "Q: {{question}}")
                 .containsEntry("params", "{\"max_tokens\":32,\"params\":{\"guided_json\":{\"type\":\"object\"}}}");
-        var body = new ObjectMapper().readTree(server.takeRequest().getBody().utf8());
+        var body = new ObjectMapper().readTree(stride.server.takeRequest().getBody().utf8());
         assertThat(body.get("max_tokens").asInt()).isEqualTo(32);
 
-        Cli.Result again = cli.run("run", "--config", yaml.toString(), "--max-tokens", "32");
+        Cli.Result again = stride.cli.run("run", "--config", yaml.toString(), "--max-tokens", "32");
         assertThat(again.exitCode()).as(again.all()).isZero();
         assertThat(again.out()).contains("Input unchanged since the last session (4 records)");
     }
@@ -59,9 +54,9 @@ class ConfigFileTest {
     @Test
     void anUnknownSettingIsNamed() throws Exception {
         Path yaml = config("max-token: 3\n");
-        Cli.Result r = cli.run("run", "--config", yaml.toString());
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains(yaml + ": unknown setting 'max-token'");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 }

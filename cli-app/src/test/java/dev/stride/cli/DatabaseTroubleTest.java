@@ -18,11 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,11 +37,8 @@ class DatabaseTroubleTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
     private final List<Path> mounted = new ArrayList<>();
 
     @AfterEach
@@ -53,11 +49,7 @@ class DatabaseTroubleTest {
     }
 
     private Cli.Result run(Path input, Path db, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", RUN,
-                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).model(RUN).template("Q: {{question}}").noProgress().with(more);
     }
 
     /** Exit 4, one line on stderr that starts with "stride: " and holds every given part, no request sent. */
@@ -65,7 +57,7 @@ class DatabaseTroubleTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).startsWith("stride: ").contains(parts);
-        assertThat(model.requests.get()).as("no request sent").isEqualTo(requestsBefore);
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(requestsBefore);
     }
 
     private void assertComplete(Path db, int total) throws Exception {
@@ -73,7 +65,7 @@ class DatabaseTroubleTest {
         assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(total);
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: question '"
                 + " || substr(id, 2)")).isEqualTo(total);
-        assertThat(model.promptList()).as("each record asked once over all sessions").doesNotHaveDuplicates();
+        assertThat(stride.model.promptList()).as("each record asked once over all sessions").doesNotHaveDuplicates();
     }
 
     @Test
@@ -90,10 +82,10 @@ class DatabaseTroubleTest {
     void aDamagedDatabaseStopsBeforeAnyRequestAndACopyResumesWithNothingLost() throws Exception {
         Path input = questions(dir, "q.jsonl", 400);
         Path db = dir.resolve("runs.db");
-        model.pressingCtrlCAt(150, cli);
+        stride.model.pressingCtrlCAt(150, stride.cli);
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         Path copy = dir.resolve("copy.db");
-        assertThat(cli.run("snapshot", "--db", db.toString(), copy.toString()).exitCode()).isZero();
+        assertThat(stride.cli.run("snapshot", "--db", db.toString(), copy.toString()).exitCode()).isZero();
         long done = count(copy, "SELECT done FROM progress");
         assertThat(done).isGreaterThanOrEqualTo(150);
 
@@ -107,7 +99,7 @@ class DatabaseTroubleTest {
                 f.write(junk);
             }
         }
-        int before = model.requests.get();
+        int before = stride.model.requests.get();
         assertRefused(run(input, db), before, db + " is damaged", "stride snapshot", ".recover");
 
         // The fix: the copy. It resumes where the snapshot was taken.
@@ -121,13 +113,13 @@ class DatabaseTroubleTest {
     void aDatabaseOfANewerStrideIsRefusedAndGoesOnOnceItIsKnown() throws Exception {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
-        model.pressingCtrlCAt(40, cli);
+        stride.model.pressingCtrlCAt(40, stride.cli);
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         String future = "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
                 + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL',"
                 + " 'V99__from_the_future.sql', 0, 'stride', 1, 1)";
         sql(db, future);
-        int before = model.requests.get();
+        int before = stride.model.requests.get();
         assertRefused(run(input, db), before, db + " was written by a newer stride", "schema version 99",
                 "use that stride or a newer one");
 
@@ -142,15 +134,15 @@ class DatabaseTroubleTest {
         Path folder = tmpfs("ro", "16m");
         Path input = questions(dir, "q.jsonl", 200);
         Path db = folder.resolve("runs.db");
-        model.pressingCtrlCAt(60, cli);
+        stride.model.pressingCtrlCAt(60, stride.cli);
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         long done = count(db, "SELECT done FROM progress");
 
         sh("mount", "-o", "remount,ro", folder.toString());
-        int before = model.requests.get();
+        int before = stride.model.requests.get();
         assertRefused(run(input, db), before, db + " is read-only", "make it writable");
         // stride status only reads: it still works on the read-only disk.
-        Cli.Result status = cli.run("status", "--db", db.toString());
+        Cli.Result status = stride.cli.run("status", "--db", db.toString());
         assertThat(status.exitCode()).as(status.all()).isZero();
         assertThat(status.out()).contains(done + "/200");
 
@@ -165,7 +157,7 @@ class DatabaseTroubleTest {
     void aReadOnlyFileIsRefusedBeforeAnyRequest() throws Exception {
         Path input = questions(dir, "q.jsonl", 50);
         Path db = dir.resolve("runs.db");
-        model.pressingCtrlCAt(20, cli);
+        stride.model.pressingCtrlCAt(20, stride.cli);
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         boolean root = "root".equals(System.getProperty("user.name"));
         // Root writes through file permissions; the immutable attribute stops root too (ext4, not tmpfs).
@@ -175,7 +167,7 @@ class DatabaseTroubleTest {
             assertThat(db.toFile().setWritable(false)).isTrue();
         }
         try {
-            int before = model.requests.get();
+            int before = stride.model.requests.get();
             assertRefused(run(input, db), before, db + " is read-only", "chmod u+w");
         } finally {
             if (root) {
@@ -206,7 +198,7 @@ class DatabaseTroubleTest {
         Path input = dir.resolve("big.jsonl");
         Files.writeString(input, s, StandardCharsets.UTF_8);
         Path db = folder.resolve("runs.db");
-        model.pressingCtrlCAt(100, cli);
+        stride.model.pressingCtrlCAt(100, stride.cli);
         Cli.Result first = run(input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
 
@@ -225,7 +217,7 @@ class DatabaseTroubleTest {
         assertThat(full.err()).as(full.err()).startsWith("stride: ")
                 .contains("the disk holding " + db + " is full", "free some space there");
         assertThat(full.err().strip().lines()).as(full.err()).hasSize(1);
-        int asked = model.requests.get();
+        int asked = stride.model.requests.get();
         assertThat(asked).as("the disk filled during the run").isGreaterThan(100);
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         long doneWhenFull = count(db, "SELECT count(*) FROM results WHERE status = 'done'");
@@ -242,10 +234,10 @@ class DatabaseTroubleTest {
                 + " json_extract(input, '$.question')")).isEqualTo(total);
         // Asked twice: at most the requests in flight when the disk filled (concurrency 8) and the answers queued
         // for the writer (one save interval, 10).
-        assertThat(model.requests.get() - total).isBetween(0, 8 + 10);
+        assertThat(stride.model.requests.get() - total).isBetween(0, 8 + 10);
         System.out.printf("DatabaseTroubleTest disk full: %d done when SQLITE_FULL stopped the run after %d"
                 + " requests; rerun on the full disk refused before any request; after freeing space %d/%d done,"
-                + " %d requests asked again%n", doneWhenFull, asked, total, total, model.requests.get() - total);
+                + " %d requests asked again%n", doneWhenFull, asked, total, total, stride.model.requests.get() - total);
     }
 
     private Path tmpfs(String name, String size) throws Exception {

@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,8 +25,8 @@ class ErrorLanguagesTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void anUnknownOptionIsOneLineWithASuggestionAndWhereToLook() {
@@ -170,7 +168,6 @@ class ErrorLanguagesTest {
     void aRefusedChangeOfSettingsNamesEachChangeInChinese() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
-        server.setDispatcher(new FakeModelServer());
         assertThat(run(ZH, input, db, "--seed", "7").exitCode()).isZero();
 
         Cli.Result changed = runWith(ZH, input, db, "问：{{question}}", "--seed", "8");
@@ -188,10 +185,7 @@ class ErrorLanguagesTest {
     }
 
     private Cli.Result runWith(Cli cli, Path input, Path db, String template, String... more) {
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", MODEL,
-                "--base-url", server.url("/v1").toString(), "--template", template, "--log-every", "0",
-                "--quiet"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return cli.run(stride.run(input, db).model(MODEL).template(template).noProgress().and("--quiet")
+                .toArray(more));
     }
 }

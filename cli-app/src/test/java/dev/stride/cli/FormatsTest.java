@@ -19,9 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every input kind in, every output kind out, through real files, real HTTP and a real SQLite file. */
@@ -33,22 +32,15 @@ class FormatsTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private String url() {
-        server.setDispatcher(model);
-        return server.url("/v1").toString();
+        return stride.url();
     }
 
     private Cli.Result run(String input, Path db, String... more) {
-        List<String> args = new ArrayList<>(List.of("run", input, "--db", db.toString(), "--model", "m",
-                "--base-url", url(), "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).noProgress().with(more);
     }
 
     private Path write(String name, String text) throws IOException {
@@ -129,8 +121,8 @@ class FormatsTest {
         assertThat(query(db, "SELECT template, params FROM runs").get(0))
                 .containsEntry("template", "Topic {{meta.topic}}: {{question}}")
                 .containsEntry("params", "{\"system\":\"Be brief.\"}");
-        server.takeRequest();
-        JsonNode second = JSON.readTree(server.takeRequest().getBody().utf8());
+        stride.server.takeRequest();
+        JsonNode second = JSON.readTree(stride.server.takeRequest().getBody().utf8());
         assertThat(second.path("messages")).hasSize(4);
         assertThat(second.path("messages").get(0).path("content").asText()).isEqualTo("Be brief.");
     }
@@ -141,7 +133,7 @@ class FormatsTest {
         Cli.Result r = run(input.toString(), dir.resolve("m.db"), "--template", "{{question}} ({{specialty}})");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains(input + " line 2: has no field 'specialty' used by the template");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test
@@ -153,7 +145,8 @@ class FormatsTest {
             assertThat(r.exitCode()).as(name + ": " + r.all()).isZero();
 
             Path out = dir.resolve(name + ".out.jsonl");
-            Cli.Result export = cli.run("export", "--db", db.toString(), "--format", "batch", "-o", out.toString());
+            Cli.Result export = stride.cli.run("export", "--db", db.toString(), "--format", "batch", "-o",
+                    out.toString());
             assertThat(export.exitCode()).as(export.all()).isZero();
 
             List<JsonNode> requests = jsonLines(Files.readString(FIXTURES.resolve(name)));
@@ -171,7 +164,7 @@ class FormatsTest {
             }
         }
         // The body was sent as it is: the batch's own model, messages and max_completion_tokens.
-        JsonNode sent = JSON.readTree(server.takeRequest().getBody().utf8());
+        JsonNode sent = JSON.readTree(stride.server.takeRequest().getBody().utf8());
         assertThat(sent.get("model").asText()).isEqualTo("gpt-3.5-turbo");
         assertThat(sent.has("stream")).isFalse();
     }
@@ -197,7 +190,7 @@ class FormatsTest {
         assertThat(run(input.toString(), db, "--template", "{{question}}").exitCode()).isZero();
 
         Path csv = dir.resolve("out.csv");
-        assertThat(cli.run("export", "--db", db.toString(), "--format", "csv", "--include-input", "-o",
+        assertThat(stride.cli.run("export", "--db", db.toString(), "--format", "csv", "--include-input", "-o",
                 csv.toString()).exitCode()).isZero();
         MappingIterator<Map<String, String>> rows = new CsvMapper().readerForMapOf(String.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(csv.toFile());
@@ -208,7 +201,7 @@ class FormatsTest {
                 .containsEntry("input.n", "3").containsEntry("input.tags", "");
         assertThat(all.get(1)).containsEntry("input.tags", "[\"t\"]");
 
-        Cli.Result jsonl = cli.run("export", "--db", db.toString(), "--include-input");
+        Cli.Result jsonl = stride.cli.run("export", "--db", db.toString(), "--include-input");
         List<JsonNode> lines = jsonLines(jsonl.out());
         assertThat(lines.get(0).get("output").asText()).isEqualTo("echo: x, \"y\"\nz");
         assertThat(lines.get(0).get("input")).isEqualTo(JSON.readTree(Files.readAllLines(input).get(0)));
@@ -217,11 +210,11 @@ class FormatsTest {
     @Test
     void aFailedRecordIsABatchErrorLineAndPendingOnesAreLeftOut() throws Exception {
         Path input = write("in.jsonl", "{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"bad\",\"prompt\":\"too long\"}\n");
-        model.answering(p -> p.equals("too long")
+        stride.model.answering(p -> p.equals("too long")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt too long\"}}") : null);
         Path db = dir.resolve("f.db");
         assertThat(run(input.toString(), db).exitCode()).isEqualTo(ExitCodes.FAILED_RECORDS);
-        List<JsonNode> lines = jsonLines(cli.run("export", "--db", db.toString(), "--format", "batch").out());
+        List<JsonNode> lines = jsonLines(stride.cli.run("export", "--db", db.toString(), "--format", "batch").out());
         assertThat(lines).hasSize(2);
         assertThat(lines.get(1).get("custom_id").asText()).isEqualTo("bad");
         assertThat(lines.get(1).get("response").isNull()).isTrue();

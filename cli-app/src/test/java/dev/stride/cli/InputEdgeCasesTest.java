@@ -7,12 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Input files as users have them, through {@code stride run}: each gets a sensible outcome and a clear line. */
@@ -20,18 +17,11 @@ class InputEdgeCasesTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private Cli.Result run(Path input, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", dir.resolve("runs.db")
-                .toString(), "--model", "m", "--base-url", server.url("/v1").toString(), "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, dir.resolve("runs.db")).noProgress().with(more);
     }
 
     private Path file(String name, byte[] bytes) throws Exception {
@@ -61,7 +51,7 @@ class InputEdgeCasesTest {
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("stride: " + dir.resolve("empty.jsonl") + ": has no records; it holds no JSON"
                 + " object, array element or CSV/TSV row after the header" + System.lineSeparator());
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test
@@ -72,7 +62,7 @@ class InputEdgeCasesTest {
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(r.err()).contains(input + ": duplicate id 'a' on lines 1 and 3; give every record its own id");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(count(dir.resolve("runs.db"), "SELECT count(*) FROM records")).isZero();
     }
 
@@ -83,7 +73,7 @@ class InputEdgeCasesTest {
         Cli.Result r = run(file("latin1.jsonl", bytes));
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("latin1.jsonl line 2: is not valid UTF-8; save the file as UTF-8");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test
@@ -96,7 +86,7 @@ class InputEdgeCasesTest {
         assertThat(count(dir.resolve("runs.db"), "SELECT length(output) FROM results WHERE id = 'big'"))
                 .isEqualTo(big.length() + "echo: ".length());
         Path out = dir.resolve("out.jsonl");
-        assertThat(cli.run("export", "--db", dir.resolve("runs.db").toString(), "-o", out.toString()).exitCode())
+        assertThat(stride.cli.run("export", "--db", dir.resolve("runs.db").toString(), "-o", out.toString()).exitCode())
                 .isZero();
         assertThat(Files.size(out)).isGreaterThan(big.length());
     }

@@ -12,9 +12,8 @@ import dev.stride.core.RunListener;
 import dev.stride.core.RunState;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Java API and the command line keep one database: a run stopped from Java resumes with stride run. */
@@ -22,14 +21,11 @@ class JavaApiResumeTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void aRunStartedFromJavaResumesFromTheCommandLine() throws Exception {
-        server.setDispatcher(model);
         Path input = questions(dir, "q.jsonl", 30);
         Path db = dir.resolve("runs.db");
         try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
@@ -43,14 +39,14 @@ class JavaApiResumeTest {
                     }
                 }
             };
-            RunOptions options = RunOptions.of("qwen-medical-lora-251106-f16", server.url("/v1").toString())
+            RunOptions options = RunOptions.of("qwen-medical-lora-251106-f16", stride.url())
                     .withTemplate("Q: {{question}}")
                     .withSaveInterval(5)
                     .withConcurrency(2);
             assertThat(checkpoints.run(input, options, stopEarly).state()).isEqualTo(RunState.INTERRUPTED);
         }
 
-        Cli.Result r = new Cli().run("run", input.toString(), "--db", db.toString(), "--model",
+        Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model",
                 "qwen-medical-lora-251106-f16", "--log-every", "0");
 
         assertThat(r.exitCode()).as(r.all()).isZero();

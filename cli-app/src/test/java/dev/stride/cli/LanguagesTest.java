@@ -5,12 +5,10 @@ import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same commands under LANG=zh_CN.UTF-8 and LANG=en_US.UTF-8: Chinese in one, the English of old in the other. */
@@ -20,10 +18,8 @@ class LanguagesTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void aRunItsResumeStatusHelpAndAnErrorInChinese() throws Exception {
@@ -31,7 +27,7 @@ class LanguagesTest {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
 
-        model.pressingCtrlCAt(40, cli);
+        stride.model.pressingCtrlCAt(40, cli);
         Cli.Result first = run(cli, input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(first.out()).startsWith("开始新的预测任务（共 100 条）\n").contains("本次运行小结：", "已中断：");
@@ -71,7 +67,7 @@ class LanguagesTest {
         Path input = questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
 
-        model.pressingCtrlCAt(40, cli);
+        stride.model.pressingCtrlCAt(40, cli);
         Cli.Result first = run(cli, input, db);
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(first.out()).startsWith("Starting new run '" + MODEL + "': 100 records\n")
@@ -141,11 +137,7 @@ class LanguagesTest {
     }
 
     private Cli.Result run(Cli cli, Path input, Path db, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", MODEL,
-                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0",
-                "--concurrency", "1"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return cli.run(stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress()
+                .and("--concurrency", "1").toArray(more));
     }
 }

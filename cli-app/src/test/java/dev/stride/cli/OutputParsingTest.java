@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --extract and --json-output: what is taken out of answers, and what happens to answers that are not JSON. */
@@ -24,24 +23,16 @@ class OutputParsingTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private Cli.Result run(Path input, Path db, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new java.util.ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
-                "--model", "m", "--base-url", server.url("/v1").toString(), "--template", "{{question}}",
-                "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).template("{{question}}").noProgress().with(more);
     }
 
     @Test
     void extractKeepsTheFirstGroupOfTheFirstMatch() throws Exception {
-        model.answering(prompt -> FakeModelServer.ok(prompt.endsWith("2")
+        stride.model.answering(prompt -> FakeModelServer.ok(prompt.endsWith("2")
                 ? "I am not sure." : "Reasoning first.\nAnswer: C\nAnswer: D"));
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
@@ -57,7 +48,7 @@ class OutputParsingTest {
     @Test
     void jsonAnswersAreKeptParsedFencedOrBareAndOthersAreAskedAgainThenFailed() throws Exception {
         Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
             return switch (prompt) {
                 case "question 0" -> FakeModelServer.ok("{\"answer\": \"B\", \"confidence\": 0.9}");
@@ -85,7 +76,7 @@ class OutputParsingTest {
         assertThat(asked.get("question 3").get()).isEqualTo(2);
 
         Path out = dir.resolve("out.jsonl");
-        assertThat(cli.run("export", "--db", db.toString(), "-o", out.toString()).exitCode()).isZero();
+        assertThat(stride.cli.run("export", "--db", db.toString(), "-o", out.toString()).exitCode()).isZero();
         JsonNode first = JSON.readTree(Files.readAllLines(out).get(0));
         assertThat(first.get("output_json").get("answer").asText()).isEqualTo("B");
     }
@@ -99,6 +90,6 @@ class OutputParsingTest {
         Cli.Result lonely = run(input, dir.resolve("b.db"), "--json-retries", "2");
         assertThat(lonely.exitCode()).isEqualTo(2);
         assertThat(lonely.err()).contains("--json-retries goes with --json-output");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 }

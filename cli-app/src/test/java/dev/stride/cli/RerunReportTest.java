@@ -10,9 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a rerun says it will redo, and --dry-run saying the same while sending and writing nothing. */
@@ -20,18 +19,11 @@ class RerunReportTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private Cli.Result run(Path input, Path db, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", "m",
-                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).template("Q: {{question}}").noProgress().with(more);
     }
 
     private static void lines(Path file, int from, int to, String... extra) throws Exception {
@@ -75,7 +67,7 @@ class RerunReportTest {
                     .append(i <= 8 ? " v2" : "").append("\"}\n");
         }
         Files.writeString(input, s, StandardCharsets.UTF_8);
-        model.requests.set(0);
+        stride.model.requests.set(0);
 
         Cli.Result dry = run(input, db, "--dry-run");
         assertThat(dry.exitCode()).as(dry.all()).isZero();
@@ -85,7 +77,7 @@ class RerunReportTest {
                 .contains("Would send 10 requests (10 records without an answer; 1 done are kept)")
                 .contains("First record, q2, sends the user message: Q: question 2 v2")
                 .contains("Nothing was sent or written (--dry-run).");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE run = 'm'").get(0)).containsEntry("n", 10);
 
         Cli.Result real = run(input, db);
@@ -93,7 +85,7 @@ class RerunReportTest {
         assertThat(real.out()).contains("Input changed since the last session: 3 added, 7 edited (redone),"
                 + " 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
                 .contains("Resuming 'm' from checkpoint: 1/11 done, 10 to go");
-        assertThat(model.requests.get()).isEqualTo(10);
+        assertThat(stride.model.requests.get()).isEqualTo(10);
     }
 
     @Test
@@ -119,23 +111,23 @@ class RerunReportTest {
         Path db = dir.resolve("runs.db");
         assertThat(run(input, db, "--temperature", "0.2").exitCode()).isZero();
         List<Map<String, Object>> before = snapshot(db);
-        model.requests.set(0);
+        stride.model.requests.set(0);
 
-        Cli.Result refused = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+        Cli.Result refused = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
                 "--template", "A: {{question}}", "--temperature", "0.7", "--seed", "1");
         assertThat(refused.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(refused.err()).contains("template 'Q: {{question}}' -> 'A: {{question}}'")
                 .contains("parameters seed (unset) -> 1, temperature 0.2 -> 0.7");
 
         lines(input, 0, 3, "{\"id\":\"new\",\"question\":\"n\"}");
-        Cli.Result dry = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+        Cli.Result dry = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
                 "--template", "A: {{question}}", "--dry-run");
         assertThat(dry.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(dry.out()).contains("1 added, 0 edited (redone), 0 removed (added new)")
                 .contains("changed: template 'Q: {{question}}' -> 'A: {{question}}'")
                 .contains("a real run refuses changed settings: choose a new --run NAME")
                 .contains("Would send 1 requests");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(snapshot(db)).isEqualTo(before);
     }
 
@@ -147,7 +139,7 @@ class RerunReportTest {
         assertThat(dry.exitCode()).as(dry.all()).isZero();
         assertThat(dry.out()).contains("Dry run: would start new run 'm' with 5 records")
                 .contains("Would send 5 requests");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM runs").get(0)).containsEntry("n", 0);
     }
 }

@@ -16,31 +16,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunCommandTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private String url() {
-        server.setDispatcher(model);
-        return server.url("/v1").toString();
+        return stride.url();
     }
 
     private Cli.Result run(Path input, Path db, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
-                "--model", "qwen-medical-lora-251106-f16", "--base-url", url(), "--template", "Q: {{question}}",
-                "--log-every", "0"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).model("qwen-medical-lora-251106-f16").template("Q: {{question}}").noProgress()
+                .with(more);
     }
 
     @Test
@@ -53,7 +46,7 @@ class RunCommandTest {
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("Starting new run 'qwen-medical-lora-251106-f16': 100 records")
                 .contains("Done: 'qwen-medical-lora-251106-f16' 100/100");
-        assertThat(model.requests.get()).isEqualTo(100);
+        assertThat(stride.model.requests.get()).isEqualTo(100);
         List<Map<String, Object>> rows = query(db, "SELECT id, input, output, status, finish_reason,"
                 + " prompt_tokens, completion_tokens, attempts, latency_ms, finished_at FROM results");
         assertThat(rows).hasSize(100);
@@ -79,9 +72,9 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("runs.db");
         AtomicInteger seen = new AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (seen.incrementAndGet() == 60) {
-                cli.pressCtrlC();
+                stride.cli.pressCtrlC();
             }
             return null;
         });
@@ -94,15 +87,15 @@ class RunCommandTest {
         assertThat(doneAfterFirst).isBetween(55L, 64L);
         Set<String> answeredFirst = new HashSet<>(query(db, "SELECT id FROM results WHERE status = 'done'")
                 .stream().map(row -> (String) row.get("id")).toList());
-        model.prompts.clear();
-        model.answering(prompt -> null);
+        stride.model.prompts.clear();
+        stride.model.answering(prompt -> null);
 
         Cli.Result second = run(input, db, "--concurrency", "4");
 
         assertThat(second.exitCode()).as(second.all()).isZero();
         assertThat(second.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint: "
                 + doneAfterFirst + "/200 done, " + (200 - doneAfterFirst) + " to go");
-        List<String> askedAgain = model.promptList();
+        List<String> askedAgain = stride.model.promptList();
         assertThat(askedAgain).hasSize((int) (200 - doneAfterFirst)).doesNotHaveDuplicates();
         for (String id : answeredFirst) {
             assertThat(askedAgain).doesNotContain("Q: question " + id.substring(1));
@@ -118,7 +111,7 @@ class RunCommandTest {
         Path db = dir.resolve("runs.db");
         AtomicInteger calls = new AtomicInteger();
         long[] at = new long[2];
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             int n = calls.getAndIncrement();
             at[Math.min(n, 1)] = System.nanoTime();
             return n == 0 ? new MockResponse.Builder().code(429).setHeader("Retry-After", "1")
@@ -137,7 +130,7 @@ class RunCommandTest {
     void aRefusedRecordIsStoredAsFailedAndRetryFailedRedoesIt() throws Exception {
         Path input = questions(dir, "q.jsonl", 10);
         Path db = dir.resolve("runs.db");
-        model.answering(prompt -> prompt.equals("Q: question 3")
+        stride.model.answering(prompt -> prompt.equals("Q: question 3")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"This model's maximum context length is 4096"
                         + " tokens\",\"type\":\"invalid_request_error\"}}") : null);
 
@@ -153,12 +146,12 @@ class RunCommandTest {
         assertThat(again.exitCode()).isEqualTo(3);
         assertThat(again.out()).contains("Nothing left to send");
 
-        model.answering(prompt -> null);
-        model.prompts.clear();
+        stride.model.answering(prompt -> null);
+        stride.model.prompts.clear();
         Cli.Result retried = run(input, db, "--retry-failed");
 
         assertThat(retried.exitCode()).as(retried.all()).isZero();
-        assertThat(model.promptList()).containsExactly("Q: question 3");
+        assertThat(stride.model.promptList()).containsExactly("Q: question 3");
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(10);
     }
 
@@ -167,7 +160,7 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 6);
         Path db = dir.resolve("runs.db");
         AtomicInteger flaky = new AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (prompt.equals("Q: question 1") && flaky.getAndIncrement() < 2) {
                 return FakeModelServer.json(503, "{\"error\":\"Model is overloaded\",\"error_type\":\"overloaded\"}");
             }
@@ -190,7 +183,7 @@ class RunCommandTest {
     void unauthorizedStopsTheRunInsteadOfFailingEveryRecord() throws Exception {
         Path input = questions(dir, "q.jsonl", 500);
         Path db = dir.resolve("runs.db");
-        model.answering(prompt -> FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key"
+        stride.model.answering(prompt -> FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key"
                 + " provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
 
         Cli.Result r = run(input, db, "--concurrency", "4");
@@ -199,7 +192,7 @@ class RunCommandTest {
         assertThat(r.err()).contains("Incorrect API key provided").contains("401")
                 .contains("because every request would fail the same way");
         assertThat(r.err().lines().filter(l -> !l.isBlank())).hasSize(1);
-        assertThat(model.requests.get()).isLessThanOrEqualTo(8);
+        assertThat(stride.model.requests.get()).isLessThanOrEqualTo(8);
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'failed'")).isZero();
         assertThat(query(db, "SELECT state FROM progress").get(0)).containsEntry("state", "stopped");
     }
@@ -215,7 +208,7 @@ class RunCommandTest {
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).startsWith("stride: " + input + " line 3: is not valid JSON");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
     }
@@ -225,12 +218,11 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
 
-        Cli.Result r = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", url(),
-                "--template", "{{question}} ({{specialty}})");
+        Cli.Result r = stride.run(input, db).template("{{question}} ({{specialty}})").with();
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("line 1: has no field 'specialty' used by the template");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test
@@ -239,8 +231,7 @@ class RunCommandTest {
         Path db = dir.resolve("runs.db");
         assertThat(run(input, db).exitCode()).isZero();
 
-        Cli.Result r = cli.run("run", input.toString(), "--db", db.toString(), "--model",
-                "qwen-medical-lora-251106-f16", "--base-url", url(), "--template", "A: {{question}}");
+        Cli.Result r = stride.run(input, db).model("qwen-medical-lora-251106-f16").template("A: {{question}}").with();
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("was started with other settings").contains("template 'Q: {{question}}'")
@@ -259,14 +250,14 @@ class RunCommandTest {
                 "{\"id\":\"q4\",\"question\":\"question 4\"}",
                 "{\"id\":\"q5\",\"question\":\"question 5\"}",
                 "{\"id\":\"q6\",\"question\":\"question 6\"}"), StandardCharsets.UTF_8);
-        model.prompts.clear();
+        stride.model.prompts.clear();
 
         Cli.Result r = run(input, db);
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("2 added, 1 edited (redone), 1 removed")
                 .contains("from checkpoint: 3/6 done, 3 to go");
-        assertThat(model.promptList()).containsExactlyInAnyOrder("Q: question 1, edited", "Q: question 5",
+        assertThat(stride.model.promptList()).containsExactlyInAnyOrder("Q: question 1, edited", "Q: question 5",
                 "Q: question 6");
         assertThat(query(db, "SELECT id FROM results").stream().map(row -> row.get("id")))
                 .containsExactly("q0", "q1", "q3", "q4", "q5", "q6");
@@ -278,15 +269,14 @@ class RunCommandTest {
         Path db = dir.resolve("runs.db");
         assertThat(run(input, db).exitCode()).isZero();
 
-        Cli.Result other = cli.run("run", input.toString(), "--db", db.toString(), "--model", "llama-3-8b",
-                "--base-url", url(), "--template", "Q: {{question}}");
+        Cli.Result other = stride.run(input, db).model("llama-3-8b").template("Q: {{question}}").with();
 
         assertThat(other.exitCode()).isZero();
         assertThat(other.out()).contains("Starting new run 'llama-3-8b': 10 records");
         assertThat(query(db, "SELECT run, done FROM progress ORDER BY run")).containsExactly(
                 Map.of("run", "llama-3-8b", "done", 10), Map.of("run", "qwen-medical-lora-251106-f16", "done", 10));
 
-        Cli.Result cleared = cli.run("clear", "--db", db.toString(), "--run", "llama-3-8b");
+        Cli.Result cleared = stride.cli.run("clear", "--db", db.toString(), "--run", "llama-3-8b");
         assertThat(cleared.exitCode()).isZero();
         assertThat(query(db, "SELECT run FROM progress")).containsExactly(Map.of("run",
                 "qwen-medical-lora-251106-f16"));
@@ -298,9 +288,9 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
         AtomicInteger seen = new AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (seen.incrementAndGet() == 10) {
-                cli.pressCtrlC();
+                stride.cli.pressCtrlC();
             }
             return null;
         });
@@ -308,13 +298,13 @@ class RunCommandTest {
         Path copy = Files.copy(db, dir.resolve("elsewhere.db"));
         Files.delete(input);
         long doneBefore = count(copy, "SELECT done FROM progress");
-        model.answering(prompt -> null);
+        stride.model.answering(prompt -> null);
         try (MockWebServer other = new MockWebServer()) {
             FakeModelServer otherModel = new FakeModelServer();
             other.setDispatcher(otherModel);
             other.start();
 
-            Cli.Result r = cli.run("run", "--db", copy.toString(), "--base-url", other.url("/v1").toString());
+            Cli.Result r = stride.cli.run("run", "--db", copy.toString(), "--base-url", other.url("/v1").toString());
 
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(r.out()).contains("Resuming 'qwen-medical-lora-251106-f16' from checkpoint: " + doneBefore
@@ -335,7 +325,7 @@ class RunCommandTest {
                 "--base-url", url(), "--template", "{{question}}", "--api-key-env", "MY_KEY");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
-        assertThat(model.authorizations).containsOnly("Bearer sk-secret-123456");
+        assertThat(stride.model.authorizations).containsOnly("Bearer sk-secret-123456");
         assertThat(new String(Files.readAllBytes(db), StandardCharsets.ISO_8859_1)).doesNotContain("sk-secret");
         assertThat(r.all()).doesNotContain("sk-secret");
     }
@@ -343,8 +333,7 @@ class RunCommandTest {
     @Test
     void anUnsetKeyVariableIsAUsageError() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
-        Cli.Result r = cli.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
-                "--base-url", url(), "--api-key-env", "NOT_SET_ANYWHERE");
+        Cli.Result r = stride.run(input, dir.resolve("x.db")).with("--api-key-env", "NOT_SET_ANYWHERE");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--api-key-env NOT_SET_ANYWHERE: that environment variable is not set");
     }
@@ -354,7 +343,7 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 50_000);
         Path db = dir.resolve("runs.db");
         Thread presser = new Thread(() -> {
-            while (!cli.pressCtrlC()) {
+            while (!stride.cli.pressCtrlC()) {
                 Thread.onSpinWait();
             }
         });
@@ -366,7 +355,7 @@ class RunCommandTest {
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
         assertThat(r.out()).contains("Interrupted while reading " + input + "; nothing was changed.");
-        assertThat(model.requests.get()).isZero();
+        assertThat(stride.model.requests.get()).isZero();
         assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
     }

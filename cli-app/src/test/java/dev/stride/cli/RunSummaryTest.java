@@ -1,14 +1,16 @@
 package dev.stride.cli;
 
+import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The end of a run: its summary, costs, and --quiet. */
@@ -16,33 +18,24 @@ class RunSummaryTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
     private Path input;
     private Path db;
 
     @BeforeEach
     void setUp() throws Exception {
-        server.setDispatcher(model);
         input = questions(dir, "q.jsonl", 20);
         db = dir.resolve("runs.db");
     }
 
     private Cli.Result run(String... more) {
-        String[] base = {"run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
-            server.url("/v1").toString(), "--template", "{{question}}"};
-        String[] args = new String[base.length + more.length];
-        System.arraycopy(base, 0, args, 0, base.length);
-        System.arraycopy(more, 0, args, base.length, more.length);
-        return cli.run(args);
+        return stride.run(input, db).template("{{question}}").with(more);
     }
 
     @Test
     void endsWithOutcomesFailuresByKindTokensCostLatencyTimeAndRequests() {
-        model.answering(prompt -> prompt.equals("question 4")
+        stride.model.answering(prompt -> prompt.equals("question 4")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
 
         Cli.Result r = run("--price-in", "0.5", "--price-out", "2", "--log-every", "0");
@@ -58,20 +51,36 @@ class RunSummaryTest {
     }
 
     @Test
-    void anInterruptedSessionCountsTheRequestsItsAnswersNeverReached() {
+    void anInterruptedSessionCountsTheRequestsItsAnswersNeverReached() throws Exception {
+        // The fifth request presses Ctrl+C and is held until the run has ended: with no grace it is given up
+        // unanswered.
+        CountDownLatch runEnded = new CountDownLatch(1);
         AtomicInteger requests = new AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (requests.incrementAndGet() == 5) {
-                cli.pressCtrlC();
+                stride.cli.pressCtrlC();
+                try {
+                    runEnded.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             return null;
         });
 
-        Cli.Result r = run("--concurrency", "1", "--grace", "0s", "--log-every", "0");
+        Cli.Result r;
+        try {
+            r = run("--concurrency", "1", "--grace", "0s", "--log-every", "0");
+        } finally {
+            runEnded.countDown();
+        }
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        assertThat(r.out()).contains("Summary of this session:").containsPattern("Requests:  \\d+ sent, 0 retries,"
-                + " \\d+ redundant");
+        assertThat(r.out()).contains("Summary of this session:")
+                .contains("  Outcomes:  4 done, 0 failed")
+                .contains("  Requests:  5 sent, 0 retries, 1 redundant (stopped before their answers were saved;"
+                        + " asked again next time)");
+        assertThat(query(db, "SELECT done FROM progress").get(0)).containsEntry("done", 4);
     }
 
     @Test

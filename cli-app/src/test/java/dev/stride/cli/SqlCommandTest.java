@@ -9,10 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SqlCommandTest {
@@ -21,28 +20,23 @@ class SqlCommandTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
     private Path db;
 
     /** One run of 5 records, one of which the server refuses. */
     @BeforeEach
     void oneRun() throws Exception {
-        server.setDispatcher(model);
         db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 5);
-        model.answering(prompt -> prompt.equals("question 3")
+        stride.model.answering(prompt -> prompt.equals("question 3")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long, really\"}}") : null);
-        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "alpha", "--base-url",
-                server.url("/v1").toString(), "--template", "{{question}}").exitCode()).isEqualTo(3);
+        assertThat(stride.run(input, db).model("alpha").template("{{question}}").with().exitCode()).isEqualTo(3);
     }
 
     @Test
     void printsATableWithAHeaderAlignedColumnsAndTheRowCount() {
-        Cli.Result r = cli.run("sql", "--db", db.toString(),
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(),
                 "SELECT run, done, total, percent, state FROM progress");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
@@ -55,7 +49,7 @@ class SqlCommandTest {
 
     @Test
     void showsNullAndLinesUpWideCharacters() {
-        Cli.Result r = cli.run("sql", "--db", db.toString(),
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(),
                 "SELECT '中文' AS name, NULL AS blank UNION ALL SELECT 'ab', 1");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
@@ -69,7 +63,7 @@ class SqlCommandTest {
 
     @Test
     void csvQuotesWhatNeedsQuotesAndKeepsValuesWhole() {
-        Cli.Result r = cli.run("sql", "--db", db.toString(), "--csv",
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(), "--csv",
                 "SELECT id, status, error FROM results WHERE run = 'alpha' AND id IN ('q2', 'q3') ORDER BY id");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
@@ -79,7 +73,8 @@ class SqlCommandTest {
 
     @Test
     void jsonIsAnArrayOfObjectsWithTypedValues() throws Exception {
-        Cli.Result r = cli.run("sql", "--db", db.toString(), "--json", "SELECT run, done, percent FROM progress");
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(), "--json",
+                "SELECT run, done, percent FROM progress");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         JsonNode rows = JSON.readTree(r.out());
@@ -94,7 +89,7 @@ class SqlCommandTest {
     void refusesEveryWriteInOneLineAndChangesNothing() throws Exception {
         for (String write : List.of("DELETE FROM predictions", "UPDATE runs SET total = 0",
                 "DROP VIEW progress", "CREATE TABLE x (a)", "PRAGMA user_version = 99")) {
-            Cli.Result r = cli.run("sql", "--db", db.toString(), write);
+            Cli.Result r = stride.cli.run("sql", "--db", db.toString(), write);
 
             assertThat(r.exitCode()).as(write + ": " + r.all()).isEqualTo(2);
             assertThat(r.err().lines()).as(write).hasSize(1);
@@ -106,7 +101,7 @@ class SqlCommandTest {
 
     @Test
     void aMistakeInTheStatementIsSQLitesOwnWordsAndExit2() {
-        Cli.Result r = cli.run("sql", "--db", db.toString(), "SELECT nope FROM progress");
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(), "SELECT nope FROM progress");
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("stride: no such column: nope");
@@ -117,7 +112,7 @@ class SqlCommandTest {
         Path text = dir.resolve("notes.db");
         Files.writeString(text, "just some notes, not a database at all", StandardCharsets.UTF_8);
 
-        Cli.Result r = cli.run("sql", "--db", text.toString(), "SELECT 1");
+        Cli.Result r = stride.cli.run("sql", "--db", text.toString(), "SELECT 1");
 
         assertThat(r.exitCode()).isEqualTo(4);
         assertThat(r.err()).contains("is not a SQLite database");
@@ -125,7 +120,7 @@ class SqlCommandTest {
 
     @Test
     void csvAndJsonTogetherIsBadUsage() {
-        Cli.Result r = cli.run("sql", "--db", db.toString(), "--csv", "--json", "SELECT 1");
+        Cli.Result r = stride.cli.run("sql", "--db", db.toString(), "--csv", "--json", "SELECT 1");
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("mutually exclusive");

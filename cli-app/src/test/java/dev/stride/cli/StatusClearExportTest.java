@@ -11,10 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class StatusClearExportTest {
@@ -23,38 +22,32 @@ class StatusClearExportTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
     private Path db;
 
     /** Two runs in one file: one done with a failure, one interrupted partway. */
     @BeforeEach
     void twoRuns() throws Exception {
-        server.setDispatcher(model);
         db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 20);
-        model.answering(prompt -> prompt.equals("question 5")
+        stride.model.answering(prompt -> prompt.equals("question 5")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
-        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "alpha", "--base-url",
-                server.url("/v1").toString(), "--template", "{{question}}").exitCode()).isEqualTo(3);
+        assertThat(stride.run(input, db).model("alpha").template("{{question}}").with().exitCode()).isEqualTo(3);
         java.util.concurrent.atomic.AtomicInteger betaRequests = new java.util.concurrent.atomic.AtomicInteger();
-        model.answering(prompt -> {
+        stride.model.answering(prompt -> {
             if (betaRequests.incrementAndGet() == 8) {
-                cli.pressCtrlC();
+                stride.cli.pressCtrlC();
             }
             return null;
         });
-        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "beta", "--base-url",
-                server.url("/v1").toString(), "--template", "{{question}}", "--concurrency", "1").exitCode())
+        assertThat(stride.run(input, db).model("beta").template("{{question}}").with("--concurrency", "1").exitCode())
                 .isEqualTo(130);
     }
 
     @Test
     void statusShowsOneRowPerRunWithProgressFailuresAndState() {
-        Cli.Result r = cli.run("status", "--db", db.toString());
+        Cli.Result r = stride.cli.run("status", "--db", db.toString());
 
         assertThat(r.exitCode()).isZero();
         List<String> lines = r.out().lines().toList();
@@ -66,7 +59,7 @@ class StatusClearExportTest {
 
     @Test
     void statusJsonIsForScripts() throws Exception {
-        Cli.Result r = cli.run("status", "--db", db.toString(), "--json");
+        Cli.Result r = stride.cli.run("status", "--db", db.toString(), "--json");
 
         JsonNode runs = JSON.readTree(r.out());
         assertThat(runs).hasSize(2);
@@ -80,7 +73,7 @@ class StatusClearExportTest {
 
     @Test
     void statusOfAMissingFileSaysHowToStart() {
-        Cli.Result r = cli.run("status", "--db", dir.resolve("nope.db").toString());
+        Cli.Result r = stride.cli.run("status", "--db", dir.resolve("nope.db").toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("nope.db: no such database").contains("stride run");
         assertThat(dir.resolve("nope.db")).doesNotExist();
@@ -89,7 +82,7 @@ class StatusClearExportTest {
     @Test
     void exportWritesOneLinePerRecordInInputOrder() throws Exception {
         Path out = dir.resolve("alpha.jsonl");
-        Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", out.toString());
+        Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", out.toString());
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
@@ -111,7 +104,7 @@ class StatusClearExportTest {
 
     @Test
     void exportShowsPendingRecordsOfAnUnfinishedRunAsCsv() throws Exception {
-        Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "csv");
+        Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "csv");
 
         assertThat(r.exitCode()).isZero();
         List<String> lines = r.out().lines().toList();
@@ -124,25 +117,25 @@ class StatusClearExportTest {
 
     @Test
     void exportNeedsARunNameWhenTheFileHoldsSeveral() {
-        Cli.Result r = cli.run("export", "--db", db.toString());
+        Cli.Result r = stride.cli.run("export", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--run NAME").contains("'alpha'").contains("'beta'");
     }
 
     @Test
     void clearForgetsOneRunOrAll() throws Exception {
-        Cli.Result unknown = cli.run("clear", "--db", db.toString(), "--run", "gamma");
+        Cli.Result unknown = stride.cli.run("clear", "--db", db.toString(), "--run", "gamma");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("has no run 'gamma'");
 
-        Cli.Result one = cli.run("clear", "--db", db.toString(), "--run", "alpha");
+        Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha");
         assertThat(one.exitCode()).isZero();
         assertThat(one.out()).contains("Cleared run 'alpha' (20 records, 19 done, 1 failed)");
         assertThat(count(db, "SELECT count(*) FROM progress")).isEqualTo(1);
         assertThat(count(db, "SELECT count(*) FROM predictions WHERE run_id NOT IN (SELECT run_id FROM runs)"))
                 .isZero();
 
-        Cli.Result all = cli.run("clear", "--db", db.toString(), "--all");
+        Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all");
         assertThat(all.exitCode()).isZero();
         assertThat(all.out()).contains("Cleared 1 run");
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
@@ -150,26 +143,26 @@ class StatusClearExportTest {
 
     @Test
     void clearNeedsToKnowWhatToForget() {
-        Cli.Result r = cli.run("clear", "--db", db.toString());
+        Cli.Result r = stride.cli.run("clear", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--run").contains("--all");
     }
 
     @Test
     void resumingEverythingFinishesTheUnfinishedRunOnly() {
-        model.answering(prompt -> null);
-        model.prompts.clear();
+        stride.model.answering(prompt -> null);
+        stride.model.prompts.clear();
 
-        Cli.Result r = cli.run("run", "--db", db.toString(), "--log-every", "0");
+        Cli.Result r = stride.cli.run("run", "--db", db.toString(), "--log-every", "0");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("Resuming 'beta' from checkpoint:").doesNotContain("'alpha'");
-        assertThat(model.promptList()).doesNotContain("question 5");
+        assertThat(stride.model.promptList()).doesNotContain("question 5");
     }
 
     @Test
     void helpListsTheExitCodes() {
-        Cli.Result r = cli.run("run", "--help");
+        Cli.Result r = stride.cli.run("run", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("Exit codes:").contains("130").contains("--save-interval")
                 .contains("--retry-failed");

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** status beside a run that is going: its rate and time left; tokens and cost of every run. */
@@ -21,40 +23,46 @@ class StatusLiveTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void aRunGoingNowShowsItsRateAndEtaAndEveryRunItsTokensAndCost() throws Exception {
-        server.setDispatcher(model);
         Path db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 60);
-        model.answering(prompt -> {
-            try {
-                Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        // From the seventh request on, answers wait until a status has seen the run going: the run cannot end first.
+        CountDownLatch seen = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (requests.incrementAndGet() > 6) {
+                try {
+                    seen.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             return null;
         });
         Cli writer = new Cli();
         CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> writer.run("run",
-                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", server.url("/v1").toString(),
+                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", stride.url(),
                 "--template", "{{question}}", "--concurrency", "1", "--log-every", "0"));
         Cli reader = new Cli();
-        JsonNode live = null;
-        for (int i = 0; i < 100 && live == null; i++) {
-            Thread.sleep(50);
-            Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
-            if (r.exitCode() == 0 && !r.out().isBlank()) {
-                JsonNode runs = JSON.readTree(r.out());
-                if (runs.size() == 1 && runs.get(0).get("done").asInt() >= 5
-                        && "running".equals(runs.get(0).get("state").asText())) {
-                    live = runs.get(0);
+        JsonNode live;
+        try {
+            live = Eventually.get("a status that shows the run going with 5 done", Duration.ofSeconds(60), () -> {
+                Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
+                if (r.exitCode() == 0 && !r.out().isBlank()) {
+                    JsonNode runs = JSON.readTree(r.out());
+                    if (runs.size() == 1 && runs.get(0).get("done").asInt() >= 5
+                            && "running".equals(runs.get(0).get("state").asText())) {
+                        return runs.get(0);
+                    }
                 }
-            }
+                return null;
+            });
+        } finally {
+            seen.countDown();
         }
         assertThat(live).as("a status while the run goes").isNotNull();
         assertThat(live.get("rate_per_s").asDouble()).isPositive();

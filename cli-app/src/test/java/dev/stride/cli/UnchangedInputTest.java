@@ -11,12 +11,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,17 +26,14 @@ class UnchangedInputTest {
     @TempDir
     Path dir;
 
-    @StartStop
-    public final MockWebServer server = new MockWebServer();
-
-    private final FakeModelServer model = new FakeModelServer();
-    private final Cli cli = new Cli();
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @Test
     void aRunRemembersItsInputAndTheSameCommandResumesWithoutReadingIt() throws Exception {
         Path input = questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
-        model.pressingCtrlCAt(15, cli);
+        stride.model.pressingCtrlCAt(15, stride.cli);
         Cli.Result first = run(input, db, "--concurrency", "1");
         assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(remembered(db)).isEqualTo(InputDigest.of(input, InputFormat.JSONL, "id", TEMPLATE));
@@ -50,7 +44,7 @@ class UnchangedInputTest {
                 .contains("Resuming 'm' from checkpoint: ");
         assertThat(query(db, "SELECT done, total FROM progress").get(0)).containsEntry("done", 40)
                 .containsEntry("total", 40);
-        assertThat(model.requests.get()).isLessThanOrEqualTo(40 + 1);
+        assertThat(stride.model.requests.get()).isLessThanOrEqualTo(40 + 1);
     }
 
     @Test
@@ -143,10 +137,6 @@ class UnchangedInputTest {
     }
 
     private Cli.Result run(Path input, Path db, String... more) {
-        server.setDispatcher(model);
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", "m",
-                "--base-url", server.url("/v1").toString(), "--template", TEMPLATE, "--log-every", "0", "--quiet"));
-        args.addAll(List.of(more));
-        return cli.run(args.toArray(String[]::new));
+        return stride.run(input, db).template(TEMPLATE).noProgress().and("--quiet").with(more);
     }
 }

@@ -2,7 +2,9 @@ package dev.stride.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,7 +69,18 @@ class MountTableTest {
     }
 
     @Test
-    void thisMachinesTableParses() {
-        assertThat(MountTable.system().mountOf(dir)).isNotNull();
+    void thisMachinesTableFindsTheMountDfReports() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/mounts")), "a machine without /proc/mounts has no table");
+        Process df = new ProcessBuilder("df", "--output=target,fstype", dir.toString()).start();
+        String[] last = new String(df.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()
+                .lines().reduce((a, b) -> b).orElseThrow().strip().split("\\s+");
+        assertThat(df.waitFor()).isZero();
+
+        Path real = dir.toRealPath();
+        assertThat(MountTable.system().mountOf(dir)).hasValueSatisfying(m -> {
+            assertThat(m.mountPoint()).isEqualTo(last[0]);
+            assertThat(m.type()).isEqualTo(last[1]);
+            assertThat(real).startsWith(Path.of(m.mountPoint()));
+        });
     }
 }

