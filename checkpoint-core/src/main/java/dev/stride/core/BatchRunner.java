@@ -1,7 +1,9 @@
 package dev.stride.core;
 
+import dev.stride.core.PredictionException.Disposition;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -27,10 +29,19 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>{@link #requestStop()} is the graceful stop of Ctrl+C: no new request is sent, requests in flight get the grace
  * period to finish, the rest are cancelled, every finished outcome is committed and the cursor saved.
+ *
+ * <p>A record fails only for reasons of its own. A request that finds no server ({@link Disposition#UNREACHABLE})
+ * stops the run at once when no server has answered in this session (a wrong URL, a server not started): nothing is
+ * marked failed and the same run goes on later. Once a server has answered, such a failure is an outage if nothing was
+ * answered since its request was sent: the record waits for the server without spending its retries, and the run
+ * stops the same way when the outage outlasts {@link RunnerSettings#serverWait()}. If other requests were answered
+ * meanwhile, the failure is the record's own (a generation too long for the timeout) and is retried like any other.
  */
 public final class BatchRunner {
     private static final int PAGE = 512;
     private static final Duration POLL = Duration.ofMillis(100);
+    /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
+    private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
 
     private final RunLedger store;
     private final Predictor predictor;
@@ -42,8 +53,9 @@ public final class BatchRunner {
 
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
+    private final ServerWatch servers = new ServerWatch();
 
-    private record Stop(RunState state, String reason, Throwable error, long atNanos) {
+    private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
     }
 
     /** A runner on the machine's time, stamping outcomes with {@code clock}. */
@@ -74,14 +86,20 @@ public final class BatchRunner {
     }
 
     private void stopWith(RunState state, String reason, Throwable error) {
-        if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime()))) {
+        stopWith(state, reason, error, null);
+    }
+
+    private void stopWith(RunState state, String reason, Throwable error, ServerOutage outage) {
+        if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
         }
+        servers.wakeWaiters();
     }
 
     /** Runs until every pending record has an outcome or a stop; returns with the cursor committed. */
     public RunOutcome run(RunInfo run) {
         long started = time.nanoTime();
+        servers.begin(started, clock.instant());
         Semaphore slots = new Semaphore(settings.concurrency());
         Writer writer = new Writer(run, slots, started);
         Thread writerThread = new Thread(writer, "stride-writer");
@@ -170,20 +188,38 @@ public final class BatchRunner {
                     new Timing(0, 0, clock.instant()))));
             return;
         }
+        // Attempts charged to the record's retries; those made while no server answered are not.
+        int charged = 0;
+        int whileUnreachable = 0;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
                 slots.release();
                 return;
             }
             long t0 = time.nanoTime();
+            long answersWhenSent = servers.answers();
             try {
                 Completion c = predictor.predict(prompt);
+                servers.answered();
                 long latency = elapsedMillis(t0);
                 Timing timing = new Timing(latency, attempt, clock.instant());
                 writer.submit(new Outcome(record, Prediction.of(c, timing), null));
                 return;
             } catch (PredictionException e) {
                 long latency = elapsedMillis(t0);
+                if (e.disposition() == Disposition.UNREACHABLE) {
+                    ServerWatch.Finding found = servers.unreachable(answersWhenSent, e);
+                    if (!found.recordsOwn()) {
+                        if (!waitForServer(found, ++whileUnreachable)) {
+                            slots.release();
+                            return;
+                        }
+                        continue;
+                    }
+                } else if (e.disposition() != Disposition.CANCELLED) {
+                    // A server answered, if only with an error: it can be reached.
+                    servers.answered();
+                }
                 switch (e.disposition()) {
                     case CANCELLED -> {
                         slots.release();
@@ -199,18 +235,19 @@ public final class BatchRunner {
                                 new Timing(latency, attempt, clock.instant()))));
                         return;
                     }
-                    case RETRY -> {
+                    case RETRY, UNREACHABLE -> {
                         if (stopping()) {
                             slots.release();
                             return;
                         }
-                        if (attempt > settings.maxRetries()) {
+                        charged++;
+                        if (charged > settings.maxRetries()) {
                             writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(),
                                     "gave up after " + attempt + " attempts: " + e.getMessage(),
                                     new Timing(latency, attempt, clock.instant()))));
                             return;
                         }
-                        Duration delay = backoff(attempt, e.retryAfter().orElse(null));
+                        Duration delay = backoff(charged, e.retryAfter().orElse(null));
                         listener.retrying(record, attempt, e, delay);
                         if (!sleepUnlessStopped(delay)) {
                             slots.release();
@@ -225,6 +262,39 @@ public final class BatchRunner {
                 return;
             }
         }
+    }
+
+    /**
+     * After a request found no server and nothing else was answered since it was sent: stops the run when no server
+     * has answered in this session, or when the outage has lasted the run's wait for a server; otherwise tells the
+     * listener and waits (with backoff, until a server answers again or the run stops) before the record is tried
+     * again, uncharged.
+     *
+     * @param tries the record's attempts so far that found no server
+     * @return false when the run is stopping
+     */
+    private boolean waitForServer(ServerWatch.Finding found, int tries) {
+        ServerOutage seen = found.outage();
+        Duration left = settings.serverWait().minus(seen.lasted());
+        if (!seen.answeredBefore() || left.isNegative() || left.isZero()) {
+            stopWith(RunState.UNREACHABLE, seen.reason(), null, seen);
+            return false;
+        }
+        if (stopping()) {
+            return false;
+        }
+        listener.serverUnreachable(seen);
+        Duration wait = backoff(tries, null);
+        Duration floor = settings.backoffMax().compareTo(OUTAGE_FLOOR) < 0 ? settings.backoffMax() : OUTAGE_FLOOR;
+        wait = wait.compareTo(floor) < 0 ? floor : wait;
+        wait = wait.compareTo(left) < 0 ? wait : left;
+        try {
+            time.await(found.over(), time.nanoTime() + wait.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !stopping();
     }
 
     /** Full jitter: a random wait up to base·2^(attempt-1), capped; never shorter than the server asked for. */
@@ -249,7 +319,7 @@ public final class BatchRunner {
         Stop s = stop.get();
         long elapsed = run.elapsedMs() + elapsedMillis(started);
         if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
-            s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime());
+            s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime(), null);
         }
         RunState state;
         if (s != null) {
@@ -281,7 +351,8 @@ public final class BatchRunner {
         if (state == RunState.FAILED && reason == null && error != null) {
             reason = error.getMessage();
         }
-        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error);
+        ServerOutage outage = s == null || state != RunState.UNREACHABLE ? null : s.outage();
+        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error, outage);
     }
 
     private long elapsedMillis(long fromNanos) {
@@ -310,6 +381,95 @@ public final class BatchRunner {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Whether the run's servers answer: how many requests of this session got an answer (a server's error included),
+     * and the outage in progress when the latest ones found no server. An outage's latch opens when a server answers
+     * again or the run stops, so records waiting for the server go on (or give up) at once.
+     */
+    private final class ServerWatch {
+        private long sessionStart;
+        private Instant sessionStartedAt;
+        private long answers;
+        private Outage outage;
+
+        /** What a request that found no server means. */
+        record Finding(boolean recordsOwn, ServerOutage outage, CountDownLatch over) {
+        }
+
+        /** An outage in progress: since when, the last failure, and what opens when it is over. Guarded by the watch. */
+        private static final class Outage {
+            final long since;
+            final Instant sinceAt;
+            final CountDownLatch over = new CountDownLatch(1);
+            String kind;
+            String reason;
+
+            Outage(long since, Instant sinceAt) {
+                this.since = since;
+                this.sinceAt = sinceAt;
+            }
+        }
+
+        synchronized void begin(long startNanos, Instant startedAt) {
+            this.sessionStart = startNanos;
+            this.sessionStartedAt = startedAt;
+        }
+
+        synchronized long answers() {
+            return answers;
+        }
+
+        /** A server answered; an outage in progress is over. */
+        void answered() {
+            ServerOutage ended = null;
+            synchronized (this) {
+                answers++;
+                if (outage != null) {
+                    ended = describe(outage.since, outage.sinceAt, true, outage.kind, outage.reason);
+                    outage.over.countDown();
+                    outage = null;
+                }
+            }
+            if (ended != null) {
+                listener.serverBack(ended);
+            }
+        }
+
+        /**
+         * A request sent when {@code answersWhenSent} answers had come found no server: the record's own trouble when
+         * others were answered since, else an outage (from the session's start when nothing was ever answered).
+         */
+        synchronized Finding unreachable(long answersWhenSent, PredictionException e) {
+            if (answers == 0) {
+                return new Finding(false, describe(sessionStart, sessionStartedAt, false, e.kind(), e.getMessage()),
+                        new CountDownLatch(0));
+            }
+            if (answers > answersWhenSent) {
+                return new Finding(true, null, null);
+            }
+            if (outage == null) {
+                outage = new Outage(time.nanoTime(), clock.instant());
+            }
+            outage.kind = e.kind();
+            outage.reason = e.getMessage();
+            return new Finding(false, describe(outage.since, outage.sinceAt, true, e.kind(), e.getMessage()),
+                    outage.over);
+        }
+
+        /** The run stops: records waiting for a server stop waiting. */
+        synchronized void wakeWaiters() {
+            if (outage != null) {
+                outage.over.countDown();
+            }
+        }
+
+        private ServerOutage describe(long since, Instant sinceAt, boolean answeredBefore, String kind,
+                                      String reason) {
+            return new ServerOutage(sinceAt, Duration.ofNanos(time.nanoTime() - since), answeredBefore,
+                    settings.serverWait(), kind, reason);
+        }
     }
 
     /**

@@ -9,14 +9,23 @@ public final class PredictionException extends Exception {
 
     /** What a failure means for the record and the run. */
     public enum Disposition {
-        /** Passing trouble (connection, timeout, 429, 5xx, a broken body): try the record again after a backoff. */
+        /**
+         * Passing trouble from a server that was reached (429, 5xx, a dropped connection, a broken body): try the record
+         * again after a backoff.
+         */
         RETRY,
         /** The server refused this record for good (e.g. 400 for an over-long prompt): store it as failed. */
         FAIL_RECORD,
         /** Every request would fail the same way (401, 403, unknown model): stop the run. */
         STOP_RUN,
         /** The request was cancelled because the run is stopping: store nothing. */
-        CANCELLED
+        CANCELLED,
+        /**
+         * No server answered: the request did not reach one (connection refused, unknown host, TLS failure, connect
+         * timeout), or got no answer in time. Not the record's fault, unless other requests were answered meanwhile;
+         * the runner decides whether to stop or wait for the server (see {@link BatchRunner}).
+         */
+        UNREACHABLE
     }
 
     private final Disposition disposition;
@@ -25,6 +34,7 @@ public final class PredictionException extends Exception {
 
     /**
      * @param kind       a short stable code, e.g. {@code http_429}, {@code timeout}, {@code connection}
+     * @param message    one line; for {@link Disposition#UNREACHABLE} it names the server(s) tried
      * @param retryAfter how long the server asked us to wait, or null
      */
     public PredictionException(Disposition disposition, String kind, String message, Duration retryAfter) {

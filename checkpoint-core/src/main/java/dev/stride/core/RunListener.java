@@ -17,6 +17,17 @@ public interface RunListener {
     default void cursorSaved(Cursor cursor) {
     }
 
+    /**
+     * A server that answered earlier in this session could not be reached again: told at each request that finds none,
+     * while the run waits (up to {@link ServerOutage#waitLimit()}) for one to answer. No record is charged for it.
+     */
+    default void serverUnreachable(ServerOutage outage) {
+    }
+
+    /** A server answered again after an outage; {@code outage} says how long it lasted. */
+    default void serverBack(ServerOutage outage) {
+    }
+
     RunListener NONE = new RunListener() {
     };
 }

@@ -2,8 +2,8 @@ package dev.stride.core;
 
 /**
  * Where a run stands: as stored with its cursor, and as a session of it ended ({@link RunOutcome#state()}).
- * {@link #label()} is how the store and its views write it; {@link #FAILED} is written as {@code stopped}, as every
- * stop that needs a person is, so it reads back as {@link #STOPPED}.
+ * {@link #label()} is how the store and its views write it; {@link #FAILED} and {@link #UNREACHABLE} are written as
+ * {@code stopped}, as every stop that needs a person is, so they read back as {@link #STOPPED}.
  */
 public enum RunState {
     /** A process is working on it (or was, until it was killed: the next start simply resumes). */
@@ -14,6 +14,11 @@ public enum RunState {
     STOPPED("stopped"),
     /** Stopped because something else broke (the disk, the database); the cursor was saved if it could be. */
     FAILED("stopped"),
+    /**
+     * Stopped because no server could be reached: none answered from the start, or one that did went away for longer
+     * than the run waits for it. Nothing was marked failed for it; the same command goes on once a server answers.
+     */
+    UNREACHABLE("stopped"),
     /** Every record has an output. */
     DONE("done"),
     /** Every record was tried; some failed for good (rerun with --retry-failed). */

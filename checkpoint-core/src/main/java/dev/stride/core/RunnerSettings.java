@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param grace         on a stop, how long requests in flight may still finish before they are cancelled
  * @param retryFailed   also redo records stored as failed
  * @param heartbeat     the cursor is also saved this often, so {@code status} can tell a live run from a dead one
+ * @param serverWait    how long the run waits for a server that answered earlier in the session and then could not be
+ *                      reached, before it stops with its records pending; zero stops at once
  */
 public record RunnerSettings(
         int concurrency,
@@ -22,7 +24,11 @@ public record RunnerSettings(
         Duration backoffMax,
         Duration grace,
         boolean retryFailed,
-        Duration heartbeat) {
+        Duration heartbeat,
+        Duration serverWait) {
+
+    /** What {@code stride run} waits for a server that went away, unless told otherwise. */
+    public static final Duration DEFAULT_SERVER_WAIT = Duration.ofMinutes(10);
 
     public RunnerSettings {
         if (concurrency < 1) {
@@ -34,5 +40,15 @@ public record RunnerSettings(
         if (maxRetries < 0) {
             throw new IllegalArgumentException("retries must not be negative");
         }
+        if (serverWait == null || serverWait.isNegative()) {
+            throw new IllegalArgumentException("the wait for a server must not be negative");
+        }
+    }
+
+    /** Settings that wait {@link #DEFAULT_SERVER_WAIT} for a server that went away. */
+    public RunnerSettings(int concurrency, int saveInterval, int maxRetries, Duration backoffBase, Duration backoffMax,
+                          Duration grace, boolean retryFailed, Duration heartbeat) {
+        this(concurrency, saveInterval, maxRetries, backoffBase, backoffMax, grace, retryFailed, heartbeat,
+                DEFAULT_SERVER_WAIT);
     }
 }

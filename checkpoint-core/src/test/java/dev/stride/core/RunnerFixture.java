@@ -44,6 +44,12 @@ final class RunnerFixture {
                 HEARTBEAT);
     }
 
+    /** As {@link #settings}, waiting {@code serverWait} for a server that went away. */
+    static RunnerSettings waitingForServer(int concurrency, Duration serverWait) {
+        return new RunnerSettings(concurrency, 10, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT,
+                serverWait);
+    }
+
     static RunnerSettings retryingFailed(int concurrency) {
         return new RunnerSettings(concurrency, 10, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, true, HEARTBEAT);
     }
@@ -92,6 +98,8 @@ final class RunnerFixture {
         private final List<Duration> retryDelays = new ArrayList<>();
         private final List<Integer> retryAttempts = new ArrayList<>();
         private final List<Cursor> cursors = new ArrayList<>();
+        private final List<ServerOutage> unreachable = new ArrayList<>();
+        private final List<ServerOutage> back = new ArrayList<>();
 
         @Override
         public synchronized void retrying(InputRecord record, int attempt, PredictionException cause,
@@ -103,6 +111,26 @@ final class RunnerFixture {
         @Override
         public synchronized void cursorSaved(Cursor cursor) {
             cursors.add(cursor);
+        }
+
+        @Override
+        public synchronized void serverUnreachable(ServerOutage outage) {
+            unreachable.add(outage);
+        }
+
+        @Override
+        public synchronized void serverBack(ServerOutage outage) {
+            back.add(outage);
+        }
+
+        /** Each time a request found no server during an outage. */
+        synchronized List<ServerOutage> unreachable() {
+            return List.copyOf(unreachable);
+        }
+
+        /** Each outage that ended with an answer. */
+        synchronized List<ServerOutage> back() {
+            return List.copyOf(back);
         }
 
         synchronized List<Duration> retryDelays() {

@@ -59,6 +59,11 @@ final class ScriptedPredictor implements Predictor {
         return new Failure(new PredictionException(PredictionException.Disposition.RETRY, kind, message, wait));
     }
 
+    /** No server answered this attempt (the HTTP predictor's connection refused, unknown host, TLS or timeout). */
+    static Reply unreachable(String kind, String message) {
+        return fail(PredictionException.Disposition.UNREACHABLE, kind, message);
+    }
+
     static Reply crash(RuntimeException error) {
         return new Crash(error);
     }
@@ -70,6 +75,12 @@ final class ScriptedPredictor implements Predictor {
     /** The next attempts at {@code recordId} do these, in order; the attempts after them get the default reply. */
     synchronized ScriptedPredictor script(String recordId, Reply... replies) {
         scripts.computeIfAbsent(recordId, id -> new ArrayDeque<>()).addAll(List.of(replies));
+        return this;
+    }
+
+    /** Every attempt without a script gets {@code reply}. */
+    synchronized ScriptedPredictor otherwise(Reply reply) {
+        otherwise = reply;
         return this;
     }
 

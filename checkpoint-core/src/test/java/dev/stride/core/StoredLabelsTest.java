@@ -12,15 +12,16 @@ class StoredLabelsTest {
     @Test
     void runStatesAreStoredAsBefore() {
         assertThat(Arrays.stream(RunState.values()).map(RunState::label))
-                .containsExactly("running", "interrupted", "stopped", "stopped", "done", "done_with_failures");
+                .containsExactly("running", "interrupted", "stopped", "stopped", "stopped", "done", "done_with_failures");
         for (RunState state : RunState.values()) {
             assertThat(RunState.fromLabel(state.label()).label()).isEqualTo(state.label());
         }
     }
 
     @Test
-    void aFailedRunIsStoredAsStoppedAndReadsBackSo() {
+    void aFailedOrUnreachableRunIsStoredAsStoppedAndReadsBackSo() {
         assertThat(RunState.FAILED.label()).isEqualTo("stopped");
+        assertThat(RunState.UNREACHABLE.label()).isEqualTo("stopped");
         assertThat(RunState.fromLabel("stopped")).isEqualTo(RunState.STOPPED);
         assertThatThrownBy(() -> RunState.fromLabel("failed")).isInstanceOf(IllegalArgumentException.class);
     }

@@ -1,0 +1,187 @@
+package dev.stride.core;
+
+import static dev.stride.core.RunnerFixture.settings;
+import static dev.stride.core.RunnerFixture.waitingForServer;
+import static dev.stride.core.ScriptedPredictor.answer;
+import static dev.stride.core.ScriptedPredictor.unreachable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A server that cannot be reached is not the records' fault: the run stops with them pending when none ever
+ * answered, waits (uncharged) for one that went away, and stops the same way when it stays away too long. Only a
+ * failure while the server answers others is a record's own.
+ */
+class BatchRunnerUnreachableTest {
+    private static final String REFUSED = "connection refused (http://127.0.0.1:9/v1)";
+
+    @Test
+    void whenNoServerHasAnsweredTheRunStopsAtOnceWithEveryRecordPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(10);
+        f.predictor.otherwise(unreachable("connection", REFUSED));
+
+        RunOutcome outcome = f.run(settings(4, 10));
+
+        assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.ledger.pendingIds()).hasSize(10);
+        assertThat(f.ledger.run().failed()).isZero();
+        assertThat(outcome.stopReason()).isEqualTo(REFUSED);
+        assertThat(outcome.outage().answeredBefore()).isFalse();
+        assertThat(outcome.outage().kind()).isEqualTo("connection");
+        assertThat(outcome.outage().reason()).isEqualTo(REFUSED);
+        assertThat(f.time.waitsAsked()).as("no back-off, at most the grace of the stop")
+                .allSatisfy(w -> assertThat(w).isEqualTo(RunnerFixture.GRACE));
+        assertThat(f.events.retryAttempts()).isEmpty();
+        assertThat(f.predictor.asked()).as("at most the first requests in flight, each once")
+                .hasSizeLessThanOrEqualTo(4).doesNotHaveDuplicates();
+        assertThat(outcome.cursor().state()).as("stored as every stop that needs a person").isEqualTo(RunState.STOPPED);
+    }
+
+    @Test
+    void aServerThatGoesAwayIsWaitedForWithoutSpendingRetriesAndTheRunFinishes() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        int away = RunnerFixture.MAX_RETRIES + 3;
+        for (int i = 0; i < away; i++) {
+            f.predictor.script("r1", unreachable("connection", REFUSED));
+        }
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        Duration waited = Duration.ZERO;
+        for (int n = 1; n <= away; n++) {
+            Duration wait = f.time.awaitWaitsAsked(n).get(n - 1);
+            assertThat(wait).as("wait %d", n).isBetween(Duration.ofMillis(100), RunnerFixture.BACKOFF_MAX);
+            f.time.advance(wait);
+            waited = waited.plus(wait);
+        }
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.predictor.attempts("r1")).isEqualTo(away + 1);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).as("every request counted").isEqualTo(away + 1);
+        assertThat(f.events.retryAttempts()).as("none charged to the record").isEmpty();
+        List<ServerOutage> told = f.events.unreachable();
+        assertThat(told).hasSize(away).allSatisfy(o -> {
+            assertThat(o.answeredBefore()).isTrue();
+            assertThat(o.reason()).isEqualTo(REFUSED);
+            assertThat(o.waitLimit()).isEqualTo(RunnerSettings.DEFAULT_SERVER_WAIT);
+        });
+        assertThat(told.get(0).lasted()).isZero();
+        assertThat(told.get(away - 1).since()).isEqualTo(told.get(0).since());
+        Duration outage = waited;
+        assertThat(f.events.back()).singleElement().satisfies(o -> assertThat(o.lasted()).isEqualTo(outage));
+    }
+
+    @Test
+    void aServerAwayLongerThanTheWaitStopsTheRunWithItsRecordsPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        Duration serverWait = Duration.ofSeconds(10);
+        f.predictor.script("r0", answer(null));
+        f.predictor.otherwise(unreachable("connection", REFUSED));
+        RunnerFixture.Session session = f.start(waitingForServer(1, serverWait));
+
+        int waits = 0;
+        while (!session.result().isDone()) {
+            if (f.time.waiting() == 1 && f.time.waitsAsked().size() > waits) {
+                f.time.advance(f.time.waitsAsked().get(waits++));
+            }
+            Thread.onSpinWait();
+        }
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
+        assertThat(outcome.outage().lasted()).as("waited exactly as long as allowed, the last wait cut to fit")
+                .isEqualTo(serverWait);
+        assertThat(outcome.outage().answeredBefore()).isTrue();
+        assertThat(outcome.stopReason()).isEqualTo(REFUSED);
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3", "r4");
+        assertThat(f.events.unreachable()).hasSize((int) f.predictor.attempts("r1") - 1)
+                .allSatisfy(o -> assertThat(o.lasted()).isLessThan(serverWait));
+        assertThat(f.predictor.asked()).doesNotContain("r2");
+        assertThat(f.events.back()).isEmpty();
+    }
+
+    @Test
+    void noWaitForAServerStopsAtTheFirstRequestThatFindsNone() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", answer(null));
+        f.predictor.otherwise(unreachable("unknown_host", "unknown host: gpu1 (http://gpu1:8000/v1)"));
+
+        RunOutcome outcome = f.run(waitingForServer(1, Duration.ZERO));
+
+        assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
+        assertThat(outcome.outage().answeredBefore()).isTrue();
+        assertThat(f.time.waitsAsked()).isEmpty();
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
+    }
+
+    @Test
+    void recordsWaitingForTheServerGoOnAsSoonAsItAnswersAgain() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", answer(null));
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        f.predictor.script("r2", unreachable("connection", REFUSED));
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r1");
+        f.time.awaitWaiting(1);
+
+        f.predictor.release("r1", answer(null));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).as("done without the time moving").isEqualTo(RunState.DONE);
+        assertThat(f.predictor.attempts("r2")).isEqualTo(2);
+        assertThat(f.events.back()).singleElement().satisfies(o -> assertThat(o.lasted()).isZero());
+    }
+
+    @Test
+    void aStopEndsTheWaitForAServer() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", answer(null));
+        f.predictor.otherwise(unreachable("connection", REFUSED));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.time.awaitWaiting(1);
+
+        session.runner().requestStop();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(outcome.outage()).isNull();
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2");
+    }
+
+    @Test
+    void aRequestWithoutAnswerWhileOthersAreAnsweredIsTheRecordsOwnAndFailsAfterItsRetries() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(10);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+
+        // Each attempt at r0 is still waiting when another record is answered; then it times out.
+        for (int attempt = 1; attempt <= RunnerFixture.MAX_RETRIES + 1; attempt++) {
+            String other = InMemoryLedger.id(attempt);
+            f.predictor.awaitHeld("r0", other);
+            f.predictor.release(other, answer(null));
+            f.ledger.awaitOutcomes(attempt);
+            f.predictor.release("r0", unreachable("timeout", "read timed out: no data for 10 m (http://gpu1/v1)"));
+            if (attempt <= RunnerFixture.MAX_RETRIES) {
+                f.time.advance(f.time.awaitWaitsAsked(attempt).get(attempt - 1));
+            }
+        }
+        f.ledger.awaitOutcomes(RunnerFixture.MAX_RETRIES + 2);
+        f.predictor.answerEverything();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        FailedPrediction failure = f.ledger.failure("r0");
+        assertThat(failure.errorKind()).isEqualTo("timeout");
+        assertThat(failure.error()).isEqualTo("gave up after 4 attempts: read timed out: no data for 10 m"
+                + " (http://gpu1/v1)");
+        assertThat(f.events.retryAttempts()).containsExactly(1, 2, 3);
+        assertThat(f.events.unreachable()).isEmpty();
+        assertThat(outcome.completed()).isEqualTo(9);
+    }
+}
