@@ -15,7 +15,7 @@ public final class CallFailure extends Exception {
     public static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(120);
 
     public enum Kind {
-        /** Refused, reset or dropped connection. */
+        /** Refused, reset or dropped connection ({@link #reachedServer()} tells a refused one from a dropped one). */
         CONNECTION,
         /** The host name does not resolve. */
         UNKNOWN_HOST,
@@ -35,14 +35,21 @@ public final class CallFailure extends Exception {
     }
 
     public enum Verdict {
-        /** Transient: the same request may well succeed later. */
+        /** Transient trouble of a server that was reached: the same request may well succeed later. */
         RETRY,
         /** The server refused this record (e.g. prompt too long); other records can go on. */
         FAIL_RECORD,
         /** Every request would fail the same way (bad URL, key, model, TLS); stop and let a human fix it. */
         STOP_RUN,
         /** We asked for it: not an error of the server nor of the record. */
-        CANCELLED
+        CANCELLED,
+        /**
+         * No server answered: the request did not reach one (connection refused, no route, unknown host, TLS handshake,
+         * connect timeout; see {@link #reachedServer()}) or got no answer in time (read timeout, call deadline).
+         * Nothing says the request is at fault. A caller that never had an answer should stop and let a person check
+         * the URL; one whose server answered before may wait for it to come back.
+         */
+        UNREACHABLE
     }
 
     private final Kind kind;
@@ -50,21 +57,29 @@ public final class CallFailure extends Exception {
     private final String serverMessage;
     private final Duration requestedWait;
     private final Verdict verdict;
+    private final boolean reachedServer;
     /** Set once by the client that threw this, before it is thrown. */
     private String server;
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
-                        String message, Throwable cause) {
+                        boolean reachedServer, String message, Throwable cause) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind);
         this.status = status;
         this.serverMessage = serverMessage;
         this.requestedWait = requestedWait;
-        this.verdict = decide(kind, status, requestedWait, quotaExhausted);
+        this.reachedServer = reachedServer;
+        this.verdict = decide(kind, status, requestedWait, quotaExhausted, reachedServer);
     }
 
+    /** A transport failure after the request reached a server (a dropped connection, a read timeout). */
     static CallFailure transport(Kind kind, String detail, Throwable cause) {
-        return new CallFailure(kind, 0, null, null, false, detail, cause);
+        return new CallFailure(kind, 0, null, null, false, true, detail, cause);
+    }
+
+    /** A transport failure before the request reached any server: no connection could be made. */
+    static CallFailure unreached(Kind kind, String detail, Throwable cause) {
+        return new CallFailure(kind, 0, null, null, false, false, detail, cause);
     }
 
     static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait) {
@@ -77,14 +92,14 @@ public final class CallFailure extends Exception {
         if (requestedWait != null) {
             message.append(" (server asks to wait ").append(seconds(requestedWait)).append(')');
         }
-        return new CallFailure(Kind.HTTP_STATUS, status, body.message(), requestedWait, body.quotaExhausted(),
+        return new CallFailure(Kind.HTTP_STATUS, status, body.message(), requestedWait, body.quotaExhausted(), true,
                 message.toString(), null);
     }
 
     static CallFailure malformed(int status, String detail, String serverMessage, Throwable cause) {
         String message = "malformed HTTP " + status + " response: " + detail
                 + (serverMessage == null ? "" : ": " + serverMessage);
-        return new CallFailure(Kind.MALFORMED_RESPONSE, status, serverMessage, null, false, message, cause);
+        return new CallFailure(Kind.MALFORMED_RESPONSE, status, serverMessage, null, false, true, message, cause);
     }
 
     /** Records which server failed; called once by {@link ModelClient} before throwing. */
@@ -128,16 +143,28 @@ public final class CallFailure extends Exception {
         return verdict;
     }
 
+    /**
+     * Whether the request got to a server. False when no connection could be made (refused, no route to the host,
+     * unknown host, a failed TLS handshake, a connect timeout): no server saw the request, so another may be asked at
+     * no cost.
+     */
+    public boolean reachedServer() {
+        return reachedServer;
+    }
+
     /** A short stable code for storage and grouping, e.g. {@code timeout}, {@code http_429}. */
     public String code() {
         return kind == Kind.HTTP_STATUS ? "http_" + status : kind.name().toLowerCase(Locale.ROOT);
     }
 
-    private static Verdict decide(Kind kind, int status, Duration requestedWait, boolean quotaExhausted) {
+    private static Verdict decide(Kind kind, int status, Duration requestedWait, boolean quotaExhausted,
+                                  boolean reachedServer) {
         return switch (kind) {
-            case CONNECTION, TIMEOUT, MALFORMED_RESPONSE -> Verdict.RETRY;
-            // A name that does not resolve or a certificate that does not verify will not heal by waiting.
-            case UNKNOWN_HOST, TLS -> Verdict.STOP_RUN;
+            // A connection the server dropped says the server is there; one it refused says it is not.
+            case CONNECTION -> reachedServer ? Verdict.RETRY : Verdict.UNREACHABLE;
+            case MALFORMED_RESPONSE -> Verdict.RETRY;
+            // No server, or none that answers in time: whether to wait for it is the caller's call.
+            case UNKNOWN_HOST, TLS, TIMEOUT -> Verdict.UNREACHABLE;
             case CANCELLED -> Verdict.CANCELLED;
             case HTTP_STATUS -> decideStatus(status, requestedWait, quotaExhausted);
         };

@@ -17,13 +17,18 @@ import java.util.function.LongSupplier;
  *   <li>Each call goes to the server with the fewest calls in flight among those not set aside; equals take turns
  *       (a rotating start point breaks ties). The choice is lock-free: a compare-and-set on the chosen server's
  *       in-flight count, and no lock is held during the HTTP call.</li>
- *   <li>After 3 consecutive failures with verdict {@link CallFailure.Verdict#RETRY} a server is set aside for 5 s;
- *       each further set-aside doubles that, up to 60 s. When its time is up it is back in rotation on probation:
- *       its next RETRY failure sets it aside again (for the doubled time), its next success clears its record.</li>
+ *   <li>After 3 consecutive failures with verdict {@link CallFailure.Verdict#RETRY} or
+ *       {@link CallFailure.Verdict#UNREACHABLE} a server is set aside for 5 s; each further set-aside doubles that, up
+ *       to 60 s. When its time is up it is back in rotation on probation: its next such failure sets it aside again
+ *       (for the doubled time), its next success clears its record.</li>
  *   <li>STOP_RUN, FAIL_RECORD and CANCELLED failures say nothing about the server's health and change nothing.</li>
  *   <li>If every server is set aside, the one that comes back first is used at once: a call never waits for a
  *       server and never fails just because all are set aside.</li>
- *   <li>The pool does not retry; the caller retries on {@code RETRY}, and the next call picks again.</li>
+ *   <li>A request that reached no server ({@link CallFailure#reachedServer()} false: refused, unknown host, TLS,
+ *       connect timeout) is sent once to each other server not set aside, within the same call, before the call
+ *       fails: no server saw it, so this costs none of them anything, and a run is not stopped by one server that
+ *       is down while others answer. The failure thrown is the last one, with the earlier ones suppressed.</li>
+ *   <li>Beyond that the pool does not retry; the caller retries on {@code RETRY}, and the next call picks again.</li>
  * </ul>
  * Thread-safe.
  */
@@ -89,6 +94,25 @@ public final class ServerPool implements AutoCloseable {
      */
     public ChatResult complete(PromptRequest request) throws CallFailure {
         Server server = acquire();
+        List<Server> tried = new ArrayList<>(1);
+        List<CallFailure> unreached = new ArrayList<>(0);
+        while (true) {
+            try {
+                return call(server, request);
+            } catch (CallFailure f) {
+                Server next = f.reachedServer() || f.verdict() == CallFailure.Verdict.CANCELLED ? null
+                        : acquireAnother(tried, server);
+                if (next == null) {
+                    unreached.forEach(f::addSuppressed);
+                    throw f;
+                }
+                unreached.add(f);
+                server = next;
+            }
+        }
+    }
+
+    private ChatResult call(Server server, PromptRequest request) throws CallFailure {
         server.requests.incrementAndGet();
         boolean succeeded = false;
         try {
@@ -97,7 +121,7 @@ public final class ServerPool implements AutoCloseable {
             server.onSuccess(nanoTime.getAsLong());
             return result;
         } catch (CallFailure f) {
-            if (f.verdict() == CallFailure.Verdict.RETRY) {
+            if (f.verdict() == CallFailure.Verdict.RETRY || f.verdict() == CallFailure.Verdict.UNREACHABLE) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
             }
             throw f;
@@ -107,18 +131,38 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
+    /** After {@code failed} could not be reached: another server not set aside and not tried yet, or null. */
+    private Server acquireAnother(List<Server> tried, Server failed) {
+        tried.add(failed);
+        return tried.size() >= servers.length ? null : acquireAmong(tried, Math.floorMod(rotation.getAndIncrement(),
+                servers.length));
+    }
+
     /** Picks a server and counts the call in its in-flight number. */
     private Server acquire() {
+        int start = Math.floorMod(rotation.getAndIncrement(), servers.length);
+        Server chosen = acquireAmong(List.of(), start);
+        if (chosen == null) {
+            chosen = comesBackFirst(start);
+            chosen.inFlight.incrementAndGet();
+        }
+        return chosen;
+    }
+
+    /**
+     * The server with the fewest in flight among those neither set aside nor {@code excluded}, counted in; null when
+     * there is none.
+     */
+    private Server acquireAmong(List<Server> excluded, int start) {
         long now = nanoTime.getAsLong();
         int n = servers.length;
-        int start = Math.floorMod(rotation.getAndIncrement(), n);
         Server best = null;
         int bestLoad = 0;
         for (int attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
             best = null;
             for (int i = 0; i < n; i++) {
                 Server s = servers[(start + i) % n];
-                if (s.isSetAside(now)) {
+                if (s.isSetAside(now) || excluded.contains(s)) {
                     continue;
                 }
                 int load = s.inFlight.get();
@@ -128,15 +172,13 @@ public final class ServerPool implements AutoCloseable {
                 }
             }
             if (best == null) {
-                break;
+                return null;
             }
             if (best.inFlight.compareAndSet(bestLoad, bestLoad + 1)) {
                 return best;
             }
         }
-        if (best == null) {
-            best = comesBackFirst(start);
-        }
+        // Busier than when it was seen, but still the best guess: take it rather than spin.
         best.inFlight.incrementAndGet();
         return best;
     }

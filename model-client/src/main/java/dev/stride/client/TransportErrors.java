@@ -3,6 +3,8 @@ package dev.stride.client;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -25,13 +27,21 @@ final class TransportErrors {
             return CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e);
         }
         if (e instanceof UnknownHostException) {
-            return CallFailure.transport(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e), e);
+            return CallFailure.unreached(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e), e);
         }
         if (e instanceof SocketTimeoutException) {
-            String what = detail(e).toLowerCase(Locale.ROOT).contains("connect")
-                    ? "connect timed out after " + human(settings.connectTimeout())
-                    : "read timed out: no data for " + human(settings.readTimeout());
-            return CallFailure.transport(CallFailure.Kind.TIMEOUT, what, e);
+            if (detail(e).toLowerCase(Locale.ROOT).contains("connect")) {
+                return CallFailure.unreached(CallFailure.Kind.TIMEOUT,
+                        "connect timed out after " + human(settings.connectTimeout()), e);
+            }
+            return CallFailure.transport(CallFailure.Kind.TIMEOUT,
+                    "read timed out: no data for " + human(settings.readTimeout()), e);
+        }
+        if (e instanceof ConnectException || e instanceof NoRouteToHostException) {
+            // OkHttp's "Failed to connect to /127.0.0.1:9" wraps the system's reason ("Connection refused").
+            String reason = e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getCause().getMessage().toLowerCase(Locale.ROOT) : detail(e);
+            return CallFailure.unreached(CallFailure.Kind.CONNECTION, reason + ": " + detail(e), e);
         }
         if (e instanceof InterruptedIOException) {
             // OkHttp's call timeout surfaces as a bare InterruptedIOException("timeout").
@@ -39,7 +49,7 @@ final class TransportErrors {
                     "call deadline of " + human(settings.callTimeout()) + " passed", e);
         }
         if (e instanceof SSLException && !(e.getCause() instanceof SocketException || e.getCause() instanceof EOFException)) {
-            return CallFailure.transport(CallFailure.Kind.TLS, "TLS failure: " + detail(e), e);
+            return CallFailure.unreached(CallFailure.Kind.TLS, "TLS failure: " + detail(e), e);
         }
         return CallFailure.transport(CallFailure.Kind.CONNECTION, "connection failed: " + detail(e), e);
     }

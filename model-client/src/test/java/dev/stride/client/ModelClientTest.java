@@ -117,7 +117,7 @@ class ModelClientTest {
     // --- transport failures ---
 
     @Test
-    void connectionRefused() throws IOException {
+    void aRefusedConnectionReachedNoServer() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -129,8 +129,9 @@ class ModelClientTest {
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
         assertThat(f.status()).isZero();
         assertThat(f.code()).isEqualTo("connection");
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
-        assertThat(f.getMessage()).startsWith("connection failed: ").contains(String.valueOf(port));
+        assertThat(f.reachedServer()).isFalse();
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.getMessage()).startsWith("connection refused: ").contains(String.valueOf(port));
     }
 
     @Test
@@ -142,6 +143,7 @@ class ModelClientTest {
         CallFailure f = failureOf(Fixtures.fastSettings(server));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+        assertThat(f.reachedServer()).as("the server took the request, then dropped it").isTrue();
         assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
     }
 
@@ -157,19 +159,20 @@ class ModelClientTest {
     }
 
     @Test
-    void unknownHostStopsTheRun() {
+    void anUnknownHostReachedNoServer() {
         // RFC 6761 guarantees .invalid never resolves; the call deadline bounds a slow resolver.
         CallFailure f = failureOf(ClientSettings.of("http://stride-test.invalid/v1")
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5)));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.UNKNOWN_HOST);
         assertThat(f.code()).isEqualTo("unknown_host");
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.STOP_RUN);
+        assertThat(f.reachedServer()).isFalse();
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
         assertThat(f.getMessage()).contains("stride-test.invalid");
     }
 
     @Test
-    void tlsAgainstAPlainHttpServerStopsTheRun() throws Exception {
+    void tlsAgainstAPlainHttpServerReachedNoServer() throws Exception {
         try (ServerSocket plain = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             plain.setSoTimeout(5000);
             CompletableFuture<Void> answering = CompletableFuture.runAsync(() -> answerPlainHttp(plain));
@@ -179,7 +182,8 @@ class ModelClientTest {
 
             assertThat(f.kind()).isEqualTo(CallFailure.Kind.TLS);
             assertThat(f.code()).isEqualTo("tls");
-            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.STOP_RUN);
+            assertThat(f.reachedServer()).isFalse();
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
             plain.close();
             answering.get(5, TimeUnit.SECONDS);
         }
@@ -205,7 +209,8 @@ class ModelClientTest {
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
         assertThat(f.code()).isEqualTo("timeout");
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.reachedServer()).isTrue();
+        assertThat(f.verdict()).as("no answer in time").isEqualTo(CallFailure.Verdict.UNREACHABLE);
         assertThat(f.getMessage()).contains("read timed out");
     }
 
@@ -220,7 +225,7 @@ class ModelClientTest {
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
         assertThat(f.getMessage()).contains("deadline");
     }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -257,6 +261,78 @@ class ServerPoolTest {
         assertThat(f.status()).isEqualTo(503);
         assertThat(a.getRequestCount()).isEqualTo(4);
         assertThat(b.getRequestCount()).isEqualTo(3);
+    }
+
+    /** The base URL of a port on this machine where nothing listens (it was free a moment ago). */
+    private static String nothingListening() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort() + "/v1";
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsSentOnToAServerThatAnswersWithinTheSameCall() throws Exception {
+        a.setDispatcher(answering(200));
+        String down = nothingListening();
+        pool = new ServerPool(List.of(settings(a).withBaseUrl(down), settings(a)), 3, Duration.ofSeconds(5),
+                Duration.ofSeconds(60), now::get);
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server()).isEqualTo(baseOf(a));
+        }
+
+        assertThat(a.getRequestCount()).isEqualTo(6);
+        ServerStats refused = pool.stats().get(0);
+        assertThat(refused.baseUrl()).isEqualTo(down);
+        assertThat(refused.failed()).as("tried on its turns until set aside").isEqualTo(3);
+        assertThat(refused.setAside()).isTrue();
+        assertThat(pool.stats().get(1).succeeded()).isEqualTo(6);
+    }
+
+    @Test
+    void whenNoServerCanBeReachedTheCallFailsOnceEachWasTried() throws Exception {
+        String down1 = nothingListening();
+        String down2 = nothingListening();
+        pool = new ServerPool(List.of(settings(a).withBaseUrl(down1), settings(a).withBaseUrl(down2)), 3,
+                Duration.ofSeconds(5), Duration.ofSeconds(60), now::get);
+
+        CallFailure f = failure();
+
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.reachedServer()).isFalse();
+        assertThat(f.getSuppressed()).singleElement().isInstanceOf(CallFailure.class);
+        CallFailure other = (CallFailure) f.getSuppressed()[0];
+        assertThat(List.of(f.server(), other.server())).containsExactlyInAnyOrder(down1, down2);
+        assertThat(pool.stats()).extracting(ServerStats::failed).containsExactly(1L, 1L);
+        assertThat(pool.stats()).extracting(ServerStats::inFlight).containsExactly(0, 0);
+    }
+
+    @Test
+    void aRequestAServerTookIsNotSentToAnother() {
+        a.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+            }
+        });
+        b.setDispatcher(answering(200));
+        pool = new ServerPool(List.of(settings(a), settings(b)), 3, Duration.ofSeconds(5), Duration.ofSeconds(60),
+                now::get);
+
+        // Calls alternate; each of A's turns fails on its own, B is asked only on its own turns.
+        int failures = 0;
+        for (int i = 0; i < 4; i++) {
+            try {
+                pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+            } catch (CallFailure f) {
+                failures++;
+                assertThat(f.reachedServer()).isTrue();
+                assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+                assertThat(f.getSuppressed()).isEmpty();
+            }
+        }
+        assertThat(failures).isEqualTo(2);
+        assertThat(b.getRequestCount()).isEqualTo(2);
     }
 
     @Test

@@ -224,7 +224,7 @@ class StreamFailuresTest {
                 () -> client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true)));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
     }
 
     // --- keepRaw ---
