@@ -96,8 +96,8 @@ final class HttpPredictor implements Predictor {
             return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
-            throw new PredictionException(disposition(f.verdict()), f.code(), f.getMessage(),
-                    f.retryAfter().orElse(null));
+            String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
+            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null));
         }
     }
 
@@ -137,7 +137,23 @@ final class HttpPredictor implements Predictor {
             case FAIL_RECORD -> Disposition.FAIL_RECORD;
             case STOP_RUN -> Disposition.STOP_RUN;
             case CANCELLED -> Disposition.CANCELLED;
+            case UNREACHABLE -> Disposition.UNREACHABLE;
         };
+    }
+
+    /**
+     * Each server the request was sent to and why it could not be reached, e.g. {@code http://127.0.0.1:9/v1
+     * (connection refused: Failed to connect to /127.0.0.1:9)}: what a person needs to check which URL is wrong.
+     */
+    private static String eachServer(CallFailure f) {
+        List<String> each = new ArrayList<>();
+        for (Throwable earlier : f.getSuppressed()) {
+            if (earlier instanceof CallFailure c) {
+                each.add(c.server() + " (" + c.getMessage() + ")");
+            }
+        }
+        each.add(f.server() + " (" + f.getMessage() + ")");
+        return String.join("; ", each);
     }
 
     /** How each server fared so far. */

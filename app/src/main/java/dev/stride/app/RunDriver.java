@@ -33,7 +33,7 @@ final class RunDriver {
     /** A session of {@code run}: its records sent until none is left or a stop; how it ended, and each server. */
     Session drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
-                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT);
+                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT, o.serverWait());
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), run.baseUrls(), o.apiKey(),
                 params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);

@@ -3,6 +3,7 @@ package dev.stride.app;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
+import dev.stride.core.RunnerSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,6 +52,7 @@ public final class RunForm {
     private Duration timeout = Duration.ofMinutes(10);
     private boolean retryFailed;
     private Duration grace = Duration.ofSeconds(3);
+    private Duration serverWait = RunnerSettings.DEFAULT_SERVER_WAIT;
     private boolean stream;
     private boolean keepRaw;
     private String extract;
@@ -151,6 +153,12 @@ public final class RunForm {
         return this;
     }
 
+    /** How long to wait for a server that went away mid-run before stopping ({@code --wait-for-server}). */
+    public RunForm serverWait(Duration wait) {
+        this.serverWait = wait;
+        return this;
+    }
+
     public RunForm transfer(boolean streamed, boolean keepRawBodies) {
         this.stream = streamed;
         this.keepRaw = keepRawBodies;
@@ -173,7 +181,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules());
+                outputRules(), serverWait);
         options.check();
         return new RunRequest(input, input == null ? null : inputFormat(), options, dryRun);
     }

@@ -2,6 +2,7 @@ package dev.stride.app;
 
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.RunnerSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -20,6 +21,8 @@ import java.util.function.Consumer;
  * @param stream      ask for streamed answers, accumulated into the same stored result
  * @param keepRaw     also store each response body as received
  * @param output      what is extracted from or required of every answer ({@code --extract}, {@code --json-output})
+ * @param serverWait  how long to wait for a server that answered earlier in the session and then cannot be reached,
+ *                    before the run stops with its records pending ({@code --wait-for-server}); zero stops at once
  */
 public record RunOptions(
         String model,
@@ -38,7 +41,8 @@ public record RunOptions(
         Duration backoffBase,
         boolean stream,
         boolean keepRaw,
-        OutputRules output) {
+        OutputRules output,
+        Duration serverWait) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -46,17 +50,27 @@ public record RunOptions(
         baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
         generation = generation == null ? GenerationParams.none() : generation;
         output = output == null ? OutputRules.NONE : output;
+        serverWait = serverWait == null ? RunnerSettings.DEFAULT_SERVER_WAIT : serverWait;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
     }
 
+    /** Options that wait {@link RunnerSettings#DEFAULT_SERVER_WAIT} for a server that went away. */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, RunnerSettings.DEFAULT_SERVER_WAIT);
+    }
+
     /** The defaults of {@code stride run}, for the given model and server (either may be null on a resume). */
     public static RunOptions of(String model, String baseUrl) {
         return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, "id", 10, 8,
                 GenerationParams.none(), null, 5, Duration.ofMinutes(10), false, Duration.ofSeconds(3),
-                Duration.ofMillis(500), false, false, OutputRules.NONE);
+                Duration.ofMillis(500), false, false, OutputRules.NONE, RunnerSettings.DEFAULT_SERVER_WAIT);
     }
 
     /** The name the run is stored under: the run's, else the model's. */
@@ -142,6 +156,14 @@ public record RunOptions(
         return with(b -> b.output = rules);
     }
 
+    /**
+     * How long to wait for a server that answered earlier and then cannot be reached, before the run stops with its
+     * records pending; zero stops at once. A run whose server never answered stops at once whatever this says.
+     */
+    public RunOptions withServerWait(Duration wait) {
+        return with(b -> b.serverWait = wait);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -168,6 +190,7 @@ public record RunOptions(
         boolean stream;
         boolean keepRaw;
         OutputRules output;
+        Duration serverWait;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -187,11 +210,12 @@ public record RunOptions(
             stream = o.stream;
             keepRaw = o.keepRaw;
             output = o.output;
+            serverWait = o.serverWait;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
-                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output);
+                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait);
         }
     }
 
@@ -222,6 +246,9 @@ public record RunOptions(
         if (timeout.isZero() || timeout.isNegative()) {
             throw AppPhrase.invalid("run.timeout");
         }
+        if (serverWait.isNegative()) {
+            throw AppPhrase.invalid("run.serverWait");
+        }
         for (String url : baseUrls) {
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
                 throw AppPhrase.invalid("run.baseUrlScheme", url);
@@ -235,7 +262,8 @@ public record RunOptions(
         return "RunOptions[model=" + model + ", baseUrls=" + baseUrls + ", run=" + run + ", template=" + template
                 + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + ", generation="
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
-                + retries + ", timeout=" + timeout + ", retryFailed=" + retryFailed + ", stream=" + stream
+                + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
+                + ", stream=" + stream
                 + ", keepRaw=" + keepRaw + "]";
     }
 }

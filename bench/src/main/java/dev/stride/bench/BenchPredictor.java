@@ -31,6 +31,7 @@ final class BenchPredictor implements Predictor {
                 case FAIL_RECORD -> Disposition.FAIL_RECORD;
                 case STOP_RUN -> Disposition.STOP_RUN;
                 case CANCELLED -> Disposition.CANCELLED;
+                case UNREACHABLE -> Disposition.UNREACHABLE;
             };
             throw new PredictionException(d, f.code(), f.getMessage(), f.retryAfter().orElse(null));
         }
