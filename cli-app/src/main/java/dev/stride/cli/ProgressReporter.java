@@ -7,6 +7,7 @@ import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
+import dev.stride.core.ServerOutage;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -62,7 +63,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private final ProgressBar bar;
+    private final boolean lines;
     private volatile long lastPrint = System.nanoTime();
+    /** The outage in progress, if the latest requests found no server; null while the server answers. */
+    private volatile ServerOutage outage;
 
     /**
      * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
@@ -83,6 +87,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.doneBefore = doneBefore;
         this.failedBefore = failedBefore;
         this.everyNanos = mode == Mode.LINES ? every.toNanos() : 0;
+        this.lines = mode == Mode.LINES;
         this.bar = mode == Mode.BAR ? bar(barOutput, noColor) : null;
     }
 
@@ -139,6 +144,43 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         retries.incrementAndGet();
         if (bar != null) {
             bar.setExtraMessage(extra());
+        }
+    }
+
+    /**
+     * The server went away: the bar says so; as lines, the first failure of an outage is printed at once, the later
+     * ones as often as progress lines are.
+     */
+    @Override
+    public void serverUnreachable(ServerOutage now) {
+        boolean first = outage == null;
+        outage = now;
+        String lasted = Durations.human(now.lasted().toMillis());
+        String limit = Durations.human(now.waitLimit().toMillis());
+        if (bar != null) {
+            bar.setExtraMessage(messages.get("msg.progress.barUnreachable", lasted, limit));
+            return;
+        }
+        long at = System.nanoTime();
+        if (!lines || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
+            return;
+        }
+        lastPrint = at;
+        long allDone = doneBefore + done.get();
+        out.println(messages.get("msg.progress.unreachable", run, allDone, total,
+                String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), lasted, limit,
+                now.reason()));
+        out.flush();
+    }
+
+    @Override
+    public void serverBack(ServerOutage ended) {
+        outage = null;
+        if (bar != null) {
+            bar.setExtraMessage(extra());
+        } else if (lines) {
+            out.println(messages.get("msg.progress.back", run, Durations.human(ended.lasted().toMillis())));
+            out.flush();
         }
     }
 

@@ -119,6 +119,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "3s", converter = Durations.class)
     Duration grace;
 
+    @Option(names = "--wait-for-server", paramLabel = "DURATION", defaultValue = "10m", converter = Durations.class)
+    Duration waitForServer;
+
     @Option(names = "--log-every", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class)
     Duration logEvery;
 
@@ -202,6 +205,7 @@ final class RunCommand implements Callable<Integer> {
                 .apiKey(context.env(), apiKeyEnv)
                 .retries(retries, context.backoffBase(), retryFailed)
                 .timing(timeout, grace)
+                .serverWait(waitForServer)
                 .transfer(stream, keepRaw)
                 .output(extract, jsonOutput, jsonRetries)
                 .request();

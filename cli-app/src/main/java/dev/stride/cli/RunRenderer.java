@@ -12,6 +12,7 @@ import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.ServerOutage;
 import dev.stride.core.SyncReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -270,6 +271,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case INTERRUPTED -> ExitCodes.INTERRUPTED;
             case STOPPED -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
                     outcome.stopReason(), done, run.total());
+            case UNREACHABLE -> throw unreachable(run, outcome.outage(), done);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
                         outcome.stopReason(), done, run.total());
@@ -279,6 +281,21 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 throw error;
             }
         };
+    }
+
+    /**
+     * One line for a run that stopped because no server answered: the URL(s) and why, what to check, and that nothing
+     * was marked failed, so the same command goes on.
+     */
+    private static UserError unreachable(RunInfo run, ServerOutage outage, long done) {
+        Phrase what = outage.answeredBefore()
+                ? Messages.text("msg.run.unreachable.gone", Durations.human(outage.lasted().toMillis()),
+                        Durations.human(outage.waitLimit().toMillis()))
+                : Messages.text("msg.run.unreachable.never");
+        Phrase check = Messages.text(outage.timedOut() ? "msg.run.unreachable.checkTimeout"
+                : "msg.run.unreachable.check");
+        return UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
+                run.total());
     }
 
     private static int worse(int a, int b) {

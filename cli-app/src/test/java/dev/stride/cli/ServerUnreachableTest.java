@@ -1,0 +1,87 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stride run} against a server that is not there, in this JVM: one line that names the URL and what to check,
+ * exit 1, nothing marked failed; with a second server that answers, the run does not notice the first is down.
+ */
+class ServerUnreachableTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+
+    private static String nothingListening() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + s.getLocalPort() + "/v1";
+        }
+    }
+
+    private Cli.Result run(Cli cli, Path input, Path db, String url) {
+        return cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", url,
+                "--template", "Q: {{question}}", "--log-every", "0");
+    }
+
+    @Test
+    void nothingListeningStopsAtOnceWithOneLineThatNamesTheUrlAndMarksNothingFailed() throws Exception {
+        Path input = questions(dir, "q.jsonl", 200);
+        Path db = dir.resolve("runs.db");
+        String url = nothingListening();
+
+        Cli.Result r = run(stride.cli, input, db, url);
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: stopped run 'm': no server answered: " + url
+                + " (connection refused: ").endsWith(". Check that the server is running and that --base-url is"
+                + " right; nothing was marked failed (0/200 done and saved): run the same command again once the"
+                + " server answers.\n");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.out()).contains("Outcomes:  0 done, 0 failed");
+        JsonNode status = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(status.get("failed").asLong()).isZero();
+        assertThat(status.get("pending").asLong()).isEqualTo(200);
+        assertThat(status.get("state").asText()).isEqualTo("stopped");
+    }
+
+    @Test
+    void theLineIsInTheReadersLanguage() throws Exception {
+        Path input = questions(dir, "q.jsonl", 20);
+        String url = nothingListening();
+
+        Cli.Result r = run(new Cli(Map.of("LANG", "zh_CN.UTF-8")), input, dir.resolve("runs.db"), url);
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: 已停止任务 'm'：没有服务器应答：" + url + " (connection refused: ")
+                .contains("。请检查服务器是否在运行，以及 --base-url 是否正确；没有任何记录被标记为失败（已完成并保存 0/20 条）");
+    }
+
+    @Test
+    void aSecondServerThatAnswersCarriesTheRunWhenTheFirstIsDown() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--base-url", nothingListening(), "--base-url", stride.url(), "--template", "Q: {{question}}",
+                "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Outcomes:  50 done, 0 failed");
+        assertThat(stride.model.requests.get()).isEqualTo(50);
+    }
+}
