@@ -39,7 +39,7 @@ public final class CallFailure extends Exception {
         RETRY,
         /** The server refused this record (e.g. prompt too long); other records can go on. */
         FAIL_RECORD,
-        /** Every request would fail the same way (bad URL, key, model, TLS); stop and let a human fix it. */
+        /** Every request would fail the same way (bad URL path, key, model); stop and let a human fix it. */
         STOP_RUN,
         /** We asked for it: not an error of the server nor of the record. */
         CANCELLED,
