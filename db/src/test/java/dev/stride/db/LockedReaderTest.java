@@ -107,6 +107,18 @@ class LockedReaderTest {
     }
 
     @Test
+    void noExtensionCanBeLoaded() throws Exception {
+        try (Connection c = SqlQuery.open(file);
+             PreparedStatement s = c.prepareStatement("SELECT load_extension(?)")) {
+            s.setString(1, elsewhere.resolve("lib.so").toString());
+
+            // Refused before the file is looked for: with extensions on, it would say it cannot open lib.so.
+            assertThat((Throwable) catchThrowableOfType(SQLException.class, s::execute))
+                    .hasMessageContaining("not authorized");
+        }
+    }
+
+    @Test
     void everythingTemporaryStaysInMemory() throws Exception {
         try (Connection c = SqlQuery.open(file); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("PRAGMA temp_store")) {
