@@ -37,7 +37,7 @@ final class CompiledStatement {
     }
 
     /** One instruction of a compiled program, as EXPLAIN lists it. */
-    record Instruction(String opcode, long p1, long p2, long p3, String p4) {
+    record Instruction(String opcode, long p2, long p3, String p4) {
     }
 
     /** Column names of EXPLAIN and of EXPLAIN QUERY PLAN, by which a statement that is itself one is recognised. */
@@ -46,10 +46,11 @@ final class CompiledStatement {
             List.of("id", "parent", "notused", "detail"));
 
     /**
-     * Instructions that change the database whatever their operands. A write transaction (Transaction with P2 not 0)
-     * comes with every INSERT, UPDATE, DELETE and CREATE, also on temporary tables and behind RETURNING; the others
-     * are those sqlite3_stmt_readonly() also counts, and those that write on their own: SqlExec runs SQL of its own
-     * (PRAGMA optimize runs ANALYZE), VUpdate writes to a virtual table, IncrVacuum moves pages.
+     * Instructions that change the database whatever their operands: Checkpoint, which sqlite3_stmt_readonly() also
+     * counts (with Vacuum, JournalMode and a write Transaction, judged below by their operands), and those that write
+     * on their own: SqlExec runs SQL of its own (PRAGMA optimize runs ANALYZE), VUpdate writes to a virtual table,
+     * IncrVacuum moves pages. A write transaction (Transaction with P2 not 0) comes with every INSERT, UPDATE, DELETE
+     * and CREATE, also of temporary objects and behind RETURNING or WITH.
      */
     private static final Set<String> WRITING = Set.of("Checkpoint", "SqlExec", "VUpdate", "IncrVacuum");
 
@@ -83,15 +84,12 @@ final class CompiledStatement {
         return verdict;
     }
 
-    /** Judges a compiled program by its instructions. */
-    static Verdict judge(List<Instruction> program) {
+    /** Judges a compiled program by its instructions: the worst of them. */
+    private static Verdict judge(List<Instruction> program) {
         Verdict verdict = Verdict.READS;
         for (Instruction i : program) {
             Verdict found = switch (i.opcode()) {
-                case "Function" -> i.p4() == null ? Verdict.READS
-                        : i.p4().startsWith("load_extension(") ? Verdict.LOADS_CODE
-                        : i.p4().startsWith("sqlite_attach(") || i.p4().startsWith("sqlite_detach(")
-                                ? Verdict.OTHER_FILE : Verdict.READS;
+                case "Function", "PureFunc" -> call(i.p4());
                 // VACUUM INTO names its target in the register P2; a plain VACUUM rewrites the database.
                 case "Vacuum" -> i.p2() != 0 ? Verdict.OTHER_FILE : Verdict.WRITES;
                 case "Transaction" -> i.p2() != 0 ? Verdict.WRITES : Verdict.READS;
@@ -105,13 +103,27 @@ final class CompiledStatement {
         return verdict;
     }
 
+    /** A function call, by its name in P4 ("load_extension(1)"): ATTACH and DETACH are calls too. */
+    private static Verdict call(String function) {
+        if (function == null) {
+            return Verdict.READS;
+        }
+        if (function.startsWith("load_extension(")) {
+            return Verdict.LOADS_CODE;
+        }
+        if (function.startsWith("sqlite_attach(") || function.startsWith("sqlite_detach(")) {
+            return Verdict.OTHER_FILE;
+        }
+        return Verdict.READS;
+    }
+
     private static List<Instruction> program(Connection connection, String sql) throws SQLException {
         List<Instruction> program = new ArrayList<>();
         try (PreparedStatement explain = connection.prepareStatement("EXPLAIN " + sql);
              ResultSet rs = explain.executeQuery()) {
             while (rs.next()) {
-                program.add(new Instruction(rs.getString("opcode"), rs.getLong("p1"), rs.getLong("p2"),
-                        rs.getLong("p3"), rs.getString("p4")));
+                program.add(new Instruction(rs.getString("opcode"), rs.getLong("p2"), rs.getLong("p3"),
+                        rs.getString("p4")));
             }
         }
         return program;
