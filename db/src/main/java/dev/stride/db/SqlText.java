@@ -33,8 +33,9 @@ final class SqlText {
 
     /**
      * The SQL after the first statement, when there is any: the text after the first ';' outside quotes and comments,
-     * unless that is only spaces, comments and more semicolons. (A trigger body holds ';' too, but every statement
-     * that creates a trigger is refused before this is asked.)
+     * unless that is only spaces, comments and more semicolons. (A trigger body holds ';' too: CREATE TRIGGER is
+     * refused before this is asked, and EXPLAIN CREATE TRIGGER, the one reading statement with such a body, is
+     * refused here as if it were two.)
      */
     static Optional<String> afterFirstStatement(String sql) {
         int end = firstSemicolon(sql);
