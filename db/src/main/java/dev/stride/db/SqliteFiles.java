@@ -54,10 +54,35 @@ final class SqliteFiles {
 
     /** Settings of a reading connection: opened read-only, so it can never write (nor set the journal mode). */
     static SQLiteDataSource readerSource(Path file) {
+        return readerSource(file, readerConfig());
+    }
+
+    /**
+     * A reading connection for SQL that stride did not write ({@code stride sql}), shut in by SQLite itself. Opened
+     * read-only, SQLite refuses any write to the file, but such a connection may still attach other files (ATTACH
+     * creates a missing one with the connection's flags, VACUUM INTO writes a new one), load an extension, and keep
+     * temporary tables and large sorts in temporary files. Here it may attach no database at all (ATTACH, and VACUUM
+     * in both forms, which attach their target, fail before any file is opened), load no extension, and keeps
+     * everything temporary in memory. {@link SqlQuery} adds {@code PRAGMA query_only}, which sqlite-jdbc cannot set
+     * from a configuration, so that a temporary table cannot be written either.
+     */
+    static SQLiteDataSource lockedReaderSource(Path file) {
+        SQLiteConfig config = readerConfig();
+        config.setPragma(SQLiteConfig.Pragma.LIMIT_ATTACHED, "0");
+        config.enableLoadExtension(false);
+        config.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        return readerSource(file, config);
+    }
+
+    private static SQLiteConfig readerConfig() {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.enforceForeignKeys(true);
+        return config;
+    }
+
+    private static SQLiteDataSource readerSource(Path file, SQLiteConfig config) {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && Files.exists(file) && !Files.isWritable(parent)) {
             // On a read-only disk SQLite cannot create the -shm index a WAL database is read through. Nothing can

@@ -203,21 +203,38 @@ class StoreMessagesTest {
         Path file = dir.resolve("q.db");
         SqliteCheckpointStore.open(file).close();
 
-        Throwable e = catchThrowable(() -> SqlQuery.run(file, "DELETE FROM runs", new SqlQuery.Sink() {
-            @Override
-            public void columns(List<String> names) {
-            }
+        Throwable e = catchThrowable(() -> SqlQuery.run(file, "DELETE FROM runs", NO_ROWS_WANTED));
 
-            @Override
-            public void row(List<Object> values) {
-            }
-        }));
+        assertThat(e).isInstanceOf(SqlQuery.BadStatementException.class).hasMessage("stride sql only reads: \"DELETE"
+                + " FROM runs\" would write, so it was not run (stride sql opens " + file + " read-only and keeps no"
+                + " temporary tables; to edit the database, use the sqlite3 shell while no run is going)");
+        assertThat(chinese(e)).isEqualTo("stride sql 只能读取：\"DELETE FROM runs\" 会写入，因此没有运行（stride sql"
+                + " 以只读方式打开 " + file + "，也不保留临时表；如需编辑数据库，请在没有运行进行时使用 sqlite3 shell）");
+    }
+
+    @Test
+    void aStatementThatSQLiteRefusesAsItRuns() throws Exception {
+        Path file = dir.resolve("q.db");
+        SqliteCheckpointStore.open(file).close();
+
+        // The pragma table runs PRAGMA optimize, which writes: the read-only connection refuses it as it runs.
+        Throwable e = catchThrowable(() -> SqlQuery.run(file, "SELECT * FROM pragma_optimize", NO_ROWS_WANTED));
 
         assertThat(e).isInstanceOf(SqlQuery.BadStatementException.class).hasMessage("stride sql only reads: " + file
                 + " is opened read-only, so this statement cannot change it (use SELECT; to edit, use the sqlite3"
                 + " shell while no run is going)");
         assertThat(chinese(e)).startsWith("stride sql 只能读取：" + file + " 以只读方式打开");
     }
+
+    private static final SqlQuery.Sink NO_ROWS_WANTED = new SqlQuery.Sink() {
+        @Override
+        public void columns(List<String> names) {
+        }
+
+        @Override
+        public void row(List<Object> values) {
+        }
+    };
 
     // ---- helpers ----
 
