@@ -11,7 +11,8 @@ package dev.stride.core;
  * @param completed   predictions stored by this session
  * @param failed      failures stored by this session
  * @param stopReason  why the run stopped early (a server refusal or an error), or null
- * @param error       what broke, for {@link RunState#FAILED}; else null
+ * @param error       what broke, for {@link RunState#FAILED}; for {@link RunState#STOPPED}, the server's refusal (a
+ *                    {@link PredictionException}, whose kind says which, e.g. {@code http_404}); else null
  */
 public record RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
                          Throwable error) {
