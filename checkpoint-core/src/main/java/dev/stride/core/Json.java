@@ -1,8 +1,11 @@
 package dev.stride.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -14,7 +17,9 @@ import java.util.List;
  * files have their own readers ({@link InputReaders}), whose errors name the file and the line instead.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A second value after the first is an error, not something to drop. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private Json() {
     }
@@ -32,7 +37,16 @@ public final class Json {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InvalidJsonException(Phrase.core("json.notJson", what, e.getOriginalMessage()), e);
+            // Where and why in the reader's terms; Jackson's message names its parser's states, not the text's.
+            Phrase problem = JsonSyntax.check(text, JsonSyntax.endOfText())
+                    .map(p -> Phrase.core("json.notJsonAt", what, p.line() == 1 ? Phrase.core("syntax.atColumn",
+                            p.column()) : Phrase.core("syntax.atLine", p.line(), p.column()), p.what()))
+                    .orElseGet(() -> {
+                        StreamReadConstraints limits = StreamReadConstraints.defaults();
+                        return Phrase.core("json.beyondLimits", what, limits.getMaxStringLength(),
+                                limits.getMaxNumberLength(), limits.getMaxNestingDepth());
+                    });
+            throw new InvalidJsonException(problem, e);
         }
     }
 

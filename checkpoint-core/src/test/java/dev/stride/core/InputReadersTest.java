@@ -76,7 +76,8 @@ class InputReadersTest {
                         + " --template");
         Path wide = TestFiles.write(dir, "w.csv", "id,question\n1,a\n2,b,extra\n");
         assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)
-                .hasMessageStartingWith(wide + " line 3:");
+                .hasMessage(wide + " line 3, column 5: has more values than the header has columns (2); a value that"
+                        + " holds the separator must be in double quotes");
     }
 
     @Test
@@ -87,7 +88,8 @@ class InputReadersTest {
         assertThatThrownBy(() -> read(notObject, null)).hasMessage(notObject + " line 2: is not a JSON object;"
                 + " each record must be one object such as {\"id\": 1, \"prompt\": \"…\"}");
         Path broken = TestFiles.write(dir, "b.json", "[{\"id\": 1},\n {\"id\": ]");
-        assertThatThrownBy(() -> read(broken, null)).hasMessageStartingWith(broken + " line 2: is not valid JSON");
+        assertThatThrownBy(() -> read(broken, null)).hasMessage(broken + " line 2, column 9: is not valid JSON: found"
+                + " ']' where a value was expected");
     }
 
     @Test
