@@ -83,8 +83,8 @@ class InputErrorsTest {
                         "line 2, column 7: is not valid JSON: found yes, which is not a JSON value: write text in double"
                                 + " quotes (\"yes\"); only true, false and null go without" + EACH_LINE),
                 Arguments.of("missing comma", "{\"a\": 1 \"b\": 2}",
-                        "line 2, column 9: is not valid JSON: found '\"' where ',' or '}' was expected: is a comma"
-                                + " missing before it?" + EACH_LINE),
+                        "line 2, column 9: is not valid JSON: found '\"' where ',' or '}' was expected: a comma may"
+                                + " be missing before it" + EACH_LINE),
                 Arguments.of("trailing comma", "{\"a\": 1,}",
                         "line 2, column 9: is not valid JSON: found '}' right after a comma: remove the trailing comma"
                                 + EACH_LINE),
@@ -175,8 +175,8 @@ class InputErrorsTest {
                         "line 2, column 21: is not valid JSON: found yes, which is not a JSON value: write text in double"
                                 + " quotes (\"yes\"); only true, false and null go without"),
                 Arguments.of("missing comma between elements", "[\n  {\"id\": \"q1\"}\n  {\"id\": \"q2\"}\n]",
-                        "line 3, column 3: is not valid JSON: found '{' where ',' or ']' was expected: is a comma missing"
-                                + " before it?"),
+                        "line 3, column 3: is not valid JSON: found '{' where ',' or ']' was expected: a comma may be"
+                                + " missing before it"),
                 Arguments.of("trailing comma before the end", "[{\"id\": \"q1\"},]",
                         "line 1, column 15: is not valid JSON: found ']' right after a comma: remove the trailing comma"));
     }
