@@ -1,7 +1,6 @@
 package dev.stride.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,17 +36,22 @@ public final class Json {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            // Where and why in the reader's terms; Jackson's message names its parser's states, not the text's.
-            Phrase problem = JsonSyntax.check(text, JsonSyntax.endOfText())
-                    .map(p -> Phrase.core("json.notJsonAt", what, p.line() == 1 ? Phrase.core("syntax.atColumn",
-                            p.column()) : Phrase.core("syntax.atLine", p.line(), p.column()), p.what()))
-                    .orElseGet(() -> {
-                        StreamReadConstraints limits = StreamReadConstraints.defaults();
-                        return Phrase.core("json.beyondLimits", what, limits.getMaxStringLength(),
-                                limits.getMaxNumberLength(), limits.getMaxNestingDepth());
-                    });
-            throw new InvalidJsonException(problem, e);
+            throw new InvalidJsonException(JsonSyntax.check(text, JsonSyntax.endOfText()).isPresent()
+                    ? Phrase.core("json.notJsonAt", what, whyNot(text))
+                    : Phrase.core("json.notJson", what, whyNot(text)), e);
         }
+    }
+
+    /**
+     * Why {@code text}, which Jackson refused, is not JSON, in its writer's terms and with its place: "column 7: found
+     * yes, which is not a JSON value: ...". Jackson's own message names its parser's states, not the text's, and is
+     * never shown.
+     */
+    public static Phrase whyNot(String text) {
+        return JsonSyntax.check(text, JsonSyntax.endOfText())
+                .map(p -> Phrase.core("json.problemAt", p.line() == 1 ? Phrase.core("syntax.atColumn", p.column())
+                        : Phrase.core("syntax.atLine", p.line(), p.column()), p.what()))
+                .orElseGet(JsonSyntax::beyondLimits);
     }
 
     /**

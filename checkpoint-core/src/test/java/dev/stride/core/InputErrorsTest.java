@@ -268,6 +268,6 @@ class InputErrorsTest {
 
         assertThat(e).hasMessage("parameter 'guided_json' is not JSON at " + where);
         assertThat(e.getMessage()).doesNotContain(PARSER_WORDS);
-        assertThat(e.phrase().in(Locale.CHINESE)).startsWith("参数 'guided_json' 在").doesNotContain(PARSER_WORDS);
+        assertThat(e.phrase().in(Locale.CHINESE)).startsWith("参数 'guided_json' 不是有效的 JSON：").doesNotContain(PARSER_WORDS);
     }
 }

@@ -16,7 +16,7 @@ class JsonTest {
                 .isInstanceOfSatisfying(InvalidJsonException.class, e -> {
                     assertThat(e).hasMessage("stored record 'q7' is not JSON at column 6: the text ends before the"
                             + " object that starts at column 1 is closed (expected a value)");
-                    assertThat(e.phrase().in(Locale.CHINESE)).isEqualTo("已保存的记录 'q7' 在第 6 列处不是有效的 JSON："
+                    assertThat(e.phrase().in(Locale.CHINESE)).isEqualTo("已保存的记录 'q7' 不是有效的 JSON：第 6 列："
                             + "文本在第 1 列开始的对象闭合之前就结束了（应为 一个值）");
                 });
         assertThatThrownBy(() -> Json.read(null, Json.storedOutputJson("q8")))

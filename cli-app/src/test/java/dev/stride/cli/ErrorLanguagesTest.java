@@ -151,7 +151,7 @@ class ErrorLanguagesTest {
         Path db = dir.resolve("runs.db");
         Cli.Result param = run(ZH, input, db, "--param", "guided_json={oops");
         assertThat(param.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(param.err()).startsWith("stride: --param 参数 'guided_json' 在第 2 列处不是有效的 JSON：此处应为"
+        assertThat(param.err()).startsWith("stride: --param 参数 'guided_json' 不是有效的 JSON：第 2 列：此处应为"
                 + " 双引号括起的字段名或 '}'，却是 'o'");
 
         Path config = dir.resolve("stride.yaml");
