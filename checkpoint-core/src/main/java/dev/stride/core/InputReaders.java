@@ -55,11 +55,31 @@ public final class InputReaders {
     /** {@code file} opened for reading; a missing or unreadable file is the user's to fix, and is named. */
     static InputStream openFile(Path file) {
         try {
-            return Files.newInputStream(file);
+            return new AvailableNeverFails(Files.newInputStream(file));
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(Phrase.core("input.noSuchFile", file));
         } catch (IOException e) {
             throw cannotRead(file, e);
+        }
+    }
+
+    /**
+     * A stream whose {@code available()} answers 0 where it cannot tell. On a named pipe ({@code <(cat a b)}, a fifo)
+     * the JDK's file channel throws "Illegal seek" there, and a BufferedInputStream, which asks after each read that
+     * filled less than it wanted, would take that for a failed read.
+     */
+    private static final class AvailableNeverFails extends FilterInputStream {
+        AvailableNeverFails(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int available() {
+            try {
+                return in.available();
+            } catch (IOException e) {
+                return 0;
+            }
         }
     }
 
