@@ -212,6 +212,9 @@ class InputErrorsTest {
                 Arguments.of("a quote never closed", "id,question\nq1,\"abc\nq2,x\n",
                         "line 2: has a quoted value that is never closed: the file ends before its closing '\"' (a '\"'"
                                 + " inside a quoted value is written twice: \"\")"),
+                Arguments.of("a quote never closed, further down", "id,question\nq1,a\nq2,b\nq3,\"c\nq4,d\n",
+                        "line 4: has a quoted value that is never closed: the file ends before its closing '\"' (a '\"'"
+                                + " inside a quoted value is written twice: \"\")"),
                 Arguments.of("more values than columns", "id,question\nq1,a\nq2,b,c\n",
                         "line 3, column 6: has more values than the header has columns (2); a value that holds the"
                                 + " separator must be in double quotes"),
