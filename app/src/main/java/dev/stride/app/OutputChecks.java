@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Completion;
+import dev.stride.core.Json;
 import dev.stride.core.ParsedOutput;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
@@ -43,7 +44,7 @@ final class OutputChecks implements Predictor {
             } catch (JsonProcessingException e) {
                 if (asked > rules.jsonRetries()) {
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
-                            + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + e.getOriginalMessage()
+                            + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(text)
                             + "; answer began: " + abbreviate(text), null);
                 }
             }
@@ -61,15 +62,25 @@ final class OutputChecks implements Predictor {
 
     /** The answer as compact JSON: bare, or the content of its first ``` fence. */
     static String parseJson(String text) throws JsonProcessingException {
-        Matcher fenced = FENCED.matcher(text);
-        String candidate = fenced.find() ? fenced.group(1) : text;
-        JsonNode node = JSON.readTree(candidate.strip());
+        JsonNode node = JSON.readTree(candidate(text));
         if (node == null || node.isMissingNode()) {
             throw new JsonProcessingException("the answer is empty") {
                 private static final long serialVersionUID = 1L;
             };
         }
         return node.toString();
+    }
+
+    /** What of an answer is taken for its JSON: the content of its first ``` fence, or the whole answer. */
+    private static String candidate(String text) {
+        Matcher fenced = FENCED.matcher(text);
+        return (fenced.find() ? fenced.group(1) : text).strip();
+    }
+
+    /** Why the answer is not JSON, with the place, in plain words (never the parser's). */
+    private static String whyNot(String text) {
+        String candidate = candidate(text);
+        return candidate.isEmpty() ? "the answer is empty" : Json.whyNot(candidate).english();
     }
 
     private static String abbreviate(String text) {

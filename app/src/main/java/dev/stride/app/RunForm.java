@@ -4,8 +4,10 @@ import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
 import dev.stride.core.RunnerSettings;
+import dev.stride.core.Utf8Reader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.Reader;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -210,14 +212,18 @@ public final class RunForm {
 
     /** A text file's content, less one final newline (an editor's, not part of the prompt). */
     private static String readText(Path file, String option) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
+        try (Reader in = new Utf8Reader(Files.newInputStream(file))) {
+            StringWriter whole = new StringWriter();
+            in.transferTo(whole);
+            String text = whole.toString();
             if (text.endsWith("\r\n")) {
                 return text.substring(0, text.length() - 2);
             }
             return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (NoSuchFileException e) {
             throw AppPhrase.invalid("run.noSuchFile", option, file);
+        } catch (Utf8Reader.NotUtf8 e) {
+            throw AppPhrase.invalid("run.notUtf8At", option, file, e.line(), e.column());
         } catch (IOException e) {
             throw AppPhrase.invalid("run.notUtf8", option, file, e.getMessage());
         }

@@ -83,6 +83,10 @@ class AppMessagesTest {
                 .hasMessage("give the template once: --template or --template-file");
         assertThat(refusal(new RunForm().system(null, dir.resolve("missing.txt"))))
                 .hasMessage("--system-file " + dir.resolve("missing.txt") + ": no such file");
+        Path notUtf8 = dir.resolve("system.txt");
+        Files.write(notUtf8, new byte[] {'B', 'e', ' ', 'b', 'r', 'i', 'e', 'f', '.', '\n', 'C', 'a', 'f', (byte) 0xE9});
+        assertThat(refusal(new RunForm().system(null, notUtf8))).hasMessage("--system-file " + notUtf8
+                + " line 2, column 4: is not valid UTF-8; save the file as UTF-8");
         assertThat(refusal(new RunForm().api("vllm", null))).hasMessage("--api vllm: choose openai or ollama");
         assertThat(refusal(new RunForm().api("ollama", "completions")))
                 .hasMessage("--api ollama speaks chat only; leave out --endpoint completions");

@@ -226,7 +226,8 @@ public final class BatchRunner {
                         return;
                     }
                     case STOP_RUN -> {
-                        stopWith(RunState.STOPPED, e.getMessage(), null);
+                        // The refusal itself goes along: its kind (e.g. http_404) lets the caller say what to check.
+                        stopWith(RunState.STOPPED, e.getMessage(), e);
                         slots.release();
                         return;
                     }
@@ -340,7 +341,8 @@ public final class BatchRunner {
             cursor = store.saveCursor(run.id(), elapsed, state);
             listener.cursorSaved(cursor);
         } catch (RuntimeException e) {
-            if (error == null) {
+            // A server's refusal (STOPPED) is no reason to hide a cursor that could not be saved.
+            if (error == null || state != RunState.FAILED) {
                 error = e;
                 state = RunState.FAILED;
             } else {

@@ -23,6 +23,11 @@ public final class InvalidInputException extends RuntimeException implements Phr
         return new InvalidInputException(Phrase.core("input.line", file, line, what));
     }
 
+    /** The message for a problem at one place in {@code file}: {@code questions.jsonl line 3, column 9: ...}. */
+    static InvalidInputException at(String file, long line, long column, Phrase what) {
+        return new InvalidInputException(Phrase.core("input.lineColumn", file, line, column, what));
+    }
+
     @Override
     public Phrase phrase() {
         return phrase;

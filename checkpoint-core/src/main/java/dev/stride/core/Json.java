@@ -1,8 +1,10 @@
 package dev.stride.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -14,7 +16,9 @@ import java.util.List;
  * files have their own readers ({@link InputReaders}), whose errors name the file and the line instead.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A second value after the first is an error, not something to drop. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private Json() {
     }
@@ -32,8 +36,22 @@ public final class Json {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new InvalidJsonException(Phrase.core("json.notJson", what, e.getOriginalMessage()), e);
+            throw new InvalidJsonException(JsonSyntax.check(text, JsonSyntax.endOfText()).isPresent()
+                    ? Phrase.core("json.notJsonAt", what, whyNot(text))
+                    : Phrase.core("json.notJson", what, whyNot(text)), e);
         }
+    }
+
+    /**
+     * Why {@code text}, which Jackson refused, is not JSON, in its writer's terms and with its place: "column 7: found
+     * yes, which is not a JSON value: ...". Jackson's own message names its parser's states, not the text's, and is
+     * never shown.
+     */
+    public static Phrase whyNot(String text) {
+        return JsonSyntax.check(text, JsonSyntax.endOfText())
+                .map(p -> Phrase.core("json.problemAt", p.line() == 1 ? Phrase.core("syntax.atColumn", p.column())
+                        : Phrase.core("syntax.atLine", p.line(), p.column()), p.what()))
+                .orElseGet(JsonSyntax::beyondLimits);
     }
 
     /**

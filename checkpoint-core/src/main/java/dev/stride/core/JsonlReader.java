@@ -1,40 +1,37 @@
 package dev.stride.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.NoSuchElementException;
 
 /**
- * Reads a JSONL file (gzip-compressed or not) one line at a time, so a file of any size streams through in constant memory. Blank lines are
- * skipped, a byte-order mark and CRLF endings are accepted; anything else that is not one JSON object per line stops
- * the read with the file, the line and what to do.
+ * Reads a JSONL file (gzip-compressed or not) one line at a time, so a file of any size streams through in constant
+ * memory. Blank lines are skipped, a byte-order mark and CRLF endings are accepted; anything else that is not one JSON
+ * object per line stops the read with the file, the line, the column and what is wrong there.
  */
 public final class JsonlReader implements RecordReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A second value on a line is an error, not something to drop: the line holds one record. */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private final String fileName;
-    private final InputStream in;
-    private final ByteArrayOutputStream lineBytes = new ByteArrayOutputStream(256);
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final Utf8Reader in;
+    private final char[] buffer = new char[1 << 14];
+    private int position;
+    private int limit;
+    private final StringBuilder lineChars = new StringBuilder(256);
     private final RecordMaker maker;
     private long lineNumber;
     private InputRecord next;
 
     JsonlReader(String fileName, InputStream in, String idField, PromptTemplate template) {
         this.fileName = fileName;
-        this.in = in;
+        this.in = new Utf8Reader(in);
         this.maker = new RecordMaker(fileName, idField, template);
     }
 
@@ -64,48 +61,64 @@ public final class JsonlReader implements RecordReader {
                 return null;
             }
             lineNumber++;
-            if (lineNumber == 1 && line.startsWith("\uFEFF")) {
-                line = line.substring(1);
-            }
         } while (line.isBlank());
 
-        JsonNode node;
-        try {
-            node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw fail(Phrase.core("line.notJson", e.getOriginalMessage()));
-        }
-        return maker.make(node, lineNumber);
+        return maker.make(parse(line), lineNumber);
     }
 
     /**
-     * One line without its LF or CRLF, or null at the end. Lines are split as bytes and decoded one by one, so
-     * invalid UTF-8 is reported on its own line rather than wherever a read-ahead buffer happened to end.
+     * The line as JSON. Where Jackson refuses it, {@link JsonSyntax} says where and why in the reader's terms (never
+     * Jackson's words); a line that JSON allows but Jackson's limits do not is said to be beyond them.
      */
-    private String readLine() {
-        lineBytes.reset();
+    private JsonNode parse(String line) {
         try {
-            int b;
-            while ((b = in.read()) != -1 && b != '\n') {
-                lineBytes.write(b);
-            }
-            if (b == -1 && lineBytes.size() == 0) {
-                return null;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(fileName + ": read failed after line " + lineNumber, e);
-        }
-        byte[] bytes = lineBytes.toByteArray();
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        try {
-            return utf8.decode(ByteBuffer.wrap(bytes, 0, length)).toString();
-        } catch (CharacterCodingException e) {
-            throw InvalidInputException.onLine(fileName, lineNumber + 1, Phrase.core("line.notUtf8"));
+            return JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw JsonSyntax.check(line, JsonSyntax.endOfLine())
+                    .map(p -> InvalidInputException.at(fileName, lineNumber, p.column(),
+                            Phrase.core("line.notJson", p.what())))
+                    .orElseGet(() -> InvalidInputException.onLine(fileName, lineNumber, JsonSyntax.beyondLimits()));
         }
     }
 
-    private InvalidInputException fail(Phrase what) {
-        return InvalidInputException.onLine(fileName, lineNumber, what);
+    /** One line without its LF or CRLF, or null at the end. Bytes that are not UTF-8 are named by line and column. */
+    private String readLine() {
+        lineChars.setLength(0);
+        boolean any = false;
+        try {
+            while (true) {
+                if (position == limit) {
+                    limit = in.read(buffer, 0, buffer.length);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        break;
+                    }
+                }
+                any = true;
+                int start = position;
+                while (position < limit && buffer[position] != '\n') {
+                    position++;
+                }
+                lineChars.append(buffer, start, position - start);
+                if (position < limit) {
+                    position++;
+                    break;
+                }
+            }
+        } catch (Utf8Reader.NotUtf8 e) {
+            throw InvalidInputException.at(fileName, e.line(), e.column(), Phrase.core("line.notUtf8"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(fileName + ": read failed after line " + lineNumber, e);
+        }
+        if (!any) {
+            return null;
+        }
+        int length = lineChars.length();
+        if (length > 0 && lineChars.charAt(length - 1) == '\r') {
+            lineChars.setLength(length - 1);
+        }
+        return lineChars.toString();
     }
 
     static String sha256(String text) {

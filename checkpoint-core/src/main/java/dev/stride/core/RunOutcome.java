@@ -12,7 +12,8 @@ package dev.stride.core;
  * @param failed      failures stored by this session
  * @param stopReason  why the run stopped early (a server refusal, the last failure to reach a server, or an error),
  *                    or null
- * @param error       what broke, for {@link RunState#FAILED}; else null
+ * @param error       what broke, for {@link RunState#FAILED}; for {@link RunState#STOPPED}, the server's refusal (a
+ *                    {@link PredictionException}, whose kind says which, e.g. {@code http_404}); else null
  * @param outage      for {@link RunState#UNREACHABLE}: since when no server answered, and why; else null
  */
 public record RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,

@@ -91,6 +91,8 @@ class BatchRunnerStopTest {
 
         assertThat(outcome.state()).isEqualTo(RunState.STOPPED);
         assertThat(outcome.stopReason()).isEqualTo("401 Unauthorized: bad key");
+        assertThat(outcome.error()).isInstanceOfSatisfying(PredictionException.class,
+                refusal -> assertThat(refusal.kind()).isEqualTo("http_401"));
         assertThat(f.predictor.asked()).containsExactly("r0", "r1");
         assertThat(f.ledger.failure("r1")).isNull();
         assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3");

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,7 +80,8 @@ class InputReadersTest {
                         + " --template");
         Path wide = TestFiles.write(dir, "w.csv", "id,question\n1,a\n2,b,extra\n");
         assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)
-                .hasMessageStartingWith(wide + " line 3:");
+                .hasMessage(wide + " line 3, column 5: has more values than the header has columns (2); a value that"
+                        + " holds the separator must be in double quotes");
     }
 
     @Test
@@ -87,7 +92,33 @@ class InputReadersTest {
         assertThatThrownBy(() -> read(notObject, null)).hasMessage(notObject + " line 2: is not a JSON object;"
                 + " each record must be one object such as {\"id\": 1, \"prompt\": \"…\"}");
         Path broken = TestFiles.write(dir, "b.json", "[{\"id\": 1},\n {\"id\": ]");
-        assertThatThrownBy(() -> read(broken, null)).hasMessageStartingWith(broken + " line 2: is not valid JSON");
+        assertThatThrownBy(() -> read(broken, null)).hasMessage(broken + " line 2, column 9: is not valid JSON: found"
+                + " ']' where a value was expected");
+    }
+
+    @Test
+    void aNamedPipeIsReadInEveryFormat() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/mkfifo")), "mkfifo is needed");
+        Map<String, String> texts = Map.of("p.jsonl", "{\"id\": \"a\"}\n", "p.json", "[{\"id\": \"a\"}]",
+                "p.csv", "id,question\na,x\n");
+        for (Map.Entry<String, String> e : texts.entrySet()) {
+            // As `stride run <(cat a.jsonl b.jsonl)`: a pipe, whose channel cannot tell how much is available.
+            Path fifo = dir.resolve(e.getKey());
+            assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+            Thread writer = new Thread(() -> {
+                try {
+                    Files.writeString(fifo, e.getValue(), StandardCharsets.UTF_8);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+            });
+            writer.start();
+            try {
+                assertThat(read(fifo, null)).as(e.getKey()).extracting(InputRecord::id).containsExactly("a");
+            } finally {
+                writer.join(10_000);
+            }
+        }
     }
 
     @Test

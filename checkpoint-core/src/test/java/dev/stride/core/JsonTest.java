@@ -14,8 +14,10 @@ class JsonTest {
     void aTextThatIsNotJsonIsNamedInBothLanguages() {
         assertThatThrownBy(() -> Json.read("{\"a\":", Json.storedRecord("q7")))
                 .isInstanceOfSatisfying(InvalidJsonException.class, e -> {
-                    assertThat(e).hasMessageStartingWith("stored record 'q7' is not JSON: ");
-                    assertThat(e.phrase().in(Locale.CHINESE)).startsWith("已保存的记录 'q7' 不是 JSON：");
+                    assertThat(e).hasMessage("stored record 'q7' is not JSON at column 6: the text ends before the"
+                            + " object that starts at column 1 is closed (expected a value)");
+                    assertThat(e.phrase().in(Locale.CHINESE)).isEqualTo("已保存的记录 'q7' 不是有效的 JSON：第 6 列："
+                            + "文本在第 1 列开始的对象闭合之前就结束了（应为 一个值）");
                 });
         assertThatThrownBy(() -> Json.read(null, Json.storedOutputJson("q8")))
                 .hasMessage("the stored output_json of record 'q8' is not JSON: no text");
@@ -25,7 +27,8 @@ class JsonTest {
     void storedSettingsAreNamedAsSuch() {
         assertThatThrownBy(() -> GenerationParams.fromJson("{\"max_tokens\":"))
                 .isInstanceOf(InvalidJsonException.class)
-                .hasMessageStartingWith("the stored setting 'params' is not JSON: ");
+                .hasMessage("the stored setting 'params' is not JSON at column 15: the text ends before the object"
+                        + " that starts at column 1 is closed (expected a value)");
     }
 
     @Test
@@ -43,6 +46,7 @@ class JsonTest {
         assertThatThrownBy(() -> Json.readStrings("[\"a\", 2]", Json.storedRecord("x")))
                 .hasMessage("stored record 'x' is not a JSON array of strings: [\"a\", 2]");
         assertThatThrownBy(() -> Json.readStrings("http://a:1/v1 http://b:2/v1", Json.storedRecord("x")))
-                .hasMessageStartingWith("stored record 'x' is not JSON: ");
+                .hasMessage("stored record 'x' is not JSON at column 1: found http, which is not a JSON value: write"
+                        + " text in double quotes (\"http\"); only true, false and null go without");
     }
 }

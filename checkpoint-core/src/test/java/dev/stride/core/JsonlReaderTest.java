@@ -58,7 +58,8 @@ class JsonlReaderTest {
         Path file = write("{\"prompt\":\"ok\"}\n{\"prompt\": \"broken\"\n");
         assertThatThrownBy(() -> readAll(file, null))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageStartingWith(file + " line 2: is not valid JSON");
+                .hasMessage(file + " line 2, column 20: is not valid JSON: the line ends before the object that starts"
+                        + " at column 1 is closed (expected ',' or '}'); each line must hold one whole JSON object");
     }
 
     @Test
@@ -83,7 +84,8 @@ class JsonlReaderTest {
         System.arraycopy(good, 0, all, 0, good.length);
         System.arraycopy(bad, 0, all, good.length, bad.length);
         Path file = write(all);
-        assertThatThrownBy(() -> readAll(file, null)).hasMessageContaining("line 3001: is not valid UTF-8");
+        assertThatThrownBy(() -> readAll(file, null)).hasMessage(file + " line 3001, column 7: is not valid UTF-8; save"
+                + " the file as UTF-8");
     }
 
     @Test

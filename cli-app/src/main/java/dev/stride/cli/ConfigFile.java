@@ -1,10 +1,16 @@
 package dev.stride.cli;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Utf8Reader;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +19,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -74,12 +82,9 @@ final class ConfigFile {
     private JsonNode read() {
         JsonNode root;
         try {
-            root = YAML.readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw UserError.usageOf("msg.config.noSuchFile", file);
-        } catch (IOException e) {
-            throw UserError.usageOf("msg.config.notYaml", file, e.getMessage().lines().findFirst()
-                    .orElse(""));
+            root = YAML.readTree(text());
+        } catch (JsonProcessingException e) {
+            throw notYaml(e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw UserError.usageOf("msg.config.empty", file);
@@ -88,6 +93,62 @@ final class ConfigFile {
             throw UserError.usageOf("msg.config.notMapping", file);
         }
         return root;
+    }
+
+    /** The file's text; bytes that are not UTF-8 are named by line and column. */
+    private String text() {
+        try (Reader in = new Utf8Reader(Files.newInputStream(file))) {
+            StringWriter text = new StringWriter();
+            in.transferTo(text);
+            return text.toString();
+        } catch (NoSuchFileException e) {
+            throw UserError.usageOf("msg.config.noSuchFile", file);
+        } catch (Utf8Reader.NotUtf8 e) {
+            throw UserError.usageOf("msg.config.notUtf8", file, e.line(), e.column());
+        } catch (IOException e) {
+            throw UserError.usageOf("msg.config.cannotRead", file, e.getMessage());
+        }
+    }
+
+    /**
+     * Where and why the file is not YAML, from the YAML parser's (SnakeYAML's) problem and its place; Jackson's own
+     * message, which adds its parser's source and states, is never shown.
+     */
+    private UserError notYaml(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+                Mark at = marked.getProblemMark();
+                Mark start = marked.getContextMark();
+                Object problem = yamlProblem(marked.getProblem());
+                String context = marked.getContext() == null ? "" : marked.getContext();
+                String inside = context.contains("flow sequence") ? "msg.config.yaml.inList"
+                        : context.contains("flow mapping") ? "msg.config.yaml.inMapping"
+                        : context.contains("quoted scalar") ? "msg.config.yaml.inQuotes" : null;
+                if (inside != null && start != null) {
+                    problem = Messages.text(inside, problem, start.getLine() + 1, start.getColumn() + 1);
+                }
+                return UserError.usageOf("msg.config.notYamlAt", file, at.getLine() + 1, at.getColumn() + 1, problem);
+            }
+        }
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? UserError.usageOf("msg.config.notYaml", file)
+                : UserError.usageOf("msg.config.notYamlAt", file, at.getLineNr(), at.getColumnNr(),
+                        Messages.text("msg.config.yaml.unreadable"));
+    }
+
+    /** The YAML parser's problem, with its markers ({@code <stream end>}) in words, or in ours for the common two. */
+    private static Object yamlProblem(String problem) {
+        if (problem == null) {
+            return Messages.text("msg.config.yaml.unreadable");
+        }
+        if (problem.startsWith("mapping values are not allowed")) {
+            return Messages.text("msg.config.yaml.colon");
+        }
+        if (problem.contains("(TAB)")) {
+            return Messages.text("msg.config.yaml.tab");
+        }
+        return problem.replace("<stream end>", "the end of the file").replace("end of stream", "end of the file")
+                .replace("<block end>", "the end of the indented block").replaceAll("<([^<>]+)>", "'$1'");
     }
 
     private Object convert(OptionSpec option, String key, JsonNode value) {

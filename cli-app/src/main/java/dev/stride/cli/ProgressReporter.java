@@ -61,6 +61,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LongAdder tokensOut = new LongAdder();
     private final LongAdder attempts = new LongAdder();
     private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
+    /** The first failure's error of each kind: the summary shows it, so the server's words are seen at once. */
+    private final Map<String, String> failureExamples = new ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private final ProgressBar bar;
     private final boolean lines;
@@ -132,8 +134,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void recordFailed(InputRecord record, FailedPrediction failure) {
-        failedByKind.computeIfAbsent(failure.errorKind() == null ? "-" : failure.errorKind(), k -> new LongAdder())
-                .increment();
+        String kind = failure.errorKind() == null ? "-" : failure.errorKind();
+        failedByKind.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        if (failure.error() != null) {
+            failureExamples.putIfAbsent(kind, failure.error());
+        }
         attempts.add(failure.timing().attempts());
         failed.incrementAndGet();
         progressed();
@@ -203,7 +208,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
         return new SessionTally(done.get(), failed.get(), kinds, retries.get(), tokensIn.sum(), tokensOut.sum(),
                 new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
-                (System.nanoTime() - started) / 1_000_000, requestsSent, attempts.sum());
+                (System.nanoTime() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples);
     }
 
     private void progressed() {

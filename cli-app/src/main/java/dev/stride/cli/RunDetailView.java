@@ -60,7 +60,8 @@ final class RunDetailView {
             line(out, m.get("msg.detail.errors"), m.get("msg.detail.noErrors"));
         }
         for (RunReport.ErrorGroup e : report.errors()) {
-            line(out, m.get("msg.detail.errors"), m.get("msg.detail.errorGroup", e.kind(), e.count(), e.example()));
+            line(out, m.get("msg.detail.errors"), m.get("msg.detail.errorGroup", e.kind(), e.count(),
+                    ErrorExample.shown(e.example())));
         }
     }
 

@@ -269,8 +269,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
             case INTERRUPTED -> ExitCodes.INTERRUPTED;
-            case STOPPED -> throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
-                    outcome.stopReason(), done, run.total());
+            case STOPPED -> throw NotFoundHint.of(outcome, run)
+                    .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
+                            outcome.stopReason(), done, run.total(), hint))
+                    .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+                            outcome.stopReason(), done, run.total()));
             case UNREACHABLE -> throw unreachable(run, outcome.outage(), done);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),

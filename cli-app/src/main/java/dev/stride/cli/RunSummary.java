@@ -1,12 +1,17 @@
 package dev.stride.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The lines printed when a session ends: outcomes, failures by kind, tokens and cost, latency, time, requests. */
 final class RunSummary {
+    /** Kinds of failure shown with an example; the rest are counted in the outcomes line. */
+    private static final int MAX_ERROR_ROWS = 3;
+
     private final SessionTally tally;
     private final Prices prices;
     private final Messages m;
@@ -62,7 +67,7 @@ final class RunSummary {
                 ? m.get("msg.summary.retries", tally.retries())
                 : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
                         + (tally.redundantRequests() == 0 ? "" : m.get("msg.summary.redundant"));
-        return List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 m.get("msg.summary.title"),
                 row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
                         + failures),
@@ -70,7 +75,22 @@ final class RunSummary {
                 row(m.get("msg.summary.latency"), m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
                 row(m.get("msg.summary.wallTime"), m.get("msg.summary.wallTimeValue", Durations.human(tally.wallMs()),
                         String.format(Locale.ROOT, "%.1f", seconds > 0 ? outcomes / seconds : 0))),
-                row(m.get("msg.summary.requests"), requests));
+                row(m.get("msg.summary.requests"), requests)));
+        lines.addAll(2, errorRows());
+        return lines;
+    }
+
+    /**
+     * Under the outcomes, the commonest kinds of failure with an example each, as {@code status --run} shows them: the
+     * server's own words tell at once what a count by kind cannot ("Cannot POST /v1/completions").
+     */
+    private List<String> errorRows() {
+        return tally.failedByKind().entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(MAX_ERROR_ROWS)
+                .map(e -> row(m.get("msg.summary.errors"), m.get("msg.detail.errorGroup", e.getKey(), e.getValue(),
+                        ErrorExample.shown(tally.failureExamples().get(e.getKey())))))
+                .toList();
     }
 
     void print(PrintWriter out) {

@@ -11,9 +11,22 @@ import java.util.Map;
  * @param wallMs        the session's wall time
  * @param requestsSent  HTTP requests sent in this session, retries included; null when the predictor does not count
  * @param attemptsKept  requests behind the outcomes stored in this session (their attempts, retries included)
+ * @param failureExamples the stored error of one failure per kind, with the server's words where it gave any
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, long tokensIn,
-                    long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept) {
+                    long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                    Map<String, String> failureExamples) {
+
+    SessionTally {
+        failureExamples = Map.copyOf(failureExamples);
+    }
+
+    /** A tally that kept no example of its failures. */
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, long tokensIn,
+                 long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                Map.of());
+    }
 
     /** Milliseconds of the answers of this session; zeros when there were none. */
     record Latency(long p50, long p95, long max) {

@@ -102,9 +102,11 @@ class ErrorLanguagesTest {
                 StandardCharsets.UTF_8);
         Cli.Result zh = run(ZH, broken, db);
         assertThat(zh.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(zh.err()).startsWith("stride: " + broken + " 第 2 行：不是有效的 JSON（")
-                .contains("）；每行必须是一个 JSON 对象");
-        assertThat(run(EN, broken, db).err()).startsWith("stride: " + broken + " line 2: is not valid JSON (");
+        assertThat(zh.err()).isEqualTo("stride: " + broken + " 第 2 行第 23 列：不是有效的 JSON：该行在第 1 列开始的对象"
+                + "闭合之前就结束了（应为 一个值）；每行必须是一个完整的 JSON 对象\n");
+        assertThat(run(EN, broken, db).err()).isEqualTo("stride: " + broken + " line 2, column 23: is not valid JSON:"
+                + " the line ends before the object that starts at column 1 is closed (expected a value); each line"
+                + " must hold one whole JSON object\n");
 
         Path noField = dir.resolve("nofield.jsonl");
         Files.writeString(noField, "{\"id\": 1, \"text\": \"a\"}\n", StandardCharsets.UTF_8);
@@ -149,7 +151,8 @@ class ErrorLanguagesTest {
         Path db = dir.resolve("runs.db");
         Cli.Result param = run(ZH, input, db, "--param", "guided_json={oops");
         assertThat(param.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(param.err()).startsWith("stride: --param 参数 'guided_json' 不是 JSON：");
+        assertThat(param.err()).startsWith("stride: --param 参数 'guided_json' 不是有效的 JSON：第 2 列：此处应为"
+                + " 双引号括起的字段名或 '}'，却是 'o'");
 
         Path config = dir.resolve("stride.yaml");
         Files.writeString(config, "concurrency: many\n", StandardCharsets.UTF_8);

@@ -72,7 +72,7 @@ class InputEdgeCasesTest {
                 .getBytes(StandardCharsets.ISO_8859_1);
         Cli.Result r = run(file("latin1.jsonl", bytes));
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).contains("latin1.jsonl line 2: is not valid UTF-8; save the file as UTF-8");
+        assertThat(r.err()).contains("latin1.jsonl line 2, column 24: is not valid UTF-8; save the file as UTF-8");
         assertThat(stride.model.requests.get()).isZero();
     }
 

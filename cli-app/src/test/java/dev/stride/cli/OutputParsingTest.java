@@ -69,8 +69,9 @@ class OutputParsingTest {
         assertThat(rows.get(1)).containsEntry("output_json", "{\"answer\":\"A\"}");
         assertThat(rows.get(2)).containsEntry("status", "done").containsEntry("output_json", "{\"answer\":\"A\"}");
         assertThat(rows.get(3)).containsEntry("status", "failed");
-        assertThat((String) rows.get(3).get("error")).contains("the answer is not JSON (asked 2 times)")
-                .contains("I cannot answer in JSON");
+        assertThat((String) rows.get(3).get("error")).isEqualTo("the answer is not JSON (asked 2 times): column 1:"
+                + " found I, which is not a JSON value: write text in double quotes (\"I\"); only true, false and null go"
+                + " without; answer began: 'I cannot answer in JSON.'");
         assertThat(query(db, "SELECT error_kind FROM predictions WHERE record_id = 'q3'").get(0))
                 .containsEntry("error_kind", "json_output");
         assertThat(asked.get("question 3").get()).isEqualTo(2);

@@ -207,7 +207,9 @@ class RunCommandTest {
         Cli.Result r = run(input, db);
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("stride: " + input + " line 3: is not valid JSON");
+        assertThat(r.err()).isEqualTo("stride: " + input + " line 3, column 14: is not valid JSON: found oops, which"
+                + " is not a JSON value: write text in double quotes (\"oops\"); only true, false and null go without;"
+                + " each line must hold one whole JSON object\n");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();

@@ -82,12 +82,16 @@ public final class CallFailure extends Exception {
         return new CallFailure(kind, 0, null, null, false, false, detail, cause);
     }
 
-    static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait) {
+    /**
+     * @param postedTo the URL the request was POSTed to; named in the message of a 404 or 405, where the path is the
+     *                 likeliest cause. What to change is for the caller to say: it knows which of its settings chose
+     *                 the path (the client only knows the URL it was given).
+     */
+    static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait, String postedTo) {
         StringBuilder message = new StringBuilder("HTTP ").append(status);
         message.append(body.message() == null ? " (no error message in the body)" : ": " + body.message());
-        if (status == 404) {
-            // The commonest cause is a base URL without /v1, or with it twice; say so where the user will look.
-            message.append(" (check the base URL, which should end in /v1, and the model name)");
+        if ((status == 404 || status == 405) && postedTo != null) {
+            message.append(" (POST ").append(postedTo).append(')');
         }
         if (requestedWait != null) {
             message.append(" (server asks to wait ").append(seconds(requestedWait)).append(')');

@@ -124,8 +124,9 @@ public final class ModelClient implements AutoCloseable {
     }
 
     private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw) throws CallFailure {
+        HttpUrl url = urls.get(api);
         Request.Builder request = new Request.Builder()
-                .url(urls.get(api))
+                .url(url)
                 .header("Accept", !stream ? "application/json"
                         : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")
                 .post(RequestBody.create(body, JSON));
@@ -143,7 +144,7 @@ public final class ModelClient implements AutoCloseable {
                 ErrorBody error = errorBodies.parse(errorBody).redact(settings.apiKey());
                 throw CallFailure.httpStatus(status, error,
                         RetryAfter.parse(response.header("retry-after-ms"), response.header("Retry-After"),
-                                clock.instant()).orElse(null)).at(settings.baseUrl());
+                                clock.instant()).orElse(null), shown(url)).at(settings.baseUrl());
             }
             if (stream && !isPlainJson(response)) {
                 return readStream(api, response.body().source(), keepRaw, start);
@@ -194,6 +195,11 @@ public final class ModelClient implements AutoCloseable {
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
         return decoder.finish(latency).withRawBodyAndServer(raw == null ? null : mask(raw.toString()),
                 settings.baseUrl());
+    }
+
+    /** The URL as a message may show it: a password or a query (where some services take keys) left out. */
+    private static String shown(HttpUrl url) {
+        return url.newBuilder().username("").password("").query(null).build().toString();
     }
 
     private static String stripLineEnd(String line) {

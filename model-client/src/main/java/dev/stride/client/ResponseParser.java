@@ -115,7 +115,7 @@ final class ResponseParser {
         } catch (JsonProcessingException e) {
             // Not JSON at all, e.g. a proxy's HTML page: its title is the best message we have.
             String looksLike = body.stripLeading().startsWith("<") ? errors.parse(body).message() : null;
-            throw new MalformedResponse("not JSON or truncated (" + ErrorBodies.oneLine(e.getOriginalMessage()) + ")",
+            throw new MalformedResponse("not JSON or truncated (" + JsonFault.describe(e) + ")",
                     looksLike, e);
         }
     }

@@ -104,7 +104,7 @@ public record Sampling(Integer maxTokens, Double temperature, Double topP, Long 
             return Map.entry(key, value);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the value of '" + key + "' is not JSON (strings need quotes: "
-                    + key + "=\"text\"): " + ErrorBodies.oneLine(e.getOriginalMessage()), e);
+                    + key + "=\"text\"): " + JsonFault.describe(e), e);
         }
     }
 }

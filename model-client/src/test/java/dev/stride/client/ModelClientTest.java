@@ -275,11 +275,11 @@ class ModelClientTest {
     }
 
     @Test
-    void notFoundHintsAtTheBaseUrl() {
+    void notFoundNamesTheUrlItWasPostedTo() {
         CallFailure f = failureOf(Fixtures.response(404, "application/json", "{\"detail\":\"Not Found\"}"));
 
         assertThat(f.serverMessage()).isEqualTo("Not Found");
-        assertThat(f.getMessage()).contains("/v1");
+        assertThat(f.getMessage()).isEqualTo("HTTP 404: Not Found (POST " + server.url("/v1/chat/completions") + ")");
     }
 
     @Test

@@ -1,0 +1,39 @@
+package dev.stride.cli;
+
+import dev.stride.core.Endpoint;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.Phrase;
+import dev.stride.core.PredictionException;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunOutcome;
+import java.util.Optional;
+
+/**
+ * What to check when a server answered 404 or 405 to the path stride POSTed. The client only knows the URL it sent;
+ * the command line knows which of its options chose it ({@code --base-url}, {@code --endpoint}, {@code --api}), so
+ * the hint is said here, in the reader's language, fitted to the request that was made.
+ */
+final class NotFoundHint {
+
+    private NotFoundHint() {
+    }
+
+    /** The hint for a run the server stopped with a 404 or 405; empty for any other stop. */
+    static Optional<Phrase> of(RunOutcome outcome, RunInfo run) {
+        if (!(outcome.error() instanceof PredictionException refusal)
+                || !refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
+            return Optional.empty();
+        }
+        Endpoint endpoint = GenerationParams.fromJson(run.paramsJson()).endpointOrDefault();
+        return Optional.of(switch (endpoint) {
+            // Many servers (and most mock servers) serve chat only: the endpoint is the likelier cause than the URL.
+            case COMPLETIONS -> Messages.text("msg.hint.notFound.completions");
+            // Ollama's native API is only Ollama's: on any other server the path does not exist.
+            case OLLAMA -> Messages.text("msg.hint.notFound.ollama");
+            case CHAT -> run.baseUrls().stream().map(url -> url.replaceAll("/+$", ""))
+                    .filter(url -> !url.endsWith("/v1")).findFirst()
+                    .map(url -> Messages.text("msg.hint.notFound.chatWithoutV1", url))
+                    .orElse(Messages.text("msg.hint.notFound.chat"));
+        });
+    }
+}

@@ -1,0 +1,161 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server's own words about an error reach the user through the whole command line: the end-of-run summary,
+ * {@code status --run} and the stored error of each failed record; and a 404 says which option chose the path.
+ */
+class ServerWordsCliTest {
+    private static final Cli ZH = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+    private Path input;
+    private Path db;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        input = questions(dir, "q.jsonl", 3);
+        db = dir.resolve("runs.db");
+    }
+
+    /** Express's page for an error it caught (finalhandler, outside production): the stack in a {@code <pre>}. */
+    private static MockResponse expressError(int status, String html) {
+        return new MockResponse.Builder().code(status).setHeader("Content-Type", "text/html; charset=utf-8")
+                .body("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n"
+                        + "</head>\n<body>\n<pre>" + html + "</pre>\n</body>\n</html>\n")
+                .build();
+    }
+
+    /** Every request, whatever it is, answered with {@code response}. */
+    private void everyRequestGets(MockResponse response) {
+        stride.server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return response;
+            }
+        });
+    }
+
+    @Test
+    void anHtmlErrorPageIsShownByItsWordsInTheSummaryTheStatusAndTheStore() throws Exception {
+        everyRequestGets(expressError(400, "SyntaxError: Unexpected token &#39;}&#39;, &quot;{&quot;a&quot;: }&quot;"
+                + " is not valid JSON<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse"
+                + " (/srv/node_modules/body-parser/lib/types/json.js:92:19)"));
+        String words = "HTTP 400: SyntaxError: Unexpected token '}', \"{\"a\": }\" is not valid JSON";
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(r.out()).contains("  Outcomes:  0 done, 3 failed (http_400 3)\n"
+                + "  Errors:    http_400: 3, e.g. " + words + "\n");
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "m").out())
+                .contains("Errors:      http_400: 3, e.g. " + words + "\n");
+        assertThat(query(db, "SELECT DISTINCT error FROM results")).containsExactly(Map.of("error", words));
+    }
+
+    @Test
+    void aJsonErrorIsShownByItsWordsInTheSummaryTheStatusAndTheStore() throws Exception {
+        everyRequestGets(FakeModelServer.json(422, "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"messages\"],"
+                + "\"msg\":\"Field required\",\"input\":{}}]}"));
+        String words = "HTTP 422: body.messages: Field required";
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(r.out()).contains("  Errors:    http_422: 3, e.g. " + words + "\n");
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "m").out())
+                .contains("Errors:      http_422: 3, e.g. " + words + "\n");
+        assertThat(query(db, "SELECT DISTINCT error FROM results")).containsExactly(Map.of("error", words));
+    }
+
+    @Test
+    void aLongMessageIsStoredShortenedAndShownShorterStill() throws Exception {
+        everyRequestGets(FakeModelServer.json(400, "{\"error\":{\"message\":\"" + "too long ".repeat(100) + "\"}}"));
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        String stored = (String) query(db, "SELECT error FROM results LIMIT 1").get(0).get("error");
+        assertThat(stored).startsWith("HTTP 400: too long too long").endsWith("…").hasSize("HTTP 400: ".length() + 300);
+        String errors = r.out().lines().filter(l -> l.startsWith("  Errors:")).findFirst().orElseThrow();
+        String example = errors.substring(errors.indexOf("e.g. ") + "e.g. ".length());
+        assertThat(example).hasSize(ErrorExample.MAX_COLUMNS).endsWith("…").startsWith("HTTP 400: too long");
+    }
+
+    @Test
+    void aServerWithoutCompletionsNamesThePathAndTheEndpointOption() {
+        everyRequestGets(expressError(404, "Cannot POST /v1/completions"));
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--endpoint", "completions");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
+                + " HTTP 404: Cannot POST /v1/completions (POST " + stride.url() + "/completions) (0/3 done and saved);"
+                + " the server has no text-completions endpoint there: for a chat model leave out --endpoint"
+                + " completions (stride then POSTs to /chat/completions), and check that --base-url ends in /v1\n");
+    }
+
+    @Test
+    void aBaseUrlWithoutV1IsNamedWithWhatToWriteInstead() {
+        everyRequestGets(FakeModelServer.json(404, "{\"detail\":\"Not Found\"}"));
+        String root = stride.server.url("/").toString().replaceAll("/$", "");
+
+        Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                root, "--template", "{{question}}", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("HTTP 404: Not Found (POST " + root + "/chat/completions)")
+                .endsWith("; --base-url " + root + " does not end in /v1: OpenAI-compatible servers want e.g. "
+                        + root + "/v1; Ollama's native API (/api/chat) needs --api ollama\n");
+    }
+
+    @Test
+    void ollamasNativeApiOnAnotherServerNamesTheApiOption() {
+        everyRequestGets(expressError(404, "Cannot POST /api/chat"));
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--api", "ollama");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("HTTP 404: Cannot POST /api/chat (POST ")
+                .contains("; --api ollama POSTs to Ollama's native /api/chat, which only Ollama serves: for another"
+                        + " server leave out --api");
+    }
+
+    @Test
+    void theHintIsInTheReadersLanguageAndTheServersWordsAsTheyWere() {
+        everyRequestGets(expressError(404, "Cannot POST /v1/completions"));
+
+        Cli.Result r = ZH.run(stride.run(input, db).template("{{question}}").noProgress()
+                .toArray("--endpoint", "completions"));
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: 已停止任务 'm'，因为每个请求都会以同样的方式失败：HTTP 404: Cannot POST"
+                + " /v1/completions (POST ").contains("；服务器在该地址没有文本补全接口：对话模型请去掉 --endpoint completions");
+    }
+
+    @Test
+    void aStopForAnotherReasonHasNoPathHint() {
+        everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--endpoint", "completions");
+
+        assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
+                + " HTTP 401: Incorrect API key provided (0/3 done and saved)\n");
+    }
+}
