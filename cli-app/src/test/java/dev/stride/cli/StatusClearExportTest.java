@@ -142,10 +142,14 @@ class StatusClearExportTest {
     }
 
     @Test
-    void clearNeedsToKnowWhatToForget() {
+    void clearNeedsToKnowWhatToForget() throws Exception {
+        byte[] before = Files.readAllBytes(db);
         Cli.Result r = stride.cli.run("clear", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("--run").contains("--all");
+        // Not picocli's "missing required option --run=NAME, --all=<all>".
+        assertThat(r.err()).isEqualTo("stride: give --run NAME or --all\n"
+                + "stride: see 'stride clear --help' for every option\n");
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
     }
 
     @Test
