@@ -116,6 +116,22 @@ class StatusClearExportTest {
     }
 
     @Test
+    void exportToADashWritesToStandardOutputAsRunReadsADashFromStandardInput() throws Exception {
+        Path dash = Path.of("-").toAbsolutePath(); // where a file named "-" would land: the working directory
+        assertThat(dash).doesNotExist();
+        try {
+            Cli.Result toDash = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", "-");
+
+            assertThat(toDash.exitCode()).as(toDash.err()).isZero();
+            assertThat(dash).doesNotExist();
+            assertThat(toDash.out().lines()).hasSize(20).first().asString().startsWith("{\"id\":\"q0\"");
+            assertThat(toDash.out()).isEqualTo(stride.cli.run("export", "--db", db.toString(), "--run", "alpha").out());
+        } finally {
+            Files.deleteIfExists(dash);
+        }
+    }
+
+    @Test
     void exportNeedsARunNameWhenTheFileHoldsSeveral() {
         Cli.Result r = stride.cli.run("export", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
