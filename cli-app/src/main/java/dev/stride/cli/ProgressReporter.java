@@ -47,9 +47,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     /** Outcomes before the ETA is shown. */
-    static final int ETA_MIN_OUTCOMES = 10;
+    private static final int ETA_MIN_OUTCOMES = 10;
     /** Session time before the ETA is shown. */
-    static final Duration ETA_MIN_TIME = Duration.ofSeconds(3);
+    private static final Duration ETA_MIN_TIME = Duration.ofSeconds(3);
 
     private final PrintWriter out;
     private final Messages messages;
@@ -244,7 +244,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      * has {@value #ETA_MIN_OUTCOMES} outcomes, has run {@link #ETA_MIN_TIME} and five times as long as its first
      * outcome took (the time to fill the pipeline then skews it by a fifth at most).
      */
-    Optional<Duration> eta() {
+    private Optional<Duration> eta() {
         long outcomes = done.get() + failed.get();
         long elapsed = nanoTime.getAsLong() - started;
         long first = firstOutcomeAfter.get();
