@@ -3,6 +3,8 @@ package dev.stride.app;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.Phrase;
 import dev.stride.core.RunnerSettings;
 import dev.stride.core.Utf8Reader;
 import java.io.IOException;
@@ -179,13 +181,36 @@ public final class RunForm {
      * The request, every setting checked in the order a person reads them.
      *
      * @throws dev.stride.core.InvalidSettingException naming the first setting that cannot be used
+     * @throws InvalidInputException                 when the input file is missing or cannot be read
      */
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
                 outputRules(), serverWait);
         options.check();
-        return new RunRequest(input, input == null ? null : inputFormat(), options, dryRun);
+        InputFormat chosen = input == null ? null : inputFormat();
+        checkReadable(input);
+        return new RunRequest(input, chosen, options, dryRun);
+    }
+
+    /**
+     * The input file is there and can be read: found out before the database is opened, so that a mistyped name
+     * leaves no new database behind. Standard input and pipes are not touched here; they are read once, by the run.
+     */
+    private static void checkReadable(Path file) {
+        if (file == null || file.toString().equals("-")) {
+            return;
+        }
+        if (!Files.exists(file)) {
+            throw new InvalidInputException(Phrase.of(Phrase.CORE, "input.noSuchFile", file));
+        }
+        // The reasons as the operating system words them, as the readers quote them.
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(Phrase.of(Phrase.CORE, "input.cannotRead", file, "Is a directory"));
+        }
+        if (!Files.isReadable(file)) {
+            throw new InvalidInputException(Phrase.of(Phrase.CORE, "input.cannotRead", file, "Permission denied"));
+        }
     }
 
     private InputFormat inputFormat() {

@@ -49,7 +49,8 @@ final class ExportCommand implements Callable<Integer> {
         DbFile.requireExists(db);
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             RunInfo chosen = chooseRun(store);
-            if (output == null) {
+            // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
+            if (output == null || output.toString().equals("-")) {
                 Writer w = spec.commandLine().getOut();
                 write(store, chosen, w);
                 w.flush();

@@ -74,6 +74,14 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
                     || m.getMessage().startsWith("Expected parameter for option"))) {
                 return Messages.text("msg.parse.missingValue", o.longestName(), o.paramLabel());
             }
+            if (oneOfAGroup(m.getMissing())) {
+                // stride clear without --run or --all: "give --run NAME or --all", not "--run=NAME, --all=<all>".
+                List<String> choices = m.getMissing().stream()
+                        .map(a -> ((OptionSpec) a).longestName() + (a.arity().max() == 0 ? "" : " " + a.paramLabel()))
+                        .toList();
+                return Messages.text("msg.parse.giveOneOf", choices.subList(0, choices.size() - 1),
+                        choices.get(choices.size() - 1));
+            }
             if (m.getMissing().stream().allMatch(OptionSpec.class::isInstance)) {
                 return Messages.text("msg.parse.missingOption", m.getMissing().stream()
                         .map(a -> ((OptionSpec) a).longestName() + "=" + a.paramLabel())
@@ -97,6 +105,13 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
             return p.phrase();
         }
         return Messages.text("msg.parse.other", ex.getMessage());
+    }
+
+    /** The options of one exclusive group, of which one is required: the user is to choose one of them. */
+    private static boolean oneOfAGroup(List<ArgSpec> missing) {
+        ArgSpec first = missing.isEmpty() ? null : missing.get(0);
+        return missing.size() > 1 && first.group() != null && first.group().exclusive()
+                && missing.stream().allMatch(a -> a instanceof OptionSpec && a.group() == first.group());
     }
 
     /** {@code --concurrency abc}: which option, the value, and what it should have been. */

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -26,7 +27,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Watches one session of a run: on a terminal a live bar (me.tongfei:progressbar), elsewhere a plain line every few
  * seconds, with {@code --quiet} nothing. Either way it keeps the session's tally for the end-of-run summary: outcomes,
  * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
- * session's pace does not skew them.
+ * session's pace does not skew them; the rate shown counts answers only (failures are counted apart).
  */
 final class ProgressReporter implements RunListener, AutoCloseable {
 
@@ -46,6 +47,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
+    /** Outcomes before the ETA is shown. */
+    private static final int ETA_MIN_OUTCOMES = 10;
+    /** Session time before the ETA is shown. */
+    private static final Duration ETA_MIN_TIME = Duration.ofSeconds(3);
+
     private final PrintWriter out;
     private final Messages messages;
     private final String run;
@@ -53,12 +59,16 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final long doneBefore;
     private final long failedBefore;
     private final long everyNanos;
-    private final long started = System.nanoTime();
+    private final LongSupplier nanoTime;
+    private final long started;
+    private final AtomicLong firstOutcomeAfter = new AtomicLong(-1);
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final LongAdder tokensIn = new LongAdder();
     private final LongAdder tokensOut = new LongAdder();
+    private final LongAdder answersWithTokensIn = new LongAdder();
+    private final LongAdder answersWithTokensOut = new LongAdder();
     private final LongAdder attempts = new LongAdder();
     private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
     /** The first failure's error of each kind: the summary shows it, so the server's words are seen at once. */
@@ -66,7 +76,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LatencyHistogram latency = new LatencyHistogram();
     private final ProgressBar bar;
     private final boolean lines;
-    private volatile long lastPrint = System.nanoTime();
+    private volatile long lastPrint;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
 
@@ -82,6 +92,16 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** @param messages the language of the progress lines and the bar's words */
     ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
                      Mode mode, ProgressBarConsumer barOutput, boolean noColor, Messages messages) {
+        this(out, run, total, doneBefore, failedBefore, every, mode, barOutput, noColor, messages, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic time the rates, the ETA and the line interval are measured with */
+    ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
+                     Mode mode, ProgressBarConsumer barOutput, boolean noColor, Messages messages,
+                     LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        this.started = nanoTime.getAsLong();
+        this.lastPrint = started;
         this.out = out;
         this.messages = messages;
         this.run = run;
@@ -122,13 +142,16 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         Answer answer = prediction.answer();
         if (answer.promptTokens() != null) {
             tokensIn.add(answer.promptTokens());
+            answersWithTokensIn.increment();
         }
         if (answer.completionTokens() != null) {
             tokensOut.add(answer.completionTokens());
+            answersWithTokensOut.increment();
         }
         attempts.add(prediction.timing().attempts());
         latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
+        outcome();
         progressed();
     }
 
@@ -141,6 +164,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
         attempts.add(failure.timing().attempts());
         failed.incrementAndGet();
+        outcome();
         progressed();
     }
 
@@ -166,7 +190,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             bar.setExtraMessage(messages.get("msg.progress.barUnreachable", lasted, limit));
             return;
         }
-        long at = System.nanoTime();
+        long at = nanoTime.getAsLong();
         if (!lines || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
             return;
         }
@@ -206,9 +230,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     SessionTally tally(Long requestsSent) {
         Map<String, Long> kinds = new TreeMap<>();
         failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
-        return new SessionTally(done.get(), failed.get(), kinds, retries.get(), tokensIn.sum(), tokensOut.sum(),
-                new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
-                (System.nanoTime() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples);
+        // A server that sends no usage leaves the tokens unknown, which is not zero.
+        return new SessionTally(done.get(), failed.get(), kinds, retries.get(),
+                answersWithTokensIn.sum() == 0 ? null : tokensIn.sum(),
+                answersWithTokensOut.sum() == 0 ? null : tokensOut.sum(),
+                latency.count() == 0 ? null
+                        : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
+                (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples);
+    }
+
+    private void outcome() {
+        firstOutcomeAfter.compareAndSet(-1, nanoTime.getAsLong() - started);
     }
 
     private void progressed() {
@@ -217,14 +249,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             bar.setExtraMessage(extra());
             return;
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (everyNanos <= 0 || now - lastPrint < everyNanos) {
             return;
         }
         lastPrint = now;
         long allDone = doneBefore + done.get();
         long allFailed = failedBefore + failed.get();
-        String eta = eta().map(d -> Durations.human(d.toMillis())).orElse("?");
+        String eta = eta().map(d -> messages.get("msg.progress.eta", Durations.human(d.toMillis()))).orElse("");
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
                 retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()), eta));
@@ -238,13 +270,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     private double seconds() {
-        return (System.nanoTime() - started) / 1e9;
+        return (nanoTime.getAsLong() - started) / 1e9;
     }
 
-    /** Outcomes per second in this session. */
+    /** Answers per second in this session: a failure is no prediction. */
     private double rate() {
         double s = seconds();
-        return s > 0 ? (done.get() + failed.get()) / s : 0;
+        return s > 0 ? done.get() / s : 0;
     }
 
     private double tokensPerSecond() {
@@ -252,13 +284,21 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         return s > 0 ? tokensOut.sum() / s : 0;
     }
 
-    /** Time left at this session's rate; empty until the session has finished something. */
+    /**
+     * Time left at this session's pace of outcomes (answers and failures: both leave a record settled); empty until
+     * that pace means something. Early on it does not: while the first requests are in flight nothing finishes, so
+     * the rate starts low and climbs (a run of seconds showed an ETA of minutes). The pace counts once the session
+     * has {@value #ETA_MIN_OUTCOMES} outcomes, has run {@link #ETA_MIN_TIME} and five times as long as its first
+     * outcome took (the time to fill the pipeline then skews it by a fifth at most).
+     */
     private Optional<Duration> eta() {
-        double rate = rate();
-        long left = total - doneBefore - failedBefore - done.get() - failed.get();
-        if (rate <= 0) {
+        long outcomes = done.get() + failed.get();
+        long elapsed = nanoTime.getAsLong() - started;
+        long first = firstOutcomeAfter.get();
+        if (outcomes < ETA_MIN_OUTCOMES || elapsed < ETA_MIN_TIME.toNanos() || first < 0 || elapsed < 5 * first) {
             return Optional.empty();
         }
-        return Optional.of(Duration.ofMillis((long) (Math.max(0, left) / rate * 1000)));
+        long left = Math.max(0, total - doneBefore - failedBefore - outcomes);
+        return Optional.of(Duration.ofNanos((long) ((double) left * elapsed / outcomes)));
     }
 }

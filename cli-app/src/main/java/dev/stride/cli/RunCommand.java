@@ -166,7 +166,8 @@ final class RunCommand implements Callable<Integer> {
         StopSwitch stop = new StopSwitch();
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
-        try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop);
+        try (FreshDatabase fresh = FreshDatabase.at(db);
+             AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop);
              CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, db, retryFailed, true)) {
             RunPlan plan;
@@ -177,6 +178,7 @@ final class RunCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.INTERRUPTED;
             }
+            fresh.keepIf(!runs.checkpoints().isEmpty());
             if (plan instanceof RunPlan.DryRun dry) {
                 return renderer.dryRun(dry);
             }

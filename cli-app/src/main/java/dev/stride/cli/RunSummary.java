@@ -55,14 +55,16 @@ final class RunSummary {
     List<String> lines() {
         String failures = tally.failed() == 0 ? "" : m.get("msg.summary.failedKinds", tally.failedByKind().entrySet()
                 .stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
-        String tokens = m.get("msg.tokensInOut", Numbers.grouped(tally.tokensIn()), Numbers.grouped(tally.tokensOut()));
-        if (prices.known()) {
+        // Unknown is not zero: "-" for what the server never said.
+        String tokens = m.get("msg.tokensInOut", known(tally.tokensIn()), known(tally.tokensOut()));
+        if (prices.known() && tally.tokensIn() != null && tally.tokensOut() != null) {
             tokens += m.get("msg.summary.cost", Prices.money(prices.cost(tally.tokensIn(), tally.tokensOut())),
                     Prices.money(prices.perMillionIn()), Prices.money(prices.perMillionOut()));
+        } else if (prices.known()) {
+            tokens += m.get("msg.summary.costUnknown");
         }
         SessionTally.Latency l = tally.latency();
         double seconds = tally.wallMs() / 1000.0;
-        long outcomes = tally.done() + tally.failed();
         String requests = tally.requestsSent() == null
                 ? m.get("msg.summary.retries", tally.retries())
                 : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
@@ -72,9 +74,9 @@ final class RunSummary {
                 row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
                         + failures),
                 row(m.get("msg.summary.tokens"), tokens),
-                row(m.get("msg.summary.latency"), m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
-                row(m.get("msg.summary.wallTime"), m.get("msg.summary.wallTimeValue", Durations.human(tally.wallMs()),
-                        String.format(Locale.ROOT, "%.1f", seconds > 0 ? outcomes / seconds : 0))),
+                row(m.get("msg.summary.latency"), l == null ? m.get("msg.latencyNone")
+                        : m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
+                row(m.get("msg.summary.wallTime"), wallTime(seconds)),
                 row(m.get("msg.summary.requests"), requests)));
         lines.addAll(2, errorRows());
         return lines;
@@ -91,6 +93,22 @@ final class RunSummary {
                 .map(e -> row(m.get("msg.summary.errors"), m.get("msg.detail.errorGroup", e.getKey(), e.getValue(),
                         ErrorExample.shown(tally.failureExamples().get(e.getKey())))))
                 .toList();
+    }
+
+    /** The session's time and its rate of answers; failures are no predictions, and are given apart. */
+    private String wallTime(double seconds) {
+        String time = Durations.human(tally.wallMs());
+        String answers = perSecond(tally.done(), seconds);
+        return tally.failed() == 0 ? m.get("msg.summary.wallTimeValue", time, answers)
+                : m.get("msg.summary.wallTimeFailures", time, answers, perSecond(tally.failed(), seconds));
+    }
+
+    private static String perSecond(long n, double seconds) {
+        return String.format(Locale.ROOT, "%.1f", seconds > 0 ? n / seconds : 0);
+    }
+
+    private static String known(Long tokens) {
+        return tokens == null ? "-" : Numbers.grouped(tokens);
     }
 
     void print(PrintWriter out) {

@@ -8,13 +8,16 @@ import java.util.Map;
  * What one session of a run did, as its reporter counted it.
  *
  * @param failedByKind  failures stored in this session per error kind ({@code http_400}, {@code timeout}, ...)
+ * @param tokensIn      prompt tokens of this session's answers; null when no answer said (a server without usage)
+ * @param tokensOut     completion tokens likewise
+ * @param latency       of this session's answers; null when there was none
  * @param wallMs        the session's wall time
  * @param requestsSent  HTTP requests sent in this session, retries included; null when the predictor does not count
  * @param attemptsKept  requests behind the outcomes stored in this session (their attempts, retries included)
  * @param failureExamples the stored error of one failure per kind, with the server's words where it gave any
  */
-record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, long tokensIn,
-                    long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                    Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                     Map<String, String> failureExamples) {
 
     SessionTally {
@@ -22,13 +25,13 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
     }
 
     /** A tally that kept no example of its failures. */
-    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, long tokensIn,
-                 long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept) {
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept) {
         this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
                 Map.of());
     }
 
-    /** Milliseconds of the answers of this session; zeros when there were none. */
+    /** Milliseconds of the answers of this session. */
     record Latency(long p50, long p95, long max) {
     }
 

@@ -34,6 +34,7 @@ public final class StrideCommand implements Runnable {
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliContext context) {
         CommandLine cl = new CommandLine(new StrideCommand(), new Factory(context));
         configure(cl, out, err, Messages.bundle(context.locale()), context.noColor());
+        UsageHelp.install(cl, context.env(), System.console() != null);
         return cl;
     }
 

@@ -70,6 +70,7 @@ class ErrorLanguagesTest {
                 .startsWith("stride: invalid value for --timeout: 'soon' is not a duration; write e.g. 500ms, 30s, 2m\n");
 
         assertThat(ZH.run("status", "--db", "a.db", "--db", "b.db").err()).startsWith("stride: 选项 --db 只能指定一次\n");
+        assertThat(ZH.run("clear", "--db", "a.db").err()).startsWith("stride: 请指定 --run NAME 或 --all\n");
         assertThat(ZH.run("clear", "--db", "a.db", "--run", "x", "--all").err()).startsWith("stride: ")
                 .contains("不能同时使用（只能指定其一）\n");
         assertThat(ZH.run("bogus").err()).startsWith("stride: 未知命令 'bogus'\n").endsWith("stride: 运行 'stride --help' 查看全部命令\n");

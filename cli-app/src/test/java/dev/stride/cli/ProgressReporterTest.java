@@ -14,7 +14,11 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import org.junit.jupiter.api.Test;
 
@@ -55,16 +59,90 @@ class ProgressReporterTest {
     }
 
     @Test
-    void elsewhereAPlainLineEveryLogEveryWithThisSessionsRate() throws Exception {
+    void elsewhereAPlainLineEveryLogEveryWithThisSessionsRateOfAnswers() {
         StringWriter lines = new StringWriter();
-        ProgressReporter progress = new ProgressReporter(new PrintWriter(lines), "qwen", 100, 40, 2,
-                Duration.ofMillis(1), ProgressReporter.Mode.LINES, null, false);
-        Thread.sleep(5);
-        progress.recordDone(RECORD, answer(3, 20));
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 40, 2, Duration.ofSeconds(10), now);
+        now.addAndGet(Duration.ofSeconds(4).toNanos());
+        progress.recordFailed(RECORD, new FailedPrediction("http_400", "too long", new Timing(5, 1, Instant.now())));
+        now.addAndGet(Duration.ofSeconds(6).toNanos());
+        progress.recordDone(RECORD, answer(30, 20));
         progress.close();
 
-        assertThat(lines.toString()).matches("qwen: 41/100 done \\(41\\.0%\\), 2 failed, 0 retries, [0-9.]+/s,"
-                + " [0-9.k]+ tok/s, ETA \\S+\\R");
+        // One answer in 10 s: 0.1/s (the failure is no prediction); too early for an ETA.
+        assertThat(lines.toString()).isEqualTo("qwen: 41/100 done (41.0%), 3 failed, 0 retries, 0.1/s, 3 tok/s\n");
+    }
+
+    @Test
+    void theEtaWaitsUntilTheRateMeansSomethingAndIsNeverFarOff() {
+        // 8 requests in flight, 2 s each: 8 answers every 2 s, 4/s, 300 records in 75 s. Until the first 8 arrive
+        // nothing finishes, and the rate measured from the start is far too low (the first line used to promise
+        // about 10 minutes).
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 300, 0, 0, Duration.ofSeconds(1), now);
+        int answered = 0;
+        while (answered < 300) {
+            now.addAndGet(Duration.ofSeconds(2).toNanos());
+            for (int i = 0; i < 8 && answered < 300; i++) {
+                progress.recordDone(RECORD, answer(3, 2000));
+                answered++;
+            }
+        }
+        progress.close();
+
+        List<String> printed = lines.toString().lines().toList();
+        assertThat(printed).hasSizeGreaterThan(30);
+        assertThat(printed.get(0)).startsWith("qwen: 1/300 done").doesNotContain("ETA");
+        Pattern eta = Pattern.compile("qwen: (\\d+)/300 done .*, ETA (\\S+)");
+        long withEta = 0;
+        for (String line : printed) {
+            Matcher m = eta.matcher(line);
+            if (m.matches()) {
+                withEta++;
+                double trueSecondsLeft = (300 - Integer.parseInt(m.group(1))) / 4.0;
+                assertThat(seconds(m.group(2))).as(line)
+                        .isBetween(trueSecondsLeft * 0.5 - 2, trueSecondsLeft * 2 + 2);
+            } else {
+                assertThat(line).doesNotContain("ETA");
+            }
+        }
+        assertThat(withEta).isGreaterThan(20);
+    }
+
+    @Test
+    void aSessionWithoutAnswersHasNoLatencyAndAServerWithoutUsageNoTokens() {
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10, 0, 0,
+                Duration.ZERO, ProgressReporter.Mode.QUIET, null, false);
+        progress.recordFailed(RECORD, new FailedPrediction("timeout", "no answer", new Timing(5, 3, Instant.now())));
+
+        SessionTally none = progress.tally(3L);
+        assertThat(none.latency()).isNull();
+        assertThat(none.tokensIn()).isNull();
+        assertThat(none.tokensOut()).isNull();
+
+        progress.recordDone(RECORD, new Prediction(Answer.plain("ok", "stop", null, null), null,
+                new Timing(20, 1, Instant.now())));
+        SessionTally noUsage = progress.tally(4L);
+        assertThat(noUsage.latency().max()).isEqualTo(20);
+        assertThat(noUsage.tokensIn()).isNull();
+        // A server that says 0 is believed.
+        progress.recordDone(RECORD, new Prediction(Answer.plain("ok", "stop", 0, 0), null,
+                new Timing(20, 1, Instant.now())));
+        assertThat(progress.tally(5L).tokensIn()).isZero();
+    }
+
+    /** "9.5s", "1m05s" in seconds. */
+    private static double seconds(String human) {
+        Matcher m = Pattern.compile("(?:(\\d+)m)?([0-9.]+)s").matcher(human);
+        assertThat(m.matches()).as(human).isTrue();
+        return (m.group(1) == null ? 0 : Integer.parseInt(m.group(1)) * 60) + Double.parseDouble(m.group(2));
+    }
+
+    private static ProgressReporter lines(StringWriter lines, long total, long doneBefore, long failedBefore,
+                                          Duration every, AtomicLong now) {
+        return new ProgressReporter(new PrintWriter(lines), "qwen", total, doneBefore, failedBefore, every,
+                ProgressReporter.Mode.LINES, null, false, Messages.ENGLISH, now::get);
     }
 
     @Test
@@ -81,8 +159,8 @@ class ProgressReporterTest {
         SessionTally tally = progress.tally(7L);
         assertThat(tally.done()).isEqualTo(2);
         assertThat(tally.failedByKind()).isEqualTo(Map.of("timeout", 1L));
-        assertThat(tally.tokensIn()).isEqualTo(20);
-        assertThat(tally.tokensOut()).isEqualTo(7);
+        assertThat(tally.tokensIn()).isEqualTo(20L);
+        assertThat(tally.tokensOut()).isEqualTo(7L);
         assertThat(tally.latency().max()).isEqualTo(40);
         assertThat(tally.redundantRequests()).isEqualTo(7 - 5);
     }

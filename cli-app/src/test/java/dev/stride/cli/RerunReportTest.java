@@ -140,6 +140,6 @@ class RerunReportTest {
         assertThat(dry.out()).contains("Dry run: would start new run 'm' with 5 records")
                 .contains("Would send 5 requests");
         assertThat(stride.model.requests.get()).isZero();
-        assertThat(query(db, "SELECT count(*) AS n FROM runs").get(0)).containsEntry("n", 0);
+        assertThat(db).doesNotExist(); // not even an empty database
     }
 }

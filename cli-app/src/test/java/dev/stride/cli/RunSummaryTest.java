@@ -46,7 +46,8 @@ class RunSummaryTest {
                 // 19 answers of 7 prompt and 3 completion tokens: 133 in, 57 out; 133 × 0.5 + 57 × 2 per million.
                 .contains("  Tokens:    133 in, 57 out; cost $0.0002 (at $0.5000 in, $2.000 out per million tokens)")
                 .containsPattern("  Latency:   p50 \\d+ ms, p95 \\d+ ms, max \\d+ ms")
-                .containsPattern("  Wall time: \\S+ \\([0-9.]+ predictions/s\\)")
+                // The rate counts the 19 answers; the failure is given apart.
+                .containsPattern("  Wall time: \\S+ \\([0-9.]+ predictions/s; [0-9.]+ failures/s\\)")
                 .contains("  Requests:  20 sent, 0 retries, 0 redundant");
     }
 
@@ -97,8 +98,36 @@ class RunSummaryTest {
         Cli.Result r = run("--log-every", "1ms", "--concurrency", "1");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
+        // No ETA this early: 20 quick records never give the rate time to mean something.
         assertThat(r.out()).containsPattern("m: \\d+/20 done \\([0-9.]+%\\), 0 failed, 0 retries, [0-9.]+/s, [0-9.k]+"
-                + " tok/s, ETA ");
+                + " tok/s\\R");
+    }
+
+    @Test
+    void aSessionWithoutAnswersShowsNoLatencyNoTokensAndNoPredictionsPerSecond() {
+        stride.model.answering(prompt -> FakeModelServer.json(400, "{\"error\":{\"message\":\"no\"}}"));
+
+        Cli.Result r = run("--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(r.out()).contains("  Outcomes:  0 done, 20 failed (http_400 20)")
+                .contains("  Tokens:    - in, - out\n")
+                .contains("  Latency:   p50 -, p95 -, max -\n")
+                .containsPattern("  Wall time: \\S+ \\(0\\.0 predictions/s; [0-9.]+ failures/s\\)\\R")
+                .doesNotContain("0 ms");
+    }
+
+    @Test
+    void aServerThatSendsNoUsageLeavesTheTokensUnknownNotZero() {
+        stride.model.answering(prompt -> FakeModelServer.json(200, "{\"choices\":[{\"index\":0,\"message\":"
+                + "{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}"));
+
+        Cli.Result r = run("--log-every", "0", "--price-in", "0.5", "--price-out", "2");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("  Tokens:    - in, - out; cost unknown (the server did not report token counts)\n")
+                .containsPattern("  Latency:   p50 \\d+ ms, p95 \\d+ ms, max \\d+ ms")
+                .containsPattern("  Wall time: \\S+ \\([0-9.]+ predictions/s\\)\\R");
     }
 
     @Test

@@ -116,6 +116,22 @@ class StatusClearExportTest {
     }
 
     @Test
+    void exportToADashWritesToStandardOutputAsRunReadsADashFromStandardInput() throws Exception {
+        Path dash = Path.of("-").toAbsolutePath(); // where a file named "-" would land: the working directory
+        assertThat(dash).doesNotExist();
+        try {
+            Cli.Result toDash = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", "-");
+
+            assertThat(toDash.exitCode()).as(toDash.err()).isZero();
+            assertThat(dash).doesNotExist();
+            assertThat(toDash.out().lines()).hasSize(20).first().asString().startsWith("{\"id\":\"q0\"");
+            assertThat(toDash.out()).isEqualTo(stride.cli.run("export", "--db", db.toString(), "--run", "alpha").out());
+        } finally {
+            Files.deleteIfExists(dash);
+        }
+    }
+
+    @Test
     void exportNeedsARunNameWhenTheFileHoldsSeveral() {
         Cli.Result r = stride.cli.run("export", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
@@ -142,10 +158,14 @@ class StatusClearExportTest {
     }
 
     @Test
-    void clearNeedsToKnowWhatToForget() {
+    void clearNeedsToKnowWhatToForget() throws Exception {
+        byte[] before = Files.readAllBytes(db);
         Cli.Result r = stride.cli.run("clear", "--db", db.toString());
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("--run").contains("--all");
+        // Not picocli's "missing required option --run=NAME, --all=<all>".
+        assertThat(r.err()).isEqualTo("stride: give --run NAME or --all\n"
+                + "stride: see 'stride clear --help' for every option\n");
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
     }
 
     @Test
