@@ -57,7 +57,8 @@ final class ProcessSignals implements Signals {
         try {
             previous.put(signal, Signal.handle(signal, handler));
         } catch (IllegalArgumentException vmKeepsIt) {
-            // Started with -Xrs, the JVM keeps these signals to itself: the run then stops as the JVM decides.
+            // Started with -Xrs, the JVM lets nobody handle these: the signal then ends the process as a crash
+            // would, and every commit is kept all the same.
         }
     }
 
