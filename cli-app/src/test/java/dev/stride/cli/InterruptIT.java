@@ -272,7 +272,7 @@ class InterruptIT {
             p.signal("INT");
             long signalled = System.nanoTime();
             if (twice) {
-                p.signal("INT");
+                p.signalAgain("INT");
             }
             int exit = p.waitForExit(grace.plusSeconds(60));
             boolean walLeftByHalt = Files.exists(wal) && lastWasHalted;

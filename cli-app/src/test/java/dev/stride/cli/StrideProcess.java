@@ -153,6 +153,20 @@ final class StrideProcess implements AutoCloseable {
         kill(name, pid());
     }
 
+    /**
+     * A second signal right after a first: on a loaded machine the first may already have ended the process (say, one
+     * still starting, which the JVM ends at once) before {@code kill} runs again, and then there is nothing to send.
+     */
+    void signalAgain(String name) throws IOException, InterruptedException {
+        try {
+            signal(name);
+        } catch (AssertionError noSuchProcess) {
+            if (process.isAlive()) {
+                throw noSuchProcess;
+            }
+        }
+    }
+
     /** {@code kill -NAME PID}, for a process this one did not start itself (a shell's child). */
     static void kill(String name, long pid) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
