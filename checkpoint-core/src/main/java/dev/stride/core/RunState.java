@@ -8,7 +8,7 @@ package dev.stride.core;
 public enum RunState {
     /** A process is working on it (or was, until it was killed: the next start simply resumes). */
     RUNNING("running"),
-    /** Stopped by Ctrl+C or SIGTERM with its cursor saved. */
+    /** Stopped by Ctrl+C, SIGTERM or SIGHUP with its cursor saved. */
     INTERRUPTED("interrupted"),
     /** Stopped by a server refusal that would have failed every request (bad key, unknown model). */
     STOPPED("stopped"),

@@ -1,13 +1,24 @@
 package dev.stride.cli;
 
 import java.io.PrintWriter;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * SIGINT and SIGTERM for a real process. Handling them ourselves (not in a shutdown hook) lets the run finish its
- * graceful stop and exit with 130; a second signal halts at once, which is safe because every commit is atomic.
+ * SIGINT, SIGTERM and SIGHUP for a real process. Handling them ourselves (not in a shutdown hook) lets the run finish
+ * its graceful stop and exit with 130 whichever one came: Ctrl+C, {@code kill}, {@code docker stop} and systemd
+ * (SIGTERM), or the terminal going away (SIGHUP).
+ *
+ * <p>A second SIGINT or SIGTERM during the stop halts at once, which is safe because every commit is atomic. A
+ * second SIGHUP does not: when a terminal closes, the shell passes its SIGHUP on to its jobs and the kernel sends
+ * another as the shell exits, so two arrive with nobody impatient behind them.
+ *
+ * <p>A signal ignored when the JVM started stays ignored (HotSpot installs no handler for it): SIGINT of a job
+ * that a script started in the background, SIGHUP under {@code nohup}. That is why a script should stop stride with
+ * SIGTERM.
  */
 final class ProcessSignals implements Signals {
     private final PrintWriter err;
@@ -20,9 +31,9 @@ final class ProcessSignals implements Signals {
 
     @Override
     public AutoCloseable onInterrupt(Runnable onFirst) {
-        AtomicInteger count = new AtomicInteger();
-        SignalHandler handler = signal -> {
-            if (count.incrementAndGet() == 1) {
+        AtomicBoolean stopping = new AtomicBoolean();
+        SignalHandler stopThenQuit = signal -> {
+            if (stopping.compareAndSet(false, true)) {
                 onFirst.run();
             } else {
                 err.println(halted);
@@ -30,13 +41,32 @@ final class ProcessSignals implements Signals {
                 Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
             }
         };
-        Signal interrupt = new Signal("INT");
-        Signal terminate = new Signal("TERM");
-        SignalHandler previousInt = Signal.handle(interrupt, handler);
-        SignalHandler previousTerm = Signal.handle(terminate, handler);
-        return () -> {
-            Signal.handle(interrupt, previousInt);
-            Signal.handle(terminate, previousTerm);
+        SignalHandler stopOnce = signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                onFirst.run();
+            }
         };
+        Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+        install(new Signal("INT"), stopThenQuit, previous);
+        install(new Signal("TERM"), stopThenQuit, previous);
+        install(new Signal("HUP"), stopOnce, previous);
+        return () -> previous.forEach(ProcessSignals::restore);
+    }
+
+    private static void install(Signal signal, SignalHandler handler, Map<Signal, SignalHandler> previous) {
+        try {
+            previous.put(signal, Signal.handle(signal, handler));
+        } catch (IllegalArgumentException vmKeepsIt) {
+            // Started with -Xrs, the JVM lets nobody handle these: the signal then ends the process as a crash
+            // would, and every commit is kept all the same.
+        }
+    }
+
+    private static void restore(Signal signal, SignalHandler handler) {
+        try {
+            Signal.handle(signal, handler);
+        } catch (IllegalArgumentException vmKeepsIt) {
+            // As in install: nothing of ours to take back.
+        }
     }
 }

@@ -56,7 +56,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     }
 
     /**
-     * Listens for Ctrl+C and SIGTERM from now on: the first says it is stopping and stops {@code stop}; a second, in
+     * Listens for Ctrl+C, SIGTERM and SIGHUP from now on: the first says it is stopping and stops {@code stop}; a second, in
      * {@link Signals}, ends the process.
      */
     static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,

@@ -1,14 +1,14 @@
 package dev.stride.cli;
 
 /**
- * Where a run learns of Ctrl+C and SIGTERM. The process installs real signal handlers; tests trigger the stop
- * themselves.
+ * Where a run learns that it should stop: Ctrl+C, SIGTERM or SIGHUP. The process installs real signal handlers
+ * ({@link ProcessSignals}); tests trigger the stop themselves.
  */
 public interface Signals {
 
     /**
-     * Calls {@code onFirst} on the first interrupt; on a second one the process ends at once. Returns a handle that
-     * takes the handlers back.
+     * Calls {@code onFirst} on the first stop signal; on a second Ctrl+C or SIGTERM the process ends at once. Returns
+     * a handle that takes the handlers back.
      */
     AutoCloseable onInterrupt(Runnable onFirst);
 }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * command goes on with nothing lost. Disk full and the read-only folder use a real small tmpfs (root only; skipped
  * with the reason otherwise).
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DatabaseTroubleTest {
     private static final String RUN = "qwen-medical-lora-251106-f16";
 
@@ -251,7 +251,7 @@ class DatabaseTroubleTest {
     private static int sh(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return -1;
         }

@@ -32,6 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * request, right after the server hands over the n-th answer (the moment the writer commits a prediction), and right
  * after every 10th answer (the moment it commits the cursor, with {@code --save-interval 10}).
  *
+ * <p>Each session asks through a base URL of its own ({@link PacedModelServer#baseUrl}): a request that a killed
+ * process left in the server's socket counts for that process however late the server reads it, so nothing here
+ * waits for the server to go quiet. The requests asked again after each restart are counted at the end, from every
+ * session's requests as the server saw them.
+ *
  * <p>{@code -Dstride.kills=N} sets the number of kills (default 50, what CI runs; {@code -Dstride.kills=200} is the
  * long variant, see docs/reliability.md), {@code -Dstride.seed=S} replays a run's random choices (the seed is
  * printed).
@@ -62,9 +67,10 @@ class KillAndResumeIT {
         model.release();
     }
 
-    private StrideProcess start(String label, Path input, Path db) throws Exception {
+    private StrideProcess start(String label, int session, Path input, Path db) throws Exception {
         StrideProcess p = StrideProcess.start(dir, label, List.of("run", input.toString(), "--db", db.toString(),
-                "--model", RUN, "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}",
+                "--model", RUN, "--base-url", PacedModelServer.baseUrl(server, session), "--template",
+                "Q: {{question}}",
                 "--log-every", "0", "--concurrency", Integer.toString(CONCURRENCY), "--save-interval",
                 Integer.toString(SAVE_INTERVAL)));
         children.add(p);
@@ -86,15 +92,13 @@ class KillAndResumeIT {
         Set<String> donePrompts = Set.of();
         Set<String> askedEver = new HashSet<>();
         List<Integer> lostPerKill = new ArrayList<>();
-        List<Integer> askedAgainPerRestart = new ArrayList<>();
         List<String> killedAt = new ArrayList<>();
         long worstRestartMs = -1;
         long largestWal = -1;
 
         for (int k = 0; k < kills; k++) {
             int session = k;
-            model.session(session);
-            StrideProcess p = start("session-" + k, input, db);
+            StrideProcess p = start("session-" + k, session, input, db);
             // The first session must get as far as creating the run; later ones may also die while starting up.
             int aim = k == 0 ? 1 + random.nextInt(3) : random.nextInt(4);
             if (aim == 0) {
@@ -103,13 +107,13 @@ class KillAndResumeIT {
                 killedAt.add(ms + "ms");
             } else if (aim == 1) {
                 int n = 1 + random.nextInt(60);
-                p.await(n + " requests", Duration.ofSeconds(30), () -> model.requestsOf(session) >= n);
+                p.await(n + " requests", Duration.ofSeconds(120), () -> model.requestsOf(session) >= n);
                 killedAt.add(n + "req");
             } else {
                 // Right after an answer leaves the server: its prediction commit (and, every 10th, the cursor's)
                 // is under way in the child within a millisecond or two.
                 int n = aim == 2 ? 1 + random.nextInt(60) : SAVE_INTERVAL * (1 + random.nextInt(6));
-                p.await(n + " answers", Duration.ofSeconds(30), () -> model.answeredCount(session) >= n);
+                p.await(n + " answers", Duration.ofSeconds(120), () -> model.answeredCount(session) >= n);
                 int us = random.nextInt(2000);
                 long until = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(us);
                 while (System.nanoTime() < until) {
@@ -118,11 +122,8 @@ class KillAndResumeIT {
                 killedAt.add((aim == 2 ? "ans" : "cur") + n + "+" + us + "us");
             }
             assertThat(p.process.isAlive()).as("%s still running when killed\n%s", p.label, p.transcript()).isTrue();
-            int exit = p.killHard(Duration.ofSeconds(10));
+            int exit = p.killHard(Duration.ofSeconds(60));
             assertThat(exit).as("exit status of SIGKILL (128 + 9)").isEqualTo(137);
-            // A request already in the server's socket when the process died is still dispatched: let it count
-            // for this session.
-            Thread.sleep(50);
 
             largestWal = Math.max(largestWal, StrideProcess.walSize(db));
             Path copy = StrideProcess.snapshot(db, dir.resolve("after-kill-" + k));
@@ -141,7 +142,6 @@ class KillAndResumeIT {
             assertThat(asked).as("session %d asks each prompt once", k).doesNotHaveDuplicates();
             assertThat(asked).as("session %d never asks for a committed answer", k)
                     .filteredOn(donePrompts::contains).isEmpty();
-            int askedAgain = (int) asked.stream().filter(askedEver::contains).count();
             askedEver.addAll(asked);
             Set<String> lost = new HashSet<>(askedEver);
             lost.removeAll(nowDone);
@@ -153,9 +153,6 @@ class KillAndResumeIT {
             if (k == 0) {
                 assertThat(p.out()).contains("Starting new run '" + RUN + "': " + total + " records");
             } else {
-                askedAgainPerRestart.add(askedAgain);
-                assertThat(askedAgain).as("redundant requests after kill %d", k - 1)
-                        .isLessThanOrEqualTo(CONCURRENCY + SAVE_INTERVAL);
                 if (!asked.isEmpty() || p.out().contains("Resuming")) {
                     assertThat(p.out()).as(p.transcript()).contains(resumeLine(doneBefore, total));
                 }
@@ -168,9 +165,8 @@ class KillAndResumeIT {
             donePrompts = nowDone;
         }
 
-        model.session(kills);
-        StrideProcess last = start("final", input, db);
-        int exit = last.waitForExit(Duration.ofSeconds(60));
+        StrideProcess last = start("final", kills, input, db);
+        int exit = last.waitForExit(Duration.ofSeconds(300));
         long lastRestartMs = TimeUnit.NANOSECONDS.toMillis(model.firstRequestNanos(kills) - last.startNanos);
         worstRestartMs = Math.max(worstRestartMs, lastRestartMs);
 
@@ -179,9 +175,6 @@ class KillAndResumeIT {
         List<String> asked = model.promptsOf(kills);
         assertThat(asked).doesNotHaveDuplicates().hasSize((int) (total - doneBefore));
         assertThat(asked).filteredOn(donePrompts::contains).isEmpty();
-        int askedAgain = (int) asked.stream().filter(askedEver::contains).count();
-        assertThat(askedAgain).isLessThanOrEqualTo(CONCURRENCY + SAVE_INTERVAL);
-        askedAgainPerRestart.add(askedAgain);
 
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(java.util.Map.of("integrity_check", "ok"));
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(total);
@@ -192,6 +185,19 @@ class KillAndResumeIT {
                 java.util.Map.of("state", "done", "done", total, "pending", 0));
         assertThat(StrideProcess.walSize(db)).as("no WAL left after a clean exit").isLessThanOrEqualTo(0);
 
+        // What each restart asked again, counted now from every session's requests as the server saw them: a request
+        // a killed process left in the server's socket may have been read after that session's checks above.
+        List<Integer> askedAgainPerRestart = new ArrayList<>();
+        Set<String> askedBefore = new HashSet<>(model.promptsOf(0));
+        for (int s = 1; s <= kills; s++) {
+            List<String> ofSession = model.promptsOf(s);
+            assertThat(ofSession).as("session %d asks each prompt once", s).doesNotHaveDuplicates();
+            int again = (int) ofSession.stream().filter(askedBefore::contains).count();
+            assertThat(again).as("redundant requests after kill %d", s - 1)
+                    .isLessThanOrEqualTo(CONCURRENCY + SAVE_INTERVAL);
+            askedAgainPerRestart.add(again);
+            askedBefore.addAll(ofSession);
+        }
         int redundant = model.requests() - total;
         assertThat(redundant).isEqualTo(askedAgainPerRestart.stream().mapToInt(Integer::intValue).sum());
         System.out.printf(Locale.ROOT, "KillAndResumeIT: %d kills of %d records in %.0f s (%s); lost 0, duplicated 0,"

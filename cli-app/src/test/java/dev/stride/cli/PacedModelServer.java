@@ -11,14 +11,22 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 /**
  * {@link FakeModelServer}'s echo answers, paced like a real model for the process-level ITs: each answer after a
- * random delay, held until released (or a time limit), or one at a time as the test lets each go. It counts what each "session" (one child process) asked
- * and what it was answered, so a test can tell which requests a killed process lost and which were asked again.
+ * random delay, held until released (or a time limit), or one at a time as the test lets each go. It counts what each
+ * "session" (one child process) asked and what it was answered, so a test can tell which requests a killed process
+ * lost and which were asked again.
+ *
+ * <p>A request belongs to the session named in its path when the child was given {@link #baseUrl} (a request a dead
+ * process left in the server's socket is then still its own, however late the server reads it); otherwise to the
+ * session set last with {@link #session}.
  */
 final class PacedModelServer extends Dispatcher {
     /** One request as the server saw it: the session it came in, its prompt, when; answered once its 200 is built. */
@@ -35,6 +43,8 @@ final class PacedModelServer extends Dispatcher {
         }
     }
 
+    private static final Pattern SESSION_PATH = Pattern.compile("/s(\\d+)/");
+
     private final FakeModelServer echo = new FakeModelServer();
     private final ConcurrentLinkedQueue<Asked> asked = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Long> firstRequestNanos = new ConcurrentHashMap<>();
@@ -47,6 +57,8 @@ final class PacedModelServer extends Dispatcher {
     private volatile long holdMaxMs;
     private volatile boolean stepping;
     private final Semaphore steps = new Semaphore(0);
+    /** The session of the request this thread is dispatching, for {@link #pace}, which sees only the prompt. */
+    private final ThreadLocal<Integer> dispatching = new ThreadLocal<>();
 
     PacedModelServer() {
         echo.answering(this::pace);
@@ -90,14 +102,29 @@ final class PacedModelServer extends Dispatcher {
         }
     }
 
-    /** From now on, requests count for session {@code n}. */
+    /** From now on, requests count for session {@code n} (unless their path names another). */
     void session(int n) {
         session = n;
     }
 
+    /** The {@code --base-url} of session {@code n}: its requests count for it whenever they arrive. */
+    static String baseUrl(MockWebServer server, int n) {
+        return server.url("/s" + n + "/v1").toString();
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-        return echo.dispatch(request);
+        dispatching.set(sessionOf(request.getUrl().encodedPath()));
+        try {
+            return echo.dispatch(request);
+        } finally {
+            dispatching.remove();
+        }
+    }
+
+    private int sessionOf(String path) {
+        Matcher m = SESSION_PATH.matcher(path);
+        return m.lookingAt() ? Integer.parseInt(m.group(1)) : session;
     }
 
     @Override
@@ -107,7 +134,8 @@ final class PacedModelServer extends Dispatcher {
     }
 
     private MockResponse pace(String prompt) {
-        int s = session;
+        Integer own = dispatching.get();
+        int s = own != null ? own : session;
         long now = System.nanoTime();
         Asked a = new Asked(s, prompt, now);
         asked.add(a);

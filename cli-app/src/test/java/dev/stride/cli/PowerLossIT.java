@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>strace is required: missing, it skips the tests on a developer machine and fails them in CI.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 900, unit = TimeUnit.SECONDS)
 class PowerLossIT {
     private static final int TOTAL = 600;
     private static final int SAVE_INTERVAL = 10;
@@ -80,7 +80,7 @@ class PowerLossIT {
                 "--db", dbPath, "--model", "m", "--base-url", server.url("/v1").toString(), "--template",
                 "Q: {{question}}", "--log-every", "0", "--concurrency", "1", "--save-interval",
                 Integer.toString(SAVE_INTERVAL)))) {
-            assertThat(run.waitForExit(Duration.ofSeconds(240))).as(run.transcript()).isZero();
+            assertThat(run.waitForExit(Duration.ofSeconds(600))).as(run.transcript()).isZero();
         }
         trace = WriteTrace.read(out, Set.of(dbPath, walPath));
     }

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -52,32 +53,34 @@ final class StrideProcess implements AutoCloseable {
 
     /**
      * A job started in the background by a non-interactive shell (as a CI runner may start the build) has SIGINT
-     * ignored; that is inherited through exec, and a JVM that starts with SIGINT ignored never installs a handler
-     * for it, so Ctrl+C could not be tested. Perl (part of every Debian system) puts the default back and execs the
+     * ignored, one started with nohup SIGHUP; that is inherited through exec, and a JVM that starts with a signal
+     * ignored never installs a handler for it, so Ctrl+C (or SIGHUP) could not be tested. Perl (part of every Debian system) puts the default back and execs the
      * JVM in its own place, so the child's pid is still the JVM's.
      */
     static List<String> signalRestorer() {
-        if (!ignoredHere(2) && !ignoredHere(15)) {
+        if (!ignoredHere(1) && !ignoredHere(2) && !ignoredHere(15)) {
             return List.of();
         }
-        return List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec { $ARGV[0] } @ARGV"
-                + " or die \"exec: $!\";");
+        return List.of("perl", "-e", "$SIG{HUP} = 'DEFAULT'; $SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT';"
+                + " exec { $ARGV[0] } @ARGV or die \"exec: $!\";");
     }
 
     /** Whether this JVM started with signal {@code number} ignored (from /proc/self/status). */
     static boolean ignoredHere(int number) {
-        Path status = Path.of("/proc/self/status");
         try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("SigIgn:")) {
-                    long ignored = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (ignored & (1L << (number - 1))) != 0;
-                }
-            }
+            return (sigIgn(Path.of("/proc/self/status")) & (1L << (number - 1))) != 0;
         } catch (IOException e) {
             return false;
         }
-        return false;
+    }
+
+    private static long sigIgn(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) {
+                return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        }
+        return 0;
     }
 
     /** Starts {@code stride ARGS...} in {@code dir}; its output goes to {@code dir/LABEL.out} and {@code .err}. */
@@ -93,11 +96,32 @@ final class StrideProcess implements AutoCloseable {
             throws IOException {
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(signalRestorer());
+        command.addAll(javaCommand(args));
+        return startCommand(dir, label, command, Map.of());
+    }
+
+    /** {@code java [the small-JVM options] -jar stride.jar ARGS...} */
+    static List<String> javaCommand(List<String> args) {
+        List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(args);
+        return command;
+    }
+
+    /** The options {@link #javaCommand} gives the JVM, as one string for {@code JAVA_OPTS}. */
+    static String jvmOptions() {
+        return String.join(" ", JVM_OPTIONS);
+    }
+
+    /**
+     * Starts {@code command} (which must end up running stride, e.g. through a shell or the {@code ./stride}
+     * launcher) as {@link #start} starts the JVM, with {@code env} added to the environment.
+     */
+    static StrideProcess startCommand(Path dir, String label, List<String> command, Map<String, String> env)
+            throws IOException {
         Path out = dir.resolve(label + ".out");
         Path err = dir.resolve(label + ".err");
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -113,6 +137,7 @@ final class StrideProcess implements AutoCloseable {
         builder.environment().remove("LC_ALL");
         builder.environment().remove("LC_MESSAGES");
         builder.environment().put("LANG", "C.UTF-8");
+        builder.environment().putAll(env);
         long started = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
@@ -125,15 +150,39 @@ final class StrideProcess implements AutoCloseable {
 
     /** Sends a signal with {@code kill -NAME PID}, as a user or a supervisor would. */
     void signal(String name) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
-        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+        kill(name, pid());
+    }
+
+    /**
+     * A second signal right after a first: on a loaded machine the first may already have ended the process (say, one
+     * still starting, which the JVM ends at once) before {@code kill} runs again, and then there is nothing to send.
+     */
+    void signalAgain(String name) throws IOException, InterruptedException {
+        try {
+            signal(name);
+        } catch (AssertionError noSuchProcess) {
+            if (process.isAlive()) {
+                throw noSuchProcess;
+            }
+        }
+    }
+
+    /** {@code kill -NAME PID}, for a process this one did not start itself (a shell's child). */
+    static void kill(String name, long pid) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+        if (!kill.waitFor(60, TimeUnit.SECONDS)) {
             kill.destroyForcibly();
-            throw new AssertionError("kill -" + name + " " + pid() + " did not return within 10 s");
+            throw new AssertionError("kill -" + name + " " + pid + " did not return within 60 s");
         }
         String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (kill.exitValue() != 0) {
-            throw new AssertionError("kill -" + name + " " + pid() + " failed (" + kill.exitValue() + "): " + said);
+            throw new AssertionError("kill -" + name + " " + pid + " failed (" + kill.exitValue() + "): " + said);
         }
+    }
+
+    /** Which signals process {@code pid} ignores, from its {@code SigIgn} line in /proc (bit n-1 for signal n). */
+    static long ignoredSignals(long pid) throws IOException {
+        return sigIgn(Path.of("/proc", Long.toString(pid), "status"));
     }
 
     /**
@@ -194,15 +243,20 @@ final class StrideProcess implements AutoCloseable {
         }
     }
 
-    /** Kills the child if it is still alive, and waits (bounded) until it is gone. Never throws. */
+    /**
+     * Kills the child if it is still alive, with what it started (the JVM under a shell), and waits (bounded) until
+     * it is gone. Never throws.
+     */
     @Override
     public void close() {
         if (!process.isAlive()) {
             return;
         }
+        List<ProcessHandle> started = process.descendants().toList();
+        started.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
+            process.waitFor(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

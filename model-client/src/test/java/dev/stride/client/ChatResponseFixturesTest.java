@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Each recorded chat-completions body, served over real HTTP, gives the right result. */
-@Timeout(10)
+@Timeout(120)
 class ChatResponseFixturesTest extends ServedClientTest {
 
     private ChatResult serve(String fixture) throws CallFailure {

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Each recorded error body, served with its status, gives the right kind, verdict and server message. */
-@Timeout(10)
+@Timeout(120)
 class ErrorFixturesTest {
 
     @StartStop

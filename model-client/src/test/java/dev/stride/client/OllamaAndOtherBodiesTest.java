@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Whole (unstreamed) Ollama answers, and bodies from other endpoints that must not pass as answers. */
-@Timeout(10)
+@Timeout(120)
 class OllamaAndOtherBodiesTest extends ServedClientTest {
 
     private ChatResult ollama(String fixture) throws CallFailure {

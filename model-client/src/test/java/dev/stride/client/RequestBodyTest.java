@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** What {@link ModelClient#complete(PromptRequest)} sends, for each {@link Api}. */
-@Timeout(15)
+@Timeout(120)
 class RequestBodyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,7 +51,7 @@ class RequestBodyTest {
         server.enqueue(Fixtures.response(200, "application/json", answer));
         client = new ModelClient(Fixtures.fastSettings(server).withBaseUrl(base));
         client.complete(request);
-        return server.takeRequest(5, TimeUnit.SECONDS);
+        return server.takeRequest(60, TimeUnit.SECONDS);
     }
 
     private static JsonNode body(RecordedRequest r) throws Exception {
@@ -96,7 +96,7 @@ class RequestBodyTest {
 
         client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true));
 
-        RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+        RecordedRequest r = server.takeRequest(60, TimeUnit.SECONDS);
         assertThat(body(r).path("stream").booleanValue()).isTrue();
         assertThat(body(r).path("stream_options").toString()).isEqualTo("{\"include_usage\":true}");
         assertThat(r.getHeaders().get("Accept")).isEqualTo("text/event-stream");
@@ -123,7 +123,7 @@ class RequestBodyTest {
                 + "data: [DONE]\n\n"));
         client = new ModelClient(Fixtures.fastSettings(server));
         client.complete(Fixtures.prompt(Api.OPENAI_COMPLETIONS).withStream(true));
-        RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+        RecordedRequest r = server.takeRequest(60, TimeUnit.SECONDS);
 
         assertThat(body(r).path("prompt").asText()).isEqualTo("Hello");
         assertThat(body(r).path("stream_options").path("include_usage").booleanValue()).isTrue();
@@ -164,7 +164,7 @@ class RequestBodyTest {
 
         client.complete(Fixtures.prompt(Api.OLLAMA_CHAT).withStream(true));
 
-        RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+        RecordedRequest r = server.takeRequest(60, TimeUnit.SECONDS);
         assertThat(r.getUrl().encodedPath()).isEqualTo("/api/chat");
         assertThat(body(r).fieldNames()).toIterable().containsExactly("model", "messages", "stream");
         assertThat(body(r).path("stream").booleanValue()).isTrue();

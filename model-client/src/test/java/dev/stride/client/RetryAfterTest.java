@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Retry-After handling, after the table in fixtures/openai_python_retry_after_test_vectors.py.txt. There, "fallback"
  * means the client ignores the header and uses its own backoff; here that is an empty {@code retryAfter()}.
  */
-@Timeout(10)
+@Timeout(120)
 class RetryAfterTest {
 
     /** The instant the reference table is computed at: Fri, 29 Sep 2023 16:26:37 GMT. */

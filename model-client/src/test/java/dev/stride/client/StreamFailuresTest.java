@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Streams that are not whole answers, and the raw bodies kept with {@code keepRaw}. */
-@Timeout(15)
+@Timeout(120)
 class StreamFailuresTest {
 
     private static final String KEY = "sk-secret-test-key-123";
@@ -216,9 +216,10 @@ class StreamFailuresTest {
     @Test
     void silenceMidStreamIsAReadTimeout() {
         server.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
-                .body(FIRST_CHUNK + SECOND_CHUNK).throttleBody(FIRST_CHUNK.length(), 2, TimeUnit.SECONDS).build());
-        client = new ModelClient(Fixtures.fastSettings(server).withTimeouts(java.time.Duration.ofSeconds(2),
-                java.time.Duration.ofMillis(400), java.time.Duration.ofSeconds(5)));
+                .body(FIRST_CHUNK + SECOND_CHUNK).throttleBody(FIRST_CHUNK.length(), 60, TimeUnit.SECONDS).build());
+        // 60 s of silence against a read timeout of 400 ms: no load closes that gap.
+        client = new ModelClient(Fixtures.fastSettings(server).withTimeouts(java.time.Duration.ofSeconds(30),
+                java.time.Duration.ofMillis(400), java.time.Duration.ofSeconds(90)));
 
         CallFailure f = catchThrowableOfType(CallFailure.class,
                 () -> client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true)));

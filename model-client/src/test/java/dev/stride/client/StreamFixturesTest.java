@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Each recorded stream, served chunked as it was sent, accumulates into the right result. */
-@Timeout(10)
+@Timeout(120)
 class StreamFixturesTest extends ServedClientTest {
 
     private ChatResult streamChat(String sse) throws CallFailure {

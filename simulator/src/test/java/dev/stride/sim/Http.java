@@ -23,7 +23,7 @@ final class Http {
     private final Simulator sim;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
+            .connectTimeout(Duration.ofSeconds(30))
             .executor(Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "test-http");
                 t.setDaemon(true);
@@ -37,7 +37,7 @@ final class Http {
 
     HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(sim.url() + path))
-                .timeout(Duration.ofSeconds(20))
+                .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json))
                 .build();
@@ -46,7 +46,7 @@ final class Http {
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         String base = "http://127.0.0.1:" + sim.port();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).GET()
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET()
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
