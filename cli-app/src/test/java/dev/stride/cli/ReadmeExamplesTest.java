@@ -42,7 +42,12 @@ class ReadmeExamplesTest {
         /** The words after {@code stride}: {@code ["run", "examples/q.jsonl", "--db", ...]}. */
         List<String> args() {
             int stride = words.indexOf("./stride");
-            return words.subList(stride + 1, words.size());
+            int end = words.size();
+            // A command the README sends to the background ends in '&', which is the shell's, not stride's.
+            if (end > stride + 1 && words.get(end - 1).equals("&")) {
+                end--;
+            }
+            return words.subList(stride + 1, end);
         }
 
         boolean isRun() {
