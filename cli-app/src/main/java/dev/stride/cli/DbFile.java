@@ -77,6 +77,8 @@ final class DbFile {
             case BEING_WRITTEN -> m.get("msg.fileAlone.beingWritten", alone.file(), alone.wal(),
                     Numbers.bytes(alone.walBytes()));
             case LEFT_BEHIND -> leftBehind(alone, m);
+            case HELD_ELSEWHERE -> m.get("msg.fileAlone.heldElsewhere", alone.file(), alone.wal(),
+                    Numbers.bytes(alone.walBytes()));
         };
     }
 

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -121,6 +124,24 @@ class FileAloneTest {
         assertThat(run.get("file_alone_whole").asBoolean()).isFalse();
         assertThat(run.get("answers_only_in_wal").isNull()).isTrue();
         assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+    }
+
+    @Test
+    void aWalOfAnotherProgramBesideRunsThatEndedIsShownAsSuchAndReadersSayNothing() throws Exception {
+        Path db = dir.resolve("runs.db");
+        assertThat(stride.run(questions(dir, "q.jsonl", 5), db).template("{{question}}").with().exitCode()).isZero();
+        // A sqlite3 shell, say, that wrote and is still open: its commit is in the WAL, and no run is going.
+        try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = shell.createStatement()) {
+            st.execute("UPDATE runs SET template = 'edited by hand'");
+
+            assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(db + " alone is not whole: its"
+                    + " latest commits are in " + db + "-wal (").contains("and no stride run is writing it: another"
+                    + " program has it open or wrote it (a sqlite3 shell?). Copy it with stride snapshot.");
+            assertThat(JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0)
+                    .get("file_alone_whole").asBoolean()).isFalse();
+            assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+        }
     }
 
     @Test

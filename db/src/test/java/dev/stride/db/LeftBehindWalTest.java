@@ -76,6 +76,25 @@ class LeftBehindWalTest {
     }
 
     @Test
+    void aWalBesideRunsThatAllEndedIsAnotherProgramsAndIsNotTakenForAStoppedStride() throws Exception {
+        Path file = dir.resolve("ended.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file, LONG_AGO)) {
+            long run = writeAnswers(store, 5);
+            store.saveCursor(run, 1000, RunState.INTERRUPTED);
+        }
+        // A sqlite3 shell, say, that wrote and is still open: its commit is in the WAL.
+        try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement st = shell.createStatement()) {
+            st.execute("UPDATE runs SET template = 'edited by hand'");
+            FileAlone look = FileAlone.look(file, Instant.now(), STALE_AFTER);
+            assertThat(look.state()).isEqualTo(FileAlone.State.HELD_ELSEWHERE);
+            assertThat(look.whole()).isFalse();
+            assertThat(look.walBytes()).isPositive();
+            assertThat(look.answersOnlyInWal()).isEmpty();
+        }
+    }
+
+    @Test
     void theNextWriterFoldsTheWalInSoTheFileAloneHoldsEveryAnswerAgain() throws Exception {
         Path crashed = killedWith(30, LONG_AGO, dir.resolve("crash"));
         long walBytes = Files.size(WalFile.of(crashed));
