@@ -103,11 +103,11 @@ class FileAloneAfterKillIT {
         StrideProcess third = start("next-run");
         third.await("its resume line", Duration.ofSeconds(60), () -> third.out().contains("Resuming"));
         assertThat(third.killHard(Duration.ofSeconds(10))).isEqualTo(137);
-        assertThat(third.err()).as(third.transcript()).contains(db + ": " + (committed - alone) + " answers that a"
-                + " stride stopped before it could close the file (kill -9, a second Ctrl+C, a crash, a power loss) left only"
-                + " in " + db + "-wal are now folded into " + db + ", which alone holds everything again.");
         Set<String> inFileAlone = sqliteLines(copyAlone("cp-after-next-run"), DONE_IDS);
         assertThat(inFileAlone).as("cp of the .db alone after the next run started").containsAll(committedIds);
+        assertThat(third.err()).as(third.transcript()).contains(db + ": " + (committed - alone) + " answers that a"
+                + " stride stopped before it could close the file (kill -9, a second Ctrl+C, a crash, a power loss)"
+                + " left only in " + db + "-wal are now folded into " + db + ", which alone holds everything again.");
 
         System.out.printf(Locale.ROOT, "FileAloneAfterKillIT: after SIGTERM the .db alone held all %d answers (no"
                         + " WAL); after kill -9 %d answers were committed, a cp of the .db alone held %d (WAL %d"

@@ -118,8 +118,9 @@ class FileAloneTest {
     void aWalBesideARunThatSavedItsCursorSecondsAgoIsTakenForALiveRunsAndReadersSayNothing() throws Exception {
         Path db = LeftBehindWal.image(dir, dir.resolve("just-killed"), 50, 30, 2);
 
-        assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(db + " alone is not whole while a"
-                + " run writes it: its latest commits are in " + db + "-wal (").contains("copy it with stride snapshot");
+        assertThat(stride.cli.run("status", "--db", db.toString()).out())
+                .contains(db + " alone is not whole while a run writes it: its latest commits are in " + db + "-wal (")
+                .contains("copy it with stride snapshot");
         JsonNode run = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
         assertThat(run.get("file_alone_whole").asBoolean()).isFalse();
         assertThat(run.get("answers_only_in_wal").isNull()).isTrue();
