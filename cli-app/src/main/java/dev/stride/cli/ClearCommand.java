@@ -43,6 +43,7 @@ final class ClearCommand implements Callable<Integer> {
         DbFile.requireExists(db);
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
+        DbFile.foldIfLeftBehind(db, spec);
         try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
             if (which.all) {
                 int n = store.clearAll();

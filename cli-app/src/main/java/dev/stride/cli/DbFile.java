@@ -2,10 +2,15 @@ package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.db.FileAlone;
+import dev.stride.db.StoreException;
+import dev.stride.db.WalFold;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Small facts about a database file and its runs that several commands need. */
 final class DbFile {
@@ -28,5 +33,56 @@ final class DbFile {
             return RunState.INTERRUPTED.label();
         }
         return run.state().label();
+    }
+
+    /**
+     * For a command that reads {@code db}: when its WAL holds commits that a stopped stride left there, says so on
+     * stderr in one line, with the safe way to copy it. {@code snapshot} is for the command that is that safe way.
+     * Best effort: a file that cannot be read is the command's own to report, in its words.
+     */
+    static void warnIfLeftBehind(Path db, CommandSpec spec, boolean snapshot) {
+        FileAlone alone;
+        try {
+            alone = FileAlone.look(db, Instant.now(), STALE_AFTER);
+        } catch (StoreException e) {
+            return;
+        }
+        if (alone.state() == FileAlone.State.LEFT_BEHIND) {
+            PrintWriter err = spec.commandLine().getErr();
+            Messages m = Messages.of(spec);
+            err.println(snapshot
+                    ? m.get("msg.wal.leftBehindInSnapshot", db, alone.answersOnlyInWal().orElse(0), alone.wal())
+                    : leftBehind(alone, m));
+            err.flush();
+        }
+    }
+
+    /**
+     * For a command that writes {@code db}: folds into it the commits that a stopped stride left in its WAL, before
+     * anything else, and says so on stderr in one line. Opening the store would fold them too, silently; this is
+     * the same fold, done first so the user hears of it. Nothing happens while another process has the file open.
+     */
+    static void foldIfLeftBehind(Path db, CommandSpec spec) {
+        WalFold.ifLeftBehind(db).ifPresent(fold -> {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(Messages.of(spec).get("msg.wal.folded", db, fold.answers().orElse(0), fold.wal()));
+            err.flush();
+        });
+    }
+
+    /** What {@code stride status} says of the file: whether it alone holds everything right now. */
+    static String describe(FileAlone alone, Messages m) {
+        return switch (alone.state()) {
+            case WHOLE -> m.get("msg.fileAlone.whole", alone.file());
+            case BEING_WRITTEN -> m.get("msg.fileAlone.beingWritten", alone.file(), alone.wal(),
+                    Numbers.bytes(alone.walBytes()));
+            case LEFT_BEHIND -> leftBehind(alone, m);
+            case HELD_ELSEWHERE -> m.get("msg.fileAlone.heldElsewhere", alone.file(), alone.wal(),
+                    Numbers.bytes(alone.walBytes()));
+        };
+    }
+
+    private static String leftBehind(FileAlone alone, Messages m) {
+        return m.get("msg.wal.leftBehind", alone.file(), alone.answersOnlyInWal().orElse(0), alone.wal());
     }
 }

@@ -68,6 +68,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);
         boolean fresh = !Files.exists(db);
+        DbFile.foldIfLeftBehind(db, spec);
         Optional<RunInfo> before = fresh ? Optional.empty() : demoRun();
         if (before.isPresent() && before.get().pending() == 0) {
             RunInfo run = before.get();

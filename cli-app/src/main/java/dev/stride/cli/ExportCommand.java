@@ -47,6 +47,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         DbFile.requireExists(db);
+        DbFile.warnIfLeftBehind(db, spec, false);
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             RunInfo chosen = chooseRun(store);
             // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").

@@ -24,4 +24,19 @@ final class Numbers {
     static String grouped(long v) {
         return String.format(Locale.ROOT, "%,d", v);
     }
+
+    /** 512 B, 4.1 KB, 3.9 MB, 1.2 GB (units of 1024). */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KB", "MB", "GB", "TB"};
+        double v = n / 1024.0;
+        int unit = 0;
+        while (v >= 1024 && unit < units.length - 1) {
+            v /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[unit]);
+    }
 }

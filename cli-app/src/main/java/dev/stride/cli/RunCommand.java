@@ -164,6 +164,7 @@ final class RunCommand implements Callable<Integer> {
         RunRenderer.Looks looks = new RunRenderer.Looks(out, m, logEvery, quiet, context.env(),
                 RunSummary.Prices.of(priceIn, priceOut));
         StopSwitch stop = new StopSwitch();
+        DbFile.foldIfLeftBehind(db, spec);
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
         try (FreshDatabase fresh = FreshDatabase.at(db);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.RunInfo;
+import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
 import java.io.PrintWriter;
@@ -25,13 +26,15 @@ final class RunDetailView {
     private final String state;
     private final RunTotals totals;
     private final LiveRate live;
+    private final FileAlone alone;
 
-    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now) {
+    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now, FileAlone alone) {
         this.run = run;
         this.report = report;
         this.state = DbFile.shownState(run, now);
         this.totals = totals;
         this.live = LiveRate.of(run, totals, now);
+        this.alone = alone;
     }
 
     void printText(PrintWriter out, Messages m) {
@@ -63,6 +66,7 @@ final class RunDetailView {
             line(out, m.get("msg.detail.errors"), m.get("msg.detail.errorGroup", e.kind(), e.count(),
                     ErrorExample.shown(e.example())));
         }
+        line(out, m.get("msg.detail.file"), DbFile.describe(alone, m));
     }
 
     void printJson(PrintWriter out) throws Exception {
@@ -75,6 +79,7 @@ final class RunDetailView {
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
         RunJson.progress(o, run, state, totals, live);
+        RunJson.fileAlone(o, alone);
         ObjectNode servers = o.putObject("answered_by");
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");

@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.RunInfo;
+import dev.stride.db.FileAlone;
 import dev.stride.db.RunTotals;
 
 /** The fields of a run that {@code status --json} and {@code status --run NAME --json} both give, named alike. */
@@ -28,6 +29,21 @@ final class RunJson {
         } else {
             o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
             o.put("eta_s", live.eta() == null ? null : live.eta().toMillis() / 1000.0);
+        }
+    }
+
+    /**
+     * Whether the run's database file alone holds everything right now (no commit only in its -wal), the -wal's size,
+     * and the answers only in it when a stopped stride left them there (null otherwise). The same in every run of a
+     * file: it is the file's.
+     */
+    static void fileAlone(ObjectNode o, FileAlone alone) {
+        o.put("file_alone_whole", alone.whole());
+        o.put("wal_bytes", alone.walBytes());
+        if (alone.state() == FileAlone.State.LEFT_BEHIND && alone.answersOnlyInWal().isPresent()) {
+            o.put("answers_only_in_wal", alone.answersOnlyInWal().getAsLong());
+        } else {
+            o.putNull("answers_only_in_wal");
         }
     }
 }

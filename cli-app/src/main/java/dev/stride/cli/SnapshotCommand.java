@@ -45,6 +45,7 @@ final class SnapshotCommand implements Callable<Integer> {
         }
         out.println(messages.get("msg.snapshot.resume", target));
         out.flush();
+        DbFile.warnIfLeftBehind(db, spec, true);
         return ExitCodes.OK;
     }
 }

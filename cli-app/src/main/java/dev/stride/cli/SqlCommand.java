@@ -52,6 +52,7 @@ final class SqlCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DbFile.requireExists(db);
+        DbFile.warnIfLeftBehind(db, spec, false);
         PrintWriter out = spec.commandLine().getOut();
         SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out)
                 : new Table(out, Messages.of(spec));

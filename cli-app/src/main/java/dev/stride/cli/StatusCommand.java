@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
@@ -65,12 +66,16 @@ final class StatusCommand implements Callable<Integer> {
         Instant now = Instant.now();
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         Map<String, RunTotals> totals = RunTotals.of(db, now, LiveRate.WINDOW);
+        FileAlone alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         if (json) {
-            printJson(out, runs, totals, prices, now);
-        } else if (runs.isEmpty()) {
-            out.println(Messages.of(spec).get("msg.status.noRuns", db));
+            printJson(out, runs, totals, prices, now, alone);
         } else {
-            printTable(out, Messages.of(spec), runs, totals, prices, now);
+            if (runs.isEmpty()) {
+                out.println(Messages.of(spec).get("msg.status.noRuns", db));
+            } else {
+                printTable(out, Messages.of(spec), runs, totals, prices, now);
+            }
+            out.println(DbFile.describe(alone, Messages.of(spec)));
         }
         out.flush();
         return ExitCodes.OK;
@@ -84,7 +89,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         Instant now = Instant.now();
         RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null));
-        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now);
+        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
+                FileAlone.look(db, now, DbFile.STALE_AFTER));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             view.printJson(out);
@@ -145,7 +151,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
-                                  RunSummary.Prices prices, Instant now) throws Exception {
+                                  RunSummary.Prices prices, Instant now, FileAlone alone) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
@@ -157,6 +163,7 @@ final class StatusCommand implements Callable<Integer> {
             o.put("base_url", String.join(" ", r.baseUrls()));
             r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
+            RunJson.fileAlone(o, alone);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
             }

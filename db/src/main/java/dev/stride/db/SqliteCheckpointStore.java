@@ -107,7 +107,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /**
      * Opens (creating it if needed) a checkpoint database for reading and writing, upgrading its schema to this
-     * build's.
+     * build's. Commits that a stride stopped before it could close the file left in its WAL are folded into the file
+     * first ({@link WalFold#ifLeftBehind}), unless another process has it open.
      *
      * @throws StoreException when the folder is missing, the file or folder is read-only, the file is on a network
      *                        file system, is not SQLite or not stride's, is damaged, or was written by a newer
@@ -119,6 +120,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     static SqliteCheckpointStore open(Path file, Clock clock) {
         SqliteFiles.checkWritable(file);
+        // Commits a killed stride left in the WAL go into the file first, so the file alone is whole again from here
+        // (the caller may already have done this to tell the user; then there is nothing left to fold).
+        WalFold.ifLeftBehind(file);
         SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {

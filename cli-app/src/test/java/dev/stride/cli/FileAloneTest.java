@@ -1,0 +1,173 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Whether the .db file alone holds everything, as each command says it: status shows it for every database, a
+ * command that reads a file whose WAL a stopped stride left says so on stderr and names the safe copy, and one that
+ * writes it folds the WAL in first and says so. The files are real SQLite files; the WAL is what kill -9 leaves
+ * (see {@link LeftBehindWal}).
+ */
+class FileAloneTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+
+    @Test
+    void afterARunEndsTheFileAloneIsWholeAndStatusSaysSo() throws Exception {
+        Path db = dir.resolve("runs.db");
+        assertThat(stride.run(questions(dir, "q.jsonl", 12), db).template("{{question}}").with().exitCode()).isZero();
+
+        Cli.Result text = stride.cli.run("status", "--db", db.toString());
+        assertThat(text.out()).contains(db + " alone holds everything: it can be copied as it is.");
+        JsonNode run = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(run.get("file_alone_whole").asBoolean()).isTrue();
+        assertThat(run.get("wal_bytes").asLong()).isZero();
+        assertThat(run.get("answers_only_in_wal").isNull()).isTrue();
+        assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+        assertThat(count(LeftBehindWal.copyAlone(db, dir.resolve("cp")), "SELECT count(*) FROM predictions"))
+                .isEqualTo(12);
+    }
+
+    @Test
+    void statusSaysHowManyAnswersAStoppedStrideLeftInTheWalAndEveryReaderWarnsWithoutFoldingThem() throws Exception {
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 50, 30, 3600);
+        long walBytes = LeftBehindWal.walBytes(db);
+        long alone = answersInFileAlone(db);
+        assertThat(alone).isZero();
+
+        Cli.Result text = stride.cli.run("status", "--db", db.toString());
+        assertThat(text.exitCode()).isZero();
+        assertThat(text.out()).contains(db + " alone is not whole: 30 answers are only in " + db + "-wal")
+                .contains("Copy it with stride snapshot, or copy " + db + "-wal along with it; the next stride run"
+                        + " folds them in.");
+        JsonNode run = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(run.get("file_alone_whole").asBoolean()).isFalse();
+        assertThat(run.get("wal_bytes").asLong()).isEqualTo(walBytes).isPositive();
+        assertThat(run.get("answers_only_in_wal").asLong()).isEqualTo(30 - alone);
+        JsonNode detail = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--run", "m", "--json").out());
+        assertThat(detail.get("answers_only_in_wal").asLong()).isEqualTo(30);
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "m").out())
+                .contains("File:        " + db + " alone is not whole: 30 answers are only in " + db + "-wal");
+
+        for (String[] command : new String[][] {{"export", "--db", db.toString()},
+                {"sql", "--db", db.toString(), "SELECT count(*) AS n FROM predictions"}}) {
+            Cli.Result r = stride.cli.run(command);
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.err().lines().toList()).as(command[0]).hasSize(1).first().asString()
+                    .startsWith(db + " alone is not whole: 30 answers are only in " + db + "-wal")
+                    .contains("stride snapshot");
+        }
+        assertThat(LeftBehindWal.walBytes(db)).as("readers leave the WAL as it was").isEqualTo(walBytes);
+        assertThat(answersInFileAlone(db)).isZero();
+
+        Path copy = dir.resolve("copy.db");
+        Cli.Result snapshot = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+        assertThat(snapshot.exitCode()).as(snapshot.all()).isZero();
+        assertThat(snapshot.err().strip()).isEqualTo(db + " alone is not whole: 30 answers are only in " + db
+                + "-wal, left there by a stride stopped before it could fold them in; this snapshot holds them (a copy"
+                + " of " + db + " alone would not).");
+        assertThat(count(copy, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(30);
+        assertThat(LeftBehindWal.walBytes(db)).isEqualTo(walBytes);
+    }
+
+    @Test
+    void theNextWriterFoldsTheWalInBeforeItStartsAndSaysSo() throws Exception {
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 50, 30, 3600);
+
+        // A dry run of what the database holds: it opens the file for writing, and sends nothing.
+        Cli.Result r = stride.cli.run("run", "--db", db.toString(), "--dry-run");
+
+        assertThat(r.err()).contains(db + ": 30 answers that a stride stopped before it could close the file (kill -9,"
+                + " a second Ctrl+C, a crash, a power loss) left only in " + db + "-wal are now folded into " + db
+                + ", which alone holds everything again.");
+        assertThat(answersInFileAlone(db)).isEqualTo(30);
+        assertThat(LeftBehindWal.walBytes(db)).isZero();
+        assertThat(stride.cli.run("status", "--db", db.toString()).out())
+                .contains(db + " alone holds everything");
+        assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+    }
+
+    @Test
+    void clearFoldsTheWalInFirstToo() throws Exception {
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 10, 4, 3600);
+        Cli.Result r = stride.cli.run("clear", "--db", db.toString(), "--all");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.err()).contains(db + ": 4 answers that a stride stopped before it could close the file");
+    }
+
+    @Test
+    void aWalBesideARunThatSavedItsCursorSecondsAgoIsTakenForALiveRunsAndReadersSayNothing() throws Exception {
+        Path db = LeftBehindWal.image(dir, dir.resolve("just-killed"), 50, 30, 2);
+
+        assertThat(stride.cli.run("status", "--db", db.toString()).out())
+                .contains(db + " alone is not whole while a run writes it: its latest commits are in " + db + "-wal (")
+                .contains("copy it with stride snapshot");
+        JsonNode run = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(run.get("file_alone_whole").asBoolean()).isFalse();
+        assertThat(run.get("answers_only_in_wal").isNull()).isTrue();
+        assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+    }
+
+    @Test
+    void aWalOfAnotherProgramBesideRunsThatEndedIsShownAsSuchAndReadersSayNothing() throws Exception {
+        Path db = dir.resolve("runs.db");
+        assertThat(stride.run(questions(dir, "q.jsonl", 5), db).template("{{question}}").with().exitCode()).isZero();
+        // A sqlite3 shell, say, that wrote and is still open: its commit is in the WAL, and no run is going.
+        try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = shell.createStatement()) {
+            st.execute("UPDATE runs SET template = 'edited by hand'");
+
+            assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(db + " alone is not whole: its"
+                    + " latest commits are in " + db + "-wal (").contains("and no stride run is writing it: another"
+                    + " program has it open or wrote it (a sqlite3 shell?). Copy it with stride snapshot.");
+            assertThat(JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0)
+                    .get("file_alone_whole").asBoolean()).isFalse();
+            assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
+        }
+    }
+
+    @Test
+    void theLinesInChinese() throws Exception {
+        Cli chinese = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 50, 30, 3600);
+
+        String warning = chinese.run("export", "--db", db.toString()).err();
+        assertThat(warning).contains(db + " 单独并不完整：30 条答案只在 " + db + "-wal 中").contains("stride snapshot");
+        Translations.assertNoTranslatedEnglish(warning);
+        String status = chinese.run("status", "--db", db.toString()).out();
+        assertThat(status).contains("单独并不完整");
+        Translations.assertNoTranslatedEnglish(status);
+        String folded = chinese.run("run", "--db", db.toString(), "--dry-run").err();
+        assertThat(folded).contains("现已合并进 " + db);
+        Translations.assertNoTranslatedEnglish(folded);
+        String whole = chinese.run("status", "--db", db.toString()).out();
+        assertThat(whole).contains(db + " 单独即包含全部内容");
+        Translations.assertNoTranslatedEnglish(whole);
+    }
+
+    /** Answers in a copy of the file alone, as cp would make it. */
+    private long answersInFileAlone(Path db) throws Exception {
+        Path copy = LeftBehindWal.copyAlone(db, Files.createTempDirectory(dir, "cp"));
+        return count(copy, "SELECT count(*) FROM sqlite_master WHERE name = 'predictions'") == 0 ? 0
+                : count(copy, "SELECT count(*) FROM predictions WHERE status = 'done'");
+    }
+}

@@ -1,0 +1,100 @@
+package dev.stride.db;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalLong;
+
+/**
+ * Whether a database file holds everything by itself, right now: what a copy of the file alone (cp, scp) would
+ * carry. It does when there is no WAL beside it, or an empty one: stride folds the WAL into the file and truncates
+ * it when it closes the database (done, Ctrl+C, SIGTERM, an error). While a run writes, and after a stride that was
+ * stopped before it could close (kill -9, a crash, the OOM killer, a power loss), the last commits are only in the
+ * WAL.
+ *
+ * @param wal              the WAL beside the file ({@code runs.db-wal})
+ * @param walBytes         its size; 0 when there is none
+ * @param answersOnlyInWal for {@link State#LEFT_BEHIND}: the answers a copy of the file alone would lack (0 when the
+ *                         WAL holds other commits only, such as the cursor); empty otherwise (a writer may be at
+ *                         work), or when they could not be counted
+ */
+public record FileAlone(Path file, Path wal, long walBytes, State state, OptionalLong answersOnlyInWal) {
+
+    public enum State {
+        /** No WAL beside the file, or an empty one: the file alone holds every commit. */
+        WHOLE,
+        /** A run is writing the file (its cursor was saved recently): its latest commits are in the WAL. */
+        BEING_WRITTEN,
+        /**
+         * The WAL still holds commits, and a run is stored as running but has not saved its cursor for a while: left
+         * by a stride stopped before it could fold them in (kill -9, a crash, a power loss, a second Ctrl+C).
+         */
+        LEFT_BEHIND,
+        /**
+         * The WAL holds commits, but no run is stored as running: every stride that wrote the file ended as it
+         * should, and another program writes it or held it open (a read transaction) when stride closed it.
+         */
+        HELD_ELSEWHERE
+    }
+
+    public boolean whole() {
+        return state == State.WHOLE;
+    }
+
+    /**
+     * Looks without writing anything: no SQLite connection at all when there is no WAL, a read-only one otherwise.
+     * A run counts as writing while its cursor is {@code running} and was saved within {@code staleAfter} of
+     * {@code now}, as {@code stride status} tells a live run from one whose process died; so for that long after a
+     * kill the WAL is taken for a live run's. A run stored as running whose cursor is older was stopped without
+     * closing the file: only then are the answers counted, as nobody is writing the file.
+     *
+     * @throws StoreException when the file cannot be read as a stride database
+     */
+    public static FileAlone look(Path file, Instant now, Duration staleAfter) {
+        Path wal = WalFile.of(file);
+        long walBytes = WalFile.bytes(file);
+        if (walBytes == 0) {
+            return new FileAlone(file, wal, 0, State.WHOLE, OptionalLong.empty());
+        }
+        SqliteFiles.checkUsable(file, true);
+        try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
+            Instant lastSave = lastSaveOfARunningRun(c);
+            if (lastSave == null) {
+                return new FileAlone(file, wal, walBytes, State.HELD_ELSEWHERE, OptionalLong.empty());
+            }
+            if (!lastSave.isBefore(now.minus(staleAfter))) {
+                return new FileAlone(file, wal, walBytes, State.BEING_WRITTEN, OptionalLong.empty());
+            }
+            long throughWal = WalFile.answers(c);
+            long alone;
+            try {
+                alone = WalFile.answersInFileAlone(file);
+            } catch (SQLException e) {
+                // A writer that is no run (stride clear) may be checkpointing under the look: left uncounted.
+                return new FileAlone(file, wal, walBytes, State.LEFT_BEHIND, OptionalLong.empty());
+            }
+            return new FileAlone(file, wal, walBytes, State.LEFT_BEHIND,
+                    OptionalLong.of(Math.max(0, throughWal - alone)));
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    /** When a run stored as running last saved its cursor (the latest of them); null when no run is running. */
+    private static Instant lastSaveOfARunningRun(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT max(saved_at) FROM runs WHERE state = 'running'")) {
+            rs.next();
+            return UtcText.parse(rs.getString(1));
+        } catch (SQLException e) {
+            if (String.valueOf(e.getMessage()).contains("no such table")) {
+                return null; // killed before its schema was committed: no run in it
+            }
+            throw e;
+        }
+    }
+}
