@@ -159,7 +159,7 @@ final class HttpPredictor implements Predictor {
     /** How each server fared so far. */
     List<ServerTally> tallies() {
         return servers.stats().stream()
-                .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed()))
+                .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached()))
                 .toList();
     }
 

@@ -35,9 +35,12 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
     record Latency(long p50, long p95, long max) {
     }
 
-    /** All requests of a session, from its servers' tallies; null when the predictor kept none. */
+    /**
+     * The requests of a session that reached a server, from its servers' tallies; null when the predictor kept none.
+     * One that found no server (refused, unknown host) cost nothing and is not counted, lest it read as redundant.
+     */
     static Long requestsSent(List<ServerTally> servers) {
-        return servers.isEmpty() ? null : servers.stream().mapToLong(ServerTally::requests).sum();
+        return servers.isEmpty() ? null : servers.stream().mapToLong(s -> s.requests() - s.unreached()).sum();
     }
 
     /**

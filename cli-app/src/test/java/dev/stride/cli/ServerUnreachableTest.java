@@ -53,6 +53,8 @@ class ServerUnreachableTest {
                 + " server answers.\n");
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.out()).contains("Outcomes:  0 done, 0 failed");
+        // A request that found no server cost nothing: it is neither sent to a server nor redundant.
+        assertThat(r.out()).contains("Requests:  0 sent, 0 retries, 0 redundant").doesNotContain("stopped before");
         JsonNode status = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
         assertThat(status.get("failed").asLong()).isZero();
         assertThat(status.get("pending").asLong()).isEqualTo(200);

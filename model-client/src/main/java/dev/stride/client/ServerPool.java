@@ -121,6 +121,9 @@ public final class ServerPool implements AutoCloseable {
             server.onSuccess(nanoTime.getAsLong());
             return result;
         } catch (CallFailure f) {
+            if (!f.reachedServer()) {
+                server.unreached.incrementAndGet();
+            }
             if (f.verdict() == CallFailure.Verdict.RETRY || f.verdict() == CallFailure.Verdict.UNREACHABLE) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
             }
@@ -206,7 +209,7 @@ public final class ServerPool implements AutoCloseable {
         List<ServerStats> stats = new ArrayList<>(servers.length);
         for (Server s : servers) {
             stats.add(new ServerStats(s.client.settings().baseUrl(), s.requests.get(), s.succeeded.get(),
-                    s.failed.get(), s.inFlight.get(), s.isSetAside(now)));
+                    s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now)));
         }
         return stats;
     }
@@ -231,6 +234,7 @@ public final class ServerPool implements AutoCloseable {
         final AtomicLong requests = new AtomicLong();
         final AtomicLong succeeded = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
+        final AtomicLong unreached = new AtomicLong();
         /** {@link System#nanoTime()} scale; in the past when the server is in rotation. Written under the lock. */
         volatile long setAsideUntil;
         // Guarded by this.

@@ -6,9 +6,11 @@ package dev.stride.client;
  * @param requests  calls sent to it (finished or not)
  * @param succeeded calls that returned a result
  * @param failed    calls that threw, whatever the verdict
+ * @param unreached of the failed, those that never reached the server ({@link CallFailure#reachedServer()} false):
+ *                  nothing was asked of it, so nothing was paid for
  * @param inFlight  calls running now
  * @param setAside  whether it is out of rotation now after repeated RETRY failures
  */
-public record ServerStats(String baseUrl, long requests, long succeeded, long failed, int inFlight,
+public record ServerStats(String baseUrl, long requests, long succeeded, long failed, long unreached, int inFlight,
                           boolean setAside) {
 }
