@@ -53,12 +53,15 @@ final class RunDetailView {
                     String.format(Locale.ROOT, "%.1f", live.perSecond()),
                     live.eta() == null ? "?" : Durations.human(live.eta().toMillis())));
         }
-        line(out, m.get("msg.detail.tokens"), m.get("msg.tokensInOut", Numbers.grouped(totals.tokensIn()),
-                Numbers.grouped(totals.tokensOut())));
+        // Unknown is not zero: "-" when no answer came with token counts, as the end-of-run summary shows it.
+        line(out, m.get("msg.detail.tokens"), totals.usageReported()
+                ? m.get("msg.tokensInOut", Numbers.grouped(totals.tokensIn()), Numbers.grouped(totals.tokensOut()))
+                : m.get("msg.tokensInOut", "-", "-"));
         line(out, m.get("msg.detail.answeredBy"), counts(report.byServer()));
         line(out, m.get("msg.detail.finish"), counts(report.finishReasons()));
         RunReport.Latency l = report.latency();
-        line(out, m.get("msg.detail.latency"), m.get("msg.latencyValue", l.p50(), l.p95(), l.max()));
+        line(out, m.get("msg.detail.latency"), run.done() == 0 ? m.get("msg.latencyNone")
+                : m.get("msg.latencyValue", l.p50(), l.p95(), l.max()));
         if (report.errors().isEmpty()) {
             line(out, m.get("msg.detail.errors"), m.get("msg.detail.noErrors"));
         }

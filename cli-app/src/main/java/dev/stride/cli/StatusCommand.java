@@ -88,7 +88,7 @@ final class StatusCommand implements Callable<Integer> {
                     ClearCommand.knownRuns(store)));
         }
         Instant now = Instant.now();
-        RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null));
+        RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
         RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
                 FileAlone.look(db, now, DbFile.STALE_AFTER));
         PrintWriter out = spec.commandLine().getOut();
@@ -114,7 +114,7 @@ final class StatusCommand implements Callable<Integer> {
                 messages.get("msg.status.col.state"), prices.known() ? messages.get("msg.status.col.cost") : "");
         List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
-            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null));
+            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
             LiveRate live = LiveRate.of(r, t, now);
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
             rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
@@ -155,7 +155,7 @@ final class StatusCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
-            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null));
+            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
             LiveRate live = LiveRate.of(r, t, now);
             ObjectNode o = array.addObject();
             o.put("run", r.name());

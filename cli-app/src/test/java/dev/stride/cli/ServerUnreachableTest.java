@@ -59,6 +59,9 @@ class ServerUnreachableTest {
         assertThat(status.get("failed").asLong()).isZero();
         assertThat(status.get("pending").asLong()).isEqualTo(200);
         assertThat(status.get("state").asText()).isEqualTo("stopped");
+        // With no answer stored, the latency and the tokens are unknown, not zero.
+        String detail = stride.cli.run("status", "--db", db.toString(), "--run", "m").out();
+        assertThat(detail).contains("Latency:     p50 -, p95 -, max -").contains("Tokens:      - in, - out");
     }
 
     @Test

@@ -18,8 +18,10 @@ import java.util.Map;
  * @param tokensOut      completion tokens of done outputs
  * @param recentOutcomes outcomes (done or failed) stored within the window
  * @param firstRecent    when the oldest of those was stored; null when there are none
+ * @param usageReported  whether any done output came with token counts: when none did, the totals are unknown, not 0
  */
-public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Instant firstRecent) {
+public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Instant firstRecent,
+                        boolean usageReported) {
     /** Outcomes per second over the window, or 0 with fewer than two outcomes in it. */
     public double ratePerSecond(Instant now) {
         if (recentOutcomes < 2 || firstRecent == null) {
@@ -37,7 +39,9 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
         SqliteFiles.checkUsable(file, true);
         String sql = "SELECT ru.name, coalesce(sum(CASE WHEN p.status = 'done' THEN p.prompt_tokens END), 0),"
                 + " coalesce(sum(CASE WHEN p.status = 'done' THEN p.completion_tokens END), 0),"
-                + " coalesce(sum(p.finished_at >= ?), 0), min(CASE WHEN p.finished_at >= ? THEN p.finished_at END)"
+                + " coalesce(sum(p.finished_at >= ?), 0), min(CASE WHEN p.finished_at >= ? THEN p.finished_at END),"
+                + " count(CASE WHEN p.status = 'done' AND (p.prompt_tokens IS NOT NULL"
+                + " OR p.completion_tokens IS NOT NULL) THEN 1 END)"
                 + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id GROUP BY ru.run_id ORDER BY ru.name";
         String since = UtcText.format(now.minus(window));
         try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
@@ -49,7 +53,7 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
                 while (rs.next()) {
                     String first = rs.getString(5);
                     totals.put(rs.getString(1), new RunTotals(rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                            first == null ? null : UtcText.parse(first)));
+                            first == null ? null : UtcText.parse(first), rs.getLong(6) > 0));
                 }
             }
             return totals;
