@@ -128,6 +128,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 .startsFrom(doneBefore + failedBefore, Duration.ZERO)
                 .setStyle(noColor ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setUpdateIntervalMillis(250)
+                // Redrawn even when no record finishes, as in an outage, whose words change while the count does not.
+                .continuousUpdate()
                 .setEtaFunction(state -> eta());
         if (output != null) {
             builder.setConsumer(output);
@@ -188,6 +190,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         String limit = Durations.human(now.waitLimit().toMillis());
         if (bar != null) {
             bar.setExtraMessage(messages.get("msg.progress.barUnreachable", lasted, limit));
+            // Drawn now, not at the library's next tick: its one drawing thread is shared by every bar of the JVM.
+            bar.refresh();
             return;
         }
         long at = nanoTime.getAsLong();
