@@ -41,8 +41,8 @@ final class ClearCommand implements Callable<Integer> {
     @Option(names = {"-y", "--yes"})
     boolean yes;
 
-    /** Where the question is asked; the process's terminal, or the one a test hands this command. */
-    Terminal terminal = Terminal.system();
+    /** Where the question is asked: the one a test hands this command, or (null) the process's terminal. */
+    Terminal terminal;
 
     static final class Which {
         @Option(names = "--run", paramLabel = "NAME")
@@ -87,10 +87,11 @@ final class ClearCommand implements Callable<Integer> {
      */
     private boolean confirmed(List<RunInfo> going, Messages messages) {
         String what = describe(going, messages);
-        if (!terminal.present()) {
+        Terminal asker = terminal != null ? terminal : Terminal.system(spec.commandLine().getOut());
+        if (!asker.present()) {
             throw UserError.usageOf("msg.clear.noTerminal", what, db);
         }
-        String answer = terminal.ask(messages.get("msg.clear.ask", what, db));
+        String answer = asker.ask(messages.get("msg.clear.ask", what, db));
         if (answer == null) {
             // End of input (Ctrl+D) leaves the cursor after the question: end its line.
             spec.commandLine().getOut().println();

@@ -1,6 +1,10 @@
 package dev.stride.cli;
 
-import java.io.Console;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A person at a terminal whom a command can ask before it does something that cannot be undone, or nobody. The
@@ -29,13 +33,14 @@ interface Terminal {
     };
 
     /**
-     * The process's terminal. On Java 17 {@link System#console()} is there only when both stdin and stdout are a
-     * terminal: {@code stride clear ... < /dev/null} or in a pipe has none, so it is refused rather than answered by
-     * whatever stdin holds.
+     * The process's terminal, the question shown through {@code out}. On Java 17 {@link System#console()} is there
+     * only when both stdin and stdout are a terminal: {@code stride clear ... < /dev/null} or in a pipe has none, so
+     * it is refused rather than answered by whatever stdin holds. The question goes out and the answer comes in as
+     * UTF-8, as everything stride prints does: the Console's own charset follows the JVM's locale, which a container
+     * without the user's locale installed sets to ASCII, and then a Chinese yes (是) would arrive as '?'.
      */
-    static Terminal system() {
-        Console console = System.console();
-        if (console == null) {
+    static Terminal system(PrintWriter out) {
+        if (System.console() == null) {
             return NONE;
         }
         return new Terminal() {
@@ -46,9 +51,14 @@ interface Terminal {
 
             @Override
             public String ask(String question) {
-                // Console.readLine's first argument is a format: the question is passed as an argument, so a run
-                // named "50%" is shown as it is.
-                return console.readLine("%s", question);
+                out.print(question);
+                out.flush();
+                try {
+                    // Not closed: closing it would close the process's stdin.
+                    return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                } catch (IOException e) {
+                    return null;
+                }
             }
         };
     }
