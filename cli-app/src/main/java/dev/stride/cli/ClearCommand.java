@@ -6,6 +6,9 @@ import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
@@ -15,6 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/**
+ * Forgets one run or all of a database. What it deletes may be hours of paid work, so it first names what will go and
+ * asks on the terminal; {@code --yes} goes on without asking, and without a terminal (a script, cron, CI) it refuses
+ * unless {@code --yes} is given, rather than read an answer from whatever stdin holds.
+ */
 @Command(name = "clear", mixinStandardHelpOptions = true)
 final class ClearCommand implements Callable<Integer> {
 
@@ -29,6 +37,12 @@ final class ClearCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
+
+    @Option(names = {"-y", "--yes"})
+    boolean yes;
+
+    /** Where the question is asked: the one a test hands this command, or (null) the process's terminal. */
+    Terminal terminal;
 
     static final class Which {
         @Option(names = "--run", paramLabel = "NAME")
@@ -45,18 +59,62 @@ final class ClearCommand implements Callable<Integer> {
         Messages messages = Messages.of(spec);
         DbFile.foldIfLeftBehind(db, spec);
         try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
+            List<RunInfo> going = which.all ? store.listRuns()
+                    : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db,
+                            which.run, knownRuns(store))));
+            // An empty database loses nothing: there is nothing to ask about.
+            if (!yes && !going.isEmpty() && !confirmed(going, messages)) {
+                out.println(messages.get("msg.clear.kept", db));
+                out.flush();
+                return ExitCodes.ERROR;
+            }
             if (which.all) {
                 int n = store.clearAll();
                 out.println(messages.get("msg.clear.all", n, db));
             } else {
-                RunInfo run = store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db,
-                        which.run, knownRuns(store)));
+                RunInfo run = going.get(0);
                 store.clearRun(run.name());
                 out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), db));
             }
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Asks on the terminal whether {@code going} may be deleted, naming the runs and their answers, failed and pending
+     * records; true only for a yes in the reader's language. Without a terminal: a usage error saying to add --yes.
+     */
+    private boolean confirmed(List<RunInfo> going, Messages messages) {
+        String what = describe(going, messages);
+        Terminal asker = terminal != null ? terminal : Terminal.system(spec.commandLine().getOut());
+        if (!asker.present()) {
+            throw UserError.usageOf("msg.clear.noTerminal", what, db);
+        }
+        String answer = asker.ask(messages.get("msg.clear.ask", what, db));
+        if (answer == null) {
+            // End of input (Ctrl+D) leaves the cursor after the question: end its line.
+            spec.commandLine().getOut().println();
+            return false;
+        }
+        return isYes(answer, messages);
+    }
+
+    /** "run 'm' (1,234 answers, 5 failed, 100 pending)" or "2 runs 'a', 'b' (...)", totals over them. */
+    static String describe(List<RunInfo> going, Messages messages) {
+        long answers = going.stream().mapToLong(RunInfo::done).sum();
+        long failed = going.stream().mapToLong(RunInfo::failed).sum();
+        long pending = going.stream().mapToLong(RunInfo::pending).sum();
+        String names = going.stream().map(r -> "'" + r.name() + "'").collect(Collectors.joining(", "));
+        return messages.get("msg.clear.what", going.size(), names, Numbers.grouped(answers), Numbers.grouped(failed),
+                Numbers.grouped(pending));
+    }
+
+    /** Whether {@code answer} is one of the bundle's words for yes (yes and y; in Chinese also 是, 是的, 确定, 好). */
+    static boolean isYes(String answer, Messages messages) {
+        String typed = answer.strip().toLowerCase(Locale.ROOT);
+        return Arrays.stream(messages.get("msg.clear.yesWords").split(","))
+                .anyMatch(word -> word.strip().equals(typed));
     }
 
     /** The runs a database holds, to end a message about a run it lacks. */

@@ -161,7 +161,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println(m.get("msg.demo.next.sql"));
         out.println("  ./stride export --db " + d + " -o answers.jsonl");
         out.println(m.get("msg.demo.next.export"));
-        out.println("  ./stride clear --db " + d + " --all && ./stride demo");
+        out.println("  ./stride clear --db " + d + " --all --yes && ./stride demo");
         out.println(m.get("msg.demo.next.clear"));
         out.println("  ./stride serve-sim --latency 200ms --fail-429 0.05");
         out.println(m.get("msg.demo.next.serveSim"));

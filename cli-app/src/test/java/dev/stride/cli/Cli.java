@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
 
 /** Runs stride commands in this JVM, as the process would, and keeps what they print. */
 final class Cli {
@@ -13,6 +14,8 @@ final class Cli {
     final AtomicReference<Runnable> interrupt = new AtomicReference<>();
     private final Map<String, String> env;
     private volatile Consumer<String> errWatcher = text -> { };
+    /** Where {@code stride clear} asks; nobody, as in a script, unless a test says otherwise. */
+    private volatile Terminal terminal = Terminal.NONE;
 
     Cli() {
         this(Map.of());
@@ -37,6 +40,12 @@ final class Cli {
         return this;
     }
 
+    /** Has {@code stride clear} ask on {@code terminal}, as it asks a person at a real one. */
+    Cli on(Terminal terminal) {
+        this.terminal = terminal;
+        return this;
+    }
+
     Result run(String... args) {
         StringWriter out = new StringWriter();
         Consumer<String> watcher = errWatcher;
@@ -52,8 +61,9 @@ final class Cli {
             return () -> interrupt.set(null);
         };
         CliContext context = new CliContext(signals, env, Duration.ofMillis(5));
-        int code = StrideCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), context)
-                .execute(args);
+        CommandLine cl = StrideCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), context);
+        ((ClearCommand) cl.getSubcommands().get("clear").getCommand()).terminal = terminal;
+        int code = cl.execute(args);
         return new Result(code, out.toString(), err.toString());
     }
 

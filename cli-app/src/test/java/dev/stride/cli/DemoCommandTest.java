@@ -50,7 +50,7 @@ class DemoCommandTest {
                 .contains("./stride status --db " + db)
                 .contains("sqlite3 " + db + " \"SELECT * FROM progress\"")
                 .contains("./stride export --db " + db + " -o answers.jsonl")
-                .contains("./stride clear --db " + db + " --all && ./stride demo");
+                .contains("./stride clear --db " + db + " --all --yes && ./stride demo");
         assertThat(second.out()).contains("(simulator: Served " + (300 - doneFirst) + " requests ("
                 + (300 - doneFirst) + " ok)");
         Map<String, Object> progress = query(db, "SELECT * FROM progress").get(0);
@@ -76,7 +76,7 @@ class DemoCommandTest {
     void afterAClearTheDemoRunsToTheEndAndCtrlCStopsItWith130() throws Exception {
         Path db = dir.resolve("demo.db");
         demo(db);
-        assertThat(cli.run("clear", "--db", db.toString(), "--all").exitCode()).isZero();
+        assertThat(cli.run("clear", "--db", db.toString(), "--all", "--yes").exitCode()).isZero();
 
         Cli.Result full = demo(db);
 
@@ -84,7 +84,7 @@ class DemoCommandTest {
         assertThat(full.out()).contains("Starting new run").contains("Demo complete: all 300 questions answered")
                 .doesNotContain("stopped itself");
 
-        assertThat(cli.run("clear", "--db", db.toString(), "--all").exitCode()).isZero();
+        assertThat(cli.run("clear", "--db", db.toString(), "--all", "--yes").exitCode()).isZero();
         // Ctrl+C as the tenth answer comes back (-v logs each response before the run sees it): no request is sent
         // after that, so whatever the machine's speed the run stops with at most 10 + 8 in flight answered.
         AtomicInteger answers = new AtomicInteger();

@@ -109,7 +109,7 @@ class FileAloneTest {
     @Test
     void clearFoldsTheWalInFirstToo() throws Exception {
         Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 10, 4, 3600);
-        Cli.Result r = stride.cli.run("clear", "--db", db.toString(), "--all");
+        Cli.Result r = stride.cli.run("clear", "--db", db.toString(), "--all", "--yes");
         assertThat(r.exitCode()).isZero();
         assertThat(r.err()).contains(db + ": 4 answers that a stride stopped before it could close the file");
     }

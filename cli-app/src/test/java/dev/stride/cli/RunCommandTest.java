@@ -277,7 +277,7 @@ class RunCommandTest {
         assertThat(query(db, "SELECT run, done FROM progress ORDER BY run")).containsExactly(
                 Map.of("run", "llama-3-8b", "done", 10), Map.of("run", "qwen-medical-lora-251106-f16", "done", 10));
 
-        Cli.Result cleared = stride.cli.run("clear", "--db", db.toString(), "--run", "llama-3-8b");
+        Cli.Result cleared = stride.cli.run("clear", "--db", db.toString(), "--run", "llama-3-8b", "--yes");
         assertThat(cleared.exitCode()).isZero();
         assertThat(query(db, "SELECT run FROM progress")).containsExactly(Map.of("run",
                 "qwen-medical-lora-251106-f16"));

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,17 +147,98 @@ class StatusClearExportTest {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("has no run 'gamma'");
 
-        Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha");
+        Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha", "--yes");
         assertThat(one.exitCode()).isZero();
         assertThat(one.out()).contains("Cleared run 'alpha' (20 records, 19 done, 1 failed)");
         assertThat(count(db, "SELECT count(*) FROM progress")).isEqualTo(1);
         assertThat(count(db, "SELECT count(*) FROM predictions WHERE run_id NOT IN (SELECT run_id FROM runs)"))
                 .isZero();
 
-        Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all");
+        Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all", "--yes");
         assertThat(all.exitCode()).isZero();
         assertThat(all.out()).contains("Cleared 1 run");
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+    }
+
+    @Test
+    void clearWithoutATerminalOrYesDeletesNothingAndSaysToAddYes() throws Exception {
+        List<Map<String, Object>> before = query(db, "SELECT * FROM progress ORDER BY run");
+
+        Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha");
+        Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all");
+
+        assertThat(one.exitCode()).isEqualTo(2);
+        assertThat(one.out()).isEmpty();
+        assertThat(one.err()).isEqualTo("stride: clear would delete run 'alpha' (19 answers, 1 failed, 0 pending) from "
+                + db + ", and there is no terminal to ask: add --yes to go on\n");
+        assertThat(all.exitCode()).isEqualTo(2);
+        assertThat(all.err()).startsWith("stride: clear would delete 2 runs 'alpha', 'beta' (").contains("add --yes");
+        assertThat(query(db, "SELECT * FROM progress ORDER BY run")).isEqualTo(before);
+        assertThat(count(db, "SELECT count(*) FROM records")).isEqualTo(40);
+    }
+
+    @Test
+    void onATerminalClearNamesWhatGoesAndDeletesOnYes() throws Exception {
+        Map<String, Object> beta = query(db, "SELECT done, failed, pending FROM progress WHERE run = 'beta'").get(0);
+        ScriptedTerminal terminal = new ScriptedTerminal(" Y ");
+
+        Cli.Result r = stride.cli.on(terminal).run("clear", "--db", db.toString(), "--all");
+
+        assertThat(terminal.questions).containsExactly("This deletes 2 runs 'alpha', 'beta' ("
+                + (19 + ((Number) beta.get("done")).longValue()) + " answers, " + (1 + ((Number) beta.get("failed")).longValue()) + " failed, "
+                + beta.get("pending") + " pending) from " + db + ". Type yes to go on: ");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Cleared 2 runs");
+        assertThat(count(db, "SELECT count(*) FROM runs")).isZero();
+    }
+
+    @Test
+    void onATerminalAnyOtherAnswerOrEndOfInputDeletesNothing() throws Exception {
+        List<Map<String, Object>> before = query(db, "SELECT * FROM progress ORDER BY run");
+        long predictions = count(db, "SELECT count(*) FROM predictions");
+        for (String answer : Arrays.asList("no", "", "yess", "n", "是", null)) {
+            ScriptedTerminal terminal = new ScriptedTerminal(answer);
+
+            Cli.Result r = stride.cli.on(terminal).run("clear", "--db", db.toString(), "--run", "alpha");
+
+            assertThat(terminal.questions).as(answer).containsExactly("This deletes run 'alpha' (19 answers, 1 failed,"
+                    + " 0 pending) from " + db + ". Type yes to go on: ");
+            assertThat(r.exitCode()).as(answer).isEqualTo(1);
+            assertThat(r.out()).as(answer).endsWith("Nothing deleted: " + db + " is as it was\n");
+            assertThat(r.err()).as(answer).isEmpty();
+        }
+        assertThat(query(db, "SELECT * FROM progress ORDER BY run")).isEqualTo(before);
+        assertThat(count(db, "SELECT count(*) FROM predictions")).isEqualTo(predictions);
+    }
+
+    @Test
+    void aChineseReaderIsAskedInChineseAndAnswersInChinese() throws Exception {
+        Cli zh = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+        ScriptedTerminal no = new ScriptedTerminal("不");
+        ScriptedTerminal yes = new ScriptedTerminal("是");
+
+        Cli.Result kept = zh.on(no).run("clear", "--db", db.toString(), "--run", "alpha");
+        Cli.Result refused = zh.on(Terminal.NONE).run("clear", "--db", db.toString(), "--run", "alpha");
+        Cli.Result cleared = zh.on(yes).run("clear", "--db", db.toString(), "--run", "alpha");
+
+        assertThat(no.questions).containsExactly("这将从 " + db + " 删除任务 'alpha'（19 条答案，失败 1 条，待处理 0 条）。"
+                + "输入“是”或 yes 继续：");
+        assertThat(kept.exitCode()).isEqualTo(1);
+        assertThat(kept.out()).contains("未删除任何内容");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("stride: clear 将从 " + db + " 删除任务 'alpha'").contains("--yes");
+        assertThat(cleared.exitCode()).as(cleared.all()).isZero();
+        assertThat(query(db, "SELECT run FROM progress")).containsExactly(Map.of("run", "beta"));
+    }
+
+    @Test
+    void clearOfAnEmptyDatabaseHasNothingToAskAbout() {
+        assertThat(stride.cli.run("clear", "--db", db.toString(), "--all", "--yes").exitCode()).isZero();
+
+        Cli.Result r = stride.cli.run("clear", "--db", db.toString(), "--all");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Cleared 0 runs");
     }
 
     @Test
