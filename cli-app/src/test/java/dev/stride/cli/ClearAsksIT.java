@@ -3,7 +3,6 @@ package dev.stride.cli;
 import static dev.stride.cli.Datasets.count;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -61,7 +60,8 @@ class ClearAsksIT {
 
     @Test
     void onATerminalItAsksAndOnlyYesDeletes() throws Exception {
-        assumeTrue(hasScript(), "util-linux 'script' makes the terminal of this test; it is not installed here");
+        RequiredTool.require("the question clear asks on a terminal (util-linux script makes the terminal)", "script",
+                "--version");
 
         Typed no = onTerminal("C.UTF-8", "no\n");
         assertThat(no.exitCode()).as(no.screen()).isEqualTo(1);
@@ -105,18 +105,5 @@ class ClearAsksIT {
 
     private static String quoted(String word) {
         return "'" + word.replace("'", "'\\''") + "'";
-    }
-
-    private static boolean hasScript() {
-        try {
-            Process p = new ProcessBuilder("script", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }
