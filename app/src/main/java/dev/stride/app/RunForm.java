@@ -326,9 +326,11 @@ public final class RunForm {
         Map<String, String> byName = new LinkedHashMap<>();
         for (String header : headers) {
             int colon = header.indexOf(':');
-            String name = colon < 0 ? header.strip() : header.substring(0, colon).strip();
+            String name = colon < 0 ? "" : header.substring(0, colon).strip();
             if (colon < 0 || !HEADER_NAME.matcher(name).matches()) {
-                throw AppPhrase.invalid("run.headerForm", name);
+                // Only the name's leading characters: what follows may well be the secret, misspelt.
+                Matcher lead = HEADER_NAME.matcher(header.strip());
+                throw AppPhrase.invalid("run.headerForm", lead.lookingAt() ? lead.group() : "");
             }
             Matcher m = VARIABLE.matcher(header.substring(colon + 1).strip());
             StringBuilder value = new StringBuilder();
