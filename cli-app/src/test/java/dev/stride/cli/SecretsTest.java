@@ -68,7 +68,9 @@ class SecretsTest {
             assertThat(r.getUrl().queryParameter("api-version")).isEqualTo("2024-10-21");
             assertThat(r.getUrl().queryParameter("key")).isEqualTo(QUERY_KEY);
             assertThat(r.getHeaders().get("X-Proxy-Token")).isEqualTo(HEADER_VALUE);
-            assertThat(r.getHeaders().get("Authorization")).isEqualTo("Bearer " + API_KEY);
+            // The URL's user:password is the more specific word than the key variable: it goes as Basic.
+            assertThat(r.getHeaders().get("Authorization")).isEqualTo("Basic " + java.util.Base64.getEncoder()
+                    .encodeToString(("user:" + URL_PASSWORD).getBytes(StandardCharsets.UTF_8)));
         });
 
         for (String[] command : new String[][] {{"status", "--db", db.toString()},

@@ -132,11 +132,12 @@ public final class ModelClient implements AutoCloseable {
                 .header("Accept", !stream ? "application/json"
                         : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")
                 .post(RequestBody.create(body, JSON));
-        if (basicAuthorization != null) {
-            request.header("Authorization", basicAuthorization);
-        }
         if (settings.apiKey() != null) {
             request.header("Authorization", "Bearer " + settings.apiKey());
+        }
+        if (basicAuthorization != null) {
+            // The URL's own user:password is the more specific word than a key variable that happens to be set.
+            request.header("Authorization", basicAuthorization);
         }
         // Last, so that a header the user names wins over the ones made from the key or the URL.
         settings.headers().forEach(request::header);
