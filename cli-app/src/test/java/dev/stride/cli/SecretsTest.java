@@ -99,7 +99,8 @@ class SecretsTest {
     void aRotatedSecretIsNotAChangedSettingAndAMaskedOneIsAskedForAgain() throws Exception {
         Path db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 4);
-        assertThat(stride.run(input, db).template("{{question}}").with("--base-url", secretUrl()).exitCode()).isIn(0, 3);
+        assertThat(stride.run(input, db).template("{{question}}").with("--base-url", secretUrl()).exitCode())
+                .isIn(0, 3);
         Files.writeString(input, "{\"id\":\"q9\",\"question\":\"question 9\"}\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.APPEND);
 
@@ -148,11 +149,13 @@ class SecretsTest {
         Path db = dir.resolve("runs.db");
         Path input = questions(dir, "q.jsonl", 2);
 
-        Cli.Result missing = stride.run(input, db).template("{{question}}").with("--header", "api-key: ${AZURE_OPENAI_API_KEY}");
+        Cli.Result missing = stride.run(input, db).template("{{question}}")
+                .with("--header", "api-key: ${AZURE_OPENAI_API_KEY}");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err().strip()).doesNotContain("\n").contains("api-key", "AZURE_OPENAI_API_KEY");
 
-        Cli.Result malformed = stride.run(input, db).template("{{question}}").with("--header", "api-key=" + HEADER_VALUE);
+        Cli.Result malformed = stride.run(input, db).template("{{question}}")
+                .with("--header", "api-key=" + HEADER_VALUE);
         assertThat(malformed.exitCode()).isEqualTo(2);
         assertThat(malformed.err().strip()).doesNotContain("\n", HEADER_VALUE).contains("NAME: VALUE");
         assertThat(db).doesNotExist();

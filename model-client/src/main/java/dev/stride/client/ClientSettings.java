@@ -66,11 +66,13 @@ public record ClientSettings(
     }
 
     public ClientSettings withBaseUrl(String url) {
-        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog, headers);
+        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                headers);
     }
 
     public ClientSettings withApiKey(String key) {
-        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog, headers);
+        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                headers);
     }
 
     public ClientSettings withTimeouts(Duration connect, Duration read, Duration call) {
@@ -86,7 +88,8 @@ public record ClientSettings(
      * for {@code stride run -v}. Null: no log.
      */
     public ClientSettings withHttpLog(Consumer<String> log) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log, headers);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log,
+                headers);
     }
 
     /** The same settings with {@code extra} sent on every request as well. */

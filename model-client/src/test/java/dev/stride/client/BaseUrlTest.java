@@ -44,6 +44,7 @@ class BaseUrlTest {
     @Test
     void redactLeavesTextThatIsNoUrlAlone() {
         assertThat(BaseUrl.redact("no url here")).isEqualTo("no url here");
-        assertThat(BaseUrl.redact("POST http://a:b@h/v1/chat?key=K failed")).isEqualTo("POST http://a:***@h/v1/chat?key=*** failed");
+        assertThat(BaseUrl.redact("POST http://a:b@h/v1/chat?key=K failed"))
+                .isEqualTo("POST http://a:***@h/v1/chat?key=*** failed");
     }
 }
