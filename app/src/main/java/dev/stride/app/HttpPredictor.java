@@ -51,7 +51,8 @@ final class HttpPredictor implements Predictor {
                     .withApiKey(call.apiKey())
                     .withTimeouts(connect, call.timeout(), call.timeout())
                     .withMaxConcurrency(call.concurrency())
-                    .withHttpLog(call.httpLog()));
+                    .withHttpLog(call.httpLog())
+                    .withHeaders(call.headers()));
         }
         GenerationParams p = call.params();
         PromptRequest template = PromptRequest.of(api(p.endpointOrDefault()), call.model(), p.system(), "")

@@ -4,6 +4,7 @@ import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** Makes the predictor a run sends its requests through. */
@@ -15,9 +16,12 @@ interface PredictorFactory {
      * What a predictor needs to know of the servers and the requests.
      *
      * @param apiKey  may be null: local servers need none
+     * @param baseUrls the URLs requests go to, secrets and all
      * @param httpLog where a line per request and response goes ({@code -v}); null for none
+     * @param headers sent on every request, by name
      */
     record ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
-                      int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog) {
+                      int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
+                      Map<String, String> headers) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.client.BaseUrl;
 import dev.stride.core.BatchRunner;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;
@@ -30,13 +31,29 @@ final class RunDriver {
         this.httpLog = httpLog;
     }
 
+    /**
+     * The URLs requests go to: the given ones, secrets and all (the store holds them masked, as {@code run} does);
+     * else the stored ones, unless a secret was masked out of them, which only the user can give again.
+     */
+    static List<String> servers(RunInfo run, RunOptions o) {
+        if (!o.baseUrls().isEmpty()) {
+            return o.baseUrls();
+        }
+        for (String url : run.baseUrls()) {
+            if (url.contains(BaseUrl.MASK)) {
+                throw AppPhrase.invalid("run.baseUrlMasked", run.name(), url);
+            }
+        }
+        return run.baseUrls();
+    }
+
     /** A session of {@code run}: its records sent until none is left or a stop; how it ended, and each server. */
     Session drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
                 BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT, o.serverWait());
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
-        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), run.baseUrls(), o.apiKey(),
-                params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog);
+        PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), servers(run, o), o.apiKey(),
+                params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog, o.headers());
         Predictor served = predictors.create(call);
         try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -51,6 +52,7 @@ public final class RunForm {
     private List<String> params = List.of();
     private Map<String, String> env = Map.of();
     private String apiKeyEnv;
+    private List<String> headers = List.of();
     private int retries = 5;
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration timeout = Duration.ofMinutes(10);
@@ -144,6 +146,15 @@ public final class RunForm {
         return this;
     }
 
+    /**
+     * Headers sent on every request, each written {@code NAME: VALUE}; {@code ${VAR}} in a value is read from the
+     * environment given to {@link #apiKey}.
+     */
+    public RunForm headers(List<String> nameColonValue) {
+        this.headers = List.copyOf(nameColonValue);
+        return this;
+    }
+
     public RunForm retries(int n, Duration firstBackoff, boolean redoFailed) {
         this.retries = n;
         this.backoffBase = firstBackoff;
@@ -186,7 +197,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait);
+                outputRules(), serverWait, headerValues());
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);
@@ -305,6 +316,38 @@ public final class RunForm {
         } catch (IllegalArgumentException e) {
             throw AppPhrase.invalid("run.paramJson", e);
         }
+    }
+
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+    /** The headers by name, {@code ${VAR}} replaced; an error names the header, never its value. */
+    private Map<String, String> headerValues() {
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String header : headers) {
+            int colon = header.indexOf(':');
+            String name = colon < 0 ? "" : header.substring(0, colon).strip();
+            if (colon < 0 || !HEADER_NAME.matcher(name).matches()) {
+                // Only the name's leading characters: what follows may well be the secret, misspelt.
+                Matcher lead = HEADER_NAME.matcher(header.strip());
+                throw AppPhrase.invalid("run.headerForm", lead.lookingAt() ? lead.group() : "");
+            }
+            Matcher m = VARIABLE.matcher(header.substring(colon + 1).strip());
+            StringBuilder value = new StringBuilder();
+            while (m.find()) {
+                String v = env.get(m.group(1));
+                if (v == null) {
+                    throw AppPhrase.invalid("run.headerEnvNotSet", name, m.group(1));
+                }
+                m.appendReplacement(value, Matcher.quoteReplacement(v));
+            }
+            m.appendTail(value);
+            if (value.toString().isBlank() || value.indexOf("\n") >= 0 || value.indexOf("\r") >= 0) {
+                throw AppPhrase.invalid("run.headerEmpty", name);
+            }
+            byName.put(name, value.toString());
+        }
+        return byName;
     }
 
     private String apiKey() {

@@ -1,10 +1,14 @@
 package dev.stride.app;
 
+import dev.stride.client.BaseUrl;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunnerSettings;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -23,6 +27,7 @@ import java.util.function.Consumer;
  * @param output      what is extracted from or required of every answer ({@code --extract}, {@code --json-output})
  * @param serverWait  how long to wait for a server that answered earlier in the session and then cannot be reached,
  *                    before the run stops with its records pending ({@code --wait-for-server}); zero stops at once
+ * @param headers     sent on every request, by name ({@code --header}); like the key, their values are never stored
  */
 public record RunOptions(
         String model,
@@ -42,7 +47,8 @@ public record RunOptions(
         boolean stream,
         boolean keepRaw,
         OutputRules output,
-        Duration serverWait) {
+        Duration serverWait,
+        Map<String, String> headers) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -51,10 +57,20 @@ public record RunOptions(
         generation = generation == null ? GenerationParams.none() : generation;
         output = output == null ? OutputRules.NONE : output;
         serverWait = serverWait == null ? RunnerSettings.DEFAULT_SERVER_WAIT : serverWait;
+        headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
+    }
+
+    /** Options that send no extra header. */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output, Duration serverWait) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, Map.of());
     }
 
     /** Options that wait {@link RunnerSettings#DEFAULT_SERVER_WAIT} for a server that went away. */
@@ -116,6 +132,17 @@ public record RunOptions(
     /** The API key itself; it is never stored. */
     public RunOptions withApiKey(String key) {
         return with(b -> b.apiKey = key);
+    }
+
+    /** Headers sent on every request, by name; their values are secrets, never stored or shown. */
+    public RunOptions withHeaders(Map<String, String> byName) {
+        return with(b -> b.headers = byName);
+    }
+
+    /** The base URLs as they may be stored and shown: their secrets masked ({@link BaseUrl#shown()}). */
+    public List<String> shownBaseUrls() {
+        return baseUrls.stream().map(u -> BaseUrl.problem(u).isPresent() ? BaseUrl.redact(u)
+                : BaseUrl.parse(u).shown()).toList();
     }
 
     /** Further attempts after a passing failure, the first after up to {@code firstBackoff}. */
@@ -191,6 +218,7 @@ public record RunOptions(
         boolean keepRaw;
         OutputRules output;
         Duration serverWait;
+        Map<String, String> headers;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -211,11 +239,13 @@ public record RunOptions(
             keepRaw = o.keepRaw;
             output = o.output;
             serverWait = o.serverWait;
+            headers = o.headers;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
-                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait);
+                    apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
+                    headers);
         }
     }
 
@@ -249,9 +279,14 @@ public record RunOptions(
         if (serverWait.isNegative()) {
             throw AppPhrase.invalid("run.serverWait");
         }
+        // Before anything is stored: a URL that cannot be used must leave no run behind.
         for (String url : baseUrls) {
-            if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                throw AppPhrase.invalid("run.baseUrlScheme", url);
+            BaseUrl.Problem problem = BaseUrl.problem(url).orElse(null);
+            if (problem == BaseUrl.Problem.FRAGMENT) {
+                throw AppPhrase.invalid("run.baseUrlFragment", BaseUrl.redact(url));
+            }
+            if (problem != null) {
+                throw AppPhrase.invalid("run.baseUrlScheme", BaseUrl.redact(url));
             }
         }
     }
@@ -259,11 +294,11 @@ public record RunOptions(
     /** The key never shows: options end up in logs and error reports. */
     @Override
     public String toString() {
-        return "RunOptions[model=" + model + ", baseUrls=" + baseUrls + ", run=" + run + ", template=" + template
+        return "RunOptions[model=" + model + ", baseUrls=" + shownBaseUrls() + ", run=" + run + ", template=" + template
                 + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + ", generation="
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream
-                + ", keepRaw=" + keepRaw + "]";
+                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + "]";
     }
 }

@@ -132,7 +132,8 @@ final class RunPlanner {
             boolean named = options.run() != null ? options.run().equals(run.name())
                     : options.model() == null || options.model().equals(run.model());
             if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
-                List<String> given = options.baseUrls();
+                // Compared and stored masked: a rotated key in a URL is not a changed setting, nor ever stored.
+                List<String> given = options.shownBaseUrls();
                 if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
                     store.updateBaseUrls(run.id(), given);
                     run = store.findRun(run.name()).orElseThrow();
@@ -154,13 +155,13 @@ final class RunPlanner {
         if (o.baseUrls().isEmpty()) {
             throw AppPhrase.invalid("run.baseUrlNeeded", name);
         }
-        return new RunSpec(name, o.model(), o.baseUrls(), o.template() != null ? o.template()
+        return new RunSpec(name, o.model(), o.shownBaseUrls(), o.template() != null ? o.template()
                 : RunOptions.DEFAULT_TEMPLATE, o.generation());
     }
 
     /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
-        return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.baseUrls(),
+        return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.shownBaseUrls(),
                 run.template(), GenerationParams.fromJson(run.paramsJson()));
     }
 

@@ -30,7 +30,8 @@ import picocli.CommandLine.TypeConversionException;
  * {@code stride run --config stride.yaml}: a YAML mapping whose keys are the long options without their dashes
  * ({@code model}, {@code base-url}, {@code max-tokens}...) plus {@code input}. A value set on the command line wins;
  * the file fills in the rest. Lists are YAML sequences (one value is also accepted); {@code param} may be a mapping
- * of request fields to any YAML value.
+ * of request fields to any YAML value, {@code headers} a mapping of header names to values ({@code ${VAR}} read from
+ * the environment).
  *
  * <pre>
  * input: questions.csv
@@ -40,6 +41,7 @@ import picocli.CommandLine.TypeConversionException;
  * template: "Answer briefly: {{question}}"
  * max-tokens: 256
  * param: {guided_json: {type: object}}
+ * headers: {api-key: "${AZURE_OPENAI_API_KEY}"}
  * </pre>
  */
 final class ConfigFile {
@@ -58,6 +60,9 @@ final class ConfigFile {
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
+            if (key.equals("headers")) {
+                key = "header";
+            }
             JsonNode value = e.getValue();
             if (key.equals("input")) {
                 input.accept(scalar(key, value));
@@ -157,6 +162,8 @@ final class ConfigFile {
             List<String> values = new ArrayList<>();
             if (key.equals("param") && value.isObject()) {
                 value.fields().forEachRemaining(p -> values.add(p.getKey() + "=" + p.getValue().toString()));
+            } else if (key.equals("header") && value.isObject()) {
+                value.fields().forEachRemaining(h -> values.add(h.getKey() + ": " + scalar(key, h.getValue())));
             } else if (value.isArray()) {
                 value.forEach(v -> values.add(scalar(key, v)));
             } else {

@@ -107,6 +107,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--api-key-env", paramLabel = "VAR")
     String apiKeyEnv;
 
+    @Option(names = "--header", paramLabel = "'NAME: VALUE'")
+    List<String> headers = new ArrayList<>();
+
     @Option(names = "--retries", paramLabel = "N", defaultValue = "5")
     int retries;
 
@@ -206,6 +209,7 @@ final class RunCommand implements Callable<Integer> {
                 .stop(stop)
                 .params(params)
                 .apiKey(context.env(), apiKeyEnv)
+                .headers(headers)
                 .retries(retries, context.backoffBase(), retryFailed)
                 .timing(timeout, grace)
                 .serverWait(waitForServer)

@@ -34,6 +34,10 @@ class ReadmeExamplesTest {
 
     private static List<Command> commands;
 
+    /** The keys the README's commands read from the environment; none may end up in a file or a printed line. */
+    private static final Map<String, String> GATEWAY_KEYS = Map.of("OPENAI_API_KEY", "sk-test",
+            "AZURE_OPENAI_API_KEY", "azKey4410", "OPENROUTER_API_KEY", "orKey8127");
+
     @TempDir
     Path dir;
 
@@ -98,7 +102,7 @@ class ReadmeExamplesTest {
 
     @Test
     void everyReadmeRunOfAnExampleReadsAllItsRecordsAsADryRun() {
-        Cli cli = new Cli(Map.of("OPENAI_API_KEY", "sk-test"));
+        Cli cli = new Cli(GATEWAY_KEYS);
         int n = 0;
         for (Command c : runs()) {
             String input = input(c.args());
@@ -140,6 +144,60 @@ class ReadmeExamplesTest {
         // The simulator echoes the prompt, so every answer's first letter is the "A" of "A) ...": 10 of 40.
         assertThat(scored.exitCode()).as(scored.all()).isZero();
         assertThat(scored.out().lines()).containsExactly("answered,correct", "40,10");
+    }
+
+    /**
+     * The README's gateway commands (Azure OpenAI, OpenRouter, a basic-auth proxy), their host swapped for a
+     * MockWebServer's: each request carries the query and the headers the gateway needs, and no key or password is
+     * in the database or in what {@code status} prints.
+     */
+    @Test
+    void theGatewayCommandsSendWhatTheGatewayNeedsAndStoreNoSecret() throws Exception {
+        Map<String, java.util.function.Consumer<mockwebserver3.RecordedRequest>> expected = Map.of(
+                "azure", r -> {
+                    assertThat(r.getUrl().encodedPath())
+                            .isEqualTo("/openai/deployments/YOUR-DEPLOYMENT/chat/completions");
+                    assertThat(r.getUrl().encodedQuery()).isEqualTo("api-version=2024-10-21");
+                    assertThat(r.getHeaders().get("api-key")).isEqualTo("azKey4410");
+                },
+                "openrouter", r -> {
+                    assertThat(r.getUrl().encodedPath()).isEqualTo("/api/v1/chat/completions");
+                    assertThat(r.getHeaders().get("Authorization")).isEqualTo("Bearer orKey8127");
+                    assertThat(r.getHeaders().get("HTTP-Referer")).isEqualTo("https://example.org/my-eval");
+                    assertThat(r.getHeaders().get("X-Title")).isEqualTo("my-eval");
+                },
+                "proxied", r -> assertThat(r.getHeaders().get("Authorization"))
+                        .isEqualTo("Basic " + java.util.Base64.getEncoder()
+                                .encodeToString("stride:PASSWORD".getBytes(StandardCharsets.UTF_8))));
+        int tried = 0;
+        for (Command c : runs()) {
+            List<String> args = c.args();
+            int run = args.indexOf("--run");
+            if (run < 0 || !expected.containsKey(args.get(run + 1))) {
+                continue;
+            }
+            Path db = dir.resolve(args.get(run + 1) + ".db");
+            try (mockwebserver3.MockWebServer server = new mockwebserver3.MockWebServer()) {
+                server.setDispatcher(new FakeModelServer());
+                server.start();
+                List<String> moved = withDb(inRepository(args), db);
+                int url = moved.indexOf("--base-url") + 1;
+                String host = server.url("/").host() + ":" + server.getPort();
+                moved.set(url, moved.get(url).replaceFirst("^https://([^@/]*@)?[^/?#]+", "http://$1" + host));
+
+                Cli.Result r = new Cli(GATEWAY_KEYS).run(moved.toArray(String[]::new));
+                Cli.Result status = new Cli().run("status", "--db", db.toString(), "--run", args.get(run + 1));
+
+                assertThat(r.exitCode()).as(c + "\n" + r.all()).isZero();
+                expected.get(args.get(run + 1)).accept(server.takeRequest());
+                for (String text : List.of(r.all(), status.all(), new String(Files.readAllBytes(db),
+                        StandardCharsets.ISO_8859_1))) {
+                    assertThat(text).doesNotContain("azKey4410", "orKey8127", "stride:PASSWORD");
+                }
+                tried++;
+            }
+        }
+        assertThat(tried).isEqualTo(3);
     }
 
     private static List<Command> runs() {

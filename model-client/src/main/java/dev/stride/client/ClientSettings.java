@@ -1,8 +1,12 @@
 package dev.stride.client;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.Objects;
 
@@ -17,6 +21,8 @@ import java.util.Objects;
  * @param callTimeout    deadline for the whole exchange, so a server that drips bytes cannot hold a request forever
  * @param maxConcurrency how many requests the caller runs at once; the client sizes its dispatcher and pool to it
  * @param httpLog        where a line per request and response goes ({@link #withHttpLog}); null for none
+ * @param headers        sent on every request, by name (a gateway's {@code api-key}, {@code HTTP-Referer}...); their
+ *                       values are secrets, like the key
  */
 public record ClientSettings(
         String baseUrl,
@@ -25,7 +31,8 @@ public record ClientSettings(
         Duration readTimeout,
         Duration callTimeout,
         int maxConcurrency,
-        Consumer<String> httpLog) {
+        Consumer<String> httpLog,
+        Map<String, String> headers) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofMinutes(5);
@@ -33,7 +40,8 @@ public record ClientSettings(
     public static final int DEFAULT_MAX_CONCURRENCY = 8;
 
     public ClientSettings {
-        baseUrl = normalizeBaseUrl(baseUrl);
+        baseUrl = BaseUrl.parse(Objects.requireNonNull(baseUrl, "baseUrl")).full();
+        headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         if (apiKey != null && apiKey.isBlank()) {
             // An empty key from an unset environment variable means "no key", not "send an empty Bearer".
             apiKey = null;
@@ -46,6 +54,11 @@ public record ClientSettings(
         }
     }
 
+    public ClientSettings(String baseUrl, String apiKey, Duration connectTimeout, Duration readTimeout,
+                          Duration callTimeout, int maxConcurrency, Consumer<String> httpLog) {
+        this(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog, Map.of());
+    }
+
     /** Settings with the defaults above and no API key. */
     public static ClientSettings of(String baseUrl) {
         return new ClientSettings(baseUrl, null, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
@@ -53,19 +66,21 @@ public record ClientSettings(
     }
 
     public ClientSettings withBaseUrl(String url) {
-        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog);
+        return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                headers);
     }
 
     public ClientSettings withApiKey(String key) {
-        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog);
+        return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                headers);
     }
 
     public ClientSettings withTimeouts(Duration connect, Duration read, Duration call) {
-        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency, httpLog);
+        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency, httpLog, headers);
     }
 
     public ClientSettings withMaxConcurrency(int max) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max, httpLog);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max, httpLog, headers);
     }
 
     /**
@@ -73,40 +88,54 @@ public record ClientSettings(
      * for {@code stride run -v}. Null: no log.
      */
     public ClientSettings withHttpLog(Consumer<String> log) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log,
+                headers);
+    }
+
+    /** The same settings with {@code extra} sent on every request as well. */
+    public ClientSettings withHeaders(Map<String, String> extra) {
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                extra);
+    }
+
+    /** The base URL, for its shown form and its endpoints. */
+    public BaseUrl base() {
+        return BaseUrl.parse(baseUrl);
+    }
+
+    /** Every secret these settings carry (key, header values, the URL's), to mask wherever one could be echoed. */
+    List<String> secrets() {
+        List<String> secrets = new ArrayList<>(base().secrets());
+        if (apiKey != null) {
+            secrets.add(apiKey);
+        }
+        headers.values().stream().filter(v -> !v.isBlank()).forEach(secrets::add);
+        // Longest first, so that a secret containing another is masked whole.
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        return secrets;
+    }
+
+    /** {@code text} with every secret of these settings masked. */
+    String mask(String text) {
+        if (text == null) {
+            return null;
+        }
+        String masked = text;
+        for (String secret : secrets()) {
+            masked = masked.replace(secret, BaseUrl.MASK);
+        }
+        return masked;
     }
 
     /** The key never appears here: settings end up in logs and error reports. */
     @Override
     public String toString() {
-        return "ClientSettings[baseUrl=" + baseUrl
-                + ", apiKey=" + (apiKey == null ? "none" : "***")
+        return "ClientSettings[baseUrl=" + BaseUrl.redact(baseUrl)
+                + ", apiKey=" + (apiKey == null ? "none" : "***") + ", headers=" + headers.keySet()
                 + ", connectTimeout=" + connectTimeout
                 + ", readTimeout=" + readTimeout
                 + ", callTimeout=" + callTimeout
                 + ", maxConcurrency=" + maxConcurrency + ", httpLog=" + (httpLog == null ? "off" : "on") + "]";
-    }
-
-    private static String normalizeBaseUrl(String url) {
-        Objects.requireNonNull(url, "baseUrl");
-        String trimmed = url.strip();
-        while (trimmed.endsWith("/")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1);
-        }
-        URI uri;
-        try {
-            uri = new URI(trimmed);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("baseUrl is not a URL: " + url, e);
-        }
-        String scheme = uri.getScheme();
-        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || uri.getHost() == null) {
-            throw new IllegalArgumentException("baseUrl must be an http(s) URL such as http://localhost:8000/v1, got: " + url);
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("baseUrl must not have a query or fragment: " + url);
-        }
-        return trimmed;
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -34,6 +34,10 @@ public final class ModelClient implements AutoCloseable {
     private static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(5);
 
     private final ClientSettings settings;
+    /** The base URL as it may be stored and shown: its secrets masked. */
+    private final String shownBase;
+    /** From the base URL's user-info, for a server behind a basic-auth proxy; null without one. */
+    private final String basicAuthorization;
     private final OkHttpClient http;
     private final Map<Api, HttpUrl> urls = new EnumMap<>(Api.class);
     private final ChatRequestEncoder encoder;
@@ -52,21 +56,19 @@ public final class ModelClient implements AutoCloseable {
     ModelClient(ClientSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        String base = settings.baseUrl();
-        urls.put(Api.OPENAI_CHAT, HttpUrl.get(base + "/chat/completions"));
-        urls.put(Api.OPENAI_COMPLETIONS, HttpUrl.get(base + "/completions"));
-        urls.put(Api.OLLAMA_CHAT, HttpUrl.get(ollamaRoot(base) + "/api/chat"));
+        BaseUrl base = settings.base();
+        this.shownBase = base.shown();
+        this.basicAuthorization = base.basicAuthorization();
+        // The path goes before the base's query: Azure's ?api-version=... must ride on every request.
+        urls.put(Api.OPENAI_CHAT, base.endpoint("/chat/completions", false));
+        urls.put(Api.OPENAI_COMPLETIONS, base.endpoint("/completions", false));
+        urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
         this.http = buildHttp(settings);
         ObjectMapper mapper = JsonMapper.builder().build();
         this.encoder = new ChatRequestEncoder(mapper);
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
-    }
-
-    /** Ollama's native API lives at its root; users often give the {@code /v1} base they use for its OpenAI API. */
-    static String ollamaRoot(String baseUrl) {
-        return baseUrl.endsWith("/v1") ? baseUrl.substring(0, baseUrl.length() - 3) : baseUrl;
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings) {
@@ -86,7 +88,7 @@ public final class ModelClient implements AutoCloseable {
                 // Kept on: it only replays a request on a stale pooled connection, which the server never saw.
                 .retryOnConnectionFailure(true);
         if (settings.httpLog() != null) {
-            builder.addInterceptor(new RequestLog(settings.httpLog(), settings.apiKey()));
+            builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));
         }
         return builder.build();
     }
@@ -133,6 +135,12 @@ public final class ModelClient implements AutoCloseable {
         if (settings.apiKey() != null) {
             request.header("Authorization", "Bearer " + settings.apiKey());
         }
+        if (basicAuthorization != null) {
+            // The URL's own user:password is the more specific word than a key variable that happens to be set.
+            request.header("Authorization", basicAuthorization);
+        }
+        // Last, so that a header the user names wins over the ones made from the key or the URL.
+        settings.headers().forEach(request::header);
         long epoch = cancelEpoch.get();
         Call call = this.http.newCall(request.build());
         long start = System.nanoTime();
@@ -141,10 +149,10 @@ public final class ModelClient implements AutoCloseable {
             status = response.code();
             if (status < 200 || status > 299) {
                 String errorBody = response.body().string();
-                ErrorBody error = errorBodies.parse(errorBody).redact(settings.apiKey());
+                ErrorBody error = redact(errorBodies.parse(errorBody));
                 throw CallFailure.httpStatus(status, error,
                         RetryAfter.parse(response.header("retry-after-ms"), response.header("Retry-After"),
-                                clock.instant()).orElse(null), shown(url)).at(settings.baseUrl());
+                                clock.instant()).orElse(null), BaseUrl.redact(url.toString())).at(shownBase);
             }
             if (stream && !isPlainJson(response)) {
                 return readStream(api, response.body().source(), keepRaw, start);
@@ -152,13 +160,14 @@ public final class ModelClient implements AutoCloseable {
             // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
             String text = response.body().string();
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
-            return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, settings.baseUrl());
+            return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, shownBase);
         } catch (IOException e) {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
-            throw TransportErrors.classify(e, cancelledByUs, settings).at(settings.baseUrl());
+            throw TransportErrors.classify(e, cancelledByUs, settings).at(shownBase);
         } catch (MalformedResponse e) {
-            String serverMessage = new ErrorBody(e.serverMessage(), false).redact(settings.apiKey()).message();
-            throw CallFailure.malformed(status, e.getMessage(), serverMessage, e.getCause()).at(settings.baseUrl());
+            String serverMessage = redact(new ErrorBody(e.serverMessage(), false)).message();
+            throw CallFailure.malformed(status, settings.mask(e.getMessage()), serverMessage, e.getCause())
+                    .at(shownBase);
         }
     }
 
@@ -193,13 +202,7 @@ public final class ModelClient implements AutoCloseable {
             }
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
-        return decoder.finish(latency).withRawBodyAndServer(raw == null ? null : mask(raw.toString()),
-                settings.baseUrl());
-    }
-
-    /** The URL as a message may show it: a password or a query (where some services take keys) left out. */
-    private static String shown(HttpUrl url) {
-        return url.newBuilder().username("").password("").query(null).build().toString();
+        return decoder.finish(latency).withRawBodyAndServer(raw == null ? null : mask(raw.toString()), shownBase);
     }
 
     private static String stripLineEnd(String line) {
@@ -218,10 +221,17 @@ public final class ModelClient implements AutoCloseable {
         return type != null && "application".equals(type.type()) && "json".equals(type.subtype());
     }
 
-    /** Servers sometimes echo the key; a kept body must not carry it to the store. */
+    /** Servers sometimes echo the key (or a header, or the URL); a kept body must not carry it to the store. */
     private String mask(String raw) {
-        String key = settings.apiKey();
-        return key == null ? raw : raw.replace(key, "***");
+        return settings.mask(raw);
+    }
+
+    private ErrorBody redact(ErrorBody error) {
+        ErrorBody redacted = error;
+        for (String secret : settings.secrets()) {
+            redacted = redacted.redact(secret);
+        }
+        return redacted;
     }
 
     /**

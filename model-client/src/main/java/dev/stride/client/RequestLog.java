@@ -4,21 +4,24 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
 
 /**
  * One line per request and one per response or failure: method, URL, status, time, body sizes. Headers are never
- * written (the key travels in one), and the key is masked should it appear anywhere else in a line.
+ * written (the key travels in one), and every secret
+ * (key, header value, the URL's) is masked should it appear anywhere else in a line.
  */
 final class RequestLog implements Interceptor {
     private final Consumer<String> sink;
-    private final String apiKey;
+    private final UnaryOperator<String> mask;
 
-    RequestLog(Consumer<String> sink, String apiKey) {
+    /** @param mask masks every secret the settings carry (key, header values, the base URL's) */
+    RequestLog(Consumer<String> sink, UnaryOperator<String> mask) {
         this.sink = sink;
-        this.apiKey = apiKey;
+        this.mask = mask;
     }
 
     @Override
@@ -45,6 +48,6 @@ final class RequestLog implements Interceptor {
     }
 
     private void log(String line) {
-        sink.accept(apiKey == null || apiKey.isEmpty() ? line : line.replace(apiKey, "***"));
+        sink.accept(BaseUrl.redact(mask.apply(line)));
     }
 }

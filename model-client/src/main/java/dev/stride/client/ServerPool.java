@@ -208,7 +208,7 @@ public final class ServerPool implements AutoCloseable {
         long now = nanoTime.getAsLong();
         List<ServerStats> stats = new ArrayList<>(servers.length);
         for (Server s : servers) {
-            stats.add(new ServerStats(s.client.settings().baseUrl(), s.requests.get(), s.succeeded.get(),
+            stats.add(new ServerStats(s.client.settings().base().shown(), s.requests.get(), s.succeeded.get(),
                     s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now)));
         }
         return stats;

@@ -27,10 +27,10 @@ final class TransportErrors {
             return CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e);
         }
         if (e instanceof UnknownHostException) {
-            return CallFailure.unreached(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e), e);
+            return CallFailure.unreached(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e, settings), e);
         }
         if (e instanceof SocketTimeoutException) {
-            if (detail(e).toLowerCase(Locale.ROOT).contains("connect")) {
+            if (detail(e, settings).toLowerCase(Locale.ROOT).contains("connect")) {
                 return CallFailure.unreached(CallFailure.Kind.TIMEOUT,
                         "connect timed out after " + human(settings.connectTimeout()), e);
             }
@@ -40,8 +40,8 @@ final class TransportErrors {
         if (e instanceof ConnectException || e instanceof NoRouteToHostException) {
             // OkHttp's "Failed to connect to /127.0.0.1:9" wraps the system's reason ("Connection refused").
             String reason = e.getCause() != null && e.getCause().getMessage() != null
-                    ? e.getCause().getMessage().toLowerCase(Locale.ROOT) : detail(e);
-            return CallFailure.unreached(CallFailure.Kind.CONNECTION, reason + ": " + detail(e), e);
+                    ? e.getCause().getMessage().toLowerCase(Locale.ROOT) : detail(e, settings);
+            return CallFailure.unreached(CallFailure.Kind.CONNECTION, reason + ": " + detail(e, settings), e);
         }
         if (e instanceof InterruptedIOException) {
             // OkHttp's call timeout surfaces as a bare InterruptedIOException("timeout").
@@ -49,14 +49,15 @@ final class TransportErrors {
                     "call deadline of " + human(settings.callTimeout()) + " passed", e);
         }
         if (e instanceof SSLException && !(e.getCause() instanceof SocketException || e.getCause() instanceof EOFException)) {
-            return CallFailure.unreached(CallFailure.Kind.TLS, "TLS failure: " + detail(e), e);
+            return CallFailure.unreached(CallFailure.Kind.TLS, "TLS failure: " + detail(e, settings), e);
         }
-        return CallFailure.transport(CallFailure.Kind.CONNECTION, "connection failed: " + detail(e), e);
+        return CallFailure.transport(CallFailure.Kind.CONNECTION, "connection failed: " + detail(e, settings), e);
     }
 
-    private static String detail(IOException e) {
+    /** The exception's message in one line, with every secret of the settings masked: it ends up in the store. */
+    private static String detail(IOException e, ClientSettings settings) {
         String message = ErrorBodies.oneLine(e.getMessage());
-        return message == null ? e.getClass().getSimpleName() : message;
+        return message == null ? e.getClass().getSimpleName() : BaseUrl.redact(settings.mask(message));
     }
 
     private static String human(Duration d) {

@@ -283,6 +283,22 @@ class ModelClientTest {
     }
 
     @Test
+    void aNotFoundUrlAndTheServerAreNamedWithTheirSecretsMasked() throws Exception {
+        server.enqueue(Fixtures.response(404, "application/json",
+                "{\"detail\":\"no route for key QueryKey1 or header HeaderTok2\"}"));
+        String base = server.url("/v1").toString().replace("://", "://u:UrlPass3@") + "?api-version=1&key=QueryKey1";
+        CallFailure f = failureOf(ClientSettings.of(base).withHeaders(java.util.Map.of("X-Token", "HeaderTok2")));
+
+        assertThat(f.getMessage()).contains("(POST " + server.url("/v1/chat/completions") + "?api-version=1&key=***)")
+                .doesNotContain("QueryKey1", "HeaderTok2", "UrlPass3");
+        assertThat(f.server()).isEqualTo(server.url("/v1").toString().replace("://", "://u:***@")
+                + "?api-version=1&key=***");
+        var sent = server.takeRequest(60, TimeUnit.SECONDS);
+        assertThat(sent.getUrl().encodedQuery()).isEqualTo("api-version=1&key=QueryKey1");
+        assertThat(sent.getHeaders().get("X-Token")).isEqualTo("HeaderTok2");
+    }
+
+    @Test
     void theApiKeyNeverLeaksIntoMessages() {
         CallFailure f = failureOf(Fixtures.response(401, "application/json",
                 "{\"error\":{\"message\":\"Incorrect API key provided: " + KEY + ".\"}}"));

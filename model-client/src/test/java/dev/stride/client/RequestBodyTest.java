@@ -226,9 +226,12 @@ class RequestBodyTest {
 
     @Test
     void ollamaRootDropsOnlyATrailingV1() {
-        assertThat(ModelClient.ollamaRoot("http://h:11434/v1")).isEqualTo("http://h:11434");
-        assertThat(ModelClient.ollamaRoot("http://h:11434")).isEqualTo("http://h:11434");
-        assertThat(ModelClient.ollamaRoot("http://proxy/ollama")).isEqualTo("http://proxy/ollama");
+        assertThat(BaseUrl.parse("http://h:11434/v1").endpoint("/api/chat", true))
+                .hasToString("http://h:11434/api/chat");
+        assertThat(BaseUrl.parse("http://h:11434").endpoint("/api/chat", true))
+                .hasToString("http://h:11434/api/chat");
+        assertThat(BaseUrl.parse("http://proxy/ollama").endpoint("/api/chat", true))
+                .hasToString("http://proxy/ollama/api/chat");
     }
 
     @Test

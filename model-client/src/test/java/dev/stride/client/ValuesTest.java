@@ -28,7 +28,9 @@ class ValuesTest {
     void settingsRejectNonsense() {
         assertThatThrownBy(() -> ClientSettings.of("localhost:8000")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ClientSettings.of("ftp://h/v1")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ClientSettings.of("http://h/v1?x=1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ClientSettings.of("http://h/v1#x")).isInstanceOf(IllegalArgumentException.class);
+        // A query is kept (Azure's api-version), a fragment has no place in a request.
+        assertThat(ClientSettings.of("http://h/v1/?api-version=1").baseUrl()).isEqualTo("http://h/v1?api-version=1");
         assertThatThrownBy(() -> ClientSettings.of("http://h/v1").withMaxConcurrency(0))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ClientSettings.of("http://h/v1")
