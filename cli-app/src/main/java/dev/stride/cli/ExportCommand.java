@@ -3,8 +3,10 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.db.SqliteCheckpointStore;
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "export", mixinStandardHelpOptions = true)
 final class ExportCommand implements Callable<Integer> {
-    enum Format { jsonl, csv, batch }
+    enum Format { jsonl, csv, batch, parquet }
 
     @Spec
     CommandSpec spec;
@@ -51,15 +53,28 @@ final class ExportCommand implements Callable<Integer> {
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             RunInfo chosen = chooseRun(store);
             // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
-            if (output == null || output.toString().equals("-")) {
+            boolean toStandardOutput = output == null || output.toString().equals("-");
+            if (format == Format.parquet && toStandardOutput) {
+                // Parquet is binary and its footer is written last: a file, not a terminal or a pipe.
+                throw UserError.usageOf("msg.export.parquetNeedsFile");
+            }
+            if (toStandardOutput) {
                 Writer w = spec.commandLine().getOut();
                 write(store, chosen, w);
                 w.flush();
             } else {
                 Path target = output.toAbsolutePath();
                 Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
-                try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-                    write(store, chosen, w);
+                try {
+                    if (format == Format.parquet) {
+                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+                            new ResultFormats(store, chosen, includeInput).writeParquet(out);
+                        }
+                    } else {
+                        try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                            write(store, chosen, w);
+                        }
+                    }
                 } catch (IOException | RuntimeException e) {
                     Files.deleteIfExists(temp);
                     throw e;

@@ -1,5 +1,12 @@
 package dev.stride.cli;
 
+import static dev.stride.cli.ParquetWriter.Kind.BOOLEAN;
+import static dev.stride.cli.ParquetWriter.Kind.DOUBLE;
+import static dev.stride.cli.ParquetWriter.Kind.INT32;
+import static dev.stride.cli.ParquetWriter.Kind.INT64;
+import static dev.stride.cli.ParquetWriter.Kind.STRING;
+import static dev.stride.cli.ParquetWriter.Kind.TIMESTAMP_MILLIS;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +27,10 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Timing;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,8 +38,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A run's records with their outcomes, written as {@code stride export} writes them: JSON lines, CSV with a header, or
- * the OpenAI Batch output format; with {@code includeInput}, each record's input fields too.
+ * A run's records with their outcomes, written as {@code stride export} writes them: JSON lines, CSV with a header,
+ * the OpenAI Batch output format, or Parquet; with {@code includeInput}, each record's input fields too.
  */
 final class ResultFormats {
     private static final List<String> COLUMNS = List.of("id", "output", "status", "error", "finish_reason",
@@ -41,11 +51,13 @@ final class ResultFormats {
     private final CheckpointStore store;
     private final RunInfo chosen;
     private final boolean includeInput;
+    private final BatchLines batch;
 
     ResultFormats(CheckpointStore store, RunInfo chosen, boolean includeInput) {
         this.store = store;
         this.chosen = chosen;
         this.includeInput = includeInput;
+        this.batch = new BatchLines(chosen);
     }
 
     /** Where each row goes, in the format asked for. */
@@ -54,6 +66,7 @@ final class ResultFormats {
             case csv -> csvWriter(w);
             case batch -> row -> writeBatch(w, row);
             case jsonl -> row -> writeJson(w, row);
+            case parquet -> throw new IllegalArgumentException("Parquet is written to a stream of bytes");
         };
     }
 
@@ -130,33 +143,117 @@ final class ResultFormats {
         };
     }
 
-    /**
-     * One line of the OpenAI Batch output format. The response body is the server's own when it was kept
-     * ({@code --keep-raw}, unstreamed), else rebuilt from what is stored: the answer, finish reason, token counts,
-     * the server's model name and response id.
-     */
+    /** One line of the OpenAI Batch output format (see {@link BatchLines}); none for a pending record. */
     private void writeBatch(Writer w, ResultRow r) throws IOException {
-        if (r.status() == RecordStatus.PENDING) {
+        ObjectNode line = batch.line(r);
+        if (line == null) {
             return;
-        }
-        ObjectNode line = JSON.createObjectNode();
-        line.put("id", "stride_req_" + chosen.id() + "_" + r.seq());
-        line.put("custom_id", r.id());
-        if (r.status() == RecordStatus.DONE) {
-            ObjectNode response = line.putObject("response");
-            response.put("status_code", 200);
-            response.put("request_id", r.prediction().answer().responseId());
-            response.set("body", batchBody(chosen, r));
-            line.putNull("error");
-        } else {
-            line.putNull("response");
-            line.putObject("error").put("code", r.failure().errorKind()).put("message", r.failure().error());
         }
         if (includeInput) {
             line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
+    }
+
+    /**
+     * The run as a Parquet file: the CSV's columns, typed, and with --include-input an {@code input.FIELD} column per
+     * top-level input field, typed by what the run holds (all integers: INT64; all numbers: DOUBLE; all booleans:
+     * BOOLEAN; anything else: text, with objects and arrays as JSON). A first pass over the run collects the fields.
+     */
+    void writeParquet(OutputStream out) throws IOException {
+        Map<String, ParquetWriter.Kind> inputFields = new LinkedHashMap<>();
+        if (includeInput) {
+            // Not Map.merge: a field seen only as null so far has no kind yet (a null value).
+            store.forEachResult(chosen.id(), row -> input(row).fields().forEachRemaining(f -> inputFields.put(
+                    f.getKey(), wider(inputFields.get(f.getKey()), kindOf(f.getValue())))));
+        }
+        List<ParquetWriter.Column> columns = new ArrayList<>(List.of(
+                column("id", STRING), column("output", STRING), column("status", STRING), column("error", STRING),
+                column("finish_reason", STRING), column("prompt_tokens", INT32),
+                column("completion_tokens", INT32), column("latency_ms", INT64), column("attempts", INT32),
+                column("finished_at", TIMESTAMP_MILLIS)));
+        inputFields.forEach((f, kind) -> columns.add(column("input." + f, kind == null ? STRING : kind)));
+        try (ParquetWriter parquet = new ParquetWriter(out, columns)) {
+            Object[] values = new Object[columns.size()];
+            forEachRow(r -> {
+                Answer a = answer(r);
+                Timing t = r.timing();
+                int i = 0;
+                values[i++] = r.id();
+                values[i++] = a.output();
+                values[i++] = r.status().label();
+                values[i++] = error(r);
+                values[i++] = a.finishReason();
+                values[i++] = a.promptTokens();
+                values[i++] = a.completionTokens();
+                values[i++] = t == null ? null : t.latencyMs();
+                values[i++] = t == null ? null : t.attempts();
+                values[i++] = t == null ? null : t.finishedAt();
+                if (includeInput) {
+                    JsonNode input = input(r);
+                    for (Map.Entry<String, ParquetWriter.Kind> f : inputFields.entrySet()) {
+                        values[i++] = inputValue(input.get(f.getKey()), f.getValue());
+                    }
+                }
+                parquet.row(values);
+            });
+        }
+    }
+
+    private void forEachRow(RowWriter each) throws IOException {
+        try {
+            store.forEachResult(chosen.id(), row -> {
+                try {
+                    each.write(row);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static ParquetWriter.Column column(String name, ParquetWriter.Kind kind) {
+        return new ParquetWriter.Column(name, kind);
+    }
+
+    /** The column kind one input value asks for; null for a null, which any kind holds. */
+    private static ParquetWriter.Kind kindOf(JsonNode v) {
+        if (v.isNull()) {
+            return null;
+        }
+        if (v.isBoolean()) {
+            return BOOLEAN;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return INT64;
+        }
+        return v.isNumber() ? DOUBLE : STRING;
+    }
+
+    /** The narrowest kind that holds values of both kinds. */
+    private static ParquetWriter.Kind wider(ParquetWriter.Kind a, ParquetWriter.Kind b) {
+        if (a == null || a == b) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return (a == INT64 || a == DOUBLE) && (b == INT64 || b == DOUBLE) ? DOUBLE : STRING;
+    }
+
+    private static Object inputValue(JsonNode v, ParquetWriter.Kind kind) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        return switch (kind == null ? STRING : kind) {
+            case BOOLEAN -> v.booleanValue();
+            case INT64 -> v.longValue();
+            case DOUBLE -> v.doubleValue();
+            default -> v.isValueNode() ? v.asText() : v.toString();
+        };
     }
 
     /** A record's input as stored. */
@@ -172,46 +269,5 @@ final class ResultFormats {
     /** Why a failed record failed; null for the others. */
     private static String error(ResultRow r) {
         return r.failure() == null ? null : r.failure().error();
-    }
-
-    /** The body of a done record's response. */
-    private static JsonNode batchBody(RunInfo chosen, ResultRow r) {
-        Answer a = r.prediction().answer();
-        if (a.rawBody() != null) {
-            try {
-                JsonNode raw = JSON.readTree(a.rawBody());
-                if (raw != null && raw.isObject()) {
-                    return raw;
-                }
-            } catch (IOException e) {
-                // A stream's text or a cut body: rebuilt below.
-            }
-        }
-        JsonNode input = input(r);
-        Endpoint endpoint = PromptTemplate.isBatchRequest(input)
-                ? PromptTemplate.batchEndpoint(input.path("url").asText())
-                : GenerationParams.fromJson(chosen.paramsJson()).endpointOrDefault();
-        boolean text = endpoint == Endpoint.COMPLETIONS;
-        ObjectNode body = JSON.createObjectNode();
-        body.put("id", a.responseId());
-        body.put("object", text ? "text_completion" : "chat.completion");
-        body.put("model", a.serverModel() != null ? a.serverModel() : chosen.model());
-        ObjectNode choice = body.putArray("choices").addObject();
-        choice.put("index", 0);
-        if (text) {
-            choice.put("text", a.output());
-        } else {
-            choice.putObject("message").put("role", "assistant").put("content", a.output());
-        }
-        choice.put("finish_reason", a.finishReason());
-        if (a.promptTokens() != null || a.completionTokens() != null) {
-            ObjectNode usage = body.putObject("usage");
-            usage.put("prompt_tokens", a.promptTokens());
-            usage.put("completion_tokens", a.completionTokens());
-            if (a.promptTokens() != null && a.completionTokens() != null) {
-                usage.put("total_tokens", a.promptTokens() + a.completionTokens());
-            }
-        }
-        return body;
     }
 }
