@@ -34,8 +34,9 @@ final class ParquetWriter implements AutoCloseable {
     record Column(String name, Kind kind) {
     }
 
-    static final int ROW_GROUP_BYTES = 32 << 20;
-    static final int ROW_GROUP_ROWS = 200_000;
+    /** Small enough that a row group's buffers fit a small heap, large enough for readers to scan fast. */
+    static final int ROW_GROUP_BYTES = 8 << 20;
+    static final int ROW_GROUP_ROWS = 100_000;
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
     private static final int CODEC_GZIP = 2;
     private static final int ENCODING_PLAIN = 0;
@@ -108,24 +109,24 @@ final class ParquetWriter implements AutoCloseable {
         long groupBytes = 0;
         for (int i = 0; i < columns.size(); i++) {
             ColumnBuffer buffer = buffers.get(i);
-            byte[] page = buffer.page();
-            byte[] compressed = gzip(page);
+            int pageSize = buffer.pageSize();
+            byte[] compressed = buffer.compressedPage();
             byte[] header = new ThriftCompact().begin()
-                    .i32(1, 0).i32(2, page.length).i32(3, compressed.length)
+                    .i32(1, 0).i32(2, pageSize).i32(3, compressed.length)
                     .struct(5).i32(1, groupRows).i32(2, ENCODING_PLAIN).i32(3, ENCODING_RLE).i32(4, ENCODING_RLE).end()
                     .end().bytes();
             long start = position;
             write(header);
             write(compressed);
             long size = header.length + compressed.length;
-            groupBytes += header.length + page.length;
+            groupBytes += header.length + pageSize;
             group.begin().i64(2, start).struct(3)
                     .i32(1, columns.get(i).kind().physical)
                     .i32List(2, List.of(ENCODING_PLAIN, ENCODING_RLE))
                     .stringList(3, List.of(columns.get(i).name()))
                     .i32(4, CODEC_GZIP)
                     .i64(5, groupRows)
-                    .i64(6, header.length + page.length)
+                    .i64(6, header.length + pageSize)
                     .i64(7, size)
                     .i64(9, start)
                     .end().end();
@@ -139,20 +140,6 @@ final class ParquetWriter implements AutoCloseable {
     private void write(byte[] b) throws IOException {
         out.write(b);
         position += b.length;
-    }
-
-    private static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(data.length / 3 + 64);
-        // The fastest level: results are mostly text that compresses well even so, and export should keep up with
-        // the disk rather than the CPU.
-        try (GZIPOutputStream z = new GZIPOutputStream(b, 1 << 16) {
-            {
-                def.setLevel(Deflater.BEST_SPEED);
-            }
-        }) {
-            z.write(data);
-        }
-        return b.toByteArray();
     }
 
     /** One column's values of the current row group: definition levels and PLAIN values. */
@@ -213,7 +200,8 @@ final class ParquetWriter implements AutoCloseable {
             runLength = 0;
         }
 
-        byte[] page() {
+        /** Ends the row group's levels and values: the page holds them from here on. */
+        private void finish() {
             if (runLength > 0) {
                 endRun();
             }
@@ -222,11 +210,32 @@ final class ParquetWriter implements AutoCloseable {
                 bits = 0;
                 bitCount = 0;
             }
-            Bytes page = new Bytes();
-            page.int32(levels.size());
-            levels.writeTo(page);
-            values.writeTo(page);
-            return page.toByteArray();
+        }
+
+        /** The page's size before compression: the levels' length, the levels, the values. */
+        int pageSize() {
+            finish();
+            return 4 + levels.size() + values.size();
+        }
+
+        /** The page, gzip-compressed straight from the buffers (no uncompressed copy). */
+        byte[] compressedPage() throws IOException {
+            finish();
+            ByteArrayOutputStream b = new ByteArrayOutputStream(pageSize() / 4 + 64);
+            // The fastest level: results are mostly text that compresses well even so, and export should keep up
+            // with the disk rather than wait on the CPU.
+            try (GZIPOutputStream z = new GZIPOutputStream(b, 1 << 16) {
+                {
+                    def.setLevel(Deflater.BEST_SPEED);
+                }
+            }) {
+                Bytes length = new Bytes();
+                length.int32(levels.size());
+                length.writeTo(z);
+                levels.writeTo(z);
+                values.writeTo(z);
+            }
+            return b.toByteArray();
         }
 
         void clear() {
@@ -259,8 +268,5 @@ final class ParquetWriter implements AutoCloseable {
             write((int) v);
         }
 
-        void writeTo(Bytes other) {
-            other.write(buf, 0, count);
-        }
     }
 }
