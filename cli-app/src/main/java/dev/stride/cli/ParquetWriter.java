@@ -20,7 +20,7 @@ import java.util.zip.GZIPOutputStream;
  * do without them. Why not a library: BENCHMARKS.md.
  */
 final class ParquetWriter implements AutoCloseable {
-    /** A column's type: its physical type, and the logical type readers show. */
+    /** A column's type: its physical type (parquet.thrift's {@code Type}), and the logical type readers show. */
     enum Kind {
         STRING(6), INT32(1), INT64(2), DOUBLE(5), BOOLEAN(0), TIMESTAMP_MILLIS(2);
 
@@ -79,6 +79,10 @@ final class ParquetWriter implements AutoCloseable {
         if (groupRows > 0) {
             flushRowGroup();
         }
+        // FileMetaData: 1 version, 2 schema (a root with the columns as its children), 3 num_rows, 4 row_groups,
+        // 6 created_by. SchemaElement: 1 type, 3 repetition (1 = OPTIONAL), 4 name, 5 num_children, 6 converted_type
+        // (0 = UTF8, 9 = TIMESTAMP_MILLIS), 10 logicalType (1 = STRING; 8 = TIMESTAMP {1 isAdjustedToUTC, 2 unit
+        // {1 = MILLIS}}): both the legacy and the current annotation, so old and new readers see the same types.
         ThriftCompact footer = new ThriftCompact().begin().i32(1, 1);
         footer.structList(2, columns.size() + 1);
         footer.begin().string(4, "schema").i32(5, columns.size()).end();
@@ -111,6 +115,8 @@ final class ParquetWriter implements AutoCloseable {
             ColumnBuffer buffer = buffers.get(i);
             int pageSize = buffer.pageSize();
             byte[] compressed = buffer.compressedPage();
+            // PageHeader: 1 type (0 = DATA_PAGE), 2 uncompressed size, 3 compressed size, 5 DataPageHeader
+            // {1 num_values, 2 encoding, 3 definition level encoding, 4 repetition level encoding}.
             byte[] header = new ThriftCompact().begin()
                     .i32(1, 0).i32(2, pageSize).i32(3, compressed.length)
                     .struct(5).i32(1, groupRows).i32(2, ENCODING_PLAIN).i32(3, ENCODING_RLE).i32(4, ENCODING_RLE).end()
@@ -120,6 +126,9 @@ final class ParquetWriter implements AutoCloseable {
             write(compressed);
             long size = header.length + compressed.length;
             groupBytes += header.length + pageSize;
+            // ColumnChunk: 2 file_offset, 3 ColumnMetaData {1 type, 2 encodings, 3 path_in_schema, 4 codec,
+            // 5 num_values, 6 total_uncompressed_size, 7 total_compressed_size (both with the page header),
+            // 9 data_page_offset}. RowGroup: 1 columns, 2 total_byte_size, 3 num_rows.
             group.begin().i64(2, start).struct(3)
                     .i32(1, columns.get(i).kind().physical)
                     .i32List(2, List.of(ENCODING_PLAIN, ENCODING_RLE))
