@@ -265,6 +265,31 @@ class ExportReadersTest {
     }
 
     @Test
+    void toolCallsAndRefusalsGoWhereTheReferencePutsThem() throws Exception {
+        // Real OpenAI bodies (see SOURCES.md): tool calls with no text, and a refusal. Not kept (no --keep-raw), so
+        // the export rebuilds both bodies from what the database holds.
+        JsonNode tools = JSON.readTree(FormatsTest.FIXTURES.resolve("openai_chat_response_tool_calls.json").toFile());
+        JsonNode refusal = JSON.readTree(FormatsTest.FIXTURES.resolve("openai_chat_response_refusal.json").toFile());
+        stride.model.answering(p -> FakeModelServer.json(200, (p.equals("weather") ? tools : refusal).toString()));
+        Path input = dir.resolve("in.jsonl");
+        Files.writeString(input, "{\"id\":\"w\",\"prompt\":\"weather\"}\n{\"id\":\"r\",\"prompt\":\"refuse\"}\n");
+        Path db = dir.resolve("tools.db");
+        assertThat(stride.run(input, db).noProgress().with().exitCode()).isZero();
+        List<JsonNode> lines = jsonLines(export(db, "batch", "batch.jsonl"));
+        for (JsonNode line : lines) {
+            OpenAiBatchReference.check(line, line.toString());
+        }
+        JsonNode toolsMessage = lines.get(0).at("/response/body/choices/0/message");
+        assertThat(toolsMessage.get("content").isNull()).isTrue();
+        assertThat(toolsMessage.get("tool_calls")).isEqualTo(tools.at("/choices/0/message/tool_calls"));
+        assertThat(lines.get(0).at("/response/body/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
+        JsonNode refusalMessage = lines.get(1).at("/response/body/choices/0/message");
+        assertThat(refusalMessage.get("content").isNull()).isTrue();
+        assertThat(refusalMessage.get("refusal")).isEqualTo(refusal.at("/choices/0/message/refusal"));
+        assertThat(lines.get(1).at("/response/body/id").asText()).isEqualTo(refusal.get("id").asText());
+    }
+
+    @Test
     void batchRequestFilesOfChatAndTextCompletionsComeBackValid() throws Exception {
         String chat = Files.readString(FormatsTest.FIXTURES.resolve("openai_batch_input.jsonl"));
         StringBuilder text = new StringBuilder();

@@ -208,7 +208,7 @@ class FormatsTest {
     }
 
     @Test
-    void aFailedRecordIsABatchErrorLineAndPendingOnesAreLeftOut() throws Exception {
+    void aRefusedRecordIsABatchErrorResponseAndPendingOnesAreLeftOut() throws Exception {
         Path input = write("in.jsonl", "{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"bad\",\"prompt\":\"too long\"}\n");
         stride.model.answering(p -> p.equals("too long")
                 ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt too long\"}}") : null);
