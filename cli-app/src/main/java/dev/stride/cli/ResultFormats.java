@@ -248,10 +248,12 @@ final class ResultFormats {
         if (v == null || v.isNull()) {
             return null;
         }
+        // A value that does not fit its column's kind can only be one that changed after the first pass (a record
+        // edited by a resume while this export ran): left empty rather than written as a wrong number.
         return switch (kind == null ? STRING : kind) {
-            case BOOLEAN -> v.booleanValue();
-            case INT64 -> v.longValue();
-            case DOUBLE -> v.doubleValue();
+            case BOOLEAN -> v.isBoolean() ? v.booleanValue() : null;
+            case INT64 -> v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : null;
+            case DOUBLE -> v.isNumber() ? v.doubleValue() : null;
             default -> v.isValueNode() ? v.asText() : v.toString();
         };
     }
