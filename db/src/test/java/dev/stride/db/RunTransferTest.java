@@ -26,11 +26,11 @@ class RunTransferTest {
     @TempDir
     Path dir;
 
-    /** Every third record done, every seventh of the rest failed, the cursor saved. */
+    /** Two records in three done (outcomes too fill several pages), a few failed, the cursor saved. */
     private static void answerSome(SqliteCheckpointStore store, long runId, List<InputRecord> records) {
         for (InputRecord r : records) {
             long i = Long.parseLong(r.id().substring(1));
-            if (i % 3 == 0) {
+            if (i % 3 != 1) {
                 store.savePrediction(runId, r, done("answer " + i));
             } else if (i % 7 == 0) {
                 store.saveFailure(runId, r, failure("http_400"));
