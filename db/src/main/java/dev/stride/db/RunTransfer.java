@@ -86,7 +86,9 @@ public final class RunTransfer {
             }
             return target.write(dest -> {
                 for (RunsRecord run : runs) {
-                    refuseExisting(dest, target, run.getName(), "copy.exists");
+                    if (has(dest, run.getName())) {
+                        throw new TransferRefusedException(DbPhrase.of("copy.exists", target.name(), run.getName()));
+                    }
                 }
                 List<String> copied = new ArrayList<>();
                 for (RunsRecord run : runs) {
@@ -231,7 +233,9 @@ public final class RunTransfer {
 
     private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards) {
         target.write(dest -> {
-            refuseExisting(dest, target, merged.getName(), "merge.exists");
+            if (has(dest, merged.getName())) {
+                throw new TransferRefusedException(DbPhrase.of("merge.exists", target.name(), merged.getName()));
+            }
             long id = insertRun(dest, merged);
             for (ShardRun s : shards) {
                 s.file().read(src -> {
@@ -264,10 +268,8 @@ public final class RunTransfer {
         });
     }
 
-    private static void refuseExisting(DSLContext dest, DbStore target, String name, String key) {
-        if (dest.fetchExists(RUNS, RUNS.NAME.eq(name))) {
-            throw new TransferRefusedException(DbPhrase.of(key, target.name(), name));
-        }
+    private static boolean has(DSLContext dest, String name) {
+        return dest.fetchExists(RUNS, RUNS.NAME.eq(name));
     }
 
     /** Inserts a run's row as it is but for its id, which the destination hands out. */

@@ -156,7 +156,7 @@ class StoreMessagesTest {
 
         assertThat(e).isInstanceOf(StoreException.class).hasMessage(file + " was written by a newer stride (schema"
                 + " version 99; this stride knows up to 9): use that stride or a newer one");
-        assertThat(chinese(e)).contains(file.toString(), "更新版本的 stride", "数据库结构版本 99", "最高支持 7");
+        assertThat(chinese(e)).contains(file.toString(), "更新版本的 stride", "数据库结构版本 99", "最高支持 9");
     }
 
     @Test
