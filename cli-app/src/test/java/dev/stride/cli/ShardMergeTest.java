@@ -207,6 +207,19 @@ class ShardMergeTest {
     }
 
     @Test
+    void theShardMayBeSetInTheConfigFile() throws Exception {
+        Path config = dir.resolve("stride.yaml");
+        Files.writeString(config, "shard: 1/3\n");
+        Path db = dir.resolve("configured.db");
+
+        Cli.Result r = run(db).with("--config", config.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        assertThat(query(db, "SELECT shard, total FROM runs"))
+                .isEqualTo(query(shards.get(1), "SELECT shard, total FROM runs"));
+    }
+
+    @Test
     void aShardOutOfRangeOrMalformedIsRefusedBeforeAnyFileIsMade() {
         Path db = dir.resolve("bad.db");
 
