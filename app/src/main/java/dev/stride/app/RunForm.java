@@ -6,6 +6,7 @@ import dev.stride.core.InputFormat;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunnerSettings;
+import dev.stride.core.Shard;
 import dev.stride.core.Utf8Reader;
 import java.io.IOException;
 import java.io.Reader;
@@ -59,6 +60,7 @@ public final class RunForm {
     private boolean retryFailed;
     private Duration grace = Duration.ofSeconds(3);
     private Duration serverWait = RunnerSettings.DEFAULT_SERVER_WAIT;
+    private Shard shard;
     private boolean stream;
     private boolean keepRaw;
     private String extract;
@@ -174,6 +176,16 @@ public final class RunForm {
         return this;
     }
 
+    /**
+     * The shard of the input a new run takes ({@code --shard I/N}, shards counted from 0); null for all of it.
+     *
+     * @throws dev.stride.core.InvalidSettingException when it is not I/N with I from 0 to N-1
+     */
+    public RunForm shard(String iOfN) {
+        this.shard = iOfN == null ? null : Shard.parse(iOfN);
+        return this;
+    }
+
     public RunForm transfer(boolean streamed, boolean keepRawBodies) {
         this.stream = streamed;
         this.keepRaw = keepRawBodies;
@@ -197,7 +209,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait, headerValues());
+                outputRules(), serverWait, headerValues(), shard);
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);

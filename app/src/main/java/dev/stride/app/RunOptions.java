@@ -4,6 +4,7 @@ import dev.stride.client.BaseUrl;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunnerSettings;
+import dev.stride.core.Shard;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +29,8 @@ import java.util.function.Consumer;
  * @param serverWait  how long to wait for a server that answered earlier in the session and then cannot be reached,
  *                    before the run stops with its records pending ({@code --wait-for-server}); zero stops at once
  * @param headers     sent on every request, by name ({@code --header}); like the key, their values are never stored
+ * @param shard       the shard of the input a new run takes ({@code --shard I/N}); null for all of it, or, on a
+ *                    resume, for the stored one
  */
 public record RunOptions(
         String model,
@@ -48,7 +51,8 @@ public record RunOptions(
         boolean keepRaw,
         OutputRules output,
         Duration serverWait,
-        Map<String, String> headers) {
+        Map<String, String> headers,
+        Shard shard) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -62,6 +66,15 @@ public record RunOptions(
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
+    }
+
+    /** Options over the whole input (or, on a resume, the stored shard). */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, null);
     }
 
     /** Options that send no extra header. */
@@ -191,6 +204,11 @@ public record RunOptions(
         return with(b -> b.serverWait = wait);
     }
 
+    /** Takes only the records of this shard of the input; null for all of them. */
+    public RunOptions withShard(Shard part) {
+        return with(b -> b.shard = part);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -219,6 +237,7 @@ public record RunOptions(
         OutputRules output;
         Duration serverWait;
         Map<String, String> headers;
+        Shard shard;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -240,12 +259,13 @@ public record RunOptions(
             output = o.output;
             serverWait = o.serverWait;
             headers = o.headers;
+            shard = o.shard;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers);
+                    headers, shard);
         }
     }
 
@@ -299,6 +319,6 @@ public record RunOptions(
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream
-                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + "]";
+                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard + "]";
     }
 }

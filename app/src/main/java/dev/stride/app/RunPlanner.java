@@ -15,6 +15,7 @@ import dev.stride.core.RecordReader;
 import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
+import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -81,7 +83,9 @@ final class RunPlanner {
             if (!reader.hasNext()) {
                 return new RunPlan.EmptyInput(input);
             }
-            Iterator<InputRecord> records = stoppable(reader, stop, r -> {
+            // A shard keeps the others' records out of the sync altogether, each at its position in the whole input.
+            Iterator<InputRecord> records = stoppable(spec.shard() == null ? reader : only(spec.shard(), reader),
+                    stop, r -> {
                 if (first[0] == null) {
                     first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
                             Json.read(r.json(), Json.storedRecord(r.id()))));
@@ -156,13 +160,13 @@ final class RunPlanner {
             throw AppPhrase.invalid("run.baseUrlNeeded", name);
         }
         return new RunSpec(name, o.model(), o.shownBaseUrls(), o.template() != null ? o.template()
-                : RunOptions.DEFAULT_TEMPLATE, o.generation());
+                : RunOptions.DEFAULT_TEMPLATE, o.generation(), o.shard());
     }
 
     /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
         return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.shownBaseUrls(),
-                run.template(), GenerationParams.fromJson(run.paramsJson()));
+                run.template(), GenerationParams.fromJson(run.paramsJson()), run.shard());
     }
 
     /**
@@ -178,6 +182,10 @@ final class RunPlanner {
         }
         if (o.template() != null && !o.template().equals(run.template())) {
             changed.add(AppPhrase.of("change.template", run.template(), o.template()));
+        }
+        if (o.shard() != null && !o.shard().equals(run.shard())) {
+            changed.add(AppPhrase.of("change.shard", run.shard() == null ? AppPhrase.of("change.wholeInput")
+                    : run.shard().toString(), o.shard().toString()));
         }
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
             changed.add(AppPhrase.of("change.parameters", parameterChanges(stored, given),
@@ -220,6 +228,34 @@ final class RunPlanner {
     /** The advice a refused change gets. */
     private Phrase refusalAdvice(RunInfo run) {
         return AppPhrase.of("run.refusalAdvice", db, run.name());
+    }
+
+    /** The records of {@code input} that belong to {@code shard}, in input order. */
+    private static Iterator<InputRecord> only(Shard shard, Iterator<InputRecord> input) {
+        return new Iterator<>() {
+            private InputRecord next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && input.hasNext()) {
+                    InputRecord r = input.next();
+                    if (shard.holds(r.id())) {
+                        next = r;
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public InputRecord next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                InputRecord r = next;
+                next = null;
+                return r;
+            }
+        };
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param baseUrls  the base URLs of the servers the run was last served from, in the order given
  * @param truncated done outputs that the token limit cut short (finish reason {@code length})
+ * @param shard     the shard of its input the run holds ({@code --shard}), or null for all of it
  */
 public record RunInfo(
         long id,
@@ -24,10 +25,19 @@ public record RunInfo(
         Instant savedAt,
         RunState state,
         Instant createdAt,
-        long truncated) {
+        long truncated,
+        Shard shard) {
 
     public RunInfo {
         baseUrls = List.copyOf(baseUrls);
+    }
+
+    /** A run over its whole input. */
+    public RunInfo(long id, String name, String model, List<String> baseUrls, String template, String paramsJson,
+                   long total, long done, long failed, long lowWatermark, long elapsedMs, Instant savedAt,
+                   RunState state, Instant createdAt, long truncated) {
+        this(id, name, model, baseUrls, template, paramsJson, total, done, failed, lowWatermark, elapsedMs, savedAt,
+                state, createdAt, truncated, null);
     }
 
     public long pending() {

@@ -6,6 +6,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.Phrased;
 import dev.stride.db.StoreException;
+import dev.stride.db.TransferRefusedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -44,7 +45,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         }
         // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input.
         if (ex instanceof InvalidSettingException || ex instanceof SettingsRefusedException
-                || ex instanceof InvalidInputException) {
+                || ex instanceof InvalidInputException || ex instanceof TransferRefusedException) {
             return ExitCodes.USAGE;
         }
         if (ex instanceof StoppedBeforeStart) {

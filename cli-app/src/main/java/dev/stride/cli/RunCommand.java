@@ -146,6 +146,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--price-out", paramLabel = "USD")
     Double priceOut;
 
+    @Option(names = "--shard", paramLabel = "I/N")
+    String shard;
+
     private final CliContext context;
 
     RunCommand(CliContext context) {
@@ -215,6 +218,7 @@ final class RunCommand implements Callable<Integer> {
                 .serverWait(waitForServer)
                 .transfer(stream, keepRaw)
                 .output(extract, jsonOutput, jsonRetries)
+                .shard(shard)
                 .request();
     }
 

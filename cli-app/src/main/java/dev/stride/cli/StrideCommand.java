@@ -16,7 +16,8 @@ import picocli.CommandLine.IHelpSectionRenderer;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
-                SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
+                SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class, CopyCommand.class,
+                MergeCommand.class,
                 CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class StrideCommand implements Runnable {
 

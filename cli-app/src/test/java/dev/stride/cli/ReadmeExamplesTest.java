@@ -2,11 +2,15 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.Shard;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,6 +104,22 @@ class ReadmeExamplesTest {
         }
     }
 
+    /** The records of a JSONL file whose id is in {@code shard}: what a run with {@code --shard} reads. */
+    private static long inShard(Path jsonl, Shard shard) {
+        try {
+            ObjectMapper json = new ObjectMapper();
+            long n = 0;
+            for (String line : Files.readAllLines(jsonl)) {
+                if (!line.isBlank() && shard.holds(json.readTree(line).get("id").asText())) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Test
     void everyReadmeRunOfAnExampleReadsAllItsRecordsAsADryRun() {
         Cli cli = new Cli(GATEWAY_KEYS);
@@ -116,6 +136,10 @@ class ReadmeExamplesTest {
             Cli.Result r = cli.run(args.toArray(String[]::new));
 
             long records = lines(ROOT.resolve(input)) - (input.endsWith(".csv") ? 1 : 0);
+            int shard = c.args().indexOf("--shard");
+            if (shard >= 0) {
+                records = inShard(ROOT.resolve(input), Shard.parse(c.args().get(shard + 1)));
+            }
             assertThat(r.exitCode()).as(c + "\n" + r.all()).isZero();
             assertThat(r.out()).as(c.toString()).contains("with " + records + " records")
                     .contains("Would send " + records + " requests");
@@ -246,8 +270,8 @@ class ReadmeExamplesTest {
     private static long lines(Path file) {
         try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
             return lines.filter(l -> !l.isBlank()).count();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

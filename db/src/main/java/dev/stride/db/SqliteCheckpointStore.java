@@ -18,6 +18,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
@@ -284,6 +285,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
                     .set(RUNS.TEMPLATE, spec.template())
                     .set(RUNS.PARAMS, spec.params().canonicalJson())
+                    .set(RUNS.SHARD, spec.shard() == null ? null : spec.shard().toString())
                     .set(RUNS.CREATED_AT, now)
                     .set(RUNS.SAVED_AT, now)
                     .set(RUNS.STATE, RunState.RUNNING)
@@ -526,6 +528,31 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     // --- connections and transactions ---
 
+    /**
+     * Runs {@code work} on the reader inside one read transaction: every query it makes sees the same snapshot, also
+     * while a run writes the file. For {@link RunTransfer}, which reads a run in many pages.
+     */
+    <T> T readingOneSnapshot(Function<DSLContext, T> work) {
+        return reading(dsl -> {
+            try {
+                reader.setAutoCommit(false);
+                try {
+                    return work.apply(dsl);
+                } finally {
+                    reader.rollback();
+                    reader.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+        });
+    }
+
+    /** Runs {@code work} in one IMMEDIATE transaction on the writer: all of it is committed, or none. */
+    <T> T writingOneTransaction(Function<DSLContext, T> work) {
+        return writing(work);
+    }
+
     private <T> T reading(Function<DSLContext, T> work) {
         readLock.lock();
         try {
@@ -648,7 +675,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
-                r.getTruncated());
+                r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()));
     }
 
     private static void closeQuietly(Connection connection) {

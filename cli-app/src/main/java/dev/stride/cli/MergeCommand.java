@@ -1,0 +1,69 @@
+package dev.stride.cli;
+
+import dev.stride.core.RunInfo;
+import dev.stride.db.RunTransfer;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stride merge --to OUT.db SHARD.db...}: the runs that {@code stride run --shard I/N} made on separate
+ * machines, joined into one run over the whole input. Refuses, writing nothing, whatever would not add up to that run.
+ */
+@Command(name = "merge", mixinStandardHelpOptions = true)
+final class MergeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--to", required = true, paramLabel = "OUT")
+    Path to;
+
+    @Option(names = "--run", paramLabel = "NAME")
+    String run;
+
+    // Zero files is RunTransfer's to refuse, with an example, rather than picocli's bare "missing parameter".
+    @Parameters(arity = "0..*", paramLabel = "SHARD", descriptionKey = "SHARD")
+    List<Path> shards = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        shards.forEach(DbFile::requireExists);
+        RunInfo merged;
+        List<SqliteCheckpointStore> opened = new ArrayList<>();
+        try (FreshDatabase fresh = FreshDatabase.at(to)) {
+            try {
+                for (Path shard : shards) {
+                    opened.add(SqliteCheckpointStore.openReadOnly(shard));
+                }
+                try (SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
+                    merged = RunTransfer.merge(opened, target, run);
+                }
+            } finally {
+                opened.forEach(SqliteCheckpointStore::close);
+            }
+            fresh.keepIf(true);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Messages m = Messages.of(spec);
+        out.println(m.get("msg.merge.merged", shards.size(), merged.name(), to, merged.done(), merged.total(),
+                merged.failed(), merged.state().label()));
+        if (merged.pending() > 0) {
+            out.println(m.get("msg.merge.goOn", to));
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

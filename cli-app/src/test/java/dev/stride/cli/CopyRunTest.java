@@ -1,0 +1,137 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stride copy}: a run moved between databases exports and resumes exactly as it would have where it was. */
+class CopyRunTest {
+    /** Everything a run is besides its id, which each database hands out. */
+    private static final String RUN_ROW = "SELECT name, model, base_urls, template, params, created_at, total, done,"
+            + " failed, truncated, low_watermark, elapsed_ms, saved_at, state, heartbeat_at, input_digest, shard"
+            + " FROM runs ORDER BY name";
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+    private Path input;
+    private Path laptop;
+
+    /** Two runs in one file: alpha done with a failure, beta interrupted partway. */
+    @BeforeEach
+    void twoRuns() throws Exception {
+        laptop = dir.resolve("laptop.db");
+        input = questions(dir, "q.jsonl", 20);
+        stride.model.answering(prompt -> prompt.equals("question 5")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        assertThat(stride.run(input, laptop).model("alpha").template("{{question}}").with().exitCode()).isEqualTo(3);
+        AtomicInteger betaRequests = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (betaRequests.incrementAndGet() == 8) {
+                stride.cli.pressCtrlC();
+            }
+            return null;
+        });
+        assertThat(beta(laptop).with("--concurrency", "1").exitCode()).isEqualTo(130);
+        stride.model.answering(prompt -> null);
+    }
+
+    private CliFixture.RunArgs beta(Path db) {
+        return stride.run(input, db).model("beta").template("{{question}}");
+    }
+
+    @Test
+    void aRoundTripExportsEveryRunByteForByteInEveryFormat() throws Exception {
+        Path cluster = dir.resolve("cluster.db");
+        Path home = dir.resolve("home.db");
+        Cli.Result there = stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString());
+        assertThat(there.exitCode()).as(there.all()).isZero();
+        assertThat(there.out()).contains("Copied run 'alpha' (19/20 done, 1 failed)", "Copied run 'beta'",
+                "stride run --db " + cluster);
+        Cli.Result back = stride.cli.run("copy", "--from", cluster.toString(), "--to", home.toString());
+        assertThat(back.exitCode()).as(back.all()).isZero();
+
+        assertThat(query(home, RUN_ROW)).isEqualTo(query(laptop, RUN_ROW));
+        for (String run : new String[] {"alpha", "beta"}) {
+            for (ExportCommand.Format format : ExportCommand.Format.values()) {
+                Cli.Result original = stride.cli.run("export", "--db", laptop.toString(), "--run", run,
+                        "--format", format.name());
+                Cli.Result copy = stride.cli.run("export", "--db", home.toString(), "--run", run,
+                        "--format", format.name());
+                assertThat(original.exitCode()).as(original.all()).isZero();
+                assertThat(copy.out()).as(run + " as " + format).isEqualTo(original.out()).isNotEmpty();
+            }
+        }
+        assertThat(count(home, "SELECT count(*) FROM predictions")).isEqualTo(
+                count(laptop, "SELECT count(*) FROM predictions"));
+    }
+
+    @Test
+    void aCopiedHalfDoneRunGoesOnWithTheSameCommandAskingOnlyForItsPendingRecords() throws Exception {
+        Path cluster = dir.resolve("cluster.db");
+        long pending = count(laptop, "SELECT pending FROM progress WHERE run = 'beta'");
+        assertThat(pending).isBetween(1L, 19L);
+        assertThat(stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString(), "--run", "beta")
+                .exitCode()).isZero();
+        assertThat(count(cluster, "SELECT count(*) FROM runs")).isEqualTo(1);
+
+        int before = stride.model.requests.get();
+        Cli.Result resumed = beta(cluster).with();
+
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(stride.model.requests.get() - before).isEqualTo(pending);
+        assertThat(count(cluster, "SELECT count(*) FROM results WHERE run = 'beta' AND status = 'done'"))
+                .isEqualTo(20);
+        assertThat(count(cluster, "SELECT elapsed_ms FROM runs")).isGreaterThanOrEqualTo(
+                count(laptop, "SELECT elapsed_ms FROM runs WHERE name = 'beta'"));
+        // The source is only read.
+        assertThat(count(laptop, "SELECT pending FROM progress WHERE run = 'beta'")).isEqualTo(pending);
+    }
+
+    @Test
+    void aRunThatIsAlreadyThereIsRefusedAndNothingIsWritten() throws Exception {
+        Path cluster = dir.resolve("cluster.db");
+        assertThat(stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString(), "--run", "beta")
+                .exitCode()).isZero();
+
+        // alpha is not there yet, beta is: all or nothing.
+        Cli.Result again = stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString());
+
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err().strip()).isEqualTo("stride: " + cluster + " already has a run 'beta', so nothing was"
+                + " copied: clear it there first (stride clear --db " + cluster + " --run beta) or copy to another"
+                + " database");
+        assertThat(query(cluster, "SELECT name FROM runs")).hasSize(1);
+    }
+
+    @Test
+    void aRunTheSourceLacksIsRefusedAndNoFileIsLeft() {
+        Path cluster = dir.resolve("cluster.db");
+
+        Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString(),
+                "--run", "gamma");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(laptop + " has no run 'gamma' (it has: alpha, beta)").doesNotContain("\tat ");
+        assertThat(Files.exists(cluster)).isFalse();
+    }
+
+    @Test
+    void aMissingSourceIsRefused() {
+        Cli.Result r = stride.cli.run("copy", "--from", dir.resolve("nope.db").toString(), "--to",
+                dir.resolve("x.db").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("nope.db: no such database");
+    }
+}

@@ -1,0 +1,237 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stride run --shard I/N} on separate databases, joined by {@code stride merge} into the unsharded run. */
+class ShardMergeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RECORDS = 30;
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+    private Path input;
+    private final List<Path> shards = new ArrayList<>();
+
+    @BeforeEach
+    void threeShards() throws Exception {
+        input = questions(dir, "q.jsonl", RECORDS);
+        // Failures too: a merge keeps every outcome, not only the answers.
+        stride.model.answering(prompt -> prompt.equals("question 7")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        for (int i = 0; i < 3; i++) {
+            Path db = dir.resolve("shard-" + i + ".db");
+            Cli.Result r = run(db).with("--shard", i + "/3");
+            assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+            shards.add(db);
+        }
+    }
+
+    private CliFixture.RunArgs run(Path db) {
+        return stride.run(input, db).model("m").template("{{question}}").noProgress();
+    }
+
+    private static int crc32Shard(String id, int n) {
+        CRC32 crc = new CRC32();
+        crc.update(id.getBytes(StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % n);
+    }
+
+    @Test
+    void theShardsPartitionTheIdsByTheCrc32OfEachId() throws Exception {
+        Set<String> union = new HashSet<>();
+        int stored = 0;
+        for (int i = 0; i < 3; i++) {
+            List<Map<String, Object>> rows = query(shards.get(i), "SELECT record_id, seq FROM records ORDER BY seq");
+            for (Map<String, Object> row : rows) {
+                String id = (String) row.get("record_id");
+                assertThat(crc32Shard(id, 3)).as(id).isEqualTo(i);
+                // Each record keeps its place in the whole input.
+                assertThat(((Number) row.get("seq")).longValue()).isEqualTo(Long.parseLong(id.substring(1)));
+                union.add(id);
+            }
+            stored += rows.size();
+            assertThat(rows).as("shard %d of 3 holds some of 30 records", i).isNotEmpty();
+            assertThat(count(shards.get(i), "SELECT total FROM runs")).isEqualTo(rows.size());
+            assertThat(query(shards.get(i), "SELECT shard FROM runs").get(0).get("shard")).isEqualTo(i + "/3");
+        }
+        assertThat(stored).as("disjoint").isEqualTo(RECORDS);
+        assertThat(union).hasSize(RECORDS);
+        assertThat(stride.model.requests.get()).as("each record asked once").isEqualTo(RECORDS);
+    }
+
+    @Test
+    void theMergeExportsWhatOneUnshardedRunExports() throws Exception {
+        Path whole = dir.resolve("whole.db");
+        assertThat(run(whole).with().exitCode()).isEqualTo(3);
+        Path merged = dir.resolve("merged.db");
+
+        // In any order.
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(2).toString(),
+                shards.get(0).toString(), shards.get(1).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Merged 3 shards into run 'm' in " + merged + ": 29/30 done, 1 failed,"
+                + " done_with_failures");
+        List<JsonNode> expected = exported(whole);
+        List<JsonNode> actual = exported(merged);
+        assertThat(actual).hasSize(RECORDS);
+        for (int i = 0; i < RECORDS; i++) {
+            for (String field : new String[] {"id", "output", "status", "error"}) {
+                assertThat(actual.get(i).get(field)).as(i + " " + field).isEqualTo(expected.get(i).get(field));
+            }
+        }
+        assertThat(query(merged, "SELECT total, done, failed, low_watermark, state, shard FROM runs"))
+                .isEqualTo(query(whole, "SELECT total, done, failed, low_watermark, state, shard FROM runs"));
+        // The merged run is the whole input's: the unsharded command goes on from it with nothing to ask.
+        int before = stride.model.requests.get();
+        assertThat(run(merged).with().exitCode()).isEqualTo(3);
+        assertThat(stride.model.requests.get()).isEqualTo(before);
+    }
+
+    private List<JsonNode> exported(Path db) throws Exception {
+        Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "m");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            lines.add(JSON.readTree(line));
+        }
+        return lines;
+    }
+
+    @Test
+    void aMissingShardIsRefusedAndNothingIsWritten() {
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(2).toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("stride: shard 1/3 is missing: the run has 3 shards and 2 were given;"
+                + " add the file of each missing shard");
+        assertThat(Files.exists(merged)).isFalse();
+    }
+
+    @Test
+    void aDoubledShardIsRefused() throws Exception {
+        Path twin = dir.resolve("twin.db");
+        Files.copy(shards.get(1), twin, StandardCopyOption.REPLACE_EXISTING);
+
+        Cli.Result r = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString(),
+                shards.get(0).toString(), shards.get(1).toString(), twin.toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(twin + " and " + shards.get(1) + " are both shard 1/3: give each shard once");
+    }
+
+    @Test
+    void aShardOfAnotherModelIsRefused() throws Exception {
+        Path other = dir.resolve("other.db");
+        assertThat(stride.run(input, other).model("other").template("{{question}}").noProgress()
+                .with("--shard", "2/3", "--run", "m").exitCode()).isIn(0, 3);
+
+        Cli.Result r = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString(),
+                shards.get(0).toString(), shards.get(1).toString(), other.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(other + " is a shard of another run: its model is other, but " + shards.get(0)
+                + " has m");
+        assertThat(Files.exists(dir.resolve("merged.db"))).isFalse();
+    }
+
+    @Test
+    void aFileThatIsNotAShardIsRefused() throws Exception {
+        Path whole = dir.resolve("whole.db");
+        assertThat(run(whole).with().exitCode()).isEqualTo(3);
+
+        Cli.Result r = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString(),
+                shards.get(0).toString(), whole.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("run 'm' in " + whole + " is not a shard");
+    }
+
+    @Test
+    void aMergedRunAlreadyInOutIsRefused() {
+        Path merged = dir.resolve("merged.db");
+        String[] args = {"merge", "--to", merged.toString(), shards.get(0).toString(), shards.get(1).toString(),
+                shards.get(2).toString()};
+        assertThat(stride.cli.run(args).exitCode()).isZero();
+
+        Cli.Result again = stride.cli.run(args);
+
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains(merged + " already has a run 'm', so nothing was merged");
+    }
+
+    @Test
+    void mergingNoFileSaysWhatToGive() {
+        Cli.Result r = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("there is nothing to merge: name the shard files");
+        assertThat(Files.exists(dir.resolve("merged.db"))).isFalse();
+    }
+
+    @Test
+    void resumingWithAnotherShardIsRefusedLikeAnotherModel() throws Exception {
+        int before = stride.model.requests.get();
+
+        Cli.Result r = run(shards.get(0)).with("--shard", "1/3");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.all()).contains("shard 0/3 -> 1/3");
+        assertThat(stride.model.requests.get()).isEqualTo(before);
+    }
+
+    @Test
+    void theShardMayBeSetInTheConfigFile() throws Exception {
+        Path config = dir.resolve("stride.yaml");
+        Files.writeString(config, "shard: 1/3\n");
+        Path db = dir.resolve("configured.db");
+
+        Cli.Result r = run(db).with("--config", config.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        assertThat(query(db, "SELECT shard, total FROM runs"))
+                .isEqualTo(query(shards.get(1), "SELECT shard, total FROM runs"));
+    }
+
+    @Test
+    void aShardOutOfRangeOrMalformedIsRefusedBeforeAnyFileIsMade() {
+        Path db = dir.resolve("bad.db");
+
+        Cli.Result outOfRange = run(db).with("--shard", "3/3");
+        Cli.Result malformed = run(db).with("--shard", "x");
+
+        assertThat(outOfRange.exitCode()).isEqualTo(2);
+        assertThat(outOfRange.err().strip()).isEqualTo("stride: --shard 3/3 is out of range: N must be at least 1 and"
+                + " I from 0 to N-1 (shards count from 0), e.g. --shard 2/3 for the last one");
+        assertThat(malformed.exitCode()).isEqualTo(2);
+        assertThat(malformed.err().strip()).isEqualTo("stride: --shard x is not a shard: give I/N, two whole numbers,"
+                + " e.g. --shard 0/3 (shards count from 0)");
+        assertThat(Files.exists(db)).isFalse();
+    }
+}

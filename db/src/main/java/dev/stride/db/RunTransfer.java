@@ -1,0 +1,343 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.RUNS;
+import static org.jooq.impl.DSL.max;
+import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.selectOne;
+
+import dev.stride.core.RecordStatus;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import dev.stride.core.Shard;
+import dev.stride.db.schema.tables.records.PredictionsRecord;
+import dev.stride.db.schema.tables.records.RecordsRecord;
+import dev.stride.db.schema.tables.records.RunsRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.jooq.DSLContext;
+
+/**
+ * Moves runs between checkpoint stores: {@link #copy} one run or all of them as they are, {@link #merge} the runs
+ * of {@code --shard} files into one run over the whole input.
+ *
+ * <p>Everything goes through jOOQ's vendor-neutral API on a {@link DSLContext} per store, so the same code serves any
+ * pair of stores jOOQ speaks to. The source is read in pages of {@link #PAGE} rows from one read snapshot, so
+ * memory stays bounded whatever the size of the run, and the destination is written in one transaction: it holds
+ * all of it or, after a refusal, a failure or a kill, nothing. The destination hands out its own run ids; rows keep
+ * everything else, including each record's position (seq) in the input. Only runs, records and predictions are
+ * copied: nothing about the processes that worked on a run.
+ */
+public final class RunTransfer {
+    /** Rows per page read from the source and per batch written to the destination. */
+    static final int PAGE = 2000;
+
+    private final DbStore source;
+    private final DbStore target;
+
+    private RunTransfer(DbStore source, DbStore target) {
+        this.source = source;
+        this.target = target;
+    }
+
+    /** A store as this class uses it: a name for messages, one read snapshot, one write transaction. */
+    private record DbStore(String name, SqliteCheckpointStore store) {
+        <T> T read(Function<DSLContext, T> work) {
+            return store.readingOneSnapshot(work);
+        }
+
+        <T> T write(Function<DSLContext, T> work) {
+            return store.writingOneTransaction(work);
+        }
+    }
+
+    /**
+     * Copies the run named {@code runName} (or, with null, every run) of {@code from} into {@code to}: settings,
+     * input digest, records, outcomes, counters, watermark, elapsed time and state, so the same {@code stride run}
+     * goes on there as it would have on {@code from}.
+     *
+     * @return the copied runs as {@code to} now holds them
+     * @throws TransferRefusedException when {@code from} has no such run (or none) or {@code to} already has a run
+     *                                  of that name; nothing is written
+     */
+    public static List<RunInfo> copy(SqliteCheckpointStore from, SqliteCheckpointStore to, String runName) {
+        RunTransfer transfer = new RunTransfer(new DbStore(from.file().toString(), from),
+                new DbStore(to.file().toString(), to));
+        List<String> names = transfer.copy(runName);
+        return names.stream().map(name -> to.findRun(name).orElseThrow()).toList();
+    }
+
+    private List<String> copy(String runName) {
+        return source.read(src -> {
+            List<RunsRecord> runs = src.selectFrom(RUNS)
+                    .where(runName == null ? RUNS.NAME.isNotNull() : RUNS.NAME.eq(runName))
+                    .orderBy(RUNS.RUN_ID)
+                    .fetch();
+            if (runs.isEmpty()) {
+                throw runName == null
+                        ? new TransferRefusedException(DbPhrase.of("copy.noRuns", source.name()))
+                        : new TransferRefusedException(DbPhrase.of("copy.noSuchRun", source.name(), runName,
+                                String.join(", ", src.select(RUNS.NAME).from(RUNS).orderBy(RUNS.RUN_ID)
+                                        .fetch(RUNS.NAME))));
+            }
+            return target.write(dest -> {
+                for (RunsRecord run : runs) {
+                    if (has(dest, run.getName())) {
+                        throw new TransferRefusedException(DbPhrase.of("copy.exists", target.name(), run.getName()));
+                    }
+                }
+                List<String> copied = new ArrayList<>();
+                for (RunsRecord run : runs) {
+                    long id = insertRun(dest, run);
+                    copyRows(src, run.getRunId(), dest, id);
+                    // Set, not counted: the destination's triggers (if it has them) counted the outcomes as they came
+                    // in, and these are the same numbers whichever way it keeps them.
+                    dest.update(RUNS)
+                            .set(RUNS.DONE, run.getDone())
+                            .set(RUNS.FAILED, run.getFailed())
+                            .set(RUNS.TRUNCATED, run.getTruncated())
+                            .set(RUNS.LOW_WATERMARK, run.getLowWatermark())
+                            .where(RUNS.RUN_ID.eq(id))
+                            .execute();
+                    copied.add(run.getName());
+                }
+                return copied;
+            });
+        });
+    }
+
+    /**
+     * Joins the runs of {@code shards} (one file per shard of a {@code --shard I/N} run) into one run in {@code to}
+     * over the whole input: every record at its position in the input, every outcome, the counters summed, the
+     * elapsed time the longest shard's (shards run side by side), the state done only if every record is.
+     *
+     * @param runName the run to take from each file, or null for the one run each file holds
+     * @return the merged run as {@code to} now holds it
+     * @throws TransferRefusedException when a file is not a shard, holds several runs and none is named, the shards'
+     *                                  settings differ, a shard is missing or given twice, or {@code to} already has
+     *                                  a run of that name; nothing is written
+     */
+    public static RunInfo merge(List<SqliteCheckpointStore> shards, SqliteCheckpointStore to, String runName) {
+        if (shards.isEmpty()) {
+            throw new TransferRefusedException(DbPhrase.of("merge.noShards"));
+        }
+        List<ShardRun> runs = new ArrayList<>();
+        for (SqliteCheckpointStore shard : shards) {
+            runs.add(ShardRun.of(new DbStore(shard.file().toString(), shard), runName));
+        }
+        TreeMap<Integer, ShardRun> byIndex = checked(runs);
+        RunsRecord merged = mergedRun(byIndex.values());
+        writeMerged(new DbStore(to.file().toString(), to), merged, byIndex.values());
+        return to.findRun(merged.getName()).orElseThrow();
+    }
+
+    /** The run of one shard file: its row, read once, and the file it is in. */
+    private record ShardRun(DbStore file, RunsRecord run, Shard shard) {
+        static ShardRun of(DbStore file, String runName) {
+            return file.read(dsl -> {
+                List<RunsRecord> runs = dsl.selectFrom(RUNS)
+                        .where(runName == null ? RUNS.NAME.isNotNull() : RUNS.NAME.eq(runName))
+                        .orderBy(RUNS.RUN_ID)
+                        .fetch();
+                if (runs.size() != 1) {
+                    List<String> all = dsl.select(RUNS.NAME).from(RUNS).orderBy(RUNS.RUN_ID).fetch(RUNS.NAME);
+                    throw runs.isEmpty() && runName != null
+                            ? new TransferRefusedException(DbPhrase.of("merge.noSuchRun", file.name(), runName,
+                                    String.join(", ", all)))
+                            : runs.isEmpty()
+                            ? new TransferRefusedException(DbPhrase.of("merge.noRuns", file.name()))
+                            : new TransferRefusedException(DbPhrase.of("merge.whichRun", file.name(),
+                                    String.join(", ", all)));
+                }
+                RunsRecord run = runs.get(0);
+                if (run.getShard() == null) {
+                    throw new TransferRefusedException(DbPhrase.of("merge.notAShard", file.name(), run.getName()));
+                }
+                return new ShardRun(file, run, Shard.parse(run.getShard()));
+            });
+        }
+    }
+
+    /** The shards by index, once each settings, count and indexes are checked against the first file's. */
+    private static TreeMap<Integer, ShardRun> checked(List<ShardRun> runs) {
+        ShardRun first = runs.get(0);
+        TreeMap<Integer, ShardRun> byIndex = new TreeMap<>();
+        for (ShardRun r : runs) {
+            differs(r, first, "model", r.run().getModel(), first.run().getModel());
+            differs(r, first, "template", r.run().getTemplate(), first.run().getTemplate());
+            differs(r, first, "params", r.run().getParams(), first.run().getParams());
+            differs(r, first, "shards", r.shard().count(), first.shard().count());
+            // Unknown (null) where a sync did not record it: only two known digests can tell inputs apart.
+            if (r.run().getInputDigest() != null && first.run().getInputDigest() != null) {
+                differs(r, first, "input", r.run().getInputDigest(), first.run().getInputDigest());
+            }
+            ShardRun twin = byIndex.putIfAbsent(r.shard().index(), r);
+            if (twin != null) {
+                throw new TransferRefusedException(DbPhrase.of("merge.doubled", r.file().name(), r.shard(),
+                        twin.file().name()));
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < first.shard().count(); i++) {
+            if (!byIndex.containsKey(i)) {
+                missing.add(new Shard(i, first.shard().count()).toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new TransferRefusedException(DbPhrase.of("merge.missing", String.join(", ", missing),
+                    first.shard().count(), runs.size()));
+        }
+        return byIndex;
+    }
+
+    private static void differs(ShardRun r, ShardRun first, String setting, Object value, Object firstValue) {
+        if (!Objects.equals(value, firstValue)) {
+            throw new TransferRefusedException(DbPhrase.of("merge.differs", r.file().name(), setting, value,
+                    first.file().name(), firstValue));
+        }
+    }
+
+    /**
+     * The merged run's row: the first shard's settings, created when the first shard was, saved when the last one
+     * was, the elapsed time of the longest shard (they ran side by side), no shard; its counters are counted once
+     * its rows are written.
+     */
+    private static RunsRecord mergedRun(Iterable<ShardRun> shards) {
+        RunsRecord merged = null;
+        long elapsed = 0;
+        for (ShardRun s : shards) {
+            RunsRecord r = s.run();
+            if (merged == null) {
+                merged = r.copy();
+            }
+            elapsed = Math.max(elapsed, r.getElapsedMs());
+            if (r.getCreatedAt().compareTo(merged.getCreatedAt()) < 0) {
+                merged.setCreatedAt(r.getCreatedAt());
+            }
+            if (r.getSavedAt().compareTo(merged.getSavedAt()) > 0) {
+                merged.setSavedAt(r.getSavedAt());
+            }
+            if (!Objects.equals(r.getInputDigest(), merged.getInputDigest())) {
+                merged.setInputDigest(null);
+            }
+        }
+        merged.setElapsedMs(elapsed);
+        merged.setShard(null);
+        merged.setHeartbeatAt(null);
+        return merged;
+    }
+
+    private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards) {
+        target.write(dest -> {
+            if (has(dest, merged.getName())) {
+                throw new TransferRefusedException(DbPhrase.of("merge.exists", target.name(), merged.getName()));
+            }
+            long id = insertRun(dest, merged);
+            for (ShardRun s : shards) {
+                s.file().read(src -> {
+                    copyRows(src, s.run().getRunId(), dest, id);
+                    return null;
+                });
+            }
+            // Counted from the rows just written: a shard still being written when its row was read has moved on
+            // since, and the merged counters must be those of the records and outcomes the merged run holds.
+            long total = dest.fetchCount(RECORDS, RECORDS.RUN_ID.eq(id));
+            long done = dest.fetchCount(PREDICTIONS, PREDICTIONS.RUN_ID.eq(id)
+                    .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)));
+            long failed = dest.fetchCount(PREDICTIONS, PREDICTIONS.RUN_ID.eq(id)
+                    .and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED)));
+            long truncated = dest.fetchCount(PREDICTIONS, PREDICTIONS.RUN_ID.eq(id)
+                    .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)).and(PREDICTIONS.FINISH_REASON.eq("length")));
+            // Done only if every record is; with records left, a stride run on the merged file goes on with them.
+            RunState state = total - done - failed > 0 ? RunState.INTERRUPTED
+                    : failed > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
+            dest.update(RUNS)
+                    .set(RUNS.TOTAL, total)
+                    .set(RUNS.DONE, done)
+                    .set(RUNS.FAILED, failed)
+                    .set(RUNS.TRUNCATED, truncated)
+                    .set(RUNS.STATE, state)
+                    .set(RUNS.LOW_WATERMARK, lowWatermark(dest, id))
+                    .where(RUNS.RUN_ID.eq(id))
+                    .execute();
+            return null;
+        });
+    }
+
+    private static boolean has(DSLContext dest, String name) {
+        return dest.fetchExists(RUNS, RUNS.NAME.eq(name));
+    }
+
+    /** Inserts a run's row as it is but for its id, which the destination hands out. */
+    private static long insertRun(DSLContext dest, RunsRecord run) {
+        RunsRecord row = dest.newRecord(RUNS, run);
+        row.changed(RUNS.RUN_ID, false);
+        row.setRunId(null);
+        row.changed(RUNS.RUN_ID, false);
+        return dest.insertInto(RUNS)
+                .set(row)
+                .returningResult(RUNS.RUN_ID)
+                .fetchOne(RUNS.RUN_ID);
+    }
+
+    /** A run's records and outcomes, page by page in input order, under the destination's run id. */
+    private static void copyRows(DSLContext src, long fromRun, DSLContext dest, long toRun) {
+        long after = Long.MIN_VALUE;
+        while (true) {
+            List<RecordsRecord> page = src.selectFrom(RECORDS)
+                    .where(RECORDS.RUN_ID.eq(fromRun)).and(RECORDS.SEQ.gt(after))
+                    .orderBy(RECORDS.SEQ).limit(PAGE).fetch();
+            if (page.isEmpty()) {
+                break;
+            }
+            List<RecordsRecord> rows = new ArrayList<>(page.size());
+            for (RecordsRecord r : page) {
+                RecordsRecord row = dest.newRecord(RECORDS, r);
+                row.setRunId(toRun);
+                rows.add(row);
+            }
+            dest.batchInsert(rows).execute();
+            after = page.get(page.size() - 1).getSeq();
+        }
+        after = Long.MIN_VALUE;
+        while (true) {
+            var page = src.select(RECORDS.SEQ).select(PREDICTIONS.fields())
+                    .from(PREDICTIONS)
+                    .join(RECORDS).on(RECORDS.RUN_ID.eq(PREDICTIONS.RUN_ID)
+                            .and(RECORDS.RECORD_ID.eq(PREDICTIONS.RECORD_ID)))
+                    .where(PREDICTIONS.RUN_ID.eq(fromRun)).and(RECORDS.SEQ.gt(after))
+                    .orderBy(RECORDS.SEQ).limit(PAGE).fetch();
+            if (page.isEmpty()) {
+                break;
+            }
+            List<PredictionsRecord> rows = new ArrayList<>(page.size());
+            for (var r : page) {
+                PredictionsRecord row = dest.newRecord(PREDICTIONS, r.into(PREDICTIONS));
+                row.setRunId(toRun);
+                rows.add(row);
+            }
+            dest.batchInsert(rows).execute();
+            after = page.get(page.size() - 1).get(RECORDS.SEQ);
+        }
+    }
+
+    /** The first seq without an outcome, or one past the last record: what the store's own cursor would say. */
+    private static long lowWatermark(DSLContext dsl, long runId) {
+        Long first = dsl.select(RECORDS.SEQ).from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(notExists(selectOne().from(PREDICTIONS)
+                        .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))))
+                .orderBy(RECORDS.SEQ).limit(1).fetchOne(RECORDS.SEQ);
+        if (first != null) {
+            return first;
+        }
+        Long last = dsl.select(max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId))
+                .fetchOne().value1();
+        return last == null ? 0 : last + 1;
+    }
+}
