@@ -27,8 +27,8 @@ public interface RunLedger {
 
     /**
      * Claims for this worker up to {@code limit} records strictly after {@code afterSeq}, in input order, that have
-     * no outcome (with {@code includeFailed} also those whose outcome is a failure stored before this worker
-     * joined) and that no live worker holds. Claims of workers whose lease ran out are taken like free records.
+     * no outcome (with {@code includeFailed} also those whose outcome is a failure; such a worker keeps the claim of
+     * a failure it stores until it leaves, so each is tried once per session) and that no live worker holds. Claims of workers whose lease ran out are taken like free records.
      * Each call is its own short transaction.
      */
     List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed);

@@ -12,6 +12,7 @@ import dev.stride.core.RecordStatus;
 import java.util.List;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /**
  * The claim of records by a worker, in the caller's write transaction: the one query a store on another database
@@ -30,18 +31,16 @@ final class Claims {
     /**
      * Drops the workers whose lease ran out (their claims go with them, by cascade), then claims for {@code worker}
      * up to {@code limit} records after {@code afterSeq} in input order that no one holds and that have no outcome
-     * (with {@code includeFailed}, also those whose failure was stored before {@code joinedAt}, so that a record
-     * is retried once per session).
+     * (with {@code includeFailed}, also those whose outcome is a failure; a worker that retries failures keeps the
+     * claim of a failure it stores until it leaves, so that each is tried once per session).
      */
     List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
-                            String now, String joinedAt) {
+                            String now) {
         dropExpired(runId, now);
         Condition noOutcome = notExists(selectOne().from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
                 .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                .and(includeFailed
-                        ? PREDICTIONS.STATUS.eq(RecordStatus.DONE).or(PREDICTIONS.FINISHED_AT.ge(joinedAt))
-                        : org.jooq.impl.DSL.trueCondition()));
+                .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
         List<InputRecord> batch = dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
                 .from(RECORDS)
@@ -80,7 +79,7 @@ final class Claims {
 
     /** Whether a live worker other than {@code worker} (null: any) has joined the run. */
     boolean othersLive(long runId, String worker, String now) {
-        Condition others = worker == null ? org.jooq.impl.DSL.trueCondition() : WORKERS.WORKER_ID.ne(worker);
+        Condition others = worker == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(worker);
         return dsl.fetchExists(selectOne().from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(others).and(WORKERS.LEASE_UNTIL.gt(now)));
     }

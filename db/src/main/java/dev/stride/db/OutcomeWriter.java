@@ -83,19 +83,22 @@ final class OutcomeWriter implements AutoCloseable {
     }
 
     /**
-     * Writes the outcome, drops the record's claim (whoever holds it: the outcome is in), and counts the outcome for
-     * {@code worker} (null: none), in the caller's transaction.
+     * Writes the outcome, drops the record's claim when {@code dropClaim} (whoever holds it: the outcome is in), and
+     * counts the outcome for {@code worker} (null: none), in the caller's transaction.
      *
      * @return false when the record already had a done row (nothing was written)
      */
-    boolean write(Row row, long runId, String recordId, String worker, boolean done) throws SQLException {
+    boolean write(Row row, long runId, String recordId, String worker, boolean done, boolean dropClaim)
+            throws SQLException {
         for (int i = 0; i < row.values.length; i++) {
             upsert.setObject(i + 1, row.values[i]);
         }
         boolean written = upsert.executeUpdate() == 1;
-        dropClaim.setLong(1, runId);
-        dropClaim.setString(2, recordId);
-        dropClaim.executeUpdate();
+        if (dropClaim) {
+            this.dropClaim.setLong(1, runId);
+            this.dropClaim.setString(2, recordId);
+            this.dropClaim.executeUpdate();
+        }
         if (written && worker != null) {
             countForWorker.setLong(1, done ? 1 : 0);
             countForWorker.setLong(2, done ? 0 : 1);

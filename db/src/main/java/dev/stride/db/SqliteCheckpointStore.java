@@ -101,6 +101,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private boolean closed; // guarded by both locks
     /** This process as a worker of a run, once it joined one; guarded by the write lock. */
     private Worker worker;
+    /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
+    private volatile boolean retryingFailures;
 
     /** This store's worker: who it is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
@@ -403,6 +405,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     .set(WORKERS.LEASE_UNTIL, UtcText.format(clock.instant().plus(lease)))
                     .execute();
             worker = new Worker(runId, id, now, lease);
+            retryingFailures = false;
             return new Joined(number, others);
         });
     }
@@ -412,7 +415,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return writing(dsl -> {
             Worker w = joined(runId);
             renew(dsl, w);
-            return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now(), w.joinedAt());
+            retryingFailures |= includeFailed;
+            return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
         });
     }
 
@@ -470,6 +474,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 inTransaction(dsl -> dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                         .and(WORKERS.WORKER_ID.eq(w.id())).execute());
                 worker = null;
+                retryingFailures = false;
             }
             return null;
         });
@@ -502,7 +507,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return withWriter(() -> inTransaction(dsl -> {
             try {
                 Worker w = worker;
-                return outcomes.write(row, runId, record.id(), w == null ? null : w.id(), done);
+                return outcomes.write(row, runId, record.id(), w == null ? null : w.id(), done,
+                        done || !retryingFailures);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
