@@ -389,6 +389,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             String now = now();
             Claims claims = new Claims(dsl);
             claims.dropExpired(runId, now);
+            dropDeadOnThisHost(dsl, runId);
             int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId));
             Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                     .fetchOne().value1();
@@ -453,7 +454,35 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     public boolean othersAtWork(long runId) {
         Worker w = worker;
         String me = w == null ? "" : w.id();
+        if (!reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()))) {
+            return false;
+        }
+        // Before waiting out a lease: a worker of this machine whose process is gone needs no waiting for.
+        if (writing(dsl -> dropDeadOnThisHost(dsl, runId)) == 0) {
+            return true;
+        }
         return reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()));
+    }
+
+    /**
+     * The workers of this machine whose process has ended (kill -9, a crash): their claims are free at once, rather
+     * than when their lease runs out, so a restart after a kill takes them straight away as a lone run always did.
+     * Workers of other machines can only be judged by their lease.
+     *
+     * @return how many were dropped
+     */
+    private int dropDeadOnThisHost(DSLContext dsl, long runId) {
+        long me = ProcessHandle.current().pid();
+        int dropped = 0;
+        for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).and(WORKERS.PID.ne(me)).fetch()) {
+            boolean alive = ProcessHandle.of(w.value2()).map(ProcessHandle::isAlive).orElse(false);
+            if (!alive) {
+                dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
+            }
+        }
+        return dropped;
     }
 
     @Override
