@@ -66,7 +66,7 @@ class WorkersIT {
 
     @Test
     void threeWorkersOneKilledStoreEveryRecordOnceAndRepeatAtMostTheKilledOnesClaims() throws Exception {
-        int total = 1500;
+        int total = 3000;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
 
@@ -76,6 +76,22 @@ class WorkersIT {
         StrideProcess third = worker(2, input, db);
         doomed.await("30 answers", Duration.ofSeconds(120), () -> model.answeredCount(1) >= 30);
         third.await("joining", Duration.ofSeconds(120), () -> third.out().contains("as worker"));
+
+        // status shows each live worker: host, process id, done by it, rate, last heartbeat.
+        StrideProcess status = StrideProcess.start(dir, "status", List.of("status", "--db", db.toString(), "--json"));
+        children.add(status);
+        assertThat(status.waitForExit(Duration.ofSeconds(120))).as(status.transcript()).isZero();
+        JsonNode shown = new ObjectMapper().readTree(status.out()).get(0).get("workers");
+        List<Long> pids = new ArrayList<>();
+        shown.forEach(w -> pids.add(w.get("pid").asLong()));
+        assertThat(pids).as(status.out()).containsExactlyInAnyOrder(first.pid(), doomed.pid(), third.pid());
+        assertThat(shown.get(0).get("worker").asInt()).isEqualTo(1);
+        assertThat(shown.get(0).get("done").asLong()).isPositive();
+        assertThat(shown.get(0).has("heartbeat_at")).isTrue();
+        StrideProcess text = StrideProcess.start(dir, "status-text", List.of("status", "--db", db.toString()));
+        children.add(text);
+        assertThat(text.waitForExit(Duration.ofSeconds(120))).as(text.transcript()).isZero();
+        assertThat(text.out()).contains("Workers of '" + RUN + "' (3 live):").contains(" pid " + third.pid() + ": ");
 
         long pid = doomed.pid();
         int exit = doomed.killHard(Duration.ofSeconds(60));
