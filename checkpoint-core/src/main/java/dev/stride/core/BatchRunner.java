@@ -630,12 +630,13 @@ public final class BatchRunner {
                     sinceSave++;
                 }
                 if (time.nanoTime() - lastRenewal >= renewEvery) {
+                    // Counted from when the renewal began, so that a slow commit does not stretch the period.
+                    lastRenewal = time.nanoTime();
                     try {
                         store.renewLease(run.id());
                     } catch (RuntimeException e) {
                         // A busy database: the next try comes a third of a lease later, well before the lease ends.
                     }
-                    lastRenewal = time.nanoTime();
                 }
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
