@@ -50,7 +50,7 @@ final class RunDriver {
     /** A session of {@code run}: its records sent until none is left or a stop; how it ended, and each server. */
     Session drive(RunInfo run, RunOptions o, RunListener listener, StopSwitch stop) {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
-                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT, o.serverWait());
+                BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT, o.serverWait(), o.lease());
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), servers(run, o), o.apiKey(),
                 params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog, o.headers());

@@ -61,6 +61,7 @@ public final class RunForm {
     private Duration grace = Duration.ofSeconds(3);
     private Duration serverWait = RunnerSettings.DEFAULT_SERVER_WAIT;
     private Shard shard;
+    private Duration lease = RunnerSettings.DEFAULT_LEASE;
     private boolean stream;
     private boolean keepRaw;
     private String extract;
@@ -186,6 +187,12 @@ public final class RunForm {
         return this;
     }
 
+    /** How long this worker's claims outlive its last renewal ({@code --lease}). */
+    public RunForm lease(Duration length) {
+        this.lease = length;
+        return this;
+    }
+
     public RunForm transfer(boolean streamed, boolean keepRawBodies) {
         this.stream = streamed;
         this.keepRaw = keepRawBodies;
@@ -209,7 +216,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait, headerValues(), shard);
+                outputRules(), serverWait, headerValues(), shard, lease);
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);

@@ -31,6 +31,8 @@ import java.util.function.Consumer;
  * @param headers     sent on every request, by name ({@code --header}); like the key, their values are never stored
  * @param shard       the shard of the input a new run takes ({@code --shard I/N}); null for all of it, or, on a
  *                    resume, for the stored one
+ * @param lease       how long this worker's claims outlive its last renewal ({@code --lease}): a worker that dies
+ *                    loses them to the others after this
  */
 public record RunOptions(
         String model,
@@ -52,7 +54,8 @@ public record RunOptions(
         OutputRules output,
         Duration serverWait,
         Map<String, String> headers,
-        Shard shard) {
+        Shard shard,
+        Duration lease) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -62,19 +65,20 @@ public record RunOptions(
         output = output == null ? OutputRules.NONE : output;
         serverWait = serverWait == null ? RunnerSettings.DEFAULT_SERVER_WAIT : serverWait;
         headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        lease = lease == null ? RunnerSettings.DEFAULT_LEASE : lease;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
     }
 
-    /** Options over the whole input (or, on a resume, the stored shard). */
+    /** Options over the whole input (or, on a resume, the stored shard) with the {@link RunnerSettings#DEFAULT_LEASE}. */
     public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
                       int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
                       Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
                       boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers) {
         this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
-                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, null);
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, null, null);
     }
 
     /** Options that send no extra header. */
@@ -209,6 +213,11 @@ public record RunOptions(
         return with(b -> b.shard = part);
     }
 
+    /** How long this worker's claims outlive its last renewal; a dead worker's are taken by others after this. */
+    public RunOptions withLease(Duration lease) {
+        return with(b -> b.lease = lease);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -238,6 +247,7 @@ public record RunOptions(
         Duration serverWait;
         Map<String, String> headers;
         Shard shard;
+        Duration lease;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -260,12 +270,13 @@ public record RunOptions(
             serverWait = o.serverWait;
             headers = o.headers;
             shard = o.shard;
+            lease = o.lease;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers, shard);
+                    headers, shard, lease);
         }
     }
 
@@ -298,6 +309,9 @@ public record RunOptions(
         }
         if (serverWait.isNegative()) {
             throw AppPhrase.invalid("run.serverWait");
+        }
+        if (lease.toMillis() < 1) {
+            throw AppPhrase.invalid("run.lease");
         }
         // Before anything is stored: a URL that cannot be used must leave no run behind.
         for (String url : baseUrls) {

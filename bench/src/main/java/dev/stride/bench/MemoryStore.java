@@ -16,6 +16,9 @@ import dev.stride.core.Timing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.time.Duration;
+import dev.stride.core.Joined;
+import dev.stride.core.WorkerInfo;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -37,6 +40,7 @@ final class MemoryStore implements CheckpointStore {
     private final long total;
     private final BitSet outcomes;
     private final BitSet failures;
+    private final BitSet claimed = new BitSet();
     private long done;
     private long failed;
     private long lowWatermark;
@@ -103,14 +107,42 @@ final class MemoryStore implements CheckpointStore {
         return new SyncReport(false, total, 0, 0, 0, List.of(), List.of(), List.of(), done, failed);
     }
 
+    /** One worker alone: a claim is a set bit until the record's outcome is in. */
     @Override
-    public synchronized List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+    public synchronized List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
         List<InputRecord> page = new ArrayList<>(limit);
         for (int seq = outcomes.nextClearBit((int) afterSeq + 1); seq < total && page.size() < limit;
              seq = outcomes.nextClearBit(seq + 1)) {
-            page.add(Records.record(seq));
+            if (!claimed.get(seq)) {
+                claimed.set(seq);
+                page.add(Records.record(seq));
+            }
         }
         return page;
+    }
+
+    @Override
+    public Joined join(long runId, Duration lease) {
+        return new Joined(1, 0);
+    }
+
+    @Override
+    public void renewLease(long runId) {
+    }
+
+    @Override
+    public boolean othersAtWork(long runId) {
+        return false;
+    }
+
+    @Override
+    public List<WorkerInfo> liveWorkers(long runId) {
+        return List.of();
+    }
+
+    @Override
+    public synchronized void leave(long runId) {
+        claimed.clear();
     }
 
     @Override

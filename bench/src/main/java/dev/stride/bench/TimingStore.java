@@ -4,6 +4,9 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.WorkerInfo;
+import java.time.Duration;
 import dev.stride.core.Prediction;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
@@ -68,11 +71,36 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+    public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
         long t0 = System.nanoTime();
-        List<InputRecord> page = store.pendingRecords(runId, afterSeq, limit, includeFailed);
+        List<InputRecord> page = store.claim(runId, afterSeq, limit, includeFailed);
         pageNanos.add(System.nanoTime() - t0);
         return page;
+    }
+
+    @Override
+    public Joined join(long runId, Duration lease) {
+        return store.join(runId, lease);
+    }
+
+    @Override
+    public void renewLease(long runId) {
+        store.renewLease(runId);
+    }
+
+    @Override
+    public boolean othersAtWork(long runId) {
+        return store.othersAtWork(runId);
+    }
+
+    @Override
+    public List<WorkerInfo> liveWorkers(long runId) {
+        return store.liveWorkers(runId);
+    }
+
+    @Override
+    public void leave(long runId) {
+        store.leave(runId);
     }
 
     @Override

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Drives one run to its end: reads the records still to do from the store in input order, keeps up to
- * {@code concurrency} of them in flight, retries passing failures with backoff, and hands every outcome to a single
+ * Drives one run to its end as one of its workers: claims the records still to do from the store in input order
+ * under a lease (renewed by the writer while it works), keeps up to {@code concurrency} of them in flight, retries passing failures with backoff, and hands every outcome to a single
  * writer thread that commits it and, every {@code saveInterval} outcomes, the cursor.
  *
  * <p>Request threads never touch the database. A request's slot is freed as soon as its outcome is queued for the
@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * meanwhile, the failure is the record's own (a generation too long for the timeout) and is retried like any other.
  */
 public final class BatchRunner {
-    private static final int PAGE = 512;
+    /** The most records one claim takes: claims are small, so that other workers find work too. */
+    private static final int CLAIM_MAX = 64;
     private static final Duration POLL = Duration.ofMillis(100);
     /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
@@ -100,6 +101,7 @@ public final class BatchRunner {
     public RunOutcome run(RunInfo run) {
         long started = time.nanoTime();
         servers.begin(started, clock.instant());
+        listener.joined(store.join(run.id(), settings.lease()));
         Semaphore slots = new Semaphore(settings.concurrency());
         Writer writer = new Writer(run, slots, started);
         Thread writerThread = new Thread(writer, "stride-writer");
@@ -121,49 +123,108 @@ public final class BatchRunner {
             writer.finish();
             joinQuietly(writerThread);
         }
-        return finish(run, writer, started);
+        try {
+            return finish(run, writer, started);
+        } finally {
+            try {
+                store.leave(run.id());
+            } catch (RuntimeException e) {
+                // Claims left behind are taken by others when the lease runs out; the outcome is already decided.
+            }
+        }
     }
 
     /**
-     * Sends every pending record. Without --retry-failed, every record below the stored low watermark already has an
-     * outcome, so the first pass starts there: a resume of a half-done run of a million records reaches its first
-     * request without walking the half that is done. A last pass then covers the records below the watermark, in case
-     * an outcome was deleted by hand since the watermark was computed; it costs one index walk, at the end.
+     * Claims and sends records until none is left to claim and no other live worker holds any. Without
+     * --retry-failed, every record below the stored low watermark already has an outcome, so the first pass starts
+     * there: a resume of a half-done run of a million records reaches its first request without walking the half that
+     * is done. Later passes start from the beginning, once this worker's own requests are over: they take what
+     * another worker left (its lease ran out), and an outcome deleted by hand since the watermark was computed.
+     * While other workers hold records, this one waits and looks again, so that it takes over a dead worker's claims.
      */
     private void dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer)
             throws InterruptedException {
         long watermark = settings.retryFailed() ? 0 : Math.max(0, run.lowWatermark());
-        if (dispatch(run, slots, workers, writer, watermark - 1, Long.MAX_VALUE) && watermark > 0) {
-            dispatch(run, slots, workers, writer, -1, watermark - 1);
+        long after = watermark - 1;
+        while (!stopping()) {
+            long claimed = dispatch(run, slots, workers, writer, after);
+            if (claimed < 0) {
+                return;
+            }
+            if (claimed == 0 && after < 0) {
+                if (!store.othersAtWork(run.id())) {
+                    return;
+                }
+                if (!sleepUnlessStopped(otherWorkersPoll())) {
+                    return;
+                }
+            }
+            // Later passes go from the beginning, once every request of this worker is over (nor ever claimed twice).
+            if (!awaitOwnRequests(slots)) {
+                return;
+            }
+            after = -1;
         }
     }
 
-    /** Sends the pending records with {@code after < seq <= last}; false when it stopped early. */
-    private boolean dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer, long after,
-                             long last) throws InterruptedException {
-        while (!stopping()) {
-            List<InputRecord> page = store.pendingRecords(run.id(), after, PAGE, settings.retryFailed());
-            if (page.isEmpty()) {
-                return true;
+    /** How often a worker with nothing to claim looks whether the others' claims came free: a fraction of a lease. */
+    private Duration otherWorkersPoll() {
+        Duration quarter = settings.lease().dividedBy(4);
+        Duration second = Duration.ofSeconds(1);
+        return quarter.compareTo(second) < 0 ? quarter : second;
+    }
+
+    /** Waits until every slot is free again; false when the run stops first. */
+    private boolean awaitOwnRequests(Semaphore slots) throws InterruptedException {
+        while (!slots.tryAcquire(settings.concurrency(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (stopping()) {
+                return false;
             }
-            for (InputRecord record : page) {
-                if (record.seq() > last) {
-                    return true;
+        }
+        slots.release(settings.concurrency());
+        return true;
+    }
+
+    /**
+     * Claims and sends records with {@code after < seq}, a few at a time (about the free slots, never the whole run);
+     * the number claimed, or -1 when it stopped early.
+     */
+    private long dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer, long after)
+            throws InterruptedException {
+        long claimed = 0;
+        while (!stopping()) {
+            while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (stopping()) {
+                    return -1;
                 }
-                while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                    if (stopping()) {
-                        return false;
+            }
+            // One slot is held; claim what the free ones can take at once.
+            int want = Math.min(CLAIM_MAX, 1 + slots.availablePermits());
+            List<InputRecord> batch = store.claim(run.id(), after, want, settings.retryFailed());
+            if (batch.isEmpty()) {
+                slots.release();
+                return claimed;
+            }
+            claimed += batch.size();
+            boolean first = true;
+            for (InputRecord record : batch) {
+                if (!first) {
+                    while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                        if (stopping()) {
+                            return -1;
+                        }
                     }
                 }
+                first = false;
                 if (stopping()) {
                     slots.release();
-                    return false;
+                    return -1;
                 }
                 after = record.seq();
                 workers.execute(() -> predictOne(record, slots, writer));
             }
         }
-        return false;
+        return -1;
     }
 
     private void awaitInFlight(RequestThreads workers) throws InterruptedException {
@@ -496,7 +557,10 @@ public final class BatchRunner {
     private record Outcome(InputRecord record, Prediction prediction, FailedPrediction failure) {
     }
 
-    /** The one thread that writes: outcomes one transaction each, the cursor every saveInterval outcomes. */
+    /**
+     * The one thread that writes: outcomes one transaction each, the cursor every saveInterval outcomes, and the
+     * renewals of this worker's lease.
+     */
     private final class Writer implements Runnable {
         private final Outcome finished = new Outcome(null, null, null);
         private final BlockingQueue<Outcome> queue;
@@ -549,6 +613,9 @@ public final class BatchRunner {
         public void run() {
             int sinceSave = 0;
             long lastSave = time.nanoTime();
+            long lastRenewal = lastSave;
+            // A few renewals per lease, so that a live worker never loses its claims to a slow commit or two.
+            long renewEvery = Math.max(1, settings.lease().toNanos() / 3);
             while (true) {
                 Outcome o;
                 try {
@@ -561,6 +628,15 @@ public final class BatchRunner {
                 }
                 if (o != null && error == null && persist(o)) {
                     sinceSave++;
+                }
+                if (time.nanoTime() - lastRenewal >= renewEvery) {
+                    // Counted from when the renewal began, so that a slow commit does not stretch the period.
+                    lastRenewal = time.nanoTime();
+                    try {
+                        store.renewLease(run.id());
+                    } catch (RuntimeException e) {
+                        // A busy database: the next try comes a third of a lease later, well before the lease ends.
+                    }
                 }
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {

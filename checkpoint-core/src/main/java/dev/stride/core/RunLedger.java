@@ -1,11 +1,13 @@
 package dev.stride.core;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * What the runner needs of a store, and nothing more: the records still to do, a place for each outcome as it
- * arrives, and the cursor. Kept apart from the catalogue, the results and the administration of runs so that a store
+ * What the runner needs of a store, and nothing more: the records still to do, claimed under a lease so that
+ * several workers (processes) can share a run, a place for each outcome as it arrives (its commit drops the record's
+ * claim), and the cursor. Kept apart from the catalogue, the results and the administration of runs so that a store
  * shared by several workers (records claimed under a lease rather than read in order) changes only this port.
  *
  * <p>Durability contract: {@link #savePrediction} and {@link #saveFailure} commit in their own transaction and
@@ -18,11 +20,30 @@ public interface RunLedger {
     Optional<RunInfo> findRun(String name);
 
     /**
-     * The next records without an outcome (and, with {@code includeFailed}, those whose outcome is a failure), in
-     * input order, strictly after {@code afterSeq}. Each call is a short read, so a long run never holds a read
-     * transaction open.
+     * Joins the run as a worker under a lease of {@code lease}: the claims this ledger makes are held by that worker
+     * until their outcome is stored, the worker leaves, or its lease runs out (it is not renewed in time).
      */
-    List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed);
+    Joined join(long runId, Duration lease);
+
+    /**
+     * Claims for this worker up to {@code limit} records strictly after {@code afterSeq}, in input order, that have
+     * no outcome (with {@code includeFailed} also those whose outcome is a failure; such a worker keeps the claim of
+     * a failure it stores until it leaves, so each is tried once per session) and that no live worker holds. Claims of workers whose lease ran out are taken like free records.
+     * Each call is its own short transaction.
+     */
+    List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed);
+
+    /** Extends this worker's lease by its length from now: one row's update, whatever it holds. */
+    void renewLease(long runId);
+
+    /** Whether another worker with a live lease holds claims on the run (records it may still store). */
+    boolean othersAtWork(long runId);
+
+    /** The run's live workers, in the order they joined. */
+    List<WorkerInfo> liveWorkers(long runId);
+
+    /** Leaves the run: the worker's remaining claims are dropped, so others take them at once. */
+    void leave(long runId);
 
     /**
      * Stores a completed prediction in its own transaction. A record that already has a completed prediction keeps
@@ -37,7 +58,9 @@ public interface RunLedger {
 
     /**
      * Commits the run's cursor durably: recomputes the low watermark, takes the counters, and stores the elapsed
-     * time, the time of saving and the state.
+     * time (never less than the stored one: with several workers it is the run's wall time), the time of saving and
+     * the state. While other workers are live, a state other than done is stored as running: one worker's stop does
+     * not stop the run.
      */
     Cursor saveCursor(long runId, long elapsedMs, RunState state);
 }

@@ -5,6 +5,10 @@ import java.time.Duration;
 /** What the runner tells whoever watches it. Called from worker and writer threads; keep implementations quick. */
 public interface RunListener {
 
+    /** The session joined its run as a worker; {@code othersLive} &gt; 0 when it shares the run with others. */
+    default void joined(Joined joined) {
+    }
+
     default void recordDone(InputRecord record, Prediction prediction) {
     }
 

@@ -1,6 +1,7 @@
 package dev.stride.core;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -35,6 +36,14 @@ final class InMemoryLedger implements RunLedger {
     private long elapsedMs;
     private Instant savedAt;
     private RunState state = RunState.RUNNING;
+    private final java.util.Set<String> claimed = new java.util.HashSet<>();
+    private final java.util.Set<String> failedBeforeJoin = new java.util.HashSet<>();
+    private final List<Integer> claimSizes = new ArrayList<>();
+    private int joins;
+    private int renewals;
+    private int othersAtWork;
+    private int othersAsked;
+    private int left;
 
     /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
     InMemoryLedger(Clock clock, List<String> recordJson) {
@@ -108,16 +117,81 @@ final class InMemoryLedger implements RunLedger {
     }
 
     @Override
-    public synchronized List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+    public synchronized Joined join(long runId, Duration lease) {
+        checkRun(runId);
+        joins++;
+        failedBeforeJoin.clear();
+        failedBeforeJoin.addAll(failed.keySet());
+        return new Joined(1, 0);
+    }
+
+    @Override
+    public synchronized List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
         checkRun(runId);
         List<InputRecord> page = new ArrayList<>();
         for (InputRecord r : records) {
-            boolean open = !done.containsKey(r.id()) && (includeFailed || !failed.containsKey(r.id()));
+            boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id())
+                    && (!failed.containsKey(r.id()) || includeFailed && failedBeforeJoin.contains(r.id()));
             if (r.seq() > afterSeq && open && page.size() < limit) {
                 page.add(r);
+                claimed.add(r.id());
             }
         }
+        claimSizes.add(page.size());
         return page;
+    }
+
+    @Override
+    public synchronized void renewLease(long runId) {
+        renewals++;
+        notifyAll();
+    }
+
+    @Override
+    public synchronized boolean othersAtWork(long runId) {
+        othersAsked++;
+        if (othersAtWork > 0) {
+            othersAtWork--;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public List<WorkerInfo> liveWorkers(long runId) {
+        return List.of();
+    }
+
+    @Override
+    public synchronized void leave(long runId) {
+        claimed.clear();
+        left++;
+    }
+
+    /** The next {@code times} questions whether others are at work are answered yes. */
+    synchronized InMemoryLedger othersAtWorkFor(int times) {
+        this.othersAtWork = times;
+        return this;
+    }
+
+    synchronized int othersAsked() {
+        return othersAsked;
+    }
+
+    synchronized int renewals() {
+        return renewals;
+    }
+
+    synchronized int left() {
+        return left;
+    }
+
+    synchronized List<Integer> claimSizes() {
+        return List.copyOf(claimSizes);
+    }
+
+    synchronized void awaitRenewals(int count) throws InterruptedException {
+        Guard.await(this, () -> renewals >= count, count + " lease renewals, got " + renewals);
     }
 
     @Override
@@ -129,6 +203,7 @@ final class InMemoryLedger implements RunLedger {
                 return false;
             }
             failed.remove(record.id());
+            claimed.remove(record.id());
             done.put(record.id(), prediction);
             notifyAll();
             return true;
@@ -144,6 +219,7 @@ final class InMemoryLedger implements RunLedger {
                 return false;
             }
             failed.put(record.id(), failure);
+            claimed.remove(record.id());
             notifyAll();
             return true;
         }

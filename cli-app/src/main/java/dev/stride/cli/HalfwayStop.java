@@ -5,6 +5,7 @@ import dev.stride.app.SessionListener;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
 import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
@@ -39,6 +40,11 @@ final class HalfwayStop implements SessionListener {
     public RunListener sessionStarted(RunInfo run) {
         RunListener inner = next.sessionStarted(run);
         return new RunListener() {
+            @Override
+            public void joined(Joined joined) {
+                inner.joined(joined);
+            }
+
             @Override
             public void recordDone(InputRecord record, Prediction prediction) {
                 inner.recordDone(record, prediction);

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
 import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
@@ -182,6 +183,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      * The server went away: the bar says so; as lines, the first failure of an outage is printed at once, the later
      * ones as often as progress lines are.
      */
+    /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
+    @Override
+    public void joined(Joined joined) {
+        if (joined.othersLive() > 0) {
+            out.println(messages.get("msg.run.joined", run, joined.worker(), joined.othersLive()));
+            out.flush();
+        }
+    }
+
     @Override
     public void serverUnreachable(ServerOutage now) {
         boolean first = outage == null;

@@ -125,6 +125,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--wait-for-server", paramLabel = "DURATION", defaultValue = "10m", converter = Durations.class)
     Duration waitForServer;
 
+    @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class)
+    Duration lease;
+
     @Option(names = "--log-every", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class)
     Duration logEvery;
 
@@ -216,6 +219,7 @@ final class RunCommand implements Callable<Integer> {
                 .retries(retries, context.backoffBase(), retryFailed)
                 .timing(timeout, grace)
                 .serverWait(waitForServer)
+                .lease(lease)
                 .transfer(stream, keepRaw)
                 .output(extract, jsonOutput, jsonRetries)
                 .shard(shard)

@@ -73,6 +73,11 @@ final class RunDetailView {
     }
 
     void printJson(PrintWriter out) throws Exception {
+        printJson(out, o -> { });
+    }
+
+    /** With {@code more} adding what the caller knows beside the view (the run's live workers). */
+    void printJson(PrintWriter out, java.util.function.Consumer<ObjectNode> more) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = mapper.createObjectNode();
         o.put("run", run.name());
@@ -95,6 +100,7 @@ final class RunDetailView {
         for (RunReport.ErrorGroup e : report.errors()) {
             errors.addObject().put("kind", e.kind()).put("count", e.count()).put("example", e.example());
         }
+        more.accept(o);
         out.println(mapper.writeValueAsString(o));
     }
 

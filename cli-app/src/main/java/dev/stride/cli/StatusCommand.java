@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.core.WorkerInfo;
+import java.util.HashMap;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
@@ -59,8 +61,12 @@ final class StatusCommand implements Callable<Integer> {
             return showRun();
         }
         List<RunInfo> runs;
+        Map<Long, List<WorkerInfo>> workers = new HashMap<>();
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             runs = store.listRuns();
+            for (RunInfo r : runs) {
+                workers.put(r.id(), store.liveWorkers(r.id()));
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Instant.now();
@@ -68,12 +74,15 @@ final class StatusCommand implements Callable<Integer> {
         Map<String, RunTotals> totals = RunTotals.of(db, now, LiveRate.WINDOW);
         FileAlone alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         if (json) {
-            printJson(out, runs, totals, prices, now, alone);
+            printJson(out, runs, totals, prices, now, alone, workers);
         } else {
             if (runs.isEmpty()) {
                 out.println(Messages.of(spec).get("msg.status.noRuns", db));
             } else {
                 printTable(out, Messages.of(spec), runs, totals, prices, now);
+                for (RunInfo r : runs) {
+                    WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
+                }
             }
             out.println(DbFile.describe(alone, Messages.of(spec)));
         }
@@ -83,9 +92,11 @@ final class StatusCommand implements Callable<Integer> {
 
     private int showRun() throws Exception {
         RunInfo info;
+        List<WorkerInfo> workers;
         try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
             info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
                     ClearCommand.knownRuns(store)));
+            workers = store.liveWorkers(info.id());
         }
         Instant now = Instant.now();
         RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
@@ -93,9 +104,10 @@ final class StatusCommand implements Callable<Integer> {
                 FileAlone.look(db, now, DbFile.STALE_AFTER));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            view.printJson(out);
+            view.printJson(out, o -> WorkerLines.putJson(o, workers, now));
         } else {
             view.printText(out, Messages.of(spec));
+            WorkerLines.printText(out, Messages.of(spec), info, workers, now);
         }
         out.flush();
         return ExitCodes.OK;
@@ -151,7 +163,8 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
-                                  RunSummary.Prices prices, Instant now, FileAlone alone) throws Exception {
+                                  RunSummary.Prices prices, Instant now, FileAlone alone,
+                                  Map<Long, List<WorkerInfo>> workers) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
@@ -164,6 +177,7 @@ final class StatusCommand implements Callable<Integer> {
             r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
             RunJson.fileAlone(o, alone);
+            WorkerLines.putJson(o, workers.get(r.id()), now);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
             }

@@ -1,6 +1,8 @@
 package dev.stride.db;
 
+import static dev.stride.db.schema.Tables.CLAIMS;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.WORKERS;
 
 import dev.stride.core.RecordStatus;
 import java.sql.Connection;
@@ -23,8 +25,8 @@ import org.jooq.impl.DSL;
  * jOOQ from the generated schema, but rendered once and kept as a prepared statement, because rendering it on every
  * call cost more CPU than the commit itself. Its values are set by column ({@link Row#set}), never by position.
  *
- * <p>A done row is never overwritten; a failed one is replaced whole (a column not set is written as NULL). One
- * statement in autocommit mode is its own transaction.
+ * <p>A done row is never overwritten; a failed one is replaced whole (a column not set is written as NULL). The
+ * caller's transaction also drops the record's claim, so an outcome and its claim never disagree.
  */
 final class OutcomeWriter implements AutoCloseable {
     /** Every column of predictions, in the table's order: a column a migration adds is written as soon as it is set. */
@@ -44,9 +46,20 @@ final class OutcomeWriter implements AutoCloseable {
     }
 
     private final PreparedStatement upsert;
+    private final PreparedStatement dropClaim;
+    private final PreparedStatement countForWorker;
 
     OutcomeWriter(Connection writer) throws SQLException {
         this.upsert = writer.prepareStatement(sql());
+        DSLContext dsl = DSL.using(SQLDialect.SQLITE);
+        this.dropClaim = writer.prepareStatement(dsl.deleteFrom(CLAIMS)
+                .where(CLAIMS.RUN_ID.eq(DSL.param("run", Long.class)))
+                .and(CLAIMS.RECORD_ID.eq(DSL.param("record", String.class))).getSQL());
+        this.countForWorker = writer.prepareStatement(dsl.update(WORKERS)
+                .set(WORKERS.DONE, WORKERS.DONE.plus(DSL.param("done", Long.class)))
+                .set(WORKERS.FAILED, WORKERS.FAILED.plus(DSL.param("failed", Long.class)))
+                .where(WORKERS.RUN_ID.eq(DSL.param("run", Long.class)))
+                .and(WORKERS.WORKER_ID.eq(DSL.param("worker", String.class))).getSQL());
     }
 
     static String sql() {
@@ -69,17 +82,38 @@ final class OutcomeWriter implements AutoCloseable {
                 .getSQL();
     }
 
-    /** @return false when the record already had a done row (nothing was written) */
-    boolean write(Row row) throws SQLException {
+    /**
+     * Writes the outcome, drops the record's claim when {@code dropClaim} (whoever holds it: the outcome is in), and
+     * counts the outcome for {@code worker} (null: none), in the caller's transaction.
+     *
+     * @return false when the record already had a done row (nothing was written)
+     */
+    boolean write(Row row, long runId, String recordId, String worker, boolean done, boolean dropClaim)
+            throws SQLException {
         for (int i = 0; i < row.values.length; i++) {
             upsert.setObject(i + 1, row.values[i]);
         }
-        return upsert.executeUpdate() == 1;
+        boolean written = upsert.executeUpdate() == 1;
+        if (dropClaim) {
+            this.dropClaim.setLong(1, runId);
+            this.dropClaim.setString(2, recordId);
+            this.dropClaim.executeUpdate();
+        }
+        if (written && worker != null) {
+            countForWorker.setLong(1, done ? 1 : 0);
+            countForWorker.setLong(2, done ? 0 : 1);
+            countForWorker.setLong(3, runId);
+            countForWorker.setString(4, worker);
+            countForWorker.executeUpdate();
+        }
+        return written;
     }
 
     @Override
     public void close() throws SQLException {
         upsert.close();
+        dropClaim.close();
+        countForWorker.close();
     }
 
     /** The values of one row of predictions, each set by its column; those not set are NULL. */

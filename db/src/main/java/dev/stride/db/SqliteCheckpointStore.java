@@ -3,6 +3,7 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
+import static dev.stride.db.schema.Tables.WORKERS;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
@@ -11,6 +12,7 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
 import dev.stride.core.Json;
 import dev.stride.core.Prediction;
 import dev.stride.core.RecordStatus;
@@ -20,6 +22,7 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
+import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -29,10 +32,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -80,6 +87,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
     private static final long WAL_RESTART_BYTES = 8L << 20;
     private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
+    /** The machine's name, as status shows a worker's. */
+    private static final String HOST = hostName();
 
     private final Path file;
     private final Clock clock;
@@ -91,6 +100,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext read;
     private final ReentrantLock readLock = new ReentrantLock();
     private boolean closed; // guarded by both locks
+    /** This process as a worker of a run, once it joined one; guarded by the write lock. */
+    private Worker worker;
+    /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
+    private volatile boolean retryingFailures;
+
+    /** This store's worker: who it is, when it joined, how long its lease lasts. */
+    private record Worker(long runId, String id, String joinedAt, Duration lease) {
+    }
 
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
@@ -296,6 +313,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        refuseUnderLiveWorkers(dsl, spec.name(), runId, report);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
         // now, in the transaction that made them so; no other writer can slip between the two. (A preview rolls
         // this back with the rest.)
@@ -307,6 +325,24 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
                 report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
                 counted.getFailed());
+    }
+
+    /**
+     * An input that changes records is never synced under live workers (their claims and counters would go wrong):
+     * the whole sync is rolled back. The same input joins them.
+     */
+    private void refuseUnderLiveWorkers(DSLContext dsl, String name, long runId, SyncReport report) {
+        if (report.added() + report.edited() + report.removed() == 0) {
+            return;
+        }
+        String now = now();
+        Worker w = worker;
+        int live = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.gt(now))
+                .and(w == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(w.id())));
+        if (live > 0) {
+            throw new StoreException(DbPhrase.of("sync.liveWorkers", name, file, live, report.added(),
+                    report.edited(), report.removed()));
+        }
     }
 
     /**
@@ -331,7 +367,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
     }
 
-    @Override
+    /** The records without an outcome after {@code afterSeq}, in input order, whoever holds them; no claim is made. */
     public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
         Condition open = includeFailed
                 ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
@@ -350,25 +386,164 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public Joined join(long runId, Duration lease) {
+        return writing(dsl -> {
+            String now = now();
+            Claims claims = new Claims(dsl);
+            claims.dropExpired(runId, now);
+            dropDeadOnThisHost(dsl, runId);
+            int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId));
+            Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                    .fetchOne().value1();
+            int number = last == null ? 1 : last + 1;
+            String id = UUID.randomUUID().toString();
+            dsl.insertInto(WORKERS)
+                    .set(WORKERS.RUN_ID, runId)
+                    .set(WORKERS.WORKER_ID, id)
+                    .set(WORKERS.NUMBER, number)
+                    .set(WORKERS.HOST, HOST)
+                    .set(WORKERS.PID, ProcessHandle.current().pid())
+                    .set(WORKERS.STARTED_AT, now)
+                    .set(WORKERS.HEARTBEAT_AT, now)
+                    .set(WORKERS.LEASE_UNTIL, UtcText.format(clock.instant().plus(lease)))
+                    .execute();
+            worker = new Worker(runId, id, now, lease);
+            retryingFailures = false;
+            return new Joined(number, others);
+        });
+    }
+
+    @Override
+    public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
+        return writing(dsl -> {
+            Worker w = joined(runId);
+            renew(dsl, w);
+            retryingFailures |= includeFailed;
+            return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
+        });
+    }
+
+    @Override
+    public void renewLease(long runId) {
+        writing(dsl -> {
+            renew(dsl, joined(runId));
+            return null;
+        });
+    }
+
+    /**
+     * One row's update, whatever the worker holds. A worker taken for dead (its lease ran out, e.g. the machine
+     * slept) and dropped by another joins again under the same id; its claims are gone, and its outcomes still count.
+     */
+    private void renew(DSLContext dsl, Worker w) {
+        String now = now();
+        String until = UtcText.format(clock.instant().plus(w.lease()));
+        int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, until)
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+        if (updated == 0) {
+            Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(w.runId()))
+                    .fetchOne().value1();
+            dsl.insertInto(WORKERS)
+                    .set(WORKERS.RUN_ID, w.runId()).set(WORKERS.WORKER_ID, w.id())
+                    .set(WORKERS.NUMBER, last == null ? 1 : last + 1).set(WORKERS.HOST, HOST)
+                    .set(WORKERS.PID, ProcessHandle.current().pid()).set(WORKERS.STARTED_AT, w.joinedAt())
+                    .set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, until)
+                    .execute();
+        }
+    }
+
+    @Override
+    public boolean othersAtWork(long runId) {
+        Worker w = worker;
+        String me = w == null ? "" : w.id();
+        if (!reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()))) {
+            return false;
+        }
+        // Before waiting out a lease: a worker of this machine whose process is gone needs no waiting for.
+        if (writing(dsl -> dropDeadOnThisHost(dsl, runId)) == 0) {
+            return true;
+        }
+        return reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()));
+    }
+
+    /**
+     * The workers of this machine whose process has ended (kill -9, a crash): their claims are free at once, rather
+     * than when their lease runs out, so a restart after a kill takes them straight away as a lone run always did.
+     * Workers of other machines can only be judged by their lease.
+     *
+     * @return how many were dropped
+     */
+    private int dropDeadOnThisHost(DSLContext dsl, long runId) {
+        long me = ProcessHandle.current().pid();
+        int dropped = 0;
+        for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).and(WORKERS.PID.ne(me)).fetch()) {
+            boolean alive = ProcessHandle.of(w.value2()).map(ProcessHandle::isAlive).orElse(false);
+            if (!alive) {
+                dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
+            }
+        }
+        return dropped;
+    }
+
+    @Override
+    public List<WorkerInfo> liveWorkers(long runId) {
+        String now = now();
+        return reading(dsl -> dsl.selectFrom(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now))
+                .orderBy(WORKERS.NUMBER)
+                .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
+                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed())));
+    }
+
+    @Override
+    public void leave(long runId) {
+        withWriter(() -> {
+            Worker w = worker;
+            if (w != null && w.runId() == runId) {
+                inTransaction(dsl -> dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(w.id())).execute());
+                worker = null;
+                retryingFailures = false;
+            }
+            return null;
+        });
+    }
+
+    private Worker joined(long runId) {
+        Worker w = worker;
+        if (w == null || w.runId() != runId) {
+            throw new IllegalStateException("not a worker of run " + runId + ": join it first");
+        }
+        return w;
+    }
+
+    @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction p) {
-        return writeOutcome(runId, record, OutcomeColumns.done(p, clock));
+        return writeOutcome(runId, record, OutcomeColumns.done(p, clock), true);
     }
 
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
-        return writeOutcome(runId, record, OutcomeColumns.failed(f, clock));
+        return writeOutcome(runId, record, OutcomeColumns.failed(f, clock), false);
     }
 
-    /** One statement, one transaction: a done row is never overwritten, a failed one is replaced whole. */
-    private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row) {
+    /**
+     * One transaction: the outcome (a done row is never overwritten, a failed one is replaced whole), its record's
+     * claim dropped, and the worker's count of outcomes.
+     */
+    private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
-        return withWriter(() -> {
+        return withWriter(() -> inTransaction(dsl -> {
             try {
-                return outcomes.write(row);
+                Worker w = worker;
+                return outcomes.write(row, runId, record.id(), w == null ? null : w.id(), done,
+                        done || !retryingFailures);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
-        });
+        }));
     }
 
     @Override
@@ -385,11 +560,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                         throw new StoreException(DbPhrase.of("store.noRun", runId, file));
                     }
                     String now = now();
+                    Worker w = worker;
+                    // One worker's stop is not the run's while others work on; done is decided by the counters.
+                    boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
+                    RunState stored = !settled && new Claims(dsl).othersLive(runId, w == null ? null : w.id(), now)
+                            ? RunState.RUNNING : state;
                     dsl.update(RUNS)
                             .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
-                            .set(RUNS.ELAPSED_MS, elapsedMs)
+                            // Workers joined at different times each count from the elapsed time they found: the
+                            // largest is the run's wall time, not their sum.
+                            .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
                             .set(RUNS.SAVED_AT, now)
-                            .set(RUNS.STATE, state)
+                            .set(RUNS.STATE, stored)
                             .set(RUNS.HEARTBEAT_AT, now)
                             .where(RUNS.RUN_ID.eq(runId))
                             .execute();
@@ -676,6 +858,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
                 r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()));
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     private static void closeQuietly(Connection connection) {

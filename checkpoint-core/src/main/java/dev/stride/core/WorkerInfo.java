@@ -1,0 +1,22 @@
+package dev.stride.core;
+
+import java.time.Instant;
+
+/**
+ * A live worker of a run: a process that joined it and renews its lease.
+ *
+ * @param number    1, 2, ... in the order the run's live workers joined
+ * @param host      the machine it runs on
+ * @param pid       its process id
+ * @param startedAt when it joined
+ * @param heartbeat its last renewal of the lease
+ * @param done      outcomes it stored (predictions and failures)
+ */
+public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
+
+    /** Outcomes per second since it joined, as of {@code now}. */
+    public double rate(Instant now) {
+        double seconds = Math.max(1, now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
+        return done / seconds;
+    }
+}

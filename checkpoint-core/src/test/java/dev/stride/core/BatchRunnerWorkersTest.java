@@ -1,0 +1,66 @@
+package dev.stride.core;
+
+import static dev.stride.core.ScriptedPredictor.answer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The runner as one worker among several: claims in small batches, waits for the others' claims, renews its lease. */
+class BatchRunnerWorkersTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private static RunnerSettings withLease(int concurrency) {
+        return new RunnerSettings(concurrency, 10, RunnerFixture.MAX_RETRIES, RunnerFixture.BACKOFF_BASE,
+                RunnerFixture.BACKOFF_MAX, RunnerFixture.GRACE, false, RunnerFixture.HEARTBEAT,
+                RunnerSettings.DEFAULT_SERVER_WAIT, LEASE);
+    }
+
+    @Test
+    void whileAnotherWorkerHoldsClaimsTheRunnerWaitsAndLooksAgainAndEndsOnlyWhenNoneAreLeft() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.ledger.othersAtWorkFor(2);
+        RunnerFixture.Session session = f.start(withLease(2));
+
+        f.time.awaitWaiting(1);
+        assertThat(f.ledger.pendingIds()).isEmpty();
+        assertThat(session.result()).as("others still hold records").isNotDone();
+        f.time.advance(Duration.ofSeconds(1));
+        f.time.awaitWaitsAsked(2);
+        assertThat(session.result()).isNotDone();
+        f.time.advance(Duration.ofSeconds(1));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.ledger.othersAsked()).isEqualTo(3);
+        assertThat(f.time.waitsAsked()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertThat(f.ledger.left()).isEqualTo(1);
+        assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1", "r2");
+    }
+
+    @Test
+    void claimsAreAboutTheFreeSlotsNeverTheWholeRun() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(50);
+
+        assertThat(f.run(withLease(4)).state()).isEqualTo(RunState.DONE);
+        assertThat(f.ledger.claimSizes()).allMatch(n -> n <= 4);
+        assertThat(f.predictor.asked()).hasSize(50).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theLeaseIsRenewedEveryThirdOfItWhileTheWorkerWorks() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(withLease(1));
+        f.predictor.awaitHeld("r0");
+
+        f.time.advance(LEASE.dividedBy(3).minusMillis(1));
+        f.time.advance(Duration.ofMillis(1));
+        f.ledger.awaitRenewals(1);
+        f.time.advance(LEASE.dividedBy(3));
+        f.ledger.awaitRenewals(2);
+        f.predictor.release("r0", answer(null));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.RunInfo;
+import dev.stride.core.WorkerInfo;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
+ * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat).
+ */
+final class WorkerLines {
+    private WorkerLines() {
+    }
+
+    static void printText(PrintWriter out, Messages m, RunInfo run, List<WorkerInfo> workers, Instant now) {
+        if (workers.isEmpty()) {
+            return;
+        }
+        out.println(m.get("msg.status.workers", run.name(), workers.size()));
+        for (WorkerInfo w : workers) {
+            long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
+            out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
+                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)));
+        }
+    }
+
+    static void putJson(ObjectNode o, List<WorkerInfo> workers, Instant now) {
+        if (workers.isEmpty()) {
+            return;
+        }
+        ArrayNode array = o.putArray("workers");
+        for (WorkerInfo w : workers) {
+            ObjectNode n = array.addObject();
+            n.put("worker", w.number());
+            n.put("host", w.host());
+            n.put("pid", w.pid());
+            n.put("done", w.done());
+            n.put("rate", Math.round(w.rate(now) * 10) / 10.0);
+            n.put("started_at", w.startedAt().toString());
+            n.put("heartbeat_at", w.heartbeat().toString());
+        }
+    }
+}

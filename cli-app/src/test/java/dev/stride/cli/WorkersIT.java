@@ -1,0 +1,165 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several {@code stride run} processes on one SQLite file, each a worker of the same run: the same command started
+ * again joins it, one worker is SIGKILLed midway, and the others finish the run. Each worker asks through a base URL
+ * of its own ({@link PacedModelServer#baseUrl}), so the server counts every worker's requests.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class WorkersIT {
+    private static final String RUN = "workers-run";
+    private static final int CONCURRENCY = 4;
+
+    @TempDir
+    Path dir;
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final PacedModelServer model = new PacedModelServer().delay(20, 40);
+    private final List<StrideProcess> children = new ArrayList<>();
+
+    @BeforeEach
+    void serve() {
+        server.setDispatcher(model);
+    }
+
+    @AfterEach
+    void killChildren() {
+        children.forEach(StrideProcess::close);
+        model.release();
+    }
+
+    private StrideProcess worker(int session, Path input, Path db) throws Exception {
+        StrideProcess p = StrideProcess.start(dir, "worker-" + session, List.of("run", input.toString(), "--db",
+                db.toString(), "--model", RUN, "--base-url", PacedModelServer.baseUrl(server, session), "--template",
+                "Q: {{question}}", "--log-every", "0", "--concurrency", Integer.toString(CONCURRENCY),
+                "--lease", "20s"));
+        children.add(p);
+        return p;
+    }
+
+    @Test
+    void threeWorkersOneKilledStoreEveryRecordOnceAndRepeatAtMostTheKilledOnesClaims() throws Exception {
+        int total = 3000;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+
+        StrideProcess first = worker(0, input, db);
+        first.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
+        StrideProcess doomed = worker(1, input, db);
+        StrideProcess third = worker(2, input, db);
+        doomed.await("30 answers", Duration.ofSeconds(120), () -> model.answeredCount(1) >= 30);
+        third.await("joining", Duration.ofSeconds(120), () -> third.out().contains("as worker"));
+
+        // status shows each live worker: host, process id, done by it, rate, last heartbeat.
+        StrideProcess status = StrideProcess.start(dir, "status", List.of("status", "--db", db.toString(), "--json"));
+        children.add(status);
+        assertThat(status.waitForExit(Duration.ofSeconds(120))).as(status.transcript()).isZero();
+        JsonNode shown = new ObjectMapper().readTree(status.out()).get(0).get("workers");
+        List<Long> pids = new ArrayList<>();
+        shown.forEach(w -> pids.add(w.get("pid").asLong()));
+        assertThat(pids).as(status.out()).containsExactlyInAnyOrder(first.pid(), doomed.pid(), third.pid());
+        assertThat(shown.get(0).get("worker").asInt()).isEqualTo(1);
+        assertThat(shown.get(0).get("done").asLong()).isPositive();
+        assertThat(shown.get(0).has("heartbeat_at")).isTrue();
+        StrideProcess text = StrideProcess.start(dir, "status-text", List.of("status", "--db", db.toString()));
+        children.add(text);
+        assertThat(text.waitForExit(Duration.ofSeconds(120))).as(text.transcript()).isZero();
+        assertThat(text.out()).contains("Workers of '" + RUN + "' (3 live):").contains(" pid " + third.pid() + ": ");
+
+        long pid = doomed.pid();
+        int exit = doomed.killHard(Duration.ofSeconds(60));
+        assertThat(exit).as("SIGKILL").isEqualTo(137);
+        // What the killed worker held: its requests in flight and its answers not yet committed, and no more.
+        long heldByKilled = count(db, "SELECT count(*) FROM claims JOIN workers USING (run_id, worker_id)"
+                + " WHERE workers.pid = " + pid);
+        assertThat(heldByKilled).isLessThanOrEqualTo(64);
+
+        assertThat(first.waitForExit(Duration.ofSeconds(300))).as(first.transcript()).isZero();
+        assertThat(third.waitForExit(Duration.ofSeconds(300))).as(third.transcript()).isZero();
+        assertThat(third.out()).as(third.transcript()).contains("Joined run '" + RUN + "' as worker ");
+
+        // Every exported id exactly once, with its own answer.
+        Path exported = dir.resolve("out.jsonl");
+        StrideProcess export = StrideProcess.start(dir, "export", List.of("export", "--db", db.toString(), "-o",
+                exported.toString()));
+        children.add(export);
+        assertThat(export.waitForExit(Duration.ofSeconds(120))).as(export.transcript()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Integer> seen = new HashMap<>();
+        for (String line : Files.readAllLines(exported, StandardCharsets.UTF_8)) {
+            JsonNode row = json.readTree(line);
+            String id = row.get("id").asText();
+            seen.merge(id, 1, Integer::sum);
+            assertThat(row.get("output").asText()).isEqualTo("echo: Q: question " + id.substring(1));
+        }
+        assertThat(seen).hasSize(total);
+        assertThat(seen.values()).allMatch(n -> n == 1);
+
+        assertThat(query(db, "SELECT state, done, pending FROM progress")).containsExactly(
+                Map.of("state", "done", "done", total, "pending", 0));
+        assertThat(count(db, "SELECT count(*) FROM claims")).as("no claim left").isZero();
+        assertThat(count(db, "SELECT count(*) FROM workers")).as("no worker left").isZero();
+
+        // Requests asked twice: only the killed worker's claims, asked again by the others.
+        List<String> all = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            assertThat(model.promptsOf(s)).as("worker %d asks each prompt once", s).doesNotHaveDuplicates();
+            all.addAll(model.promptsOf(s));
+        }
+        long repeated = all.size() - all.stream().distinct().count();
+        assertThat(repeated).isLessThanOrEqualTo(heldByKilled);
+        System.out.printf(Locale.ROOT, "WorkersIT: %d records, 3 workers (one SIGKILLed holding %d claims):"
+                        + " requests %d, repeated %d, per worker %d/%d/%d%n", total, heldByKilled, all.size(),
+                repeated, model.promptsOf(0).size(), model.promptsOf(1).size(), model.promptsOf(2).size());
+    }
+
+    @Test
+    void aChangedInputIsRefusedWhileAWorkerIsLiveAndNothingChanges() throws Exception {
+        int total = 600;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        StrideProcess first = worker(0, input, db);
+        first.await("10 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 10);
+
+        Path changed = questions(dir, "more.jsonl", total + 1);
+        StrideProcess refused = worker(1, changed, db);
+        int exit = refused.waitForExit(Duration.ofSeconds(120));
+
+        assertThat(exit).as(refused.transcript()).isNotZero();
+        assertThat(refused.err()).as(refused.transcript())
+                .contains("live worker(s) and the input differs from its stored records (1 added, 0 edited,"
+                        + " 0 removed); nothing was changed. Wait for the workers to finish or stop them")
+                .doesNotContain("\tat ");
+        assertThat(model.promptsOf(1)).isEmpty();
+        assertThat(count(db, "SELECT total FROM progress")).isEqualTo(total);
+        assertThat(first.waitForExit(Duration.ofSeconds(300))).as(first.transcript()).isZero();
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+}

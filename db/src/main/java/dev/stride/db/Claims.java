@@ -1,0 +1,86 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.CLAIMS;
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.WORKERS;
+import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.selectOne;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.RecordStatus;
+import java.util.List;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * The claim of records by a worker, in the caller's write transaction: the one query a store on another database
+ * replaces with its own (PostgreSQL: the same select with {@code FOR UPDATE SKIP LOCKED}). Vendor-neutral jOOQ
+ * otherwise. On SQLite the caller's IMMEDIATE transaction already serializes claimers, so a plain select is enough.
+ *
+ * <p>Timestamps are the stores' UTC text, which sorts as time: a lease is live while {@code lease_until > now}.
+ */
+final class Claims {
+    private final DSLContext dsl;
+
+    Claims(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /**
+     * Drops the workers whose lease ran out (their claims go with them, by cascade), then claims for {@code worker}
+     * up to {@code limit} records after {@code afterSeq} in input order that no one holds and that have no outcome
+     * (with {@code includeFailed}, also those whose outcome is a failure; a worker that retries failures keeps the
+     * claim of a failure it stores until it leaves, so that each is tried once per session).
+     */
+    List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
+                            String now) {
+        dropExpired(runId, now);
+        Condition noOutcome = notExists(selectOne().from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
+        List<InputRecord> batch = dsl
+                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
+                .from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.gt(afterSeq))
+                .and(noOutcome)
+                .and(notExists(selectOne().from(CLAIMS)
+                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
+                .orderBy(RECORDS.SEQ)
+                .limit(limit)
+                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));
+        if (!batch.isEmpty()) {
+            var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
+            for (InputRecord r : batch) {
+                insert = insert.values(runId, r.id(), worker);
+            }
+            insert.execute();
+        }
+        return batch;
+    }
+
+    /** Workers whose lease ran out are dead: their rows and claims go, so that their records are free again. */
+    void dropExpired(long runId, String now) {
+        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now)).execute();
+    }
+
+    /** Whether a live worker other than {@code worker} holds claims on the run. */
+    boolean othersAtWork(long runId, String worker, String now) {
+        return dsl.fetchExists(selectOne().from(CLAIMS).join(WORKERS)
+                .on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
+                .where(CLAIMS.RUN_ID.eq(runId))
+                .and(WORKERS.WORKER_ID.ne(worker))
+                .and(WORKERS.LEASE_UNTIL.gt(now)));
+    }
+
+    /** Whether a live worker other than {@code worker} (null: any) has joined the run. */
+    boolean othersLive(long runId, String worker, String now) {
+        Condition others = worker == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(worker);
+        return dsl.fetchExists(selectOne().from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(others).and(WORKERS.LEASE_UNTIL.gt(now)));
+    }
+}

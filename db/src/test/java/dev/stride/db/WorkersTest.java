@@ -1,0 +1,245 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import dev.stride.core.WorkerInfo;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several stores on one file, each a worker of the same run: claims, leases, and the run-wide state they share. */
+class WorkersTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private final SteppedClock clock = new SteppedClock();
+    private final List<SqliteCheckpointStore> opened = new ArrayList<>();
+    private Path file;
+    private long run;
+
+    @BeforeEach
+    void aRunOf100Records() {
+        file = dir.resolve("shared.db");
+        SqliteCheckpointStore first = store();
+        first.syncRun(spec("a"), recs(100).iterator());
+        run = first.findRun("a").orElseThrow().id();
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(SqliteCheckpointStore::close);
+    }
+
+    private SqliteCheckpointStore store() {
+        SqliteCheckpointStore s = SqliteCheckpointStore.open(file, clock);
+        opened.add(s);
+        return s;
+    }
+
+    @Test
+    void twoWorkersClaimingAtOnceGetDisjointRecordsThatCoverTheRun() throws Exception {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        assertThat(a.join(run, LEASE)).isEqualTo(new Joined(1, 0));
+        assertThat(b.join(run, LEASE)).isEqualTo(new Joined(2, 1));
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<List<String>> fromA = threads.submit(claimAll(a));
+            Future<List<String>> fromB = threads.submit(claimAll(b));
+            List<String> ofA = fromA.get();
+            List<String> ofB = fromB.get();
+
+            Set<String> overlap = new HashSet<>(ofA);
+            overlap.retainAll(ofB);
+            assertThat(overlap).as("records claimed by both").isEmpty();
+            Set<String> all = new HashSet<>(ofA);
+            all.addAll(ofB);
+            assertThat(all).hasSize(100);
+            assertThat(ofA.size() + ofB.size()).isEqualTo(100);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Claims in small batches, never storing an outcome, until nothing is left: every claim stays held. */
+    private Callable<List<String>> claimAll(SqliteCheckpointStore s) {
+        return () -> {
+            List<String> ids = new ArrayList<>();
+            // Bounded: a claim that hands out held records again would never run dry.
+            for (int tries = 0; tries < 100; tries++) {
+                List<InputRecord> batch = s.claim(run, -1, 3, false);
+                if (batch.isEmpty()) {
+                    return ids;
+                }
+                batch.forEach(r -> ids.add(r.id()));
+            }
+            return ids;
+        };
+    }
+
+    @Test
+    void aLiveWorkersClaimsAreLeftAloneAndADeadOnesAreTaken() {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        List<String> ofA = ids(a.claim(run, -1, 10, false));
+        b.join(run, LEASE);
+
+        assertThat(ids(b.claim(run, -1, 10, false))).doesNotContainAnyElementsOf(ofA);
+        assertThat(b.othersAtWork(run)).isTrue();
+
+        // a is killed: it renews no more. Just before its lease ends, its records are still its own.
+        clock.advance(LEASE.minusSeconds(1));
+        b.renewLease(run);
+        assertThat(ids(b.claim(run, -1, 100, false))).doesNotContainAnyElementsOf(ofA).hasSize(80);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(b.othersAtWork(run)).isFalse();
+        assertThat(ids(b.claim(run, -1, 100, false))).containsExactlyElementsOf(ofA);
+        assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
+    }
+
+    @Test
+    void anOutcomeDropsItsClaimInTheSameTransactionAndCountsForItsWorker() throws Exception {
+        SqliteCheckpointStore a = store();
+        a.join(run, LEASE);
+        List<InputRecord> claimed = a.claim(run, -1, 4, false);
+
+        assertThat(a.savePrediction(run, claimed.get(0), done("yes"))).isTrue();
+        assertThat(a.saveFailure(run, claimed.get(1), failure("http_400"))).isTrue();
+
+        assertThat(claimsHeld()).containsExactly(claimed.get(2).id(), claimed.get(3).id());
+        WorkerInfo me = a.liveWorkers(run).get(0);
+        assertThat(me.done()).isEqualTo(2);
+        assertThat(me.pid()).isEqualTo(ProcessHandle.current().pid());
+        assertThat(a.findRun("a").orElseThrow().done()).isEqualTo(1);
+        assertThat(a.findRun("a").orElseThrow().failed()).isEqualTo(1);
+
+        a.leave(run);
+        assertThat(claimsHeld()).isEmpty();
+        assertThat(a.liveWorkers(run)).isEmpty();
+    }
+
+    @Test
+    void withRetryFailedAFailureIsClaimedOncePerSession() {
+        SqliteCheckpointStore a = store();
+        a.join(run, LEASE);
+        InputRecord r = a.claim(run, -1, 1, false).get(0);
+        a.saveFailure(run, r, failure("http_500"));
+        a.leave(run);
+
+        SqliteCheckpointStore b = store();
+        b.join(run, LEASE);
+        assertThat(ids(b.claim(run, -1, 1, true))).containsExactly(r.id());
+        b.saveFailure(run, r, failure("http_500"));
+        assertThat(ids(b.claim(run, -1, 1, true))).doesNotContain(r.id());
+        b.leave(run);
+        b.join(run, LEASE);
+        assertThat(ids(b.claim(run, -1, 1, true))).containsExactly(r.id());
+    }
+
+    @Test
+    void oneWorkersStopLeavesTheRunRunningWhileAnotherWorksAndElapsedTimeIsWallTime() {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        a.saveCursor(run, 5_000, RunState.RUNNING);
+
+        a.saveCursor(run, 3_000, RunState.INTERRUPTED);
+        RunInfo stored = b.findRun("a").orElseThrow();
+        assertThat(stored.state()).isEqualTo(RunState.RUNNING);
+        assertThat(stored.elapsedMs()).isEqualTo(5_000);
+
+        a.leave(run);
+        b.saveCursor(run, 7_000, RunState.INTERRUPTED);
+        stored = b.findRun("a").orElseThrow();
+        assertThat(stored.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(stored.elapsedMs()).isEqualTo(7_000);
+    }
+
+    @Test
+    void aChangedInputIsRefusedWhileAWorkerIsLiveAndTheSameInputJoins() {
+        SqliteCheckpointStore a = store();
+        a.join(run, LEASE);
+        SqliteCheckpointStore b = store();
+
+        assertThatThrownBy(() -> b.syncRun(spec("a"), recs(101).iterator()))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("run 'a' in " + file + " has 1 live worker(s) and the input differs from its stored"
+                        + " records (1 added, 0 edited, 0 removed); nothing was changed. Wait for the workers to"
+                        + " finish or stop them (Ctrl+C), then run again");
+        assertThat(b.findRun("a").orElseThrow().total()).isEqualTo(100);
+
+        assertThat(b.syncRun(spec("a"), recs(100).iterator()).added()).isZero();
+        // Once the worker is gone (its lease ran out), the change goes through.
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(b.syncRun(spec("a"), recs(101).iterator()).added()).isEqualTo(1);
+    }
+
+    private List<String> claimsHeld() throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement()
+                .executeQuery("SELECT record_id FROM claims ORDER BY record_id")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+
+    private static List<String> ids(List<InputRecord> records) {
+        return records.stream().map(InputRecord::id).toList();
+    }
+
+    /** A clock that moves only when the test says so, shared by every store of the test. */
+    private static final class SteppedClock extends Clock {
+        private volatile Instant now = Fixtures.T0;
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
