@@ -46,11 +46,20 @@ final class OutcomeWriter implements AutoCloseable {
     private final PreparedStatement upsert;
 
     OutcomeWriter(Connection writer) throws SQLException {
-        this.upsert = writer.prepareStatement(sql());
+        this(writer, SQLDialect.SQLITE);
+    }
+
+    /** The same upsert in {@code dialect}'s words (SQLite and PostgreSQL share ON CONFLICT ... DO UPDATE). */
+    OutcomeWriter(Connection writer, SQLDialect dialect) throws SQLException {
+        this.upsert = writer.prepareStatement(sql(dialect));
     }
 
     static String sql() {
-        DSLContext dsl = DSL.using(SQLDialect.SQLITE);
+        return sql(SQLDialect.SQLITE);
+    }
+
+    static String sql(SQLDialect dialect) {
+        DSLContext dsl = DSL.using(dialect);
         List<Param<?>> values = new ArrayList<>();
         for (Field<?> column : COLUMNS) {
             values.add(DSL.param(column.getName(), column.getDataType()));

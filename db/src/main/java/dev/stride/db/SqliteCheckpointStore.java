@@ -73,6 +73,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         }
     }
 
+    /** Runs the static set-up above (jOOQ's banner off, library logs at WARNING) for the other stores. */
+    static void quietLibraries() {
+        // Nothing else to do: calling this initialises the class.
+    }
+
     /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
     private static final int RESULT_PAGE = 1000;
 
@@ -425,7 +430,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * end of the input when there is none. Walks the (run_id, seq) index from {@code from} and stops at the first
      * hit, so a cursor save costs what the run moved since the last one, not the size of the run.
      */
-    private static long lowWatermark(DSLContext dsl, long runId, long from) {
+    static long lowWatermark(DSLContext dsl, long runId, long from) {
         Long first = dsl.select(RECORDS.SEQ).from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
                 .and(RECORDS.SEQ.ge(from))
@@ -628,7 +633,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /** A record with its outcome, read by column: the prediction or failure as it was saved. */
-    private static ResultRow resultRow(Record r) {
+    static ResultRow resultRow(Record r) {
         long seq = r.get(RECORDS.SEQ);
         String id = r.get(RECORDS.RECORD_ID);
         String input = r.get(RECORDS.PAYLOAD);
@@ -643,7 +648,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         };
     }
 
-    private static RunInfo runInfo(RunsRecord r) {
+    static RunInfo runInfo(RunsRecord r) {
         List<String> baseUrls = Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName()));
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
