@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.db.FileAlone;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
@@ -37,8 +39,14 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
 
     @Option(names = "--json")
     boolean json;
@@ -54,28 +62,41 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DbFile.requireExists(db);
+        if (postgres == null) {
+            DbFile.requireExists(db);
+        }
         if (run != null) {
             return showRun();
         }
         List<RunInfo> runs;
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            runs = store.listRuns();
+        Instant now = Instant.now();
+        Map<String, RunTotals> totals;
+        FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
+        if (postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
+                runs = store.listRuns();
+                totals = store.runTotals(now, LiveRate.WINDOW);
+            }
+        } else {
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+                runs = store.listRuns();
+            }
+            totals = RunTotals.of(db, now, LiveRate.WINDOW);
+            alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Instant now = Instant.now();
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
-        Map<String, RunTotals> totals = RunTotals.of(db, now, LiveRate.WINDOW);
-        FileAlone alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         if (json) {
             printJson(out, runs, totals, prices, now, alone);
         } else {
             if (runs.isEmpty()) {
-                out.println(Messages.of(spec).get("msg.status.noRuns", db));
+                out.println(Messages.of(spec).get("msg.status.noRuns", postgres != null ? postgres : db));
             } else {
                 printTable(out, Messages.of(spec), runs, totals, prices, now);
             }
-            out.println(DbFile.describe(alone, Messages.of(spec)));
+            if (alone != null) {
+                out.println(DbFile.describe(alone, Messages.of(spec)));
+            }
         }
         out.flush();
         return ExitCodes.OK;
@@ -83,14 +104,26 @@ final class StatusCommand implements Callable<Integer> {
 
     private int showRun() throws Exception {
         RunInfo info;
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
-                    ClearCommand.knownRuns(store)));
-        }
         Instant now = Instant.now();
-        RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
-                FileAlone.look(db, now, DbFile.STALE_AFTER));
+        RunTotals totals;
+        RunDetailView view;
+        if (postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", postgres, run,
+                        ClearCommand.knownRuns(store)));
+                totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
+                        new RunTotals(0, 0, 0, null, false));
+                view = new RunDetailView(info, store.runReport(run).orElseThrow(), totals, now, null);
+            }
+        } else {
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+                        ClearCommand.knownRuns(store)));
+            }
+            totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
+            view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
+                    FileAlone.look(db, now, DbFile.STALE_AFTER));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             view.printJson(out);
@@ -163,7 +196,9 @@ final class StatusCommand implements Callable<Integer> {
             o.put("base_url", String.join(" ", r.baseUrls()));
             r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
-            RunJson.fileAlone(o, alone);
+            if (alone != null) {
+                RunJson.fileAlone(o, alone);
+            }
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
             }

@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -350,6 +351,16 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             }
             after = page.get(page.size() - 1).seq();
         }
+    }
+
+    /** What {@link RunTotals#of(java.nio.file.Path, Instant, Duration)} reads from a SQLite file. */
+    public Map<String, RunTotals> runTotals(Instant now, Duration window) {
+        return reader.run(c -> RunTotals.of(c, now, window));
+    }
+
+    /** What {@link RunReport#of(java.nio.file.Path, String)} reads from a SQLite file. */
+    public Optional<RunReport> runReport(String run) {
+        return reading(dsl -> RunReport.of(dsl, run));
     }
 
     @Override
