@@ -159,6 +159,12 @@ public final class PostgresCluster implements AutoCloseable {
         return PostgresLocation.parse(url, Map.of());
     }
 
+    /** A plain JDBC connection to the database of {@code url}, for tests that look at what a run stored. */
+    public static Connection connect(String url) throws SQLException {
+        PostgresLocation location = location(url);
+        return DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
+    }
+
     /** Stops the server as an administrator would (fast: sessions are cut, nothing committed is lost) and starts it. */
     public void restart() throws IOException, InterruptedException {
         pgCtl("restart", "-m", "fast");
