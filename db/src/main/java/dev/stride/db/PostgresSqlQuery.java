@@ -84,8 +84,9 @@ public final class PostgresSqlQuery {
     private static long execute(PreparedStatement statement, SqlQuery.Sink sink, PostgresLocation location,
                                 String quoted) throws Exception {
         if (!statement.execute()) {
-            sink.columns(List.of());
-            return 0;
+            // A setting or a transaction command: it ended with the rolled-back transaction, and is refused as on
+            // SQLite, which says so before running it.
+            throw new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.refusedNoRows", location, quoted), null);
         }
         try (ResultSet rs = statement.getResultSet()) {
             ResultSetMetaData meta = rs.getMetaData();
