@@ -8,6 +8,8 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import java.nio.file.Path;
@@ -35,12 +37,12 @@ import java.util.function.Consumer;
  */
 public final class CheckpointManager implements AutoCloseable {
     private final CheckpointStore store;
-    private final Path db;
+    private final Object db; // a Path, or a PostgresLocation (whose text never holds the password)
     private final RunPlanner planner;
     private final RunDriver driver;
     private volatile StopSwitch stop = new StopSwitch();
 
-    private CheckpointManager(Path db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
+    private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
         this.db = db;
         this.planner = new RunPlanner(store, db);
@@ -64,6 +66,15 @@ public final class CheckpointManager implements AutoCloseable {
      */
     public static CheckpointManager open(Path db, Consumer<String> httpLog) {
         return new CheckpointManager(db, SqliteCheckpointStore.open(db), HttpPredictor::create, httpLog);
+    }
+
+    /**
+     * As {@link #open(Path, Consumer)}, on a PostgreSQL database (stride's schema is created in it if needed).
+     *
+     * @throws StoreException when the server cannot be reached or the database is not stride's
+     */
+    public static CheckpointManager open(PostgresLocation db, Consumer<String> httpLog) {
+        return new CheckpointManager(db, PostgresCheckpointStore.open(db), HttpPredictor::create, httpLog);
     }
 
     /**

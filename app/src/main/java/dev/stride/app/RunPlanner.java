@@ -37,9 +37,9 @@ import java.util.function.Consumer;
  */
 final class RunPlanner {
     private final RunCatalog store;
-    private final Path db;
+    private final Object db; // the file or the PostgreSQL URL (without password), as messages name it
 
-    RunPlanner(RunCatalog store, Path db) {
+    RunPlanner(RunCatalog store, Object db) {
         this.store = store;
         this.db = db;
     }

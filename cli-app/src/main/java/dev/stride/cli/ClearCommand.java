@@ -3,6 +3,8 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,8 +34,19 @@ final class ClearCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    /** The database as messages name it: the file, or the URL without its password. */
+    private Object where() {
+        return postgres != null ? postgres : db;
+    }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
@@ -54,27 +67,32 @@ final class ClearCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DbFile.requireExists(db);
+        if (db != null) {
+            DbFile.requireExists(db);
+        }
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
-        DbFile.foldIfLeftBehind(db, spec);
-        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
+        if (db != null) {
+            DbFile.foldIfLeftBehind(db, spec);
+        }
+        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.open(postgres)
+                : SqliteCheckpointStore.open(db)) {
             List<RunInfo> going = which.all ? store.listRuns()
-                    : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db,
+                    : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
                             which.run, knownRuns(store))));
             // An empty database loses nothing: there is nothing to ask about.
             if (!yes && !going.isEmpty() && !confirmed(going, messages)) {
-                out.println(messages.get("msg.clear.kept", db));
+                out.println(messages.get("msg.clear.kept", where()));
                 out.flush();
                 return ExitCodes.ERROR;
             }
             if (which.all) {
                 int n = store.clearAll();
-                out.println(messages.get("msg.clear.all", n, db));
+                out.println(messages.get("msg.clear.all", n, where()));
             } else {
                 RunInfo run = going.get(0);
                 store.clearRun(run.name());
-                out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), db));
+                out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), where()));
             }
         }
         out.flush();
@@ -89,9 +107,9 @@ final class ClearCommand implements Callable<Integer> {
         String what = describe(going, messages);
         Terminal asker = terminal != null ? terminal : Terminal.system(spec.commandLine().getOut());
         if (!asker.present()) {
-            throw UserError.usageOf("msg.clear.noTerminal", what, db);
+            throw UserError.usageOf("msg.clear.noTerminal", what, where());
         }
-        String answer = asker.ask(messages.get("msg.clear.ask", what, db));
+        String answer = asker.ask(messages.get("msg.clear.ask", what, where()));
         if (answer == null) {
             // End of input (Ctrl+D) leaves the cursor after the question: end its line.
             spec.commandLine().getOut().println();

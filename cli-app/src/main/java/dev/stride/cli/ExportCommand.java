@@ -2,6 +2,8 @@ package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
@@ -31,8 +33,19 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    /** The database as messages name it: the file, or the URL without its password. */
+    private Object where() {
+        return postgres != null ? postgres : db;
+    }
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
@@ -48,9 +61,12 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        DbFile.requireExists(db);
-        DbFile.warnIfLeftBehind(db, spec, false);
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+        if (db != null) {
+            DbFile.requireExists(db);
+            DbFile.warnIfLeftBehind(db, spec, false);
+        }
+        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
+                : SqliteCheckpointStore.openReadOnly(db)) {
             RunInfo chosen = chooseRun(store);
             // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
             boolean toStandardOutput = output == null || output.toString().equals("-");
@@ -87,7 +103,7 @@ final class ExportCommand implements Callable<Integer> {
 
     private RunInfo chooseRun(CheckpointStore store) {
         if (run != null) {
-            return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+            return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(), run,
                     ClearCommand.knownRuns(store)));
         }
         List<RunInfo> runs = store.listRuns();

@@ -20,9 +20,9 @@ final class FreshDatabase implements AutoCloseable {
         this.created = created;
     }
 
-    /** Notes whether {@code db} exists now, before the command opens it. */
+    /** Notes whether {@code db} exists now, before the command opens it; null (a PostgreSQL database): nothing to remove. */
     static FreshDatabase at(Path db) {
-        return new FreshDatabase(Files.exists(db) ? null : db);
+        return new FreshDatabase(db == null || Files.exists(db) ? null : db);
     }
 
     /** The command stored a run in the file (or not): a file with a run in it stays. */

@@ -6,6 +6,7 @@ import dev.stride.app.RunPlan;
 import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
+import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,8 +39,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run")
     boolean dryRun;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
 
     @Option(names = "--config", paramLabel = "FILE")
     Path config;
@@ -163,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
         if (config != null) {
             new ConfigFile(config).applyTo(spec, this::setInput);
         }
-        if (db == null) {
+        if (db == null && postgres == null) {
             throw UserError.usageOf("msg.run.nameTheDb");
         }
         RunRequest request = request();
@@ -173,13 +180,17 @@ final class RunCommand implements Callable<Integer> {
         RunRenderer.Looks looks = new RunRenderer.Looks(out, m, logEvery, quiet, context.env(),
                 RunSummary.Prices.of(priceIn, priceOut));
         StopSwitch stop = new StopSwitch();
-        DbFile.foldIfLeftBehind(db, spec);
+        if (db != null) {
+            DbFile.foldIfLeftBehind(db, spec);
+        }
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
         try (FreshDatabase fresh = FreshDatabase.at(db);
              AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop);
-             CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
-             RunRenderer renderer = new RunRenderer(looks, db, retryFailed, true)) {
+             CheckpointManager runs = postgres != null
+                     ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
+                     : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
+             RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed, true)) {
             RunPlan plan;
             try {
                 plan = runs.plan(request, stop);

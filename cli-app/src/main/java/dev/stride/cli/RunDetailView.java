@@ -69,7 +69,9 @@ final class RunDetailView {
             line(out, m.get("msg.detail.errors"), m.get("msg.detail.errorGroup", e.kind(), e.count(),
                     ErrorExample.shown(e.example())));
         }
-        line(out, m.get("msg.detail.file"), DbFile.describe(alone, m));
+        if (alone != null) { // null on PostgreSQL, which is no file
+            line(out, m.get("msg.detail.file"), DbFile.describe(alone, m));
+        }
     }
 
     void printJson(PrintWriter out) throws Exception {
@@ -87,7 +89,9 @@ final class RunDetailView {
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
         RunJson.progress(o, run, state, totals, live);
-        RunJson.fileAlone(o, alone);
+        if (alone != null) {
+            RunJson.fileAlone(o, alone);
+        }
         ObjectNode servers = o.putObject("answered_by");
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");

@@ -37,7 +37,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private final Looks looks;
     private final PrintWriter out;
     private final Messages m;
-    private final Path db;
+    private final Object db; // a file, or a PostgreSQL URL without its password
     private final boolean retryFailed;
     private final boolean resumeHint;
     private ProgressReporter progress;
@@ -46,7 +46,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      * @param retryFailed the run redoes its failed records
      * @param resumeHint  an interrupted session says how to continue (the demo says it its own way)
      */
-    RunRenderer(Looks looks, Path db, boolean retryFailed, boolean resumeHint) {
+    RunRenderer(Looks looks, Object db, boolean retryFailed, boolean resumeHint) {
         this.looks = looks;
         this.out = looks.out();
         this.m = looks.messages();

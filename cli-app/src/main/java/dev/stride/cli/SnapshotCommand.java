@@ -1,6 +1,8 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresLocation;
+import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,30 +24,41 @@ final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
 
     @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT")
     Path target;
 
     @Override
     public Integer call() {
-        DbFile.requireExists(db);
+        if (db != null) {
+            DbFile.requireExists(db);
+        }
         if (target.toFile().exists()) {
             throw UserError.usageOf("msg.snapshot.exists", target);
         }
         long started = System.nanoTime();
-        List<RunInfo> runs = SqliteCheckpointStore.snapshot(db, target);
+        List<RunInfo> runs = postgres != null ? PostgresSnapshot.write(postgres, target)
+                : SqliteCheckpointStore.snapshot(db, target);
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
-        out.println(messages.get("msg.snapshot.written", db, target, Durations.human(ms)));
+        out.println(messages.get("msg.snapshot.written", postgres != null ? postgres : db, target, Durations.human(ms)));
         for (RunInfo run : runs) {
             out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
         }
         out.println(messages.get("msg.snapshot.resume", target));
         out.flush();
-        DbFile.warnIfLeftBehind(db, spec, true);
+        if (db != null) {
+            DbFile.warnIfLeftBehind(db, spec, true);
+        }
         return ExitCodes.OK;
     }
 }

@@ -2,6 +2,8 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.db.PostgresLocation;
+import dev.stride.db.PostgresSqlQuery;
 import dev.stride.db.SqlQuery;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,8 +34,14 @@ final class SqlCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
 
     @ArgGroup(exclusive = true)
     Format format = new Format();
@@ -51,13 +59,15 @@ final class SqlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DbFile.requireExists(db);
-        DbFile.warnIfLeftBehind(db, spec, false);
+        if (db != null) {
+            DbFile.requireExists(db);
+            DbFile.warnIfLeftBehind(db, spec, false);
+        }
         PrintWriter out = spec.commandLine().getOut();
         SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out)
                 : new Table(out, Messages.of(spec));
         try {
-            long rows = SqlQuery.run(db, sql, sink);
+            long rows = postgres != null ? PostgresSqlQuery.run(postgres, sql, sink) : SqlQuery.run(db, sql, sink);
             ((Finish) sink).finish(rows);
         } catch (SqlQuery.BadStatementException e) {
             throw UserError.usageOf("msg.sql.refused", e);

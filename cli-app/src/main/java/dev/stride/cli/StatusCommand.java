@@ -9,6 +9,8 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
 import java.util.HashMap;
 import dev.stride.db.FileAlone;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
@@ -39,8 +41,14 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
     @Option(names = "--db", required = true, paramLabel = "FILE")
-    Path db;
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
 
     @Option(names = "--json")
     boolean json;
@@ -56,35 +64,51 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DbFile.requireExists(db);
+        if (postgres == null) {
+            DbFile.requireExists(db);
+        }
         if (run != null) {
             return showRun();
         }
         List<RunInfo> runs;
         Map<Long, List<WorkerInfo>> workers = new HashMap<>();
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            runs = store.listRuns();
-            for (RunInfo r : runs) {
-                workers.put(r.id(), store.liveWorkers(r.id()));
+        Instant now = Instant.now();
+        Map<String, RunTotals> totals;
+        FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
+        if (postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
+                runs = store.listRuns();
+                totals = store.runTotals(now, LiveRate.WINDOW);
+                for (RunInfo r : runs) {
+                    workers.put(r.id(), store.liveWorkers(r.id()));
+                }
             }
+        } else {
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+                runs = store.listRuns();
+                for (RunInfo r : runs) {
+                    workers.put(r.id(), store.liveWorkers(r.id()));
+                }
+            }
+            totals = RunTotals.of(db, now, LiveRate.WINDOW);
+            alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         }
         PrintWriter out = spec.commandLine().getOut();
-        Instant now = Instant.now();
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
-        Map<String, RunTotals> totals = RunTotals.of(db, now, LiveRate.WINDOW);
-        FileAlone alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
         if (json) {
             printJson(out, runs, totals, prices, now, alone, workers);
         } else {
             if (runs.isEmpty()) {
-                out.println(Messages.of(spec).get("msg.status.noRuns", db));
+                out.println(Messages.of(spec).get("msg.status.noRuns", postgres != null ? postgres : db));
             } else {
                 printTable(out, Messages.of(spec), runs, totals, prices, now);
                 for (RunInfo r : runs) {
                     WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
                 }
             }
-            out.println(DbFile.describe(alone, Messages.of(spec)));
+            if (alone != null) {
+                out.println(DbFile.describe(alone, Messages.of(spec)));
+            }
         }
         out.flush();
         return ExitCodes.OK;
@@ -93,15 +117,28 @@ final class StatusCommand implements Callable<Integer> {
     private int showRun() throws Exception {
         RunInfo info;
         List<WorkerInfo> workers;
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
-                    ClearCommand.knownRuns(store)));
-            workers = store.liveWorkers(info.id());
-        }
         Instant now = Instant.now();
-        RunTotals totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-        RunDetailView view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
-                FileAlone.look(db, now, DbFile.STALE_AFTER));
+        RunTotals totals;
+        RunDetailView view;
+        if (postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", postgres, run,
+                        ClearCommand.knownRuns(store)));
+                totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
+                        new RunTotals(0, 0, 0, null, false));
+                view = new RunDetailView(info, store.runReport(run).orElseThrow(), totals, now, null);
+                workers = store.liveWorkers(info.id());
+            }
+        } else {
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+                        ClearCommand.knownRuns(store)));
+                workers = store.liveWorkers(info.id());
+            }
+            totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
+            view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
+                    FileAlone.look(db, now, DbFile.STALE_AFTER));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             view.printJson(out, o -> WorkerLines.putJson(o, workers, now));
@@ -176,7 +213,9 @@ final class StatusCommand implements Callable<Integer> {
             o.put("base_url", String.join(" ", r.baseUrls()));
             r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
-            RunJson.fileAlone(o, alone);
+            if (alone != null) {
+                RunJson.fileAlone(o, alone);
+            }
             WorkerLines.putJson(o, workers.get(r.id()), now);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);

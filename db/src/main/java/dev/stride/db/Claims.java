@@ -9,14 +9,18 @@ import static org.jooq.impl.DSL.selectOne;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.RecordStatus;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record5;
+import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
 /**
  * The claim of records by a worker, in the caller's write transaction: the one query a store on another database
- * replaces with its own (PostgreSQL: the same select with {@code FOR UPDATE SKIP LOCKED}). Vendor-neutral jOOQ
+ * words differently (PostgreSQL: the same select with {@code FOR UPDATE SKIP LOCKED}). Vendor-neutral jOOQ
  * otherwise. On SQLite the caller's IMMEDIATE transaction already serializes claimers, so a plain select is enough.
  *
  * <p>Timestamps are the stores' UTC text, which sorts as time: a lease is live while {@code lease_until > now}.
@@ -41,7 +45,7 @@ final class Claims {
                 .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
                 .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
                 .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
-        List<InputRecord> batch = dsl
+        var pending = dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
                 .from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
@@ -51,16 +55,37 @@ final class Claims {
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
                 .orderBy(RECORDS.SEQ)
-                .limit(limit)
-                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));
-        if (!batch.isEmpty()) {
-            var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
-            for (InputRecord r : batch) {
-                insert = insert.values(runId, r.id(), worker);
+                .limit(limit);
+        if (dsl.dialect().family() != SQLDialect.POSTGRES) {
+            List<InputRecord> batch = pending.fetch(Claims::record);
+            if (!batch.isEmpty()) {
+                var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
+                for (InputRecord r : batch) {
+                    insert = insert.values(runId, r.id(), worker);
+                }
+                insert.execute();
             }
-            insert.execute();
+            return batch;
         }
-        return batch;
+        // PostgreSQL lets claimers run at once: rows another claimer has locked are skipped rather than waited for.
+        // A claim committed just before this select may still look free to it (its snapshot is older and a lock
+        // alone does not make PostgreSQL look again), so the insert skips records already claimed and only those
+        // this worker really got are returned.
+        List<InputRecord> locked = pending.forUpdate().of(RECORDS).skipLocked().fetch(Claims::record);
+        if (locked.isEmpty()) {
+            return locked;
+        }
+        var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
+        for (InputRecord r : locked) {
+            insert = insert.values(runId, r.id(), worker);
+        }
+        Set<String> got = new HashSet<>(insert.onConflictDoNothing().returningResult(CLAIMS.RECORD_ID)
+                .fetch(CLAIMS.RECORD_ID));
+        return locked.stream().filter(r -> got.contains(r.id())).toList();
+    }
+
+    private static InputRecord record(Record5<Long, String, Long, String, String> r) {
+        return new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
     }
 
     /** Workers whose lease ran out are dead: their rows and claims go, so that their records are free again. */

@@ -20,6 +20,7 @@ import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record3;
+import org.jooq.SQLDialect;
 import org.jooq.Table;
 import org.jooq.impl.SQLDataType;
 
@@ -51,17 +52,23 @@ final class InputSync {
      *         {@code failed} are left for the caller, who recounts them after the sync
      */
     SyncReport sync(long runId, boolean created, Iterator<InputRecord> input) {
-        dsl.execute("DROP TABLE IF EXISTS temp.sync_input");
+        // SQLite names the temporary schema temp, PostgreSQL pg_temp; otherwise the statements are the same.
+        String temp = dsl.dialect() == SQLDialect.POSTGRES ? "pg_temp" : "temp";
+        dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");
         // seq as INTEGER PRIMARY KEY: input positions are unique, and rows are kept in input order for free.
-        dsl.execute("CREATE TEMP TABLE sync_input (seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL, "
-                + "line INTEGER NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL)");
+        // (INTEGER is 32 bits on PostgreSQL, where the same table takes BIGINT.)
+        String integer = dsl.dialect() == SQLDialect.POSTGRES ? "BIGINT" : "INTEGER";
+        dsl.execute("CREATE TEMP TABLE sync_input (seq " + integer + " PRIMARY KEY, record_id TEXT NOT NULL, "
+                + "line " + integer + " NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL)");
         try {
             load(input);
-            dsl.execute("CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
+            dsl.execute(dsl.dialect() == SQLDialect.POSTGRES
+                    ? "CREATE INDEX sync_input_by_id ON pg_temp.sync_input (record_id)"
+                    : "CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
             refuseDuplicateIds();
             return apply(runId, created);
         } finally {
-            dsl.execute("DROP TABLE IF EXISTS temp.sync_input");
+            dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");
         }
     }
 

@@ -50,8 +50,13 @@ final class OutcomeWriter implements AutoCloseable {
     private final PreparedStatement countForWorker;
 
     OutcomeWriter(Connection writer) throws SQLException {
-        this.upsert = writer.prepareStatement(sql());
-        DSLContext dsl = DSL.using(SQLDialect.SQLITE);
+        this(writer, SQLDialect.SQLITE);
+    }
+
+    /** The same statements in {@code dialect}'s words (SQLite and PostgreSQL share ON CONFLICT ... DO UPDATE). */
+    OutcomeWriter(Connection writer, SQLDialect dialect) throws SQLException {
+        this.upsert = writer.prepareStatement(sql(dialect));
+        DSLContext dsl = DSL.using(dialect);
         this.dropClaim = writer.prepareStatement(dsl.deleteFrom(CLAIMS)
                 .where(CLAIMS.RUN_ID.eq(DSL.param("run", Long.class)))
                 .and(CLAIMS.RECORD_ID.eq(DSL.param("record", String.class))).getSQL());
@@ -63,7 +68,11 @@ final class OutcomeWriter implements AutoCloseable {
     }
 
     static String sql() {
-        DSLContext dsl = DSL.using(SQLDialect.SQLITE);
+        return sql(SQLDialect.SQLITE);
+    }
+
+    static String sql(SQLDialect dialect) {
+        DSLContext dsl = DSL.using(dialect);
         List<Param<?>> values = new ArrayList<>();
         for (Field<?> column : COLUMNS) {
             values.add(DSL.param(column.getName(), column.getDataType()));

@@ -49,19 +49,23 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
         SQLiteDataSource source = SqliteFiles.readerSource(file);
         Schema.checkCurrent(source, file);
         try (Connection c = SqliteFiles.connect(source, file)) {
-            DSLContext dsl = DSL.using(c, SQLDialect.SQLITE);
-            Long runId = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(run)).fetchOne(RUNS.RUN_ID);
-            if (runId == null) {
-                return Optional.empty();
-            }
-            return Optional.of(new RunReport(countsBy(dsl, runId, coalesce(PREDICTIONS.SERVER, "-")),
-                    countsBy(dsl, runId, coalesce(PREDICTIONS.FINISH_REASON, "-")), errors(dsl, runId),
-                    latency(dsl, runId)));
+            return of(DSL.using(c, SQLDialect.SQLITE), run);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         } catch (DataAccessException e) {
             throw new StoreException(DbPhrase.of("store.cannotReadReport", file, SqliteFiles.detail(e)), e);
         }
+    }
+
+    /** The report read through {@code dsl}, on either vendor (the statements are jOOQ's, the tables the same). */
+    static Optional<RunReport> of(DSLContext dsl, String run) {
+        Long runId = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(run)).fetchOne(RUNS.RUN_ID);
+        if (runId == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new RunReport(countsBy(dsl, runId, coalesce(PREDICTIONS.SERVER, "-")),
+                countsBy(dsl, runId, coalesce(PREDICTIONS.FINISH_REASON, "-")), errors(dsl, runId),
+                latency(dsl, runId)));
     }
 
     private static List<Count> countsBy(DSLContext dsl, long runId, Field<String> key) {

@@ -37,15 +37,25 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
      */
     public static Map<String, RunTotals> of(Path file, Instant now, Duration window) {
         SqliteFiles.checkUsable(file, true);
+        try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
+            return of(c, now, window);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    /** As {@link #of(Path, Instant, Duration)}, on a connection to either vendor (the SQL is common to both). */
+    static Map<String, RunTotals> of(Connection c, Instant now, Duration window) throws SQLException {
         String sql = "SELECT ru.name, coalesce(sum(CASE WHEN p.status = 'done' THEN p.prompt_tokens END), 0),"
                 + " coalesce(sum(CASE WHEN p.status = 'done' THEN p.completion_tokens END), 0),"
-                + " coalesce(sum(p.finished_at >= ?), 0), min(CASE WHEN p.finished_at >= ? THEN p.finished_at END),"
+                + " count(CASE WHEN p.finished_at >= ? THEN 1 END),"
+                + " min(CASE WHEN p.finished_at >= ? THEN p.finished_at END),"
                 + " count(CASE WHEN p.status = 'done' AND (p.prompt_tokens IS NOT NULL"
                 + " OR p.completion_tokens IS NOT NULL) THEN 1 END)"
-                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id GROUP BY ru.run_id ORDER BY ru.name";
+                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id GROUP BY ru.run_id, ru.name"
+                + " ORDER BY ru.name";
         String since = UtcText.format(now.minus(window));
-        try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
-             PreparedStatement st = c.prepareStatement(sql)) {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setString(1, since);
             st.setString(2, since);
             Map<String, RunTotals> totals = new LinkedHashMap<>();
@@ -57,8 +67,6 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
                 }
             }
             return totals;
-        } catch (SQLException e) {
-            throw SqliteFiles.translate(file, e);
         }
     }
 }

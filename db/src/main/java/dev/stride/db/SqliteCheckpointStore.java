@@ -3,7 +3,6 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
-import static dev.stride.db.schema.Tables.WORKERS;
 import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
@@ -32,14 +31,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -81,14 +77,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         }
     }
 
+    /** Runs the static set-up above (jOOQ's banner off, library logs at WARNING) for the other stores. */
+    static void quietLibraries() {
+        // Nothing else to do: calling this initialises the class.
+    }
+
     /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
     private static final int RESULT_PAGE = 1000;
 
     /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
     private static final long WAL_RESTART_BYTES = 8L << 20;
     private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
-    /** The machine's name, as status shows a worker's. */
-    private static final String HOST = hostName();
 
     private final Path file;
     private final Clock clock;
@@ -100,18 +99,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext read;
     private final ReentrantLock readLock = new ReentrantLock();
     private boolean closed; // guarded by both locks
-    /** This process as a worker of a run, once it joined one; guarded by the write lock. */
-    private Worker worker;
-    /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
-    private volatile boolean retryingFailures;
-
-    /** This store's worker: who it is, when it joined, how long its lease lasts. */
-    private record Worker(long runId, String id, String joinedAt, Duration lease) {
-    }
+    /** This process as a worker of a run, once it joined one. */
+    private final Workforce workforce;
 
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
         this.clock = clock;
+        this.workforce = new Workforce(clock);
         this.writer = writer;
         this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
         try {
@@ -313,7 +307,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
         }
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
-        refuseUnderLiveWorkers(dsl, spec.name(), runId, report);
+        workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, file);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
         // now, in the transaction that made them so; no other writer can slip between the two. (A preview rolls
         // this back with the rest.)
@@ -325,24 +319,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
                 report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
                 counted.getFailed());
-    }
-
-    /**
-     * An input that changes records is never synced under live workers (their claims and counters would go wrong):
-     * the whole sync is rolled back. The same input joins them.
-     */
-    private void refuseUnderLiveWorkers(DSLContext dsl, String name, long runId, SyncReport report) {
-        if (report.added() + report.edited() + report.removed() == 0) {
-            return;
-        }
-        String now = now();
-        Worker w = worker;
-        int live = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.gt(now))
-                .and(w == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(w.id())));
-        if (live > 0) {
-            throw new StoreException(DbPhrase.of("sync.liveWorkers", name, file, live, report.added(),
-                    report.edited(), report.removed()));
-        }
     }
 
     /**
@@ -387,136 +363,47 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public Joined join(long runId, Duration lease) {
-        return writing(dsl -> {
-            String now = now();
-            Claims claims = new Claims(dsl);
-            claims.dropExpired(runId, now);
-            dropDeadOnThisHost(dsl, runId);
-            int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId));
-            Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
-                    .fetchOne().value1();
-            int number = last == null ? 1 : last + 1;
-            String id = UUID.randomUUID().toString();
-            dsl.insertInto(WORKERS)
-                    .set(WORKERS.RUN_ID, runId)
-                    .set(WORKERS.WORKER_ID, id)
-                    .set(WORKERS.NUMBER, number)
-                    .set(WORKERS.HOST, HOST)
-                    .set(WORKERS.PID, ProcessHandle.current().pid())
-                    .set(WORKERS.STARTED_AT, now)
-                    .set(WORKERS.HEARTBEAT_AT, now)
-                    .set(WORKERS.LEASE_UNTIL, UtcText.format(clock.instant().plus(lease)))
-                    .execute();
-            worker = new Worker(runId, id, now, lease);
-            retryingFailures = false;
-            return new Joined(number, others);
-        });
+        return writing(dsl -> workforce.join(dsl, runId, lease));
     }
 
     @Override
     public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
-        return writing(dsl -> {
-            Worker w = joined(runId);
-            renew(dsl, w);
-            retryingFailures |= includeFailed;
-            return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
-        });
+        return writing(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
     }
 
     @Override
     public void renewLease(long runId) {
         writing(dsl -> {
-            renew(dsl, joined(runId));
+            workforce.renew(dsl, runId);
             return null;
         });
-    }
-
-    /**
-     * One row's update, whatever the worker holds. A worker taken for dead (its lease ran out, e.g. the machine
-     * slept) and dropped by another joins again under the same id; its claims are gone, and its outcomes still count.
-     */
-    private void renew(DSLContext dsl, Worker w) {
-        String now = now();
-        String until = UtcText.format(clock.instant().plus(w.lease()));
-        int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, until)
-                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
-        if (updated == 0) {
-            Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(w.runId()))
-                    .fetchOne().value1();
-            dsl.insertInto(WORKERS)
-                    .set(WORKERS.RUN_ID, w.runId()).set(WORKERS.WORKER_ID, w.id())
-                    .set(WORKERS.NUMBER, last == null ? 1 : last + 1).set(WORKERS.HOST, HOST)
-                    .set(WORKERS.PID, ProcessHandle.current().pid()).set(WORKERS.STARTED_AT, w.joinedAt())
-                    .set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, until)
-                    .execute();
-        }
     }
 
     @Override
     public boolean othersAtWork(long runId) {
-        Worker w = worker;
-        String me = w == null ? "" : w.id();
-        if (!reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()))) {
+        if (!reading(dsl -> workforce.othersAtWork(dsl, runId))) {
             return false;
         }
         // Before waiting out a lease: a worker of this machine whose process is gone needs no waiting for.
-        if (writing(dsl -> dropDeadOnThisHost(dsl, runId)) == 0) {
+        if (writing(dsl -> workforce.dropDeadOnThisHost(dsl, runId)) == 0) {
             return true;
         }
-        return reading(dsl -> new Claims(dsl).othersAtWork(runId, me, now()));
-    }
-
-    /**
-     * The workers of this machine whose process has ended (kill -9, a crash): their claims are free at once, rather
-     * than when their lease runs out, so a restart after a kill takes them straight away as a lone run always did.
-     * Workers of other machines can only be judged by their lease.
-     *
-     * @return how many were dropped
-     */
-    private int dropDeadOnThisHost(DSLContext dsl, long runId) {
-        long me = ProcessHandle.current().pid();
-        int dropped = 0;
-        for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).and(WORKERS.PID.ne(me)).fetch()) {
-            boolean alive = ProcessHandle.of(w.value2()).map(ProcessHandle::isAlive).orElse(false);
-            if (!alive) {
-                dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
-                        .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
-            }
-        }
-        return dropped;
+        return reading(dsl -> workforce.othersAtWork(dsl, runId));
     }
 
     @Override
     public List<WorkerInfo> liveWorkers(long runId) {
-        String now = now();
-        return reading(dsl -> dsl.selectFrom(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now))
-                .orderBy(WORKERS.NUMBER)
-                .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
-                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed())));
+        return reading(dsl -> workforce.liveWorkers(dsl, runId));
     }
 
     @Override
     public void leave(long runId) {
-        withWriter(() -> {
-            Worker w = worker;
-            if (w != null && w.runId() == runId) {
-                inTransaction(dsl -> dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
-                        .and(WORKERS.WORKER_ID.eq(w.id())).execute());
-                worker = null;
-                retryingFailures = false;
-            }
-            return null;
-        });
-    }
-
-    private Worker joined(long runId) {
-        Worker w = worker;
-        if (w == null || w.runId() != runId) {
-            throw new IllegalStateException("not a worker of run " + runId + ": join it first");
+        if (workforce.joinedRun(runId)) {
+            writing(dsl -> {
+                workforce.leave(dsl, runId);
+                return null;
+            });
         }
-        return w;
     }
 
     @Override
@@ -537,9 +424,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
         return withWriter(() -> inTransaction(dsl -> {
             try {
-                Worker w = worker;
-                return outcomes.write(row, runId, record.id(), w == null ? null : w.id(), done,
-                        done || !retryingFailures);
+                return outcomes.write(row, runId, record.id(), workforce.myId(), done,
+                        workforce.dropsClaimOf(done));
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
@@ -560,11 +446,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                         throw new StoreException(DbPhrase.of("store.noRun", runId, file));
                     }
                     String now = now();
-                    Worker w = worker;
-                    // One worker's stop is not the run's while others work on; done is decided by the counters.
-                    boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
-                    RunState stored = !settled && new Claims(dsl).othersLive(runId, w == null ? null : w.id(), now)
-                            ? RunState.RUNNING : state;
+                    RunState stored = workforce.storedState(dsl, runId, state);
                     dsl.update(RUNS)
                             .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
                             // Workers joined at different times each count from the elapsed time they found: the
@@ -609,7 +491,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * end of the input when there is none. Walks the (run_id, seq) index from {@code from} and stops at the first
      * hit, so a cursor save costs what the run moved since the last one, not the size of the run.
      */
-    private static long lowWatermark(DSLContext dsl, long runId, long from) {
+    static long lowWatermark(DSLContext dsl, long runId, long from) {
         Long first = dsl.select(RECORDS.SEQ).from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
                 .and(RECORDS.SEQ.ge(from))
@@ -837,7 +719,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /** A record with its outcome, read by column: the prediction or failure as it was saved. */
-    private static ResultRow resultRow(Record r) {
+    static ResultRow resultRow(Record r) {
         long seq = r.get(RECORDS.SEQ);
         String id = r.get(RECORDS.RECORD_ID);
         String input = r.get(RECORDS.PAYLOAD);
@@ -852,20 +734,12 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         };
     }
 
-    private static RunInfo runInfo(RunsRecord r) {
+    static RunInfo runInfo(RunsRecord r) {
         List<String> baseUrls = Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName()));
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
                 r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()));
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
     }
 
     private static void closeQuietly(Connection connection) {

@@ -1,0 +1,530 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.RUNS;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.Json;
+import dev.stride.core.Prediction;
+import dev.stride.core.RecordStatus;
+import dev.stride.core.ResultRow;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
+import dev.stride.core.SyncReport;
+import dev.stride.core.WorkerInfo;
+import dev.stride.db.schema.tables.records.RunsRecord;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record4;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * The checkpoint store on a PostgreSQL server: the same tables and the same jOOQ statements as
+ * {@link SqliteCheckpointStore}, with what differs by vendor kept here.
+ *
+ * <ul>
+ *   <li>Two sessions, a writer and a reader (autocommit reads never wait for a commit), each reconnecting on its own
+ *       after the server went away ({@link PostgresSession}); the work that broke is repeated on the new
+ *       connection. A sync reads its input once, so a sync that broke midway is not repeated: it fails, and the
+ *       next start syncs again.</li>
+ *   <li>The durability split: the writer's session has {@code synchronous_commit = off}, so an outcome commit does
+ *       not wait for the disk (a crash of the server may lose the last outcomes, which are asked again; the unique
+ *       key keeps any outcome from being stored twice); every other transaction sets it back on for itself, so a
+ *       cursor commit waits for the disk as on SQLite, and with it every outcome before it.</li>
+ *   <li>The counters done, failed and truncated live in {@code run_counts}, in slots by server process, so workers
+ *       committing at the same time do not queue on one row; they are summed when read ({@code run_totals}).</li>
+ * </ul>
+ *
+ * <p>Several workers, on any number of machines, share a run through claims under a lease ({@link Workforce},
+ * {@link Claims}: {@code FOR UPDATE SKIP LOCKED}). Leases are judged by one clock for all: every time this store
+ * writes is the server's ({@link #serverClock}), so machines whose clocks disagree still agree on who is live.
+ */
+public final class PostgresCheckpointStore implements CheckpointStore {
+    /** How long a run waits for a server that went away before it gives up (a restart takes seconds). */
+    public static final Duration DEFAULT_RECONNECT_FOR = Duration.ofMinutes(2);
+    private static final int RESULT_PAGE = 1000;
+    private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
+    private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_FAILED = DSL.field(DSL.name("run_totals", "failed"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_TRUNCATED =
+            DSL.field(DSL.name("run_totals", "truncated"), SQLDataType.BIGINT);
+
+    static {
+        SqliteCheckpointStore.quietLibraries();
+    }
+
+    private final PostgresLocation location;
+    private final Clock clock;
+    private final Workforce workforce;
+    private final PostgresSession writer; // null when read-only
+    private final PostgresSession reader;
+    private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
+
+    private PostgresCheckpointStore(PostgresLocation location, Duration reconnectFor, boolean writable) {
+        this.location = location;
+        PostgresSession w = null;
+        if (writable) {
+            w = PostgresSession.open(location, c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET synchronous_commit = off");
+                }
+                outcomes = new OutcomeWriter(c, SQLDialect.POSTGRES);
+            }, reconnectFor);
+        }
+        this.writer = w;
+        try {
+            if (writable) {
+                writer.run(c -> {
+                    PostgresSchema.migrate(location, c);
+                    return null;
+                });
+            }
+            this.reader = PostgresSession.open(location, c -> {
+                if (!writable) {
+                    // Nothing this session runs can write, whatever the statement (stride sql relies on it too).
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+                    }
+                }
+            }, reconnectFor);
+            if (!writable) {
+                reader.run(c -> {
+                    PostgresSchema.checkCurrent(location, c);
+                    return null;
+                });
+            }
+            this.clock = serverClock(reader);
+        } catch (RuntimeException e) {
+            if (writer != null) {
+                writer.close();
+            }
+            throw e;
+        }
+        this.workforce = new Workforce(clock);
+    }
+
+    /**
+     * This machine's clock set to the server's: the offset is measured once, at open. Workers on machines whose
+     * clocks disagree by minutes would otherwise take each other's live leases for dead ones.
+     */
+    private static Clock serverClock(PostgresSession session) {
+        Clock local = Clock.systemUTC();
+        Duration offset = session.run(c -> {
+            try (Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT clock_timestamp()")) {
+                Instant before = local.instant();
+                rs.next();
+                Instant server = rs.getTimestamp(1).toInstant();
+                Instant after = local.instant();
+                return Duration.between(before.plus(Duration.between(before, after).dividedBy(2)), server);
+            }
+        });
+        return Clock.offset(local, offset);
+    }
+
+    /** Opens the database for reading and writing, creating or upgrading stride's schema in it. */
+    public static PostgresCheckpointStore open(PostgresLocation location) {
+        return open(location, DEFAULT_RECONNECT_FOR);
+    }
+
+    public static PostgresCheckpointStore open(PostgresLocation location, Duration reconnectFor) {
+        return new PostgresCheckpointStore(location, reconnectFor, true);
+    }
+
+    /** Opens the database for reading only: every session is read-only, and the schema must be this build's. */
+    public static PostgresCheckpointStore openReadOnly(PostgresLocation location) {
+        return new PostgresCheckpointStore(location, DEFAULT_RECONNECT_FOR, false);
+    }
+
+    public PostgresLocation location() {
+        return location;
+    }
+
+    @Override
+    public Optional<RunInfo> findRun(String name) {
+        return reading(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name)).fetch()).stream()
+                .findFirst());
+    }
+
+    @Override
+    public List<RunInfo> listRuns() {
+        return reading(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch()));
+    }
+
+    /** The runs' rows with their counters summed from the slots, as {@link RunInfo}s. */
+    private static List<RunInfo> withTotals(DSLContext dsl, List<RunsRecord> runs) {
+        if (runs.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, Record4<Long, Long, Long, Long>> totals = new HashMap<>();
+        dsl.select(T_RUN_ID, T_DONE, T_FAILED, T_TRUNCATED).from(RUN_TOTALS)
+                .where(T_RUN_ID.in(runs.stream().map(RunsRecord::getRunId).toList()))
+                .forEach(t -> totals.put(t.value1(), t));
+        return runs.stream().map(r -> {
+            Record4<Long, Long, Long, Long> t = totals.get(r.getRunId());
+            if (t != null) {
+                r.setDone(t.value2());
+                r.setFailed(t.value3());
+                r.setTruncated(t.value4());
+            }
+            return SqliteCheckpointStore.runInfo(r);
+        }).toList();
+    }
+
+    @Override
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
+        return writingOnce(dsl -> sync(dsl, spec, input, inputDigest), true);
+    }
+
+    @Override
+    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty), false);
+    }
+
+    @Override
+    public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+        if (inputDigest == null) {
+            return Optional.empty();
+        }
+        return writing(dsl -> {
+            Long runId = dsl.select(RUNS.RUN_ID).from(RUNS)
+                    .where(RUNS.NAME.eq(spec.name())).and(RUNS.INPUT_DIGEST.eq(inputDigest))
+                    .fetchOne(RUNS.RUN_ID);
+            if (runId == null) {
+                return Optional.empty();
+            }
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
+            RunInfo counted = settle(dsl, runId, now());
+            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0, List.of(), List.of(), List.of(),
+                    counted.done(), counted.failed()));
+        });
+    }
+
+    private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
+                            Supplier<Optional<String>> inputDigest) {
+        String now = now();
+        Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+        boolean created = existing == null;
+        long runId;
+        if (created) {
+            runId = dsl.insertInto(RUNS)
+                    .set(RUNS.NAME, spec.name())
+                    .set(RUNS.MODEL, spec.model())
+                    .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
+                    .set(RUNS.TEMPLATE, spec.template())
+                    .set(RUNS.PARAMS, spec.params().canonicalJson())
+                    .set(RUNS.CREATED_AT, now)
+                    .set(RUNS.SAVED_AT, now)
+                    .set(RUNS.STATE, RunState.RUNNING)
+                    .returningResult(RUNS.RUN_ID)
+                    .fetchOne(RUNS.RUN_ID);
+        } else {
+            runId = existing;
+            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
+        }
+        SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, location);
+        dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null)).where(RUNS.RUN_ID.eq(runId)).execute();
+        RunInfo counted = settle(dsl, runId, now);
+        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
+                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.done(),
+                counted.failed());
+    }
+
+    /** As SQLite's settle: recounts the run into one slot, recomputes the low watermark, records a sign of life. */
+    private static RunInfo settle(DSLContext dsl, long runId, String now) {
+        // The slots are deleted first (waiting for any worker's uncommitted count), then recounted in a statement
+        // that sees those workers' outcomes.
+        dsl.execute("DELETE FROM run_counts WHERE run_id = ?", runId);
+        dsl.execute("INSERT INTO run_counts (run_id, slot, done, failed, truncated)"
+                + " SELECT ?, 0, count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
+                + " count(*) FILTER (WHERE status = 'done' AND finish_reason = 'length')"
+                + " FROM predictions WHERE run_id = ?"
+                + " ON CONFLICT (run_id, slot) DO UPDATE SET done = EXCLUDED.done, failed = EXCLUDED.failed,"
+                + " truncated = EXCLUDED.truncated", runId, runId);
+        dsl.update(RUNS)
+                .set(RUNS.LOW_WATERMARK, SqliteCheckpointStore.lowWatermark(dsl, runId, 0))
+                .set(RUNS.HEARTBEAT_AT, now)
+                .where(RUNS.RUN_ID.eq(runId))
+                .execute();
+        return withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne())).get(0);
+    }
+
+    @Override
+    public Joined join(long runId, Duration lease) {
+        return writing(dsl -> workforce.join(dsl, runId, lease));
+    }
+
+    @Override
+    public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
+        return writing(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
+    }
+
+    @Override
+    public void renewLease(long runId) {
+        writing(dsl -> {
+            workforce.renew(dsl, runId);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean othersAtWork(long runId) {
+        if (!reading(dsl -> workforce.othersAtWork(dsl, runId))) {
+            return false;
+        }
+        // Before waiting out a lease: a worker of this machine whose process is gone needs no waiting for.
+        return writing(dsl -> workforce.dropDeadOnThisHost(dsl, runId)) == 0
+                || reading(dsl -> workforce.othersAtWork(dsl, runId));
+    }
+
+    @Override
+    public List<WorkerInfo> liveWorkers(long runId) {
+        return reading(dsl -> workforce.liveWorkers(dsl, runId));
+    }
+
+    @Override
+    public void leave(long runId) {
+        if (workforce.joinedRun(runId)) {
+            writing(dsl -> {
+                workforce.leave(dsl, runId);
+                return null;
+            });
+        }
+    }
+
+    /** The records without an outcome after {@code afterSeq}, in input order, whoever holds them; no claim is made. */
+    public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
+        Condition open = includeFailed
+                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
+                : PREDICTIONS.STATUS.isNull();
+        return reading(dsl -> dsl
+                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
+                .from(RECORDS)
+                .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.gt(afterSeq))
+                .and(open)
+                .orderBy(RECORDS.SEQ)
+                .limit(limit)
+                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5())));
+    }
+
+    @Override
+    public boolean savePrediction(long runId, InputRecord record, Prediction p) {
+        return writeOutcome(runId, record, OutcomeColumns.done(p, clock), true);
+    }
+
+    @Override
+    public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
+        return writeOutcome(runId, record, OutcomeColumns.failed(f, clock), false);
+    }
+
+    /**
+     * One transaction with the session's asynchronous commit: the outcome (a done row is never overwritten), its
+     * record's claim dropped and the worker's count. Repeated after a reconnect when the first try broke: if its
+     * commit had gone through, the repeat finds the done row and writes nothing (returns false).
+     */
+    private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
+        row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
+        return requireWriter().run(c -> {
+            c.setAutoCommit(false);
+            try {
+                boolean written = outcomes.write(row, runId, record.id(), workforce.myId(), done,
+                        workforce.dropsClaimOf(done));
+                c.commit();
+                return written;
+            } finally {
+                restoreAutoCommit(c);
+            }
+        });
+    }
+
+    @Override
+    public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
+        return writing(dsl -> {
+            Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
+                    .fetchOne(RUNS.LOW_WATERMARK);
+            if (old == null) {
+                throw new StoreException(DbPhrase.of("store.noRun", runId, location));
+            }
+            String now = now();
+            dsl.update(RUNS)
+                    .set(RUNS.LOW_WATERMARK, SqliteCheckpointStore.lowWatermark(dsl, runId, old))
+                    // As on SQLite: the largest elapsed time any worker reports is the run's wall time.
+                    .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
+                    .set(RUNS.SAVED_AT, now)
+                    .set(RUNS.STATE, workforce.storedState(dsl, runId, state))
+                    .set(RUNS.HEARTBEAT_AT, now)
+                    .where(RUNS.RUN_ID.eq(runId))
+                    .execute();
+            RunInfo run = withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne()))
+                    .get(0);
+            return new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
+                    run.state());
+        });
+    }
+
+    /** Records a sign of life of the process working on a run. */
+    public void heartbeat(long runId) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.HEARTBEAT_AT, now()).where(RUNS.RUN_ID.eq(runId)).execute());
+    }
+
+    @Override
+    public void updateBaseUrls(long runId, List<String> baseUrls) {
+        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId))
+                .execute());
+    }
+
+    @Override
+    public boolean clearRun(String name) {
+        return writing(dsl -> dsl.deleteFrom(RUNS).where(RUNS.NAME.eq(name)).execute() > 0);
+    }
+
+    @Override
+    public int clearAll() {
+        return writing(dsl -> dsl.deleteFrom(RUNS).execute());
+    }
+
+    @Override
+    public void forEachResult(long runId, Consumer<ResultRow> sink) {
+        long after = -1;
+        while (true) {
+            long from = after;
+            List<ResultRow> page = reading(dsl -> dsl
+                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD)
+                    .select(PREDICTIONS.fields())
+                    .from(RECORDS)
+                    .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                            .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                    .where(RECORDS.RUN_ID.eq(runId))
+                    .and(RECORDS.SEQ.gt(from))
+                    .orderBy(RECORDS.SEQ)
+                    .limit(RESULT_PAGE)
+                    .fetch(SqliteCheckpointStore::resultRow));
+            page.forEach(sink);
+            if (page.size() < RESULT_PAGE) {
+                return;
+            }
+            after = page.get(page.size() - 1).seq();
+        }
+    }
+
+    /** What {@link RunTotals#of(java.nio.file.Path, Instant, Duration)} reads from a SQLite file. */
+    public Map<String, RunTotals> runTotals(Instant now, Duration window) {
+        return reader.run(c -> RunTotals.of(c, now, window));
+    }
+
+    /** What {@link RunReport#of(java.nio.file.Path, String)} reads from a SQLite file. */
+    public Optional<RunReport> runReport(String run) {
+        return reading(dsl -> RunReport.of(dsl, run));
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+        if (writer != null) {
+            writer.close();
+        }
+    }
+
+    // --- sessions and transactions ---
+
+    private <T> T reading(Function<DSLContext, T> work) {
+        return reader.run(c -> work.apply(DSL.using(c, SQLDialect.POSTGRES)));
+    }
+
+    /** {@code work} in one transaction that waits for the disk at commit; repeated whole after a reconnect. */
+    private <T> T writing(Function<DSLContext, T> work) {
+        return requireWriter().run(c -> inTransaction(c, work, true));
+    }
+
+    /** As {@link #writing}, but never repeated: the work reads an input that cannot be read twice. */
+    private <T> T writingOnce(Function<DSLContext, T> work, boolean commit) {
+        boolean[] tried = {false};
+        return requireWriter().run(c -> {
+            if (tried[0]) {
+                throw new SQLException("the connection broke during the sync", "57000");
+            }
+            tried[0] = true;
+            return inTransaction(c, work, commit);
+        });
+    }
+
+    private static <T> T inTransaction(Connection c, Function<DSLContext, T> work, boolean commit)
+            throws SQLException {
+        c.setAutoCommit(false);
+        boolean committed = false;
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL synchronous_commit = on");
+            }
+            T result = work.apply(DSL.using(c, SQLDialect.POSTGRES));
+            if (commit) {
+                c.commit();
+                committed = true;
+            }
+            return result;
+        } finally {
+            if (!committed) {
+                rollbackQuietly(c);
+            }
+            restoreAutoCommit(c);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            // The connection broke: the server rolled the transaction back; the session reconnects.
+        }
+    }
+
+    private static void restoreAutoCommit(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            // As above: a broken connection is replaced whole by the session.
+        }
+    }
+
+    private PostgresSession requireWriter() {
+        if (writer == null) {
+            throw new StoreException(DbPhrase.of("store.readOnly", location));
+        }
+        return writer;
+    }
+
+    private String now() {
+        return UtcText.format(clock.instant());
+    }
+}

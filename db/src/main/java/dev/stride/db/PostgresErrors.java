@@ -1,0 +1,62 @@
+package dev.stride.db;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** What PostgreSQL's errors mean for stride: a lost connection (wait and reconnect) or a failure (say it in one line). */
+final class PostgresErrors {
+    private PostgresErrors() {
+    }
+
+    /**
+     * SQLSTATE class 08 (connection exception), 57P01-57P03 (the server shutting down or starting up), or a
+     * connection the driver already knows is closed: the server may come back, and the work can be repeated.
+     */
+    static boolean isConnectionLost(SQLException e, Connection connection) {
+        if (isConnectionState(e)) {
+            return true;
+        }
+        try {
+            return connection != null && connection.isClosed();
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
+    private static boolean isConnectionState(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                        || state.equals("57P03")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static StoreException translate(PostgresLocation location, SQLException e) {
+        if (isConnectionState(e)) {
+            return new StoreException(DbPhrase.of("pg.unreachable", location.hostAndPort(), detail(e),
+                    location.shown()), e);
+        }
+        return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
+    }
+
+    static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    /** The first line of the driver's message: the server's words, without the driver's position and hint lines. */
+    static String detail(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return (newline < 0 ? message : message.substring(0, newline)).strip();
+    }
+}

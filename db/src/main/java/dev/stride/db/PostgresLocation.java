@@ -1,0 +1,139 @@
+package dev.stride.db;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Where a PostgreSQL database is, as the user gives it to {@code --db}: {@code postgresql://USER@HOST:PORT/DBNAME} or
+ * {@code jdbc:postgresql://...}. The password comes from the URL ({@code USER:PASSWORD@}) or from {@code PGPASSWORD}
+ * and is held only to connect: {@link #toString()} and {@link #shown()} never contain it, so no message, log or
+ * stored value can.
+ */
+public final class PostgresLocation {
+    /** The default port of PostgreSQL. */
+    public static final int DEFAULT_PORT = 5432;
+
+    private final String user;
+    private final String host;
+    private final int port;
+    private final String database;
+    private final String password; // null: none (trust, peer, or .pgpass through the driver)
+
+    private PostgresLocation(String user, String host, int port, String database, String password) {
+        this.user = user;
+        this.host = host;
+        this.port = port;
+        this.database = database;
+        this.password = password;
+    }
+
+    /** Whether {@code text} names a PostgreSQL database rather than a SQLite file. */
+    public static boolean looksLike(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        return t.startsWith("postgresql://") || t.startsWith("postgres://") || t.startsWith("jdbc:postgresql://");
+    }
+
+    /**
+     * Parses {@code text}; {@code env} supplies {@code PGPASSWORD} when the URL carries no password.
+     *
+     * @throws StoreException one line saying what is wrong, with the URL in its shown form
+     */
+    public static PostgresLocation parse(String text, Map<String, String> env) {
+        String t = text.strip();
+        if (t.regionMatches(true, 0, "jdbc:", 0, 5)) {
+            t = t.substring(5);
+        }
+        URI uri;
+        try {
+            uri = new URI(t);
+        } catch (URISyntaxException e) {
+            throw bad(maskedText(t));
+        }
+        String host = uri.getHost();
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String database = path.startsWith("/") ? decode(path.substring(1)) : "";
+        String userInfo = uri.getRawUserInfo();
+        if (host == null || host.isEmpty() || database.isEmpty() || database.contains("/") || userInfo == null
+                || userInfo.isEmpty() || uri.getRawFragment() != null) {
+            throw bad(maskedText(t));
+        }
+        int colon = userInfo.indexOf(':');
+        String user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+        String password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+        if (user.isEmpty()) {
+            throw bad(maskedText(t));
+        }
+        if (password == null || password.isEmpty()) {
+            password = Optional.ofNullable(env.get("PGPASSWORD")).filter(p -> !p.isEmpty()).orElse(null);
+        }
+        int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
+        return new PostgresLocation(user, host, port, database, password);
+    }
+
+    /** The JDBC URL to connect to, without user or password (those go as connection properties). */
+    String jdbcUrl() {
+        return "jdbc:postgresql://" + hostAndPort() + "/" + database;
+    }
+
+    /** The user and the password for the driver; the password only here. */
+    Properties connectionProperties() {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        // A server that is down answers at once; one that is unreachable should not hang a command for minutes.
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("ApplicationName", "stride");
+        return p;
+    }
+
+    /** The password, to check that it never shows anywhere (tests); empty when there is none. */
+    Optional<String> password() {
+        return Optional.ofNullable(password);
+    }
+
+    /** {@code HOST:PORT}, for messages that say which server did not answer. */
+    public String hostAndPort() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    /** The one form that may be printed or stored: {@code postgresql://USER@HOST:PORT/DBNAME}, no password. */
+    public String shown() {
+        return "postgresql://" + user + "@" + hostAndPort() + "/" + database;
+    }
+
+    @Override
+    public String toString() {
+        return shown();
+    }
+
+    private static StoreException bad(String shown) {
+        return new StoreException(DbPhrase.of("pg.badUrl", shown));
+    }
+
+    /** {@code text} with whatever stands between the first ':' of the user info and its '@' replaced by ***. */
+    static String maskedText(String text) {
+        int scheme = text.indexOf("://");
+        int at = text.lastIndexOf('@');
+        if (scheme < 0 || at < scheme) {
+            return text;
+        }
+        int colon = text.indexOf(':', scheme + 3);
+        return colon < 0 || colon > at ? text : text.substring(0, colon + 1) + "***" + text.substring(at);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.stride.db;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+
+/**
+ * PostgreSQL's schema, kept by Flyway like SQLite's, from its own migrations with the same version numbers (so
+ * {@link Schema#LATEST} means the same on both). They sit in {@code db/postgresql}, not under {@code db/migration}:
+ * Flyway looks into subfolders of a location, so a folder inside SQLite's would hand SQLite PostgreSQL's files.
+ */
+final class PostgresSchema {
+    static final String LOCATION = "classpath:db/postgresql";
+
+    private PostgresSchema() {
+    }
+
+    /** This build's schema, read from the history with one query, without Flyway's scan of the jar. */
+    static boolean isCurrent(Connection connection) {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)), bool_and(success)"
+                     + " FROM flyway_schema_history WHERE version IS NOT NULL")) {
+            return rs.next() && rs.getInt(1) == Schema.LATEST && rs.getBoolean(2);
+        } catch (SQLException e) {
+            return false;
+        } finally {
+            try {
+                if (!connection.getAutoCommit()) {
+                    connection.rollback(); // a failed query leaves the transaction aborted
+                }
+            } catch (SQLException ignored) {
+                // The caller's next statement says what is wrong.
+            }
+        }
+    }
+
+    /** Creates or upgrades the schema; refuses a database of another program or of a newer stride. */
+    static void migrate(PostgresLocation location, Connection connection) {
+        if (isCurrent(connection)) {
+            return;
+        }
+        try {
+            Flyway flyway = flyway(location);
+            MigrationInfo[] future = Arrays.stream(flyway.info().all())
+                    .filter(m -> m.getState() == MigrationState.FUTURE_SUCCESS
+                            || m.getState() == MigrationState.FUTURE_FAILED)
+                    .toArray(MigrationInfo[]::new);
+            if (future.length > 0) {
+                throw new StoreException(DbPhrase.of("pg.newer", location,
+                        future[future.length - 1].getVersion().getVersion(), Schema.LATEST));
+            }
+            if (flyway.info().applied().length == 0 && userTables(connection) > 0) {
+                throw new StoreException(DbPhrase.of("pg.notStride", location));
+            }
+            flyway.migrate();
+        } catch (FlywayException e) {
+            SQLException sql = PostgresErrors.sqlCause(e);
+            if (sql != null) {
+                throw PostgresErrors.translate(location, sql);
+            }
+            throw new StoreException(DbPhrase.of("pg.cannotUpgrade", location, PostgresErrors.detail(e)), e);
+        }
+    }
+
+    /** Checks, without writing, that the database has this build's schema. */
+    static void checkCurrent(PostgresLocation location, Connection connection) {
+        if (isCurrent(connection)) {
+            return;
+        }
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
+            rs.next();
+            int version = rs.getInt(1);
+            throw new StoreException(version > Schema.LATEST
+                    ? DbPhrase.of("pg.newer", location, version, Schema.LATEST)
+                    : DbPhrase.of("schema.older", location, version));
+        } catch (SQLException e) {
+            throw new StoreException(DbPhrase.of("pg.notStride", location), e);
+        }
+    }
+
+    private static Flyway flyway(PostgresLocation location) {
+        var props = location.connectionProperties();
+        return Flyway.configure(PostgresSchema.class.getClassLoader())
+                .dataSource(location.jdbcUrl(), props.getProperty("user"), props.getProperty("password"))
+                .locations(LOCATION)
+                .load();
+    }
+
+    private static int userTables(Connection connection) {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables"
+                     + " WHERE table_schema = current_schema()")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.stride.db;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One connection to PostgreSQL that comes back after the server went away (a restart, a failover, a network cut):
+ * {@link #run} repeats a piece of work on a new connection when the old one broke, waiting with growing pauses for at
+ * most {@code reconnectFor}. The work must be safe to repeat: a transaction that broke was rolled back by the
+ * server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds its row already there.
+ */
+final class PostgresSession implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
+    private static final long FIRST_PAUSE_MS = 100;
+    private static final long LONGEST_PAUSE_MS = 2000;
+
+    /** What is done with a connection; may be repeated on a new one. */
+    interface Work<T> {
+        T on(Connection connection) throws SQLException;
+    }
+
+    /** Called with each new connection before any work, to set it up (session settings, prepared statements). */
+    interface Setup {
+        void on(Connection connection) throws SQLException;
+    }
+
+    private final PostgresLocation location;
+    private final Setup setup;
+    private final Duration reconnectFor;
+    private final ReentrantLock lock = new ReentrantLock();
+    private Connection connection; // guarded by lock; null when broken or closed
+    private boolean closed; // guarded by lock
+
+    private PostgresSession(PostgresLocation location, Setup setup, Duration reconnectFor) {
+        this.location = location;
+        this.setup = setup;
+        this.reconnectFor = reconnectFor;
+    }
+
+    /** Connects now: a server that is not there when a command starts is said at once, not waited for. */
+    static PostgresSession open(PostgresLocation location, Setup setup, Duration reconnectFor) {
+        PostgresSession session = new PostgresSession(location, setup, reconnectFor);
+        try {
+            session.connection = session.connect();
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
+        }
+        return session;
+    }
+
+    <T> T run(Work<T> work) {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + reconnectFor.toNanos();
+            long pause = FIRST_PAUSE_MS;
+            while (true) {
+                if (closed) {
+                    throw new StoreException(DbPhrase.of("store.closed", location));
+                }
+                try {
+                    if (connection == null) {
+                        connection = connect();
+                    }
+                    return work.on(connection);
+                } catch (SQLException e) {
+                    if (!PostgresErrors.isConnectionLost(e, connection)) {
+                        throw PostgresErrors.translate(location, e);
+                    }
+                    dropConnection();
+                    if (System.nanoTime() > deadline) {
+                        throw new StoreException(DbPhrase.of("pg.gaveUp", location.hostAndPort(),
+                                reconnectFor.toSeconds(), PostgresErrors.detail(e)), e);
+                    }
+                    LOG.log(Level.FINE, "lost " + location + ", reconnecting", e);
+                    sleep(pause);
+                    pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+                } catch (org.jooq.exception.DataAccessException e) {
+                    SQLException sql = PostgresErrors.sqlCause(e);
+                    if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
+                        throw sql == null ? new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(),
+                                PostgresErrors.detail(e)), e) : PostgresErrors.translate(location, sql);
+                    }
+                    dropConnection();
+                    if (System.nanoTime() > deadline) {
+                        throw new StoreException(DbPhrase.of("pg.gaveUp", location.hostAndPort(),
+                                reconnectFor.toSeconds(), PostgresErrors.detail(sql)), e);
+                    }
+                    sleep(pause);
+                    pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
+        try {
+            setup.on(c);
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void dropConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // It is broken already.
+            }
+            connection = null;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            dropConnection();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

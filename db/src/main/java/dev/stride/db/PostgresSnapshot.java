@@ -1,0 +1,135 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.PREDICTIONS;
+import static dev.stride.db.schema.Tables.RECORDS;
+import static dev.stride.db.schema.Tables.RUNS;
+
+import dev.stride.core.RunInfo;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jooq.Field;
+import org.jooq.Table;
+
+/**
+ * {@code stride snapshot} of a PostgreSQL database: a SQLite file with every run, as the server had them at one
+ * moment. The rows are read in one REPEATABLE READ, READ ONLY transaction (one snapshot of the server, whatever the
+ * workers commit meanwhile) and written into a new stride file whose own triggers count them; the file is written
+ * under a temporary name, synced and renamed, as {@link SqliteCheckpointStore#snapshot} does.
+ */
+public final class PostgresSnapshot {
+    private static final int BATCH = 1000;
+
+    private PostgresSnapshot() {
+    }
+
+    /** @return the runs the copy holds */
+    public static List<RunInfo> write(PostgresLocation location, Path target) {
+        Path folder = target.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new StoreException(DbPhrase.of("snapshot.noFolder", target, String.valueOf(folder)));
+        }
+        if (Files.exists(target)) {
+            throw new StoreException(DbPhrase.of("snapshot.exists", target));
+        }
+        Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(partial);
+            SqliteCheckpointStore.open(partial).close(); // the schema, at this build's version
+            copy(location, partial);
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            List<RunInfo> runs;
+            try (SqliteCheckpointStore copy = SqliteCheckpointStore.openReadOnly(partial)) {
+                runs = copy.listRuns();
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException e) {
+                // Not every system can sync a folder; the copy itself is synced.
+            }
+            return runs;
+        } catch (IOException e) {
+            throw new StoreException(DbPhrase.of("snapshot.cannotWrite", target, SqliteFiles.detail(e)), e);
+        } finally {
+            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+                try {
+                    Files.deleteIfExists(Path.of(partial + suffix));
+                } catch (IOException e) {
+                    // Left under its .partial name, which no one takes for a snapshot.
+                }
+            }
+        }
+    }
+
+    private static void copy(PostgresLocation location, Path partial) {
+        Connection from;
+        try {
+            from = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
+        }
+        try (from; Connection to = SqliteFiles.connect(SqliteFiles.writerSource(partial), partial)) {
+            from.setAutoCommit(false);
+            try (Statement st = from.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            }
+            PostgresSchema.checkCurrent(location, from);
+            to.setAutoCommit(false);
+            copyTable(from, to, RUNS, RUNS.RUN_ID);
+            copyTable(from, to, RECORDS, RECORDS.RUN_ID, RECORDS.SEQ);
+            copyTable(from, to, PREDICTIONS, PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID);
+            to.commit();
+            from.rollback();
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
+        }
+    }
+
+    /** Every row of {@code table}, column by column as jOOQ knows them (the same on both vendors). */
+    private static void copyTable(Connection from, Connection to, Table<?> table, Field<?>... order)
+            throws SQLException {
+        String columns = java.util.Arrays.stream(table.fields()).map(f -> "\"" + f.getName() + "\"")
+                .collect(Collectors.joining(", "));
+        String marks = java.util.Arrays.stream(table.fields()).map(f -> "?").collect(Collectors.joining(", "));
+        String orderBy = java.util.Arrays.stream(order).map(f -> "\"" + f.getName() + "\"")
+                .collect(Collectors.joining(", "));
+        int n = table.fields().length;
+        from.setAutoCommit(false); // the driver streams with a fetch size only inside a transaction
+        try (Statement read = from.createStatement();
+             PreparedStatement write = to.prepareStatement(
+                     "INSERT INTO \"" + table.getName() + "\" (" + columns + ") VALUES (" + marks + ")")) {
+            read.setFetchSize(BATCH);
+            try (ResultSet rs = read.executeQuery(
+                    "SELECT " + columns + " FROM \"" + table.getName() + "\" ORDER BY " + orderBy)) {
+                int pending = 0;
+                while (rs.next()) {
+                    for (int i = 1; i <= n; i++) {
+                        write.setObject(i, rs.getObject(i));
+                    }
+                    write.addBatch();
+                    if (++pending == BATCH) {
+                        write.executeBatch();
+                        pending = 0;
+                    }
+                }
+                if (pending > 0) {
+                    write.executeBatch();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.stride.db;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.postgresql.core.Parser;
+
+/**
+ * {@code stride sql} on PostgreSQL, with the same promise as {@link SqlQuery}: nothing changes. PostgreSQL keeps it
+ * itself: the one statement runs inside a {@code READ ONLY} transaction that is always rolled back, so a write of any
+ * kind (INSERT, UPDATE, DELETE, DDL, nextval) fails with the server's read-only error, and a setting (SET) ends with
+ * the transaction. Around that: one statement only (the driver would send several, and a COMMIT between them would
+ * end the read-only transaction), and no COPY (which can write a file on the server even in a read-only transaction).
+ */
+public final class PostgresSqlQuery {
+    private PostgresSqlQuery() {
+    }
+
+    /**
+     * Runs {@code sql} read-only; values are {@code Long}, {@code Double}, {@code String} or null, as in SQLite.
+     *
+     * @throws SqlQuery.BadStatementException when the statement is refused or the server cannot run it
+     * @throws StoreException                 when the server cannot be reached
+     */
+    public static long run(PostgresLocation location, String sql, SqlQuery.Sink sink) throws Exception {
+        if (SqlText.isEmpty(sql)) {
+            throw new SqlQuery.BadStatementException(DbPhrase.of("sql.empty", location), null);
+        }
+        String text = SqlText.fromFirstStatement(sql);
+        Optional<String> more = SqlText.afterFirstStatement(text);
+        if (more.isPresent()) {
+            throw new SqlQuery.BadStatementException(DbPhrase.of("sql.oneStatement", location,
+                    SqlText.quote(more.get())), null);
+        }
+        // The driver's own splitter (it knows dollar quotes, which SqlText does not): more than one statement would
+        // be sent as they are, and a COMMIT among them would end the read-only transaction.
+        if (statements(text) > 1) {
+            throw new SqlQuery.BadStatementException(DbPhrase.of("sql.oneStatement", location,
+                    SqlText.quote(text)), null);
+        }
+        String first = SqlText.firstStatement(text).strip().toLowerCase(Locale.ROOT);
+        if (first.startsWith("copy") || first.contains("lo_export") || first.contains("lo_import")) {
+            throw new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.refusedFile", location,
+                    SqlText.quote(SqlText.firstStatement(text))), null);
+        }
+        Connection c;
+        try {
+            c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
+        }
+        try (c) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION READ ONLY");
+            }
+            try (PreparedStatement statement = c.prepareStatement(text)) {
+                return execute(statement, sink, location, SqlText.quote(SqlText.firstStatement(text)));
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw refused(location, e, SqlText.quote(SqlText.firstStatement(text)));
+        }
+    }
+
+    private static int statements(String text) {
+        try {
+            return Parser.parseJdbcSql(text, true, false, true, false, false).size();
+        } catch (SQLException e) {
+            return 1; // the server will say what is wrong with it
+        }
+    }
+
+    private static long execute(PreparedStatement statement, SqlQuery.Sink sink, PostgresLocation location,
+                                String quoted) throws Exception {
+        if (!statement.execute()) {
+            // A setting or a transaction command: it ended with the rolled-back transaction, and is refused as on
+            // SQLite, which says so before running it.
+            throw new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.refusedNoRows", location, quoted), null);
+        }
+        try (ResultSet rs = statement.getResultSet()) {
+            ResultSetMetaData meta = rs.getMetaData();
+            int n = meta.getColumnCount();
+            List<String> names = new ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+                names.add(meta.getColumnLabel(i));
+            }
+            sink.columns(names);
+            long rows = 0;
+            while (rs.next()) {
+                List<Object> values = new ArrayList<>(n);
+                for (int i = 1; i <= n; i++) {
+                    values.add(value(rs.getObject(i)));
+                }
+                sink.row(values);
+                rows++;
+            }
+            return rows;
+        }
+    }
+
+    /** PostgreSQL's types as SQLite's: integers as Long, numeric and floats as Double, anything else as text. */
+    private static Object value(Object v) {
+        if (v == null || v instanceof Long || v instanceof String || v instanceof Double) {
+            return v;
+        }
+        if (v instanceof Integer || v instanceof Short) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof BigDecimal || v instanceof Float) {
+            return ((Number) v).doubleValue();
+        }
+        if (v instanceof Boolean b) {
+            return b ? 1L : 0L;
+        }
+        return v.toString();
+    }
+
+    private static RuntimeException refused(PostgresLocation location, SQLException e, String quoted) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.equals("25006")) { // read_only_sql_transaction
+            return new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.refusedWrite", location, quoted), e);
+        }
+        if (state.startsWith("08") || state.startsWith("57P")) {
+            return PostgresErrors.translate(location, e);
+        }
+        return new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.serverSaid", PostgresErrors.detail(e)), e);
+    }
+}

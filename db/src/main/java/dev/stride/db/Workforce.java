@@ -1,0 +1,207 @@
+package dev.stride.db;
+
+import static dev.stride.db.schema.Tables.WORKERS;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.RunState;
+import dev.stride.core.SyncReport;
+import dev.stride.core.WorkerInfo;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * This process as a worker of a run, whichever database holds it: joining, renewing the lease, claiming, leaving,
+ * and the run-wide decisions several workers share (a sync refused under live workers, the state a cursor stores).
+ * Every method runs in the caller's transaction on the caller's {@link DSLContext}; the store brings the connection,
+ * the locking and, for the claim itself, the vendor's words ({@link Claims}).
+ */
+final class Workforce {
+    /** The machine's name, as status shows a worker's. */
+    private static final String HOST = hostName();
+
+    private final Clock clock;
+    /** This process as a worker, once it joined a run; written under the store's write lock. */
+    private volatile Worker worker;
+    /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
+    private volatile boolean retryingFailures;
+
+    /** Who this worker is, when it joined, how long its lease lasts. */
+    private record Worker(long runId, String id, String joinedAt, Duration lease) {
+    }
+
+    Workforce(Clock clock) {
+        this.clock = clock;
+    }
+
+    Joined join(DSLContext dsl, long runId, Duration lease) {
+        String now = now();
+        new Claims(dsl).dropExpired(runId, now);
+        dropDeadOnThisHost(dsl, runId);
+        int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId));
+        Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
+        int number = nextNumber(dsl, runId);
+        insert(dsl, w, number, now);
+        worker = w;
+        retryingFailures = false;
+        return new Joined(number, others);
+    }
+
+    List<InputRecord> claim(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
+        Worker w = joined(runId);
+        renew(dsl, w);
+        retryingFailures |= includeFailed;
+        return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
+    }
+
+    void renew(DSLContext dsl, long runId) {
+        renew(dsl, joined(runId));
+    }
+
+    /**
+     * One row's update, whatever the worker holds. A worker taken for dead (its lease ran out, e.g. the machine
+     * slept) and dropped by another joins again under the same id; its claims are gone, and its outcomes still count.
+     */
+    private void renew(DSLContext dsl, Worker w) {
+        String now = now();
+        int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+        if (updated == 0) {
+            insert(dsl, w, nextNumber(dsl, w.runId()), now);
+        }
+    }
+
+    private void insert(DSLContext dsl, Worker w, int number, String now) {
+        dsl.insertInto(WORKERS)
+                .set(WORKERS.RUN_ID, w.runId())
+                .set(WORKERS.WORKER_ID, w.id())
+                .set(WORKERS.NUMBER, number)
+                .set(WORKERS.HOST, HOST)
+                .set(WORKERS.PID, ProcessHandle.current().pid())
+                .set(WORKERS.STARTED_AT, w.joinedAt())
+                .set(WORKERS.HEARTBEAT_AT, now)
+                .set(WORKERS.LEASE_UNTIL, leaseUntil(w))
+                .execute();
+    }
+
+    private static int nextNumber(DSLContext dsl, long runId) {
+        Integer last = dsl.select(DSL.max(WORKERS.NUMBER)).from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                .fetchOne().value1();
+        return last == null ? 1 : last + 1;
+    }
+
+    private String leaseUntil(Worker w) {
+        return UtcText.format(clock.instant().plus(w.lease()));
+    }
+
+    /** Whether a live worker other than this one holds claims on the run. */
+    boolean othersAtWork(DSLContext dsl, long runId) {
+        return new Claims(dsl).othersAtWork(runId, myId(), now());
+    }
+
+    /**
+     * The workers of this machine whose process has ended (kill -9, a crash): their claims are free at once, rather
+     * than when their lease runs out, so a restart after a kill takes them straight away as a lone run always did.
+     * Workers of other machines can only be judged by their lease.
+     *
+     * @return how many were dropped
+     */
+    int dropDeadOnThisHost(DSLContext dsl, long runId) {
+        long me = ProcessHandle.current().pid();
+        int dropped = 0;
+        for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).and(WORKERS.PID.ne(me)).fetch()) {
+            boolean alive = ProcessHandle.of(w.value2()).map(ProcessHandle::isAlive).orElse(false);
+            if (!alive) {
+                dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
+            }
+        }
+        return dropped;
+    }
+
+    List<WorkerInfo> liveWorkers(DSLContext dsl, long runId) {
+        return dsl.selectFrom(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
+                .orderBy(WORKERS.NUMBER)
+                .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
+                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed()));
+    }
+
+    /** Whether this process is a worker of the run (it then leaves with {@link #leave}). */
+    boolean joinedRun(long runId) {
+        Worker w = worker;
+        return w != null && w.runId() == runId;
+    }
+
+    void leave(DSLContext dsl, long runId) {
+        Worker w = worker;
+        if (w != null && w.runId() == runId) {
+            dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+            worker = null;
+            retryingFailures = false;
+        }
+    }
+
+    /** The worker an outcome is counted for; null before joining. */
+    String myId() {
+        Worker w = worker;
+        return w == null ? null : w.id();
+    }
+
+    /** Whether an outcome's claim goes with it: a failure stays claimed while this worker retries failures. */
+    boolean dropsClaimOf(boolean done) {
+        return done || !retryingFailures;
+    }
+
+    /**
+     * An input that changes records is never synced under live workers (their claims and counters would go wrong):
+     * the caller rolls the whole sync back. The same input joins them.
+     *
+     * @param where the database, as messages name it
+     */
+    void refuseUnderLiveWorkers(DSLContext dsl, String name, long runId, SyncReport report, Object where) {
+        if (report.added() + report.edited() + report.removed() == 0) {
+            return;
+        }
+        String me = myId();
+        int live = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.gt(now()))
+                .and(me == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(me)));
+        if (live > 0) {
+            throw new StoreException(DbPhrase.of("sync.liveWorkers", name, where, live, report.added(),
+                    report.edited(), report.removed()));
+        }
+    }
+
+    /** The state a cursor stores: one worker's stop is not the run's while others work on. */
+    RunState storedState(DSLContext dsl, long runId, RunState state) {
+        boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
+        return !settled && new Claims(dsl).othersLive(runId, myId(), now()) ? RunState.RUNNING : state;
+    }
+
+    private Worker joined(long runId) {
+        Worker w = worker;
+        if (w == null || w.runId() != runId) {
+            throw new IllegalStateException("not a worker of run " + runId + ": join it first");
+        }
+        return w;
+    }
+
+    private String now() {
+        return UtcText.format(clock.instant());
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.stride.db;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A throwaway PostgreSQL cluster from the installed binaries (Debian's {@code postgresql} package): initdb into a
+ * temporary folder, started on a free port with its socket in that folder, removed by {@link #close()}. initdb and
+ * postgres refuse to run as root, so as root they run as the {@code postgres} user (runuser) in a folder it owns.
+ * Without the binaries the test is skipped with a line saying how to get them, unless {@code CI} is set: CI must run
+ * these tests, so there it fails.
+ */
+public final class PostgresCluster implements AutoCloseable {
+    private static final String INSTALL = "PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+            + " to run the PostgreSQL tests";
+    private static final String USER = "postgres";
+
+    private final Path bin;
+    private final Path dir;
+    private final int port;
+    private final boolean asRoot;
+    private int databases;
+
+    private PostgresCluster(Path bin, Path dir, int port, boolean asRoot) {
+        this.bin = bin;
+        this.dir = dir;
+        this.port = port;
+        this.asRoot = asRoot;
+    }
+
+    /** Starts a new cluster, or skips the calling test (fails it in CI) when PostgreSQL is not installed. */
+    public static PostgresCluster start() throws IOException, InterruptedException {
+        Optional<Path> bin = binaries();
+        if (bin.isEmpty()) {
+            if (System.getenv("CI") != null) {
+                throw new AssertionError(INSTALL + " (CI is set, so the tests must run)");
+            }
+            Assumptions.abort(INSTALL);
+        }
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        Path dir = Files.createTempDirectory("stride-pg-");
+        PostgresCluster cluster = new PostgresCluster(bin.get(), dir, freePort(), asRoot);
+        try {
+            if (asRoot) {
+                cluster.exec(List.of("chown", "-R", USER + ":", dir.toString()), false);
+            }
+            cluster.exec(List.of(bin.get().resolve("initdb").toString(), "-D", cluster.data().toString(), "-A",
+                    "trust", "-U", USER, "-E", "UTF8", "--locale=C.UTF-8"), true);
+            cluster.pgCtl("start");
+            return cluster;
+        } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private static Optional<Path> binaries() {
+        List<Path> found = new ArrayList<>();
+        Path lib = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(lib)) {
+            try (Stream<Path> versions = Files.list(lib)) {
+                versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+                        .forEach(found::add);
+            } catch (IOException ignored) {
+                // Looked for on PATH below.
+            }
+        }
+        found.sort(Comparator.comparing(Path::toString));
+        if (!found.isEmpty()) {
+            return Optional.of(found.get(found.size() - 1));
+        }
+        for (String p : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!p.isEmpty() && Files.isExecutable(Path.of(p, "initdb")) && Files.isExecutable(Path.of(p, "pg_ctl"))) {
+                return Optional.of(Path.of(p));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private Path data() {
+        return dir.resolve("data");
+    }
+
+    private void pgCtl(String action, String... more) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(),
+                "-l", dir.resolve("server.log").toString(), "-w", "-t", "120",
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1", action));
+        command.addAll(List.of(more));
+        exec(command, true);
+    }
+
+    private void exec(List<String> command, boolean asPostgres) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>();
+        if (asPostgres && asRoot) {
+            full.addAll(List.of("runuser", "-u", USER, "--"));
+        }
+        full.addAll(command);
+        Path log = Files.createTempFile("stride-pg-cmd", ".log");
+        try {
+            Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", full) + " did not finish");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", full) + " exited " + p.exitValue() + ": "
+                        + Files.readString(log) + serverLog());
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private String serverLog() {
+        try {
+            Path log = dir.resolve("server.log");
+            return Files.exists(log) ? "\n" + Files.readString(log) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** A new, empty database; its URL for {@code --db}, as user postgres (trust: any password is accepted). */
+    public String newDatabase() throws SQLException {
+        String name = "stride_" + (++databases);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, "");
+             Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        return "postgresql://" + USER + "@127.0.0.1:" + port + "/" + name;
+    }
+
+    /** The location of {@code url}, with no PGPASSWORD. */
+    public static PostgresLocation location(String url) {
+        return PostgresLocation.parse(url, Map.of());
+    }
+
+    /** A plain JDBC connection to the database of {@code url}, for tests that look at what a run stored. */
+    public static Connection connect(String url) throws SQLException {
+        PostgresLocation location = location(url);
+        return DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
+    }
+
+    /** Stops the server as an administrator would (fast: sessions are cut, nothing committed is lost) and starts it. */
+    public void restart() throws IOException, InterruptedException {
+        pgCtl("restart", "-m", "fast");
+    }
+
+    public void stop() throws IOException, InterruptedException {
+        pgCtl("stop", "-m", "fast");
+    }
+
+    public void startAgain() throws IOException, InterruptedException {
+        pgCtl("start");
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (Files.exists(data().resolve("postmaster.pid"))) {
+                pgCtl("stop", "-m", "immediate");
+            }
+        } catch (IOException | InterruptedException e) {
+            // Removed below all the same; a server left running dies with its folder's socket.
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // A temporary folder left behind is removed with the machine's /tmp.
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.stride.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** --db as a PostgreSQL URL: what is read from it, and that its password shows nowhere. */
+class PostgresLocationTest {
+    @Test
+    void theUrlGivesUserHostPortAndDatabaseAndThePasswordOnlyToConnect() {
+        PostgresLocation l = PostgresLocation.parse("postgresql://stride:s%40cret@db1:6543/runs", Map.of());
+
+        assertThat(l.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:6543/runs");
+        assertThat(l.connectionProperties()).containsEntry("user", "stride").containsEntry("password", "s@cret");
+        assertThat(l.shown()).isEqualTo("postgresql://stride@db1:6543/runs");
+        assertThat(l.toString()).isEqualTo(l.shown()).doesNotContain("cret");
+        assertThat(l.hostAndPort()).isEqualTo("db1:6543");
+    }
+
+    @Test
+    void theJdbcFormTheDefaultPortAndPgpasswordAreUnderstood() {
+        PostgresLocation l = PostgresLocation.parse("jdbc:postgresql://stride@db1/runs",
+                Map.of("PGPASSWORD", "fromEnv9"));
+
+        assertThat(l.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:5432/runs");
+        assertThat(l.connectionProperties()).containsEntry("password", "fromEnv9");
+        assertThat(l.shown()).doesNotContain("fromEnv9");
+        // The URL's own password wins over the environment's.
+        assertThat(PostgresLocation.parse("postgresql://u:inUrl@h/d", Map.of("PGPASSWORD", "env"))
+                .connectionProperties()).containsEntry("password", "inUrl");
+        assertThat(PostgresLocation.parse("postgresql://u@h/d", Map.of()).connectionProperties())
+                .doesNotContainKey("password");
+    }
+
+    @Test
+    void onlyPostgresqlUrlsAreTakenForOne() {
+        assertThat(PostgresLocation.looksLike("postgresql://u@h/d")).isTrue();
+        assertThat(PostgresLocation.looksLike("JDBC:postgresql://u@h/d")).isTrue();
+        assertThat(PostgresLocation.looksLike("runs.db")).isFalse();
+        assertThat(PostgresLocation.looksLike("/data/postgresql/runs.db")).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql://u:pw-XY7@/d", "postgresql://u:pw-XY7@h", "postgresql://u:pw-XY7@h/",
+        "postgresql://h:5432/d", "postgresql://u:pw-XY7@h/d/e", "postgresql://u:pw-XY7@h/d#x",
+        "postgresql://u:pw-XY7@h:port/d"})
+    void aBadUrlIsOneLineWithoutItsPassword(String url) {
+        assertThatThrownBy(() -> PostgresLocation.parse(url, Map.of()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageNotContaining("pw-XY7");
+    }
+
+    /** Schema.LATEST means the same on both vendors: PostgreSQL's newest migration has that number. */
+    @Test
+    void postgresqlMigrationsEndAtTheSameVersionAsSqlites() throws Exception {
+        URL folder = PostgresLocationTest.class.getClassLoader().getResource("db/postgresql");
+        assertThat(folder).isNotNull();
+        try (Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
+            int newest = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElse(0);
+            assertThat(newest).isEqualTo(Schema.LATEST);
+        }
+    }
+}
