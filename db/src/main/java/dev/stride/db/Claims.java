@@ -40,7 +40,10 @@ final class Claims {
      */
     List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
                             String now) {
-        dropExpired(runId, now);
+        // Never this worker itself, even when its lease is shorter than the moment since its renewal: its claims
+        // would go, and the new ones would have no worker to belong to.
+        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
+                .and(WORKERS.WORKER_ID.ne(worker)).execute();
         Condition noOutcome = notExists(selectOne().from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
                 .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))

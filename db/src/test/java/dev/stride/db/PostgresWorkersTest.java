@@ -1,0 +1,158 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.RunState;
+import dev.stride.core.WorkerInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several workers of one run on a real PostgreSQL server, each its own store (its own connections), as on
+ * several machines: claims made at the same moment never share a record, and a dead worker's claims are taken.
+ */
+class PostgresWorkersTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final int RECORDS = 300;
+    private static PostgresCluster cluster;
+
+    private final List<PostgresCheckpointStore> opened = new ArrayList<>();
+    private String url;
+    private long run;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void aRun() throws Exception {
+        url = cluster.newDatabase();
+        PostgresCheckpointStore first = store();
+        first.syncRun(spec("a"), recs(RECORDS).iterator());
+        run = first.findRun("a").orElseThrow().id();
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(PostgresCheckpointStore::close);
+    }
+
+    private PostgresCheckpointStore store() {
+        PostgresCheckpointStore s = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        opened.add(s);
+        return s;
+    }
+
+    @Test
+    void fourWorkersClaimingAtOnceGetDisjointRecordsThatCoverTheRun() throws Exception {
+        List<PostgresCheckpointStore> workers = List.of(store(), store(), store(), store());
+        for (int i = 0; i < workers.size(); i++) {
+            assertThat(workers.get(i).join(run, LEASE)).isEqualTo(new Joined(i + 1, i));
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(workers.size());
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<List<String>>> claimed = new ArrayList<>();
+            for (PostgresCheckpointStore w : workers) {
+                claimed.add(threads.submit(claimAll(w, go)));
+            }
+            go.countDown();
+            List<String> every = new ArrayList<>();
+            for (Future<List<String>> f : claimed) {
+                every.addAll(f.get());
+            }
+            assertThat(new HashSet<>(every)).as("records claimed").hasSize(RECORDS);
+            assertThat(every).as("claims, one per record").hasSize(RECORDS);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Claims in small batches, never storing an outcome, until nothing is left: every claim stays held. */
+    private Callable<List<String>> claimAll(PostgresCheckpointStore s, CountDownLatch go) {
+        return () -> {
+            go.await();
+            List<String> ids = new ArrayList<>();
+            // Bounded: a claim that hands out held records again would never run dry.
+            for (int tries = 0; tries < RECORDS; tries++) {
+                List<InputRecord> batch = s.claim(run, -1, 3, false);
+                if (batch.isEmpty()) {
+                    return ids;
+                }
+                batch.forEach(r -> ids.add(r.id()));
+            }
+            return ids;
+        };
+    }
+
+    @Test
+    void aDeadWorkersClaimsAreTakenOnceItsLeaseRanOutAndALiveOnesAreNot() throws Exception {
+        PostgresCheckpointStore live = store();
+        PostgresCheckpointStore dying = store();
+        PostgresCheckpointStore taker = store();
+        live.join(run, LEASE);
+        Set<String> ofLive = new HashSet<>(ids(live.claim(run, -1, 10, false)));
+        // A lease of a millisecond has run out once the next claim looks (a lower bound: no wall-clock limit).
+        dying.join(run, Duration.ofMillis(1));
+        List<String> ofDying = ids(dying.claim(run, -1, 10, false));
+        Thread.sleep(20);
+
+        taker.join(run, LEASE);
+        List<String> taken = ids(taker.claim(run, -1, RECORDS, false));
+
+        assertThat(taken).containsAll(ofDying).doesNotContainAnyElementsOf(ofLive).hasSize(RECORDS - 10);
+        assertThat(taker.liveWorkers(run)).as("the live worker and the taker; the dead one is gone").hasSize(2);
+        assertThat(taker.othersAtWork(run)).as("the live worker holds claims").isTrue();
+    }
+
+    @Test
+    void anOutcomeDropsItsClaimAndOneWorkersStopLeavesTheRunRunning() {
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        InputRecord first = a.claim(run, -1, 1, false).get(0);
+        assertThat(b.othersAtWork(run)).isTrue();
+
+        assertThat(a.savePrediction(run, first, done("x"))).isTrue();
+        assertThat(b.othersAtWork(run)).as("a's only claim went with its outcome").isFalse();
+        assertThat(a.liveWorkers(run)).extracting(WorkerInfo::done).containsExactly(1L, 0L);
+
+        assertThat(a.saveCursor(run, 5_000, RunState.INTERRUPTED).state())
+                .as("b still works on the run").isEqualTo(RunState.RUNNING);
+        b.leave(run);
+        assertThat(a.saveCursor(run, 4_000, RunState.INTERRUPTED))
+                .satisfies(c -> assertThat(c.state()).isEqualTo(RunState.INTERRUPTED))
+                .satisfies(c -> assertThat(c.elapsedMs()).as("the largest a worker reported").isEqualTo(5_000));
+    }
+
+    private static List<String> ids(List<InputRecord> records) {
+        return records.stream().map(InputRecord::id).toList();
+    }
+}
