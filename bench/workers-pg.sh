@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-8000}
 conc=${2:-16}
-jar=cli-app/target/stride.jar
+jar=${JAR:-cli-app/target/stride.jar}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 work=$(mktemp -d /tmp/stride-workers-pg.XXXXXX)
 chmod 755 "$work"
@@ -39,7 +39,7 @@ run() { # run DBNAME LABEL: one worker
 }
 echo "| workers | records | concurrency each | wall s | predictions/s |"
 echo "|---|---|---|---|---|"
-for w in 1 2 4; do
+for w in ${WORKERS:-1 2 4}; do
   db="w$w"
   psql_ -d postgres -c "CREATE DATABASE $db" > /dev/null
   start=$(date +%s.%N)
@@ -50,5 +50,6 @@ for w in 1 2 4; do
   for p in "${pids[@]}"; do wait "$p" || true; done
   end=$(date +%s.%N)
   python3 -c "w=$end-$start; print('| $w | $records | $conc | %.1f | %.0f |' % (w, $records/w))"
-  echo "  results: $(psql_ -d "$db" -c 'SELECT state, done, pending FROM progress')"
+  echo "  results: $(psql_ -d "$db" -c 'SELECT state, done, pending FROM progress');" \
+    "first worker's own line: $(grep -h -m1 'Wall time' "$work/$db-1.out" | tr -s ' ')"
 done

@@ -198,8 +198,11 @@ public final class BatchRunner {
                     return -1;
                 }
             }
-            // One slot is held; claim what the free ones can take at once.
-            int want = Math.min(CLAIM_MAX, 1 + slots.availablePermits());
+            // One slot is held; claim a full round of requests (each waits for its slot below). Claiming only what
+            // the free slots take would claim one record per answer in a steady run: a write transaction per record
+            // (measured: 385/s instead of 700/s on PostgreSQL at 16 in flight). Records claimed but not yet sent are
+            // not asked again when this worker dies; others take them when its lease runs out.
+            int want = Math.min(CLAIM_MAX, settings.concurrency());
             List<InputRecord> batch = store.claim(run.id(), after, want, settings.retryFailed());
             if (batch.isEmpty()) {
                 slots.release();

