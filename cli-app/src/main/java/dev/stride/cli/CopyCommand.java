@@ -1,6 +1,9 @@
 package dev.stride.cli;
 
+import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -16,7 +19,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code stride copy --from SRC --to DEST [--run NAME]}: moves a run between databases with everything a resume
  * needs, so the same {@code stride run} goes on at DEST. Unlike {@code snapshot} it copies runs, not a file: DEST may
- * already hold other runs, and is written in one transaction.
+ * already hold other runs, and is written in one transaction. Each of SRC and DEST is a SQLite file or a PostgreSQL
+ * URL, as {@code --db} takes them: a run started on a laptop goes on on the cluster and comes home as one file.
  */
 @Command(name = "copy", mixinStandardHelpOptions = true)
 final class CopyCommand implements Callable<Integer> {
@@ -27,33 +31,51 @@ final class CopyCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    Path from; // --from naming a SQLite file
+    PostgresLocation fromPostgres; // --from naming a PostgreSQL database
+    Path to;
+    PostgresLocation toPostgres;
+
     @Option(names = "--from", required = true, paramLabel = "SRC")
-    Path from;
+    void from(String text) {
+        fromPostgres = DbArgument.postgres(spec.commandLine(), text);
+        from = fromPostgres == null ? Path.of(text) : null;
+    }
 
     @Option(names = "--to", required = true, paramLabel = "DEST")
-    Path to;
+    void to(String text) {
+        toPostgres = DbArgument.postgres(spec.commandLine(), text);
+        to = toPostgres == null ? Path.of(text) : null;
+    }
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
 
     @Override
     public Integer call() {
-        DbFile.requireExists(from);
+        if (from != null) {
+            DbFile.requireExists(from);
+        }
         List<RunInfo> copied;
-        // A DEST this command creates and then writes nothing to (a refusal) is removed again.
+        // A DEST file this command creates and then writes nothing to (a refusal) is removed again.
         try (FreshDatabase fresh = FreshDatabase.at(to)) {
-            try (SqliteCheckpointStore source = SqliteCheckpointStore.openReadOnly(from);
-                 SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
+            try (CheckpointStore source = fromPostgres != null ? PostgresCheckpointStore.openReadOnly(fromPostgres)
+                        : SqliteCheckpointStore.openReadOnly(from);
+                 CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
+                        : SqliteCheckpointStore.open(to)) {
                 copied = RunTransfer.copy(source, target, run);
             }
             fresh.keepIf(true);
         }
+        // A PostgreSQL location prints without its password.
+        Object src = fromPostgres != null ? fromPostgres : from;
+        Object dest = toPostgres != null ? toPostgres : to;
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);
         for (RunInfo r : copied) {
-            out.println(m.get("msg.copy.copied", r.name(), r.done(), r.total(), r.failed(), from, to));
+            out.println(m.get("msg.copy.copied", r.name(), r.done(), r.total(), r.failed(), src, dest));
         }
-        out.println(m.get("msg.copy.goOn", to));
+        out.println(m.get("msg.copy.goOn", dest));
         out.flush();
         return ExitCodes.OK;
     }

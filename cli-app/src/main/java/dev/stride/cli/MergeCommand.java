@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -29,17 +30,31 @@ final class MergeCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Option(names = "--to", required = true, paramLabel = "OUT")
-    Path to;
+    String toText;
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
 
     // Zero files is RunTransfer's to refuse, with an example, rather than picocli's bare "missing parameter".
     @Parameters(arity = "0..*", paramLabel = "SHARD", descriptionKey = "SHARD")
-    List<Path> shards = new ArrayList<>();
+    List<String> shardTexts = new ArrayList<>();
+
+    /**
+     * Shards and the merged run are files: a PostgreSQL URL is refused in one line (without its password), with the
+     * way there: merge into a file, then stride copy it.
+     */
+    private Path sqliteFile(String text) {
+        PostgresLocation postgres = DbArgument.postgres(spec.commandLine(), text);
+        if (postgres != null) {
+            throw UserError.usageOf("msg.merge.sqliteOnly", postgres);
+        }
+        return Path.of(text);
+    }
 
     @Override
     public Integer call() {
+        Path to = sqliteFile(toText);
+        List<Path> shards = shardTexts.stream().map(this::sqliteFile).toList();
         shards.forEach(DbFile::requireExists);
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();

@@ -234,4 +234,22 @@ class ShardMergeTest {
                 + " e.g. --shard 0/3 (shards count from 0)");
         assertThat(Files.exists(db)).isFalse();
     }
+
+    @Test
+    void mergeTakesSqliteFilesOnlyAndSaysSoWithoutThePassword() {
+        String url = "postgresql://stride:pw-Zx81@127.0.0.1:1/runs";
+        String shown = "postgresql://stride@127.0.0.1:1/runs";
+        Path shard = dir.resolve("shard-0.db");
+
+        Cli.Result into = stride.cli.run("merge", "--to", url, shard.toString());
+        Cli.Result from = stride.cli.run("merge", "--to", dir.resolve("out.db").toString(), url);
+
+        for (Cli.Result r : List.of(into, from)) {
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("stride: stride merge reads and writes SQLite files, not " + shown
+                    + ": merge the shards into a file (--to merged.db), then stride copy --from merged.db --to "
+                    + shown);
+        }
+        assertThat(Files.exists(dir.resolve("out.db"))).isFalse();
+    }
 }

@@ -177,22 +177,32 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** The runs' rows with their counters summed from the slots, as {@link RunInfo}s. */
     private static List<RunInfo> withTotals(DSLContext dsl, List<RunsRecord> runs) {
+        return fillTotals(dsl, runs).stream().map(SqliteCheckpointStore::runInfo).toList();
+    }
+
+    /**
+     * Sets each row's done, failed and truncated (always 0 in the runs table here) to its sums over the slots, so
+     * the rows say what SQLite's rows say.
+     *
+     * @return {@code runs}
+     */
+    static List<RunsRecord> fillTotals(DSLContext dsl, List<RunsRecord> runs) {
         if (runs.isEmpty()) {
-            return List.of();
+            return runs;
         }
         Map<Long, Record4<Long, Long, Long, Long>> totals = new HashMap<>();
         dsl.select(T_RUN_ID, T_DONE, T_FAILED, T_TRUNCATED).from(RUN_TOTALS)
                 .where(T_RUN_ID.in(runs.stream().map(RunsRecord::getRunId).toList()))
                 .forEach(t -> totals.put(t.value1(), t));
-        return runs.stream().map(r -> {
+        for (RunsRecord r : runs) {
             Record4<Long, Long, Long, Long> t = totals.get(r.getRunId());
             if (t != null) {
                 r.setDone(t.value2());
                 r.setFailed(t.value3());
                 r.setTruncated(t.value4());
             }
-            return SqliteCheckpointStore.runInfo(r);
-        }).toList();
+        }
+        return runs;
     }
 
     @Override
@@ -453,6 +463,31 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     // --- sessions and transactions ---
+
+    /**
+     * Runs {@code work} in one REPEATABLE READ, READ ONLY transaction on the reader: every statement sees the
+     * database as it was at the first, whatever workers commit meanwhile. For {@link RunTransfer}, which reads a run
+     * in many pages.
+     */
+    <T> T readingOneSnapshot(Function<DSLContext, T> work) {
+        return reader.run(c -> {
+            c.setAutoCommit(false);
+            try {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                }
+                return work.apply(DSL.using(c, SQLDialect.POSTGRES));
+            } finally {
+                rollbackQuietly(c);
+                restoreAutoCommit(c);
+            }
+        });
+    }
+
+    /** Runs {@code work} in one transaction on the writer that waits for the disk at commit: all of it, or none. */
+    <T> T writingOneTransaction(Function<DSLContext, T> work) {
+        return writing(work);
+    }
 
     private <T> T reading(Function<DSLContext, T> work) {
         return reader.run(c -> work.apply(DSL.using(c, SQLDialect.POSTGRES)));

@@ -7,6 +7,7 @@ import static org.jooq.impl.DSL.max;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
 
+import dev.stride.core.CheckpointStore;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -31,6 +32,11 @@ import org.jooq.DSLContext;
  * all of it or, after a refusal, a failure or a kill, nothing. The destination hands out its own run ids; rows keep
  * everything else, including each record's position (seq) in the input. Only runs, records and predictions are
  * copied: nothing about the processes that worked on a run.
+ *
+ * <p>Either store may be SQLite or PostgreSQL. They differ in one thing here: where the counters done, failed and
+ * truncated live. SQLite keeps them in the run's row; PostgreSQL in slots that its trigger fills as outcomes come in
+ * ({@code run_totals}), leaving the row's columns at 0. So a PostgreSQL source's rows get their counters from the
+ * slots, and a PostgreSQL destination is left to count the outcomes it is given, once.
  */
 public final class RunTransfer {
     /** Rows per page read from the source and per batch written to the destination. */
@@ -44,14 +50,34 @@ public final class RunTransfer {
         this.target = target;
     }
 
-    /** A store as this class uses it: a name for messages, one read snapshot, one write transaction. */
-    private record DbStore(String name, SqliteCheckpointStore store) {
+    /**
+     * A store as this class uses it: a name for messages (never a password), one read snapshot, one write
+     * transaction, and whether its counters live in slots rather than in the run's row.
+     */
+    private record DbStore(String name, CheckpointStore store, boolean countsInSlots) {
+        static DbStore of(CheckpointStore store) {
+            if (store instanceof SqliteCheckpointStore sqlite) {
+                return new DbStore(sqlite.file().toString(), sqlite, false);
+            }
+            if (store instanceof PostgresCheckpointStore postgres) {
+                return new DbStore(postgres.location().shown(), postgres, true);
+            }
+            throw new IllegalArgumentException("not a store RunTransfer knows: " + store.getClass().getName());
+        }
+
         <T> T read(Function<DSLContext, T> work) {
-            return store.readingOneSnapshot(work);
+            return store instanceof PostgresCheckpointStore postgres ? postgres.readingOneSnapshot(work)
+                    : ((SqliteCheckpointStore) store).readingOneSnapshot(work);
         }
 
         <T> T write(Function<DSLContext, T> work) {
-            return store.writingOneTransaction(work);
+            return store instanceof PostgresCheckpointStore postgres ? postgres.writingOneTransaction(work)
+                    : ((SqliteCheckpointStore) store).writingOneTransaction(work);
+        }
+
+        /** The runs' rows with their counters as SQLite keeps them. */
+        List<RunsRecord> withCounters(DSLContext dsl, List<RunsRecord> runs) {
+            return countsInSlots ? PostgresCheckpointStore.fillTotals(dsl, runs) : runs;
         }
     }
 
@@ -64,19 +90,18 @@ public final class RunTransfer {
      * @throws TransferRefusedException when {@code from} has no such run (or none) or {@code to} already has a run
      *                                  of that name; nothing is written
      */
-    public static List<RunInfo> copy(SqliteCheckpointStore from, SqliteCheckpointStore to, String runName) {
-        RunTransfer transfer = new RunTransfer(new DbStore(from.file().toString(), from),
-                new DbStore(to.file().toString(), to));
+    public static List<RunInfo> copy(CheckpointStore from, CheckpointStore to, String runName) {
+        RunTransfer transfer = new RunTransfer(DbStore.of(from), DbStore.of(to));
         List<String> names = transfer.copy(runName);
         return names.stream().map(name -> to.findRun(name).orElseThrow()).toList();
     }
 
     private List<String> copy(String runName) {
         return source.read(src -> {
-            List<RunsRecord> runs = src.selectFrom(RUNS)
+            List<RunsRecord> runs = source.withCounters(src, src.selectFrom(RUNS)
                     .where(runName == null ? RUNS.NAME.isNotNull() : RUNS.NAME.eq(runName))
                     .orderBy(RUNS.RUN_ID)
-                    .fetch();
+                    .fetch());
             if (runs.isEmpty()) {
                 throw runName == null
                         ? new TransferRefusedException(DbPhrase.of("copy.noRuns", source.name()))
@@ -92,17 +117,24 @@ public final class RunTransfer {
                 }
                 List<String> copied = new ArrayList<>();
                 for (RunsRecord run : runs) {
-                    long id = insertRun(dest, run);
+                    RunsRecord row = run.copy();
+                    if (target.countsInSlots()) {
+                        // Its trigger counts the outcomes as copyRows inserts them; the row's columns stay 0 there.
+                        row.setDone(0L);
+                        row.setFailed(0L);
+                        row.setTruncated(0L);
+                    }
+                    long id = insertRun(dest, row);
                     copyRows(src, run.getRunId(), dest, id);
-                    // Set, not counted: the destination's triggers (if it has them) counted the outcomes as they came
-                    // in, and these are the same numbers whichever way it keeps them.
-                    dest.update(RUNS)
-                            .set(RUNS.DONE, run.getDone())
-                            .set(RUNS.FAILED, run.getFailed())
-                            .set(RUNS.TRUNCATED, run.getTruncated())
-                            .set(RUNS.LOW_WATERMARK, run.getLowWatermark())
-                            .where(RUNS.RUN_ID.eq(id))
-                            .execute();
+                    var counters = dest.update(RUNS).set(RUNS.LOW_WATERMARK, run.getLowWatermark());
+                    if (!target.countsInSlots()) {
+                        // Set, not counted: SQLite's triggers counted the outcomes as they came in, and these are
+                        // the same numbers.
+                        counters = counters.set(RUNS.DONE, run.getDone())
+                                .set(RUNS.FAILED, run.getFailed())
+                                .set(RUNS.TRUNCATED, run.getTruncated());
+                    }
+                    counters.where(RUNS.RUN_ID.eq(id)).execute();
                     copied.add(run.getName());
                 }
                 return copied;
@@ -127,11 +159,11 @@ public final class RunTransfer {
         }
         List<ShardRun> runs = new ArrayList<>();
         for (SqliteCheckpointStore shard : shards) {
-            runs.add(ShardRun.of(new DbStore(shard.file().toString(), shard), runName));
+            runs.add(ShardRun.of(DbStore.of(shard), runName));
         }
         TreeMap<Integer, ShardRun> byIndex = checked(runs);
         RunsRecord merged = mergedRun(byIndex.values());
-        writeMerged(new DbStore(to.file().toString(), to), merged, byIndex.values());
+        writeMerged(DbStore.of(to), merged, byIndex.values());
         return to.findRun(merged.getName()).orElseThrow();
     }
 

@@ -1,0 +1,183 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.db.PostgresCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stride copy} between SQLite and PostgreSQL, against a real throwaway PostgreSQL cluster: a run taken to the
+ * server and brought home exports exactly what it exported before, a half-done run goes on on the server asking only
+ * for its pending records, a run the server already has is refused with nothing written, and the password shows in
+ * no output.
+ */
+class CopyPostgresTest {
+    private static final String PASSWORD = "pw-Cq3Lm9Rt";
+    /** Everything a run is besides its id, which each database hands out. */
+    private static final String RUN_ROW = "SELECT name, model, base_urls, template, params, created_at, total, done,"
+            + " failed, truncated, low_watermark, elapsed_ms, saved_at, state, heartbeat_at, input_digest, shard"
+            + " FROM runs ORDER BY name";
+    private static PostgresCluster cluster;
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+    private Path input;
+    private Path laptop;
+    private String server; // a new database for each test, with the password in its URL
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Two runs in one file: alpha done with a failure, beta interrupted partway. */
+    @BeforeEach
+    void twoRuns() throws Exception {
+        // The cluster trusts every local user, so any password is accepted: enough to see that none is printed.
+        server = cluster.newDatabase().replace("postgresql://postgres@", "postgresql://postgres:" + PASSWORD + "@");
+        laptop = dir.resolve("laptop.db");
+        input = questions(dir, "q.jsonl", 20);
+        stride.model.answering(prompt -> prompt.equals("question 5")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        assertThat(stride.run(input, laptop).model("alpha").template("{{question}}").with().exitCode()).isEqualTo(3);
+        AtomicInteger betaRequests = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (betaRequests.incrementAndGet() == 8) {
+                stride.cli.pressCtrlC();
+            }
+            return null;
+        });
+        assertThat(stride.run(input, laptop).model("beta").template("{{question}}").with("--concurrency", "1")
+                .exitCode()).isEqualTo(130);
+        stride.model.answering(prompt -> null);
+    }
+
+    /** Runs stride; no output of any command may show the password. */
+    private Cli.Result stride(String... args) {
+        Cli.Result r = stride.cli.run(args);
+        assertThat(r.all()).doesNotContain(PASSWORD);
+        return r;
+    }
+
+    private Cli.Result ok(String... args) {
+        Cli.Result r = stride(args);
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        return r;
+    }
+
+    /** What {@code stride export} writes for one run in one format: a file for parquet, else standard output. */
+    private byte[] export(String db, String run, ExportCommand.Format format) throws Exception {
+        if (format == ExportCommand.Format.parquet) {
+            Path out = Files.createTempFile(dir, run + "-", ".parquet");
+            Files.delete(out);
+            ok("export", "--db", db, "--run", run, "--format", format.name(), "-o", out.toString());
+            return Files.readAllBytes(out);
+        }
+        return ok("export", "--db", db, "--run", run, "--format", format.name()).out()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private long onServer(String sql) throws Exception {
+        try (Connection c = PostgresCluster.connect(server); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void aRoundTripThroughPostgresqlExportsEveryRunByteForByteInEveryFormat() throws Exception {
+        Path home = dir.resolve("home.db");
+        Cli.Result there = ok("copy", "--from", laptop.toString(), "--to", server);
+        String shown = server.replace(":" + PASSWORD, "");
+        assertThat(there.out()).contains("Copied run 'alpha' (19/20 done, 1 failed) from " + laptop + " to " + shown,
+                "Copied run 'beta'", "stride run --db " + shown);
+        // The server counted the outcomes once, in its slots; the runs row keeps 0 there.
+        assertThat(onServer("SELECT t.done FROM run_totals t JOIN runs r USING (run_id) WHERE r.name = 'alpha'"))
+                .isEqualTo(19);
+        assertThat(onServer("SELECT done + failed + truncated FROM runs WHERE name = 'alpha'")).isZero();
+        assertThat(ok("sql", "--db", server, "SELECT run, total, done, failed, pending, truncated FROM progress")
+                .out()).isEqualTo(ok("sql", "--db", laptop.toString(),
+                "SELECT run, total, done, failed, pending, truncated FROM progress").out());
+
+        Cli.Result back = ok("copy", "--from", server, "--to", home.toString());
+        // The counters came from the server's slots, not from its runs row.
+        assertThat(back.out()).contains("Copied run 'alpha' (19/20 done, 1 failed) from " + shown + " to " + home);
+
+        assertThat(query(home, RUN_ROW)).isEqualTo(query(laptop, RUN_ROW));
+        assertThat(count(home, "SELECT count(*) FROM predictions")).isEqualTo(
+                count(laptop, "SELECT count(*) FROM predictions"));
+        for (String run : new String[] {"alpha", "beta"}) {
+            for (ExportCommand.Format format : ExportCommand.Format.values()) {
+                byte[] original = export(laptop.toString(), run, format);
+                assertThat(original).isNotEmpty();
+                assertThat(export(home.toString(), run, format)).as(run + " as " + format).isEqualTo(original);
+                assertThat(export(server, run, format)).as(run + " as " + format + " on the server")
+                        .isEqualTo(original);
+            }
+        }
+    }
+
+    @Test
+    void aHalfDoneRunCopiedToPostgresqlGoesOnThereAskingOnlyForItsPendingRecords() throws Exception {
+        long pending = count(laptop, "SELECT pending FROM progress WHERE run = 'beta'");
+        assertThat(pending).isBetween(1L, 19L);
+        ok("copy", "--from", laptop.toString(), "--to", server, "--run", "beta");
+        assertThat(onServer("SELECT count(*) FROM runs")).isEqualTo(1);
+
+        int before = stride.model.requests.get();
+        ok("run", input.toString(), "--db", server, "--model", "beta", "--base-url", stride.url(),
+                "--template", "{{question}}");
+
+        assertThat(stride.model.requests.get() - before).isEqualTo(pending);
+        assertThat(onServer("SELECT count(*) FROM results WHERE run = 'beta' AND status = 'done'")).isEqualTo(20);
+        assertThat(onServer("SELECT done FROM progress WHERE run = 'beta'")).isEqualTo(20);
+        assertThat(onServer("SELECT elapsed_ms FROM runs")).isGreaterThanOrEqualTo(
+                count(laptop, "SELECT elapsed_ms FROM runs WHERE name = 'beta'"));
+        // The source is only read.
+        assertThat(count(laptop, "SELECT pending FROM progress WHERE run = 'beta'")).isEqualTo(pending);
+    }
+
+    @Test
+    void aRunThatPostgresqlAlreadyHasIsRefusedAndNothingIsWritten() throws Exception {
+        ok("copy", "--from", laptop.toString(), "--to", server, "--run", "beta");
+        long predictions = onServer("SELECT count(*) FROM predictions");
+        long done = onServer("SELECT done FROM progress WHERE run = 'beta'");
+
+        // alpha is not there yet, beta is: all or nothing.
+        Cli.Result again = stride("copy", "--from", laptop.toString(), "--to", server);
+
+        String shown = server.replace(":" + PASSWORD, "");
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err().strip()).isEqualTo("stride: " + shown + " already has a run 'beta', so nothing was"
+                + " copied: clear it there first (stride clear --db " + shown + " --run beta) or copy to another"
+                + " database");
+        assertThat(onServer("SELECT count(*) FROM runs")).isEqualTo(1);
+        assertThat(onServer("SELECT count(*) FROM predictions")).isEqualTo(predictions);
+        assertThat(onServer("SELECT done FROM progress WHERE run = 'beta'")).isEqualTo(done);
+    }
+}
