@@ -64,7 +64,6 @@ import org.jooq.impl.SQLDataType;
 public final class PostgresCheckpointStore implements CheckpointStore {
     /** How long a run waits for a server that went away before it gives up (a restart takes seconds). */
     public static final Duration DEFAULT_RECONNECT_FOR = Duration.ofMinutes(2);
-    private static final int RESULT_PAGE = 1000;
     private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
     private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
@@ -406,42 +405,22 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public void updateBaseUrls(long runId, List<String> baseUrls) {
-        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId))
-                .execute());
+        writing(dsl -> RunRows.updateBaseUrls(dsl, runId, baseUrls));
     }
 
     @Override
     public boolean clearRun(String name) {
-        return writing(dsl -> dsl.deleteFrom(RUNS).where(RUNS.NAME.eq(name)).execute() > 0);
+        return writing(dsl -> RunRows.clearRun(dsl, name));
     }
 
     @Override
     public int clearAll() {
-        return writing(dsl -> dsl.deleteFrom(RUNS).execute());
+        return writing(RunRows::clearAll);
     }
 
     @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
-        long after = -1;
-        while (true) {
-            long from = after;
-            List<ResultRow> page = reading(dsl -> dsl
-                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD)
-                    .select(PREDICTIONS.fields())
-                    .from(RECORDS)
-                    .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
-                            .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
-                    .where(RECORDS.RUN_ID.eq(runId))
-                    .and(RECORDS.SEQ.gt(from))
-                    .orderBy(RECORDS.SEQ)
-                    .limit(RESULT_PAGE)
-                    .fetch(SqliteCheckpointStore::resultRow));
-            page.forEach(sink);
-            if (page.size() < RESULT_PAGE) {
-                return;
-            }
-            after = page.get(page.size() - 1).seq();
-        }
+        RunRows.forEachResult(this::reading, runId, sink);
     }
 
     /** What {@link RunTotals#of(java.nio.file.Path, Instant, Duration)} reads from a SQLite file. */

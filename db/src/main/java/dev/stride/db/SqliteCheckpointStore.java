@@ -82,9 +82,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // Nothing else to do: calling this initialises the class.
     }
 
-    /** Rows per read when streaming results: bounded memory, and each page is its own short read. */
-    private static final int RESULT_PAGE = 1000;
-
     /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
     private static final long WAL_RESTART_BYTES = 8L << 20;
     private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
@@ -515,45 +512,22 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public void updateBaseUrls(long runId, List<String> baseUrls) {
-        writing(dsl -> dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId))
-                .execute());
+        writing(dsl -> RunRows.updateBaseUrls(dsl, runId, baseUrls));
     }
 
     @Override
     public boolean clearRun(String name) {
-        // Records and predictions go by ON DELETE CASCADE.
-        return writing(dsl -> dsl.deleteFrom(RUNS).where(RUNS.NAME.eq(name)).execute() > 0);
+        return writing(dsl -> RunRows.clearRun(dsl, name));
     }
 
     @Override
     public int clearAll() {
-        return writing(dsl -> dsl.deleteFrom(RUNS).execute());
+        return writing(RunRows::clearAll);
     }
 
     @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
-        // Keyset pages, each a short read: a slow sink (a file being written) never holds a read transaction open,
-        // and memory holds one page whatever the size of the run.
-        long after = -1;
-        while (true) {
-            long from = after;
-            List<ResultRow> page = reading(dsl -> dsl
-                    .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.PAYLOAD)
-                    .select(PREDICTIONS.fields())
-                    .from(RECORDS)
-                    .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
-                            .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
-                    .where(RECORDS.RUN_ID.eq(runId))
-                    .and(RECORDS.SEQ.gt(from))
-                    .orderBy(RECORDS.SEQ)
-                    .limit(RESULT_PAGE)
-                    .fetch(SqliteCheckpointStore::resultRow));
-            page.forEach(sink);
-            if (page.size() < RESULT_PAGE) {
-                return;
-            }
-            after = page.get(page.size() - 1).seq();
-        }
+        RunRows.forEachResult(this::reading, runId, sink);
     }
 
     /**
