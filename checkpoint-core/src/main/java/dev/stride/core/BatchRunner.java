@@ -615,7 +615,9 @@ public final class BatchRunner {
         @Override
         public void run() {
             int sinceSave = 0;
-            long lastSave = time.nanoTime();
+            // Periods count from the session's start, not from when this thread got going: on a busy machine it may
+            // start after the first requests, and a period read here would begin late.
+            long lastSave = started;
             long lastRenewal = lastSave;
             // A few renewals per lease, so that a live worker never loses its claims to a slow commit or two.
             long renewEvery = Math.max(1, settings.lease().toNanos() / 3);
