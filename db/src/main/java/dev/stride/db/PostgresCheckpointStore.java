@@ -243,25 +243,9 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
                             Supplier<Optional<String>> inputDigest) {
         String now = now();
-        Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
-        boolean created = existing == null;
-        long runId;
-        if (created) {
-            runId = dsl.insertInto(RUNS)
-                    .set(RUNS.NAME, spec.name())
-                    .set(RUNS.MODEL, spec.model())
-                    .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
-                    .set(RUNS.TEMPLATE, spec.template())
-                    .set(RUNS.PARAMS, spec.params().canonicalJson())
-                    .set(RUNS.CREATED_AT, now)
-                    .set(RUNS.SAVED_AT, now)
-                    .set(RUNS.STATE, RunState.RUNNING)
-                    .returningResult(RUNS.RUN_ID)
-                    .fetchOne(RUNS.RUN_ID);
-        } else {
-            runId = existing;
-            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
-        }
+        RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
+        boolean created = found.created();
+        long runId = found.runId();
         SyncReport report = new InputSync(dsl).sync(runId, created, input);
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, location);
         dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null)).where(RUNS.RUN_ID.eq(runId)).execute();

@@ -6,6 +6,8 @@ import static dev.stride.db.schema.Tables.RUNS;
 
 import dev.stride.core.Json;
 import dev.stride.core.ResultRow;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -48,6 +50,34 @@ final class RunRows {
             }
             after = page.get(page.size() - 1).seq();
         }
+    }
+
+    /**
+     * The run's id, its row made first when the run is new (with every setting of {@code spec}, the shard included);
+     * an existing run only takes the base URLs given.
+     */
+    static Found findOrCreate(DSLContext dsl, RunSpec spec, String now) {
+        Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+        if (existing != null) {
+            updateBaseUrls(dsl, existing, spec.baseUrls());
+            return new Found(existing, false);
+        }
+        return new Found(dsl.insertInto(RUNS)
+                .set(RUNS.NAME, spec.name())
+                .set(RUNS.MODEL, spec.model())
+                .set(RUNS.BASE_URLS, Json.strings(spec.baseUrls()))
+                .set(RUNS.TEMPLATE, spec.template())
+                .set(RUNS.PARAMS, spec.params().canonicalJson())
+                .set(RUNS.SHARD, spec.shard() == null ? null : spec.shard().toString())
+                .set(RUNS.CREATED_AT, now)
+                .set(RUNS.SAVED_AT, now)
+                .set(RUNS.STATE, RunState.RUNNING)
+                .returningResult(RUNS.RUN_ID)
+                .fetchOne(RUNS.RUN_ID), true);
+    }
+
+    /** A run's id, and whether this sync made it. */
+    record Found(long runId, boolean created) {
     }
 
     static int updateBaseUrls(DSLContext dsl, long runId, List<String> baseUrls) {

@@ -14,7 +14,9 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -74,6 +76,16 @@ class PostgresCheckpointStoreTest {
     private Connection jdbc() throws Exception {
         return DriverManager.getConnection(PostgresCluster.location(url).jdbcUrl(),
                 PostgresCluster.location(url).connectionProperties());
+    }
+
+    @Test
+    void aShardRunKeepsItsShardAsOnSqlite() {
+        RunSpec plain = spec("sharded");
+        RunSpec spec = new RunSpec(plain.name(), plain.model(), plain.baseUrls(), plain.template(), plain.params(),
+                Shard.parse("1/3"));
+        store.syncRun(spec, recs(3).iterator());
+
+        assertThat(store.findRun("sharded").orElseThrow().shard()).isEqualTo(Shard.parse("1/3"));
     }
 
     @Test
