@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +32,9 @@ class ScoreCommandTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     private final Cli cli = new Cli();
     private Simulator sim;
@@ -153,6 +157,21 @@ class ScoreCommandTest {
         assertThat(query(db, "SELECT metric, label_field, scored FROM scoreboard").stream()
                 .map(row -> row.get("metric") + ":" + row.get("label_field") + ":" + row.get("scored")).toList())
                 .containsExactly("contains:word:2", "exact:dose:2", "regex:dose:2");
+    }
+
+    @Test
+    void failedRecordsAreNotScoredAndSaidSo() throws Exception {
+        // A model server that refuses one prompt: that record fails, the nine others are answered "echo: GUESS".
+        stride.model.answering(prompt -> prompt.equals("The answer is B")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        Path db = dir.resolve("runs.db");
+        Cli.Result run = stride.run(input("q.jsonl", tenQuestions()), db).template("{{guess}}").noProgress()
+                .with("--retries", "0");
+        assertThat(run.exitCode()).as(run.all()).isEqualTo(3);
+
+        Cli.Result r = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
+        assertThat(r.out()).contains("accuracy 77.8% (95% CI 45.3% to 93.7%), 7 of 9 correct")
+                .contains("not scored: 1 failed, 0 not yet answered");
     }
 
     @Test
