@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Opening files: migrations, reopening, refusing what is not ours or too new, read-only use. */
 class OpeningTest {
     /** The migrations this build ships (db/migration/V*.sql). */
-    private static final int MIGRATIONS = 9;
+    private static final int MIGRATIONS = 10;
 
     @TempDir
     Path dir;
@@ -85,7 +85,7 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 9): "
+                .hasMessage(file + " was written by a newer stride (schema version 99; this stride knows up to 10): "
                         + "use that stride or a newer one");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
