@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Accuracy;
+import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Scorer;
 import dev.stride.core.Verdict;
@@ -27,11 +28,14 @@ public final class RunScorer {
     private final Scorer scorer;
     private final String labelField;
     private final ScoreBook.Key key;
+    /** Only a choice letter or a regex group is worth storing; the other metrics' would copy the whole answer. */
+    private final boolean keepsExtracted;
 
     public RunScorer(Scorer scorer, String labelField) {
         this.scorer = scorer;
         this.labelField = labelField;
         this.key = new ScoreBook.Key(scorer.metric().id(), labelField, scorer.extractRegex());
+        this.keepsExtracted = scorer.metric() == Metric.CHOICE || scorer.metric() == Metric.REGEX;
     }
 
     public Scorer scorer() {
@@ -68,7 +72,8 @@ public final class RunScorer {
                     continue;
                 }
                 Verdict v = scorer.score(u.output(), label.get(), u.payload());
-                scores.add(new ScoreBook.Score(u, label.get(), v.correct(), v.parsed(), v.extracted()));
+                scores.add(new ScoreBook.Score(u, label.get(), v.correct(), v.parsed(),
+                        keepsExtracted ? v.extracted() : null));
             }
             book.save(run.id(), key, scores);
             newly += scores.size();
