@@ -1,0 +1,135 @@
+package dev.stride.core;
+
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Holds a model's answer against its record's label by one {@link Metric}. Immutable and thread-safe: one scorer
+ * serves a whole run, from whichever thread writes its answers.
+ *
+ * <ul>
+ *   <li>{@code exact}: equal once surrounding whitespace is trimmed from both.</li>
+ *   <li>{@code normalized}: equal after {@link #normalize(String)}.</li>
+ *   <li>{@code contains}: the normalized label occurs in the normalized answer (an empty label never does).</li>
+ *   <li>{@code choice}: see {@link ChoiceReader} for the phrasings and option shapes read.</li>
+ *   <li>{@code regex}: the first match of the expression in the answer; its first group when it has one that took
+ *       part, else the whole match; trimmed and compared with the trimmed label. No match is unparsed.</li>
+ * </ul>
+ * A blank answer is unparsed under every metric.
+ */
+public final class Scorer {
+    private static final Pattern INNER_SPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+    /** Punctuation and blanks at either end; symbols ($, +, %) stay, since they may be the answer's meaning. */
+    private static final Pattern EDGES = Pattern.compile("^[\\s\\p{P}`]+|[\\s\\p{P}`]+$",
+            Pattern.UNICODE_CHARACTER_CLASS);
+
+    private final Metric metric;
+    private final Pattern extract;
+
+    private Scorer(Metric metric, Pattern extract) {
+        this.metric = metric;
+        this.extract = extract;
+    }
+
+    /**
+     * A scorer for {@code metric}.
+     *
+     * @param extractRegex the regular expression of {@link Metric#REGEX}; must be null for any other metric
+     * @throws InvalidSettingException (an IllegalArgumentException, one line) when REGEX has no expression or one
+     *                                 that does not compile, or another metric is given one
+     */
+    public static Scorer of(Metric metric, String extractRegex) {
+        if (metric != Metric.REGEX) {
+            if (extractRegex != null) {
+                throw new InvalidSettingException(Phrase.core("metric.extractWithoutRegex", metric.id()), null);
+            }
+            return new Scorer(metric, null);
+        }
+        if (extractRegex == null || extractRegex.isEmpty()) {
+            throw new InvalidSettingException(Phrase.core("metric.regexMissing"), null);
+        }
+        try {
+            return new Scorer(metric, Pattern.compile(extractRegex));
+        } catch (PatternSyntaxException e) {
+            // getMessage() spans three lines (the pattern and a caret); the description is the one-line reason.
+            throw new InvalidSettingException(Phrase.core("metric.regexInvalid", extractRegex,
+                    e.getDescription() + (e.getIndex() >= 0 ? " (index " + e.getIndex() + ")" : "")), e);
+        }
+    }
+
+    public Metric metric() {
+        return metric;
+    }
+
+    /** The expression of {@link Metric#REGEX}, null for other metrics. */
+    public String extractRegex() {
+        return extract == null ? null : extract.pattern();
+    }
+
+    /**
+     * Scores one answer.
+     *
+     * @param answer     the model's answer text (null or blank: unparsed)
+     * @param label      the record's label, as text
+     * @param recordJson the input record as JSON, read by {@code choice} for the options it lists; may be null
+     */
+    public Verdict score(String answer, String label, String recordJson) {
+        if (answer == null || answer.isBlank()) {
+            return Verdict.unparsed();
+        }
+        String wanted = label == null ? "" : label;
+        return switch (metric) {
+            case EXACT -> {
+                String a = answer.strip();
+                yield new Verdict(a.equals(wanted.strip()), true, a);
+            }
+            case NORMALIZED -> {
+                String a = normalize(answer);
+                yield new Verdict(a.equals(normalize(wanted)), true, a);
+            }
+            case CONTAINS -> {
+                String l = normalize(wanted);
+                String a = normalize(answer);
+                yield new Verdict(!l.isEmpty() && a.contains(l), true, a);
+            }
+            case CHOICE -> choice(answer, wanted, recordJson);
+            case REGEX -> regex(answer, wanted);
+        };
+    }
+
+    private static Verdict choice(String answer, String label, String recordJson) {
+        ChoiceReader reader = ChoiceReader.forRecord(recordJson);
+        String given = reader.read(answer);
+        if (given == null) {
+            return Verdict.unparsed();
+        }
+        String expected = reader.readLabel(label);
+        return new Verdict(given.equals(expected), true, given);
+    }
+
+    private Verdict regex(String answer, String label) {
+        Matcher m = extract.matcher(answer);
+        if (!m.find()) {
+            return Verdict.unparsed();
+        }
+        String found = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
+        String got = found.strip();
+        return new Verdict(got.equals(label.strip()), true, got);
+    }
+
+    /**
+     * The text with full-width and other compatibility forms folded (NFKC: "Ａｓｐｉｒｉｎ，" reads "Aspirin,"),
+     * lower case, runs of whitespace made one space, and punctuation and whitespace at either end removed.
+     */
+    public static String normalize(String text) {
+        if (text == null) {
+            return "";
+        }
+        String t = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        t = INNER_SPACE.matcher(t).replaceAll(" ");
+        return EDGES.matcher(t).replaceAll("");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Locale;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** Each metric on the answers models really give, and the settings a user can get wrong. */
+class ScorerTest {
+    private static final Scorer EXACT = Scorer.of(Metric.EXACT, null);
+    private static final Scorer NORMALIZED = Scorer.of(Metric.NORMALIZED, null);
+    private static final Scorer CONTAINS = Scorer.of(Metric.CONTAINS, null);
+    private static final Scorer CHOICE = Scorer.of(Metric.CHOICE, null);
+    private static final String OPTIONS = "{\"question\":\"First-line drug?\",\"options\":{\"A\":\"Heparin\","
+            + "\"B\":\"Warfarin\",\"C\":\"Aspirin\",\"D\":\"Aspirin and clopidogrel\"},\"answer\":\"C\"}";
+
+    @Test
+    void metricsParseByTheirLowerCaseNamesAndAnUnknownOneListsThem() {
+        assertThat(Metric.parse("choice")).isEqualTo(Metric.CHOICE);
+        assertThat(Metric.parse(" Normalized ")).isEqualTo(Metric.NORMALIZED);
+        assertThat(Metric.REGEX.id()).isEqualTo("regex");
+        assertThatThrownBy(() -> Metric.parse("f1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown metric \"f1\": use one of exact, normalized, contains, choice, regex");
+        assertThat(((InvalidSettingException) catchIllegal(() -> Metric.parse("f1"))).phrase().in(Locale.CHINESE))
+                .startsWith("未知的评分方式 \"f1\"");
+    }
+
+    @Test
+    void exactTrimsSurroundingWhitespaceOnly() {
+        assertThat(EXACT.score("  Aspirin\n", "Aspirin", null)).isEqualTo(new Verdict(true, true, "Aspirin"));
+        assertThat(EXACT.score("aspirin", "Aspirin", null).correct()).isFalse();
+        assertThat(EXACT.score("Aspirin.", "Aspirin", null).correct()).isFalse();
+        assertThat(EXACT.score("Aspirin", " Aspirin ", null).correct()).isTrue();
+    }
+
+    @Test
+    void normalizedIgnoresCaseInnerWhitespaceSurroundingPunctuationAndFullWidthForms() {
+        assertThat(NORMALIZED.score("  **Acute   MI.**\n", "acute mi", null)).isEqualTo(new Verdict(true, true,
+                "acute mi"));
+        assertThat(NORMALIZED.score("Ａｓｐｉｒｉｎ。", "aspirin", null).correct()).isTrue();
+        assertThat(NORMALIZED.score("（Ｃ）", "C", null).correct()).isTrue();
+        assertThat(NORMALIZED.score("阿司匹林　", "阿司匹林", null).correct()).isTrue();
+        assertThat(NORMALIZED.score("\"Yes\"", "yes", null).correct()).isTrue();
+        // Inner punctuation and symbols are part of the answer.
+        assertThat(NORMALIZED.score("C++", "c", null).correct()).isFalse();
+        assertThat(NORMALIZED.score("acute-MI", "acute mi", null).correct()).isFalse();
+        assertThat(NORMALIZED.score("acute myocardial infarction", "acute mi", null).correct()).isFalse();
+    }
+
+    @Test
+    void containsLooksForTheNormalizedLabelInTheNormalizedAnswer() {
+        assertThat(CONTAINS.score("The diagnosis is ACUTE  MI, given the ECG.", "acute mi", null).correct()).isTrue();
+        assertThat(CONTAINS.score("It is Ａｓｐｉｒｉｎ", "aspirin.", null).correct()).isTrue();
+        assertThat(CONTAINS.score("Heparin", "aspirin", null)).isEqualTo(new Verdict(false, true, "heparin"));
+        assertThat(CONTAINS.score("anything", "  ", null).correct()).as("an empty label is never contained").isFalse();
+    }
+
+    @Test
+    void aBlankAnswerIsUnparsedUnderEveryMetric() {
+        for (Metric m : Metric.values()) {
+            Scorer s = Scorer.of(m, m == Metric.REGEX ? "(\\d+)" : null);
+            assertThat(s.score("  \n", "", null)).as(m.id()).isEqualTo(new Verdict(false, false, null));
+            assertThat(s.score(null, "C", null)).as(m.id()).isEqualTo(new Verdict(false, false, null));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"C", "c", " C\n", "(C)", "C.", "C)", "**C**", "**C.** Aspirin", "Ｃ", "（C）",
+            "The answer is C", "The answer is C.", "the correct answer is (C).", "Answer: C) Aspirin",
+            "Answer: **C**", "ANSWER: C", "Final answer: C", "The best option is C because it inhibits COX.",
+            "Option C", "C is correct.", "I think C is the right one.\n\nAnswer: C", "答案：C", "答案: C", "答案是C",
+            "答案是 C。", "正确答案为（C）", "选C", "故选：C", "应选C", "选项C正确", "C正确", "【C】",
+            "Let me think.\nC. Aspirin", "Aspirin", "The drug of choice is aspirin.", "ａｓｐｉｒｉｎ",
+            "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]"})
+    void choiceFindsTheLetterHoweverTheModelPhrasesIt(String answer) {
+        assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(true, true, "C"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The answer is B", "B", "答案：B", "(B) Warfarin", "Warfarin", "选B"})
+    void aDifferentChoiceIsParsedAndWrong(String answer) {
+        assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(false, true, "B"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"I am not sure.", "Either (B) or (C).", "Answer: B. No wait, answer: C.",
+            "答案：B 或者 答案：C", "Heparin or warfarin", "The answer is E", "Z", "Both A. and C.",
+            "**B** and **C**"})
+    void noChoiceOrTwoDifferentOnesIsUnparsed(String answer) {
+        assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(false, false, null));
+    }
+
+    @Test
+    void anOptionTextInsideALongerMatchingOneGivesWayToIt() {
+        assertThat(CHOICE.score("Aspirin and clopidogrel together", "D", OPTIONS).extracted()).isEqualTo("D");
+    }
+
+    @Test
+    void choiceReadsTheUsualOptionShapesAndLabels() {
+        String list = "{\"q\":\"?\",\"choices\":[\"Heparin\",\"Warfarin\",\"Aspirin\"],\"answer\":2}";
+        assertThat(CHOICE.score("aspirin", "2", list)).isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("C", "Aspirin", list).correct()).as("a label given as the option's text").isTrue();
+        String arc = "{\"choices\":{\"label\":[\"A\",\"B\",\"C\"],\"text\":[\"Heparin\",\"Warfarin\",\"Aspirin\"]}}";
+        assertThat(CHOICE.score("It has to be warfarin", "B", arc).correct()).isTrue();
+        String fields = "{\"question\":\"?\",\"A\":\"Heparin\",\"B\":\"Warfarin\",\"C\":\"Aspirin\",\"D\":\"None\"}";
+        assertThat(CHOICE.score("heparin", "A", fields).correct()).isTrue();
+        assertThat(CHOICE.score("(c)", "(C)", null).correct()).as("no options: letters A to J").isTrue();
+        assertThat(CHOICE.score("The answer is J", "J", null).correct()).isTrue();
+        assertThat(CHOICE.score("The answer is E", "E", fields).parsed()).as("E is not among the record's").isFalse();
+        assertThat(CHOICE.score("C", "C", "not json").correct()).isTrue();
+    }
+
+    @Test
+    void regexComparesTheFirstGroupOrTheWholeMatchExactly() {
+        Scorer group = Scorer.of(Metric.REGEX, "dose: (\\d+) ?mg");
+        assertThat(group.score("The dose: 75 mg daily", "75", null)).isEqualTo(new Verdict(true, true, "75"));
+        assertThat(group.score("The dose: 750 mg daily", "75", null)).isEqualTo(new Verdict(false, true, "750"));
+        assertThat(group.score("no dose given", "75", null)).isEqualTo(new Verdict(false, false, null));
+        Scorer whole = Scorer.of(Metric.REGEX, "\\d+");
+        assertThat(whole.score("about 42 or 43", "42", null)).isEqualTo(new Verdict(true, true, "42"));
+        assertThat(whole.extractRegex()).isEqualTo("\\d+");
+    }
+
+    @Test
+    void aBadRegexOrAMissingOneIsAOneLineError() {
+        assertThatThrownBy(() -> Scorer.of(Metric.REGEX, "dose: (\\d+"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--extract dose: (\\d+ is not a valid regular expression: Unclosed group")
+                .hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> Scorer.of(Metric.REGEX, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs --extract");
+        assertThatThrownBy(() -> Scorer.of(Metric.CHOICE, "x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--extract is only used by the regex metric");
+    }
+
+    private static IllegalArgumentException catchIllegal(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            return e;
+        }
+        throw new AssertionError("no exception");
+    }
+}
