@@ -54,10 +54,10 @@ final class CompareCommand implements Callable<Integer> {
         db = postgres == null ? Path.of(text) : null;
     }
 
-    @Parameters(index = "0", paramLabel = "RUN_A")
+    @Parameters(index = "0", paramLabel = "RUN_A", descriptionKey = "RUN_A")
     String runA;
 
-    @Parameters(index = "1", paramLabel = "RUN_B")
+    @Parameters(index = "1", paramLabel = "RUN_B", descriptionKey = "RUN_B")
     String runB;
 
     @Option(names = "--label-field", paramLabel = "FIELD")
