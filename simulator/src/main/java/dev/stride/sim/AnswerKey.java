@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +36,9 @@ public final class AnswerKey {
             if (label == null) {
                 throw new IllegalArgumentException("a question needs a label");
             }
-            choices = Map.copyOf(choices);
+            // in the record's order: Map.copyOf's order changes from one JVM to the next, and the wrong answer a
+            // model gives must not
+            choices = Collections.unmodifiableMap(new LinkedHashMap<>(choices));
         }
     }
 
@@ -130,6 +133,7 @@ public final class AnswerKey {
         } else {
             List<String> others = new ArrayList<>(q.choices().keySet());
             others.remove(q.label());
+            others.sort(null); // the same wrong answer whatever order the choices came in
             if (others.isEmpty()) {
                 return "I am not sure.";
             }
