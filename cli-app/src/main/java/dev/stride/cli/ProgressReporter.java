@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -66,6 +67,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
+    private volatile Supplier<String> also = () -> "";
     private final LongAdder tokensIn = new LongAdder();
     private final LongAdder tokensOut = new LongAdder();
     private final LongAdder answersWithTokensIn = new LongAdder();
@@ -273,14 +276,20 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         String eta = eta().map(d -> messages.get("msg.progress.eta", Durations.human(d.toMillis()))).orElse("");
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
-                retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()), eta));
+                retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()), eta)
+                + also.get());
         out.flush();
     }
 
     /** The bar's words after its numbers: this session's rates, failures and retries so far. */
     private String extra() {
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
-                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get());
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get()) + also.get();
+    }
+
+    /** Shows {@code words} (read at each line or redraw) after the line's and the bar's own numbers. */
+    void showAlso(Supplier<String> words) {
+        this.also = words;
     }
 
     private double seconds() {

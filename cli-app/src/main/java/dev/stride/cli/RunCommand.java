@@ -1,6 +1,8 @@
 package dev.stride.cli;
 
 import dev.stride.app.CheckpointManager;
+import dev.stride.app.LiveScoring;
+import dev.stride.app.RunScorer;
 import dev.stride.app.RunForm;
 import dev.stride.app.RunPlan;
 import dev.stride.app.RunRequest;
@@ -156,6 +158,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--price-out", paramLabel = "USD")
     Double priceOut;
 
+    @Option(names = "--label-field", paramLabel = "FIELD")
+    String labelField;
+
+    @Option(names = "--metric", paramLabel = "METRIC")
+    String metric;
+
     @Option(names = "--shard", paramLabel = "I/N")
     String shard;
 
@@ -174,6 +182,7 @@ final class RunCommand implements Callable<Integer> {
             throw UserError.usageOf("msg.run.nameTheDb");
         }
         RunRequest request = request();
+        RunScorer scorer = LiveScoreOptions.scorer(labelField, metric, extract);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Messages m = Messages.of(spec);
@@ -207,7 +216,13 @@ final class RunCommand implements Callable<Integer> {
                 return renderer.dryRunOfStored(dry);
             }
             renderer.planned(plan);
-            return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
+            if (scorer == null) {
+                return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
+            }
+            try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
+                return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
+                        stop));
+            }
         }
     }
 

@@ -97,7 +97,7 @@ class ViewsTest {
             assertThat(columns(rs.getMetaData())).containsExactly("run", "id", "input", "output", "status", "error",
                     "finish_reason", "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at",
                     "reasoning", "refusal", "tool_calls", "server_model", "response_id", "server", "extracted",
-                    "output_json");
+                    "output_json", "label", "score");
             List<String> rows = new ArrayList<>();
             while (rs.next()) {
                 rows.add(String.join("|", rs.getString("id"), rs.getString("status"), rs.getString("output"),

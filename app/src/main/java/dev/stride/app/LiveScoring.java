@@ -1,0 +1,113 @@
+package dev.stride.app;
+
+import dev.stride.core.Accuracy;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import dev.stride.db.ScoreBook;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Scores a run's answers as they arrive ({@code stride run --label-field}). The accuracy so far is kept in memory:
+ * the stored scores of the answers before this session, plus each answer of the session scored as it is written
+ * (every record is answered once, so nothing counts twice). The scores are stored by a timer thread that calls
+ * {@link RunScorer#score} every {@code storeEvery} on its own connection, and once more when the session ends, so
+ * the {@code scoreboard} view follows the run while it writes.
+ */
+public final class LiveScoring implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LiveScoring.class.getName());
+
+    private final RunScorer scorer;
+    private final ScoreBook book;
+    private final Duration storeEvery;
+    private final AtomicLong scored = new AtomicLong();
+    private final AtomicLong correct = new AtomicLong();
+    private ScheduledExecutorService timer;
+    private RunInfo run;
+
+    public LiveScoring(RunScorer scorer, ScoreBook book, Duration storeEvery) {
+        this.scorer = scorer;
+        this.book = book;
+        this.storeEvery = storeEvery;
+    }
+
+    /**
+     * A session of {@code run} starts: scores (and stores) what the run answered before it, and starts storing.
+     *
+     * @return the listener that scores each answer of the session as it is written
+     */
+    public RunListener start(RunInfo run) {
+        stopTimer();
+        this.run = run;
+        ScoreReport before = scorer.score(book, run);
+        scored.set(before.accuracy().scored());
+        correct.set(before.accuracy().correct());
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stride-scoring");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::store, storeEvery.toMillis(), storeEvery.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return new RunListener() {
+            @Override
+            public void recordDone(InputRecord record, Prediction prediction) {
+                scorer.verdict(record.json(), prediction.answer().output()).ifPresent(v -> {
+                    if (v.correct()) {
+                        correct.incrementAndGet();
+                    }
+                    scored.incrementAndGet();
+                });
+            }
+        };
+    }
+
+    /** The accuracy of the run's answers so far, this session's included; read from any thread. */
+    public Accuracy soFar() {
+        long c = correct.get();
+        return Accuracy.wilson(c, Math.max(c, scored.get()));
+    }
+
+    /** The session ended: stores what is left and reports on the whole run from the stored scores. */
+    public ScoreReport finish() {
+        stopTimer();
+        ScoreReport report = scorer.score(book, run);
+        scored.set(report.accuracy().scored());
+        correct.set(report.accuracy().correct());
+        return report;
+    }
+
+    private void store() {
+        try {
+            scorer.score(book, run);
+        } catch (RuntimeException e) {
+            // The run goes on; the session's end scores whatever this pass did not store.
+            LOG.log(Level.FINE, "scoring pass failed", e);
+        }
+    }
+
+    private void stopTimer() {
+        if (timer != null) {
+            timer.shutdown();
+            try {
+                timer.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            timer = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stopTimer();
+        book.close();
+    }
+}

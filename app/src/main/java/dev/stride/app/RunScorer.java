@@ -1,0 +1,106 @@
+package dev.stride.app;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.Accuracy;
+import dev.stride.core.RunInfo;
+import dev.stride.core.Scorer;
+import dev.stride.core.Verdict;
+import dev.stride.db.ScoreBook;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Scores a run's answers against a field of each input record and stores the scores ({@link ScoreBook}). Each call
+ * scores only the answers that have no score yet, or whose answer or record changed since; so it can be called again
+ * and again while a run is writing, and costs little when nothing is new.
+ */
+public final class RunScorer {
+    /** Answers read and stored per transaction. */
+    private static final int PAGE = 500;
+    /** How many ids of records without a label are named. */
+    public static final int NAMED_IDS = 5;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Scorer scorer;
+    private final String labelField;
+    private final ScoreBook.Key key;
+
+    public RunScorer(Scorer scorer, String labelField) {
+        this.scorer = scorer;
+        this.labelField = labelField;
+        this.key = new ScoreBook.Key(scorer.metric().id(), labelField, scorer.extractRegex());
+    }
+
+    public Scorer scorer() {
+        return scorer;
+    }
+
+    public String labelField() {
+        return labelField;
+    }
+
+    /**
+     * Scores what is new in {@code run} and reports on all of it.
+     *
+     * @param run the run as read just before (its counters give the failed and pending records)
+     */
+    public ScoreReport score(ScoreBook book, RunInfo run) {
+        long newly = 0;
+        long missing = 0;
+        List<String> missingIds = new ArrayList<>();
+        long after = -1;
+        while (true) {
+            List<ScoreBook.Unscored> page = book.unscored(run.id(), key, after, PAGE);
+            if (page.isEmpty()) {
+                break;
+            }
+            List<ScoreBook.Score> scores = new ArrayList<>(page.size());
+            for (ScoreBook.Unscored u : page) {
+                Optional<String> label = label(u.payload(), labelField);
+                if (label.isEmpty()) {
+                    missing++;
+                    if (missingIds.size() < NAMED_IDS) {
+                        missingIds.add(u.recordId());
+                    }
+                    continue;
+                }
+                Verdict v = scorer.score(u.output(), label.get(), u.payload());
+                scores.add(new ScoreBook.Score(u, label.get(), v.correct(), v.parsed(), v.extracted()));
+            }
+            book.save(run.id(), key, scores);
+            newly += scores.size();
+            after = page.get(page.size() - 1).seq();
+        }
+        ScoreBook.Tally tally = book.tally(run.id(), key);
+        return new ScoreReport(run.name(), key.metric(), labelField, scorer.extractRegex(),
+                Accuracy.wilson(tally.correct(), tally.scored()), tally.unparsed(), newly, missing, missingIds,
+                run.failed(), Math.max(0, run.total() - run.done() - run.failed()));
+    }
+
+    /** The verdict on one answer, in memory (the live tally of a run); empty when the record has no label. */
+    public Optional<Verdict> verdict(String recordJson, String answer) {
+        return label(recordJson, labelField).map(l -> scorer.score(answer, l, recordJson));
+    }
+
+    /**
+     * The label in field {@code field} of the record, as text: a string as it is, a number or boolean as written,
+     * an object or array as compact JSON. Empty when the field is missing, null or an empty string.
+     */
+    static Optional<String> label(String recordJson, String field) {
+        JsonNode record;
+        try {
+            record = MAPPER.readTree(recordJson);
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+        JsonNode value = record == null ? null : record.get(field);
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return Optional.empty();
+        }
+        String text = value.isValueNode() ? value.asText() : value.toString();
+        return text.isBlank() ? Optional.empty() : Optional.of(text);
+    }
+}

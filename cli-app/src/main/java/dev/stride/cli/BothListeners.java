@@ -1,0 +1,67 @@
+package dev.stride.cli;
+
+import dev.stride.core.Cursor;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Joined;
+import dev.stride.core.Prediction;
+import dev.stride.core.PredictionException;
+import dev.stride.core.RunListener;
+import dev.stride.core.ServerOutage;
+import java.time.Duration;
+
+/**
+ * Tells two listeners everything, {@code first} first. Every method of {@link RunListener} is passed on here
+ * (BothListenersTest fails when the interface gains one this class does not pass on).
+ */
+final class BothListeners implements RunListener {
+    private final RunListener first;
+    private final RunListener second;
+
+    BothListeners(RunListener first, RunListener second) {
+        this.first = first;
+        this.second = second;
+    }
+
+    @Override
+    public void joined(Joined joined) {
+        first.joined(joined);
+        second.joined(joined);
+    }
+
+    @Override
+    public void recordDone(InputRecord record, Prediction prediction) {
+        first.recordDone(record, prediction);
+        second.recordDone(record, prediction);
+    }
+
+    @Override
+    public void recordFailed(InputRecord record, FailedPrediction failure) {
+        first.recordFailed(record, failure);
+        second.recordFailed(record, failure);
+    }
+
+    @Override
+    public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        first.retrying(record, attempt, cause, delay);
+        second.retrying(record, attempt, cause, delay);
+    }
+
+    @Override
+    public void cursorSaved(Cursor cursor) {
+        first.cursorSaved(cursor);
+        second.cursorSaved(cursor);
+    }
+
+    @Override
+    public void serverUnreachable(ServerOutage outage) {
+        first.serverUnreachable(outage);
+        second.serverUnreachable(outage);
+    }
+
+    @Override
+    public void serverBack(ServerOutage outage) {
+        first.serverBack(outage);
+        second.serverBack(outage);
+    }
+}

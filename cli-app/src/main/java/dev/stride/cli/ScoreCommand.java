@@ -1,0 +1,121 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.app.RunScorer;
+import dev.stride.app.ScoreReport;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Metric;
+import dev.stride.core.RunInfo;
+import dev.stride.core.Scorer;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
+import dev.stride.db.ScoreBook;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stride score}: scores a run's answers against a field of its input records, stores the scores (table
+ * {@code scores}, view {@code scoreboard}) and prints the accuracy. Only answers not scored yet are scored, so it
+ * may be called again at any time, also while the run is writing.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true)
+final class ScoreCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
+    @Option(names = "--db", required = true, paramLabel = "FILE")
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    @Option(names = "--run", paramLabel = "NAME")
+    String run;
+
+    @Option(names = "--label-field", required = true, paramLabel = "FIELD")
+    String labelField;
+
+    @Option(names = "--metric", paramLabel = "METRIC", defaultValue = "normalized")
+    String metric;
+
+    @Option(names = "--extract", paramLabel = "REGEX")
+    String extract;
+
+    @Option(names = "--json")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        // Settings first: a typo in --metric or --extract is said before any database is opened.
+        RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
+        if (db != null) {
+            DbFile.requireExists(db);
+        }
+        ScoreReport report;
+        // The book first: it brings an older database's schema up to V10, which the read-only store then finds.
+        try (ScoreBook book = postgres != null ? ScoreBook.open(postgres) : ScoreBook.open(db);
+             CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
+                     : SqliteCheckpointStore.openReadOnly(db)) {
+            report = scorer.score(book, chooseRun(store));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(toJson(report));
+        } else {
+            ScoreLines.print(out, Messages.of(spec), report);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private RunInfo chooseRun(CheckpointStore store) {
+        if (run != null) {
+            return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun",
+                    postgres != null ? postgres : db, run, ClearCommand.knownRuns(store)));
+        }
+        List<RunInfo> runs = store.listRuns();
+        if (runs.size() == 1) {
+            return runs.get(0);
+        }
+        throw UserError.usageOf("msg.score.nameTheRun", ClearCommand.knownRuns(store));
+    }
+
+    static String toJson(ScoreReport r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("run", r.run());
+        o.put("metric", r.metric());
+        o.put("label_field", r.labelField());
+        if (r.extract() != null) {
+            o.put("extract", r.extract());
+        }
+        o.put("scored", r.accuracy().scored());
+        o.put("correct", r.accuracy().correct());
+        o.put("accuracy", r.accuracy().value());
+        o.put("ci_low", r.accuracy().low());
+        o.put("ci_high", r.accuracy().high());
+        o.put("unparsed", r.unparsed());
+        o.put("newly_scored", r.newlyScored());
+        o.put("missing_label", r.missingLabel());
+        o.putPOJO("missing_label_ids", r.missingLabelIds());
+        o.put("failed", r.failed());
+        o.put("pending", r.pending());
+        return o.toString();
+    }
+}

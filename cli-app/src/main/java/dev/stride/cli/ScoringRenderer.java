@@ -1,0 +1,81 @@
+package dev.stride.cli;
+
+import dev.stride.app.LiveScoring;
+import dev.stride.app.ScoreReport;
+import dev.stride.app.Session;
+import dev.stride.app.SessionListener;
+import dev.stride.core.Accuracy;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
+import java.io.PrintWriter;
+
+/**
+ * {@code stride run --label-field}: the run's renderer, with each answer scored as it arrives. The progress line and
+ * bar end with "accuracy 71.2% (n=532)"; after the summary, a line gives the whole run's accuracy from the stored
+ * scores. A scoring error never stops the run: it is said in one line and the answers are kept.
+ */
+final class ScoringRenderer implements SessionListener {
+    private final SessionListener renderer;
+    private final LiveScoring scoring;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Messages m;
+    private boolean started;
+
+    ScoringRenderer(SessionListener renderer, LiveScoring scoring, PrintWriter out, PrintWriter err, Messages m) {
+        this.renderer = renderer;
+        this.scoring = scoring;
+        this.out = out;
+        this.err = err;
+        this.m = m;
+    }
+
+    @Override
+    public RunListener sessionStarted(RunInfo run) {
+        RunListener shown = renderer.sessionStarted(run);
+        RunListener scored;
+        try {
+            scored = scoring.start(run);
+            started = true;
+        } catch (RuntimeException e) {
+            warn(e);
+            return shown;
+        }
+        if (shown instanceof ProgressReporter progress) {
+            progress.showAlso(() -> {
+                Accuracy a = scoring.soFar();
+                return a.scored() == 0 ? "" : ", " + ScoreLines.live(m, a.correct(), a.scored());
+            });
+        }
+        // Scored first, so the line shown for an answer already counts it.
+        return new BothListeners(scored, shown);
+    }
+
+    @Override
+    public void sessionEnded(Session session) {
+        renderer.sessionEnded(session);
+        if (!started) {
+            return;
+        }
+        started = false;
+        try {
+            ScoreReport report = scoring.finish();
+            Accuracy a = report.accuracy();
+            out.println(m.get("msg.score.runSummary", ScoreLines.live(m, a.correct(), a.scored()),
+                    ScoreLines.percent(a.low()), ScoreLines.percent(a.high()), report.unparsed(), report.metric(),
+                    report.labelField()));
+            if (report.missingLabel() > 0) {
+                out.println(m.get("msg.score.missingLabel", report.missingLabel(), report.labelField(),
+                        String.join(", ", report.missingLabelIds())));
+            }
+            out.flush();
+        } catch (RuntimeException e) {
+            warn(e);
+        }
+    }
+
+    private void warn(RuntimeException e) {
+        err.println(m.get("msg.score.failedInRun", ErrorHandler.oneLine(e, m)));
+        err.flush();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stride run --label-field}: answers scored as they arrive, the accuracy on the progress lines and after the
+ * summary, the scores stored; and {@code stride score} beside a run that is writing. The simulator echoes the
+ * template {@code {{guess}}}, so every accuracy is known in advance.
+ */
+class RunScoresLiveTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final Cli cli = new Cli();
+
+    /** q0..q{n-1}, all labelled C; every fourth guess (q3, q7, ...) is (B), the others say C their own way. */
+    private Path questions(String name, int n) throws Exception {
+        List<String> right = List.of("The answer is C", "答案：C", "**C**");
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String guess = i % 4 == 3 ? "(B)" : right.get(i % 4);
+            s.append("{\"id\":\"q").append(i).append("\",\"guess\":\"").append(guess)
+                    .append("\",\"answer\":\"C\"}\n");
+        }
+        Path file = dir.resolve(name);
+        Files.writeString(file, s, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Cli.Result run(Simulator sim, Path input, Path db, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--run", "m", "--base-url", sim.url(), "--template", "{{guess}}", "--concurrency", "1"));
+        args.addAll(List.of(more));
+        return cli.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void progressLinesAndTheSummaryShowTheAccuracySoFar() throws Exception {
+        // 20 ms per answer and a line at most every 1 ms: with one request at a time, a line after each answer.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build())
+                .start(0)) {
+            Path db = dir.resolve("runs.db");
+            Cli.Result r = run(sim, questions("q.jsonl", 8), db, "--log-every", "1ms", "--label-field", "answer",
+                    "--metric", "choice");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).contains("1/8 done").contains(", accuracy 100.0% (n=1)")
+                    .contains(", accuracy 75.0% (n=4)").contains(", accuracy 75.0% (n=8)");
+            assertThat(r.out()).contains("accuracy 75.0% (n=8); 95% CI 40.9% to 92.9%, 0 unparsed (metric choice,"
+                    + " label field answer; stored in the scoreboard view)");
+            assertThat(query(db, "SELECT scored, correct FROM scoreboard WHERE metric = 'choice'").get(0))
+                    .containsEntry("scored", 8).containsEntry("correct", 6);
+
+            // A longer input resumes the run: the accuracy counts the answers of before and of this session once.
+            Cli.Result more = run(sim, questions("q.jsonl", 12), db, "--log-every", "1ms", "--label-field",
+                    "answer", "--metric", "choice");
+            assertThat(more.exitCode()).as(more.all()).isZero();
+            assertThat(more.out()).contains("9/12 done").contains(", accuracy 77.8% (n=9)")
+                    .contains("accuracy 75.0% (n=12); 95% CI");
+            assertThat(count(db, "SELECT count(*) FROM scores")).isEqualTo(12);
+        }
+    }
+
+    @Test
+    void theDefaultMetricIsNormalizedAndAMetricNeedsALabelField() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Path db = dir.resolve("runs.db");
+            Cli.Result no = run(sim, questions("q.jsonl", 4), db, "--metric", "choice");
+            assertThat(no.exitCode()).isEqualTo(2);
+            assertThat(no.err().strip()).isEqualTo(
+                    "stride: --metric scores answers against a label: add --label-field FIELD");
+            Cli.Result bad = run(sim, questions("q.jsonl", 4), db, "--label-field", "answer", "--metric", "bleu");
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(bad.err()).contains("unknown metric \"bleu\"");
+
+            Cli.Result r = run(sim, questions("q.jsonl", 4), db, "--log-every", "0", "--label-field", "answer");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            // The simulator's answers are whole sentences: none equals "c" once normalized.
+            assertThat(r.out()).contains("accuracy 0.0% (n=4)").contains("(metric normalized, label field answer;");
+        }
+    }
+
+    @Test
+    void scoreWorksBesideARunThatIsWriting() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(40)).build())
+                .start(0)) {
+            Path db = dir.resolve("runs.db");
+            Path input = questions("q.jsonl", 40);
+            CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(
+                    () -> run(sim, input, db, "--log-every", "0", "--save-interval", "1"));
+            Eventually.until("five answers", Duration.ofMinutes(2), () -> fiveAnswers(db));
+
+            JsonNode during = score(db);
+            assertThat(during.get("scored").asLong()).isBetween(5L, 40L);
+            assertThat(running.get().exitCode()).isZero();
+
+            JsonNode after = score(db);
+            assertThat(after.get("scored").asLong()).isEqualTo(40);
+            assertThat(after.get("newly_scored").asLong()).isEqualTo(40 - during.get("scored").asLong());
+            assertThat(after.get("correct").asLong()).isEqualTo(30);
+        }
+    }
+
+    private static boolean fiveAnswers(Path db) {
+        try {
+            return Files.exists(db) && count(db, "SELECT count(*) FROM progress WHERE done >= 5") == 1;
+        } catch (java.sql.SQLException e) {
+            return false; // the run has not made its tables yet
+        }
+    }
+
+    private JsonNode score(Path db) throws Exception {
+        Cli.Result r = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice",
+                "--json");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        return JSON.readTree(r.out());
+    }
+}

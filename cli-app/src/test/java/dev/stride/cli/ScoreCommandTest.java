@@ -1,0 +1,183 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stride score} on real SQLite files written by real runs against the simulator. The simulator echoes its
+ * prompt ("Answer to: PROMPT -- words."), so a template {@code {{guess}}} makes each answer say the record's guess:
+ * the accuracy is known in advance.
+ */
+class ScoreCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OPTIONS = "\"options\":{\"A\":\"Heparin\",\"B\":\"Warfarin\",\"C\":\"Aspirin\","
+            + "\"D\":\"Insulin\"}";
+
+    @TempDir
+    Path dir;
+
+    private final Cli cli = new Cli();
+    private Simulator sim;
+
+    @BeforeEach
+    void start() throws Exception {
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+    }
+
+    @AfterEach
+    void stop() {
+        sim.close();
+    }
+
+    /** Ten questions with answer C: seven guessed right (in several phrasings), two wrong, one without a choice. */
+    private static List<String> tenQuestions() {
+        List<String> guesses = List.of("The answer is C", "答案：C", "(C)", "Aspirin", "选C", "**C**",
+                "Answer: C) Aspirin", "The answer is B", "答案是D", "I am not sure");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < guesses.size(); i++) {
+            lines.add("{\"id\":\"q" + i + "\",\"guess\":\"" + guesses.get(i) + "\"," + OPTIONS + ",\"answer\":\"C\"}");
+        }
+        return lines;
+    }
+
+    private Path input(String name, List<String> lines) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Cli.Result run(Path input, Path db, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--run", "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0"));
+        args.addAll(List.of(more));
+        Cli.Result r = cli.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        return r;
+    }
+
+    @Test
+    void choiceScoresARunAndStoresEachRecordsScore() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db);
+
+        Cli.Result r = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).isEqualTo("""
+                run m: metric choice, label field answer
+                accuracy 70.0% (95% CI 39.7% to 89.2%), 7 of 10 correct
+                scored 10 (1 unparsed: no recognisable answer, counted wrong); 10 newly scored now
+                """);
+        assertThat(query(db, "SELECT run, metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed"
+                + " FROM scoreboard")).containsExactly(Map.of("run", "m", "metric", "choice", "label_field", "answer",
+                "scored", 10, "correct", 7, "accuracy", 0.7, "ci_low", 0.3968, "ci_high", 0.8922, "unparsed", 1));
+        assertThat(query(db, "SELECT id, label, score FROM results ORDER BY id").stream()
+                .map(row -> row.get("id") + "=" + row.get("score")).toList())
+                .containsExactly("q0=1", "q1=1", "q2=1", "q3=1", "q4=1", "q5=1", "q6=1", "q7=0", "q8=0", "q9=0");
+        assertThat(query(db, "SELECT extracted, parsed FROM scores WHERE record_id IN ('q3', 'q8', 'q9')"
+                + " ORDER BY record_id").stream().map(row -> row.get("extracted") + "/" + row.get("parsed")).toList())
+                .containsExactly("C/1", "D/1", "null/0");
+    }
+
+    @Test
+    void scoringAgainScoresOnlyNewAnswers() throws Exception {
+        Path db = dir.resolve("runs.db");
+        List<String> ten = tenQuestions();
+        run(input("q.jsonl", ten.subList(0, 6)), db);
+        JsonNode first = score(db);
+        assertThat(first.get("newly_scored").asLong()).isEqualTo(6);
+        assertThat(first.get("correct").asLong()).isEqualTo(6);
+
+        JsonNode again = score(db);
+        assertThat(again.get("newly_scored").asLong()).as("nothing new").isZero();
+        assertThat(again.get("scored").asLong()).isEqualTo(6);
+        String scoredAt = (String) query(db, "SELECT scored_at FROM scores WHERE record_id = 'q0'").get(0)
+                .get("scored_at");
+
+        run(input("q.jsonl", ten), db);
+        JsonNode third = score(db);
+        assertThat(third.get("newly_scored").asLong()).isEqualTo(4);
+        assertThat(third.get("scored").asLong()).isEqualTo(10);
+        assertThat(third.get("correct").asLong()).isEqualTo(7);
+        assertThat(query(db, "SELECT scored_at FROM scores WHERE record_id = 'q0'").get(0).get("scored_at"))
+                .as("q0 was not scored again").isEqualTo(scoredAt);
+    }
+
+    @Test
+    void jsonOutputAndRecordsWithoutTheLabelFieldNamed() throws Exception {
+        Path db = dir.resolve("runs.db");
+        List<String> lines = new ArrayList<>(tenQuestions());
+        lines.add("{\"id\":\"n1\",\"guess\":\"C\"}");
+        lines.add("{\"id\":\"n2\",\"guess\":\"C\",\"answer\":null}");
+        run(input("q.jsonl", lines), db);
+
+        JsonNode j = score(db);
+        assertThat(j.get("scored").asLong()).isEqualTo(10);
+        assertThat(j.get("accuracy").asDouble()).isEqualTo(0.7);
+        assertThat(j.get("ci_low").asDouble()).isBetween(0.396, 0.398);
+        assertThat(j.get("missing_label").asLong()).isEqualTo(2);
+        assertThat(j.get("missing_label_ids").toString()).isEqualTo("[\"n1\",\"n2\"]");
+        assertThat(j.get("failed").asLong()).isZero();
+        assertThat(j.get("pending").asLong()).isZero();
+
+        Cli.Result text = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
+        assertThat(text.out()).contains("not scored: 2 answers whose record has no field answer (first ids: n1, n2)");
+    }
+
+    @Test
+    void otherMetricsScoreTheSameAnswers() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", List.of(
+                "{\"id\":\"a\",\"guess\":\"dose: 75 mg\",\"dose\":\"75\",\"word\":\"DOSE\"}",
+                "{\"id\":\"b\",\"guess\":\"dose: 80 mg\",\"dose\":\"75\",\"word\":\"mg\"}")), db);
+        assertThat(score(db, "--label-field", "dose", "--metric", "regex", "--extract", "dose: (\\d+) mg")
+                .get("correct").asLong()).isEqualTo(1);
+        assertThat(score(db, "--label-field", "word", "--metric", "contains").get("correct").asLong()).isEqualTo(2);
+        assertThat(score(db, "--label-field", "dose", "--metric", "exact").get("correct").asLong()).isZero();
+        assertThat(query(db, "SELECT metric, label_field, scored FROM scoreboard").stream()
+                .map(row -> row.get("metric") + ":" + row.get("label_field") + ":" + row.get("scored")).toList())
+                .containsExactly("contains:word:2", "exact:dose:2", "regex:dose:2");
+    }
+
+    @Test
+    void badMetricsAndRegexesAreOneLineUsageErrors() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db);
+        Cli.Result unknown = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "f1");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err().strip())
+                .isEqualTo("stride: unknown metric \"f1\": use one of exact, normalized, contains, choice, regex");
+        Cli.Result regex = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "regex",
+                "--extract", "(\\d+");
+        assertThat(regex.exitCode()).isEqualTo(2);
+        assertThat(regex.err().strip()).startsWith("stride: --extract (\\d+ is not a valid regular expression:")
+                .doesNotContain("\n").doesNotContain("Exception");
+        Cli.Result noRun = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--run", "x");
+        assertThat(noRun.exitCode()).isEqualTo(2);
+        assertThat(noRun.err()).contains("has no run 'x'");
+    }
+
+    private JsonNode score(Path db, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("score", "--db", db.toString(), "--json"));
+        all.addAll(args.length == 0 ? List.of("--label-field", "answer", "--metric", "choice") : List.of(args));
+        Cli.Result r = cli.run(all.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        return JSON.readTree(r.out());
+    }
+}
