@@ -21,6 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -82,8 +85,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // --extract alone means the regex metric: it is the only one that takes an expression.
-        Metric chosen = metric != null ? Metric.parse(metric) : extract != null ? Metric.REGEX : Metric.DEFAULT;
+        if (metric != null) {
+            Metric.parse(metric); // an unknown metric is refused before the database is opened
+        }
         if (db != null) {
             DbFile.requireExists(db);
             DbFile.warnIfLeftBehind(db, spec, false);
@@ -95,8 +99,22 @@ final class CompareCommand implements Callable<Integer> {
             if (a.id() == b.id()) {
                 throw UserError.usageOf("msg.compare.sameRun", a.name());
             }
-            String field = labelField != null ? labelField : storedLabelField(store, a, b);
-            RunComparison comparison = new RunComparison(store, chosen, extract, field);
+            StoredScoring.Key stored = labelField != null && (metric != null || extract != null) ? null
+                    : storedScoring(a, b);
+            String field = labelField != null ? labelField : stored.labelField();
+            Metric chosen;
+            String expression = extract;
+            if (metric != null) {
+                chosen = Metric.parse(metric);
+            } else if (extract != null) {
+                chosen = Metric.REGEX; // --extract alone: the regex metric is the only one that takes an expression
+            } else if (stored != null && stored.labelField().equals(field)) {
+                chosen = Metric.parse(stored.metric());
+                expression = stored.extract();
+            } else {
+                chosen = Metric.DEFAULT;
+            }
+            RunComparison comparison = new RunComparison(store, chosen, expression, field);
             Comparison result;
             AtomicLong written = new AtomicLong();
             if (output == null) {
@@ -135,9 +153,24 @@ final class CompareCommand implements Callable<Integer> {
                 c.answeredOnlyByB());
     }
 
-    /** The label field the runs were scored with, when stride score stored one; else the option is required. */
-    private String storedLabelField(CheckpointStore store, RunInfo a, RunInfo b) {
-        throw UserError.usageOf("msg.compare.labelFieldRequired");
+    /**
+     * How both runs were scored (stride score, stride run --label-field), when the options leave it open: the one
+     * label field they share, and with it the metric when only one was used. Null when the label field is given and
+     * nothing stored fits it; an error when the label field is not given and cannot be told.
+     */
+    private StoredScoring.Key storedScoring(RunInfo a, RunInfo b) {
+        List<StoredScoring.Key> keys = StoredScoring.ofBoth(db, postgres, a.name(), b.name()).stream()
+                .filter(k -> labelField == null || k.labelField().equals(labelField))
+                .toList();
+        Set<String> fields = new TreeSet<>();
+        keys.forEach(k -> fields.add(k.labelField()));
+        if (labelField == null && fields.size() != 1) {
+            throw fields.isEmpty() ? UserError.usageOf("msg.compare.labelFieldRequired")
+                    : UserError.usageOf("msg.compare.labelFieldAmbiguous", String.join(", ", fields));
+        }
+        // the metric too when the runs were scored one way only; else the default
+        return keys.size() == 1 ? keys.get(0) : labelField == null
+                ? new StoredScoring.Key(Metric.DEFAULT.id(), fields.iterator().next(), null) : null;
     }
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */

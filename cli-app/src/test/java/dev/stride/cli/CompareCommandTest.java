@@ -184,6 +184,23 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsScoredAsTheyRanAreComparedByTheLabelFieldAndMetricTheyWereScoredWith() throws Exception {
+        run(MCQ, "tuned", "--label-field", "answer", "--metric", "choice");
+        run(MCQ, "base", "--label-field", "answer", "--metric", "choice");
+        Table t = table("tuned", "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("on the 40 records both answered (metric choice, label field 'answer')")
+                .contains("Both right " + t.both() + ", only A right " + t.onlyA() + ", only B right " + t.onlyB()
+                        + ", both wrong " + t.neither());
+        Cli.Result other = cli.run("compare", "--db", db.toString(), "tuned", "base", "--metric", "exact");
+        assertThat(other.exitCode()).as(other.all()).isZero();
+        assertThat(other.out()).contains("(metric exact, label field 'answer')");
+    }
+
+    @Test
     void recordsOnlyOneRunAnsweredOrWithoutALabelAreCountedApartAndNamed() throws Exception {
         run(MCQ, "tuned");
         // B is asked only the first 25 questions, and three of them lose their label.
