@@ -16,7 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * Compares two runs of a database ({@code stride compare}): each answer is scored against its own record's label,
- * and the records both runs answered are paired by id.
+ * and the records both runs answered are paired by id. A label is read as {@code stride score} reads it
+ * ({@link RunScorer#label}), so that the two never disagree on which records have one.
  *
  * <p>It reads each run as a stream, in pages, and keeps in memory one small verdict per record of run A and the
  * records where the runs differ, never the answers of every record: a comparison of runs of millions of records
@@ -66,7 +67,7 @@ public final class RunComparison {
                 return;
             }
             tally.matched++;
-            String label = Labels.of(row.inputJson(), labelField);
+            String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
             if ((bitsA & NO_LABEL) != 0 || label == null) {
                 tally.missing++;
                 if (tally.missingIds.size() < EXAMPLES) {
@@ -87,7 +88,7 @@ public final class RunComparison {
             results.forEachResult(a.id(), row -> {
                 SideB sideB = differingB.get(row.id());
                 if (sideB != null && row.status() == RecordStatus.DONE) {
-                    String label = Labels.of(row.inputJson(), labelField);
+                    String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
                     differing.accept(new Disagreement(row.id(), row.inputJson(), label, output(row), sideB.answer(),
                             !sideB.correct(), sideB.correct()));
                 }
@@ -98,7 +99,7 @@ public final class RunComparison {
     }
 
     private byte bits(ResultRow row) {
-        String label = Labels.of(row.inputJson(), labelField);
+        String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
         if (label == null) {
             return NO_LABEL;
         }
