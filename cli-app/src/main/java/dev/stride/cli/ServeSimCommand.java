@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.Phrase;
+import dev.stride.sim.AnswerKey;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,11 +74,28 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42")
     long seed;
 
+    @Option(names = "--answer-key", paramLabel = "FILE")
+    Path answerKey;
+
+    @Option(names = "--question-field", paramLabel = "FIELD", defaultValue = "question")
+    String questionField;
+
+    @Option(names = "--label-field", paramLabel = "FIELD", defaultValue = "answer")
+    String labelField;
+
+    @Option(names = "--accuracy", paramLabel = "[MODEL=]RATE")
+    List<String> accuracies = new ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         SimulatorSettings settings = settings();
+        if (answerKey == null && !accuracies.isEmpty()) {
+            throw UserError.usageOf("msg.sim.accuracyWithoutKey");
+        }
+        AnswerKey key = answerKey == null ? null
+                : AnswerKeyFile.load(answerKey, questionField, labelField, accuracies, seed);
         PrintWriter out = spec.commandLine().getOut();
-        Simulator sim = new Simulator(settings);
+        Simulator sim = new Simulator(settings, key);
         try {
             sim.start(host, port);
         } catch (BindException e) {
@@ -87,6 +106,10 @@ final class ServeSimCommand implements Callable<Integer> {
         Messages m = Messages.of(spec);
         out.println(m.get("msg.sim.listening", sim.url()));
         out.println("  " + m.get(SimulatorWords.describe(settings)));
+        if (key != null) {
+            out.println(m.get("msg.sim.answerKey", key.size(), answerKey, labelField,
+                    accuracies.isEmpty() ? "1" : String.join(", ", accuracies)));
+        }
         out.println(m.get("msg.sim.try", sim.url()));
         out.println(m.get("msg.sim.ctrlC"));
         out.flush();

@@ -58,6 +58,7 @@ public final class Simulator implements AutoCloseable {
             "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}";
 
     private final SimulatorSettings settings;
+    private final AnswerKey answerKey;
     private final Random random;
     private final Semaphore slots;
     private final Set<String> models = new LinkedHashSet<>(List.of(DEFAULT_MODEL));
@@ -71,7 +72,16 @@ public final class Simulator implements AutoCloseable {
     private String host;
 
     public Simulator(SimulatorSettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * A simulator that answers the questions of {@code answerKey} as a model of known accuracy would (see
+     * {@link AnswerKey}); other prompts get the usual echo. Null: no key.
+     */
+    public Simulator(SimulatorSettings settings, AnswerKey answerKey) {
         this.settings = settings;
+        this.answerKey = answerKey;
         this.random = new Random(settings.seed());
         this.slots = settings.maxConcurrent() > 0 ? new Semaphore(settings.maxConcurrent(), true) : null;
         for (Outcome o : Outcome.values()) {
@@ -310,7 +320,9 @@ public final class Simulator implements AutoCloseable {
 
     private void answer(HttpExchange exchange, boolean chat, Ask ask, boolean truncate)
             throws IOException, InterruptedException {
-        List<String> tokens = Answers.tokens(Answers.answer(ask.prompt()));
+        String full = answerKey == null ? Answers.answer(ask.prompt())
+                : answerKey.answer(ask.model(), ask.prompt()).orElseGet(() -> Answers.answer(ask.prompt()));
+        List<String> tokens = Answers.tokens(full);
         String finish = "stop";
         if (ask.maxTokens() != null && tokens.size() > ask.maxTokens()) {
             tokens = tokens.subList(0, ask.maxTokens());

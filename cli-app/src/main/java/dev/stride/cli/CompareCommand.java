@@ -1,0 +1,246 @@
+package dev.stride.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.app.Comparison;
+import dev.stride.app.Disagreement;
+import dev.stride.app.RunComparison;
+import dev.stride.core.Accuracy;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.Metric;
+import dev.stride.core.RunInfo;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
+import dev.stride.db.SqliteCheckpointStore;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stride compare --db DB RUN_A RUN_B}: how two runs (two models over the same labelled input) did on the
+ * records both answered, and whether the difference could be chance. The work is {@link RunComparison}'s; this
+ * command finds the runs, words the result and writes the records where the two differ.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true)
+final class CompareCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    Path db; // --db naming a SQLite file
+    PostgresLocation postgres; // --db naming a PostgreSQL database
+
+    @Option(names = "--db", required = true, paramLabel = "FILE")
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    @Parameters(index = "0", paramLabel = "RUN_A", descriptionKey = "RUN_A")
+    String runA;
+
+    @Parameters(index = "1", paramLabel = "RUN_B", descriptionKey = "RUN_B")
+    String runB;
+
+    @Option(names = "--label-field", paramLabel = "FIELD")
+    String labelField;
+
+    @Option(names = "--metric", paramLabel = "M")
+    String metric;
+
+    @Option(names = "--extract", paramLabel = "REGEX")
+    String extract;
+
+    @Option(names = "--json")
+    boolean json;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIFF.jsonl")
+    Path output;
+
+    /** The database as messages name it: the file, or the URL without its password. */
+    private Object where() {
+        return postgres != null ? postgres : db;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (metric != null) {
+            Metric.parse(metric); // an unknown metric is refused before the database is opened
+        }
+        if (db != null) {
+            DbFile.requireExists(db);
+            DbFile.warnIfLeftBehind(db, spec, false);
+        }
+        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
+                : SqliteCheckpointStore.openReadOnly(db)) {
+            RunInfo a = find(store, runA);
+            RunInfo b = find(store, runB);
+            if (a.id() == b.id()) {
+                throw UserError.usageOf("msg.compare.sameRun", a.name());
+            }
+            StoredScoring.Key stored = labelField != null && (metric != null || extract != null) ? null
+                    : storedScoring(a, b);
+            String field = labelField != null ? labelField : stored.labelField();
+            Metric chosen;
+            String expression = extract;
+            if (metric != null) {
+                chosen = Metric.parse(metric);
+            } else if (extract != null) {
+                chosen = Metric.REGEX; // --extract alone: the regex metric is the only one that takes an expression
+            } else if (stored != null && stored.labelField().equals(field)) {
+                chosen = Metric.parse(stored.metric());
+                expression = stored.extract();
+            } else {
+                chosen = Metric.DEFAULT;
+            }
+            RunComparison comparison = new RunComparison(store, chosen, expression, field);
+            Comparison result;
+            AtomicLong written = new AtomicLong();
+            if (output == null) {
+                result = comparison.compare(a, b, null);
+            } else {
+                result = writeDifferences(comparison, a, b, written);
+            }
+            refuseEmpty(result);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
+                        json(result, written.get())));
+            } else {
+                ComparisonText.print(result, output, written.get(), Messages.of(spec), out);
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private RunInfo find(CheckpointStore store, String name) {
+        return store.findRun(name).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(), name,
+                ClearCommand.knownRuns(store)));
+    }
+
+    /** Nothing compared is an error, not a table of zeros: the runs share no answered record, or no label. */
+    private static void refuseEmpty(Comparison c) {
+        if (c.compared() > 0) {
+            return;
+        }
+        if (c.missingLabel() > 0) {
+            throw UserError.usageOf("msg.compare.noLabels", c.missingLabel(), c.labelField(),
+                    String.join(", ", c.missingLabelExamples()));
+        }
+        throw UserError.usageOf("msg.compare.nothingInCommon", c.runA(), c.runB(), c.answeredOnlyByA(),
+                c.answeredOnlyByB());
+    }
+
+    /**
+     * How both runs were scored (stride score, stride run --label-field), when the options leave it open: the one
+     * label field they share, and with it the metric when only one was used. Null when the label field is given and
+     * nothing stored fits it; an error when the label field is not given and cannot be told.
+     */
+    private StoredScoring.Key storedScoring(RunInfo a, RunInfo b) {
+        List<StoredScoring.Key> keys = StoredScoring.ofBoth(db, postgres, a.name(), b.name()).stream()
+                .filter(k -> labelField == null || k.labelField().equals(labelField))
+                .toList();
+        Set<String> fields = new TreeSet<>();
+        keys.forEach(k -> fields.add(k.labelField()));
+        if (labelField == null && fields.size() != 1) {
+            throw fields.isEmpty() ? UserError.usageOf("msg.compare.labelFieldRequired")
+                    : UserError.usageOf("msg.compare.labelFieldAmbiguous", String.join(", ", fields));
+        }
+        // the metric too when the runs were scored one way only; else the default
+        return keys.size() == 1 ? keys.get(0) : labelField == null
+                ? new StoredScoring.Key(Metric.DEFAULT.id(), fields.iterator().next(), null) : null;
+    }
+
+    /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */
+    private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written)
+            throws IOException {
+        Path target = output.toAbsolutePath();
+        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
+        Comparison result;
+        try {
+            try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                result = comparison.compare(a, b, d -> {
+                    try {
+                        w.write(line(d));
+                        w.write('\n');
+                        written.incrementAndGet();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            refuseEmpty(result);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return result;
+    }
+
+    static String line(Disagreement d) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", d.id());
+        o.set("input", JSON.readTree(d.inputJson()));
+        o.put("label", d.label());
+        o.put("answer_a", d.answerA());
+        o.put("answer_b", d.answerB());
+        o.put("correct_a", d.correctA());
+        o.put("correct_b", d.correctB());
+        return JSON.writeValueAsString(o);
+    }
+
+    private static ObjectNode json(Comparison c, long written) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("run_a", c.runA());
+        o.put("run_b", c.runB());
+        o.put("metric", c.metric().id());
+        o.put("label_field", c.labelField());
+        o.put("compared", c.compared());
+        side(o.putObject("a"), c.accuracyA(), c.unparsedA());
+        side(o.putObject("b"), c.accuracyB(), c.unparsedB());
+        o.put("both_right", c.outcomes().bothRight());
+        o.put("only_a_right", c.outcomes().onlyARight());
+        o.put("only_b_right", c.outcomes().onlyBRight());
+        o.put("both_wrong", c.outcomes().bothWrong());
+        o.put("p_value", c.pValue());
+        o.put("answered_only_by_a", c.answeredOnlyByA());
+        o.put("answered_only_by_b", c.answeredOnlyByB());
+        o.put("missing_label", c.missingLabel());
+        c.missingLabelExamples().forEach(o.putArray("missing_label_ids")::add);
+        o.put("differences_written", written);
+        return o;
+    }
+
+    private static void side(ObjectNode o, Accuracy accuracy, long unparsed) {
+        o.put("correct", accuracy.correct());
+        o.put("accuracy", accuracy.value());
+        o.put("ci_low", accuracy.low());
+        o.put("ci_high", accuracy.high());
+        o.put("unparsed", unparsed);
+    }
+}

@@ -1,0 +1,274 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.McNemar;
+import dev.stride.sim.AnswerKey;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stride compare} on real SQLite files written by real runs of two "models" against the simulator, which
+ * knows the labels of examples/multiple-choice.jsonl and answers them with a known accuracy per model name. What
+ * compare says is checked against the answers as stored, read back with {@code stride export} and marked by the
+ * test itself.
+ */
+class CompareCommandTest {
+    private static final Path MCQ = Path.of("..", "examples", "multiple-choice.jsonl").toAbsolutePath().normalize();
+    private static final String TEMPLATE = "Answer with the letter of the correct choice. {{question}} "
+            + "A) {{choices.A}} B) {{choices.B}} C) {{choices.C}} D) {{choices.D}}";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern FIRST_LETTER = Pattern.compile("\\b([A-D])\\b");
+
+    @TempDir
+    Path dir;
+
+    private Simulator sim;
+    private Path db;
+    private final Cli cli = new Cli();
+
+    @BeforeEach
+    void startTheSimulator() throws Exception {
+        List<AnswerKey.Question> questions = new ArrayList<>();
+        for (String line : Files.readAllLines(MCQ, StandardCharsets.UTF_8)) {
+            AnswerKey.fromRecord(line, "question", "answer").ifPresent(questions::add);
+        }
+        AnswerKey key = new AnswerKey(questions, Map.of("tuned", 0.9, "base", 0.5), 1.0, 42);
+        sim = new Simulator(SimulatorSettings.builder().build(), key).start(0);
+        db = dir.resolve("runs.db");
+    }
+
+    @AfterEach
+    void stop() {
+        sim.close();
+    }
+
+    private void run(Path input, String model, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(), "--model", model,
+                "--base-url", sim.url(), "--template", TEMPLATE, "--log-every", "0", "--quiet"));
+        args.addAll(List.of(more));
+        Cli.Result r = cli.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
+    /** Each record's right or wrong for one run, marked by the test: the first lone letter against the label. */
+    private Map<String, Boolean> marks(String run) throws Exception {
+        Cli.Result export = cli.run("export", "--db", db.toString(), "--run", run, "--include-input");
+        assertThat(export.exitCode()).as(export.all()).isZero();
+        Map<String, Boolean> marks = new HashMap<>();
+        for (String line : export.out().lines().toList()) {
+            JsonNode row = JSON.readTree(line);
+            if (!row.path("status").asText().equals("done")) {
+                continue;
+            }
+            Matcher m = FIRST_LETTER.matcher(row.get("output").asText());
+            marks.put(row.get("id").asText(), m.find()
+                    && m.group(1).equals(row.at("/input/answer").asText()));
+        }
+        return marks;
+    }
+
+    private record Table(long both, long onlyA, long onlyB, long neither) {
+    }
+
+    private Table table(String a, String b) throws Exception {
+        Map<String, Boolean> ma = marks(a);
+        Map<String, Boolean> mb = marks(b);
+        long both = 0;
+        long onlyA = 0;
+        long onlyB = 0;
+        long neither = 0;
+        for (Map.Entry<String, Boolean> e : ma.entrySet()) {
+            Boolean rb = mb.get(e.getKey());
+            if (rb == null) {
+                continue;
+            }
+            if (e.getValue() && rb) {
+                both++;
+            } else if (e.getValue()) {
+                onlyA++;
+            } else if (rb) {
+                onlyB++;
+            } else {
+                neither++;
+            }
+        }
+        return new Table(both, onlyA, onlyB, neither);
+    }
+
+    @Test
+    void twoModelsOverTheSameQuestionsAreComparedRecordByRecord() throws Exception {
+        run(MCQ, "tuned");
+        run(MCQ, "base");
+        Table t = table("tuned", "base");
+        assertThat(t.both() + t.onlyA() + t.onlyB() + t.neither()).isEqualTo(40);
+        assertThat(t.onlyA()).as("the simulator makes the tuned model better").isGreaterThan(t.onlyB());
+
+        Cli.Result text = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice");
+        assertThat(text.exitCode()).as(text.all()).isZero();
+        assertThat(text.out()).contains("Comparing 'tuned' (A) with 'base' (B) on the 40 records both answered "
+                        + "(metric choice, label field 'answer')")
+                .contains((t.both() + t.onlyA()) + "/40 right")
+                .contains((t.both() + t.onlyB()) + "/40 right")
+                .contains("Both right " + t.both() + ", only A right " + t.onlyA() + ", only B right " + t.onlyB()
+                        + ", both wrong " + t.neither())
+                .doesNotContain("Not compared");
+
+        Cli.Result json = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice", "--json");
+        assertThat(json.exitCode()).as(json.all()).isZero();
+        JsonNode o = JSON.readTree(json.out());
+        assertThat(o.get("compared").asLong()).isEqualTo(40);
+        assertThat(o.get("both_right").asLong()).isEqualTo(t.both());
+        assertThat(o.get("only_a_right").asLong()).isEqualTo(t.onlyA());
+        assertThat(o.get("only_b_right").asLong()).isEqualTo(t.onlyB());
+        assertThat(o.get("both_wrong").asLong()).isEqualTo(t.neither());
+        assertThat(o.at("/a/accuracy").asDouble()).isCloseTo((t.both() + t.onlyA()) / 40.0, within(1e-9));
+        assertThat(o.at("/a/ci_low").asDouble()).isLessThan(o.at("/a/accuracy").asDouble());
+        assertThat(o.at("/a/unparsed").asLong()).isZero();
+        assertThat(o.get("p_value").asDouble()).isCloseTo(McNemar.exactPValue(t.onlyA(), t.onlyB()), within(1e-12));
+        assertThat(text.out()).contains(ComparisonText.pValue(o.get("p_value").asDouble()));
+    }
+
+    @Test
+    void dashOWritesEveryRecordWhereExactlyOneIsRightWholeAndNothingElse() throws Exception {
+        run(MCQ, "tuned");
+        run(MCQ, "base");
+        Map<String, Boolean> ma = marks("tuned");
+        Map<String, Boolean> mb = marks("base");
+        Path diff = dir.resolve("diff.jsonl");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice", "-o", diff.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        List<String> lines = Files.readAllLines(diff, StandardCharsets.UTF_8);
+        List<String> expectedIds = ma.keySet().stream().filter(id -> !ma.get(id).equals(mb.get(id))).sorted().toList();
+        assertThat(lines).hasSize(expectedIds.size()).isNotEmpty();
+        assertThat(r.out()).contains("Wrote the " + expectedIds.size() + " records where exactly one is right to "
+                + diff);
+        List<String> ids = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode d = JSON.readTree(line);
+            String id = d.get("id").asText();
+            ids.add(id);
+            assertThat(d.get("correct_a").asBoolean()).isEqualTo(ma.get(id));
+            assertThat(d.get("correct_b").asBoolean()).isEqualTo(mb.get(id));
+            assertThat(d.get("label").asText()).isEqualTo(d.at("/input/answer").asText()).matches("[A-D]");
+            assertThat(d.at("/input/id").asText()).isEqualTo(id);
+            assertThat(d.get("answer_a").asText()).isNotBlank();
+            assertThat(d.get("answer_b").asText()).isNotBlank();
+        }
+        assertThat(ids).isSorted().containsExactlyElementsOf(expectedIds); // input order, which is id order here
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
+        }
+    }
+
+    @Test
+    void runsScoredAsTheyRanAreComparedByTheLabelFieldAndMetricTheyWereScoredWith() throws Exception {
+        run(MCQ, "tuned", "--label-field", "answer", "--metric", "choice");
+        run(MCQ, "base", "--label-field", "answer", "--metric", "choice");
+        Table t = table("tuned", "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("on the 40 records both answered (metric choice, label field 'answer')")
+                .contains("Both right " + t.both() + ", only A right " + t.onlyA() + ", only B right " + t.onlyB()
+                        + ", both wrong " + t.neither());
+        Cli.Result other = cli.run("compare", "--db", db.toString(), "tuned", "base", "--metric", "exact");
+        assertThat(other.exitCode()).as(other.all()).isZero();
+        assertThat(other.out()).contains("(metric exact, label field 'answer')");
+    }
+
+    @Test
+    void recordsOnlyOneRunAnsweredOrWithoutALabelAreCountedApartAndNamed() throws Exception {
+        run(MCQ, "tuned");
+        // B is asked only the first 25 questions, and three of them lose their label.
+        List<String> lines = Files.readAllLines(MCQ, StandardCharsets.UTF_8).subList(0, 25);
+        List<String> edited = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            edited.add(i < 3 ? lines.get(i).replaceAll(", \"answer\": \"[A-D]\"", "") : lines.get(i));
+        }
+        Path part = dir.resolve("part.jsonl");
+        Files.write(part, edited, StandardCharsets.UTF_8);
+        run(part, "base", "--run", "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("on the 22 records both answered")
+                .contains("Not compared: 15 records answered only by 'tuned', 0 only by 'base'")
+                .contains("Not compared: 3 records without the label field 'answer' (mcq-001, mcq-002, mcq-003)");
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo() throws Exception {
+        run(MCQ, "tuned");
+        run(MCQ, "base");
+        Cli.Result unknownRun = cli.run("compare", "--db", db.toString(), "tuned", "nope", "--label-field", "answer");
+        assertThat(unknownRun.exitCode()).isEqualTo(2);
+        assertThat(unknownRun.err().strip()).contains("has no run 'nope'").contains("'tuned'").contains("'base'")
+                .doesNotContain("\n").doesNotContain("Exception");
+
+        Cli.Result metric = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "fuzzy");
+        assertThat(metric.exitCode()).isEqualTo(2);
+        assertThat(metric.err().strip()).contains("fuzzy").contains("choice").doesNotContain("\n");
+
+        Cli.Result regex = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--extract", "([A-D");
+        assertThat(regex.exitCode()).isEqualTo(2);
+        assertThat(regex.err().strip()).contains("([A-D").doesNotContain("\n");
+
+        Cli.Result noField = cli.run("compare", "--db", db.toString(), "tuned", "base");
+        assertThat(noField.exitCode()).isEqualTo(2);
+        assertThat(noField.err()).contains("--label-field");
+
+        Cli.Result wrongField = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "label");
+        assertThat(wrongField.exitCode()).isEqualTo(2);
+        assertThat(wrongField.err().strip()).contains("none of the 40 records").contains("'label'")
+                .contains("mcq-001").doesNotContain("\n");
+    }
+
+    @Test
+    void runsWithNoAnsweredRecordInCommonAreRefusedAndNoFileIsWritten() throws Exception {
+        run(MCQ, "tuned");
+        Path other = dir.resolve("other.jsonl");
+        Files.writeString(other, "{\"id\": \"x-1\", \"question\": \"Is this in the key?\", \"answer\": \"A\","
+                + " \"choices\": {\"A\": \"yes\", \"B\": \"no\", \"C\": \"maybe\", \"D\": \"never\"}}\n");
+        run(other, "base");
+        Path diff = dir.resolve("diff.jsonl");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "-o", diff.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("no answered record in common").contains("40 answered by 'tuned'")
+                .contains("1 by 'base'").doesNotContain("\n");
+        assertThat(diff).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
+        }
+    }
+}
