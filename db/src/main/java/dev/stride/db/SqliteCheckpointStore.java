@@ -14,6 +14,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
 import dev.stride.core.Json;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordOutcome;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
@@ -394,6 +395,32 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public boolean saveFailure(long runId, InputRecord record, FailedPrediction f) {
         return writeOutcome(runId, record, OutcomeColumns.failed(f, clock), false);
+    }
+
+    /**
+     * All of them in one IMMEDIATE transaction, each written as {@link #writeOutcome} writes one: a commit (the WAL
+     * pages it touches, its locks) costs more than an outcome's rows, so outcomes that queued up behind a commit share
+     * the next one. They survive a killed process together once it returns, or none does.
+     */
+    @Override
+    public boolean[] saveOutcomes(long runId, List<RecordOutcome> all) {
+        return withWriter(() -> inTransaction(dsl -> {
+            boolean[] written = new boolean[all.size()];
+            try {
+                for (int i = 0; i < written.length; i++) {
+                    RecordOutcome o = all.get(i);
+                    OutcomeWriter.Row row = o.isDone()
+                            ? OutcomeColumns.done(o.prediction(), clock)
+                            : OutcomeColumns.failed(o.failure(), clock);
+                    row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, o.record().id());
+                    written[i] = outcomes.write(row, runId, o.record().id(), workforce.myId(), o.isDone(),
+                            workforce.dropsClaimOf(o.isDone()));
+                }
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+            return written;
+        }));
     }
 
     /**
