@@ -92,6 +92,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final Connection writer; // null when opened read-only
     private final DSLContext write;
     private final OutcomeWriter outcomes; // null when opened read-only
+    private final CursorWriter cursors; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
     private final DSLContext read;
@@ -108,6 +109,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
         try {
             this.outcomes = writer == null ? null : new OutcomeWriter(writer);
+            this.cursors = writer == null ? null : new CursorWriter(writer);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
@@ -447,26 +449,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             pragma("synchronous = FULL");
             try {
                 return inTransaction(dsl -> {
-                    Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
-                            .fetchOne(RUNS.LOW_WATERMARK);
-                    if (old == null) {
-                        throw new StoreException(DbPhrase.of("store.noRun", runId, file));
+                    try {
+                        Long old = cursors.oldWatermark(runId);
+                        if (old == null) {
+                            throw new StoreException(DbPhrase.of("store.noRun", runId, file));
+                        }
+                        String now = now();
+                        RunState stored = Workforce.storedState(state,
+                                () -> cursors.othersLive(runId, workforce.myId(), now));
+                        return cursors.save(runId, cursors.lowWatermark(runId, old), elapsedMs, now, stored);
+                    } catch (SQLException e) {
+                        throw SqliteFiles.translate(file, e);
                     }
-                    String now = now();
-                    RunState stored = workforce.storedState(dsl, runId, state);
-                    dsl.update(RUNS)
-                            .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
-                            // Workers joined at different times each count from the elapsed time they found: the
-                            // largest is the run's wall time, not their sum.
-                            .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
-                            .set(RUNS.SAVED_AT, now)
-                            .set(RUNS.STATE, stored)
-                            .set(RUNS.HEARTBEAT_AT, now)
-                            .where(RUNS.RUN_ID.eq(runId))
-                            .execute();
-                    RunsRecord run = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
-                    return new Cursor(run.getLowWatermark(), run.getDone(), run.getFailed(), run.getElapsedMs(),
-                            UtcText.parse(run.getSavedAt()), run.getState());
                 });
             } finally {
                 pragma("synchronous = NORMAL");
@@ -557,6 +551,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (outcomes != null) {
                 try {
                     outcomes.close();
+                    cursors.close();
                 } catch (SQLException ignored) {
                     // The statement dies with its connection, closed next.
                 }
