@@ -4,8 +4,8 @@ import dev.stride.core.PredictionException.Disposition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -248,7 +248,7 @@ public final class BatchRunner {
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
         } catch (InvalidInputException e) {
-            writer.submit(new Outcome(record, null, new FailedPrediction("template", e.getMessage(),
+            writer.submit(RecordOutcome.failed(record, new FailedPrediction("template", e.getMessage(),
                     new Timing(0, 0, clock.instant()))));
             return;
         }
@@ -267,7 +267,7 @@ public final class BatchRunner {
                 servers.answered();
                 long latency = elapsedMillis(t0);
                 Timing timing = new Timing(latency, attempt, clock.instant());
-                writer.submit(new Outcome(record, Prediction.of(c, timing), null));
+                writer.submit(RecordOutcome.done(record, Prediction.of(c, timing)));
                 return;
             } catch (PredictionException e) {
                 long latency = elapsedMillis(t0);
@@ -296,7 +296,7 @@ public final class BatchRunner {
                         return;
                     }
                     case FAIL_RECORD -> {
-                        writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(), e.getMessage(),
+                        writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(), e.getMessage(),
                                 new Timing(latency, attempt, clock.instant()))));
                         return;
                     }
@@ -307,7 +307,7 @@ public final class BatchRunner {
                         }
                         charged++;
                         if (charged > settings.maxRetries()) {
-                            writer.submit(new Outcome(record, null, new FailedPrediction(e.kind(),
+                            writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
                                     "gave up after " + attempt + " attempts: " + e.getMessage(),
                                     new Timing(latency, attempt, clock.instant()))));
                             return;
@@ -556,20 +556,26 @@ public final class BatchRunner {
         }
     }
 
-    /** A finished record on its way to the database: a prediction or a failure. */
-    private record Outcome(InputRecord record, Prediction prediction, FailedPrediction failure) {
-    }
-
     /**
-     * The one thread that writes: outcomes one transaction each, the cursor every saveInterval outcomes, and the
-     * renewals of this worker's lease.
+     * The one thread that writes: the outcomes that queued up since its last commit in one call to the store (one
+     * transaction on SQLite), the cursor every saveInterval outcomes, and the renewals of this worker's lease.
      */
     private final class Writer implements Runnable {
-        private final Outcome finished = new Outcome(null, null, null);
-        private final BlockingQueue<Outcome> queue;
+        /** Put after the last outcome: the writer stores what came before it and ends. */
+        private final RecordOutcome finished = RecordOutcome.failed(new InputRecord(-1, "", 0, "{}", ""),
+                new FailedPrediction("", "", new Timing(0, 0, Instant.EPOCH)));
+        private final BlockingQueue<RecordOutcome> queue = new LinkedBlockingQueue<>();
+        /**
+         * Outcomes answered but not yet committed, at most one save interval: taken as an outcome is queued, given
+         * back once its commit is done. A request's slot is freed as its outcome is queued, so the cursor's fsync
+         * does not hold requests back, while a killed process loses at most the requests in flight plus one save
+         * interval of answered-but-uncommitted outcomes (each asked again on resume), however many go in one commit.
+         */
+        private final Semaphore room;
         private final RunInfo run;
         private final Semaphore slots;
         private final long started;
+        private final List<RecordOutcome> batch = new ArrayList<>();
         private volatile Throwable error;
         private volatile Cursor lastCursor;
         private volatile long completed;
@@ -579,37 +585,19 @@ public final class BatchRunner {
             this.run = run;
             this.slots = slots;
             this.started = started;
-            // Room for one save interval of outcomes, counting the one the writer is committing: a request's slot is
-            // freed as its outcome is queued, so the cursor's fsync does not hold requests back, while a killed
-            // process loses at most the requests in flight plus one save interval of answered-but-uncommitted ones
-            // (each asked again on resume).
-            this.queue = new ArrayBlockingQueue<>(Math.max(1, settings.saveInterval() - 1));
+            this.room = new Semaphore(Math.max(1, settings.saveInterval()));
         }
 
         /** Queues an outcome and frees its request's slot; waits only while the writer is a save interval behind. */
-        void submit(Outcome outcome) {
-            putUninterruptibly(outcome);
+        void submit(RecordOutcome outcome) {
+            // An answer already paid for is never dropped because its thread is being interrupted.
+            room.acquireUninterruptibly();
+            queue.add(outcome);
             slots.release();
         }
 
         void finish() {
-            putUninterruptibly(finished);
-        }
-
-        /** An answer already paid for is never dropped because its thread is being interrupted. */
-        private void putUninterruptibly(Outcome outcome) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    queue.put(outcome);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            queue.add(finished);
         }
 
         @Override
@@ -621,18 +609,36 @@ public final class BatchRunner {
             long lastRenewal = lastSave;
             // A few renewals per lease, so that a live worker never loses its claims to a slow commit or two.
             long renewEvery = Math.max(1, settings.lease().toNanos() / 3);
-            while (true) {
-                Outcome o;
+            boolean last = false;
+            while (!last) {
+                RecordOutcome o;
                 try {
                     o = queue.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     continue;
                 }
-                if (o == finished) {
-                    return;
+                batch.clear();
+                if (o != null) {
+                    batch.add(o);
+                    // What queued up while the last commit was written goes in one commit, up to the next cursor:
+                    // the cursor still comes every saveInterval outcomes, not a batch later.
+                    queue.drainTo(batch, Math.max(0, settings.saveInterval() - sinceSave - 1));
+                    if (batch.get(batch.size() - 1) == finished) {
+                        batch.remove(batch.size() - 1);
+                        last = true;
+                    }
                 }
-                if (o != null && error == null && persist(o)) {
-                    sinceSave++;
+                if (!batch.isEmpty()) {
+                    try {
+                        if (error == null && persist(batch)) {
+                            sinceSave += batch.size();
+                        }
+                    } finally {
+                        room.release(batch.size());
+                    }
+                }
+                if (last) {
+                    return;
                 }
                 if (time.nanoTime() - lastRenewal >= renewEvery) {
                     // Counted from when the renewal began, so that a slow commit does not stretch the period.
@@ -658,22 +664,35 @@ public final class BatchRunner {
             }
         }
 
-        private boolean persist(Outcome o) {
+        private boolean persist(List<RecordOutcome> outcomes) {
+            boolean[] written;
             try {
-                if (o.prediction() != null) {
-                    if (store.savePrediction(run.id(), o.record(), o.prediction())) {
-                        completed++;
-                        listener.recordDone(o.record(), o.prediction());
-                    }
-                } else if (store.saveFailure(run.id(), o.record(), o.failure())) {
-                    failed++;
-                    listener.recordFailed(o.record(), o.failure());
-                }
-                return true;
+                written = outcomes.size() == 1 ? new boolean[] {persistOne(outcomes.get(0))}
+                        : store.saveOutcomes(run.id(), outcomes);
             } catch (RuntimeException e) {
                 fail(e);
                 return false;
             }
+            for (int i = 0; i < written.length; i++) {
+                if (!written[i]) {
+                    continue;
+                }
+                RecordOutcome o = outcomes.get(i);
+                if (o.isDone()) {
+                    completed++;
+                    listener.recordDone(o.record(), o.prediction());
+                } else {
+                    failed++;
+                    listener.recordFailed(o.record(), o.failure());
+                }
+            }
+            return true;
+        }
+
+        private boolean persistOne(RecordOutcome o) {
+            return o.isDone()
+                    ? store.savePrediction(run.id(), o.record(), o.prediction())
+                    : store.saveFailure(run.id(), o.record(), o.failure());
         }
 
         private void fail(RuntimeException e) {

@@ -11,7 +11,7 @@ import java.util.Optional;
  * shared by several workers (records claimed under a lease rather than read in order) changes only this port.
  *
  * <p>Durability contract: {@link #savePrediction} and {@link #saveFailure} commit in their own transaction and
- * survive a killed process once they return; {@link #saveCursor} additionally survives a power loss (it is synced
+ * survive a killed process once they return ({@link #saveOutcomes} likewise, for several at once); {@link #saveCursor} additionally survives a power loss (it is synced
  * to disk, and with it every commit before it).
  */
 public interface RunLedger {
@@ -55,6 +55,25 @@ public interface RunLedger {
 
     /** Stores a failure in its own transaction, unless the record already has a completed prediction. */
     boolean saveFailure(long runId, InputRecord record, FailedPrediction failure);
+
+    /**
+     * Stores outcomes that queued up together, each exactly as {@link #savePrediction} or {@link #saveFailure} would
+     * (whole or not at all, its claim dropped with it), and all of them durable against a killed process once this
+     * returns. A store may commit them in one transaction, as the SQLite store does: one commit instead of one per
+     * outcome when the writer falls behind. This default stores them one by one.
+     *
+     * @return for each outcome, in order, whether it was written (false: the record already had a prediction)
+     */
+    default boolean[] saveOutcomes(long runId, List<RecordOutcome> outcomes) {
+        boolean[] written = new boolean[outcomes.size()];
+        for (int i = 0; i < written.length; i++) {
+            RecordOutcome o = outcomes.get(i);
+            written[i] = o.isDone()
+                    ? savePrediction(runId, o.record(), o.prediction())
+                    : saveFailure(runId, o.record(), o.failure());
+        }
+        return written;
+    }
 
     /**
      * Commits the run's cursor durably: recomputes the low watermark, takes the counters, and stores the elapsed

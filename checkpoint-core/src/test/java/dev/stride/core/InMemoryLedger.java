@@ -44,6 +44,8 @@ final class InMemoryLedger implements RunLedger {
     private int othersAtWork;
     private int othersAsked;
     private int left;
+    private final List<Integer> batchSizes = new ArrayList<>();
+    private CountDownLatch held;
 
     /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
     InMemoryLedger(Clock clock, List<String> recordJson) {
@@ -194,8 +196,45 @@ final class InMemoryLedger implements RunLedger {
         Guard.await(this, () -> renewals >= count, count + " lease renewals, got " + renewals);
     }
 
+    /** Outcomes stored together, as the runner handed them over: the size of each call. */
+    synchronized List<Integer> batchSizes() {
+        return List.copyOf(batchSizes);
+    }
+
+    /** The next write of an outcome waits until the returned latch is opened (the ones after it do not). */
+    synchronized CountDownLatch holdNextOutcome() {
+        held = new CountDownLatch(1);
+        return held;
+    }
+
+    @Override
+    public boolean[] saveOutcomes(long runId, List<RecordOutcome> outcomes) {
+        synchronized (this) {
+            batchSizes.add(outcomes.size());
+        }
+        return RunLedger.super.saveOutcomes(runId, outcomes);
+    }
+
+    private void waitIfHeld() {
+        CountDownLatch latch;
+        synchronized (this) {
+            latch = held;
+            held = null;
+        }
+        if (latch != null) {
+            try {
+                if (!latch.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("the held outcome was never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     public boolean savePrediction(long runId, InputRecord record, Prediction prediction) {
+        waitIfHeld();
         failIfChosen(Write.PREDICTION);
         synchronized (this) {
             checkRun(runId);

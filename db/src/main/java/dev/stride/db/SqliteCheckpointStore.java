@@ -14,6 +14,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
 import dev.stride.core.Json;
 import dev.stride.core.Prediction;
+import dev.stride.core.RecordOutcome;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
@@ -91,6 +92,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final Connection writer; // null when opened read-only
     private final DSLContext write;
     private final OutcomeWriter outcomes; // null when opened read-only
+    private final CursorWriter cursors; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
     private final DSLContext read;
@@ -107,6 +109,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
         try {
             this.outcomes = writer == null ? null : new OutcomeWriter(writer);
+            this.cursors = writer == null ? null : new CursorWriter(writer);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
@@ -397,6 +400,32 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /**
+     * All of them in one IMMEDIATE transaction, each written as {@link #writeOutcome} writes one: a commit (the WAL
+     * pages it touches, its locks) costs more than an outcome's rows, so outcomes that queued up behind a commit share
+     * the next one. They survive a killed process together once it returns, or none does.
+     */
+    @Override
+    public boolean[] saveOutcomes(long runId, List<RecordOutcome> all) {
+        return withWriter(() -> inTransaction(dsl -> {
+            boolean[] written = new boolean[all.size()];
+            try {
+                for (int i = 0; i < written.length; i++) {
+                    RecordOutcome o = all.get(i);
+                    OutcomeWriter.Row row = o.isDone()
+                            ? OutcomeColumns.done(o.prediction(), clock)
+                            : OutcomeColumns.failed(o.failure(), clock);
+                    row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, o.record().id());
+                    written[i] = outcomes.write(row, runId, o.record().id(), workforce.myId(), o.isDone(),
+                            workforce.dropsClaimOf(o.isDone()));
+                }
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+            return written;
+        }));
+    }
+
+    /**
      * One transaction: the outcome (a done row is never overwritten, a failed one is replaced whole), its record's
      * claim dropped, and the worker's count of outcomes.
      */
@@ -420,26 +449,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             pragma("synchronous = FULL");
             try {
                 return inTransaction(dsl -> {
-                    Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
-                            .fetchOne(RUNS.LOW_WATERMARK);
-                    if (old == null) {
-                        throw new StoreException(DbPhrase.of("store.noRun", runId, file));
+                    try {
+                        Long old = cursors.oldWatermark(runId);
+                        if (old == null) {
+                            throw new StoreException(DbPhrase.of("store.noRun", runId, file));
+                        }
+                        String now = now();
+                        RunState stored = Workforce.storedState(state,
+                                () -> cursors.othersLive(runId, workforce.myId(), now));
+                        return cursors.save(runId, cursors.lowWatermark(runId, old), elapsedMs, now, stored);
+                    } catch (SQLException e) {
+                        throw SqliteFiles.translate(file, e);
                     }
-                    String now = now();
-                    RunState stored = workforce.storedState(dsl, runId, state);
-                    dsl.update(RUNS)
-                            .set(RUNS.LOW_WATERMARK, lowWatermark(dsl, runId, old))
-                            // Workers joined at different times each count from the elapsed time they found: the
-                            // largest is the run's wall time, not their sum.
-                            .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
-                            .set(RUNS.SAVED_AT, now)
-                            .set(RUNS.STATE, stored)
-                            .set(RUNS.HEARTBEAT_AT, now)
-                            .where(RUNS.RUN_ID.eq(runId))
-                            .execute();
-                    RunsRecord run = dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
-                    return new Cursor(run.getLowWatermark(), run.getDone(), run.getFailed(), run.getElapsedMs(),
-                            UtcText.parse(run.getSavedAt()), run.getState());
                 });
             } finally {
                 pragma("synchronous = NORMAL");
@@ -530,6 +551,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (outcomes != null) {
                 try {
                     outcomes.close();
+                    cursors.close();
                 } catch (SQLException ignored) {
                     // The statement dies with its connection, closed next.
                 }

@@ -186,8 +186,19 @@ final class Workforce {
 
     /** The state a cursor stores: one worker's stop is not the run's while others work on. */
     RunState storedState(DSLContext dsl, long runId, RunState state) {
+        return storedState(state, () -> new Claims(dsl).othersLive(runId, myId(), now()));
+    }
+
+    /** As above, asking {@code othersLive} only when the answer matters (a state other than done). */
+    static <E extends Exception> RunState storedState(RunState state, OthersLive<E> othersLive) throws E {
         boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
-        return !settled && new Claims(dsl).othersLive(runId, myId(), now()) ? RunState.RUNNING : state;
+        return !settled && othersLive.ask() ? RunState.RUNNING : state;
+    }
+
+    /** Whether workers other than this one are live on the run. */
+    @FunctionalInterface
+    interface OthersLive<E extends Exception> {
+        boolean ask() throws E;
     }
 
     private Worker joined(long runId) {

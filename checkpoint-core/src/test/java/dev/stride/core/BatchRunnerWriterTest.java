@@ -1,0 +1,36 @@
+package dev.stride.core;
+
+import static dev.stride.core.RunnerFixture.settings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** The writer: outcomes that queue up behind a commit share the next one, within the kill -9 bound. */
+class BatchRunnerWriterTest {
+
+    @Test
+    void outcomesQueuedBehindASlowCommitGoInOneCallAndEachIsStoredOnce() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(30);
+        CountDownLatch slowCommit = f.ledger.holdNextOutcome();
+        RunnerFixture.Session session = f.start(settings(8, 6));
+
+        // The first commit is held: the writer holds 1 outcome, 5 more queue up (one save interval in all), and the
+        // requests answered after them wait with their slots. So requests in flight plus one save interval are asked,
+        // and no more: what a kill -9 at this moment would ask again.
+        Guard.until(() -> f.predictor.asked().size() >= 8 + 6, "8 + 6 requests asked");
+        assertThat(f.predictor.asked()).hasSize(8 + 6);
+        assertThat(f.ledger.pendingIds()).hasSize(30);
+        slowCommit.countDown();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(outcome.completed()).isEqualTo(30);
+        assertThat(f.ledger.pendingIds()).isEmpty();
+        assertThat(f.predictor.asked()).hasSize(30).doesNotHaveDuplicates();
+        // The five that queued behind the held commit were stored in one call.
+        assertThat(f.ledger.batchSizes()).contains(5);
+        // A cursor still comes every save interval outcomes: a batch never reaches past one.
+        assertThat(f.ledger.cursors()).extracting(Cursor::done).containsExactly(6L, 12L, 18L, 24L, 30L, 30L);
+    }
+}

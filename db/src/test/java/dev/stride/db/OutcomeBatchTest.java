@@ -1,0 +1,94 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
+import static dev.stride.db.Fixtures.rec;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.RecordOutcome;
+import dev.stride.core.RecordStatus;
+import dev.stride.core.ResultRow;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Outcomes that queued up together, stored in one transaction on a real SQLite file: each as a lone save would. */
+class OutcomeBatchTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aBatchStoresEachOutcomeWholeDropsItsClaimAndKeepsAnAnswerAlreadyThere() throws Exception {
+        Path file = dir.resolve("batch.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(6).iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.join(run, Duration.ofSeconds(30));
+            List<InputRecord> claimed = store.claim(run, -1, 5, false);
+            store.savePrediction(run, claimed.get(3), done("first answer"));
+
+            boolean[] written = store.saveOutcomes(run, List.of(
+                    RecordOutcome.done(claimed.get(0), done("a0")),
+                    RecordOutcome.failed(claimed.get(1), failure("http_400")),
+                    RecordOutcome.done(claimed.get(2), done("a2")),
+                    RecordOutcome.done(claimed.get(3), done("second answer"))));
+
+            assertThat(written).containsExactly(true, true, true, false);
+            List<ResultRow> rows = new ArrayList<>();
+            store.forEachResult(run, rows::add);
+            assertThat(rows).extracting(ResultRow::status).containsExactly(RecordStatus.DONE, RecordStatus.FAILED,
+                    RecordStatus.DONE, RecordStatus.DONE, RecordStatus.PENDING, RecordStatus.PENDING);
+            assertThat(rows.get(0).prediction().answer().output()).isEqualTo("a0");
+            assertThat(rows.get(1).failure().errorKind()).isEqualTo("http_400");
+            assertThat(rows.get(3).prediction().answer().output()).isEqualTo("first answer");
+            assertThat(claimsHeld(file)).containsExactly(claimed.get(4).id());
+            assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(3);
+            assertThat(store.findRun("a").orElseThrow().failed()).isEqualTo(1);
+            assertThat(store.liveWorkers(run).get(0).done()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aBatchIsOneTransactionCommittedWholeOrNotAtAll() throws Exception {
+        Path file = dir.resolve("whole.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(3).iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.join(run, Duration.ofSeconds(30));
+            List<InputRecord> claimed = store.claim(run, -1, 3, false);
+            // A record the run does not have: its row breaks the foreign key, and the batch goes with it.
+            InputRecord stranger = rec(9, "not-in-the-run", "x");
+
+            assertThatThrownBy(() -> store.saveOutcomes(run, List.of(
+                    RecordOutcome.done(claimed.get(0), done("a0")),
+                    RecordOutcome.done(stranger, done("nowhere")),
+                    RecordOutcome.done(claimed.get(1), done("a1")))))
+                    .isInstanceOf(StoreException.class);
+
+            assertThat(store.findRun("a").orElseThrow().done()).isZero();
+            assertThat(claimsHeld(file)).hasSize(3);
+            assertThat(store.saveOutcomes(run, List.of(RecordOutcome.done(claimed.get(0), done("a0")))))
+                    .containsExactly(true);
+        }
+    }
+
+    private static List<String> claimsHeld(Path file) throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement()
+                .executeQuery("SELECT record_id FROM claims ORDER BY record_id")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
+    }
+}
