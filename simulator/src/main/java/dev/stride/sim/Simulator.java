@@ -54,6 +54,12 @@ public final class Simulator implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // The JDK server keeps at most 200 idle connections and closes the rest after each response: with 1,024
+        // requests in flight most clients would connect again for every request, which a real server does not make
+        // them do. Keep as many as the pool has threads.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(THREADS));
+        }
     }
     private static final String BUSY_BODY =
             "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}";
