@@ -102,8 +102,7 @@ stride_run() {
   file=$(input "$n")
   read -r wall cpu rss rc < <(measure "$work/$name.log" -- "$launcher" run "$file" --db "$work/$name.db" \
     --model bench --base-url "$url" --concurrency "$c" --template 'Answer briefly: {{prompt}}')
-  summary_rate=$(grep -o 'Wall time: [0-9.]*s ([0-9.,]* predictions/s)' "$work/$name.log" | grep -o '([0-9.,]*' \
-    | tr -d '(,' || true)
+  summary_rate=$(sed -n 's/.*Wall time:.*(\([0-9.,]*\) predictions\/s.*/\1/p' "$work/$name.log" | tr -d ',' | head -n 1)
   if [ "$rc" != 0 ]; then
     echo "e2e: stride run ($name) exited $rc:" >&2
     tail -n 20 "$work/$name.log" >&2
