@@ -60,10 +60,10 @@ final class Baselines {
      * map and, every {@code every} results, serializes the whole map to a file (written beside, then renamed) — as
      * {@code pickle.dump(results, f)} in an {@code as_completed} loop. The cost of a save grows with the run.
      */
-    static double seedDesign(Simulator sim, int threads, int records, int every, Path file) throws Exception {
+    static double seedDesign(String url, int threads, int records, int every, Path file) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         Semaphore queued = new Semaphore(threads * 4); // keeps the pool's queue short, as submit-all would not
-        try (ModelClient client = new ModelClient(ClientSettings.of(sim.url()).withMaxConcurrency(threads))) {
+        try (ModelClient client = new ModelClient(ClientSettings.of(url).withMaxConcurrency(threads))) {
             ExecutorCompletionService<String[]> done = new ExecutorCompletionService<>(pool);
             HashMap<String, String[]> results = new HashMap<>();
             long t0 = System.nanoTime();

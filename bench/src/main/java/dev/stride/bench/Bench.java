@@ -192,7 +192,7 @@ public final class Bench {
         try (Simulator sim = E2e.simulator(0)) {
             Baselines.plainLoop(sim, 16, 5_000); // warm-up
             plain = Baselines.plainLoop(sim, 16, n);
-            seed = Baselines.seedDesign(sim, 16, n, 10, work.resolve("seed-checkpoint.ser"));
+            seed = Baselines.seedDesign(sim.url(), 16, n, 10, work.resolve("seed-checkpoint.ser"));
         }
         Result stride = E2e.run(new Case("instant", StoreKind.SQLITE, 0, 16, n, 10), work);
         printf("| plain HTTP loop, 16 threads, no store | %,.0f | 1 |", plain);

@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * server-sent events), {@code GET /v1/models} and {@code GET /health}. Answers are deterministic per prompt and
  * contain the prompt (see {@link #answerFor(String)}); latency, generation speed, the concurrency limit and failures
  * follow {@link SimulatorSettings}. Waiting is a sleep on the request's own thread, never a spin: the pool has
- * {@value #THREADS} threads, so hundreds of requests can wait at once.
+ * {@value #THREADS} threads, so a thousand requests and more can wait at once (bench/e2e.sh keeps 1,024 in flight
+ * against a 1 s server; with fewer threads than that, the rest would wait in the pool's queue, unseen).
  *
  * <p>Where each failure happens: 429 and 503 at once (admission refused), a 500, a dropped connection and a truncated
  * body after the latency (the server broke while working).
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Simulator implements AutoCloseable {
     /** The model listed by {@code /v1/models} before any request named one. */
     public static final String DEFAULT_MODEL = "stride-sim";
-    static final int THREADS = 512;
+    static final int THREADS = 2048;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,6 +53,12 @@ public final class Simulator implements AutoCloseable {
         // the body until the client's delayed ACK (~40 ms) on every response. Read once, when the server classes load.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        // The JDK server keeps at most 200 idle connections and closes the rest after each response: with 1,024
+        // requests in flight most clients would connect again for every request, which a real server does not make
+        // them do. Keep as many as the pool has threads.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(THREADS));
         }
     }
     private static final String BUSY_BODY =
