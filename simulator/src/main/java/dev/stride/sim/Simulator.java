@@ -66,6 +66,10 @@ public final class Simulator implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    /** Time completion requests spent admitted or queued, summed: over the busy span, the average in flight. */
+    private final AtomicLong heldNanos = new AtomicLong();
+    private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong lastDeparture = new AtomicLong(Long.MIN_VALUE);
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private String host;
@@ -129,6 +133,28 @@ public final class Simulator implements AutoCloseable {
         return new SimulatorStats(requests.get(), counts, peakInFlight.get());
     }
 
+    /**
+     * What {@code GET /stats} answers, for a benchmark in another process: the counts by outcome, the peak in
+     * flight, and the time requests were held (served or queued) with the span from the first arrival to the last
+     * answer, whose ratio is the average number in flight at the server, queue included.
+     */
+    private String statsJson() {
+        ObjectNode o = JSON.createObjectNode();
+        SimulatorStats stats = stats();
+        o.put("requests", stats.requests());
+        ObjectNode by = o.putObject("byOutcome");
+        stats.byOutcome().forEach((k, v) -> by.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+        o.put("peakInFlight", stats.peakInFlight());
+        long first = firstArrival.get();
+        long last = lastDeparture.get();
+        double span = first == Long.MAX_VALUE || last < first ? 0 : (last - first) / 1e9;
+        double held = heldNanos.get() / 1e9;
+        o.put("heldSeconds", held);
+        o.put("spanSeconds", span);
+        o.put("averageInFlight", span > 0 ? held / span : 0);
+        return o.toString();
+    }
+
     /** Stops listening and ends requests still being served (their clients see the connection close). */
     @Override
     public synchronized void close() {
@@ -169,6 +195,11 @@ public final class Simulator implements AutoCloseable {
             case "/health" -> {
                 if (requireMethod(exchange, method, "GET")) {
                     sendJson(exchange, 200, "{\"status\":\"ok\"}");
+                }
+            }
+            case "/stats" -> {
+                if (requireMethod(exchange, method, "GET")) {
+                    sendJson(exchange, 200, statsJson());
                 }
             }
             case "/v1/models" -> {
@@ -240,9 +271,21 @@ public final class Simulator implements AutoCloseable {
             sendError(exchange, 503, "The server is overloaded or not ready yet (simulated).", "server_error");
             return;
         }
+        long arrived = System.nanoTime();
+        firstArrival.accumulateAndGet(arrived, Math::min);
         if (!admit()) {
-            count(Outcome.BUSY);
-            sendJson(exchange, 503, BUSY_BODY);
+            if (settings.whenBusy() == SimulatorSettings.WhenBusy.RATE_LIMIT) {
+                count(Outcome.BUSY_429);
+                if (!settings.retryAfter().isZero()) {
+                    exchange.getResponseHeaders().set("Retry-After",
+                            Long.toString(Math.max(1, settings.retryAfter().toSeconds())));
+                }
+                sendError(exchange, 429, "Too many requests at once (simulated): at most " + settings.maxConcurrent(),
+                        "requests");
+            } else {
+                count(Outcome.BUSY);
+                sendJson(exchange, 503, BUSY_BODY);
+            }
             return;
         }
         int now = inFlight.incrementAndGet();
@@ -266,6 +309,9 @@ public final class Simulator implements AutoCloseable {
             if (slots != null) {
                 slots.release();
             }
+            long left = System.nanoTime();
+            heldNanos.addAndGet(left - arrived);
+            lastDeparture.accumulateAndGet(left, Math::max);
         }
     }
 
