@@ -68,6 +68,9 @@ public final class Simulator implements AutoCloseable {
     private final AtomicInteger peakInFlight = new AtomicInteger();
     /** Time completion requests spent admitted or queued, summed: over the busy span, the average in flight. */
     private final AtomicLong heldNanos = new AtomicLong();
+    /** Completion requests admitted or queued now, and the most at once: what a client piles up at the server. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger peakHeld = new AtomicInteger();
     private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong lastDeparture = new AtomicLong(Long.MIN_VALUE);
     private HttpServer server;
@@ -145,14 +148,34 @@ public final class Simulator implements AutoCloseable {
         ObjectNode by = o.putObject("byOutcome");
         stats.byOutcome().forEach((k, v) -> by.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
         o.put("peakInFlight", stats.peakInFlight());
+        Held h = held();
+        o.put("peakHeld", h.peak());
+        o.put("heldSeconds", h.seconds());
+        o.put("spanSeconds", h.spanSeconds());
+        o.put("averageInFlight", h.averageInFlight());
+        return o.toString();
+    }
+
+    /**
+     * The completion requests the server held, served or queued (a refusal is held for no time).
+     *
+     * @param peak        the most held at once
+     * @param seconds     the time they were held, summed
+     * @param spanSeconds from the first arrival to the last answer
+     */
+    public record Held(int peak, double seconds, double spanSeconds) {
+        /** The average number held: in flight at the server, queue included. */
+        public double averageInFlight() {
+            return spanSeconds > 0 ? seconds / spanSeconds : 0;
+        }
+    }
+
+    /** What requests the server held so far; see {@link Held}. */
+    public Held held() {
         long first = firstArrival.get();
         long last = lastDeparture.get();
         double span = first == Long.MAX_VALUE || last < first ? 0 : (last - first) / 1e9;
-        double held = heldNanos.get() / 1e9;
-        o.put("heldSeconds", held);
-        o.put("spanSeconds", span);
-        o.put("averageInFlight", span > 0 ? held / span : 0);
-        return o.toString();
+        return new Held(peakHeld.get(), heldNanos.get() / 1e9, span);
     }
 
     /** Stops listening and ends requests still being served (their clients see the connection close). */
@@ -273,7 +296,14 @@ public final class Simulator implements AutoCloseable {
         }
         long arrived = System.nanoTime();
         firstArrival.accumulateAndGet(arrived, Math::min);
-        if (!admit()) {
+        peakHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+        boolean admitted;
+        try {
+            admitted = admit();
+        } finally {
+            held.decrementAndGet();
+        }
+        if (!admitted) {
             if (settings.whenBusy() == SimulatorSettings.WhenBusy.RATE_LIMIT) {
                 count(Outcome.BUSY_429);
                 if (!settings.retryAfter().isZero()) {
@@ -290,6 +320,7 @@ public final class Simulator implements AutoCloseable {
         }
         int now = inFlight.incrementAndGet();
         peakInFlight.accumulateAndGet(now, Math::max);
+        held.incrementAndGet();
         try {
             Thread.sleep(latencyMillis);
             switch (planned) {
@@ -309,6 +340,7 @@ public final class Simulator implements AutoCloseable {
             if (slots != null) {
                 slots.release();
             }
+            held.decrementAndGet();
             long left = System.nanoTime();
             heldNanos.addAndGet(left - arrived);
             lastDeparture.accumulateAndGet(left, Math::max);
