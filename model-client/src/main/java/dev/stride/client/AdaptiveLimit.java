@@ -11,9 +11,12 @@ package dev.stride.client;
  * <ul>
  *   <li><b>Latency</b> (a server that queues, as vLLM and llama.cpp do): the answers of one window (about a limit's
  *       worth of requests, at least {@link #MIN_WINDOW}) are averaged; the smallest such average is the server's
- *       latency without a queue. When a window's average exceeds it by {@link #TOLERANCE}, the limit is scaled by
- *       their ratio, Gradient-style: with {@code N} slots and {@code L} in flight a queueing server answers in
- *       {@code L/N} times its latency, so {@code limit × minRtt / rtt} is {@code N}, plus a little headroom.</li>
+ *       latency without a queue. (Not the smallest of recent windows only: the limit keeps a little headroom, so
+ *       its windows always hold a small queue, and a baseline that forgets would ratchet up with it.) As in Vegas, {@code limit × (1 − minRtt / rtt)} estimates the requests queued
+ *       at the server; when that exceeds {@link #QUEUE_ALLOWED} and a quarter of the limit (so that the noise of a
+ *       busy machine on a small limit is not taken for a queue), the limit is scaled Gradient-style: with {@code N}
+ *       slots and {@code L} in flight a queueing server answers in {@code L/N} times its latency, so
+ *       {@code limit × minRtt / rtt} is {@code N}, plus a little headroom.</li>
  *   <li><b>Refusals</b> (429, 503, as TGI and gateways answer) and <b>timeouts</b>: a refusal sent while {@code k}
  *       others were in flight says the server takes about {@code k}; the limit drops to that (at most by half, at
  *       least by one). A timeout takes a tenth. Only answers to requests sent after the last drop count, so one burst
@@ -30,8 +33,11 @@ public final class AdaptiveLimit {
     static final int INITIAL = 4;
     /** Answers per window at least; see the class comment for why a hundred. */
     static final int MIN_WINDOW = 100;
-    /** A window whose average latency is this much above the server's own starts a queue at the server. */
-    static final double TOLERANCE = 1.25;
+    /** Requests queued at the server that are no reason to back off, whatever the limit. */
+    static final double QUEUE_ALLOWED = 3;
+    /** Of the limit, the share that may queue at the server before the limit backs off. */
+    static final double QUEUE_SHARE = 0.25;
+
     /** Room kept above the capacity the latency says, so that a server that frees a slot finds the next request. */
     static final double HEADROOM = 1.1;
 
@@ -132,9 +138,11 @@ public final class AdaptiveLimit {
         if (noLoadRtt == 0 || avg < noLoadRtt) {
             noLoadRtt = avg;
         }
-        if (avg > noLoadRtt * TOLERANCE) {
+        double inFlight = Math.min(limit, maxInFlight);
+        double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
+        if (queued > Math.max(QUEUE_ALLOWED, QUEUE_SHARE * limit)) {
             // A queue at the server: what it serves at once is about limit × (its own latency / this latency).
-            double served = Math.min(limit, maxInFlight) * noLoadRtt / (double) avg;
+            double served = inFlight * noLoadRtt / (double) avg;
             drop(now, Math.min(limit - 1, served * HEADROOM));
             return;
         } else if (used) {
@@ -161,7 +169,8 @@ public final class AdaptiveLimit {
 
     @Override
     public synchronized String toString() {
-        return "AdaptiveLimit[limit=" + limit() + ", noLoadRtt=" + noLoadRtt / 1_000_000.0 + "ms, slowStart="
+        return "AdaptiveLimit[limit=" + limit() + ", noLoadRtt=" + noLoadRtt / 1_000_000.0
+                + "ms, slowStart="
                 + slowStart + "]";
     }
 }

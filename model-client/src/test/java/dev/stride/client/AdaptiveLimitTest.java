@@ -34,6 +34,21 @@ class AdaptiveLimitTest {
                 .isLessThanOrEqualTo(1.5 * slots);
     }
 
+    /**
+     * A loaded machine: each answer takes up to half as long again at random, whatever is in flight. That is no
+     * queue, and the limit must not take it for one.
+     */
+    @ParameterizedTest(name = "{0} slots, {1}, noisy")
+    @CsvSource({"8, QUEUE", "8, REFUSE", "32, QUEUE"})
+    void theNoiseOfABusyMachineIsNoQueue(int slots, Busy busy) {
+        Seen seen = model(slots, busy, 256, 60_000 * MS, 0.5);
+
+        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
+        assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
+        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
+                .isLessThanOrEqualTo(1.5 * slots);
+    }
+
     @Test
     void neverGoesAboveTheMaximum() {
         Seen seen = model(1_000, Busy.QUEUE, 16, 30_000 * MS);
@@ -82,6 +97,13 @@ class AdaptiveLimitTest {
      * {@code slots} at once in {@link #LATENCY} and queues (FIFO) or refuses the rest.
      */
     static Seen model(int slots, Busy busy, int max, long duration) {
+        return model(slots, busy, max, duration, 0);
+    }
+
+    /** @param noise each service takes {@link #LATENCY} times 1 plus up to this much more, at random (seeded) */
+    static Seen model(int slots, Busy busy, int max, long duration, double noise) {
+        java.util.Random random = new java.util.Random(42);
+        java.util.function.LongSupplier service = () -> (long) (LATENCY * (1 + noise * random.nextDouble()));
         AdaptiveLimit limit = new AdaptiveLimit(max);
         record Event(long at, long sentAt, int others, boolean refused) {
         }
@@ -104,7 +126,7 @@ class AdaptiveLimitTest {
                 }
                 if (serving < slots) {
                     serving++;
-                    events.add(new Event(now + LATENCY, now, others, false));
+                    events.add(new Event(now + service.getAsLong(), now, others, false));
                 } else if (busy == Busy.QUEUE) {
                     queue.add(new long[] {now, others});
                 } else {
@@ -132,10 +154,10 @@ class AdaptiveLimitTest {
             long[] next = queue.poll();
             if (next != null) {
                 serving++;
-                events.add(new Event(now + LATENCY, next[0], (int) next[1], false));
+                events.add(new Event(now + service.getAsLong(), next[0], (int) next[1], false));
             }
         }
-        double capacity = (double) Math.min(slots, max) / LATENCY * (duration - half);
+        double capacity = (double) Math.min(slots, max) / (LATENCY * (1 + noise / 2)) * (duration - half);
         return new Seen(answered / capacity, refused / (double) Math.max(1, requests),
                 inFlightTime / (duration - half), limit.limit());
     }
