@@ -155,7 +155,10 @@ public final class ServerPool implements AutoCloseable {
             if (!f.reachedServer()) {
                 server.unreached.incrementAndGet();
             }
-            if (f.verdict() == CallFailure.Verdict.RETRY || f.verdict() == CallFailure.Verdict.UNREACHABLE) {
+            // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.
+            boolean full = server.limit != null && limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            if (!full && (f.verdict() == CallFailure.Verdict.RETRY
+                    || f.verdict() == CallFailure.Verdict.UNREACHABLE)) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
             }
             throw f;
