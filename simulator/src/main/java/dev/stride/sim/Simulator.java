@@ -72,6 +72,9 @@ public final class Simulator implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicInteger peakHeld = new AtomicInteger();
     private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
+    /** Answers that ended in each second after the first arrival (the first hour), for a rate once warmed up. */
+    private final java.util.concurrent.atomic.AtomicLongArray answeredBySecond =
+            new java.util.concurrent.atomic.AtomicLongArray(3600);
     private final AtomicLong lastDeparture = new AtomicLong(Long.MIN_VALUE);
     private HttpServer server;
     private ThreadPoolExecutor executor;
@@ -153,6 +156,11 @@ public final class Simulator implements AutoCloseable {
         o.put("heldSeconds", h.seconds());
         o.put("spanSeconds", h.spanSeconds());
         o.put("averageInFlight", h.averageInFlight());
+        ArrayNode perSecond = o.putArray("answeredBySecond");
+        int seconds = (int) Math.min(answeredBySecond.length(), Math.ceil(h.spanSeconds()));
+        for (int i = 0; i < seconds; i++) {
+            perSecond.add(answeredBySecond.get(i));
+        }
         return o.toString();
     }
 
@@ -342,6 +350,10 @@ public final class Simulator implements AutoCloseable {
             }
             held.decrementAndGet();
             long left = System.nanoTime();
+            long second = (left - firstArrival.get()) / 1_000_000_000L;
+            if (second >= 0 && second < answeredBySecond.length()) {
+                answeredBySecond.incrementAndGet((int) second);
+            }
             heldNanos.addAndGet(left - arrived);
             lastDeparture.accumulateAndGet(left, Math::max);
         }
