@@ -312,8 +312,11 @@ public record RunOptions(
      * @throws InvalidSettingException naming the first setting out of range
      */
     public void check() {
+        if ((concurrency < 1 || concurrency > 4096) && autoConcurrency) {
+            throw AppPhrase.invalid("run.maxConcurrency", concurrency);
+        }
         if (concurrency < 1 || concurrency > 4096) {
-            throw AppPhrase.invalid(autoConcurrency ? "run.maxConcurrency" : "run.concurrency", concurrency);
+            throw AppPhrase.invalid("run.concurrency", concurrency);
         }
         if (saveInterval < 1) {
             throw AppPhrase.invalid("run.saveInterval", saveInterval);
