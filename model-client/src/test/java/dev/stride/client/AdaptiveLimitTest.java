@@ -42,7 +42,6 @@ class AdaptiveLimitTest {
     @CsvSource({"8, QUEUE, 0.5", "8, REFUSE, 0.5", "32, QUEUE, 0.25", "32, REFUSE, 0.25"})
     void theNoiseOfABusyMachineIsNoQueue(int slots, Busy busy, double noise) {
         Seen seen = model(slots, busy, 256, 60_000 * MS, noise);
-        System.out.println("SEEN " + slots + " " + busy + " " + noise + " " + seen);
 
         assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
         assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
