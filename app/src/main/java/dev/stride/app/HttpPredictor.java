@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The runner's {@link Predictor} port served over HTTP: one request per prompt, to whichever of the run's servers has
@@ -59,7 +60,10 @@ final class HttpPredictor implements Predictor {
                 .withSampling(sampling(p))
                 .withStream(call.stream())
                 .withKeepRaw(call.keepRaw());
-        return new HttpPredictor(new ServerPool(settings), template);
+        // --concurrency auto: each server's limit may grow to the run's maximum (one server may be all there is).
+        ServerPool pool = call.autoConcurrency() ? ServerPool.adaptive(settings, call.concurrency())
+                : new ServerPool(settings);
+        return new HttpPredictor(pool, template);
     }
 
     /** The client's name for an endpoint: every one has its own, so a new endpoint does not compile until mapped. */
@@ -162,6 +166,12 @@ final class HttpPredictor implements Predictor {
         return servers.stats().stream()
                 .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached()))
                 .toList();
+    }
+
+    @Override
+    public OptionalInt concurrencyLimit() {
+        int limit = servers.concurrencyLimit();
+        return limit < 0 ? OptionalInt.empty() : OptionalInt.of(limit);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,6 +92,11 @@ final class OutputChecks implements Predictor {
     @Override
     public void cancelAll() {
         next.cancelAll();
+    }
+
+    @Override
+    public OptionalInt concurrencyLimit() {
+        return next.concurrencyLimit();
     }
 
     @Override

@@ -19,9 +19,18 @@ interface PredictorFactory {
      * @param baseUrls the URLs requests go to, secrets and all
      * @param httpLog where a line per request and response goes ({@code -v}); null for none
      * @param headers sent on every request, by name
+     * @param concurrency requests in flight at most; with {@code autoConcurrency}, the most a learnt limit reaches
+     * @param autoConcurrency each server's limit is learnt from its answers ({@code --concurrency auto})
      */
     record ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
                       int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
-                      Map<String, String> headers) {
+                      Map<String, String> headers, boolean autoConcurrency) {
+
+        /** A call at a fixed concurrency. */
+        ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
+                   int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
+                   Map<String, String> headers) {
+            this(model, baseUrls, apiKey, params, timeout, concurrency, stream, keepRaw, httpLog, headers, false);
+        }
     }
 }

@@ -41,6 +41,7 @@ public final class RunForm {
     private String idField = "id";
     private int saveInterval = 10;
     private int concurrency = 8;
+    private boolean autoConcurrency;
     private String api;
     private String endpoint;
     private String system;
@@ -103,6 +104,15 @@ public final class RunForm {
     public RunForm pace(int saveEvery, int inFlight) {
         this.saveInterval = saveEvery;
         this.concurrency = inFlight;
+        return this;
+    }
+
+    /** {@code --concurrency auto}: requests in flight follow what each server takes, up to {@code max}. */
+    public RunForm autoConcurrency(boolean auto, int max) {
+        this.autoConcurrency = auto;
+        if (auto) {
+            this.concurrency = max;
+        }
         return this;
     }
 
@@ -216,7 +226,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait, headerValues(), shard, lease);
+                outputRules(), serverWait, headerValues(), shard, lease, autoConcurrency);
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);

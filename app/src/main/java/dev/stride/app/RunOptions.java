@@ -33,6 +33,8 @@ import java.util.function.Consumer;
  *                    resume, for the stored one
  * @param lease       how long this worker's claims outlive its last renewal ({@code --lease}): a worker that dies
  *                    loses them to the others after this
+ * @param autoConcurrency requests in flight follow what each server takes, learnt from its answers
+ *                    ({@code --concurrency auto}); {@code concurrency} is then the most they reach
  */
 public record RunOptions(
         String model,
@@ -55,7 +57,8 @@ public record RunOptions(
         Duration serverWait,
         Map<String, String> headers,
         Shard shard,
-        Duration lease) {
+        Duration lease,
+        boolean autoConcurrency) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -70,6 +73,16 @@ public record RunOptions(
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
+    }
+
+    /** Options at a fixed concurrency. */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers,
+                      Shard shard, Duration lease) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, shard, lease, false);
     }
 
     /** Options over the whole input (or, on a resume, the stored shard) with the {@link RunnerSettings#DEFAULT_LEASE}. */
@@ -138,7 +151,18 @@ public record RunOptions(
 
     /** Requests in flight at most. */
     public RunOptions withConcurrency(int n) {
-        return with(b -> b.concurrency = n);
+        return with(b -> {
+            b.concurrency = n;
+            b.autoConcurrency = false;
+        });
+    }
+
+    /** Requests in flight follow what each server takes, up to {@code max} ({@code --concurrency auto}). */
+    public RunOptions withAutoConcurrency(int max) {
+        return with(b -> {
+            b.concurrency = max;
+            b.autoConcurrency = true;
+        });
     }
 
     /** Endpoint, system message and generation parameters; unset fields keep a resumed run's stored ones. */
@@ -248,6 +272,7 @@ public record RunOptions(
         Map<String, String> headers;
         Shard shard;
         Duration lease;
+        boolean autoConcurrency;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -271,12 +296,13 @@ public record RunOptions(
             headers = o.headers;
             shard = o.shard;
             lease = o.lease;
+            autoConcurrency = o.autoConcurrency;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers, shard, lease);
+                    headers, shard, lease, autoConcurrency);
         }
     }
 
@@ -286,6 +312,9 @@ public record RunOptions(
      * @throws InvalidSettingException naming the first setting out of range
      */
     public void check() {
+        if ((concurrency < 1 || concurrency > 4096) && autoConcurrency) {
+            throw AppPhrase.invalid("run.maxConcurrency", concurrency);
+        }
         if (concurrency < 1 || concurrency > 4096) {
             throw AppPhrase.invalid("run.concurrency", concurrency);
         }
@@ -329,7 +358,8 @@ public record RunOptions(
     @Override
     public String toString() {
         return "RunOptions[model=" + model + ", baseUrls=" + shownBaseUrls() + ", run=" + run + ", template=" + template
-                + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + ", generation="
+                + ", saveInterval=" + saveInterval + ", concurrency=" + concurrency + (autoConcurrency ? " auto" : "")
+                + ", generation="
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream

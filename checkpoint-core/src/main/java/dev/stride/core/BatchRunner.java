@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Drives one run to its end as one of its workers: claims the records still to do from the store in input order
- * under a lease (renewed by the writer while it works), keeps up to {@code concurrency} of them in flight, retries passing failures with backoff, and hands every outcome to a single
+ * under a lease (renewed by the writer while it works), keeps up to {@code concurrency} of them in flight (or, with
+ * {@code --concurrency auto}, what the predictor's servers take now: {@link InFlightBound}), retries passing failures with backoff, and hands every outcome to a single
  * writer thread that commits it and, every {@code saveInterval} outcomes, the cursor.
  *
  * <p>Request threads never touch the database. A request's slot is freed as soon as its outcome is queued for the
@@ -41,6 +42,8 @@ public final class BatchRunner {
     /** The most records one claim takes: claims are small, so that other workers find work too. */
     private static final int CLAIM_MAX = 64;
     private static final Duration POLL = Duration.ofMillis(100);
+    /** How often the dispatch loop looks at a learnt limit while it waits for a slot. */
+    private static final Duration AUTO_POLL = Duration.ofMillis(10);
     /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
 
@@ -101,8 +104,10 @@ public final class BatchRunner {
     public RunOutcome run(RunInfo run) {
         long started = time.nanoTime();
         servers.begin(started, clock.instant());
+        // Told before joining, so that the worker's row says what it keeps in flight from the start.
+        InFlightBound slots = InFlightBound.of(settings, predictor);
+        tellLimit(run, slots);
         listener.joined(store.join(run.id(), settings.lease()));
-        Semaphore slots = new Semaphore(settings.concurrency());
         Writer writer = new Writer(run, slots, started);
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
@@ -142,7 +147,7 @@ public final class BatchRunner {
      * another worker left (its lease ran out), and an outcome deleted by hand since the watermark was computed.
      * While other workers hold records, this one waits and looks again, so that it takes over a dead worker's claims.
      */
-    private void dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer)
+    private void dispatch(RunInfo run, InFlightBound slots, ExecutorService workers, Writer writer)
             throws InterruptedException {
         long watermark = settings.retryFailed() ? 0 : Math.max(0, run.lowWatermark());
         long after = watermark - 1;
@@ -175,34 +180,57 @@ public final class BatchRunner {
     }
 
     /** Waits until every slot is free again; false when the run stops first. */
-    private boolean awaitOwnRequests(Semaphore slots) throws InterruptedException {
-        while (!slots.tryAcquire(settings.concurrency(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+    private boolean awaitOwnRequests(InFlightBound slots) throws InterruptedException {
+        // Only this thread changes the bound, so its limit holds while the permits come back.
+        while (!slots.tryAcquire(slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
             if (stopping()) {
                 return false;
             }
         }
-        slots.release(settings.concurrency());
+        slots.release(slots.limit());
         return true;
+    }
+
+    /**
+     * Takes a slot for the next request, following the bound as the servers' limits move; false when the run stops
+     * first. With a learnt limit it looks more often, so that a limit that grew is used without waiting for a slot.
+     */
+    private boolean acquireSlot(RunInfo run, InFlightBound slots) throws InterruptedException {
+        long poll = slots.auto() ? AUTO_POLL.toMillis() : POLL.toMillis();
+        while (true) {
+            if (slots.follow()) {
+                tellLimit(run, slots);
+            }
+            if (slots.tryAcquire(poll, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            if (stopping()) {
+                return false;
+            }
+        }
+    }
+
+    private void tellLimit(RunInfo run, InFlightBound slots) {
+        listener.inFlightLimit(slots.limit(), slots.auto());
+        store.reportInFlight(run.id(), slots.limit(), slots.auto());
     }
 
     /**
      * Claims and sends records with {@code after < seq}, a few at a time (about the free slots, never the whole run);
      * the number claimed, or -1 when it stopped early.
      */
-    private long dispatch(RunInfo run, Semaphore slots, ExecutorService workers, Writer writer, long after)
+    private long dispatch(RunInfo run, InFlightBound slots, ExecutorService workers, Writer writer, long after)
             throws InterruptedException {
         long claimed = 0;
         while (!stopping()) {
-            while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                if (stopping()) {
-                    return -1;
-                }
+            if (!acquireSlot(run, slots)) {
+                return -1;
             }
             // One slot is held; claim a full round of requests (each waits for its slot below). Claiming only what
             // the free slots take would claim one record per answer in a steady run: a write transaction per record
             // (measured: 385/s instead of 700/s on PostgreSQL at 16 in flight). Records claimed but not yet sent are
             // not asked again when this worker dies; others take them when its lease runs out.
-            int want = Math.min(CLAIM_MAX, settings.concurrency());
+            int want = Math.min(CLAIM_MAX, slots.limit());
             List<InputRecord> batch = store.claim(run.id(), after, want, settings.retryFailed());
             if (batch.isEmpty()) {
                 slots.release();
@@ -211,12 +239,8 @@ public final class BatchRunner {
             claimed += batch.size();
             boolean first = true;
             for (InputRecord record : batch) {
-                if (!first) {
-                    while (!slots.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-                        if (stopping()) {
-                            return -1;
-                        }
-                    }
+                if (!first && !acquireSlot(run, slots)) {
+                    return -1;
                 }
                 first = false;
                 if (stopping()) {

@@ -1,9 +1,19 @@
 package dev.stride.core;
 
+import java.util.OptionalInt;
+
 /** Asks a model for one answer. Called from many threads at once; each call is one attempt (the runner retries). */
 public interface Predictor extends AutoCloseable {
 
     Completion predict(Prompt prompt) throws PredictionException;
+
+    /**
+     * How many requests its servers take now, when the predictor learns that itself from their answers
+     * ({@code --concurrency auto}); empty when the run's fixed concurrency rules. Asked often: keep it quick.
+     */
+    default OptionalInt concurrencyLimit() {
+        return OptionalInt.empty();
+    }
 
     /** Aborts every request in flight; their callers get a {@link PredictionException.Disposition#CANCELLED}. */
     void cancelAll();

@@ -36,6 +36,13 @@ public interface RunLedger {
     /** Extends this worker's lease by its length from now: one row's update, whatever it holds. */
     void renewLease(long runId);
 
+    /**
+     * This worker's bound on requests in flight and whether it is learnt ({@code --concurrency auto}), for
+     * {@code status} to show: kept in memory and stored with the next renewal of the lease, never a write of its own.
+     */
+    default void reportInFlight(long runId, int limit, boolean auto) {
+    }
+
     /** Whether another worker with a live lease holds claims on the run (records it may still store). */
     boolean othersAtWork(long runId);
 

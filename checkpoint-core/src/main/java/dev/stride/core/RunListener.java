@@ -32,6 +32,13 @@ public interface RunListener {
     default void serverBack(ServerOutage outage) {
     }
 
+    /**
+     * The runner's bound on requests in flight: told once at the start and, with {@code --concurrency auto}, each
+     * time it changes.
+     */
+    default void inFlightLimit(int limit, boolean auto) {
+    }
+
     RunListener NONE = new RunListener() {
     };
 }

@@ -11,8 +11,16 @@ import java.time.Instant;
  * @param startedAt when it joined
  * @param heartbeat its last renewal of the lease
  * @param done      outcomes it stored (predictions and failures)
+ * @param inFlight  its bound on requests in flight as of its last renewal; null for a worker that did not say
+ * @param inFlightAuto whether that bound is learnt from the servers ({@code --concurrency auto})
  */
-public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
+public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
+                         Integer inFlight, boolean inFlightAuto) {
+
+    /** A worker that did not say what it keeps in flight. */
+    public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
+        this(number, host, pid, startedAt, heartbeat, done, null, false);
+    }
 
     /** Outcomes per second since it joined, as of {@code now}. */
     public double rate(Instant now) {

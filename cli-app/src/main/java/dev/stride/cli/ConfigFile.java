@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Phrased;
 import dev.stride.core.Utf8Reader;
 import java.io.IOException;
 import java.io.Reader;
@@ -173,6 +174,17 @@ final class ConfigFile {
         }
         String text = scalar(key, value);
         if (type == String.class) {
+            // A text option with a converter of its own (--concurrency: a number or auto) checks the file's value too.
+            if (option.converters().length > 0) {
+                try {
+                    option.converters()[0].convert(text);
+                } catch (Exception e) {
+                    if (e instanceof Phrased p && p.phrase() != null) {
+                        throw new InvalidSettingException(p.phrase(), e);
+                    }
+                    throw new InvalidSettingException(Messages.text("msg.config.notSettable"), e);
+                }
+            }
             return text;
         }
         if (type == boolean.class || type == Boolean.class) {

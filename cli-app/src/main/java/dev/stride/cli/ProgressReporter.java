@@ -81,6 +81,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final ProgressBar bar;
     private final boolean lines;
     private volatile long lastPrint;
+    /** The runner's bound on requests in flight, 0 until it tells; with --concurrency auto it moves. */
+    private volatile int inFlightLimit;
+    private volatile boolean inFlightAuto;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
 
@@ -188,6 +191,21 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
     @Override
+    public void inFlightLimit(int limit, boolean auto) {
+        inFlightAuto = auto;
+        inFlightLimit = limit;
+    }
+
+    /** ", in flight 24, auto" (or the fixed figure) once the runner told it; empty before. */
+    private String inFlight() {
+        int limit = inFlightLimit;
+        if (limit == 0) {
+            return "";
+        }
+        return messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit);
+    }
+
+    @Override
     public void joined(Joined joined) {
         if (joined.othersLive() > 0) {
             out.println(messages.get("msg.run.joined", run, joined.worker(), joined.othersLive()));
@@ -276,15 +294,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         String eta = eta().map(d -> messages.get("msg.progress.eta", Durations.human(d.toMillis()))).orElse("");
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
-                retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()), eta)
-                + also.get());
+                retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()),
+                inFlight() + eta) + also.get());
         out.flush();
     }
 
     /** The bar's words after its numbers: this session's rates, failures and retries so far. */
     private String extra() {
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
-                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get()) + also.get();
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get()) + inFlight() + also.get();
     }
 
     /** Shows {@code words} (read at each line or redraw) after the line's and the bar's own numbers. */

@@ -74,8 +74,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10")
     int saveInterval;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8")
-    int concurrency;
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", converter = ConcurrencyChoice.Converter.class)
+    String concurrency;
+
+    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256")
+    int maxConcurrency;
 
     @Option(names = "--endpoint", paramLabel = "KIND")
     String endpoint;
@@ -228,13 +231,15 @@ final class RunCommand implements Callable<Integer> {
 
     /** The options as the app layer takes them, every one checked. */
     private RunRequest request() {
+        ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
         return new RunForm()
                 .input(input, format)
                 .dryRun(dryRun)
                 .model(model, baseUrls, runName)
                 .template(template, templateFile)
                 .idField(idField)
-                .pace(saveInterval, concurrency)
+                .pace(saveInterval, inFlight.fixed())
+                .autoConcurrency(inFlight.auto(), maxConcurrency)
                 .api(api, endpoint)
                 .system(system, systemFile)
                 .sampling(maxTokens, temperature, topP, seed)

@@ -50,7 +50,7 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "0")
     int maxConcurrent;
 
-    @Option(names = "--when-busy", paramLabel = "reject|queue", defaultValue = "queue")
+    @Option(names = "--when-busy", paramLabel = "queue|reject|rate_limit", defaultValue = "queue")
     SimulatorSettings.WhenBusy whenBusy;
 
     @Option(names = "--fail-429", paramLabel = "RATE", defaultValue = "0")

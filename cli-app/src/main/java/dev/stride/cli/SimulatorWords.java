@@ -30,8 +30,12 @@ final class SimulatorWords {
         if (s.maxConcurrent() == 0) {
             parts.add(Messages.text("msg.simWords.noLimit"));
         } else {
-            parts.add(Messages.text(s.whenBusy() == SimulatorSettings.WhenBusy.REJECT ? "msg.simWords.atMostThen503"
-                    : "msg.simWords.atMostThenQueue", s.maxConcurrent()));
+            String key = switch (s.whenBusy()) {
+                case REJECT -> "msg.simWords.atMostThen503";
+                case RATE_LIMIT -> "msg.simWords.atMostThen429";
+                case QUEUE -> "msg.simWords.atMostThenQueue";
+            };
+            parts.add(Messages.text(key, s.maxConcurrent()));
         }
         SimulatorSettings.FailureRates f = s.failures();
         if (!f.equals(SimulatorSettings.FailureRates.NONE)) {
@@ -79,6 +83,7 @@ final class SimulatorWords {
             case DROPPED -> "msg.simWords.outcome.dropped";
             case TRUNCATED -> "msg.simWords.outcome.truncated";
             case BAD_REQUEST -> "msg.simWords.outcome.badRequest";
+            case BUSY_429 -> "msg.simWords.outcome.busy429";
         };
     }
 

@@ -12,7 +12,8 @@ import java.util.Locale;
 
 /**
  * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
- * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat).
+ * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat,
+ * and what it keeps in flight as of that heartbeat, learnt or fixed).
  */
 final class WorkerLines {
     private WorkerLines() {
@@ -25,8 +26,11 @@ final class WorkerLines {
         out.println(m.get("msg.status.workers", run.name(), workers.size()));
         for (WorkerInfo w : workers) {
             long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
+            String inFlight = w.inFlight() == null ? ""
+                    : m.get(w.inFlightAuto() ? "msg.status.workerInFlightAuto" : "msg.status.workerInFlight",
+                            w.inFlight());
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
-                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)));
+                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight);
         }
     }
 
@@ -44,6 +48,10 @@ final class WorkerLines {
             n.put("rate", Math.round(w.rate(now) * 10) / 10.0);
             n.put("started_at", w.startedAt().toString());
             n.put("heartbeat_at", w.heartbeat().toString());
+            if (w.inFlight() != null) {
+                n.put("in_flight", w.inFlight());
+                n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
+            }
         }
     }
 }

@@ -58,9 +58,9 @@ class ErrorLanguagesTest {
 
         Cli.Result notInt = ZH.run("run", "q.jsonl", "--db", "x.db", "--concurrency", "abc");
         assertThat(notInt.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(notInt.err()).startsWith("stride: --concurrency 的值无效：'abc' 不是整数\n");
+        assertThat(notInt.err()).startsWith("stride: --concurrency 的值无效：'abc' 既不是整数也不是 auto\n");
         assertThat(EN.run("run", "q.jsonl", "--concurrency", "abc").err())
-                .startsWith("stride: invalid value for --concurrency: 'abc' is not a whole number\n");
+                .startsWith("stride: invalid value for --concurrency: 'abc' is neither a whole number nor auto\n");
 
         assertThat(ZH.run("run", "q.jsonl", "--temperature", "warm").err())
                 .startsWith("stride: --temperature 的值无效：'warm' 不是数字\n");
@@ -159,7 +159,7 @@ class ErrorLanguagesTest {
         Files.writeString(config, "concurrency: many\n", StandardCharsets.UTF_8);
         Cli.Result bad = ZH.run("run", input.toString(), "--db", db.toString(), "--config", config.toString());
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(bad.err()).isEqualTo("stride: " + config + "：设置 'concurrency' 有误：'many' 不是整数\n");
+        assertThat(bad.err()).isEqualTo("stride: " + config + "：设置 'concurrency' 有误：'many' 既不是整数也不是 auto\n");
 
         Cli.Result format = run(ZH, input, db, "--format", "xml");
         assertThat(format.err()).startsWith("stride: --format 无效：未知的输入格式 'xml'：可选 [");

@@ -285,6 +285,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportInFlight(long runId, int limit, boolean auto) {
+        workforce.reportInFlight(limit, auto);
+    }
+
+    @Override
     public void renewLease(long runId) {
         writingLeases(dsl -> {
             workforce.renew(dsl, runId);

@@ -355,6 +355,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportInFlight(long runId, int limit, boolean auto) {
+        workforce.reportInFlight(limit, auto);
+    }
+
+    @Override
     public void renewLease(long runId) {
         writing(dsl -> {
             workforce.renew(dsl, runId);

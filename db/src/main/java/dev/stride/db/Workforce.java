@@ -31,6 +31,9 @@ final class Workforce {
     private volatile Worker worker;
     /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
     private volatile boolean retryingFailures;
+    /** This worker's bound on requests in flight (0 until told) and whether it is learnt; stored with the row. */
+    private volatile int inFlight;
+    private volatile boolean inFlightAuto;
 
     /** Who this worker is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
@@ -65,6 +68,12 @@ final class Workforce {
         return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
     }
 
+    /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */
+    void reportInFlight(int limit, boolean auto) {
+        inFlightAuto = auto;
+        inFlight = limit;
+    }
+
     void renew(DSLContext dsl, long runId) {
         renew(dsl, joined(runId));
     }
@@ -76,6 +85,7 @@ final class Workforce {
     private void renew(DSLContext dsl, Worker w) {
         String now = now();
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
+                .set(WORKERS.IN_FLIGHT, inFlightOrNull()).set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -92,7 +102,14 @@ final class Workforce {
                 .set(WORKERS.STARTED_AT, w.joinedAt())
                 .set(WORKERS.HEARTBEAT_AT, now)
                 .set(WORKERS.LEASE_UNTIL, leaseUntil(w))
+                .set(WORKERS.IN_FLIGHT, inFlightOrNull())
+                .set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
                 .execute();
+    }
+
+    private Integer inFlightOrNull() {
+        int n = inFlight;
+        return n > 0 ? n : null;
     }
 
     private static int nextNumber(DSLContext dsl, long runId) {
@@ -136,7 +153,8 @@ final class Workforce {
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
                 .orderBy(WORKERS.NUMBER)
                 .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
-                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed()));
+                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
+                        r.getInFlightAuto() != null && r.getInFlightAuto() != 0));
     }
 
     /** Whether this process is a worker of the run (it then leaves with {@link #leave}). */

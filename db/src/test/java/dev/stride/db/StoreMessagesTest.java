@@ -155,8 +155,8 @@ class StoreMessagesTest {
         Throwable e = catchThrowable(() -> SqliteCheckpointStore.open(file));
 
         assertThat(e).isInstanceOf(StoreException.class).hasMessage(file + " was written by a newer stride (schema"
-                + " version 99; this stride knows up to 10): use that stride or a newer one");
-        assertThat(chinese(e)).contains(file.toString(), "更新版本的 stride", "数据库结构版本 99", "最高支持 10");
+                + " version 99; this stride knows up to " + Schema.LATEST + "): use that stride or a newer one");
+        assertThat(chinese(e)).contains(file.toString(), "更新版本的 stride", "数据库结构版本 99", "最高支持 " + Schema.LATEST);
     }
 
     @Test

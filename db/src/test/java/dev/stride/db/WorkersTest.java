@@ -5,6 +5,7 @@ import static dev.stride.db.Fixtures.failure;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InputRecord;
@@ -124,6 +125,22 @@ class WorkersTest {
         assertThat(b.othersAtWork(run)).isFalse();
         assertThat(ids(b.claim(run, -1, 100, false))).containsExactlyElementsOf(ofA);
         assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
+    }
+
+    @Test
+    void whatAWorkerKeepsInFlightIsStoredWhenItJoinsAndAtEachRenewal() throws Exception {
+        SqliteCheckpointStore a = store();
+        a.reportInFlight(run, 8, false);
+        a.join(run, LEASE);
+        assertThat(a.liveWorkers(run)).extracting(WorkerInfo::inFlight, WorkerInfo::inFlightAuto)
+                .containsExactly(tuple(8, false));
+
+        // --concurrency auto: the figure moves in memory and reaches the row with the next renewal, not before.
+        a.reportInFlight(run, 24, true);
+        assertThat(a.liveWorkers(run).get(0).inFlight()).isEqualTo(8);
+        a.renewLease(run);
+        assertThat(a.liveWorkers(run)).extracting(WorkerInfo::inFlight, WorkerInfo::inFlightAuto)
+                .containsExactly(tuple(24, true));
     }
 
     @Test

@@ -29,6 +29,10 @@ import java.util.function.LongSupplier;
  *       fails: no server saw it, so this costs none of them anything, and a run is not stopped by one server that
  *       is down while others answer. The failure thrown is the last one, with the earlier ones suppressed.</li>
  *   <li>Beyond that the pool does not retry; the caller retries on {@code RETRY}, and the next call picks again.</li>
+ *   <li>Made {@link #adaptive adaptive} ({@code --concurrency auto}), each server learns its own
+ *       {@link AdaptiveLimit} from its answers, and a call goes to the server with the most room under its limit
+ *       rather than the fewest in flight; {@link #concurrencyLimit()} is what the servers take together, which the
+ *       caller keeps its requests in flight under.</li>
  * </ul>
  * Thread-safe.
  */
@@ -46,6 +50,7 @@ public final class ServerPool implements AutoCloseable {
     private final long firstSetAsideNanos;
     private final long maxSetAsideNanos;
     private final LongSupplier nanoTime;
+    private final boolean adaptive;
 
     /**
      * One {@link ModelClient} per distinct base URL (a repeated URL is used once, with its first settings).
@@ -57,9 +62,24 @@ public final class ServerPool implements AutoCloseable {
                 System::nanoTime);
     }
 
+    /**
+     * A pool whose every server learns how many requests it takes ({@code --concurrency auto}), each up to
+     * {@code maxPerServer}.
+     */
+    public static ServerPool adaptive(List<ClientSettings> servers, int maxPerServer) {
+        return new ServerPool(servers, DEFAULT_FAILURES_BEFORE_SET_ASIDE, DEFAULT_FIRST_SET_ASIDE,
+                DEFAULT_MAX_SET_ASIDE, System::nanoTime, maxPerServer);
+    }
+
     /** For tests: short set-aside times and a controllable clock. */
     ServerPool(List<ClientSettings> servers, int failuresBeforeSetAside, Duration firstSetAside,
                Duration maxSetAside, LongSupplier nanoTime) {
+        this(servers, failuresBeforeSetAside, firstSetAside, maxSetAside, nanoTime, 0);
+    }
+
+    /** @param maxPerServer the most an adaptive server's limit grows to; 0 for a pool without limits */
+    private ServerPool(List<ClientSettings> servers, int failuresBeforeSetAside, Duration firstSetAside,
+               Duration maxSetAside, LongSupplier nanoTime, int maxPerServer) {
         Map<String, ClientSettings> distinct = new LinkedHashMap<>();
         for (ClientSettings s : Objects.requireNonNull(servers, "servers")) {
             distinct.putIfAbsent(s.baseUrl(), s);
@@ -74,11 +94,13 @@ public final class ServerPool implements AutoCloseable {
         this.firstSetAsideNanos = firstSetAside.toNanos();
         this.maxSetAsideNanos = Math.max(maxSetAside.toNanos(), firstSetAsideNanos);
         this.nanoTime = nanoTime;
+        this.adaptive = maxPerServer > 0;
         long now = nanoTime.getAsLong();
         List<Server> built = new ArrayList<>();
         try {
             for (ClientSettings s : distinct.values()) {
-                built.add(new Server(new ModelClient(s), now, firstSetAsideNanos));
+                built.add(new Server(new ModelClient(s), now, firstSetAsideNanos,
+                        adaptive ? new AdaptiveLimit(maxPerServer) : null));
             }
         } catch (RuntimeException e) {
             built.forEach(server -> server.client.close());
@@ -115,16 +137,28 @@ public final class ServerPool implements AutoCloseable {
     private ChatResult call(Server server, PromptRequest request) throws CallFailure {
         server.requests.incrementAndGet();
         boolean succeeded = false;
+        long sentAt = server.limit == null ? 0 : nanoTime.getAsLong();
+        int others = server.inFlight.get() - 1;
         try {
             ChatResult result = server.client.complete(request);
             succeeded = true;
-            server.onSuccess(nanoTime.getAsLong());
+            long now = nanoTime.getAsLong();
+            server.onSuccess(now);
+            if (server.limit != null) {
+                server.limit.record(sentAt, now - sentAt, others, AdaptiveLimit.Result.ANSWERED);
+            }
             return result;
         } catch (CallFailure f) {
+            if (server.limit != null) {
+                server.limit.record(sentAt, nanoTime.getAsLong() - sentAt, others, limitResult(f));
+            }
             if (!f.reachedServer()) {
                 server.unreached.incrementAndGet();
             }
-            if (f.verdict() == CallFailure.Verdict.RETRY || f.verdict() == CallFailure.Verdict.UNREACHABLE) {
+            // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.
+            boolean full = server.limit != null && limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            if (!full && (f.verdict() == CallFailure.Verdict.RETRY
+                    || f.verdict() == CallFailure.Verdict.UNREACHABLE)) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
             }
             throw f;
@@ -132,6 +166,50 @@ public final class ServerPool implements AutoCloseable {
             (succeeded ? server.succeeded : server.failed).incrementAndGet();
             server.inFlight.decrementAndGet();
         }
+    }
+
+    /** What a failure tells a server's limit: refusals and timeouts mean it is full; most others say nothing. */
+    private static AdaptiveLimit.Result limitResult(CallFailure f) {
+        return switch (f.kind()) {
+            case HTTP_STATUS -> f.status() == 429 || f.status() == 503 ? AdaptiveLimit.Result.REFUSED
+                    : AdaptiveLimit.Result.ANSWERED;
+            case TIMEOUT -> f.reachedServer() ? AdaptiveLimit.Result.TIMED_OUT : AdaptiveLimit.Result.IGNORED;
+            case MALFORMED_RESPONSE -> AdaptiveLimit.Result.ANSWERED;
+            default -> AdaptiveLimit.Result.IGNORED;
+        };
+    }
+
+    /**
+     * What the servers take together now ({@code --concurrency auto}): the sum of their limits, those set aside
+     * left out (at least one server's, so that a pool whose every server is set aside still sends); -1 for a pool
+     * without limits.
+     */
+    public int concurrencyLimit() {
+        if (!adaptive) {
+            return -1;
+        }
+        long now = nanoTime.getAsLong();
+        int sum = 0;
+        int least = Integer.MAX_VALUE;
+        for (Server s : servers) {
+            int limit = s.limit.limit();
+            least = Math.min(least, limit);
+            if (!s.isSetAside(now)) {
+                sum += limit;
+            }
+        }
+        return sum == 0 ? least : sum;
+    }
+
+    /** Each server's limit now, in the order the servers were given; empty for a pool without limits. */
+    public List<Integer> limits() {
+        List<Integer> limits = new ArrayList<>(servers.length);
+        for (Server s : servers) {
+            if (s.limit != null) {
+                limits.add(s.limit.limit());
+            }
+        }
+        return limits;
     }
 
     /** After {@code failed} could not be reached: another server not set aside and not tried yet, or null. */
@@ -161,6 +239,7 @@ public final class ServerPool implements AutoCloseable {
         int n = servers.length;
         Server best = null;
         int bestLoad = 0;
+        int bestScore = 0;
         for (int attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
             best = null;
             for (int i = 0; i < n; i++) {
@@ -169,9 +248,12 @@ public final class ServerPool implements AutoCloseable {
                     continue;
                 }
                 int load = s.inFlight.get();
-                if (best == null || load < bestLoad) {
+                // Adaptive: the most room under its own limit wins, so that a server that takes more gets more.
+                int score = s.limit == null ? load : load - s.limit.limit();
+                if (best == null || score < bestScore) {
                     best = s;
                     bestLoad = load;
+                    bestScore = score;
                 }
             }
             if (best == null) {
@@ -235,6 +317,8 @@ public final class ServerPool implements AutoCloseable {
         final AtomicLong succeeded = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong unreached = new AtomicLong();
+        /** Null unless the pool is adaptive. */
+        final AdaptiveLimit limit;
         /** {@link System#nanoTime()} scale; in the past when the server is in rotation. Written under the lock. */
         volatile long setAsideUntil;
         // Guarded by this.
@@ -242,8 +326,9 @@ public final class ServerPool implements AutoCloseable {
         private long nextSetAsideNanos;
         private final long firstSetAsideNanos;
 
-        Server(ModelClient client, long now, long firstSetAsideNanos) {
+        Server(ModelClient client, long now, long firstSetAsideNanos, AdaptiveLimit limit) {
             this.client = client;
+            this.limit = limit;
             this.setAsideUntil = now;
             this.firstSetAsideNanos = firstSetAsideNanos;
             this.nextSetAsideNanos = firstSetAsideNanos;

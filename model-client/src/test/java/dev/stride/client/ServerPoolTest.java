@@ -98,6 +98,31 @@ class ServerPoolTest {
     }
 
     @Test
+    void anAdaptiveServerThatIsFullIsNotSetAsideItsLimitFallsInstead() {
+        a.setDispatcher(answering(503));
+        b.setDispatcher(answering(200));
+        pool = ServerPool.adaptive(List.of(settings(a)), 64);
+        assertThat(pool.concurrencyLimit()).isEqualTo(AdaptiveLimit.INITIAL);
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(failure().status()).isEqualTo(503);
+        }
+
+        // Five 503s in a row: a fixed pool would have set the server aside after three; this one keeps it in
+        // rotation with a lower limit (no other in flight: down to 1), which its answers raise again.
+        assertThat(pool.stats().get(0).setAside()).isFalse();
+        assertThat(pool.concurrencyLimit()).isEqualTo(1);
+        assertThat(pool.limits()).containsExactly(1);
+    }
+
+    @Test
+    void aPoolWithoutLimitsSaysSo() {
+        pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
+        assertThat(pool.concurrencyLimit()).isEqualTo(-1);
+        assertThat(pool.limits()).isEmpty();
+    }
+
+    @Test
     void theNextCallGoesToTheServerWithFewerInFlight() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         a.setDispatcher(holding(new CountDownLatch(0), release));

@@ -9,7 +9,9 @@ public enum Outcome {
     BUSY("busy 503"),
     DROPPED("dropped"),
     TRUNCATED("truncated"),
-    BAD_REQUEST("400");
+    BAD_REQUEST("400"),
+    /** Refused with 429 because every slot was busy ({@code --when-busy rate_limit}). */
+    BUSY_429("busy 429");
 
     private final String label;
 

@@ -74,6 +74,16 @@ public final class Simulator implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    /** Time completion requests spent admitted or queued, summed: over the busy span, the average in flight. */
+    private final AtomicLong heldNanos = new AtomicLong();
+    /** Completion requests admitted or queued now, and the most at once: what a client piles up at the server. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger peakHeld = new AtomicInteger();
+    private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
+    /** Answers that ended in each second after the first arrival (the first hour), for a rate once warmed up. */
+    private final java.util.concurrent.atomic.AtomicLongArray answeredBySecond =
+            new java.util.concurrent.atomic.AtomicLongArray(3600);
+    private final AtomicLong lastDeparture = new AtomicLong(Long.MIN_VALUE);
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private String host;
@@ -146,6 +156,53 @@ public final class Simulator implements AutoCloseable {
         return new SimulatorStats(requests.get(), counts, peakInFlight.get());
     }
 
+    /**
+     * What {@code GET /stats} answers, for a benchmark in another process: the counts by outcome, the peak in
+     * flight, and the time requests were held (served or queued) with the span from the first arrival to the last
+     * answer, whose ratio is the average number in flight at the server, queue included.
+     */
+    private String statsJson() {
+        ObjectNode o = JSON.createObjectNode();
+        SimulatorStats stats = stats();
+        o.put("requests", stats.requests());
+        ObjectNode by = o.putObject("byOutcome");
+        stats.byOutcome().forEach((k, v) -> by.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+        o.put("peakInFlight", stats.peakInFlight());
+        Held h = held();
+        o.put("peakHeld", h.peak());
+        o.put("heldSeconds", h.seconds());
+        o.put("spanSeconds", h.spanSeconds());
+        o.put("averageInFlight", h.averageInFlight());
+        ArrayNode perSecond = o.putArray("answeredBySecond");
+        int seconds = (int) Math.min(answeredBySecond.length(), Math.ceil(h.spanSeconds()));
+        for (int i = 0; i < seconds; i++) {
+            perSecond.add(answeredBySecond.get(i));
+        }
+        return o.toString();
+    }
+
+    /**
+     * The completion requests the server held, served or queued (a refusal is held for no time).
+     *
+     * @param peak        the most held at once
+     * @param seconds     the time they were held, summed
+     * @param spanSeconds from the first arrival to the last answer
+     */
+    public record Held(int peak, double seconds, double spanSeconds) {
+        /** The average number held: in flight at the server, queue included. */
+        public double averageInFlight() {
+            return spanSeconds > 0 ? seconds / spanSeconds : 0;
+        }
+    }
+
+    /** What requests the server held so far; see {@link Held}. */
+    public Held held() {
+        long first = firstArrival.get();
+        long last = lastDeparture.get();
+        double span = first == Long.MAX_VALUE || last < first ? 0 : (last - first) / 1e9;
+        return new Held(peakHeld.get(), heldNanos.get() / 1e9, span);
+    }
+
     /** Stops listening and ends requests still being served (their clients see the connection close). */
     @Override
     public synchronized void close() {
@@ -186,6 +243,11 @@ public final class Simulator implements AutoCloseable {
             case "/health" -> {
                 if (requireMethod(exchange, method, "GET")) {
                     sendJson(exchange, 200, "{\"status\":\"ok\"}");
+                }
+            }
+            case "/stats" -> {
+                if (requireMethod(exchange, method, "GET")) {
+                    sendJson(exchange, 200, statsJson());
                 }
             }
             case "/v1/models" -> {
@@ -257,13 +319,33 @@ public final class Simulator implements AutoCloseable {
             sendError(exchange, 503, "The server is overloaded or not ready yet (simulated).", "server_error");
             return;
         }
-        if (!admit()) {
-            count(Outcome.BUSY);
-            sendJson(exchange, 503, BUSY_BODY);
+        long arrived = System.nanoTime();
+        firstArrival.accumulateAndGet(arrived, Math::min);
+        peakHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+        boolean admitted;
+        try {
+            admitted = admit();
+        } finally {
+            held.decrementAndGet();
+        }
+        if (!admitted) {
+            if (settings.whenBusy() == SimulatorSettings.WhenBusy.RATE_LIMIT) {
+                count(Outcome.BUSY_429);
+                if (!settings.retryAfter().isZero()) {
+                    exchange.getResponseHeaders().set("Retry-After",
+                            Long.toString(Math.max(1, settings.retryAfter().toSeconds())));
+                }
+                sendError(exchange, 429, "Too many requests at once (simulated): at most " + settings.maxConcurrent(),
+                        "requests");
+            } else {
+                count(Outcome.BUSY);
+                sendJson(exchange, 503, BUSY_BODY);
+            }
             return;
         }
         int now = inFlight.incrementAndGet();
         peakInFlight.accumulateAndGet(now, Math::max);
+        held.incrementAndGet();
         try {
             Thread.sleep(latencyMillis);
             switch (planned) {
@@ -283,6 +365,14 @@ public final class Simulator implements AutoCloseable {
             if (slots != null) {
                 slots.release();
             }
+            held.decrementAndGet();
+            long left = System.nanoTime();
+            long second = (left - firstArrival.get()) / 1_000_000_000L;
+            if (second >= 0 && second < answeredBySecond.length()) {
+                answeredBySecond.incrementAndGet((int) second);
+            }
+            heldNanos.addAndGet(left - arrived);
+            lastDeparture.accumulateAndGet(left, Math::max);
         }
     }
 

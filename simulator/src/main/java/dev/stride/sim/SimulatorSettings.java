@@ -25,7 +25,12 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         /** An immediate 503, as Ollama answers when its queue is full. */
         REJECT,
         /** It waits for a free slot, as llama.cpp's server does when every slot is busy. */
-        QUEUE
+        QUEUE,
+        /**
+         * An immediate 429, as a busy gateway or a hosted API answers beyond its limit; with {@code Retry-After}
+         * (the settings' {@code retryAfter}) unless that is zero.
+         */
+        RATE_LIMIT
     }
 
     /** The share (0 to 1) of completion requests that fail each way; together at most 1. */
@@ -97,7 +102,8 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         s.append(", ").append(tokensPerSecond == 0 ? "instant generation"
                 : String.format(Locale.ROOT, "%.0f tokens/s", tokensPerSecond));
         s.append(", ").append(maxConcurrent == 0 ? "no concurrency limit"
-                : "at most " + maxConcurrent + " at once (" + (whenBusy == WhenBusy.REJECT ? "then 503" : "then queue")
+                : "at most " + maxConcurrent + " at once (" + (whenBusy == WhenBusy.REJECT ? "then 503"
+                : whenBusy == WhenBusy.RATE_LIMIT ? "then 429" : "then queue")
                         + ")");
         if (!failures.equals(FailureRates.NONE)) {
             s.append(String.format(Locale.ROOT, ", failures: 429 %.3f, 500 %.3f, 503 %.3f, drop %.3f, truncate %.3f",

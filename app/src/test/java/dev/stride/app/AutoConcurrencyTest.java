@@ -1,0 +1,100 @@
+package dev.stride.app;
+
+import static dev.stride.app.Inputs.count;
+import static dev.stride.app.Inputs.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.RunListener;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.RunState;
+import dev.stride.sim.Outcome;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import dev.stride.sim.SimulatorSettings.WhenBusy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code --concurrency auto} against the simulator serving {@code N} at once and queueing, or refusing with 503 or
+ * 429, the rest: every record is answered and stored, few requests are refused, and no queue piles up at the server.
+ * Counts only (the simulator's own), no wall-clock bound: the rates are the benchmark's business (bench/auto.sh).
+ */
+class AutoConcurrencyTest {
+    private static final String MODEL = "qwen-medical-lora-251106-f16";
+    private static final int SLOTS = 8;
+    private static final int RECORDS = 1_200;
+
+    @TempDir
+    Path dir;
+
+    private static Simulator server(int slots, WhenBusy whenBusy) throws Exception {
+        // Retry-After 0: a 429 without it, so that the refused records come back at the runner's own pace.
+        return new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).maxConcurrent(slots)
+                .whenBusy(whenBusy).retryAfter(Duration.ZERO).build()).start(0);
+    }
+
+    private static long refused(Simulator sim) {
+        return sim.stats().count(Outcome.BUSY) + sim.stats().count(Outcome.BUSY_429);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WhenBusy.class)
+    void findsWhatOneServerTakes(WhenBusy whenBusy) throws Exception {
+        Path input = questions(dir, "q.jsonl", RECORDS);
+        List<Integer> limits = new CopyOnWriteArrayList<>();
+        try (Simulator sim = server(SLOTS, whenBusy);
+             CheckpointManager runs = CheckpointManager.open(dir.resolve("runs.db"))) {
+            RunOutcome outcome = runs.run(input, RunOptions.of(MODEL, sim.url()).withTemplate("Q: {{question}}")
+                    .withAutoConcurrency(256), new RunListener() {
+                        @Override
+                        public void inFlightLimit(int limit, boolean auto) {
+                            assertThat(auto).isTrue();
+                            limits.add(limit);
+                        }
+                    });
+
+            assertThat(outcome.state()).isEqualTo(RunState.DONE);
+            assertThat(count(dir.resolve("runs.db"), "SELECT count(*) FROM predictions WHERE status = 'done'"))
+                    .isEqualTo(RECORDS);
+            long requests = sim.stats().requests();
+            assertThat(refused(sim)).as("refused of %d requests", requests).isLessThanOrEqualTo(requests / 50);
+            Simulator.Held held = sim.held();
+            assertThat(held.averageInFlight()).as("average in flight at the server").isLessThanOrEqualTo(1.5 * SLOTS);
+            // Slow start doubles up to twice what the server takes before the first drop, and never beyond.
+            assertThat(held.peak()).as("peak in flight at the server").isLessThanOrEqualTo(2 * SLOTS + 2);
+            assertThat(limits).as("the runner's bound as it moved").contains(SLOTS);
+        }
+    }
+
+    @Test
+    void eachServerGetsItsOwnLimit() throws Exception {
+        Path input = questions(dir, "q.jsonl", 2 * RECORDS);
+        try (Simulator small = server(4, WhenBusy.REJECT);
+             Simulator large = server(16, WhenBusy.REJECT);
+             CheckpointManager runs = CheckpointManager.open(dir.resolve("runs.db"))) {
+            RunOutcome outcome = runs.run(input, RunOptions.of(MODEL, small.url())
+                    .withBaseUrls(List.of(small.url(), large.url())).withTemplate("Q: {{question}}")
+                    .withAutoConcurrency(256));
+
+            assertThat(outcome.state()).isEqualTo(RunState.DONE);
+            assertThat(outcome.completed()).isEqualTo(2L * RECORDS);
+            long smallOk = small.stats().count(Outcome.OK);
+            long largeOk = large.stats().count(Outcome.OK);
+            // Same latency, four times the slots: the large one answers most, and neither is flooded.
+            assertThat(largeOk).as("answered by the large server, the small one answering %d", smallOk)
+                    .isGreaterThan(2 * smallOk);
+            for (Simulator sim : List.of(small, large)) {
+                long requests = sim.stats().requests();
+                assertThat(refused(sim)).as("refused of %d requests", requests).isLessThanOrEqualTo(requests / 50);
+            }
+            assertThat(small.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 4);
+            assertThat(large.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 16);
+        }
+    }
+}

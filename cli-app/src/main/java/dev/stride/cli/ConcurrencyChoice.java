@@ -1,0 +1,60 @@
+package dev.stride.cli;
+
+import dev.stride.core.Phrase;
+import dev.stride.core.Phrased;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code --concurrency}: a whole number of requests in flight, or {@code auto} to follow what each server takes.
+ * The option stays text (so a config file can set it like any other); this converter refuses anything else as the
+ * command line is parsed, and {@link #parse} reads it.
+ *
+ * @param fixed the number given; 0 with {@code auto}
+ */
+record ConcurrencyChoice(int fixed, boolean auto) {
+
+    static final String AUTO = "auto";
+
+    /** @throws NotAConcurrency for neither a whole number nor {@code auto} */
+    static ConcurrencyChoice parse(String text) {
+        String t = text.strip();
+        if (t.equalsIgnoreCase(AUTO)) {
+            return new ConcurrencyChoice(0, true);
+        }
+        if (!t.matches("[-+]?\\d+")) {
+            throw new NotAConcurrency(Messages.text("msg.concurrency.invalid", text));
+        }
+        try {
+            return new ConcurrencyChoice(Integer.parseInt(t), false);
+        } catch (NumberFormatException e) {
+            throw new NotAConcurrency(Messages.text("msg.concurrency.outOfRange", text));
+        }
+    }
+
+    /** Checks the text as picocli parses the command line; the option keeps the text. */
+    static final class Converter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            parse(value);
+            return value;
+        }
+    }
+
+    /** picocli keeps a converter's exception as the cause of its own, so the reader gets these words translated. */
+    static final class NotAConcurrency extends TypeConversionException implements Phrased {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Phrase phrase;
+
+        NotAConcurrency(Phrase phrase) {
+            super(phrase.english());
+            this.phrase = phrase;
+        }
+
+        @Override
+        public Phrase phrase() {
+            return phrase;
+        }
+    }
+}

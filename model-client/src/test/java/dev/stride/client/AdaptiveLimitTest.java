@@ -1,0 +1,173 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayDeque;
+import java.util.PriorityQueue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The limit against a model of a server on a made-up clock: {@code slots} requests served at once in a fixed latency,
+ * the rest queued or refused at once. The client always has work, as a long run does. No wall clock anywhere.
+ */
+class AdaptiveLimitTest {
+    private static final long MS = 1_000_000L;
+    private static final long LATENCY = 50 * MS;
+    private static final long REFUSAL = MS;
+
+    enum Busy { QUEUE, REFUSE }
+
+    /** What a modelled run saw over its second half (after the limit found its level). */
+    record Seen(double throughputShare, double refusedShare, double averageInFlight, int finalLimit) {
+    }
+
+    @ParameterizedTest(name = "{0} slots, {1}")
+    @CsvSource({"8, QUEUE", "32, QUEUE", "8, REFUSE", "32, REFUSE", "100, QUEUE", "100, REFUSE"})
+    void findsWhatTheServerTakesWithoutAQueueOrManyRefusals(int slots, Busy busy) {
+        Seen seen = model(slots, busy, 256, 60_000 * MS);
+
+        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
+        assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
+        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
+                .isLessThanOrEqualTo(1.5 * slots);
+    }
+
+    /**
+     * A loaded machine: in each stretch of 200 ms every answer takes up to half as long again (the same factor for
+     * the stretch, drawn at random), whatever is in flight. That is no queue, and the limit must not take it for one.
+     */
+    @ParameterizedTest(name = "{0} slots, {1}, noisy")
+    @CsvSource({"8, QUEUE, 0.5", "8, REFUSE, 0.5", "32, QUEUE, 0.25", "32, REFUSE, 0.25"})
+    void theNoiseOfABusyMachineIsNoQueue(int slots, Busy busy, double noise) {
+        Seen seen = model(slots, busy, 256, 60_000 * MS, noise);
+
+        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
+        assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
+        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
+                .isLessThanOrEqualTo(1.5 * slots);
+    }
+
+    @Test
+    void neverGoesAboveTheMaximum() {
+        Seen seen = model(1_000, Busy.QUEUE, 16, 30_000 * MS);
+
+        assertThat(seen.finalLimit()).isEqualTo(16);
+        assertThat(seen.averageInFlight()).isLessThanOrEqualTo(16);
+    }
+
+    @Test
+    void oneBurstOfRefusalsIsOneDrop() {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        for (int i = 0; i < 400; i++) {
+            limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
+        }
+        int before = limit.limit();
+        assertThat(before).isGreaterThan(16);
+        // Everything sent at 500 ms is refused with 16 others in flight: the limit falls to 16 once.
+        for (int i = 0; i < 20; i++) {
+            limit.record(500 * MS, REFUSAL, 16, AdaptiveLimit.Result.REFUSED);
+        }
+        assertThat(limit.limit()).isEqualTo(Math.max(16, before / 2));
+    }
+
+    @Test
+    void aTimeoutTakesATenth() {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        for (int i = 0; i < 400; i++) {
+            limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
+        }
+        int before = limit.limit();
+        limit.record(500 * MS, 10_000 * MS, before - 1, AdaptiveLimit.Result.TIMED_OUT);
+        assertThat(limit.limit()).isEqualTo((int) (before * 0.9));
+    }
+
+    @Test
+    void aLimitNobodyFillsDoesNotGrow() {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        for (int i = 0; i < 2_000; i++) {
+            limit.record(i * MS, LATENCY, 0, AdaptiveLimit.Result.ANSWERED);
+        }
+        assertThat(limit.limit()).isEqualTo(AdaptiveLimit.INITIAL);
+    }
+
+    /**
+     * A discrete-event model: the client sends whenever fewer than the limit are in flight; the server serves
+     * {@code slots} at once in {@link #LATENCY} and queues (FIFO) or refuses the rest.
+     */
+    static Seen model(int slots, Busy busy, int max, long duration) {
+        return model(slots, busy, max, duration, 0);
+    }
+
+    /**
+     * @param noise each service takes {@link #LATENCY} times 1 plus up to this much more: a factor drawn at random
+     *              (seeded) for each stretch of 200 ms
+     */
+    static Seen model(int slots, Busy busy, int max, long duration, double noise) {
+        java.util.Random random = new java.util.Random(42);
+        long[] clock = {0};
+        double[] factor = new double[(int) (duration / (200 * MS)) + 2];
+        for (int i = 0; i < factor.length; i++) {
+            factor[i] = 1 + noise * random.nextDouble();
+        }
+        java.util.function.LongSupplier service = () -> (long) (LATENCY * factor[(int) (clock[0] / (200 * MS))]);
+        AdaptiveLimit limit = new AdaptiveLimit(max);
+        record Event(long at, long sentAt, int others, boolean refused) {
+        }
+        PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
+        ArrayDeque<long[]> queue = new ArrayDeque<>();
+        long now = 0;
+        int inFlight = 0;
+        int serving = 0;
+        long half = duration / 2;
+        long answered = 0;
+        long requests = 0;
+        long refused = 0;
+        double inFlightTime = 0;
+        while (now < duration) {
+            while (inFlight < limit.limit()) {
+                int others = inFlight;
+                inFlight++;
+                if (now >= half) {
+                    requests++;
+                }
+                if (serving < slots) {
+                    serving++;
+                    events.add(new Event(now + service.getAsLong(), now, others, false));
+                } else if (busy == Busy.QUEUE) {
+                    queue.add(new long[] {now, others});
+                } else {
+                    events.add(new Event(now + REFUSAL, now, others, true));
+                }
+            }
+            Event e = events.poll();
+            if (now >= half) {
+                inFlightTime += (double) inFlight * (e.at() - now);
+            }
+            now = e.at();
+            clock[0] = now;
+            inFlight--;
+            if (e.refused()) {
+                if (now >= half) {
+                    refused++;
+                }
+                limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.REFUSED);
+                continue;
+            }
+            if (now >= half) {
+                answered++;
+            }
+            limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.ANSWERED);
+            serving--;
+            long[] next = queue.poll();
+            if (next != null) {
+                serving++;
+                events.add(new Event(now + service.getAsLong(), next[0], (int) next[1], false));
+            }
+        }
+        double capacity = (double) Math.min(slots, max) / (LATENCY * (1 + noise / 2)) * (duration - half);
+        return new Seen(answered / capacity, refused / (double) Math.max(1, requests),
+                inFlightTime / (duration - half), limit.limit());
+    }
+}
