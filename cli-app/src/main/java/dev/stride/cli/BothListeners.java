@@ -64,4 +64,10 @@ final class BothListeners implements RunListener {
         first.serverBack(outage);
         second.serverBack(outage);
     }
+
+    @Override
+    public void inFlightLimit(int limit, boolean auto) {
+        first.inFlightLimit(limit, auto);
+        second.inFlightLimit(limit, auto);
+    }
 }
