@@ -43,6 +43,15 @@ class AutoConcurrencyTest {
         return sim.stats().count(Outcome.BUSY) + sim.stats().count(Outcome.BUSY_429);
     }
 
+    /**
+     * What "few refused" allows: slow start's one overshoot (up to {@code slots} requests beyond what the server
+     * takes) plus 2% for the probes after it. A fixed share alone broke on a loaded CI machine, where the small
+     * server saw only 265 requests and the overshoot was more than 2% of them.
+     */
+    private static long fewRefused(long requests, int slots) {
+        return slots + requests / 50;
+    }
+
     @ParameterizedTest
     @EnumSource(WhenBusy.class)
     void findsWhatOneServerTakes(WhenBusy whenBusy) throws Exception {
@@ -63,7 +72,8 @@ class AutoConcurrencyTest {
             assertThat(count(dir.resolve("runs.db"), "SELECT count(*) FROM predictions WHERE status = 'done'"))
                     .isEqualTo(RECORDS);
             long requests = sim.stats().requests();
-            assertThat(refused(sim)).as("refused of %d requests", requests).isLessThanOrEqualTo(requests / 50);
+            assertThat(refused(sim)).as("refused of %d requests", requests)
+                    .isLessThanOrEqualTo(fewRefused(requests, SLOTS));
             Simulator.Held held = sim.held();
             assertThat(held.averageInFlight()).as("average in flight at the server").isLessThanOrEqualTo(1.5 * SLOTS);
             // Slow start doubles up to twice what the server takes before the first drop, and never beyond.
@@ -89,10 +99,10 @@ class AutoConcurrencyTest {
             // Same latency, four times the slots: the large one answers most, and neither is flooded.
             assertThat(largeOk).as("answered by the large server, the small one answering %d", smallOk)
                     .isGreaterThan(2 * smallOk);
-            for (Simulator sim : List.of(small, large)) {
-                long requests = sim.stats().requests();
-                assertThat(refused(sim)).as("refused of %d requests", requests).isLessThanOrEqualTo(requests / 50);
-            }
+            assertThat(refused(small)).as("refused of %d requests", small.stats().requests())
+                    .isLessThanOrEqualTo(fewRefused(small.stats().requests(), 4));
+            assertThat(refused(large)).as("refused of %d requests", large.stats().requests())
+                    .isLessThanOrEqualTo(fewRefused(large.stats().requests(), 16));
             assertThat(small.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 4);
             assertThat(large.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 16);
         }
