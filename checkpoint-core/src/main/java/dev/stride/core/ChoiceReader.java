@@ -55,6 +55,15 @@ final class ChoiceReader {
             Pattern.compile("(?<![A-Za-z])([A-Z])\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right)\\b)"),
             Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"));
 
+    /**
+     * After "A" or "I", what makes it the English article or pronoun rather than a letter: a lower-case word or a
+     * number that does not go on like a reason ("Answer: A patient with…", "The answer is A 45-year-old…" against
+     * "The answer is A because…").
+     */
+    private static final Pattern WORD_AFTER_ARTICLE = Pattern.compile("\\s+(?!(?:is|was|because|since|as|and|but|"
+            + "which|for|so|seems|appears|would|should|could|will|may|might|or|here|now|then|again|too|also|only)\\b)"
+            + "[a-z0-9]");
+
     private static final List<Pattern> MARKS = List.of(
             Pattern.compile("\\(\\s*([A-Z])\\s*\\)"),
             Pattern.compile("\\[\\s*([A-Z])\\s*]"),
@@ -148,7 +157,7 @@ final class ChoiceReader {
             for (Pattern p : tier) {
                 Matcher m = p.matcher(text);
                 while (m.find()) {
-                    if (letters().contains(m.group(1))) {
+                    if (letters().contains(m.group(1)) && !(tier == STATEMENTS && isWord(text, m))) {
                         found.add(m.group(1));
                     }
                 }
@@ -158,6 +167,12 @@ final class ChoiceReader {
             }
         }
         return byOptionText(text);
+    }
+
+    private static boolean isWord(String text, Matcher m) {
+        String letter = m.group(1);
+        return (letter.equals("A") || letter.equals("I"))
+                && WORD_AFTER_ARTICLE.matcher(text).region(m.end(1), text.length()).lookingAt();
     }
 
     /** The letter {@code label} names: read like an answer, or an index into an option list. */

@@ -94,6 +94,20 @@ class ScorerTest {
         assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(false, false, null));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Answer: A patient with this history should take aspirin.",
+            "The answer is A 45-year-old man's best drug, aspirin.", "Answer: I would give aspirin."})
+    void theArticleAOrThePronounIAfterAnswerIsAWordNotALetter(String answer) {
+        assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(true, true, "C"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The answer is A because heparin acts at once.", "Answer: A", "Answer: A) Heparin",
+            "The answer is A, heparin."})
+    void theLetterAStillReadsAsALetterWhereItIsOne(String answer) {
+        assertThat(CHOICE.score(answer, "A", OPTIONS)).isEqualTo(new Verdict(true, true, "A"));
+    }
+
     @Test
     void anOptionTextInsideALongerMatchingOneGivesWayToIt() {
         assertThat(CHOICE.score("Aspirin and clopidogrel together", "D", OPTIONS).extracted()).isEqualTo("D");
