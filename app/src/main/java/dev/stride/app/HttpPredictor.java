@@ -52,7 +52,8 @@ final class HttpPredictor implements Predictor {
                     .withTimeouts(connect, call.timeout(), call.timeout())
                     .withMaxConcurrency(call.concurrency())
                     .withHttpLog(call.httpLog())
-                    .withHeaders(call.headers()));
+                    .withHeaders(call.headers())
+                    .withRateLimits(call.rateLimits()));
         }
         GenerationParams p = call.params();
         PromptRequest template = PromptRequest.of(api(p.endpointOrDefault()), call.model(), p.system(), "")
@@ -167,6 +168,11 @@ final class HttpPredictor implements Predictor {
     @Override
     public void cancelAll() {
         servers.cancelAll();
+    }
+
+    @Override
+    public void stopSending() {
+        servers.stopSending();
     }
 
     @Override

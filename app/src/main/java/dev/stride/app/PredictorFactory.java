@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;
 import java.time.Duration;
@@ -19,9 +20,10 @@ interface PredictorFactory {
      * @param baseUrls the URLs requests go to, secrets and all
      * @param httpLog where a line per request and response goes ({@code -v}); null for none
      * @param headers sent on every request, by name
+     * @param rateLimits requests and tokens per minute to each server
      */
     record ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
                       int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
-                      Map<String, String> headers) {
+                      Map<String, String> headers, RateLimits rateLimits) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.stride.app;
 
 import dev.stride.client.BaseUrl;
+import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunnerSettings;
@@ -33,6 +34,8 @@ import java.util.function.Consumer;
  *                    resume, for the stored one
  * @param lease       how long this worker's claims outlive its last renewal ({@code --lease}): a worker that dies
  *                    loses them to the others after this
+ * @param rateLimits  requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}); a session
+ *                    setting, never stored; {@link RateLimits#NONE} follows the server's headers alone
  */
 public record RunOptions(
         String model,
@@ -55,7 +58,8 @@ public record RunOptions(
         Duration serverWait,
         Map<String, String> headers,
         Shard shard,
-        Duration lease) {
+        Duration lease,
+        RateLimits rateLimits) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -66,10 +70,22 @@ public record RunOptions(
         serverWait = serverWait == null ? RunnerSettings.DEFAULT_SERVER_WAIT : serverWait;
         headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         lease = lease == null ? RunnerSettings.DEFAULT_LEASE : lease;
+        rateLimits = rateLimits == null ? RateLimits.NONE : rateLimits;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
+    }
+
+    /** Options without a rate limit of the user's ({@link RateLimits#NONE}). */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers,
+                      Shard shard, Duration lease) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, shard, lease,
+                RateLimits.NONE);
     }
 
     /** Options over the whole input (or, on a resume, the stored shard) with the {@link RunnerSettings#DEFAULT_LEASE}. */
@@ -218,6 +234,11 @@ public record RunOptions(
         return with(b -> b.lease = lease);
     }
 
+    /** At most these requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}). */
+    public RunOptions withRateLimits(RateLimits limits) {
+        return with(b -> b.rateLimits = limits);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -248,6 +269,7 @@ public record RunOptions(
         Map<String, String> headers;
         Shard shard;
         Duration lease;
+        RateLimits rateLimits;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -271,12 +293,13 @@ public record RunOptions(
             headers = o.headers;
             shard = o.shard;
             lease = o.lease;
+            rateLimits = o.rateLimits;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers, shard, lease);
+                    headers, shard, lease, rateLimits);
         }
     }
 
@@ -333,6 +356,6 @@ public record RunOptions(
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream
-                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard + "]";
+                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard + ", rateLimits=" + rateLimits + "]";
     }
 }

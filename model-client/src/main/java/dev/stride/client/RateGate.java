@@ -18,9 +18,8 @@ import java.util.function.LongSupplier;
  *       plus its {@code max_tokens}, or when it sets none the mean answer so far, {@value #FIRST_ANSWER_TOKENS}
  *       before the first), and the difference once the answer reports its {@code usage}.</li>
  *   <li><b>The server's word</b> ({@link RateLimitReading}): when a budget it reports runs low (no more left than is
- *       in flight), requests are paced at the rate it refills (limit less remaining, over the time to reset); when it
- *       is spent and the server gives no limit, they wait for its reset ({@value #HOLD_WITHOUT_RESET_MS} ms when it
- *       gives none).</li>
+ *       in flight), requests are paced at its limit per minute; when it is spent and the server gives no limit, they
+ *       wait for its reset ({@value #HOLD_WITHOUT_RESET_MS} ms when it gives none).</li>
  *   <li><b>A 429</b> once the gate paces (a budget given, or headers seen) means its estimate is off: every request
  *       to the server waits for the server's {@code Retry-After} (1 s without one), the pace drops by a fifth (to
  *       half at most; it comes back a little with each answer), and the request goes again without costing the
@@ -274,18 +273,19 @@ final class RateGate {
     }
 
     /**
-     * What one budget asks for: nanoseconds per unit to pace at when it runs low (0 while there is room); a hold
-     * when it is spent and its refill rate is not known.
+     * What one budget asks for: nanoseconds per unit to pace at when it runs low (0 while there is room), which is
+     * its limit spread over a minute (OpenAI's and Anthropic's limits are per minute; the reset is no rate, for they
+     * enforce a minute's limit over shorter spans too); a hold until its reset when it is spent and no limit is said.
      */
     private double follow(RateLimitReading.Budget b, long needed, long now) {
         if (!b.known() || b.remaining() > needed) {
             return 0;
         }
-        Duration reset = b.reset();
-        if (b.limit() > b.remaining() && reset != null && !reset.isZero()) {
-            return (double) reset.toNanos() / (b.limit() - b.remaining());
+        if (b.limit() > 0) {
+            return (double) MINUTE / b.limit();
         }
         if (b.remaining() == 0) {
+            Duration reset = b.reset();
             hold(now + (reset != null ? reset.toNanos() : TimeUnit.MILLISECONDS.toNanos(HOLD_WITHOUT_RESET_MS)));
         }
         return 0;

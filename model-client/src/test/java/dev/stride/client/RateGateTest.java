@@ -89,9 +89,9 @@ class RateGateTest {
     @Test
     void aLowBudgetWithItsLimitIsPacedAtItsRefillRate() {
         RateGate g = gate(0, 0);
-        // 600 a minute, 0 left, full again in 60 s: one every 100 ms.
+        // 600 a minute, 0 left (full again in 2 s: the reset is no rate): one every 100 ms.
         g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
-                new RateLimitReading.Budget(600, 0, Duration.ofSeconds(60)), RateLimitReading.Budget.NONE));
+                new RateLimitReading.Budget(600, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
         long first = at(g.schedule(1, clock.get()));
         long second = at(g.schedule(1, clock.get()));
         assertThat(second - first).isEqualTo(100);

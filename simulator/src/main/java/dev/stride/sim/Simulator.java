@@ -66,6 +66,8 @@ public final class Simulator implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    /** The rate limit it enforces; null without one. */
+    private final BudgetMeter budget;
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private String host;
@@ -74,6 +76,7 @@ public final class Simulator implements AutoCloseable {
         this.settings = settings;
         this.random = new Random(settings.seed());
         this.slots = settings.maxConcurrent() > 0 ? new Semaphore(settings.maxConcurrent(), true) : null;
+        this.budget = settings.rateBudget().any() ? new BudgetMeter(settings.rateBudget(), System::nanoTime) : null;
         for (Outcome o : Outcome.values()) {
             outcomes.put(o, new AtomicLong());
         }
@@ -222,6 +225,9 @@ public final class Simulator implements AutoCloseable {
         synchronized (models) {
             models.add(ask.model());
         }
+        if (budget != null && !withinBudget(exchange, ask)) {
+            return;
+        }
         Outcome planned;
         long latencyMillis;
         synchronized (random) {
@@ -267,6 +273,26 @@ public final class Simulator implements AutoCloseable {
                 slots.release();
             }
         }
+    }
+
+    /**
+     * Charges the request to the rate budget (its prompt's tokens and its answer's, as the usage will say) and puts
+     * the rate-limit headers on the response; false, with a 429 sent, when the budget does not cover it.
+     */
+    private boolean withinBudget(HttpExchange exchange, Ask ask) throws IOException {
+        int answerTokens = Answers.tokens(Answers.answer(ask.prompt())).size();
+        if (ask.maxTokens() != null) {
+            answerTokens = Math.min(answerTokens, ask.maxTokens());
+        }
+        BudgetMeter.Admission admission = budget.admit(ask.promptTokens() + answerTokens);
+        admission.headers().forEach(exchange.getResponseHeaders()::set);
+        if (!admission.admitted()) {
+            count(Outcome.RATE_LIMITED);
+            sendError(exchange, 429, "Rate limit reached for " + ask.model() + " (simulated budget); retry after "
+                    + admission.headers().get("retry-after-ms") + " ms", "requests");
+            return false;
+        }
+        return true;
     }
 
     private boolean admit() throws InterruptedException {
