@@ -82,6 +82,9 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--rate-window", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class)
     Duration rateWindow;
 
+    @Option(names = "--no-rate-headers")
+    boolean noRateHeaders;
+
     @Override
     public Integer call() throws InterruptedException {
         SimulatorSettings settings = settings();
@@ -133,7 +136,7 @@ final class ServeSimCommand implements Callable<Integer> {
                     .truncated(truncateRate)
                     .retryAfter(retryAfter)
                     .seed(seed)
-                    .rateBudget(new RateBudget(rpm, tpm, rateWindow))
+                    .rateBudget(new RateBudget(rpm, tpm, rateWindow, !noRateHeaders))
                     .build();
         } catch (IllegalArgumentException e) {
             // A last resort: checkValues() names the option of every check the simulator makes.

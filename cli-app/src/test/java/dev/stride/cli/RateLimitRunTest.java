@@ -26,10 +26,13 @@ class RateLimitRunTest {
     @TempDir
     Path dir;
 
-    /** A budget of 6,000 requests a minute of which a second's worth can be spent at once: refuses bursts. */
-    private static Simulator server(long rpm, long tpm) throws Exception {
+    /**
+     * A budget of which a second's worth can be spent at once (it refuses bursts); without headers, like a gateway
+     * that says nothing until it refuses, so that only the user's --rpm or --tpm can keep a run within it.
+     */
+    private static Simulator server(long rpm, long tpm, boolean headers) throws Exception {
         return new Simulator(SimulatorSettings.builder()
-                .rateBudget(new RateBudget(rpm, tpm, Duration.ofSeconds(1))).build()).start(0);
+                .rateBudget(new RateBudget(rpm, tpm, Duration.ofSeconds(1), headers)).build()).start(0);
     }
 
     private Cli.Result run(Simulator sim, Path input, Path db, String... more) {
@@ -49,7 +52,7 @@ class RateLimitRunTest {
     void withTheServersRpmNothingIsRefused() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 300);
         Path db = dir.resolve("rpm.db");
-        try (Simulator sim = server(6000, 0)) {
+        try (Simulator sim = server(6000, 0, false)) {
             Cli.Result r = run(sim, input, db, "--rpm", "6000");
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).isZero();
@@ -63,7 +66,7 @@ class RateLimitRunTest {
         Path input = Datasets.questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("tpm.db");
         // 1,000 tokens a second; a request costs about 25 (its prompt and an answer cut at 20).
-        try (Simulator sim = server(0, 60_000)) {
+        try (Simulator sim = server(0, 60_000, false)) {
             Cli.Result r = run(sim, input, db, "--tpm", "60000");
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).isZero();
@@ -75,7 +78,7 @@ class RateLimitRunTest {
     void withoutRpmTheHeadersKeepRefusalsFewAndCostNoRetries() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 400);
         Path db = dir.resolve("headers.db");
-        try (Simulator sim = server(6000, 0)) {
+        try (Simulator sim = server(6000, 0, true)) {
             Cli.Result r = run(sim, input, db);
             assertThat(r.exitCode()).as(r.all()).isZero();
             long refused = sim.stats().count(Outcome.RATE_LIMITED);

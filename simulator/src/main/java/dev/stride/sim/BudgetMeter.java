@@ -75,8 +75,14 @@ final class BudgetMeter {
         }
         if (!admitted) {
             long ms = Math.max(1, (long) Math.ceil(waitNanos / 1e6));
+            if (!budget.headers()) {
+                headers.clear();
+            }
             headers.put("retry-after-ms", Long.toString(ms));
             headers.put("Retry-After", Long.toString((ms + 999) / 1000));
+        }
+        if (admitted && !budget.headers()) {
+            headers.clear();
         }
         return new Admission(admitted, headers);
     }

@@ -10,10 +10,17 @@ import java.time.Duration;
  * @param requestsPerMinute 0 for no request limit
  * @param tokensPerMinute   0 for no token limit; a request costs its prompt's tokens and its answer's
  * @param window            how much of a minute's budget can be spent at once; at least a millisecond, at most a minute
+ * @param headers           whether answers carry the {@code x-ratelimit-*} headers (a refusal's Retry-After is always
+ *                          sent); false acts a gateway that refuses without saying where a key stands
  */
-public record RateBudget(long requestsPerMinute, long tokensPerMinute, Duration window) {
+public record RateBudget(long requestsPerMinute, long tokensPerMinute, Duration window, boolean headers) {
 
     public static final RateBudget NONE = new RateBudget(0, 0, Duration.ofMinutes(1));
+
+    /** A budget whose answers carry the rate-limit headers. */
+    public RateBudget(long requestsPerMinute, long tokensPerMinute, Duration window) {
+        this(requestsPerMinute, tokensPerMinute, window, true);
+    }
 
     public RateBudget {
         window = window == null ? Duration.ofMinutes(1) : window;
