@@ -50,15 +50,16 @@ class RateLimitRunTest {
 
     @Test
     void withTheServersRpmNothingIsRefused() throws Exception {
-        Path input = Datasets.questions(dir, "q.jsonl", 300);
+        // 20 a second, far below what the client does unpaced even on a loaded machine.
+        Path input = Datasets.questions(dir, "q.jsonl", 150);
         Path db = dir.resolve("rpm.db");
-        try (Simulator sim = server(6000, 0, false)) {
-            Cli.Result r = run(sim, input, db, "--rpm", "6000");
+        try (Simulator sim = server(1200, 0, false)) {
+            Cli.Result r = run(sim, input, db, "--rpm", "1200");
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).isZero();
-            assertThat(sim.stats().count(Outcome.OK)).isEqualTo(300);
+            assertThat(sim.stats().count(Outcome.OK)).isEqualTo(150);
         }
-        assertThat(doneInOneAttempt(db)).isEqualTo(300);
+        assertThat(doneInOneAttempt(db)).isEqualTo(150);
     }
 
     @Test
@@ -76,17 +77,17 @@ class RateLimitRunTest {
 
     @Test
     void withoutRpmTheHeadersKeepRefusalsFewAndCostNoRetries() throws Exception {
-        Path input = Datasets.questions(dir, "q.jsonl", 400);
+        Path input = Datasets.questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("headers.db");
-        try (Simulator sim = server(6000, 0, true)) {
+        try (Simulator sim = server(1200, 0, true)) {
             Cli.Result r = run(sim, input, db);
             assertThat(r.exitCode()).as(r.all()).isZero();
             long refused = sim.stats().count(Outcome.RATE_LIMITED);
-            // The first second's bucket (100) goes at full speed; after that the headers pace the run. Refusals are
-            // few, and the gate waits them out: no record spends a retry on one.
-            assertThat(refused).as("429s of %s", sim.stats().summary()).isLessThanOrEqualTo(20);
+            // The first second's bucket (20) goes at full speed; after that the headers pace the run. Refusals are
+            // few (0 to 3 measured), and the gate waits them out: no record spends a retry on one.
+            assertThat(refused).as("429s of %s", sim.stats().summary()).isLessThanOrEqualTo(10);
         }
-        assertThat(doneInOneAttempt(db)).isEqualTo(400);
+        assertThat(doneInOneAttempt(db)).isEqualTo(200);
     }
 
     @Test
