@@ -84,8 +84,9 @@ class RateLimitRunTest {
             assertThat(r.exitCode()).as(r.all()).isZero();
             long refused = sim.stats().count(Outcome.RATE_LIMITED);
             // The first second's bucket (20) goes at full speed; after that the headers pace the run. Refusals are
-            // few (0 to 3 measured), and the gate waits them out: no record spends a retry on one.
-            assertThat(refused).as("429s of %s", sim.stats().summary()).isLessThanOrEqualTo(10);
+            // few (1 to 9 of 200 measured; unpaced, the same client is refused hundreds of times), and the gate
+            // waits them out: no record spends a retry on one.
+            assertThat(refused).as("429s of %s", sim.stats().summary()).isLessThanOrEqualTo(20);
         }
         assertThat(doneInOneAttempt(db)).isEqualTo(200);
     }

@@ -238,6 +238,9 @@ final class RateGate {
                 return false;
             }
             hold(now + (retryAfter != null ? retryAfter : HOLD_AFTER_REFUSAL).toNanos());
+            // The pace starts again after the hold, rather than letting every booked request go the moment it ends.
+            requestTat = later(requestTat, heldUntil);
+            tokenTat = later(tokenTat, heldUntil);
             pace = Math.max(SLOWEST, pace * SLOW_DOWN);
             changed.signalAll();
             return true;
@@ -269,7 +272,20 @@ final class RateGate {
         }
         engaged = true;
         learnedRequestNanos = follow(reading.requests(), inFlight, now);
-        learnedTokenNanos = follow(reading.tokens(), tokensInFlight + Math.round(meanAnswerTokens), now);
+        if (learnedRequestNanos > 0 && reading.requests().remaining() == 0) {
+            // Spent: the next request waits for the next refill, not just its place in the pace.
+            requestTat = later(requestTat, now + Math.round(learnedRequestNanos / pace));
+        }
+        long oneRequest = Math.round(meanAnswerTokens);
+        learnedTokenNanos = follow(reading.tokens(), tokensInFlight + oneRequest, now);
+        long shortOf = oneRequest - reading.tokens().remaining();
+        if (learnedTokenNanos > 0 && shortOf > 0) {
+            tokenTat = later(tokenTat, now + Math.round(shortOf * learnedTokenNanos / pace));
+        }
+    }
+
+    private static long later(long a, long b) {
+        return b - a > 0 ? b : a;
     }
 
     /**
