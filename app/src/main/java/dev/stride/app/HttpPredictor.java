@@ -53,7 +53,8 @@ final class HttpPredictor implements Predictor {
                     .withTimeouts(connect, call.timeout(), call.timeout())
                     .withMaxConcurrency(call.concurrency())
                     .withHttpLog(call.httpLog())
-                    .withHeaders(call.headers()));
+                    .withHeaders(call.headers())
+                    .withRateLimits(call.rateLimits()));
         }
         GenerationParams p = call.params();
         PromptRequest template = PromptRequest.of(api(p.endpointOrDefault()), call.model(), p.system(), "")
@@ -177,6 +178,11 @@ final class HttpPredictor implements Predictor {
     @Override
     public void cancelAll() {
         servers.cancelAll();
+    }
+
+    @Override
+    public void stopSending() {
+        servers.stopSending();
     }
 
     @Override

@@ -100,6 +100,11 @@ final class OutputChecks implements Predictor {
     }
 
     @Override
+    public void stopSending() {
+        next.stopSending();
+    }
+
+    @Override
     public void close() {
         next.close();
     }

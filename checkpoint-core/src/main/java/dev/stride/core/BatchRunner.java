@@ -96,6 +96,7 @@ public final class BatchRunner {
     private void stopWith(RunState state, String reason, Throwable error, ServerOutage outage) {
         if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
+            predictor.stopSending();
         }
         servers.wakeWaiters();
     }

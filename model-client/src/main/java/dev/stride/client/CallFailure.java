@@ -60,6 +60,8 @@ public final class CallFailure extends Exception {
     private final boolean reachedServer;
     /** Set once by the client that threw this, before it is thrown. */
     private String server;
+    /** The server's rate-limit headers on a refusal; NONE when it sent none or there was no response. */
+    private RateLimitReading rateLimits = RateLimitReading.NONE;
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
                         boolean reachedServer, String message, Throwable cause) {
@@ -110,6 +112,17 @@ public final class CallFailure extends Exception {
     CallFailure at(String baseUrl) {
         this.server = baseUrl;
         return this;
+    }
+
+    /** Records the rate-limit headers of the response; called by {@link ModelClient} before throwing. */
+    CallFailure withRateLimits(RateLimitReading reading) {
+        this.rateLimits = reading;
+        return this;
+    }
+
+    /** What the failed response's headers said of the server's rate limits. */
+    RateLimitReading rateLimits() {
+        return rateLimits;
     }
 
     /** The base URL of the server that failed; {@code null} if none was tried. */

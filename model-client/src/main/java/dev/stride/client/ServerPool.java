@@ -303,6 +303,13 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
+    /** Sends no new request to any server (those waiting at a rate-limit gate fail at once); calls in flight go on. */
+    public void stopSending() {
+        for (Server s : servers) {
+            s.client.stopSending();
+        }
+    }
+
     @Override
     public void close() {
         for (Server s : servers) {
