@@ -33,6 +33,7 @@ public final class ModelClient implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
     /** Keep-alive for idle connections; servers commonly close theirs after a minute or more. */
     private static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(5);
+    private static final Runnable NOTHING = () -> { };
 
     private final ClientSettings settings;
     /** The base URL as it may be stored and shown: its secrets masked. */
@@ -108,7 +109,7 @@ public final class ModelClient implements AutoCloseable {
      */
     public ChatResult chat(ChatRequest request) throws CallFailure {
         ensureOpen();
-        return send(Api.OPENAI_CHAT, encoder.encode(request), false, false, request.maxTokens());
+        return send(Api.OPENAI_CHAT, encoder.encode(request), false, false, request.maxTokens(), NOTHING);
     }
 
     /**
@@ -119,9 +120,23 @@ public final class ModelClient implements AutoCloseable {
      *                     see {@link CallFailure#verdict()}
      */
     public ChatResult complete(PromptRequest request) throws CallFailure {
+        return complete(request, NOTHING);
+    }
+
+    /**
+     * As {@link #complete(PromptRequest)}, telling {@code passedGate} each time the request passes the rate gate and
+     * goes out: what came before was waiting here, not at the server ({@link ServerPool}'s learnt limit must not
+     * take it for a queue there).
+     */
+    ChatResult complete(PromptRequest request, Runnable passedGate) throws CallFailure {
         ensureOpen();
         return send(request.api(), promptEncoder.encode(request), request.stream(), request.keepRaw(),
-                maxTokens(request));
+                maxTokens(request), passedGate);
+    }
+
+    /** Requests held at the rate gate now, not yet sent. */
+    int waitingAtGate() {
+        return gate.waiting();
     }
 
     /** The answer's ceiling the request asks for, for the gate's token estimate; null when it sets none. */
@@ -144,14 +159,15 @@ public final class ModelClient implements AutoCloseable {
      * Passes the gate, then sends; a 429 the gate takes on (it paces this server) is waited out and sent again, a few
      * times at most, without the caller hearing of it.
      */
-    private ChatResult send(Api api, byte[] body, boolean stream, boolean keepRaw, Integer maxTokens)
-            throws CallFailure {
+    private ChatResult send(Api api, byte[] body, boolean stream, boolean keepRaw, Integer maxTokens,
+                            Runnable passedGate) throws CallFailure {
         for (int refusals = 0; ; refusals++) {
             RateGate.Permit permit = gate.enter(gate.estimate(body.length, maxTokens));
             if (permit == null) {
                 throw CallFailure.transport(CallFailure.Kind.CANCELLED, "stopped while waiting for the rate limit",
                         null).at(shownBase);
             }
+            passedGate.run();
             try {
                 return execute(api, body, stream, keepRaw, permit);
             } catch (CallFailure f) {

@@ -66,6 +66,8 @@ final class RateGate {
     private long epoch;
     private boolean stopped;
     private long waits;
+    /** Requests waiting to pass now; written under the lock, read without it. */
+    private volatile int waiting;
 
     RateGate(RateLimits limits, LongSupplier nanoTime) {
         this.limits = limits;
@@ -130,6 +132,7 @@ final class RateGate {
                     if (!waited) {
                         waited = true;
                         waits++;
+                        waiting++;
                     }
                     changed.awaitNanos(until - now);
                 }
@@ -137,6 +140,9 @@ final class RateGate {
                 Thread.currentThread().interrupt();
                 return null;
             } finally {
+                if (waited) {
+                    waiting--;
+                }
                 if (!counted) {
                     unschedule(tokens);
                 }
@@ -355,6 +361,11 @@ final class RateGate {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Requests waiting to pass now. */
+    int waiting() {
+        return waiting;
     }
 
     /** Requests that had to wait, so far. */
