@@ -186,6 +186,11 @@ final class HttpPredictor implements Predictor {
     }
 
     @Override
+    public int waitingForRateLimit() {
+        return servers.waitingForRateLimit();
+    }
+
+    @Override
     public void close() {
         servers.close();
     }

@@ -105,6 +105,11 @@ final class OutputChecks implements Predictor {
     }
 
     @Override
+    public int waitingForRateLimit() {
+        return next.waitingForRateLimit();
+    }
+
+    @Override
     public void close() {
         next.close();
     }

@@ -58,6 +58,8 @@ public final class BatchRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private final ServerWatch servers = new ServerWatch();
+    /** What the listener was last told of requests held for a rate limit; the dispatch thread's alone. */
+    private int toldWaitingForRateLimit;
 
     private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
     }
@@ -184,6 +186,7 @@ public final class BatchRunner {
     private boolean awaitOwnRequests(InFlightBound slots) throws InterruptedException {
         // Only this thread changes the bound, so its limit holds while the permits come back.
         while (!slots.tryAcquire(slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            tellWaitingForRateLimit();
             if (stopping()) {
                 return false;
             }
@@ -202,12 +205,22 @@ public final class BatchRunner {
             if (slots.follow()) {
                 tellLimit(run, slots);
             }
+            tellWaitingForRateLimit();
             if (slots.tryAcquire(poll, TimeUnit.MILLISECONDS)) {
                 return true;
             }
             if (stopping()) {
                 return false;
             }
+        }
+    }
+
+    /** Looked at while the dispatcher waits for a slot: requests held at a rate limit take slots and free none. */
+    private void tellWaitingForRateLimit() {
+        int waiting = predictor.waitingForRateLimit();
+        if (waiting != toldWaitingForRateLimit) {
+            toldWaitingForRateLimit = waiting;
+            listener.waitingForRateLimit(waiting);
         }
     }
 

@@ -25,6 +25,11 @@ public interface Predictor extends AutoCloseable {
     default void stopSending() {
     }
 
+    /** Requests held back now, before they are sent, to keep within a server's rate limit; 0 for most. */
+    default int waitingForRateLimit() {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -63,6 +63,20 @@ class RateLimitRunTest {
     }
 
     @Test
+    void theProgressLineSaysWhenRequestsWaitForTheRateLimit() throws Exception {
+        // 10 a second, 16 in flight: after the first burst most requests are held at the gate, for some 10 s.
+        Path input = Datasets.questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("waiting.db");
+        try (Simulator sim = server(600, 0, false)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--base-url", sim.url(), "--concurrency", "16", "--log-every", "1s", "--max-tokens", "20",
+                    "--template", "{{question}}", "--rpm", "600");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).as(r.all()).containsPattern("in flight 16, \\d+ waiting for the rate limit");
+        }
+    }
+
+    @Test
     void withTheServersTpmNothingIsRefused() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("tpm.db");

@@ -325,6 +325,15 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
+    /** Requests held at the servers' rate gates now, not yet sent. */
+    public int waitingForRateLimit() {
+        int waiting = 0;
+        for (Server s : servers) {
+            waiting += s.client.waitingAtGate();
+        }
+        return waiting;
+    }
+
     /** Sends no new request to any server (those waiting at a rate-limit gate fail at once); calls in flight go on. */
     public void stopSending() {
         for (Server s : servers) {
