@@ -103,7 +103,8 @@ final class HttpPredictor implements Predictor {
                     r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
             String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
-            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null));
+            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null),
+                    f.isLimitLowered());
         }
     }
 

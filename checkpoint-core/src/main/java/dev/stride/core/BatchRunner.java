@@ -46,6 +46,8 @@ public final class BatchRunner {
     private static final Duration AUTO_POLL = Duration.ofMillis(10);
     /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
+    /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
+    static final int UNCHARGED_REFUSALS = 5;
 
     private final RunLedger store;
     private final Predictor predictor;
@@ -293,6 +295,7 @@ public final class BatchRunner {
         // Attempts charged to the record's retries; those made while no server answered are not.
         int charged = 0;
         int whileUnreachable = 0;
+        int refusedOverLimit = 0;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
                 slots.release();
@@ -343,14 +346,18 @@ public final class BatchRunner {
                             slots.release();
                             return;
                         }
-                        charged++;
+                        // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
+                        boolean overshoot = e.limitLowered() && ++refusedOverLimit <= UNCHARGED_REFUSALS;
+                        if (!overshoot) {
+                            charged++;
+                        }
                         if (charged > settings.maxRetries()) {
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
                                     "gave up after " + attempt + " attempts: " + e.getMessage(),
                                     new Timing(latency, attempt, clock.instant()))));
                             return;
                         }
-                        Duration delay = backoff(charged, e.retryAfter().orElse(null));
+                        Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
                         listener.retrying(record, attempt, e, delay);
                         if (!sleepUnlessStopped(delay)) {
                             slots.release();

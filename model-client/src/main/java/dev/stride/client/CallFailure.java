@@ -62,6 +62,8 @@ public final class CallFailure extends Exception {
     private String server;
     /** The server's rate-limit headers on a refusal; NONE when it sent none or there was no response. */
     private RateLimitReading rateLimits = RateLimitReading.NONE;
+    /** Set by {@link ServerPool} when the server's learnt limit took this refusal as its sign of being full. */
+    private volatile boolean limitLowered;
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
                         boolean reachedServer, String message, Throwable cause) {
@@ -118,6 +120,20 @@ public final class CallFailure extends Exception {
     CallFailure withRateLimits(RateLimitReading reading) {
         this.rateLimits = reading;
         return this;
+    }
+
+    /** Marks a refusal (429, 503) that the server's learnt limit answered by backing off. */
+    CallFailure limitLowered() {
+        this.limitLowered = true;
+        return this;
+    }
+
+    /**
+     * Whether the server refused this request for being one too many at once and its learnt limit
+     * ({@code --concurrency auto}) backs off for it: the caller's overshoot, not the request's trouble.
+     */
+    public boolean isLimitLowered() {
+        return limitLowered;
     }
 
     /** What the failed response's headers said of the server's rate limits. */

@@ -157,6 +157,9 @@ public final class ServerPool implements AutoCloseable {
             }
             // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.
             boolean full = server.limit != null && limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            if (full) {
+                f.limitLowered();
+            }
             if (!full && (f.verdict() == CallFailure.Verdict.RETRY
                     || f.verdict() == CallFailure.Verdict.UNREACHABLE)) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
