@@ -22,14 +22,14 @@ PY
 port=18441
 tpm=$((rpm * 30))   # about 25 tokens a request (prompt and an answer cut at 20): requests bind before tokens
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-case_run() { # name, server options, client options
-  local name=$1 server=$2 client=$3
+case_run() { # name, server options, client options[, --concurrency: 32 unless given]
+  local name=$1 server=$2 client=$3 concurrency=${4:-32}
   java -jar "$jar" serve-sim --port $port --latency 20ms --rate-window 1s $server > "$work/sim-$name.log" 2>&1 &
   local sim=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
   local db="$work/$name.db"
   python3 - "$records" "$name" "$rpm" "$tpm" "$db" -- java ${JAVA_OPTS:-} -jar "$jar" run "$work/in.jsonl" --db "$db" \
-    --model bench --log-every 0 --base-url "http://127.0.0.1:$port/v1" --concurrency 32 --max-tokens 20 \
+    --model bench --log-every 0 --base-url "http://127.0.0.1:$port/v1" --concurrency "$concurrency" --max-tokens 20 \
     $client <<'PY'
 import resource, sqlite3, subprocess, sys, time
 n, name, rpm, tpm, db = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -54,3 +54,4 @@ case_run "rpm-given"      "--rpm $rpm" "--rpm $rpm"
 case_run "headers-only"   "--rpm $rpm" ""
 case_run "tpm-given"      "--tpm $tpm" "--tpm $tpm"
 case_run "tpm-headers-only" "--tpm $tpm" ""
+case_run "rpm-given-auto" "--rpm $rpm" "--rpm $rpm" auto   # --concurrency auto paced by the gate
