@@ -53,7 +53,8 @@ final class HttpPredictor implements Predictor {
                     .withTimeouts(connect, call.timeout(), call.timeout())
                     .withMaxConcurrency(call.concurrency())
                     .withHttpLog(call.httpLog())
-                    .withHeaders(call.headers()));
+                    .withHeaders(call.headers())
+                    .withRateLimits(call.rateLimits()));
         }
         GenerationParams p = call.params();
         PromptRequest template = PromptRequest.of(api(p.endpointOrDefault()), call.model(), p.system(), "")
@@ -102,7 +103,8 @@ final class HttpPredictor implements Predictor {
                     r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
             String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
-            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null));
+            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null),
+                    f.isLimitLowered());
         }
     }
 
@@ -177,6 +179,16 @@ final class HttpPredictor implements Predictor {
     @Override
     public void cancelAll() {
         servers.cancelAll();
+    }
+
+    @Override
+    public void stopSending() {
+        servers.stopSending();
+    }
+
+    @Override
+    public int waitingForRateLimit() {
+        return servers.waitingForRateLimit();
     }
 
     @Override

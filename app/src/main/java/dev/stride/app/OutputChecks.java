@@ -100,6 +100,16 @@ final class OutputChecks implements Predictor {
     }
 
     @Override
+    public void stopSending() {
+        next.stopSending();
+    }
+
+    @Override
+    public int waitingForRateLimit() {
+        return next.waitingForRateLimit();
+    }
+
+    @Override
     public void close() {
         next.close();
     }

@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Predictor;
 import java.time.Duration;
@@ -21,16 +22,18 @@ interface PredictorFactory {
      * @param headers sent on every request, by name
      * @param concurrency requests in flight at most; with {@code autoConcurrency}, the most a learnt limit reaches
      * @param autoConcurrency each server's limit is learnt from its answers ({@code --concurrency auto})
+     * @param rateLimits requests and tokens per minute to each server
      */
     record ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
                       int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
-                      Map<String, String> headers, boolean autoConcurrency) {
+                      Map<String, String> headers, boolean autoConcurrency, RateLimits rateLimits) {
 
-        /** A call at a fixed concurrency. */
+        /** A call at a fixed concurrency, without a rate limit of the user's. */
         ServerCall(String model, List<String> baseUrls, String apiKey, GenerationParams params, Duration timeout,
                    int concurrency, boolean stream, boolean keepRaw, Consumer<String> httpLog,
                    Map<String, String> headers) {
-            this(model, baseUrls, apiKey, params, timeout, concurrency, stream, keepRaw, httpLog, headers, false);
+            this(model, baseUrls, apiKey, params, timeout, concurrency, stream, keepRaw, httpLog, headers, false,
+                    RateLimits.NONE);
         }
     }
 }

@@ -54,7 +54,7 @@ final class RunDriver {
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), servers(run, o), o.apiKey(),
                 params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog, o.headers(),
-                o.autoConcurrency());
+                o.autoConcurrency(), o.rateLimits());
         Predictor served = predictors.create(call);
         try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,

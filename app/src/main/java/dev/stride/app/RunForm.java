@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.client.RateLimits;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
@@ -68,6 +69,8 @@ public final class RunForm {
     private String extract;
     private boolean jsonOutput;
     private int jsonRetries;
+    private Long rpm;
+    private Long tpm;
 
     /** The records ({@code -} for standard input; null to resume what the database holds) and their format name. */
     public RunForm input(Path file, String formatName) {
@@ -217,6 +220,13 @@ public final class RunForm {
         return this;
     }
 
+    /** Requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}); null for no limit. */
+    public RunForm rateLimits(Long requestsPerMinute, Long tokensPerMinute) {
+        this.rpm = requestsPerMinute;
+        this.tpm = tokensPerMinute;
+        return this;
+    }
+
     /**
      * The request, every setting checked in the order a person reads them.
      *
@@ -226,7 +236,7 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait, headerValues(), shard, lease, autoConcurrency);
+                outputRules(), serverWait, headerValues(), shard, lease, autoConcurrency, rateLimitValues());
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);
@@ -292,6 +302,16 @@ public final class RunForm {
         } catch (IOException e) {
             throw AppPhrase.invalid("run.notUtf8", option, file, e.getMessage());
         }
+    }
+
+    private RateLimits rateLimitValues() {
+        if (rpm != null && rpm < 1) {
+            throw AppPhrase.invalid("run.rpm", rpm);
+        }
+        if (tpm != null && tpm < 1) {
+            throw AppPhrase.invalid("run.tpm", tpm);
+        }
+        return new RateLimits(rpm == null ? 0 : rpm, tpm == null ? 0 : tpm);
     }
 
     /** What is extracted from or required of every answer. */

@@ -1,6 +1,7 @@
 package dev.stride.app;
 
 import dev.stride.client.BaseUrl;
+import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunnerSettings;
@@ -35,6 +36,8 @@ import java.util.function.Consumer;
  *                    loses them to the others after this
  * @param autoConcurrency requests in flight follow what each server takes, learnt from its answers
  *                    ({@code --concurrency auto}); {@code concurrency} is then the most they reach
+ * @param rateLimits  requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}); a session
+ *                    setting, never stored; {@link RateLimits#NONE} follows the server's headers alone
  */
 public record RunOptions(
         String model,
@@ -58,7 +61,8 @@ public record RunOptions(
         Map<String, String> headers,
         Shard shard,
         Duration lease,
-        boolean autoConcurrency) {
+        boolean autoConcurrency,
+        RateLimits rateLimits) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
 
@@ -69,20 +73,22 @@ public record RunOptions(
         serverWait = serverWait == null ? RunnerSettings.DEFAULT_SERVER_WAIT : serverWait;
         headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
         lease = lease == null ? RunnerSettings.DEFAULT_LEASE : lease;
+        rateLimits = rateLimits == null ? RateLimits.NONE : rateLimits;
         Objects.requireNonNull(idField, "idField");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
     }
 
-    /** Options at a fixed concurrency. */
+    /** Options at a fixed concurrency, without a rate limit of the user's ({@link RateLimits#NONE}). */
     public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
                       int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
                       Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
                       boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers,
                       Shard shard, Duration lease) {
         this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
-                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, shard, lease, false);
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, shard, lease, false,
+                RateLimits.NONE);
     }
 
     /** Options over the whole input (or, on a resume, the stored shard) with the {@link RunnerSettings#DEFAULT_LEASE}. */
@@ -242,6 +248,11 @@ public record RunOptions(
         return with(b -> b.lease = lease);
     }
 
+    /** At most these requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}). */
+    public RunOptions withRateLimits(RateLimits limits) {
+        return with(b -> b.rateLimits = limits);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -273,6 +284,7 @@ public record RunOptions(
         Shard shard;
         Duration lease;
         boolean autoConcurrency;
+        RateLimits rateLimits;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -297,12 +309,13 @@ public record RunOptions(
             shard = o.shard;
             lease = o.lease;
             autoConcurrency = o.autoConcurrency;
+            rateLimits = o.rateLimits;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers, shard, lease, autoConcurrency);
+                    headers, shard, lease, autoConcurrency, rateLimits);
         }
     }
 
@@ -363,6 +376,7 @@ public record RunOptions(
                 + generation.canonicalJson() + ", apiKey=" + (apiKey == null ? "none" : "***") + ", retries="
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream
-                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard + "]";
+                + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard
+                + ", rateLimits=" + rateLimits + "]";
     }
 }

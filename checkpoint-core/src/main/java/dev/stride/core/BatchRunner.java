@@ -46,6 +46,8 @@ public final class BatchRunner {
     private static final Duration AUTO_POLL = Duration.ofMillis(10);
     /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
+    /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
+    static final int UNCHARGED_REFUSALS = 5;
 
     private final RunLedger store;
     private final Predictor predictor;
@@ -58,6 +60,8 @@ public final class BatchRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private final ServerWatch servers = new ServerWatch();
+    /** What the listener was last told of requests held for a rate limit; the dispatch thread's alone. */
+    private int toldWaitingForRateLimit;
 
     private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
     }
@@ -96,6 +100,7 @@ public final class BatchRunner {
     private void stopWith(RunState state, String reason, Throwable error, ServerOutage outage) {
         if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
+            predictor.stopSending();
         }
         servers.wakeWaiters();
     }
@@ -183,6 +188,7 @@ public final class BatchRunner {
     private boolean awaitOwnRequests(InFlightBound slots) throws InterruptedException {
         // Only this thread changes the bound, so its limit holds while the permits come back.
         while (!slots.tryAcquire(slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            tellWaitingForRateLimit();
             if (stopping()) {
                 return false;
             }
@@ -201,12 +207,22 @@ public final class BatchRunner {
             if (slots.follow()) {
                 tellLimit(run, slots);
             }
+            tellWaitingForRateLimit();
             if (slots.tryAcquire(poll, TimeUnit.MILLISECONDS)) {
                 return true;
             }
             if (stopping()) {
                 return false;
             }
+        }
+    }
+
+    /** Looked at while the dispatcher waits for a slot: requests held at a rate limit take slots and free none. */
+    private void tellWaitingForRateLimit() {
+        int waiting = predictor.waitingForRateLimit();
+        if (waiting != toldWaitingForRateLimit) {
+            toldWaitingForRateLimit = waiting;
+            listener.waitingForRateLimit(waiting);
         }
     }
 
@@ -279,6 +295,7 @@ public final class BatchRunner {
         // Attempts charged to the record's retries; those made while no server answered are not.
         int charged = 0;
         int whileUnreachable = 0;
+        int refusedOverLimit = 0;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
                 slots.release();
@@ -329,14 +346,18 @@ public final class BatchRunner {
                             slots.release();
                             return;
                         }
-                        charged++;
+                        // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
+                        boolean overshoot = e.limitLowered() && ++refusedOverLimit <= UNCHARGED_REFUSALS;
+                        if (!overshoot) {
+                            charged++;
+                        }
                         if (charged > settings.maxRetries()) {
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
                                     "gave up after " + attempt + " attempts: " + e.getMessage(),
                                     new Timing(latency, attempt, clock.instant()))));
                             return;
                         }
-                        Duration delay = backoff(charged, e.retryAfter().orElse(null));
+                        Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
                         listener.retrying(record, attempt, e, delay);
                         if (!sleepUnlessStopped(delay)) {
                             slots.release();

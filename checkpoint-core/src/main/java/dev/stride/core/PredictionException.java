@@ -31,6 +31,7 @@ public final class PredictionException extends Exception {
     private final Disposition disposition;
     private final String kind;
     private final transient Duration retryAfter;
+    private final boolean limitLowered;
 
     /**
      * @param kind       a short stable code, e.g. {@code http_429}, {@code timeout}, {@code connection}
@@ -38,10 +39,21 @@ public final class PredictionException extends Exception {
      * @param retryAfter how long the server asked us to wait, or null
      */
     public PredictionException(Disposition disposition, String kind, String message, Duration retryAfter) {
+        this(disposition, kind, message, retryAfter, false);
+    }
+
+    /**
+     * @param limitLowered a {@link Disposition#RETRY} refusal (429, 503) that the predictor's learnt limit on requests
+     *                     in flight ({@code --concurrency auto}) backs off for: the run sent one too many, the record
+     *                     is not to blame, and the runner does not charge it to the record's retries (a few times)
+     */
+    public PredictionException(Disposition disposition, String kind, String message, Duration retryAfter,
+                               boolean limitLowered) {
         super(message);
         this.disposition = disposition;
         this.kind = kind;
         this.retryAfter = retryAfter;
+        this.limitLowered = limitLowered;
     }
 
     public Disposition disposition() {
@@ -54,5 +66,10 @@ public final class PredictionException extends Exception {
 
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
+    }
+
+    /** See {@link #PredictionException(Disposition, String, String, Duration, boolean)}. */
+    public boolean limitLowered() {
+        return limitLowered;
     }
 }

@@ -18,6 +18,18 @@ public interface Predictor extends AutoCloseable {
     /** Aborts every request in flight; their callers get a {@link PredictionException.Disposition#CANCELLED}. */
     void cancelAll();
 
+    /**
+     * The run is stopping: send no new request (one waiting to be sent, e.g. for a rate limit, ends at once as
+     * {@link PredictionException.Disposition#CANCELLED}); requests in flight go on. Nothing to do for most.
+     */
+    default void stopSending() {
+    }
+
+    /** Requests held back now, before they are sent, to keep within a server's rate limit; 0 for most. */
+    default int waitingForRateLimit() {
+        return 0;
+    }
+
     @Override
     void close();
 }

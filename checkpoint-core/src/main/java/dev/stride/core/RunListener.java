@@ -39,6 +39,13 @@ public interface RunListener {
     default void inFlightLimit(int limit, boolean auto) {
     }
 
+    /**
+     * Requests held back before they are sent, to keep within a server's rate limit ({@code --rpm}, {@code --tpm},
+     * its headers or a 429): told when the number changes, as the runner waits for a free slot; 0 once none is.
+     */
+    default void waitingForRateLimit(int requests) {
+    }
+
     RunListener NONE = new RunListener() {
     };
 }

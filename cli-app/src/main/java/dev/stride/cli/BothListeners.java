@@ -70,4 +70,10 @@ final class BothListeners implements RunListener {
         first.inFlightLimit(limit, auto);
         second.inFlightLimit(limit, auto);
     }
+
+    @Override
+    public void waitingForRateLimit(int requests) {
+        first.waitingForRateLimit(requests);
+        second.waitingForRateLimit(requests);
+    }
 }

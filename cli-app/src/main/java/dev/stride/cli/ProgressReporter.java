@@ -84,6 +84,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The runner's bound on requests in flight, 0 until it tells; with --concurrency auto it moves. */
     private volatile int inFlightLimit;
     private volatile boolean inFlightAuto;
+    /** Requests held back for a server's rate limit, as the runner last told. */
+    private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
 
@@ -202,7 +204,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (limit == 0) {
             return "";
         }
-        return messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit);
+        String words = messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit);
+        int waiting = waitingForRateLimit;
+        return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
+    }
+
+    @Override
+    public void waitingForRateLimit(int requests) {
+        waitingForRateLimit = requests;
     }
 
     @Override

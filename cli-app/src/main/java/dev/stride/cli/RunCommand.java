@@ -170,6 +170,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shard", paramLabel = "I/N")
     String shard;
 
+    @Option(names = "--rpm", paramLabel = "N")
+    Long rpm;
+
+    @Option(names = "--tpm", paramLabel = "N")
+    Long tpm;
+
     private final CliContext context;
 
     RunCommand(CliContext context) {
@@ -254,6 +260,7 @@ final class RunCommand implements Callable<Integer> {
                 .transfer(stream, keepRaw)
                 .output(extract, jsonOutput, jsonRetries)
                 .shard(shard)
+                .rateLimits(rpm, tpm)
                 .request();
     }
 

@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.Phrase;
 import dev.stride.sim.AnswerKey;
+import dev.stride.sim.RateBudget;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
@@ -86,6 +87,18 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--accuracy", paramLabel = "[MODEL=]RATE")
     List<String> accuracies = new ArrayList<>();
 
+    @Option(names = "--rpm", paramLabel = "N", defaultValue = "0")
+    long rpm;
+
+    @Option(names = "--tpm", paramLabel = "N", defaultValue = "0")
+    long tpm;
+
+    @Option(names = "--rate-window", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class)
+    Duration rateWindow;
+
+    @Option(names = "--no-rate-headers")
+    boolean noRateHeaders;
+
     @Override
     public Integer call() throws InterruptedException {
         SimulatorSettings settings = settings();
@@ -146,6 +159,7 @@ final class ServeSimCommand implements Callable<Integer> {
                     .truncated(truncateRate)
                     .retryAfter(retryAfter)
                     .seed(seed)
+                    .rateBudget(new RateBudget(rpm, tpm, rateWindow, !noRateHeaders))
                     .build();
         } catch (IllegalArgumentException e) {
             // A last resort: checkValues() names the option of every check the simulator makes.
@@ -166,6 +180,12 @@ final class ServeSimCommand implements Callable<Integer> {
         }
         if (maxConcurrent < 0) {
             throw UserError.usageOf("msg.simWords.maxConcurrent", maxConcurrent);
+        }
+        if (rpm < 0 || tpm < 0) {
+            throw UserError.usageOf("msg.simWords.budgetNegative", rpm < 0 ? "--rpm" : "--tpm", Math.min(rpm, tpm));
+        }
+        if (rateWindow.toMillis() < 1 || rateWindow.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw UserError.usageOf("msg.simWords.rateWindow", Durations.human(rateWindow.toMillis()));
         }
         Map<String, Double> rates = new LinkedHashMap<>();
         rates.put("--fail-429", rate429);

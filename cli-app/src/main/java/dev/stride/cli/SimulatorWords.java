@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.Phrase;
 import dev.stride.sim.Outcome;
+import dev.stride.sim.RateBudget;
 import dev.stride.sim.SimulatorSettings;
 import dev.stride.sim.SimulatorStats;
 import java.util.ArrayList;
@@ -41,6 +42,17 @@ final class SimulatorWords {
         if (!f.equals(SimulatorSettings.FailureRates.NONE)) {
             parts.add(Messages.text("msg.simWords.failures", rate(f.rateLimited()), rate(f.serverError()),
                     rate(f.unavailable()), rate(f.dropped()), rate(f.truncated())));
+        }
+        RateBudget b = s.rateBudget();
+        if (b.any()) {
+            List<Phrase> each = new ArrayList<>();
+            if (b.requestsPerMinute() > 0) {
+                each.add(Messages.text("msg.simWords.rpm", b.requestsPerMinute()));
+            }
+            if (b.tokensPerMinute() > 0) {
+                each.add(Messages.text("msg.simWords.tpm", b.tokensPerMinute()));
+            }
+            parts.add(Messages.text("msg.simWords.rateBudget", list(new ArrayList<>(each)), b.window().toMillis()));
         }
         return list(parts);
     }

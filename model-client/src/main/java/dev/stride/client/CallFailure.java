@@ -60,6 +60,10 @@ public final class CallFailure extends Exception {
     private final boolean reachedServer;
     /** Set once by the client that threw this, before it is thrown. */
     private String server;
+    /** The server's rate-limit headers on a refusal; NONE when it sent none or there was no response. */
+    private RateLimitReading rateLimits = RateLimitReading.NONE;
+    /** Set by {@link ServerPool} when the server's learnt limit took this refusal as its sign of being full. */
+    private volatile boolean limitLowered;
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
                         boolean reachedServer, String message, Throwable cause) {
@@ -110,6 +114,31 @@ public final class CallFailure extends Exception {
     CallFailure at(String baseUrl) {
         this.server = baseUrl;
         return this;
+    }
+
+    /** Records the rate-limit headers of the response; called by {@link ModelClient} before throwing. */
+    CallFailure withRateLimits(RateLimitReading reading) {
+        this.rateLimits = reading;
+        return this;
+    }
+
+    /** Marks a refusal (429, 503) that the server's learnt limit answered by backing off. */
+    CallFailure limitLowered() {
+        this.limitLowered = true;
+        return this;
+    }
+
+    /**
+     * Whether the server refused this request for being one too many at once and its learnt limit
+     * ({@code --concurrency auto}) backs off for it: the caller's overshoot, not the request's trouble.
+     */
+    public boolean isLimitLowered() {
+        return limitLowered;
+    }
+
+    /** What the failed response's headers said of the server's rate limits. */
+    RateLimitReading rateLimits() {
+        return rateLimits;
     }
 
     /** The base URL of the server that failed; {@code null} if none was tried. */

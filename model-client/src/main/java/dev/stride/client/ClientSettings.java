@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param httpLog        where a line per request and response goes ({@link #withHttpLog}); null for none
  * @param headers        sent on every request, by name (a gateway's {@code api-key}, {@code HTTP-Referer}...); their
  *                       values are secrets, like the key
+ * @param rateLimits     the server's budget the user gives ({@code --rpm}, {@code --tpm}); {@link RateLimits#NONE}
+ *                       follows only what the server's headers and 429s say
  */
 public record ClientSettings(
         String baseUrl,
@@ -32,7 +34,8 @@ public record ClientSettings(
         Duration callTimeout,
         int maxConcurrency,
         Consumer<String> httpLog,
-        Map<String, String> headers) {
+        Map<String, String> headers,
+        RateLimits rateLimits) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofMinutes(5);
@@ -42,6 +45,7 @@ public record ClientSettings(
     public ClientSettings {
         baseUrl = BaseUrl.parse(Objects.requireNonNull(baseUrl, "baseUrl")).full();
         headers = headers == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        rateLimits = rateLimits == null ? RateLimits.NONE : rateLimits;
         if (apiKey != null && apiKey.isBlank()) {
             // An empty key from an unset environment variable means "no key", not "send an empty Bearer".
             apiKey = null;
@@ -56,7 +60,8 @@ public record ClientSettings(
 
     public ClientSettings(String baseUrl, String apiKey, Duration connectTimeout, Duration readTimeout,
                           Duration callTimeout, int maxConcurrency, Consumer<String> httpLog) {
-        this(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog, Map.of());
+        this(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog, Map.of(),
+                RateLimits.NONE);
     }
 
     /** Settings with the defaults above and no API key. */
@@ -67,20 +72,22 @@ public record ClientSettings(
 
     public ClientSettings withBaseUrl(String url) {
         return new ClientSettings(url, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
-                headers);
+                headers, rateLimits);
     }
 
     public ClientSettings withApiKey(String key) {
         return new ClientSettings(baseUrl, key, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
-                headers);
+                headers, rateLimits);
     }
 
     public ClientSettings withTimeouts(Duration connect, Duration read, Duration call) {
-        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency, httpLog, headers);
+        return new ClientSettings(baseUrl, apiKey, connect, read, call, maxConcurrency, httpLog, headers,
+                rateLimits);
     }
 
     public ClientSettings withMaxConcurrency(int max) {
-        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max, httpLog, headers);
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, max, httpLog, headers,
+                rateLimits);
     }
 
     /**
@@ -89,13 +96,19 @@ public record ClientSettings(
      */
     public ClientSettings withHttpLog(Consumer<String> log) {
         return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, log,
-                headers);
+                headers, rateLimits);
     }
 
     /** The same settings with {@code extra} sent on every request as well. */
     public ClientSettings withHeaders(Map<String, String> extra) {
         return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
-                extra);
+                extra, rateLimits);
+    }
+
+    /** The same settings with this budget for the server ({@code --rpm}, {@code --tpm}). */
+    public ClientSettings withRateLimits(RateLimits limits) {
+        return new ClientSettings(baseUrl, apiKey, connectTimeout, readTimeout, callTimeout, maxConcurrency, httpLog,
+                headers, limits);
     }
 
     /** The base URL, for its shown form and its endpoints. */
@@ -135,7 +148,7 @@ public record ClientSettings(
                 + ", connectTimeout=" + connectTimeout
                 + ", readTimeout=" + readTimeout
                 + ", callTimeout=" + callTimeout
-                + ", maxConcurrency=" + maxConcurrency + ", httpLog=" + (httpLog == null ? "off" : "on") + "]";
+                + ", maxConcurrency=" + maxConcurrency + ", rateLimits=" + rateLimits + ", httpLog=" + (httpLog == null ? "off" : "on") + "]";
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -1,5 +1,6 @@
 package dev.stride.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -32,6 +33,7 @@ public final class ModelClient implements AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
     /** Keep-alive for idle connections; servers commonly close theirs after a minute or more. */
     private static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(5);
+    private static final Runnable NOTHING = () -> { };
 
     private final ClientSettings settings;
     /** The base URL as it may be stored and shown: its secrets masked. */
@@ -48,6 +50,8 @@ public final class ModelClient implements AutoCloseable {
     /** Bumped by {@link #cancelAll()}, so a failed call can tell our cancel from OkHttp's own (deadline) cancel. */
     private final AtomicLong cancelEpoch = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What every request passes before it is sent: the server's rate limits, given or reported. */
+    private final RateGate gate;
 
     public ModelClient(ClientSettings settings) {
         this(settings, Clock.systemUTC());
@@ -69,6 +73,7 @@ public final class ModelClient implements AutoCloseable {
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
+        this.gate = new RateGate(settings.rateLimits(), System::nanoTime);
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings) {
@@ -104,7 +109,7 @@ public final class ModelClient implements AutoCloseable {
      */
     public ChatResult chat(ChatRequest request) throws CallFailure {
         ensureOpen();
-        return execute(Api.OPENAI_CHAT, encoder.encode(request), false, false);
+        return send(Api.OPENAI_CHAT, encoder.encode(request), false, false, request.maxTokens(), NOTHING);
     }
 
     /**
@@ -115,8 +120,33 @@ public final class ModelClient implements AutoCloseable {
      *                     see {@link CallFailure#verdict()}
      */
     public ChatResult complete(PromptRequest request) throws CallFailure {
+        return complete(request, NOTHING);
+    }
+
+    /**
+     * As {@link #complete(PromptRequest)}, telling {@code passedGate} each time the request passes the rate gate and
+     * goes out: what came before was waiting here, not at the server ({@link ServerPool}'s learnt limit must not
+     * take it for a queue there).
+     */
+    ChatResult complete(PromptRequest request, Runnable passedGate) throws CallFailure {
         ensureOpen();
-        return execute(request.api(), promptEncoder.encode(request), request.stream(), request.keepRaw());
+        return send(request.api(), promptEncoder.encode(request), request.stream(), request.keepRaw(),
+                maxTokens(request), passedGate);
+    }
+
+    /** Requests held at the rate gate now, not yet sent. */
+    int waitingAtGate() {
+        return gate.waiting();
+    }
+
+    /** The answer's ceiling the request asks for, for the gate's token estimate; null when it sets none. */
+    private static Integer maxTokens(PromptRequest request) {
+        if (request.body() == null) {
+            return request.sampling().maxTokens();
+        }
+        JsonNode n = request.body().has("max_completion_tokens")
+                ? request.body().get("max_completion_tokens") : request.body().get("max_tokens");
+        return n != null && n.canConvertToInt() && n.asInt() > 0 ? n.asInt() : null;
     }
 
     private void ensureOpen() {
@@ -125,7 +155,37 @@ public final class ModelClient implements AutoCloseable {
         }
     }
 
-    private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw) throws CallFailure {
+    /**
+     * Passes the gate, then sends; a 429 the gate takes on (it paces this server) is waited out and sent again, a few
+     * times at most, without the caller hearing of it.
+     */
+    private ChatResult send(Api api, byte[] body, boolean stream, boolean keepRaw, Integer maxTokens,
+                            Runnable passedGate) throws CallFailure {
+        for (int refusals = 0; ; refusals++) {
+            RateGate.Permit permit = gate.enter(gate.estimate(body.length, maxTokens));
+            if (permit == null) {
+                throw CallFailure.transport(CallFailure.Kind.CANCELLED, "stopped while waiting for the rate limit",
+                        null).at(shownBase);
+            }
+            passedGate.run();
+            try {
+                return execute(api, body, stream, keepRaw, permit);
+            } catch (CallFailure f) {
+                boolean refusal = f.status() == 429 && f.verdict() == CallFailure.Verdict.RETRY
+                        && refusals < RateGate.MAX_ABSORBED_REFUSALS;
+                if (refusal && gate.refused(permit, f.retryAfter().orElse(null), f.rateLimits())) {
+                    continue;
+                }
+                if (!refusal) {
+                    gate.failed(permit, f.rateLimits());
+                }
+                throw f;
+            }
+        }
+    }
+
+    private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw, RateGate.Permit permit)
+            throws CallFailure {
         HttpUrl url = urls.get(api);
         Request.Builder request = new Request.Builder()
                 .url(url)
@@ -147,20 +207,27 @@ public final class ModelClient implements AutoCloseable {
         int status = 0;
         try (Response response = call.execute()) {
             status = response.code();
+            RateLimitReading reading = reading(response);
             if (status < 200 || status > 299) {
                 String errorBody = response.body().string();
                 ErrorBody error = redact(errorBodies.parse(errorBody));
                 throw CallFailure.httpStatus(status, error,
                         RetryAfter.parse(response.header("retry-after-ms"), response.header("Retry-After"),
-                                clock.instant()).orElse(null), BaseUrl.redact(url.toString())).at(shownBase);
+                                clock.instant()).orElse(null), BaseUrl.redact(url.toString())).at(shownBase)
+                        .withRateLimits(reading);
             }
+            ChatResult result;
             if (stream && !isPlainJson(response)) {
-                return readStream(api, response.body().source(), keepRaw, start);
+                result = readStream(api, response.body().source(), keepRaw, start);
+            } else {
+                // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
+                String text = response.body().string();
+                Duration latency = Duration.ofNanos(System.nanoTime() - start);
+                result = parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null,
+                        shownBase);
             }
-            // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
-            String text = response.body().string();
-            Duration latency = Duration.ofNanos(System.nanoTime() - start);
-            return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, shownBase);
+            gate.answered(permit, result.promptTokens(), result.completionTokens(), reading);
+            return result;
         } catch (IOException e) {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
             throw TransportErrors.classify(e, cancelledByUs, settings).at(shownBase);
@@ -216,6 +283,19 @@ public final class ModelClient implements AutoCloseable {
         return line.substring(0, end);
     }
 
+    /** The server's rate-limit headers, if it sends any; most local servers send none, found in one pass. */
+    private RateLimitReading reading(Response response) {
+        okhttp3.Headers headers = response.headers();
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            String name = headers.name(i);
+            if (name.regionMatches(true, 0, "x-ratelimit", 0, 11)
+                    || name.regionMatches(true, 0, "anthropic-ratelimit", 0, 19)) {
+                return RateLimitReading.of(response::header, clock.instant());
+            }
+        }
+        return RateLimitReading.NONE;
+    }
+
     private static boolean isPlainJson(Response response) {
         MediaType type = response.body().contentType();
         return type != null && "application".equals(type.type()) && "json".equals(type.subtype());
@@ -240,7 +320,21 @@ public final class ModelClient implements AutoCloseable {
      */
     public void cancelAll() {
         cancelEpoch.incrementAndGet();
+        gate.cancelAll();
         http.dispatcher().cancelAll();
+    }
+
+    /**
+     * Sends no new request: those waiting at the rate-limit gate, and all later ones, fail at once with
+     * {@link CallFailure.Kind#CANCELLED}; calls in flight go on (see {@link #cancelAll()}).
+     */
+    public void stopSending() {
+        gate.stopSending();
+    }
+
+    /** For tests: the gate this client's requests pass. */
+    RateGate gate() {
+        return gate;
     }
 
     /** Frees threads and idle connections. Calls still running finish; call {@link #cancelAll()} first to stop them. */

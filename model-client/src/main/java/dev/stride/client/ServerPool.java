@@ -137,26 +137,29 @@ public final class ServerPool implements AutoCloseable {
     private ChatResult call(Server server, PromptRequest request) throws CallFailure {
         server.requests.incrementAndGet();
         boolean succeeded = false;
-        long sentAt = server.limit == null ? 0 : nanoTime.getAsLong();
-        int others = server.inFlight.get() - 1;
+        Sending sent = server.limit == null ? null : new Sending(server);
         try {
-            ChatResult result = server.client.complete(request);
+            ChatResult result = sent == null ? server.client.complete(request)
+                    : server.client.complete(request, sent::passedGate);
             succeeded = true;
             long now = nanoTime.getAsLong();
             server.onSuccess(now);
-            if (server.limit != null) {
-                server.limit.record(sentAt, now - sentAt, others, AdaptiveLimit.Result.ANSWERED);
+            if (sent != null) {
+                server.limit.record(sent.at, now - sent.at, sent.others, AdaptiveLimit.Result.ANSWERED);
             }
             return result;
         } catch (CallFailure f) {
-            if (server.limit != null) {
-                server.limit.record(sentAt, nanoTime.getAsLong() - sentAt, others, limitResult(f));
+            if (sent != null) {
+                server.limit.record(sent.at, nanoTime.getAsLong() - sent.at, sent.others, limitResult(f));
             }
             if (!f.reachedServer()) {
                 server.unreached.incrementAndGet();
             }
             // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.
             boolean full = server.limit != null && limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            if (full) {
+                f.limitLowered();
+            }
             if (!full && (f.verdict() == CallFailure.Verdict.RETRY
                     || f.verdict() == CallFailure.Verdict.UNREACHABLE)) {
                 server.onRetryableFailure(nanoTime.getAsLong(), failuresBeforeSetAside, maxSetAsideNanos);
@@ -165,6 +168,28 @@ public final class ServerPool implements AutoCloseable {
         } finally {
             (succeeded ? server.succeeded : server.failed).incrementAndGet();
             server.inFlight.decrementAndGet();
+        }
+    }
+
+    /**
+     * When an adaptive server's call went out, and how many others were out at that server then. Both are taken
+     * again as the call passes the server's rate gate (again after a 429 the gate waited out): time at the gate is
+     * the client's own pacing, and a learnt limit that counted it as latency would read a queue at the server where
+     * there is none, and drop.
+     */
+    private final class Sending {
+        private final Server server;
+        long at;
+        int others;
+
+        Sending(Server server) {
+            this.server = server;
+            passedGate();
+        }
+
+        void passedGate() {
+            at = nanoTime.getAsLong();
+            others = Math.max(0, server.inFlight.get() - 1 - server.client.waitingAtGate());
         }
     }
 
@@ -300,6 +325,22 @@ public final class ServerPool implements AutoCloseable {
     public void cancelAll() {
         for (Server s : servers) {
             s.client.cancelAll();
+        }
+    }
+
+    /** Requests held at the servers' rate gates now, not yet sent. */
+    public int waitingForRateLimit() {
+        int waiting = 0;
+        for (Server s : servers) {
+            waiting += s.client.waitingAtGate();
+        }
+        return waiting;
+    }
+
+    /** Sends no new request to any server (those waiting at a rate-limit gate fail at once); calls in flight go on. */
+    public void stopSending() {
+        for (Server s : servers) {
+            s.client.stopSending();
         }
     }
 

@@ -84,6 +84,8 @@ public final class Simulator implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLongArray answeredBySecond =
             new java.util.concurrent.atomic.AtomicLongArray(3600);
     private final AtomicLong lastDeparture = new AtomicLong(Long.MIN_VALUE);
+    /** The rate limit it enforces; null without one. */
+    private final BudgetMeter budget;
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private String host;
@@ -101,6 +103,7 @@ public final class Simulator implements AutoCloseable {
         this.answerKey = answerKey;
         this.random = new Random(settings.seed());
         this.slots = settings.maxConcurrent() > 0 ? new Semaphore(settings.maxConcurrent(), true) : null;
+        this.budget = settings.rateBudget().any() ? new BudgetMeter(settings.rateBudget(), System::nanoTime) : null;
         for (Outcome o : Outcome.values()) {
             outcomes.put(o, new AtomicLong());
         }
@@ -301,6 +304,9 @@ public final class Simulator implements AutoCloseable {
         synchronized (models) {
             models.add(ask.model());
         }
+        if (budget != null && !withinBudget(exchange, ask)) {
+            return;
+        }
         Outcome planned;
         long latencyMillis;
         synchronized (random) {
@@ -376,6 +382,26 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Charges the request to the rate budget (its prompt's tokens and its answer's, as the usage will say) and puts
+     * the rate-limit headers on the response; false, with a 429 sent, when the budget does not cover it.
+     */
+    private boolean withinBudget(HttpExchange exchange, Ask ask) throws IOException {
+        int answerTokens = Answers.tokens(fullAnswer(ask)).size();
+        if (ask.maxTokens() != null) {
+            answerTokens = Math.min(answerTokens, ask.maxTokens());
+        }
+        BudgetMeter.Admission admission = budget.admit(ask.promptTokens() + answerTokens);
+        admission.headers().forEach(exchange.getResponseHeaders()::set);
+        if (!admission.admitted()) {
+            count(Outcome.RATE_LIMITED);
+            sendError(exchange, 429, "Rate limit reached for " + ask.model() + " (simulated budget); retry after "
+                    + admission.headers().get("retry-after-ms") + " ms", "requests");
+            return false;
+        }
+        return true;
+    }
+
     private boolean admit() throws InterruptedException {
         if (slots == null) {
             return true;
@@ -415,10 +441,15 @@ public final class Simulator implements AutoCloseable {
         return Math.max(0, mean - jitter + (long) (random.nextDouble() * (2 * jitter + 1)));
     }
 
+    /** The answer before {@code max_tokens} cuts it; the rate budget charges the same one the client is sent. */
+    private String fullAnswer(Ask ask) {
+        return answerKey == null ? Answers.answer(ask.prompt())
+                : answerKey.answer(ask.model(), ask.prompt()).orElseGet(() -> Answers.answer(ask.prompt()));
+    }
+
     private void answer(HttpExchange exchange, boolean chat, Ask ask, boolean truncate)
             throws IOException, InterruptedException {
-        String full = answerKey == null ? Answers.answer(ask.prompt())
-                : answerKey.answer(ask.model(), ask.prompt()).orElseGet(() -> Answers.answer(ask.prompt()));
+        String full = fullAnswer(ask);
         List<String> tokens = Answers.tokens(full);
         String finish = "stop";
         if (ask.maxTokens() != null && tokens.size() > ask.maxTokens()) {

@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param failures        the share of completion requests that fail, by kind
  * @param retryAfter      the {@code Retry-After} a simulated 429 carries
  * @param seed            seeds the draw of failures and latencies, so a sequential run repeats exactly
+ * @param rateBudget      a hosted API's rate limit: requests over it get a 429, every answer the rate-limit headers
  */
 public record SimulatorSettings(Duration latency, Duration jitter, double tokensPerSecond, int maxConcurrent,
-                                WhenBusy whenBusy, FailureRates failures, Duration retryAfter, long seed) {
+                                WhenBusy whenBusy, FailureRates failures, Duration retryAfter, long seed,
+                                RateBudget rateBudget) {
 
     /** What a request beyond the concurrency limit gets. */
     public enum WhenBusy {
@@ -67,7 +69,13 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         }
     }
 
+    public SimulatorSettings(Duration latency, Duration jitter, double tokensPerSecond, int maxConcurrent,
+                             WhenBusy whenBusy, FailureRates failures, Duration retryAfter, long seed) {
+        this(latency, jitter, tokensPerSecond, maxConcurrent, whenBusy, failures, retryAfter, seed, RateBudget.NONE);
+    }
+
     public SimulatorSettings {
+        rateBudget = rateBudget == null ? RateBudget.NONE : rateBudget;
         Objects.requireNonNull(latency, "latency");
         Objects.requireNonNull(jitter, "jitter");
         Objects.requireNonNull(whenBusy, "whenBusy");
@@ -110,6 +118,17 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
                     failures.rateLimited(), failures.serverError(), failures.unavailable(), failures.dropped(),
                     failures.truncated()));
         }
+        if (rateBudget.any()) {
+            s.append(", rate limit ");
+            if (rateBudget.requestsPerMinute() > 0) {
+                s.append(rateBudget.requestsPerMinute()).append(" requests/min");
+            }
+            if (rateBudget.tokensPerMinute() > 0) {
+                s.append(rateBudget.requestsPerMinute() > 0 ? ", " : "").append(rateBudget.tokensPerMinute())
+                        .append(" tokens/min");
+            }
+            s.append(" (bucket of ").append(rateBudget.window().toMillis()).append("ms)");
+        }
         return s.toString();
     }
 
@@ -127,6 +146,7 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         private double truncated;
         private Duration retryAfter = Duration.ofSeconds(1);
         private long seed = 42;
+        private RateBudget rateBudget = RateBudget.NONE;
 
         private Builder() {
         }
@@ -196,9 +216,16 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
             return this;
         }
 
+        /** A hosted API's rate limit to enforce ({@link RateBudget#NONE}: none). */
+        public Builder rateBudget(RateBudget value) {
+            rateBudget = value;
+            return this;
+        }
+
         public SimulatorSettings build() {
             return new SimulatorSettings(latency, jitter, tokensPerSecond, maxConcurrent, whenBusy,
-                    new FailureRates(rateLimited, serverError, unavailable, dropped, truncated), retryAfter, seed);
+                    new FailureRates(rateLimited, serverError, unavailable, dropped, truncated), retryAfter, seed,
+                    rateBudget);
         }
     }
 }

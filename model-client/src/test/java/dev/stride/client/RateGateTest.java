@@ -1,0 +1,157 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The gate on a clock the test moves: when each request may go, never how long anything took. */
+@Timeout(60)
+class RateGateTest {
+
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private final AtomicLong clock = new AtomicLong(1_000_000 * MS);
+
+    private RateGate gate(long rpm, long tpm) {
+        return new RateGate(new RateLimits(rpm, tpm), clock::get);
+    }
+
+    /** Books a request as {@link RateGate#enter} does, without waiting for its time: the clock stands still here. */
+    private RateGate.Permit booked(RateGate g, long tokens) {
+        g.schedule(tokens, clock.get());
+        return new RateGate.Permit(tokens);
+    }
+
+    private long at(long goAt) {
+        return (goAt - clock.get()) / MS;
+    }
+
+    @Test
+    void requestsPerMinuteArePacedEvenlyAfterASmallBurst() {
+        RateGate g = gate(600, 0);
+        long[] goAt = new long[700];
+        for (int i = 0; i < goAt.length; i++) {
+            goAt[i] = at(g.schedule(1, clock.get()));
+        }
+        // A quarter second's worth (and the first) at once, then one every 100 ms: never a minute's worth at once.
+        assertThat(goAt[0]).isZero();
+        assertThat(goAt[2]).isZero();
+        assertThat(goAt[3]).isEqualTo(50);
+        assertThat(goAt[4] - goAt[3]).isEqualTo(100);
+        long inFirstMinute = java.util.Arrays.stream(goAt).filter(t -> t < 60_000).count();
+        assertThat(inFirstMinute).isBetween(600L, 603L);
+    }
+
+    @Test
+    void tokensAreChargedTheEstimateThenTheDifferenceFromUsage() {
+        RateGate g = gate(0, 60_000); // one token per millisecond
+        long estimate = g.estimate(400, 900); // 400 bytes / 4 + max_tokens 900
+        assertThat(estimate).isEqualTo(1000);
+        RateGate.Permit first = g.enter(estimate);
+        assertThat(first.tokens()).isEqualTo(1000);
+        // Booked for 1000 tokens: the next request waits for the estimate less the burst.
+        long before = at(g.schedule(1000, clock.get()));
+        assertThat(before).isEqualTo(750);
+        // The answer used 100 tokens: 900 are given back, and the request after that waits 900 ms less.
+        g.answered(first, 60, 40, RateLimitReading.NONE);
+        assertThat(at(g.schedule(1000, clock.get()))).isEqualTo(1750 - 900);
+    }
+
+    @Test
+    void withoutMaxTokensTheEstimateLearnsTheMeanAnswer() {
+        RateGate g = gate(0, 60_000);
+        assertThat(g.estimate(40, null)).isEqualTo(10 + RateGate.FIRST_ANSWER_TOKENS);
+        for (int i = 0; i < 100; i++) {
+            g.answered(booked(g, g.estimate(40, null)), 10, 16, RateLimitReading.NONE);
+        }
+        assertThat(g.estimate(40, null)).isBetween(10 + 16L, 10 + 20L);
+    }
+
+    @Test
+    void aSpentBudgetWithoutALimitHoldsUntilItsReset() {
+        RateGate g = gate(0, 0);
+        assertThat(g.engaged()).isFalse();
+        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(-1, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
+        assertThat(g.engaged()).isTrue();
+        assertThat(at(g.schedule(1, clock.get()))).isEqualTo(2000);
+        // Azure: remaining 0 and no reset: a second.
+        RateGate azure = gate(0, 0);
+        azure.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(-1, 0, null), RateLimitReading.Budget.NONE));
+        assertThat(at(azure.schedule(1, clock.get()))).isEqualTo(RateGate.HOLD_WITHOUT_RESET_MS);
+    }
+
+    @Test
+    void aLowBudgetWithItsLimitIsPacedAtItsRefillRate() {
+        RateGate g = gate(0, 0);
+        // 600 a minute, 0 left (full again in 2 s: the reset is no rate): one every 100 ms.
+        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(600, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
+        long first = at(g.schedule(1, clock.get()));
+        long second = at(g.schedule(1, clock.get()));
+        assertThat(second - first).isEqualTo(100);
+        // Room again: no pacing.
+        RateGate.Permit p = booked(g, 1);
+        g.answered(p, 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(600, 500, Duration.ofSeconds(10)), RateLimitReading.Budget.NONE));
+        assertThat(at(g.schedule(1, clock.get()))).isLessThanOrEqualTo(second + 100);
+        assertThat(at(g.schedule(1, clock.get()))).isLessThanOrEqualTo(second + 100);
+    }
+
+    @Test
+    void aRefusalWhilePacingHoldsForRetryAfterAndSlowsDown() {
+        RateGate g = gate(600, 0);
+        RateGate.Permit p = g.enter(1);
+        assertThat(g.refused(p, Duration.ofSeconds(3), RateLimitReading.NONE)).isTrue();
+        assertThat(g.pace()).isEqualTo(0.8);
+        assertThat(at(g.heldUntil())).isEqualTo(3000);
+        long a = at(g.schedule(1, clock.get()));
+        long b = at(g.schedule(1, clock.get()));
+        long c = at(g.schedule(1, clock.get()));
+        long d = at(g.schedule(1, clock.get()));
+        assertThat(a).isGreaterThanOrEqualTo(3000);
+        // 100 ms a request at full pace, 125 ms at 0.8.
+        assertThat(d - c).isEqualTo(125);
+        for (int i = 0; i < 20; i++) {
+            g.refused(booked(g, 1), null, RateLimitReading.NONE);
+        }
+        assertThat(g.pace()).isEqualTo(RateGate.SLOWEST);
+    }
+
+    @Test
+    void aRefusalIsTheCallersWhenTheGateDoesNotPace() {
+        RateGate g = gate(0, 0);
+        assertThat(g.enter(1)).isSameAs(RateGate.Permit.FREE);
+        assertThat(g.refused(RateGate.Permit.FREE, Duration.ofSeconds(1), RateLimitReading.NONE)).isFalse();
+        assertThat(g.engaged()).isFalse();
+    }
+
+    @Test
+    void cancelAllWakesAWaiterAtOnceAndStopSendingForGood() throws Exception {
+        RateGate g = new RateGate(RateLimits.NONE, System::nanoTime);
+        // The server says: nothing left for an hour.
+        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(-1, 0, Duration.ofHours(1)), RateLimitReading.Budget.NONE));
+        CompletableFuture<RateGate.Permit> waiting = CompletableFuture.supplyAsync(() -> g.enter(1));
+        while (g.waits() == 0) {
+            Thread.onSpinWait();
+        }
+        assertThat(waiting).isNotDone();
+        g.cancelAll();
+        // Returns (within the test's timeout, far below the hour) without a permit: nothing is sent.
+        assertThat(waiting.get()).isNull();
+
+        CompletableFuture<RateGate.Permit> next = CompletableFuture.supplyAsync(() -> g.enter(1));
+        while (g.waits() < 2) {
+            Thread.onSpinWait();
+        }
+        g.stopSending();
+        assertThat(next.get()).isNull();
+        assertThat(g.enter(1)).isNull();
+    }
+}
