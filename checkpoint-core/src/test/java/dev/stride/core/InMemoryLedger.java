@@ -46,6 +46,8 @@ final class InMemoryLedger implements RunLedger {
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
     private CountDownLatch held;
+    /** Opened once the write {@link #held} stops has begun. */
+    private CountDownLatch heldReached = new CountDownLatch(0);
 
     /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
     InMemoryLedger(Clock clock, List<String> recordJson) {
@@ -204,7 +206,19 @@ final class InMemoryLedger implements RunLedger {
     /** The next write of an outcome waits until the returned latch is opened (the ones after it do not). */
     synchronized CountDownLatch holdNextOutcome() {
         held = new CountDownLatch(1);
+        heldReached = new CountDownLatch(1);
         return held;
+    }
+
+    /** Waits until the write {@link #holdNextOutcome()} holds has begun: the writer is inside it, waiting. */
+    void awaitHeldOutcomeReached() throws InterruptedException {
+        CountDownLatch reached;
+        synchronized (this) {
+            reached = heldReached;
+        }
+        if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the held outcome's write never came");
+        }
     }
 
     @Override
@@ -217,11 +231,14 @@ final class InMemoryLedger implements RunLedger {
 
     private void waitIfHeld() {
         CountDownLatch latch;
+        CountDownLatch reached;
         synchronized (this) {
             latch = held;
             held = null;
+            reached = heldReached;
         }
         if (latch != null) {
+            reached.countDown();
             try {
                 if (!latch.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     throw new AssertionError("the held outcome was never released");
