@@ -43,6 +43,8 @@ final class InMemoryLedger implements RunLedger {
     private int renewals;
     private int othersAtWork;
     private int othersAsked;
+    /** Records a dead worker holds until its lease runs out, which happens as the next look for others begins. */
+    private final java.util.Set<String> heldByTheDead = new java.util.HashSet<>();
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
     private CountDownLatch held;
@@ -134,7 +136,7 @@ final class InMemoryLedger implements RunLedger {
         checkRun(runId);
         List<InputRecord> page = new ArrayList<>();
         for (InputRecord r : records) {
-            boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id())
+            boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id()) && !heldByTheDead.contains(r.id())
                     && (!failed.containsKey(r.id()) || includeFailed && failedBeforeJoin.contains(r.id()));
             if (r.seq() > afterSeq && open && page.size() < limit) {
                 page.add(r);
@@ -154,6 +156,8 @@ final class InMemoryLedger implements RunLedger {
     @Override
     public synchronized boolean othersAtWork(long runId) {
         othersAsked++;
+        // The dead worker's lease runs out now: it is not at work, and its records can be claimed again.
+        heldByTheDead.clear();
         if (othersAtWork > 0) {
             othersAtWork--;
             return true;
@@ -173,6 +177,15 @@ final class InMemoryLedger implements RunLedger {
     }
 
     /** The next {@code times} questions whether others are at work are answered yes. */
+    /**
+     * {@code ids} are held by a worker that died, whose lease runs out just after the runner's next claim finds them
+     * taken, as its next look for others begins: the window a loaded machine widens between a claim and that look.
+     */
+    synchronized InMemoryLedger heldByADeadWorkerUntilTheNextLook(String... ids) {
+        heldByTheDead.addAll(List.of(ids));
+        return this;
+    }
+
     synchronized InMemoryLedger othersAtWorkFor(int times) {
         this.othersAtWork = times;
         return this;
