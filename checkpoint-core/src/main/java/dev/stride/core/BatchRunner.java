@@ -163,9 +163,14 @@ public final class BatchRunner {
             }
             if (claimed == 0 && after < 0) {
                 if (!store.othersAtWork(run.id())) {
-                    return;
-                }
-                if (!sleepUnlessStopped(otherWorkersPoll())) {
+                    // A dead worker's lease may have run out between the claim above and this look: its records
+                    // were not claimable then and are now. One more claim takes them, or finds the run over. (Without
+                    // it a worker ended "interrupted" with a killed worker's records pending: WorkersIT, under load.)
+                    long late = dispatch(run, slots, workers, writer, after);
+                    if (late <= 0) {
+                        return;
+                    }
+                } else if (!sleepUnlessStopped(otherWorkersPoll())) {
                     return;
                 }
             }

@@ -44,13 +44,26 @@ class BatchRunnerWorkersTest {
     }
 
     @Test
+    void aDeadWorkersRecordsThatComeFreeBetweenAClaimAndTheLookForOthersAreTakenNotLeftPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.ledger.heldByADeadWorkerUntilTheNextLook("r3", "r4");
+
+        RunOutcome outcome = f.run(withLease(4));
+
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.ledger.pendingIds()).isEmpty();
+        assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4");
+    }
+
+    @Test
     void claimsAreAboutTheFreeSlotsNeverTheWholeRun() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(50);
 
         assertThat(f.run(withLease(4)).state()).isEqualTo(RunState.DONE);
         assertThat(f.ledger.claimSizes()).allMatch(n -> n <= 4);
-        // A round at a time, not one record per answer: 13 claims of up to 4, and the empty one that ends the run.
-        assertThat(f.ledger.claimSizes()).hasSizeLessThanOrEqualTo(50 / 4 + 3);
+        // A round at a time, not one record per answer: 13 claims of up to 4, and the empty ones that end the run
+        // (the first pass's, the pass from the start's, and the one after the look that found nobody else at work).
+        assertThat(f.ledger.claimSizes()).hasSizeLessThanOrEqualTo(50 / 4 + 4);
         assertThat(f.predictor.asked()).hasSize(50).doesNotHaveDuplicates();
     }
 

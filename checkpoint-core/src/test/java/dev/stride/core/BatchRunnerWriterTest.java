@@ -13,11 +13,20 @@ class BatchRunnerWriterTest {
     void outcomesQueuedBehindASlowCommitGoInOneCallAndEachIsStoredOnce() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(30);
         CountDownLatch slowCommit = f.ledger.holdNextOutcome();
+        f.predictor.holdEverything();
         RunnerFixture.Session session = f.start(settings(8, 6));
 
-        // The first commit is held: the writer holds 1 outcome, 5 more queue up (one save interval in all), and the
-        // requests answered after them wait with their slots. So requests in flight plus one save interval are asked,
-        // and no more: what a kill -9 at this moment would ask again.
+        // The first answer alone reaches the writer, and its commit is held. (With every answer let go at once, a
+        // writer thread started late on a loaded machine took three as its first commit, and the rest came as 3
+        // and 2: the test failed on a timing, not on the writer.)
+        f.predictor.awaitHeldCount(8);
+        f.predictor.release("r0", ScriptedPredictor.answer("a0"));
+        f.ledger.awaitHeldOutcomeReached();
+        f.predictor.answerEverything();
+
+        // The writer holds 1 outcome, 5 more queue up (one save interval in all), and the requests answered after
+        // them wait with their slots. So requests in flight plus one save interval are asked, and no more: what a
+        // kill -9 at this moment would ask again.
         Guard.until(() -> f.predictor.asked().size() >= 8 + 6, "8 + 6 requests asked");
         assertThat(f.predictor.asked()).hasSize(8 + 6);
         assertThat(f.ledger.pendingIds()).hasSize(30);

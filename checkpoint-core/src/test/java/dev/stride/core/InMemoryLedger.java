@@ -43,9 +43,13 @@ final class InMemoryLedger implements RunLedger {
     private int renewals;
     private int othersAtWork;
     private int othersAsked;
+    /** Records a dead worker holds until its lease runs out, which happens as the next look for others begins. */
+    private final java.util.Set<String> heldByTheDead = new java.util.HashSet<>();
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
     private CountDownLatch held;
+    /** Opened once the write {@link #held} stops has begun. */
+    private CountDownLatch heldReached = new CountDownLatch(0);
 
     /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
     InMemoryLedger(Clock clock, List<String> recordJson) {
@@ -132,7 +136,7 @@ final class InMemoryLedger implements RunLedger {
         checkRun(runId);
         List<InputRecord> page = new ArrayList<>();
         for (InputRecord r : records) {
-            boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id())
+            boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id()) && !heldByTheDead.contains(r.id())
                     && (!failed.containsKey(r.id()) || includeFailed && failedBeforeJoin.contains(r.id()));
             if (r.seq() > afterSeq && open && page.size() < limit) {
                 page.add(r);
@@ -152,6 +156,8 @@ final class InMemoryLedger implements RunLedger {
     @Override
     public synchronized boolean othersAtWork(long runId) {
         othersAsked++;
+        // The dead worker's lease runs out now: it is not at work, and its records can be claimed again.
+        heldByTheDead.clear();
         if (othersAtWork > 0) {
             othersAtWork--;
             return true;
@@ -171,6 +177,15 @@ final class InMemoryLedger implements RunLedger {
     }
 
     /** The next {@code times} questions whether others are at work are answered yes. */
+    /**
+     * {@code ids} are held by a worker that died, whose lease runs out just after the runner's next claim finds them
+     * taken, as its next look for others begins: the window a loaded machine widens between a claim and that look.
+     */
+    synchronized InMemoryLedger heldByADeadWorkerUntilTheNextLook(String... ids) {
+        heldByTheDead.addAll(List.of(ids));
+        return this;
+    }
+
     synchronized InMemoryLedger othersAtWorkFor(int times) {
         this.othersAtWork = times;
         return this;
@@ -204,7 +219,19 @@ final class InMemoryLedger implements RunLedger {
     /** The next write of an outcome waits until the returned latch is opened (the ones after it do not). */
     synchronized CountDownLatch holdNextOutcome() {
         held = new CountDownLatch(1);
+        heldReached = new CountDownLatch(1);
         return held;
+    }
+
+    /** Waits until the write {@link #holdNextOutcome()} holds has begun: the writer is inside it, waiting. */
+    void awaitHeldOutcomeReached() throws InterruptedException {
+        CountDownLatch reached;
+        synchronized (this) {
+            reached = heldReached;
+        }
+        if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the held outcome's write never came");
+        }
     }
 
     @Override
@@ -217,11 +244,14 @@ final class InMemoryLedger implements RunLedger {
 
     private void waitIfHeld() {
         CountDownLatch latch;
+        CountDownLatch reached;
         synchronized (this) {
             latch = held;
             held = null;
+            reached = heldReached;
         }
         if (latch != null) {
+            reached.countDown();
             try {
                 if (!latch.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     throw new AssertionError("the held outcome was never released");

@@ -68,10 +68,11 @@ class ManyInFlightIT {
 
     @Test
     void aRunKeepsAThousandRequestsInFlightWithinHalfAGigabyteResident() throws Exception {
-        // 10 s per answer: the dispatcher has time to fill every slot before the first answer comes back, even on a
-        // loaded machine (filling 1,024 took 3 s at a load average of 13 on 2 cores), so the peak the simulator sees
-        // is the run's whole concurrency; the records beyond it are sent as slots come free.
-        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofSeconds(10)).build()).start(0);
+        // 30 s per answer: the dispatcher has time to fill every slot before the first answer comes back, even on a
+        // loaded machine (filling 1,024 took 3 s at a load average of 13 on 2 cores; 10 s, as this was, left only
+        // three times that), so the peak the simulator sees is the run's whole concurrency; the records beyond it
+        // are sent as slots come free.
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofSeconds(30)).build()).start(0);
         int records = IN_FLIGHT + IN_FLIGHT / 2;
         Path input = questions(dir, "q.jsonl", records);
         Path db = dir.resolve("runs.db");

@@ -160,9 +160,11 @@ class ModelClientTest {
 
     @Test
     void anUnknownHostReachedNoServer() {
-        // RFC 6761 guarantees .invalid never resolves; the call deadline bounds a slow resolver.
+        // RFC 6761 guarantees .invalid never resolves; the call deadline only guards against a hung resolver. It was
+        // 5 s, which a loaded machine's resolver (a 5 s timeout per try in resolv.conf's default) could reach first,
+        // and the failure would then be a timeout: 60 s is an order of magnitude above an answer, and a hang still ends.
         CallFailure f = failureOf(ClientSettings.of("http://stride-test.invalid/v1")
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5)));
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60)));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.UNKNOWN_HOST);
         assertThat(f.code()).isEqualTo("unknown_host");

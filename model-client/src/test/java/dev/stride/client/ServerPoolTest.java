@@ -2,6 +2,7 @@ package dev.stride.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
@@ -113,6 +114,31 @@ class ServerPoolTest {
         assertThat(pool.stats().get(0).setAside()).isFalse();
         assertThat(pool.concurrencyLimit()).isEqualTo(1);
         assertThat(pool.limits()).containsExactly(1);
+    }
+
+    @Test
+    void eachAdaptiveServerHasItsOwnLimitAndTheMostRoomWins() throws Exception {
+        a.setDispatcher(answering(503));
+        b.setDispatcher(answering(200));
+        pool = ServerPool.adaptive(List.of(settings(a), settings(b)), 64);
+        assertThat(pool.limits()).containsExactly(AdaptiveLimit.INITIAL, AdaptiveLimit.INITIAL);
+
+        // Calls one at a time until the full server has refused one (the first calls tie, either may be picked).
+        for (int i = 0; i < 10 && a.getRequestCount() == 0; i++) {
+            catchThrowable(() -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
+        }
+        assertThat(a.getRequestCount()).as("calls the full server got").isEqualTo(1);
+
+        // Its refusal (none other in flight) halved its own limit only; the other's is untouched.
+        assertThat(pool.limits()).containsExactly(AdaptiveLimit.INITIAL / 2, AdaptiveLimit.INITIAL);
+        assertThat(pool.concurrencyLimit()).isEqualTo(AdaptiveLimit.INITIAL / 2 + AdaptiveLimit.INITIAL);
+        // With nothing in flight, the server with more room under its own limit takes every call.
+        int before = b.getRequestCount();
+        for (int i = 0; i < 10; i++) {
+            assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server()).isEqualTo(baseOf(b));
+        }
+        assertThat(a.getRequestCount()).isEqualTo(1);
+        assertThat(b.getRequestCount()).isEqualTo(before + 10);
     }
 
     @Test
