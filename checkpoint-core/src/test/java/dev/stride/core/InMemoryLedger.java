@@ -45,6 +45,8 @@ final class InMemoryLedger implements RunLedger {
     private int othersAsked;
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
+    /** The done count of each cursor saved in one call with the outcomes that completed its save interval. */
+    private final List<Long> sharedCursors = new ArrayList<>();
     private CountDownLatch held;
 
     /** A run of the given records, one JSON object each, with ids {@code r0, r1, ...}. */
@@ -213,6 +215,20 @@ final class InMemoryLedger implements RunLedger {
             batchSizes.add(outcomes.size());
         }
         return RunLedger.super.saveOutcomes(runId, outcomes);
+    }
+
+    @Override
+    public SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> outcomes, long elapsed,
+                                                RunState newState) {
+        SavedOutcomes saved = RunLedger.super.saveOutcomesWithCursor(runId, outcomes, elapsed, newState);
+        synchronized (this) {
+            sharedCursors.add(saved.cursor().done());
+        }
+        return saved;
+    }
+
+    synchronized List<Long> sharedCursors() {
+        return List.copyOf(sharedCursors);
     }
 
     private void waitIfHeld() {
