@@ -94,6 +94,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext write;
     private final OutcomeWriter outcomes; // null when opened read-only
     private final CursorWriter cursors; // null when opened read-only
+    private final PreparedClaims claims; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
     private final DSLContext read;
@@ -111,6 +112,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             this.outcomes = writer == null ? null : new OutcomeWriter(writer);
             this.cursors = writer == null ? null : new CursorWriter(writer);
+            this.claims = writer == null ? null : new PreparedClaims(writer);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
@@ -352,7 +354,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
-        return writing(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
+        return writing(dsl -> {
+            try {
+                return workforce.claim(dsl, claims, runId, afterSeq, limit, includeFailed);
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+        });
     }
 
     @Override
@@ -579,6 +587,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 try {
                     outcomes.close();
                     cursors.close();
+                    claims.close();
                 } catch (SQLException ignored) {
                     // The statement dies with its connection, closed next.
                 }
