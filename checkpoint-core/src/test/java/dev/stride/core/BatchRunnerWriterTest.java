@@ -29,8 +29,9 @@ class BatchRunnerWriterTest {
         assertThat(outcome.completed()).isEqualTo(30);
         assertThat(f.ledger.pendingIds()).isEmpty();
         assertThat(f.predictor.asked()).hasSize(30).doesNotHaveDuplicates();
-        // The five that queued behind the held commit were stored in one call.
-        assertThat(f.ledger.batchSizes()).contains(5);
+        // The five that queued behind the held commit were stored in one call (or all six in the held one, when the
+        // writer thread of a loaded machine got going after six were queued: seen at load 20).
+        assertThat(f.ledger.batchSizes()).anyMatch(size -> size >= 5);
         // A cursor still comes every save interval outcomes: a batch never reaches past one.
         assertThat(f.ledger.cursors()).extracting(Cursor::done).containsExactly(6L, 12L, 18L, 24L, 30L, 30L);
     }
