@@ -680,7 +680,13 @@ public final class BatchRunner {
                 }
                 if (!batch.isEmpty()) {
                     try {
-                        if (error == null && persist(batch)) {
+                        if (error == null && !last && sinceSave + batch.size() >= settings.saveInterval()) {
+                            // The batch completes a save interval: it goes in the cursor's commit, one commit and
+                            // one sync instead of a commit of its own just before the cursor's.
+                            persistWithCursor(batch);
+                            sinceSave = 0;
+                            lastSave = time.nanoTime();
+                        } else if (error == null && persist(batch)) {
                             sinceSave += batch.size();
                         }
                     } finally {
@@ -723,6 +729,12 @@ public final class BatchRunner {
                 fail(e);
                 return false;
             }
+            tell(outcomes, written);
+            return true;
+        }
+
+        /** Counts the outcomes written and tells the listener, in order. */
+        private void tell(List<RecordOutcome> outcomes, boolean[] written) {
             for (int i = 0; i < written.length; i++) {
                 if (!written[i]) {
                     continue;
@@ -736,7 +748,20 @@ public final class BatchRunner {
                     listener.recordFailed(o.record(), o.failure());
                 }
             }
-            return true;
+        }
+
+        private void persistWithCursor(List<RecordOutcome> outcomes) {
+            SavedOutcomes saved;
+            try {
+                saved = store.saveOutcomesWithCursor(run.id(), outcomes, run.elapsedMs() + elapsedMillis(started),
+                        RunState.RUNNING);
+            } catch (RuntimeException e) {
+                fail(e);
+                return;
+            }
+            tell(outcomes, saved.written());
+            lastCursor = saved.cursor();
+            listener.cursorSaved(lastCursor);
         }
 
         private boolean persistOne(RecordOutcome o) {

@@ -89,4 +89,17 @@ public interface RunLedger {
      * not stop the run.
      */
     Cursor saveCursor(long runId, long elapsedMs, RunState state);
+
+    /**
+     * Stores outcomes as {@link #saveOutcomes} does and then commits the cursor as {@link #saveCursor} does, the
+     * cursor counting them. A store may do both in one transaction, as the SQLite store does: the writer's outcomes
+     * that complete a save interval then share the cursor's commit (and its sync) instead of paying one of their
+     * own just before it. Either way every outcome is whole or absent, and once this returns all of them and the
+     * cursor survive a power loss. This default makes the two calls one after the other.
+     */
+    default SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> outcomes, long elapsedMs,
+                                                 RunState state) {
+        boolean[] written = saveOutcomes(runId, outcomes);
+        return new SavedOutcomes(written, saveCursor(runId, elapsedMs, state));
+    }
 }

@@ -47,6 +47,8 @@ final class InMemoryLedger implements RunLedger {
     private final java.util.Set<String> heldByTheDead = new java.util.HashSet<>();
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
+    /** The done count of each cursor saved in one call with the outcomes that completed its save interval. */
+    private final List<Long> sharedCursors = new ArrayList<>();
     private CountDownLatch held;
     /** Opened once the write {@link #held} stops has begun. */
     private CountDownLatch heldReached = new CountDownLatch(0);
@@ -240,6 +242,20 @@ final class InMemoryLedger implements RunLedger {
             batchSizes.add(outcomes.size());
         }
         return RunLedger.super.saveOutcomes(runId, outcomes);
+    }
+
+    @Override
+    public SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> outcomes, long elapsed,
+                                                RunState newState) {
+        SavedOutcomes saved = RunLedger.super.saveOutcomesWithCursor(runId, outcomes, elapsed, newState);
+        synchronized (this) {
+            sharedCursors.add(saved.cursor().done());
+        }
+        return saved;
+    }
+
+    synchronized List<Long> sharedCursors() {
+        return List.copyOf(sharedCursors);
     }
 
     private void waitIfHeld() {

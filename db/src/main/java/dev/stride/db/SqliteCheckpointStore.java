@@ -20,6 +20,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.SavedOutcomes;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
@@ -93,6 +94,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext write;
     private final OutcomeWriter outcomes; // null when opened read-only
     private final CursorWriter cursors; // null when opened read-only
+    private final PreparedClaims claims; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
     private final DSLContext read;
@@ -110,6 +112,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             this.outcomes = writer == null ? null : new OutcomeWriter(writer);
             this.cursors = writer == null ? null : new CursorWriter(writer);
+            this.claims = writer == null ? null : new PreparedClaims(writer);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
@@ -352,7 +355,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
-        return writing(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
+        return writing(dsl -> {
+            try {
+                return workforce.claim(dsl, claims, runId, afterSeq, limit, includeFailed);
+            } catch (SQLException e) {
+                throw SqliteFiles.translate(file, e);
+            }
+        });
     }
 
     @Override
@@ -412,23 +421,38 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public boolean[] saveOutcomes(long runId, List<RecordOutcome> all) {
-        return withWriter(() -> inTransaction(dsl -> {
-            boolean[] written = new boolean[all.size()];
-            try {
-                for (int i = 0; i < written.length; i++) {
-                    RecordOutcome o = all.get(i);
-                    OutcomeWriter.Row row = o.isDone()
-                            ? OutcomeColumns.done(o.prediction(), clock)
-                            : OutcomeColumns.failed(o.failure(), clock);
-                    row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, o.record().id());
-                    written[i] = outcomes.write(row, runId, o.record().id(), workforce.myId(), o.isDone(),
-                            workforce.dropsClaimOf(o.isDone()));
-                }
-            } catch (SQLException e) {
-                throw SqliteFiles.translate(file, e);
+        return withWriter(() -> inTransaction(dsl -> writeOutcomes(runId, all)));
+    }
+
+    /**
+     * The outcomes and the cursor in one IMMEDIATE transaction, committed at FULL as {@link #saveCursor} commits: the
+     * outcomes that complete a save interval share the cursor's commit and its fsync instead of a commit of their
+     * own (its locks, its WAL pages) just before it. The cursor counts them; all survive a power loss together.
+     */
+    @Override
+    public SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> all, long elapsedMs, RunState state) {
+        return withWriter(() -> synced(() -> inTransaction(dsl -> {
+            boolean[] written = writeOutcomes(runId, all);
+            return new SavedOutcomes(written, writeCursor(runId, elapsedMs, state));
+        })));
+    }
+
+    private boolean[] writeOutcomes(long runId, List<RecordOutcome> all) {
+        boolean[] written = new boolean[all.size()];
+        try {
+            for (int i = 0; i < written.length; i++) {
+                RecordOutcome o = all.get(i);
+                OutcomeWriter.Row row = o.isDone()
+                        ? OutcomeColumns.done(o.prediction(), clock)
+                        : OutcomeColumns.failed(o.failure(), clock);
+                row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, o.record().id());
+                written[i] = outcomes.write(row, runId, o.record().id(), workforce.myId(), o.isDone(),
+                        workforce.dropsClaimOf(o.isDone()));
             }
-            return written;
-        }));
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+        return written;
     }
 
     /**
@@ -449,30 +473,36 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
-        return withWriter(() -> {
-            // FULL makes this commit fsync the WAL, and with it every NORMAL commit before it: the cursor survives
-            // a power loss, while the per-prediction commits stay cheap.
-            pragma("synchronous = FULL");
-            try {
-                return inTransaction(dsl -> {
-                    try {
-                        Long old = cursors.oldWatermark(runId);
-                        if (old == null) {
-                            throw new StoreException(DbPhrase.of("store.noRun", runId, file));
-                        }
-                        String now = now();
-                        RunState stored = Workforce.storedState(state,
-                                () -> cursors.othersLive(runId, workforce.myId(), now));
-                        return cursors.save(runId, cursors.lowWatermark(runId, old), elapsedMs, now, stored);
-                    } catch (SQLException e) {
-                        throw SqliteFiles.translate(file, e);
-                    }
-                });
-            } finally {
-                pragma("synchronous = NORMAL");
-                keepWalBounded();
+        return withWriter(() -> synced(() -> inTransaction(dsl -> writeCursor(runId, elapsedMs, state))));
+    }
+
+    /**
+     * Runs {@code work} (one transaction on the writer) committed at FULL: the commit fsyncs the WAL, and with it
+     * every NORMAL commit before it, so that what it wrote survives a power loss while the per-prediction commits
+     * stay cheap.
+     */
+    private <T> T synced(Supplier<T> work) {
+        pragma("synchronous = FULL");
+        try {
+            return work.get();
+        } finally {
+            pragma("synchronous = NORMAL");
+            keepWalBounded();
+        }
+    }
+
+    private Cursor writeCursor(long runId, long elapsedMs, RunState state) {
+        try {
+            Long old = cursors.oldWatermark(runId);
+            if (old == null) {
+                throw new StoreException(DbPhrase.of("store.noRun", runId, file));
             }
-        });
+            String now = now();
+            RunState stored = Workforce.storedState(state, () -> cursors.othersLive(runId, workforce.myId(), now));
+            return cursors.save(runId, cursors.lowWatermark(runId, old), elapsedMs, now, stored);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
     }
 
     /**
@@ -558,6 +588,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 try {
                     outcomes.close();
                     cursors.close();
+                    claims.close();
                 } catch (SQLException ignored) {
                     // The statement dies with its connection, closed next.
                 }

@@ -9,6 +9,7 @@ import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -66,6 +67,17 @@ final class Workforce {
         }
         retryingFailures |= includeFailed;
         return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
+    }
+
+    /** As {@link #claim(DSLContext, long, long, int, boolean)}, with the SQLite store's statements kept prepared. */
+    List<InputRecord> claim(DSLContext dsl, PreparedClaims prepared, long runId, long afterSeq, int limit,
+                            boolean includeFailed) throws SQLException {
+        Worker w = joined(runId);
+        if (!prepared.workerThere(runId, w.id())) {
+            renew(dsl, w);
+        }
+        retryingFailures |= includeFailed;
+        return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now());
     }
 
     /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */

@@ -12,6 +12,9 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.RecordOutcome;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import dev.stride.core.SavedOutcomes;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,7 +24,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Outcomes that queued up together, stored in one transaction on a real SQLite file: each as a lone save would. */
+/**
+ * Outcomes that queued up together, stored in one transaction on a real SQLite file: each as a lone save would; those
+ * that complete a save interval together with the cursor.
+ */
 class OutcomeBatchTest {
     @TempDir
     Path dir;
@@ -78,6 +84,42 @@ class OutcomeBatchTest {
             assertThat(claimsHeld(file)).hasSize(3);
             assertThat(store.saveOutcomes(run, List.of(RecordOutcome.done(claimed.get(0), done("a0")))))
                     .containsExactly(true);
+        }
+    }
+
+    @Test
+    void outcomesThatCompleteASaveIntervalShareTheCursorsCommitWholeOrNotAtAll() throws Exception {
+        Path file = dir.resolve("shared.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(6).iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.join(run, Duration.ofSeconds(30));
+            List<InputRecord> claimed = store.claim(run, -1, 6, false);
+
+            SavedOutcomes saved = store.saveOutcomesWithCursor(run, List.of(
+                    RecordOutcome.done(claimed.get(0), done("a0")),
+                    RecordOutcome.failed(claimed.get(1), failure("http_400")),
+                    RecordOutcome.done(claimed.get(2), done("a2"))), 1_500, RunState.RUNNING);
+
+            assertThat(saved.written()).containsExactly(true, true, true);
+            // The cursor counts the outcomes of its own commit.
+            assertThat(saved.cursor().lowWatermark()).isEqualTo(3);
+            assertThat(saved.cursor().done()).isEqualTo(2);
+            assertThat(saved.cursor().failed()).isEqualTo(1);
+            assertThat(claimsHeld(file)).containsExactly(claimed.get(3).id(), claimed.get(4).id(),
+                    claimed.get(5).id());
+
+            // A batch that breaks (a record the run does not have) takes its cursor with it.
+            InputRecord stranger = rec(9, "not-in-the-run", "x");
+            assertThatThrownBy(() -> store.saveOutcomesWithCursor(run, List.of(
+                    RecordOutcome.done(claimed.get(3), done("a3")),
+                    RecordOutcome.done(stranger, done("nowhere"))), 9_000, RunState.RUNNING))
+                    .isInstanceOf(StoreException.class);
+            RunInfo after = store.findRun("a").orElseThrow();
+            assertThat(after.done()).isEqualTo(2);
+            assertThat(after.lowWatermark()).isEqualTo(3);
+            assertThat(after.elapsedMs()).isEqualTo(1_500);
+            assertThat(claimsHeld(file)).hasSize(3);
         }
     }
 
