@@ -47,7 +47,11 @@
   }
 
   function when(iso) {
-    return iso ? new Date(iso).toLocaleString() : '–';
+    if (!iso) return '–';
+    const d = new Date(iso);
+    const two = n => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':'
+      + two(d.getMinutes()) + ':' + two(d.getSeconds());
   }
 
   function runHref(name) {
@@ -140,7 +144,7 @@
             started: el('td'), saved: el('td'),
           };
           row.tr = el('tr', {'data-run': r.name}, el('td', {}, row.link), row.model, row.state,
-            el('td', {}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.rate, row.left,
+            el('td', {class: 'progress'}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.rate, row.left,
             row.workers, row.started, row.saved);
           tbody.appendChild(row.tr);
           rows.set(r.name, row);
@@ -304,6 +308,8 @@
 
     function update(d) {
       const run = d.run;
+      // What the first render showed: a person (or a test) can tell the page has moved on since.
+      if (!cards.done.node.dataset.first) cards.done.node.dataset.first = String(run.done);
       setText(model, run.model);
       if (stateHolder.dataset.state !== run.state) {
         stateHolder.replaceChildren(stateBadge(run.state));
@@ -424,6 +430,7 @@
         detail.dataset.shown = record;
         detail.dataset.final = d.status !== 'pending' ? '1' : '';
         detail.replaceChildren(recordDetail(d));
+        if (detail.scrollIntoView) detail.scrollIntoView();
       }
     }
     load().catch(e => connection(false, e.message));
