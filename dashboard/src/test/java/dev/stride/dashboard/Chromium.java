@@ -52,7 +52,7 @@ final class Chromium {
     private String run(URI url, int budgetMs, List<String> what) throws IOException, InterruptedException {
         Path profile = Files.createDirectories(profiles.resolve("chromium-profile-" + (++runs)));
         List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile,
+                "--disable-dev-shm-usage", "--no-first-run", "--proxy-server=127.0.0.1:9", "--user-data-dir=" + profile,
                 "--virtual-time-budget=" + budgetMs));
         command.addAll(what);
         command.add(url.toString());
