@@ -384,7 +384,9 @@ final class SqlBoard implements Board {
                 + " AND s.record_hash = r.content_hash AND p.status = 'done' AND s.answered_at = p.finished_at"
                 + " ORDER BY s.scored_at DESC, s.metric LIMIT 1), " + SCORE
                 + " FROM runs ru JOIN records r ON r.run_id = ru.run_id LEFT JOIN predictions p"
-                + " ON p.run_id = r.run_id AND p.record_id = r.record_id WHERE ru.name = ? AND r.record_id = ?";
+                + " ON p.run_id = r.run_id AND p.record_id = r.record_id"
+                // The run's id first, so that the record is found by its primary key, not by a scan of records.
+                + " WHERE r.run_id = (SELECT run_id FROM runs WHERE name = ?) AND r.record_id = ? AND ru.run_id = r.run_id";
         return vendor.read(c -> {
             try (PreparedStatement st = c.prepareStatement(sql)) {
                 st.setString(1, run);
