@@ -17,7 +17,7 @@ import picocli.CommandLine.IHelpSectionRenderer;
         versionProvider = Version.class,
         subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
                 SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class, CopyCommand.class,
-                MergeCommand.class, ScoreCommand.class, CompareCommand.class,
+                MergeCommand.class, ScoreCommand.class, CompareCommand.class, DashboardCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class StrideCommand implements Runnable {
 

@@ -1,0 +1,92 @@
+package dev.stride.cli;
+
+import dev.stride.dashboard.DashboardServer;
+import dev.stride.db.Board;
+import dev.stride.db.PostgresLocation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stride dashboard}: serves the live dashboard of a database, read-only, until Ctrl+C or SIGTERM. It listens
+ * on the loopback address unless {@code --bind} names another, and then says that anyone who can reach that address
+ * can read every answer.
+ */
+@Command(name = "dashboard", mixinStandardHelpOptions = true)
+final class DashboardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    Path db;
+    PostgresLocation postgres;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE")
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8484")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1")
+    String bind;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (port < 0 || port > 65535) {
+            throw UserError.usageOf("msg.dashboard.port", port);
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw UserError.usageOf("msg.dashboard.badBind", bind);
+        }
+        if (postgres == null) {
+            DbFile.requireExists(db);
+        }
+        Board board = postgres != null ? Board.postgres(postgres) : Board.sqlite(db);
+        DashboardServer server;
+        try {
+            server = DashboardServer.start(board, new InetSocketAddress(address, port));
+        } catch (BindException e) {
+            board.close();
+            throw UserError.usageOf("msg.dashboard.portInUse", bind, port, e.getMessage());
+        } catch (IOException e) {
+            board.close();
+            throw UserError.of(ExitCodes.ERROR, "msg.dashboard.cannotStart", bind, port, e.getMessage());
+        }
+        Messages m = Messages.of(spec);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(m.get("msg.dashboard.listening", server.url(), postgres != null ? postgres : db));
+        if (!address.isLoopbackAddress()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(m.get("msg.dashboard.notLoopback", bind));
+            err.flush();
+        }
+        out.println(m.get("msg.dashboard.ctrlC"));
+        out.flush();
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            board.close();
+        }, "dashboard-exit"));
+        forever.await();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.stride.cli;
+
+import dev.stride.dashboard.DashboardReport;
+import dev.stride.db.Board;
+import dev.stride.db.PostgresLocation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code stride report}: the dashboard's charts and summaries in one HTML file that opens offline. */
+@Command(name = "report", mixinStandardHelpOptions = true)
+final class ReportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    Path db;
+    PostgresLocation postgres;
+
+    @Option(names = "--db", required = true, paramLabel = "FILE")
+    void db(String text) {
+        postgres = DbArgument.postgres(spec.commandLine(), text);
+        db = postgres == null ? Path.of(text) : null;
+    }
+
+    @Option(names = "--run", paramLabel = "NAME")
+    String run;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE")
+    Path output;
+
+    @Override
+    public Integer call() {
+        if (postgres == null) {
+            DbFile.requireExists(db);
+        }
+        Object source = postgres != null ? postgres : db;
+        Optional<DashboardReport.Written> written;
+        try (Board board = postgres != null ? Board.postgres(postgres) : Board.sqlite(db)) {
+            written = DashboardReport.write(board, run, source.toString(), output);
+            if (written.isEmpty()) {
+                String known = board.runs(java.time.Instant.now()).stream().map(r -> "'" + r.info().name() + "'")
+                        .collect(java.util.stream.Collectors.joining(", "));
+                throw UserError.usageOf("msg.noSuchRun", source, run, known.isEmpty()
+                        ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", known));
+            }
+        } catch (IOException e) {
+            throw UserError.of(ExitCodes.ERROR, "msg.report.cannotWrite", output, e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(Messages.of(spec).get("msg.report.written", output, written.get().runs().size()));
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

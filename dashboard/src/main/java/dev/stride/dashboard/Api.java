@@ -1,0 +1,148 @@
+package dev.stride.dashboard;
+
+import dev.stride.core.Phrased;
+import dev.stride.db.Board;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON API: {@code /api/runs}, {@code /api/runs/NAME}, {@code /api/runs/NAME/records?status=&q=&after=&limit=},
+ * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&after=&limit=}. A run or record that is not there
+ * is a 404 with a JSON error; a bad parameter a 400; a database that cannot be read a 503 (the page says so and
+ * keeps polling).
+ */
+final class Api {
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 500;
+    private static final List<String> STATUSES = List.of("done", "failed", "pending");
+
+    private final Board board;
+    private final Clock clock;
+
+    Api(Board board, Clock clock) {
+        this.board = board;
+        this.clock = clock;
+    }
+
+    /** @param path the raw (still percent-encoded) path after {@code /api} */
+    Reply answer(String path, String rawQuery) {
+        Map<String, String> query = query(rawQuery);
+        List<String> parts = segments(path);
+        Instant now = clock.instant();
+        try {
+            if (parts.equals(List.of("runs"))) {
+                return Reply.json(200, BoardJson.runs(board.runs(now), now));
+            }
+            if (parts.size() == 2 && parts.get(0).equals("runs")) {
+                return found(board.run(parts.get(1), now).map(BoardJson::detail), "run", parts.get(1));
+            }
+            if (parts.size() == 3 && parts.get(0).equals("runs") && parts.get(2).equals("records")) {
+                String status = query.get("status");
+                if (status != null && status.isEmpty()) {
+                    status = null;
+                }
+                if (status != null && !STATUSES.contains(status)) {
+                    return Reply.error(400, "status must be one of " + String.join(", ", STATUSES));
+                }
+                Board.RecordQuery q = new Board.RecordQuery(status, query.get("q"), number(query, "after", -1),
+                        (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT))));
+                return found(board.records(parts.get(1), q).map(BoardJson::page), "run", parts.get(1));
+            }
+            if (parts.size() == 4 && parts.get(0).equals("runs") && parts.get(2).equals("records")) {
+                if (board.find(parts.get(1), now).isEmpty()) {
+                    return notFound("run", parts.get(1));
+                }
+                return found(board.record(parts.get(1), parts.get(3)).map(BoardJson::record), "record",
+                        parts.get(3));
+            }
+            if (parts.equals(List.of("compare"))) {
+                return compare(query, now);
+            }
+            return Reply.error(404, "no such page: /api" + path);
+        } catch (BadNumber e) {
+            return Reply.error(400, e.getMessage());
+        } catch (RuntimeException e) {
+            // A file copied away or a server down: the page says so and asks again at its next poll.
+            String message = e instanceof Phrased p ? p.phrase().in(Locale.ENGLISH) : String.valueOf(e.getMessage());
+            return Reply.error(503, message);
+        }
+    }
+
+    private Reply compare(Map<String, String> query, Instant now) {
+        String a = query.get("a");
+        String b = query.get("b");
+        if (a == null || b == null || a.isEmpty() || b.isEmpty()) {
+            return Reply.error(400, "name two runs: /api/compare?a=RUN&b=RUN");
+        }
+        Optional<Board.RunRow> runA = board.find(a, now);
+        if (runA.isEmpty()) {
+            return notFound("run", a);
+        }
+        Optional<Board.RunRow> runB = board.find(b, now);
+        if (runB.isEmpty()) {
+            return notFound("run", b);
+        }
+        int limit = (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT)));
+        Board.ComparePage page = board.differences(a, b, number(query, "after", -1), limit).orElseThrow();
+        return Reply.json(200, BoardJson.compare(runA.get(), board.scores(a), runB.get(), board.scores(b), page));
+    }
+
+    private static Reply found(Optional<? extends com.fasterxml.jackson.databind.JsonNode> node, String what,
+                               String name) {
+        return node.<Reply>map(n -> Reply.json(200, n)).orElseGet(() -> notFound(what, name));
+    }
+
+    private static Reply notFound(String what, String name) {
+        return Reply.error(404, "no " + what + " named '" + name + "'");
+    }
+
+    private static long number(Map<String, String> query, String name, long otherwise) {
+        String text = query.get(name);
+        if (text == null || text.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new BadNumber(name + " must be a whole number, not '" + text + "'");
+        }
+    }
+
+    private static final class BadNumber extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadNumber(String message) {
+            super(message);
+        }
+    }
+
+    /** The path's segments, each decoded on its own (a run name may hold a slash written as %2F). */
+    static List<String> segments(String path) {
+        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty())
+                .map(s -> URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8)).toList();
+    }
+
+    static Map<String, String> query(String raw) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (raw == null) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            query.putIfAbsent(key, value);
+        }
+        return query;
+    }
+}

@@ -1,0 +1,204 @@
+package dev.stride.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.PromptTemplate;
+import dev.stride.core.RunInfo;
+import dev.stride.core.WorkerInfo;
+import dev.stride.db.Board;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The board's values as the JSON the pages read (and {@code /api} gives): snake_case names, times as ISO-8601 UTC
+ * text, and every text from the model or the dataset as a plain JSON string (the page inserts it as text only).
+ */
+final class BoardJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private BoardJson() {
+    }
+
+    static ObjectNode runs(List<Board.RunRow> rows, Instant now) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("generated_at", now.toString());
+        ArrayNode runs = o.putArray("runs");
+        rows.forEach(r -> runs.add(run(r)));
+        return o;
+    }
+
+    static ObjectNode run(Board.RunRow row) {
+        RunInfo r = row.info();
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("name", r.name());
+        o.put("model", r.model());
+        o.put("state", row.shownState());
+        o.put("total", r.total());
+        o.put("done", r.done());
+        o.put("failed", r.failed());
+        o.put("pending", r.pending());
+        o.put("truncated", r.truncated());
+        o.put("percent", r.total() == 0 ? 0.0 : Math.round(r.done() * 1000.0 / r.total()) / 10.0);
+        o.put("rate_per_second", Math.round(row.perSecond() * 100) / 100.0);
+        if (row.secondsLeft() == null) {
+            o.putNull("seconds_left");
+        } else {
+            o.put("seconds_left", row.secondsLeft());
+        }
+        o.put("live_workers", row.workers().size());
+        ArrayNode workers = o.putArray("workers");
+        for (WorkerInfo w : row.workers()) {
+            ObjectNode wo = workers.addObject();
+            wo.put("number", w.number());
+            wo.put("host", w.host());
+            wo.put("pid", w.pid());
+            wo.put("done", w.done());
+            if (w.inFlight() != null) {
+                wo.put("in_flight", w.inFlight());
+            }
+        }
+        o.put("elapsed_ms", r.elapsedMs());
+        text(o, "started_at", r.createdAt());
+        text(o, "updated_at", r.savedAt());
+        o.put("finished", !"running".equals(row.shownState()) || r.pending() == 0);
+        return o;
+    }
+
+    static ObjectNode detail(Board.RunDetail d) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.set("run", run(d.run()));
+        ObjectNode t = o.putObject("timeline");
+        ArrayNode at = t.putArray("t");
+        ArrayNode rate = t.putArray("per_second");
+        ArrayNode failed = t.putArray("failed_per_second");
+        ArrayNode p50 = t.putArray("p50_ms");
+        ArrayNode p90 = t.putArray("p90_ms");
+        ArrayNode p99 = t.putArray("p99_ms");
+        for (Board.Bucket b : d.timeline()) {
+            double seconds = b.widthMs() / 1000.0;
+            at.add(b.startMs() / 1000.0);
+            rate.add(Math.round(b.outcomes() / seconds * 100) / 100.0);
+            failed.add(Math.round(b.failed() / seconds * 100) / 100.0);
+            boolean answered = b.outcomes() > b.failed();
+            p50.add(answered ? b.p50() : null);
+            p90.add(answered ? b.p90() : null);
+            p99.add(answered ? b.p99() : null);
+        }
+        t.put("bucket_seconds", d.timeline().isEmpty() ? 0 : d.timeline().get(0).widthMs() / 1000);
+        t.put("sampled_every", d.sampledEvery());
+        ObjectNode tokens = o.putObject("tokens");
+        tokens.put("in", d.tokensIn());
+        tokens.put("out", d.tokensOut());
+        tokens.put("reported", d.usageReported());
+        ArrayNode reasons = o.putArray("finish_reasons");
+        d.finishReasons().forEach(c -> reasons.addObject().put("reason", c.key()).put("count", c.count()));
+        ArrayNode errors = o.putArray("errors");
+        d.errors().forEach(e -> errors.addObject().put("kind", e.kind()).put("count", e.count())
+                .put("example", e.example()));
+        o.set("scores", scores(d.scores()));
+        return o;
+    }
+
+    static ArrayNode scores(List<Board.Score> scores) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (Board.Score s : scores) {
+            a.addObject().put("metric", s.metric()).put("label_field", s.labelField()).put("scored", s.scored())
+                    .put("correct", s.correct()).put("accuracy", s.accuracy()).put("ci_low", s.ciLow())
+                    .put("ci_high", s.ciHigh()).put("unparsed", s.unparsed());
+        }
+        return a;
+    }
+
+    static ObjectNode page(Board.RecordPage page) {
+        ObjectNode o = MAPPER.createObjectNode();
+        ArrayNode rows = o.putArray("records");
+        for (Board.RecordRow r : page.rows()) {
+            ObjectNode ro = rows.addObject();
+            ro.put("seq", r.seq());
+            ro.put("id", r.id());
+            ro.put("status", r.status());
+            ro.put("answer", r.answer());
+            ro.put("error_kind", r.errorKind());
+            ro.put("latency_ms", r.latencyMs());
+            ro.put("score", r.score());
+        }
+        next(o, page.next());
+        return o;
+    }
+
+    static ObjectNode record(Board.RecordDetail d) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("run", d.run());
+        o.put("id", d.id());
+        o.put("seq", d.seq());
+        o.put("line", d.line());
+        o.put("status", d.status());
+        o.put("input", d.input());
+        o.put("prompt", prompt(d.template(), d.input()));
+        o.put("answer", d.answer());
+        o.put("reasoning", d.reasoning());
+        o.put("refusal", d.refusal());
+        o.put("finish_reason", d.finishReason());
+        o.put("error_kind", d.errorKind());
+        o.put("error", d.error());
+        o.put("latency_ms", d.latencyMs());
+        o.put("attempts", d.attempts());
+        o.put("prompt_tokens", d.promptTokens());
+        o.put("completion_tokens", d.completionTokens());
+        o.put("finished_at", d.finishedAt());
+        o.put("server", d.server());
+        o.put("label", d.label());
+        o.put("score", d.score());
+        return o;
+    }
+
+    /** What was sent for the record: the run's template filled from it, or the request the record carries itself. */
+    static String prompt(String template, String input) {
+        try {
+            JsonNode record = MAPPER.readTree(input);
+            var prompt = PromptTemplate.parse(template).prompt("", record);
+            if (prompt.bodyJson() != null) {
+                return prompt.bodyJson();
+            }
+            return prompt.messagesJson() != null ? prompt.messagesJson() : prompt.userMessage();
+        } catch (Exception e) {
+            return null; // a record the template cannot fill was never sent
+        }
+    }
+
+    static ObjectNode compare(Board.RunRow a, List<Board.Score> scoresA, Board.RunRow b, List<Board.Score> scoresB,
+                              Board.ComparePage page) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.set("a", run(a).set("scores", scores(scoresA)));
+        o.set("b", run(b).set("scores", scores(scoresB)));
+        ArrayNode rows = o.putArray("differences");
+        for (Board.Difference d : page.rows()) {
+            rows.addObject().put("seq", d.seq()).put("id", d.id()).put("answer_a", d.answerA())
+                    .put("answer_b", d.answerB()).put("correct_a", d.correctA()).put("correct_b", d.correctB());
+        }
+        next(o, page.next());
+        return o;
+    }
+
+    static ObjectNode error(String message) {
+        return MAPPER.createObjectNode().put("error", message);
+    }
+
+    private static void next(ObjectNode o, Long next) {
+        if (next == null) {
+            o.putNull("next");
+        } else {
+            o.put("next", next);
+        }
+    }
+
+    private static void text(ObjectNode o, String field, Instant at) {
+        if (at == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, at.toString());
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.stride.dashboard;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.db.Board;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code stride report}: one HTML file with the dashboard's runs list, charts and summaries, that opens offline and
+ * can be mailed. Its style, uPlot and the page's script are inlined; the data is JSON in a
+ * {@code <script type="application/json">} element with every {@code <} written as {@code \u003c}, so no text of a
+ * model or dataset can end that element. A Content-Security-Policy meta tag allows only the file's own scripts and
+ * styles (by their hashes) and no request to any host.
+ */
+public final class DashboardReport {
+    private DashboardReport() {
+    }
+
+    /** What was written: the runs the report shows. */
+    public record Written(Path file, List<String> runs) {
+    }
+
+    /**
+     * Writes the report of every run (or of {@code run} alone) to {@code target}, whole or not at all.
+     *
+     * @param source how the database is named in the report (a file name, a URL without its password)
+     * @return empty when {@code run} is given and the database has no such run
+     */
+    public static Optional<Written> write(Board board, String run, String source, Path target) throws IOException {
+        Instant now = Instant.now();
+        List<Board.RunRow> rows = board.runs(now);
+        if (run != null) {
+            rows = rows.stream().filter(r -> r.info().name().equals(run)).toList();
+            if (rows.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        ObjectNode data = BoardJson.MAPPER.createObjectNode();
+        data.put("generated_at", now.toString());
+        data.put("database", source);
+        data.set("runs", BoardJson.runs(rows, now));
+        ArrayNode details = data.putArray("details");
+        List<String> names = new ArrayList<>();
+        for (Board.RunRow r : rows) {
+            board.run(r.info().name(), now).ifPresent(d -> details.add(BoardJson.detail(d)));
+            names.add(r.info().name());
+        }
+        String html = html(data);
+        Path folder = target.toAbsolutePath().getParent();
+        Files.createDirectories(folder);
+        Path partial = Files.createTempFile(folder, ".report-", ".partial");
+        try {
+            Files.writeString(partial, html, StandardCharsets.UTF_8);
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+        return Optional.of(new Written(target, names));
+    }
+
+    static String html(ObjectNode data) {
+        String json;
+        try {
+            json = BoardJson.MAPPER.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree always writes", e);
+        }
+        // Inside <script type="application/json"> only "</script" or "<!--" could end or bend the element: with
+        // every '<' escaped (JSON reads \u003c as '<'), no text can.
+        json = json.replace("<", "\\u003c");
+        String uplot = Assets.text(Assets.UPLOT_SCRIPT);
+        String app = Assets.text(Assets.SCRIPT);
+        String uplotStyle = Assets.text(Assets.UPLOT_STYLE);
+        String style = Assets.text(Assets.STYLE);
+        for (String inlined : List.of(uplot, app, uplotStyle, style)) {
+            if (inlined.toLowerCase(java.util.Locale.ROOT).contains("</script")
+                    || inlined.toLowerCase(java.util.Locale.ROOT).contains("</style")) {
+                throw new IllegalStateException("an asset would end its own element");
+            }
+        }
+        String policy = "default-src 'none'; script-src " + hash(uplot) + " " + hash(app) + "; style-src "
+                + hash(uplotStyle) + " " + hash(style) + "; img-src data:; base-uri 'none'; form-action 'none'";
+        return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                + "<meta http-equiv=\"Content-Security-Policy\" content=\"" + policy + "\">\n"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                + "<title>stride report</title>\n"
+                + "<style>" + uplotStyle + "</style>\n<style>" + style + "</style>\n</head>\n<body>\n"
+                + "<header class=\"top\"><span class=\"brand\">stride</span><span class=\"tagline\">report</span>"
+                + "<span id=\"status\" class=\"conn\"></span></header>\n<main id=\"main\"></main>\n"
+                + "<script type=\"application/json\" id=\"stride-data\">" + json + "</script>\n"
+                + "<script>" + uplot + "</script>\n<script>" + app + "</script>\n</body>\n</html>\n";
+    }
+
+    /** A CSP source allowing exactly {@code text} as an inline script or style. */
+    private static String hash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return "'sha256-" + Base64.getEncoder().encodeToString(digest) + "'";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

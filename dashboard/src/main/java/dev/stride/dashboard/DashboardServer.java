@@ -1,0 +1,118 @@
+package dev.stride.dashboard;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.stride.db.Board;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live dashboard: the JDK's own HTTP server, answering the pages ({@code /}, {@code /runs/NAME},
+ * {@code /compare}), their assets ({@code /assets/...}) and the JSON API ({@code /api/...}) from a {@link Board}.
+ * Every answer forbids what the pages never need: scripts, styles and requests from anywhere but this server
+ * ({@code Content-Security-Policy: default-src 'self'}), content sniffing and framing.
+ */
+public final class DashboardServer implements AutoCloseable {
+    static final String POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final Api api;
+
+    private DashboardServer(HttpServer server, Board board) {
+        this.server = server;
+        this.api = new Api(board, Clock.systemUTC());
+        // A few readers at once: SQLite serves concurrent reads, and a slow page never holds up the polls.
+        this.workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "dashboard");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(workers);
+        server.createContext("/", this::handle);
+    }
+
+    /**
+     * Starts serving {@code board} on {@code address} (port 0: any free port).
+     *
+     * @throws java.net.BindException when the port is taken
+     */
+    public static DashboardServer start(Board board, InetSocketAddress address) throws IOException {
+        HttpServer server = HttpServer.create(address, 0);
+        DashboardServer dashboard = new DashboardServer(server, board);
+        server.start();
+        return dashboard;
+    }
+
+    /** The address to open in a browser. */
+    public URI url() {
+        InetSocketAddress at = server.getAddress();
+        String host = at.getAddress().isAnyLocalAddress() ? "127.0.0.1" : at.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("http://" + host + ":" + at.getPort() + "/");
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            Reply reply;
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                reply = Reply.error(405, "only GET: the dashboard changes nothing");
+            } else {
+                reply = route(exchange.getRequestURI());
+            }
+            var headers = exchange.getResponseHeaders();
+            headers.set("Content-Type", reply.contentType());
+            headers.set("Content-Security-Policy", POLICY);
+            headers.set("X-Content-Type-Options", "nosniff");
+            headers.set("X-Frame-Options", "DENY");
+            headers.set("Referrer-Policy", "no-referrer");
+            headers.set("Cache-Control", "no-store");
+            boolean head = method.equals("HEAD");
+            exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(reply.body());
+                }
+            }
+        }
+    }
+
+    private Reply route(URI uri) {
+        String path = uri.getRawPath();
+        if (path.startsWith("/api/")) {
+            return api.answer(path.substring("/api".length()), uri.getRawQuery());
+        }
+        if (path.startsWith("/assets/")) {
+            return Assets.reply(path.substring("/assets/".length()))
+                    .orElseGet(() -> Reply.text(404, "text/plain; charset=utf-8", "no such file\n"));
+        }
+        if (path.equals("/") || path.equals("/compare") || path.startsWith("/runs/")) {
+            return Reply.text(200, "text/html; charset=utf-8", Assets.text(Assets.PAGE));
+        }
+        return Reply.text(404, "text/plain; charset=utf-8", "no such page: try /\n");
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

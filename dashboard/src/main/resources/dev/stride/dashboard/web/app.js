@@ -1,0 +1,553 @@
+// The stride dashboard and report: plain DOM code, no framework. Everything that comes from the model or the dataset
+// (answers, inputs, errors, ids, run names) is inserted as text (textContent, text nodes), never as HTML.
+'use strict';
+
+(function () {
+  const POLL_MS = 2000;
+  const PAGE_SIZE = 50;
+  const main = document.getElementById('main');
+  const status = document.getElementById('status');
+  const embedded = document.getElementById('stride-data');
+  const report = embedded ? JSON.parse(embedded.textContent) : null;
+
+  // ---- small helpers ----------------------------------------------------------------------------------------------
+
+  /** An element with attributes and children; strings become text nodes, so data can never become markup. */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k === 'text') node.textContent = v;
+      else if (k.startsWith('on')) node.addEventListener(k.substring(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined) continue;
+      node.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    }
+    return node;
+  }
+
+  function setText(node, text) {
+    const t = text === null || text === undefined ? '' : String(text);
+    if (node.textContent !== t) node.textContent = t;
+  }
+
+  function fmt(n) {
+    return n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US');
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '–';
+    const s = Math.round(seconds);
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+  }
+
+  function when(iso) {
+    if (!iso) return '–';
+    const d = new Date(iso);
+    const two = n => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':'
+      + two(d.getMinutes()) + ':' + two(d.getSeconds());
+  }
+
+  function runHref(name) {
+    return '/runs/' + encodeURIComponent(name);
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, {headers: {'Accept': 'application/json'}});
+    const body = await response.json();
+    if (!response.ok) {
+      const error = new Error(body.error || ('HTTP ' + response.status));
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function connection(ok, message) {
+    if (!status) return;
+    status.className = ok ? 'conn' : 'conn bad';
+    setText(status, message);
+  }
+
+  const STATE_HINTS = {
+    running: 'a stride process is working on it now',
+    interrupted: 'no process has saved progress for 20 s: it was killed or lost; run it again to resume',
+    stopped: 'stopped before the end; run it again to resume',
+    done: 'every record has an answer',
+    done_with_failures: 'finished, but some records failed; run it again to retry them',
+  };
+
+  function stateBadge(state) {
+    return el('span', {class: 'state ' + state, title: STATE_HINTS[state] || '', 'data-state': state},
+      state.replace(/_/g, ' '));
+  }
+
+  /** Polls {@code load} every POLL_MS while {@code keepGoing()} says so; failures show and the polling goes on. */
+  function poll(load, keepGoing) {
+    let timer = null;
+    async function tick() {
+      try {
+        await load();
+        connection(true, keepGoing() ? 'live: updates every 2 s' : 'finished: nothing more to update');
+      } catch (e) {
+        connection(false, 'cannot read the database now (' + e.message + '); trying again');
+      }
+      if (keepGoing()) timer = setTimeout(tick, POLL_MS);
+    }
+    tick();
+    return () => clearTimeout(timer);
+  }
+
+  // ---- runs list ---------------------------------------------------------------------------------------------------
+
+  function runsView(data, inReport) {
+    const rows = new Map();
+    const tbody = el('tbody');
+    const view = el('section', {id: 'runs'},
+      el('h1', {text: 'Runs in this database'}),
+      el('p', {class: 'hint', text: 'A run sends every record of a dataset to a model and keeps each answer. '
+        + (inReport ? '' : 'Open a run to see its speed, its errors and every answer; this page updates itself.')}),
+      el('table', {id: 'runs-table'},
+        el('thead', {}, el('tr', {},
+          el('th', {text: 'Run'}), el('th', {text: 'Model'}), el('th', {text: 'State'}),
+          el('th', {text: 'Progress', title: 'records with an answer, of all records'}),
+          el('th', {class: 'num', text: 'Done', title: 'records answered'}),
+          el('th', {class: 'num', text: 'Failed', title: 'records that failed after every retry'}),
+          el('th', {class: 'num', text: 'Pending', title: 'records not answered yet'}),
+          el('th', {class: 'num', text: 'Rate', title: 'answers per second over the last minute'}),
+          el('th', {class: 'num', text: 'Time left', title: 'at the current rate'}),
+          el('th', {class: 'num', text: 'Workers', title: 'stride processes working on the run now'}),
+          el('th', {text: 'Started'}), el('th', {text: 'Last saved'}))),
+        tbody));
+    const empty = el('p', {class: 'empty', text: 'No runs yet: start one with stride run --db … and it shows here.'});
+    view.appendChild(empty);
+    const compare = inReport ? null : compareForm();
+    if (compare) view.appendChild(compare.node);
+
+    function update(list) {
+      empty.hidden = list.runs.length > 0;
+      for (const r of list.runs) {
+        let row = rows.get(r.name);
+        if (!row) {
+          row = {
+            link: el('a', {href: inReport ? '#run-' + encodeURIComponent(r.name) : runHref(r.name)}),
+            model: el('td'), state: el('td'), bar: el('progress', {max: 1, value: 0}), pct: el('span'),
+            done: el('td', {class: 'num done'}), failed: el('td', {class: 'num failed'}),
+            pending: el('td', {class: 'num pending'}), rate: el('td', {class: 'num rate'}),
+            left: el('td', {class: 'num left'}), workers: el('td', {class: 'num workers'}),
+            started: el('td'), saved: el('td'),
+          };
+          row.tr = el('tr', {'data-run': r.name}, el('td', {}, row.link), row.model, row.state,
+            el('td', {class: 'progress'}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.rate, row.left,
+            row.workers, row.started, row.saved);
+          tbody.appendChild(row.tr);
+          rows.set(r.name, row);
+        }
+        setText(row.link, r.name);
+        setText(row.model, r.model);
+        if (row.state.dataset.state !== r.state) {
+          row.state.replaceChildren(stateBadge(r.state));
+          row.state.dataset.state = r.state;
+        }
+        row.bar.max = Math.max(1, r.total);
+        row.bar.value = r.done;
+        setText(row.pct, fmt(r.done) + ' / ' + fmt(r.total) + ' (' + r.percent.toFixed(1) + '%)');
+        setText(row.done, fmt(r.done));
+        setText(row.failed, fmt(r.failed));
+        setText(row.pending, fmt(r.pending));
+        setText(row.rate, r.state === 'running' ? r.rate_per_second.toFixed(1) + '/s' : '–');
+        setText(row.left, r.state === 'running' ? duration(r.seconds_left) : '–');
+        setText(row.workers, r.live_workers > 0 ? r.live_workers : '–');
+        setText(row.started, when(r.started_at));
+        setText(row.saved, when(r.updated_at));
+      }
+      if (compare) compare.update(list.runs);
+    }
+
+    update(data);
+    return {node: view, update: update};
+  }
+
+  function compareForm() {
+    const a = el('select', {name: 'a', 'aria-label': 'run A'});
+    const b = el('select', {name: 'b', 'aria-label': 'run B'});
+    const node = el('form', {action: '/compare', method: 'get', class: 'filters', id: 'compare-form'},
+      el('strong', {text: 'Compare two runs:'}), a, el('span', {text: 'with'}), b,
+      el('button', {type: 'submit', text: 'Compare'}),
+      el('span', {class: 'hint', text: 'accuracy of each (once scored) and the records they answer differently'}));
+    let known = '';
+    function update(runs) {
+      const names = runs.map(r => r.name);
+      if (names.join('\n') === known) return;
+      known = names.join('\n');
+      for (const select of [a, b]) {
+        const chosen = select.value;
+        select.replaceChildren(...names.map(n => el('option', {value: n, text: n})));
+        if (names.includes(chosen)) select.value = chosen;
+      }
+      if (names.length > 1 && a.value === b.value) b.value = names[1];
+      node.hidden = names.length < 2;
+    }
+    return {node: node, update: update};
+  }
+
+  // ---- one run -----------------------------------------------------------------------------------------------------
+
+  function card(label, hint) {
+    const v = el('div', {class: 'v'});
+    const node = el('div', {class: 'card', title: hint || ''}, v, el('div', {class: 'k', text: label}));
+    return {node: node, set: text => setText(v, text)};
+  }
+
+  function chartsOf(host) {
+    const width = () => Math.max(300, (host.clientWidth || 1200) / (host.clientWidth > 1100 ? 2 : 1) - 40);
+    const rateBox = el('div', {class: 'chart', id: 'chart-rate'},
+      el('h3', {text: 'Answers per second'}),
+      el('p', {class: 'hint', text: 'How fast records finish, done and failed. A drop means the server slowed down or stopped.'}));
+    const latencyBox = el('div', {class: 'chart', id: 'chart-latency'},
+      el('h3', {text: 'Latency (ms)'}),
+      el('p', {class: 'hint', text: 'How long one answer took: half were faster than p50, 9 in 10 faster than p90, 99 in 100 faster than p99.'}));
+    host.appendChild(el('div', {class: 'charts'}, rateBox, latencyBox));
+    let rate = null;
+    let latency = null;
+    let shown = '';
+    function update(t) {
+      const key = JSON.stringify(t);
+      if (key === shown) return;
+      shown = key;
+      if (typeof uPlot === 'undefined') return;
+      const rateData = [t.t, t.per_second, t.failed_per_second];
+      const latencyData = [t.t, t.p50_ms, t.p90_ms, t.p99_ms];
+      if (!rate) {
+        rate = new uPlot({width: width(), height: 220, series: [{},
+          {label: 'done + failed /s', stroke: '#2d8a4e', fill: 'rgba(45,138,78,0.08)'},
+          {label: 'failed /s', stroke: '#c23b3b'}], axes: [{}, {label: 'per second'}]}, rateData, rateBox);
+        latency = new uPlot({width: width(), height: 220, series: [{},
+          {label: 'p50', stroke: '#2f6fd0'}, {label: 'p90', stroke: '#d08a2f'}, {label: 'p99', stroke: '#c23b3b'}],
+          axes: [{}, {label: 'ms'}]}, latencyData, latencyBox);
+      } else {
+        rate.setData(rateData);
+        latency.setData(latencyData);
+      }
+    }
+    return {update: update};
+  }
+
+  function tableOf(columns, emptyText) {
+    const tbody = el('tbody');
+    const empty = el('p', {class: 'empty', text: emptyText});
+    const node = el('div', {}, el('table', {}, el('thead', {}, el('tr', {},
+      columns.map(c => el('th', {class: c.num ? 'num' : null, text: c.label})))), tbody), empty);
+    let shown = null;
+    function update(rows) {
+      const key = JSON.stringify(rows);
+      if (key === shown) return;
+      shown = key;
+      empty.hidden = rows.length > 0;
+      tbody.replaceChildren(...rows.map(r => el('tr', {}, columns.map(c => {
+        const v = c.value(r);
+        return el('td', {class: c.num ? 'num' : (c.text ? 'text' : null)}, v instanceof Node ? v : String(v ?? '–'));
+      }))));
+    }
+    return {node: node, update: update};
+  }
+
+  function runSummary(host, detail, inReport) {
+    const r = detail.run;
+    const title = el('h1', {}, el('span', {class: 'run-name', text: r.name}));
+    const stateHolder = el('span');
+    const model = el('span');
+    host.appendChild(el('div', {}, title, el('p', {class: 'hint'}, 'Model ', model, ' · state ', stateHolder,
+      inReport ? '' : ' · this page updates itself every 2 s while the run goes on')));
+    const bar = el('progress', {max: 1, value: 0, id: 'run-progress'});
+    const pct = el('span');
+    host.appendChild(el('p', {}, bar, ' ', pct));
+    const cards = {
+      done: card('done', 'records with an answer'),
+      failed: card('failed', 'records that failed after every retry'),
+      pending: card('pending', 'records not answered yet'),
+      total: card('total', 'records in the input'),
+      rate: card('answers / s', 'over the last minute, while the run goes'),
+      left: card('time left', 'at the current rate'),
+      tokensIn: card('tokens in', 'prompt tokens, as the server counted them'),
+      tokensOut: card('tokens out', 'answer tokens, as the server counted them'),
+      workers: card('workers', 'stride processes working on this run now'),
+    };
+    for (const c of Object.values(cards)) c.node.classList.add('card');
+    cards.done.node.id = 'card-done';
+    cards.failed.node.id = 'card-failed';
+    host.appendChild(el('div', {class: 'cards'}, Object.values(cards).map(c => c.node)));
+    const charts = chartsOf(host);
+    const scores = tableOf([
+      {label: 'metric', value: s => s.metric}, {label: 'label field', value: s => s.label_field},
+      {label: 'accuracy', num: true, value: s => (s.accuracy * 100).toFixed(1) + '%'},
+      {label: '95% interval', num: true, value: s => (s.ci_low * 100).toFixed(1) + '–' + (s.ci_high * 100).toFixed(1) + '%'},
+      {label: 'correct', num: true, value: s => fmt(s.correct)}, {label: 'scored', num: true, value: s => fmt(s.scored)},
+      {label: 'no answer found', num: true, value: s => fmt(s.unparsed)}],
+    'Not scored yet: stride score --db … --run NAME --metric … holds each answer against the label of its record.');
+    const errors = tableOf([
+      {label: 'kind', value: e => e.kind}, {label: 'records', num: true, value: e => fmt(e.count)},
+      {label: 'example message', text: true, value: e => e.example}], 'No record failed.');
+    const reasons = tableOf([
+      {label: 'finish reason', value: f => f.reason}, {label: 'answers', num: true, value: f => fmt(f.count)}],
+    'No answers yet.');
+    host.appendChild(el('h2', {text: 'Scoreboard'}));
+    host.appendChild(el('p', {class: 'hint', text: 'How many answers match the label of their record, with the range the true accuracy lies in (95%).'}));
+    host.appendChild(el('div', {id: 'scores'}, scores.node));
+    host.appendChild(el('div', {class: 'grid2'},
+      el('div', {id: 'errors'}, el('h2', {text: 'Errors by kind'}),
+        el('p', {class: 'hint', text: 'Why records failed, with one message of each kind.'}), errors.node),
+      el('div', {id: 'reasons'}, el('h2', {text: 'How answers ended'}),
+        el('p', {class: 'hint', text: 'stop: the model finished; length: cut off at the token limit.'}), reasons.node)));
+
+    function update(d) {
+      const run = d.run;
+      // What the first render showed: a person (or a test) can tell the page has moved on since.
+      if (!cards.done.node.dataset.first) cards.done.node.dataset.first = String(run.done);
+      setText(model, run.model);
+      if (stateHolder.dataset.state !== run.state) {
+        stateHolder.replaceChildren(stateBadge(run.state));
+        stateHolder.dataset.state = run.state;
+      }
+      bar.max = Math.max(1, run.total);
+      bar.value = run.done;
+      setText(pct, fmt(run.done) + ' / ' + fmt(run.total) + ' answered (' + run.percent.toFixed(1) + '%)');
+      cards.done.set(fmt(run.done));
+      cards.failed.set(fmt(run.failed));
+      cards.pending.set(fmt(run.pending));
+      cards.total.set(fmt(run.total));
+      cards.rate.set(run.state === 'running' ? run.rate_per_second.toFixed(1) : '–');
+      cards.left.set(run.state === 'running' ? duration(run.seconds_left) : '–');
+      cards.tokensIn.set(d.tokens.reported ? fmt(d.tokens.in) : 'not reported');
+      cards.tokensOut.set(d.tokens.reported ? fmt(d.tokens.out) : 'not reported');
+      cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
+      charts.update(d.timeline);
+      scores.update(d.scores);
+      errors.update(d.errors);
+      reasons.update(d.finish_reasons);
+    }
+    update(detail);
+    return update;
+  }
+
+  function runPage(name) {
+    document.title = name + ' · stride';
+    main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})));
+    const summary = el('section', {id: 'summary'});
+    const browser = el('section', {id: 'browser'});
+    main.appendChild(summary);
+    main.appendChild(browser);
+    let update = null;
+    let finished = false;
+    let refreshRecords = () => {};
+    poll(async () => {
+      const detail = await getJson('/api/runs/' + encodeURIComponent(name));
+      if (!update) {
+        update = runSummary(summary, detail, false);
+        refreshRecords = resultsBrowser(browser, name);
+      } else {
+        update(detail);
+        refreshRecords();
+      }
+      finished = detail.run.finished;
+    }, () => !finished);
+  }
+
+  // ---- the results browser: its state lives in the URL (?status=&q=&after=&record=) -------------------------------
+
+  function resultsBrowser(host, name) {
+    const params = () => new URLSearchParams(location.search);
+    const statusSelect = el('select', {name: 'status', id: 'filter-status', 'aria-label': 'status'},
+      el('option', {value: '', text: 'all records'}), el('option', {value: 'done', text: 'done'}),
+      el('option', {value: 'failed', text: 'failed'}), el('option', {value: 'pending', text: 'pending'}));
+    const search = el('input', {type: 'search', name: 'q', id: 'filter-q', placeholder: 'id or text in input / answer'});
+    const form = el('form', {class: 'filters', id: 'filters'}, el('label', {}, 'Show ', statusSelect), search,
+      el('button', {type: 'submit', text: 'Search'}));
+    const table = tableOf([
+      {label: '#', num: true, value: r => r.seq + 1},
+      {label: 'id', value: r => el('a', {href: '?' + withParams({record: r.id}), 'data-id': r.id,
+        onclick: e => { e.preventDefault(); go({record: r.id}); }}, r.id)},
+      {label: 'status', value: r => el('span', {class: 'status-' + r.status}, r.status)},
+      {label: 'answer or error', text: true, value: r => r.answer},
+      {label: 'latency', num: true, value: r => r.latency_ms === null ? '–' : fmt(r.latency_ms) + ' ms'},
+      {label: 'score', num: true, value: r => r.score === null ? '–' : (r.score ? 'right' : 'wrong')}],
+    'No records match.');
+    const pageInfo = el('span', {class: 'hint', id: 'page-info'});
+    const first = el('a', {href: '#', id: 'first-page', text: '« first page'});
+    const next = el('a', {href: '#', id: 'next-page', text: 'next page »'});
+    const detail = el('div', {id: 'record'});
+    host.append(el('h2', {text: 'Results'}),
+      el('p', {class: 'hint', text: 'Every record of the run in input order. Filter by status, search ids and text, and open a record to see what was sent and what came back.'}),
+      form, table.node, el('div', {class: 'pager'}, first, next, pageInfo), detail);
+
+    function withParams(changes) {
+      const p = params();
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null || v === undefined || v === '') p.delete(k); else p.set(k, v);
+      }
+      return p.toString();
+    }
+
+    function go(changes) {
+      history.pushState(null, '', location.pathname + '?' + withParams(changes));
+      load();
+    }
+
+    form.addEventListener('submit', e => {
+      e.preventDefault();
+      go({status: statusSelect.value, q: search.value, after: null, record: null});
+    });
+    first.addEventListener('click', e => { e.preventDefault(); go({after: null}); });
+    window.addEventListener('popstate', () => load());
+
+    async function load() {
+      const p = params();
+      statusSelect.value = p.get('status') || '';
+      if (document.activeElement !== search) search.value = p.get('q') || '';
+      const api = new URLSearchParams({limit: PAGE_SIZE});
+      for (const k of ['status', 'q', 'after']) if (p.get(k)) api.set(k, p.get(k));
+      const page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
+      table.update(page.records);
+      first.hidden = !p.get('after');
+      next.hidden = page.next === null;
+      if (page.next !== null) {
+        next.setAttribute('href', '?' + withParams({after: page.next}));
+        next.onclick = e => { e.preventDefault(); go({after: page.next}); };
+      }
+      setText(pageInfo, page.records.length === 0 ? '' : 'records ' + fmt(page.records[0].seq + 1) + '–'
+        + fmt(page.records[page.records.length - 1].seq + 1) + ' of the input');
+      const record = p.get('record');
+      if (!record) {
+        detail.replaceChildren();
+      } else if (detail.dataset.shown !== record || !detail.dataset.final) {
+        const d = await getJson('/api/runs/' + encodeURIComponent(name) + '/records/' + encodeURIComponent(record));
+        detail.dataset.shown = record;
+        detail.dataset.final = d.status !== 'pending' ? '1' : '';
+        detail.replaceChildren(recordDetail(d));
+        if (detail.scrollIntoView) detail.scrollIntoView();
+      }
+    }
+    load().catch(e => connection(false, e.message));
+    return () => load().catch(e => connection(false, e.message));
+  }
+
+  function recordDetail(d) {
+    const block = (label, hint, text) => text === null || text === undefined || text === '' ? null
+      : [el('dt', {title: hint}, label), el('dd', {}, el('pre', {class: 'field-' + label.replace(/\W+/g, '-')}, text))];
+    let input = d.input;
+    try { input = JSON.stringify(JSON.parse(d.input), null, 2); } catch (e) { /* shown as stored */ }
+    return el('div', {class: 'detail'},
+      el('h2', {}, 'Record ', el('span', {id: 'record-id', text: d.id}), ' ',
+        el('span', {class: 'status-' + d.status, text: '(' + d.status + ')'})),
+      el('p', {class: 'hint', text: 'Line ' + d.line + ' of the input'
+        + (d.latency_ms !== null ? ' · answered in ' + fmt(d.latency_ms) + ' ms after ' + d.attempts + ' attempt(s)' : '')
+        + (d.finish_reason ? ' · finish reason ' + d.finish_reason : '')
+        + (d.prompt_tokens !== null ? ' · tokens ' + d.prompt_tokens + ' in, ' + d.completion_tokens + ' out' : '')
+        + (d.label !== null ? ' · label ' + d.label + ' · ' + (d.score ? 'right' : 'wrong') : '')}),
+      el('dl', {},
+        block('input', 'the record as read from the dataset', input),
+        block('prompt', 'what was sent to the model', d.prompt),
+        block('answer', 'what the model answered', d.answer),
+        block('reasoning', 'the reasoning the server returned beside the answer', d.reasoning),
+        block('refusal', 'the model refused', d.refusal),
+        block('error', 'why the record failed', d.error_kind ? d.error_kind + ': ' + (d.error || '') : d.error)));
+  }
+
+  // ---- compare -----------------------------------------------------------------------------------------------------
+
+  function comparePage() {
+    const p = new URLSearchParams(location.search);
+    const a = p.get('a');
+    const b = p.get('b');
+    document.title = 'compare · stride';
+    main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
+      el('h1', {text: 'Two runs side by side'}),
+      el('p', {class: 'hint', text: 'Each run\'s accuracy (once scored with stride score) and the records both answered, but differently.'}));
+    if (!a || !b) {
+      main.appendChild(el('p', {class: 'empty', text: 'Name two runs: /compare?a=RUN&b=RUN, or pick them on the runs list.'}));
+      return;
+    }
+    const sides = el('div', {class: 'side'});
+    const diffs = tableOf([
+      {label: '#', num: true, value: r => r.seq + 1},
+      {label: 'id', value: r => el('a', {href: runHref(a) + '?record=' + encodeURIComponent(r.id)}, r.id)},
+      {label: 'answer of A', text: true, value: r => r.answer_a},
+      {label: 'A', value: r => r.correct_a === null ? '–' : (r.correct_a ? 'right' : 'wrong')},
+      {label: 'answer of B', text: true, value: r => r.answer_b},
+      {label: 'B', value: r => r.correct_b === null ? '–' : (r.correct_b ? 'right' : 'wrong')}],
+    'The two runs answered every record they share alike.');
+    const more = el('a', {id: 'next-page', text: 'next page »'});
+    main.append(sides, el('h2', {text: 'Records answered differently'}), diffs.node, el('div', {class: 'pager'}, more));
+    const after = p.get('after');
+    getJson('/api/compare?' + new URLSearchParams(Object.assign({a: a, b: b, limit: PAGE_SIZE},
+      after ? {after: after} : {}))).then(data => {
+      for (const [label, run] of [['A', data.a], ['B', data.b]]) {
+        const best = run.scores[0];
+        sides.appendChild(el('div', {class: 'card', id: 'side-' + label},
+          el('div', {class: 'k', text: 'run ' + label}),
+          el('div', {class: 'v'}, el('a', {href: runHref(run.name)}, run.name)),
+          el('div', {text: 'model ' + run.model}),
+          el('div', {class: 'accuracy', text: best ? 'accuracy ' + (best.accuracy * 100).toFixed(1) + '% ('
+            + fmt(best.correct) + ' of ' + fmt(best.scored) + ', ' + best.metric + ')' : 'not scored yet'}),
+          el('div', {text: fmt(run.done) + ' done, ' + fmt(run.failed) + ' failed, ' + fmt(run.pending) + ' pending'})));
+      }
+      diffs.update(data.differences);
+      more.hidden = data.next === null;
+      if (data.next !== null) {
+        more.setAttribute('href', '/compare?' + new URLSearchParams({a: a, b: b, after: data.next}));
+      }
+      connection(true, '');
+    }).catch(e => main.appendChild(el('p', {class: 'empty', text: e.message})));
+  }
+
+  // ---- the report: everything from the embedded JSON, nothing fetched ---------------------------------------------
+
+  function reportPage() {
+    document.title = 'stride report';
+    const list = runsView(report.runs, true);
+    main.replaceChildren(el('p', {class: 'hint', text: 'A stride report made ' + when(report.generated_at)
+      + (report.database ? ' from ' + report.database : '') + '. It holds its data and opens offline.'}), list.node);
+    for (const detail of report.details) {
+      const section = el('section', {class: 'report-run', id: 'run-' + encodeURIComponent(detail.run.name)});
+      main.appendChild(section);
+      runSummary(section, detail, true);
+    }
+  }
+
+  // ---- routing -----------------------------------------------------------------------------------------------------
+
+  function start() {
+    if (report) {
+      reportPage();
+      return;
+    }
+    const path = location.pathname;
+    if (path.startsWith('/runs/')) {
+      runPage(decodeURIComponent(path.substring('/runs/'.length)));
+    } else if (path === '/compare') {
+      comparePage();
+    } else {
+      let view = null;
+      let live = true;
+      poll(async () => {
+        const data = await getJson('/api/runs');
+        if (!view) {
+          view = runsView(data, false);
+          main.replaceChildren(view.node);
+        } else {
+          view.update(data);
+        }
+        // Keep polling: a run may start at any time; the list is one cheap query.
+        live = true;
+      }, () => live);
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+})();

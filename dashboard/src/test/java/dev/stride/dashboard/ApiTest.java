@@ -1,0 +1,202 @@
+package dev.stride.dashboard;
+
+import static dev.stride.dashboard.Fixtures.count;
+import static dev.stride.dashboard.Fixtures.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stride.db.Board;
+import dev.stride.sim.SimulatorSettings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JSON API over real HTTP, against a database written by two real runs (one clean and scored, one where the
+ * server fails some requests), checked against what sqlite3 reads from the same file.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiTest {
+    @TempDir
+    static Path dir;
+
+    Path db;
+    Board board;
+    DashboardServer server;
+    URI base;
+
+    @BeforeAll
+    void runTwoRuns() throws Exception {
+        db = dir.resolve("runs.db");
+        Path input = Fixtures.questions(dir, "questions.jsonl", 120);
+        Fixtures.run(db, input, "clean", SimulatorSettings.builder().build());
+        Fixtures.run(db, input, "flaky", SimulatorSettings.builder().serverError(0.3).seed(7).build());
+        Fixtures.score(db, "clean");
+        board = Board.sqlite(db);
+        server = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0));
+        base = server.url();
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+        board.close();
+    }
+
+    private JsonNode json(String path, int status) throws Exception {
+        HttpResponse<String> response = get(base, path);
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/json"));
+        return BoardJson.MAPPER.readTree(response.body());
+    }
+
+    @Test
+    void everyRunIsListedWithTheCountsTheDatabaseHolds() throws Exception {
+        JsonNode runs = json("/api/runs", 200).get("runs");
+        assertThat(runs).hasSize(2);
+        for (JsonNode r : runs) {
+            String name = r.get("name").asText();
+            long done = count(db, "SELECT count(*) FROM results WHERE run = '" + name + "' AND status = 'done'");
+            long failed = count(db, "SELECT count(*) FROM results WHERE run = '" + name + "' AND status = 'failed'");
+            assertThat(r.get("done").asLong()).as(name).isEqualTo(done);
+            assertThat(r.get("failed").asLong()).as(name).isEqualTo(failed);
+            assertThat(r.get("total").asLong()).isEqualTo(120);
+            assertThat(r.get("pending").asLong()).isEqualTo(120 - done - failed);
+            assertThat(r.get("model").asText()).isEqualTo("model-" + name);
+            assertThat(r.get("finished").asBoolean()).isTrue();
+        }
+        assertThat(runs.get(1).get("failed").asLong()).as("the flaky server failed some").isPositive();
+    }
+
+    @Test
+    void aRunShowsItsTimelineTokensErrorsAndScores() throws Exception {
+        JsonNode clean = json("/api/runs/clean", 200);
+        JsonNode t = clean.get("timeline");
+        assertThat(t.get("t").size()).isBetween(1, Board.MAX_POINTS);
+        assertThat(t.get("per_second").size()).isEqualTo(t.get("t").size());
+        double seconds = t.get("bucket_seconds").asDouble();
+        double outcomes = 0;
+        for (JsonNode v : t.get("per_second")) {
+            outcomes += v.asDouble() * seconds;
+        }
+        assertThat(Math.round(outcomes)).as("the buckets hold every outcome").isEqualTo(120);
+        assertThat(t.get("p99_ms").get(0).asLong()).isGreaterThanOrEqualTo(t.get("p50_ms").get(0).asLong());
+        assertThat(clean.get("tokens").get("out").asLong())
+                .isEqualTo(count(db, "SELECT sum(completion_tokens) FROM results WHERE run = 'clean'"));
+        assertThat(clean.get("finish_reasons").get(0).get("reason").asText()).isEqualTo("stop");
+        JsonNode score = clean.get("scores").get(0);
+        assertThat(score.get("scored").asLong()).isEqualTo(120);
+        assertThat(score.get("correct").asLong()).isEqualTo(count(db,
+                "SELECT correct FROM scoreboard WHERE run = 'clean'"));
+
+        JsonNode flaky = json("/api/runs/flaky", 200);
+        JsonNode errors = flaky.get("errors");
+        assertThat(errors.size()).isPositive();
+        long failed = 0;
+        for (JsonNode e : errors) {
+            failed += e.get("count").asLong();
+            assertThat(e.get("example").asText()).isNotBlank();
+        }
+        assertThat(failed).isEqualTo(count(db, "SELECT count(*) FROM results WHERE run = 'flaky' AND status = 'failed'"));
+        assertThat(flaky.get("scores")).isEmpty();
+    }
+
+    @Test
+    void recordsPageInInputOrderAndFilter() throws Exception {
+        List<String> ids = new ArrayList<>();
+        String after = "";
+        int pages = 0;
+        while (true) {
+            JsonNode page = json("/api/runs/flaky/records?limit=25" + after, 200);
+            page.get("records").forEach(r -> ids.add(r.get("id").asText()));
+            pages++;
+            if (page.get("next").isNull()) {
+                break;
+            }
+            after = "&after=" + page.get("next").asLong();
+        }
+        assertThat(pages).isEqualTo(5);
+        assertThat(ids).hasSize(120).doesNotHaveDuplicates().startsWith("q0", "q1", "q2", Fixtures.HOSTILE_ID);
+
+        JsonNode failed = json("/api/runs/flaky/records?status=failed&limit=500", 200);
+        assertThat(failed.get("records").size()).isEqualTo(
+                count(db, "SELECT count(*) FROM results WHERE run = 'flaky' AND status = 'failed'"));
+        failed.get("records").forEach(r -> assertThat(r.get("status").asText()).isEqualTo("failed"));
+
+        JsonNode found = json("/api/runs/clean/records?q=" + URLEncoder.encode("question 11", StandardCharsets.UTF_8)
+                + "&limit=500", 200);
+        List<String> foundIds = new ArrayList<>();
+        found.get("records").forEach(r -> foundIds.add(r.get("id").asText()));
+        assertThat(foundIds).containsExactly("q11", "q110", "q111", "q112", "q113", "q114", "q115", "q116", "q117",
+                "q118", "q119");
+        assertThat(json("/api/runs/clean/records?q=q7&limit=5", 200).get("records").get(0).get("id").asText())
+                .isEqualTo("q7");
+    }
+
+    @Test
+    void aRecordShowsInputPromptAndAnswer() throws Exception {
+        JsonNode r = json("/api/runs/clean/records/" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8)
+                .replace("+", "%20"), 200);
+        assertThat(r.get("id").asText()).isEqualTo(Fixtures.HOSTILE_ID);
+        assertThat(r.get("prompt").asText()).isEqualTo("Answer briefly: " + Fixtures.HOSTILE);
+        assertThat(r.get("answer").asText()).contains(Fixtures.HOSTILE);
+        assertThat(BoardJson.MAPPER.readTree(r.get("input").asText()).get("question").asText())
+                .isEqualTo(Fixtures.HOSTILE);
+        assertThat(r.get("status").asText()).isEqualTo("done");
+        assertThat(r.get("label").asText()).isEqualTo("nothing like it");
+        assertThat(r.get("score").asInt()).isZero();
+    }
+
+    @Test
+    void compareNamesTheRecordsAnsweredDifferently() throws Exception {
+        JsonNode c = json("/api/compare?a=clean&b=flaky", 200);
+        assertThat(c.get("a").get("scores").get(0).get("accuracy").asDouble()).isEqualTo(0.5);
+        assertThat(c.get("b").get("scores")).isEmpty();
+        // The simulator answers alike for both models: no record both answered differs.
+        assertThat(c.get("differences")).isEmpty();
+        assertThat(c.get("next").isNull()).isTrue();
+    }
+
+    @Test
+    void unknownRunsAndRecordsAre404InJson() throws Exception {
+        assertThat(json("/api/runs/nope", 404).get("error").asText()).contains("nope");
+        assertThat(json("/api/runs/nope/records", 404).get("error").asText()).contains("nope");
+        assertThat(json("/api/runs/clean/records/nope", 404).get("error").asText()).contains("nope");
+        assertThat(json("/api/compare?a=clean&b=nope", 404).get("error").asText()).contains("nope");
+        assertThat(json("/api/runs/clean/records?status=weird", 400).get("error").asText()).contains("status");
+        assertThat(json("/api/runs/clean/records?after=x", 400).get("error").asText()).contains("after");
+    }
+
+    @Test
+    void everyAnswerForbidsForeignScriptsAndSniffing() throws Exception {
+        for (String path : List.of("/", "/runs/clean", "/api/runs", "/assets/app.js", "/assets/uPlot.iife.min.js")) {
+            HttpResponse<String> response = get(base, path);
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Security-Policy")).as(path)
+                    .hasValueSatisfying(p -> assertThat(p).startsWith("default-src 'self'"));
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        }
+        assertThat(get(base, "/assets/../pom.xml").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void nothingInTheFileChangesWhileTheDashboardReads() throws Exception {
+        byte[] before = Files.readAllBytes(db);
+        json("/api/runs", 200);
+        json("/api/runs/clean", 200);
+        json("/api/runs/clean/records?q=x", 200);
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    }
+}

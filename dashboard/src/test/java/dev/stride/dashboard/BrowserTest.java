@@ -1,0 +1,180 @@
+package dev.stride.dashboard;
+
+import static dev.stride.dashboard.Fixtures.count;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.app.CheckpointManager;
+import dev.stride.app.RunOptions;
+import dev.stride.db.Board;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pages in headless Chromium against a database written by real runs: what a person would check by looking.
+ * Budgets are Chromium's virtual time and generous; nothing here measures the wall clock.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BrowserTest {
+    private static final int BUDGET = 8000;
+
+    @TempDir
+    static Path dir;
+
+    Path db;
+    Board board;
+    DashboardServer server;
+    URI base;
+    Chromium chromium;
+
+    @BeforeAll
+    void runTwoRuns() throws Exception {
+        chromium = Chromium.require(dir);
+        db = dir.resolve("runs.db");
+        Path input = Fixtures.questions(dir, "questions.jsonl", 120);
+        Fixtures.run(db, input, "clean", SimulatorSettings.builder().build());
+        Fixtures.run(db, input, "flaky", SimulatorSettings.builder().serverError(0.3).seed(7).build());
+        Fixtures.score(db, "clean");
+        board = Board.sqlite(db);
+        server = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0));
+        base = server.url();
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+            board.close();
+        }
+    }
+
+    /** The row of the runs table for {@code run}. */
+    private static String row(String dom, String run) {
+        Matcher m = Pattern.compile("<tr data-run=\"" + run + "\">(.*?)</tr>", Pattern.DOTALL).matcher(dom);
+        assertThat(m.find()).as("a row for " + run + " in " + dom).isTrue();
+        return m.group(1);
+    }
+
+    private static String cell(String row, String cls) {
+        Matcher m = Pattern.compile("<td class=\"num " + cls + "\">([^<]*)</td>").matcher(row);
+        assertThat(m.find()).as(cls + " in " + row).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void theRunsListShowsEachRunWithTheNumbersOfTheDatabase() throws Exception {
+        String dom = chromium.dom(base, BUDGET);
+        for (String run : List.of("clean", "flaky")) {
+            String row = row(dom, run);
+            assertThat(cell(row, "done")).isEqualTo(Long.toString(count(db,
+                    "SELECT done FROM progress WHERE run = '" + run + "'")));
+            assertThat(cell(row, "failed")).isEqualTo(Long.toString(count(db,
+                    "SELECT failed FROM progress WHERE run = '" + run + "'")));
+            assertThat(row).contains("<progress max=\"120\"").contains("model-" + run);
+        }
+        assertThat(row(dom, "flaky")).contains("data-state=\"done_with_failures\"");
+        shoot(base, "dashboard-runs.png");
+    }
+
+    @Test
+    void aRunPageDrawsItsChartsAndTables() throws Exception {
+        String dom = chromium.dom(base.resolve("/runs/flaky"), BUDGET);
+        for (String chart : List.of("chart-rate", "chart-latency")) {
+            Matcher m = Pattern.compile("id=\"" + chart + "\".*?<canvas width=\"(\\d+)\" height=\"(\\d+)\"",
+                    Pattern.DOTALL).matcher(dom);
+            assertThat(m.find()).as("a uPlot canvas in " + chart).isTrue();
+            assertThat(Integer.parseInt(m.group(1))).isGreaterThan(100);
+            assertThat(Integer.parseInt(m.group(2))).isGreaterThan(50);
+        }
+        assertThat(dom).contains("Errors by kind").contains("Answers per second");
+        long failed = count(db, "SELECT failed FROM progress WHERE run = 'flaky'");
+        shoot(base.resolve("/runs/flaky"), "dashboard-run.png");
+        shoot(base.resolve("/compare?a=clean&b=flaky"), "dashboard-compare.png");
+        assertThat(dom).containsPattern("id=\"card-failed\"><div class=\"v\">" + failed + "</div>");
+    }
+
+    @Test
+    void theResultsBrowserFiltersAndPagesFromItsUrl() throws Exception {
+        String failedPage = chromium.dom(base.resolve("/runs/flaky?status=failed"), BUDGET);
+        List<String> statuses = all(failedPage, "<span class=\"status-(\\w+)\">");
+        long failed = count(db, "SELECT failed FROM progress WHERE run = 'flaky'");
+        assertThat(statuses).hasSize((int) Math.min(50, failed)).containsOnly("failed");
+
+        String second = chromium.dom(base.resolve("/runs/clean?after=49"), BUDGET);
+        List<String> ids = all(second, "data-id=\"([^\"]*)\"");
+        assertThat(ids).hasSize(50).startsWith("q50", "q51");
+        assertThat(second).contains("records 51–100 of the input");
+    }
+
+    @Test
+    void hostileTextShowsAsTextAndRunsNothing() throws Exception {
+        URI url = base.resolve("/runs/clean?record=" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8));
+        String dom = chromium.dom(url, BUDGET);
+        assertThat(dom).contains("<title>clean · stride</title>").doesNotContain("pwned</title>");
+        // Shown, escaped, in the record's detail: the id, the input, the prompt and the answer.
+        assertThat(dom).contains("<span id=\"record-id\">&lt;img src=x onerror=alert(1)&gt;</span>");
+        assertThat(dom).contains("Answer briefly: &lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;");
+        assertThat(dom).doesNotContain("<img src=\"x\"").doesNotContain("<b>bold</b>")
+                .doesNotContain("<script>document.title");
+        shoot(url, "dashboard-record.png");
+    }
+
+    @Test
+    void thePageFollowsARunThatIsWriting() throws Exception {
+        Path input = Fixtures.questions(dir, "long.jsonl", 5000);
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build())
+                .start(0);
+             CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            CompletableFuture<?> run = CompletableFuture.runAsync(() -> checkpoints.run(input,
+                    RunOptions.of("model-paced", sim.url()).withRun("paced").withTemplate("{{question}}")
+                            .withSaveInterval(1).withConcurrency(1)));
+            try {
+                while (count(db, "SELECT count(*) FROM progress WHERE run = 'paced' AND done > 0") == 0) {
+                    assertThat(run).isNotDone();
+                    Thread.sleep(50);
+                }
+                String dom = chromium.dom(base.resolve("/runs/paced"), 20_000);
+                Matcher m = Pattern.compile("id=\"card-done\" data-first=\"(\\d+)\"><div class=\"v\">([\\d,]+)</div>")
+                        .matcher(dom);
+                assertThat(m.find()).as(dom).isTrue();
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2).replace(",", ""));
+                assertThat(last).as("done after the polls, against the first render").isGreaterThan(first);
+            } finally {
+                checkpoints.requestStop();
+                run.join();
+            }
+        }
+    }
+
+    /** A screenshot into target/screenshots (the README's pictures are taken from there: see docs/images). */
+    private void shoot(URI url, String name) throws Exception {
+        Path folder = Files.createDirectories(Path.of("target", "screenshots"));
+        chromium.screenshot(url, BUDGET, folder.resolve(name));
+    }
+
+    private static List<String> all(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        List<String> found = new ArrayList<>();
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.stride.dashboard;
+
+import dev.stride.app.CheckpointManager;
+import dev.stride.app.RunOptions;
+import dev.stride.app.RunScorer;
+import dev.stride.core.Metric;
+import dev.stride.core.RunOutcome;
+import dev.stride.core.Scorer;
+import dev.stride.db.ScoreBook;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/** Databases written by real runs against the simulator, and what a user would read from them with sqlite3. */
+final class Fixtures {
+    /** Text that would run script, load an image or end a script element if it were ever read as HTML. */
+    static final String HOSTILE = "</script><script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\"> \"quoted\" 'single' & <b>bold</b>";
+    static final String HOSTILE_ID = "<img src=x onerror=alert(1)>";
+
+    private Fixtures() {
+    }
+
+    /** {@code n} records; record 3 (if any) has a hostile id and text. Even records are labelled to match. */
+    static Path questions(Path dir, String name, int n) throws IOException {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String id = i == 3 ? HOSTILE_ID : "q" + i;
+            String question = i == 3 ? HOSTILE : "question " + i;
+            String answer = i % 2 == 0 ? "question " + i : "nothing like it";
+            s.append("{\"id\":").append(json(id)).append(",\"question\":").append(json(question))
+                    .append(",\"answer\":").append(json(answer)).append("}\n");
+        }
+        return Files.writeString(dir.resolve(name), s, StandardCharsets.UTF_8);
+    }
+
+    static String json(String text) {
+        return dev.stride.dashboard.BoardJson.MAPPER.valueToTree(text).toString();
+    }
+
+    /** Runs {@code input} to the end against a simulator with {@code settings}, as run {@code name}. */
+    static RunOutcome run(Path db, Path input, String name, SimulatorSettings settings) throws IOException {
+        try (Simulator sim = new Simulator(settings).start(0);
+             CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            return checkpoints.run(input, RunOptions.of("model-" + name, sim.url()).withRun(name)
+                    .withTemplate("Answer briefly: {{question}}").withSaveInterval(5).withConcurrency(4)
+                    .withRetries(0, Duration.ofMillis(1)));
+        }
+    }
+
+    /** Scores run {@code name}: its answer holds the label when the record's "answer" is in it. */
+    static void score(Path db, String name) {
+        try (ScoreBook book = ScoreBook.open(db); CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            new RunScorer(Scorer.of(Metric.CONTAINS, null), "answer").score(book,
+                    checkpoints.loadCheckpoint(name).orElseThrow());
+        }
+    }
+
+    static long count(Path db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newHttpClient();
+        return client.send(HttpRequest.newBuilder(base.resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.stride.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.db.Board;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The self-contained report: nothing from any host, hostile names stay text, and Chromium draws it offline. */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReportOpensOfflineWithItsChartsAndHostileTextAsText() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path input = Fixtures.questions(dir, "questions.jsonl", 40);
+        String hostile = "</script><img src=x onerror=\"document.title='pwned'\">";
+        Fixtures.run(db, input, hostile, SimulatorSettings.builder().serverError(0.3).seed(3).build());
+        Path report = dir.resolve("report.html");
+        try (Board board = Board.sqlite(db)) {
+            assertThat(DashboardReport.write(board, null, "runs.db", report)).isPresent();
+            assertThat(DashboardReport.write(board, "nope", "runs.db", dir.resolve("none.html"))).isEmpty();
+        }
+        String html = Files.readString(report, StandardCharsets.UTF_8);
+        Matcher external = Pattern.compile("(?i)(src|href|action)\\s*=\\s*[\"']?\\s*(https?:|//)").matcher(html);
+        assertThat(external.find()).as("a reference to another host").isFalse();
+        assertThat(html).doesNotContain("<script src").doesNotContain("<link");
+        assertThat(html).contains("Content-Security-Policy").contains("default-src 'none'");
+        String data = html.substring(html.indexOf("id=\"stride-data\">"), html.indexOf("</script>",
+                html.indexOf("id=\"stride-data\">")));
+        assertThat(data).doesNotContain("<img").contains("\\u003c/script>\\u003cimg");
+
+        Chromium chromium = Chromium.require(dir);
+        // No other host reachable (Chromium goes through a proxy that does not exist); the file is read from disk.
+        String dom = chromium.dom(report.toUri(), 5000);
+        assertThat(dom).contains("<title>stride report</title>").doesNotContain("pwned</title>");
+        assertThat(dom).contains("&lt;/script&gt;&lt;img src=x").doesNotContain("<img src=\"x\"");
+        assertThat(dom).containsPattern("id=\"chart-rate\".*?<canvas width=\"\\d{3,}\"");
+        long failed = Fixtures.count(db, "SELECT failed FROM progress");
+        assertThat(dom).containsPattern("<td class=\"num failed\">" + failed + "</td>");
+        Path folder = Files.createDirectories(Path.of("target", "screenshots"));
+        chromium.screenshot(report.toUri(), 5000, folder.resolve("report.png"));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.stride.db;
+
+import dev.stride.core.RunInfo;
+import dev.stride.core.WorkerInfo;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the dashboard and the report read from a stride database, on SQLite and PostgreSQL alike, as values. Every
+ * call reads through a read-only connection of its own (nothing is ever written), and each answer is bounded: a
+ * page of records, a timeline of at most {@link #MAX_POINTS} points, whatever the size of the run.
+ */
+public interface Board extends AutoCloseable {
+    /** The most points a timeline has: charts stay light on a run of any length. */
+    int MAX_POINTS = 300;
+
+    /**
+     * A run as the runs list shows it, with its live workers and its pace.
+     *
+     * @param perSecond outcomes per second over the last minute while the run is live, else 0
+     * @param secondsLeft at that pace, or null when there is no pace to go by
+     */
+    record RunRow(RunInfo info, String shownState, List<WorkerInfo> workers, double perSecond, Long secondsLeft) {
+    }
+
+    /**
+     * One bucket of a run's timeline: outcomes stored in [startMs, startMs + widthMs), how many failed, and the
+     * latency percentiles (ms) of the done ones (0 when none).
+     */
+    record Bucket(long startMs, long widthMs, long outcomes, long failed, long p50, long p90, long p99) {
+    }
+
+    record Count(String key, long count) {
+    }
+
+    record ErrorGroup(String kind, long count, String example) {
+    }
+
+    /** One row of the {@code scoreboard} view. */
+    record Score(String metric, String labelField, long scored, long correct, double accuracy, double ciLow,
+                 double ciHigh, long unparsed) {
+    }
+
+    /**
+     * The whole picture of one run.
+     *
+     * @param sampledEvery the timeline is drawn from every n-th outcome (1: from all), its counts scaled back up
+     */
+    record RunDetail(RunRow run, List<Bucket> timeline, long sampledEvery, long tokensIn, long tokensOut,
+                     boolean usageReported, List<Count> finishReasons, List<ErrorGroup> errors, List<Score> scores) {
+    }
+
+    /** A line of the results browser: the answer and the error cut to a preview. */
+    record RecordRow(long seq, String id, String status, String answer, String errorKind, Long latencyMs,
+                     Integer score) {
+    }
+
+    /** @param next the {@code after} of the next page, or null on the last page */
+    record RecordPage(List<RecordRow> rows, Long next) {
+    }
+
+    /** Everything stored about one record of a run. */
+    record RecordDetail(String run, String template, long seq, long line, String id, String input, String status,
+                        String answer, String reasoning, String refusal, String finishReason, String errorKind,
+                        String error, Long latencyMs, Integer attempts, Integer promptTokens,
+                        Integer completionTokens, String finishedAt, String server, String label, Integer score) {
+    }
+
+    /** A record both runs answered, with different answers. {@code correct*} is null where it is not scored. */
+    record Difference(long seq, String id, String answerA, String answerB, Integer correctA, Integer correctB) {
+    }
+
+    record ComparePage(List<Difference> rows, Long next) {
+    }
+
+    /** Which records to list: {@code status} done/failed/pending or null, {@code query} a text to find or null. */
+    record RecordQuery(String status, String query, long after, int limit) {
+    }
+
+    List<RunRow> runs(Instant now);
+
+    Optional<RunDetail> run(String name, Instant now);
+
+    /** The run's line of the runs list alone (cheap, unlike {@link #run}). */
+    Optional<RunRow> find(String name, Instant now);
+
+    /** The run's scoreboard: empty until it is scored. */
+    List<Score> scores(String run);
+
+    Optional<RecordPage> records(String run, RecordQuery query);
+
+    Optional<RecordDetail> record(String run, String id);
+
+    /** Records both runs answered differently, in run A's input order after position {@code after}. */
+    Optional<ComparePage> differences(String a, String b, long after, int limit);
+
+    @Override
+    void close();
+
+    static Board sqlite(Path file) {
+        return SqlBoard.sqlite(file);
+    }
+
+    static Board postgres(PostgresLocation location) {
+        return SqlBoard.postgres(location);
+    }
+}

@@ -1,0 +1,486 @@
+package dev.stride.db;
+
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * {@link Board} in SQL common to SQLite and PostgreSQL; the few differences (how to open a read-only connection,
+ * which rows make a sample, the runs' counters) sit in a {@link Vendor}. Each call opens its own connection and
+ * closes it, so a run writing beside it is never held up by a long-lived reader, and nothing is cached that could go
+ * stale.
+ */
+final class SqlBoard implements Board {
+    /** Up to about this many outcomes are read for a timeline; beyond it, every n-th (a run of millions stays fast). */
+    static final int SAMPLE = 20_000;
+    /** A run stored as running whose cursor was not saved for this long has no process behind it (as status says). */
+    static final Duration STALE_AFTER = Duration.ofSeconds(20);
+    /** The pace of a live run is measured over this last stretch, as status measures it. */
+    static final Duration RATE_WINDOW = Duration.ofSeconds(60);
+    private static final int PREVIEW = 160;
+
+    interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    /** What differs between the two databases. */
+    interface Vendor extends AutoCloseable {
+        <T> T read(Work<T> work);
+
+        /** The runs with their counters and live workers. */
+        <T> T catalog(Function<CheckpointStore, T> reading);
+
+        /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
+        String sampleCondition();
+
+        @Override
+        void close();
+    }
+
+    private final Vendor vendor;
+
+    private SqlBoard(Vendor vendor) {
+        this.vendor = vendor;
+    }
+
+    static SqlBoard sqlite(Path file) {
+        SqliteFiles.checkUsable(file, true);
+        Schema.checkCurrent(SqliteFiles.readerSource(file), file);
+        return new SqlBoard(new Vendor() {
+            @Override
+            public <T> T read(Work<T> work) {
+                SqliteFiles.checkUsable(file, true);
+                try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
+                    return work.on(c);
+                } catch (SQLException e) {
+                    throw SqliteFiles.translate(file, e);
+                }
+            }
+
+            @Override
+            public <T> T catalog(Function<CheckpointStore, T> reading) {
+                try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(file)) {
+                    return reading.apply(store);
+                }
+            }
+
+            @Override
+            public String sampleCondition() {
+                // The rowid is in the primary key's index entries: SQLite picks the sample without reading the rows.
+                return "(p.rowid % ?) = 0";
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+    }
+
+    static SqlBoard postgres(PostgresLocation location) {
+        PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(location);
+        return new SqlBoard(new Vendor() {
+            @Override
+            public <T> T read(Work<T> work) {
+                try (Connection c = DriverManager.getConnection(location.jdbcUrl(),
+                        location.connectionProperties())) {
+                    c.setReadOnly(true);
+                    c.setAutoCommit(false);
+                    try {
+                        return work.on(c);
+                    } finally {
+                        c.rollback();
+                    }
+                } catch (SQLException e) {
+                    throw PostgresErrors.translate(location, e);
+                }
+            }
+
+            @Override
+            public <T> T catalog(Function<CheckpointStore, T> reading) {
+                synchronized (store) {
+                    return reading.apply(store);
+                }
+            }
+
+            @Override
+            public String sampleCondition() {
+                return "(abs(hashtext(p.record_id)) % ?) = 0";
+            }
+
+            @Override
+            public void close() {
+                store.close();
+            }
+        });
+    }
+
+    @Override
+    public List<RunRow> runs(Instant now) {
+        List<RunInfo> runs = vendor.catalog(CheckpointStore::listRuns);
+        return rows(runs, now);
+    }
+
+    @Override
+    public Optional<RunRow> find(String name, Instant now) {
+        return runRow(name, now);
+    }
+
+    @Override
+    public List<Score> scores(String run) {
+        return vendor.read(c -> scores(c, run));
+    }
+
+    private Optional<RunRow> runRow(String name, Instant now) {
+        Optional<RunInfo> run = vendor.catalog(store -> store.findRun(name));
+        return run.map(r -> rows(List.of(r), now).get(0));
+    }
+
+    /** The runs with their workers and, for those going now, their pace over the last minute. */
+    private List<RunRow> rows(List<RunInfo> runs, Instant now) {
+        Map<String, RunTotals> totals = vendor.read(c -> RunTotals.of(c, now, RATE_WINDOW));
+        return vendor.catalog(store -> runs.stream().map(r -> {
+            String state = shownState(r, now);
+            double rate = RunState.RUNNING.label().equals(state) && totals.containsKey(r.name())
+                    ? totals.get(r.name()).ratePerSecond(now) : 0;
+            Long left = rate > 0 ? (long) Math.ceil(r.pending() / rate) : null;
+            return new RunRow(r, state, store.liveWorkers(r.id()), rate, left);
+        }).toList());
+    }
+
+    static String shownState(RunInfo run, Instant now) {
+        if (run.state() == RunState.RUNNING
+                && (run.savedAt() == null || run.savedAt().plus(STALE_AFTER).isBefore(now))) {
+            return RunState.INTERRUPTED.label();
+        }
+        return run.state().label();
+    }
+
+    @Override
+    public Optional<RunDetail> run(String name, Instant now) {
+        Optional<RunRow> found = runRow(name, now);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        RunRow row = found.get();
+        long outcomes = row.info().done() + row.info().failed();
+        long every = Math.max(1, (outcomes + SAMPLE - 1) / SAMPLE);
+        return Optional.of(vendor.read(c -> {
+            List<Bucket> timeline = timeline(c, row.info().id(), every);
+            Tallies tallies = tallies(c, row.info().id());
+            return new RunDetail(row, timeline, every, tallies.tokensIn, tallies.tokensOut, tallies.usage,
+                    tallies.finishReasons(), tallies.errors(), scores(c, name));
+        }));
+    }
+
+    /** One sample of (time, latency, status), cut into at most MAX_POINTS buckets of equal width. */
+    private List<Bucket> timeline(Connection c, long runId, long every) throws SQLException {
+        String sql = "SELECT p.finished_at, p.latency_ms, p.status FROM predictions p WHERE p.run_id = ? AND "
+                + vendor.sampleCondition();
+        List<long[]> points = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setLong(1, runId);
+            st.setLong(2, every);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    points.add(new long[] {UtcText.parse(rs.getString(1)).toEpochMilli(), rs.getLong(2),
+                            "done".equals(rs.getString(3)) ? 1 : 0});
+                }
+            }
+        }
+        if (points.isEmpty()) {
+            return List.of();
+        }
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (long[] p : points) {
+            first = Math.min(first, p[0]);
+            last = Math.max(last, p[0]);
+        }
+        // Whole seconds per bucket, so that "per second" reads plainly; a short run gets one-second buckets.
+        long width = Math.max(1, (last - first + 1 + MAX_POINTS * 1000L - 1) / (MAX_POINTS * 1000L)) * 1000L;
+        long start = first - first % 1000;
+        int n = (int) ((last - start) / width) + 1;
+        long[] counts = new long[n];
+        long[] failed = new long[n];
+        List<List<Long>> latencies = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            latencies.add(new ArrayList<>());
+        }
+        for (long[] p : points) {
+            int i = (int) ((p[0] - start) / width);
+            counts[i] += every;
+            if (p[2] == 1) {
+                latencies.get(i).add(p[1]);
+            } else {
+                failed[i] += every;
+            }
+        }
+        List<Bucket> buckets = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long[] sorted = latencies.get(i).stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(sorted);
+            buckets.add(new Bucket(start + i * width, width, counts[i], failed[i], nth(sorted, 0.50),
+                    nth(sorted, 0.90), nth(sorted, 0.99)));
+        }
+        return buckets;
+    }
+
+    /** The nearest-rank percentile of {@code sorted}; 0 when it is empty. */
+    static long nth(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+    }
+
+    private static final class Tallies {
+        long tokensIn;
+        long tokensOut;
+        boolean usage;
+        final Map<String, Long> reasons = new LinkedHashMap<>();
+        final Map<String, ErrorGroup> errors = new LinkedHashMap<>();
+
+        List<Count> finishReasons() {
+            return reasons.entrySet().stream().map(e -> new Count(e.getKey(), e.getValue()))
+                    .sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
+        }
+
+        List<ErrorGroup> errors() {
+            return errors.values().stream().sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
+        }
+    }
+
+    /** Tokens, finish reasons and errors in one pass over the run's outcomes. */
+    private static Tallies tallies(Connection c, long runId) throws SQLException {
+        String sql = "SELECT p.status, coalesce(p.finish_reason, '-'), coalesce(p.error_kind, '-'), count(*),"
+                + " coalesce(sum(p.prompt_tokens), 0), coalesce(sum(p.completion_tokens), 0),"
+                + " count(p.prompt_tokens) + count(p.completion_tokens), min(p.error)"
+                + " FROM predictions p WHERE p.run_id = ? GROUP BY p.status, coalesce(p.finish_reason, '-'),"
+                + " coalesce(p.error_kind, '-')";
+        Tallies t = new Tallies();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setLong(1, runId);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    long count = rs.getLong(4);
+                    if ("done".equals(rs.getString(1))) {
+                        t.reasons.merge(rs.getString(2), count, Long::sum);
+                        t.tokensIn += rs.getLong(5);
+                        t.tokensOut += rs.getLong(6);
+                        t.usage |= rs.getLong(7) > 0;
+                    } else {
+                        String kind = rs.getString(3);
+                        String example = rs.getString(8);
+                        t.errors.merge(kind, new ErrorGroup(kind, count, example), (x, y) -> new ErrorGroup(kind,
+                                x.count() + y.count(), x.example() != null ? x.example() : y.example()));
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
+    private static List<Score> scores(Connection c, String run) throws SQLException {
+        String sql = "SELECT metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed"
+                + " FROM scoreboard WHERE run = ? ORDER BY metric, label_field";
+        List<Score> scores = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, run);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    scores.add(new Score(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                            rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getLong(8)));
+                }
+            }
+        }
+        return scores;
+    }
+
+    private Optional<Long> runId(Connection c, String name) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT run_id FROM runs WHERE name = ?")) {
+            st.setString(1, name);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The score of the record's current answer (1, 0), as the results view gives it; null where not scored. */
+    private static final String SCORE = "(SELECT s.correct FROM scores s WHERE s.run_id = r.run_id"
+            + " AND s.record_id = r.record_id AND s.record_hash = r.content_hash AND p.status = 'done'"
+            + " AND s.answered_at = p.finished_at ORDER BY s.scored_at DESC, s.metric LIMIT 1)";
+
+    @Override
+    public Optional<RecordPage> records(String run, RecordQuery q) {
+        return vendor.read(c -> {
+            Optional<Long> id = runId(c, run);
+            if (id.isEmpty()) {
+                return Optional.empty();
+            }
+            StringBuilder sql = new StringBuilder("SELECT r.seq, r.record_id, coalesce(p.status, 'pending'),"
+                    + " substr(coalesce(p.output, p.error, ''), 1, " + (PREVIEW + 1) + "), p.error_kind,"
+                    + " p.latency_ms, " + SCORE + " FROM records r LEFT JOIN predictions p"
+                    + " ON p.run_id = r.run_id AND p.record_id = r.record_id WHERE r.run_id = ? AND r.seq > ?");
+            List<Object> args = new ArrayList<>(List.of(id.get(), q.after()));
+            if ("pending".equals(q.status())) {
+                sql.append(" AND p.status IS NULL");
+            } else if (q.status() != null) {
+                sql.append(" AND p.status = ?");
+                args.add(q.status());
+            }
+            if (q.query() != null && !q.query().isBlank()) {
+                // Found in the id, the input or the answer; instr, not LIKE: no pattern characters to escape.
+                sql.append(" AND (instr(r.record_id, ?) > 0 OR instr(r.payload, ?) > 0"
+                        + " OR instr(coalesce(p.output, ''), ?) > 0)");
+                args.add(q.query());
+                args.add(q.query());
+                args.add(q.query());
+            }
+            sql.append(" ORDER BY r.seq LIMIT ?");
+            args.add(q.limit() + 1);
+            List<RecordRow> rows = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement(sql.toString())) {
+                bind(st, args);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new RecordRow(rs.getLong(1), rs.getString(2), rs.getString(3),
+                                preview(rs.getString(4)), rs.getString(5), (Long) nullable(rs, 6, rs.getLong(6)),
+                                (Integer) nullable(rs, 7, rs.getInt(7))));
+                    }
+                }
+            }
+            Long next = null;
+            if (rows.size() > q.limit()) {
+                rows = rows.subList(0, q.limit());
+                next = rows.get(rows.size() - 1).seq();
+            }
+            return Optional.of(new RecordPage(List.copyOf(rows), next));
+        });
+    }
+
+    @Override
+    public Optional<RecordDetail> record(String run, String recordId) {
+        String sql = "SELECT ru.template, r.seq, r.line, r.record_id, r.payload, coalesce(p.status, 'pending'),"
+                + " p.output, p.reasoning, p.refusal, p.finish_reason, p.error_kind, p.error, p.latency_ms,"
+                + " p.attempts, p.prompt_tokens, p.completion_tokens, p.finished_at, p.server,"
+                + " (SELECT s.label FROM scores s WHERE s.run_id = r.run_id AND s.record_id = r.record_id"
+                + " AND s.record_hash = r.content_hash AND p.status = 'done' AND s.answered_at = p.finished_at"
+                + " ORDER BY s.scored_at DESC, s.metric LIMIT 1), " + SCORE
+                + " FROM runs ru JOIN records r ON r.run_id = ru.run_id LEFT JOIN predictions p"
+                + " ON p.run_id = r.run_id AND p.record_id = r.record_id"
+                // The run's id first, so that the record is found by its primary key, not by a scan of records.
+                + " WHERE r.run_id = (SELECT run_id FROM runs WHERE name = ?) AND r.record_id = ? AND ru.run_id = r.run_id";
+        return vendor.read(c -> {
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                st.setString(1, run);
+                st.setString(2, recordId);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new RecordDetail(run, rs.getString(1), rs.getLong(2), rs.getLong(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
+                            (Long) nullable(rs, 13, rs.getLong(13)), (Integer) nullable(rs, 14, rs.getInt(14)),
+                            (Integer) nullable(rs, 15, rs.getInt(15)), (Integer) nullable(rs, 16, rs.getInt(16)),
+                            rs.getString(17), rs.getString(18), rs.getString(19),
+                            (Integer) nullable(rs, 20, rs.getInt(20))));
+                }
+            }
+        });
+    }
+
+    @Override
+    public Optional<ComparePage> differences(String a, String b, long after, int limit) {
+        return vendor.read(c -> {
+            Optional<Long> idA = runId(c, a);
+            Optional<Long> idB = runId(c, b);
+            if (idA.isEmpty() || idB.isEmpty()) {
+                return Optional.empty();
+            }
+            String sql = "SELECT r.seq, r.record_id, substr(pa.output, 1, " + (PREVIEW + 1) + "),"
+                    + " substr(pb.output, 1, " + (PREVIEW + 1) + "),"
+                    + scoreOf("pa", "r") + ", " + scoreOf("pb", "rb")
+                    + " FROM records r"
+                    + " JOIN predictions pa ON pa.run_id = r.run_id AND pa.record_id = r.record_id"
+                    + " AND pa.status = 'done'"
+                    + " JOIN records rb ON rb.run_id = ? AND rb.record_id = r.record_id"
+                    + " JOIN predictions pb ON pb.run_id = rb.run_id AND pb.record_id = r.record_id"
+                    + " AND pb.status = 'done'"
+                    + " WHERE r.run_id = ? AND r.seq > ? AND coalesce(pa.output, '') <> coalesce(pb.output, '')"
+                    + " ORDER BY r.seq LIMIT ?";
+            List<Difference> rows = new ArrayList<>();
+            try (PreparedStatement st = c.prepareStatement(sql)) {
+                bind(st, List.of(idB.get(), idA.get(), after, limit + 1));
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new Difference(rs.getLong(1), rs.getString(2), preview(rs.getString(3)),
+                                preview(rs.getString(4)), (Integer) nullable(rs, 5, rs.getInt(5)),
+                                (Integer) nullable(rs, 6, rs.getInt(6))));
+                    }
+                }
+            }
+            Long next = null;
+            if (rows.size() > limit) {
+                rows = rows.subList(0, limit);
+                next = rows.get(rows.size() - 1).seq();
+            }
+            return Optional.of(new ComparePage(List.copyOf(rows), next));
+        });
+    }
+
+    private static String scoreOf(String p, String r) {
+        return "(SELECT s.correct FROM scores s WHERE s.run_id = " + r + ".run_id AND s.record_id = " + r
+                + ".record_id AND s.record_hash = " + r + ".content_hash AND s.answered_at = " + p
+                + ".finished_at ORDER BY s.scored_at DESC, s.metric LIMIT 1)";
+    }
+
+    private static void bind(PreparedStatement st, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            Object v = args.get(i);
+            if (v instanceof String s) {
+                st.setString(i + 1, s);
+            } else {
+                st.setLong(i + 1, ((Number) v).longValue());
+            }
+        }
+    }
+
+    private static Object nullable(ResultSet rs, int column, Object value) throws SQLException {
+        return rs.getObject(column) == null ? null : value;
+    }
+
+    private static String preview(String text) {
+        if (text == null || text.length() <= PREVIEW) {
+            return text;
+        }
+        return text.substring(0, PREVIEW) + "…";
+    }
+
+    @Override
+    public void close() {
+        vendor.close();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "SqlBoard[%s]", vendor);
+    }
+}
