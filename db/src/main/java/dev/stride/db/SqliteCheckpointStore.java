@@ -135,7 +135,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     static SqliteCheckpointStore open(Path file, Clock clock) {
         SqliteFiles.checkWritable(file);
-        NewDatabase.createWhole(file);
         // Commits a killed stride left in the WAL go into the file first, so the file alone is whole again from here
         // (the caller may already have done this to tell the user; then there is nothing left to fold).
         WalFold.ifLeftBehind(file);
