@@ -8,25 +8,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Drives one run to its end as one of its workers: claims the records still to do from the store in input order
  * under a lease (renewed by the writer while it works), keeps up to {@code concurrency} of them in flight (or, with
- * {@code --concurrency auto}, what the predictor's servers take now: {@link InFlightBound}), retries passing failures with backoff, and hands every outcome to a single
- * writer thread that commits it and, every {@code saveInterval} outcomes, the cursor.
+ * {@code --concurrency auto}, what the predictor's servers take now: {@link InFlightBound}), retries passing failures
+ * with backoff, and hands every outcome to a single writer thread that commits it and, every {@code saveInterval}
+ * outcomes, the cursor.
  *
- * <p>Request threads never touch the database. A request's slot is freed as soon as its outcome is queued for the
- * writer; the queue holds one save interval, so a slow disk shows up as back-pressure only when the writer falls that
- * far behind, and a killed process asks again for at most the requests in flight plus one save interval.
+ * <p>Three kinds of thread, and no hand-off between them per record but the outcome's to the writer: the calling
+ * thread claims records a round ahead into {@link ClaimedRecords} (woken when the queue runs low, not per record);
+ * each request thread takes its next record from there itself, holding one slot of the bound, sends it and queues
+ * its outcome for the writer; the writer commits.
+ *
+ * <p>Request threads never touch the database. A request's slot is free for its thread's next record as soon as its
+ * outcome is queued for the writer; the queue holds one save interval, so a slow disk shows up as back-pressure only
+ * when the writer falls that far behind, and a killed process asks again for at most the requests in flight plus one
+ * save interval.
  *
  * <p>{@link #requestStop()} is the graceful stop of Ctrl+C: no new request is sent, requests in flight get the grace
  * period to finish, the rest are cancelled, every finished outcome is committed and the cursor saved.
@@ -42,7 +45,7 @@ public final class BatchRunner {
     /** The most records one claim takes: claims are small, so that other workers find work too. */
     private static final int CLAIM_MAX = 64;
     private static final Duration POLL = Duration.ofMillis(100);
-    /** How often the dispatch loop looks at a learnt limit while it waits for a slot. */
+    /** How often the claiming thread looks at a learnt limit (it grows the bound and starts request threads). */
     private static final Duration AUTO_POLL = Duration.ofMillis(10);
     /** The shortest wait between two tries at a server that went away, so that a zero backoff cannot spin on it. */
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
@@ -60,7 +63,9 @@ public final class BatchRunner {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private final ServerWatch servers = new ServerWatch();
-    /** What the listener was last told of requests held for a rate limit; the dispatch thread's alone. */
+    /** The session's claimed records, closed on a stop so that request threads waiting for more end at once. */
+    private volatile ClaimedRecords claimed;
+    /** What the listener was last told of requests held for a rate limit; the claiming thread's alone. */
     private int toldWaitingForRateLimit;
 
     private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
@@ -101,6 +106,10 @@ public final class BatchRunner {
         if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
             predictor.stopSending();
+            ClaimedRecords records = claimed;
+            if (records != null) {
+                records.close();
+            }
         }
         servers.wakeWaiters();
     }
@@ -113,14 +122,21 @@ public final class BatchRunner {
         InFlightBound slots = InFlightBound.of(settings, predictor);
         tellLimit(run, slots);
         listener.joined(store.join(run.id(), settings.lease()));
-        Writer writer = new Writer(run, slots, started);
+        Writer writer = new Writer(run, started);
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
-        RequestThreads workers = new RequestThreads(settings.concurrency());
+        ClaimedRecords ahead = new ClaimedRecords(Thread.currentThread());
+        RequestLanes lanes = new RequestLanes(() -> serve(ahead, slots, writer));
+        Session session = new Session(run, slots, ahead, lanes);
+        claimed = ahead;
+        if (stopping()) {
+            ahead.close();
+        }
         try {
-            dispatch(run, slots, workers, writer);
-            workers.shutdown();
-            awaitInFlight(workers);
+            dispatch(session);
+            ahead.close();
+            lanes.close();
+            awaitInFlight(lanes);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopWith(RunState.INTERRUPTED, "interrupted", null);
@@ -129,7 +145,8 @@ public final class BatchRunner {
             stopWith(RunState.FAILED, e.getMessage(), e);
             predictor.cancelAll();
         } finally {
-            workers.shutdownNow();
+            ahead.close();
+            lanes.interruptAll();
             writer.finish();
             joinQuietly(writerThread);
         }
@@ -144,29 +161,49 @@ public final class BatchRunner {
         }
     }
 
+    /** What the claiming thread works with in one session. */
+    private final class Session {
+        final RunInfo run;
+        final InFlightBound slots;
+        final ClaimedRecords ahead;
+        final RequestLanes lanes;
+        long claimedSoFar;
+
+        Session(RunInfo run, InFlightBound slots, ClaimedRecords ahead, RequestLanes lanes) {
+            this.run = run;
+            this.slots = slots;
+            this.ahead = ahead;
+            this.lanes = lanes;
+        }
+
+        /** Enough request threads for the bound, and never more than records claimed so far. */
+        void staff() {
+            lanes.ensure((int) Math.min(slots.limit(), claimedSoFar));
+        }
+    }
+
     /**
-     * Claims and sends records until none is left to claim and no other live worker holds any. Without
+     * Claims records until none is left to claim and no other live worker holds any. Without
      * --retry-failed, every record below the stored low watermark already has an outcome, so the first pass starts
      * there: a resume of a half-done run of a million records reaches its first request without walking the half that
      * is done. Later passes start from the beginning, once this worker's own requests are over: they take what
      * another worker left (its lease ran out), and an outcome deleted by hand since the watermark was computed.
      * While other workers hold records, this one waits and looks again, so that it takes over a dead worker's claims.
      */
-    private void dispatch(RunInfo run, InFlightBound slots, ExecutorService workers, Writer writer)
-            throws InterruptedException {
-        long watermark = settings.retryFailed() ? 0 : Math.max(0, run.lowWatermark());
+    private void dispatch(Session s) throws InterruptedException {
+        long watermark = settings.retryFailed() ? 0 : Math.max(0, s.run.lowWatermark());
         long after = watermark - 1;
         while (!stopping()) {
-            long claimed = dispatch(run, slots, workers, writer, after);
+            long claimed = dispatch(s, after);
             if (claimed < 0) {
                 return;
             }
             if (claimed == 0 && after < 0) {
-                if (!store.othersAtWork(run.id())) {
+                if (!store.othersAtWork(s.run.id())) {
                     // A dead worker's lease may have run out between the claim above and this look: its records
                     // were not claimable then and are now. One more claim takes them, or finds the run over. (Without
                     // it a worker ended "interrupted" with a killed worker's records pending: WorkersIT, under load.)
-                    long late = dispatch(run, slots, workers, writer, after);
+                    long late = dispatch(s, after);
                     if (late <= 0) {
                         return;
                     }
@@ -175,7 +212,7 @@ public final class BatchRunner {
                 }
             }
             // Later passes go from the beginning, once every request of this worker is over (nor ever claimed twice).
-            if (!awaitOwnRequests(slots)) {
+            if (!awaitOwnRequests(s)) {
                 return;
             }
             after = -1;
@@ -189,40 +226,42 @@ public final class BatchRunner {
         return quarter.compareTo(second) < 0 ? quarter : second;
     }
 
-    /** Waits until every slot is free again; false when the run stops first. */
-    private boolean awaitOwnRequests(InFlightBound slots) throws InterruptedException {
+    /** Waits until every claimed record was taken and every slot is free again; false when the run stops first. */
+    private boolean awaitOwnRequests(Session s) throws InterruptedException {
+        while (!s.ahead.isEmpty()) {
+            if (!look(s)) {
+                return false;
+            }
+            s.ahead.parkClaimer(POLL.toNanos());
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
         // Only this thread changes the bound, so its limit holds while the permits come back.
-        while (!slots.tryAcquire(slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-            tellWaitingForRateLimit();
-            if (stopping()) {
+        while (!s.slots.tryAcquire(s.slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!look(s)) {
                 return false;
             }
         }
-        slots.release(slots.limit());
+        s.slots.release(s.slots.limit());
         return true;
     }
 
     /**
-     * Takes a slot for the next request, following the bound as the servers' limits move; false when the run stops
-     * first. With a learnt limit it looks more often, so that a limit that grew is used without waiting for a slot.
+     * What the claiming thread does each time it wakes: follows the bound as the servers' limits move (starting
+     * request threads when it grows) and tells the listener of requests held for a rate limit; false once the run
+     * stops.
      */
-    private boolean acquireSlot(RunInfo run, InFlightBound slots) throws InterruptedException {
-        long poll = slots.auto() ? AUTO_POLL.toMillis() : POLL.toMillis();
-        while (true) {
-            if (slots.follow()) {
-                tellLimit(run, slots);
-            }
-            tellWaitingForRateLimit();
-            if (slots.tryAcquire(poll, TimeUnit.MILLISECONDS)) {
-                return true;
-            }
-            if (stopping()) {
-                return false;
-            }
+    private boolean look(Session s) {
+        if (s.slots.follow()) {
+            tellLimit(s.run, s.slots);
+            s.staff();
         }
+        tellWaitingForRateLimit();
+        return !stopping();
     }
 
-    /** Looked at while the dispatcher waits for a slot: requests held at a rate limit take slots and free none. */
+    /** Looked at as the claiming thread wakes: requests held at a rate limit take slots and free none. */
     private void tellWaitingForRateLimit() {
         int waiting = predictor.waitingForRateLimit();
         if (waiting != toldWaitingForRateLimit) {
@@ -237,58 +276,94 @@ public final class BatchRunner {
     }
 
     /**
-     * Claims and sends records with {@code after < seq}, a few at a time (about the free slots, never the whole run);
-     * the number claimed, or -1 when it stopped early.
+     * Claims records with {@code after < seq} into the queue the request threads take from, a round at a time, each
+     * when the queue runs low; the number claimed, or -1 when it stopped early.
      */
-    private long dispatch(RunInfo run, InFlightBound slots, ExecutorService workers, Writer writer, long after)
-            throws InterruptedException {
+    private long dispatch(Session s, long after) throws InterruptedException {
         long claimed = 0;
-        while (!stopping()) {
-            if (!acquireSlot(run, slots)) {
-                return -1;
+        // With a learnt limit it looks more often, so that a limit that grew is used without waiting long.
+        long poll = s.slots.auto() ? AUTO_POLL.toNanos() : POLL.toNanos();
+        while (look(s)) {
+            if (!s.ahead.low()) {
+                s.ahead.parkClaimer(poll);
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                continue;
             }
-            // One slot is held; claim a full round of requests (each waits for its slot below). Claiming only what
-            // the free slots take would claim one record per answer in a steady run: a write transaction per record
-            // (measured: 385/s instead of 700/s on PostgreSQL at 16 in flight). Records claimed but not yet sent are
-            // not asked again when this worker dies; others take them when its lease runs out.
-            int want = Math.min(CLAIM_MAX, slots.limit());
-            List<InputRecord> batch = store.claim(run.id(), after, want, settings.retryFailed());
+            // A full round, refilled when half of it is left: claiming only what the free slots take would claim one
+            // record per answer in a steady run, a write transaction per record (measured: 385/s instead of 700/s on
+            // PostgreSQL at 16 in flight), and a request thread would wait for each. Records claimed but not yet sent
+            // are not asked again when this worker dies; others take them when its lease runs out.
+            int round = Math.min(CLAIM_MAX, s.slots.limit());
+            List<InputRecord> batch = store.claim(s.run.id(), after, round, settings.retryFailed());
             if (batch.isEmpty()) {
-                slots.release();
                 return claimed;
             }
             claimed += batch.size();
-            boolean first = true;
-            for (InputRecord record : batch) {
-                if (!first && !acquireSlot(run, slots)) {
-                    return -1;
-                }
-                first = false;
-                if (stopping()) {
-                    slots.release();
-                    return -1;
-                }
-                after = record.seq();
-                workers.execute(() -> predictOne(record, slots, writer));
-            }
+            s.claimedSoFar += batch.size();
+            after = batch.get(batch.size() - 1).seq();
+            s.ahead.add(batch, round / 2);
+            s.staff();
         }
         return -1;
     }
 
-    private void awaitInFlight(RequestThreads workers) throws InterruptedException {
-        while (!workers.idle.await(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+    private void awaitInFlight(RequestLanes lanes) throws InterruptedException {
+        while (!lanes.idle().await(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
             Stop s = stop.get();
             if (s != null) {
-                if (!time.await(workers.idle, s.atNanos() + settings.grace().toNanos())) {
+                if (!time.await(lanes.idle(), s.atNanos() + settings.grace().toNanos())) {
                     predictor.cancelAll();
-                    workers.awaitTermination(5, TimeUnit.SECONDS);
+                    lanes.awaitTermination(5, TimeUnit.SECONDS);
                 }
                 return;
             }
         }
     }
 
-    private void predictOne(InputRecord record, Semaphore slots, Writer writer) {
+    /**
+     * A request thread's loop: takes the next claimed record itself, sends it (retrying as need be) and hands its
+     * outcome to the writer, holding one slot of the bound from record to record; no other thread is woken per
+     * record. It gives its slot back when nothing is queued (so the claiming thread can tell that its requests are
+     * over) or when the bound shrank below the slots taken, and ends when the records run out or the run stops.
+     */
+    private void serve(ClaimedRecords ahead, InFlightBound slots, Writer writer) {
+        boolean holding = false;
+        try {
+            while (true) {
+                if (!holding) {
+                    slots.acquire();
+                    holding = true;
+                } else if (slots.availablePermits() < 0) {
+                    slots.release();
+                    holding = false;
+                    continue;
+                }
+                if (stopping()) {
+                    return;
+                }
+                InputRecord record = ahead.poll();
+                if (record == null) {
+                    slots.release();
+                    holding = false;
+                    if (!ahead.awaitRecords(this::stopping)) {
+                        return;
+                    }
+                    continue;
+                }
+                predictOne(record, writer);
+            }
+        } catch (InterruptedException e) {
+            // The session's last resort (its threads interrupted after the grace and cancellation): end here.
+        } finally {
+            if (holding) {
+                slots.release();
+            }
+        }
+    }
+
+    private void predictOne(InputRecord record, Writer writer) {
         Prompt prompt;
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
@@ -303,7 +378,6 @@ public final class BatchRunner {
         int refusedOverLimit = 0;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
-                slots.release();
                 return;
             }
             long t0 = time.nanoTime();
@@ -321,7 +395,6 @@ public final class BatchRunner {
                     ServerWatch.Finding found = servers.unreachable(answersWhenSent, e);
                     if (!found.recordsOwn()) {
                         if (!waitForServer(found, ++whileUnreachable)) {
-                            slots.release();
                             return;
                         }
                         continue;
@@ -332,13 +405,11 @@ public final class BatchRunner {
                 }
                 switch (e.disposition()) {
                     case CANCELLED -> {
-                        slots.release();
                         return;
                     }
                     case STOP_RUN -> {
                         // The refusal itself goes along: its kind (e.g. http_404) lets the caller say what to check.
                         stopWith(RunState.STOPPED, e.getMessage(), e);
-                        slots.release();
                         return;
                     }
                     case FAIL_RECORD -> {
@@ -348,7 +419,6 @@ public final class BatchRunner {
                     }
                     case RETRY, UNREACHABLE -> {
                         if (stopping()) {
-                            slots.release();
                             return;
                         }
                         // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
@@ -365,7 +435,6 @@ public final class BatchRunner {
                         Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
                         listener.retrying(record, attempt, e, delay);
                         if (!sleepUnlessStopped(delay)) {
-                            slots.release();
                             return;
                         }
                     }
@@ -373,7 +442,6 @@ public final class BatchRunner {
                 }
             } catch (RuntimeException e) {
                 stopWith(RunState.FAILED, "record " + record.id() + ": " + e, e);
-                slots.release();
                 return;
             }
         }
@@ -490,15 +558,6 @@ public final class BatchRunner {
         }
     }
 
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     /**
      * Whether the run's servers answer: how many requests of this session got an answer (a server's error included),
      * and the outage in progress when the latest ones found no server. An outage's latch opens when a server answers
@@ -589,24 +648,6 @@ public final class BatchRunner {
     }
 
     /**
-     * The request threads, one per slot. Their end is a latch rather than {@link #awaitTermination}, so that the
-     * grace period can be waited for through the {@link TimeSource}.
-     */
-    private static final class RequestThreads extends ThreadPoolExecutor {
-        private final CountDownLatch idle = new CountDownLatch(1);
-
-        RequestThreads(int threads) {
-            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                    daemonThreads("stride-request"));
-        }
-
-        @Override
-        protected void terminated() {
-            idle.countDown();
-        }
-    }
-
-    /**
      * The one thread that writes: the outcomes that queued up since its last commit in one call to the store (one
      * transaction on SQLite), the cursor every saveInterval outcomes, and the renewals of this worker's lease.
      */
@@ -623,7 +664,6 @@ public final class BatchRunner {
          */
         private final Semaphore room;
         private final RunInfo run;
-        private final Semaphore slots;
         private final long started;
         private final List<RecordOutcome> batch = new ArrayList<>();
         private volatile Throwable error;
@@ -631,19 +671,20 @@ public final class BatchRunner {
         private volatile long completed;
         private volatile long failed;
 
-        Writer(RunInfo run, Semaphore slots, long started) {
+        Writer(RunInfo run, long started) {
             this.run = run;
-            this.slots = slots;
             this.started = started;
             this.room = new Semaphore(Math.max(1, settings.saveInterval()));
         }
 
-        /** Queues an outcome and frees its request's slot; waits only while the writer is a save interval behind. */
+        /**
+         * Queues an outcome; waits only while the writer is a save interval behind. Its request thread then goes on
+         * to its next record with the same slot.
+         */
         void submit(RecordOutcome outcome) {
             // An answer already paid for is never dropped because its thread is being interrupted.
             room.acquireUninterruptibly();
             queue.add(outcome);
-            slots.release();
         }
 
         void finish() {
