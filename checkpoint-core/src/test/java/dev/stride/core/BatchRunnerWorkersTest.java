@@ -68,6 +68,33 @@ class BatchRunnerWorkersTest {
     }
 
     @Test
+    void theNextRoundIsClaimedWhileHalfOfTheLastIsStillQueuedSoASlowClaimLeavesNoSlotEmpty() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(20);
+        f.predictor.holdEverything();
+        InMemoryLedger.HeldClaim third = f.ledger.holdClaim(3);
+        RunnerFixture.Session session = f.start(withLease(4));
+        f.predictor.awaitHeld("r0", "r1", "r2", "r3");
+
+        // Two answers: their threads take r4 and r5 from the second round, claimed ahead; with half of that round
+        // left, the third claim begins at once, not when a request ends and finds nothing queued.
+        f.predictor.release("r0", answer(null));
+        f.predictor.release("r1", answer(null));
+        f.predictor.awaitHeld("r4", "r5");
+        third.awaitReached();
+        assertThat(f.predictor.heldIds()).containsExactlyInAnyOrder("r2", "r3", "r4", "r5");
+        // While the claim is slow, the next answers still find records: the half round queued.
+        f.predictor.release("r2", answer(null));
+        f.predictor.release("r3", answer(null));
+        f.predictor.awaitHeld("r6", "r7");
+        third.release();
+        f.predictor.answerEverything();
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).hasSize(20).doesNotHaveDuplicates();
+        assertThat(f.predictor.maxInFlight()).isEqualTo(4);
+    }
+
+    @Test
     void theLeaseIsRenewedEveryThirdOfItWhileTheWorkerWorks() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(1);
         f.predictor.holdEverything();

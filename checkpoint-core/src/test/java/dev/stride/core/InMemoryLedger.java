@@ -39,6 +39,8 @@ final class InMemoryLedger implements RunLedger {
     private final java.util.Set<String> claimed = new java.util.HashSet<>();
     private final java.util.Set<String> failedBeforeJoin = new java.util.HashSet<>();
     private final List<Integer> claimSizes = new ArrayList<>();
+    private int claimsBegun;
+    private HeldClaim heldClaim;
     private int joins;
     private int renewals;
     private int othersAtWork;
@@ -134,7 +136,26 @@ final class InMemoryLedger implements RunLedger {
     }
 
     @Override
-    public synchronized List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
+    public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
+        HeldClaim hold;
+        synchronized (this) {
+            claimsBegun++;
+            hold = heldClaim != null && heldClaim.nth == claimsBegun ? heldClaim : null;
+        }
+        // Held outside the ledger's lock, as a slow database would be: the writer goes on meanwhile.
+        if (hold != null) {
+            hold.await();
+        }
+        return claimNow(runId, afterSeq, limit, includeFailed);
+    }
+
+    /** The {@code nth} claim (from 1) waits until the test releases it. */
+    synchronized HeldClaim holdClaim(int nth) {
+        heldClaim = new HeldClaim(nth);
+        return heldClaim;
+    }
+
+    private synchronized List<InputRecord> claimNow(long runId, long afterSeq, int limit, boolean includeFailed) {
         checkRun(runId);
         List<InputRecord> page = new ArrayList<>();
         for (InputRecord r : records) {
@@ -407,6 +428,38 @@ final class InMemoryLedger implements RunLedger {
         void awaitReached() throws InterruptedException {
             if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("the chosen write never came");
+            }
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+
+    /** A claim that waits, once it has begun, until the test lets it go on. */
+    static final class HeldClaim {
+        private final int nth;
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        private HeldClaim(int nth) {
+            this.nth = nth;
+        }
+
+        private void await() {
+            reached.countDown();
+            try {
+                if (!released.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("the held claim was never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void awaitReached() throws InterruptedException {
+            if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("claim " + nth + " never began");
             }
         }
 
