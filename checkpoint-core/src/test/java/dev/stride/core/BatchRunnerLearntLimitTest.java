@@ -1,0 +1,89 @@
+package dev.stride.core;
+
+import static dev.stride.core.ScriptedPredictor.answer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --concurrency auto}: the runner's bound follows what the predictor learns its servers take, up and down.
+ * Request threads keep their slot from record to record, so these check that one gives its slot back when the bound
+ * shrank below the slots taken, and that a bound that grew is used at once, without waiting for an answer.
+ */
+class BatchRunnerLearntLimitTest {
+
+    @Test
+    void requestsInFlightFollowALearntLimitUpAndDown() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(20);
+        f.predictor.holdEverything();
+        Learning learning = new Learning(f.predictor, 4);
+        RunnerFixture.Session session = f.start(f.runner(RunnerFixture.settings(8, 10), learning));
+        f.predictor.awaitHeld("r0", "r1", "r2", "r3");
+
+        learning.learn(6);
+        f.predictor.awaitHeld("r4", "r5");
+        assertThat(f.predictor.heldIds()).hasSize(6);
+
+        learning.learn(2);
+        learning.awaitSeen();
+        // Six in flight against a bound of two: the next request goes only once fewer than two are left.
+        for (String id : new String[] {"r0", "r1", "r2", "r3"}) {
+            f.predictor.release(id, answer(null));
+        }
+        f.ledger.awaitOutcomes(4);
+        f.predictor.release("r4", answer(null));
+        f.predictor.awaitHeld("r6");
+        f.ledger.awaitOutcomes(5);
+        assertThat(f.predictor.heldIds()).containsExactlyInAnyOrder("r5", "r6");
+        f.predictor.answerEverything();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).hasSize(20).doesNotHaveDuplicates();
+        assertThat(f.predictor.maxInFlight()).isEqualTo(6);
+    }
+
+    /** A predictor whose learnt limit the test sets, and which counts the runner's looks at it since. */
+    private static final class Learning implements Predictor {
+        private final ScriptedPredictor calls;
+        private int limit;
+        private int looksSinceLearnt;
+
+        Learning(ScriptedPredictor calls, int limit) {
+            this.calls = calls;
+            this.limit = limit;
+        }
+
+        synchronized void learn(int now) {
+            limit = now;
+            looksSinceLearnt = 0;
+        }
+
+        /** Waits until the runner looked twice since: the first look's change is then applied. */
+        synchronized void awaitSeen() throws InterruptedException {
+            Guard.await(this, () -> looksSinceLearnt >= 2, "the runner looks at the learnt limit");
+        }
+
+        @Override
+        public synchronized OptionalInt concurrencyLimit() {
+            looksSinceLearnt++;
+            notifyAll();
+            return OptionalInt.of(limit);
+        }
+
+        @Override
+        public Completion predict(Prompt prompt) throws PredictionException {
+            return calls.predict(prompt);
+        }
+
+        @Override
+        public void cancelAll() {
+            calls.cancelAll();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
