@@ -64,7 +64,7 @@ public final class BatchRunner {
     private final AtomicReference<Stop> stop = new AtomicReference<>();
     private final ServerWatch servers = new ServerWatch();
     /** The session's claimed records, closed on a stop so that request threads waiting for more end at once. */
-    private volatile ClaimedRecords claimed;
+    private volatile ClaimedRecords claimedAhead;
     /** What the listener was last told of requests held for a rate limit; the claiming thread's alone. */
     private int toldWaitingForRateLimit;
 
@@ -106,7 +106,7 @@ public final class BatchRunner {
         if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
             predictor.stopSending();
-            ClaimedRecords records = claimed;
+            ClaimedRecords records = claimedAhead;
             if (records != null) {
                 records.close();
             }
@@ -128,7 +128,7 @@ public final class BatchRunner {
         ClaimedRecords ahead = new ClaimedRecords(Thread.currentThread());
         RequestLanes lanes = new RequestLanes(() -> serve(ahead, slots, writer));
         Session session = new Session(run, slots, ahead, lanes);
-        claimed = ahead;
+        claimedAhead = ahead;
         if (stopping()) {
             ahead.close();
         }
