@@ -8,11 +8,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
-import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -85,7 +83,7 @@ public final class ModelClient implements AutoCloseable {
         OkHttpClient.Builder builder = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 // With fewer idle slots than workers, connections would be closed and re-opened all run long.
-                .connectionPool(new ConnectionPool(n, IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
+                .connectionPool(QuietConnectionPool.create(n, IDLE_KEEP_ALIVE.toMillis()))
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.readTimeout())
                 .writeTimeout(settings.readTimeout())
