@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -228,6 +230,11 @@ public final class ModelClient implements AutoCloseable {
             ChatResult result;
             if (stream && !isPlainJson(response)) {
                 result = readStream(api, response.body().source(), keepRaw, start);
+            } else if (!keepRaw && isUtf8(response)) {
+                // Not streamed (or a server that ignored "stream": true), its text not kept: parsed from its bytes.
+                byte[] bytes = response.body().bytes();
+                Duration latency = Duration.ofNanos(System.nanoTime() - start);
+                result = parser.parse(api, bytes, latency).withRawBodyAndServer(null, shownBase);
             } else {
                 // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
                 String text = response.body().string();
@@ -303,6 +310,25 @@ public final class ModelClient implements AutoCloseable {
             }
         }
         return RateLimitReading.NONE;
+    }
+
+    /**
+     * Whether the body is UTF-8 as OkHttp would decode it: no other charset declared and no byte-order mark of another
+     * encoding (OkHttp's text follows a BOM; UTF-8's own is skipped by both readers).
+     */
+    private static boolean isUtf8(Response response) throws IOException {
+        MediaType type = response.body().contentType();
+        Charset declared = type == null ? null : type.charset();
+        if (declared != null && !declared.equals(StandardCharsets.UTF_8)) {
+            return false;
+        }
+        BufferedSource source = response.body().source();
+        if (!source.request(2)) {
+            return true; // nothing or one byte: not JSON either way, and the text path will say so
+        }
+        int first = source.getBuffer().getByte(0) & 0xff;
+        int second = source.getBuffer().getByte(1) & 0xff;
+        return first != 0 && second != 0 && first != 0xfe && first != 0xff;
     }
 
     private static boolean isPlainJson(Response response) {
