@@ -49,6 +49,9 @@ final class SqliteFiles {
         config.enforceForeignKeys(true);
         config.setJournalSizeLimit(JOURNAL_SIZE_LIMIT);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // Else sqlite-jdbc asks for last_insert_rowid() after every INSERT, for getGeneratedKeys(), which nothing
+        // here calls (jOOQ's RETURNING is SQL of its own): a query per outcome written, on the writer's thread.
+        config.setGetGeneratedKeys(false);
         return source(file, config);
     }
 

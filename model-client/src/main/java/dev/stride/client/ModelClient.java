@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
-import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -85,10 +85,10 @@ public final class ModelClient implements AutoCloseable {
         OkHttpClient.Builder builder = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
                 // With fewer idle slots than workers, connections would be closed and re-opened all run long.
-                .connectionPool(new ConnectionPool(n, IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
+                .connectionPool(QuietConnectionPool.create(n, IDLE_KEEP_ALIVE.toMillis()))
                 .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
-                .writeTimeout(settings.readTimeout())
+                .readTimeout(socketTimeout(settings))
+                .writeTimeout(socketTimeout(settings))
                 .callTimeout(settings.callTimeout())
                 // Kept on: it only replays a request on a stale pooled connection, which the server never saw.
                 .retryOnConnectionFailure(true);
@@ -96,6 +96,17 @@ public final class ModelClient implements AutoCloseable {
             builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));
         }
         return builder.build();
+    }
+
+    /**
+     * The read (and write) timeout given to OkHttp: none when the call's deadline comes first anyway. A read timeout
+     * at least as long as the call timeout can never fire before it (the deadline started earlier), as with stride's
+     * own settings, where both are {@code --timeout}. Without one, a response is read with one blocking read()
+     * instead of a non-blocking read, a poll() and a read() again, and no read enters Okio's watchdog queue: CPU
+     * saved on every call, for the same failures (the deadline cancels a blocked read by closing its socket).
+     */
+    static Duration socketTimeout(ClientSettings settings) {
+        return settings.readTimeout().compareTo(settings.callTimeout()) >= 0 ? Duration.ZERO : settings.readTimeout();
     }
 
     public ClientSettings settings() {
@@ -219,6 +230,11 @@ public final class ModelClient implements AutoCloseable {
             ChatResult result;
             if (stream && !isPlainJson(response)) {
                 result = readStream(api, response.body().source(), keepRaw, start);
+            } else if (!keepRaw && isUtf8(response)) {
+                // Not streamed (or a server that ignored "stream": true), its text not kept: parsed from its bytes.
+                byte[] bytes = response.body().bytes();
+                Duration latency = Duration.ofNanos(System.nanoTime() - start);
+                result = parser.parse(api, bytes, latency).withRawBodyAndServer(null, shownBase);
             } else {
                 // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
                 String text = response.body().string();
@@ -294,6 +310,25 @@ public final class ModelClient implements AutoCloseable {
             }
         }
         return RateLimitReading.NONE;
+    }
+
+    /**
+     * Whether the body is UTF-8 as OkHttp would decode it: no other charset declared and no byte-order mark of another
+     * encoding (OkHttp's text follows a BOM; UTF-8's own is skipped by both readers).
+     */
+    private static boolean isUtf8(Response response) throws IOException {
+        MediaType type = response.body().contentType();
+        Charset declared = type == null ? null : type.charset();
+        if (declared != null && !declared.equals(StandardCharsets.UTF_8)) {
+            return false;
+        }
+        BufferedSource source = response.body().source();
+        if (!source.request(2)) {
+            return true; // nothing or one byte: not JSON either way, and the text path will say so
+        }
+        int first = source.getBuffer().getByte(0) & 0xff;
+        int second = source.getBuffer().getByte(1) & 0xff;
+        return first != 0 && second != 0 && first != 0xfe && first != 0xff;
     }
 
     private static boolean isPlainJson(Response response) {

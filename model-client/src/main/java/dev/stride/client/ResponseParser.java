@@ -3,6 +3,8 @@ package dev.stride.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -22,7 +24,29 @@ final class ResponseParser {
     }
 
     ChatResult parse(Api api, String body, Duration latency) throws MalformedResponse {
-        JsonNode root = readTree(body);
+        return parsed(api, readTree(body), latency);
+    }
+
+    /**
+     * As {@link #parse(Api, String, Duration)}, for a body known to be UTF-8: read from its bytes, without making a
+     * String of it first (the decoding, its copy and a char-based parser cost CPU on every prediction). Whatever the
+     * bytes do not parse into goes the text's way, so a failure reads as it always did.
+     */
+    ChatResult parse(Api api, byte[] body, Duration latency) throws MalformedResponse {
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (IOException e) {
+            root = null;
+        }
+        if (root == null || root.isMissingNode()) {
+            // Empty, not JSON, or not UTF-8 after all: the text path words the failure (or decodes as it always did).
+            return parse(api, new String(body, StandardCharsets.UTF_8), latency);
+        }
+        return parsed(api, root, latency);
+    }
+
+    private ChatResult parsed(Api api, JsonNode root, Duration latency) throws MalformedResponse {
         if (!root.isObject()) {
             throw new MalformedResponse("expected a JSON object");
         }

@@ -231,6 +231,33 @@ class ModelClientTest {
         assertThat(f.getMessage()).contains("deadline");
     }
 
+    @Test
+    void aReadTimeoutAsLongAsTheDeadlineLeavesTheDeadlineToCutASilentServer() {
+        // stride gives both the same --timeout: the socket reads block without a timeout of their own, and the
+        // deadline (600 ms, a hundredth of the server's silence) must still end the call, as a timeout.
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).headersDelay(60, TimeUnit.SECONDS).build());
+        ClientSettings settings = Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(600), Duration.ofMillis(600));
+        try (ModelClient c = new ModelClient(settings)) {
+            assertThat(c.okHttp().readTimeoutMillis()).isZero();
+            assertThat(c.okHttp().writeTimeoutMillis()).isZero();
+        }
+        CallFailure f = failureOf(settings);
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.getMessage()).contains("deadline");
+    }
+
+    @Test
+    void aReadTimeoutShorterThanTheDeadlineIsKept() {
+        try (ModelClient c = new ModelClient(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(300), Duration.ofSeconds(90)))) {
+            assertThat(c.okHttp().readTimeoutMillis()).isEqualTo(300);
+            assertThat(c.okHttp().writeTimeoutMillis()).isEqualTo(300);
+        }
+    }
+
     // --- HTTP statuses ---
 
     @ParameterizedTest(name = "HTTP {0} -> {1}")
