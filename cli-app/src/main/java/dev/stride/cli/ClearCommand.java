@@ -4,10 +4,8 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,18 +32,12 @@ final class ClearCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     /** The database as messages name it: the file, or the URL without its password. */
     private Object where() {
-        return postgres != null ? postgres : db;
+        return database.named();
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -67,16 +59,16 @@ final class ClearCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (db != null) {
-            DbFile.requireExists(db);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
         }
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
-        if (db != null) {
-            DbFile.foldIfLeftBehind(db, spec);
+        if (database.file != null) {
+            DbFile.foldIfLeftBehind(database.file, spec);
         }
-        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.open(postgres)
-                : SqliteCheckpointStore.open(db)) {
+        try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.open(database.postgres)
+                : SqliteCheckpointStore.open(database.file)) {
             List<RunInfo> going = which.all ? store.listRuns()
                     : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
                             which.run, knownRuns(store))));

@@ -11,7 +11,6 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -48,14 +47,8 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Parameters(index = "0", paramLabel = "RUN_A", descriptionKey = "RUN_A")
     String runA;
@@ -80,7 +73,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** The database as messages name it: the file, or the URL without its password. */
     private Object where() {
-        return postgres != null ? postgres : db;
+        return database.named();
     }
 
     @Override
@@ -88,12 +81,12 @@ final class CompareCommand implements Callable<Integer> {
         if (metric != null) {
             Metric.parse(metric); // an unknown metric is refused before the database is opened
         }
-        if (db != null) {
-            DbFile.requireExists(db);
-            DbFile.warnIfLeftBehind(db, spec, false);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
+            DbFile.warnIfLeftBehind(database.file, spec, false);
         }
-        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
-                : SqliteCheckpointStore.openReadOnly(db)) {
+        try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
+                : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo a = find(store, runA);
             RunInfo b = find(store, runB);
             if (a.id() == b.id()) {
@@ -159,7 +152,8 @@ final class CompareCommand implements Callable<Integer> {
      * nothing stored fits it; an error when the label field is not given and cannot be told.
      */
     private StoredScoring.Key storedScoring(RunInfo a, RunInfo b) {
-        List<StoredScoring.Key> keys = StoredScoring.ofBoth(db, postgres, a.name(), b.name()).stream()
+        List<StoredScoring.Key> keys = StoredScoring.ofBoth(database.file, database.postgres, a.name(), b.name())
+                .stream()
                 .filter(k -> labelField == null || k.labelField().equals(labelField))
                 .toList();
         Set<String> fields = new TreeSet<>();

@@ -2,14 +2,12 @@ package dev.stride.cli;
 
 import dev.stride.dashboard.DashboardServer;
 import dev.stride.db.Board;
-import dev.stride.db.PostgresLocation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -31,14 +29,8 @@ final class DashboardCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db;
-    PostgresLocation postgres;
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8484")
     int port;
@@ -57,10 +49,10 @@ final class DashboardCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw UserError.usageOf("msg.dashboard.badBind", bind);
         }
-        if (postgres == null) {
-            DbFile.requireExists(db);
+        if (database.postgres == null) {
+            DbFile.requireExists(database.file);
         }
-        Board board = postgres != null ? Board.postgres(postgres) : Board.sqlite(db);
+        Board board = database.postgres != null ? Board.postgres(database.postgres) : Board.sqlite(database.file);
         DashboardServer server;
         try {
             server = DashboardServer.start(board, new InetSocketAddress(address, port));
@@ -73,7 +65,7 @@ final class DashboardCommand implements Callable<Integer> {
         }
         Messages m = Messages.of(spec);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(m.get("msg.dashboard.listening", server.url(), postgres != null ? postgres : db));
+        out.println(m.get("msg.dashboard.listening", server.url(), database.named()));
         if (!address.isLoopbackAddress()) {
             PrintWriter err = spec.commandLine().getErr();
             err.println(m.get("msg.dashboard.notLoopback", bind));

@@ -12,7 +12,8 @@ final class ExitCodes {
     static final int USAGE = 2;
     static final int FAILED_RECORDS = 3;
     /**
-     * The database cannot be used: read-only, disk full, damaged, not a stride file, written by a newer stride, on a
+     * The database cannot be used: it cannot be opened (a missing folder; for PostgreSQL, a server down or
+     * unreachable), is read-only, the disk is full, it is damaged, not a stride file, written by a newer stride, on a
      * network file system. Nothing was lost; the one-line message says what to do, and the same command then goes on.
      */
     static final int DATABASE = 4;

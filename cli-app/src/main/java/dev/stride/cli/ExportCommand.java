@@ -3,7 +3,6 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
@@ -33,18 +32,12 @@ final class ExportCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     /** The database as messages name it: the file, or the URL without its password. */
     private Object where() {
-        return postgres != null ? postgres : db;
+        return database.named();
     }
 
     @Option(names = "--run", paramLabel = "NAME")
@@ -61,12 +54,12 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (db != null) {
-            DbFile.requireExists(db);
-            DbFile.warnIfLeftBehind(db, spec, false);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
+            DbFile.warnIfLeftBehind(database.file, spec, false);
         }
-        try (CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
-                : SqliteCheckpointStore.openReadOnly(db)) {
+        try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
+                : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
             // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
             boolean toStandardOutput = output == null || output.toString().equals("-");

@@ -2,7 +2,6 @@ package dev.stride.cli;
 
 import dev.stride.dashboard.DashboardReport;
 import dev.stride.db.Board;
-import dev.stride.db.PostgresLocation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,14 +22,8 @@ final class ReportCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db;
-    PostgresLocation postgres;
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
@@ -40,12 +33,13 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (postgres == null) {
-            DbFile.requireExists(db);
+        if (database.postgres == null) {
+            DbFile.requireExists(database.file);
         }
-        Object source = postgres != null ? postgres : db;
+        Object source = database.named();
         Optional<DashboardReport.Written> written;
-        try (Board board = postgres != null ? Board.postgres(postgres) : Board.sqlite(db)) {
+        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
+                : Board.sqlite(database.file)) {
             written = DashboardReport.write(board, run, source.toString(), output);
             if (written.isEmpty()) {
                 String known = board.runs(java.time.Instant.now()).stream().map(r -> "'" + r.info().name() + "'")

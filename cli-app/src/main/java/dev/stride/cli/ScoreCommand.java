@@ -9,11 +9,9 @@ import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Scorer;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.ScoreBook;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,14 +35,8 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
@@ -65,14 +57,15 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         // Settings first: a typo in --metric or --extract is said before any database is opened.
         RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
-        if (db != null) {
-            DbFile.requireExists(db);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
         }
         ScoreReport report;
         // The book first: it brings an older database's schema up to V10, which the read-only store then finds.
-        try (ScoreBook book = postgres != null ? ScoreBook.open(postgres) : ScoreBook.open(db);
-             CheckpointStore store = postgres != null ? PostgresCheckpointStore.openReadOnly(postgres)
-                     : SqliteCheckpointStore.openReadOnly(db)) {
+        try (ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
+                     : ScoreBook.open(database.file);
+             CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
+                     : SqliteCheckpointStore.openReadOnly(database.file)) {
             report = scorer.score(book, chooseRun(store));
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -88,7 +81,7 @@ final class ScoreCommand implements Callable<Integer> {
     private RunInfo chooseRun(CheckpointStore store) {
         if (run != null) {
             return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun",
-                    postgres != null ? postgres : db, run, ClearCommand.knownRuns(store)));
+                    database.named(), run, ClearCommand.knownRuns(store)));
         }
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {

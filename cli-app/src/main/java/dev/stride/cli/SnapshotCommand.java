@@ -1,7 +1,6 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -11,7 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,40 +22,34 @@ final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT")
     Path target;
 
     @Override
     public Integer call() {
-        if (db != null) {
-            DbFile.requireExists(db);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
         }
         if (target.toFile().exists()) {
             throw UserError.usageOf("msg.snapshot.exists", target);
         }
         long started = System.nanoTime();
-        List<RunInfo> runs = postgres != null ? PostgresSnapshot.write(postgres, target)
-                : SqliteCheckpointStore.snapshot(db, target);
+        List<RunInfo> runs = database.postgres != null ? PostgresSnapshot.write(database.postgres, target)
+                : SqliteCheckpointStore.snapshot(database.file, target);
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
-        out.println(messages.get("msg.snapshot.written", postgres != null ? postgres : db, target, Durations.human(ms)));
+        out.println(messages.get("msg.snapshot.written", database.named(), target, Durations.human(ms)));
         for (RunInfo run : runs) {
             out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
         }
         out.println(messages.get("msg.snapshot.resume", target));
         out.flush();
-        if (db != null) {
-            DbFile.warnIfLeftBehind(db, spec, true);
+        if (database.file != null) {
+            DbFile.warnIfLeftBehind(database.file, spec, true);
         }
         return ExitCodes.OK;
     }

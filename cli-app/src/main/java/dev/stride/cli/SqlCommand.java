@@ -2,11 +2,9 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.PostgresSqlQuery;
 import dev.stride.db.SqlQuery;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -34,14 +32,8 @@ final class SqlCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @ArgGroup(exclusive = true)
     Format format = new Format();
@@ -59,15 +51,16 @@ final class SqlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (db != null) {
-            DbFile.requireExists(db);
-            DbFile.warnIfLeftBehind(db, spec, false);
+        if (database.file != null) {
+            DbFile.requireExists(database.file);
+            DbFile.warnIfLeftBehind(database.file, spec, false);
         }
         PrintWriter out = spec.commandLine().getOut();
         SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out)
                 : new Table(out, Messages.of(spec));
         try {
-            long rows = postgres != null ? PostgresSqlQuery.run(postgres, sql, sink) : SqlQuery.run(db, sql, sink);
+            long rows = database.postgres != null ? PostgresSqlQuery.run(database.postgres, sql, sink)
+                    : SqlQuery.run(database.file, sql, sink);
             ((Finish) sink).finish(rows);
         } catch (SqlQuery.BadStatementException e) {
             throw UserError.usageOf("msg.sql.refused", e);

@@ -10,12 +10,10 @@ import dev.stride.core.WorkerInfo;
 import java.util.HashMap;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -41,14 +39,8 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
-    Path db; // --db naming a SQLite file
-    PostgresLocation postgres; // --db naming a PostgreSQL database
-
-    @Option(names = "--db", required = true, paramLabel = "FILE")
-    void db(String text) {
-        postgres = DbArgument.postgres(spec.commandLine(), text);
-        db = postgres == null ? Path.of(text) : null;
-    }
+    @Mixin
+    DbOption database;
 
     @Option(names = "--json")
     boolean json;
@@ -64,8 +56,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (postgres == null) {
-            DbFile.requireExists(db);
+        if (database.postgres == null) {
+            DbFile.requireExists(database.file);
         }
         if (run != null) {
             return showRun();
@@ -75,8 +67,8 @@ final class StatusCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Map<String, RunTotals> totals;
         FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
-        if (postgres != null) {
-            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
+        if (database.postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 runs = store.listRuns();
                 totals = store.runTotals(now, LiveRate.WINDOW);
                 for (RunInfo r : runs) {
@@ -84,14 +76,14 @@ final class StatusCommand implements Callable<Integer> {
                 }
             }
         } else {
-            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 runs = store.listRuns();
                 for (RunInfo r : runs) {
                     workers.put(r.id(), store.liveWorkers(r.id()));
                 }
             }
-            totals = RunTotals.of(db, now, LiveRate.WINDOW);
-            alone = FileAlone.look(db, now, DbFile.STALE_AFTER);
+            totals = RunTotals.of(database.file, now, LiveRate.WINDOW);
+            alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
         }
         PrintWriter out = spec.commandLine().getOut();
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
@@ -99,9 +91,10 @@ final class StatusCommand implements Callable<Integer> {
             printJson(out, runs, totals, prices, now, alone, workers);
         } else {
             if (runs.isEmpty()) {
-                out.println(Messages.of(spec).get("msg.status.noRuns", postgres != null ? postgres : db));
+                out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
             } else {
                 printTable(out, Messages.of(spec), runs, totals, prices, now);
+                ShardLines.printText(out, Messages.of(spec), runs);
                 for (RunInfo r : runs) {
                     WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
                 }
@@ -120,9 +113,9 @@ final class StatusCommand implements Callable<Integer> {
         Instant now = Instant.now();
         RunTotals totals;
         RunDetailView view;
-        if (postgres != null) {
-            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(postgres)) {
-                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", postgres, run,
+        if (database.postgres != null) {
+            try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.postgres, run,
                         ClearCommand.knownRuns(store)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
                         new RunTotals(0, 0, 0, null, false));
@@ -130,20 +123,25 @@ final class StatusCommand implements Callable<Integer> {
                 workers = store.liveWorkers(info.id());
             }
         } else {
-            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", db, run,
+            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
+                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.file, run,
                         ClearCommand.knownRuns(store)));
                 workers = store.liveWorkers(info.id());
             }
-            totals = RunTotals.of(db, now, LiveRate.WINDOW).getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-            view = new RunDetailView(info, RunReport.of(db, run).orElseThrow(), totals, now,
-                    FileAlone.look(db, now, DbFile.STALE_AFTER));
+            totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
+                    .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
+            view = new RunDetailView(info, RunReport.of(database.file, run).orElseThrow(), totals, now,
+                    FileAlone.look(database.file, now, DbFile.STALE_AFTER));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            view.printJson(out, o -> WorkerLines.putJson(o, workers, now));
+            view.printJson(out, o -> {
+                ShardLines.putJson(o, info);
+                WorkerLines.putJson(o, workers, now);
+            });
         } else {
             view.printText(out, Messages.of(spec));
+            ShardLines.printText(out, Messages.of(spec), List.of(info));
             WorkerLines.printText(out, Messages.of(spec), info, workers, now);
         }
         out.flush();
@@ -216,6 +214,7 @@ final class StatusCommand implements Callable<Integer> {
             if (alone != null) {
                 RunJson.fileAlone(o, alone);
             }
+            ShardLines.putJson(o, r);
             WorkerLines.putJson(o, workers.get(r.id()), now);
             if (prices.known()) {
                 o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);

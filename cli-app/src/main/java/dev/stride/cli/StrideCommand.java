@@ -4,8 +4,10 @@ import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_L
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.ResourceBundle;
+import java.util.Set;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,9 +26,30 @@ public final class StrideCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Tools around the commands, not commands of stride's own: the usage printed after the line lists them. */
+    private static final Set<String> TOOLS = Set.of("help", "generate-completion");
+
     @Override
     public void run() {
-        throw new ParseErrorHandler.BadCommandLine(spec.commandLine(), Messages.text("msg.nameACommand"));
+        List<String> commands = commandNames(spec);
+        String some = String.join(Messages.of(spec).get("msg.nameACommand.separator"),
+                commands.subList(0, commands.size() - 1));
+        throw new ParseErrorHandler.BadCommandLine(spec.commandLine(),
+                Messages.text("msg.nameACommand", some, commands.get(commands.size() - 1)));
+    }
+
+    /**
+     * Every command of {@code stride}, in the order of its help, taken from the command line itself so that the line
+     * shown without a command cannot leave out one added later.
+     */
+    static List<String> commandNames(CommandLine.Model.CommandSpec root) {
+        return root.subcommands().values().stream()
+                .map(CommandLine::getCommandSpec)
+                .filter(c -> !c.usageMessage().hidden())
+                .map(CommandLine.Model.CommandSpec::name)
+                .filter(name -> !TOOLS.contains(name))
+                .distinct()
+                .toList();
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stride.db.PostgresCluster;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,12 +55,9 @@ class PostgresIT {
 
     @BeforeEach
     void serve() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build()).start(port);
-        baseUrl = "http://127.0.0.1:" + port + "/v1";
+        // Port 0: the simulator binds a free port itself and says which (no port chosen here and taken by another).
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build()).start(0);
+        baseUrl = sim.url();
     }
 
     @AfterEach

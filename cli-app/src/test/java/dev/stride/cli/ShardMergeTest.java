@@ -252,4 +252,23 @@ class ShardMergeTest {
         }
         assertThat(Files.exists(dir.resolve("out.db"))).isFalse();
     }
+
+    @Test
+    void statusShowsTheShardOfAShardedRunAndNothingForAnUnshardedOne() throws Exception {
+        Path db = shards.get(1);
+        Cli.Result text = stride.cli.run("status", "--db", db.toString());
+        assertThat(text.out()).as(text.all()).contains("'m' holds shard 1/3 of its input (--shard 1/3)");
+        Cli.Result json = stride.cli.run("status", "--db", db.toString(), "--json");
+        assertThat(JSON.readTree(json.out()).get(0).get("shard").asText()).isEqualTo("1/3");
+        Cli.Result detail = stride.cli.run("status", "--db", db.toString(), "--run", "m");
+        assertThat(detail.out()).as(detail.all()).contains("'m' holds shard 1/3 of its input");
+        Cli.Result detailJson = stride.cli.run("status", "--db", db.toString(), "--run", "m", "--json");
+        assertThat(JSON.readTree(detailJson.out()).get("shard").asText()).isEqualTo("1/3");
+
+        Path whole = dir.resolve("whole.db");
+        assertThat(run(whole).with().exitCode()).isIn(0, 3);
+        assertThat(stride.cli.run("status", "--db", whole.toString()).out()).doesNotContain("shard");
+        assertThat(JSON.readTree(stride.cli.run("status", "--db", whole.toString(), "--json").out()).get(0)
+                .has("shard")).isFalse();
+    }
 }

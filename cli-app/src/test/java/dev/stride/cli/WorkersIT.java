@@ -162,4 +162,24 @@ class WorkersIT {
         assertThat(first.waitForExit(Duration.ofSeconds(300))).as(first.transcript()).isZero();
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
     }
+
+    @Test
+    void workersStartedTogetherOnAFileThatDoesNotExistYetAllJoinTheRun() throws Exception {
+        int total = 60;
+        Path input = questions(dir, "q.jsonl", total);
+        // Several rounds, each on a new file, so that the race of the first opening is met more than once.
+        for (int round = 0; round < 4; round++) {
+            Path db = dir.resolve("new-" + round + ".db");
+            List<StrideProcess> together = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                together.add(worker(w, input, db));
+            }
+            for (StrideProcess p : together) {
+                assertThat(p.waitForExit(Duration.ofSeconds(300))).as(p.transcript()).isZero();
+                assertThat(p.err()).as(p.transcript()).doesNotContain("not a stride checkpoint file");
+            }
+            assertThat(count(db, "SELECT done FROM progress")).as("round %d", round).isEqualTo(total);
+            assertThat(count(db, "SELECT count(*) FROM predictions")).as("round %d", round).isEqualTo(total);
+        }
+    }
 }

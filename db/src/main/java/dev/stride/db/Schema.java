@@ -38,11 +38,37 @@ final class Schema {
         }
     }
 
-    /** Brings a database up to this build's schema; refuses one made by a newer stride or by another program. */
-    static void migrate(DataSource source, Connection connection, Path file) {
+    /**
+     * Brings a database up to this build's schema; refuses one made by a newer stride or by another program.
+     *
+     * <p>The whole upgrade is one IMMEDIATE transaction on the writer's connection ({@link OneTransaction}): strides
+     * started together on a new file wait for each other at its BEGIN (busy timeout), and the ones after the first
+     * find the schema whole instead of a file with Flyway's history table and nothing in it yet, which looks like
+     * another program's database.
+     */
+    static void migrate(Connection connection, Path file) {
         if (isCurrent(connection)) {
             return;
         }
+        try {
+            connection.setAutoCommit(false); // BEGIN IMMEDIATE: waits here while another stride upgrades the file
+            try {
+                if (!isCurrent(connection)) { // the other one may have done it meanwhile
+                    upgrade(new OneTransaction(connection), connection, file);
+                }
+                connection.commit();
+            } catch (RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    private static void upgrade(DataSource source, Connection connection, Path file) {
         try {
             Flyway flyway = flyway(source);
             MigrationInfoService info = flyway.info();

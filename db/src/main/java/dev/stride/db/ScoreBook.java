@@ -63,7 +63,7 @@ public final class ScoreBook implements AutoCloseable {
         SQLiteDataSource source = SqliteFiles.writerSource(file);
         Connection c = SqliteFiles.connect(source, file);
         try {
-            Schema.migrate(source, c, file);
+            Schema.migrate(c, file);
         } catch (RuntimeException e) {
             try {
                 c.close();

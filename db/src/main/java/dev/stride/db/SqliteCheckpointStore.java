@@ -142,7 +142,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {
             SqliteFiles.checkNotCorrupt(writer, file);
-            Schema.migrate(writerSource, writer, file);
+            Schema.migrate(writer, file);
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             return new SqliteCheckpointStore(file, clock, writer, reader);
         } catch (RuntimeException e) {

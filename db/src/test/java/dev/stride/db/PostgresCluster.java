@@ -31,7 +31,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     private final Path bin;
     private final Path dir;
-    private final int port;
+    private int port; // changes only while the cluster first starts (startOnAFreePort)
     private final boolean asRoot;
     private int databases;
 
@@ -60,7 +60,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
             cluster.exec(List.of(bin.get().resolve("initdb").toString(), "-D", cluster.data().toString(), "-A",
                     "trust", "-U", USER, "-E", "UTF8", "--locale=C.UTF-8"), true);
-            cluster.pgCtl("start");
+            cluster.startOnAFreePort();
             return cluster;
         } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             cluster.close();
@@ -94,6 +94,25 @@ public final class PostgresCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * pg_ctl start on the port found free a moment before: another process (a test's server, an outgoing
+     * connection's local port) may take it in between, and then the cluster starts on another one.
+     */
+    private void startOnAFreePort() throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            Files.deleteIfExists(dir.resolve("server.log"));
+            try {
+                pgCtl("start");
+                return;
+            } catch (IOException e) {
+                if (attempt == 5 || !serverLog().contains("Address already in use")) {
+                    throw e;
+                }
+                port = freePort();
+            }
         }
     }
 
