@@ -51,6 +51,9 @@ final class SqlBoard implements Board {
         /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
         String sampleCondition();
 
+        /** A condition: {@code text} holds the bound parameter as is (no pattern characters, unlike LIKE). */
+        String holds(String text);
+
         @Override
         void close();
     }
@@ -99,6 +102,11 @@ final class SqlBoard implements Board {
             }
 
             @Override
+            public String holds(String text) {
+                return "instr(" + text + ", ?) > 0";
+            }
+
+            @Override
             public void close() {
             }
         }, span, sampleSize);
@@ -133,6 +141,11 @@ final class SqlBoard implements Board {
             @Override
             public String sampleCondition() {
                 return "(abs(hashtext(p.record_id)) % ?) = 0";
+            }
+
+            @Override
+            public String holds(String text) {
+                return "strpos(" + text + ", ?) > 0";
             }
 
             @Override
@@ -457,9 +470,9 @@ final class SqlBoard implements Board {
                 through = Math.min(lastSeq, q.after() + span);
                 sql.append(" AND r.seq <= ?");
                 args.add(through);
-                // Found in the id, the input or the answer; instr, not LIKE: no pattern characters to escape.
-                sql.append(" AND (instr(r.record_id, ?) > 0 OR instr(r.payload, ?) > 0"
-                        + " OR instr(coalesce(p.output, ''), ?) > 0)");
+                // Found in the id, the input or the answer; not LIKE: no pattern characters to escape.
+                sql.append(" AND (" + vendor.holds("r.record_id") + " OR " + vendor.holds("r.payload") + " OR "
+                        + vendor.holds("coalesce(p.output, '')") + ")");
                 args.add(q.query());
                 args.add(q.query());
                 args.add(q.query());
