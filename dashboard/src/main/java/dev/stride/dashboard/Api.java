@@ -22,7 +22,7 @@ import java.util.Optional;
 final class Api {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    private static final List<String> STATUSES = List.of("done", "failed", "pending");
+    private static final List<String> STATUSES = List.of("done", "failed", "pending", "wrong");
 
     private final Board board;
     private final Clock clock;

@@ -109,7 +109,10 @@ public interface Board extends AutoCloseable {
         }
     }
 
-    /** Which records to list: {@code status} done/failed/pending or null, {@code query} a text to find or null. */
+    /**
+     * Which records to list: {@code status} done/failed/pending, wrong (done and scored wrong) or null,
+     * {@code query} a text to find or null.
+     */
     record RecordQuery(String status, String query, long after, int limit) {
     }
 

@@ -459,6 +459,8 @@ final class SqlBoard implements Board {
             List<Object> args = new ArrayList<>(List.of(id.get(), q.after()));
             if ("pending".equals(q.status())) {
                 sql.append(" AND p.status IS NULL");
+            } else if ("wrong".equals(q.status())) {
+                sql.append(" AND p.status = 'done' AND " + SCORE + " = 0");
             } else if (q.status() != null) {
                 sql.append(" AND p.status = ?");
                 args.add(q.status());

@@ -365,7 +365,8 @@
     const params = () => new URLSearchParams(location.search);
     const statusSelect = el('select', {name: 'status', id: 'filter-status', 'aria-label': 'status'},
       el('option', {value: '', text: 'all records'}), el('option', {value: 'done', text: 'done'}),
-      el('option', {value: 'failed', text: 'failed'}), el('option', {value: 'pending', text: 'pending'}));
+      el('option', {value: 'failed', text: 'failed'}), el('option', {value: 'pending', text: 'pending'}),
+      el('option', {value: 'wrong', text: 'wrong (scored)'}));
     const search = el('input', {type: 'search', name: 'q', id: 'filter-q', placeholder: 'id or text in input / answer'});
     const form = el('form', {class: 'filters', id: 'filters'}, el('label', {}, 'Show ', statusSelect), search,
       el('button', {type: 'submit', text: 'Search'}));
@@ -537,7 +538,28 @@
       const section = el('section', {class: 'report-run', id: 'run-' + encodeURIComponent(detail.run.name)});
       main.appendChild(section);
       runSummary(section, detail, true);
+      if (detail.problems) section.appendChild(problemsOf(detail.problems));
     }
+  }
+
+  // What failed and what was answered wrong, in full, as text: a mailed report shows what went wrong.
+  function problemsOf(problems) {
+    const node = el('div', {class: 'problems'});
+    for (const [kind, title] of [['failed', 'Records that failed'], ['wrong', 'Records answered wrong']]) {
+      const rows = problems[kind];
+      if (!rows || rows.length === 0) continue;
+      const table = tableOf([
+        {label: '#', num: true, value: r => r.seq + 1},
+        {label: 'id', text: true, value: r => r.id},
+        {label: 'input', text: true, value: r => r.input},
+        {label: kind === 'failed' ? 'error' : 'answer', text: true,
+          value: r => kind === 'failed' ? (r.error_kind || '') + ': ' + (r.error || '') : r.answer},
+        {label: kind === 'failed' ? 'attempts' : 'label', value: r => kind === 'failed' ? r.attempts : r.label}], '');
+      table.update(rows);
+      node.append(el('h3', {text: title + (problems[kind + '_more'] ? ' (the first ' + fmt(problems.limit) + ')' : '')}),
+        table.node);
+    }
+    return node;
   }
 
   // ---- routing -----------------------------------------------------------------------------------------------------
