@@ -89,8 +89,8 @@ class CompareTest {
         List<String> ids = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT a.id FROM results a JOIN results b ON b.id = a.id AND b.run = 'base'"
-                     + " WHERE a.run = 'tuned' AND a.status = 'done' AND b.status = 'done' AND " + condition)) {
+             ResultSet rs = st.executeQuery("SELECT a.id FROM results a"
+                     + " JOIN results b ON b.id = a.id AND b.run = 'base' WHERE a.run = 'tuned' AND a.status = 'done' AND b.status = 'done' AND " + condition)) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
             }

@@ -48,7 +48,8 @@ class ReportTest {
         assertThat((long) problems.get("wrong").size()).isEqualTo(wrongCount);
         problems.get("failed").forEach(r -> assertThat(r.get("error").asText()).isNotBlank());
         problems.get("wrong").forEach(r -> assertThat(r.get("score").asInt()).isZero());
-        String firstFailed = Fixtures.text(db, "SELECT id FROM results WHERE status = 'failed' AND id LIKE 'q%' LIMIT 1");
+        String firstFailed = Fixtures.text(db,
+                "SELECT id FROM results WHERE status = 'failed' AND id LIKE 'q%' LIMIT 1");
 
         Chromium chromium = Chromium.require(dir);
         // No other host reachable (Chromium goes through a proxy that does not exist); the file is read from disk.

@@ -225,11 +225,12 @@ final class SqlBoard implements Board {
         long every = Math.max(1, (outcomes + sampleSize - 1) / sampleSize);
         Sample sample = sample(c, run.id(), every);
         Tallies tallies = tallies(c, run.id(), sample.reasons, sample.kinds);
-        return new SummaryCache.Summary(timeline(sample.points, every), every, tallies.tokensIn, tallies.tokensOut, tallies.usage,
+        return new SummaryCache.Summary(timeline(sample.points, every), every, tallies.tokensIn, tallies.tokensOut,
+                tallies.usage,
                 tallies.finishReasons(), tallies.errors());
     }
 
-    /** About one outcome in {@code every}: (time, latency, done) points, and the finish reasons and error kinds seen. */
+    /** About one outcome in {@code every}: (time, latency, done) points, and the finish reasons and kinds seen. */
     private record Sample(List<long[]> points, List<String> reasons, List<String> kinds) {
     }
 
@@ -254,7 +255,7 @@ final class SqlBoard implements Board {
         return new Sample(points, List.copyOf(reasons), List.copyOf(kinds));
     }
 
-    /** The sample's points cut into at most MAX_POINTS buckets of equal width, counts scaled back up by {@code every}. */
+    /** The sample's points in at most MAX_POINTS buckets of equal width, counts scaled back up by {@code every}. */
     private static List<Bucket> timeline(List<long[]> points, long every) {
         if (points.isEmpty()) {
             return List.of();
