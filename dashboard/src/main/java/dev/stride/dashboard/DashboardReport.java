@@ -60,7 +60,7 @@ public final class DashboardReport {
             String name = r.info().name();
             board.run(name, now).ifPresent(d -> {
                 ObjectNode detail = BoardJson.detail(d);
-                detail.set("problems", problems(board, name));
+                detail.set("problems", problems(board, name, !d.scores().isEmpty()));
                 details.add(detail);
             });
             names.add(name);
@@ -82,10 +82,11 @@ public final class DashboardReport {
      * What went wrong, so that a mailed report shows it: the first {@link #PROBLEMS} records that failed and the
      * first {@link #PROBLEMS} answered wrong (once scored), each with its input, answer and error in full, as text.
      */
-    private static ObjectNode problems(Board board, String run) {
+    private static ObjectNode problems(Board board, String run, boolean scored) {
         ObjectNode o = BoardJson.MAPPER.createObjectNode();
         o.put("limit", PROBLEMS);
-        for (String status : List.of("failed", "wrong")) {
+        // An unscored run has no wrong answer: its million answers are not looked through for one.
+        for (String status : scored ? List.of("failed", "wrong") : List.of("failed")) {
             ArrayNode list = o.putArray(status);
             Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS))
                     .orElse(new Board.RecordPage(List.of(), null, null, -1));
