@@ -61,12 +61,13 @@ final class SqlBoard implements Board {
     private final Vendor vendor;
     private final long span;
     private final long sampleSize;
-    private final SummaryCache summaries = new SummaryCache();
+    private final SummaryCache summaries;
 
     private SqlBoard(Vendor vendor, long span, long sampleSize) {
         this.vendor = vendor;
         this.span = span;
         this.sampleSize = sampleSize;
+        this.summaries = new SummaryCache(sampleSize, System::nanoTime);
     }
 
     static SqlBoard sqlite(Path file) {
