@@ -14,14 +14,15 @@ import java.util.Optional;
 
 /**
  * The JSON API: {@code /api/runs}, {@code /api/runs/NAME}, {@code /api/runs/NAME/records?status=&q=&after=&limit=},
- * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&after=&limit=}. A run or record that is not there
+ * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&only=&after=&limit=} ({@code only}: differ,
+ * a_right, b_right, both_wrong). A run or record that is not there
  * is a 404 with a JSON error; a bad parameter a 400; a database that cannot be read a 503 (the page says so and
  * keeps polling).
  */
 final class Api {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    private static final List<String> STATUSES = List.of("done", "failed", "pending");
+    private static final List<String> STATUSES = List.of("done", "failed", "pending", "wrong");
 
     private final Board board;
     private final Clock clock;
@@ -89,9 +90,18 @@ final class Api {
         if (runB.isEmpty()) {
             return notFound("run", b);
         }
+        String onlyParam = query.getOrDefault("only", "");
+        Optional<Board.Differing> only = onlyParam.isEmpty() ? Optional.of(Board.Differing.ANSWERS)
+                : Board.Differing.ofParam(onlyParam);
+        if (only.isEmpty()) {
+            return Reply.error(400, "only must be one of " + String.join(", ",
+                    java.util.Arrays.stream(Board.Differing.values()).map(Board.Differing::param).toList()));
+        }
         int limit = (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT)));
-        Board.ComparePage page = board.differences(a, b, number(query, "after", -1), limit).orElseThrow();
-        return Reply.json(200, BoardJson.compare(runA.get(), board.scores(a), runB.get(), board.scores(b), page));
+        Board.ComparePage page = board.differences(a, b, only.get(), number(query, "after", -1), limit)
+                .orElseThrow();
+        return Reply.json(200, BoardJson.compare(runA.get(), board.scores(a), runB.get(), board.scores(b),
+                only.get(), page));
     }
 
     private static Reply found(Optional<? extends com.fasterxml.jackson.databind.JsonNode> node, String what,

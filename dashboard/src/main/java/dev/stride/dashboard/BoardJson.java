@@ -125,6 +125,10 @@ final class BoardJson {
             ro.put("score", r.score());
         }
         next(o, page.next());
+        if (page.searchedThrough() != null) {
+            o.put("searched_through", page.searchedThrough());
+        }
+        o.put("last_seq", page.lastSeq());
         return o;
     }
 
@@ -169,8 +173,9 @@ final class BoardJson {
     }
 
     static ObjectNode compare(Board.RunRow a, List<Board.Score> scoresA, Board.RunRow b, List<Board.Score> scoresB,
-                              Board.ComparePage page) {
+                              Board.Differing only, Board.ComparePage page) {
         ObjectNode o = MAPPER.createObjectNode();
+        o.put("only", only.param());
         o.set("a", run(a).set("scores", scores(scoresA)));
         o.set("b", run(b).set("scores", scores(scoresB)));
         ArrayNode rows = o.putArray("differences");
@@ -179,6 +184,8 @@ final class BoardJson {
                     .put("answer_b", d.answerB()).put("correct_a", d.correctA()).put("correct_b", d.correctB());
         }
         next(o, page.next());
+        o.put("searched_through", page.searchedThrough());
+        o.put("last_seq", page.lastSeq());
         return o;
     }
 

@@ -25,6 +25,9 @@ import java.util.Optional;
  * styles (by their hashes) and no request to any host.
  */
 public final class DashboardReport {
+    /** The most failed records, and the most wrong ones, a report lists in full. */
+    static final int PROBLEMS = 200;
+
     private DashboardReport() {
     }
 
@@ -54,8 +57,13 @@ public final class DashboardReport {
         ArrayNode details = data.putArray("details");
         List<String> names = new ArrayList<>();
         for (Board.RunRow r : rows) {
-            board.run(r.info().name(), now).ifPresent(d -> details.add(BoardJson.detail(d)));
-            names.add(r.info().name());
+            String name = r.info().name();
+            board.run(name, now).ifPresent(d -> {
+                ObjectNode detail = BoardJson.detail(d);
+                detail.set("problems", problems(board, name, !d.scores().isEmpty()));
+                details.add(detail);
+            });
+            names.add(name);
         }
         String html = html(data);
         Path folder = target.toAbsolutePath().getParent();
@@ -68,6 +76,26 @@ public final class DashboardReport {
             Files.deleteIfExists(partial);
         }
         return Optional.of(new Written(target, names));
+    }
+
+    /**
+     * What went wrong, so that a mailed report shows it: the first {@link #PROBLEMS} records that failed and the
+     * first {@link #PROBLEMS} answered wrong (once scored), each with its input, answer and error in full, as text.
+     */
+    private static ObjectNode problems(Board board, String run, boolean scored) {
+        ObjectNode o = BoardJson.MAPPER.createObjectNode();
+        o.put("limit", PROBLEMS);
+        // An unscored run has no wrong answer: its million answers are not looked through for one.
+        for (String status : scored ? List.of("failed", "wrong") : List.of("failed")) {
+            ArrayNode list = o.putArray(status);
+            Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS))
+                    .orElse(new Board.RecordPage(List.of(), null, null, -1));
+            for (Board.RecordRow row : page.rows()) {
+                board.record(run, row.id()).ifPresent(d -> list.add(BoardJson.record(d)));
+            }
+            o.put(status + "_more", page.next() != null);
+        }
+        return o;
     }
 
     static String html(ObjectNode data) {

@@ -120,6 +120,16 @@ class BrowserTest {
         List<String> ids = all(second, "data-id=\"([^\"]*)\"");
         assertThat(ids).hasSize(50).startsWith("q50", "q51");
         assertThat(second).contains("records 51–100 of the input");
+
+        // A search says how far it read; the clean run has 120 records, read in one span.
+        String searched = chromium.dom(base.resolve("/runs/clean?q=question%2011"), BUDGET);
+        assertThat(all(searched, "data-id=\"([^\"]*)\"")).startsWith("q11", "q110").hasSize(11);
+        assertThat(searched).contains("searched 120 of 120 records");
+
+        // Compare filtered by the scores: clean is scored, flaky is not, so no record is "both wrong".
+        String compare = chromium.dom(base.resolve("/compare?a=clean&b=flaky&only=both_wrong"), BUDGET);
+        assertThat(compare).contains("id=\"compare-only\"").contains("compared 120 of 120 records of A")
+                .contains("None of the records compared so far");
     }
 
     @Test

@@ -77,6 +77,15 @@ final class Fixtures {
         }
     }
 
+    static String text(Path db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         return client.send(HttpRequest.newBuilder(base.resolve(path)).build(),

@@ -2,6 +2,7 @@ package dev.stride.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.db.Board;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ class ReportTest {
         Path input = Fixtures.questions(dir, "questions.jsonl", 40);
         String hostile = "</script><img src=x onerror=\"document.title='pwned'\">";
         Fixtures.run(db, input, hostile, SimulatorSettings.builder().serverError(0.3).seed(3).build());
+        Fixtures.score(db, hostile);
         Path report = dir.resolve("report.html");
         try (Board board = Board.sqlite(db)) {
             assertThat(DashboardReport.write(board, null, "runs.db", report)).isPresent();
@@ -36,6 +38,18 @@ class ReportTest {
         String data = html.substring(html.indexOf("id=\"stride-data\">"), html.indexOf("</script>",
                 html.indexOf("id=\"stride-data\">")));
         assertThat(data).doesNotContain("<img").contains("\\u003c/script>\\u003cimg");
+        JsonNode problems = BoardJson.MAPPER.readTree(data.substring(data.indexOf('>') + 1)
+                .replace("\\u003c", "<")).get("details").get(0).get("problems");
+        long failedCount = Fixtures.count(db, "SELECT failed FROM progress");
+        long wrongCount = Fixtures.count(db, "SELECT scored - correct FROM scoreboard");
+        assertThat(failedCount).isPositive();
+        assertThat(wrongCount).isPositive();
+        assertThat((long) problems.get("failed").size()).isEqualTo(failedCount);
+        assertThat((long) problems.get("wrong").size()).isEqualTo(wrongCount);
+        problems.get("failed").forEach(r -> assertThat(r.get("error").asText()).isNotBlank());
+        problems.get("wrong").forEach(r -> assertThat(r.get("score").asInt()).isZero());
+        String firstFailed = Fixtures.text(db,
+                "SELECT id FROM results WHERE status = 'failed' AND id LIKE 'q%' LIMIT 1");
 
         Chromium chromium = Chromium.require(dir);
         // No other host reachable (Chromium goes through a proxy that does not exist); the file is read from disk.
@@ -45,6 +59,8 @@ class ReportTest {
         assertThat(dom).containsPattern("id=\"chart-rate\".*?<canvas width=\"\\d{3,}\"");
         long failed = Fixtures.count(db, "SELECT failed FROM progress");
         assertThat(dom).containsPattern("<td class=\"num failed\">" + failed + "</td>");
+        assertThat(dom).contains("Records that failed").contains("Records answered wrong")
+                .contains("<td class=\"text\">" + firstFailed + "</td>");
         Path folder = Files.createDirectories(Path.of("target", "screenshots"));
         chromium.screenshot(report.toUri(), 5000, folder.resolve("report.png"));
     }

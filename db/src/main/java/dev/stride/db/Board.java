@@ -57,9 +57,18 @@ public interface Board extends AutoCloseable {
                      Integer score) {
     }
 
-    /** @param next the {@code after} of the next page, or null on the last page */
-    record RecordPage(List<RecordRow> rows, Long next) {
+    /**
+     * @param next           the {@code after} of the next page, or null on the last page
+     * @param searchedThrough a search reads at most {@link #SEARCH_SPAN} positions per page: the last position it read
+     *                       (null when it was no search); {@code next} goes on from there even when {@code rows} is
+     *                       empty, so that a search of a million records answers page by page, never all at once
+     * @param lastSeq        the run's last input position (-1 when it has no records), to say "searched N of M"
+     */
+    record RecordPage(List<RecordRow> rows, Long next, Long searchedThrough, long lastSeq) {
     }
+
+    /** The most input positions a search or a comparison reads for one page. */
+    int SEARCH_SPAN = 100_000;
 
     /** Everything stored about one record of a run. */
     record RecordDetail(String run, String template, long seq, long line, String id, String input, String status,
@@ -72,10 +81,38 @@ public interface Board extends AutoCloseable {
     record Difference(long seq, String id, String answerA, String answerB, Integer correctA, Integer correctB) {
     }
 
-    record ComparePage(List<Difference> rows, Long next) {
+    /** As {@link RecordPage}: at most {@link #SEARCH_SPAN} positions of run A read per page. */
+    record ComparePage(List<Difference> rows, Long next, long searchedThrough, long lastSeq) {
     }
 
-    /** Which records to list: {@code status} done/failed/pending or null, {@code query} a text to find or null. */
+    /** Which records of two runs to list. "Right" and "wrong" are by each run's own scores (unscored: none match). */
+    enum Differing {
+        /** The answers differ (scored or not). */
+        ANSWERS("differ"),
+        A_RIGHT_B_WRONG("a_right"),
+        A_WRONG_B_RIGHT("b_right"),
+        BOTH_WRONG("both_wrong");
+
+        private final String param;
+
+        Differing(String param) {
+            this.param = param;
+        }
+
+        /** The name in {@code /api/compare?only=}. */
+        public String param() {
+            return param;
+        }
+
+        public static Optional<Differing> ofParam(String param) {
+            return java.util.Arrays.stream(values()).filter(d -> d.param.equals(param)).findFirst();
+        }
+    }
+
+    /**
+     * Which records to list: {@code status} done/failed/pending, wrong (done and scored wrong) or null,
+     * {@code query} a text to find or null.
+     */
     record RecordQuery(String status, String query, long after, int limit) {
     }
 
@@ -93,8 +130,8 @@ public interface Board extends AutoCloseable {
 
     Optional<RecordDetail> record(String run, String id);
 
-    /** Records both runs answered differently, in run A's input order after position {@code after}. */
-    Optional<ComparePage> differences(String a, String b, long after, int limit);
+    /** Records both runs answered that {@code only} picks, in run A's input order after position {@code after}. */
+    Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit);
 
     @Override
     void close();

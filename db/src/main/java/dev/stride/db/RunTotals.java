@@ -44,29 +44,40 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
         }
     }
 
-    /** As {@link #of(Path, Instant, Duration)}, on a connection to either vendor (the SQL is common to both). */
+    /**
+     * As {@link #of(Path, Instant, Duration)}, on a connection to either vendor (the SQL is common to both): the
+     * tokens in one pass over the done outputs, the recent outcomes of each run from the index by time (V12).
+     */
     static Map<String, RunTotals> of(Connection c, Instant now, Duration window) throws SQLException {
-        String sql = "SELECT ru.name, coalesce(sum(CASE WHEN p.status = 'done' THEN p.prompt_tokens END), 0),"
-                + " coalesce(sum(CASE WHEN p.status = 'done' THEN p.completion_tokens END), 0),"
-                + " count(CASE WHEN p.finished_at >= ? THEN 1 END),"
-                + " min(CASE WHEN p.finished_at >= ? THEN p.finished_at END),"
-                + " count(CASE WHEN p.status = 'done' AND (p.prompt_tokens IS NOT NULL"
-                + " OR p.completion_tokens IS NOT NULL) THEN 1 END)"
-                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id GROUP BY ru.run_id, ru.name"
-                + " ORDER BY ru.name";
-        String since = UtcText.format(now.minus(window));
-        try (PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, since);
-            st.setString(2, since);
-            Map<String, RunTotals> totals = new LinkedHashMap<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    String first = rs.getString(5);
-                    totals.put(rs.getString(1), new RunTotals(rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                            first == null ? null : UtcText.parse(first), rs.getLong(6) > 0));
-                }
+        String sql = "SELECT ru.run_id, ru.name, coalesce(sum(p.prompt_tokens), 0),"
+                + " coalesce(sum(p.completion_tokens), 0), count(p.prompt_tokens) + count(p.completion_tokens)"
+                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id AND p.status = 'done'"
+                + " GROUP BY ru.run_id, ru.name ORDER BY ru.name";
+        Map<String, RunTotals> totals = new LinkedHashMap<>();
+        try (PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                RunTotals recent = recent(c, rs.getLong(1), now, window);
+                totals.put(rs.getString(2), new RunTotals(rs.getLong(3), rs.getLong(4), recent.recentOutcomes(),
+                        recent.firstRecent(), rs.getLong(5) > 0));
             }
-            return totals;
+        }
+        return totals;
+    }
+
+    /**
+     * The outcomes of one run stored within {@code window} before {@code now}, read from the index
+     * {@code predictions_by_time} alone (however long the run), with no tokens: the pace of a run, nothing else.
+     */
+    static RunTotals recent(Connection c, long runId, Instant now, Duration window) throws SQLException {
+        String sql = "SELECT count(*), min(finished_at) FROM predictions WHERE run_id = ? AND finished_at >= ?";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setLong(1, runId);
+            st.setString(2, UtcText.format(now.minus(window)));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                String first = rs.getString(2);
+                return new RunTotals(0, 0, rs.getLong(1), first == null ? null : UtcText.parse(first), false);
+            }
         }
     }
 }

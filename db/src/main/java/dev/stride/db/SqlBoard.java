@@ -14,17 +14,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * {@link Board} in SQL common to SQLite and PostgreSQL; the few differences (how to open a read-only connection,
  * which rows make a sample, the runs' counters) sit in a {@link Vendor}. Each call opens its own connection and
- * closes it, so a run writing beside it is never held up by a long-lived reader, and nothing is cached that could go
- * stale.
+ * closes it, so a run writing beside it is never held up by a long-lived reader. The one thing kept between calls is
+ * a run's summary, under a key that any change of the run changes ({@link SummaryCache}).
  */
 final class SqlBoard implements Board {
     /** Up to about this many outcomes are read for a timeline; beyond it, every n-th (a run of millions stays fast). */
@@ -49,17 +51,31 @@ final class SqlBoard implements Board {
         /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
         String sampleCondition();
 
+        /** A condition: {@code text} holds the bound parameter as is (no pattern characters, unlike LIKE). */
+        String holds(String text);
+
         @Override
         void close();
     }
 
     private final Vendor vendor;
+    private final long span;
+    private final long sampleSize;
+    private final SummaryCache summaries;
 
-    private SqlBoard(Vendor vendor) {
+    private SqlBoard(Vendor vendor, long span, long sampleSize) {
         this.vendor = vendor;
+        this.span = span;
+        this.sampleSize = sampleSize;
+        this.summaries = new SummaryCache(sampleSize, System::nanoTime);
     }
 
     static SqlBoard sqlite(Path file) {
+        return sqlite(file, SEARCH_SPAN, SAMPLE);
+    }
+
+    /** With a smaller span or sample than a user gets: the tests reach their edges with a few records. */
+    static SqlBoard sqlite(Path file, long span, long sampleSize) {
         SqliteFiles.checkUsable(file, true);
         Schema.checkCurrent(SqliteFiles.readerSource(file), file);
         return new SqlBoard(new Vendor() {
@@ -87,9 +103,14 @@ final class SqlBoard implements Board {
             }
 
             @Override
+            public String holds(String text) {
+                return "instr(" + text + ", ?) > 0";
+            }
+
+            @Override
             public void close() {
             }
-        });
+        }, span, sampleSize);
     }
 
     static SqlBoard postgres(PostgresLocation location) {
@@ -124,10 +145,15 @@ final class SqlBoard implements Board {
             }
 
             @Override
+            public String holds(String text) {
+                return "strpos(" + text + ", ?) > 0";
+            }
+
+            @Override
             public void close() {
                 store.close();
             }
-        });
+        }, SEARCH_SPAN, SAMPLE);
     }
 
     @Override
@@ -151,15 +177,24 @@ final class SqlBoard implements Board {
         return run.map(r -> rows(List.of(r), now).get(0));
     }
 
-    /** The runs with their workers and, for those going now, their pace over the last minute. */
+    /**
+     * The runs with their workers and, for those going now, their pace over the last minute: read from the index by
+     * time for those runs only, so a list of finished runs of any size costs no pass over their outcomes.
+     */
     private List<RunRow> rows(List<RunInfo> runs, Instant now) {
-        Map<String, RunTotals> totals = vendor.read(c -> RunTotals.of(c, now, RATE_WINDOW));
+        Map<Long, Double> rates = vendor.read(c -> {
+            Map<Long, Double> found = new LinkedHashMap<>();
+            for (RunInfo r : runs) {
+                if (RunState.RUNNING.label().equals(shownState(r, now))) {
+                    found.put(r.id(), RunTotals.recent(c, r.id(), now, RATE_WINDOW).ratePerSecond(now));
+                }
+            }
+            return found;
+        });
         return vendor.catalog(store -> runs.stream().map(r -> {
-            String state = shownState(r, now);
-            double rate = RunState.RUNNING.label().equals(state) && totals.containsKey(r.name())
-                    ? totals.get(r.name()).ratePerSecond(now) : 0;
+            double rate = rates.getOrDefault(r.id(), 0.0);
             Long left = rate > 0 ? (long) Math.ceil(r.pending() / rate) : null;
-            return new RunRow(r, state, store.liveWorkers(r.id()), rate, left);
+            return new RunRow(r, shownState(r, now), store.liveWorkers(r.id()), rate, left);
         }).toList());
     }
 
@@ -178,31 +213,51 @@ final class SqlBoard implements Board {
             return Optional.empty();
         }
         RunRow row = found.get();
-        long outcomes = row.info().done() + row.info().failed();
-        long every = Math.max(1, (outcomes + SAMPLE - 1) / SAMPLE);
-        return Optional.of(vendor.read(c -> {
-            List<Bucket> timeline = timeline(c, row.info().id(), every);
-            Tallies tallies = tallies(c, row.info().id());
-            return new RunDetail(row, timeline, every, tallies.tokensIn, tallies.tokensOut, tallies.usage,
-                    tallies.finishReasons(), tallies.errors(), scores(c, name));
-        }));
+        SummaryCache.Summary summary = summaries.get(SummaryCache.Key.of(row.info()),
+                () -> vendor.read(c -> summarize(c, row.info())));
+        return Optional.of(new RunDetail(row, summary.timeline(), summary.sampledEvery(), summary.tokensIn(),
+                summary.tokensOut(), summary.usageReported(), summary.finishReasons(), summary.errors(),
+                scores(name)));
     }
 
-    /** One sample of (time, latency, status), cut into at most MAX_POINTS buckets of equal width. */
-    private List<Bucket> timeline(Connection c, long runId, long every) throws SQLException {
-        String sql = "SELECT p.finished_at, p.latency_ms, p.status FROM predictions p WHERE p.run_id = ? AND "
-                + vendor.sampleCondition();
+    /** The timeline from a sample, then tokens, finish reasons and errors, exact, in one pass over the outcomes. */
+    private SummaryCache.Summary summarize(Connection c, RunInfo run) throws SQLException {
+        long outcomes = run.done() + run.failed();
+        long every = Math.max(1, (outcomes + sampleSize - 1) / sampleSize);
+        Sample sample = sample(c, run.id(), every);
+        Tallies tallies = tallies(c, run.id(), sample.reasons, sample.kinds);
+        return new SummaryCache.Summary(timeline(sample.points, every), every, tallies.tokensIn, tallies.tokensOut,
+                tallies.usage,
+                tallies.finishReasons(), tallies.errors());
+    }
+
+    /** About one outcome in {@code every}: (time, latency, done) points, and the finish reasons and kinds seen. */
+    private record Sample(List<long[]> points, List<String> reasons, List<String> kinds) {
+    }
+
+    private Sample sample(Connection c, long runId, long every) throws SQLException {
+        String sql = "SELECT p.finished_at, p.latency_ms, p.status, coalesce(p.finish_reason, '-'),"
+                + " coalesce(p.error_kind, '-') FROM predictions p WHERE p.run_id = ? AND " + vendor.sampleCondition();
         List<long[]> points = new ArrayList<>();
+        Set<String> reasons = new LinkedHashSet<>();
+        Set<String> kinds = new LinkedHashSet<>();
         try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setLong(1, runId);
             st.setLong(2, every);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
+                    boolean done = "done".equals(rs.getString(3));
                     points.add(new long[] {UtcText.parse(rs.getString(1)).toEpochMilli(), rs.getLong(2),
-                            "done".equals(rs.getString(3)) ? 1 : 0});
+                            done ? 1 : 0});
+                    (done ? reasons : kinds).add(done ? rs.getString(4) : rs.getString(5));
                 }
             }
         }
+        return new Sample(points, List.copyOf(reasons), List.copyOf(kinds));
+    }
+
+    /** The sample's points in at most MAX_POINTS buckets of equal width, counts scaled back up by {@code every}. */
+    private static List<Bucket> timeline(List<long[]> points, long every) {
         if (points.isEmpty()) {
             return List.of();
         }
@@ -258,43 +313,106 @@ final class SqlBoard implements Board {
         final Map<String, ErrorGroup> errors = new LinkedHashMap<>();
 
         List<Count> finishReasons() {
-            return reasons.entrySet().stream().map(e -> new Count(e.getKey(), e.getValue()))
-                    .sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
+            return reasons.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> new Count(e.getKey(),
+                    e.getValue())).sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
         }
 
         List<ErrorGroup> errors() {
-            return errors.values().stream().sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
+            return errors.values().stream().filter(e -> e.count() > 0)
+                    .sorted((x, y) -> Long.compare(y.count(), x.count())).toList();
+        }
+
+        void addError(String kind, long count, String example) {
+            errors.merge(kind, new ErrorGroup(kind, count, example), (x, y) -> new ErrorGroup(kind,
+                    x.count() + y.count(), x.example() != null ? x.example() : y.example()));
         }
     }
 
-    /** Tokens, finish reasons and errors in one pass over the run's outcomes. */
-    private static Tallies tallies(Connection c, long runId) throws SQLException {
-        String sql = "SELECT p.status, coalesce(p.finish_reason, '-'), coalesce(p.error_kind, '-'), count(*),"
-                + " coalesce(sum(p.prompt_tokens), 0), coalesce(sum(p.completion_tokens), 0),"
-                + " count(p.prompt_tokens) + count(p.completion_tokens), min(p.error)"
-                + " FROM predictions p WHERE p.run_id = ? GROUP BY p.status, coalesce(p.finish_reason, '-'),"
-                + " coalesce(p.error_kind, '-')";
+    private static final String REASON = "coalesce(p.finish_reason, '-')";
+    private static final String KIND = "coalesce(p.error_kind, '-')";
+
+    /**
+     * Tokens, finish reasons and errors, exact, in one pass with no sort: a count per finish reason and error kind the
+     * sample saw (a GROUP BY would sort a million rows), plus a count of the rest. Only when the sample missed a rare
+     * reason or kind are those rest rows grouped, by a second query that reads just them.
+     */
+    private static Tallies tallies(Connection c, long runId, List<String> reasons, List<String> kinds)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT"
+                + " coalesce(sum(p.prompt_tokens) FILTER (WHERE p.status = 'done'), 0),"
+                + " coalesce(sum(p.completion_tokens) FILTER (WHERE p.status = 'done'), 0),"
+                + " count(p.prompt_tokens) FILTER (WHERE p.status = 'done')"
+                + " + count(p.completion_tokens) FILTER (WHERE p.status = 'done')");
+        List<Object> args = new ArrayList<>();
+        for (String reason : reasons) {
+            sql.append(", count(*) FILTER (WHERE p.status = 'done' AND " + REASON + " = ?)");
+            args.add(reason);
+        }
+        for (String kind : kinds) {
+            sql.append(", count(*) FILTER (WHERE p.status <> 'done' AND " + KIND + " = ?),"
+                    + " min(p.error) FILTER (WHERE p.status <> 'done' AND " + KIND + " = ?)");
+            args.add(kind);
+            args.add(kind);
+        }
+        String rest = rest(reasons, kinds);
+        sql.append(", count(*) FILTER (WHERE " + rest + ") FROM predictions p WHERE p.run_id = ?");
+        args.addAll(reasons);
+        args.addAll(kinds);
+        args.add(runId);
         Tallies t = new Tallies();
-        try (PreparedStatement st = c.prepareStatement(sql)) {
-            st.setLong(1, runId);
+        long others;
+        try (PreparedStatement st = c.prepareStatement(sql.toString())) {
+            bind(st, args);
             try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    long count = rs.getLong(4);
-                    if ("done".equals(rs.getString(1))) {
-                        t.reasons.merge(rs.getString(2), count, Long::sum);
-                        t.tokensIn += rs.getLong(5);
-                        t.tokensOut += rs.getLong(6);
-                        t.usage |= rs.getLong(7) > 0;
-                    } else {
-                        String kind = rs.getString(3);
-                        String example = rs.getString(8);
-                        t.errors.merge(kind, new ErrorGroup(kind, count, example), (x, y) -> new ErrorGroup(kind,
-                                x.count() + y.count(), x.example() != null ? x.example() : y.example()));
+                rs.next();
+                t.tokensIn = rs.getLong(1);
+                t.tokensOut = rs.getLong(2);
+                t.usage = rs.getLong(3) > 0;
+                int column = 4;
+                for (String reason : reasons) {
+                    t.reasons.put(reason, rs.getLong(column++));
+                }
+                for (String kind : kinds) {
+                    long count = rs.getLong(column++);
+                    t.addError(kind, count, rs.getString(column++));
+                }
+                others = rs.getLong(column);
+            }
+        }
+        if (others > 0) {
+            String grouped = "SELECT p.status, " + REASON + ", " + KIND + ", count(*), min(p.error)"
+                    + " FROM predictions p WHERE p.run_id = ? AND " + rest + " GROUP BY p.status, " + REASON + ", "
+                    + KIND;
+            List<Object> restArgs = new ArrayList<>(List.of(runId));
+            restArgs.addAll(reasons);
+            restArgs.addAll(kinds);
+            try (PreparedStatement st = c.prepareStatement(grouped)) {
+                bind(st, restArgs);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        if ("done".equals(rs.getString(1))) {
+                            t.reasons.merge(rs.getString(2), rs.getLong(4), Long::sum);
+                        } else {
+                            t.addError(rs.getString(3), rs.getLong(4), rs.getString(5));
+                        }
                     }
                 }
             }
         }
         return t;
+    }
+
+    /** The outcomes whose finish reason (done) or error kind (failed) is none of those given; parameters in order. */
+    private static String rest(List<String> reasons, List<String> kinds) {
+        String done = reasons.isEmpty() ? "p.status = 'done'"
+                : "(p.status = 'done' AND " + REASON + " NOT IN (" + marks(reasons.size()) + "))";
+        String failed = kinds.isEmpty() ? "p.status <> 'done'"
+                : "(p.status <> 'done' AND " + KIND + " NOT IN (" + marks(kinds.size()) + "))";
+        return "(" + done + " OR " + failed + ")";
+    }
+
+    private static String marks(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     private static List<Score> scores(Connection c, String run) throws SQLException {
@@ -334,6 +452,8 @@ final class SqlBoard implements Board {
             if (id.isEmpty()) {
                 return Optional.empty();
             }
+            long lastSeq = lastSeq(c, id.get());
+            boolean search = q.query() != null && !q.query().isBlank();
             StringBuilder sql = new StringBuilder("SELECT r.seq, r.record_id, coalesce(p.status, 'pending'),"
                     + " substr(coalesce(p.output, p.error, ''), 1, " + (PREVIEW + 1) + "), p.error_kind,"
                     + " p.latency_ms, " + SCORE + " FROM records r LEFT JOIN predictions p"
@@ -341,14 +461,22 @@ final class SqlBoard implements Board {
             List<Object> args = new ArrayList<>(List.of(id.get(), q.after()));
             if ("pending".equals(q.status())) {
                 sql.append(" AND p.status IS NULL");
+            } else if ("wrong".equals(q.status())) {
+                sql.append(" AND p.status = 'done' AND " + SCORE + " = 0");
             } else if (q.status() != null) {
                 sql.append(" AND p.status = ?");
                 args.add(q.status());
             }
-            if (q.query() != null && !q.query().isBlank()) {
-                // Found in the id, the input or the answer; instr, not LIKE: no pattern characters to escape.
-                sql.append(" AND (instr(r.record_id, ?) > 0 OR instr(r.payload, ?) > 0"
-                        + " OR instr(coalesce(p.output, ''), ?) > 0)");
+            Long through = null;
+            if (search) {
+                // A text is looked for in one span of positions per page: a search that finds little never reads
+                // a million inputs in one request; the page asks for the next span.
+                through = Math.min(lastSeq, q.after() + span);
+                sql.append(" AND r.seq <= ?");
+                args.add(through);
+                // Found in the id, the input or the answer; not LIKE: no pattern characters to escape.
+                sql.append(" AND (" + vendor.holds("r.record_id") + " OR " + vendor.holds("r.payload") + " OR "
+                        + vendor.holds("coalesce(p.output, '')") + ")");
                 args.add(q.query());
                 args.add(q.query());
                 args.add(q.query());
@@ -370,9 +498,21 @@ final class SqlBoard implements Board {
             if (rows.size() > q.limit()) {
                 rows = rows.subList(0, q.limit());
                 next = rows.get(rows.size() - 1).seq();
+                through = search ? next : null;
+            } else if (through != null && through < lastSeq) {
+                next = through;
             }
-            return Optional.of(new RecordPage(List.copyOf(rows), next));
+            return Optional.of(new RecordPage(List.copyOf(rows), next, through, lastSeq));
         });
+    }
+
+    private static long lastSeq(Connection c, long runId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT max(seq) FROM records WHERE run_id = ?")) {
+            st.setLong(1, runId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : -1;
+            }
+        }
     }
 
     @Override
@@ -408,27 +548,39 @@ final class SqlBoard implements Board {
     }
 
     @Override
-    public Optional<ComparePage> differences(String a, String b, long after, int limit) {
+    public Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit) {
         return vendor.read(c -> {
             Optional<Long> idA = runId(c, a);
             Optional<Long> idB = runId(c, b);
             if (idA.isEmpty() || idB.isEmpty()) {
                 return Optional.empty();
             }
-            String sql = "SELECT r.seq, r.record_id, substr(pa.output, 1, " + (PREVIEW + 1) + "),"
-                    + " substr(pb.output, 1, " + (PREVIEW + 1) + "),"
-                    + scoreOf("pa", "r") + ", " + scoreOf("pb", "rb")
+            long lastSeq = lastSeq(c, idA.get());
+            // One span of run A's positions per page, as a search: two runs that agree everywhere are not read
+            // whole in one request.
+            long through = Math.min(lastSeq, after + span);
+            String pairs = "SELECT r.seq AS seq, r.record_id AS id, substr(pa.output, 1, " + (PREVIEW + 1) + ") AS oa,"
+                    + " substr(pb.output, 1, " + (PREVIEW + 1) + ") AS ob,"
+                    + " coalesce(pa.output, '') <> coalesce(pb.output, '') AS differ,"
+                    + scoreOf("pa", "r") + " AS ca, " + scoreOf("pb", "rb") + " AS cb"
                     + " FROM records r"
                     + " JOIN predictions pa ON pa.run_id = r.run_id AND pa.record_id = r.record_id"
                     + " AND pa.status = 'done'"
                     + " JOIN records rb ON rb.run_id = ? AND rb.record_id = r.record_id"
                     + " JOIN predictions pb ON pb.run_id = rb.run_id AND pb.record_id = r.record_id"
                     + " AND pb.status = 'done'"
-                    + " WHERE r.run_id = ? AND r.seq > ? AND coalesce(pa.output, '') <> coalesce(pb.output, '')"
-                    + " ORDER BY r.seq LIMIT ?";
+                    + " WHERE r.run_id = ? AND r.seq > ? AND r.seq <= ?";
+            String keep = switch (only) {
+                case ANSWERS -> "d.differ";
+                case A_RIGHT_B_WRONG -> "d.ca = 1 AND d.cb = 0";
+                case A_WRONG_B_RIGHT -> "d.ca = 0 AND d.cb = 1";
+                case BOTH_WRONG -> "d.ca = 0 AND d.cb = 0";
+            };
+            String sql = "SELECT d.seq, d.id, d.oa, d.ob, d.ca, d.cb FROM (" + pairs + ") d WHERE " + keep
+                    + " ORDER BY d.seq LIMIT ?";
             List<Difference> rows = new ArrayList<>();
             try (PreparedStatement st = c.prepareStatement(sql)) {
-                bind(st, List.of(idB.get(), idA.get(), after, limit + 1));
+                bind(st, List.of(idB.get(), idA.get(), after, through, limit + 1));
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         rows.add(new Difference(rs.getLong(1), rs.getString(2), preview(rs.getString(3)),
@@ -441,8 +593,11 @@ final class SqlBoard implements Board {
             if (rows.size() > limit) {
                 rows = rows.subList(0, limit);
                 next = rows.get(rows.size() - 1).seq();
+                through = next;
+            } else if (through < lastSeq) {
+                next = through;
             }
-            return Optional.of(new ComparePage(List.copyOf(rows), next));
+            return Optional.of(new ComparePage(List.copyOf(rows), next, through, lastSeq));
         });
     }
 

@@ -365,7 +365,8 @@
     const params = () => new URLSearchParams(location.search);
     const statusSelect = el('select', {name: 'status', id: 'filter-status', 'aria-label': 'status'},
       el('option', {value: '', text: 'all records'}), el('option', {value: 'done', text: 'done'}),
-      el('option', {value: 'failed', text: 'failed'}), el('option', {value: 'pending', text: 'pending'}));
+      el('option', {value: 'failed', text: 'failed'}), el('option', {value: 'pending', text: 'pending'}),
+      el('option', {value: 'wrong', text: 'wrong (scored)'}));
     const search = el('input', {type: 'search', name: 'q', id: 'filter-q', placeholder: 'id or text in input / answer'});
     const form = el('form', {class: 'filters', id: 'filters'}, el('label', {}, 'Show ', statusSelect), search,
       el('button', {type: 'submit', text: 'Search'}));
@@ -420,8 +421,13 @@
         next.setAttribute('href', '?' + withParams({after: page.next}));
         next.onclick = e => { e.preventDefault(); go({after: page.next}); };
       }
-      setText(pageInfo, page.records.length === 0 ? '' : 'records ' + fmt(page.records[0].seq + 1) + '–'
-        + fmt(page.records[page.records.length - 1].seq + 1) + ' of the input');
+      const shown = page.records.length === 0 ? '' : 'records ' + fmt(page.records[0].seq + 1) + '–'
+        + fmt(page.records[page.records.length - 1].seq + 1) + ' of the input';
+      // A search reads a span of the input per page: say how far it got, and let "next page" search on.
+      const searched = page.searched_through === undefined ? '' : 'searched ' + fmt(page.searched_through + 1)
+        + ' of ' + fmt(page.last_seq + 1) + ' records' + (page.next !== null ? ', more…' : '');
+      setText(pageInfo, [shown, searched].filter(t => t).join(' · '));
+      next.textContent = page.records.length === 0 && page.next !== null ? 'search further »' : 'next page »';
       const record = p.get('record');
       if (!record) {
         detail.replaceChildren();
@@ -481,11 +487,23 @@
       {label: 'A', value: r => r.correct_a === null ? '–' : (r.correct_a ? 'right' : 'wrong')},
       {label: 'answer of B', text: true, value: r => r.answer_b},
       {label: 'B', value: r => r.correct_b === null ? '–' : (r.correct_b ? 'right' : 'wrong')}],
-    'The two runs answered every record they share alike.');
+    'None of the records compared so far: the two runs answered them alike (or, for right/wrong, are not both scored).');
     const more = el('a', {id: 'next-page', text: 'next page »'});
-    main.append(sides, el('h2', {text: 'Records answered differently'}), diffs.node, el('div', {class: 'pager'}, more));
+    const only = p.get('only') || 'differ';
+    const kinds = [['differ', 'answers differ'], ['a_right', 'A right, B wrong'], ['b_right', 'A wrong, B right'],
+      ['both_wrong', 'both wrong']];
+    const onlySelect = el('select', {name: 'only', id: 'compare-only', 'aria-label': 'which records'},
+      ...kinds.map(([value, text]) => el('option', {value: value, text: text})));
+    onlySelect.value = only;
+    const filter = el('form', {action: '/compare', method: 'get', class: 'filters', id: 'compare-filter'},
+      el('input', {type: 'hidden', name: 'a', value: a}), el('input', {type: 'hidden', name: 'b', value: b}),
+      el('label', {}, 'Show ', onlySelect), el('button', {type: 'submit', text: 'Show'}));
+    const searched = el('span', {class: 'hint', id: 'compare-searched'});
+    main.append(sides, el('h2', {text: 'Records where they differ'}),
+      el('p', {class: 'hint', text: 'Right and wrong are by each run\'s own scores: those choices list nothing until both runs are scored.'}),
+      filter, diffs.node, el('div', {class: 'pager'}, more, searched));
     const after = p.get('after');
-    getJson('/api/compare?' + new URLSearchParams(Object.assign({a: a, b: b, limit: PAGE_SIZE},
+    getJson('/api/compare?' + new URLSearchParams(Object.assign({a: a, b: b, only: only, limit: PAGE_SIZE},
       after ? {after: after} : {}))).then(data => {
       for (const [label, run] of [['A', data.a], ['B', data.b]]) {
         const best = run.scores[0];
@@ -500,8 +518,11 @@
       diffs.update(data.differences);
       more.hidden = data.next === null;
       if (data.next !== null) {
-        more.setAttribute('href', '/compare?' + new URLSearchParams({a: a, b: b, after: data.next}));
+        more.setAttribute('href', '/compare?' + new URLSearchParams({a: a, b: b, only: only, after: data.next}));
+        more.textContent = data.differences.length === 0 ? 'look further »' : 'next page »';
       }
+      setText(searched, 'compared ' + fmt(data.searched_through + 1) + ' of ' + fmt(data.last_seq + 1)
+        + ' records of A' + (data.next !== null ? ', more…' : ''));
       connection(true, '');
     }).catch(e => main.appendChild(el('p', {class: 'empty', text: e.message})));
   }
@@ -517,7 +538,28 @@
       const section = el('section', {class: 'report-run', id: 'run-' + encodeURIComponent(detail.run.name)});
       main.appendChild(section);
       runSummary(section, detail, true);
+      if (detail.problems) section.appendChild(problemsOf(detail.problems));
     }
+  }
+
+  // What failed and what was answered wrong, in full, as text: a mailed report shows what went wrong.
+  function problemsOf(problems) {
+    const node = el('div', {class: 'problems'});
+    for (const [kind, title] of [['failed', 'Records that failed'], ['wrong', 'Records answered wrong']]) {
+      const rows = problems[kind];
+      if (!rows || rows.length === 0) continue;
+      const table = tableOf([
+        {label: '#', num: true, value: r => r.seq + 1},
+        {label: 'id', text: true, value: r => r.id},
+        {label: 'input', text: true, value: r => r.input},
+        {label: kind === 'failed' ? 'error' : 'answer', text: true,
+          value: r => kind === 'failed' ? (r.error_kind || '') + ': ' + (r.error || '') : r.answer},
+        {label: kind === 'failed' ? 'attempts' : 'label', value: r => kind === 'failed' ? r.attempts : r.label}], '');
+      table.update(rows);
+      node.append(el('h3', {text: title + (problems[kind + '_more'] ? ' (the first ' + fmt(problems.limit) + ')' : '')}),
+        table.node);
+    }
+    return node;
   }
 
   // ---- routing -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,148 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.T0;
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.Answer;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.Timing;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The board's bounds, at their edges with a few records: a search or a comparison reads one span of the input per
+ * page and says how far it got; the exact tallies find a finish reason or error kind the timeline's sample missed;
+ * the summary a board keeps of a run follows every change of the run.
+ */
+class SqlBoardTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSearchReadsOneSpanPerPageAndFindsWhatAWholeSearchFinds() {
+        Path file = dir.resolve("s.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(30).iterator());
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file, 10, SqlBoard.SAMPLE)) {
+            List<Board.RecordPage> pages = new ArrayList<>();
+            long after = -1;
+            do {
+                Board.RecordPage page = board.records("a", new Board.RecordQuery(null, "text 2", after, 50))
+                        .orElseThrow();
+                pages.add(page);
+                after = page.next() == null ? -1 : page.next();
+            } while (pages.get(pages.size() - 1).next() != null && pages.size() < 10);
+
+            assertThat(pages).hasSize(3);
+            assertThat(pages.get(0).rows()).extracting(Board.RecordRow::id).containsExactly("r2");
+            assertThat(pages.get(0).searchedThrough()).isEqualTo(9);
+            assertThat(pages.get(0).lastSeq()).isEqualTo(29);
+            assertThat(pages.get(1).rows()).as("nothing in 10..19, and the page says to look further").isEmpty();
+            assertThat(pages.get(1).next()).isEqualTo(19);
+            assertThat(pages.get(2).searchedThrough()).isEqualTo(29);
+            List<String> found = pages.stream().flatMap(p -> p.rows().stream()).map(Board.RecordRow::id).toList();
+            assertThat(found).containsExactly("r2", "r20", "r21", "r22", "r23", "r24", "r25", "r26", "r27", "r28",
+                    "r29");
+
+            Board.RecordPage full = board.records("a", new Board.RecordQuery(null, "text 2", 19, 3)).orElseThrow();
+            assertThat(full.rows()).extracting(Board.RecordRow::id).containsExactly("r20", "r21", "r22");
+            assertThat(full.next()).as("a full page goes on after its last row").isEqualTo(22);
+            assertThat(full.searchedThrough()).isEqualTo(22);
+        }
+    }
+
+    @Test
+    void comparingReadsOneSpanPerPageAndFiltersByRightAndWrong() throws Exception {
+        Path file = dir.resolve("c.db");
+        List<InputRecord> input = recs(30);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            store.syncRun(spec("b"), input.iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            long b = store.findRun("b").orElseThrow().id();
+            for (InputRecord r : input) {
+                store.savePrediction(a, r, done("same"));
+                store.savePrediction(b, r, done(r.seq() == 25 ? "other" : "same"));
+            }
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file, 10, SqlBoard.SAMPLE)) {
+            Board.ComparePage first = board.differences("a", "b", Board.Differing.ANSWERS, -1, 50).orElseThrow();
+            assertThat(first.rows()).isEmpty();
+            assertThat(first.next()).isEqualTo(9);
+            assertThat(first.searchedThrough()).isEqualTo(9);
+            Board.ComparePage third = board.differences("a", "b", Board.Differing.ANSWERS, 19, 50).orElseThrow();
+            assertThat(third.rows()).extracting(Board.Difference::id).containsExactly("r25");
+            assertThat(third.next()).isNull();
+            // Neither run is scored: no record is right or wrong.
+            assertThat(board.differences("a", "b", Board.Differing.BOTH_WRONG, 19, 50).orElseThrow().rows())
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void aReasonOrKindTheSampleMissedIsCountedAll() {
+        Path file = dir.resolve("t.db");
+        List<InputRecord> input = recs(100);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            for (InputRecord r : input) {
+                if (r.seq() == 3) {
+                    store.savePrediction(a, r, new Prediction(Answer.plain("cut", "length", 10, 5), null,
+                            new Timing(50, 1, T0)));
+                } else if (r.seq() == 4) {
+                    store.saveFailure(a, r, new FailedPrediction("http_418", "a teapot", new Timing(5, 1, T0)));
+                } else if (r.seq() % 10 == 1) {
+                    store.saveFailure(a, r, failure("timeout"));
+                } else {
+                    store.savePrediction(a, r, done("x"));
+                }
+            }
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file, SqlBoard.SEARCH_SPAN, 10)) {
+            Board.RunDetail d = board.run("a", Instant.now()).orElseThrow();
+            assertThat(d.sampledEvery()).isEqualTo(10);
+            // The sample (rowids 10, 20, ..., records 9, 19, ...) saw only "stop": the rest is counted all the same.
+            assertThat(d.finishReasons()).containsExactly(new Board.Count("stop", 88), new Board.Count("length", 1));
+            assertThat(d.errors()).containsExactly(new Board.ErrorGroup("timeout", 10, "server said no"),
+                    new Board.ErrorGroup("http_418", 1, "a teapot"));
+            assertThat(d.tokensIn()).isEqualTo(89 * 10);
+            assertThat(d.tokensOut()).isEqualTo(89 * 5);
+        }
+    }
+
+    @Test
+    void theSummaryOfARunFollowsEveryOutcomeStored() {
+        Path file = dir.resolve("k.db");
+        List<InputRecord> input = recs(5);
+        long a;
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            a = store.findRun("a").orElseThrow().id();
+            store.savePrediction(a, input.get(0), done("x"));
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file)) {
+            assertThat(board.run("a", Instant.now()).orElseThrow().tokensOut()).isEqualTo(5);
+            assertThat(board.run("a", Instant.now()).orElseThrow().tokensOut()).as("read again, unchanged")
+                    .isEqualTo(5);
+            try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+                store.savePrediction(a, input.get(1), done("y"));
+                store.saveFailure(a, input.get(2), failure("timeout"));
+            }
+            Board.RunDetail d = board.run("a", Instant.now()).orElseThrow();
+            assertThat(d.tokensOut()).isEqualTo(10);
+            assertThat(d.errors()).extracting(Board.ErrorGroup::count).containsExactly(1L);
+        }
+    }
+}
