@@ -91,7 +91,8 @@ public final class ModelClient implements AutoCloseable {
                 .writeTimeout(socketTimeout(settings))
                 .callTimeout(settings.callTimeout())
                 // Kept on: it only replays a request on a stale pooled connection, which the server never saw.
-                .retryOnConnectionFailure(true);
+                .retryOnConnectionFailure(true)
+                .addNetworkInterceptor(Connected.MARK);
         if (settings.httpLog() != null) {
             builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));
         }
@@ -175,7 +176,8 @@ public final class ModelClient implements AutoCloseable {
         for (int refusals = 0; ; refusals++) {
             RateGate.Permit permit = gate.enter(gate.estimate(body.length, maxTokens));
             if (permit == null) {
-                throw CallFailure.transport(CallFailure.Kind.CANCELLED, "stopped while waiting for the rate limit",
+                // Never sent: not a request the server has to answer, nor one a stopped run counts as asked again.
+                throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "stopped while waiting for the rate limit",
                         null).at(shownBase);
             }
             passedGate.run();
@@ -203,6 +205,8 @@ public final class ModelClient implements AutoCloseable {
                 .header("Accept", !stream ? "application/json"
                         : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")
                 .post(RequestBody.create(body, JSON));
+        Connected connected = new Connected();
+        request.tag(Connected.class, connected);
         if (settings.apiKey() != null) {
             request.header("Authorization", "Bearer " + settings.apiKey());
         }
@@ -246,7 +250,7 @@ public final class ModelClient implements AutoCloseable {
             return result;
         } catch (IOException e) {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
-            throw TransportErrors.classify(e, cancelledByUs, settings).at(shownBase);
+            throw TransportErrors.classify(e, cancelledByUs, connected.yes, settings).at(shownBase);
         } catch (MalformedResponse e) {
             String serverMessage = redact(new ErrorBody(e.serverMessage(), false)).message();
             throw CallFailure.malformed(status, settings.mask(e.getMessage()), serverMessage, e.getCause())

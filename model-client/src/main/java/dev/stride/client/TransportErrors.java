@@ -21,10 +21,14 @@ final class TransportErrors {
     /**
      * @param cancelledByUs whether {@link ModelClient#cancelAll()} cancelled this call; OkHttp also cancels a call
      *                      whose deadline passed, so {@code call.isCanceled()} alone cannot tell the two apart
+     * @param connected     whether the call got a connection to the server before it failed; a call cancelled before
+     *                      it had one (the run stopped while it was connecting to a server that is not there) never
+     *                      reached the server, and is not counted as a request the server was sent
      */
-    static CallFailure classify(IOException e, boolean cancelledByUs, ClientSettings settings) {
+    static CallFailure classify(IOException e, boolean cancelledByUs, boolean connected, ClientSettings settings) {
         if (cancelledByUs) {
-            return CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e);
+            return connected ? CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e)
+                    : CallFailure.unreached(CallFailure.Kind.CANCELLED, "call cancelled before it connected", e);
         }
         if (e instanceof UnknownHostException) {
             return CallFailure.unreached(CallFailure.Kind.UNKNOWN_HOST, "unknown host: " + detail(e, settings), e);

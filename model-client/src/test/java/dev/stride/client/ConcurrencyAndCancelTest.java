@@ -2,6 +2,10 @@ package dev.stride.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,9 +109,59 @@ class ConcurrencyAndCancelTest {
             assertThat(f.code()).isEqualTo("cancelled");
             assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.CANCELLED);
             assertThat(f.status()).isZero();
+            assertThat(f.reachedServer()).as("it was sent on a connection to the server").isTrue();
 
             // Cancelling is not a shutdown: the next call goes through.
             assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aCallCancelledWhileItConnectsReachedNoServer() throws Exception {
+        // A listener whose queue of connections to accept is full: the system drops further SYNs, so the next
+        // connect hangs until it times out or is cancelled, as a call to a far, silent host would.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(full.getLocalSocketAddress(), 300);
+                        queued.add(s);
+                    } catch (SocketTimeoutException e) {
+                        s.close();
+                        break; // the queue is full
+                    }
+                }
+                String url = "http://127.0.0.1:" + full.getLocalPort() + "/v1/";
+                try (ModelClient client = new ModelClient(ClientSettings.of(url)
+                        .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(90), Duration.ofSeconds(100)))) {
+                    Future<CallFailure> call = callers.submit(() -> {
+                        try {
+                            client.chat(Fixtures.hello());
+                            return null;
+                        } catch (CallFailure f) {
+                            return f;
+                        }
+                    });
+                    while (client.okHttp().dispatcher().runningCallsCount() == 0 && !call.isDone()) {
+                        Thread.sleep(10);
+                    }
+                    Thread.sleep(200); // most likely inside connect() now; cancelled before it, the call reached nothing too
+
+                    client.cancelAll();
+                    CallFailure f = call.get(60, TimeUnit.SECONDS);
+
+                    assertThat(f).isNotNull();
+                    assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.CANCELLED);
+                    // Not a request the server was sent: a stopped run does not count it as asked again.
+                    assertThat(f.reachedServer()).as(f.getMessage()).isFalse();
+                }
+            } finally {
+                for (Socket s : queued) {
+                    s.close();
+                }
+            }
         }
     }
 }
