@@ -177,7 +177,7 @@ final class SqliteFiles {
     /** Opens a connection and touches the file, so a broken one fails here with a clear message. */
     static Connection connect(SQLiteDataSource source, Path file) {
         try {
-            Connection connection = source.getConnection();
+            Connection connection = openWaitingWhileBusy(source);
             try (Statement statement = connection.createStatement();
                  ResultSet rs = statement.executeQuery("SELECT count(*) FROM sqlite_master")) {
                 rs.next();
@@ -188,6 +188,33 @@ final class SqliteFiles {
             return connection;
         } catch (SQLException e) {
             throw translate(file, e);
+        }
+    }
+
+    /**
+     * Opens a connection, trying again while the file is busy, up to the busy timeout. The settings a connection applies
+     * as it opens (the journal mode first) can meet SQLITE_BUSY without SQLite's busy handler ever waiting: another
+     * stride that has just made the file and holds it while it writes the schema, when workers start together on a
+     * new file. Such a wait ends in a moment; a file held for the whole timeout is reported as busy, as ever.
+     */
+    private static Connection openWaitingWhileBusy(SQLiteDataSource source) throws SQLException {
+        long deadline = System.nanoTime() + BUSY_TIMEOUT_MS * 1_000_000L;
+        while (true) {
+            try {
+                return source.getConnection();
+            } catch (SQLException e) {
+                int code = e.getErrorCode() & 0xff;
+                boolean busy = code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code;
+                if (!busy || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

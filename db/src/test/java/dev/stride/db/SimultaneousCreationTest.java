@@ -30,6 +30,31 @@ class SimultaneousCreationTest {
     @TempDir
     Path dir;
 
+    /**
+     * A new file held by another writer (as by the stride that made it, writing the schema) while a stride opens it:
+     * the opener waits for the holder to let go, then makes the schema itself.
+     */
+    @Test
+    void aNewFileHeldByAnotherWriterIsWaitedForNotRefused() throws Exception {
+        Path file = dir.resolve("held.db");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection holder = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement st = holder.createStatement()) {
+            st.execute("BEGIN EXCLUSIVE");
+            st.execute("CREATE TABLE scratch (x)");
+            Future<Boolean> opened = pool.submit(() -> {
+                try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+                    return store.listRuns().isEmpty();
+                }
+            });
+            Thread.sleep(300); // the opener is most likely at the lock now; later, it finds the file free: both pass
+            st.execute("ROLLBACK");
+            assertThat(opened.get()).as("the opener got a current, empty database").isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void workersStartingTogetherOnANewFileAllOpenIt() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
