@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,23 @@ public final class DashboardServer implements AutoCloseable {
         HttpServer server = HttpServer.create(address, 0);
         DashboardServer dashboard = new DashboardServer(server, board);
         server.start();
+        dashboard.workers.execute(() -> readAhead(board));
         return dashboard;
+    }
+
+    /**
+     * Reads every run's summary once, as the server starts, so that the first look at a run comes from the board's
+     * cache: on a run of a million outcomes reading it is most of a second (the later polls are cached anyway). A
+     * page asked for meanwhile is served beside it; a run that cannot be read now is left for its page to report.
+     */
+    private static void readAhead(Board board) {
+        try {
+            for (Board.RunRow row : board.runs(Instant.now())) {
+                board.run(row.info().name(), Instant.now());
+            }
+        } catch (RuntimeException e) {
+            // Its page will read it again and say what is wrong; nothing is lost by not knowing it here.
+        }
     }
 
     /** The address to open in a browser. */
