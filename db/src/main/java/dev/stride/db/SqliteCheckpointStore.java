@@ -28,6 +28,7 @@ import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -506,16 +507,21 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /**
      * SQLite's automatic checkpoints never block, so readers that query the views back to back can keep the WAL
-     * from ever starting over, and it grows with the run. Past a bound, a RESTART checkpoint waits (within the busy
-     * timeout) for the readers of the moment to finish, so the next commits write the WAL from its start again and
-     * journal_size_limit can shrink it.
+     * from ever starting over, and it grows with the run. Past a bound, a TRUNCATE checkpoint waits (within the busy
+     * timeout) for the readers of the moment to finish, so the next commits write the WAL from its start again, and
+     * empties the file. Emptied, not only restarted: the file's size is what tells that the bound was passed, and a
+     * restarted WAL keeps its size (journal_size_limit trims only past 64 MB), so after the first 8 MB every cursor
+     * save checkpointed again, with an fsync of the database file: measured, a quarter of the writer's CPU in a run
+     * of 50,000 records.
      */
     private void keepWalBounded() {
         try {
             Path wal = file.resolveSibling(file.getFileName() + "-wal");
-            if (Files.exists(wal) && Files.size(wal) > WAL_RESTART_BYTES) {
-                pragma("wal_checkpoint(RESTART)");
+            if (Files.size(wal) > WAL_RESTART_BYTES) {
+                pragma("wal_checkpoint(TRUNCATE)");
             }
+        } catch (NoSuchFileException e) {
+            // No WAL (yet): nothing to bound.
         } catch (IOException | StoreException e) {
             // A busy or failed checkpoint is retried at the next cursor save; nothing is lost by waiting.
             LOG.log(Level.FINE, "WAL checkpoint deferred", e);
