@@ -95,6 +95,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext write;
     private final OutcomeWriter outcomes; // null when opened read-only
     private final CursorWriter cursors; // null when opened read-only
+    private final SyncLevels levels; // null when opened read-only
     private final PreparedClaims claims; // null when opened read-only
     private final ReentrantLock writeLock = new ReentrantLock();
     private final Connection reader;
@@ -113,6 +114,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             this.outcomes = writer == null ? null : new OutcomeWriter(writer);
             this.cursors = writer == null ? null : new CursorWriter(writer);
+            this.levels = writer == null ? null : new SyncLevels(writer);
             this.claims = writer == null ? null : new PreparedClaims(writer);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
@@ -482,12 +484,24 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * stay cheap.
      */
     private <T> T synced(Supplier<T> work) {
-        pragma("synchronous = FULL");
+        level(true);
         try {
             return work.get();
         } finally {
-            pragma("synchronous = NORMAL");
+            level(false);
             keepWalBounded();
+        }
+    }
+
+    private void level(boolean full) {
+        try {
+            if (full) {
+                levels.full();
+            } else {
+                levels.normal();
+            }
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
         }
     }
 
@@ -593,6 +607,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 try {
                     outcomes.close();
                     cursors.close();
+                    levels.close();
                     claims.close();
                 } catch (SQLException ignored) {
                     // The statement dies with its connection, closed next.
