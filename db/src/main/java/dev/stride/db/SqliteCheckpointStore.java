@@ -703,7 +703,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             T result = work.apply(write);
             if (commit) {
-                writer.commit();
+                // Back to autocommit is the commit itself (one COMMIT). sqlite-jdbc's commit() begins the next
+                // transaction at once, and leaving it then commits that empty one: three statements, each compiled
+                // anew, and the write lock taken once more for nothing, on every outcome's commit.
+                writer.setAutoCommit(true);
                 committed = true;
             }
             return result;
@@ -712,17 +715,27 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         } catch (DataAccessException e) {
             throw translate(e);
         } finally {
-            try {
-                if (!committed) {
-                    writer.rollback();
-                }
-                writer.setAutoCommit(true);
-            } catch (SQLException e) {
-                // The original failure is the one worth reporting; a failed rollback leaves SQLite to roll back.
-                if (committed) {
-                    throw SqliteFiles.translate(file, e);
-                }
+            if (!committed) {
+                rollBack();
             }
+        }
+    }
+
+    /** Ends the writer's transaction without its changes, whatever state a failure left it in. */
+    private void rollBack() {
+        try {
+            if (writer.getAutoCommit()) {
+                // A failed COMMIT: sqlite-jdbc is back in autocommit, but SQLite may still hold the transaction.
+                try (var statement = writer.createStatement()) {
+                    statement.execute("ROLLBACK");
+                }
+            } else {
+                writer.rollback();
+                writer.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            // The original failure is the one worth reporting; a failed rollback leaves SQLite to roll back (a
+            // ROLLBACK with no transaction open fails here too: nothing was left to undo).
         }
     }
 
