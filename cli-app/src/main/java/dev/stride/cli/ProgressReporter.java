@@ -53,6 +53,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private static final int ETA_MIN_OUTCOMES = 10;
     /** Session time before the ETA is shown. */
     private static final Duration ETA_MIN_TIME = Duration.ofSeconds(3);
+    /** How often the library redraws the bar, and so how often its words after the numbers need making. */
+    private static final Duration BAR_REDRAW = Duration.ofMillis(250);
 
     private final PrintWriter out;
     private final Messages messages;
@@ -81,6 +83,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final ProgressBar bar;
     private final boolean lines;
     private volatile long lastPrint;
+    /** When the bar's words were last made; the writer thread's alone. */
+    private long barWordsAt;
     /** The runner's bound on requests in flight, 0 until it tells; with --concurrency auto it moves. */
     private volatile int inFlightLimit;
     private volatile boolean inFlightAuto;
@@ -111,6 +115,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.nanoTime = nanoTime;
         this.started = nanoTime.getAsLong();
         this.lastPrint = started;
+        this.barWordsAt = started - BAR_REDRAW.toNanos();
         this.out = out;
         this.messages = messages;
         this.run = run;
@@ -136,7 +141,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 // This session's start: the library's speed and elapsed time then leave earlier sessions out.
                 .startsFrom(doneBefore + failedBefore, Duration.ZERO)
                 .setStyle(noColor ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                .setUpdateIntervalMillis(250)
+                .setUpdateIntervalMillis((int) BAR_REDRAW.toMillis())
                 // Redrawn even when no record finishes, as in an outage, whose words change while the count does not.
                 .continuousUpdate()
                 .setEtaFunction(state -> eta());
@@ -290,7 +295,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private void progressed() {
         if (bar != null) {
             bar.stepTo(doneBefore + failedBefore + done.get() + failed.get());
-            bar.setExtraMessage(extra());
+            // The words (rates through the message bundle) are made at most once per redraw, not once per outcome
+            // on the writer's thread: thousands a second, for a drawing four times a second. close() makes them
+            // once more for the last drawing.
+            long now = nanoTime.getAsLong();
+            if (now - barWordsAt >= BAR_REDRAW.toNanos()) {
+                barWordsAt = now;
+                bar.setExtraMessage(extra());
+            }
             return;
         }
         long now = nanoTime.getAsLong();

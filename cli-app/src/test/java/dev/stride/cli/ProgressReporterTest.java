@@ -183,4 +183,50 @@ class ProgressReporterTest {
         assertThat(h.percentile(0.95)).isEqualTo(96);
         assertThat(h.max()).isEqualTo(12_345);
     }
+
+    @Test
+    void theBarsWordsAreMadeOncePerRedrawNotOncePerOutcome() {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10_000, 0, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.BAR, new ConsoleProgressBarConsumer(terminal, 120),
+                true, Messages.ENGLISH, now::get);
+        AtomicLong made = new AtomicLong();
+        progress.showAlso(() -> {
+            made.incrementAndGet();
+            return "";
+        });
+        for (int i = 0; i < 1000; i++) {
+            progress.recordDone(RECORD, answer(50, 20));
+        }
+        assertThat(made.get()).as("words made for 1,000 outcomes within one redraw").isEqualTo(1);
+        now.addAndGet(Duration.ofMillis(250).toNanos());
+        progress.recordDone(RECORD, answer(50, 20));
+        assertThat(made.get()).as("a redraw later").isEqualTo(2);
+        progress.close();
+        assertThat(made.get()).as("and once more for the last drawing").isEqualTo(3);
+        String drawn = screen.toString(StandardCharsets.UTF_8);
+        assertThat(drawn.substring(drawn.lastIndexOf('\r') + 1)).contains("1001/10000");
+    }
+
+    @Test
+    void withoutATerminalAndWithoutLinesNoWordsAreMadeAtAll() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 10_000, 0, 0, Duration.ZERO, now);
+        AtomicLong made = new AtomicLong();
+        progress.showAlso(() -> {
+            made.incrementAndGet();
+            return "";
+        });
+        for (int i = 0; i < 1000; i++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            progress.recordDone(RECORD, answer(50, 20));
+        }
+        progress.close();
+        assertThat(made.get()).isZero();
+        assertThat(lines.toString()).isEmpty();
+        assertThat(progress.tally(null).done()).isEqualTo(1000);
+    }
 }
