@@ -66,10 +66,11 @@ final class PreparedClaims implements AutoCloseable {
     }
 
     /**
-     * Claims, in one statement, what {@link #pendingSql} selected: the records of the same kind with a seq from just
-     * after {@code after} to the last one selected. In the same IMMEDIATE transaction nothing can change in between,
-     * so these are exactly the selected records. One statement instead of one insert per record: the inserts were
-     * 40% of a claim's CPU (BENCHMARKS.md, "Ingest").
+     * Claims, in one statement, what {@link #pendingSql} selected: the records with no outcome {@code counted} as one
+     * and a seq from just after {@code after} to the last one selected, skipping (on the primary key) those another
+     * worker holds. In the same IMMEDIATE transaction nothing can change in between, so these are exactly the
+     * selected records. One statement instead of one insert per record, and without reading {@code claims} in its
+     * select (SQLite would copy the rows aside first); BENCHMARKS.md, "Ingest".
      */
     private static String claimSql(DSLContext dsl, Condition counted) {
         return dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID)
@@ -78,16 +79,21 @@ final class PreparedClaims implements AutoCloseable {
                         .where(RECORDS.RUN_ID.eq(param("run", Long.class)))
                         .and(RECORDS.SEQ.gt(param("after", Long.class)))
                         .and(RECORDS.SEQ.le(param("last", Long.class)))
-                        .and(unclaimed(counted)))
+                        .and(noOutcome(counted)))
+                .onConflict(CLAIMS.RUN_ID, CLAIMS.RECORD_ID).doNothing()
                 .getSQL();
+    }
+
+    private static Condition noOutcome(Condition counted) {
+        return notExists(selectOne().from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                .and(counted));
     }
 
     /** Neither held by a worker nor with an outcome {@code counted} as one. */
     private static Condition unclaimed(Condition counted) {
-        return notExists(selectOne().from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
-                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                        .and(counted))
+        return noOutcome(counted)
                 .and(notExists(selectOne().from(CLAIMS)
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))));
