@@ -325,6 +325,18 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
+    void aDuplicateIdInALaterBatchOfANewRunIsRefusedNamingItsEarliestRepeat() {
+        List<InputRecord> input = new ArrayList<>(recs(1_200));
+        input.set(1_000, rec(1_000, "r5", "again"));
+        input.set(900, rec(900, "r3", "again"));
+
+        assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("duplicate id 'r3' on lines 4 and 901");
+        assertThat(store.listRuns()).isEmpty();
+    }
+
+    @Test
     void anInputThatFailsMidWayLeavesNothingWritten() {
         long run = newRun("a", recs(3));
         store.savePrediction(run, rec(0, "r0", "text 0"), done("kept"));
