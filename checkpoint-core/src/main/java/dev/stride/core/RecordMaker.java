@@ -15,6 +15,9 @@ final class RecordMaker {
     private final String idField;
     private final PromptTemplate template;
     private long seq;
+    /** One digest for all of this reader's records (a reader is read by one thread): looking one up costs as much. */
+    private final MessageDigest digest = newSha256();
+    private final HexFormat hex = HexFormat.of();
 
     RecordMaker(String fileName, String idField, PromptTemplate template) {
         this.fileName = fileName;
@@ -51,7 +54,8 @@ final class RecordMaker {
             }
         }
         String compact = node.toString();
-        return new InputRecord(seq++, id, line, compact, sha256(compact));
+        String hash = hex.formatHex(digest.digest(compact.getBytes(StandardCharsets.UTF_8)));
+        return new InputRecord(seq++, id, line, compact, hash);
     }
 
     InvalidInputException fail(long line, Phrase what) {
@@ -59,9 +63,12 @@ final class RecordMaker {
     }
 
     static String sha256(String text) {
+        return HexFormat.of().formatHex(newSha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

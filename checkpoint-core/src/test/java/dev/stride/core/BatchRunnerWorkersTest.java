@@ -60,37 +60,46 @@ class BatchRunnerWorkersTest {
         RunnerFixture f = RunnerFixture.withRecords(50);
 
         assertThat(f.run(withLease(4)).state()).isEqualTo(RunState.DONE);
-        assertThat(f.ledger.claimSizes()).allMatch(n -> n <= 4);
-        // A round at a time, not one record per answer: 13 claims of up to 4, and the empty ones that end the run
-        // (the first pass's, the pass from the start's, and the one after the look that found nobody else at work).
-        assertThat(f.ledger.claimSizes()).hasSizeLessThanOrEqualTo(50 / 4 + 4);
+        assertThat(f.ledger.claimSizes()).allMatch(n -> n <= 2 * 4);
+        // A round of two slots' worth at a time, not one record per answer: 7 claims of up to 8, and the empty ones
+        // that end the run (the first pass's, the pass from the start's, and the one after the look that found
+        // nobody else at work). Rounds of one slot's worth took 13 claims of up to 4.
+        assertThat(f.ledger.claimSizes()).hasSizeLessThanOrEqualTo(50 / 8 + 4);
         assertThat(f.predictor.asked()).hasSize(50).doesNotHaveDuplicates();
     }
 
     @Test
     void theNextRoundIsClaimedWhileHalfOfTheLastIsStillQueuedSoASlowClaimLeavesNoSlotEmpty() throws Exception {
-        RunnerFixture f = RunnerFixture.withRecords(20);
+        RunnerFixture f = RunnerFixture.withRecords(40);
         f.predictor.holdEverything();
         InMemoryLedger.HeldClaim third = f.ledger.holdClaim(3);
         RunnerFixture.Session session = f.start(withLease(4));
         f.predictor.awaitHeld("r0", "r1", "r2", "r3");
 
-        // Two answers: their threads take r4 and r5 from the second round, claimed ahead; with half of that round
-        // left, the third claim begins at once, not when a request ends and finds nothing queued.
+        // Rounds of 8 at 4 in flight: the first was half taken at once, so the second (r8..r15) was claimed ahead.
         f.predictor.release("r0", answer(null));
         f.predictor.release("r1", answer(null));
-        f.predictor.awaitHeld("r4", "r5");
-        third.awaitReached();
-        assertThat(f.predictor.heldIds()).containsExactlyInAnyOrder("r2", "r3", "r4", "r5");
-        // While the claim is slow, the next answers still find records: the half round queued.
         f.predictor.release("r2", answer(null));
         f.predictor.release("r3", answer(null));
-        f.predictor.awaitHeld("r6", "r7");
+        f.predictor.awaitHeld("r4", "r5", "r6", "r7");
+        // Four answers more take r8..r11 from the second round; with half of it left, the third claim begins at
+        // once, not when a request ends and finds nothing queued.
+        f.predictor.release("r4", answer(null));
+        f.predictor.release("r5", answer(null));
+        f.predictor.release("r6", answer(null));
+        f.predictor.release("r7", answer(null));
+        f.predictor.awaitHeld("r8", "r9", "r10", "r11");
+        third.awaitReached();
+        assertThat(f.predictor.heldIds()).containsExactlyInAnyOrder("r8", "r9", "r10", "r11");
+        // While the claim is slow, the next answers still find records: the half round queued.
+        f.predictor.release("r8", answer(null));
+        f.predictor.release("r9", answer(null));
+        f.predictor.awaitHeld("r12", "r13");
         third.release();
         f.predictor.answerEverything();
 
         assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
-        assertThat(f.predictor.asked()).hasSize(20).doesNotHaveDuplicates();
+        assertThat(f.predictor.asked()).hasSize(40).doesNotHaveDuplicates();
         assertThat(f.predictor.maxInFlight()).isEqualTo(4);
     }
 

@@ -46,6 +46,26 @@ class JsonlReaderTest {
     }
 
     @Test
+    void storedJsonAndHashesAreTheSameBytesAsEverForEachRecordOfAFile() throws IOException {
+        // What a run stores must not change between builds (a database written by one resumes with another): the
+        // compact JSON and its SHA-256, for several records read by one reader (its digest is reused).
+        Path file = write("{\"id\": 7, \"prompt\" : \"caf\\u00e9 \uD83D\uDE00\", \"n\": 1.50, \"e\": 1e3,"
+                + " \"big\": 12345678901234567890, \"x\": {\"a\": [1, null, true, \"\\\"q\\\"\"]}}\n"
+                + "{\"id\":\"b\",\"prompt\":\"y\"}\n"
+                + "{\"id\": \"c\", \"prompt\": \"line\\nbreak\\ttab\\u0001\"}\n");
+        List<InputRecord> records = readAll(file, null);
+        assertThat(records).extracting(InputRecord::json).containsExactly(
+                "{\"id\":7,\"prompt\":\"caf\u00e9 \uD83D\uDE00\",\"n\":1.5,\"e\":1000.0,\"big\":12345678901234567890,"
+                        + "\"x\":{\"a\":[1,null,true,\"\\\"q\\\"\"]}}",
+                "{\"id\":\"b\",\"prompt\":\"y\"}",
+                "{\"id\":\"c\",\"prompt\":\"line\\nbreak\\ttab\\u0001\"}");
+        assertThat(records).extracting(InputRecord::contentHash).containsExactly(
+                "50069c7b4bafa831f03b250de360e327201dd5e8c02c7698a0b101182f181b18",
+                "66a12e0bc95df0a7bd5d6bf03f7e4fe4caf7ff055c24a421c389aaf08df991bf",
+                "137e3745fb3ca072e79068eedcc8cec669a8b77f22f14f66b83571162a84d7a0");
+    }
+
+    @Test
     void theHashFollowsContentNotFormatting() throws IOException {
         String a = readAll(write("{\"id\":1, \"prompt\" : \"x\"}\n"), null).get(0).contentHash();
         String b = readAll(write("{\"id\":1,\"prompt\":\"x\"}\n"), null).get(0).contentHash();

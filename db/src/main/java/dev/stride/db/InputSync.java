@@ -14,9 +14,9 @@ import static org.jooq.impl.DSL.val;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.SyncReport;
+import java.sql.PreparedStatement;
 import java.util.Iterator;
 import java.util.List;
-import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record3;
@@ -52,6 +52,9 @@ final class InputSync {
      *         {@code failed} are left for the caller, who recounts them after the sync
      */
     SyncReport sync(long runId, boolean created, Iterator<InputRecord> input) {
+        if (created) {
+            return insertNew(runId, input);
+        }
         // SQLite names the temporary schema temp, PostgreSQL pg_temp; otherwise the statements are the same.
         String temp = dsl.dialect() == SQLDialect.POSTGRES ? "pg_temp" : "temp";
         dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");
@@ -72,26 +75,88 @@ final class InputSync {
         }
     }
 
-    private void load(Iterator<InputRecord> input) {
-        BatchBindStep batch = newBatch();
-        int pending = 0;
-        while (input.hasNext()) {
-            InputRecord r = input.next();
-            batch.bind(r.seq(), r.id(), r.line(), r.json(), r.contentHash());
-            if (++pending == BATCH) {
-                batch.execute();
-                batch = newBatch();
-                pending = 0;
+    /**
+     * A new run has no stored records to compare with: its input goes straight into {@code records}, which saves
+     * writing every record twice (into the temporary table, then from it) and the diff's passes over it: a third of
+     * a new run's ingest (BENCHMARKS.md, "Ingest"). A repeated id is found by the primary key: the insert skips it
+     * (so the transaction stays usable, on PostgreSQL too) and reports no row; the first such row is the earliest
+     * repeat, and the stored row with its id is its first occurrence.
+     */
+    private SyncReport insertNew(long runId, Iterator<InputRecord> input) {
+        long total = dsl.connectionResult(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO records (run_id, record_id, seq,"
+                    + " line, payload, content_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, record_id) DO NOTHING")) {
+                String[] ids = new String[BATCH];
+                long[] lines = new long[BATCH];
+                int pending = 0;
+                long count = 0;
+                while (input.hasNext()) {
+                    InputRecord r = input.next();
+                    insert.setLong(1, runId);
+                    insert.setString(2, r.id());
+                    insert.setLong(3, r.seq());
+                    insert.setLong(4, r.line());
+                    insert.setString(5, r.json());
+                    insert.setString(6, r.contentHash());
+                    insert.addBatch();
+                    ids[pending] = r.id();
+                    lines[pending] = r.line();
+                    count++;
+                    if (++pending == BATCH) {
+                        refuseSkipped(runId, insert.executeBatch(), ids, lines);
+                        pending = 0;
+                    }
+                }
+                if (pending > 0) {
+                    refuseSkipped(runId, insert.executeBatch(), ids, lines);
+                }
+                return count;
             }
-        }
-        if (pending > 0) {
-            batch.execute();
+        });
+        dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
+        return new SyncReport(true, total, total, 0, 0, List.of(), List.of(), List.of(), 0, 0);
+    }
+
+    /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
+    private void refuseSkipped(long runId, int[] inserted, String[] ids, long[] lines) {
+        for (int i = 0; i < inserted.length; i++) {
+            if (inserted[i] == 0) {
+                Long first = dsl.select(RECORDS.LINE).from(RECORDS)
+                        .where(RECORDS.RUN_ID.eq(runId)).and(RECORDS.RECORD_ID.eq(ids[i]))
+                        .fetchOne(RECORDS.LINE);
+                throw new InvalidInputException(DbPhrase.of("input.duplicateId", ids[i], first, lines[i]));
+            }
         }
     }
 
-    private BatchBindStep newBatch() {
-        return dsl.batch(dsl.insertInto(INPUT, IN_SEQ, IN_ID, IN_LINE, IN_PAYLOAD, IN_HASH)
-                .values((Long) null, null, null, null, null));
+    /**
+     * Streams the input into the temporary table: one INSERT prepared once and bound with plain JDBC, executed in
+     * batches. jOOQ's batch built a bind value object per column and row and rendered it again at every row (a third
+     * of the ingest's CPU for 100,000 records; BENCHMARKS.md, "Ingest").
+     */
+    private void load(Iterator<InputRecord> input) {
+        dsl.connection(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO sync_input (seq, record_id, line, payload, content_hash) VALUES (?, ?, ?, ?, ?)")) {
+                int pending = 0;
+                while (input.hasNext()) {
+                    InputRecord r = input.next();
+                    insert.setLong(1, r.seq());
+                    insert.setString(2, r.id());
+                    insert.setLong(3, r.line());
+                    insert.setString(4, r.json());
+                    insert.setString(5, r.contentHash());
+                    insert.addBatch();
+                    if (++pending == BATCH) {
+                        insert.executeBatch();
+                        pending = 0;
+                    }
+                }
+                if (pending > 0) {
+                    insert.executeBatch();
+                }
+            }
+        });
     }
 
     private void refuseDuplicateIds() {

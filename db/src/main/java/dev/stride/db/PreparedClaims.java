@@ -33,6 +33,7 @@ final class PreparedClaims implements AutoCloseable {
     private final PreparedStatement pending;
     private final PreparedStatement pendingOrFailed;
     private final PreparedStatement insert;
+    private final PreparedStatement insertOrFailed;
 
     PreparedClaims(Connection writer) throws SQLException {
         DSLContext dsl = DSL.using(SQLDialect.SQLITE);
@@ -47,9 +48,9 @@ final class PreparedClaims implements AutoCloseable {
         this.pending = writer.prepareStatement(pendingSql(dsl, DSL.trueCondition()));
         this.pendingOrFailed = writer.prepareStatement(pendingSql(dsl,
                 PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.DONE, PREDICTIONS.STATUS))));
-        this.insert = writer.prepareStatement(dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID)
-                .values(param("run", Long.class), param("record", String.class), param("worker", String.class))
-                .getSQL());
+        this.insert = writer.prepareStatement(claimSql(dsl, DSL.trueCondition()));
+        this.insertOrFailed = writer.prepareStatement(claimSql(dsl,
+                PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.DONE, PREDICTIONS.STATUS))));
     }
 
     /** The records after a seq, in input order, that no one holds and that have no outcome {@code counted} as one. */
@@ -58,16 +59,44 @@ final class PreparedClaims implements AutoCloseable {
                 .from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(param("run", Long.class)))
                 .and(RECORDS.SEQ.gt(param("after", Long.class)))
-                .and(notExists(selectOne().from(PREDICTIONS)
-                        .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
-                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                        .and(counted)))
-                .and(notExists(selectOne().from(CLAIMS)
-                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
-                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
+                .and(unclaimed(counted))
                 .orderBy(RECORDS.SEQ)
                 .limit(param("limit", Integer.class))
                 .getSQL();
+    }
+
+    /**
+     * Claims, in one statement, what {@link #pendingSql} selected: the records with no outcome {@code counted} as one
+     * and a seq from just after {@code after} to the last one selected, skipping (on the primary key) those another
+     * worker holds. In the same IMMEDIATE transaction nothing can change in between, so these are exactly the
+     * selected records. One statement instead of one insert per record, and without reading {@code claims} in its
+     * select (SQLite would copy the rows aside first); BENCHMARKS.md, "Ingest".
+     */
+    private static String claimSql(DSLContext dsl, Condition counted) {
+        return dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID)
+                .select(dsl.select(RECORDS.RUN_ID, RECORDS.RECORD_ID, param("worker", String.class))
+                        .from(RECORDS)
+                        .where(RECORDS.RUN_ID.eq(param("run", Long.class)))
+                        .and(RECORDS.SEQ.gt(param("after", Long.class)))
+                        .and(RECORDS.SEQ.le(param("last", Long.class)))
+                        .and(noOutcome(counted)))
+                .onConflict(CLAIMS.RUN_ID, CLAIMS.RECORD_ID).doNothing()
+                .getSQL();
+    }
+
+    private static Condition noOutcome(Condition counted) {
+        return notExists(selectOne().from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                .and(counted));
+    }
+
+    /** Neither held by a worker nor with an outcome {@code counted} as one. */
+    private static Condition unclaimed(Condition counted) {
+        return noOutcome(counted)
+                .and(notExists(selectOne().from(CLAIMS)
+                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))));
     }
 
     /** Whether the worker's row is there (another worker drops it when it takes this one for dead). */
@@ -97,11 +126,16 @@ final class PreparedClaims implements AutoCloseable {
                         rs.getString(5)));
             }
         }
-        for (InputRecord r : batch) {
-            insert.setLong(1, runId);
-            insert.setString(2, r.id());
-            insert.setString(3, worker);
-            insert.executeUpdate();
+        if (!batch.isEmpty()) {
+            PreparedStatement claim = includeFailed ? insertOrFailed : insert;
+            claim.setString(1, worker);
+            claim.setLong(2, runId);
+            claim.setLong(3, afterSeq);
+            claim.setLong(4, batch.get(batch.size() - 1).seq());
+            int claimed = claim.executeUpdate();
+            if (claimed != batch.size()) {
+                throw new IllegalStateException("claimed " + claimed + " records of the " + batch.size() + " selected");
+            }
         }
         return batch;
     }
@@ -109,7 +143,7 @@ final class PreparedClaims implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         for (PreparedStatement s : new PreparedStatement[] {workerThere, dropExpired, pending, pendingOrFailed,
-                insert}) {
+                insert, insertOrFailed}) {
             s.close();
         }
     }

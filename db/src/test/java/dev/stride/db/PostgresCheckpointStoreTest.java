@@ -79,6 +79,29 @@ class PostgresCheckpointStoreTest {
     }
 
     @Test
+    void aNewRunsRecordsAreStoredAsGivenAndADuplicateIdIsRefusedNamingItsEarliestRepeat() throws Exception {
+        List<InputRecord> input = new ArrayList<>(recs(1_200));
+        input.set(1_000, rec(1_000, "r5", "again"));
+        input.set(900, rec(900, "r3", "again"));
+        assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("duplicate id 'r3' on lines 4 and 901");
+        assertThat(store.listRuns()).isEmpty();
+
+        List<InputRecord> unique = recs(1_200);
+        assertThat(store.syncRun(spec("a"), unique.iterator()).total()).isEqualTo(1_200);
+        List<InputRecord> stored = new ArrayList<>();
+        try (Connection c = jdbc(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT seq, record_id, line, payload, content_hash FROM records ORDER BY seq")) {
+            while (rs.next()) {
+                stored.add(new InputRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5)));
+            }
+        }
+        assertThat(stored).isEqualTo(unique);
+    }
+
+    @Test
     void aShardRunKeepsItsShardAsOnSqlite() {
         RunSpec plain = spec("sharded");
         RunSpec spec = new RunSpec(plain.name(), plain.model(), plain.baseUrls(), plain.template(), plain.params(),

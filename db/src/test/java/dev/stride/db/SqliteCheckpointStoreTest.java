@@ -73,6 +73,28 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
+    void theStoredRecordsAreTheInputsOwnValuesInBatchesOfAnySize() throws SQLException {
+        // More than one batch of the sync's insert, a large payload and characters outside the BMP: stored as given.
+        List<InputRecord> input = new ArrayList<>();
+        for (int i = 0; i < 1_234; i++) {
+            String text = i == 7 ? "x".repeat(200_000) : "caf\u00e9 \uD83D\uDE00 " + i;
+            String json = "{\"id\":\"r" + i + "\",\"text\":\"" + text + "\"}";
+            input.add(new InputRecord(i, "r" + i, 3L * i + 2, json, Fixtures.sha256(json)));
+        }
+        store.syncRun(spec("a"), input.iterator());
+
+        List<InputRecord> stored = new ArrayList<>();
+        try (var c = Fixtures.jdbc(file); var rs = c.createStatement().executeQuery(
+                "SELECT seq, record_id, line, payload, content_hash FROM records ORDER BY seq")) {
+            while (rs.next()) {
+                stored.add(new InputRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5)));
+            }
+        }
+        assertThat(stored).isEqualTo(input);
+    }
+
+    @Test
     void aPredictionCannotBeStoredTwice() {
         long run = newRun("a", recs(2));
         InputRecord r0 = rec(0, "r0", "text 0");
@@ -300,6 +322,18 @@ class SqliteCheckpointStoreTest {
         assertThat(store.listRuns()).isEmpty();
         // The store is still usable after the rolled-back sync.
         assertThat(store.syncRun(spec("a"), recs(2).iterator()).total()).isEqualTo(2);
+    }
+
+    @Test
+    void aDuplicateIdInALaterBatchOfANewRunIsRefusedNamingItsEarliestRepeat() {
+        List<InputRecord> input = new ArrayList<>(recs(1_200));
+        input.set(1_000, rec(1_000, "r5", "again"));
+        input.set(900, rec(900, "r3", "again"));
+
+        assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage("duplicate id 'r3' on lines 4 and 901");
+        assertThat(store.listRuns()).isEmpty();
     }
 
     @Test

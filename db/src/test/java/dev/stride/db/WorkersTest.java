@@ -221,6 +221,42 @@ class WorkersTest {
         assertThat(b.syncRun(spec("a"), recs(101).iterator()).added()).isEqualTo(1);
     }
 
+    @Test
+    void aClaimAcrossOthersClaimsAndOutcomesHoldsExactlyTheRecordsItReturns() throws Exception {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        // Between seq 0 and the end of b's claims: a's claims (r0, r1, r4), a done record (r2) and a failed one (r3).
+        List<InputRecord> ofA = a.claim(run, -1, 5, false);
+        a.savePrediction(run, ofA.get(2), done("yes"));
+        a.saveFailure(run, ofA.get(3), failure("http_500"));
+        a.leave(run);
+        a.join(run, LEASE); // as worker 3
+        assertThat(ids(a.claim(run, -1, 2, false))).containsExactly("r0", "r1");
+        assertThat(ids(a.claim(run, 1, 1, false))).containsExactly("r4");
+
+        assertThat(ids(b.claim(run, -1, 3, false))).containsExactly("r5", "r6", "r7");
+        // With failures: r3 (a's failure, not held since a left) and the next free ones.
+        assertThat(ids(b.claim(run, -1, 3, true))).containsExactly("r3", "r8", "r9");
+        assertThat(claimsByWorker()).containsExactly(
+                tuple("r0", 3), tuple("r1", 3), tuple("r3", 2), tuple("r4", 3), tuple("r5", 2), tuple("r6", 2),
+                tuple("r7", 2), tuple("r8", 2), tuple("r9", 2));
+    }
+
+    /** (record, worker number) of every claim, by record id. */
+    private List<org.assertj.core.groups.Tuple> claimsByWorker() throws Exception {
+        List<org.assertj.core.groups.Tuple> claims = new ArrayList<>();
+        try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT c.record_id, w.number FROM claims c JOIN workers w USING (run_id, worker_id)"
+                        + " ORDER BY c.record_id")) {
+            while (rs.next()) {
+                claims.add(tuple(rs.getString(1), rs.getInt(2)));
+            }
+        }
+        return claims;
+    }
+
     private List<String> claimsHeld() throws Exception {
         List<String> ids = new ArrayList<>();
         try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement()
