@@ -145,7 +145,10 @@ final class Schema {
     private static FluentConfiguration flywayConfiguration(DataSource source) {
         FluentConfiguration configuration = Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(source)
-                .locations(LOCATION);
+                .locations(LOCATION)
+                // All pending migrations as one group: they are in one transaction anyway (OneTransaction), and
+                // Flyway otherwise re-reads its history and re-resolves every migration after each one it applies.
+                .group(true);
         ShippedMigrations shipped = ShippedMigrations.ifComplete();
         // Flyway skips its classpath scan only when it is given both the scripts and the Java migrations (none).
         return shipped == null ? configuration
