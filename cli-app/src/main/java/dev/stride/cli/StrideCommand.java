@@ -67,9 +67,13 @@ public final class StrideCommand implements Runnable {
     /**
      * The command line that {@code args} need: when the first argument names one of stride's commands, a root with
      * that command alone (what it parses, prints and runs is the same as with every command: nothing after a command's
-     * name reaches its siblings); otherwise, for help, completion, a bare or unknown command, every command.
+     * name reaches its siblings); for {@code --version} alone, none; otherwise, for help, completion, a bare or unknown
+     * command, every command.
      */
     public static CommandLine commandLineFor(PrintWriter out, PrintWriter err, CliContext context, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return build(out, err, context, List.of()); // the root's version alone
+        }
         Class<?> named = args.length == 0 ? null : CommandNames.commandNamed(args[0]);
         return build(out, err, context, named == null ? SUBCOMMANDS : List.of(named));
     }

@@ -43,7 +43,8 @@ class OnlyTheNamedCommandTest {
     @ValueSource(strings = {
             "run", "run --no-such-option", "run --concurrency", "status --db", "export --format nope",
             "sql", "run status", "clear --yes", "serve-sim --port x", "score", "compare a",
-            "--version", "run --version", "status -V", "", "nosuchcommand", "rnu --db x.db", "help run", "-h",
+            "--version", "-V", "--version --help", "-V run", "run --version", "status -V", "", "nosuchcommand",
+            "rnu --db x.db", "help run", "-h",
             "--no-such-option run", "generate-completion"})
     void errorsAndExitCodesAreTheSame(String args) {
         String[] line = args.isEmpty() ? new String[0] : args.split(" ");
