@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.LibraryLoaderUtil;
 
@@ -52,6 +54,9 @@ public final class NativeSqliteLibrary {
         for (Path place : dirs) {
             Path dir = place.resolve(folder);
             Path library = dir.resolve(name);
+            if (Files.exists(dir) && !ownedByUs(place, dir, library)) {
+                continue; // someone else's: not a library to load (a jar in /tmp, say)
+            }
             if (Files.isRegularFile(library) || written(library)) {
                 System.setProperty(PATH, dir.toString());
                 System.setProperty(NAME, name);
@@ -65,6 +70,22 @@ public final class NativeSqliteLibrary {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the folder (and the library, if there) belong to this user or to the owner of the place (an install
+     * made by root serves every user). A library planted by another user beside a jar in a shared folder is not
+     * loaded: sqlite-jdbc's byte-by-byte comparison guarded its copies in /tmp against that; ownership guards ours.
+     */
+    private static boolean ownedByUs(Path place, Path dir, Path library) {
+        try {
+            Set<String> owners = new HashSet<>(List.of(System.getProperty("user.name"),
+                    Files.getOwner(place).getName()));
+            return owners.contains(Files.getOwner(dir).getName())
+                    && (!Files.exists(library) || owners.contains(Files.getOwner(library).getName()));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void readableByAll(Path file) throws IOException {

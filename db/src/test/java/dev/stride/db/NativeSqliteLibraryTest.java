@@ -1,11 +1,13 @@
 package dev.stride.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,27 @@ class NativeSqliteLibraryTest {
         assertThat(none.chosen()).isEqualTo("null");
         assertThat(none.version()).isNotBlank();
         assertThat(none.mapped()).hasSize(1).allMatch(path -> path.startsWith(dir.resolve("tmp").toString()));
+    }
+
+    @Test
+    void aFolderOfAnotherUserIsNeitherLoadedNorWritten() throws Exception {
+        UserPrincipal nobody;
+        try {
+            nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        } catch (IOException noSuchUser) {
+            nobody = null;
+        }
+        assumeTrue(nobody != null && "root".equals(System.getProperty("user.name")), "needs root and user nobody");
+        Path shared = dir.resolve("shared");
+        Path cache = dir.resolve("cache");
+        probe(cache); // a good library, to plant
+        Path planted = Files.createDirectories(shared.resolve(onlyLibraryIn(cache).getParent().getFileName()));
+        Files.copy(onlyLibraryIn(cache), planted.resolve("libsqlitejdbc.so"));
+        Files.setOwner(planted.resolve("libsqlitejdbc.so"), nobody);
+        Files.setOwner(planted, nobody);
+
+        Probe next = probe(shared, cache);
+        assertThat(next.mapped()).containsExactly(onlyLibraryIn(cache).toString());
     }
 
     @Test
