@@ -13,9 +13,10 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        SqliteLibraryPlaces.use(System.getenv());
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int code = StrideCommand.commandLine(out, err, CliContext.process(err)).execute(args);
+        int code = StrideCommand.commandLineFor(out, err, CliContext.process(err), args).execute(args);
         out.flush();
         err.flush();
         System.exit(code);

@@ -16,12 +16,17 @@ import picocli.CommandLine.IHelpSectionRenderer;
 /** The top-level {@code stride} command. */
 @Command(name = "stride",
         mixinStandardHelpOptions = true,
-        versionProvider = Version.class,
-        subcommands = {RunCommand.class, StatusCommand.class, ClearCommand.class, ExportCommand.class,
-                SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class, CopyCommand.class,
-                MergeCommand.class, ScoreCommand.class, CompareCommand.class, DashboardCommand.class, ReportCommand.class,
-                CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
+        versionProvider = Version.class)
 public final class StrideCommand implements Runnable {
+
+    /**
+     * The subcommands, in the order of the help. Not in the annotation: picocli would build every one of them (their
+     * options, by reflection, and their objects) at each start, 0.15 s of CPU before the first request of a run.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, StatusCommand.class, ClearCommand.class,
+            ExportCommand.class, SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
+            CopyCommand.class, MergeCommand.class, ScoreCommand.class, CompareCommand.class, DashboardCommand.class,
+            ReportCommand.class, CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -56,7 +61,29 @@ public final class StrideCommand implements Runnable {
      * The command line with its writers injected, so tests run commands in-process and read what they print.
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliContext context) {
+        return build(out, err, context, SUBCOMMANDS);
+    }
+
+    /**
+     * The command line that {@code args} need: when the first argument names one of stride's commands, a root with
+     * that command alone (what it parses, prints and runs is the same as with every command: nothing after a command's
+     * name reaches its siblings); for {@code --version} alone, none; otherwise, for help, completion, a bare or unknown
+     * command, every command.
+     */
+    public static CommandLine commandLineFor(PrintWriter out, PrintWriter err, CliContext context, String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return build(out, err, context, List.of()); // the root's version alone
+        }
+        Class<?> named = args.length == 0 ? null : CommandNames.commandNamed(args[0]);
+        return build(out, err, context, named == null ? SUBCOMMANDS : List.of(named));
+    }
+
+    private static CommandLine build(PrintWriter out, PrintWriter err, CliContext context,
+                                     List<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new StrideCommand(), new Factory(context));
+        for (Class<?> subcommand : subcommands) {
+            cl.addSubcommand(subcommand);
+        }
         configure(cl, out, err, Messages.bundle(context.locale()), context.noColor());
         UsageHelp.install(cl, context.env(), System.console() != null);
         return cl;
@@ -75,7 +102,10 @@ public final class StrideCommand implements Runnable {
         cl.setResourceBundle(messages);
         Map<String, String> everyExitCode = ExitCodes.described(messages);
         cl.getCommandSpec().usageMessage().exitCodeList(everyExitCode);
-        cl.getSubcommands().get("run").getCommandSpec().usageMessage().exitCodeList(everyExitCode);
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null) {
+            run.getCommandSpec().usageMessage().exitCodeList(everyExitCode);
+        }
         headingsOnlyOverContent(cl);
         if (noColor) {
             cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
@@ -89,7 +119,10 @@ public final class StrideCommand implements Runnable {
             sub.getCommandSpec().versionProvider(new Version());
         }
         // picocli hides its completion script generator; listed, users find it: stride generate-completion.
-        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        CommandLine completion = cl.getSubcommands().get("generate-completion");
+        if (completion != null) {
+            completion.getCommandSpec().usageMessage().hidden(false);
+        }
     }
 
     /**

@@ -61,8 +61,13 @@ final class Cli {
             return () -> interrupt.set(null);
         };
         CliContext context = new CliContext(signals, env, Duration.ofMillis(5));
-        CommandLine cl = StrideCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), context);
-        ((ClearCommand) cl.getSubcommands().get("clear").getCommand()).terminal = terminal;
+        // As Main builds it: only the command the arguments name, when they name one.
+        CommandLine cl = StrideCommand.commandLineFor(new PrintWriter(out, true), new PrintWriter(err, true), context,
+                args);
+        CommandLine clear = cl.getSubcommands().get("clear");
+        if (clear != null) {
+            ((ClearCommand) clear.getCommand()).terminal = terminal;
+        }
         int code = cl.execute(args);
         return new Result(code, out.toString(), err.toString());
     }

@@ -6,12 +6,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /** The schema's version, kept by Flyway in flyway_schema_history; migrations ship in the jar. */
 final class Schema {
@@ -70,6 +72,12 @@ final class Schema {
 
     private static void upgrade(DataSource source, Connection connection, Path file) {
         try {
+            if (userObjects(connection, file) == 0) {
+                // A new file: no history to read (no newer stride's, no other program's tables), nothing applied to
+                // validate. Flyway's info() and its validation would scan and parse the migrations once more each.
+                flywayConfiguration(source).validateOnMigrate(false).load().migrate();
+                return;
+            }
             Flyway flyway = flyway(source);
             MigrationInfoService info = flyway.info();
             refuseNewer(info, file);
@@ -131,10 +139,20 @@ final class Schema {
     }
 
     private static Flyway flyway(DataSource source) {
-        return Flyway.configure(Schema.class.getClassLoader())
+        return flywayConfiguration(source).load();
+    }
+
+    private static FluentConfiguration flywayConfiguration(DataSource source) {
+        FluentConfiguration configuration = Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(source)
                 .locations(LOCATION)
-                .load();
+                // All pending migrations as one group: they are in one transaction anyway (OneTransaction), and
+                // Flyway otherwise re-reads its history and re-resolves every migration after each one it applies.
+                .group(true);
+        ShippedMigrations shipped = ShippedMigrations.ifComplete();
+        // Flyway skips its classpath scan only when it is given both the scripts and the Java migrations (none).
+        return shipped == null ? configuration
+                : configuration.resourceProvider(shipped).javaMigrationClassProvider(List::of);
     }
 
     /*

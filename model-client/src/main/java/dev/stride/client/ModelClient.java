@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
+import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -67,7 +69,7 @@ public final class ModelClient implements AutoCloseable {
         urls.put(Api.OPENAI_CHAT, base.endpoint("/chat/completions", false));
         urls.put(Api.OPENAI_COMPLETIONS, base.endpoint("/completions", false));
         urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
-        this.http = buildHttp(settings);
+        this.http = buildHttp(settings, urls.get(Api.OPENAI_CHAT).isHttps());
         ObjectMapper mapper = JsonMapper.builder().build();
         this.encoder = new ChatRequestEncoder(mapper);
         this.promptEncoder = new PromptEncoder(mapper);
@@ -76,7 +78,7 @@ public final class ModelClient implements AutoCloseable {
         this.gate = new RateGate(settings.rateLimits(), System::nanoTime);
     }
 
-    private static OkHttpClient buildHttp(ClientSettings settings) {
+    private static OkHttpClient buildHttp(ClientSettings settings, boolean https) {
         int n = settings.maxConcurrency();
         Dispatcher dispatcher = new Dispatcher();
         // The defaults (64 total, 5 per host) would quietly cap us: every request goes to the same host.
@@ -96,7 +98,18 @@ public final class ModelClient implements AutoCloseable {
         if (settings.httpLog() != null) {
             builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));
         }
+        if (!https) {
+            // A client with a TLS connection spec loads the JDK's trust store (cacerts, ~0.04 s of CPU) as it is
+            // built, before the first request, even if every URL is http://. This one only ever speaks plain HTTP;
+            // a redirect to https:// comes back as the redirect, which the caller reports, instead of a TLS error.
+            builder.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).followSslRedirects(false);
+        }
         return builder.build();
+    }
+
+    /** OkHttp's client, for tests that check what it was built to speak. */
+    OkHttpClient http() {
+        return http;
     }
 
     /**
