@@ -139,10 +139,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // Commits a killed stride left in the WAL go into the file first, so the file alone is whole again from here
         // (the caller may already have done this to tell the user; then there is nothing left to fold).
         WalFold.ifLeftBehind(file);
+        boolean fromTemplate = EmptyDatabaseTemplate.placeIfAbsent(file);
         SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {
             SqliteFiles.checkNotCorrupt(writer, file);
+            if (fromTemplate) {
+                EmptyDatabaseTemplate.stampInstalledNow(writer, file);
+            }
             Schema.migrate(writer, file);
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             return new SqliteCheckpointStore(file, clock, writer, reader);

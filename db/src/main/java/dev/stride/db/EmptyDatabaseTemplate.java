@@ -1,0 +1,74 @@
+package dev.stride.db;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A new checkpoint database made by copying an empty one that Flyway migrated at build time (it ships in the jar),
+ * instead of by Flyway at run time, which first scans the jar for migrations and parses them: about 0.2 s of a new
+ * run's start, the run's whole wait on a short one. The copy is the same file Flyway makes (same schema, same history
+ * rows; MigrationTemplateTest compares them), and any trouble placing it leaves the file to Flyway as before.
+ */
+final class EmptyDatabaseTemplate {
+    static final String RESOURCE = "new-database.sqlite";
+
+    private EmptyDatabaseTemplate() {
+    }
+
+    /**
+     * Puts the template at {@code file} when neither it nor its WAL exists. Never replaces a file: the copy is written
+     * beside it and linked into place, which fails when another stride created the file meanwhile (that one is used).
+     *
+     * @return whether this call created the file from the template
+     */
+    static boolean placeIfAbsent(Path file) {
+        if (Files.exists(file) || Files.exists(WalFile.of(file))) {
+            return false;
+        }
+        Path partial = file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid());
+        try (InputStream template = EmptyDatabaseTemplate.class.getResourceAsStream(RESOURCE)) {
+            if (template == null) {
+                return false; // a build without it (an IDE's): Flyway makes the file
+            }
+            byte[] bytes = template.readAllBytes();
+            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(bytes));
+                out.force(true); // whole on disk before it has the database's name
+            }
+            Files.createLink(file, partial);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false; // another stride made the file first, or a partial of this pid is left over: use theirs
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false; // no hard links here (some FUSE and network mounts), or no room: Flyway makes the file
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                // A leftover partial is a few kilobytes, named as ours; the next open of this pid cleans it or skips.
+            }
+        }
+    }
+
+    /**
+     * Stamps the history rows with this open's time: the template's say when the jar was built, and the history
+     * should say when this database was made.
+     */
+    static void stampInstalledNow(Connection writer, Path file) {
+        try (Statement statement = writer.createStatement()) {
+            statement.executeUpdate("UPDATE flyway_schema_history"
+                    + " SET installed_on = strftime('%Y-%m-%d %H:%M:%f', 'now'), execution_time = 0");
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+    }
+}
