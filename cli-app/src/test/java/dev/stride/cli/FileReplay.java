@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One file rebuilt from a {@link WriteTrace}: its changes are replayed in order up to a chosen trace line, so the
@@ -13,13 +14,16 @@ import java.util.List;
  */
 final class FileReplay {
     private final List<WriteTrace.Change> changes;
+    private final Function<WriteTrace.Link, byte[]> linked;
     private int next;
     private byte[] bytes = new byte[0];
     private int length;
     private boolean exists;
 
-    FileReplay(WriteTrace trace, String path) {
+    /** {@code linked} gives the bytes a traced link put at the path (written under a name strace did not see). */
+    FileReplay(WriteTrace trace, String path, Function<WriteTrace.Link, byte[]> linked) {
         this.changes = trace.changes().stream().filter(c -> c.path().equals(path)).toList();
+        this.linked = linked;
     }
 
     /** Applies every change that returned before trace line {@code line}. */
@@ -50,6 +54,12 @@ final class FileReplay {
                 Arrays.fill(bytes, to, length, (byte) 0); // a file extended later reads zeros there
             }
             length = to;
+            exists = true;
+        } else if (change instanceof WriteTrace.Link l) {
+            byte[] data = linked.apply(l);
+            grow(data.length);
+            System.arraycopy(data, 0, bytes, 0, data.length);
+            length = data.length;
             exists = true;
         } else {
             Arrays.fill(bytes, 0, length, (byte) 0);

@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * commit that was followed by a sync and after every few others, so a cursor commit that stopped syncing is caught
  * even when nothing syncs. This machine has no layer that drops unsynced writes for real (no dm-log-writes, no
  * lazyfs); the model is the simplest loss a disk can cause, not every reordering a disk may do, and leaves out
- * directory entries (SQLite syncs the folder after creating the WAL).
+ * directory entries (SQLite syncs the folder after creating the WAL). A new database is put in place by a hard link of
+ * a copy of stride's empty database, written and synced under another name that strace does not follow: the link
+ * gives the file the template's bytes, durable from then on.
  *
  * <p>strace is required: missing, it skips the tests on a developer machine and fails them in CI.
  */
@@ -52,13 +54,16 @@ class PowerLossIT {
     private static final int EVERY = 7;
     private static final String TRACED =
             "trace=pwrite64,write,writev,pwritev,pwritev2,fsync,fdatasync,ftruncate,unlink,unlinkat,rename,renameat,"
-                    + "renameat2";
+                    + "renameat2,link,linkat";
+    /** What a new database starts as: stride's copy of the empty one, linked into place (EmptyDatabaseTemplate). */
+    private static final String TEMPLATE = "/dev/stride/db/new-database.sqlite";
 
     private final MockWebServer server = new MockWebServer();
     private Path dir;
     private String dbPath;
     private String walPath;
     private WriteTrace trace;
+    private byte[] template;
 
     @BeforeAll
     void traceARun(@TempDir Path tempDir) throws Exception {
@@ -83,6 +88,10 @@ class PowerLossIT {
             assertThat(run.waitForExit(Duration.ofSeconds(600))).as(run.transcript()).isZero();
         }
         trace = WriteTrace.read(out, Set.of(dbPath, walPath));
+        try (var in = PowerLossIT.class.getResourceAsStream(TEMPLATE)) {
+            assertThat(in).as("the new-database template on the classpath").isNotNull();
+            template = in.readAllBytes();
+        }
     }
 
     @AfterAll
@@ -93,17 +102,17 @@ class PowerLossIT {
     @Test
     void aPowerLossBetweenAnyTwoCommitsKeepsEveryAnswerBelowTheLastCursor() throws Exception {
         List<Cut> cuts = cuts();
-        FileReplay processDb = new FileReplay(trace, dbPath);
-        FileReplay processWal = new FileReplay(trace, walPath);
-        FileReplay diskDb = new FileReplay(trace, dbPath);
-        FileReplay diskWal = new FileReplay(trace, walPath);
+        FileReplay processDb = new FileReplay(trace, dbPath, this::linkedBytes);
+        FileReplay processWal = new FileReplay(trace, walPath, this::linkedBytes);
+        FileReplay diskDb = new FileReplay(trace, dbPath, this::linkedBytes);
+        FileReplay diskWal = new FileReplay(trace, walPath, this::linkedBytes);
         long largestCursor = 0;
         long largestLoss = 0;
         int synced = 0;
         for (Cut cut : cuts) {
             processDb.advanceTo(cut.line());
             processWal.advanceTo(cut.line());
-            diskDb.advanceTo(lastSyncCalledBefore(dbPath, cut.line()));
+            diskDb.advanceTo(Math.max(lastSyncCalledBefore(dbPath, cut.line()), afterLinkBefore(cut.line())));
             diskWal.advanceTo(lastSyncCalledBefore(walPath, cut.line()));
             Path folder = Files.createDirectories(dir.resolve("cut-" + cut.line()));
             Seen process = open(folder.resolve("process"), processDb, processWal, 0);
@@ -204,6 +213,21 @@ class PowerLossIT {
     private int lastSyncCalledBefore(String path, int line) {
         return trace.syncs().stream().filter(s -> s.path().equals(path) && s.returned() < line)
                 .mapToInt(WriteTrace.Sync::called).max().orElse(0);
+    }
+
+    /**
+     * Just after the link that made the database file, if it returned before {@code line}; 0 if none. Its bytes were
+     * synced under their first name before the link (EmptyDatabaseTemplate), so a disk holds them from then on.
+     */
+    private int afterLinkBefore(int line) {
+        return trace.changes().stream().filter(c -> c instanceof WriteTrace.Link && c.at() < line)
+                .mapToInt(c -> c.at() + 1).max().orElse(0);
+    }
+
+    /** The bytes a traced link put in place: only stride's new-database template is ever linked. */
+    private byte[] linkedBytes(WriteTrace.Link link) {
+        assertThat(link.from()).as("what was linked to %s", link.path()).startsWith(dbPath + ".new-");
+        return template;
     }
 
     /** What a user would look at in a database: is it sound, where is the cursor, how many answers. */

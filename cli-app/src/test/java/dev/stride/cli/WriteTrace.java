@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  */
 final class WriteTrace {
     /** A change to a file's bytes; {@code at} is the trace line where its call returned. */
-    sealed interface Change permits Write, Truncate, Unlink {
+    sealed interface Change permits Write, Truncate, Unlink, Link {
         String path();
 
         int at();
@@ -38,6 +38,10 @@ final class WriteTrace {
     }
 
     record Unlink(String path, int at) implements Change {
+    }
+
+    /** A hard link that gave an untraced file ({@code from}, written and synced under its own name) this path. */
+    record Link(String path, String from, int at) implements Change {
     }
 
     /** A successful fsync or fdatasync: called at line {@code called}, returned at line {@code returned}. */
@@ -55,6 +59,8 @@ final class WriteTrace {
     private static final Pattern PWRITE = Pattern.compile("^\\d+<" + HEX + ">, \"" + HEX + "\", (\\d+), (\\d+)$");
     private static final Pattern FTRUNCATE = Pattern.compile("^\\d+<" + HEX + ">, (\\d+)$");
     private static final Pattern UNLINK = Pattern.compile("^(?:AT_FDCWD, )?\"" + HEX + "\"(?:, 0)?$");
+    private static final Pattern LINK =
+            Pattern.compile("^(?:AT_FDCWD, )?\"" + HEX + "\", (?:AT_FDCWD, )?\"" + HEX + "\"(?:, 0)?$");
 
     private final Set<String> paths;
     private final List<Change> changes = new ArrayList<>();
@@ -140,6 +146,13 @@ final class WriteTrace {
                 String path = text(match(UNLINK, args, name).group(1));
                 if (paths.contains(path) && result == 0) {
                     changes.add(new Unlink(path, returned));
+                }
+            }
+            case "link", "linkat" -> {
+                Matcher l = match(LINK, args, name);
+                String path = text(l.group(2));
+                if (paths.contains(path) && result == 0) {
+                    changes.add(new Link(path, text(l.group(1)), returned));
                 }
             }
             case "write", "writev", "pwritev", "pwritev2", "rename", "renameat", "renameat2" -> {

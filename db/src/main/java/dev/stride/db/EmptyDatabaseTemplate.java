@@ -45,6 +45,7 @@ final class EmptyDatabaseTemplate {
                 out.force(true); // whole on disk before it has the database's name
             }
             Files.createLink(file, partial);
+            syncFolder(file);
             return true;
         } catch (FileAlreadyExistsException e) {
             return false; // another stride made the file first, or a partial of this pid is left over: use theirs
@@ -56,6 +57,19 @@ final class EmptyDatabaseTemplate {
             } catch (IOException e) {
                 // A leftover partial is a few kilobytes, named as ours; the next open of this pid cleans it or skips.
             }
+        }
+    }
+
+    /**
+     * Makes the new name durable: without it a power loss could take the file back while its WAL, whose creation
+     * SQLite syncs the folder for, stayed. Best effort: some systems cannot open a folder to sync it.
+     */
+    private static void syncFolder(Path file) {
+        Path folder = file.toAbsolutePath().getParent();
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // SQLite syncs the folder itself when it creates the WAL, moments later.
         }
     }
 
