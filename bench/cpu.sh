@@ -26,9 +26,17 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
-port=${STRIDE_BENCH_PORT:-18531}
-java -jar "$server_jar" serve-sim --port "$port" --latency "$latency" > "$work/sim.log" 2>&1 &
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+# A free port the simulator picks and says: on a fixed one, a server left running by something else would be measured
+# instead, without a word.
+java -jar "$server_jar" serve-sim --port "${STRIDE_BENCH_PORT:-0}" --latency "$latency" > "$work/sim.log" 2>&1 &
+url=""
+for _ in $(seq 300); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/v1' "$work/sim.log" | head -n 1 || true)
+  [ -n "$url" ] && curl -sf "${url%/v1}/health" >/dev/null && break
+  url=""
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "cpu.sh: serve-sim did not start: $(cat "$work/sim.log")" >&2; exit 1; }
 flagsets=("${STRIDE_JVM_FLAGS:-}")
 [ -n "${STRIDE_JVM_FLAGS_ALT+x}" ] && flagsets+=("${STRIDE_JVM_FLAGS_ALT}")
 echo "records $records, concurrency $concurrency, server latency $latency, $rounds rounds; $(uptime | sed 's/.*load/load/')"
@@ -38,7 +46,7 @@ for round in $(seq "$rounds"); do
       db="$work/run.db"; rm -f "$db" "$db-wal" "$db-shm"
       # shellcheck disable=SC2086 # the flags are a list of options, split on purpose
       python3 - "$records" "$jar" "$flags" "$work/results.tsv" -- java $flags -jar "$jar" run "$work/in.jsonl" \
-        --db "$db" --model bench --log-every 0 --base-url "http://127.0.0.1:$port/v1" \
+        --db "$db" --model bench --log-every 0 --base-url "$url" \
         --concurrency "$concurrency" <<'PY'
 import resource, subprocess, sys, time
 n, jar, flags, results = int(sys.argv[1]), sys.argv[2], sys.argv[3] or "-", sys.argv[4]
