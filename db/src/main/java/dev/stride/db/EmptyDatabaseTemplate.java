@@ -16,7 +16,7 @@ import java.sql.Statement;
  * A new checkpoint database made by copying an empty one that Flyway migrated at build time (it ships in the jar),
  * instead of by Flyway at run time, which first scans the jar for migrations and parses them: about 0.2 s of a new
  * run's start, the run's whole wait on a short one. The copy is the same file Flyway makes (same schema, same history
- * rows; MigrationTemplateTest compares them), and any trouble placing it leaves the file to Flyway as before.
+ * rows; EmptyDatabaseTemplateTest compares them), and any trouble placing it leaves the file to Flyway as before.
  */
 final class EmptyDatabaseTemplate {
     static final String RESOURCE = "new-database.sqlite";
@@ -34,28 +34,38 @@ final class EmptyDatabaseTemplate {
         if (Files.exists(file) || Files.exists(WalFile.of(file))) {
             return false;
         }
-        Path partial = file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid());
+        byte[] bytes;
         try (InputStream template = EmptyDatabaseTemplate.class.getResourceAsStream(RESOURCE)) {
             if (template == null) {
                 return false; // a build without it (an IDE's): Flyway makes the file
             }
-            byte[] bytes = template.readAllBytes();
+            bytes = template.readAllBytes();
+        } catch (IOException e) {
+            return false;
+        }
+        Path partial = file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid());
+        try {
             try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(ByteBuffer.wrap(bytes));
                 out.force(true); // whole on disk before it has the database's name
             }
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // Not ours to delete if it was there already (a stride of the same pid in another container, say).
+            return false; // no room, or the name taken: Flyway makes the file
+        }
+        try {
             Files.createLink(file, partial);
             syncFolder(file);
             return true;
         } catch (FileAlreadyExistsException e) {
-            return false; // another stride made the file first, or a partial of this pid is left over: use theirs
+            return false; // another stride made the file first: it is used
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return false; // no hard links here (some FUSE and network mounts), or no room: Flyway makes the file
+            return false; // no hard links here (some FUSE and network mounts): Flyway makes the file
         } finally {
             try {
-                Files.deleteIfExists(partial);
+                Files.delete(partial);
             } catch (IOException e) {
-                // A leftover partial is a few kilobytes, named as ours; the next open of this pid cleans it or skips.
+                // Left behind, it is a few kilobytes named for this process; nothing reads it.
             }
         }
     }

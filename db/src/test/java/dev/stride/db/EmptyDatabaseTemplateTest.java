@@ -96,6 +96,21 @@ class EmptyDatabaseTemplateTest {
     }
 
     @Test
+    void aFileAlreadyUnderTheCopysNameIsLeftAloneAndFlywayMakesTheDatabase() throws Exception {
+        Path file = dir.resolve("shared.db");
+        Path taken = dir.resolve("shared.db.new-" + ProcessHandle.current().pid());
+        Files.writeString(taken, "another process's copy, being written");
+        assertThat(EmptyDatabaseTemplate.placeIfAbsent(file)).isFalse();
+        assertThat(Files.readString(taken)).isEqualTo("another process's copy, being written");
+
+        SqliteCheckpointStore.open(file).close();
+        try (Connection c = Fixtures.jdbc(file)) {
+            assertThat(Schema.isCurrent(c)).isTrue();
+        }
+        assertThat(Files.readString(taken)).isEqualTo("another process's copy, being written");
+    }
+
+    @Test
     void onlyTheDatabaseIsLeftInTheFolderAndItIsInWalMode() throws Exception {
         Path file = dir.resolve("runs.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
