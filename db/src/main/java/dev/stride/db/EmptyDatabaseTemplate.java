@@ -49,17 +49,18 @@ final class EmptyDatabaseTemplate {
                 out.write(ByteBuffer.wrap(bytes));
                 out.force(true); // whole on disk before it has the database's name
             }
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+        } catch (IOException e) {
             // Not ours to delete if it was there already (a stride of the same pid in another container, say).
             return false; // no room, or the name taken: Flyway makes the file
         }
         try {
             Files.createLink(file, partial);
-            syncFolder(file);
+            // Else a power loss could take the new name back while the WAL made next, a name SQLite syncs, stayed.
+            SqliteFiles.syncFolder(file.toAbsolutePath().getParent());
             return true;
         } catch (FileAlreadyExistsException e) {
             return false; // another stride made the file first: it is used
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             return false; // no hard links here (some FUSE and network mounts): Flyway makes the file
         } finally {
             try {
@@ -67,19 +68,6 @@ final class EmptyDatabaseTemplate {
             } catch (IOException e) {
                 // Left behind, it is a few kilobytes named for this process; nothing reads it.
             }
-        }
-    }
-
-    /**
-     * Makes the new name durable: without it a power loss could take the file back while its WAL, whose creation
-     * SQLite syncs the folder for, stayed. Best effort: some systems cannot open a folder to sync it.
-     */
-    private static void syncFolder(Path file) {
-        Path folder = file.toAbsolutePath().getParent();
-        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // SQLite syncs the folder itself when it creates the WAL, moments later.
         }
     }
 

@@ -216,11 +216,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 runs = copy.listRuns();
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
-                dir.force(true);
-            } catch (IOException e) {
-                // Not every system can sync a folder; the copy itself is synced.
-            }
+            SqliteFiles.syncFolder(folder);
             return runs;
         } catch (IOException e) {
             throw new StoreException(DbPhrase.of("snapshot.cannotWrite", target, SqliteFiles.detail(e)), e);

@@ -2,9 +2,11 @@ package dev.stride.db;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -175,6 +177,18 @@ final class SqliteFiles {
     }
 
     /** Opens a connection and touches the file, so a broken one fails here with a clear message. */
+    /**
+     * Syncs a folder, so that a name just made in it (a link, a rename) survives a power loss. Best effort: not every
+     * system can open a folder to sync it, and the file under the name is synced already.
+     */
+    static void syncFolder(Path folder) {
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Nothing more to do: the file itself is synced.
+        }
+    }
+
     static Connection connect(SQLiteDataSource source, Path file) {
         try {
             Connection connection = openWaitingWhileBusy(source);
