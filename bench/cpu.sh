@@ -9,6 +9,8 @@
 #   STRIDE_JVM_FLAGS_ALT="..." (optional) alternates a second flag set on each jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/sim.sh
+. bench/sim.sh
 records=${1:-50000}
 concurrency=${2:-64}
 latency=${3:-20ms}
@@ -26,17 +28,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
-# A free port the simulator picks and says: on a fixed one, a server left running by something else would be measured
-# instead, without a word.
-java -jar "$server_jar" serve-sim --port "${STRIDE_BENCH_PORT:-0}" --latency "$latency" > "$work/sim.log" 2>&1 &
-url=""
-for _ in $(seq 300); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/v1' "$work/sim.log" | head -n 1 || true)
-  [ -n "$url" ] && curl -sf "${url%/v1}/health" >/dev/null && break
-  url=""
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "cpu.sh: serve-sim did not start: $(cat "$work/sim.log")" >&2; exit 1; }
+start_sim "$server_jar" "$latency" "$work/sim.log"
 flagsets=("${STRIDE_JVM_FLAGS:-}")
 [ -n "${STRIDE_JVM_FLAGS_ALT+x}" ] && flagsets+=("${STRIDE_JVM_FLAGS_ALT}")
 echo "records $records, concurrency $concurrency, server latency $latency, $rounds rounds; $(uptime | sed 's/.*load/load/')"

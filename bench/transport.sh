@@ -12,6 +12,8 @@
 # Usage: bench/transport.sh [REQUESTS [IN_FLIGHT [LATENCY [ROUNDS [ROWS...]]]]]   defaults: 50000 64 20ms 3, every row
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/sim.sh
+. bench/sim.sh
 requests=${1:-50000}
 inflight=${2:-64}
 latency=${3:-20ms}
@@ -26,15 +28,7 @@ if [ ! -f "$cli_jar" ] || [ ! -f "$bench_jar" ] || ! unzip -l "$bench_jar" | gre
 fi
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-java -jar "$cli_jar" serve-sim --port 0 --latency "$latency" > "$work/sim.log" 2>&1 &
-url=""
-for _ in $(seq 300); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/v1' "$work/sim.log" | head -n 1 || true)
-  [ -n "$url" ] && curl -sf "${url%/v1}/health" >/dev/null && break
-  url=""
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "transport.sh: serve-sim did not start: $(cat "$work/sim.log")" >&2; exit 1; }
+start_sim "$cli_jar" "$latency" "$work/sim.log"
 python3 - "$work/in.jsonl" "$requests" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:

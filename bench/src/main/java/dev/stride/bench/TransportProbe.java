@@ -1,24 +1,35 @@
 package dev.stride.bench;
 
+import dev.stride.client.CallFailure;
+import dev.stride.client.ChatRequest;
+import dev.stride.client.ChatResult;
+import dev.stride.client.ClientSettings;
+import dev.stride.client.ModelClient;
+import java.io.EOFException;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import dev.stride.client.CallFailure;
-import dev.stride.client.ChatRequest;
-import dev.stride.client.ChatResult;
-import dev.stride.client.ClientSettings;
-import dev.stride.client.ModelClient;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.MediaType;
@@ -89,26 +100,19 @@ public final class TransportProbe {
     private static long client(String baseUrl, int n, int c) throws InterruptedException {
         AtomicLong next = new AtomicLong();
         AtomicLong chars = new AtomicLong();
-        Thread[] threads = new Thread[c];
         try (ModelClient client = new ModelClient(ClientSettings.of(baseUrl).withMaxConcurrency(c))) {
-            for (int i = 0; i < c; i++) {
-                threads[i] = new Thread(() -> {
-                    long k;
-                    while ((k = next.getAndIncrement()) < n) {
-                        try {
-                            ChatResult r = client.chat(ChatRequest.of(Bench.MODEL, null,
-                                    "Answer briefly: Short question number " + k + "?"));
-                            chars.addAndGet(r.content().length());
-                        } catch (CallFailure e) {
-                            throw new IllegalStateException(e);
-                        }
+            onThreads(c, () -> {
+                long k;
+                while ((k = next.getAndIncrement()) < n) {
+                    try {
+                        ChatResult r = client.chat(ChatRequest.of(Bench.MODEL, null,
+                                "Answer briefly: Short question number " + k + "?"));
+                        chars.addAndGet(r.content().length());
+                    } catch (CallFailure e) {
+                        throw new IllegalStateException(e);
                     }
-                });
-                threads[i].start();
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
+                }
+            });
         }
         return chars.get();
     }
@@ -123,23 +127,16 @@ public final class TransportProbe {
         MediaType json = MediaType.get("application/json");
         AtomicLong next = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
-        Thread[] threads = new Thread[c];
-        for (int i = 0; i < c; i++) {
-            threads[i] = new Thread(() -> {
-                while (next.getAndIncrement() < n) {
-                    Request request = new Request.Builder().url(url).post(RequestBody.create(BODY, json)).build();
-                    try (Response response = client.newCall(request).execute()) {
-                        bytes.addAndGet(response.body().bytes().length);
-                    } catch (java.io.IOException e) {
-                        throw new IllegalStateException(e);
-                    }
+        onThreads(c, () -> {
+            while (next.getAndIncrement() < n) {
+                Request request = new Request.Builder().url(url).post(RequestBody.create(BODY, json)).build();
+                try (Response response = client.newCall(request).execute()) {
+                    bytes.addAndGet(response.body().bytes().length);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
                 }
-            });
-            threads[i].start();
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+            }
+        });
         return bytes.get();
     }
 
@@ -184,11 +181,11 @@ public final class TransportProbe {
      * {@code c} keep-alive connections on one selector thread, each sending its next request as soon as the last
      * response's body is in: no thread per request, one {@code epoll_wait} for many answers.
      */
-    private static long nio(String url, int n, int c) throws java.io.IOException {
+    private static long nio(String url, int n, int c) throws IOException {
         URI uri = URI.create(url);
         byte[] request = rawRequest(uri);
-        List<java.nio.channels.SocketChannel> channels = new ArrayList<>();
-        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+        List<SocketChannel> channels = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
             return exchange(uri, request, selector, channels, n, c);
         } finally {
             for (var ch : channels) {
@@ -197,21 +194,21 @@ public final class TransportProbe {
         }
     }
 
-    private static long exchange(URI uri, byte[] request, java.nio.channels.Selector selector,
-                                 List<java.nio.channels.SocketChannel> channels, int n, int c)
-            throws java.io.IOException {
+    private static long exchange(URI uri, byte[] request, Selector selector,
+                                 List<SocketChannel> channels, int n, int c)
+            throws IOException {
         long sent = 0;
         long answered = 0;
         long bytes = 0;
         for (int i = 0; i < Math.min(c, n); i++) {
-            java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
-                    new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+            SocketChannel ch = SocketChannel.open(
+                    new InetSocketAddress(uri.getHost(), uri.getPort()));
             channels.add(ch);
             ch.configureBlocking(false);
-            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            ch.write(java.nio.ByteBuffer.wrap(request));
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.write(ByteBuffer.wrap(request));
             sent++;
-            ch.register(selector, java.nio.channels.SelectionKey.OP_READ, java.nio.ByteBuffer.allocate(64 * 1024));
+            ch.register(selector, SelectionKey.OP_READ, ByteBuffer.allocate(64 * 1024));
         }
         while (answered < n) {
             selector.select();
@@ -219,10 +216,10 @@ public final class TransportProbe {
             while (keys.hasNext()) {
                 var key = keys.next();
                 keys.remove();
-                var ch = (java.nio.channels.SocketChannel) key.channel();
-                var buf = (java.nio.ByteBuffer) key.attachment();
+                var ch = (SocketChannel) key.channel();
+                var buf = (ByteBuffer) key.attachment();
                 if (ch.read(buf) < 0) {
-                    throw new java.io.EOFException("the server closed a connection");
+                    throw new EOFException("the server closed a connection");
                 }
                 int length = completeResponse(buf);
                 if (length < 0) {
@@ -232,7 +229,7 @@ public final class TransportProbe {
                 bytes += length;
                 buf.clear();
                 if (sent < n) {
-                    ch.write(java.nio.ByteBuffer.wrap(request));
+                    ch.write(ByteBuffer.wrap(request));
                     sent++;
                 }
             }
@@ -246,29 +243,42 @@ public final class TransportProbe {
         byte[] request = rawRequest(uri);
         AtomicLong next = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
+        onThreads(c, () -> {
+            try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+                socket.setTcpNoDelay(true);
+                var in = socket.getInputStream();
+                var out = socket.getOutputStream();
+                ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                while (next.getAndIncrement() < n) {
+                    out.write(request);
+                    int length;
+                    do {
+                        int read = in.read(buf.array(), buf.position(), buf.remaining());
+                        if (read < 0) {
+                            throw new EOFException("the server closed a connection");
+                        }
+                        buf.position(buf.position() + read);
+                    } while ((length = completeResponse(buf)) < 0);
+                    bytes.addAndGet(length);
+                    buf.clear();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return bytes.get();
+    }
+
+    /** Runs {@code body} on {@code c} threads at once and waits for them; the first failure is thrown here. */
+    private static void onThreads(int c, Runnable body) throws InterruptedException {
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         Thread[] threads = new Thread[c];
         for (int i = 0; i < c; i++) {
             threads[i] = new Thread(() -> {
-                try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
-                    socket.setTcpNoDelay(true);
-                    var in = socket.getInputStream();
-                    var out = socket.getOutputStream();
-                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64 * 1024);
-                    while (next.getAndIncrement() < n) {
-                        out.write(request);
-                        int length;
-                        do {
-                            int read = in.read(buf.array(), buf.position(), buf.remaining());
-                            if (read < 0) {
-                                throw new java.io.EOFException("the server closed a connection");
-                            }
-                            buf.position(buf.position() + read);
-                        } while ((length = completeResponse(buf)) < 0);
-                        bytes.addAndGet(length);
-                        buf.clear();
-                    }
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException(e);
+                try {
+                    body.run();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
                 }
             });
             threads[i].start();
@@ -276,14 +286,16 @@ public final class TransportProbe {
         for (Thread t : threads) {
             t.join();
         }
-        return bytes.get();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
     }
 
     private static byte[] rawRequest(URI uri) {
-        byte[] body = BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] request = new byte[head.length + body.length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body, 0, request, head.length, body.length);
@@ -291,13 +303,13 @@ public final class TransportProbe {
     }
 
     /** The bytes of the body read, once the whole response is in {@code buf} (status line, headers, body), else -1. */
-    private static int completeResponse(java.nio.ByteBuffer buf) {
+    private static int completeResponse(ByteBuffer buf) {
         byte[] a = buf.array();
         int end = buf.position();
         for (int i = 3; i < end; i++) {
             if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
-                String headers = new String(a, 0, i, java.nio.charset.StandardCharsets.US_ASCII)
-                        .toLowerCase(java.util.Locale.ROOT);
+                String headers = new String(a, 0, i, StandardCharsets.US_ASCII)
+                        .toLowerCase(Locale.ROOT);
                 int at = headers.indexOf("content-length:");
                 int stop = headers.indexOf('\r', at);
                 int length = Integer.parseInt(headers.substring(at + 15, stop).trim());
