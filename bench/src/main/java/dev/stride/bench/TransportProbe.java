@@ -40,15 +40,17 @@ import okhttp3.Response;
 
 /**
  * The HTTP transport alone, as a process of its own: {@code N} chat-completions POSTs with {@code C} in flight, each
- * body read whole and nothing else done (no JSON, no database). It prints the process's CPU time per request, JVM start
- * included, so that the floor a transport puts under stride's CPU per prediction (issue 15, item 3) can be compared:
- * stride's own client ({@code client}: its OkHttp set-up, the request's JSON written, the answer's parsed), OkHttp's
- * blocking calls with its defaults and nothing else ({@code okhttp}), both one thread per request in flight (what
- * stride does), against the JDK's HttpClient ({@code jdk}), whose
- * calls share one selector thread, and against the floor of that design: {@code nio}, a bare HTTP/1.1 client of a few
- * lines on one selector thread (keep-alive connections, Content-Length bodies only; a probe, not a client), and
- * {@code blocking}, the same bare client with one thread per request in flight: what the thread-per-request shape
- * costs by itself, without OkHttp.
+ * body read whole and nothing else done (no database). It prints the process's CPU time per request, JVM start
+ * included, to show the floor a transport puts under stride's CPU per prediction (issue 15, item 3). The rows:
+ * <ul>
+ *   <li>{@code client}: stride's own ModelClient (its OkHttp set-up, the request's JSON written, the answer parsed),
+ *       one thread per request in flight, as stride runs it;</li>
+ *   <li>{@code okhttp}: OkHttp's blocking calls with its defaults and nothing else, one thread per request;</li>
+ *   <li>{@code blocking}: a bare HTTP/1.1 client of a few lines on plain sockets (keep-alive, Content-Length bodies
+ *       only; a probe, not a client), one thread per request: what that shape costs without OkHttp;</li>
+ *   <li>{@code nio}: the same bare client on one selector thread, the floor of a non-blocking transport;</li>
+ *   <li>{@code jdk}: the JDK's HttpClient, its calls kept in flight with sendAsync.</li>
+ * </ul>
  *
  * <pre>java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp bench/target/stride-bench.jar dev.stride.bench.TransportProbe
  *     client|okhttp|jdk|nio|blocking URL N C</pre>
