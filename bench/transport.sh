@@ -8,7 +8,8 @@
 #   nio      the same bare client on one selector thread: the floor of a non-blocking transport
 #   jdk      the JDK's HttpClient with sendAsync (non-blocking, in the JDK)
 #   stride   the whole CLI through ./stride on a new database (JSON, SQLite, cursor, everything)
-# Rounds alternate the rows; the medians are printed with the load average.
+# The jars are built first when missing, or when the bench jar predates the probe. Rounds alternate the rows; the
+# medians are printed with the load average.
 # Usage: bench/transport.sh [REQUESTS [IN_FLIGHT [LATENCY [ROUNDS [ROWS...]]]]]   defaults: 50000 64 20ms 3, every row
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ rows=("$@")
 [ ${#rows[@]} -gt 0 ] || rows=(client okhttp blocking nio jdk stride)
 bench_jar=bench/target/stride-bench.jar
 cli_jar=cli-app/target/stride.jar
-if [ ! -f "$cli_jar" ] || [ ! -f "$bench_jar" ] || ! unzip -l "$bench_jar" | grep -q 'dev/stride/bench/TransportProbe.class'; then
+# grep reads the whole listing: with -q it could stop early, and pipefail would take jar's SIGPIPE for a miss.
+if [ ! -f "$cli_jar" ] || [ ! -f "$bench_jar" ] || ! jar tf "$bench_jar" | grep 'dev/stride/bench/TransportProbe.class' >/dev/null; then
   ./mvnw -q -B ${MVNW_OPTS:-} -Pbench -DskipTests package -pl cli-app,bench -am
 fi
 work=$(mktemp -d)
