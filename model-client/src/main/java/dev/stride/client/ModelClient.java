@@ -36,6 +36,12 @@ public final class ModelClient implements AutoCloseable {
     /** Keep-alive for idle connections; servers commonly close theirs after a minute or more. */
     private static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(5);
     private static final Runnable NOTHING = () -> { };
+    /**
+     * {@code -Dstride.http.transport=okhttp} sends every call through OkHttp, as before the lean transport for plain
+     * http:// ({@link PlainHttp1}): a way back if a server and that transport ever disagree.
+     */
+    static final String TRANSPORT_PROPERTY = "stride.http.transport";
+    static final String OKHTTP_ONLY = "okhttp";
 
     private final ClientSettings settings;
     /** The base URL as it may be stored and shown: its secrets masked. */
@@ -43,6 +49,10 @@ public final class ModelClient implements AutoCloseable {
     /** From the base URL's user-info, for a server behind a basic-auth proxy; null without one. */
     private final String basicAuthorization;
     private final OkHttpClient http;
+    /** The lean transport for plain http:// calls answered whole; null when every call goes through OkHttp. */
+    private final PlainHttp1 plain;
+    /** Each API's request line and headers for {@link #plain}. */
+    private final Map<Api, byte[]> plainHeads = new EnumMap<>(Api.class);
     private final Map<Api, HttpUrl> urls = new EnumMap<>(Api.class);
     private final ChatRequestEncoder encoder;
     private final PromptEncoder promptEncoder;
@@ -60,6 +70,15 @@ public final class ModelClient implements AutoCloseable {
     }
 
     ModelClient(ClientSettings settings, Clock clock) {
+        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
+    }
+
+    /** For tests of OkHttp's own set-up: every call through OkHttp. */
+    static ModelClient throughOkHttp(ClientSettings settings) {
+        return new ModelClient(settings, Clock.systemUTC(), false);
+    }
+
+    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed) {
         this.settings = settings;
         this.clock = clock;
         BaseUrl base = settings.base();
@@ -70,6 +89,20 @@ public final class ModelClient implements AutoCloseable {
         urls.put(Api.OPENAI_COMPLETIONS, base.endpoint("/completions", false));
         urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
         this.http = buildHttp(settings, urls.get(Api.OPENAI_CHAT).isHttps());
+        HttpUrl chat = urls.get(Api.OPENAI_CHAT);
+        if (plainAllowed && !chat.isHttps() && settings.httpLog() == null && direct(chat)) {
+            this.plain = new PlainHttp1(chat.host(), chat.port(), settings.connectTimeout(), socketTimeout(settings),
+                    settings.callTimeout(), IDLE_KEEP_ALIVE, settings.maxConcurrency());
+            Map<String, String> headers = headersOf(Map.of("Accept", "application/json"));
+            // The body's type wins over a header of that name, as in OkHttp, which sets it from the body.
+            headers.keySet().removeIf("Content-Type"::equalsIgnoreCase);
+            headers.put("Content-Type", JSON.toString());
+            for (Api api : Api.values()) {
+                plainHeads.put(api, PlainHttp1.head(target(urls.get(api)), hostHeader(urls.get(api)), headers));
+            }
+        } else {
+            this.plain = null;
+        }
         ObjectMapper mapper = JsonMapper.builder().build();
         this.encoder = new ChatRequestEncoder(mapper);
         this.promptEncoder = new PromptEncoder(mapper);
@@ -105,6 +138,44 @@ public final class ModelClient implements AutoCloseable {
             builder.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).followSslRedirects(false);
         }
         return builder.build();
+    }
+
+    /** Whether the system's proxy settings send {@code url} straight to the server (a proxy is OkHttp's to speak to). */
+    private static boolean direct(HttpUrl url) {
+        java.net.ProxySelector selector = java.net.ProxySelector.getDefault();
+        if (selector == null) {
+            return true;
+        }
+        return selector.select(url.uri()).stream().allMatch(p -> p.type() == java.net.Proxy.Type.DIRECT);
+    }
+
+    private static String target(HttpUrl url) {
+        return url.encodedQuery() == null ? url.encodedPath() : url.encodedPath() + "?" + url.encodedQuery();
+    }
+
+    /** As OkHttp writes it: the port only when it is not the scheme's default, an IPv6 literal in brackets. */
+    private static String hostHeader(HttpUrl url) {
+        String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+        return url.port() == HttpUrl.defaultPort(url.scheme()) ? host : host + ":" + url.port();
+    }
+
+    /**
+     * The headers every request carries besides {@code fixed}: the key (or the URL's user-info), then the user's
+     * own, which win over both. The same order OkHttp's request is built in below.
+     */
+    private Map<String, String> headersOf(Map<String, String> fixed) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>(fixed);
+        if (settings.apiKey() != null) {
+            headers.put("Authorization", "Bearer " + settings.apiKey());
+        }
+        if (basicAuthorization != null) {
+            headers.put("Authorization", basicAuthorization);
+        }
+        settings.headers().forEach((name, value) -> {
+            headers.keySet().removeIf(name::equalsIgnoreCase);
+            headers.put(name, value);
+        });
+        return headers;
     }
 
     /** OkHttp's client, for tests that check what it was built to speak. */
@@ -213,6 +284,12 @@ public final class ModelClient implements AutoCloseable {
     private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw, RateGate.Permit permit)
             throws CallFailure {
         HttpUrl url = urls.get(api);
+        if (plain != null && !stream) {
+            ChatResult result = executePlain(api, url, body, keepRaw, permit);
+            if (result != null) {
+                return result;
+            }
+        }
         Request.Builder request = new Request.Builder()
                 .url(url)
                 .header("Accept", !stream ? "application/json"
@@ -236,28 +313,12 @@ public final class ModelClient implements AutoCloseable {
         try (Response response = call.execute()) {
             status = response.code();
             RateLimitReading reading = reading(response);
-            if (status < 200 || status > 299) {
-                String errorBody = response.body().string();
-                ErrorBody error = redact(errorBodies.parse(errorBody));
-                throw CallFailure.httpStatus(status, error,
-                        RetryAfter.parse(response.header("retry-after-ms"), response.header("Retry-After"),
-                                clock.instant()).orElse(null), BaseUrl.redact(url.toString())).at(shownBase)
-                        .withRateLimits(reading);
-            }
             ChatResult result;
-            if (stream && !isPlainJson(response)) {
+            if (stream && status >= 200 && status <= 299 && !isPlainJson(response)) {
                 result = readStream(api, response.body().source(), keepRaw, start);
-            } else if (!keepRaw && isUtf8(response)) {
-                // Not streamed (or a server that ignored "stream": true), its text not kept: parsed from its bytes.
-                byte[] bytes = response.body().bytes();
-                Duration latency = Duration.ofNanos(System.nanoTime() - start);
-                result = parser.parse(api, bytes, latency).withRawBodyAndServer(null, shownBase);
             } else {
                 // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
-                String text = response.body().string();
-                Duration latency = Duration.ofNanos(System.nanoTime() - start);
-                result = parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null,
-                        shownBase);
+                result = whole(api, url, status, response::header, reading, response.body().bytes(), keepRaw, start);
             }
             gate.answered(permit, result.promptTokens(), result.completionTokens(), reading);
             return result;
@@ -265,10 +326,73 @@ public final class ModelClient implements AutoCloseable {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
             throw TransportErrors.classify(e, cancelledByUs, connected.yes, settings).at(shownBase);
         } catch (MalformedResponse e) {
-            String serverMessage = redact(new ErrorBody(e.serverMessage(), false)).message();
-            throw CallFailure.malformed(status, settings.mask(e.getMessage()), serverMessage, e.getCause())
-                    .at(shownBase);
+            throw malformed(status, e);
         }
+    }
+
+    /**
+     * The call through {@link PlainHttp1}; null when the server answered with a redirect, which the caller then sends
+     * through OkHttp, as it follows them.
+     */
+    private ChatResult executePlain(Api api, HttpUrl url, byte[] body, boolean keepRaw, RateGate.Permit permit)
+            throws CallFailure {
+        long epoch = cancelEpoch.get();
+        Connected connected = new Connected();
+        long start = System.nanoTime();
+        int status = 0;
+        try {
+            PlainHttp1.Reply reply = plain.post(plainHeads.get(api), body, connected::mark);
+            status = reply.status();
+            if (status >= 300 && status <= 399 && followedByOkHttp(url, reply.header("Location"))) {
+                return null;
+            }
+            RateLimitReading reading = reply.hasHeaderStartingWith("x-ratelimit")
+                    || reply.hasHeaderStartingWith("anthropic-ratelimit")
+                    ? RateLimitReading.of(reply::header, clock.instant()) : RateLimitReading.NONE;
+            ChatResult result = whole(api, url, status, reply::header, reading, reply.body(), keepRaw, start);
+            gate.answered(permit, result.promptTokens(), result.completionTokens(), reading);
+            return result;
+        } catch (IOException e) {
+            throw TransportErrors.classify(e, cancelEpoch.get() != epoch, connected.yes, settings).at(shownBase);
+        } catch (MalformedResponse e) {
+            throw malformed(status, e);
+        }
+    }
+
+    /**
+     * Whether OkHttp, as built here, follows this redirect: to another http:// URL, yes; to https://, or without a
+     * Location, it hands the redirect back, and so does the lean transport (the caller reports it).
+     */
+    private static boolean followedByOkHttp(HttpUrl url, String location) {
+        HttpUrl to = location == null ? null : url.resolve(location);
+        return to != null && !to.isHttps();
+    }
+
+    /** An answer read whole, from either transport: a failure for a status that is not 2xx, else the parsed result. */
+    private ChatResult whole(Api api, HttpUrl url, int status, java.util.function.Function<String, String> header,
+                             RateLimitReading reading, byte[] body, boolean keepRaw, long start)
+            throws CallFailure, MalformedResponse {
+        String contentType = header.apply("Content-Type");
+        if (status < 200 || status > 299) {
+            ErrorBody error = redact(errorBodies.parse(BodyText.decode(body, contentType)));
+            throw CallFailure.httpStatus(status, error,
+                    RetryAfter.parse(header.apply("retry-after-ms"), header.apply("Retry-After"), clock.instant())
+                            .orElse(null), BaseUrl.redact(url.toString())).at(shownBase)
+                    .withRateLimits(reading);
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - start);
+        if (!keepRaw && BodyText.isUtf8(body, contentType)) {
+            // Its text not kept: parsed from its bytes.
+            return parser.parse(api, body, latency).withRawBodyAndServer(null, shownBase);
+        }
+        String text = BodyText.decode(body, contentType);
+        return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, shownBase);
+    }
+
+    private CallFailure malformed(int status, MalformedResponse e) {
+        String serverMessage = redact(new ErrorBody(e.serverMessage(), false)).message();
+        return CallFailure.malformed(status, settings.mask(e.getMessage()), serverMessage, e.getCause())
+                .at(shownBase);
     }
 
     /**
@@ -329,25 +453,6 @@ public final class ModelClient implements AutoCloseable {
         return RateLimitReading.NONE;
     }
 
-    /**
-     * Whether the body is UTF-8 as OkHttp would decode it: no other charset declared and no byte-order mark of another
-     * encoding (OkHttp's text follows a BOM; UTF-8's own is skipped by both readers).
-     */
-    private static boolean isUtf8(Response response) throws IOException {
-        MediaType type = response.body().contentType();
-        Charset declared = type == null ? null : type.charset();
-        if (declared != null && !declared.equals(StandardCharsets.UTF_8)) {
-            return false;
-        }
-        BufferedSource source = response.body().source();
-        if (!source.request(2)) {
-            return true; // nothing or one byte: not JSON either way, and the text path will say so
-        }
-        int first = source.getBuffer().getByte(0) & 0xff;
-        int second = source.getBuffer().getByte(1) & 0xff;
-        return first != 0 && second != 0 && first != 0xfe && first != 0xff;
-    }
-
     private static boolean isPlainJson(Response response) {
         MediaType type = response.body().contentType();
         return type != null && "application".equals(type.type()) && "json".equals(type.subtype());
@@ -373,6 +478,9 @@ public final class ModelClient implements AutoCloseable {
     public void cancelAll() {
         cancelEpoch.incrementAndGet();
         gate.cancelAll();
+        if (plain != null) {
+            plain.cancelAll();
+        }
         http.dispatcher().cancelAll();
     }
 
@@ -393,9 +501,17 @@ public final class ModelClient implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (plain != null) {
+                plain.close();
+            }
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();
         }
+    }
+
+    /** For tests: the lean transport of plain http:// calls, null when every call goes through OkHttp. */
+    PlainHttp1 plain() {
+        return plain;
     }
 
     /** For tests: the pool and dispatcher sizing is part of this class's contract. */

@@ -20,9 +20,11 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** Each case against both transports: the lean one of plain http:// ({@code okHttp} false) and OkHttp. */
 @Timeout(120)
 class ConcurrencyAndCancelTest {
 
@@ -40,8 +42,21 @@ class ConcurrencyAndCancelTest {
         assertThat(callers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
     }
 
-    @Test
-    void thirtyTwoCallsAreInFlightAtOnce() throws Exception {
+    private static ModelClient client(ClientSettings settings, boolean okHttp) {
+        ModelClient client = okHttp ? ModelClient.throughOkHttp(settings) : new ModelClient(settings);
+        assertThat(client.plain() == null).as("through OkHttp").isEqualTo(okHttp);
+        return client;
+    }
+
+    /** Calls that have a connection or are getting one. */
+    private static int callsUnderWay(ModelClient client) {
+        return client.plain() != null ? client.plain().connections()
+                : client.okHttp().dispatcher().runningCallsCount();
+    }
+
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void thirtyTwoCallsAreInFlightAtOnce(boolean okHttp) throws Exception {
         int n = 32;
         CountDownLatch arrived = new CountDownLatch(n);
         server.setDispatcher(new Dispatcher() {
@@ -58,7 +73,7 @@ class ConcurrencyAndCancelTest {
                 .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(100))
                 .withMaxConcurrency(n);
 
-        try (ModelClient client = new ModelClient(settings)) {
+        try (ModelClient client = client(settings, okHttp)) {
             assertThat(client.okHttp().dispatcher().getMaxRequestsPerHost()).isGreaterThanOrEqualTo(n);
             assertThat(client.okHttp().dispatcher().getMaxRequests()).isGreaterThanOrEqualTo(n);
             List<Future<ChatResult>> results = new ArrayList<>();
@@ -71,12 +86,14 @@ class ConcurrencyAndCancelTest {
                 assertThat(r.get(60, TimeUnit.SECONDS).content()).isEqualTo("ok");
             }
             // The idle pool keeps every connection for the next round instead of reconnecting.
-            assertThat(client.okHttp().connectionPool().idleConnectionCount()).isEqualTo(n);
+            assertThat(okHttp ? client.okHttp().connectionPool().idleConnectionCount()
+                    : client.plain().idleConnections()).isEqualTo(n);
         }
     }
 
-    @Test
-    void cancelAllStopsABlockedCallAsCancelled() throws Exception {
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void cancelAllStopsABlockedCallAsCancelled(boolean okHttp) throws Exception {
         CountDownLatch requestArrived = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         server.setDispatcher(new Dispatcher() {
@@ -88,8 +105,8 @@ class ConcurrencyAndCancelTest {
             }
         });
 
-        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server)
-                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(100)))) {
+        try (ModelClient client = client(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(100)), okHttp)) {
             Future<CallFailure> call = callers.submit(() -> {
                 try {
                     client.chat(Fixtures.hello());
@@ -116,8 +133,9 @@ class ConcurrencyAndCancelTest {
         }
     }
 
-    @Test
-    void aCallCancelledWhileItConnectsReachedNoServer() throws Exception {
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCallCancelledWhileItConnectsReachedNoServer(boolean okHttp) throws Exception {
         // A listener whose queue of connections to accept is full: the system drops further SYNs, so the next
         // connect hangs until it times out or is cancelled, as a call to a far, silent host would.
         try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -134,8 +152,8 @@ class ConcurrencyAndCancelTest {
                     }
                 }
                 String url = "http://127.0.0.1:" + full.getLocalPort() + "/v1/";
-                try (ModelClient client = new ModelClient(ClientSettings.of(url)
-                        .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(90), Duration.ofSeconds(100)))) {
+                try (ModelClient client = client(ClientSettings.of(url)
+                        .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(90), Duration.ofSeconds(100)), okHttp)) {
                     Future<CallFailure> call = callers.submit(() -> {
                         try {
                             client.chat(Fixtures.hello());
@@ -144,7 +162,7 @@ class ConcurrencyAndCancelTest {
                             return f;
                         }
                     });
-                    while (client.okHttp().dispatcher().runningCallsCount() == 0 && !call.isDone()) {
+                    while (callsUnderWay(client) == 0 && !call.isDone()) {
                         Thread.sleep(10);
                     }
                     Thread.sleep(200); // most likely inside connect() now; cancelled before it, the call reached nothing too

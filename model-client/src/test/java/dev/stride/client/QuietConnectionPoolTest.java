@@ -28,7 +28,7 @@ class QuietConnectionPoolTest {
             server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
         }
         long wakeUpsBefore = poolThreadWaits();
-        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server).withMaxConcurrency(4))) {
+        try (ModelClient client = ModelClient.throughOkHttp(Fixtures.fastSettings(server).withMaxConcurrency(4))) {
             for (int i = 0; i < CALLS; i++) {
                 assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("ok");
             }

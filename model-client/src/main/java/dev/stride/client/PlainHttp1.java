@@ -1,0 +1,572 @@
+package dev.stride.client;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A lean HTTP/1.1 client for what stride sends thousands of times a second: a POST of a small JSON body to a plain
+ * {@code http://} server, the answer read whole. OkHttp, for all it does, costs about 0.2 ms of CPU per request on a
+ * 2-core machine in a short-lived JVM (its interceptor chain, route and pool searches, all of it compiled by C1); this
+ * client costs a third of that (BENCHMARKS.md, "the HTTP transport's floor"). It speaks only what that needs:
+ * Content-Length, chunked and close-delimited bodies, keep-alive, interim 1xx answers skipped. Everything else goes
+ * through OkHttp: https, streaming, a proxy, the HTTP log, a redirect.
+ *
+ * <p>Connections are pooled, most recently used first, and a request that finds its pooled connection closed by the
+ * server before any answer came is sent again on a new one, as OkHttp does: the server never saw it. The call's
+ * deadline is kept by one watchdog thread that closes the socket of an overdue call, so reads block without a timeout
+ * of their own (a timed read costs a poll() per read).
+ */
+final class PlainHttp1 implements AutoCloseable {
+    /** How often the watchdog looks for overdue calls: a deadline is kept to within this. */
+    private static final long TICK_MILLIS = 25;
+    private static final int MAX_LINE = 64 * 1024;
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String host;
+    private final int port;
+    private final int connectTimeoutMillis;
+    /** 0: reads wait for the deadline only. */
+    private final int readTimeoutMillis;
+    /** 0: no deadline. */
+    private final long callTimeoutNanos;
+    private final long keepAliveNanos;
+    private final int maxIdle;
+    /** Every open connection, idle or in use, and those being connected: what the watchdog and cancelAll reach. */
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger idleCount = new AtomicInteger();
+    private volatile long cancels;
+    private volatile boolean closed;
+    private Thread watchdog;
+
+    PlainHttp1(String host, int port, Duration connectTimeout, Duration readTimeout, Duration callTimeout,
+               Duration keepAlive, int maxIdle) {
+        this.host = host;
+        this.port = port;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
+        this.callTimeoutNanos = callTimeout.toNanos();
+        this.keepAliveNanos = keepAlive.toNanos();
+        this.maxIdle = maxIdle;
+    }
+
+    /**
+     * The fixed part of every request to {@code target} (path and query): the request line and the headers, each
+     * named once (the last value given wins, as {@code Request.Builder.header} does), without Content-Length and the
+     * blank line. Framing headers the caller gives are dropped: this client frames the body itself.
+     */
+    static byte[] head(String target, String hostHeader, Map<String, String> headers) {
+        Map<String, String> named = new java.util.LinkedHashMap<>();
+        named.put("host", "Host: " + hostHeader);
+        named.put("user-agent", "User-Agent: stride");
+        headers.forEach((name, value) -> {
+            String key = name.toLowerCase(java.util.Locale.ROOT);
+            if (!key.equals("content-length") && !key.equals("transfer-encoding") && !key.equals("connection")) {
+                named.put(key, name + ": " + value);
+            }
+        });
+        StringBuilder head = new StringBuilder("POST ").append(target).append(" HTTP/1.1\r\n");
+        named.values().forEach(line -> head.append(line).append("\r\n"));
+        return head.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Sends {@code head} (from {@link #head}) with {@code body} and reads the answer whole.
+     *
+     * @param connected told once the request has a connection to the server
+     * @throws InterruptedIOException "timeout" when the call's deadline passed, as OkHttp says it
+     * @throws IOException            for every other way the exchange failed, a cancelled one included
+     */
+    Reply post(byte[] head, byte[] body, Runnable connected) throws IOException {
+        long deadline = callTimeoutNanos == 0 ? 0 : (System.nanoTime() + callTimeoutNanos) | 1;
+        long cancelsAtStart = cancels;
+        byte[] request = request(head, body);
+        while (true) {
+            Connection c = pooled();
+            boolean reused = c != null;
+            if (c == null) {
+                c = open(deadline, cancelsAtStart);
+            }
+            connected.run();
+            c.deadline = deadline;
+            c.answered = false;
+            try {
+                if (cancels != cancelsAtStart) {
+                    throw new IOException("Canceled");
+                }
+                c.out.write(request);
+                Reply reply = read(c);
+                c.deadline = 0;
+                if (reply.keepAlive && c.pos == c.limit) {
+                    release(c);
+                } else {
+                    discard(c);
+                }
+                return reply;
+            } catch (IOException e) {
+                c.deadline = 0;
+                discard(c);
+                if (c.timedOut) {
+                    throw overdue(e);
+                }
+                // A kept connection the server closed while it was idle: it never saw this request.
+                if (reused && !c.answered && cancels == cancelsAtStart
+                        && !(e instanceof java.net.SocketTimeoutException)) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static byte[] request(byte[] head, byte[] body) {
+        byte[] length = ("Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] request = Arrays.copyOf(head, head.length + length.length + body.length);
+        System.arraycopy(length, 0, request, head.length, length.length);
+        System.arraycopy(body, 0, request, head.length + length.length, body.length);
+        return request;
+    }
+
+    private static InterruptedIOException overdue(IOException cause) {
+        InterruptedIOException timeout = new InterruptedIOException("timeout");
+        timeout.initCause(cause);
+        return timeout;
+    }
+
+    /** The most recently released connection still worth trying, or null. */
+    private Connection pooled() {
+        long now = System.nanoTime();
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            idleCount.decrementAndGet();
+            if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos) {
+                return c;
+            }
+            discard(c);
+        }
+        return null;
+    }
+
+    private void release(Connection c) {
+        if (closed || idleCount.incrementAndGet() > maxIdle) {
+            idleCount.decrementAndGet();
+            discard(c);
+            return;
+        }
+        c.idleSince = System.nanoTime();
+        idle.offerFirst(c);
+        if (closed) {
+            drainIdle();
+        }
+    }
+
+    private void discard(Connection c) {
+        live.remove(c);
+        c.close();
+    }
+
+    /** A new connection to the first of the host's addresses that takes it, as OkHttp tries them in turn. */
+    private Connection open(long deadline, long cancelsAtStart) throws IOException {
+        InetAddress[] addresses = InetAddress.getAllByName(host);
+        IOException failure = null;
+        for (InetAddress address : addresses) {
+            Connection c = new Connection(new Socket());
+            c.deadline = deadline;
+            live.add(c);
+            if (deadline != 0) {
+                watch();
+            }
+            try {
+                if (cancels != cancelsAtStart || closed) {
+                    throw new IOException("Canceled");
+                }
+                c.socket.connect(new InetSocketAddress(address, port), connectTimeoutMillis);
+                c.socket.setTcpNoDelay(true);
+                c.socket.setSoTimeout(readTimeoutMillis);
+                c.streams();
+                return c;
+            } catch (IOException e) {
+                c.deadline = 0;
+                discard(c);
+                if (c.timedOut) {
+                    throw overdue(e);
+                }
+                if (cancels != cancelsAtStart) {
+                    throw e;
+                }
+                if (e instanceof ConnectException) {
+                    // OkHttp's words, with the system's reason as the cause: TransportErrors reads both.
+                    ConnectException named = new ConnectException("Failed to connect to " + address + ":" + port);
+                    named.initCause(e);
+                    e = named;
+                }
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                failure = e;
+            }
+        }
+        throw failure;
+    }
+
+    private Reply read(Connection c) throws IOException {
+        String statusLine;
+        int status;
+        Headers headers;
+        do {
+            statusLine = c.readLine();
+            status = status(statusLine);
+            headers = c.readHeaders();
+        } while (status >= 100 && status < 200 && status != 101);
+        boolean keepAlive = statusLine.startsWith("HTTP/1.1")
+                ? !headers.has("connection", "close") : headers.has("connection", "keep-alive");
+        byte[] body;
+        String length = headers.get("content-length");
+        if (status == 204 || status == 304) {
+            body = EMPTY;
+        } else if (headers.has("transfer-encoding", "chunked")) {
+            body = c.readChunked();
+        } else if (length != null) {
+            body = c.readFixed(contentLength(length));
+        } else {
+            body = c.readToEnd();
+            keepAlive = false;
+        }
+        return new Reply(status, headers, body, keepAlive);
+    }
+
+    private static int status(String line) throws ProtocolException {
+        // "HTTP/1.1 200 OK"; the reason may be missing ("HTTP/1.1 200").
+        if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' '
+                || (line.length() > 12 && line.charAt(12) != ' ')) {
+            throw new ProtocolException("Unexpected status line: " + line);
+        }
+        int code = 0;
+        for (int i = 9; i < 12; i++) {
+            char ch = line.charAt(i);
+            if (ch < '0' || ch > '9') {
+                throw new ProtocolException("Unexpected status line: " + line);
+            }
+            code = code * 10 + (ch - '0');
+        }
+        return code;
+    }
+
+    private static int contentLength(String value) throws ProtocolException {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n < 0 || n > Integer.MAX_VALUE - 8) {
+                throw new ProtocolException("Content-Length out of range: " + value);
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            throw new ProtocolException("Content-Length is not a number: " + value);
+        }
+    }
+
+    /** Starts the watchdog the first time a call has a deadline. */
+    private synchronized void watch() {
+        if (watchdog == null && !closed) {
+            watchdog = new Thread(this::keepDeadlines, "stride-http-deadlines");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
+    }
+
+    private void keepDeadlines() {
+        while (!closed) {
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : live) {
+                long deadline = c.deadline;
+                if (deadline != 0 && now - deadline >= 0) {
+                    c.timedOut = true;
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** Fails every call in flight (their sockets are closed) and drops the idle connections. */
+    void cancelAll() {
+        cancels++;
+        drainIdle();
+        for (Connection c : live) {
+            c.close();
+        }
+    }
+
+    /** Open connections, idle or in use, and those being connected: for tests. */
+    int connections() {
+        return live.size();
+    }
+
+    /** Idle connections kept for the next calls: for tests. */
+    int idleConnections() {
+        return idleCount.get();
+    }
+
+    private void drainIdle() {
+        for (Connection c; (c = idle.pollFirst()) != null; ) {
+            idleCount.decrementAndGet();
+            discard(c);
+        }
+    }
+
+    /** Closes the idle connections and stops the watchdog; calls still running finish. */
+    @Override
+    public void close() {
+        closed = true;
+        drainIdle();
+        synchronized (this) {
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
+        }
+    }
+
+    /** An answer read whole: its status, its headers and its body's bytes as they came (no content coding asked). */
+    static final class Reply {
+        private final int status;
+        private final Headers headers;
+        private final byte[] body;
+        private final boolean keepAlive;
+
+        private Reply(int status, Headers headers, byte[] body, boolean keepAlive) {
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+            this.keepAlive = keepAlive;
+        }
+
+        int status() {
+            return status;
+        }
+
+        /** The last value of the header, as OkHttp's {@code Response.header}; null when it is missing. */
+        String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        boolean hasHeaderStartingWith(String prefix) {
+            return headers.anyStartsWith(prefix.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        byte[] body() {
+            return body;
+        }
+    }
+
+    /** Header names (lower-cased) and values, in the order they came. */
+    static final class Headers {
+        private String[] namesAndValues = new String[16];
+        private int size;
+
+        void add(String name, String value) {
+            if (size + 2 > namesAndValues.length) {
+                namesAndValues = Arrays.copyOf(namesAndValues, namesAndValues.length * 2);
+            }
+            namesAndValues[size++] = name;
+            namesAndValues[size++] = value;
+        }
+
+        String get(String lowerName) {
+            for (int i = size - 2; i >= 0; i -= 2) {
+                if (namesAndValues[i].equals(lowerName)) {
+                    return namesAndValues[i + 1];
+                }
+            }
+            return null;
+        }
+
+        /** Whether any header of that name lists {@code token} among its comma-separated values. */
+        boolean has(String lowerName, String token) {
+            for (int i = 0; i < size; i += 2) {
+                if (namesAndValues[i].equals(lowerName)) {
+                    for (String part : namesAndValues[i + 1].split(",")) {
+                        if (part.trim().equalsIgnoreCase(token)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+
+        boolean anyStartsWith(String lowerPrefix) {
+            for (int i = 0; i < size; i += 2) {
+                if (namesAndValues[i].startsWith(lowerPrefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** One socket and what it has read beyond the last answer; used by one call at a time. */
+    private static final class Connection {
+        final Socket socket;
+        InputStream in;
+        OutputStream out;
+        byte[] buffer = new byte[8 * 1024];
+        int pos;
+        int limit;
+        /** System.nanoTime() by which the call using it must end (never 0 then); 0: none. */
+        volatile long deadline;
+        volatile boolean timedOut;
+        /** Whether a byte of the answer came: a request that got none may be sent again on a new connection. */
+        boolean answered;
+        long idleSince;
+
+        Connection(Socket socket) {
+            this.socket = socket;
+        }
+
+        void streams() throws IOException {
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing: nothing to save
+            }
+        }
+
+        /** Reads more into the buffer (compacted first); false at the end of the stream. */
+        private boolean fill() throws IOException {
+            if (pos > 0) {
+                System.arraycopy(buffer, pos, buffer, 0, limit - pos);
+                limit -= pos;
+                pos = 0;
+            }
+            if (limit == buffer.length) {
+                buffer = Arrays.copyOf(buffer, buffer.length * 2);
+            }
+            int n = in.read(buffer, limit, buffer.length - limit);
+            if (n < 0) {
+                return false;
+            }
+            answered = true;
+            limit += n;
+            return true;
+        }
+
+        /** A line without its CR LF (or bare LF), as ISO-8859-1 text. */
+        String readLine() throws IOException {
+            int scanned = pos;
+            while (true) {
+                for (int i = scanned; i < limit; i++) {
+                    if (buffer[i] == '\n') {
+                        int end = i > pos && buffer[i - 1] == '\r' ? i - 1 : i;
+                        String line = new String(buffer, pos, end - pos, StandardCharsets.ISO_8859_1);
+                        pos = i + 1;
+                        return line;
+                    }
+                }
+                if (limit - pos >= MAX_LINE) {
+                    throw new ProtocolException("a line of the answer's head is longer than " + MAX_LINE + " bytes");
+                }
+                scanned = limit - pos;
+                if (!fill()) {
+                    throw new EOFException("unexpected end of stream on http connection");
+                }
+                scanned += pos;
+            }
+        }
+
+        Headers readHeaders() throws IOException {
+            Headers headers = new Headers();
+            for (String line = readLine(); !line.isEmpty(); line = readLine()) {
+                int colon = line.indexOf(':');
+                if (colon <= 0) {
+                    throw new ProtocolException("Unexpected header: " + line);
+                }
+                headers.add(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        line.substring(colon + 1).trim());
+            }
+            return headers;
+        }
+
+        byte[] readFixed(int length) throws IOException {
+            byte[] body = new byte[length];
+            readInto(body, 0, length);
+            return body;
+        }
+
+        private void readInto(byte[] target, int offset, int length) throws IOException {
+            int buffered = Math.min(length, limit - pos);
+            System.arraycopy(buffer, pos, target, offset, buffered);
+            pos += buffered;
+            for (int n = buffered; n < length; ) {
+                int r = in.read(target, offset + n, length - n);
+                if (r < 0) {
+                    throw new EOFException("unexpected end of stream: " + n + " of " + length + " bytes of the body");
+                }
+                n += r;
+            }
+        }
+
+        byte[] readChunked() throws IOException {
+            byte[] body = new byte[Math.max(256, limit - pos)];
+            int size = 0;
+            while (true) {
+                String line = readLine();
+                int end = line.indexOf(';');
+                String hex = (end < 0 ? line : line.substring(0, end)).trim();
+                long chunk;
+                try {
+                    chunk = Long.parseLong(hex, 16);
+                } catch (NumberFormatException e) {
+                    throw new ProtocolException("expected a chunk size but was \"" + line + "\"");
+                }
+                if (chunk < 0 || chunk > Integer.MAX_VALUE - 8 - size) {
+                    throw new ProtocolException("chunk size out of range: " + line);
+                }
+                if (chunk == 0) {
+                    readHeaders(); // trailers, unused
+                    return Arrays.copyOf(body, size);
+                }
+                if (size + chunk > body.length) {
+                    body = Arrays.copyOf(body, (int) Math.min(Integer.MAX_VALUE - 8,
+                            Math.max(size + chunk, 2L * body.length)));
+                }
+                readInto(body, size, (int) chunk);
+                size += (int) chunk;
+                if (!readLine().isEmpty()) {
+                    throw new ProtocolException("a chunk did not end with CR LF");
+                }
+            }
+        }
+
+        byte[] readToEnd() throws IOException {
+            while (fill()) {
+                // until the server closes: the body is all it sent
+            }
+            byte[] body = Arrays.copyOfRange(buffer, pos, limit);
+            pos = limit;
+            return body;
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package dev.stride.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The lean transport of plain http:// calls ({@link PlainHttp1}) as a user of {@link ModelClient} meets it: the ways a
+ * server may frame and end an answer, a kept connection the server closed, and what still goes through OkHttp. The
+ * rest of this module's tests (timeouts, cancels, statuses, fixtures) run through it too, as every http:// call does.
+ */
+@Timeout(120)
+class PlainHttp1Test {
+    private static final String OK_BODY = """
+            {"id":"x","model":"m","choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]}""";
+
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    @Test
+    void aChunkedAnswerIsReadWholeAndItsConnectionKept() throws Exception {
+        server.enqueue(new MockResponse.Builder().chunkedBody(OK_BODY, 7).build());
+        server.enqueue(new MockResponse.Builder().chunkedBody(OK_BODY, 1000).build());
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.plain()).isNotNull();
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            assertThat(client.plain().idleConnections()).isEqualTo(1);
+        }
+        assertThat(server.takeRequest().getConnectionIndex()).isEqualTo(server.takeRequest().getConnectionIndex());
+    }
+
+    @Test
+    void aKeptConnectionTheServerClosedIsReplacedWithoutSendingTheRequestTwice() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            // The answer did not say "Connection: close": the connection went back to the pool, closed by now.
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+        }
+        assertThat(server.getRequestCount()).isEqualTo(2);
+        assertThat(server.takeRequest().getConnectionIndex()).isNotEqualTo(server.takeRequest().getConnectionIndex());
+    }
+
+    @Test
+    void interimAnswersAreSkipped() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .addInformationalResponse(new MockResponse.Builder().code(100).build()).build());
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+        }
+    }
+
+    @Test
+    void anAnswerSayingConnectionCloseIsNotKept() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).setHeader("Connection", "close").build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            assertThat(client.plain().idleConnections()).isZero();
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            assertThat(client.plain().idleConnections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBodyEndedByClosingTheConnectionIsReadWhole() throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK_BODY;
+        try (RawServer raw = new RawServer(answer)) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+                assertThat(client.plain().idleConnections()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void bytesBeyondTheAnswerRetireItsConnection() throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + OK_BODY.length()
+                + "\r\n\r\n" + OK_BODY + "HTTP/1.1 200 OK\r\n";
+        try (RawServer raw = new RawServer(answer)) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+                assertThat(client.plain().idleConnections()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void somethingOtherThanHttpFailsTheCallAsAConnectionFailure() throws Exception {
+        try (RawServer raw = new RawServer("SSH-2.0-OpenSSH_9.6\r\n")) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+
+                assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+                assertThat(f.getMessage()).contains("Unexpected status line: SSH-2.0-OpenSSH_9.6");
+                assertThat(f.reachedServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aCutChunkedBodyFailsTheCall() throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"choices\":[";
+        try (RawServer raw = new RawServer(answer)) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+
+                assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+                assertThat(f.getMessage()).contains("unexpected end of stream");
+                assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+            }
+        }
+    }
+
+    @Test
+    void aRedirectToAnotherHttpUrlIsFollowedByOkHttp() throws Exception {
+        // The lean transport hands a redirect it would have to follow to OkHttp, which asks the first URL again.
+        server.enqueue(new MockResponse.Builder().code(307).setHeader("Location", "/v1/elsewhere").build());
+        server.enqueue(new MockResponse.Builder().code(307).setHeader("Location", "/v1/elsewhere").build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+        }
+        assertThat(server.takeRequest().getTarget()).isEqualTo("/v1/chat/completions");
+        assertThat(server.takeRequest().getTarget()).isEqualTo("/v1/chat/completions");
+        RecordedRequest followed = server.takeRequest();
+        assertThat(followed.getTarget()).isEqualTo("/v1/elsewhere");
+        assertThat(followed.getMethod()).isEqualTo("POST");
+    }
+
+    @Test
+    void theRequestNamesEachHeaderOnceTheUsersWinningAndTheBodyTypeWinningOverThem() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        ClientSettings settings = Fixtures.fastSettings(server).withApiKey("sk-key")
+                .withHeaders(Map.of("authorization", "Bearer gateway", "X-Gateway", "g1",
+                        "Content-Type", "text/plain", "Content-Length", "1"));
+        try (ModelClient client = new ModelClient(settings)) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+        }
+        RecordedRequest r = server.takeRequest();
+        assertThat(r.getHeaders().values("Authorization")).containsExactly("Bearer gateway");
+        assertThat(r.getHeaders().get("X-Gateway")).isEqualTo("g1");
+        assertThat(r.getHeaders().values("Content-Type")).containsExactly("application/json");
+        assertThat(r.getHeaders().values("Content-Length"))
+                .containsExactly(String.valueOf(r.getBody().size()));
+        assertThat(r.getHeaders().get("Host")).isEqualTo(server.getHostName() + ":" + server.getPort());
+        assertThat(r.getBody().utf8()).contains("\"messages\"");
+    }
+
+    @Test
+    void theTransportPropertySendsEveryCallThroughOkHttp() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        String before = System.getProperty(ModelClient.TRANSPORT_PROPERTY);
+        System.setProperty(ModelClient.TRANSPORT_PROPERTY, ModelClient.OKHTTP_ONLY);
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.plain()).isNull();
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            assertThat(client.okHttp().connectionPool().connectionCount()).isEqualTo(1);
+        } finally {
+            restore(before);
+        }
+    }
+
+    @Test
+    void aProxyInTheSystemsSettingsIsOkHttpsToSpeakTo() {
+        ProxySelector before = ProxySelector.getDefault();
+        ProxySelector.setDefault(new ProxySelector() {
+            @Override
+            public List<Proxy> select(URI uri) {
+                return List.of(new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", 3128)));
+            }
+
+            @Override
+            public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {
+            }
+        });
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
+            assertThat(client.plain()).isNull();
+        } finally {
+            ProxySelector.setDefault(before);
+        }
+    }
+
+    @Test
+    void theHttpLogAndHttpsGoThroughOkHttp() {
+        List<String> log = new ArrayList<>();
+        try (ModelClient logged = new ModelClient(Fixtures.fastSettings(server).withHttpLog(log::add));
+             ModelClient tls = new ModelClient(ClientSettings.of("https://127.0.0.1:1/v1"))) {
+            assertThat(logged.plain()).isNull();
+            assertThat(tls.plain()).isNull();
+        }
+    }
+
+    private static void restore(String before) {
+        if (before == null) {
+            System.clearProperty(ModelClient.TRANSPORT_PROPERTY);
+        } else {
+            System.setProperty(ModelClient.TRANSPORT_PROPERTY, before);
+        }
+    }
+
+    /** Answers one connection with a fixed text once it has read the request's head and body, then closes it. */
+    private static final class RawServer implements AutoCloseable {
+        private final ServerSocket socket;
+        private final CompletableFuture<Void> done;
+
+        RawServer(String answer) throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            done = CompletableFuture.runAsync(() -> {
+                try (Socket s = socket.accept()) {
+                    readRequest(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    out.write(answer.getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
+        }
+
+        private static void readRequest(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return;
+                }
+                head.append((char) b);
+            }
+            String lower = head.toString().toLowerCase(java.util.Locale.ROOT);
+            int at = lower.indexOf("content-length:");
+            int length = Integer.parseInt(lower.substring(at + 15, lower.indexOf('\r', at)).trim());
+            in.readNBytes(length);
+        }
+
+        @Override
+        public void close() throws Exception {
+            done.get(60, TimeUnit.SECONDS);
+            socket.close();
+        }
+    }
+}
