@@ -30,7 +30,8 @@ final class ShippedMigrations implements ResourceProvider {
             "V9__shard_of_a_run.sql",
             "V10__scores.sql",
             "V11__requests_in_flight_of_a_worker.sql",
-            "V12__outcomes_by_time.sql");
+            "V12__outcomes_by_time.sql",
+            "V13__claims_in_one_tree.sql");
 
     /** The folder of {@link Schema#LOCATION}, as a class-loader resource path. */
     private static final String FOLDER = "db/migration/";
