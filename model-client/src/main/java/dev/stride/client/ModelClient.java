@@ -51,6 +51,8 @@ public final class ModelClient implements AutoCloseable {
     private final OkHttpClient http;
     /** The lean transport for plain http:// calls answered whole; null when every call goes through OkHttp. */
     private final PlainHttp1 plain;
+    /** The request log of {@link ClientSettings#httpLog()} for {@link #plain}'s calls; null without one. */
+    private final RequestLog plainLog;
     /** Each API's request line and headers for {@link #plain}. */
     private final Map<Api, byte[]> plainHeads = new EnumMap<>(Api.class);
     private final Map<Api, HttpUrl> urls = new EnumMap<>(Api.class);
@@ -90,7 +92,7 @@ public final class ModelClient implements AutoCloseable {
         urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
         this.http = buildHttp(settings, urls.get(Api.OPENAI_CHAT).isHttps());
         HttpUrl chat = urls.get(Api.OPENAI_CHAT);
-        if (plainAllowed && !chat.isHttps() && settings.httpLog() == null && direct(chat)) {
+        if (plainAllowed && !chat.isHttps() && direct(chat)) {
             this.plain = new PlainHttp1(chat.host(), chat.port(), settings.connectTimeout(), socketTimeout(settings),
                     settings.callTimeout(), IDLE_KEEP_ALIVE, settings.maxConcurrency());
             Map<String, String> headers = headersOf(Map.of("Accept", "application/json"));
@@ -103,6 +105,8 @@ public final class ModelClient implements AutoCloseable {
         } else {
             this.plain = null;
         }
+        this.plainLog = plain == null || settings.httpLog() == null ? null
+                : new RequestLog(settings.httpLog(), settings::mask);
         ObjectMapper mapper = JsonMapper.builder().build();
         this.encoder = new ChatRequestEncoder(mapper);
         this.promptEncoder = new PromptEncoder(mapper);
@@ -340,9 +344,15 @@ public final class ModelClient implements AutoCloseable {
         Connected connected = new Connected();
         long start = System.nanoTime();
         int status = 0;
+        if (plainLog != null) {
+            plainLog.sending("POST", url.toString(), body.length);
+        }
         try {
             PlainHttp1.Reply reply = plain.post(plainHeads.get(api), body, connected::mark);
             status = reply.status();
+            if (plainLog != null) {
+                plainLog.received(status, url.toString(), start, reply.body().length);
+            }
             if (status >= 300 && status <= 399 && followedByOkHttp(url, reply.header("Location"))) {
                 return null;
             }
@@ -353,6 +363,9 @@ public final class ModelClient implements AutoCloseable {
             gate.answered(permit, result.promptTokens(), result.completionTokens(), reading);
             return result;
         } catch (IOException e) {
+            if (plainLog != null) {
+                plainLog.failed("POST", url.toString(), start, e);
+            }
             throw TransportErrors.classify(e, cancelEpoch.get() != epoch, connected.yes, settings).at(shownBase);
         } catch (MalformedResponse e) {
             throw malformed(status, e);

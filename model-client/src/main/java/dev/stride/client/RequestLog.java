@@ -27,20 +27,32 @@ final class RequestLog implements Interceptor {
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request request = chain.request();
-        long sent = request.body() == null ? 0 : request.body().contentLength();
-        log(String.format(Locale.ROOT, "http -> %s %s (%d bytes)", request.method(), request.url(), sent));
+        String url = request.url().toString();
+        sending(request.method(), url, request.body() == null ? 0 : request.body().contentLength());
         long started = System.nanoTime();
         try {
             Response response = chain.proceed(request);
-            long received = response.body() == null ? -1 : response.body().contentLength();
-            log(String.format(Locale.ROOT, "http <- %d %s in %d ms (%s)", response.code(), request.url(),
-                    elapsed(started), received < 0 ? "streamed" : received + " bytes"));
+            received(response.code(), url, started, response.body() == null ? -1 : response.body().contentLength());
             return response;
         } catch (IOException e) {
-            log(String.format(Locale.ROOT, "http x  %s %s after %d ms: %s", request.method(), request.url(),
-                    elapsed(started), e));
+            failed(request.method(), url, started, e);
             throw e;
         }
+    }
+
+    /** The same lines for a transport that is not OkHttp's. */
+    void sending(String method, String url, long bytes) {
+        log(String.format(Locale.ROOT, "http -> %s %s (%d bytes)", method, url, bytes));
+    }
+
+    /** @param bytes the body's length, or -1 when it is not known before it is read (a stream) */
+    void received(int status, String url, long started, long bytes) {
+        log(String.format(Locale.ROOT, "http <- %d %s in %d ms (%s)", status, url, elapsed(started),
+                bytes < 0 ? "streamed" : bytes + " bytes"));
+    }
+
+    void failed(String method, String url, long started, IOException e) {
+        log(String.format(Locale.ROOT, "http x  %s %s after %d ms: %s", method, url, elapsed(started), e));
     }
 
     private static long elapsed(long started) {
