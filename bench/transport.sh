@@ -2,7 +2,7 @@
 # The CPU floor of the HTTP transport (issue 15, item 3): how much of stride's CPU per prediction the transport alone
 # costs, and what another transport would cost. Each row is a process of its own against `stride serve-sim` in another
 # process, JVM start included, with the launcher's JIT and collector flags:
-#   client   stride's ModelClient (its OkHttp set-up, the request's JSON, the answer parsed), a thread per request
+#   client   stride's ModelClient (for http://, its lean transport PlainHttp1), the request's JSON, the answer parsed
 #   okhttp   OkHttp's blocking calls with its defaults, body read whole and nothing else, a thread per request
 #   blocking a bare HTTP/1.1 client (a probe, ~40 lines) on plain sockets, a thread per request: the shape's own cost
 #   nio      the same bare client on one selector thread: the floor of a non-blocking transport

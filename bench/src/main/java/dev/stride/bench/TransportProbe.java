@@ -43,8 +43,8 @@ import okhttp3.Response;
  * body read whole and nothing else done (no database). It prints the process's CPU time per request, JVM start
  * included, to show the floor a transport puts under stride's CPU per prediction (issue 15, item 3). The rows:
  * <ul>
- *   <li>{@code client}: stride's own ModelClient (its OkHttp set-up, the request's JSON written, the answer parsed),
- *       one thread per request in flight, as stride runs it;</li>
+ *   <li>{@code client}: stride's own ModelClient (for http://, its lean transport PlainHttp1; the request's JSON
+ *       written, the answer parsed), one thread per request in flight, as stride runs it;</li>
  *   <li>{@code okhttp}: OkHttp's blocking calls with its defaults and nothing else, one thread per request;</li>
  *   <li>{@code blocking}: a bare HTTP/1.1 client of a few lines on plain sockets (keep-alive, Content-Length bodies
  *       only; a probe, not a client), one thread per request: what that shape costs without OkHttp;</li>
