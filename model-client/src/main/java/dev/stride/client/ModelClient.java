@@ -92,13 +92,13 @@ public final class ModelClient implements AutoCloseable {
         urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
         this.http = buildHttp(settings, urls.get(Api.OPENAI_CHAT).isHttps());
         HttpUrl chat = urls.get(Api.OPENAI_CHAT);
-        if (plainAllowed && !chat.isHttps() && direct(chat)) {
+        Map<String, String> headers = headersOf(Map.of("Accept", "application/json"));
+        // The body's type wins over a header of that name, as in OkHttp, which sets it from the body.
+        headers.keySet().removeIf("Content-Type"::equalsIgnoreCase);
+        headers.put("Content-Type", JSON.toString());
+        if (plainAllowed && !chat.isHttps() && direct(chat) && acceptedByOkHttp(headers)) {
             this.plain = new PlainHttp1(chat.host(), chat.port(), settings.connectTimeout(), socketTimeout(settings),
                     settings.callTimeout(), IDLE_KEEP_ALIVE, settings.maxConcurrency());
-            Map<String, String> headers = headersOf(Map.of("Accept", "application/json"));
-            // The body's type wins over a header of that name, as in OkHttp, which sets it from the body.
-            headers.keySet().removeIf("Content-Type"::equalsIgnoreCase);
-            headers.put("Content-Type", JSON.toString());
             for (Api api : Api.values()) {
                 plainHeads.put(api, PlainHttp1.head(target(urls.get(api)), hostHeader(urls.get(api)), headers));
             }
@@ -151,6 +151,21 @@ public final class ModelClient implements AutoCloseable {
             return true;
         }
         return selector.select(url.uri()).stream().allMatch(p -> p.type() == java.net.Proxy.Type.DIRECT);
+    }
+
+    /**
+     * Whether OkHttp would send these headers: no line break, control or non-ASCII character in a name or value (a
+     * key read from a file with Windows line ends would end in a CR). Those it refuses go through OkHttp, which says
+     * so for each call, masking an Authorization value, instead of being written onto the wire.
+     */
+    private static boolean acceptedByOkHttp(Map<String, String> headers) {
+        try {
+            okhttp3.Headers.Builder check = new okhttp3.Headers.Builder();
+            headers.forEach(check::add);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static String target(HttpUrl url) {

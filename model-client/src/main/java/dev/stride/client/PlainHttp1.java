@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A lean HTTP/1.1 client for what stride sends thousands of times a second: a POST of a small JSON body to a plain
@@ -37,6 +38,10 @@ final class PlainHttp1 implements AutoCloseable {
     private static final long TICK_MILLIS = 25;
     private static final int MAX_LINE = 64 * 1024;
     private static final byte[] EMPTY = new byte[0];
+    /** A connection's deadline once the watchdog took it: even, where every deadline is odd. */
+    private static final long TIMED_OUT = 2;
+    /** What a body's array starts at: a Content-Length or a chunk's size is a claim, not bytes that came. */
+    private static final int FIRST_BODY_BYTES = 64 * 1024;
 
     private final String host;
     private final int port;
@@ -104,34 +109,35 @@ final class PlainHttp1 implements AutoCloseable {
                 c = open(deadline, cancelsAtStart);
             }
             connected.run();
-            c.deadline = deadline;
+            c.deadline.set(deadline);
             c.answered = false;
+            Reply reply;
             try {
                 if (cancels != cancelsAtStart) {
                     throw new IOException("Canceled");
                 }
                 c.out.write(request);
-                Reply reply = read(c);
-                c.deadline = 0;
-                if (reply.keepAlive && c.pos == c.limit) {
-                    release(c);
-                } else {
-                    discard(c);
-                }
-                return reply;
+                reply = read(c);
             } catch (IOException e) {
-                c.deadline = 0;
-                discard(c);
-                if (c.timedOut) {
-                    throw overdue(e);
-                }
+                IOException failure = retire(c, e);
                 // A kept connection the server closed while it was idle: it never saw this request.
-                if (reused && !c.answered && cancels == cancelsAtStart
+                if (failure == e && reused && !c.answered && cancels == cancelsAtStart
                         && !(e instanceof java.net.SocketTimeoutException)) {
                     continue;
                 }
+                throw failure;
+            } catch (RuntimeException | Error e) {
+                retire(c, null);
                 throw e;
             }
+            // The answer is whole even if the watchdog came for it just now; only its connection is not kept then.
+            boolean overdue = c.deadline.getAndSet(0) == TIMED_OUT;
+            if (!overdue && reply.keepAlive && c.pos == c.limit) {
+                release(c);
+            } else {
+                discard(c);
+            }
+            return reply;
         }
     }
 
@@ -141,6 +147,16 @@ final class PlainHttp1 implements AutoCloseable {
         System.arraycopy(length, 0, request, head.length, length.length);
         System.arraycopy(body, 0, request, head.length + length.length, body.length);
         return request;
+    }
+
+    /**
+     * Takes a failed call's connection out of use; returns what to throw: OkHttp's "timeout" when the watchdog closed
+     * it for the call's deadline, else {@code failure} itself.
+     */
+    private IOException retire(Connection c, IOException failure) {
+        boolean overdue = c.deadline.getAndSet(0) == TIMED_OUT;
+        discard(c);
+        return overdue ? overdue(failure) : failure;
     }
 
     private static InterruptedIOException overdue(IOException cause) {
@@ -163,7 +179,11 @@ final class PlainHttp1 implements AutoCloseable {
     }
 
     private void release(Connection c) {
-        if (closed || idleCount.incrementAndGet() > maxIdle) {
+        if (closed) {
+            discard(c);
+            return;
+        }
+        if (idleCount.incrementAndGet() > maxIdle) {
             idleCount.decrementAndGet();
             discard(c);
             return;
@@ -183,16 +203,16 @@ final class PlainHttp1 implements AutoCloseable {
     /** A new connection to the first of the host's addresses that takes it, as OkHttp tries them in turn. */
     private Connection open(long deadline, long cancelsAtStart) throws IOException {
         InetAddress[] addresses = InetAddress.getAllByName(host);
-        IOException failure = null;
+        IOException earlier = null;
         for (InetAddress address : addresses) {
             Connection c = new Connection(new Socket());
-            c.deadline = deadline;
+            c.deadline.set(deadline);
             live.add(c);
             if (deadline != 0) {
                 watch();
             }
             try {
-                if (cancels != cancelsAtStart || closed) {
+                if (cancels != cancelsAtStart) {
                     throw new IOException("Canceled");
                 }
                 c.socket.connect(new InetSocketAddress(address, port), connectTimeoutMillis);
@@ -201,13 +221,9 @@ final class PlainHttp1 implements AutoCloseable {
                 c.streams();
                 return c;
             } catch (IOException e) {
-                c.deadline = 0;
-                discard(c);
-                if (c.timedOut) {
-                    throw overdue(e);
-                }
-                if (cancels != cancelsAtStart) {
-                    throw e;
+                IOException failure = retire(c, e);
+                if (failure != e || cancels != cancelsAtStart) {
+                    throw failure;
                 }
                 if (e instanceof ConnectException) {
                     // OkHttp's words, with the system's reason as the cause: TransportErrors reads both.
@@ -215,13 +231,13 @@ final class PlainHttp1 implements AutoCloseable {
                     named.initCause(e);
                     e = named;
                 }
-                if (failure != null) {
-                    e.addSuppressed(failure);
+                if (earlier != null) {
+                    e.addSuppressed(earlier);
                 }
-                failure = e;
+                earlier = e;
             }
         }
-        throw failure;
+        throw earlier;
     }
 
     private Reply read(Connection c) throws IOException {
@@ -279,17 +295,18 @@ final class PlainHttp1 implements AutoCloseable {
         }
     }
 
-    /** Starts the watchdog the first time a call has a deadline. */
+    /** Starts the watchdog when a call has a deadline and none runs (the first time, or after a close() ended it). */
     private synchronized void watch() {
-        if (watchdog == null && !closed) {
+        if (watchdog == null || !watchdog.isAlive()) {
             watchdog = new Thread(this::keepDeadlines, "stride-http-deadlines");
             watchdog.setDaemon(true);
             watchdog.start();
         }
     }
 
+    /** Until the client is closed and its last call has ended: a call in flight keeps its deadline after close(). */
     private void keepDeadlines() {
-        while (!closed) {
+        while (!closed || !live.isEmpty()) {
             try {
                 Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
@@ -297,9 +314,11 @@ final class PlainHttp1 implements AutoCloseable {
             }
             long now = System.nanoTime();
             for (Connection c : live) {
-                long deadline = c.deadline;
-                if (deadline != 0 && now - deadline >= 0) {
-                    c.timedOut = true;
+                long deadline = c.deadline.get();
+                // Marked before it is closed, and only if the call that set this deadline still holds it: a call that
+                // ended in between takes the mark with its getAndSet and does not pass its connection on.
+                if (deadline != 0 && deadline != TIMED_OUT && now - deadline >= 0
+                        && c.deadline.compareAndSet(deadline, TIMED_OUT)) {
                     c.close();
                 }
             }
@@ -332,16 +351,14 @@ final class PlainHttp1 implements AutoCloseable {
         }
     }
 
-    /** Closes the idle connections and stops the watchdog; calls still running finish. */
+    /**
+     * Closes the idle connections; calls still running finish, within their deadline (the watchdog stops after the
+     * last of them).
+     */
     @Override
     public void close() {
         closed = true;
         drainIdle();
-        synchronized (this) {
-            if (watchdog != null) {
-                watchdog.interrupt();
-            }
-        }
     }
 
     /** An answer read whole: its status, its headers and its body's bytes as they came (no content coding asked). */
@@ -389,6 +406,13 @@ final class PlainHttp1 implements AutoCloseable {
             namesAndValues[size++] = value;
         }
 
+        /** An obsolete folded line: more of the last header's value. */
+        void continueLast(String more) {
+            if (size > 0 && !more.isEmpty()) {
+                namesAndValues[size - 1] = namesAndValues[size - 1] + " " + more;
+            }
+        }
+
         String get(String lowerName) {
             for (int i = size - 2; i >= 0; i -= 2) {
                 if (namesAndValues[i].equals(lowerName)) {
@@ -430,9 +454,11 @@ final class PlainHttp1 implements AutoCloseable {
         byte[] buffer = new byte[8 * 1024];
         int pos;
         int limit;
-        /** System.nanoTime() by which the call using it must end (never 0 then); 0: none. */
-        volatile long deadline;
-        volatile boolean timedOut;
+        /**
+         * System.nanoTime() by which the call using it must end (odd, so never 0 nor {@link #TIMED_OUT}); 0: none;
+         * {@link #TIMED_OUT}: the watchdog closed it for that deadline.
+         */
+        final AtomicLong deadline = new AtomicLong();
         /** Whether a byte of the answer came: a request that got none may be sent again on a new connection. */
         boolean answered;
         long idleSince;
@@ -496,22 +522,39 @@ final class PlainHttp1 implements AutoCloseable {
             }
         }
 
+        /** Leniently, as OkHttp reads them: a folded line continues the header before it, a line without a name is skipped. */
         Headers readHeaders() throws IOException {
             Headers headers = new Headers();
             for (String line = readLine(); !line.isEmpty(); line = readLine()) {
                 int colon = line.indexOf(':');
-                if (colon <= 0) {
-                    throw new ProtocolException("Unexpected header: " + line);
+                if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+                    headers.continueLast(line.trim());
+                } else if (colon > 0) {
+                    headers.add(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                            line.substring(colon + 1).trim());
                 }
-                headers.add(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
-                        line.substring(colon + 1).trim());
             }
             return headers;
         }
 
         byte[] readFixed(int length) throws IOException {
-            byte[] body = new byte[length];
-            readInto(body, 0, length);
+            return append(new byte[Math.min(length, FIRST_BODY_BYTES)], 0, length);
+        }
+
+        /**
+         * Reads exactly {@code n} more bytes into {@code body} from {@code size} on, growing it no faster than they
+         * come (at most twice what came), so that a false length fails as a cut answer, not as an OutOfMemoryError.
+         */
+        private byte[] append(byte[] body, int size, int n) throws IOException {
+            int end = size + n;
+            while (size < end) {
+                if (size == body.length) {
+                    body = Arrays.copyOf(body, (int) Math.min(end, Math.max(FIRST_BODY_BYTES, 2L * body.length)));
+                }
+                int chunk = Math.min(end, body.length) - size;
+                readInto(body, size, chunk);
+                size += chunk;
+            }
             return body;
         }
 
@@ -548,11 +591,7 @@ final class PlainHttp1 implements AutoCloseable {
                     readHeaders(); // trailers, unused
                     return Arrays.copyOf(body, size);
                 }
-                if (size + chunk > body.length) {
-                    body = Arrays.copyOf(body, (int) Math.min(Integer.MAX_VALUE - 8,
-                            Math.max(size + chunk, 2L * body.length)));
-                }
-                readInto(body, size, (int) chunk);
+                body = append(body, size, (int) chunk);
                 size += (int) chunk;
                 if (!readLine().isEmpty()) {
                     throw new ProtocolException("a chunk did not end with CR LF");

@@ -27,6 +27,8 @@ import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The lean transport of plain http:// calls ({@link PlainHttp1}) as a user of {@link ModelClient} meets it: the ways a
@@ -136,6 +138,92 @@ class PlainHttp1Test {
                 assertThat(f.getMessage()).contains("unexpected end of stream");
                 assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Content-Length: 2000000000\r\n\r\n", "Transfer-Encoding: chunked\r\n\r\n7ffffff0\r\n"})
+    void aLengthTheBodyDoesNotHaveFailsAsACutAnswerWithoutAllocatingIt(String framing) throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framing + OK_BODY;
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (RawServer raw = new RawServer(answer)) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+                long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+                assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+                assertThat(f.getMessage()).contains("unexpected end of stream");
+                assertThat(allocated).as("bytes allocated by the call").isLessThan(16 * 1024 * 1024);
+                assertThat(client.plain().connections()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void foldedHeaderLinesAndLinesWithoutANameAreToleratedAsOkHttpDoes() throws Exception {
+        String answer = "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nX-Note: a\r\n"
+                + "\tb\r\nnot a header\r\nRetry-After:\r\n 7\r\nContent-Length: 2\r\n\r\n{}";
+        try (RawServer raw = new RawServer(answer)) {
+            try (ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+                CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+
+                assertThat(f.status()).isEqualTo(429);
+                assertThat(f.retryAfter()).contains(java.time.Duration.ofSeconds(7));
+            }
+        }
+    }
+
+    @Test
+    void aKeyWithALineBreakIsNeverWrittenOntoTheWire() {
+        // A key read from a file with Windows line ends, or worse: OkHttp refuses it, and so the call goes its way.
+        try (ModelClient client = new ModelClient(Fixtures.fastSettings(server)
+                .withApiKey("sk-abc\r\nX-Injected: yes"))) {
+            assertThat(client.plain()).isNull();
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> client.chat(Fixtures.hello()));
+
+            assertThat(t).isInstanceOf(IllegalArgumentException.class);
+            assertThat(t.getMessage()).contains("Authorization").doesNotContain("sk-abc");
+        }
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCallInFlightKeepsItsDeadlineWhenTheClientIsClosed(boolean okHttp) throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> holding = CompletableFuture.runAsync(() -> {
+                try (Socket s = silent.accept()) {
+                    s.getInputStream().readAllBytes(); // reads the request and never answers
+                } catch (IOException ignored) {
+                    // the client closed it: what the test waits for
+                }
+            });
+            ClientSettings settings = ClientSettings.of("http://127.0.0.1:" + silent.getLocalPort() + "/v1")
+                    .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(2),
+                            java.time.Duration.ofSeconds(2));
+            ModelClient client = okHttp ? ModelClient.throughOkHttp(settings) : new ModelClient(settings);
+            CompletableFuture<CallFailure> call = CompletableFuture.supplyAsync(() -> {
+                try {
+                    client.chat(Fixtures.hello());
+                    return null;
+                } catch (CallFailure f) {
+                    return f;
+                }
+            });
+            while (okHttp ? client.okHttp().connectionPool().connectionCount() == 0
+                    : client.plain().connections() == 0) {
+                Thread.sleep(10);
+            }
+
+            client.close();
+            CallFailure f = call.get(60, TimeUnit.SECONDS);
+
+            assertThat(f).isNotNull();
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+            assertThat(f.getMessage()).contains("deadline");
+            holding.get(60, TimeUnit.SECONDS);
         }
     }
 
