@@ -4,15 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
@@ -146,11 +148,11 @@ public final class ModelClient implements AutoCloseable {
 
     /** Whether the system's proxy settings send {@code url} straight to the server (a proxy is OkHttp's to speak to). */
     private static boolean direct(HttpUrl url) {
-        java.net.ProxySelector selector = java.net.ProxySelector.getDefault();
+        ProxySelector selector = ProxySelector.getDefault();
         if (selector == null) {
             return true;
         }
-        return selector.select(url.uri()).stream().allMatch(p -> p.type() == java.net.Proxy.Type.DIRECT);
+        return selector.select(url.uri()).stream().allMatch(p -> p.type() == Proxy.Type.DIRECT);
     }
 
     /**
@@ -179,11 +181,11 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /**
-     * The headers every request carries besides {@code fixed}: the key (or the URL's user-info), then the user's
-     * own, which win over both. The same order OkHttp's request is built in below.
+     * {@code fixed} and the headers every request carries, for either transport: the key, or the URL's user-info (the
+     * more specific word than a key variable that happens to be set), then the user's own, which win over both.
      */
     private Map<String, String> headersOf(Map<String, String> fixed) {
-        Map<String, String> headers = new java.util.LinkedHashMap<>(fixed);
+        Map<String, String> headers = new LinkedHashMap<>(fixed);
         if (settings.apiKey() != null) {
             headers.put("Authorization", "Bearer " + settings.apiKey());
         }
@@ -311,20 +313,11 @@ public final class ModelClient implements AutoCloseable {
         }
         Request.Builder request = new Request.Builder()
                 .url(url)
-                .header("Accept", !stream ? "application/json"
-                        : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")
                 .post(RequestBody.create(body, JSON));
         Connected connected = new Connected();
         request.tag(Connected.class, connected);
-        if (settings.apiKey() != null) {
-            request.header("Authorization", "Bearer " + settings.apiKey());
-        }
-        if (basicAuthorization != null) {
-            // The URL's own user:password is the more specific word than a key variable that happens to be set.
-            request.header("Authorization", basicAuthorization);
-        }
-        // Last, so that a header the user names wins over the ones made from the key or the URL.
-        settings.headers().forEach(request::header);
+        headersOf(Map.of("Accept", !stream ? "application/json"
+                : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")).forEach(request::header);
         long epoch = cancelEpoch.get();
         Call call = this.http.newCall(request.build());
         long start = System.nanoTime();
@@ -397,7 +390,7 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** An answer read whole, from either transport: a failure for a status that is not 2xx, else the parsed result. */
-    private ChatResult whole(Api api, HttpUrl url, int status, java.util.function.Function<String, String> header,
+    private ChatResult whole(Api api, HttpUrl url, int status, Function<String, String> header,
                              RateLimitReading reading, byte[] body, boolean keepRaw, long start)
             throws CallFailure, MalformedResponse {
         String contentType = header.apply("Content-Type");

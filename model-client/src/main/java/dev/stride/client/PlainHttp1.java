@@ -10,9 +10,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,11 +80,11 @@ final class PlainHttp1 implements AutoCloseable {
      * blank line. Framing headers the caller gives are dropped: this client frames the body itself.
      */
     static byte[] head(String target, String hostHeader, Map<String, String> headers) {
-        Map<String, String> named = new java.util.LinkedHashMap<>();
+        Map<String, String> named = new LinkedHashMap<>();
         named.put("host", "Host: " + hostHeader);
         named.put("user-agent", "User-Agent: stride");
         headers.forEach((name, value) -> {
-            String key = name.toLowerCase(java.util.Locale.ROOT);
+            String key = name.toLowerCase(Locale.ROOT);
             if (!key.equals("content-length") && !key.equals("transfer-encoding") && !key.equals("connection")) {
                 named.put(key, name + ": " + value);
             }
@@ -122,7 +125,7 @@ final class PlainHttp1 implements AutoCloseable {
                 IOException failure = retire(c, e);
                 // A kept connection the server closed while it was idle: it never saw this request.
                 if (failure == e && reused && !c.answered && cancels == cancelsAtStart
-                        && !(e instanceof java.net.SocketTimeoutException)) {
+                        && !(e instanceof SocketTimeoutException)) {
                     continue;
                 }
                 throw failure;
@@ -381,11 +384,11 @@ final class PlainHttp1 implements AutoCloseable {
 
         /** The last value of the header, as OkHttp's {@code Response.header}; null when it is missing. */
         String header(String name) {
-            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+            return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
         boolean hasHeaderStartingWith(String prefix) {
-            return headers.anyStartsWith(prefix.toLowerCase(java.util.Locale.ROOT));
+            return headers.anyStartsWith(prefix.toLowerCase(Locale.ROOT));
         }
 
         byte[] body() {
@@ -530,7 +533,7 @@ final class PlainHttp1 implements AutoCloseable {
                 if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
                     headers.continueLast(line.trim());
                 } else if (colon > 0) {
-                    headers.add(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                    headers.add(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
                             line.substring(colon + 1).trim());
                 }
             }
