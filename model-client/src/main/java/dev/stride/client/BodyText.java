@@ -2,6 +2,7 @@ package dev.stride.client;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import okhttp3.MediaType;
 
 /**
@@ -55,7 +56,7 @@ final class BodyText {
 
     /** The charset the Content-Type names, if the JVM knows it; null otherwise (then UTF-8, as OkHttp does). */
     private static Charset declared(String contentType) {
-        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).contains("charset")) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).contains("charset")) {
             return null;
         }
         MediaType type = MediaType.parse(contentType);
