@@ -349,10 +349,19 @@ class PlainHttp1Test {
             in.readNBytes(length);
         }
 
+        /** Waits for the answer to have gone out (its failure, if any, fails the test), then stops listening. */
         @Override
-        public void close() throws Exception {
-            done.get(60, TimeUnit.SECONDS);
-            socket.close();
+        public void close() throws IOException {
+            try {
+                done.get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the raw server answered", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("the raw server did not answer", e);
+            } finally {
+                socket.close();
+            }
         }
     }
 }
