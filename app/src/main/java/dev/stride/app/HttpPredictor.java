@@ -15,6 +15,7 @@ import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.Json;
 import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
@@ -33,7 +34,8 @@ import java.util.OptionalInt;
  * the fewest in flight.
  */
 final class HttpPredictor implements Predictor {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Read on the request threads (a record's own body or messages): buffers shared by all of them. */
+    private static final ObjectMapper JSON = new ObjectMapper(Json.sharedBuffers());
 
     private final ServerPool servers;
     private final PromptRequest template;

@@ -1,6 +1,10 @@
 package dev.stride.core;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.core.util.RecyclerPool;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,10 +21,26 @@ import java.util.List;
  */
 public final class Json {
     /** A second value after the first is an error, not something to drop. */
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper MAPPER = JsonMapper.builder(sharedBuffers())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     private Json() {
+    }
+
+    /**
+     * A JSON factory whose parsers and generators take their buffers from one pool for every thread. Jackson keeps a
+     * set per thread by default, and a run has a thread per request in flight: at 1,024 in flight those sets held
+     * 25 MB of the heap, all of it allocated by the first wave of requests (BENCHMARKS.md, "Memory at 1,024 in
+     * flight"). The pool is Jackson's shared one, so every factory made here (and the model client's) reuses the same
+     * buffers.
+     */
+    public static JsonFactory sharedBuffers() {
+        return JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+    }
+
+    /** The pool {@link #read} takes its buffers from. */
+    static RecyclerPool<BufferRecycler> bufferPool() {
+        return MAPPER.getFactory()._getRecyclerPool();
     }
 
     /**

@@ -24,6 +24,18 @@ class JsonTest {
     }
 
     @Test
+    void threadsOneAfterAnotherReuseTheSameParsingBuffers() throws InterruptedException {
+        // A run reads each record on its own request thread: with a set of buffers per thread (Jackson's default
+        // pool, which counts no pooled sets at all) a thousand threads keep a thousand sets.
+        for (int i = 0; i < 50; i++) {
+            Thread reader = new Thread(() -> Json.read("{\"prompt\":\"hi\"}", Json.storedRecord("q")));
+            reader.start();
+            reader.join();
+        }
+        assertThat(Json.bufferPool().pooledCount()).isBetween(1, 4);
+    }
+
+    @Test
     void storedSettingsAreNamedAsSuch() {
         assertThatThrownBy(() -> GenerationParams.fromJson("{\"max_tokens\":"))
                 .isInstanceOf(InvalidJsonException.class)

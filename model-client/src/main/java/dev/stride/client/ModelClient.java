@@ -1,5 +1,9 @@
 package dev.stride.client;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.core.util.RecyclerPool;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -58,6 +62,7 @@ public final class ModelClient implements AutoCloseable {
     /** Each API's request line and headers for {@link #plain}. */
     private final Map<Api, byte[]> plainHeads = new EnumMap<>(Api.class);
     private final Map<Api, HttpUrl> urls = new EnumMap<>(Api.class);
+    private final ObjectMapper mapper;
     private final ChatRequestEncoder encoder;
     private final PromptEncoder promptEncoder;
     private final ResponseParser parser;
@@ -109,7 +114,10 @@ public final class ModelClient implements AutoCloseable {
         }
         this.plainLog = plain == null || settings.httpLog() == null ? null
                 : new RequestLog(settings.httpLog(), settings::mask);
-        ObjectMapper mapper = JsonMapper.builder().build();
+        // Buffers from one pool for every thread, not a set per thread (Jackson's default): a caller may keep a
+        // thread per request in flight, a thousand of them (BENCHMARKS.md, "Memory at 1,024 in flight").
+        this.mapper = JsonMapper.builder(
+                JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build()).build();
         this.encoder = new ChatRequestEncoder(mapper);
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
@@ -528,6 +536,11 @@ public final class ModelClient implements AutoCloseable {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();
         }
+    }
+
+    /** For tests: the pool the client's parsers and generators take their buffers from. */
+    RecyclerPool<BufferRecycler> bufferPool() {
+        return mapper.getFactory()._getRecyclerPool();
     }
 
     /** For tests: the lean transport of plain http:// calls, null when every call goes through OkHttp. */

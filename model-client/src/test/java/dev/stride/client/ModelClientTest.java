@@ -64,6 +64,28 @@ class ModelClientTest {
     // --- request shape ---
 
     @Test
+    void requestThreadsOneAfterAnotherReuseTheSameJsonBuffers() throws Exception {
+        // A caller keeps a thread per request in flight; with Jackson's default (a set of buffers per thread, which
+        // counts no pooled sets at all) a thousand threads keep a thousand sets.
+        ModelClient c = client(Fixtures.fastSettings(server));
+        for (int i = 0; i < 20; i++) {
+            server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+            CompletableFuture<ChatResult> answer = new CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    answer.complete(c.chat(Fixtures.hello()));
+                } catch (CallFailure | RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+            caller.start();
+            caller.join();
+            assertThat(answer.get().content()).isEqualTo("hi");
+        }
+        assertThat(c.bufferPool().pooledCount()).isBetween(1, 4);
+    }
+
+    @Test
     void postsOpenAiChatJsonWithBearerKey() throws Exception {
         server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
         ChatRequest request = new ChatRequest("llama-3",
