@@ -26,13 +26,17 @@ class JsonTest {
     @Test
     void threadsOneAfterAnotherReuseTheSameParsingBuffers() throws InterruptedException {
         // A run reads each record on its own request thread: with a set of buffers per thread (Jackson's default
-        // pool, which counts no pooled sets at all) a thousand threads keep a thousand sets.
+        // pool, which counts no pooled sets at all) a thousand threads keep a thousand sets. The pool is shared by the
+        // whole JVM and keeps what earlier tests' threads left in it, so only what these threads add is counted.
+        int before = Json.bufferPool().pooledCount();
         for (int i = 0; i < 50; i++) {
             Thread reader = new Thread(() -> Json.read("{\"prompt\":\"hi\"}", Json.storedRecord("q")));
             reader.start();
             reader.join();
         }
-        assertThat(Json.bufferPool().pooledCount()).isBetween(1, 4);
+        int after = Json.bufferPool().pooledCount();
+        assertThat(after).isPositive();
+        assertThat(after - before).isBetween(0, 1);
     }
 
     @Test

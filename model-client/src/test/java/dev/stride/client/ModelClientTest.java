@@ -66,8 +66,10 @@ class ModelClientTest {
     @Test
     void requestThreadsOneAfterAnotherReuseTheSameJsonBuffers() throws Exception {
         // A caller keeps a thread per request in flight; with Jackson's default (a set of buffers per thread, which
-        // counts no pooled sets at all) a thousand threads keep a thousand sets.
+        // counts no pooled sets at all) a thousand threads keep a thousand sets. The pool is shared by the whole JVM
+        // and keeps what earlier tests' threads left in it, so only what these calls add is counted.
         ModelClient c = client(Fixtures.fastSettings(server));
+        int before = c.bufferPool().pooledCount();
         for (int i = 0; i < 20; i++) {
             server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
             CompletableFuture<ChatResult> answer = new CompletableFuture<>();
@@ -82,7 +84,9 @@ class ModelClientTest {
             caller.join();
             assertThat(answer.get().content()).isEqualTo("hi");
         }
-        assertThat(c.bufferPool().pooledCount()).isBetween(1, 4);
+        int after = c.bufferPool().pooledCount();
+        assertThat(after).isPositive();
+        assertThat(after - before).isBetween(0, 1);
     }
 
     @Test
