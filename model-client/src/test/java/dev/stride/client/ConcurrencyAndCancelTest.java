@@ -107,14 +107,7 @@ class ConcurrencyAndCancelTest {
 
         try (ModelClient client = client(Fixtures.fastSettings(server)
                 .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(100)), okHttp)) {
-            Future<CallFailure> call = callers.submit(() -> {
-                try {
-                    client.chat(Fixtures.hello());
-                    return null;
-                } catch (CallFailure f) {
-                    return f;
-                }
-            });
+            Future<CallFailure> call = callers.submit(() -> Fixtures.failureOfHello(client));
             assertThat(requestArrived.await(60, TimeUnit.SECONDS)).isTrue();
 
             client.cancelAll();
@@ -154,14 +147,7 @@ class ConcurrencyAndCancelTest {
                 String url = "http://127.0.0.1:" + full.getLocalPort() + "/v1/";
                 try (ModelClient client = client(ClientSettings.of(url)
                         .withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(90), Duration.ofSeconds(100)), okHttp)) {
-                    Future<CallFailure> call = callers.submit(() -> {
-                        try {
-                            client.chat(Fixtures.hello());
-                            return null;
-                        } catch (CallFailure f) {
-                            return f;
-                        }
-                    });
+                    Future<CallFailure> call = callers.submit(() -> Fixtures.failureOfHello(client));
                     while (callsUnderWay(client) == 0 && !call.isDone()) {
                         Thread.sleep(10);
                     }

@@ -94,4 +94,14 @@ final class Fixtures {
     static ChatRequest hello() {
         return ChatRequest.of("test-model", null, "Hello");
     }
+
+    /** Asks {@code client} for {@link #hello()}: the failure the call ended with, or null when it was answered. */
+    static CallFailure failureOfHello(ModelClient client) {
+        try {
+            client.chat(hello());
+            return null;
+        } catch (CallFailure f) {
+            return f;
+        }
+    }
 }

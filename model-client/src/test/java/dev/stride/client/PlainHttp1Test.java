@@ -204,14 +204,7 @@ class PlainHttp1Test {
                     .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(2),
                             java.time.Duration.ofSeconds(2));
             ModelClient client = okHttp ? ModelClient.throughOkHttp(settings) : new ModelClient(settings);
-            CompletableFuture<CallFailure> call = CompletableFuture.supplyAsync(() -> {
-                try {
-                    client.chat(Fixtures.hello());
-                    return null;
-                } catch (CallFailure f) {
-                    return f;
-                }
-            });
+            CompletableFuture<CallFailure> call = CompletableFuture.supplyAsync(() -> Fixtures.failureOfHello(client));
             while (okHttp ? client.okHttp().connectionPool().connectionCount() == 0
                     : client.plain().connections() == 0) {
                 Thread.sleep(10);
