@@ -62,6 +62,8 @@ public final class BatchRunner {
     private final RunListener listener;
     private final TimeSource time;
     private final Clock clock;
+    /** How long an idle request thread waits before it looks again on its own (what ends it after a run's end). */
+    private final long idleLookNanos;
 
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final AtomicReference<Stop> stop = new AtomicReference<>();
@@ -83,6 +85,13 @@ public final class BatchRunner {
     /** A runner whose every timed decision (back-off, grace, heartbeat, latency, elapsed time) asks {@code time}. */
     public BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
                        RunListener listener, TimeSource time) {
+        this(store, predictor, template, settings, listener, time, ClaimedRecords.IDLE_LOOK);
+    }
+
+    /** As above, with request threads that look again every {@code idleLook} when they have nothing to send. */
+    BatchRunner(RunLedger store, Predictor predictor, PromptTemplate template, RunnerSettings settings,
+                RunListener listener, TimeSource time, Duration idleLook) {
+        this.idleLookNanos = idleLook.toNanos();
         this.store = store;
         this.predictor = predictor;
         this.template = template;
@@ -128,18 +137,26 @@ public final class BatchRunner {
         Writer writer = new Writer(run, started);
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
-        ClaimedRecords ahead = new ClaimedRecords(Thread.currentThread());
+        ClaimedRecords ahead = new ClaimedRecords(Thread.currentThread(), idleLookNanos);
         RequestLanes lanes = new RequestLanes(() -> serve(ahead, slots, writer));
         Session session = new Session(run, slots, ahead, lanes);
         claimedAhead = ahead;
         if (stopping()) {
             ahead.close();
         }
+        // True once the claims are over with every request answered and handed to the writer (dispatch returns
+        // only when every slot is free again): the request threads are then idle, and nothing is left to wait for.
+        boolean allAnswered = false;
         try {
             dispatch(session);
-            ahead.close();
+            allAnswered = !stopping();
             lanes.close();
-            awaitInFlight(lanes);
+            if (allAnswered) {
+                ahead.closeWithoutWaking();
+            } else {
+                ahead.close();
+                awaitInFlight(lanes);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stopWith(RunState.INTERRUPTED, "interrupted", null);
@@ -148,8 +165,10 @@ public final class BatchRunner {
             stopWith(RunState.FAILED, e.getMessage(), e);
             predictor.cancelAll();
         } finally {
-            ahead.close();
-            lanes.interruptAll();
+            if (!allAnswered) {
+                ahead.close();
+                lanes.interruptAll();
+            }
             writer.finish();
             joinQuietly(writerThread);
         }

@@ -1,8 +1,8 @@
 package dev.stride.core;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  */
 final class ClaimedRecords {
     /** How long a request thread with nothing to take waits before it looks again on its own. */
-    private static final long IDLE_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final Duration IDLE_LOOK = Duration.ofSeconds(1);
 
     private final ConcurrentLinkedQueue<InputRecord> queue = new ConcurrentLinkedQueue<>();
     /** At least the records queued (raised before they are added, lowered after one is taken): for the claimer. */
@@ -25,12 +25,17 @@ final class ClaimedRecords {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final Thread claimer;
+    private final long idleLookNanos;
     private volatile int lowMark;
     private volatile boolean closed;
 
-    /** @param claimer the thread that refills it: unparked when a take leaves it low */
-    ClaimedRecords(Thread claimer) {
+    /**
+     * @param claimer the thread that refills it: unparked when a take leaves it low
+     * @param idleLookNanos how long a request thread with nothing to take waits before it looks again on its own
+     */
+    ClaimedRecords(Thread claimer, long idleLookNanos) {
         this.claimer = claimer;
+        this.idleLookNanos = idleLookNanos;
     }
 
     /** Appends a claimed round; the claimer is woken again once no more than {@code lowMark} are left. */
@@ -69,7 +74,7 @@ final class ClaimedRecords {
                 if (closed || stopping.getAsBoolean()) {
                     return false;
                 }
-                arrived.awaitNanos(IDLE_LOOK_NANOS);
+                arrived.awaitNanos(idleLookNanos);
             }
             return !stopping.getAsBoolean();
         } finally {
@@ -89,6 +94,17 @@ final class ClaimedRecords {
     /** Claimer only: parks up to {@code nanos}, or until a take leaves the queue low or it is closed. */
     void parkClaimer(long nanos) {
         LockSupport.parkNanos(this, nanos);
+    }
+
+    /**
+     * No record will be added, and the request threads waiting here are left to see it at their next look (within
+     * a second) instead of being woken: for the end of a run whose requests are all over. A thousand threads woken
+     * at once queue on this lock and then on the JVM's own thread list as they end (measured at 1,024 in flight:
+     * 0.4 s from the last answer to the process's end, against 0.2 s when they are left waiting); a process that
+     * exits next need not wait for them, and in a longer-lived one they end on their own.
+     */
+    void closeWithoutWaking() {
+        closed = true;
     }
 
     /** No record will be added (the claims are over, or the run stops): waiting request threads and the claimer wake. */
