@@ -21,15 +21,26 @@ class BatchRunnerEndTest {
         Set<Thread> before = requestThreads();
         BatchRunner runner = new BatchRunner(f.ledger, f.predictor, PromptTemplate.parse("{{prompt}}"),
                 settings(4, 5), f.events, f.time, Duration.ofHours(1));
+        // Once its own requests are over, the claiming thread looks for other workers before it ends the claims:
+        // held there until all four request threads wait for records (a thread that gets there only after the end
+        // sees it and ends at once, which a loaded machine made happen).
+        InMemoryLedger.HeldClaim look = f.ledger.holdNextLookForOthers();
+        RunnerFixture.Session session = f.start(runner);
+        look.awaitReached();
+        Set<Thread> waiting = newSince(before);
+        assertThat(waiting).hasSize(4);
+        Guard.until(() -> waiting.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING),
+                "the four request threads wait for records");
+        look.release();
 
-        RunOutcome outcome = f.start(runner).outcome();
+        RunOutcome outcome = session.outcome();
 
         assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(outcome.completed()).isEqualTo(20);
         assertThat(f.ledger.pendingIds()).isEmpty();
-        // Its four request threads wait for records that will not come; their next look is an hour away here.
+        // The four still wait for records that will not come: nothing woke them, and their next look is an hour away.
         Set<Thread> left = newSince(before);
-        assertThat(left).hasSize(4).allMatch(Thread::isAlive);
+        assertThat(left).isEqualTo(waiting).allMatch(Thread::isAlive);
         // A stop after the end wakes them, and they end.
         runner.requestStop();
         assertThat(ended(left)).isTrue();

@@ -41,6 +41,7 @@ final class InMemoryLedger implements RunLedger {
     private final List<Integer> claimSizes = new ArrayList<>();
     private int claimsBegun;
     private HeldClaim heldClaim;
+    private HeldClaim heldLook;
     private int joins;
     private int renewals;
     private int othersAtWork;
@@ -177,7 +178,26 @@ final class InMemoryLedger implements RunLedger {
     }
 
     @Override
-    public synchronized boolean othersAtWork(long runId) {
+    public boolean othersAtWork(long runId) {
+        HeldClaim hold;
+        synchronized (this) {
+            hold = heldLook;
+            heldLook = null;
+        }
+        // Held outside the ledger's lock, as held claims are.
+        if (hold != null) {
+            hold.await();
+        }
+        return answerOthersAtWork();
+    }
+
+    /** The next look for other workers (the claiming thread's, once its own requests are over) waits for the test. */
+    synchronized HeldClaim holdNextLookForOthers() {
+        heldLook = new HeldClaim("the look for other workers");
+        return heldLook;
+    }
+
+    private synchronized boolean answerOthersAtWork() {
         othersAsked++;
         // The dead worker's lease runs out now: it is not at work, and its records can be claimed again.
         heldByTheDead.clear();
@@ -436,21 +456,28 @@ final class InMemoryLedger implements RunLedger {
         }
     }
 
-    /** A claim that waits, once it has begun, until the test lets it go on. */
+    /** A claim (or another call of the claiming thread) that waits, once it has begun, until the test lets it go on. */
     static final class HeldClaim {
         private final int nth;
+        private final String what;
         private final CountDownLatch reached = new CountDownLatch(1);
         private final CountDownLatch released = new CountDownLatch(1);
 
         private HeldClaim(int nth) {
             this.nth = nth;
+            this.what = "claim " + nth;
+        }
+
+        private HeldClaim(String what) {
+            this.nth = 0;
+            this.what = what;
         }
 
         private void await() {
             reached.countDown();
             try {
                 if (!released.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw new AssertionError("the held claim was never released");
+                    throw new AssertionError(what + ", held, was never released");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -459,7 +486,7 @@ final class InMemoryLedger implements RunLedger {
 
         void awaitReached() throws InterruptedException {
             if (!reached.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("claim " + nth + " never began");
+                throw new AssertionError(what + " never began");
             }
         }
 
