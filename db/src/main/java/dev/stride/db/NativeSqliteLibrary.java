@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.LibraryLoaderUtil;
@@ -24,11 +25,13 @@ import org.sqlite.util.LibraryLoaderUtil;
  * <p>The copy is written once, to a temporary name, read back and compared with the jar's, and only then renamed to
  * its final name (atomically: two starts at once each write their own and either rename wins), so a file under the
  * final name is whole. Its directory's name carries sqlite-jdbc's version, the OS and the architecture: another build
- * of stride with another sqlite-jdbc writes its own. A later start only checks that the file is there: asking
- * sqlite-jdbc which file its jar holds for this machine costs more than the comparison saved (its OS detection).
- * Whenever no directory can hold it, or the user named a library already, nothing is set and sqlite-jdbc loads its
- * library as it always does; a copy that will not load (changed by hand) makes sqlite-jdbc log why and extract its
- * own, as it always does.
+ * of stride with another sqlite-jdbc writes its own. A later start only checks that the file is there and begins
+ * as a native library does on this OS (its first four bytes): asking sqlite-jdbc which file its jar holds for this
+ * machine costs more than the comparison saved (its OS detection). A copy that does not begin so (overwritten,
+ * emptied) is written again; left there, it made sqlite-jdbc log a SEVERE error with a stack trace and extract its
+ * own at every start. Whenever no directory can hold it, or the user named a library already, nothing is set and
+ * sqlite-jdbc loads its library as it always does; a copy damaged past its first bytes makes sqlite-jdbc log why and
+ * extract its own, as it always does.
  */
 public final class NativeSqliteLibrary {
     static final String PATH = "org.sqlite.lib.path";
@@ -57,7 +60,7 @@ public final class NativeSqliteLibrary {
             if (Files.exists(dir) && !ownedByUs(place, dir, library)) {
                 continue; // someone else's: not a library to load (a jar in /tmp, say)
             }
-            if (Files.isRegularFile(library) || written(library)) {
+            if (looksLoadable(library) || written(library)) {
                 System.setProperty(PATH, dir.toString());
                 System.setProperty(NAME, name);
                 // sqlite-jdbc also lists its temp directory at every start, for copies other processes left there:
@@ -70,6 +73,31 @@ public final class NativeSqliteLibrary {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code library} is a file that begins as this OS's native libraries do: ELF on Linux and the other
+     * Unixes, Mach-O on macOS (either byte order, or a universal binary), PE ("MZ") on Windows.
+     */
+    static boolean looksLoadable(Path library) {
+        byte[] head = new byte[4];
+        try (InputStream in = Files.newInputStream(library)) {
+            if (in.readNBytes(head, 0, 4) < 4) {
+                return false;
+            }
+        } catch (IOException e) {
+            return false; // not there, or not readable
+        }
+        int magic = ((head[0] & 0xff) << 24) | ((head[1] & 0xff) << 16) | ((head[2] & 0xff) << 8) | (head[3] & 0xff);
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        if (os.startsWith("windows")) {
+            return head[0] == 'M' && head[1] == 'Z';
+        }
+        if (os.startsWith("mac")) {
+            return magic == 0xfeedface || magic == 0xfeedfacf || magic == 0xcefaedfe || magic == 0xcffaedfe
+                    || magic == 0xcafebabe;
+        }
+        return magic == 0x7f454c46; // "\x7fELF"
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -81,17 +82,48 @@ class NativeSqliteLibraryTest {
     }
 
     @Test
-    void aBrokenCopyIsLeftForSqliteJdbcsOwnLoading() throws Exception {
+    void aCopyThatIsNoLibraryIsWrittenAgainWithoutAWordFromSqliteJdbc() throws Exception {
         Path cache = dir.resolve("cache");
         probe(cache);
         Path library = onlyLibraryIn(cache);
+        byte[] whole = Files.readAllBytes(library);
         Files.writeString(library, "not a library");
+
+        Probe repaired = probe(cache);
+        assertThat(repaired.mapped()).containsExactly(library.toString());
+        assertThat(Files.readAllBytes(library)).isEqualTo(whole);
+        assertThat(repaired.output()).doesNotContain("SEVERE").doesNotContain("UnsatisfiedLinkError");
+        Files.write(library, new byte[0]); // emptied
+        assertThat(probe(cache).mapped()).containsExactly(library.toString());
+        assertThat(Files.readAllBytes(library)).isEqualTo(whole);
+    }
+
+    @Test
+    void aCopyDamagedPastItsFirstBytesIsLeftForSqliteJdbcsOwnLoading() throws Exception {
+        Path cache = dir.resolve("cache");
+        probe(cache);
+        Path library = onlyLibraryIn(cache);
+        byte[] damaged = Arrays.copyOf(Files.readAllBytes(library), 64); // the ELF header, and nothing after it
+        Files.write(library, damaged);
 
         Probe broken = probe(cache);
         assertThat(broken.version()).isNotBlank();
         assertThat(broken.mapped()).hasSize(1).doesNotContain(library.toString());
         // sqlite-jdbc extracted its own, where it lists its temporary copies: our directory, not the machine's /tmp
         assertThat(broken.mapped().get(0)).startsWith(library.getParent().toString());
+        assertThat(Files.readAllBytes(library)).as("left as it was").isEqualTo(damaged);
+    }
+
+    @Test
+    void aLibraryIsRecognisedByItsFirstBytes() throws Exception {
+        Path file = dir.resolve("lib");
+        Files.write(file, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
+        assertThat(NativeSqliteLibrary.looksLoadable(file)).isTrue();
+        Files.write(file, new byte[] {0x7f, 'E', 'L'});
+        assertThat(NativeSqliteLibrary.looksLoadable(file)).as("too short").isFalse();
+        Files.writeString(file, "MZ\u0090\u0000 a Windows library, not this OS's");
+        assertThat(NativeSqliteLibrary.looksLoadable(file)).isFalse();
+        assertThat(NativeSqliteLibrary.looksLoadable(dir.resolve("missing"))).isFalse();
     }
 
     private static Path onlyLibraryIn(Path cache) throws IOException {
@@ -103,7 +135,7 @@ class NativeSqliteLibraryTest {
         }
     }
 
-    private record Probe(String chosen, String version, List<String> mapped) {
+    private record Probe(String chosen, String version, List<String> mapped, String output) {
     }
 
     private Probe probe(Path... dirs) throws Exception {
@@ -122,7 +154,7 @@ class NativeSqliteLibraryTest {
         assertThat(process.exitValue()).as(output).isZero();
         List<String> lines = output.lines().toList();
         return new Probe(value(lines, "chosen "), value(lines, "version "),
-                lines.stream().filter(l -> l.startsWith("mapped ")).map(l -> l.substring(7)).toList());
+                lines.stream().filter(l -> l.startsWith("mapped ")).map(l -> l.substring(7)).toList(), output);
     }
 
     private static String value(List<String> lines, String prefix) {
