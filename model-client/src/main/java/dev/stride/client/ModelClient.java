@@ -57,6 +57,11 @@ public final class ModelClient implements AutoCloseable {
     private final OkHttpClient http;
     /** The lean transport for plain http:// calls answered whole; null when every call goes through OkHttp. */
     private final PlainHttp1 plain;
+    /**
+     * Set once the lean transport got a redirect that OkHttp follows: later calls go to OkHttp at once. Each such call
+     * asked the first server twice (once here, once from OkHttp, which then follows), for every record of a run.
+     */
+    private volatile boolean redirectedToOkHttp;
     /** The request log of {@link ClientSettings#httpLog()} for {@link #plain}'s calls; null without one. */
     private final RequestLog plainLog;
     /** Each API's request line and headers for {@link #plain}. */
@@ -313,11 +318,12 @@ public final class ModelClient implements AutoCloseable {
     private ChatResult execute(Api api, byte[] body, boolean stream, boolean keepRaw, RateGate.Permit permit)
             throws CallFailure {
         HttpUrl url = urls.get(api);
-        if (plain != null && !stream) {
+        if (plain != null && !stream && !redirectedToOkHttp) {
             ChatResult result = executePlain(api, url, body, keepRaw, permit);
             if (result != null) {
                 return result;
             }
+            redirectedToOkHttp = true;
         }
         Request.Builder request = new Request.Builder()
                 .url(url)
