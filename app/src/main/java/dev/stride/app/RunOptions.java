@@ -325,6 +325,13 @@ public record RunOptions(
      * @throws InvalidSettingException naming the first setting out of range
      */
     public void check() {
+        // A blank name would be sent to the server as is and stored as a run nobody can name again.
+        if (model != null && model.isBlank()) {
+            throw AppPhrase.invalid("run.modelBlank");
+        }
+        if (run != null && run.isBlank()) {
+            throw AppPhrase.invalid("run.runBlank");
+        }
         if ((concurrency < 1 || concurrency > 4096) && autoConcurrency) {
             throw AppPhrase.invalid("run.maxConcurrency", concurrency);
         }

@@ -215,6 +215,23 @@ class RunCommandTest {
     }
 
     @Test
+    void aBlankModelOrRunNameIsRefusedInOneLineBeforeADatabaseExists() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result noModel = stride.run(input, db).model("").template("Q: {{question}}").noProgress().with();
+        assertThat(noModel.exitCode()).isEqualTo(2);
+        assertThat(noModel.err()).isEqualTo("stride: --model is empty: give the name the server serves the model"
+                + " under, e.g. --model qwen2.5-7b-instruct\n");
+        Cli.Result blankRun = run(input, db, "--run", "  ");
+        assertThat(blankRun.exitCode()).isEqualTo(2);
+        assertThat(blankRun.err()).isEqualTo("stride: --run is empty: give the run a name, or leave --run out to name"
+                + " it after the model\n");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+    }
+
+    @Test
     void aTemplateFieldMissingFromTheRecordsIsNamed() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
