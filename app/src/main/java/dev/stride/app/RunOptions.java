@@ -4,6 +4,7 @@ import dev.stride.client.BaseUrl;
 import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunnerSettings;
 import dev.stride.core.Shard;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /**
@@ -331,6 +334,20 @@ public record RunOptions(
         }
         if (run != null && run.isBlank()) {
             throw AppPhrase.invalid("run.runBlank");
+        }
+        if (template != null) {
+            // Each of these was sent to every record as it stood: a whole run of one and the same prompt.
+            if (template.isBlank()) {
+                throw AppPhrase.invalid("run.templateEmpty");
+            }
+            OptionalInt stray = PromptTemplate.strayOpening(template);
+            if (stray.isPresent()) {
+                throw AppPhrase.invalid("run.templateStrayBraces", template, stray.getAsInt() + 1);
+            }
+            Optional<String> single = PromptTemplate.singleBraceField(template);
+            if (single.isPresent()) {
+                throw AppPhrase.invalid("run.templateSingleBraces", template, single.get());
+            }
         }
         if ((concurrency < 1 || concurrency > 4096) && autoConcurrency) {
             throw AppPhrase.invalid("run.maxConcurrency", concurrency);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
  */
 public final class PromptTemplate {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}\\s]+)\\s*}}");
+    private static final Pattern SINGLE_BRACE_FIELD = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_.]*)}");
 
     private final String text;
     private final List<String> literals;
@@ -45,6 +47,37 @@ public final class PromptTemplate {
 
     public String text() {
         return text;
+    }
+
+    /**
+     * Where (0-based) two opening braces open no field, if they do somewhere: "Q: {{question}", "{{ }}", "{{a b}}".
+     * Such text was sent as it stood, the same to every record. Two closing braces alone are no mistake: JSON in a
+     * prompt ends its objects so.
+     */
+    public static OptionalInt strayOpening(String text) {
+        Matcher m = PLACEHOLDER.matcher(text);
+        int last = 0;
+        while (m.find()) {
+            int stray = text.substring(last, m.start()).indexOf("{{");
+            if (stray >= 0) {
+                return OptionalInt.of(last + stray);
+            }
+            last = m.end();
+        }
+        int stray = text.indexOf("{{", last);
+        return stray >= 0 ? OptionalInt.of(stray) : OptionalInt.empty();
+    }
+
+    /**
+     * A field written with single braces ("{question}", as in Python's format strings) in a template with no
+     * "{{field}}" at all, if there is one: every record would get the same prompt, braces and all.
+     */
+    public static Optional<String> singleBraceField(String text) {
+        if (PLACEHOLDER.matcher(text).find()) {
+            return Optional.empty(); // single braces beside real fields are taken as the text they are
+        }
+        Matcher m = SINGLE_BRACE_FIELD.matcher(text);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** The first placeholder this record cannot fill (absent or null), if any; none for records that carry a request. */

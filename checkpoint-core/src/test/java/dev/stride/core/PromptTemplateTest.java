@@ -16,6 +16,28 @@ class PromptTemplateTest {
     }
 
     @Test
+    void twoOpeningBracesThatOpenNoFieldAreFoundWhereTheyStand() {
+        assertThat(PromptTemplate.strayOpening("Q: {{question}")).hasValue(3);
+        assertThat(PromptTemplate.strayOpening("{{a}} and {{ }}")).hasValue(10);
+        assertThat(PromptTemplate.strayOpening("{{a b}} {{c}}")).hasValue(0);
+        assertThat(PromptTemplate.strayOpening("{{a}} {{b}} then {{")).hasValue(17);
+        // Fields, JSON objects in the prompt, and a field in braces of its own are all fine.
+        assertThat(PromptTemplate.strayOpening("{{a}} {{ b.c }}")).isEmpty();
+        assertThat(PromptTemplate.strayOpening("Reply as {\"answer\": {\"letter\": \"A\"}} to {{question}}")).isEmpty();
+        assertThat(PromptTemplate.strayOpening("{{{question}}}")).isEmpty();
+        assertThat(PromptTemplate.strayOpening("no fields at all")).isEmpty();
+    }
+
+    @Test
+    void aFieldInSingleBracesIsFoundOnlyWhenTheTemplateHasNoRealOne() {
+        assertThat(PromptTemplate.singleBraceField("Answer: {question}")).contains("question");
+        assertThat(PromptTemplate.singleBraceField("{meta.lang}: {text}")).contains("meta.lang");
+        assertThat(PromptTemplate.singleBraceField("{question} and {{answer}}")).isEmpty();
+        assertThat(PromptTemplate.singleBraceField("Reply as {\"answer\": 1}")).isEmpty();
+        assertThat(PromptTemplate.singleBraceField("{ question }")).isEmpty();
+    }
+
+    @Test
     void namesTheFirstMissingOrNullField() {
         PromptTemplate t = PromptTemplate.parse("{{a}} {{b.c}}");
         assertThat(t.missingField(TestFiles.json("{\"a\":1,\"b\":{}}"))).contains("b.c");

@@ -232,6 +232,33 @@ class RunCommandTest {
     }
 
     @Test
+    void aTemplateThatWouldSendEveryRecordTheSamePromptIsRefusedBeforeADatabaseExists() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        Path emptyFile = Files.writeString(dir.resolve("empty.txt"), "\n");
+
+        assertThat(refusal(stride.run(input, db).template("Q: {{question}").noProgress().with()))
+                .isEqualTo("stride: the template 'Q: {{question}': the {{ at character 4 opens no field; write each"
+                        + " field as {{name}}, e.g. {{question}}\n");
+        assertThat(refusal(stride.run(input, db).template("{{ }}").noProgress().with()))
+                .contains("character 1 opens no field");
+        assertThat(refusal(stride.run(input, db).template("Answer: {question}").noProgress().with()))
+                .isEqualTo("stride: the template 'Answer: {question}' has no field: write {question} as {{question}}"
+                        + " (two braces on each side)\n");
+        assertThat(refusal(stride.run(input, db).template("").noProgress().with()))
+                .startsWith("stride: the template is empty:");
+        assertThat(refusal(stride.run(input, db).noProgress().with("--template-file", emptyFile.toString())))
+                .startsWith("stride: the template is empty:");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+    }
+
+    private static String refusal(Cli.Result r) {
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        return r.err();
+    }
+
+    @Test
     void aTemplateFieldMissingFromTheRecordsIsNamed() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
