@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -168,13 +167,10 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */
-    private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written)
-            throws IOException {
-        Path target = output.toAbsolutePath();
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
-        Comparison result;
-        try {
-            try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+    private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written) {
+        return OutputFile.write(output, file -> {
+            Comparison result;
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 result = comparison.compare(a, b, d -> {
                     try {
                         w.write(line(d));
@@ -188,12 +184,8 @@ final class CompareCommand implements Callable<Integer> {
                 throw e.getCause();
             }
             refuseEmpty(result);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return result;
+            return result;
+        });
     }
 
     static String line(Disagreement d) throws IOException {

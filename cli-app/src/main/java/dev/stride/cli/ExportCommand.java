@@ -13,7 +13,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -72,23 +71,18 @@ final class ExportCommand implements Callable<Integer> {
                 write(store, chosen, w);
                 w.flush();
             } else {
-                Path target = output.toAbsolutePath();
-                Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
-                try {
+                OutputFile.write(output, file -> {
                     if (format == Format.parquet) {
-                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
                             new ResultFormats(store, chosen, includeInput).writeParquet(out);
                         }
                     } else {
-                        try (BufferedWriter w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+                        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                             write(store, chosen, w);
                         }
                     }
-                } catch (IOException | RuntimeException e) {
-                    Files.deleteIfExists(temp);
-                    throw e;
-                }
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    return null;
+                });
             }
         }
         return ExitCodes.OK;

@@ -4,6 +4,7 @@ import dev.stride.dashboard.DashboardReport;
 import dev.stride.db.Board;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -36,6 +37,9 @@ final class ReportCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
+        if (Files.isDirectory(output)) {
+            throw UserError.usageOf("msg.output.isFolder", output); // a missing folder is made, as for a report
+        }
         Object source = database.named();
         Optional<DashboardReport.Written> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)
@@ -48,7 +52,7 @@ final class ReportCommand implements Callable<Integer> {
                         ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", known));
             }
         } catch (IOException e) {
-            throw UserError.of(ExitCodes.ERROR, "msg.report.cannotWrite", output, e.getMessage());
+            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, OutputFile.reason(e));
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println(Messages.of(spec).get("msg.report.written", output, written.get().runs().size()));

@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -103,6 +105,59 @@ class StatusClearExportTest {
                 assertThat(line.get("error").isNull()).isTrue();
             }
         }
+    }
+
+    @Test
+    void anOutputThatCannotBeWrittenIsSaidInOneLineNamingItAndLeavesNoHiddenFileBehind() throws Exception {
+        Path missing = dir.resolve("nofolder").resolve("out.jsonl");
+        Cli.Result noFolder = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", missing.toString());
+        assertThat(noFolder.exitCode()).isEqualTo(2);
+        assertThat(noFolder.err()).isEqualTo("stride: cannot write " + missing + ": folder " + missing.getParent()
+                + " does not exist; create it or name another file\n");
+
+        Path folder = Files.createDirectory(dir.resolve("adir"));
+        Cli.Result isFolder = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", folder.toString());
+        assertThat(isFolder.exitCode()).isEqualTo(2);
+        assertThat(isFolder.err()).isEqualTo("stride: -o " + folder + ": is a folder; name a file in it\n");
+
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            if (!Files.isWritable(locked)) { // root writes anywhere
+                Cli.Result denied = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o",
+                        locked.resolve("out.jsonl").toString());
+                assertThat(denied.exitCode()).isEqualTo(1);
+                assertThat(denied.err()).isEqualTo("stride: cannot write " + locked.resolve("out.jsonl")
+                        + ": permission denied\n");
+            }
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        try (Stream<Path> left = Files.walk(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".part"));
+        }
+    }
+
+    @Test
+    void anOutputKeepsThePermissionsOfTheFileItReplacesAndIsWrittenThroughALink() throws Exception {
+        Path fresh = dir.resolve("fresh.jsonl");
+        Path likeAnyNewFile = Files.createFile(dir.resolve("any-new-file"));
+        assertThat(stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", fresh.toString())
+                .exitCode()).isZero();
+        // Not a temporary file's 0600: what any new file of the user gets (the umask's).
+        assertThat(Files.getPosixFilePermissions(fresh)).isEqualTo(Files.getPosixFilePermissions(likeAnyNewFile));
+
+        Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-r-----"));
+        assertThat(stride.cli.run("export", "--db", db.toString(), "--run", "beta", "-o", fresh.toString())
+                .exitCode()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rw-r-----");
+        assertThat(Files.readAllLines(fresh)).hasSize(20);
+
+        Path link = Files.createSymbolicLink(dir.resolve("latest.jsonl"), fresh.getFileName());
+        assertThat(stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", link.toString())
+                .exitCode()).isZero();
+        assertThat(Files.isSymbolicLink(link)).as("still a link").isTrue();
+        assertThat(Files.readString(fresh)).contains("prompt is too long"); // alpha's failure, through the link
     }
 
     @Test

@@ -3,12 +3,12 @@ package dev.stride.dashboard;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.app.WholeFile;
 import dev.stride.db.Board;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -66,15 +66,8 @@ public final class DashboardReport {
             names.add(name);
         }
         String html = html(data);
-        Path folder = target.toAbsolutePath().getParent();
-        Files.createDirectories(folder);
-        Path partial = Files.createTempFile(folder, ".report-", ".partial");
-        try {
-            Files.writeString(partial, html, StandardCharsets.UTF_8);
-            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(partial);
-        }
+        Files.createDirectories(WholeFile.target(target).getParent());
+        WholeFile.write(target, file -> Files.writeString(file, html, StandardCharsets.UTF_8));
         return Optional.of(new Written(target, names));
     }
 

@@ -1,0 +1,66 @@
+package dev.stride.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A file a command writes whole or not at all (an export, a comparison's records, a report): written beside its
+ * target under a hidden name, then renamed over it. The new file has the permissions of the one it replaces, or those
+ * any new file of the user gets (a temporary file's 0600 made reports meant to be mailed unreadable to the group); a
+ * symbolic link is written through, not replaced; and the hidden file is gone afterwards, whatever failed.
+ */
+public final class WholeFile {
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    /** What writes the content, to the file it is given. */
+    @FunctionalInterface
+    public interface Content<T> {
+        T writeTo(Path file) throws IOException;
+    }
+
+    private WholeFile() {
+    }
+
+    /** Where {@code file} is written: the file itself, or what it links to. */
+    public static Path target(Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        if (!Files.isSymbolicLink(absolute)) {
+            return absolute;
+        }
+        try {
+            return absolute.toRealPath();
+        } catch (NoSuchFileException dangling) {
+            return absolute.resolveSibling(Files.readSymbolicLink(absolute)).normalize();
+        }
+    }
+
+    /** Writes {@code content} to {@code file}, replacing it only once the whole was written; returns what it said. */
+    public static <T> T write(Path file, Content<T> content) throws IOException {
+        Path target = target(file);
+        Path partial = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + SEQUENCE.incrementAndGet() + ".part");
+        Files.deleteIfExists(partial); // a leftover of a killed process that had this pid
+        Files.createFile(partial);
+        try {
+            T result = content.writeTo(partial);
+            keepPermissions(target, partial);
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return result;
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    private static void keepPermissions(Path target, Path partial) throws IOException {
+        PosixFileAttributeView old = Files.getFileAttributeView(target, PosixFileAttributeView.class);
+        if (old != null && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            Files.setPosixFilePermissions(partial, old.readAttributes().permissions());
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.stride.cli;
+
+import dev.stride.app.WholeFile;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The file a command's {@code -o} names, written whole ({@link WholeFile}), with its troubles said in one line that
+ * names it: a folder that is not there or a folder given for a file before anything is read, and a failure while
+ * writing (permission, a full disk) as the operating system words it, never a hidden temporary file's name.
+ */
+final class OutputFile {
+    private OutputFile() {
+    }
+
+    /** Refuses an {@code -o} that cannot be a file to write: exit 2. Call before the work that fills it. */
+    static void check(Path output) {
+        Path target;
+        try {
+            target = WholeFile.target(output);
+        } catch (IOException e) {
+            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, reason(e));
+        }
+        if (Files.isDirectory(target)) {
+            throw UserError.usageOf("msg.output.isFolder", output);
+        }
+        Path folder = target.getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw UserError.usageOf("msg.output.noFolder", output, folder);
+        }
+    }
+
+    /** Checks {@code output}, then writes it whole; a failure to write is exit 1, naming the file and the reason. */
+    static <T> T write(Path output, WholeFile.Content<T> content) {
+        check(output);
+        try {
+            return WholeFile.write(output, content);
+        } catch (IOException e) {
+            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, reason(e));
+        }
+    }
+
+    /** The operating system's words, without the paths Java puts in front of them. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}
