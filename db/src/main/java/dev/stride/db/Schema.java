@@ -1,5 +1,7 @@
 package dev.stride.db;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -94,11 +96,46 @@ final class Schema {
         }
     }
 
+    /**
+     * Refuses another program's database before stride opens a connection that writes: the writer's connection sets
+     * the file to WAL mode as it opens, and an upgrade's refusal came after that, so a file stride would not touch was
+     * changed all the same. A file with tables of its own and no history of stride's is another program's; a new or
+     * empty file is stride's to make, and one SQLite cannot read is left for the writer's open to say what it is.
+     */
+    static void refuseForeign(Path file) {
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+                return;
+            }
+        } catch (IOException e) {
+            return; // the writer's open says why it cannot be read
+        }
+        try (Connection c = SqliteFiles.readerSource(file).getConnection()) {
+            if (foreign(c)) {
+                throw notStride(file);
+            }
+        } catch (SQLException e) {
+            // Not SQLite, damaged or locked: the writer's open tells which, in its words.
+        }
+    }
+
+    /** Tables of its own and no history of stride's: another program's database. */
+    private static boolean foreign(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), count(*) FILTER (WHERE name = 'flyway_schema_history')"
+                     + " FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")) {
+            return rs.next() && rs.getInt(1) > 0 && rs.getInt(2) == 0;
+        }
+    }
+
     /** Checks, without writing, that a database has exactly this build's schema. */
     static void checkCurrent(DataSource readOnlySource, Path file) {
         try (Connection c = readOnlySource.getConnection()) {
             if (isCurrent(c)) {
                 return;
+            }
+            if (foreign(c)) {
+                throw notStride(file); // before Flyway, which logs what it finds as it looks
             }
         } catch (SQLException e) {
             // Not even readable: Flyway's look below reports it in its words.
@@ -123,6 +160,13 @@ final class Schema {
 
     /** Checks, without writing, that a database is stride's (any schema version this build or an older one made). */
     static void checkStride(DataSource readOnlySource, Path file) {
+        try (Connection c = readOnlySource.getConnection()) {
+            if (foreign(c)) {
+                throw notStride(file); // before Flyway, which logs what it finds as it looks
+            }
+        } catch (SQLException e) {
+            // Not even readable: Flyway's look below reports it in its words.
+        }
         try {
             MigrationInfoService info = flyway(readOnlySource).info();
             refuseNewer(info, file);

@@ -60,6 +60,7 @@ public final class ScoreBook implements AutoCloseable {
     /** Opens an existing SQLite checkpoint file, bringing its schema up to this build's (V10 adds the table). */
     public static ScoreBook open(Path file) {
         SqliteFiles.checkWritable(file);
+        Schema.refuseForeign(file);
         SQLiteDataSource source = SqliteFiles.writerSource(file);
         Connection c = SqliteFiles.connect(source, file);
         try {

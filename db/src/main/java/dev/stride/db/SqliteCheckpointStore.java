@@ -140,6 +140,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         // (the caller may already have done this to tell the user; then there is nothing left to fold).
         WalFold.ifLeftBehind(file);
         boolean fromTemplate = EmptyDatabaseTemplate.placeIfAbsent(file);
+        if (!fromTemplate) {
+            Schema.refuseForeign(file);
+        }
         SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {

@@ -84,9 +84,16 @@ class OpeningTest {
         try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
         }
+        Path before = Files.copy(file, dir.resolve("other-before.db"));
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
                 .hasMessage(file + " is a SQLite database but not a stride checkpoint file");
+        assertThatThrownBy(() -> ScoreBook.open(file))
+                .isInstanceOf(StoreException.class)
+                .hasMessage(file + " is a SQLite database but not a stride checkpoint file");
+        // Not a byte changed: its journal mode stays its own (a writer's connection would have made it WAL).
+        assertThat(Files.mismatch(before, file)).as("the first byte changed").isEqualTo(-1L);
+        assertThat(Path.of(file + "-wal")).doesNotExist();
     }
 
     @Test
