@@ -20,6 +20,16 @@ final class Datasets {
     }
 
     /** {@code n} records {"id": "q0", "question": "question 0"} … */
+    /** Another program's SQLite database (a table of its own, one row), as a user might give stride by mistake. */
+    static Path anotherProgramsDatabase(Path file) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
+            s.execute("INSERT INTO notes (text) VALUES ('keep me')");
+        }
+        return file;
+    }
+
     static Path questions(Path dir, String name, int n) throws IOException {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < n; i++) {

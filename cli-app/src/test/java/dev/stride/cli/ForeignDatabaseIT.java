@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,11 +20,7 @@ class ForeignDatabaseIT {
 
     @Test
     void theRefusalIsTheOnlyLineOnStandardError() throws Exception {
-        Path foreign = dir.resolve("notes.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + foreign);
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
-        }
+        Path foreign = Datasets.anotherProgramsDatabase(dir.resolve("notes.db"));
         for (List<String> args : List.of(
                 List.of("report", "--db", foreign.toString(), "-o", dir.resolve("r.html").toString()),
                 List.of("status", "--db", foreign.toString()))) {

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,12 +23,7 @@ class ForeignDatabaseTest {
 
     @Test
     void everyCommandRefusesItInOneLineAndChangesNoByteOfIt() throws Exception {
-        Path foreign = dir.resolve("notes.db");
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + foreign);
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)");
-            s.execute("INSERT INTO notes (text) VALUES ('keep me')");
-        }
+        Path foreign = Datasets.anotherProgramsDatabase(dir.resolve("notes.db"));
         Path before = Files.copy(foreign, dir.resolve("notes-before.db"));
         Path input = questions(dir, "q.jsonl", 2);
         String db = foreign.toString();
