@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,7 @@ public final class InputReaders {
                                     PromptTemplate template) {
         InputStream plain;
         try {
-            plain = decompressed(new BufferedInputStream(in, 1 << 16));
+            plain = decompressed(new BufferedInputStream(in, 1 << 16), name);
         } catch (UncheckedIOException e) {
             throw cannotRead(name, e.getCause());
         }
@@ -105,18 +106,54 @@ public final class InputReaders {
     }
 
     /** The stream itself, or its gzip decompression when it starts with gzip's magic bytes. */
-    static InputStream decompressed(BufferedInputStream in) {
+    static InputStream decompressed(BufferedInputStream in, String name) {
         try {
             in.mark(2);
             int b1 = in.read();
             int b2 = in.read();
             in.reset();
             if (b1 == 0x1f && b2 == 0x8b) {
-                return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+                return new BufferedInputStream(new CutShortGzip(new GZIPInputStream(in, 1 << 16), name), 1 << 16);
             }
             return in;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * gzip's decompression, its end before gzip's own end marker said as what it is: an input cut short (a copy or a
+     * download that stopped), named, instead of an I/O error ("Unexpected end of ZLIB input stream") that named no
+     * file and no remedy.
+     */
+    private static final class CutShortGzip extends FilterInputStream {
+        private final String name;
+
+        CutShortGzip(InputStream gzip, String name) {
+            super(gzip);
+            this.name = name;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (EOFException e) {
+                throw cutShort(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (EOFException e) {
+                throw cutShort(e);
+            }
+        }
+
+        private InvalidInputException cutShort(EOFException e) {
+            return new InvalidInputException(Phrase.core("input.gzipCutShort", name), e);
         }
     }
 

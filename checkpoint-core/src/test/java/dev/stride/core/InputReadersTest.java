@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -44,6 +45,25 @@ class InputReadersTest {
         assertThat(InputFormat.of(Path.of("data.txt"))).isEqualTo(InputFormat.JSONL);
         assertThat(InputFormat.named("ndjson")).isEqualTo(InputFormat.JSONL);
         assertThatThrownBy(() -> InputFormat.named("xml")).hasMessageContaining("[jsonl, json, csv, tsv]");
+    }
+
+    @Test
+    void aGzipFileCutShortIsSaidAsSuchInEveryFormat() throws IOException {
+        StringBuilder jsonl = new StringBuilder();
+        StringBuilder csv = new StringBuilder("id,question\n");
+        for (int i = 0; i < 500; i++) {
+            jsonl.append("{\"id\":\"q").append(i).append("\",\"question\":\"question number ").append(i).append("\"}\n");
+            csv.append('q').append(i).append(",question number ").append(i).append('\n');
+        }
+        for (Path whole : List.of(TestFiles.gzip(dir, "q.jsonl.gz", jsonl.toString()),
+                TestFiles.gzip(dir, "q.csv.gz", csv.toString()))) {
+            byte[] bytes = Files.readAllBytes(whole);
+            Path cut = Files.write(dir.resolve("cut-" + whole.getFileName()), Arrays.copyOf(bytes, bytes.length * 2 / 3));
+            assertThatThrownBy(() -> read(cut, "{{question}}"))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessage(cut + ": the gzip file ends before its end marker (cut short while copying or"
+                            + " downloading?); check it with gzip -t " + cut + " and copy it again");
+        }
     }
 
     @Test
