@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
@@ -347,6 +349,7 @@ public final class InputReaders {
         private final RecordMaker maker;
         /** The line where the row being read starts: an unclosed quote is found only at the end of the file. */
         private long rowLine = 1;
+        private boolean headerChecked;
 
         CsvReader(String name, InputStream in, char separator, RecordMaker maker) {
             this.name = name;
@@ -365,9 +368,36 @@ public final class InputReaders {
         public boolean hasNext() {
             try {
                 rowLine = rows.getParser().currentLocation().getLineNr();
-                return rows.hasNextValue();
+                boolean more = rows.hasNextValue();
+                refuseRepeatedColumn();
+                return more;
             } catch (IOException e) {
                 throw bad(e);
+            }
+        }
+
+        /**
+         * A header that names a column twice: each row's later value took the name, and the earlier one was lost
+         * without a word. Unnamed columns (a header's trailing separators) are left alone. Once, after the parser
+         * has read the header.
+         */
+        private void refuseRepeatedColumn() {
+            if (headerChecked || !(rows.getParser() instanceof CsvParser csv)) {
+                return;
+            }
+            headerChecked = true;
+            CsvSchema header = csv.getSchema();
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < header.size(); i++) {
+                String column = header.columnName(i);
+                if (column == null || column.isEmpty()) {
+                    continue;
+                }
+                Integer first = seen.putIfAbsent(column, i + 1);
+                if (first != null) {
+                    throw InvalidInputException.onLine(name, 1,
+                            Phrase.core("line.csvRepeatedColumn", column, first, i + 1));
+                }
             }
         }
 
@@ -376,6 +406,7 @@ public final class InputReaders {
             try {
                 long line = rows.getParser().currentLocation().getLineNr();
                 JsonNode row = rows.nextValue();
+                refuseRepeatedColumn();
                 return maker.make(row, Math.max(line, 2));
             } catch (IOException e) {
                 throw bad(e);

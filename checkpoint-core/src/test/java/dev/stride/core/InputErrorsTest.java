@@ -220,7 +220,10 @@ class InputErrorsTest {
                                 + " separator must be in double quotes"),
                 Arguments.of("text after a closing quote", "id,question\nq1,\"a\"b\n",
                         "line 2, column 7: has text after the closing '\"' of a quoted value (a '\"' inside a quoted"
-                                + " value is written twice: \"\")"));
+                                + " value is written twice: \"\")"),
+                Arguments.of("a column named twice", "id,question,question\nq1,a,b\n",
+                        "line 1: names column 'question' twice (columns 2 and 3): a row's first value there would be"
+                                + " lost; give each column a name of its own"));
     }
 
     @ParameterizedTest(name = "CSV: {0}")
@@ -229,6 +232,14 @@ class InputErrorsTest {
         InvalidInputException e = errorOf("q.csv", utf8(text));
 
         assertThat(e).hasMessage(dir.resolve("q.csv") + " " + message);
+    }
+
+    @Test
+    void unnamedColumnsMayRepeat() throws IOException {
+        Path csv = TestFiles.write(dir, "q.csv", "id,question,,\nq1,a,,\n");
+        try (RecordReader r = InputReaders.open(csv, InputFormat.CSV, "id", PromptTemplate.parse("{{question}}"))) {
+            assertThat(r.next().json()).contains("\"question\":\"a\"");
+        }
     }
 
     @Test
