@@ -20,6 +20,8 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
 /** The schema's version, kept by Flyway in flyway_schema_history; migrations ship in the jar. */
 final class Schema {
     static final String LOCATION = "classpath:db/migration";
+    /** The tables, indexes, views and triggers of whoever made the file: all but SQLite's own. */
+    private static final String USER_OBJECTS = " FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
     /** The newest migration this build ships (SchemaVersionTest keeps it equal to the newest V*.sql). */
     static final int LATEST = 13;
@@ -123,7 +125,7 @@ final class Schema {
     private static boolean foreign(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*), count(*) FILTER (WHERE name = 'flyway_schema_history')"
-                     + " FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")) {
+                     + USER_OBJECTS)) {
             return rs.next() && rs.getInt(1) > 0 && rs.getInt(2) == 0;
         }
     }
@@ -235,8 +237,7 @@ final class Schema {
 
     private static int userObjects(Connection connection, Path file) {
         try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery(
-                     "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")) {
+             ResultSet rs = statement.executeQuery("SELECT count(*)" + USER_OBJECTS)) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException e) {
