@@ -95,7 +95,8 @@ public final class CheckpointManager implements AutoCloseable {
         if (request.input() == null) {
             return planner.toResume(options, request.dryRun());
         }
-        return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun());
+        return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
+                request.dropRemoved());
     }
 
     /**

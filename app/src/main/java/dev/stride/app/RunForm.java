@@ -34,6 +34,7 @@ public final class RunForm {
     private Path input;
     private String format;
     private boolean dryRun;
+    private boolean dropRemoved;
     private String model;
     private List<String> baseUrls = List.of();
     private String run;
@@ -81,6 +82,12 @@ public final class RunForm {
 
     public RunForm dryRun(boolean on) {
         this.dryRun = on;
+        return this;
+    }
+
+    /** Records the input no longer has are dropped even when they have answers ({@code --drop-removed}). */
+    public RunForm dropRemoved(boolean on) {
+        this.dropRemoved = on;
         return this;
     }
 
@@ -240,7 +247,7 @@ public final class RunForm {
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);
-        return new RunRequest(input, chosen, options, dryRun);
+        return new RunRequest(input, chosen, options, dryRun, dropRemoved);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.stride.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stride.core.AnswersWouldBeDroppedException;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputDigest;
 import dev.stride.core.InputFormat;
@@ -47,13 +48,16 @@ final class RunPlanner {
     /**
      * Creates the run or brings its records up to date with {@code input}, in one transaction; with {@code dryRun}
      * the same work is done in a transaction that is rolled back, so the report is exact and nothing is written.
-     * A refused change of settings, or an input without records, writes nothing.
+     * A refused change of settings, or an input without records, writes nothing; so does an input that no longer has
+     * records with answers, unless {@code dropRemoved} (a dry run reports them, and what a real run would say).
      *
      * @param format null to choose by the file's extension; {@code input} "-" is standard input (JSONL by default)
      * @throws InvalidSettingException for missing settings of a new run
      * @throws StoppedBeforeStart      when {@code stop} was requested while reading (nothing is written)
+     * @throws InvalidInputException   when the input no longer has records with answers and not {@code dropRemoved}
      */
-    RunPlan fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun) {
+    RunPlan fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun,
+                      boolean dropRemoved) {
         String name = options.runName();
         if (name == null) {
             throw AppPhrase.invalid("run.nameTheModel");
@@ -92,7 +96,10 @@ final class RunPlanner {
                 }
             });
             try {
-                report = dryRun ? store.previewSync(spec, records) : store.syncRun(spec, records, reader::inputDigest);
+                report = dryRun ? store.previewSync(spec, records)
+                        : store.syncRun(spec, records, reader::inputDigest, dropRemoved);
+            } catch (AnswersWouldBeDroppedException e) {
+                throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
                 if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
@@ -103,6 +110,7 @@ final class RunPlanner {
         }
         if (dryRun) {
             return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
+                    report.removedAnswers() > 0 && !dropRemoved ? wouldDropAnswers(input, name, report) : null,
                     first[0], options);
         }
         RunInfo run = store.findRun(name).orElseThrow();
@@ -226,6 +234,17 @@ final class RunPlanner {
     }
 
     /** The advice a refused change gets. */
+    /**
+     * Why a sync that would drop answers is refused. When not one of the input's ids is in the run, the likelier
+     * cause is the wrong file or another id field than records removed on purpose, and the message says so.
+     */
+    private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
+        String ids = String.join(", ", report.removedIds()) + (report.removed() > report.removedIds().size() ? ", …" : "");
+        boolean noIdMatches = report.added() == report.total();
+        return AppPhrase.of("run.wouldDropAnswers", input, report.removed(), run, ids, report.removedAnswers(),
+                noIdMatches ? AppPhrase.of("run.noIdMatches") : "");
+    }
+
     private Phrase refusalAdvice(RunInfo run) {
         return AppPhrase.of("run.refusalAdvice", db, run.name());
     }

@@ -12,8 +12,11 @@ import java.util.Objects;
  *                to the options' run or model when they name one)
  * @param format  how to read the input; null to choose by its extension (JSONL for standard input)
  * @param dryRun  only report what a run would do: nothing is sent or written
+ * @param dropRemoved records of the run that the input no longer has are dropped even when they have answers
+ *                ({@code --drop-removed}); otherwise such an input is refused and nothing is written. Records
+ *                without an answer are dropped either way.
  */
-public record RunRequest(Path input, InputFormat format, RunOptions options, boolean dryRun) {
+public record RunRequest(Path input, InputFormat format, RunOptions options, boolean dryRun, boolean dropRemoved) {
 
     public RunRequest {
         Objects.requireNonNull(options, "options");
@@ -21,16 +24,21 @@ public record RunRequest(Path input, InputFormat format, RunOptions options, boo
 
     /** A run of {@code input}, read by its extension. */
     public static RunRequest of(Path input, RunOptions options) {
-        return new RunRequest(input, null, options, false);
+        return new RunRequest(input, null, options, false, false);
     }
 
     /** The database's unfinished runs, finished without their input files. */
     public static RunRequest stored(RunOptions options) {
-        return new RunRequest(null, null, options, false);
+        return new RunRequest(null, null, options, false, false);
     }
 
     /** The same request as a dry run. */
     public RunRequest asDryRun() {
-        return new RunRequest(input, format, options, true);
+        return new RunRequest(input, format, options, true, dropRemoved);
+    }
+
+    /** The same request, dropping the records the input no longer has even when they have answers. */
+    public RunRequest droppingRemoved() {
+        return new RunRequest(input, format, options, dryRun, true);
     }
 }

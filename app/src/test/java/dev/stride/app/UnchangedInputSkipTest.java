@@ -34,17 +34,17 @@ class UnchangedInputSkipTest {
             CountingCatalog catalog = new CountingCatalog(store);
             RunPlanner planner = new RunPlanner(catalog, dir.resolve("runs.db"));
 
-            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false))
+            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false))
                     .isInstanceOf(RunPlan.NewRun.class);
             assertThat(catalog.read.getAndSet(0)).as("records read by the first sync").isEqualTo(50);
 
-            RunPlan again = planner.fromInput(input, null, options(), new StopSwitch(), false);
+            RunPlan again = planner.fromInput(input, null, options(), new StopSwitch(), false, false);
             assertThat(again).isInstanceOfSatisfying(RunPlan.Resume.class,
                     r -> assertThat(r.sync().total()).isEqualTo(50));
             assertThat(catalog.read.getAndSet(0)).as("records read by the resume of the unchanged file").isZero();
 
             Files.writeString(input, Files.readString(input).replace("question 7\"", "question 7, edited\""));
-            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false))
+            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false))
                     .isInstanceOfSatisfying(RunPlan.Resume.class, r -> assertThat(r.sync().edited()).isEqualTo(1));
             assertThat(catalog.read.get()).as("records read after an edit").isEqualTo(50);
         }
@@ -90,8 +90,9 @@ class UnchangedInputSkipTest {
         }
 
         @Override
-        public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest) {
-            return store.syncRun(spec, counted(input), digest);
+        public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest,
+                                  boolean dropAnswers) {
+            return store.syncRun(spec, counted(input), digest, dropAnswers);
         }
 
         @Override

@@ -76,7 +76,8 @@ final class MemoryStore implements CheckpointStore {
      * makes, and changes nothing but the remembered input.
      */
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                              boolean dropAnswers) {
         SyncReport report = previewSync(spec, input);
         synchronized (this) {
             this.inputDigest = inputDigest.get().orElse(null);
@@ -104,7 +105,7 @@ final class MemoryStore implements CheckpointStore {
 
     /** What a sync of the store's own records reports: nothing changed, and the outcomes so far. */
     private synchronized SyncReport unchanged() {
-        return new SyncReport(false, total, 0, 0, 0, List.of(), List.of(), List.of(), done, failed);
+        return new SyncReport(false, total, 0, 0, 0, 0, List.of(), List.of(), List.of(), done, failed);
     }
 
     /** One worker alone: a claim is a set bit until the record's outcome is in. */

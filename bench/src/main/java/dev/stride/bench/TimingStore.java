@@ -114,8 +114,9 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
-        return store.syncRun(spec, input, inputDigest);
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                              boolean dropAnswers) {
+        return store.syncRun(spec, input, inputDigest, dropAnswers);
     }
 
     @Override

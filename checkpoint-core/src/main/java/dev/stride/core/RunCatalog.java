@@ -35,7 +35,18 @@ public interface RunCatalog {
      * {@link InputDigest} of the bytes read, {@link RecordReader#inputDigest()}) lets a later {@link #syncUnchanged}
      * with the same input skip reading it. Empty: the run's input is unknown.
      */
-    SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest);
+    default SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
+        return syncRun(spec, input, inputDigest, true);
+    }
+
+    /**
+     * {@link #syncRun(RunSpec, Iterator, Supplier)}; with {@code dropAnswers} false, a sync that would drop records
+     * that have answers (records the input no longer has) is refused instead and writes nothing.
+     *
+     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and removed records have answers
+     */
+    SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                       boolean dropAnswers);
 
     /**
      * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}

@@ -10,14 +10,17 @@ import java.util.List;
  * @param added        records new to the run
  * @param edited       records whose content changed; their outputs were dropped, so they are done again
  * @param removed      records no longer in the input; dropped from the run with their outputs
+ * @param removedAnswers how many of the removed records had an answer (a completed prediction): the paid work a
+ *                     sync that drops them throws away
  * @param addedIds     the first few added ids ({@link #NAMED} at most), in input order
  * @param editedIds    the first few edited ids, in input order
  * @param removedIds   the first few removed ids, in their old order
  * @param done         records with a completed output after the sync
  * @param failed       records stored as failed after the sync
  */
-public record SyncReport(boolean created, long total, long added, long edited, long removed, List<String> addedIds,
-                         List<String> editedIds, List<String> removedIds, long done, long failed) {
+public record SyncReport(boolean created, long total, long added, long edited, long removed, long removedAnswers,
+                         List<String> addedIds, List<String> editedIds, List<String> removedIds, long done,
+                         long failed) {
 
     /** How many ids of each kind a report names. */
     public static final int NAMED = 5;
@@ -30,7 +33,7 @@ public record SyncReport(boolean created, long total, long added, long edited, l
 
     /** The counts alone, as before ids were named. */
     public SyncReport(boolean created, long total, long added, long edited, long removed) {
-        this(created, total, added, edited, removed, List.of(), List.of(), List.of(), 0, 0);
+        this(created, total, added, edited, removed, 0, List.of(), List.of(), List.of(), 0, 0);
     }
 
     public boolean changedRecords() {
@@ -42,8 +45,15 @@ public record SyncReport(boolean created, long total, long added, long edited, l
         return total - done - failed;
     }
 
+    /** This report with the run's outcomes as counted after the sync. */
+    public SyncReport withOutcomes(long done, long failed) {
+        return new SyncReport(created, total, added, edited, removed, removedAnswers, addedIds, editedIds, removedIds,
+                done, failed);
+    }
+
     /** The counts alone, to compare reports without their ids. */
     public SyncReport counts() {
-        return new SyncReport(created, total, added, edited, removed);
+        return new SyncReport(created, total, added, edited, removed, removedAnswers, List.of(), List.of(), List.of(),
+                0, 0);
     }
 }

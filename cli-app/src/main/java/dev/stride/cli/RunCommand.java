@@ -41,6 +41,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run")
     boolean dryRun;
 
+    @Option(names = "--drop-removed")
+    boolean dropRemoved;
+
     Path db; // --db naming a SQLite file
     PostgresLocation postgres; // --db naming a PostgreSQL database
 
@@ -241,6 +244,7 @@ final class RunCommand implements Callable<Integer> {
         return new RunForm()
                 .input(input, format)
                 .dryRun(dryRun)
+                .dropRemoved(dropRemoved)
                 .model(model, baseUrls, runName)
                 .template(template, templateFile)
                 .idField(idField)

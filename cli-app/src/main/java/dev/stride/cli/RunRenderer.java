@@ -129,6 +129,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 }
                 out.println(m.get("msg.dryRun.refuses", plan.advice()));
             }
+            if (plan.dropRefused() != null) {
+                out.println(m.get("msg.dryRun.refusesDrop", plan.dropRefused()));
+            } else if (report.removedAnswers() > 0) {
+                out.println(m.get("msg.dryRun.dropsAnswers", report.removedAnswers()));
+            }
         }
         long toRedo = retryFailed ? report.failed() : 0;
         String failedPart = toRedo > 0 ? m.get("msg.dryRun.failedAgain", toRedo)
@@ -140,7 +145,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         }
         out.println(m.get("msg.dryRun.nothingSent"));
         out.flush();
-        return plan.changes().isEmpty() ? ExitCodes.OK : ExitCodes.USAGE;
+        return plan.changes().isEmpty() && plan.dropRefused() == null ? ExitCodes.OK : ExitCodes.USAGE;
     }
 
     int dryRunOfStored(RunPlan.DryRunOfStored plan) {

@@ -69,23 +69,64 @@ class RerunReportTest {
         Files.writeString(input, s, StandardCharsets.UTF_8);
         stride.model.requests.set(0);
 
-        Cli.Result dry = run(input, db, "--dry-run");
+        Cli.Result dry = run(input, db, "--dry-run", "--drop-removed");
         assertThat(dry.exitCode()).as(dry.all()).isZero();
         assertThat(dry.out()).contains("Dry run of 'm': Input changed since the last session: 3 added, 7 edited"
                 + " (redone), 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
                 .contains("template and parameters unchanged")
+                .contains("2 answers of removed records would be dropped (--drop-removed)")
                 .contains("Would send 10 requests (10 records without an answer; 1 done are kept)")
                 .contains("First record, q2, sends the user message: Q: question 2 v2")
                 .contains("Nothing was sent or written (--dry-run).");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE run = 'm'").get(0)).containsEntry("n", 10);
 
-        Cli.Result real = run(input, db);
+        Cli.Result real = run(input, db, "--drop-removed");
         assertThat(real.exitCode()).as(real.all()).isZero();
         assertThat(real.out()).contains("Input changed since the last session: 3 added, 7 edited (redone),"
                 + " 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
                 .contains("Resuming 'm' from checkpoint: 1/11 done, 10 to go");
         assertThat(stride.model.requests.get()).isEqualTo(10);
+    }
+
+    @Test
+    void aRerunOnPartOfTheInputKeepsEveryAnswerUnlessToldToDropThem() throws Exception {
+        Path input = dir.resolve("q.jsonl");
+        lines(input, 0, 10);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        List<Map<String, Object>> before = snapshot(db);
+        stride.model.requests.set(0);
+        // A sample of the same file, as one tries a change on before the whole run.
+        Path sample = dir.resolve("sample.jsonl");
+        lines(sample, 0, 3);
+
+        Cli.Result refused = run(sample, db);
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).isEqualTo("stride: " + sample + ": 7 records of run 'm' are not in this input"
+                + " (q3, q4, q5, q6, q7, …), 7 of them with answers; nothing was changed. Add --drop-removed to drop"
+                + " them with their answers, or give this input its own --run NAME" + System.lineSeparator());
+        assertThat(snapshot(db)).isEqualTo(before);
+
+        // The whole file read with an id field its records lack: every id is a line number, none is the run's.
+        Cli.Result misread = run(input, db, "--id-field", "qid");
+        assertThat(misread.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(misread.err()).contains("10 records of run 'm' are not in this input (q0, q1, q2, q3, q4, …),"
+                + " 10 of them with answers; nothing was changed. Not one id of this input is in the run: check that"
+                + " it is the run's input, read with its --id-field.");
+        assertThat(snapshot(db)).isEqualTo(before);
+
+        Cli.Result dry = run(sample, db, "--dry-run");
+        assertThat(dry.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dry.out()).contains("0 added, 0 edited (redone), 7 removed (removed q3, q4, q5, q6, q7, …)")
+                .contains("a real run refuses this input: " + sample + ": 7 records of run 'm'");
+        assertThat(snapshot(db)).isEqualTo(before);
+        assertThat(stride.model.requests.get()).isZero();
+
+        Cli.Result dropped = run(sample, db, "--drop-removed");
+        assertThat(dropped.exitCode()).as(dropped.all()).isZero();
+        assertThat(query(db, "SELECT count(*) AS n FROM results WHERE status = 'done'").get(0)).containsEntry("n", 3);
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test

@@ -11,8 +11,10 @@ import static org.jooq.impl.DSL.selectOne;
 import static org.jooq.impl.DSL.table;
 import static org.jooq.impl.DSL.val;
 
+import dev.stride.core.AnswersWouldBeDroppedException;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.SyncReport;
 import java.sql.PreparedStatement;
 import java.util.Iterator;
@@ -50,8 +52,10 @@ final class InputSync {
     /**
      * @return the report, naming the first {@link SyncReport#NAMED} ids of each kind; {@code done} and
      *         {@code failed} are left for the caller, who recounts them after the sync
+     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and records the input no longer has
+     *         have answers; nothing has been changed yet (the caller's transaction is rolled back with it)
      */
-    SyncReport sync(long runId, boolean created, Iterator<InputRecord> input) {
+    SyncReport sync(long runId, boolean created, Iterator<InputRecord> input, boolean dropAnswers) {
         if (created) {
             return insertNew(runId, input);
         }
@@ -69,7 +73,7 @@ final class InputSync {
                     ? "CREATE INDEX sync_input_by_id ON pg_temp.sync_input (record_id)"
                     : "CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
             refuseDuplicateIds();
-            return apply(runId, created);
+            return apply(runId, created, dropAnswers);
         } finally {
             dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");
         }
@@ -114,7 +118,7 @@ final class InputSync {
             }
         });
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
-        return new SyncReport(true, total, total, 0, 0, List.of(), List.of(), List.of(), 0, 0);
+        return new SyncReport(true, total, total, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
     }
 
     /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
@@ -183,7 +187,7 @@ final class InputSync {
         return field(name(alias.getName(), column.getName()), column.getDataType());
     }
 
-    private SyncReport apply(long runId, boolean created) {
+    private SyncReport apply(long runId, boolean created, boolean dropAnswers) {
         var stored = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID));
         var isNew = notExists(selectOne().from(RECORDS).where(stored));
         var isEdited = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID))
@@ -201,6 +205,14 @@ final class InputSync {
         long added = dsl.fetchCount(INPUT, isNew);
         long edited = dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited));
         long removed = dsl.fetchCount(RECORDS, isRemoved);
+        long removedAnswers = removed == 0 ? 0 : dsl.fetchCount(RECORDS, isRemoved.and(exists(selectOne()
+                .from(PREDICTIONS).where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)))));
+        SyncReport report = new SyncReport(created, total, created ? total : added, edited, removed, removedAnswers,
+                addedIds, editedIds, removedIds, 0, 0);
+        if (removedAnswers > 0 && !dropAnswers) {
+            throw new AnswersWouldBeDroppedException(report);
+        }
 
         // Removed records go with their predictions (ON DELETE CASCADE); edited ones lose theirs.
         dsl.deleteFrom(RECORDS).where(isRemoved).execute();
@@ -230,7 +242,6 @@ final class InputSync {
                 .execute();
 
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
-        return new SyncReport(created, total, created ? total : added, edited, removed, addedIds, editedIds,
-                removedIds, 0, 0);
+        return report;
     }
 }

@@ -205,8 +205,9 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
-        SyncReport report = writingOnce(dsl -> sync(dsl, spec, input, inputDigest), true);
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                              boolean dropAnswers) {
+        SyncReport report = writingOnce(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers), true);
         if (report.added() > 0) {
             // The planner's picture of the tables, taken now rather than by autovacuum a minute later: with records
             // thought nearly empty, a claim scanned every outcome for every record (measured: 360 ms a claim at
@@ -218,7 +219,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty), false);
+        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty, true), false);
     }
 
     @Override
@@ -235,24 +236,22 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             }
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunInfo counted = settle(dsl, runId, now());
-            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0, List.of(), List.of(), List.of(),
+            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0, 0, List.of(), List.of(), List.of(),
                     counted.done(), counted.failed()));
         });
     }
 
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
-                            Supplier<Optional<String>> inputDigest) {
+                            Supplier<Optional<String>> inputDigest, boolean dropAnswers) {
         String now = now();
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
         long runId = found.runId();
-        SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        SyncReport report = new InputSync(dsl).sync(runId, created, input, dropAnswers);
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, location);
         dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null)).where(RUNS.RUN_ID.eq(runId)).execute();
         RunInfo counted = settle(dsl, runId, now);
-        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
-                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.done(),
-                counted.failed());
+        return report.withOutcomes(counted.done(), counted.failed());
     }
 
     /** As SQLite's settle: recounts the run into one slot, recomputes the low watermark, records a sign of life. */

@@ -250,8 +250,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
-        return writing(dsl -> sync(dsl, spec, input, inputDigest));
+    public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                              boolean dropAnswers) {
+        return writing(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers));
     }
 
     /**
@@ -261,7 +262,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input, Optional::empty), false));
+        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input, Optional::empty, true), false));
     }
 
     /**
@@ -285,18 +286,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunsRecord counted = settle(dsl, runId, now());
             // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
-            return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0, List.of(), List.of(), List.of(),
+            return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0, 0, List.of(), List.of(), List.of(),
                     counted.getDone(), counted.getFailed()));
         });
     }
 
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
-                            Supplier<Optional<String>> inputDigest) {
+                            Supplier<Optional<String>> inputDigest, boolean dropAnswers) {
         String now = now();
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
         long runId = found.runId();
-        SyncReport report = new InputSync(dsl).sync(runId, created, input);
+        SyncReport report = new InputSync(dsl).sync(runId, created, input, dropAnswers);
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, file);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
         // now, in the transaction that made them so; no other writer can slip between the two. (A preview rolls
@@ -306,9 +307,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 .where(RUNS.RUN_ID.eq(runId))
                 .execute();
         RunsRecord counted = settle(dsl, runId, now);
-        return new SyncReport(report.created(), report.total(), report.added(), report.edited(),
-                report.removed(), report.addedIds(), report.editedIds(), report.removedIds(), counted.getDone(),
-                counted.getFailed());
+        return report.withOutcomes(counted.getDone(), counted.getFailed());
     }
 
     /**

@@ -8,6 +8,7 @@ import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stride.core.AnswersWouldBeDroppedException;
 import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
@@ -177,6 +178,24 @@ class PostgresCheckpointStoreTest {
         assertThat(info.elapsedMs()).isEqualTo(2500);
         assertThat(info.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         assertThat(info.savedAt()).isEqualTo(last.savedAt());
+    }
+
+    @Test
+    void aSyncThatMayNotDropAnswersIsRefusedWithNothingChanged() {
+        long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x")));
+        store.savePrediction(run, rec(0, "a", "x"), done("A"));
+
+        assertThatThrownBy(() -> store.syncRun(spec("a"), List.of(rec(0, "b", "x"), rec(1, "c", "x")).iterator(),
+                java.util.Optional::empty, false))
+                .isInstanceOfSatisfying(AnswersWouldBeDroppedException.class,
+                        e -> assertThat(e.report().removedAnswers()).isEqualTo(1));
+        assertThat(results(run)).extracting(ResultRow::id).containsExactly("a", "b", "c");
+        assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(1);
+
+        // c has no answer: it goes without asking.
+        assertThat(store.syncRun(spec("a"), List.of(rec(0, "a", "x"), rec(1, "b", "x")).iterator(),
+                java.util.Optional::empty, false).removed()).isEqualTo(1);
+        assertThat(results(run)).extracting(ResultRow::id).containsExactly("a", "b");
     }
 
     @Test

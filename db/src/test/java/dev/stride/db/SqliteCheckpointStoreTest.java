@@ -7,7 +7,9 @@ import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.stride.core.AnswersWouldBeDroppedException;
 import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
@@ -210,6 +212,44 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
+    void aSyncThatMayNotDropAnswersIsRefusedWithNothingChanged() throws Exception {
+        long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x")));
+        store.savePrediction(run, rec(0, "a", "x"), done("A"));
+        store.saveFailure(run, rec(1, "b", "x"), failure("timeout"));
+
+        // a (answered) is gone, e is new: the sync is refused before anything is written.
+        assertThatThrownBy(() -> store.syncRun(spec("a"),
+                List.of(rec(0, "b", "x"), rec(1, "c", "x"), rec(2, "d", "x"), rec(3, "e", "x")).iterator(),
+                Optional::empty, false))
+                .isInstanceOfSatisfying(AnswersWouldBeDroppedException.class, e -> {
+                    assertThat(e.report().removed()).isEqualTo(1);
+                    assertThat(e.report().removedAnswers()).isEqualTo(1);
+                    assertThat(e.report().removedIds()).containsExactly("a");
+                    assertThat(e.report().added()).isEqualTo(1);
+                });
+        assertThat(results(run)).extracting(ResultRow::id, ResultRow::status).containsExactly(
+                tuple("a", RecordStatus.DONE), tuple("b", RecordStatus.FAILED), tuple("c", RecordStatus.PENDING),
+                tuple("d", RecordStatus.PENDING));
+        RunInfo kept = store.findRun("a").orElseThrow();
+        assertThat(kept.total()).isEqualTo(4);
+        assertThat(kept.done()).isEqualTo(1);
+
+        // Records without an answer (b failed, c pending) go without asking; so do edited ones.
+        SyncReport noAnswersLost = store.syncRun(spec("a"),
+                List.of(rec(0, "a", "x"), rec(1, "d", "edited")).iterator(), Optional::empty, false);
+        assertThat(noAnswersLost.counts())
+                .isEqualTo(new SyncReport(false, 2, 0, 1, 2, 0, List.of(), List.of(), List.of(), 0, 0));
+        assertThat(results(run)).extracting(ResultRow::id).containsExactly("a", "d");
+
+        // Allowed, the answered record goes with its answer.
+        SyncReport dropped = store.syncRun(spec("a"), List.of(rec(0, "d", "edited")).iterator(), Optional::empty,
+                true);
+        assertThat(dropped.removedAnswers()).isEqualTo(1);
+        assertThat(results(run)).extracting(ResultRow::id).containsExactly("d");
+        assertThat(store.findRun("a").orElseThrow().done()).isZero();
+    }
+
+    @Test
     void syncOfAnEditedInputAddsReplacesAndRemoves() throws Exception {
         long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x")));
         store.savePrediction(run, rec(0, "a", "x"), done("A"));
@@ -269,7 +309,8 @@ class SqliteCheckpointStoreTest {
 
         SyncReport preview = store.previewSync(spec("a"), edited.iterator());
 
-        assertThat(preview.counts()).isEqualTo(new SyncReport(false, 24, 7, 8, 3));
+        assertThat(preview.counts())
+                .isEqualTo(new SyncReport(false, 24, 7, 8, 3, 1, List.of(), List.of(), List.of(), 0, 0));
         assertThat(preview.addedIds()).containsExactly("new0", "new1", "new2", "new3", "new4");
         assertThat(preview.editedIds()).containsExactly("r4", "r6", "r8", "r10", "r12");
         assertThat(preview.removedIds()).containsExactly("r0", "r1", "r2");
