@@ -69,6 +69,13 @@ public final class LiveScoring implements AutoCloseable {
         };
     }
 
+    /**
+     * Refuses, before anything is sent, a label field no record of {@code run} has ({@link RunScorer#refuseUnlabelled}).
+     */
+    public void refuseUnlabelled(RunInfo run) {
+        scorer.refuseUnlabelled(book, run);
+    }
+
     /** The accuracy of the run's answers so far, this session's included; read from any thread. */
     public Accuracy soFar() {
         long c = correct.get();

@@ -14,6 +14,17 @@ import java.util.List;
  */
 public sealed interface RunPlan {
 
+    /** The runs executing this plan would work on, in turn; none for a plan that sends nothing. */
+    default List<RunInfo> runsToExecute() {
+        if (this instanceof NewRun p) {
+            return List.of(p.run());
+        }
+        if (this instanceof Resume p) {
+            return List.of(p.run());
+        }
+        return this instanceof ResumeStored p ? p.runs() : List.of();
+    }
+
     /** A run created from its input (the records are stored; none is sent yet). */
     record NewRun(RunInfo run, RunOptions options) implements RunPlan {
     }

@@ -85,6 +85,45 @@ public final class RunScorer {
                 run.failed(), Math.max(0, run.total() - run.done() - run.failed()));
     }
 
+    /**
+     * Refuses a label field that no record of the run has: every answer would go unscored, and the accuracy with
+     * them. Records are read in input order until one has the field, so a labelled run pays for one page.
+     *
+     * @throws dev.stride.core.InvalidSettingException naming the field and the first record's fields
+     */
+    public void refuseUnlabelled(ScoreBook book, RunInfo run) {
+        String firstFields = null;
+        long after = -1;
+        while (true) {
+            List<ScoreBook.Payload> page = book.payloads(run.id(), after, PAGE);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (ScoreBook.Payload p : page) {
+                if (label(p.json(), labelField).isPresent()) {
+                    return;
+                }
+                if (firstFields == null) {
+                    firstFields = fieldNames(p.json());
+                }
+            }
+            after = page.get(page.size() - 1).seq();
+        }
+        if (firstFields != null) {
+            throw AppPhrase.invalid("score.noLabelField", labelField, run.name(), firstFields);
+        }
+    }
+
+    private static String fieldNames(String recordJson) {
+        try {
+            List<String> names = new ArrayList<>();
+            MAPPER.readTree(recordJson).fieldNames().forEachRemaining(names::add);
+            return String.join(", ", names);
+        } catch (JsonProcessingException e) {
+            return "";
+        }
+    }
+
     /** The verdict on one answer, in memory (the live tally of a run); empty when the record has no label. */
     public Optional<Verdict> verdict(String recordJson, String answer) {
         return label(recordJson, labelField).map(l -> scorer.score(answer, l, recordJson));

@@ -8,6 +8,7 @@ import dev.stride.app.RunPlan;
 import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
+import dev.stride.core.InvalidSettingException;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -227,11 +228,23 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.DryRunOfStored dry) {
                 return renderer.dryRunOfStored(dry);
             }
-            renderer.planned(plan);
             if (scorer == null) {
+                renderer.planned(plan);
                 return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
+                // A mistyped label field scores nothing: said before a request is sent, not after the run.
+                try {
+                    plan.runsToExecute().forEach(scoring::refuseUnlabelled);
+                } catch (InvalidSettingException e) {
+                    if (plan instanceof RunPlan.NewRun created) {
+                        // Nothing of a refused new run stays: the corrected command starts it, not resumes it.
+                        runs.clearCheckpoint(created.run().name());
+                        fresh.keepIf(!runs.checkpoints().isEmpty());
+                    }
+                    throw e;
+                }
+                renderer.planned(plan);
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop));
             }

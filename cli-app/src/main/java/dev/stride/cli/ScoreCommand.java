@@ -66,7 +66,9 @@ final class ScoreCommand implements Callable<Integer> {
                      : ScoreBook.open(database.file);
              CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                      : SqliteCheckpointStore.openReadOnly(database.file)) {
-            report = scorer.score(book, chooseRun(store));
+            RunInfo chosen = chooseRun(store);
+            scorer.refuseUnlabelled(book, chosen);
+            report = scorer.score(book, chosen);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

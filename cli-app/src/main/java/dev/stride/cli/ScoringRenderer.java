@@ -61,7 +61,8 @@ final class ScoringRenderer implements SessionListener {
         try {
             ScoreReport report = scoring.finish();
             Accuracy a = report.accuracy();
-            out.println(m.get("msg.score.runSummary", ScoreLines.live(m, a.correct(), a.scored()),
+            out.println(a.scored() == 0 ? m.get("msg.score.runNothing", report.metric(), report.labelField())
+                    : m.get("msg.score.runSummary", ScoreLines.live(m, a.correct(), a.scored()),
                     ScoreLines.percent(a.low()), ScoreLines.percent(a.high()), report.unparsed(), report.metric(),
                     report.labelField()));
             if (report.missingLabel() > 0) {

@@ -175,6 +175,51 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aLabelFieldNoRecordHasIsRefusedBeforeAnythingIsSentOrKept() throws Exception {
+        Path db = dir.resolve("runs.db");
+        List<String> lines = new ArrayList<>(tenQuestions());
+        Path q = input("q.jsonl", lines);
+        String refusal = "stride: --label-field anwser: no record of run 'm' has a value in field anwser (the first"
+                + " record's fields: id, guess, options, answer); name the field that holds the labels"
+                + System.lineSeparator();
+
+        Cli.Result fresh = stride.run(q, db).template("{{guess}}").noProgress().with("--label-field", "anwser");
+        assertThat(fresh.exitCode()).isEqualTo(2);
+        assertThat(fresh.err()).isEqualTo(refusal);
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).as("the refused run's new database is not kept").doesNotExist();
+
+        assertThat(stride.run(q, db).template("{{guess}}").noProgress().with().exitCode()).isZero();
+        int sent = stride.model.requests.get();
+        lines.add("{\"id\":\"q10\",\"guess\":\"C\",\"answer\":\"C\"}");
+        Cli.Result resumed = stride.run(input("q.jsonl", lines), db).template("{{guess}}").noProgress()
+                .with("--label-field", "anwser");
+        assertThat(resumed.exitCode()).isEqualTo(2);
+        assertThat(resumed.err()).isEqualTo(refusal);
+        assertThat(stride.model.requests.get()).isEqualTo(sent);
+        assertThat(query(db, "SELECT count(*) AS n FROM results WHERE status = 'done'").get(0))
+                .as("a stored run is kept with its answers").containsEntry("n", 10);
+
+        Cli.Result score = cli.run("score", "--db", db.toString(), "--label-field", "anwser");
+        assertThat(score.exitCode()).isEqualTo(2);
+        assertThat(score.err()).isEqualTo(refusal);
+    }
+
+    @Test
+    void aRunThatScoredNothingSaysSoInsteadOfAnEmptyAccuracy() throws Exception {
+        // The one labelled record is refused by the server: nothing can be scored.
+        stride.model.answering(prompt -> prompt.equals("labelled")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null);
+        Path q = input("q.jsonl", List.of("{\"id\":\"a\",\"guess\":\"unlabelled\"}",
+                "{\"id\":\"b\",\"guess\":\"labelled\",\"answer\":\"C\"}"));
+        Cli.Result r = stride.run(q, dir.resolve("runs.db")).template("{{guess}}").noProgress()
+                .with("--retries", "0", "--label-field", "answer");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(r.out()).contains("accuracy: nothing scored (metric normalized, label field answer)")
+                .doesNotContain("95% CI");
+    }
+
+    @Test
     void badMetricsAndRegexesAreOneLineUsageErrors() throws Exception {
         Path db = dir.resolve("runs.db");
         run(input("q.jsonl", tenQuestions()), db);

@@ -144,6 +144,29 @@ public final class ScoreBook implements AutoCloseable {
         });
     }
 
+    /** One record of a run as the input gave it. */
+    public record Payload(long seq, String json) {
+    }
+
+    /** Up to {@code limit} records of the run after input position {@code afterSeq}, in input order. */
+    public List<Payload> payloads(long runId, long afterSeq, int limit) {
+        return connector.run(c -> {
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT seq, payload FROM records WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+                st.setLong(1, runId);
+                st.setLong(2, afterSeq);
+                st.setInt(3, limit);
+                List<Payload> rows = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new Payload(rs.getLong(1), rs.getString(2)));
+                    }
+                }
+                return rows;
+            }
+        });
+    }
+
     /** Stores {@code scores} in one transaction, replacing the earlier score of each record under {@code key}. */
     public void save(long runId, Key key, List<Score> scores) {
         if (scores.isEmpty()) {
