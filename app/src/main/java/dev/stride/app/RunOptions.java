@@ -382,11 +382,15 @@ public record RunOptions(
         // Before anything is stored: a URL that cannot be used must leave no run behind.
         for (String url : baseUrls) {
             BaseUrl.Problem problem = BaseUrl.problem(url).orElse(null);
-            if (problem == BaseUrl.Problem.FRAGMENT) {
-                throw AppPhrase.invalid("run.baseUrlFragment", BaseUrl.redact(url));
-            }
             if (problem != null) {
-                throw AppPhrase.invalid("run.baseUrlScheme", BaseUrl.redact(url));
+                String shown = BaseUrl.redact(url);
+                throw switch (problem) {
+                    case FRAGMENT -> AppPhrase.invalid("run.baseUrlFragment", shown);
+                    case NO_HOST -> AppPhrase.invalid("run.baseUrlNoHost", shown);
+                    case BAD_PORT -> AppPhrase.invalid("run.baseUrlPort", shown);
+                    case BAD_HOST -> AppPhrase.invalid("run.baseUrlHost", shown);
+                    case NOT_A_URL, NOT_HTTP -> AppPhrase.invalid("run.baseUrlScheme", shown);
+                };
             }
         }
     }

@@ -103,6 +103,14 @@ class AppMessagesTest {
                 "--format unknown input format 'xml': one of [");
         assertThat(refusal(new RunForm().model("m", List.of("localhost:8000"), null))).hasMessage("--base-url"
                 + " localhost:8000: must start with http:// or https://, e.g. http://localhost:8000/v1");
+        assertThat(refusal(new RunForm().model("m", List.of("http://localhost:99999/v1"), null))).hasMessage(
+                "--base-url http://localhost:99999/v1: the port must be a number from 1 to 65535, e.g."
+                        + " http://localhost:8000/v1");
+        assertThat(refusal(new RunForm().model("m", List.of("http:///v1"), null))).hasMessage(
+                "--base-url http:///v1: names no host; give the server's, e.g. http://localhost:8000/v1");
+        assertThat(refusal(new RunForm().model("m", List.of("http://u:SECRET@[::1/v1"), null))).hasMessage(
+                "--base-url http://u:***@[::1/v1: the host is not a valid name or address (no spaces; an IPv6"
+                        + " address goes in [ ], e.g. http://[::1]:8000/v1)");
 
         assertThat(new RunForm().apiKey(Map.of("OPENAI_API_KEY", "sk-1"), null).request().options().apiKey())
                 .isEqualTo("sk-1");

@@ -24,8 +24,12 @@ public final class BaseUrl {
     /** What stands in for a secret in the shown form. */
     public static final String MASK = "***";
 
-    /** Why a text cannot be a base URL. */
-    public enum Problem { NOT_A_URL, NOT_HTTP, FRAGMENT }
+    /**
+     * Why a text cannot be a base URL: no {@code scheme://}, another scheme than http(s), a fragment, no host
+     * ({@code http:///v1}), a port that is no number from 1 to 65535, or a host that is no name or address (a space,
+     * an IPv6 address whose bracket is not closed).
+     */
+    public enum Problem { NOT_A_URL, NOT_HTTP, FRAGMENT, NO_HOST, BAD_PORT, BAD_HOST }
 
     private final String full;
     private final HttpUrl url;
@@ -46,8 +50,50 @@ public final class BaseUrl {
         if (t.indexOf('#') >= 0) {
             return Optional.of(Problem.FRAGMENT);
         }
+        // Read from the text itself: OkHttp takes http:///v1 for the host "v1", and says only "null" of a bad port.
+        Optional<Problem> authority = authorityProblem(t.substring(scheme + 3));
+        if (authority.isPresent()) {
+            return authority;
+        }
         HttpUrl parsed = HttpUrl.parse(t);
-        return parsed == null || parsed.host().isEmpty() ? Optional.of(Problem.NOT_A_URL) : Optional.empty();
+        return parsed == null ? Optional.of(Problem.BAD_HOST)
+                : parsed.host().isEmpty() ? Optional.of(Problem.NO_HOST) : Optional.empty();
+    }
+
+    /** The host and port, between {@code ://} and the path or query; the user info before them is left aside. */
+    private static Optional<Problem> authorityProblem(String afterScheme) {
+        int end = afterScheme.length();
+        for (char c : new char[] {'/', '?'}) {
+            int at = afterScheme.indexOf(c);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
+        }
+        String hostPort = afterScheme.substring(afterScheme.lastIndexOf('@', end - 1) + 1, end);
+        String host;
+        String port;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0) {
+                return Optional.of(Problem.BAD_HOST);
+            }
+            host = hostPort.substring(0, close + 1);
+            String after = hostPort.substring(close + 1);
+            if (!after.isEmpty() && !after.startsWith(":")) {
+                return Optional.of(Problem.BAD_HOST);
+            }
+            port = after.isEmpty() ? "" : after.substring(1);
+        } else {
+            int colon = hostPort.lastIndexOf(':');
+            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            port = colon < 0 ? "" : hostPort.substring(colon + 1);
+        }
+        if (host.isEmpty()) {
+            return Optional.of(Problem.NO_HOST);
+        }
+        boolean portOk = port.isEmpty() || port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1
+                && Integer.parseInt(port) <= 65535;
+        return portOk ? Optional.empty() : Optional.of(Problem.BAD_PORT);
     }
 
     /**
@@ -62,6 +108,9 @@ public final class BaseUrl {
                 case NOT_A_URL -> "not a URL";
                 case NOT_HTTP -> "must be an http(s) URL such as http://localhost:8000/v1";
                 case FRAGMENT -> "must not have a fragment (#...)";
+                case NO_HOST -> "names no host";
+                case BAD_PORT -> "the port must be a number from 1 to 65535";
+                case BAD_HOST -> "the host is not a valid name or address";
             });
         }
         String t = text.strip();

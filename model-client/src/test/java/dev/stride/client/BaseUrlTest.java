@@ -37,6 +37,21 @@ class BaseUrlTest {
         assertThat(BaseUrl.problem("ftp://h/v1")).contains(BaseUrl.Problem.NOT_HTTP);
         assertThat(BaseUrl.problem("localhost:8000")).contains(BaseUrl.Problem.NOT_A_URL);
         assertThat(BaseUrl.problem("http://h/v1?api-version=1")).isEmpty();
+        assertThat(BaseUrl.problem("http:///v1")).contains(BaseUrl.Problem.NO_HOST);
+        assertThat(BaseUrl.problem("http://:8000/v1")).contains(BaseUrl.Problem.NO_HOST);
+        assertThat(BaseUrl.problem("http://u:p@/v1")).contains(BaseUrl.Problem.NO_HOST);
+        assertThat(BaseUrl.problem("http://localhost:99999/v1")).contains(BaseUrl.Problem.BAD_PORT);
+        assertThat(BaseUrl.problem("http://localhost:0/v1")).contains(BaseUrl.Problem.BAD_PORT);
+        assertThat(BaseUrl.problem("http://localhost:80a/v1")).contains(BaseUrl.Problem.BAD_PORT);
+        assertThat(BaseUrl.problem("http://[::1/v1")).contains(BaseUrl.Problem.BAD_HOST);
+        assertThat(BaseUrl.problem("http://[::1]x/v1")).contains(BaseUrl.Problem.BAD_HOST);
+        assertThat(BaseUrl.problem("http://local host:8000/v1")).contains(BaseUrl.Problem.BAD_HOST);
+        // What is valid stays valid: an IPv6 address with and without a port, user info with a colon, a bare host.
+        assertThat(BaseUrl.problem("http://[::1]:8000/v1")).isEmpty();
+        assertThat(BaseUrl.problem("http://[::1]/v1")).isEmpty();
+        assertThat(BaseUrl.problem("https://user:pa:ss@host.example:65535/v1?key=1")).isEmpty();
+        assertThat(BaseUrl.problem("http://gpu2")).isEmpty();
+        assertThat(BaseUrl.problem("http://gpu2:8000")).isEmpty();
         assertThatThrownBy(() -> BaseUrl.parse("http://u:SECRET@h/v1#frag"))
                 .hasMessageContaining("http://u:***@h/v1#frag").hasMessageNotContaining("SECRET");
     }
