@@ -31,6 +31,8 @@ public final class InputReaders {
     private static final CsvMapper CSV = CsvMapper.builder()
             .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
             .enable(CsvParser.Feature.FAIL_ON_MISSING_HEADER_COLUMNS)
+            // A short row is most often a line broken by a value's unquoted line break: refused, not read with holes.
+            .enable(CsvParser.Feature.FAIL_ON_MISSING_COLUMNS)
             .build();
 
     private InputReaders() {
@@ -434,6 +436,10 @@ public final class InputReaders {
             Phrase problem;
             if (what.startsWith("Too many entries")) {
                 problem = Phrase.core("line.csvTooManyValues", columns());
+            } else if (what.startsWith("Not enough column values")) {
+                problem = Phrase.core("line.csvTooFewValues", columns());
+                // Jackson's column here counts values, not characters as in every other message: left out.
+                column = -1;
             } else if (what.contains("Expected column separator")) {
                 problem = Phrase.core("line.csvTextAfterQuote");
                 // Jackson places this one just after the character it did not expect.

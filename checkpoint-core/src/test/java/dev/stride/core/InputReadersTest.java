@@ -102,6 +102,15 @@ class InputReadersTest {
         assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)
                 .hasMessage(wide + " line 3, column 5: has more values than the header has columns (2); a value that"
                         + " holds the separator must be in double quotes");
+        // A line break inside an unquoted value cuts its row in two: the first half is short.
+        Path broken = TestFiles.write(dir, "b.csv", "id,question,answer\n1,a,A\n2,first half\nsecond half,B\n");
+        assertThatThrownBy(() -> read(broken, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(broken + " line 3: has fewer values than the header has columns (3); a value that holds"
+                        + " a line break must be in double quotes, and an empty value needs its separator");
+        Path emptyLast = TestFiles.write(dir, "e.csv", "id,question,answer\n1,a,\n2,\"b\nc\",B\n");
+        assertThat(read(emptyLast, null)).extracting(InputRecord::json).containsExactly(
+                "{\"id\":\"1\",\"question\":\"a\",\"answer\":\"\"}",
+                "{\"id\":\"2\",\"question\":\"b\\nc\",\"answer\":\"B\"}");
     }
 
     @Test
