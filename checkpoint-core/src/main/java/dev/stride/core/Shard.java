@@ -11,9 +11,12 @@ import java.util.zip.CRC32;
 public record Shard(int index, int count) {
 
     public Shard {
-        if (count < 1 || index < 0 || index >= count) {
-            throw new InvalidSettingException(Phrase.core("shard.outOfRange", index + "/" + count,
-                    Math.max(count - 1, 0), count), null);
+        if (count < 1) {
+            throw new InvalidSettingException(Phrase.core("shard.noShards", index + "/" + count), null);
+        }
+        if (index < 0 || index >= count) {
+            throw new InvalidSettingException(Phrase.core("shard.outOfRange", index + "/" + count, count - 1, count),
+                    null);
         }
     }
 

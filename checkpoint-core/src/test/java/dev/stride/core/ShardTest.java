@@ -29,9 +29,16 @@ class ShardTest {
 
     @Test
     void refusesWhatIsNotAShardOfItsCount() {
-        for (String bad : new String[] {"3/3", "-1/3", "0/0", "1/0"}) {
+        for (String bad : new String[] {"3/3", "-1/3"}) {
             assertThatThrownBy(() -> Shard.parse(bad)).as(bad).isInstanceOf(InvalidSettingException.class)
-                    .hasMessageContaining("out of range");
+                    .hasMessage("--shard " + bad + " is out of range: I goes from 0 to N-1 (shards count from 0),"
+                            + " e.g. --shard 2/3 for the last one");
+        }
+        // No count of shards has a last one to suggest (it said --shard 0/0 here).
+        for (String bad : new String[] {"0/0", "1/0", "0/-2"}) {
+            assertThatThrownBy(() -> Shard.parse(bad)).as(bad).isInstanceOf(InvalidSettingException.class)
+                    .hasMessage("--shard " + bad + " is out of range: N is the number of shards and must be at least"
+                            + " 1, e.g. --shard 0/2 and --shard 1/2 split the input in two");
         }
         for (String bad : new String[] {"x", "1", "1/2/3", "a/3", "1/", "1.5/3"}) {
             assertThatThrownBy(() -> Shard.parse(bad)).as(bad).isInstanceOf(InvalidSettingException.class)

@@ -227,8 +227,8 @@ class ShardMergeTest {
         Cli.Result malformed = run(db).with("--shard", "x");
 
         assertThat(outOfRange.exitCode()).isEqualTo(2);
-        assertThat(outOfRange.err().strip()).isEqualTo("stride: --shard 3/3 is out of range: N must be at least 1 and"
-                + " I from 0 to N-1 (shards count from 0), e.g. --shard 2/3 for the last one");
+        assertThat(outOfRange.err().strip()).isEqualTo("stride: --shard 3/3 is out of range: I goes from 0 to N-1"
+                + " (shards count from 0), e.g. --shard 2/3 for the last one");
         assertThat(malformed.exitCode()).isEqualTo(2);
         assertThat(malformed.err().strip()).isEqualTo("stride: --shard x is not a shard: give I/N, two whole numbers,"
                 + " e.g. --shard 0/3 (shards count from 0)");
