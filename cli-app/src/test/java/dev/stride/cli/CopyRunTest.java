@@ -147,4 +147,23 @@ class CopyRunTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("nope.db: no such database");
     }
+
+    @Test
+    void aTargetThatCannotBeADatabaseIsToldWithoutNamingAnOptionCopyDoesNotHave() throws Exception {
+        Path laptop = dir.resolve("laptop.db");
+        assertThat(beta(laptop).with().exitCode()).isZero();
+        Path noFolder = dir.resolve("missing").resolve("x.db");
+        Path notSqlite = Files.writeString(dir.resolve("notes.db"), "id,answer\n");
+
+        Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", noFolder.toString());
+        Cli.Result s = stride.cli.run("copy", "--from", laptop.toString(), "--to", notSqlite.toString());
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(r.err()).isEqualTo("stride: cannot open " + noFolder + ": folder " + noFolder.getParent()
+                + " does not exist; create it or name a file elsewhere" + System.lineSeparator());
+        assertThat(s.exitCode()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(s.err()).isEqualTo("stride: " + notSqlite + " is not a SQLite database: check the file named"
+                + " (stride never writes to a file that is not its own)" + System.lineSeparator());
+        assertThat(Files.readString(notSqlite)).isEqualTo("id,answer\n");
+    }
 }

@@ -74,7 +74,7 @@ class DatabaseTroubleTest {
         Path db = dir.resolve("answers.db");
         Files.writeString(db, "id,answer\n1,yes\n");
 
-        assertRefused(run(input, db), 0, db + " is not a SQLite database", "check --db");
+        assertRefused(run(input, db), 0, db + " is not a SQLite database", "check the file named");
         assertThat(Files.readString(db)).isEqualTo("id,answer\n1,yes\n");
     }
 

@@ -141,7 +141,7 @@ class ErrorLanguagesTest {
         assertThat(zh.err()).startsWith("stride: " + notSqlite).contains("SQLite").containsPattern("\\p{IsHan}")
                 .doesNotContain("is not a SQLite database");
         Cli.Result en = EN.run("status", "--db", notSqlite.toString());
-        assertThat(en.err()).isEqualTo("stride: " + notSqlite + " is not a SQLite database: check --db (stride never"
+        assertThat(en.err()).isEqualTo("stride: " + notSqlite + " is not a SQLite database: check the file named (stride never"
                 + " writes to a file that is not its own)\n");
         Translations.assertNoTranslatedEnglish(zh.err());
     }

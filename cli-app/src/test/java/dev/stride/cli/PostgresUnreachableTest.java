@@ -40,7 +40,7 @@ class PostgresUnreachableTest {
             assertThat(r.exitCode()).as("%s: %s", command.get(0), r.all()).isEqualTo(ExitCodes.DATABASE);
             assertThat(r.err()).as(command.get(0))
                     .startsWith("stride: cannot reach the PostgreSQL server at 127.0.0.1:1 (")
-                    .endsWith("): start it, or check --db postgresql://bob@127.0.0.1:1/runs\n")
+                    .endsWith("): start it, or check the URL postgresql://bob@127.0.0.1:1/runs\n")
                     .doesNotContain("hunter2");
             assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
             assertThat(r.out()).doesNotContain("hunter2");
@@ -55,7 +55,7 @@ class PostgresUnreachableTest {
                 "http://127.0.0.1:1/v1", "--template", "{{question}}");
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
         assertThat(r.err()).isEqualTo("stride: cannot open " + db + ": folder " + db.getParent()
-                + " does not exist; create it or point --db elsewhere\n");
+                + " does not exist; create it or name a file elsewhere\n");
         assertThat(Files.exists(db.getParent())).isFalse();
     }
 }

@@ -71,10 +71,10 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.open(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessageStartingWith(file + " is not a SQLite database: check --db");
+                .hasMessageStartingWith(file + " is not a SQLite database: check the file named");
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessageStartingWith(file + " is not a SQLite database: check --db");
+                .hasMessageStartingWith(file + " is not a SQLite database: check the file named");
         assertThat(Files.readString(file)).startsWith("{\"id\": 1"); // untouched
     }
 

@@ -142,9 +142,9 @@ class StoreMessagesTest {
 
         Throwable e = catchThrowable(() -> SqliteCheckpointStore.open(file));
 
-        assertThat(e).isInstanceOf(StoreException.class).hasMessage(file + " is not a SQLite database: check --db"
+        assertThat(e).isInstanceOf(StoreException.class).hasMessage(file + " is not a SQLite database: check the file named"
                 + " (stride never writes to a file that is not its own)");
-        assertThat(chinese(e)).isEqualTo(file + " 不是 SQLite 数据库：请检查 --db（stride 从不写入不属于它的文件）");
+        assertThat(chinese(e)).isEqualTo(file + " 不是 SQLite 数据库：请检查所指定的文件（stride 从不写入不属于它的文件）");
     }
 
     @Test
@@ -166,9 +166,9 @@ class StoreMessagesTest {
         Throwable e = catchThrowable(() -> SqliteCheckpointStore.open(file));
 
         assertThat(e).isInstanceOf(StoreException.class).hasMessage("cannot open " + file + ": folder "
-                + file.getParent() + " does not exist; create it or point --db elsewhere");
+                + file.getParent() + " does not exist; create it or name a file elsewhere");
         assertThat(chinese(e)).isEqualTo("无法打开 " + file + "：文件夹 " + file.getParent()
-                + " 不存在；请先创建该文件夹，或用 --db 指向别处");
+                + " 不存在；请先创建该文件夹，或指定别处的文件");
     }
 
     @Test
