@@ -4,6 +4,7 @@ import dev.stride.client.RateLimits;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
+import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunnerSettings;
@@ -40,7 +41,7 @@ public final class RunForm {
     private String run;
     private String template;
     private Path templateFile;
-    private String idField = "id";
+    private String idField = InputReaders.DEFAULT_ID_FIELD;
     private int saveInterval = 10;
     private int concurrency = 8;
     private boolean autoConcurrency;

@@ -3,6 +3,7 @@ package dev.stride.app;
 import dev.stride.client.BaseUrl;
 import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunnerSettings;
@@ -123,7 +124,7 @@ public record RunOptions(
 
     /** The defaults of {@code stride run}, for the given model and server (either may be null on a resume). */
     public static RunOptions of(String model, String baseUrl) {
-        return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, "id", 10, 8,
+        return new RunOptions(model, baseUrl == null ? List.of() : List.of(baseUrl), null, null, InputReaders.DEFAULT_ID_FIELD, 10, 8,
                 GenerationParams.none(), null, 5, Duration.ofMinutes(10), false, Duration.ofSeconds(3),
                 Duration.ofMillis(500), false, false, OutputRules.NONE, RunnerSettings.DEFAULT_SERVER_WAIT);
     }

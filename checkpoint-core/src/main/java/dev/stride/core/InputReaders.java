@@ -28,6 +28,9 @@ import java.util.zip.GZIPInputStream;
  * to do.
  */
 public final class InputReaders {
+    /** The field a record's id is taken from unless another is named ({@code --id-field}). */
+    public static final String DEFAULT_ID_FIELD = "id";
+
     private static final CsvMapper CSV = CsvMapper.builder()
             .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
             .enable(CsvParser.Feature.FAIL_ON_MISSING_HEADER_COLUMNS)

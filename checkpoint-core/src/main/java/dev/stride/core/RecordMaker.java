@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -45,7 +47,14 @@ final class RecordMaker {
                 throw fail(line, Phrase.core("line.badMessages"));
             }
             JsonNode idNode = node.get(idField);
-            if (idNode == null || idNode.isNull()) {
+            // An empty CSV cell is an empty string: no id, as a missing field or null is.
+            if (idNode == null || idNode.isNull() || idNode.isTextual() && idNode.asText().isBlank()) {
+                if (seq == 0 && !idField.equals(InputReaders.DEFAULT_ID_FIELD)) {
+                    // A field named on purpose that the first record lacks is a typo far more often than a choice:
+                    // every id would silently be a line number, and a later rerun with the right field would find
+                    // none of the run's records.
+                    throw fail(line, Phrase.core("line.noIdField", idField, String.join(", ", fieldNames(node))));
+                }
                 id = Long.toString(line);
             } else if (idNode.isValueNode()) {
                 id = idNode.asText();
@@ -56,6 +65,12 @@ final class RecordMaker {
         String compact = node.toString();
         String hash = hex.formatHex(digest.digest(compact.getBytes(StandardCharsets.UTF_8)));
         return new InputRecord(seq++, id, line, compact, hash);
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     InvalidInputException fail(long line, Phrase what) {

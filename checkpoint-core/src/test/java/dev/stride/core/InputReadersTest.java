@@ -114,6 +114,29 @@ class InputReadersTest {
     }
 
     @Test
+    void aNamedIdFieldTheFirstRecordLacksIsRefusedWhileTheDefaultOneFallsBackToLineNumbers() throws IOException {
+        Path file = TestFiles.write(dir, "q.jsonl", "{\"qid\":\"a\",\"prompt\":\"x\"}\n{\"prompt\":\"y\"}\n");
+        assertThat(readAll(InputReaders.open(file, null, "qid", null))).extracting(InputRecord::id)
+                .as("a later record without it is numbered by its line").containsExactly("a", "2");
+        assertThat(read(file, null)).extracting(InputRecord::id).containsExactly("1", "2");
+
+        for (String typo : new String[] {"qdi", "prompt_id"}) {
+            assertThatThrownBy(() -> readAll(InputReaders.open(file, null, typo, null)))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessage(file + " line 1: has no value in field '" + typo + "' to take its id from (its fields:"
+                            + " qid, prompt); name the field that identifies a record with --id-field, or leave"
+                            + " --id-field out to number records by line");
+        }
+        Path emptyId = TestFiles.write(dir, "n.csv", "qid,prompt\n,x\nb,y\n");
+        assertThatThrownBy(() -> readAll(InputReaders.open(emptyId, null, "qid", null)))
+                .hasMessageStartingWith(emptyId + " line 2: has no value in field 'qid'");
+        Path emptyDefault = TestFiles.write(dir, "d.csv", "id,prompt\n,x\n ,y\nc,z\n");
+        assertThat(readAll(InputReaders.open(emptyDefault, null, "id", null))).extracting(InputRecord::id)
+                .as("an empty id cell is no id: numbered by its line, not two records with the id ''")
+                .containsExactly("2", "3", "c");
+    }
+
+    @Test
     void aJsonFileMustBeAnArrayOfObjects() throws IOException {
         Path object = TestFiles.write(dir, "o.json", "{\"id\": 1}");
         assertThatThrownBy(() -> read(object, null)).hasMessageContaining("is not a JSON array");

@@ -8,6 +8,7 @@ import dev.stride.app.RunPlan;
 import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
+import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
@@ -72,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--template-file", paramLabel = "FILE")
     Path templateFile;
 
-    @Option(names = "--id-field", paramLabel = "F", defaultValue = "id")
+    @Option(names = "--id-field", paramLabel = "F", defaultValue = InputReaders.DEFAULT_ID_FIELD)
     String idField;
 
     @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10")

@@ -108,12 +108,19 @@ class RerunReportTest {
                 + " them with their answers, or give this input its own --run NAME" + System.lineSeparator());
         assertThat(snapshot(db)).isEqualTo(before);
 
-        // The whole file read with an id field its records lack: every id is a line number, none is the run's.
-        Cli.Result misread = run(input, db, "--id-field", "qid");
+        // The whole file read with another field as its id: not one of its ids is the run's.
+        Cli.Result misread = run(input, db, "--id-field", "question");
         assertThat(misread.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(misread.err()).contains("10 records of run 'm' are not in this input (q0, q1, q2, q3, q4, …),"
                 + " 10 of them with answers; nothing was changed. Not one id of this input is in the run: check that"
                 + " it is the run's input, read with its --id-field.");
+        assertThat(snapshot(db)).isEqualTo(before);
+        // A field no record has: refused on the first line, before the input is compared with the run.
+        Cli.Result typo = run(input, db, "--id-field", "qid");
+        assertThat(typo.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).isEqualTo("stride: " + input + " line 1: has no value in field 'qid' to take its id"
+                + " from (its fields: id, question); name the field that identifies a record with --id-field, or"
+                + " leave --id-field out to number records by line" + System.lineSeparator());
         assertThat(snapshot(db)).isEqualTo(before);
 
         Cli.Result dry = run(sample, db, "--dry-run");
