@@ -47,8 +47,7 @@ final class RecordMaker {
                 throw fail(line, Phrase.core("line.badMessages"));
             }
             JsonNode idNode = node.get(idField);
-            // An empty CSV cell is an empty string: no id, as a missing field or null is.
-            if (idNode == null || idNode.isNull() || idNode.isTextual() && idNode.asText().isBlank()) {
+            if (idNode == null || idNode.isNull()) {
                 if (seq == 0 && !idField.equals(InputReaders.DEFAULT_ID_FIELD)) {
                     // A field named on purpose that the first record lacks is a typo far more often than a choice:
                     // every id would silently be a line number, and a later rerun with the right field would find

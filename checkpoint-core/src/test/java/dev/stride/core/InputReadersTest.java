@@ -127,13 +127,13 @@ class InputReadersTest {
                             + " qid, prompt); name the field that identifies a record with --id-field, or leave"
                             + " --id-field out to number records by line");
         }
-        Path emptyId = TestFiles.write(dir, "n.csv", "qid,prompt\n,x\nb,y\n");
-        assertThatThrownBy(() -> readAll(InputReaders.open(emptyId, null, "qid", null)))
-                .hasMessageStartingWith(emptyId + " line 2: has no value in field 'qid'");
-        Path emptyDefault = TestFiles.write(dir, "d.csv", "id,prompt\n,x\n ,y\nc,z\n");
-        assertThat(readAll(InputReaders.open(emptyDefault, null, "id", null))).extracting(InputRecord::id)
-                .as("an empty id cell is no id: numbered by its line, not two records with the id ''")
-                .containsExactly("2", "3", "c");
+        Path nullId = TestFiles.write(dir, "n.jsonl", "{\"qid\":null,\"prompt\":\"x\"}\n");
+        assertThatThrownBy(() -> readAll(InputReaders.open(nullId, null, "qid", null)))
+                .hasMessageStartingWith(nullId + " line 1: has no value in field 'qid'");
+        // An empty value is an id like any other (numbering it by its line could take another record's id).
+        Path emptyId = TestFiles.write(dir, "e.csv", "qid,prompt\n,x\nb,y\n");
+        assertThat(readAll(InputReaders.open(emptyId, null, "qid", null))).extracting(InputRecord::id)
+                .containsExactly("", "b");
     }
 
     @Test

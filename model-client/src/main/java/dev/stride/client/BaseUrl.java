@@ -91,8 +91,10 @@ public final class BaseUrl {
         if (host.isEmpty()) {
             return Optional.of(Problem.NO_HOST);
         }
-        boolean portOk = port.isEmpty() || port.matches("[0-9]{1,5}") && Integer.parseInt(port) >= 1
-                && Integer.parseInt(port) <= 65535;
+        // By value: OkHttp takes 018950 for 18950.
+        String digits = port.replaceFirst("^0+(?=.)", "");
+        boolean portOk = port.isEmpty() || digits.matches("[0-9]{1,5}") && Integer.parseInt(digits) >= 1
+                && Integer.parseInt(digits) <= 65535;
         return portOk ? Optional.empty() : Optional.of(Problem.BAD_PORT);
     }
 

@@ -52,6 +52,8 @@ class BaseUrlTest {
         assertThat(BaseUrl.problem("https://user:pa:ss@host.example:65535/v1?key=1")).isEmpty();
         assertThat(BaseUrl.problem("http://gpu2")).isEmpty();
         assertThat(BaseUrl.problem("http://gpu2:8000")).isEmpty();
+        assertThat(BaseUrl.problem("http://127.0.0.1:018950/v1")).isEmpty();
+        assertThat(BaseUrl.problem("http://127.0.0.1:000/v1")).contains(BaseUrl.Problem.BAD_PORT);
         assertThatThrownBy(() -> BaseUrl.parse("http://u:SECRET@h/v1#frag"))
                 .hasMessageContaining("http://u:***@h/v1#frag").hasMessageNotContaining("SECRET");
     }
