@@ -96,7 +96,7 @@ public final class CheckpointManager implements AutoCloseable {
             return planner.toResume(options, request.dryRun());
         }
         return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
-                request.dropRemoved());
+                request.dropAnswers());
     }
 
     /**

@@ -35,7 +35,7 @@ public final class RunForm {
     private Path input;
     private String format;
     private boolean dryRun;
-    private boolean dropRemoved;
+    private boolean dropAnswers;
     private String model;
     private List<String> baseUrls = List.of();
     private String run;
@@ -86,9 +86,9 @@ public final class RunForm {
         return this;
     }
 
-    /** Records the input no longer has are dropped even when they have answers ({@code --drop-removed}). */
-    public RunForm dropRemoved(boolean on) {
-        this.dropRemoved = on;
+    /** Records the input no longer has are dropped even when they have answers ({@code --drop-answers}). */
+    public RunForm dropAnswers(boolean on) {
+        this.dropAnswers = on;
         return this;
     }
 
@@ -248,7 +248,7 @@ public final class RunForm {
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);
-        return new RunRequest(input, chosen, options, dryRun, dropRemoved);
+        return new RunRequest(input, chosen, options, dryRun, dropAnswers);
     }
 
     /**

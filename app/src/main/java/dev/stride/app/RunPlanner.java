@@ -49,15 +49,16 @@ final class RunPlanner {
      * Creates the run or brings its records up to date with {@code input}, in one transaction; with {@code dryRun}
      * the same work is done in a transaction that is rolled back, so the report is exact and nothing is written.
      * A refused change of settings, or an input without records, writes nothing; so does an input that no longer has
-     * records with answers, unless {@code dropRemoved} (a dry run reports them, and what a real run would say).
+     * records with answers, or changed most of the answered ones, unless {@code dropAnswers}
+     * ({@link SyncReport#needsConsentToDrop()}; a dry run reports them, and what a real run would say).
      *
      * @param format null to choose by the file's extension; {@code input} "-" is standard input (JSONL by default)
      * @throws InvalidSettingException for missing settings of a new run
      * @throws StoppedBeforeStart      when {@code stop} was requested while reading (nothing is written)
-     * @throws InvalidInputException   when the input no longer has records with answers and not {@code dropRemoved}
+     * @throws InvalidInputException   when the sync would drop answers that need consent and not {@code dropAnswers}
      */
     RunPlan fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun,
-                      boolean dropRemoved) {
+                      boolean dropAnswers) {
         String name = options.runName();
         if (name == null) {
             throw AppPhrase.invalid("run.nameTheModel");
@@ -97,7 +98,7 @@ final class RunPlanner {
             });
             try {
                 report = dryRun ? store.previewSync(spec, records)
-                        : store.syncRun(spec, records, reader::inputDigest, dropRemoved);
+                        : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
             } catch (AnswersWouldBeDroppedException e) {
                 throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
             } catch (InvalidInputException e) {
@@ -110,7 +111,7 @@ final class RunPlanner {
         }
         if (dryRun) {
             return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
-                    report.removedAnswers() > 0 && !dropRemoved ? wouldDropAnswers(input, name, report) : null,
+                    report.needsConsentToDrop() && !dropAnswers ? wouldDropAnswers(input, name, report) : null,
                     first[0], options);
         }
         RunInfo run = store.findRun(name).orElseThrow();
@@ -239,10 +240,23 @@ final class RunPlanner {
      * cause is the wrong file or another id field than records removed on purpose, and the message says so.
      */
     private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
-        String ids = String.join(", ", report.removedIds()) + (report.removed() > report.removedIds().size() ? ", …" : "");
-        boolean noIdMatches = report.added() == report.total();
-        return AppPhrase.of("run.wouldDropAnswers", input, report.removed(), run, ids, report.removedAnswers(),
-                noIdMatches ? AppPhrase.of("run.noIdMatches") : "");
+        List<Phrase> parts = new ArrayList<>(2);
+        if (report.removedAnswers() > 0) {
+            parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedIds(),
+                    report.removed())));
+        }
+        if (report.editedAnswers() > 0) {
+            parts.add(AppPhrase.of("run.dropEdited", report.editedAnswers(), named(report.editedIds(),
+                    report.edited())));
+        }
+        Object hint = report.added() == report.total() ? AppPhrase.of("run.noIdMatches")
+                : report.edited() == report.total() ? AppPhrase.of("run.allEdited") : "";
+        return AppPhrase.of("run.wouldDropAnswers", input, report.droppedAnswers(), report.answersBefore(), run,
+                parts.size() == 1 ? parts.get(0) : AppPhrase.of("run.dropBoth", parts.get(0), parts.get(1)), hint);
+    }
+
+    private static String named(List<String> ids, long count) {
+        return String.join(", ", ids) + (count > ids.size() ? ", …" : "");
     }
 
     private Phrase refusalAdvice(RunInfo run) {

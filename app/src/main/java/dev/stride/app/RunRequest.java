@@ -12,11 +12,11 @@ import java.util.Objects;
  *                to the options' run or model when they name one)
  * @param format  how to read the input; null to choose by its extension (JSONL for standard input)
  * @param dryRun  only report what a run would do: nothing is sent or written
- * @param dropRemoved records of the run that the input no longer has are dropped even when they have answers
- *                ({@code --drop-removed}); otherwise such an input is refused and nothing is written. Records
+ * @param dropAnswers records of the run that the input no longer has are dropped even when they have answers
+ *                ({@code --drop-answers}); otherwise such an input is refused and nothing is written. Records
  *                without an answer are dropped either way.
  */
-public record RunRequest(Path input, InputFormat format, RunOptions options, boolean dryRun, boolean dropRemoved) {
+public record RunRequest(Path input, InputFormat format, RunOptions options, boolean dryRun, boolean dropAnswers) {
 
     public RunRequest {
         Objects.requireNonNull(options, "options");
@@ -34,11 +34,11 @@ public record RunRequest(Path input, InputFormat format, RunOptions options, boo
 
     /** The same request as a dry run. */
     public RunRequest asDryRun() {
-        return new RunRequest(input, format, options, true, dropRemoved);
+        return new RunRequest(input, format, options, true, dropAnswers);
     }
 
     /** The same request, dropping the records the input no longer has even when they have answers. */
-    public RunRequest droppingRemoved() {
+    public RunRequest droppingAnswers() {
         return new RunRequest(input, format, options, dryRun, true);
     }
 }

@@ -105,7 +105,7 @@ final class MemoryStore implements CheckpointStore {
 
     /** What a sync of the store's own records reports: nothing changed, and the outcomes so far. */
     private synchronized SyncReport unchanged() {
-        return new SyncReport(false, total, 0, 0, 0, 0, List.of(), List.of(), List.of(), done, failed);
+        return new SyncReport(false, total, 0, 0, 0).withOutcomes(done, failed);
     }
 
     /** One worker alone: a claim is a set bit until the record's outcome is in. */

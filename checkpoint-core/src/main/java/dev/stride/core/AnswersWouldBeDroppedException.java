@@ -12,8 +12,9 @@ public final class AnswersWouldBeDroppedException extends RuntimeException {
     private final transient SyncReport report;
 
     public AnswersWouldBeDroppedException(SyncReport report) {
-        super(report.removedAnswers() + " of the " + report.removed()
-                + " records no longer in the input have answers; nothing was changed");
+        super("the input would drop " + report.droppedAnswers() + " of the run's " + report.answersBefore()
+                + " answers (" + report.removedAnswers() + " of records it no longer has, " + report.editedAnswers()
+                + " of records it changed); nothing was changed");
         this.report = report;
     }
 

@@ -12,6 +12,8 @@ import java.util.List;
  * @param removed      records no longer in the input; dropped from the run with their outputs
  * @param removedAnswers how many of the removed records had an answer (a completed prediction): the paid work a
  *                     sync that drops them throws away
+ * @param editedAnswers how many of the edited records had an answer, dropped to be asked again
+ * @param answersBefore the run's answers before the sync
  * @param addedIds     the first few added ids ({@link #NAMED} at most), in input order
  * @param editedIds    the first few edited ids, in input order
  * @param removedIds   the first few removed ids, in their old order
@@ -19,8 +21,8 @@ import java.util.List;
  * @param failed       records stored as failed after the sync
  */
 public record SyncReport(boolean created, long total, long added, long edited, long removed, long removedAnswers,
-                         List<String> addedIds, List<String> editedIds, List<String> removedIds, long done,
-                         long failed) {
+                         long editedAnswers, long answersBefore, List<String> addedIds, List<String> editedIds,
+                         List<String> removedIds, long done, long failed) {
 
     /** How many ids of each kind a report names. */
     public static final int NAMED = 5;
@@ -33,11 +35,26 @@ public record SyncReport(boolean created, long total, long added, long edited, l
 
     /** The counts alone, as before ids were named. */
     public SyncReport(boolean created, long total, long added, long edited, long removed) {
-        this(created, total, added, edited, removed, 0, List.of(), List.of(), List.of(), 0, 0);
+        this(created, total, added, edited, removed, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
     }
 
     public boolean changedRecords() {
         return !created && (added > 0 || edited > 0 || removed > 0);
+    }
+
+    /**
+     * Whether the sync drops answers that only the user can say may go: any answer of a record the input no longer
+     * has (a sample of the input, or a mistyped id field, looks just like that), and those of changed records when they
+     * are most of the run's answers (another file whose ids, or line numbers, are the run's looks like that; a few
+     * corrected records do not).
+     */
+    public boolean needsConsentToDrop() {
+        return removedAnswers > 0 || editedAnswers > 0 && editedAnswers * 2 > answersBefore;
+    }
+
+    /** The answers the sync drops. */
+    public long droppedAnswers() {
+        return removedAnswers + editedAnswers;
     }
 
     /** Records with no outcome after the sync. */
@@ -47,13 +64,12 @@ public record SyncReport(boolean created, long total, long added, long edited, l
 
     /** This report with the run's outcomes as counted after the sync. */
     public SyncReport withOutcomes(long done, long failed) {
-        return new SyncReport(created, total, added, edited, removed, removedAnswers, addedIds, editedIds, removedIds,
-                done, failed);
+        return new SyncReport(created, total, added, edited, removed, removedAnswers, editedAnswers, answersBefore,
+                addedIds, editedIds, removedIds, done, failed);
     }
 
-    /** The counts alone, to compare reports without their ids. */
+    /** The counts of records alone, to compare reports without their ids, answers and outcomes. */
     public SyncReport counts() {
-        return new SyncReport(created, total, added, edited, removed, removedAnswers, List.of(), List.of(), List.of(),
-                0, 0);
+        return new SyncReport(created, total, added, edited, removed);
     }
 }

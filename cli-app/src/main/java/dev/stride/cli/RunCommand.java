@@ -43,8 +43,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run")
     boolean dryRun;
 
-    @Option(names = "--drop-removed")
-    boolean dropRemoved;
+    @Option(names = "--drop-answers")
+    boolean dropAnswers;
 
     Path db; // --db naming a SQLite file
     PostgresLocation postgres; // --db naming a PostgreSQL database
@@ -234,9 +234,14 @@ final class RunCommand implements Callable<Integer> {
                 return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
-                // A mistyped label field scores nothing: said before a request is sent, not after the run.
+                // A mistyped label field scores nothing: said before a request is sent, not after the run. Only of a
+                // run given its whole input: a shard, or a stored run resumed alone, may have no labelled record
+                // and still be part of a labelled dataset.
                 try {
-                    plan.runsToExecute().forEach(scoring::refuseUnlabelled);
+                    if (!(plan instanceof RunPlan.ResumeStored)) {
+                        plan.runsToExecute().stream().filter(r -> r.shard() == null)
+                                .forEach(scoring::refuseUnlabelled);
+                    }
                 } catch (InvalidSettingException e) {
                     if (plan instanceof RunPlan.NewRun created) {
                         // Nothing of a refused new run stays: the corrected command starts it, not resumes it.
@@ -258,7 +263,7 @@ final class RunCommand implements Callable<Integer> {
         return new RunForm()
                 .input(input, format)
                 .dryRun(dryRun)
-                .dropRemoved(dropRemoved)
+                .dropAnswers(dropAnswers)
                 .model(model, baseUrls, runName)
                 .template(template, templateFile)
                 .idField(idField)

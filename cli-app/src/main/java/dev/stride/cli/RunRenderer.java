@@ -131,8 +131,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             }
             if (plan.dropRefused() != null) {
                 out.println(m.get("msg.dryRun.refusesDrop", plan.dropRefused()));
-            } else if (report.removedAnswers() > 0) {
-                out.println(m.get("msg.dryRun.dropsAnswers", report.removedAnswers()));
+            } else if (report.needsConsentToDrop()) {
+                out.println(m.get("msg.dryRun.dropsAnswers", report.droppedAnswers()));
             }
         }
         long toRedo = retryFailed ? report.failed() : 0;

@@ -69,19 +69,19 @@ class RerunReportTest {
         Files.writeString(input, s, StandardCharsets.UTF_8);
         stride.model.requests.set(0);
 
-        Cli.Result dry = run(input, db, "--dry-run", "--drop-removed");
+        Cli.Result dry = run(input, db, "--dry-run", "--drop-answers");
         assertThat(dry.exitCode()).as(dry.all()).isZero();
         assertThat(dry.out()).contains("Dry run of 'm': Input changed since the last session: 3 added, 7 edited"
                 + " (redone), 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
                 .contains("template and parameters unchanged")
-                .contains("2 answers of removed records would be dropped (--drop-removed)")
+                .contains("9 answers would be dropped (--drop-answers)")
                 .contains("Would send 10 requests (10 records without an answer; 1 done are kept)")
                 .contains("First record, q2, sends the user message: Q: question 2 v2")
                 .contains("Nothing was sent or written (--dry-run).");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE run = 'm'").get(0)).containsEntry("n", 10);
 
-        Cli.Result real = run(input, db, "--drop-removed");
+        Cli.Result real = run(input, db, "--drop-answers");
         assertThat(real.exitCode()).as(real.all()).isZero();
         assertThat(real.out()).contains("Input changed since the last session: 3 added, 7 edited (redone),"
                 + " 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
@@ -103,17 +103,17 @@ class RerunReportTest {
 
         Cli.Result refused = run(sample, db);
         assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
-        assertThat(refused.err()).isEqualTo("stride: " + sample + ": 7 records of run 'm' are not in this input"
-                + " (q3, q4, q5, q6, q7, …), 7 of them with answers; nothing was changed. Add --drop-removed to drop"
-                + " them with their answers, or give this input its own --run NAME" + System.lineSeparator());
+        assertThat(refused.err()).isEqualTo("stride: " + sample + ": this input would drop 7 of the 10 answers of"
+                + " run 'm' (7 of records it no longer has: q3, q4, q5, q6, q7, …); nothing was changed. Add"
+                + " --drop-answers to drop them, or give this input its own --run NAME" + System.lineSeparator());
         assertThat(snapshot(db)).isEqualTo(before);
 
         // The whole file read with another field as its id: not one of its ids is the run's.
         Cli.Result misread = run(input, db, "--id-field", "question");
         assertThat(misread.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(misread.err()).contains("10 records of run 'm' are not in this input (q0, q1, q2, q3, q4, …),"
-                + " 10 of them with answers; nothing was changed. Not one id of this input is in the run: check that"
-                + " it is the run's input, read with its --id-field.");
+        assertThat(misread.err()).contains("this input would drop 10 of the 10 answers of run 'm' (10 of records"
+                + " it no longer has: q0, q1, q2, q3, q4, …); nothing was changed. Not one id of this input is in the"
+                + " run: check that it is the run's input, read with its --id-field.");
         assertThat(snapshot(db)).isEqualTo(before);
         // A field no record has: refused on the first line, before the input is compared with the run.
         Cli.Result typo = run(input, db, "--id-field", "qid");
@@ -126,14 +126,48 @@ class RerunReportTest {
         Cli.Result dry = run(sample, db, "--dry-run");
         assertThat(dry.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(dry.out()).contains("0 added, 0 edited (redone), 7 removed (removed q3, q4, q5, q6, q7, …)")
-                .contains("a real run refuses this input: " + sample + ": 7 records of run 'm'");
+                .contains("a real run refuses this input: " + sample + ": this input would drop 7 of the 10");
         assertThat(snapshot(db)).isEqualTo(before);
         assertThat(stride.model.requests.get()).isZero();
 
-        Cli.Result dropped = run(sample, db, "--drop-removed");
+        Cli.Result dropped = run(sample, db, "--drop-answers");
         assertThat(dropped.exitCode()).as(dropped.all()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE status = 'done'").get(0)).containsEntry("n", 3);
         assertThat(stride.model.requests.get()).isZero();
+    }
+
+    @Test
+    void anotherFileWhoseIdsAreLineNumbersIsRefusedWhileACorrectionIsRedone() throws Exception {
+        Path train = dir.resolve("train.jsonl");
+        Path test = dir.resolve("test.jsonl");
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            a.append("{\"question\":\"train ").append(i).append("\"}\n");
+            b.append("{\"question\":\"test ").append(i).append("\"}\n");
+        }
+        Files.writeString(train, a, StandardCharsets.UTF_8);
+        Files.writeString(test, b, StandardCharsets.UTF_8);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(train, db).exitCode()).isZero();
+        List<Map<String, Object>> before = snapshot(db);
+
+        Cli.Result other = run(test, db);
+        assertThat(other.exitCode()).as(other.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(other.err()).isEqualTo("stride: " + test + ": this input would drop 6 of the 6 answers of run 'm'"
+                + " (6 of records it changed: 1, 2, 3, 4, 5, …); nothing was changed. Every record of this input"
+                + " differs from the run's: is it another file with the same ids (or line numbers)? Add"
+                + " --drop-answers to drop them, or give this input its own --run NAME" + System.lineSeparator());
+        assertThat(snapshot(db)).isEqualTo(before);
+
+        // Two of six corrected: not most of the answers, so they are redone without a question.
+        Files.writeString(train, a.toString().replace("train 1", "train 1, corrected")
+                .replace("train 4", "train 4, corrected"), StandardCharsets.UTF_8);
+        stride.model.requests.set(0);
+        Cli.Result corrected = run(train, db);
+        assertThat(corrected.exitCode()).as(corrected.all()).isZero();
+        assertThat(corrected.out()).contains("0 added, 2 edited (redone), 0 removed (edited 2, 5)");
+        assertThat(stride.model.requests.get()).isEqualTo(2);
     }
 
     @Test

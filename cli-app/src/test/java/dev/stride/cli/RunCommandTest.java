@@ -297,7 +297,7 @@ class RunCommandTest {
                 "{\"id\":\"q6\",\"question\":\"question 6\"}"), StandardCharsets.UTF_8);
         stride.model.prompts.clear();
 
-        Cli.Result r = run(input, db, "--drop-removed");
+        Cli.Result r = run(input, db, "--drop-answers");
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("2 added, 1 edited (redone), 1 removed")

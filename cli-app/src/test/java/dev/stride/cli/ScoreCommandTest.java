@@ -206,6 +206,23 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aShardWithoutLabelledRecordsOfALabelledInputIsNotRefused() throws Exception {
+        // q0..q3 hash to shard 0/2 and have labels; q4..q7 hash to shard 1/2 and have none.
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            lines.add("{\"id\":\"q" + i + "\",\"guess\":\"C\"" + (i < 4 ? ",\"answer\":\"C\"" : "") + "}");
+        }
+        Path q = input("q.jsonl", lines);
+        for (int shard = 0; shard < 2; shard++) {
+            Cli.Result r = stride.run(q, dir.resolve("shard" + shard + ".db")).template("{{guess}}").noProgress()
+                    .with("--shard", shard + "/2", "--label-field", "answer");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+        }
+        assertThat(query(dir.resolve("shard1.db"), "SELECT count(*) AS n FROM results WHERE status = 'done'").get(0))
+                .containsEntry("n", 4);
+    }
+
+    @Test
     void aRunThatScoredNothingSaysSoInsteadOfAnEmptyAccuracy() throws Exception {
         // The one labelled record is refused by the server: nothing can be scored.
         stride.model.answering(prompt -> prompt.equals("labelled")

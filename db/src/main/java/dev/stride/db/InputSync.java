@@ -118,7 +118,7 @@ final class InputSync {
             }
         });
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
-        return new SyncReport(true, total, total, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
+        return new SyncReport(true, total, total, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
     }
 
     /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
@@ -205,12 +205,16 @@ final class InputSync {
         long added = dsl.fetchCount(INPUT, isNew);
         long edited = dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited));
         long removed = dsl.fetchCount(RECORDS, isRemoved);
-        long removedAnswers = removed == 0 ? 0 : dsl.fetchCount(RECORDS, isRemoved.and(exists(selectOne()
-                .from(PREDICTIONS).where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)))));
+        var answered = exists(selectOne().from(PREDICTIONS).where(PREDICTIONS.RUN_ID.eq(runId))
+                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)));
+        long removedAnswers = removed == 0 ? 0 : dsl.fetchCount(RECORDS, isRemoved.and(answered));
+        long editedAnswers = edited == 0 ? 0
+                : dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited).where(answered));
+        long answersBefore = removedAnswers + editedAnswers == 0 ? 0 : dsl.fetchCount(PREDICTIONS,
+                PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)));
         SyncReport report = new SyncReport(created, total, created ? total : added, edited, removed, removedAnswers,
-                addedIds, editedIds, removedIds, 0, 0);
-        if (removedAnswers > 0 && !dropAnswers) {
+                editedAnswers, answersBefore, addedIds, editedIds, removedIds, 0, 0);
+        if (report.needsConsentToDrop() && !dropAnswers) {
             throw new AnswersWouldBeDroppedException(report);
         }
 

@@ -237,8 +237,8 @@ class SqliteCheckpointStoreTest {
         // Records without an answer (b failed, c pending) go without asking; so do edited ones.
         SyncReport noAnswersLost = store.syncRun(spec("a"),
                 List.of(rec(0, "a", "x"), rec(1, "d", "edited")).iterator(), Optional::empty, false);
-        assertThat(noAnswersLost.counts())
-                .isEqualTo(new SyncReport(false, 2, 0, 1, 2, 0, List.of(), List.of(), List.of(), 0, 0));
+        assertThat(noAnswersLost.counts()).isEqualTo(new SyncReport(false, 2, 0, 1, 2));
+        assertThat(noAnswersLost.droppedAnswers()).isZero();
         assertThat(results(run)).extracting(ResultRow::id).containsExactly("a", "d");
 
         // Allowed, the answered record goes with its answer.
@@ -247,6 +247,33 @@ class SqliteCheckpointStoreTest {
         assertThat(dropped.removedAnswers()).isEqualTo(1);
         assertThat(results(run)).extracting(ResultRow::id).containsExactly("d");
         assertThat(store.findRun("a").orElseThrow().done()).isZero();
+    }
+
+    @Test
+    void aSyncThatChangesMostAnsweredRecordsNeedsConsentAndOneThatCorrectsAFewDoesNot() throws Exception {
+        List<InputRecord> four = List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x"));
+        long run = newRun("a", four);
+        for (InputRecord r : four) {
+            store.savePrediction(run, r, done("answer of " + r.id()));
+        }
+
+        // Another file whose ids are the run's: three of the four answered records changed.
+        assertThatThrownBy(() -> store.syncRun(spec("a"), List.of(rec(0, "a", "other"), rec(1, "b", "other"),
+                rec(2, "c", "other"), rec(3, "d", "x")).iterator(), Optional::empty, false))
+                .isInstanceOfSatisfying(AnswersWouldBeDroppedException.class, e -> {
+                    assertThat(e.report().editedAnswers()).isEqualTo(3);
+                    assertThat(e.report().answersBefore()).isEqualTo(4);
+                    assertThat(e.report().removedAnswers()).isZero();
+                });
+        assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(4);
+
+        // Two of four is not most: a correction, redone without asking.
+        SyncReport corrected = store.syncRun(spec("a"), List.of(rec(0, "a", "fixed"), rec(1, "b", "fixed"),
+                rec(2, "c", "x"), rec(3, "d", "x")).iterator(), Optional::empty, false);
+        assertThat(corrected.editedAnswers()).isEqualTo(2);
+        assertThat(corrected.needsConsentToDrop()).isFalse();
+        assertThat(results(run)).extracting(ResultRow::status).containsExactly(RecordStatus.PENDING,
+                RecordStatus.PENDING, RecordStatus.DONE, RecordStatus.DONE);
     }
 
     @Test
@@ -309,8 +336,9 @@ class SqliteCheckpointStoreTest {
 
         SyncReport preview = store.previewSync(spec("a"), edited.iterator());
 
-        assertThat(preview.counts())
-                .isEqualTo(new SyncReport(false, 24, 7, 8, 3, 1, List.of(), List.of(), List.of(), 0, 0));
+        assertThat(preview.counts()).isEqualTo(new SyncReport(false, 24, 7, 8, 3));
+        assertThat(preview.removedAnswers()).as("r0's answer; r1 failed, r2 had none").isEqualTo(1);
+        assertThat(preview.answersBefore()).isEqualTo(1);
         assertThat(preview.addedIds()).containsExactly("new0", "new1", "new2", "new3", "new4");
         assertThat(preview.editedIds()).containsExactly("r4", "r6", "r8", "r10", "r12");
         assertThat(preview.removedIds()).containsExactly("r0", "r1", "r2");
