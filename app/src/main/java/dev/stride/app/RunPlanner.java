@@ -234,10 +234,10 @@ final class RunPlanner {
         }
     }
 
-    /** The advice a refused change gets. */
     /**
-     * Why a sync that would drop answers is refused. When not one of the input's ids is in the run, the likelier
-     * cause is the wrong file or another id field than records removed on purpose, and the message says so.
+     * Why a sync that would drop answers is refused: how many, of removed and of changed records. When not one of the
+     * input's ids is in the run, or every record changed, the likelier cause is the wrong file or another id field
+     * than records removed or edited on purpose, and the message says so.
      */
     private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
         List<Phrase> parts = new ArrayList<>(2);
@@ -259,6 +259,7 @@ final class RunPlanner {
         return String.join(", ", ids) + (count > ids.size() ? ", …" : "");
     }
 
+    /** The advice a refused change gets. */
     private Phrase refusalAdvice(RunInfo run) {
         return AppPhrase.of("run.refusalAdvice", db, run.name());
     }

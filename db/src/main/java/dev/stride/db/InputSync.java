@@ -52,8 +52,9 @@ final class InputSync {
     /**
      * @return the report, naming the first {@link SyncReport#NAMED} ids of each kind; {@code done} and
      *         {@code failed} are left for the caller, who recounts them after the sync
-     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and records the input no longer has
-     *         have answers; nothing has been changed yet (the caller's transaction is rolled back with it)
+     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and the sync would drop answers that
+     *         need the user's word ({@link SyncReport#needsConsentToDrop()}); nothing has been changed yet (the
+     *         caller's transaction is rolled back with it)
      */
     SyncReport sync(long runId, boolean created, Iterator<InputRecord> input, boolean dropAnswers) {
         if (created) {
