@@ -86,7 +86,7 @@ public final class RunForm {
         return this;
     }
 
-    /** Records the input no longer has are dropped even when they have answers ({@code --drop-answers}). */
+    /** The sync may drop answers that need consent ({@code --drop-answers}; see {@link RunRequest}). */
     public RunForm dropAnswers(boolean on) {
         this.dropAnswers = on;
         return this;

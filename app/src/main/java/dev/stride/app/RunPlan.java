@@ -77,8 +77,8 @@ public sealed interface RunPlan {
      * @param sync    what syncing the input would change (created: the run is new)
      * @param changes what the request changes of the stored run's settings; a real run refuses any
      * @param advice  what to do instead of a refused change; null when nothing changes
-     * @param dropRefused why a real run would refuse this input (it no longer has records with answers, and
-     *                dropping them was not asked for); null when it would not
+     * @param dropRefused why a real run would refuse this input (it would drop answers that need consent,
+     *                {@link SyncReport#needsConsentToDrop()}, and that was not given); null when it would not
      * @param first   the first record and what it sends; null when none was read
      */
     record DryRun(String name, SyncReport sync, List<Phrase> changes, Phrase advice, Phrase dropRefused,

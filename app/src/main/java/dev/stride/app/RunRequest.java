@@ -12,9 +12,10 @@ import java.util.Objects;
  *                to the options' run or model when they name one)
  * @param format  how to read the input; null to choose by its extension (JSONL for standard input)
  * @param dryRun  only report what a run would do: nothing is sent or written
- * @param dropAnswers records of the run that the input no longer has are dropped even when they have answers
- *                ({@code --drop-answers}); otherwise such an input is refused and nothing is written. Records
- *                without an answer are dropped either way.
+ * @param dropAnswers the sync may drop answers that need consent ({@code --drop-answers}): those of records the
+ *                input no longer has, and those of changed records when they are most of the run's
+ *                ({@link dev.stride.core.SyncReport#needsConsentToDrop()}); otherwise such an input is refused
+ *                and nothing is written
  */
 public record RunRequest(Path input, InputFormat format, RunOptions options, boolean dryRun, boolean dropAnswers) {
 
@@ -37,7 +38,7 @@ public record RunRequest(Path input, InputFormat format, RunOptions options, boo
         return new RunRequest(input, format, options, true, dropAnswers);
     }
 
-    /** The same request, dropping the records the input no longer has even when they have answers. */
+    /** The same request, allowed to drop answers that need consent ({@code --drop-answers}). */
     public RunRequest droppingAnswers() {
         return new RunRequest(input, format, options, dryRun, true);
     }

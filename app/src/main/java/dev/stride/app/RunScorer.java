@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Accuracy;
+import dev.stride.core.Json;
 import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Scorer;
@@ -116,9 +117,7 @@ public final class RunScorer {
 
     private static String fieldNames(String recordJson) {
         try {
-            List<String> names = new ArrayList<>();
-            MAPPER.readTree(recordJson).fieldNames().forEachRemaining(names::add);
-            return String.join(", ", names);
+            return Json.fieldNames(MAPPER.readTree(recordJson));
         } catch (JsonProcessingException e) {
             return "";
         }

@@ -1,10 +1,10 @@
 package dev.stride.core;
 
 /**
- * A sync refused because the input no longer has records that have answers in the run, and dropping them was not
- * allowed: the transaction is rolled back, so the run is as it was. The report says what the sync would have done.
- * A smaller sample of the input, another file or a mistyped id field look, to a sync, exactly like records the user
- * removed on purpose; only the caller can know which, and hours of paid answers hang on it.
+ * A sync refused because it would drop answers that need the user's word ({@link SyncReport#needsConsentToDrop()}),
+ * and dropping them was not allowed: the transaction is rolled back, so the run is as it was. The report says what the
+ * sync would have done. A sample of the input, another file or a mistyped id field look, to a sync, exactly like
+ * records the user removed or edited on purpose; only the caller can know which, and hours of paid answers hang on it.
  */
 public final class AnswersWouldBeDroppedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -101,6 +101,13 @@ public final class Json {
         return array.toString();
     }
 
+    /** An object's field names, in their order, as a message lists them ("id, question, answer"). */
+    public static String fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return String.join(", ", names);
+    }
+
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -52,7 +50,7 @@ final class RecordMaker {
                     // A field named on purpose that the first record lacks is a typo far more often than a choice:
                     // every id would silently be a line number, and a later rerun with the right field would find
                     // none of the run's records.
-                    throw fail(line, Phrase.core("line.noIdField", idField, String.join(", ", fieldNames(node))));
+                    throw fail(line, Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
                 }
                 id = Long.toString(line);
             } else if (idNode.isValueNode()) {
@@ -64,12 +62,6 @@ final class RecordMaker {
         String compact = node.toString();
         String hash = hex.formatHex(digest.digest(compact.getBytes(StandardCharsets.UTF_8)));
         return new InputRecord(seq++, id, line, compact, hash);
-    }
-
-    private static List<String> fieldNames(JsonNode node) {
-        List<String> names = new ArrayList<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
     }
 
     InvalidInputException fail(long line, Phrase what) {

@@ -40,10 +40,10 @@ public interface RunCatalog {
     }
 
     /**
-     * {@link #syncRun(RunSpec, Iterator, Supplier)}; with {@code dropAnswers} false, a sync that would drop records
-     * that have answers (records the input no longer has) is refused instead and writes nothing.
+     * {@link #syncRun(RunSpec, Iterator, Supplier)}; with {@code dropAnswers} false, a sync that would drop answers
+     * that need the user's word ({@link SyncReport#needsConsentToDrop()}) is refused instead and writes nothing.
      *
-     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and removed records have answers
+     * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and the sync needs consent to drop
      */
     SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                        boolean dropAnswers);
