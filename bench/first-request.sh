@@ -18,9 +18,11 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write('{"id":"r%d","prompt":"Short question number %d?"}\n' % (i, i))
 PY
-# One unmeasured run per jar first: the launcher records its class-data archive on the first start after a build.
+# One unmeasured run per jar first: the launcher records its class-data archive at a run that sends its requests
+# (a dry run records none). Port 1 refuses the connection, and the run ends there with its session, archive kept.
 for jar in $jars; do
-  STRIDE_JAR="$jar" ./stride run "$work/in.jsonl" --db "$work/warm.db" --model bench --dry-run > /dev/null 2>&1 || true
+  STRIDE_JAR="$jar" ./stride run "$work/in.jsonl" --db "$work/warm.db" --model bench \
+    --base-url http://127.0.0.1:1/v1 > /dev/null 2>&1 || true
   rm -f "$work"/warm.db*
 done
 echo "records $records, $rounds rounds; $(uptime | sed 's/.*load/load/')"

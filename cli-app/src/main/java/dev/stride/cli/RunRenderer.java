@@ -199,6 +199,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         close();
         printServers(session.servers());
         RunOutcome outcome = session.outcome();
+        ClassArchive.keep();
         RunInfo run = session.run();
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();

@@ -1,0 +1,98 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./stride} launcher's class-data archive holds the classes of the start that recorded it, and only those
+ * are mapped later. It is recorded by a run that sent its requests: not by {@code --version}, not by a run refused
+ * before its first request. And it is mapped from any folder, whatever path the jar was given by.
+ */
+@EnabledOnOs(OS.LINUX)
+class LauncherClassArchiveIT {
+    private static final Duration GUARD = Duration.ofMinutes(3);
+    /** A class only a run that sends requests loads. */
+    private static final String RUNNER = "dev.stride.core.BatchRunner";
+
+    @TempDir
+    Path dir;
+
+    private final List<StrideProcess> children = new ArrayList<>();
+    private Simulator sim;
+
+    @AfterEach
+    void stopEverything() {
+        children.forEach(StrideProcess::close);
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    @Test
+    void onlyARunThatSentRequestsLeavesTheArchiveThatLaterRunsMapFromAnyFolder() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Files.copy(StrideProcess.jar(), install.resolve("stride.jar")); // a fresh folder, as after a build
+        Path archive = install.resolve("stride.jsa");
+        Path kept = install.resolve("stride.jsa.kept");
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        String relativeJar = "install/stride.jar"; // from dir, where the commands below start
+
+        assertThat(launch(dir, relativeJar, "version", List.of("--version"))).isZero();
+        assertThat(archive).as("--version records no archive").doesNotExist();
+
+        assertThat(launch(dir, relativeJar, "refused", runArgs(dir.resolve("missing.jsonl"), dir.resolve("a.db"))))
+                .isEqualTo(2);
+        assertThat(kept).as("a run refused before its first request does not keep its archive").doesNotExist();
+
+        assertThat(launch(dir, relativeJar, "first", runArgs(input, dir.resolve("a.db")))).isZero();
+        assertThat(archive).as("recorded by the run").isRegularFile();
+        assertThat(kept).as("kept: the run sent its requests").isRegularFile();
+        FileTime recorded = Files.getLastModifiedTime(archive);
+
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path classes = dir.resolve("classes.log");
+        assertThat(launch(elsewhere, install.resolve("stride.jar").toString(), "second",
+                runArgs(input, dir.resolve("b.db")), "-Xlog:class+load=info:file=" + classes)).isZero();
+        assertThat(Files.readAllLines(classes))
+                .as("the run's classes mapped from the archive, though the first run named the jar by a relative path")
+                .anyMatch(line -> line.contains(RUNNER + " source: shared objects file"));
+        assertThat(Files.getLastModifiedTime(archive)).as("not recorded again").isEqualTo(recorded);
+    }
+
+    private List<String> runArgs(Path input, Path db) {
+        return List.of("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", sim.url(),
+                "--template", "Q: {{question}}", "--log-every", "0");
+    }
+
+    /** Runs the launcher in {@code folder} on {@code jar} (STRIDE_JAR) and returns its exit code. */
+    private int launch(Path folder, String jar, String label, List<String> args, String... javaOptions)
+            throws Exception {
+        Path launcher = StrideProcess.jar().toAbsolutePath().getParent().getParent().getParent().resolve("stride");
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(args);
+        String path = Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH");
+        String options = String.join(" ", List.of(javaOptions));
+        StrideProcess p = StrideProcess.startCommand(folder, label, command, Map.of("PATH", path, "STRIDE_JAR", jar,
+                "STRIDE_CDS", "1", "JAVA_OPTS", ("-Xmx256m " + options).strip()));
+        children.add(p);
+        int exit = p.waitForExit(GUARD);
+        assertThat(exit).as(p.transcript()).isIn(0, 2);
+        return exit;
+    }
+}
