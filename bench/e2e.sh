@@ -125,10 +125,10 @@ echo "launcher $launcher, jar $jar ($(git -C "$(dirname "$jar")" log -1 --format
   "$(java -version 2>&1 | head -n 1)"
 "$launcher" --version > /dev/null # the launcher's JVM flags are valid
 
-# Warm-up, not measured: the launcher's class-data sharing archive is recorded by the first start after a build;
-# make it a run (not a --version), as a user's first run would, so every measured start maps the run's classes.
+# Warm-up, not measured: the launcher's class-data sharing archive is recorded by a run that sends its requests (not
+# by the --version above); a new one here, so every measured start maps this jar's run classes.
 serve 0ms
-rm -f "${jar%.jar}.jsa"
+rm -f "${jar%.jar}.jsa" "${jar%.jar}.jsa.kept"
 stride_run warm-up 2000 16
 
 if wants seed; then

@@ -37,8 +37,10 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write('{"id":"r%d","prompt":"Short question number %d?"}\n' % (i, i))
 PY
-# The launcher records its class-data archive on the first start after a build: one unmeasured run first.
-./stride run "$work/in.jsonl" --db "$work/warm.db" --model bench --dry-run > /dev/null 2>&1 || true
+# The launcher records its class-data archive at a run that sends its requests (a dry run records none): one
+# unmeasured run first, against port 1, which refuses the connection; the run ends there, archive kept.
+./stride run "$work/in.jsonl" --db "$work/warm.db" --model bench --base-url http://127.0.0.1:1/v1 > /dev/null 2>&1 \
+  || true
 flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms16m"
 echo "$requests requests, $inflight in flight, server latency $latency, $rounds rounds; $(uptime | sed 's/.*load/load/')"
 for round in $(seq "$rounds"); do
