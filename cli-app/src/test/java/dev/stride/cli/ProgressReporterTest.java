@@ -53,7 +53,7 @@ class ProgressReporterTest {
         String last = drawn.substring(drawn.lastIndexOf('\r') + 1).strip();
         assertThat(drawn).contains("\r");
         assertThat(last).startsWith("qwen").contains(" 50%").contains("50/100").contains("pred/s").contains("tok/s")
-                .contains("1 failed, 1 retries");
+                .contains("1 failed, 1 retry");
         assertThat(last).doesNotContain("\u001b["); // NO_COLOR: no escape codes
         assertThat(lines.toString()).isEmpty(); // no plain lines beside the bar
     }

@@ -208,7 +208,7 @@ class RerunReportTest {
         assertThat(dry.out()).contains("1 added, 0 edited (redone), 0 removed (added new)")
                 .contains("changed: template 'Q: {{question}}' -> 'A: {{question}}'")
                 .contains("a real run refuses changed settings: choose a new --run NAME")
-                .contains("Would send 1 requests");
+                .contains("Would send 1 request (1 record without an answer");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(snapshot(db)).isEqualTo(before);
     }
