@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -83,10 +82,10 @@ class LauncherClassArchiveIT {
     /** Runs the launcher in {@code folder} on {@code jar} (STRIDE_JAR) and returns its exit code. */
     private int launch(Path folder, String jar, String label, List<String> args, String... javaOptions)
             throws Exception {
-        Path launcher = StrideProcess.jar().toAbsolutePath().getParent().getParent().getParent().resolve("stride");
+        Path launcher = StrideProcess.launcher();
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(args);
-        String path = Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH");
+        String path = StrideProcess.pathWithThisJava();
         String options = String.join(" ", List.of(javaOptions));
         StrideProcess p = StrideProcess.startCommand(folder, label, command, Map.of("PATH", path, "STRIDE_JAR", jar,
                 "STRIDE_CDS", "1", "JAVA_OPTS", ("-Xmx256m " + options).strip()));

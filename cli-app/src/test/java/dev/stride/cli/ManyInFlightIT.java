@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,13 +96,13 @@ class ManyInFlightIT {
      * class-data archive (which it would write beside the jar that other ITs run at the same time).
      */
     private StrideProcess launch(String label, Map<String, String> env, List<String> args) throws IOException {
-        Path launcher = StrideProcess.jar().toAbsolutePath().getParent().getParent().getParent().resolve("stride");
+        Path launcher = StrideProcess.launcher();
         assertThat(launcher).as("the launcher beside the modules").isExecutable();
         List<String> command = new ArrayList<>(StrideProcess.signalRestorer());
         command.add(launcher.toString());
         command.addAll(args);
         Map<String, String> all = new HashMap<>(env);
-        all.put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH"));
+        all.put("PATH", StrideProcess.pathWithThisJava());
         all.put("STRIDE_CDS", "0");
         all.putIfAbsent("JAVA_OPTS", "");
         StrideProcess p = StrideProcess.startCommand(dir, label, command, all);

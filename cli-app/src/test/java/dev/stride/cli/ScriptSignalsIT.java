@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +105,7 @@ class ScriptSignalsIT {
 
     @Test
     void theLauncherExecsTheJvmSoItsPidTakesTheSignal() throws Exception {
-        Path launcher = StrideProcess.jar().toAbsolutePath().getParent().getParent().getParent().resolve("stride");
+        Path launcher = StrideProcess.launcher();
         assertThat(launcher).as("the launcher beside the modules").isExecutable();
         Path input = questions(dir, "q.jsonl", TOTAL);
         Path db = dir.resolve("runs.db");
@@ -115,7 +114,7 @@ class ScriptSignalsIT {
         command.addAll(runArgs(input, db, 0));
         // The launcher runs the java on the PATH: this JVM's own, with the options of the other ITs and no class-data
         // archive written beside the jar.
-        String path = Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH");
+        String path = StrideProcess.pathWithThisJava();
         StrideProcess run = StrideProcess.startCommand(dir, "launcher", command, Map.of("PATH", path,
                 "JAVA_OPTS", StrideProcess.jvmOptions(), "STRIDE_CDS", "0"));
         children.add(run);

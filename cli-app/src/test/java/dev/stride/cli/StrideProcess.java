@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,6 +50,16 @@ final class StrideProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " does not exist: the package phase builds it");
         }
         return jar;
+    }
+
+    /** The {@code ./stride} launcher of this checkout, beside the modules. */
+    static Path launcher() {
+        return jar().toAbsolutePath().getParent().getParent().getParent().resolve("stride");
+    }
+
+    /** A PATH on which the launcher's {@code java} is this JVM's own. */
+    static String pathWithThisJava() {
+        return Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH");
     }
 
     /**
