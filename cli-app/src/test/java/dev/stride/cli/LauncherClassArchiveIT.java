@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code ./stride} launcher's class-data archive holds the classes of the start that recorded it, and only those
  * are mapped later. It is recorded by a run that sent its requests: not by {@code --version}, not by a run refused
- * before its first request. And it is mapped from any folder, whatever path the jar was given by.
+ * before its first request. And it is mapped from any folder, whatever path the jar was given by. One start records
+ * it at a time.
  */
 @EnabledOnOs(OS.LINUX)
 class LauncherClassArchiveIT {
@@ -31,12 +34,17 @@ class LauncherClassArchiveIT {
     @TempDir
     Path dir;
 
+    @StartStop
+    public final MockWebServer server = new MockWebServer();
+
+    private final PacedModelServer paced = new PacedModelServer();
     private final List<StrideProcess> children = new ArrayList<>();
     private Simulator sim;
 
     @AfterEach
     void stopEverything() {
         children.forEach(StrideProcess::close);
+        paced.release();
         if (sim != null) {
             sim.close();
         }
@@ -74,6 +82,31 @@ class LauncherClassArchiveIT {
         assertThat(Files.getLastModifiedTime(archive)).as("not recorded again").isEqualTo(recorded);
     }
 
+    @Test
+    void aRunStartedWhileAnotherRecordsTheArchiveDoesNotRecordItToo() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        server.setDispatcher(paced);
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        String flags = "-XX:+PrintCommandLineFlags"; // the JVM's options, on stdout as it starts
+
+        List<String> held = new ArrayList<>(runArgs(input, dir.resolve("a.db")));
+        held.set(held.indexOf(sim.url()), PacedModelServer.baseUrl(server, 0));
+        StrideProcess recording = start(dir, jar.toString(), "recording", held, flags);
+        recording.await("its first request, unanswered", GUARD, () -> paced.requests() >= 1);
+
+        assertThat(launch(dir, jar.toString(), "beside", runArgs(input, dir.resolve("b.db")), flags)).isZero();
+        assertThat(Files.readString(dir.resolve("beside.out"))).contains("-XX:+UseSerialGC")
+                .as("the run started beside the recording one").doesNotContain("ArchiveClassesAtExit");
+        assertThat(Files.readString(dir.resolve("recording.out")))
+                .contains("-XX:ArchiveClassesAtExit=" + install.resolve("stride.jsa"));
+
+        paced.release();
+        assertThat(recording.waitForExit(GUARD)).as(recording.transcript()).isZero();
+        assertThat(install.resolve("stride.jsa.kept")).isRegularFile();
+    }
+
     private List<String> runArgs(Path input, Path db) {
         return List.of("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", sim.url(),
                 "--template", "Q: {{question}}", "--log-every", "0");
@@ -82,16 +115,22 @@ class LauncherClassArchiveIT {
     /** Runs the launcher in {@code folder} on {@code jar} (STRIDE_JAR) and returns its exit code. */
     private int launch(Path folder, String jar, String label, List<String> args, String... javaOptions)
             throws Exception {
-        Path launcher = StrideProcess.launcher();
-        List<String> command = new ArrayList<>(List.of(launcher.toString()));
-        command.addAll(args);
-        String path = StrideProcess.pathWithThisJava();
-        String options = String.join(" ", List.of(javaOptions));
-        StrideProcess p = StrideProcess.startCommand(folder, label, command, Map.of("PATH", path, "STRIDE_JAR", jar,
-                "STRIDE_CDS", "1", "JAVA_OPTS", ("-Xmx256m " + options).strip()));
-        children.add(p);
+        StrideProcess p = start(folder, jar, label, args, javaOptions);
         int exit = p.waitForExit(GUARD);
         assertThat(exit).as(p.transcript()).isIn(0, 2);
         return exit;
+    }
+
+    /** Starts the launcher in {@code folder} on {@code jar} (STRIDE_JAR), with this JVM's java first on the PATH. */
+    private StrideProcess start(Path folder, String jar, String label, List<String> args, String... javaOptions)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of(StrideProcess.launcher().toString()));
+        command.addAll(args);
+        String options = String.join(" ", List.of(javaOptions));
+        StrideProcess p = StrideProcess.startCommand(folder, label, command, Map.of("PATH",
+                StrideProcess.pathWithThisJava(), "STRIDE_JAR", jar, "STRIDE_CDS", "1",
+                "JAVA_OPTS", ("-Xmx256m " + options).strip()));
+        children.add(p);
+        return p;
     }
 }
