@@ -196,10 +196,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             summarizeFinished(session.run());
             return;
         }
+        ClassArchive.keep(); // this start loaded a run's classes: the archive it records is worth keeping
         close();
         printServers(session.servers());
         RunOutcome outcome = session.outcome();
-        ClassArchive.keep();
         RunInfo run = session.run();
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();
