@@ -107,6 +107,20 @@ class LauncherClassArchiveIT {
         assertThat(install.resolve("stride.jsa.kept")).isRegularFile();
     }
 
+    @Test
+    void aLockWhosePidNowBelongsToAnotherProcessIsTakenOver() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        // Left by a recorder that died, its pid since given to a live process that records nothing: this JVM.
+        Files.writeString(install.resolve("stride.jsa.recording"), ProcessHandle.current().pid() + "\n");
+
+        assertThat(launch(dir, jar.toString(), "run", runArgs(Datasets.questions(dir, "q.jsonl", 5),
+                dir.resolve("a.db")))).isZero();
+        assertThat(install.resolve("stride.jsa")).as("recorded").isRegularFile();
+        assertThat(install.resolve("stride.jsa.kept")).isRegularFile();
+    }
+
     private List<String> runArgs(Path input, Path db) {
         return List.of("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", sim.url(),
                 "--template", "Q: {{question}}", "--log-every", "0");
