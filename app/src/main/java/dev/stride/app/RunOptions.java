@@ -390,6 +390,7 @@ public record RunOptions(
                     case NO_HOST -> AppPhrase.invalid("run.baseUrlNoHost", shown);
                     case BAD_PORT -> AppPhrase.invalid("run.baseUrlPort", shown);
                     case BAD_HOST -> AppPhrase.invalid("run.baseUrlHost", shown);
+                    case IPV6_ZONE -> AppPhrase.invalid("run.baseUrlZone", shown);
                     case NOT_A_URL, NOT_HTTP -> AppPhrase.invalid("run.baseUrlScheme", shown);
                 };
             }

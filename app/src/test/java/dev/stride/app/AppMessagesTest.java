@@ -111,6 +111,9 @@ class AppMessagesTest {
         assertThat(refusal(new RunForm().model("m", List.of("http://u:SECRET@[::1/v1"), null))).hasMessage(
                 "--base-url http://u:***@[::1/v1: the host is not a valid name or address (no spaces; an IPv6"
                         + " address goes in [ ], e.g. http://[::1]:8000/v1)");
+        assertThat(refusal(new RunForm().model("m", List.of("http://[fe80::1%25eth0]:8000/v1"), null))).hasMessage(
+                "--base-url http://[fe80::1%25eth0]:8000/v1: an IPv6 address with a zone id (%25 and an interface)"
+                        + " cannot be used; give the server's global address or its host name");
 
         assertThat(new RunForm().apiKey(Map.of("OPENAI_API_KEY", "sk-1"), null).request().options().apiKey())
                 .isEqualTo("sk-1");

@@ -26,10 +26,11 @@ public final class BaseUrl {
 
     /**
      * Why a text cannot be a base URL: no {@code scheme://}, another scheme than http(s), a fragment, no host
-     * ({@code http:///v1}), a port that is no number from 1 to 65535, or a host that is no name or address (a space,
-     * an IPv6 address whose bracket is not closed).
+     * ({@code http:///v1}), a port that is no number from 1 to 65535, a host that is no name or address (a space,
+     * an IPv6 address whose bracket is not closed), or an IPv6 address with a zone id ({@code [fe80::1%25eth0]}),
+     * which the HTTP client cannot connect to.
      */
-    public enum Problem { NOT_A_URL, NOT_HTTP, FRAGMENT, NO_HOST, BAD_PORT, BAD_HOST }
+    public enum Problem { NOT_A_URL, NOT_HTTP, FRAGMENT, NO_HOST, BAD_PORT, BAD_HOST, IPV6_ZONE }
 
     private final String full;
     private final HttpUrl url;
@@ -78,6 +79,9 @@ public final class BaseUrl {
                 return Optional.of(Problem.BAD_HOST);
             }
             host = hostPort.substring(0, close + 1);
+            if (host.indexOf('%') >= 0) {
+                return Optional.of(Problem.IPV6_ZONE);
+            }
             String after = hostPort.substring(close + 1);
             if (!after.isEmpty() && !after.startsWith(":")) {
                 return Optional.of(Problem.BAD_HOST);
@@ -113,6 +117,7 @@ public final class BaseUrl {
                 case NO_HOST -> "names no host";
                 case BAD_PORT -> "the port must be a number from 1 to 65535";
                 case BAD_HOST -> "the host is not a valid name or address";
+                case IPV6_ZONE -> "an IPv6 zone id (%...) cannot be used";
             });
         }
         String t = text.strip();

@@ -46,6 +46,8 @@ class BaseUrlTest {
         assertThat(BaseUrl.problem("http://[::1/v1")).contains(BaseUrl.Problem.BAD_HOST);
         assertThat(BaseUrl.problem("http://[::1]x/v1")).contains(BaseUrl.Problem.BAD_HOST);
         assertThat(BaseUrl.problem("http://local host:8000/v1")).contains(BaseUrl.Problem.BAD_HOST);
+        assertThat(BaseUrl.problem("http://[fe80::1%25eth0]:8000/v1")).contains(BaseUrl.Problem.IPV6_ZONE);
+        assertThat(BaseUrl.problem("http://[fe80::1%eth0]/v1")).contains(BaseUrl.Problem.IPV6_ZONE);
         // What is valid stays valid: an IPv6 address with and without a port, user info with a colon, a bare host.
         assertThat(BaseUrl.problem("http://[::1]:8000/v1")).isEmpty();
         assertThat(BaseUrl.problem("http://[::1]/v1")).isEmpty();
