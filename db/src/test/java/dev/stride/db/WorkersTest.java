@@ -210,7 +210,7 @@ class WorkersTest {
 
         assertThatThrownBy(() -> b.syncRun(spec("a"), recs(101).iterator()))
                 .isInstanceOf(StoreException.class)
-                .hasMessage("run 'a' in " + file + " has 1 live worker(s) and the input differs from its stored"
+                .hasMessage("run 'a' in " + file + " has 1 live worker and the input differs from its stored"
                         + " records (1 added, 0 edited, 0 removed); nothing was changed. Wait for the workers to"
                         + " finish or stop them (Ctrl+C), then run again");
         assertThat(b.findRun("a").orElseThrow().total()).isEqualTo(100);
