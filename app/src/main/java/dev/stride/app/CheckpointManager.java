@@ -90,13 +90,22 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoreException          when the database cannot be read or written
      */
     public RunPlan plan(RunRequest request, StopSwitch stop) {
+        return plan(request, stop, null);
+    }
+
+    /**
+     * {@link #plan(RunRequest, StopSwitch)}, with {@code check} shown every record of the input as the sync reads it:
+     * its refusal at the input's end rolls the sync back (a new run is not created, an existing one not changed).
+     * {@link InputCheck#ran()} tells afterwards whether the input was read at all.
+     */
+    public RunPlan plan(RunRequest request, StopSwitch stop, InputCheck check) {
         RunOptions options = request.options();
         options.check();
         if (request.input() == null) {
             return planner.toResume(options, request.dryRun());
         }
         return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
-                request.dropAnswers());
+                request.dropAnswers(), check);
     }
 
     /**

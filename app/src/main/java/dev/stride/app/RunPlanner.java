@@ -58,7 +58,7 @@ final class RunPlanner {
      * @throws InvalidInputException   when the sync would drop answers that need consent and not {@code dropAnswers}
      */
     RunPlan fromInput(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun,
-                      boolean dropAnswers) {
+                      boolean dropAnswers, InputCheck check) {
         String name = options.runName();
         if (name == null) {
             throw AppPhrase.invalid("run.nameTheModel");
@@ -88,8 +88,10 @@ final class RunPlanner {
             if (!reader.hasNext()) {
                 return new RunPlan.EmptyInput(input);
             }
-            // A shard keeps the others' records out of the sync altogether, each at its position in the whole input.
-            Iterator<InputRecord> records = stoppable(spec.shard() == null ? reader : only(spec.shard(), reader),
+            // A shard keeps the others' records out of the sync altogether, each at its position in the whole input;
+            // the check sees the whole input.
+            Iterator<InputRecord> whole = check == null ? reader : checked(reader, check);
+            Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
                     stop, r -> {
                 if (first[0] == null) {
                     first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
@@ -287,6 +289,30 @@ final class RunPlanner {
                 }
                 InputRecord r = next;
                 next = null;
+                return r;
+            }
+        };
+    }
+
+    /** The input, each record shown to {@code check}, and its end: a refusal there rolls the whole sync back. */
+    private static Iterator<InputRecord> checked(Iterator<InputRecord> input, InputCheck check) {
+        return new Iterator<>() {
+            private boolean ended;
+
+            @Override
+            public boolean hasNext() {
+                boolean more = input.hasNext();
+                if (!more && !ended) {
+                    ended = true;
+                    check.atEnd();
+                }
+                return more;
+            }
+
+            @Override
+            public InputRecord next() {
+                InputRecord r = input.next();
+                check.see(r.json());
                 return r;
             }
         };

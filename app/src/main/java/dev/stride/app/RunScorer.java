@@ -123,6 +123,44 @@ public final class RunScorer {
         }
     }
 
+    /**
+     * Refuses, at the end of {@code input}, a label field that none of its records has: the same refusal as
+     * {@link #refuseUnlabelled}, made inside the input's sync, so that nothing of the input is stored. Records are
+     * parsed only until one has the field.
+     */
+    public InputCheck labelsIn(Object input) {
+        return new InputCheck() {
+            private boolean ran;
+            private boolean found;
+            private String firstFields;
+
+            @Override
+            public void see(String recordJson) {
+                ran = true;
+                if (found) {
+                    return;
+                }
+                if (label(recordJson, labelField).isPresent()) {
+                    found = true;
+                } else if (firstFields == null) {
+                    firstFields = fieldNames(recordJson);
+                }
+            }
+
+            @Override
+            public void atEnd() {
+                if (!found && firstFields != null) {
+                    throw AppPhrase.invalid("score.noLabelFieldInInput", labelField, input, firstFields);
+                }
+            }
+
+            @Override
+            public boolean ran() {
+                return ran;
+            }
+        };
+    }
+
     /** The verdict on one answer, in memory (the live tally of a run); empty when the record has no label. */
     public Optional<Verdict> verdict(String recordJson, String answer) {
         return label(recordJson, labelField).map(l -> scorer.score(answer, l, recordJson));

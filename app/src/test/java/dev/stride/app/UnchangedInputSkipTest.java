@@ -34,17 +34,17 @@ class UnchangedInputSkipTest {
             CountingCatalog catalog = new CountingCatalog(store);
             RunPlanner planner = new RunPlanner(catalog, dir.resolve("runs.db"));
 
-            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false))
+            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false, null))
                     .isInstanceOf(RunPlan.NewRun.class);
             assertThat(catalog.read.getAndSet(0)).as("records read by the first sync").isEqualTo(50);
 
-            RunPlan again = planner.fromInput(input, null, options(), new StopSwitch(), false, false);
+            RunPlan again = planner.fromInput(input, null, options(), new StopSwitch(), false, false, null);
             assertThat(again).isInstanceOfSatisfying(RunPlan.Resume.class,
                     r -> assertThat(r.sync().total()).isEqualTo(50));
             assertThat(catalog.read.getAndSet(0)).as("records read by the resume of the unchanged file").isZero();
 
             Files.writeString(input, Files.readString(input).replace("question 7\"", "question 7, edited\""));
-            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false))
+            assertThat(planner.fromInput(input, null, options(), new StopSwitch(), false, false, null))
                     .isInstanceOfSatisfying(RunPlan.Resume.class, r -> assertThat(r.sync().edited()).isEqualTo(1));
             assertThat(catalog.read.get()).as("records read after an edit").isEqualTo(50);
         }

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.app.CheckpointManager;
+import dev.stride.app.InputCheck;
 import dev.stride.app.LiveScoring;
 import dev.stride.app.RunScorer;
 import dev.stride.app.RunForm;
@@ -9,7 +10,6 @@ import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
-import dev.stride.core.InvalidSettingException;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -214,9 +214,11 @@ final class RunCommand implements Callable<Integer> {
                      ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed, true)) {
+            // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing.
+            InputCheck labels = scorer == null || dryRun ? null : scorer.labelsIn(input);
             RunPlan plan;
             try {
-                plan = runs.plan(request, stop);
+                plan = runs.plan(request, stop, labels);
             } catch (StoppedBeforeStart e) {
                 out.println(m.get("msg.run.interruptedWhileReading", input));
                 out.flush();
@@ -234,21 +236,11 @@ final class RunCommand implements Callable<Integer> {
                 return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
-                // A mistyped label field scores nothing: said before a request is sent, not after the run. Only of a
-                // run given its whole input: a shard, or a stored run resumed alone, may have no labelled record
-                // and still be part of a labelled dataset.
-                try {
-                    if (!(plan instanceof RunPlan.ResumeStored)) {
-                        plan.runsToExecute().stream().filter(r -> r.shard() == null)
-                                .forEach(scoring::refuseUnlabelled);
-                    }
-                } catch (InvalidSettingException e) {
-                    if (plan instanceof RunPlan.NewRun created) {
-                        // Nothing of a refused new run stays: the corrected command starts it, not resumes it.
-                        runs.clearCheckpoint(created.run().name());
-                        fresh.keepIf(!runs.checkpoints().isEmpty());
-                    }
-                    throw e;
+                // An input the sync did not read again (unchanged since the last session) is checked in its stored
+                // records, before a request is sent. Not a shard's, nor a stored run resumed alone: they may have no
+                // labelled record and still be part of a labelled dataset.
+                if ((labels == null || !labels.ran()) && !(plan instanceof RunPlan.ResumeStored)) {
+                    plan.runsToExecute().stream().filter(r -> r.shard() == null).forEach(scoring::refuseUnlabelled);
                 }
                 renderer.planned(plan);
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),

@@ -179,30 +179,43 @@ class ScoreCommandTest {
         Path db = dir.resolve("runs.db");
         List<String> lines = new ArrayList<>(tenQuestions());
         Path q = input("q.jsonl", lines);
-        String refusal = "stride: --label-field anwser: no record of run 'm' has a value in field anwser (the first"
+        String inInput = "stride: --label-field anwser: no record of " + q + " has a value in field anwser (the first"
+                + " record's fields: id, guess, options, answer); name the field that holds the labels; nothing was"
+                + " changed" + System.lineSeparator();
+        String inRun = "stride: --label-field anwser: no record of run 'm' has a value in field anwser (the first"
                 + " record's fields: id, guess, options, answer); name the field that holds the labels"
                 + System.lineSeparator();
 
         Cli.Result fresh = stride.run(q, db).template("{{guess}}").noProgress().with("--label-field", "anwser");
         assertThat(fresh.exitCode()).isEqualTo(2);
-        assertThat(fresh.err()).isEqualTo(refusal);
+        assertThat(fresh.err()).isEqualTo(inInput);
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).as("the refused run's new database is not kept").doesNotExist();
 
         assertThat(stride.run(q, db).template("{{guess}}").noProgress().with().exitCode()).isZero();
         int sent = stride.model.requests.get();
-        lines.add("{\"id\":\"q10\",\"guess\":\"C\",\"answer\":\"C\"}");
-        Cli.Result resumed = stride.run(input("q.jsonl", lines), db).template("{{guess}}").noProgress()
+        List<String> more = new ArrayList<>(lines);
+        more.add("{\"id\":\"q10\",\"guess\":\"C\",\"answer\":\"C\"}");
+        Cli.Result changed = stride.run(input("q.jsonl", more), db).template("{{guess}}").noProgress()
                 .with("--label-field", "anwser");
-        assertThat(resumed.exitCode()).isEqualTo(2);
-        assertThat(resumed.err()).isEqualTo(refusal);
+        assertThat(changed.exitCode()).isEqualTo(2);
+        assertThat(changed.err()).isEqualTo(inInput);
         assertThat(stride.model.requests.get()).isEqualTo(sent);
+        assertThat(query(db, "SELECT count(*) AS n FROM records").get(0))
+                .as("the refused input's new record is not stored: the sync was rolled back").containsEntry("n", 10);
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE status = 'done'").get(0))
                 .as("a stored run is kept with its answers").containsEntry("n", 10);
 
+        // The input the run last read, unchanged: the sync does not read it again; its stored records are checked.
+        Cli.Result unchanged = stride.run(input("q.jsonl", lines), db).template("{{guess}}").noProgress()
+                .with("--label-field", "anwser");
+        assertThat(unchanged.exitCode()).isEqualTo(2);
+        assertThat(unchanged.err()).isEqualTo(inRun);
+        assertThat(stride.model.requests.get()).isEqualTo(sent);
+
         Cli.Result score = cli.run("score", "--db", db.toString(), "--label-field", "anwser");
         assertThat(score.exitCode()).isEqualTo(2);
-        assertThat(score.err()).isEqualTo(refusal);
+        assertThat(score.err()).isEqualTo(inRun);
     }
 
     @Test
