@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Accuracy;
+import dev.stride.core.InvalidSettingException;
 import dev.stride.core.Json;
 import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
@@ -13,6 +14,7 @@ import dev.stride.db.ScoreBook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Scores a run's answers against a field of each input record and stores the scores ({@link ScoreBook}). Each call
@@ -93,25 +95,65 @@ public final class RunScorer {
      * @throws dev.stride.core.InvalidSettingException naming the field and the first record's fields
      */
     public void refuseUnlabelled(ScoreBook book, RunInfo run) {
-        String firstFields = null;
+        LabelSearch search = new LabelSearch(
+                fields -> AppPhrase.invalid("score.noLabelField", labelField, run.name(), fields));
         long after = -1;
-        while (true) {
+        while (!search.found) {
             List<ScoreBook.Payload> page = book.payloads(run.id(), after, PAGE);
             if (page.isEmpty()) {
                 break;
             }
             for (ScoreBook.Payload p : page) {
-                if (label(p.json(), labelField).isPresent()) {
-                    return;
-                }
-                if (firstFields == null) {
-                    firstFields = fieldNames(p.json());
-                }
+                search.see(p.json());
             }
             after = page.get(page.size() - 1).seq();
         }
-        if (firstFields != null) {
-            throw AppPhrase.invalid("score.noLabelField", labelField, run.name(), firstFields);
+        search.atEnd();
+    }
+
+    /**
+     * Refuses, at the end of {@code input}, a label field that none of its records has: the same refusal as
+     * {@link #refuseUnlabelled}, made inside the input's sync, so that nothing of the input is stored. Records are
+     * parsed only until one has the field.
+     */
+    public InputCheck labelsIn(Object input) {
+        return new LabelSearch(fields -> AppPhrase.invalid("score.noLabelFieldInInput", labelField, input, fields));
+    }
+
+    /** Records looked at in order until one has the label field; the first record's fields go into the refusal. */
+    private final class LabelSearch implements InputCheck {
+        private final Function<String, InvalidSettingException> refusal;
+        private boolean ran;
+        private boolean found;
+        private String firstFields;
+
+        LabelSearch(Function<String, InvalidSettingException> refusal) {
+            this.refusal = refusal;
+        }
+
+        @Override
+        public void see(String recordJson) {
+            ran = true;
+            if (found) {
+                return;
+            }
+            if (label(recordJson, labelField).isPresent()) {
+                found = true;
+            } else if (firstFields == null) {
+                firstFields = fieldNames(recordJson);
+            }
+        }
+
+        @Override
+        public void atEnd() {
+            if (!found && firstFields != null) {
+                throw refusal.apply(firstFields);
+            }
+        }
+
+        @Override
+        public boolean ran() {
+            return ran;
         }
     }
 
@@ -121,44 +163,6 @@ public final class RunScorer {
         } catch (JsonProcessingException e) {
             return "";
         }
-    }
-
-    /**
-     * Refuses, at the end of {@code input}, a label field that none of its records has: the same refusal as
-     * {@link #refuseUnlabelled}, made inside the input's sync, so that nothing of the input is stored. Records are
-     * parsed only until one has the field.
-     */
-    public InputCheck labelsIn(Object input) {
-        return new InputCheck() {
-            private boolean ran;
-            private boolean found;
-            private String firstFields;
-
-            @Override
-            public void see(String recordJson) {
-                ran = true;
-                if (found) {
-                    return;
-                }
-                if (label(recordJson, labelField).isPresent()) {
-                    found = true;
-                } else if (firstFields == null) {
-                    firstFields = fieldNames(recordJson);
-                }
-            }
-
-            @Override
-            public void atEnd() {
-                if (!found && firstFields != null) {
-                    throw AppPhrase.invalid("score.noLabelFieldInInput", labelField, input, firstFields);
-                }
-            }
-
-            @Override
-            public boolean ran() {
-                return ran;
-            }
-        };
     }
 
     /** The verdict on one answer, in memory (the live tally of a run); empty when the record has no label. */

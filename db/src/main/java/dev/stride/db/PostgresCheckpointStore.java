@@ -236,7 +236,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             }
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunInfo counted = settle(dsl, runId, now());
-            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0).withOutcomes(counted.done(), counted.failed()));
+            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0)
+                    .withOutcomes(counted.done(), counted.failed()));
         });
     }
 

@@ -286,7 +286,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunsRecord counted = settle(dsl, runId, now());
             // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
-            return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0).withOutcomes(counted.getDone(), counted.getFailed()));
+            return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0)
+                    .withOutcomes(counted.getDone(), counted.getFailed()));
         });
     }
 
