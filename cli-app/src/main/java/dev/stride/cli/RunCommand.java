@@ -214,8 +214,9 @@ final class RunCommand implements Callable<Integer> {
                      ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed, true)) {
-            // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing.
-            InputCheck labels = scorer == null || dryRun ? null : scorer.labelsIn(input);
+            // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry
+            // run reads the input too, and is where a user checks a command before the real one.
+            InputCheck labels = scorer == null ? null : scorer.labelsIn(input);
             RunPlan plan;
             try {
                 plan = runs.plan(request, stop, labels);

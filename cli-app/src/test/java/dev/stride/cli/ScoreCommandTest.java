@@ -186,6 +186,11 @@ class ScoreCommandTest {
                 + " record's fields: id, guess, options, answer); name the field that holds the labels"
                 + System.lineSeparator();
 
+        Cli.Result dry = stride.run(q, db).template("{{guess}}").noProgress().with("--label-field", "anwser",
+                "--dry-run");
+        assertThat(dry.exitCode()).as("a dry run, which reads the input, refuses it too").isEqualTo(2);
+        assertThat(dry.err()).isEqualTo(inInput);
+
         Cli.Result fresh = stride.run(q, db).template("{{guess}}").noProgress().with("--label-field", "anwser");
         assertThat(fresh.exitCode()).isEqualTo(2);
         assertThat(fresh.err()).isEqualTo(inInput);
