@@ -62,6 +62,8 @@ public final class CallFailure extends Exception {
     private String server;
     /** The server's rate-limit headers on a refusal; NONE when it sent none or there was no response. */
     private RateLimitReading rateLimits = RateLimitReading.NONE;
+    /** Set once by the client that threw this: see {@link #requestSent()}. */
+    private boolean sentOnABrokenConnection;
     /** Set by {@link ServerPool} when the server's learnt limit took this refusal as its sign of being full. */
     private volatile boolean limitLowered;
 
@@ -119,6 +121,16 @@ public final class CallFailure extends Exception {
     /** Records the rate-limit headers of the response; called by {@link ModelClient} before throwing. */
     CallFailure withRateLimits(RateLimitReading reading) {
         this.rateLimits = reading;
+        return this;
+    }
+
+    /**
+     * Marks a failure to reach the server on a call whose request had already gone out on a kept connection, which
+     * then broke before an answer: the server died with it in flight, and the call's new connection was refused. The
+     * verdict stays the same (the server is not there now); only the count of requests the server was sent changes.
+     */
+    CallFailure sentOnABrokenConnection() {
+        this.sentOnABrokenConnection = true;
         return this;
     }
 
@@ -183,6 +195,14 @@ public final class CallFailure extends Exception {
      */
     public boolean reachedServer() {
         return reachedServer;
+    }
+
+    /**
+     * Whether the server was sent the request: it reached the server, or went out on a connection that broke before
+     * the call's last attempt found no server. A call that never had a connection cost the server nothing.
+     */
+    public boolean requestSent() {
+        return reachedServer || sentOnABrokenConnection;
     }
 
     /** A short stable code for storage and grouping, e.g. {@code timeout}, {@code http_429}. */

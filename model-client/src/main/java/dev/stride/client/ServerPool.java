@@ -152,7 +152,7 @@ public final class ServerPool implements AutoCloseable {
             if (sent != null) {
                 server.limit.record(sent.at, nanoTime.getAsLong() - sent.at, sent.others, limitResult(f));
             }
-            if (!f.reachedServer()) {
+            if (!f.requestSent()) {
                 server.unreached.incrementAndGet();
             }
             // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.

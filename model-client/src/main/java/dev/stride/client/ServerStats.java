@@ -6,8 +6,8 @@ package dev.stride.client;
  * @param requests  calls sent to it (finished or not)
  * @param succeeded calls that returned a result
  * @param failed    calls that threw, whatever the verdict
- * @param unreached of the failed, those that never reached the server ({@link CallFailure#reachedServer()} false):
- *                  nothing was asked of it, so nothing was paid for
+ * @param unreached of the failed, those whose request the server was never sent ({@link CallFailure#requestSent()}
+ *                  false): nothing was asked of it, so nothing was paid for
  * @param inFlight  calls running now
  * @param setAside  whether it is out of rotation now after repeated RETRY failures
  */

@@ -26,6 +26,14 @@ final class TransportErrors {
      *                      reached the server, and is not counted as a request the server was sent
      */
     static CallFailure classify(IOException e, boolean cancelledByUs, boolean connected, ClientSettings settings) {
+        CallFailure f = kindOf(e, cancelledByUs, connected, settings);
+        // Connected, and yet no server: the request went out on a kept connection that broke (the server died with
+        // it in flight), and the transport's new connection for it was refused.
+        return connected && !f.reachedServer() ? f.sentOnABrokenConnection() : f;
+    }
+
+    private static CallFailure kindOf(IOException e, boolean cancelledByUs, boolean connected,
+                                      ClientSettings settings) {
         if (cancelledByUs) {
             return connected ? CallFailure.transport(CallFailure.Kind.CANCELLED, "call cancelled", e)
                     : CallFailure.unreached(CallFailure.Kind.CANCELLED, "call cancelled before it connected", e);

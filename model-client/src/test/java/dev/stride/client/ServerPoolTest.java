@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -339,6 +344,64 @@ class ServerPoolTest {
         assertThat(refused.failed()).as("tried on its turns until set aside").isEqualTo(3);
         assertThat(refused.setAside()).isTrue();
         assertThat(pool.stats().get(1).succeeded()).isEqualTo(6);
+    }
+
+    @Test
+    void aRequestInFlightWhenItsServerDiedWasSentThoughItsNewConnectionIsRefused() throws Exception {
+        ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        String url = "http://127.0.0.1:" + listener.getLocalPort() + "/v1";
+        // One connection, kept alive: the first request answered; the second read, then the server dies with it.
+        Future<?> server = callers.submit(() -> {
+            try (listener; Socket s = listener.accept()) {
+                InputStream in = s.getInputStream();
+                readRequest(in);
+                byte[] ok = OK.getBytes(StandardCharsets.UTF_8);
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + ok.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().write(ok);
+                readRequest(in);
+                listener.close(); // nothing listens before the connection breaks: the client's retry is refused
+            }
+            return null;
+        });
+        pool = new ServerPool(List.of(settings(a).withBaseUrl(url)), 3, Duration.ofSeconds(5), Duration.ofSeconds(60),
+                now::get);
+
+        assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).content()).isEqualTo("ok");
+        CallFailure f = catchThrowableOfType(CallFailure.class, () -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
+        server.get(30, TimeUnit.SECONDS);
+
+        assertThat(f.verdict()).as("the server is gone: waited for, not a retry spent").isEqualTo(
+                CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.requestSent()).isTrue();
+        ServerStats stats = pool.stats().get(0);
+        assertThat(stats.requests()).isEqualTo(2);
+        assertThat(stats.unreached()).as("the server read the second request before it died").isZero();
+    }
+
+    /** Reads one request's head and its Content-Length body. */
+    private static void readRequest(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int length = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("the request ended early");
+            }
+            if (b != '\n') {
+                line.append((char) b);
+                continue;
+            }
+            String header = line.toString().trim();
+            line.setLength(0);
+            if (header.isEmpty()) {
+                break;
+            }
+            if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+            }
+        }
+        in.readNBytes(length);
     }
 
     @Test
