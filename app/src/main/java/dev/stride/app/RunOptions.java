@@ -69,6 +69,8 @@ public record RunOptions(
         RateLimits rateLimits) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
+    /** The most requests in flight a run takes, fixed or learnt ({@code --concurrency}, {@code --max-concurrency}). */
+    public static final int MAX_CONCURRENCY = 4096;
 
     public RunOptions {
         baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
@@ -350,10 +352,10 @@ public record RunOptions(
                 throw AppPhrase.invalid("run.templateSingleBraces", template, single.get());
             }
         }
-        if ((concurrency < 1 || concurrency > 4096) && autoConcurrency) {
+        if ((concurrency < 1 || concurrency > MAX_CONCURRENCY) && autoConcurrency) {
             throw AppPhrase.invalid("run.maxConcurrency", concurrency);
         }
-        if (concurrency < 1 || concurrency > 4096) {
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
             throw AppPhrase.invalid("run.concurrency", concurrency);
         }
         if (saveInterval < 1) {

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.app.RunOptions;
 import dev.stride.core.Phrase;
 import dev.stride.core.Phrased;
 import picocli.CommandLine.ITypeConverter;
@@ -28,7 +29,7 @@ record ConcurrencyChoice(int fixed, boolean auto) {
         try {
             return new ConcurrencyChoice(Integer.parseInt(t), false);
         } catch (NumberFormatException e) {
-            throw new NotAConcurrency(Messages.text("msg.concurrency.outOfRange", text));
+            throw new NotAConcurrency(Messages.text("msg.concurrency.outOfRange", text, RunOptions.MAX_CONCURRENCY));
         }
     }
 
@@ -38,6 +39,26 @@ record ConcurrencyChoice(int fixed, boolean auto) {
         public String convert(String value) {
             parse(value);
             return value;
+        }
+    }
+
+    /**
+     * {@code --max-concurrency}: a whole number; one beyond an int says the range a run takes, not the int's (the app
+     * checks the range itself, with the same words).
+     */
+    static final class Maximum implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String t = value.strip();
+            if (!t.matches("[-+]?\\d+")) {
+                throw new NotAConcurrency(Messages.text("msg.config.notWholeNumber", value));
+            }
+            try {
+                return Integer.valueOf(t);
+            } catch (NumberFormatException e) {
+                throw new NotAConcurrency(Messages.text("msg.concurrency.maxOutOfRange", value,
+                        RunOptions.MAX_CONCURRENCY));
+            }
         }
     }
 

@@ -14,7 +14,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -173,18 +172,19 @@ final class ConfigFile {
             return values;
         }
         String text = scalar(key, value);
-        if (type == String.class) {
-            // A text option with a converter of its own (--concurrency: a number or auto) checks the file's value too.
-            if (option.converters().length > 0) {
-                try {
-                    option.converters()[0].convert(text);
-                } catch (Exception e) {
-                    if (e instanceof Phrased p && p.phrase() != null) {
-                        throw new InvalidSettingException(p.phrase(), e);
-                    }
-                    throw new InvalidSettingException(Messages.text("msg.config.notSettable"), e);
+        // An option with a converter of its own (--concurrency: a number or auto; --max-concurrency; a duration)
+        // converts the file's value as it does the command line's, with the same words for a bad one.
+        if (option.converters().length > 0) {
+            try {
+                return option.converters()[0].convert(text);
+            } catch (Exception e) {
+                if (e instanceof Phrased p && p.phrase() != null) {
+                    throw new InvalidSettingException(p.phrase(), e);
                 }
+                throw new InvalidSettingException(Messages.text("msg.config.notSettable"), e);
             }
+        }
+        if (type == String.class) {
             return text;
         }
         if (type == boolean.class || type == Boolean.class) {
@@ -201,8 +201,10 @@ final class ConfigFile {
                 return Long.valueOf(number(text));
             }
         } catch (NumberFormatException e) {
-            // Digits only, yet too large for the option.
-            throw new InvalidSettingException(Messages.text("msg.config.outOfRange", text), e);
+            // Digits only, yet beyond what the option holds.
+            long nearest = ParseErrorHandler.nearestInRange(type, text);
+            throw new InvalidSettingException(Messages.text(nearest < 0 ? "msg.config.tooSmall" : "msg.config.tooLarge",
+                    text, nearest), e);
         }
         if (type == double.class || type == Double.class) {
             try {
@@ -213,9 +215,6 @@ final class ConfigFile {
         }
         if (type == Path.class) {
             return Path.of(text);
-        }
-        if (type == Duration.class) {
-            return new Durations().convert(text);
         }
         throw new InvalidSettingException(Messages.text("msg.config.notSettable"), null);
     }

@@ -114,6 +114,18 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
                 && missing.stream().allMatch(a -> a instanceof OptionSpec && a.group() == first.group());
     }
 
+    /**
+     * The value an {@code int} or {@code long} option takes nearest to {@code digits}, a whole number beyond what its
+     * type holds: the most it takes, or for a negative one the least.
+     */
+    static long nearestInRange(Class<?> type, String digits) {
+        boolean isInt = type == int.class || type == Integer.class;
+        if (digits.strip().startsWith("-")) {
+            return isInt ? Integer.MIN_VALUE : Long.MIN_VALUE;
+        }
+        return isInt ? Integer.MAX_VALUE : Long.MAX_VALUE;
+    }
+
     /** {@code --concurrency abc}: which option, the value, and what it should have been. */
     private static Phrase invalidValue(ParameterException ex, ArgSpec arg) {
         String name = arg instanceof OptionSpec o ? o.longestName() : arg.paramLabel();
@@ -123,8 +135,11 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         Class<?> type = arg.isMultiValue() && arg.auxiliaryTypes().length > 0 ? arg.auxiliaryTypes()[0] : arg.type();
         if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-            return Messages.text(value.strip().matches("[-+]?\\d+") ? "msg.parse.outOfRange" : "msg.parse.notWholeNumber",
-                    name, value);
+            if (!value.strip().matches("[-+]?\\d+")) {
+                return Messages.text("msg.parse.notWholeNumber", name, value);
+            }
+            long nearest = nearestInRange(type, value);
+            return Messages.text(nearest < 0 ? "msg.parse.tooSmall" : "msg.parse.tooLarge", name, value, nearest);
         }
         if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
             return Messages.text("msg.parse.notNumber", name, value);

@@ -82,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", converter = ConcurrencyChoice.Converter.class)
     String concurrency;
 
-    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256")
+    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256",
+            converter = ConcurrencyChoice.Maximum.class)
     int maxConcurrency;
 
     @Option(names = "--endpoint", paramLabel = "KIND")

@@ -59,4 +59,19 @@ class ConfigFileTest {
         assertThat(r.err()).contains(yaml + ": unknown setting 'max-token'");
         assertThat(stride.model.requests.get()).isZero();
     }
+
+    @Test
+    void aWholeNumberBeyondWhatTheSettingHoldsSaysTheLimit() throws Exception {
+        Path yaml = config("save-interval: 99999999999\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("'99999999999' is too large (at most 2147483647)");
+        assertThat(stride.model.requests.get()).isZero();
+
+        Cli.Result max = stride.cli.run("run", "--config", config("concurrency: auto\nmax-concurrency: 99999999999\n")
+                .toString());
+        assertThat(max.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(max.err()).as("the option's own converter, as on the command line")
+                .contains("'99999999999' is out of range: give 1 to 4096");
+    }
 }

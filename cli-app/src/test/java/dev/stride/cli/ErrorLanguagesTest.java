@@ -82,7 +82,26 @@ class ErrorLanguagesTest {
         assertThat(EN.run("run", "q.jsonl", "--db", "--model", "m").err())
                 .startsWith("stride: option --db needs a value (FILE)\n");
         assertThat(ZH.run("run", "q.jsonl", "--concurrency", "99999999999").err())
-                .startsWith("stride: --concurrency 的值无效：'99999999999' 超出范围\n");
+                .startsWith("stride: --concurrency 的值无效：'99999999999' 超出范围：请给 1 到 4096，或 auto\n");
+        assertThat(EN.run("run", "q.jsonl", "--concurrency", "99999999999").err())
+                .startsWith("stride: invalid value for --concurrency: '99999999999' is out of range: give 1 to 4096,"
+                        + " or auto\n");
+        assertThat(EN.run("run", "q.jsonl", "--save-interval", "99999999999").err())
+                .startsWith("stride: invalid value for --save-interval: '99999999999' is too large (at most"
+                        + " 2147483647)\n");
+        assertThat(EN.run("run", "q.jsonl", "--save-interval", "-99999999999").err())
+                .startsWith("stride: invalid value for --save-interval: '-99999999999' is too small (at least"
+                        + " -2147483648)\n");
+        assertThat(EN.run("run", "q.jsonl", "--max-concurrency", "99999999999").err())
+                .startsWith("stride: invalid value for --max-concurrency: '99999999999' is out of range: give 1 to"
+                        + " 4096\n");
+        assertThat(EN.run("run", "q.jsonl", "--max-concurrency", "lots").err())
+                .startsWith("stride: invalid value for --max-concurrency: 'lots' is not a whole number\n");
+        assertThat(ZH.run("run", "q.jsonl", "--max-tokens", "99999999999").err())
+                .startsWith("stride: --max-tokens 的值无效：'99999999999' 过大（最大为 2147483647）\n");
+        assertThat(EN.run("serve-sim", "--seed", "99999999999999999999").err())
+                .startsWith("stride: invalid value for --seed: '99999999999999999999' is too large (at most"
+                        + " 9223372036854775807)\n");
         assertThat(EN.run("run", "q.jsonl", "--concurency=4").err()).startsWith("stride: unknown option '--concurency'\n");
         assertThat(EN.run("run", "q.jsonl", "--concurency", "-4").err())
                 .startsWith("stride: unknown option '--concurency'\n");
