@@ -638,14 +638,17 @@ public final class BatchRunner {
 
         /**
          * A request sent when {@code answersWhenSent} answers had come found no server: the record's own trouble when
-         * others were answered since, else an outage (from the session's start when nothing was ever answered).
+         * it timed out while others were answered since, else an outage (from the session's start when nothing was
+         * ever answered). A refused connection, an unknown host or a failed handshake is never one record's: answers
+         * that came after it was sent were in flight with it when the server went away (kill -9 a server with 16
+         * requests in flight: each was charged a retry, and failed under --retries 0).
          */
         synchronized Finding unreachable(long answersWhenSent, PredictionException e) {
             if (answers == 0) {
                 return new Finding(false, describe(sessionStart, sessionStartedAt, false, e.kind(), e.getMessage()),
                         new CountDownLatch(0));
             }
-            if (answers > answersWhenSent) {
+            if (answers > answersWhenSent && PredictionException.TIMEOUT.equals(e.kind())) {
                 return new Finding(true, null, null);
             }
             if (outage == null) {

@@ -28,6 +28,9 @@ public final class PredictionException extends Exception {
         UNREACHABLE
     }
 
+    /** The kind of a request that got no answer in time: the one way of finding no server a record can cause. */
+    public static final String TIMEOUT = "timeout";
+
     private final Disposition disposition;
     private final String kind;
     private final transient Duration retryAfter;

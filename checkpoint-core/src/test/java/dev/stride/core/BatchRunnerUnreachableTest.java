@@ -155,6 +155,27 @@ class BatchRunnerUnreachableTest {
     }
 
     @Test
+    void aRequestInFlightWhenTheServerWentAwayWaitsForItThoughOthersWereAnsweredMeanwhile() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r0", "r1");
+        f.predictor.release("r1", answer(null));
+        f.ledger.awaitOutcomes(1);
+
+        // The server died with r0 in flight: its retry on a new connection was refused.
+        f.predictor.release("r0", unreachable("connection", REFUSED));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+        f.predictor.answerEverything();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.events.retryAttempts()).as("not charged to the record").isEmpty();
+        assertThat(f.events.unreachable()).as("waited for as an outage").hasSize(1);
+    }
+
+    @Test
     void aRequestWithoutAnswerWhileOthersAreAnsweredIsTheRecordsOwnAndFailsAfterItsRetries() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(10);
         f.predictor.holdEverything();
