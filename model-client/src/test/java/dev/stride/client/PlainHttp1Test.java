@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -324,7 +323,7 @@ class PlainHttp1Test {
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             done = CompletableFuture.runAsync(() -> {
                 try (Socket s = socket.accept()) {
-                    readRequest(s.getInputStream());
+                    RawRequest.read(s.getInputStream());
                     OutputStream out = s.getOutputStream();
                     out.write(answer.getBytes(StandardCharsets.UTF_8));
                     out.flush();
@@ -336,21 +335,6 @@ class PlainHttp1Test {
 
         String url() {
             return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
-        }
-
-        private static void readRequest(InputStream in) throws IOException {
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    return;
-                }
-                head.append((char) b);
-            }
-            String lower = head.toString().toLowerCase(java.util.Locale.ROOT);
-            int at = lower.indexOf("content-length:");
-            int length = Integer.parseInt(lower.substring(at + 15, lower.indexOf('\r', at)).trim());
-            in.readNBytes(length);
         }
 
         /** Waits for the answer to have gone out (its failure, if any, fails the test), then stops listening. */
