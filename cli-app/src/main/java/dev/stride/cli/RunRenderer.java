@@ -271,6 +271,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         RunOutcome outcome = session.outcome();
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();
+        long failed = c == null ? run.failed() : c.failed();
         return switch (outcome.state()) {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
@@ -280,7 +281,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                             outcome.stopReason(), done, run.total(), hint))
                     .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
                             outcome.stopReason(), done, run.total()));
-            case UNREACHABLE -> throw unreachable(run, outcome.outage(), done);
+            case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
                         outcome.stopReason(), done, run.total());
@@ -293,18 +294,22 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     }
 
     /**
-     * One line for a run that stopped because no server answered: the URL(s) and why, what to check, and that nothing
-     * was marked failed, so the same command goes on.
+     * One line for a run that stopped because no server answered: the URL(s) and why, what to check, and that waiting
+     * marked nothing failed, so the same command goes on. Records that had failed for reasons of their own are counted
+     * rather than denied.
      */
-    private static UserError unreachable(RunInfo run, ServerOutage outage, long done) {
+    private static UserError unreachable(RunInfo run, ServerOutage outage, long done, long failed) {
         Phrase what = outage.answeredBefore()
                 ? Messages.text("msg.run.unreachable.gone", Durations.human(outage.lasted().toMillis()),
                         Durations.human(outage.waitLimit().toMillis()))
                 : Messages.text("msg.run.unreachable.never");
         Phrase check = Messages.text(outage.timedOut() ? "msg.run.unreachable.checkTimeout"
                 : "msg.run.unreachable.check");
-        return UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
-                run.total());
+        return failed == 0
+                ? UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
+                        run.total())
+                : UserError.of(ExitCodes.ERROR, "msg.run.unreachableAfterFailures", run.name(), what, outage.reason(),
+                        check, done, run.total(), failed);
     }
 
     private static int worse(int a, int b) {

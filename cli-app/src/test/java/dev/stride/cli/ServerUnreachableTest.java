@@ -65,6 +65,33 @@ class ServerUnreachableTest {
     }
 
     @Test
+    void recordsThatFailedBeforeTheServerWentAwayAreCountedNotDenied() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        // Two records the server refuses for reasons of their own; after the tenth answer, the server goes away.
+        stride.model.answering(prompt -> {
+            if (stride.model.requests.get() == 10) {
+                new Thread(stride.server::close).start();
+            }
+            return prompt.equals("Q: question 2") || prompt.equals("Q: question 5")
+                    ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt too long\"}}")
+                    : null;
+        });
+
+        Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                "--base-url", stride.url(), "--template", "Q: {{question}}", "--log-every", "0",
+                "--concurrency", "1", "--wait-for-server", "1s");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        JsonNode status = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(status.get("failed").asLong()).as(r.all()).isEqualTo(2);
+        long done = status.get("done").asLong();
+        assertThat(r.err()).as(r.all()).doesNotContain("nothing was marked failed")
+                .contains("waiting for it marked nothing failed (" + done + "/40 done and saved, 2 failed before"
+                        + " it; --retry-failed redoes them): run the same command again once the server answers.");
+    }
+
+    @Test
     void theLineIsInTheReadersLanguage() throws Exception {
         Path input = questions(dir, "q.jsonl", 20);
         String url = nothingListening();
