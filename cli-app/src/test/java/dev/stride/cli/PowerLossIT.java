@@ -54,7 +54,7 @@ class PowerLossIT {
     private static final int EVERY = 7;
     private static final String TRACED =
             "trace=pwrite64,write,writev,pwritev,pwritev2,fsync,fdatasync,ftruncate,unlink,unlinkat,rename,renameat,"
-                    + "renameat2,link,linkat";
+                    + "renameat2,link,linkat,openat";
     /** What a new database starts as: stride's copy of the empty one, linked into place (EmptyDatabaseTemplate). */
     private static final String TEMPLATE = "/dev/stride/db/new-database.sqlite";
 
@@ -62,6 +62,7 @@ class PowerLossIT {
     private Path dir;
     private String dbPath;
     private String walPath;
+    private String folderPath;
     private WriteTrace trace;
     private byte[] template;
 
@@ -76,18 +77,20 @@ class PowerLossIT {
         Path db = home.resolve("runs.db");
         dbPath = db.toString();
         walPath = dbPath + "-wal";
+        folderPath = home.toString();
         Path input = questions(home, "q.jsonl", TOTAL);
         Path out = home.resolve("trace.txt");
-        // -xx: every byte as \xNN; -s: whole pages; -P: only calls on the two files (the JVM writes much else).
+        // -xx: every byte as \xNN; -s: whole pages; -P: only calls on the two files and their folder (its syncs), as
+        // the JVM writes much else.
         List<String> strace = List.of("strace", "-f", "-qq", "-y", "-xx", "-s", "1000000", "--seccomp-bpf", "-e",
-                "signal=none", "-e", TRACED, "-P", dbPath, "-P", walPath, "-o", out.toString());
+                "signal=none", "-e", TRACED, "-P", dbPath, "-P", walPath, "-P", folderPath, "-o", out.toString());
         try (StrideProcess run = StrideProcess.startUnder(home, "traced", strace, List.of("run", input.toString(),
                 "--db", dbPath, "--model", "m", "--base-url", server.url("/v1").toString(), "--template",
                 "Q: {{question}}", "--log-every", "0", "--concurrency", "1", "--save-interval",
                 Integer.toString(SAVE_INTERVAL)))) {
             assertThat(run.waitForExit(Duration.ofSeconds(600))).as(run.transcript()).isZero();
         }
-        trace = WriteTrace.read(out, Set.of(dbPath, walPath));
+        trace = WriteTrace.read(out, Set.of(dbPath, walPath, folderPath));
         try (var in = PowerLossIT.class.getResourceAsStream(TEMPLATE)) {
             assertThat(in).as("the new-database template on the classpath").isNotNull();
             template = in.readAllBytes();
@@ -158,6 +161,26 @@ class PowerLossIT {
         System.out.printf(Locale.ROOT, "PowerLossIT: %d per-record commits and %d cursor commits made %d commits in"
                 + " all, %d of them followed by a sync of the WAL; %d fsyncs of the WAL and %d of the database file"
                 + "%n", TOTAL, cursorCommits, commits, synced, walSyncs, dbSyncs);
+    }
+
+    /**
+     * The name a new database is linked to is synced in its folder before SQLite opens the file: placed, it is durable.
+     * (SQLite syncs the folder itself soon after, when it makes its first rollback journal, so this is the only order
+     * that tells stride's own sync from SQLite's.)
+     */
+    @Test
+    void aNewDatabasesNameIsSyncedInItsFolderBeforeSqliteOpensIt() {
+        int linked = trace.changes().stream().filter(c -> c instanceof WriteTrace.Link && c.path().equals(dbPath))
+                .mapToInt(WriteTrace.Change::at).findFirst()
+                .orElseThrow(() -> new AssertionError("no link made " + dbPath + " from stride's empty database"));
+        int opened = trace.opens().stream().filter(o -> o.path().equals(dbPath) && o.at() > linked)
+                .mapToInt(WriteTrace.Open::at).min()
+                .orElseThrow(() -> new AssertionError(dbPath + " was never opened after it was linked"));
+        List<WriteTrace.Sync> folderSyncs = trace.syncs().stream().filter(s -> s.path().equals(folderPath)).toList();
+
+        assertThat(folderSyncs).as("syncs of %s; the database was linked at trace line %d and first opened at line %d",
+                folderPath, linked, opened).anySatisfy(s -> assertThat(s.called() > linked && s.returned() < opened)
+                        .as("called at line %d, returned at line %d", s.called(), s.returned()).isTrue());
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * What a process did to chosen files, read from {@code strace -f -y -xx} output: every write with its bytes, every
- * truncation and unlink, and every sync that succeeded, in the order strace saw them. A change counts from the
- * moment its call returned; a sync covers what had returned before it was called.
+ * truncation and unlink, every sync that succeeded and every open, in the order strace saw them. A change counts from
+ * the moment its call returned; a sync covers what had returned before it was called.
  *
  * <p>{@code -xx} prints every byte of a string and of a file name as {@code \xNN}, so no quote, bracket or
  * parenthesis inside the data can be mistaken for the syntax around it. A call on another thread can interleave
@@ -44,6 +44,10 @@ final class WriteTrace {
     record Link(String path, String from, int at) implements Change {
     }
 
+    /** A successful open of a file by its absolute path, returned at line {@code at}. */
+    record Open(String path, int at) {
+    }
+
     /** A successful fsync or fdatasync: called at line {@code called}, returned at line {@code returned}. */
     record Sync(String path, int called, int returned) {
     }
@@ -52,12 +56,15 @@ final class WriteTrace {
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. (\\w+) resumed>(.*)$");
     private static final Pattern CALL = Pattern.compile("^(\\w+)\\((.*)$");
     private static final String UNFINISHED = " <unfinished ...>";
-    private static final Pattern RESULT = Pattern.compile("^(.*)\\)\\s+=\\s+(-?\\d+)(?:\\s.*)?$");
+    /** The call's result, and with -y the file an fd it returned names ({@code = 5<\\x2f...>}). */
+    private static final Pattern RESULT = Pattern.compile("^(.*)\\)\\s+=\\s+(-?\\d+)(?:<[\\\\x0-9a-f]*>)?(?:\\s.*)?$");
     /** Escaped bytes; a plain character class, as a repeated group would recurse once per byte in java.util.regex. */
     private static final String HEX = "([\\\\x0-9a-f]*)";
     private static final Pattern FD = Pattern.compile("^\\d+<" + HEX + ">");
     private static final Pattern PWRITE = Pattern.compile("^\\d+<" + HEX + ">, \"" + HEX + "\", (\\d+), (\\d+)$");
     private static final Pattern FTRUNCATE = Pattern.compile("^\\d+<" + HEX + ">, (\\d+)$");
+    private static final Pattern OPENAT =
+            Pattern.compile("^(?:AT_FDCWD|\\d+)(?:<[\\\\x0-9a-f]*>)?, \"" + HEX + "\", .*$");
     private static final Pattern UNLINK = Pattern.compile("^(?:AT_FDCWD, )?\"" + HEX + "\"(?:, 0)?$");
     private static final Pattern LINK =
             Pattern.compile("^(?:AT_FDCWD, )?\"" + HEX + "\", (?:AT_FDCWD, )?\"" + HEX + "\"(?:, 0)?$");
@@ -65,6 +72,7 @@ final class WriteTrace {
     private final Set<String> paths;
     private final List<Change> changes = new ArrayList<>();
     private final List<Sync> syncs = new ArrayList<>();
+    private final List<Open> opens = new ArrayList<>();
 
     private WriteTrace(Set<String> paths) {
         this.paths = paths;
@@ -135,6 +143,12 @@ final class WriteTrace {
                     syncs.add(new Sync(path, called, returned));
                 }
             }
+            case "openat" -> {
+                String path = text(match(OPENAT, args, name).group(1));
+                if (paths.contains(path) && result >= 0) {
+                    opens.add(new Open(path, returned));
+                }
+            }
             case "ftruncate" -> {
                 Matcher f = match(FTRUNCATE, args, name);
                 String path = text(f.group(1));
@@ -174,6 +188,10 @@ final class WriteTrace {
 
     List<Sync> syncs() {
         return syncs;
+    }
+
+    List<Open> opens() {
+        return opens;
     }
 
     private static Matcher match(Pattern p, String args, String name) {
