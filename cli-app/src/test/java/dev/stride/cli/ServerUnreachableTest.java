@@ -87,8 +87,8 @@ class ServerUnreachableTest {
         assertThat(status.get("failed").asLong()).as(r.all()).isEqualTo(2);
         long done = status.get("done").asLong();
         assertThat(r.err()).as(r.all()).doesNotContain("nothing was marked failed")
-                .contains("waiting for it marked nothing failed (" + done + "/40 done and saved, 2 failed before"
-                        + " it; --retry-failed redoes them): run the same command again once the server answers.");
+                .contains("the wait marked nothing failed (" + done + "/40 done and saved, 2 failed earlier:"
+                        + " --retry-failed redoes them): run the same command again once the server answers.");
     }
 
     @Test
