@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
@@ -66,7 +67,7 @@ class ServerUnreachableTest {
             assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
             assertThat(outcome.stopReason()).startsWith(url + " (connection refused");
             assertThat(outcome.outage().answeredBefore()).isFalse();
-            assertThat(outcome.outage().kind()).isEqualTo("connection");
+            assertThat(outcome.outage().kind()).isEqualTo(PredictionException.CONNECTION);
             assertThat(outcome.failed()).isZero();
             RunInfo stored = checkpoints.loadCheckpoint(MODEL).orElseThrow();
             assertThat(stored.pending()).isEqualTo(30);

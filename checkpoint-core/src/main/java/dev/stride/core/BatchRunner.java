@@ -423,8 +423,10 @@ public final class BatchRunner {
                         }
                         continue;
                     }
-                } else if (e.disposition() != Disposition.CANCELLED) {
-                    // A server answered, if only with an error: it can be reached.
+                } else if (e.disposition() != Disposition.CANCELLED
+                        && !PredictionException.CONNECTION.equals(e.kind())) {
+                    // A server answered, if only with an error: it can be reached. A dropped connection is no answer:
+                    // a server killed with requests in flight resets their connections, and its outage is not over.
                     servers.answered();
                 }
                 switch (e.disposition()) {

@@ -30,6 +30,11 @@ public final class PredictionException extends Exception {
 
     /** The kind of a request that got no answer in time: the one way of finding no server a record can cause. */
     public static final String TIMEOUT = "timeout";
+    /**
+     * The kind of a connection that failed: refused ({@link Disposition#UNREACHABLE}), or dropped by a server that had
+     * taken it ({@link Disposition#RETRY}). A dropped one says a server was there, not that it answered.
+     */
+    public static final String CONNECTION = "connection";
 
     private final Disposition disposition;
     private final String kind;

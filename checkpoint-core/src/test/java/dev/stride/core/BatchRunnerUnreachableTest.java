@@ -3,6 +3,7 @@ package dev.stride.core;
 import static dev.stride.core.RunnerFixture.settings;
 import static dev.stride.core.RunnerFixture.waitingForServer;
 import static dev.stride.core.ScriptedPredictor.answer;
+import static dev.stride.core.ScriptedPredictor.fail;
 import static dev.stride.core.ScriptedPredictor.unreachable;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -173,6 +174,31 @@ class BatchRunnerUnreachableTest {
         assertThat(outcome.failed()).isZero();
         assertThat(f.events.retryAttempts()).as("not charged to the record").isEmpty();
         assertThat(f.events.unreachable()).as("waited for as an outage").hasSize(1);
+    }
+
+    @Test
+    void aConnectionDroppedDuringAnOutageIsNoSignThatTheServerIsBack() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r0", "r1");
+        f.predictor.release("r0", answer(null));
+        f.predictor.awaitHeld("r2");
+
+        // kill -9 of the server: r1's retry on a new connection is refused, r2's open connection is reset.
+        f.predictor.release("r1", unreachable("connection", REFUSED));
+        f.time.awaitWaitsAsked(1);
+        f.predictor.release("r2", fail(PredictionException.Disposition.RETRY, "connection",
+                "connection failed: Connection reset (http://127.0.0.1:9/v1)"));
+        f.time.awaitWaitsAsked(2);
+
+        assertThat(f.events.unreachable()).as("the outage, told once").hasSize(1);
+        assertThat(f.events.back()).as("a reset is not an answer").isEmpty();
+        f.predictor.answerEverything();
+        f.time.advance(RunnerFixture.BACKOFF_MAX);
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.back()).as("back once a server answers").singleElement();
     }
 
     @Test
