@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -54,6 +55,10 @@ public final class BatchRunner {
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
     /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
     static final int UNCHARGED_REFUSALS = 5;
+    /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
+    private final AtomicInteger waitingOutRefusals = new AtomicInteger();
+    /** The limit last told to the listener and the store; dispatch thread only. */
+    private int toldLimit = -1;
 
     private final RunLedger store;
     private final Predictor predictor;
@@ -131,7 +136,8 @@ public final class BatchRunner {
         long started = time.nanoTime();
         servers.begin(started, clock.instant());
         // Told before joining, so that the worker's row says what it keeps in flight from the start.
-        InFlightBound slots = InFlightBound.of(settings, predictor);
+        InFlightBound slots = InFlightBound.of(settings, predictor, waitingOutRefusals::get);
+        toldLimit = -1;
         tellLimit(run, slots);
         listener.joined(store.join(run.id(), settings.lease()));
         Writer writer = new Writer(run, started);
@@ -292,9 +298,14 @@ public final class BatchRunner {
         }
     }
 
+    /** Tells the listener and the store the limit a user is shown, when it changed since last told. */
     private void tellLimit(RunInfo run, InFlightBound slots) {
-        listener.inFlightLimit(slots.limit(), slots.auto());
-        store.reportInFlight(run.id(), slots.limit(), slots.auto());
+        if (slots.learnt() == toldLimit) {
+            return;
+        }
+        toldLimit = slots.learnt();
+        listener.inFlightLimit(slots.learnt(), slots.auto());
+        store.reportInFlight(run.id(), slots.learnt(), slots.auto());
     }
 
     /**
@@ -460,8 +471,17 @@ public final class BatchRunner {
                         }
                         Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
                         listener.retrying(record, attempt, e, delay);
-                        if (!sleepUnlessStopped(delay)) {
-                            return;
+                        if (overshoot) {
+                            waitingOutRefusals.incrementAndGet();
+                        }
+                        try {
+                            if (!sleepUnlessStopped(delay)) {
+                                return;
+                            }
+                        } finally {
+                            if (overshoot) {
+                                waitingOutRefusals.decrementAndGet();
+                            }
                         }
                     }
                     default -> throw new IllegalStateException("unknown disposition " + e.disposition());

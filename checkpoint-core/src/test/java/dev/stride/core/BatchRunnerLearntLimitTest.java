@@ -3,6 +3,7 @@ package dev.stride.core;
 import static dev.stride.core.ScriptedPredictor.answer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,33 @@ class BatchRunnerLearntLimitTest {
         assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(f.predictor.asked()).hasSize(20).doesNotHaveDuplicates();
         assertThat(f.predictor.maxInFlight()).isEqualTo(6);
+    }
+
+    @Test
+    void aRecordWaitingOutARefusalDoesNotKeepTheServersBelowTheirLimit() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(6);
+        f.predictor.holdEverything();
+        f.predictor.script("r0", ScriptedPredictor.refusedOverLimit(Duration.ofSeconds(1)));
+        Learning learning = new Learning(f.predictor, 2);
+        RunnerFixture.Session session = f.start(f.runner(RunnerFixture.settings(8, 10), learning));
+
+        // r0 is refused and sleeps out its Retry-After (the test's clock stands still); the servers take 2 still.
+        f.predictor.awaitHeld("r1", "r2");
+        assertThat(f.time.awaitWaitsAsked(1)).containsExactly(Duration.ofSeconds(1));
+        assertThat(f.events.inFlightLimits()).as("the limit a user is shown").containsOnly(2);
+
+        f.predictor.release("r1", answer(null));
+        f.predictor.release("r2", answer(null));
+        f.ledger.awaitOutcomes(2);
+        f.predictor.awaitHeld("r3", "r4");
+        f.time.advance(Duration.ofSeconds(1));
+        f.predictor.answerEverything();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).as("r0 twice, the others once").hasSize(7);
+        assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(2);
+        assertThat(f.events.inFlightLimits()).containsOnly(2);
     }
 
     /** A predictor whose learnt limit the test sets, and which counts the runner's looks at it since. */

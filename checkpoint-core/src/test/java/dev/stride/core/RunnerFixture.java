@@ -100,6 +100,17 @@ final class RunnerFixture {
         private final List<Cursor> cursors = new ArrayList<>();
         private final List<ServerOutage> unreachable = new ArrayList<>();
         private final List<ServerOutage> back = new ArrayList<>();
+        private final List<Integer> inFlightLimits = new ArrayList<>();
+
+        @Override
+        public synchronized void inFlightLimit(int limit, boolean auto) {
+            inFlightLimits.add(limit);
+        }
+
+        /** Each limit on requests in flight the runner told, in order. */
+        synchronized List<Integer> inFlightLimits() {
+            return List.copyOf(inFlightLimits);
+        }
 
         @Override
         public synchronized void retrying(InputRecord record, int attempt, PredictionException cause,

@@ -59,6 +59,12 @@ final class ScriptedPredictor implements Predictor {
         return new Failure(new PredictionException(PredictionException.Disposition.RETRY, kind, message, wait));
     }
 
+    /** A 429 with Retry-After that the predictor's learnt limit backed off for: the run sent one too many. */
+    static Reply refusedOverLimit(Duration retryAfter) {
+        return new Failure(new PredictionException(PredictionException.Disposition.RETRY, "http_429",
+                "HTTP 429: too many requests at once", retryAfter, true));
+    }
+
     /** No server answered this attempt (the HTTP predictor's connection refused, unknown host, TLS or timeout). */
     static Reply unreachable(String kind, String message) {
         return fail(PredictionException.Disposition.UNREACHABLE, kind, message);

@@ -32,7 +32,10 @@ import java.util.function.LongSupplier;
  *   <li>Made {@link #adaptive adaptive} ({@code --concurrency auto}), each server learns its own
  *       {@link AdaptiveLimit} from its answers, and a call goes to the server with the most room under its limit
  *       rather than the fewest in flight; {@link #concurrencyLimit()} is what the servers take together, which the
- *       caller keeps its requests in flight under.</li>
+ *       caller keeps its requests in flight under. A call also waits while every server is at its limit: a caller
+ *       may hold more requests than the servers take, some of them waiting out a refusal's Retry-After, and one of
+ *       those sent the moment its wait ends would be one too many at a server that is full (refused again, its
+ *       limit lowered again).</li>
  * </ul>
  * Thread-safe.
  */
@@ -43,6 +46,8 @@ public final class ServerPool implements AutoCloseable {
     static final Duration DEFAULT_MAX_SET_ASIDE = Duration.ofSeconds(60);
     /** Compare-and-set attempts before taking the best server seen even if it got busier meanwhile. */
     private static final int PICK_ATTEMPTS = 4;
+    /** How long a call waiting for room sleeps at most before it looks again (a set-aside may have run out). */
+    private static final long ROOM_RECHECK_MILLIS = 50;
 
     private final Server[] servers;
     private final AtomicInteger rotation = new AtomicInteger();
@@ -51,6 +56,10 @@ public final class ServerPool implements AutoCloseable {
     private final long maxSetAsideNanos;
     private final LongSupplier nanoTime;
     private final boolean adaptive;
+    /** Calls of an adaptive pool wait on it while every server is at its limit; notified as a call ends. */
+    private final Object room = new Object();
+    private final AtomicInteger waitingForRoom = new AtomicInteger();
+    private volatile boolean stopped;
 
     /**
      * One {@link ModelClient} per distinct base URL (a repeated URL is used once, with its first settings).
@@ -115,6 +124,9 @@ public final class ServerPool implements AutoCloseable {
      * @throws CallFailure as {@link ModelClient#complete(PromptRequest)}, with {@link CallFailure#server()} set
      */
     public ChatResult complete(PromptRequest request) throws CallFailure {
+        if (adaptive) {
+            awaitRoom();
+        }
         Server server = acquire();
         List<Server> tried = new ArrayList<>(1);
         List<CallFailure> unreached = new ArrayList<>(0);
@@ -168,6 +180,7 @@ public final class ServerPool implements AutoCloseable {
         } finally {
             (succeeded ? server.succeeded : server.failed).incrementAndGet();
             server.inFlight.decrementAndGet();
+            roomFreed();
         }
     }
 
@@ -242,6 +255,59 @@ public final class ServerPool implements AutoCloseable {
         tried.add(failed);
         return tried.size() >= servers.length ? null : acquireAmong(tried, Math.floorMod(rotation.getAndIncrement(),
                 servers.length));
+    }
+
+    /**
+     * Waits while every server in rotation is at its learnt limit, until a call ends (or, at the latest, a short
+     * while, for a set-aside that runs out).
+     *
+     * @throws CallFailure {@link CallFailure.Kind#CANCELLED} when the pool stops sending or cancels its calls meanwhile
+     */
+    private void awaitRoom() throws CallFailure {
+        if (hasRoom()) {
+            return;
+        }
+        waitingForRoom.incrementAndGet();
+        try {
+            synchronized (room) {
+                while (!hasRoom()) {
+                    if (stopped) {
+                        throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "stopped while every server was full",
+                                null);
+                    }
+                    room.wait(ROOM_RECHECK_MILLIS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "interrupted while every server was full", e);
+        } finally {
+            waitingForRoom.decrementAndGet();
+        }
+    }
+
+    /** Whether a server in rotation is below its limit, or every server is set aside (then one is used anyway). */
+    private boolean hasRoom() {
+        long now = nanoTime.getAsLong();
+        boolean allSetAside = true;
+        for (Server s : servers) {
+            if (s.isSetAside(now)) {
+                continue;
+            }
+            allSetAside = false;
+            if (s.inFlight.get() < s.limit.limit()) {
+                return true;
+            }
+        }
+        return allSetAside;
+    }
+
+    private void roomFreed() {
+        if (waitingForRoom.get() > 0) {
+            synchronized (room) {
+                room.notifyAll();
+            }
+        }
     }
 
     /** Picks a server and counts the call in its in-flight number. */
@@ -323,9 +389,15 @@ public final class ServerPool implements AutoCloseable {
 
     /** Cancels every call in flight on every server; they fail with {@link CallFailure.Kind#CANCELLED}. */
     public void cancelAll() {
+        stopWaitingForRoom();
         for (Server s : servers) {
             s.client.cancelAll();
         }
+    }
+
+    /** Calls waiting for a server below its learnt limit now (for tests and the curious). */
+    int waitingForRoom() {
+        return waitingForRoom.get();
     }
 
     /** Requests held at the servers' rate gates now, not yet sent. */
@@ -339,8 +411,17 @@ public final class ServerPool implements AutoCloseable {
 
     /** Sends no new request to any server (those waiting at a rate-limit gate fail at once); calls in flight go on. */
     public void stopSending() {
+        stopWaitingForRoom();
         for (Server s : servers) {
             s.client.stopSending();
+        }
+    }
+
+    /** Calls waiting for a server's room fail at once, cancelled, as calls in flight and new ones do. */
+    private void stopWaitingForRoom() {
+        stopped = true;
+        synchronized (room) {
+            room.notifyAll();
         }
     }
 

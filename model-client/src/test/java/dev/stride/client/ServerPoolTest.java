@@ -145,6 +145,55 @@ class ServerPoolTest {
     }
 
     @Test
+    void aCallBeyondAnAdaptiveServersLimitWaitsForOneInFlightToEnd() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        a.setDispatcher(holding(new CountDownLatch(0), release));
+        pool = ServerPool.adaptive(List.of(settings(a)), 64);
+        int limit = pool.concurrencyLimit();
+        List<Future<ChatResult>> held = new ArrayList<>();
+        for (int i = 0; i < limit; i++) {
+            held.add(submit());
+        }
+        waitFor(() -> a.getRequestCount() == limit);
+
+        // One more than the server takes: sent, it would be refused (a 429 the limit backs off for) or queued.
+        held.add(submit());
+        for (int look = 0; look < 30; look++) {
+            Thread.sleep(10);
+            assertThat(a.getRequestCount()).as("requests at a server at its limit of %d", limit).isEqualTo(limit);
+        }
+        assertThat(held.get(limit)).isNotDone();
+
+        release.countDown();
+        for (Future<ChatResult> f : held) {
+            assertThat(f.get(60, TimeUnit.SECONDS).server()).isEqualTo(baseOf(a));
+        }
+        assertThat(a.getRequestCount()).isEqualTo(limit + 1);
+    }
+
+    @Test
+    void aCallWaitingForRoomIsCancelledWhenThePoolStopsSending() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        a.setDispatcher(holding(new CountDownLatch(0), release));
+        pool = ServerPool.adaptive(List.of(settings(a)), 64);
+        int limit = pool.concurrencyLimit();
+        for (int i = 0; i < limit; i++) {
+            submit();
+        }
+        waitFor(() -> a.getRequestCount() == limit);
+        Future<ChatResult> waiting = submit();
+        waitFor(() -> pool.waitingForRoom() == 1);
+
+        pool.stopSending();
+
+        Throwable thrown = catchThrowable(() -> waiting.get(60, TimeUnit.SECONDS));
+        assertThat(thrown).hasCauseInstanceOf(CallFailure.class);
+        assertThat(((CallFailure) thrown.getCause()).kind()).isEqualTo(CallFailure.Kind.CANCELLED);
+        release.countDown();
+        assertThat(a.getRequestCount()).isEqualTo(limit);
+    }
+
+    @Test
     void aPoolWithoutLimitsSaysSo() {
         pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
         assertThat(pool.concurrencyLimit()).isEqualTo(-1);
