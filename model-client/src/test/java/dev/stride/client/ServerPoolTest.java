@@ -144,9 +144,11 @@ class ServerPoolTest {
         assertThat(b.getRequestCount()).isEqualTo(before + 10);
     }
 
-    @Test
-    void aCallBeyondAnAdaptiveServersLimitWaitsForOneInFlightToEnd() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
+    /**
+     * An adaptive pool of server {@code a} alone, which holds every request until {@code release}, with as many
+     * calls at it as its learnt limit; returns them.
+     */
+    private List<Future<ChatResult>> adaptiveServerAtItsLimit(CountDownLatch release) throws InterruptedException {
         a.setDispatcher(holding(new CountDownLatch(0), release));
         pool = ServerPool.adaptive(List.of(settings(a)), 64);
         int limit = pool.concurrencyLimit();
@@ -155,6 +157,14 @@ class ServerPoolTest {
             held.add(submit());
         }
         waitFor(() -> a.getRequestCount() == limit);
+        return held;
+    }
+
+    @Test
+    void aCallBeyondAnAdaptiveServersLimitWaitsForOneInFlightToEnd() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Future<ChatResult>> held = adaptiveServerAtItsLimit(release);
+        int limit = held.size();
 
         // One more than the server takes: sent, it would be refused (a 429 the limit backs off for) or queued.
         held.add(submit());
@@ -174,13 +184,7 @@ class ServerPoolTest {
     @Test
     void aCallWaitingForRoomIsCancelledWhenThePoolStopsSending() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        a.setDispatcher(holding(new CountDownLatch(0), release));
-        pool = ServerPool.adaptive(List.of(settings(a)), 64);
-        int limit = pool.concurrencyLimit();
-        for (int i = 0; i < limit; i++) {
-            submit();
-        }
-        waitFor(() -> a.getRequestCount() == limit);
+        int limit = adaptiveServerAtItsLimit(release).size();
         Future<ChatResult> waiting = submit();
         waitFor(() -> pool.waitingForRoom() == 1);
 
