@@ -8,10 +8,10 @@ import java.util.function.IntSupplier;
  * The runner's bound on its requests in flight: a semaphore of {@code --concurrency N} permits, or, when the
  * predictor learns what its servers take ({@code --concurrency auto}), one whose permits follow that figure, between 1
  * and the run's maximum. Permits taken stay taken when the bound shrinks: the next requests wait until enough are back.
- * A learnt bound also counts the records waiting out a refusal's Retry-After, so that they do not keep the servers
- * below what they take (the predictor holds the woken ones back until a server has room): at 8 slots refusing with
- * 429 and Retry-After 1 s, a refused record held one of the 8 slots for a second about once a second, and auto reached
- * 0.82 of the server's capacity (0.91-0.93 with them counted; BENCHMARKS.md).
+ * A learnt bound also counts the records waiting out a refusal's Retry-After (at most as many again), so that they do
+ * not keep the servers below what they take; the predictor holds the woken ones back until a server has room. At 8
+ * slots refusing with 429 and Retry-After 1 s, a refused record held one of the 8 slots for a second about once a
+ * second, and auto reached 0.82 of the server's capacity (0.87-0.93 with them counted; BENCHMARKS.md).
  *
  * <p>Only the dispatch thread calls {@link #follow()}, so {@link #limit()} changes nowhere else; request threads
  * release permits as with any semaphore.
@@ -60,7 +60,9 @@ final class InFlightBound extends Semaphore {
             return false;
         }
         learnt = clamp(predictor.concurrencyLimit().orElse(learnt), max);
-        int want = learnt + waitingOutRefusals.getAsInt();
+        // At most doubled: against a server that refuses everything, each record counted would let another be sent,
+        // refused and counted, until every claimed record held a thread of its own.
+        int want = learnt + Math.min(learnt, waitingOutRefusals.getAsInt());
         if (want == limit) {
             return false;
         }

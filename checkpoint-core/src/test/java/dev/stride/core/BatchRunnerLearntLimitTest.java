@@ -72,6 +72,35 @@ class BatchRunnerLearntLimitTest {
         assertThat(f.events.inFlightLimits()).containsOnly(2);
     }
 
+    @Test
+    void recordsWaitingOutRefusalsAtMostDoubleTheBound() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(8);
+        for (int i = 0; i < 8; i++) {
+            f.predictor.script(InMemoryLedger.id(i), ScriptedPredictor.refusedOverLimit(Duration.ofSeconds(60)));
+        }
+        Learning learning = new Learning(f.predictor, 1);
+        RunnerFixture.Session session = f.start(f.runner(RunnerFixture.settings(8, 10), learning));
+
+        // A server that refuses everything: r0 is refused and waits, r1 goes in its place and is refused too; with
+        // two waiting against a limit of one, nothing more is sent until a wait is over.
+        f.time.awaitWaitsAsked(2);
+        for (int look = 0; look < 10; look++) {
+            // Twenty looks of the runner at the limit: time for a third record to go, were the bound raised again.
+            learning.learn(1);
+            learning.awaitSeen();
+        }
+        assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1");
+
+        // Each wait over, its record is answered and the next refused record takes its place.
+        while (!session.result().isDone()) {
+            f.time.advance(Duration.ofSeconds(60));
+            Thread.onSpinWait();
+        }
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).as("each record refused once, then answered").hasSize(16);
+    }
+
     /** A predictor whose learnt limit the test sets, and which counts the runner's looks at it since. */
     private static final class Learning implements Predictor {
         private final ScriptedPredictor calls;
