@@ -11,6 +11,7 @@ import dev.stride.client.ClientSettings;
 import dev.stride.client.PromptRequest;
 import dev.stride.client.Sampling;
 import dev.stride.client.ServerPool;
+import dev.stride.client.ServerStats;
 import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.Endpoint;
@@ -20,6 +21,7 @@ import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
+import dev.stride.core.ServerLimit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -176,6 +178,18 @@ final class HttpPredictor implements Predictor {
     public OptionalInt concurrencyLimit() {
         int limit = servers.concurrencyLimit();
         return limit < 0 ? OptionalInt.empty() : OptionalInt.of(limit);
+    }
+
+    @Override
+    public List<ServerLimit> serverLimits() {
+        if (servers.size() < 2) {
+            return List.of();
+        }
+        List<ServerStats> stats = servers.stats();
+        if (stats.get(0).limit() < 0) {
+            return List.of();
+        }
+        return stats.stream().map(s -> new ServerLimit(s.baseUrl(), s.limit(), s.setAside())).toList();
     }
 
     @Override

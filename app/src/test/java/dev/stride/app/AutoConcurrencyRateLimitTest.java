@@ -8,6 +8,7 @@ import dev.stride.client.RateLimits;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerLimit;
 import dev.stride.sim.Outcome;
 import dev.stride.sim.RateBudget;
 import dev.stride.sim.Simulator;
@@ -46,7 +47,7 @@ class AutoConcurrencyRateLimitTest {
             RunOutcome outcome = runs.run(input, RunOptions.of("m", sim.url()).withTemplate("Q: {{question}}")
                     .withAutoConcurrency(256).withRateLimits(new RateLimits(RPM, 0)), new RunListener() {
                         @Override
-                        public void inFlightLimit(int limit, boolean auto) {
+                        public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
                             limits.add(limit);
                         }
                     });

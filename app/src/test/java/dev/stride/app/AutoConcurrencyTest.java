@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerLimit;
 import dev.stride.sim.Outcome;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -62,7 +63,7 @@ class AutoConcurrencyTest {
             RunOutcome outcome = runs.run(input, RunOptions.of(MODEL, sim.url()).withTemplate("Q: {{question}}")
                     .withAutoConcurrency(256), new RunListener() {
                         @Override
-                        public void inFlightLimit(int limit, boolean auto) {
+                        public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
                             assertThat(auto).isTrue();
                             limits.add(limit);
                         }
@@ -85,12 +86,18 @@ class AutoConcurrencyTest {
     @Test
     void eachServerGetsItsOwnLimit() throws Exception {
         Path input = questions(dir, "q.jsonl", 2 * RECORDS);
+        List<List<ServerLimit>> told = new CopyOnWriteArrayList<>();
         try (Simulator small = server(4, WhenBusy.REJECT);
              Simulator large = server(16, WhenBusy.REJECT);
              CheckpointManager runs = CheckpointManager.open(dir.resolve("runs.db"))) {
             RunOutcome outcome = runs.run(input, RunOptions.of(MODEL, small.url())
                     .withBaseUrls(List.of(small.url(), large.url())).withTemplate("Q: {{question}}")
-                    .withAutoConcurrency(256));
+                    .withAutoConcurrency(256), new RunListener() {
+                        @Override
+                        public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
+                            told.add(servers);
+                        }
+                    });
 
             assertThat(outcome.state()).isEqualTo(RunState.DONE);
             assertThat(outcome.completed()).isEqualTo(2L * RECORDS);
@@ -109,6 +116,9 @@ class AutoConcurrencyTest {
                     .isLessThanOrEqualTo(fewRefused(large.stats().requests(), 16));
             assertThat(small.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 4);
             assertThat(large.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 16);
+            // What the progress line and status show per server: each told limit names both, in the order given.
+            assertThat(told).isNotEmpty().allSatisfy(servers -> assertThat(servers)
+                    .extracting(ServerLimit::server).containsExactly(small.url(), large.url()));
         }
     }
 }

@@ -57,8 +57,9 @@ public final class BatchRunner {
     static final int UNCHARGED_REFUSALS = 5;
     /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
-    /** The limit last told to the listener and the store; dispatch thread only. */
+    /** The limit last told to the listener and the store, and each server's with it; dispatch thread only. */
     private int toldLimit = -1;
+    private List<ServerLimit> toldServers = List.of();
 
     private final RunLedger store;
     private final Predictor predictor;
@@ -138,6 +139,7 @@ public final class BatchRunner {
         // Told before joining, so that the worker's row says what it keeps in flight from the start.
         InFlightBound slots = InFlightBound.of(settings, predictor, waitingOutRefusals::get);
         toldLimit = -1;
+        toldServers = List.of();
         tellLimit(run, slots);
         listener.joined(store.join(run.id(), settings.lease()));
         Writer writer = new Writer(run, started);
@@ -281,8 +283,12 @@ public final class BatchRunner {
      * stops.
      */
     private boolean look(Session s) {
-        if (s.slots.follow()) {
+        boolean changed = s.slots.follow();
+        if (s.slots.auto()) {
+            // Also when the total stayed: one server's limit may have risen as another's fell.
             tellLimit(s.run, s.slots);
+        }
+        if (changed) {
             s.staff();
         }
         tellWaitingForRateLimit();
@@ -298,14 +304,19 @@ public final class BatchRunner {
         }
     }
 
-    /** Tells the listener and the store the limit a user is shown, when it changed since last told. */
+    /**
+     * Tells the listener and the store the limit a user is shown, with each server's when it is learnt, when any of
+     * them changed since last told.
+     */
     private void tellLimit(RunInfo run, InFlightBound slots) {
-        if (slots.learnt() == toldLimit) {
+        List<ServerLimit> servers = slots.auto() ? predictor.serverLimits() : List.of();
+        if (slots.learnt() == toldLimit && servers.equals(toldServers)) {
             return;
         }
         toldLimit = slots.learnt();
-        listener.inFlightLimit(slots.learnt(), slots.auto());
-        store.reportInFlight(run.id(), slots.learnt(), slots.auto());
+        toldServers = servers;
+        listener.inFlightLimit(slots.learnt(), slots.auto(), servers);
+        store.reportInFlight(run.id(), slots.learnt(), slots.auto(), servers);
     }
 
     /**

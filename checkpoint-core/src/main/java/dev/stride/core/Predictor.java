@@ -1,5 +1,6 @@
 package dev.stride.core;
 
+import java.util.List;
 import java.util.OptionalInt;
 
 /** Asks a model for one answer. Called from many threads at once; each call is one attempt (the runner retries). */
@@ -13,6 +14,14 @@ public interface Predictor extends AutoCloseable {
      */
     default OptionalInt concurrencyLimit() {
         return OptionalInt.empty();
+    }
+
+    /**
+     * With a learnt limit ({@link #concurrencyLimit()}) and several servers, each server's own, in the order they were
+     * given; empty otherwise. Asked as often as the limit: keep it quick.
+     */
+    default List<ServerLimit> serverLimits() {
+        return List.of();
     }
 
     /** Aborts every request in flight; their callers get a {@link PredictionException.Disposition#CANCELLED}. */

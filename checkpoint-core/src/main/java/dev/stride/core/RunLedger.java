@@ -37,10 +37,11 @@ public interface RunLedger {
     void renewLease(long runId);
 
     /**
-     * This worker's bound on requests in flight and whether it is learnt ({@code --concurrency auto}), for
-     * {@code status} to show: kept in memory and stored with the next renewal of the lease, never a write of its own.
+     * This worker's bound on requests in flight, whether it is learnt ({@code --concurrency auto}) and, with several
+     * servers, each one's ({@link Predictor#serverLimits()}), for {@code status} to show: kept in memory and stored
+     * with the next renewal of the lease, never a write of its own.
      */
-    default void reportInFlight(long runId, int limit, boolean auto) {
+    default void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
     }
 
     /** Whether another worker with a live lease holds claims on the run (records it may still store). */

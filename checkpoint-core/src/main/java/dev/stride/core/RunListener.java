@@ -1,6 +1,7 @@
 package dev.stride.core;
 
 import java.time.Duration;
+import java.util.List;
 
 /** What the runner tells whoever watches it. Called from worker and writer threads; keep implementations quick. */
 public interface RunListener {
@@ -34,9 +35,12 @@ public interface RunListener {
 
     /**
      * The runner's bound on requests in flight: told once at the start and, with {@code --concurrency auto}, each
-     * time it changes.
+     * time it or a server's own limit changes.
+     *
+     * @param servers with a learnt limit and several servers, each one's ({@link Predictor#serverLimits()}); else
+     *                empty
      */
-    default void inFlightLimit(int limit, boolean auto) {
+    default void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.stride.core;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A live worker of a run: a process that joined it and renews its lease.
@@ -13,13 +14,18 @@ import java.time.Instant;
  * @param done      outcomes it stored (predictions and failures)
  * @param inFlight  its bound on requests in flight as of its last renewal; null for a worker that did not say
  * @param inFlightAuto whether that bound is learnt from the servers ({@code --concurrency auto})
+ * @param servers   with a learnt bound and several servers, each one's as of the last renewal; else empty
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
-                         Integer inFlight, boolean inFlightAuto) {
+                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers) {
+
+    public WorkerInfo {
+        servers = List.copyOf(servers);
+    }
 
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
-        this(number, host, pid, startedAt, heartbeat, done, null, false);
+        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of());
     }
 
     /** Outcomes per second since it joined, as of {@code now}. */

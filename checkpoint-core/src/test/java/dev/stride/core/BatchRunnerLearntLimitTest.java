@@ -4,6 +4,7 @@ import static dev.stride.core.ScriptedPredictor.answer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,29 @@ class BatchRunnerLearntLimitTest {
         assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(f.predictor.asked()).hasSize(20).doesNotHaveDuplicates();
         assertThat(f.predictor.maxInFlight()).isEqualTo(6);
+    }
+
+    @Test
+    void eachServersOwnLimitIsToldAsItChangesAlsoWhenTheirTotalStaysTheSame() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.holdEverything();
+        Learning learning = new Learning(f.predictor, 0);
+        ServerLimit a4 = new ServerLimit("http://a:8000/v1", 4, false);
+        ServerLimit b4 = new ServerLimit("http://b:8000/v1", 4, false);
+        learning.learn(a4, b4);
+        RunnerFixture.Session session = f.start(f.runner(RunnerFixture.settings(8, 10), learning));
+        f.predictor.awaitHeld("r0", "r1", "r2", "r3");
+
+        ServerLimit a2 = new ServerLimit("http://a:8000/v1", 2, false);
+        ServerLimit b6 = new ServerLimit("http://b:8000/v1", 6, false);
+        learning.learn(a2, b6);
+        f.events.awaitLimitsTold(2);
+        f.predictor.answerEverything();
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.inFlightLimits()).containsExactly(8, 8);
+        assertThat(f.events.serverLimits()).containsExactly(List.of(a4, b4), List.of(a2, b6));
+        assertThat(f.ledger.serverLimitsReported()).as("what status shows").isEqualTo(List.of(a2, b6));
     }
 
     @Test
@@ -105,6 +129,7 @@ class BatchRunnerLearntLimitTest {
     private static final class Learning implements Predictor {
         private final ScriptedPredictor calls;
         private int limit;
+        private List<ServerLimit> servers = List.of();
         private int looksSinceLearnt;
 
         Learning(ScriptedPredictor calls, int limit) {
@@ -115,6 +140,17 @@ class BatchRunnerLearntLimitTest {
         synchronized void learn(int now) {
             limit = now;
             looksSinceLearnt = 0;
+        }
+
+        /** Several servers: the total is theirs, each as given. */
+        synchronized void learn(ServerLimit... each) {
+            servers = List.of(each);
+            learn(servers.stream().mapToInt(ServerLimit::limit).sum());
+        }
+
+        @Override
+        public synchronized List<ServerLimit> serverLimits() {
+            return servers;
         }
 
         /** Waits until the runner looked twice since: the first look's change is then applied. */

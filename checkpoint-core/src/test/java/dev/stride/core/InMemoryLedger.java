@@ -171,6 +171,18 @@ final class InMemoryLedger implements RunLedger {
         return page;
     }
 
+    private List<ServerLimit> serverLimits = List.of();
+
+    @Override
+    public synchronized void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
+        serverLimits = servers;
+    }
+
+    /** The servers' own limits last reported, as the store would keep them for status. */
+    synchronized List<ServerLimit> serverLimitsReported() {
+        return serverLimits;
+    }
+
     @Override
     public synchronized void renewLease(long runId) {
         renewals++;

@@ -101,15 +101,28 @@ final class RunnerFixture {
         private final List<ServerOutage> unreachable = new ArrayList<>();
         private final List<ServerOutage> back = new ArrayList<>();
         private final List<Integer> inFlightLimits = new ArrayList<>();
+        private final List<List<ServerLimit>> serverLimits = new ArrayList<>();
 
         @Override
-        public synchronized void inFlightLimit(int limit, boolean auto) {
+        public synchronized void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
             inFlightLimits.add(limit);
+            serverLimits.add(servers);
+            notifyAll();
         }
 
         /** Each limit on requests in flight the runner told, in order. */
         synchronized List<Integer> inFlightLimits() {
             return List.copyOf(inFlightLimits);
+        }
+
+        /** The servers' own limits told with each of {@link #inFlightLimits()}, in order. */
+        synchronized List<List<ServerLimit>> serverLimits() {
+            return List.copyOf(serverLimits);
+        }
+
+        /** Waits until the runner told {@code n} limits in all. */
+        synchronized void awaitLimitsTold(int n) throws InterruptedException {
+            Guard.await(this, () -> inFlightLimits.size() >= n, n + " limits told");
         }
 
         @Override

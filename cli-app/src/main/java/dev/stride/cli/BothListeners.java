@@ -7,8 +7,10 @@ import dev.stride.core.Joined;
 import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunListener;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.ServerOutage;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Tells two listeners everything, {@code first} first. Every method of {@link RunListener} is passed on here
@@ -66,9 +68,9 @@ final class BothListeners implements RunListener {
     }
 
     @Override
-    public void inFlightLimit(int limit, boolean auto) {
-        first.inFlightLimit(limit, auto);
-        second.inFlightLimit(limit, auto);
+    public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
+        first.inFlightLimit(limit, auto, servers);
+        second.inFlightLimit(limit, auto, servers);
     }
 
     @Override

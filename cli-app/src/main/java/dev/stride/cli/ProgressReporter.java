@@ -8,9 +8,11 @@ import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.ServerOutage;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -198,7 +200,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
     @Override
-    public void inFlightLimit(int limit, boolean auto) {
+    public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
         inFlightAuto = auto;
         inFlightLimit = limit;
     }

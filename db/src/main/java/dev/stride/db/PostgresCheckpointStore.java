@@ -16,6 +16,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -284,8 +285,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void reportInFlight(long runId, int limit, boolean auto) {
-        workforce.reportInFlight(limit, auto);
+    public void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
+        workforce.reportInFlight(limit, auto, servers);
     }
 
     @Override

@@ -21,6 +21,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SavedOutcomes;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
@@ -367,8 +368,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void reportInFlight(long runId, int limit, boolean auto) {
-        workforce.reportInFlight(limit, auto);
+    public void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
+        workforce.reportInFlight(limit, auto, servers);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.stride.db.schema.Tables.WORKERS;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import java.net.InetAddress;
@@ -32,9 +33,13 @@ final class Workforce {
     private volatile Worker worker;
     /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
     private volatile boolean retryingFailures;
-    /** This worker's bound on requests in flight (0 until told) and whether it is learnt; stored with the row. */
+    /**
+     * This worker's bound on requests in flight (0 until told), whether it is learnt and each server's (the column's
+     * text, null for none); stored with the row.
+     */
     private volatile int inFlight;
     private volatile boolean inFlightAuto;
+    private volatile String inFlightServers;
 
     /** Who this worker is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
@@ -81,8 +86,9 @@ final class Workforce {
     }
 
     /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */
-    void reportInFlight(int limit, boolean auto) {
+    void reportInFlight(int limit, boolean auto, List<ServerLimit> servers) {
         inFlightAuto = auto;
+        inFlightServers = ServerLimitsColumn.write(servers);
         inFlight = limit;
     }
 
@@ -98,6 +104,7 @@ final class Workforce {
         String now = now();
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, inFlightOrNull()).set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
+                .set(WORKERS.IN_FLIGHT_SERVERS, inFlightServers)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -116,6 +123,7 @@ final class Workforce {
                 .set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, inFlightOrNull())
                 .set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
+                .set(WORKERS.IN_FLIGHT_SERVERS, inFlightServers)
                 .execute();
     }
 
@@ -166,7 +174,9 @@ final class Workforce {
                 .orderBy(WORKERS.NUMBER)
                 .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
                         UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
-                        r.getInFlightAuto() != null && r.getInFlightAuto() != 0));
+                        r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
+                        ServerLimitsColumn.read(r.getInFlightServers(),
+                                DbPhrase.of("json.workerServers", r.getNumber(), runId))));
     }
 
     /** Whether this process is a worker of the run (it then leaves with {@link #leave}). */

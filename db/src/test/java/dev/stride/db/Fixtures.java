@@ -6,6 +6,7 @@ import dev.stride.core.GenerationParams;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.RunSpec;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.Timing;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -49,6 +50,10 @@ final class Fixtures {
     static Prediction done(String output) {
         return new Prediction(Answer.plain(output, "stop", 10, 5), null, new Timing(120, 1, T0));
     }
+
+    /** Two servers' own learnt limits ({@code --concurrency auto}), the second set aside: 27 in flight in all. */
+    static final List<ServerLimit> TWO_SERVERS = List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
+            new ServerLimit("http://gpu2:8000/v1", 19, true));
 
     static FailedPrediction failure(String kind) {
         return new FailedPrediction(kind, "server said no", new Timing(900, 3, T0));

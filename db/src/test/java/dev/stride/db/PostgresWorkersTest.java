@@ -152,6 +152,19 @@ class PostgresWorkersTest {
                 .satisfies(c -> assertThat(c.elapsedMs()).as("the largest a worker reported").isEqualTo(5_000));
     }
 
+    @Test
+    void eachServersOwnLimitIsStoredWithTheWorkersRow() {
+        PostgresCheckpointStore a = store();
+        a.join(run, LEASE);
+        a.reportInFlight(run, 27, true, Fixtures.TWO_SERVERS);
+        a.renewLease(run);
+
+        assertThat(a.liveWorkers(run)).singleElement().satisfies(w -> {
+            assertThat(w.inFlight()).isEqualTo(27);
+            assertThat(w.servers()).isEqualTo(Fixtures.TWO_SERVERS);
+        });
+    }
+
     private static List<String> ids(List<InputRecord> records) {
         return records.stream().map(InputRecord::id).toList();
     }

@@ -15,6 +15,7 @@ import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
@@ -130,17 +131,59 @@ class WorkersTest {
     @Test
     void whatAWorkerKeepsInFlightIsStoredWhenItJoinsAndAtEachRenewal() throws Exception {
         SqliteCheckpointStore a = store();
-        a.reportInFlight(run, 8, false);
+        a.reportInFlight(run, 8, false, List.of());
         a.join(run, LEASE);
         assertThat(a.liveWorkers(run)).extracting(WorkerInfo::inFlight, WorkerInfo::inFlightAuto)
                 .containsExactly(tuple(8, false));
 
         // --concurrency auto: the figure moves in memory and reaches the row with the next renewal, not before.
-        a.reportInFlight(run, 24, true);
+        a.reportInFlight(run, 24, true, List.of());
         assertThat(a.liveWorkers(run).get(0).inFlight()).isEqualTo(8);
         a.renewLease(run);
         assertThat(a.liveWorkers(run)).extracting(WorkerInfo::inFlight, WorkerInfo::inFlightAuto)
                 .containsExactly(tuple(24, true));
+    }
+
+    @Test
+    void eachServersOwnLimitIsStoredWithTheRowAsJsonThatPlainSqlTakesApart() throws Exception {
+        SqliteCheckpointStore a = store();
+        a.join(run, LEASE);
+        a.reportInFlight(run, 27, true, Fixtures.TWO_SERVERS);
+        a.renewLease(run);
+
+        assertThat(a.liveWorkers(run).get(0).servers()).isEqualTo(Fixtures.TWO_SERVERS);
+        try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT s.value ->> 'base_url', s.value ->> 'in_flight', s.value ->> 'set_aside'"
+                        + " FROM workers, json_each(workers.in_flight_servers) s ORDER BY s.key")) {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getInt(2) + " " + rs.getInt(3));
+            }
+            assertThat(rows).containsExactly("http://gpu1:8000/v1 8 0", "http://gpu2:8000/v1 19 1");
+        }
+
+        // Back to one server's worth (or a fixed bound): nothing per server is kept.
+        a.reportInFlight(run, 8, true, List.of());
+        a.renewLease(run);
+        assertThat(a.liveWorkers(run).get(0).servers()).isEmpty();
+    }
+
+    @Test
+    void aWorkersServersInTextThisBuildCannotReadAreLeftOutNotAnError() throws Exception {
+        SqliteCheckpointStore a = store();
+        a.reportInFlight(run, 8, true, List.of());
+        a.join(run, LEASE);
+        for (String text : new String[] {"not json", "{\"base_url\":\"x\"}", "[{\"in_flight\":3}]"}) {
+            try (Connection c = Fixtures.jdbc(file);
+                 PreparedStatement st = c.prepareStatement("UPDATE workers SET in_flight_servers = ?")) {
+                st.setString(1, text);
+                st.executeUpdate();
+            }
+            assertThat(a.liveWorkers(run)).singleElement().satisfies(w -> {
+                assertThat(w.inFlight()).isEqualTo(8);
+                assertThat(w.servers()).as(text).isEmpty();
+            });
+        }
     }
 
     @Test

@@ -376,13 +376,19 @@ public final class ServerPool implements AutoCloseable {
         return first;
     }
 
+    /** How many servers it sends to. */
+    public int size() {
+        return servers.length;
+    }
+
     /** Counts per server, in the order the servers were given. */
     public List<ServerStats> stats() {
         long now = nanoTime.getAsLong();
         List<ServerStats> stats = new ArrayList<>(servers.length);
         for (Server s : servers) {
             stats.add(new ServerStats(s.client.settings().base().shown(), s.requests.get(), s.succeeded.get(),
-                    s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now)));
+                    s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now),
+                    s.limit == null ? -1 : s.limit.limit()));
         }
         return stats;
     }

@@ -10,7 +10,9 @@ package dev.stride.client;
  *                  false): nothing was asked of it, so nothing was paid for
  * @param inFlight  calls running now
  * @param setAside  whether it is out of rotation now after repeated RETRY failures
+ * @param limit     what it takes now as learnt from its answers ({@code --concurrency auto}); -1 in a pool without
+ *                  learnt limits
  */
 public record ServerStats(String baseUrl, long requests, long succeeded, long failed, long unreached, int inFlight,
-                          boolean setAside) {
+                          boolean setAside, int limit) {
 }

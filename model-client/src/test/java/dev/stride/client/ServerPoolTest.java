@@ -134,6 +134,8 @@ class ServerPoolTest {
 
         // Its refusal (none other in flight) halved its own limit only; the other's is untouched.
         assertThat(pool.limits()).containsExactly(AdaptiveLimit.INITIAL / 2, AdaptiveLimit.INITIAL);
+        assertThat(pool.stats()).as("what status shows per server").extracting(ServerStats::limit)
+                .containsExactly(AdaptiveLimit.INITIAL / 2, AdaptiveLimit.INITIAL);
         assertThat(pool.concurrencyLimit()).isEqualTo(AdaptiveLimit.INITIAL / 2 + AdaptiveLimit.INITIAL);
         // With nothing in flight, the server with more room under its own limit takes every call.
         int before = b.getRequestCount();
@@ -276,8 +278,8 @@ class ServerPoolTest {
             }
         }
         assertThat(failures).isEqualTo(3);
-        assertThat(pool.stats().get(0)).isEqualTo(new ServerStats(baseOf(a), 3, 0, 3, 0, 0, true));
-        assertThat(pool.stats().get(1)).isEqualTo(new ServerStats(baseOf(b), 3, 3, 0, 0, 0, false));
+        assertThat(pool.stats().get(0)).isEqualTo(new ServerStats(baseOf(a), 3, 0, 3, 0, 0, true, -1));
+        assertThat(pool.stats().get(1)).isEqualTo(new ServerStats(baseOf(b), 3, 3, 0, 0, 0, false, -1));
 
         // Set aside: everything goes to B.
         for (int i = 0; i < 4; i++) {
