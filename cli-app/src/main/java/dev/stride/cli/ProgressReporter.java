@@ -90,6 +90,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The runner's bound on requests in flight, 0 until it tells; with --concurrency auto it moves. */
     private volatile int inFlightLimit;
     private volatile boolean inFlightAuto;
+    /** Each server's own limit, in words, after the total; empty for one server or a fixed bound. */
+    private volatile String inFlightServers = "";
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
@@ -202,16 +204,21 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
         inFlightAuto = auto;
+        inFlightServers = InFlightWords.servers(messages, servers);
         inFlightLimit = limit;
     }
 
-    /** ", in flight 24, auto" (or the fixed figure) once the runner told it; empty before. */
+    /**
+     * ", in flight 24, auto" (or the fixed figure), with each server's own after it when there are several, once the
+     * runner told it; empty before.
+     */
     private String inFlight() {
         int limit = inFlightLimit;
         if (limit == 0) {
             return "";
         }
-        String words = messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit);
+        String words = messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit)
+                + inFlightServers;
         int waiting = waitingForRateLimit;
         return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
     }

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.WorkerInfo;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -13,7 +14,8 @@ import java.util.Locale;
 /**
  * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
  * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat,
- * and what it keeps in flight as of that heartbeat, learnt or fixed).
+ * and what it keeps in flight as of that heartbeat, learnt or fixed, with each server's own when it learnt them for
+ * several).
  */
 final class WorkerLines {
     private WorkerLines() {
@@ -28,7 +30,7 @@ final class WorkerLines {
             long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
             String inFlight = w.inFlight() == null ? ""
                     : m.get(w.inFlightAuto() ? "msg.status.workerInFlightAuto" : "msg.status.workerInFlight",
-                            w.inFlight());
+                            w.inFlight()) + InFlightWords.servers(m, w.servers());
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
                     String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight);
         }
@@ -51,6 +53,13 @@ final class WorkerLines {
             if (w.inFlight() != null) {
                 n.put("in_flight", w.inFlight());
                 n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
+                if (!w.servers().isEmpty()) {
+                    ArrayNode servers = n.putArray("servers");
+                    for (ServerLimit s : w.servers()) {
+                        servers.addObject().put("base_url", s.server()).put("in_flight", s.limit())
+                                .put("set_aside", s.setAside());
+                    }
+                }
             }
         }
     }

@@ -3,9 +3,15 @@ package dev.stride.cli;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.ServerLimit;
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +61,57 @@ class ConcurrencyOptionTest {
                     "--log-every", "1ms");
             assertThat(fixed.exitCode()).as(fixed.err()).isZero();
             assertThat(fixed.out()).containsPattern("m: \\d+/40 done .*, in flight 3\\b").doesNotContain("auto");
+        }
+    }
+
+    @Test
+    void withSeveralServersTheProgressLineSaysEachOnesOwnLimitAfterTheTotal() throws Exception {
+        Path input = questions(dir, "q.jsonl", 60);
+        try (Simulator a = new Simulator(SimulatorSettings.builder().build()).start(0);
+             Simulator b = new Simulator(SimulatorSettings.builder().build()).start(0)) {
+            Cli.Result r = EN.run("run", input.toString(), "--db", dir.resolve("a.db").toString(), "--model", "m",
+                    "--base-url", a.url(), "--base-url", b.url(), "--template", "{{question}}", "--concurrency",
+                    "auto", "--log-every", "1ms");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).containsPattern("m: \\d+/60 done .*, in flight \\d+, auto \\(127\\.0\\.0\\.1:"
+                    + a.port() + " \\d+, 127\\.0\\.0\\.1:" + b.port() + " \\d+\\)");
+        }
+    }
+
+    @Test
+    void statusShowsEachServersOwnLimitOfALiveWorker() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("s.db");
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0)) {
+            assertThat(EN.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                    sim.url(), "--template", "{{question}}").exitCode()).isZero();
+        }
+        // A worker of the run as a live run's row says it between renewals: three servers, one set aside.
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            long run = worker.findRun("m").orElseThrow().id();
+            worker.reportInFlight(run, 27, true, List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
+                    new ServerLimit("http://gpu2:8000/v1", 19, false),
+                    new ServerLimit("https://key:***@gpu3/v1", 4, true)));
+            worker.join(run, Duration.ofMinutes(5));
+
+            assertThat(EN.run("status", "--db", db.toString()).out())
+                    .contains(", in flight 27, auto (gpu1:8000 8, gpu2:8000 19, gpu3 set aside)\n");
+            assertThat(ZH.run("status", "--db", db.toString()).out())
+                    .contains("，进行中 27，auto（gpu1:8000 8，gpu2:8000 19，gpu3 暂停使用）\n");
+            JsonNode shown = new ObjectMapper().readTree(EN.run("status", "--db", db.toString(), "--json").out())
+                    .get(0).get("workers").get(0);
+            assertThat(shown.get("in_flight").asInt()).isEqualTo(27);
+            assertThat(shown.get("servers").toString()).isEqualTo("[{\"base_url\":\"http://gpu1:8000/v1\","
+                    + "\"in_flight\":8,\"set_aside\":false},{\"base_url\":\"http://gpu2:8000/v1\",\"in_flight\":19,"
+                    + "\"set_aside\":false},{\"base_url\":\"https://key:***@gpu3/v1\",\"in_flight\":4,"
+                    + "\"set_aside\":true}]");
+
+            // Two paths of one gateway: host and port would not tell them apart, so each is named whole.
+            worker.reportInFlight(run, 12, true, List.of(new ServerLimit("http://gw:80/a/v1", 4, false),
+                    new ServerLimit("http://gw:80/b/v1", 8, false)));
+            worker.renewLease(run);
+            assertThat(EN.run("status", "--db", db.toString()).out())
+                    .contains(", in flight 12, auto (http://gw:80/a/v1 4, http://gw:80/b/v1 8)\n");
         }
     }
 }

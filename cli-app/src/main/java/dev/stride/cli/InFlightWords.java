@@ -1,0 +1,56 @@
+package dev.stride.cli;
+
+import dev.stride.core.ServerLimit;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Each server's own learnt limit as the progress line and {@code status} show it after the total, e.g.
+ * {@code " (gpu1:8000 8, gpu2:8000 19)"}: a server is named by its host and port, or by its whole base URL where two
+ * share them (two paths of one gateway).
+ */
+final class InFlightWords {
+    private InFlightWords() {
+    }
+
+    /** The words for {@code servers}; empty for none (one server, a fixed bound). */
+    static String servers(Messages m, List<ServerLimit> servers) {
+        if (servers.isEmpty()) {
+            return "";
+        }
+        List<String> names = names(servers);
+        List<String> each = new ArrayList<>(servers.size());
+        for (int i = 0; i < servers.size(); i++) {
+            ServerLimit s = servers.get(i);
+            each.add(s.setAside() ? m.get("msg.inFlight.serverSetAside", names.get(i))
+                    : m.get("msg.inFlight.server", names.get(i), s.limit()));
+        }
+        return m.get("msg.inFlight.servers", String.join(m.get("msg.inFlight.separator"), each));
+    }
+
+    private static List<String> names(List<ServerLimit> servers) {
+        List<String> hosts = new ArrayList<>(servers.size());
+        for (ServerLimit s : servers) {
+            hosts.add(hostAndPort(s.server()));
+        }
+        Set<String> seen = new HashSet<>();
+        boolean unique = hosts.stream().allMatch(seen::add);
+        return unique ? hosts : servers.stream().map(ServerLimit::server).toList();
+    }
+
+    private static String hostAndPort(String url) {
+        try {
+            URI uri = URI.create(url);
+            String host = uri.getHost();
+            if (host == null) {
+                return url;
+            }
+            return uri.getPort() < 0 ? host : host + ":" + uri.getPort();
+        } catch (IllegalArgumentException e) {
+            return url;
+        }
+    }
+}
