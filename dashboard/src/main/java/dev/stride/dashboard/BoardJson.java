@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import java.time.Instant;
@@ -57,6 +58,14 @@ final class BoardJson {
             wo.put("done", w.done());
             if (w.inFlight() != null) {
                 wo.put("in_flight", w.inFlight());
+                wo.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
+                if (!w.servers().isEmpty()) {
+                    ArrayNode servers = wo.putArray("servers");
+                    for (ServerLimit s : w.servers()) {
+                        servers.addObject().put("base_url", s.server()).put("in_flight", s.limit())
+                                .put("set_aside", s.setAside());
+                    }
+                }
             }
         }
         o.put("elapsed_ms", r.elapsedMs());

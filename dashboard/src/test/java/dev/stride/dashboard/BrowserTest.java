@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.app.CheckpointManager;
 import dev.stride.app.RunOptions;
+import dev.stride.core.ServerLimit;
 import dev.stride.db.Board;
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.net.InetSocketAddress;
@@ -107,6 +109,32 @@ class BrowserTest {
         shoot(base.resolve("/runs/flaky"), "dashboard-run.png");
         shoot(base.resolve("/compare?a=clean&b=flaky"), "dashboard-compare.png");
         assertThat(dom).containsPattern("id=\"card-failed\"><div class=\"v\">" + failed + "</div>");
+    }
+
+    @Test
+    void aRunPageSaysWhatItsLiveWorkersKeepInFlightWithEachServersOwn() throws Exception {
+        Path live = dir.resolve("live.db");
+        Fixtures.run(live, Fixtures.questions(dir, "few.jsonl", 5), "live", SimulatorSettings.builder().build());
+        Board liveBoard = Board.sqlite(live);
+        // A worker of the run under --concurrency auto with two servers, as its row says between heartbeats.
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(live);
+             DashboardServer liveServer = DashboardServer.start(liveBoard, new InetSocketAddress("127.0.0.1", 0))) {
+            long run = worker.findRun("live").orElseThrow().id();
+            worker.reportInFlight(run, 27, true, List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
+                    new ServerLimit("http://gpu2:8000/v1", 19, false)));
+            worker.join(run, Duration.ofMinutes(5));
+
+            String dom = chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET);
+            assertThat(dom).contains("id=\"card-in-flight\"><div class=\"v\">27 auto</div>"
+                    + "<div class=\"k\">in flight</div><div class=\"s\">gpu1:8000 8 · gpu2:8000 19</div>");
+
+            // Once the worker left, nothing is in flight.
+            worker.leave(run);
+            assertThat(chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET))
+                    .contains("id=\"card-in-flight\"><div class=\"v\">–</div>");
+        } finally {
+            liveBoard.close();
+        }
     }
 
     @Test

@@ -199,6 +199,25 @@
 
   // ---- one run -----------------------------------------------------------------------------------------------------
 
+  /**
+   * Each server's own learnt limit, summed over the live workers that send to it: "gpu1:8000 8 · gpu2:8000 19".
+   * A server is named by its host (and port), or by its whole URL where two share one.
+   */
+  function serverWords(workers) {
+    const each = new Map();
+    for (const w of workers) {
+      for (const s of w.servers || []) {
+        const seen = each.get(s.base_url) || {limit: 0, aside: true};
+        each.set(s.base_url, {limit: seen.limit + (s.set_aside ? 0 : s.in_flight), aside: seen.aside && s.set_aside});
+      }
+    }
+    const urls = [...each.keys()];
+    const hostOf = u => { try { return new URL(u).host || u; } catch (e) { return u; } };
+    const hosts = urls.map(hostOf);
+    const names = new Set(hosts).size === hosts.length ? hosts : urls;
+    return urls.map((u, i) => names[i] + ' ' + (each.get(u).aside ? 'set aside' : fmt(each.get(u).limit))).join(' · ');
+  }
+
   function card(label, hint) {
     const v = el('div', {class: 'v'});
     const node = el('div', {class: 'card', title: hint || ''}, v, el('div', {class: 'k', text: label}));
@@ -278,7 +297,12 @@
       tokensIn: card('tokens in', 'prompt tokens, as the server counted them'),
       tokensOut: card('tokens out', 'answer tokens, as the server counted them'),
       workers: card('workers', 'stride processes working on this run now'),
+      inFlight: card('in flight', 'requests the live workers keep in flight at most, as of their last heartbeat; '
+        + 'auto: learnt from the servers\' answers (--concurrency auto), with each server\'s own below'),
     };
+    const perServer = el('div', {class: 's'});
+    cards.inFlight.node.appendChild(perServer);
+    cards.inFlight.node.id = 'card-in-flight';
     for (const c of Object.values(cards)) c.node.classList.add('card');
     cards.done.node.id = 'card-done';
     cards.failed.node.id = 'card-failed';
@@ -327,6 +351,11 @@
       cards.tokensIn.set(d.tokens.reported ? fmt(d.tokens.in) : 'not reported');
       cards.tokensOut.set(d.tokens.reported ? fmt(d.tokens.out) : 'not reported');
       cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
+      const told = (run.workers || []).filter(w => w.in_flight !== undefined);
+      const auto = told.some(w => w.concurrency === 'auto');
+      cards.inFlight.set(told.length === 0 ? '–'
+        : fmt(told.reduce((sum, w) => sum + w.in_flight, 0)) + (auto ? ' auto' : ''));
+      setText(perServer, serverWords(told));
       charts.update(d.timeline);
       scores.update(d.scores);
       errors.update(d.errors);
