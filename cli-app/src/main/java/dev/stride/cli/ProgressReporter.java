@@ -87,11 +87,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile long lastPrint;
     /** When the bar's words were last made; the writer thread's alone. */
     private long barWordsAt;
-    /** The runner's bound on requests in flight, 0 until it tells; with --concurrency auto it moves. */
-    private volatile int inFlightLimit;
-    private volatile boolean inFlightAuto;
-    /** Each server's own limit, in words, after the total; empty for one server or a fixed bound. */
-    private volatile String inFlightServers = "";
+    /**
+     * The runner's bound on requests in flight in words (", in flight 24, auto", each server's own after it when
+     * there are several), empty until it tells; with --concurrency auto it moves. One field, so that a line never
+     * shows one tell's total with another's servers.
+     */
+    private volatile String inFlightWords = "";
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
@@ -196,29 +197,19 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
-    /**
-     * The server went away: the bar says so; as lines, the first failure of an outage is printed at once, the later
-     * ones as often as progress lines are.
-     */
-    /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
     @Override
     public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
-        inFlightAuto = auto;
-        inFlightServers = InFlightWords.servers(messages, servers);
-        inFlightLimit = limit;
+        inFlightWords = limit == 0 ? ""
+                : messages.get(auto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit)
+                        + InFlightWords.servers(messages, servers);
     }
 
-    /**
-     * ", in flight 24, auto" (or the fixed figure), with each server's own after it when there are several, once the
-     * runner told it; empty before.
-     */
+    /** What is in flight ({@link #inFlightWords}) and what waits for a rate limit; empty before the runner told. */
     private String inFlight() {
-        int limit = inFlightLimit;
-        if (limit == 0) {
+        String words = inFlightWords;
+        if (words.isEmpty()) {
             return "";
         }
-        String words = messages.get(inFlightAuto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit)
-                + inFlightServers;
         int waiting = waitingForRateLimit;
         return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
     }
@@ -228,6 +219,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         waitingForRateLimit = requests;
     }
 
+    /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
     @Override
     public void joined(Joined joined) {
         if (joined.othersLive() > 0) {
@@ -236,6 +228,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
+    /**
+     * The server went away: the bar says so; as lines, the first failure of an outage is printed at once, the later
+     * ones as often as progress lines are.
+     */
     @Override
     public void serverUnreachable(ServerOutage now) {
         boolean first = outage == null;

@@ -54,7 +54,8 @@ class ConcurrencyOptionTest {
                     "--base-url", sim.url(), "--template", "{{question}}", "--concurrency", "auto",
                     "--log-every", "1ms");
             assertThat(auto.exitCode()).as(auto.err()).isZero();
-            assertThat(auto.out()).containsPattern("m: \\d+/40 done .*, in flight \\d+, auto");
+            assertThat(auto.out()).containsPattern("m: \\d+/40 done .*, in flight \\d+, auto")
+                    .as("one server: nothing per server").doesNotContain(", auto (");
 
             Cli.Result fixed = EN.run("run", input.toString(), "--db", dir.resolve("f.db").toString(), "--model",
                     "m", "--base-url", sim.url(), "--template", "{{question}}", "--concurrency", "3",
@@ -75,6 +76,13 @@ class ConcurrencyOptionTest {
             assertThat(r.exitCode()).as(r.err()).isZero();
             assertThat(r.out()).containsPattern("m: \\d+/60 done .*, in flight \\d+, auto \\(127\\.0\\.0\\.1:"
                     + a.port() + " \\d+, 127\\.0\\.0\\.1:" + b.port() + " \\d+\\)");
+
+            // A fixed bound is the run's, not the servers': nothing per server.
+            Cli.Result fixed = EN.run("run", input.toString(), "--db", dir.resolve("f.db").toString(), "--model",
+                    "m", "--base-url", a.url(), "--base-url", b.url(), "--template", "{{question}}",
+                    "--concurrency", "3", "--log-every", "1ms");
+            assertThat(fixed.exitCode()).as(fixed.err()).isZero();
+            assertThat(fixed.out()).containsPattern("m: \\d+/60 done .*, in flight 3\\b").doesNotContain("in flight 3 (");
         }
     }
 

@@ -33,13 +33,16 @@ final class Workforce {
     private volatile Worker worker;
     /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
     private volatile boolean retryingFailures;
+    /** What this worker keeps in flight, as last told; stored with the row. One field: a row never mixes two tells. */
+    private volatile InFlight inFlight = InFlight.UNTOLD;
+
     /**
-     * This worker's bound on requests in flight (0 until told), whether it is learnt and each server's (the column's
-     * text, null for none); stored with the row.
+     * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
+     * column's text (null for none).
      */
-    private volatile int inFlight;
-    private volatile boolean inFlightAuto;
-    private volatile String inFlightServers;
+    private record InFlight(Integer limit, int auto, String servers) {
+        static final InFlight UNTOLD = new InFlight(null, 0, null);
+    }
 
     /** Who this worker is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
@@ -87,9 +90,7 @@ final class Workforce {
 
     /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */
     void reportInFlight(int limit, boolean auto, List<ServerLimit> servers) {
-        inFlightAuto = auto;
-        inFlightServers = ServerLimitsColumn.write(servers);
-        inFlight = limit;
+        inFlight = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
     }
 
     void renew(DSLContext dsl, long runId) {
@@ -102,9 +103,10 @@ final class Workforce {
      */
     private void renew(DSLContext dsl, Worker w) {
         String now = now();
+        InFlight told = inFlight;
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
-                .set(WORKERS.IN_FLIGHT, inFlightOrNull()).set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
-                .set(WORKERS.IN_FLIGHT_SERVERS, inFlightServers)
+                .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
+                .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -112,6 +114,7 @@ final class Workforce {
     }
 
     private void insert(DSLContext dsl, Worker w, int number, String now) {
+        InFlight told = inFlight;
         dsl.insertInto(WORKERS)
                 .set(WORKERS.RUN_ID, w.runId())
                 .set(WORKERS.WORKER_ID, w.id())
@@ -121,15 +124,10 @@ final class Workforce {
                 .set(WORKERS.STARTED_AT, w.joinedAt())
                 .set(WORKERS.HEARTBEAT_AT, now)
                 .set(WORKERS.LEASE_UNTIL, leaseUntil(w))
-                .set(WORKERS.IN_FLIGHT, inFlightOrNull())
-                .set(WORKERS.IN_FLIGHT_AUTO, inFlightAuto ? 1 : 0)
-                .set(WORKERS.IN_FLIGHT_SERVERS, inFlightServers)
+                .set(WORKERS.IN_FLIGHT, told.limit())
+                .set(WORKERS.IN_FLIGHT_AUTO, told.auto())
+                .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .execute();
-    }
-
-    private Integer inFlightOrNull() {
-        int n = inFlight;
-        return n > 0 ? n : null;
     }
 
     private static int nextNumber(DSLContext dsl, long runId) {

@@ -153,7 +153,8 @@ class WorkersTest {
 
         assertThat(a.liveWorkers(run).get(0).servers()).isEqualTo(Fixtures.TWO_SERVERS);
         try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement().executeQuery(
-                "SELECT s.value ->> 'base_url', s.value ->> 'in_flight', s.value ->> 'set_aside'"
+                "SELECT json_extract(s.value, '$.base_url'), json_extract(s.value, '$.in_flight'),"
+                        + " json_extract(s.value, '$.set_aside')"
                         + " FROM workers, json_each(workers.in_flight_servers) s ORDER BY s.key")) {
             List<String> rows = new ArrayList<>();
             while (rs.next()) {
@@ -173,7 +174,8 @@ class WorkersTest {
         SqliteCheckpointStore a = store();
         a.reportInFlight(run, 8, true, List.of());
         a.join(run, LEASE);
-        for (String text : new String[] {"not json", "{\"base_url\":\"x\"}", "[{\"in_flight\":3}]"}) {
+        for (String text : new String[] {"not json", "{\"base_url\":\"x\"}", "[{\"in_flight\":3}]",
+                "{\"k\":{\"base_url\":\"x\",\"in_flight\":1}}"}) {
             try (Connection c = Fixtures.jdbc(file);
                  PreparedStatement st = c.prepareStatement("UPDATE workers SET in_flight_servers = ?")) {
                 st.setString(1, text);

@@ -386,7 +386,7 @@ public final class ServerPool implements AutoCloseable {
         long now = nanoTime.getAsLong();
         List<ServerStats> stats = new ArrayList<>(servers.length);
         for (Server s : servers) {
-            stats.add(new ServerStats(s.client.settings().base().shown(), s.requests.get(), s.succeeded.get(),
+            stats.add(new ServerStats(s.shown, s.requests.get(), s.succeeded.get(),
                     s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now),
                     s.limit == null ? -1 : s.limit.limit()));
         }
@@ -440,6 +440,8 @@ public final class ServerPool implements AutoCloseable {
 
     private static final class Server {
         final ModelClient client;
+        /** Its base URL as it may be shown, masked once: stats are read every few milliseconds under auto. */
+        final String shown;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong requests = new AtomicLong();
         final AtomicLong succeeded = new AtomicLong();
@@ -456,6 +458,7 @@ public final class ServerPool implements AutoCloseable {
 
         Server(ModelClient client, long now, long firstSetAsideNanos, AdaptiveLimit limit) {
             this.client = client;
+            this.shown = client.settings().base().shown();
             this.limit = limit;
             this.setAsideUntil = now;
             this.firstSetAsideNanos = firstSetAsideNanos;
