@@ -101,6 +101,19 @@ public final class Json {
         return array.toString();
     }
 
+    /**
+     * Each server's own learnt limit, one object per server in their order: the shape the worker's row stores
+     * ({@code workers.in_flight_servers}) and {@code status --json} and the dashboard give, e.g.
+     * {@code [{"base_url":"http://gpu1:8000/v1","in_flight":8,"set_aside":false}]}.
+     */
+    public static ArrayNode serverLimits(List<ServerLimit> servers) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (ServerLimit s : servers) {
+            array.addObject().put("base_url", s.server()).put("in_flight", s.limit()).put("set_aside", s.setAside());
+        }
+        return array;
+    }
+
     /** An object's field names, in their order, as a message lists them ("id, question, answer"). */
     public static String fieldNames(JsonNode object) {
         List<String> names = new ArrayList<>();

@@ -2,8 +2,8 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.Json;
 import dev.stride.core.RunInfo;
-import dev.stride.core.ServerLimit;
 import dev.stride.core.WorkerInfo;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -54,11 +54,7 @@ final class WorkerLines {
                 n.put("in_flight", w.inFlight());
                 n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
                 if (!w.servers().isEmpty()) {
-                    ArrayNode servers = n.putArray("servers");
-                    for (ServerLimit s : w.servers()) {
-                        servers.addObject().put("base_url", s.server()).put("in_flight", s.limit())
-                                .put("set_aside", s.setAside());
-                    }
+                    n.set("servers", Json.serverLimits(w.servers()));
                 }
             }
         }

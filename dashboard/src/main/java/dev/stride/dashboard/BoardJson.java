@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.Json;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunInfo;
-import dev.stride.core.ServerLimit;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import java.time.Instant;
@@ -60,11 +60,7 @@ final class BoardJson {
                 wo.put("in_flight", w.inFlight());
                 wo.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
                 if (!w.servers().isEmpty()) {
-                    ArrayNode servers = wo.putArray("servers");
-                    for (ServerLimit s : w.servers()) {
-                        servers.addObject().put("base_url", s.server()).put("in_flight", s.limit())
-                                .put("set_aside", s.setAside());
-                    }
+                    wo.set("servers", Json.serverLimits(w.servers()));
                 }
             }
         }

@@ -1,8 +1,6 @@
 package dev.stride.db;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.stride.core.InvalidJsonException;
 import dev.stride.core.Json;
 import dev.stride.core.Phrase;
@@ -12,7 +10,7 @@ import java.util.List;
 
 /**
  * {@code workers.in_flight_servers}: each server's own learnt limit as a JSON array that plain SQL can take apart
- * ({@code json_each}), e.g. {@code [{"base_url":"http://gpu1:8000/v1","in_flight":8,"set_aside":false}]}.
+ * ({@code json_each}), in {@link Json#serverLimits}'s shape.
  */
 final class ServerLimitsColumn {
     private ServerLimitsColumn() {
@@ -20,14 +18,7 @@ final class ServerLimitsColumn {
 
     /** The column's text; null when there is nothing per server to say (one server, a fixed bound). */
     static String write(List<ServerLimit> servers) {
-        if (servers.isEmpty()) {
-            return null;
-        }
-        ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        for (ServerLimit s : servers) {
-            array.addObject().put("base_url", s.server()).put("in_flight", s.limit()).put("set_aside", s.setAside());
-        }
-        return array.toString();
+        return servers.isEmpty() ? null : Json.serverLimits(servers).toString();
     }
 
     /**
