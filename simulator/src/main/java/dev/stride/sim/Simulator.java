@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,9 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Serves {@code POST /v1/chat/completions} and {@code POST /v1/completions} (with {@code "stream": true} as
  * server-sent events), {@code GET /v1/models} and {@code GET /health}. Answers are deterministic per prompt and
  * contain the prompt (see {@link #answerFor(String)}); latency, generation speed, the concurrency limit and failures
- * follow {@link SimulatorSettings}. Waiting is a sleep on the request's own thread, never a spin: the pool has
- * {@value #THREADS} threads, so a thousand requests and more can wait at once (bench/e2e.sh keeps 1,024 in flight
- * against a 1 s server; with fewer threads than that, the rest would wait in the pool's queue, unseen).
+ * follow {@link SimulatorSettings}. Waiting is never a spin. The plain wait before a whole answer (the latency, when
+ * no generation speed is set) is a timer's: the request's thread hands the answer to {@value #TIMER_THREADS} timer
+ * threads and is free again, so a thousand requests and more wait at once without a thread each, and the benchmarks
+ * that share this machine's two cores with the simulator measure the client rather than a thousand sleeping threads
+ * waking up (bench/e2e.sh keeps 1,024 in flight against a 1 s server). Streams, token speeds and a queue for free
+ * slots wait on the request's own thread; the pool makes a thread only when none is idle.
  *
  * <p>Where each failure happens: 429 and 503 at once (admission refused), a 500, a dropped connection and a truncated
  * body after the latency (the server broke while working).
@@ -44,7 +49,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Simulator implements AutoCloseable {
     /** The model listed by {@code /v1/models} before any request named one. */
     public static final String DEFAULT_MODEL = "stride-sim";
-    static final int THREADS = 2048;
+    /** Idle connections kept open between requests (the JDK server's own default is 200). */
+    static final int IDLE_CONNECTIONS = 2048;
+    static final int TIMER_THREADS = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,9 +63,9 @@ public final class Simulator implements AutoCloseable {
         }
         // The JDK server keeps at most 200 idle connections and closes the rest after each response: with 1,024
         // requests in flight most clients would connect again for every request, which a real server does not make
-        // them do. Keep as many as the pool has threads.
+        // them do. Keep twice what the benchmarks keep in flight.
         if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
-            System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(THREADS));
+            System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(IDLE_CONNECTIONS));
         }
     }
     private static final String BUSY_BODY =
@@ -88,6 +95,7 @@ public final class Simulator implements AutoCloseable {
     private final BudgetMeter budget;
     private HttpServer server;
     private ThreadPoolExecutor executor;
+    private ScheduledThreadPoolExecutor timer;
     private String host;
 
     public Simulator(SimulatorSettings settings) {
@@ -123,13 +131,11 @@ public final class Simulator implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("already started");
         }
-        AtomicInteger threadIds = new AtomicInteger();
-        executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "stride-sim-" + threadIds.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        executor.allowCoreThreadTimeOut(true);
+        // A thread only when none is idle (a pool of 2,048 core threads made a new one for each of the first 2,048
+        // requests, whatever was in flight: 0.8 s of the simulator's CPU in a 50,000-request benchmark).
+        executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                daemons("stride-sim-"));
+        timer = new ScheduledThreadPoolExecutor(TIMER_THREADS, daemons("stride-sim-timer-"));
         HttpServer s = HttpServer.create(new InetSocketAddress(bindHost, port), 1024);
         s.setExecutor(executor);
         s.createContext("/", this::handle);
@@ -211,6 +217,7 @@ public final class Simulator implements AutoCloseable {
     public synchronized void close() {
         if (server != null) {
             server.stop(0);
+            timer.shutdownNow();
             executor.shutdownNow();
             server = null;
         }
@@ -218,9 +225,29 @@ public final class Simulator implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------------
 
+    private static ThreadFactory daemons(String prefix) {
+        AtomicInteger ids = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Sends a response, or hands the exchange to the timer, which sends it later (true). */
+    private interface Reply {
+        boolean send() throws IOException, InterruptedException;
+    }
+
     private void handle(HttpExchange exchange) {
+        reply(exchange, () -> route(exchange));
+    }
+
+    /** Runs {@code reply} and closes the exchange, unless the reply handed the exchange to the timer. */
+    private void reply(HttpExchange exchange, Reply reply) {
+        boolean handedOver = false;
         try {
-            route(exchange);
+            handedOver = reply.send();
         } catch (IOException | UncheckedIOException e) {
             // The client went away or a failure was simulated: nothing more to tell anyone.
         } catch (InterruptedException e) {
@@ -232,11 +259,13 @@ public final class Simulator implements AutoCloseable {
                 // the client is gone
             }
         } finally {
-            exchange.close();
+            if (!handedOver) {
+                exchange.close();
+            }
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException, InterruptedException {
+    private boolean route(HttpExchange exchange) throws IOException, InterruptedException {
         String path = exchange.getRequestURI().getPath();
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
@@ -259,18 +288,15 @@ public final class Simulator implements AutoCloseable {
                 }
             }
             case "/v1/chat/completions" -> {
-                if (requireMethod(exchange, method, "POST")) {
-                    complete(exchange, true);
-                }
+                return requireMethod(exchange, method, "POST") && complete(exchange, true);
             }
             case "/v1/completions" -> {
-                if (requireMethod(exchange, method, "POST")) {
-                    complete(exchange, false);
-                }
+                return requireMethod(exchange, method, "POST") && complete(exchange, false);
             }
             default -> sendError(exchange, 404, "Invalid URL (" + method + " " + path + "); the simulator serves"
                     + " /v1/chat/completions, /v1/completions, /v1/models and /health", "invalid_request_error");
         }
+        return false;
     }
 
     private boolean requireMethod(HttpExchange exchange, String method, String wanted) throws IOException {
@@ -287,7 +313,8 @@ public final class Simulator implements AutoCloseable {
                        boolean includeUsage) {
     }
 
-    private void complete(HttpExchange exchange, boolean chat) throws IOException, InterruptedException {
+    /** False when the response was sent here; true when the timer sends it. */
+    private boolean complete(HttpExchange exchange, boolean chat) throws IOException, InterruptedException {
         requests.incrementAndGet();
         byte[] body;
         try (InputStream in = exchange.getRequestBody()) {
@@ -299,13 +326,13 @@ public final class Simulator implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             count(Outcome.BAD_REQUEST);
             sendError(exchange, 400, e.getMessage(), "invalid_request_error");
-            return;
+            return false;
         }
         synchronized (models) {
             models.add(ask.model());
         }
         if (budget != null && !withinBudget(exchange, ask)) {
-            return;
+            return false;
         }
         Outcome planned;
         long latencyMillis;
@@ -318,12 +345,12 @@ public final class Simulator implements AutoCloseable {
             exchange.getResponseHeaders().set("Retry-After", Long.toString(settings.retryAfter().toSeconds()));
             sendError(exchange, 429, "Rate limit reached for " + ask.model() + " (simulated); retry after "
                     + settings.retryAfter().toSeconds() + " s", "requests");
-            return;
+            return false;
         }
         if (planned == Outcome.UNAVAILABLE) {
             count(planned);
             sendError(exchange, 503, "The server is overloaded or not ready yet (simulated).", "server_error");
-            return;
+            return false;
         }
         long arrived = System.nanoTime();
         firstArrival.accumulateAndGet(arrived, Math::min);
@@ -347,13 +374,24 @@ public final class Simulator implements AutoCloseable {
                 count(Outcome.BUSY);
                 sendJson(exchange, 503, BUSY_BODY);
             }
-            return;
+            return false;
         }
         int now = inFlight.incrementAndGet();
         peakInFlight.accumulateAndGet(now, Math::max);
         held.incrementAndGet();
+        if (latencyMillis > 0 && !ask.stream() && tokenNanos() == 0) {
+            timer.schedule(() -> reply(exchange, () -> serve(exchange, chat, ask, planned, arrived)), latencyMillis,
+                    TimeUnit.MILLISECONDS);
+            return true;
+        }
+        Thread.sleep(latencyMillis);
+        return serve(exchange, chat, ask, planned, arrived);
+    }
+
+    /** The admitted request's answer, once its latency has passed; false: the caller closes the exchange. */
+    private boolean serve(HttpExchange exchange, boolean chat, Ask ask, Outcome planned, long arrived)
+            throws IOException, InterruptedException {
         try {
-            Thread.sleep(latencyMillis);
             switch (planned) {
                 case SERVER_ERROR -> {
                     count(planned);
@@ -366,6 +404,7 @@ public final class Simulator implements AutoCloseable {
                 }
                 default -> answer(exchange, chat, ask, planned == Outcome.TRUNCATED);
             }
+            return false;
         } finally {
             inFlight.decrementAndGet();
             if (slots != null) {

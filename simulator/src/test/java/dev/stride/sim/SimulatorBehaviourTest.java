@@ -265,6 +265,43 @@ class SimulatorBehaviourTest {
     }
 
     @Test
+    void requestsWaitingOutTheirLatencyHoldNoThreadEach() throws Exception {
+        // A benchmark keeps a thousand requests in flight on the same two cores as the simulator: a sleeping thread
+        // per request would make the simulator's wake-ups, not the client, the figure. 100 requests of 10 s all wait
+        // at once (the server's own count says so); the threads serving them are counted then. Each thread is busy
+        // for the moments it reads a request and hands it to the timer, so a few serve all 100; with a thread held
+        // per request there would be 100 at least.
+        start(SimulatorSettings.builder().latency(Duration.ofSeconds(10)));
+        int n = 100;
+        ExecutorService clients = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String prompt = "Waiting question " + i;
+                answers.add(clients.submit(() -> http.chat(prompt)));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (sim.stats().peakInFlight() < n) {
+                assertThat(System.nanoTime()).as("all %d in flight at once within 60 s", n).isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            long serving = Thread.getAllStackTraces().keySet().stream()
+                    .map(Thread::getName)
+                    .filter(name -> name.startsWith("stride-sim-") && !name.startsWith("stride-sim-timer-"))
+                    .count();
+
+            assertThat(serving).as("threads serving %d requests that wait at once", n).isLessThan(n / 2);
+            for (Future<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            assertThat(sim.stats().count(Outcome.OK)).isEqualTo(n);
+            System.out.printf("%d requests waiting at once: %d threads serving them%n", n, serving);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
     void settingsRefuseImpossibleValues() {
         assertThatThrownBy(() -> SimulatorSettings.builder().rateLimited(0.6).dropped(0.6).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1");
