@@ -170,7 +170,8 @@ final class HttpPredictor implements Predictor {
     /** How each server fared so far. */
     List<ServerTally> tallies() {
         return servers.stats().stream()
-                .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached()))
+                .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached(),
+                        s.busy()))
                 .toList();
     }
 

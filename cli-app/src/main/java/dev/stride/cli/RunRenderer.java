@@ -232,13 +232,13 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         }
     }
 
-    /** With several servers, how each fared: requests, answers, failures. */
+    /** With several servers, how each fared: requests, answers, refusals as busy, other failures. */
     private void printServers(List<ServerTally> servers) {
         if (servers.size() < 2) {
             return;
         }
         for (ServerTally t : servers) {
-            out.println(m.get("msg.run.server", t.baseUrl(), t.requests(), t.succeeded(), t.failed()));
+            out.println(m.get("msg.run.server", t.baseUrl(), t.requests(), t.succeeded(), t.busy(), t.failedOtherwise()));
         }
         out.flush();
     }

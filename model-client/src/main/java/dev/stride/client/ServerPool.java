@@ -167,8 +167,12 @@ public final class ServerPool implements AutoCloseable {
             if (!f.requestSent()) {
                 server.unreached.incrementAndGet();
             }
+            boolean busy = limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            if (busy) {
+                server.busy.incrementAndGet();
+            }
             // An adaptive server's 429 or 503 says it is full, not sick: its limit answers that, not a set-aside.
-            boolean full = server.limit != null && limitResult(f) == AdaptiveLimit.Result.REFUSED;
+            boolean full = server.limit != null && busy;
             if (full) {
                 f.limitLowered();
             }
@@ -387,7 +391,7 @@ public final class ServerPool implements AutoCloseable {
         List<ServerStats> stats = new ArrayList<>(servers.length);
         for (Server s : servers) {
             stats.add(new ServerStats(s.shown, s.requests.get(), s.succeeded.get(),
-                    s.failed.get(), s.unreached.get(), s.inFlight.get(), s.isSetAside(now),
+                    s.failed.get(), s.unreached.get(), s.busy.get(), s.inFlight.get(), s.isSetAside(now),
                     s.limit == null ? -1 : s.limit.limit()));
         }
         return stats;
@@ -447,6 +451,7 @@ public final class ServerPool implements AutoCloseable {
         final AtomicLong succeeded = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong unreached = new AtomicLong();
+        final AtomicLong busy = new AtomicLong();
         /** Null unless the pool is adaptive. */
         final AdaptiveLimit limit;
         /** {@link System#nanoTime()} scale; in the past when the server is in rotation. Written under the lock. */
