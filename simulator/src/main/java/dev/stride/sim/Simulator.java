@@ -165,6 +165,11 @@ public final class Simulator implements AutoCloseable {
         return new SimulatorStats(requests.get(), counts, peakInFlight.get());
     }
 
+    /** The completion requests being served now (queued ones not counted); none once their answers are out. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     /**
      * What {@code GET /stats} answers, for a benchmark in another process: the counts by outcome, the peak in
      * flight, and the time requests were held (served or queued) with the span from the first arrival to the last
@@ -388,36 +393,63 @@ public final class Simulator implements AutoCloseable {
         return serve(exchange, chat, ask, planned, arrived);
     }
 
-    /** The admitted request's answer, once its latency has passed; false: the caller closes the exchange. */
+    /**
+     * The admitted request's answer, once its latency has passed; false: the caller closes the exchange. The request
+     * leaves the server's counts (and gives back its slot) before the end of its answer goes out: a client that sends
+     * its next request the moment it has this answer finds it gone, as it would at a real server, rather than one
+     * more in flight than it sends (a 1,025th at 1,024 in flight, a 503 at a slot not yet given back).
+     */
     private boolean serve(HttpExchange exchange, boolean chat, Ask ask, Outcome planned, long arrived)
             throws IOException, InterruptedException {
+        Runnable leave = new Leaving(arrived);
         try {
             switch (planned) {
                 case SERVER_ERROR -> {
                     count(planned);
+                    leave.run();
                     sendError(exchange, 500, "The server had an error while processing your request (simulated).",
                             "server_error");
                 }
                 case DROPPED -> {
                     count(planned);
+                    leave.run();
                     exchange.close(); // before any header: the connection is closed, no response at all
                 }
-                default -> answer(exchange, chat, ask, planned == Outcome.TRUNCATED);
+                default -> answer(exchange, chat, ask, planned == Outcome.TRUNCATED, leave);
             }
             return false;
         } finally {
+            leave.run();
+        }
+    }
+
+    /** An admitted request leaving the server's counts, once, whichever path of its answer gets there first. */
+    private final class Leaving implements Runnable {
+        private final long arrived;
+        private boolean left;
+
+        Leaving(long arrived) {
+            this.arrived = arrived;
+        }
+
+        @Override
+        public void run() {
+            if (left) {
+                return;
+            }
+            left = true;
             inFlight.decrementAndGet();
             if (slots != null) {
                 slots.release();
             }
             held.decrementAndGet();
-            long left = System.nanoTime();
-            long second = (left - firstArrival.get()) / 1_000_000_000L;
+            long now = System.nanoTime();
+            long second = (now - firstArrival.get()) / 1_000_000_000L;
             if (second >= 0 && second < answeredBySecond.length()) {
                 answeredBySecond.incrementAndGet((int) second);
             }
-            heldNanos.addAndGet(left - arrived);
-            lastDeparture.accumulateAndGet(left, Math::max);
+            heldNanos.addAndGet(now - arrived);
+            lastDeparture.accumulateAndGet(now, Math::max);
         }
     }
 
@@ -486,7 +518,7 @@ public final class Simulator implements AutoCloseable {
                 : answerKey.answer(ask.model(), ask.prompt()).orElseGet(() -> Answers.answer(ask.prompt()));
     }
 
-    private void answer(HttpExchange exchange, boolean chat, Ask ask, boolean truncate)
+    private void answer(HttpExchange exchange, boolean chat, Ask ask, boolean truncate, Runnable leave)
             throws IOException, InterruptedException {
         String full = fullAnswer(ask);
         List<String> tokens = Answers.tokens(full);
@@ -498,7 +530,7 @@ public final class Simulator implements AutoCloseable {
         String id = (chat ? "chatcmpl-sim-" : "cmpl-sim-") + ids.incrementAndGet();
         long created = Instant.now().getEpochSecond();
         if (ask.stream()) {
-            stream(exchange, chat, ask, tokens, finish, id, created, truncate);
+            stream(exchange, chat, ask, tokens, finish, id, created, truncate, leave);
             return;
         }
         sleepFor(tokens.size());
@@ -522,10 +554,11 @@ public final class Simulator implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         if (truncate) {
             count(Outcome.TRUNCATED);
-            sendTruncated(exchange, List.of(bytes));
+            sendTruncated(exchange, List.of(bytes), leave);
             return;
         }
         count(Outcome.OK); // before the last byte leaves, so a client that got its answer sees it counted
+        leave.run();
         exchange.sendResponseHeaders(200, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
@@ -534,7 +567,7 @@ public final class Simulator implements AutoCloseable {
 
     /** Server-sent events in OpenAI's chunk format, one token per chunk at the configured speed. */
     private void stream(HttpExchange exchange, boolean chat, Ask ask, List<String> tokens, String finish, String id,
-                        long created, boolean truncate) throws IOException, InterruptedException {
+                        long created, boolean truncate, Runnable leave) throws IOException, InterruptedException {
         List<byte[]> events = new ArrayList<>();
         if (chat) {
             ObjectNode first = chunk(chat, ask, id, created, null);
@@ -573,7 +606,7 @@ public final class Simulator implements AutoCloseable {
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
         if (truncate) {
             count(Outcome.TRUNCATED);
-            sendTruncated(exchange, events);
+            sendTruncated(exchange, events, leave);
             return;
         }
         count(Outcome.OK);
@@ -583,6 +616,9 @@ public final class Simulator implements AutoCloseable {
             for (int i = 0; i < events.size(); i++) {
                 if (i > 0 && i <= tokens.size()) {
                     sleepNanos(pause);
+                }
+                if (i == events.size() - 1) {
+                    leave.run();
                 }
                 out.write(events.get(i));
                 out.flush();
@@ -607,7 +643,8 @@ public final class Simulator implements AutoCloseable {
     }
 
     /** Promises the whole body in Content-Length, sends the first half, then closes the connection. */
-    private void sendTruncated(HttpExchange exchange, List<byte[]> parts) throws IOException, InterruptedException {
+    private void sendTruncated(HttpExchange exchange, List<byte[]> parts, Runnable leave)
+            throws IOException, InterruptedException {
         int total = parts.stream().mapToInt(p -> p.length).sum();
         byte[] all = new byte[total];
         int at = 0;
@@ -620,6 +657,7 @@ public final class Simulator implements AutoCloseable {
         out.write(all, 0, Math.max(1, total / 2));
         out.flush();
         sleepNanos(parts.size() > 1 ? tokenNanos() * (parts.size() / 2) : 0);
+        leave.run();
         exchange.close(); // fewer bytes than promised: the server closes the connection
     }
 

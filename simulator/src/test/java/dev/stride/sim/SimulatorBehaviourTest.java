@@ -302,6 +302,26 @@ class SimulatorBehaviourTest {
     }
 
     @Test
+    void aRequestHasLeftTheServersCountsAndItsSlotOnceItsClientHasTheAnswer() throws Exception {
+        // A client that sends its next request the moment it has an answer (as stride does, on the same connection)
+        // must find the first one gone: one place, refusing the rest, and never a 503 or a second in flight. Whole
+        // answers (sent by the timer), streams and server errors, one after another.
+        start(SimulatorSettings.builder().latency(Duration.ofMillis(5)).maxConcurrent(1)
+                .whenBusy(SimulatorSettings.WhenBusy.REJECT));
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<String> whole = http.chat("Question " + i);
+            assertThat(sim.inFlight()).as("in flight once answer %d is in", i).isZero();
+            assertThat(whole.statusCode()).isEqualTo(200);
+            HttpResponse<String> streamed = http.post("/chat/completions",
+                    Http.chatBody("Streamed " + i, ",\"stream\":true"));
+            assertThat(sim.inFlight()).as("in flight once stream %d has ended", i).isZero();
+            assertThat(streamed.statusCode()).isEqualTo(200);
+        }
+        assertThat(sim.stats().count(Outcome.BUSY)).isZero();
+        assertThat(sim.stats().peakInFlight()).isEqualTo(1);
+    }
+
+    @Test
     void settingsRefuseImpossibleValues() {
         assertThatThrownBy(() -> SimulatorSettings.builder().rateLimited(0.6).dropped(0.6).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1");
