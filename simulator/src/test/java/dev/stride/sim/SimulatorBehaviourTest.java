@@ -209,11 +209,7 @@ class SimulatorBehaviourTest {
         try {
             List<Future<HttpResponse<String>>> served = List.of(pool.submit(() -> http.chat("First")),
                     pool.submit(() -> http.chat("Second")));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (sim.stats().peakInFlight() < 2) {
-                assertThat(System.nanoTime()).as("both places taken within 60 s").isLessThan(deadline);
-                Thread.sleep(5);
-            }
+            awaitPeakInFlight(2);
 
             List<HttpResponse<String>> busy = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -280,11 +276,7 @@ class SimulatorBehaviourTest {
                 String prompt = "Waiting question " + i;
                 answers.add(clients.submit(() -> http.chat(prompt)));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (sim.stats().peakInFlight() < n) {
-                assertThat(System.nanoTime()).as("all %d in flight at once within 60 s", n).isLessThan(deadline);
-                Thread.sleep(5);
-            }
+            awaitPeakInFlight(n);
             long serving = Thread.getAllStackTraces().keySet().stream()
                     .map(Thread::getName)
                     .filter(name -> name.startsWith("stride-sim-") && !name.startsWith("stride-sim-timer-"))
@@ -305,7 +297,7 @@ class SimulatorBehaviourTest {
     void aRequestHasLeftTheServersCountsAndItsSlotOnceItsClientHasTheAnswer() throws Exception {
         // A client that sends its next request the moment it has an answer (as stride does, on the same connection)
         // must find the first one gone: one place, refusing the rest, and never a 503 or a second in flight. Whole
-        // answers (sent by the timer), streams and server errors, one after another.
+        // answers (sent by the timer) and streams, one after another.
         start(SimulatorSettings.builder().latency(Duration.ofMillis(5)).maxConcurrent(1)
                 .whenBusy(SimulatorSettings.WhenBusy.REJECT));
         for (int i = 0; i < 40; i++) {
@@ -329,6 +321,15 @@ class SimulatorBehaviourTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SimulatorSettings.builder().maxConcurrent(-1).build())
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Waits until the simulator has served {@code n} requests at once (the requests' latency keeps them there). */
+    private void awaitPeakInFlight(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (sim.stats().peakInFlight() < n) {
+            assertThat(System.nanoTime()).as("%d in flight at once within 60 s", n).isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     private List<HttpResponse<String>> concurrently(int n) throws Exception {
