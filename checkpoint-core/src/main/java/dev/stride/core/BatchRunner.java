@@ -476,7 +476,8 @@ public final class BatchRunner {
                         }
                         if (charged > settings.maxRetries()) {
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
-                                    "gave up after " + attempt + " attempts: " + e.getMessage(),
+                                    "gave up after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ")
+                                            + e.getMessage(),
                                     new Timing(latency, attempt, clock.instant()))));
                             return;
                         }

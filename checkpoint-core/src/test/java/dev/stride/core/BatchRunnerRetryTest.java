@@ -46,6 +46,22 @@ class BatchRunnerRetryTest {
     }
 
     @Test
+    void withNoRetriesAPassingFailureIsStoredAfterItsOneAttempt() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        f.predictor.script("r0", ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy"));
+        RunnerSettings noRetries = new RunnerSettings(1, 10, 0, RunnerFixture.BACKOFF_BASE, RunnerFixture.BACKOFF_MAX,
+                RunnerFixture.GRACE, false, RunnerFixture.HEARTBEAT);
+
+        RunOutcome outcome = f.start(noRetries).outcome();
+
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        // What `stride status` and the results show as the error: in words a person would write.
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 1 attempt: 503 busy");
+        assertThat(f.predictor.attempts("r0")).isEqualTo(1);
+        assertThat(f.time.waitsAsked()).isEmpty();
+    }
+
+    @Test
     void backOffsStayWithinFullJitterForEveryAttempt() throws Exception {
         int records = 40;
         RunnerFixture f = RunnerFixture.withRecords(records);
