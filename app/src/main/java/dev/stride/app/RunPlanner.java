@@ -88,27 +88,29 @@ final class RunPlanner {
             if (!reader.hasNext()) {
                 return new RunPlan.EmptyInput(input);
             }
-            // A shard keeps the others' records out of the sync altogether, each at its position in the whole input;
-            // the check sees the whole input.
-            Iterator<InputRecord> whole = check == null ? reader : checked(reader, check);
-            Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
-                    stop, r -> {
-                if (first[0] == null) {
-                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
-                            Json.read(r.json(), Json.storedRecord(r.id()))));
+            try (ReadAhead<InputRecord> read = ReadAhead.of(reader, "stride-input")) {
+                // A shard keeps the others' records out of the sync altogether, each at its position in the whole
+                // input; the check sees the whole input. Read and parsed ahead, while the store inserts.
+                Iterator<InputRecord> whole = check == null ? read : checked(read, check);
+                Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
+                        stop, r -> {
+                    if (first[0] == null) {
+                        first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
+                                Json.read(r.json(), Json.storedRecord(r.id()))));
+                    }
+                });
+                try {
+                    report = dryRun ? store.previewSync(spec, records)
+                            : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
+                } catch (AnswersWouldBeDroppedException e) {
+                    throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
+                } catch (InvalidInputException e) {
+                    // The readers name the file already; the store's own findings (a duplicate id) do not know it.
+                    if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
+                        throw new InvalidInputException(AppPhrase.of("run.duplicateId", input, e), e);
+                    }
+                    throw e;
                 }
-            });
-            try {
-                report = dryRun ? store.previewSync(spec, records)
-                        : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
-            } catch (AnswersWouldBeDroppedException e) {
-                throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
-            } catch (InvalidInputException e) {
-                // The readers name the file already; the store's own findings (a duplicate id) do not know it.
-                if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
-                    throw new InvalidInputException(AppPhrase.of("run.duplicateId", input, e), e);
-                }
-                throw e;
             }
         }
         if (dryRun) {
