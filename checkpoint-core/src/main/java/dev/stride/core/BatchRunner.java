@@ -775,10 +775,9 @@ public final class BatchRunner {
                     // What queued up while the last commit was written goes in one commit, up to the next cursor:
                     // the cursor still comes every saveInterval outcomes, not a batch later.
                     queue.drainTo(batch, Math.max(0, settings.saveInterval() - sinceSave - 1));
-                    if (batch.get(batch.size() - 1) == finished) {
-                        batch.remove(batch.size() - 1);
-                        last = true;
-                    }
+                    // Not always the last one taken: a request that outlived the grace (a read that ignores its
+                    // interrupt) hands its answer over after the end was queued, and it is stored all the same.
+                    last = batch.removeIf(taken -> taken == finished);
                 }
                 if (!batch.isEmpty()) {
                     try {

@@ -2,10 +2,15 @@ package dev.stride.core;
 
 import static dev.stride.core.RunnerFixture.settings;
 import static dev.stride.core.ScriptedPredictor.answer;
+import static dev.stride.core.ScriptedPredictor.hold;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.core.PredictionException.Disposition;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** How a run ends early: a stop asked for, a server that refuses everything, a store or a request that breaks. */
@@ -64,6 +69,78 @@ class BatchRunnerStopTest {
         RunOutcome resumed = f.start(f.runner(settings(2, 10), next)).outcome();
         assertThat(resumed.state()).isEqualTo(RunState.DONE);
         assertThat(next.asked()).containsExactlyInAnyOrder("r1", "r2");
+    }
+
+    @Test
+    void anAnswerThatComesAfterTheEndWasQueuedIsStoredAndTheRunStillEnds() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        Set<Thread> before = requestThreads();
+        // r1's call ignores interrupts, as a blocking socket read does: its answer comes when the test lets it, after
+        // the grace, after the request threads were interrupted and the writer was told that nothing more comes.
+        CountDownLatch answerR1 = new CountDownLatch(1);
+        Predictor late = new Predictor() {
+            @Override
+            public Completion predict(Prompt prompt) throws PredictionException {
+                if (!prompt.recordId().equals("r1")) {
+                    return f.predictor.predict(prompt);
+                }
+                boolean interrupted = false;
+                while (answerR1.getCount() > 0) {
+                    try {
+                        answerR1.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return Completion.of(Answer.plain("late answer", "stop", 5, 2));
+            }
+
+            @Override
+            public void cancelAll() {
+                f.predictor.cancelAll();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        f.predictor.script("r2", hold());
+        // The writer is busy with r0 while the end is queued, and then r1's answer after it.
+        InMemoryLedger.FailingWrite r0Write = f.ledger.hold(InMemoryLedger.Write.PREDICTION, 1);
+        RunnerFixture.Session session = f.start(f.runner(settings(2, 10), late));
+        r0Write.awaitReached();
+        f.predictor.awaitHeld("r2");
+
+        session.runner().requestStop();
+        f.time.awaitWaiting(1);
+        f.time.advance(RunnerFixture.GRACE);
+        Guard.until(() -> waitsForTheWriter("test-run"), "the run waits for its writer to end");
+        answerR1.countDown();
+        Guard.until(() -> requestThreads().stream().filter(t -> !before.contains(t)).noneMatch(Thread::isAlive),
+                "r1's answer handed to the writer and its thread ended");
+        r0Write.release();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.ledger.prediction("r0")).isNotNull();
+        assertThat(f.ledger.prediction("r1")).as("an answer paid for is stored, however late").isNotNull();
+        assertThat(f.ledger.pendingIds()).containsExactly("r2");
+    }
+
+    private static Set<Thread> requestThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("stride-request-")).collect(Collectors.toSet());
+    }
+
+    /** Whether the thread named so is in the runner's wait for its writer thread (the end is queued by then). */
+    private static boolean waitsForTheWriter(String threadName) {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals(threadName))
+                .anyMatch(e -> Arrays.stream(e.getValue())
+                        .anyMatch(frame -> frame.getMethodName().equals("joinQuietly")));
     }
 
     @Test

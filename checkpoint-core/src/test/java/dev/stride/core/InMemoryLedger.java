@@ -111,6 +111,11 @@ final class InMemoryLedger implements RunLedger {
         return chooseFailure(kind, new FailingWrite(nth, error, true));
     }
 
+    /** The {@code nth} write of that kind waits for {@link FailingWrite#release()}, then goes on and succeeds. */
+    FailingWrite hold(Write kind, int nth) {
+        return chooseFailure(kind, new FailingWrite(nth, null, true));
+    }
+
     private synchronized FailingWrite chooseFailure(Write kind, FailingWrite failure) {
         failing.put(kind, failure);
         return failure;
@@ -432,7 +437,7 @@ final class InMemoryLedger implements RunLedger {
         }
     }
 
-    /** One chosen write that throws, at once or when the test releases it. */
+    /** One chosen write that throws, at once or when the test releases it; with no error, it goes on when released. */
     static final class FailingWrite {
         private final int nth;
         private final RuntimeException error;
@@ -454,7 +459,9 @@ final class InMemoryLedger implements RunLedger {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            throw error;
+            if (error != null) {
+                throw error;
+            }
         }
 
         void awaitReached() throws InterruptedException {
