@@ -84,33 +84,34 @@ final class RunPlanner {
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
         SyncReport report;
         RunPlan.FirstRecord[] first = new RunPlan.FirstRecord[1];
-        try (RecordReader reader = open(input, format, options.idField(), prompt)) {
-            if (!reader.hasNext()) {
+        // Read and parsed ahead by a thread of its own while the store inserts; that thread closes the reader.
+        RecordReader reader = open(input, format, options.idField(), prompt);
+        try (ReadAhead<InputRecord> read = ReadAhead.of(reader, reader, r -> r.json().length(), "stride-input",
+                () -> stoppedBeforeStart(stop))) {
+            if (!read.hasNext()) {
                 return new RunPlan.EmptyInput(input);
             }
-            try (ReadAhead<InputRecord> read = ReadAhead.of(reader, "stride-input")) {
-                // A shard keeps the others' records out of the sync altogether, each at its position in the whole
-                // input; the check sees the whole input. Read and parsed ahead, while the store inserts.
-                Iterator<InputRecord> whole = check == null ? read : checked(read, check);
-                Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
-                        stop, r -> {
-                    if (first[0] == null) {
-                        first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
-                                Json.read(r.json(), Json.storedRecord(r.id()))));
-                    }
-                });
-                try {
-                    report = dryRun ? store.previewSync(spec, records)
-                            : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
-                } catch (AnswersWouldBeDroppedException e) {
-                    throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
-                } catch (InvalidInputException e) {
-                    // The readers name the file already; the store's own findings (a duplicate id) do not know it.
-                    if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
-                        throw new InvalidInputException(AppPhrase.of("run.duplicateId", input, e), e);
-                    }
-                    throw e;
+            // A shard keeps the others' records out of the sync altogether, each at its position in the whole input;
+            // the check sees the whole input.
+            Iterator<InputRecord> whole = check == null ? read : checked(read, check);
+            Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
+                    stop, r -> {
+                if (first[0] == null) {
+                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
+                            Json.read(r.json(), Json.storedRecord(r.id()))));
                 }
+            });
+            try {
+                report = dryRun ? store.previewSync(spec, records)
+                        : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
+            } catch (AnswersWouldBeDroppedException e) {
+                throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
+            } catch (InvalidInputException e) {
+                // The readers name the file already; the store's own findings (a duplicate id) do not know it.
+                if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
+                    throw new InvalidInputException(AppPhrase.of("run.duplicateId", input, e), e);
+                }
+                throw e;
             }
         }
         if (dryRun) {
@@ -320,15 +321,20 @@ final class RunPlanner {
         };
     }
 
+    /** Throws when a stop was requested: called while the input is read ahead, as for each record taken. */
+    private static void stoppedBeforeStart(StopSwitch stop) {
+        if (stop.requested()) {
+            throw new StoppedBeforeStart();
+        }
+    }
+
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */
     private static Iterator<InputRecord> stoppable(Iterator<InputRecord> input, StopSwitch stop,
                                                    Consumer<InputRecord> seen) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                if (stop.requested()) {
-                    throw new StoppedBeforeStart();
-                }
+                stoppedBeforeStart(stop);
                 return input.hasNext();
             }
 
