@@ -112,7 +112,7 @@ class BrowserTest {
     }
 
     @Test
-    void aRunPageSaysWhatItsLiveWorkersKeepInFlightWithEachServersOwn() throws Exception {
+    void theRunsListAndARunPageSayWhatItsLiveWorkersKeepInFlight() throws Exception {
         Path live = dir.resolve("live.db");
         Fixtures.run(live, Fixtures.questions(dir, "few.jsonl", 5), "live", SimulatorSettings.builder().build());
         Board liveBoard = Board.sqlite(live);
@@ -127,11 +127,13 @@ class BrowserTest {
             String dom = chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET);
             assertThat(dom).contains("id=\"card-in-flight\"><div class=\"v\">27 auto</div>"
                     + "<div class=\"k\">in flight</div><div class=\"s\">gpu1:8000 8 · gpu2:8000 19</div>");
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight")).isEqualTo("27 auto");
 
             // Once the worker left, nothing is in flight.
             worker.leave(run);
             assertThat(chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET))
                     .contains("id=\"card-in-flight\"><div class=\"v\">–</div>");
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight")).isEqualTo("–");
         } finally {
             liveBoard.close();
         }

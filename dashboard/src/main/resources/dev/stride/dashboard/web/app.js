@@ -123,6 +123,8 @@
           el('th', {class: 'num', text: 'Rate', title: 'answers per second over the last minute'}),
           el('th', {class: 'num', text: 'Time left', title: 'at the current rate'}),
           el('th', {class: 'num', text: 'Workers', title: 'stride processes working on the run now'}),
+          el('th', {class: 'num', text: 'In flight', title: 'requests its live workers keep in flight at most, as of '
+            + 'their last heartbeat; auto: learnt from the servers\' answers (--concurrency auto)'}),
           el('th', {text: 'Started'}), el('th', {text: 'Last saved'}))),
         tbody));
     const empty = el('p', {class: 'empty', text: 'No runs yet: start one with stride run --db … and it shows here.'});
@@ -141,11 +143,11 @@
             done: el('td', {class: 'num done'}), failed: el('td', {class: 'num failed'}),
             pending: el('td', {class: 'num pending'}), rate: el('td', {class: 'num rate'}),
             left: el('td', {class: 'num left'}), workers: el('td', {class: 'num workers'}),
-            started: el('td'), saved: el('td'),
+            inFlight: el('td', {class: 'num in-flight'}), started: el('td'), saved: el('td'),
           };
           row.tr = el('tr', {'data-run': r.name}, el('td', {}, row.link), row.model, row.state,
             el('td', {class: 'progress'}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.rate, row.left,
-            row.workers, row.started, row.saved);
+            row.workers, row.inFlight, row.started, row.saved);
           tbody.appendChild(row.tr);
           rows.set(r.name, row);
         }
@@ -164,6 +166,7 @@
         setText(row.rate, r.state === 'running' ? r.rate_per_second.toFixed(1) + '/s' : '–');
         setText(row.left, r.state === 'running' ? duration(r.seconds_left) : '–');
         setText(row.workers, r.live_workers > 0 ? r.live_workers : '–');
+        setText(row.inFlight, inFlightWords(r.workers));
         setText(row.started, when(r.started_at));
         setText(row.saved, when(r.updated_at));
       }
@@ -198,6 +201,19 @@
   }
 
   // ---- one run -----------------------------------------------------------------------------------------------------
+
+  /** The live workers that said, at their last heartbeat, how many requests they keep in flight. */
+  function told(workers) {
+    return (workers || []).filter(w => w.in_flight !== undefined);
+  }
+
+  /** What a run's live workers keep in flight together: "27 auto", "64", or "–" when none says. */
+  function inFlightWords(workers) {
+    const saying = told(workers);
+    if (saying.length === 0) return '–';
+    const auto = saying.some(w => w.concurrency === 'auto');
+    return fmt(saying.reduce((sum, w) => sum + w.in_flight, 0)) + (auto ? ' auto' : '');
+  }
 
   /**
    * Each server's own learnt limit, summed over the live workers that send to it: "gpu1:8000 8 · gpu2:8000 19".
@@ -351,11 +367,8 @@
       cards.tokensIn.set(d.tokens.reported ? fmt(d.tokens.in) : 'not reported');
       cards.tokensOut.set(d.tokens.reported ? fmt(d.tokens.out) : 'not reported');
       cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
-      const told = (run.workers || []).filter(w => w.in_flight !== undefined);
-      const auto = told.some(w => w.concurrency === 'auto');
-      cards.inFlight.set(told.length === 0 ? '–'
-        : fmt(told.reduce((sum, w) => sum + w.in_flight, 0)) + (auto ? ' auto' : ''));
-      setText(perServer, serverWords(told));
+      cards.inFlight.set(inFlightWords(run.workers));
+      setText(perServer, serverWords(told(run.workers)));
       charts.update(d.timeline);
       scores.update(d.scores);
       errors.update(d.errors);
