@@ -81,6 +81,7 @@ class LauncherClassArchiveIT {
                 .as("the run's classes mapped from the archive, though the first run named the jar by a relative path")
                 .anyMatch(line -> line.contains(RUNNER + " source: shared objects file"));
         assertThat(Files.getLastModifiedTime(archive)).as("not recorded again").isEqualTo(recorded);
+        assertThat(install.resolve("stride.jsa.recording")).as("the lock of the recorder, gone since").doesNotExist();
     }
 
     @Test
