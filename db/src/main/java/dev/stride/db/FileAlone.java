@@ -25,7 +25,10 @@ import java.util.OptionalLong;
 public record FileAlone(Path file, Path wal, long walBytes, State state, OptionalLong answersOnlyInWal) {
 
     public enum State {
-        /** No WAL beside the file, or an empty one: the file alone holds every commit. */
+        /**
+         * No WAL beside the file, an empty one, or one that holds no commit (only pages of a transaction that never
+         * committed): the file alone holds every commit.
+         */
         WHOLE,
         /** A run is writing the file (its cursor was saved recently): its latest commits are in the WAL. */
         BEING_WRITTEN,
@@ -63,11 +66,16 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         SqliteFiles.checkUsable(file, true);
         try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
             Instant lastSave = lastSaveOfARunningRun(c);
+            if (lastSave != null && !lastSave.isBefore(now.minus(staleAfter))) {
+                return new FileAlone(file, wal, walBytes, State.BEING_WRITTEN, OptionalLong.empty());
+            }
+            // No stride writes the file now: a WAL that holds no commit (left by one killed while it read its
+            // input, say) leaves nothing out of the file alone.
+            if (!WalFile.holdsCommits(file)) {
+                return new FileAlone(file, wal, walBytes, State.WHOLE, OptionalLong.empty());
+            }
             if (lastSave == null) {
                 return new FileAlone(file, wal, walBytes, State.HELD_ELSEWHERE, OptionalLong.empty());
-            }
-            if (!lastSave.isBefore(now.minus(staleAfter))) {
-                return new FileAlone(file, wal, walBytes, State.BEING_WRITTEN, OptionalLong.empty());
             }
             long throughWal = WalFile.answers(c);
             long alone;

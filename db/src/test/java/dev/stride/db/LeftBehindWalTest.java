@@ -95,6 +95,50 @@ class LeftBehindWalTest {
     }
 
     @Test
+    void aWalThatHoldsOnlyPagesOfATransactionThatNeverCommittedLeavesTheFileAloneWhole() throws Exception {
+        Path file = dir.resolve("ingest.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file, LONG_AGO)) {
+            long run = writeAnswers(store, 5);
+            store.saveCursor(run, 1000, RunState.INTERRUPTED);
+        }
+        // A bulk insert bigger than the page cache spills its pages to the WAL before it commits; killed there.
+        try (Connection ingest = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement st = ingest.createStatement()) {
+            st.execute("PRAGMA cache_size = 10");
+            st.execute("BEGIN IMMEDIATE");
+            st.execute("CREATE TABLE filler (x TEXT)");
+            st.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+                    + " INSERT INTO filler SELECT hex(randomblob(200)) FROM n");
+            Path crashed = crashImage(file, dir.resolve("killed in ingest"));
+            assertThat(Files.size(WalFile.of(crashed))).as("spilled pages").isGreaterThan(40 * 4096);
+
+            FileAlone look = FileAlone.look(crashed, Instant.now(), STALE_AFTER);
+
+            assertThat(look.state()).isEqualTo(FileAlone.State.WHOLE);
+            assertThat(look.whole()).isTrue();
+            assertThat(answersIn(copyAlone(crashed, dir.resolve("cp")))).isEqualTo(answersThroughWal(crashed))
+                    .isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aWalIsReadAsSqliteReadsItAndItsFirstCommitCounts() throws Exception {
+        Path crashed = killedWith(3, LONG_AGO, dir.resolve("crash"));
+        assertThat(WalFile.holdsCommits(crashed)).isTrue();
+
+        // The same frames with one byte of a page changed: the checksum breaks, the log ends before that frame.
+        byte[] wal = Files.readAllBytes(WalFile.of(crashed));
+        wal[32 + 24 + 100] ^= 1;
+        Path damaged = Files.createDirectories(dir.resolve("damaged")).resolve("runs.db");
+        Files.copy(crashed, damaged);
+        Files.write(WalFile.of(damaged), wal);
+        assertThat(WalFile.holdsCommits(damaged)).as("its first frame no longer counts").isFalse();
+
+        Files.write(WalFile.of(damaged), java.util.Arrays.copyOf(wal, 32));
+        assertThat(WalFile.holdsCommits(damaged)).as("a header alone").isFalse();
+    }
+
+    @Test
     void theNextWriterFoldsTheWalInSoTheFileAloneHoldsEveryAnswerAgain() throws Exception {
         Path crashed = killedWith(30, LONG_AGO, dir.resolve("crash"));
         long walBytes = Files.size(WalFile.of(crashed));
