@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
@@ -134,7 +135,7 @@ class LeftBehindWalTest {
         Files.write(WalFile.of(damaged), wal);
         assertThat(WalFile.holdsCommits(damaged)).as("its first frame no longer counts").isFalse();
 
-        Files.write(WalFile.of(damaged), java.util.Arrays.copyOf(wal, 32));
+        Files.write(WalFile.of(damaged), Arrays.copyOf(wal, 32));
         assertThat(WalFile.holdsCommits(damaged)).as("a header alone").isFalse();
     }
 
