@@ -80,6 +80,9 @@ final class CompareCommand implements Callable<Integer> {
         if (metric != null) {
             Metric.parse(metric); // an unknown metric is refused before the database is opened
         }
+        if (output != null) {
+            OutputFile.refuseDatabase(output, database.file);
+        }
         if (database.file != null) {
             DbFile.requireExists(database.file);
             DbFile.warnIfLeftBehind(database.file, spec, false);
@@ -168,7 +171,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */
     private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written) {
-        return OutputFile.write(output, file -> {
+        return OutputFile.write(output, database.file, file -> {
             Comparison result;
             try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 result = comparison.compare(a, b, d -> {

@@ -53,6 +53,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
+        boolean toStandardOutput = output == null || output.toString().equals("-");
+        if (!toStandardOutput) {
+            OutputFile.refuseDatabase(output, database.file); // before anything is read
+        }
         if (database.file != null) {
             DbFile.requireExists(database.file);
             DbFile.warnIfLeftBehind(database.file, spec, false);
@@ -60,8 +65,6 @@ final class ExportCommand implements Callable<Integer> {
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                 : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
-            // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
-            boolean toStandardOutput = output == null || output.toString().equals("-");
             if (format == Format.parquet && toStandardOutput) {
                 // Parquet is binary and its footer is written last: a file, not a terminal or a pipe.
                 throw UserError.usageOf("msg.export.parquetNeedsFile");
@@ -71,7 +74,7 @@ final class ExportCommand implements Callable<Integer> {
                 write(store, chosen, w);
                 w.flush();
             } else {
-                OutputFile.write(output, file -> {
+                OutputFile.write(output, database.file, file -> {
                     if (format == Format.parquet) {
                         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
                             new ResultFormats(store, chosen, includeInput).writeParquet(out);

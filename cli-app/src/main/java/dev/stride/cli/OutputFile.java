@@ -16,6 +16,27 @@ final class OutputFile {
     private OutputFile() {
     }
 
+    /**
+     * Refuses, exit 2, an output that is the SQLite database the command reads ({@code database}, null for
+     * PostgreSQL) or one of its -wal, -shm, -journal files, by the file it reaches, not by its name: writing it would
+     * replace the runs (and a run writing them would go on into a file nobody can open). Call before reading.
+     */
+    static void refuseDatabase(Path output, Path database) {
+        if (database == null) {
+            return;
+        }
+        SameFile.partOfDatabase(output, database).ifPresent(part -> {
+            throw part.isEmpty() ? UserError.usageOf("msg.output.isDatabase", output, database)
+                    : UserError.usageOf("msg.output.isDatabaseSideFile", output, database, part);
+        });
+    }
+
+    /** {@link #refuseDatabase}, then {@link #check(Path)}. */
+    static void check(Path output, Path database) {
+        refuseDatabase(output, database);
+        check(output);
+    }
+
     /** Refuses an {@code -o} that cannot be a file to write: exit 2. Call before the work that fills it. */
     static void check(Path output) {
         Path target;
@@ -33,9 +54,12 @@ final class OutputFile {
         }
     }
 
-    /** Checks {@code output}, then writes it whole; a failure to write is exit 1, naming the file and the reason. */
-    static <T> T write(Path output, WholeFile.Content<T> content) {
-        check(output);
+    /**
+     * Checks {@code output} (also against {@code database}, the SQLite file the content is read from, or null), then
+     * writes it whole; a failure to write is exit 1, naming the file and the reason.
+     */
+    static <T> T write(Path output, Path database, WholeFile.Content<T> content) {
+        check(output, database);
         try {
             return WholeFile.write(output, content);
         } catch (IOException e) {

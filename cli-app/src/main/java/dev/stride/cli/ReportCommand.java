@@ -37,6 +37,7 @@ final class ReportCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
+        OutputFile.refuseDatabase(output, database.file);
         if (Files.isDirectory(output)) {
             throw UserError.usageOf("msg.output.isFolder", output); // a missing folder is made, as for a report
         }

@@ -33,6 +33,8 @@ final class SnapshotCommand implements Callable<Integer> {
         if (database.file != null) {
             DbFile.requireExists(database.file);
         }
+        // the database's own -wal or -journal need not exist yet; a snapshot there would be read as part of it
+        OutputFile.refuseDatabase(target, database.file);
         if (target.toFile().exists()) {
             throw UserError.usageOf("msg.snapshot.exists", target);
         }
