@@ -1,0 +1,138 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.sim.AnswerKey;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An output path that reaches the database a command reads (or its -wal, -shm, -journal), however it is spelled, is
+ * refused before anything is written: export -o runs.db used to replace the database with exit 0. The database is a
+ * real one, two finished runs against the simulator, and is checked byte for byte and read back afterwards.
+ */
+class OutputIsTheDatabaseTest {
+    private static final Path MCQ = Path.of("..", "examples", "multiple-choice.jsonl").toAbsolutePath().normalize();
+    private static final String TEMPLATE = "Answer with the letter of the correct choice. {{question}} "
+            + "A) {{choices.A}} B) {{choices.B}} C) {{choices.C}} D) {{choices.D}}";
+
+    @TempDir
+    Path dir;
+
+    private Simulator sim;
+    private Path db;
+    private byte[] before;
+    private final Cli cli = new Cli();
+
+    @BeforeEach
+    void twoFinishedRuns() throws Exception {
+        List<AnswerKey.Question> questions = new ArrayList<>();
+        for (String line : Files.readAllLines(MCQ, StandardCharsets.UTF_8)) {
+            AnswerKey.fromRecord(line, "question", "answer").ifPresent(questions::add);
+        }
+        sim = new Simulator(SimulatorSettings.builder().build(),
+                new AnswerKey(questions, Map.of("tuned", 0.9, "base", 0.5), 1.0, 42)).start(0);
+        db = dir.resolve("runs.db");
+        for (String model : List.of("tuned", "base")) {
+            Cli.Result r = cli.run("run", MCQ.toString(), "--db", db.toString(), "--model", model, "--base-url",
+                    sim.url(), "--template", TEMPLATE, "--log-every", "0", "--quiet");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+        }
+        before = Files.readAllBytes(db);
+    }
+
+    @AfterEach
+    void stop() {
+        sim.close();
+    }
+
+    /** Every way of writing over the database that the commands below are tried with. */
+    private List<Path> theDatabaseSpelledOtherwise() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), db.getFileName());
+        Files.createDirectories(dir.resolve("sub"));
+        return List.of(db, dir.resolve(".").resolve("runs.db"), dir.resolve("sub").resolve("..").resolve("runs.db"),
+                link);
+    }
+
+    private void assertRefused(Cli.Result r, Path output, String what) throws Exception {
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("stride: cannot write " + output + ": " + what
+                + "; choose another output path\n");
+        assertThat(Files.readAllBytes(db)).as("the database, byte for byte").isEqualTo(before);
+        assertThat(Datasets.count(db, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".part"));
+        }
+    }
+
+    private String itself() {
+        return "it is the database " + db + " itself, and writing it would replace every run in it";
+    }
+
+    @Test
+    void exportAsJsonlOrParquetRefusesTheDatabaseHoweverItIsSpelled() throws Exception {
+        for (Path output : theDatabaseSpelledOtherwise()) {
+            assertRefused(cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", output.toString()),
+                    output, itself());
+            assertRefused(cli.run("export", "--db", db.toString(), "--run", "tuned", "--format", "parquet", "-o",
+                    output.toString()), output, itself());
+        }
+        // and the path given to --db may be the other spelling
+        Path link = dir.resolve("link.db");
+        assertRefused(cli.run("export", "--db", link.toString(), "--run", "tuned", "-o", db.toString()), db,
+                "it is the database " + link + " itself, and writing it would replace every run in it");
+    }
+
+    @Test
+    void exportRefusesTheDatabasesSideFilesWhetherOrNotTheyExist() throws Exception {
+        for (String suffix : List.of("-wal", "-shm", "-journal")) {
+            Path side = dir.resolve("runs.db" + suffix);
+            assertRefused(cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", side.toString()), side,
+                    "it is the " + suffix + " file of the database " + db + ", and writing it would damage the"
+                            + " database");
+            assertThat(side).doesNotExist();
+        }
+    }
+
+    @Test
+    void reportRefusesTheDatabaseHoweverItIsSpelled() throws Exception {
+        for (Path output : theDatabaseSpelledOtherwise()) {
+            assertRefused(cli.run("report", "--db", db.toString(), "-o", output.toString()), output, itself());
+        }
+    }
+
+    @Test
+    void compareRefusesTheDatabaseHoweverItIsSpelled() throws Exception {
+        for (Path output : theDatabaseSpelledOtherwise()) {
+            assertRefused(cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer", "-o",
+                    output.toString()), output, itself());
+        }
+    }
+
+    @Test
+    void snapshotRefusesASideFileOfTheDatabaseThatDoesNotExistYet() throws Exception {
+        Path journal = dir.resolve("runs.db-journal");
+        assertRefused(cli.run("snapshot", "--db", db.toString(), journal.toString()), journal,
+                "it is the -journal file of the database " + db + ", and writing it would damage the database");
+        assertThat(journal).doesNotExist();
+    }
+
+    @Test
+    void anotherFileBesideTheDatabaseIsWritten() throws Exception {
+        Path out = dir.resolve("runs.db.jsonl");
+        Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", out.toString());
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(Files.readAllLines(out)).isNotEmpty();
+    }
+}
