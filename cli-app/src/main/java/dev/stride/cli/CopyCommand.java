@@ -55,6 +55,9 @@ final class CopyCommand implements Callable<Integer> {
     public Integer call() {
         if (from != null) {
             DbFile.requireExists(from);
+            if (to != null) {
+                refuseSameFile(from, to, "msg.copy.sameFile");
+            }
         }
         List<RunInfo> copied;
         // A DEST file this command creates and then writes nothing to (a refusal) is removed again.
@@ -78,5 +81,17 @@ final class CopyCommand implements Callable<Integer> {
         out.println(m.get("msg.copy.goOn", dest));
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Refuses, exit 2 and nothing written, a destination that is the source file (or one of its -wal, -shm, -journal)
+     * however it is spelled: the refusal that followed ("already has a run, clear it there first") led to clearing
+     * the only copy. {@code key} words it for the command, with the source and the destination as given.
+     */
+    static void refuseSameFile(Path source, Path destination, String key) {
+        SameFile.partOfDatabase(destination, source).ifPresent(part -> {
+            throw part.isEmpty() ? UserError.usageOf(key, source, destination)
+                    : UserError.usageOf("msg.output.isDatabaseSideFile", destination, source, part);
+        });
     }
 }

@@ -56,6 +56,7 @@ final class MergeCommand implements Callable<Integer> {
         Path to = sqliteFile(toText);
         List<Path> shards = shardTexts.stream().map(this::sqliteFile).toList();
         shards.forEach(DbFile::requireExists);
+        shards.forEach(shard -> CopyCommand.refuseSameFile(shard, to, "msg.merge.sameFile"));
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();
         try (FreshDatabase fresh = FreshDatabase.at(to)) {

@@ -128,6 +128,29 @@ class CopyRunTest {
         assertThat(query(cluster, "SELECT name FROM runs")).hasSize(1);
     }
 
+    /** "Clear it there first" would clear the only copy: the same file, however spelled, is refused up front. */
+    @Test
+    void theSourceAsDestinationIsRefusedUpFrontAndNothingIsWritten() throws Exception {
+        byte[] before = Files.readAllBytes(laptop);
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), laptop.getFileName());
+        for (Path to : List.of(laptop, dir.resolve(".").resolve("laptop.db"), link)) {
+            Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", to.toString(), "--run", "beta");
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            assertThat(r.err()).isEqualTo("stride: --from " + laptop + " and --to " + to + ": source and destination"
+                    + " are the same file; nothing was copied, name another database with --to\n");
+            assertThat(Files.readAllBytes(laptop)).isEqualTo(before);
+        }
+        Path wal = dir.resolve("laptop.db-wal");
+        Cli.Result side = stride.cli.run("copy", "--from", laptop.toString(), "--to", wal.toString());
+        assertThat(side.exitCode()).isEqualTo(2);
+        assertThat(side.err()).startsWith("stride: cannot write " + wal + ": it is the -wal file of the database "
+                + laptop);
+        assertThat(wal).doesNotExist();
+        assertThat(query(laptop, "SELECT name FROM runs ORDER BY name")).extracting(row -> row.get("name"))
+                .containsExactly("alpha", "beta");
+    }
+
     @Test
     void aRunTheSourceLacksIsRefusedAndNoFileIsLeft() {
         Path cluster = dir.resolve("cluster.db");

@@ -186,6 +186,21 @@ class ShardMergeTest {
         assertThat(again.err()).contains(merged + " already has a run 'm', so nothing was merged");
     }
 
+    /** "Clear it there first" would clear a shard's only copy: a shard given as --to is refused up front. */
+    @Test
+    void aShardAsTheMergedFileIsRefusedUpFrontAndNothingIsWritten() throws Exception {
+        byte[] before = Files.readAllBytes(shards.get(0));
+        Path to = dir.resolve(".").resolve(shards.get(0).getFileName());
+
+        Cli.Result r = stride.cli.run("merge", "--to", to.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("stride: shard " + shards.get(0) + " and --to " + to + ": source and"
+                + " destination are the same file; nothing was written, merge into a new file (--to merged.db)\n");
+        assertThat(Files.readAllBytes(shards.get(0))).isEqualTo(before);
+    }
+
     @Test
     void mergingNoFileSaysWhatToGive() {
         Cli.Result r = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString());
