@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -45,15 +46,18 @@ public final class WholeFile {
         Path target = target(file);
         Path partial = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
                 + SEQUENCE.incrementAndGet() + ".part");
-        Files.deleteIfExists(partial); // a leftover of a killed process that had this pid
-        Files.createFile(partial);
-        try {
-            T result = content.writeTo(partial);
-            keepPermissions(target, partial);
-            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return result;
-        } finally {
-            Files.deleteIfExists(partial);
+        // Ctrl+C or SIGTERM ends the JVM without the finally below: its shutdown hook removes the file then.
+        try (TemporaryFiles.Held held = TemporaryFiles.hold(partial)) {
+            Files.deleteIfExists(partial); // a leftover of a killed process that had this pid
+            Files.createFile(partial);
+            try {
+                T result = content.writeTo(partial);
+                keepPermissions(target, partial);
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return result;
+            } finally {
+                Files.deleteIfExists(partial);
+            }
         }
     }
 

@@ -24,6 +24,7 @@ import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
+import dev.stride.core.TemporaryFiles;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
@@ -199,6 +200,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
         Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        // Ctrl+C or SIGTERM ends the JVM without the finally below: its shutdown hook removes these then.
+        TemporaryFiles.Held held = TemporaryFiles.hold(partial, Path.of(partial + "-wal"), Path.of(partial + "-shm"),
+                Path.of(partial + "-journal"));
         try {
             Files.deleteIfExists(partial);
             SQLiteDataSource source = SqliteFiles.readerSource(file);
@@ -232,6 +236,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     // Left behind under its .partial name, which no one mistakes for a snapshot.
                 }
             }
+            held.close();
         }
     }
 
