@@ -144,8 +144,10 @@ public final class ModelClient implements AutoCloseable {
                 .readTimeout(socketTimeout(settings))
                 .writeTimeout(socketTimeout(settings))
                 .callTimeout(settings.callTimeout())
-                // Kept on: it only replays a request on a stale pooled connection, which the server never saw.
-                .retryOnConnectionFailure(true)
+                // Off: OkHttp would send a POST again on any connection that broke before the answer, even one the
+                // server had read (and done the work of) before it dropped it; that send again is ours to count and
+                // to decide, under --retries. A pooled connection idle for 10 s or more is still checked first.
+                .retryOnConnectionFailure(false)
                 .addNetworkInterceptor(Connected.MARK);
         if (settings.httpLog() != null) {
             builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));

@@ -31,8 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Content-Length, chunked and close-delimited bodies, keep-alive, interim 1xx answers skipped. Everything else goes
  * through OkHttp: https, streaming, a proxy, the HTTP log, a redirect.
  *
- * <p>Connections are pooled, most recently used first, and a request that finds its pooled connection closed by the
- * server before any answer came is sent again on a new one, as OkHttp does: the server never saw it. The call's
+ * <p>Connections are pooled, most recently used first. One idle for longer than {@link #CHECK_IDLE_AFTER} is checked
+ * before it is used (the server may have closed it meanwhile: a keep-alive timeout), as OkHttp checks its own; a
+ * closed one is dropped and the request goes on another. Once a request is written, a failure before its answer is
+ * the call's failure, never sent again here: the server may have done the work (a GPU's, a paid API's) before the
+ * connection broke, and a send again is the caller's to decide and to count. Only a write that fails on a kept
+ * connection is sent again on a new one: the server had closed it before the request came. The call's
  * deadline is kept by one watchdog thread that closes the socket of an overdue call, so reads block without a timeout
  * of their own (a timed read costs a poll() per read).
  */
@@ -45,6 +49,12 @@ final class PlainHttp1 implements AutoCloseable {
     private static final long TIMED_OUT = 2;
     /** What a body's array starts at: a Content-Length or a chunk's size is a claim, not bytes that came. */
     private static final int FIRST_BODY_BYTES = 64 * 1024;
+    /**
+     * How long a pooled connection may have been idle and still be used unchecked. A check waits a millisecond for
+     * the server's end-of-stream, so a busy run's connections (idle for microseconds) skip it; servers close idle
+     * connections after seconds (uvicorn, hence vLLM: 5 s).
+     */
+    static final Duration CHECK_IDLE_AFTER = Duration.ofMillis(250);
 
     private final String host;
     private final int port;
@@ -97,7 +107,7 @@ final class PlainHttp1 implements AutoCloseable {
     /**
      * Sends {@code head} (from {@link #head}) with {@code body} and reads the answer whole.
      *
-     * @param connected told once the request has a connection to the server
+     * @param connected told once the request went out to the server (written on a connection)
      * @throws InterruptedIOException "timeout" when the call's deadline passed, as OkHttp says it
      * @throws IOException            for every other way the exchange failed, a cancelled one included
      */
@@ -111,20 +121,22 @@ final class PlainHttp1 implements AutoCloseable {
             if (c == null) {
                 c = open(deadline, cancelsAtStart);
             }
-            connected.run();
             c.deadline.set(deadline);
-            c.answered = false;
+            boolean written = false;
             Reply reply;
             try {
                 if (cancels != cancelsAtStart) {
                     throw new IOException("Canceled");
                 }
                 c.out.write(request);
+                written = true;
+                connected.run();
                 reply = read(c);
             } catch (IOException e) {
                 IOException failure = retire(c, e);
-                // A kept connection the server closed while it was idle: it never saw this request.
-                if (failure == e && reused && !c.answered && cancels == cancelsAtStart
+                // A kept connection the server had reset before this request came: the write itself failed, so the
+                // server never read the request. One that took the request and broke is the call's failure.
+                if (failure == e && reused && !written && cancels == cancelsAtStart
                         && !(e instanceof SocketTimeoutException)) {
                     continue;
                 }
@@ -173,12 +185,33 @@ final class PlainHttp1 implements AutoCloseable {
         long now = System.nanoTime();
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos) {
+            if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos
+                    && (now - c.idleSince < CHECK_IDLE_AFTER.toNanos() || open(c))) {
                 return c;
             }
             discard(c);
         }
         return null;
+    }
+
+    /**
+     * Whether an idle connection is still open at the server's end: a read that waits a millisecond finds nothing to
+     * read. An end of stream (the server closed it) or bytes nobody asked for (a 408 some servers send before they
+     * close) retire it.
+     */
+    private boolean open(Connection c) {
+        try {
+            c.socket.setSoTimeout(1);
+            try {
+                c.in.read();
+                return false;
+            } catch (SocketTimeoutException quiet) {
+                c.socket.setSoTimeout(readTimeoutMillis);
+                return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void release(Connection c) {
@@ -462,8 +495,6 @@ final class PlainHttp1 implements AutoCloseable {
          * {@link #TIMED_OUT}: the watchdog closed it for that deadline.
          */
         final AtomicLong deadline = new AtomicLong();
-        /** Whether a byte of the answer came: a request that got none may be sent again on a new connection. */
-        boolean answered;
         long idleSince;
 
         Connection(Socket socket) {
@@ -497,7 +528,6 @@ final class PlainHttp1 implements AutoCloseable {
             if (n < 0) {
                 return false;
             }
-            answered = true;
             limit += n;
             return true;
         }

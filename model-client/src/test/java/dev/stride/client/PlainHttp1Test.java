@@ -62,11 +62,36 @@ class PlainHttp1Test {
         server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
         try (ModelClient client = new ModelClient(Fixtures.fastSettings(server))) {
             assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
-            // The answer did not say "Connection: close": the connection went back to the pool, closed by now.
+            // The answer did not say "Connection: close": the connection went back to the pool, and the server
+            // closed it while it sat idle there (a keep-alive timeout), long enough for the pool to check it.
+            Thread.sleep(PlainHttp1.CHECK_IDLE_AFTER.toMillis() + 100);
             assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
         }
         assertThat(server.getRequestCount()).isEqualTo(2);
         assertThat(server.takeRequest().getConnectionIndex()).isNotEqualTo(server.takeRequest().getConnectionIndex());
+    }
+
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void aKeptConnectionDroppedAfterTheServerReadTheRequestFailsTheCallWithoutSendingItAgain(boolean okHttp)
+            throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        // Read whole, then the connection is dropped before any answer: the server may have done the work.
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        ClientSettings settings = Fixtures.fastSettings(server);
+        try (ModelClient client = okHttp ? ModelClient.throughOkHttp(settings) : new ModelClient(settings)) {
+            assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("hi");
+            CallFailure f = Fixtures.failureOfHello(client);
+
+            assertThat(f).isNotNull();
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+            assertThat(f.requestSent()).isTrue();
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        }
+        assertThat(server.getRequestCount()).isEqualTo(2);
+        assertThat(server.takeRequest().getConnectionIndex()).isEqualTo(server.takeRequest().getConnectionIndex());
     }
 
     @Test
