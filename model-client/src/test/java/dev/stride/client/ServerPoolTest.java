@@ -400,7 +400,7 @@ class ServerPoolTest {
     }
 
     @Test
-    void aRequestInFlightWhenItsServerDiedWasSentThoughItsNewConnectionIsRefused() throws Exception {
+    void aRequestInFlightWhenItsServerDiedIsARetryAndTheNextFindsTheServerGone() throws Exception {
         ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         String url = "http://127.0.0.1:" + listener.getLocalPort() + "/v1";
         // One connection, kept alive: the first request answered; the second read, then the server dies with it.
@@ -413,7 +413,7 @@ class ServerPoolTest {
                         + ok.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 s.getOutputStream().write(ok);
                 assertThat(RawRequest.read(in)).isTrue();
-                listener.close(); // nothing listens before the connection breaks: the client's retry is refused
+                listener.close(); // nothing listens before the connection breaks: the next request is refused
             }
             return null;
         });
@@ -423,13 +423,18 @@ class ServerPoolTest {
         assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).content()).isEqualTo("ok");
         CallFailure f = catchThrowableOfType(CallFailure.class, () -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
         server.get(30, TimeUnit.SECONDS);
+        CallFailure next = catchThrowableOfType(CallFailure.class,
+                () -> pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)));
 
-        assertThat(f.verdict()).as("the server is gone: waited for, not a retry spent").isEqualTo(
-                CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.verdict()).as("the server read it and may have done the work: an attempt, not sent again")
+                .isEqualTo(CallFailure.Verdict.RETRY);
         assertThat(f.requestSent()).isTrue();
+        assertThat(next.verdict()).as("the server is gone: waited for, not a retry spent").isEqualTo(
+                CallFailure.Verdict.UNREACHABLE);
+        assertThat(next.requestSent()).isFalse();
         ServerStats stats = pool.stats().get(0);
-        assertThat(stats.requests()).isEqualTo(2);
-        assertThat(stats.unreached()).as("the server read the second request before it died").isZero();
+        assertThat(stats.requests()).isEqualTo(3);
+        assertThat(stats.unreached()).as("only the third found nothing listening").isEqualTo(1);
     }
 
     @Test
