@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The runner's {@link Predictor} port served over HTTP: one request per prompt, to whichever of the run's servers has
@@ -41,6 +42,8 @@ final class HttpPredictor implements Predictor {
 
     private final ServerPool servers;
     private final PromptRequest template;
+    /** Requests answered with a refusal that stops the run (401, 404...): their records are not stored. */
+    private final AtomicLong stoppedTheRun = new AtomicLong();
 
     private HttpPredictor(ServerPool servers, PromptRequest template) {
         this.servers = servers;
@@ -106,6 +109,9 @@ final class HttpPredictor implements Predictor {
             return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
         } catch (CallFailure f) {
+            if (f.verdict() == CallFailure.Verdict.STOP_RUN && f.requestSent()) {
+                stoppedTheRun.incrementAndGet();
+            }
             String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
             throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null),
                     f.isLimitLowered());
@@ -167,11 +173,16 @@ final class HttpPredictor implements Predictor {
         return String.join("; ", each);
     }
 
+    /** Requests so far whose answer stopped the run (a 401, a 404): sent, answered, and their records not stored. */
+    long stoppedTheRun() {
+        return stoppedTheRun.get();
+    }
+
     /** How each server fared so far. */
     List<ServerTally> tallies() {
         return servers.stats().stream()
                 .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached(),
-                        s.busy()))
+                        s.busy(), s.sentAgainAfterRefusal()))
                 .toList();
     }
 

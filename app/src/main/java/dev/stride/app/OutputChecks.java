@@ -11,6 +11,7 @@ import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +26,8 @@ final class OutputChecks implements Predictor {
 
     private final Predictor next;
     private final OutputRules rules;
+    /** Requests sent again because the answer before was not JSON. */
+    private final AtomicLong reasked = new AtomicLong();
 
     OutputChecks(Predictor next, OutputRules rules) {
         this.next = next;
@@ -48,8 +51,14 @@ final class OutputChecks implements Predictor {
                             + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(text)
                             + "; answer began: " + abbreviate(text), null);
                 }
+                reasked.incrementAndGet();
             }
         }
+    }
+
+    /** Requests so far sent again because the answer before them was not JSON: one attempt of the record each. */
+    long reasked() {
+        return reasked.get();
     }
 
     /** The first group of the first match, or the whole match when the pattern has no group; null without a match. */

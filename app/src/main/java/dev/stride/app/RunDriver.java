@@ -56,14 +56,16 @@ final class RunDriver {
                 params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog, o.headers(),
                 o.autoConcurrency(), o.rateLimits());
         Predictor served = predictors.create(call);
-        try (Predictor predictor = o.output().any() ? new OutputChecks(served, o.output()) : served) {
+        OutputChecks checks = o.output().any() ? new OutputChecks(served, o.output()) : null;
+        try (Predictor predictor = checks != null ? checks : served) {
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,
                     listener, Clock.systemUTC());
             stop.attach(runner);
             try {
                 RunOutcome outcome = runner.run(run);
-                List<ServerTally> tallies = served instanceof HttpPredictor http ? http.tallies() : List.of();
-                return new Session(run, outcome, tallies, false);
+                HttpPredictor http = served instanceof HttpPredictor h ? h : null;
+                return new Session(run, outcome, http == null ? List.of() : http.tallies(),
+                        checks == null ? 0 : checks.reasked(), http == null ? 0 : http.stoppedTheRun(), false);
             } finally {
                 stop.detach();
             }

@@ -282,6 +282,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /** What this session did, for the summary; {@code requestsSent} is null when the predictor does not count. */
     SessionTally tally(Long requestsSent) {
+        return tally(requestsSent, SessionTally.Beyond.NONE);
+    }
+
+    /** What this session did, with the requests it sent beyond its records' attempts. */
+    SessionTally tally(Long requestsSent, SessionTally.Beyond beyond) {
         Map<String, Long> kinds = new TreeMap<>();
         failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
         // A server that sends no usage leaves the tokens unknown, which is not zero.
@@ -290,7 +295,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 answersWithTokensOut.sum() == 0 ? null : tokensOut.sum(),
                 latency.count() == 0 ? null
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
-                (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples);
+                (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
+                beyond);
     }
 
     private void outcome() {

@@ -221,7 +221,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             }
         }
         out.flush();
-        new RunSummary(progress.tally(SessionTally.requestsSent(session.servers())), looks.prices(), m).print(out);
+        SessionTally.Beyond beyond = new SessionTally.Beyond(
+                session.servers().stream().mapToLong(ServerTally::sentAgainAfterRefusal).sum(),
+                session.reaskedForJson(), session.stoppedTheRun());
+        new RunSummary(progress.tally(SessionTally.requestsSent(session.servers()), beyond), looks.prices(), m)
+                .print(out);
     }
 
     /** Ends a session's progress bar, if one is showing (also when a session broke off with an exception). */

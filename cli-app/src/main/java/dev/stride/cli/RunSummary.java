@@ -68,7 +68,7 @@ final class RunSummary {
         String requests = tally.requestsSent() == null
                 ? m.get("msg.summary.retries", tally.retries())
                 : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
-                        + (tally.redundantRequests() == 0 ? "" : m.get("msg.summary.redundant"));
+                        + (tally.redundantRequests() == 0 ? "" : m.get("msg.summary.redundant")) + beyond();
         List<String> lines = new ArrayList<>(List.of(
                 m.get("msg.summary.title"),
                 row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
@@ -80,6 +80,22 @@ final class RunSummary {
                 row(m.get("msg.summary.requests"), requests)));
         lines.addAll(2, errorRows());
         return lines;
+    }
+
+    /** The requests sent beyond the records' attempts, each for what it was; empty when there were none. */
+    private String beyond() {
+        SessionTally.Beyond b = tally.beyond();
+        StringBuilder s = new StringBuilder();
+        if (b.sentAgainAfterRefusal() > 0) {
+            s.append(m.get("msg.summary.sentAgainAfterRefusal", b.sentAgainAfterRefusal()));
+        }
+        if (b.reaskedForJson() > 0) {
+            s.append(m.get("msg.summary.reaskedForJson", b.reaskedForJson()));
+        }
+        if (b.stoppedTheRun() > 0) {
+            s.append(m.get("msg.summary.stoppedTheRun", b.stoppedTheRun()));
+        }
+        return s.toString();
     }
 
     /**

@@ -15,13 +15,37 @@ import java.util.Map;
  * @param requestsSent  HTTP requests sent in this session, retries included; null when the predictor does not count
  * @param attemptsKept  requests behind the outcomes stored in this session (their attempts, retries included)
  * @param failureExamples the stored error of one failure per kind, with the server's words where it gave any
+ * @param beyond        requests sent that no stored attempt stands for, by what they were
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
-                    Map<String, String> failureExamples) {
+                    Map<String, String> failureExamples, Beyond beyond) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, Beyond.NONE);
+    }
+
+    /**
+     * Requests the server received beyond the records' attempts, each for what it was.
+     *
+     * @param sentAgainAfterRefusal 429s the client's rate gate waited out and sent again within one attempt
+     * @param reaskedForJson        answers that were not JSON, asked again within one attempt ({@code --json-retries})
+     * @param stoppedTheRun         answered with a refusal that stopped the run (401, 404): their records are not
+     *                              stored, and the next session asks for them again
+     */
+    record Beyond(long sentAgainAfterRefusal, long reaskedForJson, long stoppedTheRun) {
+        static final Beyond NONE = new Beyond(0, 0, 0);
+
+        long total() {
+            return sentAgainAfterRefusal + reaskedForJson + stoppedTheRun;
+        }
     }
 
     /** A tally that kept no example of its failures. */
@@ -40,14 +64,16 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
      * One that found no server (refused, unknown host) cost nothing and is not counted, lest it read as redundant.
      */
     static Long requestsSent(List<ServerTally> servers) {
-        return servers.isEmpty() ? null : servers.stream().mapToLong(s -> s.requests() - s.unreached()).sum();
+        return servers.isEmpty() ? null : servers.stream()
+                .mapToLong(s -> s.requests() - s.unreached() + s.sentAgainAfterRefusal()).sum();
     }
 
     /**
      * Requests whose answer this session never saved: in flight when it was stopped (or between retries). Their
-     * records are still pending, so the next session asks for them again; with no interrupt this is 0.
+     * records are still pending, so the next session asks for them again; with no interrupt this is 0. Those
+     * counted {@link #beyond} for what they were are not among them.
      */
     long redundantRequests() {
-        return requestsSent == null ? 0 : Math.max(0, requestsSent - attemptsKept);
+        return requestsSent == null ? 0 : Math.max(0, requestsSent - attemptsKept - beyond.total());
     }
 }

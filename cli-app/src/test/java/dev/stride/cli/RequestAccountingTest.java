@@ -2,11 +2,19 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.sim.Outcome;
+import dev.stride.sim.RateBudget;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,5 +72,59 @@ class RequestAccountingTest {
             assertThat(((Number) row.get("attempts")).intValue()).isEqualTo(1);
             assertThat(String.valueOf(row.get("error"))).as(r.all()).contains("connection");
         }
+    }
+
+    @Test
+    void refusalsTheRateGateSentAgainAreCountedAsSentAndSaidForWhatTheyWere() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+        // 20 a second with headers that say so: the first 32 at once exceed it, and the gate, engaged by the
+        // headers, waits the refusals out and sends them again.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder()
+                .rateBudget(new RateBudget(1200, 0, Duration.ofSeconds(1), true)).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--base-url", sim.url(), "--concurrency", "32", "--log-every", "0", "--max-tokens", "20",
+                    "--template", "{{question}}");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            long refused = sim.stats().count(Outcome.RATE_LIMITED);
+            assertThat(refused).as(r.all()).isPositive();
+            Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), 0 redundant"
+                    + "(?:, (\\d+) rate-limited \\(429\\) and sent again)?\n").matcher(r.out());
+            assertThat(line.find()).as(r.all()).isTrue();
+            assertThat(Long.parseLong(line.group(1))).as("sent, against what the server received")
+                    .isEqualTo(sim.stats().requests());
+            long sentAgain = line.group(3) == null ? 0 : Long.parseLong(line.group(3));
+            assertThat(Long.parseLong(line.group(2)) + sentAgain).as(r.all()).isEqualTo(refused);
+        }
+    }
+
+    @Test
+    void answersThatWereNotJsonAreCountedAsReaskedNotAsRedundant() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress()
+                .with("--json-output", "--json-retries", "2");
+
+        assertThat(r.out()).as(r.all()).contains("Outcomes:  0 done, 10 failed")
+                .contains("Requests:  30 sent, 0 retries, 0 redundant, 20 re-asked for valid JSON\n")
+                .doesNotContain("stopped before");
+        assertThat(stride.model.requests.get()).isEqualTo(30);
+    }
+
+    @Test
+    void requestsAnsweredWithTheRefusalThatStoppedTheRunAreSaidToBeThat() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 20);
+        Path db = dir.resolve("runs.db");
+        stride.model.answering(prompt -> FakeModelServer.json(401, "{\"error\":{\"message\":\"bad key\"}}"));
+
+        Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
+
+        assertThat(r.exitCode()).as(r.all()).isNotZero();
+        int received = stride.model.requests.get();
+        assertThat(r.out()).as(r.all()).contains("Requests:  " + received + " sent, 0 retries, 0 redundant, "
+                + received + " answered with the refusal that stopped the run (not stored; asked again next time)\n")
+                .doesNotContain("stopped before");
     }
 }

@@ -75,6 +75,8 @@ public final class ModelClient implements AutoCloseable {
     private final Clock clock;
     /** Bumped by {@link #cancelAll()}, so a failed call can tell our cancel from OkHttp's own (deadline) cancel. */
     private final AtomicLong cancelEpoch = new AtomicLong();
+    /** 429s the rate gate took on and sent again within their call: requests the server received, all the same. */
+    private final AtomicLong sentAgainAfterRefusal = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What every request passes before it is sent: the server's rate limits, given or reported. */
     private final RateGate gate;
@@ -267,6 +269,11 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** Requests held at the rate gate now, not yet sent. */
+    /** Refused requests (429) the rate gate waited out and sent again, unseen by the caller: see {@link #send}. */
+    public long sentAgainAfterRefusal() {
+        return sentAgainAfterRefusal.get();
+    }
+
     int waitingAtGate() {
         return gate.waiting();
     }
@@ -307,6 +314,7 @@ public final class ModelClient implements AutoCloseable {
                 boolean refusal = f.status() == 429 && f.verdict() == CallFailure.Verdict.RETRY
                         && refusals < RateGate.MAX_ABSORBED_REFUSALS;
                 if (refusal && gate.refused(permit, f.retryAfter().orElse(null), f.rateLimits())) {
+                    sentAgainAfterRefusal.incrementAndGet();
                     continue;
                 }
                 if (!refusal) {

@@ -392,7 +392,7 @@ public final class ServerPool implements AutoCloseable {
         for (Server s : servers) {
             stats.add(new ServerStats(s.shown, s.requests.get(), s.succeeded.get(),
                     s.failed.get(), s.unreached.get(), s.busy.get(), s.inFlight.get(), s.isSetAside(now),
-                    s.limit == null ? -1 : s.limit.limit()));
+                    s.limit == null ? -1 : s.limit.limit(), s.client.sentAgainAfterRefusal()));
         }
         return stats;
     }

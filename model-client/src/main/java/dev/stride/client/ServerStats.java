@@ -10,11 +10,13 @@ package dev.stride.client;
  *                  false): nothing was asked of it, so nothing was paid for
  * @param busy      of the failed, those the server turned away as busy or over its rate (429 or 503): the runner
  *                  sends their records again while their retries last
+ * @param sentAgainAfterRefusal requests beyond the calls: a 429 the rate gate waited out and sent again within
+ *                  the same call (the caller sees one call, the server received each)
  * @param inFlight  calls running now
  * @param setAside  whether it is out of rotation now after repeated RETRY failures
  * @param limit     what it takes now as learnt from its answers ({@code --concurrency auto}); -1 in a pool without
  *                  learnt limits
  */
 public record ServerStats(String baseUrl, long requests, long succeeded, long failed, long unreached, long busy,
-                          int inFlight, boolean setAside, int limit) {
+                          int inFlight, boolean setAside, int limit, long sentAgainAfterRefusal) {
 }

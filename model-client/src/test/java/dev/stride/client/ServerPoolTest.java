@@ -278,8 +278,8 @@ class ServerPoolTest {
             }
         }
         assertThat(failures).isEqualTo(3);
-        assertThat(pool.stats().get(0)).isEqualTo(new ServerStats(baseOf(a), 3, 0, 3, 0, 3, 0, true, -1));
-        assertThat(pool.stats().get(1)).isEqualTo(new ServerStats(baseOf(b), 3, 3, 0, 0, 0, 0, false, -1));
+        assertThat(pool.stats().get(0)).isEqualTo(new ServerStats(baseOf(a), 3, 0, 3, 0, 3, 0, true, -1, 0));
+        assertThat(pool.stats().get(1)).isEqualTo(new ServerStats(baseOf(b), 3, 3, 0, 0, 0, 0, false, -1, 0));
 
         // Set aside: everything goes to B.
         for (int i = 0; i < 4; i++) {
