@@ -153,12 +153,10 @@ final class Workforce {
      * @return how many were dropped
      */
     int dropDeadOnThisHost(DSLContext dsl, long runId) {
-        long me = ProcessHandle.current().pid();
         int dropped = 0;
         for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).and(WORKERS.PID.ne(me)).fetch()) {
-            boolean alive = ProcessHandle.of(w.value2()).map(ProcessHandle::isAlive).orElse(false);
-            if (!alive) {
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).fetch()) {
+            if (goneFromThisHost(HOST, w.value2())) {
                 dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                         .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
             }
@@ -166,6 +164,11 @@ final class Workforce {
         return dropped;
     }
 
+    /**
+     * The workers whose lease holds, less those of this machine whose process has ended: a worker killed a moment
+     * ago is no longer shown as live (its lease runs on until the next run of it drops it, and a run of another
+     * machine still waits for the lease, which is all it can go by).
+     */
     List<WorkerInfo> liveWorkers(DSLContext dsl, long runId) {
         return dsl.selectFrom(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
@@ -174,7 +177,14 @@ final class Workforce {
                         UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
-                                DbPhrase.of("json.workerServers", r.getNumber(), runId))));
+                                DbPhrase.of("json.workerServers", r.getNumber(), runId))))
+                .stream().filter(w -> !goneFromThisHost(w.host(), w.pid())).toList();
+    }
+
+    /** Whether a worker is of this machine, not this process, and its process has ended (kill -9, a crash). */
+    private static boolean goneFromThisHost(String host, long pid) {
+        return HOST.equals(host) && pid != ProcessHandle.current().pid()
+                && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** Whether this process is a worker of the run (it then leaves with {@link #leave}). */

@@ -170,6 +170,32 @@ class WorkersTest {
     }
 
     @Test
+    void aWorkerOfThisMachineWhoseProcessEndedIsNotShownAsLiveThoughItsLeaseHolds() throws Exception {
+        SqliteCheckpointStore a = store();
+        a.join(run, LEASE);
+        Process sleeping = new ProcessBuilder("sleep", "60").start();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try {
+            // The worker's row as another process of this machine left it: alive, then killed (kill -9).
+            setWorkerPid(sleeping.pid());
+            assertThat(store().liveWorkers(run)).extracting(WorkerInfo::pid).containsExactly(sleeping.pid());
+            setWorkerPid(ended.pid());
+            assertThat(store().liveWorkers(run)).as("its process is gone").isEmpty();
+        } finally {
+            sleeping.destroyForcibly();
+        }
+    }
+
+    private void setWorkerPid(long pid) throws Exception {
+        try (Connection c = Fixtures.jdbc(file);
+             PreparedStatement st = c.prepareStatement("UPDATE workers SET pid = ?")) {
+            st.setLong(1, pid);
+            assertThat(st.executeUpdate()).isOne();
+        }
+    }
+
+    @Test
     void aWorkersServersInTextThisBuildCannotReadAreLeftOutNotAnError() throws Exception {
         SqliteCheckpointStore a = store();
         a.reportInFlight(run, 8, true, List.of());
