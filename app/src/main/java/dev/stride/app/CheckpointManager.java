@@ -1,6 +1,8 @@
 package dev.stride.app;
 
+import dev.stride.client.Sampling;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.GenerationParams;
 import dev.stride.core.Cursor;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
@@ -141,6 +143,7 @@ public final class CheckpointManager implements AutoCloseable {
         } else {
             throw new IllegalArgumentException("a dry run's plan only reports what a run would do: " + plan);
         }
+        runs.forEach(CheckpointManager::refuseUnsendableParams);
         List<Session> sessions = new ArrayList<>();
         for (RunInfo run : runs) {
             if (stop.requested()) {
@@ -157,6 +160,18 @@ public final class CheckpointManager implements AutoCloseable {
             }
         }
         return new RunResult(sessions, false);
+    }
+
+    /**
+     * An older stride stored a run with a parameter the client refuses to send ({@code --param stream=false}); every
+     * session of it would fail on its first request. Refused before a session starts, with the way out.
+     */
+    private static void refuseUnsendableParams(RunInfo run) {
+        for (String key : GenerationParams.fromJson(run.paramsJson()).extra().keySet()) {
+            if (key.isBlank() || Sampling.CLIENT_CHOSEN.contains(key)) {
+                throw AppPhrase.invalid("run.storedParamRefused", run.name(), key);
+            }
+        }
     }
 
     /** The checkpoint of a run (by default a run is named after its model), if the database has one. */

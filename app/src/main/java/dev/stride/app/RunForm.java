@@ -1,6 +1,7 @@
 package dev.stride.app;
 
 import dev.stride.client.RateLimits;
+import dev.stride.client.Sampling;
 import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputFormat;
@@ -364,7 +365,16 @@ public final class RunForm {
             if (eq <= 0) {
                 throw AppPhrase.invalid("run.paramForm", param);
             }
-            extra.put(param.substring(0, eq).trim(), param.substring(eq + 1));
+            // Checked here, not only by the client: a run is stored before its first request, and a name the client
+            // refuses would be stored with it and refused on every resume.
+            String key = param.substring(0, eq).trim();
+            if (key.isEmpty()) {
+                throw AppPhrase.invalid("run.paramNoName", param);
+            }
+            if (Sampling.CLIENT_CHOSEN.contains(key)) {
+                throw AppPhrase.invalid("run.paramStream", key);
+            }
+            extra.put(key, param.substring(eq + 1));
         }
         // Read before the try: a missing system file is not a parameter that is not JSON.
         String systemMessage = systemText();

@@ -253,6 +253,44 @@ class RunCommandTest {
         assertThat(db).doesNotExist();
     }
 
+    @Test
+    void aParameterTheClientRefusesIsAUsageErrorBeforeARunIsStored() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+
+        assertThat(refusal(run(input, db, "--param", "stream=false")))
+                .isEqualTo("stride: --param stream: streaming is an option of its own: give --stream for streamed"
+                        + " answers, or leave it out for whole ones\n");
+        assertThat(refusal(run(input, db, "--param", " =1")))
+                .isEqualTo("stride: --param  =1: the parameter has no name; write KEY=JSON, e.g. --param"
+                        + " repetition_penalty=1.1\n");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+    }
+
+    @Test
+    void aRunAnOlderStrideStoredWithStreamAsAParameterSaysHowToGetOut() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement st = c.createStatement()) {
+            // As an older stride left it: the parameter stored, the records not yet sent.
+            st.execute("UPDATE runs SET params = '{\"params\":{\"stream\":false}}'");
+            st.execute("DELETE FROM predictions");
+        }
+        int asked = stride.model.requests.get();
+
+        Cli.Result r = stride.run(input, db).model("qwen-medical-lora-251106-f16").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("stride: run 'qwen-medical-lora-251106-f16' is stored with the request"
+                + " parameter 'stream', which stride does not send (an older stride let --param set it; streaming is"
+                + " chosen with --stream): remove the run with stride clear --run qwen-medical-lora-251106-f16 and"
+                + " the same --db, then start it again\n");
+        assertThat(stride.model.requests.get()).isEqualTo(asked);
+    }
+
     private static String refusal(Cli.Result r) {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
         return r.err();

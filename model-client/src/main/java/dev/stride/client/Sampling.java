@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Generation parameters. Every {@code null} (and an empty {@code stop} or {@code extra}) is left out of the request,
@@ -26,6 +27,12 @@ import java.util.Objects;
 public record Sampling(Integer maxTokens, Double temperature, Double topP, Long seed, List<String> stop,
                        Map<String, JsonNode> extra) {
 
+    /**
+     * Body fields the client writes itself and {@code extra} may not set: how the answer is read depends on them.
+     * A command line checks its parameters against this before it stores anything.
+     */
+    public static final Set<String> CLIENT_CHOSEN = Set.of("stream");
+
     private static final Sampling NONE = new Sampling(null, null, null, null, List.of(), Map.of());
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
@@ -41,7 +48,7 @@ public record Sampling(Integer maxTokens, Double temperature, Double topP, Long 
                 if (key == null || key.isBlank()) {
                     throw new IllegalArgumentException("an extra parameter needs a name");
                 }
-                if (key.equals("stream")) {
+                if (CLIENT_CHOSEN.contains(key)) {
                     throw new IllegalArgumentException(
                             "'stream' cannot be an extra parameter: streaming is chosen with PromptRequest.stream");
                 }
