@@ -6,6 +6,7 @@ import dev.stride.core.Phrase;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,8 +33,26 @@ final class NotFoundHint {
             case OLLAMA -> Messages.text("msg.hint.notFound.ollama");
             case CHAT -> run.baseUrls().stream().map(url -> url.replaceAll("/+$", ""))
                     .filter(url -> !url.endsWith("/v1")).findFirst()
-                    .map(url -> Messages.text("msg.hint.notFound.chatWithoutV1", url))
+                    .map(NotFoundHint::withoutV1)
                     .orElse(Messages.text("msg.hint.notFound.chat"));
         });
+    }
+
+    /** The paths stride adds to the base URL itself; a URL copied from a server's docs often ends in one. */
+    private static final List<String> ENDPOINT_PATHS = List.of("/chat/completions", "/completions");
+
+    /**
+     * The hint for a base URL that does not end in /v1: the URL it should be. One that names an endpoint (the most
+     * common mistake) loses that path; appending /v1 to it would make things worse.
+     */
+    private static Phrase withoutV1(String url) {
+        for (String path : ENDPOINT_PATHS) {
+            if (url.endsWith(path)) {
+                String base = url.substring(0, url.length() - path.length());
+                return Messages.text("msg.hint.notFound.endpointInUrl", url, path,
+                        base.endsWith("/v1") ? base : base + "/v1");
+            }
+        }
+        return Messages.text("msg.hint.notFound.chatWithoutV1", url);
     }
 }

@@ -126,6 +126,20 @@ class ServerWordsCliTest {
     }
 
     @Test
+    void aBaseUrlThatNamesTheEndpointIsToldTheUrlWithoutIt() {
+        everyRequestGets(FakeModelServer.json(404, "{\"detail\":\"Not Found\"}"));
+        String v1 = stride.server.url("/v1").toString();
+
+        Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                v1 + "/chat/completions/", "--template", "{{question}}", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("HTTP 404: Not Found (POST " + v1 + "/chat/completions/chat/completions)")
+                .endsWith("; --base-url " + v1 + "/chat/completions ends in /chat/completions, which stride adds"
+                        + " itself: give --base-url " + v1 + "\n");
+    }
+
+    @Test
     void ollamasNativeApiOnAnotherServerNamesTheApiOption() {
         everyRequestGets(expressError(404, "Cannot POST /api/chat"));
 
