@@ -7,19 +7,25 @@ import dev.stride.db.SqlQuery;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterPreprocessor;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sql", mixinStandardHelpOptions = true)
+@Command(name = "sql", mixinStandardHelpOptions = true, preprocessor = SqlCommand.CommentFirst.class)
 final class SqlCommand implements Callable<Integer> {
     /** A table is for reading: longer values are cut (--csv and --json print them whole). */
     static final int MAX_CELL = 80;
@@ -48,6 +54,38 @@ final class SqlCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SQL", descriptionKey = "SQL")
     String sql;
+
+    /**
+     * A saved query often opens with a {@code --} comment line, which picocli would take for an unknown option (and then
+     * miss the SQL). An argument that starts with {@code --} and spans lines is no option: it is moved behind an
+     * end-of-options {@code --}, unless one is given already or it is an option's value.
+     */
+    static final class CommentFirst implements IParameterPreprocessor {
+        @Override
+        public boolean preprocess(Stack<String> args, CommandSpec command, ArgSpec argSpec, Map<String, Object> info) {
+            List<String> rest = new ArrayList<>(args);
+            Collections.reverse(rest); // the stack's top, the next argument, is its last element
+            if (rest.contains("--")) {
+                return false;
+            }
+            for (int i = 0; i < rest.size(); i++) {
+                String arg = rest.get(i);
+                OptionSpec before = i == 0 ? null : command.findOption(rest.get(i - 1));
+                boolean optionValue = before != null && before.arity().min() > 0;
+                if (!optionValue && arg.startsWith("--") && (arg.indexOf('\n') >= 0 || arg.indexOf('\r') >= 0)) {
+                    rest.remove(i);
+                    rest.add("--");
+                    rest.add(arg);
+                    args.clear();
+                    for (int j = rest.size() - 1; j >= 0; j--) {
+                        args.push(rest.get(j));
+                    }
+                    break;
+                }
+            }
+            return false;
+        }
+    }
 
     @Override
     public Integer call() throws Exception {

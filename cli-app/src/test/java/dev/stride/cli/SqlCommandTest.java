@@ -119,6 +119,20 @@ class SqlCommandTest {
     }
 
     @Test
+    void aStatementThatOpensWithALineCommentRunsWhereverItStands() {
+        String commented = "-- answers so far\nSELECT run, done FROM progress";
+
+        Cli.Result first = stride.cli.run("sql", "--db", db.toString(), commented, "--csv");
+        Cli.Result last = stride.cli.run("sql", "--csv", "--db", db.toString(), commented);
+        Cli.Result separated = stride.cli.run("sql", "--db", db.toString(), "--csv", "--", commented);
+
+        for (Cli.Result r : List.of(first, last, separated)) {
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out().lines()).containsExactly("run,done", "alpha,4");
+        }
+    }
+
+    @Test
     void csvAndJsonTogetherIsBadUsage() {
         Cli.Result r = stride.cli.run("sql", "--db", db.toString(), "--csv", "--json", "SELECT 1");
 
