@@ -93,6 +93,28 @@ public final class PromptTemplate {
         return Optional.empty();
     }
 
+    /**
+     * Why the template cannot be filled from {@code record}, as a line's error says it: a field the record lacks, or
+     * one it holds as null (a different mistake in the data, so said apart); empty when it can be filled.
+     */
+    public Optional<Phrase> unfilledField(JsonNode record) {
+        if (carriesRequest(record)) {
+            return Optional.empty();
+        }
+        for (String[] path : paths) {
+            if (lookup(record, path) == null) {
+                JsonNode node = record;
+                for (String part : path) {
+                    node = node == null ? null : node.get(part);
+                }
+                boolean isNull = node != null && node.isNull();
+                return Optional.of(Phrase.core(isNull ? "line.nullTemplateField" : "line.noTemplateField",
+                        String.join(".", path)));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** @throws InvalidInputException when a placeholder has no value in the record */
     public String render(JsonNode record) {
         StringBuilder out = new StringBuilder(text.length() + 64);

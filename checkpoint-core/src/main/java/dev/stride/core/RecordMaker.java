@@ -37,8 +37,8 @@ final class RecordMaker {
             id = node.get("custom_id").asText();
         } else {
             if (template != null) {
-                template.missingField(node).ifPresent(field -> {
-                    throw fail(line, Phrase.core("line.noTemplateField", field));
+                template.unfilledField(node).ifPresent(problem -> {
+                    throw fail(line, problem);
                 });
             }
             if (node.has("messages") && !PromptTemplate.validMessages(node.get("messages"))) {

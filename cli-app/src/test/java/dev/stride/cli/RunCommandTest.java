@@ -309,6 +309,21 @@ class RunCommandTest {
     }
 
     @Test
+    void aTemplateFieldThatIsNullIsSaidToBeNullNotMissing() throws Exception {
+        Path input = Files.writeString(dir.resolve("q.jsonl"), "{\"id\":\"1\",\"question\":null}\n",
+                StandardCharsets.UTF_8);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").with();
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("stride: " + input + " line 1: field 'question' used by the template is null;"
+                + " give it a value or change --template\n");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+    }
+
+    @Test
     void changingTheTemplateOfAnExistingRunIsRefused() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
