@@ -10,19 +10,26 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What to check when a server answered 404 or 405 to the path stride POSTed. The client only knows the URL it sent;
- * the command line knows which of its options chose it ({@code --base-url}, {@code --endpoint}, {@code --api}), so
- * the hint is said here, in the reader's language, fitted to the request that was made.
+ * What to check when a server answered 404 or 405 to the path stride POSTed, or with a redirect stride does not
+ * follow. The client only knows the URL it sent; the command line knows which of its options chose it
+ * ({@code --base-url}, {@code --endpoint}, {@code --api}), so the hint is said here, in the reader's language, fitted
+ * to the request that was made.
  */
 final class NotFoundHint {
 
     private NotFoundHint() {
     }
 
-    /** The hint for a run the server stopped with a 404 or 405; empty for any other stop. */
+    /** The hint for a run the server stopped with a 404 or 405, or a redirect; empty for any other stop. */
     static Optional<Phrase> of(RunOutcome outcome, RunInfo run) {
-        if (!(outcome.error() instanceof PredictionException refusal)
-                || !refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
+        if (!(outcome.error() instanceof PredictionException refusal)) {
+            return Optional.empty();
+        }
+        if (refusal.kind().matches("http_3\\d\\d")) {
+            // Only a redirect to https:// (or one without a Location) gets here: the client follows the others.
+            return Optional.of(Messages.text("msg.hint.redirect", run.baseUrls().get(0)));
+        }
+        if (!refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
             return Optional.empty();
         }
         Endpoint endpoint = GenerationParams.fromJson(run.paramsJson()).endpointOrDefault();

@@ -140,6 +140,22 @@ class ServerWordsCliTest {
     }
 
     @Test
+    void aRedirectToHttpsNamesWhereItPointsAndWhatToGiveInstead() {
+        everyRequestGets(new MockResponse.Builder().code(301)
+                .setHeader("Location", "https://models.example.com/v1/chat/completions").build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
+                + " HTTP 301 (redirected to https://models.example.com/v1/chat/completions) (0/3 done and saved);"
+                + " the server redirects --base-url " + v1 + " elsewhere, and stride follows no redirect from"
+                + " http:// to https://: give the https:// URL as --base-url (the address it redirects to, less the"
+                + " /chat/completions that stride adds)\n");
+    }
+
+    @Test
     void ollamasNativeApiOnAnotherServerNamesTheApiOption() {
         everyRequestGets(expressError(404, "Cannot POST /api/chat"));
 

@@ -93,9 +93,15 @@ public final class CallFailure extends Exception {
      *                 likeliest cause. What to change is for the caller to say: it knows which of its settings chose
      *                 the path (the client only knows the URL it was given).
      */
-    static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait, String postedTo) {
+    /** @param redirectedTo where a redirect that was not followed points (its Location), null for none */
+    static CallFailure httpStatus(int status, ErrorBody body, Duration requestedWait, String postedTo,
+                                  String redirectedTo) {
         StringBuilder message = new StringBuilder("HTTP ").append(status);
-        message.append(body.message() == null ? " (no error message in the body)" : ": " + body.message());
+        if (redirectedTo != null) {
+            message.append(" (redirected to ").append(redirectedTo).append(')');
+        } else {
+            message.append(body.message() == null ? " (no error message in the body)" : ": " + body.message());
+        }
         if ((status == 404 || status == 405) && postedTo != null) {
             message.append(" (POST ").append(postedTo).append(')');
         }

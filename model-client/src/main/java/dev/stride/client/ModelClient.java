@@ -420,9 +420,13 @@ public final class ModelClient implements AutoCloseable {
         String contentType = header.apply("Content-Type");
         if (status < 200 || status > 299) {
             ErrorBody error = redact(errorBodies.parse(BodyText.decode(body, contentType)));
+            // A redirect reaches here only when it is not followed (to https://): where it points is the fix.
+            String location = status >= 300 && status <= 399 ? header.apply("Location") : null;
+            HttpUrl to = location == null ? null : url.resolve(location);
             throw CallFailure.httpStatus(status, error,
                     RetryAfter.parse(header.apply("retry-after-ms"), header.apply("Retry-After"), clock.instant())
-                            .orElse(null), BaseUrl.redact(url.toString())).at(shownBase)
+                            .orElse(null), BaseUrl.redact(url.toString()),
+                    to == null ? null : BaseUrl.redact(to.toString())).at(shownBase)
                     .withRateLimits(reading);
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
