@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                     stop);
                  CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
-                 RunRenderer renderer = new RunRenderer(looks, db, false, false)) {
+                 RunRenderer renderer = new RunRenderer(looks, db, false, null)) {
                 RunPlan plan = runs.plan(RunRequest.of(input, options), stop);
                 renderer.planned(plan);
                 halfway = fresh ? new HalfwayStop(renderer, total / 2, stop::requestStop) : null;

@@ -214,7 +214,8 @@ final class RunCommand implements Callable<Integer> {
              CheckpointManager runs = postgres != null
                      ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
-             RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed, true)) {
+             RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
+                     SessionOptions.of(spec.commandLine().getParseResult()))) {
             // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry
             // run reads the input too, and is where a user checks a command before the real one.
             InputCheck labels = scorer == null ? null : scorer.labelsIn(input);

@@ -39,20 +39,21 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private final Messages m;
     private final Object db; // a file, or a PostgreSQL URL without its password
     private final boolean retryFailed;
-    private final boolean resumeHint;
+    private final String resumeOptions;
     private ProgressReporter progress;
 
     /**
-     * @param retryFailed the run redoes its failed records
-     * @param resumeHint  an interrupted session says how to continue (the demo says it its own way)
+     * @param retryFailed   the run redoes its failed records
+     * @param resumeOptions an interrupted session says how to continue, with these options of the session (see
+     *                      {@link SessionOptions}); null for no hint (the demo says it its own way)
      */
-    RunRenderer(Looks looks, Object db, boolean retryFailed, boolean resumeHint) {
+    RunRenderer(Looks looks, Object db, boolean retryFailed, String resumeOptions) {
         this.looks = looks;
         this.out = looks.out();
         this.m = looks.messages();
         this.db = db;
         this.retryFailed = retryFailed;
-        this.resumeHint = resumeHint;
+        this.resumeOptions = resumeOptions;
     }
 
     /**
@@ -211,9 +212,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case DONE_WITH_FAILURES -> out.println(m.get("msg.run.finishedWithFailures", run.name(), done,
                     run.total(), failed, sessionPart));
             case INTERRUPTED -> {
-                if (resumeHint) {
+                if (resumeOptions != null) {
                     out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), sessionPart,
-                            "stride run --db " + db + " --run " + run.name()));
+                            "stride run --db " + db + " --run " + run.name()
+                                    + (resumeOptions.isEmpty() ? "" : " " + resumeOptions)));
                 }
             }
             default -> {

@@ -106,6 +106,30 @@ class RunCommandTest {
     }
 
     @Test
+    void theResumeHintRepeatsTheOptionsTheRunDoesNotStore() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (seen.incrementAndGet() == 10) {
+                stride.cli.pressCtrlC();
+            }
+            return null;
+        });
+
+        Cli.Result r = run(input, db, "--concurrency", "4", "--max-tokens", "64", "--rpm", "60000", "--retries=2",
+                "--stream", "--header", "api-key: sk-secret", "--extract", "answer: (.*)");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        // --max-tokens is stored with the run (so are the model, template and servers); the pace, the limits, the
+        // transfer and the output rules belong to a session. A header's literal value may be the key: not repeated.
+        assertThat(r.out()).contains(" To continue, run the same command again, or: stride run --db " + db
+                + " --run qwen-medical-lora-251106-f16 --concurrency 4 --rpm 60000 --retries 2 --stream"
+                + " --header 'api-key: ***' --extract 'answer: (.*)'\n");
+        assertThat(r.out()).doesNotContain("sk-secret");
+    }
+
+    @Test
     void retryAfterIsHonouredBeforeTheNextAttempt() throws Exception {
         Path input = questions(dir, "q.jsonl", 1);
         Path db = dir.resolve("runs.db");
