@@ -44,11 +44,16 @@ final class SnapshotCommand implements Callable<Integer> {
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);
-        out.println(messages.get("msg.snapshot.written", database.named(), target, Durations.human(ms)));
-        for (RunInfo run : runs) {
-            out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
+        if (runs.isEmpty()) {
+            // Nothing to list and nothing to resume: the snapshot is only a copy of an empty database.
+            out.println(messages.get("msg.snapshot.writtenNoRuns", database.named(), target, Durations.human(ms)));
+        } else {
+            out.println(messages.get("msg.snapshot.written", database.named(), target, Durations.human(ms)));
+            for (RunInfo run : runs) {
+                out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
+            }
+            out.println(messages.get("msg.snapshot.resume", target));
         }
-        out.println(messages.get("msg.snapshot.resume", target));
         out.flush();
         if (database.file != null) {
             DbFile.warnIfLeftBehind(database.file, spec, true);

@@ -216,6 +216,19 @@ class StatusClearExportTest {
     }
 
     @Test
+    void aSnapshotOfADatabaseWithoutRunsSaysSoAndOffersNoResume() throws Exception {
+        assertThat(stride.cli.run("clear", "--db", db.toString(), "--all", "--yes").exitCode()).isZero();
+        Path copy = dir.resolve("snap.db");
+
+        Cli.Result r = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).matches(Pattern.quote("Snapshot of " + db + " written to " + copy + " in ")
+                + "\\S+" + Pattern.quote(" (no runs in it)") + "\n");
+        assertThat(count(copy, "SELECT count(*) FROM runs")).isZero();
+    }
+
+    @Test
     void clearWithoutATerminalOrYesDeletesNothingAndSaysToAddYes() throws Exception {
         List<Map<String, Object>> before = query(db, "SELECT * FROM progress ORDER BY run");
 
