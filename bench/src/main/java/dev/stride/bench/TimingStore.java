@@ -145,6 +145,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public void requireNoLiveWorkers(List<String> runNames) {
+        store.requireNoLiveWorkers(runNames);
+    }
+
+    @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
         store.forEachResult(runId, sink);
     }

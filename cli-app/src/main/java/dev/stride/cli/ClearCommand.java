@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * Forgets one run or all of a database. What it deletes may be hours of paid work, so it first names what will go and
  * asks on the terminal; {@code --yes} goes on without asking, and without a terminal (a script, cron, CI) it refuses
- * unless {@code --yes} is given, rather than read an answer from whatever stdin holds.
+ * unless {@code --yes} is given, rather than read an answer from whatever stdin holds. A run that live workers are
+ * writing is refused (exit 2, nothing deleted): they would go on writing into a run that is gone.
  */
 @Command(name = "clear", mixinStandardHelpOptions = true)
 final class ClearCommand implements Callable<Integer> {
@@ -72,6 +73,11 @@ final class ClearCommand implements Callable<Integer> {
             List<RunInfo> going = which.all ? store.listRuns()
                     : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
                             which.run, knownRuns(store))));
+            // A run that live workers are writing is never cleared: refused before asking, and again by the store in
+            // the transaction that deletes (a worker may join in between). With --all, one such run keeps them all.
+            if (!going.isEmpty()) {
+                store.requireNoLiveWorkers(going.stream().map(RunInfo::name).toList());
+            }
             // An empty database loses nothing: there is nothing to ask about.
             if (!yes && !going.isEmpty() && !confirmed(going, messages)) {
                 out.println(messages.get("msg.clear.kept", where()));

@@ -4,6 +4,7 @@ import dev.stride.app.SettingsRefusedException;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.LiveWorkersException;
 import dev.stride.core.Phrased;
 import dev.stride.db.StoreException;
 import dev.stride.db.TransferRefusedException;
@@ -43,9 +44,11 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (ex instanceof UserError userError) {
             return userError.exitCode();
         }
-        // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input.
+        // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input, a
+        // change refused while workers are live on the run (the database is fine: the user stops them first).
         if (ex instanceof InvalidSettingException || ex instanceof SettingsRefusedException
-                || ex instanceof InvalidInputException || ex instanceof TransferRefusedException) {
+                || ex instanceof InvalidInputException || ex instanceof TransferRefusedException
+                || ex instanceof LiveWorkersException) {
             return ExitCodes.USAGE;
         }
         if (ex instanceof StoppedBeforeStart) {

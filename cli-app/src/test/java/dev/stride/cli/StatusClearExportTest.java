@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.WorkerInfo;
+import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +229,45 @@ class StatusClearExportTest {
         assertThat(r.out()).matches(Pattern.quote("Snapshot of " + db + " written to " + copy + " in ")
                 + "\\S+" + Pattern.quote(" (no runs in it)") + "\n");
         assertThat(count(copy, "SELECT count(*) FROM runs")).isZero();
+    }
+
+    @Test
+    void aRunThatALiveWorkerIsWritingIsNotClearedAloneOrWithAll() throws Exception {
+        List<Map<String, Object>> before = query(db, "SELECT * FROM progress ORDER BY run");
+        long records = count(db, "SELECT count(*) FROM records");
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            long alpha = worker.findRun("alpha").orElseThrow().id();
+            worker.join(alpha, Duration.ofSeconds(30));
+            WorkerInfo w = worker.liveWorkers(alpha).get(0);
+            ScriptedTerminal terminal = new ScriptedTerminal("yes");
+
+            Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha", "--yes");
+            Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all", "--yes");
+            Cli.Result asked = stride.cli.on(terminal).run("clear", "--db", db.toString(), "--run", "alpha");
+            Cli.Result zh = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run("clear", "--db", db.toString(), "--all",
+                    "--yes");
+
+            // The seconds left of the lease depend on how long the commands took: shown as N.
+            String refused = "stride: run 'alpha' in " + db + " has 1 live worker (" + w.host() + " pid " + w.pid()
+                    + "), so nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker"
+                    + " that was killed counts as live until its lease runs out, within N s\n";
+            for (Cli.Result r : List.of(one, all, asked)) {
+                assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+                assertThat(r.out()).isEmpty();
+                assertThat(r.err().replaceFirst("within \\d+ s", "within N s")).isEqualTo(refused);
+            }
+            assertThat(terminal.questions).as("refused before asking").isEmpty();
+            assertThat(zh.exitCode()).isEqualTo(2);
+            assertThat(zh.err()).startsWith("stride: " + db + " 中的任务 'alpha' 有 1 个存活的工作进程（" + w.host()
+                    + " pid " + w.pid() + "），因此没有清除任何内容");
+            assertThat(query(db, "SELECT * FROM progress ORDER BY run")).isEqualTo(before);
+            assertThat(count(db, "SELECT count(*) FROM records")).isEqualTo(records);
+
+            worker.leave(alpha);
+            Cli.Result gone = stride.cli.run("clear", "--db", db.toString(), "--run", "alpha", "--yes");
+            assertThat(gone.exitCode()).as(gone.all()).isZero();
+            assertThat(query(db, "SELECT run FROM progress")).containsExactly(Map.of("run", "beta"));
+        }
     }
 
     @Test

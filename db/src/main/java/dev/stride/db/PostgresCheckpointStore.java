@@ -399,12 +399,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean clearRun(String name) {
-        return writing(dsl -> RunRows.clearRun(dsl, name));
+        return writing(dsl -> RunRows.clearRun(dsl, name, clock.instant(), location));
     }
 
     @Override
     public int clearAll() {
-        return writing(RunRows::clearAll);
+        return writing(dsl -> RunRows.clearAll(dsl, clock.instant(), location));
+    }
+
+    @Override
+    public void requireNoLiveWorkers(List<String> runNames) {
+        reading(dsl -> {
+            RunRows.refuseLive(dsl, RUNS.NAME.in(runNames), clock.instant(), location);
+            return null;
+        });
     }
 
     @Override

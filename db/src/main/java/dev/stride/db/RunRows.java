@@ -3,15 +3,28 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
+import static dev.stride.db.schema.Tables.WORKERS;
 
 import dev.stride.core.Json;
+import dev.stride.core.LiveWorkersException;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record4;
+import org.jooq.Result;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /**
  * The statements both stores run alike, whatever the database: each store brings its own connection and transaction
@@ -84,12 +97,65 @@ final class RunRows {
         return dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(baseUrls)).where(RUNS.RUN_ID.eq(runId)).execute();
     }
 
-    /** Records, predictions, workers and claims go with the run by ON DELETE CASCADE. */
-    static boolean clearRun(DSLContext dsl, String name) {
+    /**
+     * Records, predictions, workers and claims go with the run by ON DELETE CASCADE; a run with live workers is
+     * refused, whole, in the same transaction (see {@link #refuseLive}).
+     *
+     * @param where the database, as messages name it
+     */
+    static boolean clearRun(DSLContext dsl, String name, Instant now, Object where) {
+        lockForClearing(dsl, RUNS.NAME.eq(name));
+        refuseLive(dsl, RUNS.NAME.eq(name), now, where);
         return dsl.deleteFrom(RUNS).where(RUNS.NAME.eq(name)).execute() > 0;
     }
 
-    static int clearAll(DSLContext dsl) {
+    /** As {@link #clearRun}, for every run: one with live workers keeps them all. */
+    static int clearAll(DSLContext dsl, Instant now, Object where) {
+        lockForClearing(dsl, DSL.trueCondition());
+        refuseLive(dsl, DSL.trueCondition(), now, where);
         return dsl.deleteFrom(RUNS).execute();
+    }
+
+    /**
+     * SQLite's IMMEDIATE transaction already keeps every other writer out. On PostgreSQL the runs' rows are locked
+     * before their workers are read: a worker joining this instant (its row references the run's) is waited for and
+     * then seen, or it waits for this transaction and finds the run gone.
+     */
+    private static void lockForClearing(DSLContext dsl, Condition runs) {
+        if (dsl.dialect().family() == SQLDialect.POSTGRES) {
+            dsl.select(RUNS.RUN_ID).from(RUNS).where(runs).forUpdate().fetch();
+        }
+    }
+
+    /**
+     * Throws a {@link LiveWorkersException} naming the runs of {@code runs} that have live workers (a lease not run
+     * out at {@code now}, as {@code status} lists them), each with its workers' host and pid, and when the last of
+     * those leases runs out: a worker that was killed counts until then. Its workers' writes would fail on a run
+     * deleted under them (a foreign key on SQLite, a deadlock on PostgreSQL), after hours of paid answers are gone.
+     */
+    static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where) {
+        Result<Record4<String, String, Long, String>> live = dsl
+                .select(RUNS.NAME, WORKERS.HOST, WORKERS.PID, WORKERS.LEASE_UNTIL)
+                .from(WORKERS).join(RUNS).on(RUNS.RUN_ID.eq(WORKERS.RUN_ID))
+                .where(runs).and(WORKERS.LEASE_UNTIL.gt(UtcText.format(now)))
+                .orderBy(RUNS.NAME, WORKERS.NUMBER)
+                .fetch();
+        if (live.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> byRun = new LinkedHashMap<>();
+        Instant lastLease = now;
+        for (var w : live) {
+            byRun.computeIfAbsent(w.value1(), k -> new ArrayList<>()).add(w.value2() + " pid " + w.value3());
+            Instant until = UtcText.parse(w.value4());
+            lastLease = until.isAfter(lastLease) ? until : lastLease;
+        }
+        List<String> names = byRun.keySet().stream().map(n -> "'" + n + "'").toList();
+        String workers = byRun.size() == 1 ? String.join(", ", byRun.values().iterator().next())
+                : byRun.entrySet().stream().map(e -> "'" + e.getKey() + "': " + String.join(", ", e.getValue()))
+                        .collect(Collectors.joining("; "));
+        long seconds = Math.max(1, (Duration.between(now, lastLease).toMillis() + 999) / 1000);
+        throw new LiveWorkersException(DbPhrase.of("clear.liveWorkers", byRun.size(), names, where, live.size(),
+                workers, seconds));
     }
 }

@@ -572,12 +572,20 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean clearRun(String name) {
-        return writing(dsl -> RunRows.clearRun(dsl, name));
+        return writing(dsl -> RunRows.clearRun(dsl, name, clock.instant(), file));
     }
 
     @Override
     public int clearAll() {
-        return writing(RunRows::clearAll);
+        return writing(dsl -> RunRows.clearAll(dsl, clock.instant(), file));
+    }
+
+    @Override
+    public void requireNoLiveWorkers(List<String> runNames) {
+        reading(dsl -> {
+            RunRows.refuseLive(dsl, RUNS.NAME.in(runNames), clock.instant(), file);
+            return null;
+        });
     }
 
     @Override

@@ -4,9 +4,11 @@ import static dev.stride.db.Fixtures.done;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
+import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import java.time.Duration;
@@ -163,6 +165,29 @@ class PostgresWorkersTest {
             assertThat(w.inFlight()).isEqualTo(27);
             assertThat(w.servers()).isEqualTo(Fixtures.TWO_SERVERS);
         });
+    }
+
+    @Test
+    void aRunWithALiveWorkerIsNotClearedAndItsWorkerGoesOnWriting() {
+        PostgresCheckpointStore worker = store();
+        worker.join(run, LEASE);
+        List<InputRecord> claimed = worker.claim(run, -1, 2, false);
+        PostgresCheckpointStore other = store();
+        WorkerInfo w = other.liveWorkers(run).get(0);
+
+        assertThatThrownBy(() -> other.clearRun("a")).isInstanceOf(LiveWorkersException.class)
+                .hasMessageStartingWith("run 'a' in ")
+                .hasMessageContaining(" has 1 live worker (" + w.host() + " pid " + w.pid() + "), so nothing was"
+                        + " cleared: stop it first (Ctrl+C where it runs)");
+        assertThatThrownBy(other::clearAll).isInstanceOf(LiveWorkersException.class);
+        assertThat(worker.savePrediction(run, claimed.get(0), done("x"))).isTrue();
+        assertThat(other.findRun("a").orElseThrow()).satisfies(r -> {
+            assertThat(r.total()).isEqualTo(RECORDS);
+            assertThat(r.done()).isEqualTo(1);
+        });
+
+        worker.leave(run);
+        assertThat(other.clearRun("a")).isTrue();
     }
 
     private static List<String> ids(List<InputRecord> records) {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
+import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
@@ -290,6 +291,53 @@ class WorkersTest {
         // Once the worker is gone (its lease ran out), the change goes through.
         clock.advance(LEASE.plusSeconds(1));
         assertThat(b.syncRun(spec("a"), recs(101).iterator()).added()).isEqualTo(1);
+    }
+
+    @Test
+    void aRunWithALiveWorkerIsNotClearedAloneOrWithAllUntilItsLeaseRunsOut() {
+        SqliteCheckpointStore worker = store();
+        worker.join(run, LEASE);
+        SqliteCheckpointStore b = store();
+        b.syncRun(spec("b"), recs(10).iterator());
+        WorkerInfo w = b.liveWorkers(run).get(0);
+        String refused = "run 'a' in " + file + " has 1 live worker (" + w.host() + " pid " + w.pid() + "), so"
+                + " nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker that was"
+                + " killed counts as live until its lease runs out, within 30 s";
+
+        assertThatThrownBy(() -> b.clearRun("a")).isInstanceOf(LiveWorkersException.class).hasMessage(refused);
+        assertThatThrownBy(b::clearAll).isInstanceOf(LiveWorkersException.class).hasMessage(refused);
+        assertThatThrownBy(() -> b.requireNoLiveWorkers(List.of("a", "b"))).hasMessage(refused);
+        assertThat(b.listRuns()).extracting(RunInfo::name, RunInfo::total)
+                .containsExactly(tuple("a", 100L), tuple("b", 10L));
+
+        // A run without workers is cleared as ever.
+        b.requireNoLiveWorkers(List.of("b"));
+        assertThat(b.clearRun("b")).isTrue();
+
+        // The worker stops renewing (killed): it counts until its lease runs out, and the message says how soon.
+        clock.advance(Duration.ofSeconds(20));
+        assertThatThrownBy(() -> b.clearRun("a")).hasMessageEndingWith("within 10 s");
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(b.clearRun("a")).isTrue();
+        assertThat(b.listRuns()).isEmpty();
+    }
+
+    @Test
+    void clearAllNamesEveryRunWithLiveWorkersAndDeletesNone() {
+        SqliteCheckpointStore b = store();
+        b.syncRun(spec("b"), recs(10).iterator());
+        long runB = b.findRun("b").orElseThrow().id();
+        store().join(run, LEASE);
+        store().join(run, LEASE);
+        store().join(runB, LEASE);
+        WorkerInfo w = b.liveWorkers(run).get(0);
+        String me = w.host() + " pid " + w.pid();
+
+        assertThatThrownBy(b::clearAll).isInstanceOf(LiveWorkersException.class).hasMessage("runs 'a', 'b' in "
+                + file + " have 3 live workers ('a': " + me + ", " + me + "; 'b': " + me + "), so nothing was"
+                + " cleared: stop them first (Ctrl+C where each runs) and clear again; a worker that was killed"
+                + " counts as live until its lease runs out, within 30 s");
+        assertThat(b.listRuns()).extracting(RunInfo::name).containsExactly("a", "b");
     }
 
     @Test
