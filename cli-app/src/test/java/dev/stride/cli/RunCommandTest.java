@@ -5,9 +5,11 @@ import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,26 @@ class RunCommandTest {
                 .containsEntry("state", "done");
         assertThat(dir.resolve("runs.db-wal")).satisfiesAnyOf(
                 p -> assertThat(p).doesNotExist(), p -> assertThat(Files.size(p)).isZero());
+    }
+
+    @Test
+    void aChangedInputWhileAWorkerIsLiveIsARefusedInputAndChangesNothing() throws Exception {
+        Path db = dir.resolve("runs.db");
+        assertThat(run(questions(dir, "q.jsonl", 10), db).exitCode()).isZero();
+        Path more = questions(dir, "more.jsonl", 11);
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            worker.join(worker.findRun("qwen-medical-lora-251106-f16").orElseThrow().id(), Duration.ofSeconds(30));
+
+            Cli.Result r = run(more, db);
+
+            // Exit 2 (a refused input), not 4 (a database that cannot be used): the database is fine.
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).isEqualTo("stride: run 'qwen-medical-lora-251106-f16' in " + db + " has 1 live"
+                    + " worker and the input differs from its stored records (1 added, 0 edited, 0 removed); nothing"
+                    + " was changed. Wait for the workers to finish or stop them (Ctrl+C), then run again\n");
+        }
+        assertThat(count(db, "SELECT total FROM progress")).isEqualTo(10);
+        assertThat(stride.model.requests.get()).isEqualTo(10);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static dev.stride.db.schema.Tables.WORKERS;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
+import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunState;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncReport;
@@ -227,7 +228,7 @@ final class Workforce {
         int live = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.gt(now()))
                 .and(me == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(me)));
         if (live > 0) {
-            throw new StoreException(DbPhrase.of("sync.liveWorkers", name, where, live, report.added(),
+            throw new LiveWorkersException(DbPhrase.of("sync.liveWorkers", name, where, live, report.added(),
                     report.edited(), report.removed()));
         }
     }

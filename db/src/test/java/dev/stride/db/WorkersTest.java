@@ -281,7 +281,7 @@ class WorkersTest {
         SqliteCheckpointStore b = store();
 
         assertThatThrownBy(() -> b.syncRun(spec("a"), recs(101).iterator()))
-                .isInstanceOf(StoreException.class)
+                .isInstanceOf(LiveWorkersException.class)
                 .hasMessage("run 'a' in " + file + " has 1 live worker and the input differs from its stored"
                         + " records (1 added, 0 edited, 0 removed); nothing was changed. Wait for the workers to"
                         + " finish or stop them (Ctrl+C), then run again");
