@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.Answer;
+import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
@@ -32,6 +33,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * seconds, with {@code --quiet} nothing. Either way it keeps the session's tally for the end-of-run summary: outcomes,
  * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
  * session's pace does not skew them; the rate shown counts answers only (failures are counted apart).
+ *
+ * <p>With several workers on the run, the counts shown are the run's: this session's own plus what the others stored
+ * since it began, as the run's counters said at the last cursor this worker committed (every few outcomes and every
+ * heartbeat; the cursor reads them anyway, so this costs nothing more, alone or not). The ETA is then the run's too:
+ * what is left at the pace of every worker together since this session began. The rate shown stays this worker's own,
+ * as its tokens per second do (status shows each worker's).
  */
 final class ProgressReporter implements RunListener, AutoCloseable {
 
@@ -64,6 +71,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final long total;
     private final long doneBefore;
     private final long failedBefore;
+    /** The run's stored failures when the session began (with --retry-failed, failedBefore leaves them out). */
+    private final long failedStored;
+    /**
+     * What other workers stored since this session began, as of the last cursor: its counters less this session's
+     * start and its own outcomes (all of which a cursor counts when it is told). Zero while this worker is alone.
+     */
+    private volatile long othersDone;
+    private volatile long othersFailed;
     private final long everyNanos;
     private final LongSupplier nanoTime;
     private final long started;
@@ -117,6 +132,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, Duration every,
                      Mode mode, ProgressBarConsumer barOutput, boolean noColor, Messages messages,
                      LongSupplier nanoTime) {
+        this(out, run, total, doneBefore, failedBefore, failedBefore, every, mode, barOutput, noColor, messages,
+                nanoTime);
+    }
+
+    /** @param failedStored the run's stored failures as the session begins (more than failedBefore when retried) */
+    ProgressReporter(PrintWriter out, String run, long total, long doneBefore, long failedBefore, long failedStored,
+                     Duration every, Mode mode, ProgressBarConsumer barOutput, boolean noColor, Messages messages,
+                     LongSupplier nanoTime) {
+        this.failedStored = failedStored;
         this.nanoTime = nanoTime;
         this.started = nanoTime.getAsLong();
         this.lastPrint = started;
@@ -135,8 +159,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages}. */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env, Messages messages) {
-        return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(), every,
-                Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"), messages);
+        return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(),
+                run.failed(), every, Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"), messages,
+                System::nanoTime);
     }
 
     private ProgressBar bar(ProgressBarConsumer output, boolean noColor) {
@@ -187,6 +212,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         failed.incrementAndGet();
         outcome();
         progressed();
+    }
+
+    /**
+     * The run's counters as committed with this worker's outcomes so far: what exceeds this session's start and its
+     * own outcomes was stored by other workers. Alone, nothing does (a retried failure that succeeds moves from
+     * failed to done, which this session counts as its answer), and the counts shown are this session's as ever.
+     */
+    @Override
+    public void cursorSaved(Cursor cursor) {
+        othersDone = Math.max(0, cursor.done() - doneBefore - done.get());
+        othersFailed = Math.max(0, cursor.failed() - failedStored - failed.get());
     }
 
     @Override
@@ -249,7 +285,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             return;
         }
         lastPrint = at;
-        long allDone = doneBefore + done.get();
+        long allDone = doneBefore + done.get() + othersDone;
         out.println(messages.get("msg.progress.unreachable", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), lasted, limit,
                 now.reason()));
@@ -305,7 +341,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     private void progressed() {
         if (bar != null) {
-            bar.stepTo(doneBefore + failedBefore + done.get() + failed.get());
+            bar.stepTo(doneBefore + failedBefore + done.get() + failed.get() + othersDone + othersFailed);
             // The words (rates through the message bundle) are made at most once per redraw, not once per outcome
             // on the writer's thread: thousands a second, for a drawing four times a second. close() makes them
             // once more for the last drawing.
@@ -321,8 +357,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             return;
         }
         lastPrint = now;
-        long allDone = doneBefore + done.get();
-        long allFailed = failedBefore + failed.get();
+        long allDone = doneBefore + done.get() + othersDone;
+        long allFailed = failedBefore + failed.get() + othersFailed;
         String eta = eta().map(d -> messages.get("msg.progress.eta", Durations.human(d.toMillis()))).orElse("");
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
@@ -334,7 +370,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The bar's words after its numbers: this session's rates, failures and retries so far. */
     private String extra() {
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
-                Numbers.compact(tokensPerSecond()), failedBefore + failed.get(), retries.get()) + inFlight() + also.get();
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get()) + inFlight()
+                + also.get();
     }
 
     /** Shows {@code words} (read at each line or redraw) after the line's and the bar's own numbers. */
@@ -358,14 +395,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     /**
-     * Time left at this session's pace of outcomes (answers and failures: both leave a record settled); empty until
-     * that pace means something. Early on it does not: while the first requests are in flight nothing finishes, so
+     * Time left at the run's pace of outcomes since this session began (answers and failures: both leave a record
+     * settled), its own and, with several workers, the others' (as of the last cursor); empty until that pace means
+     * something. Early on it does not: while the first requests are in flight nothing finishes, so
      * the rate starts low and climbs (a run of seconds showed an ETA of minutes). The pace counts once the session
      * has {@value #ETA_MIN_OUTCOMES} outcomes, has run {@link #ETA_MIN_TIME} and five times as long as its first
      * outcome took (the time to fill the pipeline then skews it by a fifth at most).
      */
     private Optional<Duration> eta() {
-        long outcomes = done.get() + failed.get();
+        long outcomes = done.get() + failed.get() + othersDone + othersFailed;
         long elapsed = nanoTime.getAsLong() - started;
         long first = firstOutcomeAfter.get();
         if (outcomes < ETA_MIN_OUTCOMES || elapsed < ETA_MIN_TIME.toNanos() || first < 0 || elapsed < 5 * first) {

@@ -3,9 +3,11 @@ package dev.stride.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.core.Answer;
+import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RunState;
 import dev.stride.core.Timing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -108,6 +110,31 @@ class ProgressReporterTest {
             }
         }
         assertThat(withEta).isGreaterThan(20);
+    }
+
+    @Test
+    void withAnotherWorkerTheLineShowsTheRunsCountsAndTheEtaTheRunsPace() {
+        // This worker: 10 answers a second. The other: as many, stored since this session began (40 done before).
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 40, 2, Duration.ofSeconds(11), now);
+        for (int second = 1; second <= 10; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < 10; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+            // The cursor committed with these answers counts the run's: 40 before, this worker's, the other's.
+            progress.cursorSaved(new Cursor(0, 40 + 2L * 10 * second, 2 + (second == 10 ? 1 : 0), 0, Instant.now(),
+                    RunState.RUNNING));
+        }
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        progress.recordDone(RECORD, answer(3, 100));
+        progress.close();
+
+        // 40 + 101 own + 100 the other's, and its failure; 756 left at the run's pace of 202 outcomes in 11 s: 41.2 s
+        // (this worker's own pace would say 83 s). The rate shown is this worker's own.
+        assertThat(lines.toString()).isEqualTo("qwen: 241/1000 done (24.1%), 3 failed, 0 retries, 9.2/s, 28 tok/s,"
+                + " ETA 41.2s\n");
     }
 
     @Test

@@ -5,11 +5,16 @@ import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.core.Answer;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.Timing;
 import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +92,45 @@ class RunCommandTest {
         }
         assertThat(count(db, "SELECT total FROM progress")).isEqualTo(10);
         assertThat(stride.model.requests.get()).isEqualTo(10);
+    }
+
+    @Test
+    void withASecondWorkerOnTheRunTheProgressLinesShowTheRunsDoneNotThisWorkersAlone() throws Exception {
+        String name = "qwen-medical-lora-251106-f16";
+        Path input = questions(dir, "q.jsonl", 200);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger seen = new AtomicInteger();
+        List<SqliteCheckpointStore> second = new java.util.concurrent.CopyOnWriteArrayList<>();
+        stride.model.answering(prompt -> {
+            if (seen.incrementAndGet() == 20) {
+                // A second worker on the same file stores answers to 50 records the first does not hold.
+                SqliteCheckpointStore other = SqliteCheckpointStore.open(db);
+                second.add(other);
+                long run = other.findRun(name).orElseThrow().id();
+                other.join(run, Duration.ofSeconds(30));
+                for (InputRecord r : other.claim(run, -1, 50, false)) {
+                    other.savePrediction(run, r, new Prediction(Answer.plain("other", "stop", 1, 1), null,
+                            new Timing(1, 1, Instant.now())));
+                }
+                other.leave(run);
+            }
+            return null;
+        });
+
+        Cli.Result r = stride.run(input, db).model(name).template("Q: {{question}}")
+                .with("--concurrency", "1", "--log-every", "1ms");
+        second.forEach(SqliteCheckpointStore::close);
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(stride.model.requests.get()).as("this worker answered 150").isEqualTo(150);
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(200);
+        java.util.regex.Matcher shown = java.util.regex.Pattern.compile(name + ": (\\d+)/200 done").matcher(r.out());
+        long most = 0;
+        while (shown.find()) {
+            most = Math.max(most, Long.parseLong(shown.group(1)));
+        }
+        // This worker's own answers never pass 150: more is the run's count, the other worker's 50 with them.
+        assertThat(most).as(r.out()).isGreaterThan(150).isLessThanOrEqualTo(200);
     }
 
     @Test
