@@ -258,7 +258,7 @@ class StatusClearExportTest {
             }
             assertThat(terminal.questions).as("refused before asking").isEmpty();
             assertThat(zh.exitCode()).isEqualTo(2);
-            assertThat(zh.err()).startsWith("stride: " + db + " 中的任务 'alpha' 有 1 个存活的工作进程（" + w.host()
+            assertThat(zh.err()).startsWith("stride: " + db + " 中的 1 个任务（'alpha'）有 1 个存活的工作进程（" + w.host()
                     + " pid " + w.pid() + "），因此没有清除任何内容");
             assertThat(query(db, "SELECT * FROM progress ORDER BY run")).isEqualTo(before);
             assertThat(count(db, "SELECT count(*) FROM records")).isEqualTo(records);
