@@ -184,7 +184,12 @@ public final class CheckpointManager implements AutoCloseable {
         return store.listRuns();
     }
 
-    /** Forgets a run: its records, outputs and checkpoint. @return false when there was no such run */
+    /**
+     * Forgets a run: its records, outputs and checkpoint.
+     *
+     * @return false when there was no such run
+     * @throws dev.stride.core.LiveWorkersException when workers are live on the run; nothing is deleted
+     */
     public boolean clearCheckpoint(String run) {
         return store.clearRun(run);
     }
