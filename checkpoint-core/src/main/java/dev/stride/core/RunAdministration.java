@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Forgetting runs. A run with live workers (those {@link RunLedger#liveWorkers} lists) is never forgotten: its
- * workers would go on writing into a run that is gone. A worker that was killed counts as live until its lease runs
- * out.
+ * workers would go on writing into a run that is gone. A worker killed on another machine counts as live until its
+ * lease runs out (one of this machine is known to be gone at once).
  */
 public interface RunAdministration {
 

@@ -250,7 +250,7 @@ class StatusClearExportTest {
             // The seconds left of the lease depend on how long the commands took: shown as N.
             String refused = "stride: run 'alpha' in " + db + " has 1 live worker (" + w.host() + " pid " + w.pid()
                     + "), so nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker"
-                    + " that was killed counts as live until its lease runs out, within N s\n";
+                    + " killed on another machine counts as live until its lease runs out, within N s\n";
             for (Cli.Result r : List.of(one, all, asked)) {
                 assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
                 assertThat(r.out()).isEmpty();

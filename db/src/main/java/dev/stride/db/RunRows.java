@@ -130,7 +130,7 @@ final class RunRows {
     /**
      * Throws a {@link LiveWorkersException} naming the runs of {@code runs} that have live workers (a lease not run
      * out at {@code now}, as {@code status} lists them), each with its workers' host and pid, and when the last of
-     * those leases runs out: a worker that was killed counts until then. Its workers' writes would fail on a run
+     * those leases runs out: a worker killed on another machine counts until then. Its workers' writes would fail on a run
      * deleted under them (a foreign key on SQLite, a deadlock on PostgreSQL), after hours of paid answers are gone.
      */
     static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where) {
@@ -140,6 +140,8 @@ final class RunRows {
                 .where(runs).and(WORKERS.LEASE_UNTIL.gt(UtcText.format(now)))
                 .orderBy(RUNS.NAME, WORKERS.NUMBER)
                 .fetch();
+        // A worker of this machine whose process ended (kill -9) is gone now, whatever its lease says.
+        live.removeIf(w -> Workforce.goneFromThisHost(w.value2(), w.value3()));
         if (live.isEmpty()) {
             return;
         }

@@ -183,7 +183,7 @@ final class Workforce {
     }
 
     /** Whether a worker is of this machine, not this process, and its process has ended (kill -9, a crash). */
-    private static boolean goneFromThisHost(String host, long pid) {
+    static boolean goneFromThisHost(String host, long pid) {
         return HOST.equals(host) && pid != ProcessHandle.current().pid()
                 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }

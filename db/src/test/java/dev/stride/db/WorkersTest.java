@@ -301,8 +301,8 @@ class WorkersTest {
         b.syncRun(spec("b"), recs(10).iterator());
         WorkerInfo w = b.liveWorkers(run).get(0);
         String refused = "run 'a' in " + file + " has 1 live worker (" + w.host() + " pid " + w.pid() + "), so"
-                + " nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker that was"
-                + " killed counts as live until its lease runs out, within 30 s";
+                + " nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker killed on"
+                + " another machine counts as live until its lease runs out, within 30 s";
 
         assertThatThrownBy(() -> b.clearRun("a")).isInstanceOf(LiveWorkersException.class).hasMessage(refused);
         assertThatThrownBy(b::clearAll).isInstanceOf(LiveWorkersException.class).hasMessage(refused);
@@ -323,6 +323,19 @@ class WorkersTest {
     }
 
     @Test
+    void aRunWhoseWorkerOfThisMachineWasKilledIsClearedAtOnce() throws Exception {
+        store().join(run, LEASE);
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        setWorkerPid(ended.pid()); // its row as a worker killed a moment ago left it, its lease still running
+
+        SqliteCheckpointStore b = store();
+        b.requireNoLiveWorkers(List.of("a"));
+        assertThat(b.clearRun("a")).isTrue();
+        assertThat(b.listRuns()).isEmpty();
+    }
+
+    @Test
     void clearAllNamesEveryRunWithLiveWorkersAndDeletesNone() {
         SqliteCheckpointStore b = store();
         b.syncRun(spec("b"), recs(10).iterator());
@@ -335,8 +348,8 @@ class WorkersTest {
 
         assertThatThrownBy(b::clearAll).isInstanceOf(LiveWorkersException.class).hasMessage("runs 'a', 'b' in "
                 + file + " have 3 live workers ('a': " + me + ", " + me + "; 'b': " + me + "), so nothing was"
-                + " cleared: stop them first (Ctrl+C where each runs) and clear again; a worker that was killed"
-                + " counts as live until its lease runs out, within 30 s");
+                + " cleared: stop them first (Ctrl+C where each runs) and clear again; a worker killed on another"
+                + " machine counts as live until its lease runs out, within 30 s");
         assertThat(b.listRuns()).extracting(RunInfo::name).containsExactly("a", "b");
     }
 
