@@ -19,8 +19,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
@@ -100,7 +103,7 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("runs.db");
         AtomicInteger seen = new AtomicInteger();
-        List<SqliteCheckpointStore> second = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<SqliteCheckpointStore> second = new CopyOnWriteArrayList<>();
         stride.model.answering(prompt -> {
             if (seen.incrementAndGet() == 20) {
                 // A second worker on the same file stores answers to 50 records the first does not hold.
@@ -124,7 +127,7 @@ class RunCommandTest {
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(stride.model.requests.get()).as("this worker answered 150").isEqualTo(150);
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(200);
-        java.util.regex.Matcher shown = java.util.regex.Pattern.compile(name + ": (\\d+)/200 done").matcher(r.out());
+        Matcher shown = Pattern.compile(name + ": (\\d+)/200 done").matcher(r.out());
         long most = 0;
         while (shown.find()) {
             most = Math.max(most, Long.parseLong(shown.group(1)));
@@ -137,13 +140,7 @@ class RunCommandTest {
     void anInterruptedRunResumesAndAsksOnlyForWhatRemains() throws Exception {
         Path input = questions(dir, "q.jsonl", 200);
         Path db = dir.resolve("runs.db");
-        AtomicInteger seen = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (seen.incrementAndGet() == 60) {
-                stride.cli.pressCtrlC();
-            }
-            return null;
-        });
+        pressCtrlCAtRequest(60);
 
         Cli.Result first = run(input, db, "--concurrency", "4", "--save-interval", "5");
 
@@ -175,13 +172,7 @@ class RunCommandTest {
     void theResumeHintRepeatsTheOptionsTheRunDoesNotStore() throws Exception {
         Path input = questions(dir, "q.jsonl", 50);
         Path db = dir.resolve("runs.db");
-        AtomicInteger seen = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (seen.incrementAndGet() == 10) {
-                stride.cli.pressCtrlC();
-            }
-            return null;
-        });
+        pressCtrlCAtRequest(10);
 
         Cli.Result r = run(input, db, "--concurrency", "4", "--max-tokens", "64", "--rpm", "60000", "--retries=2",
                 "--stream", "--header", "api-key: sk-secret", "--extract", "answer: (.*)");
@@ -475,13 +466,7 @@ class RunCommandTest {
     void aCopiedDatabaseFinishesWithoutTheInputFileAgainstAnotherServer() throws Exception {
         Path input = questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
-        AtomicInteger seen = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (seen.incrementAndGet() == 10) {
-                stride.cli.pressCtrlC();
-            }
-            return null;
-        });
+        pressCtrlCAtRequest(10);
         assertThat(run(input, db, "--concurrency", "2").exitCode()).isEqualTo(130);
         Path copy = Files.copy(db, dir.resolve("elsewhere.db"));
         Files.delete(input);
@@ -560,5 +545,16 @@ class RunCommandTest {
         assertThat(r.err().lines().filter(l -> l.startsWith("http -> POST "))).hasSize(3);
         assertThat(r.err().lines().filter(l -> l.startsWith("http <- 200 "))).hasSize(3);
         assertThat(r.all()).doesNotContain("sk-secret");
+    }
+
+    /** The fake model presses Ctrl+C as the {@code n}-th request comes in, and answers every request. */
+    private void pressCtrlCAtRequest(int n) {
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (seen.incrementAndGet() == n) {
+                stride.cli.pressCtrlC();
+            }
+            return null;
+        });
     }
 }
