@@ -13,6 +13,9 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -354,8 +357,8 @@ class RunCommandTest {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
         assertThat(run(input, db).exitCode()).isZero();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
-             java.sql.Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
             // As an older stride left it: the parameter stored, the records not yet sent.
             st.execute("UPDATE runs SET params = '{\"params\":{\"stream\":false}}'");
             st.execute("DELETE FROM predictions");
