@@ -214,7 +214,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case INTERRUPTED -> {
                 if (resumeOptions != null) {
                     out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), sessionPart,
-                            "stride run --db " + db + " --run " + run.name()
+                            "stride run --db " + SessionOptions.quoted(db.toString()) + " --run "
+                                    + SessionOptions.quoted(run.name())
                                     + (resumeOptions.isEmpty() ? "" : " " + resumeOptions)));
                 }
             }

@@ -51,7 +51,8 @@ final class SessionOptions {
         return nameColonValue.substring(0, colon) + ": ***";
     }
 
-    private static String quoted(String word) {
+    /** {@code word} as one word of a POSIX shell: as it is when plain, else in single quotes. */
+    static String quoted(String word) {
         return PLAIN.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 }

@@ -190,6 +190,20 @@ class RunCommandTest {
     }
 
     @Test
+    void theResumeHintQuotesADatabasePathAndARunNameWithSpaces() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50);
+        Path db = Files.createDirectories(dir.resolve("my runs")).resolve("it's.db");
+        pressCtrlCAtRequest(10);
+
+        Cli.Result r = run(input, db, "--run", "first try");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        // Pasted into a shell as printed, the hint must name the same file and run.
+        String quotedDb = "'" + db.toString().replace("'", "'\\''") + "'";
+        assertThat(r.out()).contains("or: stride run --db " + quotedDb + " --run 'first try'\n");
+    }
+
+    @Test
     void retryAfterIsHonouredBeforeTheNextAttempt() throws Exception {
         Path input = questions(dir, "q.jsonl", 1);
         Path db = dir.resolve("runs.db");
