@@ -73,12 +73,15 @@ final class EmptyDatabaseTemplate {
 
     /**
      * Stamps the history rows with this open's time: the template's say when the jar was built, and the history
-     * should say when this database was made.
+     * should say when this database was made. The stamp's commit goes into the file at once: a stride killed while it
+     * reads its first input (before its run is committed) would otherwise leave a WAL whose only commit is the stamp,
+     * and every reader would take the file for one that another program wrote.
      */
     static void stampInstalledNow(Connection writer, Path file) {
         try (Statement statement = writer.createStatement()) {
             statement.executeUpdate("UPDATE flyway_schema_history"
                     + " SET installed_on = strftime('%Y-%m-%d %H:%M:%f', 'now'), execution_time = 0");
+            statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }

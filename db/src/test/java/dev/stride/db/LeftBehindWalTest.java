@@ -96,6 +96,25 @@ class LeftBehindWalTest {
     }
 
     @Test
+    void aNewDatabaseLeavesNoCommitInItsWalBeforeItsFirstRunSoAStrideKilledThenLeavesTheFileAloneWhole()
+            throws Exception {
+        Path file = dir.resolve("new.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file, LONG_AGO)) {
+            // Still open, as a stride killed while it reads its first input leaves it: no run committed yet.
+            assertThat(store.listRuns()).isEmpty();
+            assertThat(WalFile.holdsCommits(file)).as("a commit in the WAL").isFalse();
+            assertThat(FileAlone.look(file, Instant.now(), STALE_AFTER).state()).isEqualTo(FileAlone.State.WHOLE);
+            try (Connection copy = DriverManager.getConnection("jdbc:sqlite:" + copyAlone(file, dir.resolve("cp")));
+                 Statement st = copy.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM flyway_schema_history"
+                         + " WHERE installed_on >= strftime('%Y-%m-%d', 'now', '-1 day')")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the file alone holds the history stamped with its making").isPositive();
+            }
+        }
+    }
+
+    @Test
     void aWalThatHoldsOnlyPagesOfATransactionThatNeverCommittedLeavesTheFileAloneWhole() throws Exception {
         Path file = dir.resolve("ingest.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file, LONG_AGO)) {
