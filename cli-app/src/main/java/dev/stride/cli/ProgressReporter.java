@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -112,6 +115,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
+    /** Prints the line when nothing finishes for a while (see {@link #tick()}); null until a session starts it. */
+    private ScheduledExecutorService ticker;
+    private boolean closed;
 
     /**
      * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
@@ -159,9 +165,39 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages}. */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env, Messages messages) {
-        return new ProgressReporter(out, run.name(), run.total(), run.done(), retryFailed ? 0 : run.failed(),
-                run.failed(), every, Mode.choose(quiet, env), null, env.containsKey("NO_COLOR"), messages,
-                System::nanoTime);
+        ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
+                retryFailed ? 0 : run.failed(), run.failed(), every, Mode.choose(quiet, env), null,
+                env.containsKey("NO_COLOR"), messages, System::nanoTime);
+        progress.tickWhileNothingFinishes();
+        return progress;
+    }
+
+    /**
+     * As lines, a line is due every --log-every whether or not a record finished: with slow answers, a rate limit
+     * or a busy server, outcomes alone left a log silent for minutes, and a run that waits looked hung. A daemon
+     * thread looks four times per interval, so a line is never more than a quarter of it late.
+     */
+    private void tickWhileNothingFinishes() {
+        if (everyNanos <= 0) {
+            return;
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "stride-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(everyNanos / 4, TimeUnit.MILLISECONDS.toNanos(50));
+        ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The line, if one is due and the last outcome did not print it. Not while the server is unreachable: those
+     * lines say so at the same pace ({@link #serverUnreachable}).
+     */
+    void tick() {
+        if (lines && outage == null) {
+            printLineIfDue();
+        }
     }
 
     private ProgressBar bar(ProgressBarConsumer output, boolean noColor) {
@@ -310,6 +346,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Ends the bar's line, so what is printed next starts on its own. */
     @Override
     public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        synchronized (this) {
+            closed = true; // a tick under way prints nothing after the session's last words
+        }
         if (bar != null) {
             bar.setExtraMessage(extra());
             bar.close();
@@ -352,11 +394,28 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             }
             return;
         }
-        long now = nanoTime.getAsLong();
-        if (everyNanos <= 0 || now - lastPrint < everyNanos) {
+        printLineIfDue();
+    }
+
+    /**
+     * The writer's outcomes and the ticker both print: looked at without a lock (thousands of outcomes a second find
+     * no line due), then again under it, so a due line is printed once, and none after {@link #close()}.
+     */
+    private void printLineIfDue() {
+        if (everyNanos <= 0 || nanoTime.getAsLong() - lastPrint < everyNanos) {
             return;
         }
-        lastPrint = now;
+        synchronized (this) {
+            long now = nanoTime.getAsLong();
+            if (closed || now - lastPrint < everyNanos) {
+                return;
+            }
+            lastPrint = now;
+            printLine();
+        }
+    }
+
+    private void printLine() {
         long allDone = doneBefore + done.get() + othersDone;
         long allFailed = failedBefore + failed.get() + othersFailed;
         String eta = eta().map(d -> messages.get("msg.progress.eta", Durations.human(d.toMillis()))).orElse("");

@@ -14,6 +14,7 @@ final class Cli {
     final AtomicReference<Runnable> interrupt = new AtomicReference<>();
     private final Map<String, String> env;
     private volatile Consumer<String> errWatcher = text -> { };
+    private volatile Consumer<String> outWatcher = text -> { };
     /** Where {@code stride clear} asks; nobody, as in a script, unless a test says otherwise. */
     private volatile Terminal terminal = Terminal.NONE;
 
@@ -40,6 +41,12 @@ final class Cli {
         return this;
     }
 
+    /** As {@link #watchingErr}, for the output stream (progress lines, the summary). */
+    Cli watchingOut(Consumer<String> watcher) {
+        this.outWatcher = watcher;
+        return this;
+    }
+
     /** Has {@code stride clear} ask on {@code terminal}, as it asks a person at a real one. */
     Cli on(Terminal terminal) {
         this.terminal = terminal;
@@ -47,7 +54,14 @@ final class Cli {
     }
 
     Result run(String... args) {
-        StringWriter out = new StringWriter();
+        Consumer<String> outSeen = outWatcher;
+        StringWriter out = new StringWriter() {
+            @Override
+            public void write(String str, int off, int len) {
+                super.write(str, off, len);
+                outSeen.accept(str.substring(off, off + len));
+            }
+        };
         Consumer<String> watcher = errWatcher;
         StringWriter err = new StringWriter() {
             @Override

@@ -76,6 +76,29 @@ class ProgressReporterTest {
     }
 
     @Test
+    void whileNothingFinishesTheLineStillComesEveryLogEveryAndSaysWhatIsWaiting() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 40, 0, Duration.ofSeconds(10), now);
+        progress.inFlightLimit(4, false, List.of());
+        progress.waitingForRateLimit(3);
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        progress.tick();
+        assertThat(lines.toString()).as("not due yet").isEmpty();
+
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        progress.tick();
+        progress.tick(); // the same interval: one line
+        assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
+                + " in flight 4, 3 waiting for the rate limit\n");
+
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.close();
+        progress.tick(); // a tick under way as the session ends prints nothing after it
+        assertThat(lines.toString().lines()).hasSize(1);
+    }
+
+    @Test
     void theEtaWaitsUntilTheRateMeansSomethingAndIsNeverFarOff() {
         // 8 requests in flight, 2 s each: 8 answers every 2 s, 4/s, 300 records in 75 s. Until the first 8 arrive
         // nothing finishes, and the rate measured from the start is far too low (the first line used to promise

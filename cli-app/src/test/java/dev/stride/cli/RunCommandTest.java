@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -30,6 +31,7 @@ import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -201,6 +203,35 @@ class RunCommandTest {
         // Pasted into a shell as printed, the hint must name the same file and run.
         String quotedDb = "'" + db.toString().replace("'", "'\\''") + "'";
         assertThat(r.out()).contains("or: stride run --db " + quotedDb + " --run 'first try'\n");
+    }
+
+    @Test
+    @Timeout(120)
+    void aProgressLineComesEveryLogEveryAlsoWhileNoAnswerArrives() throws Exception {
+        Path input = questions(dir, "q.jsonl", 1);
+        Path db = dir.resolve("runs.db");
+        CountDownLatch lineSeen = new CountDownLatch(1);
+        stride.cli.watchingOut(text -> {
+            if (text.startsWith("qwen-medical-lora-251106-f16: 0/1 done")) {
+                lineSeen.countDown();
+            }
+        });
+        // The only answer is held until a progress line is out: before, lines came with outcomes only, so this
+        // waited for ever (the timeout) with the log silent.
+        stride.model.answering(prompt -> {
+            try {
+                lineSeen.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+
+        Cli.Result r = stride.run(input, db).model("qwen-medical-lora-251106-f16").template("Q: {{question}}")
+                .with("--log-every", "1s");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("qwen-medical-lora-251106-f16: 0/1 done (0.0%), 0 failed, 0 retries, 0.0/s");
     }
 
     @Test
