@@ -255,6 +255,10 @@ final class RunCommand implements Callable<Integer> {
     /** The options as the app layer takes them, every one checked. */
     private RunRequest request() {
         ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
+        // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect.
+        if (!inFlight.auto() && spec.commandLine().getParseResult().hasMatchedOption("--max-concurrency")) {
+            throw UserError.usageOf("msg.run.maxConcurrencyWithoutAuto", concurrency);
+        }
         return new RunForm()
                 .input(input, format)
                 .dryRun(dryRun)

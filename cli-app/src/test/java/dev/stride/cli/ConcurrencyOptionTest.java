@@ -47,6 +47,20 @@ class ConcurrencyOptionTest {
     }
 
     @Test
+    void aMaximumWithoutAutoBoundsNothingAndIsRefusedInOneLine() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Cli.Result r = EN.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
+                "--base-url", "http://127.0.0.1:9/v1", "--concurrency", "16", "--max-concurrency", "5");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: --max-concurrency bounds only --concurrency auto, and this run sends 16"
+                + " at a time: give --concurrency auto, or leave --max-concurrency out\n");
+        assertThat(dir.resolve("x.db")).doesNotExist();
+        assertThat(ZH.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
+                "--base-url", "http://127.0.0.1:9/v1", "--max-concurrency", "5").err())
+                .startsWith("stride: --max-concurrency 只约束 --concurrency auto，而本次任务固定同时发送 8 个请求");
+    }
+
+    @Test
     void theProgressLineSaysWhatIsInFlightAndWhetherItIsLearnt() throws Exception {
         Path input = questions(dir, "q.jsonl", 40);
         try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0)) {
