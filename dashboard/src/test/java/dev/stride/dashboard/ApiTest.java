@@ -55,6 +55,10 @@ class ApiTest {
     }
 
     private JsonNode json(String path, int status) throws Exception {
+        return json(base, path, status);
+    }
+
+    private static JsonNode json(URI base, String path, int status) throws Exception {
         HttpResponse<String> response = get(base, path);
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(status);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -143,6 +147,32 @@ class ApiTest {
                 "q118", "q119");
         assertThat(json("/api/runs/clean/records?q=q7&limit=5", 200).get("records").get(0).get("id").asText())
                 .isEqualTo("q7");
+    }
+
+    @Test
+    void aSearchForTextWithQuotesFindsTheRecordsWhoseInputHoldsIt() throws Exception {
+        Path waiting = dir.resolve("quoted.db");
+        Fixtures.interrupted(waiting, Fixtures.quoted(dir, "quoted.jsonl", 2000), "quoted", 10);
+        try (Board b = Board.sqlite(waiting);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            String q = "&q=" + URLEncoder.encode(Fixtures.QUOTED, StandardCharsets.UTF_8);
+            // Pending records have no answer to echo the text: only their input, stored as JSON, holds it.
+            JsonNode pending = json(s.url(), "/api/runs/quoted/records?status=pending&limit=500" + q, 200);
+            assertThat(pending.get("records")).hasSize(500);
+            pending.get("records").forEach(r -> assertThat(r.get("status").asText()).isEqualTo("pending"));
+            // Every record of the run holds it, whatever its status: the first page is the first 50 of the input.
+            List<String> ids = new ArrayList<>();
+            json(s.url(), "/api/runs/quoted/records?limit=50" + q, 200).get("records")
+                    .forEach(r -> ids.add(r.get("id").asText()));
+            assertThat(ids).hasSize(50).startsWith("w0", "w1", "w2").endsWith("w49");
+            // A backslash alone, and the text as it is stored, find them too; a near miss finds none.
+            assertThat(json(s.url(), "/api/runs/quoted/records?status=pending&limit=5&q=back%5Cslash", 200)
+                    .get("records")).hasSize(5);
+            assertThat(json(s.url(), "/api/runs/quoted/records?status=pending&limit=5&q="
+                    + URLEncoder.encode("\\\"quotes\\\"", StandardCharsets.UTF_8), 200).get("records")).hasSize(5);
+            assertThat(json(s.url(), "/api/runs/quoted/records?limit=5&q="
+                    + URLEncoder.encode("\"quotes\"\"", StandardCharsets.UTF_8), 200).get("records")).isEmpty();
+        }
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /** Databases written by real runs against the simulator, and what a user would read from them with sqlite3. */
 final class Fixtures {
@@ -46,6 +47,19 @@ final class Fixtures {
         return Files.writeString(dir.resolve(name), s, StandardCharsets.UTF_8);
     }
 
+    /** What every question of {@link #quoted} holds: a quote, a backslash and a new line, as a user writes them. */
+    static final String QUOTED = "comma and \"quotes\", a back\\slash\nand a new line";
+
+    /** {@code n} records "w0", "w1", … whose question holds {@link #QUOTED}, stored escaped in the input's JSON. */
+    static Path quoted(Path dir, String name, int n) throws IOException {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            s.append(BoardJson.MAPPER.createObjectNode().put("id", "w" + i).put("question", "has, " + QUOTED + " " + i))
+                    .append('\n');
+        }
+        return Files.writeString(dir.resolve(name), s, StandardCharsets.UTF_8);
+    }
+
     static String json(String text) {
         return dev.stride.dashboard.BoardJson.MAPPER.valueToTree(text).toString();
     }
@@ -57,6 +71,43 @@ final class Fixtures {
             return checkpoints.run(input, RunOptions.of("model-" + name, sim.url()).withRun(name)
                     .withTemplate("Answer briefly: {{question}}").withSaveInterval(5).withConcurrency(4)
                     .withRetries(0, Duration.ofMillis(1)));
+        }
+    }
+
+    /**
+     * Starts {@code input} as run {@code name} against a slow simulator and stops it as Ctrl+C would once
+     * {@code atLeast} records are done: the run is left interrupted with most of its records pending.
+     */
+    static RunOutcome interrupted(Path db, Path input, String name, long atLeast) throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build())
+                .start(0);
+             CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            CompletableFuture<RunOutcome> run = CompletableFuture.supplyAsync(() -> checkpoints.run(input,
+                    RunOptions.of("model-" + name, sim.url()).withRun(name).withTemplate("Answer briefly: {{question}}")
+                            .withSaveInterval(1).withConcurrency(1)));
+            try {
+                while (!doneAtLeast(db, name, atLeast)) {
+                    if (run.isDone()) {
+                        throw new IllegalStateException("run " + name + " ended before it could be stopped: "
+                                + run.join());
+                    }
+                    Thread.sleep(20);
+                }
+            } finally {
+                checkpoints.requestStop();
+            }
+            return run.join();
+        }
+    }
+
+    private static boolean doneAtLeast(Path db, String name, long n) {
+        if (!Files.exists(db)) {
+            return false; // opening it here would make an empty file under the run's feet
+        }
+        try {
+            return count(db, "SELECT count(*) FROM progress WHERE run = '" + name + "' AND done >= " + n) > 0;
+        } catch (SQLException e) {
+            return false; // the run is still making its tables
         }
     }
 

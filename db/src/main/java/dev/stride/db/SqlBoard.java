@@ -1,5 +1,6 @@
 package dev.stride.db;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -476,10 +477,19 @@ final class SqlBoard implements Board {
                 args.add(through);
                 // Found in the id, the input or the answer; not LIKE: no pattern characters to escape.
                 sql.append(" AND (" + vendor.holds("r.record_id") + " OR " + vendor.holds("r.payload") + " OR "
-                        + vendor.holds("coalesce(p.output, '')") + ")");
+                        + vendor.holds("coalesce(p.output, '')"));
                 args.add(q.query());
                 args.add(q.query());
                 args.add(q.query());
+                // The input is stored as compact JSON, where a quote, a backslash or a newline the user typed is
+                // escaped: it is looked for as written there too, or only records that echo it in their answer
+                // would be found (never a failed or pending one).
+                String escaped = storedJson(q.query());
+                if (!escaped.equals(q.query())) {
+                    sql.append(" OR " + vendor.holds("r.payload"));
+                    args.add(escaped);
+                }
+                sql.append(")");
             }
             sql.append(" ORDER BY r.seq LIMIT ?");
             args.add(q.limit() + 1);
@@ -504,6 +514,11 @@ final class SqlBoard implements Board {
             }
             return Optional.of(new RecordPage(List.copyOf(rows), next, through, lastSeq));
         });
+    }
+
+    /** {@code text} as it reads inside a string of a stored input (compact JSON as Jackson writes it), unquoted. */
+    static String storedJson(String text) {
+        return new String(JsonStringEncoder.getInstance().quoteAsString(text));
     }
 
     private static long lastSeq(Connection c, long runId) throws SQLException {
