@@ -67,8 +67,16 @@ final class BoardJson {
         o.put("elapsed_ms", r.elapsedMs());
         text(o, "started_at", r.createdAt());
         text(o, "updated_at", r.savedAt());
-        o.put("finished", !"running".equals(row.shownState()) || r.pending() == 0);
+        o.put("finished", finished(row));
         return o;
+    }
+
+    /**
+     * Whether nothing more can change: no record left to answer and no worker on it. A run stopped by Ctrl+C, a kill
+     * or a server that went away is not finished: the same command resumes it, and a page left open follows it then.
+     */
+    static boolean finished(Board.RunRow row) {
+        return row.info().pending() == 0 && row.workers().isEmpty();
     }
 
     static ObjectNode detail(Board.RunDetail d) {

@@ -150,6 +150,29 @@ class ApiTest {
     }
 
     @Test
+    void anInterruptedRunIsNotFinishedUntilItIsResumedToItsEnd() throws Exception {
+        Path waiting = dir.resolve("waiting.db");
+        Path input = Fixtures.quoted(dir, "waiting.jsonl", 2000);
+        Fixtures.interrupted(waiting, input, "waiting", 10);
+        try (Board b = Board.sqlite(waiting);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode run = json(s.url(), "/api/runs/waiting", 200).get("run");
+            assertThat(run.get("state").asText()).isEqualTo("interrupted");
+            assertThat(run.get("pending").asLong()).isPositive()
+                    .isEqualTo(count(waiting, "SELECT pending FROM progress WHERE run = 'waiting'"));
+            assertThat(run.get("finished").asBoolean()).as("records are left: the same command resumes it").isFalse();
+            assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("finished").asBoolean()).isFalse();
+
+            Fixtures.run(waiting, input, "waiting", SimulatorSettings.builder().build());
+            run = json(s.url(), "/api/runs/waiting", 200).get("run");
+            assertThat(run.get("state").asText()).isEqualTo("done");
+            assertThat(run.get("pending").asLong()).isZero();
+            assertThat(run.get("finished").asBoolean()).isTrue();
+            assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("finished").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
     void aSearchForTextWithQuotesFindsTheRecordsWhoseInputHoldsIt() throws Exception {
         Path waiting = dir.resolve("quoted.db");
         Fixtures.interrupted(waiting, Fixtures.quoted(dir, "quoted.jsonl", 2000), "quoted", 10);

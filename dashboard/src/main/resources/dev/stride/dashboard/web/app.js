@@ -4,6 +4,8 @@
 
 (function () {
   const POLL_MS = 2000;
+  /** How often the page of a run that stopped with records left looks whether it was resumed. */
+  const WAITING_POLL_MS = 10000;
   const PAGE_SIZE = 50;
   const main = document.getElementById('main');
   const status = document.getElementById('status');
@@ -77,7 +79,8 @@
 
   const STATE_HINTS = {
     running: 'a stride process is working on it now',
-    interrupted: 'no process has saved progress for 20 s: it was killed or lost; run it again to resume',
+    interrupted: 'stopped by Ctrl+C or a signal, or no process has saved progress for 20 s (killed or lost); '
+      + 'run it again to resume',
     stopped: 'stopped before the end; run it again to resume',
     done: 'every record has an answer',
     done_with_failures: 'finished, but some records failed; run it again to retry them',
@@ -88,21 +91,30 @@
       state.replace(/_/g, ' '));
   }
 
-  /** Polls {@code load} every POLL_MS while {@code keepGoing()} says so; failures show and the polling goes on. */
-  function poll(load, keepGoing) {
+  /**
+   * Polls {@code load}, then asks {@code next()} how: {ms, words} to go on after ms (words for the status line), or
+   * null when nothing more can change. Failures show and the polling goes on.
+   */
+  function poll(load, next) {
     let timer = null;
     async function tick() {
+      let ms = POLL_MS;
       try {
         await load();
-        connection(true, keepGoing() ? 'live: updates every 2 s' : 'finished: nothing more to update');
+        const then = next();
+        connection(true, then ? then.words : 'finished: nothing more to update');
+        if (!then) return;
+        ms = then.ms;
       } catch (e) {
         connection(false, 'cannot read the database now (' + e.message + '); trying again');
       }
-      if (keepGoing()) timer = setTimeout(tick, POLL_MS);
+      timer = setTimeout(tick, ms);
     }
     tick();
     return () => clearTimeout(timer);
   }
+
+  const LIVE = {ms: POLL_MS, words: 'live: updates every 2 s'};
 
   // ---- runs list ---------------------------------------------------------------------------------------------------
 
@@ -386,7 +398,7 @@
     main.appendChild(summary);
     main.appendChild(browser);
     let update = null;
-    let finished = false;
+    let run = null;
     let refreshRecords = () => {};
     poll(async () => {
       const detail = await getJson('/api/runs/' + encodeURIComponent(name));
@@ -397,8 +409,16 @@
         update(detail);
         refreshRecords();
       }
-      finished = detail.run.finished;
-    }, () => !finished);
+      run = detail.run;
+    }, () => {
+      if (run.finished) return null;
+      if (run.state === 'running' || run.live_workers > 0) return LIVE;
+      // Stopped with records left: nothing changes until someone runs it again, which may be in a minute or a week.
+      // Looked at less often, but looked at: the page picks the run up when it goes on.
+      return {ms: WAITING_POLL_MS, words: run.state.replace(/_/g, ' ') + ': ' + fmt(run.pending)
+        + ' records not answered yet; run it again to resume (this page looks every '
+        + WAITING_POLL_MS / 1000 + ' s)'};
+    });
   }
 
   // ---- the results browser: its state lives in the URL (?status=&q=&after=&record=) -------------------------------
@@ -618,7 +638,6 @@
       comparePage();
     } else {
       let view = null;
-      let live = true;
       poll(async () => {
         const data = await getJson('/api/runs');
         if (!view) {
@@ -628,8 +647,7 @@
           view.update(data);
         }
         // Keep polling: a run may start at any time; the list is one cheap query.
-        live = true;
-      }, () => live);
+      }, () => LIVE);
     }
   }
 
