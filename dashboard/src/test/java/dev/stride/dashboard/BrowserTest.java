@@ -10,6 +10,8 @@ import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,9 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -200,6 +206,102 @@ class BrowserTest {
                 checkpoints.requestStop();
                 run.join();
             }
+        }
+    }
+
+    @Test
+    void theRunPageOfAnInterruptedRunWaitsForItAndFollowsItWhenItIsResumed() throws Exception {
+        Path waiting = dir.resolve("waiting.db");
+        Path input = Fixtures.quoted(dir, "waiting.jsonl", 2000);
+        Fixtures.interrupted(waiting, input, "waiting", 10);
+        long doneBefore = count(waiting, "SELECT done FROM progress WHERE run = 'waiting'");
+        try (Board plain = Board.sqlite(waiting);
+             DashboardServer s = DashboardServer.start(plain, new InetSocketAddress("127.0.0.1", 0))) {
+            String dom = chromium.dom(s.url().resolve("/runs/waiting"), 30_000);
+            assertThat(dom).as("the page says what the run waits for, not that it is over").containsPattern(
+                    "id=\"status\" class=\"conn\">interrupted: [\\d,]+ records not answered yet; run it again to resume")
+                    .doesNotContain("nothing more to update");
+        }
+        // The run is resumed to its end as the page looks again, 10 s (of virtual time) after it first drew it.
+        try (Board plain = Board.sqlite(waiting);
+             ResumingBoard resuming = new ResumingBoard(plain, () -> {
+                 try {
+                     Fixtures.run(waiting, input, "waiting", SimulatorSettings.builder().build());
+                 } catch (IOException e) {
+                     throw new UncheckedIOException(e);
+                 }
+             });
+             DashboardServer s = DashboardServer.start(resuming, new InetSocketAddress("127.0.0.1", 0))) {
+            String dom = chromium.dom(s.url().resolve("/runs/waiting"), 30_000);
+            Matcher m = Pattern.compile("id=\"card-done\" data-first=\"(\\d+)\"><div class=\"v\">([\\d,]+)</div>")
+                    .matcher(dom);
+            assertThat(m.find()).as(dom).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as("the first render: the interrupted run").isEqualTo(doneBefore);
+            assertThat(Long.parseLong(m.group(2).replace(",", ""))).as("after the run was resumed").isEqualTo(2000);
+            assertThat(dom).contains("id=\"status\" class=\"conn\">finished: nothing more to update");
+            assertThat(resuming.looksAfter.get()).as("the page stopped looking once the run was finished").isZero();
+        }
+    }
+
+    /**
+     * A database's board that runs {@code resume} as a run's page asks for the run again after it drew its records
+     * (the server's own read-ahead as it starts asks for no records), and counts the looks after that one.
+     */
+    private static final class ResumingBoard implements Board {
+        private final Board board;
+        private final Runnable resume;
+        private final AtomicBoolean drawn = new AtomicBoolean();
+        private final AtomicBoolean resumed = new AtomicBoolean();
+        final AtomicInteger looksAfter = new AtomicInteger();
+
+        ResumingBoard(Board board, Runnable resume) {
+            this.board = board;
+            this.resume = resume;
+        }
+
+        @Override
+        public Optional<RunDetail> run(String name, Instant now) {
+            if (resumed.get()) {
+                looksAfter.incrementAndGet();
+            } else if (drawn.get() && resumed.compareAndSet(false, true)) {
+                resume.run();
+            }
+            return board.run(name, now);
+        }
+
+        @Override
+        public Optional<RecordPage> records(String run, RecordQuery query) {
+            drawn.set(true);
+            return board.records(run, query);
+        }
+
+        @Override
+        public List<RunRow> runs(Instant now) {
+            return board.runs(now);
+        }
+
+        @Override
+        public Optional<RunRow> find(String name, Instant now) {
+            return board.find(name, now);
+        }
+
+        @Override
+        public List<Score> scores(String run) {
+            return board.scores(run);
+        }
+
+        @Override
+        public Optional<RecordDetail> record(String run, String id) {
+            return board.record(run, id);
+        }
+
+        @Override
+        public Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit) {
+            return board.differences(a, b, only, after, limit);
+        }
+
+        @Override
+        public void close() {
         }
     }
 
