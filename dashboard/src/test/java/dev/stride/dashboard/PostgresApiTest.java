@@ -189,4 +189,24 @@ class PostgresApiTest {
 
         assertThat(snapshot()).as("the dashboard wrote nothing").isEqualTo(before);
     }
+
+    @Test
+    void aSearchForTextWithQuotesFindsTheRecordsWhoseInputHoldsItOnPostgresql() throws Exception {
+        PostgresLocation location = PostgresCluster.location(cluster.newDatabase());
+        // Answers that echo only the id: the text is in each record's input alone, stored there as JSON.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0);
+             CheckpointManager checkpoints = CheckpointManager.open(location, null)) {
+            checkpoints.run(Fixtures.quoted(dir, "quoted.jsonl", 40), RunOptions.of("model-quoted", sim.url())
+                    .withRun("quoted").withTemplate("Name the record {{id}}").withConcurrency(4));
+        }
+        try (Board b = Board.postgres(location);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            HttpResponse<String> response = get(s.url(), "/api/runs/quoted/records?limit=500&q="
+                    + URLEncoder.encode(Fixtures.QUOTED, StandardCharsets.UTF_8));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            JsonNode records = BoardJson.MAPPER.readTree(response.body()).get("records");
+            assertThat(records).hasSize(40);
+            records.forEach(r -> assertThat(r.get("answer").asText()).doesNotContain("quotes"));
+        }
+    }
 }
