@@ -64,7 +64,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                                          StopSwitch stop) {
         return signals.onInterrupt(() -> {
             err.println();
-            err.println(m.get("msg.run.stopping", Durations.human(grace.toMillis())));
+            // --grace 0s: nothing is waited for, and "up to 0.0s" would say so only by arithmetic.
+            err.println(grace.isZero() ? m.get("msg.run.stoppingNow")
+                    : m.get("msg.run.stopping", Durations.human(grace.toMillis())));
             err.flush();
             stop.requestStop();
         });

@@ -235,6 +235,19 @@ class RunCommandTest {
     }
 
     @Test
+    void ctrlCWithNoGraceSaysItSavesAtOnceRatherThanWaitingUpToNothing() throws Exception {
+        Path input = questions(dir, "q.jsonl", 50);
+        Path db = dir.resolve("runs.db");
+        pressCtrlCAtRequest(10);
+
+        Cli.Result r = run(input, db, "--grace", "0s");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(r.err()).contains("Stopping: saving now, without waiting for requests in flight (--grace 0s);"
+                + " they are asked again on the next run.").doesNotContain("up to 0.0s");
+    }
+
+    @Test
     void retryAfterIsHonouredBeforeTheNextAttempt() throws Exception {
         Path input = questions(dir, "q.jsonl", 1);
         Path db = dir.resolve("runs.db");
