@@ -3,6 +3,7 @@ package dev.stride.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.app.ComparedScoring;
 import dev.stride.app.Comparison;
 import dev.stride.app.Disagreement;
 import dev.stride.app.RunComparison;
@@ -19,9 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -94,20 +92,22 @@ final class CompareCommand implements Callable<Integer> {
             if (a.id() == b.id()) {
                 throw UserError.usageOf("msg.compare.sameRun", a.name());
             }
-            StoredScoring.Key stored = labelField != null && (metric != null || extract != null) ? null
-                    : storedScoring(a, b);
-            String field = labelField != null ? labelField : stored.labelField();
+            boolean metricGiven = metric != null || extract != null;
+            ComparedScoring.Chosen chosenScoring = labelField != null && metricGiven
+                    ? new ComparedScoring.Chosen(labelField, null) : storedScoring(a, b, metricGiven);
+            String field = chosenScoring.labelField();
+            ComparedScoring.Scoring stored = chosenScoring.stored();
             Metric chosen;
             String expression = extract;
             if (metric != null) {
                 chosen = Metric.parse(metric);
             } else if (extract != null) {
                 chosen = Metric.REGEX; // --extract alone: the regex metric is the only one that takes an expression
-            } else if (stored != null && stored.labelField().equals(field)) {
+            } else if (stored != null) {
                 chosen = Metric.parse(stored.metric());
                 expression = stored.extract();
             } else {
-                chosen = Metric.DEFAULT;
+                chosen = Metric.DEFAULT; // a label field named that the runs were not both scored against
             }
             RunComparison comparison = new RunComparison(store, chosen, expression, field);
             Comparison result;
@@ -149,24 +149,28 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /**
-     * How both runs were scored (stride score, stride run --label-field), when the options leave it open: the one
-     * label field they share, and with it the metric when only one was used. Null when the label field is given and
-     * nothing stored fits it; an error when the label field is not given and cannot be told.
+     * What the options leave open, taken from how both runs were scored (stride score, stride run --label-field)
+     * as the dashboard takes it ({@link ComparedScoring}); an error when it cannot be told.
      */
-    private StoredScoring.Key storedScoring(RunInfo a, RunInfo b) {
-        List<StoredScoring.Key> keys = StoredScoring.ofBoth(database.file, database.postgres, a.name(), b.name())
-                .stream()
-                .filter(k -> labelField == null || k.labelField().equals(labelField))
-                .toList();
-        Set<String> fields = new TreeSet<>();
-        keys.forEach(k -> fields.add(k.labelField()));
-        if (labelField == null && fields.size() != 1) {
-            throw fields.isEmpty() ? UserError.usageOf("msg.compare.labelFieldRequired")
-                    : UserError.usageOf("msg.compare.labelFieldAmbiguous", String.join(", ", fields));
+    private ComparedScoring.Chosen storedScoring(RunInfo a, RunInfo b, boolean metricGiven) {
+        ComparedScoring.Choice choice = ComparedScoring.choose(
+                StoredScoring.of(database.file, database.postgres, a.name()),
+                StoredScoring.of(database.file, database.postgres, b.name()), labelField, metricGiven);
+        if (choice instanceof ComparedScoring.Chosen chosen) {
+            return chosen;
         }
-        // the metric too when the runs were scored one way only; else the default
-        return keys.size() == 1 ? keys.get(0) : labelField == null
-                ? new StoredScoring.Key(Metric.DEFAULT.id(), fields.iterator().next(), null) : null;
+        ComparedScoring.Refused refused = (ComparedScoring.Refused) choice;
+        throw switch (refused.reason()) {
+            case NOT_BOTH_SCORED -> UserError.usageOf("msg.compare.labelFieldRequired");
+            case SEVERAL_LABEL_FIELDS -> UserError.usageOf("msg.compare.labelFieldAmbiguous",
+                    String.join(", ", refused.labelFields()));
+            case DIFFERENT_METRICS -> UserError.usageOf("msg.compare.differentMetrics", a.name(),
+                    String.join(", ", refused.metricsA()), b.name(), String.join(", ", refused.metricsB()),
+                    refused.labelField(), refused.metricsB().get(0));
+            case SEVERAL_METRICS -> UserError.usageOf("msg.compare.severalMetrics", refused.labelField(),
+                    String.join(", ", refused.metricsA()), String.join(", ", refused.metricsB()), a.name(),
+                    b.name());
+        };
     }
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.app.ComparedScoring.Scoring;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.PostgresSqlQuery;
 import dev.stride.db.SqlQuery;
@@ -8,25 +9,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How two runs were scored, as {@code stride score} and {@code stride run --label-field} stored it (the
+ * How a run was scored, as {@code stride score} and {@code stride run --label-field} stored it (the
  * {@code scores} table): what {@code stride compare} takes when it is not told the label field or the metric. Read
  * through the same read-only statement runner as {@code stride sql}; a database from before scores has none.
  */
 final class StoredScoring {
-    /** One way both runs were scored. */
-    record Key(String metric, String labelField, String extract) {
-    }
-
     private StoredScoring() {
     }
 
-    /** The ways both runs were scored, by label field and metric; empty when they were not (or cannot be) read. */
-    static List<Key> ofBoth(Path db, PostgresLocation postgres, String runA, String runB) {
-        String sql = "SELECT s.metric, s.label_field, s.extract FROM scores s JOIN runs ru ON ru.run_id = s.run_id"
-                + " WHERE ru.name IN (" + quote(runA) + ", " + quote(runB) + ")"
-                + " GROUP BY s.metric, s.label_field, s.extract HAVING count(DISTINCT ru.name) = 2"
+    /** The ways the run was scored, by label field and metric; empty when it was not (or they cannot be) read. */
+    static List<Scoring> of(Path db, PostgresLocation postgres, String run) {
+        String sql = "SELECT DISTINCT s.metric, s.label_field, s.extract FROM scores s"
+                + " JOIN runs ru ON ru.run_id = s.run_id WHERE ru.name = " + quote(run)
                 + " ORDER BY s.label_field, s.metric";
-        List<Key> keys = new ArrayList<>();
+        List<Scoring> keys = new ArrayList<>();
         SqlQuery.Sink sink = new SqlQuery.Sink() {
             @Override
             public void columns(List<String> names) {
@@ -35,7 +31,7 @@ final class StoredScoring {
             @Override
             public void row(List<Object> values) {
                 String extract = values.get(2) == null ? "" : values.get(2).toString();
-                keys.add(new Key(values.get(0).toString(), values.get(1).toString(), extract.isEmpty() ? null
+                keys.add(new Scoring(values.get(0).toString(), values.get(1).toString(), extract.isEmpty() ? null
                         : extract));
             }
         };

@@ -201,6 +201,47 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsScoredWithDifferentMetricsAreNamedAsSuchAndTheirSharedLabelFieldIsTaken() throws Exception {
+        run(MCQ, "tuned");
+        run(MCQ, "base");
+        score("tuned", "exact");
+        score("base", "choice");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("different metrics").contains("'tuned': exact")
+                .contains("'base': choice").contains("--metric").doesNotContain("not both scored")
+                .doesNotContain("\n");
+        Cli.Result chosen = cli.run("compare", "--db", db.toString(), "tuned", "base", "--metric", "choice");
+        assertThat(chosen.exitCode()).as(chosen.all()).isZero();
+        assertThat(chosen.out()).contains("(metric choice, label field 'answer')");
+    }
+
+    @Test
+    void runsBothScoredWithTwoMetricsAreRefusedUntilOneIsNamed() throws Exception {
+        run(MCQ, "tuned", "--label-field", "answer", "--metric", "choice");
+        run(MCQ, "base", "--label-field", "answer", "--metric", "choice");
+        score("tuned", "contains");
+        score("base", "contains");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("more than one metric").contains("choice, contains")
+                .contains("--metric").doesNotContain("\n");
+        Cli.Result chosen = cli.run("compare", "--db", db.toString(), "tuned", "base", "--metric", "contains");
+        assertThat(chosen.exitCode()).as(chosen.all()).isZero();
+        assertThat(chosen.out()).contains("(metric contains, label field 'answer')");
+    }
+
+    private void score(String run, String metric) {
+        Cli.Result r = cli.run("score", "--db", db.toString(), "--run", run, "--label-field", "answer", "--metric",
+                metric);
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
+    @Test
     void recordsOnlyOneRunAnsweredOrWithoutALabelAreCountedApartAndNamed() throws Exception {
         run(MCQ, "tuned");
         // B is asked only the first 25 questions, and three of them lose their label.
