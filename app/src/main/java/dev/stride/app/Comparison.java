@@ -13,14 +13,18 @@ import java.util.List;
  * @param unparsedB            the same for B
  * @param answeredOnlyByA      records A answered that B has not (pending, failed or absent there): not compared
  * @param answeredOnlyByB      the same the other way round
+ * @param onlyByAExamples      the first few ids of those answered by A only, in A's input order
+ * @param onlyByBExamples      the same for B, in B's input order
  * @param missingLabel         records both answered whose label field is missing or empty: not compared
  * @param missingLabelExamples the first few of their ids
  */
 public record Comparison(String runA, String runB, Metric metric, String labelField, PairedOutcomes outcomes,
                          long unparsedA, long unparsedB, long answeredOnlyByA, long answeredOnlyByB,
-                         long missingLabel, List<String> missingLabelExamples) {
+                         List<String> onlyByAExamples, List<String> onlyByBExamples, long missingLabel, List<String> missingLabelExamples) {
 
     public Comparison {
+        onlyByAExamples = List.copyOf(onlyByAExamples);
+        onlyByBExamples = List.copyOf(onlyByBExamples);
         missingLabelExamples = List.copyOf(missingLabelExamples);
     }
 

@@ -10,6 +10,7 @@ import dev.stride.core.Scorer;
 import dev.stride.core.Verdict;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -25,12 +26,14 @@ import java.util.function.Consumer;
  * is still writing; what is not answered yet is simply not compared.
  */
 public final class RunComparison {
-    /** How many ids of records without a label are named. */
+    /** How many ids of records left out (without a label, or answered by one run only) are named. */
     static final int EXAMPLES = 5;
 
     private static final byte RIGHT = 1;
     private static final byte PARSED = 2;
     private static final byte NO_LABEL = 4;
+    /** Set on a record of run A once run B's answer to it is found. */
+    private static final byte MATCHED = 8;
 
     private final RunResults results;
     private final Scorer scorer;
@@ -49,7 +52,8 @@ public final class RunComparison {
      * of them is right, in run A's input order, after the counts are made.
      */
     public Comparison compare(RunInfo a, RunInfo b, Consumer<Disagreement> differing) {
-        Map<String, Byte> verdictsA = new HashMap<>();
+        // In input order, so that the first few ids answered by A alone can be named
+        Map<String, Byte> verdictsA = new LinkedHashMap<>();
         results.forEachResult(a.id(), row -> {
             if (row.status() == RecordStatus.DONE) {
                 verdictsA.put(row.id(), bits(row));
@@ -64,9 +68,13 @@ public final class RunComparison {
             Byte bitsA = verdictsA.get(row.id());
             if (bitsA == null) {
                 tally.onlyB++;
+                if (tally.onlyBIds.size() < EXAMPLES) {
+                    tally.onlyBIds.add(row.id());
+                }
                 return;
             }
             tally.matched++;
+            verdictsA.put(row.id(), (byte) (bitsA | MATCHED));
             String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
             if ((bitsA & NO_LABEL) != 0 || label == null) {
                 tally.missing++;
@@ -94,8 +102,18 @@ public final class RunComparison {
                 }
             });
         }
+        List<String> onlyAIds = new ArrayList<>();
+        for (Map.Entry<String, Byte> e : verdictsA.entrySet()) {
+            if (onlyAIds.size() == EXAMPLES || onlyAIds.size() == verdictsA.size() - tally.matched) {
+                break;
+            }
+            if ((e.getValue() & MATCHED) == 0) {
+                onlyAIds.add(e.getKey());
+            }
+        }
         return new Comparison(a.name(), b.name(), metric, labelField, tally.outcomes, tally.unparsedA,
-                tally.unparsedB, verdictsA.size() - tally.matched, tally.onlyB, tally.missing, tally.missingIds);
+                tally.unparsedB, verdictsA.size() - tally.matched, tally.onlyB, onlyAIds, tally.onlyBIds,
+                tally.missing, tally.missingIds);
     }
 
     private byte bits(ResultRow row) {
@@ -124,5 +142,6 @@ public final class RunComparison {
         long unparsedB;
         long missing;
         final List<String> missingIds = new ArrayList<>();
+        final List<String> onlyBIds = new ArrayList<>();
     }
 }

@@ -223,6 +223,8 @@ final class CompareCommand implements Callable<Integer> {
         o.put("p_value", c.pValue());
         o.put("answered_only_by_a", c.answeredOnlyByA());
         o.put("answered_only_by_b", c.answeredOnlyByB());
+        c.onlyByAExamples().forEach(o.putArray("answered_only_by_a_ids")::add);
+        c.onlyByBExamples().forEach(o.putArray("answered_only_by_b_ids")::add);
         o.put("missing_label", c.missingLabel());
         c.missingLabelExamples().forEach(o.putArray("missing_label_ids")::add);
         o.put("differences_written", written);

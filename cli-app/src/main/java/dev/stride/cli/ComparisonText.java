@@ -4,6 +4,7 @@ import dev.stride.app.Comparison;
 import dev.stride.core.Accuracy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /** {@code stride compare}'s report for a person: the two accuracies, the paired table, the test, what was left out. */
@@ -27,7 +28,8 @@ final class ComparisonText {
         out.println(m.get("msg.compare.mcnemar", pValue(p), c.outcomes().discordant(),
                 m.get(p < SIGNIFICANT ? "msg.compare.differ" : "msg.compare.chance")));
         if (c.answeredOnlyByA() > 0 || c.answeredOnlyByB() > 0) {
-            out.println(m.get("msg.compare.unmatched", c.answeredOnlyByA(), c.runA(), c.answeredOnlyByB(), c.runB()));
+            out.println(m.get("msg.compare.unmatched", c.answeredOnlyByA(), c.runA(), c.answeredOnlyByB(), c.runB(),
+                    ids(c.onlyByAExamples(), c.answeredOnlyByA()), ids(c.onlyByBExamples(), c.answeredOnlyByB())));
         }
         if (c.missingLabel() > 0) {
             out.println(m.get("msg.compare.missingLabel", c.missingLabel(), c.labelField(),
@@ -36,6 +38,14 @@ final class ComparisonText {
         if (diffFile != null) {
             out.println(m.get("msg.compare.wrote", written, diffFile));
         }
+    }
+
+    /** " (mcq-031, mcq-032, …)": the first few ids of {@code count}, nothing when there are none. */
+    static String ids(List<String> examples, long count) {
+        if (examples.isEmpty()) {
+            return "";
+        }
+        return " (" + String.join(", ", examples) + (count > examples.size() ? ", \u2026" : "") + ")";
     }
 
     /** "85.0%". */

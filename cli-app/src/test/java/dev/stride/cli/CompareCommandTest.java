@@ -259,8 +259,20 @@ class CompareCommandTest {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("on the 22 records both answered")
-                .contains("Not compared: 15 records answered only by 'tuned', 0 only by 'base'")
+                .contains("Not compared: 15 records answered only by 'tuned' (mcq-026, mcq-027, mcq-028, mcq-029,"
+                        + " mcq-030, \u2026), 0 only by 'base' (pending")
                 .contains("Not compared: 3 records without the label field 'answer' (mcq-001, mcq-002, mcq-003)");
+        Cli.Result swapped = cli.run("compare", "--db", db.toString(), "base", "tuned", "--label-field", "answer",
+                "--metric", "choice");
+        assertThat(swapped.out()).contains("Not compared: 0 records answered only by 'base', 15 only by 'tuned'"
+                + " (mcq-026, mcq-027, mcq-028, mcq-029, mcq-030, \u2026) (pending");
+        Cli.Result json = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice", "--json");
+        assertThat(json.exitCode()).as(json.all()).isZero();
+        JsonNode o = JSON.readTree(json.out());
+        assertThat(o.get("answered_only_by_a_ids").toString())
+                .isEqualTo("[\"mcq-026\",\"mcq-027\",\"mcq-028\",\"mcq-029\",\"mcq-030\"]");
+        assertThat(o.get("answered_only_by_b_ids").size()).isZero();
     }
 
     @Test
