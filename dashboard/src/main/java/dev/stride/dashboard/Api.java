@@ -1,5 +1,6 @@
 package dev.stride.dashboard;
 
+import dev.stride.app.ComparedScoring;
 import dev.stride.core.Phrased;
 import dev.stride.db.Board;
 import java.net.URLDecoder;
@@ -98,10 +99,39 @@ final class Api {
                     java.util.Arrays.stream(Board.Differing.values()).map(Board.Differing::param).toList()));
         }
         int limit = (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT)));
-        Board.ComparePage page = board.differences(a, b, only.get(), number(query, "after", -1), limit)
+        List<Board.Score> scoresA = board.scores(a);
+        List<Board.Score> scoresB = board.scores(b);
+        // The scoring stride compare would take, so that the page and the command never judge by different metrics
+        ComparedScoring.Choice choice = ComparedScoring.choose(scorings(scoresA), scorings(scoresB), null, false);
+        Board.ScoredBy by = choice instanceof ComparedScoring.Chosen chosen && chosen.stored() != null
+                ? new Board.ScoredBy(chosen.stored().metric(), chosen.labelField()) : null;
+        String none = choice instanceof ComparedScoring.Refused refused ? why(refused, a, b) : null;
+        Board.ComparePage page = board.differences(a, b, by, only.get(), number(query, "after", -1), limit)
                 .orElseThrow();
-        return Reply.json(200, BoardJson.compare(runA.get(), board.scores(a), runB.get(), board.scores(b),
-                only.get(), page));
+        return Reply.json(200, BoardJson.compare(runA.get(), scoresA, runB.get(), scoresB, by, none, only.get(),
+                page));
+    }
+
+    /** A run's scorings as {@link ComparedScoring} takes them (the scoreboard keeps no --extract expression). */
+    private static List<ComparedScoring.Scoring> scorings(List<Board.Score> scores) {
+        return scores.stream().map(s -> new ComparedScoring.Scoring(s.metric(), s.labelField(), null)).toList();
+    }
+
+    /** Why right and wrong cannot be told, and what to do: the page shows it in place of the metric. */
+    static String why(ComparedScoring.Refused r, String a, String b) {
+        return switch (r.reason()) {
+            case NOT_BOTH_SCORED -> "the two runs are not both scored against one label field: score both with"
+                    + " stride score --label-field FIELD --metric M";
+            case SEVERAL_LABEL_FIELDS -> "both runs were scored against more than one label field ("
+                    + String.join(", ", r.labelFields()) + "): stride compare --label-field FIELD names one";
+            case DIFFERENT_METRICS -> "the two runs were scored with different metrics ('" + a + "': "
+                    + String.join(", ", r.metricsA()) + "; '" + b + "': " + String.join(", ", r.metricsB())
+                    + "; label field '" + r.labelField() + "'): score both with one (stride score --metric M), or"
+                    + " compare them with stride compare --metric M";
+            case SEVERAL_METRICS -> "both runs were scored against the label field '" + r.labelField()
+                    + "' with more than one metric ('" + a + "': " + String.join(", ", r.metricsA()) + "; '" + b
+                    + "': " + String.join(", ", r.metricsB()) + "): stride compare --metric M names one";
+        };
     }
 
     private static Reply found(Optional<? extends com.fasterxml.jackson.databind.JsonNode> node, String what,

@@ -185,12 +185,20 @@ final class BoardJson {
         }
     }
 
+    /**
+     * @param by   the scoring right and wrong are read from, named as {@code metric} and {@code label_field} with
+     *             each run's row of it as {@code score}; null when there is none to take
+     * @param none why there is none ({@code no_scoring}), or null
+     */
     static ObjectNode compare(Board.RunRow a, List<Board.Score> scoresA, Board.RunRow b, List<Board.Score> scoresB,
-                              Board.Differing only, Board.ComparePage page) {
+                              Board.ScoredBy by, String none, Board.Differing only, Board.ComparePage page) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("only", only.param());
-        o.set("a", run(a).set("scores", scores(scoresA)));
-        o.set("b", run(b).set("scores", scores(scoresB)));
+        o.put("metric", by == null ? null : by.metric());
+        o.put("label_field", by == null ? null : by.labelField());
+        o.put("no_scoring", none);
+        o.set("a", side(a, scoresA, by));
+        o.set("b", side(b, scoresB, by));
         ArrayNode rows = o.putArray("differences");
         for (Board.Difference d : page.rows()) {
             rows.addObject().put("seq", d.seq()).put("id", d.id()).put("answer_a", d.answerA())
@@ -199,6 +207,15 @@ final class BoardJson {
         next(o, page.next());
         o.put("searched_through", page.searchedThrough());
         o.put("last_seq", page.lastSeq());
+        return o;
+    }
+
+    /** A run of a comparison: its line, all its scores, and as {@code score} the one compared by (or null). */
+    private static ObjectNode side(Board.RunRow run, List<Board.Score> scores, Board.ScoredBy by) {
+        ObjectNode o = run(run);
+        o.set("scores", scores(scores));
+        List<Board.Score> compared = scores.stream().filter(s -> s.by().equals(by)).toList();
+        o.set("score", compared.isEmpty() ? MAPPER.nullNode() : scores(compared).get(0));
         return o;
     }
 

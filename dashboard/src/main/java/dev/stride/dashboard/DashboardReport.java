@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,7 +61,7 @@ public final class DashboardReport {
             String name = r.info().name();
             board.run(name, now).ifPresent(d -> {
                 ObjectNode detail = BoardJson.detail(d);
-                detail.set("problems", problems(board, name, !d.scores().isEmpty()));
+                detail.set("problems", problems(board, name, latest(d.scores())));
                 details.add(detail);
             });
             names.add(name);
@@ -71,20 +72,32 @@ public final class DashboardReport {
         return Optional.of(new Written(target, names));
     }
 
+    /** The run's most recent scoring (metric and label field), or null when it is not scored. */
+    static Board.ScoredBy latest(List<Board.Score> scores) {
+        return scores.stream().max(Comparator.comparing(Board.Score::scoredAt, Comparator.nullsFirst(
+                Comparator.naturalOrder()))).map(Board.Score::by).orElse(null);
+    }
+
     /**
      * What went wrong, so that a mailed report shows it: the first {@link #PROBLEMS} records that failed and the
-     * first {@link #PROBLEMS} answered wrong (once scored), each with its input, answer and error in full, as text.
+     * first {@link #PROBLEMS} answered wrong by the scoring {@code by} (named as {@code wrong_metric} and
+     * {@code wrong_label_field}), each with its input, answer and error in full, as text.
      */
-    private static ObjectNode problems(Board board, String run, boolean scored) {
+    private static ObjectNode problems(Board board, String run, Board.ScoredBy by) {
         ObjectNode o = BoardJson.MAPPER.createObjectNode();
         o.put("limit", PROBLEMS);
+        if (by != null) {
+            // One scoring for every record listed: each record's latest could be by one metric here, another there
+            o.put("wrong_metric", by.metric());
+            o.put("wrong_label_field", by.labelField());
+        }
         // An unscored run has no wrong answer: its million answers are not looked through for one.
-        for (String status : scored ? List.of("failed", "wrong") : List.of("failed")) {
+        for (String status : by != null ? List.of("failed", "wrong") : List.of("failed")) {
             ArrayNode list = o.putArray(status);
-            Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS))
+            Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS, by))
                     .orElse(new Board.RecordPage(List.of(), null, null, -1));
             for (Board.RecordRow row : page.rows()) {
-                board.record(run, row.id()).ifPresent(d -> list.add(BoardJson.record(d)));
+                board.record(run, row.id(), by).ifPresent(d -> list.add(BoardJson.record(d)));
             }
             o.put(status + "_more", page.next() != null);
         }

@@ -165,7 +165,9 @@ class BrowserTest {
         // Compare filtered by the scores: clean is scored, flaky is not, so no record is "both wrong".
         String compare = chromium.dom(base.resolve("/compare?a=clean&b=flaky&only=both_wrong"), BUDGET);
         assertThat(compare).contains("id=\"compare-only\"").contains("compared 120 of 120 records of A")
-                .contains("None of the records compared so far");
+                .contains("None of the records compared so far")
+                .contains("No right or wrong: the two runs are not both scored against one label field")
+                .contains("not scored the way the other run is").contains("not scored yet");
     }
 
     @Test

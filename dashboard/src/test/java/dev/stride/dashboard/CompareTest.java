@@ -36,7 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /api/compare?only=...} on two scored runs that answer differently (a simulator that knows the answers, one
- * model right 90% of the time, the other 50%), checked against what sqlite3 reads from the results view.
+ * model right 90% of the time, the other 50%), checked against what sqlite3 reads from the scores. Both runs are
+ * scored with {@code choice}, and the better one afterwards with {@code exact} too (its latest scoring, by which
+ * most of its phrased answers are wrong): right and wrong must still be by {@code choice}, the one scoring both
+ * share, as {@code stride compare} takes it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompareTest {
@@ -66,12 +69,18 @@ class CompareTest {
                 checkpoints.run(MCQ, RunOptions.of(model, sim.url()).withRun(model).withTemplate(TEMPLATE)
                         .withConcurrency(4).withRetries(0, Duration.ofMillis(1)));
             }
+            checkpoints.run(MCQ, RunOptions.of("base", sim.url()).withRun("contained").withTemplate(TEMPLATE)
+                    .withConcurrency(4).withRetries(0, Duration.ofMillis(1)));
         }
         try (ScoreBook book = ScoreBook.open(db); CheckpointManager checkpoints = CheckpointManager.open(db)) {
             for (String model : List.of("tuned", "base")) {
                 new RunScorer(Scorer.of(Metric.CHOICE, null), "answer").score(book,
                         checkpoints.loadCheckpoint(model).orElseThrow());
             }
+            new RunScorer(Scorer.of(Metric.EXACT, null), "answer").score(book,
+                    checkpoints.loadCheckpoint("tuned").orElseThrow());
+            new RunScorer(Scorer.of(Metric.CONTAINS, null), "answer").score(book,
+                    checkpoints.loadCheckpoint("contained").orElseThrow());
         }
         board = Board.sqlite(db);
         server = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0));
@@ -84,13 +93,18 @@ class CompareTest {
         board.close();
     }
 
-    /** The ids of the records both runs answered where {@code condition} (on a: tuned, b: base) holds, by sqlite3. */
-    private List<String> expected(String condition) throws Exception {
+    /**
+     * The ids of the records both runs answered where {@code condition} (on a: tuned, b: base; {@code a.score} their
+     * score by {@code metric}) holds, by sqlite3.
+     */
+    private List<String> expected(String condition, String metric) throws Exception {
         List<String> ids = new ArrayList<>();
+        String byMetric = condition.replace("a.score", scoreBy("tuned", "a", metric))
+                .replace("b.score", scoreBy("base", "b", metric));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT a.id FROM results a"
-                     + " JOIN results b ON b.id = a.id AND b.run = 'base' WHERE a.run = 'tuned' AND a.status = 'done' AND b.status = 'done' AND " + condition)) {
+                     + " JOIN results b ON b.id = a.id AND b.run = 'base' WHERE a.run = 'tuned' AND a.status = 'done' AND b.status = 'done' AND " + byMetric)) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
             }
@@ -98,10 +112,19 @@ class CompareTest {
         return ids;
     }
 
-    private List<String> listed(String only) throws Exception {
+    private static String scoreBy(String run, String alias, String metric) {
+        return "(SELECT s.correct FROM current_scores s JOIN runs ru ON ru.run_id = s.run_id WHERE ru.name = '" + run
+                + "' AND s.record_id = " + alias + ".id AND s.metric = '" + metric + "')";
+    }
+
+    private JsonNode page(String only) throws Exception {
         HttpResponse<String> response = get(base, "/api/compare?a=tuned&b=base&limit=500" + only);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode page = BoardJson.MAPPER.readTree(response.body());
+        return BoardJson.MAPPER.readTree(response.body());
+    }
+
+    private List<String> listed(String only) throws Exception {
+        JsonNode page = page(only);
         assertThat(page.get("next").isNull()).isTrue();
         List<String> ids = new ArrayList<>();
         page.get("differences").forEach(d -> ids.add(d.get("id").asText()));
@@ -109,18 +132,66 @@ class CompareTest {
     }
 
     @Test
-    void eachFilterListsTheRecordsTheScoresSay() throws Exception {
-        List<String> aRight = expected("a.score = 1 AND b.score = 0");
-        List<String> bRight = expected("a.score = 0 AND b.score = 1");
-        List<String> bothWrong = expected("a.score = 0 AND b.score = 0");
+    void eachFilterListsTheRecordsTheScoresOfTheSharedMetricSay() throws Exception {
+        List<String> aRight = expected("a.score = 1 AND b.score = 0", "choice");
+        List<String> bRight = expected("a.score = 0 AND b.score = 1", "choice");
+        List<String> bothWrong = expected("a.score = 0 AND b.score = 0", "choice");
         assertThat(aRight).as("the better model is right where the other is wrong somewhere").isNotEmpty();
+        assertThat(expected("a.score = 0 AND b.score = 0", "exact")).as("exact judges otherwise")
+                .isNotEqualTo(bothWrong);
 
         assertThat(listed("&only=a_right")).isEqualTo(aRight);
         assertThat(listed("&only=b_right")).isEqualTo(bRight);
         assertThat(listed("&only=both_wrong")).isEqualTo(bothWrong);
         assertThat(listed("")).isEqualTo(listed("&only=differ"))
-                .isEqualTo(expected("coalesce(a.output, '') <> coalesce(b.output, '')"))
+                .isEqualTo(expected("coalesce(a.output, '') <> coalesce(b.output, '')", "choice"))
                 .containsAll(aRight).containsAll(bRight);
+    }
+
+    @Test
+    void theAccuraciesShownAreOfTheMetricRightAndWrongAreBy() throws Exception {
+        JsonNode page = page("&only=a_right");
+        assertThat(page.get("metric").asText()).isEqualTo("choice");
+        assertThat(page.get("label_field").asText()).isEqualTo("answer");
+        assertThat(page.get("no_scoring").isNull()).isTrue();
+        for (String side : List.of("a", "b")) {
+            JsonNode score = page.get(side).get("score");
+            String run = page.get(side).get("name").asText();
+            assertThat(score.get("metric").asText()).isEqualTo("choice");
+            assertThat(score.get("correct").asLong()).isEqualTo(Fixtures.count(db,
+                    "SELECT correct FROM scoreboard WHERE metric = 'choice' AND run = '" + run + "'"));
+        }
+        page.get("differences").forEach(d -> assertThat(d.get("correct_a").asInt()).isOne());
+    }
+
+    @Test
+    void twoRunsScoredWithDifferentMetricsAreJudgedByNoneAndThePageSaysWhy() throws Exception {
+        HttpResponse<String> response = get(base, "/api/compare?a=contained&b=tuned&only=both_wrong");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode page = BoardJson.MAPPER.readTree(response.body());
+        assertThat(page.get("metric").isNull()).isTrue();
+        assertThat(page.get("no_scoring").asText()).contains("different metrics").contains("'contained': contains")
+                .contains("'tuned': choice, exact").contains("stride compare --metric");
+        assertThat(page.get("a").get("score").isNull()).isTrue();
+        assertThat(page.get("differences")).as("nothing is wrong by no metric").isEmpty();
+    }
+
+    @Test
+    void theReportListsTheWrongAnswersOfOneNamedScoring() throws Exception {
+        Path report = dir.resolve("report.html");
+        assertThat(DashboardReport.write(board, "tuned", "runs.db", report)).isPresent();
+        String html = Files.readString(report, StandardCharsets.UTF_8);
+        String data = html.substring(html.indexOf("id=\"stride-data\">"), html.indexOf("</script>",
+                html.indexOf("id=\"stride-data\">")));
+        JsonNode problems = BoardJson.MAPPER.readTree(data.substring(data.indexOf('>') + 1)
+                .replace("\\u003c", "<")).get("details").get(0).get("problems");
+        // tuned was scored by exact last
+        assertThat(problems.get("wrong_metric").asText()).isEqualTo("exact");
+        assertThat(problems.get("wrong_label_field").asText()).isEqualTo("answer");
+        List<String> wrong = new ArrayList<>();
+        problems.get("wrong").forEach(r -> wrong.add(r.get("id").asText()));
+        assertThat(wrong).isEqualTo(expected("a.score = 0", "exact"));
+        problems.get("wrong").forEach(r -> assertThat(r.get("score").asInt()).isZero());
     }
 
     @Test

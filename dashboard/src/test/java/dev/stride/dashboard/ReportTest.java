@@ -59,7 +59,8 @@ class ReportTest {
         assertThat(dom).containsPattern("id=\"chart-rate\".*?<canvas width=\"\\d{3,}\"");
         long failed = Fixtures.count(db, "SELECT failed FROM progress");
         assertThat(dom).containsPattern("<td class=\"num failed\">" + failed + "</td>");
-        assertThat(dom).contains("Records that failed").contains("Records answered wrong")
+        assertThat(dom).contains("Records that failed")
+                .contains("Records answered wrong by metric contains, label field answer")
                 .contains("<td class=\"text\">" + firstFailed + "</td>");
         Path folder = Files.createDirectories(Path.of("target", "screenshots"));
         chromium.screenshot(report.toUri(), 5000, folder.resolve("report.png"));

@@ -38,9 +38,20 @@ public interface Board extends AutoCloseable {
     record ErrorGroup(String kind, long count, String example) {
     }
 
-    /** One row of the {@code scoreboard} view. */
+    /** One row of the {@code scoreboard} view; {@code scoredAt} is when its latest record was scored. */
     record Score(String metric, String labelField, long scored, long correct, double accuracy, double ciLow,
-                 double ciHigh, long unparsed) {
+                 double ciHigh, long unparsed, String scoredAt) {
+        public ScoredBy by() {
+            return new ScoredBy(metric, labelField);
+        }
+    }
+
+    /**
+     * One scoring of a run (metric and label field), to read right and wrong by: a run scored more than one way has
+     * a score per record for each, and a list that took each record's latest would judge some records by one
+     * metric and the rest by another.
+     */
+    record ScoredBy(String metric, String labelField) {
     }
 
     /**
@@ -85,7 +96,7 @@ public interface Board extends AutoCloseable {
     record ComparePage(List<Difference> rows, Long next, long searchedThrough, long lastSeq) {
     }
 
-    /** Which records of two runs to list. "Right" and "wrong" are by each run's own scores (unscored: none match). */
+    /** Which records of two runs to list. "Right" and "wrong" are by one scoring of both (unscored: none match). */
     enum Differing {
         /** The answers differ (scored or not). */
         ANSWERS("differ"),
@@ -111,9 +122,14 @@ public interface Board extends AutoCloseable {
 
     /**
      * Which records to list: {@code status} done/failed/pending, wrong (done and scored wrong) or null,
-     * {@code query} a text to find or null.
+     * {@code query} a text to find or null; {@code by} the scoring that right and wrong are read from (null: each
+     * record's latest).
      */
-    record RecordQuery(String status, String query, long after, int limit) {
+    record RecordQuery(String status, String query, long after, int limit, ScoredBy by) {
+        /** Right and wrong by each record's latest score. */
+        public RecordQuery(String status, String query, long after, int limit) {
+            this(status, query, after, limit, null);
+        }
     }
 
     List<RunRow> runs(Instant now);
@@ -128,10 +144,20 @@ public interface Board extends AutoCloseable {
 
     Optional<RecordPage> records(String run, RecordQuery query);
 
-    Optional<RecordDetail> record(String run, String id);
+    /** The record with the label and score of its latest scoring. */
+    default Optional<RecordDetail> record(String run, String id) {
+        return record(run, id, null);
+    }
 
-    /** Records both runs answered that {@code only} picks, in run A's input order after position {@code after}. */
-    Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit);
+    /** The record with the label and score of the scoring {@code by} (null: its latest). */
+    Optional<RecordDetail> record(String run, String id, ScoredBy by);
+
+    /**
+     * Records both runs answered that {@code only} picks, in run A's input order after position {@code after};
+     * right and wrong by the scoring {@code by} of each run (null: none, so that only {@link Differing#ANSWERS}
+     * lists anything).
+     */
+    Optional<ComparePage> differences(String a, String b, ScoredBy by, Differing only, long after, int limit);
 
     @Override
     void close();

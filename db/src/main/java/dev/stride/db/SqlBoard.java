@@ -417,7 +417,7 @@ final class SqlBoard implements Board {
     }
 
     private static List<Score> scores(Connection c, String run) throws SQLException {
-        String sql = "SELECT metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed"
+        String sql = "SELECT metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed, scored_at"
                 + " FROM scoreboard WHERE run = ? ORDER BY metric, label_field";
         List<Score> scores = new ArrayList<>();
         try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -425,7 +425,7 @@ final class SqlBoard implements Board {
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     scores.add(new Score(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                            rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getLong(8)));
+                            rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getLong(8), rs.getString(9)));
                 }
             }
         }
@@ -441,10 +441,21 @@ final class SqlBoard implements Board {
         }
     }
 
-    /** The score of the record's current answer (1, 0), as the results view gives it; null where not scored. */
-    private static final String SCORE = "(SELECT s.correct FROM scores s WHERE s.run_id = r.run_id"
-            + " AND s.record_id = r.record_id AND s.record_hash = r.content_hash AND p.status = 'done'"
-            + " AND s.answered_at = p.finished_at ORDER BY s.scored_at DESC, s.metric LIMIT 1)";
+    /**
+     * The score of the record's current answer (1, 0) by the scoring {@code by}, or by its latest (as the results
+     * view gives it) when that is null; null where not scored. Its parameters, when {@code by} is given: the metric
+     * and the label field ({@link #byArgs}).
+     */
+    private static String score(String column, ScoredBy by) {
+        return "(SELECT s." + column + " FROM scores s WHERE s.run_id = r.run_id"
+                + " AND s.record_id = r.record_id AND s.record_hash = r.content_hash AND p.status = 'done'"
+                + " AND s.answered_at = p.finished_at" + (by == null ? "" : " AND s.metric = ? AND s.label_field = ?")
+                + " ORDER BY s.scored_at DESC, s.metric LIMIT 1)";
+    }
+
+    private static List<Object> byArgs(ScoredBy by) {
+        return by == null ? List.of() : List.of(by.metric(), by.labelField());
+    }
 
     @Override
     public Optional<RecordPage> records(String run, RecordQuery q) {
@@ -457,13 +468,16 @@ final class SqlBoard implements Board {
             boolean search = q.query() != null && !q.query().isBlank();
             StringBuilder sql = new StringBuilder("SELECT r.seq, r.record_id, coalesce(p.status, 'pending'),"
                     + " substr(coalesce(p.output, p.error, ''), 1, " + (PREVIEW + 1) + "), p.error_kind,"
-                    + " p.latency_ms, " + SCORE + " FROM records r LEFT JOIN predictions p"
+                    + " p.latency_ms, " + score("correct", q.by()) + " FROM records r LEFT JOIN predictions p"
                     + " ON p.run_id = r.run_id AND p.record_id = r.record_id WHERE r.run_id = ? AND r.seq > ?");
-            List<Object> args = new ArrayList<>(List.of(id.get(), q.after()));
+            List<Object> args = new ArrayList<>(byArgs(q.by()));
+            args.add(id.get());
+            args.add(q.after());
             if ("pending".equals(q.status())) {
                 sql.append(" AND p.status IS NULL");
             } else if ("wrong".equals(q.status())) {
-                sql.append(" AND p.status = 'done' AND " + SCORE + " = 0");
+                sql.append(" AND p.status = 'done' AND " + score("correct", q.by()) + " = 0");
+                args.addAll(byArgs(q.by()));
             } else if (q.status() != null) {
                 sql.append(" AND p.status = ?");
                 args.add(q.status());
@@ -531,21 +545,22 @@ final class SqlBoard implements Board {
     }
 
     @Override
-    public Optional<RecordDetail> record(String run, String recordId) {
+    public Optional<RecordDetail> record(String run, String recordId, ScoredBy by) {
         String sql = "SELECT ru.template, r.seq, r.line, r.record_id, r.payload, coalesce(p.status, 'pending'),"
                 + " p.output, p.reasoning, p.refusal, p.finish_reason, p.error_kind, p.error, p.latency_ms,"
                 + " p.attempts, p.prompt_tokens, p.completion_tokens, p.finished_at, p.server,"
-                + " (SELECT s.label FROM scores s WHERE s.run_id = r.run_id AND s.record_id = r.record_id"
-                + " AND s.record_hash = r.content_hash AND p.status = 'done' AND s.answered_at = p.finished_at"
-                + " ORDER BY s.scored_at DESC, s.metric LIMIT 1), " + SCORE
+                + " " + score("label", by) + ", " + score("correct", by)
                 + " FROM runs ru JOIN records r ON r.run_id = ru.run_id LEFT JOIN predictions p"
                 + " ON p.run_id = r.run_id AND p.record_id = r.record_id"
                 // The run's id first, so that the record is found by its primary key, not by a scan of records.
                 + " WHERE r.run_id = (SELECT run_id FROM runs WHERE name = ?) AND r.record_id = ? AND ru.run_id = r.run_id";
         return vendor.read(c -> {
             try (PreparedStatement st = c.prepareStatement(sql)) {
-                st.setString(1, run);
-                st.setString(2, recordId);
+                List<Object> args = new ArrayList<>(byArgs(by));
+                args.addAll(byArgs(by));
+                args.add(run);
+                args.add(recordId);
+                bind(st, args);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
@@ -563,7 +578,8 @@ final class SqlBoard implements Board {
     }
 
     @Override
-    public Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit) {
+    public Optional<ComparePage> differences(String a, String b, ScoredBy by, Differing only, long after,
+                                             int limit) {
         return vendor.read(c -> {
             Optional<Long> idA = runId(c, a);
             Optional<Long> idB = runId(c, b);
@@ -577,7 +593,7 @@ final class SqlBoard implements Board {
             String pairs = "SELECT r.seq AS seq, r.record_id AS id, substr(pa.output, 1, " + (PREVIEW + 1) + ") AS oa,"
                     + " substr(pb.output, 1, " + (PREVIEW + 1) + ") AS ob,"
                     + " coalesce(pa.output, '') <> coalesce(pb.output, '') AS differ,"
-                    + scoreOf("pa", "r") + " AS ca, " + scoreOf("pb", "rb") + " AS cb"
+                    + scoreOf("pa", "r", by) + " AS ca, " + scoreOf("pb", "rb", by) + " AS cb"
                     + " FROM records r"
                     + " JOIN predictions pa ON pa.run_id = r.run_id AND pa.record_id = r.record_id"
                     + " AND pa.status = 'done'"
@@ -595,7 +611,10 @@ final class SqlBoard implements Board {
                     + " ORDER BY d.seq LIMIT ?";
             List<Difference> rows = new ArrayList<>();
             try (PreparedStatement st = c.prepareStatement(sql)) {
-                bind(st, List.of(idB.get(), idA.get(), after, through, limit + 1));
+                List<Object> args = new ArrayList<>(byArgs(by));
+                args.addAll(byArgs(by));
+                args.addAll(List.of(idB.get(), idA.get(), after, through, limit + 1));
+                bind(st, args);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         rows.add(new Difference(rs.getLong(1), rs.getString(2), preview(rs.getString(3)),
@@ -616,10 +635,14 @@ final class SqlBoard implements Board {
         });
     }
 
-    private static String scoreOf(String p, String r) {
+    /** Right (1) or wrong (0) by the scoring {@code by}: null when it is null (parameters as {@link #byArgs}). */
+    private static String scoreOf(String p, String r, ScoredBy by) {
+        if (by == null) {
+            return "CAST(NULL AS INTEGER)";
+        }
         return "(SELECT s.correct FROM scores s WHERE s.run_id = " + r + ".run_id AND s.record_id = " + r
                 + ".record_id AND s.record_hash = " + r + ".content_hash AND s.answered_at = " + p
-                + ".finished_at ORDER BY s.scored_at DESC, s.metric LIMIT 1)";
+                + ".finished_at AND s.metric = ? AND s.label_field = ?)";
     }
 
     private static void bind(PreparedStatement st, List<Object> args) throws SQLException {

@@ -77,15 +77,15 @@ class SqlBoardTest {
             }
         }
         try (SqlBoard board = SqlBoard.sqlite(file, 10, SqlBoard.SAMPLE)) {
-            Board.ComparePage first = board.differences("a", "b", Board.Differing.ANSWERS, -1, 50).orElseThrow();
+            Board.ComparePage first = board.differences("a", "b", null, Board.Differing.ANSWERS, -1, 50).orElseThrow();
             assertThat(first.rows()).isEmpty();
             assertThat(first.next()).isEqualTo(9);
             assertThat(first.searchedThrough()).isEqualTo(9);
-            Board.ComparePage third = board.differences("a", "b", Board.Differing.ANSWERS, 19, 50).orElseThrow();
+            Board.ComparePage third = board.differences("a", "b", null, Board.Differing.ANSWERS, 19, 50).orElseThrow();
             assertThat(third.rows()).extracting(Board.Difference::id).containsExactly("r25");
             assertThat(third.next()).isNull();
             // Neither run is scored: no record is right or wrong.
-            assertThat(board.differences("a", "b", Board.Differing.BOTH_WRONG, 19, 50).orElseThrow().rows())
+            assertThat(board.differences("a", "b", null, Board.Differing.BOTH_WRONG, 19, 50).orElseThrow().rows())
                     .isEmpty();
         }
     }

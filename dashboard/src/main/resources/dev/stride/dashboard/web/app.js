@@ -561,20 +561,24 @@
       el('input', {type: 'hidden', name: 'a', value: a}), el('input', {type: 'hidden', name: 'b', value: b}),
       el('label', {}, 'Show ', onlySelect), el('button', {type: 'submit', text: 'Show'}));
     const searched = el('span', {class: 'hint', id: 'compare-searched'});
+    const scoredBy = el('p', {class: 'hint', id: 'compare-metric'});
     main.append(sides, el('h2', {text: 'Records where they differ'}),
-      el('p', {class: 'hint', text: 'Right and wrong are by each run\'s own scores: those choices list nothing until both runs are scored.'}),
-      filter, diffs.node, el('div', {class: 'pager'}, more, searched));
+      scoredBy, filter, diffs.node, el('div', {class: 'pager'}, more, searched));
     const after = p.get('after');
     getJson('/api/compare?' + new URLSearchParams(Object.assign({a: a, b: b, only: only, limit: PAGE_SIZE},
       after ? {after: after} : {}))).then(data => {
+      // One scoring for the accuracies and every right/wrong below: the one stride compare takes
+      setText(scoredBy, data.metric !== null ? 'Right and wrong by metric ' + data.metric + ', label field '
+        + data.label_field + ' (as stride compare takes them).' : 'No right or wrong: ' + data.no_scoring + '.');
       for (const [label, run] of [['A', data.a], ['B', data.b]]) {
-        const best = run.scores[0];
+        const best = run.score;
         sides.appendChild(el('div', {class: 'card', id: 'side-' + label},
           el('div', {class: 'k', text: 'run ' + label}),
           el('div', {class: 'v'}, el('a', {href: runHref(run.name)}, run.name)),
           el('div', {text: 'model ' + run.model}),
           el('div', {class: 'accuracy', text: best ? 'accuracy ' + (best.accuracy * 100).toFixed(1) + '% ('
-            + fmt(best.correct) + ' of ' + fmt(best.scored) + ', ' + best.metric + ')' : 'not scored yet'}),
+            + fmt(best.correct) + ' of ' + fmt(best.scored) + ', ' + best.metric + ')'
+            : run.scores.length ? 'not scored the way the other run is' : 'not scored yet'}),
           el('div', {text: fmt(run.done) + ' done, ' + fmt(run.failed) + ' failed, ' + fmt(run.pending) + ' pending'})));
       }
       diffs.update(data.differences);
@@ -618,7 +622,9 @@
           value: r => kind === 'failed' ? (r.error_kind || '') + ': ' + (r.error || '') : r.answer},
         {label: kind === 'failed' ? 'attempts' : 'label', value: r => kind === 'failed' ? r.attempts : r.label}], '');
       table.update(rows);
-      node.append(el('h3', {text: title + (problems[kind + '_more'] ? ' (the first ' + fmt(problems.limit) + ')' : '')}),
+      const by = kind === 'wrong' && problems.wrong_metric
+        ? ' by metric ' + problems.wrong_metric + ', label field ' + problems.wrong_label_field : '';
+      node.append(el('h3', {text: title + by + (problems[kind + '_more'] ? ' (the first ' + fmt(problems.limit) + ')' : '')}),
         table.node);
     }
     return node;
