@@ -27,14 +27,17 @@ final class RunDetailView {
     private final RunTotals totals;
     private final LiveRate live;
     private final FileAlone alone;
+    private final RunSummary.Prices prices;
 
-    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now, FileAlone alone) {
+    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now, FileAlone alone,
+                  RunSummary.Prices prices) {
         this.run = run;
         this.report = report;
         this.state = DbFile.shownState(run, now);
         this.totals = totals;
         this.live = LiveRate.of(run, totals, now);
         this.alone = alone;
+        this.prices = prices;
     }
 
     void printText(PrintWriter out, Messages m) {
@@ -57,6 +60,13 @@ final class RunDetailView {
         line(out, m.get("msg.detail.tokens"), totals.usageReported()
                 ? m.get("msg.tokensInOut", Numbers.grouped(totals.tokensIn()), Numbers.grouped(totals.tokensOut()))
                 : m.get("msg.tokensInOut", "-", "-"));
+        if (prices.known()) {
+            line(out, m.get("msg.detail.cost"), totals.usageReported()
+                    ? m.get("msg.detail.costValue", RunSummary.Prices.money(prices.cost(totals.tokensIn(),
+                            totals.tokensOut())), RunSummary.Prices.money(prices.perMillionIn()),
+                            RunSummary.Prices.money(prices.perMillionOut()))
+                    : m.get("msg.detail.costUnknown"));
+        }
         line(out, m.get("msg.detail.answeredBy"), counts(report.byServer()));
         line(out, m.get("msg.detail.finish"), counts(report.finishReasons()));
         RunReport.Latency l = report.latency();
@@ -89,6 +99,7 @@ final class RunDetailView {
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
         RunJson.progress(o, run, state, totals, live);
+        RunJson.cost(o, prices, totals);
         if (alone != null) {
             RunJson.fileAlone(o, alone);
         }

@@ -32,6 +32,13 @@ final class RunJson {
         }
     }
 
+    /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; nothing without. */
+    static void cost(ObjectNode o, RunSummary.Prices prices, RunTotals totals) {
+        if (prices.known()) {
+            o.put("cost", Math.round(prices.cost(totals.tokensIn(), totals.tokensOut()) * 1e6) / 1e6);
+        }
+    }
+
     /**
      * Whether the run's database file alone holds everything right now (no commit only in its -wal), the -wal's size,
      * and the answers only in it when a stopped stride left them there (null otherwise). The same in every run of a

@@ -56,11 +56,13 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // before the database is looked at: one price alone is refused with --run as without it
+        RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
         if (run != null) {
-            return showRun();
+            return showRun(prices);
         }
         List<RunInfo> runs;
         Map<Long, List<WorkerInfo>> workers = new HashMap<>();
@@ -86,7 +88,6 @@ final class StatusCommand implements Callable<Integer> {
             alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
         }
         PrintWriter out = spec.commandLine().getOut();
-        RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         if (json) {
             printJson(out, runs, totals, prices, now, alone, workers);
         } else {
@@ -107,7 +108,7 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private int showRun() throws Exception {
+    private int showRun(RunSummary.Prices prices) throws Exception {
         RunInfo info;
         List<WorkerInfo> workers;
         Instant now = Instant.now();
@@ -119,7 +120,7 @@ final class StatusCommand implements Callable<Integer> {
                         ClearCommand.knownRuns(store)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
                         new RunTotals(0, 0, 0, null, false));
-                view = new RunDetailView(info, store.runReport(run).orElseThrow(), totals, now, null);
+                view = new RunDetailView(info, store.runReport(run).orElseThrow(), totals, now, null, prices);
                 workers = store.liveWorkers(info.id());
             }
         } else {
@@ -131,7 +132,7 @@ final class StatusCommand implements Callable<Integer> {
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
             view = new RunDetailView(info, RunReport.of(database.file, run).orElseThrow(), totals, now,
-                    FileAlone.look(database.file, now, DbFile.STALE_AFTER));
+                    FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -216,9 +217,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             ShardLines.putJson(o, r);
             WorkerLines.putJson(o, workers.get(r.id()), now);
-            if (prices.known()) {
-                o.put("cost", Math.round(prices.cost(t.tokensIn(), t.tokensOut()) * 1e6) / 1e6);
-            }
+            RunJson.cost(o, prices, t);
         }
         out.println(mapper.writeValueAsString(array));
     }

@@ -80,6 +80,32 @@ class StatusClearExportTest {
     }
 
     @Test
+    void statusOfOneRunShowsItsCostAsTheTableDoesAndRefusesOnePriceAlone() throws Exception {
+        Cli.Result text = stride.cli.run("status", "--db", db.toString(), "--run", "alpha", "--price-in", "1",
+                "--price-out", "10");
+        assertThat(text.exitCode()).as(text.all()).isZero();
+        // 19 answers of 7 tokens in and 3 out: 133 x $1 + 57 x $10 per million
+        assertThat(text.out()).contains("Tokens:      133 in, 57 out\n"
+                + "Cost:        $0.0007 (at $1.000 in, $10.000 out per million tokens)\n");
+        JsonNode one = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--run", "alpha", "--json",
+                "--price-in", "1", "--price-out", "10").out());
+        JsonNode table = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json", "--price-in", "1",
+                "--price-out", "10").out()).get(0);
+        assertThat(one.get("cost").asDouble()).isEqualTo(0.000703).isEqualTo(table.get("cost").asDouble());
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "alpha").out()).doesNotContain("Cost:");
+
+        for (List<String> json : List.of(List.<String>of(), List.of("--json"))) {
+            String[] args = Stream.concat(Stream.of("status", "--db", db.toString(), "--run", "alpha", "--price-in",
+                    "1"), json.stream()).toArray(String[]::new);
+            Cli.Result alone = stride.cli.run(args);
+            assertThat(alone.exitCode()).as(alone.all()).isEqualTo(2);
+            assertThat(alone.err()).isEqualTo("stride: give both --price-in and --price-out (per million tokens), or"
+                    + " neither\n");
+            assertThat(alone.out()).isEmpty();
+        }
+    }
+
+    @Test
     void statusOfAMissingFileSaysHowToStart() {
         Cli.Result r = stride.cli.run("status", "--db", dir.resolve("nope.db").toString());
         assertThat(r.exitCode()).isEqualTo(2);
