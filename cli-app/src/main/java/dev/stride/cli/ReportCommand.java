@@ -4,7 +4,6 @@ import dev.stride.dashboard.DashboardReport;
 import dev.stride.db.Board;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -37,10 +36,8 @@ final class ReportCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
-        OutputFile.refuseDatabase(output, database.file);
-        if (Files.isDirectory(output)) {
-            throw UserError.usageOf("msg.output.isFolder", output); // a missing folder is made, as for a report
-        }
+        // as export's and compare's -o: a missing folder is refused, not made (a typo would make one)
+        OutputFile.check(output, database.file);
         Object source = database.named();
         Optional<DashboardReport.Written> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An output path that reaches the database a command reads (or its -wal, -shm, -journal), however it is spelled, is
- * refused before anything is written: export -o runs.db used to replace the database with exit 0. The database is a
+ * refused before anything is written: export -o runs.db used to replace the database with exit 0. So is one in a
+ * folder that is not there (report made the folder). The database is a
  * real one, two finished runs against the simulator, and is checked byte for byte and read back afterwards.
  */
 class OutputIsTheDatabaseTest {
@@ -126,6 +127,22 @@ class OutputIsTheDatabaseTest {
         assertRefused(cli.run("snapshot", "--db", db.toString(), journal.toString()), journal,
                 "it is the -journal file of the database " + db + ", and writing it would damage the database");
         assertThat(journal).doesNotExist();
+    }
+
+    @Test
+    void aFolderThatIsNotThereIsRefusedAlikeByExportReportAndCompareAndNotMade() throws Exception {
+        Path output = dir.resolve("nodir").resolve("out");
+        for (List<String> command : List.of(List.of("export", "--run", "tuned"), List.of("report"),
+                List.of("compare", "tuned", "base", "--label-field", "answer"))) {
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--db", db.toString(), "-o", output.toString()));
+            Cli.Result r = cli.run(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            assertThat(r.err()).as(command.get(0)).isEqualTo("stride: cannot write " + output + ": folder "
+                    + output.getParent() + " does not exist; create it or name another file\n");
+            assertThat(r.out()).isEmpty();
+            assertThat(output.getParent()).as(command.get(0)).doesNotExist();
+        }
     }
 
     @Test

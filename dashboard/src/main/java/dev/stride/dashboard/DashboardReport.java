@@ -37,7 +37,7 @@ public final class DashboardReport {
     }
 
     /**
-     * Writes the report of every run (or of {@code run} alone) to {@code target}, whole or not at all.
+     * Writes the report of every run (or of {@code run} alone) to {@code target}, whole or not at all; its folder is not made.
      *
      * @param source how the database is named in the report (a file name, a URL without its password)
      * @return empty when {@code run} is given and the database has no such run
@@ -67,7 +67,6 @@ public final class DashboardReport {
             names.add(name);
         }
         String html = html(data);
-        Files.createDirectories(WholeFile.target(target).getParent());
         WholeFile.write(target, file -> Files.writeString(file, html, StandardCharsets.UTF_8));
         return Optional.of(new Written(target, names));
     }
