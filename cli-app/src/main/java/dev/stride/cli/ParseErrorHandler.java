@@ -13,6 +13,7 @@ import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.MutuallyExclusiveArgsException;
 import picocli.CommandLine.OverwrittenOptionException;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -29,6 +30,11 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
 
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
+        if (helpOfAnUnknownCommand(ex)) {
+            // picocli's help throws its own English for it: worded, suggested and exited as 'stride nope' is
+            return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(), List.of(ex.getValue())),
+                    args);
+        }
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
         err.println("stride: " + messages.get(describe(ex)).replace('\n', ' ').strip());
@@ -44,6 +50,18 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         err.flush();
         return ExitCodes.USAGE;
+    }
+
+    /**
+     * {@code stride help nope}: picocli's help command, on finding no such command, throws a plain exception on the root
+     * with the word as its value.
+     */
+    private static boolean helpOfAnUnknownCommand(ParameterException ex) {
+        CommandLine cl = ex.getCommandLine();
+        ParseResult parsed = cl.getParseResult();
+        return ex.getClass() == ParameterException.class && cl.getParent() == null && ex.getArgSpec() == null
+                && ex.getValue() != null && parsed != null && parsed.subcommand() != null
+                && parsed.subcommand().commandSpec().userObject() instanceof CommandLine.HelpCommand;
     }
 
     /** What is wrong, as a phrase; picocli's own English when it is none of the cases stride knows. */

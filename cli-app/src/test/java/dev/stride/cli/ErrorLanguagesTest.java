@@ -48,6 +48,25 @@ class ErrorLanguagesTest {
     }
 
     @Test
+    void helpOfAnUnknownCommandIsWordedAsTheUnknownCommandItself() {
+        for (Cli cli : List.of(EN, ZH)) {
+            for (String word : List.of("nope", "statsu")) {
+                Cli.Result help = cli.run("help", word);
+                Cli.Result bare = cli.run(word);
+                assertThat(help.exitCode()).isEqualTo(ExitCodes.USAGE).isEqualTo(bare.exitCode());
+                assertThat(help.err()).isEqualTo(bare.err());
+                assertThat(help.out()).isEqualTo(bare.out()).isEmpty();
+            }
+        }
+        assertThat(EN.run("help", "nope").err()).isEqualTo("""
+                stride: unknown command 'nope'
+                stride: did you mean copy?
+                stride: see 'stride --help' for every command
+                """);
+        assertThat(ZH.run("help", "nope").err()).startsWith("stride: 未知命令 'nope'\n");
+    }
+
+    @Test
     void missingOptionsValuesAndBadValuesNameTheOption() {
         assertThat(ZH.run("status").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
         assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
