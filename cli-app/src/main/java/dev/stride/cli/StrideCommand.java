@@ -4,7 +4,9 @@ import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_L
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ResourceBundle;
 import java.util.Set;
@@ -12,6 +14,8 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IHelpSectionRenderer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The top-level {@code stride} command. */
 @Command(name = "stride",
@@ -114,6 +118,7 @@ public final class StrideCommand implements Runnable {
         cl.setExecutionExceptionHandler(new ErrorHandler(words));
         cl.setParameterExceptionHandler(new ParseErrorHandler(words));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        lowerCaseEnumValues(cl);
         // Every command answers --version (mixinStandardHelpOptions gives them -V; the provider is the root's).
         for (CommandLine sub : cl.getSubcommands().values()) {
             sub.getCommandSpec().versionProvider(new Version());
@@ -123,6 +128,25 @@ public final class StrideCommand implements Runnable {
         if (completion != null) {
             completion.getCommandSpec().usageMessage().hidden(false);
         }
+    }
+
+    /**
+     * An option whose values are an enum's offers them in lower case, as the help and README write them (either case
+     * is accepted): in TAB completion and in the error for a wrong value, where picocli would give the constants'
+     * upper-case names (serve-sim --when-busy: REJECT, QUEUE, RATE_LIMIT). Here once, for every command's.
+     */
+    private static void lowerCaseEnumValues(CommandLine cl) {
+        CommandSpec spec = cl.getCommandSpec();
+        for (OptionSpec option : List.copyOf(spec.options())) {
+            if (option.type().isEnum()) {
+                List<String> values = Arrays.stream(option.type().getEnumConstants())
+                        .map(value -> ((Enum<?>) value).name().toLowerCase(Locale.ROOT))
+                        .toList();
+                spec.remove(option);
+                spec.addOption(OptionSpec.builder(option).completionCandidates(values).build());
+            }
+        }
+        cl.getSubcommands().values().forEach(StrideCommand::lowerCaseEnumValues);
     }
 
     /**

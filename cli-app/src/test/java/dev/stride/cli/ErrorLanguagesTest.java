@@ -67,6 +67,22 @@ class ErrorLanguagesTest {
     }
 
     @Test
+    void anEnumOptionsValuesAreOfferedInLowerCaseAsTheHelpWritesThem() {
+        Cli.Result en = EN.run("serve-sim", "--when-busy", "bogus");
+        assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(en.err()).startsWith("stride: invalid value for --when-busy: 'bogus'; one of reject, queue,"
+                + " rate_limit\n");
+        assertThat(ZH.run("serve-sim", "--when-busy", "bogus").err())
+                .startsWith("stride: --when-busy 的值无效：'bogus'；可选 reject, queue, rate_limit\n");
+        assertThat(EN.run("export", "--db", "x.db", "--format", "bogus").err())
+                .startsWith("stride: invalid value for --format: 'bogus'; one of jsonl, csv, batch, parquet\n");
+        String completion = EN.run("generate-completion").out();
+        assertThat(completion).contains("=(\"reject\" \"queue\" \"rate_limit\") # --when-busy values",
+                "=(\"jsonl\" \"csv\" \"batch\" \"parquet\") # --format values");
+        assertThat(completion).doesNotContain("REJECT", "RATE_LIMIT");
+    }
+
+    @Test
     void missingOptionsValuesAndBadValuesNameTheOption() {
         assertThat(ZH.run("status").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
         assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
