@@ -236,7 +236,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (scorer == null) {
                 renderer.planned(plan);
-                return RunRenderer.exitCode(runs.execute(plan, renderer, stop));
+                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys());
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
                 // An input the sync did not read again (unchanged since the last session) is checked in its stored
@@ -247,7 +247,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 renderer.planned(plan);
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
-                        stop));
+                        stop), keys());
             }
         }
     }
@@ -284,6 +284,11 @@ final class RunCommand implements Callable<Integer> {
                 .shard(shard)
                 .rateLimits(rpm, tpm)
                 .request();
+    }
+
+    /** Where the key of the run came from, for the hint to a 401 or 403. */
+    private KeyHint keys() {
+        return KeyHint.of(context.env(), apiKeyEnv, headers);
     }
 
     private void setInput(String path) {

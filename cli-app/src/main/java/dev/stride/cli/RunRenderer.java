@@ -265,17 +265,18 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      * The exit code of the sessions: the worst of them (interrupted, then failed records); a stop that kept a run
      * from starting is an interrupt.
      *
+     * @param keys where the run's key came from, for the hint to a 401 or 403
      * @throws UserError for a run the server stopped or that failed, naming why
      */
-    static int exitCode(RunResult result) {
+    static int exitCode(RunResult result, KeyHint keys) {
         int code = ExitCodes.OK;
         for (Session session : result.sessions()) {
-            code = worse(code, exitCode(session));
+            code = worse(code, exitCode(session, keys));
         }
         return result.stoppedBetweenRuns() ? ExitCodes.INTERRUPTED : code;
     }
 
-    private static int exitCode(Session session) {
+    private static int exitCode(Session session, KeyHint keys) {
         RunInfo run = session.run();
         RunOutcome outcome = session.outcome();
         var c = outcome.cursor();
@@ -285,7 +286,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
             case INTERRUPTED -> ExitCodes.INTERRUPTED;
-            case STOPPED -> throw NotFoundHint.of(outcome, run)
+            case STOPPED -> throw NotFoundHint.of(outcome, run).or(() -> keys.of(outcome))
                     .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
                             outcome.stopReason(), done, run.total(), hint))
                     .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),

@@ -185,7 +185,10 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--endpoint", "completions");
 
+        // The key's hint (KeyHintTest), not the path's.
         assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
-                + " HTTP 401: Incorrect API key provided (0/3 done and saved)\n");
+                + " HTTP 401: Incorrect API key provided (0/3 done and saved); no API key was sent (OPENAI_API_KEY is"
+                + " not set and no --api-key-env was given): put the server's key in OPENAI_API_KEY, or name the"
+                + " variable that holds it with --api-key-env VAR\n");
     }
 }
