@@ -137,15 +137,19 @@ final class HttpPredictor implements Predictor {
                 template.sampling(), template.stream(), template.keepRaw());
     }
 
-    /** The text to keep: the answer, or what the model said instead of one (tool calls, a refusal). */
-    private static String answerText(ChatResult r) {
-        if (r.content() != null) {
+    /**
+     * The text to keep as the output: the answer; with no text ({@code null} or {@code ""}, as Ollama and its /v1 send
+     * beside tool calls), the tool calls. A refusal is not an answer: its record keeps no output (the refusal has its
+     * own column), so an export, --extract and scoring never take it for one.
+     */
+    static String answerText(ChatResult r) {
+        if (r.content() != null && !r.content().isEmpty()) {
             return r.content();
         }
         if (r.toolCallsJson() != null) {
             return r.toolCallsJson();
         }
-        return r.refusal();
+        return r.refusal() != null ? null : r.content();
     }
 
     private static Disposition disposition(CallFailure.Verdict verdict) {

@@ -90,7 +90,7 @@ final class BatchLines {
             if (text) {
                 choice.put("text", a.output());
             } else {
-                message(choice.putObject("message"), a);
+                message(choice.putObject("message"), a, r.seq());
             }
             choice.putNull("logprobs");
             choice.put("finish_reason", a.finishReason());
@@ -134,20 +134,51 @@ final class BatchLines {
         return body;
     }
 
-    /** The assistant's message: text, or the refusal, or the tool calls, each where the reference puts it. */
-    private static void message(ObjectNode message, Answer a) {
+    /**
+     * The assistant's message: text, or the refusal, or the tool calls, each where the reference puts it. A refusal
+     * that an older stride stored as the output too is still a refusal: its content is null.
+     */
+    private void message(ObjectNode message, Answer a, long seq) {
         message.put("role", "assistant");
-        boolean refused = a.refusal() != null && a.refusal().equals(a.output());
+        boolean refused = a.refusal() != null && (a.output() == null || a.refusal().equals(a.output()));
         boolean toolsOnly = a.toolCalls() != null && a.toolCalls().equals(a.output());
         message.put("content", refused || toolsOnly ? null : a.output());
         message.put("refusal", a.refusal());
         if (a.toolCalls() != null) {
             try {
-                message.set("tool_calls", JSON.readTree(a.toolCalls()));
+                message.set("tool_calls", openAiToolCalls(JSON.readTree(a.toolCalls()), seq));
             } catch (IOException e) {
                 // Stored as the server sent them; what is not JSON stays in the content.
             }
         }
+    }
+
+    /**
+     * Tool calls in OpenAI's shape ({@code ChatCompletionMessageToolCall}): each with an {@code id}, {@code type}
+     * {@code function}, and the arguments as a JSON-encoded string. Ollama sends the arguments as an object and
+     * neither of the others; what a server did send is kept as it is.
+     */
+    private JsonNode openAiToolCalls(JsonNode calls, long seq) {
+        if (!calls.isArray()) {
+            return calls;
+        }
+        int i = 0;
+        for (JsonNode c : calls) {
+            if (c instanceof ObjectNode call) {
+                if (!call.hasNonNull("id")) {
+                    call.put("id", "call_stride_" + run.id() + "_" + seq + "_" + i);
+                }
+                if (!call.hasNonNull("type")) {
+                    call.put("type", "function");
+                }
+                if (call.get("function") instanceof ObjectNode function && function.has("arguments")
+                        && !function.get("arguments").isTextual()) {
+                    function.put("arguments", function.get("arguments").toString());
+                }
+            }
+            i++;
+        }
+        return calls;
     }
 
     /** The server's own body, when it was kept and is a JSON object (not a stream's text or a cut body). */

@@ -43,7 +43,7 @@ import java.util.Set;
  */
 final class ResultFormats {
     private static final List<String> COLUMNS = List.of("id", "output", "status", "error", "finish_reason",
-            "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at");
+            "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at", "refusal");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CsvMapper CSV = new CsvMapper();
     private static final Answer NO_ANSWER = Answer.plain(null, null, null, null);
@@ -88,6 +88,10 @@ final class ResultFormats {
         line.put("latency_ms", t == null ? null : t.latencyMs());
         line.put("attempts", t == null ? null : t.attempts());
         line.put("finished_at", t == null || t.finishedAt() == null ? null : t.finishedAt().toString());
+        // A refused record has no output: the refusal says why, only where there is one.
+        if (a.refusal() != null) {
+            line.put("refusal", a.refusal());
+        }
         // What --extract and --json-output took out of the answer, only when there is any: the JSON answer as JSON.
         ParsedOutput parsed = r.prediction() == null ? ParsedOutput.NONE : r.prediction().parsed();
         if (parsed.extracted() != null) {
@@ -126,7 +130,7 @@ final class ResultFormats {
             Timing t = r.timing();
             Object[] fixed = {r.id(), a.output(), r.status().label(), error(r), a.finishReason(), a.promptTokens(),
                 a.completionTokens(), t == null ? null : t.latencyMs(), t == null ? null : t.attempts(),
-                t == null ? null : t.finishedAt()};
+                t == null ? null : t.finishedAt(), a.refusal()};
             for (int i = 0; i < fixed.length; i++) {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
@@ -172,7 +176,7 @@ final class ResultFormats {
                 column("id", STRING), column("output", STRING), column("status", STRING), column("error", STRING),
                 column("finish_reason", STRING), column("prompt_tokens", INT32),
                 column("completion_tokens", INT32), column("latency_ms", INT64), column("attempts", INT32),
-                column("finished_at", TIMESTAMP_MILLIS)));
+                column("finished_at", TIMESTAMP_MILLIS), column("refusal", STRING)));
         inputFields.forEach((f, kind) -> columns.add(column("input." + f, kind == null ? STRING : kind)));
         try (ParquetWriter parquet = new ParquetWriter(out, columns)) {
             Object[] values = new Object[columns.size()];
@@ -190,6 +194,7 @@ final class ResultFormats {
                 values[i++] = t == null ? null : t.latencyMs();
                 values[i++] = t == null ? null : t.attempts();
                 values[i++] = t == null ? null : t.finishedAt();
+                values[i++] = a.refusal();
                 if (includeInput) {
                     JsonNode input = input(r);
                     for (Map.Entry<String, ParquetWriter.Kind> f : inputFields.entrySet()) {
