@@ -3,6 +3,7 @@ package dev.stride.app;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.Json;
 import dev.stride.core.ParsedOutput;
@@ -48,7 +49,7 @@ final class OutputChecks implements Predictor {
             } catch (JsonProcessingException e) {
                 if (asked > rules.jsonRetries()) {
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
-                            + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(text)
+                            + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(c.answer(), text)
                             + "; answer began: " + abbreviate(text), null);
                 }
                 reasked.incrementAndGet();
@@ -87,10 +88,19 @@ final class OutputChecks implements Predictor {
         return (fenced.find() ? fenced.group(1) : text).strip();
     }
 
-    /** Why the answer is not JSON, with the place, in plain words (never the parser's). */
-    private static String whyNot(String text) {
+    /**
+     * Why the answer is not JSON, with the place, in plain words (never the parser's). A refusal, or an answer the
+     * token limit cut short, says so first: that is the cause to act on, not where the text breaks off.
+     */
+    private static String whyNot(Answer answer, String text) {
+        if (answer.output() == null && answer.refusal() != null) {
+            return "the model refused (" + abbreviate(answer.refusal()) + ")";
+        }
         String candidate = candidate(text);
-        return candidate.isEmpty() ? "the answer is empty" : Json.whyNot(candidate).english();
+        String why = candidate.isEmpty() ? "the answer is empty" : Json.whyNot(candidate).english();
+        return "length".equals(answer.finishReason())
+                ? "the answer was cut at the token limit (finish_reason length; raise --max-tokens): " + why
+                : why;
     }
 
     private static String abbreviate(String text) {

@@ -89,6 +89,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    /** Answers of this session that the token limit cut short (finish reason {@code length}). */
+    private final LongAdder cutShort = new LongAdder();
     /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
     private volatile Supplier<String> also = () -> "";
     private final LongAdder tokensIn = new LongAdder();
@@ -230,6 +232,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             tokensOut.add(answer.completionTokens());
             answersWithTokensOut.increment();
         }
+        if ("length".equals(answer.finishReason())) {
+            cutShort.increment();
+        }
         attempts.add(prediction.timing().attempts());
         latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
@@ -341,6 +346,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     long retries() {
         return retries.get();
+    }
+
+    /** Answers of this session that the token limit cut short. */
+    long cutShort() {
+        return cutShort.sum();
     }
 
     /** Ends the bar's line, so what is printed next starts on its own. */

@@ -231,6 +231,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 session.reaskedForJson(), session.stoppedTheRun());
         new RunSummary(progress.tally(SessionTally.requestsSent(session.servers()), beyond), looks.prices(), m)
                 .print(out);
+        // Stored as done, so nothing above says it: a cut answer reads as whole unless told.
+        if (progress.cutShort() > 0) {
+            out.println(m.get("msg.run.cutShort", progress.cutShort()));
+            out.flush();
+        }
     }
 
     /** Ends a session's progress bar, if one is showing (also when a session broke off with an exception). */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What real servers answer besides plain text (see fixtures/SOURCES.md), as the user finds it: a refusal, tool calls
- * with an empty text. Each read back from the database or an export.
+ * with an empty text, an answer cut at the token limit. Each read back from the database, an export or the summary.
  */
 class ModelAnswersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,5 +148,35 @@ class ModelAnswersTest {
         for (Map<String, Object> row : query(db, "SELECT output, tool_calls FROM results")) {
             assertThat(JSON.readTree((String) row.get("output"))).isEqualTo(JSON.readTree(calls));
         }
+    }
+
+    @Test
+    void answersCutAtTheTokenLimitAreCountedInTheSummary() throws Exception {
+        String cut = fixture("openai_chat_response_length.json");
+        stride.model.answering(p -> p.equals("hello") ? FakeModelServer.json(200, cut) : null);
+        Path db = dir.resolve("l.db");
+        Cli.Result r = stride.run(two(), db).noProgress().with();
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Cut short: 1 answer of this session stopped at the token limit"
+                + " (finish_reason length, status TRUNCATED); raise --max-tokens if they matter");
+
+        stride.model.answering(p -> null);
+        Path whole = dir.resolve("w.db");
+        Cli.Result none = stride.run(two(), whole).noProgress().with();
+        assertThat(none.exitCode()).as(none.all()).isZero();
+        assertThat(none.out()).doesNotContain("Cut short");
+    }
+
+    @Test
+    void aJsonAnswerCutAtTheTokenLimitSaysSo() throws Exception {
+        String cut = fixture("openai_chat_response_length.json");
+        stride.model.answering(p -> FakeModelServer.json(200, cut));
+        Path db = dir.resolve("j.db");
+        Cli.Result r = stride.run(two(), db).noProgress().with("--json-output");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+
+        assertThat(query(db, "SELECT error FROM results WHERE id = 'a'").get(0).get("error")).asString()
+                .startsWith("the answer is not JSON: the answer was cut at the token limit (finish_reason length;"
+                        + " raise --max-tokens): ");
     }
 }
