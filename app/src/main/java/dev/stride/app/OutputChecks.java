@@ -48,9 +48,10 @@ final class OutputChecks implements Predictor {
                 return c.withParsed(new ParsedOutput(extracted, parseJson(text)));
             } catch (JsonProcessingException e) {
                 if (asked > rules.jsonRetries()) {
+                    // A refusal has no answer to show the beginning of: whyNot quotes the refusal.
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
                             + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(c.answer(), text)
-                            + "; answer began: " + abbreviate(text), null);
+                            + (refused(c.answer()) ? "" : "; answer began: " + abbreviate(text)), null);
                 }
                 reasked.incrementAndGet();
             }
@@ -93,7 +94,7 @@ final class OutputChecks implements Predictor {
      * token limit cut short, says so first: that is the cause to act on, not where the text breaks off.
      */
     private static String whyNot(Answer answer, String text) {
-        if (answer.output() == null && answer.refusal() != null) {
+        if (refused(answer)) {
             return "the model refused (" + abbreviate(answer.refusal()) + ")";
         }
         String candidate = candidate(text);
@@ -101,6 +102,11 @@ final class OutputChecks implements Predictor {
         return "length".equals(answer.finishReason())
                 ? "the answer was cut at the token limit (finish_reason length; raise --max-tokens): " + why
                 : why;
+    }
+
+    /** The model refused and gave no answer besides (the refusal is not stored as one). */
+    private static boolean refused(Answer answer) {
+        return answer.output() == null && answer.refusal() != null;
     }
 
     private static String abbreviate(String text) {

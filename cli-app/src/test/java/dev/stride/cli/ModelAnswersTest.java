@@ -179,4 +179,16 @@ class ModelAnswersTest {
                 .startsWith("the answer is not JSON: the answer was cut at the token limit (finish_reason length;"
                         + " raise --max-tokens): ");
     }
+
+    @Test
+    void aRefusalIsNoJsonAnswerAndSaysSo() throws Exception {
+        String refusal = fixture("openai_chat_response_refusal.json");
+        stride.model.answering(p -> FakeModelServer.json(200, refusal));
+        Path db = dir.resolve("rj.db");
+        Cli.Result r = stride.run(two(), db).noProgress().with("--json-output");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+
+        assertThat(query(db, "SELECT error FROM results WHERE id = 'a'").get(0).get("error")).asString()
+                .isEqualTo("the answer is not JSON: the model refused ('" + REFUSAL + "')");
+    }
 }
