@@ -73,7 +73,7 @@ class ModelAnswersTest {
         List<JsonNode> jsonl = lines(export(db, "jsonl").out());
         assertThat(jsonl).allSatisfy(line -> {
             assertThat(line.get("output").isNull()).as(line.toString()).isTrue();
-            assertThat(line.get("refusal").asText()).isEqualTo(REFUSAL);
+            assertThat(line.path("refusal").asText()).as(line.toString()).isEqualTo(REFUSAL);
         });
         String csv = export(db, "csv").out();
         assertThat(csv.lines().findFirst().orElseThrow()).endsWith(",finished_at,refusal");
@@ -84,7 +84,7 @@ class ModelAnswersTest {
             OpenAiBatchReference.check(line, line.toString());
             JsonNode message = line.at("/response/body/choices/0/message");
             assertThat(message.get("content").isNull()).as(line.toString()).isTrue();
-            assertThat(message.get("refusal").asText()).isEqualTo(REFUSAL);
+            assertThat(message.path("refusal").asText()).isEqualTo(REFUSAL);
         }
     }
 
@@ -122,8 +122,8 @@ class ModelAnswersTest {
             JsonNode message = line.at("/response/body/choices/0/message");
             assertThat(message.get("content").isNull()).as(line.toString()).isTrue();
             JsonNode call = message.at("/tool_calls/0");
-            assertThat(call.get("id").asText()).as(line.toString()).isNotEmpty();
-            assertThat(call.get("type").asText()).isEqualTo("function");
+            assertThat(call.path("id").asText()).as(line.toString()).isNotEmpty();
+            assertThat(call.path("type").asText()).as(line.toString()).isEqualTo("function");
             assertThat(call.at("/function/name").asText()).isEqualTo("get_weather");
             // OpenAI's arguments are a JSON-encoded string.
             assertThat(call.at("/function/arguments").isTextual()).as(line.toString()).isTrue();
