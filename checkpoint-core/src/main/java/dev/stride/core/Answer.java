@@ -4,8 +4,8 @@ package dev.stride.core;
  * What a model server answered for one prompt, as it is stored: the one value that goes from the client's answer to
  * a row of the store and back. Servers report what they report: any field may be null.
  *
- * @param output       the text kept as the record's output: the answer; for tool calls with no text, the tool calls
- *                     as JSON; for a refusal, the refusal
+ * @param output       the text kept as the record's output: the answer; for tool calls with no text (null or
+ *                     empty), the tool calls as JSON; null for a refusal, which is no answer (see {@code refusal})
  * @param finishReason e.g. {@code stop}, {@code length} (the token limit cut the answer short), {@code tool_calls}
  * @param reasoning    reasoning text a server returned apart from the answer ({@code reasoning_content})
  * @param refusal      the model's refusal, when it refused
