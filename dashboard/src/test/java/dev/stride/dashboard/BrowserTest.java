@@ -293,13 +293,14 @@ class BrowserTest {
         }
 
         @Override
-        public Optional<RecordDetail> record(String run, String id) {
-            return board.record(run, id);
+        public Optional<RecordDetail> record(String run, String id, ScoredBy by) {
+            return board.record(run, id, by);
         }
 
         @Override
-        public Optional<ComparePage> differences(String a, String b, Differing only, long after, int limit) {
-            return board.differences(a, b, only, after, limit);
+        public Optional<ComparePage> differences(String a, String b, ScoredBy by, Differing only, long after,
+                                                 int limit) {
+            return board.differences(a, b, by, only, after, limit);
         }
 
         @Override
