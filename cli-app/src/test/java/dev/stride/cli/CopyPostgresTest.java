@@ -142,6 +142,31 @@ class CopyPostgresTest {
         }
     }
 
+    /** The stored scores go to the server and come home with the run, by copy and by snapshot alike. */
+    @Test
+    void theStoredScoresTravelThroughPostgresqlAndBack() throws Exception {
+        // FakeModelServer answers "echo: question N": contains is right, exact wrong.
+        ok("score", "--db", laptop.toString(), "--run", "alpha", "--label-field", "question", "--metric", "contains");
+        ok("score", "--db", laptop.toString(), "--run", "alpha", "--label-field", "question", "--metric", "exact");
+        ok("score", "--db", laptop.toString(), "--run", "beta", "--label-field", "question", "--metric", "contains");
+        long scores = count(laptop, "SELECT count(*) FROM scores");
+        assertThat(scores).isGreaterThan(19 * 2);
+        Path home = dir.resolve("home.db");
+        Path snapshot = dir.resolve("snapshot.db");
+
+        ok("copy", "--from", laptop.toString(), "--to", server);
+        assertThat(onServer("SELECT count(*) FROM scores")).isEqualTo(scores);
+        assertThat(onServer("SELECT sum(correct) FROM scoreboard WHERE metric = 'contains'")).isEqualTo(
+                count(laptop, "SELECT sum(correct) FROM scoreboard WHERE metric = 'contains'"));
+        ok("copy", "--from", server, "--to", home.toString());
+        ok("snapshot", "--db", server, snapshot.toString());
+
+        assertThat(query(home, CopyRunTest.SCORE_ROWS)).isEqualTo(query(laptop, CopyRunTest.SCORE_ROWS));
+        assertThat(query(snapshot, CopyRunTest.SCORE_ROWS)).isEqualTo(query(laptop, CopyRunTest.SCORE_ROWS));
+        assertThat(query(home, "SELECT * FROM scoreboard")).isEqualTo(query(laptop, "SELECT * FROM scoreboard"))
+                .hasSize(3);
+    }
+
     @Test
     void aHalfDoneRunCopiedToPostgresqlGoesOnThereAskingOnlyForItsPendingRecords() throws Exception {
         long pending = count(laptop, "SELECT pending FROM progress WHERE run = 'beta'");

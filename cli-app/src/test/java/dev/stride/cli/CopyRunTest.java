@@ -76,6 +76,45 @@ class CopyRunTest {
                 count(laptop, "SELECT count(*) FROM predictions"));
     }
 
+    /** Every score as the user reads it back: by run name, as each database hands out its own run ids. */
+    static final String SCORE_ROWS = "SELECT ru.name, s.record_id, s.metric, s.label_field, s.extract, s.label,"
+            + " s.correct, s.parsed, s.extracted, s.answered_at, s.record_hash, s.scored_at"
+            + " FROM scores s JOIN runs ru ON ru.run_id = s.run_id ORDER BY ru.name, s.record_id, s.metric";
+
+    /** Scores the run: FakeModelServer answers "echo: question N", so contains is right and exact wrong. */
+    private void score(Path db, String run, String metric) {
+        Cli.Result r = stride.cli.run("score", "--db", db.toString(), "--run", run, "--label-field", "question",
+                "--metric", metric);
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
+    /** The scores are the run's too: copied, its scoreboard reads the same and compare works on it unscored. */
+    @Test
+    void theStoredScoresTravelWithTheRun() throws Exception {
+        score(laptop, "alpha", "contains");
+        score(laptop, "alpha", "exact");
+        score(laptop, "beta", "contains");
+        Path cluster = dir.resolve("cluster.db");
+        Path home = dir.resolve("home.db");
+
+        assertThat(stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString()).exitCode())
+                .isZero();
+        assertThat(stride.cli.run("copy", "--from", cluster.toString(), "--to", home.toString(), "--run", "alpha")
+                .exitCode()).isZero();
+
+        assertThat(count(cluster, "SELECT count(*) FROM scores")).isEqualTo(
+                count(laptop, "SELECT count(*) FROM scores")).isGreaterThan(19 * 2);
+        assertThat(query(cluster, SCORE_ROWS)).isEqualTo(query(laptop, SCORE_ROWS));
+        assertThat(query(cluster, "SELECT * FROM scoreboard")).isEqualTo(query(laptop, "SELECT * FROM scoreboard"))
+                .hasSize(3);
+        assertThat(query(home, "SELECT * FROM scoreboard")).isEqualTo(
+                query(laptop, "SELECT * FROM scoreboard WHERE run = 'alpha'"));
+        Cli.Result compared = stride.cli.run("compare", "--db", cluster.toString(), "alpha", "beta");
+        assertThat(compared.exitCode()).as(compared.all()).isZero();
+        assertThat(compared.out()).isEqualTo(
+                stride.cli.run("compare", "--db", laptop.toString(), "alpha", "beta").out());
+    }
+
     /** What {@code stride export} writes for one run in one format: into a file for parquet (binary), else out. */
     private byte[] export(Path db, String run, ExportCommand.Format format) throws Exception {
         List<String> args = new ArrayList<>(List.of("export", "--db", db.toString(), "--run", run,

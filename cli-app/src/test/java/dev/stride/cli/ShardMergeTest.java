@@ -111,6 +111,46 @@ class ShardMergeTest {
         assertThat(stride.model.requests.get()).isEqualTo(before);
     }
 
+    /** Scores the file's one run: FakeModelServer answers "echo: question N", so contains is right, exact wrong. */
+    private void score(Path db, String metric) {
+        Cli.Result r = stride.cli.run("score", "--db", db.toString(), "--label-field", "question", "--metric", metric);
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
+    /**
+     * Each shard's scores are of its own records, so the merged run holds them all: its scoreboard is the unsharded
+     * run's. A shard scored another way besides keeps that too, as a scoreboard row of its records alone.
+     */
+    @Test
+    void theShardsScoresAreTheMergedRunsAndItsScoreboardTheUnshardedRuns() throws Exception {
+        Path whole = dir.resolve("whole.db");
+        assertThat(run(whole).with().exitCode()).isEqualTo(3);
+        score(whole, "contains");
+        for (Path shard : shards) {
+            score(shard, "contains");
+        }
+        score(shards.get(2), "exact");
+        long shardScores = 0;
+        for (Path shard : shards) {
+            shardScores += count(shard, "SELECT count(*) FROM scores");
+        }
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(count(merged, "SELECT count(*) FROM scores")).isEqualTo(shardScores);
+        String board = "SELECT run, metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed"
+                + " FROM scoreboard";
+        assertThat(query(merged, board + " WHERE metric = 'contains'")).isEqualTo(query(whole, board))
+                .extracting(row -> row.get("scored")).containsExactly(29);
+        assertThat(query(merged, board + " WHERE metric = 'exact'")).extracting(row -> row.get("scored"))
+                .containsExactly((int) count(shards.get(2), "SELECT done FROM runs"));
+        // The results view shows each record's score, as in the unsharded run.
+        assertThat(count(merged, "SELECT count(*) FROM results WHERE score IS NOT NULL")).isEqualTo(29);
+    }
+
     private List<JsonNode> exported(Path db) throws Exception {
         Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "m");
         assertThat(r.exitCode()).as(r.all()).isZero();

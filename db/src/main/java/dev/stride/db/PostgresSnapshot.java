@@ -3,6 +3,7 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
+import static dev.stride.db.schema.Tables.SCORES;
 
 import dev.stride.core.RunInfo;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import org.jooq.Table;
 /**
  * {@code stride snapshot} of a PostgreSQL database: a SQLite file with every run, as the server had them at one
  * moment. The rows are read in one REPEATABLE READ, READ ONLY transaction (one snapshot of the server, whatever the
- * workers commit meanwhile) and written into a new stride file whose own triggers count them; the file is written
+ * workers commit meanwhile) and written into a new stride file whose own triggers count them: runs, records, outcomes
+ * and scores, never the workers and their claims (nobody works on the new file); the file is written
  * under a temporary name, synced and renamed, as {@link SqliteCheckpointStore#snapshot} does.
  */
 public final class PostgresSnapshot {
@@ -88,6 +90,7 @@ public final class PostgresSnapshot {
             copyTable(from, to, RUNS, RUNS.RUN_ID);
             copyTable(from, to, RECORDS, RECORDS.RUN_ID, RECORDS.SEQ);
             copyTable(from, to, PREDICTIONS, PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID);
+            copyTable(from, to, SCORES, SCORES.RUN_ID, SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD);
             to.commit();
             from.rollback();
         } catch (SQLException e) {

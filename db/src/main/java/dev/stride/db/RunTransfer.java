@@ -3,8 +3,11 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
+import static dev.stride.db.schema.Tables.SCORES;
 import static org.jooq.impl.DSL.max;
+import static org.jooq.impl.DSL.noCondition;
 import static org.jooq.impl.DSL.notExists;
+import static org.jooq.impl.DSL.row;
 import static org.jooq.impl.DSL.selectOne;
 
 import dev.stride.core.CheckpointStore;
@@ -15,12 +18,14 @@ import dev.stride.core.Shard;
 import dev.stride.db.schema.tables.records.PredictionsRecord;
 import dev.stride.db.schema.tables.records.RecordsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
+import dev.stride.db.schema.tables.records.ScoresRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.Row3;
 
 /**
  * Moves runs between checkpoint stores: {@link #copy} one run or all of them as they are, {@link #merge} the runs
@@ -30,7 +35,7 @@ import org.jooq.DSLContext;
  * pair of stores jOOQ speaks to. The source is read in pages of {@link #PAGE} rows from one read snapshot, so
  * memory stays bounded whatever the size of the run, and the destination is written in one transaction: it holds
  * all of it or, after a refusal, a failure or a kill, nothing. The destination hands out its own run ids; rows keep
- * everything else, including each record's position (seq) in the input. Only runs, records and predictions are
+ * everything else, including each record's position (seq) in the input. Runs, records, predictions and scores are
  * copied: nothing about the processes that worked on a run.
  *
  * <p>Either store may be SQLite or PostgreSQL. They differ in one thing here: where the counters done, failed and
@@ -83,8 +88,8 @@ public final class RunTransfer {
 
     /**
      * Copies the run named {@code runName} (or, with null, every run) of {@code from} into {@code to}: settings,
-     * input digest, records, outcomes, counters, watermark, elapsed time and state, so the same {@code stride run}
-     * goes on there as it would have on {@code from}.
+     * input digest, records, outcomes, scores, counters, watermark, elapsed time and state, so the same
+     * {@code stride run} goes on there as it would have on {@code from}, and its scoreboard reads the same.
      *
      * @return the copied runs as {@code to} now holds them
      * @throws TransferRefusedException when {@code from} has no such run (or none) or {@code to} already has a run
@@ -144,8 +149,8 @@ public final class RunTransfer {
 
     /**
      * Joins the runs of {@code shards} (one file per shard of a {@code --shard I/N} run) into one run in {@code to}
-     * over the whole input: every record at its position in the input, every outcome, the counters summed, the
-     * elapsed time the longest shard's (shards run side by side), the state done only if every record is.
+     * over the whole input: every record at its position in the input, every outcome and score, the counters summed,
+     * the elapsed time the longest shard's (shards run side by side), the state done only if every record is.
      *
      * @param runName the run to take from each file, or null for the one run each file holds
      * @return the merged run as {@code to} now holds it
@@ -316,7 +321,13 @@ public final class RunTransfer {
                 .fetchOne(RUNS.RUN_ID);
     }
 
-    /** A run's records and outcomes, page by page in input order, under the destination's run id. */
+    /**
+     * A run's records, outcomes and scores, page by page in input order, under the destination's run id. A score is
+     * kept as it is, stale ones too: it names the answer (finished_at) and the record text (content_hash) it scored,
+     * both copied unchanged, so it holds, or is stale, there as here, and {@code stride score} redoes the same rows.
+     * Shards hold disjoint records, so their scores never meet in the merged run: each keeps its metric and label
+     * field (a shard scored another way shows as its own, smaller row of the scoreboard).
+     */
     private static void copyRows(DSLContext src, long fromRun, DSLContext dest, long toRun) {
         long after = Long.MIN_VALUE;
         while (true) {
@@ -354,6 +365,27 @@ public final class RunTransfer {
             }
             dest.batchInsert(rows).execute();
             after = page.get(page.size() - 1).get(RECORDS.SEQ);
+        }
+        Row3<String, String, String> afterKey = null;
+        while (true) {
+            // Paged by the rest of the table's primary key: a record may have several scores (metrics, label fields).
+            List<ScoresRecord> page = src.selectFrom(SCORES)
+                    .where(SCORES.RUN_ID.eq(fromRun))
+                    .and(afterKey == null ? noCondition()
+                            : row(SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD).gt(afterKey))
+                    .orderBy(SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD).limit(PAGE).fetch();
+            if (page.isEmpty()) {
+                break;
+            }
+            List<ScoresRecord> rows = new ArrayList<>(page.size());
+            for (ScoresRecord r : page) {
+                ScoresRecord row = dest.newRecord(SCORES, r);
+                row.setRunId(toRun);
+                rows.add(row);
+            }
+            dest.batchInsert(rows).execute();
+            ScoresRecord last = page.get(page.size() - 1);
+            afterKey = row(last.getRecordId(), last.getMetric(), last.getLabelField());
         }
     }
 
