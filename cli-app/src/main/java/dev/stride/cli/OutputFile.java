@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -48,10 +49,28 @@ final class OutputFile {
         if (Files.isDirectory(target)) {
             throw UserError.usageOf("msg.output.isFolder", output);
         }
-        Path folder = target.getParent();
-        if (folder != null && !Files.isDirectory(folder)) {
-            throw UserError.usageOf("msg.output.noFolder", output, folder);
+        checkFolder(output, target);
+    }
+
+    /**
+     * Refuses, exit 2, a file to write whose folder is missing or is a file ({@code a.jsonl/out.db}). {@code target}
+     * is where {@code output} is written ({@link WholeFile#target}, or {@code output} itself).
+     */
+    static void checkFolder(Path output, Path target) {
+        Path folder = target.toAbsolutePath().getParent();
+        if (folder == null || Files.isDirectory(folder)) {
+            return;
         }
+        // The first part of the path that is there but not a folder: that is what to name.
+        for (Path up = folder; up != null; up = up.getParent()) {
+            if (Files.exists(up)) {
+                if (!Files.isDirectory(up)) {
+                    throw UserError.usageOf("msg.output.notAFolder", output, up);
+                }
+                break;
+            }
+        }
+        throw UserError.usageOf("msg.output.noFolder", output, folder);
     }
 
     /**
@@ -74,6 +93,10 @@ final class OutputFile {
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            // Its message is only the path, which may be a hidden temporary file's (a folder like /proc).
+            return "no such file or directory";
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }

@@ -4,6 +4,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,9 +39,16 @@ final class SnapshotCommand implements Callable<Integer> {
         if (target.toFile().exists()) {
             throw UserError.usageOf("msg.snapshot.exists", target);
         }
+        // Before the source is opened: a trouble with OUT is OUT's (exit 2 or 1), never "cannot open" the source.
+        OutputFile.checkFolder(target, target);
         long started = System.nanoTime();
-        List<RunInfo> runs = database.postgres != null ? PostgresSnapshot.write(database.postgres, target)
-                : SqliteCheckpointStore.snapshot(database.file, target);
+        List<RunInfo> runs;
+        try {
+            runs = database.postgres != null ? PostgresSnapshot.write(database.postgres, target)
+                    : SqliteCheckpointStore.snapshot(database.file, target);
+        } catch (UncheckedIOException e) {
+            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", target, OutputFile.reason(e.getCause()));
+        }
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();
         Messages messages = Messages.of(spec);

@@ -257,6 +257,68 @@ class StatusClearExportTest {
         assertThat(count(copy, "SELECT count(*) FROM runs")).isZero();
     }
 
+    /**
+     * A snapshot taken while a worker is at work on a run is a file nobody works on: the worker and its claims stay
+     * in the source, and the copy's run is interrupted, so a resume there neither waits out a ghost's claims nor
+     * shows a rate and an ETA for a run nobody writes.
+     */
+    @Test
+    void aSnapshotOfARunAtWorkCarriesNoWorkerNorClaimsAndIsNotRunning() throws Exception {
+        Path copy = dir.resolve("snap.db");
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            long beta = worker.findRun("beta").orElseThrow().id();
+            worker.join(beta, Duration.ofSeconds(60));
+            assertThat(worker.claim(beta, -1, 5, false)).hasSize(5);
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 var st = c.createStatement()) {
+                st.executeUpdate("UPDATE runs SET state = 'running' WHERE name = 'beta'"); // as a run going has it
+            }
+
+            Cli.Result r = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(count(db, "SELECT count(*) FROM workers")).isEqualTo(1);
+            assertThat(count(db, "SELECT count(*) FROM claims")).isEqualTo(5);
+        }
+        assertThat(count(copy, "SELECT count(*) FROM workers")).isZero();
+        assertThat(count(copy, "SELECT count(*) FROM claims")).isZero();
+        assertThat(query(copy, "SELECT run, state FROM progress ORDER BY run")).containsExactly(
+                Map.of("run", "alpha", "state", "done_with_failures"), Map.of("run", "beta", "state", "interrupted"));
+        assertThat(query(copy, "SELECT run, done, failed, pending FROM progress ORDER BY run"))
+                .isEqualTo(query(db, "SELECT run, done, failed, pending FROM progress ORDER BY run"));
+        assertThat(Files.exists(dir.resolve("snap.db-wal"))).isFalse();
+    }
+
+    /** OUT's trouble is OUT's: named in one line with the reason, never as the source that cannot be opened. */
+    @Test
+    void aSnapshotThatCannotBeWrittenNamesItsOutputAndLeavesNothingBehind() throws Exception {
+        Path missing = dir.resolve("nofolder").resolve("snap.db");
+        Path file = Files.writeString(dir.resolve("a.jsonl"), "{}\n");
+        Path throughAFile = file.resolve("snap.db");
+
+        Cli.Result noFolder = stride.cli.run("snapshot", "--db", db.toString(), missing.toString());
+        Cli.Result notAFolder = stride.cli.run("snapshot", "--db", db.toString(), throughAFile.toString());
+        Cli.Result unwritable = stride.cli.run("snapshot", "--db", db.toString(), "/proc/snap.db"); // even for root
+
+        assertThat(noFolder.exitCode()).isEqualTo(2);
+        assertThat(noFolder.err()).isEqualTo("stride: cannot write " + missing + ": folder " + missing.getParent()
+                + " does not exist; create it or name another file\n");
+        assertThat(notAFolder.exitCode()).isEqualTo(2);
+        assertThat(notAFolder.err()).isEqualTo("stride: cannot write " + throughAFile + ": " + file
+                + " is a file, not a folder; name another file\n");
+        assertThat(unwritable.exitCode()).isEqualTo(1);
+        assertThat(unwritable.err()).startsWith("stride: cannot write /proc/snap.db: ").doesNotContain(db.toString())
+                .doesNotContain("partial").hasLineCount(1);
+        Cli.Result export = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o",
+                throughAFile.toString());
+        assertThat(export.exitCode()).isEqualTo(2);
+        assertThat(export.err()).isEqualTo(notAFolder.err());
+        try (Stream<Path> left = Files.walk(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(name -> name.contains("partial"))
+                    .noneMatch(name -> name.startsWith("snap.db"));
+        }
+    }
+
     @Test
     void aRunThatALiveWorkerIsWritingIsNotClearedAloneOrWithAll() throws Exception {
         List<Map<String, Object>> before = query(db, "SELECT * FROM progress ORDER BY run");

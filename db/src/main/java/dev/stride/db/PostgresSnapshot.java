@@ -7,6 +7,7 @@ import static dev.stride.db.schema.Tables.SCORES;
 
 import dev.stride.core.RunInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,11 @@ public final class PostgresSnapshot {
     private PostgresSnapshot() {
     }
 
-    /** @return the runs the copy holds */
+    /**
+     * @return the runs the copy holds
+     * @throws UncheckedIOException when the copy cannot be written at {@code target}, with the operating system's
+     *                              reason; nothing is left behind
+     */
     public static List<RunInfo> write(PostgresLocation location, Path target) {
         Path folder = target.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
@@ -47,9 +52,18 @@ public final class PostgresSnapshot {
         }
         Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
         try {
-            Files.deleteIfExists(partial);
+            try {
+                Files.deleteIfExists(partial);
+                // Tried first, so that a folder nobody may write to is told in the operating system's words and of
+                // target, not as SQLite's "cannot open" of a temporary name.
+                Files.createFile(partial);
+                Files.delete(partial);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             SqliteCheckpointStore.open(partial).close(); // the schema, at this build's version
             copy(location, partial);
+            SqliteCheckpointStore.nobodyAtWork(partial); // a run going on the server is interrupted in the copy
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
@@ -61,7 +75,7 @@ public final class PostgresSnapshot {
             SqliteFiles.syncFolder(folder);
             return runs;
         } catch (IOException e) {
-            throw new StoreException(DbPhrase.of("snapshot.cannotWrite", target, SqliteFiles.detail(e)), e);
+            throw new UncheckedIOException(e);
         } finally {
             for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
                 try {

@@ -28,6 +28,7 @@ import dev.stride.core.TemporaryFiles;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,7 +36,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
@@ -185,10 +188,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * {@code VACUUM INTO} on a read-only connection reads one snapshot (every commit up to its start, nothing half
      * done) and writes it as a single compact file without a WAL. The copy is written beside {@code target} under a
      * temporary name, synced, checked and then renamed, so {@code target} is either absent or whole, even after a
-     * crash or a power loss. Another machine resumes from it with {@code stride run --db target}.
+     * crash or a power loss. Another machine resumes from it with {@code stride run --db target}. Nobody works on the
+     * copy: it holds no workers or claims, and a run that was going is interrupted there ({@link #nobodyAtWork}).
      *
      * @return the runs the copy holds
-     * @throws StoreException when the source cannot be read or the copy cannot be written
+     * @throws StoreException        when the source cannot be read, or {@code target}'s folder is missing
+     * @throws UncheckedIOException  when the copy cannot be written there (permissions, a read-only or full file
+     *                               system), with the operating system's reason; nothing is left behind
      */
     public static List<RunInfo> snapshot(Path file, Path target) {
         SqliteFiles.checkUsable(file, true);
@@ -204,7 +210,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         TemporaryFiles.Held held = TemporaryFiles.hold(partial, Path.of(partial + "-wal"), Path.of(partial + "-shm"),
                 Path.of(partial + "-journal"));
         try {
-            Files.deleteIfExists(partial);
+            try {
+                Files.deleteIfExists(partial);
+                // Made here, empty (VACUUM INTO takes an empty file), so that a folder nobody may write to is told
+                // in the operating system's words and of target, not as SQLite's "cannot open" of the source.
+                Files.createFile(partial);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             SQLiteDataSource source = SqliteFiles.readerSource(file);
             try (Connection connection = SqliteFiles.connect(source, file)) {
                 Schema.checkStride(source, file);
@@ -215,6 +228,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
+            nobodyAtWork(partial);
             // VACUUM INTO does not sync what it wrote (sqlite.org/lang_vacuum.html): the copy and then its name.
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -227,7 +241,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             SqliteFiles.syncFolder(folder);
             return runs;
         } catch (IOException e) {
-            throw new StoreException(DbPhrase.of("snapshot.cannotWrite", target, SqliteFiles.detail(e)), e);
+            throw new UncheckedIOException(e);
         } finally {
             for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
                 try {
@@ -237,6 +251,27 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 }
             }
             held.close();
+        }
+    }
+
+    /**
+     * Makes a snapshot not yet renamed into place a file nobody works on: without the source's workers and their
+     * claims (those processes never write the copy; copied, a worker would count as live there until its lease ran
+     * out, and its claims would hold records back from whoever resumes the copy), and a run that was going stored as
+     * interrupted, as a stop would leave it, instead of running with a rate and an ETA for its first 20 s. Opened as
+     * a plain connection, which leaves the file's journal mode as it is.
+     */
+    static void nobodyAtWork(Path copy) {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + copy.toAbsolutePath());
+             Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            statement.executeUpdate("DELETE FROM claims");
+            statement.executeUpdate("DELETE FROM workers");
+            statement.executeUpdate("UPDATE runs SET state = '" + RunState.INTERRUPTED.label() + "' WHERE state = '"
+                    + RunState.RUNNING.label() + "'");
+            connection.commit();
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(copy, e);
         }
     }
 
