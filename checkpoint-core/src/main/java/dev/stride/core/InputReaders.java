@@ -32,10 +32,14 @@ public final class InputReaders {
     public static final String DEFAULT_ID_FIELD = "id";
 
     private static final CsvMapper CSV = CsvMapper.builder()
-            .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
+            // Jackson's SKIP_EMPTY_LINES drops the leading blanks of every row's first value along with blank lines:
+            // blank lines are skipped by CsvReader instead, which needs a short row's missing values as nulls.
+            .disable(CsvParser.Feature.SKIP_EMPTY_LINES)
+            .enable(CsvParser.Feature.INSERT_NULLS_FOR_MISSING_COLUMNS)
             .enable(CsvParser.Feature.FAIL_ON_MISSING_HEADER_COLUMNS)
-            // A short row is most often a line broken by a value's unquoted line break: refused, not read with holes.
-            .enable(CsvParser.Feature.FAIL_ON_MISSING_COLUMNS)
+            // A column is named " prompt" by no one: header names are read without their surrounding blanks, as the
+            // first one always was.
+            .enable(CsvParser.Feature.TRIM_HEADER_SPACES)
             .build();
 
     private InputReaders() {
@@ -329,6 +333,9 @@ public final class InputReaders {
             try {
                 node = JsonlReader.JSON.readTree(element.toString());
             } catch (JsonProcessingException e) {
+                JsonlReader.duplicateKey(e).ifPresent(key -> {
+                    throw InvalidInputException.onLine(name, elementLine, Phrase.core("line.duplicateKey", key));
+                });
                 // The syntax was checked: only Jackson's limits (string length, number length) are left to refuse it.
                 throw InvalidInputException.onLine(name, elementLine, JsonSyntax.beyondLimits());
             }
@@ -355,6 +362,7 @@ public final class InputReaders {
         /** The line where the row being read starts: an unclosed quote is found only at the end of the file. */
         private long rowLine = 1;
         private boolean headerChecked;
+        private InputRecord next;
 
         CsvReader(String name, InputStream in, char separator, RecordMaker maker) {
             this.name = name;
@@ -372,13 +380,50 @@ public final class InputReaders {
         @Override
         public boolean hasNext() {
             try {
-                rowLine = rows.getParser().currentLocation().getLineNr();
-                boolean more = rows.hasNextValue();
-                refuseRepeatedColumn();
-                return more;
+                while (next == null) {
+                    rowLine = rows.getParser().currentLocation().getLineNr();
+                    if (!rows.hasNextValue()) {
+                        refuseRepeatedColumn();
+                        return false;
+                    }
+                    long line = Math.max(rows.getParser().currentLocation().getLineNr(), 2);
+                    JsonNode row = rows.nextValue();
+                    refuseRepeatedColumn();
+                    if (!isBlankLine(row)) {
+                        if (hasMissingValue(row)) {
+                            // A short row is most often a line broken by a value's unquoted line break: refused, not
+                            // read with holes.
+                            throw InvalidInputException.onLine(name, line,
+                                    Phrase.core("line.csvTooFewValues", columns()));
+                        }
+                        next = maker.make(row, line);
+                    }
+                }
+                return true;
             } catch (IOException e) {
                 throw bad(e);
             }
+        }
+
+        /** A line with nothing but blanks: its only value is the first column's, and it is blank. */
+        private static boolean isBlankLine(JsonNode row) {
+            boolean first = true;
+            for (JsonNode value : row) {
+                if (first ? !value.isTextual() || !value.asText().isBlank() : !value.isNull()) {
+                    return false;
+                }
+                first = false;
+            }
+            return true;
+        }
+
+        private static boolean hasMissingValue(JsonNode row) {
+            for (JsonNode value : row) {
+                if (value.isNull()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /**
@@ -408,14 +453,12 @@ public final class InputReaders {
 
         @Override
         public InputRecord next() {
-            try {
-                long line = rows.getParser().currentLocation().getLineNr();
-                JsonNode row = rows.nextValue();
-                refuseRepeatedColumn();
-                return maker.make(row, Math.max(line, 2));
-            } catch (IOException e) {
-                throw bad(e);
+            if (!hasNext()) {
+                throw new NoSuchElementException();
             }
+            InputRecord record = next;
+            next = null;
+            return record;
         }
 
         private RuntimeException bad(IOException e) {
@@ -439,10 +482,6 @@ public final class InputReaders {
             Phrase problem;
             if (what.startsWith("Too many entries")) {
                 problem = Phrase.core("line.csvTooManyValues", columns());
-            } else if (what.startsWith("Not enough column values")) {
-                problem = Phrase.core("line.csvTooFewValues", columns());
-                // Jackson's column here counts values, not characters as in every other message: left out.
-                column = -1;
             } else if (what.contains("Expected column separator")) {
                 problem = Phrase.core("line.csvTextAfterQuote");
                 // Jackson places this one just after the character it did not expect.

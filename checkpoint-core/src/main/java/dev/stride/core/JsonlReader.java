@@ -4,11 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a JSONL file (gzip-compressed or not) one line at a time, so a file of any size streams through in constant
@@ -16,8 +20,17 @@ import java.util.NoSuchElementException;
  * object per line stops the read with the file, the line, the column and what is wrong there.
  */
 public final class JsonlReader implements RecordReader {
-    /** A second value on a line is an error, not something to drop: the line holds one record. */
-    static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    /**
+     * A second value on a line is an error, not something to drop: the line holds one record. So is a key written
+     * twice in one object, whose later value would otherwise replace the earlier one unseen (a check that costs
+     * nothing: the tree already looks the key up to put it).
+     */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+
+    /** How the pinned Jackson names a repeated key; InputReadersTest would notice a new wording. */
+    private static final Pattern DUPLICATE_KEY =
+            Pattern.compile("^Duplicate field '(.*)' for `ObjectNode`", Pattern.DOTALL);
 
     private final String fileName;
     private final Utf8Reader in;
@@ -74,6 +87,9 @@ public final class JsonlReader implements RecordReader {
         try {
             return JSON.readTree(line);
         } catch (JsonProcessingException e) {
+            duplicateKey(e).ifPresent(key -> {
+                throw InvalidInputException.onLine(fileName, lineNumber, Phrase.core("line.duplicateKey", key));
+            });
             throw JsonSyntax.check(line, JsonSyntax.endOfLine())
                     .map(p -> InvalidInputException.at(fileName, lineNumber, p.column(),
                             Phrase.core("line.notJson", p.what())))
@@ -119,6 +135,15 @@ public final class JsonlReader implements RecordReader {
             lineChars.setLength(length - 1);
         }
         return lineChars.toString();
+    }
+
+    /** The key a refused text repeats, when that is why Jackson refused it. */
+    static Optional<String> duplicateKey(JsonProcessingException e) {
+        if (!(e instanceof MismatchedInputException)) {
+            return Optional.empty();
+        }
+        Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     static String sha256(String text) {

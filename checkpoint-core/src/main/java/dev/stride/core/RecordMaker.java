@@ -3,12 +3,12 @@ package dev.stride.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
- * be filled (or that a batch request is one stride can send), takes the id, and hashes the content.
+ * be filled (or that a batch request is one stride can send), takes the id, and hashes the content
+ * ({@link ContentHash}: keys in any order are the same record).
  */
 final class RecordMaker {
     private final String fileName;
@@ -52,15 +52,27 @@ final class RecordMaker {
                     // none of the run's records.
                     throw fail(line, Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
                 }
+                if (idNode != null) {
+                    // Numbered by its line, a null id could take the id another record gives itself ("id": 3 on
+                    // line 4 against a null on line 3), and the run would name a duplicate the user never wrote.
+                    throw fail(line, Phrase.core("line.nullId", idField));
+                }
                 id = Long.toString(line);
-            } else if (idNode.isValueNode()) {
+            } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
+                id = idNode.asText();
+            } else if (idNode.isNumber()) {
+                // A number past a double's range reads as Infinity: the id, and the stored record, would change.
+                if (!Double.isFinite(idNode.doubleValue())) {
+                    throw fail(line, Phrase.core("line.idTooLarge", idField));
+                }
                 id = idNode.asText();
             } else {
                 throw fail(line, Phrase.core("line.badId", idField));
             }
         }
         String compact = node.toString();
-        String hash = hex.formatHex(digest.digest(compact.getBytes(StandardCharsets.UTF_8)));
+        String hash = hex.formatHex(digest.digest(
+                ContentHash.canonical(node, compact).getBytes(StandardCharsets.UTF_8)));
         return new InputRecord(seq++, id, line, compact, hash);
     }
 
@@ -69,14 +81,10 @@ final class RecordMaker {
     }
 
     static String sha256(String text) {
-        return HexFormat.of().formatHex(newSha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+        return ContentHash.sha256(text);
     }
 
     private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return ContentHash.newSha256();
     }
 }

@@ -114,6 +114,21 @@ class InputReadersTest {
     }
 
     @Test
+    void everyCsvAndTsvValueKeepsItsBlanksTheFirstColumnsToo() throws IOException {
+        Path csv = TestFiles.write(dir, "s.csv", " id , prompt\n  a  ,  x  \n   \n\n\"  b\",\"y\n\nz\"\n");
+        assertThat(read(csv, null)).extracting(InputRecord::json).containsExactly(
+                "{\"id\":\"  a  \",\"prompt\":\"  x  \"}", "{\"id\":\"  b\",\"prompt\":\"y\\n\\nz\"}");
+        assertThat(read(csv, null)).extracting(InputRecord::line).containsExactly(2L, 5L);
+        Path tsv = TestFiles.write(dir, "s.tsv", "prompt\tid\n  x  \t  a  \n");
+        assertThat(read(tsv, null)).extracting(InputRecord::json)
+                .containsExactly("{\"prompt\":\"  x  \",\"id\":\"  a  \"}");
+        // Columns in another order are the same records.
+        Path swapped = TestFiles.write(dir, "w.csv", "prompt,id\n  x  ,  a  \n\"y\n\nz\",\"  b\"\n");
+        assertThat(read(swapped, null)).extracting(InputRecord::contentHash)
+                .isEqualTo(read(csv, null).stream().map(InputRecord::contentHash).toList());
+    }
+
+    @Test
     void aNamedIdFieldTheFirstRecordLacksIsRefusedWhileTheDefaultOneFallsBackToLineNumbers() throws IOException {
         Path file = TestFiles.write(dir, "q.jsonl", "{\"qid\":\"a\",\"prompt\":\"x\"}\n{\"prompt\":\"y\"}\n");
         assertThat(readAll(InputReaders.open(file, null, "qid", null))).extracting(InputRecord::id)

@@ -25,6 +25,14 @@ class JsonlReaderTest {
         return records;
     }
 
+    private static List<InputRecord> readAllOf(Path file) {
+        List<InputRecord> records = new ArrayList<>();
+        try (RecordReader r = InputReaders.open(file, null, "id", null)) {
+            r.forEachRemaining(records::add);
+        }
+        return records;
+    }
+
     private Path write(byte[] bytes) throws IOException {
         Path file = dir.resolve("in.jsonl");
         Files.write(file, bytes);
@@ -48,7 +56,9 @@ class JsonlReaderTest {
     @Test
     void storedJsonAndHashesAreTheSameBytesAsEverForEachRecordOfAFile() throws IOException {
         // What a run stores must not change between builds (a database written by one resumes with another): the
-        // compact JSON and its SHA-256, for several records read by one reader (its digest is reused).
+        // compact JSON and its SHA-256, for several records read by one reader (its digest is reused). The first
+        // record's keys are not in order, so its hash is that of its keys sorted (ContentHash); a database stored
+        // before that holds the hash of the JSON as written, which a sync matches by reading it (SameRecords).
         Path file = write("{\"id\": 7, \"prompt\" : \"caf\\u00e9 \uD83D\uDE00\", \"n\": 1.50, \"e\": 1e3,"
                 + " \"big\": 12345678901234567890, \"x\": {\"a\": [1, null, true, \"\\\"q\\\"\"]}}\n"
                 + "{\"id\":\"b\",\"prompt\":\"y\"}\n"
@@ -60,7 +70,7 @@ class JsonlReaderTest {
                 "{\"id\":\"b\",\"prompt\":\"y\"}",
                 "{\"id\":\"c\",\"prompt\":\"line\\nbreak\\ttab\\u0001\"}");
         assertThat(records).extracting(InputRecord::contentHash).containsExactly(
-                "50069c7b4bafa831f03b250de360e327201dd5e8c02c7698a0b101182f181b18",
+                "166484d29298a9ea2623908c73db1c848d47187b008ac5381f3b99ba95f42b31",
                 "66a12e0bc95df0a7bd5d6bf03f7e4fe4caf7ff055c24a421c389aaf08df991bf",
                 "137e3745fb3ca072e79068eedcc8cec669a8b77f22f14f66b83571162a84d7a0");
     }
@@ -71,6 +81,53 @@ class JsonlReaderTest {
         String b = readAll(write("{\"id\":1,\"prompt\":\"x\"}\n"), null).get(0).contentHash();
         String c = readAll(write("{\"id\":1,\"prompt\":\"y\"}\n"), null).get(0).contentHash();
         assertThat(a).isEqualTo(b).hasSize(64).isNotEqualTo(c);
+    }
+
+    @Test
+    void keysInAnyOrderAreTheSameRecordAndAreStoredAsWritten() throws IOException {
+        List<InputRecord> records = readAll(write("{\"id\":1,\"prompt\":\"x\",\"o\":{\"b\":[2,1],\"a\":0}}\n"
+                + "{\"o\":{\"a\":0,\"b\":[2,1]},\"prompt\":\"x\",\"id\":1}\n"
+                + "{\"o\":{\"a\":0,\"b\":[1,2]},\"prompt\":\"x\",\"id\":1}\n"), null);
+        assertThat(records.get(1).contentHash()).isEqualTo(records.get(0).contentHash());
+        assertThat(records.get(2).contentHash()).as("an array's order is content").isNotEqualTo(
+                records.get(0).contentHash());
+        assertThat(records.get(1).json()).isEqualTo("{\"o\":{\"a\":0,\"b\":[2,1]},\"prompt\":\"x\",\"id\":1}");
+        // The hash a stored record of an older stride is compared by, from its stored text.
+        assertThat(ContentHash.ofStored(records.get(1).json())).contains(records.get(0).contentHash());
+        assertThat(ContentHash.ofStored("not json")).isEmpty();
+    }
+
+    @Test
+    void anIdThatIsNotAStringOrAFiniteNumberIsRefusedWithItsLine() throws IOException {
+        Path bool = write("{\"id\":\"a\",\"prompt\":\"x\"}\n{\"id\":true,\"prompt\":\"x\"}\n");
+        assertThatThrownBy(() -> readAll(bool, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(bool + " line 2: has an id field 'id' that is not a string or a number");
+        Path huge = write("{\"id\":1e400,\"prompt\":\"x\"}\n");
+        assertThatThrownBy(() -> readAll(huge, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(huge + " line 1: has a number in id field 'id' too large to read as a number (past"
+                        + " 1.8e308); write the id in quotes, as a string");
+        Path nullId = write("{\"id\":1,\"prompt\":\"x\"}\n{\"id\":null,\"prompt\":\"x\"}\n{\"id\":2,\"prompt\":\"x\"}\n");
+        assertThatThrownBy(() -> readAll(nullId, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(nullId + " line 2: has null in id field 'id'; give the record an id, or leave the field"
+                        + " out to have the record numbered by its line");
+        assertThat(readAll(write("{\"id\":12345678901234567890,\"prompt\":\"x\"}\n{\"id\":1.5}\n"), null))
+                .extracting(InputRecord::id).containsExactly("12345678901234567890", "1.5");
+    }
+
+    @Test
+    void aKeyWrittenTwiceInAnObjectIsRefusedWithItsLineAndKey() throws IOException {
+        Path twice = write("{\"id\":\"a\",\"prompt\":\"x\"}\n\n{\"id\":\"a\",\"id\":\"b\",\"prompt\":\"x\"}\n");
+        assertThatThrownBy(() -> readAll(twice, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(twice + " line 3: has the key 'id' twice in one object, and the second value would"
+                        + " silently replace the first; keep one of them");
+        Path nested = write("{\"id\":\"a\",\"o\":{\"k\":1,\"k\":2}}\n");
+        assertThatThrownBy(() -> readAll(nested, null)).hasMessage(nested + " line 1: has the key 'k' twice in one"
+                + " object, and the second value would silently replace the first; keep one of them");
+        Path array = dir.resolve("a.json");
+        Files.writeString(array, "[\n{\"id\":\"a\",\n \"prompt\":\"x\", \"prompt\":\"y\"}\n]\n");
+        assertThatThrownBy(() -> readAllOf(array)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(array + " line 2: has the key 'prompt' twice in one object, and the second value would"
+                        + " silently replace the first; keep one of them");
     }
 
     @Test

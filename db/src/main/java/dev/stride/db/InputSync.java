@@ -74,6 +74,7 @@ final class InputSync {
                     ? "CREATE INDEX sync_input_by_id ON pg_temp.sync_input (record_id)"
                     : "CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
             refuseDuplicateIds();
+            new SameRecords(dsl).keepStoredForm(runId);
             return apply(runId, created, dropAnswers);
         } finally {
             dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");

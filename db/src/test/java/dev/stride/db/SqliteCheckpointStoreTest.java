@@ -277,6 +277,37 @@ class SqliteCheckpointStoreTest {
     }
 
     @Test
+    void aRecordWithItsKeysInAnotherOrderKeepsItsAnswerAndItsStoredText() throws Exception {
+        // Stored as an older stride stored it: the hash of the JSON as written, keys unsorted.
+        String written = "{\"text\":\"x\",\"id\":\"a\"}";
+        InputRecord old = new InputRecord(0, "a", 1, written, Fixtures.sha256(written));
+        long run = newRun("a", List.of(old, rec(1, "b", "x")));
+        store.savePrediction(run, old, done("A"));
+        store.savePrediction(run, rec(1, "b", "x"), done("B"));
+
+        // The same records read now (keys sorted in the hash), a's keys in the other order, b's in a new order too.
+        String reordered = "{\"id\":\"a\",\"text\":\"x\"}";
+        String bReordered = "{\"text\":\"x\",\"id\":\"b\"}";
+        SyncReport report = store.syncRun(spec("a"), List.of(
+                new InputRecord(0, "a", 1, reordered, Fixtures.sha256(reordered)),
+                new InputRecord(1, "b", 2, bReordered, Fixtures.sha256("{\"id\":\"b\",\"text\":\"x\"}")),
+                rec(2, "c", "x")).iterator());
+
+        assertThat(report.counts()).isEqualTo(new SyncReport(false, 3, 1, 0, 0));
+        List<ResultRow> rows = results(run);
+        assertThat(rows).extracting(ResultRow::status).containsExactly(RecordStatus.DONE, RecordStatus.DONE,
+                RecordStatus.PENDING);
+        assertThat(rows).extracting(ResultRow::inputJson).containsExactly(written,
+                "{\"id\":\"b\",\"text\":\"x\"}", "{\"id\":\"c\",\"text\":\"x\"}");
+
+        // A value that did change is still an edit.
+        String edited = "{\"id\":\"a\",\"text\":\"y\"}";
+        SyncReport again = store.syncRun(spec("a"), List.of(new InputRecord(0, "a", 1, edited, Fixtures.sha256(edited)),
+                rec(1, "b", "x"), rec(2, "c", "x")).iterator(), Optional::empty, true);
+        assertThat(again.counts()).isEqualTo(new SyncReport(false, 3, 0, 1, 0));
+    }
+
+    @Test
     void syncOfAnEditedInputAddsReplacesAndRemoves() throws Exception {
         long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x")));
         store.savePrediction(run, rec(0, "a", "x"), done("A"));
