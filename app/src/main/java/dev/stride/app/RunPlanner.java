@@ -2,6 +2,7 @@ package dev.stride.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.core.AnswersWouldBeDroppedException;
+import dev.stride.core.Endpoint;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputDigest;
 import dev.stride.core.InputFormat;
@@ -215,9 +216,34 @@ final class RunPlanner {
         Map<String, JsonNode[]> diff = new LinkedHashMap<>();
         collect("", before, after, diff);
         List<Phrase> parts = new ArrayList<>();
-        diff.forEach((key, values) -> parts.add(AppPhrase.of("change.parameter", key, shown(values[0]),
-                shown(values[1]))));
+        diff.forEach((key, values) -> {
+            if (key.equals("api")) {
+                endpointChanges(values[0], values[1], parts);
+            } else {
+                parts.add(AppPhrase.of("change.parameter", key, shown(values[0]), shown(values[1])));
+            }
+        });
         return parts;
+    }
+
+    /**
+     * The endpoint is stored as one field, {@code api}, but chosen with two options: each change is named by the
+     * option the user types, {@code --endpoint} (completions) or {@code --api} (ollama), so that the two read apart.
+     */
+    private static void endpointChanges(JsonNode before, JsonNode after, List<Phrase> parts) {
+        for (boolean api : new boolean[] {false, true}) {
+            JsonNode b = chosenWith(before, api);
+            JsonNode a = chosenWith(after, api);
+            if (!Objects.equals(b, a)) {
+                parts.add(AppPhrase.of("change.parameter", api ? "--api" : "--endpoint", shown(b), shown(a)));
+            }
+        }
+    }
+
+    /** The stored endpoint when it is chosen with {@code --api} ({@code api} true) or --endpoint, else null. */
+    private static JsonNode chosenWith(JsonNode endpoint, boolean api) {
+        boolean ollama = endpoint != null && Endpoint.OLLAMA.label().equals(endpoint.asText());
+        return ollama == api ? endpoint : null;
     }
 
     private static Object shown(JsonNode value) {

@@ -55,6 +55,53 @@ class RerunReportTest {
     }
 
     @Test
+    void keysOrColumnsInAnotherOrderAreNoEditAndKeepTheirAnswers() throws Exception {
+        Path input = dir.resolve("k.jsonl");
+        lines(input, 0, 10);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        List<Map<String, Object>> before = snapshot(db);
+        StringBuilder reordered = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            reordered.append(i < 3 ? "{\"question\":\"question " + i + "\",\"id\":\"q" + i + "\"}"
+                    : "{\"id\":\"q" + i + "\",\"question\":\"question " + i + "\"}").append('\n');
+        }
+        Files.writeString(input, reordered, StandardCharsets.UTF_8);
+        stride.model.requests.set(0);
+
+        Cli.Result again = run(input, db);
+        assertThat(again.exitCode()).as(again.all()).isZero();
+        assertThat(again.out()).doesNotContain("edited (redone)").contains("Nothing left to send for 'm': 10/10 done");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(snapshot(db)).as("answers and the stored text as first written").isEqualTo(before);
+
+        Path csv = dir.resolve("c.csv");
+        Files.writeString(csv, "id,question\n1,a\n2,b\n", StandardCharsets.UTF_8);
+        Path csvDb = dir.resolve("csv.db");
+        assertThat(run(csv, csvDb).exitCode()).isZero();
+        Files.writeString(csv, "question,id\na,1\nb,2\n", StandardCharsets.UTF_8);
+        stride.model.requests.set(0);
+        Cli.Result swapped = run(csv, csvDb);
+        assertThat(swapped.exitCode()).as(swapped.all()).isZero();
+        assertThat(swapped.out()).contains("Nothing left to send for 'm': 2/2 done");
+        assertThat(stride.model.requests.get()).isZero();
+    }
+
+    @Test
+    void aChangedEndpointIsNamedByTheOptionThatChoosesIt() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+
+        Cli.Result completions = run(input, db, "--endpoint", "completions");
+        assertThat(completions.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(completions.err()).contains("parameters --endpoint (unset) -> \"completions\" (");
+        Cli.Result ollama = run(input, db, "--api", "ollama");
+        assertThat(ollama.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(ollama.err()).contains("parameters --api (unset) -> \"ollama\" (");
+    }
+
+    @Test
     void appendsEditsAndRemovalsAreNamedAndOnlyTheyAreSent() throws Exception {
         Path input = dir.resolve("q.jsonl");
         lines(input, 0, 10);
