@@ -199,6 +199,23 @@ class PostgresCheckpointStoreTest {
     }
 
     @Test
+    void aRecordStoredWithItsKeysUnsortedByAnOlderStrideIsNoEditAsOnSqlite() {
+        String written = "{\"text\":\"x\",\"id\":\"a\"}";
+        InputRecord old = new InputRecord(0, "a", 1, written, Fixtures.sha256(written));
+        long run = newRun("a", List.of(old, rec(1, "b", "x")));
+        store.savePrediction(run, old, done("A"));
+
+        String sorted = "{\"id\":\"a\",\"text\":\"x\"}";
+        SyncReport report = store.syncRun(spec("a"), List.of(new InputRecord(0, "a", 1, sorted,
+                Fixtures.sha256(sorted)), rec(1, "b", "x")).iterator());
+
+        assertThat(report.counts()).isEqualTo(new SyncReport(false, 2, 0, 0, 0));
+        assertThat(results(run)).extracting(ResultRow::status, ResultRow::inputJson).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(RecordStatus.DONE, written),
+                org.assertj.core.groups.Tuple.tuple(RecordStatus.PENDING, "{\"id\":\"b\",\"text\":\"x\"}"));
+    }
+
+    @Test
     void anEditedInputAddsReplacesRemovesAndRenumbers() {
         long run = newRun("a", List.of(rec(0, "a", "x"), rec(1, "b", "x"), rec(2, "c", "x"), rec(3, "d", "x")));
         store.savePrediction(run, rec(0, "a", "x"), done("A"));
