@@ -64,6 +64,7 @@ final class MergeCommand implements Callable<Integer> {
                 for (Path shard : shards) {
                     opened.add(SqliteCheckpointStore.openReadOnly(shard));
                 }
+                opened.forEach(SqliteCheckpointStore::requireNoLiveWorkersToMerge);
                 try (SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
                     merged = RunTransfer.merge(opened, target, run);
                 }

@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -57,6 +59,33 @@ class ShardMergeTest {
         CRC32 crc = new CRC32();
         crc.update(id.getBytes(StandardCharsets.UTF_8));
         return (int) (crc.getValue() % n);
+    }
+
+    @Test
+    void aShardThatALiveWorkerStillWritesIsNotMergedAndNothingIsMade() throws Exception {
+        Path all = dir.resolve("all.db");
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(shards.get(1))) {
+            // A worker of this process: alive, as a stride run still going on that shard is.
+            long run = worker.findRun("m").orElseThrow().id();
+            worker.join(run, Duration.ofSeconds(60));
+
+            Cli.Result r = stride.cli.run("merge", "--to", all.toString(), shards.get(0).toString(),
+                    shards.get(1).toString(), shards.get(2).toString());
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).startsWith("stride: run 'm' in " + shards.get(1) + " has 1 live worker (")
+                    .contains("), so nothing was merged: a shard still being written would leave its latest answers"
+                            + " out, to be asked again; let it finish (or stop it with Ctrl+C) and merge again;")
+                    .endsWith(" s\n");
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(r.out()).isEmpty();
+            assertThat(all).doesNotExist();
+            worker.leave(run); // as a run that ends gives its lease up
+        }
+        // The worker gone, the same merge goes through.
+        Cli.Result after = stride.cli.run("merge", "--to", all.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        assertThat(after.exitCode()).as(after.all()).isZero();
     }
 
     @Test

@@ -134,6 +134,11 @@ final class RunRows {
      * deleted under them (a foreign key on SQLite, a deadlock on PostgreSQL), after hours of paid answers are gone.
      */
     static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where) {
+        refuseLive(dsl, runs, now, where, "clear.liveWorkers");
+    }
+
+    /** As {@link #refuseLive(DSLContext, Condition, Instant, Object)}, in the words of {@code phrase}. */
+    static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where, String phrase) {
         Result<Record4<String, String, Long, String>> live = dsl
                 .select(RUNS.NAME, WORKERS.HOST, WORKERS.PID, WORKERS.LEASE_UNTIL)
                 .from(WORKERS).join(RUNS).on(RUNS.RUN_ID.eq(WORKERS.RUN_ID))
@@ -157,7 +162,7 @@ final class RunRows {
                 : byRun.entrySet().stream().map(e -> "'" + e.getKey() + "': " + String.join(", ", e.getValue()))
                         .collect(Collectors.joining("; "));
         long seconds = Math.max(1, (Duration.between(now, lastLease).toMillis() + 999) / 1000);
-        throw new LiveWorkersException(DbPhrase.of("clear.liveWorkers", byRun.size(), names, where, live.size(),
+        throw new LiveWorkersException(DbPhrase.of(phrase, byRun.size(), names, where, live.size(),
                 workers, seconds));
     }
 }

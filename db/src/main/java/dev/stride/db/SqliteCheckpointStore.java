@@ -615,6 +615,19 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return writing(dsl -> RunRows.clearAll(dsl, clock.instant(), file));
     }
 
+    /**
+     * For {@code stride merge}, of a shard: no run in this file has a live worker. A shard still being written would
+     * leave its latest answers out of the merge, and the merged run would ask them again.
+     *
+     * @throws dev.stride.core.LiveWorkersException naming the runs, their workers and when the last lease runs out
+     */
+    public void requireNoLiveWorkersToMerge() {
+        reading(dsl -> {
+            RunRows.refuseLive(dsl, DSL.trueCondition(), clock.instant(), file, "merge.liveWorkers");
+            return null;
+        });
+    }
+
     @Override
     public void requireNoLiveWorkers(List<String> runNames) {
         reading(dsl -> {
