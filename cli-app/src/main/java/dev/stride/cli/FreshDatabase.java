@@ -1,6 +1,6 @@
 package dev.stride.cli;
 
-import java.io.IOException;
+import dev.stride.db.UnusedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -9,10 +9,12 @@ import java.nio.file.Path;
  * input is read; when the command then stores no run in it (a bad line or template, an empty input, a dry run, a stop
  * while reading), the new file is removed again on close, with its -wal and -shm, so a failed first try leaves
  * nothing behind that the next one would have to explain. A database that existed before is never touched here.
+ *
+ * <p>"Created by this command" is only a guess made before opening: two commands started together on a missing file
+ * both make it. So the file goes only if it still holds no run when it is removed, checked under SQLite's write lock
+ * ({@link UnusedDatabase}): the one that failed or was refused never takes the run the other stored.
  */
 final class FreshDatabase implements AutoCloseable {
-    private static final String[] SQLITE_SIDE_FILES = {"-wal", "-shm", "-journal"};
-
     private final Path created; // null when the file existed before the command
     private boolean keep;
 
@@ -30,19 +32,15 @@ final class FreshDatabase implements AutoCloseable {
         keep = storedSomething;
     }
 
-    /** Removes the file this command created and stored nothing in; call it after the database is closed. */
+    /**
+     * Removes the file this command created and stored nothing in, unless it holds a run by now (another command's);
+     * call it after the database is closed. An empty database left behind is harmless: the next run uses it.
+     */
     @Override
     public void close() {
         if (created == null || keep) {
             return;
         }
-        try {
-            Files.deleteIfExists(created);
-            for (String suffix : SQLITE_SIDE_FILES) {
-                Files.deleteIfExists(created.resolveSibling(created.getFileName() + suffix));
-            }
-        } catch (IOException e) {
-            // An empty database left behind is harmless (the next run uses it); the command's own outcome matters.
-        }
+        UnusedDatabase.removeIfNoRun(created);
     }
 }

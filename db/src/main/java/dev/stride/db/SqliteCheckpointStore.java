@@ -148,10 +148,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         if (!fromTemplate) {
             Schema.refuseForeign(file);
         }
+        Object opened = SqliteFiles.fileKey(file);
         SQLiteDataSource writerSource = SqliteFiles.writerSource(file);
         Connection writer = SqliteFiles.connect(writerSource, file);
         try {
             SqliteFiles.checkNotCorrupt(writer, file);
+            // Now that this connection holds the shared lock every open one holds, nobody removes the file (see
+            // UnusedDatabase); it may have gone just before, while this was opening it: SQLite would not tell.
+            SqliteFiles.checkStillNamed(file, opened);
             if (fromTemplate) {
                 EmptyDatabaseTemplate.stampInstalledNow(writer, file);
             }

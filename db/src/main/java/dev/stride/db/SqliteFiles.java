@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -232,10 +233,36 @@ final class SqliteFiles {
         }
     }
 
+    /** The file's identity on its disk (device and inode), to tell it from a file given its name later; null if none. */
+    static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Fails when {@code file} no longer names the file that had the key {@code before} (or, with no key before, no
+     * longer exists): another command removed it while this one opened it (UnusedDatabase), and what this one wrote
+     * would be in a file no one can see. Without keys from the file system (null both times) there is nothing to tell.
+     */
+    static void checkStillNamed(Path file, Object before) {
+        Object now = fileKey(file);
+        boolean gone = !Files.exists(file) || before != null && !before.equals(now);
+        if (gone) {
+            throw new StoreException(DbPhrase.of("file.removedWhileOpening", file));
+        }
+    }
+
     /** A failed statement as one line for the person running stride: the file, the cause, what to do. */
     static StoreException translate(Path file, SQLException e) {
         int code = e.getErrorCode() & 0xff;
         String why = detail(e);
+        if (e.getErrorCode() == SQLiteErrorCode.SQLITE_READONLY_DBMOVED.code) {
+            // Not a read-only file: another command removed the empty database this one had open (UnusedDatabase).
+            return new StoreException(DbPhrase.of("sqlite.moved", file, why), e);
+        }
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code) {
             return notSqlite(file);
         }
