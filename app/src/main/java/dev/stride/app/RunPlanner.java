@@ -16,6 +16,7 @@ import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordReader;
 import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
@@ -64,6 +65,30 @@ final class RunPlanner {
         if (name == null) {
             throw AppPhrase.invalid("run.nameTheModel");
         }
+        try {
+            return fromInputOnce(input, format, options, stop, dryRun, dropAnswers, check);
+        } catch (RunMadeMeanwhileException e) {
+            // Another command made the run, with other settings, between this one's look and its write (workers
+            // started together): decided again as for a run that existed, as it would have been a moment later.
+            RunInfo made = store.findRun(name).orElseThrow(() -> AppPhrase.invalid("run.madeMeanwhile", name, db));
+            List<Phrase> changed = settingsChanged(made, options);
+            if (!changed.isEmpty() && !dryRun) {
+                return new RunPlan.Refused(made, changed, refusalAdvice(made));
+            }
+            if (input.toString().equals("-") || !Files.isRegularFile(input)) {
+                throw AppPhrase.invalid("run.madeMeanwhile", name, db); // read once already: not again
+            }
+            try {
+                return fromInputOnce(input, format, options, stop, dryRun, dropAnswers, check);
+            } catch (RunMadeMeanwhileException again) {
+                throw AppPhrase.invalid("run.madeMeanwhile", name, db);
+            }
+        }
+    }
+
+    private RunPlan fromInputOnce(Path input, InputFormat format, RunOptions options, StopSwitch stop, boolean dryRun,
+                                  boolean dropAnswers, InputCheck check) {
+        String name = options.runName();
         RunInfo existing = store.findRun(name).orElse(null);
         List<Phrase> changed = existing == null ? List.of() : settingsChanged(existing, options);
         if (!changed.isEmpty() && !dryRun) {

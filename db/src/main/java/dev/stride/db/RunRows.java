@@ -5,17 +5,21 @@ import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
 import static dev.stride.db.schema.Tables.WORKERS;
 
+import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.ResultRow;
+import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.db.schema.tables.records.RunsRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -68,12 +72,21 @@ final class RunRows {
     /**
      * The run's id, its row made first when the run is new (with every setting of {@code spec}, the shard included);
      * an existing run only takes the base URLs given.
+     *
+     * <p>The caller decided "new run" or "this run, with these settings" on a read made before its write transaction;
+     * another command may have made the run in between (two workers started together). Looked at again here, inside
+     * the write transaction: a run whose settings are not {@code spec}'s is not synced, let alone taken over.
+     *
+     * @throws RunMadeMeanwhileException when the run exists with other settings than {@code spec}'s
      */
     static Found findOrCreate(DSLContext dsl, RunSpec spec, String now) {
-        Long existing = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+        RunsRecord existing = dsl.selectFrom(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne();
         if (existing != null) {
-            updateBaseUrls(dsl, existing, spec.baseUrls());
-            return new Found(existing, false);
+            if (!sameSettings(existing, spec)) {
+                throw new RunMadeMeanwhileException(spec.name());
+            }
+            updateBaseUrls(dsl, existing.getRunId(), spec.baseUrls());
+            return new Found(existing.getRunId(), false);
         }
         return new Found(dsl.insertInto(RUNS)
                 .set(RUNS.NAME, spec.name())
@@ -87,6 +100,13 @@ final class RunRows {
                 .set(RUNS.STATE, RunState.RUNNING)
                 .returningResult(RUNS.RUN_ID)
                 .fetchOne(RUNS.RUN_ID), true);
+    }
+
+    /** Whether the stored run has the settings of {@code spec} (the base URLs aside: those a sync may change). */
+    private static boolean sameSettings(RunsRecord run, RunSpec spec) {
+        return run.getModel().equals(spec.model()) && run.getTemplate().equals(spec.template())
+                && GenerationParams.fromJson(run.getParams()).canonicalJson().equals(spec.params().canonicalJson())
+                && Objects.equals(run.getShard(), spec.shard() == null ? null : spec.shard().toString());
     }
 
     /** A run's id, and whether this sync made it. */
