@@ -56,9 +56,13 @@ class WorkersIT {
     }
 
     private StrideProcess worker(int session, Path input, Path db) throws Exception {
+        return worker(session, input, db, "Q: {{question}}");
+    }
+
+    private StrideProcess worker(int session, Path input, Path db, String template) throws Exception {
         StrideProcess p = StrideProcess.start(dir, "worker-" + session, List.of("run", input.toString(), "--db",
                 db.toString(), "--model", RUN, "--base-url", PacedModelServer.baseUrl(server, session), "--template",
-                "Q: {{question}}", "--log-every", "0", "--concurrency", Integer.toString(CONCURRENCY),
+                template, "--log-every", "0", "--concurrency", Integer.toString(CONCURRENCY),
                 "--lease", "20s"));
         children.add(p);
         return p;
@@ -181,6 +185,31 @@ class WorkersIT {
             }
             assertThat(count(db, "SELECT done FROM progress")).as("round %d", round).isEqualTo(total);
             assertThat(count(db, "SELECT count(*) FROM predictions")).as("round %d", round).isEqualTo(total);
+        }
+    }
+
+    /**
+     * Two workers started together on a new file with other templates: one runs, the other is refused as it would be
+     * a moment later, and the refused one leaves the file, with the other's run and every answer, where it was.
+     */
+    @Test
+    void workersStartedTogetherWithOtherSettingsRefuseOneAndKeepTheOthersRun() throws Exception {
+        int total = 20;
+        Path input = questions(dir, "q.jsonl", total);
+        for (int round = 0; round < 3; round++) {
+            Path db = dir.resolve("together-" + round + ".db");
+            StrideProcess a = worker(2 * round, input, db, "A: {{question}}");
+            StrideProcess b = worker(2 * round + 1, input, db, "B: {{question}}");
+            int exitA = a.waitForExit(Duration.ofSeconds(300));
+            int exitB = b.waitForExit(Duration.ofSeconds(300));
+
+            assertThat(List.of(exitA, exitB)).as(a.transcript() + b.transcript()).containsExactlyInAnyOrder(0, 2);
+            StrideProcess refused = exitA == 2 ? a : b;
+            assertThat(refused.err()).as(refused.transcript())
+                    .contains("was started with other settings (template").doesNotContain("\tat ");
+            assertThat(db).as("round %d", round).exists();
+            assertThat(count(db, "SELECT count(*) FROM runs")).as("round %d", round).isEqualTo(1);
+            assertThat(count(db, "SELECT done FROM progress")).as("round %d", round).isEqualTo(total);
         }
     }
 }
