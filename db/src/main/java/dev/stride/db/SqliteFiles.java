@@ -260,7 +260,8 @@ final class SqliteFiles {
         int code = e.getErrorCode() & 0xff;
         String why = detail(e);
         if (e.getErrorCode() == SQLiteErrorCode.SQLITE_READONLY_DBMOVED.code) {
-            // Not a read-only file: another command removed the empty database this one had open (UnusedDatabase).
+            // Not a read-only file: it was unlinked or replaced under this connection. SQLite says so only of a
+            // rollback-journal database, not of a WAL one (hence UnusedDatabase never removes a file that is open).
             return new StoreException(DbPhrase.of("sqlite.moved", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_NOTADB.code) {
