@@ -104,17 +104,22 @@ final class HttpPredictor implements Predictor {
             throw new PredictionException(Disposition.FAIL_RECORD, "request", "record " + prompt.recordId()
                     + " cannot be sent: " + e.getMessage(), null);
         }
+        // When the request last went out: a wait before it (--rpm/--tpm pacing, a server at its learnt limit) is the
+        // run's own, and is not the latency stored for it. Set on this thread, by the call below.
+        long[] sentAt = {-1};
         try {
-            ChatResult r = servers.complete(request);
+            ChatResult r = servers.complete(request, () -> sentAt[0] = System.nanoTime());
             return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
-                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()));
+                    r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()),
+                    r.latency());
         } catch (CallFailure f) {
             if (f.verdict() == CallFailure.Verdict.STOP_RUN && f.requestSent()) {
                 stoppedTheRun.incrementAndGet();
             }
             String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
-            throw new PredictionException(disposition(f.verdict()), f.code(), message, f.retryAfter().orElse(null),
-                    f.isLimitLowered());
+            PredictionException e = new PredictionException(disposition(f.verdict()), f.code(), message,
+                    f.retryAfter().orElse(null), f.isLimitLowered());
+            throw sentAt[0] < 0 ? e : e.withLatency(Duration.ofNanos(System.nanoTime() - sentAt[0]));
         }
     }
 
@@ -186,7 +191,7 @@ final class HttpPredictor implements Predictor {
     List<ServerTally> tallies() {
         return servers.stats().stream()
                 .map(s -> new ServerTally(s.baseUrl(), s.requests(), s.succeeded(), s.failed(), s.unreached(),
-                        s.busy(), s.sentAgainAfterRefusal()))
+                        s.busy(), s.sentAgainAfterRefusal(), s.notConnected()))
                 .toList();
     }
 

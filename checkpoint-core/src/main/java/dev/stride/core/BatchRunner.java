@@ -422,21 +422,28 @@ public final class BatchRunner {
         int charged = 0;
         int whileUnreachable = 0;
         int refusedOverLimit = 0;
+        // A retry told to the listener and not sent yet: a stop now means it never will be, which it is told too.
+        boolean retryTold = false;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
+                if (retryTold) {
+                    listener.retryNotSent(record);
+                }
                 return;
             }
+            retryTold = false;
             long t0 = time.nanoTime();
             long answersWhenSent = servers.answers();
             try {
                 Completion c = predictor.predict(prompt);
                 servers.answered();
-                long latency = elapsedMillis(t0);
+                // The request's own time when the predictor measured it: a wait before sending is not latency.
+                long latency = c.latency() == null ? elapsedMillis(t0) : c.latency().toMillis();
                 Timing timing = new Timing(latency, attempt, clock.instant());
                 writer.submit(RecordOutcome.done(record, Prediction.of(c, timing)));
                 return;
             } catch (PredictionException e) {
-                long latency = elapsedMillis(t0);
+                long latency = e.latency().map(Duration::toMillis).orElseGet(() -> elapsedMillis(t0));
                 if (e.disposition() == Disposition.UNREACHABLE) {
                     ServerWatch.Finding found = servers.unreachable(answersWhenSent, e);
                     if (!found.recordsOwn()) {
@@ -482,12 +489,18 @@ public final class BatchRunner {
                             return;
                         }
                         Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
-                        listener.retrying(record, attempt, e, delay);
+                        if (overshoot) {
+                            listener.sentAgainAsBusy(record, attempt, e, delay);
+                        } else {
+                            listener.retrying(record, attempt, e, delay);
+                        }
+                        retryTold = true;
                         if (overshoot) {
                             waitingOutRefusals.incrementAndGet();
                         }
                         try {
                             if (!sleepUnlessStopped(delay)) {
+                                listener.retryNotSent(record);
                                 return;
                             }
                         } finally {

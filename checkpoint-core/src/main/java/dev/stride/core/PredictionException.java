@@ -40,6 +40,7 @@ public final class PredictionException extends Exception {
     private final String kind;
     private final transient Duration retryAfter;
     private final boolean limitLowered;
+    private final transient Duration latency;
 
     /**
      * @param kind       a short stable code, e.g. {@code http_429}, {@code timeout}, {@code connection}
@@ -57,11 +58,28 @@ public final class PredictionException extends Exception {
      */
     public PredictionException(Disposition disposition, String kind, String message, Duration retryAfter,
                                boolean limitLowered) {
+        this(disposition, kind, message, retryAfter, limitLowered, null);
+    }
+
+    private PredictionException(Disposition disposition, String kind, String message, Duration retryAfter,
+                                boolean limitLowered, Duration latency) {
         super(message);
         this.disposition = disposition;
         this.kind = kind;
         this.retryAfter = retryAfter;
         this.limitLowered = limitLowered;
+        this.latency = latency;
+    }
+
+    /**
+     * This failure with the time its request took, from sending it to the failure, as the predictor measured it: a
+     * wait before sending (a rate limit's pacing) is not the server's time. The runner times the whole call without.
+     */
+    public PredictionException withLatency(Duration requestTime) {
+        PredictionException timed = new PredictionException(disposition, kind, getMessage(), retryAfter, limitLowered,
+                requestTime);
+        timed.setStackTrace(getStackTrace());
+        return timed;
     }
 
     public Disposition disposition() {
@@ -74,6 +92,11 @@ public final class PredictionException extends Exception {
 
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
+    }
+
+    /** See {@link #withLatency(Duration)}. */
+    public Optional<Duration> latency() {
+        return Optional.ofNullable(latency);
     }
 
     /** See {@link #PredictionException(Disposition, String, String, Duration, boolean)}. */

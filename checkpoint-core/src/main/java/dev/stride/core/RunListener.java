@@ -19,6 +19,22 @@ public interface RunListener {
     default void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
     }
 
+    /**
+     * As {@link #retrying}, for a request a server refused as one too many at once (429, 503) under a learnt limit
+     * ({@code --concurrency auto}) that backed off for it: it is sent again without spending one of the record's
+     * retries. It still counts in the record's attempts.
+     */
+    default void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        retrying(record, attempt, cause, delay);
+    }
+
+    /**
+     * The retry last told by {@link #retrying} (or {@link #sentAgainAsBusy}) for this record was never sent: the run stopped while it waited. The
+     * record is left pending (not stored), for the next session.
+     */
+    default void retryNotSent(InputRecord record) {
+    }
+
     default void cursorSaved(Cursor cursor) {
     }
 

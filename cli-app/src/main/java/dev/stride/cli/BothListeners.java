@@ -50,6 +50,18 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        first.sentAgainAsBusy(record, attempt, cause, delay);
+        second.sentAgainAsBusy(record, attempt, cause, delay);
+    }
+
+    @Override
+    public void retryNotSent(InputRecord record) {
+        first.retryNotSent(record);
+        second.retryNotSent(record);
+    }
+
+    @Override
     public void cursorSaved(Cursor cursor) {
         first.cursorSaved(cursor);
         second.cursorSaved(cursor);

@@ -63,6 +63,16 @@ final class HalfwayStop implements SessionListener {
             }
 
             @Override
+            public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+                inner.sentAgainAsBusy(record, attempt, cause, delay);
+            }
+
+            @Override
+            public void retryNotSent(InputRecord record) {
+                inner.retryNotSent(record);
+            }
+
+            @Override
             public void cursorSaved(Cursor cursor) {
                 inner.cursorSaved(cursor);
             }

@@ -91,6 +91,19 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     /** Answers of this session that the token limit cut short (finish reason {@code length}). */
     private final LongAdder cutShort = new LongAdder();
+    /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
+    private final AtomicLong sentAgainRateLimited = new AtomicLong();
+    private final AtomicLong sentAgainBusy = new AtomicLong();
+    /**
+     * Per record not stored yet (by seq): its answered attempts this session, each followed by a retry or a send
+     * again, and what the last was. A record stored leaves; those left at the end are a stopped session's records
+     * whose answered requests are neither kept attempts nor redundant.
+     */
+    private final Map<Long, Told> toldAgain = new ConcurrentHashMap<>();
+
+    /** @param lastSentAs the counter of the send again told last, for a stop that withdraws it */
+    private record Told(long answered, AtomicLong lastSentAs) {
+    }
     /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
     private volatile Supplier<String> also = () -> "";
     private final LongAdder tokensIn = new LongAdder();
@@ -236,6 +249,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             cutShort.increment();
         }
         attempts.add(prediction.timing().attempts());
+        toldAgain.remove(record.seq());
         latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
         outcome();
@@ -250,6 +264,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             failureExamples.putIfAbsent(kind, failure.error());
         }
         attempts.add(failure.timing().attempts());
+        toldAgain.remove(record.seq());
         failed.incrementAndGet();
         outcome();
         progressed();
@@ -268,9 +283,28 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
-        retries.incrementAndGet();
+        sentAgain(record, retries);
+    }
+
+    @Override
+    public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
+    }
+
+    private void sentAgain(InputRecord record, AtomicLong counter) {
+        counter.incrementAndGet();
+        toldAgain.merge(record.seq(), new Told(1, counter), (was, now) -> new Told(was.answered() + 1, counter));
         if (bar != null) {
             bar.setExtraMessage(extra());
+        }
+    }
+
+    /** The run stopped before the retry last told was sent: it is no request, nor a retry. */
+    @Override
+    public void retryNotSent(InputRecord record) {
+        Told told = toldAgain.get(record.seq());
+        if (told != null) {
+            told.lastSentAs().decrementAndGet();
         }
     }
 
@@ -384,7 +418,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 latency.count() == 0 ? null
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
-                beyond);
+                beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
+                toldAgain.values().stream().mapToLong(Told::answered).sum());
     }
 
     private void outcome() {

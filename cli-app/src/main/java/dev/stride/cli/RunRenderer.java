@@ -252,7 +252,13 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             return;
         }
         for (ServerTally t : servers) {
-            out.println(m.get("msg.run.server", t.baseUrl(), t.requests(), t.succeeded(), t.busy(), t.failedOtherwise()));
+            // Counts of requests the server was sent, as the summary's: a connection that failed sent nothing.
+            String notConnected = t.notConnected() == 0 ? ""
+                    : m.get("msg.run.serverNotConnected", t.notConnected());
+            out.println(t.sent() == 0 && t.notConnected() > 0
+                    ? m.get("msg.run.serverNothingSent", t.baseUrl(), t.notConnected())
+                    : m.get("msg.run.server", t.baseUrl(), t.sent(), t.succeeded(), t.turnedAway(),
+                            t.failedOtherwise()) + notConnected);
         }
         out.flush();
     }

@@ -86,8 +86,13 @@ final class RunSummary {
     private String beyond() {
         SessionTally.Beyond b = tally.beyond();
         StringBuilder s = new StringBuilder();
-        if (b.sentAgainAfterRefusal() > 0) {
-            s.append(m.get("msg.summary.sentAgainAfterRefusal", b.sentAgainAfterRefusal()));
+        // The rate gate's 429s and those of a server at --concurrency auto's limit alike: refused, sent again.
+        long rateLimited = b.sentAgainAfterRefusal() + tally.atLimit().rateLimited();
+        if (rateLimited > 0) {
+            s.append(m.get("msg.summary.sentAgainAfterRefusal", rateLimited));
+        }
+        if (tally.atLimit().busy() > 0) {
+            s.append(m.get("msg.summary.sentAgainBusy", tally.atLimit().busy()));
         }
         if (b.reaskedForJson() > 0) {
             s.append(m.get("msg.summary.reaskedForJson", b.reaskedForJson()));

@@ -16,13 +16,36 @@ import java.util.Map;
  * @param attemptsKept  requests behind the outcomes stored in this session (their attempts, retries included)
  * @param failureExamples the stored error of one failure per kind, with the server's words where it gave any
  * @param beyond        requests sent that no stored attempt stands for, by what they were
+ * @param atLimit       refusals of one too many at once under {@code --concurrency auto}, sent again without
+ *                      spending a retry (not among {@code retries}; among the records' attempts)
+ * @param answeredUnkept answered requests of records this session did not store (it stopped first), each followed
+ *                      by a retry: neither kept attempts nor redundant
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
-                    Map<String, String> failureExamples, Beyond beyond) {
+                    Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
+                    long answeredUnkept) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples, Beyond beyond) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, beyond, SentAgainAtLimit.NONE, 0);
+    }
+
+    /**
+     * Requests a server refused as one too many at once under {@code --concurrency auto}, sent again by the run
+     * without spending a retry.
+     *
+     * @param rateLimited refused with 429
+     * @param busy        refused with 503
+     */
+    record SentAgainAtLimit(long rateLimited, long busy) {
+        static final SentAgainAtLimit NONE = new SentAgainAtLimit(0, 0);
     }
 
     SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
@@ -65,15 +88,16 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
      */
     static Long requestsSent(List<ServerTally> servers) {
         return servers.isEmpty() ? null : servers.stream()
-                .mapToLong(s -> s.requests() - s.unreached() + s.sentAgainAfterRefusal()).sum();
+                .mapToLong(ServerTally::sent).sum();
     }
 
     /**
-     * Requests whose answer this session never saved: in flight when it was stopped (or between retries). Their
-     * records are still pending, so the next session asks for them again; with no interrupt this is 0. Those
-     * counted {@link #beyond} for what they were are not among them.
+     * Requests whose answer this session never saved: in flight when it was stopped. Their records are still
+     * pending, so the next session asks for them again; with no interrupt this is 0. Those counted {@link #beyond}
+     * for what they were, and the answered attempts of records it was retrying, are not among them.
      */
     long redundantRequests() {
-        return requestsSent == null ? 0 : Math.max(0, requestsSent - attemptsKept - beyond.total());
+        return requestsSent == null ? 0
+                : Math.max(0, requestsSent - attemptsKept - answeredUnkept - beyond.total());
     }
 }

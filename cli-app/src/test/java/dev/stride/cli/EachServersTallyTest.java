@@ -56,4 +56,33 @@ class EachServersTallyTest {
             assertThat(zh.out()).contains("，因繁忙或限速被拒 " + busyNow + " 个，失败 0 个\n");
         }
     }
+
+    @Test
+    void aServerNoConnectionReachedIsSaidToHaveBeenSentNothingAndTheCountsAgreeWithTheSummary() throws Exception {
+        Path input = questions(dir, "q.jsonl", 20);
+        String dead = "http://127.0.0.1:9/v1";
+        try (Simulator live = new Simulator(SimulatorSettings.builder().build()).start(0)) {
+            Cli.Result r = new Cli(Map.of("LANG", "en_US.UTF-8")).run("run", input.toString(), "--db",
+                    dir.resolve("one.db").toString(), "--model", "m", "--base-url", dead, "--base-url", live.url(),
+                    "--template", "{{question}}", "--concurrency", "4", "--log-every", "0");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).as(r.all())
+                    .containsPattern("  " + Pattern.quote(dead) + ": [1-9]\\d* connection attempts? failed, nothing sent\n")
+                    .contains("  " + live.url() + ": 20 requests, 20 answered, 0 failed\n")
+                    .contains("Requests:  20 sent, 0 retries, 0 redundant\n")
+                    .doesNotContain(dead + ": 0 requests");
+            assertThat(live.stats().requests()).isEqualTo(20);
+        }
+
+        Cli.Result none = new Cli(Map.of("LANG", "en_US.UTF-8")).run("run", input.toString(), "--db",
+                dir.resolve("none.db").toString(), "--model", "m", "--base-url", dead, "--base-url",
+                "http://127.0.0.1:7/v1", "--template", "{{question}}", "--log-every", "0");
+
+        assertThat(none.exitCode()).as(none.all()).isEqualTo(1);
+        assertThat(none.out()).as(none.all())
+                .containsPattern("  " + Pattern.quote(dead) + ": [1-9]\\d* connection attempts? failed, nothing sent\n")
+                .contains("Requests:  0 sent")
+                .doesNotContain("answered");
+    }
 }

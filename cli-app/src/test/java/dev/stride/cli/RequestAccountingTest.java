@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
@@ -126,5 +127,59 @@ class RequestAccountingTest {
         assertThat(r.out()).as(r.all()).contains("Requests:  " + received + " sent, 0 retries, 0 redundant, "
                 + received + " answered with the refusal that stopped the run (not stored; asked again next time)\n")
                 .doesNotContain("stopped before");
+    }
+
+    @Test
+    void aSessionStoppedWhileItsRecordsWaitToBeRetriedCountsEachRequestOnce() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        // Every request is refused as busy; Ctrl+C is pressed as the 8th comes in, with the others waiting to retry.
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (seen.incrementAndGet() == 8) {
+                stride.cli.pressCtrlC();
+            }
+            return FakeModelServer.json(503, "{\"error\":{\"message\":\"busy\"}}");
+        });
+
+        Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        int received = stride.model.requests.get();
+        Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), (\\d+) redundant").matcher(r.out());
+        assertThat(line.find()).as(r.all()).isTrue();
+        long sent = Long.parseLong(line.group(1));
+        long retries = Long.parseLong(line.group(2));
+        long redundant = Long.parseLong(line.group(3));
+        assertThat(sent).as("sent, against what the server received").isEqualTo(received);
+        // Each record's first attempt, then its retries: a retry the stop kept from going out is none.
+        assertThat(retries).as(r.all()).isEqualTo(sent - 3);
+        // Only a request in flight at the stop (the 8th, at least) can be redundant: one per record at most.
+        assertThat(redundant).as(r.all()).isBetween(1L, 3L);
+        assertThat(r.out()).as(r.all()).contains("(this session: 0 predictions, 0 failed, " + retries
+                + (retries == 1 ? " retry)" : " retries)"));
+    }
+
+    @Test
+    void requestsABusyServerRefusedUnderAutoAreSentAgainAndSaidForWhatTheyWereNotAsRetries() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 200);
+        Path db = dir.resolve("runs.db");
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).maxConcurrent(2)
+                .whenBusy(SimulatorSettings.WhenBusy.REJECT).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--base-url", sim.url(), "--concurrency", "auto", "--retries", "0", "--log-every", "0",
+                    "--template", "{{question}}");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            long busy = sim.stats().count(Outcome.BUSY);
+            assertThat(busy).as("503s the simulator sent").isPositive();
+            assertThat(r.out()).as(r.all())
+                    .contains("(this session: 200 predictions, 0 failed, 0 retries)")
+                    .contains("Requests:  " + sim.stats().requests() + " sent, 0 retries, 0 redundant, " + busy
+                            + " turned away as busy (503) and sent again\n");
+            // A record's attempts are the requests it took, those refused as busy included (docs/sql.md).
+            assertThat(((Number) Datasets.query(db, "SELECT sum(attempts) AS n FROM predictions").get(0).get("n"))
+                    .longValue()).isEqualTo(sim.stats().requests());
+        }
     }
 }

@@ -124,6 +124,14 @@ public final class ServerPool implements AutoCloseable {
      * @throws CallFailure as {@link ModelClient#complete(PromptRequest)}, with {@link CallFailure#server()} set
      */
     public ChatResult complete(PromptRequest request) throws CallFailure {
+        return complete(request, () -> { });
+    }
+
+    /**
+     * As {@link #complete(PromptRequest)}, telling {@code sending} each time the request goes out to a server: what
+     * came before was waiting here (for a server below its limit, at a rate gate), not the server's time.
+     */
+    public ChatResult complete(PromptRequest request, Runnable sending) throws CallFailure {
         if (adaptive) {
             awaitRoom();
         }
@@ -132,7 +140,7 @@ public final class ServerPool implements AutoCloseable {
         List<CallFailure> unreached = new ArrayList<>(0);
         while (true) {
             try {
-                return call(server, request);
+                return call(server, request, sending);
             } catch (CallFailure f) {
                 Server next = f.reachedServer() || f.verdict() == CallFailure.Verdict.CANCELLED ? null
                         : acquireAnother(tried, server);
@@ -146,13 +154,15 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
-    private ChatResult call(Server server, PromptRequest request) throws CallFailure {
+    private ChatResult call(Server server, PromptRequest request, Runnable sending) throws CallFailure {
         server.requests.incrementAndGet();
         boolean succeeded = false;
         Sending sent = server.limit == null ? null : new Sending(server);
         try {
-            ChatResult result = sent == null ? server.client.complete(request)
-                    : server.client.complete(request, sent::passedGate);
+            ChatResult result = server.client.complete(request, sent == null ? sending : () -> {
+                sent.passedGate();
+                sending.run();
+            });
             succeeded = true;
             long now = nanoTime.getAsLong();
             server.onSuccess(now);
@@ -166,6 +176,9 @@ public final class ServerPool implements AutoCloseable {
             }
             if (!f.requestSent()) {
                 server.unreached.incrementAndGet();
+                if (f.kind() != CallFailure.Kind.CANCELLED) {
+                    server.notConnected.incrementAndGet();
+                }
             }
             boolean busy = limitResult(f) == AdaptiveLimit.Result.REFUSED;
             if (busy) {
@@ -392,7 +405,8 @@ public final class ServerPool implements AutoCloseable {
         for (Server s : servers) {
             stats.add(new ServerStats(s.shown, s.requests.get(), s.succeeded.get(),
                     s.failed.get(), s.unreached.get(), s.busy.get(), s.inFlight.get(), s.isSetAside(now),
-                    s.limit == null ? -1 : s.limit.limit(), s.client.sentAgainAfterRefusal()));
+                    s.limit == null ? -1 : s.limit.limit(), s.client.sentAgainAfterRefusal(),
+                    s.notConnected.get()));
         }
         return stats;
     }
@@ -451,6 +465,7 @@ public final class ServerPool implements AutoCloseable {
         final AtomicLong succeeded = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong unreached = new AtomicLong();
+        final AtomicLong notConnected = new AtomicLong();
         final AtomicLong busy = new AtomicLong();
         /** Null unless the pool is adaptive. */
         final AdaptiveLimit limit;

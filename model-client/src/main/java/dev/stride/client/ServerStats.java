@@ -10,6 +10,8 @@ package dev.stride.client;
  *                  false): nothing was asked of it, so nothing was paid for
  * @param busy      of the failed, those the server turned away as busy or over its rate (429 or 503): the runner
  *                  sends their records again while their retries last
+ * @param notConnected of the unreached, those that found no connection to it (refused, unknown host, TLS, connect
+ *                  timeout); the rest were stopped before they were sent (at the rate gate)
  * @param sentAgainAfterRefusal requests beyond the calls: a 429 the rate gate waited out and sent again within
  *                  the same call (the caller sees one call, the server received each)
  * @param inFlight  calls running now
@@ -18,5 +20,12 @@ package dev.stride.client;
  *                  learnt limits
  */
 public record ServerStats(String baseUrl, long requests, long succeeded, long failed, long unreached, long busy,
-                          int inFlight, boolean setAside, int limit, long sentAgainAfterRefusal) {
+                          int inFlight, boolean setAside, int limit, long sentAgainAfterRefusal, long notConnected) {
+
+    /** The counts of a pool that tells no connection failures apart: for tests that do not look at them. */
+    public ServerStats(String baseUrl, long requests, long succeeded, long failed, long unreached, long busy,
+                       int inFlight, boolean setAside, int limit, long sentAgainAfterRefusal) {
+        this(baseUrl, requests, succeeded, failed, unreached, busy, inFlight, setAside, limit, sentAgainAfterRefusal,
+                unreached);
+    }
 }
