@@ -249,7 +249,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             cutShort.increment();
         }
         attempts.add(prediction.timing().attempts());
-        toldAgain.remove(record.seq());
+        stored(record);
         latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
         outcome();
@@ -264,7 +264,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             failureExamples.putIfAbsent(kind, failure.error());
         }
         attempts.add(failure.timing().attempts());
-        toldAgain.remove(record.seq());
+        stored(record);
         failed.incrementAndGet();
         outcome();
         progressed();
@@ -296,6 +296,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         toldAgain.merge(record.seq(), new Told(1, counter), (was, now) -> new Told(was.answered() + 1, counter));
         if (bar != null) {
             bar.setExtraMessage(extra());
+        }
+    }
+
+    /** A record stored: its answered attempts are among the kept ones now. Most sessions retry nothing: no lookup. */
+    private void stored(InputRecord record) {
+        if (!toldAgain.isEmpty()) {
+            toldAgain.remove(record.seq());
         }
     }
 

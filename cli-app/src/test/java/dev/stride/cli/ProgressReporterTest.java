@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** Both forms of live progress: the bar a terminal gets, and the plain lines a log file gets. */
 class ProgressReporterTest {
-    private static final InputRecord RECORD = null;
+    private static final InputRecord RECORD = new InputRecord(0, "r0", 1, "{}", "0");
 
     private static Prediction answer(int tokensOut, long latencyMs) {
         return new Prediction(Answer.plain("ok", "stop", 10, tokensOut), null, new Timing(latencyMs, 1, Instant.now()));
