@@ -8,6 +8,7 @@ import static dev.stride.db.schema.Tables.WORKERS;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.LiveWorkersException;
+import dev.stride.core.Phrase;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
@@ -154,11 +155,20 @@ final class RunRows {
      * deleted under them (a foreign key on SQLite, a deadlock on PostgreSQL), after hours of paid answers are gone.
      */
     static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where) {
-        refuseLive(dsl, runs, now, where, "clear.liveWorkers");
+        refuseLive(dsl, runs, now, where, LiveRefusal.CLEAR);
     }
 
-    /** As {@link #refuseLive(DSLContext, Condition, Instant, Object)}, in the words of {@code phrase}. */
-    static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where, String phrase) {
+    /** What a command refused for live workers says it did not do. */
+    enum LiveRefusal {
+        CLEAR, MERGE;
+
+        Phrase phrase(Object... args) {
+            return this == CLEAR ? DbPhrase.of("clear.liveWorkers", args) : DbPhrase.of("merge.liveWorkers", args);
+        }
+    }
+
+    /** As {@link #refuseLive(DSLContext, Condition, Instant, Object)}, in the words of {@code refusal}. */
+    static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where, LiveRefusal refusal) {
         Result<Record4<String, String, Long, String>> live = dsl
                 .select(RUNS.NAME, WORKERS.HOST, WORKERS.PID, WORKERS.LEASE_UNTIL)
                 .from(WORKERS).join(RUNS).on(RUNS.RUN_ID.eq(WORKERS.RUN_ID))
@@ -182,7 +192,7 @@ final class RunRows {
                 : byRun.entrySet().stream().map(e -> "'" + e.getKey() + "': " + String.join(", ", e.getValue()))
                         .collect(Collectors.joining("; "));
         long seconds = Math.max(1, (Duration.between(now, lastLease).toMillis() + 999) / 1000);
-        throw new LiveWorkersException(DbPhrase.of(phrase, byRun.size(), names, where, live.size(),
+        throw new LiveWorkersException(refusal.phrase(byRun.size(), names, where, live.size(),
                 workers, seconds));
     }
 }

@@ -627,7 +627,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     public void requireNoLiveWorkersToMerge() {
         reading(dsl -> {
-            RunRows.refuseLive(dsl, DSL.trueCondition(), clock.instant(), file, "merge.liveWorkers");
+            RunRows.refuseLive(dsl, DSL.trueCondition(), clock.instant(), file, RunRows.LiveRefusal.MERGE);
             return null;
         });
     }
