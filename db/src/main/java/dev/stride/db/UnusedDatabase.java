@@ -53,6 +53,9 @@ public final class UnusedDatabase {
             if (!holdsNoRun(statement)) {
                 return false;
             }
+            // Out of WAL mode first, under the lock: SQLite folds and removes the WAL itself now, and closing this
+            // connection later touches no -wal by name (which, by then, could be a new run's live one).
+            statement.execute("PRAGMA journal_mode = DELETE");
             // The database first, then the files beside it, all while the lock is held.
             Files.delete(file);
             for (String suffix : SIDE_FILES) {
