@@ -210,8 +210,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      * lines say so at the same pace ({@link #serverUnreachable}).
      */
     void tick() {
-        if (lines && outage == null) {
-            printLineIfDue();
+        try {
+            if (lines && outage == null) {
+                printLineIfDue();
+            }
+        } catch (RuntimeException e) {
+            // A line that could not be made (its words from elsewhere, say) is skipped; a tick that threw would end
+            // the ticker, and every line after it.
         }
     }
 
@@ -362,16 +367,18 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             bar.refresh();
             return;
         }
-        long at = nanoTime.getAsLong();
-        if (!lines || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
-            return;
+        synchronized (this) { // beside the ticker's lines (printLineIfDue), and none after close()
+            long at = nanoTime.getAsLong();
+            if (closed || !lines || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
+                return;
+            }
+            lastPrint = at;
+            long allDone = doneBefore + done.get() + othersDone;
+            out.println(messages.get("msg.progress.unreachable", run, allDone, total,
+                    String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), lasted, limit,
+                    now.reason()));
+            out.flush();
         }
-        lastPrint = at;
-        long allDone = doneBefore + done.get() + othersDone;
-        out.println(messages.get("msg.progress.unreachable", run, allDone, total,
-                String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), lasted, limit,
-                now.reason()));
-        out.flush();
     }
 
     @Override
@@ -380,8 +387,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (bar != null) {
             bar.setExtraMessage(extra());
         } else if (lines) {
-            out.println(messages.get("msg.progress.back", run, Durations.human(ended.lasted().toMillis())));
-            out.flush();
+            synchronized (this) {
+                if (!closed) {
+                    out.println(messages.get("msg.progress.back", run, Durations.human(ended.lasted().toMillis())));
+                    out.flush();
+                }
+            }
         }
     }
 
