@@ -128,7 +128,8 @@ class RunScoresLiveTest {
 
     /**
      * Each progress line "k/TOTAL done ..., accuracy X% (n=k)" gives the accuracy of the first k answers (one
-     * request at a time, so in input order: every fourth is wrong), and the lines come in order; at least one.
+     * request at a time, so in input order: every fourth is wrong), and the lines come in order (a count may repeat);
+     * at least one.
      */
     private static void assertEveryLineHasTheAccuracyOfItsAnswers(String out, int total) {
         Matcher m = Pattern.compile("(\\d+)/" + total + " done .*, accuracy ([0-9.]+)% \\(n=(\\d+)\\)$",
@@ -140,7 +141,9 @@ class RunScoresLiveTest {
             assertThat(Integer.parseInt(m.group(3))).as("scored on the line of %d done", k).isEqualTo(k);
             assertThat(m.group(2)).as("accuracy on the line of %d done", k)
                     .isEqualTo(String.format(Locale.ROOT, "%.1f", 100.0 * (k - k / 4) / k));
-            assertThat(k).as("lines in order").isGreaterThan(last);
+            // In order; the same count twice when a line came due with no answer since (lines come every
+            // --log-every, answers or not).
+            assertThat(k).as("lines in order").isGreaterThanOrEqualTo(last);
             last = k;
             lines++;
         }
