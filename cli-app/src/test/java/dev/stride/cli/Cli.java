@@ -54,22 +54,8 @@ final class Cli {
     }
 
     Result run(String... args) {
-        Consumer<String> outSeen = outWatcher;
-        StringWriter out = new StringWriter() {
-            @Override
-            public void write(String str, int off, int len) {
-                super.write(str, off, len);
-                outSeen.accept(str.substring(off, off + len));
-            }
-        };
-        Consumer<String> watcher = errWatcher;
-        StringWriter err = new StringWriter() {
-            @Override
-            public void write(String str, int off, int len) {
-                super.write(str, off, len);
-                watcher.accept(str.substring(off, off + len));
-            }
-        };
+        StringWriter out = watched(outWatcher);
+        StringWriter err = watched(errWatcher);
         Signals signals = onFirst -> {
             interrupt.set(onFirst);
             return () -> interrupt.set(null);
@@ -84,6 +70,17 @@ final class Cli {
         }
         int code = cl.execute(args);
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /** A writer that keeps what is written and hands each piece to {@code watcher} as it is written. */
+    private static StringWriter watched(Consumer<String> watcher) {
+        return new StringWriter() {
+            @Override
+            public void write(String str, int off, int len) {
+                super.write(str, off, len);
+                watcher.accept(str.substring(off, off + len));
+            }
+        };
     }
 
     /** Presses Ctrl+C on the run in progress, if one is listening. */
