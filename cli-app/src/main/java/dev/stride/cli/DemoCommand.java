@@ -23,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -111,12 +112,14 @@ final class DemoCommand implements Callable<Integer> {
             // is left out: the demo's simulator is gone by then, and the demo says how to continue instead.
             RunRenderer.Looks looks = new RunRenderer.Looks(out, m, Duration.ofSeconds(1), false, context.env(),
                     RunSummary.Prices.NONE);
+            AtomicBoolean planned = new AtomicBoolean();
             try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, options.grace(),
-                    stop);
+                    stop, planned::get);
                  CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
                  RunRenderer renderer = new RunRenderer(looks, db, false, null)) {
                 RunPlan plan = runs.plan(RunRequest.of(input, options), stop);
+                planned.set(true);
                 renderer.planned(plan);
                 halfway = fresh ? new HalfwayStop(renderer, total / 2, stop::requestStop) : null;
                 result = runs.execute(plan, halfway != null ? halfway : renderer, stop);

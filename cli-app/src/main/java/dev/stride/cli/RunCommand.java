@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -204,13 +205,15 @@ final class RunCommand implements Callable<Integer> {
         RunRenderer.Looks looks = new RunRenderer.Looks(out, m, logEvery, quiet, context.env(),
                 RunSummary.Prices.of(priceIn, priceOut));
         StopSwitch stop = new StopSwitch();
+        AtomicBoolean planned = new AtomicBoolean();
         if (db != null) {
             DbFile.foldIfLeftBehind(db, spec);
         }
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
         try (FreshDatabase fresh = FreshDatabase.at(db);
-             AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop);
+             AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
+                     planned::get);
              CheckpointManager runs = postgres != null
                      ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
@@ -227,6 +230,7 @@ final class RunCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.INTERRUPTED;
             }
+            planned.set(true);
             fresh.keepIf(!runs.checkpoints().isEmpty());
             if (plan instanceof RunPlan.DryRun dry) {
                 return renderer.dryRun(dry);

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -58,14 +59,16 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     /**
      * Listens for Ctrl+C, SIGTERM and SIGHUP from now on: the first says it is stopping and stops {@code stop}; a second, in
-     * {@link Signals}, ends the process.
+     * {@link Signals}, ends the process. {@code planned} tells whether the run is past its input's sync.
      */
     static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,
-                                         StopSwitch stop) {
+                                         StopSwitch stop, BooleanSupplier planned) {
         return signals.onInterrupt(() -> {
             err.println();
-            // --grace 0s: nothing is waited for, and "up to 0.0s" would say so only by arithmetic.
-            err.println(grace.isZero() ? m.get("msg.run.stoppingNow")
+            // Before the plan (the input still being read) nothing is in flight to wait for, nor anything to save;
+            // with --grace 0s nothing is waited for, and "up to 0.0s" would say so only by arithmetic.
+            err.println(!planned.getAsBoolean() ? m.get("msg.run.stoppingBeforeStart")
+                    : grace.isZero() ? m.get("msg.run.stoppingNow")
                     : m.get("msg.run.stopping", Durations.human(grace.toMillis())));
             err.flush();
             stop.requestStop();

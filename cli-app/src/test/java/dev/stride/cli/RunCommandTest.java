@@ -589,6 +589,9 @@ class RunCommandTest {
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
         assertThat(r.out()).contains("Interrupted while reading " + input + "; nothing was changed.");
+        // Nothing was in flight to wait for: the stop says so, not that it lets requests finish.
+        assertThat(r.err()).contains("Stopping before the first request was sent: nothing is changed.")
+                .doesNotContain("letting requests in flight finish");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist(); // not even an empty database
     }
