@@ -38,8 +38,9 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
         err.println("stride: " + messages.get(describe(ex)).replace('\n', ' ').strip());
-        if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            err.println("stride: " + messages.get("msg.parse.didYouMean", String.join(", ", u.getSuggestions())));
+        List<String> near = ex instanceof UnmatchedArgumentException u ? nearNames(u) : List.of();
+        if (!near.isEmpty()) {
+            err.println("stride: " + messages.get("msg.parse.didYouMean", String.join(", ", near)));
         }
         if (cl.getParent() == null && ex.getArgSpec() == null && !(ex instanceof UnmatchedArgumentException)) {
             // No command named: the usage is the list of commands, which is the answer.
@@ -50,6 +51,30 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         err.flush();
         return ExitCodes.USAGE;
+    }
+
+    /** The commands (at the top) or options (of a command) the unknown word may have meant. */
+    private static List<String> nearNames(UnmatchedArgumentException u) {
+        CommandLine cl = u.getCommandLine();
+        if (u.isUnknownOption()) {
+            String option = unknownOption(u.getUnmatched());
+            return NearNames.of(option, cl.getCommandSpec().optionsMap().keySet());
+        }
+        if (cl.getParent() == null && !u.getUnmatched().isEmpty()) {
+            return NearNames.of(u.getUnmatched().get(0), cl.getSubcommands().keySet());
+        }
+        return List.of();
+    }
+
+    /**
+     * The first unknown option of {@code unmatched} as typed, without an {@code =value}: "--concurency 4",
+     * "--concurency=4", "--concurency -4" name it alone, not the values that are unmatched only because it is unknown.
+     */
+    private static String unknownOption(List<String> unmatched) {
+        String option = unmatched.stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst()
+                .orElse(unmatched.get(0));
+        int eq = option.indexOf('=');
+        return eq > 0 ? option.substring(0, eq) : option;
     }
 
     /**
@@ -72,12 +97,7 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         if (ex instanceof UnmatchedArgumentException u) {
             List<String> unmatched = u.getUnmatched();
             if (u.isUnknownOption()) {
-                // "--concurency 4", "--concurency=4", "--concurency -4": name the first unknown option alone, not the
-                // values that are unmatched only because it is unknown.
-                String option = unmatched.stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst()
-                        .orElse(unmatched.get(0));
-                int eq = option.indexOf('=');
-                return Messages.text("msg.parse.unknownOption", "'" + (eq > 0 ? option.substring(0, eq) : option) + "'");
+                return Messages.text("msg.parse.unknownOption", "'" + unknownOption(unmatched) + "'");
             }
             if (ex.getCommandLine().getParent() == null) {
                 return Messages.text("msg.parse.unknownCommand", unmatched.get(0));

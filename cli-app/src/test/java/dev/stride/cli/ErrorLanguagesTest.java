@@ -34,14 +34,14 @@ class ErrorLanguagesTest {
         assertThat(zh.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(zh.err()).isEqualTo("""
                 stride: 未知选项 '--concurency'
-                stride: 你是不是想用 --config, --concurrency？
+                stride: 你是不是想用 --concurrency？
                 stride: 运行 'stride run --help' 查看全部选项
                 """);
         Cli.Result en = EN.run("run", "q.jsonl", "--concurency", "4");
         assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(en.err()).isEqualTo("""
                 stride: unknown option '--concurency'
-                stride: did you mean --config, --concurrency?
+                stride: did you mean --concurrency?
                 stride: see 'stride run --help' for every option
                 """);
         assertThat(zh.out() + en.out()).isEmpty();
@@ -58,12 +58,22 @@ class ErrorLanguagesTest {
                 assertThat(help.out()).isEqualTo(bare.out()).isEmpty();
             }
         }
+        // 'nope' is no slip of any command's name: nothing is suggested.
         assertThat(EN.run("help", "nope").err()).isEqualTo("""
                 stride: unknown command 'nope'
-                stride: did you mean copy?
                 stride: see 'stride --help' for every command
                 """);
         assertThat(ZH.run("help", "nope").err()).startsWith("stride: 未知命令 'nope'\n");
+    }
+
+    @Test
+    void aSlipOfTheFingersIsAnsweredWithTheNameItMissed() {
+        assertThat(EN.run("cpoy").err()).contains("stride: did you mean copy?\n");
+        assertThat(EN.run("stat", "--db", "x.db").err()).contains("stride: did you mean status?\n");
+        assertThat(EN.run("exprot").err()).contains("stride: did you mean export?\n");
+        assertThat(EN.run("run", "q.jsonl", "--mdoel", "m").err()).contains("stride: did you mean --model?\n");
+        assertThat(EN.run("run", "q.jsonl", "--base-ur", "x").err()).contains("stride: did you mean --base-url?\n");
+        assertThat(EN.run("run", "q.jsonl", "--frobnicate").err()).doesNotContain("did you mean");
     }
 
     @Test
@@ -110,7 +120,7 @@ class ErrorLanguagesTest {
                 .contains("不能同时使用（只能指定其一）\n");
         assertThat(ZH.run("bogus").err()).startsWith("stride: 未知命令 'bogus'\n").endsWith("stride: 运行 'stride --help' 查看全部命令\n");
         assertThat(EN.run("statsu", "--db", "x.db").err()).startsWith("stride: unknown command 'statsu'\n")
-                .contains("stride: did you mean status, generate-completion?\n");
+                .contains("stride: did you mean status?\n");
         assertThat(ZH.run("status", "--db", "x.db", "extra").err()).startsWith("stride: 多余的参数 'extra'\n");
 
         // An option's value missing before the next option; a whole number too large; an unknown option with '='.
