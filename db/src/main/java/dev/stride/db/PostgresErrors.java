@@ -41,7 +41,27 @@ final class PostgresErrors {
             return new StoreException(DbPhrase.of("pg.unreachable", location.hostAndPort(), detail(e),
                     location.shown()), e);
         }
+        String state = sqlState(e);
+        if ("3D000".equals(state)) {
+            // The server is there, the database is not: the one thing to do is make it (stride makes the tables).
+            return new StoreException(DbPhrase.of("pg.noDatabase", location.hostAndPort(), location.database(),
+                    location.createdb()), e);
+        }
+        if ("28000".equals(state) || "28P01".equals(state)) {
+            return new StoreException(DbPhrase.of("pg.notLetIn", location.hostAndPort(), detail(e),
+                    location.shown()), e);
+        }
         return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
+    }
+
+    /** The SQLSTATE of the first SQLException in the chain that has one. */
+    private static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 
     static SQLException sqlCause(Throwable e) {

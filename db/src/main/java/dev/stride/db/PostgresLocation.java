@@ -108,6 +108,12 @@ public final class PostgresLocation {
         return database;
     }
 
+    /** The command that makes this database on its server, as its owner would type it. */
+    String createdb() {
+        return "createdb -h " + (host.contains(":") ? "'" + host + "'" : host) + " -p " + port + " -U " + user + " "
+                + database;
+    }
+
     /** The one form that may be printed or stored: {@code postgresql://USER@HOST:PORT/DBNAME}, no password. */
     public String shown() {
         return "postgresql://" + user + "@" + hostAndPort() + "/" + database;
