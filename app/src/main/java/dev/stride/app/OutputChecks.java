@@ -11,6 +11,7 @@ import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
+import dev.stride.core.RecordCost;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * A predictor that checks and parses every answer by the run's {@link OutputRules}: the extracted text and the parsed
  * JSON travel with the answer to the store. An answer that must be JSON and is not is asked for again, up to the
- * rules' retries; then the record fails with the reason (error kind {@code json_output}).
+ * rules' retries over all the record's attempts; then the record fails with the reason (error kind
+ * {@code json_output}). Each re-ask is one more of the record's attempts, and its tokens are the record's.
  */
 final class OutputChecks implements Predictor {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,10 +37,21 @@ final class OutputChecks implements Predictor {
         this.rules = rules;
     }
 
+    /** One attempt on its own: its re-asks are bounded by the rules as if it were the record's only attempt. */
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
-        for (int asked = 1; ; asked++) {
-            Completion c = next.predict(prompt);
+        return predict(prompt, new RecordCost());
+    }
+
+    /**
+     * One attempt of the runner's at a record. The re-asks count in {@code cost}, which the runner keeps across the
+     * record's attempts: the rules' retries bound the record's re-asks, not each attempt's, so a 503 or a timeout
+     * between two of them does not grant a fresh set.
+     */
+    @Override
+    public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
+        while (true) {
+            Completion c = next.predict(prompt, cost);
             String text = c.answer().output() == null ? "" : c.answer().output();
             String extracted = rules.extract() == null ? null : extract(rules.extract(), text);
             if (!rules.json()) {
@@ -47,18 +60,24 @@ final class OutputChecks implements Predictor {
             try {
                 return c.withParsed(new ParsedOutput(extracted, parseJson(text)));
             } catch (JsonProcessingException e) {
-                if (asked > rules.jsonRetries()) {
+                if (cost.askedAgain() >= rules.jsonRetries()) {
+                    // Every answer before this one was set aside for not being JSON, and asked for again.
+                    int asked = cost.askedAgain() + 1;
                     // A refusal has no answer to show the beginning of: whyNot quotes the refusal.
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
                             + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(c.answer(), text)
                             + (refused(c.answer()) ? "" : "; answer began: " + abbreviate(text)), null);
                 }
+                cost.askedAgainAfter(c.answer());
                 reasked.incrementAndGet();
             }
         }
     }
 
-    /** Requests so far sent again because the answer before them was not JSON: one attempt of the record each. */
+    /**
+     * Requests so far sent again because the answer before them was not JSON: one attempt of the record each,
+     * among its stored attempts when the record is stored.
+     */
     long reasked() {
         return reasked.get();
     }

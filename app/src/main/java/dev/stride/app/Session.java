@@ -12,8 +12,8 @@ import java.util.List;
  * @param run         the run as it stood when the session began
  * @param outcome     how the session ended
  * @param servers     how each server fared (empty when nothing was sent)
- * @param reaskedForJson requests sent again within a record's attempt because the answer was not JSON
- *                    ({@code --json-retries})
+ * @param reaskedForJson requests sent again because the answer was not JSON ({@code --json-retries}); among the
+ *                    stored attempts of their records
  * @param stoppedTheRun requests answered with a refusal that stopped the run (401, 404...); their records are not
  *                    stored, so the next session asks for them again
  * @param nothingLeft the run had nothing to send, so no request went out; {@code outcome} is then its stored cursor

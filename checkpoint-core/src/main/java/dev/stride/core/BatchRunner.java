@@ -418,6 +418,8 @@ public final class BatchRunner {
                     new Timing(0, 0, clock.instant()))));
             return;
         }
+        // Requests the predictor sent again within the attempts (--json-retries): over all of them, not per attempt.
+        RecordCost cost = new RecordCost();
         // Attempts charged to the record's retries; those made while no server answered are not.
         int charged = 0;
         int whileUnreachable = 0;
@@ -435,12 +437,14 @@ public final class BatchRunner {
             long t0 = time.nanoTime();
             long answersWhenSent = servers.answers();
             try {
-                Completion c = predictor.predict(prompt);
+                Completion c = predictor.predict(prompt, cost);
                 servers.answered();
                 // The request's own time when the predictor measured it: a wait before sending is not latency.
                 long latency = c.latency() == null ? elapsedMillis(t0) : c.latency().toMillis();
-                Timing timing = new Timing(latency, attempt, clock.instant());
-                writer.submit(RecordOutcome.done(record, Prediction.of(c, timing)));
+                Timing timing = new Timing(latency, cost.attempts(attempt), clock.instant());
+                // The answers set aside were charged by the server too: their tokens are the record's.
+                writer.submit(RecordOutcome.done(record,
+                        new Prediction(cost.charge(c.answer()), c.parsed(), timing)));
                 return;
             } catch (PredictionException e) {
                 long latency = e.latency().map(Duration::toMillis).orElseGet(() -> elapsedMillis(t0));
@@ -469,7 +473,7 @@ public final class BatchRunner {
                     }
                     case FAIL_RECORD -> {
                         writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(), e.getMessage(),
-                                new Timing(latency, attempt, clock.instant()))));
+                                new Timing(latency, cost.attempts(attempt), clock.instant()))));
                         return;
                     }
                     case RETRY, UNREACHABLE -> {
@@ -482,10 +486,11 @@ public final class BatchRunner {
                             charged++;
                         }
                         if (charged > settings.maxRetries()) {
+                            int attempts = cost.attempts(attempt);
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
-                                    "gave up after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ")
+                                    "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
                                             + e.getMessage(),
-                                    new Timing(latency, attempt, clock.instant()))));
+                                    new Timing(latency, attempts, clock.instant()))));
                             return;
                         }
                         Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));

@@ -9,6 +9,15 @@ public interface Predictor extends AutoCloseable {
     Completion predict(Prompt prompt) throws PredictionException;
 
     /**
+     * One attempt at {@code cost}'s record, as the runner makes it: the same {@code cost} goes to each attempt of
+     * the record. A predictor that sends more than one request per attempt (asks again for an answer it sets aside)
+     * counts them there, bounded over the record's attempts; the others need not override this.
+     */
+    default Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
+        return predict(prompt);
+    }
+
+    /**
      * How many requests its servers take now, when the predictor learns that itself from their answers
      * ({@code --concurrency auto}); empty when the run's fixed concurrency rules. Asked often: keep it quick.
      */

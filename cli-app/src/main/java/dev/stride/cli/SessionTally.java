@@ -56,18 +56,22 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
     }
 
     /**
-     * Requests the server received beyond the records' attempts, each for what it was.
+     * Requests the server received beyond the records' attempts, each for what it was, and the re-asks for JSON,
+     * which are said apart but are among the attempts.
      *
      * @param sentAgainAfterRefusal 429s the client's rate gate waited out and sent again within one attempt
-     * @param reaskedForJson        answers that were not JSON, asked again within one attempt ({@code --json-retries})
+     * @param reaskedForJson        answers that were not JSON, asked again ({@code --json-retries}): each is one of
+     *                              its record's stored attempts, so not beyond them (those of a record a stop kept
+     *                              from being stored were never saved, and are redundant)
      * @param stoppedTheRun         answered with a refusal that stopped the run (401, 404): their records are not
      *                              stored, and the next session asks for them again
      */
     record Beyond(long sentAgainAfterRefusal, long reaskedForJson, long stoppedTheRun) {
         static final Beyond NONE = new Beyond(0, 0, 0);
 
+        /** The requests no stored attempt stands for. */
         long total() {
-            return sentAgainAfterRefusal + reaskedForJson + stoppedTheRun;
+            return sentAgainAfterRefusal + stoppedTheRun;
         }
     }
 
