@@ -70,6 +70,11 @@ final class FakeModelServer extends Dispatcher {
     }
 
     static MockResponse ok(String content) {
+        return ok(content, 7, 3);
+    }
+
+    /** An answer whose usage says it took {@code promptTokens} in and {@code completionTokens} out. */
+    static MockResponse ok(String content, int promptTokens, int completionTokens) {
         ObjectNode body = JSON.createObjectNode();
         body.put("id", "chatcmpl-test");
         body.put("object", "chat.completion");
@@ -78,7 +83,8 @@ final class FakeModelServer extends Dispatcher {
         choice.put("index", 0);
         choice.putObject("message").put("role", "assistant").put("content", content);
         choice.put("finish_reason", "stop");
-        body.putObject("usage").put("prompt_tokens", 7).put("completion_tokens", 3).put("total_tokens", 10);
+        body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
         return json(200, body.toString());
     }
 

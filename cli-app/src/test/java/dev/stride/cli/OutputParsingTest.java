@@ -83,6 +83,59 @@ class OutputParsingTest {
     }
 
     @Test
+    void reAsksAreAmongTheRecordsAttemptsAndTheTokensOfEveryAnswerAreItsTokens() throws Exception {
+        Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+        stride.model.answering(prompt -> {
+            int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            if (!prompt.equals("question 0")) {
+                return FakeModelServer.ok("{\"answer\": \"C\"}", 7, 3);
+            }
+            // Each answer charged apart: 10 + 20 + 30 in, 1 + 2 + 3 out.
+            return n < 3 ? FakeModelServer.ok("Sure! The answer is A.", 10 * n, n)
+                    : FakeModelServer.ok("{\"answer\": \"A\"}", 30, 3);
+        });
+        Path input = questions(dir, "q.jsonl", 2);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "2");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(asked.get("question 0").get()).isEqualTo(3);
+        assertThat(query(db, "SELECT record_id, status, attempts, prompt_tokens, completion_tokens FROM predictions"
+                + " ORDER BY record_id")).containsExactly(
+                Map.of("record_id", "q0", "status", "done", "attempts", 3, "prompt_tokens", 60,
+                        "completion_tokens", 6),
+                Map.of("record_id", "q1", "status", "done", "attempts", 1, "prompt_tokens", 7,
+                        "completion_tokens", 3));
+        assertThat(r.out()).contains("Tokens:    67 in, 9 out\n")
+                .contains("Requests:  4 sent, 0 retries, 0 redundant, 2 re-asked for valid JSON\n");
+        assertThat(stride.model.requests.get()).isEqualTo(4);
+    }
+
+    @Test
+    void aRetryAfterA503DoesNotGrantTheRecordFreshReAsks() throws Exception {
+        // Not JSON, then a 503 for the re-ask, then (the runner's retry) not JSON again: the one re-ask is spent.
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> switch (seen.incrementAndGet()) {
+            case 2 -> FakeModelServer.json(503, "{\"error\":{\"message\":\"busy\"}}");
+            case 1, 3 -> FakeModelServer.ok("I cannot answer in JSON.", 10, 5);
+            default -> FakeModelServer.ok("{\"answer\": \"A\"}", 10, 5);
+        });
+        Path input = questions(dir, "q.jsonl", 1);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "1", "--retries", "3");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(3);
+        Map<String, Object> row = query(db, "SELECT status, error_kind, attempts, error FROM predictions").get(0);
+        assertThat(row).containsEntry("status", "failed").containsEntry("error_kind", "json_output")
+                .containsEntry("attempts", 3);
+        assertThat((String) row.get("error")).startsWith("the answer is not JSON (asked 2 times): ");
+        assertThat(r.out()).contains("Requests:  3 sent, 1 retry, 0 redundant, 1 re-asked for valid JSON\n");
+    }
+
+    @Test
     void aBadRegexOrRetriesWithoutJsonOutputAreUsageErrors() throws Exception {
         Path input = questions(dir, "q.jsonl", 1);
         Cli.Result bad = run(input, dir.resolve("a.db"), "--extract", "Answer: (");
