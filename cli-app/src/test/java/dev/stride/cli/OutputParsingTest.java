@@ -126,8 +126,8 @@ class OutputParsingTest {
 
         Cli.Result r = run(input, db, "--json-output", "--json-retries", "1", "--retries", "3");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
         assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(3);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
         Map<String, Object> row = query(db, "SELECT status, error_kind, attempts, error FROM predictions").get(0);
         assertThat(row).containsEntry("status", "failed").containsEntry("error_kind", "json_output")
                 .containsEntry("attempts", 3);
