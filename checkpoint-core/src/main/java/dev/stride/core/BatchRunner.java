@@ -494,10 +494,11 @@ public final class BatchRunner {
                             return;
                         }
                         Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
+                        // Told as the record's requests so far, as its stored attempts will count them.
                         if (overshoot) {
-                            listener.sentAgainAsBusy(record, attempt, e, delay);
+                            listener.sentAgainAsBusy(record, cost.attempts(attempt), e, delay);
                         } else {
-                            listener.retrying(record, attempt, e, delay);
+                            listener.retrying(record, cost.attempts(attempt), e, delay);
                         }
                         retryTold = true;
                         if (overshoot) {

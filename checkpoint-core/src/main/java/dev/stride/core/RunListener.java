@@ -16,6 +16,12 @@ public interface RunListener {
     default void recordFailed(InputRecord record, FailedPrediction failure) {
     }
 
+    /**
+     * The record is tried again after {@code delay}.
+     *
+     * @param attempt the record's requests so far, as its stored {@link Timing#attempts()} counts them (re-asks by
+     *                the predictor included)
+     */
     default void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
     }
 

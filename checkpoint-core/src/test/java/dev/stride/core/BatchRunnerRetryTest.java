@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** What a failed attempt leads to: a wait and another attempt, a failure stored, or no request at all. */
@@ -43,6 +44,73 @@ class BatchRunnerRetryTest {
         assertThat(f.events.retryAttempts()).containsExactly(1, 2, 3);
         assertThat(f.time.waitsAsked()).hasSize(RunnerFixture.MAX_RETRIES);
         assertThat(outcome.cursor().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+    }
+
+    @Test
+    void requestsSentAgainWithinAttemptsAreTheRecordsAttemptsAndTheirTokensItsTokens() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        f.predictor.script("r0", ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy"),
+                ScriptedPredictor.answer("{}"));
+        List<RecordCost> costs = new CopyOnWriteArrayList<>();
+        RunnerFixture.Session session = f.start(f.runner(settings(1, 10), settingAsideOneFirst(f, costs)));
+
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(costs).as("one cost per record, the same at each attempt").hasSize(2)
+                .allSatisfy(cost -> assertThat(cost).isSameAs(costs.get(0)));
+        Prediction p = f.ledger.prediction("r0");
+        assertThat(p.timing().attempts()).as("two attempts, each after an answer set aside").isEqualTo(4);
+        assertThat(p.answer().promptTokens()).as("10 + 10 set aside, 5 kept").isEqualTo(25);
+        assertThat(p.answer().completionTokens()).as("1 + 1 set aside, 2 kept").isEqualTo(4);
+        assertThat(f.events.retryAttempts()).as("the record's requests so far").containsExactly(2);
+    }
+
+    @Test
+    void aRecordThatGivesUpCountsTheRequestsSentAgainWithinItsAttempts() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        ScriptedPredictor.Reply busy = ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy");
+        f.predictor.script("r0", busy, busy, busy, busy);
+        RunnerFixture.Session session = f.start(f.runner(settings(1, 10), settingAsideOneFirst(f, new CopyOnWriteArrayList<>())));
+
+        for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
+            f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
+        }
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        FailedPrediction failure = f.ledger.failure("r0");
+        assertThat(failure.error()).isEqualTo("gave up after 8 attempts: 503 busy");
+        assertThat(failure.timing().attempts()).isEqualTo(8);
+        assertThat(f.events.retryAttempts()).containsExactly(2, 4, 6);
+    }
+
+    /**
+     * The scripted predictor behind one that, at each attempt, first sets an answer aside and asks again (as the
+     * JSON output checks do), remembering the cost it was given.
+     */
+    private static Predictor settingAsideOneFirst(RunnerFixture f, List<RecordCost> costs) {
+        return new Predictor() {
+            @Override
+            public Completion predict(Prompt prompt) throws PredictionException {
+                throw new AssertionError("the runner hands each attempt its record's cost");
+            }
+
+            @Override
+            public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
+                costs.add(cost);
+                cost.askedAgainAfter(Answer.plain("not it", "stop", 10, 1));
+                return f.predictor.predict(prompt);
+            }
+
+            @Override
+            public void cancelAll() {
+                f.predictor.cancelAll();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Test
