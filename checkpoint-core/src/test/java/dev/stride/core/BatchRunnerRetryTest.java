@@ -71,7 +71,8 @@ class BatchRunnerRetryTest {
         RunnerFixture f = RunnerFixture.withRecords(1);
         ScriptedPredictor.Reply busy = ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy");
         f.predictor.script("r0", busy, busy, busy, busy);
-        RunnerFixture.Session session = f.start(f.runner(settings(1, 10), settingAsideOneFirst(f, new CopyOnWriteArrayList<>())));
+        RunnerFixture.Session session = f.start(f.runner(settings(1, 10),
+                settingAsideOneFirst(f, new CopyOnWriteArrayList<>())));
 
         for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
             f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
