@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -112,6 +114,44 @@ class RequestAccountingTest {
                 .contains("Requests:  30 sent, 0 retries, 0 redundant, 20 re-asked for valid JSON\n")
                 .doesNotContain("stopped before");
         assertThat(stride.model.requests.get()).isEqualTo(30);
+    }
+
+    @Test
+    void aReAskKeptWithItsRecordIsOneOfItsAttemptsAndAnAnswerNeverSavedStaysRedundant() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 20);
+        Path db = dir.resolve("runs.db");
+        // One at a time: q0 is not JSON, then is (2 requests); q1, q2 are; the 5th request (q3) presses Ctrl+C and
+        // is held until the run has ended: with no grace it is given up unanswered.
+        CountDownLatch runEnded = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            int n = seen.incrementAndGet();
+            if (n == 5) {
+                stride.cli.pressCtrlC();
+                try {
+                    runEnded.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return FakeModelServer.ok(n == 1 ? "Not JSON." : "{\"answer\": \"A\"}");
+        });
+
+        Cli.Result r;
+        try {
+            r = stride.run(input, db).template("Q: {{question}}").noProgress()
+                    .with("--json-output", "--json-retries", "1", "--concurrency", "1", "--grace", "0s");
+        } finally {
+            runEnded.countDown();
+        }
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(5);
+        assertThat(r.out()).as(r.all()).contains("Outcomes:  3 done, 0 failed")
+                .contains("Requests:  5 sent, 0 retries, 1 redundant (stopped before their answers were saved;"
+                        + " asked again next time), 1 re-asked for valid JSON\n");
+        assertThat(Datasets.query(db, "SELECT sum(attempts) AS attempts FROM predictions").get(0))
+                .containsEntry("attempts", 4);
     }
 
     @Test
