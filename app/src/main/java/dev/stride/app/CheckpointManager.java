@@ -82,7 +82,9 @@ public final class CheckpointManager implements AutoCloseable {
     /**
      * Works out what {@code request} means: with an input, creates the run or brings its records up to date with the
      * input, in one transaction (a dry run rolls it back); without one, finds the database's runs with work left.
-     * Nothing is sent. A refusal of changed settings, an empty input or a dry run write nothing.
+     * Nothing is sent. A refusal of changed settings, an empty input or a dry run write nothing. A real run's sync
+     * makes this process a worker of the run (so that another process's changed input is refused from then on):
+     * {@link #execute} or {@link #close} ends that.
      *
      * @param stop a request on it while the input is read gives up the reading
      * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, or a
@@ -143,23 +145,42 @@ public final class CheckpointManager implements AutoCloseable {
         } else {
             throw new IllegalArgumentException("a dry run's plan only reports what a run would do: " + plan);
         }
-        runs.forEach(CheckpointManager::refuseUnsendableParams);
-        List<Session> sessions = new ArrayList<>();
-        for (RunInfo run : runs) {
-            if (stop.requested()) {
-                return new RunResult(sessions, true);
+        try {
+            runs.forEach(CheckpointManager::refuseUnsendableParams);
+            List<Session> sessions = new ArrayList<>();
+            for (RunInfo run : runs) {
+                if (stop.requested()) {
+                    return new RunResult(sessions, true);
+                }
+                Session session = run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)
+                        ? Session.nothingLeft(run)
+                        : driver.drive(run, options, listener.sessionStarted(run), stop);
+                sessions.add(session);
+                listener.sessionEnded(session);
+                RunState state = session.outcome().state();
+                if (state != RunState.DONE && state != RunState.DONE_WITH_FAILURES) {
+                    break;
+                }
             }
-            Session session = run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)
-                    ? Session.nothingLeft(run)
-                    : driver.drive(run, options, listener.sessionStarted(run), stop);
-            sessions.add(session);
-            listener.sessionEnded(session);
-            RunState state = session.outcome().state();
-            if (state != RunState.DONE && state != RunState.DONE_WITH_FAILURES) {
-                break;
+            return new RunResult(sessions, false);
+        } finally {
+            leaveAll(runs);
+        }
+    }
+
+    /**
+     * The sync of a plan from an input made this process a worker of its run ({@link RunPlanner#fromInput}). A
+     * session leaves on its own; a run that got none (nothing left, a stop or a refusal before it, an error) leaves
+     * here, or status would show a worker that is not there and a changed input or a clear be refused for a lease.
+     */
+    private void leaveAll(List<RunInfo> runs) {
+        for (RunInfo run : runs) {
+            try {
+                store.leave(run.id());
+            } catch (RuntimeException e) {
+                // The outcome is decided already; the row goes when its lease runs out, as a killed worker's does.
             }
         }
-        return new RunResult(sessions, false);
     }
 
     /**

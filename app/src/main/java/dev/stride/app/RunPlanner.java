@@ -50,6 +50,8 @@ final class RunPlanner {
     /**
      * Creates the run or brings its records up to date with {@code input}, in one transaction; with {@code dryRun}
      * the same work is done in a transaction that is rolled back, so the report is exact and nothing is written.
+     * A real sync also makes this process a worker of the run, in the same transaction
+     * ({@link RunCatalog#syncRunAsWorker}): its session joins as that worker, and without one it has to leave.
      * A refused change of settings, or an input without records, writes nothing; so does an input that no longer has
      * records with answers, or changed most of the answered ones, unless {@code dropAnswers}
      * ({@link SyncReport#needsConsentToDrop()}; a dry run reports them, and what a real run would say).
@@ -102,7 +104,9 @@ final class RunPlanner {
             // comparing a million records with the stored ones takes many.
             String digest = InputDigest.of(input, format != null ? format : InputFormat.of(input), options.idField(),
                     spec.template(), stop::requested).orElseThrow(StoppedBeforeStart::new);
-            Optional<SyncReport> unchanged = store.syncUnchanged(spec, digest);
+            // Each sync of a real run makes this process a worker of it in the sync's transaction: another
+            // process's changed input is refused from then on, not only once this one joins, moments later.
+            Optional<SyncReport> unchanged = store.syncUnchangedAsWorker(spec, digest, options.lease());
             if (unchanged.isPresent()) {
                 return new RunPlan.Resume(store.findRun(name).orElseThrow(), unchanged.get(), options);
             }
@@ -129,7 +133,7 @@ final class RunPlanner {
             });
             try {
                 report = dryRun ? store.previewSync(spec, records)
-                        : store.syncRun(spec, records, reader::inputDigest, dropAnswers);
+                        : store.syncRunAsWorker(spec, records, reader::inputDigest, dropAnswers, options.lease());
             } catch (AnswersWouldBeDroppedException e) {
                 throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
             } catch (InvalidInputException e) {

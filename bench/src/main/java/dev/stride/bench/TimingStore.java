@@ -120,8 +120,19 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public SyncReport syncRunAsWorker(RunSpec spec, Iterator<InputRecord> input,
+                                      Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
+        return store.syncRunAsWorker(spec, input, inputDigest, dropAnswers, lease);
+    }
+
+    @Override
     public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
         return store.syncUnchanged(spec, inputDigest);
+    }
+
+    @Override
+    public Optional<SyncReport> syncUnchangedAsWorker(RunSpec spec, String inputDigest, Duration lease) {
+        return store.syncUnchangedAsWorker(spec, inputDigest, lease);
     }
 
     @Override

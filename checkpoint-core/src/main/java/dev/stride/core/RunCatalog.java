@@ -1,5 +1,6 @@
 package dev.stride.core;
 
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,28 @@ public interface RunCatalog {
      */
     SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                        boolean dropAnswers);
+
+    /**
+     * {@link #syncRun(RunSpec, Iterator, Supplier, boolean)} for a process that goes on to work on the run: in the same
+     * transaction it becomes a worker of the run under {@code lease}, the row {@link RunLedger#join} would make. From
+     * the sync's commit on, another process whose input differs is refused as under any live worker, not only once
+     * this one has joined. Its join then renews that worker; a process that does not go on to work (nothing left to
+     * do, a refusal, an error) leaves it with {@link RunLedger#leave}, or its lease runs out. This default, for a
+     * catalogue no other process works on, only syncs.
+     */
+    default SyncReport syncRunAsWorker(RunSpec spec, Iterator<InputRecord> input,
+                                       Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
+        return syncRun(spec, input, inputDigest, dropAnswers);
+    }
+
+    /**
+     * {@link #syncUnchanged} for a process that goes on to work on the run: when it finds the run, in the same
+     * transaction it becomes a worker of it under {@code lease}, as {@link #syncRunAsWorker} does. This default only
+     * syncs.
+     */
+    default Optional<SyncReport> syncUnchangedAsWorker(RunSpec spec, String inputDigest, Duration lease) {
+        return syncUnchanged(spec, inputDigest);
+    }
 
     /**
      * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}

@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -208,7 +209,19 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                               boolean dropAnswers) {
-        SyncReport report = writingOnce(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers), true);
+        return syncRun(spec, input, inputDigest, dropAnswers, null);
+    }
+
+    @Override
+    public SyncReport syncRunAsWorker(RunSpec spec, Iterator<InputRecord> input,
+                                      Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
+        return syncRun(spec, input, inputDigest, dropAnswers, Objects.requireNonNull(lease));
+    }
+
+    /** With a {@code lease}, this process becomes a worker of the run in the sync's transaction. */
+    private SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
+                               boolean dropAnswers, Duration lease) {
+        SyncReport report = writingOnce(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers, lease), true);
         if (report.added() > 0) {
             // The planner's picture of the tables, taken now rather than by autovacuum a minute later: with records
             // thought nearly empty, a claim scanned every outcome for every record (measured: 360 ms a claim at
@@ -220,11 +233,21 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty, true), false);
+        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty, true, null), false);
     }
 
     @Override
     public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+        return syncUnchanged(spec, inputDigest, null);
+    }
+
+    @Override
+    public Optional<SyncReport> syncUnchangedAsWorker(RunSpec spec, String inputDigest, Duration lease) {
+        return syncUnchanged(spec, inputDigest, Objects.requireNonNull(lease));
+    }
+
+    /** With a {@code lease}, this process becomes a worker of the run found, in the same transaction. */
+    private Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest, Duration lease) {
         if (inputDigest == null) {
             return Optional.empty();
         }
@@ -237,13 +260,16 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             }
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunInfo counted = settle(dsl, runId, now());
+            if (lease != null) {
+                workforce.enlist(dsl, runId, lease);
+            }
             return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0)
                     .withOutcomes(counted.done(), counted.failed()));
         });
     }
 
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
-                            Supplier<Optional<String>> inputDigest, boolean dropAnswers) {
+                            Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
         String now = now();
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
@@ -252,6 +278,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, location);
         dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null)).where(RUNS.RUN_ID.eq(runId)).execute();
         RunInfo counted = settle(dsl, runId, now);
+        if (lease != null) {
+            // As SQLite's: after the refusal above, so a refused sync makes no worker.
+            workforce.enlist(dsl, runId, lease);
+        }
         return report.withOutcomes(counted.done(), counted.failed());
     }
 
@@ -432,6 +462,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public void close() {
+        workforce.leaveOnClose(this::leave);
         reader.close();
         if (writer != null) {
             writer.close();

@@ -43,6 +43,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -297,7 +298,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                               boolean dropAnswers) {
-        return writing(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers));
+        return writing(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers, null));
+    }
+
+    @Override
+    public SyncReport syncRunAsWorker(RunSpec spec, Iterator<InputRecord> input,
+                                      Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
+        return writing(dsl -> sync(dsl, spec, input, inputDigest, dropAnswers, Objects.requireNonNull(lease)));
     }
 
     /**
@@ -307,7 +314,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input, Optional::empty, true), false));
+        return withWriter(() -> inTransaction(dsl -> sync(dsl, spec, input, Optional::empty, true, null), false));
     }
 
     /**
@@ -317,6 +324,16 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+        return syncUnchanged(spec, inputDigest, null);
+    }
+
+    @Override
+    public Optional<SyncReport> syncUnchangedAsWorker(RunSpec spec, String inputDigest, Duration lease) {
+        return syncUnchanged(spec, inputDigest, Objects.requireNonNull(lease));
+    }
+
+    /** With a {@code lease}, this process becomes a worker of the run found, in the same transaction. */
+    private Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest, Duration lease) {
         if (inputDigest == null) {
             return Optional.empty();
         }
@@ -330,14 +347,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             }
             dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
             RunsRecord counted = settle(dsl, runId, now());
+            if (lease != null) {
+                workforce.enlist(dsl, runId, lease);
+            }
             // runs.total is what the last sync counted in this same input, so it is what a sync would count again.
             return Optional.of(new SyncReport(false, counted.getTotal(), 0, 0, 0)
                     .withOutcomes(counted.getDone(), counted.getFailed()));
         });
     }
 
+    /** With a {@code lease}, this process becomes a worker of the run in the same transaction (none for a preview). */
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
-                            Supplier<Optional<String>> inputDigest, boolean dropAnswers) {
+                            Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
         String now = now();
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
@@ -352,6 +373,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 .where(RUNS.RUN_ID.eq(runId))
                 .execute();
         RunsRecord counted = settle(dsl, runId, now);
+        if (lease != null) {
+            // Last, after the refusal above: a refused sync makes no worker, and this one's own row never refuses it.
+            workforce.enlist(dsl, runId, lease);
+        }
         return report.withOutcomes(counted.getDone(), counted.getFailed());
     }
 
@@ -651,6 +676,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      */
     @Override
     public void close() {
+        workforce.leaveOnClose(this::leave);
         writeLock.lock();
         readLock.lock();
         try {

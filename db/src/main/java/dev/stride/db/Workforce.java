@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -53,17 +54,52 @@ final class Workforce {
         this.clock = clock;
     }
 
+    /**
+     * This process as a worker of the run: the row its sync put there ({@link #enlist}) renewed, or a new one. Either
+     * way one row, numbered in the order the workers' rows were made.
+     */
     Joined join(DSLContext dsl, long runId, Duration lease) {
         String now = now();
         new Claims(dsl).dropExpired(runId, now);
         dropDeadOnThisHost(dsl, runId);
-        int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId));
-        Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
-        int number = nextNumber(dsl, runId);
-        insert(dsl, w, number, now);
+        Worker enlisted = worker;
+        Worker w = enlisted != null && enlisted.runId() == runId
+                ? new Worker(runId, enlisted.id(), enlisted.joinedAt(), lease)
+                : new Worker(runId, UUID.randomUUID().toString(), now, lease);
         worker = w;
         retryingFailures = false;
+        renew(dsl, w); // inserts the row when there is none (never enlisted, or its lease ran out meanwhile)
+        int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
+        int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.ne(w.id())));
         return new Joined(number, others);
+    }
+
+    /**
+     * Makes this process a worker of the run in the caller's transaction, a sync's that goes on to work: from its
+     * commit on, another process's sync of a changed input finds a live worker and is refused
+     * ({@link #refuseUnderLiveWorkers}), as it would be once this process had joined. The join renews this row; a
+     * process that does not go on to work leaves it ({@link #leave}). A row this process made for another run and
+     * never left goes: a process works on one run at a time.
+     */
+    void enlist(DSLContext dsl, long runId, Duration lease) {
+        String now = now();
+        Worker before = worker;
+        if (before != null && before.runId() == runId) {
+            Worker w = new Worker(runId, before.id(), before.joinedAt(), lease);
+            worker = w;
+            renew(dsl, w);
+            return;
+        }
+        if (before != null) {
+            dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(before.runId()))
+                    .and(WORKERS.WORKER_ID.eq(before.id())).execute();
+        }
+        new Claims(dsl).dropExpired(runId, now);
+        Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
+        insert(dsl, w, nextNumber(dsl, runId), now);
+        worker = w;
+        retryingFailures = false;
     }
 
     List<InputRecord> claim(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
@@ -192,6 +228,24 @@ final class Workforce {
     boolean joinedRun(long runId) {
         Worker w = worker;
         return w != null && w.runId() == runId;
+    }
+
+    /**
+     * For a store that closes: a process that synced to work and did not leave (it stopped before its session, or
+     * failed) is no worker any more. Its row would be shown by status, and would refuse a changed input or a clear,
+     * until its lease ran out.
+     *
+     * @param leave the store's own leave, in a transaction of its own
+     */
+    void leaveOnClose(LongConsumer leave) {
+        Worker w = worker;
+        if (w != null) {
+            try {
+                leave.accept(w.runId());
+            } catch (RuntimeException e) {
+                // Closing anyway: the row goes when its lease runs out, as a killed worker's does.
+            }
+        }
     }
 
     void leave(DSLContext dsl, long runId) {
