@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -188,6 +189,28 @@ class PostgresWorkersTest {
 
         worker.leave(run);
         assertThat(other.clearRun("a")).isTrue();
+    }
+
+    @Test
+    void aChangedInputSyncedBeforeTheFirstWorkerJoinedIsRefusedAndAStoreClosedUnjoinedLeaves() {
+        PostgresCheckpointStore first = store();
+        PostgresCheckpointStore second = store();
+        first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true, LEASE);
+        long b = first.findRun("b").orElseThrow().id();
+
+        assertThatThrownBy(() -> second.syncRunAsWorker(spec("b"), recs(11).iterator(), Optional::empty, true,
+                LEASE)).isInstanceOf(LiveWorkersException.class)
+                .hasMessageContaining("has 1 live worker and the input differs from its stored records (1 added,"
+                        + " 0 edited, 0 removed); nothing was changed");
+        assertThat(second.findRun("b").orElseThrow().total()).isEqualTo(10);
+        assertThat(first.join(b, LEASE)).as("the sync's row, renewed").isEqualTo(new Joined(1, 0));
+        assertThat(ids(first.claim(b, -1, 100, false))).isEqualTo(ids(recs(10)));
+        assertThat(second.liveWorkers(b)).hasSize(1);
+
+        first.close();
+        assertThat(second.liveWorkers(b)).as("closed without leaving: left").isEmpty();
+        assertThat(second.syncRunAsWorker(spec("b"), recs(11).iterator(), Optional::empty, true, LEASE).added())
+                .isEqualTo(1);
     }
 
     private static List<String> ids(List<InputRecord> records) {

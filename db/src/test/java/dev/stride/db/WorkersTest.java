@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -294,6 +295,78 @@ class WorkersTest {
     }
 
     @Test
+    void aChangedInputSyncedBeforeTheFirstWorkerJoinedIsRefusedAndTheFirstWorksOnItsOwnRecords() throws Exception {
+        SqliteCheckpointStore first = store();
+        SqliteCheckpointStore second = store();
+        // The first worker of a new run has synced and not joined yet: its session is about to start.
+        first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true, LEASE);
+        long b = first.findRun("b").orElseThrow().id();
+
+        assertThatThrownBy(() -> second.syncRunAsWorker(spec("b"), recs(11).iterator(), Optional::empty, true,
+                LEASE))
+                .isInstanceOf(LiveWorkersException.class)
+                .hasMessage("run 'b' in " + file + " has 1 live worker and the input differs from its stored"
+                        + " records (1 added, 0 edited, 0 removed); nothing was changed. Wait for the workers to"
+                        + " finish or stop them (Ctrl+C), then run again");
+        assertThat(count("SELECT count(*) FROM records WHERE run_id = " + b)).isEqualTo(10);
+        assertThat(count("SELECT count(*) FROM workers WHERE run_id = " + b)).as("the refused one is no worker")
+                .isEqualTo(1);
+
+        // The join is the row the sync made, renewed: one worker, the first.
+        assertThat(first.join(b, LEASE)).isEqualTo(new Joined(1, 0));
+        assertThat(count("SELECT count(*) FROM workers WHERE run_id = " + b)).isEqualTo(1);
+        List<InputRecord> claimed = first.claim(b, -1, 100, false);
+        assertThat(ids(claimed)).isEqualTo(ids(recs(10)));
+        claimed.forEach(r -> first.savePrediction(b, r, done("ok")));
+        first.leave(b);
+        assertThat(first.findRun("b").orElseThrow().done()).isEqualTo(10);
+        assertThat(count("SELECT count(*) FROM workers")).isZero();
+    }
+
+    @Test
+    void theSameInputSyncedInTheFirstWorkersJoinWindowJoinsAsTheSecondWorker() throws Exception {
+        SqliteCheckpointStore first = store();
+        SqliteCheckpointStore second = store();
+        first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true, LEASE);
+        long b = first.findRun("b").orElseThrow().id();
+
+        assertThat(second.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true, LEASE)
+                .changedRecords()).isFalse();
+        assertThat(second.join(b, LEASE)).isEqualTo(new Joined(2, 1));
+        assertThat(first.join(b, LEASE)).isEqualTo(new Joined(1, 1));
+        assertThat(first.liveWorkers(b)).extracting(WorkerInfo::number).containsExactly(1, 2);
+    }
+
+    @Test
+    void anUnchangedInputsSyncMakesAWorkerTooAndADryRunNone() throws Exception {
+        SqliteCheckpointStore first = store();
+        SqliteCheckpointStore second = store();
+        first.syncRun(spec("b"), recs(10).iterator(), () -> Optional.of("digest-of-b"));
+        long b = first.findRun("b").orElseThrow().id();
+        second.previewSync(spec("b"), recs(10).iterator());
+        assertThat(count("SELECT count(*) FROM workers")).as("a dry run makes no worker").isZero();
+
+        assertThat(first.syncUnchangedAsWorker(spec("b"), "digest-of-b", LEASE)).isPresent();
+
+        assertThatThrownBy(() -> second.syncRunAsWorker(spec("b"), recs(9).iterator(), Optional::empty, true,
+                LEASE)).isInstanceOf(LiveWorkersException.class).hasMessageContaining("(0 added, 0 edited, 1 removed)");
+        assertThat(count("SELECT count(*) FROM records WHERE run_id = " + b)).isEqualTo(10);
+    }
+
+    @Test
+    void aStoreClosedAfterItsSyncWithoutWorkingLeavesNoWorkerBehind() throws Exception {
+        SqliteCheckpointStore first = store();
+        first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true, LEASE);
+        assertThat(count("SELECT count(*) FROM workers")).isEqualTo(1);
+
+        first.close();
+
+        assertThat(count("SELECT count(*) FROM workers")).isZero();
+        SqliteCheckpointStore second = store();
+        assertThat(second.syncRun(spec("b"), recs(11).iterator()).added()).isEqualTo(1);
+    }
+
+    @Test
     void aRunWithALiveWorkerIsNotClearedAloneOrWithAllUntilItsLeaseRunsOut() {
         SqliteCheckpointStore worker = store();
         worker.join(run, LEASE);
@@ -387,6 +460,13 @@ class WorkersTest {
             }
         }
         return claims;
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = Fixtures.jdbc(file); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private List<String> claimsHeld() throws Exception {
