@@ -252,8 +252,12 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             return Optional.empty();
         }
         return writing(dsl -> {
+            // Locked as the UPDATE below would lock it, and before the digest is trusted: a sync of another input
+            // in progress holds the row, and once it commits the digest is compared again with what it stored
+            // (without the lock, this one read the old digest and then took the other's records for its input).
             Long runId = dsl.select(RUNS.RUN_ID).from(RUNS)
                     .where(RUNS.NAME.eq(spec.name())).and(RUNS.INPUT_DIGEST.eq(inputDigest))
+                    .forNoKeyUpdate()
                     .fetchOne(RUNS.RUN_ID);
             if (runId == null) {
                 return Optional.empty();

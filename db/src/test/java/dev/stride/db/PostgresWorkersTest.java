@@ -11,6 +11,11 @@ import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
+import dev.stride.core.SyncReport;
+import java.sql.Connection;
+import java.util.Iterator;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -211,6 +216,80 @@ class PostgresWorkersTest {
         assertThat(second.liveWorkers(b)).as("closed without leaving: left").isEmpty();
         assertThat(second.syncRunAsWorker(spec("b"), recs(11).iterator(), Optional::empty, true, LEASE).added())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void anUnchangedInputLookedForWhileAnotherSyncChangesTheRunIsSyncedAgainAndRefused() throws Exception {
+        PostgresCheckpointStore first = store();
+        PostgresCheckpointStore other = store();
+        first.syncRun(spec("b"), recs(10).iterator(), () -> Optional.of("digest-of-10"));
+        long b = first.findRun("b").orElseThrow().id();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        try {
+            // Another command syncs a changed input (alone so far, so it goes through) and is halfway through it:
+            // its transaction holds the run's row.
+            Future<SyncReport> changed = threads.submit(() -> other.syncRunAsWorker(spec("b"),
+                    pausedHalfway(recs(11), reading, goOn), () -> Optional.of("digest-of-11"), true, LEASE));
+            reading.await();
+            // This command's input is the run's as it was: the same digest, looked for while the other one syncs.
+            Future<Optional<SyncReport>> unchanged = threads.submit(() ->
+                    first.syncUnchangedAsWorker(spec("b"), "digest-of-10", LEASE));
+            awaitALockWait();
+            goOn.countDown();
+            assertThat(changed.get().added()).isEqualTo(1);
+
+            assertThat(unchanged.get()).as("the run's input is no longer the one looked for").isEmpty();
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThatThrownBy(() -> first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true,
+                LEASE)).isInstanceOf(LiveWorkersException.class).hasMessageContaining("(0 added, 0 edited, 1 removed)");
+        assertThat(first.liveWorkers(b)).hasSize(1);
+    }
+
+    /** {@code records}, stopping before the middle one until {@code goOn}, once {@code reading} is counted down. */
+    private static Iterator<InputRecord> pausedHalfway(List<InputRecord> records, CountDownLatch reading,
+                                                       CountDownLatch goOn) {
+        Iterator<InputRecord> all = records.iterator();
+        return new Iterator<>() {
+            private int given;
+
+            @Override
+            public boolean hasNext() {
+                return all.hasNext();
+            }
+
+            @Override
+            public InputRecord next() {
+                if (given++ == records.size() / 2) {
+                    reading.countDown();
+                    try {
+                        goOn.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return all.next();
+            }
+        };
+    }
+
+    /** Until a session waits for a lock: the sync under test, behind the other command's transaction. */
+    private void awaitALockWait() throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.onSpinWait();
+            }
+        }
     }
 
     private static List<String> ids(List<InputRecord> records) {
