@@ -278,6 +278,9 @@ final class Workforce {
         if (report.added() + report.edited() + report.removed() == 0) {
             return;
         }
+        // A worker of this machine killed a moment ago (kill -9, a crash) holds a lease it will never use: the user
+        // who reruns with an edited input right after is not kept waiting for it to run out.
+        dropDeadOnThisHost(dsl, runId);
         String me = myId();
         int live = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.gt(now()))
                 .and(me == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(me)));

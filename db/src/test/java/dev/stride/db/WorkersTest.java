@@ -189,6 +189,19 @@ class WorkersTest {
         }
     }
 
+    @Test
+    void aChangedInputIsNotRefusedForAWorkerOfThisMachineWhoseProcessIsGone() throws Exception {
+        SqliteCheckpointStore killed = store();
+        killed.join(run, LEASE);
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        setWorkerPid(ended.pid()); // the worker's process was killed (kill -9): its lease runs on, unused
+
+        SqliteCheckpointStore rerun = store();
+        assertThat(rerun.syncRun(spec("a"), recs(101).iterator()).added()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM workers WHERE run_id = " + run)).isZero();
+    }
+
     private void setWorkerPid(long pid) throws Exception {
         try (Connection c = Fixtures.jdbc(file);
              PreparedStatement st = c.prepareStatement("UPDATE workers SET pid = ?")) {
