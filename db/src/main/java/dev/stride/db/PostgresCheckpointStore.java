@@ -275,6 +275,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
                             Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
         String now = now();
+        // Two commands making the same new run: each looks, finds none, and inserts; under READ COMMITTED the second
+        // insert waited for the first and then failed on the unique name. Held to the transaction's end, this lock
+        // makes the second look only once the first has committed, and be decided as a command started later is.
+        dsl.execute("SELECT pg_advisory_xact_lock(hashtext(?))", "stride run " + spec.name());
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
         long runId = found.runId();

@@ -7,8 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InputRecord;
+import dev.stride.core.GenerationParams;
 import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunMadeMeanwhileException;
+import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.core.SyncReport;
@@ -247,6 +251,51 @@ class PostgresWorkersTest {
         assertThatThrownBy(() -> first.syncRunAsWorker(spec("b"), recs(10).iterator(), Optional::empty, true,
                 LEASE)).isInstanceOf(LiveWorkersException.class).hasMessageContaining("(0 added, 0 edited, 1 removed)");
         assertThat(first.liveWorkers(b)).hasSize(1);
+    }
+
+    @Test
+    void twoCommandsMakingTheSameNewRunTogetherAreDecidedAsIfOneCameLater() throws Exception {
+        PostgresCheckpointStore first = store();
+        PostgresCheckpointStore same = store();
+        PostgresCheckpointStore other = store();
+        RunSpec otherModel = new RunSpec("c", "mistral", List.of("http://localhost:8080/v1"), "Say {{text}}",
+                new GenerationParams(64, 0.0));
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        try {
+            // The first command makes run 'c' and is halfway through its input: the run's row is not committed yet.
+            Future<SyncReport> made = threads.submit(() -> first.syncRunAsWorker(spec("c"),
+                    pausedHalfway(recs(10), reading, goOn), Optional::empty, true, LEASE));
+            reading.await();
+            // Two more commands look for 'c', find none, and would make it: one with the same settings, one not.
+            Future<SyncReport> joined = threads.submit(() -> same.syncRun(spec("c"), recs(10).iterator()));
+            Future<SyncReport> refused = threads.submit(() -> other.syncRun(otherModel, recs(10).iterator()));
+            awaitLockWaits(2);
+            goOn.countDown();
+            assertThat(made.get().created()).isTrue();
+
+            assertThat(joined.get().created()).as("the same run, made by the first").isFalse();
+            assertThatThrownBy(refused::get).hasCauseInstanceOf(RunMadeMeanwhileException.class);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(first.listRuns()).extracting(RunInfo::name).containsOnlyOnce("c");
+    }
+
+    /** Until {@code n} sessions wait for a lock. */
+    private void awaitLockWaits(int n) throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")) {
+                    rs.next();
+                    if (rs.getInt(1) >= n) {
+                        return;
+                    }
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 
     /** {@code records}, stopping before the middle one until {@code goOn}, once {@code reading} is counted down. */
