@@ -21,6 +21,16 @@ package dev.stride.client;
  *       others were in flight says the server takes about {@code k}; the limit drops to that (at most by half, at
  *       least by one). A timeout takes a tenth. Only answers to requests sent after the last drop count, so one burst
  *       of refusals is one drop.</li>
+ *   <li><b>Which refusals and timeouts are about the load</b>: a full server refuses what is sent with {@code k}
+ *       or more others in flight and takes what is sent with fewer; a server that refuses or times out a share of
+ *       its requests for reasons of its own (a gateway's stray 429, a long generation) does so at the same share
+ *       whatever is in flight. So what came back (answers, refusals, timeouts) is kept per number of others in flight
+ *       at sending, halved at each window's end and each drop so that a server whose capacity shrinks is not judged
+ *       by its past; a refusal sent with {@code k} others counts only when refusals are more than
+ *       {@link #REFUSED_MARGIN} more of what came back from {@code k} or more than of what came back from fewer (a
+ *       timeout: {@link #TIMED_OUT_MARGIN}). Each level is credited with {@link #PRIOR_ANSWERS} answers, so that one
+ *       stray refusal among the first few at a level never tried is no proof; two refusals are. Without this, 5%
+ *       stray 429s cut the limit every twenty requests while it grew by one per hundred: it fell to 1.</li>
  *   <li><b>Growth</b>: the limit doubles per window from {@link #INITIAL} until the first drop (slow start), then
  *       grows by one per window, and only when the window used it (a limit nobody fills says nothing). A window is
  *       at least {@link #MIN_WINDOW} answers so that a server that refuses beyond its slots is probed about once per
@@ -40,6 +50,17 @@ public final class AdaptiveLimit {
 
     /** Room kept above the capacity the latency says, so that a server that frees a slot finds the next request. */
     static final double HEADROOM = 1.1;
+    /**
+     * How much larger the share of refusals among what came back from a level of in-flight requests and above must
+     * be than below it for a refusal to say the server is full (at 32 slots and a limit of 33 about a fifth of what
+     * is sent with 32 others is refused: the rest finds a slot freed meanwhile). Stray refusals up to about this
+     * share, the same at every level, are told apart from it.
+     */
+    static final double REFUSED_MARGIN = 0.15;
+    /** As {@link #REFUSED_MARGIN}, for timeouts. */
+    static final double TIMED_OUT_MARGIN = 0.3;
+    /** Answers each level of in-flight requests is credited with; see the class comment. */
+    static final double PRIOR_ANSWERS = 8;
 
     private final int max;
     private double limit;
@@ -49,6 +70,14 @@ public final class AdaptiveLimit {
     /** Requests sent before this instant (caller's nanoTime) were in flight at the last drop; see {@link #dropped}. */
     private long lastDropAt;
     private boolean dropped;
+
+    /**
+     * Per number of others in flight when a request was sent (the last holds that many or more): what came back of
+     * requests sent after the last drop, halved at each window's end and each drop.
+     */
+    private final double[] answeredAt;
+    private final double[] refusedAt;
+    private final double[] timedOutAt;
 
     private int samples;
     private long rttSum;
@@ -62,6 +91,9 @@ public final class AdaptiveLimit {
         }
         this.max = max;
         this.limit = Math.min(INITIAL, max);
+        this.answeredAt = new double[max + 1];
+        this.refusedAt = new double[max + 1];
+        this.timedOutAt = new double[max + 1];
     }
 
     /** Requests this server should have in flight now: at least 1, at most the maximum. */
@@ -90,12 +122,16 @@ public final class AdaptiveLimit {
      */
     public synchronized void record(long sentAt, long rttNanos, int othersInFlight, Result result) {
         boolean afterLastDrop = !dropped || sentAt - lastDropAt >= 0;
+        int level = Math.min(Math.max(0, othersInFlight), max);
         switch (result) {
             case IGNORED -> {
                 return;
             }
             case REFUSED -> {
                 if (afterLastDrop) {
+                    refusedAt[level]++;
+                }
+                if (afterLastDrop && moreFrom(level, refusedAt, REFUSED_MARGIN)) {
                     double byRefusal = Math.max(othersInFlight, limit / 2);
                     drop(sentAt + rttNanos, Math.min(limit - 1, byRefusal));
                 }
@@ -103,6 +139,9 @@ public final class AdaptiveLimit {
             }
             case TIMED_OUT -> {
                 if (afterLastDrop) {
+                    timedOutAt[level]++;
+                }
+                if (afterLastDrop && moreFrom(level, timedOutAt, TIMED_OUT_MARGIN)) {
                     drop(sentAt + rttNanos, limit * 0.9);
                 }
                 return;
@@ -112,6 +151,7 @@ public final class AdaptiveLimit {
                     // Sent under the old limit: its latency tells of a queue that is already gone.
                     return;
                 }
+                answeredAt[level]++;
                 samples++;
                 rttSum += rttNanos;
                 rttCount++;
@@ -122,6 +162,25 @@ public final class AdaptiveLimit {
         if (samples >= Math.max(MIN_WINDOW, (int) limit)) {
             endWindow(sentAt + rttNanos);
         }
+    }
+
+    /** Whether of what came back at {@code level} and above, {@code kind} is more than {@code margin} over below. */
+    private boolean moreFrom(int level, double[] kind, double margin) {
+        double from = 0;
+        double allFrom = PRIOR_ANSWERS;
+        double below = 0;
+        double allBelow = 0;
+        for (int i = 0; i <= max; i++) {
+            double all = answeredAt[i] + refusedAt[i] + timedOutAt[i];
+            if (i >= level) {
+                from += kind[i];
+                allFrom += all;
+            } else {
+                below += kind[i];
+                allBelow += all;
+            }
+        }
+        return from / allFrom > (allBelow == 0 ? 0 : below / allBelow) + margin;
     }
 
     private void drop(long now, double to) {
@@ -152,6 +211,11 @@ public final class AdaptiveLimit {
     }
 
     private void resetWindow() {
+        for (int i = 0; i <= max; i++) {
+            answeredAt[i] /= 2;
+            refusedAt[i] /= 2;
+            timedOutAt[i] /= 2;
+        }
         samples = 0;
         rttSum = 0;
         rttCount = 0;

@@ -16,6 +16,8 @@ class AdaptiveLimitTest {
     private static final long MS = 1_000_000L;
     private static final long LATENCY = 50 * MS;
     private static final long REFUSAL = MS;
+    /** When the client gives up on a request of the model's stray timeouts. */
+    private static final long TIMEOUT = 1_000 * MS;
 
     enum Busy { QUEUE, REFUSE }
 
@@ -45,6 +47,43 @@ class AdaptiveLimitTest {
 
         assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
         assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
+        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
+                .isLessThanOrEqualTo(1.5 * slots);
+    }
+
+    /**
+     * A server that refuses a share of its requests whatever is in flight (a gateway's stray 429, a 503 now and then)
+     * and takes any number: such refusals say nothing of the load, and the limit must not fall for them.
+     */
+    @ParameterizedTest(name = "{0} of requests refused at random")
+    @CsvSource({"0.02", "0.05"})
+    void strayRefusalsAtAnyLoadLeaveTheLimitHigh(double share) {
+        Seen seen = model(1_000, Busy.REFUSE, 64, 60_000 * MS, 0, share, 0);
+
+        assertThat(seen.finalLimit()).as("the limit, %s", seen).isGreaterThanOrEqualTo(56);
+        assertThat(seen.averageInFlight()).as("average in flight, %s", seen).isGreaterThanOrEqualTo(0.8 * 64);
+    }
+
+    /**
+     * A server that answers a quarter of its requests too late for the timeout whatever is in flight (long
+     * generations): those timeouts are no queue, and the limit must not fall for them.
+     */
+    @Test
+    void strayTimeoutsAtAnyLoadLeaveTheLimitHigh() {
+        Seen seen = model(1_000, Busy.QUEUE, 64, 120_000 * MS, 0, 0, 0.25);
+
+        assertThat(seen.finalLimit()).as("the limit, %s", seen).isGreaterThanOrEqualTo(56);
+        assertThat(seen.averageInFlight()).as("average in flight, %s", seen).isGreaterThanOrEqualTo(0.8 * 64);
+    }
+
+    /** Stray refusals on top of a server that refuses beyond its slots: the slots are still what the limit finds. */
+    @ParameterizedTest(name = "{0} slots, {1} refused at random besides")
+    @CsvSource({"8, 0.05", "32, 0.05"})
+    void strayRefusalsDoNotHideWhatTheServerTakes(int slots, double share) {
+        Seen seen = model(slots, Busy.REFUSE, 256, 60_000 * MS, 0, share, 0);
+
+        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
+        assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(share + 0.02);
         assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
                 .isLessThanOrEqualTo(1.5 * slots);
     }
@@ -79,7 +118,10 @@ class AdaptiveLimitTest {
             limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
         }
         int before = limit.limit();
-        limit.record(500 * MS, 10_000 * MS, before - 1, AdaptiveLimit.Result.TIMED_OUT);
+        // Everything sent at 500 ms with more in flight than was ever answered times out: one drop by a tenth.
+        for (int i = 0; i < 10; i++) {
+            limit.record(500 * MS, 10_000 * MS, before - 1, AdaptiveLimit.Result.TIMED_OUT);
+        }
         assertThat(limit.limit()).isEqualTo((int) (before * 0.9));
     }
 
@@ -105,7 +147,18 @@ class AdaptiveLimitTest {
      *              (seeded) for each stretch of 200 ms
      */
     static Seen model(int slots, Busy busy, int max, long duration, double noise) {
+        return model(slots, busy, max, duration, noise, 0, 0);
+    }
+
+    /**
+     * @param strayRefusals the share of requests the server refuses at once whatever it holds (drawn at random)
+     * @param strayTimeouts the share of requests it takes in a slot but answers only after {@link #TIMEOUT}, which the
+     *                      client gives up at (drawn at random)
+     */
+    static Seen model(int slots, Busy busy, int max, long duration, double noise, double strayRefusals,
+                      double strayTimeouts) {
         java.util.Random random = new java.util.Random(42);
+        java.util.Random stray = new java.util.Random(7);
         long[] clock = {0};
         double[] factor = new double[(int) (duration / (200 * MS)) + 2];
         for (int i = 0; i < factor.length; i++) {
@@ -113,7 +166,10 @@ class AdaptiveLimitTest {
         }
         java.util.function.LongSupplier service = () -> (long) (LATENCY * factor[(int) (clock[0] / (200 * MS))]);
         AdaptiveLimit limit = new AdaptiveLimit(max);
-        record Event(long at, long sentAt, int others, boolean refused) {
+        record Event(long at, long sentAt, int others, boolean refused, boolean timedOut) {
+            Event(long at, long sentAt, int others, boolean refused) {
+                this(at, sentAt, others, refused, false);
+            }
         }
         PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> Long.compare(a.at(), b.at()));
         ArrayDeque<long[]> queue = new ArrayDeque<>();
@@ -132,7 +188,12 @@ class AdaptiveLimitTest {
                 if (now >= half) {
                     requests++;
                 }
-                if (serving < slots) {
+                if (stray.nextDouble() < strayRefusals) {
+                    events.add(new Event(now + REFUSAL, now, others, true));
+                } else if (serving < slots && stray.nextDouble() < strayTimeouts) {
+                    serving++;
+                    events.add(new Event(now + TIMEOUT, now, others, false, true));
+                } else if (serving < slots) {
                     serving++;
                     events.add(new Event(now + service.getAsLong(), now, others, false));
                 } else if (busy == Busy.QUEUE) {
@@ -155,10 +216,14 @@ class AdaptiveLimitTest {
                 limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.REFUSED);
                 continue;
             }
-            if (now >= half) {
-                answered++;
+            if (e.timedOut()) {
+                limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.TIMED_OUT);
+            } else {
+                if (now >= half) {
+                    answered++;
+                }
+                limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.ANSWERED);
             }
-            limit.record(e.sentAt(), now - e.sentAt(), e.others(), AdaptiveLimit.Result.ANSWERED);
             serving--;
             long[] next = queue.poll();
             if (next != null) {
