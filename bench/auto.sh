@@ -18,7 +18,6 @@ jar=${STRIDE_JAR:-cli-app/target/stride.jar}
 [ -f "$jar" ] || ./mvnw -q -B -DskipTests package -pl cli-app -am
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-port=18441
 latency_ms=50
 concurrency=${CONCURRENCY:-auto}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -34,10 +33,17 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
-    java -jar "$jar" serve-sim --port $port --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
+    # A port the simulator picks and says: a fixed one would measure whatever server already holds it.
+    java -jar "$jar" serve-sim --port 0 --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
       > "$work/sim.log" 2>&1 &
     sim=$!
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+    port=""
+    for _ in $(seq 300); do
+      port=$(grep -o 'http://127\.0\.0\.1:[0-9]*/v1' "$work/sim.log" | head -n 1 | sed 's|.*:\([0-9]*\)/v1|\1|' || true)
+      [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
+      sleep 0.1
+    done
+    [ -n "$port" ] || { echo "serve-sim did not start: $(cat "$work/sim.log")" >&2; exit 1; }
     java ${JAVA_OPTS:-} -jar "$jar" run "$work/in.jsonl" --db "$work/run-$mode-$slots.db" --model bench \
       --log-every 0 --base-url "http://127.0.0.1:$port/v1" --concurrency "$c" > "$work/run.log" 2>&1 \
       || { echo "run failed ($mode, $slots):"; cat "$work/run.log"; }
