@@ -26,10 +26,21 @@ record ConcurrencyChoice(int fixed, boolean auto) {
         if (!t.matches("[-+]?\\d+")) {
             throw new NotAConcurrency(Messages.text("msg.concurrency.invalid", text));
         }
-        try {
-            return new ConcurrencyChoice(Integer.parseInt(t), false);
-        } catch (NumberFormatException e) {
+        // Refused here, not only by the app: a config file's value is then named by its setting, and the command
+        // line's 0 and 99999999999 read alike.
+        if (!inRange(t)) {
             throw new NotAConcurrency(Messages.text("msg.concurrency.outOfRange", text, RunOptions.MAX_CONCURRENCY));
+        }
+        return new ConcurrencyChoice(Integer.parseInt(t), false);
+    }
+
+    /** Whether the whole number {@code digits} is one a run takes, 1 to {@link RunOptions#MAX_CONCURRENCY}. */
+    private static boolean inRange(String digits) {
+        try {
+            int n = Integer.parseInt(digits);
+            return n >= 1 && n <= RunOptions.MAX_CONCURRENCY;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
@@ -42,10 +53,7 @@ record ConcurrencyChoice(int fixed, boolean auto) {
         }
     }
 
-    /**
-     * {@code --max-concurrency}: a whole number; one beyond an int says the range a run takes, not the int's (the app
-     * checks the range itself, with the same words).
-     */
+    /** {@code --max-concurrency}: a whole number in the range a run takes, in the words of {@code --concurrency}'s. */
     static final class Maximum implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
@@ -53,12 +61,11 @@ record ConcurrencyChoice(int fixed, boolean auto) {
             if (!t.matches("[-+]?\\d+")) {
                 throw new NotAConcurrency(Messages.text("msg.config.notWholeNumber", value));
             }
-            try {
-                return Integer.valueOf(t);
-            } catch (NumberFormatException e) {
+            if (!inRange(t)) {
                 throw new NotAConcurrency(Messages.text("msg.concurrency.maxOutOfRange", value,
                         RunOptions.MAX_CONCURRENCY));
             }
+            return Integer.valueOf(t);
         }
     }
 

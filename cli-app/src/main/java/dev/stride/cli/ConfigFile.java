@@ -15,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -53,9 +55,13 @@ final class ConfigFile {
         this.file = file;
     }
 
-    /** Sets every option of {@code spec} the file names and the command line left out; {@code input} goes to its own setter. */
-    void applyTo(CommandSpec spec, Consumer<String> input) {
+    /**
+     * Sets every option of {@code spec} the file names and the command line left out; {@code input} goes to its own
+     * setter. Returns the settings it set (without dashes), so a refusal of one of them can name the file.
+     */
+    Set<String> applyTo(CommandSpec spec, Consumer<String> input) {
         JsonNode root = read();
+        Set<String> set = new HashSet<>();
         ParseResult given = spec.commandLine().getParseResult();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -81,7 +87,9 @@ final class ConfigFile {
             } catch (TypeConversionException | IllegalArgumentException e2) {
                 throw UserError.usageOf("msg.config.badSetting", file, key, e2);
             }
+            set.add(key);
         }
+        return set;
     }
 
     private JsonNode read() {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -177,10 +178,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shard", paramLabel = "I/N")
     String shard;
 
-    @Option(names = "--rpm", paramLabel = "N")
+    @Option(names = "--rpm", paramLabel = "N", converter = PerMinute.Requests.class)
     Long rpm;
 
-    @Option(names = "--tpm", paramLabel = "N")
+    @Option(names = "--tpm", paramLabel = "N", converter = PerMinute.Tokens.class)
     Long tpm;
 
     private final CliContext context;
@@ -191,13 +192,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null) {
-            new ConfigFile(config).applyTo(spec, this::setInput);
-        }
+        Set<String> fromConfig = config == null ? Set.of() : new ConfigFile(config).applyTo(spec, this::setInput);
         if (db == null && postgres == null) {
             throw UserError.usageOf("msg.run.nameTheDb");
         }
-        RunRequest request = request();
+        RunRequest request = request(fromConfig);
         RunScorer scorer = LiveScoreOptions.scorer(labelField, metric, extract);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -256,12 +255,16 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The options as the app layer takes them, every one checked. */
-    private RunRequest request() {
+    /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */
+    private RunRequest request(Set<String> fromConfig) {
         ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
-        // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect.
+        // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect, wherever the
+        // bound was given.
         if (!inFlight.auto() && spec.commandLine().getParseResult().hasMatchedOption("--max-concurrency")) {
             throw UserError.usageOf("msg.run.maxConcurrencyWithoutAuto", concurrency);
+        }
+        if (!inFlight.auto() && fromConfig.contains("max-concurrency")) {
+            throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto", config, concurrency);
         }
         return new RunForm()
                 .input(input, format)

@@ -42,8 +42,33 @@ class ConcurrencyOptionTest {
         Cli.Result r = EN.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
                 "--base-url", "http://127.0.0.1:9/v1", "--concurrency", "auto", "--max-concurrency", "0");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).isEqualTo("stride: --max-concurrency must be between 1 and 4096, got 0\n");
+        assertThat(r.err()).isEqualTo("""
+                stride: invalid value for --max-concurrency: '0' is out of range: give 1 to 4096
+                stride: see 'stride run --help' for every option
+                """);
         assertThat(dir.resolve("x.db")).doesNotExist();
+    }
+
+    @Test
+    void aNumberBeyondTheRangeReadsTheSameWhetherOrNotAnIntHoldsIt() {
+        for (String value : List.of("5000", "99999999999", "0")) {
+            Cli.Result r = EN.run("run", "q.jsonl", "--db", dir.resolve("x.db").toString(), "--concurrency", value);
+            assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).isEqualTo("stride: invalid value for --concurrency: '" + value + "' is out of range:"
+                    + " give 1 to 4096, or auto\nstride: see 'stride run --help' for every option\n");
+        }
+        assertThat(EN.run("run", "q.jsonl", "--db", dir.resolve("x.db").toString(), "--concurrency", "auto",
+                "--max-concurrency", "5000").err())
+                .startsWith("stride: invalid value for --max-concurrency: '5000' is out of range: give 1 to 4096\n");
+        assertThat(dir.resolve("x.db")).doesNotExist();
+    }
+
+    @Test
+    void theHelpSaysTheRange() {
+        String help = EN.run("run", "--help").out().replaceAll("\\s+", " ");
+        assertThat(help).contains("--concurrency=N Requests in flight at most, 1 to 4096, or auto:")
+                .contains("the most requests in flight the run reaches, all servers together, 1 to 4096 (default:");
+        assertThat(ZH.run("run", "--help").out().replaceAll("\\s+", "")).contains("同时进行的请求数上限，1到4096，或auto");
     }
 
     @Test

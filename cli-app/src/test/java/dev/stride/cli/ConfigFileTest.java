@@ -74,4 +74,48 @@ class ConfigFileTest {
         assertThat(max.err()).as("the option's own converter, as on the command line")
                 .contains("'99999999999' is out of range: give 1 to 4096");
     }
+
+    @Test
+    void aThroughputSettingOutOfRangeIsNamedByFileAndSetting() throws Exception {
+        Path yaml = config("rpm: 0\n");
+        Cli.Result rpm = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(rpm.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(rpm.err()).isEqualTo("stride: " + yaml + ": setting 'rpm': '0' is too small: give at least 1"
+                + " (requests per minute to each server)\n");
+
+        Cli.Result tpm = stride.cli.run("run", "--config", config("tpm: -5\n").toString());
+        assertThat(tpm.err()).isEqualTo("stride: " + yaml + ": setting 'tpm': '-5' is too small: give at least 1"
+                + " (tokens per minute to each server)\n");
+
+        Cli.Result concurrency = stride.cli.run("run", "--config", config("concurrency: 0\n").toString());
+        assertThat(concurrency.err()).isEqualTo("stride: " + yaml + ": setting 'concurrency': '0' is out of range:"
+                + " give 1 to 4096, or auto\n");
+
+        // The command line's in the same words, as an invalid value of the option.
+        Cli.Result flag = stride.cli.run("run", "--config", config("").toString(), "--rpm", "0");
+        assertThat(flag.err()).startsWith("stride: invalid value for --rpm: '0' is too small: give at least 1"
+                + " (requests per minute to each server)\n");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(dir.resolve("runs.db")).doesNotExist();
+    }
+
+    @Test
+    void aMaximumConcurrencyWithoutAutoIsRefusedAsOnTheCommandLine() throws Exception {
+        Path yaml = config("concurrency: 8\nmax-concurrency: 4\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + yaml + ": setting 'max-concurrency' bounds only concurrency auto,"
+                + " and this run sends 8 at a time: set concurrency to auto, or leave max-concurrency out\n");
+
+        Cli.Result alone = stride.cli.run("run", "--config", config("max-concurrency: 9\n").toString());
+        assertThat(alone.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(alone.err()).contains(": setting 'max-concurrency' bounds only concurrency auto, and this run"
+                + " sends 8 at a time");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(dir.resolve("runs.db")).doesNotExist();
+
+        Cli.Result auto = stride.cli.run("run", "--config", config("max-concurrency: 9\n").toString(),
+                "--concurrency", "auto");
+        assertThat(auto.exitCode()).as(auto.all()).isZero();
+    }
 }
