@@ -35,7 +35,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Watches one session of a run: on a terminal a live bar (me.tongfei:progressbar), elsewhere a plain line every few
  * seconds, with {@code --quiet} nothing. Either way it keeps the session's tally for the end-of-run summary: outcomes,
  * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
- * session's pace does not skew them; the rate shown counts answers only (failures are counted apart).
+ * session's pace does not skew them; the rate shown counts answers only (failures are counted apart). The ETA is at
+ * the pace of the last {@link #ETA_WINDOW} or so, which follows a pace that changed; the rate shown is the session's.
  *
  * <p>With several workers on the run, the counts shown are the run's: this session's own plus what the others stored
  * since it began, as the run's counters said at the last cursor this worker committed (every few outcomes and every
@@ -65,6 +66,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private static final int ETA_MIN_OUTCOMES = 10;
     /** Session time before the ETA is shown. */
     private static final Duration ETA_MIN_TIME = Duration.ofSeconds(3);
+    /** The recent past whose pace the ETA is at. */
+    private static final Duration ETA_WINDOW = Duration.ofSeconds(30);
     /** How often the library redraws the bar, and so how often its words after the numbers need making. */
     private static final Duration BAR_REDRAW = Duration.ofMillis(250);
 
@@ -86,6 +89,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LongSupplier nanoTime;
     private final long started;
     private final AtomicLong firstOutcomeAfter = new AtomicLong(-1);
+    private final RecentPace recentPace;
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
@@ -164,6 +168,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.failedStored = failedStored;
         this.nanoTime = nanoTime;
         this.started = nanoTime.getAsLong();
+        this.recentPace = new RecentPace(started, ETA_WINDOW);
         this.lastPrint = started;
         this.barWordsAt = started - BAR_REDRAW.toNanos();
         this.out = out;
@@ -284,6 +289,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void cursorSaved(Cursor cursor) {
         othersDone = Math.max(0, cursor.done() - doneBefore - done.get());
         othersFailed = Math.max(0, cursor.failed() - failedStored - failed.get());
+        recentPace.record(nanoTime.getAsLong(), outcomes());
     }
 
     @Override
@@ -441,7 +447,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     private void outcome() {
-        firstOutcomeAfter.compareAndSet(-1, nanoTime.getAsLong() - started);
+        long now = nanoTime.getAsLong();
+        firstOutcomeAfter.compareAndSet(-1, now - started);
+        recentPace.record(now, outcomes());
+    }
+
+    /** This session's outcomes and, with several workers, the others' since it began (as of the last cursor). */
+    private long outcomes() {
+        return done.get() + failed.get() + othersDone + othersFailed;
     }
 
     private void progressed() {
@@ -517,21 +530,27 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     /**
-     * Time left at the run's pace of outcomes since this session began (answers and failures: both leave a record
-     * settled), its own and, with several workers, the others' (as of the last cursor); empty until that pace means
-     * something. Early on it does not: while the first requests are in flight nothing finishes, so
+     * Time left at the run's recent pace of outcomes (answers and failures: both leave a record settled), over the
+     * last {@link #ETA_WINDOW} or so (the whole session until it is that old), its own and, with several workers, the
+     * others' (as of the last cursor); empty until that pace means something, and while nothing finished in that
+     * time. Early on it does not: while the first requests are in flight nothing finishes, so
      * the rate starts low and climbs (a run of seconds showed an ETA of minutes). The pace counts once the session
      * has {@value #ETA_MIN_OUTCOMES} outcomes, has run {@link #ETA_MIN_TIME} and five times as long as its first
      * outcome took (the time to fill the pipeline then skews it by a fifth at most).
      */
     private Optional<Duration> eta() {
-        long outcomes = done.get() + failed.get() + othersDone + othersFailed;
-        long elapsed = nanoTime.getAsLong() - started;
+        long outcomes = outcomes();
+        long now = nanoTime.getAsLong();
+        long elapsed = now - started;
         long first = firstOutcomeAfter.get();
         if (outcomes < ETA_MIN_OUTCOMES || elapsed < ETA_MIN_TIME.toNanos() || first < 0 || elapsed < 5 * first) {
             return Optional.empty();
         }
+        double pace = recentPace.perSecond(now, outcomes);
+        if (pace <= 0) {
+            return Optional.empty();
+        }
         long left = Math.max(0, total - doneBefore - failedBefore - outcomes);
-        return Optional.of(Duration.ofNanos((long) ((double) left * elapsed / outcomes)));
+        return Optional.of(Duration.ofNanos((long) (left / pace * 1e9)));
     }
 }

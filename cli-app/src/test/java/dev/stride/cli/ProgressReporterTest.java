@@ -136,6 +136,26 @@ class ProgressReporterTest {
     }
 
     @Test
+    void theEtaFollowsThePaceOfTheLastHalfMinuteNotTheWholeSessions() {
+        // 10 answers a second for a minute, then 2 a second (a hosted budget spent, say): at 100 s the session's
+        // average is 6.8/s and would promise 47 s for the 321 left; the last 30 s went at 2/s, so 2m40s.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(100), now);
+        for (int second = 1; second <= 100; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < (second <= 60 ? 10 : 2); i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        progress.close();
+
+        // The line comes with the first answer at 100 s: 679 done; 60 in the 30 s since the count kept at 70 s.
+        assertThat(lines.toString()).isEqualTo("qwen: 679/1000 done (67.9%), 0 failed, 0 retries, 6.8/s, 20 tok/s,"
+                + " ETA 2m40s\n");
+    }
+
+    @Test
     void withAnotherWorkerTheLineShowsTheRunsCountsAndTheEtaTheRunsPace() {
         // This worker: 10 answers a second. The other: as many, stored since this session began (40 done before).
         StringWriter lines = new StringWriter();

@@ -1,0 +1,62 @@
+package dev.stride.cli;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * Outcomes per second over about the last {@code window}: the pace an ETA is worth giving. The whole session's
+ * average lags behind a pace that changed (a server whose rate budget ran out answered 5/s while a session's average
+ * still said 25/s, and the ETA was off by 16 s of 18); a session younger than the window gets its whole average.
+ *
+ * <p>Keeps a count every second or so, the oldest one at or before the window's start: a few dozen at most.
+ */
+final class RecentPace {
+    /** How far apart the kept counts are at least. */
+    private static final long STEP = Duration.ofSeconds(1).toNanos();
+
+    private final long window;
+    /** (nanos, outcomes) pairs, oldest first; never empty. */
+    private final ArrayDeque<long[]> counts = new ArrayDeque<>();
+    private volatile long lastAt;
+
+    /** @param started the session's start, when it had no outcomes */
+    RecentPace(long started, Duration window) {
+        this.window = window.toNanos();
+        counts.add(new long[] {started, 0});
+        lastAt = started;
+    }
+
+    /** Keeps {@code outcomes} as of {@code now} when a step has passed since the last kept; cheap otherwise. */
+    void record(long now, long outcomes) {
+        if (now - lastAt < STEP) {
+            return;
+        }
+        synchronized (this) {
+            if (now - lastAt < STEP) {
+                return;
+            }
+            lastAt = now;
+            counts.addLast(new long[] {now, outcomes});
+            dropBefore(now);
+        }
+    }
+
+    /** Outcomes per second from the oldest count kept to {@code outcomes} now; 0 when none came in that time. */
+    synchronized double perSecond(long now, long outcomes) {
+        dropBefore(now);
+        long[] from = counts.peekFirst();
+        long nanos = now - from[0];
+        return nanos <= 0 ? 0 : (outcomes - from[1]) * 1e9 / nanos;
+    }
+
+    /** Drops counts while the next one is old enough to start the window itself. */
+    private void dropBefore(long now) {
+        while (counts.size() > 1) {
+            long[] first = counts.pollFirst();
+            if (counts.peekFirst()[0] > now - window) {
+                counts.addFirst(first);
+                return;
+            }
+        }
+    }
+}
