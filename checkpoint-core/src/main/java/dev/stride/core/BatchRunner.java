@@ -59,6 +59,9 @@ public final class BatchRunner {
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
     /** The limit last told to the listener and the store, and each server's with it; dispatch thread only. */
     private int toldLimit = -1;
+    /** Records the request threads hold now: sent, waiting to be sent, or backing off before a retry. */
+    private final AtomicInteger working = new AtomicInteger();
+    private int toldOut = -1;
     private List<ServerLimit> toldServers = List.of();
 
     private final RunLedger store;
@@ -140,6 +143,7 @@ public final class BatchRunner {
         InFlightBound slots = InFlightBound.of(settings, predictor, waitingOutRefusals::get);
         toldLimit = -1;
         toldServers = List.of();
+        toldOut = -1;
         tellLimit(run, slots);
         listener.joined(store.join(run.id(), settings.lease()));
         Writer writer = new Writer(run, started);
@@ -295,12 +299,20 @@ public final class BatchRunner {
         return !stopping();
     }
 
-    /** Looked at as the claiming thread wakes: requests held at a rate limit take slots and free none. */
+    /**
+     * Looked at as the claiming thread wakes: requests held at a rate limit take slots and free none; the requests
+     * out are the records held less them (the bound is how many may be, not how many are).
+     */
     private void tellWaitingForRateLimit() {
         int waiting = predictor.waitingForRateLimit();
         if (waiting != toldWaitingForRateLimit) {
             toldWaitingForRateLimit = waiting;
             listener.waitingForRateLimit(waiting);
+        }
+        int out = Math.max(0, working.get() - waiting);
+        if (out != toldOut) {
+            toldOut = out;
+            listener.requestsOut(out);
         }
     }
 
@@ -398,7 +410,12 @@ public final class BatchRunner {
                     }
                     continue;
                 }
-                predictOne(record, writer);
+                working.incrementAndGet();
+                try {
+                    predictOne(record, writer);
+                } finally {
+                    working.decrementAndGet();
+                }
             }
         } catch (InterruptedException e) {
             // The session's last resort (its threads interrupted after the grace and cancellation): end here.

@@ -66,6 +66,14 @@ public interface RunListener {
     }
 
     /**
+     * Requests out now: records the request threads hold, less those held back for a rate limit (so never more than
+     * the bound, nor than the records left). Told when it changes, as the runner's claiming thread wakes; the bound
+     * itself is {@link #inFlightLimit}.
+     */
+    default void requestsOut(int requests) {
+    }
+
+    /**
      * Requests held back before they are sent, to keep within a server's rate limit ({@code --rpm}, {@code --tpm},
      * its headers or a 429): told when the number changes, as the runner waits for a free slot; 0 once none is.
      */

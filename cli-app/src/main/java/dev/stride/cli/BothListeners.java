@@ -86,6 +86,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void requestsOut(int requests) {
+        first.requestsOut(requests);
+        second.requestsOut(requests);
+    }
+
+    @Override
     public void waitingForRateLimit(int requests) {
         first.waitingForRateLimit(requests);
         second.waitingForRateLimit(requests);

@@ -16,8 +16,28 @@ final class InFlightWords {
     private InFlightWords() {
     }
 
+    /**
+     * What is out against the bound, in {@code kind}'s words ({@code msg.progress} for the progress line,
+     * {@code msg.status.worker} for status): {@code ", in flight 24, auto"} at the bound, {@code ", in flight 3 (auto,
+     * limit 24)"} below it, so that a bound is never read as requests out; each server's own follows the limit.
+     */
+    static String of(Messages m, String kind, int out, int limit, boolean auto, List<ServerLimit> servers) {
+        if (out >= limit) {
+            return m.get(kind + (auto ? ".inFlightAuto" : ".inFlight"), out) + servers(m, servers);
+        }
+        if (!auto) {
+            return m.get(kind + ".inFlightUnder", out, limit);
+        }
+        String each = servers(m, servers, "msg.inFlight.serversAfterLimit");
+        return m.get(kind + ".inFlightUnderAuto", out, limit, each);
+    }
+
     /** The words for {@code servers}; empty for none (one server, a fixed bound). */
     static String servers(Messages m, List<ServerLimit> servers) {
+        return servers(m, servers, "msg.inFlight.servers");
+    }
+
+    private static String servers(Messages m, List<ServerLimit> servers, String around) {
         if (servers.isEmpty()) {
             return "";
         }
@@ -28,7 +48,7 @@ final class InFlightWords {
             each.add(s.setAside() ? m.get("msg.inFlight.serverSetAside", names.get(i))
                     : m.get("msg.inFlight.server", names.get(i), s.limit()));
         }
-        return m.get("msg.inFlight.servers", String.join(m.get("msg.inFlight.separator"), each));
+        return m.get(around, String.join(m.get("msg.inFlight.separator"), each));
     }
 
     private static List<String> names(List<ServerLimit> servers) {

@@ -125,11 +125,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** When the bar's words were last made; the writer thread's alone. */
     private long barWordsAt;
     /**
-     * The runner's bound on requests in flight in words (", in flight 24, auto", each server's own after it when
-     * there are several), empty until it tells; with --concurrency auto it moves. One field, so that a line never
-     * shows one tell's total with another's servers.
+     * The runner's bound on requests in flight, null until it tells; with --concurrency auto it moves. One field, so
+     * that a line never shows one tell's total with another's servers.
      */
-    private volatile String inFlightWords = "";
+    private volatile Bound bound;
+    /** Requests out now, as the runner last told: what "in flight" counts (the bound is how many may be). */
+    private volatile int requestsOut;
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
@@ -326,19 +327,31 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
-    @Override
-    public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
-        inFlightWords = limit == 0 ? ""
-                : messages.get(auto ? "msg.progress.inFlightAuto" : "msg.progress.inFlight", limit)
-                        + InFlightWords.servers(messages, servers);
+    /** The bound as told: the total, whether it is learnt, each server's own. */
+    private record Bound(int limit, boolean auto, List<ServerLimit> servers) {
     }
 
-    /** What is in flight ({@link #inFlightWords}) and what waits for a rate limit; empty before the runner told. */
+    @Override
+    public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
+        bound = limit == 0 ? null : new Bound(limit, auto, List.copyOf(servers));
+    }
+
+    @Override
+    public void requestsOut(int requests) {
+        requestsOut = requests;
+    }
+
+    /** What is in flight against the bound and what waits for a rate limit; empty before the runner told. */
     private String inFlight() {
-        String words = inFlightWords;
-        if (words.isEmpty()) {
+        Bound b = bound;
+        if (b == null) {
             return "";
         }
+        // Told as the runner's claiming thread wakes (a tenth of a second apart): an answer stored since is no
+        // longer out, so never more than the records left.
+        long left = Math.max(0, total - doneBefore - failedBefore - outcomes());
+        int out = (int) Math.min(requestsOut, left);
+        String words = InFlightWords.of(messages, "msg.progress", out, b.limit(), b.auto(), b.servers());
         int waiting = waitingForRateLimit;
         return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
     }

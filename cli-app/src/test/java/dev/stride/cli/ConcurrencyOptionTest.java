@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,14 +95,15 @@ class ConcurrencyOptionTest {
                     "--base-url", sim.url(), "--template", "{{question}}", "--concurrency", "auto",
                     "--log-every", "1ms");
             assertThat(auto.exitCode()).as(auto.err()).isZero();
-            assertThat(auto.out()).containsPattern("m: \\d+/40 done .*, in flight \\d+, auto")
-                    .as("one server: nothing per server").doesNotContain(", auto (");
+            assertThat(auto.out()).containsPattern("m: \\d+/40 done .*, in flight \\d+(, auto| \\(auto, limit \\d+\\))")
+                    .as("one server: nothing per server").doesNotContain(", auto (").doesNotContainPattern("limit \\d+:");
 
             Cli.Result fixed = EN.run("run", input.toString(), "--db", dir.resolve("f.db").toString(), "--model",
                     "m", "--base-url", sim.url(), "--template", "{{question}}", "--concurrency", "3",
                     "--log-every", "1ms");
             assertThat(fixed.exitCode()).as(fixed.err()).isZero();
-            assertThat(fixed.out()).containsPattern("m: \\d+/40 done .*, in flight 3\\b").doesNotContain("auto");
+            assertThat(fixed.out()).containsPattern("m: \\d+/40 done .*, in flight (3\\b|[0-2] \\(limit 3\\))")
+                    .doesNotContain("auto");
         }
     }
 
@@ -113,15 +116,40 @@ class ConcurrencyOptionTest {
                     "--base-url", a.url(), "--base-url", b.url(), "--template", "{{question}}", "--concurrency",
                     "auto", "--log-every", "1ms");
             assertThat(r.exitCode()).as(r.err()).isZero();
-            assertThat(r.out()).containsPattern("m: \\d+/60 done .*, in flight \\d+, auto \\(127\\.0\\.0\\.1:"
-                    + a.port() + " \\d+, 127\\.0\\.0\\.1:" + b.port() + " \\d+\\)");
+            // At the limit "in flight 8, auto (a 4, b 4)"; below it "in flight 3 (auto, limit 8: a 4, b 4)".
+            assertThat(r.out()).containsPattern("m: \\d+/60 done .*, in flight \\d+(, auto \\(| \\(auto, limit \\d+: )"
+                    + "127\\.0\\.0\\.1:" + a.port() + " \\d+, 127\\.0\\.0\\.1:" + b.port() + " \\d+\\)");
 
             // A fixed bound is the run's, not the servers': nothing per server.
             Cli.Result fixed = EN.run("run", input.toString(), "--db", dir.resolve("f.db").toString(), "--model",
                     "m", "--base-url", a.url(), "--base-url", b.url(), "--template", "{{question}}",
                     "--concurrency", "3", "--log-every", "1ms");
             assertThat(fixed.exitCode()).as(fixed.err()).isZero();
-            assertThat(fixed.out()).containsPattern("m: \\d+/60 done .*, in flight 3\\b").doesNotContain("in flight 3 (");
+            assertThat(fixed.out()).containsPattern("m: \\d+/60 done .*, in flight (3\\b|[0-2] \\(limit 3\\))")
+                    .doesNotContain("in flight 3 (");
+        }
+    }
+
+    @Test
+    void inFlightCountsTheRequestsOutNeverTheBoundAlone() throws Exception {
+        // 3 records at --concurrency 16: at most 3 requests are ever out, and fewer as they are answered.
+        Path input = questions(dir, "q.jsonl", 3);
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(300)).build())
+                .start(0)) {
+            Cli.Result r = EN.run("run", input.toString(), "--db", dir.resolve("x.db").toString(), "--model", "m",
+                    "--base-url", sim.url(), "--template", "{{question}}", "--concurrency", "16", "--log-every",
+                    "50ms");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            Matcher line = Pattern.compile("m: (\\d+)/3 done \\(.*\\), 0 failed, .*, in flight (\\d+) \\(limit 16\\)")
+                    .matcher(r.out());
+            int lines = 0;
+            while (line.find()) {
+                lines++;
+                assertThat(Integer.parseInt(line.group(2))).as(line.group()).isLessThanOrEqualTo(
+                        3 - Integer.parseInt(line.group(1)));
+            }
+            assertThat(lines).as(r.out()).isPositive();
+            assertThat(r.out()).doesNotContain("in flight 16");
         }
     }
 

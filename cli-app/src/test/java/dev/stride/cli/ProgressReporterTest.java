@@ -81,6 +81,7 @@ class ProgressReporterTest {
         AtomicLong now = new AtomicLong();
         ProgressReporter progress = lines(lines, 100, 40, 0, Duration.ofSeconds(10), now);
         progress.inFlightLimit(4, false, List.of());
+        progress.requestsOut(1);
         progress.waitingForRateLimit(3);
         now.addAndGet(Duration.ofSeconds(9).toNanos());
         progress.tick();
@@ -89,8 +90,9 @@ class ProgressReporterTest {
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         progress.tick();
         progress.tick(); // the same interval: one line
+        // One out, three held for the rate limit, of a bound of 4: the bound is said as a limit, not as requests out.
         assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
-                + " in flight 4, 3 waiting for the rate limit\n");
+                + " in flight 1 (limit 4), 3 waiting for the rate limit\n");
 
         now.addAndGet(Duration.ofSeconds(10).toNanos());
         progress.close();
