@@ -101,6 +101,23 @@ class ProgressReporterTest {
     }
 
     @Test
+    void inFlightIsNeverMoreThanTheRecordsLeftThoughTheRunnerToldItBeforeTheirAnswers() {
+        // The runner tells what is out as its claiming thread wakes: 3 out, then two answers are stored first.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 3, 0, 0, Duration.ofSeconds(10), now);
+        progress.inFlightLimit(16, false, List.of());
+        progress.requestsOut(3);
+        progress.recordDone(RECORD, answer(3, 100));
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.recordDone(RECORD, answer(3, 100));
+        progress.close();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 2/3 done (66.7%), 0 failed, 0 retries, 0.2/s, 0.6 tok/s,"
+                + " in flight 1 (limit 16)\n");
+    }
+
+    @Test
     void theEtaWaitsUntilTheRateMeansSomethingAndIsNeverFarOff() {
         // 8 requests in flight, 2 s each: 8 answers every 2 s, 4/s, 300 records in 75 s. Until the first 8 arrive
         // nothing finishes, and the rate measured from the start is far too low (the first line used to promise
