@@ -295,7 +295,7 @@ public final class BatchRunner {
         if (changed) {
             s.staff();
         }
-        tellWaitingForRateLimit();
+        tellWaitingForRateLimit(s.run.id());
         return !stopping();
     }
 
@@ -303,7 +303,7 @@ public final class BatchRunner {
      * Looked at as the claiming thread wakes: requests held at a rate limit take slots and free none; the requests
      * out are the records held less them (the bound is how many may be, not how many are).
      */
-    private void tellWaitingForRateLimit() {
+    private void tellWaitingForRateLimit(long runId) {
         int waiting = predictor.waitingForRateLimit();
         if (waiting != toldWaitingForRateLimit) {
             toldWaitingForRateLimit = waiting;
@@ -313,6 +313,7 @@ public final class BatchRunner {
         if (out != toldOut) {
             toldOut = out;
             listener.requestsOut(out);
+            store.reportRequestsOut(runId, out);
         }
     }
 

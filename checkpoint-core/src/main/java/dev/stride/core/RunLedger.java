@@ -44,6 +44,13 @@ public interface RunLedger {
     default void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
     }
 
+    /**
+     * The requests this worker has out now ({@link RunListener#requestsOut}), for {@code status} to show against the
+     * bound: kept in memory and stored with the next renewal of the lease, never a write of its own.
+     */
+    default void reportRequestsOut(long runId, int requests) {
+    }
+
     /** Whether another worker with a live lease holds claims on the run (records it may still store). */
     boolean othersAtWork(long runId);
 

@@ -15,9 +15,11 @@ import java.util.List;
  * @param inFlight  its bound on requests in flight as of its last renewal; null for a worker that did not say
  * @param inFlightAuto whether that bound is learnt from the servers ({@code --concurrency auto})
  * @param servers   with a learnt bound and several servers, each one's as of the last renewal; else empty
+ * @param requestsOut the requests it had out (at most its bound) as of its last renewal; null for a worker that did
+ *                  not say
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
-                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers) {
+                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut) {
 
     public WorkerInfo {
         servers = List.copyOf(servers);
@@ -25,7 +27,7 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
 
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
-        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of());
+        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null);
     }
 
     /** Outcomes per second since it joined, as of {@code now}. */

@@ -17,19 +17,19 @@ final class InFlightWords {
     }
 
     /**
-     * What is out against the bound, in {@code kind}'s words ({@code msg.progress} for the progress line,
-     * {@code msg.status.worker} for status): {@code ", in flight 24, auto"} at the bound, {@code ", in flight 3 (auto,
+     * What is out against the bound, in {@code kind}'s words ({@code msg.progress.inFlight} for the progress line,
+     * {@code msg.status.workerInFlight} for status, each with its {@code Auto}, {@code Under}, {@code UnderAuto}): {@code ", in flight 24, auto"} at the bound, {@code ", in flight 3 (auto,
      * limit 24)"} below it, so that a bound is never read as requests out; each server's own follows the limit.
      */
     static String of(Messages m, String kind, int out, int limit, boolean auto, List<ServerLimit> servers) {
         if (out >= limit) {
-            return m.get(kind + (auto ? ".inFlightAuto" : ".inFlight"), out) + servers(m, servers);
+            return m.get(kind + (auto ? "Auto" : ""), out) + servers(m, servers);
         }
         if (!auto) {
-            return m.get(kind + ".inFlightUnder", out, limit);
+            return m.get(kind + "Under", out, limit);
         }
         String each = servers(m, servers, "msg.inFlight.serversAfterLimit");
-        return m.get(kind + ".inFlightUnderAuto", out, limit, each);
+        return m.get(kind + "UnderAuto", out, limit, each);
     }
 
     /** The words for {@code servers}; empty for none (one server, a fixed bound). */

@@ -28,7 +28,10 @@ final class WorkerLines {
         out.println(m.get("msg.status.workers", run.name(), workers.size()));
         for (WorkerInfo w : workers) {
             long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
+            // The requests out against the bound; a worker of a version that stored the bound alone says that.
             String inFlight = w.inFlight() == null ? ""
+                    : w.requestsOut() != null ? InFlightWords.of(m, "msg.status.workerInFlight", w.requestsOut(), w.inFlight(),
+                            w.inFlightAuto(), w.servers())
                     : m.get(w.inFlightAuto() ? "msg.status.workerInFlightAuto" : "msg.status.workerInFlight",
                             w.inFlight()) + InFlightWords.servers(m, w.servers());
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
@@ -55,6 +58,10 @@ final class WorkerLines {
                 n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
                 if (!w.servers().isEmpty()) {
                     n.set("servers", Json.serverLimits(w.servers()));
+                }
+                // in_flight stays the bound, as it always was; the requests out are a field of their own.
+                if (w.requestsOut() != null) {
+                    n.put("requests_out", w.requestsOut());
                 }
             }
         }

@@ -154,6 +154,44 @@ class ConcurrencyOptionTest {
     }
 
     @Test
+    void statusShowsTheRequestsALiveWorkerHasOutAgainstItsBound() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("s.db");
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0)) {
+            assertThat(EN.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                    sim.url(), "--template", "{{question}}").exitCode()).isZero();
+        }
+        // A worker of the run as a live run's row says it between renewals: 3 out of a fixed 16.
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            long run = worker.findRun("m").orElseThrow().id();
+            worker.reportInFlight(run, 16, false, List.of());
+            worker.reportRequestsOut(run, 3);
+            worker.join(run, Duration.ofMinutes(5));
+            worker.reportRequestsOut(run, 3);
+            worker.renewLease(run);
+
+            assertThat(EN.run("status", "--db", db.toString()).out()).contains(", in flight 3 (limit 16)\n");
+            assertThat(ZH.run("status", "--db", db.toString()).out()).contains("，进行中 3（上限 16）\n");
+            JsonNode shown = new ObjectMapper().readTree(EN.run("status", "--db", db.toString(), "--json").out())
+                    .get(0).get("workers").get(0);
+            assertThat(shown.get("in_flight").asInt()).as("the bound, as before").isEqualTo(16);
+            assertThat(shown.get("requests_out").asInt()).isEqualTo(3);
+
+            // Learnt, several servers: each one's own after the limit; at the limit, as before.
+            worker.reportInFlight(run, 27, true, List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
+                    new ServerLimit("http://gpu2:8000/v1", 19, false)));
+            worker.reportRequestsOut(run, 5);
+            worker.renewLease(run);
+            assertThat(EN.run("status", "--db", db.toString()).out())
+                    .contains(", in flight 5 (auto, limit 27: gpu1:8000 8, gpu2:8000 19)\n");
+            worker.reportRequestsOut(run, 27);
+            worker.renewLease(run);
+            assertThat(EN.run("status", "--db", db.toString()).out())
+                    .contains(", in flight 27, auto (gpu1:8000 8, gpu2:8000 19)\n");
+        }
+    }
+
+    @Test
     void statusShowsEachServersOwnLimitOfALiveWorker() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("s.db");

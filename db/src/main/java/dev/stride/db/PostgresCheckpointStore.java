@@ -328,6 +328,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportRequestsOut(long runId, int requests) {
+        workforce.reportRequestsOut(requests);
+    }
+
+    @Override
     public void renewLease(long runId) {
         writingLeases(dsl -> {
             workforce.renew(dsl, runId);

@@ -442,6 +442,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportRequestsOut(long runId, int requests) {
+        workforce.reportRequestsOut(requests);
+    }
+
+    @Override
     public void renewLease(long runId) {
         writing(dsl -> {
             workforce.renew(dsl, runId);

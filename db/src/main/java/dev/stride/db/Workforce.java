@@ -37,6 +37,8 @@ final class Workforce {
     private volatile boolean retryingFailures;
     /** What this worker keeps in flight, as last told; stored with the row. One field: a row never mixes two tells. */
     private volatile InFlight inFlight = InFlight.UNTOLD;
+    /** The requests this worker has out, as last told; null until told. */
+    private volatile Integer requestsOut;
 
     /**
      * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
@@ -68,6 +70,7 @@ final class Workforce {
                 : new Worker(runId, UUID.randomUUID().toString(), now, lease);
         worker = w;
         retryingFailures = false;
+        requestsOut = null;
         renew(dsl, w); // inserts the row when there is none (never enlisted, or its lease ran out meanwhile)
         int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
@@ -97,6 +100,7 @@ final class Workforce {
         }
         new Claims(dsl).dropExpired(runId, now);
         Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
+        requestsOut = null; // none yet: a new worker of this run has sent nothing
         insert(dsl, w, nextNumber(dsl, runId), now);
         worker = w;
         retryingFailures = false;
@@ -125,6 +129,11 @@ final class Workforce {
         return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now());
     }
 
+    /** The requests this worker has out: stored at each renewal, as its bound is. */
+    void reportRequestsOut(int requests) {
+        requestsOut = requests;
+    }
+
     /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */
     void reportInFlight(int limit, boolean auto, List<ServerLimit> servers) {
         inFlight = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
@@ -143,7 +152,7 @@ final class Workforce {
         InFlight told = inFlight;
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
-                .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
+                .set(WORKERS.IN_FLIGHT_SERVERS, told.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -164,6 +173,7 @@ final class Workforce {
                 .set(WORKERS.IN_FLIGHT, told.limit())
                 .set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
+                .set(WORKERS.REQUESTS_OUT, requestsOut)
                 .execute();
     }
 
@@ -214,7 +224,7 @@ final class Workforce {
                         UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
-                                DbPhrase.of("json.workerServers", r.getNumber(), runId))))
+                                DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut()))
                 .stream().filter(w -> !goneFromThisHost(w.host(), w.pid())).toList();
     }
 
