@@ -177,6 +177,17 @@ final class InMemoryLedger implements RunLedger {
     }
 
     private List<ServerLimit> serverLimits = List.of();
+    private Integer requestsOut;
+
+    @Override
+    public synchronized void reportRequestsOut(long runId, int requests) {
+        requestsOut = requests;
+    }
+
+    /** The requests out as the runner last reported them for status; null until it did. */
+    synchronized Integer requestsOutReported() {
+        return requestsOut;
+    }
 
     @Override
     public synchronized void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {

@@ -120,6 +120,25 @@ final class RunnerFixture {
             return List.copyOf(serverLimits);
         }
 
+        private final List<Integer> requestsOut = new ArrayList<>();
+
+        @Override
+        public synchronized void requestsOut(int requests) {
+            requestsOut.add(requests);
+            notifyAll();
+        }
+
+        /** Each number of requests out the runner told, in order. */
+        synchronized List<Integer> requestsOut() {
+            return List.copyOf(requestsOut);
+        }
+
+        /** Waits until the last number of requests out the runner told is {@code n}. */
+        synchronized void awaitRequestsOut(int n) throws InterruptedException {
+            Guard.await(this, () -> !requestsOut.isEmpty() && requestsOut.get(requestsOut.size() - 1) == n,
+                    n + " requests out told");
+        }
+
         /** Waits until the runner told {@code n} limits in all. */
         synchronized void awaitLimitsTold(int n) throws InterruptedException {
             Guard.await(this, () -> inFlightLimits.size() >= n, n + " limits told");

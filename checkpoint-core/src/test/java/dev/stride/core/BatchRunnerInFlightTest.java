@@ -1,0 +1,29 @@
+package dev.stride.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** What the runner says is in flight: the requests out, which the bound only limits. */
+class BatchRunnerInFlightTest {
+
+    @Test
+    void theRequestsOutAreToldNotTheBoundAndNeverMoreThanTheRecordsLeft() throws Exception {
+        // 3 records at a bound of 16: 3 out at most, then fewer as they are answered.
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(RunnerFixture.settings(16, 10));
+        f.predictor.awaitHeld("r0", "r1", "r2");
+        f.events.awaitRequestsOut(3);
+        assertThat(f.ledger.requestsOutReported()).as("what status shows").isEqualTo(3);
+
+        f.predictor.release("r0", ScriptedPredictor.answer(null));
+        f.ledger.awaitOutcomes(1);
+        f.events.awaitRequestsOut(2);
+        f.predictor.answerEverything();
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.inFlightLimits()).as("the bound, told apart").containsOnly(16);
+        assertThat(f.events.requestsOut()).allSatisfy(n -> assertThat(n).isBetween(0, 3)).contains(3, 2);
+    }
+}
