@@ -16,20 +16,28 @@ final class InFlightWords {
     private InFlightWords() {
     }
 
+    /** The words of one place that shows what is in flight: at the bound, fixed or learnt, and below it. */
+    record Keys(String at, String atAuto, String under, String underAuto) {
+    }
+
+    static final Keys PROGRESS = new Keys("msg.progress.inFlight", "msg.progress.inFlightAuto",
+            "msg.progress.inFlightUnder", "msg.progress.inFlightUnderAuto");
+    static final Keys STATUS = new Keys("msg.status.workerInFlight", "msg.status.workerInFlightAuto",
+            "msg.status.workerInFlightUnder", "msg.status.workerInFlightUnderAuto");
+
     /**
-     * What is out against the bound, in {@code kind}'s words ({@code msg.progress.inFlight} for the progress line,
-     * {@code msg.status.workerInFlight} for status, each with its {@code Auto}, {@code Under}, {@code UnderAuto}): {@code ", in flight 24, auto"} at the bound, {@code ", in flight 3 (auto,
+     * What is out against the bound, in the words of {@code kind} ({@link #PROGRESS}, {@link #STATUS}): {@code ", in flight 24, auto"} at the bound, {@code ", in flight 3 (auto,
      * limit 24)"} below it, so that a bound is never read as requests out; each server's own follows the limit.
      */
-    static String of(Messages m, String kind, int out, int limit, boolean auto, List<ServerLimit> servers) {
+    static String of(Messages m, Keys kind, int out, int limit, boolean auto, List<ServerLimit> servers) {
         if (out >= limit) {
-            return m.get(kind + (auto ? "Auto" : ""), out) + servers(m, servers);
+            return m.get(auto ? kind.atAuto() : kind.at(), out) + servers(m, servers);
         }
         if (!auto) {
-            return m.get(kind + "Under", out, limit);
+            return m.get(kind.under(), out, limit);
         }
         String each = servers(m, servers, "msg.inFlight.serversAfterLimit");
-        return m.get(kind + "UnderAuto", out, limit, each);
+        return m.get(kind.underAuto(), out, limit, each);
     }
 
     /** The words for {@code servers}; empty for none (one server, a fixed bound). */

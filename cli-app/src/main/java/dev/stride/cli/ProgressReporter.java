@@ -351,7 +351,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         // longer out, so never more than the records left.
         long left = Math.max(0, total - doneBefore - failedBefore - outcomes());
         int out = (int) Math.min(requestsOut, left);
-        String words = InFlightWords.of(messages, "msg.progress.inFlight", out, b.limit(), b.auto(), b.servers());
+        String words = InFlightWords.of(messages, InFlightWords.PROGRESS, out, b.limit(), b.auto(), b.servers());
         int waiting = waitingForRateLimit;
         return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
     }

@@ -30,10 +30,10 @@ final class WorkerLines {
             long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
             // The requests out against the bound; a worker of a version that stored the bound alone says that.
             String inFlight = w.inFlight() == null ? ""
-                    : w.requestsOut() != null ? InFlightWords.of(m, "msg.status.workerInFlight", w.requestsOut(), w.inFlight(),
+                    : w.requestsOut() != null ? InFlightWords.of(m, InFlightWords.STATUS, w.requestsOut(), w.inFlight(),
                             w.inFlightAuto(), w.servers())
-                    : m.get(w.inFlightAuto() ? "msg.status.workerInFlightAuto" : "msg.status.workerInFlight",
-                            w.inFlight()) + InFlightWords.servers(m, w.servers());
+                    : InFlightWords.of(m, InFlightWords.STATUS, w.inFlight(), w.inFlight(), w.inFlightAuto(),
+                            w.servers());
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
                     String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight);
         }
