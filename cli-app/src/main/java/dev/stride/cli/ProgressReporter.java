@@ -36,7 +36,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * seconds, with {@code --quiet} nothing. Either way it keeps the session's tally for the end-of-run summary: outcomes,
  * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
  * session's pace does not skew them; the rate shown counts answers only (failures are counted apart). The ETA is at
- * the pace of the last {@link #ETA_WINDOW} or so, which follows a pace that changed; the rate shown is the session's.
+ * the pace of the last {@link #ETA_WINDOW} or so (the last half of a younger session), which follows a pace that
+ * changed; the rate shown is the session's.
  *
  * <p>With several workers on the run, the counts shown are the run's: this session's own plus what the others stored
  * since it began, as the run's counters said at the last cursor this worker committed (every few outcomes and every
@@ -544,7 +545,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /**
      * Time left at the run's recent pace of outcomes (answers and failures: both leave a record settled), over the
-     * last {@link #ETA_WINDOW} or so (the whole session until it is that old), its own and, with several workers, the
+     * last {@link #ETA_WINDOW} or so (the last half of a younger session), its own and, with several workers, the
      * others' (as of the last cursor); empty until that pace means something, and while nothing finished in that
      * time. Early on it does not: while the first requests are in flight nothing finishes, so
      * the rate starts low and climbs (a run of seconds showed an ETA of minutes). The pace counts once the session

@@ -4,16 +4,19 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
- * Outcomes per second over about the last {@code window}: the pace an ETA is worth giving. The whole session's
- * average lags behind a pace that changed (a server whose rate budget ran out answered 5/s while a session's average
- * still said 25/s, and the ETA was off by 16 s of 18); a session younger than the window gets its whole average.
+ * Outcomes per second over about the last {@code window}, or the last half of the session while that is shorter: the
+ * pace an ETA is worth giving. The whole session's average lags behind a pace that changed (a server whose rate budget
+ * ran out answered 5/s while a session's average still said 25/s, and the ETA was off by 16 s of 18); half the session
+ * follows such a change in a run of seconds too, and stays long enough to hold several outcomes.
  *
- * <p>Keeps a count every second or so, the oldest one at or before the window's start: a few dozen at most.
+ * <p>Keeps a count every second or so, the oldest one at or before the window's start (which only moves on): a few
+ * dozen at most.
  */
 final class RecentPace {
     /** How far apart the kept counts are at least. */
     private static final long STEP = Duration.ofSeconds(1).toNanos();
 
+    private final long started;
     private final long window;
     /** (nanos, outcomes) pairs, oldest first; never empty. */
     private final ArrayDeque<long[]> counts = new ArrayDeque<>();
@@ -21,6 +24,7 @@ final class RecentPace {
 
     /** @param started the session's start, when it had no outcomes */
     RecentPace(long started, Duration window) {
+        this.started = started;
         this.window = window.toNanos();
         counts.add(new long[] {started, 0});
         lastAt = started;
@@ -51,9 +55,10 @@ final class RecentPace {
 
     /** Drops counts while the next one is old enough to start the window itself. */
     private void dropBefore(long now) {
+        long from = Math.max(now - window, started + (now - started) / 2);
         while (counts.size() > 1) {
             long[] first = counts.pollFirst();
-            if (counts.peekFirst()[0] > now - window) {
+            if (counts.peekFirst()[0] > from) {
                 counts.addFirst(first);
                 return;
             }

@@ -175,6 +175,26 @@ class ProgressReporterTest {
     }
 
     @Test
+    void aSessionYoungerThanHalfAMinuteHasItsEtaAtThePaceOfItsLastHalf() {
+        // 80 a second for 4 s, then 5 a second (a hosted budget spent): at 10 s the session's average, 34.6/s,
+        // would promise 1.6 s for the 54 left; its last 5 s went at 5/s, so 10.8 s.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 400, 0, 0, Duration.ofSeconds(10), now);
+        for (int second = 1; second <= 10; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < (second <= 4 ? 80 : 5); i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        progress.close();
+
+        // The line comes with the first answer at 10 s: 346 done; 25 since the count kept at 5 s.
+        assertThat(lines.toString()).isEqualTo("qwen: 346/400 done (86.5%), 0 failed, 0 retries, 34.6/s, 104 tok/s,"
+                + " ETA 10.8s\n");
+    }
+
+    @Test
     void withAnotherWorkerTheLineShowsTheRunsCountsAndTheEtaTheRunsPace() {
         // This worker: 10 answers a second. The other: as many, stored since this session began (40 done before).
         StringWriter lines = new StringWriter();
@@ -193,10 +213,11 @@ class ProgressReporterTest {
         progress.recordDone(RECORD, answer(3, 100));
         progress.close();
 
-        // 40 + 101 own + 100 the other's, and its failure; 756 left at the run's pace of 202 outcomes in 11 s: 41.2 s
-        // (this worker's own pace would say 83 s). The rate shown is this worker's own.
+        // 40 + 101 own + 100 the other's, and its failure; 756 left at the run's pace over the last half of the
+        // session, 121 outcomes of both in the 6 s since the count kept at 5 s: 37.5 s (this worker's own pace would
+        // say 83 s). The rate shown is this worker's own.
         assertThat(lines.toString()).isEqualTo("qwen: 241/1000 done (24.1%), 3 failed, 0 retries, 9.2/s, 28 tok/s,"
-                + " ETA 41.2s\n");
+                + " ETA 37.5s\n");
     }
 
     @Test
