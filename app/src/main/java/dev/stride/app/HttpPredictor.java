@@ -21,6 +21,7 @@ import dev.stride.core.PredictionException;
 import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
+import dev.stride.core.RecordCost;
 import dev.stride.core.ServerLimit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,6 +98,15 @@ final class HttpPredictor implements Predictor {
 
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
+        return predict(prompt, new RecordCost());
+    }
+
+    /**
+     * One attempt at {@code cost}'s record. What the runner cannot see is told to {@code cost}: the 429s a rate gate
+     * waited out and sent again (requests the server received), and an attempt that reached no server (no request).
+     */
+    @Override
+    public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
         PromptRequest request;
         try {
             request = request(prompt);
@@ -108,13 +118,18 @@ final class HttpPredictor implements Predictor {
         // run's own, and is not the latency stored for it. Set on this thread, by the call below.
         long[] sentAt = {-1};
         try {
-            ChatResult r = servers.complete(request, () -> sentAt[0] = System.nanoTime());
+            ChatResult r = servers.complete(request, () -> sentAt[0] = System.nanoTime(),
+                    cost::sentAgainAfterRefusal);
             return Completion.of(new Answer(answerText(r), r.finishReason(), r.promptTokens(), r.completionTokens(),
                     r.reasoning(), r.refusal(), r.toolCallsJson(), r.model(), r.id(), r.rawBody(), r.server()),
                     r.latency());
         } catch (CallFailure f) {
             if (f.verdict() == CallFailure.Verdict.STOP_RUN && f.requestSent()) {
                 stoppedTheRun.incrementAndGet();
+            }
+            if (!f.requestSent()) {
+                // A refused connection (every server's, when there are several) or a stop at the rate gate.
+                cost.notSent();
             }
             String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
             PredictionException e = new PredictionException(disposition(f.verdict()), f.code(), message,

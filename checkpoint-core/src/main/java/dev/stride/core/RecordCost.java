@@ -3,7 +3,9 @@ package dev.stride.core;
 /**
  * What one record cost in a session besides the runner's own attempts at it: the answers a predictor set aside and
  * asked for again (an answer that had to be JSON and was not: {@code --json-retries}), and their tokens, which the
- * server charged all the same.
+ * server charged all the same; the refusals it waited out and sent again itself (a 429 under {@code --rpm} pacing);
+ * and, the other way, the attempts that reached no server (a refused connection while a server is down), which cost
+ * nothing and are no request. A record's attempts are the requests servers received for it.
  *
  * <p>The runner makes one per record and hands the same one to each of the record's attempts. A predictor that asks
  * again bounds itself by it, so that its bound holds over the record and not over each attempt: counted per call, a
@@ -14,6 +16,8 @@ package dev.stride.core;
  */
 public final class RecordCost {
     private int askedAgain;
+    private int sentAgain;
+    private int notSent;
     private Integer promptTokens;
     private Integer completionTokens;
 
@@ -29,9 +33,30 @@ public final class RecordCost {
         completionTokens = plus(completionTokens, answer.completionTokens());
     }
 
-    /** The requests the record took: the runner's attempts and the requests sent again within them. */
+    /** A refused request the predictor waited out and sent again within one attempt: one request more. */
+    public void sentAgainAfterRefusal() {
+        sentAgain++;
+    }
+
+    /**
+     * The attempt found no server (the connection was refused, the host unknown): no request went out, and it is
+     * none of the record's attempts.
+     */
+    public void notSent() {
+        notSent++;
+    }
+
+    /** Attempts so far that reached no server: a runner compares it before and after an attempt. */
+    public int notSentSoFar() {
+        return notSent;
+    }
+
+    /**
+     * The requests the record took: the runner's attempts that reached a server and the requests sent again within
+     * them.
+     */
     public int attempts(int runnerAttempts) {
-        return runnerAttempts + askedAgain;
+        return runnerAttempts - notSent + askedAgain + sentAgain;
     }
 
     /** The kept answer charged with the tokens of the answers set aside before it: what the record cost in all. */

@@ -96,6 +96,23 @@ final class ScriptedPredictor implements Predictor {
         return this;
     }
 
+    /**
+     * As the HTTP predictor tells its record's cost: a server that could not be reached but by a timeout (a refused
+     * connection, an unknown host) was sent no request.
+     */
+    @Override
+    public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
+        try {
+            return predict(prompt);
+        } catch (PredictionException e) {
+            if (e.disposition() == PredictionException.Disposition.UNREACHABLE
+                    && !PredictionException.TIMEOUT.equals(e.kind())) {
+                cost.notSent();
+            }
+            throw e;
+        }
+    }
+
     @Override
     public Completion predict(Prompt prompt) throws PredictionException {
         Reply reply;

@@ -59,7 +59,9 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
      * Requests the server received beyond the records' attempts, each for what it was, and the re-asks for JSON,
      * which are said apart but are among the attempts.
      *
-     * @param sentAgainAfterRefusal 429s the client's rate gate waited out and sent again within one attempt
+     * @param sentAgainAfterRefusal 429s the client's rate gate waited out and sent again within one attempt: each is
+     *                              one of its record's stored attempts, so not beyond them (those of a record a stop
+     *                              kept from being stored are redundant)
      * @param reaskedForJson        answers that were not JSON, asked again ({@code --json-retries}): each is one of
      *                              its record's stored attempts, so not beyond them (those of a record a stop kept
      *                              from being stored were never saved, and are redundant)
@@ -71,7 +73,7 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
 
         /** The requests no stored attempt stands for. */
         long total() {
-            return sentAgainAfterRefusal + stoppedTheRun;
+            return stoppedTheRun;
         }
     }
 

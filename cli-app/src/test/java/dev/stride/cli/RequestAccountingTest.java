@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -99,6 +100,65 @@ class RequestAccountingTest {
                     .isEqualTo(sim.stats().requests());
             long sentAgain = line.group(3) == null ? 0 : Long.parseLong(line.group(3));
             assertThat(Long.parseLong(line.group(2)) + sentAgain).as(r.all()).isEqualTo(refused);
+            // Each refusal sent again is one more request of its record: the stored attempts are what was received.
+            assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
+                    .isEqualTo(sim.stats().requests());
+        }
+    }
+
+    @Test
+    void refusalsTheRpmPacingSentAgainAreAmongTheirRecordsAttempts() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 100);
+        Path db = dir.resolve("runs.db");
+        // 10 a second, no headers; --rpm 900 asks for more, so the server refuses some, which the gate sends again.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20))
+                .rateBudget(new RateBudget(600, 0, Duration.ofSeconds(1), false)).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--base-url", sim.url(), "--rpm", "900", "--log-every", "0", "--template", "{{question}}");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            long refused = sim.stats().count(Outcome.RATE_LIMITED);
+            assertThat(refused).as("429s of %s", sim.stats().summary()).isPositive();
+            assertThat(r.out()).as(r.all()).contains("Requests:  " + sim.stats().requests() + " sent, 0 retries,"
+                    + " 0 redundant, " + refused + " rate-limited (429) and sent again\n");
+            assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
+                    .as("the stored attempts, against what the server received").isEqualTo(sim.stats().requests());
+        }
+    }
+
+    @Test
+    void triesRefusedAtConnectWhileTheServerIsDownAreNoAttemptsAndEachRequestSentAgainIsNamed() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        SimulatorSettings settings = SimulatorSettings.builder().latency(Duration.ofMillis(200)).build();
+        Simulator first = new Simulator(settings).start(0);
+        int port = first.port();
+        CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> stride.cli.run("run",
+                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", first.url(),
+                "--concurrency", "4", "--log-every", "0", "--template", "{{question}}"));
+        while (first.stats().requests() < 12 && !run.isDone()) {
+            Thread.sleep(10);
+        }
+        // The server goes away with requests in flight; the run's tries meanwhile find no server, refused at
+        // connect, until one is listening on the same port again.
+        first.close();
+        Thread.sleep(1500);
+        try (Simulator second = new Simulator(settings).start(port)) {
+            Cli.Result r = run.get(100, TimeUnit.SECONDS);
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.all()).as("the outage was seen").contains("unreachable");
+            long received = first.stats().requests() + second.stats().requests();
+            assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
+                    .as("the stored attempts, against what the servers received").isEqualTo(received);
+            assertThat(Datasets.count(db, "SELECT max(attempts) FROM predictions"))
+                    .as("a request cut by the outage, then the answer").isLessThanOrEqualTo(2);
+            // Every request beyond a record's first was a retry, and is named so.
+            long retries = received - 40;
+            assertThat(r.out()).as(r.all()).contains("Requests:  " + received + " sent, " + retries
+                    + (retries == 1 ? " retry" : " retries") + ", 0 redundant\n");
+        } finally {
+            first.close();
         }
     }
 

@@ -243,7 +243,8 @@ public final class ModelClient implements AutoCloseable {
      */
     public ChatResult chat(ChatRequest request) throws CallFailure {
         ensureOpen();
-        return send(Api.OPENAI_CHAT, encoder.encode(request), false, false, request.maxTokens(), NOTHING);
+        return send(Api.OPENAI_CHAT, encoder.encode(request), false, false, request.maxTokens(), NOTHING,
+                NOTHING);
     }
 
     /**
@@ -263,9 +264,17 @@ public final class ModelClient implements AutoCloseable {
      * take it for a queue there).
      */
     ChatResult complete(PromptRequest request, Runnable passedGate) throws CallFailure {
+        return complete(request, passedGate, NOTHING);
+    }
+
+    /**
+     * As {@link #complete(PromptRequest, Runnable)}, telling {@code sentAgain} each time a 429 the gate waited out is
+     * sent again: a request the caller's record took beyond its call.
+     */
+    ChatResult complete(PromptRequest request, Runnable passedGate, Runnable sentAgain) throws CallFailure {
         ensureOpen();
         return send(request.api(), promptEncoder.encode(request), request.stream(), request.keepRaw(),
-                maxTokens(request), passedGate);
+                maxTokens(request), passedGate, sentAgain);
     }
 
     /** Requests held at the rate gate now, not yet sent. */
@@ -299,7 +308,7 @@ public final class ModelClient implements AutoCloseable {
      * times at most, without the caller hearing of it.
      */
     private ChatResult send(Api api, byte[] body, boolean stream, boolean keepRaw, Integer maxTokens,
-                            Runnable passedGate) throws CallFailure {
+                            Runnable passedGate, Runnable sentAgain) throws CallFailure {
         for (int refusals = 0; ; refusals++) {
             RateGate.Permit permit = gate.enter(gate.estimate(body.length, maxTokens));
             if (permit == null) {
@@ -315,6 +324,7 @@ public final class ModelClient implements AutoCloseable {
                         && refusals < RateGate.MAX_ABSORBED_REFUSALS;
                 if (refusal && gate.refused(permit, f.retryAfter().orElse(null), f.rateLimits())) {
                     sentAgainAfterRefusal.incrementAndGet();
+                    sentAgain.run();
                     continue;
                 }
                 if (!refusal) {

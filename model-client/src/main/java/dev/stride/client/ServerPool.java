@@ -132,6 +132,14 @@ public final class ServerPool implements AutoCloseable {
      * came before was waiting here (for a server below its limit, at a rate gate), not the server's time.
      */
     public ChatResult complete(PromptRequest request, Runnable sending) throws CallFailure {
+        return complete(request, sending, () -> { });
+    }
+
+    /**
+     * As {@link #complete(PromptRequest, Runnable)}, telling {@code sentAgain} each time a server's 429 is waited out
+     * at its rate gate and the request sent again: one more request the server received for the caller's record.
+     */
+    public ChatResult complete(PromptRequest request, Runnable sending, Runnable sentAgain) throws CallFailure {
         if (adaptive) {
             awaitRoom();
         }
@@ -140,7 +148,7 @@ public final class ServerPool implements AutoCloseable {
         List<CallFailure> unreached = new ArrayList<>(0);
         while (true) {
             try {
-                return call(server, request, sending);
+                return call(server, request, sending, sentAgain);
             } catch (CallFailure f) {
                 Server next = f.reachedServer() || f.verdict() == CallFailure.Verdict.CANCELLED ? null
                         : acquireAnother(tried, server);
@@ -154,7 +162,8 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
-    private ChatResult call(Server server, PromptRequest request, Runnable sending) throws CallFailure {
+    private ChatResult call(Server server, PromptRequest request, Runnable sending, Runnable sentAgain)
+            throws CallFailure {
         server.requests.incrementAndGet();
         boolean succeeded = false;
         Sending sent = server.limit == null ? null : new Sending(server);
@@ -162,7 +171,7 @@ public final class ServerPool implements AutoCloseable {
             ChatResult result = server.client.complete(request, sent == null ? sending : () -> {
                 sent.passedGate();
                 sending.run();
-            });
+            }, sentAgain);
             succeeded = true;
             long now = nanoTime.getAsLong();
             server.onSuccess(now);
