@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Drives one run to its end as one of its workers: claims the records still to do from the store in input order
@@ -436,26 +437,29 @@ public final class BatchRunner {
                     new Timing(0, 0, clock.instant()))));
             return;
         }
-        // Requests the predictor sent again within the attempts (--json-retries): over all of them, not per attempt.
+        // Requests the predictor sent again within the attempts (--json-retries, a 429 its rate gate waited out), and
+        // its attempts that reached no server: over all of them, not per attempt.
         RecordCost cost = new RecordCost();
         // Attempts charged to the record's retries; those made while no server answered are not.
         int charged = 0;
         int whileUnreachable = 0;
         int refusedOverLimit = 0;
-        // A retry told to the listener and not sent yet: a stop now means it never will be, which it is told too.
+        // A retry told to the listener that reached no server yet: told as sent once an attempt does (one that found
+        // no server is no request), and as never sent when the record stops here.
         boolean retryTold = false;
         for (int attempt = 1; ; attempt++) {
             if (stopping()) {
-                if (retryTold) {
-                    listener.retryNotSent(record);
-                }
+                retryNotSent(record, retryTold);
                 return;
             }
-            retryTold = false;
             long t0 = time.nanoTime();
             long answersWhenSent = servers.answers();
+            int notSentBefore = cost.notSentSoFar();
             try {
                 Completion c = predictor.predict(prompt, cost);
+                if (retryTold) {
+                    listener.retrySent(record);
+                }
                 servers.answered();
                 // The request's own time when the predictor measured it: a wait before sending is not latency.
                 long latency = c.latency() == null ? elapsedMillis(t0) : c.latency().toMillis();
@@ -466,12 +470,24 @@ public final class BatchRunner {
                 return;
             } catch (PredictionException e) {
                 long latency = e.latency().map(Duration::toMillis).orElseGet(() -> elapsedMillis(t0));
+                boolean sent = cost.notSentSoFar() == notSentBefore;
+                if (sent && retryTold) {
+                    listener.retrySent(record);
+                    retryTold = false;
+                }
                 if (e.disposition() == Disposition.UNREACHABLE) {
                     ServerWatch.Finding found = servers.unreachable(answersWhenSent, e);
                     if (!found.recordsOwn()) {
-                        if (!waitForServer(found, ++whileUnreachable)) {
+                        // A try that reached the server (a timeout) is sent again, uncharged but a retry all the
+                        // same: the server received both. One that found none is no request, and its next no retry.
+                        int soFar = cost.attempts(attempt);
+                        boolean told = retryTold || sent;
+                        if (!waitForServer(found, ++whileUnreachable, !sent ? null
+                                : wait -> listener.retrying(record, soFar, e, wait))) {
+                            retryNotSent(record, told);
                             return;
                         }
+                        retryTold = told;
                         continue;
                     }
                 } else if (e.disposition() != Disposition.CANCELLED
@@ -482,9 +498,11 @@ public final class BatchRunner {
                 }
                 switch (e.disposition()) {
                     case CANCELLED -> {
+                        retryNotSent(record, retryTold);
                         return;
                     }
                     case STOP_RUN -> {
+                        retryNotSent(record, retryTold);
                         // The refusal itself goes along: its kind (e.g. http_404) lets the caller say what to check.
                         stopWith(RunState.STOPPED, e.getMessage(), e);
                         return;
@@ -496,6 +514,7 @@ public final class BatchRunner {
                     }
                     case RETRY, UNREACHABLE -> {
                         if (stopping()) {
+                            retryNotSent(record, retryTold);
                             return;
                         }
                         // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
@@ -549,9 +568,10 @@ public final class BatchRunner {
      * again, uncharged.
      *
      * @param tries the record's attempts so far that found no server
+     * @param retrying told the wait before it, when the record's try reached the server and is sent again; or null
      * @return false when the run is stopping
      */
-    private boolean waitForServer(ServerWatch.Finding found, int tries) {
+    private boolean waitForServer(ServerWatch.Finding found, int tries, Consumer<Duration> retrying) {
         ServerOutage seen = found.outage();
         Duration left = settings.serverWait().minus(seen.lasted());
         if (!seen.answeredBefore() || left.isNegative() || left.isZero()) {
@@ -566,6 +586,9 @@ public final class BatchRunner {
         Duration floor = settings.backoffMax().compareTo(OUTAGE_FLOOR) < 0 ? settings.backoffMax() : OUTAGE_FLOOR;
         wait = wait.compareTo(floor) < 0 ? floor : wait;
         wait = wait.compareTo(left) < 0 ? wait : left;
+        if (retrying != null) {
+            retrying.accept(wait);
+        }
         try {
             time.await(found.over(), time.nanoTime() + wait.toNanos());
         } catch (InterruptedException e) {
@@ -573,6 +596,13 @@ public final class BatchRunner {
             return false;
         }
         return !stopping();
+    }
+
+    /** The record stops here: a retry told for it that reached no server never will. */
+    private void retryNotSent(InputRecord record, boolean retryTold) {
+        if (retryTold) {
+            listener.retryNotSent(record);
+        }
     }
 
     /** Full jitter: a random wait up to base·2^(attempt-1), capped; never shorter than the server asked for. */

@@ -17,7 +17,8 @@ public interface RunListener {
     }
 
     /**
-     * The record is tried again after {@code delay}.
+     * The record is tried again after {@code delay}: told before the wait; {@link #retrySent} follows once the retry
+     * reached a server, {@link #retryNotSent} when it never will.
      *
      * @param attempt the record's requests so far, as its stored {@link Timing#attempts()} counts them (re-asks by
      *                the predictor included)
@@ -39,6 +40,13 @@ public interface RunListener {
      * record is left pending (not stored), for the next session.
      */
     default void retryNotSent(InputRecord record) {
+    }
+
+    /**
+     * The retry last told by {@link #retrying} (or {@link #sentAgainAsBusy}) for this record reached a server: a
+     * request more that the server received. Not told for a try that found no server (a refused connection).
+     */
+    default void retrySent(InputRecord record) {
     }
 
     default void cursorSaved(Cursor cursor) {

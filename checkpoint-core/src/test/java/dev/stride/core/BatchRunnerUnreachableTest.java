@@ -141,6 +141,43 @@ class BatchRunnerUnreachableTest {
     }
 
     @Test
+    void aTimeoutWhileTheServerSeemsGoneIsSentAgainUnchargedAndToldAsTheRetryItIs() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        // r0 is answered; r1's request reached the server and got no answer in time, with nothing answered since.
+        f.predictor.script("r1", unreachable(PredictionException.TIMEOUT, "no answer within 1s"));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.unreachable()).as("waited for as an outage").hasSize(1);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).as("both requests the server received")
+                .isEqualTo(2);
+        // Not charged to the record, but sent again: the summary names it a retry, or it would name 1 of 2 requests.
+        assertThat(f.events.retryAttempts()).containsExactly(1);
+        assertThat(f.events.retriesSent()).isEqualTo(1);
+    }
+
+    @Test
+    void aRetryThatFindsNoServerIsToldAsSentOnlyWhenATryReachesOne() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        // r1 is refused as busy, then its retry and the next find no server, and the third reaches it.
+        f.predictor.script("r1", fail(PredictionException.Disposition.RETRY, "http_503", "busy"),
+                unreachable("connection", REFUSED), unreachable("connection", REFUSED));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        for (int n = 1; n <= 3; n++) {
+            f.time.advance(f.time.awaitWaitsAsked(n).get(n - 1));
+        }
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.attempts("r1")).isEqualTo(4);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).as("the 503 and the answer").isEqualTo(2);
+        assertThat(f.events.retryAttempts()).containsExactly(1);
+        assertThat(f.events.retriesSent()).as("once, by the try that reached the server").isEqualTo(1);
+    }
+
+    @Test
     void aStopEndsTheWaitForAServer() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(3);
         f.predictor.script("r0", answer(null));

@@ -97,6 +97,7 @@ final class RunnerFixture {
     static final class Events implements RunListener {
         private final List<Duration> retryDelays = new ArrayList<>();
         private final List<Integer> retryAttempts = new ArrayList<>();
+        private int retriesSent;
         private final List<Cursor> cursors = new ArrayList<>();
         private final List<ServerOutage> unreachable = new ArrayList<>();
         private final List<ServerOutage> back = new ArrayList<>();
@@ -149,6 +150,16 @@ final class RunnerFixture {
                                           Duration delay) {
             retryAttempts.add(attempt);
             retryDelays.add(delay);
+        }
+
+        @Override
+        public synchronized void retrySent(InputRecord record) {
+            retriesSent++;
+        }
+
+        /** Retries told as having reached a server. */
+        synchronized int retriesSent() {
+            return retriesSent;
         }
 
         @Override

@@ -62,6 +62,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void retrySent(InputRecord record) {
+        first.retrySent(record);
+        second.retrySent(record);
+    }
+
+    @Override
     public void cursorSaved(Cursor cursor) {
         first.cursorSaved(cursor);
         second.cursorSaved(cursor);

@@ -73,6 +73,11 @@ final class HalfwayStop implements SessionListener {
             }
 
             @Override
+            public void retrySent(InputRecord record) {
+                inner.retrySent(record);
+            }
+
+            @Override
             public void cursorSaved(Cursor cursor) {
                 inner.cursorSaved(cursor);
             }

@@ -93,6 +93,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final RecentPace recentPace;
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Retries that reached a server: counted as they do, so the count never goes back down at a stop. */
     private final AtomicLong retries = new AtomicLong();
     /** Answers of this session that the token limit cut short (finish reason {@code length}). */
     private final LongAdder cutShort = new LongAdder();
@@ -102,11 +103,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /**
      * Per record not stored yet (by seq): its answered attempts this session, each followed by a retry or a send
      * again, and what the last was. A record stored leaves; those left at the end are a stopped session's records
-     * whose answered requests are neither kept attempts nor redundant.
+     * whose answered requests are neither kept attempts nor redundant: the summary names them apart.
      */
     private final Map<Long, Told> toldAgain = new ConcurrentHashMap<>();
 
-    /** @param lastSentAs the counter of the send again told last, for a stop that withdraws it */
+    /** @param lastSentAs the counter of the send again told last, counted once it reached a server */
     private record Told(long answered, AtomicLong lastSentAs) {
     }
     /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
@@ -304,9 +305,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
     }
 
+    /** The request before it was answered (with a failure); the send again itself counts once it goes out. */
     private void sentAgain(InputRecord record, AtomicLong counter) {
-        counter.incrementAndGet();
         toldAgain.merge(record.seq(), new Told(1, counter), (was, now) -> new Told(was.answered() + 1, counter));
+    }
+
+    @Override
+    public void retrySent(InputRecord record) {
+        Told told = toldAgain.get(record.seq());
+        if (told != null) {
+            told.lastSentAs().incrementAndGet();
+        }
         if (bar != null) {
             bar.setExtraMessage(extra());
         }
@@ -319,13 +328,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
-    /** The run stopped before the retry last told was sent: it is no request, nor a retry. */
+    /**
+     * The run stopped before the retry last told was sent: it is no request, nor a retry, and was never counted as
+     * one. The failed requests before it stay in {@link #toldAgain}, for the summary to name.
+     */
     @Override
     public void retryNotSent(InputRecord record) {
-        Told told = toldAgain.get(record.seq());
-        if (told != null) {
-            told.lastSentAs().decrementAndGet();
-        }
     }
 
     /** The bound as told: the total, whether it is learnt, each server's own. */

@@ -100,6 +100,10 @@ final class RunSummary {
         if (b.stoppedTheRun() > 0) {
             s.append(m.get("msg.summary.stoppedTheRun", b.stoppedTheRun()));
         }
+        // Refused or failed, and their records never stored: a stop came before a retry of theirs was answered.
+        if (tally.answeredUnkept() > 0) {
+            s.append(m.get("msg.summary.unkept", tally.answeredUnkept()));
+        }
         return s.toString();
     }
 

@@ -45,6 +45,7 @@ class ProgressReporterTest {
             progress.recordDone(RECORD, answer(50, 20));
         }
         progress.retrying(RECORD, 1, null, Duration.ZERO);
+        progress.retrySent(RECORD);
         progress.recordFailed(RECORD, new FailedPrediction("http_400", "HTTP 400: too long",
                 new Timing(5, 1, Instant.now())));
         // The library redraws every 250 ms from its own thread, and once more as it is closed: that last drawing
@@ -58,6 +59,30 @@ class ProgressReporterTest {
                 .contains("1 failed, 1 retry");
         assertThat(last).doesNotContain("\u001b["); // NO_COLOR: no escape codes
         assertThat(lines.toString()).isEmpty(); // no plain lines beside the bar
+    }
+
+    @Test
+    void aRetryCountsOnceSentAndAStopNeverTakesOneBackItsRefusalsAreNamedInstead() {
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10, 0, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.QUIET, null, true);
+        InputRecord other = new InputRecord(2, "q2", 0, "{}", "");
+        progress.retrying(RECORD, 1, null, Duration.ofSeconds(30));
+        assertThat(progress.retries()).as("told, waiting, not sent").isZero();
+        progress.retrySent(RECORD);
+        assertThat(progress.retries()).isEqualTo(1);
+        progress.retrying(RECORD, 2, null, Duration.ofSeconds(30));
+        progress.retrying(other, 1, null, Duration.ofSeconds(30));
+        progress.retryNotSent(RECORD);
+        progress.retryNotSent(other);
+        assertThat(progress.retries()).as("a stop takes back no retry shown").isEqualTo(1);
+
+        SessionTally tally = progress.tally(4L);
+        assertThat(tally.answeredUnkept()).as("the three refused requests the stop left unsaved").isEqualTo(3);
+        assertThat(tally.redundantRequests()).as("a fourth request, in flight at the stop").isEqualTo(1);
+        assertThat(new RunSummary(tally, RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .anySatisfy(l -> assertThat(l).isEqualTo("  Requests:  4 sent, 1 retry, 1 redundant (stopped before"
+                        + " their answers were saved; asked again next time), 3 refused or failed before the stop,"
+                        + " their records not saved (asked again next time)"));
     }
 
     @Test

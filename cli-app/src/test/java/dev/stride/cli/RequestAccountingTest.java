@@ -264,7 +264,9 @@ class RequestAccountingTest {
         assertThat(Long.parseLong(line.group(2))).as(r.all()).isZero();
         // Their answers came back (refusals, each followed by a retry): none was in flight at the stop.
         assertThat(Long.parseLong(line.group(3))).as(r.all()).isZero();
-        assertThat(r.out()).as(r.all()).contains("(this session: 0 predictions, 0 failed, 0 retries)");
+        assertThat(r.out()).as(r.all()).contains("(this session: 0 predictions, 0 failed, 0 retries)")
+                .as("the three refusals named, so the parts add up to what was sent")
+                .contains(", 3 refused or failed before the stop, their records not saved (asked again next time)\n");
     }
 
     @Test
