@@ -175,6 +175,26 @@ class BatchRunnerUnreachableTest {
         assertThat(f.ledger.prediction("r1").timing().attempts()).as("the 503 and the answer").isEqualTo(2);
         assertThat(f.events.retryAttempts()).containsExactly(1);
         assertThat(f.events.retriesSent()).as("once, by the try that reached the server").isEqualTo(1);
+        assertThat(f.events.retriesNotSent()).isZero();
+    }
+
+    @Test
+    void aRetryThatOnlyFoundNoServerBeforeAStopWasNeverSent() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.script("r0", answer(null));
+        f.predictor.script("r1", fail(PredictionException.Disposition.RETRY, "http_503", "busy"));
+        f.predictor.otherwise(unreachable("connection", REFUSED));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+        // The retry found no server: the record waits for one.
+        f.time.awaitWaitsAsked(2);
+
+        session.runner().requestStop();
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.predictor.attempts("r1")).as("the 503, then a try refused at connect").isEqualTo(2);
+        assertThat(f.events.retriesSent()).as("the retry reached no server").isZero();
+        assertThat(f.events.retriesNotSent()).isEqualTo(1);
     }
 
     @Test

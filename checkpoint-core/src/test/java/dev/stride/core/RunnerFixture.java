@@ -98,6 +98,7 @@ final class RunnerFixture {
         private final List<Duration> retryDelays = new ArrayList<>();
         private final List<Integer> retryAttempts = new ArrayList<>();
         private int retriesSent;
+        private int retriesNotSent;
         private final List<Cursor> cursors = new ArrayList<>();
         private final List<ServerOutage> unreachable = new ArrayList<>();
         private final List<ServerOutage> back = new ArrayList<>();
@@ -155,6 +156,16 @@ final class RunnerFixture {
         @Override
         public synchronized void retrySent(InputRecord record) {
             retriesSent++;
+        }
+
+        @Override
+        public synchronized void retryNotSent(InputRecord record) {
+            retriesNotSent++;
+        }
+
+        /** Retries told as never sent: the run stopped first. */
+        synchronized int retriesNotSent() {
+            return retriesNotSent;
         }
 
         /** Retries told as having reached a server. */
