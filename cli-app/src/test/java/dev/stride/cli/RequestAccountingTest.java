@@ -127,6 +127,29 @@ class RequestAccountingTest {
     }
 
     @Test
+    void requestsThatTimedOutAreEachSentAgainAsARetryWhetherOrNotTheRunTookTheServerForGone() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        // Answers take 0.4 to 1.2 s against a 1 s timeout: some time out with others answered meanwhile (the
+        // record's own, charged), some with nothing answered since they were sent (taken for an outage, uncharged).
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(800))
+                .jitter(Duration.ofMillis(400)).seed(7).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--base-url", sim.url(), "--concurrency", "auto", "--timeout", "1s", "--log-every", "0",
+                    "--template", "{{question}}");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            long received = sim.stats().requests();
+            assertThat(received).as("some timed out and were sent again").isGreaterThan(40);
+            assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
+                    .as("the stored attempts, against what the server received").isEqualTo(received);
+            long retries = received - 40;
+            assertThat(r.out()).as(r.all()).contains("Requests:  " + received + " sent, " + retries
+                    + (retries == 1 ? " retry" : " retries") + ", 0 redundant\n");
+        }
+    }
+
+    @Test
     void triesRefusedAtConnectWhileTheServerIsDownAreNoAttemptsAndEachRequestSentAgainIsNamed() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
