@@ -481,13 +481,16 @@ public final class BatchRunner {
                         // A try that reached the server (a timeout) is sent again, uncharged but a retry all the
                         // same: the server received both. One that found none is no request, and its next no retry.
                         int soFar = cost.attempts(attempt);
-                        boolean told = retryTold || sent;
-                        if (!waitForServer(found, ++whileUnreachable, !sent ? null
-                                : wait -> listener.retrying(record, soFar, e, wait))) {
-                            retryNotSent(record, told);
+                        boolean[] toldNow = {false};
+                        boolean waited = waitForServer(found, ++whileUnreachable, !sent ? null : wait -> {
+                            listener.retrying(record, soFar, e, wait);
+                            toldNow[0] = true;
+                        });
+                        retryTold |= toldNow[0];
+                        if (!waited) {
+                            retryNotSent(record, retryTold);
                             return;
                         }
-                        retryTold = told;
                         continue;
                     }
                 } else if (e.disposition() != Disposition.CANCELLED
