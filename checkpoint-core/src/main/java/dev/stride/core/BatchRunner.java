@@ -313,8 +313,9 @@ public final class BatchRunner {
         int out = Math.max(0, working.get() - waiting);
         if (out != toldOut) {
             toldOut = out;
-            listener.requestsOut(out);
+            // The store first: whoever hears the listener can already read the figure back where status does.
             store.reportRequestsOut(runId, out);
+            listener.requestsOut(out);
         }
     }
 
