@@ -1,10 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.app.RunOptions;
-import dev.stride.core.Phrase;
-import dev.stride.core.Phrased;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code --concurrency}: a whole number of requests in flight, or {@code auto} to follow what each server takes.
@@ -17,19 +14,19 @@ record ConcurrencyChoice(int fixed, boolean auto) {
 
     static final String AUTO = "auto";
 
-    /** @throws NotAConcurrency for neither a whole number nor {@code auto} */
+    /** @throws UnreadableValue for neither a whole number nor {@code auto} */
     static ConcurrencyChoice parse(String text) {
         String t = text.strip();
         if (t.equalsIgnoreCase(AUTO)) {
             return new ConcurrencyChoice(0, true);
         }
         if (!t.matches("[-+]?\\d+")) {
-            throw new NotAConcurrency(Messages.text("msg.concurrency.invalid", text));
+            throw new UnreadableValue(Messages.text("msg.concurrency.invalid", text));
         }
         // Refused here, not only by the app: a config file's value is then named by its setting, and the command
         // line's 0 and 99999999999 read alike.
         if (!inRange(t)) {
-            throw new NotAConcurrency(Messages.text("msg.concurrency.outOfRange", text, RunOptions.MAX_CONCURRENCY));
+            throw new UnreadableValue(Messages.text("msg.concurrency.outOfRange", text, RunOptions.MAX_CONCURRENCY));
         }
         return new ConcurrencyChoice(Integer.parseInt(t), false);
     }
@@ -59,30 +56,13 @@ record ConcurrencyChoice(int fixed, boolean auto) {
         public Integer convert(String value) {
             String t = value.strip();
             if (!t.matches("[-+]?\\d+")) {
-                throw new NotAConcurrency(Messages.text("msg.config.notWholeNumber", value));
+                throw new UnreadableValue(Messages.text("msg.config.notWholeNumber", value));
             }
             if (!inRange(t)) {
-                throw new NotAConcurrency(Messages.text("msg.concurrency.maxOutOfRange", value,
+                throw new UnreadableValue(Messages.text("msg.concurrency.maxOutOfRange", value,
                         RunOptions.MAX_CONCURRENCY));
             }
             return Integer.valueOf(t);
-        }
-    }
-
-    /** picocli keeps a converter's exception as the cause of its own, so the reader gets these words translated. */
-    static final class NotAConcurrency extends TypeConversionException implements Phrased {
-        private static final long serialVersionUID = 1L;
-
-        private final transient Phrase phrase;
-
-        NotAConcurrency(Phrase phrase) {
-            super(phrase.english());
-            this.phrase = phrase;
-        }
-
-        @Override
-        public Phrase phrase() {
-            return phrase;
         }
     }
 }

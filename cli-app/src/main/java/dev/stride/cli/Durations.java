@@ -1,13 +1,10 @@
 package dev.stride.cli;
 
-import dev.stride.core.Phrase;
-import dev.stride.core.Phrased;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Reads durations as people write them: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, or ISO-8601. */
 final class Durations implements ITypeConverter<Duration> {
@@ -31,28 +28,7 @@ final class Durations implements ITypeConverter<Duration> {
         try {
             return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
         } catch (RuntimeException e) {
-            throw new NotADuration(value);
-        }
-    }
-
-    /** picocli keeps a converter's exception as the cause of its own, so the reader gets these words translated. */
-    static final class NotADuration extends TypeConversionException implements Phrased {
-        private static final long serialVersionUID = 1L;
-
-        private final transient Phrase phrase;
-
-        NotADuration(String value) {
-            this(Messages.text("msg.duration.invalid", value));
-        }
-
-        private NotADuration(Phrase phrase) {
-            super(phrase.english());
-            this.phrase = phrase;
-        }
-
-        @Override
-        public Phrase phrase() {
-            return phrase;
+            throw new UnreadableValue(Messages.text("msg.duration.invalid", value));
         }
     }
 

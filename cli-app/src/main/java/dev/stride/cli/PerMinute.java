@@ -1,9 +1,6 @@
 package dev.stride.cli;
 
-import dev.stride.core.Phrase;
-import dev.stride.core.Phrased;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code --rpm} and {@code --tpm}: a budget per minute of at least 1. Checked as the option is converted, so a config
@@ -33,37 +30,20 @@ final class PerMinute {
     private static Long atLeastOne(String value, String tooSmall) {
         String t = value.strip();
         if (!t.matches("[-+]?\\d+")) {
-            throw new NotABudget(Messages.text("msg.config.notWholeNumber", value));
+            throw new UnreadableValue(Messages.text("msg.config.notWholeNumber", value));
         }
         long n;
         try {
             n = Long.parseLong(t);
         } catch (NumberFormatException e) {
             if (t.startsWith("-")) {
-                throw new NotABudget(Messages.text(tooSmall, value));
+                throw new UnreadableValue(Messages.text(tooSmall, value));
             }
-            throw new NotABudget(Messages.text("msg.config.tooLarge", value, Long.MAX_VALUE));
+            throw new UnreadableValue(Messages.text("msg.config.tooLarge", value, Long.MAX_VALUE));
         }
         if (n < 1) {
-            throw new NotABudget(Messages.text(tooSmall, value));
+            throw new UnreadableValue(Messages.text(tooSmall, value));
         }
         return n;
-    }
-
-    /** picocli keeps a converter's exception as the cause of its own, so the reader gets these words translated. */
-    static final class NotABudget extends TypeConversionException implements Phrased {
-        private static final long serialVersionUID = 1L;
-
-        private final transient Phrase phrase;
-
-        NotABudget(Phrase phrase) {
-            super(phrase.english());
-            this.phrase = phrase;
-        }
-
-        @Override
-        public Phrase phrase() {
-            return phrase;
-        }
     }
 }
