@@ -153,14 +153,20 @@ class ConcurrencyOptionTest {
         }
     }
 
-    @Test
-    void statusShowsTheRequestsALiveWorkerHasOutAgainstItsBound() throws Exception {
+    /** A database holding run 'm', three records answered by the simulator: a run for a worker's row to join. */
+    private Path aRunOfThreeRecords() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("s.db");
         try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0)) {
             assertThat(EN.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
                     sim.url(), "--template", "{{question}}").exitCode()).isZero();
         }
+        return db;
+    }
+
+    @Test
+    void statusShowsTheRequestsALiveWorkerHasOutAgainstItsBound() throws Exception {
+        Path db = aRunOfThreeRecords();
         // A worker of the run as a live run's row says it between renewals: 3 out of a fixed 16.
         try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
             long run = worker.findRun("m").orElseThrow().id();
@@ -193,12 +199,7 @@ class ConcurrencyOptionTest {
 
     @Test
     void statusShowsEachServersOwnLimitOfALiveWorker() throws Exception {
-        Path input = questions(dir, "q.jsonl", 3);
-        Path db = dir.resolve("s.db");
-        try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0)) {
-            assertThat(EN.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
-                    sim.url(), "--template", "{{question}}").exitCode()).isZero();
-        }
+        Path db = aRunOfThreeRecords();
         // A worker of the run as a live run's row says it between renewals: three servers, one set aside.
         try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
             long run = worker.findRun("m").orElseThrow().id();
