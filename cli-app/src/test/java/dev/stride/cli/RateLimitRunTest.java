@@ -72,7 +72,7 @@ class RateLimitRunTest {
                     "--base-url", sim.url(), "--concurrency", "16", "--log-every", "1s", "--max-tokens", "20",
                     "--template", "{{question}}", "--rpm", "600");
             assertThat(r.exitCode()).as(r.all()).isZero();
-            assertThat(r.out()).as(r.all()).containsPattern("in flight 16, \\d+ waiting for the rate limit");
+            assertThat(r.out()).as(r.all()).containsPattern("in flight \\d+ \\(limit 16\\), \\d+ waiting for the rate limit");
         }
     }
 
