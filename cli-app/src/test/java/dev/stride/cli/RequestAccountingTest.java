@@ -83,8 +83,10 @@ class RequestAccountingTest {
         Path input = Datasets.questions(dir, "q.jsonl", 100);
         Path db = dir.resolve("runs.db");
         // 20 a second with headers that say so: the first 32 at once exceed it, and the gate, engaged by the
-        // headers, waits the refusals out and sends them again.
-        try (Simulator sim = new Simulator(SimulatorSettings.builder()
+        // headers, waits the refusals out and sends them again. Answers take 300 ms, so that all 32 are out before
+        // the first answer's headers engage the gate (with instant answers an idle machine sent them too slowly
+        // to be refused: the test then showed nothing).
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(300))
                 .rateBudget(new RateBudget(1200, 0, Duration.ofSeconds(1), true)).build()).start(0)) {
             Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
                     "--base-url", sim.url(), "--concurrency", "32", "--log-every", "0", "--max-tokens", "20",
