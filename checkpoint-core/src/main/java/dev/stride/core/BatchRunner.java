@@ -455,6 +455,7 @@ public final class BatchRunner {
             }
             long t0 = time.nanoTime();
             long answersWhenSent = servers.answers();
+            boolean alone = working.get() == 1;
             int notSentBefore = cost.notSentSoFar();
             try {
                 Completion c = predictor.predict(prompt, cost);
@@ -477,7 +478,7 @@ public final class BatchRunner {
                     retryTold = false;
                 }
                 if (e.disposition() == Disposition.UNREACHABLE) {
-                    ServerWatch.Finding found = servers.unreachable(answersWhenSent, e);
+                    ServerWatch.Finding found = servers.unreachable(answersWhenSent, t0, alone, e);
                     if (!found.recordsOwn()) {
                         // A try that reached the server (a timeout) is sent again, uncharged but a retry all the
                         // same: the server received both. One that found none is no request, and its next no retry.
@@ -696,6 +697,8 @@ public final class BatchRunner {
         private long sessionStart;
         private Instant sessionStartedAt;
         private long answers;
+        /** When the latest answer came (nanoTime); meaningful once {@link #answers} is above 0. */
+        private long lastAnswerAt;
         private Outage outage;
 
         /** What a request that found no server means. */
@@ -730,6 +733,7 @@ public final class BatchRunner {
             ServerOutage ended = null;
             synchronized (this) {
                 answers++;
+                lastAnswerAt = time.nanoTime();
                 if (outage != null) {
                     ended = describe(outage.since, outage.sinceAt, true, outage.kind, outage.reason);
                     outage.over.countDown();
@@ -742,18 +746,20 @@ public final class BatchRunner {
         }
 
         /**
-         * A request sent when {@code answersWhenSent} answers had come found no server: the record's own trouble when
-         * it timed out while others were answered since, else an outage (from the session's start when nothing was
+         * A request sent at {@code sentAt} when {@code answersWhenSent} answers had come found no server: the record's
+         * own trouble when it timed out while others were answered since (or, {@code alone} in flight, shortly
+         * before), else an outage (from the session's start when nothing was
          * ever answered). A refused connection, an unknown host or a failed handshake is never one record's: answers
          * that came after it was sent were in flight with it when the server went away (kill -9 a server with 16
          * requests in flight: each was charged a retry, and failed under --retries 0).
          */
-        synchronized Finding unreachable(long answersWhenSent, PredictionException e) {
+        synchronized Finding unreachable(long answersWhenSent, long sentAt, boolean alone, PredictionException e) {
             if (answers == 0) {
                 return new Finding(false, describe(sessionStart, sessionStartedAt, false, e.kind(), e.getMessage()),
                         new CountDownLatch(0));
             }
-            if (answers > answersWhenSent && PredictionException.TIMEOUT.equals(e.kind())) {
+            if (PredictionException.TIMEOUT.equals(e.kind())
+                    && (answers > answersWhenSent || alone && answeredWithinItsWait(sentAt))) {
                 return new Finding(true, null, null);
             }
             if (outage == null) {
@@ -763,6 +769,16 @@ public final class BatchRunner {
             outage.reason = e.getMessage();
             return new Finding(false, describe(outage.since, outage.sinceAt, true, e.kind(), e.getMessage()),
                     outage.over);
+        }
+
+        /**
+         * Whether the latest answer came no longer before {@code sentAt} than the request then waited. A request alone
+         * in flight (the last record of a run, sent again) has no others to be answered while it waits, and one that
+         * timed out against a server that had answered within that span is no more an outage than one among many.
+         */
+        private boolean answeredWithinItsWait(long sentAt) {
+            long waited = time.nanoTime() - sentAt;
+            return lastAnswerAt - (sentAt - waited) > 0;
         }
 
         /** The run stops: records waiting for a server stop waiting. */

@@ -158,6 +158,28 @@ class BatchRunnerUnreachableTest {
         assertThat(f.events.retriesSent()).isEqualTo(1);
     }
 
+    /**
+     * The last record of a run, alone in flight: nothing else can be answered while it waits, so "nothing answered
+     * since" says nothing. The server answered r0 just before it was sent, within the second r1 then waited: a slow
+     * answer of its own, a retry, not an outage ("server unreachable ... answers again after 0.4s" at the end of runs).
+     */
+    @Test
+    void aTimeoutAloneInFlightRightAfterAnAnswerIsTheRecordsOwn() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.predictor.awaitHeld("r1");
+        f.time.advance(Duration.ofSeconds(1));
+        f.predictor.release("r1", unreachable(PredictionException.TIMEOUT, "no answer within 1s"));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.unreachable()).as("waited for as an outage").isEmpty();
+        assertThat(f.events.retryAttempts()).as("charged to the record").containsExactly(1);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).isEqualTo(2);
+    }
+
     @Test
     void aRetryThatFindsNoServerIsToldAsSentOnlyWhenATryReachesOne() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(2);
