@@ -62,6 +62,10 @@ final class BoardJson {
                 if (!w.servers().isEmpty()) {
                     wo.set("servers", Json.serverLimits(w.servers()));
                 }
+                // As status --json: in_flight stays the bound; a worker of an older version leaves requests_out out.
+                if (w.requestsOut() != null) {
+                    wo.put("requests_out", w.requestsOut());
+                }
             }
         }
         o.put("elapsed_ms", r.elapsedMs());

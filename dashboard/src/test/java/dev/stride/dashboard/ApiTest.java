@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.db.Board;
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.SimulatorSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -169,6 +171,38 @@ class ApiTest {
             assertThat(run.get("pending").asLong()).isZero();
             assertThat(run.get("finished").asBoolean()).isTrue();
             assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("finished").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void aLiveWorkerTellsTheRequestsItHasOutBesideItsLimit() throws Exception {
+        Path live = dir.resolve("live.db");
+        Fixtures.run(live, Fixtures.questions(dir, "live.jsonl", 5), "live", SimulatorSettings.builder().build());
+        // Two workers of the run as their rows say between heartbeats: one under --concurrency auto that tells its
+        // requests out, one that tells its limit alone (a worker of an older version).
+        try (Board b = Board.sqlite(live);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0));
+             SqliteCheckpointStore telling = SqliteCheckpointStore.open(live);
+             SqliteCheckpointStore older = SqliteCheckpointStore.open(live)) {
+            long run = telling.findRun("live").orElseThrow().id();
+            telling.reportInFlight(run, 27, true, List.of());
+            telling.join(run, Duration.ofMinutes(5));
+            telling.reportRequestsOut(run, 23);
+            telling.renewLease(run);
+            older.reportInFlight(run, 64, false, List.of());
+            older.join(run, Duration.ofMinutes(5));
+
+            for (JsonNode shown : List.of(json(s.url(), "/api/runs/live", 200).get("run"),
+                    json(s.url(), "/api/runs", 200).get("runs").get(0))) {
+                JsonNode workers = shown.get("workers");
+                assertThat(workers).hasSize(2);
+                assertThat(workers.get(0).get("in_flight").asInt()).as("the limit, as before").isEqualTo(27);
+                assertThat(workers.get(0).get("concurrency").asText()).isEqualTo("auto");
+                assertThat(workers.get(0).path("requests_out").asInt(-1)).isEqualTo(23).isEqualTo(
+                        count(live, "SELECT requests_out FROM workers WHERE number = 1"));
+                assertThat(workers.get(1).get("in_flight").asInt()).isEqualTo(64);
+                assertThat(workers.get(1).has("requests_out")).as("a worker that did not tell them").isFalse();
+            }
         }
     }
 
