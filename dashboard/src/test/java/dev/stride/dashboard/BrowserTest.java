@@ -118,7 +118,7 @@ class BrowserTest {
     }
 
     @Test
-    void theRunsListAndARunPageSayWhatItsLiveWorkersKeepInFlight() throws Exception {
+    void theRunsListAndARunPageSayTheRequestsItsLiveWorkersHaveOutWithTheLimitApart() throws Exception {
         Path live = dir.resolve("live.db");
         Fixtures.run(live, Fixtures.questions(dir, "few.jsonl", 5), "live", SimulatorSettings.builder().build());
         Board liveBoard = Board.sqlite(live);
@@ -130,10 +130,27 @@ class BrowserTest {
                     new ServerLimit("http://gpu2:8000/v1", 19, false)));
             worker.join(run, Duration.ofMinutes(5));
 
+            // Until it tells its requests out (as a worker of an older version never does), its limit alone.
             String dom = chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET);
             assertThat(dom).contains("id=\"card-in-flight\"><div class=\"v\">27 auto</div>"
-                    + "<div class=\"k\">in flight</div><div class=\"s\">gpu1:8000 8 · gpu2:8000 19</div>");
+                    + "<div class=\"k\">in flight</div><div class=\"s\">limits: gpu1:8000 8 · gpu2:8000 19</div>");
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight")).isEqualTo("27 auto");
+
+            // The requests out, with the limit apart, as status says it; each server's limit stays under the card.
+            worker.reportRequestsOut(run, 23);
+            worker.renewLease(run);
+            assertThat(chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET))
+                    .contains("id=\"card-in-flight\"><div class=\"v\">23 (auto, limit 27)</div><div class=\"k\">in "
+                            + "flight</div><div class=\"s\">limits: gpu1:8000 8 · gpu2:8000 19</div>");
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
+                    .isEqualTo("23 (auto, limit 27)");
+
+            // A fixed --concurrency at its limit: the limit apart all the same.
+            worker.reportInFlight(run, 64, false, List.of());
+            worker.reportRequestsOut(run, 64);
+            worker.renewLease(run);
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
+                    .isEqualTo("64 (limit 64)");
 
             // Once the worker left, nothing is in flight.
             worker.leave(run);

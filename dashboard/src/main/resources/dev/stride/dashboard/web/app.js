@@ -135,8 +135,9 @@
           el('th', {class: 'num', text: 'Rate', title: 'answers per second over the last minute'}),
           el('th', {class: 'num', text: 'Time left', title: 'at the current rate'}),
           el('th', {class: 'num', text: 'Workers', title: 'stride processes working on the run now'}),
-          el('th', {class: 'num', text: 'In flight', title: 'requests its live workers keep in flight at most, as of '
-            + 'their last heartbeat; auto: learnt from the servers\' answers (--concurrency auto)'}),
+          el('th', {class: 'num', text: 'In flight', title: 'requests its live workers have out as of their last '
+            + 'heartbeat, and in brackets the limit they keep to; auto: the limit is learnt from the servers\' answers '
+            + '(--concurrency auto). Workers of an older version tell their limit alone, shown as "27 auto" or "64"'}),
           el('th', {text: 'Started'}), el('th', {text: 'Last saved'}))),
         tbody));
     const empty = el('p', {class: 'empty', text: 'No runs yet: start one with stride run --db … and it shows here.'});
@@ -219,17 +220,27 @@
     return (workers || []).filter(w => w.in_flight !== undefined);
   }
 
-  /** What a run's live workers keep in flight together: "27 auto", "64", or "–" when none says. */
+  /**
+   * What a run's live workers have in flight together, in the words of stride status: the requests out with the limit
+   * apart, "23 (auto, limit 27)" or "64 (limit 64)", so that a limit is never read as requests out. The limit is all
+   * the live workers' together; the requests out those of the workers that tell them. Where none does (workers of an
+   * older version) the limit alone, as such workers were always shown: "27 auto", "64". "–" when none says anything.
+   */
   function inFlightWords(workers) {
     const saying = told(workers);
     if (saying.length === 0) return '–';
     const auto = saying.some(w => w.concurrency === 'auto');
-    return fmt(saying.reduce((sum, w) => sum + w.in_flight, 0)) + (auto ? ' auto' : '');
+    const limit = fmt(saying.reduce((sum, w) => sum + w.in_flight, 0));
+    const out = saying.filter(w => w.requests_out !== undefined);
+    if (out.length === 0) return limit + (auto ? ' auto' : '');
+    return fmt(out.reduce((sum, w) => sum + w.requests_out, 0)) + ' (' + (auto ? 'auto, ' : '') + 'limit ' + limit + ')';
   }
 
   /**
-   * Each server's own learnt limit, summed over the live workers that send to it: "gpu1:8000 8 · gpu2:8000 19".
-   * A server is named by its host (and port), or by its whole URL where two share one.
+   * Each server's own learnt limit, summed over the live workers that send to it: "limits: gpu1:8000 8 · gpu2:8000 19",
+   * or "" for none. Limits, not requests out (a worker tells those for all its servers together), and said so: under
+   * "23 (auto, limit 27)" the bare numbers would read as requests out per server. A server is named by its host (and
+   * port), or by its whole URL where two share one.
    */
   function serverWords(workers) {
     const each = new Map();
@@ -243,7 +254,9 @@
     const hostOf = u => { try { return new URL(u).host || u; } catch (e) { return u; } };
     const hosts = urls.map(hostOf);
     const names = new Set(hosts).size === hosts.length ? hosts : urls;
-    return urls.map((u, i) => names[i] + ' ' + (each.get(u).aside ? 'set aside' : fmt(each.get(u).limit))).join(' · ');
+    if (urls.length === 0) return '';
+    return 'limits: ' + urls.map((u, i) => names[i] + ' ' + (each.get(u).aside ? 'set aside' : fmt(each.get(u).limit)))
+      .join(' · ');
   }
 
   function card(label, hint) {
@@ -325,8 +338,9 @@
       tokensIn: card('tokens in', 'prompt tokens, as the server counted them'),
       tokensOut: card('tokens out', 'answer tokens, as the server counted them'),
       workers: card('workers', 'stride processes working on this run now'),
-      inFlight: card('in flight', 'requests the live workers keep in flight at most, as of their last heartbeat; '
-        + 'auto: learnt from the servers\' answers (--concurrency auto), with each server\'s own below'),
+      inFlight: card('in flight', 'requests the live workers have out as of their last heartbeat, and in brackets '
+        + 'the limit they keep to; auto: the limit is learnt from the servers\' answers (--concurrency auto), with '
+        + 'each server\'s own limit below. Workers of an older version tell their limit alone, shown as "27 auto"'),
     };
     const perServer = el('div', {class: 's'});
     cards.inFlight.node.appendChild(perServer);
