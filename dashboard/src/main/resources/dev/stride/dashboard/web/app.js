@@ -222,7 +222,8 @@
 
   /**
    * What a run's live workers have in flight together, in the words of stride status: the requests out with the limit
-   * apart, "23 (auto, limit 27)" or "64 (limit 64)", so that a limit is never read as requests out. The limit is all
+   * apart, "23 (auto, limit 27)" or "64 (limit 64)", so that a limit is never read as requests out; unlike status, the
+   * limit is shown when reached too: "64" alone is what a worker of an older version says, its limit. The limit is all
    * the live workers' together; the requests out those of the workers that tell them. Where none does (workers of an
    * older version) the limit alone, as such workers were always shown: "27 auto", "64". "–" when none says anything.
    */
