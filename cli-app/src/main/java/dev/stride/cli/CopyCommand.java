@@ -59,6 +59,9 @@ final class CopyCommand implements Callable<Integer> {
                 refuseSameFile(from, to, "msg.copy.sameFile");
             }
         }
+        if (to != null) {
+            DbFile.requireFolder(to);
+        }
         List<RunInfo> copied;
         // A DEST file this command creates and then writes nothing to (a refusal) is removed again.
         try (FreshDatabase fresh = FreshDatabase.at(to)) {

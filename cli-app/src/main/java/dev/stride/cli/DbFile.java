@@ -26,6 +26,18 @@ final class DbFile {
         }
     }
 
+    /**
+     * Refuses, exit 2, a database file to write whose folder is missing: a mistyped path is a usage error, as an
+     * {@code -o} in a missing folder is, not a database that cannot be used (exit 4). The words are SQLite's own
+     * refusal's, so the message is the same whichever check meets the path first.
+     */
+    static void requireFolder(Path db) {
+        Path folder = db.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw UserError.usageOf("msg.db.noFolder", db, folder);
+        }
+    }
+
     /** The state to show: a run stored as running whose heartbeat stopped was killed, so it is interrupted. */
     static String shownState(RunInfo run, Instant now) {
         if (run.state() == RunState.RUNNING

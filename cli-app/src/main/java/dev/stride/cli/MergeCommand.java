@@ -57,6 +57,7 @@ final class MergeCommand implements Callable<Integer> {
         List<Path> shards = shardTexts.stream().map(this::sqliteFile).toList();
         shards.forEach(DbFile::requireExists);
         shards.forEach(shard -> CopyCommand.refuseSameFile(shard, to, "msg.merge.sameFile"));
+        DbFile.requireFolder(to);
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();
         try (FreshDatabase fresh = FreshDatabase.at(to)) {

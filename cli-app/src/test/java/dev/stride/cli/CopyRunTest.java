@@ -220,7 +220,9 @@ class CopyRunTest {
         Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", noFolder.toString());
         Cli.Result s = stride.cli.run("copy", "--from", laptop.toString(), "--to", notSqlite.toString());
 
-        assertThat(r.exitCode()).isEqualTo(ExitCodes.DATABASE);
+        // A mistyped path is a usage error, as export's and snapshot's: the database itself is not at fault.
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noFolder.getParent()).doesNotExist();
         assertThat(r.err()).isEqualTo("stride: cannot open " + noFolder + ": folder " + noFolder.getParent()
                 + " does not exist; create it or name a file elsewhere" + System.lineSeparator());
         assertThat(s.exitCode()).isEqualTo(ExitCodes.DATABASE);

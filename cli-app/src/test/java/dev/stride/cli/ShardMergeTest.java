@@ -204,6 +204,19 @@ class ShardMergeTest {
     }
 
     @Test
+    void aMergedFileInAMissingFolderIsAUsageErrorAndNoFolderIsMade() {
+        Path merged = dir.resolve("nodir").resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: cannot open " + merged + ": folder " + merged.getParent()
+                + " does not exist; create it or name a file elsewhere" + System.lineSeparator());
+        assertThat(merged.getParent()).doesNotExist();
+    }
+
+    @Test
     void aDoubledShardIsRefused() throws Exception {
         Path twin = dir.resolve("twin.db");
         Files.copy(shards.get(1), twin, StandardCopyOption.REPLACE_EXISTING);
