@@ -276,6 +276,25 @@ class CompareCommandTest {
     }
 
     @Test
+    void oneRecordLeftOutIsOneRecord() throws Exception {
+        run(MCQ, "tuned");
+        // B is asked all but the last question, and the first loses its label.
+        List<String> lines = Files.readAllLines(MCQ, StandardCharsets.UTF_8);
+        List<String> edited = new ArrayList<>(lines.subList(0, lines.size() - 1));
+        edited.set(0, edited.get(0).replaceAll(", \"answer\": \"[A-D]\"", ""));
+        Path part = dir.resolve("part.jsonl");
+        Files.write(part, edited, StandardCharsets.UTF_8);
+        run(part, "base", "--run", "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Not compared: 1 record answered only by 'tuned' (mcq-040), 0 only by 'base'")
+                .contains("Not compared: 1 record without the label field 'answer' (mcq-001)");
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
         run(MCQ, "tuned");
         run(MCQ, "base");

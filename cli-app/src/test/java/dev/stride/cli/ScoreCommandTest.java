@@ -145,6 +145,21 @@ class ScoreCommandTest {
     }
 
     @Test
+    void oneAnswerWithoutALabelIsOneAnswerInTheRunsSummaryAndInScores() throws Exception {
+        Path db = dir.resolve("runs.db");
+        List<String> lines = new ArrayList<>(tenQuestions());
+        lines.add("{\"id\":\"n1\",\"guess\":\"C\"}");
+
+        Cli.Result run = run(input("q.jsonl", lines), db, "--label-field", "answer", "--metric", "choice");
+        Cli.Result score = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
+
+        String one = "not scored: 1 answer whose record has no field answer (first ids: n1)";
+        assertThat(run.out()).contains(one);
+        assertThat(score.exitCode()).as(score.all()).isZero();
+        assertThat(score.out()).contains(one);
+    }
+
+    @Test
     void otherMetricsScoreTheSameAnswers() throws Exception {
         Path db = dir.resolve("runs.db");
         run(input("q.jsonl", List.of(
