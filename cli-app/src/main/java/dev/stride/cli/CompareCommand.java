@@ -78,7 +78,8 @@ final class CompareCommand implements Callable<Integer> {
         if (metric != null) {
             Metric.parse(metric); // an unknown metric is refused before the database is opened
         }
-        if (output != null) {
+        boolean toStandardOutput = OutputFile.isStandardOutput(output);
+        if (output != null && !toStandardOutput) {
             OutputFile.refuseDatabase(output, database.file);
         }
         if (database.file != null) {
@@ -114,16 +115,20 @@ final class CompareCommand implements Callable<Integer> {
             AtomicLong written = new AtomicLong();
             if (output == null) {
                 result = comparison.compare(a, b, null);
+            } else if (toStandardOutput) {
+                result = printDifferences(comparison, a, b, written);
             } else {
                 result = writeDifferences(comparison, a, b, written);
             }
             refuseEmpty(result);
-            PrintWriter out = spec.commandLine().getOut();
+            // With -o -, standard output holds the differences alone (for jq or a file), so the summary is on stderr.
+            PrintWriter out = toStandardOutput ? spec.commandLine().getErr() : spec.commandLine().getOut();
             if (json) {
                 out.println(JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(
                         json(result, written.get())));
             } else {
-                ComparisonText.print(result, output, written.get(), Messages.of(spec), out);
+                ComparisonText.print(result, toStandardOutput ? null : output, written.get(), Messages.of(spec),
+                        out);
             }
             out.flush();
         }
@@ -193,6 +198,28 @@ final class CompareCommand implements Callable<Integer> {
             refuseEmpty(result);
             return result;
         });
+    }
+
+    /** Compares and prints the differing records on standard output, one JSON line each, as they are found. */
+    private Comparison printDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written)
+            throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Comparison result;
+        try {
+            result = comparison.compare(a, b, d -> {
+                try {
+                    out.write(line(d));
+                    out.write('\n');
+                    written.incrementAndGet();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        out.flush();
+        return result;
     }
 
     static String line(Disagreement d) throws IOException {

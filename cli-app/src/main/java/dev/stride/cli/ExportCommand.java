@@ -53,8 +53,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // "-o -" is standard output, as "stride run -" reads standard input (not a file named "-").
-        boolean toStandardOutput = output == null || output.toString().equals("-");
+        boolean toStandardOutput = output == null || OutputFile.isStandardOutput(output);
         if (!toStandardOutput) {
             OutputFile.refuseDatabase(output, database.file); // before anything is read
         }

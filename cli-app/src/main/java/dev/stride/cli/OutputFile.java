@@ -18,6 +18,14 @@ final class OutputFile {
     }
 
     /**
+     * Whether {@code -o} names standard output: "-", as {@code stride run -} reads standard input, never a file
+     * named "-" (a script that pipes the output would find it empty and a stray file beside it).
+     */
+    static boolean isStandardOutput(Path output) {
+        return output != null && output.toString().equals("-");
+    }
+
+    /**
      * Refuses, exit 2, an output that is the SQLite database the command reads ({@code database}, null for
      * PostgreSQL) or one of its -wal, -shm, -journal files, by the file it reaches, not by its name: writing it would
      * replace the runs (and a run writing them would go on into a file nobody can open). Call before reading.

@@ -5,6 +5,7 @@ import dev.stride.db.Board;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,13 +37,17 @@ final class ReportCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
-        // as export's and compare's -o: a missing folder is refused, not made (a typo would make one)
-        OutputFile.check(output, database.file);
+        boolean toStandardOutput = OutputFile.isStandardOutput(output);
+        if (!toStandardOutput) {
+            // as export's and compare's -o: a missing folder is refused, not made (a typo would make one)
+            OutputFile.check(output, database.file);
+        }
         Object source = database.named();
-        Optional<DashboardReport.Written> written;
+        Optional<List<String>> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)
                 : Board.sqlite(database.file)) {
-            written = DashboardReport.write(board, run, source.toString(), output);
+            written = toStandardOutput ? print(board, source)
+                    : DashboardReport.write(board, run, source.toString(), output).map(DashboardReport.Written::runs);
             if (written.isEmpty()) {
                 String known = board.runs(java.time.Instant.now()).stream().map(r -> "'" + r.info().name() + "'")
                         .collect(java.util.stream.Collectors.joining(", "));
@@ -52,9 +57,22 @@ final class ReportCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, OutputFile.reason(e));
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(Messages.of(spec).get("msg.report.written", output, written.get().runs().size()));
-        out.flush();
+        if (!toStandardOutput) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(Messages.of(spec).get("msg.report.written", output, written.get().size()));
+            out.flush();
+        }
         return ExitCodes.OK;
+    }
+
+    /** The report on standard output, alone there (no "Wrote" line) so that it can be piped or redirected. */
+    private Optional<List<String>> print(Board board, Object source) {
+        Optional<DashboardReport.Rendered> rendered = DashboardReport.render(board, run, source.toString());
+        rendered.ifPresent(r -> {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(r.html());
+            out.flush();
+        });
+        return rendered.map(DashboardReport.Rendered::runs);
     }
 }

@@ -43,6 +43,25 @@ public final class DashboardReport {
      * @return empty when {@code run} is given and the database has no such run
      */
     public static Optional<Written> write(Board board, String run, String source, Path target) throws IOException {
+        Optional<Rendered> rendered = render(board, run, source);
+        if (rendered.isEmpty()) {
+            return Optional.empty();
+        }
+        String html = rendered.get().html();
+        WholeFile.write(target, file -> Files.writeString(file, html, StandardCharsets.UTF_8));
+        return Optional.of(new Written(target, rendered.get().runs()));
+    }
+
+    /** The report as {@link #write} writes it, and the runs it shows; for a caller that sends it elsewhere. */
+    public record Rendered(String html, List<String> runs) {
+    }
+
+    /**
+     * The report of every run (or of {@code run} alone) as HTML text: what {@code stride report -o -} prints.
+     *
+     * @return empty when {@code run} is given and the database has no such run
+     */
+    public static Optional<Rendered> render(Board board, String run, String source) {
         Instant now = Instant.now();
         List<Board.RunRow> rows = board.runs(now);
         if (run != null) {
@@ -66,9 +85,7 @@ public final class DashboardReport {
             });
             names.add(name);
         }
-        String html = html(data);
-        WholeFile.write(target, file -> Files.writeString(file, html, StandardCharsets.UTF_8));
-        return Optional.of(new Written(target, names));
+        return Optional.of(new Rendered(html(data), names));
     }
 
     /** The run's most recent scoring (metric and label field), or null when it is not scored. */
