@@ -163,7 +163,8 @@ final class ResultFormats {
     /**
      * The run as a Parquet file: the CSV's columns, typed, and with --include-input an {@code input.FIELD} column per
      * top-level input field, typed by what the run holds (all integers: INT64; all numbers: DOUBLE; all booleans:
-     * BOOLEAN; anything else: text, with objects and arrays as JSON). A first pass over the run collects the fields.
+     * BOOLEAN; anything else: text, with objects and arrays as JSON). An integer beyond 64 bits makes its column text,
+     * as CSV writes it: neither INT64 nor DOUBLE holds it exactly. A first pass over the run collects the fields.
      */
     void writeParquet(OutputStream out) throws IOException {
         Map<String, ParquetWriter.Kind> inputFields = new LinkedHashMap<>();
@@ -232,8 +233,9 @@ final class ResultFormats {
         if (v.isBoolean()) {
             return BOOLEAN;
         }
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return INT64;
+        if (v.isIntegralNumber()) {
+            // 12345678901234567891 as a DOUBLE would read back as 1.2345678901234567e19: its digits as text instead.
+            return v.canConvertToLong() ? INT64 : STRING;
         }
         return v.isNumber() ? DOUBLE : STRING;
     }

@@ -199,6 +199,35 @@ class ExportReadersTest {
     }
 
     @Test
+    void parquetKeepsIntegersBeyond64BitsExactlyAsTextAndFractionsAsDoubles() throws Exception {
+        Path input = dir.resolve("big.jsonl");
+        Files.writeString(input, """
+                {"id":"a","n":12345678901234567891,"small":7,"mixed":1.5,"x":0.1234567890123456789}
+                {"id":"b","n":7,"small":-8,"mixed":99999999999999999999999,"x":0.5}
+                """, StandardCharsets.UTF_8);
+        Path db = dir.resolve("big.db");
+        assertThat(stride.run(input, db).noProgress().with("--template", "x {{id}}").exitCode()).isZero();
+
+        Path parquet = export(db, "parquet", "big.parquet", "--include-input");
+
+        Map<String, String> types = new LinkedHashMap<>();
+        duck("DESCRIBE SELECT \"input.n\", \"input.small\", \"input.mixed\", \"input.x\" FROM read_parquet("
+                + literal(parquet) + ")").forEach(r -> types.put((String) r.get("column_name"),
+                (String) r.get("column_type")));
+        assertThat(types).containsExactly(Map.entry("input.n", "VARCHAR"), Map.entry("input.small", "BIGINT"),
+                Map.entry("input.mixed", "VARCHAR"), Map.entry("input.x", "DOUBLE"));
+        List<Map<String, Object>> read = duck("SELECT \"input.n\" AS n, \"input.small\" AS small,"
+                + " \"input.mixed\" AS mixed, \"input.x\" AS x FROM read_parquet(" + literal(parquet) + ")");
+        assertThat(read).extracting(r -> r.get("n")).containsExactly("12345678901234567891", "7");
+        assertThat(read).extracting(r -> r.get("small")).containsExactly(7L, -8L);
+        assertThat(read).extracting(r -> r.get("mixed")).containsExactly("1.5", "99999999999999999999999");
+        // A fraction is a double, in every format: the digits beyond a double's 17 are not kept (README).
+        assertThat(read).extracting(r -> r.get("x")).containsExactly(0.12345678901234568, 0.5);
+        Path csv = export(db, "csv", "big.csv", "--include-input");
+        assertThat(Files.readString(csv)).contains(",12345678901234567891,7,1.5,0.12345678901234568\r\n");
+    }
+
+    @Test
     void parquetNeedsAFile() throws Exception {
         Path db = mixedRun();
         Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--format", "parquet");
