@@ -295,6 +295,22 @@ class CompareCommandTest {
     }
 
     @Test
+    void oneRecordComparedIsOneRecord() throws Exception {
+        Path one = dir.resolve("one.jsonl");
+        Files.writeString(one, Files.readAllLines(MCQ, StandardCharsets.UTF_8).get(0) + "\n");
+        run(one, "tuned");
+        run(one, "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("on the 1 record both answered")
+                .containsPattern("from the [01] records? only one of them got right")
+                .doesNotContain("1 records");
+    }
+
+    @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
         run(MCQ, "tuned");
         run(MCQ, "base");

@@ -95,25 +95,6 @@ class DashOIsStandardOutputTest {
     }
 
     @Test
-    void oneRecordComparedIsOneRecord() throws Exception {
-        Path one = dir.resolve("one.jsonl");
-        Files.writeString(one, Files.readAllLines(MCQ, StandardCharsets.UTF_8).get(0) + "\n");
-        for (String model : List.of("tuned", "base")) {
-            Cli.Result r = cli.run("run", one.toString(), "--db", db.toString(), "--model", model, "--run",
-                    model + "-1", "--base-url", sim.url(), "--template", TEMPLATE, "--log-every", "0", "--quiet");
-            assertThat(r.exitCode()).as(r.all()).isZero();
-        }
-
-        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned-1", "base-1", "--label-field", "answer",
-                "--metric", "choice");
-
-        assertThat(r.exitCode()).as(r.all()).isZero();
-        assertThat(r.out()).contains("on the 1 record both answered")
-                .containsPattern("from the [01] records? only one of them got right")
-                .doesNotContain("1 records");
-    }
-
-    @Test
     void reportWritesItsHtmlToStandardOutputAlone() throws Exception {
         Cli.Result r = cli.run("report", "--db", db.toString(), "-o", "-");
 
