@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * The JSON API: {@code /api/runs}, {@code /api/runs/NAME}, {@code /api/runs/NAME/records?status=&q=&after=&limit=},
  * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&only=&after=&limit=} ({@code only}: differ,
- * a_right, b_right, both_wrong). A run or record that is not there
+ * a_right, b_right, both_wrong; {@code answered_by_both} counts the records both runs answered among those the page
+ * read, so that "none listed" is told apart from "nothing to compare"). A run or record that is not there
  * is a 404 with a JSON error; a bad parameter a 400; a database that cannot be read a 503 (the page says so and
  * keeps polling).
  */

@@ -211,6 +211,8 @@ final class BoardJson {
         next(o, page.next());
         o.put("searched_through", page.searchedThrough());
         o.put("last_seq", page.lastSeq());
+        // Without it an empty list reads as "answered alike" where the runs share no answered record at all
+        o.put("answered_by_both", page.answeredByBoth());
         return o;
     }
 

@@ -254,6 +254,24 @@ class ApiTest {
         // The simulator answers alike for both models: no record both answered differs.
         assertThat(c.get("differences")).isEmpty();
         assertThat(c.get("next").isNull()).isTrue();
+        // ... and it says over how many records both answered, so that "none differ" means something
+        assertThat(c.get("answered_by_both").asLong()).isPositive().isEqualTo(count(db, "SELECT count(*) FROM"
+                + " results a JOIN results b ON b.run = 'flaky' AND b.id = a.id AND b.status = 'done'"
+                + " WHERE a.run = 'clean' AND a.status = 'done'"));
+    }
+
+    @Test
+    void compareSaysWhenTwoRunsShareNoAnsweredRecord() throws Exception {
+        Path apart = Fixtures.disjoint(dir, dir.resolve("apart.db"));
+        try (Board b = Board.sqlite(apart);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode c = json(s.url(), "/api/compare?a=left&b=right", 200);
+            assertThat(c.get("differences")).isEmpty();
+            assertThat(c.get("answered_by_both").asLong()).as("nothing to compare, not two runs that agree")
+                    .isZero();
+            assertThat(c.get("searched_through").asLong()).isEqualTo(c.get("last_seq").asLong()).isEqualTo(1);
+            assertThat(c.get("next").isNull()).isTrue();
+        }
     }
 
     @Test

@@ -180,11 +180,35 @@ class BrowserTest {
         assertThat(searched).contains("searched 120 of 120 records");
 
         // Compare filtered by the scores: clean is scored, flaky is not, so no record is "both wrong".
+        long both = count(db, "SELECT count(*) FROM results a JOIN results b ON b.run = 'flaky' AND b.id = a.id"
+                + " AND b.status = 'done' WHERE a.run = 'clean' AND a.status = 'done'");
         String compare = chromium.dom(base.resolve("/compare?a=clean&b=flaky&only=both_wrong"), BUDGET);
-        assertThat(compare).contains("id=\"compare-only\"").contains("compared 120 of 120 records of A")
-                .contains("None of the records compared so far")
+        assertThat(compare).contains("id=\"compare-only\"")
+                .contains("searched 120 of 120 records of A, " + both + " answered by both")
+                .contains("None of the " + both + " records both answered is \"both wrong\": right and wrong"
+                        + " cannot be told")
                 .contains("No right or wrong: the two runs are not both scored against one label field")
                 .contains("not scored the way the other run is").contains("not scored yet");
+    }
+
+    @Test
+    void comparingTwoRunsWithNoRecordInCommonSaysSoNotThatTheyAgree() throws Exception {
+        Path apart = Fixtures.disjoint(dir, dir.resolve("apart.db"));
+        try (Board b = Board.sqlite(apart);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            String dom = chromium.dom(s.url().resolve("/compare?a=left&b=right"), BUDGET);
+            assertThat(dom).contains("'left' and 'right' have no answered record in common: nothing to compare")
+                    .contains("searched 2 of 2 records of A, 0 answered by both").doesNotContain("alike");
+        }
+    }
+
+    @Test
+    void theAccuraciesOnTheComparePageSayTheyAreEachRunsOwn() throws Exception {
+        String dom = chromium.dom(base.resolve("/compare?a=clean&b=clean"), BUDGET);
+        long scored = count(db, "SELECT scored FROM scoreboard WHERE run = 'clean'");
+        assertThat(dom).containsPattern("accuracy [\\d.]+% \\([\\d,]+ of its own " + scored + " scored, contains\\)")
+                .contains("The accuracies above are each run's own, over every record it answered;"
+                        + " stride compare gives them over the records both answered.");
     }
 
     @Test

@@ -111,6 +111,16 @@ final class Fixtures {
         }
     }
 
+    /**
+     * A database at {@code db} with two finished runs, "left" over records q0, q1 and "right" over w0, w1: no record
+     * in common, as two runs over different files.
+     */
+    static Path disjoint(Path dir, Path db) throws IOException {
+        run(db, questions(dir, db.getFileName() + "-left.jsonl", 2), "left", SimulatorSettings.builder().build());
+        run(db, quoted(dir, db.getFileName() + "-right.jsonl", 2), "right", SimulatorSettings.builder().build());
+        return db;
+    }
+
     /** Scores run {@code name}: its answer holds the label when the record's "answer" is in it. */
     static void score(Path db, String name) {
         try (ScoreBook book = ScoreBook.open(db); CheckpointManager checkpoints = CheckpointManager.open(db)) {

@@ -92,8 +92,14 @@ public interface Board extends AutoCloseable {
     record Difference(long seq, String id, String answerA, String answerB, Integer correctA, Integer correctB) {
     }
 
-    /** As {@link RecordPage}: at most {@link #SEARCH_SPAN} positions of run A read per page. */
-    record ComparePage(List<Difference> rows, Long next, long searchedThrough, long lastSeq) {
+    /**
+     * As {@link RecordPage}: at most {@link #SEARCH_SPAN} positions of run A read per page.
+     *
+     * @param answeredByBoth the records both runs answered among the positions this page read (after the page's
+     *                       {@code after}, up to {@code searchedThrough}): none while nothing listed means the runs
+     *                       have nothing there to compare, not that they answered alike
+     */
+    record ComparePage(List<Difference> rows, Long next, long searchedThrough, long lastSeq, long answeredByBoth) {
     }
 
     /** Which records of two runs to list. "Right" and "wrong" are by one scoring of both (unscored: none match). */

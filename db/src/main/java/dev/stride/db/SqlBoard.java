@@ -594,13 +594,7 @@ final class SqlBoard implements Board {
                     + " substr(pb.output, 1, " + (PREVIEW + 1) + ") AS ob,"
                     + " coalesce(pa.output, '') <> coalesce(pb.output, '') AS differ,"
                     + scoreOf("pa", "r", by) + " AS ca, " + scoreOf("pb", "rb", by) + " AS cb"
-                    + " FROM records r"
-                    + " JOIN predictions pa ON pa.run_id = r.run_id AND pa.record_id = r.record_id"
-                    + " AND pa.status = 'done'"
-                    + " JOIN records rb ON rb.run_id = ? AND rb.record_id = r.record_id"
-                    + " JOIN predictions pb ON pb.run_id = rb.run_id AND pb.record_id = r.record_id"
-                    + " AND pb.status = 'done'"
-                    + " WHERE r.run_id = ? AND r.seq > ? AND r.seq <= ?";
+                    + BOTH_ANSWERED;
             String keep = switch (only) {
                 case ANSWERS -> "d.differ";
                 case A_RIGHT_B_WRONG -> "d.ca = 1 AND d.cb = 0";
@@ -631,8 +625,29 @@ final class SqlBoard implements Board {
             } else if (through < lastSeq) {
                 next = through;
             }
-            return Optional.of(new ComparePage(List.copyOf(rows), next, through, lastSeq));
+            return Optional.of(new ComparePage(List.copyOf(rows), next, through, lastSeq,
+                    answeredByBoth(c, idA.get(), idB.get(), after, through)));
         });
+    }
+
+    /**
+     * The records of run A's positions {@code (after, through]} that both runs answered, joined as
+     * {@link #differences} joins them (parameters: run B, run A, after, through).
+     */
+    private static final String BOTH_ANSWERED = " FROM records r"
+            + " JOIN predictions pa ON pa.run_id = r.run_id AND pa.record_id = r.record_id AND pa.status = 'done'"
+            + " JOIN records rb ON rb.run_id = ? AND rb.record_id = r.record_id"
+            + " JOIN predictions pb ON pb.run_id = rb.run_id AND pb.record_id = r.record_id AND pb.status = 'done'"
+            + " WHERE r.run_id = ? AND r.seq > ? AND r.seq <= ?";
+
+    /** How many records both runs answered in the span a page read: the same span, so no more read than it. */
+    private static long answeredByBoth(Connection c, long a, long b, long after, long through) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT count(*)" + BOTH_ANSWERED)) {
+            bind(st, List.of(b, a, after, through));
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     /** Right (1) or wrong (0) by the scoring {@code by}: null when it is null (parameters as {@link #byArgs}). */

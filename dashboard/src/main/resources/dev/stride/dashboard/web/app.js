@@ -306,7 +306,9 @@
     const node = el('div', {}, el('table', {}, el('thead', {}, el('tr', {},
       columns.map(c => el('th', {class: c.num ? 'num' : null, text: c.label})))), tbody), empty);
     let shown = null;
-    function update(rows) {
+    // emptyText, when given, replaces what an empty table says (what "nothing listed" means may change per page)
+    function update(rows, emptyText) {
+      if (emptyText !== undefined) setText(empty, emptyText);
       const key = JSON.stringify(rows);
       if (key === shown) return;
       shown = key;
@@ -551,7 +553,7 @@
     document.title = 'compare · stride';
     main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
       el('h1', {text: 'Two runs side by side'}),
-      el('p', {class: 'hint', text: 'Each run\'s accuracy (once scored with stride score) and the records both answered, but differently.'}));
+      el('p', {class: 'hint', text: 'Each run\'s own accuracy over every record it answered (once scored with stride score), and the records both answered, but differently.'}));
     if (!a || !b) {
       main.appendChild(el('p', {class: 'empty', text: 'Name two runs: /compare?a=RUN&b=RUN, or pick them on the runs list.'}));
       return;
@@ -564,7 +566,7 @@
       {label: 'A', value: r => r.correct_a === null ? '–' : (r.correct_a ? 'right' : 'wrong')},
       {label: 'answer of B', text: true, value: r => r.answer_b},
       {label: 'B', value: r => r.correct_b === null ? '–' : (r.correct_b ? 'right' : 'wrong')}],
-    'None of the records compared so far: the two runs answered them alike (or, for right/wrong, are not both scored).');
+    'No records listed.');
     const more = el('a', {id: 'next-page', text: 'next page »'});
     const only = p.get('only') || 'differ';
     const kinds = [['differ', 'answers differ'], ['a_right', 'A right, B wrong'], ['b_right', 'A wrong, B right'],
@@ -583,8 +585,11 @@
     getJson('/api/compare?' + new URLSearchParams(Object.assign({a: a, b: b, only: only, limit: PAGE_SIZE},
       after ? {after: after} : {}))).then(data => {
       // One scoring for the accuracies and every right/wrong below: the one stride compare takes
+      // The accuracies are each run's own; stride compare's are over the records both answered, so they may differ
       setText(scoredBy, data.metric !== null ? 'Right and wrong by metric ' + data.metric + ', label field '
-        + data.label_field + ' (as stride compare takes them).' : 'No right or wrong: ' + data.no_scoring + '.');
+        + data.label_field + ' (as stride compare takes them). The accuracies above are each run\'s own, over every'
+        + ' record it answered; stride compare gives them over the records both answered.'
+        : 'No right or wrong: ' + data.no_scoring + '.');
       for (const [label, run] of [['A', data.a], ['B', data.b]]) {
         const best = run.score;
         sides.appendChild(el('div', {class: 'card', id: 'side-' + label},
@@ -592,20 +597,38 @@
           el('div', {class: 'v'}, el('a', {href: runHref(run.name)}, run.name)),
           el('div', {text: 'model ' + run.model}),
           el('div', {class: 'accuracy', text: best ? 'accuracy ' + (best.accuracy * 100).toFixed(1) + '% ('
-            + fmt(best.correct) + ' of ' + fmt(best.scored) + ', ' + best.metric + ')'
+            + fmt(best.correct) + ' of its own ' + fmt(best.scored) + ' scored, ' + best.metric + ')'
             : run.scores.length ? 'not scored the way the other run is' : 'not scored yet'}),
           el('div', {text: fmt(run.done) + ' done, ' + fmt(run.failed) + ' failed, ' + fmt(run.pending) + ' pending'})));
       }
-      diffs.update(data.differences);
+      diffs.update(data.differences, nothingListed(data));
       more.hidden = data.next === null;
       if (data.next !== null) {
         more.setAttribute('href', '/compare?' + new URLSearchParams({a: a, b: b, only: only, after: data.next}));
         more.textContent = data.differences.length === 0 ? 'look further »' : 'next page »';
       }
-      setText(searched, 'compared ' + fmt(data.searched_through + 1) + ' of ' + fmt(data.last_seq + 1)
-        + ' records of A' + (data.next !== null ? ', more…' : ''));
+      setText(searched, 'searched ' + fmt(data.searched_through + 1) + ' of ' + fmt(data.last_seq + 1)
+        + ' records of A, ' + fmt(data.answered_by_both) + ' answered by both' + (data.next !== null ? ', more…' : ''));
       connection(true, '');
     }).catch(e => main.appendChild(el('p', {class: 'empty', text: e.message})));
+
+    // Why nothing is listed: no record both answered is nothing to compare, as stride compare says, not "alike"
+    function nothingListed(data) {
+      const from = after ? Number(after) + 2 : 1;
+      const span = from === 1 && data.next === null ? '' : ' among records ' + fmt(from) + '–'
+        + fmt(data.searched_through + 1) + ' of A';
+      const further = data.next !== null ? ' Look further.' : '';
+      if (data.answered_by_both === 0) {
+        return span === '' ? '\'' + a + '\' and \'' + b + '\' have no answered record in common: nothing to'
+          + ' compare. Compare two runs over the same input once both have answers.'
+          : 'No record both runs answered' + span + '.' + further;
+      }
+      const both = fmt(data.answered_by_both) + ' records both answered' + span;
+      if (only === 'differ') return 'The two runs answered alike all ' + both + '.' + further;
+      const kind = kinds.find(([value]) => value === only)[1];
+      return 'None of the ' + both + ' is "' + kind + '"'
+        + (data.metric === null ? ': right and wrong cannot be told (see above).' : '.') + further;
+    }
   }
 
   // ---- the report: everything from the embedded JSON, nothing fetched ---------------------------------------------
