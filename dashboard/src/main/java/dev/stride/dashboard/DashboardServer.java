@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
@@ -15,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The live dashboard: the JDK's own HTTP server, answering the pages ({@code /}, {@code /runs/NAME},
- * {@code /compare}), their assets ({@code /assets/...}) and the JSON API ({@code /api/...}) from a {@link Board}.
+ * {@code /compare}), their assets ({@code /assets/...}) and the JSON API ({@code /api/...}) from a {@link Board}; the
+ * page of a run the database does not have is a 404 (the page says so).
  * Every answer forbids what the pages never need: scripts, styles and requests from anywhere but this server
  * ({@code Content-Security-Policy: default-src 'self'}), content sniffing and framing.
  */
@@ -25,9 +28,11 @@ public final class DashboardServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService workers;
     private final Api api;
+    private final Board board;
 
     private DashboardServer(HttpServer server, Board board) {
         this.server = server;
+        this.board = board;
         this.api = new Api(board, Clock.systemUTC());
         // A few readers at once: SQLite serves concurrent reads, and a slow page never holds up the polls.
         this.workers = Executors.newFixedThreadPool(4, r -> {
@@ -116,10 +121,36 @@ public final class DashboardServer implements AutoCloseable {
             return Assets.reply(path.substring("/assets/".length()))
                     .orElseGet(() -> Reply.text(404, "text/plain; charset=utf-8", "no such file\n"));
         }
-        if (path.equals("/") || path.equals("/compare") || path.startsWith("/runs/")) {
-            return Reply.text(200, "text/html; charset=utf-8", Assets.text(Assets.PAGE));
+        if (path.equals("/") || path.equals("/compare")) {
+            return page(200);
+        }
+        if (path.startsWith("/runs/")) {
+            return page(runIsMissing(path.substring("/runs/".length())) ? 404 : 200);
         }
         return Reply.text(404, "text/plain; charset=utf-8", "no such page: try /\n");
+    }
+
+    private static Reply page(int status) {
+        return Reply.text(status, "text/html; charset=utf-8", Assets.text(Assets.PAGE));
+    }
+
+    /**
+     * Whether the database says it has no run {@code rawName} (the rest of the page's path, decoded as the page
+     * decodes it): its page is then a 404 that says so. A database that cannot be read now tells nothing, so the page
+     * is served as usual and says that, trying again.
+     */
+    private boolean runIsMissing(String rawName) {
+        String name;
+        try {
+            name = URLDecoder.decode(rawName.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return true; // a broken %-escape names no run
+        }
+        try {
+            return board.find(name, Instant.now()).isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

@@ -285,6 +285,18 @@ class ApiTest {
     }
 
     @Test
+    void thePageOfAnUnknownRunIsA404() throws Exception {
+        for (String run : List.of("no-such-run", "clean%2Fx")) {
+            HttpResponse<String> response = get(base, "/runs/" + run);
+            assertThat(response.statusCode()).as(run).isEqualTo(404);
+            // Still the page, which says what is missing and links to the runs list
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(response.body()).contains("<script src=\"/assets/app.js\"");
+        }
+        assertThat(get(base, "/runs/clean").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void everyAnswerForbidsForeignScriptsAndSniffing() throws Exception {
         for (String path : List.of("/", "/runs/clean", "/api/runs", "/assets/app.js", "/assets/uPlot.iife.min.js")) {
             HttpResponse<String> response = get(base, path);

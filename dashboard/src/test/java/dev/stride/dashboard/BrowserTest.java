@@ -212,6 +212,14 @@ class BrowserTest {
     }
 
     @Test
+    void thePageOfAnUnknownRunSaysTheDatabaseHasNoSuchRunAndStopsAsking() throws Exception {
+        String dom = chromium.dom(base.resolve("/runs/no-such-run"), BUDGET);
+        assertThat(dom).contains("This database has no run 'no-such-run'.").contains("<a href=\"/\">See the runs it has</a>")
+                .contains("no such run: nothing to update")
+                .doesNotContain("cannot read the database").doesNotContain("trying again");
+    }
+
+    @Test
     void hostileTextShowsAsTextAndRunsNothing() throws Exception {
         URI url = base.resolve("/runs/clean?record=" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8));
         String dom = chromium.dom(url, BUDGET);

@@ -93,9 +93,10 @@
 
   /**
    * Polls {@code load}, then asks {@code next()} how: {ms, words} to go on after ms (words for the status line), or
-   * null when nothing more can change. Failures show and the polling goes on.
+   * null when nothing more can change. Failures show and the polling goes on, but for a 404: what was asked for is
+   * not there, which no retry changes, so {@code gone(error)} says so and the polling stops.
    */
-  function poll(load, next) {
+  function poll(load, next, gone) {
     let timer = null;
     async function tick() {
       let ms = POLL_MS;
@@ -106,6 +107,10 @@
         if (!then) return;
         ms = then.ms;
       } catch (e) {
+        if (e.status === 404 && gone) {
+          gone(e);
+          return;
+        }
         connection(false, 'cannot read the database now (' + e.message + '); trying again');
       }
       timer = setTimeout(tick, ms);
@@ -435,6 +440,12 @@
       return {ms: WAITING_POLL_MS, words: run.state.replace(/_/g, ' ') + ': ' + fmt(run.pending)
         + ' records not answered yet; run it again to resume (this page looks every '
         + WAITING_POLL_MS / 1000 + ' s)'};
+    }, () => {
+      // A name mistyped, or a run removed (stride clear) while watched: the database is fine, the run is not in it
+      main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
+        el('p', {class: 'empty', id: 'no-run', text: 'This database has no run \'' + name + '\'.'}),
+        el('p', {}, el('a', {href: '/', text: 'See the runs it has'})));
+      connection(true, 'no such run: nothing to update');
     });
   }
 
