@@ -55,7 +55,7 @@ final class DashboardCommand implements Callable<Integer> {
         Board board = database.postgres != null ? Board.postgres(database.postgres) : Board.sqlite(database.file);
         DashboardServer server;
         try {
-            server = DashboardServer.start(board, new InetSocketAddress(address, port));
+            server = DashboardServer.start(board, new InetSocketAddress(address, port), database.named().toString());
         } catch (BindException e) {
             board.close();
             throw UserError.usageOf("msg.dashboard.portInUse", bind, port, e.getMessage());

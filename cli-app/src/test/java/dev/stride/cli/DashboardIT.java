@@ -98,7 +98,11 @@ class DashboardIT {
         assertThat(ended.get("state").asText()).isEqualTo("done");
         assertThat(get(base, "/api/runs/watched").statusCode()).isEqualTo(200);
         assertThat(get(base, "/api/runs/watched/records?status=done&limit=5").statusCode()).isEqualTo(200);
-        assertThat(get(base, "/api/runs/nope").statusCode()).isEqualTo(404);
+        HttpResponse<String> nope = get(base, "/api/runs/nope");
+        assertThat(nope.statusCode()).isEqualTo(404);
+        assertThat(new ObjectMapper().readTree(nope.body()).path("database").asText())
+                .as("where the page says it looked").isEqualTo(db.toString());
+        assertThat(get(base, "/runs/nope").statusCode()).isEqualTo(404);
         assertThat(Files.readAllBytes(db)).as("the dashboard wrote nothing").isEqualTo(dbBefore);
         if (walBefore != null) {
             assertThat(Files.readAllBytes(Path.of(db + "-wal"))).isEqualTo(walBefore);

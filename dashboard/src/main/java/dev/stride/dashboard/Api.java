@@ -17,9 +17,9 @@ import java.util.Optional;
  * The JSON API: {@code /api/runs}, {@code /api/runs/NAME}, {@code /api/runs/NAME/records?status=&q=&after=&limit=},
  * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&only=&after=&limit=} ({@code only}: differ,
  * a_right, b_right, both_wrong; {@code answered_by_both} counts the records both runs answered among those the page
- * read, so that "none listed" is told apart from "nothing to compare"). A run or record that is not there
- * is a 404 with a JSON error; a bad parameter a 400; a database that cannot be read a 503 (the page says so and
- * keeps polling).
+ * read, so that "none listed" is told apart from "nothing to compare"). A run or record that is not there is a 404
+ * with a JSON error (for a run, {@code database} names where it was looked for); a bad parameter a 400; a database
+ * that cannot be read a 503 (the page says so and keeps polling).
  */
 final class Api {
     static final int DEFAULT_LIMIT = 50;
@@ -28,10 +28,13 @@ final class Api {
 
     private final Board board;
     private final Clock clock;
+    private final String database;
 
-    Api(Board board, Clock clock) {
+    /** @param database how the database is named to the user, told with a run it does not have; null: not told */
+    Api(Board board, Clock clock, String database) {
         this.board = board;
         this.clock = clock;
+        this.database = database;
     }
 
     /** @param path the raw (still percent-encoded) path after {@code /api} */
@@ -135,13 +138,17 @@ final class Api {
         };
     }
 
-    private static Reply found(Optional<? extends com.fasterxml.jackson.databind.JsonNode> node, String what,
-                               String name) {
+    private Reply found(Optional<? extends com.fasterxml.jackson.databind.JsonNode> node, String what, String name) {
         return node.<Reply>map(n -> Reply.json(200, n)).orElseGet(() -> notFound(what, name));
     }
 
-    private static Reply notFound(String what, String name) {
-        return Reply.error(404, "no " + what + " named '" + name + "'");
+    private Reply notFound(String what, String name) {
+        var error = BoardJson.error("no " + what + " named '" + name + "'");
+        if (what.equals("run") && database != null) {
+            // The page says "runs.db has no run X": with two dashboards open, which database lacks it
+            error.put("database", database);
+        }
+        return Reply.json(404, error);
     }
 
     private static long number(Map<String, String> query, String name, long otherwise) {

@@ -30,10 +30,10 @@ public final class DashboardServer implements AutoCloseable {
     private final Api api;
     private final Board board;
 
-    private DashboardServer(HttpServer server, Board board) {
+    private DashboardServer(HttpServer server, Board board, String database) {
         this.server = server;
         this.board = board;
-        this.api = new Api(board, Clock.systemUTC());
+        this.api = new Api(board, Clock.systemUTC(), database);
         // A few readers at once: SQLite serves concurrent reads, and a slow page never holds up the polls.
         this.workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "dashboard");
@@ -50,8 +50,16 @@ public final class DashboardServer implements AutoCloseable {
      * @throws java.net.BindException when the port is taken
      */
     public static DashboardServer start(Board board, InetSocketAddress address) throws IOException {
+        return start(board, address, null);
+    }
+
+    /**
+     * As {@link #start(Board, InetSocketAddress)}, naming the database as {@code database} (a file name, a URL
+     * without its password) where a page says it has no such run; null: "this database".
+     */
+    public static DashboardServer start(Board board, InetSocketAddress address, String database) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
-        DashboardServer dashboard = new DashboardServer(server, board);
+        DashboardServer dashboard = new DashboardServer(server, board, database);
         server.start();
         dashboard.workers.execute(() -> readAhead(board));
         return dashboard;

@@ -297,6 +297,18 @@ class ApiTest {
     }
 
     @Test
+    void anUnknownRunIsLookedForInTheDatabaseAsTheDashboardNamesIt() throws Exception {
+        assertThat(json("/api/runs/nope", 404).has("database")).as("a dashboard told no name").isFalse();
+        try (DashboardServer s = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0), "runs.db")) {
+            JsonNode error = json(s.url(), "/api/runs/nope", 404);
+            assertThat(error.get("error").asText()).isEqualTo("no run named 'nope'");
+            assertThat(error.get("database").asText()).isEqualTo("runs.db");
+            assertThat(json(s.url(), "/api/runs/clean/records/nope", 404).has("database"))
+                    .as("the run is there: the record is not").isFalse();
+        }
+    }
+
+    @Test
     void everyAnswerForbidsForeignScriptsAndSniffing() throws Exception {
         for (String path : List.of("/", "/runs/clean", "/api/runs", "/assets/app.js", "/assets/uPlot.iife.min.js")) {
             HttpResponse<String> response = get(base, path);

@@ -60,7 +60,7 @@ class BrowserTest {
         Fixtures.run(db, input, "flaky", SimulatorSettings.builder().serverError(0.3).seed(7).build());
         Fixtures.score(db, "clean");
         board = Board.sqlite(db);
-        server = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0));
+        server = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0), "runs.db");
         base = server.url();
     }
 
@@ -214,7 +214,7 @@ class BrowserTest {
     @Test
     void thePageOfAnUnknownRunSaysTheDatabaseHasNoSuchRunAndStopsAsking() throws Exception {
         String dom = chromium.dom(base.resolve("/runs/no-such-run"), BUDGET);
-        assertThat(dom).contains("This database has no run 'no-such-run'.").contains("<a href=\"/\">See the runs it has</a>")
+        assertThat(dom).contains("runs.db has no run 'no-such-run'.").contains("<a href=\"/\">See the runs it has</a>")
                 .contains("no such run: nothing to update")
                 .doesNotContain("cannot read the database").doesNotContain("trying again");
     }

@@ -66,6 +66,7 @@
     if (!response.ok) {
       const error = new Error(body.error || ('HTTP ' + response.status));
       error.status = response.status;
+      error.database = body.database;
       throw error;
     }
     return body;
@@ -440,10 +441,10 @@
       return {ms: WAITING_POLL_MS, words: run.state.replace(/_/g, ' ') + ': ' + fmt(run.pending)
         + ' records not answered yet; run it again to resume (this page looks every '
         + WAITING_POLL_MS / 1000 + ' s)'};
-    }, () => {
+    }, e => {
       // A name mistyped, or a run removed (stride clear) while watched: the database is fine, the run is not in it
       main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
-        el('p', {class: 'empty', id: 'no-run', text: 'This database has no run \'' + name + '\'.'}),
+        el('p', {class: 'empty', id: 'no-run', text: (e.database || 'This database') + ' has no run \'' + name + '\'.'}),
         el('p', {}, el('a', {href: '/', text: 'See the runs it has'})));
       connection(true, 'no such run: nothing to update');
     });
