@@ -7,6 +7,8 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.db.ScoreBook;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,32 +21,55 @@ import java.util.logging.Logger;
  * the stored scores of the answers before this session, plus each answer of the session scored as it is written
  * (every record is answered once, so nothing counts twice). The scores are stored by a timer thread that calls
  * {@link RunScorer#score} every {@code storeEvery} on its own connection, and once more when the session ends, so
- * the {@code scoreboard} view follows the run while it writes.
+ * the {@code scoreboard} view follows the run while it writes. Each run is scored as {@link #choose} decides: as the
+ * options ask, or as the run was scored before when they ask nothing.
  */
 public final class LiveScoring implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LiveScoring.class.getName());
 
-    private final RunScorer scorer;
+    /** The scorer the options ask for; null when they ask for none. */
+    private final RunScorer given;
+    private final Map<Long, SessionScoring> chosen = new ConcurrentHashMap<>();
     private final ScoreBook book;
     private final Duration storeEvery;
     private final AtomicLong scored = new AtomicLong();
     private final AtomicLong correct = new AtomicLong();
     private ScheduledExecutorService timer;
-    private RunInfo run;
+    private volatile RunScorer scorer;
+    private volatile RunInfo run;
 
-    public LiveScoring(RunScorer scorer, ScoreBook book, Duration storeEvery) {
-        this.scorer = scorer;
+    /**
+     * @param given the scorer the session's options ask for, or null: each run is then scored as it was before, if it
+     *              was
+     */
+    public LiveScoring(RunScorer given, ScoreBook book, Duration storeEvery) {
+        this.given = given;
         this.book = book;
         this.storeEvery = storeEvery;
     }
 
     /**
-     * A session of {@code run} starts: scores (and stores) what the run answered before it, and starts storing.
+     * How a session of {@code run} scores: as the options ask, else as the run's stored scores were made (read once
+     * per run, the first time it is asked).
+     */
+    public SessionScoring choose(RunInfo run) {
+        return chosen.computeIfAbsent(run.id(), id -> SessionScoring.choose(given, book.scorings(id)));
+    }
+
+    /**
+     * A session of {@code run} starts: scores (and stores) what the run answered before it, those stored while it
+     * was not scored included, and starts storing.
      *
      * @return the listener that scores each answer of the session as it is written
+     * @throws IllegalStateException when {@link #choose} scores nothing for the run
      */
     public RunListener start(RunInfo run) {
+        RunScorer scorer = choose(run).scorer();
+        if (scorer == null) {
+            throw new IllegalStateException("run " + run.name() + " is not scored");
+        }
         stopTimer();
+        this.scorer = scorer;
         this.run = run;
         ScoreReport before = scorer.score(book, run);
         scored.set(before.accuracy().scored());
@@ -73,7 +98,10 @@ public final class LiveScoring implements AutoCloseable {
      * Refuses, before anything is sent, a label field no record of {@code run} has ({@link RunScorer#refuseUnlabelled}).
      */
     public void refuseUnlabelled(RunInfo run) {
-        scorer.refuseUnlabelled(book, run);
+        // Only the options' field: a run scored before by its stored field has records with it.
+        if (given != null) {
+            given.refuseUnlabelled(book, run);
+        }
     }
 
     /** The accuracy of the run's answers so far, this session's included; read from any thread. */

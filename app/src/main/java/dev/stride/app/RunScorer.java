@@ -49,6 +49,11 @@ public final class RunScorer {
         return labelField;
     }
 
+    /** How this scorer's scores are stored: metric, label field and expression. */
+    public ScoreBook.Key key() {
+        return key;
+    }
+
     /**
      * Scores what is new in {@code run} and reports on all of it.
      *

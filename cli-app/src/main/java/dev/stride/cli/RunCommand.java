@@ -237,7 +237,9 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.DryRunOfStored dry) {
                 return renderer.dryRunOfStored(dry);
             }
-            if (scorer == null) {
+            // A resume without --label-field still scores as the run was scored (its stored scores say how): only a
+            // new run that is not told to score has nothing to look up.
+            if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
                 renderer.planned(plan);
                 return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys());
             }
@@ -248,7 +250,7 @@ final class RunCommand implements Callable<Integer> {
                 if ((labels == null || !labels.ran()) && !(plan instanceof RunPlan.ResumeStored)) {
                     plan.runsToExecute().stream().filter(r -> r.shard() == null).forEach(scoring::refuseUnlabelled);
                 }
-                renderer.planned(plan);
+                renderer.planned(plan, run -> LiveScoreOptions.said(scoring.choose(run), run, m));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop), keys());
             }

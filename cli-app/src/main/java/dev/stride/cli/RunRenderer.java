@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What {@code stride run} prints of a run: the plan (a new run, a resume, a dry run's report), each session's progress
@@ -42,6 +43,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private final boolean retryFailed;
     private final String resumeOptions;
     private ProgressReporter progress;
+    private Function<RunInfo, String> besideResume = run -> null;
 
     /**
      * @param retryFailed   the run redoes its failed records
@@ -87,6 +89,12 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     /** What is about to happen: a new run, a resume of one or of the stored ones, or nothing to resume. */
     void planned(RunPlan plan) {
+        planned(plan, run -> null);
+    }
+
+    /** As {@link #planned(RunPlan)}; {@code besideResume} gives a line said under a run's resume line, or null. */
+    void planned(RunPlan plan, Function<RunInfo, String> besideResume) {
+        this.besideResume = besideResume;
         if (plan instanceof RunPlan.NewRun p) {
             out.println(m.get("msg.run.start", p.run().name(), p.run().total()));
         } else if (plan instanceof RunPlan.Resume p) {
@@ -188,6 +196,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         long toGo = run.pending() + (retryFailed ? run.failed() : 0);
         out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo,
                 run.failed() > 0 && !retryFailed ? m.get("msg.run.resumingFailed", run.failed()) : ""));
+        String beside = besideResume.apply(run);
+        if (beside != null) {
+            out.println(beside);
+        }
     }
 
     @Override

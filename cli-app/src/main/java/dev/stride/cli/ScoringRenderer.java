@@ -35,6 +35,9 @@ final class ScoringRenderer implements SessionListener {
         RunListener shown = renderer.sessionStarted(run);
         RunListener scored;
         try {
+            if (scoring.choose(run).scorer() == null) {
+                return shown; // not scored, and the resume line said why when it was before
+            }
             scored = scoring.start(run);
             started = true;
         } catch (RuntimeException e) {

@@ -210,6 +210,26 @@ public final class ScoreBook implements AutoCloseable {
         });
     }
 
+    /**
+     * Every way the run's answers were scored (stored rows, current or stale), by label field, metric and expression:
+     * how a session that is not told how to score goes on scoring the run.
+     */
+    public List<Key> scorings(long runId) {
+        return connector.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT DISTINCT metric, label_field, extract FROM scores"
+                    + " WHERE run_id = ? ORDER BY label_field, metric, extract")) {
+                st.setLong(1, runId);
+                List<Key> keys = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        keys.add(new Key(rs.getString(1), rs.getString(2), rs.getString(3)));
+                    }
+                }
+                return keys;
+            }
+        });
+    }
+
     /** The run's scores under {@code key} that still hold (see the {@code current_scores} view). */
     public Tally tally(long runId, Key key) {
         String sql = "SELECT count(*), coalesce(sum(correct), 0), count(*) - coalesce(sum(parsed), 0)"

@@ -1,0 +1,83 @@
+package dev.stride.app;
+
+import dev.stride.core.Metric;
+import dev.stride.core.Scorer;
+import dev.stride.db.ScoreBook;
+import java.util.List;
+
+/**
+ * How one session of a run scores its answers. The options ({@code --label-field}, {@code --metric}) are per
+ * session, so a resume by the short command gives none; the run's stored scores still tell how it was scored, and
+ * a session that is told nothing goes on scoring that way, as it goes on with the run's template. Without that the
+ * scoreboard keeps the accuracy of the first session's answers while the run finishes.
+ */
+public sealed interface SessionScoring {
+
+    /** The scorer of the session; null when it scores nothing. */
+    RunScorer scorer();
+
+    /** Not told how to score, and never scored before. */
+    record NotScored() implements SessionScoring {
+        @Override
+        public RunScorer scorer() {
+            return null;
+        }
+    }
+
+    /** Scoring as the options ask: a new run, one scored that way before (among others), or one never scored. */
+    record AsGiven(RunScorer scorer) implements SessionScoring {
+    }
+
+    /** Not told how to score: scoring as the run's stored scores were made, the one way there is. */
+    record AsBefore(RunScorer scorer) implements SessionScoring {
+    }
+
+    /**
+     * Scoring as the options ask, which is not how the run was scored before: those scoreboard rows are no longer
+     * kept up to date. {@code before}: the stored ways.
+     */
+    record Changed(RunScorer scorer, List<ScoreBook.Key> before) implements SessionScoring {
+        public Changed {
+            before = List.copyOf(before);
+        }
+    }
+
+    /**
+     * Not told how to score, and the stored scores do not say one way: scored by more than one (say a live metric
+     * and another {@code stride score} tried), or by a metric this build does not know. Nothing is scored.
+     */
+    record Off(List<ScoreBook.Key> before) implements SessionScoring {
+        public Off {
+            before = List.copyOf(before);
+        }
+
+        @Override
+        public RunScorer scorer() {
+            return null;
+        }
+    }
+
+    /**
+     * @param given  the scorer the options ask for, or null
+     * @param stored the ways the run was scored ({@link ScoreBook#scorings})
+     */
+    static SessionScoring choose(RunScorer given, List<ScoreBook.Key> stored) {
+        if (given != null) {
+            return stored.isEmpty() || stored.contains(given.key()) ? new AsGiven(given) : new Changed(given, stored);
+        }
+        if (stored.isEmpty()) {
+            return new NotScored();
+        }
+        if (stored.size() > 1) {
+            return new Off(stored);
+        }
+        ScoreBook.Key key = stored.get(0);
+        Scorer scorer;
+        try {
+            scorer = Scorer.of(Metric.parse(key.metric()), key.extract().isEmpty() ? null : key.extract());
+        } catch (RuntimeException e) {
+            return new Off(stored); // scored by a metric, or an expression, this build does not take
+        }
+        return new AsBefore(new RunScorer(scorer, key.labelField()));
+    }
+}
