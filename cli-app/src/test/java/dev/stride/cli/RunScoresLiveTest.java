@@ -11,10 +11,14 @@ import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -124,6 +128,76 @@ class RunScoresLiveTest {
             assertThat(after.get("scored").asLong()).isEqualTo(40);
             assertThat(after.get("newly_scored").asLong()).isEqualTo(40 - during.get("scored").asLong());
             assertThat(after.get("correct").asLong()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void aShortResumeScoresAsTheRunWasScored() throws Exception {
+        Path db = dir.resolve("runs.db");
+        // Half the requests fail and none is tried again: the run stops part-way, its answers scored.
+        try (Simulator failing = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(0.5)
+                .build()).start(0)) {
+            Cli.Result first = run(failing, questions("q.jsonl", 20), db, "--log-every", "0", "--retries", "0",
+                    "--label-field", "answer", "--metric", "choice");
+            assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
+        }
+        long doneBefore = count(db, "SELECT done FROM progress");
+        assertThat(count(db, "SELECT scored FROM scoreboard")).isEqualTo(doneBefore);
+        // As a session killed before it stored its scores leaves them: answers with none, one scored left to tell how.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM scores WHERE record_id <> (SELECT min(record_id) FROM scores)");
+        }
+        assertThat(count(db, "SELECT scored FROM scoreboard")).isEqualTo(1);
+        // The README's short resume (elsewhere: another server), without --label-field or --metric.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
+                    "--log-every", "0");
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
+                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
+            assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
+                    + " choice, label field answer; stored in the scoreboard view)");
+        }
+        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
+                Map.of("run", "m", "metric", "choice", "label_field", "answer", "scored", 20, "correct", 15));
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(20);
+    }
+
+    @Test
+    void aResumeKeepsTheRegexOfItsScoresAndScoresAnotherWayOnlyWhenToldAndSaid() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Path db = dir.resolve("runs.db");
+            Cli.Result first = run(sim, questions("q.jsonl", 8), db, "--log-every", "0", "--label-field", "answer",
+                    "--metric", "regex", "--extract", "\\b([A-D])\\b");
+            assertThat(first.exitCode()).as(first.all()).isZero();
+
+            // A longer input, neither scoring option nor --extract given: scored by the stored expression.
+            Cli.Result same = run(sim, questions("q.jsonl", 12), db, "--log-every", "0");
+            assertThat(same.exitCode()).as(same.all()).isZero();
+            assertThat(same.out()).contains("scoring as before: metric regex --extract '\\b([A-D])\\b', label"
+                    + " field answer\n").contains("accuracy 75.0% (n=12); 95% CI");
+            assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'regex'")).isEqualTo(12);
+
+            // Told another metric: scored that way (the answers of before too), and said; the regex row is left.
+            Cli.Result other = run(sim, questions("q.jsonl", 16), db, "--log-every", "0", "--label-field", "answer",
+                    "--metric", "choice");
+            assertThat(other.exitCode()).as(other.all()).isZero();
+            assertThat(other.out()).contains("scoring with metric choice, label field answer as given; the run was"
+                    + " scored before with metric regex --extract '\\b([A-D])\\b', label field answer: that"
+                    + " scoreboard row is no longer kept up to date (stride score updates it)\n")
+                    .contains("accuracy 75.0% (n=16); 95% CI");
+            assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'choice'")).isEqualTo(16);
+            assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'regex'")).isEqualTo(12);
+
+            // Scored two ways now, and told neither: scoring is off, said with what to give; nothing is scored.
+            Cli.Result off = run(sim, questions("q.jsonl", 20), db, "--log-every", "0");
+            assertThat(off.exitCode()).as(off.all()).isZero();
+            assertThat(off.out()).contains("scoring is off: the stored scores of 'm' do not say one way to score it"
+                    + " (metric choice, label field answer; metric regex --extract '\\b([A-D])\\b', label field"
+                    + " answer); give --label-field FIELD and --metric M to score its answers as they arrive\n")
+                    .doesNotContain("accuracy");
+            assertThat(query(db, "SELECT metric, scored FROM scoreboard ORDER BY metric")).containsExactly(
+                    Map.of("metric", "choice", "scored", 16), Map.of("metric", "regex", "scored", 12));
         }
     }
 
