@@ -40,6 +40,9 @@ class ScoreBookTest {
             assertThat(book.tally(run, KEY)).isEqualTo(new ScoreBook.Tally(3, 1, 1));
             assertThat(book.unscored(run, KEY, -1, 100)).as("a second pass").isEmpty();
             assertThat(book.unscored(run, new ScoreBook.Key("exact", "answer", null), -1, 100)).hasSize(3);
+            // How a resume not told how to score knows: the ways the run was scored, by field, metric, expression.
+            assertThat(book.scorings(run)).containsExactly(KEY);
+            assertThat(book.scorings(run + 1)).isEmpty();
         }
         try (Connection c = Fixtures.jdbc(file)) {
             assertViews(c);
@@ -55,6 +58,10 @@ class ScoreBookTest {
             assertThat(again).extracting(ScoreBook.Unscored::recordId).containsExactly("r1");
             book.save(run, KEY, List.of(new ScoreBook.Score(again.get(0), "A", true, true, "A")));
             assertThat(book.tally(run, KEY)).isEqualTo(new ScoreBook.Tally(3, 2, 1));
+            ScoreBook.Key regex = new ScoreBook.Key("regex", "answer", "([A-D])");
+            book.save(run, regex, List.of(new ScoreBook.Score(book.unscored(run, regex, -1, 1).get(0), "B", true,
+                    true, "B")));
+            assertThat(book.scorings(run)).containsExactly(KEY, regex);
         }
     }
 
@@ -70,6 +77,7 @@ class ScoreBookTest {
                 scoreAll(book, run);
                 assertThat(book.tally(run, KEY)).isEqualTo(new ScoreBook.Tally(3, 1, 1));
                 assertThat(book.unscored(run, KEY, -1, 100)).isEmpty();
+                assertThat(book.scorings(run)).containsExactly(KEY);
             }
             PostgresLocation location = PostgresCluster.location(url);
             try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties())) {
