@@ -63,9 +63,18 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
         if (runId == null) {
             return Optional.empty();
         }
-        return Optional.of(new RunReport(countsBy(dsl, runId, coalesce(PREDICTIONS.SERVER, "-")),
-                countsBy(dsl, runId, coalesce(PREDICTIONS.FINISH_REASON, "-")), errors(dsl, runId),
+        return Optional.of(new RunReport(countsBy(dsl, runId, orDash(PREDICTIONS.SERVER)),
+                countsBy(dsl, runId, orDash(PREDICTIONS.FINISH_REASON)), errors(dsl, runId),
                 latency(dsl, runId)));
+    }
+
+    /**
+     * The column, or "-" where it is null, with the "-" written into the statement: as a bound parameter it is a new
+     * one at each place the expression appears, and PostgreSQL then takes the SELECT's coalesce for another
+     * expression than the GROUP BY's and refuses the query.
+     */
+    private static Field<String> orDash(Field<String> column) {
+        return coalesce(column, DSL.inline("-"));
     }
 
     private static List<Count> countsBy(DSLContext dsl, long runId, Field<String> key) {
@@ -76,7 +85,7 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
     }
 
     private static List<ErrorGroup> errors(DSLContext dsl, long runId) {
-        var kind = coalesce(PREDICTIONS.ERROR_KIND, "-");
+        var kind = orDash(PREDICTIONS.ERROR_KIND);
         return dsl.select(kind, count(), min(PREDICTIONS.ERROR)).from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
                 .groupBy(kind).orderBy(count().desc(), kind)
