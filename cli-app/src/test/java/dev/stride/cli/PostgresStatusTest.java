@@ -63,4 +63,16 @@ class PostgresStatusTest {
             assertThat(j.toString()).contains(sim.url()).contains("\"stop\"");
         }
     }
+
+    @Test
+    void noPasswordIsTheServerNotLettingStrideInNotAServerToStart() throws Exception {
+        String db = cluster.newDatabaseWithPassword("alice", "s3cret-Pw");
+        String server = db.substring("postgresql://alice@".length(), db.lastIndexOf('/'));
+
+        Cli.Result noPassword = EN.run("status", "--db", db);
+        assertThat(noPassword.exitCode()).as(noPassword.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(noPassword.err()).startsWith("stride: PostgreSQL at " + server + " did not let stride in (")
+                .endsWith("): check the user in " + db + " and the password (in the URL or in PGPASSWORD)\n");
+        assertThat(noPassword.err().lines().count()).isEqualTo(1);
+    }
 }

@@ -37,19 +37,21 @@ final class PostgresErrors {
     }
 
     static StoreException translate(PostgresLocation location, SQLException e) {
+        String state = sqlState(e);
+        // Before the connection states below, which 08004 belongs to: the server answered, and said no (the driver's
+        // own refusal, as when the server asks for a password and none was given). Starting it will not help.
+        if ("28000".equals(state) || "28P01".equals(state) || "08004".equals(state)) {
+            return new StoreException(DbPhrase.of("pg.notLetIn", location.hostAndPort(), detail(e),
+                    location.shown()), e);
+        }
         if (isConnectionState(e)) {
             return new StoreException(DbPhrase.of("pg.unreachable", location.hostAndPort(), detail(e),
                     location.shown()), e);
         }
-        String state = sqlState(e);
         if ("3D000".equals(state)) {
             // The server is there, the database is not: the one thing to do is make it (stride makes the tables).
             return new StoreException(DbPhrase.of("pg.noDatabase", location.hostAndPort(), location.database(),
                     location.createdb()), e);
-        }
-        if ("28000".equals(state) || "28P01".equals(state)) {
-            return new StoreException(DbPhrase.of("pg.notLetIn", location.hostAndPort(), detail(e),
-                    location.shown()), e);
         }
         return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
     }

@@ -173,6 +173,35 @@ public final class PostgresCluster implements AutoCloseable {
         return "postgresql://" + USER + "@127.0.0.1:" + port + "/" + name;
     }
 
+    /**
+     * A new user that must give its password (SCRAM, as a server set up for a team asks it) and a new database it
+     * owns; the URL for {@code --db}, without the password.
+     */
+    public String newDatabaseWithPassword(String user, String password) throws SQLException, IOException,
+            InterruptedException {
+        String name = "stride_" + (++databases);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, "");
+             Statement st = c.createStatement()) {
+            st.execute("SET password_encryption = 'scram-sha-256'");
+            st.execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + password + "'");
+            st.execute("CREATE DATABASE " + name + " OWNER " + user);
+        }
+        // Before initdb's trust lines: the first line that matches decides.
+        Path hba = data().resolve("pg_hba.conf");
+        Files.writeString(hba, "host all " + user + " 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
+        pgCtl("reload");
+        // pg_ctl reload only signals the server: wait until it asks this user for the password.
+        for (int i = 0; i < 100; i++) {
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + name,
+                    user, "")) {
+                Thread.sleep(100);
+            } catch (SQLException asked) {
+                break;
+            }
+        }
+        return "postgresql://" + user + "@127.0.0.1:" + port + "/" + name;
+    }
+
     /** The location of {@code url}, with no PGPASSWORD. */
     public static PostgresLocation location(String url) {
         return PostgresLocation.parse(url, Map.of());
