@@ -75,4 +75,12 @@ class PostgresStatusTest {
                 .endsWith("): check the user in " + db + " and the password (in the URL or in PGPASSWORD)\n");
         assertThat(noPassword.err().lines().count()).isEqualTo(1);
     }
+
+    @Test
+    void anUnknownHostIsNamedInOneLine() {
+        String db = "postgresql://stride@nohost.invalid:55432/stride";
+        Cli.Result r = EN.run("status", "--db", db);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(r.err()).isEqualTo("stride: unknown host nohost.invalid: check the URL " + db + "\n");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.stride.db;
 
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -44,6 +45,10 @@ final class PostgresErrors {
             return new StoreException(DbPhrase.of("pg.notLetIn", location.hostAndPort(), detail(e),
                     location.shown()), e);
         }
+        if (causedBy(e, UnknownHostException.class)) {
+            // The driver says only "The connection attempt failed."; the name that did not resolve is the news.
+            return new StoreException(DbPhrase.of("pg.unknownHost", location.host(), location.shown()), e);
+        }
         if (isConnectionState(e)) {
             return new StoreException(DbPhrase.of("pg.unreachable", location.hostAndPort(), detail(e),
                     location.shown()), e);
@@ -54,6 +59,15 @@ final class PostgresErrors {
                     location.createdb()), e);
         }
         return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> kind) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (kind.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The SQLSTATE of the first SQLException in the chain that has one. */

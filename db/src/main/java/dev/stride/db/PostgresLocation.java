@@ -104,6 +104,11 @@ public final class PostgresLocation {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
+    /** The host as the URL names it, for a message that says it is unknown. */
+    public String host() {
+        return host;
+    }
+
     public String database() {
         return database;
     }
