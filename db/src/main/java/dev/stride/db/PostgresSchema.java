@@ -17,6 +17,7 @@ import org.flywaydb.core.api.MigrationState;
  */
 final class PostgresSchema {
     static final String LOCATION = "classpath:db/postgresql";
+    private static final String SCHEMA_LOCK = "stride schema";
 
     private PostgresSchema() {
     }
@@ -41,10 +42,28 @@ final class PostgresSchema {
     }
 
     /** Creates or upgrades the schema; refuses a database of another program or of a newer stride. */
-    static void migrate(PostgresLocation location, Connection connection) {
+    static void migrate(PostgresLocation location, Connection connection) throws SQLException {
         if (isCurrent(connection)) {
             return;
         }
+        // Two workers started together on a new database: without this lock, the second looked while the first's
+        // Flyway was halfway, found tables and no finished history, and took the database for another program's.
+        // Held by this session until it has looked again and migrated, so the second finds the schema done.
+        try (Statement st = connection.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(hashtext('" + SCHEMA_LOCK + "'))");
+        }
+        try {
+            if (!isCurrent(connection)) {
+                migrateLocked(location, connection);
+            }
+        } finally {
+            try (Statement st = connection.createStatement()) {
+                st.execute("SELECT pg_advisory_unlock(hashtext('" + SCHEMA_LOCK + "'))");
+            }
+        }
+    }
+
+    private static void migrateLocked(PostgresLocation location, Connection connection) {
         try {
             Flyway flyway = flyway(location);
             MigrationInfo[] future = Arrays.stream(flyway.info().all())

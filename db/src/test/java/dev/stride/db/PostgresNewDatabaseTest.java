@@ -1,0 +1,76 @@
+package dev.stride.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new, empty PostgreSQL database (CREATE DATABASE and nothing else): workers started on it at the same moment all
+ * open it.
+ */
+class PostgresNewDatabaseTest {
+    private static final int WORKERS = 3;
+    private static final int ROUNDS = 6;
+    private static PostgresCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Each opener on its own connections, as separate processes are; released together by a barrier. */
+    @Test
+    void workersOpeningANewDatabaseAtOnceAllOpenIt() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+        try {
+            for (int round = 1; round <= ROUNDS; round++) {
+                String url = cluster.newDatabase();
+                CyclicBarrier start = new CyclicBarrier(WORKERS);
+                List<Future<Boolean>> opened = new ArrayList<>();
+                for (int i = 0; i < WORKERS; i++) {
+                    opened.add(pool.submit(() -> {
+                        start.await();
+                        try (PostgresCheckpointStore store = PostgresCheckpointStore.open(
+                                PostgresCluster.location(url))) {
+                            return store.listRuns().isEmpty();
+                        }
+                    }));
+                }
+                for (Future<Boolean> f : opened) {
+                    assertThat(f.get()).as("round %d", round).isTrue(); // a refusal is rethrown here, failing it
+                }
+                assertThat(query(url, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"
+                        + " WHERE success")).as("round %d", round).isEqualTo(Schema.LATEST);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int query(String url, String sql) throws Exception {
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
