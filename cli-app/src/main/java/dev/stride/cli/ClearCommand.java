@@ -68,6 +68,15 @@ final class ClearCommand implements Callable<Integer> {
         if (database.file != null) {
             DbFile.foldIfLeftBehind(database.file, spec);
         }
+        if (database.postgres != null && PostgresCheckpointStore.isBlank(database.postgres)) {
+            // A new database with no tables: nothing to clear, and no reason to create stride's tables to say so.
+            if (!which.all) {
+                throw UserError.usageOf("msg.noSuchRun", where(), which.run, Messages.text("msg.knownRuns.none"));
+            }
+            out.println(messages.get("msg.clear.all", 0, where()));
+            out.flush();
+            return ExitCodes.OK;
+        }
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.open(database.postgres)
                 : SqliteCheckpointStore.open(database.file)) {
             List<RunInfo> going = which.all ? store.listRuns()

@@ -65,6 +65,48 @@ class PostgresStatusTest {
     }
 
     @Test
+    void aNewEmptyDatabaseHoldsNoRunsAndReadingItCreatesNothing() throws Exception {
+        String db = cluster.newDatabase();
+        String shown = db; // no password in the cluster's URLs
+
+        Cli.Result status = EN.run("status", "--db", db);
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.out()).isEqualTo(shown + " holds no runs yet.\n");
+        assertThat(status.err()).isEmpty();
+
+        Cli.Result json = EN.run("status", "--db", db, "--json");
+        assertThat(json.exitCode()).as(json.all()).isZero();
+        assertThat(JSON.readTree(json.out()).isEmpty()).as(json.out()).isTrue();
+
+        Cli.Result export = EN.run("export", "--db", db);
+        assertThat(export.exitCode()).as(export.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(export.err()).isEqualTo("stride: name the run to export with --run NAME (it holds none)\n");
+
+        Path copy = dir.resolve("copy.db");
+        Cli.Result snapshot = EN.run("snapshot", "--db", db, copy.toString());
+        assertThat(snapshot.exitCode()).as(snapshot.all()).isZero();
+        assertThat(snapshot.out()).startsWith("Snapshot of " + shown + " written to " + copy + " in ")
+                .endsWith(" (no runs in it)\n");
+        assertThat(Files.exists(copy)).isTrue();
+
+        Cli.Result clear = EN.run("clear", "--all", "--yes", "--db", db);
+        assertThat(clear.exitCode()).as(clear.all()).isZero();
+        assertThat(clear.out()).isEqualTo("Cleared 0 runs from " + shown + "\n");
+
+        Cli.Result clearRun = EN.run("clear", "--run", "pp", "--yes", "--db", db);
+        assertThat(clearRun.exitCode()).as(clearRun.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(clearRun.err()).isEqualTo("stride: " + shown + ": has no run 'pp' (it holds none)\n");
+
+        try (Connection c = PostgresCluster.connect(db);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables"
+                     + " WHERE table_schema = current_schema()")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("tables created by reading or clearing").isZero();
+        }
+    }
+
+    @Test
     void noPasswordIsTheServerNotLettingStrideInNotAServerToStart() throws Exception {
         String db = cluster.newDatabaseWithPassword("alice", "s3cret-Pw");
         String server = db.substring("postgresql://alice@".length(), db.lastIndexOf('/'));
@@ -74,6 +116,10 @@ class PostgresStatusTest {
         assertThat(noPassword.err()).startsWith("stride: PostgreSQL at " + server + " did not let stride in (")
                 .endsWith("): check the user in " + db + " and the password (in the URL or in PGPASSWORD)\n");
         assertThat(noPassword.err().lines().count()).isEqualTo(1);
+
+        Cli.Result letIn = EN.run("status", "--db", db.replace("alice@", "alice:s3cret-Pw@"));
+        assertThat(letIn.exitCode()).as(letIn.all()).isZero();
+        assertThat(letIn.out()).isEqualTo(db + " holds no runs yet.\n");
     }
 
     @Test

@@ -82,6 +82,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private final Workforce workforce;
     private final PostgresSession writer; // null when read-only
     private final PostgresSession reader;
+    private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
     private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
 
     private PostgresCheckpointStore(PostgresLocation location, Duration reconnectFor, boolean writable) {
@@ -111,12 +112,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                     }
                 }
             }, reconnectFor);
-            if (!writable) {
-                reader.run(c -> {
-                    PostgresSchema.checkCurrent(location, c);
-                    return null;
-                });
-            }
+            this.blank = !writable && reader.run(c -> PostgresSchema.checkCurrent(location, c));
             this.clock = serverClock(reader);
         } catch (RuntimeException e) {
             if (writer != null) {
@@ -165,14 +161,41 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return location;
     }
 
+    /**
+     * A new database this read-only store found without tables, until a run has made them: from then on they are
+     * read (a dashboard opened before the first run shows it). While they are being made, still none.
+     */
+    private boolean blank() {
+        if (blank) {
+            blank = !reader.run(PostgresSchema::isCurrent);
+        }
+        return blank;
+    }
+
+    /**
+     * Whether the database holds no tables at all, neither stride's nor another program's: a new one nothing was
+     * written to. A read-only store opens it and finds no runs; only a run creates stride's tables.
+     */
+    public static boolean isBlank(PostgresLocation location) {
+        try (PostgresSession session = PostgresSession.open(location, c -> { }, Duration.ZERO)) {
+            return session.run(PostgresSchema::isBlank);
+        }
+    }
+
     @Override
     public Optional<RunInfo> findRun(String name) {
+        if (blank()) {
+            return Optional.empty();
+        }
         return reading(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name)).fetch()).stream()
                 .findFirst());
     }
 
     @Override
     public List<RunInfo> listRuns() {
+        if (blank()) {
+            return List.of();
+        }
         return reading(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch()));
     }
 
@@ -465,11 +488,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** What {@link RunTotals#of(java.nio.file.Path, Instant, Duration)} reads from a SQLite file. */
     public Map<String, RunTotals> runTotals(Instant now, Duration window) {
+        if (blank()) {
+            return Map.of();
+        }
         return reader.run(c -> RunTotals.of(c, now, window));
     }
 
     /** What {@link RunReport#of(java.nio.file.Path, String)} reads from a SQLite file. */
     public Optional<RunReport> runReport(String run) {
+        if (blank()) {
+            return Optional.empty();
+        }
         return reading(dsl -> RunReport.of(dsl, run));
     }
 

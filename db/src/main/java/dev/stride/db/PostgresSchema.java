@@ -74,10 +74,12 @@ final class PostgresSchema {
                 throw new StoreException(DbPhrase.of("pg.newer", location,
                         future[future.length - 1].getVersion().getVersion(), Schema.LATEST));
             }
-            if (flyway.info().applied().length == 0 && userTables(connection) > 0) {
+            if (flyway.info().applied().length == 0 && !isBlank(connection)) {
                 throw new StoreException(DbPhrase.of("pg.notStride", location));
             }
             flyway.migrate();
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
         } catch (FlywayException e) {
             SQLException sql = PostgresErrors.sqlCause(e);
             if (sql != null) {
@@ -87,10 +89,22 @@ final class PostgresSchema {
         }
     }
 
-    /** Checks, without writing, that the database has this build's schema. */
-    static void checkCurrent(PostgresLocation location, Connection connection) {
+    /**
+     * Checks, without writing, that the database has this build's schema, or no tables at all: a new database
+     * stride has not written to yet holds no runs, as a reader should say, rather than another program's tables.
+     *
+     * @return true for such a new, empty database
+     */
+    static boolean checkCurrent(PostgresLocation location, Connection connection) {
         if (isCurrent(connection)) {
-            return;
+            return false;
+        }
+        try {
+            if (isBlank(connection)) {
+                return true;
+            }
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
         }
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
@@ -104,6 +118,11 @@ final class PostgresSchema {
         }
     }
 
+    /** No table in the schema stride uses (the user's current one): a new database, nothing stored in it yet. */
+    static boolean isBlank(Connection connection) throws SQLException {
+        return userTables(connection) == 0;
+    }
+
     private static Flyway flyway(PostgresLocation location) {
         var props = location.connectionProperties();
         return Flyway.configure(PostgresSchema.class.getClassLoader())
@@ -112,14 +131,12 @@ final class PostgresSchema {
                 .load();
     }
 
-    private static int userTables(Connection connection) {
+    private static int userTables(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables"
                      + " WHERE table_schema = current_schema()")) {
             rs.next();
             return rs.getInt(1);
-        } catch (SQLException e) {
-            return 0;
         }
     }
 }

@@ -99,7 +99,10 @@ public final class PostgresSnapshot {
             try (Statement st = from.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
-            PostgresSchema.checkCurrent(location, from);
+            if (PostgresSchema.checkCurrent(location, from)) {
+                from.rollback();
+                return; // a new database with no tables yet: the copy is an empty stride file, as its source is
+            }
             to.setAutoCommit(false);
             copyTable(from, to, RUNS, RUNS.RUN_ID);
             copyTable(from, to, RECORDS, RECORDS.RUN_ID, RECORDS.SEQ);

@@ -2,6 +2,7 @@ package dev.stride.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.core.RunInfo;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A new, empty PostgreSQL database (CREATE DATABASE and nothing else): workers started on it at the same moment all
- * open it.
+ * open it, and a reader finds no runs in it without writing anything.
  */
 class PostgresNewDatabaseTest {
     private static final int WORKERS = 3;
@@ -62,6 +63,33 @@ class PostgresNewDatabaseTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReaderOfANewDatabaseFindsNoRunsAndCreatesNoTable() throws Exception {
+        String url = cluster.newDatabase();
+        try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url))) {
+            assertThat(store.listRuns()).isEmpty();
+            assertThat(store.findRun("m")).isEmpty();
+            assertThat(store.runReport("m")).isEmpty();
+        }
+        assertThat(PostgresCheckpointStore.isBlank(PostgresCluster.location(url))).isTrue();
+        assertThat(query(url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"))
+                .isZero();
+    }
+
+    /** As a dashboard opened on the new database before the first run: the run shows once it is there. */
+    @Test
+    void aReaderOpenedBeforeTheFirstRunSeesIt() throws Exception {
+        String url = cluster.newDatabase();
+        try (PostgresCheckpointStore reader = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url))) {
+            assertThat(reader.listRuns()).isEmpty();
+            try (PostgresCheckpointStore writer = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+                writer.syncRun(Fixtures.spec("m"), Fixtures.recs(3).iterator());
+            }
+            assertThat(reader.listRuns()).extracting(RunInfo::name).containsExactly("m");
+            assertThat(reader.findRun("m")).map(RunInfo::total).contains(3L);
         }
     }
 
