@@ -128,6 +128,9 @@ public final class BatchRunner {
         if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
             predictor.stopSending();
+            // A database server that is away is waited for no longer than the requests in flight: a stop keeps to
+            // its grace, and what is not saved by then is asked again next time.
+            store.waitForServerAtMost(settings.grace());
             ClaimedRecords records = claimedAhead;
             if (records != null) {
                 records.close();

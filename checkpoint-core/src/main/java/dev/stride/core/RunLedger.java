@@ -33,6 +33,14 @@ public interface RunLedger {
      */
     List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed);
 
+    /**
+     * The run is stopping: from now on, wait at most {@code within} for a database server that is away (it was told
+     * to wait minutes for one that restarts), so that a stop keeps to its grace. Answers not saved by then are asked
+     * again next time, as after a kill. A local file has no server to wait for: nothing to do.
+     */
+    default void waitForServerAtMost(Duration within) {
+    }
+
     /** Extends this worker's lease by its length from now: one row's update, whatever it holds. */
     void renewLease(long runId);
 

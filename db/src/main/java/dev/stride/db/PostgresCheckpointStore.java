@@ -66,6 +66,8 @@ import org.jooq.impl.SQLDataType;
 public final class PostgresCheckpointStore implements CheckpointStore {
     /** How long a run waits for a server that went away before it gives up (a restart takes seconds). */
     public static final Duration DEFAULT_RECONNECT_FOR = Duration.ofMinutes(2);
+    /** The system property that sets how many seconds to wait instead (tests). */
+    public static final String RECONNECT_PROPERTY = "stride.postgres.reconnectSeconds";
     private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
     private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
@@ -83,10 +85,12 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private final PostgresSession writer; // null when read-only
     private final PostgresSession reader;
     private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
+    private final PostgresOutage outage;
     private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
 
     private PostgresCheckpointStore(PostgresLocation location, Duration reconnectFor, boolean writable) {
         this.location = location;
+        this.outage = new PostgresOutage(reconnectFor);
         PostgresSession w = null;
         if (writable) {
             w = PostgresSession.open(location, c -> {
@@ -94,7 +98,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                     st.execute("SET synchronous_commit = off");
                 }
                 outcomes = new OutcomeWriter(c, SQLDialect.POSTGRES);
-            }, reconnectFor);
+            }, outage);
         }
         this.writer = w;
         try {
@@ -111,7 +115,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                         st.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
                     }
                 }
-            }, reconnectFor);
+            }, outage);
             this.blank = !writable && reader.run(c -> PostgresSchema.checkCurrent(location, c));
             this.clock = serverClock(reader);
         } catch (RuntimeException e) {
@@ -145,7 +149,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** Opens the database for reading and writing, creating or upgrading stride's schema in it. */
     public static PostgresCheckpointStore open(PostgresLocation location) {
-        return open(location, DEFAULT_RECONNECT_FOR);
+        return open(location, reconnectFor());
+    }
+
+    /**
+     * {@link #DEFAULT_RECONNECT_FOR}, or the seconds of the system property {@value #RECONNECT_PROPERTY}: tests of a
+     * server that stays away set it to seconds rather than wait two minutes per case.
+     */
+    static Duration reconnectFor() {
+        String seconds = System.getProperty(RECONNECT_PROPERTY);
+        try {
+            return seconds == null ? DEFAULT_RECONNECT_FOR : Duration.ofSeconds(Long.parseLong(seconds.strip()));
+        } catch (NumberFormatException e) {
+            return DEFAULT_RECONNECT_FOR;
+        }
     }
 
     public static PostgresCheckpointStore open(PostgresLocation location, Duration reconnectFor) {
@@ -154,7 +171,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** Opens the database for reading only: every session is read-only, and the schema must be this build's. */
     public static PostgresCheckpointStore openReadOnly(PostgresLocation location) {
-        return new PostgresCheckpointStore(location, DEFAULT_RECONNECT_FOR, false);
+        return new PostgresCheckpointStore(location, reconnectFor(), false);
     }
 
     public PostgresLocation location() {
@@ -180,6 +197,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         try (PostgresSession session = PostgresSession.open(location, c -> { }, Duration.ZERO)) {
             return session.run(PostgresSchema::isBlank);
         }
+    }
+
+    @Override
+    public void waitForServerAtMost(Duration within) {
+        outage.cut(within);
     }
 
     @Override

@@ -88,8 +88,14 @@ public final class PostgresLocation {
         if (password != null) {
             p.setProperty("password", password);
         }
-        // A server that is down answers at once; one that is unreachable should not hang a command for minutes.
-        p.setProperty("connectTimeout", "10");
+        // A server that is down answers at once; one that is unreachable (a cut network, a host that is gone) must
+        // not hold a connection attempt for minutes: the reconnect loop checks its deadline and a stop between
+        // attempts, so each attempt, its login included, is bounded to seconds.
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("loginTimeout", "10");
+        // A connection whose server vanished without closing it is found broken by the system's keepalives instead
+        // of never. No socketTimeout: a long query (stride sql, a big export) is no sign of a lost server.
+        p.setProperty("tcpKeepAlive", "true");
         p.setProperty("ApplicationName", "stride");
         return p;
     }

@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 /**
  * One connection to PostgreSQL that comes back after the server went away (a restart, a failover, a network cut):
  * {@link #run} repeats a piece of work on a new connection when the old one broke, waiting with growing pauses for at
- * most {@code reconnectFor}. The work must be safe to repeat: a transaction that broke was rolled back by the
+ * most what is left of the store's {@link PostgresOutage}. The work must be safe to repeat: a transaction that broke was rolled back by the
  * server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds its row already there.
  */
 final class PostgresSession implements AutoCloseable {
@@ -31,20 +31,20 @@ final class PostgresSession implements AutoCloseable {
 
     private final PostgresLocation location;
     private final Setup setup;
-    private final Duration reconnectFor;
+    private final PostgresOutage outage;
     private final ReentrantLock lock = new ReentrantLock();
     private Connection connection; // guarded by lock; null when broken or closed
     private boolean closed; // guarded by lock
 
-    private PostgresSession(PostgresLocation location, Setup setup, Duration reconnectFor) {
+    private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
         this.setup = setup;
-        this.reconnectFor = reconnectFor;
+        this.outage = outage;
     }
 
     /** Connects now: a server that is not there when a command starts is said at once, not waited for. */
-    static PostgresSession open(PostgresLocation location, Setup setup, Duration reconnectFor) {
-        PostgresSession session = new PostgresSession(location, setup, reconnectFor);
+    static PostgresSession open(PostgresLocation location, Setup setup, PostgresOutage outage) {
+        PostgresSession session = new PostgresSession(location, setup, outage);
         try {
             session.connection = session.connect();
         } catch (SQLException e) {
@@ -56,47 +56,62 @@ final class PostgresSession implements AutoCloseable {
     <T> T run(Work<T> work) {
         lock.lock();
         try {
-            long deadline = System.nanoTime() + reconnectFor.toNanos();
             long pause = FIRST_PAUSE_MS;
             while (true) {
                 if (closed) {
                     throw new StoreException(DbPhrase.of("store.closed", location));
                 }
+                SQLException lost;
+                Exception thrown;
                 try {
                     if (connection == null) {
                         connection = connect();
+                        outage.back();
                     }
                     return work.on(connection);
                 } catch (SQLException e) {
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
                         throw PostgresErrors.translate(location, e);
                     }
-                    dropConnection();
-                    if (System.nanoTime() > deadline) {
-                        throw new StoreException(DbPhrase.of("pg.gaveUp", location.hostAndPort(),
-                                reconnectFor.toSeconds(), PostgresErrors.detail(e)), e);
-                    }
-                    LOG.log(Level.FINE, "lost " + location + ", reconnecting", e);
-                    sleep(pause);
-                    pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+                    lost = e;
+                    thrown = e;
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
                     if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
                         throw sql == null ? new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(),
                                 PostgresErrors.detail(e)), e) : PostgresErrors.translate(location, sql);
                     }
-                    dropConnection();
-                    if (System.nanoTime() > deadline) {
-                        throw new StoreException(DbPhrase.of("pg.gaveUp", location.hostAndPort(),
-                                reconnectFor.toSeconds(), PostgresErrors.detail(sql)), e);
-                    }
-                    sleep(pause);
-                    pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+                    lost = sql;
+                    thrown = e;
                 }
+                dropConnection();
+                outage.lost();
+                // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
+                // clock, and one outage is waited for once, whichever session or call finds it.
+                if (outage.waitedEnough()) {
+                    throw gaveUp(lost, thrown);
+                }
+                LOG.log(Level.FINE, "lost " + location + ", reconnecting", thrown);
+                try {
+                    outage.pause(pause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
+                }
+                pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    private StoreException gaveUp(SQLException lost, Exception thrown) {
+        long away = outage.awayFor().orElse(Duration.ZERO).toSeconds();
+        return outage.cutShort()
+                ? new StoreException(DbPhrase.of("pg.stoppedWaiting", location.hostAndPort(), away,
+                        PostgresErrors.detail(lost)), thrown)
+                : new StoreException(DbPhrase.of("pg.gaveUp", location.hostAndPort(),
+                        outage.reconnectFor().toSeconds(), PostgresErrors.detail(lost)), thrown);
     }
 
     private Connection connect() throws SQLException {
@@ -118,15 +133,6 @@ final class PostgresSession implements AutoCloseable {
                 // It is broken already.
             }
             connection = null;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
         }
     }
 

@@ -98,7 +98,7 @@ public final class ScoreBook implements AutoCloseable {
     public static ScoreBook open(PostgresLocation location) {
         SqliteCheckpointStore.quietLibraries();
         PostgresSession session = PostgresSession.open(location, c -> PostgresSchema.migrate(location, c),
-                PostgresCheckpointStore.DEFAULT_RECONNECT_FOR);
+                new PostgresOutage(PostgresCheckpointStore.reconnectFor()));
         return new ScoreBook(new Connector() {
             @Override
             public <T> T run(Work<T> work) {

@@ -1,0 +1,74 @@
+package dev.stride.db;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The one wait for a PostgreSQL server that went away, shared by every session of a store and every call in them.
+ * A deadline per call let a worker wait 120 s in the writer, then 120 s more in the claim that was queued behind it,
+ * then again to save the cursor and to leave: minutes past the documented bound. Here the outage starts when the
+ * first session finds the server gone, ends when any session connects again, and {@link #cut} shortens it on a stop
+ * (Ctrl+C, SIGTERM), so a stopping worker waits for the server at most its grace.
+ */
+final class PostgresOutage {
+    private final Duration reconnectFor;
+    private long since = -1; // nanoTime when the server was found gone; -1 while it answers; guarded by this
+    private boolean cut; // guarded by this
+    private long cutAt; // nanoTime past which a stopping worker waits no more, once cut; guarded by this
+
+    PostgresOutage(Duration reconnectFor) {
+        this.reconnectFor = reconnectFor;
+    }
+
+    Duration reconnectFor() {
+        return reconnectFor;
+    }
+
+    /** The server was found gone (again): the outage starts now unless it already had. */
+    synchronized void lost() {
+        if (since < 0) {
+            since = System.nanoTime();
+        }
+    }
+
+    /** A session connected: the outage is over, and the next one gets the whole wait again. */
+    synchronized void back() {
+        since = -1;
+    }
+
+    /** How long the server has been away, when it is. */
+    synchronized Optional<Duration> awayFor() {
+        return since < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(System.nanoTime() - since));
+    }
+
+    /** Whether the wait is over: the server was away longer than {@link #reconnectFor}, or the wait was cut. */
+    synchronized boolean waitedEnough() {
+        long now = System.nanoTime();
+        return since >= 0 && (now - since > reconnectFor.toNanos() || cut && now - cutAt > 0);
+    }
+
+    /** Whether it was the stop that ended the wait (rather than the bound). */
+    synchronized boolean cutShort() {
+        long now = System.nanoTime();
+        return since >= 0 && cut && now - cutAt > 0 && now - since <= reconnectFor.toNanos();
+    }
+
+    /** From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. */
+    synchronized void cut(Duration within) {
+        long at = System.nanoTime() + within.toNanos();
+        if (!cut || at - cutAt < 0) {
+            cutAt = at;
+            cut = true;
+        }
+        notifyAll();
+    }
+
+    /** Sleeps {@code ms} between attempts to connect, or less when the wait is cut meanwhile. */
+    synchronized void pause(long ms) throws InterruptedException {
+        long end = System.nanoTime() + ms * 1_000_000;
+        long left;
+        while ((left = end - System.nanoTime()) > 0 && !waitedEnough()) {
+            wait(Math.max(1, left / 1_000_000));
+        }
+    }
+}
