@@ -1,0 +1,151 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresCluster;
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PostgreSQL server that goes away during a run and stays away, with real processes, a throwaway cluster of its own
+ * per test (each test stops it) and the project's simulator: the run ends with one line naming the server once the
+ * wait for it is over, and a stop (SIGTERM) while it is away keeps to the grace instead of waiting for the server.
+ * What was saved stays, and the same command run again once the server is back finishes the run without duplicates.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class PostgresAwayIT {
+    private static final int RECORDS = 1000;
+
+    @TempDir
+    Path dir;
+
+    private PostgresCluster cluster;
+    private Simulator sim;
+    private final List<StrideProcess> children = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = PostgresCluster.start();
+        // Slow enough answers that the run is far from over when the server goes away.
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(100)).build()).start(0);
+    }
+
+    @AfterEach
+    void stop() {
+        children.forEach(StrideProcess::close);
+        if (sim != null) {
+            sim.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** stride with the wait for a lost server set by its system property (seconds), or left at its default. */
+    private StrideProcess stride(String label, Integer reconnectSeconds, List<String> args) throws Exception {
+        List<String> java = StrideProcess.javaCommand(args);
+        if (reconnectSeconds != null) {
+            java.add(1, "-D" + PostgresCheckpointStore.RECONNECT_PROPERTY + "=" + reconnectSeconds);
+        }
+        List<String> command = new ArrayList<>(StrideProcess.signalRestorer());
+        command.addAll(java);
+        StrideProcess p = StrideProcess.startCommand(dir, label, command, Map.of());
+        children.add(p);
+        return p;
+    }
+
+    private List<String> runArgs(Path input, String db, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db, "--run", "r", "--model",
+                "m", "--base-url", sim.url(), "--template", "Q: {{question}}", "--concurrency", "4",
+                "--save-interval", "10"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void aServerAwayLongerThanTheWaitEndsTheRunWithOneLineNamingIt() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", RECORDS);
+        String pg = cluster.newDatabase();
+        StrideProcess run = stride("run", 3, runArgs(input, pg));
+        run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
+        cluster.stop();
+
+        assertThat(run.waitForExit(Duration.ofMinutes(3))).as(run.transcript()).isEqualTo(ExitCodes.DATABASE);
+        String hostPort = "127.0.0.1:" + cluster.port();
+        List<String> said = run.err().lines().filter(l -> l.contains(hostPort)).toList();
+        assertThat(said).as(run.transcript()).hasSize(1);
+        assertThat(said.get(0)).contains("run 'r' failed")
+                .contains("lost the PostgreSQL server at " + hostPort + " and it did not come back within 3 s");
+        assertThat(run.err()).doesNotContain("\tat ");
+
+        finishedAgainOnceBack(input, pg);
+    }
+
+    @Test
+    void aStopWhileTheServerIsAwayKeepsToTheGraceAndSaysWhatWasNotSaved() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", RECORDS);
+        String pg = cluster.newDatabase();
+        // The default wait (two minutes): the stop, not the wait's end, must end the run.
+        StrideProcess run = stride("run", null, runArgs(input, pg, "--grace", "1s"));
+        run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
+        cluster.stop();
+        // The server away for a moment (the tester's 2 s), answers waiting for it in the worker.
+        Thread.sleep(2000);
+        run.signal("TERM");
+
+        // Well under the two minutes the run would wait for the server were it not stopping.
+        assertThat(run.waitForExit(Duration.ofSeconds(90))).as(run.transcript()).isEqualTo(ExitCodes.DATABASE);
+        String hostPort = "127.0.0.1:" + cluster.port();
+        List<String> said = run.err().lines().filter(l -> l.contains(hostPort)).toList();
+        assertThat(said).as(run.transcript()).hasSize(1);
+        assertThat(said.get(0)).contains("run 'r' failed")
+                .contains("stopped without waiting longer for the PostgreSQL server at " + hostPort)
+                .contains("answers not saved are asked again next time");
+        assertThat(run.err()).doesNotContain("\tat ");
+
+        finishedAgainOnceBack(input, pg);
+    }
+
+    /** The server back: the same command finishes the run, every record done once, nothing saved lost. */
+    private void finishedAgainOnceBack(Path input, String pg) throws Exception {
+        cluster.startAgain();
+        long saved = done(pg);
+        assertThat(saved).as("answers saved before the server went away").isGreaterThanOrEqualTo(20);
+        StrideProcess again = stride("again", null, runArgs(input, pg));
+        assertThat(again.waitForExit(Duration.ofMinutes(5))).as(again.transcript()).isEqualTo(ExitCodes.OK);
+        assertThat(done(pg)).isEqualTo(RECORDS);
+        try (Connection c = PostgresCluster.connect(pg);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(DISTINCT record_id), count(*) FROM predictions")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(RECORDS);
+            assertThat(rs.getLong(2)).isEqualTo(RECORDS);
+        }
+    }
+
+    private static long done(String url) {
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions WHERE status = 'done'")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception e) {
+            return 0; // no schema yet, or the server is away
+        }
+    }
+}
