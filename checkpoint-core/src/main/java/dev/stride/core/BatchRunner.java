@@ -637,6 +637,11 @@ public final class BatchRunner {
         if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
             s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime(), null);
         }
+        if (writer.error != null && writer.unsaved > 0 && s.state() == RunState.FAILED) {
+            // The one line a user reads says what the database's failure cost, not only the summary's counters.
+            s = new Stop(s.state(), s.reason() + "; " + writer.unsaved + (writer.unsaved == 1 ? " answer" : " answers")
+                    + " received could not be saved", s.error(), s.atNanos(), s.outage());
+        }
         RunState state;
         if (s != null) {
             state = s.state();
@@ -821,6 +826,8 @@ public final class BatchRunner {
         private volatile Cursor lastCursor;
         private volatile long completed;
         private volatile long failed;
+        /** Outcomes received that could not be saved because the database failed. */
+        private volatile long unsaved;
 
         Writer(RunInfo run, long started) {
             this.run = run;
@@ -879,6 +886,10 @@ public final class BatchRunner {
                             lastSave = time.nanoTime();
                         } else if (error == null && persist(batch)) {
                             sinceSave += batch.size();
+                        }
+                        if (error != null) {
+                            // The commit that failed, or one after it: these answers are asked again next time.
+                            unsaved += batch.size();
                         }
                     } finally {
                         room.release(batch.size());
