@@ -194,7 +194,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
      * written to. A read-only store opens it and finds no runs; only a run creates stride's tables.
      */
     public static boolean isBlank(PostgresLocation location) {
-        try (PostgresSession session = PostgresSession.open(location, c -> { }, Duration.ZERO)) {
+        try (PostgresSession session = PostgresSession.open(location, c -> { }, new PostgresOutage(Duration.ZERO))) {
             return session.run(PostgresSchema::isBlank);
         }
     }
