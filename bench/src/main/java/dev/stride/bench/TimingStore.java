@@ -84,8 +84,8 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public void renewLease(long runId) {
-        store.renewLease(runId);
+    public boolean renewLease(long runId) {
+        return store.renewLease(runId);
     }
 
     @Override

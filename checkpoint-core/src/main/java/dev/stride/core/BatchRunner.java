@@ -82,6 +82,13 @@ public final class BatchRunner {
     private volatile ClaimedRecords claimedAhead;
     /** What the listener was last told of requests held for a rate limit; the claiming thread's alone. */
     private int toldWaitingForRateLimit;
+    /** This session's lease as the worker knows it; set as it joins. */
+    private volatile HeldLease lease;
+    /**
+     * Held over a claim and the queueing of its records, and over a renewal with what it does to the queue: a
+     * renewal that finds the lease lapsed drops the records queued, and must not drop those of a claim made after it.
+     */
+    private final Object claimLock = new Object();
 
     private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
     }
@@ -149,7 +156,9 @@ public final class BatchRunner {
         toldServers = List.of();
         toldOut = -1;
         tellLimit(run, slots);
+        long joining = time.nanoTime();
         listener.joined(store.join(run.id(), settings.lease()));
+        lease = new HeldLease(time, settings.lease(), joining);
         Writer writer = new Writer(run, started);
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
@@ -360,14 +369,19 @@ public final class BatchRunner {
             // Two slots' worth: a claim is a write transaction whose fixed part (begin, commit, the worker's lease
             // looked at) cost as much as its rows at one slot's worth (BENCHMARKS.md, "Ingest").
             int round = (int) Math.min(CLAIM_MAX, 2L * s.slots.limit());
-            List<InputRecord> batch = store.claim(s.run.id(), after, round, settings.retryFailed());
+            List<InputRecord> batch;
+            synchronized (claimLock) {
+                batch = store.claim(s.run.id(), after, round, settings.retryFailed());
+                if (!batch.isEmpty()) {
+                    s.ahead.add(batch, round / 2);
+                }
+            }
             if (batch.isEmpty()) {
                 return claimed;
             }
             claimed += batch.size();
             s.claimedSoFar += batch.size();
             after = batch.get(batch.size() - 1).seq();
-            s.ahead.add(batch, round / 2);
             s.staff();
         }
         return -1;
@@ -407,6 +421,8 @@ public final class BatchRunner {
                 if (stopping()) {
                     return;
                 }
+                // Read before the take: a record taken before a renewal found the lease lapsed is then seen as lost.
+                long lapsesBefore = lease.lapses();
                 InputRecord record = ahead.poll();
                 if (record == null) {
                     slots.release();
@@ -418,7 +434,7 @@ public final class BatchRunner {
                 }
                 working.incrementAndGet();
                 try {
-                    predictOne(record, writer);
+                    predictOne(record, lapsesBefore, writer);
                 } finally {
                     working.decrementAndGet();
                 }
@@ -432,7 +448,11 @@ public final class BatchRunner {
         }
     }
 
-    private void predictOne(InputRecord record, Writer writer) {
+    /**
+     * Sends one record (again as need be) and hands its outcome to the writer; {@code lapsesBefore} is what
+     * {@link HeldLease#lapses()} read before the record was taken.
+     */
+    private void predictOne(InputRecord record, long lapsesBefore, Writer writer) {
         Prompt prompt;
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
@@ -452,7 +472,7 @@ public final class BatchRunner {
         // no server is no request), and as never sent when the record stops here.
         boolean retryTold = false;
         for (int attempt = 1; ; attempt++) {
-            if (stopping()) {
+            if (stopping() || !stillClaimed(lapsesBefore)) {
                 retryNotSent(record, retryTold);
                 return;
             }
@@ -604,6 +624,39 @@ public final class BatchRunner {
             return false;
         }
         return !stopping();
+    }
+
+    /**
+     * Whether a record taken when the lease had lapsed {@code lapsesBefore} times is still this worker's to send:
+     * waits first while the lease may have run out (the process was paused, or could not renew) until the writer's
+     * renewal says whether it did. A record whose claim went with a lapse is not sent: another worker may have taken
+     * it, and this one finds it again in a later pass if no one did.
+     */
+    private boolean stillClaimed(long lapsesBefore) {
+        try {
+            return lease.stillHolds(lapsesBefore, this::stopping) && !stopping();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Renews the lease; when the store found it lapsed (its claims dropped), the records queued and not yet sent go
+     * too, under the claim lock so that a claim made after the renewal keeps its records.
+     */
+    private void renewLease(long runId) {
+        long startedAt = time.nanoTime();
+        synchronized (claimLock) {
+            boolean held = store.renewLease(runId);
+            if (!held) {
+                ClaimedRecords queued = claimedAhead;
+                if (queued != null) {
+                    queued.dropAll();
+                }
+            }
+            lease.renewed(startedAt, held);
+        }
     }
 
     /** The record stops here: a retry told for it that reached no server never will. */
@@ -898,11 +951,12 @@ public final class BatchRunner {
                 if (last) {
                     return;
                 }
-                if (time.nanoTime() - lastRenewal >= renewEvery) {
+                // Also as soon as the lease may have run out (the process was paused): request threads wait for it.
+                if (time.nanoTime() - lastRenewal >= renewEvery || lease.overdue()) {
                     // Counted from when the renewal began, so that a slow commit does not stretch the period.
                     lastRenewal = time.nanoTime();
                     try {
-                        store.renewLease(run.id());
+                        renewLease(run.id());
                     } catch (RuntimeException e) {
                         // A busy database: the next try comes a third of a lease later, well before the lease ends.
                     }

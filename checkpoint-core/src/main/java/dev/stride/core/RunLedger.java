@@ -41,8 +41,15 @@ public interface RunLedger {
     default void waitForServerAtMost(Duration within) {
     }
 
-    /** Extends this worker's lease by its length from now: one row's update, whatever it holds. */
-    void renewLease(long runId);
+    /**
+     * Extends this worker's lease by its length from now: one row's update, whatever it holds, while the lease holds.
+     * A lease that ran out before this renewal (the process was paused, or could not renew in time) may have lost its
+     * claims to another worker: then every claim of this worker is dropped, it is renewed all the same, and the
+     * answer is false, so that the runner sends none of the records it had claimed.
+     *
+     * @return false when the lease had lapsed and this worker's claims were dropped
+     */
+    boolean renewLease(long runId);
 
     /**
      * This worker's bound on requests in flight, whether it is learnt ({@code --concurrency auto}) and, with several

@@ -378,11 +378,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void renewLease(long runId) {
-        writingLeases(dsl -> {
-            workforce.renew(dsl, runId);
-            return null;
-        });
+    public boolean renewLease(long runId) {
+        return writingLeases(dsl -> workforce.renewHeld(dsl, runId));
     }
 
     @Override

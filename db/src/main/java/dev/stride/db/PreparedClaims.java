@@ -28,7 +28,7 @@ import org.jooq.impl.DSL;
  * in flight), more than the SQL itself. Runs in the caller's IMMEDIATE transaction, which serializes claimers.
  */
 final class PreparedClaims implements AutoCloseable {
-    private final PreparedStatement workerThere;
+    private final PreparedStatement workerLive;
     private final PreparedStatement dropExpired;
     private final PreparedStatement pending;
     private final PreparedStatement pendingOrFailed;
@@ -37,9 +37,10 @@ final class PreparedClaims implements AutoCloseable {
 
     PreparedClaims(Connection writer) throws SQLException {
         DSLContext dsl = DSL.using(SQLDialect.SQLITE);
-        this.workerThere = writer.prepareStatement(dsl.select(DSL.field(DSL.exists(selectOne().from(WORKERS)
+        this.workerLive = writer.prepareStatement(dsl.select(DSL.field(DSL.exists(selectOne().from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
-                .and(WORKERS.WORKER_ID.eq(param("worker", String.class)))))).getSQL());
+                .and(WORKERS.WORKER_ID.eq(param("worker", String.class)))
+                .and(WORKERS.LEASE_UNTIL.gt(param("now", String.class)))))).getSQL());
         // Never this worker itself: see Claims.claim.
         this.dropExpired = writer.prepareStatement(dsl.deleteFrom(WORKERS)
                 .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
@@ -100,10 +101,11 @@ final class PreparedClaims implements AutoCloseable {
     }
 
     /** Whether the worker's row is there (another worker drops it when it takes this one for dead). */
-    boolean workerThere(long runId, String worker) throws SQLException {
-        workerThere.setLong(1, runId);
-        workerThere.setString(2, worker);
-        try (ResultSet rs = workerThere.executeQuery()) {
+    boolean workerLive(long runId, String worker, String now) throws SQLException {
+        workerLive.setLong(1, runId);
+        workerLive.setString(2, worker);
+        workerLive.setString(3, now);
+        try (ResultSet rs = workerLive.executeQuery()) {
             return rs.next() && rs.getBoolean(1);
         }
     }
@@ -142,7 +144,7 @@ final class PreparedClaims implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        for (PreparedStatement s : new PreparedStatement[] {workerThere, dropExpired, pending, pendingOrFailed,
+        for (PreparedStatement s : new PreparedStatement[] {workerLive, dropExpired, pending, pendingOrFailed,
                 insert, insertOrFailed}) {
             s.close();
         }

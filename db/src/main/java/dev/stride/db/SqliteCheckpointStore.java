@@ -447,11 +447,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void renewLease(long runId) {
-        writing(dsl -> {
-            workforce.renew(dsl, runId);
-            return null;
-        });
+    public boolean renewLease(long runId) {
+        return writing(dsl -> workforce.renewHeld(dsl, runId));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.stride.db;
 
+import static dev.stride.db.schema.Tables.CLAIMS;
 import static dev.stride.db.schema.Tables.WORKERS;
 
 import dev.stride.core.InputRecord;
@@ -39,6 +40,11 @@ final class Workforce {
     private volatile InFlight inFlight = InFlight.UNTOLD;
     /** The requests this worker has out, as last told; null until told. */
     private volatile Integer requestsOut;
+    /**
+     * A claim found this worker's lease run out (its row gone or expired) and renewed it: the claims made before are
+     * lost, and the next renewal says so ({@link #renewHeld}).
+     */
+    private volatile boolean lapsedSinceRenewal;
 
     /**
      * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
@@ -71,6 +77,7 @@ final class Workforce {
         worker = w;
         retryingFailures = false;
         requestsOut = null;
+        lapsedSinceRenewal = false;
         renew(dsl, w); // inserts the row when there is none (never enlisted, or its lease ran out meanwhile)
         int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
@@ -108,11 +115,12 @@ final class Workforce {
 
     List<InputRecord> claim(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
         Worker w = joined(runId);
-        // The writer renews the lease a few times per lease; a claim only makes sure the worker's row is there (it
-        // is gone if another worker took this one for dead), without updating it: an update here would make every
+        // The writer renews the lease a few times per lease; a claim only makes sure the worker's lease holds (its
+        // row is gone if another worker took this one for dead), without updating it: an update here would make every
         // outcome's count of this worker wait for the claim's commit.
-        if (!dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.eq(w.id())))) {
-            renew(dsl, w);
+        if (!dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.eq(w.id()))
+                .and(WORKERS.LEASE_UNTIL.gt(now())))) {
+            lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
         return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
@@ -122,8 +130,8 @@ final class Workforce {
     List<InputRecord> claim(DSLContext dsl, PreparedClaims prepared, long runId, long afterSeq, int limit,
                             boolean includeFailed) throws SQLException {
         Worker w = joined(runId);
-        if (!prepared.workerThere(runId, w.id())) {
-            renew(dsl, w);
+        if (!prepared.workerLive(runId, w.id(), now())) {
+            lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
         return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now());
@@ -139,8 +147,30 @@ final class Workforce {
         inFlight = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
     }
 
-    void renew(DSLContext dsl, long runId) {
-        renew(dsl, joined(runId));
+    /**
+     * Renews this worker's lease; false when it had lapsed before (its row gone or expired, or a claim found it so
+     * since the last renewal): the claims it still holds are dropped then, as another worker may have taken the
+     * records meanwhile and the runner sends none of those it had claimed. They are free again for whoever claims.
+     */
+    boolean renewHeld(DSLContext dsl, long runId) {
+        Worker w = joined(runId);
+        boolean held = !lapsedSinceRenewal && dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId)
+                .and(WORKERS.WORKER_ID.eq(w.id())).and(WORKERS.LEASE_UNTIL.gt(now())));
+        if (!held) {
+            dsl.deleteFrom(CLAIMS).where(CLAIMS.RUN_ID.eq(runId)).and(CLAIMS.WORKER_ID.eq(w.id())).execute();
+            lapsedSinceRenewal = false;
+        }
+        renew(dsl, w);
+        return held;
+    }
+
+    /**
+     * A claim found the lease run out: renewed so that the claim has a worker to belong to, and marked for the next
+     * renewal to drop the claims made before (and tell the runner).
+     */
+    private void lapsed(DSLContext dsl, Worker w) {
+        lapsedSinceRenewal = true;
+        renew(dsl, w);
     }
 
     /**
