@@ -357,6 +357,25 @@ class RunCommandTest {
     }
 
     @Test
+    void aLeaseShorterThanASecondIsRefusedInOneLineBeforeADatabaseExists() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+
+        for (String lease : List.of("50ms", "999ms")) {
+            Cli.Result r = run(input, db, "--lease", lease);
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).isEqualTo("stride: --lease must be at least 1s: a shorter lease lapses under an"
+                    + " ordinary pause and live workers take each other's records (e.g. 30s)\n");
+        }
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+
+        Cli.Result second = run(input, db, "--lease", "1s");
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(3);
+    }
+
+    @Test
     void aBlankModelOrRunNameIsRefusedInOneLineBeforeADatabaseExists() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
