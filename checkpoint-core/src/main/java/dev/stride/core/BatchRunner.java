@@ -992,10 +992,12 @@ public final class BatchRunner {
         /** Counts the outcomes written and tells the listener, in order. */
         private void tell(List<RecordOutcome> outcomes, boolean[] written) {
             for (int i = 0; i < written.length; i++) {
+                RecordOutcome o = outcomes.get(i);
                 if (!written[i]) {
+                    listener.answeredByAnother(o.record(), o.isDone() ? o.prediction().timing().attempts()
+                            : o.failure().timing().attempts());
                     continue;
                 }
-                RecordOutcome o = outcomes.get(i);
                 if (o.isDone()) {
                     completed++;
                     listener.recordDone(o.record(), o.prediction());

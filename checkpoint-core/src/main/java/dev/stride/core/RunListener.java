@@ -17,6 +17,14 @@ public interface RunListener {
     }
 
     /**
+     * The record's outcome was not stored: another worker stored an answer to it first (it took the record over
+     * while this one's lease had lapsed, say). Its {@code attempts} requests were paid for and are redundant, and the
+     * record is not asked again.
+     */
+    default void answeredByAnother(InputRecord record, int attempts) {
+    }
+
+    /**
      * The record is tried again after {@code delay}: told before the wait; {@link #retrySent} follows once the retry
      * reached a server, {@link #retryNotSent} when it never will.
      *

@@ -44,6 +44,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void answeredByAnother(InputRecord record, int attempts) {
+        first.answeredByAnother(record, attempts);
+        second.answeredByAnother(record, attempts);
+    }
+
+    @Override
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         first.retrying(record, attempt, cause, delay);
         second.retrying(record, attempt, cause, delay);

@@ -58,6 +58,11 @@ final class HalfwayStop implements SessionListener {
             }
 
             @Override
+            public void answeredByAnother(InputRecord record, int attempts) {
+                inner.answeredByAnother(record, attempts);
+            }
+
+            @Override
             public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
                 inner.retrying(record, attempt, cause, delay);
             }

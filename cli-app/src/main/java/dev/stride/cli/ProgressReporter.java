@@ -117,6 +117,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LongAdder answersWithTokensIn = new LongAdder();
     private final LongAdder answersWithTokensOut = new LongAdder();
     private final LongAdder attempts = new LongAdder();
+    /** Requests of records another worker stored an answer to first: redundant, and not asked again. */
+    private final LongAdder answeredByAnother = new LongAdder();
     private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
     /** The first failure's error of each kind: the summary shows it, so the server's words are seen at once. */
     private final Map<String, String> failureExamples = new ConcurrentHashMap<>();
@@ -281,6 +283,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         failed.incrementAndGet();
         outcome();
         progressed();
+    }
+
+    @Override
+    public void answeredByAnother(InputRecord record, int attempts) {
+        answeredByAnother.add(attempts);
     }
 
     /**
@@ -465,7 +472,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
                 beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
-                toldAgain.values().stream().mapToLong(Told::answered).sum());
+                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum());
     }
 
     private void outcome() {

@@ -68,7 +68,7 @@ final class RunSummary {
         String requests = tally.requestsSent() == null
                 ? m.get("msg.summary.retries", tally.retries())
                 : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
-                        + (tally.redundantRequests() == 0 ? "" : m.get("msg.summary.redundant")) + beyond();
+                        + redundant() + beyond();
         List<String> lines = new ArrayList<>(List.of(
                 m.get("msg.summary.title"),
                 row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
@@ -80,6 +80,23 @@ final class RunSummary {
                 row(m.get("msg.summary.requests"), requests)));
         lines.addAll(2, errorRows());
         return lines;
+    }
+
+    /**
+     * What the redundant requests were: stopped before their answers were saved (asked again next time), or
+     * answered by another worker meanwhile (never asked again), or some of each; empty when there were none.
+     */
+    private String redundant() {
+        long all = tally.redundantRequests();
+        long byAnother = tally.redundantAnsweredByAnother();
+        if (all == 0) {
+            return "";
+        }
+        if (byAnother == 0) {
+            return m.get("msg.summary.redundant");
+        }
+        return byAnother == all ? m.get("msg.summary.redundantByAnother")
+                : m.get("msg.summary.redundantBoth", byAnother, all - byAnother);
     }
 
     /** The requests sent beyond the records' attempts, each for what it was; empty when there were none. */

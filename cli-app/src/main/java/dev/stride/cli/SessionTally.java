@@ -20,11 +20,13 @@ import java.util.Map;
  *                      spending a retry (not among {@code retries}; among the records' attempts)
  * @param answeredUnkept answered requests of records this session did not store (it stopped first), each followed
  *                      by a retry: neither kept attempts nor redundant
+ * @param answeredByAnother requests of records whose answer this session did not store because another worker
+ *                      stored one first: redundant, but not asked again
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                     Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
-                    long answeredUnkept) {
+                    long answeredUnkept, long answeredByAnother) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
@@ -32,9 +34,17 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
 
     SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                  Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
+                 long answeredUnkept) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, beyond, atLimit, answeredUnkept, 0);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                  Map<String, String> failureExamples, Beyond beyond) {
         this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
-                failureExamples, beyond, SentAgainAtLimit.NONE, 0);
+                failureExamples, beyond, SentAgainAtLimit.NONE, 0, 0);
     }
 
     /**
@@ -98,12 +108,19 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
     }
 
     /**
-     * Requests whose answer this session never saved: in flight when it was stopped. Their records are still
-     * pending, so the next session asks for them again; with no interrupt this is 0. Those counted {@link #beyond}
-     * for what they were, and the answered attempts of records it was retrying, are not among them.
+     * Requests whose answer this session never saved: in flight when it was stopped, or answered after another
+     * worker stored the record's answer ({@link #redundantAnsweredByAnother()}). The records of the first are still
+     * pending, so the next session asks for them again; with no interrupt and no other worker this is 0. Those
+     * counted {@link #beyond} for what they were, and the answered attempts of records it was retrying, are not
+     * among them.
      */
     long redundantRequests() {
         return requestsSent == null ? 0
                 : Math.max(0, requestsSent - attemptsKept - answeredUnkept - beyond.total());
+    }
+
+    /** The redundant requests whose records another worker answered meanwhile: never asked again. */
+    long redundantAnsweredByAnother() {
+        return Math.min(answeredByAnother, redundantRequests());
     }
 }
