@@ -47,4 +47,13 @@ public enum RunState {
         }
         throw new IllegalArgumentException("unknown run state '" + label + "'");
     }
+
+    /**
+     * The state a run is stored with where nobody works on it, in a snapshot or a copy made while it ran: one that
+     * was going is interrupted there, as a stop would leave it (no workers are there to make it go on), instead of
+     * running with a rate and an ETA until its saved time grows old.
+     */
+    public RunState withNobodyAtWork() {
+        return this == RUNNING ? INTERRUPTED : this;
+    }
 }

@@ -5,11 +5,14 @@ import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,6 +152,42 @@ class CopyRunTest {
                 count(laptop, "SELECT elapsed_ms FROM runs WHERE name = 'beta'"));
         // The source is only read.
         assertThat(count(laptop, "SELECT pending FROM progress WHERE run = 'beta'")).isEqualTo(pending);
+    }
+
+    /**
+     * A copy of a run at work is a run nobody works on, as a snapshot is: interrupted there, not running with a rate
+     * and an ETA, and the same command goes on with it at once.
+     */
+    @Test
+    void aCopyOfARunAtWorkIsInterruptedThereAndGoesOn() throws Exception {
+        Path cluster = dir.resolve("cluster.db");
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(laptop)) {
+            long beta = worker.findRun("beta").orElseThrow().id();
+            worker.join(beta, Duration.ofSeconds(60));
+            assertThat(worker.claim(beta, -1, 5, false)).hasSize(5);
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + laptop);
+                 var st = c.createStatement()) {
+                st.executeUpdate("UPDATE runs SET state = 'running' WHERE name = 'beta'"); // as a run going has it
+            }
+
+            Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(query(laptop, "SELECT state FROM runs WHERE name = 'beta'")).containsExactly(
+                    Map.of("state", "running"));
+        }
+        assertThat(count(cluster, "SELECT count(*) FROM workers")).isZero();
+        assertThat(count(cluster, "SELECT count(*) FROM claims")).isZero();
+        assertThat(query(cluster, "SELECT run, state FROM progress ORDER BY run")).containsExactly(
+                Map.of("run", "alpha", "state", "done_with_failures"), Map.of("run", "beta", "state", "interrupted"));
+        Cli.Result status = stride.cli.run("status", "--db", cluster.toString());
+        assertThat(status.out()).as(status.all()).containsPattern("\\bbeta\\b.*\\binterrupted\\b")
+                .doesNotContain("running");
+
+        Cli.Result resumed = beta(cluster).with();
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(query(cluster, "SELECT state, done, pending FROM progress WHERE run = 'beta'")).containsExactly(
+                Map.of("state", "done", "done", 20, "pending", 0));
     }
 
     @Test

@@ -123,6 +123,8 @@ public final class RunTransfer {
                 List<String> copied = new ArrayList<>();
                 for (RunsRecord run : runs) {
                     RunsRecord row = run.copy();
+                    // The copy holds no workers (they work on the source), so a run that was going is not there.
+                    row.setState(run.getState().withNobodyAtWork());
                     if (target.countsInSlots()) {
                         // Its trigger counts the outcomes as copyRows inserts them; the row's columns stay 0 there.
                         row.setDone(0L);

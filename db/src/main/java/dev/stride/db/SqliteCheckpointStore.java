@@ -272,8 +272,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             connection.setAutoCommit(false);
             statement.executeUpdate("DELETE FROM claims");
             statement.executeUpdate("DELETE FROM workers");
-            statement.executeUpdate("UPDATE runs SET state = '" + RunState.INTERRUPTED.label() + "' WHERE state = '"
-                    + RunState.RUNNING.label() + "'");
+            statement.executeUpdate("UPDATE runs SET state = '" + RunState.RUNNING.withNobodyAtWork().label()
+                    + "' WHERE state = '" + RunState.RUNNING.label() + "'");
             connection.commit();
         } catch (SQLException e) {
             throw SqliteFiles.translate(copy, e);
