@@ -307,6 +307,32 @@ class WorkersTest {
         assertThat(b.syncRun(spec("a"), recs(101).iterator()).added()).isEqualTo(1);
     }
 
+    /**
+     * A worker whose lease ran out (paused past it) learns so at its next renewal: its claims are dropped, whether
+     * another worker took them or not, so that it sends none of them; while the lease holds, renewals keep them.
+     */
+    @Test
+    void aRenewalAfterTheLeaseRanOutSaysSoAndDropsTheWorkersClaims() throws Exception {
+        SqliteCheckpointStore paused = store();
+        SqliteCheckpointStore other = store();
+        paused.join(run, LEASE);
+        assertThat(paused.claim(run, -1, 10, false)).hasSize(10);
+        clock.advance(LEASE.minusSeconds(1));
+        assertThat(paused.renewLease(run)).isTrue();
+        assertThat(count("SELECT count(*) FROM claims")).isEqualTo(10);
+
+        clock.advance(LEASE.plusSeconds(1));
+        other.join(run, LEASE);
+        assertThat(other.claim(run, -1, 4, false)).extracting(InputRecord::id)
+                .containsExactly("r0", "r1", "r2", "r3");
+
+        assertThat(paused.renewLease(run)).as("lapsed").isFalse();
+        assertThat(count("SELECT count(*) FROM claims")).as("only the other's").isEqualTo(4);
+        assertThat(paused.renewLease(run)).as("held again").isTrue();
+        assertThat(paused.claim(run, -1, 3, false)).extracting(InputRecord::id)
+                .containsExactly("r4", "r5", "r6");
+    }
+
     @Test
     void aChangedInputSyncedBeforeTheFirstWorkerJoinedIsRefusedAndTheFirstWorksOnItsOwnRecords() throws Exception {
         SqliteCheckpointStore first = store();
