@@ -958,7 +958,8 @@ public final class BatchRunner {
                     try {
                         renewLease(run.id());
                     } catch (RuntimeException e) {
-                        // A busy database: the next try comes a third of a lease later, well before the lease ends.
+                        // A busy database: the next try comes a third of a lease later, or at the next poll once
+                        // the lease may have run out (request threads wait for it then).
                     }
                 }
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
