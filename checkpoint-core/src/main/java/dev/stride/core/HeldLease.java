@@ -17,6 +17,7 @@ final class HeldLease {
     private final long leaseNanos;
     private long heldUntil;
     private long lapses;
+    private long renewals;
 
     /** A lease renewed (or joined) at {@code renewedAt}, a {@link TimeSource#nanoTime()} reading. */
     HeldLease(TimeSource time, Duration lease, long renewedAt) {
@@ -41,6 +42,7 @@ final class HeldLease {
      */
     synchronized void renewed(long startedAt, boolean held) {
         heldUntil = startedAt + leaseNanos;
+        renewals++;
         if (!held) {
             lapses++;
         }
@@ -52,8 +54,14 @@ final class HeldLease {
      * when {@link #lapses()} read {@code seen} is still this worker's claim.
      */
     synchronized boolean stillHolds(long seen, BooleanSupplier stopping) throws InterruptedException {
-        while (overdue() && !stopping.getAsBoolean()) {
-            wait(LOOK_MS);
+        if (overdue()) {
+            // Until the next renewal is done, not until the lease is no longer overdue: a clock that runs on while
+            // the renewal is made (a test's, a machine's under load) can leave it overdue again by then, and a thread
+            // that waited for "not overdue" waited forever.
+            long before = renewals;
+            while (renewals == before && !stopping.getAsBoolean()) {
+                wait(LOOK_MS);
+            }
         }
         return lapses == seen;
     }
