@@ -34,9 +34,7 @@ package dev.stride.client;
  *   <li><b>Growth</b>: the limit doubles per window from {@link #INITIAL} until the first drop (slow start), then
  *       grows by one per window, and only when the window used it (a limit nobody fills says nothing). A window is
  *       at least {@link #MIN_WINDOW} answers so that a server that refuses beyond its slots is probed about once per
- *       hundred requests: the one refusal a probe costs stays near 1% of requests. In slow start a window is at
- *       least {@link #SLOW_START_WINDOW} answers: a hundred made a run of a hundred records stay at 4 and a
- *       server of 64 slots wait 400 answers for its 64th request; the overshoot costs one drop, once.</li>
+ *       hundred requests: the one refusal a probe costs stays near 1% of requests.</li>
  * </ul>
  * Thread-safe.
  */
@@ -45,13 +43,6 @@ public final class AdaptiveLimit {
     static final int INITIAL = 4;
     /** Answers per window at least; see the class comment for why a hundred. */
     static final int MIN_WINDOW = 100;
-    /**
-     * Answers per window at least until the first drop: enough to average a latency, few enough that a run reaches a
-     * large server's capacity in its first hundred answers instead of its first four hundred.
-     */
-    static final int SLOW_START_WINDOW = 16;
-    /** As {@link #REFUSED_MARGIN} and {@link #TIMED_OUT_MARGIN}, in slow start; see {@code moreFrom}. */
-    static final double SLOW_START_MARGIN = 0.3;
     /** Requests queued at the server that are no reason to back off, whatever the limit. */
     static final double QUEUE_ALLOWED = 3;
     /** Of the limit, the share that may queue at the server before the limit backs off. */
@@ -79,9 +70,6 @@ public final class AdaptiveLimit {
     /** Requests sent before this instant (caller's nanoTime) were in flight at the last drop; see {@link #dropped}. */
     private long lastDropAt;
     private boolean dropped;
-    /** When the limit last grew (caller's nanoTime), once it has; in slow start answers sent before it are no sample. */
-    private long grownAt;
-    private boolean grown;
 
     /**
      * Per number of others in flight when a request was sent (the last holds that many or more): what came back of
@@ -164,11 +152,6 @@ public final class AdaptiveLimit {
                     return;
                 }
                 answeredAt[level]++;
-                if (slowStart && grown && sentAt - grownAt < 0) {
-                    // Sent before the limit doubled: with windows this short, half a window of such answers hid the
-                    // queue the new limit made (a server of 8 slots saw 32 in flight before the first drop).
-                    return;
-                }
                 samples++;
                 rttSum += rttNanos;
                 rttCount++;
@@ -176,7 +159,7 @@ public final class AdaptiveLimit {
             }
             default -> throw new IllegalStateException("unknown result " + result);
         }
-        if (samples >= Math.max(slowStart ? SLOW_START_WINDOW : MIN_WINDOW, (int) limit)) {
+        if (samples >= Math.max(MIN_WINDOW, (int) limit)) {
             endWindow(sentAt + rttNanos);
         }
     }
@@ -197,10 +180,7 @@ public final class AdaptiveLimit {
                 allBelow += all;
             }
         }
-        // Slow start's short windows leave a level just reached few answers to weigh a failure against, and a few
-        // stray ones among them ended it (5% stray 429s held a run at 8 in flight). A full server refuses nearly all
-        // that the limit overshot it by, so in slow start a larger margin holds.
-        return from / allFrom > (allBelow == 0 ? 0 : below / allBelow) + (slowStart ? SLOW_START_MARGIN : margin);
+        return from / allFrom > (allBelow == 0 ? 0 : below / allBelow) + margin;
     }
 
     private void drop(long now, double to) {
@@ -226,8 +206,6 @@ public final class AdaptiveLimit {
             return;
         } else if (used) {
             limit = clamp(slowStart ? limit * 2 : limit + 1);
-            grownAt = now;
-            grown = true;
         }
         resetWindow();
     }
