@@ -108,8 +108,9 @@ class PostgresAwayIT {
         Thread.sleep(2000);
         run.signal("TERM");
 
-        // Well under the two minutes the run would wait for the server were it not stopping.
-        assertThat(run.waitForExit(Duration.ofSeconds(90))).as(run.transcript()).isEqualTo(ExitCodes.DATABASE);
+        // No bound on how soon (a loaded machine may be slow): the line below tells a stop that cut the wait ("stopped
+        // without waiting longer") from a wait that ran its two minutes out ("did not come back within 120 s").
+        assertThat(run.waitForExit(Duration.ofMinutes(5))).as(run.transcript()).isEqualTo(ExitCodes.DATABASE);
         String hostPort = "127.0.0.1:" + cluster.port();
         List<String> said = run.err().lines().filter(l -> l.contains(hostPort)).toList();
         assertThat(said).as(run.transcript()).hasSize(1);
