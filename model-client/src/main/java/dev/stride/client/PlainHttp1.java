@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Connections are pooled, most recently used first. One idle for longer than {@link #CHECK_IDLE_AFTER} is checked
  * before it is used (the server may have closed it meanwhile: a keep-alive timeout), as OkHttp checks its own; a
- * closed one is dropped and the request goes on another. Once a request is written, a failure before its answer is
+ * closed one is dropped and the request goes on another. So is every one that went idle before a connection to the
+ * server last broke or was refused: a server that died or restarted closed them all, and a request written on one
+ * would be counted as sent though no server read it. Once a request is written, a failure before its answer is
  * the call's failure, never sent again here: the server may have done the work (a GPU's, a paid API's) before the
  * connection broke, and a send again is the caller's to decide and to count. Only a write that fails on a kept
  * connection is sent again on a new one: the server had closed it before the request came. The call's
@@ -65,16 +67,25 @@ final class PlainHttp1 implements AutoCloseable {
     private final long callTimeoutNanos;
     private final long keepAliveNanos;
     private final int maxIdle;
+    private final long checkIdleAfterNanos;
     /** Every open connection, idle or in use, and those being connected: what the watchdog and cancelAll reach. */
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private volatile long cancels;
+    /** When a connection to the server last broke or was refused (System.nanoTime). */
+    private volatile long lastBreak;
     private volatile boolean closed;
     private Thread watchdog;
 
     PlainHttp1(String host, int port, Duration connectTimeout, Duration readTimeout, Duration callTimeout,
                Duration keepAlive, int maxIdle) {
+        this(host, port, connectTimeout, readTimeout, callTimeout, keepAlive, maxIdle, CHECK_IDLE_AFTER);
+    }
+
+    /** @param checkIdleAfter {@link #CHECK_IDLE_AFTER}, but for tests that must not depend on how fast they run */
+    PlainHttp1(String host, int port, Duration connectTimeout, Duration readTimeout, Duration callTimeout,
+               Duration keepAlive, int maxIdle, Duration checkIdleAfter) {
         this.host = host;
         this.port = port;
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
@@ -82,6 +93,8 @@ final class PlainHttp1 implements AutoCloseable {
         this.callTimeoutNanos = callTimeout.toNanos();
         this.keepAliveNanos = keepAlive.toNanos();
         this.maxIdle = maxIdle;
+        this.checkIdleAfterNanos = checkIdleAfter.toNanos();
+        this.lastBreak = System.nanoTime();
     }
 
     /**
@@ -134,6 +147,9 @@ final class PlainHttp1 implements AutoCloseable {
                 reply = read(c);
             } catch (IOException e) {
                 IOException failure = retire(c, e);
+                if (!(failure instanceof InterruptedIOException) && cancels == cancelsAtStart) {
+                    lastBreak = System.nanoTime();
+                }
                 // A kept connection the server had reset before this request came: the write itself failed, so the
                 // server never read the request. One that took the request and broke is the call's failure.
                 if (failure == e && reused && !written && cancels == cancelsAtStart
@@ -185,8 +201,8 @@ final class PlainHttp1 implements AutoCloseable {
         long now = System.nanoTime();
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos
-                    && (now - c.idleSince < CHECK_IDLE_AFTER.toNanos() || open(c))) {
+            boolean fresh = now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
+            if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos && (fresh || open(c))) {
                 return c;
             }
             discard(c);
@@ -261,6 +277,7 @@ final class PlainHttp1 implements AutoCloseable {
                 if (failure != e || cancels != cancelsAtStart) {
                     throw failure;
                 }
+                lastBreak = System.nanoTime();
                 if (e instanceof ConnectException) {
                     // OkHttp's words, with the system's reason as the cause: TransportErrors reads both.
                     ConnectException named = new ConnectException("Failed to connect to " + address + ":" + port);

@@ -1,10 +1,12 @@
 package dev.stride.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
@@ -14,6 +16,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +72,62 @@ class PlainHttp1Test {
         }
         assertThat(server.getRequestCount()).isEqualTo(2);
         assertThat(server.takeRequest().getConnectionIndex()).isNotEqualTo(server.takeRequest().getConnectionIndex());
+    }
+
+    @Test
+    void onceAConnectionBrokeTheIdleOnesAreCheckedAndARequestNoServerReadIsNotCountedAsSent() throws Exception {
+        byte[] answer = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + OK_BODY.length()
+                + "\r\n\r\n" + OK_BODY).getBytes(StandardCharsets.UTF_8);
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             // Idle connections unchecked for an hour: what follows holds however slowly this test runs.
+             PlainHttp1 http = new PlainHttp1("127.0.0.1", listener.getLocalPort(), Duration.ofSeconds(10),
+                     Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+            byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
+            // Two calls at once, both read before either is answered: the pool keeps two connections.
+            CompletableFuture<List<Socket>> served = CompletableFuture.supplyAsync(() -> {
+                try {
+                    List<Socket> both = List.of(listener.accept(), listener.accept());
+                    for (Socket s : both) {
+                        RawRequest.read(s.getInputStream());
+                    }
+                    for (Socket s : both) {
+                        s.getOutputStream().write(answer);
+                    }
+                    return both;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            CompletableFuture<Integer> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return http.post(head, body, () -> { }).status();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            assertThat(other.get(60, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(http.idleConnections()).isEqualTo(2);
+
+            // The server dies: both kept connections closed at its end, nothing listening any more.
+            for (Socket s : served.get(60, TimeUnit.SECONDS)) {
+                s.close();
+            }
+            listener.close();
+
+            // The first call after it writes on a kept connection the server had closed, and learns so only then:
+            // no client can tell that from a server that read the request and died, so it counts as sent.
+            boolean[] sent = {false};
+            assertThatThrownBy(() -> http.post(head, body, () -> sent[0] = true)).isInstanceOf(IOException.class);
+            assertThat(sent[0]).isTrue();
+            // The other kept connection went idle before that break: checked before use, it is dropped, and the call
+            // finds no server. Written on unchecked, it would be one more request counted that no server read.
+            sent[0] = false;
+            assertThatThrownBy(() -> http.post(head, body, () -> sent[0] = true))
+                    .isInstanceOf(ConnectException.class);
+            assertThat(sent[0]).as("a request written on a connection the dead server had closed").isFalse();
+        }
     }
 
     @ParameterizedTest(name = "through OkHttp: {0}")
