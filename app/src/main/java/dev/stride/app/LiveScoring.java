@@ -49,11 +49,19 @@ public final class LiveScoring implements AutoCloseable {
     }
 
     /**
-     * How a session of {@code run} scores: as the options ask, else as the run's stored scores were made (read once
-     * per run, the first time it is asked).
+     * How a session of {@code run} scores: as the options ask, else the way the run keeps, else as the run's stored
+     * scores were made (read once per run, the first time it is asked). The options' way is kept with the run here,
+     * before anything is sent: a session stopped before it stored a score leaves the run scored that way all the same.
      */
     public SessionScoring choose(RunInfo run) {
-        return chosen.computeIfAbsent(run.id(), id -> SessionScoring.choose(given, book.scorings(id)));
+        return chosen.computeIfAbsent(run.id(), id -> {
+            ScoreBook.Key kept = book.keptScoring(id).orElse(null);
+            SessionScoring choice = SessionScoring.choose(given, kept, book.scorings(id));
+            if (given != null && !given.key().equals(kept)) {
+                book.keepScoring(id, given.key());
+            }
+            return choice;
+        });
     }
 
     /**

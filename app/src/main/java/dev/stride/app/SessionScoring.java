@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * How one session of a run scores its answers. The options ({@code --label-field}, {@code --metric}) are per
- * session, so a resume by the short command gives none; the run's stored scores still tell how it was scored, and
- * a session that is told nothing goes on scoring that way, as it goes on with the run's template. Without that the
- * scoreboard keeps the accuracy of the first session's answers while the run finishes.
+ * session, so a resume by the short command gives none; the run keeps the way it is scored (from its first scored
+ * session on), and a session that is told nothing goes on scoring that way, as it goes on with the run's template.
+ * Without that the scoreboard keeps the accuracy of the first session's answers while the run finishes. A run made
+ * before runs kept it is scored as its stored scores say.
  */
 public sealed interface SessionScoring {
 
@@ -28,7 +29,7 @@ public sealed interface SessionScoring {
     record AsGiven(RunScorer scorer) implements SessionScoring {
     }
 
-    /** Not told how to score: scoring as the run's stored scores were made, the one way there is. */
+    /** Not told how to score: scoring the way the run keeps, else as its stored scores were made (one way). */
     record AsBefore(RunScorer scorer) implements SessionScoring {
     }
 
@@ -43,8 +44,9 @@ public sealed interface SessionScoring {
     }
 
     /**
-     * Not told how to score, and the stored scores do not say one way: scored by more than one (say a live metric
-     * and another {@code stride score} tried), or by a metric this build does not know. Nothing is scored.
+     * Not told how to score, and the run keeps no way and its stored scores do not say one: scored by more than one
+     * (say a live metric and another {@code stride score} tried); or the way is by a metric this build does not know.
+     * Nothing is scored.
      */
     record Off(List<ScoreBook.Key> before) implements SessionScoring {
         public Off {
@@ -59,11 +61,18 @@ public sealed interface SessionScoring {
 
     /**
      * @param given  the scorer the options ask for, or null
+     * @param kept   the way kept with the run ({@link ScoreBook#keptScoring}), or null: never scored live, or made
+     *               before runs kept it
      * @param stored the ways the run was scored ({@link ScoreBook#scorings})
      */
-    static SessionScoring choose(RunScorer given, List<ScoreBook.Key> stored) {
+    static SessionScoring choose(RunScorer given, ScoreBook.Key kept, List<ScoreBook.Key> stored) {
         if (given != null) {
+            // Held against the scores, not the kept way: a run stopped before its first score was scored no way yet.
             return stored.isEmpty() || stored.contains(given.key()) ? new AsGiven(given) : new Changed(given, stored);
+        }
+        if (kept != null) {
+            // The run's own way, even with no score stored yet, and whatever else stride score tried on it.
+            return asBefore(kept, List.of(kept));
         }
         if (stored.isEmpty()) {
             return new NotScored();
@@ -71,12 +80,16 @@ public sealed interface SessionScoring {
         if (stored.size() > 1) {
             return new Off(stored);
         }
-        ScoreBook.Key key = stored.get(0);
+        return asBefore(stored.get(0), stored);
+    }
+
+    /** Scoring by {@code key}; off when this build does not take its metric or expression. */
+    private static SessionScoring asBefore(ScoreBook.Key key, List<ScoreBook.Key> before) {
         Scorer scorer;
         try {
             scorer = Scorer.of(Metric.parse(key.metric()), key.extract().isEmpty() ? null : key.extract());
         } catch (RuntimeException e) {
-            return new Off(stored); // scored by a metric, or an expression, this build does not take
+            return new Off(before); // scored by a metric, or an expression, this build does not take
         }
         return new AsBefore(new RunScorer(scorer, key.labelField()));
     }

@@ -8,11 +8,12 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.sqlite.SQLiteDataSource;
 
 /**
  * The {@code scores} table (migration V10) of either vendor: which answers of a run still need scoring under a
- * metric, storing their scores, and the tally of the scores that hold. The SQL is common to SQLite and PostgreSQL.
+ * metric, storing their scores, and the tally of the scores that hold; and the way a run scores live, kept with it. The SQL is common to SQLite and PostgreSQL.
  * Its own connection, so it can score beside a run writing the same database (SQLite: a second writer that waits for
  * the write lock with the busy timeout; PostgreSQL: another session).
  */
@@ -226,6 +227,38 @@ public final class ScoreBook implements AutoCloseable {
                     }
                 }
                 return keys;
+            }
+        });
+    }
+
+    /**
+     * The way the run scores its answers as they arrive, kept with the run (migration V16); empty for a run never
+     * scored live, or made before runs kept it.
+     */
+    public Optional<Key> keptScoring(long runId) {
+        return connector.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT scoring_metric, scoring_label_field,"
+                    + " scoring_extract FROM runs WHERE run_id = ? AND scoring_metric IS NOT NULL")) {
+                st.setLong(1, runId);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(new Key(rs.getString(1), rs.getString(2), rs.getString(3)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Keeps {@code key} as the way the run scores its answers, for a session that is told none to go on with. */
+    public void keepScoring(long runId, Key key) {
+        connector.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE runs SET scoring_metric = ?,"
+                    + " scoring_label_field = ?, scoring_extract = ? WHERE run_id = ?")) {
+                st.setString(1, key.metric());
+                st.setString(2, key.labelField());
+                st.setString(3, key.extract());
+                st.setLong(4, runId);
+                st.executeUpdate();
+                return null;
             }
         });
     }
