@@ -164,7 +164,74 @@ class RunScoresLiveTest {
     }
 
     @Test
-    void aResumeKeepsTheRegexOfItsScoresAndScoresAnotherWayOnlyWhenToldAndSaid() throws Exception {
+    void aShortResumeScoresARunStoppedBeforeItsFirstScoreAsItsFirstSessionWasTold() throws Exception {
+        Path db = dir.resolve("runs.db");
+        // Every request fails and none is tried again: the session ends with no answer, so no score is stored.
+        try (Simulator down = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(1.0)
+                .build()).start(0)) {
+            Cli.Result first = run(down, questions("q.jsonl", 8), db, "--log-every", "0", "--retries", "0",
+                    "--label-field", "answer", "--metric", "regex", "--extract", "\\b([A-D])\\b");
+            assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
+        }
+        assertThat(count(db, "SELECT count(*) FROM scores")).isZero();
+        // The run keeps how it scores, its expression included.
+        assertThat(query(db, "SELECT scoring_metric, scoring_label_field, scoring_extract FROM runs"))
+                .containsExactly(Map.of("scoring_metric", "regex", "scoring_label_field", "answer",
+                        "scoring_extract", "\\b([A-D])\\b"));
+        // The README's short resume, told nothing about scoring: every answer is scored, as the first session was told.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
+                    "--log-every", "0");
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as before:"
+                    + " metric regex --extract '\\b([A-D])\\b', label field answer\n");
+            assertThat(resumed.out()).contains("accuracy 75.0% (n=8); 95% CI 40.9% to 92.9%, 0 unparsed (metric"
+                    + " regex, label field answer; stored in the scoreboard view)");
+        }
+        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
+                Map.of("run", "m", "metric", "regex", "label_field", "answer", "scored", 8, "correct", 6));
+        // Each answer has its score: q3 and q7 said (B).
+        assertThat(query(db, "SELECT record_id, correct FROM current_scores WHERE correct = 0 ORDER BY record_id"))
+                .containsExactly(Map.of("record_id", "q3", "correct", 0), Map.of("record_id", "q7", "correct", 0));
+        assertThat(count(db, "SELECT count(*) FROM current_scores")).isEqualTo(8);
+    }
+
+    @Test
+    void aDatabaseMadeBeforeRunsKeptTheirScoringResumesAsItsScoresSay() throws Exception {
+        Path db = dir.resolve("runs.db");
+        try (Simulator failing = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(0.5)
+                .build()).start(0)) {
+            Cli.Result first = run(failing, questions("q.jsonl", 20), db, "--log-every", "0", "--retries", "0",
+                    "--label-field", "answer", "--metric", "choice");
+            assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
+        }
+        long doneBefore = count(db, "SELECT done FROM progress");
+        // Back to schema version 15, as the stride before this one left the file: no column keeps the scoring.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE runs DROP COLUMN scoring_metric");
+            st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
+            st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
+            st.execute("DELETE FROM flyway_schema_history WHERE version = '16'");
+        }
+        assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
+                    "--log-every", "0");
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
+                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
+            assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
+                    + " choice, label field answer; stored in the scoreboard view)");
+        }
+        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
+                Map.of("run", "m", "metric", "choice", "label_field", "answer", "scored", 20, "correct", 15));
+        // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(16);
+        assertThat(count(db, "SELECT count(*) FROM runs WHERE scoring_metric IS NULL")).isEqualTo(1);
+    }
+
+    @Test
+    void aResumeKeepsTheRegexOfItsRunAndScoresAnotherWayOnlyWhenToldAndSaid() throws Exception {
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
             Path db = dir.resolve("runs.db");
             Cli.Result first = run(sim, questions("q.jsonl", 8), db, "--log-every", "0", "--label-field", "answer",
@@ -189,15 +256,37 @@ class RunScoresLiveTest {
             assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'choice'")).isEqualTo(16);
             assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'regex'")).isEqualTo(12);
 
-            // Scored two ways now, and told neither: scoring is off, said with what to give; nothing is scored.
-            Cli.Result off = run(sim, questions("q.jsonl", 20), db, "--log-every", "0");
+            // Scored two ways now, and told neither: the run goes on the way it was last told, which it keeps.
+            Cli.Result after = run(sim, questions("q.jsonl", 20), db, "--log-every", "0");
+            assertThat(after.exitCode()).as(after.all()).isZero();
+            assertThat(after.out()).contains("scoring as before: metric choice, label field answer\n")
+                    .contains("accuracy 75.0% (n=20); 95% CI");
+            assertThat(query(db, "SELECT metric, scored FROM scoreboard ORDER BY metric")).containsExactly(
+                    Map.of("metric", "choice", "scored", 20), Map.of("metric", "regex", "scored", 12));
+        }
+    }
+
+    @Test
+    void aRunThatKeepsNoScoringAndWasScoredTwoWaysIsNotScoredByAResumeToldNone() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Path db = dir.resolve("runs.db");
+            // Not scored live: the run keeps no way; stride score scores it two ways.
+            Cli.Result first = run(sim, questions("q.jsonl", 8), db, "--log-every", "0");
+            assertThat(first.exitCode()).as(first.all()).isZero();
+            for (String metric : List.of("choice", "contains")) {
+                Cli.Result scored = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric",
+                        metric);
+                assertThat(scored.exitCode()).as(scored.all()).isZero();
+            }
+
+            Cli.Result off = run(sim, questions("q.jsonl", 12), db, "--log-every", "0");
             assertThat(off.exitCode()).as(off.all()).isZero();
             assertThat(off.out()).contains("scoring is off: the stored scores of 'm' do not say one way to score it"
-                    + " (metric choice, label field answer; metric regex --extract '\\b([A-D])\\b', label field"
-                    + " answer); give --label-field FIELD and --metric M to score its answers as they arrive\n")
+                    + " (metric choice, label field answer; metric contains, label field answer); give --label-field"
+                    + " FIELD and --metric M to score its answers as they arrive\n")
                     .doesNotContain("accuracy");
             assertThat(query(db, "SELECT metric, scored FROM scoreboard ORDER BY metric")).containsExactly(
-                    Map.of("metric", "choice", "scored", 16), Map.of("metric", "regex", "scored", 12));
+                    Map.of("metric", "choice", "scored", 8), Map.of("metric", "contains", "scored", 8));
         }
     }
 
