@@ -115,6 +115,14 @@ final class BoardJson {
         d.errors().forEach(e -> errors.addObject().put("kind", e.kind()).put("count", e.count())
                 .put("example", e.example()));
         o.set("scores", scores(d.scores()));
+        Board.LiveScoring live = d.scoring();
+        if (live == null) {
+            o.putNull("scoring");
+        } else {
+            // The expression is what tells two regex scorings apart; null for the metrics that take none.
+            o.putObject("scoring").put("metric", live.metric()).put("label_field", live.labelField())
+                    .put("extract", live.extract().isEmpty() ? null : live.extract());
+        }
         return o;
     }
 

@@ -120,6 +120,27 @@ class ApiTest {
     }
 
     @Test
+    void aRunScoredLiveNamesItsWayAndTwoRegexScoringsReadApart() throws Exception {
+        Path live = dir.resolve("live.db");
+        Path input = Fixtures.questions(dir, "live.jsonl", 4);
+        Fixtures.run(live, input, "a", SimulatorSettings.builder().build());
+        Fixtures.run(live, input, "b", SimulatorSettings.builder().build());
+        Fixtures.keepRegexScoring(live, "a", "\\b([A-D])\\b");
+        Fixtures.keepRegexScoring(live, "b", "answer: (\\w+)");
+        try (Board liveBoard = Board.sqlite(live);
+             DashboardServer liveServer = DashboardServer.start(liveBoard, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode a = json(liveServer.url(), "/api/runs/a", 200).get("scoring");
+            assertThat(a.get("metric").asText()).isEqualTo("regex");
+            assertThat(a.get("label_field").asText()).isEqualTo("answer");
+            assertThat(a.get("extract").asText()).isEqualTo("\\b([A-D])\\b");
+            assertThat(json(liveServer.url(), "/api/runs/b", 200).get("scoring").get("extract").asText())
+                    .isEqualTo("answer: (\\w+)");
+        }
+        // Scored by stride score alone, never live: the run keeps no way.
+        assertThat(json("/api/runs/clean", 200).get("scoring").isNull()).isTrue();
+    }
+
+    @Test
     void recordsPageInInputOrderAndFilter() throws Exception {
         List<String> ids = new ArrayList<>();
         String after = "";

@@ -1,6 +1,7 @@
 package dev.stride.dashboard;
 
 import dev.stride.app.CheckpointManager;
+import dev.stride.app.LiveScoring;
 import dev.stride.app.RunOptions;
 import dev.stride.app.RunScorer;
 import dev.stride.core.Metric;
@@ -126,6 +127,18 @@ final class Fixtures {
         try (ScoreBook book = ScoreBook.open(db); CheckpointManager checkpoints = CheckpointManager.open(db)) {
             new RunScorer(Scorer.of(Metric.CONTAINS, null), "answer").score(book,
                     checkpoints.loadCheckpoint(name).orElseThrow());
+        }
+    }
+
+    /**
+     * Keeps with run {@code name} the way {@code stride run --label-field answer --metric regex --extract EXTRACT}
+     * keeps it as its session starts ({@link LiveScoring#choose}).
+     */
+    static void keepRegexScoring(Path db, String name, String extract) {
+        try (CheckpointManager checkpoints = CheckpointManager.open(db);
+             LiveScoring live = new LiveScoring(new RunScorer(Scorer.of(Metric.REGEX, extract), "answer"),
+                     ScoreBook.open(db), Duration.ofSeconds(5))) {
+            live.choose(checkpoints.loadCheckpoint(name).orElseThrow());
         }
     }
 

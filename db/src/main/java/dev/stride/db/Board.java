@@ -55,12 +55,23 @@ public interface Board extends AutoCloseable {
     }
 
     /**
+     * The way a run scores its answers as they arrive, kept with the run ({@code stride run --label-field}): unlike
+     * a scoreboard row, it names the regex metric's expression, so two regex scorings read apart.
+     *
+     * @param extract the regex metric's expression; '' for the other metrics
+     */
+    record LiveScoring(String metric, String labelField, String extract) {
+    }
+
+    /**
      * The whole picture of one run.
      *
      * @param sampledEvery the timeline is drawn from every n-th outcome (1: from all), its counts scaled back up
+     * @param scoring      the way the run scores as answers arrive; null for a run never scored live
      */
     record RunDetail(RunRow run, List<Bucket> timeline, long sampledEvery, long tokensIn, long tokensOut,
-                     boolean usageReported, List<Count> finishReasons, List<ErrorGroup> errors, List<Score> scores) {
+                     boolean usageReported, List<Count> finishReasons, List<ErrorGroup> errors, List<Score> scores,
+                     LiveScoring scoring) {
     }
 
     /** A line of the results browser: the answer and the error cut to a preview. */

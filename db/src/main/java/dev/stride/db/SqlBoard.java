@@ -216,9 +216,25 @@ final class SqlBoard implements Board {
         RunRow row = found.get();
         SummaryCache.Summary summary = summaries.get(SummaryCache.Key.of(row.info()),
                 () -> vendor.read(c -> summarize(c, row.info())));
+        // One connection for both: on PostgreSQL each read is a connection of its own.
+        record Scored(List<Score> scores, LiveScoring live) {
+        }
+        Scored scored = vendor.read(c -> new Scored(scores(c, name), liveScoring(c, row.info().id())));
         return Optional.of(new RunDetail(row, summary.timeline(), summary.sampledEvery(), summary.tokensIn(),
                 summary.tokensOut(), summary.usageReported(), summary.finishReasons(), summary.errors(),
-                scores(name)));
+                scored.scores(), scored.live()));
+    }
+
+    /** The way the run keeps for scoring as answers arrive (schema version 16), or null. */
+    private static LiveScoring liveScoring(Connection c, long runId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT scoring_metric, scoring_label_field, scoring_extract"
+                + " FROM runs WHERE run_id = ? AND scoring_metric IS NOT NULL")) {
+            st.setLong(1, runId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? new LiveScoring(rs.getString(1), rs.getString(2),
+                        rs.getString(3) == null ? "" : rs.getString(3)) : null;
+            }
+        }
     }
 
     /** The timeline from a sample, then tokens, finish reasons and errors, exact, in one pass over the outcomes. */

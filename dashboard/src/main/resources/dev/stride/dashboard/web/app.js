@@ -374,6 +374,9 @@
     'No answers yet.');
     host.appendChild(el('h2', {text: 'Scoreboard'}));
     host.appendChild(el('p', {class: 'hint', text: 'How many answers match the label of their record, with the range the true accuracy lies in (95%).'}));
+    // The way the run scores as answers arrive: names a regex metric's expression, which the rows do not.
+    const liveScoring = el('p', {class: 'hint', id: 'live-scoring'});
+    host.appendChild(liveScoring);
     host.appendChild(el('div', {id: 'scores'}, scores.node));
     host.appendChild(el('div', {class: 'grid2'},
       el('div', {id: 'errors'}, el('h2', {text: 'Errors by kind'}),
@@ -405,6 +408,9 @@
       cards.inFlight.set(inFlightWords(run.workers));
       setText(perServer, serverWords(told(run.workers)));
       charts.update(d.timeline);
+      setText(liveScoring, d.scoring === null ? '' : 'Scored as answers arrive by metric ' + d.scoring.metric
+        + (d.scoring.extract !== null ? ' --extract ' + d.scoring.extract : '') + ', label field '
+        + d.scoring.label_field + '.');
       scores.update(d.scores);
       errors.update(d.errors);
       reasons.update(d.finish_reasons);
