@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CopyRunTest {
     /** Everything a run is besides its id, which each database hands out. */
     private static final String RUN_ROW = "SELECT name, model, base_urls, template, params, created_at, total, done,"
-            + " failed, truncated, low_watermark, elapsed_ms, saved_at, state, heartbeat_at, input_digest, shard"
-            + " FROM runs ORDER BY name";
+            + " failed, truncated, low_watermark, elapsed_ms, saved_at, state, heartbeat_at, input_digest, shard,"
+            + " scoring_metric, scoring_label_field, scoring_extract FROM runs ORDER BY name";
 
     @TempDir
     Path dir;
@@ -116,6 +116,24 @@ class CopyRunTest {
         assertThat(compared.exitCode()).as(compared.all()).isZero();
         assertThat(compared.out()).isEqualTo(
                 stride.cli.run("compare", "--db", laptop.toString(), "alpha", "beta").out());
+    }
+
+    /** The way a run scores as answers arrive is kept with it: a copy's short resume scores that way too. */
+    @Test
+    void theWayARunScoresTravelsWithIt() throws Exception {
+        Cli.Result scored = stride.cli.run("run", "--db", laptop.toString(), "--run", "beta", "--label-field",
+                "question", "--metric", "contains", "--log-every", "0");
+        assertThat(scored.exitCode()).as(scored.all()).isZero();
+        String ways = "SELECT name, scoring_metric, scoring_label_field, scoring_extract FROM runs ORDER BY name";
+        assertThat(query(laptop, ways)).extracting(row -> row.get("scoring_metric")).containsExactly(null,
+                "contains");
+        Path cluster = dir.resolve("cluster.db");
+        Path home = dir.resolve("home.db");
+        assertThat(stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString()).exitCode())
+                .isZero();
+        assertThat(stride.cli.run("copy", "--from", cluster.toString(), "--to", home.toString()).exitCode())
+                .isZero();
+        assertThat(query(home, ways)).isEqualTo(query(laptop, ways));
     }
 
     /** What {@code stride export} writes for one run in one format: into a file for parquet (binary), else out. */
