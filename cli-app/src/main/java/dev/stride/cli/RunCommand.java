@@ -237,7 +237,7 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.DryRunOfStored dry) {
                 return renderer.dryRunOfStored(dry);
             }
-            // A resume without --label-field still scores as the run was scored (its stored scores say how): only a
+            // A resume without --label-field still scores as the run was scored (the run keeps how): only a
             // new run that is not told to score has nothing to look up.
             if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
                 renderer.planned(plan);
