@@ -72,6 +72,17 @@ public interface RunCatalog {
     }
 
     /**
+     * This process's place among the run's workers as its last sync as a worker ({@link #syncRunAsWorker},
+     * {@link #syncUnchangedAsWorker}) made it one: its number, and the others live then, each of which became a
+     * worker before it. With others live, this process joins a run at work rather than starting or resuming it.
+     * Empty when no sync made it a worker of the run; this default, for a catalogue no other process works on, is
+     * always empty.
+     */
+    default Optional<Joined> enlistedAs(long runId) {
+        return Optional.empty();
+    }
+
+    /**
      * The sync of a run whose input is the one it was last synced with, without reading it: when {@code inputDigest}
      * equals the digest its last {@link #syncRun} remembered, records the base URLs given and reports what
      * {@code syncRun} would (no record added, edited or removed). Empty, with nothing written, for a new run, another

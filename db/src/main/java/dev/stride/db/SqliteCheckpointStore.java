@@ -328,6 +328,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<Joined> enlistedAs(long runId) {
+        return workforce.enlisted(runId);
+    }
+
+    @Override
     public Optional<SyncReport> syncUnchangedAsWorker(RunSpec spec, String inputDigest, Duration lease) {
         return syncUnchanged(spec, inputDigest, Objects.requireNonNull(lease));
     }

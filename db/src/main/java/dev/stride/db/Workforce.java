@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
@@ -45,6 +46,8 @@ final class Workforce {
      * lost, and the next renewal says so ({@link #renewHeld}).
      */
     private volatile boolean lapsedSinceRenewal;
+    /** This worker's place when its sync made it one ({@link #enlist}); null when no sync did. */
+    private volatile Joined enlisted;
 
     /**
      * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
@@ -70,10 +73,13 @@ final class Workforce {
         String now = now();
         new Claims(dsl).dropExpired(runId, now);
         dropDeadOnThisHost(dsl, runId);
-        Worker enlisted = worker;
-        Worker w = enlisted != null && enlisted.runId() == runId
-                ? new Worker(runId, enlisted.id(), enlisted.joinedAt(), lease)
+        Worker synced = worker;
+        Worker w = synced != null && synced.runId() == runId
+                ? new Worker(runId, synced.id(), synced.joinedAt(), lease)
                 : new Worker(runId, UUID.randomUUID().toString(), now, lease);
+        if (synced == null || synced.runId() != runId) {
+            enlisted = null; // a worker no sync made
+        }
         worker = w;
         retryingFailures = false;
         requestsOut = null;
@@ -99,6 +105,7 @@ final class Workforce {
             Worker w = new Worker(runId, before.id(), before.joinedAt(), lease);
             worker = w;
             renew(dsl, w);
+            enlisted = place(dsl, w);
             return;
         }
         if (before != null) {
@@ -106,11 +113,32 @@ final class Workforce {
                     .and(WORKERS.WORKER_ID.eq(before.id())).execute();
         }
         new Claims(dsl).dropExpired(runId, now);
+        // A worker of this machine killed a moment ago is not one this process joins: it would say so otherwise.
+        dropDeadOnThisHost(dsl, runId);
         Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
         requestsOut = null; // none yet: a new worker of this run has sent nothing
         insert(dsl, w, nextNumber(dsl, runId), now);
         worker = w;
         retryingFailures = false;
+        enlisted = place(dsl, w);
+    }
+
+    /**
+     * This worker's place as its sync made it one: its number and the others then live. Workers enlist one at a
+     * time (each sync holds the write lock), so every other live one enlisted before it: a run at work.
+     */
+    Optional<Joined> enlisted(long runId) {
+        Worker w = worker;
+        Joined place = enlisted;
+        return w != null && w.runId() == runId ? Optional.ofNullable(place) : Optional.empty();
+    }
+
+    private Joined place(DSLContext dsl, Worker w) {
+        int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
+        int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(w.runId()).and(WORKERS.WORKER_ID.ne(w.id()))
+                .and(WORKERS.LEASE_UNTIL.gt(now())));
+        return new Joined(number, others);
     }
 
     List<InputRecord> claim(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
@@ -293,6 +321,7 @@ final class Workforce {
         if (w != null && w.runId() == runId) {
             dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).execute();
             worker = null;
+            enlisted = null;
             retryingFailures = false;
         }
     }
