@@ -1,5 +1,6 @@
 package dev.stride.app;
 
+import dev.stride.core.Joined;
 import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
@@ -29,8 +30,18 @@ public sealed interface RunPlan {
     record NewRun(RunInfo run, RunOptions options) implements RunPlan {
     }
 
-    /** A stored run brought up to date with its input: what the sync changed, and the run as it now stands. */
-    record Resume(RunInfo run, SyncReport sync, RunOptions options) implements RunPlan {
+    /**
+     * A stored run brought up to date with its input: what the sync changed, and the run as it now stands.
+     *
+     * @param joining this process's place when the sync found other workers live ({@link Joined#othersLive()}
+     *                &gt; 0): it joins a run at work, not a stopped one; null when none was (a resume)
+     */
+    record Resume(RunInfo run, SyncReport sync, Joined joining, RunOptions options) implements RunPlan {
+        public Resume {
+            if (joining != null && joining.othersLive() == 0) {
+                throw new IllegalArgumentException("joining nobody is a resume: " + joining);
+            }
+        }
     }
 
     /** Without an input: the database's runs with work left, each to be finished in turn (never empty). */

@@ -10,6 +10,7 @@ import dev.stride.core.InputReaders;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Joined;
 import dev.stride.core.Json;
 import dev.stride.core.Phrase;
 import dev.stride.core.PromptTemplate;
@@ -108,7 +109,7 @@ final class RunPlanner {
             // process's changed input is refused from then on, not only once this one joins, moments later.
             Optional<SyncReport> unchanged = store.syncUnchangedAsWorker(spec, digest, options.lease());
             if (unchanged.isPresent()) {
-                return new RunPlan.Resume(store.findRun(name).orElseThrow(), unchanged.get(), options);
+                return resume(store.findRun(name).orElseThrow(), unchanged.get(), options);
             }
         }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
@@ -150,7 +151,17 @@ final class RunPlanner {
                     first[0], options);
         }
         RunInfo run = store.findRun(name).orElseThrow();
-        return report.created() ? new RunPlan.NewRun(run, options) : new RunPlan.Resume(run, report, options);
+        return report.created() ? new RunPlan.NewRun(run, options) : resume(run, report, options);
+    }
+
+    /**
+     * A resume of a stopped run, or, when the sync found others live, this process joining them at work. A run with
+     * nothing left to send is no work to join: it is said as a resume is, that nothing is left.
+     */
+    private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options) {
+        boolean workLeft = run.pending() > 0 || options.retryFailed() && run.failed() > 0;
+        Joined joining = store.enlistedAs(run.id()).filter(j -> j.othersLive() > 0 && workLeft).orElse(null);
+        return new RunPlan.Resume(run, sync, joining, options);
     }
 
     private static RecordReader open(Path input, InputFormat format, String idField, PromptTemplate template) {
