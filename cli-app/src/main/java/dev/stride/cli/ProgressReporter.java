@@ -142,6 +142,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Prints the line when nothing finishes for a while (see {@link #tick()}); null until a session starts it. */
     private ScheduledExecutorService ticker;
     private boolean closed;
+    /** The plan's first line said this session joins others at work on the run: its join says nothing again. */
+    private boolean joinSaid;
 
     /**
      * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
@@ -190,9 +192,16 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages}. */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env, Messages messages) {
+        return forSession(out, run, retryFailed, every, quiet, env, messages, false);
+    }
+
+    /** As above; {@code joinSaid}: the plan said already that this session joins others at work on the run. */
+    static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
+                                       boolean quiet, Map<String, String> env, Messages messages, boolean joinSaid) {
         ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
                 retryFailed ? 0 : run.failed(), run.failed(), every, Mode.choose(quiet, env), null,
                 env.containsKey("NO_COLOR"), messages, System::nanoTime);
+        progress.joinSaid = joinSaid;
         progress.tickWhileNothingFinishes();
         return progress;
     }
@@ -377,11 +386,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         waitingForRateLimit = requests;
     }
 
-    /** Said only when the run is shared: alone, a session is a worker without anyone needing to know. */
+    /**
+     * Said only when the run is shared: alone, a session is a worker without anyone needing to know. The session that
+     * started or resumed the run said so in its first line, and says here that others have come to work beside it; a
+     * session that joined others at work said that in its first line, and says nothing more.
+     */
     @Override
     public void joined(Joined joined) {
-        if (joined.othersLive() > 0) {
-            out.println(messages.get("msg.run.joined", run, joined.worker(), joined.othersLive()));
+        if (joined.othersLive() > 0 && !joinSaid) {
+            out.println(messages.get("msg.run.shared", run, joined.othersLive(), joined.worker()));
             out.flush();
         }
     }

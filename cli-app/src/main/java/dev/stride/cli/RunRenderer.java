@@ -7,6 +7,7 @@ import dev.stride.app.Session;
 import dev.stride.app.SessionListener;
 import dev.stride.app.StopSwitch;
 import dev.stride.core.Endpoint;
+import dev.stride.core.Joined;
 import dev.stride.core.Phrase;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
@@ -44,6 +45,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private final String resumeOptions;
     private ProgressReporter progress;
     private Function<RunInfo, String> besideResume = run -> null;
+    /** The run whose plan said this process joins others at work on it (its session says it no more); or -1. */
+    private long joinSaid = -1;
 
     /**
      * @param retryFailed   the run redoes its failed records
@@ -97,6 +100,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         this.besideResume = besideResume;
         if (plan instanceof RunPlan.NewRun p) {
             out.println(m.get("msg.run.start", p.run().name(), p.run().total()));
+        } else if (plan instanceof RunPlan.Resume p && p.joining() != null) {
+            // Others are at work on it: nothing stopped, so no resume, and no input line either (under live workers
+            // a sync that would change a record is refused, so the input is the run's).
+            printJoining(p.run(), p.joining());
         } else if (plan instanceof RunPlan.Resume p) {
             out.println(m.get("msg.run.inputSettingsUnchanged", inputChanges(p.sync(), m)));
             printResuming(p.run());
@@ -194,8 +201,23 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     private void printResuming(RunInfo run) {
         long toGo = run.pending() + (retryFailed ? run.failed() : 0);
-        out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo,
-                run.failed() > 0 && !retryFailed ? m.get("msg.run.resumingFailed", run.failed()) : ""));
+        out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo, failedKept(run)));
+        printBeside(run);
+    }
+
+    private void printJoining(RunInfo run, Joined joining) {
+        long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+        out.println(m.get("msg.run.joined", run.name(), joining.worker(), joining.othersLive(), run.done(),
+                run.total(), toGo, failedKept(run)));
+        joinSaid = run.id();
+        printBeside(run);
+    }
+
+    private String failedKept(RunInfo run) {
+        return run.failed() > 0 && !retryFailed ? m.get("msg.run.resumingFailed", run.failed()) : "";
+    }
+
+    private void printBeside(RunInfo run) {
         String beside = besideResume.apply(run);
         if (beside != null) {
             out.println(beside);
@@ -204,7 +226,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     @Override
     public RunListener sessionStarted(RunInfo run) {
-        progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m);
+        progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m,
+                run.id() == joinSaid);
         return progress;
     }
 
