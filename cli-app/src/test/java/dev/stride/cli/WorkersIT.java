@@ -189,6 +189,90 @@ class WorkersIT {
     }
 
     /**
+     * Two workers started together on a new file: whichever made the run says it started it (and, if the other was at
+     * work by its join, that the run is shared), the other that it joined it as worker 2 with the run's counts. Never
+     * a resume: nothing had stopped. Answers are held until both have sent a request, so both are at work together
+     * whatever the machine's load, and nothing is done when the second one joins.
+     */
+    @Test
+    void workersStartedTogetherOnANewFileSayWhoStartedTheRunAndWhoJoinedIt() throws Exception {
+        int total = 200;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        model.holding(Duration.ofSeconds(300));
+        StrideProcess a = worker(0, input, db);
+        StrideProcess b = worker(1, input, db);
+        bothAtWork(a, 0, b, 1);
+
+        StrideProcess starter = a.out().startsWith("Starting") ? a : b;
+        StrideProcess joiner = starter == a ? b : a;
+        assertThat(firstLines(starter)).as(a.transcript() + b.transcript()).first()
+                .isEqualTo("Starting new run '" + RUN + "': " + total + " records");
+        // Said at its join when the other was at work by then; the other may have come just after.
+        if (starter.out().contains("is shared")) {
+            assertThat(firstLines(starter)).as(starter.transcript()).element(1).isEqualTo("Run '" + RUN
+                    + "' is shared with 1 other worker at work on it (this one is worker 1)");
+        }
+        assertThat(starter.out()).as(starter.transcript()).doesNotContain("Joined");
+        assertThat(firstLines(joiner)).as(a.transcript() + b.transcript()).first()
+                .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): 0/" + total
+                        + " done, " + total + " to go");
+        for (StrideProcess p : List.of(a, b)) {
+            assertThat(p.out()).as(p.transcript()).doesNotContain("Resuming").doesNotContain("Input unchanged");
+        }
+        assertThat(joiner.out()).as(joiner.transcript()).containsOnlyOnce("as worker").doesNotContain("is shared");
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
+    /**
+     * A run stopped halfway, then two workers started together: the first to sync resumes it (the resume line, with
+     * what the stopped session left), the other joins it at work with the same counts; one line each, never both.
+     */
+    @Test
+    void workersStartedTogetherOnAStoppedRunSayWhoResumedItAndWhoJoinedIt() throws Exception {
+        int total = 2000;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        StrideProcess stopped = worker(0, input, db);
+        stopped.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
+        stopped.signal("TERM");
+        assertThat(stopped.waitForExit(Duration.ofSeconds(120))).as(stopped.transcript()).isEqualTo(130);
+        long done = count(db, "SELECT done FROM progress");
+        assertThat(done).isPositive().isLessThan(total);
+
+        model.holding(Duration.ofSeconds(300));
+        StrideProcess a = worker(1, input, db);
+        StrideProcess b = worker(2, input, db);
+        bothAtWork(a, 1, b, 2);
+
+        String counts = done + "/" + total + " done, " + (total - done) + " to go";
+        StrideProcess resumer = a.out().startsWith("Input unchanged") ? a : b;
+        StrideProcess joiner = resumer == a ? b : a;
+        assertThat(firstLines(resumer)).as(a.transcript() + b.transcript()).startsWith(
+                "Input unchanged since the last session (" + total + " records); template and parameters unchanged",
+                "Resuming '" + RUN + "' from checkpoint: " + counts);
+        assertThat(firstLines(joiner)).as(a.transcript() + b.transcript()).first()
+                .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): " + counts);
+        assertThat(joiner.out()).as(joiner.transcript()).doesNotContain("Resuming").doesNotContain("Input unchanged")
+                .containsOnlyOnce("as worker").doesNotContain("is shared");
+        assertThat(resumer.out()).as(resumer.transcript()).doesNotContain("Joined");
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
+    /** Waits until both have sent a request (each has said its first lines by then), lets the answers go, waits both. */
+    private void bothAtWork(StrideProcess a, int sa, StrideProcess b, int sb) throws Exception {
+        a.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(sa).isEmpty());
+        b.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(sb).isEmpty());
+        model.release();
+        assertThat(a.waitForExit(Duration.ofSeconds(300))).as(a.transcript()).isZero();
+        assertThat(b.waitForExit(Duration.ofSeconds(300))).as(b.transcript()).isZero();
+    }
+
+    private static List<String> firstLines(StrideProcess p) {
+        return p.out().lines().limit(3).toList();
+    }
+
+    /**
      * Two workers started together on a new file with other templates: one runs, the other is refused as it would be
      * a moment later, and the refused one leaves the file, with the other's run and every answer, where it was.
      */
