@@ -5,6 +5,7 @@ import static dev.stride.app.Inputs.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunState;
@@ -79,6 +80,33 @@ class JoinWindowTest {
             assertThat(count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(6);
             assertThat(count(db, "SELECT count(*) FROM workers")).isZero();
         }
+    }
+
+    /**
+     * The second command's sync finds the first one a worker (planned, not yet at its session): it joins a run at
+     * work, as worker 2 beside 1, not a stopped run. Once the first has left with work left, the same command
+     * resumes the run: nobody is at work on it.
+     */
+    @Test
+    void aCommandPlannedWhileAnotherIsAWorkerJoinsItAndOnceItLeftResumes() throws Exception {
+        Path five = questions(dir, "five.jsonl", 5);
+        try (CheckpointManager third = CheckpointManager.open(db)) {
+            try (CheckpointManager first = CheckpointManager.open(db);
+                 CheckpointManager second = CheckpointManager.open(db)) {
+                assertThat(first.plan(RunRequest.of(five, options()), new StopSwitch()))
+                        .isInstanceOf(RunPlan.NewRun.class);
+
+                assertThat(second.plan(RunRequest.of(five, options()), new StopSwitch()))
+                        .isInstanceOfSatisfying(RunPlan.Resume.class, r -> {
+                            assertThat(r.joining()).isEqualTo(new Joined(2, 1));
+                            assertThat(r.run().pending()).isEqualTo(5);
+                        });
+            } // both leave, neither having sent a request: the run has stopped with all of it left
+
+            assertThat(third.plan(RunRequest.of(five, options()), new StopSwitch()))
+                    .isInstanceOfSatisfying(RunPlan.Resume.class, r -> assertThat(r.joining()).isNull());
+        }
+        assertThat(sim.stats().requests()).isZero();
     }
 
     @Test
