@@ -189,13 +189,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.bar = mode == Mode.BAR ? bar(barOutput, noColor) : null;
     }
 
-    /** The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages}. */
-    static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
-                                       boolean quiet, Map<String, String> env, Messages messages) {
-        return forSession(out, run, retryFailed, every, quiet, env, messages, false);
-    }
-
-    /** As above; {@code joinSaid}: the plan said already that this session joins others at work on the run. */
+    /**
+     * The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages};
+     * {@code joinSaid}: the plan said already that this session joins others at work on the run.
+     */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
                                        boolean quiet, Map<String, String> env, Messages messages, boolean joinSaid) {
         ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
