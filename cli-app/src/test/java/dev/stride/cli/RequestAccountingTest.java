@@ -166,22 +166,30 @@ class RequestAccountingTest {
             Thread.sleep(10);
         }
         // The server goes away with requests in flight; the run's tries meanwhile find no server, refused at
-        // connect, until one is listening on the same port again.
+        // connect, until one is listening on the same port again. Two seconds away: each record cut is tried at
+        // least three times meanwhile (backoff of at most 0.5, 1 and 2 s), so a dozen tries or more find no server.
         first.close();
-        Thread.sleep(1500);
+        Thread.sleep(2000);
         try (Simulator second = new Simulator(settings).start(port)) {
             Cli.Result r = run.get(100, TimeUnit.SECONDS);
 
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(r.all()).as("the outage was seen").contains("unreachable");
             long received = first.stats().requests() + second.stats().requests();
-            assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
-                    .as("the stored attempts, against what the servers received").isEqualTo(received);
+            long stored = Datasets.count(db, "SELECT sum(attempts) FROM predictions");
+            // A dying server can take a connection and reset it unread: the JDK's server accepts until its listener's
+            // close takes effect, a moment after its connections were dropped, and a record cut by them may be sent
+            // again within it. The client cannot tell that request from one the server read and died with, so it is
+            // counted: at most one per request in flight when the server went away. A try refused at connect is no
+            // attempt, and there were a dozen or more of them.
+            assertThat(stored).as("the stored attempts, against what the servers received (%d and %d): %s",
+                    first.stats().requests(), second.stats().requests(), r.all())
+                    .isBetween(received, received + 4);
             assertThat(Datasets.count(db, "SELECT max(attempts) FROM predictions"))
-                    .as("a request cut by the outage, then the answer").isLessThanOrEqualTo(2);
+                    .as("a request cut by the outage, then the answer").isLessThanOrEqualTo(3);
             // Every request beyond a record's first was a retry, and is named so.
-            long retries = received - 40;
-            assertThat(r.out()).as(r.all()).contains("Requests:  " + received + " sent, " + retries
+            long retries = stored - 40;
+            assertThat(r.out()).as(r.all()).contains("Requests:  " + stored + " sent, " + retries
                     + (retries == 1 ? " retry" : " retries") + ", 0 redundant\n");
         } finally {
             first.close();
