@@ -150,6 +150,8 @@ public final class BatchRunner {
     public RunOutcome run(RunInfo run) {
         long started = time.nanoTime();
         servers.begin(started, clock.instant());
+        // A database server that goes away stops the counts: the listener hears why, not only silence.
+        store.tellOutagesTo(listener);
         // Told before joining, so that the worker's row says what it keeps in flight from the start.
         InFlightBound slots = InFlightBound.of(settings, predictor, waitingOutRefusals::get);
         toldLimit = -1;
@@ -205,6 +207,7 @@ public final class BatchRunner {
             } catch (RuntimeException e) {
                 // Claims left behind are taken by others when the lease runs out; the outcome is already decided.
             }
+            store.tellOutagesTo(RunListener.NONE);
         }
     }
 

@@ -42,6 +42,14 @@ public interface RunLedger {
     }
 
     /**
+     * From now on, tells {@code listener} when the database server goes away and when it answers again
+     * ({@link RunListener#databaseUnreachable}, {@link RunListener#databaseBack}); {@link RunListener#NONE} stops
+     * that. A local file has no server to lose: nothing is told.
+     */
+    default void tellOutagesTo(RunListener listener) {
+    }
+
+    /**
      * Extends this worker's lease by its length from now: one row's update, whatever it holds, while the lease holds.
      * A lease that ran out before this renewal (the process was paused, or could not renew in time) may have lost its
      * claims to another worker: then every claim of this worker is dropped, it is renewed all the same, and the

@@ -72,6 +72,18 @@ public interface RunListener {
     }
 
     /**
+     * The database server could not be reached: told at each try to reach it again (a second or two apart), while the
+     * store waits for it (up to {@link DatabaseOutage#waitLimit()}). Outcomes are not stored meanwhile, so the counts
+     * stand still. Told from the thread that waits, which holds the store's session: keep it quick.
+     */
+    default void databaseUnreachable(DatabaseOutage outage) {
+    }
+
+    /** The database server answered again after an outage; {@code outage} says how long it lasted. */
+    default void databaseBack(DatabaseOutage outage) {
+    }
+
+    /**
      * The runner's bound on requests in flight: told once at the start and, with {@code --concurrency auto}, each
      * time it or a server's own limit changes.
      *

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.Cursor;
+import dev.stride.core.DatabaseOutage;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
@@ -89,6 +90,18 @@ final class BothListeners implements RunListener {
     public void serverBack(ServerOutage outage) {
         first.serverBack(outage);
         second.serverBack(outage);
+    }
+
+    @Override
+    public void databaseUnreachable(DatabaseOutage outage) {
+        first.databaseUnreachable(outage);
+        second.databaseUnreachable(outage);
+    }
+
+    @Override
+    public void databaseBack(DatabaseOutage outage) {
+        first.databaseBack(outage);
+        second.databaseBack(outage);
     }
 
     @Override

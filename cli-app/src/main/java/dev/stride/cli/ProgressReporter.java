@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.Answer;
 import dev.stride.core.Cursor;
+import dev.stride.core.DatabaseOutage;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -139,6 +141,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile int waitingForRateLimit;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
+    /** The database outage in progress as last told, and when (on {@link #nanoTime}); null while it answers. */
+    private final AtomicReference<DbAway> dbAway = new AtomicReference<>();
+
+    private record DbAway(DatabaseOutage outage, long toldAt) {
+    }
     /** Prints the line when nothing finishes for a while (see {@link #tick()}); null until a session starts it. */
     private ScheduledExecutorService ticker;
     private boolean closed;
@@ -223,11 +230,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /**
      * The line, if one is due and the last outcome did not print it. Not while the server is unreachable: those
-     * lines say so at the same pace ({@link #serverUnreachable}).
+     * lines say so at the same pace ({@link #serverUnreachable}). While the database is, its line instead: the store
+     * tells each try to reach it, but a try can take the driver's whole connect timeout, longer than --log-every.
      */
     void tick() {
         try {
-            if (lines && outage == null) {
+            DbAway away = dbAway.get();
+            if (lines && away != null) {
+                printDbLineIfDue(away, false);
+            } else if (lines && outage == null) {
                 printLineIfDue();
             }
         } catch (RuntimeException e) {
@@ -441,6 +452,56 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
+    /**
+     * The database server went away: the counts stand still until it is back, and the bar or the lines say why, as
+     * for an inference server that went away; as lines, at once and then as often as progress lines are.
+     */
+    @Override
+    public void databaseUnreachable(DatabaseOutage now) {
+        DbAway away = new DbAway(now, nanoTime.getAsLong());
+        boolean first = dbAway.getAndSet(away) == null; // two sessions finding it gone at once print one line
+        if (bar != null) {
+            bar.setExtraMessage(extra());
+            bar.refresh();
+            return;
+        }
+        printDbLineIfDue(away, first);
+    }
+
+    /** The line of a database away, if one is due (or {@code now}); how long so far counts on from when told. */
+    private void printDbLineIfDue(DbAway away, boolean now) {
+        synchronized (this) { // beside the ticker's lines, and none after close()
+            long at = nanoTime.getAsLong();
+            if (closed || !lines || !now && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
+                return;
+            }
+            lastPrint = at;
+            long allDone = doneBefore + done.get() + othersDone;
+            DatabaseOutage o = away.outage();
+            out.println(messages.get("msg.progress.dbUnreachable", run, allDone, total,
+                    String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), o.server(),
+                    Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000),
+                    Durations.human(o.waitLimit().toMillis()), o.reason()));
+            out.flush();
+        }
+    }
+
+    @Override
+    public void databaseBack(DatabaseOutage ended) {
+        dbAway.set(null);
+        if (bar != null) {
+            bar.setExtraMessage(extra());
+        } else if (lines) {
+            synchronized (this) {
+                if (!closed) {
+                    out.println(messages.get("msg.progress.dbBack", run, ended.server(),
+                            Durations.human(ended.lasted().toMillis())));
+                    out.flush();
+                }
+            }
+        }
+    }
+
     long retries() {
         return retries.get();
     }
@@ -541,8 +602,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         out.flush();
     }
 
-    /** The bar's words after its numbers: this session's rates, failures and retries so far. */
+    /**
+     * The bar's words after its numbers: this session's rates, failures and retries so far; while the database is
+     * away, that it is (whatever else redraws the words meanwhile).
+     */
     private String extra() {
+        DbAway away = dbAway.get();
+        if (away != null) {
+            DatabaseOutage o = away.outage();
+            return messages.get("msg.progress.barDbUnreachable", Durations.human(o.lasted().toMillis()),
+                    Durations.human(o.waitLimit().toMillis()));
+        }
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
                 Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get()) + inFlight()
                 + also.get();

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,32 @@ class PostgresAwayIT {
         assertThat(run.err()).doesNotContain("\tat ");
 
         finishedAgainOnceBack(input, pg);
+    }
+
+    @Test
+    void whileTheServerIsAwayTheProgressLineSaysSoAndThenThatItIsBack() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", RECORDS);
+        String pg = cluster.newDatabase();
+        // The default wait (two minutes), which the server's few seconds away stay well within.
+        StrideProcess run = stride("run", null, runArgs(input, pg, "--log-every", "1s"));
+        run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
+        cluster.stop();
+        String hostPort = "127.0.0.1:" + cluster.port();
+        String away = "database at " + hostPort + " unreachable for ";
+        run.await("a progress line saying the database is away", Duration.ofMinutes(3),
+                () -> run.out().contains(away));
+        cluster.startAgain();
+        run.await("a progress line saying the database is back", Duration.ofMinutes(3),
+                () -> run.out().contains("the database at " + hostPort + " answers again after "));
+
+        assertThat(run.waitForExit(Duration.ofMinutes(5))).as(run.transcript()).isEqualTo(ExitCodes.OK);
+        List<String> awayLines = run.out().lines().filter(l -> l.contains(away)).toList();
+        assertThat(awayLines.get(0)).as(run.transcript()).matches("r: \\d+/" + RECORDS + " done \\(\\d+\\.\\d%\\), "
+                + Pattern.quote(away) + "\\d+\\.\\ds, waiting up to 2m00s for it: .+");
+        assertThat(run.out()).as(run.transcript())
+                .containsPattern("r: the database at " + Pattern.quote(hostPort)
+                        + " answers again after \\d+\\.\\ds unreachable; going on");
+        assertThat(done(pg)).isEqualTo(RECORDS);
     }
 
     /** The server back: the same command finishes the run, every record done once, nothing saved lost. */

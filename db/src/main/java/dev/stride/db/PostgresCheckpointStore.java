@@ -14,6 +14,7 @@ import dev.stride.core.Prediction;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.ServerLimit;
@@ -90,7 +91,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     private PostgresCheckpointStore(PostgresLocation location, Duration reconnectFor, boolean writable) {
         this.location = location;
-        this.outage = new PostgresOutage(reconnectFor);
+        this.outage = new PostgresOutage(location.hostAndPort(), reconnectFor);
         PostgresSession w = null;
         if (writable) {
             w = PostgresSession.open(location, c -> {
@@ -194,7 +195,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
      * written to. A read-only store opens it and finds no runs; only a run creates stride's tables.
      */
     public static boolean isBlank(PostgresLocation location) {
-        try (PostgresSession session = PostgresSession.open(location, c -> { }, new PostgresOutage(Duration.ZERO))) {
+        try (PostgresSession session = PostgresSession.open(location, c -> { },
+                new PostgresOutage(location.hostAndPort(), Duration.ZERO))) {
             return session.run(PostgresSchema::isBlank);
         }
     }
@@ -202,6 +204,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public void waitForServerAtMost(Duration within) {
         outage.cut(within);
+    }
+
+    @Override
+    public void tellOutagesTo(RunListener listener) {
+        outage.tellTo(listener);
     }
 
     @Override

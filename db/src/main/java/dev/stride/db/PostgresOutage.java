@@ -1,5 +1,7 @@
 package dev.stride.db;
 
+import dev.stride.core.DatabaseOutage;
+import dev.stride.core.RunListener;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -11,12 +13,17 @@ import java.util.Optional;
  * (Ctrl+C, SIGTERM), so a stopping worker waits for the server at most its grace.
  */
 final class PostgresOutage {
+    private final String server;
     private final Duration reconnectFor;
     private long since = -1; // nanoTime when the server was found gone; -1 while it answers; guarded by this
     private boolean cut; // guarded by this
     private long cutAt; // nanoTime past which a stopping worker waits no more, once cut; guarded by this
+    /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
+    private volatile RunListener told = RunListener.NONE;
 
-    PostgresOutage(Duration reconnectFor) {
+    /** @param server the server as {@code HOST:PORT}, for whoever is told of an outage */
+    PostgresOutage(String server, Duration reconnectFor) {
+        this.server = server;
         this.reconnectFor = reconnectFor;
     }
 
@@ -24,16 +31,34 @@ final class PostgresOutage {
         return reconnectFor;
     }
 
-    /** The server was found gone (again): the outage starts now unless it already had. */
-    synchronized void lost() {
-        if (since < 0) {
-            since = System.nanoTime();
+    void tellTo(RunListener listener) {
+        told = listener;
+    }
+
+    /** The server was found gone (again), for {@code reason}: the outage starts now unless it already had. */
+    void lost(String reason) {
+        DatabaseOutage now;
+        synchronized (this) {
+            long at = System.nanoTime();
+            if (since < 0) {
+                since = at;
+            }
+            now = new DatabaseOutage(server, Duration.ofNanos(at - since), reconnectFor, reason);
         }
+        told.databaseUnreachable(now);
     }
 
     /** A session connected: the outage is over, and the next one gets the whole wait again. */
-    synchronized void back() {
-        since = -1;
+    void back() {
+        DatabaseOutage ended;
+        synchronized (this) {
+            if (since < 0) {
+                return; // another session found it back first: told once
+            }
+            ended = new DatabaseOutage(server, Duration.ofNanos(System.nanoTime() - since), reconnectFor, null);
+            since = -1;
+        }
+        told.databaseBack(ended);
     }
 
     /** How long the server has been away, when it is. */

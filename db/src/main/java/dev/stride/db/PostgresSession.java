@@ -85,7 +85,7 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 }
                 dropConnection();
-                outage.lost();
+                outage.lost(PostgresErrors.detail(lost));
                 // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
                 // clock, and one outage is waited for once, whichever session or call finds it.
                 if (outage.waitedEnough()) {

@@ -99,7 +99,7 @@ public final class ScoreBook implements AutoCloseable {
     public static ScoreBook open(PostgresLocation location) {
         SqliteCheckpointStore.quietLibraries();
         PostgresSession session = PostgresSession.open(location, c -> PostgresSchema.migrate(location, c),
-                new PostgresOutage(PostgresCheckpointStore.reconnectFor()));
+                new PostgresOutage(location.hostAndPort(), PostgresCheckpointStore.reconnectFor()));
         return new ScoreBook(new Connector() {
             @Override
             public <T> T run(Work<T> work) {
