@@ -693,11 +693,6 @@ public final class BatchRunner {
         if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
             s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime(), null);
         }
-        if (writer.error != null && writer.unsaved > 0 && s.state() == RunState.FAILED) {
-            // The one line a user reads says what the database's failure cost, not only the summary's counters.
-            s = new Stop(s.state(), s.reason() + "; " + writer.unsaved + (writer.unsaved == 1 ? " answer" : " answers")
-                    + " received could not be saved", s.error(), s.atNanos(), s.outage());
-        }
         RunState state;
         if (s != null) {
             state = s.state();
@@ -730,7 +725,9 @@ public final class BatchRunner {
             reason = error.getMessage();
         }
         ServerOutage outage = s == null || state != RunState.UNREACHABLE ? null : s.outage();
-        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error, outage);
+        // Counted, not worded: the one line a user reads says what the database's failure cost, in their language.
+        return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error, outage,
+                writer.error == null ? 0 : writer.unsaved);
     }
 
     private long elapsedMillis(long fromNanos) {

@@ -13,13 +13,23 @@ package dev.stride.core;
  * @param stopReason  why the run stopped early (a server refusal, the last failure to reach a server, or an error),
  *                    or null
  * @param error       what broke, for {@link RunState#FAILED}; for {@link RunState#STOPPED}, the server's refusal (a
- *                    {@link PredictionException}, whose kind says which, e.g. {@code http_404}); else null
+ *                    {@link PredictionException}, whose kind says which, e.g. {@code http_404}); for
+ *                    {@link RunState#INTERRUPTED}, what the database could not do after the stop (a server away that
+ *                    the stop waited for no longer), or null when all was saved; else null
  * @param outage      for {@link RunState#UNREACHABLE}: since when no server answered, and why; else null
+ * @param unsaved     answers (and failures) received that could not be saved because the database failed; they are
+ *                    asked again next time. A number, not words: whoever shows the outcome says it in its language
  */
 public record RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
-                         Throwable error, ServerOutage outage) {
+                         Throwable error, ServerOutage outage, long unsaved) {
 
-    /** An outcome that is not {@link RunState#UNREACHABLE}. */
+    /** An outcome whose every answer received was saved. */
+    public RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
+                      Throwable error, ServerOutage outage) {
+        this(state, cursor, total, completed, failed, stopReason, error, outage, 0);
+    }
+
+    /** An outcome that is not {@link RunState#UNREACHABLE}, whose every answer received was saved. */
     public RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
                       Throwable error) {
         this(state, cursor, total, completed, failed, stopReason, error, null);

@@ -343,13 +343,18 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
-                        outcome.stopReason(), done, run.total());
+                        outcome.stopReason(), done, run.total(), unsaved(outcome));
                 if (outcome.error() != null) {
                     error.initCause(outcome.error());
                 }
                 throw error;
             }
         };
+    }
+
+    /** What the database's failure cost, as words after the reason; none when every answer received was saved. */
+    private static Object unsaved(RunOutcome outcome) {
+        return outcome.unsaved() == 0 ? "" : Messages.text("msg.run.unsaved", outcome.unsaved());
     }
 
     /**
