@@ -690,7 +690,12 @@ public final class BatchRunner {
     private RunOutcome finish(RunInfo run, Writer writer, long started) {
         Stop s = stop.get();
         long elapsed = run.elapsedMs() + elapsedMillis(started);
-        if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
+        // A stop (Ctrl+C, SIGTERM) that came before the database failed stays a stop: the database was no longer
+        // waited for because of it (a server away), and what it could not save is said beside it, not instead.
+        boolean stoppedFirst = s != null && s.state() == RunState.INTERRUPTED;
+        if (writer.error != null && stoppedFirst) {
+            s = new Stop(RunState.INTERRUPTED, writer.error.getMessage(), writer.error, s.atNanos(), null);
+        } else if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
             s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime(), null);
         }
         RunState state;
@@ -712,8 +717,15 @@ public final class BatchRunner {
             cursor = store.saveCursor(run.id(), elapsed, state);
             listener.cursorSaved(cursor);
         } catch (RuntimeException e) {
-            // A server's refusal (STOPPED) is no reason to hide a cursor that could not be saved.
-            if (error == null || state != RunState.FAILED) {
+            if (stoppedFirst) {
+                // The stop's last save, cut short as the rest: still the user's stop, with what broke beside it.
+                if (error == null) {
+                    error = e;
+                } else {
+                    error.addSuppressed(e);
+                }
+            } else if (error == null || state != RunState.FAILED) {
+                // A server's refusal (STOPPED) is no reason to hide a cursor that could not be saved.
                 error = e;
                 state = RunState.FAILED;
             } else {
@@ -723,6 +735,8 @@ public final class BatchRunner {
         String reason = s == null ? null : s.reason();
         if (state == RunState.FAILED && reason == null && error != null) {
             reason = error.getMessage();
+        } else if (stoppedFirst && error != null && s.error() == null) {
+            reason = error.getMessage(); // the last save's failure, rather than "interrupted"
         }
         ServerOutage outage = s == null || state != RunState.UNREACHABLE ? null : s.outage();
         // Counted, not worded: the one line a user reads says what the database's failure cost, in their language.

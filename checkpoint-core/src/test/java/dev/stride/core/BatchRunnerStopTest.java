@@ -207,6 +207,32 @@ class BatchRunnerStopTest {
     }
 
     @Test
+    void aStopBeforeTheDatabaseFailsStaysAStopWithWhatCouldNotBeSaved() throws Exception {
+        // As with a PostgreSQL server away when Ctrl+C comes: the stop cuts the wait for it, and the write fails.
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.predictor.holdEverything();
+        IllegalStateException away = new IllegalStateException("stopped without waiting longer for the server");
+        InMemoryLedger.FailingWrite write = f.ledger.holdThenFail(InMemoryLedger.Write.PREDICTION, 1, away);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.predictor.awaitHeld("r0");
+        f.predictor.release("r0", answer(null));
+        write.awaitReached();
+        f.predictor.awaitHeld("r1");
+
+        session.runner().requestStop();
+        f.predictor.release("r1", answer(null)); // within the grace: answered, queued behind the held write
+        write.release();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(outcome.error()).isSameAs(away);
+        assertThat(outcome.stopReason()).isEqualTo("stopped without waiting longer for the server");
+        assertThat(outcome.unsaved()).isEqualTo(2);
+        assertThat(outcome.completed()).isZero();
+        assertThat(f.ledger.pendingIds()).containsExactly("r0", "r1", "r2", "r3", "r4");
+    }
+
+    @Test
     void aCursorThatCannotBeSavedEndsTheRunFailed() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(3);
         IllegalStateException readOnly = new IllegalStateException("read-only file");

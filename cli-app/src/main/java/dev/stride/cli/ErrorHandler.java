@@ -34,6 +34,10 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     }
 
     static int exitCode(Throwable ex) {
+        // A user's stop exits as every stop does, whatever the database could not do after it (its line says so).
+        if (ex instanceof UserError userError && userError.exitCode() == ExitCodes.INTERRUPTED) {
+            return ExitCodes.INTERRUPTED;
+        }
         // A database that cannot be used, whether found on opening or halfway through a run (disk full), has its
         // own code, so a script can tell it from a server that refused the run.
         for (Throwable t = ex; t != null; t = t.getCause()) {

@@ -9,6 +9,7 @@ import dev.stride.app.StopSwitch;
 import dev.stride.core.Endpoint;
 import dev.stride.core.Joined;
 import dev.stride.core.Phrase;
+import dev.stride.core.Phrased;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
@@ -315,7 +316,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      * from starting is an interrupt.
      *
      * @param keys where the run's key came from, for the hint to a 401 or 403
-     * @throws UserError for a run the server stopped or that failed, naming why
+     * @throws UserError for a run the server stopped or that failed, naming why; for a stop after which the database
+     *                   could not save everything (its server away), exit code 130 with what was not saved
      */
     static int exitCode(RunResult result, KeyHint keys) {
         int code = ExitCodes.OK;
@@ -334,7 +336,17 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         return switch (outcome.state()) {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;
-            case INTERRUPTED -> ExitCodes.INTERRUPTED;
+            case INTERRUPTED -> {
+                if (outcome.error() == null) {
+                    yield ExitCodes.INTERRUPTED;
+                }
+                // A stop that the database could not follow to the end (a server away, waited for no longer): still
+                // a stop, with what was not saved said on its line.
+                RuntimeException error = UserError.of(ExitCodes.INTERRUPTED, "msg.run.interruptedNotSaved",
+                        run.name(), reason(outcome), unsaved(outcome), done, run.total());
+                error.initCause(outcome.error());
+                throw error;
+            }
             case STOPPED -> throw NotFoundHint.of(outcome, run).or(() -> keys.of(outcome))
                     .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
                             outcome.stopReason(), done, run.total(), hint))
@@ -355,6 +367,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     /** What the database's failure cost, as words after the reason; none when every answer received was saved. */
     private static Object unsaved(RunOutcome outcome) {
         return outcome.unsaved() == 0 ? "" : Messages.text("msg.run.unsaved", outcome.unsaved());
+    }
+
+    /** Why a stop could not save everything: the store's own words in the reader's language, when it has them. */
+    private static Object reason(RunOutcome outcome) {
+        return outcome.error() instanceof Phrased p && p.phrase() != null ? p.phrase() : outcome.stopReason();
     }
 
     /**
