@@ -18,6 +18,7 @@ final class PostgresOutage {
     private long since = -1; // nanoTime when the server was found gone; -1 while it answers; guarded by this
     private boolean cut; // guarded by this
     private long cutAt; // nanoTime past which a stopping worker waits no more, once cut; guarded by this
+    private boolean toldAway; // the listener heard of this outage; guarded by this
     /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
     private volatile RunListener told = RunListener.NONE;
 
@@ -35,14 +36,26 @@ final class PostgresOutage {
         told = listener;
     }
 
-    /** The server was found gone (again), for {@code reason}: the outage starts now unless it already had. */
-    void lost(String reason) {
+    /**
+     * The server was found gone (again), for {@code reason}: the outage starts now unless it already had. Told only
+     * when a try to connect failed: a connection found broken may be one that an outage long over broke while it lay
+     * idle (the reader's, say), and it connects again at once; saying the database is away then (an IT run printed
+     * "1000/1000 done, database unreachable" after the server had been back for seconds) would be false.
+     *
+     * @param connecting the failure was a try to connect, not work on a connection that was open
+     */
+    void lost(String reason, boolean connecting) {
         DatabaseOutage now;
         synchronized (this) {
             long at = System.nanoTime();
             if (since < 0) {
                 since = at;
+                toldAway = false;
             }
+            if (!connecting) {
+                return;
+            }
+            toldAway = true;
             now = new DatabaseOutage(server, Duration.ofNanos(at - since), reconnectFor, reason);
         }
         told.databaseUnreachable(now);
@@ -57,6 +70,9 @@ final class PostgresOutage {
             }
             ended = new DatabaseOutage(server, Duration.ofNanos(System.nanoTime() - since), reconnectFor, null);
             since = -1;
+            if (!toldAway) {
+                return; // nor is its end
+            }
         }
         told.databaseBack(ended);
     }

@@ -63,9 +63,12 @@ final class PostgresSession implements AutoCloseable {
                 }
                 SQLException lost;
                 Exception thrown;
+                boolean connecting = false; // a try to connect that failed, not work on an open connection
                 try {
                     if (connection == null) {
+                        connecting = true;
                         connection = connect();
+                        connecting = false;
                         outage.back();
                     }
                     return work.on(connection);
@@ -85,7 +88,7 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 }
                 dropConnection();
-                outage.lost(PostgresErrors.detail(lost));
+                outage.lost(PostgresErrors.detail(lost), connecting);
                 // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
                 // clock, and one outage is waited for once, whichever session or call finds it.
                 if (outage.waitedEnough()) {
