@@ -151,6 +151,12 @@ class PostgresAwayIT {
         assertThat(run.out()).as(run.transcript())
                 .containsPattern("r: the database at " + Pattern.quote(hostPort)
                         + " answers again after \\d+\\.\\ds unreachable; going on");
+        // Once back, back: a connection the restart broke, found so later, is no new outage to report.
+        List<String> out = run.out().lines().toList();
+        List<String> backLines = out.stream().filter(l -> l.contains(" answers again after ")).toList();
+        assertThat(backLines).as(run.transcript()).hasSize(1);
+        assertThat(out.subList(out.indexOf(backLines.get(0)), out.size())).as(run.transcript())
+                .noneMatch(l -> l.contains(away));
         assertThat(done(pg)).isEqualTo(RECORDS);
     }
 
