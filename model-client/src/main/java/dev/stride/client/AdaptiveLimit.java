@@ -180,7 +180,10 @@ public final class AdaptiveLimit {
                 allBelow += all;
             }
         }
-        return from / allFrom > (allBelow == 0 ? 0 : below / allBelow) + margin;
+        // A share below is taken over as many as the prior at least: one early refusal among the first few that came
+        // back below (a request counted at fewer others than it met, on a busy machine) made it a half or a whole,
+        // and a full server then refused two dozen before the limit dropped.
+        return from / allFrom > below / Math.max(allBelow, PRIOR_ANSWERS) + margin;
     }
 
     private void drop(long now, double to) {

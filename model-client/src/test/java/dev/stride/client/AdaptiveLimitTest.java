@@ -111,6 +111,24 @@ class AdaptiveLimitTest {
         assertThat(limit.limit()).isEqualTo(Math.max(16, before / 2));
     }
 
+    /**
+     * A server of 2 slots, the limit at 4: on a busy machine a request may be counted at fewer others in flight than it
+     * met (counted, then sent a moment later), and the first refusal to come back said level 1, before any answer.
+     * That one must not make every refusal from 2 up look like noise: the limit drops within a few of them.
+     */
+    @Test
+    void oneRefusalFromALowerLevelDoesNotHideAFullServer() {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        limit.record(0, REFUSAL, 1, AdaptiveLimit.Result.REFUSED);
+        int refusals = 1;
+        while (limit.limit() > 2 && refusals < 20) {
+            limit.record(refusals * MS, REFUSAL, 2, AdaptiveLimit.Result.REFUSED);
+            refusals++;
+        }
+        assertThat(limit.limit()).isEqualTo(2);
+        assertThat(refusals).as("refusals before the limit dropped").isLessThanOrEqualTo(6);
+    }
+
     @Test
     void aTimeoutTakesATenth() {
         AdaptiveLimit limit = new AdaptiveLimit(256);
