@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record4;
+import org.jooq.Record5;
 import org.jooq.Result;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -169,14 +170,14 @@ final class RunRows {
 
     /** As {@link #refuseLive(DSLContext, Condition, Instant, Object)}, in the words of {@code refusal}. */
     static void refuseLive(DSLContext dsl, Condition runs, Instant now, Object where, LiveRefusal refusal) {
-        Result<Record4<String, String, Long, String>> live = dsl
-                .select(RUNS.NAME, WORKERS.HOST, WORKERS.PID, WORKERS.LEASE_UNTIL)
+        Result<Record5<String, String, Long, String, String>> live = dsl
+                .select(RUNS.NAME, WORKERS.HOST, WORKERS.PID, WORKERS.LEASE_UNTIL, WORKERS.WORKER_ID)
                 .from(WORKERS).join(RUNS).on(RUNS.RUN_ID.eq(WORKERS.RUN_ID))
                 .where(runs).and(WORKERS.LEASE_UNTIL.gt(UtcText.format(now)))
                 .orderBy(RUNS.NAME, WORKERS.NUMBER)
                 .fetch();
         // A worker of this machine whose process ended (kill -9) is gone now, whatever its lease says.
-        live.removeIf(w -> Workforce.goneFromThisHost(w.value2(), w.value3()));
+        live.removeIf(w -> Workforce.goneFromThisHost(w.value2(), w.value3(), w.value5()));
         if (live.isEmpty()) {
             return;
         }

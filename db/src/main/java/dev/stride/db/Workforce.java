@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -61,6 +63,13 @@ final class Workforce {
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
     }
 
+    /**
+     * The workers this process is at work as now, over every store it has open: a row of this machine and this process
+     * that is none of them is a session of it that ended without leaving (the disk was full), as dead as a killed
+     * process's.
+     */
+    private static final Set<String> AT_WORK_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
     Workforce(Clock clock) {
         this.clock = clock;
     }
@@ -81,6 +90,7 @@ final class Workforce {
             enlisted = null; // a worker no sync made
         }
         worker = w;
+        AT_WORK_IN_THIS_PROCESS.add(w.id());
         retryingFailures = false;
         requestsOut = null;
         lapsedSinceRenewal = false;
@@ -104,6 +114,7 @@ final class Workforce {
         if (before != null && before.runId() == runId) {
             Worker w = new Worker(runId, before.id(), before.joinedAt(), lease);
             worker = w;
+            AT_WORK_IN_THIS_PROCESS.add(w.id());
             renew(dsl, w);
             enlisted = place(dsl, w);
             return;
@@ -111,12 +122,14 @@ final class Workforce {
         if (before != null) {
             dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(before.runId()))
                     .and(WORKERS.WORKER_ID.eq(before.id())).execute();
+            AT_WORK_IN_THIS_PROCESS.remove(before.id());
         }
         new Claims(dsl).dropExpired(runId, now);
         // A worker of this machine killed a moment ago is not one this process joins: it would say so otherwise.
         dropDeadOnThisHost(dsl, runId);
         Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
         requestsOut = null; // none yet: a new worker of this run has sent nothing
+        AT_WORK_IN_THIS_PROCESS.add(w.id());
         insert(dsl, w, nextNumber(dsl, runId), now);
         worker = w;
         retryingFailures = false;
@@ -261,7 +274,7 @@ final class Workforce {
         int dropped = 0;
         for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).fetch()) {
-            if (goneFromThisHost(HOST, w.value2())) {
+            if (goneFromThisHost(HOST, w.value2(), w.value1())) {
                 dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                         .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
             }
@@ -278,18 +291,27 @@ final class Workforce {
         return dsl.selectFrom(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
                 .orderBy(WORKERS.NUMBER)
-                .fetch(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
+                .fetch().stream().filter(r -> !goneFromThisHost(r.getHost(), r.getPid(), r.getWorkerId()))
+                .map(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
                         UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
                                 DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut()))
-                .stream().filter(w -> !goneFromThisHost(w.host(), w.pid())).toList();
+                .toList();
     }
 
-    /** Whether a worker is of this machine, not this process, and its process has ended (kill -9, a crash). */
-    static boolean goneFromThisHost(String host, long pid) {
-        return HOST.equals(host) && pid != ProcessHandle.current().pid()
-                && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    /**
+     * Whether a worker is of this machine and has ended: its process is gone (kill -9, a crash), or it is this process
+     * and none of the workers it is at work as (a session that failed before it could leave).
+     */
+    static boolean goneFromThisHost(String host, long pid, String workerId) {
+        if (!HOST.equals(host)) {
+            return false;
+        }
+        if (pid == ProcessHandle.current().pid()) {
+            return !AT_WORK_IN_THIS_PROCESS.contains(workerId);
+        }
+        return !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** Whether this process is a worker of the run (it then leaves with {@link #leave}). */
@@ -311,7 +333,10 @@ final class Workforce {
             try {
                 leave.accept(w.runId());
             } catch (RuntimeException e) {
-                // Closing anyway: the row goes when its lease runs out, as a killed worker's does.
+                // Closing anyway: the row goes when its lease runs out, as a killed worker's does, or at once for
+                // another session of this process, which knows it ended.
+            } finally {
+                AT_WORK_IN_THIS_PROCESS.remove(w.id());
             }
         }
     }
@@ -320,6 +345,7 @@ final class Workforce {
         Worker w = worker;
         if (w != null && w.runId() == runId) {
             dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+            AT_WORK_IN_THIS_PROCESS.remove(w.id());
             worker = null;
             enlisted = null;
             retryingFailures = false;
