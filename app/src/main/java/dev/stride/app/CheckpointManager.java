@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * stride for programs: the same runs as {@code stride run}, on the same database, from Java; {@code stride run} itself
@@ -106,10 +108,21 @@ public final class CheckpointManager implements AutoCloseable {
         RunOptions options = request.options();
         options.check();
         if (request.input() == null) {
-            return planner.toResume(options, request.dryRun());
+            RunPlan plan = planner.toResume(options, request.dryRun());
+            return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
         }
         return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
                 request.dropAnswers(), check);
+    }
+
+    /**
+     * The stored runs others are live on as this process plans: it joins those at work rather than resuming them
+     * stopped. Only looked at: unlike a sync from an input, planning from the stored runs makes no worker.
+     */
+    private RunPlan.ResumeStored withOthersAtWork(RunPlan.ResumeStored plan) {
+        Set<Long> atWork = plan.runs().stream().map(RunInfo::id).filter(id -> !store.liveWorkers(id).isEmpty())
+                .collect(Collectors.toSet());
+        return new RunPlan.ResumeStored(plan.runs(), plan.options(), atWork);
     }
 
     /**

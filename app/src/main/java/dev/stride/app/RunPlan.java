@@ -7,6 +7,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.SyncReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What {@link CheckpointManager#plan} found a request to mean, before anything is sent. Three kinds go on to
@@ -44,10 +45,21 @@ public sealed interface RunPlan {
         }
     }
 
-    /** Without an input: the database's runs with work left, each to be finished in turn (never empty). */
-    record ResumeStored(List<RunInfo> runs, RunOptions options) implements RunPlan {
+    /**
+     * Without an input: the database's runs with work left, each to be finished in turn (never empty).
+     *
+     * @param atWork the ids of those runs other workers were live on at planning: this process becomes a worker only
+     *               as its session joins, so its number, and whether the others are still there, are known only then
+     */
+    record ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork) implements RunPlan {
         public ResumeStored {
             runs = List.copyOf(runs);
+            atWork = Set.copyOf(atWork);
+        }
+
+        /** Runs nobody else was at work on. */
+        public ResumeStored(List<RunInfo> runs, RunOptions options) {
+            this(runs, options, Set.of());
         }
     }
 

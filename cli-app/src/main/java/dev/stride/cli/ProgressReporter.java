@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
@@ -151,6 +152,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private boolean closed;
     /** The plan's first line said this session joins others at work on the run: its join says nothing again. */
     private boolean joinSaid;
+    /** Says the session's first line at its join, when the plan could not (see {@link #firstLineAtJoin}). */
+    private Consumer<Joined> firstLineAtJoin;
 
     /**
      * @param barOutput where the bar goes (null: the library's console consumer, on stderr); tests pass their own
@@ -208,6 +211,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         progress.joinSaid = joinSaid;
         progress.tickWhileNothingFinishes();
         return progress;
+    }
+
+    /**
+     * A session that becomes a worker only as it joins (a resume of the stored runs, planned while others were at
+     * work on it) has its first line said there, by {@code line}, once it knows its number and who is still live;
+     * that line takes the place of the one the join would say.
+     */
+    void firstLineAtJoin(Consumer<Joined> line) {
+        firstLineAtJoin = line;
     }
 
     /**
@@ -401,6 +413,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     @Override
     public void joined(Joined joined) {
+        Consumer<Joined> first = firstLineAtJoin;
+        if (first != null) {
+            firstLineAtJoin = null;
+            joinSaid = true;
+            first.accept(joined);
+            return;
+        }
         if (joined.othersLive() > 0 && !joinSaid) {
             out.println(messages.get("msg.run.shared", run, joined.othersLive(), joined.worker()));
             out.flush();

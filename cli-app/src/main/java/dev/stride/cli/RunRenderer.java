@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -48,6 +49,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private Function<RunInfo, String> besideResume = run -> null;
     /** The run whose plan said this process joins others at work on it (its session says it no more); or -1. */
     private long joinSaid = -1;
+    /** Stored runs others were at work on at planning: their first line waits for the session's join. */
+    private Set<Long> joinToSay = Set.of();
 
     /**
      * @param retryFailed   the run redoes its failed records
@@ -109,7 +112,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             out.println(m.get("msg.run.inputSettingsUnchanged", inputChanges(p.sync(), m)));
             printResuming(p.run());
         } else if (plan instanceof RunPlan.ResumeStored p) {
-            p.runs().forEach(this::printResuming);
+            joinToSay = p.atWork();
+            p.runs().stream().filter(run -> !joinToSay.contains(run.id())).forEach(this::printResuming);
         } else if (plan instanceof RunPlan.NothingToResume p) {
             out.println(p.failed() > 0 ? m.get("msg.run.nothingToResumeFailed", db, p.failed())
                     : m.get("msg.run.nothingToResume", db));
@@ -229,6 +233,17 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     public RunListener sessionStarted(RunInfo run) {
         progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m,
                 run.id() == joinSaid);
+        if (joinToSay.contains(run.id())) {
+            // The others may have left since the plan: then this session resumes a stopped run, and says so.
+            progress.firstLineAtJoin(joined -> {
+                if (joined.othersLive() > 0) {
+                    printJoining(run, joined);
+                } else {
+                    printResuming(run);
+                }
+                out.flush();
+            });
+        }
         return progress;
     }
 

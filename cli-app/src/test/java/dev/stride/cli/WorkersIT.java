@@ -259,6 +259,42 @@ class WorkersIT {
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
     }
 
+    /**
+     * A stopped run resumed from its input, then the short form without it ({@code --db} and the model, the stored
+     * records) while the first is at work: the second joins it, one line with its number and the counts, and never
+     * says it resumes a run that nothing stopped.
+     */
+    @Test
+    void theShortFormWithoutTheInputJoinsARunAtWorkRatherThanResumingIt() throws Exception {
+        int total = 2000;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        StrideProcess stopped = worker(0, input, db);
+        stopped.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
+        stopped.signal("TERM");
+        assertThat(stopped.waitForExit(Duration.ofSeconds(120))).as(stopped.transcript()).isEqualTo(130);
+        long done = count(db, "SELECT done FROM progress");
+
+        model.holding(Duration.ofSeconds(300));
+        StrideProcess resumer = worker(1, input, db);
+        resumer.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(1).isEmpty());
+        StrideProcess joiner = StrideProcess.start(dir, "worker-2", List.of("run", "--db", db.toString(), "--model",
+                RUN, "--base-url", PacedModelServer.baseUrl(server, 2), "--log-every", "0", "--concurrency",
+                Integer.toString(CONCURRENCY), "--lease", "20s"));
+        children.add(joiner);
+        bothAtWork(resumer, 1, joiner, 2);
+
+        String counts = done + "/" + total + " done, " + (total - done) + " to go";
+        assertThat(firstLines(resumer)).as(resumer.transcript()).startsWith(
+                "Input unchanged since the last session (" + total + " records); template and parameters unchanged",
+                "Resuming '" + RUN + "' from checkpoint: " + counts);
+        assertThat(firstLines(joiner)).as(joiner.transcript()).first()
+                .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): " + counts);
+        assertThat(joiner.out()).as(joiner.transcript()).doesNotContain("Resuming").containsOnlyOnce("as worker")
+                .doesNotContain("is shared");
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
     /** Waits until both have sent a request (each has said its first lines by then), lets the answers go, waits both. */
     private void bothAtWork(StrideProcess a, int sa, StrideProcess b, int sb) throws Exception {
         a.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(sa).isEmpty());
