@@ -149,17 +149,7 @@ class RunScoresLiveTest {
         }
         assertThat(count(db, "SELECT scored FROM scoreboard")).isEqualTo(1);
         // The README's short resume (elsewhere: another server), without --label-field or --metric.
-        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
-            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
-                    "--log-every", "0");
-            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
-                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
-            assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
-                    + " choice, label field answer; stored in the scoreboard view)");
-        }
-        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
-                Map.of("run", "m", "metric", "choice", "label_field", "answer", "scored", 20, "correct", 15));
+        shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(20);
     }
 
@@ -214,17 +204,7 @@ class RunScoresLiveTest {
             st.execute("DELETE FROM flyway_schema_history WHERE version = '16'");
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
-        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
-            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
-                    "--log-every", "0");
-            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
-                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
-            assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
-                    + " choice, label field answer; stored in the scoreboard view)");
-        }
-        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
-                Map.of("run", "m", "metric", "choice", "label_field", "answer", "scored", 20, "correct", 15));
+        shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
         assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(16);
         assertThat(count(db, "SELECT count(*) FROM runs WHERE scoring_metric IS NULL")).isEqualTo(1);
@@ -330,5 +310,23 @@ class RunScoresLiveTest {
                 "--json");
         assertThat(r.exitCode()).as(r.all()).isZero();
         return JSON.readTree(r.out());
+    }
+
+    /**
+     * The README's short resume of the 20-question run, against a server that answers all: it says it scores as before
+     * (metric choice, label field answer), and every answer is scored so, 15 of 20 right.
+     */
+    private void shortResumeScoresAsChoiceOnAnswer(Path db, long doneBefore) throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
+                    "--log-every", "0");
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
+                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
+            assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
+                    + " choice, label field answer; stored in the scoreboard view)");
+        }
+        assertThat(query(db, "SELECT run, metric, label_field, scored, correct FROM scoreboard")).containsExactly(
+                Map.of("run", "m", "metric", "choice", "label_field", "answer", "scored", 20, "correct", 15));
     }
 }

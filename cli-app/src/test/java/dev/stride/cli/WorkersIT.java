@@ -233,11 +233,7 @@ class WorkersIT {
         int total = 2000;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
-        StrideProcess stopped = worker(0, input, db);
-        stopped.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
-        stopped.signal("TERM");
-        assertThat(stopped.waitForExit(Duration.ofSeconds(120))).as(stopped.transcript()).isEqualTo(130);
-        long done = count(db, "SELECT done FROM progress");
+        long done = stoppedAfterTwentyAnswers(input, db);
         assertThat(done).isPositive().isLessThan(total);
 
         model.holding(Duration.ofSeconds(300));
@@ -269,11 +265,7 @@ class WorkersIT {
         int total = 2000;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
-        StrideProcess stopped = worker(0, input, db);
-        stopped.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
-        stopped.signal("TERM");
-        assertThat(stopped.waitForExit(Duration.ofSeconds(120))).as(stopped.transcript()).isEqualTo(130);
-        long done = count(db, "SELECT done FROM progress");
+        long done = stoppedAfterTwentyAnswers(input, db);
 
         model.holding(Duration.ofSeconds(300));
         StrideProcess resumer = worker(1, input, db);
@@ -331,5 +323,15 @@ class WorkersIT {
             assertThat(count(db, "SELECT count(*) FROM runs")).as("round %d", round).isEqualTo(1);
             assertThat(count(db, "SELECT done FROM progress")).as("round %d", round).isEqualTo(total);
         }
+    }
+
+    /** A first worker stopped (TERM, exit 130) after 20 answers: the records it left done. */
+    private long stoppedAfterTwentyAnswers(Path input, Path db) throws Exception {
+        StrideProcess stopped = worker(0, input, db);
+        stopped.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
+        stopped.signal("TERM");
+        assertThat(stopped.waitForExit(Duration.ofSeconds(120))).as(stopped.transcript()).isEqualTo(130);
+        long done = count(db, "SELECT done FROM progress");
+        return done;
     }
 }
