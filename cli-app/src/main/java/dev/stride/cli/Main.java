@@ -1,8 +1,11 @@
 package dev.stride.cli;
 
+import dev.stride.db.ColdStart;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import picocli.CommandLine;
 
 /** The process entry point: the only place that calls {@code System.exit}. */
 public final class Main {
@@ -13,10 +16,15 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
-        SqliteLibraryPlaces.use(System.getenv());
+        StartAhead ahead = StartAhead.begin(List.of(args), () -> {
+            SqliteLibraryPlaces.use(System.getenv());
+            ColdStart.prepare();
+        });
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int code = StrideCommand.commandLineFor(out, err, CliContext.process(err), args).execute(args);
+        CommandLine cl = StrideCommand.commandLineFor(out, err, CliContext.process(err), args);
+        ahead.holdCommandsOf(cl);
+        int code = cl.execute(args);
         out.flush();
         err.flush();
         System.exit(code);
