@@ -56,9 +56,21 @@ final class PostgresOutage {
                 return;
             }
             toldAway = true;
-            now = new DatabaseOutage(server, Duration.ofNanos(at - since), reconnectFor, reason);
+            now = new DatabaseOutage(server, Duration.ofNanos(at - since), waitLimit(), reason);
         }
         told.databaseUnreachable(now);
+    }
+
+    /**
+     * How long this outage is waited for in all, counted from its start: the bound, or less once a stop cut the wait
+     * (the progress said "waiting up to 2m00s" on every line of a worker that was stopping within its grace).
+     */
+    private Duration waitLimit() {
+        if (!cut) {
+            return reconnectFor;
+        }
+        long untilCut = Math.max(0, cutAt - since);
+        return untilCut < reconnectFor.toNanos() ? Duration.ofNanos(untilCut) : reconnectFor;
     }
 
     /** A session connected: the outage is over, and the next one gets the whole wait again. */
