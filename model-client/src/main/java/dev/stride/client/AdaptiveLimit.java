@@ -30,7 +30,11 @@ package dev.stride.client;
  *       {@link #REFUSED_MARGIN} more of what came back from {@code k} or more than of what came back from fewer (a
  *       timeout: {@link #TIMED_OUT_MARGIN}). Each level is credited with {@link #PRIOR_ANSWERS} answers, so that one
  *       stray refusal among the first few at a level never tried is no proof; two refusals are. Without this, 5%
- *       stray 429s cut the limit every twenty requests while it grew by one per hundred: it fell to 1.</li>
+ *       stray 429s cut the limit every twenty requests while it grew by one per hundred: it fell to 1. And what came
+ *       back from {@code k} or more must be unlikely by chance, were the server to refuse there at the share it
+ *       refused below {@code k} over a longer memory that drops do not clear ({@link #unlikelyByChance}): where one
+ *       request in twenty is refused anyway, two refusals among the first two at a level are no proof either; where
+ *       none is, they still are.</li>
  *   <li><b>Growth</b>: the limit doubles per window from {@link #INITIAL} until the first drop (slow start), then
  *       grows by one per window, and only when the window used it (a limit nobody fills says nothing). A window is
  *       at least {@link #MIN_WINDOW} answers so that a server that refuses beyond its slots is probed about once per
@@ -61,6 +65,15 @@ public final class AdaptiveLimit {
     static final double TIMED_OUT_MARGIN = 0.3;
     /** Answers each level of in-flight requests is credited with; see the class comment. */
     static final double PRIOR_ANSWERS = 8;
+    /**
+     * How unlikely what came back from a level and above must be, were it refused (or timed out) at the share seen
+     * below it, for it to say the server is full: {@code ln(1/p)} of that chance.
+     */
+    static final double SURPRISE = Math.log(1_000);
+    /** The share of refusals taken as the server's own below a level where none has been seen yet. */
+    static final double FLOOR_SHARE = 0.005;
+    /** What the long memory keeps of each window: see {@link #seenLong}. */
+    static final double LONG_DECAY = 0.9;
 
     private final int max;
     private double limit;
@@ -78,6 +91,15 @@ public final class AdaptiveLimit {
     private final double[] answeredAt;
     private final double[] refusedAt;
     private final double[] timedOutAt;
+    /**
+     * The same per level over a longer time, through drops: a drop halves the short counts and starts them afresh
+     * for the requests sent after it, which left the levels just under the new limit with nothing to compare with,
+     * and two stray refusals among the first few at a level then made a drop, then another (5% stray refusals cut a
+     * limit of 64 to 28 in 8 runs of 20).
+     */
+    private final double[] seenLong;
+    private final double[] refusedLong;
+    private final double[] timedOutLong;
 
     private int samples;
     private long rttSum;
@@ -94,6 +116,9 @@ public final class AdaptiveLimit {
         this.answeredAt = new double[max + 1];
         this.refusedAt = new double[max + 1];
         this.timedOutAt = new double[max + 1];
+        this.seenLong = new double[max + 1];
+        this.refusedLong = new double[max + 1];
+        this.timedOutLong = new double[max + 1];
     }
 
     /** Requests this server should have in flight now: at least 1, at most the maximum. */
@@ -123,25 +148,32 @@ public final class AdaptiveLimit {
     public synchronized void record(long sentAt, long rttNanos, int othersInFlight, Result result) {
         boolean afterLastDrop = !dropped || sentAt - lastDropAt >= 0;
         int level = Math.min(Math.max(0, othersInFlight), max);
+        if (result != Result.IGNORED) {
+            seenLong[level]++;
+        }
         switch (result) {
             case IGNORED -> {
                 return;
             }
             case REFUSED -> {
+                refusedLong[level]++;
                 if (afterLastDrop) {
                     refusedAt[level]++;
                 }
-                if (afterLastDrop && moreFrom(level, refusedAt, REFUSED_MARGIN)) {
+                if (afterLastDrop && moreFrom(level, refusedAt, REFUSED_MARGIN)
+                        && unlikelyByChance(level, refusedAt, refusedLong)) {
                     double byRefusal = Math.max(othersInFlight, limit / 2);
                     drop(sentAt + rttNanos, Math.min(limit - 1, byRefusal));
                 }
                 return;
             }
             case TIMED_OUT -> {
+                timedOutLong[level]++;
                 if (afterLastDrop) {
                     timedOutAt[level]++;
                 }
-                if (afterLastDrop && moreFrom(level, timedOutAt, TIMED_OUT_MARGIN)) {
+                if (afterLastDrop && moreFrom(level, timedOutAt, TIMED_OUT_MARGIN)
+                        && unlikelyByChance(level, timedOutAt, timedOutLong)) {
                     drop(sentAt + rttNanos, limit * 0.9);
                 }
                 return;
@@ -186,6 +218,40 @@ public final class AdaptiveLimit {
         return from / allFrom > below / Math.max(allBelow, PRIOR_ANSWERS) + margin;
     }
 
+    /**
+     * Whether {@code kind} came back from {@code level} and above (since the last drop) more often than chance
+     * allows, were the server to refuse there at the share it refused below {@code level} over the long memory (a
+     * Chernoff bound on the binomial tail: {@code n × KL(seen share ‖ share below)} beyond {@link #SURPRISE}). Two
+     * refusals among the first two at a level are no proof of a full server when one in twenty is refused anyway;
+     * where none is refused below, two are.
+     */
+    private boolean unlikelyByChance(int level, double[] kind, double[] kindLong) {
+        double hits = 0;
+        double all = 0;
+        double hitsBelow = 0;
+        double allBelow = 0;
+        for (int i = 0; i <= max; i++) {
+            if (i >= level) {
+                hits += kind[i];
+                all += answeredAt[i] + refusedAt[i] + timedOutAt[i];
+            } else {
+                hitsBelow += kindLong[i];
+                allBelow += seenLong[i];
+            }
+        }
+        // Credited with the prior's answers at the floor's share, as each level is: one refusal below, among nothing
+        // else, says little of a share (it would make one of one, and nothing at all above it a surprise).
+        double expected = Math.max(FLOOR_SHARE, (hitsBelow + FLOOR_SHARE * PRIOR_ANSWERS) / (allBelow + PRIOR_ANSWERS));
+        double seen = Math.min(1, hits / Math.max(all, 1e-9));
+        return seen > expected && all * divergence(seen, expected) > SURPRISE;
+    }
+
+    /** Kullback-Leibler divergence of a coin of bias {@code q} from one of bias {@code p} (0 < p < 1). */
+    private static double divergence(double q, double p) {
+        double d = q > 0 ? q * Math.log(q / p) : 0;
+        return d + (q < 1 ? (1 - q) * Math.log((1 - q) / (1 - p)) : 0);
+    }
+
     private void drop(long now, double to) {
         limit = clamp(to);
         slowStart = false;
@@ -209,6 +275,11 @@ public final class AdaptiveLimit {
             return;
         } else if (used) {
             limit = clamp(slowStart ? limit * 2 : limit + 1);
+        }
+        for (int i = 0; i <= max; i++) {
+            seenLong[i] *= LONG_DECAY;
+            refusedLong[i] *= LONG_DECAY;
+            timedOutLong[i] *= LONG_DECAY;
         }
         resetWindow();
     }

@@ -21,6 +21,10 @@ class AdaptiveLimitTest {
 
     enum Busy { QUEUE, REFUSE }
 
+    /** Draws of which requests a stray refusal falls on, for the cases that depend on them. */
+    private static final int DRAWS = 20;
+    private static final long NOISE_SEED = 42;
+
     /** What a modelled run saw over its second half (after the limit found its level). */
     record Seen(double throughputShare, double refusedShare, double averageInFlight, int finalLimit) {
     }
@@ -53,15 +57,35 @@ class AdaptiveLimitTest {
 
     /**
      * A server that refuses a share of its requests whatever is in flight (a gateway's stray 429, a 503 now and then)
-     * and takes any number: such refusals say nothing of the load, and the limit must not fall for them.
+     * and takes any number: such refusals say nothing of the load, and the limit must not fall for them. Whichever
+     * requests the refusals fall on: twenty draws each, every one of them held (at 5%, 15 of 40 draws fell to 28-58
+     * before the long memory of what was refused below a level; two strays among the first at a fresh level were
+     * taken for a full server, and each drop made fresh levels again).
      */
     @ParameterizedTest(name = "{0} of requests refused at random")
     @CsvSource({"0.02", "0.05"})
     void strayRefusalsAtAnyLoadLeaveTheLimitHigh(double share) {
-        Seen seen = model(1_000, Busy.REFUSE, 64, 60_000 * MS, 0, share, 0);
+        for (long draw = 1; draw <= DRAWS; draw++) {
+            Seen seen = model(1_000, Busy.REFUSE, 64, 60_000 * MS, 0, share, 0, NOISE_SEED, draw);
 
-        assertThat(seen.finalLimit()).as("the limit, %s", seen).isGreaterThanOrEqualTo(56);
-        assertThat(seen.averageInFlight()).as("average in flight, %s", seen).isGreaterThanOrEqualTo(0.8 * 64);
+            assertThat(seen.finalLimit()).as("the limit, draw %d, %s", draw, seen).isGreaterThanOrEqualTo(56);
+            assertThat(seen.averageInFlight()).as("average in flight, draw %d, %s", draw, seen)
+                    .isGreaterThanOrEqualTo(0.8 * 64);
+        }
+    }
+
+    /**
+     * One stray refusal in ten: beyond what is told apart every time (a limit of 64 ends anywhere between a handful
+     * and 64), but the limit no longer collapses: the throughput was a quarter of what the server takes (0.26 over
+     * forty draws) before the long memory of what was refused below a level, and is nearly half (0.47) now.
+     */
+    @Test
+    void aTenthRefusedAtRandomNoLongerCollapsesTheLimit() {
+        double throughput = 0;
+        for (long draw = 1; draw <= DRAWS; draw++) {
+            throughput += model(1_000, Busy.REFUSE, 64, 60_000 * MS, 0, 0.10, 0, NOISE_SEED, draw).throughputShare();
+        }
+        assertThat(throughput / DRAWS).as("mean throughput / capacity over %d draws", DRAWS).isGreaterThan(0.4);
     }
 
     /**
@@ -76,16 +100,25 @@ class AdaptiveLimitTest {
         assertThat(seen.averageInFlight()).as("average in flight, %s", seen).isGreaterThanOrEqualTo(0.8 * 64);
     }
 
-    /** Stray refusals on top of a server that refuses beyond its slots: the slots are still what the limit finds. */
+    /**
+     * Stray refusals on top of a server that refuses beyond its slots: the slots are still what the limit finds, in
+     * every draw, and the refusals beyond the strays stay near those of a probe now and then (taken over the draws:
+     * one draw's share moves with where its strays fell).
+     */
     @ParameterizedTest(name = "{0} slots, {1} refused at random besides")
     @CsvSource({"8, 0.05", "32, 0.05"})
     void strayRefusalsDoNotHideWhatTheServerTakes(int slots, double share) {
-        Seen seen = model(slots, Busy.REFUSE, 256, 60_000 * MS, 0, share, 0);
+        double refused = 0;
+        for (long draw = 1; draw <= DRAWS; draw++) {
+            Seen seen = model(slots, Busy.REFUSE, 256, 60_000 * MS, 0, share, 0, NOISE_SEED, draw);
 
-        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
-        assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(share + 0.02);
-        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
-                .isLessThanOrEqualTo(1.5 * slots);
+            assertThat(seen.throughputShare()).as("throughput / capacity, draw %d, %s", draw, seen)
+                    .isGreaterThanOrEqualTo(0.9);
+            assertThat(seen.averageInFlight()).as("average in flight at the server, draw %d, %s", draw, seen)
+                    .isLessThanOrEqualTo(1.5 * slots);
+            refused += seen.refusedShare();
+        }
+        assertThat(refused / DRAWS).as("mean refused / requests over %d draws", DRAWS).isLessThanOrEqualTo(share + 0.02);
     }
 
     @Test
@@ -175,8 +208,14 @@ class AdaptiveLimitTest {
      */
     static Seen model(int slots, Busy busy, int max, long duration, double noise, double strayRefusals,
                       double strayTimeouts) {
-        java.util.Random random = new java.util.Random(42);
-        java.util.Random stray = new java.util.Random(7);
+        return model(slots, busy, max, duration, noise, strayRefusals, strayTimeouts, NOISE_SEED, 7);
+    }
+
+    /** @param noiseSeed seeds the service times' noise; {@code straySeed} which requests are refused or time out */
+    static Seen model(int slots, Busy busy, int max, long duration, double noise, double strayRefusals,
+                      double strayTimeouts, long noiseSeed, long straySeed) {
+        java.util.Random random = new java.util.Random(noiseSeed);
+        java.util.Random stray = new java.util.Random(straySeed);
         long[] clock = {0};
         double[] factor = new double[(int) (duration / (200 * MS)) + 2];
         for (int i = 0; i < factor.length; i++) {
