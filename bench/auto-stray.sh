@@ -24,7 +24,8 @@ with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
-echo "stray $kind share $share, $records records at --max-concurrency $max, ${latency_ms} ms; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "stray $kind share $share, $records records at --max-concurrency $max, ${latency_ms} ms;" \
+  "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for seed in $seeds; do
   for jar in $jars; do
     java -jar "$jar" serve-sim --port 0 --latency ${latency_ms}ms --fail-$kind "$share" --retry-after 0s \

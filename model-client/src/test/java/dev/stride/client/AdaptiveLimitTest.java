@@ -118,7 +118,8 @@ class AdaptiveLimitTest {
                     .isLessThanOrEqualTo(1.5 * slots);
             refused += seen.refusedShare();
         }
-        assertThat(refused / DRAWS).as("mean refused / requests over %d draws", DRAWS).isLessThanOrEqualTo(share + 0.02);
+        assertThat(refused / DRAWS).as("mean refused / requests over %d draws", DRAWS)
+                .isLessThanOrEqualTo(share + 0.02);
     }
 
     @Test
