@@ -8,6 +8,8 @@
 #   STRIDE_JARS="old.jar new.jar" alternates builds (default: cli-app/target/stride.jar); KIND=429 refuses with 429.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/sim.sh
+. bench/sim.sh
 share=${1:-0.05}
 seeds=${2:-1 2 3 4}
 seconds=${3:-15}
@@ -18,31 +20,17 @@ max=64
 records=$(( max * 1000 / latency_ms * seconds ))
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$work/in.jsonl" "$records" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
-PY
+write_questions "$work/in.jsonl" "$records"
 echo "stray $kind share $share, $records records at --max-concurrency $max, ${latency_ms} ms;" \
   "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for seed in $seeds; do
   for jar in $jars; do
-    java -jar "$jar" serve-sim --port 0 --latency ${latency_ms}ms --fail-$kind "$share" --retry-after 0s \
-      --seed "$seed" > "$work/sim.log" 2>&1 &
-    sim=$!
-    port=""
-    for _ in $(seq 300); do
-      port=$(grep -o 'http://127\.0\.0\.1:[0-9]*/v1' "$work/sim.log" | head -n 1 | sed 's|.*:\([0-9]*\)/v1|\1|' || true)
-      [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
-      sleep 0.1
-    done
-    [ -n "$port" ] || { echo "serve-sim did not start: $(cat "$work/sim.log")" >&2; exit 1; }
+    start_sim "$jar" ${latency_ms}ms "$work/sim.log" --fail-$kind "$share" --retry-after 0s --seed "$seed"
     rm -f "$work/run.db"*
     java -jar "$jar" run "$work/in.jsonl" --db "$work/run.db" --model bench --log-every 0 \
-      --base-url "http://127.0.0.1:$port/v1" --concurrency auto --max-concurrency "$max" > "$work/run.log" 2>&1 \
+      --base-url "$url" --concurrency auto --max-concurrency "$max" > "$work/run.log" 2>&1 \
       || { echo "run failed:"; cat "$work/run.log"; }
-    curl -sf "http://127.0.0.1:$port/stats" > "$work/stats.json"
+    curl -sf "${url%/v1}/stats" > "$work/stats.json"
     kill $sim; wait $sim 2>/dev/null || true
     python3 - "$work/stats.json" "$jar" "$seed" "$max" "$latency_ms" <<'PY'
 import json, sys
