@@ -90,7 +90,9 @@ public final class BatchRunner {
      */
     private final Object claimLock = new Object();
 
-    private record Stop(RunState state, String reason, Throwable error, long atNanos, ServerOutage outage) {
+    /** {@code said}: the reason as stride words it, for the reader's language; null when it is another's words. */
+    private record Stop(RunState state, String reason, Phrase said, Throwable error, long atNanos,
+                        ServerOutage outage) {
     }
 
     /** A runner on the machine's time, stamping outcomes with {@code clock}. */
@@ -128,11 +130,20 @@ public final class BatchRunner {
     }
 
     private void stopWith(RunState state, String reason, Throwable error) {
-        stopWith(state, reason, error, null);
+        stopWith(state, reason, null, error, null);
+    }
+
+    /** A stop for a reason stride words itself: {@code said}, and in English as the outcome's reason. */
+    private void stopWith(RunState state, Phrase said, Throwable error) {
+        stopWith(state, said.english(), said, error, null);
     }
 
     private void stopWith(RunState state, String reason, Throwable error, ServerOutage outage) {
-        if (stop.compareAndSet(null, new Stop(state, reason, error, time.nanoTime(), outage))) {
+        stopWith(state, reason, null, error, outage);
+    }
+
+    private void stopWith(RunState state, String reason, Phrase said, Throwable error, ServerOutage outage) {
+        if (stop.compareAndSet(null, new Stop(state, reason, said, error, time.nanoTime(), outage))) {
             stopSignal.countDown();
             predictor.stopSending();
             // A database server that is away is waited for no longer than the requests in flight: a stop keeps to
@@ -586,7 +597,7 @@ public final class BatchRunner {
                     default -> throw new IllegalStateException("unknown disposition " + e.disposition());
                 }
             } catch (RuntimeException e) {
-                stopWith(RunState.FAILED, "record " + record.id() + ": " + e, e);
+                stopWith(RunState.FAILED, Phrase.core("run.recordFailed", record.id(), e.toString()), e);
                 return;
             }
         }
@@ -694,9 +705,9 @@ public final class BatchRunner {
         // waited for because of it (a server away), and what it could not save is said beside it, not instead.
         boolean stoppedFirst = s != null && s.state() == RunState.INTERRUPTED;
         if (writer.error != null && stoppedFirst) {
-            s = new Stop(RunState.INTERRUPTED, writer.error.getMessage(), writer.error, s.atNanos(), null);
+            s = new Stop(RunState.INTERRUPTED, writer.error.getMessage(), null, writer.error, s.atNanos(), null);
         } else if (writer.error != null && (s == null || s.state() != RunState.FAILED)) {
-            s = new Stop(RunState.FAILED, writer.error.getMessage(), writer.error, time.nanoTime(), null);
+            s = new Stop(RunState.FAILED, writer.error.getMessage(), null, writer.error, time.nanoTime(), null);
         }
         RunState state;
         if (s != null) {
@@ -733,15 +744,17 @@ public final class BatchRunner {
             }
         }
         String reason = s == null ? null : s.reason();
+        Phrase said = s == null ? null : s.said();
         if (state == RunState.FAILED && reason == null && error != null) {
             reason = error.getMessage();
         } else if (stoppedFirst && error != null && s.error() == null) {
             reason = error.getMessage(); // the last save's failure, rather than "interrupted"
+            said = null;
         }
         ServerOutage outage = s == null || state != RunState.UNREACHABLE ? null : s.outage();
         // Counted, not worded: the one line a user reads says what the database's failure cost, in their language.
         return new RunOutcome(state, cursor, run.total(), writer.completed, writer.failed, reason, error, outage,
-                writer.error == null ? 0 : writer.unsaved);
+                writer.error == null ? 0 : writer.unsaved, said);
     }
 
     private long elapsedMillis(long fromNanos) {
@@ -1045,7 +1058,8 @@ public final class BatchRunner {
 
         private void fail(RuntimeException e) {
             error = e;
-            stopWith(RunState.FAILED, "cannot write to the database: " + e.getMessage(), e);
+            // The store's own words (a full disk, a file gone read-only) in the reader's language where it has them.
+            stopWith(RunState.FAILED, Phrase.core("run.cannotWrite", e), e);
         }
     }
 }

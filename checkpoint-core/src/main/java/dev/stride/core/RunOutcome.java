@@ -19,9 +19,17 @@ package dev.stride.core;
  * @param outage      for {@link RunState#UNREACHABLE}: since when no server answered, and why; else null
  * @param unsaved     answers (and failures) received that could not be saved because the database failed; they are
  *                    asked again next time. A number, not words: whoever shows the outcome says it in its language
+ * @param stopPhrase  {@code stopReason} as words of stride's own, for whoever shows it in its reader's language; null
+ *                    when the reason is another's words (a server's, an error's message)
  */
 public record RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
-                         Throwable error, ServerOutage outage, long unsaved) {
+                         Throwable error, ServerOutage outage, long unsaved, Phrase stopPhrase) {
+
+    /** An outcome whose stop reason is in English alone (a server's words, an error's message). */
+    public RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,
+                      Throwable error, ServerOutage outage, long unsaved) {
+        this(state, cursor, total, completed, failed, stopReason, error, outage, unsaved, null);
+    }
 
     /** An outcome whose every answer received was saved. */
     public RunOutcome(RunState state, Cursor cursor, long total, long completed, long failed, String stopReason,

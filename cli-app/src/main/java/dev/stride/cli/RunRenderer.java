@@ -369,8 +369,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                             outcome.stopReason(), done, run.total()));
             case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed);
             default -> {
-                RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(),
-                        outcome.stopReason(), done, run.total(), unsaved(outcome));
+                RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(), said(outcome),
+                        done, run.total(), unsaved(outcome));
                 if (outcome.error() != null) {
                     error.initCause(outcome.error());
                 }
@@ -382,6 +382,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     /** What the database's failure cost, as words after the reason; none when every answer received was saved. */
     private static Object unsaved(RunOutcome outcome) {
         return outcome.unsaved() == 0 ? "" : Messages.text("msg.run.unsaved", outcome.unsaved());
+    }
+
+    /** Why a run failed, in the reader's language as far as stride worded it (a driver's own words stay as they are). */
+    private static Object said(RunOutcome outcome) {
+        return outcome.stopPhrase() != null ? outcome.stopPhrase() : reason(outcome);
     }
 
     /** Why a stop could not save everything: the store's own words in the reader's language, when it has them. */

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -246,6 +249,34 @@ class ErrorLanguagesTest {
         Cli.Result chinese = run(ZH, input, db, "--max-tokens", "64");
         assertThat(chinese.err()).contains("参数 max_tokens （未设置） -> 64（");
         Translations.assertNoTranslatedEnglish(changed.err() + chinese.err());
+    }
+
+    /**
+     * A database that stops taking answers mid-run (here a trigger; a full disk, a file gone read-only alike): the
+     * line that ends the run words stride's part in the reader's language, and leaves only the driver's own words.
+     */
+    @Test
+    void aDatabaseThatRefusesTheAnswersEndsTheRunInTheReadersLanguage() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(EN, input, db).exitCode()).isZero();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("CREATE TRIGGER refused BEFORE INSERT ON predictions BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        }
+
+        // New runs of the same input (other models), every answer of which the database refuses.
+        Cli.Result zh = ZH.run(stride.run(input, db).model("zh-model").template("{{question}}").noProgress()
+                .and("--quiet").toArray());
+        Cli.Result en = EN.run(stride.run(input, db).model("en-model").template("{{question}}").noProgress()
+                .and("--quiet").toArray());
+
+        assertThat(zh.exitCode()).as(zh.err()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(zh.err()).contains("stride: 任务 'zh-model' 失败：无法写入数据库：数据库 " + db + "：")
+                .contains("(refused)").doesNotContain("cannot write");
+        Translations.assertNoTranslatedEnglish(zh.err());
+        assertThat(en.exitCode()).as(en.err()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(en.err()).contains("stride: run 'en-model' failed: cannot write to the database: database " + db
+                + ": ").contains("(refused)");
     }
 
     private Cli.Result run(Cli cli, Path input, Path db, String... more) {
