@@ -13,10 +13,11 @@ package dev.stride.client;
  *       worth of requests, at least {@link #MIN_WINDOW}) are averaged; the smallest such average is the server's
  *       latency without a queue. (Not the smallest of recent windows only: the limit keeps a little headroom, so
  *       its windows always hold a small queue, and a baseline that forgets would ratchet up with it.) As in Vegas, {@code limit × (1 − minRtt / rtt)} estimates the requests queued
- *       at the server; when that exceeds {@link #QUEUE_ALLOWED} and a quarter of the limit (so that the noise of a
- *       busy machine on a small limit is not taken for a queue), the limit is scaled Gradient-style: with {@code N}
- *       slots and {@code L} in flight a queueing server answers in {@code L/N} times its latency, so
- *       {@code limit × minRtt / rtt} is {@code N}, plus a little headroom.</li>
+ *       at the server; when that exceeds a quarter of the limit and {@link #QUEUE_ALLOWED} (so that the noise of a
+ *       busy machine on a small limit is not taken for a queue), or {@link #SMALL_QUEUE_SHARE} of what the server
+ *       serves where that is less, the limit is scaled Gradient-style: with {@code N} slots and {@code L} in flight a
+ *       queueing server answers in {@code L/N} times its latency, so {@code limit × minRtt / rtt} is {@code N}, plus
+ *       a little headroom. The window after such a drop does not grow the limit.</li>
  *   <li><b>Refusals</b> (429, 503, as TGI and gateways answer) and <b>timeouts</b>: a refusal sent while {@code k}
  *       others were in flight says the server takes about {@code k}; the limit drops to that (at most by half, at
  *       least by one). A timeout takes a tenth. Only answers to requests sent after the last drop count, so one burst
@@ -36,21 +37,38 @@ package dev.stride.client;
  *       request in twenty is refused anyway, two refusals among the first two at a level are no proof either; where
  *       none is, they still are.</li>
  *   <li><b>Growth</b>: the limit doubles per window from {@link #INITIAL} until the first drop (slow start), then
- *       grows by one per window, and only when the window used it (a limit nobody fills says nothing). A window is
- *       at least {@link #MIN_WINDOW} answers so that a server that refuses beyond its slots is probed about once per
- *       hundred requests: the one refusal a probe costs stays near 1% of requests.</li>
+ *       grows by one per window, and only when the window used it (a limit nobody fills says nothing). After slow
+ *       start a window is at least {@link #MIN_WINDOW} answers so that a server that refuses beyond its slots is
+ *       probed about once per hundred requests: the one refusal a probe costs stays near 1% of requests.</li>
  * </ul>
  * Thread-safe.
  */
 public final class AdaptiveLimit {
-    /** Where every server starts: low enough not to flood a small server, doubled each window. */
-    static final int INITIAL = 4;
-    /** Answers per window at least; see the class comment for why a hundred. */
+    /**
+     * Where every server starts: one alone, so that the first window's latency is the server's own. Started at 4, a
+     * server of 1-3 slots that queues showed its queue in that first window, which was then taken for its latency:
+     * the limit kept 2-5 times its slots in flight.
+     */
+    static final int INITIAL = 1;
+    /** Answers per window at least after slow start; see the class comment for why a hundred. */
     static final int MIN_WINDOW = 100;
+    /**
+     * Answers of the first window at least: the server's own latency, the baseline of every later window. Thirty at
+     * one in flight take 30 latencies, about the 25 that the first window of a hundred at four took.
+     */
+    static final int SLOW_START_WINDOW = 30;
+    /** Answers of slow start's later windows at least: the limit reaches 32 in as many latencies as it did from 4. */
+    static final int LATER_SLOW_START_WINDOW = 20;
     /** Requests queued at the server that are no reason to back off, whatever the limit. */
     static final double QUEUE_ALLOWED = 3;
     /** Of the limit, the share that may queue at the server before the limit backs off. */
     static final double QUEUE_SHARE = 0.25;
+    /**
+     * Of what the server serves at once, the share that may queue when that is less than {@link #QUEUE_ALLOWED}: a
+     * server of one or two slots (llama.cpp's and Ollama's defaults) never saw a queue of three that a limit of three
+     * or less cannot hold, and kept five in flight where it served one.
+     */
+    static final double SMALL_QUEUE_SHARE = 0.4;
 
     /** Room kept above the capacity the latency says, so that a server that frees a slot finds the next request. */
     static final double HEADROOM = 1.1;
@@ -83,6 +101,8 @@ public final class AdaptiveLimit {
     /** Requests sent before this instant (caller's nanoTime) were in flight at the last drop; see {@link #dropped}. */
     private long lastDropAt;
     private boolean dropped;
+    /** The last drop was for a queue and no window since has used the limit. */
+    private boolean queueHeld;
 
     /**
      * Per number of others in flight when a request was sent (the last holds that many or more): what came back of
@@ -108,11 +128,16 @@ public final class AdaptiveLimit {
 
     /** @param max the limit never goes above this ({@code --max-concurrency}) */
     public AdaptiveLimit(int max) {
+        this(max, INITIAL);
+    }
+
+    /** @param initial where the limit starts, for tests of what a limit does once it got there */
+    AdaptiveLimit(int max, int initial) {
         if (max < 1) {
             throw new IllegalArgumentException("the maximum must be at least 1");
         }
         this.max = max;
-        this.limit = Math.min(INITIAL, max);
+        this.limit = Math.max(1, Math.min(initial, max));
         this.answeredAt = new double[max + 1];
         this.refusedAt = new double[max + 1];
         this.timedOutAt = new double[max + 1];
@@ -191,7 +216,7 @@ public final class AdaptiveLimit {
             }
             default -> throw new IllegalStateException("unknown result " + result);
         }
-        if (samples >= Math.max(MIN_WINDOW, (int) limit)) {
+        if (samples >= Math.max(window(), (int) limit)) {
             endWindow(sentAt + rttNanos);
         }
     }
@@ -252,6 +277,14 @@ public final class AdaptiveLimit {
         return d + (q < 1 ? (1 - q) * Math.log((1 - q) / (1 - p)) : 0);
     }
 
+    /** Answers a window takes at least: see {@link #SLOW_START_WINDOW} and {@link #MIN_WINDOW}. */
+    private int window() {
+        if (!slowStart) {
+            return MIN_WINDOW;
+        }
+        return noLoadRtt == 0 ? SLOW_START_WINDOW : LATER_SLOW_START_WINDOW;
+    }
+
     private void drop(long now, double to) {
         limit = clamp(to);
         slowStart = false;
@@ -268,11 +301,16 @@ public final class AdaptiveLimit {
         }
         double inFlight = Math.min(limit, maxInFlight);
         double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
-        if (queued > Math.max(QUEUE_ALLOWED, QUEUE_SHARE * limit)) {
-            // A queue at the server: what it serves at once is about limit × (its own latency / this latency).
-            double served = inFlight * noLoadRtt / (double) avg;
+        // What the server serves at once: with a queue, about limit × (its own latency / this latency).
+        double served = inFlight * noLoadRtt / (double) Math.max(1, avg);
+        if (queued > Math.max(QUEUE_SHARE * limit, Math.min(QUEUE_ALLOWED, SMALL_QUEUE_SHARE * served))) {
             drop(now, Math.min(limit - 1, served * HEADROOM));
+            queueHeld = true;
             return;
+        } else if (used && queueHeld) {
+            // The first window after a queue's drop only confirms the level: probing again at once kept a server of
+            // one slot at two in flight half of the time (1.5 times its slots on average).
+            queueHeld = false;
         } else if (used) {
             limit = clamp(slowStart ? limit * 2 : limit + 1);
         }

@@ -30,7 +30,8 @@ class AdaptiveLimitTest {
     }
 
     @ParameterizedTest(name = "{0} slots, {1}")
-    @CsvSource({"8, QUEUE", "32, QUEUE", "8, REFUSE", "32, REFUSE", "100, QUEUE", "100, REFUSE"})
+    @CsvSource({"1, QUEUE", "2, QUEUE", "3, QUEUE", "4, QUEUE", "8, QUEUE", "32, QUEUE", "100, QUEUE",
+            "1, REFUSE", "2, REFUSE", "4, REFUSE", "8, REFUSE", "32, REFUSE", "100, REFUSE"})
     void findsWhatTheServerTakesWithoutAQueueOrManyRefusals(int slots, Busy busy) {
         Seen seen = model(slots, busy, 256, 60_000 * MS);
 
@@ -45,7 +46,8 @@ class AdaptiveLimitTest {
      * the stretch, drawn at random), whatever is in flight. That is no queue, and the limit must not take it for one.
      */
     @ParameterizedTest(name = "{0} slots, {1}, noisy")
-    @CsvSource({"8, QUEUE, 0.5", "8, REFUSE, 0.5", "32, QUEUE, 0.25", "32, REFUSE, 0.25"})
+    @CsvSource({"1, QUEUE, 0.25", "2, QUEUE, 0.5", "8, QUEUE, 0.5", "8, REFUSE, 0.5", "32, QUEUE, 0.25",
+            "32, REFUSE, 0.25"})
     void theNoiseOfABusyMachineIsNoQueue(int slots, Busy busy, double noise) {
         Seen seen = model(slots, busy, 256, 60_000 * MS, noise);
 
@@ -132,12 +134,8 @@ class AdaptiveLimitTest {
 
     @Test
     void oneBurstOfRefusalsIsOneDrop() {
-        AdaptiveLimit limit = new AdaptiveLimit(256);
-        for (int i = 0; i < 400; i++) {
-            limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
-        }
+        AdaptiveLimit limit = grownTo(64);
         int before = limit.limit();
-        assertThat(before).isGreaterThan(16);
         // Everything sent at 500 ms is refused with 16 others in flight: the limit falls to 16 once.
         for (int i = 0; i < 20; i++) {
             limit.record(500 * MS, REFUSAL, 16, AdaptiveLimit.Result.REFUSED);
@@ -152,7 +150,7 @@ class AdaptiveLimitTest {
      */
     @Test
     void oneRefusalFromALowerLevelDoesNotHideAFullServer() {
-        AdaptiveLimit limit = new AdaptiveLimit(256);
+        AdaptiveLimit limit = new AdaptiveLimit(256, 4);
         limit.record(0, REFUSAL, 1, AdaptiveLimit.Result.REFUSED);
         int refusals = 1;
         while (limit.limit() > 2 && refusals < 20) {
@@ -165,10 +163,7 @@ class AdaptiveLimitTest {
 
     @Test
     void aTimeoutTakesATenth() {
-        AdaptiveLimit limit = new AdaptiveLimit(256);
-        for (int i = 0; i < 400; i++) {
-            limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
-        }
+        AdaptiveLimit limit = grownTo(64);
         int before = limit.limit();
         // Everything sent at 500 ms with more in flight than was ever answered times out: one drop by a tenth.
         for (int i = 0; i < 10; i++) {
@@ -183,7 +178,32 @@ class AdaptiveLimitTest {
         for (int i = 0; i < 2_000; i++) {
             limit.record(i * MS, LATENCY, 0, AdaptiveLimit.Result.ANSWERED);
         }
-        assertThat(limit.limit()).isEqualTo(AdaptiveLimit.INITIAL);
+        // One request at a time fills the first limit, of one, and no more.
+        assertThat(limit.limit()).isEqualTo(2);
+    }
+
+    /**
+     * A server of one slot that queues the rest (llama.cpp's and Ollama's default): the limit starts at one, so that
+     * its first window sees the server's own latency; starting at four, it took the queue of three it met there for
+     * the server's latency and kept five in flight. And it probes two in flight one window in three, not one in two:
+     * a probe every other window holds 1.5 on average, the issue's bound with nothing to spare (1.56 on a noisy
+     * machine).
+     */
+    @Test
+    void aServerOfOneSlotGetsOneRequestAtATime() {
+        Seen seen = model(1, Busy.QUEUE, 256, 60_000 * MS);
+
+        assertThat(seen.finalLimit()).as("the limit, %s", seen).isLessThanOrEqualTo(2);
+        assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen).isLessThanOrEqualTo(1.4);
+    }
+
+    /** A limit that answers sent at the limit raised to {@code target} at least, the way a run raises it. */
+    private static AdaptiveLimit grownTo(int target) {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        for (int i = 0; limit.limit() < target; i++) {
+            limit.record(i * MS, LATENCY, limit.limit() - 1, AdaptiveLimit.Result.ANSWERED);
+        }
+        return limit;
     }
 
     /**
