@@ -8,7 +8,7 @@
 # throughput is also given over the second half of the span (whole seconds), once the limit has found its level:
 # "reach 90% of the capacity" is judged by that one.
 # Usage: bench/auto.sh [SECONDS_AT_CAPACITY] (default 20: each case sends N / 50 ms x that many records)
-# STRIDE_JAR=path measures another build; SLOTS="8 32" and MODES="queue reject rate_limit" pick the cases;
+# STRIDE_JAR=path measures another build; SLOTS="1 2 8 32" and MODES="queue reject rate_limit" pick the cases;
 # CONCURRENCY=K runs the same cases at a fixed --concurrency K instead of auto, and CONCURRENCY=n at each server's own N
 # (a reference: what this machine lets the CLI reach against these servers when nothing has to be learnt).
 set -euo pipefail
@@ -24,7 +24,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| server | N | --concurrency | records | throughput / capacity, whole span | second half | refused / requests | avg in flight / N | met |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for mode in ${MODES:-queue reject rate_limit}; do
-  for slots in ${SLOTS:-8 32}; do
+  for slots in ${SLOTS:-1 2 8 32}; do
     records=$(( slots * 1000 / latency_ms * seconds ))
     c=$concurrency; [ "$c" = n ] && c=$slots
     python3 - "$work/in.jsonl" "$records" <<'PY'
