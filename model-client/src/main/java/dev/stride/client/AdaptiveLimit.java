@@ -133,6 +133,9 @@ public final class AdaptiveLimit {
     private final double[] refusedLong;
     private final double[] timedOutLong;
 
+    /** When the window began (the caller's nanoTime), once one ended; see {@link #resetWindow}. */
+    private long windowStart;
+    private boolean windowOpened;
     private int samples;
     private long rttSum;
     private int rttCount;
@@ -221,6 +224,11 @@ public final class AdaptiveLimit {
                     return;
                 }
                 answeredAt[level]++;
+                if (windowOpened && sentAt - windowStart < 0) {
+                    // Sent under the window before: its latency is the last limit's. Counted, a slow start's
+                    // window of 20 at a limit doubled to 16 held the 8 answered at 8, which hid a queue of 8.
+                    return;
+                }
                 samples++;
                 rttSum += rttNanos;
                 rttCount++;
@@ -303,7 +311,7 @@ public final class AdaptiveLimit {
         slowStart = false;
         dropped = true;
         lastDropAt = now;
-        resetWindow();
+        resetWindow(now);
     }
 
     private void endWindow(long now) {
@@ -322,7 +330,7 @@ public final class AdaptiveLimit {
             limit = clamp(queueDropInFlight);
             queueHeld = false;
             sinceQueueDrop = -1;
-            resetWindow();
+            resetWindow(now);
             return;
         }
         double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
@@ -347,10 +355,13 @@ public final class AdaptiveLimit {
             refusedLong[i] *= LONG_DECAY;
             timedOutLong[i] *= LONG_DECAY;
         }
-        resetWindow();
+        resetWindow(now);
     }
 
-    private void resetWindow() {
+    /** Starts a window at {@code now}: what was sent before it is the last window's. */
+    private void resetWindow(long now) {
+        windowStart = now;
+        windowOpened = true;
         for (int i = 0; i <= max; i++) {
             answeredAt[i] /= 2;
             refusedAt[i] /= 2;
