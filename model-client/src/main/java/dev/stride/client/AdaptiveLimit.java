@@ -17,9 +17,7 @@ package dev.stride.client;
  *       busy machine on a small limit is not taken for a queue), or {@link #SMALL_QUEUE_SHARE} of what the server
  *       serves where that is less, the limit is scaled Gradient-style: with {@code N} slots and {@code L} in flight a
  *       queueing server answers in {@code L/N} times its latency, so {@code limit × minRtt / rtt} is {@code N}, plus
- *       a little headroom. The window after such a drop does not grow the limit; where the one after that shows a
- *       latency the drop did not bring down ({@link #FOLLOWED}), there was no queue (a slower server, a busy
- *       machine): the drop is undone and that latency taken as the server's own (until a faster window).</li>
+ *       a little headroom. The window after such a drop does not grow the limit.</li>
  *   <li><b>Refusals</b> (429, 503, as TGI and gateways answer) and <b>timeouts</b>: a refusal sent while {@code k}
  *       others were in flight says the server takes about {@code k}; the limit drops to that (at most by half, at
  *       least by one). A timeout takes a tenth. Only answers to requests sent after the last drop count, so one burst
@@ -72,11 +70,6 @@ public final class AdaptiveLimit {
      */
     static final double SMALL_QUEUE_SHARE = 0.4;
 
-    /**
-     * A queue's drop must bring the latency below this share of what it was by the second window after it: a server
-     * whose latency stays above it with fewer in flight was not queueing.
-     */
-    static final double FOLLOWED = 0.9;
     /** Room kept above the capacity the latency says, so that a server that frees a slot finds the next request. */
     static final double HEADROOM = 1.1;
     /**
@@ -110,11 +103,6 @@ public final class AdaptiveLimit {
     private boolean dropped;
     /** The last drop was for a queue and no window since has used the limit. */
     private boolean queueHeld;
-    /** Windows ended since the last drop, when that drop was for a queue; -1 after any other drop or none. */
-    private int sinceQueueDrop = -1;
-    /** The window that made the last queue's drop: its average latency and what it had in flight. */
-    private long queueDropAvg;
-    private double queueDropInFlight;
 
     /**
      * Per number of others in flight when a request was sent (the last holds that many or more): what came back of
@@ -306,7 +294,6 @@ public final class AdaptiveLimit {
     }
 
     private void drop(long now, double to) {
-        sinceQueueDrop = -1;
         limit = clamp(to);
         slowStart = false;
         dropped = true;
@@ -321,26 +308,11 @@ public final class AdaptiveLimit {
             noLoadRtt = avg;
         }
         double inFlight = Math.min(limit, maxInFlight);
-        if (sinceQueueDrop >= 0 && ++sinceQueueDrop == 2 && used && inFlight < queueDropInFlight
-                && avg > queueDropAvg * FOLLOWED) {
-            // Fewer in flight since the drop and the latency did not follow: no queue, a slower server or machine
-            // (the first window after it still met the requests queued before it). Undone, with that slower latency
-            // the server's own until a faster window comes: else each such stretch took a quarter off the limit.
-            noLoadRtt = Math.max(noLoadRtt, avg);
-            limit = clamp(queueDropInFlight);
-            queueHeld = false;
-            sinceQueueDrop = -1;
-            resetWindow(now);
-            return;
-        }
         double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
         // What the server serves at once: with a queue, about limit × (its own latency / this latency).
         double served = inFlight * noLoadRtt / (double) Math.max(1, avg);
         if (queued > Math.max(QUEUE_SHARE * limit, Math.min(QUEUE_ALLOWED, SMALL_QUEUE_SHARE * served))) {
             drop(now, Math.min(limit - 1, served * HEADROOM));
-            queueDropAvg = avg;
-            queueDropInFlight = inFlight;
-            sinceQueueDrop = 0;
             queueHeld = true;
             return;
         } else if (used && queueHeld) {

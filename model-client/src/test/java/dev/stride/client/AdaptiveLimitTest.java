@@ -46,8 +46,7 @@ class AdaptiveLimitTest {
      * the stretch, drawn at random), whatever is in flight. That is no queue, and the limit must not take it for one.
      */
     @ParameterizedTest(name = "{0} slots, {1}, noisy")
-    @CsvSource({"1, QUEUE, 0.25", "2, QUEUE, 0.5", "8, QUEUE, 0.5", "8, REFUSE, 0.5", "16, QUEUE, 0.5",
-            "16, REFUSE, 0.5", "32, QUEUE, 0.25", "32, REFUSE, 0.25"})
+    @CsvSource({"1, QUEUE, 0.25", "2, QUEUE, 0.5", "8, QUEUE, 0.5", "8, REFUSE, 0.5", "32, QUEUE, 0.25", "32, REFUSE, 0.25"})
     void theNoiseOfABusyMachineIsNoQueue(int slots, Busy busy, double noise) {
         Seen seen = model(slots, busy, 256, 60_000 * MS, noise);
 
@@ -55,24 +54,6 @@ class AdaptiveLimitTest {
         assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
         assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
                 .isLessThanOrEqualTo(1.5 * slots);
-    }
-
-    /**
-     * The same machine under a server of 32 slots, over twenty draws of its stretches: a window is shorter than a
-     * stretch there, and a slow stretch looked like a queue. Each such drop took a quarter off the limit for good
-     * (0.65 of the capacity on average, 0.49 at worst) until a drop the latency did not follow was undone.
-     */
-    @Test
-    void aBusyMachineDoesNotWearTheLimitDown() {
-        int slots = 32;
-        double throughput = 0;
-        for (long draw = 1; draw <= DRAWS; draw++) {
-            Seen seen = model(slots, Busy.QUEUE, 256, 60_000 * MS, 0.5, 0, 0, draw, 7);
-            throughput += seen.throughputShare();
-            assertThat(seen.averageInFlight()).as("average in flight at the server, draw %d, %s", draw, seen)
-                    .isLessThanOrEqualTo(1.5 * slots);
-        }
-        assertThat(throughput / DRAWS).as("mean throughput / capacity over %d draws", DRAWS).isGreaterThan(0.85);
     }
 
     /**
