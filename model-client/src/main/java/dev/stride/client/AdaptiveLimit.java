@@ -11,8 +11,9 @@ package dev.stride.client;
  * <ul>
  *   <li><b>Latency</b> (a server that queues, as vLLM and llama.cpp do): the answers of one window (about a limit's
  *       worth of requests sent under its limit, at least {@link #MIN_WINDOW}, fewer in slow start) are averaged;
- *       the smallest such average is the server's latency without a queue. (Not the smallest of recent windows only: the limit keeps a little headroom, so
- *       its windows always hold a small queue, and a baseline that forgets would ratchet up with it.) As in Vegas, {@code limit × (1 − minRtt / rtt)} estimates the requests queued
+ *       the smallest such average is the server's latency without a queue. (Not the smallest of recent windows
+ *       only: the limit keeps a little headroom, so its windows always hold a small queue, and a baseline that
+ *       forgets would ratchet up with it.) As in Vegas, {@code limit × (1 − minRtt / rtt)} estimates the requests queued
  *       at the server; when that exceeds a quarter of the limit and {@link #QUEUE_ALLOWED} (so that the noise of a
  *       busy machine on a small limit is not taken for a queue), or {@link #SMALL_QUEUE_SHARE} of what the server
  *       serves where that is less, the limit is scaled Gradient-style: with {@code N} slots and {@code L} in flight a
