@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection broke, and a send again is the caller's to decide and to count. Only a write that fails on a kept
  * connection is sent again on a new one: the server had closed it before the request came. The call's
  * deadline is kept by one watchdog thread that closes the socket of an overdue call, so reads block without a timeout
- * of their own (a timed read costs a poll() per read).
+ * of their own (a timed read costs a poll() per read), the idle check's included once it is over.
  */
 final class PlainHttp1 implements AutoCloseable {
     /** How often the watchdog looks for overdue calls: a deadline is kept to within this. */
@@ -257,7 +258,10 @@ final class PlainHttp1 implements AutoCloseable {
         InetAddress[] addresses = InetAddress.getAllByName(host);
         IOException earlier = null;
         for (InetAddress address : addresses) {
-            Connection c = new Connection(new Socket());
+            // A channel's socket, not a plain Socket: the idle check's short timed read turns a plain Socket
+            // non-blocking for good (each answer then costs an empty read, a poll() and the read again), where a
+            // channel's blocking mode comes back after the timed read.
+            Connection c = new Connection(SocketChannel.open().socket());
             c.deadline.set(deadline);
             live.add(c);
             if (deadline != 0) {

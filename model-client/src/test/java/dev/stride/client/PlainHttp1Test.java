@@ -27,6 +27,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -128,6 +129,28 @@ class PlainHttp1Test {
                     .isInstanceOf(ConnectException.class);
             assertThat(sent[0]).as("a request written on a connection the dead server had closed").isFalse();
         }
+    }
+
+    @Test
+    void aConnectionCheckedAfterItsIdleTimeStillWaitsForItsAnswersInOneBlockingRead() throws Exception {
+        Assumptions.assumeTrue(SocketFlags.readable(), "needs Linux's /proc to see a socket's flags");
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        }
+        // As the CLI has it (no read timeout of its own under the call's), every kept connection checked before use.
+        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofSeconds(60), Duration.ofHours(1), 8, Duration.ZERO)) {
+            byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            assertThat(SocketFlags.nonBlockingTo(server.getPort())).containsExactly(false);
+            // The check waits a moment for the server's end of the stream; the reads after it must block again,
+            // or each answer costs a read that finds nothing, a poll() and the read again (BENCHMARKS.md).
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            assertThat(SocketFlags.nonBlockingTo(server.getPort())).containsExactly(false);
+        }
+        assertThat(server.takeRequest().getConnectionIndex()).isEqualTo(server.takeRequest().getConnectionIndex());
     }
 
     @ParameterizedTest(name = "through OkHttp: {0}")
