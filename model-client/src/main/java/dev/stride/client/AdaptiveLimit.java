@@ -10,15 +10,18 @@ package dev.stride.client;
  *
  * <ul>
  *   <li><b>Latency</b> (a server that queues, as vLLM and llama.cpp do): the answers of one window (about a limit's
- *       worth of requests sent under its limit, at least {@link #MIN_WINDOW}, fewer in slow start) are averaged;
- *       the smallest such average is the server's latency without a queue. (Not the smallest of recent windows
- *       only: the limit keeps a little headroom, so its windows always hold a small queue, and a baseline that
- *       forgets would ratchet up with it.) As in Vegas, {@code limit × (1 − minRtt / rtt)} estimates the requests queued
- *       at the server; when that exceeds a quarter of the limit and {@link #QUEUE_ALLOWED} (so that the noise of a
- *       busy machine on a small limit is not taken for a queue), or {@link #SMALL_QUEUE_SHARE} of what the server
- *       serves where that is less, the limit is scaled Gradient-style: with {@code N} slots and {@code L} in flight a
- *       queueing server answers in {@code L/N} times its latency, so {@code limit × minRtt / rtt} is {@code N}, plus
- *       a little headroom. The window after such a drop does not grow the limit.</li>
+ *       worth of requests sent under its limit, at least {@link #MIN_WINDOW}, fewer in slow start) are averaged,
+ *       and again once the late answers of what was sent under it are in (at the next window's end); the smallest
+ *       such average, plus its standard error, is the server's latency without a queue (see {@link Latencies}).
+ *       (Not the smallest of recent windows only: the limit keeps a little headroom, so its windows always hold a
+ *       small queue, and a baseline that forgets would ratchet up with it.) As in Vegas,
+ *       {@code limit × (1 − minRtt / rtt)} estimates the requests queued at the server (with {@code rtt} a window's
+ *       average less its standard error, or the window before's with its late answers); when that exceeds a
+ *       quarter of the limit and {@link #QUEUE_ALLOWED} (so that the noise of a busy machine on a small limit is not
+ *       taken for a queue), or {@link #SMALL_QUEUE_SHARE} of what the server serves where that is less, the limit
+ *       is scaled Gradient-style: with {@code N} slots and {@code L} in flight a queueing server answers in
+ *       {@code L/N} times its latency, so {@code limit × minRtt / rtt} is {@code N}, plus a little headroom. The
+ *       window after such a drop does not grow the limit.</li>
  *   <li><b>Refusals</b> (429, 503, as TGI and gateways answer) and <b>timeouts</b>: a refusal sent while {@code k}
  *       others were in flight says the server takes about {@code k}; the limit drops to that (at most by half, at
  *       least by one). A timeout takes a tenth. Only answers to requests sent after the last drop count, so one burst
@@ -126,9 +129,24 @@ public final class AdaptiveLimit {
     private long windowStart;
     private boolean windowOpened;
     private int samples;
-    private long rttSum;
-    private int rttCount;
+    private final Latencies window = new Latencies();
     private int maxInFlight;
+    /**
+     * The window before, still taking the late answers of requests sent under it: a window ends once enough of its
+     * requests came back, and those are its quicker ones. Where answers vary in length (a model's do), its slow ones
+     * came back after it ended, and counted nowhere: every window's average was low, the smallest of them lower still,
+     * and with that as the server's own latency every later window looked like a queue (32 slots at a spread of 0.5:
+     * the limit fell to 1 in some runs; BENCHMARKS.md). So the latency taken for the server's own, and a queue's
+     * second look, come from the window before once its late answers are in.
+     */
+    private boolean lastOpen;
+    /** The window before was the first: it took whatever was sent before its end. */
+    private boolean lastFromTheStart;
+    private long lastStart;
+    private long lastEnd;
+    private final Latencies last = new Latencies();
+    private double lastLimit;
+    private int lastMaxInFlight;
 
     /** @param max the limit never goes above this ({@code --max-concurrency}) */
     public AdaptiveLimit(int max) {
@@ -213,14 +231,17 @@ public final class AdaptiveLimit {
                     return;
                 }
                 answeredAt[level]++;
+                if (lastOpen && (lastFromTheStart || sentAt - lastStart >= 0) && sentAt - lastEnd < 0) {
+                    last.add(rttNanos);
+                    return;
+                }
                 if (windowOpened && sentAt - windowStart < 0) {
                     // Sent under the window before: its latency is the last limit's. Counted, a slow start's
                     // window of 20 at a limit doubled to 16 held the 8 answered at 8, which hid a queue of 8.
                     return;
                 }
                 samples++;
-                rttSum += rttNanos;
-                rttCount++;
+                window.add(rttNanos);
                 maxInFlight = Math.max(maxInFlight, othersInFlight + 1);
             }
             default -> throw new IllegalStateException("unknown result " + result);
@@ -299,20 +320,28 @@ public final class AdaptiveLimit {
         slowStart = false;
         dropped = true;
         lastDropAt = now;
-        resetWindow(now);
+        resetWindow(now, false);
     }
 
     private void endWindow(long now) {
-        long avg = rttSum / Math.max(1, rttCount);
-        boolean used = maxInFlight >= limit * 0.8;
-        if (noLoadRtt == 0 || avg < noLoadRtt) {
-            noLoadRtt = avg;
+        // Of the limit as sent by (whole requests): a drop to 1.75 kept 1 in flight, short of 0.8 × 1.75, and a
+        // limit that never counted as used never grew again (a server of 2 slots held at 1 for the rest of the run).
+        boolean used = maxInFlight >= (int) limit * 0.8;
+        if (noLoadRtt == 0) {
+            // The first window, at one in flight: its answers came back in the order they were sent, none late.
+            noLoadRtt = window.high();
         }
-        double inFlight = Math.min(limit, maxInFlight);
-        double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
-        // What the server serves at once: with a queue, about limit × (its own latency / this latency).
-        double served = inFlight * noLoadRtt / (double) Math.max(1, avg);
-        if (queued > Math.max(QUEUE_SHARE * limit, Math.min(QUEUE_ALLOWED, SMALL_QUEUE_SHARE * served))) {
+        boolean lastIn = lastOpen && last.count() > 0;
+        if (lastIn) {
+            noLoadRtt = Math.min(noLoadRtt, last.high());
+        }
+        double served = -1;
+        if (queued(limit, maxInFlight, window.low())) {
+            served = served(limit, maxInFlight, window.mean());
+        } else if (lastIn && queued(lastLimit, lastMaxInFlight, last.low())) {
+            served = served(lastLimit, lastMaxInFlight, last.mean());
+        }
+        if (served >= 0) {
             drop(now, Math.min(limit - 1, served * HEADROOM));
             queueHeld = true;
             return;
@@ -328,11 +357,37 @@ public final class AdaptiveLimit {
             refusedLong[i] *= LONG_DECAY;
             timedOutLong[i] *= LONG_DECAY;
         }
-        resetWindow(now);
+        resetWindow(now, true);
     }
 
-    /** Starts a window at {@code now}: what was sent before it is the last window's. */
-    private void resetWindow(long now) {
+    /**
+     * Whether a window at {@code atLimit} with {@code maxIn} in flight at most and answers of {@code avg} on average
+     * shows a queue at the server: as in Vegas, {@code inFlight × (1 − own latency / avg)} estimates it.
+     */
+    private boolean queued(double atLimit, int maxIn, long avg) {
+        double inFlight = Math.min(atLimit, maxIn);
+        double queued = inFlight * (1 - noLoadRtt / (double) Math.max(1, avg));
+        return queued > Math.max(QUEUE_SHARE * atLimit,
+                Math.min(QUEUE_ALLOWED, SMALL_QUEUE_SHARE * served(atLimit, maxIn, avg)));
+    }
+
+    /** What the server serves at once: with a queue, about limit × (its own latency / this latency). */
+    private double served(double atLimit, int maxIn, long avg) {
+        return Math.min(atLimit, maxIn) * noLoadRtt / (double) Math.max(1, avg);
+    }
+
+    /**
+     * Starts a window at {@code now}: what was sent before it is the last window's, which keeps the late answers
+     * of what was sent under it (after a drop none: they were sent under the old limit).
+     */
+    private void resetWindow(long now, boolean keepLast) {
+        lastOpen = keepLast;
+        lastFromTheStart = !windowOpened;
+        lastStart = windowStart;
+        lastEnd = now;
+        last.takeFrom(window);
+        lastLimit = limit;
+        lastMaxInFlight = maxInFlight;
         windowStart = now;
         windowOpened = true;
         for (int i = 0; i <= max; i++) {
@@ -341,8 +396,6 @@ public final class AdaptiveLimit {
             timedOutAt[i] /= 2;
         }
         samples = 0;
-        rttSum = 0;
-        rttCount = 0;
         maxInFlight = 0;
     }
 
@@ -353,6 +406,58 @@ public final class AdaptiveLimit {
     /** Whether the limit has dropped since it started (for tests and the curious). */
     synchronized boolean everDropped() {
         return dropped;
+    }
+
+    /**
+     * The latencies of one window: their mean, and how far it may be off by chance where answers vary in length. Of
+     * 20 answers at a spread of 0.5 the mean is a tenth off either way one time in three; the smallest of a dozen
+     * such means, taken for the server's own latency, was a fifth low, and every window after it looked like a queue.
+     * So the server's own latency is taken from a window's mean plus one standard error, and a queue is judged by
+     * the mean less one: answers of one length (a standard error of 0) are judged as before.
+     */
+    private static final class Latencies {
+        private long sum;
+        private double squares;
+        private int count;
+
+        void add(long nanos) {
+            sum += nanos;
+            squares += (double) nanos * nanos;
+            count++;
+        }
+
+        int count() {
+            return count;
+        }
+
+        long mean() {
+            return sum / Math.max(1, count);
+        }
+
+        long high() {
+            return mean() + standardError();
+        }
+
+        long low() {
+            return Math.max(1, mean() - standardError());
+        }
+
+        private long standardError() {
+            if (count < 2) {
+                return 0;
+            }
+            double mean = sum / (double) count;
+            return (long) Math.sqrt(Math.max(0, squares / count - mean * mean) / count);
+        }
+
+        void takeFrom(Latencies other) {
+            sum = other.sum;
+            squares = other.squares;
+            count = other.count;
+            other.sum = 0;
+            other.squares = 0;
+            other.count = 0;
+        }
     }
 
     @Override

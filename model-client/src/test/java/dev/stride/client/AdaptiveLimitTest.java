@@ -7,6 +7,7 @@ import java.util.PriorityQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The limit against a model of a server on a made-up clock: {@code slots} requests served at once in a fixed latency,
@@ -182,6 +183,60 @@ class AdaptiveLimitTest {
     }
 
     /**
+     * A model's answers are as long as the text each one writes, so their times vary whatever is in flight: here by
+     * a log-normal of sigma 0.5 (the middle half between 0.7 and 1.4 times the median). That is no queue. Before, a
+     * window's quick answers came back first and it ended without its slow ones, and the smallest mean of small
+     * windows was taken for the server's own latency: 32 slots kept 0.48 of their capacity on average over these
+     * draws, 0.03 in the worst (the limit fell to 1).
+     */
+    @ParameterizedTest(name = "{0} slots that queue")
+    @ValueSource(ints = {2, 4, 8, 32})
+    void answersOfDifferentLengthsAreNoQueue(int slots) {
+        double sum = 0;
+        for (long draw = 1; draw <= 10; draw++) {
+            Seen seen = model(slots, Busy.QUEUE, 256, 60_000 * MS, 0, 0, 0, draw, 7, 0.5);
+            assertThat(seen.throughputShare()).as("throughput / capacity, draw %d, %s", draw, seen)
+                    .isGreaterThanOrEqualTo(0.6);
+            assertThat(seen.averageInFlight()).as("average in flight, draw %d, %s", draw, seen)
+                    .isLessThanOrEqualTo(1.5 * slots);
+            sum += seen.throughputShare();
+        }
+        assertThat(sum / 10).as("throughput / capacity over the draws").isGreaterThanOrEqualTo(0.85);
+    }
+
+    /**
+     * And where they vary more (sigma 0.8), a queue is still seen: a window's mean without its slow answers, the ones
+     * that came back after it ended, hid one, and the limit kept twice the slots in flight.
+     */
+    @ParameterizedTest(name = "{0} slots that queue")
+    @ValueSource(ints = {2, 4, 8, 32})
+    void answersOfVeryDifferentLengthsHideNoQueue(int slots) {
+        for (long draw = 1; draw <= 10; draw++) {
+            Seen seen = model(slots, Busy.QUEUE, 256, 60_000 * MS, 0, 0, 0, draw, 7, 0.8);
+            assertThat(seen.averageInFlight()).as("average in flight, draw %d, %s", draw, seen)
+                    .isLessThanOrEqualTo(1.5 * slots);
+        }
+    }
+
+    /** A drop to a fraction (1.75 of a server of 2 slots) is sent as 1 in flight, and that fills it: it grows again. */
+    @Test
+    void aLimitDroppedToAFractionGrowsAgain() {
+        AdaptiveLimit limit = grownTo(4);
+        long t = 10_000 * MS;
+        // A window at 4 in flight answered in 2.3 latencies: a queue; the server serves 4 / 2.3 = 1.74 at once.
+        for (int i = 0; i < 20; i++) {
+            t += MS;
+            limit.record(t, (long) (2.3 * LATENCY), 3, AdaptiveLimit.Result.ANSWERED);
+        }
+        assertThat(limit.limit()).isEqualTo(1);
+        for (int i = 0; i < 300 && limit.limit() < 2; i++) {
+            t += LATENCY;
+            limit.record(t, LATENCY, 0, AdaptiveLimit.Result.ANSWERED);
+        }
+        assertThat(limit.limit()).as("the limit after 300 answers at 1 in flight, %s", limit).isEqualTo(2);
+    }
+
+    /**
      * A server of one slot that queues the rest (llama.cpp's and Ollama's default): the limit starts at one, so that
      * its first window sees the server's own latency; starting at four, it took the queue of three it met there for
      * the server's latency and kept five in flight. And it probes two in flight one window in three, not one in two:
@@ -234,14 +289,26 @@ class AdaptiveLimitTest {
     /** @param noiseSeed seeds the service times' noise; {@code straySeed} which requests are refused or time out */
     static Seen model(int slots, Busy busy, int max, long duration, double noise, double strayRefusals,
                       double strayTimeouts, long noiseSeed, long straySeed) {
+        return model(slots, busy, max, duration, noise, strayRefusals, strayTimeouts, noiseSeed, straySeed, 0);
+    }
+
+    /**
+     * @param spread each answer takes its own time besides: {@link #LATENCY} times a log-normal factor of this sigma
+     *               (mean 1), as a model's answers are as long as the text each one writes
+     */
+    static Seen model(int slots, Busy busy, int max, long duration, double noise, double strayRefusals,
+                      double strayTimeouts, long noiseSeed, long straySeed, double spread) {
         java.util.Random random = new java.util.Random(noiseSeed);
         java.util.Random stray = new java.util.Random(straySeed);
+        java.util.Random lengths = new java.util.Random(noiseSeed + 1);
         long[] clock = {0};
         double[] factor = new double[(int) (duration / (200 * MS)) + 2];
         for (int i = 0; i < factor.length; i++) {
             factor[i] = 1 + noise * random.nextDouble();
         }
-        java.util.function.LongSupplier service = () -> (long) (LATENCY * factor[(int) (clock[0] / (200 * MS))]);
+        double toMean = Math.exp(spread * spread / 2);
+        java.util.function.LongSupplier service = () -> (long) (LATENCY * factor[(int) (clock[0] / (200 * MS))]
+                * (spread == 0 ? 1 : Math.exp(spread * lengths.nextGaussian()) / toMean));
         AdaptiveLimit limit = new AdaptiveLimit(max);
         record Event(long at, long sentAt, int others, boolean refused, boolean timedOut) {
             Event(long at, long sentAt, int others, boolean refused) {
