@@ -45,6 +45,9 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class)
     Duration jitter;
 
+    @Option(names = "--latency-spread", paramLabel = "SIGMA", defaultValue = "0")
+    double latencySpread;
+
     @Option(names = "--tokens-per-second", paramLabel = "N", defaultValue = "0")
     double tokensPerSecond;
 
@@ -149,6 +152,7 @@ final class ServeSimCommand implements Callable<Integer> {
             return SimulatorSettings.builder()
                     .latency(latency)
                     .jitter(jitter)
+                    .latencySpread(latencySpread)
                     .tokensPerSecond(tokensPerSecond)
                     .maxConcurrent(maxConcurrent)
                     .whenBusy(whenBusy)
@@ -177,6 +181,9 @@ final class ServeSimCommand implements Callable<Integer> {
         notNegative("--retry-after", retryAfter);
         if (!(tokensPerSecond >= 0) || Double.isInfinite(tokensPerSecond)) {
             throw UserError.usageOf("msg.simWords.tokensPerSecondRange", tokensPerSecond);
+        }
+        if (!(latencySpread >= 0 && latencySpread <= 3)) {
+            throw UserError.usageOf("msg.simWords.latencySpreadRange", latencySpread);
         }
         if (maxConcurrent < 0) {
             throw UserError.usageOf("msg.simWords.maxConcurrent", maxConcurrent);

@@ -148,6 +148,13 @@ class SimulatorWordsTest {
         assertThat(ZH_CLI.run("serve-sim", "--port", "0", "--tokens-per-second", "-5").err())
                 .isEqualTo("stride: --tokens-per-second 必须为 0（即时生成）或正数，实际为 -5.0\n");
 
+        Cli.Result spread = EN_CLI.run("serve-sim", "--port", "0", "--latency-spread", "5");
+        assertThat(spread.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(spread.err())
+                .isEqualTo("stride: --latency-spread must be between 0 and 3 (a log-normal sigma), got 5.0\n");
+        assertThat(ZH_CLI.run("serve-sim", "--port", "0", "--latency-spread", "-1").err())
+                .isEqualTo("stride: --latency-spread 必须在 0 到 3 之间（对数正态的 sigma），实际为 -1.0\n");
+
         Cli.Result concurrent = ZH_CLI.run("serve-sim", "--port", "0", "--max-concurrent", "-1");
         assertThat(concurrent.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(concurrent.err()).isEqualTo("stride: --max-concurrent 必须为 0（不限并发）或更大，实际为 -1\n");

@@ -503,13 +503,18 @@ public final class Simulator implements AutoCloseable {
         return Outcome.OK;
     }
 
-    private long drawLatency() {
+    /** A request's wait before its answer starts, in milliseconds. */
+    long drawLatency() {
         long mean = settings.latency().toMillis();
         long jitter = settings.jitter().toMillis();
-        if (jitter == 0) {
-            return mean;
+        long latency = jitter == 0 ? mean
+                : Math.max(0, mean - jitter + (long) (random.nextDouble() * (2 * jitter + 1)));
+        double sigma = settings.latencySpread();
+        if (sigma == 0) {
+            return latency;
         }
-        return Math.max(0, mean - jitter + (long) (random.nextDouble() * (2 * jitter + 1)));
+        // Log-normal with a mean of 1, so that the mean latency (and a server's capacity) stays what --latency says.
+        return Math.round(latency * Math.exp(sigma * random.nextGaussian() - sigma * sigma / 2));
     }
 
     /** The answer before {@code max_tokens} cuts it; the rate budget charges the same one the client is sent. */

@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param retryAfter      the {@code Retry-After} a simulated 429 carries
  * @param seed            seeds the draw of failures and latencies, so a sequential run repeats exactly
  * @param rateBudget      a hosted API's rate limit: requests over it get a 429, every answer the rate-limit headers
+ * @param latencySpread   each latency is also multiplied by its own log-normal factor of this sigma (mean 1), as a
+ *                        model's answers take as long as the text each one writes; 0 = none
  */
 public record SimulatorSettings(Duration latency, Duration jitter, double tokensPerSecond, int maxConcurrent,
                                 WhenBusy whenBusy, FailureRates failures, Duration retryAfter, long seed,
-                                RateBudget rateBudget) {
+                                RateBudget rateBudget, double latencySpread) {
 
     /** What a request beyond the concurrency limit gets. */
     public enum WhenBusy {
@@ -71,7 +73,8 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
 
     public SimulatorSettings(Duration latency, Duration jitter, double tokensPerSecond, int maxConcurrent,
                              WhenBusy whenBusy, FailureRates failures, Duration retryAfter, long seed) {
-        this(latency, jitter, tokensPerSecond, maxConcurrent, whenBusy, failures, retryAfter, seed, RateBudget.NONE);
+        this(latency, jitter, tokensPerSecond, maxConcurrent, whenBusy, failures, retryAfter, seed, RateBudget.NONE,
+                0);
     }
 
     public SimulatorSettings {
@@ -87,6 +90,9 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         if (!(tokensPerSecond >= 0) || Double.isInfinite(tokensPerSecond)) {
             throw new IllegalArgumentException("tokens per second must be 0 (instant) or more, got "
                     + tokensPerSecond);
+        }
+        if (!(latencySpread >= 0 && latencySpread <= 3)) {
+            throw new IllegalArgumentException("the latency spread must be between 0 and 3, got " + latencySpread);
         }
         if (maxConcurrent < 0) {
             throw new IllegalArgumentException("max concurrent must be 0 (no limit) or more, got " + maxConcurrent);
@@ -106,6 +112,9 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
         s.append("latency ").append(latency.toMillis()).append("ms");
         if (!jitter.isZero()) {
             s.append("±").append(jitter.toMillis()).append("ms");
+        }
+        if (latencySpread > 0) {
+            s.append(String.format(Locale.ROOT, " (log-normal spread %.2f)", latencySpread));
         }
         s.append(", ").append(tokensPerSecond == 0 ? "instant generation"
                 : String.format(Locale.ROOT, "%.0f tokens/s", tokensPerSecond));
@@ -136,6 +145,7 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
     public static final class Builder {
         private Duration latency = Duration.ZERO;
         private Duration jitter = Duration.ZERO;
+        private double latencySpread;
         private double tokensPerSecond;
         private int maxConcurrent;
         private WhenBusy whenBusy = WhenBusy.QUEUE;
@@ -222,10 +232,16 @@ public record SimulatorSettings(Duration latency, Duration jitter, double tokens
             return this;
         }
 
+        /** Each latency times its own log-normal factor of this sigma (mean 1); 0: none. */
+        public Builder latencySpread(double sigma) {
+            latencySpread = sigma;
+            return this;
+        }
+
         public SimulatorSettings build() {
             return new SimulatorSettings(latency, jitter, tokensPerSecond, maxConcurrent, whenBusy,
                     new FailureRates(rateLimited, serverError, unavailable, dropped, truncated), retryAfter, seed,
-                    rateBudget);
+                    rateBudget, latencySpread);
         }
     }
 }

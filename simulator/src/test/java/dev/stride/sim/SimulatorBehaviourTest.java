@@ -75,6 +75,33 @@ class SimulatorBehaviourTest {
     }
 
     @Test
+    void aLatencySpreadVariesEachLatencyAsAModelsAnswersVaryAndKeepsTheMean() {
+        Simulator spread = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(100))
+                .latencySpread(0.5).build());
+        long[] millis = new long[20_000];
+        double sum = 0;
+        double squares = 0;
+        for (int i = 0; i < millis.length; i++) {
+            millis[i] = spread.drawLatency();
+            sum += millis[i];
+            squares += (double) millis[i] * millis[i];
+        }
+        Arrays.sort(millis);
+        double mean = sum / millis.length;
+        double variation = Math.sqrt(squares / millis.length - mean * mean) / mean;
+        // Log-normal, sigma 0.5, mean 100 ms: median 88 ms, middle half 63..124 ms, coefficient of variation 0.53.
+        assertThat(mean).isBetween(97.0, 103.0);
+        assertThat(variation).isBetween(0.48, 0.58);
+        assertThat(millis[millis.length / 4]).isBetween(59L, 67L);
+        assertThat(millis[millis.length * 3 / 4]).isBetween(118L, 130L);
+
+        Simulator none = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(100)).build());
+        for (int i = 0; i < 100; i++) {
+            assertThat(none.drawLatency()).isEqualTo(100);
+        }
+    }
+
+    @Test
     void tokensPerSecondMakesALongerAnswerTakeLonger() throws Exception {
         start(SimulatorSettings.builder().tokensPerSecond(100));
         String prompt = "What are the common symptoms of iron deficiency anemia in adults and children?";
