@@ -9,6 +9,8 @@
 # "reach 90% of the capacity" is judged by that one.
 # Usage: bench/auto.sh [SECONDS_AT_CAPACITY] (default 20: each case sends N / 50 ms x that many records)
 # STRIDE_JAR=path measures another build; SLOTS="1 2 8 32" and MODES="queue reject rate_limit" pick the cases;
+# JITTER_MS=45 makes each answer take its own time, uniformly within the 50 ms +- that, SPREAD=0.5 times a log-normal
+# factor of that sigma (a model's answers vary in length); SIM_JAR=path serves from another build than STRIDE_JAR's;
 # CONCURRENCY=K runs the same cases at a fixed --concurrency K instead of auto, and CONCURRENCY=n at each server's own N
 # (a reference: what this machine lets the CLI reach against these servers when nothing has to be learnt).
 set -euo pipefail
@@ -34,8 +36,8 @@ with open(sys.argv[1], "w") as f:
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
     # A port the simulator picks and says: a fixed one would measure whatever server already holds it.
-    java -jar "$jar" serve-sim --port 0 --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
-      > "$work/sim.log" 2>&1 &
+    java -jar "${SIM_JAR:-$jar}" serve-sim --port 0 --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
+      ${JITTER_MS:+--jitter "${JITTER_MS}ms"} ${SPREAD:+--latency-spread "$SPREAD"} > "$work/sim.log" 2>&1 &
     sim=$!
     port=""
     for _ in $(seq 300); do
