@@ -11,10 +11,11 @@ package dev.stride.client;
  * <ul>
  *   <li><b>Latency</b> (a server that queues, as vLLM and llama.cpp do): the answers of one window (about a limit's
  *       worth of requests sent under its limit, at least {@link #MIN_WINDOW}, fewer in slow start) are averaged,
- *       and again once the late answers of what was sent under it are in (at the next window's end); the smallest
- *       such average, plus its standard error, is the server's latency without a queue (see {@link Latencies}).
- *       (Not the smallest of recent windows only: the limit keeps a little headroom, so its windows always hold a
- *       small queue, and a baseline that forgets would ratchet up with it.) As in Vegas,
+ *       and again once the late answers of what was sent under it are in (at the next window's end). The server's
+ *       latency without a queue is, in slow start, the average of all its windows that showed none, pooled, then
+ *       the smallest whole window's average after it; each plus its standard error (see {@link Latencies}). (Not
+ *       the smallest of recent windows only: the limit keeps a little headroom, so its windows always hold a small
+ *       queue, and a baseline that forgets would ratchet up with it.) As in Vegas,
  *       {@code limit × (1 − minRtt / rtt)} estimates the requests queued at the server (with {@code rtt} a window's
  *       average less its standard error, or the window before's with its late answers); when that exceeds a
  *       quarter of the limit and {@link #QUEUE_ALLOWED} (so that the noise of a busy machine on a small limit is not
@@ -145,6 +146,12 @@ public final class AdaptiveLimit {
     private long lastStart;
     private long lastEnd;
     private final Latencies last = new Latencies();
+    /**
+     * Slow start's windows that showed the server's own latency, pooled: the baseline while the limit doubles. The
+     * smallest of a dozen small windows' means was the luckiest of them: at a spread of 0.8 it was a third low in
+     * some runs, every later window looked like a queue, and 64 slots kept a tenth of their capacity (BENCHMARKS.md).
+     */
+    private final Latencies own = new Latencies();
     private double lastLimit;
     private int lastMaxInFlight;
 
@@ -332,13 +339,19 @@ public final class AdaptiveLimit {
             noLoadRtt = window.high();
         }
         boolean lastIn = lastOpen && last.count() > 0;
-        if (lastIn) {
+        boolean lastQueued = lastIn && queued(lastLimit, lastMaxInFlight, last.low());
+        if (lastIn && slowStart && !lastQueued && last.low() <= noLoadRtt) {
+            // Pooled only when no slower than the pool by more than chance: a window of a queue too small to be
+            // seen still would raise the baseline, and with it the queue the limit allows from then on.
+            own.addAll(last);
+            noLoadRtt = own.high();
+        } else if (lastIn) {
             noLoadRtt = Math.min(noLoadRtt, last.high());
         }
         double served = -1;
         if (queued(limit, maxInFlight, window.low())) {
             served = served(limit, maxInFlight, window.mean());
-        } else if (lastIn && queued(lastLimit, lastMaxInFlight, last.low())) {
+        } else if (lastQueued) {
             served = served(lastLimit, lastMaxInFlight, last.mean());
         }
         if (served >= 0) {
@@ -403,6 +416,11 @@ public final class AdaptiveLimit {
         return Math.max(1, Math.min(max, value));
     }
 
+    /** The latency taken for the server's own, in nanoseconds; 0 before the first window (for tests). */
+    synchronized long ownLatency() {
+        return noLoadRtt;
+    }
+
     /** Whether the limit has dropped since it started (for tests and the curious). */
     synchronized boolean everDropped() {
         return dropped;
@@ -448,6 +466,12 @@ public final class AdaptiveLimit {
             }
             double mean = sum / (double) count;
             return (long) Math.sqrt(Math.max(0, squares / count - mean * mean) / count);
+        }
+
+        void addAll(Latencies other) {
+            sum += other.sum;
+            squares += other.squares;
+            count += other.count;
         }
 
         void takeFrom(Latencies other) {

@@ -190,7 +190,7 @@ class AdaptiveLimitTest {
      * draws, 0.03 in the worst (the limit fell to 1).
      */
     @ParameterizedTest(name = "{0} slots that queue")
-    @ValueSource(ints = {2, 4, 8, 32})
+    @ValueSource(ints = {2, 3, 4, 8, 32})
     void answersOfDifferentLengthsAreNoQueue(int slots) {
         double sum = 0;
         for (long draw = 1; draw <= 10; draw++) {
@@ -216,6 +216,61 @@ class AdaptiveLimitTest {
             assertThat(seen.averageInFlight()).as("average in flight, draw %d, %s", draw, seen)
                     .isLessThanOrEqualTo(1.5 * slots);
         }
+    }
+
+    /**
+     * And a large server is still filled where answers vary that much: in slow start the server's own latency was the
+     * smallest of a dozen small windows' means, the luckiest of them, a third low in some draws; every later window
+     * then looked like a queue, and 32 slots kept 0.36 of their capacity in the worst of these draws, 64 slots 0.10.
+     */
+    @ParameterizedTest(name = "{0} slots that queue")
+    @ValueSource(ints = {32, 64})
+    void answersOfVeryDifferentLengthsStillFillALargeServer(int slots) {
+        double sum = 0;
+        for (long draw = 1; draw <= 10; draw++) {
+            Seen seen = model(slots, Busy.QUEUE, 256, 60_000 * MS, 0, 0, 0, draw, 7, 0.8);
+            assertThat(seen.throughputShare()).as("throughput / capacity, draw %d, %s", draw, seen)
+                    .isGreaterThanOrEqualTo(0.85);
+            assertThat(seen.averageInFlight()).as("average in flight, draw %d, %s", draw, seen)
+                    .isLessThanOrEqualTo(1.5 * slots);
+            sum += seen.throughputShare();
+        }
+        assertThat(sum / 10).as("throughput / capacity over the draws").isGreaterThanOrEqualTo(0.9);
+    }
+
+    /**
+     * A slow-start window whose queue was too small to be seen (8 in flight at a server of about 6 slots: 1.3
+     * latencies, under a quarter of 8 queued) is not pooled into the server's own latency: it would raise the
+     * baseline, and with it the queue every later window is allowed.
+     */
+    @Test
+    void aSmallQueueInSlowStartDoesNotRaiseTheServersOwnLatency() {
+        AdaptiveLimit limit = new AdaptiveLimit(256);
+        long t = 0;
+        while (limit.limit() < 8) {
+            t = oneRound(limit, t, LATENCY);
+        }
+        assertThat(limit.ownLatency()).isEqualTo(LATENCY);
+        while (limit.limit() == 8) {
+            t = oneRound(limit, t, (long) (1.3 * LATENCY));
+        }
+        assertThat(limit.limit()).as("the queue at 8 was too small to be seen: %s", limit).isEqualTo(16);
+        // The window at 8 is judged, with its late answers, once the next window ends.
+        while (limit.limit() == 16) {
+            t = oneRound(limit, t, (long) (16 / 6.0 * LATENCY));
+        }
+        assertThat(limit.ownLatency()).as("the server's own latency after the window at 8, %s", limit)
+                .isEqualTo(LATENCY);
+        assertThat(limit.limit()).as("6 slots and a tenth of headroom").isEqualTo(6);
+    }
+
+    /** Sends the limit's worth of requests at {@code t}, all answered {@code rtt} later; returns that time. */
+    private static long oneRound(AdaptiveLimit limit, long t, long rtt) {
+        int inFlight = limit.limit();
+        for (int i = 0; i < inFlight; i++) {
+            limit.record(t, rtt, inFlight - 1, AdaptiveLimit.Result.ANSWERED);
+        }
+        return t + rtt;
     }
 
     /** A drop to a fraction (1.75 of a server of 2 slots) is sent as 1 in flight, and that fills it: it grows again. */
