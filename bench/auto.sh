@@ -10,7 +10,8 @@
 # Usage: bench/auto.sh [SECONDS_AT_CAPACITY] (default 20: each case sends N / 50 ms x that many records)
 # STRIDE_JAR=path measures another build; SLOTS="1 2 8 32" and MODES="queue reject rate_limit" pick the cases;
 # JITTER_MS=45 makes each answer take its own time, uniformly within the 50 ms +- that, SPREAD=0.5 times a log-normal
-# factor of that sigma (a model's answers vary in length); SIM_JAR=path serves from another build than STRIDE_JAR's;
+# factor of that sigma (a model's answers vary in length); SEED=N draws those times from another seed than serve-sim's
+# default (one seed gives nearly the same run every time); SIM_JAR=path serves from another build than STRIDE_JAR's;
 # CONCURRENCY=K runs the same cases at a fixed --concurrency K instead of auto, and CONCURRENCY=n at each server's own N
 # (a reference: what this machine lets the CLI reach against these servers when nothing has to be learnt).
 set -euo pipefail
@@ -37,7 +38,8 @@ with open(sys.argv[1], "w") as f:
 PY
     # A port the simulator picks and says: a fixed one would measure whatever server already holds it.
     java -jar "${SIM_JAR:-$jar}" serve-sim --port 0 --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
-      ${JITTER_MS:+--jitter "${JITTER_MS}ms"} ${SPREAD:+--latency-spread "$SPREAD"} > "$work/sim.log" 2>&1 &
+      ${JITTER_MS:+--jitter "${JITTER_MS}ms"} ${SPREAD:+--latency-spread "$SPREAD"} ${SEED:+--seed "$SEED"} \
+      > "$work/sim.log" 2>&1 &
     sim=$!
     port=""
     for _ in $(seq 300); do
