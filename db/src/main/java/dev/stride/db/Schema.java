@@ -112,6 +112,7 @@ final class Schema {
         } catch (IOException e) {
             return; // the writer's open says why it cannot be read
         }
+        SqliteFiles.openedBySqlite(file);
         try (Connection c = SqliteFiles.readerSource(file).getConnection()) {
             if (foreign(c)) {
                 throw notStride(file);

@@ -13,6 +13,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteErrorCode;
@@ -33,6 +35,17 @@ final class SqliteFiles {
     static final long MIN_FREE_BYTES = 8L * 1024 * 1024;
 
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The database files (by file key, else by absolute path) that this process has opened through SQLite or whose
+     * header it has read already. SQLite's locks are POSIX advisory locks, which belong to the process, and closing
+     * any descriptor of a file drops every one the process holds on it: a header read through a stream of its own,
+     * once a connection is open, left the connection unlocked. Another process then found the file unused, folded
+     * its WAL and removed the -shm index under the live connection (WalFold), and the two wrote pages through two
+     * indexes: the file was damaged (two workers on one file, the second joining while the first was at work). So the
+     * header is read at most once per file, before SQLite opens it, and never after.
+     */
+    private static final Set<Object> KNOWN = new HashSet<>();
 
     private SqliteFiles() {
     }
@@ -141,15 +154,7 @@ final class SqliteFiles {
             if (Files.isDirectory(file)) {
                 throw new StoreException(DbPhrase.of("file.isFolder", file));
             }
-            // A zero-length file is an empty database to SQLite; anything else must start with SQLite's header.
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] head = in.readNBytes(SQLITE_HEADER.length);
-                if (head.length > 0 && !Arrays.equals(head, SQLITE_HEADER)) {
-                    throw notSqlite(file);
-                }
-            } catch (IOException e) {
-                throw new StoreException(DbPhrase.of("file.cannotReadCheckPermissions", file, detail(e)), e);
-            }
+            checkHeaderOnce(file);
         }
         mounts.networkMountOf(file).ifPresent(m -> {
             throw new StoreException(DbPhrase.of("file.networkFs", file, m.type(), m.mountPoint()));
@@ -177,7 +182,43 @@ final class SqliteFiles {
         }
     }
 
-    /** Opens a connection and touches the file, so a broken one fails here with a clear message. */
+    /**
+     * A zero-length file is an empty database to SQLite; anything else must start with SQLite's header. Read only
+     * while no connection of this process can be open on the file ({@link #KNOWN}); later, SQLite's own SQLITE_NOTADB
+     * says the same ({@link #translate}).
+     */
+    private static void checkHeaderOnce(Path file) {
+        synchronized (KNOWN) {
+            if (KNOWN.contains(identity(file))) {
+                return;
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] head = in.readNBytes(SQLITE_HEADER.length);
+                if (head.length > 0 && !Arrays.equals(head, SQLITE_HEADER)) {
+                    throw notSqlite(file);
+                }
+            } catch (IOException e) {
+                throw new StoreException(DbPhrase.of("file.cannotReadCheckPermissions", file, detail(e)), e);
+            }
+            KNOWN.add(identity(file));
+        }
+    }
+
+    /**
+     * Notes that SQLite opens {@code file} in this process from now on, before it does: no header is read past this
+     * point ({@link #KNOWN}). A file not made yet is noted once SQLite has made it.
+     */
+    static void openedBySqlite(Path file) {
+        synchronized (KNOWN) {
+            KNOWN.add(identity(file));
+        }
+    }
+
+    private static Object identity(Path file) {
+        Object key = fileKey(file);
+        return key != null ? key : file.toAbsolutePath().normalize();
+    }
+
     /**
      * Syncs a folder, so that a name just made in it (a link, a rename) survives a power loss. Best effort: not every
      * system can open a folder to sync it, and the file under the name is synced already.
@@ -190,9 +231,12 @@ final class SqliteFiles {
         }
     }
 
+    /** Opens a connection and touches the file, so a broken one fails here with a clear message. */
     static Connection connect(SQLiteDataSource source, Path file) {
+        openedBySqlite(file);
         try {
             Connection connection = openWaitingWhileBusy(source);
+            openedBySqlite(file); // a file SQLite just made has its key only now
             try (Statement statement = connection.createStatement();
                  ResultSet rs = statement.executeQuery("SELECT count(*) FROM sqlite_master")) {
                 rs.next();

@@ -48,6 +48,7 @@ public final class UnusedDatabase {
         config.resetOpenMode(SQLiteOpenMode.CREATE); // a file removed meanwhile is not made again here
         SQLiteDataSource source = new SQLiteDataSource(config);
         source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        SqliteFiles.openedBySqlite(file);
         try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
             // The first read takes the exclusive lock, or fails with SQLITE_BUSY while another connection is open.
             if (!holdsNoRun(statement)) {
