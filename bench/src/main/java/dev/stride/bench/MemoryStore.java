@@ -137,6 +137,17 @@ final class MemoryStore implements CheckpointStore {
         return false;
     }
 
+    /** One worker alone: whatever has no outcome and is not claimed would be its own next claim. */
+    @Override
+    public synchronized boolean leftToOthers(long runId, boolean includeFailed) {
+        for (int seq = outcomes.nextClearBit(0); seq < total; seq = outcomes.nextClearBit(seq + 1)) {
+            if (!claimed.get(seq)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public List<WorkerInfo> liveWorkers(long runId) {
         return List.of();

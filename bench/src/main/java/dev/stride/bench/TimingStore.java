@@ -94,6 +94,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public boolean leftToOthers(long runId, boolean includeFailed) {
+        return store.leftToOthers(runId, includeFailed);
+    }
+
+    @Override
     public List<WorkerInfo> liveWorkers(long runId) {
         return store.liveWorkers(runId);
     }

@@ -254,22 +254,42 @@ public final class BatchRunner {
     private void dispatch(Session s) throws InterruptedException {
         long watermark = settings.retryFailed() ? 0 : Math.max(0, s.run.lowWatermark());
         long after = watermark - 1;
+        // Since when records left to others were seen with none of them claimable and no one else at work; -1: not.
+        long unseenSince = -1;
         while (!stopping()) {
             long claimed = dispatch(s, after);
             if (claimed < 0) {
                 return;
             }
-            if (claimed == 0 && after < 0) {
-                if (!store.othersAtWork(s.run.id())) {
-                    // A dead worker's lease may have run out between the claim above and this look: its records
-                    // were not claimable then and are now. One more claim takes them, or finds the run over. (Without
-                    // it a worker ended "interrupted" with a killed worker's records pending: WorkersIT, under load.)
-                    long late = dispatch(s, after);
-                    if (late <= 0) {
+            if (claimed > 0 || after >= 0) {
+                unseenSince = -1;
+            } else if (store.othersAtWork(s.run.id())) {
+                unseenSince = -1;
+                if (!sleepUnlessStopped(otherWorkersPoll())) {
+                    return;
+                }
+            } else {
+                // A dead worker's lease may have run out between the claim above and this look: its records were not
+                // claimable then and are now. One more claim takes them, or finds the run over. (Without it a worker
+                // ended "interrupted" with a killed worker's records pending: WorkersIT, under load.)
+                long late = dispatch(s, after);
+                if (late < 0) {
+                    return;
+                }
+                if (late > 0) {
+                    unseenSince = -1;
+                } else {
+                    // Another worker's claim may have been in its open transaction through both looks: its records
+                    // were locked to the claims and its own claims not yet seen. (Without this wait a worker ended
+                    // "interrupted" with the records of a claim being made: PostgresWorkersIT, in CI.) A claim is a
+                    // short transaction: records out of reach for a whole lease are not being claimed, and the run
+                    // ends as it did before, interrupted with records pending.
+                    unseenSince = unseenSince < 0 ? time.nanoTime() : unseenSince;
+                    if (time.nanoTime() - unseenSince >= settings.lease().toNanos()
+                            || !store.leftToOthers(s.run.id(), settings.retryFailed())
+                            || !sleepUnlessStopped(otherWorkersPoll())) {
                         return;
                     }
-                } else if (!sleepUnlessStopped(otherWorkersPoll())) {
-                    return;
                 }
             }
             // Later passes go from the beginning, once every request of this worker is over (nor ever claimed twice).

@@ -77,6 +77,14 @@ public interface RunLedger {
     /** Whether another worker with a live lease holds claims on the run (records it may still store). */
     boolean othersAtWork(long runId);
 
+    /**
+     * Whether records that {@link #claim} would take, were no one holding them, are left that this worker does not
+     * hold: free, or held by another worker whatever its lease. The last word before a worker ends with no claim
+     * and no one at work: another worker's claim still in its open transaction hides its records from both (its
+     * rows are locked, its claims not yet seen), and this reads them as left, so the worker waits for them.
+     */
+    boolean leftToOthers(long runId, boolean includeFailed);
+
     /** The run's live workers, in the order they joined. */
     List<WorkerInfo> liveWorkers(long runId);
 

@@ -56,6 +56,45 @@ class BatchRunnerWorkersTest {
     }
 
     @Test
+    void recordsAnotherWorkerIsStillClaimingKeepTheRunnerWaitingUntilTheyAreStored() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.ledger.inAnotherWorkersOpenClaim("r3", "r4");
+        RunnerFixture.Session session = f.start(withLease(4));
+
+        // Its claims find r3 and r4 locked and no one else at work: the other worker's claim is not committed yet.
+        f.time.awaitWaiting(1);
+        assertThat(session.result()).as("records are left to another worker").isNotDone();
+        assertThat(f.ledger.leftToOthersAsked()).isEqualTo(1);
+        f.ledger.storedByAnotherWorker("r3", "r4");
+        f.time.advance(Duration.ofSeconds(1));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(f.ledger.pendingIds()).isEmpty();
+        assertThat(f.predictor.asked()).containsExactlyInAnyOrder("r0", "r1", "r2");
+        assertThat(f.ledger.leftToOthersAsked()).isEqualTo(2);
+    }
+
+    @Test
+    void recordsOutOfReachForAWholeLeaseEndTheRunInterruptedRatherThanWaitingForever() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(5);
+        f.ledger.inAnotherWorkersOpenClaim("r3", "r4");
+        RunnerFixture.Session session = f.start(withLease(4));
+
+        // Looks every second (a quarter of the lease, at most a second) for as long as a lease.
+        for (int waits = 1; waits <= LEASE.toSeconds(); waits++) {
+            f.time.awaitWaitsAsked(waits);
+            assertThat(session.result()).as("waited %d s", waits - 1).isNotDone();
+            f.time.advance(Duration.ofSeconds(1));
+        }
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.ledger.pendingIds()).containsExactly("r3", "r4");
+        assertThat(f.time.waitsAsked()).hasSize((int) LEASE.toSeconds());
+    }
+
+    @Test
     void claimsAreAboutTheFreeSlotsNeverTheWholeRun() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(50);
 

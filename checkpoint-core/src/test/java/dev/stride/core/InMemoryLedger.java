@@ -46,8 +46,11 @@ final class InMemoryLedger implements RunLedger {
     private int renewals;
     private int othersAtWork;
     private int othersAsked;
+    private int leftToOthersAsked;
     /** Records a dead worker holds until its lease runs out, which happens as the next look for others begins. */
     private final java.util.Set<String> heldByTheDead = new java.util.HashSet<>();
+    /** Records another worker is claiming in a transaction not yet committed: locked to claims, its claims unseen. */
+    private final java.util.Set<String> inAnOpenClaim = new java.util.HashSet<>();
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
     /** The done count of each cursor saved in one call with the outcomes that completed its save interval. */
@@ -166,6 +169,7 @@ final class InMemoryLedger implements RunLedger {
         List<InputRecord> page = new ArrayList<>();
         for (InputRecord r : records) {
             boolean open = !done.containsKey(r.id()) && !claimed.contains(r.id()) && !heldByTheDead.contains(r.id())
+                    && !inAnOpenClaim.contains(r.id())
                     && (!failed.containsKey(r.id()) || includeFailed && failedBeforeJoin.contains(r.id()));
             if (r.seq() > afterSeq && open && page.size() < limit) {
                 page.add(r);
@@ -235,6 +239,37 @@ final class InMemoryLedger implements RunLedger {
             return true;
         }
         return false;
+    }
+
+    @Override
+    public synchronized boolean leftToOthers(long runId, boolean includeFailed) {
+        checkRun(runId);
+        leftToOthersAsked++;
+        return records.stream().map(InputRecord::id).anyMatch(id -> !done.containsKey(id) && !claimed.contains(id)
+                && (!failed.containsKey(id) || includeFailed && failedBeforeJoin.contains(id)));
+    }
+
+    /**
+     * {@code ids} are being claimed by another worker in a transaction still open: this worker's claims skip them
+     * (their rows are locked) and its looks for others see no claim of theirs, until {@link #storedByAnotherWorker}.
+     */
+    synchronized InMemoryLedger inAnotherWorkersOpenClaim(String... ids) {
+        inAnOpenClaim.addAll(List.of(ids));
+        return this;
+    }
+
+    /** The other worker committed its claim of {@code ids} and went on to store their answers. */
+    synchronized void storedByAnotherWorker(String... ids) {
+        for (String id : ids) {
+            inAnOpenClaim.remove(id);
+            done.put(id, new Prediction(Answer.plain("another worker's", "stop", 1, 1), ParsedOutput.NONE,
+                    new Timing(10, 1, clock.instant())));
+        }
+        notifyAll();
+    }
+
+    synchronized int leftToOthersAsked() {
+        return leftToOthersAsked;
     }
 
     @Override

@@ -44,16 +44,12 @@ final class Claims {
         // would go, and the new ones would have no worker to belong to.
         dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
                 .and(WORKERS.WORKER_ID.ne(worker)).execute();
-        Condition noOutcome = notExists(selectOne().from(PREDICTIONS)
-                .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
-                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
         var pending = dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
                 .from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
                 .and(RECORDS.SEQ.gt(afterSeq))
-                .and(noOutcome)
+                .and(noOutcome(includeFailed))
                 .and(notExists(selectOne().from(CLAIMS)
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
@@ -88,6 +84,14 @@ final class Claims {
         return locked.stream().filter(r -> got.contains(r.id())).toList();
     }
 
+    /** A record with no outcome; with {@code includeFailed}, none but a failure. */
+    private static Condition noOutcome(boolean includeFailed) {
+        return notExists(selectOne().from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
+                .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
+    }
+
     private static InputRecord record(Record5<Long, String, Long, String, String> r) {
         return new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
     }
@@ -104,6 +108,20 @@ final class Claims {
                 .where(CLAIMS.RUN_ID.eq(runId))
                 .and(WORKERS.WORKER_ID.ne(worker))
                 .and(WORKERS.LEASE_UNTIL.gt(now)));
+    }
+
+    /**
+     * Whether records {@link #claim} would take, were no one holding them, are left that {@code worker} does not
+     * hold: free ones, and those of other workers whatever their lease.
+     */
+    boolean leftToOthers(long runId, String worker, boolean includeFailed) {
+        return dsl.fetchExists(selectOne().from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(noOutcome(includeFailed))
+                .and(notExists(selectOne().from(CLAIMS)
+                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))
+                        .and(CLAIMS.WORKER_ID.eq(worker)))));
     }
 
     /** Whether a live worker other than {@code worker} (null: any) has joined the run. */

@@ -405,6 +405,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public boolean leftToOthers(long runId, boolean includeFailed) {
+        return reading(dsl -> workforce.leftToOthers(dsl, runId, includeFailed));
+    }
+
+    @Override
     public List<WorkerInfo> liveWorkers(long runId) {
         return reading(dsl -> workforce.liveWorkers(dsl, runId));
     }

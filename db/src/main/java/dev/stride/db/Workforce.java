@@ -263,6 +263,11 @@ final class Workforce {
         return new Claims(dsl).othersAtWork(runId, myId(), now());
     }
 
+    /** Whether records to claim are left that this worker does not hold ({@link Claims#leftToOthers}). */
+    boolean leftToOthers(DSLContext dsl, long runId, boolean includeFailed) {
+        return new Claims(dsl).leftToOthers(runId, myId(), includeFailed);
+    }
+
     /**
      * The workers of this machine whose process has ended (kill -9, a crash): their claims are free at once, rather
      * than when their lease runs out, so a restart after a kill takes them straight away as a lone run always did.

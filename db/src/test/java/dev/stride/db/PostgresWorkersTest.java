@@ -144,6 +144,37 @@ class PostgresWorkersTest {
     }
 
     @Test
+    void recordsAnotherWorkerIsClaimingInAnOpenTransactionAreLeftToOthersThoughNoOneSeemsAtWork() throws Exception {
+        PostgresCheckpointStore me = store();
+        PostgresCheckpointStore other = store();
+        me.join(run, LEASE);
+        int number = other.join(run, LEASE).worker();
+        assertThat(me.claim(run, -1, RECORDS - 2, false)).hasSize(RECORDS - 2);
+        List<InputRecord> last = recs(RECORDS).subList(RECORDS - 2, RECORDS);
+
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            // The other worker's claim of the last two records as Claims makes it, its transaction not yet committed.
+            c.setAutoCommit(false);
+            st.executeQuery("SELECT record_id FROM records WHERE run_id = " + run + " AND record_id IN ('r298', 'r299')"
+                    + " FOR NO KEY UPDATE").close();
+            st.executeUpdate("INSERT INTO claims (run_id, record_id, worker_id) SELECT r.run_id, r.record_id,"
+                    + " w.worker_id FROM records r JOIN workers w ON w.run_id = r.run_id AND w.number = " + number
+                    + " WHERE r.run_id = " + run + " AND r.record_id IN ('r298', 'r299')");
+
+            assertThat(me.claim(run, -1, RECORDS, false)).as("locked by the open claim").isEmpty();
+            assertThat(me.othersAtWork(run)).as("the open claim is not seen").isFalse();
+            assertThat(me.leftToOthers(run, false)).as("yet the records are not this worker's").isTrue();
+            c.commit();
+        }
+        assertThat(me.othersAtWork(run)).isTrue();
+        assertThat(me.leftToOthers(run, false)).isTrue();
+        for (InputRecord r : last) {
+            other.savePrediction(run, r, done("theirs"));
+        }
+        assertThat(me.leftToOthers(run, false)).as("only this worker's own claims have no outcome").isFalse();
+    }
+
+    @Test
     void anOutcomeDropsItsClaimAndOneWorkersStopLeavesTheRunRunning() {
         PostgresCheckpointStore a = store();
         PostgresCheckpointStore b = store();

@@ -69,6 +69,27 @@ class WorkersTest {
     }
 
     @Test
+    void recordsLeftToOthersAreFreeOrAnotherWorkersNeverThisWorkersOwn() {
+        SqliteCheckpointStore me = store();
+        SqliteCheckpointStore other = store();
+        me.join(run, LEASE);
+        other.join(run, LEASE);
+        assertThat(me.claim(run, -1, 97, false)).hasSize(97);
+        assertThat(me.leftToOthers(run, false)).as("three records free").isTrue();
+
+        List<InputRecord> theirs = other.claim(run, -1, 100, false);
+        assertThat(theirs).extracting(InputRecord::id).containsExactly("r97", "r98", "r99");
+        assertThat(me.leftToOthers(run, false)).as("three held by the other worker").isTrue();
+        other.savePrediction(run, theirs.get(0), done("a"));
+        other.savePrediction(run, theirs.get(1), done("b"));
+        other.saveFailure(run, theirs.get(2), failure("http_500"));
+
+        assertThat(me.leftToOthers(run, false)).as("only this worker's own claims have no outcome").isFalse();
+        assertThat(me.leftToOthers(run, true)).as("a failure is left to whoever retries failures").isTrue();
+        assertThat(other.leftToOthers(run, false)).as("for the other worker, the first's claims").isTrue();
+    }
+
+    @Test
     void twoWorkersClaimingAtOnceGetDisjointRecordsThatCoverTheRun() throws Exception {
         SqliteCheckpointStore a = store();
         SqliteCheckpointStore b = store();
