@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -78,12 +79,14 @@ class BatchRunnerStopTest {
         // r1's call ignores interrupts, as a blocking socket read does: its answer comes when the test lets it, after
         // the grace, after the request threads were interrupted and the writer was told that nothing more comes.
         CountDownLatch answerR1 = new CountDownLatch(1);
+        CountDownLatch r1Sent = new CountDownLatch(1);
         Predictor late = new Predictor() {
             @Override
             public Completion predict(Prompt prompt) throws PredictionException {
                 if (!prompt.recordId().equals("r1")) {
                     return f.predictor.predict(prompt);
                 }
+                r1Sent.countDown();
                 boolean interrupted = false;
                 while (answerR1.getCount() > 0) {
                     try {
@@ -113,6 +116,9 @@ class BatchRunnerStopTest {
         RunnerFixture.Session session = f.start(f.runner(settings(2, 10), late));
         r0Write.awaitReached();
         f.predictor.awaitHeld("r2");
+        // r2 held means r1 was taken, not that it was sent: a thread taken off the CPU in between finds the stop and
+        // sends nothing (seen once in CI, on a loaded machine).
+        assertThat(r1Sent.await(Guard.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("r1 sent").isTrue();
 
         session.runner().requestStop();
         f.time.awaitWaiting(1);
