@@ -112,9 +112,12 @@ class PostgresWorkersIT {
         assertThat(pids).as(status.out()).containsExactlyInAnyOrder(first.pid(), doomed.pid(), third.pid());
 
         long pid = doomed.pid();
-        assertThat(doomed.killHard(Duration.ofSeconds(60))).as("SIGKILL").isEqualTo(137);
+        // Counted while it is stopped, then killed: once dead, its claims go as soon as another worker sees it gone
+        // (its lease out, or its process gone from this machine), and a count after the kill can find none.
+        doomed.signal("STOP");
         long heldByKilled = count(db, "SELECT count(*) FROM claims JOIN workers USING (run_id, worker_id)"
                 + " WHERE workers.pid = " + pid);
+        assertThat(doomed.killHard(Duration.ofSeconds(60))).as("SIGKILL").isEqualTo(137);
 
         assertThat(first.waitForExit(Duration.ofSeconds(300))).as(first.transcript()).isZero();
         assertThat(third.waitForExit(Duration.ofSeconds(300))).as(third.transcript()).isZero();

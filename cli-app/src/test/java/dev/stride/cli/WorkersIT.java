@@ -106,11 +106,13 @@ class WorkersIT {
         assertThat(text.out()).contains("Workers of '" + RUN + "' (3 live):").contains(" pid " + third.pid() + ": ");
 
         long pid = doomed.pid();
-        int exit = doomed.killHard(Duration.ofSeconds(60));
-        assertThat(exit).as("SIGKILL").isEqualTo(137);
-        // What the killed worker held: its requests in flight and its answers not yet committed, and no more.
+        // What the killed worker held: its requests in flight and its answers not yet committed, and no more. Counted
+        // while it is stopped, then killed: once dead, its claims go as soon as another worker sees it gone.
+        doomed.signal("STOP");
         long heldByKilled = count(db, "SELECT count(*) FROM claims JOIN workers USING (run_id, worker_id)"
                 + " WHERE workers.pid = " + pid);
+        int exit = doomed.killHard(Duration.ofSeconds(60));
+        assertThat(exit).as("SIGKILL").isEqualTo(137);
         assertThat(heldByKilled).isLessThanOrEqualTo(64);
 
         assertThat(first.waitForExit(Duration.ofSeconds(300))).as(first.transcript()).isZero();
