@@ -101,27 +101,42 @@ final class Claims {
         dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now)).execute();
     }
 
-    /** Whether a live worker other than {@code worker} holds claims on the run. */
+    /** Whether a live worker other than {@code worker} holds claims on the run that it has not settled. */
     boolean othersAtWork(long runId, String worker, String now) {
         return dsl.fetchExists(selectOne().from(CLAIMS).join(WORKERS)
                 .on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
                 .where(CLAIMS.RUN_ID.eq(runId))
                 .and(WORKERS.WORKER_ID.ne(worker))
-                .and(WORKERS.LEASE_UNTIL.gt(now)));
+                .and(WORKERS.LEASE_UNTIL.gt(now))
+                .andNot(settledByItsHolder()));
     }
 
     /**
      * Whether records {@link #claim} would take, were no one holding them, are left that {@code worker} does not
-     * hold: free ones, and those of other workers whatever their lease.
+     * hold: free ones, and those other workers hold (whatever their lease) and have not settled.
      */
     boolean leftToOthers(long runId, String worker, boolean includeFailed) {
         return dsl.fetchExists(selectOne().from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
                 .and(noOutcome(includeFailed))
-                .and(notExists(selectOne().from(CLAIMS)
+                .and(notExists(selectOne().from(CLAIMS).join(WORKERS)
+                        .on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                        .and(CLAIMS.WORKER_ID.eq(worker)))));
+                        .and(CLAIMS.WORKER_ID.eq(worker).or(settledByItsHolder())))));
+    }
+
+    /**
+     * A claim (of a query joining {@code claims} to its {@code workers} row) whose worker is through with its record
+     * for this session: its answer is in, or a failure stored since the worker joined. A worker that retries failures
+     * keeps the claims of the failures it stores, so as to try each once; such a claim is nothing to wait for (two
+     * such workers waited for each other's for ever).
+     */
+    private static Condition settledByItsHolder() {
+        return DSL.exists(selectOne().from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(CLAIMS.RUN_ID))
+                .and(PREDICTIONS.RECORD_ID.eq(CLAIMS.RECORD_ID))
+                .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE).or(PREDICTIONS.FINISHED_AT.ge(WORKERS.STARTED_AT))));
     }
 
     /** Whether a live worker other than {@code worker} (null: any) has joined the run. */

@@ -1,11 +1,13 @@
 package dev.stride.db;
 
 import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Joined;
@@ -16,11 +18,13 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.core.SyncReport;
+import dev.stride.core.Timing;
 import java.sql.Connection;
 import java.util.Iterator;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -172,6 +176,35 @@ class PostgresWorkersTest {
             other.savePrediction(run, r, done("theirs"));
         }
         assertThat(me.leftToOthers(run, false)).as("only this worker's own claims have no outcome").isFalse();
+    }
+
+    @Test
+    void workersRetryingFailuresDoNotWaitForTheFailuresEachOtherStoredThisSession() {
+        PostgresCheckpointStore first = store();
+        first.join(run, LEASE);
+        List<InputRecord> all = first.claim(run, -1, RECORDS, false);
+        for (InputRecord r : all.subList(0, RECORDS - 2)) {
+            first.savePrediction(run, r, done("out"));
+        }
+        first.saveFailure(run, all.get(RECORDS - 2), failure("http_500")); // stored in 2025
+        first.saveFailure(run, all.get(RECORDS - 1), failure("http_500"));
+        first.leave(run);
+
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        InputRecord ofA = a.claim(run, -1, 1, true).get(0);
+        InputRecord ofB = b.claim(run, -1, 1, true).get(0);
+        assertThat(a.othersAtWork(run)).as("b is about to retry %s", ofB.id()).isTrue();
+        FailedPrediction again = new FailedPrediction("http_500", "still no", new Timing(900, 1, Instant.now()));
+        a.saveFailure(run, ofA, again);
+        b.saveFailure(run, ofB, again);
+
+        assertThat(a.othersAtWork(run)).as("b tried %s this session", ofB.id()).isFalse();
+        assertThat(b.othersAtWork(run)).as("a tried %s this session", ofA.id()).isFalse();
+        assertThat(a.leftToOthers(run, true)).isFalse();
+        assertThat(b.leftToOthers(run, true)).isFalse();
     }
 
     @Test

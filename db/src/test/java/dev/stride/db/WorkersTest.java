@@ -8,11 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.Timing;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -87,6 +89,40 @@ class WorkersTest {
         assertThat(me.leftToOthers(run, false)).as("only this worker's own claims have no outcome").isFalse();
         assertThat(me.leftToOthers(run, true)).as("a failure is left to whoever retries failures").isTrue();
         assertThat(other.leftToOthers(run, false)).as("for the other worker, the first's claims").isTrue();
+    }
+
+    @Test
+    void workersRetryingFailuresDoNotWaitForTheFailuresEachOtherStoredThisSession() {
+        SqliteCheckpointStore first = store();
+        first.join(run, LEASE);
+        List<InputRecord> all = first.claim(run, -1, 100, false);
+        for (InputRecord r : all.subList(0, 98)) {
+            first.savePrediction(run, r, done("out"));
+        }
+        first.saveFailure(run, all.get(98), failure("http_500"));
+        first.saveFailure(run, all.get(99), failure("http_500"));
+        first.leave(run);
+        clock.advance(Duration.ofMinutes(1));
+
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        InputRecord ofA = a.claim(run, -1, 1, true).get(0);
+        InputRecord ofB = b.claim(run, -1, 1, true).get(0);
+        assertThat(a.othersAtWork(run)).as("b is about to retry %s", ofB.id()).isTrue();
+        assertThat(a.leftToOthers(run, true)).isTrue();
+
+        FailedPrediction again = new FailedPrediction("http_500", "still no", new Timing(900, 1, clock.instant()));
+        a.saveFailure(run, ofA, again);
+        b.saveFailure(run, ofB, again);
+
+        // Each keeps its claim (each failure is tried once a session) and neither waits for the other's.
+        assertThat(a.othersAtWork(run)).as("b tried %s this session", ofB.id()).isFalse();
+        assertThat(b.othersAtWork(run)).as("a tried %s this session", ofA.id()).isFalse();
+        assertThat(a.leftToOthers(run, true)).isFalse();
+        assertThat(b.leftToOthers(run, true)).isFalse();
+        assertThat(a.claim(run, -1, 10, true)).as("each failure tried once a session").isEmpty();
     }
 
     @Test
