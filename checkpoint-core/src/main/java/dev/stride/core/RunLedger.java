@@ -74,14 +74,18 @@ public interface RunLedger {
     default void reportRequestsOut(long runId, int requests) {
     }
 
-    /** Whether another worker with a live lease holds claims on the run (records it may still store). */
+    /**
+     * Whether another worker with a live lease holds claims on the run that it has not settled (records it may still
+     * store; not a failure it stored this session and keeps, as a worker retrying failures does).
+     */
     boolean othersAtWork(long runId);
 
     /**
      * Whether records that {@link #claim} would take, were no one holding them, are left that this worker does not
-     * hold: free, or held by another worker whatever its lease. The last word before a worker ends with no claim
-     * and no one at work: another worker's claim still in its open transaction hides its records from both (its
-     * rows are locked, its claims not yet seen), and this reads them as left, so the worker waits for them.
+     * hold: free, or held by another worker (whatever its lease) that has not settled them this session (a worker
+     * retrying failures keeps the claims of the failures it stored). The last word before a worker ends with no
+     * claim and no one at work: another worker's claim still in its open transaction hides its records from both
+     * (its rows are locked, its claims not yet seen), and this reads them as left, so the worker waits for them.
      */
     boolean leftToOthers(long runId, boolean includeFailed);
 
