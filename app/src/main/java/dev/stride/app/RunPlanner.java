@@ -174,9 +174,11 @@ final class RunPlanner {
 
     /**
      * The stored runs with work left, narrowed to the named run or model; the base URL replaced if one is given
-     * (with {@code dryRun}, a given base URL is not stored).
+     * (with {@code dryRun}, a given base URL is not stored). A setting given that would change a run's results
+     * (model, template, shard, a generation parameter) is refused as it is with the input, before anything is stored:
+     * without the input it would otherwise be dropped without a word.
      *
-     * @throws InvalidSettingException when the database holds no run, or not the one named
+     * @throws InvalidSettingException when the database holds no run, or not the one named, or none of the model named
      */
     RunPlan toResume(RunOptions options, boolean dryRun) {
         List<RunInfo> all = store.listRuns();
@@ -186,24 +188,34 @@ final class RunPlanner {
         if (options.run() != null && all.stream().noneMatch(r -> r.name().equals(options.run()))) {
             throw AppPhrase.invalid("run.noSuchRunIn", db, options.run());
         }
-        List<RunInfo> chosen = new ArrayList<>();
-        for (RunInfo run : all) {
-            boolean named = options.run() != null ? options.run().equals(run.name())
-                    : options.model() == null || options.model().equals(run.model());
-            if (named && (run.pending() > 0 || options.retryFailed() && run.failed() > 0)) {
-                // Compared and stored masked: a rotated key in a URL is not a changed setting, nor ever stored.
-                List<String> given = options.shownBaseUrls();
-                if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
-                    store.updateBaseUrls(run.id(), given);
-                    run = store.findRun(run.name()).orElseThrow();
-                }
-                chosen.add(run);
+        List<RunInfo> named = all.stream().filter(run -> options.run() != null ? options.run().equals(run.name())
+                : options.model() == null || options.model().equals(run.model())).toList();
+        if (named.isEmpty()) {
+            // Only a model can name no run here (a run's name was checked above): a typo, not a finished run.
+            throw AppPhrase.invalid("run.noSuchModelIn", db, options.model());
+        }
+        List<RunInfo> withWork = named.stream()
+                .filter(run -> run.pending() > 0 || options.retryFailed() && run.failed() > 0).toList();
+        for (RunInfo run : withWork) {
+            List<Phrase> changed = settingsChanged(run, options);
+            if (!changed.isEmpty()) {
+                return new RunPlan.Refused(run, changed, refusalAdvice(run));
             }
+        }
+        List<RunInfo> chosen = new ArrayList<>();
+        for (RunInfo run : withWork) {
+            // Compared and stored masked: a rotated key in a URL is not a changed setting, nor ever stored.
+            List<String> given = options.shownBaseUrls();
+            if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
+                store.updateBaseUrls(run.id(), given);
+                run = store.findRun(run.name()).orElseThrow();
+            }
+            chosen.add(run);
         }
         if (dryRun) {
             return new RunPlan.DryRunOfStored(chosen, options);
         }
-        return chosen.isEmpty() ? new RunPlan.NothingToResume(all.stream().mapToLong(RunInfo::failed).sum())
+        return chosen.isEmpty() ? new RunPlan.NothingToResume(named.stream().mapToLong(RunInfo::failed).sum())
                 : new RunPlan.ResumeStored(chosen, options);
     }
 

@@ -237,6 +237,11 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.DryRunOfStored dry) {
                 return renderer.dryRunOfStored(dry);
             }
+            if (plan instanceof RunPlan.NothingToResume nothing) {
+                // As the same command with the input says of a run that ended with failed records: exit 3.
+                renderer.planned(plan);
+                return nothing.failed() > 0 ? ExitCodes.FAILED_RECORDS : ExitCodes.OK;
+            }
             // A resume without --label-field still scores as the run was scored (the run keeps how): only a
             // new run that is not told to score has nothing to look up.
             if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
@@ -267,6 +272,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!inFlight.auto() && fromConfig.contains("max-concurrency")) {
             throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto", config, concurrency);
+        }
+        // Without the input, the stored runs go on with the records stored: an option about reading the input would
+        // be dropped without a word.
+        for (String option : List.of("--id-field", "--format")) {
+            if (input == null && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw UserError.usageOf("msg.run.inputOptionWithoutInput", option);
+            }
         }
         return new RunForm()
                 .input(input, format)

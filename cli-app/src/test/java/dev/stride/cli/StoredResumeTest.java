@@ -1,0 +1,156 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.questions;
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import mockwebserver3.MockResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code stride run --db FILE} without the input goes on with the runs stored there. It must hold to what the same
+ * command with the input holds to: a setting that changes the results is refused, not quietly dropped; a model or run
+ * the file does not hold is an error, not "nothing to resume"; failed records left are exit 3.
+ */
+class StoredResumeTest {
+    private static final String MODEL = "qwen-medical-lora-251106-f16";
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+
+    /** A run of 40 records stopped by Ctrl+C at the 10th request: some done, the rest pending. */
+    private Path stoppedRun() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        stride.model.pressingCtrlCAt(10, stride.cli);
+        Cli.Result stopped = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress()
+                .with("--concurrency", "2");
+        assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        return db;
+    }
+
+    private Cli.Result resume(Path db, String... more) {
+        String[] args = new String[4 + more.length];
+        args[0] = "run";
+        args[1] = "--db";
+        args[2] = db.toString();
+        args[3] = "--quiet";
+        System.arraycopy(more, 0, args, 4, more.length);
+        return stride.cli.run(args);
+    }
+
+    @Test
+    void aSettingThatChangesTheResultsIsRefusedAndNamedAsWithTheInput() throws Exception {
+        Path db = stoppedRun();
+        long done = count(db, "SELECT done FROM progress");
+        int sent = stride.model.requests.get();
+
+        Cli.Result r = resume(db, "--base-url", stride.url(), "--template", "Translate: {{question}}",
+                "--max-tokens", "3", "--system", "Be a pirate");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).startsWith("stride: run '" + MODEL + "' was started with other settings (")
+                .contains("template").contains("Translate: {{question}}").contains("max_tokens (unset) -> 3")
+                .contains("system (unset) -> \"Be a pirate\"").doesNotContain("\tat ");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(done);
+
+        Cli.Result otherModel = resume(db, "--run", MODEL, "--model", "llama-3-8b");
+        assertThat(otherModel.exitCode()).as(otherModel.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(otherModel.err()).contains("was started with other settings").contains("llama-3-8b");
+
+        Cli.Result dry = resume(db, "--dry-run", "--temperature", "0.9");
+        assertThat(dry.exitCode()).as(dry.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dry.err()).contains("was started with other settings").contains("temperature");
+        assertThat(stride.model.requests.get()).isEqualTo(sent);
+
+        // The settings it was started with, given again or left out, change nothing: it goes on with them.
+        Cli.Result same = resume(db, "--base-url", stride.url(), "--template", "Q: {{question}}");
+        assertThat(same.exitCode()).as(same.all()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'"
+                + " AND output = 'echo: Q: question ' || substr(id, 2)")).isEqualTo(40);
+    }
+
+    @Test
+    void aRefusalLeavesTheStoredBaseUrlAsItWas() throws Exception {
+        Path db = stoppedRun();
+        String before = query(db, "SELECT base_urls FROM runs").toString();
+
+        Cli.Result r = resume(db, "--base-url", "http://127.0.0.1:9/v1", "--template", "X: {{question}}");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(query(db, "SELECT base_urls FROM runs").toString()).isEqualTo(before);
+    }
+
+    @Test
+    void aModelTheFileDoesNotHoldIsAnErrorNotNothingToResume() throws Exception {
+        Path db = stoppedRun();
+        int sent = stride.model.requests.get();
+
+        Cli.Result r = resume(db, "--model", "qwen-medical-lora-251106-f61", "--base-url", stride.url());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + db + ": has no run of model 'qwen-medical-lora-251106-f61'; see:"
+                + " stride status --db " + db + "\n");
+        assertThat(r.out()).doesNotContain("Nothing to resume");
+        assertThat(stride.model.requests.get()).isEqualTo(sent);
+    }
+
+    @Test
+    void failedRecordsLeftAreExitThreeWithoutTheInputAsWithIt() throws Exception {
+        Path input = questions(dir, "q.jsonl", 6);
+        Path db = dir.resolve("runs.db");
+        stride.model.answering(prompt -> prompt.endsWith("question 2") || prompt.endsWith("question 4")
+                ? new MockResponse.Builder().code(400).body("{\"error\":{\"message\":\"bad prompt\"}}").build()
+                : null);
+        Cli.Result first = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress().with();
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+
+        Cli.Result withInput = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress().with();
+        Cli.Result stored = resume(db);
+        Cli.Result named = resume(db, "--run", MODEL);
+
+        assertThat(withInput.exitCode()).as(withInput.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(stored.exitCode()).as(stored.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(stored.out()).contains("2 failed records; add --retry-failed to redo them");
+        assertThat(named.exitCode()).as(named.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+    }
+
+    @Test
+    void failedRecordsOfAnotherRunDoNotCountAgainstTheOneNamed() throws Exception {
+        Path input = questions(dir, "q.jsonl", 4);
+        Path db = dir.resolve("runs.db");
+        stride.model.answering(prompt -> prompt.endsWith("question 2")
+                ? new MockResponse.Builder().code(400).body("{\"error\":{\"message\":\"bad prompt\"}}").build()
+                : null);
+        assertThat(stride.run(input, db).model("a").template("Q: {{question}}").noProgress().with().exitCode())
+                .isEqualTo(ExitCodes.FAILED_RECORDS);
+        stride.model.answering(prompt -> null);
+        assertThat(stride.run(input, db).model("b").template("Q: {{question}}").noProgress().with().exitCode())
+                .isZero();
+
+        Cli.Result b = resume(db, "--run", "b");
+
+        assertThat(b.exitCode()).as(b.all()).isZero();
+        assertThat(b.out()).contains("every run is done").doesNotContain("failed records");
+    }
+
+    @Test
+    void anInputOptionWithoutTheInputIsRefused() throws Exception {
+        Path db = stoppedRun();
+
+        Cli.Result r = resume(db, "--id-field", "question", "--base-url", stride.url());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: --id-field is about reading the input, and no input is given: give"
+                + " the input file too, or leave --id-field out\n");
+    }
+}
