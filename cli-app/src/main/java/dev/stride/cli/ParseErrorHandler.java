@@ -35,6 +35,12 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
             return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(), List.of(ex.getValue())),
                     args);
         }
+        if (ex instanceof MissingParameterException && mistypedOption(ex.getCommandLine()) != null) {
+            // picocli checks the required options before the unknown ones: "status --dbb x.db" would say --db is
+            // missing and never name the typo that left it missing.
+            return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(),
+                    ex.getCommandLine().getUnmatchedArguments()), args);
+        }
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
         err.println("stride: " + messages.get(describe(ex)).replace('\n', ' ').strip());
@@ -51,6 +57,11 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         }
         err.flush();
         return ExitCodes.USAGE;
+    }
+
+    /** The first word given to {@code cl} that looks like an option and is none of its options, or null. */
+    private static String mistypedOption(CommandLine cl) {
+        return cl.getUnmatchedArguments().stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst().orElse(null);
     }
 
     /** The commands (at the top) or options (of a command) the unknown word may have meant. */

@@ -50,6 +50,28 @@ class ErrorLanguagesTest {
         assertThat(zh.out() + en.out()).isEmpty();
     }
 
+    /**
+     * A mistyped required option leaves the option it meant missing too: the typo is what the user has to fix, so it
+     * is what is said, with the near name, as for any other unknown option.
+     */
+    @Test
+    void aMistypedRequiredOptionIsAnUnknownOptionNotAMissingOne() {
+        for (String[] args : List.of(new String[] {"status", "--dbb", "t1.db"}, new String[] {"export", "--dbb",
+                "t1.db"}, new String[] {"sql", "--dbb", "t1.db", "select 1"}, new String[] {"clear", "--dbb", "t1.db",
+                "--all"})) {
+            Cli.Result en = EN.run(args);
+            assertThat(en.exitCode()).as(en.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(en.err()).as(String.join(" ", args)).isEqualTo("stride: unknown option '--dbb'\n"
+                    + "stride: did you mean --db?\n"
+                    + "stride: see 'stride " + args[0] + " --help' for every option\n");
+        }
+        Cli.Result score = EN.run("score", "--db", "t1.db", "--label-feild", "answer");
+        assertThat(score.err()).startsWith("stride: unknown option '--label-feild'\nstride: did you mean --label-field?\n");
+        // Nothing mistyped: the missing option is still what is said.
+        assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
+        assertThat(ZH.run("status", "--dbb", "t1.db").err()).startsWith("stride: 未知选项 '--dbb'\n");
+    }
+
     @Test
     void helpOfAnUnknownCommandIsWordedAsTheUnknownCommandItself() {
         for (Cli cli : List.of(EN, ZH)) {
