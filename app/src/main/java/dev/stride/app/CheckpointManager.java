@@ -2,14 +2,15 @@ package dev.stride.app;
 
 import dev.stride.client.Sampling;
 import dev.stride.core.CheckpointStore;
-import dev.stride.core.GenerationParams;
 import dev.stride.core.Cursor;
+import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
@@ -203,7 +204,7 @@ public final class CheckpointManager implements AutoCloseable {
     private static void refuseUnsendableParams(RunInfo run) {
         for (String key : GenerationParams.fromJson(run.paramsJson()).extra().keySet()) {
             if (key.isBlank() || Sampling.CLIENT_CHOSEN.contains(key)) {
-                throw AppPhrase.invalid("run.storedParamRefused", run.name(), key);
+                throw AppPhrase.invalid("run.storedParamRefused", run.name(), key, ShellWords.quoted(run.name()));
             }
         }
     }
@@ -258,7 +259,8 @@ public final class CheckpointManager implements AutoCloseable {
     public RunOutcome resume(String run, RunOptions options) {
         StopSwitch current = freshStop();
         options.check();
-        RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run));
+        RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run,
+                ShellWords.quoted(db)));
         RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
         if (!(plan instanceof RunPlan.ResumeStored)) {
             // Nothing left to send: the run's session ends as it is stored.

@@ -20,6 +20,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.Shard;
+import dev.stride.core.ShellWords;
 import dev.stride.core.SyncReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,16 +184,16 @@ final class RunPlanner {
     RunPlan toResume(RunOptions options, boolean dryRun) {
         List<RunInfo> all = store.listRuns();
         if (all.isEmpty()) {
-            throw AppPhrase.invalid("run.noRunYet", db);
+            throw AppPhrase.invalid("run.noRunYet", db, ShellWords.quoted(db));
         }
         if (options.run() != null && all.stream().noneMatch(r -> r.name().equals(options.run()))) {
-            throw AppPhrase.invalid("run.noSuchRunIn", db, options.run());
+            throw AppPhrase.invalid("run.noSuchRunIn", db, options.run(), ShellWords.quoted(db));
         }
         List<RunInfo> named = all.stream().filter(run -> options.run() != null ? options.run().equals(run.name())
                 : options.model() == null || options.model().equals(run.model())).toList();
         if (named.isEmpty()) {
             // Only a model can name no run here (a run's name was checked above): a typo, not a finished run.
-            throw AppPhrase.invalid("run.noSuchModelIn", db, options.model());
+            throw AppPhrase.invalid("run.noSuchModelIn", db, options.model(), ShellWords.quoted(db));
         }
         List<RunInfo> withWork = named.stream()
                 .filter(run -> run.pending() > 0 || options.retryFailed() && run.failed() > 0).toList();
@@ -344,7 +345,8 @@ final class RunPlanner {
 
     /** The advice a refused change gets. */
     private Phrase refusalAdvice(RunInfo run) {
-        return AppPhrase.of("run.refusalAdvice", db, run.name());
+        return AppPhrase.of("run.refusalAdvice", db, run.name(), ShellWords.quoted(db),
+                ShellWords.quoted(run.name()));
     }
 
     /** The records of {@code input} that belong to {@code shard}, in input order. */

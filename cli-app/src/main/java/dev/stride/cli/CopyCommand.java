@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
@@ -81,7 +82,7 @@ final class CopyCommand implements Callable<Integer> {
         for (RunInfo r : copied) {
             out.println(m.get("msg.copy.copied", r.name(), r.done(), r.total(), r.failed(), src, dest));
         }
-        out.println(m.get("msg.copy.goOn", dest));
+        out.println(m.get("msg.copy.goOn", ShellWords.quoted(dest)));
         out.flush();
         return ExitCodes.OK;
     }

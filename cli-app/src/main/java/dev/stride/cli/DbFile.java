@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.ShellWords;
 import dev.stride.db.FileAlone;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
@@ -22,7 +23,7 @@ final class DbFile {
 
     static void requireExists(Path db) {
         if (!Files.exists(db)) {
-            throw UserError.usageOf("msg.noSuchDatabase", db);
+            throw UserError.usageOf("msg.noSuchDatabase", db, ShellWords.quoted(db));
         }
     }
 

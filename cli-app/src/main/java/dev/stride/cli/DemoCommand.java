@@ -10,6 +10,7 @@ import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -75,7 +76,7 @@ final class DemoCommand implements Callable<Integer> {
             RunInfo run = before.get();
             out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
                     run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
-            out.println(m.get("msg.demo.startOver", db));
+            out.println(m.get("msg.demo.startOver", ShellWords.quoted(db)));
             out.println(m.get("msg.demo.orDelete", db));
             printNext(out, m);
             return ExitCodes.OK;

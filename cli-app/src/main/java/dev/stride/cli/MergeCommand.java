@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
@@ -46,7 +47,7 @@ final class MergeCommand implements Callable<Integer> {
     private Path sqliteFile(String text) {
         PostgresLocation postgres = DbArgument.postgres(spec.commandLine(), text);
         if (postgres != null) {
-            throw UserError.usageOf("msg.merge.sqliteOnly", postgres);
+            throw UserError.usageOf("msg.merge.sqliteOnly", postgres, ShellWords.quoted(postgres));
         }
         return Path.of(text);
     }
@@ -79,7 +80,7 @@ final class MergeCommand implements Callable<Integer> {
         out.println(m.get("msg.merge.merged", shards.size(), merged.name(), to, merged.done(), merged.total(),
                 merged.failed(), merged.state().label()));
         if (merged.pending() > 0) {
-            out.println(m.get("msg.merge.goOn", to));
+            out.println(m.get("msg.merge.goOn", ShellWords.quoted(to)));
         }
         out.flush();
         return ExitCodes.OK;

@@ -1,9 +1,9 @@
 package dev.stride.cli;
 
+import dev.stride.core.ShellWords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
@@ -18,7 +18,6 @@ final class SessionOptions {
             "--tpm", "--retries", "--timeout", "--grace", "--wait-for-server", "--lease", "--save-interval", "--stream",
             "--keep-raw", "--api-key-env", "--header", "--retry-failed", "--extract", "--json-output", "--json-retries",
             "--price-in", "--price-out", "--label-field", "--metric");
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
     private SessionOptions() {
     }
@@ -53,6 +52,6 @@ final class SessionOptions {
 
     /** {@code word} as one word of a POSIX shell: as it is when plain, else in single quotes. */
     static String quoted(String word) {
-        return PLAIN.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'";
+        return ShellWords.quoted(word);
     }
 }

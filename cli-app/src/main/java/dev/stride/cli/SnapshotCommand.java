@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -60,7 +61,7 @@ final class SnapshotCommand implements Callable<Integer> {
             for (RunInfo run : runs) {
                 out.println(messages.get("msg.snapshot.run", run.name(), run.done(), run.total(), run.failed()));
             }
-            out.println(messages.get("msg.snapshot.resume", target));
+            out.println(messages.get("msg.snapshot.resume", ShellWords.quoted(target)));
         }
         out.flush();
         if (database.file != null) {

@@ -1,5 +1,6 @@
 package dev.stride.db;
 
+import dev.stride.core.ShellWords;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,7 +34,7 @@ public final class PostgresSqlQuery {
      */
     public static long run(PostgresLocation location, String sql, SqlQuery.Sink sink) throws Exception {
         if (SqlText.isEmpty(sql)) {
-            throw new SqlQuery.BadStatementException(DbPhrase.of("sql.empty", location), null);
+            throw new SqlQuery.BadStatementException(DbPhrase.of("sql.empty", ShellWords.quoted(location)), null);
         }
         String text = SqlText.fromFirstStatement(sql);
         Optional<String> more = SqlText.afterFirstStatement(text);

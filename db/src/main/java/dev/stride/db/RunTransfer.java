@@ -15,6 +15,7 @@ import dev.stride.core.RecordStatus;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
 import dev.stride.core.Shard;
+import dev.stride.core.ShellWords;
 import dev.stride.db.schema.tables.records.PredictionsRecord;
 import dev.stride.db.schema.tables.records.RecordsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -117,7 +118,8 @@ public final class RunTransfer {
             return target.write(dest -> {
                 for (RunsRecord run : runs) {
                     if (has(dest, run.getName())) {
-                        throw new TransferRefusedException(DbPhrase.of("copy.exists", target.name(), run.getName()));
+                        throw new TransferRefusedException(DbPhrase.of("copy.exists", target.name(), run.getName(),
+                                ShellWords.quoted(target.name()), ShellWords.quoted(run.getName())));
                     }
                 }
                 List<String> copied = new ArrayList<>();
@@ -273,7 +275,8 @@ public final class RunTransfer {
     private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards) {
         target.write(dest -> {
             if (has(dest, merged.getName())) {
-                throw new TransferRefusedException(DbPhrase.of("merge.exists", target.name(), merged.getName()));
+                throw new TransferRefusedException(DbPhrase.of("merge.exists", target.name(), merged.getName(),
+                        ShellWords.quoted(target.name()), ShellWords.quoted(merged.getName())));
             }
             long id = insertRun(dest, merged);
             for (ShardRun s : shards) {

@@ -2,6 +2,7 @@ package dev.stride.db;
 
 import dev.stride.core.Phrase;
 import dev.stride.core.Phrased;
+import dev.stride.core.ShellWords;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -74,7 +75,7 @@ public final class SqlQuery {
     public static long run(Path file, String sql, Sink sink) throws Exception {
         SqliteFiles.checkUsable(file, true);
         if (SqlText.isEmpty(sql)) {
-            throw new BadStatementException(DbPhrase.of("sql.empty", file), null);
+            throw new BadStatementException(DbPhrase.of("sql.empty", ShellWords.quoted(file)), null);
         }
         // Leading semicolons make an empty first statement, which sqlite-jdbc cannot run.
         String text = SqlText.fromFirstStatement(sql);
