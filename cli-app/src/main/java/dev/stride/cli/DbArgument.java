@@ -18,26 +18,31 @@ final class DbArgument {
 
     /**
      * @return the PostgreSQL database {@code text} names, or null when it names a SQLite file
-     * @throws ParameterException a bad URL, in one line without its password (exit 2, as any bad option)
+     * @throws ParameterException a blank name, or a bad URL in one line without its password (exit 2, as any bad
+     *                            option)
      */
     static PostgresLocation postgres(CommandLine commandLine, String text) {
+        if (text.isBlank()) {
+            // An unset variable in a script ("--db $DB"): said as the option it is, not as a folder named "".
+            throw new BadDbArgument(commandLine, Messages.text("msg.db.blank"));
+        }
         if (!PostgresLocation.looksLike(text)) {
             return null;
         }
         try {
             return PostgresLocation.parse(text, System.getenv());
         } catch (StoreException e) {
-            throw new BadUrl(commandLine, e.phrase());
+            throw new BadDbArgument(commandLine, e.phrase());
         }
     }
 
     /** picocli prints a ParameterException as a usage error; this one in the reader's language. */
-    static final class BadUrl extends ParameterException implements Phrased {
+    static final class BadDbArgument extends ParameterException implements Phrased {
         private static final long serialVersionUID = 1L;
 
         private final transient Phrase phrase;
 
-        BadUrl(CommandLine commandLine, Phrase phrase) {
+        BadDbArgument(CommandLine commandLine, Phrase phrase) {
             super(commandLine, phrase.english());
             this.phrase = phrase;
         }

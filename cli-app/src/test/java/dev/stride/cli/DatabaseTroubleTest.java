@@ -52,6 +52,32 @@ class DatabaseTroubleTest {
         return stride.run(input, db).model(RUN).template("Q: {{question}}").noProgress().with(more);
     }
 
+    /**
+     * /dev/null is no folder and no SQLite file: said as what it is (SQLite alone called it a disk failure on a run,
+     * and a foreign SQLite file on a look). An empty name (an unset variable in a script) is a usage error of --db.
+     */
+    @Test
+    void aDeviceOrAnEmptyNameAsTheDatabaseIsSaidAsWhatItIs() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        String device = "stride: /dev/null is not a regular file (a device, a pipe or a socket), so it cannot hold a"
+                + " SQLite database; name a file instead\n";
+
+        Cli.Result run = run(input, Path.of("/dev/null"));
+        Cli.Result status = stride.cli.run("status", "--db", "/dev/null");
+
+        assertRefused(run, 0, "/dev/null");
+        assertThat(run.err()).isEqualTo(device);
+        assertThat(status.exitCode()).as(status.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(status.err()).isEqualTo(device);
+        for (Cli.Result blank : List.of(stride.cli.run("status", "--db", ""), stride.cli.run("run", input.toString(),
+                "--db", "", "--model", "m", "--base-url", stride.url()))) {
+            assertThat(blank.exitCode()).as(blank.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(blank.err()).startsWith("stride: --db needs a file name (or a postgresql:// URL), and was given"
+                    + " an empty one\n");
+        }
+        assertThat(stride.model.requests.get()).isZero();
+    }
+
     /** Exit 4, one line on stderr that starts with "stride: " and holds every given part, no request sent. */
     private void assertRefused(Cli.Result r, int requestsBefore, String... parts) {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);

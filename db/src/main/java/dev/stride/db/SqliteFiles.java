@@ -154,6 +154,10 @@ final class SqliteFiles {
             if (Files.isDirectory(file)) {
                 throw new StoreException(DbPhrase.of("file.isFolder", file));
             }
+            if (!Files.isRegularFile(file)) {
+                // /dev/null or a pipe: SQLite would fail later with a disk error (IOERR_FSYNC), or read it as empty.
+                throw new StoreException(DbPhrase.of("file.notRegular", file));
+            }
             checkHeaderOnce(file);
         }
         mounts.networkMountOf(file).ifPresent(m -> {
