@@ -253,8 +253,9 @@ public final class CheckpointManager implements AutoCloseable {
      * Finishes a run from what the database holds, without its input file (a database copied from elsewhere);
      * {@code options}' base URL, when given, replaces the stored one.
      *
-     * @throws InvalidSettingException for a setting out of range, or when the database has no such run
-     * @throws StoreException          when the database cannot be written
+     * @throws InvalidSettingException  for a setting out of range, or when the database has no such run
+     * @throws SettingsRefusedException when {@code options} change a setting the run was started with
+     * @throws StoreException           when the database cannot be written
      */
     public RunOutcome resume(String run, RunOptions options) {
         StopSwitch current = freshStop();
@@ -262,6 +263,9 @@ public final class CheckpointManager implements AutoCloseable {
         RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run,
                 ShellWords.quoted(db)));
         RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
+        if (plan instanceof RunPlan.Refused refused) {
+            throw new SettingsRefusedException(refused);
+        }
         if (!(plan instanceof RunPlan.ResumeStored)) {
             // Nothing left to send: the run's session ends as it is stored.
             plan = new RunPlan.ResumeStored(List.of(stored), options);

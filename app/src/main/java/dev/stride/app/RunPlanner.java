@@ -197,7 +197,10 @@ final class RunPlanner {
         }
         List<RunInfo> withWork = named.stream()
                 .filter(run -> run.pending() > 0 || options.retryFailed() && run.failed() > 0).toList();
-        for (RunInfo run : withWork) {
+        // A run named (by --run or --model) is compared done or not, as the same command with the input compares it;
+        // with none named, only those it would go on with, so that a finished run's settings hold back no other.
+        boolean someNamed = options.run() != null || options.model() != null;
+        for (RunInfo run : someNamed ? named : withWork) {
             List<Phrase> changed = settingsChanged(run, options);
             if (!changed.isEmpty()) {
                 return new RunPlan.Refused(run, changed, refusalAdvice(run));

@@ -138,6 +138,11 @@ class CheckpointManagerTest {
             assertThatThrownBy(() -> checkpoints.run(input, options().withConcurrency(0)))
                     .isInstanceOf(InvalidSettingException.class)
                     .hasMessage("--concurrency must be between 1 and 4096, got 0");
+            // Without the input, as with it (the run is done: a changed setting is refused all the same).
+            assertThatThrownBy(() -> checkpoints.resume(MODEL, options().withTemplate("other {{question}}")))
+                    .isInstanceOfSatisfying(SettingsRefusedException.class, e -> assertThat(e.changes())
+                            .extracting(Object::toString)
+                            .containsExactly("template 'Q: {{question}}' -> 'other {{question}}'"));
             assertThatThrownBy(() -> checkpoints.resume("nope", options()))
                     .isInstanceOf(InvalidSettingException.class).hasMessageContaining("has no run 'nope'");
             assertThatThrownBy(() -> checkpoints.run(empty, options().withRun("other")))

@@ -39,13 +39,13 @@ final class CopyCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "SRC")
     void from(String text) {
-        fromPostgres = DbArgument.postgres(spec.commandLine(), text);
+        fromPostgres = DbArgument.postgres(spec.commandLine(), text, "--from");
         from = fromPostgres == null ? Path.of(text) : null;
     }
 
     @Option(names = "--to", required = true, paramLabel = "DEST")
     void to(String text) {
-        toPostgres = DbArgument.postgres(spec.commandLine(), text);
+        toPostgres = DbArgument.postgres(spec.commandLine(), text, "--to");
         to = toPostgres == null ? Path.of(text) : null;
     }
 

@@ -22,9 +22,14 @@ final class DbArgument {
      *                            option)
      */
     static PostgresLocation postgres(CommandLine commandLine, String text) {
-        if (text.isBlank()) {
+        return postgres(commandLine, text, "--db");
+    }
+
+    /** As {@link #postgres(CommandLine, String)}, for the option named {@code option} (copy's --from, ...). */
+    static PostgresLocation postgres(CommandLine commandLine, String text, String option) {
+        if (text.isEmpty()) {
             // An unset variable in a script ("--db $DB"): said as the option it is, not as a folder named "".
-            throw new BadDbArgument(commandLine, Messages.text("msg.db.blank"));
+            throw new BadDbArgument(commandLine, Messages.text("msg.db.blank", option));
         }
         if (!PostgresLocation.looksLike(text)) {
             return null;

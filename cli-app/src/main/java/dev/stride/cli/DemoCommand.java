@@ -77,7 +77,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
                     run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
             out.println(m.get("msg.demo.startOver", ShellWords.quoted(db)));
-            out.println(m.get("msg.demo.orDelete", db));
+            out.println(m.get("msg.demo.orDelete", ShellWords.quoted(db), ShellWords.quoted(db + "-wal"),
+                    ShellWords.quoted(db + "-shm")));
             printNext(out, m);
             return ExitCodes.OK;
         }

@@ -44,8 +44,8 @@ final class MergeCommand implements Callable<Integer> {
      * Shards and the merged run are files: a PostgreSQL URL is refused in one line (without its password), with the
      * way there: merge into a file, then stride copy it.
      */
-    private Path sqliteFile(String text) {
-        PostgresLocation postgres = DbArgument.postgres(spec.commandLine(), text);
+    private Path sqliteFile(String text, String option) {
+        PostgresLocation postgres = DbArgument.postgres(spec.commandLine(), text, option);
         if (postgres != null) {
             throw UserError.usageOf("msg.merge.sqliteOnly", postgres, ShellWords.quoted(postgres));
         }
@@ -54,8 +54,8 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path to = sqliteFile(toText);
-        List<Path> shards = shardTexts.stream().map(this::sqliteFile).toList();
+        Path to = sqliteFile(toText, "--to");
+        List<Path> shards = shardTexts.stream().map(text -> sqliteFile(text, "SHARD")).toList();
         shards.forEach(DbFile::requireExists);
         shards.forEach(shard -> CopyCommand.refuseSameFile(shard, to, "msg.merge.sameFile"));
         DbFile.requireFolder(to);

@@ -39,7 +39,7 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
             // picocli checks the required options before the unknown ones: "status --dbb x.db" would say --db is
             // missing and never name the typo that left it missing.
             return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(),
-                    ex.getCommandLine().getUnmatchedArguments()), args);
+                    List.of(mistypedOption(ex.getCommandLine()))), args);
         }
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
@@ -61,7 +61,13 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
 
     /** The first word given to {@code cl} that looks like an option and is none of its options, or null. */
     private static String mistypedOption(CommandLine cl) {
-        return cl.getUnmatchedArguments().stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst().orElse(null);
+        return cl.getUnmatchedArguments().stream().filter(ParseErrorHandler::looksLikeAnOption).findFirst()
+                .orElse(null);
+    }
+
+    /** "--concurency", "-x", not "-4" (a negative number) nor "--" alone. */
+    private static boolean looksLikeAnOption(String word) {
+        return word.matches("--?[^-\\d].*");
     }
 
     /** The commands (at the top) or options (of a command) the unknown word may have meant. */
@@ -82,7 +88,7 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
      * "--concurency=4", "--concurency -4" name it alone, not the values that are unmatched only because it is unknown.
      */
     private static String unknownOption(List<String> unmatched) {
-        String option = unmatched.stream().filter(a -> a.matches("--?[^-\\d].*")).findFirst()
+        String option = unmatched.stream().filter(ParseErrorHandler::looksLikeAnOption).findFirst()
                 .orElse(unmatched.get(0));
         int eq = option.indexOf('=');
         return eq > 0 ? option.substring(0, eq) : option;

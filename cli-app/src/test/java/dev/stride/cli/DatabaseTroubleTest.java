@@ -75,6 +75,11 @@ class DatabaseTroubleTest {
             assertThat(blank.err()).startsWith("stride: --db needs a file name (or a postgresql:// URL), and was given"
                     + " an empty one\n");
         }
+        Cli.Result from = stride.cli.run("copy", "--from", "", "--to", dir.resolve("x.db").toString());
+        assertThat(from.exitCode()).as(from.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(from.err()).startsWith("stride: --from needs a file name");
+        assertThat(stride.cli.run("merge", "--to", "", dir.resolve("a.db").toString()).err())
+                .startsWith("stride: --to needs a file name");
         assertThat(stride.model.requests.get()).isZero();
     }
 

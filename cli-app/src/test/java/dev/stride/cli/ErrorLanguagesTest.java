@@ -67,6 +67,11 @@ class ErrorLanguagesTest {
         }
         Cli.Result score = EN.run("score", "--db", "t1.db", "--label-feild", "answer");
         assertThat(score.err()).startsWith("stride: unknown option '--label-feild'\nstride: did you mean --label-field?\n");
+        // The typo after a stray word, or after a negative number, is still the one named.
+        for (String stray : List.of("extra", "-5")) {
+            assertThat(EN.run("status", stray, "--dbb", "t1.db").err())
+                    .startsWith("stride: unknown option '--dbb'\nstride: did you mean --db?\n");
+        }
         // Nothing mistyped: the missing option is still what is said.
         assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
         assertThat(ZH.run("status", "--dbb", "t1.db").err()).startsWith("stride: 未知选项 '--dbb'\n");

@@ -80,6 +80,26 @@ class StoredResumeTest {
     }
 
     @Test
+    void aFinishedRunNamedIsComparedTooAndOneNotNamedHoldsBackNoOther() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress().with().exitCode())
+                .isZero();
+
+        Cli.Result named = resume(db, "--run", MODEL, "--template", "X: {{question}}");
+        Cli.Result byModel = resume(db, "--model", MODEL, "--temperature", "0.9");
+        Cli.Result none = resume(db, "--template", "X: {{question}}");
+
+        assertThat(named.exitCode()).as(named.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(named.err()).contains("was started with other settings").contains("X: {{question}}");
+        assertThat(byModel.exitCode()).as(byModel.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(byModel.err()).contains("temperature");
+        // Nothing named: only the runs it would go on with are compared, and there is none.
+        assertThat(none.exitCode()).as(none.all()).isZero();
+        assertThat(none.out()).contains("every run is done");
+    }
+
+    @Test
     void aRefusalLeavesTheStoredBaseUrlAsItWas() throws Exception {
         Path db = stoppedRun();
         String before = query(db, "SELECT base_urls FROM runs").toString();

@@ -31,7 +31,12 @@ class SuggestedCommandsTest {
     private static List<String> wordsOf(String said, String command) throws IOException, InterruptedException {
         Matcher m = Pattern.compile("stride (" + command + " .*?)(\\)|$)", Pattern.MULTILINE).matcher(said);
         assertThat(m.find()).as("a suggested 'stride %s' in: %s", command, said).isTrue();
-        Process sh = new ProcessBuilder("sh", "-c", "printf '%s\\n' " + m.group(1)).redirectErrorStream(true).start();
+        return shellWords(m.group(1));
+    }
+
+    /** The words {@code sh} makes of {@code words}, each printed on its line by printf. */
+    private static List<String> shellWords(String words) throws IOException, InterruptedException {
+        Process sh = new ProcessBuilder("sh", "-c", "printf '%s\\n' " + words).redirectErrorStream(true).start();
         String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(sh.waitFor()).as(out).isZero();
         return out.lines().toList();
@@ -69,6 +74,24 @@ class SuggestedCommandsTest {
         assertThat(wordsOf(first.out(), "run")).containsExactly("run", "--db", copy.toString());
         assertThat(again.exitCode()).as(again.all()).isNotZero();
         assertThat(wordsOf(again.err(), "clear")).containsExactly("clear", "--db", copy.toString(), "--run", RUN);
+    }
+
+    @Test
+    void theDemosStartOverAndDeleteLinesPasteAsTheSameCommands() throws Exception {
+        Path db = Files.createDirectories(dir.resolve("sp dir")).resolve("the demo.db");
+        Cli.Result last = null;
+        for (int i = 0; i < 3; i++) {
+            last = stride.cli.run("demo", "--db", db.toString(), "--sim-latency", "2ms", "--sim-jitter", "1ms",
+                    "--sim-tokens-per-second", "0");
+            assertThat(last.exitCode()).as(last.all()).isZero();
+        }
+
+        Matcher clear = Pattern.compile("stride (clear .*?) &&").matcher(last.out());
+        assertThat(clear.find()).as(last.out()).isTrue();
+        assertThat(shellWords(clear.group(1))).containsExactly("clear", "--db", db.toString(), "--all", "--yes");
+        Matcher rm = Pattern.compile("rm (.*?) {3}").matcher(last.out());
+        assertThat(rm.find()).as(last.out()).isTrue();
+        assertThat(shellWords(rm.group(1))).containsExactly(db.toString(), db + "-wal", db + "-shm");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.stride.db;
 
+import dev.stride.core.ShellWords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -370,7 +371,8 @@ final class SqliteFiles {
     }
 
     static StoreException corrupt(Path file, String detail, Throwable cause) {
-        return new StoreException(DbPhrase.of("file.damaged", file, detail.replace('\n', ' ')), cause);
+        return new StoreException(DbPhrase.of("file.damaged", file, detail.replace('\n', ' '),
+                ShellWords.quoted(file)), cause);
     }
 
     private static StoreException notSqlite(Path file) {
