@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,7 +50,11 @@ import picocli.CommandLine.TypeConversionException;
  * </pre>
  */
 final class ConfigFile {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** A key written twice is refused (YAML's last-one-wins would choose, say, the model for the user). */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    /** Jackson's words for a key given twice, the key in them. */
+    private static final Pattern KEY_TWICE = Pattern.compile("Duplicate field '(.*)'");
 
     private final Path file;
 
@@ -144,6 +151,10 @@ final class ConfigFile {
             }
         }
         JsonLocation at = e.getLocation();
+        Matcher twice = KEY_TWICE.matcher(String.valueOf(e.getOriginalMessage()));
+        if (twice.matches() && at != null && at.getLineNr() > 0) {
+            return UserError.usageOf("msg.config.keyTwice", file, at.getLineNr(), twice.group(1));
+        }
         return at == null || at.getLineNr() < 1 ? UserError.usageOf("msg.config.notYaml", file)
                 : UserError.usageOf("msg.config.notYamlAt", file, at.getLineNr(), at.getColumnNr(),
                         Messages.text("msg.config.yaml.unreadable"));

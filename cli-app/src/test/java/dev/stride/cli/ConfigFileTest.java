@@ -51,6 +51,21 @@ class ConfigFileTest {
         assertThat(again.out()).contains("Input unchanged since the last session (4 records)");
     }
 
+    /** A setting written twice is a mistake whichever one was meant: YAML's last-one-wins would pick for the user. */
+    @Test
+    void aSettingWrittenTwiceIsRefusedByLineAndName() throws Exception {
+        Path yaml = config("model: other\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: --config " + yaml + " line 9: the key 'model' is given twice; keep"
+                + " one\n");
+        Cli.Result nested = stride.cli.run("run", "--config", config("headers: {X-A: 1, X-A: 2}\n").toString());
+        assertThat(nested.exitCode()).as(nested.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(nested.err()).contains("'X-A' is given twice");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(dir.resolve("runs.db")).doesNotExist();
+    }
+
     @Test
     void anUnknownSettingIsNamed() throws Exception {
         Path yaml = config("max-token: 3\n");
