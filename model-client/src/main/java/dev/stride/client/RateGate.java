@@ -16,14 +16,19 @@ import java.util.function.LongSupplier;
  *       {@value #BURST_SECONDS} s worth of budget; never a minute's worth at once.</li>
  *   <li><b>Tokens</b> are not known before the answer: a request is charged an estimate (its body's UTF-8 bytes / 4,
  *       plus its {@code max_tokens}, or when it sets none the mean answer so far, {@value #FIRST_ANSWER_TOKENS}
- *       before the first), and the difference once the answer reports its {@code usage}.</li>
+ *       before the first), and the difference once the answer reports its {@code usage}; the requests already
+ *       waiting move up (or back) by it too, so a run whose requests were all booked at a high estimate before any
+ *       answer is not paced at that estimate.</li>
  *   <li><b>The server's word</b> ({@link RateLimitReading}): when a budget it reports runs low (no more left than is
  *       in flight), requests are paced at its limit per minute; when it is spent and the server gives no limit, they
  *       wait for its reset ({@value #HOLD_WITHOUT_RESET_MS} ms when it gives none).</li>
  *   <li><b>A 429</b> once the gate paces (a budget given, or headers seen) means its estimate is off: every request
  *       to the server waits for the server's {@code Retry-After} (1 s without one), the pace drops by a fifth (to
  *       half at most; it comes back a little with each answer), and the request goes again without costing the
- *       record a retry, up to {@value #MAX_ABSORBED_REFUSALS} times.</li>
+ *       record a retry, up to {@value #MAX_ABSORBED_REFUSALS} times. The pace drops once for the requests that
+ *       were sent at the same pace (a burst refused together is one mistake, not one each), and not at all for a
+ *       request sent before the gate paced: its refusal says nothing of the estimate. Otherwise the first burst of
+ *       a run against a server that only then says its limits would halve the pace for the rest of a short run.</li>
  * </ul>
  * Waiting ends at once on {@link #cancelAll()} and for good on {@link #stopSending()}: a stopping run is never held
  * by a request that was not sent. A server that never mentions a limit to a user who set none costs one volatile
@@ -40,9 +45,18 @@ final class RateGate {
     private static final double RECOVER = 0.005;
     private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
-    /** What passed the gate: the tokens it was charged; {@link #FREE} when the gate did not count it. */
-    record Permit(long tokens) {
-        static final Permit FREE = new Permit(-1);
+    /**
+     * What passed the gate: the tokens it was (or would have been) charged, and the pace it went at (how many times
+     * the pace had dropped when it passed; -1 when the gate did not pace, nor count it in flight).
+     */
+    record Permit(long tokens, long paceDrops) {
+        static Permit unpaced(long tokens) {
+            return new Permit(tokens, -1);
+        }
+
+        boolean paced() {
+            return paceDrops >= 0;
+        }
     }
 
     private final RateLimits limits;
@@ -54,12 +68,15 @@ final class RateGate {
     // Guarded by lock; times on the nanoTime scale.
     private long requestTat;
     private long tokenTat;
+    /** How far corrections from usage have moved the token schedule, in all: what moves the waiting requests. */
+    private long tokenDrift;
     private long heldUntil;
     private boolean held;
     /** Nanoseconds per request and per token the server's reading asks for; 0 when it asks for none. */
     private double learnedRequestNanos;
     private double learnedTokenNanos;
     private double pace = 1.0;
+    private long paceDrops;
     private int inFlight;
     private long tokensInFlight;
     private double meanAnswerTokens = FIRST_ANSWER_TOKENS;
@@ -107,7 +124,7 @@ final class RateGate {
      */
     Permit enter(long tokens) {
         if (!engaged) {
-            return Permit.FREE;
+            return Permit.unpaced(tokens);
         }
         lock.lock();
         try {
@@ -115,19 +132,20 @@ final class RateGate {
                 return null;
             }
             long mine = epoch;
-            long goAt = schedule(tokens, nanoTime.getAsLong());
+            Booking booking = book(tokens, nanoTime.getAsLong());
             boolean counted = false;
             boolean waited = false;
             try {
                 while (true) {
                     long now = nanoTime.getAsLong();
+                    long goAt = booking.goAt(tokenDrift);
                     long until = Math.max(goAt, held ? heldUntil : goAt);
                     if (stopped || epoch != mine) {
                         return null;
                     }
                     if (until - now <= 0) {
                         counted = true;
-                        return new Permit(tokens);
+                        return new Permit(tokens, paceDrops);
                     }
                     if (!waited) {
                         waited = true;
@@ -153,30 +171,44 @@ final class RateGate {
     }
 
     /**
-     * Books a request of {@code tokens} arriving at {@code now}: counts it in flight and returns when it may go.
-     * Caller holds the lock (or is a test).
+     * When a booked request may go: its place in the request pace, and in the token pace as it stood when the token
+     * schedule had drifted by {@code drift}. A later correction from usage moves the token place of every request
+     * still waiting, as if the requests before it had been charged what they cost.
      */
+    private record Booking(long requestGoAt, long tokenGoAt, long drift) {
+        long goAt(long driftNow) {
+            return Math.max(requestGoAt, tokenGoAt + (driftNow - drift));
+        }
+    }
+
+    /** For tests: books a request of {@code tokens} arriving at {@code now}, and says when it may go as things are. */
     long schedule(long tokens, long now) {
+        return book(tokens, now).goAt(tokenDrift);
+    }
+
+    /** Books a request of {@code tokens} arriving at {@code now}: counts it in flight. Caller holds the lock. */
+    private Booking book(long tokens, long now) {
         long start = held && heldUntil - now > 0 ? heldUntil : now;
-        long goAt = start;
+        long requestGoAt = start;
         double requestNanos = Math.max(limits.requestsPerMinute() > 0 ? (double) MINUTE / limits.requestsPerMinute()
                 : 0, learnedRequestNanos) / pace;
         if (requestNanos > 0) {
             long tat = requestTat - start > 0 ? requestTat : start;
             long burst = limits.requestsPerMinute() > 0 && learnedRequestNanos == 0 ? burstNanos() : 0;
-            goAt = Math.max(goAt, tat - burst);
+            requestGoAt = Math.max(requestGoAt, tat - burst);
             requestTat = tat + Math.round(requestNanos);
         }
+        long tokenGoAt = start;
         double tokenNanos = tokenNanos();
         if (tokenNanos > 0) {
             long tat = tokenTat - start > 0 ? tokenTat : start;
             long burst = limits.tokensPerMinute() > 0 && learnedTokenNanos == 0 ? burstNanos() : 0;
-            goAt = Math.max(goAt, tat - burst);
+            tokenGoAt = tat - burst;
             tokenTat = tat + Math.round(tokens * tokenNanos);
         }
         inFlight++;
         tokensInFlight += tokens;
-        return goAt;
+        return new Booking(requestGoAt, tokenGoAt, tokenDrift);
     }
 
     private static long burstNanos() {
@@ -199,19 +231,24 @@ final class RateGate {
      * stands), the server's reading taken in.
      */
     void answered(Permit permit, Integer promptTokens, Integer completionTokens, RateLimitReading reading) {
-        if (permit == Permit.FREE && !reading.any()) {
+        if (!permit.paced() && !reading.any()) {
             return;
         }
         lock.lock();
         try {
             long now = nanoTime.getAsLong();
-            if (permit != Permit.FREE) {
+            if (permit.paced()) {
                 unschedule(permit.tokens());
                 if (promptTokens != null && completionTokens != null) {
                     long actual = (long) promptTokens + completionTokens;
                     double perToken = tokenNanos();
                     if (perToken > 0) {
-                        tokenTat += Math.round((actual - permit.tokens()) * perToken);
+                        long shift = Math.round((actual - permit.tokens()) * perToken);
+                        tokenTat += shift;
+                        tokenDrift += shift;
+                        if (shift < 0) {
+                            changed.signalAll();
+                        }
                     }
                 }
                 pace = Math.min(1.0, pace + RECOVER);
@@ -219,7 +256,7 @@ final class RateGate {
             if (completionTokens != null) {
                 meanAnswerTokens += (completionTokens - meanAnswerTokens) * 0.1;
             }
-            observe(reading, now);
+            observe(reading, permit.tokens(), now);
         } finally {
             lock.unlock();
         }
@@ -236,10 +273,10 @@ final class RateGate {
         lock.lock();
         try {
             long now = nanoTime.getAsLong();
-            if (permit != Permit.FREE) {
+            if (permit.paced()) {
                 unschedule(permit.tokens());
             }
-            observe(reading, now);
+            observe(reading, permit.tokens(), now);
             if (!engaged) {
                 return false;
             }
@@ -247,7 +284,10 @@ final class RateGate {
             // The pace starts again after the hold, rather than letting every booked request go the moment it ends.
             requestTat = later(requestTat, heldUntil);
             tokenTat = later(tokenTat, heldUntil);
-            pace = Math.max(SLOWEST, pace * SLOW_DOWN);
+            if (permit.paced() && permit.paceDrops() == paceDrops) {
+                pace = Math.max(SLOWEST, pace * SLOW_DOWN);
+                paceDrops++;
+            }
             changed.signalAll();
             return true;
         } finally {
@@ -257,22 +297,25 @@ final class RateGate {
 
     /** Any other end of a request: its place given back, the reading taken in. */
     void failed(Permit permit, RateLimitReading reading) {
-        if (permit == Permit.FREE && !reading.any()) {
+        if (!permit.paced() && !reading.any()) {
             return;
         }
         lock.lock();
         try {
-            if (permit != Permit.FREE) {
+            if (permit.paced()) {
                 unschedule(permit.tokens());
             }
-            observe(reading, nanoTime.getAsLong());
+            observe(reading, permit.tokens(), nanoTime.getAsLong());
         } finally {
             lock.unlock();
         }
     }
 
-    /** Takes in a server's reading; caller holds the lock. */
-    private void observe(RateLimitReading reading, long now) {
+    /**
+     * Takes in a server's reading that came with a request of {@code oneRequest} tokens (what the next needs room
+     * for); caller holds the lock.
+     */
+    private void observe(RateLimitReading reading, long oneRequest, long now) {
         if (!reading.any()) {
             return;
         }
@@ -282,7 +325,6 @@ final class RateGate {
             // Spent: the next request waits for the next refill, not just its place in the pace.
             requestTat = later(requestTat, now + Math.round(learnedRequestNanos / pace));
         }
-        long oneRequest = Math.round(meanAnswerTokens);
         learnedTokenNanos = follow(reading.tokens(), tokensInFlight + oneRequest, now);
         long shortOf = oneRequest - reading.tokens().remaining();
         if (learnedTokenNanos > 0 && shortOf > 0) {
@@ -348,6 +390,16 @@ final class RateGate {
         lock.lock();
         try {
             return pace;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: how many times the pace has dropped. */
+    long paceDrops() {
+        lock.lock();
+        try {
+            return paceDrops;
         } finally {
             lock.unlock();
         }

@@ -23,7 +23,7 @@ class RateGateTest {
     /** Books a request as {@link RateGate#enter} does, without waiting for its time: the clock stands still here. */
     private RateGate.Permit booked(RateGate g, long tokens) {
         g.schedule(tokens, clock.get());
-        return new RateGate.Permit(tokens);
+        return new RateGate.Permit(tokens, g.paceDrops());
     }
 
     private long at(long goAt) {
@@ -62,6 +62,22 @@ class RateGateTest {
     }
 
     @Test
+    void aCorrectionFromUsageMovesUpTheRequestsAlreadyWaiting() throws Exception {
+        RateGate g = gate(0, 60_000); // one token per millisecond
+        RateGate.Permit first = g.enter(1000);
+        // Booked behind the first's estimate of 1000 tokens: due at 750 ms, on a clock the test moves.
+        CompletableFuture<RateGate.Permit> second = CompletableFuture.supplyAsync(() -> g.enter(1000));
+        while (g.waiting() == 0) {
+            Thread.onSpinWait();
+        }
+        clock.addAndGet(100 * MS);
+        assertThat(second).isNotDone();
+        // The first cost 100 tokens, not 1000: the second's place moves up by 900 ms, to before now; it goes.
+        g.answered(first, 60, 40, RateLimitReading.NONE);
+        assertThat(second.get().tokens()).isEqualTo(1000);
+    }
+
+    @Test
     void withoutMaxTokensTheEstimateLearnsTheMeanAnswer() {
         RateGate g = gate(0, 60_000);
         assertThat(g.estimate(40, null)).isEqualTo(10 + RateGate.FIRST_ANSWER_TOKENS);
@@ -75,13 +91,13 @@ class RateGateTest {
     void aSpentBudgetWithoutALimitHoldsUntilItsReset() {
         RateGate g = gate(0, 0);
         assertThat(g.engaged()).isFalse();
-        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+        g.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
                 new RateLimitReading.Budget(-1, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
         assertThat(g.engaged()).isTrue();
         assertThat(at(g.schedule(1, clock.get()))).isEqualTo(2000);
         // Azure: remaining 0 and no reset: a second.
         RateGate azure = gate(0, 0);
-        azure.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+        azure.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
                 new RateLimitReading.Budget(-1, 0, null), RateLimitReading.Budget.NONE));
         assertThat(at(azure.schedule(1, clock.get()))).isEqualTo(RateGate.HOLD_WITHOUT_RESET_MS);
     }
@@ -90,7 +106,7 @@ class RateGateTest {
     void aLowBudgetWithItsLimitIsPacedAtItsRefillRate() {
         RateGate g = gate(0, 0);
         // 600 a minute, 0 left (full again in 2 s: the reset is no rate): one every 100 ms.
-        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+        g.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
                 new RateLimitReading.Budget(600, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
         long first = at(g.schedule(1, clock.get()));
         long second = at(g.schedule(1, clock.get()));
@@ -124,10 +140,47 @@ class RateGateTest {
     }
 
     @Test
+    void aBurstRefusedTogetherSlowsThePaceOnce() {
+        RateGate g = gate(600, 0);
+        RateGate.Permit[] burst = {g.enter(1), g.enter(1), g.enter(1)};
+        for (RateGate.Permit p : burst) {
+            assertThat(g.refused(p, Duration.ofMillis(300), RateLimitReading.NONE)).isTrue();
+        }
+        assertThat(g.pace()).isEqualTo(0.8);
+        // A request sent at the slower pace and refused again: slower still.
+        g.refused(booked(g, 1), null, RateLimitReading.NONE);
+        assertThat(g.pace()).isEqualTo(0.8 * 0.8);
+    }
+
+    @Test
+    void refusalsOfRequestsSentBeforeTheGatePacedHoldButDoNotSlowIt() {
+        RateGate g = gate(0, 0);
+        RateGate.Permit[] firstBurst = new RateGate.Permit[8];
+        for (int i = 0; i < firstBurst.length; i++) {
+            firstBurst[i] = g.enter(50);
+        }
+        // The server speaks of its limits only in its refusals: 3,000 tokens a minute, none left.
+        RateLimitReading spent = new RateLimitReading(RateLimitReading.Budget.NONE,
+                new RateLimitReading.Budget(3000, 0, Duration.ofMillis(400)));
+        for (RateGate.Permit p : firstBurst) {
+            assertThat(g.refused(p, Duration.ofMillis(300), spent)).isTrue();
+        }
+        assertThat(g.engaged()).isTrue();
+        assertThat(at(g.heldUntil())).isEqualTo(300);
+        assertThat(g.pace()).isEqualTo(1.0);
+        // The next waits for room for one such request (50 tokens at 50 a second), not for a guessed answer of 256;
+        // and from then on the pace is the server's 50 tokens a second, not half of it.
+        long a = at(g.schedule(50, clock.get()));
+        long b = at(g.schedule(50, clock.get()));
+        assertThat(a).isEqualTo(1000);
+        assertThat(b - a).isEqualTo(1000);
+    }
+
+    @Test
     void aRefusalIsTheCallersWhenTheGateDoesNotPace() {
         RateGate g = gate(0, 0);
-        assertThat(g.enter(1)).isSameAs(RateGate.Permit.FREE);
-        assertThat(g.refused(RateGate.Permit.FREE, Duration.ofSeconds(1), RateLimitReading.NONE)).isFalse();
+        assertThat(g.enter(1).paced()).isFalse();
+        assertThat(g.refused(RateGate.Permit.unpaced(2), Duration.ofSeconds(1), RateLimitReading.NONE)).isFalse();
         assertThat(g.engaged()).isFalse();
     }
 
@@ -135,7 +188,7 @@ class RateGateTest {
     void cancelAllWakesAWaiterAtOnceAndStopSendingForGood() throws Exception {
         RateGate g = new RateGate(RateLimits.NONE, System::nanoTime);
         // The server says: nothing left for an hour.
-        g.answered(RateGate.Permit.FREE, 1, 1, new RateLimitReading(
+        g.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
                 new RateLimitReading.Budget(-1, 0, Duration.ofHours(1)), RateLimitReading.Budget.NONE));
         CompletableFuture<RateGate.Permit> waiting = CompletableFuture.supplyAsync(() -> g.enter(1));
         while (g.waits() == 0) {
