@@ -16,11 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,11 +63,12 @@ final class ConfigFile {
 
     /**
      * Sets every option of {@code spec} the file names and the command line left out; {@code input} goes to its own
-     * setter. Returns the settings it set (without dashes), so a refusal of one of them can name the file.
+     * setter. Returns the settings it set: each option's name without dashes, to the key as the file writes it, so
+     * that a refusal of one of them can name the file and the key.
      */
-    Set<String> applyTo(CommandSpec spec, Consumer<String> input) {
+    Map<String, String> applyTo(CommandSpec spec, Consumer<String> input) {
         JsonNode root = read();
-        Set<String> set = new HashSet<>();
+        Map<String, String> set = new HashMap<>();
         ParseResult given = spec.commandLine().getParseResult();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -92,9 +92,9 @@ final class ConfigFile {
             try {
                 option.setValue(convert(option, key, value));
             } catch (TypeConversionException | IllegalArgumentException e2) {
-                throw UserError.usageOf("msg.config.badSetting", file, key, e2);
+                throw UserError.usageOf("msg.config.badSetting", file, e.getKey(), e2);
             }
-            set.add(key);
+            set.put(key, e.getKey());
         }
         return set;
     }

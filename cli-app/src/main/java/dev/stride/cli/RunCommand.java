@@ -10,15 +10,17 @@ import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
+import dev.stride.core.InvalidSettingException;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -192,11 +194,17 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<String> fromConfig = config == null ? Set.of() : new ConfigFile(config).applyTo(spec, this::setInput);
+        Map<String, String> fromConfig = config == null ? Map.of()
+                : new ConfigFile(config).applyTo(spec, this::setInput);
         if (db == null && postgres == null) {
             throw UserError.usageOf("msg.run.nameTheDb");
         }
-        RunRequest request = request(fromConfig);
+        RunRequest request;
+        try {
+            request = request(fromConfig);
+        } catch (InvalidSettingException e) {
+            throw inConfig(e, fromConfig);
+        }
         RunScorer scorer = LiveScoreOptions.scorer(labelField, metric, extract);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -263,14 +271,14 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */
-    private RunRequest request(Set<String> fromConfig) {
+    private RunRequest request(Map<String, String> fromConfig) {
         ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
         // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect, wherever the
         // bound was given.
         if (!inFlight.auto() && spec.commandLine().getParseResult().hasMatchedOption("--max-concurrency")) {
             throw UserError.usageOf("msg.run.maxConcurrencyWithoutAuto", concurrency);
         }
-        if (!inFlight.auto() && fromConfig.contains("max-concurrency")) {
+        if (!inFlight.auto() && fromConfig.containsKey("max-concurrency")) {
             throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto", config, concurrency);
         }
         // Without the input, the stored runs go on with the records stored: an option about reading the input would
@@ -305,6 +313,20 @@ final class RunCommand implements Callable<Integer> {
                 .shard(shard)
                 .rateLimits(rpm, tpm)
                 .request();
+    }
+
+    /**
+     * A refused setting the file gave is said as the file's, as a value it cannot convert is: the option's words
+     * alone would send the user looking for a flag they never typed.
+     */
+    private RuntimeException inConfig(InvalidSettingException e, Map<String, String> fromConfig) {
+        String english = e.phrase() == null ? String.valueOf(e.getMessage()) : e.phrase().english();
+        for (Map.Entry<String, String> set : fromConfig.entrySet()) {
+            if (Pattern.compile("--" + Pattern.quote(set.getKey()) + "(?![\\w-])").matcher(english).find()) {
+                return UserError.usageOf("msg.config.badSetting", config, set.getValue(), e);
+            }
+        }
+        return e;
     }
 
     /** Where the key of the run came from, for the hint to a 401 or 403. */

@@ -114,6 +114,34 @@ class ConfigFileTest {
         assertThat(dir.resolve("runs.db")).doesNotExist();
     }
 
+    /** Values the file converts but the run cannot use: said as the file's, not as flags the user never typed. */
+    @Test
+    void aValueTheRunRefusesIsNamedByFileAndSettingAsWritten() throws Exception {
+        Path yaml = config("endpoint: foo\n");
+        Cli.Result endpoint = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(endpoint.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(endpoint.err()).isEqualTo("stride: " + yaml + ": setting 'endpoint': --endpoint foo: choose chat"
+                + " or completions\n");
+
+        Cli.Result interval = stride.cli.run("run", "--config", config("save-interval: 0\n").toString());
+        assertThat(interval.err()).isEqualTo("stride: " + yaml + ": setting 'save-interval': --save-interval must be"
+                + " at least 1, got 0\n");
+
+        // The key as the file writes it ('headers'), not the option it stands for.
+        Cli.Result header = stride.cli.run("run", "--config",
+                config("headers: {X-Key: '${STRIDE_TEST_UNSET_VARIABLE}'}\n").toString());
+        assertThat(header.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(header.err()).startsWith("stride: " + yaml + ": setting 'headers': --header X-Key: the environment"
+                + " variable STRIDE_TEST_UNSET_VARIABLE is not set");
+
+        // Given on the command line too, the flag wins and its value is the one refused.
+        Cli.Result flag = stride.cli.run("run", "--config", config("save-interval: 5\n").toString(),
+                "--save-interval", "0");
+        assertThat(flag.err()).isEqualTo("stride: --save-interval must be at least 1, got 0\n");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(dir.resolve("runs.db")).doesNotExist();
+    }
+
     @Test
     void aMaximumConcurrencyWithoutAutoIsRefusedAsOnTheCommandLine() throws Exception {
         Path yaml = config("concurrency: 8\nmax-concurrency: 4\n");
