@@ -47,7 +47,7 @@ final class ScoringRenderer implements SessionListener {
         if (shown instanceof ProgressReporter progress) {
             progress.showAlso(() -> {
                 Accuracy a = scoring.soFar();
-                return a.scored() == 0 ? "" : ", " + ScoreLines.live(m, a.correct(), a.scored());
+                return a.scored() == 0 ? "" : m.get("msg.progress.score", ScoreLines.live(m, a.correct(), a.scored()));
             });
         }
         // Scored first, so the line shown for an answer already counts it.

@@ -91,6 +91,21 @@ class RunScoresLiveTest {
         }
     }
 
+    /** The accuracy joins a Chinese progress line with its full-width comma, as the line's other parts do. */
+    @Test
+    void theAccuracyOnAChineseProgressLineIsJoinedAsTheLineIs() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build())
+                .start(0)) {
+            List<String> args = List.of("run", questions("q.jsonl", 4).toString(), "--db",
+                    dir.resolve("zh.db").toString(), "--model", "m", "--base-url", sim.url(), "--template",
+                    "{{guess}}", "--concurrency", "1", "--log-every", "1ms", "--label-field", "answer", "--metric",
+                    "choice");
+            Cli.Result r = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).contains("，准确率 100.0%（n=1）").doesNotContain(", 准确率");
+        }
+    }
+
     @Test
     void theDefaultMetricIsNormalizedAndAMetricNeedsALabelField() throws Exception {
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
