@@ -428,8 +428,9 @@ public final class InputReaders {
 
         /**
          * A header that names a column twice: each row's later value took the name, and the earlier one was lost
-         * without a word. Unnamed columns (a header's trailing separators) are left alone. Once, after the parser
-         * has read the header.
+         * without a word. Unnamed columns share one name, the empty one, so two of them lose a value the same way;
+         * only at the end of the header (a spreadsheet's trailing separators, whose cells are empty) are they left
+         * alone. Once, after the parser has read the header.
          */
         private void refuseRepeatedColumn() {
             if (headerChecked || !(rows.getParser() instanceof CsvParser csv)) {
@@ -438,10 +439,21 @@ public final class InputReaders {
             headerChecked = true;
             CsvSchema header = csv.getSchema();
             Map<String, Integer> seen = new HashMap<>();
+            int firstUnnamed = 0;
+            int secondUnnamed = 0;
             for (int i = 0; i < header.size(); i++) {
                 String column = header.columnName(i);
                 if (column == null || column.isEmpty()) {
+                    if (firstUnnamed == 0) {
+                        firstUnnamed = i + 1;
+                    } else if (secondUnnamed == 0) {
+                        secondUnnamed = i + 1;
+                    }
                     continue;
+                }
+                if (secondUnnamed != 0) {
+                    throw InvalidInputException.onLine(name, 1,
+                            Phrase.core("line.csvUnnamedColumns", firstUnnamed, secondUnnamed));
                 }
                 Integer first = seen.putIfAbsent(column, i + 1);
                 if (first != null) {

@@ -223,7 +223,13 @@ class InputErrorsTest {
                                 + " value is written twice: \"\")"),
                 Arguments.of("a column named twice", "id,question,question\nq1,a,b\n",
                         "line 1: names column 'question' twice (columns 2 and 3): a row's first value there would be"
-                                + " lost; give each column a name of its own"));
+                                + " lost; give each column a name of its own"),
+                Arguments.of("two unnamed columns before a named one", "id,,,question\n1,LOST,KEPT,hello\n",
+                        "line 1: gives columns 2 and 3 no name: a row's value in column 2 would be lost; give each"
+                                + " column a name of its own"),
+                Arguments.of("an unnamed column before a named one and one at the end", "id,,question,,x\n1,a,b,c,d\n",
+                        "line 1: gives columns 2 and 4 no name: a row's value in column 2 would be lost; give each"
+                                + " column a name of its own"));
     }
 
     @ParameterizedTest(name = "CSV: {0}")
@@ -234,11 +240,16 @@ class InputErrorsTest {
         assertThat(e).hasMessage(dir.resolve("q.csv") + " " + message);
     }
 
+    /** A spreadsheet's trailing separators: empty columns at the end, as many as it likes. One unnamed is kept. */
     @Test
-    void unnamedColumnsMayRepeat() throws IOException {
-        Path csv = TestFiles.write(dir, "q.csv", "id,question,,\nq1,a,,\n");
+    void unnamedColumnsMayRepeatAtTheEnd() throws IOException {
+        Path csv = TestFiles.write(dir, "q.csv", "id,question,,,\nq1,a,,,\n");
         try (RecordReader r = InputReaders.open(csv, InputFormat.CSV, "id", PromptTemplate.parse("{{question}}"))) {
             assertThat(r.next().json()).contains("\"question\":\"a\"");
+        }
+        Path one = TestFiles.write(dir, "one.csv", "id,,question\nq1,note,a\n");
+        try (RecordReader r = InputReaders.open(one, InputFormat.CSV, "id", PromptTemplate.parse("{{question}}"))) {
+            assertThat(r.next().json()).contains("\"\":\"note\"").contains("\"question\":\"a\"");
         }
     }
 
