@@ -99,6 +99,23 @@ class DatabaseTroubleTest {
         assertThat(stride.model.promptList()).as("each record asked once over all sessions").doesNotHaveDuplicates();
     }
 
+    /**
+     * An empty file holds no run: score says so as export does, in one line (not Flyway's forty of it creating
+     * tables), and leaves the file empty.
+     */
+    @Test
+    void scoreOnAnEmptyFileSaysItHoldsNoCheckpointAndLeavesItEmpty() throws Exception {
+        Path db = Files.createFile(dir.resolve("empty.db"));
+
+        Cli.Result score = stride.cli.run("score", "--db", db.toString(), "--label-field", "answer");
+        Cli.Result export = stride.cli.run("export", "--db", db.toString());
+
+        assertThat(score.exitCode()).as(score.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(score.err()).isEqualTo("stride: " + db + " is a SQLite database but not a stride checkpoint"
+                + " file\n").isEqualTo(export.err());
+        assertThat(Files.size(db)).isZero();
+    }
+
     @Test
     void aFileThatIsNotSqliteIsNamedAndLeftAlone() throws Exception {
         Path input = questions(dir, "q.jsonl", 10);

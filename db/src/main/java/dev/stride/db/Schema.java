@@ -104,6 +104,17 @@ final class Schema {
      * changed all the same. A file with tables of its own and no history of stride's is another program's; a new or
      * empty file is stride's to make, and one SQLite cannot read is left for the writer's open to say what it is.
      */
+    /** Refuses an empty file where an existing checkpoint is wanted: it is none (yet). */
+    static void refuseEmpty(Path file) {
+        try {
+            if (Files.isRegularFile(file) && Files.size(file) == 0) {
+                throw notStride(file);
+            }
+        } catch (IOException e) {
+            // the open that follows says why it cannot be read
+        }
+    }
+
     static void refuseForeign(Path file) {
         try {
             if (!Files.isRegularFile(file) || Files.size(file) == 0) {

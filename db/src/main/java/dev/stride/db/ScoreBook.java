@@ -60,7 +60,11 @@ public final class ScoreBook implements AutoCloseable {
 
     /** Opens an existing SQLite checkpoint file, bringing its schema up to this build's (V10 adds the table). */
     public static ScoreBook open(Path file) {
+        SqliteCheckpointStore.quietLibraries();
         SqliteFiles.checkWritable(file);
+        // An empty file holds no run: said as the other commands that read one say it, and left empty, rather than
+        // given stride's tables by a command that only scores.
+        Schema.refuseEmpty(file);
         Schema.refuseForeign(file);
         SQLiteDataSource source = SqliteFiles.writerSource(file);
         Connection c = SqliteFiles.connect(source, file);
