@@ -261,7 +261,8 @@ class CompareCommandTest {
         assertThat(r.out()).contains("on the 22 records both answered")
                 .contains("Not compared: 15 records answered only by 'tuned' (mcq-026, mcq-027, mcq-028, mcq-029,"
                         + " mcq-030, \u2026), 0 only by 'base' (pending")
-                .contains("Not compared: 3 records without the label field 'answer' (mcq-001, mcq-002, mcq-003)");
+                .contains("Not compared: 3 records with no label in the field 'answer' (missing, null or blank: mcq-001,"
+                        + " mcq-002, mcq-003)");
         Cli.Result swapped = cli.run("compare", "--db", db.toString(), "base", "tuned", "--label-field", "answer",
                 "--metric", "choice");
         assertThat(swapped.out()).contains("Not compared: 0 records answered only by 'base', 15 only by 'tuned'"
@@ -291,7 +292,7 @@ class CompareCommandTest {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("Not compared: 1 record answered only by 'tuned' (mcq-040), 0 only by 'base'")
-                .contains("Not compared: 1 record without the label field 'answer' (mcq-001)");
+                .contains("Not compared: 1 record with no label in the field 'answer' (missing, null or blank: mcq-001)");
     }
 
     @Test

@@ -132,19 +132,22 @@ class ScoreCommandTest {
         List<String> lines = new ArrayList<>(tenQuestions());
         lines.add("{\"id\":\"n1\",\"guess\":\"C\"}");
         lines.add("{\"id\":\"n2\",\"guess\":\"C\",\"answer\":null}");
+        lines.add("{\"id\":\"n3\",\"guess\":\"C\",\"answer\":\" \"}");
         run(input("q.jsonl", lines), db);
 
         JsonNode j = score(db);
         assertThat(j.get("scored").asLong()).isEqualTo(10);
         assertThat(j.get("accuracy").asDouble()).isEqualTo(0.7);
         assertThat(j.get("ci_low").asDouble()).isBetween(0.396, 0.398);
-        assertThat(j.get("missing_label").asLong()).isEqualTo(2);
-        assertThat(j.get("missing_label_ids").toString()).isEqualTo("[\"n1\",\"n2\"]");
+        assertThat(j.get("missing_label").asLong()).isEqualTo(3);
+        assertThat(j.get("missing_label_ids").toString()).isEqualTo("[\"n1\",\"n2\",\"n3\"]");
         assertThat(j.get("failed").asLong()).isZero();
         assertThat(j.get("pending").asLong()).isZero();
 
         Cli.Result text = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
-        assertThat(text.out()).contains("not scored: 2 answers whose record has no field answer (first ids: n1, n2)");
+        // The field is there in n2 and n3, with nothing in it: said as no label, not as a field misnamed.
+        assertThat(text.out()).contains("not scored: 3 answers whose record has no label in field answer (missing,"
+                + " null or blank; first ids: n1, n2, n3); label them, or name the labelled field with --label-field");
     }
 
     @Test
@@ -156,7 +159,8 @@ class ScoreCommandTest {
         Cli.Result run = run(input("q.jsonl", lines), db, "--label-field", "answer", "--metric", "choice");
         Cli.Result score = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
 
-        String one = "not scored: 1 answer whose record has no field answer (first ids: n1)";
+        String one = "not scored: 1 answer whose record has no label in field answer (missing, null or blank; first"
+                + " ids: n1)";
         assertThat(run.out()).contains(one);
         assertThat(score.exitCode()).as(score.all()).isZero();
         assertThat(score.out()).contains(one);
