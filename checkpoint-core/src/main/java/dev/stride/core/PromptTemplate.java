@@ -103,10 +103,7 @@ public final class PromptTemplate {
         }
         for (String[] path : paths) {
             if (lookup(record, path) == null) {
-                JsonNode node = record;
-                for (String part : path) {
-                    node = node == null ? null : node.get(part);
-                }
+                JsonNode node = find(record, path);
                 boolean isNull = node != null && node.isNull();
                 return Optional.of(Phrase.core(isNull ? "line.nullTemplateField" : "line.noTemplateField",
                         String.join(".", path)));
@@ -204,10 +201,22 @@ public final class PromptTemplate {
     }
 
     private static JsonNode lookup(JsonNode record, String[] path) {
+        JsonNode node = find(record, path);
+        return node == null || node.isNull() || node.isMissingNode() ? null : node;
+    }
+
+    /**
+     * The node a placeholder names: {@code a.b} is field b inside field a, or, when there is none, a field named
+     * {@code a.b} itself (a CSV column such as export's {@code input.question}, a JSON key with a dot).
+     */
+    private static JsonNode find(JsonNode record, String[] path) {
         JsonNode node = record;
         for (String part : path) {
             node = node == null ? null : node.get(part);
         }
-        return node == null || node.isNull() || node.isMissingNode() ? null : node;
+        if (node == null && path.length > 1 && record != null) {
+            return record.get(String.join(".", path));
+        }
+        return node;
     }
 }

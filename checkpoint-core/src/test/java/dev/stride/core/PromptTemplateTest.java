@@ -47,6 +47,20 @@ class PromptTemplateTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("'b.c'");
     }
 
+    /** A CSV column named with a dot (export's input.question) or a JSON key with one fills the placeholder. */
+    @Test
+    void aDottedNameIsAFieldOfThatNameWhenNothingIsNestedThere() {
+        PromptTemplate t = PromptTemplate.parse("{{input.question}} / {{choices.A}}");
+        assertThat(t.render(TestFiles.json("{\"input.question\":\"Why?\",\"choices.A\":\"apple\"}")))
+                .isEqualTo("Why? / apple");
+        // Nested wins where both are there; a dotted field holding null is said as null, not as missing.
+        assertThat(t.render(TestFiles.json("{\"input\":{\"question\":\"nested\"},\"input.question\":\"flat\","
+                + "\"choices.A\":\"a\"}"))).isEqualTo("nested / a");
+        assertThat(t.unfilledField(TestFiles.json("{\"input.question\":null,\"choices.A\":\"a\"}")))
+                .map(Phrase::english).hasValueSatisfying(m -> assertThat(m).contains("null"));
+        assertThat(t.missingField(TestFiles.json("{\"input.question\":\"q\"}"))).contains("choices.A");
+    }
+
     @Test
     void textWithoutPlaceholdersIsSentAsItIs() {
         assertThat(PromptTemplate.parse("just this {not one}").render(TestFiles.json("{}")))
