@@ -283,8 +283,14 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         SessionTally.Beyond beyond = new SessionTally.Beyond(
                 session.servers().stream().mapToLong(ServerTally::sentAgainAfterRefusal).sum(),
                 session.reaskedForJson(), session.stoppedTheRun());
-        new RunSummary(progress.tally(SessionTally.requestsSent(session.servers()), beyond), looks.prices(), m)
-                .print(out);
+        SessionTally tally = progress.tally(SessionTally.requestsSent(session.servers()), beyond);
+        new RunSummary(tally, looks.prices(), m).print(out);
+        // Records that gave up on 429s: the server's budget was overrun, which the run can be told how to keep to.
+        long tooMany = tally.failedByKind().getOrDefault("http_429", 0L);
+        if (tooMany > 0) {
+            out.println(m.get("msg.run.tooManyRequests", tooMany));
+            out.flush();
+        }
         // Stored as done, so nothing above says it: a cut answer reads as whole unless told.
         if (progress.cutShort() > 0) {
             out.println(m.get("msg.run.cutShort", progress.cutShort()));

@@ -109,6 +109,30 @@ class RequestAccountingTest {
         }
     }
 
+    /** Records that gave up on 429s get a line saying how to keep to the server's budget and send them again. */
+    @Test
+    void recordsThatGaveUpOnRefusalsAreToldHowToKeepToTheBudget() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 6);
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().rateLimited(1.0).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", dir.resolve("runs.db").toString(),
+                    "--model", "m", "--base-url", sim.url(), "--retries", "0", "--log-every", "0", "--template",
+                    "{{question}}");
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+            assertThat(r.out()).as(r.all()).contains("Rate-limited: 6 records gave up on HTTP 429 (too many requests);"
+                    + " keep to the server's budget with --rpm N or --tpm N, or let stride find its pace with"
+                    + " --concurrency auto, then --retry-failed sends them again\n");
+        }
+        // Failures of another kind get no such line.
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().serverError(1.0).build()).start(0)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", dir.resolve("other.db").toString(),
+                    "--model", "m", "--base-url", sim.url(), "--retries", "0", "--log-every", "0", "--template",
+                    "{{question}}");
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+            assertThat(r.out()).doesNotContain("Rate-limited");
+        }
+    }
+
     @Test
     void refusalsTheRpmPacingSentAgainAreAmongTheirRecordsAttempts() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 100);
