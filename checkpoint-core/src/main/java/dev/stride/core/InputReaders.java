@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -429,8 +431,8 @@ public final class InputReaders {
         /**
          * A header that names a column twice: each row's later value took the name, and the earlier one was lost
          * without a word. Unnamed columns share one name, the empty one, so two of them lose a value the same way;
-         * only at the end of the header (a spreadsheet's trailing separators, whose cells are empty) are they left
-         * alone. Once, after the parser has read the header.
+         * only when all of them come after the last named column (a spreadsheet's trailing separators, whose cells
+         * are empty) are they left alone. Once, after the parser has read the header.
          */
         private void refuseRepeatedColumn() {
             if (headerChecked || !(rows.getParser() instanceof CsvParser csv)) {
@@ -439,21 +441,25 @@ public final class InputReaders {
             headerChecked = true;
             CsvSchema header = csv.getSchema();
             Map<String, Integer> seen = new HashMap<>();
-            int firstUnnamed = 0;
-            int secondUnnamed = 0;
+            int lastNamed = 0;
+            List<Integer> unnamed = new ArrayList<>();
             for (int i = 0; i < header.size(); i++) {
                 String column = header.columnName(i);
                 if (column == null || column.isEmpty()) {
-                    if (firstUnnamed == 0) {
-                        firstUnnamed = i + 1;
-                    } else if (secondUnnamed == 0) {
-                        secondUnnamed = i + 1;
-                    }
-                    continue;
+                    unnamed.add(i + 1);
+                } else {
+                    lastNamed = i + 1;
                 }
-                if (secondUnnamed != 0) {
-                    throw InvalidInputException.onLine(name, 1,
-                            Phrase.core("line.csvUnnamedColumns", firstUnnamed, secondUnnamed));
+            }
+            // An unnamed column before a named one holds data; any other unnamed column would take its values.
+            if (unnamed.size() > 1 && unnamed.get(0) < lastNamed) {
+                throw InvalidInputException.onLine(name, 1,
+                        Phrase.core("line.csvUnnamedColumns", unnamed.get(0), unnamed.get(1)));
+            }
+            for (int i = 0; i < header.size(); i++) {
+                String column = header.columnName(i);
+                if (column == null || column.isEmpty()) {
+                    continue;
                 }
                 Integer first = seen.putIfAbsent(column, i + 1);
                 if (first != null) {

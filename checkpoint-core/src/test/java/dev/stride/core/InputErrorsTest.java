@@ -229,6 +229,9 @@ class InputErrorsTest {
                                 + " column a name of its own"),
                 Arguments.of("an unnamed column before a named one and one at the end", "id,,question,,x\n1,a,b,c,d\n",
                         "line 1: gives columns 2 and 4 no name: a row's value in column 2 would be lost; give each"
+                                + " column a name of its own"),
+                Arguments.of("an unnamed column before a named one and trailing separators", "id,,question,,\n1,a,b,,\n",
+                        "line 1: gives columns 2 and 4 no name: a row's value in column 2 would be lost; give each"
                                 + " column a name of its own"));
     }
 

@@ -16,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ final class ConfigFile {
      */
     Map<String, String> applyTo(CommandSpec spec, Consumer<String> input) {
         JsonNode root = read();
-        Map<String, String> set = new HashMap<>();
+        Map<String, String> set = new LinkedHashMap<>();
         ParseResult given = spec.commandLine().getParseResult();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();

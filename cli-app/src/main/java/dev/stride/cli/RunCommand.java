@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -319,12 +320,14 @@ final class RunCommand implements Callable<Integer> {
      * A refused setting the file gave is said as the file's, as a value it cannot convert is: the option's words
      * alone would send the user looking for a flag they never typed.
      */
+    private static final Pattern LEADING_OPTION = Pattern.compile("--([a-z][a-z0-9-]*)(?![\\w-])");
+
     private RuntimeException inConfig(InvalidSettingException e, Map<String, String> fromConfig) {
+        // The option a refusal is about leads its message ("--endpoint foo: choose ..."); one named later is advice.
         String english = e.phrase() == null ? String.valueOf(e.getMessage()) : e.phrase().english();
-        for (Map.Entry<String, String> set : fromConfig.entrySet()) {
-            if (Pattern.compile("--" + Pattern.quote(set.getKey()) + "(?![\\w-])").matcher(english).find()) {
-                return UserError.usageOf("msg.config.badSetting", config, set.getValue(), e);
-            }
+        Matcher about = LEADING_OPTION.matcher(english);
+        if (about.lookingAt() && fromConfig.containsKey(about.group(1))) {
+            return UserError.usageOf("msg.config.badSetting", config, fromConfig.get(about.group(1)), e);
         }
         return e;
     }

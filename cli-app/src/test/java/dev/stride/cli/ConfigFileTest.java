@@ -134,6 +134,12 @@ class ConfigFileTest {
         assertThat(header.err()).startsWith("stride: " + yaml + ": setting 'headers': --header X-Key: the environment"
                 + " variable STRIDE_TEST_UNSET_VARIABLE is not set");
 
+        // A flag refused with advice that names a setting the file gave well: the flag's, not the file's.
+        Cli.Result advice = stride.cli.run("run", "--config", config("stream: true\n").toString(), "--param",
+                "stream=true");
+        assertThat(advice.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(advice.err()).startsWith("stride: --param stream");
+
         // Given on the command line too, the flag wins and its value is the one refused.
         Cli.Result flag = stride.cli.run("run", "--config", config("save-interval: 5\n").toString(),
                 "--save-interval", "0");

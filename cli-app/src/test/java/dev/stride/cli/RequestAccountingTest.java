@@ -120,8 +120,8 @@ class RequestAccountingTest {
 
             assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
             assertThat(r.out()).as(r.all()).contains("Rate-limited: 6 records gave up on HTTP 429 (too many requests);"
-                    + " keep to the server's budget with --rpm N or --tpm N, or let stride find its pace with"
-                    + " --concurrency auto, then --retry-failed sends them again\n");
+                    + " keep to the server's budget with --rpm N or --tpm N (lower ones, if given), then --retry-failed"
+                    + " sends them again\n");
         }
         // Failures of another kind get no such line.
         try (Simulator sim = new Simulator(SimulatorSettings.builder().serverError(1.0).build()).start(0)) {

@@ -98,12 +98,6 @@ final class Schema {
         }
     }
 
-    /**
-     * Refuses another program's database before stride opens a connection that writes: the writer's connection sets
-     * the file to WAL mode as it opens, and an upgrade's refusal came after that, so a file stride would not touch was
-     * changed all the same. A file with tables of its own and no history of stride's is another program's; a new or
-     * empty file is stride's to make, and one SQLite cannot read is left for the writer's open to say what it is.
-     */
     /** Refuses an empty file where an existing checkpoint is wanted: it is none (yet). */
     static void refuseEmpty(Path file) {
         try {
@@ -115,6 +109,12 @@ final class Schema {
         }
     }
 
+    /**
+     * Refuses another program's database before stride opens a connection that writes: the writer's connection sets
+     * the file to WAL mode as it opens, and an upgrade's refusal came after that, so a file stride would not touch was
+     * changed all the same. A file with tables of its own and no history of stride's is another program's; a new or
+     * empty file is stride's to make, and one SQLite cannot read is left for the writer's open to say what it is.
+     */
     static void refuseForeign(Path file) {
         try {
             if (!Files.isRegularFile(file) || Files.size(file) == 0) {

@@ -46,12 +46,13 @@ final class RateGate {
     private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
     /**
-     * What passed the gate: the tokens it was (or would have been) charged, and the pace it went at (how many times
-     * the pace had dropped when it passed; -1 when the gate did not pace, nor count it in flight).
+     * What passed the gate: the tokens it was (or would have been) charged, the pace it was booked at (how many times
+     * the pace had dropped; -1 when the gate did not pace, nor count it in flight), and how many times the token
+     * schedule had restarted from an idle moment when it was booked.
      */
-    record Permit(long tokens, long paceDrops) {
+    record Permit(long tokens, long paceDrops, long tokenRestarts) {
         static Permit unpaced(long tokens) {
-            return new Permit(tokens, -1);
+            return new Permit(tokens, -1, -1);
         }
 
         boolean paced() {
@@ -70,6 +71,8 @@ final class RateGate {
     private long tokenTat;
     /** How far corrections from usage have moved the token schedule, in all: what moves the waiting requests. */
     private long tokenDrift;
+    /** How many times the token schedule started again from now, having fallen behind it (nothing was owed). */
+    private long tokenRestarts;
     private long heldUntil;
     private boolean held;
     /** Nanoseconds per request and per token the server's reading asks for; 0 when it asks for none. */
@@ -145,7 +148,7 @@ final class RateGate {
                     }
                     if (until - now <= 0) {
                         counted = true;
-                        return new Permit(tokens, paceDrops);
+                        return new Permit(tokens, booking.paceDrops(), booking.tokenRestarts());
                     }
                     if (!waited) {
                         waited = true;
@@ -175,7 +178,7 @@ final class RateGate {
      * schedule had drifted by {@code drift}. A later correction from usage moves the token place of every request
      * still waiting, as if the requests before it had been charged what they cost.
      */
-    private record Booking(long requestGoAt, long tokenGoAt, long drift) {
+    private record Booking(long requestGoAt, long tokenGoAt, long drift, long paceDrops, long tokenRestarts) {
         long goAt(long driftNow) {
             return Math.max(requestGoAt, tokenGoAt + (driftNow - drift));
         }
@@ -201,14 +204,18 @@ final class RateGate {
         long tokenGoAt = start;
         double tokenNanos = tokenNanos();
         if (tokenNanos > 0) {
-            long tat = tokenTat - start > 0 ? tokenTat : start;
+            long tat = tokenTat;
+            if (tokenTat - start <= 0) {
+                tat = start;
+                tokenRestarts++;
+            }
             long burst = limits.tokensPerMinute() > 0 && learnedTokenNanos == 0 ? burstNanos() : 0;
             tokenGoAt = tat - burst;
             tokenTat = tat + Math.round(tokens * tokenNanos);
         }
         inFlight++;
         tokensInFlight += tokens;
-        return new Booking(requestGoAt, tokenGoAt, tokenDrift);
+        return new Booking(requestGoAt, tokenGoAt, tokenDrift, paceDrops, tokenRestarts);
     }
 
     private static long burstNanos() {
@@ -242,8 +249,10 @@ final class RateGate {
                 if (promptTokens != null && completionTokens != null) {
                     long actual = (long) promptTokens + completionTokens;
                     double perToken = tokenNanos();
-                    if (perToken > 0) {
-                        long shift = Math.round((actual - permit.tokens()) * perToken);
+                    // An estimate too high is given back only while the schedule it was charged to still stands:
+                    // once the schedule restarted from an idle moment, what it charged is forgiven already.
+                    long shift = perToken > 0 ? Math.round((actual - permit.tokens()) * perToken) : 0;
+                    if (shift > 0 || shift < 0 && permit.tokenRestarts() == tokenRestarts) {
                         tokenTat += shift;
                         tokenDrift += shift;
                         if (shift < 0) {
@@ -400,6 +409,16 @@ final class RateGate {
         lock.lock();
         try {
             return paceDrops;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: how many times the token schedule has restarted from an idle moment. */
+    long tokenRestarts() {
+        lock.lock();
+        try {
+            return tokenRestarts;
         } finally {
             lock.unlock();
         }

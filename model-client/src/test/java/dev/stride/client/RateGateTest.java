@@ -23,7 +23,7 @@ class RateGateTest {
     /** Books a request as {@link RateGate#enter} does, without waiting for its time: the clock stands still here. */
     private RateGate.Permit booked(RateGate g, long tokens) {
         g.schedule(tokens, clock.get());
-        return new RateGate.Permit(tokens, g.paceDrops());
+        return new RateGate.Permit(tokens, g.paceDrops(), g.tokenRestarts());
     }
 
     private long at(long goAt) {
@@ -64,17 +64,32 @@ class RateGateTest {
     @Test
     void aCorrectionFromUsageMovesUpTheRequestsAlreadyWaiting() throws Exception {
         RateGate g = gate(0, 60_000); // one token per millisecond
-        RateGate.Permit first = g.enter(1000);
-        // Booked behind the first's estimate of 1000 tokens: due at 750 ms, on a clock the test moves.
+        RateGate.Permit first = g.enter(100_000);
+        // Booked behind the first's estimate of 100,000 tokens: due in 99.75 s, on a clock the test moves; only the
+        // correction's signal can let it go before the test's timeout.
         CompletableFuture<RateGate.Permit> second = CompletableFuture.supplyAsync(() -> g.enter(1000));
         while (g.waiting() == 0) {
             Thread.onSpinWait();
         }
         clock.addAndGet(100 * MS);
         assertThat(second).isNotDone();
-        // The first cost 100 tokens, not 1000: the second's place moves up by 900 ms, to before now; it goes.
+        // The first cost 100 tokens: the second's place moves up by 99.9 s, to before now; it goes.
         g.answered(first, 60, 40, RateLimitReading.NONE);
         assertThat(second.get().tokens()).isEqualTo(1000);
+    }
+
+    @Test
+    void anEstimateForgivenByAnIdleScheduleIsNotGivenBackTwice() {
+        RateGate g = gate(0, 60_000);
+        RateGate.Permit slow = g.enter(1000);
+        // A long answer: the schedule runs idle meanwhile and starts again from now, owing nothing.
+        clock.addAndGet(5000 * MS);
+        assertThat(at(g.schedule(1000, clock.get()))).isZero();
+        long waiting = at(g.schedule(1000, clock.get()));
+        assertThat(waiting).isEqualTo(750);
+        // The slow one cost 100 of its 1000: nothing to give back, for the schedule kept none of its charge.
+        g.answered(slow, 60, 40, RateLimitReading.NONE);
+        assertThat(at(g.schedule(1000, clock.get()))).isEqualTo(1750);
     }
 
     @Test
@@ -150,6 +165,24 @@ class RateGateTest {
         // A request sent at the slower pace and refused again: slower still.
         g.refused(booked(g, 1), null, RateLimitReading.NONE);
         assertThat(g.pace()).isEqualTo(0.8 * 0.8);
+    }
+
+    @Test
+    void requestsBookedBeforeTheDropThatGoAfterItDoNotDropThePaceAgain() throws Exception {
+        RateGate g = gate(600, 0);
+        RateGate.Permit[] burst = {g.enter(1), g.enter(1), g.enter(1)};
+        CompletableFuture<RateGate.Permit> booked = CompletableFuture.supplyAsync(() -> g.enter(1));
+        while (g.waiting() == 0) {
+            Thread.onSpinWait();
+        }
+        for (RateGate.Permit p : burst) {
+            g.refused(p, Duration.ofMillis(300), RateLimitReading.NONE);
+        }
+        assertThat(g.pace()).isEqualTo(0.8);
+        // The hold ends; the request booked at the old pace goes, and is refused as one of the same burst.
+        clock.addAndGet(10_000 * MS);
+        g.refused(booked.get(), null, RateLimitReading.NONE);
+        assertThat(g.pace()).isEqualTo(0.8);
     }
 
     @Test
