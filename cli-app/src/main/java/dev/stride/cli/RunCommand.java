@@ -11,6 +11,7 @@ import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Metric;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -206,7 +207,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (InvalidSettingException e) {
             throw inConfig(e, fromConfig);
         }
-        RunScorer scorer = LiveScoreOptions.scorer(labelField, metric, extract);
+        RunScorer scorer = scorer(fromConfig);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Messages m = Messages.of(spec);
@@ -320,6 +321,28 @@ final class RunCommand implements Callable<Integer> {
      * A refused setting the file gave is said as the file's, as a value it cannot convert is: the option's words
      * alone would send the user looking for a flag they never typed.
      */
+    /** How the answers are scored; a metric or an expression the file gave that cannot be used is said as the file's. */
+    private RunScorer scorer(Map<String, String> fromConfig) {
+        try {
+            return LiveScoreOptions.scorer(labelField, metric, extract);
+        } catch (InvalidSettingException e) {
+            String key = unknownMetric() ? "metric" : "extract";
+            if (fromConfig.containsKey(key)) {
+                throw UserError.usageOf("msg.config.badSetting", config, fromConfig.get(key), e);
+            }
+            throw e;
+        }
+    }
+
+    private boolean unknownMetric() {
+        try {
+            Metric.parse(metric == null ? Metric.DEFAULT.id() : metric);
+            return false;
+        } catch (InvalidSettingException e) {
+            return true;
+        }
+    }
+
     private static final Pattern LEADING_OPTION = Pattern.compile("--([a-z][a-z0-9-]*)(?![\\w-])");
 
     private RuntimeException inConfig(InvalidSettingException e, Map<String, String> fromConfig) {

@@ -134,6 +134,14 @@ class ConfigFileTest {
         assertThat(header.err()).startsWith("stride: " + yaml + ": setting 'headers': --header X-Key: the environment"
                 + " variable STRIDE_TEST_UNSET_VARIABLE is not set");
 
+        Cli.Result metric = stride.cli.run("run", "--config", config("label-field: answer\nmetric: bogus\n")
+                .toString());
+        assertThat(metric.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(metric.err()).startsWith("stride: " + yaml + ": setting 'metric': unknown metric");
+        Cli.Result extract = stride.cli.run("run", "--config",
+                config("label-field: answer\nmetric: regex\nextract: '('\n").toString());
+        assertThat(extract.err()).startsWith("stride: " + yaml + ": setting 'extract': ");
+
         // A flag refused with advice that names a setting the file gave well: the flag's, not the file's.
         Cli.Result advice = stride.cli.run("run", "--config", config("stream: true\n").toString(), "--param",
                 "stream=true");
