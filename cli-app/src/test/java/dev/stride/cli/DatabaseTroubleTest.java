@@ -104,7 +104,7 @@ class DatabaseTroubleTest {
      * tables), and leaves the file empty.
      */
     @Test
-    void scoreOnAnEmptyFileSaysItHoldsNoCheckpointAndLeavesItEmpty() throws Exception {
+    void scoreAndClearOnAnEmptyFileLeaveItEmpty() throws Exception {
         Path db = Files.createFile(dir.resolve("empty.db"));
 
         Cli.Result score = stride.cli.run("score", "--db", db.toString(), "--label-field", "answer");
@@ -113,6 +113,14 @@ class DatabaseTroubleTest {
         assertThat(score.exitCode()).as(score.all()).isEqualTo(ExitCodes.DATABASE);
         assertThat(score.err()).isEqualTo("stride: " + db + " is a SQLite database but not a stride checkpoint"
                 + " file\n").isEqualTo(export.err());
+        assertThat(Files.size(db)).isZero();
+
+        // Nothing to clear in it either, and no reason to give it stride's tables to say so.
+        Cli.Result all = stride.cli.run("clear", "--db", db.toString(), "--all", "--yes");
+        Cli.Result one = stride.cli.run("clear", "--db", db.toString(), "--run", "m", "--yes");
+        assertThat(all.exitCode()).as(all.all()).isZero();
+        assertThat(all.out()).contains("Cleared 0 runs");
+        assertThat(one.exitCode()).as(one.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(Files.size(db)).isZero();
     }
 
