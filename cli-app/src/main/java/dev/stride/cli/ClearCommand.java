@@ -5,10 +5,7 @@ import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -61,14 +58,6 @@ final class ClearCommand implements Callable<Integer> {
         boolean all;
     }
 
-    private static boolean isEmptyFile(Path file) {
-        try {
-            return Files.isRegularFile(file) && Files.size(file) == 0;
-        } catch (IOException e) {
-            return false; // the store's open says what is wrong with it
-        }
-    }
-
     @Override
     public Integer call() {
         if (database.file != null) {
@@ -80,7 +69,7 @@ final class ClearCommand implements Callable<Integer> {
             DbFile.foldIfLeftBehind(database.file, spec);
         }
         boolean blank = database.postgres != null ? PostgresCheckpointStore.isBlank(database.postgres)
-                : isEmptyFile(database.file);
+                : SqliteCheckpointStore.isBlank(database.file);
         if (blank) {
             // A new database with no tables (or an empty file): nothing to clear, and no reason to create stride's
             // tables to say so.

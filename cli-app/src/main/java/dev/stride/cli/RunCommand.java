@@ -11,7 +11,6 @@ import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidSettingException;
-import dev.stride.core.Metric;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -326,20 +325,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             return LiveScoreOptions.scorer(labelField, metric, extract);
         } catch (InvalidSettingException e) {
-            String key = unknownMetric() ? "metric" : "extract";
-            if (fromConfig.containsKey(key)) {
-                throw UserError.usageOf("msg.config.badSetting", config, fromConfig.get(key), e);
-            }
-            throw e;
-        }
-    }
-
-    private boolean unknownMetric() {
-        try {
-            Metric.parse(metric == null ? Metric.DEFAULT.id() : metric);
-            return false;
-        } catch (InvalidSettingException e) {
-            return true;
+            boolean metricRefused = e.phrase() != null && e.phrase().key().equals("metric.unknown");
+            throw asTheFiles(e, fromConfig, metricRefused ? "metric" : "extract");
         }
     }
 
@@ -349,8 +336,13 @@ final class RunCommand implements Callable<Integer> {
         // The option a refusal is about leads its message ("--endpoint foo: choose ..."); one named later is advice.
         String english = e.phrase() == null ? String.valueOf(e.getMessage()) : e.phrase().english();
         Matcher about = LEADING_OPTION.matcher(english);
-        if (about.lookingAt() && fromConfig.containsKey(about.group(1))) {
-            return UserError.usageOf("msg.config.badSetting", config, fromConfig.get(about.group(1)), e);
+        return asTheFiles(e, fromConfig, about.lookingAt() ? about.group(1) : null);
+    }
+
+    /** {@code e} as the file's setting {@code option} when the file gave it, else as it is. */
+    private RuntimeException asTheFiles(InvalidSettingException e, Map<String, String> fromConfig, String option) {
+        if (option != null && fromConfig.containsKey(option)) {
+            return UserError.usageOf("msg.config.badSetting", config, fromConfig.get(option), e);
         }
         return e;
     }

@@ -100,12 +100,8 @@ final class Schema {
 
     /** Refuses an empty file where an existing checkpoint is wanted: it is none (yet). */
     static void refuseEmpty(Path file) {
-        try {
-            if (Files.isRegularFile(file) && Files.size(file) == 0) {
-                throw notStride(file);
-            }
-        } catch (IOException e) {
-            // the open that follows says why it cannot be read
+        if (SqliteFiles.isEmptyFile(file)) {
+            throw notStride(file);
         }
     }
 

@@ -175,6 +175,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      *
      * @throws StoreException when the file does not exist, is not stride's, or its schema is not this build's
      */
+    /** Whether the file is empty: no run in it, and nothing for a look to create tables for (as Postgres's). */
+    public static boolean isBlank(Path file) {
+        return SqliteFiles.isEmptyFile(file);
+    }
+
     public static SqliteCheckpointStore openReadOnly(Path file) {
         SqliteFiles.checkUsable(file, true);
         SQLiteDataSource source = SqliteFiles.readerSource(file);

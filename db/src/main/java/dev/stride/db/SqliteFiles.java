@@ -134,6 +134,15 @@ final class SqliteFiles {
      * database that this process may use. A writer also needs the file and its folder writable (SQLite creates the
      * {@code -wal} and {@code -shm} files beside the database) and a local file system.
      */
+    /** A regular file of no bytes: a database no one has written yet (false when it cannot be looked at). */
+    static boolean isEmptyFile(Path file) {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) == 0;
+        } catch (IOException e) {
+            return false; // the open that follows says what is wrong with it
+        }
+    }
+
     static void checkUsable(Path file, boolean mustExist) {
         checkUsable(file, mustExist, false, MountTable.system());
     }
