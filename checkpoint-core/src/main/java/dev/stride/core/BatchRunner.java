@@ -13,6 +13,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -42,6 +43,9 @@ import java.util.function.Consumer;
  * answered since its request was sent: the record waits for the server without spending its retries, and the run
  * stops the same way when the outage outlasts {@link RunnerSettings#serverWait()}. If other requests were answered
  * meanwhile, the failure is the record's own (a generation too long for the timeout) and is retried like any other.
+ * A 429 ({@link PredictionException#TOO_MANY_REQUESTS}) is the other way round: when other requests were answered
+ * since it was sent, the server is busy with them (a budget shared by the run), not refusing this record, and the
+ * record waits its turn with backoff without spending its retries, up to {@value #UNCHARGED_BUDGET_REFUSALS} times.
  */
 public final class BatchRunner {
     /**
@@ -56,6 +60,16 @@ public final class BatchRunner {
     private static final Duration OUTAGE_FLOOR = Duration.ofMillis(100);
     /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
     static final int UNCHARGED_REFUSALS = 5;
+    /**
+     * 429s a record is not charged for while other requests are answered: a run at a fixed concurrency above what a
+     * budget without rate headers allows gets about one in concurrency/budget of its requests through. Bounded, for a
+     * 429 that no wait cures (a request larger than the budget) still ends; the backoff grows with the first few of
+     * them, so that a run the server does not pace does not press it faster than it lets requests through.
+     */
+    static final int UNCHARGED_BUDGET_REFUSALS = 20;
+    private static final int BUDGET_BACKOFF_STEPS = 3;
+    /** Requests answered with a prediction in this session: what tells a budget's 429 from a refusal of all. */
+    private final AtomicLong predicted = new AtomicLong();
     /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
     /** The limit last told to the listener and the store, and each server's with it; dispatch thread only. */
@@ -502,6 +516,8 @@ public final class BatchRunner {
         int charged = 0;
         int whileUnreachable = 0;
         int refusedOverLimit = 0;
+        int refusedOverBudget = 0;
+        long predictedAtLastTry = 0;
         // A retry told to the listener that reached no server yet: told as sent once an attempt does (one that found
         // no server is no request), and as never sent when the record stops here.
         boolean retryTold = false;
@@ -512,6 +528,13 @@ public final class BatchRunner {
             }
             long t0 = time.nanoTime();
             long answersWhenSent = servers.answers();
+            // Predictions made since the record's previous try was sent (or this one, the first time): a 429 comes
+            // back at once, so others' answers show in the backoff before it.
+            long predictedBefore = predictedAtLastTry;
+            predictedAtLastTry = predicted.get();
+            if (attempt == 1) {
+                predictedBefore = predictedAtLastTry;
+            }
             boolean alone = working.get() == 1;
             int notSentBefore = cost.notSentSoFar();
             try {
@@ -519,6 +542,7 @@ public final class BatchRunner {
                 if (retryTold) {
                     listener.retrySent(record);
                 }
+                predicted.incrementAndGet();
                 servers.answered();
                 // The request's own time when the predictor measured it: a wait before sending is not latency.
                 long latency = c.latency() == null ? elapsedMillis(t0) : c.latency().toMillis();
@@ -581,7 +605,11 @@ public final class BatchRunner {
                         }
                         // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
                         boolean overshoot = e.limitLowered() && ++refusedOverLimit <= UNCHARGED_REFUSALS;
-                        if (!overshoot) {
+                        // Refused while others got through: the server's budget is taken, this record is next.
+                        boolean overBudget = !overshoot && PredictionException.TOO_MANY_REQUESTS.equals(e.kind())
+                                && predicted.get() != predictedBefore
+                                && ++refusedOverBudget <= UNCHARGED_BUDGET_REFUSALS;
+                        if (!overshoot && !overBudget) {
                             charged++;
                         }
                         if (charged > settings.maxRetries()) {
@@ -592,9 +620,11 @@ public final class BatchRunner {
                                     new Timing(latency, attempts, clock.instant()))));
                             return;
                         }
-                        Duration delay = backoff(Math.max(1, charged), e.retryAfter().orElse(null));
+                        // A budget's turn comes round in seconds: its refusals lengthen the wait a few times only.
+                        Duration delay = backoff(Math.max(1, charged + (overBudget
+                                ? Math.min(refusedOverBudget, BUDGET_BACKOFF_STEPS) : 0)), e.retryAfter().orElse(null));
                         // Told as the record's requests so far, as its stored attempts will count them.
-                        if (overshoot) {
+                        if (overshoot || overBudget) {
                             listener.sentAgainAsBusy(record, cost.attempts(attempt), e, delay);
                         } else {
                             listener.retrying(record, cost.attempts(attempt), e, delay);

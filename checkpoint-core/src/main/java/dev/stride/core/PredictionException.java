@@ -35,6 +35,8 @@ public final class PredictionException extends Exception {
      * taken it ({@link Disposition#RETRY}). A dropped one says a server was there, not that it answered.
      */
     public static final String CONNECTION = "connection";
+    /** The kind of an HTTP 429: too many requests, which a server answering others means as "not now". */
+    public static final String TOO_MANY_REQUESTS = "http_429";
 
     private final Disposition disposition;
     private final String kind;

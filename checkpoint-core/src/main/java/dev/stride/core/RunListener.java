@@ -36,8 +36,9 @@ public interface RunListener {
 
     /**
      * As {@link #retrying}, for a request a server refused as one too many at once (429, 503) under a learnt limit
-     * ({@code --concurrency auto}) that backed off for it: it is sent again without spending one of the record's
-     * retries. It still counts in the record's attempts.
+     * ({@code --concurrency auto}) that backed off for it, or with a 429 while other requests were answered (a
+     * budget the run shares): it is sent again without spending one of the record's retries. It still counts in the
+     * record's attempts.
      */
     default void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         retrying(record, attempt, cause, delay);

@@ -47,6 +47,77 @@ class BatchRunnerRetryTest {
     }
 
     @Test
+    void a429WhileOthersAreAnsweredIsTheBudgetsNotTheRecordsAndSpendsNoRetry() throws Exception {
+        int refusals = RunnerFixture.MAX_RETRIES + 3;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, true);
+
+        assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(refusals + 1);
+        // The first refusal came before anything was answered: a retry it spends.
+        assertThat(f.events.retryAttempts()).as("the one retry spent").containsExactly(1);
+        assertThat(f.events.busyAttempts()).as("sent again as the budget allowed").containsExactly(2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void a429ThatNoWaitCuresEndsAfterItsUnchargedRefusalsAndRetries() throws Exception {
+        int refusals = 1 + BatchRunner.UNCHARGED_BUDGET_REFUSALS + RunnerFixture.MAX_RETRIES;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false);
+
+        assertThat(f.ledger.failure("r0").error())
+                .isEqualTo("gave up after " + refusals + " attempts: HTTP 429: slow down");
+        assertThat(f.events.busyAttempts()).hasSize(BatchRunner.UNCHARGED_BUDGET_REFUSALS);
+        assertThat(f.events.retryAttempts()).containsExactly(1, 22, 23);
+    }
+
+    /**
+     * Record r0 is refused with 429 {@code refusals} times (then answered, if {@code answered}); before each refusal
+     * but the first, another record is answered while r0 waits: a server that lets others through.
+     */
+    private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered) throws Exception {
+        int waits = answered ? refusals : refusals - 1;
+        RunnerFixture f = RunnerFixture.withRecords(1 + waits);
+        ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: slow down");
+        List<ScriptedPredictor.Reply> r0 = new ArrayList<>();
+        for (int i = 0; i < refusals; i++) {
+            r0.add(tooMany);
+        }
+        if (answered) {
+            r0.add(ScriptedPredictor.answer("{}"));
+        }
+        f.predictor.script("r0", r0.toArray(ScriptedPredictor.Reply[]::new));
+        for (int i = 1; i <= waits; i++) {
+            f.predictor.script(InMemoryLedger.id(i), ScriptedPredictor.hold());
+        }
+        RunnerFixture.Session session = f.start(settings(2, 10));
+
+        for (int refusal = 1; refusal <= waits; refusal++) {
+            Duration wait = f.time.awaitWaitsAsked(refusal).get(refusal - 1);
+            String other = InMemoryLedger.id(refusal);
+            f.predictor.awaitHeld(other);
+            f.predictor.release(other, ScriptedPredictor.answer(null));
+            f.ledger.awaitOutcomes(refusal);
+            f.time.advance(wait);
+        }
+        assertThat(session.outcome().state()).isEqualTo(answered ? RunState.DONE : RunState.DONE_WITH_FAILURES);
+        return f;
+    }
+
+    @Test
+    void a429WhileNothingElseIsAnsweredSpendsTheRecordsRetries() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: quota");
+        f.predictor.script("r0", tooMany, tooMany, tooMany, tooMany);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
+            f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
+        }
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 4 attempts: HTTP 429: quota");
+        assertThat(f.events.busyAttempts()).isEmpty();
+    }
+
+    @Test
     void requestsSentAgainWithinAttemptsAreTheRecordsAttemptsAndTheirTokensItsTokens() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(1);
         f.predictor.script("r0", ScriptedPredictor.fail(Disposition.RETRY, "http_503", "503 busy"),

@@ -97,6 +97,8 @@ final class RunnerFixture {
     static final class Events implements RunListener {
         private final List<Duration> retryDelays = new ArrayList<>();
         private final List<Integer> retryAttempts = new ArrayList<>();
+        /** The attempts sent again without spending a retry ({@link RunListener#sentAgainAsBusy}). */
+        private final List<Integer> busyAttempts = new ArrayList<>();
         private int retriesSent;
         private int retriesNotSent;
         private final List<Cursor> cursors = new ArrayList<>();
@@ -154,6 +156,13 @@ final class RunnerFixture {
         }
 
         @Override
+        public synchronized void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause,
+                                                 Duration delay) {
+            busyAttempts.add(attempt);
+            retryDelays.add(delay);
+        }
+
+        @Override
         public synchronized void retrySent(InputRecord record) {
             retriesSent++;
         }
@@ -204,6 +213,10 @@ final class RunnerFixture {
 
         synchronized List<Integer> retryAttempts() {
             return List.copyOf(retryAttempts);
+        }
+
+        synchronized List<Integer> busyAttempts() {
+            return List.copyOf(busyAttempts);
         }
 
         synchronized List<Cursor> cursors() {

@@ -109,6 +109,22 @@ class RateLimitRunTest {
     }
 
     @Test
+    void withoutHeadersOrABudgetARecordWaitsItsTurnInsteadOfFailing() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 30);
+        Path db = dir.resolve("silent.db");
+        // 50 tokens a second, about two requests of 25; 16 in flight, and nothing says the budget but the 429s. Each
+        // record's retries would be spent in some 8 s of refusals, and some records were (3 of 30 at 8 in flight):
+        // now a 429 while others get through costs no retry.
+        try (Simulator sim = server(0, 3_000, false)) {
+            Cli.Result r = run(sim, input, db);
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(sim.stats().count(Outcome.RATE_LIMITED)).as(sim.stats().summary()).isPositive();
+            assertThat(r.out()).as(r.all()).contains("rate-limited (429) and sent again");
+        }
+        assertThat(Datasets.count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(30);
+    }
+
+    @Test
     void badLimitsAreOneLineAndUsageErrors() {
         for (String[] bad : new String[][] {{"--rpm", "0"}, {"--tpm", "-5"}, {"--rpm", "lots"}}) {
             Cli.Result r = stride.cli.run("run", "q.jsonl", "--db", dir.resolve("x.db").toString(), "--model", "m",
