@@ -86,15 +86,24 @@ public final class ModelClient implements AutoCloseable {
     }
 
     ModelClient(ClientSettings settings, Clock clock) {
-        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
+        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)), false);
+    }
+
+    /**
+     * @param learnsFromRefusals whether its rate gate paces at what the server lets through once it refuses with 429
+     *                           and says nothing more (a pool at a fixed concurrency; see {@link RateGate})
+     */
+    ModelClient(ClientSettings settings, boolean learnsFromRefusals) {
+        this(settings, Clock.systemUTC(), !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)),
+                learnsFromRefusals);
     }
 
     /** For tests of OkHttp's own set-up: every call through OkHttp. */
     static ModelClient throughOkHttp(ClientSettings settings) {
-        return new ModelClient(settings, Clock.systemUTC(), false);
+        return new ModelClient(settings, Clock.systemUTC(), false, false);
     }
 
-    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed) {
+    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed, boolean learnsFromRefusals) {
         this.settings = settings;
         this.clock = clock;
         BaseUrl base = settings.base();
@@ -129,7 +138,7 @@ public final class ModelClient implements AutoCloseable {
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
-        this.gate = new RateGate(settings.rateLimits(), System::nanoTime);
+        this.gate = new RateGate(settings.rateLimits(), learnsFromRefusals, System::nanoTime);
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings, boolean https) {

@@ -240,4 +240,56 @@ class RateGateTest {
         assertThat(next.get()).isNull();
         assertThat(g.enter(1)).isNull();
     }
+
+    /**
+     * A second of a server that says nothing but its 429s: it lets {@code answers} through and refuses the others,
+     * spread evenly; true as soon as the gate takes a refusal on.
+     */
+    private boolean silentSecond(RateGate g, int answers, int refusals) {
+        int events = answers + refusals;
+        for (int i = 0; i < events; i++) {
+            clock.addAndGet(1000 * MS / events);
+            RateGate.Permit p = g.enter(20);
+            if ((long) (i + 1) * answers / events > (long) i * answers / events) {
+                g.answered(p, 10, 10, RateLimitReading.NONE);
+            } else if (g.refused(p, Duration.ofMillis(300), RateLimitReading.NONE)) {
+                return true; // the gate paces from here: the next enter would wait on the test's clock
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aGateThatLearnsFromRefusalsPacesAtWhatPassedOnceAQuarterAreRefused() {
+        RateGate g = new RateGate(RateLimits.NONE, true, clock::get);
+        // One refusal in ten: the caller's to send again, no pace.
+        for (int second = 0; second < 5; second++) {
+            assertThat(silentSecond(g, 18, 2)).isFalse();
+        }
+        assertThat(g.engaged()).isFalse();
+        clock.addAndGet(6000 * MS); // the seconds above end their window at the next refusal, without a pace
+        // Three in four refused: a budget. The refusal that ends a window of them is taken on, and the gate paces.
+        assertThat(silentSecond(g, 4, 12) || silentSecond(g, 4, 12)).isTrue();
+        assertThat(g.engaged()).isTrue();
+        double perSecond = g.learntPerSecond();
+        assertThat(perSecond).as("4 passed a second, and a twentieth more").isBetween(3.5, 4.5);
+        long first = g.schedule(20, clock.get());
+        long second = g.schedule(20, clock.get());
+        assertThat(second - first).isEqualTo(Math.round(1e9 / perSecond));
+        // A refusal now is taken on without holding the others for its Retry-After, nor a pace drop.
+        assertThat(g.refused(booked(g, 20), Duration.ofSeconds(30), RateLimitReading.NONE)).isTrue();
+        assertThat(g.heldUntil()).isEqualTo(Long.MIN_VALUE);
+        assertThat(g.pace()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aGateThatDoesNotLearnLeavesEveryRefusalToTheCaller() {
+        // --concurrency auto: its limit answers a server's 429s.
+        RateGate g = gate(0, 0);
+        for (int second = 0; second < 5; second++) {
+            assertThat(silentSecond(g, 1, 20)).isFalse();
+        }
+        assertThat(g.engaged()).isFalse();
+        assertThat(g.learntPerSecond()).isZero();
+    }
 }
