@@ -45,7 +45,7 @@ import java.util.function.Consumer;
  * meanwhile, the failure is the record's own (a generation too long for the timeout) and is retried like any other.
  * A 429 ({@link PredictionException#TOO_MANY_REQUESTS}) is the other way round: when other requests were answered
  * since it was sent, the server is busy with them (a budget shared by the run), not refusing this record, and the
- * record waits its turn with backoff without spending its retries, up to {@value #UNCHARGED_BUDGET_REFUSALS} times.
+ * record waits its turn with backoff without spending its retries, for {@link #BUDGET_TURN_WAIT} at most.
  */
 public final class BatchRunner {
     /**
@@ -61,12 +61,13 @@ public final class BatchRunner {
     /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
     static final int UNCHARGED_REFUSALS = 5;
     /**
-     * 429s a record is not charged for while other requests are answered: a run at a fixed concurrency above what a
-     * budget without rate headers allows gets about one in concurrency/budget of its requests through. Bounded, for a
-     * 429 that no wait cures (a request larger than the budget) still ends; the backoff grows with the first few of
-     * them, so that a run the server does not pace does not press it faster than it lets requests through.
+     * How long a record may wait its turn at a server whose budget others are using (429s while other requests are
+     * answered) without being charged for those refusals: a run at a fixed concurrency far above a budget without rate
+     * headers gets one in concurrency/budget of its requests through, whatever the backoff. Bounded in time, for a 429
+     * that no wait cures (a request larger than the budget) still ends. The backoff grows with the first few of them
+     * only, so that a record's turn is not missed by minutes.
      */
-    static final int UNCHARGED_BUDGET_REFUSALS = 20;
+    static final Duration BUDGET_TURN_WAIT = Duration.ofMinutes(10);
     private static final int BUDGET_BACKOFF_STEPS = 3;
     /** Requests answered with a prediction in this session: what tells a budget's 429 from a refusal of all. */
     private final AtomicLong predicted = new AtomicLong();
@@ -517,6 +518,7 @@ public final class BatchRunner {
         int whileUnreachable = 0;
         int refusedOverLimit = 0;
         int refusedOverBudget = 0;
+        long firstOverBudgetAt = 0;
         long predictedAtLastTry = 0;
         // A retry told to the listener that reached no server yet: told as sent once an attempt does (one that found
         // no server is no request), and as never sent when the record stops here.
@@ -537,6 +539,7 @@ public final class BatchRunner {
             }
             boolean alone = working.get() == 1;
             int notSentBefore = cost.notSentSoFar();
+            int sentAgainBefore = cost.sentAgainSoFar();
             try {
                 Completion c = predictor.predict(prompt, cost);
                 if (retryTold) {
@@ -605,10 +608,16 @@ public final class BatchRunner {
                         }
                         // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
                         boolean overshoot = e.limitLowered() && ++refusedOverLimit <= UNCHARGED_REFUSALS;
-                        // Refused while others got through: the server's budget is taken, this record is next.
+                        // Refused while others got through: the server's budget is taken, this record is next. Not
+                        // when the predictor already waited out refusals of this try (a rate gate that paces): a 429
+                        // that outlasts those waits is one no turn cures (a request larger than the budget).
                         boolean overBudget = !overshoot && PredictionException.TOO_MANY_REQUESTS.equals(e.kind())
-                                && predicted.get() != predictedBefore
-                                && ++refusedOverBudget <= UNCHARGED_BUDGET_REFUSALS;
+                                && predicted.get() != predictedBefore && cost.sentAgainSoFar() == sentAgainBefore
+                                && (refusedOverBudget == 0
+                                    || time.nanoTime() - firstOverBudgetAt < BUDGET_TURN_WAIT.toNanos());
+                        if (overBudget && refusedOverBudget++ == 0) {
+                            firstOverBudgetAt = time.nanoTime();
+                        }
                         if (!overshoot && !overBudget) {
                             charged++;
                         }

@@ -38,6 +38,11 @@ public final class RecordCost {
         sentAgain++;
     }
 
+    /** Refused requests the predictor waited out and sent again so far: a runner compares it before and after. */
+    public int sentAgainSoFar() {
+        return sentAgain;
+    }
+
     /**
      * The attempt found no server (the connection was refused, the host unknown): no request went out, and it is
      * none of the record's attempts.

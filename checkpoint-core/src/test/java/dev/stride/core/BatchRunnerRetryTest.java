@@ -58,21 +58,41 @@ class BatchRunnerRetryTest {
     }
 
     @Test
-    void a429ThatNoWaitCuresEndsAfterItsUnchargedRefusalsAndRetries() throws Exception {
-        int refusals = 1 + BatchRunner.UNCHARGED_BUDGET_REFUSALS + RunnerFixture.MAX_RETRIES;
-        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false);
+    void a429ThatNoWaitCuresSpendsRetriesOnceTheRecordWaitedItsTurnLongEnough() throws Exception {
+        // Refused 12 times while others are answered: the first refusal is a retry, the next ten are waits for its
+        // turn; then ten minutes have passed since the first of those, and the rest spend retries until none is left.
+        int refusals = 1 + 10 + RunnerFixture.MAX_RETRIES;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false, false, 11);
 
         assertThat(f.ledger.failure("r0").error())
                 .isEqualTo("gave up after " + refusals + " attempts: HTTP 429: slow down");
-        assertThat(f.events.busyAttempts()).hasSize(BatchRunner.UNCHARGED_BUDGET_REFUSALS);
-        assertThat(f.events.retryAttempts()).containsExactly(1, 22, 23);
+        assertThat(f.events.busyAttempts()).hasSize(10);
+        assertThat(f.events.retryAttempts()).containsExactly(1, 12, 13);
+    }
+
+    @Test
+    void a429ThePredictorAlreadyWaitedOutSpendsARetryEvenWhileOthersAreAnswered() throws Exception {
+        // The HTTP predictor's rate gate sent r0's request again after a 429 within each try, and it was refused still.
+        int refusals = RunnerFixture.MAX_RETRIES + 1;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false, true, 0);
+
+        assertThat(f.ledger.failure("r0").error())
+                .isEqualTo("gave up after " + 2 * refusals + " attempts: HTTP 429: slow down");
+        assertThat(f.events.busyAttempts()).isEmpty();
+        assertThat(f.events.retryAttempts()).hasSize(RunnerFixture.MAX_RETRIES);
+    }
+
+    private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered) throws Exception {
+        return refusedWhileOthersAreAnswered(refusals, answered, false, 0);
     }
 
     /**
      * Record r0 is refused with 429 {@code refusals} times (then answered, if {@code answered}); before each refusal
-     * but the first, another record is answered while r0 waits: a server that lets others through.
+     * but the first, another record is answered while r0 waits: a server that lets others through. The wait after
+     * refusal {@code tenMinutesAfter} (none when 0) lasts {@link BatchRunner#BUDGET_TURN_WAIT} longer.
      */
-    private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered) throws Exception {
+    private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
+                                                               int tenMinutesAfter) throws Exception {
         int waits = answered ? refusals : refusals - 1;
         RunnerFixture f = RunnerFixture.withRecords(1 + waits);
         ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: slow down");
@@ -87,7 +107,8 @@ class BatchRunnerRetryTest {
         for (int i = 1; i <= waits; i++) {
             f.predictor.script(InMemoryLedger.id(i), ScriptedPredictor.hold());
         }
-        RunnerFixture.Session session = f.start(settings(2, 10));
+        RunnerFixture.Session session = f.start(!sentAgain ? f.runner(settings(2, 10), f.predictor)
+                : f.runner(settings(2, 10), sendingR0Again(f)));
 
         for (int refusal = 1; refusal <= waits; refusal++) {
             Duration wait = f.time.awaitWaitsAsked(refusal).get(refusal - 1);
@@ -95,7 +116,7 @@ class BatchRunnerRetryTest {
             f.predictor.awaitHeld(other);
             f.predictor.release(other, ScriptedPredictor.answer(null));
             f.ledger.awaitOutcomes(refusal);
-            f.time.advance(wait);
+            f.time.advance(refusal == tenMinutesAfter ? wait.plus(BatchRunner.BUDGET_TURN_WAIT) : wait);
         }
         assertThat(session.outcome().state()).isEqualTo(answered ? RunState.DONE : RunState.DONE_WITH_FAILURES);
         return f;
@@ -160,6 +181,33 @@ class BatchRunnerRetryTest {
      * The scripted predictor behind one that, at each attempt, first sets an answer aside and asks again (as the
      * JSON output checks do), remembering the cost it was given.
      */
+    /** The scripted predictor, as one whose rate gate waits out a 429 of r0 and sends it again within each try. */
+    private static Predictor sendingR0Again(RunnerFixture f) {
+        return new Predictor() {
+            @Override
+            public Completion predict(Prompt prompt) throws PredictionException {
+                throw new AssertionError("the runner hands each attempt its record's cost");
+            }
+
+            @Override
+            public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
+                if (prompt.recordId().equals("r0")) {
+                    cost.sentAgainAfterRefusal();
+                }
+                return f.predictor.predict(prompt);
+            }
+
+            @Override
+            public void cancelAll() {
+                f.predictor.cancelAll();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     private static Predictor settingAsideOneFirst(RunnerFixture f, List<RecordCost> costs) {
         return new Predictor() {
             @Override

@@ -86,24 +86,15 @@ public final class ModelClient implements AutoCloseable {
     }
 
     ModelClient(ClientSettings settings, Clock clock) {
-        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)), false);
-    }
-
-    /**
-     * @param learnsFromRefusals whether its rate gate paces at what the server lets through once it refuses with 429
-     *                           and says nothing more (a pool at a fixed concurrency; see {@link RateGate})
-     */
-    ModelClient(ClientSettings settings, boolean learnsFromRefusals) {
-        this(settings, Clock.systemUTC(), !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)),
-                learnsFromRefusals);
+        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
     }
 
     /** For tests of OkHttp's own set-up: every call through OkHttp. */
     static ModelClient throughOkHttp(ClientSettings settings) {
-        return new ModelClient(settings, Clock.systemUTC(), false, false);
+        return new ModelClient(settings, Clock.systemUTC(), false);
     }
 
-    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed, boolean learnsFromRefusals) {
+    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed) {
         this.settings = settings;
         this.clock = clock;
         BaseUrl base = settings.base();
@@ -138,7 +129,7 @@ public final class ModelClient implements AutoCloseable {
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
-        this.gate = new RateGate(settings.rateLimits(), learnsFromRefusals, System::nanoTime);
+        this.gate = new RateGate(settings.rateLimits(), System::nanoTime);
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings, boolean https) {

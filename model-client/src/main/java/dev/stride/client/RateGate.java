@@ -2,7 +2,6 @@ package dev.stride.client;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -30,11 +29,6 @@ import java.util.function.LongSupplier;
  *       were sent at the same pace (a burst refused together is one mistake, not one each), and not at all for a
  *       request sent before the gate paced: its refusal says nothing of the estimate. Otherwise the first burst of
  *       a run against a server that only then says its limits would halve the pace for the rest of a short run.</li>
- *   <li><b>429s and nothing else</b> (no budget given, no headers seen), where the caller lets the gate learn from
- *       refusals (a fixed concurrency: {@code --concurrency auto} learns its own limit from them): once a quarter of
- *       the requests in a second are refused, requests are paced at the rate the server lets through, learnt from
- *       then on ({@link RefusalPace}). A refused request is then booked again at that pace, without a hold for the
- *       others; before, a refusal is the caller's, as without a budget.</li>
  * </ul>
  * Waiting ends at once on {@link #cancelAll()} and for good on {@link #stopSending()}: a stopping run is never held
  * by a request that was not sent. A server that never mentions a limit to a user who set none costs one volatile
@@ -67,7 +61,6 @@ final class RateGate {
     }
 
     private final RateLimits limits;
-    private final boolean learnsFromRefusals;
     private final LongSupplier nanoTime;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -85,9 +78,6 @@ final class RateGate {
     /** Nanoseconds per request and per token the server's reading asks for; 0 when it asks for none. */
     private double learnedRequestNanos;
     private double learnedTokenNanos;
-    private final RefusalPace refusalPace = new RefusalPace();
-    /** Answers to requests the gate did not pace: what passed while the server refused the others. */
-    private final AtomicLong unpacedAnswers = new AtomicLong();
     private double pace = 1.0;
     private long paceDrops;
     private int inFlight;
@@ -100,13 +90,7 @@ final class RateGate {
     private volatile int waiting;
 
     RateGate(RateLimits limits, LongSupplier nanoTime) {
-        this(limits, false, nanoTime);
-    }
-
-    /** @param learnsFromRefusals whether 429s with nothing else to go by set a pace (see the class comment) */
-    RateGate(RateLimits limits, boolean learnsFromRefusals, LongSupplier nanoTime) {
         this.limits = limits;
-        this.learnsFromRefusals = learnsFromRefusals;
         this.nanoTime = nanoTime;
         this.engaged = limits.any();
         long now = nanoTime.getAsLong();
@@ -209,9 +193,8 @@ final class RateGate {
     private Booking book(long tokens, long now) {
         long start = held && heldUntil - now > 0 ? heldUntil : now;
         long requestGoAt = start;
-        double requestNanos = Math.max(Math.max(limits.requestsPerMinute() > 0
-                ? (double) MINUTE / limits.requestsPerMinute() : 0, learnedRequestNanos), refusalPace.requestNanos())
-                / pace;
+        double requestNanos = Math.max(limits.requestsPerMinute() > 0 ? (double) MINUTE / limits.requestsPerMinute()
+                : 0, learnedRequestNanos) / pace;
         if (requestNanos > 0) {
             long tat = requestTat - start > 0 ? requestTat : start;
             long burst = limits.requestsPerMinute() > 0 && learnedRequestNanos == 0 ? burstNanos() : 0;
@@ -256,9 +239,6 @@ final class RateGate {
      */
     void answered(Permit permit, Integer promptTokens, Integer completionTokens, RateLimitReading reading) {
         if (!permit.paced() && !reading.any()) {
-            if (learnsFromRefusals) {
-                unpacedAnswers.incrementAndGet();
-            }
             return;
         }
         lock.lock();
@@ -281,9 +261,6 @@ final class RateGate {
                     }
                 }
                 pace = Math.min(1.0, pace + RECOVER);
-                if (refusalPace.pacing()) {
-                    refusalPace.answered(now);
-                }
             }
             if (completionTokens != null) {
                 meanAnswerTokens += (completionTokens - meanAnswerTokens) * 0.1;
@@ -309,16 +286,8 @@ final class RateGate {
                 unschedule(permit.tokens());
             }
             observe(reading, permit.tokens(), now);
-            if (!engaged && learnsFromRefusals && !reading.any()
-                    && refusalPace.refusedUnpaced(now, unpacedAnswers.get())) {
-                engaged = true;
-            }
             if (!engaged) {
                 return false;
-            }
-            if (refusalPace.pacing() && pacedByRefusalsAlone()) {
-                refusalPace.refused(now);
-                return true;
             }
             hold(now + (retryAfter != null ? retryAfter : HOLD_AFTER_REFUSAL).toNanos());
             // The pace starts again after the hold, rather than letting every booked request go the moment it ends.
@@ -333,11 +302,6 @@ final class RateGate {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Whether nothing but the learnt pace paces this server: no budget given, no headers asking for a pace. */
-    private boolean pacedByRefusalsAlone() {
-        return !limits.any() && learnedRequestNanos == 0 && learnedTokenNanos == 0;
     }
 
     /** Any other end of a request: its place given back, the reading taken in. */
@@ -435,16 +399,6 @@ final class RateGate {
         lock.lock();
         try {
             return pace;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** For tests: the rate learnt from refusals, requests per second; 0 before the first. */
-    double learntPerSecond() {
-        lock.lock();
-        try {
-            return refusalPace.perSecond();
         } finally {
             lock.unlock();
         }

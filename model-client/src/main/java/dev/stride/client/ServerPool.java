@@ -108,8 +108,7 @@ public final class ServerPool implements AutoCloseable {
         List<Server> built = new ArrayList<>();
         try {
             for (ClientSettings s : distinct.values()) {
-                // At a fixed concurrency a server's 429s set a pace; an adaptive pool's limit answers them itself.
-                built.add(new Server(new ModelClient(s, !adaptive), now, firstSetAsideNanos,
+                built.add(new Server(new ModelClient(s), now, firstSetAsideNanos,
                         adaptive ? new AdaptiveLimit(maxPerServer) : null));
             }
         } catch (RuntimeException e) {

@@ -240,41 +240,6 @@ class ServerPoolTest {
     }
 
     @Test
-    void atAFixedConcurrencyASilentBudgetsRefusalsSetAPaceButUnderAutoTheyAreItsLimits() throws Exception {
-        // A server that lets one request in four through and says nothing of its budget but the 429s.
-        AtomicLong requests = new AtomicLong();
-        a.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                return requests.incrementAndGet() % 4 == 0 ? Fixtures.response(200, "application/json", OK)
-                        : Fixtures.response(429, "application/json", "{\"error\":\"slow down\"}");
-            }
-        });
-        pool = new ServerPool(List.of(settings(a)), 1000, Duration.ofSeconds(1), Duration.ofSeconds(1), now::get);
-        assertThat(refusalsWaitedOutAtTheGate()).as("at a fixed concurrency").isPositive();
-        pool.close();
-        pool = ServerPool.adaptive(List.of(settings(a)), 64);
-        assertThat(refusalsWaitedOutAtTheGate()).as("--concurrency auto").isZero();
-    }
-
-    /**
-     * Sends one request after another for two seconds (a refusal pace needs a second of refusals to begin), until
-     * the pool's rate gate waits out a 429 and sends its request again: how many it did.
-     */
-    private long refusalsWaitedOutAtTheGate() {
-        AtomicLong sentAgain = new AtomicLong();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (sentAgain.get() == 0 && System.nanoTime() - end < 0) {
-            try {
-                pool.complete(Fixtures.prompt(Api.OPENAI_CHAT), () -> { }, sentAgain::incrementAndGet);
-            } catch (CallFailure f) {
-                assertThat(f.status()).isEqualTo(429);
-            }
-        }
-        return sentAgain.get();
-    }
-
-    @Test
     void equalsTakeTurns() throws Exception {
         a.setDispatcher(answering(200));
         b.setDispatcher(answering(200));
