@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /** What a failed attempt leads to: a wait and another attempt, a failure stored, or no request at all. */
@@ -183,32 +184,22 @@ class BatchRunnerRetryTest {
      */
     /** The scripted predictor, as one whose rate gate waits out a 429 of r0 and sends it again within each try. */
     private static Predictor sendingR0Again(RunnerFixture f) {
-        return new Predictor() {
-            @Override
-            public Completion predict(Prompt prompt) throws PredictionException {
-                throw new AssertionError("the runner hands each attempt its record's cost");
+        return costing(f, (prompt, cost) -> {
+            if (prompt.recordId().equals("r0")) {
+                cost.sentAgainAfterRefusal();
             }
-
-            @Override
-            public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
-                if (prompt.recordId().equals("r0")) {
-                    cost.sentAgainAfterRefusal();
-                }
-                return f.predictor.predict(prompt);
-            }
-
-            @Override
-            public void cancelAll() {
-                f.predictor.cancelAll();
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        });
     }
 
     private static Predictor settingAsideOneFirst(RunnerFixture f, List<RecordCost> costs) {
+        return costing(f, (prompt, cost) -> {
+            costs.add(cost);
+            cost.askedAgainAfter(Answer.plain("not it", "stop", 10, 1));
+        });
+    }
+
+    /** The scripted predictor, doing {@code first} with each attempt's prompt and record cost before it answers. */
+    private static Predictor costing(RunnerFixture f, BiConsumer<Prompt, RecordCost> first) {
         return new Predictor() {
             @Override
             public Completion predict(Prompt prompt) throws PredictionException {
@@ -217,8 +208,7 @@ class BatchRunnerRetryTest {
 
             @Override
             public Completion predict(Prompt prompt, RecordCost cost) throws PredictionException {
-                costs.add(cost);
-                cost.askedAgainAfter(Answer.plain("not it", "stop", 10, 1));
+                first.accept(prompt, cost);
                 return f.predictor.predict(prompt);
             }
 
