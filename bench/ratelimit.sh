@@ -59,7 +59,7 @@ want headers-only     && case_run "headers-only"   "--rpm $rpm" ""
 want tpm-given        && case_run "tpm-given"      "--tpm $tpm" "--tpm $tpm"
 want tpm-headers-only && case_run "tpm-headers-only" "--tpm $tpm" ""
 want rpm-given-auto   && case_run "rpm-given-auto" "--rpm $rpm" "--rpm $rpm" auto   # --concurrency auto paced by the gate
-# A server that says nothing of its budget but its 429s, to a run given none: the pace learnt from the refusals.
+# A server that says nothing of its budget but its 429s, to a run given none: each record waits its turn.
 want rpm-silent       && case_run "rpm-silent"     "--rpm $rpm --no-rate-headers" ""
 want tpm-silent       && case_run "tpm-silent"     "--tpm $tpm --no-rate-headers" ""
 true
