@@ -13,7 +13,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -69,8 +68,6 @@ public final class BatchRunner {
      */
     static final Duration BUDGET_TURN_WAIT = Duration.ofMinutes(10);
     private static final int BUDGET_BACKOFF_STEPS = 3;
-    /** Requests answered with a prediction in this session: what tells a budget's 429 from a refusal of all. */
-    private final AtomicLong predicted = new AtomicLong();
     /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
     /** The limit last told to the listener and the store, and each server's with it; dispatch thread only. */
@@ -533,7 +530,7 @@ public final class BatchRunner {
             // Predictions made since the record's previous try was sent (or this one, the first time): a 429 comes
             // back at once, so others' answers show in the backoff before it.
             long predictedBefore = predictedAtLastTry;
-            predictedAtLastTry = predicted.get();
+            predictedAtLastTry = servers.predictions();
             if (attempt == 1) {
                 predictedBefore = predictedAtLastTry;
             }
@@ -545,8 +542,7 @@ public final class BatchRunner {
                 if (retryTold) {
                     listener.retrySent(record);
                 }
-                predicted.incrementAndGet();
-                servers.answered();
+                servers.answered(true);
                 // The request's own time when the predictor measured it: a wait before sending is not latency.
                 long latency = c.latency() == null ? elapsedMillis(t0) : c.latency().toMillis();
                 Timing timing = new Timing(latency, cost.attempts(attempt), clock.instant());
@@ -583,7 +579,7 @@ public final class BatchRunner {
                         && !PredictionException.CONNECTION.equals(e.kind())) {
                     // A server answered, if only with an error: it can be reached. A dropped connection is no answer:
                     // a server killed with requests in flight resets their connections, and its outage is not over.
-                    servers.answered();
+                    servers.answered(false);
                 }
                 switch (e.disposition()) {
                     case CANCELLED -> {
@@ -612,7 +608,7 @@ public final class BatchRunner {
                         // when the predictor already waited out refusals of this try (a rate gate that paces): a 429
                         // that outlasts those waits is one no turn cures (a request larger than the budget).
                         boolean overBudget = !overshoot && PredictionException.TOO_MANY_REQUESTS.equals(e.kind())
-                                && predicted.get() != predictedBefore && cost.sentAgainSoFar() == sentAgainBefore
+                                && servers.predictions() != predictedBefore && cost.sentAgainSoFar() == sentAgainBefore
                                 && (refusedOverBudget == 0
                                     || time.nanoTime() - firstOverBudgetAt < BUDGET_TURN_WAIT.toNanos());
                         if (overBudget && refusedOverBudget++ == 0) {
@@ -844,6 +840,11 @@ public final class BatchRunner {
         private long sessionStart;
         private Instant sessionStartedAt;
         private long answers;
+        /**
+         * Answers that were predictions, in this session: what tells a budget's 429 from a refusal of all. Written
+         * under the watch's lock with {@link #answers}, read without it.
+         */
+        private volatile long predictions;
         /** When the latest answer came (nanoTime); meaningful once {@link #answers} is above 0. */
         private long lastAnswerAt;
         private Outage outage;
@@ -875,11 +876,18 @@ public final class BatchRunner {
             return answers;
         }
 
+        long predictions() {
+            return predictions;
+        }
+
         /** A server answered; an outage in progress is over. */
-        void answered() {
+        void answered(boolean prediction) {
             ServerOutage ended = null;
             synchronized (this) {
                 answers++;
+                if (prediction) {
+                    predictions++;
+                }
                 lastAnswerAt = time.nanoTime();
                 if (outage != null) {
                     ended = describe(outage.since, outage.sinceAt, true, outage.kind, outage.reason);
