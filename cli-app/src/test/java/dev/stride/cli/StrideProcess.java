@@ -111,18 +111,22 @@ final class StrideProcess implements AutoCloseable {
         return startCommand(dir, label, command, Map.of());
     }
 
-    /** {@code java [the small-JVM options] -jar stride.jar ARGS...} */
+    /** {@code java [the small-JVM options] [the class archive's] -jar stride.jar ARGS...} */
     static List<String> javaCommand(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        command.addAll(ChildClassArchive.options(jar(), JVM_OPTIONS));
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(args);
         return command;
     }
 
-    /** The options {@link #javaCommand} gives the JVM, as one string for {@code JAVA_OPTS}. */
+    /**
+     * The options {@link #javaCommand} gives the JVM, as one string for {@code JAVA_OPTS}: without the class archive,
+     * which a launcher started this way maps or records itself.
+     */
     static String jvmOptions() {
         return String.join(" ", JVM_OPTIONS);
     }
