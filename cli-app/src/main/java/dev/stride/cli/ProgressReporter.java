@@ -103,6 +103,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
     private final AtomicLong sentAgainRateLimited = new AtomicLong();
     private final AtomicLong sentAgainBusy = new AtomicLong();
+    /** 429s answered to the records' requests and sent again, each with a retry spent or not. */
+    private final LongAdder refusedWith429 = new LongAdder();
     /**
      * Per record not stored yet (by seq): its answered attempts this session, each followed by a retry or a send
      * again, and what the last was. A record stored leaves; those left at the end are a stopped session's records
@@ -333,12 +335,28 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        countRefusal(cause);
         sentAgain(record, retries);
     }
 
     @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        countRefusal(cause);
         sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
+    }
+
+    private void countRefusal(PredictionException cause) {
+        if ("http_429".equals(cause.kind())) {
+            refusedWith429.increment();
+        }
+    }
+
+    /**
+     * Requests of the records answered 429 this session and sent again (as a retry or not); the 429s the client's
+     * rate gate waited out within a request are the servers' tallies'.
+     */
+    long refusedWith429() {
+        return refusedWith429.sum();
     }
 
     /** The request before it was answered (with a failure); the send again itself counts once it goes out. */

@@ -51,6 +51,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private long joinSaid = -1;
     /** Stored runs others were at work on at planning: their first line waits for the session's join. */
     private Set<Long> joinToSay = Set.of();
+    /** What to say when many requests were refused with 429 (a message key, see {@link #adviseOnRefusals}); or null. */
+    private String refusalAdvice;
 
     /**
      * @param retryFailed   the run redoes its failed records
@@ -64,6 +66,25 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         this.db = db;
         this.retryFailed = retryFailed;
         this.resumeOptions = resumeOptions;
+    }
+
+    /**
+     * After the summary of a session whose requests were refused with 429 one time in ten or more (and sent again, so
+     * that no record failed of it): says so, with {@code messageKey}'s advice, which fits the session's settings
+     * (with or without --rpm/--tpm, at a fixed concurrency or auto). Unset, nothing is said.
+     */
+    void adviseOnRefusals(String messageKey) {
+        this.refusalAdvice = messageKey;
+    }
+
+    /** Requests refused with 429 and sent again: by the records (a retry spent or not) and by the rate gate. */
+    private long refused(SessionTally tally) {
+        return progress.refusedWith429() + tally.beyond().sentAgainAfterRefusal();
+    }
+
+    private boolean manyRefused(SessionTally tally) {
+        Long sent = tally.requestsSent();
+        return refusalAdvice != null && sent != null && sent > 0 && refused(tally) * 10 >= sent;
     }
 
     /**
@@ -289,6 +310,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         long tooMany = tally.failedByKind().getOrDefault("http_429", 0L);
         if (tooMany > 0) {
             out.println(m.get("msg.run.tooManyRequests", tooMany));
+            out.flush();
+        } else if (manyRefused(tally)) {
+            // None failed, yet the server was asked in vain often enough to matter: for its load, and on a hosted
+            // API for the key's standing. Said once, with what sends fewer in vain.
+            out.println(m.get(refusalAdvice, refused(tally), tally.requestsSent()));
             out.flush();
         }
         // Stored as done, so nothing above says it: a cut answer reads as whole unless told.

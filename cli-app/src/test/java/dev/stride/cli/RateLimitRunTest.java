@@ -8,6 +8,7 @@ import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -58,6 +59,7 @@ class RateLimitRunTest {
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).isZero();
             assertThat(sim.stats().count(Outcome.OK)).isEqualTo(150);
+            assertThat(r.out()).as(r.all()).doesNotContain("Rate-limited:");
         }
         assertThat(doneInOneAttempt(db)).isEqualTo(150);
     }
@@ -102,6 +104,8 @@ class RateLimitRunTest {
             // waits them out: no record spends a retry on one.
             assertThat(refused).as("429s of %s", sim.stats().summary()).isLessThanOrEqualTo(20);
             assertThat(r.out()).as(r.all()).contains(" 0 retries, 0 redundant");
+            // Fewer than one request in ten refused: not worth a word beyond the summary's count.
+            assertThat(r.out()).as(r.all()).doesNotContain("Rate-limited:");
             // Each refusal the gate sent again is one more of its record's attempts: they add up to the requests.
             assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions WHERE status = 'done'"))
                     .isEqualTo(sim.stats().requests()).isEqualTo(200 + refused);
@@ -120,8 +124,48 @@ class RateLimitRunTest {
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).as(sim.stats().summary()).isPositive();
             assertThat(r.out()).as(r.all()).contains("rate-limited (429) and sent again");
+            // Most of its requests were refused: said once, under the summary, with what sends fewer in vain.
+            assertThat(refusalAdvice(r, sim)).isEqualTo("--rpm N or --tpm N at or under its budget sends none in"
+                    + " vain, --concurrency auto fewer");
         }
         assertThat(Datasets.count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(30);
+    }
+
+    @Test
+    void manyRefusalsAreSaidWithAdviceThatFitsTheSessionsSettings() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 20);
+        // Auto already sends fewer: only a budget of the user's sends none in vain.
+        try (Simulator sim = server(0, 6_000, false)) {
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", dir.resolve("auto.db").toString(),
+                    "--model", "m", "--base-url", sim.url(), "--concurrency", "auto", "--log-every", "0",
+                    "--max-tokens", "20", "--template", "{{question}}");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(refusalAdvice(r, sim)).isEqualTo("--rpm N or --tpm N at or under its budget sends none in vain");
+        }
+        // A budget given, over the server's (20 a second against its 10): a lower one.
+        try (Simulator sim = server(600, 0, false)) {
+            Cli.Result r = run(sim, input, dir.resolve("over.db"), "--rpm", "1200");
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(refusalAdvice(r, sim)).isEqualTo("a lower --rpm or --tpm, at or under its budget, sends none"
+                    + " in vain");
+        }
+    }
+
+    /**
+     * The advice of the one "Rate-limited:" line under the summary, after checking its counts against the server's
+     * (its 429s; every request it got, as the summary's "sent") and that they are at least one refusal in ten.
+     */
+    private static String refusalAdvice(Cli.Result r, Simulator sim) {
+        List<String> said = r.out().lines().filter(line -> line.startsWith("Rate-limited: ")).toList();
+        assertThat(said).as(r.all()).hasSize(1);
+        long refused = sim.stats().count(Outcome.RATE_LIMITED);
+        long sent = sim.stats().requests();
+        assertThat(r.out()).as(r.all()).contains("Requests:  " + sent + " sent, ");
+        assertThat(refused * 10).as(r.all()).isGreaterThanOrEqualTo(sent);
+        String head = "Rate-limited: the server refused " + refused + " of the " + sent + " requests sent with 429,"
+                + " and they were sent again; ";
+        assertThat(said.get(0)).as(r.all()).startsWith(head);
+        return said.get(0).substring(head.length());
     }
 
     @Test
