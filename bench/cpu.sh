@@ -7,6 +7,7 @@
 #   STRIDE_JARS="old.jar new.jar" alternates several builds (default: cli-app/target/stride.jar);
 #   STRIDE_JVM_FLAGS="..." are put before -jar (e.g. -XX:TieredStopAtLevel=1, as the ./stride launcher does);
 #   STRIDE_JVM_FLAGS_ALT="..." (optional) alternates a second flag set on each jar.
+#   STRIDE_RUN_ARGS="..." are added to each run's own options (e.g. --save-interval 1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/sim.sh
@@ -39,7 +40,7 @@ for round in $(seq "$rounds"); do
       # shellcheck disable=SC2086 # the flags are a list of options, split on purpose
       python3 - "$records" "$jar" "$flags" "$work/results.tsv" -- java $flags -jar "$jar" run "$work/in.jsonl" \
         --db "$db" --model bench --log-every 0 --base-url "$url" \
-        --concurrency "$concurrency" <<'PY'
+        --concurrency "$concurrency" ${STRIDE_RUN_ARGS:-} <<'PY'
 import resource, subprocess, sys, time
 n, jar, flags, results = int(sys.argv[1]), sys.argv[2], sys.argv[3] or "-", sys.argv[4]
 start = time.monotonic()

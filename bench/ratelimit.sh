@@ -3,7 +3,8 @@
 # 429 + Retry-After) in one process, the CLI jar in another. For each case it prints the rate reached as a share of
 # the allowed rate (JVM start included), the 429s the server sent, and the records that needed more than one attempt.
 # Usage: bench/ratelimit.sh [RPM] [RECORDS]   (defaults 6000 and 3000: about 30 s a case)
-# CASES="rpm-silent tpm-silent" runs only those cases (all by default).
+# CASES="rpm-silent tpm-silent" runs only those cases (all by default); rpm-silent-auto and tpm-silent-auto are the
+# silent ones at --concurrency auto.
 # STRIDE_JAR=path measures another build. The server refuses bursts: its bucket holds one second of the budget
 # (--rate-window 1s), far stricter than the minute OpenAI describes.
 set -euo pipefail
@@ -62,4 +63,6 @@ want rpm-given-auto   && case_run "rpm-given-auto" "--rpm $rpm" "--rpm $rpm" aut
 # A server that says nothing of its budget but its 429s, to a run given none: each record waits its turn.
 want rpm-silent       && case_run "rpm-silent"     "--rpm $rpm --no-rate-headers" ""
 want tpm-silent       && case_run "tpm-silent"     "--tpm $tpm --no-rate-headers" ""
+want rpm-silent-auto  && case_run "rpm-silent-auto" "--rpm $rpm --no-rate-headers" "" auto
+want tpm-silent-auto  && case_run "tpm-silent-auto" "--tpm $tpm --no-rate-headers" "" auto
 true
