@@ -346,7 +346,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     private void countRefusal(PredictionException cause) {
-        if ("http_429".equals(cause.kind())) {
+        if (cause != null && "http_429".equals(cause.kind())) {
             refusedWith429.increment();
         }
     }

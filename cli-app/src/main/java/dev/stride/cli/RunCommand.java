@@ -227,9 +227,8 @@ final class RunCommand implements Callable<Integer> {
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
-            renderer.adviseOnRefusals(request.options().rateLimits().any() ? "msg.run.manyRefused.lower"
-                    : request.options().autoConcurrency() ? "msg.run.manyRefused.give"
-                    : "msg.run.manyRefused.giveOrAuto");
+            renderer.adviseOnRefusals(RunRenderer.RefusalAdvice.forSession(request.options().rateLimits().any(),
+                    request.options().autoConcurrency()));
             // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry
             // run reads the input too, and is where a user checks a command before the real one.
             InputCheck labels = scorer == null ? null : scorer.labelsIn(input);

@@ -12,6 +12,7 @@ import dev.stride.core.Phrase;
 import dev.stride.core.Phrased;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.ServerOutage;
@@ -51,8 +52,28 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private long joinSaid = -1;
     /** Stored runs others were at work on at planning: their first line waits for the session's join. */
     private Set<Long> joinToSay = Set.of();
-    /** What to say when many requests were refused with 429 (a message key, see {@link #adviseOnRefusals}); or null. */
-    private String refusalAdvice;
+    /** What to say when many requests were refused with 429 (see {@link #adviseOnRefusals}); or null for nothing. */
+    private RefusalAdvice refusalAdvice;
+
+    /** What sends fewer requests in vain to a server that refuses many with 429, given the session's settings. */
+    enum RefusalAdvice {
+        /** Neither --rpm nor --tpm, a fixed concurrency: either a budget or auto. */
+        BUDGET_OR_AUTO("msg.run.manyRefused.budgetOrAuto"),
+        /** Neither --rpm nor --tpm, at --concurrency auto: a budget. */
+        BUDGET("msg.run.manyRefused.budget"),
+        /** --rpm or --tpm given: a lower one. */
+        LOWER_BUDGET("msg.run.manyRefused.lowerBudget");
+
+        private final String messageKey;
+
+        RefusalAdvice(String messageKey) {
+            this.messageKey = messageKey;
+        }
+
+        static RefusalAdvice forSession(boolean budgetGiven, boolean autoConcurrency) {
+            return budgetGiven ? LOWER_BUDGET : autoConcurrency ? BUDGET : BUDGET_OR_AUTO;
+        }
+    }
 
     /**
      * @param retryFailed   the run redoes its failed records
@@ -69,22 +90,26 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     }
 
     /**
-     * After the summary of a session whose requests were refused with 429 one time in ten or more (and sent again, so
-     * that no record failed of it): says so, with {@code messageKey}'s advice, which fits the session's settings
-     * (with or without --rpm/--tpm, at a fixed concurrency or auto). Unset, nothing is said.
+     * After the summary of a session that ended its work (not stopped) with one request in ten or more answered 429,
+     * and no record failed of it: says so, with {@code advice}. Unset (the demo), nothing is said.
      */
-    void adviseOnRefusals(String messageKey) {
-        this.refusalAdvice = messageKey;
+    void adviseOnRefusals(RefusalAdvice advice) {
+        this.refusalAdvice = advice;
     }
 
-    /** Requests refused with 429 and sent again: by the records (a retry spent or not) and by the rate gate. */
+    /** Requests answered 429: the records' (each sent again, a retry spent or not) and those the rate gate waited out. */
     private long refused(SessionTally tally) {
         return progress.refusedWith429() + tally.beyond().sentAgainAfterRefusal();
     }
 
-    private boolean manyRefused(SessionTally tally) {
+    /**
+     * Only a session that ended its work: a stopped one may have 429s whose records were never sent again (the summary
+     * names them), and is no measure of what the settings sent in vain.
+     */
+    private boolean manyRefused(RunState state, SessionTally tally) {
         Long sent = tally.requestsSent();
-        return refusalAdvice != null && sent != null && sent > 0 && refused(tally) * 10 >= sent;
+        return refusalAdvice != null && (state == RunState.DONE || state == RunState.DONE_WITH_FAILURES)
+                && sent != null && sent > 0 && refused(tally) * 10 >= sent;
     }
 
     /**
@@ -311,10 +336,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         if (tooMany > 0) {
             out.println(m.get("msg.run.tooManyRequests", tooMany));
             out.flush();
-        } else if (manyRefused(tally)) {
+        } else if (manyRefused(outcome.state(), tally)) {
             // None failed, yet the server was asked in vain often enough to matter: for its load, and on a hosted
             // API for the key's standing. Said once, with what sends fewer in vain.
-            out.println(m.get(refusalAdvice, refused(tally), tally.requestsSent()));
+            out.println(m.get(refusalAdvice.messageKey, refused(tally), tally.requestsSent()));
             out.flush();
         }
         // Stored as done, so nothing above says it: a cut answer reads as whole unless told.

@@ -125,8 +125,8 @@ class RateLimitRunTest {
             assertThat(sim.stats().count(Outcome.RATE_LIMITED)).as(sim.stats().summary()).isPositive();
             assertThat(r.out()).as(r.all()).contains("rate-limited (429) and sent again");
             // Most of its requests were refused: said once, under the summary, with what sends fewer in vain.
-            assertThat(refusalAdvice(r, sim)).isEqualTo("--rpm N or --tpm N at or under its budget sends none in"
-                    + " vain, --concurrency auto fewer");
+            assertThat(refusalAdvice(r, sim)).isEqualTo("to keep to the budget, give it as --rpm N or --tpm N (split"
+                    + " among the workers that share it), or --concurrency auto to send fewer");
         }
         assertThat(Datasets.count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(30);
     }
@@ -134,20 +134,21 @@ class RateLimitRunTest {
     @Test
     void manyRefusalsAreSaidWithAdviceThatFitsTheSessionsSettings() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 20);
-        // Auto already sends fewer: only a budget of the user's sends none in vain.
+        // Auto already sends fewer: only a budget of the user's keeps to the server's.
         try (Simulator sim = server(0, 6_000, false)) {
             Cli.Result r = stride.cli.run("run", input.toString(), "--db", dir.resolve("auto.db").toString(),
                     "--model", "m", "--base-url", sim.url(), "--concurrency", "auto", "--log-every", "0",
                     "--max-tokens", "20", "--template", "{{question}}");
             assertThat(r.exitCode()).as(r.all()).isZero();
-            assertThat(refusalAdvice(r, sim)).isEqualTo("--rpm N or --tpm N at or under its budget sends none in vain");
+            assertThat(refusalAdvice(r, sim)).isEqualTo("to keep to the budget, give it as --rpm N or --tpm N (split"
+                    + " among the workers that share it)");
         }
         // A budget given, over the server's (20 a second against its 10): a lower one.
         try (Simulator sim = server(600, 0, false)) {
             Cli.Result r = run(sim, input, dir.resolve("over.db"), "--rpm", "1200");
             assertThat(r.exitCode()).as(r.all()).isZero();
-            assertThat(refusalAdvice(r, sim)).isEqualTo("a lower --rpm or --tpm, at or under its budget, sends none"
-                    + " in vain");
+            assertThat(refusalAdvice(r, sim)).isEqualTo("to keep to the budget, give a lower --rpm or --tpm (split"
+                    + " among the workers that share it)");
         }
     }
 
@@ -162,8 +163,8 @@ class RateLimitRunTest {
         long sent = sim.stats().requests();
         assertThat(r.out()).as(r.all()).contains("Requests:  " + sent + " sent, ");
         assertThat(refused * 10).as(r.all()).isGreaterThanOrEqualTo(sent);
-        String head = "Rate-limited: the server refused " + refused + " of the " + sent + " requests sent with 429,"
-                + " and they were sent again; ";
+        String head = "Rate-limited: " + refused + " of the " + sent + " requests sent were answered 429 (too many"
+                + " requests); ";
         assertThat(said.get(0)).as(r.all()).startsWith(head);
         return said.get(0).substring(head.length());
     }

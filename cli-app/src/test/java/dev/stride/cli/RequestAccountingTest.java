@@ -332,6 +332,37 @@ class RequestAccountingTest {
     }
 
     @Test
+    void aSessionStoppedWhileItsRecordsWaitOutA429GivesNoAdviceOnRefusals() throws Exception {
+        Path input = Datasets.questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        // Every request refused as over the rate, to be sent again in 30 s; Ctrl+C a moment after the third: three of
+        // three answered 429, yet none of them was sent again, and a stopped session is no measure of the settings.
+        AtomicInteger seen = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (seen.incrementAndGet() == 3) {
+                Thread press = new Thread(() -> {
+                    try {
+                        Thread.sleep(2000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    stride.cli.pressCtrlC();
+                });
+                press.setDaemon(true);
+                press.start();
+            }
+            return new MockResponse.Builder().code(429).setHeader("Content-Type", "application/json")
+                    .setHeader("Retry-After", "30").body("{\"error\":{\"message\":\"slow down\"}}").build();
+        });
+
+        Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(3);
+        assertThat(r.out()).as(r.all()).contains("Requests:  3 sent, ").doesNotContain("Rate-limited:");
+    }
+
+    @Test
     void aSessionStoppedWithARetryInFlightCountsItAsRedundantAndTheRestAsAttempts() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
