@@ -17,11 +17,12 @@ import java.util.concurrent.TimeUnit;
  * some hundreds of children, and each spent about 0.6 s more wall and twice the CPU loading stride's classes from the
  * jar (a 64-record run: first answer at 1.6–1.9 s without, 0.8–0.9 s with; {@code status}: 1.06 s against 0.53 s).
  *
- * <p>Recorded once per build of the jar, by a {@code stride demo} (a run against the built-in simulator) with the
- * children's own JVM options, beside the jar. The test JVMs (Failsafe runs two) take turns through a file lock, so one
- * records while the other waits for it. If recording fails the children start without an archive: slower, not wrong.
- * A child whose archive does not match the jar or its options is started by the JVM without one, silently (the
- * {@code cds} logs are off, as in the launcher).
+ * <p>Recorded once per build of the jar, by a {@code stride demo} (a run against the built-in simulator, answering at
+ * once) with the children's own JVM options and environment, beside the jar, under a name that tells the JDK and the
+ * options (an archive recorded for others maps nothing, silently). The test JVMs (Failsafe runs two) take turns
+ * through a file lock, so one records while the other waits for it. If recording fails the children start without an
+ * archive: slower, not wrong. A child whose archive does not match the jar is started by the JVM without one, silently
+ * (the {@code cds} logs are off, as in the launcher).
  */
 final class ChildClassArchive {
     private static final long RECORDING_LIMIT_SECONDS = 180;
@@ -33,9 +34,14 @@ final class ChildClassArchive {
     /** The JVM options that map the archive, recording it first when the jar is newer; none if it cannot be had. */
     static synchronized List<String> options(Path jar, List<String> jvmOptions) {
         if (options == null) {
-            Path archive = jar.toAbsolutePath().resolveSibling("stride-it.jsa");
-            options = ready(jar, archive, jvmOptions)
-                    ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
+            String made = System.getProperty("java.home") + " " + String.join(" ", jvmOptions);
+            Path archive = jar.toAbsolutePath().resolveSibling(
+                    "stride-it-" + Integer.toHexString(made.hashCode()) + ".jsa");
+            boolean ready = ready(jar, archive, jvmOptions);
+            if (Thread.currentThread().isInterrupted()) {
+                return List.of(); // this test's time ran out: the next may find the archive after all
+            }
+            options = ready ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
                     : List.of();
         }
         return options;
@@ -71,27 +77,45 @@ final class ChildClassArchive {
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("stride-it-archive");
         Path recording = archive.resolveSibling(archive.getFileName() + ".recording");
-        Files.deleteIfExists(recording);
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + recording, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
-                "-jar", jar.toAbsolutePath().toString(), "demo", "--db", dir.resolve("demo.db").toString()));
-        Path log = dir.resolve("demo.log");
-        Process demo = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        demo.getOutputStream().close();
-        if (!demo.waitFor(RECORDING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-            demo.destroyForcibly().waitFor();
-            throw new IOException("the recording demo did not end within " + RECORDING_LIMIT_SECONDS + " s");
-        }
-        if (demo.exitValue() != 0 || !Files.isRegularFile(recording)) {
-            throw new IOException("the recording demo ended with exit " + demo.exitValue() + " and "
-                    + (Files.isRegularFile(recording) ? "an archive" : "no archive") + ": " + Files.readString(log));
-        }
-        Files.move(recording, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (var files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        Process demo = null;
+        try {
+            Files.deleteIfExists(recording);
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-XX:ArchiveClassesAtExit=" + recording, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+                    "-jar", jar.toAbsolutePath().toString(), "demo", "--db", dir.resolve("demo.db").toString(),
+                    "--sim-latency", "0ms", "--sim-jitter", "0ms", "--sim-tokens-per-second", "0"));
+            Path log = dir.resolve("demo.log");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            // As StrideProcess starts the children: options of the environment would record an archive for others.
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+            builder.environment().remove("_JAVA_OPTIONS");
+            builder.environment().remove("OPENAI_API_KEY");
+            builder.environment().remove("LC_ALL");
+            builder.environment().remove("LC_MESSAGES");
+            builder.environment().put("LANG", "C.UTF-8");
+            demo = builder.start();
+            demo.getOutputStream().close();
+            if (!demo.waitFor(RECORDING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IOException("the recording demo did not end within " + RECORDING_LIMIT_SECONDS + " s");
+            }
+            if (demo.exitValue() != 0 || !Files.isRegularFile(recording)) {
+                throw new IOException("the recording demo ended with exit " + demo.exitValue() + " and "
+                        + (Files.isRegularFile(recording) ? "an archive" : "no archive") + ": " + Files.readString(log));
+            }
+            Files.move(recording, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            // Never a recorder left writing after the lock is let go: the other test JVM would start a second one.
+            if (demo != null && demo.isAlive()) {
+                demo.destroyForcibly();
+                demo.onExit().join();
+            }
+            Files.deleteIfExists(recording);
+            try (var files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ final class StrideProcess implements AutoCloseable {
 
     /**
      * The options {@link #javaCommand} gives the JVM, as one string for {@code JAVA_OPTS}: without the class archive,
-     * which a launcher started this way maps or records itself.
+     * which a launcher has its own way with ({@code STRIDE_CDS}).
      */
     static String jvmOptions() {
         return String.join(" ", JVM_OPTIONS);
