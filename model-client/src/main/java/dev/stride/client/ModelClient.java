@@ -320,15 +320,17 @@ public final class ModelClient implements AutoCloseable {
             try {
                 return execute(api, body, stream, keepRaw, permit);
             } catch (CallFailure f) {
-                boolean refusal = f.status() == 429 && f.verdict() == CallFailure.Verdict.RETRY
-                        && refusals < RateGate.MAX_ABSORBED_REFUSALS;
-                if (refusal && gate.refused(permit, f.retryAfter().orElse(null), f.rateLimits())) {
+                if (f.status() != 429 || f.verdict() != CallFailure.Verdict.RETRY) {
+                    gate.failed(permit, f.rateLimits());
+                    throw f;
+                }
+                // The gate hears of every refusal, also one past those it waits out: the server's "not before" holds
+                // for the next requests whoever sends this one again.
+                boolean takenOn = gate.refused(permit, f.retryAfter().orElse(null), f.rateLimits());
+                if (takenOn && refusals < RateGate.MAX_ABSORBED_REFUSALS) {
                     sentAgainAfterRefusal.incrementAndGet();
                     sentAgain.run();
                     continue;
-                }
-                if (!refusal) {
-                    gate.failed(permit, f.rateLimits());
                 }
                 throw f;
             }

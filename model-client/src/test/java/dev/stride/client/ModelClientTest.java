@@ -330,6 +330,30 @@ class ModelClientTest {
     }
 
     @Test
+    void aRefusalPastThoseTheGateWaitsOutHoldsTheGateAllTheSame() throws Exception {
+        // --rpm engages the rate gate: each 429 asks for 300 ms. The gate waits out five within the call and sends
+        // again; the sixth goes back to the caller (whose retry is its own). That sixth still says "not before 300 ms"
+        // of the server: the next request waits for it, not only for the pace (10 ms at 6,000 rpm).
+        MockResponse refusal = new MockResponse.Builder().code(429).setHeader("Content-Type", "application/json")
+                .setHeader("retry-after-ms", "300").body("{\"error\":{\"message\":\"Rate limit reached\"}}").build();
+        for (int i = 0; i <= RateGate.MAX_ABSORBED_REFUSALS; i++) {
+            server.enqueue(refusal);
+        }
+        server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+        ModelClient c = client(Fixtures.fastSettings(server).withRateLimits(new RateLimits(6000, 0)));
+
+        CallFailure sixth = catchThrowableOfType(CallFailure.class, () -> c.chat(Fixtures.hello()));
+        long refusedAt = System.nanoTime();
+        assertThat(sixth.status()).isEqualTo(429);
+        assertThat(c.sentAgainAfterRefusal()).isEqualTo(RateGate.MAX_ABSORBED_REFUSALS);
+
+        c.chat(Fixtures.hello());
+        // A lower bound only: a busy machine can make the wait longer, never shorter.
+        assertThat(Duration.ofNanos(System.nanoTime() - refusedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(server.getRequestCount()).isEqualTo(RateGate.MAX_ABSORBED_REFUSALS + 2);
+    }
+
+    @Test
     void notFoundNamesTheUrlItWasPostedTo() {
         CallFailure f = failureOf(Fixtures.response(404, "application/json", "{\"detail\":\"Not Found\"}"));
 
