@@ -40,6 +40,8 @@ public final class JsonlReader implements RecordReader {
     private final StringBuilder lineChars = new StringBuilder(256);
     private final RecordMaker maker;
     private long lineNumber;
+    /** Whether a line with something on it was read: the first one tells a file of JSON Lines from a JSON array. */
+    private boolean anyLine;
     private InputRecord next;
 
     JsonlReader(String fileName, InputStream in, String idField, PromptTemplate template) {
@@ -75,7 +77,14 @@ public final class JsonlReader implements RecordReader {
             }
             lineNumber++;
         } while (line.isBlank());
-
+        if (!anyLine) {
+            anyLine = true;
+            // A whole file that is one JSON array (a .txt, or .jsonl by mistake) fails on its first line either way,
+            // as JSON cut short or as an array that is not an object: say what it is and how it is read instead.
+            if (line.stripLeading().startsWith("[")) {
+                throw InvalidInputException.onLine(fileName, lineNumber, Phrase.core("line.arrayNotLines"));
+            }
+        }
         return maker.make(parse(line), lineNumber);
     }
 

@@ -141,8 +141,22 @@ class JsonlReaderTest {
 
     @Test
     void aLineThatIsNotAnObjectIsRefused() throws IOException {
-        Path file = write("[1,2]\n");
-        assertThatThrownBy(() -> readAll(file, null)).hasMessageContaining("line 1: is not a JSON object");
+        Path file = write("{\"prompt\":\"ok\"}\n[1,2]\n");
+        assertThatThrownBy(() -> readAll(file, null)).hasMessageContaining("line 2: is not a JSON object");
+    }
+
+    @Test
+    void aFileThatIsOneJsonArraySaysHowToReadIt() throws IOException {
+        String said = ": starts a JSON array, not JSON Lines (one object a line): read a file that is one array of"
+                + " records with --format json, or name it .json";
+        // Spread over lines, as a JSON array usually is; after a blank line and indented.
+        Path spread = write("\n  [\n  {\"id\": \"1\", \"prompt\": \"a\"},\n  {\"id\": \"2\", \"prompt\": \"b\"}\n]\n");
+        assertThatThrownBy(() -> readAll(spread, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(spread + " line 2" + said);
+        // On one line.
+        Path oneLine = write("[{\"id\": \"1\", \"prompt\": \"a\"}, {\"id\": \"2\", \"prompt\": \"b\"}]\n");
+        assertThatThrownBy(() -> readAll(oneLine, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(oneLine + " line 1" + said);
     }
 
     @Test
