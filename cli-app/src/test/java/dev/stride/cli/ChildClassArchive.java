@@ -89,13 +89,8 @@ final class ChildClassArchive {
             Path log = dir.resolve("demo.log");
             ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
-            // As StrideProcess starts the children: options of the environment would record an archive for others.
-            builder.environment().remove("JAVA_TOOL_OPTIONS");
-            builder.environment().remove("_JAVA_OPTIONS");
-            builder.environment().remove("OPENAI_API_KEY");
-            builder.environment().remove("LC_ALL");
-            builder.environment().remove("LC_MESSAGES");
-            builder.environment().put("LANG", "C.UTF-8");
+            // As the children start: options of the environment would record an archive for others.
+            StrideProcess.asAChild(builder.environment());
             demo = builder.start();
             demo.getOutputStream().close();
             if (!demo.waitFor(RECORDING_LIMIT_SECONDS, TimeUnit.SECONDS)) {

@@ -291,12 +291,13 @@ class RequestAccountingTest {
                 .doesNotContain("stopped before");
     }
 
-    @Test
-    void aSessionStoppedWhileItsRecordsWaitToBeRetriedCountsEachRequestOnce() throws Exception {
+    /**
+     * Three records at three in flight, each request refused with {@code status} and told to come back in 30 s; Ctrl+C
+     * is pressed a moment after the third came in, while the records wait to be sent again.
+     */
+    private Cli.Result stoppedWhileEveryRequestWaitsOut(int status, String message) throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("runs.db");
-        // Every request is refused as busy, to be tried again in 30 s; Ctrl+C is pressed a moment after the third came
-        // in, while the records wait to be retried (a retry the stop keeps from going out is none).
         AtomicInteger seen = new AtomicInteger();
         stride.model.answering(prompt -> {
             if (seen.incrementAndGet() == 3) {
@@ -311,14 +312,20 @@ class RequestAccountingTest {
                 press.setDaemon(true);
                 press.start();
             }
-            return new MockResponse.Builder().code(503).setHeader("Content-Type", "application/json")
-                    .setHeader("Retry-After", "30").body("{\"error\":{\"message\":\"busy\"}}").build();
+            return new MockResponse.Builder().code(status).setHeader("Content-Type", "application/json")
+                    .setHeader("Retry-After", "30").body("{\"error\":{\"message\":\"" + message + "\"}}").build();
         });
-
         Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
-
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
         assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(3);
+        return r;
+    }
+
+    @Test
+    void aSessionStoppedWhileItsRecordsWaitToBeRetriedCountsEachRequestOnce() throws Exception {
+        // Refused as busy: a retry the stop keeps from going out is none.
+        Cli.Result r = stoppedWhileEveryRequestWaitsOut(503, "busy");
+
         Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), (\\d+) redundant").matcher(r.out());
         assertThat(line.find()).as(r.all()).isTrue();
         assertThat(Long.parseLong(line.group(1))).as("sent, against what the server received").isEqualTo(3);
@@ -333,32 +340,9 @@ class RequestAccountingTest {
 
     @Test
     void aSessionStoppedWhileItsRecordsWaitOutA429GivesNoAdviceOnRefusals() throws Exception {
-        Path input = Datasets.questions(dir, "q.jsonl", 3);
-        Path db = dir.resolve("runs.db");
-        // Every request refused as over the rate, to be sent again in 30 s; Ctrl+C a moment after the third: three of
-        // three answered 429, yet none of them was sent again, and a stopped session is no measure of the settings.
-        AtomicInteger seen = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (seen.incrementAndGet() == 3) {
-                Thread press = new Thread(() -> {
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    stride.cli.pressCtrlC();
-                });
-                press.setDaemon(true);
-                press.start();
-            }
-            return new MockResponse.Builder().code(429).setHeader("Content-Type", "application/json")
-                    .setHeader("Retry-After", "30").body("{\"error\":{\"message\":\"slow down\"}}").build();
-        });
+        // Three of three answered 429, yet none was sent again, and a stopped session is no measure of the settings.
+        Cli.Result r = stoppedWhileEveryRequestWaitsOut(429, "slow down");
 
-        Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
-
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        assertThat(stride.model.requests.get()).as("what the server received").isEqualTo(3);
         assertThat(r.out()).as(r.all()).contains("Requests:  3 sent, ").doesNotContain("Rate-limited:");
     }
 

@@ -143,20 +143,25 @@ final class StrideProcess implements AutoCloseable {
                 .directory(dir.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
-        // No key of the developer's may reach the fake server; no JVM options of the environment may change the
-        // child (or print "Picked up ..." on its stderr).
-        builder.environment().remove("OPENAI_API_KEY");
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("_JAVA_OPTIONS");
-        // The tests read stride's English messages: a machine set to another language must not change them.
-        builder.environment().remove("LC_ALL");
-        builder.environment().remove("LC_MESSAGES");
-        builder.environment().put("LANG", "C.UTF-8");
+        asAChild(builder.environment());
         builder.environment().putAll(env);
         long started = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
         return new StrideProcess(label, process, started, out, err);
+    }
+
+    /** The environment every child of the ITs starts with, {@code environment} being this JVM's as inherited. */
+    static void asAChild(Map<String, String> environment) {
+        // No key of the developer's may reach the fake server; no JVM options of the environment may change the
+        // child (or print "Picked up ..." on its stderr).
+        environment.remove("OPENAI_API_KEY");
+        environment.remove("JAVA_TOOL_OPTIONS");
+        environment.remove("_JAVA_OPTIONS");
+        // The tests read stride's English messages: a machine set to another language must not change them.
+        environment.remove("LC_ALL");
+        environment.remove("LC_MESSAGES");
+        environment.put("LANG", "C.UTF-8");
     }
 
     long pid() {
