@@ -3,7 +3,6 @@ package dev.stride.cli;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -12,9 +11,10 @@ import sun.misc.SignalHandler;
  * its graceful stop and exit with 130 whichever one came: Ctrl+C, {@code kill}, {@code docker stop} and systemd
  * (SIGTERM), or the terminal going away (SIGHUP).
  *
- * <p>A second SIGINT or SIGTERM during the stop halts at once, which is safe because every commit is atomic. A
- * second SIGHUP does not: when a terminal closes, the shell passes its SIGHUP on to its jobs and the kernel sends
- * another as the shell exits, so two arrive with nobody impatient behind them.
+ * <p>A second SIGINT or SIGTERM during the stop halts at once, which is safe because every commit is atomic; one
+ * that comes with the first is the same stop ({@link StopSignals}). A second SIGHUP does not halt: when a terminal
+ * closes, the shell passes its SIGHUP on to its jobs and the kernel sends another as the shell exits, so two arrive
+ * with nobody impatient behind them.
  *
  * <p>A signal ignored when the JVM started stays ignored (HotSpot installs no handler for it): SIGINT of a job
  * that a script started in the background, SIGHUP under {@code nohup}. That is why a script should stop stride with
@@ -31,18 +31,22 @@ final class ProcessSignals implements Signals {
 
     @Override
     public AutoCloseable onInterrupt(Runnable onFirst) {
-        AtomicBoolean stopping = new AtomicBoolean();
+        StopSignals stops = new StopSignals();
         SignalHandler stopThenQuit = signal -> {
-            if (stopping.compareAndSet(false, true)) {
-                onFirst.run();
-            } else {
-                err.println(halted);
-                err.flush();
-                Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+            switch (stops.on(System.nanoTime())) {
+                case STOP -> onFirst.run();
+                case SAME_STOP -> {
+                    // the first one's copy: its stop goes on
+                }
+                case QUIT -> {
+                    err.println(halted);
+                    err.flush();
+                    Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+                }
             }
         };
         SignalHandler stopOnce = signal -> {
-            if (stopping.compareAndSet(false, true)) {
+            if (stops.stopOnly(System.nanoTime())) {
                 onFirst.run();
             }
         };

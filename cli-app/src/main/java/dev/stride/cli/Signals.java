@@ -7,8 +7,8 @@ package dev.stride.cli;
 public interface Signals {
 
     /**
-     * Calls {@code onFirst} on the first stop signal; on a second Ctrl+C or SIGTERM the process ends at once. Returns
-     * a handle that takes the handlers back.
+     * Calls {@code onFirst} on the first stop signal; on a second Ctrl+C or SIGTERM (not a copy of the first
+     * delivered with it) the process ends at once. Returns a handle that takes the handlers back.
      */
     AutoCloseable onInterrupt(Runnable onFirst);
 }

@@ -133,6 +133,32 @@ class ScriptSignalsIT {
         assertStoppedAndResumed(input, db, model.answeredOf(0));
     }
 
+    @Test
+    void underTimeoutTheSigtermThatComesTwiceIsOneGracefulStop() throws Exception {
+        Path input = questions(dir, "q.jsonl", TOTAL);
+        Path db = dir.resolve("runs.db");
+        // timeout(1) passes a SIGTERM it is sent (or its own, when the time is up) to stride, then to its process
+        // group, stride again: two SIGTERMs at once. Mostly the kernel makes them one; when the first was taken
+        // before the second came (a busy machine), they must still be one stop, not a stop and a quit
+        // (StopSignalsTest).
+        StrideProcess run = StrideProcess.startUnder(dir, "timeout", List.of("timeout", "1h"), runArgs(input, db, 0));
+        children.add(run);
+        letThrough(20);
+        run.await("the first answers", GUARD, () -> model.answeredCount(0) >= 20);
+        assertThat(ProcessHandle.of(run.pid()).flatMap(h -> h.info().command()).orElseThrow())
+                .as("the pid held is timeout's").endsWith("timeout");
+
+        run.signal("TERM");
+        run.await("the graceful stop", GUARD, () -> run.err().contains("Stopping:"));
+        model.release();
+        int exit = run.waitForExit(GUARD);
+
+        assertThat(exit).as(run.transcript()).isEqualTo(130);
+        assertThat(run.err()).as(run.transcript()).doesNotContain("stopped at once");
+        assertThat(run.out()).contains("Interrupted: '" + RUN + "' saved at").containsPattern(", 0 redundant\\R");
+        assertStoppedAndResumed(input, db, model.answeredOf(0));
+    }
+
     /** Lets {@code n} more answers go; the requests beyond wait for the next ones (or the release at the stop). */
     private void letThrough(int n) {
         for (int i = 0; i < n; i++) {
