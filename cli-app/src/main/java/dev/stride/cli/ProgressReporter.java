@@ -555,6 +555,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             ticker.shutdownNow();
         }
         synchronized (this) {
+            if (closed) {
+                // Closed once already: the bar's library draws it again on each close(), and by now the session's
+                // last words are below it, which a second drawing would overwrite (the cursor moved up a line).
+                return;
+            }
             closed = true; // a tick under way prints nothing after the session's last words
         }
         if (bar != null) {

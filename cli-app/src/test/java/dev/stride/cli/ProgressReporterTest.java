@@ -33,6 +33,24 @@ class ProgressReporterTest {
     }
 
     @Test
+    void aBarClosedTwiceIsNotDrawnAgainOverWhatCameAfterIt() throws Exception {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10, 0, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.BAR, new ConsoleProgressBarConsumer(terminal, 120),
+                true);
+        progress.recordDone(RECORD, answer(50, 20));
+        // The session's end closes the bar, then prints its summary; the command's own end closes it again.
+        progress.close();
+        int drawnAtTheEnd = screen.size();
+        terminal.print("Summary of this session:\n");
+        progress.close();
+
+        assertThat(screen.toString(StandardCharsets.UTF_8)).endsWith("Summary of this session:\n");
+        assertThat(drawnAtTheEnd).isPositive();
+    }
+
+    @Test
     void onATerminalTheLibraryDrawsOneBarWithRatesEtaFailuresAndRetries() throws Exception {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
