@@ -42,9 +42,10 @@ import java.util.function.Consumer;
  * answered since its request was sent: the record waits for the server without spending its retries, and the run
  * stops the same way when the outage outlasts {@link RunnerSettings#serverWait()}. If other requests were answered
  * meanwhile, the failure is the record's own (a generation too long for the timeout) and is retried like any other.
- * A 429 ({@link PredictionException#TOO_MANY_REQUESTS}) is the other way round: when other requests were answered
- * since it was sent, the server is busy with them (a budget shared by the run), not refusing this record, and the
- * record waits its turn with backoff without spending its retries, for {@link #BUDGET_TURN_WAIT} at most.
+ * A 429 or a 503 ({@link PredictionException#notNow()}) is the other way round: when other requests were answered
+ * since it was sent, the server is busy with them (a budget shared by the run, slots that others took: another
+ * worker's, another user's), not refusing this record, and the record waits its turn with backoff without spending
+ * its retries, for {@link #BUDGET_TURN_WAIT} at most.
  */
 public final class BatchRunner {
     /**
@@ -60,8 +61,8 @@ public final class BatchRunner {
     /** Refusals a learnt limit backed off for that a record is not charged for; beyond these, they are retries. */
     static final int UNCHARGED_REFUSALS = 5;
     /**
-     * How long a record may wait its turn at a server whose budget others are using (429s while other requests are
-     * answered) without being charged for those refusals: a run at a fixed concurrency far above a budget without rate
+     * How long a record may wait its turn at a server whose budget or slots others are using (429s or 503s while other
+     * requests are answered) without being charged for those refusals: a run at a fixed concurrency far above a budget without rate
      * headers gets one in concurrency/budget of its requests through, whatever the backoff. Bounded in time, for a 429
      * that no wait cures (a request larger than the budget) still ends. The backoff grows with the first few of them
      * only, so that a record's turn is not missed by minutes.
@@ -604,10 +605,11 @@ public final class BatchRunner {
                         }
                         // Refused as one too many at once, with the limit lowered for it: the run's overshoot.
                         boolean overshoot = e.limitLowered() && ++refusedOverLimit <= UNCHARGED_REFUSALS;
-                        // Refused while others got through: the server's budget is taken, this record is next. Not
-                        // when the predictor already waited out refusals of this try (a rate gate that paces): a 429
-                        // that outlasts those waits is one no turn cures (a request larger than the budget).
-                        boolean overBudget = !overshoot && PredictionException.TOO_MANY_REQUESTS.equals(e.kind())
+                        // Refused while others got through: the server's budget or its slots are taken, this record
+                        // is next. Not when the predictor already waited out refusals of this try (a rate gate that
+                        // paces): a 429 that outlasts those waits is one no turn cures (a request larger than the
+                        // budget).
+                        boolean overBudget = !overshoot && e.notNow()
                                 && servers.predictions() != predictedBefore && cost.sentAgainSoFar() == sentAgainBefore
                                 && (refusedOverBudget == 0
                                     || time.nanoTime() - firstOverBudgetAt < BUDGET_TURN_WAIT.toNanos());

@@ -37,6 +37,11 @@ public final class PredictionException extends Exception {
     public static final String CONNECTION = "connection";
     /** The kind of an HTTP 429: too many requests, which a server answering others means as "not now". */
     public static final String TOO_MANY_REQUESTS = "http_429";
+    /**
+     * The kind of an HTTP 503: service unavailable, which a server answering others means as "full now" (TGI and
+     * gateways in front of a model refuse what is beyond their slots with it).
+     */
+    public static final String SERVICE_UNAVAILABLE = "http_503";
 
     private final Disposition disposition;
     private final String kind;
@@ -90,6 +95,14 @@ public final class PredictionException extends Exception {
 
     public String kind() {
         return kind;
+    }
+
+    /**
+     * Whether the server refused the request as one too many now (a 429 or a 503), not for anything in it: from a
+     * server that answers others meanwhile, it means this record's turn has not come.
+     */
+    public boolean notNow() {
+        return TOO_MANY_REQUESTS.equals(kind) || SERVICE_UNAVAILABLE.equals(kind);
     }
 
     public Optional<Duration> retryAfter() {

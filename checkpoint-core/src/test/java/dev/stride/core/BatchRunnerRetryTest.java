@@ -83,20 +83,67 @@ class BatchRunnerRetryTest {
         assertThat(f.events.retryAttempts()).hasSize(RunnerFixture.MAX_RETRIES);
     }
 
+    @Test
+    void a503WhileOthersAreAnsweredIsTheServerFullNotTheRecordAndSpendsNoRetry() throws Exception {
+        // Another worker (or another user) holds the server's slots: those it takes are answered, r0 is refused as
+        // one too many. Its turn comes; its retries stay for failures of its own.
+        int refusals = RunnerFixture.MAX_RETRIES + 3;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, true, false, 0, BUSY);
+
+        assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(refusals + 1);
+        assertThat(f.events.retryAttempts()).as("the one retry spent").containsExactly(1);
+        assertThat(f.events.busyAttempts()).as("sent again as the server had room").containsExactly(2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void a503WhileNothingElseIsAnsweredSpendsTheRecordsRetries() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        f.predictor.script("r0", BUSY, BUSY, BUSY, BUSY);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
+            f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
+        }
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 4 attempts: HTTP 503: server busy");
+        assertThat(f.events.busyAttempts()).isEmpty();
+    }
+
+    @Test
+    void a500WhileOthersAreAnsweredIsTheRecordsOwnAndSpendsRetries() throws Exception {
+        int refusals = RunnerFixture.MAX_RETRIES + 1;
+        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false, false, 0,
+                ScriptedPredictor.fail(Disposition.RETRY, "http_500", "HTTP 500: internal error"));
+
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after " + refusals
+                + " attempts: HTTP 500: internal error");
+        assertThat(f.events.busyAttempts()).isEmpty();
+    }
+
+    private static final ScriptedPredictor.Reply BUSY =
+            ScriptedPredictor.fail(Disposition.RETRY, "http_503", "HTTP 503: server busy");
+
     private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered) throws Exception {
         return refusedWhileOthersAreAnswered(refusals, answered, false, 0);
     }
 
+    private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
+                                                               int tenMinutesAfter) throws Exception {
+        return refusedWhileOthersAreAnswered(refusals, answered, sentAgain, tenMinutesAfter,
+                ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: slow down"));
+    }
+
     /**
-     * Record r0 is refused with 429 {@code refusals} times (then answered, if {@code answered}); before each refusal
+     * Record r0 is refused with {@code tooMany} (a 429 unless given) {@code refusals} times (then answered, if {@code answered}); before each refusal
      * but the first, another record is answered while r0 waits: a server that lets others through. The wait after
      * refusal {@code tenMinutesAfter} (none when 0) lasts {@link BatchRunner#BUDGET_TURN_WAIT} longer.
      */
     private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
-                                                               int tenMinutesAfter) throws Exception {
+                                                               int tenMinutesAfter, ScriptedPredictor.Reply tooMany)
+            throws Exception {
         int waits = answered ? refusals : refusals - 1;
         RunnerFixture f = RunnerFixture.withRecords(1 + waits);
-        ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: slow down");
         List<ScriptedPredictor.Reply> r0 = new ArrayList<>();
         for (int i = 0; i < refusals; i++) {
             r0.add(tooMany);
