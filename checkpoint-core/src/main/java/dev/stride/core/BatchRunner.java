@@ -75,6 +75,9 @@ public final class BatchRunner {
     private int toldLimit = -1;
     /** Records the request threads hold now: sent, waiting to be sent, or backing off before a retry. */
     private final AtomicInteger working = new AtomicInteger();
+    /** Of those, the records sleeping out a backoff before they are sent again: held, not out. */
+    private final AtomicInteger backingOff = new AtomicInteger();
+    private int toldBackingOff;
     private int toldOut = -1;
     private List<ServerLimit> toldServers = List.of();
 
@@ -360,8 +363,9 @@ public final class BatchRunner {
     }
 
     /**
-     * Looked at as the claiming thread wakes: requests held at a rate limit take slots and free none; the requests
-     * out are the records held less them (the bound is how many may be, not how many are).
+     * Looked at as the claiming thread wakes: requests held at a rate limit, and records sleeping before they are sent
+     * again, take slots and are at no server; the requests out are the records held less them (the bound is how many
+     * may be, not how many are).
      */
     private void tellWaitingForRateLimit(long runId) {
         int waiting = predictor.waitingForRateLimit();
@@ -369,12 +373,18 @@ public final class BatchRunner {
             toldWaitingForRateLimit = waiting;
             listener.waitingForRateLimit(waiting);
         }
-        int out = Math.max(0, working.get() - waiting);
+        int again = backingOff.get();
+        int out = Math.max(0, working.get() - waiting - again);
         if (out != toldOut) {
             toldOut = out;
             // The store first: whoever hears the listener can already read the figure back where status does.
             store.reportRequestsOut(runId, out);
             listener.requestsOut(out);
+        }
+        // After the requests out of the same look: whoever hears it can read those too.
+        if (again != toldBackingOff) {
+            toldBackingOff = again;
+            listener.waitingToSendAgain(again);
         }
     }
 
@@ -640,12 +650,14 @@ public final class BatchRunner {
                         if (overshoot) {
                             waitingOutRefusals.incrementAndGet();
                         }
+                        backingOff.incrementAndGet();
                         try {
                             if (!sleepUnlessStopped(delay)) {
                                 listener.retryNotSent(record);
                                 return;
                             }
                         } finally {
+                            backingOff.decrementAndGet();
                             if (overshoot) {
                                 waitingOutRefusals.decrementAndGet();
                             }

@@ -95,8 +95,8 @@ public interface RunListener {
     }
 
     /**
-     * Requests out now: records the request threads hold, less those held back for a rate limit (so never more than
-     * the bound, nor than the records left). Told when it changes, as the runner's claiming thread wakes; the bound
+     * Requests out now: records the request threads hold, less those held back for a rate limit and those sleeping
+     * before they are sent again (so never more than the bound, nor than the records left). Told when it changes, as the runner's claiming thread wakes; the bound
      * itself is {@link #inFlightLimit}.
      */
     default void requestsOut(int requests) {
@@ -107,6 +107,13 @@ public interface RunListener {
      * its headers or a 429): told when the number changes, as the runner waits for a free slot; 0 once none is.
      */
     default void waitingForRateLimit(int requests) {
+    }
+
+    /**
+     * Records sleeping out a backoff before they are sent again (a retry, or a refusal as busy waiting its turn): told
+     * when the number changes, as the runner's claiming thread wakes; 0 once none is.
+     */
+    default void waitingToSendAgain(int records) {
     }
 
     RunListener NONE = new RunListener() {

@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** What the runner says is in flight: the requests out, which the bound only limits. */
@@ -25,5 +26,30 @@ class BatchRunnerInFlightTest {
         assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
         assertThat(f.events.inFlightLimits()).as("the bound, told apart").containsOnly(16);
         assertThat(f.events.requestsOut()).allSatisfy(n -> assertThat(n).isBetween(0, 3)).contains(3, 2);
+    }
+
+    @Test
+    void aRecordSleepingBeforeItIsSentAgainIsNotOutButToldApart() throws Exception {
+        // r0 is refused and sleeps out its backoff while r1 and r2 are at the server: two out, one waiting.
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ScriptedPredictor.hold(), ScriptedPredictor.answer(null));
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        f.predictor.script("r2", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(RunnerFixture.settings(16, 10));
+        f.predictor.awaitHeld("r0", "r1", "r2");
+        f.predictor.release("r0", ScriptedPredictor.fail(PredictionException.Disposition.RETRY, "http_500",
+                "HTTP 500: oops"));
+        Duration backoff = f.time.awaitWaitsAsked(1).get(0);
+        // Told after the requests out it was counted with: by now those are told too.
+        f.events.awaitWaitingToSendAgain(1);
+        assertThat(f.events.requestsOut()).last().isEqualTo(2);
+        assertThat(f.ledger.requestsOutReported()).as("what status shows").isEqualTo(2);
+
+        f.time.advance(backoff);
+        f.events.awaitWaitingToSendAgain(0);
+        f.predictor.answerEverything();
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.requestsOut()).as("never the three held").allSatisfy(n -> assertThat(n).isBetween(0, 2));
     }
 }

@@ -137,6 +137,19 @@ final class RunnerFixture {
             return List.copyOf(requestsOut);
         }
 
+        private int waitingToSendAgain;
+
+        @Override
+        public synchronized void waitingToSendAgain(int records) {
+            waitingToSendAgain = records;
+            notifyAll();
+        }
+
+        /** Waits until the last number of records waiting to be sent again the runner told is {@code n}. */
+        synchronized void awaitWaitingToSendAgain(int n) throws InterruptedException {
+            Guard.await(this, () -> waitingToSendAgain == n, n + " waiting to be sent again told");
+        }
+
         /** Waits until the last number of requests out the runner told is {@code n}. */
         synchronized void awaitRequestsOut(int n) throws InterruptedException {
             Guard.await(this, () -> !requestsOut.isEmpty() && requestsOut.get(requestsOut.size() - 1) == n,

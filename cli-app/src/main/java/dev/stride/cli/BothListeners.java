@@ -121,4 +121,10 @@ final class BothListeners implements RunListener {
         first.waitingForRateLimit(requests);
         second.waitingForRateLimit(requests);
     }
+
+    @Override
+    public void waitingToSendAgain(int records) {
+        first.waitingToSendAgain(records);
+        second.waitingToSendAgain(records);
+    }
 }

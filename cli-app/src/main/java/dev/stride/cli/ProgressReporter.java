@@ -142,6 +142,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile int requestsOut;
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
+    private volatile int waitingToSendAgain;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
     /** The database outage in progress as last told, and when (on {@link #nanoTime}); null while it answers. */
@@ -404,7 +405,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         requestsOut = requests;
     }
 
-    /** What is in flight against the bound and what waits for a rate limit; empty before the runner told. */
+    /**
+     * What is in flight against the bound, what waits for a rate limit and what waits to be sent again; empty before
+     * the runner told.
+     */
     private String inFlight() {
         Bound b = bound;
         if (b == null) {
@@ -416,12 +420,21 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         int out = (int) Math.min(requestsOut, left);
         String words = InFlightWords.of(messages, InFlightWords.PROGRESS, out, b.limit(), b.auto(), b.servers());
         int waiting = waitingForRateLimit;
-        return waiting == 0 ? words : words + messages.get("msg.progress.rateLimitWait", waiting);
+        if (waiting > 0) {
+            words += messages.get("msg.progress.rateLimitWait", waiting);
+        }
+        int again = waitingToSendAgain;
+        return again == 0 ? words : words + messages.get("msg.progress.sendAgainWait", again);
     }
 
     @Override
     public void waitingForRateLimit(int requests) {
         waitingForRateLimit = requests;
+    }
+
+    @Override
+    public void waitingToSendAgain(int records) {
+        waitingToSendAgain = records;
     }
 
     /**

@@ -119,6 +119,21 @@ class ProgressReporterTest {
     }
 
     @Test
+    void recordsWaitingToBeSentAgainAreToldApartFromThoseInFlight() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 40, 0, Duration.ofSeconds(10), now);
+        progress.inFlightLimit(16, false, List.of());
+        progress.requestsOut(8);
+        progress.waitingToSendAgain(8);
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
+                + " in flight 8 (limit 16), 8 waiting to be sent again\n");
+    }
+
+    @Test
     void whileNothingFinishesTheLineStillComesEveryLogEveryAndSaysWhatIsWaiting() {
         StringWriter lines = new StringWriter();
         AtomicLong now = new AtomicLong();
