@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * A 429 or a 503 ({@link PredictionException#notNow()}) is the other way round: when other requests were answered
  * since it was sent, the server is busy with them (a budget shared by the run, slots that others took: another
  * worker's, another user's), not refusing this record, and the record waits its turn with backoff without spending
- * its retries, for {@link #BUDGET_TURN_WAIT} at most.
+ * its retries, for {@link #BUDGET_TURN_WAIT} at most; a record's first try counts answers from
+ * {@link #FIRST_TRY_LOOKBACK} before its refusal.
  */
 public final class BatchRunner {
     /**
@@ -68,6 +69,11 @@ public final class BatchRunner {
      * only, so that a record's turn is not missed by minutes.
      */
     static final Duration BUDGET_TURN_WAIT = Duration.ofMinutes(10);
+    /**
+     * How far before a record's first refusal others' answers show that the server is busy with them, not refusing
+     * this record: a few seconds, a rate window's turn, so that a quota spent for good costs retries soon after.
+     */
+    static final Duration FIRST_TRY_LOOKBACK = Duration.ofSeconds(5);
     private static final int BUDGET_BACKOFF_STEPS = 3;
     /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
@@ -620,7 +626,9 @@ public final class BatchRunner {
                         // paces): a 429 that outlasts those waits is one no turn cures (a request larger than the
                         // budget).
                         boolean overBudget = !overshoot && e.notNow()
-                                && servers.predictions() != predictedBefore && cost.sentAgainSoFar() == sentAgainBefore
+                                && (servers.predictions() != predictedBefore
+                                    || attempt == 1 && firstTryNotNow())
+                                && cost.sentAgainSoFar() == sentAgainBefore
                                 && (refusedOverBudget == 0
                                     || time.nanoTime() - firstOverBudgetAt < BUDGET_TURN_WAIT.toNanos());
                         if (overBudget && refusedOverBudget++ == 0) {
@@ -670,6 +678,16 @@ public final class BatchRunner {
                 return;
             }
         }
+    }
+
+    /**
+     * For a record's first try, which has no previous one to count others' answers from: whether others were answered
+     * shortly before its refusal, so that a first 429 or 503 from a busy server costs no retry either (with {@code
+     * --retries 0} it was the record's end). Not in a run's opening burst, before any answer: nothing tells a busy
+     * budget there from a spent quota.
+     */
+    private boolean firstTryNotNow() {
+        return servers.predictedSince(time.nanoTime() - FIRST_TRY_LOOKBACK.toNanos());
     }
 
     /**
@@ -861,6 +879,8 @@ public final class BatchRunner {
         private volatile long predictions;
         /** When the latest answer came (nanoTime); meaningful once {@link #answers} is above 0. */
         private long lastAnswerAt;
+        /** When the latest prediction came (nanoTime); meaningful once {@link #predictions} is above 0. */
+        private long lastPredictionAt;
         private Outage outage;
 
         /** What a request that found no server means. */
@@ -894,15 +914,21 @@ public final class BatchRunner {
             return predictions;
         }
 
+        /** Whether a prediction came at {@code from} (nanoTime) or later, in this session. */
+        synchronized boolean predictedSince(long from) {
+            return predictions > 0 && lastPredictionAt - from >= 0;
+        }
+
         /** A server answered; an outage in progress is over. */
         void answered(boolean prediction) {
             ServerOutage ended = null;
             synchronized (this) {
                 answers++;
+                lastAnswerAt = time.nanoTime();
                 if (prediction) {
                     predictions++;
+                    lastPredictionAt = lastAnswerAt;
                 }
-                lastAnswerAt = time.nanoTime();
                 if (outage != null) {
                     ended = describe(outage.since, outage.sinceAt, true, outage.kind, outage.reason);
                     outage.over.countDown();

@@ -171,6 +171,38 @@ class BatchRunnerRetryTest {
     }
 
     @Test
+    void aFirst429JustAfterOthersWereAnsweredSpendsNoRetryEvenWithNoneToSpend() throws Exception {
+        // One at a time: r0 is answered, then r1's first try is refused as one too many (a budget r0 used up). With
+        // --retries 0 a charged refusal would be r1's end; it waits its turn instead.
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.script("r1", ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: slow down"),
+                ScriptedPredictor.answer(null));
+        RunnerFixture.Session session = f.start(RunnerFixture.withRetries(1, 0));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.retryAttempts()).isEmpty();
+        assertThat(f.events.busyAttempts()).containsExactly(1);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void aFirst429LongAfterTheLastAnswerSpendsARetry() throws Exception {
+        // r0 answered, then nothing for longer than the look back before r1 is refused: a quota spent, not a turn.
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.script("r1", ScriptedPredictor.hold(), ScriptedPredictor.answer(null));
+        RunnerFixture.Session session = f.start(RunnerFixture.settings(1, 10));
+        f.predictor.awaitHeld("r1");
+        f.time.advance(BatchRunner.FIRST_TRY_LOOKBACK.multipliedBy(2));
+        f.predictor.release("r1", ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: quota"));
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.retryAttempts()).containsExactly(1);
+        assertThat(f.events.busyAttempts()).isEmpty();
+    }
+
+    @Test
     void a429WhileNothingElseIsAnsweredSpendsTheRecordsRetries() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(1);
         ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: quota");

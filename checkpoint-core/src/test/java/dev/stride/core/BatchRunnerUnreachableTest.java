@@ -183,8 +183,8 @@ class BatchRunnerUnreachableTest {
     @Test
     void aRetryThatFindsNoServerIsToldAsSentOnlyWhenATryReachesOne() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(2);
-        // r1 is refused as busy, then its retry and the next find no server, and the third reaches it.
-        f.predictor.script("r1", fail(PredictionException.Disposition.RETRY, "http_503", "busy"),
+        // r1 fails on the server's side, then its retry and the next find no server, and the third reaches it.
+        f.predictor.script("r1", fail(PredictionException.Disposition.RETRY, "http_500", "internal error"),
                 unreachable("connection", REFUSED), unreachable("connection", REFUSED));
         RunnerFixture.Session session = f.start(settings(1, 10));
         for (int n = 1; n <= 3; n++) {
@@ -194,7 +194,7 @@ class BatchRunnerUnreachableTest {
         RunOutcome outcome = session.outcome();
         assertThat(outcome.state()).isEqualTo(RunState.DONE);
         assertThat(f.predictor.attempts("r1")).isEqualTo(4);
-        assertThat(f.ledger.prediction("r1").timing().attempts()).as("the 503 and the answer").isEqualTo(2);
+        assertThat(f.ledger.prediction("r1").timing().attempts()).as("the 500 and the answer").isEqualTo(2);
         assertThat(f.events.retryAttempts()).containsExactly(1);
         assertThat(f.events.retriesSent()).as("once, by the try that reached the server").isEqualTo(1);
         assertThat(f.events.retriesNotSent()).isZero();

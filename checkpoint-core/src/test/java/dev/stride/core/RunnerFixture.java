@@ -44,6 +44,11 @@ final class RunnerFixture {
                 HEARTBEAT);
     }
 
+    /** As {@link #settings}, with {@code maxRetries} further attempts after a passing failure. */
+    static RunnerSettings withRetries(int concurrency, int maxRetries) {
+        return new RunnerSettings(concurrency, 10, maxRetries, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT);
+    }
+
     /** As {@link #settings}, waiting {@code serverWait} for a server that went away. */
     static RunnerSettings waitingForServer(int concurrency, Duration serverWait) {
         return new RunnerSettings(concurrency, 10, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT,
