@@ -84,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10")
     int saveInterval;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", converter = ConcurrencyChoice.Converter.class)
+    @Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "8", converter = ConcurrencyChoice.Converter.class)
     String concurrency;
 
     @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256",
@@ -281,7 +281,9 @@ final class RunCommand implements Callable<Integer> {
         if (!inFlight.auto() && spec.commandLine().getParseResult().hasMatchedOption("--max-concurrency")) {
             throw UserError.usageOf("msg.run.maxConcurrencyWithoutAuto", concurrency);
         }
-        if (!inFlight.auto() && fromConfig.containsKey("max-concurrency")) {
+        // Unless the command line's --concurrency N overrode the file's auto, which its bound went with.
+        if (!inFlight.auto() && fromConfig.containsKey("max-concurrency")
+                && !spec.commandLine().getParseResult().hasMatchedOption("--concurrency")) {
             throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto", config, concurrency);
         }
         // Without the input, the stored runs go on with the records stored: an option about reading the input would

@@ -10,6 +10,7 @@ import dev.stride.core.Endpoint;
 import dev.stride.core.Joined;
 import dev.stride.core.Phrase;
 import dev.stride.core.Phrased;
+import dev.stride.core.PredictionException;
 import dev.stride.core.Prompt;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
@@ -419,11 +420,19 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 error.initCause(outcome.error());
                 throw error;
             }
-            case STOPPED -> throw NotFoundHint.of(outcome, run).or(() -> keys.of(outcome))
-                    .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
-                            outcome.stopReason(), done, run.total(), hint))
-                    .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
-                            outcome.stopReason(), done, run.total()));
+            case STOPPED -> {
+                // A 429 or 503 that stopped the run (a spent quota, a wait asked beyond stride's) says "not now", not
+                // that every request would fail alike.
+                if (outcome.error() instanceof PredictionException refusal && refusal.notNow()) {
+                    throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedUntilLater", run.name(), outcome.stopReason(),
+                            done, run.total());
+                }
+                throw NotFoundHint.of(outcome, run).or(() -> keys.of(outcome))
+                        .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
+                                outcome.stopReason(), done, run.total(), hint))
+                        .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+                                outcome.stopReason(), done, run.total()));
+            }
             case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(), said(outcome),

@@ -68,7 +68,7 @@ class ConcurrencyOptionTest {
     @Test
     void theHelpSaysTheRange() {
         String help = EN.run("run", "--help").out().replaceAll("\\s+", " ");
-        assertThat(help).contains("--concurrency=N Requests in flight at most, 1 to 4096, or auto:")
+        assertThat(help).contains("--concurrency=N|auto Requests in flight at most, 1 to 4096, or auto:")
                 .contains("the most requests in flight the run reaches, all servers together, 1 to 4096 (default:");
         assertThat(ZH.run("run", "--help").out().replaceAll("\\s+", "")).contains("同时进行的请求数上限，1到4096，或auto");
     }

@@ -175,4 +175,12 @@ class ConfigFileTest {
                 "--concurrency", "auto");
         assertThat(auto.exitCode()).as(auto.all()).isZero();
     }
+
+    @Test
+    void aFixedConcurrencyOnTheCommandLineWinsOverTheFilesAutoAndItsBound() throws Exception {
+        Path yaml = config("concurrency: auto\nmax-concurrency: 16\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString(), "--concurrency", "4");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(stride.model.requests.get()).isPositive();
+    }
 }
