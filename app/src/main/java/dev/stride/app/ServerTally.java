@@ -2,7 +2,8 @@ package dev.stride.app;
 
 /**
  * How one server fared in a session: requests sent to it, answers, failures, and of the failures those that never
- * reached it (connection refused, unknown host, TLS, connect timeout, or stopped at the rate gate before sending) and
+ * reached it (connection refused, unknown host, TLS, connect timeout, or stopped at the rate gate before sending, a
+ * request too large for the token budget among them) and
  * those it turned away as busy or over its rate (429 or 503), whose records are sent again while their retries last;
  * and the 429s the client's rate gate waited out and sent again itself ({@code sentAgainAfterRefusal}), which the
  * server received on top of {@code requests}.

@@ -31,7 +31,12 @@ public final class CallFailure extends Exception {
          * A 2xx whose body is not a usable answer: not JSON, truncated, no choices, an error object, an error event
          * mid-stream, or a stream cut before its end ({@code [DONE]}, a finish_reason, Ollama's {@code done:true}).
          */
-        MALFORMED_RESPONSE
+        MALFORMED_RESPONSE,
+        /**
+         * Not sent: the request alone is estimated at more tokens than the user's {@code --tpm} allows in a minute,
+         * so that it would wait longer than a minute for its turn (hours, at a budget mistyped). The record's own.
+         */
+        OVER_BUDGET
     }
 
     public enum Verdict {
@@ -81,6 +86,13 @@ public final class CallFailure extends Exception {
     /** A transport failure after the request reached a server (a dropped connection, a read timeout). */
     static CallFailure transport(Kind kind, String detail, Throwable cause) {
         return new CallFailure(kind, 0, null, null, false, true, detail, cause);
+    }
+
+    /** A request larger than the token budget allows in a minute, not sent. */
+    static CallFailure overBudget(long estimatedTokens, long tokensPerMinute) {
+        return unreached(Kind.OVER_BUDGET, "not sent: estimated at " + estimatedTokens + " tokens (the body's bytes / 4"
+                + " plus its max_tokens or the mean answer so far), more than --tpm " + tokensPerMinute
+                + " allows in a minute: give a --tpm of at least " + estimatedTokens, null);
     }
 
     /** A transport failure before the request reached any server: no connection could be made. */
@@ -225,6 +237,7 @@ public final class CallFailure extends Exception {
             // No server, or none that answers in time: whether to wait for it is the caller's call.
             case UNKNOWN_HOST, TLS, TIMEOUT -> Verdict.UNREACHABLE;
             case CANCELLED -> Verdict.CANCELLED;
+            case OVER_BUDGET -> Verdict.FAIL_RECORD;
             case HTTP_STATUS -> decideStatus(status, requestedWait, quotaExhausted);
         };
     }

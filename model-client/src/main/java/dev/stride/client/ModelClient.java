@@ -310,7 +310,11 @@ public final class ModelClient implements AutoCloseable {
     private ChatResult send(Api api, byte[] body, boolean stream, boolean keepRaw, Integer maxTokens,
                             Runnable passedGate, Runnable sentAgain) throws CallFailure {
         for (int refusals = 0; ; refusals++) {
-            RateGate.Permit permit = gate.enter(gate.estimate(body.length, maxTokens));
+            long estimate = gate.estimate(body.length, maxTokens);
+            if (gate.beyondBudget(estimate)) {
+                throw CallFailure.overBudget(estimate, settings.rateLimits().tokensPerMinute()).at(shownBase);
+            }
+            RateGate.Permit permit = gate.enter(estimate);
             if (permit == null) {
                 // Never sent: not a request the server has to answer, nor one a stopped run counts as asked again.
                 throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "stopped while waiting for the rate limit",

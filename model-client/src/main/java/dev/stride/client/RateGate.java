@@ -104,6 +104,11 @@ final class RateGate {
         return engaged;
     }
 
+    /** Whether a request of {@code tokens} is more than the user's token budget allows in a whole minute. */
+    boolean beyondBudget(long tokens) {
+        return limits.tokensPerMinute() > 0 && tokens > limits.tokensPerMinute();
+    }
+
     /** The tokens a request is charged before its answer: body bytes / 4 plus its answer's ceiling or the mean. */
     long estimate(int bodyBytes, Integer maxTokens) {
         long answer;

@@ -185,7 +185,8 @@ public final class ServerPool implements AutoCloseable {
             }
             if (!f.requestSent()) {
                 server.unreached.incrementAndGet();
-                if (f.kind() != CallFailure.Kind.CANCELLED) {
+                // Stopped, or too large for the token budget, before it looked for the server: no sign of it.
+                if (f.kind() != CallFailure.Kind.CANCELLED && f.kind() != CallFailure.Kind.OVER_BUDGET) {
                     server.notConnected.incrementAndGet();
                 }
             }

@@ -354,6 +354,27 @@ class ModelClientTest {
     }
 
     @Test
+    void aRequestLargerThanTheTokenBudgetAllowsInAMinuteIsTheRecordsFailureAndIsNotSent() throws Exception {
+        // --tpm 10: any request is estimated at its body's bytes / 4 plus the mean answer (256 before the first), so
+        // it would wait over an hour for its turn. It fails at once, the server never asked.
+        ModelClient c = client(Fixtures.fastSettings(server).withRateLimits(new RateLimits(0, 10)));
+
+        CallFailure f = catchThrowableOfType(CallFailure.class, () -> c.chat(Fixtures.hello()));
+
+        assertThat(f.kind()).isEqualTo(CallFailure.Kind.OVER_BUDGET);
+        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.FAIL_RECORD);
+        assertThat(f.code()).isEqualTo("over_budget");
+        assertThat(f.requestSent()).isFalse();
+        assertThat(f.getMessage()).contains("more than --tpm 10 allows in a minute: give a --tpm of at least ");
+        assertThat(server.getRequestCount()).isZero();
+
+        // At a budget that takes it, the same request goes.
+        server.enqueue(Fixtures.response(200, "application/json", OK_BODY));
+        client(Fixtures.fastSettings(server).withRateLimits(new RateLimits(0, 100_000))).chat(Fixtures.hello());
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
     void notFoundNamesTheUrlItWasPostedTo() {
         CallFailure f = failureOf(Fixtures.response(404, "application/json", "{\"detail\":\"Not Found\"}"));
 
