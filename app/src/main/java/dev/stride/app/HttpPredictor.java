@@ -244,6 +244,11 @@ final class HttpPredictor implements Predictor {
     }
 
     @Override
+    public Duration rateLimitHold() {
+        return servers.rateLimitHold();
+    }
+
+    @Override
     public void close() {
         servers.close();
     }

@@ -12,6 +12,7 @@ import dev.stride.core.PredictionException.Disposition;
 import dev.stride.core.Predictor;
 import dev.stride.core.Prompt;
 import dev.stride.core.RecordCost;
+import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -151,6 +152,11 @@ final class OutputChecks implements Predictor {
     @Override
     public int waitingForRateLimit() {
         return next.waitingForRateLimit();
+    }
+
+    @Override
+    public Duration rateLimitHold() {
+        return next.rateLimitHold();
     }
 
     @Override

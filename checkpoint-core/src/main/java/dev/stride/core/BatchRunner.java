@@ -379,6 +379,9 @@ public final class BatchRunner {
             toldWaitingForRateLimit = waiting;
             listener.waitingForRateLimit(waiting);
         }
+        if (waiting > 0) {
+            listener.rateLimitHold(predictor.rateLimitHold());
+        }
         int again = backingOff.get();
         int out = Math.max(0, working.get() - waiting - again);
         if (out != toldOut) {

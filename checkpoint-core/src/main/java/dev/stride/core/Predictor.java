@@ -1,5 +1,6 @@
 package dev.stride.core;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -46,6 +47,14 @@ public interface Predictor extends AutoCloseable {
     /** Requests held back now, before they are sent, to keep within a server's rate limit; 0 for most. */
     default int waitingForRateLimit() {
         return 0;
+    }
+
+    /**
+     * How long the requests held for a rate limit will still wait on a server's word (a budget it said was spent,
+     * until its reset); zero when they wait only for the pace, or none waits.
+     */
+    default Duration rateLimitHold() {
+        return Duration.ZERO;
     }
 
     @Override

@@ -110,6 +110,13 @@ public interface RunListener {
     }
 
     /**
+     * While requests wait for a rate limit, how long a server's word still holds them (a budget it said was spent,
+     * until its reset; zero when only the pace does): told as the runner's claiming thread wakes.
+     */
+    default void rateLimitHold(Duration left) {
+    }
+
+    /**
      * Records sleeping out a backoff before they are sent again (a retry, or a refusal as busy waiting its turn): told
      * when the number changes, as the runner's claiming thread wakes; 0 once none is.
      */

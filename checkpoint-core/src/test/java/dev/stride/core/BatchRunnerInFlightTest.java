@@ -51,4 +51,42 @@ class BatchRunnerInFlightTest {
 
         assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
     }
+
+    @Test
+    void requestsHeldForARateLimitAreToldWithHowLongTheServersWordHoldsThem() throws Exception {
+        // A predictor whose two requests wait at a server's spent budget, an hour before its reset.
+        RunnerFixture f = RunnerFixture.withRecords(2);
+        f.predictor.holdEverything();
+        Duration hour = Duration.ofHours(1);
+        Predictor held = new Predictor() {
+            @Override
+            public Completion predict(Prompt prompt) throws PredictionException {
+                return f.predictor.predict(prompt);
+            }
+
+            @Override
+            public int waitingForRateLimit() {
+                return 2;
+            }
+
+            @Override
+            public Duration rateLimitHold() {
+                return hour;
+            }
+
+            @Override
+            public void cancelAll() {
+                f.predictor.cancelAll();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        RunnerFixture.Session session = f.start(f.runner(RunnerFixture.settings(8, 10), held));
+
+        f.events.awaitRateLimitHold(hour);
+        f.predictor.answerEverything();
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+    }
 }

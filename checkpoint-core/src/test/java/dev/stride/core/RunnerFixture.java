@@ -143,6 +143,18 @@ final class RunnerFixture {
         }
 
         private int waitingToSendAgain;
+        private Duration rateLimitHold;
+
+        @Override
+        public synchronized void rateLimitHold(Duration left) {
+            rateLimitHold = left;
+            notifyAll();
+        }
+
+        /** Waits until the runner told that requests waiting for a rate limit are held {@code left}. */
+        synchronized void awaitRateLimitHold(Duration left) throws InterruptedException {
+            Guard.await(this, () -> left.equals(rateLimitHold), "a rate-limit hold of " + left + " told");
+        }
 
         @Override
         public synchronized void waitingToSendAgain(int records) {

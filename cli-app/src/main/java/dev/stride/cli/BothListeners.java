@@ -123,6 +123,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void rateLimitHold(Duration left) {
+        first.rateLimitHold(left);
+        second.rateLimitHold(left);
+    }
+
+    @Override
     public void waitingToSendAgain(int records) {
         first.waitingToSendAgain(records);
         second.waitingToSendAgain(records);

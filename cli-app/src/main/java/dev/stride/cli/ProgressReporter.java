@@ -74,6 +74,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private static final Duration ETA_WINDOW = Duration.ofSeconds(30);
     /** How often the library redraws the bar, and so how often its words after the numbers need making. */
     private static final Duration BAR_REDRAW = Duration.ofMillis(250);
+    /** A server's hold on the requests waiting for its rate limit from which the line says how long it lasts. */
+    static final Duration SAID_HOLD = Duration.ofSeconds(5);
 
     private final PrintWriter out;
     private final Messages messages;
@@ -143,6 +145,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
     private volatile int waitingToSendAgain;
+    /** How long a server's word still holds the requests waiting for its rate limit, in ms, as last told. */
+    private volatile long rateLimitHoldMs;
     /** The outage in progress, if the latest requests found no server; null while the server answers. */
     private volatile ServerOutage outage;
     /** The database outage in progress as last told, and when (on {@link #nanoTime}); null while it answers. */
@@ -421,7 +425,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         String words = InFlightWords.of(messages, InFlightWords.PROGRESS, out, b.limit(), b.auto(), b.servers());
         int waiting = waitingForRateLimit;
         if (waiting > 0) {
-            words += messages.get("msg.progress.rateLimitWait", waiting);
+            // A hold long enough to look like a hang (a budget spent until its reset in an hour) is said, with when.
+            long held = rateLimitHoldMs;
+            words += held >= SAID_HOLD.toMillis()
+                    ? messages.get("msg.progress.rateLimitHold", waiting, Durations.human(held))
+                    : messages.get("msg.progress.rateLimitWait", waiting);
         }
         int again = waitingToSendAgain;
         return again == 0 ? words : words + messages.get("msg.progress.sendAgainWait", again);
@@ -430,6 +438,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void waitingForRateLimit(int requests) {
         waitingForRateLimit = requests;
+    }
+
+    @Override
+    public void rateLimitHold(Duration left) {
+        rateLimitHoldMs = left.toMillis();
     }
 
     @Override

@@ -119,6 +119,29 @@ class ProgressReporterTest {
     }
 
     @Test
+    void aLongHoldOnTheServersWordIsSaidWithHowLongItLasts() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 40, 0, Duration.ofSeconds(10), now);
+        progress.inFlightLimit(8, false, List.of());
+        progress.requestsOut(0);
+        progress.waitingForRateLimit(8);
+        progress.rateLimitHold(Duration.ofMinutes(62).plusSeconds(3));
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+        // A short one (the pace, a refill in a second) is no news: the count alone.
+        progress.rateLimitHold(ProgressReporter.SAID_HOLD.minusMillis(1));
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
+                + " in flight 0 (limit 8), 8 waiting for the rate limit (the server said its budget is spent: it"
+                + " resets in 1h02m03s)\n"
+                + "qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
+                + " in flight 0 (limit 8), 8 waiting for the rate limit\n");
+    }
+
+    @Test
     void recordsWaitingToBeSentAgainAreToldApartFromThoseInFlight() {
         StringWriter lines = new StringWriter();
         AtomicLong now = new AtomicLong();

@@ -287,6 +287,11 @@ public final class ModelClient implements AutoCloseable {
         return gate.waiting();
     }
 
+    /** How long the server's word still holds requests back at the gate (a spent budget until its reset); 0 if not. */
+    long heldAtGateNanos() {
+        return gate.heldNanos();
+    }
+
     /** The answer's ceiling the request asks for, for the gate's token estimate; null when it sets none. */
     private static Integer maxTokens(PromptRequest request) {
         if (request.body() == null) {

@@ -439,6 +439,23 @@ final class RateGate {
         }
     }
 
+    /**
+     * How long the server's word still holds every request back (a budget it said was spent, until its reset): 0 when
+     * it does not. What the progress line says of a long wait, which is otherwise only a count of requests waiting.
+     */
+    long heldNanos() {
+        if (!engaged) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            long left = heldUntil - nanoTime.getAsLong();
+            return held && left > 0 ? left : 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Requests waiting to pass now. */
     int waiting() {
         return waiting;

@@ -443,6 +443,20 @@ public final class ServerPool implements AutoCloseable {
         return waiting;
     }
 
+    /**
+     * How long the requests waiting at a rate-limit gate are still held by their server's word (a budget it said was
+     * spent, until its reset): the longest such hold of a server with requests waiting; zero when none is held.
+     */
+    public Duration rateLimitHold() {
+        long longest = 0;
+        for (Server s : servers) {
+            if (s.client.waitingAtGate() > 0) {
+                longest = Math.max(longest, s.client.heldAtGateNanos());
+            }
+        }
+        return Duration.ofNanos(longest);
+    }
+
     /** Sends no new request to any server (those waiting at a rate-limit gate fail at once); calls in flight go on. */
     public void stopSending() {
         stopWaitingForRoom();

@@ -118,6 +118,26 @@ class RateGateTest {
     }
 
     @Test
+    void aHoldOnTheServersWordIsToldForAsLongAsItLasts() {
+        RateGate g = gate(0, 0);
+        assertThat(g.heldNanos()).as("a gate that never heard of limits").isZero();
+        g.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(-1, 0, Duration.ofMinutes(62)), RateLimitReading.Budget.NONE));
+        assertThat(Duration.ofNanos(g.heldNanos())).isEqualTo(Duration.ofMinutes(62));
+
+        clock.addAndGet(Duration.ofMinutes(60).toNanos());
+        assertThat(Duration.ofNanos(g.heldNanos())).isEqualTo(Duration.ofMinutes(2));
+        clock.addAndGet(Duration.ofMinutes(3).toNanos());
+        assertThat(g.heldNanos()).as("the reset passed").isZero();
+
+        // A budget paced at its limit holds nothing on the server's word: its requests wait only for the pace.
+        RateGate paced = gate(0, 0);
+        paced.answered(RateGate.Permit.unpaced(2), 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(600, 0, Duration.ofSeconds(2)), RateLimitReading.Budget.NONE));
+        assertThat(paced.heldNanos()).isZero();
+    }
+
+    @Test
     void aLowBudgetWithItsLimitIsPacedAtItsRefillRate() {
         RateGate g = gate(0, 0);
         // 600 a minute, 0 left (full again in 2 s: the reset is no rate): one every 100 ms.
