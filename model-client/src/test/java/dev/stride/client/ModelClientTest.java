@@ -375,6 +375,22 @@ class ModelClientTest {
     }
 
     @Test
+    void anAnswerWithoutUsageIsChargedItsEstimateSoTheTokenBudgetLearnsShortAnswers() throws Exception {
+        // A server that reports no usage: the answer "ok" is charged as its bytes / 4, not the first guess of 256.
+        String noUsage = "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
+        ModelClient c = client(Fixtures.fastSettings(server).withRateLimits(new RateLimits(0, 600_000)));
+        long firstGuess = c.gate().estimate(0, null);
+        for (int i = 0; i < 10; i++) {
+            server.enqueue(Fixtures.response(200, "application/json", noUsage));
+            c.chat(Fixtures.hello());
+        }
+
+        assertThat(firstGuess).isEqualTo(RateGate.FIRST_ANSWER_TOKENS);
+        assertThat(c.gate().estimate(0, null)).as("the mean answer learnt").isLessThan(RateGate.FIRST_ANSWER_TOKENS / 2);
+    }
+
+    @Test
     void notFoundNamesTheUrlItWasPostedTo() {
         CallFailure f = failureOf(Fixtures.response(404, "application/json", "{\"detail\":\"Not Found\"}"));
 
