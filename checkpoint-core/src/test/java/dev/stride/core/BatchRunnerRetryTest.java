@@ -97,15 +97,8 @@ class BatchRunnerRetryTest {
 
     @Test
     void a503WhileNothingElseIsAnsweredSpendsTheRecordsRetries() throws Exception {
-        RunnerFixture f = RunnerFixture.withRecords(1);
-        f.predictor.script("r0", BUSY, BUSY, BUSY, BUSY);
-        RunnerFixture.Session session = f.start(settings(1, 10));
+        RunnerFixture f = refusedWhileNothingElseIsAnswered(BUSY);
 
-        for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
-            f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
-        }
-
-        assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 4 attempts: HTTP 503: server busy");
         assertThat(f.events.busyAttempts()).isEmpty();
     }
@@ -204,18 +197,23 @@ class BatchRunnerRetryTest {
 
     @Test
     void a429WhileNothingElseIsAnsweredSpendsTheRecordsRetries() throws Exception {
-        RunnerFixture f = RunnerFixture.withRecords(1);
-        ScriptedPredictor.Reply tooMany = ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: quota");
-        f.predictor.script("r0", tooMany, tooMany, tooMany, tooMany);
-        RunnerFixture.Session session = f.start(settings(1, 10));
+        RunnerFixture f = refusedWhileNothingElseIsAnswered(
+                ScriptedPredictor.fail(Disposition.RETRY, "http_429", "HTTP 429: quota"));
 
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 4 attempts: HTTP 429: quota");
+        assertThat(f.events.busyAttempts()).isEmpty();
+    }
+
+    /** The one record r0, refused with {@code refusal} on each of its attempts: no other is ever answered. */
+    private static RunnerFixture refusedWhileNothingElseIsAnswered(ScriptedPredictor.Reply refusal) throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(1);
+        f.predictor.script("r0", refusal, refusal, refusal, refusal);
+        RunnerFixture.Session session = f.start(settings(1, 10));
         for (int retry = 1; retry <= RunnerFixture.MAX_RETRIES; retry++) {
             f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
         }
-
         assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
-        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 4 attempts: HTTP 429: quota");
-        assertThat(f.events.busyAttempts()).isEmpty();
+        return f;
     }
 
     @Test

@@ -123,14 +123,7 @@ class ScriptSignalsIT {
         assertThat(ProcessHandle.of(run.pid()).flatMap(h -> h.info().command()).orElseThrow())
                 .as("the launcher's pid is the JVM's (exec)").endsWith("java");
 
-        run.signal("TERM");
-        run.await("the graceful stop", GUARD, () -> run.err().contains("Stopping:"));
-        model.release();
-        int exit = run.waitForExit(GUARD);
-
-        assertThat(exit).as(run.transcript()).isEqualTo(130);
-        assertThat(run.out()).contains("Interrupted: '" + RUN + "' saved at").containsPattern(", 0 redundant\\R");
-        assertStoppedAndResumed(input, db, model.answeredOf(0));
+        stopWithSigtermAndResume(run, input, db);
     }
 
     @Test
@@ -148,6 +141,14 @@ class ScriptSignalsIT {
         assertThat(ProcessHandle.of(run.pid()).flatMap(h -> h.info().command()).orElseThrow())
                 .as("the pid held is timeout's").endsWith("timeout");
 
+        stopWithSigtermAndResume(run, input, db);
+    }
+
+    /**
+     * SIGTERM to {@code run}'s pid: one graceful stop (never a halt), exit 130, every request sent answered and saved,
+     * then the rerun of {@link #assertStoppedAndResumed}.
+     */
+    private void stopWithSigtermAndResume(StrideProcess run, Path input, Path db) throws Exception {
         run.signal("TERM");
         run.await("the graceful stop", GUARD, () -> run.err().contains("Stopping:"));
         model.release();
