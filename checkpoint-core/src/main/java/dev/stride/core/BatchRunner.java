@@ -63,10 +63,10 @@ public final class BatchRunner {
     static final int UNCHARGED_REFUSALS = 5;
     /**
      * How long a record may wait its turn at a server whose budget or slots others are using (429s or 503s while other
-     * requests are answered) without being charged for those refusals: a run at a fixed concurrency far above a budget without rate
-     * headers gets one in concurrency/budget of its requests through, whatever the backoff. Bounded in time, for a 429
-     * that no wait cures (a request larger than the budget) still ends. The backoff grows with the first few of them
-     * only, so that a record's turn is not missed by minutes.
+     * requests are answered) without being charged for those refusals: a run at a fixed concurrency far above a budget
+     * without rate headers gets one in concurrency/budget of its requests through, whatever the backoff. Bounded in
+     * time, for a 429 that no wait cures (a request larger than the budget) still ends. The backoff grows with the
+     * first few of them only, so that a record's turn is not missed by minutes.
      */
     static final Duration BUDGET_TURN_WAIT = Duration.ofMinutes(10);
     /**

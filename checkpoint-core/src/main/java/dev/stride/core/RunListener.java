@@ -96,8 +96,8 @@ public interface RunListener {
 
     /**
      * Requests out now: records the request threads hold, less those held back for a rate limit and those sleeping
-     * before they are sent again (so never more than the bound, nor than the records left). Told when it changes, as the runner's claiming thread wakes; the bound
-     * itself is {@link #inFlightLimit}.
+     * before they are sent again (so never more than the bound, nor than the records left). Told when it changes, as
+     * the runner's claiming thread wakes; the bound itself is {@link #inFlightLimit}.
      */
     default void requestsOut(int requests) {
     }

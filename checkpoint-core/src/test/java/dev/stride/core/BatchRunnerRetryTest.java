@@ -128,9 +128,10 @@ class BatchRunnerRetryTest {
     }
 
     /**
-     * Record r0 is refused with {@code tooMany} (a 429 unless given) {@code refusals} times (then answered, if {@code answered}); before each refusal
-     * but the first, another record is answered while r0 waits: a server that lets others through. The wait after
-     * refusal {@code tenMinutesAfter} (none when 0) lasts {@link BatchRunner#BUDGET_TURN_WAIT} longer.
+     * Record r0 is refused with {@code tooMany} (a 429 unless given) {@code refusals} times (then answered, if
+     * {@code answered}); before each refusal but the first, another record is answered while r0 waits: a server that
+     * lets others through. The wait after refusal {@code tenMinutesAfter} (none when 0) lasts
+     * {@link BatchRunner#BUDGET_TURN_WAIT} longer.
      */
     private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
                                                                int tenMinutesAfter, ScriptedPredictor.Reply tooMany)

@@ -84,7 +84,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10")
     int saveInterval;
 
-    @Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "8", converter = ConcurrencyChoice.Converter.class)
+    @Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "8",
+            converter = ConcurrencyChoice.Converter.class)
     String concurrency;
 
     @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256",

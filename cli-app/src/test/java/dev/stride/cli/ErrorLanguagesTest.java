@@ -127,7 +127,8 @@ class ErrorLanguagesTest {
         assertThat(ZH.run("status").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
         assertThat(EN.run("status").err()).startsWith("stride: missing required option --db=FILE\n");
 
-        assertThat(ZH.run("run", "q.jsonl", "--concurrency").err()).startsWith("stride: 选项 --concurrency 需要一个值（N|auto）\n");
+        assertThat(ZH.run("run", "q.jsonl", "--concurrency").err())
+                .startsWith("stride: 选项 --concurrency 需要一个值（N|auto）\n");
         assertThat(EN.run("run", "q.jsonl", "--concurrency").err())
                 .startsWith("stride: option --concurrency needs a value (N|auto)\n");
 

@@ -387,7 +387,8 @@ class ModelClientTest {
         }
 
         assertThat(firstGuess).isEqualTo(RateGate.FIRST_ANSWER_TOKENS);
-        assertThat(c.gate().estimate(0, null)).as("the mean answer learnt").isLessThan(RateGate.FIRST_ANSWER_TOKENS / 2);
+        assertThat(c.gate().estimate(0, null)).as("the mean answer learnt")
+                .isLessThan(RateGate.FIRST_ANSWER_TOKENS / 2);
     }
 
     @Test
