@@ -1,6 +1,7 @@
 package dev.stride.client;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,6 +30,9 @@ import java.util.function.LongSupplier;
  *       were sent at the same pace (a burst refused together is one mistake, not one each), and not at all for a
  *       request sent before the gate paced: its refusal says nothing of the estimate. Otherwise the first burst of
  *       a run against a server that only then says its limits would halve the pace for the rest of a short run.</li>
+ *   <li><b>A second 429 in a row at a spent budget</b> (a request sent after one such refusal, refused again, the
+ *       server saying the budget is spent and when it resets): the budget is a window that comes back whole at its
+ *       reset, not a bucket that refills at its pace, and every request waits for that reset.</li>
  * </ul>
  * Waiting ends at once on {@link #cancelAll()} and for good on {@link #stopSending()}: a stopping run is never held
  * by a request that was not sent. A server that never mentions a limit to a user who set none costs one volatile
@@ -47,12 +51,13 @@ final class RateGate {
 
     /**
      * What passed the gate: the tokens it was (or would have been) charged, the pace it was booked at (how many times
-     * the pace had dropped; -1 when the gate did not pace, nor count it in flight), and how many times the token
-     * schedule had restarted from an idle moment when it was booked.
+     * the pace had dropped; -1 when the gate did not pace, nor count it in flight), how many times the token
+     * schedule had restarted from an idle moment when it was booked, and how many refusals in a row at a spent
+     * budget there had been (none answered since).
      */
-    record Permit(long tokens, long paceDrops, long tokenRestarts) {
+    record Permit(long tokens, long paceDrops, long tokenRestarts, long spentRefusals) {
         static Permit unpaced(long tokens) {
-            return new Permit(tokens, -1, -1);
+            return new Permit(tokens, -1, -1, 0);
         }
 
         boolean paced() {
@@ -80,6 +85,8 @@ final class RateGate {
     private double learnedTokenNanos;
     private double pace = 1.0;
     private long paceDrops;
+    /** Refusals in a row that came with a budget said to be spent, with its reset; an answer ends the row. */
+    private long spentRefusals;
     private int inFlight;
     private long tokensInFlight;
     private double meanAnswerTokens = FIRST_ANSWER_TOKENS;
@@ -153,7 +160,8 @@ final class RateGate {
                     }
                     if (until - now <= 0) {
                         counted = true;
-                        return new Permit(tokens, booking.paceDrops(), booking.tokenRestarts());
+                        return new Permit(tokens, booking.paceDrops(), booking.tokenRestarts(),
+                                spentRefusals);
                     }
                     if (!waited) {
                         waited = true;
@@ -270,6 +278,7 @@ final class RateGate {
             if (completionTokens != null) {
                 meanAnswerTokens += (completionTokens - meanAnswerTokens) * 0.1;
             }
+            spentRefusals = 0;
             observe(reading, permit.tokens(), now);
         } finally {
             lock.unlock();
@@ -295,6 +304,17 @@ final class RateGate {
                 return false;
             }
             hold(now + (retryAfter != null ? retryAfter : HOLD_AFTER_REFUSAL).toNanos());
+            Duration reset = spentReset(reading);
+            if (reset != null) {
+                // Sent after the server had refused at a spent budget, and refused again: the budget did not come
+                // back at its pace (a window that refills all at once at its reset, not a bucket that drips), so
+                // nothing goes until the reset the server names. One refusal does not say so: OpenAI's reset is the
+                // time until its bucket is full, far later than the room for the next request.
+                if (permit.spentRefusals() > 0 && spentRefusals > 0) {
+                    hold(now + reset.toNanos());
+                }
+                spentRefusals++;
+            }
             // The pace starts again after the hold, rather than letting every booked request go the moment it ends.
             requestTat = later(requestTat, heldUntil);
             tokenTat = later(tokenTat, heldUntil);
@@ -307,6 +327,18 @@ final class RateGate {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The reset of a budget the reading says is spent (the later of two); null when none is, or it gives none. */
+    private static Duration spentReset(RateLimitReading reading) {
+        Duration reset = null;
+        for (RateLimitReading.Budget b : List.of(reading.requests(), reading.tokens())) {
+            if (b.known() && b.remaining() == 0 && b.reset() != null
+                    && (reset == null || b.reset().compareTo(reset) > 0)) {
+                reset = b.reset();
+            }
+        }
+        return reset;
     }
 
     /** Any other end of a request: its place given back, the reading taken in. */
@@ -414,6 +446,16 @@ final class RateGate {
         lock.lock();
         try {
             return paceDrops;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: refusals in a row at a spent budget. */
+    long spentRefusals() {
+        lock.lock();
+        try {
+            return spentRefusals;
         } finally {
             lock.unlock();
         }

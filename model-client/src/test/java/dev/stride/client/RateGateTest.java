@@ -23,7 +23,7 @@ class RateGateTest {
     /** Books a request as {@link RateGate#enter} does, without waiting for its time: the clock stands still here. */
     private RateGate.Permit booked(RateGate g, long tokens) {
         g.schedule(tokens, clock.get());
-        return new RateGate.Permit(tokens, g.paceDrops(), g.tokenRestarts());
+        return new RateGate.Permit(tokens, g.paceDrops(), g.tokenRestarts(), g.spentRefusals());
     }
 
     private long at(long goAt) {
@@ -227,6 +227,45 @@ class RateGateTest {
         long b = at(g.schedule(50, clock.get()));
         assertThat(a).isEqualTo(1000);
         assertThat(b - a).isEqualTo(1000);
+    }
+
+    private static RateLimitReading requestsSpent(long limit, Duration reset) {
+        return new RateLimitReading(new RateLimitReading.Budget(limit, 0, reset), RateLimitReading.Budget.NONE);
+    }
+
+    @Test
+    void aBudgetRefusedAgainAfterItsPaceIsAWindowAndItsResetIsWaitedFor() {
+        RateGate g = gate(0, 0);
+        // 100 a minute, none left, whole again in 40 s: paced at one every 600 ms, as a bucket that drips refills.
+        g.answered(RateGate.Permit.unpaced(1), 1, 1, requestsSpent(100, Duration.ofSeconds(40)));
+        // A burst refused together is one refusal: each waits only for the server's Retry-After (here none: 1 s).
+        RateGate.Permit[] burst = {booked(g, 1), booked(g, 1), booked(g, 1)};
+        for (RateGate.Permit p : burst) {
+            assertThat(g.refused(p, null, requestsSpent(100, Duration.ofSeconds(40)))).isTrue();
+        }
+        assertThat(at(g.heldUntil())).isEqualTo(1000);
+        // Sent after that refusal, and refused again: the budget did not drip back; nothing goes before its reset.
+        clock.addAndGet(1_500 * MS);
+        assertThat(g.refused(booked(g, 1), null, requestsSpent(100, Duration.ofMillis(38_500)))).isTrue();
+        assertThat(at(g.heldUntil())).isEqualTo(38_500);
+        assertThat(at(g.schedule(1, clock.get()))).isGreaterThanOrEqualTo(38_500);
+        // An answer ends the row: the next single refusal waits for its Retry-After again, not for a reset.
+        clock.addAndGet(40_000 * MS);
+        g.answered(booked(g, 1), 1, 1, new RateLimitReading(
+                new RateLimitReading.Budget(100, 99, Duration.ofMillis(600)), RateLimitReading.Budget.NONE));
+        assertThat(g.spentRefusals()).isZero();
+        g.refused(booked(g, 1), Duration.ofSeconds(2), requestsSpent(100, Duration.ofSeconds(50)));
+        assertThat(at(g.heldUntil())).isEqualTo(2000);
+    }
+
+    @Test
+    void aRefusalWithoutAResetIsNotHeldLongerThanItsRetryAfterWhenRepeated() {
+        RateGate g = gate(0, 0);
+        g.answered(RateGate.Permit.unpaced(1), 1, 1, requestsSpent(100, null));
+        g.refused(booked(g, 1), null, requestsSpent(100, null));
+        clock.addAndGet(1_500 * MS);
+        g.refused(booked(g, 1), Duration.ofSeconds(3), requestsSpent(100, null));
+        assertThat(at(g.heldUntil())).isEqualTo(3000);
     }
 
     @Test
