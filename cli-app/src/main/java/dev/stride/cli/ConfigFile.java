@@ -191,6 +191,11 @@ final class ConfigFile {
             return values;
         }
         String text = scalar(key, value);
+        if (type != String.class && value.isFloatingPointNumber() && value.canConvertToExactIntegral()) {
+            // YAML reads 1e3 as the float 1000.0: a whole number all the same, as the user meant it. (Not for a
+            // text setting, whose 1.0 means what it says.)
+            text = value.decimalValue().toBigIntegerExact().toString();
+        }
         // An option with a converter of its own (--concurrency: a number or auto; --max-concurrency; a duration)
         // converts the file's value as it does the command line's, with the same words for a bad one.
         if (option.converters().length > 0) {

@@ -90,6 +90,19 @@ class ConfigFileTest {
                 .contains("'99999999999' is out of range: give 1 to 4096");
     }
 
+    /** YAML reads 1e3 as a float; a whole one is the whole number the user wrote, a fraction is refused as such. */
+    @Test
+    void aWholeNumberWrittenWithAnExponentIsTakenAndAFractionIsNot() throws Exception {
+        Cli.Result exponent = stride.cli.run("run", "--config", config("rpm: 1e3\nsave-interval: 2.0\n").toString());
+        assertThat(exponent.exitCode()).as(exponent.all()).isZero();
+        assertThat(stride.model.requests.get()).isEqualTo(4);
+
+        Path yaml = config("rpm: 1.5\n");
+        Cli.Result fraction = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(fraction.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(fraction.err()).isEqualTo("stride: " + yaml + ": setting 'rpm': '1.5' is not a whole number\n");
+    }
+
     @Test
     void aThroughputSettingOutOfRangeIsNamedByFileAndSetting() throws Exception {
         Path yaml = config("rpm: 0\n");
