@@ -128,6 +128,22 @@ class MessagesTest {
         assertThat(usage(cl.getSubcommands().get("sql"))).contains(heading);
     }
 
+    /** Only the commands that send requests log them with -v; the others' help says what -v does for them. */
+    @Test
+    void verboseSpeaksOfHttpOnlyWhereRequestsAreSent() {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
+        for (CommandSpec command : commands(cl.getCommandSpec())) {
+            CommandLine.Model.OptionSpec verbose = command.findOption("--verbose");
+            if (verbose == null) {
+                continue;
+            }
+            String text = String.join(" ", verbose.description());
+            assertThat(text).as(command.qualifiedName()).startsWith("Print stack traces with errors");
+            boolean sends = Set.of("stride run", "stride demo").contains(command.qualifiedName());
+            assertThat(text.contains("HTTP request")).as(command.qualifiedName() + ": " + text).isEqualTo(sends);
+        }
+    }
+
     @Test
     void aCommandWithoutExamplesOrExitCodesShowsNoHeadingForThem() {
         CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
