@@ -151,6 +151,7 @@ public final class CheckpointManager implements AutoCloseable {
             runs = p.runs();
             options = p.options();
         } else if (plan instanceof RunPlan.NothingToResume) {
+            settleFinished(store.listRuns());
             return new RunResult(List.of(), false);
         } else if (plan instanceof RunPlan.Refused p) {
             throw new SettingsRefusedException(p);
@@ -166,9 +167,13 @@ public final class CheckpointManager implements AutoCloseable {
                 if (stop.requested()) {
                     return new RunResult(sessions, true);
                 }
-                Session session = run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)
-                        ? Session.nothingLeft(run)
-                        : driver.drive(run, options, listener.sessionStarted(run), stop);
+                Session session;
+                if (run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)) {
+                    settleFinished(List.of(run));
+                    session = Session.nothingLeft(run);
+                } else {
+                    session = driver.drive(run, options, listener.sessionStarted(run), stop);
+                }
                 sessions.add(session);
                 listener.sessionEnded(session);
                 RunState state = session.outcome().state();
@@ -271,6 +276,21 @@ public final class CheckpointManager implements AutoCloseable {
             plan = new RunPlan.ResumeStored(List.of(stored), options);
         }
         return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
+    }
+
+    /**
+     * Stores as done (or done with failures) each run that has every record answered but is stored otherwise: a
+     * worker stopped as another ended the run, before stores settled such a stop, or a worker killed between its last
+     * answer and its last save. A run that a rerun finds with nothing left is then what status and the views say.
+     */
+    private void settleFinished(List<RunInfo> runs) {
+        for (RunInfo run : runs) {
+            boolean settled = run.state() == RunState.DONE || run.state() == RunState.DONE_WITH_FAILURES;
+            if (run.pending() == 0 && run.total() > 0 && !settled) {
+                store.saveCursor(run.id(), run.elapsedMs(),
+                        run.failed() > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE);
+            }
+        }
     }
 
     /** The one session's outcome; a stop that came before it started leaves the run interrupted as stored. */

@@ -252,6 +252,8 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.NothingToResume nothing) {
                 // As the same command with the input says of a run that ended with failed records: exit 3.
                 renderer.planned(plan);
+                // Sends nothing; stores as done a run answered in full but stored as stopped (CheckpointManager).
+                runs.execute(plan, renderer, stop);
                 return nothing.failed() > 0 ? ExitCodes.FAILED_RECORDS : ExitCodes.OK;
             }
             // A resume without --label-field still scores as the run was scored (the run keeps how): only a

@@ -103,6 +103,15 @@ final class CursorWriter implements AutoCloseable {
         }
     }
 
+    /** Whether no record of the run is without an outcome, given its low watermark just computed. */
+    boolean noneOpen(long runId, long watermark) throws SQLException {
+        lastSeq.setLong(1, runId);
+        try (ResultSet rs = lastSeq.executeQuery()) {
+            long last = rs.next() ? rs.getLong(1) : 0;
+            return rs.wasNull() || watermark > last;
+        }
+    }
+
     /** Stores the cursor's fields and reads the run's counters back as the cursor. */
     Cursor save(long runId, long watermark, long elapsedMs, String now, RunState state) throws SQLException {
         update.setLong(1, watermark);

@@ -473,19 +473,30 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                 throw new StoreException(DbPhrase.of("store.noRun", runId, location));
             }
             String now = now();
+            long watermark = SqliteCheckpointStore.lowWatermark(dsl, runId, old);
+            RunState stored = workforce.storedState(dsl, runId, state);
             dsl.update(RUNS)
-                    .set(RUNS.LOW_WATERMARK, SqliteCheckpointStore.lowWatermark(dsl, runId, old))
+                    .set(RUNS.LOW_WATERMARK, watermark)
                     // As on SQLite: the largest elapsed time any worker reports is the run's wall time.
                     .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
                     .set(RUNS.SAVED_AT, now)
-                    .set(RUNS.STATE, workforce.storedState(dsl, runId, state))
+                    .set(RUNS.STATE, stored)
                     .set(RUNS.HEARTBEAT_AT, now)
                     .where(RUNS.RUN_ID.eq(runId))
                     .execute();
             RunInfo run = withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne()))
                     .get(0);
+            // As on SQLite: a stop that finds every record answered (another worker ended the run) stores it done.
+            RunState settled = Workforce.settledState(stored, run.failed(), () -> {
+                Long last = dsl.select(DSL.max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId))
+                        .fetchOne(0, Long.class);
+                return last == null || watermark > last;
+            });
+            if (settled != stored) {
+                dsl.update(RUNS).set(RUNS.STATE, settled).where(RUNS.RUN_ID.eq(runId)).execute();
+            }
             return new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
-                    run.state());
+                    settled == stored ? run.state() : settled);
         });
     }
 

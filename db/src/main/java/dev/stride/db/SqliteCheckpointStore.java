@@ -590,7 +590,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             }
             String now = now();
             RunState stored = Workforce.storedState(state, () -> cursors.othersLive(runId, workforce.myId(), now));
-            return cursors.save(runId, cursors.lowWatermark(runId, old), elapsedMs, now, stored);
+            long watermark = cursors.lowWatermark(runId, old);
+            Cursor saved = cursors.save(runId, watermark, elapsedMs, now, stored);
+            RunState settled = Workforce.settledState(stored, saved.failed(), () -> cursors.noneOpen(runId, watermark));
+            return settled == stored ? saved : cursors.save(runId, watermark, elapsedMs, now, settled);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }

@@ -401,6 +401,22 @@ final class Workforce {
         return !settled && othersLive.ask() ? RunState.RUNNING : state;
     }
 
+    /**
+     * The state to store for a worker's stop ({@code stored}, as {@link #storedState} made it) once the low watermark
+     * says every record has an outcome: done, or done with failures. Another worker may have ended the run a moment
+     * before this one was stopped (SIGTERM, a lost server); the stop's own state would overwrite its done, and a run
+     * with nothing left would read as interrupted for good. {@code allAnswered} is asked only for such a stop, never
+     * for a save while running.
+     */
+    static <E extends Exception> RunState settledState(RunState stored, long failed, OthersLive<E> allAnswered)
+            throws E {
+        boolean stop = stored != RunState.RUNNING && stored != RunState.DONE && stored != RunState.DONE_WITH_FAILURES;
+        if (!stop || !allAnswered.ask()) {
+            return stored;
+        }
+        return failed > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
+    }
+
     /** Whether workers other than this one are live on the run. */
     @FunctionalInterface
     interface OthersLive<E extends Exception> {

@@ -207,6 +207,23 @@ class PostgresWorkersTest {
         assertThat(b.leftToOthers(run, true)).isFalse();
     }
 
+    /** As on SQLite (WorkersTest): a stop saved after another worker ended the run leaves it done. */
+    @Test
+    void aStopSavedAfterAnotherWorkerEndedTheRunLeavesItDone() {
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        for (InputRecord r : a.claim(run, -1, RECORDS, false)) {
+            a.savePrediction(run, r, done("out"));
+        }
+        a.saveCursor(run, 2_000, RunState.DONE);
+        a.leave(run);
+
+        assertThat(b.saveCursor(run, 2_100, RunState.INTERRUPTED).state()).isEqualTo(RunState.DONE);
+        assertThat(b.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE);
+    }
+
     @Test
     void anOutcomeDropsItsClaimAndOneWorkersStopLeavesTheRunRunning() {
         PostgresCheckpointStore a = store();

@@ -345,6 +345,31 @@ class WorkersTest {
         assertThat(stored.elapsedMs()).isEqualTo(7_000);
     }
 
+    /**
+     * One worker ends the run (every record answered, saved done) as another is stopped (SIGTERM): the stop's save
+     * comes last, and the run stays done, with failures when it has them, instead of reading as interrupted for good.
+     */
+    @Test
+    void aStopSavedAfterAnotherWorkerEndedTheRunLeavesItDone() {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> all = a.claim(run, -1, 100, false);
+        for (InputRecord r : all.subList(0, 99)) {
+            a.savePrediction(run, r, done("out"));
+        }
+        // Not everything answered yet: a stop is a stop.
+        assertThat(b.saveCursor(run, 1_000, RunState.INTERRUPTED).state()).isEqualTo(RunState.RUNNING);
+        a.saveFailure(run, all.get(99), failure("http_500"));
+        a.saveCursor(run, 2_000, RunState.DONE_WITH_FAILURES);
+        a.leave(run);
+
+        assertThat(b.saveCursor(run, 2_100, RunState.INTERRUPTED).state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(b.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        b.leave(run);
+    }
+
     @Test
     void aChangedInputIsRefusedWhileAWorkerIsLiveAndTheSameInputJoins() {
         SqliteCheckpointStore a = store();
