@@ -83,6 +83,8 @@ public final class BatchRunner {
     private final AtomicInteger working = new AtomicInteger();
     /** Of those, the records sleeping out a backoff before they are sent again: held, not out. */
     private final AtomicInteger backingOff = new AtomicInteger();
+    /** Records that spent their retries while no request of this session had an answer. */
+    private final AtomicInteger gaveUpUnanswered = new AtomicInteger();
     private int toldBackingOff;
     private int toldOut = -1;
     private List<ServerLimit> toldServers = List.of();
@@ -642,6 +644,18 @@ public final class BatchRunner {
                         }
                         if (charged > settings.maxRetries()) {
                             int attempts = cost.attempts(attempt);
+                            // A second record to give up while nothing was answered in this session: the server
+                            // answers every request alike (a web page at the URL, a proxy whose model is away), and
+                            // going on would spend every record's retries, for hours on a large input. This one stays
+                            // pending for a rerun. The first to give up fails as before: one record the server cannot
+                            // answer must not stop a run at --concurrency 1 each time it is run again. Not for a 429
+                            // or 503: a budget or full slots have their own waits and words (and a spent quota stops).
+                            if (!e.notNow() && servers.predictions() == 0
+                                    && gaveUpUnanswered.incrementAndGet() >= 2) {
+                                stopWith(RunState.STOPPED, Phrase.core("run.noAnswerYet", attempts, e.getMessage()),
+                                        e);
+                                return;
+                            }
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
                                     "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
                                             + e.getMessage(),

@@ -114,6 +114,58 @@ class BatchRunnerRetryTest {
         assertThat(f.events.busyAttempts()).isEmpty();
     }
 
+    /**
+     * A server that answers every request alike and never usefully (a web page at the URL, a proxy whose model is
+     * away) stops the run once a second record gives up while nothing was answered: the rest stay pending, not
+     * failed one by one after all their retries.
+     */
+    @Test
+    void aSecondRecordGivingUpWhileNothingWasAnsweredStopsTheRunWithTheRestPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(6);
+        f.predictor.otherwise(WEB_PAGE);
+
+        RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
+
+        assertThat(outcome.state()).isEqualTo(RunState.STOPPED);
+        assertThat(outcome.stopReason()).isEqualTo("no request of this session has had an answer, and a second"
+                + " record gave up after 1 attempt: malformed HTTP 200 response: Welcome to nginx!");
+        assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 1 attempt: malformed HTTP 200 response:"
+                + " Welcome to nginx!");
+        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3", "r4", "r5");
+    }
+
+    /** One record the server cannot answer, first in line at --concurrency 1, fails alone; the others go on. */
+    @Test
+    void oneRecordGivingUpBeforeAnyAnswerFailsAloneAndTheRunGoesOn() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.script("r0", WEB_PAGE);
+
+        RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
+
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.failure("r0")).isNotNull();
+        assertThat(f.ledger.pendingIds()).isEmpty();
+    }
+
+    /** Once anything was answered, records that give up fail each as before: the server does answer. */
+    @Test
+    void recordsGivingUpAfterAnAnswerFailEachAndTheRunEnds() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.otherwise(WEB_PAGE);
+        f.predictor.script("r0", ScriptedPredictor.answer("fine"));
+
+        RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
+
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.prediction("r0")).isNotNull();
+        for (String id : List.of("r1", "r2", "r3")) {
+            assertThat(f.ledger.failure(id)).as(id).isNotNull();
+        }
+    }
+
+    private static final ScriptedPredictor.Reply WEB_PAGE = ScriptedPredictor.fail(Disposition.RETRY,
+            "malformed_response", "malformed HTTP 200 response: Welcome to nginx!");
+
     private static final ScriptedPredictor.Reply BUSY =
             ScriptedPredictor.fail(Disposition.RETRY, "http_503", "HTTP 503: server busy");
 

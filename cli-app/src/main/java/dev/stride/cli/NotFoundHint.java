@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What to check when a server answered 404 or 405 to the path stride POSTed, or with a redirect stride does not
- * follow. The client only knows the URL it sent; the command line knows which of its options chose it
+ * What to check when a server answered 404 or 405 to the path stride POSTed, with a redirect stride does not
+ * follow, or with nothing an API would answer. The client only knows the URL it sent; the command line knows which of its options chose it
  * ({@code --base-url}, {@code --endpoint}, {@code --api}), so the hint is said here, in the reader's language, fitted
  * to the request that was made.
  */
@@ -20,7 +20,10 @@ final class NotFoundHint {
     private NotFoundHint() {
     }
 
-    /** The hint for a run the server stopped with a 404 or 405, or a redirect; empty for any other stop. */
+    /**
+     * The hint for a run the server stopped with a 404 or 405, a redirect, or answers that could not be read; empty
+     * for any other stop.
+     */
     static Optional<Phrase> of(RunOutcome outcome, RunInfo run) {
         if (!(outcome.error() instanceof PredictionException refusal)) {
             return Optional.empty();
@@ -28,6 +31,11 @@ final class NotFoundHint {
         if (refusal.kind().matches("http_3\\d\\d")) {
             // Only a redirect to https:// (or one without a Location) gets here: the client follows the others.
             return Optional.of(Messages.text("msg.hint.redirect", run.baseUrls().get(0)));
+        }
+        if (refusal.kind().equals("malformed_response")) {
+            // Stopped because nothing it answered could be read (BatchRunner stops a run so only before any answer):
+            // a web page or another service at the URL, far likelier than a model server gone wrong.
+            return Optional.of(Messages.text("msg.hint.notAnApi", run.baseUrls().get(0)));
         }
         if (!refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
             return Optional.empty();

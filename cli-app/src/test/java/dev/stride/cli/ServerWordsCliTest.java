@@ -179,6 +179,34 @@ class ServerWordsCliTest {
                 + " /v1/completions (POST ").contains("；服务器在该地址没有文本补全接口：对话模型请去掉 --endpoint completions");
     }
 
+    /**
+     * A --base-url that leads to a web page: every request is answered 200 with HTML. The run stops once a second
+     * record gives up with nothing answered, instead of spending every record's retries; the rest stay pending.
+     */
+    @Test
+    void aWebPageAnsweringEveryRequestStopsTheRunAndSaysWhatToCheck() throws Exception {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/html")
+                .body("<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head>\n"
+                        + "<body><h1>Welcome to nginx!</h1></body></html>\n").build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
+                        + " request of this session has had an answer, and a second record gave up after 1 attempt:"
+                        + " malformed HTTP 200 response: ")
+                .endsWith(" (0/3 done and saved); " + v1 + " answers, but not as an OpenAI-compatible API does: check"
+                        + " that --base-url is the API's address (vLLM, llama.cpp's server and TGI serve it at"
+                        + " http://HOST:PORT/v1, Ollama at http://HOST:11434/v1) and not a web page or another"
+                        + " service\n")
+                .hasLineCount(1);
+        // The first record to give up failed as before; the other two are left for a rerun.
+        assertThat(query(db, "SELECT status FROM predictions")).containsExactly(Map.of("status", "failed"));
+        assertThat(stride.server.getRequestCount()).isEqualTo(2);
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
