@@ -10,6 +10,7 @@ import dev.stride.app.RunRequest;
 import dev.stride.app.StopSwitch;
 import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
+import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
@@ -206,6 +207,8 @@ final class RunCommand implements Callable<Integer> {
             request = request(fromConfig);
         } catch (InvalidSettingException e) {
             throw inConfig(e, fromConfig);
+        } catch (InvalidInputException e) {
+            throw InputGoneHint.of(input, db, model, runName).map(RuntimeException.class::cast).orElse(e);
         }
         RunScorer scorer = scorer(fromConfig);
         PrintWriter out = spec.commandLine().getOut();
