@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -105,8 +106,37 @@ public final class PromptTemplate {
             if (lookup(record, path) == null) {
                 JsonNode node = find(record, path);
                 boolean isNull = node != null && node.isNull();
-                return Optional.of(Phrase.core(isNull ? "line.nullTemplateField" : "line.noTemplateField",
-                        String.join(".", path)));
+                String field = String.join(".", path);
+                if (!isNull) {
+                    Optional<Phrase> oneColumn = oneColumnHolding(record, field);
+                    if (oneColumn.isPresent()) {
+                        return oneColumn;
+                    }
+                }
+                return Optional.of(Phrase.core(isNull ? "line.nullTemplateField" : "line.noTemplateField", field));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Separators a table may have been written with, other than the comma and tab its format says. */
+    private static final String OTHER_SEPARATORS = ";|\t,";
+
+    /**
+     * A record of one field whose name is a row of names joined by another separator ({@code id;question;answer}:
+     * a CSV written with semicolons, as spreadsheets do in many locales, read as comma-separated) that holds the
+     * field the template wants: said as such, with the separator, rather than as a field the data lacks.
+     */
+    private static Optional<Phrase> oneColumnHolding(JsonNode record, String field) {
+        if (record == null || !record.isObject() || record.size() != 1) {
+            return Optional.empty();
+        }
+        String name = record.fieldNames().next();
+        for (char separator : OTHER_SEPARATORS.toCharArray()) {
+            if (Arrays.asList(name.split(Pattern.quote(String.valueOf(separator)), -1))
+                    .contains(field)) {
+                return Optional.of(Phrase.core("line.oneColumnHoldsField", field, name,
+                        separator == '\t' ? "tab" : String.valueOf(separator)));
             }
         }
         return Optional.empty();

@@ -87,6 +87,25 @@ class InputReadersTest {
         assertThat(all.get(4)).extracting(InputRecord::line).containsExactly(2L, 3L);
     }
 
+    /** A spreadsheet's CSV written with semicolons reads as one column; the error says that, and not "no field". */
+    @Test
+    void aTableSeparatedByAnotherCharacterIsSaidToBeSo() throws IOException {
+        Path semicolons = TestFiles.write(dir, "s.csv", "id;question;answer\n1;Which?;B\n");
+        assertThatThrownBy(() -> read(semicolons, "{{question}}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(semicolons + " line 2: has no field 'question' but one column named 'id;question;answer':"
+                        + " the file seems separated by ';'; stride reads a CSV separated by commas and a TSV by tabs,"
+                        + " as its extension or --format says");
+        Path tabs = TestFiles.write(dir, "t.csv", "id\tquestion\n1\tWhich?\n");
+        assertThatThrownBy(() -> read(tabs, "{{question}}"))
+                .hasMessageContaining("the file seems separated by 'tab'");
+        // One column that does not hold the field: the plain error.
+        Path other = TestFiles.write(dir, "o.csv", "id;prompt\n1;Which?\n");
+        assertThatThrownBy(() -> read(other, "{{question}}"))
+                .hasMessage(other + " line 2: has no field 'question' used by the template; add it or change"
+                        + " --template");
+    }
+
     @Test
     void csvValuesAreTextAndAMissingColumnOrBadRowNamesTheLine() throws IOException {
         List<InputRecord> rows = read(TestFiles.write(dir, "n.csv", "id,n,question\n1,42,a\n\n2,7,b\n"), "{{question}} {{n}}");

@@ -128,6 +128,17 @@ class FormatsTest {
     }
 
     @Test
+    void aCsvWrittenWithSemicolonsIsSaidToBeSoBeforeAnyRequest() throws Exception {
+        Path input = write("in.csv", "id;question\na;x\nb;y\n");
+        Cli.Result r = run(input.toString(), dir.resolve("s.db"), "--template", "{{question}}");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + input + " line 2: has no field 'question' but one column named"
+                + " 'id;question': the file seems separated by ';'; stride reads a CSV separated by commas and a TSV"
+                + " by tabs, as its extension or --format says\n");
+        assertThat(stride.server.getRequestCount()).isZero();
+    }
+
+    @Test
     void aMissingPlaceholderFailsBeforeAnyRequestNamingFieldAndLine() throws Exception {
         Path input = write("in.csv", "id,question\na,x\nb,y\n");
         Cli.Result r = run(input.toString(), dir.resolve("m.db"), "--template", "{{question}} ({{specialty}})");
