@@ -315,7 +315,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             case DONE_WITH_FAILURES -> out.println(m.get("msg.run.finishedWithFailures", run.name(), done,
                     run.total(), failed, sessionPart));
             case INTERRUPTED -> {
-                if (resumeOptions != null) {
+                if (c != null && (c.state() == RunState.DONE || c.state() == RunState.DONE_WITH_FAILURES)) {
+                    // Stopped as another worker answered the last records: nothing is left to continue.
+                    out.println(m.get("msg.run.interruptedRunDone", run.name(), done, run.total(), sessionPart));
+                } else if (resumeOptions != null) {
                     out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), sessionPart,
                             "stride run --db " + SessionOptions.quoted(db.toString()) + " --run "
                                     + SessionOptions.quoted(run.name())
