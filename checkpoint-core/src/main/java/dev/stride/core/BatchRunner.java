@@ -75,6 +75,12 @@ public final class BatchRunner {
      */
     static final Duration FIRST_TRY_LOOKBACK = Duration.ofSeconds(5);
     private static final int BUDGET_BACKOFF_STEPS = 3;
+    /**
+     * The tries, all failed with nothing answered in the session, that records giving up must have made before a run
+     * stops for it (two records at least): two records' six tries each by default. With --retries 0, two failures
+     * say little: a server that fails half its requests fails the first two a quarter of the time.
+     */
+    static final int UNANSWERED_TRIES_TO_STOP = 10;
     /** Records sleeping out a refusal their learnt limit backed off for; see {@link InFlightBound}. */
     private final AtomicInteger waitingOutRefusals = new AtomicInteger();
     /** The limit last told to the listener and the store, and each server's with it; dispatch thread only. */
@@ -83,8 +89,9 @@ public final class BatchRunner {
     private final AtomicInteger working = new AtomicInteger();
     /** Of those, the records sleeping out a backoff before they are sent again: held, not out. */
     private final AtomicInteger backingOff = new AtomicInteger();
-    /** Records that spent their retries while no request of this session had an answer. */
+    /** Records that spent their retries while no request of this session had an answer, and their tries. */
     private final AtomicInteger gaveUpUnanswered = new AtomicInteger();
+    private final AtomicInteger triesUnanswered = new AtomicInteger();
     private int toldBackingOff;
     private int toldOut = -1;
     private List<ServerLimit> toldServers = List.of();
@@ -644,17 +651,20 @@ public final class BatchRunner {
                         }
                         if (charged > settings.maxRetries()) {
                             int attempts = cost.attempts(attempt);
-                            // A second record to give up while nothing was answered in this session: the server
-                            // answers every request alike (a web page at the URL, a proxy whose model is away), and
-                            // going on would spend every record's retries, for hours on a large input. This one stays
-                            // pending for a rerun. The first to give up fails as before: one record the server cannot
-                            // answer must not stop a run at --concurrency 1 each time it is run again. Not for a 429
-                            // or 503: a budget or full slots have their own waits and words (and a spent quota stops).
-                            if (!e.notNow() && servers.predictions() == 0
-                                    && gaveUpUnanswered.incrementAndGet() >= 2) {
-                                stopWith(RunState.STOPPED, Phrase.core("run.noAnswerYet", attempts, e.getMessage()),
-                                        e);
-                                return;
+                            // Records giving up while nothing was answered in this session, after enough tries: the
+                            // server answers every request alike (a web page at the URL, a proxy whose model is away),
+                            // and going on would spend every record's retries, for hours on a large input. This one
+                            // stays pending for a rerun. The first to give up fails as before: one record the server
+                            // cannot answer must not stop a run at --concurrency 1 each time it is run again. Not for a
+                            // 429 or 503: a budget or full slots have their own waits and words (a spent quota stops).
+                            if (!e.notNow() && servers.predictions() == 0) {
+                                int records = gaveUpUnanswered.incrementAndGet();
+                                int tries = triesUnanswered.addAndGet(attempts);
+                                if (records >= 2 && tries >= UNANSWERED_TRIES_TO_STOP) {
+                                    stopWith(RunState.STOPPED, Phrase.core("run.noAnswerYet", tries, records,
+                                            e.getMessage()), e);
+                                    return;
+                                }
                             }
                             writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
                                     "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")

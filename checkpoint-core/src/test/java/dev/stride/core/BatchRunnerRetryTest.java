@@ -116,22 +116,34 @@ class BatchRunnerRetryTest {
 
     /**
      * A server that answers every request alike and never usefully (a web page at the URL, a proxy whose model is
-     * away) stops the run once a second record gives up while nothing was answered: the rest stay pending, not
-     * failed one by one after all their retries.
+     * away) stops the run once records giving up have made ten tries, none answered: the rest stay pending, not failed
+     * one by one after all their retries.
      */
     @Test
-    void aSecondRecordGivingUpWhileNothingWasAnsweredStopsTheRunWithTheRestPending() throws Exception {
-        RunnerFixture f = RunnerFixture.withRecords(6);
+    void recordsGivingUpAfterTenTriesWithNothingAnsweredStopTheRunWithTheRestPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(12);
         f.predictor.otherwise(WEB_PAGE);
 
         RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
 
         assertThat(outcome.state()).isEqualTo(RunState.STOPPED);
-        assertThat(outcome.stopReason()).isEqualTo("no request of this session has had an answer, and a second"
-                + " record gave up after 1 attempt: malformed HTTP 200 response: Welcome to nginx!");
+        assertThat(outcome.stopReason()).isEqualTo("no request of this session has had an answer in 10 tries (10"
+                + " records gave up): malformed HTTP 200 response: Welcome to nginx!");
         assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 1 attempt: malformed HTTP 200 response:"
                 + " Welcome to nginx!");
-        assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3", "r4", "r5");
+        assertThat(f.ledger.pendingIds()).containsExactly("r9", "r10", "r11");
+    }
+
+    /** Fewer tries say little (with --retries 0, a server failing half its requests fails the first two often). */
+    @Test
+    void recordsGivingUpAfterFewerTriesFailEachAndTheRunEnds() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(9);
+        f.predictor.otherwise(WEB_PAGE);
+
+        RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
+
+        assertThat(outcome.state()).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.pendingIds()).isEmpty();
     }
 
     /** One record the server cannot answer, first in line at --concurrency 1, fails alone; the others go on. */

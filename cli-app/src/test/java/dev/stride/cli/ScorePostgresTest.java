@@ -71,14 +71,13 @@ class ScorePostgresTest {
         Cli cli = new Cli();
         try (PostgresCluster cluster = PostgresCluster.start()) {
             String db = cluster.newDatabase();
-            // Every request fails and none is tried again: the session stops with no answer once a second record
-            // gives up (the first is stored failed), so no score is stored.
+            // Every request fails and none is tried again: the session ends with no answer, so no score is stored.
             try (Simulator down = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(1.0)
                     .build()).start(0)) {
                 Cli.Result first = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "m",
                         "--base-url", down.url(), "--template", "{{guess}}", "--log-every", "0", "--retries", "0",
                         "--label-field", "answer", "--metric", "choice");
-                assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.ERROR);
+                assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
             }
             assertThat(rows(db, "SELECT count(*) FROM scores")).containsExactly("0");
             assertThat(rows(db, "SELECT scoring_metric || ',' || scoring_label_field || ',[' || scoring_extract"

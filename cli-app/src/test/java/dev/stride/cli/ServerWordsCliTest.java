@@ -180,8 +180,9 @@ class ServerWordsCliTest {
     }
 
     /**
-     * A --base-url that leads to a web page: every request is answered 200 with HTML. The run stops once a second
-     * record gives up with nothing answered, instead of spending every record's retries; the rest stay pending.
+     * A --base-url that leads to a web page: every request is answered 200 with HTML. The run stops once records
+     * giving up have made ten tries, none answered, instead of spending every record's retries; the rest stay
+     * pending.
      */
     @Test
     void aWebPageAnsweringEveryRequestStopsTheRunAndSaysWhatToCheck() throws Exception {
@@ -191,12 +192,12 @@ class ServerWordsCliTest {
         String v1 = stride.url();
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
-                .with("--concurrency", "1", "--retries", "0");
+                .with("--concurrency", "1", "--retries", "4");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
-                        + " request of this session has had an answer, and a second record gave up after 1 attempt:"
-                        + " malformed HTTP 200 response: ")
+                        + " request of this session has had an answer in 10 tries (2 records gave up): malformed HTTP"
+                        + " 200 response: ")
                 .endsWith(" (0/3 done and saved); " + v1 + " answers, but not as an OpenAI-compatible API does: check"
                         + " that --base-url is the API's address (vLLM, llama.cpp's server and TGI serve it at"
                         + " http://HOST:PORT/v1, Ollama at http://HOST:11434/v1) and not a web page or another"
@@ -204,7 +205,7 @@ class ServerWordsCliTest {
                 .hasLineCount(1);
         // The first record to give up failed as before; the other two are left for a rerun.
         assertThat(query(db, "SELECT status FROM predictions")).containsExactly(Map.of("status", "failed"));
-        assertThat(stride.server.getRequestCount()).isEqualTo(2);
+        assertThat(stride.server.getRequestCount()).isEqualTo(10);
     }
 
     @Test
