@@ -103,6 +103,19 @@ public final class LiveScoring implements AutoCloseable {
     }
 
     /**
+     * A session of {@code run} with nothing left to send: stores the scores of the answers it holds without one (a
+     * session killed after its last answers and before their scores were stored, or a way of scoring new to the run),
+     * as a session that sends would before its first request.
+     *
+     * @return the run's report, {@link ScoreReport#newlyScored()} saying what this call stored; null when the run is
+     * not scored
+     */
+    public ScoreReport catchUp(RunInfo run) {
+        RunScorer chosenScorer = choose(run).scorer();
+        return chosenScorer == null ? null : chosenScorer.score(book, run);
+    }
+
+    /**
      * Refuses, before anything is sent, a label field no record of {@code run} has ({@link RunScorer#refuseUnlabelled}).
      */
     public void refuseUnlabelled(RunInfo run) {

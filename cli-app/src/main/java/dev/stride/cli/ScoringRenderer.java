@@ -57,25 +57,41 @@ final class ScoringRenderer implements SessionListener {
     @Override
     public void sessionEnded(Session session) {
         renderer.sessionEnded(session);
+        if (session.nothingLeft()) {
+            // No session ran, yet answers may lack their scores: said only when some were scored now.
+            try {
+                ScoreReport report = scoring.catchUp(session.run());
+                if (report != null && report.newlyScored() > 0) {
+                    print(report);
+                }
+            } catch (RuntimeException e) {
+                warn(e);
+            }
+            return;
+        }
         if (!started) {
             return;
         }
         started = false;
         try {
-            ScoreReport report = scoring.finish();
-            Accuracy a = report.accuracy();
-            out.println(a.scored() == 0 ? m.get("msg.score.runNothing", report.metric(), report.labelField())
-                    : m.get("msg.score.runSummary", ScoreLines.live(m, a.correct(), a.scored()),
-                    ScoreLines.percent(a.low()), ScoreLines.percent(a.high()), report.unparsed(), report.metric(),
-                    report.labelField()));
-            if (report.missingLabel() > 0) {
-                out.println(m.get("msg.score.missingLabel", report.missingLabel(), report.labelField(),
-                        String.join(", ", report.missingLabelIds())));
-            }
-            out.flush();
+            print(scoring.finish());
         } catch (RuntimeException e) {
             warn(e);
         }
+    }
+
+    /** The run's accuracy line, and the records without a label when there are any. */
+    private void print(ScoreReport report) {
+        Accuracy a = report.accuracy();
+        out.println(a.scored() == 0 ? m.get("msg.score.runNothing", report.metric(), report.labelField())
+                : m.get("msg.score.runSummary", ScoreLines.live(m, a.correct(), a.scored()),
+                ScoreLines.percent(a.low()), ScoreLines.percent(a.high()), report.unparsed(), report.metric(),
+                report.labelField()));
+        if (report.missingLabel() > 0) {
+            out.println(m.get("msg.score.missingLabel", report.missingLabel(), report.labelField(),
+                    String.join(", ", report.missingLabelIds())));
+        }
+        out.flush();
     }
 
     private void warn(RuntimeException e) {

@@ -168,6 +168,37 @@ class RunScoresLiveTest {
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(20);
     }
 
+    /**
+     * A session killed after its last answers and before their scores were stored leaves a run done with answers
+     * unscored: the same command again has nothing to send, and scores them, saying so.
+     */
+    @Test
+    void aFinishedRunWithAnswersUnscoredIsScoredByTheSameCommandAgain() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path input = questions("q.jsonl", 8);
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result first = run(sim, input, db, "--log-every", "0", "--label-field", "answer", "--metric",
+                    "choice");
+            assertThat(first.exitCode()).as(first.all()).isZero();
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+                st.execute("DELETE FROM scores");
+            }
+
+            Cli.Result again = run(sim, input, db, "--log-every", "0", "--label-field", "answer", "--metric",
+                    "choice");
+
+            assertThat(again.exitCode()).as(again.all()).isZero();
+            assertThat(again.out()).contains("Nothing left to send for 'm': 8/8 done\naccuracy 75.0% (n=8)");
+            assertThat(query(db, "SELECT scored, correct FROM scoreboard"))
+                    .containsExactly(Map.of("scored", 8, "correct", 6));
+
+            // Scored already: a run of the same command once more says nothing of scores.
+            Cli.Result third = run(sim, input, db, "--log-every", "0", "--label-field", "answer", "--metric",
+                    "choice");
+            assertThat(third.out()).doesNotContain("accuracy");
+        }
+    }
+
     @Test
     void aShortResumeScoresARunStoppedBeforeItsFirstScoreAsItsFirstSessionWasTold() throws Exception {
         Path db = dir.resolve("runs.db");
