@@ -17,15 +17,19 @@ import java.util.List;
  * @param onlyByBExamples      the same for B, in B's input order
  * @param missingLabel         records both answered whose label field is missing or empty: not compared
  * @param missingLabelExamples the first few of their ids
+ * @param labelsDiffer         records both answered whose label differs between the two runs' inputs: not compared
+ * @param labelsDifferExamples the first few of their ids
  */
 public record Comparison(String runA, String runB, Metric metric, String labelField, PairedOutcomes outcomes,
                          long unparsedA, long unparsedB, long answeredOnlyByA, long answeredOnlyByB,
-                         List<String> onlyByAExamples, List<String> onlyByBExamples, long missingLabel, List<String> missingLabelExamples) {
+                         List<String> onlyByAExamples, List<String> onlyByBExamples, long missingLabel, List<String> missingLabelExamples,
+                         long labelsDiffer, List<String> labelsDifferExamples) {
 
     public Comparison {
         onlyByAExamples = List.copyOf(onlyByAExamples);
         onlyByBExamples = List.copyOf(onlyByBExamples);
         missingLabelExamples = List.copyOf(missingLabelExamples);
+        labelsDifferExamples = List.copyOf(labelsDifferExamples);
     }
 
     /** Records compared. */

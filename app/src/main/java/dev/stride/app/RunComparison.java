@@ -34,6 +34,8 @@ public final class RunComparison {
     private static final byte NO_LABEL = 4;
     /** Set on a record of run A once run B's answer to it is found. */
     private static final byte MATCHED = 8;
+    /** A record's verdict bits are the low byte of its entry; its label's hash is above them. */
+    private static final int LABEL_SHIFT = 8;
 
     private final RunResults results;
     private final Scorer scorer;
@@ -53,10 +55,10 @@ public final class RunComparison {
      */
     public Comparison compare(RunInfo a, RunInfo b, Consumer<Disagreement> differing) {
         // In input order, so that the first few ids answered by A alone can be named
-        Map<String, Byte> verdictsA = new LinkedHashMap<>();
+        Map<String, Long> verdictsA = new LinkedHashMap<>();
         results.forEachResult(a.id(), row -> {
             if (row.status() == RecordStatus.DONE) {
-                verdictsA.put(row.id(), bits(row));
+                verdictsA.put(row.id(), entry(row));
             }
         });
         Tally tally = new Tally();
@@ -65,8 +67,8 @@ public final class RunComparison {
             if (row.status() != RecordStatus.DONE) {
                 return;
             }
-            Byte bitsA = verdictsA.get(row.id());
-            if (bitsA == null) {
+            Long entryA = verdictsA.get(row.id());
+            if (entryA == null) {
                 tally.onlyB++;
                 if (tally.onlyBIds.size() < EXAMPLES) {
                     tally.onlyBIds.add(row.id());
@@ -74,12 +76,22 @@ public final class RunComparison {
                 return;
             }
             tally.matched++;
-            verdictsA.put(row.id(), (byte) (bitsA | MATCHED));
+            verdictsA.put(row.id(), entryA | MATCHED);
+            int bitsA = (int) (entryA & 0xFF);
             String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
             if ((bitsA & NO_LABEL) != 0 || label == null) {
                 tally.missing++;
                 if (tally.missingIds.size() < EXAMPLES) {
                     tally.missingIds.add(row.id());
+                }
+                return;
+            }
+            // The runs read their records from different inputs, which disagree on this one's label: held each to
+            // its own, the same answer would count right for one run and wrong for the other. Not compared.
+            if ((int) (entryA >> LABEL_SHIFT) != label.hashCode()) {
+                tally.labelsDiffer++;
+                if (tally.labelsDifferIds.size() < EXAMPLES) {
+                    tally.labelsDifferIds.add(row.id());
                 }
                 return;
             }
@@ -103,7 +115,7 @@ public final class RunComparison {
             });
         }
         List<String> onlyAIds = new ArrayList<>();
-        for (Map.Entry<String, Byte> e : verdictsA.entrySet()) {
+        for (Map.Entry<String, Long> e : verdictsA.entrySet()) {
             if (onlyAIds.size() == EXAMPLES || onlyAIds.size() == verdictsA.size() - tally.matched) {
                 break;
             }
@@ -113,16 +125,17 @@ public final class RunComparison {
         }
         return new Comparison(a.name(), b.name(), metric, labelField, tally.outcomes, tally.unparsedA,
                 tally.unparsedB, verdictsA.size() - tally.matched, tally.onlyB, onlyAIds, tally.onlyBIds,
-                tally.missing, tally.missingIds);
+                tally.missing, tally.missingIds, tally.labelsDiffer, tally.labelsDifferIds);
     }
 
-    private byte bits(ResultRow row) {
+    /** A record of run A: its verdict's bits, and its label's hash above them. */
+    private long entry(ResultRow row) {
         String label = RunScorer.label(row.inputJson(), labelField).orElse(null);
         if (label == null) {
             return NO_LABEL;
         }
         Verdict v = scorer.score(output(row), label, row.inputJson());
-        return (byte) ((v.correct() ? RIGHT : 0) | (v.parsed() ? PARSED : 0));
+        return ((long) label.hashCode() << LABEL_SHIFT) | (v.correct() ? RIGHT : 0) | (v.parsed() ? PARSED : 0);
     }
 
     private static String output(ResultRow row) {
@@ -142,6 +155,8 @@ public final class RunComparison {
         long unparsedB;
         long missing;
         final List<String> missingIds = new ArrayList<>();
+        long labelsDiffer;
+        final List<String> labelsDifferIds = new ArrayList<>();
         final List<String> onlyBIds = new ArrayList<>();
     }
 }

@@ -145,6 +145,10 @@ final class CompareCommand implements Callable<Integer> {
         if (c.compared() > 0) {
             return;
         }
+        if (c.labelsDiffer() > 0) {
+            throw UserError.usageOf("msg.compare.allLabelsDiffer", c.labelsDiffer(), c.labelField(),
+                    String.join(", ", c.labelsDifferExamples()));
+        }
         if (c.missingLabel() > 0) {
             throw UserError.usageOf("msg.compare.noLabels", c.missingLabel(), c.labelField(),
                     String.join(", ", c.missingLabelExamples()));
@@ -254,6 +258,8 @@ final class CompareCommand implements Callable<Integer> {
         c.onlyByBExamples().forEach(o.putArray("answered_only_by_b_ids")::add);
         o.put("missing_label", c.missingLabel());
         c.missingLabelExamples().forEach(o.putArray("missing_label_ids")::add);
+        o.put("labels_differ", c.labelsDiffer());
+        c.labelsDifferExamples().forEach(o.putArray("labels_differ_ids")::add);
         o.put("differences_written", written);
         return o;
     }

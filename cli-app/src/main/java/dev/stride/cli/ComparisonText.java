@@ -35,6 +35,10 @@ final class ComparisonText {
             out.println(m.get("msg.compare.missingLabel", c.missingLabel(), c.labelField(),
                     String.join(", ", c.missingLabelExamples())));
         }
+        if (c.labelsDiffer() > 0) {
+            out.println(m.get("msg.compare.labelsDiffer", c.labelsDiffer(), c.labelField(),
+                    String.join(", ", c.labelsDifferExamples())));
+        }
         if (diffFile != null) {
             out.println(m.get("msg.compare.wrote", written, diffFile));
         }

@@ -276,6 +276,38 @@ class CompareCommandTest {
         assertThat(o.get("answered_only_by_b_ids").size()).isZero();
     }
 
+    /**
+     * Two runs from inputs that disagree on some labels: held each to its own, the same answer would be right for one
+     * and wrong for the other. Those records are left out of the comparison, counted and named.
+     */
+    @Test
+    void recordsWhoseLabelsDifferBetweenTheRunsAreLeftOutAndNamed() throws Exception {
+        run(MCQ, "tuned");
+        List<String> lines = new ArrayList<>(Files.readAllLines(MCQ, StandardCharsets.UTF_8));
+        for (int i : new int[] {3, 4}) {
+            String line = lines.get(i);
+            String label = line.replaceAll(".*\"answer\": \"([A-D])\".*", "$1");
+            String other = label.equals("A") ? "B" : "A";
+            lines.set(i, line.replace("\"answer\": \"" + label + "\"", "\"answer\": \"" + other + "\""));
+        }
+        Path relabelled = dir.resolve("relabelled.jsonl");
+        Files.write(relabelled, lines, StandardCharsets.UTF_8);
+        run(relabelled, "base", "--run", "base");
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "choice");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("on the " + (lines.size() - 2) + " records both answered")
+                .contains("Not compared: 2 records whose label in 'answer' differs between the two runs' inputs"
+                        + " (mcq-004, mcq-005): held each to its own, the same answer would be right for one and"
+                        + " wrong for the other");
+        JsonNode o = JSON.readTree(cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field",
+                "answer", "--metric", "choice", "--json").out());
+        assertThat(o.get("labels_differ").asLong()).isEqualTo(2);
+        assertThat(o.get("compared").asLong()).isEqualTo(lines.size() - 2);
+    }
+
     @Test
     void oneRecordLeftOutIsOneRecord() throws Exception {
         run(MCQ, "tuned");
