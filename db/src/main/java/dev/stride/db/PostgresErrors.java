@@ -53,12 +53,21 @@ final class PostgresErrors {
             return new StoreException(DbPhrase.of("pg.unreachable", location.hostAndPort(), detail(e),
                     location.shown()), e);
         }
+        if (isNotAllowed(e)) {
+            return new StoreException(DbPhrase.of("pg.notAllowed", location.hostAndPort(), location.user(),
+                    location.database(), detail(e)), e);
+        }
         if ("3D000".equals(state)) {
             // The server is there, the database is not: the one thing to do is make it (stride makes the tables).
             return new StoreException(DbPhrase.of("pg.noDatabase", location.hostAndPort(), location.database(),
                     location.createdb()), e);
         }
         return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
+    }
+
+    /** SQLSTATE 42501, insufficient privilege: the user may not read or write stride's tables. */
+    static boolean isNotAllowed(SQLException e) {
+        return "42501".equals(sqlState(e));
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> kind) {

@@ -115,6 +115,11 @@ public final class PostgresLocation {
         return host;
     }
 
+    /** The user stride connects as. */
+    public String user() {
+        return user;
+    }
+
     public String database() {
         return database;
     }

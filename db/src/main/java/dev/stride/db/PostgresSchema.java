@@ -23,12 +23,17 @@ final class PostgresSchema {
     }
 
     /** This build's schema, read from the history with one query, without Flyway's scan of the jar. */
-    static boolean isCurrent(Connection connection) {
+    static boolean isCurrent(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)), bool_and(success)"
                      + " FROM flyway_schema_history WHERE version IS NOT NULL")) {
             return rs.next() && rs.getInt(1) == Schema.LATEST && rs.getBoolean(2);
         } catch (SQLException e) {
+            // A user not allowed to read stride's tables would see a database without runs (status, export and a
+            // snapshot all empty); said as what it is instead.
+            if (PostgresErrors.isNotAllowed(e)) {
+                throw e;
+            }
             return false;
         } finally {
             try {
@@ -96,10 +101,10 @@ final class PostgresSchema {
      * @return true for such a new, empty database
      */
     static boolean checkCurrent(PostgresLocation location, Connection connection) {
-        if (isCurrent(connection)) {
-            return false;
-        }
         try {
+            if (isCurrent(connection)) {
+                return false;
+            }
             if (isBlank(connection)) {
                 return true;
             }

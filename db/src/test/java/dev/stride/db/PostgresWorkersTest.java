@@ -80,7 +80,11 @@ class PostgresWorkersTest {
     }
 
     private PostgresCheckpointStore store() {
-        PostgresCheckpointStore s = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        return store(url);
+    }
+
+    private PostgresCheckpointStore store(String at) {
+        PostgresCheckpointStore s = PostgresCheckpointStore.open(PostgresCluster.location(at));
         opened.add(s);
         return s;
     }
@@ -205,6 +209,23 @@ class PostgresWorkersTest {
         assertThat(b.othersAtWork(run)).as("a tried %s this session", ofA.id()).isFalse();
         assertThat(a.leftToOthers(run, true)).isFalse();
         assertThat(b.leftToOthers(run, true)).isFalse();
+    }
+
+    /**
+     * A user that may not read stride's tables would have found a database without runs (status, export, a snapshot
+     * all empty); it is told what to grant instead, reading and running alike.
+     */
+    @Test
+    void aUserNotAllowedToUseTheTablesIsToldWhatToGrantNotThatThereAreNoRuns() throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN CREATE ROLE stranger LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        }
+        String asStranger = url.replace("://postgres@", "://stranger@");
+        String told = "does not let user 'stranger' use stride's tables in ";
+        assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(asStranger)).close())
+                .isInstanceOf(StoreException.class).hasMessageContaining(told)
+                .hasMessageContaining("grant it SELECT on them");
+        assertThatThrownBy(() -> store(asStranger)).isInstanceOf(StoreException.class).hasMessageContaining(told);
     }
 
     /** As on SQLite (WorkersTest): a stop saved after another worker ended the run leaves it done. */
