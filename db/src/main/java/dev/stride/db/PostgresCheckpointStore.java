@@ -172,7 +172,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** Opens the database for reading only: every session is read-only, and the schema must be this build's. */
     public static PostgresCheckpointStore openReadOnly(PostgresLocation location) {
-        return new PostgresCheckpointStore(location, reconnectFor(), false);
+        return openReadOnly(location, reconnectFor());
+    }
+
+    /**
+     * As {@link #openReadOnly(PostgresLocation)}, waiting {@code reconnectFor} for a server that went away before a
+     * read fails (zero: at once, saying the server cannot be reached).
+     */
+    public static PostgresCheckpointStore openReadOnly(PostgresLocation location, Duration reconnectFor) {
+        return new PostgresCheckpointStore(location, reconnectFor, false);
     }
 
     public PostgresLocation location() {

@@ -109,6 +109,10 @@ final class PostgresSession implements AutoCloseable {
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {
+        if (outage.reconnectFor().isZero()) {
+            // A reader that waits for no server (the dashboard, asked again every 2 s): the server is away, no more.
+            return PostgresErrors.translate(location, lost);
+        }
         long away = outage.awayFor().orElse(Duration.ZERO).toSeconds();
         return outage.cutShort()
                 ? new StoreException(DbPhrase.of("pg.stoppedWaiting", location.hostAndPort(), away,

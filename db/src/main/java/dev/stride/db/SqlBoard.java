@@ -115,7 +115,9 @@ final class SqlBoard implements Board {
     }
 
     static SqlBoard postgres(PostgresLocation location) {
-        PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(location);
+        // Each page and API call asks again in 2 s: waiting minutes for a server that went away would hang every
+        // one of them, where the board should say at once that it cannot reach it (and recover when it is back).
+        PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(location, Duration.ZERO);
         return new SqlBoard(new Vendor() {
             @Override
             public <T> T read(Work<T> work) {
