@@ -58,6 +58,11 @@ final class DashboardCommand implements Callable<Integer> {
             server = DashboardServer.start(board, new InetSocketAddress(address, port), database.named().toString());
         } catch (BindException e) {
             board.close();
+            // "Address already in use" is another program on the port; anything else (an address that is not this
+            // machine's) is the address, and another dashboard has nothing to do with it.
+            if (e.getMessage() == null || !e.getMessage().contains("in use")) {
+                throw UserError.usageOf("msg.dashboard.cannotBind", bind, port, e.getMessage());
+            }
             throw UserError.usageOf("msg.dashboard.portInUse", bind, port, e.getMessage());
         } catch (IOException e) {
             board.close();

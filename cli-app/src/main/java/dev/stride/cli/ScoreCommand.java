@@ -102,9 +102,16 @@ final class ScoreCommand implements Callable<Integer> {
         }
         o.put("scored", r.accuracy().scored());
         o.put("correct", r.accuracy().correct());
-        o.put("accuracy", r.accuracy().value());
-        o.put("ci_low", r.accuracy().low());
-        o.put("ci_high", r.accuracy().high());
+        if (r.accuracy().scored() == 0) {
+            // Nothing scored has no accuracy: 0.0 would read as every answer wrong, an interval of 0 to 0 as certain.
+            o.putNull("accuracy");
+            o.putNull("ci_low");
+            o.putNull("ci_high");
+        } else {
+            o.put("accuracy", r.accuracy().value());
+            o.put("ci_low", r.accuracy().low());
+            o.put("ci_high", r.accuracy().high());
+        }
         o.put("unparsed", r.unparsed());
         o.put("newly_scored", r.newlyScored());
         o.put("missing_label", r.missingLabel());

@@ -11,6 +11,9 @@ import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +77,27 @@ class ScoreCommandTest {
         Cli.Result r = cli.run(args.toArray(String[]::new));
         assertThat(r.exitCode()).as(r.all()).isZero();
         return r;
+    }
+
+    /** Nothing scored has no accuracy: null in --json, not 0.0 with an interval of 0 to 0. */
+    @Test
+    void aRunWithNothingScoredHasNoAccuracyInJson() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM predictions"); // as before the first answer: every record pending
+        }
+
+        Cli.Result r = cli.run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice",
+                "--json");
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        JsonNode o = JSON.readTree(r.out());
+        assertThat(o.get("scored").asLong()).isZero();
+        assertThat(o.get("accuracy").isNull()).as(r.out()).isTrue();
+        assertThat(o.get("ci_low").isNull()).isTrue();
+        assertThat(o.get("ci_high").isNull()).isTrue();
+        assertThat(o.get("pending").asLong()).isEqualTo(10);
     }
 
     @Test
