@@ -13,7 +13,10 @@ limit=${2:-40}
 window=${3:-60}
 jars=${STRIDE_JARS:-cli-app/target/stride.jar}
 for jar in $jars; do
-  [ -f "$jar" ] || { echo "no jar at $jar (build it: ./mvnw -o -q -B -DskipTests package -pl cli-app -am)" >&2; exit 1; }
+  [ -f "$jar" ] || {
+    echo "no jar at $jar (build it: ./mvnw -o -q -B -DskipTests package -pl cli-app -am)" >&2
+    exit 1
+  }
 done
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -88,7 +91,7 @@ for jar in $jars; do
     --base-url "http://127.0.0.1:$port/v1" --concurrency 8 > "$work/run.log" 2>&1 || true
   wall=$(echo "$(date +%s.%N) - $start" | bc)
   stats=$(curl -s "http://127.0.0.1:$port/stats")
-  done_count=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from predictions where status = 'done'\").fetchone()[0])" "$db")
+  done_count=$(sqlite3 "$db" "select count(*) from predictions where status = 'done'")
   printf '%s: %s of %s done in %.1f s; server %s\n' "$jar" "$done_count" "$records" "$wall" "$stats"
   kill $server; wait $server 2>/dev/null || true
 done

@@ -22,8 +22,8 @@ import java.util.List;
  */
 public record Comparison(String runA, String runB, Metric metric, String labelField, PairedOutcomes outcomes,
                          long unparsedA, long unparsedB, long answeredOnlyByA, long answeredOnlyByB,
-                         List<String> onlyByAExamples, List<String> onlyByBExamples, long missingLabel, List<String> missingLabelExamples,
-                         long labelsDiffer, List<String> labelsDifferExamples) {
+                         List<String> onlyByAExamples, List<String> onlyByBExamples, long missingLabel,
+                         List<String> missingLabelExamples, long labelsDiffer, List<String> labelsDifferExamples) {
 
     public Comparison {
         onlyByAExamples = List.copyOf(onlyByAExamples);

@@ -654,9 +654,9 @@ public final class BatchRunner {
                             // Records giving up while nothing was answered in this session, after enough tries: the
                             // server answers every request alike (a web page at the URL, a proxy whose model is away),
                             // and going on would spend every record's retries, for hours on a large input. This one
-                            // stays pending for a rerun. The first to give up fails as before: one record the server
-                            // cannot answer must not stop a run at --concurrency 1 each time it is run again. Not for a
-                            // 429 or 503: a budget or full slots have their own waits and words (a spent quota stops).
+                            // stays pending for a rerun. Those that gave up before it failed as before: one record the
+                            // server cannot answer must not stop a run at --concurrency 1 each time it is run again.
+                            // Not for a 429 or 503: a budget or full slots have their own waits and words.
                             if (!e.notNow() && servers.predictions() == 0) {
                                 int records = gaveUpUnanswered.incrementAndGet();
                                 int tries = triesUnanswered.addAndGet(attempts);
