@@ -1,6 +1,5 @@
 package dev.stride.cli;
 
-import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.db.SqliteCheckpointStore;
@@ -20,23 +19,20 @@ final class InputGoneHint {
     /**
      * The error for an input that is not there when the SQLite database {@code db} holds an unfinished run that the
      * command names (by {@code runName} or {@code model}, when given); empty otherwise, and when the database cannot
-     * be read (the input's own error is then the one to show).
+     * be read as it is (the input's own error is then the one to show).
      */
     static Optional<UserError> of(Path input, Path db, String model, String runName) {
         if (input == null || input.toString().equals("-") || Files.exists(input) || db == null
                 || !Files.isRegularFile(db)) {
             return Optional.empty();
         }
-        try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(db)) {
-            return store.listRuns().stream()
-                    .filter(run -> run.pending() > 0)
-                    .filter(run -> runName != null ? run.name().equals(runName)
-                            : model == null || run.model().equals(model))
-                    .findFirst()
-                    .map(run -> error(input, db, run));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        // Read without a trace: the command fails, and must leave the database as it was (no -wal, no -shm).
+        return SqliteCheckpointStore.peekRuns(db).stream()
+                .filter(run -> run.pending() > 0)
+                .filter(run -> runName != null ? run.name().equals(runName)
+                        : model == null || run.model().equals(model))
+                .findFirst()
+                .map(run -> error(input, db, run));
     }
 
     private static UserError error(Path input, Path db, RunInfo run) {

@@ -49,6 +49,8 @@ class InputGoneHintTest {
                 + " holds run 'm' (0/3 done), which it can finish alone: stride run --db " + copy
                 + " (add --base-url if its server is elsewhere)\n");
         assertThat(Files.size(copy)).isEqualTo(size);
+        assertThat(elsewhere.resolve("runs.db-wal")).as("read without a trace").doesNotExist();
+        assertThat(elsewhere.resolve("runs.db-shm")).doesNotExist();
 
         // As it says: the database alone finishes the run.
         Cli.Result finished = stride.cli.run("run", "--db", copy.toString(), "--log-every", "0");

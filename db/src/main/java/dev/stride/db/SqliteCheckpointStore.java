@@ -194,6 +194,28 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /**
+     * The runs {@code file} holds, read without leaving anything beside it (a command that fails must leave a
+     * database as it found it): for a hint in an error. Empty when the file is not a database of this build, cannot
+     * be read, or has a WAL beside it that holds commits the file alone lacks.
+     */
+    public static List<RunInfo> peekRuns(Path file) {
+        Path wal = Path.of(file + "-wal");
+        try {
+            if (!Files.isRegularFile(file) || Files.exists(wal) && Files.size(wal) > 0) {
+                return List.of();
+            }
+            SQLiteDataSource source = SqliteFiles.traceless(file);
+            Connection reader = SqliteFiles.connect(source, file);
+            try (SqliteCheckpointStore store = new SqliteCheckpointStore(file, Clock.systemUTC(), null, reader)) {
+                Schema.checkCurrent(source, file);
+                return store.listRuns();
+            }
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /**
      * Writes a consistent copy of a checkpoint database to {@code target}, also while a run is writing it: SQLite's
      * {@code VACUUM INTO} on a read-only connection reads one snapshot (every commit up to its start, nothing half
      * done) and writes it as a single compact file without a WAL. The copy is written beside {@code target} under a

@@ -78,6 +78,17 @@ final class SqliteFiles {
     }
 
     /**
+     * A reading connection that leaves nothing beside the file: opened as immutable, SQLite creates no -wal or -shm
+     * (a reader of a WAL database otherwise does, and cannot remove them). It reads the file alone, so the caller
+     * makes sure no WAL beside it holds commits.
+     */
+    static SQLiteDataSource traceless(Path file) {
+        SQLiteDataSource source = new SQLiteDataSource(readerConfig());
+        source.setUrl("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
+        return source;
+    }
+
+    /**
      * A reading connection for SQL that stride did not write ({@code stride sql}), shut in by SQLite itself. Opened
      * read-only, SQLite refuses any write to the file, but such a connection may still attach other files (ATTACH
      * creates a missing one with the connection's flags, VACUUM INTO writes a new one), load an extension, and keep
