@@ -316,7 +316,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                     run.total(), failed, sessionPart));
             case INTERRUPTED -> {
                 if (c != null && (c.state() == RunState.DONE || c.state() == RunState.DONE_WITH_FAILURES)) {
-                    // Stopped as another worker answered the last records: nothing is left to continue.
+                    // Stopped as the last records were answered (by another worker, or just before it): nothing
+                    // is left to continue.
                     out.println(m.get("msg.run.interruptedRunDone", run.name(), done, run.total(), sessionPart));
                 } else if (resumeOptions != null) {
                     out.println(m.get("msg.run.interrupted", run.name(), done, run.total(), sessionPart,

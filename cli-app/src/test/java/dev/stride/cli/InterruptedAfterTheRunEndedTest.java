@@ -42,8 +42,7 @@ class InterruptedAfterTheRunEndedTest {
     @Test
     void aStopAfterTheOthersAnsweredTheRestSaysNothingIsLeft() {
         assertThat(lastLine(RunState.DONE, 100)).isEqualTo("Interrupted: 'm' 100/100 done (this session: 30"
-                + " predictions, 0 failed, 0 retries); the other workers answered the rest, nothing is left to"
-                + " continue");
+                + " predictions, 0 failed, 0 retries); every record is answered, nothing is left to continue");
     }
 
     @Test
