@@ -396,7 +396,7 @@ final class Workforce {
     }
 
     /** As above, asking {@code othersLive} only when the answer matters (a state other than done). */
-    static <E extends Exception> RunState storedState(RunState state, OthersLive<E> othersLive) throws E {
+    static <E extends Exception> RunState storedState(RunState state, Question<E> othersLive) throws E {
         boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
         return !settled && othersLive.ask() ? RunState.RUNNING : state;
     }
@@ -408,7 +408,7 @@ final class Workforce {
      * with nothing left would read as interrupted for good. {@code allAnswered} is asked only for such a stop, never
      * for a save while running.
      */
-    static <E extends Exception> RunState settledState(RunState stored, long failed, OthersLive<E> allAnswered)
+    static <E extends Exception> RunState settledState(RunState stored, long failed, Question<E> allAnswered)
             throws E {
         boolean stop = stored != RunState.RUNNING && stored != RunState.DONE && stored != RunState.DONE_WITH_FAILURES;
         if (!stop || !allAnswered.ask()) {
@@ -417,9 +417,12 @@ final class Workforce {
         return failed > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
     }
 
-    /** Whether workers other than this one are live on the run. */
+    /**
+     * A yes or no asked of the database only when the answer matters (whether other workers are live, whether every
+     * record is answered), in the caller's way of failing.
+     */
     @FunctionalInterface
-    interface OthersLive<E extends Exception> {
+    interface Question<E extends Exception> {
         boolean ask() throws E;
     }
 
