@@ -155,7 +155,9 @@ public final class ModelClient implements AutoCloseable {
         if (settings.httpLog() != null) {
             builder.addInterceptor(new RequestLog(settings.httpLog(), settings::mask));
         }
-        if (!https) {
+        if (https) {
+            HandshakeBound.install(builder, settings.connectTimeout());
+        } else {
             // A client with a TLS connection spec loads the JDK's trust store (cacerts, ~0.04 s of CPU) as it is
             // built, before the first request, even if every URL is http://. This one only ever speaks plain HTTP;
             // a redirect to https:// comes back as the redirect, which the caller reports, instead of a TLS error.

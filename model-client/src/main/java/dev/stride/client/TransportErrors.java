@@ -46,6 +46,11 @@ final class TransportErrors {
                 return CallFailure.unreached(CallFailure.Kind.TIMEOUT,
                         "connect timed out after " + human(settings.connectTimeout()), e);
             }
+            if (!connected && settings.base().full().regionMatches(true, 0, "https:", 0, 6)) {
+                // The TCP connection was made, and the TLS handshake got no answer (HandshakeBound).
+                return CallFailure.unreached(CallFailure.Kind.TLS, "no answer to the TLS handshake in "
+                        + human(settings.connectTimeout()) + ": if the server speaks plain HTTP, use http://", e);
+            }
             return CallFailure.transport(CallFailure.Kind.TIMEOUT,
                     "read timed out: no data for " + human(settings.readTimeout()), e);
         }
