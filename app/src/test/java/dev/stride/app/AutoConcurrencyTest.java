@@ -112,8 +112,7 @@ class AutoConcurrencyTest {
             assertThat(largeOk).as("answered by the large server").isPositive();
             // Not flooded, at a tenth rather than the 2% of one server above: with another busy test beside it,
             // the small server's 4 slots refused 19 of 547 where 2% and one overshoot allow 14 (bench/auto.sh
-            // measures the share). A limit that did not back off for its own server's refusals has it refuse
-            // about half.
+            // measures the share). A limit that did not back off for its own server's refusals breaks this bound.
             assertThat(refused(small)).as("refused of %d requests", small.stats().requests())
                     .isLessThanOrEqualTo(4 + small.stats().requests() / 10);
             assertThat(refused(large)).as("refused of %d requests", large.stats().requests())
