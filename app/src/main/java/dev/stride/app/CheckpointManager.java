@@ -280,15 +280,17 @@ public final class CheckpointManager implements AutoCloseable {
 
     /**
      * Stores as done (or done with failures) each run that has every record answered but is stored otherwise: a
-     * worker stopped as another ended the run, before stores settled such a stop, or a worker killed between its last
-     * answer and its last save. A run that a rerun finds with nothing left is then what status and the views say.
+     * worker stopped as another ended the run, before stores settled such a stop, a worker killed between its last
+     * answer and its last save, or a run whose failed records were removed from its input. A run that a rerun finds
+     * with nothing left is then what status and the views say.
      */
     private void settleFinished(List<RunInfo> runs) {
         for (RunInfo run : runs) {
-            boolean settled = run.state() == RunState.DONE || run.state() == RunState.DONE_WITH_FAILURES;
-            if (run.pending() == 0 && run.total() > 0 && !settled) {
-                store.saveCursor(run.id(), run.elapsedMs(),
-                        run.failed() > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE);
+            // Done with failures is not settled once its failed records left the input: the rerun that removed them
+            // found nothing left, and the run stayed done_with_failures with none failed, for good.
+            RunState finished = run.failed() > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
+            if (run.pending() == 0 && run.total() > 0 && run.state() != finished) {
+                store.saveCursor(run.id(), run.elapsedMs(), finished);
             }
         }
     }
