@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -374,6 +375,12 @@ public final class RunForm {
             if (Sampling.CLIENT_CHOSEN.contains(key)) {
                 throw AppPhrase.invalid("run.paramStream", key);
             }
+            if (PROMPT_FIELDS.contains(key)) {
+                throw AppPhrase.invalid("run.paramPrompt", key);
+            }
+            if (OWN_OPTIONS.containsKey(key)) {
+                throw AppPhrase.invalid("run.paramOwnOption", key, OWN_OPTIONS.get(key));
+            }
             extra.put(key, param.substring(eq + 1));
         }
         // Read before the try: a missing system file is not a parameter that is not JSON.
@@ -384,6 +391,18 @@ public final class RunForm {
             throw AppPhrase.invalid("run.paramJson", e);
         }
     }
+
+    /**
+     * Body fields each record's prompt fills. A parameter is merged into the body last and wins, so --param
+     * messages=[...] sent one and the same prompt for every record, each stored as the answer to its own.
+     */
+    private static final Set<String> PROMPT_FIELDS = Set.of("messages", "prompt");
+    /**
+     * Body fields stride writes from an option of its own, and the option: a parameter of that name won over it
+     * without a word, so the server was sent another model or limit than the run stores and status shows.
+     */
+    private static final Map<String, String> OWN_OPTIONS = Map.of("model", "--model", "max_tokens", "--max-tokens",
+            "temperature", "--temperature", "top_p", "--top-p", "seed", "--seed", "stop", "--stop");
 
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");

@@ -425,6 +425,20 @@ class RunCommandTest {
         assertThat(refusal(run(input, db, "--param", " =1")))
                 .isEqualTo("stride: --param  =1: the parameter has no name; write KEY=JSON, e.g. --param"
                         + " repetition_penalty=1.1\n");
+        // Merged into the body last, these won over what stride writes: one prompt sent for every record, another
+        // model or limit than the run stores and shows.
+        assertThat(refusal(run(input, db, "--param", "messages=[{\"role\":\"user\",\"content\":\"SAME\"}]")))
+                .isEqualTo("stride: --param messages: each record's prompt is sent as messages, from the record and"
+                        + " --template (--system for a system message); a parameter would send the same one for every"
+                        + " record\n");
+        assertThat(refusal(run(input, db, "--param", "prompt=\"SAME\""))).startsWith("stride: --param prompt: each");
+        assertThat(refusal(run(input, db, "--param", "model=\"other\"")))
+                .isEqualTo("stride: --param model: give --model instead; the run stores it and shows it, and a"
+                        + " parameter would quietly override it\n");
+        assertThat(refusal(run(input, db, "--max-tokens", "9", "--param", "max_tokens=3")))
+                .startsWith("stride: --param max_tokens: give --max-tokens instead;");
+        assertThat(refusal(run(input, db, "--param", "temperature=0.5"))).startsWith("stride: --param temperature:"
+                + " give --temperature instead;");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist();
     }
