@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.ShellWords;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.Model.OptionSpec;
@@ -25,7 +26,9 @@ final class SessionOptions {
     /** Those of {@code parsed} that are per session, each with its values, quoted for a POSIX shell. */
     static String of(ParseResult parsed) {
         List<String> words = new ArrayList<>();
-        for (OptionSpec option : parsed.matchedOptions()) {
+        // Once each: picocli lists an option once per time it was given, and each time with all of its values
+        // (two --header gave four).
+        for (OptionSpec option : new LinkedHashSet<>(parsed.matchedOptions())) {
             if (!PER_SESSION.contains(option.longestName())) {
                 continue;
             }

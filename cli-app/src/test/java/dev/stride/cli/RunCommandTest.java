@@ -180,14 +180,15 @@ class RunCommandTest {
         pressCtrlCAtRequest(10);
 
         Cli.Result r = run(input, db, "--concurrency", "4", "--max-tokens", "64", "--rpm", "60000", "--retries=2",
-                "--stream", "--header", "api-key: sk-secret", "--extract", "answer: (.*)");
+                "--stream", "--header", "api-key: sk-secret", "--header", "X-Team: blue", "--extract",
+                "answer: (.*)");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
         // --max-tokens is stored with the run (so are the model, template and servers); the pace, the limits, the
         // transfer and the output rules belong to a session. A header's literal value may be the key: not repeated.
         assertThat(r.out()).contains(" To continue, run the same command again, or: stride run --db " + db
                 + " --run qwen-medical-lora-251106-f16 --concurrency 4 --rpm 60000 --retries 2 --stream"
-                + " --header 'api-key: ***' --extract 'answer: (.*)'\n");
+                + " --header 'api-key: ***' --header 'X-Team: ***' --extract 'answer: (.*)'\n");
         assertThat(r.out()).doesNotContain("sk-secret");
     }
 
