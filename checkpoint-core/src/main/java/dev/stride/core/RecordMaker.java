@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -71,9 +73,42 @@ final class RecordMaker {
             }
         }
         String compact = node.toString();
+        // Jackson writes a number past a double's range as the string "Infinity": the stored record, and the prompt
+        // filled from it, would hold a value the input never had. Looked for only where the text can show one.
+        if (compact.contains("Infinity")) {
+            String field = beyondDoubles(node, "");
+            if (field != null) {
+                throw fail(line, Phrase.core("line.numberTooLarge", field));
+            }
+        }
         String hash = hex.formatHex(digest.digest(
                 ContentHash.canonical(node, compact).getBytes(StandardCharsets.UTF_8)));
         return new InputRecord(seq++, id, line, compact, hash);
+    }
+
+    /** The path (a.b[2]) of the first number in {@code node} that read as an infinite double, or null. */
+    private static String beyondDoubles(JsonNode node, String path) {
+        if (node.isNumber()) {
+            return node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()) ? path : null;
+        }
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String found = beyondDoubles(field.getValue(),
+                        path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = beyondDoubles(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     InvalidInputException fail(long line, Phrase what) {

@@ -106,6 +106,10 @@ class JsonlReaderTest {
         assertThatThrownBy(() -> readAll(huge, null)).isInstanceOf(InvalidInputException.class)
                 .hasMessage(huge + " line 1: has a number in id field 'id' too large to read as a number (past"
                         + " 1.8e308); write the id in quotes, as a string");
+        Path hugeField = write("{\"id\":\"a\",\"f\":\"Infinity\"}\n{\"id\":\"b\",\"o\":{\"l\":[1,-2e999]}}\n");
+        assertThatThrownBy(() -> readAll(hugeField, null)).isInstanceOf(InvalidInputException.class)
+                .hasMessage(hugeField + " line 2: has a number in field 'o.l[1]' too large to read as a number (past"
+                        + " 1.8e308): it would be sent and stored as Infinity; write it in quotes, as a string");
         Path nullId = write("{\"id\":1,\"prompt\":\"x\"}\n{\"id\":null,\"prompt\":\"x\"}\n{\"id\":2,\"prompt\":\"x\"}\n");
         assertThatThrownBy(() -> readAll(nullId, null)).isInstanceOf(InvalidInputException.class)
                 .hasMessage(nullId + " line 2: has null in id field 'id'; give the record an id, or leave the field"
