@@ -158,7 +158,8 @@ class ModelAnswersTest {
         Cli.Result r = stride.run(two(), db).noProgress().with();
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.out()).contains("Cut short: 1 answer of this session stopped at the token limit"
-                + " (finish_reason length, status TRUNCATED); raise --max-tokens if they matter");
+                + " (stored done with finish_reason length, counted under TRUNCATED in status); raise --max-tokens if"
+                + " they matter");
 
         stride.model.answering(p -> null);
         Path whole = dir.resolve("w.db");
