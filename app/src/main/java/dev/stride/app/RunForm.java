@@ -439,8 +439,11 @@ public final class RunForm {
     private String apiKey() {
         if (apiKeyEnv != null) {
             String key = env.get(apiKeyEnv);
-            if (key == null || key.isBlank()) {
+            if (key == null) {
                 throw AppPhrase.invalid("run.apiKeyEnvNotSet", apiKeyEnv);
+            }
+            if (key.isBlank()) {
+                throw AppPhrase.invalid("run.apiKeyEnvEmpty", apiKeyEnv);
             }
             return key;
         }

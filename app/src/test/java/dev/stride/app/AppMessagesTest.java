@@ -99,6 +99,8 @@ class AppMessagesTest {
         assertThat(refusal(new RunForm().output(null, false, 2))).hasMessage("--json-retries goes with --json-output");
         assertThat(refusal(new RunForm().apiKey(Map.of(), "MY_KEY")))
                 .hasMessage("--api-key-env MY_KEY: that environment variable is not set");
+        assertThat(refusal(new RunForm().apiKey(Map.of("MY_KEY", " "), "MY_KEY")))
+                .hasMessage("--api-key-env MY_KEY: that environment variable is set but empty; put the key in it");
         assertThat(refusal(new RunForm().input(dir.resolve("q.jsonl"), "xml"))).hasMessageStartingWith(
                 "--format unknown input format 'xml': one of [");
         assertThat(refusal(new RunForm().model("m", List.of("localhost:8000"), null))).hasMessage("--base-url"
