@@ -43,8 +43,10 @@ class AutoConcurrencyStrayFailuresTest {
             assertThat(query(db, "SELECT done FROM progress").get(0))
                     .containsEntry("done", 800);
             // One in twenty refused at random used to cut the limit each time, down to 1 in flight; now it grows
-            // from its start of 1 as with a server that refuses nothing.
-            assertThat(sim.held().peak()).as("the most the server held at once").isGreaterThanOrEqualTo(16);
+            // from its start of 1 as with a server that refuses nothing. Not to a set height: beside a busy build the
+            // client got 14 requests to the server at once, not 16, at the same limit (its slow start's doubling is
+            // AdaptiveLimitTest's, without a clock); with every refusal cutting it, the server held 1 at most.
+            assertThat(sim.held().peak()).as("the most the server held at once").isGreaterThanOrEqualTo(8);
         }
     }
 
