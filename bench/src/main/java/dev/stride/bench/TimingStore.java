@@ -104,6 +104,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public boolean workersAllGone(long runId) {
+        return store.workersAllGone(runId);
+    }
+
+    @Override
     public void leave(long runId) {
         store.leave(runId);
     }

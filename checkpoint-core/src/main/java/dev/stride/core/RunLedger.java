@@ -92,6 +92,16 @@ public interface RunLedger {
     /** The run's live workers, in the order they joined. */
     List<WorkerInfo> liveWorkers(long runId);
 
+    /**
+     * Whether the store knows workers of the run and none of them is live, as {@link #liveWorkers} judges them: each
+     * is of this machine and its process is gone (kill -9, a crash), or its lease ran out. A run stored as running
+     * with such workers has no process behind it ({@link ShownState}). False for a run without workers on record: a
+     * store that keeps none says nothing by it.
+     */
+    default boolean workersAllGone(long runId) {
+        return false;
+    }
+
     /** Leaves the run: the worker's remaining claims are dropped, so others take them at once. */
     void leave(long runId);
 

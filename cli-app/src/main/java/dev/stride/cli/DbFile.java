@@ -1,8 +1,8 @@
 package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
-import dev.stride.core.RunState;
 import dev.stride.core.ShellWords;
+import dev.stride.core.ShownState;
 import dev.stride.db.FileAlone;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Small facts about a database file and its runs that several commands need. */
 final class DbFile {
     /** A run whose writer has not saved for this long is not running any more (its process died). */
-    static final Duration STALE_AFTER = Duration.ofSeconds(20);
+    static final Duration STALE_AFTER = ShownState.STALE_AFTER;
 
     private DbFile() {
     }
@@ -39,13 +39,12 @@ final class DbFile {
         }
     }
 
-    /** The state to show: a run stored as running whose heartbeat stopped was killed, so it is interrupted. */
-    static String shownState(RunInfo run, Instant now) {
-        if (run.state() == RunState.RUNNING
-                && (run.savedAt() == null || run.savedAt().plus(STALE_AFTER).isBefore(now))) {
-            return RunState.INTERRUPTED.label();
-        }
-        return run.state().label();
+    /**
+     * The state to show: a run stored as running that nobody works on any more was killed, so it is interrupted. At
+     * once when every worker of it the store knows is gone, as the workers status lists say ({@link ShownState}).
+     */
+    static String shownState(RunInfo run, boolean workersAllGone, Instant now) {
+        return ShownState.of(run, workersAllGone, now).label();
     }
 
     /**

@@ -29,13 +29,14 @@ final class RunDetailView {
     private final FileAlone alone;
     private final RunSummary.Prices prices;
 
-    RunDetailView(RunInfo run, RunReport report, RunTotals totals, Instant now, FileAlone alone,
-                  RunSummary.Prices prices) {
+    /** {@code workersAllGone}: as {@link DbFile#shownState} takes it. */
+    RunDetailView(RunInfo run, boolean workersAllGone, RunReport report, RunTotals totals, Instant now,
+                  FileAlone alone, RunSummary.Prices prices) {
         this.run = run;
         this.report = report;
-        this.state = DbFile.shownState(run, now);
+        this.state = DbFile.shownState(run, workersAllGone, now);
         this.totals = totals;
-        this.live = LiveRate.of(run, totals, now);
+        this.live = LiveRate.of(run, workersAllGone, totals, now);
         this.alone = alone;
         this.prices = prices;
     }

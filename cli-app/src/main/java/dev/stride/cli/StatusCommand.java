@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
-import java.util.HashMap;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.RunReport;
@@ -18,9 +17,12 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,6 +68,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         List<RunInfo> runs;
         Map<Long, List<WorkerInfo>> workers = new HashMap<>();
+        Set<Long> allGone = new HashSet<>(); // runs whose every worker on record is gone: nobody works on them
         Instant now = Instant.now();
         Map<String, RunTotals> totals;
         FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
@@ -73,28 +76,24 @@ final class StatusCommand implements Callable<Integer> {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 runs = store.listRuns();
                 totals = store.runTotals(now, LiveRate.WINDOW);
-                for (RunInfo r : runs) {
-                    workers.put(r.id(), store.liveWorkers(r.id()));
-                }
+                readWorkers(store, runs, workers, allGone);
             }
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 runs = store.listRuns();
-                for (RunInfo r : runs) {
-                    workers.put(r.id(), store.liveWorkers(r.id()));
-                }
+                readWorkers(store, runs, workers, allGone);
             }
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW);
             alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            printJson(out, runs, totals, prices, now, alone, workers);
+            printJson(out, runs, allGone, totals, prices, now, alone, workers);
         } else {
             if (runs.isEmpty()) {
                 out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
             } else {
-                printTable(out, Messages.of(spec), runs, totals, prices, now);
+                printTable(out, Messages.of(spec), runs, allGone, totals, prices, now);
                 ShardLines.printText(out, Messages.of(spec), runs);
                 for (RunInfo r : runs) {
                     WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
@@ -108,9 +107,21 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Each run's live workers, and the runs whose workers on record are all gone. */
+    private static void readWorkers(CheckpointStore store, List<RunInfo> runs, Map<Long, List<WorkerInfo>> workers,
+                                    Set<Long> allGone) {
+        for (RunInfo r : runs) {
+            workers.put(r.id(), store.liveWorkers(r.id()));
+            if (store.workersAllGone(r.id())) {
+                allGone.add(r.id());
+            }
+        }
+    }
+
     private int showRun(RunSummary.Prices prices) throws Exception {
         RunInfo info;
         List<WorkerInfo> workers;
+        boolean allGone;
         Instant now = Instant.now();
         RunTotals totals;
         RunDetailView view;
@@ -120,18 +131,21 @@ final class StatusCommand implements Callable<Integer> {
                         ClearCommand.knownRuns(store)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
                         new RunTotals(0, 0, 0, null, false));
-                view = new RunDetailView(info, store.runReport(run).orElseThrow(), totals, now, null, prices);
                 workers = store.liveWorkers(info.id());
+                allGone = store.workersAllGone(info.id());
+                view = new RunDetailView(info, allGone, store.runReport(run).orElseThrow(), totals, now, null,
+                        prices);
             }
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.file, run,
                         ClearCommand.knownRuns(store)));
                 workers = store.liveWorkers(info.id());
+                allGone = store.workersAllGone(info.id());
             }
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-            view = new RunDetailView(info, RunReport.of(database.file, run).orElseThrow(), totals, now,
+            view = new RunDetailView(info, allGone, RunReport.of(database.file, run).orElseThrow(), totals, now,
                     FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -152,7 +166,7 @@ final class StatusCommand implements Callable<Integer> {
     /** Widths of the fixed columns, right-aligned but for SAVED AT; a translated header may widen its column. */
     private static final int[] WIDTHS = {18, 6, 9, 15, 8, 8, 9, 19};
 
-    private static void printTable(PrintWriter out, Messages messages, List<RunInfo> runs,
+    private static void printTable(PrintWriter out, Messages messages, List<RunInfo> runs, Set<Long> allGone,
                                    Map<String, RunTotals> totals, RunSummary.Prices prices, Instant now) {
         List<String> header = List.of(messages.get("msg.status.col.run"), messages.get("msg.status.col.model"),
                 messages.get("msg.status.col.progress"), messages.get("msg.status.col.failed"),
@@ -163,14 +177,14 @@ final class StatusCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
-            LiveRate live = LiveRate.of(r, t, now);
+            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now);
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
             rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
                     Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
                     live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
                     live == null || live.eta() == null ? "-" : Durations.human(live.eta().toMillis()),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
-                    DbFile.shownState(r, now), prices.known()
+                    DbFile.shownState(r, allGone.contains(r.id()), now), prices.known()
                             ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : ""));
         }
         int[] widths = new int[10];
@@ -198,20 +212,21 @@ final class StatusCommand implements Callable<Integer> {
         return line.toString();
     }
 
-    private static void printJson(PrintWriter out, List<RunInfo> runs, Map<String, RunTotals> totals,
+    private static void printJson(PrintWriter out, List<RunInfo> runs, Set<Long> allGone,
+                                  Map<String, RunTotals> totals,
                                   RunSummary.Prices prices, Instant now, FileAlone alone,
                                   Map<Long, List<WorkerInfo>> workers) throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
-            LiveRate live = LiveRate.of(r, t, now);
+            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now);
             ObjectNode o = array.addObject();
             o.put("run", r.name());
             o.put("model", r.model());
             o.put("base_url", String.join(" ", r.baseUrls()));
             r.baseUrls().forEach(o.putArray("base_urls")::add);
-            RunJson.progress(o, r, DbFile.shownState(r, now), t, live);
+            RunJson.progress(o, r, DbFile.shownState(r, allGone.contains(r.id()), now), t, live);
             if (alone != null) {
                 RunJson.fileAlone(o, alone);
             }

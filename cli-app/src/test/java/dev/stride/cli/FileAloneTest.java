@@ -127,6 +127,53 @@ class FileAloneTest {
         assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
     }
 
+    /**
+     * The run's worker was a process of this machine killed a moment ago (its cursor saved 2 s before, its lease
+     * holding for minutes): status knows it is gone, as its workers block does, so the run is interrupted at once,
+     * with no pace, and the WAL is a stopped writer's, counted; every reader says so. Its worker alive, it runs.
+     */
+    @Test
+    void aRunWhoseEveryWorkerOfThisMachineIsGoneIsInterruptedAtOnceAndItsWalLeftBehind() throws Exception {
+        Process killed = new ProcessBuilder("true").start();
+        killed.waitFor();
+        Path db = LeftBehindWal.image(dir, dir.resolve("worker-killed"), 50, 30, 2, killed.pid());
+
+        Cli.Result text = stride.cli.run("status", "--db", db.toString());
+        assertThat(text.exitCode()).as(text.all()).isZero();
+        String row = text.out().lines().filter(l -> l.startsWith("m ")).findFirst().orElseThrow();
+        assertThat(row).endsWith("  interrupted").doesNotContain("/s");
+        assertThat(text.out()).doesNotContain("Workers of")
+                .contains(db + " alone is not whole: 30 answers are only in " + db + "-wal, left there by a stride"
+                        + " stopped before it could fold them in")
+                .doesNotContain("while a run writes it");
+        JsonNode run = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out()).get(0);
+        assertThat(run.get("state").asText()).isEqualTo("interrupted");
+        assertThat(run.get("rate_per_s").isNull()).as(run.toString()).isTrue();
+        assertThat(run.get("answers_only_in_wal").asLong()).isEqualTo(30);
+        JsonNode detail = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--run", "m", "--json").out());
+        assertThat(detail.get("state").asText()).isEqualTo("interrupted");
+        assertThat(detail.get("answers_only_in_wal").asLong()).isEqualTo(30);
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "m").out())
+                .containsPattern("State: +interrupted").doesNotContain("Pace:");
+        assertThat(stride.cli.run("export", "--db", db.toString()).err())
+                .startsWith(db + " alone is not whole: 30 answers are only in " + db + "-wal");
+
+        Process alive = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path going = LeftBehindWal.image(dir, dir.resolve("worker-alive"), 50, 30, 2, alive.pid());
+            Cli.Result live = stride.cli.run("status", "--db", going.toString());
+            assertThat(live.out().lines().filter(l -> l.startsWith("m ")).findFirst().orElseThrow())
+                    .endsWith("  running");
+            assertThat(live.out()).contains("Workers of 'm' (1 live):").contains(" pid " + alive.pid() + ": ")
+                    .contains(going + " alone is not whole while a run writes it");
+            assertThat(JSON.readTree(stride.cli.run("status", "--db", going.toString(), "--json").out()).get(0)
+                    .get("state").asText()).isEqualTo("running");
+            assertThat(stride.cli.run("export", "--db", going.toString()).err()).isEmpty();
+        } finally {
+            alive.destroyForcibly();
+        }
+    }
+
     @Test
     void aWalOfAnotherProgramBesideRunsThatEndedIsShownAsSuchAndReadersSayNothing() throws Exception {
         Path db = dir.resolve("runs.db");

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,16 @@ final class LeftBehindWal {
      * the run for a live one).
      */
     static Path image(Path scratch, Path into, int records, int answers, long savedAgoSeconds) throws Exception {
+        return image(scratch, into, records, answers, savedAgoSeconds, null);
+    }
+
+    /**
+     * As {@link #image(Path, Path, int, int, long)}, written by a worker of the run (as every stride run is one)
+     * whose row names process {@code workerPid} of this machine, its lease holding for minutes: kill -9 of that
+     * process, or of none while it lives. Null: no worker on record, as an older stride wrote.
+     */
+    static Path image(Path scratch, Path into, int records, int answers, long savedAgoSeconds, Long workerPid)
+            throws Exception {
         Files.createDirectories(into);
         Path file = scratch.resolve("writer-" + into.getFileName() + ".db");
         List<InputRecord> input = new ArrayList<>();
@@ -42,6 +53,9 @@ final class LeftBehindWal {
             store.syncRun(new RunSpec("m", "m", List.of("http://127.0.0.1:9/v1"), "{{question}}",
                     GenerationParams.none()), input.iterator());
             long run = store.findRun("m").orElseThrow().id();
+            if (workerPid != null) {
+                store.join(run, Duration.ofMinutes(10));
+            }
             for (InputRecord r : input.subList(0, answers)) {
                 store.savePrediction(run, r, new Prediction(Answer.plain("echo: " + r.id(), "stop", 3, 4), null,
                         new Timing(5, 1, Instant.now())));
@@ -51,6 +65,9 @@ final class LeftBehindWal {
                  Statement st = c.createStatement()) {
                 st.execute("UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-" + savedAgoSeconds
                         + " seconds')");
+                if (workerPid != null) {
+                    st.execute("UPDATE workers SET pid = " + workerPid);
+                }
                 Path db = into.resolve("runs.db");
                 Files.copy(file, db);
                 Files.copy(Path.of(file + "-wal"), Path.of(db + "-wal"));

@@ -7,7 +7,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
+import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
 
 /**
  * Whether a database file holds everything by itself, right now: what a copy of the file alone (cp, scp) would
@@ -30,11 +35,15 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
          * committed): the file alone holds every commit.
          */
         WHOLE,
-        /** A run is writing the file (its cursor was saved recently): its latest commits are in the WAL. */
+        /**
+         * A run is writing the file (its cursor was saved recently, and a worker of it is live or none is on record):
+         * its latest commits are in the WAL.
+         */
         BEING_WRITTEN,
         /**
-         * The WAL still holds commits, and a run is stored as running but has not saved its cursor for a while: left
-         * by a stride stopped before it could fold them in (kill -9, a crash, a power loss, a second Ctrl+C).
+         * The WAL still holds commits, and a run is stored as running but nothing works on it: every worker of it
+         * the file knows is gone, or it has not saved its cursor for a while. Left by a stride stopped before it
+         * could fold them in (kill -9, a crash, a power loss, a second Ctrl+C).
          */
         LEFT_BEHIND,
         /**
@@ -50,10 +59,12 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
 
     /**
      * Looks without writing anything: no SQLite connection at all when there is no WAL, a read-only one otherwise.
-     * A run counts as writing while its cursor is {@code running} and was saved within {@code staleAfter} of
-     * {@code now}, as {@code stride status} tells a live run from one whose process died; so for that long after a
-     * kill the WAL is taken for a live run's. A run stored as running whose cursor is older was stopped without
-     * closing the file: only then are the answers counted, as nobody is writing the file.
+     * A run counts as writing as {@code stride status} tells a live run from one whose process died
+     * ({@link dev.stride.core.ShownState}): its cursor is {@code running} and was saved within {@code staleAfter} of
+     * {@code now}, and the file knows no workers of it or one of them is live. Every worker gone (a process of this
+     * machine killed a moment ago) means nobody writes, at once; a run without workers on record is taken for a live
+     * one for {@code staleAfter} after its last save. A run stored as running that nobody writes was stopped without
+     * closing the file: only then are the answers counted.
      *
      * @throws StoreException when the file cannot be read as a stride database
      */
@@ -65,8 +76,8 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         }
         SqliteFiles.checkUsable(file, true);
         try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
-            Instant lastSave = lastSaveOfARunningRun(c);
-            if (lastSave != null && !lastSave.isBefore(now.minus(staleAfter))) {
+            Running running = running(c, now, staleAfter);
+            if (running.written()) {
                 return new FileAlone(file, wal, walBytes, State.BEING_WRITTEN, OptionalLong.empty());
             }
             // No stride writes the file now: a WAL that holds no commit (left by one killed while it read its
@@ -74,7 +85,7 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
             if (!WalFile.holdsCommits(file)) {
                 return new FileAlone(file, wal, walBytes, State.WHOLE, OptionalLong.empty());
             }
-            if (lastSave == null) {
+            if (!running.any()) {
                 return new FileAlone(file, wal, walBytes, State.HELD_ELSEWHERE, OptionalLong.empty());
             }
             long throughWal = WalFile.answers(c);
@@ -92,17 +103,48 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         }
     }
 
-    /** When a run stored as running last saved its cursor (the latest of them); null when no run is running. */
-    private static Instant lastSaveOfARunningRun(Connection c) throws SQLException {
+    /** Whether any run is stored as running, and whether one of those is written now. */
+    private record Running(boolean any, boolean written) {
+    }
+
+    private static Running running(Connection c, Instant now, Duration staleAfter) throws SQLException {
+        Map<Long, Instant> saved = new LinkedHashMap<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT max(saved_at) FROM runs WHERE state = 'running'")) {
-            rs.next();
-            return UtcText.parse(rs.getString(1));
+             ResultSet rs = st.executeQuery("SELECT run_id, saved_at FROM runs WHERE state = 'running'")) {
+            while (rs.next()) {
+                saved.put(rs.getLong(1), UtcText.parse(rs.getString(2)));
+            }
         } catch (SQLException e) {
-            if (String.valueOf(e.getMessage()).contains("no such table")) {
-                return null; // killed before its schema was committed: no run in it
+            if (noSuchTable(e)) {
+                return new Running(false, false); // killed before its schema was committed: no run in it
             }
             throw e;
         }
+        boolean written = false;
+        for (Map.Entry<Long, Instant> run : saved.entrySet()) {
+            Instant lastSave = run.getValue();
+            written |= lastSave != null && !lastSave.isBefore(now.minus(staleAfter))
+                    && !workersAllGone(c, run.getKey(), now);
+        }
+        return new Running(!saved.isEmpty(), written);
+    }
+
+    /** {@link Workforce#allGone} on this connection: the judgement status makes of the same rows. */
+    private static boolean workersAllGone(Connection c, long runId, Instant now) throws SQLException {
+        try {
+            return Workforce.allGone(DSL.using(c, SQLDialect.SQLITE), runId, UtcText.format(now));
+        } catch (DataAccessException e) {
+            if (e.getCause() instanceof SQLException cause) {
+                if (noSuchTable(cause)) {
+                    return false; // a file from before workers were kept: its cursor alone tells
+                }
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private static boolean noSuchTable(SQLException e) {
+        return String.valueOf(e.getMessage()).contains("no such table");
     }
 }

@@ -423,6 +423,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public boolean workersAllGone(long runId) {
+        return reading(dsl -> workforce.allGone(dsl, runId));
+    }
+
+    @Override
     public void leave(long runId) {
         if (workforce.joinedRun(runId)) {
             writingLeases(dsl -> {

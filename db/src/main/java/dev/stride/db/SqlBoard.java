@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.ShownState;
+import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,8 +34,6 @@ import java.util.function.Function;
 final class SqlBoard implements Board {
     /** Up to about this many outcomes are read for a timeline; beyond it, every n-th (a run of millions stays fast). */
     static final int SAMPLE = 20_000;
-    /** A run stored as running whose cursor was not saved for this long has no process behind it (as status says). */
-    static final Duration STALE_AFTER = Duration.ofSeconds(20);
     /** The pace of a live run is measured over this last stretch, as status measures it. */
     static final Duration RATE_WINDOW = Duration.ofSeconds(60);
     private static final int PREVIEW = 160;
@@ -182,31 +182,29 @@ final class SqlBoard implements Board {
 
     /**
      * The runs with their workers and, for those going now, their pace over the last minute: read from the index by
-     * time for those runs only, so a list of finished runs of any size costs no pass over their outcomes.
+     * time for those runs only, so a list of finished runs of any size costs no pass over their outcomes. Whether a
+     * run goes is {@code status}'s judgement ({@link ShownState}): its workers first, so that a run whose every
+     * worker was killed is interrupted at once.
      */
     private List<RunRow> rows(List<RunInfo> runs, Instant now) {
+        record Seen(RunInfo run, String state, List<WorkerInfo> workers) {
+        }
+        List<Seen> seen = vendor.catalog(store -> runs.stream().map(r -> new Seen(r,
+                ShownState.of(r, store.workersAllGone(r.id()), now).label(), store.liveWorkers(r.id()))).toList());
         Map<Long, Double> rates = vendor.read(c -> {
             Map<Long, Double> found = new LinkedHashMap<>();
-            for (RunInfo r : runs) {
-                if (RunState.RUNNING.label().equals(shownState(r, now))) {
-                    found.put(r.id(), RunTotals.recent(c, r.id(), now, RATE_WINDOW).ratePerSecond(now));
+            for (Seen s : seen) {
+                if (RunState.RUNNING.label().equals(s.state())) {
+                    found.put(s.run().id(), RunTotals.recent(c, s.run().id(), now, RATE_WINDOW).ratePerSecond(now));
                 }
             }
             return found;
         });
-        return vendor.catalog(store -> runs.stream().map(r -> {
-            double rate = rates.getOrDefault(r.id(), 0.0);
-            Long left = rate > 0 ? (long) Math.ceil(r.pending() / rate) : null;
-            return new RunRow(r, shownState(r, now), store.liveWorkers(r.id()), rate, left);
-        }).toList());
-    }
-
-    static String shownState(RunInfo run, Instant now) {
-        if (run.state() == RunState.RUNNING
-                && (run.savedAt() == null || run.savedAt().plus(STALE_AFTER).isBefore(now))) {
-            return RunState.INTERRUPTED.label();
-        }
-        return run.state().label();
+        return seen.stream().map(s -> {
+            double rate = rates.getOrDefault(s.run().id(), 0.0);
+            Long left = rate > 0 ? (long) Math.ceil(s.run().pending() / rate) : null;
+            return new RunRow(s.run(), s.state(), s.workers(), rate, left);
+        }).toList();
     }
 
     @Override

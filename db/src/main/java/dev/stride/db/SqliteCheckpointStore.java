@@ -506,6 +506,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public boolean workersAllGone(long runId) {
+        return reading(dsl -> workforce.allGone(dsl, runId));
+    }
+
+    @Override
     public void leave(long runId) {
         if (workforce.joinedRun(runId)) {
             writing(dsl -> {

@@ -305,6 +305,24 @@ final class Workforce {
                 .toList();
     }
 
+    /** Whether the run has workers on record and none of them is live, as {@link #liveWorkers} judges them. */
+    boolean allGone(DSLContext dsl, long runId) {
+        return allGone(dsl, runId, now());
+    }
+
+    /**
+     * {@link #allGone(DSLContext, long)} as of {@code now}: for a look at a file that holds no store open
+     * ({@link FileAlone}), with the same judgement as the workers status lists.
+     */
+    static boolean allGone(DSLContext dsl, long runId, String now) {
+        if (!dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId))) {
+            return false;
+        }
+        return dsl.select(WORKERS.HOST, WORKERS.PID, WORKERS.WORKER_ID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now))
+                .fetch().stream().allMatch(w -> goneFromThisHost(w.value1(), w.value2(), w.value3()));
+    }
+
     /**
      * Whether a worker is of this machine and has ended: its process is gone (kill -9, a crash), or it is this process
      * and none of the workers it is at work as (a session that failed before it could leave).

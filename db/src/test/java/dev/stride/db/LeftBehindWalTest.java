@@ -76,6 +76,34 @@ class LeftBehindWalTest {
         }
     }
 
+    /**
+     * A run that keeps workers is judged by them, as status judges it: its worker's process killed a moment ago (its
+     * cursor saved just now, its lease still holding), nobody writes the file and the answers are counted at once;
+     * its worker's process alive, the WAL is a live run's.
+     */
+    @Test
+    void aWalBesideARunWhoseEveryWorkerIsGoneIsLeftBehindAtOnceThoughItsCursorIsFresh() throws Exception {
+        Process alive = new ProcessBuilder("sleep", "60").start();
+        Process killed = new ProcessBuilder("true").start();
+        killed.waitFor();
+        try {
+            Path gone = workerKilledWith(30, killed.pid(), dir.resolve("worker killed"));
+            Path going = workerKilledWith(30, alive.pid(), dir.resolve("worker alive"));
+
+            FileAlone look = FileAlone.look(gone, Instant.now(), STALE_AFTER);
+
+            long inCopyOfFileAlone = answersIn(copyAlone(gone, dir.resolve("cp")));
+            assertThat(inCopyOfFileAlone).as("cp of the .db alone").isLessThan(30);
+            assertThat(look.state()).isEqualTo(FileAlone.State.LEFT_BEHIND);
+            assertThat(look.answersOnlyInWal()).isEqualTo(OptionalLong.of(30 - inCopyOfFileAlone));
+            FileAlone live = FileAlone.look(going, Instant.now(), STALE_AFTER);
+            assertThat(live.state()).isEqualTo(FileAlone.State.BEING_WRITTEN);
+            assertThat(live.answersOnlyInWal()).isEmpty();
+        } finally {
+            alive.destroyForcibly();
+        }
+    }
+
     @Test
     void aWalBesideRunsThatAllEndedIsAnotherProgramsAndIsNotTakenForAStoppedStride() throws Exception {
         Path file = dir.resolve("ended.db");
@@ -258,6 +286,24 @@ class LeftBehindWalTest {
         Path file = dir.resolve("runs-" + answers + "-" + into.getFileName() + ".db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file, clock)) {
             writeAnswers(store, answers);
+            return crashImage(file, into);
+        }
+    }
+
+    /**
+     * As {@link #killedWith}, written now by a worker of the run whose row names process {@code pid} of this machine
+     * (its lease holding): the file as kill -9 of that worker leaves it, its cursor fresh.
+     */
+    private Path workerKilledWith(int answers, long pid, Path into) throws Exception {
+        Path file = dir.resolve("worker-" + pid + ".db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), recs(Math.max(answers, 10)).iterator());
+            store.join(store.findRun("a").orElseThrow().id(), Duration.ofMinutes(10));
+            writeAnswers(store, answers);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 Statement st = c.createStatement()) {
+                assertThat(st.executeUpdate("UPDATE workers SET pid = " + pid)).isOne();
+            }
             return crashImage(file, into);
         }
     }

@@ -11,8 +11,12 @@ import dev.stride.core.Answer;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RunState;
 import dev.stride.core.Timing;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,6 +147,46 @@ class SqlBoardTest {
             Board.RunDetail d = board.run("a", Instant.now()).orElseThrow();
             assertThat(d.tokensOut()).isEqualTo(10);
             assertThat(d.errors()).extracting(Board.ErrorGroup::count).containsExactly(1L);
+        }
+    }
+
+    /**
+     * The board's runs list judges a run as status does: while its worker is at work it goes, with a pace; once the
+     * worker's process of this machine is gone (kill -9), it is interrupted at once, without a pace, though its
+     * cursor was saved a moment ago and the worker's lease holds.
+     */
+    @Test
+    void aRunWhoseEveryWorkerIsGoneIsInterruptedAtOnceWithoutAPace() throws Exception {
+        Path file = dir.resolve("w.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            List<InputRecord> input = recs(20);
+            store.syncRun(spec("a"), input.iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.join(run, Duration.ofMinutes(10));
+            for (InputRecord r : input.subList(0, 10)) {
+                store.savePrediction(run, r, new Prediction(Answer.plain("out", "stop", 1, 1), null,
+                        new Timing(5, 1, Instant.now())));
+            }
+            store.saveCursor(run, 1000, RunState.RUNNING);
+            try (SqlBoard board = SqlBoard.sqlite(file)) {
+                Board.RunRow live = board.runs(Instant.now()).get(0);
+                assertThat(live.shownState()).isEqualTo("running");
+                assertThat(live.workers()).hasSize(1);
+                assertThat(live.perSecond()).isPositive();
+
+                Process killed = new ProcessBuilder("true").start();
+                killed.waitFor();
+                try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+                    assertThat(st.executeUpdate("UPDATE workers SET pid = " + killed.pid())).isOne();
+                }
+                for (Board.RunRow gone : List.of(board.runs(Instant.now()).get(0),
+                        board.find("a", Instant.now()).orElseThrow())) {
+                    assertThat(gone.shownState()).isEqualTo("interrupted");
+                    assertThat(gone.workers()).isEmpty();
+                    assertThat(gone.perSecond()).isZero();
+                    assertThat(gone.secondsLeft()).isNull();
+                }
+            }
         }
     }
 }

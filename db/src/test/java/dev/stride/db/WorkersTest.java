@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -241,6 +242,48 @@ class WorkersTest {
             assertThat(store().liveWorkers(run)).extracting(WorkerInfo::pid).containsExactly(sleeping.pid());
             setWorkerPid(ended.pid());
             assertThat(store().liveWorkers(run)).as("its process is gone").isEmpty();
+        } finally {
+            sleeping.destroyForcibly();
+        }
+    }
+
+    /**
+     * Whether nobody works on the run any more, by the judgement the live workers are listed by: status shows a run
+     * stored as running interrupted at once when so, without waiting for its cursor to grow 20 s old.
+     */
+    @Test
+    void aRunsWorkersAreAllGoneOnceEveryProcessOfThisMachineEndedOrAnotherMachinesLeaseRanOut() throws Exception {
+        SqliteCheckpointStore a = store();
+        assertThat(a.workersAllGone(run)).as("no worker on record says nothing").isFalse();
+        a.join(run, LEASE);
+        assertThat(store().workersAllGone(run)).as("this process at work").isFalse();
+        Process sleeping = new ProcessBuilder("sleep", "60").start();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try {
+            setWorkerPid(sleeping.pid());
+            assertThat(store().workersAllGone(run)).as("its process alive").isFalse();
+            setWorkerPid(ended.pid());
+            assertThat(store().workersAllGone(run)).as("its process killed, its lease still holding").isTrue();
+
+            // One of two gone: the run goes on. (A worker that joins drops the dead one's row: it joins first.)
+            setWorkerPid(sleeping.pid());
+            SqliteCheckpointStore b = store();
+            b.join(run, LEASE);
+            try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+                assertThat(st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE number = 1")).isOne();
+            }
+            assertThat(store().workersAllGone(run)).as("the second one at work").isFalse();
+            b.leave(run);
+            assertThat(store().workersAllGone(run)).as("the second one left").isTrue();
+
+            // A worker of another machine: its lease is all there is to go by, whatever its process id.
+            try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE workers SET host = 'elsewhere.example'");
+            }
+            assertThat(store().workersAllGone(run)).as("its lease holds").isFalse();
+            clock.advance(LEASE.plusSeconds(1));
+            assertThat(store().workersAllGone(run)).as("its lease ran out").isTrue();
         } finally {
             sleeping.destroyForcibly();
         }
