@@ -109,7 +109,10 @@ final class RunRows {
     private static boolean sameSettings(RunsRecord run, RunSpec spec) {
         return run.getModel().equals(spec.model()) && run.getTemplate().equals(spec.template())
                 && GenerationParams.fromJson(run.getParams()).canonicalJson().equals(spec.params().canonicalJson())
-                && Objects.equals(run.getShard(), spec.shard() == null ? null : spec.shard().toString());
+                && Objects.equals(run.getShard(), spec.shard() == null ? null : spec.shard().toString())
+                // Unknown (null) for a run made before runs kept them, or a spec that keeps none.
+                && (run.getOutputRules() == null || spec.outputRulesJson() == null
+                || run.getOutputRules().equals(spec.outputRulesJson()));
     }
 
     /** A run's id, and whether this sync made it. */
