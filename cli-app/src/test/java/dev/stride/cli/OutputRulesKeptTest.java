@@ -159,7 +159,7 @@ class OutputRulesKeptTest {
      * {@code extracted} and {@code output_json} mean two things: refused as a changed template is, nothing written.
      */
     @Test
-    void aResumeGivingOtherRulesIsRefusedAndMoreReasksAreTakenAndKept() throws Exception {
+    void aResumeGivingOtherRulesIsRefused() throws Exception {
         Path input = questions(dir, "q.jsonl", 20);
         Path db = dir.resolve("runs.db");
         answerALetterAndStopAt(6);
