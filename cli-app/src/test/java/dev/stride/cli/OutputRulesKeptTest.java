@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -70,11 +72,12 @@ class OutputRulesKeptTest {
                 "--save-interval", "2").with(more);
     }
 
+    /** The README's short resume, {@code stride run --db FILE}, pointed at the fake server. */
     private Cli.Result shortResume(Path db, String... more) {
-        String[] args = new String[] {"run", "--db", db.toString(), "--base-url", stride.url(), "--log-every", "0"};
-        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(more))
-                .toArray(String[]::new);
-        return stride.cli.run(all);
+        List<String> args = new ArrayList<>(List.of("run", "--db", db.toString(), "--base-url", stride.url(),
+                "--log-every", "0"));
+        args.addAll(List.of(more));
+        return stride.cli.run(args.toArray(String[]::new));
     }
 
     @Test
