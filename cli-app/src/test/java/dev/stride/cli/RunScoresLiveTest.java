@@ -219,8 +219,10 @@ class RunScoresLiveTest {
             Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
                     "--log-every", "0");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as before:"
-                    + " metric regex --extract '\\b([A-D])\\b', label field answer\n");
+            // The run keeps its --extract too, said first: it fills the extracted column as the metric reads it.
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\ntaking answers as"
+                    + " before: --extract '\\b([A-D])\\b'\nscoring as before: metric regex --extract '\\b([A-D])\\b',"
+                    + " label field answer\n");
             assertThat(resumed.out()).contains("accuracy 75.0% (n=8); 95% CI 40.9% to 92.9%, 0 unparsed (metric"
                     + " regex, label field answer; stored in the scoreboard view)");
         }
