@@ -61,7 +61,7 @@ final class OutputChecks implements Predictor {
             try {
                 return c.withParsed(new ParsedOutput(extracted, parseJson(text)));
             } catch (JsonProcessingException e) {
-                if (cost.askedAgain() >= rules.jsonRetries()) {
+                if (cost.askedAgain() >= rules.reasks()) {
                     // Every answer before this one was set aside for not being JSON, and asked for again.
                     int asked = cost.askedAgain() + 1;
                     // A refusal has no answer to show the beginning of: whyNot quotes the refusal.

@@ -52,11 +52,13 @@ final class RunDriver {
         RunnerSettings settings = new RunnerSettings(o.concurrency(), o.saveInterval(), o.retries(), o.backoffBase(),
                 BACKOFF_MAX, o.grace(), o.retryFailed(), HEARTBEAT, o.serverWait(), o.lease());
         GenerationParams params = GenerationParams.fromJson(run.paramsJson());
+        // The session's rules over the run's: a resume that gives none goes on taking answers as the run did.
+        OutputRules rules = o.output().over(OutputRules.keptBy(run));
         PredictorFactory.ServerCall call = new PredictorFactory.ServerCall(run.model(), servers(run, o), o.apiKey(),
                 params, o.timeout(), o.concurrency(), o.stream(), o.keepRaw(), httpLog, o.headers(),
                 o.autoConcurrency(), o.rateLimits());
         Predictor served = predictors.create(call);
-        OutputChecks checks = o.output().any() ? new OutputChecks(served, o.output()) : null;
+        OutputChecks checks = rules.any() ? new OutputChecks(served, rules) : null;
         try (Predictor predictor = checks != null ? checks : served) {
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,
                     listener, Clock.systemUTC());

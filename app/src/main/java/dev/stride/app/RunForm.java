@@ -72,7 +72,7 @@ public final class RunForm {
     private boolean keepRaw;
     private String extract;
     private boolean jsonOutput;
-    private int jsonRetries;
+    private Integer jsonRetries;
     private Long rpm;
     private Long tpm;
 
@@ -222,8 +222,11 @@ public final class RunForm {
         return this;
     }
 
-    /** What is taken from every answer: a regular expression's match, and whether it must be JSON. */
-    public RunForm output(String extractRegex, boolean json, int retriesForJson) {
+    /**
+     * What is taken from every answer: a regular expression's match, and whether it must be JSON; each left out (null,
+     * false) is the run's own on a resume.
+     */
+    public RunForm output(String extractRegex, boolean json, Integer retriesForJson) {
         this.extract = extractRegex;
         this.jsonOutput = json;
         this.jsonRetries = retriesForJson;
@@ -326,12 +329,11 @@ public final class RunForm {
 
     /** What is extracted from or required of every answer. */
     private OutputRules outputRules() {
-        if (jsonRetries < 0) {
+        if (jsonRetries != null && jsonRetries < 0) {
             throw AppPhrase.invalid("run.jsonRetriesNegative", jsonRetries);
         }
-        if (jsonRetries > 0 && !jsonOutput) {
-            throw AppPhrase.invalid("run.jsonRetriesWithoutJson");
-        }
+        // Re-asks without --json-output are refused once the run's own rules are known (OutputRules.over): a resume
+        // of a run made with --json-output may give more re-asks alone.
         Pattern pattern = null;
         if (extract != null) {
             try {

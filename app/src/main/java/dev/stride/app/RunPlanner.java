@@ -160,9 +160,31 @@ final class RunPlanner {
      * nothing left to send is no work to join: it is said as a resume is, that nothing is left.
      */
     private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options) {
+        run = keepOutputRules(run, options);
         boolean workLeft = run.pending() > 0 || options.retryFailed() && run.failed() > 0;
         Joined joining = store.enlistedAs(run.id()).filter(j -> j.othersLive() > 0 && workLeft).orElse(null);
         return new RunPlan.Resume(run, sync, joining, options);
+    }
+
+    /**
+     * Keeps with {@code run} the rules its session takes answers by, when they are not what it keeps: the options'
+     * re-asks for JSON (the resumes after this one go on with them, as they go on with a scoring given last), and the
+     * rules of a run made before runs kept them, when the session gives some. A run made before that is given none
+     * keeps none: each session then takes what its options say, as before.
+     *
+     * @return the run as it now stands
+     */
+    private RunInfo keepOutputRules(RunInfo run, RunOptions options) {
+        OutputRules kept = OutputRules.keptBy(run);
+        if (kept == null && options.output().nothingGiven()) {
+            return run;
+        }
+        String rules = options.output().over(kept).canonicalJson();
+        if (rules.equals(run.outputRulesJson())) {
+            return run;
+        }
+        store.keepOutputRules(run.id(), rules);
+        return store.findRun(run.name()).orElseThrow();
     }
 
     private static RecordReader open(Path input, InputFormat format, String idField, PromptTemplate template) {
@@ -214,7 +236,7 @@ final class RunPlanner {
                 store.updateBaseUrls(run.id(), given);
                 run = store.findRun(run.name()).orElseThrow();
             }
-            chosen.add(run);
+            chosen.add(dryRun ? run : keepOutputRules(run, options));
         }
         if (dryRun) {
             return new RunPlan.DryRunOfStored(chosen, options);
@@ -231,18 +253,19 @@ final class RunPlanner {
             throw AppPhrase.invalid("run.baseUrlNeeded", name);
         }
         return new RunSpec(name, o.model(), o.shownBaseUrls(), o.template() != null ? o.template()
-                : RunOptions.DEFAULT_TEMPLATE, o.generation(), o.shard());
+                : RunOptions.DEFAULT_TEMPLATE, o.generation(), o.shard(), o.output().over(null).canonicalJson());
     }
 
     /** The stored configuration with what the options leave out: the run goes on with its own settings. */
     private RunSpec resumedRunSpec(RunInfo run, RunOptions o) {
         return new RunSpec(run.name(), run.model(), o.baseUrls().isEmpty() ? run.baseUrls() : o.shownBaseUrls(),
-                run.template(), GenerationParams.fromJson(run.paramsJson()), run.shard());
+                run.template(), GenerationParams.fromJson(run.paramsJson()), run.shard(), run.outputRulesJson());
     }
 
     /**
      * What the options change of a stored run's configuration, one entry per setting (model, template, each
-     * generation parameter by name); an omitted option keeps its stored value and changes nothing.
+     * generation parameter by name, the output rules it keeps: {@link OutputRules#changesOf}); an omitted option
+     * keeps its stored value and changes nothing.
      */
     static List<Phrase> settingsChanged(RunInfo run, RunOptions o) {
         GenerationParams stored = GenerationParams.fromJson(run.paramsJson());
@@ -261,6 +284,10 @@ final class RunPlanner {
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
             changed.add(AppPhrase.of("change.parameters", parameterChanges(stored, given),
                     stored.canonicalJson(), given.canonicalJson()));
+        }
+        OutputRules kept = OutputRules.keptBy(run);
+        if (kept != null) {
+            changed.addAll(o.output().changesOf(kept));
         }
         return changed;
     }

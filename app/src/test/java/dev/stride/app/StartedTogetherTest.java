@@ -133,5 +133,10 @@ class StartedTogetherTest {
         public void updateBaseUrls(long runId, List<String> baseUrls) {
             store.updateBaseUrls(runId, baseUrls);
         }
+
+        @Override
+        public void keepOutputRules(long runId, String outputRulesJson) {
+            store.keepOutputRules(runId, outputRulesJson);
+        }
     }
 }

@@ -109,5 +109,10 @@ class UnchangedInputSkipTest {
         public void updateBaseUrls(long runId, List<String> baseUrls) {
             store.updateBaseUrls(runId, baseUrls);
         }
+
+        @Override
+        public void keepOutputRules(long runId, String outputRulesJson) {
+            store.keepOutputRules(runId, outputRulesJson);
+        }
     }
 }

@@ -194,6 +194,10 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
+    public void keepOutputRules(long runId, String outputRulesJson) {
+    }
+
+    @Override
     public boolean clearRun(String name) {
         return false;
     }

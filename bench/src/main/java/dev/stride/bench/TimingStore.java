@@ -156,6 +156,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public void keepOutputRules(long runId, String outputRulesJson) {
+        store.keepOutputRules(runId, outputRulesJson);
+    }
+
+    @Override
     public boolean clearRun(String name) {
         return store.clearRun(name);
     }

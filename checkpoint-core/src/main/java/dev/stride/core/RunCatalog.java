@@ -98,4 +98,10 @@ public interface RunCatalog {
 
     /** Sets the base URLs a run was last served from (a resume may point at other servers). */
     void updateBaseUrls(long runId, List<String> baseUrls);
+
+    /**
+     * Keeps with a run what it takes out of or requires of every answer ({@link RunSpec#outputRulesJson()}): a
+     * resume that gives none goes on with these.
+     */
+    void keepOutputRules(long runId, String outputRulesJson);
 }

@@ -9,6 +9,9 @@ import java.util.List;
  * @param baseUrls  the base URLs of the servers the run was last served from, in the order given
  * @param truncated done outputs that the token limit cut short (finish reason {@code length})
  * @param shard     the shard of its input the run holds ({@code --shard}), or null for all of it
+ * @param outputRulesJson what the run takes out of or requires of every answer ({@code --extract},
+ *                  {@code --json-output}, {@code --json-retries}) as canonical JSON, {@code {}} for nothing; null
+ *                  for a run made before runs kept them
  */
 public record RunInfo(
         long id,
@@ -26,10 +29,19 @@ public record RunInfo(
         RunState state,
         Instant createdAt,
         long truncated,
-        Shard shard) {
+        Shard shard,
+        String outputRulesJson) {
 
     public RunInfo {
         baseUrls = List.copyOf(baseUrls);
+    }
+
+    /** A run that keeps no output rules. */
+    public RunInfo(long id, String name, String model, List<String> baseUrls, String template, String paramsJson,
+                   long total, long done, long failed, long lowWatermark, long elapsedMs, Instant savedAt,
+                   RunState state, Instant createdAt, long truncated, Shard shard) {
+        this(id, name, model, baseUrls, template, paramsJson, total, done, failed, lowWatermark, elapsedMs, savedAt,
+                state, createdAt, truncated, shard, null);
     }
 
     /** A run over its whole input. */

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.app.CheckpointManager;
 import dev.stride.app.InputCheck;
 import dev.stride.app.LiveScoring;
+import dev.stride.app.OutputRules;
 import dev.stride.app.RunScorer;
 import dev.stride.app.RunForm;
 import dev.stride.app.RunPlan;
@@ -12,17 +13,21 @@ import dev.stride.app.StoppedBeforeStart;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -162,8 +167,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json-output")
     boolean jsonOutput;
 
-    @Option(names = "--json-retries", paramLabel = "N", defaultValue = "0")
-    int jsonRetries;
+    @Option(names = "--json-retries", paramLabel = "N")
+    Integer jsonRetries; // null: the run's own on a resume, 0 on a new run
 
     @Option(names = {"-q", "--quiet"})
     boolean quiet;
@@ -272,11 +277,25 @@ final class RunCommand implements Callable<Integer> {
                 if ((labels == null || !labels.ran()) && !(plan instanceof RunPlan.ResumeStored)) {
                     plan.runsToExecute().stream().filter(r -> r.shard() == null).forEach(scoring::refuseUnlabelled);
                 }
-                renderer.planned(plan, run -> LiveScoreOptions.said(scoring.choose(run), run, m));
+                OutputRules given = request.options().output();
+                renderer.planned(plan, run -> lines(outputSaid(given, run, m),
+                        LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop), keys());
             }
         }
+    }
+
+    /** Under a resume line: the rules the run keeps when the options left some out, else null. */
+    private static String outputSaid(OutputRules given, RunInfo run, Messages m) {
+        OutputRules kept = given.asBefore(run);
+        return kept == null ? null : m.get("msg.run.outputAsBefore", kept.options());
+    }
+
+    /** The lines that are not null, one under the other; null when none is. */
+    private static String lines(String... said) {
+        String joined = Arrays.stream(said).filter(Objects::nonNull).collect(Collectors.joining("\n"));
+        return joined.isEmpty() ? null : joined;
     }
 
     /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.app.OutputRules;
 import dev.stride.core.RunInfo;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
@@ -48,6 +49,10 @@ final class RunDetailView {
         line(out, m.get("msg.detail.servers"), String.join(" ", run.baseUrls()));
         line(out, m.get("msg.detail.template"), run.template());
         line(out, m.get("msg.detail.settings"), run.paramsJson());
+        // What a stored answer is, beside the parameters that asked for it: kept with the run as they are.
+        OutputRules output = OutputRules.keptBy(run);
+        line(out, m.get("msg.detail.output"), output == null ? m.get("msg.detail.outputNotKept")
+                : output.any() ? output.options() : m.get("msg.detail.outputNone"));
         line(out, m.get("msg.detail.progress"), m.get("msg.detail.progressValue", run.done(), run.total(),
                 String.format(Locale.ROOT, "%.1f", percent), run.failed(), run.pending(), run.truncated()));
         line(out, m.get("msg.detail.state"), m.get("msg.detail.stateValue", state,
@@ -99,6 +104,9 @@ final class RunDetailView {
         run.baseUrls().forEach(o.putArray("base_urls")::add);
         o.put("template", run.template());
         o.set("settings", mapper.readTree(run.paramsJson()));
+        // null for a run made before runs kept them; {} for one that takes answers as they come.
+        OutputRules output = OutputRules.keptBy(run);
+        o.set("output_rules", output == null ? null : output.canonicalTree());
         RunJson.progress(o, run, state, totals, live);
         RunJson.cost(o, prices, totals);
         if (alone != null) {

@@ -9,16 +9,17 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The options of a {@code stride run} that the database does not keep with the run (pace, limits, retries, output
- * rules, live scoring), as the user gave them: the resume command an interrupted session prints repeats them, or a
- * run started at {@code --rpm 60} would go on without any limit. The model, servers, template, request parameters and
- * shard are stored, and the input is not needed to resume.
+ * The options of a {@code stride run} that the database does not keep with the run (pace, limits, retries, live
+ * scoring), as the user gave them: the resume command an interrupted session prints repeats them, or a run started at
+ * {@code --rpm 60} would go on without any limit. The model, servers, template, request parameters, shard and output
+ * rules ({@code --extract}, {@code --json-output}, {@code --json-retries}) are stored, and the input is not needed to
+ * resume.
  */
 final class SessionOptions {
     private static final Set<String> PER_SESSION = Set.of("--config", "--concurrency", "--max-concurrency", "--rpm",
             "--tpm", "--retries", "--timeout", "--grace", "--wait-for-server", "--lease", "--save-interval", "--stream",
-            "--keep-raw", "--api-key-env", "--header", "--retry-failed", "--extract", "--json-output", "--json-retries",
-            "--price-in", "--price-out", "--label-field", "--metric");
+            "--keep-raw", "--api-key-env", "--header", "--retry-failed", "--price-in", "--price-out", "--label-field",
+            "--metric");
 
     private SessionOptions() {
     }

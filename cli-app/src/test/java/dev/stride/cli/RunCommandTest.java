@@ -184,11 +184,11 @@ class RunCommandTest {
                 "answer: (.*)");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        // --max-tokens is stored with the run (so are the model, template and servers); the pace, the limits, the
-        // transfer and the output rules belong to a session. A header's literal value may be the key: not repeated.
+        // --max-tokens and --extract are stored with the run (so are the model, template and servers); the pace, the
+        // limits and the transfer belong to a session. A header's literal value may be the key: not repeated.
         assertThat(r.out()).contains(" To continue, run the same command again, or: stride run --db " + db
                 + " --run qwen-medical-lora-251106-f16 --concurrency 4 --rpm 60000 --retries 2 --stream"
-                + " --header 'api-key: ***' --header 'X-Team: ***' --extract 'answer: (.*)'\n");
+                + " --header 'api-key: ***' --header 'X-Team: ***'\n");
         assertThat(r.out()).doesNotContain("sk-secret");
     }
 

@@ -219,8 +219,10 @@ class RunScoresLiveTest {
             Cli.Result resumed = cli.run("run", "--db", db.toString(), "--base-url", sim.url(), "--retry-failed",
                     "--log-every", "0");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as before:"
-                    + " metric regex --extract '\\b([A-D])\\b', label field answer\n");
+            // The run keeps its --extract too, said first: it fills the extracted column as the metric reads it.
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\ntaking answers as"
+                    + " before: --extract '\\b([A-D])\\b'\nscoring as before: metric regex --extract '\\b([A-D])\\b',"
+                    + " label field answer\n");
             assertThat(resumed.out()).contains("accuracy 75.0% (n=8); 95% CI 40.9% to 92.9%, 0 unparsed (metric"
                     + " regex, label field answer; stored in the scoreboard view)");
         }
@@ -247,12 +249,13 @@ class RunScoresLiveTest {
             st.execute("ALTER TABLE runs DROP COLUMN scoring_metric");
             st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
             st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
-            st.execute("DELETE FROM flyway_schema_history WHERE version = '16'");
+            st.execute("ALTER TABLE runs DROP COLUMN output_rules"); // V17's, made after V16's
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17')");
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
-        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(16);
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(17);
         assertThat(count(db, "SELECT count(*) FROM runs WHERE scoring_metric IS NULL")).isEqualTo(1);
     }
 

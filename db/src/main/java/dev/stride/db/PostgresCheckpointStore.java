@@ -524,6 +524,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void keepOutputRules(long runId, String outputRulesJson) {
+        writing(dsl -> RunRows.keepOutputRules(dsl, runId, outputRulesJson));
+    }
+
+    @Override
     public boolean clearRun(String name) {
         return writing(dsl -> RunRows.clearRun(dsl, name, clock.instant(), location));
     }

@@ -97,6 +97,7 @@ final class RunRows {
                 .set(RUNS.TEMPLATE, spec.template())
                 .set(RUNS.PARAMS, spec.params().canonicalJson())
                 .set(RUNS.SHARD, spec.shard() == null ? null : spec.shard().toString())
+                .set(RUNS.OUTPUT_RULES, spec.outputRulesJson())
                 .set(RUNS.CREATED_AT, now)
                 .set(RUNS.SAVED_AT, now)
                 .set(RUNS.STATE, RunState.RUNNING)
@@ -108,11 +109,18 @@ final class RunRows {
     private static boolean sameSettings(RunsRecord run, RunSpec spec) {
         return run.getModel().equals(spec.model()) && run.getTemplate().equals(spec.template())
                 && GenerationParams.fromJson(run.getParams()).canonicalJson().equals(spec.params().canonicalJson())
-                && Objects.equals(run.getShard(), spec.shard() == null ? null : spec.shard().toString());
+                && Objects.equals(run.getShard(), spec.shard() == null ? null : spec.shard().toString())
+                // Unknown (null) for a run made before runs kept them, or a spec that keeps none.
+                && (run.getOutputRules() == null || spec.outputRulesJson() == null
+                || run.getOutputRules().equals(spec.outputRulesJson()));
     }
 
     /** A run's id, and whether this sync made it. */
     record Found(long runId, boolean created) {
+    }
+
+    static int keepOutputRules(DSLContext dsl, long runId, String outputRulesJson) {
+        return dsl.update(RUNS).set(RUNS.OUTPUT_RULES, outputRulesJson).where(RUNS.RUN_ID.eq(runId)).execute();
     }
 
     static int updateBaseUrls(DSLContext dsl, long runId, List<String> baseUrls) {

@@ -10,7 +10,10 @@ import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.row;
 import static org.jooq.impl.DSL.selectOne;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.Json;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -212,6 +215,11 @@ public final class RunTransfer {
             differs(r, first, "template", r.run().getTemplate(), first.run().getTemplate());
             differs(r, first, "params", r.run().getParams(), first.run().getParams());
             differs(r, first, "shards", r.shard().count(), first.shard().count());
+            // As the input: only two shards that keep their rules can differ in them (null: made before runs did).
+            // Re-asks for JSON (json_retries) are how hard a shard tried, as --retries is: not what its answers are.
+            if (r.run().getOutputRules() != null && first.run().getOutputRules() != null) {
+                differs(r, first, "output rules", answerRules(r.run()), answerRules(first.run()));
+            }
             // Unknown (null) where a sync did not record it: only two known digests can tell inputs apart.
             if (r.run().getInputDigest() != null && first.run().getInputDigest() != null) {
                 differs(r, first, "input", r.run().getInputDigest(), first.run().getInputDigest());
@@ -233,6 +241,15 @@ public final class RunTransfer {
                     first.shard().count(), runs.size()));
         }
         return byIndex;
+    }
+
+    /** Kept output rules less their re-asks for JSON: {@code --extract} and {@code --json-output}. */
+    private static String answerRules(RunsRecord run) {
+        JsonNode rules = Json.read(run.getOutputRules(), DbPhrase.of("json.storedOutputRules", run.getName()));
+        if (rules instanceof ObjectNode object) {
+            object.remove("json_retries");
+        }
+        return rules.toString();
     }
 
     private static void differs(ShardRun r, ShardRun first, String setting, Object value, Object firstValue) {

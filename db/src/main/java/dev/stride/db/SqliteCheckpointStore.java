@@ -682,6 +682,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void keepOutputRules(long runId, String outputRulesJson) {
+        writing(dsl -> RunRows.keepOutputRules(dsl, runId, outputRulesJson));
+    }
+
+    @Override
     public boolean clearRun(String name) {
         return writing(dsl -> RunRows.clearRun(dsl, name, clock.instant(), file));
     }
@@ -916,7 +921,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
-                r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()));
+                r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()), r.getOutputRules());
     }
 
     private static void closeQuietly(Connection connection) {
