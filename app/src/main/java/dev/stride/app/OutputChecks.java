@@ -72,6 +72,7 @@ final class OutputChecks implements Predictor {
                 if (cost.askedAgain() >= rules.jsonRetries()) {
                     // Every answer before this one was set aside for not being JSON, and asked for again.
                     int asked = cost.askedAgain() + 1;
+                    cost.failsWith(c.answer());
                     // A refusal has no answer to show the beginning of: whyNot quotes the refusal.
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
                             + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(c.answer(), text)

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Endpoint;
+import dev.stride.core.FailedPrediction;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.ParsedOutput;
@@ -278,9 +279,17 @@ final class ResultFormats {
         return Json.read(r.inputJson(), Json.storedRecord(r.id()));
     }
 
-    /** The server's answer of a done record; an answer of nothing else. */
+    /**
+     * The server's answer of a done record; of a failed one, the tokens of the answers it failed on (not JSON), as the
+     * database holds them; an answer of nothing else.
+     */
     private static Answer answer(ResultRow r) {
-        return r.prediction() != null ? r.prediction().answer() : NO_ANSWER;
+        if (r.prediction() != null) {
+            return r.prediction().answer();
+        }
+        FailedPrediction f = r.failure();
+        return f == null || f.promptTokens() == null && f.completionTokens() == null ? NO_ANSWER
+                : Answer.plain(null, null, f.promptTokens(), f.completionTokens());
     }
 
     /** What the run's --extract and --json-output took out of a done record's answer; nothing for the others. */

@@ -145,6 +145,39 @@ class OutputParsingTest {
     }
 
     @Test
+    void aRecordThatFailsJsonOutputKeepsTheTokensOfEveryAnswerAndTheLastBody() throws Exception {
+        Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+        stride.model.answering(prompt -> {
+            int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            return FakeModelServer.ok("Here you go (" + n + "): {\"answer\": \"B\"} Anything else?", 3, 4);
+        });
+        Path input = questions(dir, "q.jsonl", 2);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "2", "--keep-raw");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        List<Map<String, Object>> rows = query(db, "SELECT record_id, status, error_kind, attempts, prompt_tokens,"
+                + " completion_tokens, raw_response FROM predictions ORDER BY record_id");
+        assertThat(rows).hasSize(2).allSatisfy(row -> {
+            assertThat(row).containsEntry("status", "failed").containsEntry("error_kind", "json_output")
+                    .containsEntry("attempts", 3).containsEntry("prompt_tokens", 9)
+                    .containsEntry("completion_tokens", 12);
+            JsonNode raw = JSON.readTree((String) row.get("raw_response"));
+            assertThat(raw.at("/choices/0/message/content").asText()).startsWith("Here you go (3): ");
+        });
+        assertThat(r.out()).contains("Tokens:    18 in, 24 out\n");
+        assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(" 18/24 ");
+
+        Path out = dir.resolve("out.jsonl");
+        assertThat(stride.cli.run("export", "--db", db.toString(), "-o", out.toString()).exitCode()).isZero();
+        JsonNode first = JSON.readTree(Files.readAllLines(out).get(0));
+        assertThat(first.get("status").asText()).isEqualTo("failed");
+        assertThat(first.get("prompt_tokens").asInt()).isEqualTo(9);
+        assertThat(first.get("completion_tokens").asInt()).isEqualTo(12);
+    }
+
+    @Test
     void aRetryAfterA503DoesNotGrantTheRecordFreshReAsks() throws Exception {
         // Not JSON, then a 503 for the re-ask, then (the runner's retry) not JSON again: the one re-ask is spent.
         AtomicInteger seen = new AtomicInteger();
