@@ -1,8 +1,10 @@
 package dev.stride.app;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.stride.core.Answer;
 import dev.stride.core.Completion;
 import dev.stride.core.Json;
@@ -25,8 +27,14 @@ import java.util.regex.Pattern;
  * {@code json_output}). Each re-ask is one more of the record's attempts, and its tokens are the record's.
  */
 final class OutputChecks implements Predictor {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Anything after the first value fails the answer: Jackson would stop at the end of {@code {"a": 1}} and drop a
+     * {@code {"b": 2}} after it, storing half the answer as done.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder(Json.sharedBuffers())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     private static final Pattern FENCED = Pattern.compile("```(?:json|JSON)?\\s*\\n?(.*?)\\n?\\s*```", Pattern.DOTALL);
+    private static final String FENCE = "```";
 
     private final Predictor next;
     private final OutputRules rules;
@@ -64,6 +72,7 @@ final class OutputChecks implements Predictor {
                 if (cost.askedAgain() >= rules.reasks()) {
                     // Every answer before this one was set aside for not being JSON, and asked for again.
                     int asked = cost.askedAgain() + 1;
+                    cost.failsWith(c.answer());
                     // A refusal has no answer to show the beginning of: whyNot quotes the refusal.
                     throw new PredictionException(Disposition.FAIL_RECORD, "json_output", "the answer is not JSON"
                             + (asked > 1 ? " (asked " + asked + " times)" : "") + ": " + whyNot(c.answer(), text)
@@ -103,10 +112,18 @@ final class OutputChecks implements Predictor {
         return node.toString();
     }
 
-    /** What of an answer is taken for its JSON: the content of its first ``` fence, or the whole answer. */
+    /**
+     * What of an answer is taken for its JSON: the content of its first ``` fence, or the whole answer less a closing
+     * ``` whose opening one the model left out (Jackson's stopping at the value let that through before, and a fence
+     * adds nothing to the answer).
+     */
     private static String candidate(String text) {
         Matcher fenced = FENCED.matcher(text);
-        return (fenced.find() ? fenced.group(1) : text).strip();
+        if (fenced.find()) {
+            return fenced.group(1).strip();
+        }
+        String bare = text.strip();
+        return bare.endsWith(FENCE) ? bare.substring(0, bare.length() - FENCE.length()).strip() : bare;
     }
 
     /**

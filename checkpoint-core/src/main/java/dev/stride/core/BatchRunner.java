@@ -622,7 +622,7 @@ public final class BatchRunner {
                         return;
                     }
                     case FAIL_RECORD -> {
-                        writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(), e.getMessage(),
+                        writer.submit(RecordOutcome.failed(record, cost.failure(e.kind(), e.getMessage(),
                                 new Timing(latency, cost.attempts(attempt), clock.instant()))));
                         return;
                     }
@@ -666,7 +666,7 @@ public final class BatchRunner {
                                     return;
                                 }
                             }
-                            writer.submit(RecordOutcome.failed(record, new FailedPrediction(e.kind(),
+                            writer.submit(RecordOutcome.failed(record, cost.failure(e.kind(),
                                     "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
                                             + e.getMessage(),
                                     new Timing(latency, attempts, clock.instant()))));

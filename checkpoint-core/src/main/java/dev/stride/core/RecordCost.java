@@ -20,6 +20,7 @@ public final class RecordCost {
     private int notSent;
     private Integer promptTokens;
     private Integer completionTokens;
+    private String lastRawBody;
 
     /** Answers set aside so far, each followed by one more request for the record than the runner's attempts. */
     public int askedAgain() {
@@ -29,8 +30,21 @@ public final class RecordCost {
     /** {@code answer} is set aside and the record asked for again: one request more, and the answer's tokens. */
     public void askedAgainAfter(Answer answer) {
         askedAgain++;
+        spentOn(answer);
+    }
+
+    /**
+     * {@code answer} fails the record (not JSON after the last re-ask): no request more, but its tokens were charged
+     * like the others', and the failed record keeps them ({@link #failure}).
+     */
+    public void failsWith(Answer answer) {
+        spentOn(answer);
+    }
+
+    private void spentOn(Answer answer) {
         promptTokens = plus(promptTokens, answer.promptTokens());
         completionTokens = plus(completionTokens, answer.completionTokens());
+        lastRawBody = answer.rawBody() != null ? answer.rawBody() : lastRawBody;
     }
 
     /** A refused request the predictor waited out and sent again within one attempt: one request more. */
@@ -72,6 +86,14 @@ public final class RecordCost {
         return new Answer(kept.output(), kept.finishReason(), plus(kept.promptTokens(), promptTokens),
                 plus(kept.completionTokens(), completionTokens), kept.reasoning(), kept.refusal(), kept.toolCalls(),
                 kept.serverModel(), kept.responseId(), kept.rawBody(), kept.server());
+    }
+
+    /**
+     * The record's failure, with the tokens of every answer it got before (they cost as much as a done record's) and
+     * the last one's raw body: without them a run whose answers all failed --json-output reported no cost.
+     */
+    public FailedPrediction failure(String errorKind, String error, Timing timing) {
+        return new FailedPrediction(errorKind, error, timing, promptTokens, completionTokens, lastRawBody);
     }
 
     /** A sum of what was reported: unknown (null) only when no answer said. */

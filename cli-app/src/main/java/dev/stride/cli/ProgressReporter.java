@@ -288,14 +288,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void recordDone(InputRecord record, Prediction prediction) {
         Answer answer = prediction.answer();
-        if (answer.promptTokens() != null) {
-            tokensIn.add(answer.promptTokens());
-            answersWithTokensIn.increment();
-        }
-        if (answer.completionTokens() != null) {
-            tokensOut.add(answer.completionTokens());
-            answersWithTokensOut.increment();
-        }
+        tokens(answer.promptTokens(), answer.completionTokens());
         if ("length".equals(answer.finishReason())) {
             cutShort.increment();
         }
@@ -314,11 +307,24 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (failure.error() != null) {
             failureExamples.putIfAbsent(kind, failure.error());
         }
+        // Answers the record failed on (not JSON) were charged as a done record's are.
+        tokens(failure.promptTokens(), failure.completionTokens());
         attempts.add(failure.timing().attempts());
         stored(record);
         failed.incrementAndGet();
         outcome();
         progressed();
+    }
+
+    private void tokens(Integer in, Integer out) {
+        if (in != null) {
+            tokensIn.add(in);
+            answersWithTokensIn.increment();
+        }
+        if (out != null) {
+            tokensOut.add(out);
+            answersWithTokensOut.increment();
+        }
     }
 
     @Override

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.stride.core.Answer;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Endpoint;
+import dev.stride.core.FailedPrediction;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.ParsedOutput;
@@ -43,7 +44,8 @@ import java.util.Set;
  */
 final class ResultFormats {
     private static final List<String> COLUMNS = List.of("id", "output", "status", "error", "finish_reason",
-            "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at", "refusal");
+            "prompt_tokens", "completion_tokens", "latency_ms", "attempts", "finished_at", "refusal", "extracted",
+            "output_json");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CsvMapper CSV = new CsvMapper();
     private static final Answer NO_ANSWER = Answer.plain(null, null, null, null);
@@ -93,7 +95,7 @@ final class ResultFormats {
             line.put("refusal", a.refusal());
         }
         // What --extract and --json-output took out of the answer, only when there is any: the JSON answer as JSON.
-        ParsedOutput parsed = r.prediction() == null ? ParsedOutput.NONE : r.prediction().parsed();
+        ParsedOutput parsed = parsed(r);
         if (parsed.extracted() != null) {
             line.put("extracted", parsed.extracted());
         }
@@ -128,9 +130,11 @@ final class ResultFormats {
             Map<String, Object> values = new LinkedHashMap<>();
             Answer a = answer(r);
             Timing t = r.timing();
+            ParsedOutput parsed = parsed(r);
+            // output_json as the compact JSON text the database holds: a table cell has no nesting.
             Object[] fixed = {r.id(), a.output(), r.status().label(), error(r), a.finishReason(), a.promptTokens(),
                 a.completionTokens(), t == null ? null : t.latencyMs(), t == null ? null : t.attempts(),
-                t == null ? null : t.finishedAt(), a.refusal()};
+                t == null ? null : t.finishedAt(), a.refusal(), parsed.extracted(), parsed.json()};
             for (int i = 0; i < fixed.length; i++) {
                 values.put(COLUMNS.get(i), fixed[i] == null ? null : fixed[i].toString());
             }
@@ -177,13 +181,16 @@ final class ResultFormats {
                 column("id", STRING), column("output", STRING), column("status", STRING), column("error", STRING),
                 column("finish_reason", STRING), column("prompt_tokens", INT32),
                 column("completion_tokens", INT32), column("latency_ms", INT64), column("attempts", INT32),
-                column("finished_at", TIMESTAMP_MILLIS), column("refusal", STRING)));
+                column("finished_at", TIMESTAMP_MILLIS), column("refusal", STRING), column("extracted", STRING),
+                // JSON text, as nested input values are: readers parse it with json_extract or json.loads.
+                column("output_json", STRING)));
         inputFields.forEach((f, kind) -> columns.add(column("input." + f, kind == null ? STRING : kind)));
         try (ParquetWriter parquet = new ParquetWriter(out, columns)) {
             Object[] values = new Object[columns.size()];
             forEachRow(r -> {
                 Answer a = answer(r);
                 Timing t = r.timing();
+                ParsedOutput parsed = parsed(r);
                 int i = 0;
                 values[i++] = r.id();
                 values[i++] = a.output();
@@ -196,6 +203,8 @@ final class ResultFormats {
                 values[i++] = t == null ? null : t.attempts();
                 values[i++] = t == null ? null : t.finishedAt();
                 values[i++] = a.refusal();
+                values[i++] = parsed.extracted();
+                values[i++] = parsed.json();
                 if (includeInput) {
                     JsonNode input = input(r);
                     for (Map.Entry<String, ParquetWriter.Kind> f : inputFields.entrySet()) {
@@ -270,9 +279,22 @@ final class ResultFormats {
         return Json.read(r.inputJson(), Json.storedRecord(r.id()));
     }
 
-    /** The server's answer of a done record; an answer of nothing else. */
+    /**
+     * The server's answer of a done record; of a failed one, the tokens of the answers it failed on (not JSON), as the
+     * database holds them; an answer of nothing else.
+     */
     private static Answer answer(ResultRow r) {
-        return r.prediction() != null ? r.prediction().answer() : NO_ANSWER;
+        if (r.prediction() != null) {
+            return r.prediction().answer();
+        }
+        FailedPrediction f = r.failure();
+        return f == null || f.promptTokens() == null && f.completionTokens() == null ? NO_ANSWER
+                : Answer.plain(null, null, f.promptTokens(), f.completionTokens());
+    }
+
+    /** What the run's --extract and --json-output took out of a done record's answer; nothing for the others. */
+    private static ParsedOutput parsed(ResultRow r) {
+        return r.prediction() == null ? ParsedOutput.NONE : r.prediction().parsed();
     }
 
     /** Why a failed record failed; null for the others. */

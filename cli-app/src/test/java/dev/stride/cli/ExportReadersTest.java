@@ -164,6 +164,7 @@ class ExportReadersTest {
                 Map.entry("prompt_tokens", "INTEGER"), Map.entry("completion_tokens", "INTEGER"),
                 Map.entry("latency_ms", "BIGINT"), Map.entry("attempts", "INTEGER"),
                 Map.entry("finished_at", "TIMESTAMP WITH TIME ZONE"), Map.entry("refusal", "VARCHAR"),
+                Map.entry("extracted", "VARCHAR"), Map.entry("output_json", "VARCHAR"),
                 Map.entry("input.id", "VARCHAR"),
                 Map.entry("input.question", "VARCHAR"),
                 Map.entry("input.n", "BIGINT"), Map.entry("input.score", "DOUBLE"),
@@ -225,6 +226,50 @@ class ExportReadersTest {
         assertThat(read).extracting(r -> r.get("x")).containsExactly(0.12345678901234568, 0.5);
         Path csv = export(db, "csv", "big.csv", "--include-input");
         assertThat(Files.readString(csv)).contains(",12345678901234567891,7,1.5,0.12345678901234568\r\n");
+    }
+
+    /**
+     * A run with --extract and --json-output: what they took out is a column of CSV and Parquet alike, so that a
+     * reader can score the run from the file; empty for the record that failed and the one with no match.
+     */
+    @Test
+    void csvAndParquetHoldWhatExtractAndJsonOutputTookOut() throws Exception {
+        stride.model.answering(p -> FakeModelServer.ok(switch (p) {
+            case "question 0" -> "{\"answer\": \"B\", \"why\": \"a, \\\"quoted\\\"\\nline\"}";
+            case "question 1" -> "```json\n{\"answer\": \"none\"}\n```";
+            default -> "I cannot answer in JSON.";
+        }));
+        Path input = Datasets.questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("parsed.db");
+        Cli.Result run = stride.run(input, db).template("{{question}}").noProgress().with("--extract",
+                "\"answer\": \"([A-E])\"", "--json-output");
+        assertThat(run.exitCode()).as(run.all()).isEqualTo(3);
+        List<Map<String, Object>> stored = query(db, "SELECT id, extracted, output_json FROM results");
+        assertThat(stored).extracting(r -> r.get("extracted")).containsExactly("B", null, null);
+        assertThat(stored.get(0).get("output_json")).isEqualTo("{\"answer\":\"B\",\"why\":\"a, \\\"quoted\\\"\\nline\"}");
+        assertThat(stored.get(1).get("output_json")).isEqualTo("{\"answer\":\"none\"}");
+        assertThat(stored.get(2).get("output_json")).isNull();
+
+        Path csv = export(db, "csv", "parsed.csv");
+        List<Map<String, Object>> fromCsv = duck("SELECT id, status, extracted, output_json FROM read_csv("
+                + literal(csv) + ", header = true, all_varchar = true)");
+        Path parquet = export(db, "parquet", "parsed.parquet");
+        List<Map<String, Object>> fromParquet = duck("SELECT id, status, extracted, output_json FROM read_parquet("
+                + literal(parquet) + ")");
+        for (List<Map<String, Object>> read : List.of(fromCsv, fromParquet)) {
+            assertThat(read).hasSize(3);
+            assertThat(read).extracting(r -> r.get("status")).containsExactly("done", "done", "failed");
+            for (int i = 0; i < 3; i++) {
+                assertThat(read.get(i).get("extracted")).as(read.get(i).toString())
+                        .isEqualTo(stored.get(i).get("extracted"));
+                assertThat(read.get(i).get("output_json")).as(read.get(i).toString())
+                        .isEqualTo(stored.get(i).get("output_json"));
+            }
+        }
+        // The README's route: score the Parquet file in DuckDB, the JSON column read as JSON.
+        assertThat(duck("SELECT count(*) FILTER (WHERE extracted = 'B') AS b, count(*) FILTER (WHERE"
+                + " output_json->>'answer' = 'none') AS none FROM read_parquet(" + literal(parquet) + ")"))
+                .containsExactly(Map.of("b", 1L, "none", 1L));
     }
 
     @Test

@@ -76,9 +76,9 @@ class ModelAnswersTest {
             assertThat(line.path("refusal").asText()).as(line.toString()).isEqualTo(REFUSAL);
         });
         String csv = export(db, "csv").out();
-        assertThat(csv.lines().findFirst().orElseThrow()).endsWith(",finished_at,refusal");
+        assertThat(csv.lines().findFirst().orElseThrow()).endsWith(",finished_at,refusal,extracted,output_json");
         assertThat(csv.lines().skip(1)).hasSize(2).allSatisfy(line -> assertThat(line).contains(",,done,")
-                .endsWith(",\"" + REFUSAL + "\""));
+                .endsWith(",\"" + REFUSAL + "\",,"));
 
         for (JsonNode line : lines(export(db, "batch").out())) {
             OpenAiBatchReference.check(line, line.toString());

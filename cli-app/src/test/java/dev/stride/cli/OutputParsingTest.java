@@ -83,6 +83,38 @@ class OutputParsingTest {
     }
 
     @Test
+    void anAnswerWithMoreAfterItsJsonValueIsNotJsonAndIsAskedAgain() throws Exception {
+        Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+        stride.model.answering(prompt -> {
+            int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            return FakeModelServer.ok(switch (prompt) {
+                case "question 0" -> "{\"a\": 1}\n{\"b\": 2}";
+                case "question 1" -> "```json\n{\"a\": 1} trailing words\n```";
+                case "question 2" -> n < 2 ? "[1, 2] [3]" : "{\"a\": 1, \"b\": 2}";
+                // A closing fence whose opening one the model left out adds nothing: still the one value.
+                default -> "{\"answer\": \"C\"}\n```";
+            });
+        });
+        Path input = questions(dir, "q.jsonl", 4);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "1");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        List<Map<String, Object>> rows = query(db, "SELECT id, status, output_json, error FROM results");
+        assertThat(rows.get(0)).containsEntry("status", "failed").containsEntry("output_json", null);
+        assertThat((String) rows.get(0).get("error")).isEqualTo("the answer is not JSON (asked 2 times): line 2,"
+                + " column 1: found '{' after the end of the JSON value; answer began: '{\"a\": 1} {\"b\": 2}'");
+        assertThat(rows.get(1)).containsEntry("status", "failed").containsEntry("output_json", null);
+        assertThat((String) rows.get(1).get("error")).startsWith("the answer is not JSON (asked 2 times): column 10:"
+                + " found 't' after the end of the JSON value");
+        assertThat(rows.get(2)).containsEntry("status", "done").containsEntry("output_json", "{\"a\":1,\"b\":2}");
+        assertThat(rows.get(3)).containsEntry("status", "done").containsEntry("output_json", "{\"answer\":\"C\"}");
+        assertThat(asked.get("question 0").get()).isEqualTo(2);
+        assertThat(asked.get("question 2").get()).isEqualTo(2);
+    }
+
+    @Test
     void reAsksAreAmongTheRecordsAttemptsAndTheTokensOfEveryAnswerAreItsTokens() throws Exception {
         Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
         stride.model.answering(prompt -> {
@@ -110,6 +142,39 @@ class OutputParsingTest {
         assertThat(r.out()).contains("Tokens:    67 in, 9 out\n")
                 .contains("Requests:  4 sent, 0 retries, 0 redundant, 2 re-asked for valid JSON\n");
         assertThat(stride.model.requests.get()).isEqualTo(4);
+    }
+
+    @Test
+    void aRecordThatFailsJsonOutputKeepsTheTokensOfEveryAnswerAndTheLastBody() throws Exception {
+        Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
+        stride.model.answering(prompt -> {
+            int n = asked.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
+            return FakeModelServer.ok("Here you go (" + n + "): {\"answer\": \"B\"} Anything else?", 3, 4);
+        });
+        Path input = questions(dir, "q.jsonl", 2);
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result r = run(input, db, "--json-output", "--json-retries", "2", "--keep-raw");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(3);
+        List<Map<String, Object>> rows = query(db, "SELECT record_id, status, error_kind, attempts, prompt_tokens,"
+                + " completion_tokens, raw_response FROM predictions ORDER BY record_id");
+        assertThat(rows).hasSize(2).allSatisfy(row -> {
+            assertThat(row).containsEntry("status", "failed").containsEntry("error_kind", "json_output")
+                    .containsEntry("attempts", 3).containsEntry("prompt_tokens", 9)
+                    .containsEntry("completion_tokens", 12);
+            JsonNode raw = JSON.readTree((String) row.get("raw_response"));
+            assertThat(raw.at("/choices/0/message/content").asText()).startsWith("Here you go (3): ");
+        });
+        assertThat(r.out()).contains("Tokens:    18 in, 24 out\n");
+        assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(" 18/24 ");
+
+        Path out = dir.resolve("out.jsonl");
+        assertThat(stride.cli.run("export", "--db", db.toString(), "-o", out.toString()).exitCode()).isZero();
+        JsonNode first = JSON.readTree(Files.readAllLines(out).get(0));
+        assertThat(first.get("status").asText()).isEqualTo("failed");
+        assertThat(first.get("prompt_tokens").asInt()).isEqualTo(9);
+        assertThat(first.get("completion_tokens").asInt()).isEqualTo(12);
     }
 
     @Test

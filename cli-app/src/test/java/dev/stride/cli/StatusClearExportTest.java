@@ -196,7 +196,7 @@ class StatusClearExportTest {
         assertThat(r.exitCode()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("id,output,status,error,finish_reason,prompt_tokens,completion_tokens,"
-                + "latency_ms,attempts,finished_at,refusal");
+                + "latency_ms,attempts,finished_at,refusal,extracted,output_json");
         assertThat(lines).hasSize(21);
         assertThat(lines.stream().filter(l -> l.contains(",pending,"))).isNotEmpty();
         assertThat(lines.get(1)).startsWith("q0,echo: question 0,done,,stop,7,3,");

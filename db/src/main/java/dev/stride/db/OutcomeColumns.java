@@ -58,11 +58,16 @@ final class OutcomeColumns {
     static OutcomeWriter.Row failed(FailedPrediction f, Clock clock) {
         return timed(RecordStatus.FAILED, f.timing(), clock)
                 .set(PREDICTIONS.ERROR_KIND, f.errorKind())
-                .set(PREDICTIONS.ERROR, f.error());
+                .set(PREDICTIONS.ERROR, f.error())
+                .set(PREDICTIONS.PROMPT_TOKENS, f.promptTokens())
+                .set(PREDICTIONS.COMPLETION_TOKENS, f.completionTokens())
+                .set(PREDICTIONS.RAW_RESPONSE, f.rawBody());
     }
 
     static FailedPrediction failure(Record r) {
-        return new FailedPrediction(r.get(PREDICTIONS.ERROR_KIND), r.get(PREDICTIONS.ERROR), timing(r));
+        return new FailedPrediction(r.get(PREDICTIONS.ERROR_KIND), r.get(PREDICTIONS.ERROR), timing(r),
+                r.get(PREDICTIONS.PROMPT_TOKENS), r.get(PREDICTIONS.COMPLETION_TOKENS),
+                r.get(PREDICTIONS.RAW_RESPONSE));
     }
 
     private static OutcomeWriter.Row timed(RecordStatus status, Timing t, Clock clock) {

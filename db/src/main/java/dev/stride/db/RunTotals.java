@@ -14,11 +14,12 @@ import java.util.Map;
  * Per run: tokens in and out over every stored answer, and the outcomes of the last minutes, from which
  * {@code stride status} tells the pace of a run that is going now. Read-only, like status.
  *
- * @param tokensIn       prompt tokens of done outputs, as the servers reported them (none reported: 0)
- * @param tokensOut      completion tokens of done outputs
+ * @param tokensIn       prompt tokens of stored outcomes, as the servers reported them (none reported: 0): a failed
+ *                       record's too, whose answers (not JSON) were charged all the same
+ * @param tokensOut      completion tokens of stored outcomes
  * @param recentOutcomes outcomes (done or failed) stored within the window
  * @param firstRecent    when the oldest of those was stored; null when there are none
- * @param usageReported  whether any done output came with token counts: when none did, the totals are unknown, not 0
+ * @param usageReported  whether any outcome came with token counts: when none did, the totals are unknown, not 0
  */
 public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Instant firstRecent,
                         boolean usageReported) {
@@ -46,12 +47,12 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
 
     /**
      * As {@link #of(Path, Instant, Duration)}, on a connection to either vendor (the SQL is common to both): the
-     * tokens in one pass over the done outputs, the recent outcomes of each run from the index by time (V12).
+     * tokens in one pass over the outcomes, the recent outcomes of each run from the index by time (V12).
      */
     static Map<String, RunTotals> of(Connection c, Instant now, Duration window) throws SQLException {
         String sql = "SELECT ru.run_id, ru.name, coalesce(sum(p.prompt_tokens), 0),"
                 + " coalesce(sum(p.completion_tokens), 0), count(p.prompt_tokens) + count(p.completion_tokens)"
-                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id AND p.status = 'done'"
+                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id"
                 + " GROUP BY ru.run_id, ru.name ORDER BY ru.name";
         Map<String, RunTotals> totals = new LinkedHashMap<>();
         try (PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {

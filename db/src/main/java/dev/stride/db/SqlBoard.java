@@ -355,11 +355,10 @@ final class SqlBoard implements Board {
      */
     private static Tallies tallies(Connection c, long runId, List<String> reasons, List<String> kinds)
             throws SQLException {
+        // Tokens of failed records too: answers set aside as not JSON were charged as a done record's are.
         StringBuilder sql = new StringBuilder("SELECT"
-                + " coalesce(sum(p.prompt_tokens) FILTER (WHERE p.status = 'done'), 0),"
-                + " coalesce(sum(p.completion_tokens) FILTER (WHERE p.status = 'done'), 0),"
-                + " count(p.prompt_tokens) FILTER (WHERE p.status = 'done')"
-                + " + count(p.completion_tokens) FILTER (WHERE p.status = 'done')");
+                + " coalesce(sum(p.prompt_tokens), 0), coalesce(sum(p.completion_tokens), 0),"
+                + " count(p.prompt_tokens) + count(p.completion_tokens)");
         List<Object> args = new ArrayList<>();
         for (String reason : reasons) {
             sql.append(", count(*) FILTER (WHERE p.status = 'done' AND " + REASON + " = ?)");
