@@ -102,7 +102,9 @@ class RunScoresLiveTest {
                     "choice");
             Cli.Result r = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run(args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.all()).isZero();
-            assertThat(r.out()).contains("，准确率 100.0%（n=1）").doesNotContain(", 准确率");
+            // Which answers a progress line comes after is the clock's (it printed n=2 first on a busy machine): the
+            // way the accuracy is joined to the line is what counts.
+            assertThat(r.out()).containsPattern("，准确率 [0-9.]+%（n=[1-4]）\n").doesNotContain(", 准确率");
         }
     }
 
