@@ -278,11 +278,14 @@ class InterruptIT {
                 p.signalAgain("INT");
             }
             int exit = p.waitForExit(grace.plusSeconds(60));
+            // A SIGINT that lands while the JVM itself is still initialising (a loaded machine, 150 ms in) is the
+            // JVM's to handle, before any code of stride's runs: it says so and exits 1, having opened nothing.
+            boolean jvmStarting = p.out().startsWith("Error occurred during initialization of VM");
             boolean walLeftByHalt = Files.exists(wal) && lastWasHalted;
-            lastWasHalted = twice || (lastWasHalted && p.out().isBlank());
+            lastWasHalted = twice || (lastWasHalted && (p.out().isBlank() || jvmStarting));
             long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
 
-            assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isEqualTo(130);
+            assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isEqualTo(jvmStarting ? 1 : 130);
             Path look = db;
             if (twice) {
                 worstSecondExitMs = Math.max(worstSecondExitMs, exitMs);
@@ -292,7 +295,7 @@ class InterruptIT {
                 // A session stopped while its JVM was still starting never opened the database (it printed
                 // nothing), so a WAL left by an earlier halted session (a double Ctrl+C) is still there, unmerged
                 // but sound; every session that opened the database must leave none.
-                boolean openedDatabase = !p.out().isBlank();
+                boolean openedDatabase = !p.out().isBlank() && !jvmStarting;
                 if (openedDatabase || !walLeftByHalt) {
                     assertThat(wal).as("no -wal beside the database after session %d\n%s", i, p.transcript())
                             .doesNotExist();
