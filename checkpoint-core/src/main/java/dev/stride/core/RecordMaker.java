@@ -60,6 +60,10 @@ final class RecordMaker {
                     throw fail(line, Phrase.core("line.nullId", idField));
                 }
                 id = Long.toString(line);
+            } else if (idNode.isTextual() && idNode.textValue().isEmpty()) {
+                // An empty cell is a gap in the data, not an id: stored, it is a record no one can name (an export's
+                // blank id, a second one refused as a duplicate of nothing visible).
+                throw fail(line, Phrase.core("line.emptyId", idField));
             } else if (idNode.isTextual() || idNode.isIntegralNumber()) {
                 id = idNode.asText();
             } else if (idNode.isNumber()) {

@@ -164,10 +164,12 @@ class InputReadersTest {
         Path nullId = TestFiles.write(dir, "n.jsonl", "{\"qid\":null,\"prompt\":\"x\"}\n");
         assertThatThrownBy(() -> readAll(InputReaders.open(nullId, null, "qid", null)))
                 .hasMessageStartingWith(nullId + " line 1: has no value in field 'qid'");
-        // An empty value is an id like any other (numbering it by its line could take another record's id).
-        Path emptyId = TestFiles.write(dir, "e.csv", "qid,prompt\n,x\nb,y\n");
-        assertThat(readAll(InputReaders.open(emptyId, null, "qid", null))).extracting(InputRecord::id)
-                .containsExactly("", "b");
+        // An empty cell is refused as null is: stored, it would be a record no one can name in an export.
+        Path emptyId = TestFiles.write(dir, "e.csv", "qid,prompt\na,x\n,y\n");
+        assertThatThrownBy(() -> readAll(InputReaders.open(emptyId, null, "qid", null)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(emptyId + " line 3: has an empty id in field 'qid'; give the record an id, or leave the"
+                        + " field out to have the record numbered by its line");
     }
 
     @Test
