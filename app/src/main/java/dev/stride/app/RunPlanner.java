@@ -114,6 +114,7 @@ final class RunPlanner {
             }
         }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
+        boolean completionsOnly = spec.params().endpointOrDefault() == Endpoint.COMPLETIONS;
         SyncReport report;
         RunPlan.FirstRecord[] first = new RunPlan.FirstRecord[1];
         // Read and parsed ahead by a thread of its own while the store inserts; that thread closes the reader.
@@ -131,6 +132,9 @@ final class RunPlanner {
                 if (first[0] == null) {
                     first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
                             Json.read(r.json(), Json.storedRecord(r.id()))));
+                }
+                if (completionsOnly) {
+                    refuseMessages(input, r);
                 }
             });
             try {
@@ -185,6 +189,17 @@ final class RunPlanner {
         }
         store.keepOutputRules(run.id(), rules);
         return store.findRun(run.name()).orElseThrow();
+    }
+
+    /**
+     * A record's own messages can only go to the chat endpoint: stored in a run on the text-completions one, each
+     * failed at its request, and leaving out --endpoint on the next command changed nothing (the run keeps it).
+     */
+    private static void refuseMessages(Path input, InputRecord r) {
+        JsonNode record = Json.read(r.json(), Json.storedRecord(r.id()));
+        if (!PromptTemplate.isBatchRequest(record) && record.has("messages")) {
+            throw new InvalidInputException(AppPhrase.of("run.messagesNeedChat", input, r.line()));
+        }
     }
 
     private static RecordReader open(Path input, InputFormat format, String idField, PromptTemplate template) {

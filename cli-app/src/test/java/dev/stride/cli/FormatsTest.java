@@ -128,6 +128,25 @@ class FormatsTest {
     }
 
     @Test
+    void aRecordWithItsOwnMessagesIsRefusedOnTheCompletionsEndpointBeforeARunIsStored() throws Exception {
+        Path input = write("in.jsonl", "{\"id\":\"a\",\"question\":\"x?\"}\n"
+                + "{\"id\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}\n");
+        Path db = dir.resolve("c.db");
+        Cli.Result r = run(input.toString(), db, "--template", "{{question}}", "--endpoint", "completions");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + input + " line 2: has 'messages', which only the chat endpoint"
+                + " sends, and this run uses --endpoint completions; leave out --endpoint completions for a new run,"
+                + " or give the record fields for --template instead\n");
+        assertThat(stride.server.getRequestCount()).isZero();
+        // Nothing stored: the same command without --endpoint completions starts the run afresh, on chat.
+        Cli.Result chat = run(input.toString(), db, "--template", "{{question}}");
+        assertThat(chat.exitCode()).as(chat.all()).isZero();
+        assertThat(chat.out()).contains("Starting new run");
+        assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                Map.of("id", "a", "output", "echo: x?"), Map.of("id", "b", "output", "echo: Hi"));
+    }
+
+    @Test
     void aCsvWrittenWithSemicolonsIsSaidToBeSoBeforeAnyRequest() throws Exception {
         Path input = write("in.csv", "id;question\na;x\nb;y\n");
         Cli.Result r = run(input.toString(), dir.resolve("s.db"), "--template", "{{question}}");
