@@ -193,9 +193,9 @@ class FormatsTest {
                         .asText());
             }
         }
-        // The body was sent as it is: the batch's own model, messages and max_completion_tokens.
+        // The body was sent as it is (messages, max_completion_tokens), but to the run's model, not the file's.
         JsonNode sent = JSON.readTree(stride.server.takeRequest().getBody().utf8());
-        assertThat(sent.get("model").asText()).isEqualTo("gpt-3.5-turbo");
+        assertThat(sent.get("model").asText()).isEqualTo("m");
         assertThat(sent.has("stream")).isFalse();
     }
 

@@ -116,9 +116,9 @@ final class PromptEncoder {
     byte[] tree(PromptRequest request) {
         if (request.body() != null) {
             ObjectNode given = request.body().deepCopy();
-            if (!given.hasNonNull("model")) {
-                given.put("model", request.model());
-            }
+            // The run's model, whatever the line names: an OpenAI batch file names an OpenAI model, and a run stored
+            // (status, compare, scores) as --model's must be answered by it, not by the file's.
+            given.put("model", request.model());
             return write(given);
         }
         ObjectNode body = mapper.createObjectNode();

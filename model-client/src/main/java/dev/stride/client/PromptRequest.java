@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <p>Two other forms send what the caller already has: {@code messages} (a chat's OpenAI messages, sent in place
  * of the user text; {@code system} is put first only when they hold no system message of their own), and
- * {@code body} (a whole request body, sent as it is: only {@code model} is added when it has none, and no
+ * {@code body} (a whole request body, sent as it is but for {@code model}, which is always this request's: no
  * sampling field is written over it).
  *
  * @param system   {@code null} for none

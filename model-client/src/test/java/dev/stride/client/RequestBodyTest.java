@@ -256,7 +256,7 @@ class RequestBodyTest {
     }
 
     @Test
-    void aPrebuiltBodyIsSentAsItIsToItsEndpointGainingOnlyAMissingModel() throws Exception {
+    void aPrebuiltBodyIsSentAsItIsToItsEndpointButWithTheRunsModel() throws Exception {
         var batchBody = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
                 "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}],"
                         + "\"max_completion_tokens\":1000}");
@@ -264,7 +264,8 @@ class RequestBodyTest {
                 .withSampling(everything()).withBody(Api.OPENAI_CHAT, batchBody);
         RecordedRequest r = send(server.url("/v1").toString(), request, CHAT_OK);
         assertThat(r.getUrl().encodedPath()).isEqualTo("/v1/chat/completions");
-        assertThat(body(r)).isEqualTo(batchBody);
+        assertThat(body(r)).isEqualTo(batchBody.deepCopy().put("model", "run-model"));
+        assertThat(batchBody.get("model").asText()).as("the record's body, unchanged").isEqualTo("gpt-4o-mini");
 
         var noModel = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree("{\"prompt\":\"Say this\"}");
         client.close();
