@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A file a command writes whole or not at all (an export, a comparison's records, a report): written beside its
  * target under a hidden name, then renamed over it. The new file has the permissions of the one it replaces, or those
  * any new file of the user gets (a temporary file's 0600 made reports meant to be mailed unreadable to the group); a
- * symbolic link is written through, not replaced; and the hidden file is gone afterwards, whatever failed.
+ * symbolic link is written through, not replaced; and the hidden file is gone afterwards, whatever failed. A device
+ * or a pipe is written directly.
  */
 public final class WholeFile {
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -41,8 +42,15 @@ public final class WholeFile {
         }
     }
 
-    /** Writes {@code content} to {@code file}, replacing it only once the whole was written; returns what it said. */
+    /**
+     * Writes {@code content} to {@code file}, replacing it only once the whole was written; returns what it said. A
+     * device or a pipe ({@code /dev/null}, {@code /dev/stdout}, a FIFO a script reads) is written as it is: there is
+     * no file to replace, and the rename would put a regular file in its place (as root, even over /dev/null).
+     */
     public static <T> T write(Path file, Content<T> content) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            return content.writeTo(file);
+        }
         Path target = target(file);
         Path partial = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
                 + SEQUENCE.incrementAndGet() + ".part");

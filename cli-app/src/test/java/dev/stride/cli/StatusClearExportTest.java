@@ -9,14 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.SqliteCheckpointStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,6 +192,33 @@ class StatusClearExportTest {
                 .exitCode()).isZero();
         assertThat(Files.isSymbolicLink(link)).as("still a link").isTrue();
         assertThat(Files.readString(fresh)).contains("prompt is too long"); // alpha's failure, through the link
+    }
+
+    @Test
+    void anOutputThatIsAPipeIsWrittenIntoAndStaysAPipe() throws Exception {
+        // A FIFO stands for /dev/null and /dev/stdout: renaming a file over such a path (as root, even /dev/null)
+        // replaced the device with a regular file holding the export.
+        Path fifo = dir.resolve("answers.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor()).isZero();
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        Path link = Files.createSymbolicLink(dir.resolve("out"), fifo.getFileName());
+
+        Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", link.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(Files.readAttributes(fifo, BasicFileAttributes.class).isOther()).as("still a pipe").isTrue();
+        assertThat(read.get(60, TimeUnit.SECONDS).lines()).hasSize(20);
+        assertThat(Files.isSymbolicLink(link)).as("still a link").isTrue();
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".part"));
+        }
     }
 
     @Test
