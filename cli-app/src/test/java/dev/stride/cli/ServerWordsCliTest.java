@@ -251,6 +251,31 @@ class ServerWordsCliTest {
                 .doesNotContain("不是兼容 OpenAI 的 API 的应答");
     }
 
+    /**
+     * Streams that begin as the API's and break off (a proxy's read timeout closing long generations): the stop says
+     * the streams are cut, not that the URL leads to a web page.
+     */
+    @Test
+    void streamsCutBeforeTheirEndAreNotTakenForAWebPage() {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .body("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                        + "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choi")
+                .build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--stream", "--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("malformed HTTP 200 response: stream chunk 2 is not JSON or truncated")
+                .endsWith(" (0/3 done and saved); " + v1 + " streams answers as the API does, but every stream broke"
+                        + " off before its end: the server, or a proxy between (its timeout), closes them early; its log"
+                        + " says why\n")
+                .doesNotContain("not as an OpenAI-compatible API")
+                .hasLineCount(1);
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
