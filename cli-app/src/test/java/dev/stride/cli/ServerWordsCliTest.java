@@ -228,8 +228,8 @@ class ServerWordsCliTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).contains("malformed HTTP 200 response: error event mid-stream after 1 chunks: CUDA out of"
                         + " memory (0/3 done and saved); " + v1 + " answers as the API does, but with an error instead"
-                        + " of an answer: the model server itself fails (its log says why); run the same command"
-                        + " again once it answers")
+                        + " of an answer: the model server itself fails (its log says why); once it answers, run the"
+                        + " same command with --retry-failed (the records that gave up failed)\n")
                 .doesNotContain("not as an OpenAI-compatible API")
                 .hasLineCount(1);
     }
