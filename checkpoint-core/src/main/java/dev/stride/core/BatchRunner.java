@@ -675,13 +675,17 @@ public final class BatchRunner {
                         // A budget's turn comes round in seconds: its refusals lengthen the wait a few times only.
                         Duration delay = backoff(Math.max(1, charged + (overBudget
                                 ? Math.min(refusedOverBudget, BUDGET_BACKOFF_STEPS) : 0)), e.retryAfter().orElse(null));
-                        // Told as the record's requests so far, as its stored attempts will count them.
-                        if (overshoot || overBudget) {
-                            listener.sentAgainAsBusy(record, cost.attempts(attempt), e, delay);
-                        } else {
-                            listener.retrying(record, cost.attempts(attempt), e, delay);
+                        // Told as the record's requests so far, as its stored attempts will count them. A try that
+                        // reached no server (a connect timeout while others are answered: a backlog full) is no
+                        // request: the next one is no retry of it, and is not told as one.
+                        if (sent) {
+                            if (overshoot || overBudget) {
+                                listener.sentAgainAsBusy(record, cost.attempts(attempt), e, delay);
+                            } else {
+                                listener.retrying(record, cost.attempts(attempt), e, delay);
+                            }
+                            retryTold = true;
                         }
-                        retryTold = true;
                         if (overshoot) {
                             waitingOutRefusals.incrementAndGet();
                         }

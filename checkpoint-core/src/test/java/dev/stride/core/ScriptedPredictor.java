@@ -3,11 +3,14 @@ package dev.stride.core;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A {@link Predictor} that does what the test wrote down for each record, attempt by attempt: answer, fail with a
@@ -65,6 +68,22 @@ final class ScriptedPredictor implements Predictor {
                 "HTTP 429: too many requests at once", retryAfter, true));
     }
 
+    /**
+     * A connect timeout: no server answered and none was sent the request (the HTTP predictor's kind is a timeout,
+     * but the connection was never made), as against a server whose accept backlog is full.
+     */
+    static Reply connectTimeout(String message) {
+        PredictionException error = new PredictionException(PredictionException.Disposition.UNREACHABLE,
+                PredictionException.TIMEOUT, message, null);
+        synchronized (NEVER_SENT) {
+            NEVER_SENT.add(error);
+        }
+        return new Failure(error);
+    }
+
+    /** The failures that reached no server although of a kind that can (a connect timeout's). */
+    private static final Set<PredictionException> NEVER_SENT = Collections.newSetFromMap(new IdentityHashMap<>());
+
     /** No server answered this attempt (the HTTP predictor's connection refused, unknown host, TLS or timeout). */
     static Reply unreachable(String kind, String message) {
         return fail(PredictionException.Disposition.UNREACHABLE, kind, message);
@@ -105,8 +124,12 @@ final class ScriptedPredictor implements Predictor {
         try {
             return predict(prompt);
         } catch (PredictionException e) {
+            boolean neverSent;
+            synchronized (NEVER_SENT) {
+                neverSent = NEVER_SENT.contains(e);
+            }
             if (e.disposition() == PredictionException.Disposition.UNREACHABLE
-                    && !PredictionException.TIMEOUT.equals(e.kind())) {
+                    && (!PredictionException.TIMEOUT.equals(e.kind()) || neverSent)) {
                 cost.notSent();
             }
             throw e;

@@ -8,6 +8,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What to check when a server answered 404 or 405 to the path stride POSTed, with a redirect stride does not
@@ -34,8 +35,17 @@ final class NotFoundHint {
         }
         if (refusal.kind().equals("malformed_response")) {
             // Stopped because nothing it answered could be read (BatchRunner stops a run so only before any answer):
-            // a web page or another service at the URL, far likelier than a model server gone wrong.
-            return Optional.of(Messages.text("msg.hint.notAnApi", run.baseUrls().get(0)));
+            // a web page or another service at the URL, far likelier than a model server gone wrong; unless what it
+            // answered was the API's own error report (a stream's error event, a 2xx error object), which only the
+            // API at the right URL sends.
+            String words = refusal.getMessage();
+            if (SERVER_REPORTED_ERROR.matcher(words).find()) {
+                return Optional.of(Messages.text("msg.hint.serverError", run.baseUrls().get(0)));
+            }
+            // Streams that began as the API's and were cut (a proxy's read timeout, a server that dies mid-answer).
+            return Optional.of(STREAM_CUT.matcher(words).find()
+                    ? Messages.text("msg.hint.streamCut", run.baseUrls().get(0))
+                    : Messages.text("msg.hint.notAnApi", run.baseUrls().get(0)));
         }
         if (!refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
             return Optional.empty();
@@ -52,6 +62,20 @@ final class NotFoundHint {
                     .orElse(Messages.text("msg.hint.notFound.chat"));
         });
     }
+
+    /**
+     * The model client's words for a 2xx that carried the server's own error instead of an answer: an error event or
+     * error line mid-stream (SseDecoder, NdjsonDecoder) or an error object in a whole body (ResponseParser).
+     */
+    private static final Pattern SERVER_REPORTED_ERROR = Pattern.compile(
+            "malformed HTTP \\d+ response: error (event mid-stream|line mid-stream|object in a 2xx body)");
+
+    /**
+     * The model client's words for a stream that began as the API's (a chunk or line read) and ended before its end:
+     * cut short, or its last chunk or line broken off (SseDecoder, NdjsonDecoder).
+     */
+    private static final Pattern STREAM_CUT = Pattern.compile(
+            "malformed HTTP \\d+ response: stream (cut short: ended after|(chunk|line) ([2-9]|\\d{2,}) is not JSON)");
 
     /** The paths stride adds to the base URL itself; a URL copied from a server's docs often ends in one. */
     private static final List<String> ENDPOINT_PATHS = List.of("/chat/completions", "/completions");

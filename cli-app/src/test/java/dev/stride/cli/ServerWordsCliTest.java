@@ -208,6 +208,74 @@ class ServerWordsCliTest {
         assertThat(stride.server.getRequestCount()).isEqualTo(10);
     }
 
+    /**
+     * A model server that fails every generation mid-stream (CUDA out of memory, an Ollama runner that crashed) is
+     * the API at the right URL reporting its own error: the stop names the server's words and does not send the user
+     * to check --base-url for a web page.
+     */
+    @Test
+    void aServerThatReportsAnErrorMidStreamIsNotTakenForAWebPage() {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .body("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                        + "data: {\"error\":{\"message\":\"CUDA out of memory\",\"type\":\"server_error\"}}\n\n")
+                .build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--stream", "--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("malformed HTTP 200 response: error event mid-stream after 1 chunks: CUDA out of"
+                        + " memory (0/3 done and saved); " + v1 + " answers as the API does, but with an error instead"
+                        + " of an answer: the model server itself fails (its log says why); once it answers, run the"
+                        + " same command with --retry-failed (the records that gave up failed)\n")
+                .doesNotContain("not as an OpenAI-compatible API")
+                .hasLineCount(1);
+    }
+
+    /** Ollama's native API, its error line after a few of its lines: the same, in the reader's language. */
+    @Test
+    void anOllamaErrorLineMidStreamIsTheServersOwnFailureInChineseToo() {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "application/x-ndjson")
+                .body("{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\" Yes\"},\"done\":false}\n"
+                        + "{\"error\":\"an error was encountered while running the model\"}\n")
+                .build());
+
+        Cli.Result r = ZH.run(stride.run(input, db).template("{{question}}").noProgress()
+                .toArray("--api", "ollama", "--stream", "--concurrency", "1", "--retries", "4"));
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("error line mid-stream after 1 lines: an error was encountered while running the"
+                        + " model").contains("模型服务器本身出错")
+                .doesNotContain("不是兼容 OpenAI 的 API 的应答");
+    }
+
+    /**
+     * Streams that begin as the API's and break off (a proxy's read timeout closing long generations): the stop says
+     * the streams are cut, not that the URL leads to a web page.
+     */
+    @Test
+    void streamsCutBeforeTheirEndAreNotTakenForAWebPage() {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .body("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                        + "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choi")
+                .build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--stream", "--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("malformed HTTP 200 response: stream chunk 2 is not JSON or truncated")
+                .endsWith(" (0/3 done and saved); " + v1 + " streams answers as the API does, but every stream broke"
+                        + " off before its end: the server, or a proxy between (its timeout), closes them early; its log"
+                        + " says why\n")
+                .doesNotContain("not as an OpenAI-compatible API")
+                .hasLineCount(1);
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
