@@ -361,6 +361,10 @@ public final class RunForm {
             chosen = Endpoint.OLLAMA;
         } else if (endpoint != null) {
             chosen = Endpoint.fromLabel(endpoint);
+        } else if (api != null) {
+            // --api openai given: the OpenAI chat endpoint, said, so that a resume of a run started with --api
+            // ollama is refused as a changed setting instead of going on with Ollama's API as if it were left out.
+            chosen = Endpoint.CHAT;
         }
         Map<String, String> extra = new LinkedHashMap<>();
         for (String param : params) {

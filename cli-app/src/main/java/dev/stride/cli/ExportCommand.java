@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedOutputStream;
@@ -98,6 +99,9 @@ final class ExportCommand implements Callable<Integer> {
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {
             return runs.get(0);
+        }
+        if (runs.isEmpty()) {
+            throw UserError.usageOf("msg.noRunYet", database.named(), ShellWords.quoted(database.named().toString()));
         }
         throw UserError.usageOf("msg.export.nameTheRun", ClearCommand.knownRuns(store));
     }

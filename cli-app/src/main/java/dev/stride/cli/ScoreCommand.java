@@ -8,6 +8,7 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Scorer;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.ScoreBook;
 import dev.stride.db.SqliteCheckpointStore;
@@ -88,6 +89,9 @@ final class ScoreCommand implements Callable<Integer> {
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {
             return runs.get(0);
+        }
+        if (runs.isEmpty()) {
+            throw UserError.usageOf("msg.noRunYet", database.named(), ShellWords.quoted(database.named().toString()));
         }
         throw UserError.usageOf("msg.score.nameTheRun", ClearCommand.knownRuns(store));
     }

@@ -29,7 +29,7 @@ final class LeftBehindWal {
     /**
      * {@code answers} answers of run 'm' (of {@code records}), committed and then left in the WAL of {@code into}
      * /runs.db. {@code savedAgo}: how long before now the dead writer saved its cursor (under 20 s, status still takes
-     * the run for a live one).
+     * the run for a live one; negative: that long ahead, as a writer whose clock is ahead saves it).
      */
     static Path image(Path scratch, Path into, int records, int answers, long savedAgoSeconds) throws Exception {
         return image(scratch, into, records, answers, savedAgoSeconds, null);
@@ -63,8 +63,8 @@ final class LeftBehindWal {
             store.saveCursor(run, 1000, RunState.RUNNING);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
                  Statement st = c.createStatement()) {
-                st.execute("UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-" + savedAgoSeconds
-                        + " seconds')");
+                st.execute("UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '"
+                        + String.format("%+d", -savedAgoSeconds) + " seconds')");
                 if (workerPid != null) {
                     st.execute("UPDATE workers SET pid = " + workerPid);
                 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCluster;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -80,7 +81,8 @@ class PostgresStatusTest {
 
         Cli.Result export = EN.run("export", "--db", db);
         assertThat(export.exitCode()).as(export.all()).isEqualTo(ExitCodes.USAGE);
-        assertThat(export.err()).isEqualTo("stride: name the run to export with --run NAME (it holds none)\n");
+        assertThat(export.err()).isEqualTo("stride: " + shown + ": holds no run yet, so there is none to name; start"
+                + " one with: stride run INPUT.jsonl --db " + ShellWords.quoted(shown) + " --model NAME --base-url URL\n");
 
         Path copy = dir.resolve("copy.db");
         Cli.Result snapshot = EN.run("snapshot", "--db", db, copy.toString());

@@ -101,6 +101,28 @@ class RerunReportTest {
         assertThat(ollama.err()).contains("parameters --api (unset) -> \"ollama\" (");
     }
 
+    /**
+     * {@code --api openai} given to a run started with {@code --api ollama} is a changed setting, refused with nothing
+     * sent; it was taken for the option left out, and the resume went on POSTing to Ollama's /api/chat (the 404's
+     * own advice, to leave out --api, could then never be followed).
+     */
+    @Test
+    void apiOpenaiGivenToARunStartedWithOllamaIsRefusedNotIgnored() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        run(input, db, "--api", "ollama");
+        assertThat(query(db, "SELECT params FROM runs").get(0).get("params").toString()).contains("ollama");
+        stride.model.requests.set(0);
+
+        Cli.Result openai = run(input, db, "--api", "openai");
+        assertThat(openai.exitCode()).as(openai.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(openai.err()).contains("parameters --api \"ollama\" -> (unset) (");
+        assertThat(stride.model.requests.get()).isZero();
+        Cli.Result dry = run(input, db, "--api", "openai", "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dry.out()).contains("changed: parameters --api \"ollama\" -> (unset)");
+    }
+
     @Test
     void appendsEditsAndRemovalsAreNamedAndOnlyTheyAreSent() throws Exception {
         Path input = dir.resolve("q.jsonl");

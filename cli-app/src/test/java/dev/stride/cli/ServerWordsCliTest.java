@@ -164,7 +164,8 @@ class ServerWordsCliTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).contains("HTTP 404: Cannot POST /api/chat (POST ")
                 .contains("; --api ollama POSTs to Ollama's native /api/chat, which only Ollama serves: for another"
-                        + " server leave out --api");
+                        + " server leave out --api (stride then POSTs to /v1/chat/completions; a run keeps the API it"
+                        + " was started with, so clear this run first or give a new --run NAME)");
     }
 
     @Test

@@ -75,6 +75,9 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
             return new FileAlone(file, wal, 0, State.WHOLE, OptionalLong.empty());
         }
         SqliteFiles.checkUsable(file, true);
+        // The workers' check below is this process's first jOOQ query when a reader (export, sql) looks before it
+        // opens its store: without this, jOOQ's "Database version is supported" INFO lines go to stderr.
+        SqliteCheckpointStore.quietLibraries();
         try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
             Running running = running(c, now, staleAfter);
             if (running.written()) {

@@ -1,0 +1,43 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jar, as a user runs it, on a file whose writer was killed with kill -9 a moment ago: {@code export} and
+ * {@code sql} say in one line that the file alone is not whole, and nothing else on standard error. They used to
+ * print jOOQ's two-line "INFO: Version : Database version is supported by dialect SQLDialect.SQLITE" above it: the
+ * look at the run's workers was the process's first jOOQ query, made before anything had turned jOOQ's logging down
+ * (java.util.logging, which a test in one JVM does not see).
+ */
+class LeftBehindWalQuietIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReaderOfAFileJustLeftByKill9PrintsOnlyItsOneLineOnStandardError() throws Exception {
+        Process killed = new ProcessBuilder("true").start();
+        killed.waitFor();
+        // Its cursor saved "in 10 minutes" (a clock a little ahead): however slowly the jar starts on a loaded
+        // machine, the readers find it within the 20 s in which the run's workers decide whether anybody writes the
+        // file, and look at them (that look was the first jOOQ query). They find the worker's process gone.
+        Path db = LeftBehindWal.image(dir, dir.resolve("killed"), 20, 12, -600, killed.pid());
+        String line = db + " alone is not whole: 12 answers are only in " + db + "-wal, left there by a stride stopped"
+                + " before it could fold them in";
+        for (List<String> args : List.of(
+                List.of("export", "--db", db.toString(), "-o", dir.resolve("answers.jsonl").toString()),
+                List.of("sql", "--db", db.toString(), "SELECT count(*) FROM results WHERE status = 'done'"))) {
+            try (StrideProcess p = StrideProcess.start(dir, args.get(0), args)) {
+                assertThat(p.waitForExit(Duration.ofMinutes(2))).as(p.transcript()).isZero();
+                assertThat(p.err()).as(args.get(0)).startsWith(line).doesNotContain("INFO")
+                        .doesNotContain("JooqLogger");
+                assertThat(p.err().lines().count()).as(p.err()).isEqualTo(1);
+            }
+        }
+    }
+}
