@@ -97,6 +97,21 @@ public final class StrideCommand implements Runnable {
      * The writers, the language of messages and help, colours and error handling of a command line, on it and every
      * subcommand.
      */
+    /** The error that says which command ran out of heap, and how to give it more; the JVM's error as its cause. */
+    private static CommandLine.ExecutionException outOfMemory(CommandLine cl, CommandLine.ParseResult parsed,
+                                                               OutOfMemoryError e) {
+        CommandLine.ParseResult last = parsed;
+        while (last.subcommand() != null) {
+            last = last.subcommand();
+        }
+        String command = last.commandSpec().name();
+        long maxMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+        UserError error = UserError.of(ExitCodes.ERROR, "msg.outOfMemory", command, Long.toString(maxMb),
+                Long.toString(Math.max(256, maxMb * 4)));
+        error.initCause(e);
+        return new CommandLine.ExecutionException(cl, error.getMessage(), error);
+    }
+
     static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
                           boolean noColor) {
         cl.setOut(out);
@@ -116,6 +131,17 @@ public final class StrideCommand implements Runnable {
         }
         Messages words = Messages.of(cl.getCommandSpec());
         cl.setExecutionExceptionHandler(new ErrorHandler(words));
+        // picocli hands only Exceptions to that handler: a heap too small (compare of two runs of a million records
+        // in -Xmx96m) went out as the JVM's "Exception in thread main" and a stack trace. Once it has unwound what
+        // the command held, the heap is free again to say so in one line.
+        CommandLine.IExecutionStrategy execute = cl.getExecutionStrategy();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return execute.execute(parsed);
+            } catch (OutOfMemoryError e) {
+                throw outOfMemory(cl, parsed, e);
+            }
+        });
         cl.setParameterExceptionHandler(new ParseErrorHandler(words));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         lowerCaseEnumValues(cl);
