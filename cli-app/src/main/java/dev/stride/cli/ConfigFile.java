@@ -16,10 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +36,8 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code stride run --config stride.yaml}: a YAML mapping whose keys are the long options without their dashes
  * ({@code model}, {@code base-url}, {@code max-tokens}...) plus {@code input}. A value set on the command line wins;
- * the file fills in the rest. Lists are YAML sequences (one value is also accepted); {@code param} may be a mapping
+ * the file fills in the rest (headers and parameters by name: the command line's replace the file's of the same name
+ * and add to the others). Lists are YAML sequences (one value is also accepted); {@code param} may be a mapping
  * of request fields to any YAML value, {@code headers} a mapping of header names to values ({@code ${VAR}} read from
  * the environment).
  *
@@ -87,6 +91,11 @@ final class ConfigFile {
                 throw UserError.usageOf("msg.config.unknownSetting", file, key);
             }
             if (given.hasMatchedOption(option)) {
+                if (key.equals("header") || key.equals("param")) {
+                    // Each names what it sets: the file's others stay (an API key in the file was dropped without a
+                    // word by one --header given for something else); the command line's win for the same name.
+                    option.setValue(merged(key, asList(convert(option, key, value)), option.getValue()));
+                }
                 continue;
             }
             try {
@@ -97,6 +106,28 @@ final class ConfigFile {
             set.put(key, e.getKey());
         }
         return set;
+    }
+
+    /** The file's {@code --header}s or {@code --param}s the command line does not name, then the command line's. */
+    private static List<String> merged(String key, List<String> fromFile, List<String> given) {
+        Set<String> named = new HashSet<>();
+        given.forEach(v -> named.add(nameOf(key, v)));
+        List<String> all = new ArrayList<>();
+        fromFile.stream().filter(v -> !named.contains(nameOf(key, v))).forEach(all::add);
+        all.addAll(given);
+        return all;
+    }
+
+    /** A header's name (case does not matter to HTTP) or a parameter's key; the whole value when it has none. */
+    private static String nameOf(String key, String value) {
+        int at = value.indexOf(key.equals("header") ? ':' : '=');
+        String name = (at < 0 ? value : value.substring(0, at)).trim();
+        return key.equals("header") ? name.toLowerCase(Locale.ROOT) : name;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> asList(Object converted) {
+        return (List<String>) converted;
     }
 
     private JsonNode read() {

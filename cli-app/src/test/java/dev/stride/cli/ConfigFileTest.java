@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,29 @@ class ConfigFileTest {
         Cli.Result again = stride.cli.run("run", "--config", yaml.toString(), "--max-tokens", "32");
         assertThat(again.exitCode()).as(again.all()).isZero();
         assertThat(again.out()).contains("Input unchanged since the last session (4 records)");
+    }
+
+    /** Headers and parameters name what they set: the command line's add to the file's, and win for the same name. */
+    @Test
+    void headersAndParametersOnTheCommandLineAddToTheFilesAndWinForTheSameName() throws Exception {
+        Path yaml = config("headers: {X-Key: from-file, X-Env: file}\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString(), "--header", "x-env: cli", "--header",
+                "X-Cli: 1", "--param", "top_k=5");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+
+        RecordedRequest sent = stride.server.takeRequest();
+        assertThat(sent.getHeaders().values("X-Key")).containsExactly("from-file");
+        assertThat(sent.getHeaders().values("X-Env")).containsExactly("cli");
+        assertThat(sent.getHeaders().values("X-Cli")).containsExactly("1");
+        var body = new ObjectMapper().readTree(sent.getBody().utf8());
+        assertThat(body.get("guided_json").toString()).isEqualTo("{\"type\":\"object\"}");
+        assertThat(body.get("top_k").asInt()).isEqualTo(5);
+
+        Cli.Result replaced = stride.cli.run("run", "--config", config("").toString(), "--db",
+                dir.resolve("other.db").toString(), "--param", "guided_json={\"type\":\"array\"}");
+        assertThat(replaced.exitCode()).as(replaced.all()).isZero();
+        assertThat(query(dir.resolve("other.db"), "SELECT params FROM runs").get(0).get("params").toString())
+                .contains("\"params\":{\"guided_json\":{\"type\":\"array\"}}");
     }
 
     /** A setting written twice is a mistake whichever one was meant: YAML's last-one-wins would pick for the user. */
