@@ -147,10 +147,24 @@ class MessagesTest {
     @Test
     void aCommandWithoutExamplesOrExitCodesShowsNoHeadingForThem() {
         CommandLine cl = StrideCommand.commandLine(sink(), sink(), context("C"));
-        String status = usage(cl.getSubcommands().get("status"));
-        assertThat(status).contains("Examples:").doesNotContain("Exit codes:");
         String completion = usage(cl.getSubcommands().get("generate-completion"));
         assertThat(completion).doesNotContain("Examples:").doesNotContain("Exit codes:");
+    }
+
+    /** The README says every command's help lists its exit codes: a script's author reads them there. */
+    @ParameterizedTest
+    @ValueSource(strings = {"C", "zh_CN.UTF-8"})
+    void everyCommandButCompletionListsItsExitCodes(String lang) {
+        CommandLine cl = StrideCommand.commandLine(sink(), sink(), context(lang));
+        String heading = lang.equals("C") ? "Exit codes:" : "退出码：";
+        for (Map.Entry<String, CommandLine> command : cl.getSubcommands().entrySet()) {
+            if (command.getKey().equals("generate-completion") || command.getKey().equals("help")) {
+                continue;
+            }
+            Map<String, String> codes = command.getValue().getCommandSpec().usageMessage().exitCodeList();
+            assertThat(codes).as(command.getKey()).isNotEmpty();
+            assertThat(usage(command.getValue())).as(command.getKey()).contains(heading);
+        }
     }
 
     @Test
