@@ -260,6 +260,10 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.NothingToResume nothing) {
                 // As the same command with the input says of a run that ended with failed records: exit 3.
                 renderer.planned(plan);
+                if (scorer != null) {
+                    // A resume scores as it goes; runs with nothing to send have no session to score in.
+                    out.println(m.get("msg.run.scoreDoneRuns", scoreCommand()));
+                }
                 // Sends nothing; stores as done a run answered in full but stored as stopped (CheckpointManager).
                 runs.execute(plan, renderer, stop);
                 return nothing.failed() > 0 ? ExitCodes.FAILED_RECORDS : ExitCodes.OK;
@@ -284,6 +288,24 @@ final class RunCommand implements Callable<Integer> {
                         stop), keys());
             }
         }
+    }
+
+    /** The score command for what this one was told to score: the same database, run, field, metric, expression. */
+    private String scoreCommand() {
+        StringBuilder c = new StringBuilder("stride score --db ")
+                .append(SessionOptions.quoted(postgres != null ? postgres.shown() : db.toString()));
+        String run = runName != null ? runName : model;
+        if (run != null) {
+            c.append(" --run ").append(SessionOptions.quoted(run));
+        }
+        c.append(" --label-field ").append(SessionOptions.quoted(labelField));
+        if (metric != null) {
+            c.append(" --metric ").append(SessionOptions.quoted(metric));
+        }
+        if (extract != null) {
+            c.append(" --extract ").append(SessionOptions.quoted(extract));
+        }
+        return c.toString();
     }
 
     /** Under a resume line: the rules the run keeps when the options left some out, else null. */

@@ -127,6 +127,26 @@ class RunScoresLiveTest {
         }
     }
 
+    /** The short resume of a database whose runs are done sends nothing, so scores nothing: it says what does. */
+    @Test
+    void aShortResumeOfDoneRunsToldToScoreSaysTheScoreCommand() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Path db = dir.resolve("runs.db");
+            assertThat(run(sim, questions("q.jsonl", 4), db, "--log-every", "0").exitCode()).isZero();
+
+            Cli.Result r = cli.run("run", "--db", db.toString(), "--run", "m", "--label-field", "answer", "--metric",
+                    "choice");
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            String command = "stride score --db " + db + " --run m --label-field answer --metric choice";
+            assertThat(r.out()).contains("Nothing to resume in " + db + ": every run is done.\n"
+                    + "Nothing was scored: a run that is done is scored with: " + command + "\n");
+            Cli.Result scored = cli.run(command.substring("stride ".length()).split(" "));
+            assertThat(scored.exitCode()).as(scored.all()).isZero();
+            assertThat(scored.out()).contains("3 of 4 correct");
+        }
+    }
+
     @Test
     void scoreWorksBesideARunThatIsWriting() throws Exception {
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(40)).build())
