@@ -104,8 +104,8 @@ class AppMessagesTest {
                 .hasMessage("--api-key-env MY_KEY: that environment variable is not set");
         assertThat(refusal(new RunForm().apiKey(Map.of("MY_KEY", " "), "MY_KEY")))
                 .hasMessage("--api-key-env MY_KEY: that environment variable is set but empty; put the key in it");
-        assertThat(refusal(new RunForm().input(dir.resolve("q.jsonl"), "xml"))).hasMessageStartingWith(
-                "--format unknown input format 'xml': one of [");
+        assertThat(refusal(new RunForm().input(dir.resolve("q.jsonl"), "xml"))).hasMessage(
+                "invalid value for --format: 'xml' is not an input format; one of jsonl, json, csv, tsv");
         assertThat(refusal(new RunForm().model("m", List.of("localhost:8000"), null))).hasMessage("--base-url"
                 + " localhost:8000: must start with http:// or https://, e.g. http://localhost:8000/v1");
         assertThat(refusal(new RunForm().model("m", List.of("http://localhost:99999/v1"), null))).hasMessage(

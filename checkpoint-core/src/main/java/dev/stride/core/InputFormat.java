@@ -3,6 +3,7 @@ package dev.stride.core;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The input formats stride reads. Each may be gzip-compressed (recognised by its first bytes, whatever its name).
@@ -31,7 +32,8 @@ public enum InputFormat {
             }
         }
         throw new InvalidSettingException(Phrase.core("setting.unknownFormat", name,
-                Arrays.toString(values()).toLowerCase(Locale.ROOT)), null);
+                Arrays.stream(values()).map(f -> f.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", "))), null);
     }
 
     /** The format a file's name implies ({@code .gz} looked through); JSONL when the name says nothing. */

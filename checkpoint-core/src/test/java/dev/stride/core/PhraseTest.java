@@ -97,8 +97,8 @@ class PhraseTest {
     void aBadSettingIsAnIllegalArgumentWithItsWords() {
         assertThatThrownBy(() -> InputFormat.named("xml"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unknown input format 'xml': one of [")
+                .hasMessage("'xml' is not an input format; one of jsonl, json, csv, tsv")
                 .isInstanceOfSatisfying(InvalidSettingException.class,
-                        e -> assertThat(e.phrase().in(Locale.CHINESE)).startsWith("未知的输入格式 'xml'：可选 ["));
+                        e -> assertThat(e.phrase().in(Locale.CHINESE)).isEqualTo("未知的输入格式 'xml'；可选 jsonl, json, csv, tsv"));
     }
 }
