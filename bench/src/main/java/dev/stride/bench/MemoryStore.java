@@ -1,6 +1,8 @@
 package dev.stride.bench;
 
 import dev.stride.core.Answer;
+import dev.stride.core.AnsweredAlone;
+import dev.stride.core.AnsweredPair;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
@@ -225,6 +227,24 @@ final class MemoryStore implements CheckpointStore {
                 sink.accept(new ResultRow(seq, r.id(), r.json(), RecordStatus.DONE, NOT_KEPT_PREDICTION, null));
             }
         }
+    }
+
+    /** It holds one run, whatever the ids: that run is paired with itself, every answered record with its own. */
+    @Override
+    public void forEachAnsweredByBoth(long runA, long runB, Consumer<AnsweredPair> sink) {
+        forEachResult(runA, row -> {
+            if (row.status() == RecordStatus.DONE) {
+                String answer = row.prediction().answer().output() == null ? "" : row.prediction().answer().output();
+                sink.accept(new AnsweredPair(row.id(), row.seq(), row.inputJson(), answer, row.seq(),
+                        row.inputJson(), answer));
+            }
+        });
+    }
+
+    /** Its one run answered nothing that it did not answer. */
+    @Override
+    public AnsweredAlone answeredAlone(long runId, long other, int examples) {
+        return new AnsweredAlone(0, List.of());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.stride.bench;
 
+import dev.stride.core.AnsweredAlone;
+import dev.stride.core.AnsweredPair;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
@@ -178,6 +180,16 @@ final class TimingStore implements CheckpointStore {
     @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
         store.forEachResult(runId, sink);
+    }
+
+    @Override
+    public void forEachAnsweredByBoth(long runA, long runB, Consumer<AnsweredPair> sink) {
+        store.forEachAnsweredByBoth(runA, runB, sink);
+    }
+
+    @Override
+    public AnsweredAlone answeredAlone(long runId, long other, int examples) {
+        return store.answeredAlone(runId, other, examples);
     }
 
     @Override

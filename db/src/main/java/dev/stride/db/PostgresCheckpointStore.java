@@ -4,6 +4,8 @@ import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
 
+import dev.stride.core.AnsweredAlone;
+import dev.stride.core.AnsweredPair;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
@@ -549,6 +551,16 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
         RunRows.forEachResult(this::reading, runId, sink);
+    }
+
+    @Override
+    public void forEachAnsweredByBoth(long runA, long runB, Consumer<AnsweredPair> sink) {
+        RunRows.forEachAnsweredByBoth(this::reading, runA, runB, sink);
+    }
+
+    @Override
+    public AnsweredAlone answeredAlone(long runId, long other, int examples) {
+        return reading(dsl -> RunRows.answeredAlone(dsl, runId, other, examples));
     }
 
     /** What {@link RunTotals#of(java.nio.file.Path, Instant, Duration)} reads from a SQLite file. */

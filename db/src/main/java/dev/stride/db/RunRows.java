@@ -5,14 +5,19 @@ import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
 import static dev.stride.db.schema.Tables.WORKERS;
 
+import dev.stride.core.AnsweredAlone;
+import dev.stride.core.AnsweredPair;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.Json;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.Phrase;
+import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.db.schema.tables.Predictions;
+import dev.stride.db.schema.tables.Records;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +74,69 @@ final class RunRows {
             }
             after = page.get(page.size() - 1).seq();
         }
+    }
+
+    /**
+     * The records both runs answered, paired by record id in SQL, in run A's input order: keyset pages over run A's
+     * positions, each a short read, as {@link #forEachResult} reads (a slow sink never holds a read transaction
+     * open, memory holds one page). Only the columns a comparison reads are fetched: each run's copy of the record
+     * and its answer.
+     */
+    static void forEachAnsweredByBoth(Function<Function<DSLContext, List<AnsweredPair>>, List<AnsweredPair>> reading,
+                                      long runA, long runB, Consumer<AnsweredPair> sink) {
+        Records ra = RECORDS.as("ra");
+        Records rb = RECORDS.as("rb");
+        Predictions pa = PREDICTIONS.as("pa");
+        Predictions pb = PREDICTIONS.as("pb");
+        long after = -1;
+        while (true) {
+            long from = after;
+            List<AnsweredPair> page = reading.apply(dsl -> dsl
+                    .select(ra.RECORD_ID, ra.SEQ, ra.PAYLOAD, pa.OUTPUT, rb.SEQ, rb.PAYLOAD, pb.OUTPUT)
+                    .from(ra)
+                    .join(pa).on(pa.RUN_ID.eq(ra.RUN_ID).and(pa.RECORD_ID.eq(ra.RECORD_ID))
+                            .and(pa.STATUS.eq(RecordStatus.DONE)))
+                    .join(rb).on(rb.RUN_ID.eq(runB).and(rb.RECORD_ID.eq(ra.RECORD_ID)))
+                    .join(pb).on(pb.RUN_ID.eq(rb.RUN_ID).and(pb.RECORD_ID.eq(rb.RECORD_ID))
+                            .and(pb.STATUS.eq(RecordStatus.DONE)))
+                    .where(ra.RUN_ID.eq(runA))
+                    .and(ra.SEQ.gt(from))
+                    .orderBy(ra.SEQ)
+                    .limit(RESULT_PAGE)
+                    .fetch(r -> new AnsweredPair(r.value1(), r.value2(), r.value3(), text(r.value4()), r.value5(),
+                            r.value6(), text(r.value7()))));
+            page.forEach(sink);
+            if (page.size() < RESULT_PAGE) {
+                return;
+            }
+            after = page.get(page.size() - 1).seqA();
+        }
+    }
+
+    private static String text(String output) {
+        return output == null ? "" : output;
+    }
+
+    /** The records {@code runId} answered that {@code other} has not answered: counted, the first few named. */
+    static AnsweredAlone answeredAlone(DSLContext dsl, long runId, long other, int examples) {
+        Predictions po = PREDICTIONS.as("po");
+        Condition alone = PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE))
+                .andNotExists(DSL.selectOne().from(po).where(po.RUN_ID.eq(other))
+                        .and(po.RECORD_ID.eq(PREDICTIONS.RECORD_ID)).and(po.STATUS.eq(RecordStatus.DONE)));
+        long count = dsl.selectCount().from(PREDICTIONS).where(alone).fetchOne(0, Long.class);
+        if (count == 0 || examples <= 0) {
+            return new AnsweredAlone(count, List.of());
+        }
+        List<String> first = dsl.select(RECORDS.RECORD_ID)
+                .from(RECORDS)
+                .join(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(alone)
+                .orderBy(RECORDS.SEQ)
+                .limit(examples)
+                .fetch(RECORDS.RECORD_ID);
+        return new AnsweredAlone(count, first);
     }
 
     /**

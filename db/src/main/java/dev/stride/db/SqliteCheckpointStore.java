@@ -7,6 +7,8 @@ import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.notExists;
 import static org.jooq.impl.DSL.selectOne;
 
+import dev.stride.core.AnsweredAlone;
+import dev.stride.core.AnsweredPair;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
@@ -720,6 +722,16 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public void forEachResult(long runId, Consumer<ResultRow> sink) {
         RunRows.forEachResult(this::reading, runId, sink);
+    }
+
+    @Override
+    public void forEachAnsweredByBoth(long runA, long runB, Consumer<AnsweredPair> sink) {
+        RunRows.forEachAnsweredByBoth(this::reading, runA, runB, sink);
+    }
+
+    @Override
+    public AnsweredAlone answeredAlone(long runId, long other, int examples) {
+        return reading(dsl -> RunRows.answeredAlone(dsl, runId, other, examples));
     }
 
     /**
