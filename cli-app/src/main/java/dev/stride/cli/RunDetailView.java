@@ -75,6 +75,10 @@ final class RunDetailView {
         }
         line(out, m.get("msg.detail.answeredBy"), counts(report.byServer()));
         line(out, m.get("msg.detail.finish"), counts(report.finishReasons()));
+        if (report.refused() > 0) {
+            // Done, yet no answer: an export's output is empty for them, and every metric scores them wrong.
+            line(out, m.get("msg.detail.refused"), m.get("msg.detail.refusedValue", report.refused()));
+        }
         RunReport.Latency l = report.latency();
         line(out, m.get("msg.detail.latency"), run.done() == 0 ? m.get("msg.latencyNone")
                 : m.get("msg.latencyValue", l.p50(), l.p95(), l.max()));
@@ -116,6 +120,7 @@ final class RunDetailView {
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");
         report.finishReasons().forEach(c -> finish.put(c.key(), c.count()));
+        o.put("refused", report.refused());
         ObjectNode latency = o.putObject("latency_ms");
         latency.put("p50", report.latency().p50());
         latency.put("p95", report.latency().p95());

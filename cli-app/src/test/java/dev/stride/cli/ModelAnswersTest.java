@@ -86,6 +86,13 @@ class ModelAnswersTest {
             assertThat(message.get("content").isNull()).as(line.toString()).isTrue();
             assertThat(message.path("refusal").asText()).isEqualTo(REFUSAL);
         }
+
+        // Done, yet no answer: status --run counts them, where "Finish: stop 2" alone read as two answers.
+        Cli.Result status = stride.cli.run("status", "--db", db.toString(), "--run", "m");
+        assertThat(status.out()).contains("\nRefused:     2 answers are the model's refusal, not an answer (the"
+                + " refusal column holds its words)\n");
+        Cli.Result json = stride.cli.run("status", "--db", db.toString(), "--run", "m", "--json");
+        assertThat(JSON.readTree(json.out()).path("refused").asLong()).as(json.out()).isEqualTo(2);
     }
 
     @Test

@@ -30,8 +30,10 @@ import org.sqlite.SQLiteDataSource;
  * @param byServer      done outputs per server base URL ("-" where none was recorded)
  * @param finishReasons done outputs per finish reason
  * @param errors        failed records per error kind, with one message as an example
+ * @param refused       done outputs that are the model's refusal (its own field, as OpenAI sends it): no answer
  */
-public record RunReport(List<Count> byServer, List<Count> finishReasons, List<ErrorGroup> errors, Latency latency) {
+public record RunReport(List<Count> byServer, List<Count> finishReasons, List<ErrorGroup> errors, Latency latency,
+                        long refused) {
 
     public record Count(String key, long count) {
     }
@@ -98,7 +100,8 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
         Map<String, Long> byServer = new HashMap<>();
         Map<String, Long> byFinish = new HashMap<>();
         TreeMap<Long, Long> byLatency = new TreeMap<>();
-        dsl.select(server, finish, PREDICTIONS.LATENCY_MS, count()).from(PREDICTIONS)
+        long[] refused = new long[1];
+        dsl.select(server, finish, PREDICTIONS.LATENCY_MS, count(), count(PREDICTIONS.REFUSAL)).from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(runId)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE))
                 .groupBy(server, finish, PREDICTIONS.LATENCY_MS)
                 .forEach(r -> {
@@ -106,8 +109,9 @@ public record RunReport(List<Count> byServer, List<Count> finishReasons, List<Er
                     byServer.merge(r.value1(), n, Long::sum);
                     byFinish.merge(r.value2(), n, Long::sum);
                     byLatency.merge(r.value3(), n, Long::sum);
+                    refused[0] += r.value5();
                 });
-        return new RunReport(ranked(byServer), ranked(byFinish), errors, latency(byLatency));
+        return new RunReport(ranked(byServer), ranked(byFinish), errors, latency(byLatency), refused[0]);
     }
 
     /** Most first, ties by key. */

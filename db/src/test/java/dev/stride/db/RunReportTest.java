@@ -42,6 +42,12 @@ class RunReportTest {
                         : "http://gpu1:8000/v1", i % 5 == 0 ? "length" : "stop", latency));
             }
             store.savePrediction(run, input.get(30), answer(null, null, 25));
+            // two of them refused: done, with the model's refusal and no answer
+            for (int i = 34; i < 36; i++) {
+                store.savePrediction(run, input.get(i), new Prediction(new Answer(null, "stop", 10, 5, null,
+                        "I can't help with that.", null, null, null, null, "http://gpu1:8000/v1"), null,
+                        new Timing(25, 1, AT)));
+            }
             // failures count in the errors, never in the latency, however slow
             for (int i = 31; i < 34; i++) {
                 store.saveFailure(run, input.get(i), new FailedPrediction(i == 33 ? "timeout" : "http_500",
@@ -55,17 +61,19 @@ class RunReportTest {
 
         RunReport report = RunReport.of(file, "a").orElseThrow();
 
-        // 31 latencies 1..30 with 25 twice: the 16th (index 15) is 16 ms, the 30th (index 29, ceil(31*0.95)-1) is
-        // 29 ms, the largest 30 ms
-        assertThat(report.latency()).isEqualTo(new RunReport.Latency(16, 29, 30));
-        assertThat(report.byServer()).containsExactly(new RunReport.Count("http://gpu1:8000/v1", 20),
+        // 33 latencies 1..30 with 25 four times: the 17th (index 16) is 17 ms, the 32nd (index 31,
+        // ceil(33*0.95)-1) is 29 ms, the largest 30 ms
+        assertThat(report.latency()).isEqualTo(new RunReport.Latency(17, 29, 30));
+        assertThat(report.refused()).isEqualTo(2);
+        assertThat(report.byServer()).containsExactly(new RunReport.Count("http://gpu1:8000/v1", 22),
                 new RunReport.Count("http://gpu2:8000/v1", 10), new RunReport.Count("-", 1));
-        assertThat(report.finishReasons()).containsExactly(new RunReport.Count("stop", 24),
+        assertThat(report.finishReasons()).containsExactly(new RunReport.Count("stop", 26),
                 new RunReport.Count("length", 6), new RunReport.Count("-", 1));
         assertThat(report.errors()).containsExactly(new RunReport.ErrorGroup("http_500", 2, "attempt 31"),
                 new RunReport.ErrorGroup("timeout", 1, "attempt 33"));
         assertThat(RunReport.of(file, "b").orElseThrow().latency())
                 .isEqualTo(new RunReport.Latency(5_000, 5_000, 5_000));
+        assertThat(RunReport.of(file, "b").orElseThrow().refused()).isZero();
         assertThat(RunReport.of(file, "nope")).isEmpty();
     }
 
