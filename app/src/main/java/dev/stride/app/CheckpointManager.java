@@ -168,6 +168,10 @@ public final class CheckpointManager implements AutoCloseable {
                     return new RunResult(sessions, true);
                 }
                 RunInfo run = asItIsNow(planned);
+                if (run == null) {
+                    listener.runGone(planned);
+                    continue;
+                }
                 Session session;
                 if (run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)) {
                     settleFinished(List.of(run));
@@ -191,10 +195,11 @@ public final class CheckpointManager implements AutoCloseable {
     /**
      * A run as the database has it at its turn: the plan read every run at once, and the runs before it may have taken
      * hours, while other workers answered its records (a session started from the plan's counts would say
-     * "0/10 done, 10 to go" of a run they finished, and count its time from the plan's elapsed).
+     * "0/10 done, 10 to go" of a run they finished, and count its time from the plan's elapsed). Null when the run
+     * is gone: cleared meanwhile (and perhaps made again under its name, another run then).
      */
     private RunInfo asItIsNow(RunInfo planned) {
-        return store.findRun(planned.name()).filter(now -> now.id() == planned.id()).orElse(planned);
+        return store.findRun(planned.name()).filter(now -> now.id() == planned.id()).orElse(null);
     }
 
     /**

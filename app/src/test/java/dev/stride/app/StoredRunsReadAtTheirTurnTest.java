@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code stride run --db runs.db} without an input drives the stored runs one after the other, and a run's turn may
  * come long after the plan read it: another worker may have answered its records meanwhile. Each session starts from
  * the run as it is at its turn, so its first line counts what is done then (not "0/10 done, 10 to go" for a run
- * another worker finished), and a run finished meanwhile has nothing left to send.
+ * another worker finished), a run finished meanwhile has nothing left to send, and a run cleared meanwhile is said
+ * gone and skipped (it was a foreign key failure, exit 4, as if the database could not be used).
  */
 class StoredRunsReadAtTheirTurnTest {
     @TempDir
@@ -85,6 +86,41 @@ class StoredRunsReadAtTheirTurnTest {
                 assertThat(s.run().pending()).isZero();
             });
             assertThat(sim.stats().requests() - sentBefore).as("only a's three records were sent").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aRunClearedAfterThePlanIsSaidGoneAtItsTurnAndTheOthersGoOn() throws IOException {
+        Path first = questions(dir, "a.jsonl", 3);
+        Path second = questions(dir, "b.jsonl", 4);
+        Path third = questions(dir, "c.jsonl", 2);
+        try (CheckpointManager runs = CheckpointManager.open(db);
+             CheckpointManager other = CheckpointManager.open(db)) {
+            storePending(runs, first, options("a"));
+            storePending(runs, second, options("b"));
+            storePending(runs, third, options("c"));
+            RunPlan stored = runs.plan(RunRequest.stored(options(null)), new StopSwitch());
+
+            assertThat(other.clearCheckpoint("b")).isTrue(); // stride clear --run b, while 'a' is driven
+
+            List<String> gone = new ArrayList<>();
+            RunResult result = runs.execute(stored, new SessionListener() {
+                @Override
+                public RunListener sessionStarted(RunInfo run) {
+                    return RunListener.NONE;
+                }
+
+                @Override
+                public void runGone(RunInfo planned) {
+                    gone.add(planned.name());
+                }
+            }, new StopSwitch());
+
+            assertThat(gone).containsExactly("b");
+            assertThat(result.sessions()).extracting(s -> s.run().name() + " " + s.outcome().state())
+                    .containsExactly("a DONE", "c DONE");
+            assertThat(sim.stats().requests()).isEqualTo(5);
+            assertThat(runs.checkpoints()).extracting(RunInfo::name).containsExactly("a", "c");
         }
     }
 }
