@@ -163,9 +163,14 @@ public final class CheckpointManager implements AutoCloseable {
         try {
             runs.forEach(CheckpointManager::refuseUnsendableParams);
             List<Session> sessions = new ArrayList<>();
-            for (RunInfo run : runs) {
+            for (RunInfo planned : runs) {
                 if (stop.requested()) {
                     return new RunResult(sessions, true);
+                }
+                RunInfo run = asItIsNow(planned);
+                if (run == null) {
+                    listener.runGone(planned);
+                    continue;
                 }
                 Session session;
                 if (run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)) {
@@ -185,6 +190,16 @@ public final class CheckpointManager implements AutoCloseable {
         } finally {
             leaveAll(runs);
         }
+    }
+
+    /**
+     * A run as the database has it at its turn: the plan read every run at once, and the runs before it may have taken
+     * hours, while other workers answered its records (a session started from the plan's counts would say
+     * "0/10 done, 10 to go" of a run they finished, and count its time from the plan's elapsed). Null when the run
+     * is gone: cleared meanwhile (and perhaps made again under its name, another run then).
+     */
+    private RunInfo asItIsNow(RunInfo planned) {
+        return store.findRun(planned.name()).filter(now -> now.id() == planned.id()).orElse(null);
     }
 
     /**

@@ -20,6 +20,13 @@ public interface SessionListener {
     default void sessionEnded(Session session) {
     }
 
+    /**
+     * A run of the plan was no longer in the database at its turn (cleared, by {@code stride clear}, while the runs
+     * before it were driven): it gets no session, and the next run goes on.
+     */
+    default void runGone(RunInfo planned) {
+    }
+
     /** {@code listener} for every session. */
     static SessionListener of(RunListener listener) {
         return run -> listener;

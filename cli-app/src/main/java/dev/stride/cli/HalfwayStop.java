@@ -37,6 +37,11 @@ final class HalfwayStop implements SessionListener {
     }
 
     @Override
+    public void runGone(RunInfo planned) {
+        next.runGone(planned);
+    }
+
+    @Override
     public RunListener sessionStarted(RunInfo run) {
         RunListener inner = next.sessionStarted(run);
         return new RunListener() {

@@ -277,6 +277,12 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     }
 
     @Override
+    public void runGone(RunInfo planned) {
+        out.println(m.get("msg.run.goneAtItsTurn", planned.name(), db));
+        out.flush();
+    }
+
+    @Override
     public RunListener sessionStarted(RunInfo run) {
         progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m,
                 run.id() == joinSaid);

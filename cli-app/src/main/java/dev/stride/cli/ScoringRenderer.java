@@ -31,6 +31,11 @@ final class ScoringRenderer implements SessionListener {
     }
 
     @Override
+    public void runGone(RunInfo planned) {
+        renderer.runGone(planned);
+    }
+
+    @Override
     public RunListener sessionStarted(RunInfo run) {
         RunListener shown = renderer.sessionStarted(run);
         RunListener scored;

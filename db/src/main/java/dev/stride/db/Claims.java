@@ -139,10 +139,14 @@ final class Claims {
                 .and(PREDICTIONS.STATUS.eq(RecordStatus.DONE).or(PREDICTIONS.FINISHED_AT.ge(WORKERS.STARTED_AT))));
     }
 
-    /** Whether a live worker other than {@code worker} (null: any) has joined the run. */
+    /**
+     * Whether a live worker other than {@code worker} (null: any) has joined the run: its lease holds, and it is not
+     * of this machine with its process ended (kill -9).
+     */
     boolean othersLive(long runId, String worker, String now) {
         Condition others = worker == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(worker);
-        return dsl.fetchExists(selectOne().from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(others).and(WORKERS.LEASE_UNTIL.gt(now)));
+        return dsl.select(WORKERS.HOST, WORKERS.PID, WORKERS.WORKER_ID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(others).and(WORKERS.LEASE_UNTIL.gt(now))
+                .fetch().stream().anyMatch(w -> !Workforce.goneFromThisHost(w.value1(), w.value2(), w.value3()));
     }
 }

@@ -37,10 +37,11 @@ final class CursorWriter implements AutoCloseable {
         this.oldWatermark = writer.prepareStatement(dsl.select(RUNS.LOW_WATERMARK).from(RUNS)
                 .where(RUNS.RUN_ID.eq(param("run", Long.class))).getSQL());
         // A null worker (not joined) compares as another worker's id never would: every live worker counts.
-        this.othersLive = writer.prepareStatement(dsl.select(DSL.field(DSL.exists(selectOne().from(WORKERS)
+        this.othersLive = writer.prepareStatement(dsl.select(WORKERS.HOST, WORKERS.PID, WORKERS.WORKER_ID)
+                .from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
                 .and(param("me", String.class).isNull().or(WORKERS.WORKER_ID.ne(param("me2", String.class))))
-                .and(WORKERS.LEASE_UNTIL.gt(param("now", String.class)))))).getSQL());
+                .and(WORKERS.LEASE_UNTIL.gt(param("now", String.class))).getSQL());
         this.firstOpen = writer.prepareStatement(dsl.select(RECORDS.SEQ).from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(param("run", Long.class)))
                 .and(RECORDS.SEQ.ge(param("from", Long.class)))
@@ -75,14 +76,23 @@ final class CursorWriter implements AutoCloseable {
         }
     }
 
-    /** Whether a worker other than {@code me} (null: any worker) has a lease that runs past {@code now}. */
+    /**
+     * Whether a worker other than {@code me} (null: any worker) has a lease that runs past {@code now}, less those of
+     * this machine whose process has ended (kill -9): the last worker's stop then stores its run interrupted, not
+     * running for a dead worker's lease.
+     */
     boolean othersLive(long runId, String me, String now) throws SQLException {
         othersLive.setLong(1, runId);
         othersLive.setString(2, me);
         othersLive.setString(3, me);
         othersLive.setString(4, now);
         try (ResultSet rs = othersLive.executeQuery()) {
-            return rs.next() && rs.getBoolean(1);
+            while (rs.next()) {
+                if (!Workforce.goneFromThisHost(rs.getString(1), rs.getLong(2), rs.getString(3))) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -413,10 +413,10 @@ final class Workforce {
         return storedState(state, () -> new Claims(dsl).othersLive(runId, myId(), now()));
     }
 
-    /** As above, asking {@code othersLive} only when the answer matters (a state other than done). */
+    /** As above, asking {@code othersLive} only when the answer matters (a stop: neither running nor done). */
     static <E extends Exception> RunState storedState(RunState state, Question<E> othersLive) throws E {
-        boolean settled = state == RunState.DONE || state == RunState.DONE_WITH_FAILURES;
-        return !settled && othersLive.ask() ? RunState.RUNNING : state;
+        boolean stop = state != RunState.RUNNING && state != RunState.DONE && state != RunState.DONE_WITH_FAILURES;
+        return stop && othersLive.ask() ? RunState.RUNNING : state;
     }
 
     /**

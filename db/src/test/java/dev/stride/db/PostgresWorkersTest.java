@@ -266,6 +266,23 @@ class PostgresWorkersTest {
                 .satisfies(c -> assertThat(c.elapsedMs()).as("the largest a worker reported").isEqualTo(5_000));
     }
 
+    /** As on SQLite: a worker of this machine killed a moment before (kill -9) keeps no stopped run running. */
+    @Test
+    void theLastLiveWorkersStopStoresTheRunInterruptedThoughAKilledWorkersLeaseHolds() throws Exception {
+        PostgresCheckpointStore killed = store();
+        PostgresCheckpointStore stopped = store();
+        killed.join(run, LEASE);
+        stopped.join(run, LEASE);
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE number = 1")).isOne();
+        }
+
+        assertThat(stopped.saveCursor(run, 1_000, RunState.INTERRUPTED).state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(stopped.findRun("a").orElseThrow().state()).isEqualTo(RunState.INTERRUPTED);
+    }
+
     @Test
     void eachServersOwnLimitIsStoredWithTheWorkersRow() {
         PostgresCheckpointStore a = store();

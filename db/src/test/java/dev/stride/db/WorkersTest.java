@@ -389,6 +389,43 @@ class WorkersTest {
     }
 
     /**
+     * The other worker was killed (kill -9) on this machine a moment before this one is stopped (SIGTERM): its lease
+     * still holds, but nobody works on the run any more, so the stop stores it interrupted, as status shows it, and not
+     * running (which the progress view would show for 20 s, and the runs table until the next run).
+     */
+    @Test
+    void theLastLiveWorkersStopStoresTheRunInterruptedThoughAKilledWorkersLeaseHolds() throws Exception {
+        SqliteCheckpointStore killed = store();
+        SqliteCheckpointStore stopped = store();
+        killed.join(run, LEASE);
+        stopped.join(run, LEASE);
+        Process sleeping = new ProcessBuilder("sleep", "60").start();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try {
+            setPidOfWorker(1, sleeping.pid());
+            assertThat(stopped.saveCursor(run, 1_000, RunState.INTERRUPTED).state()).as("its process alive")
+                    .isEqualTo(RunState.RUNNING);
+
+            setPidOfWorker(1, ended.pid());
+            assertThat(stopped.saveCursor(run, 2_000, RunState.INTERRUPTED).state()).as("its process killed")
+                    .isEqualTo(RunState.INTERRUPTED);
+            assertThat(stopped.findRun("a").orElseThrow().state()).isEqualTo(RunState.INTERRUPTED);
+        } finally {
+            sleeping.destroyForcibly();
+        }
+    }
+
+    private void setPidOfWorker(int number, long pid) throws Exception {
+        try (Connection c = Fixtures.jdbc(file);
+             PreparedStatement st = c.prepareStatement("UPDATE workers SET pid = ? WHERE number = ?")) {
+            st.setLong(1, pid);
+            st.setInt(2, number);
+            assertThat(st.executeUpdate()).isOne();
+        }
+    }
+
+    /**
      * One worker ends the run (every record answered, saved done) as another is stopped (SIGTERM): the stop's save
      * comes last, and the run stays done, with failures when it has them, instead of reading as interrupted for good.
      */
