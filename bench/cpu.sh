@@ -8,6 +8,9 @@
 #   STRIDE_JVM_FLAGS="..." are put before -jar (e.g. -XX:TieredStopAtLevel=1, as the ./stride launcher does);
 #   STRIDE_JVM_FLAGS_ALT="..." (optional) alternates a second flag set on each jar.
 #   STRIDE_RUN_ARGS="..." are added to each run's own options (e.g. --save-interval 1000).
+#   STRIDE_LAUNCHER=1 runs each jar as a user does, through this checkout's `stride` launcher (STRIDE_JAR=jar): its
+#   own JVM flags and its class-data archive, recorded first by an unmeasured run of 2,000 records per jar; the
+#   STRIDE_JVM_FLAGS then go in JAVA_OPTS, after the launcher's. Without it, `java FLAGS -jar JAR` and no archive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/sim.sh
@@ -30,6 +33,19 @@ with open(sys.argv[1], "w") as f:
         f.write(json.dumps({"id": f"r{i}", "prompt": f"Short question number {i}?"}) + "\n")
 PY
 start_sim "$server_jar" "$latency" "$work/sim.log"
+via_launcher=${STRIDE_LAUNCHER:-}
+if [ -n "$via_launcher" ]; then
+  head -n 2000 "$work/in.jsonl" > "$work/warm.jsonl"
+  for jar in $jars; do
+    # The launcher records its archive by a run that sends requests, and maps it from the next start on.
+    abs=$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")
+    rm -f "${abs%.jar}.jsa" "${abs%.jar}.jsa.kept"
+    STRIDE_JAR=$abs ./stride run "$work/warm.jsonl" --db "$work/warm-$$.db" --model bench --log-every 0 \
+      --base-url "$url" --concurrency "$concurrency" > /dev/null
+    rm -f "$work/warm-$$.db"*
+    [ -f "${abs%.jar}.jsa.kept" ] || { echo "cpu.sh: the launcher kept no class-data archive for $jar" >&2; exit 1; }
+  done
+fi
 flagsets=("${STRIDE_JVM_FLAGS:-}")
 [ -n "${STRIDE_JVM_FLAGS_ALT+x}" ] && flagsets+=("${STRIDE_JVM_FLAGS_ALT}")
 echo "records $records, concurrency $concurrency, server latency $latency, $rounds rounds; $(uptime | sed 's/.*load/load/')"
@@ -38,8 +54,15 @@ for round in $(seq "$rounds"); do
     for flags in "${flagsets[@]}"; do
       db="$work/run.db"; rm -f "$db" "$db-wal" "$db-shm"
       # shellcheck disable=SC2086 # the flags are a list of options, split on purpose
-      python3 - "$records" "$jar" "$flags" "$work/results.tsv" -- java $flags -jar "$jar" run "$work/in.jsonl" \
-        --db "$db" --model bench --log-every 0 --base-url "$url" \
+      if [ -n "$via_launcher" ]; then
+        start=(env "STRIDE_JAR=$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")" "JAVA_OPTS=$flags" ./stride)
+        label="launcher${flags:+ $flags}"
+      else
+        start=(java $flags -jar "$jar")
+        label=$flags
+      fi
+      python3 - "$records" "$jar" "$label" "$work/results.tsv" -- "${start[@]}" run \
+        "$work/in.jsonl" --db "$db" --model bench --log-every 0 --base-url "$url" \
         --concurrency "$concurrency" ${STRIDE_RUN_ARGS:-} <<'PY'
 import resource, subprocess, sys, time
 n, jar, flags, results = int(sys.argv[1]), sys.argv[2], sys.argv[3] or "-", sys.argv[4]
