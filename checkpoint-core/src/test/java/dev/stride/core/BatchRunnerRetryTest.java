@@ -196,33 +196,40 @@ class BatchRunnerRetryTest {
      * {@code answered}); before each refusal but the first, another record is answered while r0 waits: a server that
      * lets others through. The wait after refusal {@code tenMinutesAfter} (none when 0) lasts
      * {@link BatchRunner#BUDGET_TURN_WAIT} longer.
+     *
+     * <p>Each of r0's tries is held until the other record is answered: full jitter may draw no wait at all, and r0's
+     * next try then goes at once, before the test has let the other through.
      */
     private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
                                                                int tenMinutesAfter, ScriptedPredictor.Reply tooMany)
             throws Exception {
         int waits = answered ? refusals : refusals - 1;
         RunnerFixture f = RunnerFixture.withRecords(1 + waits);
-        List<ScriptedPredictor.Reply> r0 = new ArrayList<>();
-        for (int i = 0; i < refusals; i++) {
-            r0.add(tooMany);
+        for (int i = 0; i < refusals + (answered ? 1 : 0); i++) {
+            f.predictor.script("r0", ScriptedPredictor.hold());
         }
-        if (answered) {
-            r0.add(ScriptedPredictor.answer("{}"));
-        }
-        f.predictor.script("r0", r0.toArray(ScriptedPredictor.Reply[]::new));
         for (int i = 1; i <= waits; i++) {
             f.predictor.script(InMemoryLedger.id(i), ScriptedPredictor.hold());
         }
         RunnerFixture.Session session = f.start(!sentAgain ? f.runner(settings(2, 10), f.predictor)
                 : f.runner(settings(2, 10), sendingR0Again(f)));
 
-        for (int refusal = 1; refusal <= waits; refusal++) {
+        for (int refusal = 1; refusal <= refusals; refusal++) {
+            f.predictor.awaitHeld("r0");
+            f.predictor.release("r0", tooMany);
+            if (refusal > waits) {
+                break;
+            }
             Duration wait = f.time.awaitWaitsAsked(refusal).get(refusal - 1);
             String other = InMemoryLedger.id(refusal);
             f.predictor.awaitHeld(other);
             f.predictor.release(other, ScriptedPredictor.answer(null));
             f.ledger.awaitOutcomes(refusal);
             f.time.advance(refusal == tenMinutesAfter ? wait.plus(BatchRunner.BUDGET_TURN_WAIT) : wait);
+        }
+        if (answered) {
+            f.predictor.awaitHeld("r0");
+            f.predictor.release("r0", ScriptedPredictor.answer("{}"));
         }
         assertThat(session.outcome().state()).isEqualTo(answered ? RunState.DONE : RunState.DONE_WITH_FAILURES);
         return f;
