@@ -27,12 +27,14 @@ class BatchRunnerRetryTest {
             Duration ceiling = ceiling(retry);
             assertThat(wait).as("wait before retry %d", retry).isBetween(Duration.ZERO, ceiling);
             assertThat(f.events.retryDelays().get(retry - 1)).isEqualTo(wait);
+            // Full jitter may draw no wait at all: the retry then goes at once, and may already wait for the next
+            // one, whose deadline moving the time now would bring nearer.
             if (!wait.isZero()) {
                 f.time.advance(wait.minusNanos(1));
                 assertThat(f.time.waiting()).as("still waiting before retry %d", retry).isEqualTo(1);
                 assertThat(f.predictor.attempts("r0")).isEqualTo(retry);
+                f.time.advance(Duration.ofNanos(1));
             }
-            f.time.advance(Duration.ofNanos(1));
         }
 
         RunOutcome outcome = session.outcome();
@@ -196,33 +198,40 @@ class BatchRunnerRetryTest {
      * {@code answered}); before each refusal but the first, another record is answered while r0 waits: a server that
      * lets others through. The wait after refusal {@code tenMinutesAfter} (none when 0) lasts
      * {@link BatchRunner#BUDGET_TURN_WAIT} longer.
+     *
+     * <p>Each of r0's tries is held until the other record is answered: full jitter may draw no wait at all, and r0's
+     * next try then goes at once, before the test has let the other through.
      */
     private static RunnerFixture refusedWhileOthersAreAnswered(int refusals, boolean answered, boolean sentAgain,
                                                                int tenMinutesAfter, ScriptedPredictor.Reply tooMany)
             throws Exception {
         int waits = answered ? refusals : refusals - 1;
         RunnerFixture f = RunnerFixture.withRecords(1 + waits);
-        List<ScriptedPredictor.Reply> r0 = new ArrayList<>();
-        for (int i = 0; i < refusals; i++) {
-            r0.add(tooMany);
+        for (int i = 0; i < refusals + (answered ? 1 : 0); i++) {
+            f.predictor.script("r0", ScriptedPredictor.hold());
         }
-        if (answered) {
-            r0.add(ScriptedPredictor.answer("{}"));
-        }
-        f.predictor.script("r0", r0.toArray(ScriptedPredictor.Reply[]::new));
         for (int i = 1; i <= waits; i++) {
             f.predictor.script(InMemoryLedger.id(i), ScriptedPredictor.hold());
         }
         RunnerFixture.Session session = f.start(!sentAgain ? f.runner(settings(2, 10), f.predictor)
                 : f.runner(settings(2, 10), sendingR0Again(f)));
 
-        for (int refusal = 1; refusal <= waits; refusal++) {
+        for (int refusal = 1; refusal <= refusals; refusal++) {
+            f.predictor.awaitHeld("r0");
+            f.predictor.release("r0", tooMany);
+            if (refusal > waits) {
+                break;
+            }
             Duration wait = f.time.awaitWaitsAsked(refusal).get(refusal - 1);
             String other = InMemoryLedger.id(refusal);
             f.predictor.awaitHeld(other);
             f.predictor.release(other, ScriptedPredictor.answer(null));
             f.ledger.awaitOutcomes(refusal);
             f.time.advance(refusal == tenMinutesAfter ? wait.plus(BatchRunner.BUDGET_TURN_WAIT) : wait);
+        }
+        if (answered) {
+            f.predictor.awaitHeld("r0");
+            f.predictor.release("r0", ScriptedPredictor.answer("{}"));
         }
         assertThat(session.outcome().state()).isEqualTo(answered ? RunState.DONE : RunState.DONE_WITH_FAILURES);
         return f;
