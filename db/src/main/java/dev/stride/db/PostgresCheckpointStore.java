@@ -482,7 +482,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
         return writing(dsl -> {
-            Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId))
+            // The run's row locked first, as the UPDATE below would lock it: two workers' last saves then run one after
+            // the other, and the second reads the outcomes the first's worker stored. (Locked only at the UPDATE, a
+            // stop that read "records still open" before the other's done waited there, and wrote running over it.)
+            Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId)).forNoKeyUpdate()
                     .fetchOne(RUNS.LOW_WATERMARK);
             if (old == null) {
                 throw new StoreException(DbPhrase.of("store.noRun", runId, location));
@@ -502,7 +505,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             RunInfo run = withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne()))
                     .get(0);
             // As on SQLite: a stop that finds every record answered (another worker ended the run) stores it done.
-            RunState settled = Workforce.settledState(stored, run.failed(), () -> {
+            RunState settled = Workforce.settledState(state, stored, run.failed(), () -> {
                 Long last = dsl.select(DSL.max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId))
                         .fetchOne(0, Long.class);
                 return last == null || watermark > last;

@@ -621,7 +621,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             RunState stored = Workforce.storedState(state, () -> cursors.othersLive(runId, workforce.myId(), now));
             long watermark = cursors.lowWatermark(runId, old);
             Cursor saved = cursors.save(runId, watermark, elapsedMs, now, stored);
-            RunState settled = Workforce.settledState(stored, saved.failed(), () -> cursors.noneOpen(runId, watermark));
+            RunState settled = Workforce.settledState(state, stored, saved.failed(),
+                    () -> cursors.noneOpen(runId, watermark));
             return settled == stored ? saved : cursors.save(runId, watermark, elapsedMs, now, settled);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);

@@ -415,24 +415,27 @@ final class Workforce {
 
     /** As above, asking {@code othersLive} only when the answer matters (a stop: neither running nor done). */
     static <E extends Exception> RunState storedState(RunState state, Question<E> othersLive) throws E {
-        boolean stop = state != RunState.RUNNING && state != RunState.DONE && state != RunState.DONE_WITH_FAILURES;
-        return stop && othersLive.ask() ? RunState.RUNNING : state;
+        return isStop(state) && othersLive.ask() ? RunState.RUNNING : state;
     }
 
     /**
-     * The state to store for a worker's stop ({@code stored}, as {@link #storedState} made it) once the low watermark
-     * says every record has an outcome: done, or done with failures. Another worker may have ended the run a moment
-     * before this one was stopped (SIGTERM, a lost server); the stop's own state would overwrite its done, and a run
+     * The state to store for a worker's stop ({@code asked}; {@code stored} is what {@link #storedState} made of it)
+     * once the low watermark says every record has an outcome: done, or done with failures. Another worker may have
+     * ended the run a moment before this one was stopped (SIGTERM, a lost server), or still be leaving it, its lease
+     * live: the stop's own state, or the running it became for that live worker, would overwrite its done, and a run
      * with nothing left would read as interrupted for good. {@code allAnswered} is asked only for such a stop, never
      * for a save while running.
      */
-    static <E extends Exception> RunState settledState(RunState stored, long failed, Question<E> allAnswered)
-            throws E {
-        boolean stop = stored != RunState.RUNNING && stored != RunState.DONE && stored != RunState.DONE_WITH_FAILURES;
-        if (!stop || !allAnswered.ask()) {
+    static <E extends Exception> RunState settledState(RunState asked, RunState stored, long failed,
+                                                       Question<E> allAnswered) throws E {
+        if (!isStop(asked) || !allAnswered.ask()) {
             return stored;
         }
         return failed > 0 ? RunState.DONE_WITH_FAILURES : RunState.DONE;
+    }
+
+    private static boolean isStop(RunState state) {
+        return state != RunState.RUNNING && state != RunState.DONE && state != RunState.DONE_WITH_FAILURES;
     }
 
     /**

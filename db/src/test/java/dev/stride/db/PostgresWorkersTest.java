@@ -245,6 +245,53 @@ class PostgresWorkersTest {
         assertThat(b.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE);
     }
 
+    /** As on SQLite: a stop saved once every record is answered stores the run done, though another is live. */
+    @Test
+    void aStopSavedOnceEveryRecordIsAnsweredStoresTheRunDoneThoughAnotherWorkerIsStillLive() {
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        for (InputRecord r : a.claim(run, -1, RECORDS, false)) {
+            a.savePrediction(run, r, done("out"));
+        }
+
+        assertThat(b.saveCursor(run, 1_000, RunState.INTERRUPTED).state()).isEqualTo(RunState.DONE);
+        assertThat(a.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE);
+    }
+
+    /**
+     * Two workers' last saves at the same moment: the stop's save waits for the run's row while the other worker's
+     * last answer is stored. It reads what it waited for: every record answered, the run done. (Had it read the
+     * outcomes before it waited, it would store running over the other's done, and nobody would store it again.)
+     */
+    @Test
+    void aStopSavedWhileTheLastAnswerIsStoredReadsItAndStoresTheRunDone() throws Exception {
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> all = a.claim(run, -1, RECORDS, false);
+        for (InputRecord r : all.subList(0, RECORDS - 1)) {
+            a.savePrediction(run, r, done("out"));
+        }
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Connection holder = PostgresCluster.connect(url); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            // Another save of the run in its transaction: the run's row locked as a save locks it.
+            st.executeQuery("SELECT 1 FROM runs WHERE run_id = " + run + " FOR NO KEY UPDATE").close();
+            Future<RunState> stop = thread.submit(() -> b.saveCursor(run, 1_000, RunState.INTERRUPTED).state());
+            awaitALockWait();
+            a.savePrediction(run, all.get(RECORDS - 1), done("out"));
+            holder.commit();
+
+            assertThat(stop.get()).isEqualTo(RunState.DONE);
+            assertThat(a.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE);
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
     @Test
     void anOutcomeDropsItsClaimAndOneWorkersStopLeavesTheRunRunning() {
         PostgresCheckpointStore a = store();
@@ -445,7 +492,7 @@ class PostgresWorkersTest {
         };
     }
 
-    /** Until a session waits for a lock: the sync under test, behind the other command's transaction. */
+    /** Until a session waits for a lock: the command under test, behind another transaction. */
     private void awaitALockWait() throws Exception {
         try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
             while (true) {

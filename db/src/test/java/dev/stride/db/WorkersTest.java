@@ -450,6 +450,27 @@ class WorkersTest {
         b.leave(run);
     }
 
+    /**
+     * Two workers end together: the stop of one is saved once every record is answered, while the other, whose last
+     * answers those were, has not left yet (its lease live). The run is done, not running: nobody would store it done
+     * after that, and status would call it interrupted with nothing left.
+     */
+    @Test
+    void aStopSavedOnceEveryRecordIsAnsweredStoresTheRunDoneThoughAnotherWorkerIsStillLive() {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        for (InputRecord r : a.claim(run, -1, 100, false)) {
+            a.savePrediction(run, r, done("out"));
+        }
+
+        assertThat(b.saveCursor(run, 1_000, RunState.INTERRUPTED).state()).isEqualTo(RunState.DONE);
+        assertThat(a.findRun("a").orElseThrow().state()).isEqualTo(RunState.DONE);
+        // A save while running is not a stop: it stays running, whatever is answered.
+        assertThat(a.saveCursor(run, 1_100, RunState.RUNNING).state()).isEqualTo(RunState.RUNNING);
+    }
+
     @Test
     void aChangedInputIsRefusedWhileAWorkerIsLiveAndTheSameInputJoins() {
         SqliteCheckpointStore a = store();
