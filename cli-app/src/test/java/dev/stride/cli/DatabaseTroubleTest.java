@@ -296,6 +296,58 @@ class DatabaseTroubleTest {
                 + " %d requests asked again%n", doneWhenFull, asked, total, total, stride.model.requests.get() - total);
     }
 
+    /**
+     * The disk fills during a run and the user goes on elsewhere, as the line says: stride could not fold its WAL into
+     * runs.db on the full disk, so runs.db alone (what "move the file", the line's old advice, moved) was no longer
+     * the database, and read as damaged. The snapshot the line names holds every answer, and the run finishes from
+     * it with none asked twice beyond those lost in flight.
+     */
+    @Test
+    void aFullDiskRunGoesOnFromTheCopyItsLineNames() throws Exception {
+        Path folder = tmpfs("full", "64m");
+        int total = 1500;
+        StringBuilder s = new StringBuilder();
+        String padding = "x".repeat(6000);
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
+                    .append("\"}\n");
+        }
+        Path input = dir.resolve("big.jsonl");
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        Path db = folder.resolve("runs.db");
+        stride.model.pressingCtrlCAt(100, stride.cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        long fill = Files.getFileStore(folder).getUsableSpace() - 9L * 1024 * 1024;
+        try (RandomAccessFile f = new RandomAccessFile(folder.resolve("filler").toFile(), "rw")) {
+            byte[] block = new byte[1 << 20];
+            for (long written = 0; written < fill; written += block.length) {
+                f.write(block, 0, (int) Math.min(block.length, fill - written));
+            }
+        }
+
+        Cli.Result full = run(input, db);
+
+        assertThat(full.exitCode()).as(full.all()).isEqualTo(ExitCodes.DATABASE);
+        String copyCommand = "stride snapshot --db " + db + " COPY.db, then --db COPY.db";
+        assertThat(full.err()).as(full.err()).contains("the disk holding " + db + " is full", copyCommand,
+                "not cp or mv of " + db + " alone: its last answers may be only in " + db + "-wal");
+        assertThat(StrideProcess.walSize(db)).as("what runs.db alone lacks, left in its WAL on the full disk")
+                .isPositive();
+        long doneWhenFull = count(db, "SELECT count(*) FROM results WHERE status = 'done'");
+        int asked = stride.model.requests.get();
+
+        Path copy = dir.resolve("copy.db");
+        Cli.Result snapshot = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+        assertThat(snapshot.exitCode()).as(snapshot.all()).isZero();
+        Cli.Result resumed = run(input, copy);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneWhenFull + "/" + total);
+        assertThat(query(copy, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        assertThat(count(copy, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
+                + " json_extract(input, '$.question')")).isEqualTo(total);
+        assertThat(stride.model.requests.get() - asked).as("asked after the copy").isEqualTo(total - doneWhenFull);
+    }
+
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
         assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,
