@@ -348,6 +348,29 @@ class DatabaseTroubleTest {
         assertThat(stride.model.requests.get() - asked).as("asked after the copy").isEqualTo(total - doneWhenFull);
     }
 
+    /**
+     * {@code stride snapshot} to a disk that is full: the line named the database being copied ("the disk holding
+     * runs.db is full ... free some space there"), which had room, with exit 4. It names the copy, exit 1 as its help
+     * says, and leaves nothing there.
+     */
+    @Test
+    void aSnapshotToAFullDiskNamesTheCopyNotTheDatabase() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Cli.Result done = run(questions(dir, "q.jsonl", 300), db);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        Path full = tmpfs("tiny", "16k");
+        Path copy = full.resolve("copy.db");
+
+        Cli.Result r = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).isEqualTo("stride: cannot write " + copy + ": No space left on device\n");
+        try (var left = Files.list(full)) {
+            assertThat(left).as("nothing left on the full disk").isEmpty();
+        }
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(300);
+    }
+
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
         assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,
