@@ -371,6 +371,42 @@ class DatabaseTroubleTest {
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(300);
     }
 
+    /**
+     * {@code stride copy} into a disk with room for the copy's commit but not for folding its WAL into the file as the
+     * store closes: the copy was whole, yet the plain disk-full line said to free space and run the same command
+     * again, which then refused ("already has a run 'm', so nothing was copied"). The line now says it is saved, and
+     * how to copy it meanwhile; exit 4 still, since the file alone is not whole.
+     */
+    @Test
+    void aCopyWhoseFileCannotBeFoldedAsItClosesSaysItIsSaved() throws Exception {
+        int total = 1000;
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ')
+                    .append("y".repeat(3000)).append("\"}\n");
+        }
+        Path input = Files.writeString(dir.resolve("padded.jsonl"), s, StandardCharsets.UTF_8);
+        Path source = dir.resolve("runs.db");
+        Cli.Result done = run(input, source);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        // Room for the WAL that holds the copy (about the source's size), not for the file it is folded into too.
+        Path folder = tmpfs("dest", (Files.size(source) * 14 / 10 / 1024) + "k");
+        Path dest = folder.resolve("copy.db");
+
+        Cli.Result copy = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+
+        assertThat(copy.exitCode()).as(copy.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(copy.err().strip().lines()).as(copy.err()).hasSize(1);
+        assertThat(copy.err()).startsWith("stride: everything this command did is saved in " + dest + " with " + dest
+                + "-wal beside it, but the disk holding them is full (").contains("copy it only with stride snapshot,"
+                + " never " + dest + " alone");
+        assertThat(count(dest, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
+                + " json_extract(input, '$.question')")).as("the copy, read with its WAL").isEqualTo(total);
+        assertThat(sh("mount", "-o", "remount,size=64m", folder.toString())).as("room made").isZero();
+        Cli.Result again = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+        assertThat(again.err()).contains("already has a run '" + RUN + "', so nothing was copied");
+    }
+
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
         assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,

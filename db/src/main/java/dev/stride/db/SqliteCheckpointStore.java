@@ -769,8 +769,15 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 }
             }
             if (writer != null) {
-                try {
-                    pragma("wal_checkpoint(TRUNCATE)");
+                try (var statement = writer.createStatement()) {
+                    statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                } catch (SQLException e) {
+                    // Every commit is already in the WAL: only folding it in failed. Said as the plain disk-full
+                    // line, a finished 'stride copy' read as not done, and its rerun was refused ("already has").
+                    if ((e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
+                        throw new StoreException(DbPhrase.of("sqlite.fullOnClose", file, SqliteFiles.detail(e)), e);
+                    }
+                    throw SqliteFiles.translate(file, e);
                 } finally {
                     closeQuietly(writer);
                 }
