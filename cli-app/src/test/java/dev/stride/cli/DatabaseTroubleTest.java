@@ -333,6 +333,10 @@ class DatabaseTroubleTest {
                 "not cp or mv of " + db + " alone: its last answers may be only in " + db + "-wal");
         assertThat(StrideProcess.walSize(db)).as("what runs.db alone lacks, left in its WAL on the full disk")
                 .isPositive();
+        Cli.Result status = stride.cli.run("status", "--db", db.toString());
+        assertThat(status.all()).as("no sqlite3 shell to blame").contains(db + " alone is not whole: its latest"
+                + " commits are in " + db + "-wal (").contains("which could not be folded into it because the disk"
+                + " holding them is full");
         long doneWhenFull = count(db, "SELECT count(*) FROM results WHERE status = 'done'");
         int asked = stride.model.requests.get();
 
