@@ -6,6 +6,7 @@ import dev.stride.core.ShownState;
 import dev.stride.db.FileAlone;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,9 +90,22 @@ final class DbFile {
             case BEING_WRITTEN -> m.get("msg.fileAlone.beingWritten", alone.file(), alone.wal(),
                     Numbers.bytes(alone.walBytes()));
             case LEFT_BEHIND -> leftBehind(alone, m);
-            case HELD_ELSEWHERE -> m.get("msg.fileAlone.heldElsewhere", alone.file(), alone.wal(),
-                    Numbers.bytes(alone.walBytes()));
+            case HELD_ELSEWHERE -> m.get(noRoomToFold(alone) ? "msg.fileAlone.diskFull"
+                    : "msg.fileAlone.heldElsewhere", alone.file(), alone.wal(), Numbers.bytes(alone.walBytes()));
         };
+    }
+
+    /**
+     * Whether the WAL stayed because its disk has no room to fold it in: a stride that stopped on a full disk (or a
+     * copy that filled it) closed without folding, which no sqlite3 shell is to blame for.
+     */
+    private static boolean noRoomToFold(FileAlone alone) {
+        try {
+            Path folder = alone.file().toAbsolutePath().getParent();
+            return folder != null && Files.getFileStore(folder).getUsableSpace() < alone.walBytes();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String leftBehind(FileAlone alone, Messages m) {

@@ -1,6 +1,8 @@
 package dev.stride.cli;
 
 import dev.stride.db.ColdStart;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +22,8 @@ public final class Main {
             SqliteLibraryPlaces.use(System.getenv());
             ColdStart.prepare();
         });
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        // Over the descriptor itself, not System.out, whose PrintStream would hide a write that failed (a full disk).
+        PrintWriter out = new StandardOutput(new FileOutputStream(FileDescriptor.out));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         CommandLine cl = StrideCommand.commandLineFor(out, err, CliContext.process(err), args);
         ahead.holdCommandsOf(cl);

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING;
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +28,14 @@ public final class StrideCommand implements Runnable {
      * The subcommands, in the order of the help. Not in the annotation: picocli would build every one of them (their
      * options, by reflection, and their objects) at each start, 0.15 s of CPU before the first request of a run.
      */
+    /**
+     * The commands whose standard output is what they were asked for (rows, a table, JSON): when it could not be
+     * written (the disk it goes to full), they exit 1 saying so, not 0 over a cut-off copy. A run's output is its
+     * progress, its answers being in the database, so a run that did its work still exits as it went.
+     */
+    private static final Set<String> WRITE_DATA_TO_STANDARD_OUTPUT = Set.of("export", "sql", "status", "report",
+            "compare");
+
     static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, StatusCommand.class, ClearCommand.class,
             ExportCommand.class, SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
             CopyCommand.class, MergeCommand.class, ScoreCommand.class, CompareCommand.class, DashboardCommand.class,
@@ -100,16 +109,20 @@ public final class StrideCommand implements Runnable {
     /** The error that says which command ran out of heap, and how to give it more; the JVM's error as its cause. */
     private static CommandLine.ExecutionException outOfMemory(CommandLine cl, CommandLine.ParseResult parsed,
                                                                OutOfMemoryError e) {
-        CommandLine.ParseResult last = parsed;
-        while (last.subcommand() != null) {
-            last = last.subcommand();
-        }
-        String command = last.commandSpec().name();
+        String command = last(parsed).commandSpec().name();
         long maxMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
         UserError error = UserError.of(ExitCodes.ERROR, "msg.outOfMemory", command, Long.toString(maxMb),
                 Long.toString(Math.max(256, maxMb * 4)));
         error.initCause(e);
         return new CommandLine.ExecutionException(cl, error.getMessage(), error);
+    }
+
+    private static CommandLine.ParseResult last(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult last = parsed;
+        while (last.subcommand() != null) {
+            last = last.subcommand();
+        }
+        return last;
     }
 
     static void configure(CommandLine cl, PrintWriter out, PrintWriter err, ResourceBundle messages,
@@ -136,11 +149,22 @@ public final class StrideCommand implements Runnable {
         // the command held, the heap is free again to say so in one line.
         CommandLine.IExecutionStrategy execute = cl.getExecutionStrategy();
         cl.setExecutionStrategy(parsed -> {
+            int code;
             try {
-                return execute.execute(parsed);
+                code = execute.execute(parsed);
             } catch (OutOfMemoryError e) {
                 throw outOfMemory(cl, parsed, e);
             }
+            if (code == ExitCodes.OK && WRITE_DATA_TO_STANDARD_OUTPUT.contains(last(parsed).commandSpec().name())) {
+                IOException failure = StandardOutput.failureOf(out);
+                if (failure != null) {
+                    UserError error = UserError.of(ExitCodes.ERROR, "msg.stdout.cannotWrite",
+                            OutputFile.reason(failure));
+                    error.initCause(failure);
+                    throw new CommandLine.ExecutionException(cl, error.getMessage(), error);
+                }
+            }
+            return code;
         });
         cl.setParameterExceptionHandler(new ParseErrorHandler(words));
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -55,6 +55,15 @@ final class Cli {
 
     Result run(String... args) {
         StringWriter out = watched(outWatcher);
+        Result r = runWithOut(new PrintWriter(out, true), args);
+        return new Result(r.exitCode(), out.toString(), r.err());
+    }
+
+    /**
+     * As {@link #run}, with {@code out} as standard output, as Main hands the command its own ({@link StandardOutput});
+     * what goes there is the caller's to read, and the result's {@code out} is empty.
+     */
+    Result runWithOut(PrintWriter out, String... args) {
         StringWriter err = watched(errWatcher);
         Signals signals = onFirst -> {
             interrupt.set(onFirst);
@@ -62,14 +71,13 @@ final class Cli {
         };
         CliContext context = new CliContext(signals, env, Duration.ofMillis(5));
         // As Main builds it: only the command the arguments name, when they name one.
-        CommandLine cl = StrideCommand.commandLineFor(new PrintWriter(out, true), new PrintWriter(err, true), context,
-                args);
+        CommandLine cl = StrideCommand.commandLineFor(out, new PrintWriter(err, true), context, args);
         CommandLine clear = cl.getSubcommands().get("clear");
         if (clear != null) {
             ((ClearCommand) clear.getCommand()).terminal = terminal;
         }
         int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        return new Result(code, "", err.toString());
     }
 
     /** A writer that keeps what is written and hands each piece to {@code watcher} as it is written. */

@@ -296,6 +296,121 @@ class DatabaseTroubleTest {
                 + " %d requests asked again%n", doneWhenFull, asked, total, total, stride.model.requests.get() - total);
     }
 
+    /**
+     * The disk fills during a run and the user goes on elsewhere, as the line says: stride could not fold its WAL into
+     * runs.db on the full disk, so runs.db alone (what "move the file", the line's old advice, moved) was no longer
+     * the database, and read as damaged. The snapshot the line names holds every answer, and the run finishes from
+     * it with none asked twice beyond those lost in flight.
+     */
+    @Test
+    void aFullDiskRunGoesOnFromTheCopyItsLineNames() throws Exception {
+        Path folder = tmpfs("full", "64m");
+        int total = 1500;
+        StringBuilder s = new StringBuilder();
+        String padding = "x".repeat(6000);
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
+                    .append("\"}\n");
+        }
+        Path input = dir.resolve("big.jsonl");
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        Path db = folder.resolve("runs.db");
+        stride.model.pressingCtrlCAt(100, stride.cli);
+        assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        long fill = Files.getFileStore(folder).getUsableSpace() - 9L * 1024 * 1024;
+        try (RandomAccessFile f = new RandomAccessFile(folder.resolve("filler").toFile(), "rw")) {
+            byte[] block = new byte[1 << 20];
+            for (long written = 0; written < fill; written += block.length) {
+                f.write(block, 0, (int) Math.min(block.length, fill - written));
+            }
+        }
+
+        Cli.Result full = run(input, db);
+
+        assertThat(full.exitCode()).as(full.all()).isEqualTo(ExitCodes.DATABASE);
+        String copyCommand = "stride snapshot --db " + db + " COPY.db, then --db COPY.db";
+        assertThat(full.err()).as(full.err()).contains("the disk holding " + db + " is full", copyCommand,
+                "not cp or mv of " + db + " alone: its last answers may be only in " + db + "-wal");
+        assertThat(StrideProcess.walSize(db)).as("what runs.db alone lacks, left in its WAL on the full disk")
+                .isPositive();
+        Cli.Result status = stride.cli.run("status", "--db", db.toString());
+        assertThat(status.all()).as("no sqlite3 shell to blame").contains(db + " alone is not whole: its latest"
+                + " commits are in " + db + "-wal (").contains("which could not be folded into it because the disk"
+                + " holding them is full");
+        long doneWhenFull = count(db, "SELECT count(*) FROM results WHERE status = 'done'");
+        int asked = stride.model.requests.get();
+
+        Path copy = dir.resolve("copy.db");
+        Cli.Result snapshot = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+        assertThat(snapshot.exitCode()).as(snapshot.all()).isZero();
+        Cli.Result resumed = run(input, copy);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneWhenFull + "/" + total);
+        assertThat(query(copy, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+        assertThat(count(copy, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
+                + " json_extract(input, '$.question')")).isEqualTo(total);
+        assertThat(stride.model.requests.get() - asked).as("asked after the copy").isEqualTo(total - doneWhenFull);
+    }
+
+    /**
+     * {@code stride snapshot} to a disk that is full: the line named the database being copied ("the disk holding
+     * runs.db is full ... free some space there"), which had room, with exit 4. It names the copy, exit 1 as its help
+     * says, and leaves nothing there.
+     */
+    @Test
+    void aSnapshotToAFullDiskNamesTheCopyNotTheDatabase() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Cli.Result done = run(questions(dir, "q.jsonl", 300), db);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        Path full = tmpfs("tiny", "16k");
+        Path copy = full.resolve("copy.db");
+
+        Cli.Result r = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).isEqualTo("stride: cannot write " + copy + ": No space left on device\n");
+        try (var left = Files.list(full)) {
+            assertThat(left).as("nothing left on the full disk").isEmpty();
+        }
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(300);
+    }
+
+    /**
+     * {@code stride copy} into a disk with room for the copy's commit but not for folding its WAL into the file as the
+     * store closes: the copy was whole, yet the plain disk-full line said to free space and run the same command
+     * again, which then refused ("already has a run 'm', so nothing was copied"). The line now says it is saved, and
+     * how to copy it meanwhile; exit 4 still, since the file alone is not whole.
+     */
+    @Test
+    void aCopyWhoseFileCannotBeFoldedAsItClosesSaysItIsSaved() throws Exception {
+        int total = 1000;
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ')
+                    .append("y".repeat(3000)).append("\"}\n");
+        }
+        Path input = Files.writeString(dir.resolve("padded.jsonl"), s, StandardCharsets.UTF_8);
+        Path source = dir.resolve("runs.db");
+        Cli.Result done = run(input, source);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        // Room for the WAL that holds the copy (about the source's size), not for the file it is folded into too.
+        Path folder = tmpfs("dest", (Files.size(source) * 14 / 10 / 1024) + "k");
+        Path dest = folder.resolve("copy.db");
+
+        Cli.Result copy = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+
+        assertThat(copy.exitCode()).as(copy.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(copy.err().strip().lines()).as(copy.err()).hasSize(1);
+        assertThat(copy.err()).startsWith("stride: everything this command did is saved in " + dest + " with " + dest
+                + "-wal beside it, but the disk holding them is full (").contains("copy it only with stride snapshot,"
+                + " never " + dest + " alone");
+        assertThat(count(dest, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
+                + " json_extract(input, '$.question')")).as("the copy, read with its WAL").isEqualTo(total);
+        assertThat(sh("mount", "-o", "remount,size=64m", folder.toString())).as("room made").isZero();
+        Cli.Result again = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+        assertThat(again.err()).contains("already has a run '" + RUN + "', so nothing was copied");
+    }
+
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
         assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,

@@ -32,6 +32,7 @@ import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -60,6 +61,7 @@ import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteErrorCode;
 
 /**
  * The checkpoint store on one SQLite file, in WAL mode.
@@ -258,6 +260,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 try (var statement = connection.prepareStatement("VACUUM INTO ?")) {
                     statement.setString(1, partial.toString());
                     statement.execute();
+                } catch (SQLException e) {
+                    // The source is only read: a full disk is the copy's, not the source's (whose line would send
+                    // the user to free space beside a database that has room, exit 4).
+                    if ((e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
+                        throw new UncheckedIOException(new FileSystemException(target.toString(), null,
+                                "No space left on device"));
+                    }
+                    throw e;
                 }
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
@@ -760,8 +770,15 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 }
             }
             if (writer != null) {
-                try {
-                    pragma("wal_checkpoint(TRUNCATE)");
+                try (var statement = writer.createStatement()) {
+                    statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                } catch (SQLException e) {
+                    // Every commit is already in the WAL: only folding it in failed. Said as the plain disk-full
+                    // line, a finished 'stride copy' read as not done, and its rerun was refused ("already has").
+                    if ((e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
+                        throw new StoreException(DbPhrase.of("sqlite.fullOnClose", file, SqliteFiles.detail(e)), e);
+                    }
+                    throw SqliteFiles.translate(file, e);
                 } finally {
                     closeQuietly(writer);
                 }

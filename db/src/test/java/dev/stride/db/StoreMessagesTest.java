@@ -104,8 +104,9 @@ class StoreMessagesTest {
         assertThat(translated(file, said, SQLiteErrorCode.SQLITE_CANTOPEN)).isEqualTo("cannot open " + file + why
                 + ": check that it and its folder exist and are writable");
         assertThat(translated(file, said, SQLiteErrorCode.SQLITE_FULL)).isEqualTo("the disk holding " + file
-                + " is full" + why + ": free some space there (or move the file) and run the same command again;"
-                + " everything saved so far is kept");
+                + " is full" + why + ": free some space there and run the same command again, or go on from a copy on"
+                + " a disk with room: stride snapshot --db " + file + " COPY.db, then --db COPY.db (not cp or mv of "
+                + file + " alone: its last answers may be only in " + file + "-wal); everything saved so far is kept");
         assertThat(translated(file, said, SQLiteErrorCode.SQLITE_READONLY)).isEqualTo(file + " cannot be written"
                 + why + ": make it and its folder writable, or copy it to a writable folder and use the copy");
         assertThat(translated(file, said, SQLiteErrorCode.SQLITE_IOERR)).isEqualTo("reading or writing " + file
@@ -121,8 +122,9 @@ class StoreMessagesTest {
 
         Phrase low = DbPhrase.of("file.diskLow", file, 1_234_567L, SqliteFiles.MIN_FREE_BYTES / (1024 * 1024));
         assertThat(low.english()).isEqualTo("the disk holding " + file + " is full (1234567 KB free, a run needs 8"
-                + " MB): free some space there (or move the file) and run the same command again; everything saved"
-                + " so far is kept");
+                + " MB): free some space there and run the same command again, or go on from a copy on a disk with"
+                + " room: stride snapshot --db " + file + " COPY.db, then --db COPY.db (not cp or mv of " + file
+                + " alone: its last answers may be only in " + file + "-wal); everything saved so far is kept");
         assertThat(low.in(Locale.CHINESE)).contains("磁盘已满", "1234567 KB", "8 MB", file.toString());
         assertThat(DbPhrase.of("store.noRun", 123_456L, file).english()).isEqualTo("no run with id 123456 in " + file);
         assertThat(DbPhrase.of("file.folderReadOnly", dir, file.getFileName()).english()).isEqualTo("folder " + dir
