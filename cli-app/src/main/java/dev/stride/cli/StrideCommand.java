@@ -25,10 +25,6 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class StrideCommand implements Runnable {
 
     /**
-     * The subcommands, in the order of the help. Not in the annotation: picocli would build every one of them (their
-     * options, by reflection, and their objects) at each start, 0.15 s of CPU before the first request of a run.
-     */
-    /**
      * The commands whose standard output is what they were asked for (rows, a table, JSON): when it could not be
      * written (the disk it goes to full), they exit 1 saying so, not 0 over a cut-off copy. A run's output is its
      * progress, its answers being in the database, so a run that did its work still exits as it went.
@@ -36,6 +32,10 @@ public final class StrideCommand implements Runnable {
     private static final Set<String> WRITE_DATA_TO_STANDARD_OUTPUT = Set.of("export", "sql", "status", "report",
             "compare");
 
+    /**
+     * The subcommands, in the order of the help. Not in the annotation: picocli would build every one of them (their
+     * options, by reflection, and their objects) at each start, 0.15 s of CPU before the first request of a run.
+     */
     static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, StatusCommand.class, ClearCommand.class,
             ExportCommand.class, SqlCommand.class, DemoCommand.class, ServeSimCommand.class, SnapshotCommand.class,
             CopyCommand.class, MergeCommand.class, ScoreCommand.class, CompareCommand.class, DashboardCommand.class,
