@@ -97,7 +97,7 @@ final class DbFile {
 
     /**
      * Whether the WAL stayed because its disk has no room to fold it in: a stride that stopped on a full disk (or a
-     * copy that filled it) closed without folding, which no sqlite3 shell is to blame for.
+     * copy that filled it) closed without folding, which neither a sqlite3 shell nor a kill is to blame for.
      */
     private static boolean noRoomToFold(FileAlone alone) {
         try {
@@ -109,6 +109,9 @@ final class DbFile {
     }
 
     private static String leftBehind(FileAlone alone, Messages m) {
+        if (noRoomToFold(alone)) {
+            return m.get("msg.fileAlone.diskFull", alone.file(), alone.wal(), Numbers.bytes(alone.walBytes()));
+        }
         return m.get("msg.wal.leftBehind", alone.file(), alone.answersOnlyInWal().orElse(0), alone.wal());
     }
 }
