@@ -108,6 +108,7 @@ public final class CheckpointManager implements AutoCloseable {
     public RunPlan plan(RunRequest request, StopSwitch stop, InputCheck check) {
         RunOptions options = request.options();
         options.check();
+        OpenFileLimit.check(options);
         if (request.input() == null) {
             RunPlan plan = planner.toResume(options, request.dryRun());
             return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
