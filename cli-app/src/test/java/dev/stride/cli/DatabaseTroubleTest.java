@@ -245,14 +245,7 @@ class DatabaseTroubleTest {
     void aFullDiskStopsTheRunWithOneLineAndTheRunGoesOnOnceThereIsSpace() throws Exception {
         Path folder = tmpfs("small", "64m");
         int total = 1500;
-        StringBuilder s = new StringBuilder();
-        String padding = "x".repeat(6000);
-        for (int i = 0; i < total; i++) {
-            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
-                    .append("\"}\n");
-        }
-        Path input = dir.resolve("big.jsonl");
-        Files.writeString(input, s, StandardCharsets.UTF_8);
+        Path input = bigQuestions(total);
         Path db = folder.resolve("runs.db");
         stride.model.pressingCtrlCAt(100, stride.cli);
         Cli.Result first = run(input, db);
@@ -306,14 +299,7 @@ class DatabaseTroubleTest {
     void aFullDiskRunGoesOnFromTheCopyItsLineNames() throws Exception {
         Path folder = tmpfs("full", "64m");
         int total = 1500;
-        StringBuilder s = new StringBuilder();
-        String padding = "x".repeat(6000);
-        for (int i = 0; i < total; i++) {
-            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
-                    .append("\"}\n");
-        }
-        Path input = dir.resolve("big.jsonl");
-        Files.writeString(input, s, StandardCharsets.UTF_8);
+        Path input = bigQuestions(total);
         Path db = folder.resolve("runs.db");
         stride.model.pressingCtrlCAt(100, stride.cli);
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
@@ -417,6 +403,19 @@ class DatabaseTroubleTest {
                 "cannot mount a tmpfs here (needs root): " + name + " skipped");
         mounted.add(folder);
         return folder;
+    }
+
+    /** {@code total} records of 6 kB each, so that a run fills a small disk in a few hundred answers. */
+    private Path bigQuestions(int total) throws IOException {
+        StringBuilder s = new StringBuilder();
+        String padding = "x".repeat(6000);
+        for (int i = 0; i < total; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"").append(i).append(' ').append(padding)
+                    .append("\"}\n");
+        }
+        Path input = dir.resolve("big.jsonl");
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        return input;
     }
 
     private static int sh(String... command) throws IOException, InterruptedException {
