@@ -89,6 +89,40 @@ class ShardMergeTest {
     }
 
     @Test
+    void aLiveWorkerOfAnotherRunInTheShardFileDoesNotHoldUpTheMergeOfTheRunNamed() throws Exception {
+        // Each file also holds a second sharded run, 'other'; a worker is still writing it in shard 1's file.
+        for (int i = 0; i < 3; i++) {
+            Cli.Result r = stride.run(input, shards.get(i)).model("other").template("Q: {{question}}").noProgress()
+                    .with("--shard", i + "/3");
+            assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        }
+        Path all = dir.resolve("all.db");
+        List<String> merge = List.of("merge", "--to", all.toString(), "--run", "m", shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(shards.get(1))) {
+            long other = worker.findRun("other").orElseThrow().id();
+            worker.join(other, Duration.ofSeconds(60));
+
+            Cli.Result r = stride.cli.run(merge.toArray(String[]::new));
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).startsWith("Merged 3 shards into run 'm' in " + all);
+            assertThat(count(all, "SELECT count(*) FROM records")).isEqualTo(RECORDS);
+            assertThat(count(all, "SELECT count(DISTINCT record_id) FROM predictions")).isEqualTo(RECORDS);
+            assertThat(count(all, "SELECT count(*) FROM runs")).isEqualTo(1);
+
+            // The run the worker writes is still refused.
+            Path others = dir.resolve("others.db");
+            Cli.Result refused = stride.cli.run("merge", "--to", others.toString(), "--run", "other",
+                    shards.get(0).toString(), shards.get(1).toString(), shards.get(2).toString());
+            assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(refused.err()).startsWith("stride: run 'other' in " + shards.get(1) + " has 1 live worker (");
+            assertThat(others).doesNotExist();
+            worker.leave(other);
+        }
+    }
+
+    @Test
     void theShardsPartitionTheIdsByTheCrc32OfEachId() throws Exception {
         Set<String> union = new HashSet<>();
         int stored = 0;
