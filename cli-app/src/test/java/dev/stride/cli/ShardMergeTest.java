@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -275,6 +278,36 @@ class ShardMergeTest {
         assertThat(r.err()).contains(other + " is a shard of another run: its model is other, but " + shards.get(0)
                 + " has m");
         assertThat(Files.exists(dir.resolve("merged.db"))).isFalse();
+    }
+
+    @Test
+    void aShardOfAnotherInputIsRefusedWhicheverShardComesFirstThoughOneShardsInputIsUnknown() throws Exception {
+        // Shard 2 again, from an edited input: another input, whose records' places differ too.
+        Path edited = dir.resolve("edited.jsonl");
+        Files.writeString(edited, "{\"id\":\"new\",\"question\":\"a new first question\"}\n"
+                + Files.readString(input).replace("question 5\"", "question 5, edited\""));
+        Path other = dir.resolve("other.db");
+        Cli.Result made = stride.run(edited, other).model("m").template("{{question}}").noProgress()
+                .with("--shard", "2/3");
+        assertThat(made.exitCode()).as(made.all()).isIn(0, 3);
+        // Shard 0's input is not known (a sync that recorded none, as runs made before stride kept it).
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + shards.get(0));
+             Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE runs SET input_digest = NULL");
+        }
+        Path merged = dir.resolve("merged.db");
+
+        for (List<Path> order : List.of(List.of(shards.get(0), shards.get(1), other),
+                List.of(shards.get(1), shards.get(0), other))) {
+            Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), order.get(0).toString(),
+                    order.get(1).toString(), order.get(2).toString());
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).startsWith("stride: " + other + " is a shard of another run: its input is ")
+                    .contains(", but " + shards.get(1) + " has ");
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(merged).doesNotExist();
+        }
     }
 
     @Test
