@@ -311,6 +311,24 @@ class ShardMergeTest {
     }
 
     @Test
+    void aShardFileThatHoldsNoRunYetIsRefusedSayingWhyAndWhatToDo() throws Exception {
+        // What a stride run --shard has made there while it reads its input, or left when it was killed then.
+        Path starting = dir.resolve("starting.db");
+        SqliteCheckpointStore.open(starting).close();
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), starting.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + starting + " holds no run yet, so there is no shard in it to merge:"
+                + " a stride run --shard starting there stores its run once it has read its input (merge again then),"
+                + " and one stopped before that stored nothing (run that shard again); else name the file that"
+                + " stride run --shard wrote" + System.lineSeparator());
+        assertThat(merged).doesNotExist();
+    }
+
+    @Test
     void aFileThatIsNotAShardIsRefused() throws Exception {
         Path whole = dir.resolve("whole.db");
         assertThat(run(whole).with().exitCode()).isEqualTo(3);
