@@ -389,6 +389,26 @@ class ShardMergeTest {
     }
 
     @Test
+    void theWholeInputsCommandOnAShardFileSaysItGoesOnWithTheShardOnly() throws Exception {
+        long held = count(shards.get(0), "SELECT count(*) FROM records");
+        assertThat(held).isLessThan(RECORDS);
+
+        // The command of the whole input, as after a merge, given a shard's file by mistake.
+        Cli.Result r = run(shards.get(0)).with();
+
+        assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        assertThat(r.out()).contains("Resuming 'm' from checkpoint: ")
+                .contains("'m' holds shard 0/3 of its input (--shard 0/3), and goes on with its records only: the"
+                        + " other shards' are in their own files, which stride merge joins with this one");
+        assertThat(count(shards.get(0), "SELECT count(*) FROM records")).isEqualTo(held);
+
+        // Given --shard, the command says nothing more than any resume.
+        Cli.Result same = run(shards.get(0)).with("--shard", "0/3");
+        assertThat(same.exitCode()).as(same.all()).isIn(0, 3);
+        assertThat(same.out()).contains("Resuming 'm' from checkpoint: ").doesNotContain("holds shard");
+    }
+
+    @Test
     void theShardMayBeSetInTheConfigFile() throws Exception {
         Path config = dir.resolve("stride.yaml");
         Files.writeString(config, "shard: 1/3\n");
