@@ -303,11 +303,44 @@ class ShardMergeTest {
                     order.get(1).toString(), order.get(2).toString());
 
             assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
-            assertThat(r.err()).startsWith("stride: " + other + " is a shard of another run: its input is ")
-                    .contains(", but " + shards.get(1) + " has ");
+            assertThat(r.err()).startsWith("stride: " + other + " (shard 2/3) was run on another input than "
+                    + shards.get(1) + " (shard 1/3): ");
             assertThat(r.err().lines()).hasSize(1);
             assertThat(merged).doesNotExist();
         }
+    }
+
+    @Test
+    void anInputEditedBetweenTheShardsRunsIsRefusedSayingWhatToDoAndDoingItMerges() throws Exception {
+        Path edited = dir.resolve("q.jsonl");
+        Files.writeString(edited, Files.readString(input).replace("question 5\"", "question 5, edited\"")
+                + "{\"id\":\"q30\",\"question\":\"question 30\"}\n");
+        // Shard 2 runs again on the edited input; 0 and 1 were run before the edit.
+        Cli.Result again = run(shards.get(2)).with("--shard", "2/3");
+        assertThat(again.exitCode()).as(again.all()).isIn(0, 3);
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + shards.get(2) + " (shard 2/3) was run on another input than "
+                + shards.get(0) + " (shard 0/3): another file, or the same one edited between their runs; run the"
+                + " shards on the input as it is now (the same stride run ... --shard I/N on each file redoes only"
+                + " the records that changed) and merge again" + System.lineSeparator());
+        assertThat(merged).doesNotExist();
+
+        // Doing what it says: the two older shards run again on the input as it is now.
+        for (int i = 0; i < 2; i++) {
+            Cli.Result redo = run(shards.get(i)).with("--shard", i + "/3");
+            assertThat(redo.exitCode()).as(redo.all()).isIn(0, 3);
+        }
+        Cli.Result ok = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        assertThat(ok.exitCode()).as(ok.all()).isZero();
+        assertThat(count(merged, "SELECT count(*) FROM records")).isEqualTo(RECORDS + 1);
+        assertThat(query(merged, "SELECT payload FROM records WHERE record_id = 'q5'").get(0).get("payload"))
+                .asString().contains("question 5, edited");
     }
 
     @Test

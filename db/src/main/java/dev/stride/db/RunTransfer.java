@@ -232,7 +232,12 @@ public final class RunTransfer {
                 if (firstWithInput == null) {
                     firstWithInput = r;
                 }
-                differs(r, firstWithInput, "input", r.run().getInputDigest(), firstWithInput.run().getInputDigest());
+                if (!r.run().getInputDigest().equals(firstWithInput.run().getInputDigest())) {
+                    // The hashes mean nothing to a reader: what happened (another file, or one edited between two
+                    // shards' runs) and the way out.
+                    throw new TransferRefusedException(DbPhrase.of("merge.inputDiffers", r.file().name(),
+                            firstWithInput.file().name(), r.shard(), firstWithInput.shard()));
+                }
             }
             ShardRun twin = byIndex.putIfAbsent(r.shard().index(), r);
             if (twin != null) {
