@@ -66,7 +66,7 @@ final class MergeCommand implements Callable<Integer> {
                 for (Path shard : shards) {
                     opened.add(SqliteCheckpointStore.openReadOnly(shard));
                 }
-                opened.forEach(SqliteCheckpointStore::requireNoLiveWorkersToMerge);
+                opened.forEach(shard -> shard.requireNoLiveWorkersToMerge(run));
                 try (SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
                     merged = RunTransfer.merge(opened, target, run);
                 }

@@ -14,6 +14,7 @@ import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
+import dev.stride.core.Shard;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -282,7 +283,8 @@ final class RunCommand implements Callable<Integer> {
                     plan.runsToExecute().stream().filter(r -> r.shard() == null).forEach(scoring::refuseUnlabelled);
                 }
                 OutputRules given = request.options().output();
-                renderer.planned(plan, run -> lines(outputSaid(given, run, m),
+                Shard shardGiven = request.options().shard();
+                renderer.planned(plan, run -> lines(shardSaid(shardGiven, run, m), outputSaid(given, run, m),
                         LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop), keys());
@@ -306,6 +308,15 @@ final class RunCommand implements Callable<Integer> {
             c.append(" --extract ").append(SessionOptions.quoted(extract));
         }
         return c.toString();
+    }
+
+    /**
+     * Under a resume line: the shard of its input that the run holds, when the options gave none (the same command
+     * without --shard goes on with the stored one, and counts its records only), else null.
+     */
+    private static String shardSaid(Shard given, RunInfo run, Messages m) {
+        return given != null || run.shard() == null ? null
+                : m.get("msg.run.shardAsBefore", run.name(), run.shard().toString());
     }
 
     /** Under a resume line: the rules the run keeps when the options left some out, else null. */

@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,6 +89,40 @@ class ShardMergeTest {
         Cli.Result after = stride.cli.run("merge", "--to", all.toString(), shards.get(0).toString(),
                 shards.get(1).toString(), shards.get(2).toString());
         assertThat(after.exitCode()).as(after.all()).isZero();
+    }
+
+    @Test
+    void aLiveWorkerOfAnotherRunInTheShardFileDoesNotHoldUpTheMergeOfTheRunNamed() throws Exception {
+        // Each file also holds a second sharded run, 'other'; a worker is still writing it in shard 1's file.
+        for (int i = 0; i < 3; i++) {
+            Cli.Result r = stride.run(input, shards.get(i)).model("other").template("Q: {{question}}").noProgress()
+                    .with("--shard", i + "/3");
+            assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        }
+        Path all = dir.resolve("all.db");
+        List<String> merge = List.of("merge", "--to", all.toString(), "--run", "m", shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(shards.get(1))) {
+            long other = worker.findRun("other").orElseThrow().id();
+            worker.join(other, Duration.ofSeconds(60));
+
+            Cli.Result r = stride.cli.run(merge.toArray(String[]::new));
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).startsWith("Merged 3 shards into run 'm' in " + all);
+            assertThat(count(all, "SELECT count(*) FROM records")).isEqualTo(RECORDS);
+            assertThat(count(all, "SELECT count(DISTINCT record_id) FROM predictions")).isEqualTo(RECORDS);
+            assertThat(count(all, "SELECT count(*) FROM runs")).isEqualTo(1);
+
+            // The run the worker writes is still refused.
+            Path others = dir.resolve("others.db");
+            Cli.Result refused = stride.cli.run("merge", "--to", others.toString(), "--run", "other",
+                    shards.get(0).toString(), shards.get(1).toString(), shards.get(2).toString());
+            assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(refused.err()).startsWith("stride: run 'other' in " + shards.get(1) + " has 1 live worker (");
+            assertThat(others).doesNotExist();
+            worker.leave(other);
+        }
     }
 
     @Test
@@ -244,6 +281,87 @@ class ShardMergeTest {
     }
 
     @Test
+    void aShardOfAnotherInputIsRefusedWhicheverShardComesFirstThoughOneShardsInputIsUnknown() throws Exception {
+        // Shard 2 again, from an edited input: another input, whose records' places differ too.
+        Path edited = dir.resolve("edited.jsonl");
+        Files.writeString(edited, "{\"id\":\"new\",\"question\":\"a new first question\"}\n"
+                + Files.readString(input).replace("question 5\"", "question 5, edited\""));
+        Path other = dir.resolve("other.db");
+        Cli.Result made = stride.run(edited, other).model("m").template("{{question}}").noProgress()
+                .with("--shard", "2/3");
+        assertThat(made.exitCode()).as(made.all()).isIn(0, 3);
+        // Shard 0's input is not known (a sync that recorded none, as runs made before stride kept it).
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + shards.get(0));
+             Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE runs SET input_digest = NULL");
+        }
+        Path merged = dir.resolve("merged.db");
+
+        for (List<Path> order : List.of(List.of(shards.get(0), shards.get(1), other),
+                List.of(shards.get(1), shards.get(0), other))) {
+            Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), order.get(0).toString(),
+                    order.get(1).toString(), order.get(2).toString());
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).startsWith("stride: " + other + " (shard 2/3) was run on another input than "
+                    + shards.get(1) + " (shard 1/3): ");
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(merged).doesNotExist();
+        }
+    }
+
+    @Test
+    void anInputEditedBetweenTheShardsRunsIsRefusedSayingWhatToDoAndDoingItMerges() throws Exception {
+        Path edited = dir.resolve("q.jsonl");
+        Files.writeString(edited, Files.readString(input).replace("question 5\"", "question 5, edited\"")
+                + "{\"id\":\"q30\",\"question\":\"question 30\"}\n");
+        // Shard 2 runs again on the edited input; 0 and 1 were run before the edit.
+        Cli.Result again = run(shards.get(2)).with("--shard", "2/3");
+        assertThat(again.exitCode()).as(again.all()).isIn(0, 3);
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + shards.get(2) + " (shard 2/3) was run on another input than "
+                + shards.get(0) + " (shard 0/3): another file, or the same one edited between their runs; run the"
+                + " shards on the input as it is now (the same stride run ... --shard I/N on each file redoes only"
+                + " the records that changed) and merge again" + System.lineSeparator());
+        assertThat(merged).doesNotExist();
+
+        // Doing what it says: the two older shards run again on the input as it is now.
+        for (int i = 0; i < 2; i++) {
+            Cli.Result redo = run(shards.get(i)).with("--shard", i + "/3");
+            assertThat(redo.exitCode()).as(redo.all()).isIn(0, 3);
+        }
+        Cli.Result ok = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        assertThat(ok.exitCode()).as(ok.all()).isZero();
+        assertThat(count(merged, "SELECT count(*) FROM records")).isEqualTo(RECORDS + 1);
+        assertThat(query(merged, "SELECT payload FROM records WHERE record_id = 'q5'").get(0).get("payload"))
+                .asString().contains("question 5, edited");
+    }
+
+    @Test
+    void aShardFileThatHoldsNoRunYetIsRefusedSayingWhyAndWhatToDo() throws Exception {
+        // What a stride run --shard has made there while it reads its input, or left when it was killed then.
+        Path starting = dir.resolve("starting.db");
+        SqliteCheckpointStore.open(starting).close();
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), starting.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + starting + " holds no run yet, so there is no shard in it to merge:"
+                + " a stride run --shard starting there stores its run once it has read its input (merge again then),"
+                + " and one stopped before that stored nothing (run that shard again); else name the file that"
+                + " stride run --shard wrote" + System.lineSeparator());
+        assertThat(merged).doesNotExist();
+    }
+
+    @Test
     void aFileThatIsNotAShardIsRefused() throws Exception {
         Path whole = dir.resolve("whole.db");
         assertThat(run(whole).with().exitCode()).isEqualTo(3);
@@ -301,6 +419,26 @@ class ShardMergeTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.all()).contains("shard 0/3 -> 1/3");
         assertThat(stride.model.requests.get()).isEqualTo(before);
+    }
+
+    @Test
+    void theWholeInputsCommandOnAShardFileSaysItGoesOnWithTheShardOnly() throws Exception {
+        long held = count(shards.get(0), "SELECT count(*) FROM records");
+        assertThat(held).isLessThan(RECORDS);
+
+        // The command of the whole input, as after a merge, given a shard's file by mistake.
+        Cli.Result r = run(shards.get(0)).with();
+
+        assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+        assertThat(r.out()).contains("Resuming 'm' from checkpoint: ")
+                .contains("'m' holds shard 0/3 of its input (--shard 0/3), and goes on with its records only: the"
+                        + " other shards' are in their own files, which stride merge joins with this one");
+        assertThat(count(shards.get(0), "SELECT count(*) FROM records")).isEqualTo(held);
+
+        // Given --shard, the command says nothing more than any resume.
+        Cli.Result same = run(shards.get(0)).with("--shard", "0/3");
+        assertThat(same.exitCode()).as(same.all()).isIn(0, 3);
+        assertThat(same.out()).contains("Resuming 'm' from checkpoint: ").doesNotContain("holds shard");
     }
 
     @Test

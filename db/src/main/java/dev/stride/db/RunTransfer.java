@@ -209,6 +209,10 @@ public final class RunTransfer {
     /** The shards by index, once each settings, count and indexes are checked against the first file's. */
     private static TreeMap<Integer, ShardRun> checked(List<ShardRun> runs) {
         ShardRun first = runs.get(0);
+        // The first shard that knows its output rules, and the first that knows its input: an unknown one (null) is
+        // held to none, and every known one to the first of them, whatever the order the files are given in.
+        ShardRun firstWithRules = null;
+        ShardRun firstWithInput = null;
         TreeMap<Integer, ShardRun> byIndex = new TreeMap<>();
         for (ShardRun r : runs) {
             differs(r, first, "model", r.run().getModel(), first.run().getModel());
@@ -217,12 +221,23 @@ public final class RunTransfer {
             differs(r, first, "shards", r.shard().count(), first.shard().count());
             // As the input: only two shards that keep their rules can differ in them (null: made before runs did).
             // Re-asks for JSON (json_retries) are how hard a shard tried, as --retries is: not what its answers are.
-            if (r.run().getOutputRules() != null && first.run().getOutputRules() != null) {
-                differs(r, first, "output rules", answerRules(r.run()), answerRules(first.run()));
+            if (r.run().getOutputRules() != null) {
+                if (firstWithRules == null) {
+                    firstWithRules = r;
+                }
+                differs(r, firstWithRules, "output rules", answerRules(r.run()), answerRules(firstWithRules.run()));
             }
             // Unknown (null) where a sync did not record it: only two known digests can tell inputs apart.
-            if (r.run().getInputDigest() != null && first.run().getInputDigest() != null) {
-                differs(r, first, "input", r.run().getInputDigest(), first.run().getInputDigest());
+            if (r.run().getInputDigest() != null) {
+                if (firstWithInput == null) {
+                    firstWithInput = r;
+                }
+                if (!r.run().getInputDigest().equals(firstWithInput.run().getInputDigest())) {
+                    // The hashes mean nothing to a reader: what happened (another file, or one edited between two
+                    // shards' runs) and the way out.
+                    throw new TransferRefusedException(DbPhrase.of("merge.inputDiffers", r.file().name(),
+                            firstWithInput.file().name(), r.shard(), firstWithInput.shard()));
+                }
             }
             ShardRun twin = byIndex.putIfAbsent(r.shard().index(), r);
             if (twin != null) {

@@ -710,14 +710,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * For {@code stride merge}, of a shard: no run in this file has a live worker. A shard still being written would
-     * leave its latest answers out of the merge, and the merged run would ask them again.
+     * For {@code stride merge}, of a shard: the run to merge ({@code runName}, or every run of the file when none is
+     * named) has no live worker. A shard still being written would leave its latest answers out of the merge, and the
+     * merged run would ask them again; another run that a worker writes in the same file is none of the merge's.
      *
+     * @param runName the run {@code --run} names, or null for the one run the file holds
      * @throws dev.stride.core.LiveWorkersException naming the runs, their workers and when the last lease runs out
      */
-    public void requireNoLiveWorkersToMerge() {
+    public void requireNoLiveWorkersToMerge(String runName) {
         reading(dsl -> {
-            RunRows.refuseLive(dsl, DSL.trueCondition(), clock.instant(), file, RunRows.LiveRefusal.MERGE);
+            RunRows.refuseLive(dsl, runName == null ? DSL.trueCondition() : RUNS.NAME.eq(runName), clock.instant(),
+                    file, RunRows.LiveRefusal.MERGE);
             return null;
         });
     }
