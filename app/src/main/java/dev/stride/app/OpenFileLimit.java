@@ -40,7 +40,7 @@ final class OpenFileLimit {
             return;
         }
         long fits = Math.max(1, limit - open - BESIDES_CONNECTIONS);
-        throw AppPhrase.invalid(auto ? "run.filesForMaxConcurrency" : "run.filesForConcurrency", inFlight, needed,
-                limit, fits);
+        throw auto ? AppPhrase.invalid("run.filesForMaxConcurrency", inFlight, needed, limit, fits)
+                : AppPhrase.invalid("run.filesForConcurrency", inFlight, needed, limit, fits);
     }
 }
