@@ -285,7 +285,13 @@ class InterruptIT {
             lastWasHalted = twice || (lastWasHalted && (p.out().isBlank() || jvmStarting));
             long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
 
-            assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isEqualTo(jvmStarting ? 1 : 130);
+            // The JVM's own exit then: 1 as it reports the failed start, or 130 when the signal's default action
+            // ends it first (seen in CI: "Bad level: 2" printed, exit 130).
+            if (jvmStarting) {
+                assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isIn(1, 130);
+            } else {
+                assertThat(exit).as("exit of session %d\n%s", i, p.transcript()).isEqualTo(130);
+            }
             Path look = db;
             if (twice) {
                 worstSecondExitMs = Math.max(worstSecondExitMs, exitMs);
