@@ -279,7 +279,7 @@ class InterruptIT {
             }
             int exit = p.waitForExit(grace.plusSeconds(60));
             // A SIGINT that lands while the JVM itself is still initialising (a loaded machine, 150 ms in) is the
-            // JVM's to handle, before any code of stride's runs: it says so and exits 1, having opened nothing.
+            // JVM's to handle, before any code of stride's runs: it says so and exits, having opened nothing.
             boolean jvmStarting = p.out().startsWith("Error occurred during initialization of VM");
             boolean walLeftByHalt = Files.exists(wal) && lastWasHalted;
             lastWasHalted = twice || (lastWasHalted && (p.out().isBlank() || jvmStarting));
