@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU per prediction of `stride run` (issue 15, item 3): the CLI in its own JVM, `stride serve-sim` in another, on
 # this machine. Prints, for each jar in turn and each round, the CLI's own CPU time (user + system of the child, from
-# getrusage: JVM start, JIT and GC included) per prediction, then the median per jar and flag set, with the load
+# getrusage: JVM start, JIT and GC included) and its context switches per prediction, then the median per jar and flag set, with the load
 # average. CPU time moves far less than wall time on a shared machine: it is the figure to compare builds by.
 # Usage: bench/cpu.sh [RECORDS [CONCURRENCY [LATENCY [ROUNDS]]]]   defaults: 50000 64 20ms 3
 #   STRIDE_JARS="old.jar new.jar" alternates several builds (default: cli-app/target/stride.jar);
@@ -72,7 +72,8 @@ wall = time.monotonic() - start
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = used.ru_utime + used.ru_stime
 print(f"{jar} [{flags}]: CPU {cpu * 1000 / n:.3f} ms/prediction ({cpu:.1f} s), {n / wall:.0f} predictions/s wall"
-      f" ({wall:.1f} s), max RSS {used.ru_maxrss // 1024} MB", flush=True)
+      f" ({wall:.1f} s), max RSS {used.ru_maxrss // 1024} MB, context switches {used.ru_nvcsw / n:.2f} voluntary"
+      f" + {used.ru_nivcsw / n:.2f} involuntary per prediction", flush=True)
 with open(results, "a") as out:
     out.write(f"{jar}\t{flags}\t{cpu * 1000 / n:.3f}\t{n / wall:.0f}\n")
 PY
