@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CPU per prediction of `stride run` (issue 15, item 3): the CLI in its own JVM, `stride serve-sim` in another, on
 # this machine. Prints, for each jar in turn and each round, the CLI's own CPU time (user + system of the child, from
-# getrusage: JVM start, JIT and GC included) and its context switches per prediction, then the median per jar and flag set, with the load
-# average. CPU time moves far less than wall time on a shared machine: it is the figure to compare builds by.
+# getrusage: JVM start, JIT and GC included) and its context switches per prediction, then the median per jar and
+# flag set, with the load average. CPU time moves far less than wall time on a shared machine: it is the figure to
+# compare builds by.
 # Usage: bench/cpu.sh [RECORDS [CONCURRENCY [LATENCY [ROUNDS]]]]   defaults: 50000 64 20ms 3
 #   STRIDE_JARS="old.jar new.jar" alternates several builds (default: cli-app/target/stride.jar);
 #   STRIDE_JVM_FLAGS="..." are put before -jar (e.g. -XX:TieredStopAtLevel=1, as the ./stride launcher does);
