@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * the limit, or at the server), never while a request is between the gate and its answer: so each request's time at
  * the server is {@link #LATENCY} to the nanosecond, and only time spent waiting at the gate could add to it.
  */
-@Timeout(120)
+@Timeout(300)
 class PacedAdaptivePoolTest {
 
     private static final String OK = """
@@ -49,8 +49,12 @@ class PacedAdaptivePoolTest {
     private static final int CALLERS = 20;
     /** 30 at 1, 20 each at 2, 4 and 8 (slow start's windows), then 110 at 16: five windows there and more. */
     private static final int REQUESTS = 200;
-    /** How far the clock moves in one step while requests wait at the gate (and no answer is due sooner). */
+    /**
+     * How far the clock moves in one step while requests wait at the gate (and no answer is due sooner): the real
+     * time since the last step, within these bounds.
+     */
     private static final long STEP = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long MAX_STEP = TimeUnit.MILLISECONDS.toNanos(10);
     /** How long the test looks away while callers move (real time). */
     private static final long PAUSE = TimeUnit.MICROSECONDS.toNanos(50);
 
@@ -180,6 +184,7 @@ class PacedAdaptivePoolTest {
 
         List<Integer> limits = new CopyOnWriteArrayList<>(List.of(pool.concurrencyLimit()));
         int mostAtGate = 0;
+        long stepped = System.nanoTime();
         while (active.get() > 0) {
             long reads = clock.reads();
             // Read in the order callers move (room, gate, server) reversed: one on its way is missed, never counted
@@ -201,8 +206,12 @@ class PacedAdaptivePoolTest {
                     limits.add(limit);
                 }
             } else if (pool.waitingForRateLimit() > 0) {
-                // No faster than real time: a request at the gate waits the clock's time in real time, then looks.
-                if (clock.moveTo(now + Math.min(STEP, due - now), reads)) {
+                // As fast as real time and no faster: a request at the gate waits the clock's time in real time, then
+                // looks. A step that a loaded machine made slow covers more, or the test would take minutes.
+                long real = System.nanoTime();
+                long step = Math.min(Math.max(STEP, real - stepped), MAX_STEP);
+                if (clock.moveTo(now + Math.min(step, due - now), reads)) {
+                    stepped = real;
                     LockSupport.parkNanos(STEP);
                 }
             } else if (due != Long.MAX_VALUE) {
