@@ -228,7 +228,7 @@ class PacedAdaptivePoolTest {
         assertThat(answered.get()).isEqualTo(REQUESTS);
         assertThat(mostAtGate).as("requests held at the gate at once").isGreaterThanOrEqualTo(4);
         // Every answer took the server's LATENCY exactly, so a limit that backed off took the gate's wait for the
-        // server's: at 16 in flight that wait is more than half of a request's time, a queue of 6 by Vegas's sums.
+        // server's: at 16 in flight that wait is about half of a request's time, a queue of 8 by Vegas's sums.
         assertThat(limits).as("the limit as it moved").contains(16).isSorted();
     }
 
