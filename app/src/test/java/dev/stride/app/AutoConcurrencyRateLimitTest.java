@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --concurrency auto} with {@code --rpm} against the simulator enforcing a hosted budget: the gate paces the
- * requests, and the limit learns from the time a request spends at the server, not at the gate. Counts only.
+ * requests in a whole run, and the learnt limit reaches the runner. Counts only: what the limit learns from the time a
+ * request spends at the server, not at the gate, is PacedAdaptivePoolTest's, on a clock that no stall moves.
  */
 @Timeout(300)
 class AutoConcurrencyRateLimitTest {
@@ -60,9 +61,11 @@ class AutoConcurrencyRateLimitTest {
             assertThat(count(db, "SELECT count(*) FROM predictions WHERE status = 'done' AND attempts = 1"))
                     .isEqualTo(RECORDS);
         }
-        // Requests held at the gate wait longer the more are in flight. Were that wait taken for latency, the limit
-        // would read a queue at the server after its second window (200 answers) and drop; the server itself never
-        // has more than one or two requests, so the limit has no reason to.
-        assertThat(limits).as("the runner's bound as it moved").isNotEmpty().isSorted();
+        // The learnt limit reached the runner, and grew: its first window (30 answers at 1 in flight) always doubles
+        // it. That it then never drops for the gate's wait is checked where the clock is the test's (the client
+        // module's PacedAdaptivePoolTest): here a JVM stalled on a loaded machine makes one window's answers late
+        // (96 ms against 32 were seen), which the limit rightly reads as a queue; at a load average of 15 that failed
+        // 2 runs in 20.
+        assertThat(limits).as("the runner's bound as it moved").anyMatch(limit -> limit > 1);
     }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import okhttp3.Call;
 import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
@@ -87,15 +88,23 @@ public final class ModelClient implements AutoCloseable {
     }
 
     ModelClient(ClientSettings settings, Clock clock) {
-        this(settings, clock, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
+        this(settings, clock, System::nanoTime, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
+    }
+
+    /**
+     * One of {@link ServerPool}'s servers: its rate gate keeps the pool's time, so that a test that moves the pool's
+     * clock by hand moves the time a request waits at the gate with it (and the learnt limit sees both on one scale).
+     */
+    ModelClient(ClientSettings settings, LongSupplier nanoTime) {
+        this(settings, Clock.systemUTC(), nanoTime, !OKHTTP_ONLY.equals(System.getProperty(TRANSPORT_PROPERTY)));
     }
 
     /** For tests of OkHttp's own set-up: every call through OkHttp. */
     static ModelClient throughOkHttp(ClientSettings settings) {
-        return new ModelClient(settings, Clock.systemUTC(), false);
+        return new ModelClient(settings, Clock.systemUTC(), System::nanoTime, false);
     }
 
-    private ModelClient(ClientSettings settings, Clock clock, boolean plainAllowed) {
+    private ModelClient(ClientSettings settings, Clock clock, LongSupplier nanoTime, boolean plainAllowed) {
         this.settings = settings;
         this.clock = clock;
         BaseUrl base = settings.base();
@@ -130,7 +139,7 @@ public final class ModelClient implements AutoCloseable {
         this.promptEncoder = new PromptEncoder(mapper);
         this.parser = new ResponseParser(mapper);
         this.errorBodies = new ErrorBodies(mapper);
-        this.gate = new RateGate(settings.rateLimits(), System::nanoTime);
+        this.gate = new RateGate(settings.rateLimits(), nanoTime);
     }
 
     private static OkHttpClient buildHttp(ClientSettings settings, boolean https) {

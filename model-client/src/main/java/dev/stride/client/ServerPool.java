@@ -80,6 +80,15 @@ public final class ServerPool implements AutoCloseable {
                 DEFAULT_MAX_SET_ASIDE, System::nanoTime, maxPerServer);
     }
 
+    /**
+     * For tests: an adaptive pool whose limits and rate gates keep {@code nanoTime}, which the test moves by hand: what
+     * the limit learns then depends on what the test did, not on how quickly a loaded machine ran it.
+     */
+    static ServerPool adaptive(List<ClientSettings> servers, int maxPerServer, LongSupplier nanoTime) {
+        return new ServerPool(servers, DEFAULT_FAILURES_BEFORE_SET_ASIDE, DEFAULT_FIRST_SET_ASIDE,
+                DEFAULT_MAX_SET_ASIDE, nanoTime, maxPerServer);
+    }
+
     /** For tests: short set-aside times and a controllable clock. */
     ServerPool(List<ClientSettings> servers, int failuresBeforeSetAside, Duration firstSetAside,
                Duration maxSetAside, LongSupplier nanoTime) {
@@ -108,7 +117,7 @@ public final class ServerPool implements AutoCloseable {
         List<Server> built = new ArrayList<>();
         try {
             for (ClientSettings s : distinct.values()) {
-                built.add(new Server(new ModelClient(s), now, firstSetAsideNanos,
+                built.add(new Server(new ModelClient(s, nanoTime), now, firstSetAsideNanos,
                         adaptive ? new AdaptiveLimit(maxPerServer) : null));
             }
         } catch (RuntimeException e) {
