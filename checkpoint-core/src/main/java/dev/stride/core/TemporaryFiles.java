@@ -31,7 +31,11 @@ public final class TemporaryFiles {
         return new Held(held);
     }
 
-    private static void removeHeld() {
+    /**
+     * Removes the held files now: for a second Ctrl+C, which ends the process with {@link Runtime#halt}, skipping
+     * the shutdown hook.
+     */
+    public static void removeHeld() {
         for (Path file : HELD) {
             try {
                 Files.deleteIfExists(file);

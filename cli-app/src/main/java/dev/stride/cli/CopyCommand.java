@@ -7,10 +7,14 @@ import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StagedDatabase;
+import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,12 +26,18 @@ import picocli.CommandLine.Spec;
  * needs, so the same {@code stride run} goes on at DEST. Unlike {@code snapshot} it copies runs, not a file: DEST may
  * already hold other runs, and is written in one transaction. Each of SRC and DEST is a SQLite file or a PostgreSQL
  * URL, as {@code --db} takes them: a run started on a laptop goes on on the cluster and comes home as one file.
+ *
+ * <p>A DEST file that does not exist yet is written beside it and gets its name only when whole ({@link
+ * StagedDatabase}); Ctrl+C, SIGTERM or SIGHUP rolls the transaction back and exits 130, so DEST is either the whole
+ * copy or as it was before.
  */
 @Command(name = "copy", mixinStandardHelpOptions = true)
 final class CopyCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    private final CliContext context;
 
     @Mixin
     VerboseOption verbose;
@@ -52,8 +62,12 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "NAME")
     String run;
 
+    CopyCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (from != null) {
             DbFile.requireExists(from);
             if (to != null) {
@@ -64,15 +78,27 @@ final class CopyCommand implements Callable<Integer> {
             DbFile.requireFolder(to);
         }
         List<RunInfo> copied;
-        // A DEST file this command creates and then writes nothing to (a refusal) is removed again.
-        try (FreshDatabase fresh = FreshDatabase.at(to)) {
+        boolean fresh = to != null && !Files.exists(to);
+        AtomicBoolean stop = new AtomicBoolean();
+        // Listening before anything is opened: a stop during the opening is seen at the transfer's first page.
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
+             StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try (CheckpointStore source = fromPostgres != null ? PostgresCheckpointStore.openReadOnly(fromPostgres)
                         : SqliteCheckpointStore.openReadOnly(from);
                  CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
-                        : SqliteCheckpointStore.open(to)) {
-                copied = RunTransfer.copy(source, target, run);
+                        : SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                copied = RunTransfer.copy(source, target, run, stop::get);
             }
-            fresh.keepIf(true);
+            if (staged != null) {
+                if (stop.get()) {
+                    // Stopped after the commit, before the name: the whole copy goes with the partial file.
+                    throw interrupted(true, to, "msg.copy.interruptedNew", "msg.copy.interruptedInto");
+                }
+                staged.putInPlace();
+            }
+        } catch (TransferStoppedException e) {
+            throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
+                    "msg.copy.interruptedInto");
         }
         // A PostgreSQL location prints without its password.
         Object src = fromPostgres != null ? fromPostgres : from;
@@ -85,6 +111,12 @@ final class CopyCommand implements Callable<Integer> {
         out.println(m.get("msg.copy.goOn", ShellWords.quoted(dest)));
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** Exit 130 and one line: DEST was not made ({@code fresh}) or is as it was, nothing of the transfer in it. */
+    static UserError interrupted(boolean fresh, Object destination, String freshKey, String intoKey) {
+        return UserError.of(ExitCodes.INTERRUPTED, fresh ? freshKey : intoKey, destination,
+                ShellWords.quoted(destination));
     }
 
     /**

@@ -5,11 +5,15 @@ import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StagedDatabase;
+import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,12 +24,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code stride merge --to OUT.db SHARD.db...}: the runs that {@code stride run --shard I/N} made on separate
  * machines, joined into one run over the whole input. Refuses, writing nothing, whatever would not add up to that run.
+ * A new OUT gets its name only when whole, and Ctrl+C, SIGTERM or SIGHUP leaves OUT as it was, exit 130 (as in
+ * {@link CopyCommand}).
  */
 @Command(name = "merge", mixinStandardHelpOptions = true)
 final class MergeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    private final CliContext context;
 
     @Mixin
     VerboseOption verbose;
@@ -40,6 +48,10 @@ final class MergeCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "SHARD", descriptionKey = "SHARD")
     List<String> shardTexts = new ArrayList<>();
 
+    MergeCommand(CliContext context) {
+        this.context = context;
+    }
+
     /**
      * Shards and the merged run are files: a PostgreSQL URL is refused in one line (without its password), with the
      * way there: merge into a file, then stride copy it.
@@ -53,7 +65,7 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Path to = sqliteFile(toText, "--to");
         List<Path> shards = shardTexts.stream().map(text -> sqliteFile(text, "SHARD")).toList();
         shards.forEach(DbFile::requireExists);
@@ -61,19 +73,30 @@ final class MergeCommand implements Callable<Integer> {
         DbFile.requireFolder(to);
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();
-        try (FreshDatabase fresh = FreshDatabase.at(to)) {
+        boolean fresh = !Files.exists(to);
+        AtomicBoolean stop = new AtomicBoolean();
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
+             StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try {
                 for (Path shard : shards) {
                     opened.add(SqliteCheckpointStore.openReadOnly(shard));
                 }
                 opened.forEach(shard -> shard.requireNoLiveWorkersToMerge(run));
-                try (SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
-                    merged = RunTransfer.merge(opened, target, run);
+                try (SqliteCheckpointStore target = SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                    merged = RunTransfer.merge(opened, target, run, stop::get);
                 }
             } finally {
                 opened.forEach(SqliteCheckpointStore::close);
             }
-            fresh.keepIf(true);
+            if (staged != null) {
+                if (stop.get()) {
+                    // Stopped after the commit, before the name: the whole merge goes with the partial file.
+                    throw CopyCommand.interrupted(true, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
+                }
+                staged.putInPlace();
+            }
+        } catch (TransferStoppedException e) {
+            throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
         }
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);

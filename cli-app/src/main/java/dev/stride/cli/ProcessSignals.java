@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.core.TemporaryFiles;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,8 @@ final class ProcessSignals implements Signals {
                 case QUIT -> {
                     err.println(halted);
                     err.flush();
+                    // halt skips the shutdown hook: a copy's partial file goes now, or stays for good.
+                    TemporaryFiles.removeHeld();
                     Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
                 }
             }

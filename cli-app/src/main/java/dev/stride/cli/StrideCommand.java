@@ -230,6 +230,12 @@ public final class StrideCommand implements Runnable {
             if (cls == DemoCommand.class) {
                 return cls.cast(new DemoCommand(context));
             }
+            if (cls == CopyCommand.class) {
+                return cls.cast(new CopyCommand(context));
+            }
+            if (cls == MergeCommand.class) {
+                return cls.cast(new MergeCommand(context));
+            }
             return fallback.create(cls);
         }
     }

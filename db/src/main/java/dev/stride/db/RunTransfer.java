@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.Row3;
@@ -51,12 +52,17 @@ public final class RunTransfer {
     /** Rows per page read from the source and per batch written to the destination. */
     static final int PAGE = 2000;
 
+    /** Never asked to stop: for callers without a stop to listen for. */
+    private static final BooleanSupplier NEVER = () -> false;
+
     private final DbStore source;
     private final DbStore target;
+    private final BooleanSupplier stopRequested;
 
-    private RunTransfer(DbStore source, DbStore target) {
+    private RunTransfer(DbStore source, DbStore target, BooleanSupplier stopRequested) {
         this.source = source;
         this.target = target;
+        this.stopRequested = stopRequested;
     }
 
     /**
@@ -100,7 +106,18 @@ public final class RunTransfer {
      *                                  of that name; nothing is written
      */
     public static List<RunInfo> copy(CheckpointStore from, CheckpointStore to, String runName) {
-        RunTransfer transfer = new RunTransfer(DbStore.of(from), DbStore.of(to));
+        return copy(from, to, runName, NEVER);
+    }
+
+    /**
+     * As {@link #copy(CheckpointStore, CheckpointStore, String)}, given up when {@code stopRequested} says so: it is
+     * asked before each page written and before the commit.
+     *
+     * @throws TransferStoppedException when a stop was asked for before the commit; nothing is written
+     */
+    public static List<RunInfo> copy(CheckpointStore from, CheckpointStore to, String runName,
+                                     BooleanSupplier stopRequested) {
+        RunTransfer transfer = new RunTransfer(DbStore.of(from), DbStore.of(to), stopRequested);
         List<String> names = transfer.copy(runName);
         return names.stream().map(name -> to.findRun(name).orElseThrow()).toList();
     }
@@ -137,7 +154,7 @@ public final class RunTransfer {
                         row.setTruncated(0L);
                     }
                     long id = insertRun(dest, row);
-                    copyRows(src, run.getRunId(), dest, id);
+                    copyRows(src, run.getRunId(), dest, id, stopRequested);
                     var counters = dest.update(RUNS).set(RUNS.LOW_WATERMARK, run.getLowWatermark());
                     if (!target.countsInSlots()) {
                         // Set, not counted: SQLite's triggers counted the outcomes as they came in, and these are
@@ -149,6 +166,7 @@ public final class RunTransfer {
                     counters.where(RUNS.RUN_ID.eq(id)).execute();
                     copied.add(run.getName());
                 }
+                checkNotStopped(stopRequested);
                 return copied;
             });
         });
@@ -166,6 +184,17 @@ public final class RunTransfer {
      *                                  a run of that name; nothing is written
      */
     public static RunInfo merge(List<SqliteCheckpointStore> shards, SqliteCheckpointStore to, String runName) {
+        return merge(shards, to, runName, NEVER);
+    }
+
+    /**
+     * As {@link #merge(List, SqliteCheckpointStore, String)}, given up when {@code stopRequested} says so: it is asked
+     * before each page written and before the commit.
+     *
+     * @throws TransferStoppedException when a stop was asked for before the commit; nothing is written
+     */
+    public static RunInfo merge(List<SqliteCheckpointStore> shards, SqliteCheckpointStore to, String runName,
+                                BooleanSupplier stopRequested) {
         if (shards.isEmpty()) {
             throw new TransferRefusedException(DbPhrase.of("merge.noShards"));
         }
@@ -175,7 +204,7 @@ public final class RunTransfer {
         }
         TreeMap<Integer, ShardRun> byIndex = checked(runs);
         RunsRecord merged = mergedRun(byIndex.values());
-        writeMerged(DbStore.of(to), merged, byIndex.values());
+        writeMerged(DbStore.of(to), merged, byIndex.values(), stopRequested);
         return to.findRun(merged.getName()).orElseThrow();
     }
 
@@ -304,7 +333,8 @@ public final class RunTransfer {
         return merged;
     }
 
-    private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards) {
+    private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards,
+                                    BooleanSupplier stopRequested) {
         target.write(dest -> {
             if (has(dest, merged.getName())) {
                 throw new TransferRefusedException(DbPhrase.of("merge.exists", target.name(), merged.getName(),
@@ -313,7 +343,7 @@ public final class RunTransfer {
             long id = insertRun(dest, merged);
             for (ShardRun s : shards) {
                 s.file().read(src -> {
-                    copyRows(src, s.run().getRunId(), dest, id);
+                    copyRows(src, s.run().getRunId(), dest, id, stopRequested);
                     return null;
                 });
             }
@@ -338,8 +368,19 @@ public final class RunTransfer {
                     .set(RUNS.LOW_WATERMARK, lowWatermark(dest, id))
                     .where(RUNS.RUN_ID.eq(id))
                     .execute();
+            checkNotStopped(stopRequested);
             return null;
         });
+    }
+
+    /**
+     * Throws, inside the destination's transaction, which rolls it back, when a stop was asked for: a copy cut short
+     * by Ctrl+C or SIGTERM then leaves the destination as it was, instead of ending the process mid-transaction.
+     */
+    private static void checkNotStopped(BooleanSupplier stopRequested) {
+        if (stopRequested.getAsBoolean()) {
+            throw new TransferStoppedException();
+        }
     }
 
     private static boolean has(DSLContext dest, String name) {
@@ -365,7 +406,8 @@ public final class RunTransfer {
      * Shards hold disjoint records, so their scores never meet in the merged run: each keeps its metric and label
      * field (a shard scored another way shows as its own, smaller row of the scoreboard).
      */
-    private static void copyRows(DSLContext src, long fromRun, DSLContext dest, long toRun) {
+    private static void copyRows(DSLContext src, long fromRun, DSLContext dest, long toRun,
+                                 BooleanSupplier stopRequested) {
         long after = Long.MIN_VALUE;
         while (true) {
             List<RecordsRecord> page = src.selectFrom(RECORDS)
@@ -380,6 +422,7 @@ public final class RunTransfer {
                 row.setRunId(toRun);
                 rows.add(row);
             }
+            checkNotStopped(stopRequested);
             dest.batchInsert(rows).execute();
             after = page.get(page.size() - 1).getSeq();
         }
@@ -400,6 +443,7 @@ public final class RunTransfer {
                 row.setRunId(toRun);
                 rows.add(row);
             }
+            checkNotStopped(stopRequested);
             dest.batchInsert(rows).execute();
             after = page.get(page.size() - 1).get(RECORDS.SEQ);
         }
@@ -420,6 +464,7 @@ public final class RunTransfer {
                 row.setRunId(toRun);
                 rows.add(row);
             }
+            checkNotStopped(stopRequested);
             dest.batchInsert(rows).execute();
             ScoresRecord last = page.get(page.size() - 1);
             afterKey = row(last.getRecordId(), last.getMetric(), last.getLabelField());

@@ -16,6 +16,8 @@ import dev.stride.core.Shard;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +122,78 @@ class RunTransferTest {
 
             assertThat(target.listRuns()).extracting(RunInfo::name).containsExactly("b");
             assertThat(target.findRun("b").orElseThrow().total()).isEqualTo(2);
+        }
+    }
+
+    /** A stop asked for at its {@code at}-th question (0: never), counting the questions in {@code asked}. */
+    private static BooleanSupplier stopAt(int at, AtomicInteger asked) {
+        return () -> asked.incrementAndGet() == at;
+    }
+
+    /**
+     * A stop (Ctrl+C, SIGTERM) at a page of a copy of several pages, or just before its commit: the destination
+     * is as it was, its own run untouched, nothing of the copy in it; a copy not stopped then holds it all.
+     */
+    @Test
+    void aCopyStoppedAtAnyPageOrBeforeItsCommitWritesNothing() {
+        try (SqliteCheckpointStore source = SqliteCheckpointStore.open(dir.resolve("from.db"));
+             SqliteCheckpointStore target = SqliteCheckpointStore.open(dir.resolve("to.db"))) {
+            source.syncRun(spec("big"), recs(N).iterator());
+            answerSome(source, source.findRun("big").orElseThrow().id(), recs(N));
+            target.syncRun(spec("other"), recs(3).iterator());
+            Path copyOf = dir.resolve("count.db");
+            AtomicInteger questions = new AtomicInteger();
+            try (SqliteCheckpointStore counting = SqliteCheckpointStore.open(copyOf)) {
+                RunTransfer.copy(source, counting, "big", stopAt(0, questions));
+            }
+            // Pages of records and of outcomes, and the last look before the commit.
+            assertThat(questions.get()).isGreaterThanOrEqualTo(6);
+
+            // The first page, one midway and the last look before the commit.
+            for (int at : new int[] {1, questions.get() / 2, questions.get()}) {
+                AtomicInteger asked = new AtomicInteger();
+                BooleanSupplier stop = stopAt(at, asked);
+                assertThatThrownBy(() -> RunTransfer.copy(source, target, "big", stop))
+                        .as("stopped at question %d", at).isInstanceOf(TransferStoppedException.class);
+                assertThat(target.listRuns()).extracting(RunInfo::name).as("at %d", at).containsExactly("other");
+                assertThat(results(target, "other")).hasSize(3);
+            }
+            RunTransfer.copy(source, target, "big", stopAt(0, new AtomicInteger()));
+            assertThat(results(target, "big")).hasSize(N).isEqualTo(results(source, "big"));
+        }
+    }
+
+    @Test
+    void aMergeStoppedAtAnyPageOrBeforeItsCommitWritesNothing() {
+        List<SqliteCheckpointStore> shards = new ArrayList<>();
+        try (SqliteCheckpointStore out = SqliteCheckpointStore.open(dir.resolve("out.db"))) {
+            for (int i = 0; i < 2; i++) {
+                Shard shard = new Shard(i, 2);
+                SqliteCheckpointStore store = SqliteCheckpointStore.open(dir.resolve("shard-" + i + ".db"));
+                shards.add(store);
+                RunSpec base = spec("big");
+                List<InputRecord> mine = recs(N).stream().filter(r -> shard.holds(r.id())).toList();
+                store.syncRun(new RunSpec(base.name(), base.model(), base.baseUrls(), base.template(),
+                        base.params(), shard), mine.iterator());
+                answerSome(store, store.findRun("big").orElseThrow().id(), mine);
+            }
+            AtomicInteger questions = new AtomicInteger();
+            try (SqliteCheckpointStore counting = SqliteCheckpointStore.open(dir.resolve("count.db"))) {
+                RunTransfer.merge(shards, counting, null, stopAt(0, questions));
+            }
+            assertThat(questions.get()).isGreaterThanOrEqualTo(4);
+
+            // The first page, one midway and the last look before the commit.
+            for (int at : new int[] {1, questions.get() / 2, questions.get()}) {
+                AtomicInteger asked = new AtomicInteger();
+                BooleanSupplier stop = stopAt(at, asked);
+                assertThatThrownBy(() -> RunTransfer.merge(shards, out, null, stop))
+                        .as("stopped at question %d", at).isInstanceOf(TransferStoppedException.class);
+                assertThat(out.listRuns()).as("at %d", at).isEmpty();
+            }
+            assertThat(RunTransfer.merge(shards, out, null, stopAt(0, new AtomicInteger())).total()).isEqualTo(N);
+        } finally {
+            shards.forEach(SqliteCheckpointStore::close);
         }
     }
 }

@@ -1,0 +1,103 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stride.core.RunInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A new database written beside its name and given it only when whole, on real files. */
+class StagedDatabaseTest {
+    @TempDir
+    Path dir;
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static void writeARun(Path file) {
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("m"), recs(5).iterator());
+        }
+    }
+
+    @Test
+    void theDatabaseHasItsNameOnlyOncePutInPlaceAndNothingElseStays() throws IOException {
+        Path target = dir.resolve("out.db");
+        try (StagedDatabase staged = StagedDatabase.beside(target)) {
+            writeARun(staged.file());
+            assertThat(target).doesNotExist();
+            assertThat(staged.file().getFileName().toString()).startsWith("out.db.partial-");
+
+            staged.putInPlace();
+        }
+
+        assertThat(names()).containsExactly("out.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(target)) {
+            assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("m");
+        }
+    }
+
+    /** An error, a refusal or a stop: the command closes it without putting it in place. */
+    @Test
+    void closedUnplacedItLeavesNothing() throws IOException {
+        try (StagedDatabase staged = StagedDatabase.beside(dir.resolve("out.db"))) {
+            writeARun(staged.file());
+            assertThat(names()).isNotEmpty();
+        }
+
+        assertThat(names()).isEmpty();
+    }
+
+    /**
+     * What a kill -9 leaves (another pid's partial database and WAL) is neither taken for the result nor in the next
+     * attempt's way.
+     */
+    @Test
+    void aPartialFileOfAKilledProcessNeitherCountsNorBlocks() throws IOException {
+        Path target = dir.resolve("out.db");
+        Files.writeString(dir.resolve("out.db.partial-999999999"), "half", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("out.db.partial-999999999-wal"), "half", StandardCharsets.UTF_8);
+
+        try (StagedDatabase staged = StagedDatabase.beside(target)) {
+            writeARun(staged.file());
+            staged.putInPlace();
+        }
+
+        assertThat(names()).containsExactly("out.db", "out.db.partial-999999999", "out.db.partial-999999999-wal");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(target)) {
+            assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("m");
+        }
+    }
+
+    /** Another stride made the file while this one was written: that one is kept, this attempt refused. */
+    @Test
+    void aFileMadeAtTheNameMeanwhileIsNeverReplaced() throws IOException {
+        Path target = dir.resolve("out.db");
+        try (StagedDatabase staged = StagedDatabase.beside(target)) {
+            writeARun(staged.file());
+            try (SqliteCheckpointStore other = SqliteCheckpointStore.open(target)) {
+                other.syncRun(spec("theirs"), recs(2).iterator());
+            }
+
+            assertThatThrownBy(staged::putInPlace).isInstanceOf(TransferRefusedException.class)
+                    .hasMessageContaining("out.db was created by another process");
+        }
+
+        assertThat(names()).containsExactly("out.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(target)) {
+            assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("theirs");
+        }
+    }
+}
