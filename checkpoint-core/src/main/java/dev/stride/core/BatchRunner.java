@@ -278,8 +278,10 @@ public final class BatchRunner {
      * Claims records until none is left to claim and no other live worker holds any. Without
      * --retry-failed, every record below the stored low watermark already has an outcome, so the first pass starts
      * there: a resume of a half-done run of a million records reaches its first request without walking the half that
-     * is done. Later passes start from the beginning, once this worker's own requests are over: they take what
-     * another worker left (its lease ran out), and an outcome deleted by hand since the watermark was computed.
+     * is done. A dead worker's records are taken by the claim that finds its lease run out, wherever they lie (the
+     * store starts that claim at the lowest of them). Later passes start from the beginning, once this worker's own
+     * requests are over: they take what another worker left as it stopped, and an outcome deleted by hand since the
+     * watermark was computed.
      * While other workers hold records, this one waits and looks again, so that it takes over a dead worker's claims.
      */
     private void dispatch(Session s) throws InterruptedException {

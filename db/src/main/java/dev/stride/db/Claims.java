@@ -33,22 +33,38 @@ final class Claims {
     }
 
     /**
-     * Drops the workers whose lease ran out (their claims go with them, by cascade), then claims for {@code worker}
-     * up to {@code limit} records after {@code afterSeq} in input order that no one holds and that have no outcome
-     * (with {@code includeFailed}, also those whose outcome is a failure; a worker that retries failures keeps the
-     * claim of a failure it stores until it leaves, so that each is tried once per session).
+     * Whether {@code worker}'s own lease holds, and whether another worker's ran out: one query, that every claim
+     * makes anyway (for its own lease), so that a claim with no lapsed worker to drop costs nothing more.
+     */
+    Leases leases(long runId, String worker, String now) {
+        var r = dsl.select(
+                DSL.field(DSL.exists(selectOne().from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(worker)).and(WORKERS.LEASE_UNTIL.gt(now)))),
+                DSL.field(DSL.exists(selectOne().from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.ne(worker)).and(WORKERS.LEASE_UNTIL.le(now))))).fetchOne();
+        return new Leases(r.value1(), r.value2());
+    }
+
+    /** What a claim finds of the leases: its worker's own holds; another worker's ran out (it is to be dropped). */
+    record Leases(boolean ownHeld, boolean othersLapsed) {
+    }
+
+    /**
+     * Claims for {@code worker} up to {@code limit} records after {@code afterSeq} in input order that no one holds
+     * and that have no outcome (with {@code includeFailed}, also those whose outcome is a failure; a worker that
+     * retries failures keeps the claim of a failure it stores until it leaves, so that each is tried once per
+     * session). With {@code othersLapsed} ({@link #leases}), first drops the workers whose lease ran out (their claims
+     * go with them, by cascade) and claims from the lowest of their records, which lie behind {@code afterSeq} as
+     * often as not: a live worker takes a dead one's records at once, not at its next pass from the start.
      */
     List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
-                            String now) {
-        // Never this worker itself, even when its lease is shorter than the moment since its renewal: its claims
-        // would go, and the new ones would have no worker to belong to.
-        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
-                .and(WORKERS.WORKER_ID.ne(worker)).execute();
+                            String now, boolean othersLapsed) {
+        long after = othersLapsed ? dropExpiredFrom(runId, worker, afterSeq, now) : afterSeq;
         var pending = dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
                 .from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
-                .and(RECORDS.SEQ.gt(afterSeq))
+                .and(RECORDS.SEQ.gt(after))
                 .and(noOutcome(includeFailed))
                 .and(notExists(selectOne().from(CLAIMS)
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
@@ -82,6 +98,25 @@ final class Claims {
         Set<String> got = new HashSet<>(insert.onConflictDoNothing().returningResult(CLAIMS.RECORD_ID)
                 .fetch(CLAIMS.RECORD_ID));
         return locked.stream().filter(r -> got.contains(r.id())).toList();
+    }
+
+    /**
+     * Drops the workers other than {@code worker} whose lease ran out, their claims with them; the seq to claim after
+     * so that their records are claimed first: just before the lowest of them, or {@code afterSeq} when that is lower.
+     */
+    private long dropExpiredFrom(long runId, String worker, long afterSeq, String now) {
+        Long lowest = dsl.select(DSL.min(RECORDS.SEQ)).from(CLAIMS)
+                .join(WORKERS).on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
+                .join(RECORDS).on(RECORDS.RUN_ID.eq(CLAIMS.RUN_ID).and(RECORDS.RECORD_ID.eq(CLAIMS.RECORD_ID)))
+                .where(CLAIMS.RUN_ID.eq(runId))
+                .and(WORKERS.WORKER_ID.ne(worker))
+                .and(WORKERS.LEASE_UNTIL.le(now))
+                .fetchOne().value1();
+        // Never this worker itself, even when its lease is shorter than the moment since its renewal: its claims
+        // would go, and the new ones would have no worker to belong to.
+        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
+                .and(WORKERS.WORKER_ID.ne(worker)).execute();
+        return lowest == null ? afterSeq : Math.min(afterSeq, lowest - 1);
     }
 
     /** A record with no outcome; with {@code includeFailed}, none but a failure. */

@@ -28,7 +28,8 @@ import org.jooq.impl.DSL;
  * in flight), more than the SQL itself. Runs in the caller's IMMEDIATE transaction, which serializes claimers.
  */
 final class PreparedClaims implements AutoCloseable {
-    private final PreparedStatement workerLive;
+    private final PreparedStatement leases;
+    private final PreparedStatement lowestExpired;
     private final PreparedStatement dropExpired;
     private final PreparedStatement pending;
     private final PreparedStatement pendingOrFailed;
@@ -37,10 +38,22 @@ final class PreparedClaims implements AutoCloseable {
 
     PreparedClaims(Connection writer) throws SQLException {
         DSLContext dsl = DSL.using(SQLDialect.SQLITE);
-        this.workerLive = writer.prepareStatement(dsl.select(DSL.field(DSL.exists(selectOne().from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
-                .and(WORKERS.WORKER_ID.eq(param("worker", String.class)))
-                .and(WORKERS.LEASE_UNTIL.gt(param("now", String.class)))))).getSQL());
+        // Its own lease, and whether another worker's ran out: one query that every claim makes anyway.
+        this.leases = writer.prepareStatement(dsl.select(
+                DSL.field(DSL.exists(selectOne().from(WORKERS)
+                        .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
+                        .and(WORKERS.WORKER_ID.eq(param("worker", String.class)))
+                        .and(WORKERS.LEASE_UNTIL.gt(param("now", String.class))))),
+                DSL.field(DSL.exists(selectOne().from(WORKERS)
+                        .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
+                        .and(WORKERS.WORKER_ID.ne(param("worker", String.class)))
+                        .and(WORKERS.LEASE_UNTIL.le(param("now", String.class)))))).getSQL());
+        this.lowestExpired = writer.prepareStatement(dsl.select(DSL.min(RECORDS.SEQ)).from(CLAIMS)
+                .join(WORKERS).on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
+                .join(RECORDS).on(RECORDS.RUN_ID.eq(CLAIMS.RUN_ID).and(RECORDS.RECORD_ID.eq(CLAIMS.RECORD_ID)))
+                .where(CLAIMS.RUN_ID.eq(param("run", Long.class)))
+                .and(WORKERS.WORKER_ID.ne(param("worker", String.class)))
+                .and(WORKERS.LEASE_UNTIL.le(param("now", String.class))).getSQL());
         // Never this worker itself: see Claims.claim.
         this.dropExpired = writer.prepareStatement(dsl.deleteFrom(WORKERS)
                 .where(WORKERS.RUN_ID.eq(param("run", Long.class)))
@@ -100,26 +113,27 @@ final class PreparedClaims implements AutoCloseable {
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))));
     }
 
-    /** Whether the worker's row is there (another worker drops it when it takes this one for dead). */
-    boolean workerLive(long runId, String worker, String now) throws SQLException {
-        workerLive.setLong(1, runId);
-        workerLive.setString(2, worker);
-        workerLive.setString(3, now);
-        try (ResultSet rs = workerLive.executeQuery()) {
-            return rs.next() && rs.getBoolean(1);
+    /** As {@link Claims#leases}. */
+    Claims.Leases leases(long runId, String worker, String now) throws SQLException {
+        leases.setLong(1, runId);
+        leases.setString(2, worker);
+        leases.setString(3, now);
+        leases.setLong(4, runId);
+        leases.setString(5, worker);
+        leases.setString(6, now);
+        try (ResultSet rs = leases.executeQuery()) {
+            rs.next();
+            return new Claims.Leases(rs.getBoolean(1), rs.getBoolean(2));
         }
     }
 
-    /** As {@link Claims#claim} does on SQLite: drops the expired workers, then claims. */
-    List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed, String now)
-            throws SQLException {
-        dropExpired.setLong(1, runId);
-        dropExpired.setString(2, now);
-        dropExpired.setString(3, worker);
-        dropExpired.executeUpdate();
+    /** As {@link Claims#claim} does on SQLite: drops the expired workers when there are any, then claims. */
+    List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed, String now,
+                            boolean othersLapsed) throws SQLException {
+        long after = othersLapsed ? dropExpiredFrom(runId, worker, afterSeq, now) : afterSeq;
         PreparedStatement select = includeFailed ? pendingOrFailed : pending;
         select.setLong(1, runId);
-        select.setLong(2, afterSeq);
+        select.setLong(2, after);
         select.setInt(3, limit);
         List<InputRecord> batch = new ArrayList<>(Math.min(limit, 256));
         try (ResultSet rs = select.executeQuery()) {
@@ -132,7 +146,7 @@ final class PreparedClaims implements AutoCloseable {
             PreparedStatement claim = includeFailed ? insertOrFailed : insert;
             claim.setString(1, worker);
             claim.setLong(2, runId);
-            claim.setLong(3, afterSeq);
+            claim.setLong(3, after);
             claim.setLong(4, batch.get(batch.size() - 1).seq());
             int claimed = claim.executeUpdate();
             if (claimed != batch.size()) {
@@ -142,9 +156,28 @@ final class PreparedClaims implements AutoCloseable {
         return batch;
     }
 
+    /** As {@link Claims}' own: drops the expired workers; the seq to claim after so that their records come first. */
+    private long dropExpiredFrom(long runId, String worker, long afterSeq, String now) throws SQLException {
+        lowestExpired.setLong(1, runId);
+        lowestExpired.setString(2, worker);
+        lowestExpired.setString(3, now);
+        long lowest;
+        boolean any;
+        try (ResultSet rs = lowestExpired.executeQuery()) {
+            rs.next();
+            lowest = rs.getLong(1);
+            any = !rs.wasNull();
+        }
+        dropExpired.setLong(1, runId);
+        dropExpired.setString(2, now);
+        dropExpired.setString(3, worker);
+        dropExpired.executeUpdate();
+        return any ? Math.min(afterSeq, lowest - 1) : afterSeq;
+    }
+
     @Override
     public void close() throws SQLException {
-        for (PreparedStatement s : new PreparedStatement[] {workerLive, dropExpired, pending, pendingOrFailed,
+        for (PreparedStatement s : new PreparedStatement[] {leases, lowestExpired, dropExpired, pending, pendingOrFailed,
                 insert, insertOrFailed}) {
             s.close();
         }

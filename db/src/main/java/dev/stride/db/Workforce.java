@@ -158,24 +158,27 @@ final class Workforce {
         Worker w = joined(runId);
         // The writer renews the lease a few times per lease; a claim only makes sure the worker's lease holds (its
         // row is gone if another worker took this one for dead), without updating it: an update here would make every
-        // outcome's count of this worker wait for the claim's commit.
-        if (!dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.eq(w.id()))
-                .and(WORKERS.LEASE_UNTIL.gt(now())))) {
+        // outcome's count of this worker wait for the claim's commit. The same look says whether a dead worker's
+        // records are to be taken.
+        Claims claims = new Claims(dsl);
+        Claims.Leases leases = claims.leases(runId, w.id(), now());
+        if (!leases.ownHeld()) {
             lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
-        return new Claims(dsl).claim(runId, w.id(), afterSeq, limit, includeFailed, now());
+        return claims.claim(runId, w.id(), afterSeq, limit, includeFailed, now(), leases.othersLapsed());
     }
 
     /** As {@link #claim(DSLContext, long, long, int, boolean)}, with the SQLite store's statements kept prepared. */
     List<InputRecord> claim(DSLContext dsl, PreparedClaims prepared, long runId, long afterSeq, int limit,
                             boolean includeFailed) throws SQLException {
         Worker w = joined(runId);
-        if (!prepared.workerLive(runId, w.id(), now())) {
+        Claims.Leases leases = prepared.leases(runId, w.id(), now());
+        if (!leases.ownHeld()) {
             lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
-        return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now());
+        return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now(), leases.othersLapsed());
     }
 
     /** The requests this worker has out: stored at each renewal, as its bound is. */

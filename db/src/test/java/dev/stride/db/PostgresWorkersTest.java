@@ -151,6 +151,29 @@ class PostgresWorkersTest {
         assertThat(taker.othersAtWork(run)).as("the live worker holds claims").isTrue();
     }
 
+    /**
+     * A worker claims on from its last claim, as the runner does: a dead worker's records behind it are its next
+     * claim's, lowest first, not left to its next pass from the start of the input.
+     */
+    @Test
+    void aDeadWorkersClaimsBehindThisWorkersLastClaimAreTakenAtItsNextClaim() throws Exception {
+        PostgresCheckpointStore dying = store();
+        PostgresCheckpointStore taker = store();
+        dying.join(run, LEASE);
+        List<String> ofDying = ids(dying.claim(run, -1, 10, false));
+        taker.join(run, LEASE);
+        List<InputRecord> ofTaker = taker.claim(run, -1, 10, false);
+        // The dying worker was killed a lease ago: its lease ends where its last heartbeat was.
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE workers SET lease_until = heartbeat_at WHERE number = 1")).isEqualTo(1);
+        }
+
+        List<String> next = ids(taker.claim(run, ofTaker.get(ofTaker.size() - 1).seq(), 6, false));
+
+        assertThat(next).as("the dead worker's, lowest first").containsExactlyElementsOf(ofDying.subList(0, 6));
+        assertThat(taker.liveWorkers(run)).as("the dead one is gone").hasSize(1);
+    }
+
     @Test
     void recordsAnotherWorkerIsClaimingInAnOpenTransactionAreLeftToOthersThoughNoOneSeemsAtWork() throws Exception {
         PostgresCheckpointStore me = store();

@@ -188,6 +188,37 @@ class WorkersTest {
         assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
     }
 
+    /**
+     * A worker claims on from its last claim, as the runner does; the records of a worker whose lease ran out lie
+     * behind it (they were claimed before its own), and are its next claim's, lowest first, not left to its next
+     * pass from the start of the input.
+     */
+    @Test
+    void aDeadWorkersClaimsBehindThisWorkersLastClaimAreTakenAtItsNextClaim() {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> ofA = a.claim(run, -1, 10, false);
+        List<InputRecord> ofB = b.claim(run, -1, 10, false);
+        long afterB = ofB.get(ofB.size() - 1).seq();
+
+        // a is killed: it renews no more. Until its lease ends, b's claims go on after its own.
+        clock.advance(LEASE.minusSeconds(1));
+        b.renewLease(run);
+        List<InputRecord> onward = b.claim(run, afterB, 5, false);
+        assertThat(ids(onward)).doesNotContainAnyElementsOf(ids(ofA));
+        afterB = onward.get(onward.size() - 1).seq();
+        clock.advance(Duration.ofSeconds(2));
+
+        List<InputRecord> next = b.claim(run, afterB, 6, false);
+        assertThat(ids(next)).as("the dead worker's, lowest first").containsExactlyElementsOf(ids(ofA.subList(0, 6)));
+        List<InputRecord> then = b.claim(run, next.get(next.size() - 1).seq(), 6, false);
+        assertThat(ids(then)).as("the rest of them, then on after b's own")
+                .startsWith(ids(ofA.subList(6, 10)).toArray(String[]::new))
+                .doesNotContainAnyElementsOf(ids(ofB)).doesNotContainAnyElementsOf(ids(onward)).hasSize(6);
+    }
+
     @Test
     void whatAWorkerKeepsInFlightIsStoredWhenItJoinsAndAtEachRenewal() throws Exception {
         SqliteCheckpointStore a = store();
