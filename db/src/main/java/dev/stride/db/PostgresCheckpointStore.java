@@ -386,7 +386,9 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
-        return writingLeases(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
+        List<InputRecord> got = writingLeases(dsl -> workforce.claim(dsl, runId, afterSeq, limit, includeFailed));
+        workforce.claimed(got);
+        return got;
     }
 
     @Override
@@ -402,6 +404,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public boolean renewLease(long runId) {
         return writingLeases(dsl -> workforce.renewHeld(dsl, runId));
+    }
+
+    @Override
+    public boolean stillClaimed(long runId, String recordId) {
+        return workforce.stillClaimed(recordId);
     }
 
     @Override
@@ -475,8 +482,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
      */
     private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
-        return requireWriter().run(c -> outcomes.write(row, runId, record.id(), workforce.myId(), done,
+        boolean written = requireWriter().run(c -> outcomes.write(row, runId, record.id(), workforce.myId(), done,
                 workforce.dropsClaimOf(done)));
+        workforce.settled(record.id(), done);
+        return written;
     }
 
     @Override
