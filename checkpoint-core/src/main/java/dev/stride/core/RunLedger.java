@@ -51,7 +51,8 @@ public interface RunLedger {
 
     /**
      * Extends this worker's lease by its length from now: one row's update, whatever it holds, while the lease holds.
-     * It must not wait for a claim in progress (a renewal held up behind claims lets a live worker's lease run out).
+     * It must not queue behind this worker's claims (held up behind them under load, a live worker's lease ran
+     * out): on a server it has a connection of its own; on SQLite it waits at most for one short transaction.
      * A lease that ran out before this renewal (the process was paused, or could not renew in time) may have lost
      * claims to another worker: it is renewed all the same, the claims no other worker took are kept (taken back),
      * and from then on {@link #stillClaimed} is false for the others, so that the runner sends none of those.
