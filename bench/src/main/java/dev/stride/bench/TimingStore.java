@@ -91,6 +91,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public boolean stillClaimed(long runId, String recordId) {
+        return store.stillClaimed(runId, recordId);
+    }
+
+    @Override
     public boolean othersAtWork(long runId) {
         return store.othersAtWork(runId);
     }

@@ -115,11 +115,6 @@ public final class BatchRunner {
     private int toldWaitingForRateLimit;
     /** This session's lease as the worker knows it; set as it joins. */
     private volatile HeldLease lease;
-    /**
-     * Held over a claim and the queueing of its records, and over a renewal with what it does to the queue: a
-     * renewal that finds the lease lapsed drops the records queued, and must not drop those of a claim made after it.
-     */
-    private final Object claimLock = new Object();
 
     /** {@code said}: the reason as stride words it, for the reader's language; null when it is another's words. */
     private record Stop(RunState state, String reason, Phrase said, Throwable error, long atNanos,
@@ -447,11 +442,9 @@ public final class BatchRunner {
             // looked at) cost as much as its rows at one slot's worth (BENCHMARKS.md, "Ingest").
             int round = (int) Math.min(CLAIM_MAX, 2L * s.slots.limit());
             List<InputRecord> batch;
-            synchronized (claimLock) {
-                batch = store.claim(s.run.id(), after, round, settings.retryFailed());
-                if (!batch.isEmpty()) {
-                    s.ahead.add(batch, round / 2);
-                }
+            batch = store.claim(s.run.id(), after, round, settings.retryFailed());
+            if (!batch.isEmpty()) {
+                s.ahead.add(batch, round / 2);
             }
             if (batch.isEmpty()) {
                 return claimed;
@@ -498,8 +491,6 @@ public final class BatchRunner {
                 if (stopping()) {
                     return;
                 }
-                // Read before the take: a record taken before a renewal found the lease lapsed is then seen as lost.
-                long lapsesBefore = lease.lapses();
                 InputRecord record = ahead.poll();
                 if (record == null) {
                     slots.release();
@@ -511,7 +502,7 @@ public final class BatchRunner {
                 }
                 working.incrementAndGet();
                 try {
-                    predictOne(record, lapsesBefore, writer);
+                    predictOne(record, writer);
                 } finally {
                     working.decrementAndGet();
                 }
@@ -526,10 +517,9 @@ public final class BatchRunner {
     }
 
     /**
-     * Sends one record (again as need be) and hands its outcome to the writer; {@code lapsesBefore} is what
-     * {@link HeldLease#lapses()} read before the record was taken.
+     * Sends one record (again as need be) and hands its outcome to the writer.
      */
-    private void predictOne(InputRecord record, long lapsesBefore, Writer writer) {
+    private void predictOne(InputRecord record, Writer writer) {
         Prompt prompt;
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
@@ -552,7 +542,7 @@ public final class BatchRunner {
         // no server is no request), and as never sent when the record stops here.
         boolean retryTold = false;
         for (int attempt = 1; ; attempt++) {
-            if (stopping() || !stillClaimed(lapsesBefore)) {
+            if (stopping() || !stillClaimed(writer.run.id(), record)) {
                 retryNotSent(record, retryTold);
                 return;
             }
@@ -761,14 +751,14 @@ public final class BatchRunner {
     }
 
     /**
-     * Whether a record taken when the lease had lapsed {@code lapsesBefore} times is still this worker's to send:
-     * waits first while the lease may have run out (the process was paused, or could not renew) until the writer's
-     * renewal says whether it did. A record whose claim went with a lapse is not sent: another worker may have taken
-     * it, and this one finds it again in a later pass if no one did.
+     * Whether {@code record} is still this worker's to send: waits first while the lease may have run out (the process
+     * was paused, or could not renew) until the writer's renewal says whether it did. A record another worker took
+     * while the lease had lapsed is not sent ({@link RunLedger#stillClaimed}); those no one took were kept.
      */
-    private boolean stillClaimed(long lapsesBefore) {
+    private boolean stillClaimed(long runId, InputRecord record) {
         try {
-            return lease.stillHolds(lapsesBefore, this::stopping) && !stopping();
+            lease.awaitRenewalIfOverdue(this::stopping);
+            return !stopping() && store.stillClaimed(runId, record.id());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -776,21 +766,14 @@ public final class BatchRunner {
     }
 
     /**
-     * Renews the lease; when the store found it lapsed (its claims dropped), the records queued and not yet sent go
-     * too, under the claim lock so that a claim made after the renewal keeps its records.
+     * Renews the lease, without waiting for a claim in progress: a renewal held up behind claims let a live worker's
+     * lease run out under load. After a lapse the store keeps the claims no other worker took, and the records it
+     * lost are left unsent as they are taken ({@link #stillClaimed}), so nothing queued is dropped here.
      */
     private void renewLease(long runId) {
         long startedAt = time.nanoTime();
-        synchronized (claimLock) {
-            boolean held = store.renewLease(runId);
-            if (!held) {
-                ClaimedRecords queued = claimedAhead;
-                if (queued != null) {
-                    queued.dropAll();
-                }
-            }
-            lease.renewed(startedAt, held);
-        }
+        store.renewLease(runId);
+        lease.renewed(startedAt);
     }
 
     /** The record stops here: a retry told for it that reached no server never will. */

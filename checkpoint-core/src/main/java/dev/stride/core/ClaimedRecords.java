@@ -64,17 +64,6 @@ final class ClaimedRecords {
     }
 
     /**
-     * Drops every record queued and not yet taken: this worker's lease lapsed, and the store dropped its claims on
-     * them (another worker may have taken them). The claimer is woken, as it is when the queue runs empty.
-     */
-    void dropAll() {
-        while (queue.poll() != null) {
-            size.decrementAndGet();
-        }
-        LockSupport.unpark(claimer);
-    }
-
-    /**
      * Waits until a record is queued; false when none will come (closed and empty) or {@code stopping} says so.
      * Called by a request thread that holds no slot.
      */

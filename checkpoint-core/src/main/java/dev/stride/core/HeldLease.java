@@ -5,9 +5,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What this worker knows of its own lease, for its request threads to look at before each request they send: until
- * when it is sure to hold it (a lease's length from the start of its last renewal), and how often a renewal found it
- * lapsed. A process that was paused (SIGSTOP, a laptop's sleep) or could not renew for longer than its lease may have
- * lost its claims to another worker; sending them anyway pays twice for the same records. No database is touched here.
+ * when it is sure to hold it (a lease's length from the start of its last renewal). A process that was paused (SIGSTOP,
+ * a laptop's sleep) or could not renew for longer than its lease may have lost claims to another worker; sending them
+ * anyway pays twice for the same records, so a request waits for the renewal that says which (the store's
+ * {@link RunLedger#stillClaimed}). No database is touched here.
  */
 final class HeldLease {
     /** How often a request thread that waits for a renewal looks again (the writer renews within its poll). */
@@ -16,7 +17,6 @@ final class HeldLease {
     private final TimeSource time;
     private final long leaseNanos;
     private long heldUntil;
-    private long lapses;
     private long renewals;
 
     /** A lease renewed (or joined) at {@code renewedAt}, a {@link TimeSource#nanoTime()} reading. */
@@ -26,34 +26,23 @@ final class HeldLease {
         this.heldUntil = renewedAt + leaseNanos;
     }
 
-    /** How many renewals found the lease lapsed: claims made before the last of them are lost. */
-    synchronized long lapses() {
-        return lapses;
-    }
-
     /** Whether the lease may have run out since its last renewal, so that a renewal is needed before sending. */
     synchronized boolean overdue() {
         return time.nanoTime() - heldUntil >= 0;
     }
 
-    /**
-     * A renewal that began at {@code startedAt} is done: {@code held} false when it found the lease lapsed (the
-     * store dropped this worker's claims).
-     */
-    synchronized void renewed(long startedAt, boolean held) {
+    /** A renewal that began at {@code startedAt} is done (the store knows by then which claims a lapse lost). */
+    synchronized void renewed(long startedAt) {
         heldUntil = startedAt + leaseNanos;
         renewals++;
-        if (!held) {
-            lapses++;
-        }
         notifyAll();
     }
 
     /**
-     * Waits while the lease may have lapsed (until a renewal says, or {@code stopping}); then whether a record taken
-     * when {@link #lapses()} read {@code seen} is still this worker's claim.
+     * Waits while the lease may have lapsed, until a renewal says whether it did (or {@code stopping}): which records
+     * it lost, the store says.
      */
-    synchronized boolean stillHolds(long seen, BooleanSupplier stopping) throws InterruptedException {
+    synchronized void awaitRenewalIfOverdue(BooleanSupplier stopping) throws InterruptedException {
         if (overdue()) {
             // Until the next renewal is done, not until the lease is no longer overdue: a clock that runs on while
             // the renewal is made (a test's, a machine's under load) can leave it overdue again by then, and a thread
@@ -63,6 +52,5 @@ final class HeldLease {
                 wait(LOOK_MS);
             }
         }
-        return lapses == seen;
     }
 }

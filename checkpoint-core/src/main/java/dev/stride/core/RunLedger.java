@@ -54,13 +54,23 @@ public interface RunLedger {
 
     /**
      * Extends this worker's lease by its length from now: one row's update, whatever it holds, while the lease holds.
-     * A lease that ran out before this renewal (the process was paused, or could not renew in time) may have lost its
-     * claims to another worker: then every claim of this worker is dropped, it is renewed all the same, and the
-     * answer is false, so that the runner sends none of the records it had claimed.
+     * It must not queue behind this worker's claims (held up behind them under load, a live worker's lease ran
+     * out): on a server it has a connection of its own; on SQLite it waits at most for one short transaction.
+     * A lease that ran out before this renewal (the process was paused, or could not renew in time) may have lost
+     * claims to another worker: it is renewed all the same, the claims no other worker took are kept (taken back),
+     * and from then on {@link #stillClaimed} is false for the others, so that the runner sends none of those.
      *
-     * @return false when the lease had lapsed and this worker's claims were dropped
+     * @return false when the lease had lapsed
      */
     boolean renewLease(long runId);
+
+    /**
+     * Whether this worker may still send a record it claimed: false once a renewal after a lapse found another worker
+     * holding it, or its answer stored. Asked before every request: an answer from memory, no database read.
+     */
+    default boolean stillClaimed(long runId, String recordId) {
+        return true;
+    }
 
     /**
      * This worker's bound on requests in flight, whether it is learnt ({@code --concurrency auto}) and, with several

@@ -119,6 +119,32 @@ final class Claims {
         return lowest == null ? afterSeq : Math.min(afterSeq, lowest - 1);
     }
 
+    /**
+     * Claims for {@code worker} again those of {@code ids} that no one holds and that {@link #claim} would take (no
+     * outcome; with {@code includeFailed}, none but a failure): its own records after its row was dropped, their
+     * claims with it. Returns those it got; another worker has the others, or their answer is in.
+     */
+    Set<String> retake(long runId, String worker, Set<String> ids, boolean includeFailed) {
+        var free = dsl.select(RECORDS.RUN_ID, RECORDS.RECORD_ID, DSL.val(worker))
+                .from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.RECORD_ID.in(ids))
+                .and(noOutcome(includeFailed))
+                .and(notExists(selectOne().from(CLAIMS)
+                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))));
+        if (dsl.dialect().family() != SQLDialect.POSTGRES) {
+            // The IMMEDIATE transaction keeps other claimers out between the select and the insert.
+            Set<String> got = new HashSet<>(free.fetch(RECORDS.RECORD_ID));
+            dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID).select(free).execute();
+            return got;
+        }
+        // Another worker claiming one of them at this moment has it locked and inserts its claim: this insert waits
+        // for that commit, then leaves the record to it.
+        return new HashSet<>(dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID).select(free)
+                .onConflictDoNothing().returningResult(CLAIMS.RECORD_ID).fetch(CLAIMS.RECORD_ID));
+    }
+
     /** A record with no outcome; with {@code includeFailed}, none but a failure. */
     private static Condition noOutcome(boolean includeFailed) {
         return notExists(selectOne().from(PREDICTIONS)

@@ -471,13 +471,15 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public List<InputRecord> claim(long runId, long afterSeq, int limit, boolean includeFailed) {
-        return writing(dsl -> {
+        List<InputRecord> got = writing(dsl -> {
             try {
                 return workforce.claim(dsl, claims, runId, afterSeq, limit, includeFailed);
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }
         });
+        workforce.claimed(got);
+        return got;
     }
 
     @Override
@@ -492,7 +494,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     @Override
     public boolean renewLease(long runId) {
+        // One writer at a time on SQLite: the renewal waits for a claim's short transaction, never for the runner.
         return writing(dsl -> workforce.renewHeld(dsl, runId));
+    }
+
+    @Override
+    public boolean stillClaimed(long runId, String recordId) {
+        return workforce.stillClaimed(recordId);
     }
 
     @Override
@@ -576,6 +584,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, o.record().id());
                 written[i] = outcomes.write(row, runId, o.record().id(), workforce.myId(), o.isDone(),
                         workforce.dropsClaimOf(o.isDone()));
+                workforce.settled(o.record().id(), o.isDone());
             }
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
@@ -591,8 +600,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
         return withWriter(() -> inTransaction(dsl -> {
             try {
-                return outcomes.write(row, runId, record.id(), workforce.myId(), done,
+                boolean written = outcomes.write(row, runId, record.id(), workforce.myId(), done,
                         workforce.dropsClaimOf(done));
+                workforce.settled(record.id(), done);
+                return written;
             } catch (SQLException e) {
                 throw SqliteFiles.translate(file, e);
             }

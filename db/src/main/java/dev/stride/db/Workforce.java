@@ -1,6 +1,5 @@
 package dev.stride.db;
 
-import static dev.stride.db.schema.Tables.CLAIMS;
 import static dev.stride.db.schema.Tables.WORKERS;
 
 import dev.stride.core.InputRecord;
@@ -22,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
 /**
@@ -44,10 +44,21 @@ final class Workforce {
     /** The requests this worker has out, as last told; null until told. */
     private volatile Integer requestsOut;
     /**
-     * A claim found this worker's lease run out (its row gone or expired) and renewed it: the claims made before are
-     * lost, and the next renewal says so ({@link #renewHeld}).
+     * A claim found this worker's lease run out (its row gone or expired) and renewed it: the next renewal says so
+     * ({@link #renewHeld}).
      */
     private volatile boolean lapsedSinceRenewal;
+    /**
+     * The records this worker claimed and has not settled (no outcome stored that dropped the claim): what a lapsed
+     * lease takes back where no other worker took them meanwhile ({@link #retake}). Claims and renewals come from
+     * different threads (on PostgreSQL, different connections), hence concurrent sets.
+     */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /**
+     * Records of {@link #held} whose claim another worker took (or answered) while this worker's lease had lapsed:
+     * not to be sent ({@link #stillClaimed}). A later claim of one again makes it this worker's once more.
+     */
+    private final Set<String> lost = ConcurrentHashMap.newKeySet();
     /** This worker's place when its sync made it one ({@link #enlist}); null when no sync did. */
     private volatile Joined enlisted;
 
@@ -94,6 +105,8 @@ final class Workforce {
         retryingFailures = false;
         requestsOut = null;
         lapsedSinceRenewal = false;
+        held.clear(); // a session's claims: a new one starts with none (its row's claims went with the last leave)
+        lost.clear();
         renew(dsl, w); // inserts the row when there is none (never enlisted, or its lease ran out meanwhile)
         int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
@@ -169,6 +182,32 @@ final class Workforce {
         return claims.claim(runId, w.id(), afterSeq, limit, includeFailed, now(), leases.othersLapsed());
     }
 
+    /**
+     * The records a claim got, once its transaction committed: this worker's until their outcomes are stored (a
+     * claim that did not commit must not be taken back after a lapse: nobody would send it).
+     */
+    void claimed(List<InputRecord> records) {
+        for (InputRecord r : records) {
+            held.add(r.id());
+            lost.remove(r.id());
+        }
+    }
+
+    /** An outcome stored for {@code recordId}: its claim went with it, unless {@link #dropsClaimOf} keeps it. */
+    void settled(String recordId, boolean done) {
+        if (dropsClaimOf(done)) {
+            held.remove(recordId);
+        }
+    }
+
+    /**
+     * Whether this worker may still send {@code recordId}: false once a renewal after a lapse found another worker
+     * holding it (or its answer stored). In memory: asked before every request.
+     */
+    boolean stillClaimed(String recordId) {
+        return !lost.contains(recordId);
+    }
+
     /** As {@link #claim(DSLContext, long, long, int, boolean)}, with the SQLite store's statements kept prepared. */
     List<InputRecord> claim(DSLContext dsl, PreparedClaims prepared, long runId, long afterSeq, int limit,
                             boolean includeFailed) throws SQLException {
@@ -193,28 +232,66 @@ final class Workforce {
 
     /**
      * Renews this worker's lease; false when it had lapsed before (its row gone or expired, or a claim found it so
-     * since the last renewal): the claims it still holds are dropped then, as another worker may have taken the
-     * records meanwhile and the runner sends none of those it had claimed. They are free again for whoever claims.
+     * since the last renewal). A lapse costs only the claims another worker took meanwhile: a row still there (expired,
+     * but nobody took this worker for dead) still holds every claim, and when it was dropped, the claims it held that
+     * are still free are taken back ({@link #retake}); {@link #stillClaimed} tells which are lost. A renewed lease
+     * thus always means the worker holds the claims it will send.
+     *
+     * <p>Touches only this worker's row and, after a lapse, its own claims: it need not wait for a claim in progress.
      */
     boolean renewHeld(DSLContext dsl, long runId) {
         Worker w = joined(runId);
-        boolean held = !lapsedSinceRenewal && dsl.fetchExists(WORKERS, WORKERS.RUN_ID.eq(runId)
-                .and(WORKERS.WORKER_ID.eq(w.id())).and(WORKERS.LEASE_UNTIL.gt(now())));
-        if (!held) {
-            dsl.deleteFrom(CLAIMS).where(CLAIMS.RUN_ID.eq(runId)).and(CLAIMS.WORKER_ID.eq(w.id())).execute();
-            lapsedSinceRenewal = false;
-        }
-        renew(dsl, w);
+        boolean lapsedMeanwhile = lapsedSinceRenewal;
+        boolean held = !lapsedFrom(dsl, w) && !lapsedMeanwhile;
+        lapsedSinceRenewal = false;
         return held;
     }
 
     /**
-     * A claim found the lease run out: renewed so that the claim has a worker to belong to, and marked for the next
-     * renewal to drop the claims made before (and tell the runner).
+     * A claim found the lease run out: renewed (taking back what is still free) so that the claim has a worker to
+     * belong to, and marked for the next renewal to say so.
      */
     private void lapsed(DSLContext dsl, Worker w) {
         lapsedSinceRenewal = true;
+        lapsedFrom(dsl, w);
+    }
+
+    /**
+     * Renews the row, taking back the claims still free when another worker had dropped it (its claims went with it,
+     * by cascade); whether the lease had run out.
+     */
+    private boolean lapsedFrom(DSLContext dsl, Worker w) {
+        String now = now();
+        var row = dsl.select(WORKERS.LEASE_UNTIL).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id()));
+        // Locked on PostgreSQL until the renewal commits: another worker's drop of expired workers then waits, and
+        // finds the row renewed. (SQLite's IMMEDIATE transaction already keeps every other writer out.)
+        String until = dsl.dialect().family() == SQLDialect.POSTGRES
+                ? row.forNoKeyUpdate().fetchOne(WORKERS.LEASE_UNTIL)
+                : row.fetchOne(WORKERS.LEASE_UNTIL);
         renew(dsl, w);
+        if (until == null) {
+            retake(dsl, w);
+        }
+        return until == null || until.compareTo(now) <= 0;
+    }
+
+    /**
+     * After this worker's row was dropped (taken for dead): claims again those of its records that no one holds and
+     * that have no outcome (for a worker retrying failures, no answer), in this transaction; the rest are lost.
+     */
+    private void retake(DSLContext dsl, Worker w) {
+        Set<String> mine = Set.copyOf(held);
+        if (mine.isEmpty()) {
+            return;
+        }
+        Set<String> kept = new Claims(dsl).retake(w.runId(), w.id(), mine, retryingFailures);
+        for (String id : mine) {
+            if (!kept.contains(id)) {
+                held.remove(id);
+                lost.add(id);
+            }
+        }
     }
 
     /**
@@ -375,6 +452,8 @@ final class Workforce {
             worker = null;
             enlisted = null;
             retryingFailures = false;
+            held.clear();
+            lost.clear();
         }
     }
 

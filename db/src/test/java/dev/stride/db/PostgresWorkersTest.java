@@ -174,6 +174,105 @@ class PostgresWorkersTest {
         assertThat(taker.liveWorkers(run)).as("the dead one is gone").hasSize(1);
     }
 
+    /**
+     * A renewal never waits for a claim of its own worker: here the claim is stuck on a lock another connection holds
+     * (under load, a claim waits likewise), and the renewal commits meanwhile. On the claim's connection it waited,
+     * and live workers lost their lease.
+     */
+    @Test
+    void aRenewalCommitsWhileTheWorkersOwnClaimWaitsForALock() throws Exception {
+        PostgresCheckpointStore worker = store();
+        worker.join(run, LEASE);
+        String before = leaseUntil(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("LOCK TABLE claims IN SHARE MODE"); // a claim's insert waits for it
+            Future<List<InputRecord>> claiming = threads.submit(() -> worker.claim(run, -1, 10, false));
+            awaitALockWait();
+
+            Thread.sleep(5); // the renewal's lease must end later than the join's (stored to the millisecond)
+            Future<Boolean> renewing = threads.submit(() -> worker.renewLease(run));
+            // A bound only for the failure: it waited there for good before (the claim holds the one connection).
+            assertThat(renewing.get(2, java.util.concurrent.TimeUnit.MINUTES)).as("held").isTrue();
+            assertThat(leaseUntil(1)).as("renewed and committed").isGreaterThan(before);
+            assertThat(claiming).as("the claim still waits").isNotDone();
+            c.commit();
+            assertThat(claiming.get()).hasSize(10);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A worker taken for dead (its lease expired, its row dropped by another's claim) keeps at its next renewal the
+     * claims no one took meanwhile, and gives up only those the other took: it sends none of those, and its answer to
+     * one it had out is stored as answered by another.
+     */
+    @Test
+    void aLapsedLeaseKeepsTheClaimsNoOtherWorkerTookAndGivesUpTheOthers() throws Exception {
+        PostgresCheckpointStore paused = store();
+        PostgresCheckpointStore other = store();
+        paused.join(run, LEASE);
+        List<InputRecord> mine = paused.claim(run, -1, 10, false);
+        assertThat(ids(mine)).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+        expireLeaseOf(1);
+        other.join(run, LEASE); // drops the expired worker, and its claims with it
+        assertThat(ids(other.claim(run, -1, 4, false))).containsExactly("r0", "r1", "r2", "r3");
+        other.savePrediction(run, mine.get(0), done("theirs"));
+
+        assertThat(paused.renewLease(run)).as("lapsed").isFalse();
+        assertThat(claimedBy()).as("the other's r1 to r3; r4 to r9 this worker's again").containsExactlyInAnyOrder(
+                List.of("r1", "r2", "r3"), List.of("r4", "r5", "r6", "r7", "r8", "r9"));
+        assertThat(mine.subList(0, 4)).noneMatch(r -> paused.stillClaimed(run, r.id()));
+        assertThat(mine.subList(4, 10)).allMatch(r -> paused.stillClaimed(run, r.id()));
+        assertThat(paused.savePrediction(run, mine.get(0), done("mine"))).as("answered by another").isFalse();
+        assertThat(paused.renewLease(run)).as("held again").isTrue();
+        assertThat(ids(paused.claim(run, -1, 2, false))).containsExactly("r10", "r11");
+    }
+
+    /** An expired lease whose row no other worker dropped still holds every claim: nothing is given up. */
+    @Test
+    void anExpiredLeaseNoOtherWorkerDroppedKeepsEveryClaim() throws Exception {
+        PostgresCheckpointStore paused = store();
+        paused.join(run, LEASE);
+        List<InputRecord> mine = paused.claim(run, -1, 10, false);
+        expireLeaseOf(1);
+
+        assertThat(paused.renewLease(run)).as("lapsed").isFalse();
+        assertThat(claimedBy()).containsExactly(ids(mine));
+        assertThat(mine).allMatch(r -> paused.stillClaimed(run, r.id()));
+    }
+
+    /** Sets the lease of worker {@code number} in the past, as a pause past it leaves it. */
+    private void expireLeaseOf(int number) throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE workers SET lease_until = '2000-01-01 00:00:00.000' WHERE number = "
+                    + number)).isEqualTo(1);
+        }
+    }
+
+    private String leaseUntil(int number) throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT lease_until FROM workers WHERE number = " + number)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    /** The claimed records, each worker's in input order. */
+    private List<List<String>> claimedBy() throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT string_agg(c.record_id, ',' ORDER BY r.seq) FROM claims c"
+                     + " JOIN records r ON r.run_id = c.run_id AND r.record_id = c.record_id GROUP BY c.worker_id")) {
+            List<List<String>> all = new ArrayList<>();
+            while (rs.next()) {
+                all.add(List.of(rs.getString(1).split(",")));
+            }
+            return all;
+        }
+    }
+
     @Test
     void recordsAnotherWorkerIsClaimingInAnOpenTransactionAreLeftToOthersThoughNoOneSeemsAtWork() throws Exception {
         PostgresCheckpointStore me = store();

@@ -522,11 +522,12 @@ class WorkersTest {
     }
 
     /**
-     * A worker whose lease ran out (paused past it) learns so at its next renewal: its claims are dropped, whether
-     * another worker took them or not, so that it sends none of them; while the lease holds, renewals keep them.
+     * A worker whose lease ran out (paused past it) learns so at its next renewal: the claims another worker took
+     * meanwhile are lost (it sends none of them), and those no one took are its own again, so its requests out for
+     * them are not asked again by anyone; while the lease holds, renewals keep them.
      */
     @Test
-    void aRenewalAfterTheLeaseRanOutSaysSoAndDropsTheWorkersClaims() throws Exception {
+    void aRenewalAfterTheLeaseRanOutSaysSoAndKeepsTheClaimsNoOtherWorkerTook() throws Exception {
         SqliteCheckpointStore paused = store();
         SqliteCheckpointStore other = store();
         paused.join(run, LEASE);
@@ -539,12 +540,36 @@ class WorkersTest {
         other.join(run, LEASE);
         assertThat(other.claim(run, -1, 4, false)).extracting(InputRecord::id)
                 .containsExactly("r0", "r1", "r2", "r3");
+        other.savePrediction(run, recs(100).get(0), done("theirs"));
 
         assertThat(paused.renewLease(run)).as("lapsed").isFalse();
-        assertThat(count("SELECT count(*) FROM claims")).as("only the other's").isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM claims")).as("the other's 3 left, and r4 to r9 again").isEqualTo(9);
+        assertThat(count("SELECT count(DISTINCT worker_id) FROM claims WHERE record_id IN ('r4', 'r5', 'r6', 'r7',"
+                + " 'r8', 'r9')")).as("one worker holds r4 to r9").isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM claims WHERE record_id IN ('r1', 'r2', 'r3') AND worker_id ="
+                + " (SELECT worker_id FROM claims WHERE record_id = 'r4')")).as("none of the other's").isZero();
+        assertThat(List.of("r0", "r1", "r2", "r3")).noneMatch(id -> paused.stillClaimed(run, id));
+        assertThat(List.of("r4", "r5", "r6", "r7", "r8", "r9")).allMatch(id -> paused.stillClaimed(run, id));
+        // Its request for r0 was out: the other's answer stays, stored once.
+        assertThat(paused.savePrediction(run, recs(100).get(0), done("mine"))).isFalse();
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+
         assertThat(paused.renewLease(run)).as("held again").isTrue();
         assertThat(paused.claim(run, -1, 3, false)).extracting(InputRecord::id)
-                .containsExactly("r4", "r5", "r6");
+                .containsExactly("r10", "r11", "r12");
+    }
+
+    /** A lease that ran out while no other worker took the worker for dead still holds every claim it made. */
+    @Test
+    void aRenewalAfterTheLeaseRanOutWithNoOtherWorkerKeepsEveryClaim() throws Exception {
+        SqliteCheckpointStore paused = store();
+        paused.join(run, LEASE);
+        assertThat(paused.claim(run, -1, 10, false)).hasSize(10);
+        clock.advance(LEASE.plusSeconds(1));
+
+        assertThat(paused.renewLease(run)).as("lapsed").isFalse();
+        assertThat(count("SELECT count(*) FROM claims")).isEqualTo(10);
+        assertThat(recs(10)).allMatch(r -> paused.stillClaimed(run, r.id()));
     }
 
     @Test
