@@ -8,6 +8,7 @@ import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StagedDatabase;
+import dev.stride.db.StoreException;
 import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -99,6 +100,8 @@ final class CopyCommand implements Callable<Integer> {
         } catch (TransferStoppedException e) {
             throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                     "msg.copy.interruptedInto");
+        } catch (StoreException e) {
+            throw fresh ? notCreated(e, to, "msg.copy.fullNew") : e;
         }
         // A PostgreSQL location prints without its password.
         Object src = fromPostgres != null ? fromPostgres : from;
@@ -111,6 +114,19 @@ final class CopyCommand implements Callable<Integer> {
         out.println(m.get("msg.copy.goOn", ShellWords.quoted(dest)));
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A new DEST whose copy was all committed in its partial file, but whose WAL the full disk kept from being folded
+     * in: that file is no database of its own, so it went with the partial name, and DEST was not made. The store's
+     * words for it ("everything is saved in NAME.partial-PID") would name a file that is gone. Other errors as
+     * they are.
+     */
+    static RuntimeException notCreated(StoreException e, Path to, String key) {
+        if (!"sqlite.fullOnClose".equals(e.phrase().key())) {
+            return e;
+        }
+        return UserError.of(ExitCodes.DATABASE, key, to, e.phrase().args().get(1));
     }
 
     /** Exit 130 and one line: DEST was not made ({@code fresh}) or is as it was, nothing of the transfer in it. */

@@ -6,6 +6,7 @@ import dev.stride.db.PostgresLocation;
 import dev.stride.db.RunTransfer;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StagedDatabase;
+import dev.stride.db.StoreException;
 import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -97,6 +98,8 @@ final class MergeCommand implements Callable<Integer> {
             }
         } catch (TransferStoppedException e) {
             throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
+        } catch (StoreException e) {
+            throw fresh ? CopyCommand.notCreated(e, to, "msg.merge.fullNew") : e;
         }
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);
