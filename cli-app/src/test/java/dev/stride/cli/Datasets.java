@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -54,6 +55,32 @@ final class Datasets {
                 rows.add(row);
             }
             return rows;
+        }
+    }
+
+    /**
+     * Adds {@code more} records to the one run in {@code db}, each with a done answer of 300 bytes, in one
+     * transaction: a run big enough that a copy, an export or a snapshot of it takes seconds, without asking them.
+     */
+    static void addAnsweredRecords(Path db, int more) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            c.setAutoCommit(false);
+            try (PreparedStatement records = c.prepareStatement("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                    + " SELECT i + 1 FROM n WHERE i < ?) INSERT INTO records (run_id, record_id, seq, line, payload,"
+                    + " content_hash) SELECT r.run_id, 'more' || i, (SELECT MAX(seq) FROM records) + i,"
+                    + " (SELECT MAX(line) FROM records) + i, '{\"question\":\"' || hex(randomblob(200)) || '\"}',"
+                    + " hex(randomblob(32)) FROM n, runs r");
+                 Statement s = c.createStatement()) {
+                records.setInt(1, more);
+                records.executeUpdate();
+                s.executeUpdate("INSERT INTO predictions (run_id, record_id, status, output, finish_reason,"
+                        + " prompt_tokens, completion_tokens, latency_ms, attempts, finished_at) SELECT run_id,"
+                        + " record_id, 'done', hex(randomblob(300)), 'stop', 10, 10, 5, 1, '2026-01-01 00:00:00.000'"
+                        + " FROM records WHERE record_id LIKE 'more%'");
+                s.executeUpdate("UPDATE runs SET total = total + " + more + ", low_watermark = low_watermark + "
+                        + more);
+            }
+            c.commit();
         }
     }
 

@@ -8,10 +8,6 @@ import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,25 +51,7 @@ class InterruptedOutputIT {
                     sim.url(), "--template", "{{question}}", "--log-every", "0", "--quiet");
             assertThat(r.exitCode()).as(r.all()).isZero();
         }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-            c.setAutoCommit(false);
-            try (PreparedStatement records = c.prepareStatement("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
-                    + " SELECT i + 1 FROM n WHERE i < ?) INSERT INTO records (run_id, record_id, seq, line, payload,"
-                    + " content_hash) SELECT r.run_id, 'more' || i, (SELECT MAX(seq) FROM records) + i,"
-                    + " (SELECT MAX(line) FROM records) + i, '{\"question\":\"' || hex(randomblob(200)) || '\"}',"
-                    + " hex(randomblob(32)) FROM n, runs r");
-                 Statement s = c.createStatement()) {
-                records.setInt(1, MORE_ANSWERS);
-                records.executeUpdate();
-                s.executeUpdate("INSERT INTO predictions (run_id, record_id, status, output, finish_reason,"
-                        + " prompt_tokens, completion_tokens, latency_ms, attempts, finished_at) SELECT run_id,"
-                        + " record_id, 'done', hex(randomblob(300)), 'stop', 10, 10, 5, 1, '2026-01-01 00:00:00.000'"
-                        + " FROM records WHERE record_id LIKE 'more%'");
-                s.executeUpdate("UPDATE runs SET total = total + " + MORE_ANSWERS + ", low_watermark = low_watermark + "
-                        + MORE_ANSWERS);
-            }
-            c.commit();
-        }
+        Datasets.addAnsweredRecords(db, MORE_ANSWERS);
         assertThat(Datasets.count(db, "SELECT done FROM runs")).isGreaterThan(MORE_ANSWERS);
     }
 
