@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -45,7 +46,9 @@ public final class CheckpointManager implements AutoCloseable {
     private final Object db; // a Path, or a PostgresLocation (whose text never holds the password)
     private final RunPlanner planner;
     private final RunDriver driver;
-    private volatile StopSwitch stop = new StopSwitch();
+    // The switch of the run() or resume() in progress, or else of the next one: a stop that comes while none is in
+    // progress (a host's shutdown as the run is being set up) is not lost but stops that next one.
+    private final AtomicReference<StopSwitch> stop = new AtomicReference<>(new StopSwitch());
 
     private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
@@ -254,9 +257,15 @@ public final class CheckpointManager implements AutoCloseable {
      * Starts the run, or resumes it where it stopped (bringing its records up to date with {@code input}), and drives
      * it to its end or a stop ({@link #requestStop()}): {@link #plan} and {@link #execute} in one call.
      *
+     * <p>A stop requested before this call, or while it reads the input, ends it before anything is sent: the input's
+     * reading is given up (nothing is written) and the outcome is {@link RunState#INTERRUPTED}, with the checkpoint as
+     * it is stored; the same call later goes on from there.
+     *
      * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
      * @throws SettingsRefusedException when the stored run was started with other settings (e.g. another template)
      * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws StoppedBeforeStart       when a stop ended the call before the input of a run not yet in the database
+     *                                  was read in: there is no checkpoint of it, and nothing was written
      * @throws StoreException           when the database cannot be written
      */
     public RunOutcome run(Path input, RunOptions options) {
@@ -265,33 +274,48 @@ public final class CheckpointManager implements AutoCloseable {
 
     /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
     public RunOutcome run(Path input, RunOptions options, RunListener listener) {
-        StopSwitch current = freshStop();
-        RunPlan plan = plan(RunRequest.of(input, options), current);
-        return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
+        StopSwitch current = stop.get();
+        try {
+            RunPlan plan;
+            try {
+                plan = plan(RunRequest.of(input, options), current);
+            } catch (StoppedBeforeStart e) {
+                // Nothing was written: a run already stored ends as a stop before its session leaves it.
+                return stoppedBeforeItsSession(store.findRun(options.runName()).orElseThrow(() -> e));
+            }
+            return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
+        } finally {
+            spent(current);
+        }
     }
 
     /**
      * Finishes a run from what the database holds, without its input file (a database copied from elsewhere);
-     * {@code options}' base URL, when given, replaces the stored one.
+     * {@code options}' base URL, when given, replaces the stored one. A stop requested before this call ends it at
+     * once, {@link RunState#INTERRUPTED}, with nothing sent and the checkpoint as stored.
      *
      * @throws InvalidSettingException  for a setting out of range, or when the database has no such run
      * @throws SettingsRefusedException when {@code options} change a setting the run was started with
      * @throws StoreException           when the database cannot be written
      */
     public RunOutcome resume(String run, RunOptions options) {
-        StopSwitch current = freshStop();
-        options.check();
-        RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run,
-                ShellWords.quoted(db)));
-        RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
-        if (plan instanceof RunPlan.Refused refused) {
-            throw new SettingsRefusedException(refused);
+        StopSwitch current = stop.get();
+        try {
+            options.check();
+            RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run,
+                    ShellWords.quoted(db)));
+            RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
+            if (plan instanceof RunPlan.Refused refused) {
+                throw new SettingsRefusedException(refused);
+            }
+            if (!(plan instanceof RunPlan.ResumeStored)) {
+                // Nothing left to send: the run's session ends as it is stored.
+                plan = new RunPlan.ResumeStored(List.of(stored), options);
+            }
+            return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
+        } finally {
+            spent(current);
         }
-        if (!(plan instanceof RunPlan.ResumeStored)) {
-            // Nothing left to send: the run's session ends as it is stored.
-            plan = new RunPlan.ResumeStored(List.of(stored), options);
-        }
-        return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
     }
 
     /**
@@ -316,21 +340,27 @@ public final class CheckpointManager implements AutoCloseable {
         if (!result.sessions().isEmpty()) {
             return result.sessions().get(0).outcome();
         }
-        RunInfo run = plan instanceof RunPlan.NewRun p ? p.run()
-                : plan instanceof RunPlan.Resume p ? p.run() : ((RunPlan.ResumeStored) plan).runs().get(0);
+        return stoppedBeforeItsSession(plan instanceof RunPlan.NewRun p ? p.run()
+                : plan instanceof RunPlan.Resume p ? p.run() : ((RunPlan.ResumeStored) plan).runs().get(0));
+    }
+
+    private static RunOutcome stoppedBeforeItsSession(RunInfo run) {
         return new RunOutcome(RunState.INTERRUPTED, new Cursor(run.lowWatermark(), run.done(), run.failed(),
                 run.elapsedMs(), run.savedAt(), run.state()), run.total(), 0, 0, null, null);
     }
 
-    /** Asks a run in progress to stop as Ctrl+C would: requests in flight get their grace, everything is saved. */
+    /**
+     * Asks the {@link #run} or {@link #resume} in progress to stop as Ctrl+C would: requests in flight get their
+     * grace, everything is saved. Safe from any thread. When none is in progress (it is about to start, say), the
+     * next one to start is stopped at once, with nothing sent; a stop stops one call, and the call after it runs.
+     */
     public void requestStop() {
-        stop.requestStop();
+        stop.get().requestStop();
     }
 
-    private StopSwitch freshStop() {
-        StopSwitch s = new StopSwitch();
-        stop = s;
-        return s;
+    /** A call's switch is spent once it returns, whatever its end: the next call gets a fresh one. */
+    private void spent(StopSwitch used) {
+        stop.compareAndSet(used, new StopSwitch());
     }
 
     /** Closes the database; its write-ahead log is merged, so the file alone holds everything. */

@@ -97,6 +97,86 @@ class CheckpointManagerTest {
     }
 
     @Test
+    void aStopRequestedBeforeRunOrResumeStopsThatRunAtOnceWithNothingSent() throws Exception {
+        Path input = questions(dir, "q.jsonl", 30);
+        Path db = dir.resolve("runs.db");
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            // A host's shutdown that comes as the run is being set up: no checkpoint yet, so nothing is made.
+            checkpoints.requestStop();
+            assertThatThrownBy(() -> checkpoints.run(input, options())).isInstanceOf(StoppedBeforeStart.class);
+            assertThat(checkpoints.checkpoints()).isEmpty();
+            assertThat(sim.stats().requests()).isZero();
+
+            // The stop was that run's: the next one starts, and is stopped (from its listener) as Ctrl+C would.
+            AtomicInteger done = new AtomicInteger();
+            RunOutcome first = checkpoints.run(input, options(), new RunListener() {
+                @Override
+                public void recordDone(InputRecord record, Prediction prediction) {
+                    if (done.incrementAndGet() == 10) {
+                        checkpoints.requestStop();
+                    }
+                }
+            });
+            assertThat(first.state()).isEqualTo(RunState.INTERRUPTED);
+            RunInfo saved = checkpoints.loadCheckpoint(MODEL).orElseThrow();
+            long sent = sim.stats().requests();
+
+            // With a checkpoint: run() and resume() return at once, interrupted, the checkpoint as it was saved.
+            checkpoints.requestStop();
+            RunOutcome again = checkpoints.run(input, options());
+            checkpoints.requestStop();
+            RunOutcome resumed = checkpoints.resume(MODEL, RunOptions.of(null, null));
+
+            for (RunOutcome stopped : new RunOutcome[] {again, resumed}) {
+                assertThat(stopped.state()).isEqualTo(RunState.INTERRUPTED);
+                assertThat(stopped.completed()).isZero();
+                assertThat(stopped.total()).isEqualTo(30);
+                assertThat(stopped.cursor().done()).isEqualTo(saved.done());
+            }
+            assertThat(sim.stats().requests()).as("nothing sent").isEqualTo(sent);
+            RunInfo still = checkpoints.loadCheckpoint(MODEL).orElseThrow();
+            assertThat(still.state()).isEqualTo(RunState.INTERRUPTED);
+            assertThat(still.done()).isEqualTo(saved.done());
+
+            // Spent: the same call then finishes the run.
+            assertThat(checkpoints.run(input, options()).state()).isEqualTo(RunState.DONE);
+        }
+        assertThat(count(db, "SELECT count(*) FROM workers")).isZero();
+    }
+
+    @Test
+    void aStopRequestedFromAnotherThreadWhileRunReadsItsInputEndsItInterruptedWithNothingSent() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path input = questions(dir, "q.jsonl", 4);
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            // The run exists (planned, nothing sent yet); its input now comes down a pipe, read once.
+            checkpoints.plan(RunRequest.of(input, options()), new StopSwitch());
+        }
+        Path fifo = dir.resolve("pipe.jsonl");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        String lines = Files.readString(input);
+        try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+            java.util.concurrent.CompletableFuture<RunOutcome> running =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> checkpoints.run(fifo, options()));
+            // Opening the pipe for writing waits for run()'s reader: the stop comes while the input is read, before
+            // its end (the pipe stays open until after the stop).
+            try (java.io.Writer w = Files.newBufferedWriter(fifo)) {
+                w.write(lines.substring(0, lines.indexOf('\n') + 1));
+                w.flush();
+                checkpoints.requestStop();
+                w.write(lines.substring(lines.indexOf('\n') + 1));
+            }
+            RunOutcome outcome = running.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+            assertThat(outcome.completed()).isZero();
+            assertThat(outcome.total()).isEqualTo(4);
+            assertThat(checkpoints.loadCheckpoint(MODEL).orElseThrow().done()).isZero();
+        }
+        assertThat(sim.stats().requests()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM workers")).isZero();
+    }
+
+    @Test
     void aDatabaseWrittenBeforeTheAppLayerOpensAndItsRunsResume() throws Exception {
         Path db = Files.copy(Path.of("../db/src/test/resources/legacy/stride-v6.db"), dir.resolve("v6.db"));
         try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
