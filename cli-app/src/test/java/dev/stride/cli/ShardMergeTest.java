@@ -280,6 +280,73 @@ class ShardMergeTest {
         assertThat(Files.exists(dir.resolve("merged.db"))).isFalse();
     }
 
+    /** The same settings under another run's name: another attempt, perhaps of another model served as "m". */
+    @Test
+    void aShardOfAnotherRunNameIsRefusedInOneLineAndNothingIsWritten() throws Exception {
+        Path other = dir.resolve("other.db");
+        assertThat(run(other).with("--shard", "2/3", "--run", "m-again").exitCode()).isIn(0, 3);
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), other.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + other + " is a shard of another run: its run name is m-again, but "
+                + shards.get(0) + " has m; merge only shards of one run (the same run name, model, template, params"
+                + " and input)" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(merged).doesNotExist();
+    }
+
+    /**
+     * Each machine serves its shard from its own servers: the merged run keeps them all, as one unsharded run served
+     * by all of them would (a resume's --base-url replaces them). It keeps the live scoring its shards agree on.
+     */
+    @Test
+    void theMergedRunKeepsEveryShardsServersAndTheLiveScoringTheShardsAgreeOn() throws Exception {
+        // The fake server under a second name, as a second machine's server would be.
+        String url = stride.url();
+        String elsewhere = url.contains("localhost") ? url.replace("localhost", "127.0.0.1")
+                : url.replaceFirst("//[^:/]+", "//localhost");
+        List<Path> scored = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path db = dir.resolve("scored-" + i + ".db");
+            List<String> args = new ArrayList<>(List.of("--shard", i + "/3"));
+            if (i == 1) {
+                args.addAll(List.of("--base-url", elsewhere));
+            }
+            if (i > 0) {
+                // Shard 0 was not scored live: it keeps no way, and says nothing against the others'.
+                args.addAll(List.of("--label-field", "question", "--metric", "contains"));
+            }
+            Cli.Result r = run(db).with(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.all()).isIn(0, 3);
+            scored.add(db);
+        }
+        Path merged = dir.resolve("merged.db");
+
+        Cli.Result r = stride.cli.run("merge", "--to", merged.toString(), scored.get(0).toString(),
+                scored.get(1).toString(), scored.get(2).toString());
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        String settings = "SELECT base_urls, scoring_metric, scoring_label_field, scoring_extract FROM runs";
+        assertThat(query(merged, settings)).singleElement().isEqualTo(Map.of(
+                "base_urls", JSON.writeValueAsString(List.of(url, elsewhere)), "scoring_metric", "contains",
+                "scoring_label_field", "question", "scoring_extract", ""));
+
+        // Scored live two ways: the merged run keeps neither, and a resume told nothing scores as its stored scores
+        // say (here nothing, and it says so), rather than as one shard happened to.
+        Path exact = dir.resolve("exact-2.db");
+        Cli.Result e = run(exact).with("--shard", "2/3", "--label-field", "question", "--metric", "exact");
+        assertThat(e.exitCode()).as(e.all()).isIn(0, 3);
+        Path mixed = dir.resolve("mixed.db");
+        Cli.Result m = stride.cli.run("merge", "--to", mixed.toString(), scored.get(1).toString(),
+                scored.get(0).toString(), exact.toString());
+        assertThat(m.exitCode()).as(m.all()).isZero();
+        assertThat(query(mixed, "SELECT scoring_metric FROM runs")).singleElement()
+                .satisfies(row -> assertThat(row.get("scoring_metric")).isNull());
+    }
+
     @Test
     void aShardOfAnotherInputIsRefusedWhicheverShardComesFirstThoughOneShardsInputIsUnknown() throws Exception {
         // Shard 2 again, from an edited input: another input, whose records' places differ too.

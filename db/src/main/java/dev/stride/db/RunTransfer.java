@@ -24,6 +24,7 @@ import dev.stride.db.schema.tables.records.RecordsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import dev.stride.db.schema.tables.records.ScoresRecord;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -248,6 +249,9 @@ public final class RunTransfer {
             differs(r, first, "template", r.run().getTemplate(), first.run().getTemplate());
             differs(r, first, "params", r.run().getParams(), first.run().getParams());
             differs(r, first, "shards", r.shard().count(), first.shard().count());
+            // Without --run each file's one run is taken, whatever its name: another name is another run (another
+            // attempt, say, perhaps of another model the server calls by the same name), not a shard of this one.
+            differs(r, first, "run name", r.run().getName(), first.run().getName());
             // As the input: only two shards that keep their rules can differ in them (null: made before runs did).
             // Re-asks for JSON (json_retries) are how hard a shard tried, as --retries is: not what its answers are.
             if (r.run().getOutputRules() != null) {
@@ -304,17 +308,29 @@ public final class RunTransfer {
     }
 
     /**
-     * The merged run's row: the first shard's settings, created when the first shard was, saved when the last one
-     * was, the elapsed time of the longest shard (they ran side by side), no shard; its counters are counted once
-     * its rows are written.
+     * The merged run's row: the shards' settings (checked alike), created when the first shard was, saved when the
+     * last one was, the elapsed time of the longest shard (they ran side by side), no shard; its counters are counted
+     * once its rows are written. What may differ between shards is joined: the servers are every shard's, in shard
+     * order, each once, as one run served by all those machines would list them; the live scoring is the one the
+     * shards that keep one agree on, else none.
      */
     private static RunsRecord mergedRun(Iterable<ShardRun> shards) {
         RunsRecord merged = null;
         long elapsed = 0;
+        LinkedHashSet<String> servers = new LinkedHashSet<>();
+        List<LiveScoring> scorings = new ArrayList<>();
         for (ShardRun s : shards) {
             RunsRecord r = s.run();
             if (merged == null) {
                 merged = r.copy();
+            }
+            servers.addAll(Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName())));
+            if (r.getScoringMetric() != null) {
+                LiveScoring way = new LiveScoring(r.getScoringMetric(), r.getScoringLabelField(),
+                        r.getScoringExtract());
+                if (!scorings.contains(way)) {
+                    scorings.add(way);
+                }
             }
             elapsed = Math.max(elapsed, r.getElapsedMs());
             if (r.getCreatedAt().compareTo(merged.getCreatedAt()) < 0) {
@@ -328,9 +344,20 @@ public final class RunTransfer {
             }
         }
         merged.setElapsedMs(elapsed);
+        merged.setBaseUrls(Json.strings(List.copyOf(servers)));
+        // Shards scored live two ways leave the merged run none: a resume told nothing then scores as its stored
+        // scores say (and says so when they say several ways), rather than as one shard happened to.
+        LiveScoring scoring = scorings.size() == 1 ? scorings.get(0) : new LiveScoring(null, null, null);
+        merged.setScoringMetric(scoring.metric());
+        merged.setScoringLabelField(scoring.labelField());
+        merged.setScoringExtract(scoring.extract());
         merged.setShard(null);
         merged.setHeartbeatAt(null);
         return merged;
+    }
+
+    /** The way a run keeps for scoring its answers as they arrive (its scoring_* columns). */
+    private record LiveScoring(String metric, String labelField, String extract) {
     }
 
     private static void writeMerged(DbStore target, RunsRecord merged, Iterable<ShardRun> shards,
