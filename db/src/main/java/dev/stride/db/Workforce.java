@@ -398,13 +398,16 @@ final class Workforce {
         }
         lastDeadLook = at;
         String now = UtcText.format(at);
-        for (var other : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+        List<String> dead = dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.HOST.eq(HOST))
-                .and(WORKERS.WORKER_ID.ne(w.id())).and(WORKERS.LEASE_UNTIL.gt(now)).fetch()) {
-            if (goneFromThisHost(HOST, other.value2(), other.value1())) {
-                dsl.update(WORKERS).set(WORKERS.LEASE_UNTIL, now).where(WORKERS.RUN_ID.eq(w.runId()))
-                        .and(WORKERS.WORKER_ID.eq(other.value1())).execute();
-            }
+                .and(WORKERS.WORKER_ID.ne(w.id())).and(WORKERS.LEASE_UNTIL.gt(now)).fetch().stream()
+                .filter(other -> goneFromThisHost(HOST, other.value2(), other.value1()))
+                .map(other -> other.value1()).toList();
+        if (!dead.isEmpty()) {
+            // One statement: on PostgreSQL two claimers ending the same workers row by row, each in its own order,
+            // could wait for each other.
+            dsl.update(WORKERS).set(WORKERS.LEASE_UNTIL, now).where(WORKERS.RUN_ID.eq(w.runId()))
+                    .and(WORKERS.WORKER_ID.in(dead)).execute();
         }
     }
 
