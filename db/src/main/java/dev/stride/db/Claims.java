@@ -162,6 +162,16 @@ final class Claims {
         dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now)).execute();
     }
 
+    /** Whether {@code worker} holds claims of records that have no outcome: records it has not answered. */
+    boolean holdsUnanswered(long runId, String worker) {
+        return dsl.fetchExists(selectOne().from(CLAIMS)
+                .where(CLAIMS.RUN_ID.eq(runId))
+                .and(CLAIMS.WORKER_ID.eq(worker))
+                .and(notExists(selectOne().from(PREDICTIONS)
+                        .where(PREDICTIONS.RUN_ID.eq(CLAIMS.RUN_ID))
+                        .and(PREDICTIONS.RECORD_ID.eq(CLAIMS.RECORD_ID)))));
+    }
+
     /** Whether a live worker other than {@code worker} holds claims on the run that it has not settled. */
     boolean othersAtWork(long runId, String worker, String now) {
         return dsl.fetchExists(selectOne().from(CLAIMS).join(WORKERS)

@@ -14,6 +14,7 @@ import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,6 +34,11 @@ import org.jooq.impl.DSL;
 final class Workforce {
     /** The machine's name, as status shows a worker's. */
     private static final String HOST = hostName();
+    /**
+     * The lease of a worker that left records to the others ({@link #leave}): ended long before anyone's now, whatever
+     * the few milliseconds by which workers' clocks may disagree.
+     */
+    private static final String HANDED_OVER = UtcText.format(Instant.EPOCH);
 
     private final Clock clock;
     /** This process as a worker, once it joined a run; written under the store's write lock. */
@@ -61,6 +67,14 @@ final class Workforce {
     private final Set<String> lost = ConcurrentHashMap.newKeySet();
     /** This worker's place when its sync made it one ({@link #enlist}); null when no sync did. */
     private volatile Joined enlisted;
+    /** When a claim last looked for workers of this machine whose process ended ({@link #endDeadOnThisHost}). */
+    private volatile Instant lastDeadLook;
+
+    /**
+     * How often a claim looks whether a worker of this machine has died: a claim is made every half round (many a
+     * second), and the look (a select and a process look-up per worker of this machine) need not be.
+     */
+    private static final Duration DEAD_LOOK = Duration.ofSeconds(1);
 
     /**
      * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
@@ -173,6 +187,7 @@ final class Workforce {
         // row is gone if another worker took this one for dead), without updating it: an update here would make every
         // outcome's count of this worker wait for the claim's commit. The same look says whether a dead worker's
         // records are to be taken.
+        endDeadOnThisHost(dsl, w);
         Claims claims = new Claims(dsl);
         Claims.Leases leases = claims.leases(runId, w.id(), now());
         if (!leases.ownHeld()) {
@@ -212,6 +227,7 @@ final class Workforce {
     List<InputRecord> claim(DSLContext dsl, PreparedClaims prepared, long runId, long afterSeq, int limit,
                             boolean includeFailed) throws SQLException {
         Worker w = joined(runId);
+        endDeadOnThisHost(dsl, w);
         Claims.Leases leases = prepared.leases(runId, w.id(), now());
         if (!leases.ownHeld()) {
             lapsed(dsl, w);
@@ -368,6 +384,34 @@ final class Workforce {
     }
 
     /**
+     * For a claim: ends now the lease of each other worker of this machine whose process has ended (kill -9, a crash),
+     * in the claim's transaction, so that the claim takes its records as it takes those of a worker whose lease ran
+     * out: at once, lowest first ({@link Claims#claim}), rather than a whole lease later. At most once per
+     * {@link #DEAD_LOOK}. Only a process known to be gone counts (a pid taken again by another process looks alive:
+     * that worker is left to its lease, as one of another machine always is); this worker itself never.
+     */
+    private void endDeadOnThisHost(DSLContext dsl, Worker w) {
+        Instant at = clock.instant();
+        Instant last = lastDeadLook;
+        if (last != null && at.isBefore(last.plus(DEAD_LOOK)) && !at.isBefore(last)) {
+            return;
+        }
+        lastDeadLook = at;
+        String now = UtcText.format(at);
+        List<String> dead = dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.HOST.eq(HOST))
+                .and(WORKERS.WORKER_ID.ne(w.id())).and(WORKERS.LEASE_UNTIL.gt(now)).fetch().stream()
+                .filter(other -> goneFromThisHost(HOST, other.value2(), other.value1()))
+                .map(other -> other.value1()).toList();
+        if (!dead.isEmpty()) {
+            // One statement: on PostgreSQL two claimers ending the same workers row by row, each in its own order,
+            // could wait for each other.
+            dsl.update(WORKERS).set(WORKERS.LEASE_UNTIL, now).where(WORKERS.RUN_ID.eq(w.runId()))
+                    .and(WORKERS.WORKER_ID.in(dead)).execute();
+        }
+    }
+
+    /**
      * The workers whose lease holds, less those of this machine whose process has ended: a worker killed a moment
      * ago is no longer shown as live (its lease runs on until the next run of it drops it, and a run of another
      * machine still waits for the lease, which is all it can go by).
@@ -444,10 +488,23 @@ final class Workforce {
         }
     }
 
+    /**
+     * This worker leaves the run. When it leaves records claimed and unanswered (a stop: Ctrl+C, SIGTERM, a server
+     * that stayed away) while other workers are live, its row stays with its lease ended ({@link #HANDED_OVER}) rather
+     * than going at once: the others claim on from their last claim, and records merely freed, lying behind it, would
+     * wait for their next pass from the start, at the end of the run. Ended, the lease is what the next claim of any of
+     * them drops, taking its records first, lowest first, as it takes a dead worker's ({@link Claims#claim}).
+     */
     void leave(DSLContext dsl, long runId) {
         Worker w = worker;
         if (w != null && w.runId() == runId) {
-            dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+            Claims claims = new Claims(dsl);
+            if (claims.holdsUnanswered(runId, w.id()) && claims.othersLive(runId, w.id(), now())) {
+                dsl.update(WORKERS).set(WORKERS.LEASE_UNTIL, HANDED_OVER).where(WORKERS.RUN_ID.eq(runId))
+                        .and(WORKERS.WORKER_ID.eq(w.id())).execute();
+            } else {
+                dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+            }
             AT_WORK_IN_THIS_PROCESS.remove(w.id());
             worker = null;
             enlisted = null;

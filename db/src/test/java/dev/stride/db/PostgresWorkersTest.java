@@ -175,6 +175,64 @@ class PostgresWorkersTest {
     }
 
     /**
+     * As on SQLite: a worker of this machine killed (kill -9) while others work has its records taken at the next
+     * claim of one of them, lowest first, without waiting for its lease; a worker whose process lives keeps its own.
+     */
+    @Test
+    void aKilledWorkerOfThisMachineHasItsRecordsTakenAtTheNextClaimOfAWorkerAtWork() throws Exception {
+        PostgresCheckpointStore killed = store();
+        PostgresCheckpointStore alive = store();
+        PostgresCheckpointStore taker = store();
+        killed.join(run, LEASE);
+        List<String> ofKilled = ids(killed.claim(run, -1, 10, false));
+        alive.join(run, LEASE);
+        List<String> ofAlive = ids(alive.claim(run, -1, 10, false));
+        taker.join(run, LEASE);
+        Process sleeping = new ProcessBuilder("sleep", "60").start();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try {
+            // Their rows as other processes of this machine left them: one killed, one alive.
+            try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+                assertThat(st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE number = 1")).isOne();
+                assertThat(st.executeUpdate("UPDATE workers SET pid = " + sleeping.pid() + " WHERE number = 2"))
+                        .isOne();
+            }
+
+            List<String> next = ids(taker.claim(run, 100, 15, false));
+
+            assertThat(next).as("the killed worker's, lowest first, then on after 100")
+                    .startsWith(ofKilled.toArray(String[]::new)).doesNotContainAnyElementsOf(ofAlive).hasSize(15);
+            assertThat(taker.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2, 3);
+        } finally {
+            sleeping.destroyForcibly();
+        }
+    }
+
+    /**
+     * As on SQLite: a worker that stops with records claimed and unanswered hands them to the next claim of another
+     * worker at work, lowest first, rather than to its next pass from the start (the end of the run).
+     */
+    @Test
+    void recordsAStoppedWorkerLeftUnansweredAreTheNextClaimOfAWorkerAtWork() {
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> ofA = a.claim(run, -1, 10, false);
+        List<InputRecord> ofB = b.claim(run, -1, 10, false);
+        assertThat(a.savePrediction(run, ofA.get(0), done("x"))).isTrue();
+
+        a.leave(run);
+        assertThat(b.othersAtWork(run)).isFalse();
+        List<String> next = ids(b.claim(run, ofB.get(ofB.size() - 1).seq(), 9, false));
+
+        assertThat(next).as("the stopped worker's unanswered, lowest first")
+                .containsExactlyElementsOf(ids(ofA.subList(1, 10)));
+        assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
+    }
+
+    /**
      * A renewal never waits for a claim of its own worker: here the claim is stuck on a lock another connection holds
      * (under load, a claim waits likewise), and the renewal commits meanwhile. On the claim's connection it waited,
      * and live workers lost their lease.

@@ -219,6 +219,88 @@ class WorkersTest {
                 .doesNotContainAnyElementsOf(ids(ofB)).doesNotContainAnyElementsOf(ids(onward)).hasSize(6);
     }
 
+    /**
+     * A worker of this machine is killed (kill -9) while another works on: the other's next claim (a second later, far
+     * within the lease) takes its records, lowest first, as it would once the lease ran out; while its process lives,
+     * or when its row says another machine, they are left to it.
+     */
+    @Test
+    void aKilledWorkerOfThisMachineHasItsRecordsTakenAtTheNextClaimOfAWorkerAtWork() throws Exception {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> ofA = a.claim(run, -1, 10, false);
+        List<InputRecord> ofB = b.claim(run, -1, 10, false);
+        long afterB = ofB.get(ofB.size() - 1).seq();
+        Process sleeping = new ProcessBuilder("sleep", "60").start();
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try {
+            // a's row as another process of this machine left it: alive, then killed.
+            setPidOfWorker(1, sleeping.pid());
+            clock.advance(Duration.ofSeconds(1));
+            List<InputRecord> onward = b.claim(run, afterB, 5, false);
+            assertThat(ids(onward)).as("its process alive").doesNotContainAnyElementsOf(ids(ofA));
+            afterB = onward.get(onward.size() - 1).seq();
+
+            setPidOfWorker(1, ended.pid());
+            setHostOfWorker(1, "another-machine");
+            clock.advance(Duration.ofSeconds(1));
+            onward = b.claim(run, afterB, 5, false);
+            assertThat(ids(onward)).as("a pid of another machine says nothing").doesNotContainAnyElementsOf(ids(ofA));
+            afterB = onward.get(onward.size() - 1).seq();
+
+            String here = b.liveWorkers(run).stream().filter(w -> w.number() == 2).findFirst().orElseThrow().host();
+            setHostOfWorker(1, here);
+            clock.advance(Duration.ofSeconds(1));
+            List<InputRecord> next = b.claim(run, afterB, 10, false);
+            assertThat(ids(next)).as("the killed worker's, lowest first").containsExactlyElementsOf(ids(ofA));
+            assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
+            assertThat(b.renewLease(run)).as("b's own lease untouched").isTrue();
+        } finally {
+            sleeping.destroyForcibly();
+        }
+    }
+
+    /**
+     * A worker stops (Ctrl+C, SIGTERM) with records claimed that it never asked: the other worker, claiming on from its
+     * last claim, takes them at its next claim, lowest first, rather than at its next pass from the start (the end of
+     * the run). A worker that stops with nobody else at work leaves no row behind, as before.
+     */
+    @Test
+    void recordsAStoppedWorkerLeftUnansweredAreTheNextClaimOfAWorkerAtWork() throws Exception {
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        a.join(run, LEASE);
+        b.join(run, LEASE);
+        List<InputRecord> ofA = a.claim(run, -1, 10, false);
+        List<InputRecord> ofB = b.claim(run, -1, 10, false);
+        assertThat(a.savePrediction(run, ofA.get(0), done("yes"))).isTrue();
+
+        a.leave(run);
+        assertThat(b.liveWorkers(run)).extracting(WorkerInfo::number).containsExactly(2);
+        assertThat(b.othersAtWork(run)).isFalse();
+        List<InputRecord> next = b.claim(run, ofB.get(ofB.size() - 1).seq(), 9, false);
+        assertThat(ids(next)).as("the stopped worker's unanswered, lowest first")
+                .containsExactlyElementsOf(ids(ofA.subList(1, 10)));
+        assertThat(count("SELECT count(*) FROM workers WHERE run_id = " + run)).isOne();
+
+        b.leave(run);
+        assertThat(count("SELECT count(*) FROM workers WHERE run_id = " + run)).as("nobody left to hand them to")
+                .isZero();
+        assertThat(claimsHeld()).isEmpty();
+    }
+
+    private void setHostOfWorker(int number, String host) throws Exception {
+        try (Connection c = Fixtures.jdbc(file);
+             PreparedStatement st = c.prepareStatement("UPDATE workers SET host = ? WHERE number = ?")) {
+            st.setString(1, host);
+            st.setInt(2, number);
+            assertThat(st.executeUpdate()).isOne();
+        }
+    }
+
     @Test
     void whatAWorkerKeepsInFlightIsStoredWhenItJoinsAndAtEachRenewal() throws Exception {
         SqliteCheckpointStore a = store();
