@@ -62,6 +62,7 @@ public final class PostgresSnapshot {
         try {
             try {
                 Files.deleteIfExists(partial);
+                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Tried first, so that a folder nobody may write to is told in the operating system's words and of
                 // target, not as SQLite's "cannot open" of a temporary name.
                 Files.createFile(partial);

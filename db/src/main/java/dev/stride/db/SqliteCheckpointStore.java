@@ -256,6 +256,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             try {
                 Files.deleteIfExists(partial);
+                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Made here, empty (VACUUM INTO takes an empty file), so that a folder nobody may write to is told
                 // in the operating system's words and of target, not as SQLite's "cannot open" of the source.
                 Files.createFile(partial);
