@@ -41,7 +41,7 @@ public final class StagedDatabase implements AutoCloseable {
 
     /** A new database to be put at {@code target}, whose folder exists; nothing is written yet. */
     public static StagedDatabase beside(Path target) {
-        Path partial = target.resolveSibling(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        Path partial = partialOf(target);
         TemporaryFiles.Held held = TemporaryFiles.hold(
                 SIDE_FILES.stream().map(suffix -> Path.of(partial + suffix)).toArray(Path[]::new));
         StagedDatabase staged = new StagedDatabase(target, partial, held);
@@ -85,6 +85,14 @@ public final class StagedDatabase implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * The file this process writes {@code target} in, {@code NAME.partial-PID}: what a store's error names when
+     * writing it failed, and what a command turns back into {@code target}'s name for the user, who never asked for it.
+     */
+    public static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
     }
 
     /** Where the database is written: open the store here, and close it before {@link #putInPlace}. */
