@@ -11,6 +11,7 @@ import dev.stride.db.StagedDatabase;
 import dev.stride.db.StoreException;
 import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -100,8 +101,8 @@ final class CopyCommand implements Callable<Integer> {
         } catch (TransferStoppedException e) {
             throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                     "msg.copy.interruptedInto");
-        } catch (StoreException e) {
-            throw fresh ? notCreated(e, to, "msg.copy.fullNew") : e;
+        } catch (StoreException | UncheckedIOException e) {
+            throw fresh ? notCreated(e, to, "msg.copy.diskFullNew", "msg.copy.fullNew", "msg.copy.failedNew") : e;
         }
         // A PostgreSQL location prints without its password.
         Object src = fromPostgres != null ? fromPostgres : from;
@@ -117,16 +118,37 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     /**
-     * A new DEST whose copy was all committed in its partial file, but whose WAL the full disk kept from being folded
-     * in: that file is no database of its own, so it went with the partial name, and DEST was not made. The store's
-     * words for it ("everything is saved in NAME.partial-PID") would name a file that is gone. Other errors as
-     * they are.
+     * A new DEST whose writing failed: the store's words name {@code NAME.partial-PID}, a file the user never asked
+     * for, gone with the failure ("everything is saved in NAME.partial-PID", "snapshot --db NAME.partial-PID"). The
+     * line names DEST instead and says it was not created: a full disk (also one that kept the WAL of a whole copy
+     * from being folded in, so that the file was no database of its own) as such, anything else with the store's
+     * reason. Errors that are not about the partial file (the source's) as they are. {@code keys}: the command's
+     * words for a full disk while writing, a full disk as the file closed, and any other failure.
      */
-    static RuntimeException notCreated(StoreException e, Path to, String key) {
-        if (!"sqlite.fullOnClose".equals(e.phrase().key())) {
+    static RuntimeException notCreated(RuntimeException e, Path to, String fullKey, String fullOnCloseKey,
+                                       String failedKey) {
+        if (e instanceof UncheckedIOException io) {
+            // Syncing or naming the whole file failed (putInPlace): the operating system's reason.
+            return UserError.of(ExitCodes.ERROR, failedKey, to, OutputFile.reason(io.getCause()));
+        }
+        if (!(e instanceof StoreException store)) {
             return e;
         }
-        return UserError.of(ExitCodes.DATABASE, key, to, e.phrase().args().get(1));
+        List<Object> args = store.phrase().args();
+        String partial = StagedDatabase.partialOf(to).toString();
+        if (args.size() < 2 || args.stream().noneMatch(a -> partial.equals(String.valueOf(a)))) {
+            return e;
+        }
+        // The store's phrases name the file first and end with SQLite's reason.
+        Object reason = args.get(args.size() - 1);
+        return switch (store.phrase().key()) {
+            case "sqlite.full" -> UserError.of(ExitCodes.DATABASE, fullKey, to, reason);
+            // Refused before a row was written: less room than a database needs to work in.
+            case "file.diskLow" -> UserError.of(ExitCodes.DATABASE, fullKey, to,
+                    Messages.text("msg.copy.diskLowReason", args.get(1), args.get(2)));
+            case "sqlite.fullOnClose" -> UserError.of(ExitCodes.DATABASE, fullOnCloseKey, to, reason);
+            default -> UserError.of(ExitCodes.DATABASE, failedKey, to, reason);
+        };
     }
 
     /** Exit 130 and one line: DEST was not made ({@code fresh}) or is as it was, nothing of the transfer in it. */

@@ -16,15 +16,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/**
+ * {@code stride export}: a run's records with their outcomes, to standard output or to a file ({@code -o}) that is
+ * written beside it and named only when whole, replacing one that was there. Ctrl+C, SIGTERM or SIGHUP gives the
+ * export up and exits 130 with one line: a file is not created, or left as it was; standard output, which cannot be
+ * taken back, has only part of the run.
+ */
 @Command(name = "export", mixinStandardHelpOptions = true)
 final class ExportCommand implements Callable<Integer> {
     enum Format { jsonl, csv, batch, parquet }
+
+    private final CliContext context;
+
+    ExportCommand(CliContext context) {
+        this.context = context;
+    }
 
     @Spec
     CommandSpec spec;
@@ -53,8 +67,25 @@ final class ExportCommand implements Callable<Integer> {
     Path output;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         boolean toStandardOutput = output == null || OutputFile.isStandardOutput(output);
+        // A device or a pipe given as -o is written as it is (WholeFile): a stop cuts it short as standard output.
+        boolean direct = toStandardOutput || Files.exists(output) && !Files.isRegularFile(output);
+        boolean fresh = !direct && !Files.exists(output);
+        AtomicBoolean stop = new AtomicBoolean();
+        // Listening before anything is opened: a stop during the opening is seen at the first record.
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true))) {
+            return export(toStandardOutput, stop::get);
+        } catch (ResultFormats.Stopped e) {
+            if (toStandardOutput) {
+                throw UserError.of(ExitCodes.INTERRUPTED, "msg.export.interruptedStdout");
+            }
+            throw UserError.of(ExitCodes.INTERRUPTED, direct ? "msg.export.interruptedStream"
+                    : fresh ? "msg.export.interruptedNew" : "msg.export.interruptedInto", output);
+        }
+    }
+
+    private int export(boolean toStandardOutput, BooleanSupplier stop) throws IOException {
         if (!toStandardOutput) {
             OutputFile.refuseDatabase(output, database.file); // before anything is read
         }
@@ -71,19 +102,25 @@ final class ExportCommand implements Callable<Integer> {
             }
             if (toStandardOutput) {
                 Writer w = spec.commandLine().getOut();
-                write(store, chosen, w);
-                w.flush();
+                try {
+                    write(new ResultFormats(store, chosen, includeInput, stop), w);
+                } finally {
+                    w.flush(); // what was written before a stop, whole lines, before the line that says so
+                }
             } else {
+                ResultFormats formats = new ResultFormats(store, chosen, includeInput, stop);
                 OutputFile.write(output, database.file, file -> {
                     if (format == Format.parquet) {
                         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-                            new ResultFormats(store, chosen, includeInput).writeParquet(out);
+                            formats.writeParquet(out);
                         }
                     } else {
                         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                            write(store, chosen, w);
+                            write(formats, w);
                         }
                     }
+                    // Asked after the whole was written, before its name: it goes, as a stop asks.
+                    formats.checkNotStopped();
                     return null;
                 });
             }
@@ -106,10 +143,10 @@ final class ExportCommand implements Callable<Integer> {
         throw UserError.usageOf("msg.export.nameTheRun", ClearCommand.knownRuns(store));
     }
 
-    private void write(CheckpointStore store, RunInfo chosen, Writer w) throws IOException {
-        ResultFormats.RowWriter rows = new ResultFormats(store, chosen, includeInput).writer(format, w);
+    private void write(ResultFormats formats, Writer w) throws IOException {
+        ResultFormats.RowWriter rows = formats.writer(format, w);
         try {
-            store.forEachResult(chosen.id(), row -> {
+            formats.forEachResult(row -> {
                 try {
                     rows.write(row);
                 } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.stride.db.StagedDatabase;
 import dev.stride.db.StoreException;
 import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,8 +99,9 @@ final class MergeCommand implements Callable<Integer> {
             }
         } catch (TransferStoppedException e) {
             throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
-        } catch (StoreException e) {
-            throw fresh ? CopyCommand.notCreated(e, to, "msg.merge.fullNew") : e;
+        } catch (StoreException | UncheckedIOException e) {
+            throw fresh ? CopyCommand.notCreated(e, to, "msg.merge.diskFullNew", "msg.merge.fullNew",
+                    "msg.merge.failedNew") : e;
         }
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);

@@ -37,6 +37,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * A run's records with their outcomes, written as {@code stride export} writes them: JSON lines, CSV with a header,
@@ -54,12 +56,42 @@ final class ResultFormats {
     private final RunInfo chosen;
     private final boolean includeInput;
     private final BatchLines batch;
+    private final BooleanSupplier stopRequested;
 
-    ResultFormats(CheckpointStore store, RunInfo chosen, boolean includeInput) {
+    /** {@code stopRequested} is asked before each record of every pass: when it says stop, {@link Stopped}. */
+    ResultFormats(CheckpointStore store, RunInfo chosen, boolean includeInput, BooleanSupplier stopRequested) {
         this.store = store;
         this.chosen = chosen;
         this.includeInput = includeInput;
         this.batch = new BatchLines(chosen);
+        this.stopRequested = stopRequested;
+    }
+
+    /**
+     * A write given up because a stop was asked for (Ctrl+C, SIGTERM): what was written is incomplete, and the
+     * command words it.
+     */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("stopped before the export was complete");
+        }
+    }
+
+    /** The run's rows in input order, given up between two of them when a stop was asked for. */
+    void forEachResult(Consumer<ResultRow> sink) {
+        store.forEachResult(chosen.id(), row -> {
+            checkNotStopped();
+            sink.accept(row);
+        });
+    }
+
+    /** Throws {@link Stopped} when a stop was asked for: before a whole file gets its name, too. */
+    void checkNotStopped() {
+        if (stopRequested.getAsBoolean()) {
+            throw new Stopped();
+        }
     }
 
     /** Where each row goes, in the format asked for. */
@@ -116,7 +148,7 @@ final class ResultFormats {
     private RowWriter csvWriter(Writer w) throws IOException {
         Set<String> inputFields = new LinkedHashSet<>();
         if (includeInput) {
-            store.forEachResult(chosen.id(), row -> input(row).fieldNames()
+            forEachResult(row -> input(row).fieldNames()
                     .forEachRemaining(inputFields::add));
         }
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
@@ -174,7 +206,7 @@ final class ResultFormats {
         Map<String, ParquetWriter.Kind> inputFields = new LinkedHashMap<>();
         if (includeInput) {
             // Not Map.merge: a field seen only as null so far has no kind yet (a null value).
-            store.forEachResult(chosen.id(), row -> input(row).fields().forEachRemaining(f -> inputFields.put(
+            forEachResult(row -> input(row).fields().forEachRemaining(f -> inputFields.put(
                     f.getKey(), wider(inputFields.get(f.getKey()), kindOf(f.getValue())))));
         }
         List<ParquetWriter.Column> columns = new ArrayList<>(List.of(
@@ -218,7 +250,7 @@ final class ResultFormats {
 
     private void forEachRow(RowWriter each) throws IOException {
         try {
-            store.forEachResult(chosen.id(), row -> {
+            forEachResult(row -> {
                 try {
                     each.write(row);
                 } catch (IOException e) {

@@ -4,17 +4,24 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+/**
+ * {@code stride snapshot --db DB OUT}: a copy of the database as one file, written beside OUT and named only when
+ * whole. Ctrl+C, SIGTERM or SIGHUP gives it up and exits 130 with one line: OUT is not created (the command never
+ * overwrites one), and nothing of it is left.
+ */
 @Command(name = "snapshot", mixinStandardHelpOptions = true)
 final class SnapshotCommand implements Callable<Integer> {
 
@@ -30,8 +37,14 @@ final class SnapshotCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT", descriptionKey = "OUT")
     Path target;
 
+    private final CliContext context;
+
+    SnapshotCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (database.file != null) {
             DbFile.requireExists(database.file);
         }
@@ -44,9 +57,12 @@ final class SnapshotCommand implements Callable<Integer> {
         OutputFile.checkFolder(target, target);
         long started = System.nanoTime();
         List<RunInfo> runs;
-        try {
-            runs = database.postgres != null ? PostgresSnapshot.write(database.postgres, target)
-                    : SqliteCheckpointStore.snapshot(database.file, target);
+        AtomicBoolean stop = new AtomicBoolean();
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true))) {
+            runs = database.postgres != null ? PostgresSnapshot.write(database.postgres, target, stop::get)
+                    : SqliteCheckpointStore.snapshot(database.file, target, stop::get);
+        } catch (TransferStoppedException e) {
+            throw UserError.of(ExitCodes.INTERRUPTED, "msg.snapshot.interrupted", target);
         } catch (UncheckedIOException e) {
             throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", target, OutputFile.reason(e.getCause()));
         }

@@ -236,6 +236,12 @@ public final class StrideCommand implements Runnable {
             if (cls == MergeCommand.class) {
                 return cls.cast(new MergeCommand(context));
             }
+            if (cls == SnapshotCommand.class) {
+                return cls.cast(new SnapshotCommand(context));
+            }
+            if (cls == ExportCommand.class) {
+                return cls.cast(new ExportCommand(context));
+            }
             return fallback.create(cls);
         }
     }

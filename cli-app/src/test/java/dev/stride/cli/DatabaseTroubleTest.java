@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -401,6 +403,37 @@ class DatabaseTroubleTest {
         assertThat(again.exitCode()).as(again.all()).isZero();
         assertThat(count(dest, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
                 + " json_extract(input, '$.question')")).as("the copy made again").isEqualTo(total);
+    }
+
+    /**
+     * A disk that fills while a new --to is written, or has too little room to start one: the store's line named the
+     * partial file the copy is written in (NAME.partial-PID, gone with the failure) as where "everything saved so far
+     * is kept", and sent the reader to snapshot it. The line names --to and says it was not created; nothing is
+     * left; exit 4 still.
+     */
+    @ParameterizedTest(name = "a disk of {0}")
+    @CsvSource({
+        "12m, 'the disk holding %s is full ([SQLITE_FULL] '",
+        "4m, 'the disk holding %s is full ('"})
+    void aNewCopyOnADiskWithoutRoomIsNotCreatedAndTheLineNamesIt(String size, String start) throws Exception {
+        Path source = dir.resolve("runs.db");
+        Cli.Result done = run(questions(dir, "q.jsonl", 3), source);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        Datasets.addAnsweredRecords(source, 30_000); // over 20 MB: more than either disk holds
+        Path folder = tmpfs("small", size);
+        Path dest = folder.resolve("copy.db");
+
+        Cli.Result copy = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+
+        assertThat(copy.exitCode()).as(copy.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(copy.err().strip().lines()).as(copy.err()).hasSize(1);
+        assertThat(copy.err()).startsWith("stride: " + start.formatted(dest))
+                .contains(dest + " was not created and nothing of it is left; free some space there and run the"
+                        + " same command again")
+                .doesNotContain(".partial-").doesNotContain("saved");
+        try (var left = Files.list(folder)) {
+            assertThat(left).as("nothing left in the folder").isEmpty();
+        }
     }
 
     private Path tmpfs(String name, String size) throws Exception {

@@ -6,6 +6,7 @@ import static dev.stride.db.schema.Tables.RUNS;
 import static dev.stride.db.schema.Tables.SCORES;
 
 import dev.stride.core.RunInfo;
+import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -20,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.jooq.Field;
 import org.jooq.Table;
@@ -38,11 +40,14 @@ public final class PostgresSnapshot {
     }
 
     /**
+     * @param stopRequested asked at every batch of rows and once more before the copy is named: when it says stop
+     *                      (Ctrl+C, SIGTERM), the copy is given up
      * @return the runs the copy holds
-     * @throws UncheckedIOException when the copy cannot be written at {@code target}, with the operating system's
-     *                              reason; nothing is left behind
+     * @throws UncheckedIOException     when the copy cannot be written at {@code target}, with the operating system's
+     *                                  reason; nothing is left behind
+     * @throws TransferStoppedException when a stop was asked for before the copy was named; nothing is left behind
      */
-    public static List<RunInfo> write(PostgresLocation location, Path target) {
+    public static List<RunInfo> write(PostgresLocation location, Path target, BooleanSupplier stopRequested) {
         Path folder = target.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
             throw new StoreException(DbPhrase.of("snapshot.noFolder", target, String.valueOf(folder)));
@@ -51,9 +56,13 @@ public final class PostgresSnapshot {
             throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
         Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        // A second Ctrl+C halts the JVM: it removes held files first, as the shutdown hook does on other endings.
+        TemporaryFiles.Held held = TemporaryFiles.hold(partial, Path.of(partial + "-wal"), Path.of(partial + "-shm"),
+                Path.of(partial + "-journal"));
         try {
             try {
                 Files.deleteIfExists(partial);
+                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Tried first, so that a folder nobody may write to is told in the operating system's words and of
                 // target, not as SQLite's "cannot open" of a temporary name.
                 Files.createFile(partial);
@@ -62,7 +71,7 @@ public final class PostgresSnapshot {
                 throw new UncheckedIOException(e);
             }
             SqliteCheckpointStore.open(partial).close(); // the schema, at this build's version
-            copy(location, partial);
+            copy(location, partial, stopRequested);
             SqliteCheckpointStore.nobodyAtWork(partial); // a run going on the server is interrupted in the copy
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -70,6 +79,9 @@ public final class PostgresSnapshot {
             List<RunInfo> runs;
             try (SqliteCheckpointStore copy = SqliteCheckpointStore.openReadOnly(partial)) {
                 runs = copy.listRuns();
+            }
+            if (stopRequested.getAsBoolean()) {
+                throw new TransferStoppedException(); // written, not yet named: it goes, as a stop asks
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             SqliteFiles.syncFolder(folder);
@@ -84,10 +96,11 @@ public final class PostgresSnapshot {
                     // Left under its .partial name, which no one takes for a snapshot.
                 }
             }
+            held.close();
         }
     }
 
-    private static void copy(PostgresLocation location, Path partial) {
+    private static void copy(PostgresLocation location, Path partial, BooleanSupplier stopRequested) {
         Connection from;
         try {
             from = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
@@ -104,10 +117,10 @@ public final class PostgresSnapshot {
                 return; // a new database with no tables yet: the copy is an empty stride file, as its source is
             }
             to.setAutoCommit(false);
-            copyTable(from, to, RUNS, RUNS.RUN_ID);
-            copyTable(from, to, RECORDS, RECORDS.RUN_ID, RECORDS.SEQ);
-            copyTable(from, to, PREDICTIONS, PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID);
-            copyTable(from, to, SCORES, SCORES.RUN_ID, SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD);
+            copyTable(from, to, stopRequested, RUNS, RUNS.RUN_ID);
+            copyTable(from, to, stopRequested, RECORDS, RECORDS.RUN_ID, RECORDS.SEQ);
+            copyTable(from, to, stopRequested, PREDICTIONS, PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID);
+            copyTable(from, to, stopRequested, SCORES, SCORES.RUN_ID, SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD);
             to.commit();
             from.rollback();
         } catch (SQLException e) {
@@ -116,7 +129,8 @@ public final class PostgresSnapshot {
     }
 
     /** Every row of {@code table}, column by column as jOOQ knows them (the same on both vendors). */
-    private static void copyTable(Connection from, Connection to, Table<?> table, Field<?>... order)
+    private static void copyTable(Connection from, Connection to, BooleanSupplier stopRequested, Table<?> table,
+                                  Field<?>... order)
             throws SQLException {
         String columns = java.util.Arrays.stream(table.fields()).map(f -> "\"" + f.getName() + "\"")
                 .collect(Collectors.joining(", "));
@@ -140,6 +154,9 @@ public final class PostgresSnapshot {
                     if (++pending == BATCH) {
                         write.executeBatch();
                         pending = 0;
+                        if (stopRequested.getAsBoolean()) {
+                            throw new TransferStoppedException(); // uncommitted: the partial file goes
+                        }
                     }
                 }
                 if (pending > 0) {

@@ -50,6 +50,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -60,6 +61,7 @@ import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.sqlite.ProgressHandler;
 import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteErrorCode;
 
@@ -97,6 +99,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
     private static final long WAL_RESTART_BYTES = 8L << 20;
+    /** How many SQLite steps a snapshot's VACUUM INTO runs between two looks at its stop: a few ms of work. */
+    private static final int PROGRESS_STEPS = 100_000;
     private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
 
     private final Path file;
@@ -227,12 +231,16 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * crash or a power loss. Another machine resumes from it with {@code stride run --db target}. Nobody works on the
      * copy: it holds no workers or claims, and a run that was going is interrupted there ({@link #nobodyAtWork}).
      *
+     * <p>{@code stopRequested} is asked while the copy is written and once more before it is named: when it says
+     * stop (Ctrl+C, SIGTERM), the copy is given up and nothing is left behind.
+     *
      * @return the runs the copy holds
-     * @throws StoreException        when the source cannot be read, or {@code target}'s folder is missing
-     * @throws UncheckedIOException  when the copy cannot be written there (permissions, a read-only or full file
-     *                               system), with the operating system's reason; nothing is left behind
+     * @throws StoreException            when the source cannot be read, or {@code target}'s folder is missing
+     * @throws UncheckedIOException      when the copy cannot be written there (permissions, a read-only or full file
+     *                                   system), with the operating system's reason; nothing is left behind
+     * @throws TransferStoppedException when a stop was asked for before the copy was named; nothing is left behind
      */
-    public static List<RunInfo> snapshot(Path file, Path target) {
+    public static List<RunInfo> snapshot(Path file, Path target, BooleanSupplier stopRequested) {
         SqliteFiles.checkUsable(file, true);
         Path folder = target.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
@@ -248,6 +256,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         try {
             try {
                 Files.deleteIfExists(partial);
+                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Made here, empty (VACUUM INTO takes an empty file), so that a folder nobody may write to is told
                 // in the operating system's words and of target, not as SQLite's "cannot open" of the source.
                 Files.createFile(partial);
@@ -257,10 +266,21 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             SQLiteDataSource source = SqliteFiles.readerSource(file);
             try (Connection connection = SqliteFiles.connect(source, file)) {
                 Schema.checkStride(source, file);
+                // VACUUM INTO is one statement, minutes long on a big file: SQLite asks the handler every so many
+                // steps, and a non-zero answer interrupts it (SQLITE_INTERRUPT).
+                ProgressHandler.setHandler(connection, PROGRESS_STEPS, new ProgressHandler() {
+                    @Override
+                    protected int progress() {
+                        return stopRequested.getAsBoolean() ? 1 : 0;
+                    }
+                });
                 try (var statement = connection.prepareStatement("VACUUM INTO ?")) {
                     statement.setString(1, partial.toString());
                     statement.execute();
                 } catch (SQLException e) {
+                    if (stopRequested.getAsBoolean()) {
+                        throw new TransferStoppedException();
+                    }
                     // The source is only read: a full disk is the copy's, not the source's (whose line would send
                     // the user to free space beside a database that has room, exit 4).
                     if ((e.getErrorCode() & 0xff) == SQLiteErrorCode.SQLITE_FULL.code) {
@@ -280,6 +300,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             List<RunInfo> runs;
             try (SqliteCheckpointStore copy = openReadOnly(partial)) {
                 runs = copy.listRuns();
+            }
+            if (stopRequested.getAsBoolean()) {
+                // Asked after the copy was written, before its name: it goes, as a stop asks.
+                throw new TransferStoppedException();
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             SqliteFiles.syncFolder(folder);

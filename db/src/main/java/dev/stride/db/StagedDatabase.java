@@ -4,6 +4,8 @@ import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +21,9 @@ import java.util.List;
  *
  * <p>The partial file is removed on close when it was not put in place (an error, a refusal, a stop) and, held in
  * {@link TemporaryFiles}, by the shutdown hook when the JVM ends on a signal first. One left by a kill -9 keeps its
- * name, which nobody takes for a result, and names another process: the next attempt writes its own. Putting it in
- * place never replaces a file: one made at the target meanwhile (another stride's run or copy) is kept, and this
- * attempt refused.
+ * name, which nobody takes for a result, until the next attempt at the same target removes it ({@link
+ * #removeStale}); one of a process still running is that process's work, and stays. Putting it in place never
+ * replaces a file: one made at the target meanwhile (another stride's run or copy) is kept, and this attempt refused.
  */
 public final class StagedDatabase implements AutoCloseable {
     private static final List<String> SIDE_FILES = List.of("", "-wal", "-shm", "-journal");
@@ -39,12 +41,58 @@ public final class StagedDatabase implements AutoCloseable {
 
     /** A new database to be put at {@code target}, whose folder exists; nothing is written yet. */
     public static StagedDatabase beside(Path target) {
-        Path partial = target.resolveSibling(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        Path partial = partialOf(target);
         TemporaryFiles.Held held = TemporaryFiles.hold(
                 SIDE_FILES.stream().map(suffix -> Path.of(partial + suffix)).toArray(Path[]::new));
         StagedDatabase staged = new StagedDatabase(target, partial, held);
         staged.removePartial(); // a leftover of a killed process that had this pid: not a start to build on
+        removeStale(target);
         return staged;
+    }
+
+    /**
+     * Removes what a killed process left while it wrote {@code target} (a copy, a merge or a snapshot of it): each
+     * {@code NAME.partial-PID} file, with its -wal, -shm and -journal, whose process no longer runs on this machine.
+     * One whose pid is alive is kept, whatever that process is now: two commands writing the same target at once
+     * must not take each other's file away, and a reused pid costs only a file left a while longer. Best effort:
+     * a file that cannot be removed stays, under a name nobody takes for a result.
+     */
+    static void removeStale(Path target) {
+        Path folder = target.toAbsolutePath().getParent();
+        String prefix = target.getFileName() + ".partial-";
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder,
+                file -> file.getFileName().toString().startsWith(prefix))) {
+            for (Path file : files) {
+                long pid = pidOf(file.getFileName().toString().substring(prefix.length()));
+                if (pid > 0 && pid != self && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // Stale files are no obstacle, only clutter: the command goes on.
+        }
+    }
+
+    /** The pid that a partial file's name ends with ({@code 123}, {@code 123-wal}...), or -1 for any other name. */
+    private static long pidOf(String rest) {
+        for (String suffix : SIDE_FILES) {
+            if (suffix.isEmpty() || rest.endsWith(suffix)) {
+                String digits = rest.substring(0, rest.length() - suffix.length());
+                if (!digits.isEmpty() && digits.length() <= 18 && digits.chars().allMatch(Character::isDigit)) {
+                    return Long.parseLong(digits);
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The file this process writes {@code target} in, {@code NAME.partial-PID}: what a store's error names when
+     * writing it failed, and what a command turns back into {@code target}'s name for the user, who never asked for it.
+     */
+    public static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
     }
 
     /** Where the database is written: open the store here, and close it before {@link #putInPlace}. */

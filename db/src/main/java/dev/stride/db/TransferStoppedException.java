@@ -1,13 +1,14 @@
 package dev.stride.db;
 
 /**
- * A copy or merge given up because a stop was asked for (Ctrl+C, SIGTERM) while it was being written: its transaction
- * is rolled back, so the destination holds nothing of it. The command that asked for the stop words it.
+ * A copy, merge or snapshot given up because a stop was asked for (Ctrl+C, SIGTERM) while it was being written: its
+ * transaction is rolled back, or its file not yet named removed, so the destination holds nothing of it. The command
+ * that asked for the stop words it.
  */
 public final class TransferStoppedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     TransferStoppedException() {
-        super("stopped before the transfer was committed: nothing of it was written");
+        super("stopped before it was committed or named: nothing of it was written");
     }
 }

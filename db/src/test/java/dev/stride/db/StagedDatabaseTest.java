@@ -61,24 +61,78 @@ class StagedDatabaseTest {
     }
 
     /**
-     * What a kill -9 leaves (another pid's partial database and WAL) is neither taken for the result nor in the next
-     * attempt's way.
+     * What a kill -9 leaves (a partial database and its WAL, named with a pid no process has) is neither taken for
+     * the result nor in the next attempt's way, and that attempt removes it: it used to stay for good.
      */
     @Test
-    void aPartialFileOfAKilledProcessNeitherCountsNorBlocks() throws IOException {
+    void aPartialFileOfAKilledProcessIsRemovedByTheNextAttempt() throws IOException {
         Path target = dir.resolve("out.db");
-        Files.writeString(dir.resolve("out.db.partial-999999999"), "half", StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("out.db.partial-999999999-wal"), "half", StandardCharsets.UTF_8);
+        long dead = deadPid();
+        Files.writeString(dir.resolve("out.db.partial-" + dead), "half", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("out.db.partial-" + dead + "-wal"), "half", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("out.db.partial-999999999-journal"), "half", StandardCharsets.UTF_8);
 
         try (StagedDatabase staged = StagedDatabase.beside(target)) {
             writeARun(staged.file());
             staged.putInPlace();
         }
 
-        assertThat(names()).containsExactly("out.db", "out.db.partial-999999999", "out.db.partial-999999999-wal");
+        assertThat(names()).containsExactly("out.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(target)) {
             assertThat(store.listRuns()).extracting(RunInfo::name).containsExactly("m");
         }
+    }
+
+    /**
+     * A partial file whose process still runs is that process's copy in progress (two copies to one target at once):
+     * it stays, as do files that only look alike (another target's, a name that is no pid).
+     */
+    @Test
+    void aPartialFileOfARunningProcessAndOtherNamesStay() throws Exception {
+        Process running = new ProcessBuilder("sleep", "600").start();
+        try {
+            List<String> kept = List.of("out.db.partial-" + running.pid(), "out.db.partial-" + running.pid() + "-wal",
+                    "out.db.partial-copy", "out.db.partial-12x", "other.db.partial-999999999",
+                    "out.db.partial-999999999.bak");
+            for (String name : kept) {
+                Files.writeString(dir.resolve(name), "theirs", StandardCharsets.UTF_8);
+            }
+
+            try (StagedDatabase staged = StagedDatabase.beside(dir.resolve("out.db"))) {
+                writeARun(staged.file());
+                staged.putInPlace();
+            }
+
+            assertThat(names()).containsExactlyInAnyOrderElementsOf(
+                    Stream.concat(kept.stream(), Stream.of("out.db")).toList());
+        } finally {
+            running.destroyForcibly().waitFor();
+        }
+    }
+
+    /** A snapshot is staged under the same name: it removes what a killed snapshot (or copy) of its target left. */
+    @Test
+    void aSnapshotRemovesAKilledOnesPartialFile() throws IOException {
+        Path source = dir.resolve("runs.db");
+        writeARun(source);
+        long dead = deadPid();
+        Files.writeString(dir.resolve("snap.db.partial-" + dead), "half", StandardCharsets.UTF_8);
+
+        SqliteCheckpointStore.snapshot(source, dir.resolve("snap.db"), () -> false);
+
+        assertThat(names()).contains("snap.db").noneMatch(name -> name.contains(".partial-"));
+    }
+
+    /** The pid of a process that has ended: one this test started and waited for. */
+    private static long deadPid() throws IOException {
+        Process p = new ProcessBuilder("true").start();
+        try {
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return p.pid();
     }
 
     /** Another stride made the file while this one was written: that one is kept, this attempt refused. */
