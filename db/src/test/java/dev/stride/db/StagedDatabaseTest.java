@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -68,9 +70,9 @@ class StagedDatabaseTest {
     void aPartialFileOfAKilledProcessIsRemovedByTheNextAttempt() throws IOException {
         Path target = dir.resolve("out.db");
         long dead = deadPid();
-        Files.writeString(dir.resolve("out.db.partial-" + dead), "half", StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("out.db.partial-" + dead + "-wal"), "half", StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("out.db.partial-999999999-journal"), "half", StandardCharsets.UTF_8);
+        leftLongAgo(dir.resolve("out.db.partial-" + dead));
+        leftLongAgo(dir.resolve("out.db.partial-" + dead + "-wal"));
+        leftLongAgo(dir.resolve("out.db.partial-999999999-journal"));
 
         try (StagedDatabase staged = StagedDatabase.beside(target)) {
             writeARun(staged.file());
@@ -110,17 +112,42 @@ class StagedDatabaseTest {
         }
     }
 
+    /**
+     * A pid this machine does not run may be a process of another machine writing into a shared folder: its files,
+     * changed within the last minute (here: the WAL), are its work in progress and stay, the main file with them.
+     */
+    @Test
+    void aPartialFileOfAnUnseenProcessThatChangedLatelyStays() throws Exception {
+        long dead = deadPid();
+        leftLongAgo(dir.resolve("out.db.partial-" + dead));
+        Files.writeString(dir.resolve("out.db.partial-" + dead + "-wal"), "being written", StandardCharsets.UTF_8);
+
+        try (StagedDatabase staged = StagedDatabase.beside(dir.resolve("out.db"))) {
+            writeARun(staged.file());
+            staged.putInPlace();
+        }
+
+        assertThat(names()).containsExactlyInAnyOrder("out.db", "out.db.partial-" + dead,
+                "out.db.partial-" + dead + "-wal");
+    }
+
     /** A snapshot is staged under the same name: it removes what a killed snapshot (or copy) of its target left. */
     @Test
     void aSnapshotRemovesAKilledOnesPartialFile() throws IOException {
         Path source = dir.resolve("runs.db");
         writeARun(source);
         long dead = deadPid();
-        Files.writeString(dir.resolve("snap.db.partial-" + dead), "half", StandardCharsets.UTF_8);
+        leftLongAgo(dir.resolve("snap.db.partial-" + dead));
 
         SqliteCheckpointStore.snapshot(source, dir.resolve("snap.db"), () -> false);
 
         assertThat(names()).contains("snap.db").noneMatch(name -> name.contains(".partial-"));
+    }
+
+    /** A partial file as a kill -9 leaves it: not changed since, for longer than the quiet minute. */
+    private static void leftLongAgo(Path file) throws IOException {
+        Files.writeString(file, "half", StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(StagedDatabase.QUIET).minusSeconds(5)));
     }
 
     /** The pid of a process that has ended: one this test started and waited for. */
