@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A file a command writes whole or not at all (an export, a comparison's records, a report): written beside its
  * target under a hidden name, then renamed over it. The new file has the permissions of the one it replaces, or those
  * any new file of the user gets (a temporary file's 0600 made reports meant to be mailed unreadable to the group); a
- * symbolic link is written through, not replaced; and the hidden file is gone afterwards, whatever failed. A device
- * or a pipe is written directly.
+ * symbolic link is written through, not replaced; and the hidden file is gone afterwards, whatever failed (one a
+ * kill -9 left goes at the next write of the same file). A device or a pipe is written directly.
  */
 public final class WholeFile {
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -52,8 +52,11 @@ public final class WholeFile {
             return content.writeTo(file);
         }
         Path target = target(file);
-        Path partial = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
-                + SEQUENCE.incrementAndGet() + ".part");
+        String prefix = "." + target.getFileName() + ".";
+        Path partial = target.resolveSibling(prefix + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet()
+                + ".part");
+        // What a kill -9 of an earlier write of this file left: hidden, and as large as the output.
+        TemporaryFiles.removeLeftovers(target.getParent(), prefix, WholeFile::pidOf);
         // Ctrl+C or SIGTERM ends the JVM without the finally below: its shutdown hook removes the file then.
         try (TemporaryFiles.Held held = TemporaryFiles.hold(partial)) {
             Files.deleteIfExists(partial); // a leftover of a killed process that had this pid
@@ -67,6 +70,18 @@ public final class WholeFile {
                 Files.deleteIfExists(partial);
             }
         }
+    }
+
+    /** The pid in the rest of a hidden file's name, {@code PID-N.part}, or -1 when it is not one of ours. */
+    private static long pidOf(String rest) {
+        int dash = rest.indexOf('-');
+        if (dash < 1 || dash > 18 || !rest.endsWith(".part")) {
+            return -1;
+        }
+        String pid = rest.substring(0, dash);
+        String sequence = rest.substring(dash + 1, rest.length() - ".part".length());
+        boolean digits = !sequence.isEmpty() && (pid + sequence).chars().allMatch(Character::isDigit);
+        return digits ? Long.parseLong(pid) : -1;
     }
 
     private static void keepPermissions(Path target, Path partial) throws IOException {

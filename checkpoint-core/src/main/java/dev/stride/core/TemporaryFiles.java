@@ -1,22 +1,33 @@
 package dev.stride.core;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /**
  * Temporary files written beside an output (an export's hidden .part, a snapshot's .partial and its journal), removed
  * by a shutdown hook when the process ends while they are held: a command removes its own when it fails, but Ctrl+C or
  * SIGTERM during an export or a snapshot ends the JVM without that, and left them in the user's folder for good. A
- * kill -9 or a second Ctrl+C during the hook still leaves them; their names say what they are.
+ * kill -9 or a second Ctrl+C during the hook still leaves them; their names say what they are, and the next command
+ * writing the same output removes them ({@link #removeLeftovers}).
  */
 public final class TemporaryFiles {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOKED = new AtomicBoolean();
+    /** How long a dead process's temporary files must have lain unchanged before another command removes them. */
+    public static final Duration LEFTOVER_QUIET = Duration.ofMinutes(1);
 
     private TemporaryFiles() {
     }
@@ -43,6 +54,49 @@ public final class TemporaryFiles {
                 // the process is ending: nothing better to do than leave it
             }
         }
+    }
+
+    /**
+     * Removes what killed processes left in {@code folder}: the files whose names start with {@code prefix} and whose
+     * rest names a process ({@code pidOf}: its pid, or -1 for a name that is not such a file) that no longer runs on
+     * this machine, once none of that process's files has changed for {@link #LEFTOVER_QUIET}. A live pid's files are
+     * kept, whatever that process is now (two commands writing one output at once must not take each other's file
+     * away; a reused pid costs only a file left a while longer), and so are files changed lately: a process this
+     * machine cannot see (another machine's, writing into a shared folder) changes its files as it writes them. Best
+     * effort: a file that cannot be removed stays, under a name nobody takes for a result.
+     */
+    public static void removeLeftovers(Path folder, String prefix, ToLongFunction<String> pidOf) {
+        long self = ProcessHandle.current().pid();
+        Map<Long, List<Path>> byPid = new HashMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder,
+                file -> file.getFileName().toString().startsWith(prefix))) {
+            for (Path file : files) {
+                long pid = pidOf.applyAsLong(file.getFileName().toString().substring(prefix.length()));
+                if (pid > 0 && pid != self) {
+                    byPid.computeIfAbsent(pid, p -> new ArrayList<>()).add(file);
+                }
+            }
+            Instant quietSince = Instant.now().minus(LEFTOVER_QUIET);
+            for (Map.Entry<Long, List<Path>> left : byPid.entrySet()) {
+                if (!ProcessHandle.of(left.getKey()).map(ProcessHandle::isAlive).orElse(false)
+                        && untouchedSince(left.getValue(), quietSince)) {
+                    for (Path file : left.getValue()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // Leftovers are no obstacle, only clutter: the command goes on.
+        }
+    }
+
+    private static boolean untouchedSince(List<Path> files, Instant since) throws IOException {
+        for (Path file : files) {
+            if (!Files.getLastModifiedTime(file).toInstant().isBefore(since)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Files held for removal at exit; closing lets them go (the command has removed or renamed them). */

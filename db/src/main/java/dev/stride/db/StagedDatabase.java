@@ -4,19 +4,12 @@ import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A new SQLite database that gets its name only once it is whole: {@code stride copy} and {@code merge} to a file
@@ -32,8 +25,6 @@ import java.util.Map;
  */
 public final class StagedDatabase implements AutoCloseable {
     private static final List<String> SIDE_FILES = List.of("", "-wal", "-shm", "-journal");
-    /** How long a dead process's partial files must have lain unchanged before another attempt removes them. */
-    static final Duration QUIET = Duration.ofMinutes(1);
 
     private final Path target;
     private final Path partial;
@@ -60,46 +51,11 @@ public final class StagedDatabase implements AutoCloseable {
     /**
      * Removes what a killed process left while it wrote {@code target} (a copy, a merge or a snapshot of it): each
      * {@code NAME.partial-PID} file, with its -wal, -shm and -journal, whose process no longer runs on this machine
-     * and none of whose files has changed for {@link #QUIET}. One whose pid is alive is kept, whatever that process
-     * is now: two commands writing the same target at once must not take each other's file away, and a reused pid
-     * costs only a file left a while longer. The quiet minute keeps the work of a process this machine cannot see (a
-     * copy from another machine into a shared folder), which changes its files as it writes them. Best effort: a file
-     * that cannot be removed stays, under a name nobody takes for a result.
+     * and none of whose files has changed for a minute ({@link TemporaryFiles#removeLeftovers}).
      */
     static void removeStale(Path target) {
-        Path folder = target.toAbsolutePath().getParent();
-        String prefix = target.getFileName() + ".partial-";
-        long self = ProcessHandle.current().pid();
-        Map<Long, List<Path>> byPid = new HashMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder,
-                file -> file.getFileName().toString().startsWith(prefix))) {
-            for (Path file : files) {
-                long pid = pidOf(file.getFileName().toString().substring(prefix.length()));
-                if (pid > 0 && pid != self) {
-                    byPid.computeIfAbsent(pid, p -> new ArrayList<>()).add(file);
-                }
-            }
-            Instant quietSince = Instant.now().minus(QUIET);
-            for (Map.Entry<Long, List<Path>> left : byPid.entrySet()) {
-                if (!ProcessHandle.of(left.getKey()).map(ProcessHandle::isAlive).orElse(false)
-                        && untouchedSince(left.getValue(), quietSince)) {
-                    for (Path file : left.getValue()) {
-                        Files.deleteIfExists(file);
-                    }
-                }
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            // Stale files are no obstacle, only clutter: the command goes on.
-        }
-    }
-
-    private static boolean untouchedSince(List<Path> files, Instant since) throws IOException {
-        for (Path file : files) {
-            if (!Files.getLastModifiedTime(file).toInstant().isBefore(since)) {
-                return false;
-            }
-        }
-        return true;
+        TemporaryFiles.removeLeftovers(target.toAbsolutePath().getParent(), target.getFileName() + ".partial-",
+                StagedDatabase::pidOf);
     }
 
     /** The pid that a partial file's name ends with ({@code 123}, {@code 123-wal}...), or -1 for any other name. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.RunInfo;
+import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -147,7 +148,7 @@ class StagedDatabaseTest {
     /** A partial file as a kill -9 leaves it: not changed since, for longer than the quiet minute. */
     private static void leftLongAgo(Path file) throws IOException {
         Files.writeString(file, "half", StandardCharsets.UTF_8);
-        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(StagedDatabase.QUIET).minusSeconds(5)));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(TemporaryFiles.LEFTOVER_QUIET).minusSeconds(5)));
     }
 
     /** The pid of a process that has ended: one this test started and waited for. */
