@@ -23,8 +23,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code --concurrency auto} against the simulator serving {@code N} at once and queueing, or refusing with 503 or
- * 429, the rest: every record is answered and stored, few requests are refused, and no queue piles up at the server.
- * Counts only (the simulator's own), no wall-clock bound: the rates are the benchmark's business (bench/auto.sh).
+ * 429, the rest: every record is answered and stored, and the runner keeps its requests under the learnt limit as it
+ * moves, per server. How far the limit goes, how few are refused and that no queue piles up depend here on how fast
+ * a busy machine gets requests to the simulator and reads its real sleeps (a stall read as a queue, a slow client
+ * that never fills the server): HandClockedPoolTest asserts them, against servers of the same slots on a clock it
+ * moves by hand. The rates are the benchmark's business (bench/auto.sh).
  */
 class AutoConcurrencyTest {
     private static final String MODEL = "qwen-medical-lora-251106-f16";
@@ -38,19 +41,6 @@ class AutoConcurrencyTest {
         // Retry-After 0: a 429 without it, so that the refused records come back at the runner's own pace.
         return new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(20)).maxConcurrent(slots)
                 .whenBusy(whenBusy).retryAfter(Duration.ZERO).build()).start(0);
-    }
-
-    private static long refused(Simulator sim) {
-        return sim.stats().count(Outcome.BUSY) + sim.stats().count(Outcome.BUSY_429);
-    }
-
-    /**
-     * What "few refused" allows: slow start's one overshoot (up to {@code slots} requests beyond what the server
-     * takes) plus 2% for the probes after it. A fixed share alone broke on a loaded CI machine, where the small
-     * server saw only 265 requests and the overshoot was more than 2% of them.
-     */
-    private static long fewRefused(long requests, int slots) {
-        return slots + requests / 50;
     }
 
     @ParameterizedTest
@@ -72,14 +62,11 @@ class AutoConcurrencyTest {
             assertThat(outcome.state()).isEqualTo(RunState.DONE);
             assertThat(count(dir.resolve("runs.db"), "SELECT count(*) FROM predictions WHERE status = 'done'"))
                     .isEqualTo(RECORDS);
-            long requests = sim.stats().requests();
-            assertThat(refused(sim)).as("refused of %d requests", requests)
-                    .isLessThanOrEqualTo(fewRefused(requests, SLOTS));
-            Simulator.Held held = sim.held();
-            assertThat(held.averageInFlight()).as("average in flight at the server").isLessThanOrEqualTo(1.5 * SLOTS);
-            // Slow start doubles up to twice what the server takes before the first drop, and never beyond.
-            assertThat(held.peak()).as("peak in flight at the server").isLessThanOrEqualTo(2 * SLOTS + 2);
-            assertThat(limits).as("the runner's bound as it moved").contains(SLOTS);
+            assertThat(sim.stats().count(Outcome.OK)).as("answered, of %s", sim.stats().summary())
+                    .isGreaterThanOrEqualTo(RECORDS);
+            // The limit starts at one and doubles once a window of answers came back at one, whatever the machine's
+            // speed (one in flight shows no queue): the runner followed it. Where it went next is HandClockedPoolTest's.
+            assertThat(limits).as("the runner's bound as it moved").contains(1).anyMatch(limit -> limit > 1);
         }
     }
 
@@ -110,15 +97,9 @@ class AutoConcurrencyTest {
             // eachAdaptiveServerHasItsOwnLimitAndTheMostRoomWins, without a clock.
             assertThat(smallOk).as("answered by the small server").isPositive();
             assertThat(largeOk).as("answered by the large server").isPositive();
-            // Not flooded, at a tenth rather than the 2% of one server above: with another busy test beside it,
-            // the small server's 4 slots refused 19 of 547 where 2% and one overshoot allow 14 (bench/auto.sh
-            // measures the share). A limit that did not back off for its own server's refusals breaks this bound.
-            assertThat(refused(small)).as("refused of %d requests", small.stats().requests())
-                    .isLessThanOrEqualTo(4 + small.stats().requests() / 10);
-            assertThat(refused(large)).as("refused of %d requests", large.stats().requests())
-                    .isLessThanOrEqualTo(16 + large.stats().requests() / 10);
-            assertThat(small.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 4);
-            assertThat(large.held().averageInFlight()).isLessThanOrEqualTo(1.5 * 16);
+            // Not flooded (each server's refusals lower its own limit, and a tenth of its requests refused at most):
+            // HandClockedPoolTest's eachServerGetsItsOwnLimit, on a hand-moved clock; against the simulator's real
+            // sleeps a busy machine made it a bound of the client's speed.
             // What the progress line and status show per server: each told limit names both, in the order given.
             assertThat(told).isNotEmpty().allSatisfy(servers -> assertThat(servers)
                     .extracting(ServerLimit::server).containsExactly(small.url(), large.url()));
