@@ -4,14 +4,20 @@ import static dev.stride.cli.Datasets.count;
 import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresLocation;
+import dev.stride.db.PostgresSnapshot;
+import dev.stride.db.TransferStoppedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -204,5 +210,36 @@ class CopyPostgresTest {
         assertThat(onServer("SELECT count(*) FROM runs")).isEqualTo(1);
         assertThat(onServer("SELECT count(*) FROM predictions")).isEqualTo(predictions);
         assertThat(onServer("SELECT done FROM progress WHERE run = 'beta'")).isEqualTo(done);
+    }
+
+    /**
+     * A snapshot of the server stopped (Ctrl+C, SIGTERM) at any point where it asks, after a batch of rows or written
+     * but not yet named, leaves nothing: no file at its name and no partial beside it. The same snapshot not stopped
+     * is whole.
+     */
+    @Test
+    void aSnapshotOfTheServerStoppedAtAnyPointLeavesNothing() throws Exception {
+        Datasets.addAnsweredRecords(laptop, 2_500); // batches of a thousand rows, each a point where a stop is asked
+        ok("copy", "--from", laptop.toString(), "--to", server);
+        PostgresLocation location = PostgresLocation.parse(server, Map.of());
+        AtomicInteger asks = new AtomicInteger();
+        Path whole = dir.resolve("whole.db");
+
+        PostgresSnapshot.write(location, whole, () -> asks.incrementAndGet() < 0);
+
+        assertThat(count(whole, "SELECT count(*) FROM predictions"))
+                .isEqualTo(onServer("SELECT count(*) FROM predictions")).isGreaterThan(5_000);
+        assertThat(asks.get()).as("points where a stop is asked").isGreaterThan(5);
+        for (int stopAt = 1; stopAt <= asks.get(); stopAt++) {
+            AtomicInteger asked = new AtomicInteger();
+            int at = stopAt;
+            Path stopped = dir.resolve("stopped-" + stopAt + ".db");
+            assertThatThrownBy(() -> PostgresSnapshot.write(location, stopped, () -> asked.incrementAndGet() >= at))
+                    .as("stopped at ask %d", at).isInstanceOf(TransferStoppedException.class);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as("stopped at ask %d", at)
+                        .noneMatch(name -> name.startsWith("stopped-"));
+            }
+        }
     }
 }
