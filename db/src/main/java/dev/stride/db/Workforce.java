@@ -384,11 +384,12 @@ final class Workforce {
     }
 
     /**
-     * For a claim: ends now the lease of each other worker of this machine whose process has ended (kill -9, a crash),
-     * in the claim's transaction, so that the claim takes its records as it takes those of a worker whose lease ran
-     * out: at once, lowest first ({@link Claims#claim}), rather than a whole lease later. At most once per
-     * {@link #DEAD_LOOK}. Only a process known to be gone counts (a pid taken again by another process looks alive:
-     * that worker is left to its lease, as one of another machine always is); this worker itself never.
+     * For a claim: ends now the lease of each other worker of this machine whose process has ended (kill -9, a crash)
+     * and that has missed a renewal ({@link #renewalMissed}), in the claim's transaction, so that the claim takes its
+     * records as it takes those of a worker whose lease ran out: lowest first ({@link Claims#claim}), half a lease
+     * after its last renewal rather than a whole one. At most once per {@link #DEAD_LOOK}. Only a process known to be
+     * gone counts (a pid taken again by another process looks alive: that worker is left to its lease, as one of
+     * another machine always is); this worker itself never.
      */
     private void endDeadOnThisHost(DSLContext dsl, Worker w) {
         Instant at = clock.instant();
@@ -398,10 +399,12 @@ final class Workforce {
         }
         lastDeadLook = at;
         String now = UtcText.format(at);
-        List<String> dead = dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+        List<String> dead = dsl.select(WORKERS.WORKER_ID, WORKERS.PID, WORKERS.HEARTBEAT_AT, WORKERS.LEASE_UNTIL)
+                .from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.HOST.eq(HOST))
                 .and(WORKERS.WORKER_ID.ne(w.id())).and(WORKERS.LEASE_UNTIL.gt(now)).fetch().stream()
-                .filter(other -> goneFromThisHost(HOST, other.value2(), other.value1()))
+                .filter(other -> renewalMissed(other.value3(), other.value4(), at)
+                        && goneFromThisHost(HOST, other.value2(), other.value1()))
                 .map(other -> other.value1()).toList();
         if (!dead.isEmpty()) {
             // One statement: on PostgreSQL two claimers ending the same workers row by row, each in its own order,
@@ -409,6 +412,18 @@ final class Workforce {
             dsl.update(WORKERS).set(WORKERS.LEASE_UNTIL, now).where(WORKERS.RUN_ID.eq(w.runId()))
                     .and(WORKERS.WORKER_ID.in(dead)).execute();
         }
+    }
+
+    /**
+     * Whether a worker's lease is past its middle without a renewal: a worker at work renews a few times per lease, so
+     * one that has not is stuck or gone. Its process looking gone is not enough alone: two containers sharing the
+     * machine's name (host networking) each see the other's pid as absent, or as their own pid 1, and would end each
+     * other's lease at every claim; its renewals say it lives.
+     */
+    private static boolean renewalMissed(String heartbeatAt, String leaseUntil, Instant now) {
+        Instant heartbeat = UtcText.parse(heartbeatAt);
+        Instant middle = heartbeat.plus(Duration.between(heartbeat, UtcText.parse(leaseUntil)).dividedBy(2));
+        return middle.isBefore(now);
     }
 
     /**
