@@ -372,15 +372,14 @@ final class Workforce {
      * @return how many were dropped
      */
     int dropDeadOnThisHost(DSLContext dsl, long runId) {
-        int dropped = 0;
-        for (var w : dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).fetch()) {
-            if (goneFromThisHost(HOST, w.value2(), w.value1())) {
-                dropped += dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
-                        .and(WORKERS.WORKER_ID.eq(w.value1())).execute();
-            }
-        }
-        return dropped;
+        List<String> dead = dsl.select(WORKERS.WORKER_ID, WORKERS.PID).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.HOST.eq(HOST)).fetch().stream()
+                .filter(w -> goneFromThisHost(HOST, w.value2(), w.value1()))
+                .map(w -> w.value1()).toList();
+        // One statement, as endDeadOnThisHost: two workers of this machine deleting row by row, each in the order its
+        // select returned, could wait for each other on PostgreSQL.
+        return dead.isEmpty() ? 0 : dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                .and(WORKERS.WORKER_ID.in(dead)).execute();
     }
 
     /**
