@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,7 +82,10 @@ public final class PostgresSnapshot {
             if (stopRequested.getAsBoolean()) {
                 throw new TransferStoppedException(); // written, not yet named: it goes, as a stop asks
             }
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            if (!StagedDatabase.nameUnlessTaken(partial, target)) {
+                // Made meanwhile (another snapshot or copy of it): never replaced, as the command promises.
+                throw new StoreException(DbPhrase.of("snapshot.exists", target));
+            }
             SqliteFiles.syncFolder(folder);
             return runs;
         } catch (IOException e) {

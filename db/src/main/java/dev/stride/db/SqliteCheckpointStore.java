@@ -36,7 +36,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -305,7 +304,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 // Asked after the copy was written, before its name: it goes, as a stop asks.
                 throw new TransferStoppedException();
             }
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            if (!StagedDatabase.nameUnlessTaken(partial, target)) {
+                // Made meanwhile (another snapshot or copy of it): never replaced, as the command promises.
+                throw new StoreException(DbPhrase.of("snapshot.exists", target));
+            }
             SqliteFiles.syncFolder(folder);
             return runs;
         } catch (IOException e) {

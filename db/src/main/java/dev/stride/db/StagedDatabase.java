@@ -96,23 +96,35 @@ public final class StagedDatabase implements AutoCloseable {
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            try {
-                // A hard link fails when the name is taken; a rename would replace whatever took it.
-                Files.createLink(target, partial);
-                Files.delete(partial);
-            } catch (FileAlreadyExistsException e) {
+            if (!nameUnlessTaken(partial, target)) {
                 throw appeared();
-            } catch (UnsupportedOperationException | IOException noLinks) {
-                // Some FUSE and network mounts have no hard links: a rename after a last look.
-                if (Files.exists(target)) {
-                    throw appeared();
-                }
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             }
             placed = true;
             SqliteFiles.syncFolder(target.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Gives {@code partial} the name {@code target} unless a file has that name (made meanwhile by another process:
+     * a copy, a snapshot, a run), which it never replaces; false then, with {@code partial} left as it is.
+     */
+    static boolean nameUnlessTaken(Path partial, Path target) throws IOException {
+        try {
+            // A hard link fails when the name is taken; a rename would replace whatever took it.
+            Files.createLink(target, partial);
+            Files.delete(partial);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException | IOException noLinks) {
+            // Some FUSE and network mounts have no hard links: a rename after a last look.
+            if (Files.exists(target)) {
+                return false;
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
         }
     }
 

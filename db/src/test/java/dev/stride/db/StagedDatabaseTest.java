@@ -151,6 +151,31 @@ class StagedDatabaseTest {
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(TemporaryFiles.LEFTOVER_QUIET).minusSeconds(5)));
     }
 
+    /**
+     * A file made at the snapshot's name while the snapshot was being written (another snapshot or copy of it) is
+     * never replaced: the snapshot is refused, the file is as that other process left it, and nothing else is left.
+     */
+    @Test
+    void aSnapshotNeverReplacesAFileMadeAtItsNameMeanwhile() throws IOException {
+        Path source = dir.resolve("runs.db");
+        writeARun(source);
+        Path target = dir.resolve("snap.db");
+
+        assertThatThrownBy(() -> SqliteCheckpointStore.snapshot(source, target, () -> {
+            try {
+                if (!Files.exists(target)) {
+                    Files.writeString(target, "another process's", StandardCharsets.UTF_8); // while it is written
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return false;
+        })).isInstanceOf(StoreException.class).hasMessageContaining("snap.db");
+
+        assertThat(Files.readString(target)).isEqualTo("another process's");
+        assertThat(names()).contains("snap.db").noneMatch(name -> name.contains(".partial-"));
+    }
+
     /** The pid of a process that has ended: one this test started and waited for. */
     private static long deadPid() throws IOException {
         Process p = new ProcessBuilder("true").start();
