@@ -446,7 +446,10 @@ class DatabaseTroubleTest {
     @ParameterizedTest(name = "{0} into {1} file on a disk of {2}")
     @CsvSource({
         "merge, a new, 12m, 'the disk holding %s is full ([SQLITE_FULL] '",
-        "merge, a new, 4m, 'the disk holding %s is full ('"})
+        "merge, a new, 4m, 'the disk holding %s is full ('",
+        "copy, an existing, 12m, 'the disk holding %s is full ([SQLITE_FULL] '",
+        "copy, an existing, 4m, 'the disk holding %s is full ('",
+        "merge, an existing, 12m, 'the disk holding %s is full ([SQLITE_FULL] '"})
     void aFullDiskIsSaidOfTheDestinationAndWhatBecameOfIt(String command, String which, String size, String start)
             throws Exception {
         boolean existing = which.equals("an existing");
