@@ -102,7 +102,8 @@ final class CopyCommand implements Callable<Integer> {
             throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                     "msg.copy.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
-            throw fresh ? notCreated(e, to, "msg.copy.diskFullNew", "msg.copy.fullNew", "msg.copy.failedNew") : e;
+            throw fresh ? notCreated(e, to, "msg.copy.diskFullNew", "msg.copy.fullNew", "msg.copy.failedNew")
+                    : to != null ? leftAsItWas(e, to, "msg.copy.diskFullInto") : e;
         }
         // A PostgreSQL location prints without its password.
         Object src = fromPostgres != null ? fromPostgres : from;
@@ -148,6 +149,27 @@ final class CopyCommand implements Callable<Integer> {
                     Messages.text("msg.copy.diskLowReason", args.get(1), args.get(2)));
             case "sqlite.fullOnClose" -> UserError.of(ExitCodes.DATABASE, fullOnCloseKey, to, reason);
             default -> UserError.of(ExitCodes.DATABASE, failedKey, to, reason);
+        };
+    }
+
+    /**
+     * An existing DEST whose disk was full (midway, or too little room to start): the store's line spoke of a run
+     * ("go on from a copy ... stride snapshot", "everything saved so far is kept"), where DEST took nothing of the
+     * transfer, which is one transaction. The line says so, exit 4 still. Any other failure as it is.
+     */
+    static RuntimeException leftAsItWas(RuntimeException e, Path to, String fullKey) {
+        if (!(e instanceof StoreException store)) {
+            return e;
+        }
+        List<Object> args = store.phrase().args();
+        if (args.size() < 2 || !to.toString().equals(String.valueOf(args.get(0)))) {
+            return e;
+        }
+        return switch (store.phrase().key()) {
+            case "sqlite.full" -> UserError.of(ExitCodes.DATABASE, fullKey, to, args.get(args.size() - 1));
+            case "file.diskLow" -> UserError.of(ExitCodes.DATABASE, fullKey, to,
+                    Messages.text("msg.copy.diskLowReason", args.get(1), args.get(2)));
+            default -> e;
         };
     }
 

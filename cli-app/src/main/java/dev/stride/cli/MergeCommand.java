@@ -101,7 +101,7 @@ final class MergeCommand implements Callable<Integer> {
             throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
             throw fresh ? CopyCommand.notCreated(e, to, "msg.merge.diskFullNew", "msg.merge.fullNew",
-                    "msg.merge.failedNew") : e;
+                    "msg.merge.failedNew") : CopyCommand.leftAsItWas(e, to, "msg.merge.diskFullInto");
         }
         PrintWriter out = spec.commandLine().getOut();
         Messages m = Messages.of(spec);

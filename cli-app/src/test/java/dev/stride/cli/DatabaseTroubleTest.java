@@ -436,6 +436,63 @@ class DatabaseTroubleTest {
         }
     }
 
+    /**
+     * The same disks under a merge, and under an --to that exists with a run of its own (it takes a copy or a merge in
+     * one transaction, so it is as it was). A merge's line named the shard being read as the file whose disk was full
+     * (its read wrapped the merged file's failed write), and an existing --to got the store's line for a run ("go on
+     * from a copy on a disk with room: stride snapshot ...", "everything saved so far is kept"). The line names --to
+     * and says what became of it; exit 4 still.
+     */
+    @ParameterizedTest(name = "{0} into {1} file on a disk of {2}")
+    @CsvSource({
+        "merge, a new, 12m, 'the disk holding %s is full ([SQLITE_FULL] '",
+        "merge, a new, 4m, 'the disk holding %s is full ('",
+        "copy, an existing, 12m, 'the disk holding %s is full ([SQLITE_FULL] '",
+        "copy, an existing, 4m, 'the disk holding %s is full ('",
+        "merge, an existing, 12m, 'the disk holding %s is full ([SQLITE_FULL] '"})
+    void aFullDiskIsSaidOfTheDestinationAndWhatBecameOfIt(String command, String which, String size, String start)
+            throws Exception {
+        boolean existing = which.equals("an existing");
+        Path folder = tmpfs("small", size);
+        Path dest = folder.resolve("runs.db");
+        byte[] before = null;
+        if (existing) {
+            Path other = dir.resolve("other.db");
+            Cli.Result first = stride.run(questions(dir, "other.jsonl", 2), other).model("other")
+                    .template("Q: {{question}}").noProgress().with();
+            assertThat(first.exitCode()).as(first.all()).isZero();
+            Files.copy(other, dest);
+            before = Files.readAllBytes(dest);
+        }
+        Path source = dir.resolve("runs.db");
+        Cli.Result done = command.equals("merge") ? run(questions(dir, "q.jsonl", 3), source, "--shard", "0/1")
+                : run(questions(dir, "q.jsonl", 3), source);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        Datasets.addAnsweredRecords(source, 30_000); // over 20 MB: more than either disk holds
+
+        Cli.Result result = command.equals("merge")
+                ? stride.cli.run("merge", "--to", dest.toString(), source.toString())
+                : stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
+
+        assertThat(result.exitCode()).as(result.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(result.err().strip().lines()).as(result.err()).hasSize(1);
+        assertThat(result.err()).startsWith("stride: " + start.formatted(dest))
+                .doesNotContain(source.toString()).doesNotContain("snapshot").doesNotContain("saved");
+        if (existing) {
+            assertThat(result.err()).contains("nothing of the " + command + " was written to " + dest + ", which is"
+                    + " as it was; free some space there and run the same command again");
+            assertThat(Files.readAllBytes(dest)).as("--to as it was").isEqualTo(before);
+            Cli.Result status = stride.cli.run("status", "--db", dest.toString());
+            assertThat(status.out()).as(status.all()).contains("other").doesNotContain(RUN);
+        } else {
+            assertThat(result.err()).contains(dest + " was not created and nothing of it is left; free some space"
+                    + " there and run the same command again");
+            try (var left = Files.list(folder)) {
+                assertThat(left).as("nothing left in the folder").isEmpty();
+            }
+        }
+    }
+
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
         assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,

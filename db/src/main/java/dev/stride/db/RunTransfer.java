@@ -32,6 +32,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.jooq.Row3;
+import org.jooq.TableRecord;
+import org.jooq.exception.DataAccessException;
 
 /**
  * Moves runs between checkpoint stores: {@link #copy} one run or all of them as they are, {@link #merge} the runs
@@ -155,7 +157,11 @@ public final class RunTransfer {
                         row.setTruncated(0L);
                     }
                     long id = insertRun(dest, row);
-                    copyRows(src, run.getRunId(), dest, id, stopRequested);
+                    try {
+                        copyRows(src, run.getRunId(), dest, id, stopRequested);
+                    } catch (DestinationFailure e) {
+                        throw e.failure();
+                    }
                     var counters = dest.update(RUNS).set(RUNS.LOW_WATERMARK, run.getLowWatermark());
                     if (!target.countsInSlots()) {
                         // Set, not counted: SQLite's triggers counted the outcomes as they came in, and these are
@@ -369,10 +375,16 @@ public final class RunTransfer {
             }
             long id = insertRun(dest, merged);
             for (ShardRun s : shards) {
-                s.file().read(src -> {
-                    copyRows(src, s.run().getRunId(), dest, id, stopRequested);
-                    return null;
-                });
+                try {
+                    s.file().read(src -> {
+                        copyRows(src, s.run().getRunId(), dest, id, stopRequested);
+                        return null;
+                    });
+                } catch (DestinationFailure e) {
+                    // Thrown as it is here, in the merged file's transaction: the shard's read, which it went
+                    // through, would have said it of the shard (its disk full, when the merged file's is).
+                    throw e.failure();
+                }
             }
             // Counted from the rows just written: a shard still being written when its row was read has moved on
             // since, and the merged counters must be those of the records and outcomes the merged run holds.
@@ -450,7 +462,7 @@ public final class RunTransfer {
                 rows.add(row);
             }
             checkNotStopped(stopRequested);
-            dest.batchInsert(rows).execute();
+            insert(dest, rows);
             after = page.get(page.size() - 1).getSeq();
         }
         after = Long.MIN_VALUE;
@@ -471,7 +483,7 @@ public final class RunTransfer {
                 rows.add(row);
             }
             checkNotStopped(stopRequested);
-            dest.batchInsert(rows).execute();
+            insert(dest, rows);
             after = page.get(page.size() - 1).get(RECORDS.SEQ);
         }
         Row3<String, String, String> afterKey = null;
@@ -492,9 +504,34 @@ public final class RunTransfer {
                 rows.add(row);
             }
             checkNotStopped(stopRequested);
-            dest.batchInsert(rows).execute();
+            insert(dest, rows);
             ScoresRecord last = page.get(page.size() - 1);
             afterKey = row(last.getRecordId(), last.getMetric(), last.getLabelField());
+        }
+    }
+
+    /**
+     * Writes a page of rows into the destination. A failure of it (the destination's disk full) leaves as a
+     * {@link DestinationFailure}, so that the source's read it happens in does not say it of the source.
+     */
+    private static void insert(DSLContext dest, List<? extends TableRecord<?>> rows) {
+        try {
+            dest.batchInsert(rows).execute();
+        } catch (DataAccessException e) {
+            throw new DestinationFailure(e);
+        }
+    }
+
+    /** A statement of the destination's that failed inside a read of the source: rethrown by the destination's work. */
+    private static final class DestinationFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DestinationFailure(DataAccessException failure) {
+            super(failure);
+        }
+
+        DataAccessException failure() {
+            return (DataAccessException) getCause();
         }
     }
 
