@@ -6,13 +6,10 @@ import static dev.stride.db.schema.Tables.RUNS;
 import static dev.stride.db.schema.Tables.SCORES;
 
 import dev.stride.core.RunInfo;
-import dev.stride.core.TemporaryFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,14 +51,11 @@ public final class PostgresSnapshot {
         if (Files.exists(target)) {
             throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
-        Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        // A second Ctrl+C halts the JVM: it removes held files first, as the shutdown hook does on other endings.
-        TemporaryFiles.Held held = TemporaryFiles.hold(partial, Path.of(partial + "-wal"), Path.of(partial + "-shm"),
-                Path.of(partial + "-journal"));
-        try {
+        // Held for removal on any ending, a second Ctrl+C's halt included; what a kill -9 of an earlier snapshot or
+        // copy of it left goes first.
+        try (StagedDatabase staged = StagedDatabase.beside(target)) {
+            Path partial = staged.file();
             try {
-                Files.deleteIfExists(partial);
-                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Tried first, so that a folder nobody may write to is told in the operating system's words and of
                 // target, not as SQLite's "cannot open" of a temporary name.
                 Files.createFile(partial);
@@ -72,9 +66,6 @@ public final class PostgresSnapshot {
             SqliteCheckpointStore.open(partial).close(); // the schema, at this build's version
             copy(location, partial, stopRequested);
             SqliteCheckpointStore.nobodyAtWork(partial); // a run going on the server is interrupted in the copy
-            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
             List<RunInfo> runs;
             try (SqliteCheckpointStore copy = SqliteCheckpointStore.openReadOnly(partial)) {
                 runs = copy.listRuns();
@@ -82,23 +73,8 @@ public final class PostgresSnapshot {
             if (stopRequested.getAsBoolean()) {
                 throw new TransferStoppedException(); // written, not yet named: it goes, as a stop asks
             }
-            if (!StagedDatabase.nameUnlessTaken(partial, target)) {
-                // Made meanwhile (another snapshot or copy of it): never replaced, as the command promises.
-                throw new StoreException(DbPhrase.of("snapshot.exists", target));
-            }
-            SqliteFiles.syncFolder(folder);
+            SqliteCheckpointStore.putInPlace(staged, target);
             return runs;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
-                try {
-                    Files.deleteIfExists(Path.of(partial + suffix));
-                } catch (IOException e) {
-                    // Left under its .partial name, which no one takes for a snapshot.
-                }
-            }
-            held.close();
         }
     }
 

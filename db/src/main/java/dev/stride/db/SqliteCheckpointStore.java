@@ -26,17 +26,14 @@ import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
-import dev.stride.core.TemporaryFiles;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -248,14 +245,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         if (Files.exists(target)) {
             throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
-        Path partial = folder.resolve(target.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        // Ctrl+C or SIGTERM ends the JVM without the finally below: its shutdown hook removes these then.
-        TemporaryFiles.Held held = TemporaryFiles.hold(partial, Path.of(partial + "-wal"), Path.of(partial + "-shm"),
-                Path.of(partial + "-journal"));
-        try {
+        // Written as NAME.partial-PID, removed on any failure or stop (and by the shutdown hook on a signal), named
+        // only when whole; what a kill -9 of an earlier snapshot or copy of it left goes first.
+        try (StagedDatabase staged = StagedDatabase.beside(target)) {
+            Path partial = staged.file();
             try {
-                Files.deleteIfExists(partial);
-                StagedDatabase.removeStale(target); // what a kill -9 of an earlier snapshot of it left
                 // Made here, empty (VACUUM INTO takes an empty file), so that a folder nobody may write to is told
                 // in the operating system's words and of target, not as SQLite's "cannot open" of the source.
                 Files.createFile(partial);
@@ -292,10 +286,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 throw SqliteFiles.translate(file, e);
             }
             nobodyAtWork(partial);
-            // VACUUM INTO does not sync what it wrote (sqlite.org/lang_vacuum.html): the copy and then its name.
-            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
             List<RunInfo> runs;
             try (SqliteCheckpointStore copy = openReadOnly(partial)) {
                 runs = copy.listRuns();
@@ -304,23 +294,22 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 // Asked after the copy was written, before its name: it goes, as a stop asks.
                 throw new TransferStoppedException();
             }
-            if (!StagedDatabase.nameUnlessTaken(partial, target)) {
-                // Made meanwhile (another snapshot or copy of it): never replaced, as the command promises.
-                throw new StoreException(DbPhrase.of("snapshot.exists", target));
-            }
-            SqliteFiles.syncFolder(folder);
+            // VACUUM INTO does not sync what it wrote (sqlite.org/lang_vacuum.html): putInPlace syncs the copy, then
+            // its name.
+            putInPlace(staged, target);
             return runs;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
-                try {
-                    Files.deleteIfExists(Path.of(partial + suffix));
-                } catch (IOException e) {
-                    // Left behind under its .partial name, which no one mistakes for a snapshot.
-                }
-            }
-            held.close();
+        }
+    }
+
+    /**
+     * Names a whole snapshot; a file made at its name meanwhile (another snapshot or copy of it) is never replaced, as
+     * the command promises, and the snapshot is refused as one whose name was taken from the start.
+     */
+    static void putInPlace(StagedDatabase staged, Path target) {
+        try {
+            staged.putInPlace();
+        } catch (TransferRefusedException e) {
+            throw new StoreException(DbPhrase.of("snapshot.exists", target));
         }
     }
 
