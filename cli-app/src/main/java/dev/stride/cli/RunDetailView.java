@@ -58,7 +58,8 @@ final class RunDetailView {
         line(out, m.get("msg.detail.state"), m.get("msg.detail.stateValue", state,
                 Durations.human(run.elapsedMs()), run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
         if (live != null) {
-            line(out, m.get("msg.detail.pace"), m.get("msg.detail.paceValue",
+            String pace = live.atMost() ? "msg.detail.paceRetrying" : "msg.detail.paceValue";
+            line(out, m.get("msg.detail.pace"), m.get(pace,
                     String.format(Locale.ROOT, "%.1f", live.perSecond()),
                     live.eta() == null ? "?" : Durations.human(live.eta().toMillis())));
         }

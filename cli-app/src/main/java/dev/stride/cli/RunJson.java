@@ -26,9 +26,11 @@ final class RunJson {
         if (live == null) {
             o.putNull("rate_per_s");
             o.putNull("eta_s");
+            o.put("eta_at_most", false);
         } else {
             o.put("rate_per_s", Math.round(live.perSecond() * 10) / 10.0);
             o.put("eta_s", live.eta() == null ? null : live.eta().toMillis() / 1000.0);
+            o.put("eta_at_most", live.atMost());
         }
     }
 

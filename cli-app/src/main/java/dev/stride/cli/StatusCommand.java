@@ -182,7 +182,7 @@ final class StatusCommand implements Callable<Integer> {
             rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
                     Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
                     live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
-                    live == null || live.eta() == null ? "-" : Durations.human(live.eta().toMillis()),
+                    live == null ? "-" : live.shownEta(),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
                     DbFile.shownState(r, allGone.contains(r.id()), now), prices.known()
                             ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : ""));

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,5 +88,61 @@ class StatusLiveTest {
         assertThat(one.out()).contains("Tokens:      420 in, 180 out").doesNotContain("Pace:");
         assertThat(JSON.readTree(reader.run("status", "--db", db.toString(), "--run", "m", "--json").out())
                 .get("tokens_out").asLong()).isEqualTo(180);
+    }
+
+    @Test
+    void aRerunOfFailuresShowsTheTimeToAskThemAllAsABoundNotZero() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path input = questions(dir, "q.jsonl", 40);
+        // Three requests in four fail for good; the fourth answers, or the run would stop as a server that is down.
+        AtomicInteger first = new AtomicInteger();
+        stride.model.answering(prompt -> first.incrementAndGet() % 4 == 0 ? null
+                : new MockResponse.Builder().code(500).body("{}").build());
+        assertThat(new Cli().run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                stride.url(), "--template", "{{question}}", "--retries", "0", "--log-every", "0").exitCode())
+                .isNotZero();
+        // The rerun's answers wait from the sixth on until a status has seen it going, with nothing pending.
+        CountDownLatch seen = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (requests.incrementAndGet() > 5) {
+                try {
+                    seen.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
+        CompletableFuture<Cli.Result> rerun = CompletableFuture.supplyAsync(() -> new Cli().run("run",
+                input.toString(), "--db", db.toString(), "--model", "m", "--base-url", stride.url(),
+                "--template", "{{question}}", "--concurrency", "1", "--retry-failed", "--log-every", "0"));
+        Cli reader = new Cli();
+        JsonNode live;
+        try {
+            live = Eventually.get("a status that shows the rerun going with 5 done", Duration.ofSeconds(60), () -> {
+                Cli.Result r = reader.run("status", "--db", db.toString(), "--json");
+                if (r.exitCode() == 0 && !r.out().isBlank()) {
+                    JsonNode run = JSON.readTree(r.out()).get(0);
+                    if (run.get("done").asInt() >= 5 && "running".equals(run.get("state").asText())
+                            && !run.get("rate_per_s").isNull()) {
+                        return run;
+                    }
+                }
+                return null;
+            });
+            assertThat(live.get("pending").asInt()).isZero();
+            assertThat(live.get("failed").asInt()).isPositive();
+            // The failures are left to ask at most, at a positive pace: not the 0 that "nothing pending" gave.
+            assertThat(live.get("eta_s").asDouble()).isPositive();
+            assertThat(live.get("eta_at_most").asBoolean()).isTrue();
+            List<String> table = reader.run("status", "--db", db.toString()).out().lines().toList();
+            assertThat(table.get(1)).as("the ETA column").contains("≤");
+            assertThat(reader.run("status", "--db", db.toString(), "--run", "m").out())
+                    .contains("the failed records being asked again: at most");
+        } finally {
+            seen.countDown();
+        }
+        assertThat(rerun.get(60, TimeUnit.SECONDS).exitCode()).isZero();
     }
 }
