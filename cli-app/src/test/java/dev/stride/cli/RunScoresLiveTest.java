@@ -31,6 +31,21 @@ import org.junit.jupiter.api.io.TempDir;
  * template {@code {{guess}}}, so every accuracy is known in advance.
  */
 class RunScoresLiveTest {
+    /** The counters' triggers as V4 made them (done, failed, truncated), to take a file back before V18. */
+    private static final List<String> V4_TRIGGERS = List.of(
+            "insert AFTER INSERT ON predictions BEGIN UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "update AFTER UPDATE OF run_id, status, finish_reason ON predictions BEGIN UPDATE runs"
+                    + " SET done = done - (OLD.status = 'done'), failed = failed - (OLD.status = 'failed'),"
+                    + " truncated = truncated - (OLD.status = 'done' AND OLD.finish_reason IS 'length')"
+                    + " WHERE run_id = OLD.run_id; UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "delete AFTER DELETE ON predictions BEGIN UPDATE runs SET done = done - (OLD.status = 'done'),"
+                    + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
+                    + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -272,12 +287,23 @@ class RunScoresLiveTest {
             st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
             st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
             st.execute("ALTER TABLE runs DROP COLUMN output_rules"); // V17's, made after V16's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17')");
+            // V18's, made after V16's too: its triggers go for V4's, which count no tokens, then its columns.
+            for (String trigger : V4_TRIGGERS) {
+                st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
+                st.execute("CREATE TRIGGER predictions_counted_on_" + trigger);
+            }
+            st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
+            st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
+            st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18')");
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
-        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(17);
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(18);
+        // V18 counted the tokens of the outcomes stored before it, and its triggers the ones after.
+        assertThat(count(db, "SELECT tokens_in + tokens_out FROM runs")).isPositive()
+                .isEqualTo(count(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions"));
         assertThat(count(db, "SELECT count(*) FROM runs WHERE scoring_metric IS NULL")).isEqualTo(1);
     }
 

@@ -40,7 +40,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Record4;
+import org.jooq.Record7;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -78,6 +78,12 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private static final org.jooq.Field<Long> T_FAILED = DSL.field(DSL.name("run_totals", "failed"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_TRUNCATED =
             DSL.field(DSL.name("run_totals", "truncated"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_TOKENS_IN =
+            DSL.field(DSL.name("run_totals", "tokens_in"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_TOKENS_OUT =
+            DSL.field(DSL.name("run_totals", "tokens_out"), SQLDataType.BIGINT);
+    private static final org.jooq.Field<Long> T_USAGE_REPORTED =
+            DSL.field(DSL.name("run_totals", "usage_reported"), SQLDataType.BIGINT);
 
     static {
         SqliteCheckpointStore.quietLibraries();
@@ -252,8 +258,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Sets each row's done, failed and truncated (always 0 in the runs table here) to its sums over the slots, so
-     * the rows say what SQLite's rows say.
+     * Sets each row's counters (done, failed, truncated, tokens: always 0 in the runs table here) to their sums over
+     * the slots, so the rows say what SQLite's rows say.
      *
      * @return {@code runs}
      */
@@ -261,16 +267,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         if (runs.isEmpty()) {
             return runs;
         }
-        Map<Long, Record4<Long, Long, Long, Long>> totals = new HashMap<>();
-        dsl.select(T_RUN_ID, T_DONE, T_FAILED, T_TRUNCATED).from(RUN_TOTALS)
+        Map<Long, Record7<Long, Long, Long, Long, Long, Long, Long>> totals = new HashMap<>();
+        dsl.select(T_RUN_ID, T_DONE, T_FAILED, T_TRUNCATED, T_TOKENS_IN, T_TOKENS_OUT, T_USAGE_REPORTED)
+                .from(RUN_TOTALS)
                 .where(T_RUN_ID.in(runs.stream().map(RunsRecord::getRunId).toList()))
                 .forEach(t -> totals.put(t.value1(), t));
         for (RunsRecord r : runs) {
-            Record4<Long, Long, Long, Long> t = totals.get(r.getRunId());
+            Record7<Long, Long, Long, Long, Long, Long, Long> t = totals.get(r.getRunId());
             if (t != null) {
                 r.setDone(t.value2());
                 r.setFailed(t.value3());
                 r.setTruncated(t.value4());
+                r.setTokensIn(t.value5());
+                r.setTokensOut(t.value6());
+                r.setUsageReported(t.value7());
             }
         }
         return runs;
@@ -373,12 +383,16 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         // The slots are deleted first (waiting for any worker's uncommitted count), then recounted in a statement
         // that sees those workers' outcomes.
         dsl.execute("DELETE FROM run_counts WHERE run_id = ?", runId);
-        dsl.execute("INSERT INTO run_counts (run_id, slot, done, failed, truncated)"
+        dsl.execute("INSERT INTO run_counts (run_id, slot, done, failed, truncated, tokens_in, tokens_out,"
+                + " usage_reported)"
                 + " SELECT ?, 0, count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed'),"
-                + " count(*) FILTER (WHERE status = 'done' AND finish_reason = 'length')"
+                + " count(*) FILTER (WHERE status = 'done' AND finish_reason = 'length'),"
+                + " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+                + " count(*) FILTER (WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL)"
                 + " FROM predictions WHERE run_id = ?"
                 + " ON CONFLICT (run_id, slot) DO UPDATE SET done = EXCLUDED.done, failed = EXCLUDED.failed,"
-                + " truncated = EXCLUDED.truncated", runId, runId);
+                + " truncated = EXCLUDED.truncated, tokens_in = EXCLUDED.tokens_in, tokens_out = EXCLUDED.tokens_out,"
+                + " usage_reported = EXCLUDED.usage_reported", runId, runId);
         dsl.update(RUNS)
                 .set(RUNS.LOW_WATERMARK, SqliteCheckpointStore.lowWatermark(dsl, runId, 0))
                 .set(RUNS.HEARTBEAT_AT, now)
@@ -607,7 +621,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         if (blank()) {
             return Map.of();
         }
-        return reader.run(c -> RunTotals.of(c, now, window));
+        return reader.run(c -> RunTotals.of(c, now, window, true));
     }
 
     /** What {@link RunReport#of(java.nio.file.Path, String)} reads from a SQLite file. */

@@ -39,21 +39,25 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
     public static Map<String, RunTotals> of(Path file, Instant now, Duration window) {
         SqliteFiles.checkUsable(file, true);
         try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
-            return of(c, now, window);
+            return of(c, now, window, false);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
     }
 
     /**
-     * As {@link #of(Path, Instant, Duration)}, on a connection to either vendor (the SQL is common to both): the
-     * tokens in one pass over the outcomes, the recent outcomes of each run from the index by time (V12).
+     * As {@link #of(Path, Instant, Duration)}, on a connection to either vendor: the tokens from the run's counters
+     * (V18: kept by the triggers as outcomes are stored, on PostgreSQL in slots summed by {@code run_totals}), the
+     * recent outcomes of each run from the index by time (V12). Neither reads every outcome.
+     *
+     * @param countsInSlots the database is PostgreSQL's
      */
-    static Map<String, RunTotals> of(Connection c, Instant now, Duration window) throws SQLException {
-        String sql = "SELECT ru.run_id, ru.name, coalesce(sum(p.prompt_tokens), 0),"
-                + " coalesce(sum(p.completion_tokens), 0), count(p.prompt_tokens) + count(p.completion_tokens)"
-                + " FROM runs ru LEFT JOIN predictions p ON p.run_id = ru.run_id"
-                + " GROUP BY ru.run_id, ru.name ORDER BY ru.name";
+    static Map<String, RunTotals> of(Connection c, Instant now, Duration window, boolean countsInSlots)
+            throws SQLException {
+        String sql = countsInSlots
+                ? "SELECT ru.run_id, ru.name, t.tokens_in, t.tokens_out, t.usage_reported"
+                        + " FROM runs ru JOIN run_totals t ON t.run_id = ru.run_id ORDER BY ru.name"
+                : "SELECT run_id, name, tokens_in, tokens_out, usage_reported FROM runs ORDER BY name";
         Map<String, RunTotals> totals = new LinkedHashMap<>();
         try (PreparedStatement st = c.prepareStatement(sql); ResultSet rs = st.executeQuery()) {
             while (rs.next()) {

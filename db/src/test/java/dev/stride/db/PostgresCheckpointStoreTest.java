@@ -266,6 +266,41 @@ class PostgresCheckpointStoreTest {
         assertThat(store.listRuns()).isEmpty();
     }
 
+    /** As {@link RunTokensTest} on SQLite: the tokens counted in the slots are the sums over the outcomes. */
+    @Test
+    void theTokensCountedInTheSlotsAreTheSumsOverTheOutcomesAsTheyAreStoredReplacedAndRemoved() throws Exception {
+        store.syncRun(spec("a"), RunTokensTest.input(6).iterator());
+        long a = store.findRun("a").orElseThrow().id();
+        RunTokensTest.answer(new RunTokensTest.CheckpointStoreFacade() {
+            @Override
+            public void done(long run, InputRecord r, dev.stride.core.Prediction p) {
+                assertThat(store.savePrediction(run, r, p)).isTrue();
+            }
+
+            @Override
+            public void failed(long run, InputRecord r, dev.stride.core.FailedPrediction f) {
+                assertThat(store.saveFailure(run, r, f)).isTrue();
+            }
+        }, a);
+        try (Connection c = jdbc()) {
+            assertThat(RunTokensTest.summed(c, "a")).containsExactly(28L, 14L, 3L);
+            assertThat(RunTokensTest.shown(store.runTotals(java.time.Instant.now(), Duration.ofMinutes(1)).get("a")))
+                    .containsExactly(28L, 14L, 1L);
+
+            List<InputRecord> edited = new ArrayList<>(RunTokensTest.input(6).subList(1, 6));
+            edited.set(0, rec(1, "r1", "text 1, edited"));
+            store.syncRun(spec("a"), edited.iterator());
+            assertThat(RunTokensTest.summed(c, "a")).containsExactly(7L, 3L, 1L);
+            assertThat(RunTokensTest.shown(store.runTotals(java.time.Instant.now(), Duration.ofMinutes(1)).get("a")))
+                    .containsExactly(7L, 3L, 1L);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT tokens_in, tokens_out, usage_reported FROM run_totals WHERE run_id = " + a)) {
+                rs.next();
+                assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3))).containsExactly(7L, 3L, 1L);
+            }
+        }
+    }
+
     @Test
     void twoWritersCountIntoTheirOwnSlotsAndTheSumsAreExact() throws Exception {
         List<InputRecord> input = recs(200);

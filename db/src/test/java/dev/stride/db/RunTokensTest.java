@@ -1,0 +1,204 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.T0;
+import static dev.stride.db.Fixtures.failure;
+import static dev.stride.db.Fixtures.rec;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.Answer;
+import dev.stride.core.FailedPrediction;
+import dev.stride.core.InputRecord;
+import dev.stride.core.Prediction;
+import dev.stride.core.RunSpec;
+import dev.stride.core.Shard;
+import dev.stride.core.Timing;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run's tokens as status reads them: kept with the run's counters (V18) as outcomes are stored, replaced and
+ * removed, repaired by a sync, carried by copy and merge; always the sums over the outcomes the run holds, which is
+ * what status read before, at the price of a pass over every outcome.
+ */
+class RunTokensTest {
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+
+    @TempDir
+    Path dir;
+
+    static Prediction answered(String output, Integer in, Integer out) {
+        return new Prediction(Answer.plain(output, "stop", in, out), null, new Timing(120, 1, T0));
+    }
+
+    static List<InputRecord> input(int n) {
+        List<InputRecord> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(rec(i, "r" + i, "text " + i));
+        }
+        return records;
+    }
+
+    /**
+     * r0 and r1 answered with usage, r2 without, r3 failed with what its answer cost and then answered (the row
+     * replaced), r4 failed with none; r5 left pending.
+     */
+    static void answer(CheckpointStoreFacade store, long run) {
+        store.done(run, rec(0, "r0", "text 0"), answered("a", 10, 5));
+        store.done(run, rec(1, "r1", "text 1"), answered("b", 11, 6));
+        store.done(run, rec(2, "r2", "text 2"), answered("c", null, null));
+        store.failed(run, rec(3, "r3", "text 3"), new FailedPrediction("not_json", "no JSON", new Timing(5, 1, T0),
+                40, 30, null));
+        store.done(run, rec(3, "r3", "text 3"), answered("d", 7, 3));
+        store.failed(run, rec(4, "r4", "text 4"), failure("timeout"));
+    }
+
+    /** What a store of either vendor must do here. */
+    interface CheckpointStoreFacade {
+        void done(long run, InputRecord r, Prediction p);
+
+        void failed(long run, InputRecord r, FailedPrediction f);
+    }
+
+    /** Tokens in, out and outcomes with usage, summed over the predictions themselves. */
+    static List<Long> summed(Connection c, String run) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT"
+                + " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+                + " count(CASE WHEN prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL THEN 1 END)"
+                + " FROM predictions p JOIN runs ru ON ru.run_id = p.run_id WHERE ru.name = '" + run + "'")) {
+            rs.next();
+            return List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    static List<Long> shown(RunTotals t) {
+        return List.of(t.tokensIn(), t.tokensOut(), t.usageReported() ? 1L : 0L);
+    }
+
+    private static List<Long> kept(Path file, String run) throws SQLException {
+        try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT tokens_in, tokens_out, usage_reported FROM runs WHERE name = '" + run + "'")) {
+            rs.next();
+            return List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    private static List<Long> summed(Path file, String run) throws SQLException {
+        try (Connection c = Fixtures.jdbc(file)) {
+            return summed(c, run);
+        }
+    }
+
+    private static RunTotals totals(Path file, String run) {
+        return RunTotals.of(file, Instant.now(), MINUTE).get(run);
+    }
+
+    private static CheckpointStoreFacade facade(SqliteCheckpointStore store) {
+        return new CheckpointStoreFacade() {
+            @Override
+            public void done(long run, InputRecord r, Prediction p) {
+                assertThat(store.savePrediction(run, r, p)).isTrue();
+            }
+
+            @Override
+            public void failed(long run, InputRecord r, FailedPrediction f) {
+                assertThat(store.saveFailure(run, r, f)).isTrue();
+            }
+        };
+    }
+
+    @Test
+    void theTokensKeptAreTheSumsOverTheOutcomesAsTheyAreStoredReplacedAndRemoved() throws Exception {
+        Path file = dir.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input(6).iterator());
+            store.syncRun(spec("none"), input(2).iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            answer(facade(store), a);
+            store.savePrediction(store.findRun("none").orElseThrow().id(), rec(0, "r0", "text 0"),
+                    answered("x", null, null));
+
+            // 10 + 11 + 7 in, 5 + 6 + 3 out: r3's failure and what it cost went when its answer replaced it.
+            assertThat(summed(file, "a")).containsExactly(28L, 14L, 3L);
+            assertThat(kept(file, "a")).isEqualTo(summed(file, "a"));
+            assertThat(shown(totals(file, "a"))).containsExactly(28L, 14L, 1L);
+            assertThat(totals(file, "none").usageReported()).as("no server reported any: unknown, not 0").isFalse();
+
+            // r1 edited (its answer dropped), r0 removed: a sync takes their tokens away.
+            List<InputRecord> edited = new ArrayList<>(input(6).subList(1, 6));
+            edited.set(0, rec(1, "r1", "text 1, edited"));
+            store.syncRun(spec("a"), edited.iterator());
+            assertThat(summed(file, "a")).containsExactly(7L, 3L, 1L);
+            assertThat(kept(file, "a")).isEqualTo(summed(file, "a"));
+
+            // A hand edit in the shell skews the counters; the next sync counts them again.
+            try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+                st.execute("UPDATE runs SET tokens_in = 999, usage_reported = 0 WHERE name = 'a'");
+            }
+            store.syncRun(spec("a"), edited.iterator());
+            assertThat(kept(file, "a")).containsExactly(7L, 3L, 1L);
+        }
+    }
+
+    @Test
+    void aCopyAndAMergeKeepTheSumsOfTheOutcomesTheyHoldNotTwice() throws Exception {
+        Path from = dir.resolve("from.db");
+        Path to = dir.resolve("to.db");
+        try (SqliteCheckpointStore source = SqliteCheckpointStore.open(from);
+             SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
+            source.syncRun(spec("a"), input(6).iterator());
+            answer(facade(source), source.findRun("a").orElseThrow().id());
+            target.syncRun(spec("other"), input(2).iterator());
+
+            RunTransfer.copy(source, target, "a");
+
+            assertThat(kept(to, "a")).containsExactly(28L, 14L, 3L).isEqualTo(summed(to, "a"));
+            assertThat(shown(totals(to, "a"))).containsExactly(28L, 14L, 1L);
+        }
+        List<SqliteCheckpointStore> shards = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Shard shard = new Shard(i, 2);
+                SqliteCheckpointStore store = SqliteCheckpointStore.open(dir.resolve("shard-" + i + ".db"));
+                shards.add(store);
+                RunSpec base = spec("a");
+                store.syncRun(new RunSpec(base.name(), base.model(), base.baseUrls(), base.template(),
+                        base.params(), shard), input(6).stream().filter(r -> shard.holds(r.id())).iterator());
+                long run = store.findRun("a").orElseThrow().id();
+                CheckpointStoreFacade f = facade(store);
+                // Each shard answers its own records of answer(...)'s, so the merged run holds them all once.
+                answer(new CheckpointStoreFacade() {
+                    @Override
+                    public void done(long r, InputRecord rec, Prediction p) {
+                        if (shard.holds(rec.id())) {
+                            f.done(run, rec, p);
+                        }
+                    }
+
+                    @Override
+                    public void failed(long r, InputRecord rec, FailedPrediction p) {
+                        if (shard.holds(rec.id())) {
+                            f.failed(run, rec, p);
+                        }
+                    }
+                }, run);
+            }
+            Path merged = dir.resolve("merged.db");
+            try (SqliteCheckpointStore out = SqliteCheckpointStore.open(merged)) {
+                RunTransfer.merge(shards, out, null);
+            }
+            assertThat(kept(merged, "a")).containsExactly(28L, 14L, 3L).isEqualTo(summed(merged, "a"));
+        } finally {
+            shards.forEach(SqliteCheckpointStore::close);
+        }
+    }
+}
