@@ -262,8 +262,7 @@ class HandClockedPoolTest {
 
     /**
      * What the runner does with {@code --concurrency auto}: it keeps its requests in flight under the pool's learnt
-     * limit, so that the pool's own wait for room is only a second guard (many callers woken together all find the
-     * room one answer freed).
+     * limit, so that the pool's own wait for room is only a second guard.
      */
     private final class InFlightBound {
         private int inFlight;

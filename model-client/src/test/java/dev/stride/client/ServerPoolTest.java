@@ -200,6 +200,58 @@ class ServerPoolTest {
         assertThat(a.getRequestCount()).isEqualTo(limit);
     }
 
+    /**
+     * Callers let go at once, and woken together when a call ends, all find the one place free: the pool hands it to
+     * one of them, never more than its limit in all. (The runner keeps its own bound under the limit too; this is the
+     * pool alone.) A round is a new pool, whose limit stays at its first 1 for the few answers it gets; the race it
+     * guards against is a few instructions wide, hence many rounds.
+     */
+    @Test
+    void callersLetGoTogetherNeverTakeMoreThanTheLimit() throws Exception {
+        int together = 8;
+        AtomicInteger held = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        for (int round = 0; round < 150; round++) {
+            CountDownLatch go = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            a.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                    peak.accumulateAndGet(held.incrementAndGet(), Math::max);
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                        return Fixtures.response(200, "application/json", OK);
+                    } finally {
+                        held.decrementAndGet();
+                    }
+                }
+            });
+            // A clock that only ticks: nothing here may depend on how long the round takes.
+            AtomicLong ticks = new AtomicLong();
+            pool = ServerPool.adaptive(List.of(settings(a)), 64, ticks::incrementAndGet);
+            assertThat(pool.concurrencyLimit()).isEqualTo(AdaptiveLimit.INITIAL);
+            List<Future<ChatResult>> calls = new ArrayList<>();
+            for (int i = 0; i < together; i++) {
+                calls.add(callers.submit(() -> {
+                    go.await();
+                    return pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+                }));
+            }
+            go.countDown();
+            // Every caller at the server or waiting for room: then let the server answer, one after the other.
+            waitFor(() -> held.get() + pool.waitingForRoom() == together);
+            release.countDown();
+            for (Future<ChatResult> call : calls) {
+                call.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(pool.limits()).as("the limit in round %d", round).containsExactly(AdaptiveLimit.INITIAL);
+            assertThat(peak.get()).as("the most the server held at once, by round %d", round)
+                    .isEqualTo(AdaptiveLimit.INITIAL);
+            pool.close();
+            pool = null;
+        }
+    }
+
     @Test
     void aPoolWithoutLimitsSaysSo() {
         pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
