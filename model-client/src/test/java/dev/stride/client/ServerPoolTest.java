@@ -252,6 +252,41 @@ class ServerPoolTest {
         }
     }
 
+    /**
+     * What the runner is told of an answer too late for the timeout at an adaptive server (the wiring that
+     * AutoConcurrencyStrayFailuresTest showed end to end against real latencies): a timeout at the server, not a
+     * refusal the limit backs off for, and the server stays in rotation for the next call. What the runner and the
+     * limit then do with it is BatchRunnerUnreachableTest's and AdaptiveLimitTest's.
+     */
+    @Test
+    void anAnswerTooLateAtAnAdaptiveServerIsATimeoutNotARefusal() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger();
+        a.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                if (seen.getAndIncrement() == 0) {
+                    // Held until the test ends, far past the read timeout: no machine is that slow to answer.
+                    release.await(60, TimeUnit.SECONDS);
+                }
+                return Fixtures.response(200, "application/json", OK);
+            }
+        });
+        pool = ServerPool.adaptive(List.of(settings(a).withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(300),
+                Duration.ofSeconds(90))), 64);
+        try {
+            CallFailure late = failure();
+
+            assertThat(late.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+            assertThat(late.reachedServer()).isTrue();
+            assertThat(late.isLimitLowered()).as("backed off for as a refusal").isFalse();
+            assertThat(pool.stats().get(0).setAside()).isFalse();
+            assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server()).isEqualTo(baseOf(a));
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void aPoolWithoutLimitsSaysSo() {
         pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
