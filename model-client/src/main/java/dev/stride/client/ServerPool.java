@@ -149,10 +149,7 @@ public final class ServerPool implements AutoCloseable {
      * at its rate gate and the request sent again: one more request the server received for the caller's record.
      */
     public ChatResult complete(PromptRequest request, Runnable sending, Runnable sentAgain) throws CallFailure {
-        if (adaptive) {
-            awaitRoom();
-        }
-        Server server = acquire();
+        Server server = adaptive ? acquireRoom() : acquire();
         List<Server> tried = new ArrayList<>(1);
         List<CallFailure> unreached = new ArrayList<>(0);
         while (true) {
@@ -294,25 +291,30 @@ public final class ServerPool implements AutoCloseable {
     }
 
     /**
-     * Waits while every server in rotation is at its learnt limit, until a call ends (or, at the latest, a short
-     * while, for a set-aside that runs out).
+     * Takes a place under a server's learnt limit, waiting while every server in rotation is at its limit, until a
+     * call ends (or, at the latest, a short while, for a set-aside that runs out). Finding the place and taking it are
+     * one compare-and-set ({@link #takeRoom}): callers woken together by one call's end all see the place it freed,
+     * and a look followed by a separate take let two of them have it.
      *
      * @throws CallFailure {@link CallFailure.Kind#CANCELLED} when the pool stops sending or cancels its calls meanwhile
      */
-    private void awaitRoom() throws CallFailure {
-        if (hasRoom()) {
-            return;
+    private Server acquireRoom() throws CallFailure {
+        int start = Math.floorMod(rotation.getAndIncrement(), servers.length);
+        Server taken = takeRoom(start);
+        if (taken != null) {
+            return taken;
         }
         waitingForRoom.incrementAndGet();
         try {
             synchronized (room) {
-                while (!hasRoom()) {
+                while ((taken = takeRoom(start)) == null) {
                     if (stopped) {
                         throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "stopped while every server was full",
                                 null);
                     }
                     room.wait(ROOM_RECHECK_MILLIS);
                 }
+                return taken;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -322,20 +324,46 @@ public final class ServerPool implements AutoCloseable {
         }
     }
 
-    /** Whether a server in rotation is below its limit, or every server is set aside (then one is used anyway). */
-    private boolean hasRoom() {
-        long now = nanoTime.getAsLong();
-        boolean allSetAside = true;
-        for (Server s : servers) {
-            if (s.isSetAside(now)) {
-                continue;
+    /**
+     * The server in rotation with the most room under its limit, counted in; when every server is set aside, the one
+     * back first, counted in whatever its limit (a call never waits for a set-aside); null when no server has room.
+     * The count moves only from the number the room was seen at: another call that took or freed a place meanwhile
+     * makes it look again.
+     */
+    private Server takeRoom(int start) {
+        int n = servers.length;
+        while (true) {
+            long now = nanoTime.getAsLong();
+            Server best = null;
+            int bestLoad = 0;
+            int bestRoom = 0;
+            boolean allSetAside = true;
+            for (int i = 0; i < n; i++) {
+                Server s = servers[(start + i) % n];
+                if (s.isSetAside(now)) {
+                    continue;
+                }
+                allSetAside = false;
+                int load = s.inFlight.get();
+                int free = s.limit.limit() - load;
+                if (free > 0 && (best == null || free > bestRoom)) {
+                    best = s;
+                    bestLoad = load;
+                    bestRoom = free;
+                }
             }
-            allSetAside = false;
-            if (s.inFlight.get() < s.limit.limit()) {
-                return true;
+            if (allSetAside) {
+                Server first = comesBackFirst(start);
+                first.inFlight.incrementAndGet();
+                return first;
+            }
+            if (best == null) {
+                return null;
+            }
+            if (best.inFlight.compareAndSet(bestLoad, bestLoad + 1)) {
+                return best;
             }
         }
-        return allSetAside;
     }
 
     private void roomFreed() {

@@ -98,6 +98,10 @@ class HandClockedPoolTest {
         assertThat(server.averageHeld()).as("average held at the server").isLessThanOrEqualTo(1.5 * slots);
         // Slow start doubles up to twice what the server takes before the first drop, and never beyond.
         assertThat(server.peak()).as("peak held at the server").isLessThanOrEqualTo(2 * slots + 2);
+        if (whenBusy != WhenBusy.QUEUE) {
+            // ... and does go past them: the refusals are its probe (AutoConcurrencyRetriesTest: forgiven).
+            assertThat(server.refused()).as("refused as slow start overshot").isPositive();
+        }
         assertThat(moved).as("the limit as it moved").contains(slots);
         assertThat(moved.get(moved.size() - 1)).as("the limit at the end").isBetween(slots, 2 * slots - 1);
     }
@@ -178,8 +182,11 @@ class HandClockedPoolTest {
                                 pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
                                 done = true;
                             } catch (CallFailure f) {
-                                // Refused: sent again after a while, as the runner's records are.
+                                // Refused: sent again after a while, as the runner's records are. Marked as one the
+                                // limit backs off for, it costs the runner's record none of its retries.
                                 assertThat(f.status()).as(f.getMessage()).isIn(429, 503);
+                                assertThat(f.isLimitLowered()).as("the limit backs off for %s", f.getMessage())
+                                        .isTrue();
                             } finally {
                                 bound.leave();
                             }
@@ -262,8 +269,7 @@ class HandClockedPoolTest {
 
     /**
      * What the runner does with {@code --concurrency auto}: it keeps its requests in flight under the pool's learnt
-     * limit, so that the pool's own wait for room is only a second guard (many callers woken together all find the
-     * room one answer freed).
+     * limit, so that the pool's own wait for room is only a second guard.
      */
     private final class InFlightBound {
         private int inFlight;

@@ -200,6 +200,93 @@ class ServerPoolTest {
         assertThat(a.getRequestCount()).isEqualTo(limit);
     }
 
+    /**
+     * Callers let go at once, and woken together when a call ends, all find the one place free: the pool hands it to
+     * one of them, never more than its limit in all. (The runner keeps its own bound under the limit too; this is the
+     * pool alone.) A round is a new pool, whose limit stays at its first 1 for the few answers it gets; the race it
+     * guards against is a few instructions wide, hence many rounds.
+     */
+    @Test
+    void callersLetGoTogetherNeverTakeMoreThanTheLimit() throws Exception {
+        int together = 8;
+        AtomicInteger held = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        for (int round = 0; round < 150; round++) {
+            CountDownLatch go = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            a.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                    peak.accumulateAndGet(held.incrementAndGet(), Math::max);
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                        return Fixtures.response(200, "application/json", OK);
+                    } finally {
+                        held.decrementAndGet();
+                    }
+                }
+            });
+            // A clock that only ticks: nothing here may depend on how long the round takes.
+            AtomicLong ticks = new AtomicLong();
+            pool = ServerPool.adaptive(List.of(settings(a)), 64, ticks::incrementAndGet);
+            assertThat(pool.concurrencyLimit()).isEqualTo(AdaptiveLimit.INITIAL);
+            List<Future<ChatResult>> calls = new ArrayList<>();
+            for (int i = 0; i < together; i++) {
+                calls.add(callers.submit(() -> {
+                    go.await();
+                    return pool.complete(Fixtures.prompt(Api.OPENAI_CHAT));
+                }));
+            }
+            go.countDown();
+            // Every caller at the server or waiting for room: then let the server answer, one after the other.
+            waitFor(() -> held.get() + pool.waitingForRoom() == together);
+            release.countDown();
+            for (Future<ChatResult> call : calls) {
+                call.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(pool.limits()).as("the limit in round %d", round).containsExactly(AdaptiveLimit.INITIAL);
+            assertThat(peak.get()).as("the most the server held at once, by round %d", round)
+                    .isEqualTo(AdaptiveLimit.INITIAL);
+            pool.close();
+            pool = null;
+        }
+    }
+
+    /**
+     * What the runner is told of an answer too late for the timeout at an adaptive server (the wiring that
+     * AutoConcurrencyStrayFailuresTest showed end to end against real latencies): a timeout at the server, not a
+     * refusal the limit backs off for, and the server stays in rotation for the next call. What the runner and the
+     * limit then do with it is BatchRunnerUnreachableTest's and AdaptiveLimitTest's.
+     */
+    @Test
+    void anAnswerTooLateAtAnAdaptiveServerIsATimeoutNotARefusal() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger seen = new AtomicInteger();
+        a.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                if (seen.getAndIncrement() == 0) {
+                    // Held until the test ends, far past the read timeout: no machine is that slow to answer.
+                    release.await(60, TimeUnit.SECONDS);
+                }
+                return Fixtures.response(200, "application/json", OK);
+            }
+        });
+        pool = ServerPool.adaptive(List.of(settings(a).withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(300),
+                Duration.ofSeconds(90))), 64);
+        try {
+            CallFailure late = failure();
+
+            assertThat(late.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+            assertThat(late.reachedServer()).isTrue();
+            assertThat(late.isLimitLowered()).as("backed off for as a refusal").isFalse();
+            assertThat(pool.stats().get(0).setAside()).isFalse();
+            assertThat(pool.complete(Fixtures.prompt(Api.OPENAI_CHAT)).server()).isEqualTo(baseOf(a));
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void aPoolWithoutLimitsSaysSo() {
         pool(Duration.ofSeconds(5), Duration.ofSeconds(60));
