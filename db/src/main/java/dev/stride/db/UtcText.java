@@ -23,10 +23,15 @@ final class UtcText {
     private static final DateTimeFormatter WRITE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-    // Also takes the seconds-only form that a hand-written UPDATE in the shell (datetime('now')) would leave.
+    // Also takes what a hand-written UPDATE in the shell may leave: the seconds-only form (datetime('now')), and ISO
+    // 8601's T and Z (strftime('%Y-%m-%dT%H:%M:%fZ'), which SQLite's date functions read as the same time).
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .appendPattern("yyyy-MM-dd")
+            .optionalStart().appendLiteral('T').optionalEnd()
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .appendPattern("HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalStart().appendLiteral('Z').optionalEnd()
             .toFormatter(Locale.ROOT);
 
     private static final int LENGTH = "yyyy-MM-dd HH:mm:ss.SSS".length();
@@ -83,7 +88,12 @@ final class UtcText {
                 }
             }
         }
-        return LocalDateTime.parse(text, READ).toInstant(ZoneOffset.UTC);
+        try {
+            return LocalDateTime.parse(text, READ).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeException e) {
+            // Only a hand edit stores such a time; the line names it and the form to write it in.
+            throw new StoreException(DbPhrase.of("time.unreadable", text), e);
+        }
     }
 
     private static void digits(byte[] into, int at, int value, int width) {

@@ -19,8 +19,12 @@ class UtcTextTest {
     private static final DateTimeFormatter WRITE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .appendPattern("yyyy-MM-dd")
+            .optionalStart().appendLiteral('T').optionalEnd()
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .appendPattern("HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalStart().appendLiteral('Z').optionalEnd()
             .toFormatter(Locale.ROOT);
 
     @Test
@@ -51,13 +55,28 @@ class UtcTextTest {
                 "2026-12-01 03:04:05.123456789", "2026-02-30 00:00:00.000", "2026-02-29 00:00:00.000",
                 "2024-02-30 00:00:00.000", "2026-13-01 00:00:00.000", "2026-12-01 24:00:00.000",
                 "0000-01-01 00:00:00.000", "0001-01-01 00:00:00.000", "2026-12-01T03:04:05.678",
-                "2026-12-01 03:04:05.67x", "20x6-12-01 03:04:05.678", "2026-12-01 03:60:05.678");
+                "2026-12-01 03:04:05.67x", "20x6-12-01 03:04:05.678", "2026-12-01 03:60:05.678",
+                "2026-12-01T03:04:05.678Z", "2026-12-01T03:04:05Z", "2026-12-01 03:04:05.678Z", "yesterday");
         for (String text : texts) {
             Object expected = outcome(() -> readByFormatter(text));
             Object actual = outcome(() -> UtcText.parse(text));
-            assertThat(actual).as(text).isEqualTo(expected);
+            assertThat(actual).as(text).isEqualTo(expected == java.time.format.DateTimeParseException.class
+                    ? StoreException.class : expected);
         }
         assertThat(UtcText.parse(null)).isNull();
+    }
+
+    /** The times SQLite's date functions write, ISO 8601's T and Z among them, are the same instants. */
+    @Test
+    void readsTheFormsAHandEditInTheShellLeaves() {
+        Instant t = Instant.parse("2026-12-06T02:58:29.288Z");
+        assertThat(UtcText.parse("2026-12-06T02:58:29.288Z")).isEqualTo(t);
+        assertThat(UtcText.parse("2026-12-06 02:58:29.288")).isEqualTo(t);
+        assertThat(UtcText.parse("2026-12-06T02:58:29")).isEqualTo(t.minusMillis(288));
+        assertThat(catchThrowable(() -> UtcText.parse("yesterday"))).isInstanceOf(StoreException.class)
+                .hasMessage("the database holds a time stride cannot read, 'yesterday': write times as UTC in the"
+                        + " form 2026-12-06 03:49:23.683 (in the sqlite3 shell: strftime('%Y-%m-%d %H:%M:%f', ...))"
+                        + " and run the command again");
     }
 
     private static Instant readByFormatter(String text) {
