@@ -35,7 +35,8 @@ final class ShippedMigrations implements ResourceProvider {
             "V14__in_flight_of_each_server.sql",
             "V15__requests_out_of_a_worker.sql",
             "V16__scoring_of_a_run.sql",
-            "V17__output_rules_of_a_run.sql");
+            "V17__output_rules_of_a_run.sql",
+            "V18__rerun_of_a_worker.sql");
 
     /** The folder of {@link Schema#LOCATION}, as a class-loader resource path. */
     private static final String FOLDER = "db/migration/";
