@@ -272,12 +272,13 @@ class RunScoresLiveTest {
             st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
             st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
             st.execute("ALTER TABLE runs DROP COLUMN output_rules"); // V17's, made after V16's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17')");
+            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V18's
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18')");
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
-        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(17);
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(18);
         assertThat(count(db, "SELECT count(*) FROM runs WHERE scoring_metric IS NULL")).isEqualTo(1);
     }
 

@@ -98,7 +98,8 @@ class ScorePostgresTest {
                 try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
                     st.execute("ALTER TABLE runs DROP COLUMN scoring_metric, DROP COLUMN scoring_label_field,"
                             + " DROP COLUMN scoring_extract, DROP COLUMN output_rules"); // V17's, made after V16's
-                    st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17')");
+                    st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V18's
+                    st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18')");
                 }
                 Cli.Result longer = cli.run("run", questions(12).toString(), "--db", db, "--model", "m", "--run",
                         "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0");
@@ -107,7 +108,7 @@ class ScorePostgresTest {
                         .contains("accuracy 75.0% (n=12); 95% CI");
             }
             assertThat(rows(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"))
-                    .containsExactly("17");
+                    .containsExactly("18");
             assertThat(rows(db, "SELECT coalesce(scoring_metric, 'none') FROM runs")).containsExactly("none");
             assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
                     .containsExactly("choice,12,9");
