@@ -27,8 +27,10 @@ public interface RunLedger {
 
     /**
      * Claims for this worker up to {@code limit} records strictly after {@code afterSeq}, in input order, that have
-     * no outcome (with {@code includeFailed} also those whose outcome is a failure; such a worker keeps the claim of
-     * a failure it stores until it leaves, so each is tried once per session) and that no live worker holds. Claims
+     * no outcome (with {@code includeFailed} also those whose outcome is a failure stored before the rerun of
+     * failures this worker is part of began, which the workers retrying failures at once share: each failure is tried
+     * once per rerun between them, and such a worker keeps the claim of a failure it stores until it leaves) and that
+     * no live worker holds. Claims
      * of workers whose lease ran out are taken like free records, and first, wherever they lie: the claim that finds
      * a lease run out starts at the lowest of that worker's records (behind {@code afterSeq} as often as not), so
      * that they are taken at once rather than at this worker's next pass from the start.

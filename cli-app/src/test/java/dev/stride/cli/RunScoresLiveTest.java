@@ -295,12 +295,13 @@ class RunScoresLiveTest {
             st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
             st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
             st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18')");
+            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18', '19')");
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
-        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(18);
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(19);
         // V18 counted the tokens of the outcomes stored before it, and its triggers the ones after.
         assertThat(count(db, "SELECT tokens_in + tokens_out FROM runs")).isPositive()
                 .isEqualTo(count(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions"));

@@ -51,21 +51,21 @@ final class Claims {
 
     /**
      * Claims for {@code worker} up to {@code limit} records after {@code afterSeq} in input order that no one holds
-     * and that have no outcome (with {@code includeFailed}, also those whose outcome is a failure; a worker that
-     * retries failures keeps the claim of a failure it stores until it leaves, so that each is tried once per
-     * session). With {@code othersLapsed} ({@link #leases}), first drops the workers whose lease ran out (their claims
+     * and that have no outcome (with {@code includeFailed}, also those whose outcome is a failure stored before
+     * {@code failedBefore}, when the rerun began ({@link Workforce#claim}): one stored since was tried in this rerun,
+     * by this worker or another, whether or not that worker still holds its claim; null: any failure). With {@code othersLapsed} ({@link #leases}), first drops the workers whose lease ran out (their claims
      * go with them, by cascade) and claims from the lowest of their records, which lie behind {@code afterSeq} as
      * often as not: a live worker takes a dead one's records at once, not at its next pass from the start.
      */
     List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
-                            String now, boolean othersLapsed) {
+                            String failedBefore, String now, boolean othersLapsed) {
         long after = othersLapsed ? dropExpiredFrom(runId, worker, afterSeq, now) : afterSeq;
         var pending = dsl
                 .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
                 .from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
                 .and(RECORDS.SEQ.gt(after))
-                .and(noOutcome(includeFailed))
+                .and(noOutcome(includeFailed, failedBefore))
                 .and(notExists(selectOne().from(CLAIMS)
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
                         .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
@@ -147,10 +147,27 @@ final class Claims {
 
     /** A record with no outcome; with {@code includeFailed}, none but a failure. */
     private static Condition noOutcome(boolean includeFailed) {
+        return noOutcome(includeFailed, null);
+    }
+
+    /**
+     * A record with no outcome; with {@code includeFailed}, none but a failure, and one stored before
+     * {@code failedBefore} when that is given (a failure stored since was tried again in this rerun).
+     */
+    private static Condition noOutcome(boolean includeFailed, String failedBefore) {
         return notExists(selectOne().from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID))
                 .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID))
-                .and(includeFailed ? PREDICTIONS.STATUS.eq(RecordStatus.DONE) : DSL.trueCondition()));
+                .and(includeFailed ? counted(failedBefore) : DSL.trueCondition()));
+    }
+
+    /**
+     * Of the outcomes of a worker retrying failures, those that count as one: an answer, and a failure stored at or
+     * after {@code failedBefore} (the rerun's start; null: none).
+     */
+    private static Condition counted(String failedBefore) {
+        Condition done = PREDICTIONS.STATUS.eq(RecordStatus.DONE);
+        return failedBefore == null ? done : done.or(PREDICTIONS.FINISHED_AT.ge(failedBefore));
     }
 
     private static InputRecord record(Record5<Long, String, Long, String, String> r) {
@@ -184,12 +201,13 @@ final class Claims {
 
     /**
      * Whether records {@link #claim} would take, were no one holding them, are left that {@code worker} does not
-     * hold: free ones, and those other workers hold (whatever their lease) and have not settled.
+     * hold: free ones, and those other workers hold (whatever their lease) and have not settled. {@code failedBefore}
+     * as for {@link #claim}.
      */
-    boolean leftToOthers(long runId, String worker, boolean includeFailed) {
+    boolean leftToOthers(long runId, String worker, boolean includeFailed, String failedBefore) {
         return dsl.fetchExists(selectOne().from(RECORDS)
                 .where(RECORDS.RUN_ID.eq(runId))
-                .and(noOutcome(includeFailed))
+                .and(noOutcome(includeFailed, failedBefore))
                 .and(notExists(selectOne().from(CLAIMS).join(WORKERS)
                         .on(WORKERS.RUN_ID.eq(CLAIMS.RUN_ID).and(WORKERS.WORKER_ID.eq(CLAIMS.WORKER_ID)))
                         .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))

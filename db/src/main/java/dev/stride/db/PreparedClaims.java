@@ -60,11 +60,18 @@ final class PreparedClaims implements AutoCloseable {
                 .and(WORKERS.LEASE_UNTIL.le(param("now", String.class)))
                 .and(WORKERS.WORKER_ID.ne(param("worker", String.class))).getSQL());
         this.pending = writer.prepareStatement(pendingSql(dsl, DSL.trueCondition()));
-        this.pendingOrFailed = writer.prepareStatement(pendingSql(dsl,
-                PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.DONE, PREDICTIONS.STATUS))));
+        this.pendingOrFailed = writer.prepareStatement(pendingSql(dsl, countedRetrying()));
         this.insert = writer.prepareStatement(claimSql(dsl, DSL.trueCondition()));
-        this.insertOrFailed = writer.prepareStatement(claimSql(dsl,
-                PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.DONE, PREDICTIONS.STATUS))));
+        this.insertOrFailed = writer.prepareStatement(claimSql(dsl, countedRetrying()));
+    }
+
+    /**
+     * The outcomes that count as one for a worker retrying failures: an answer, and a failure stored since the rerun
+     * began (its one parameter, {@code since}; see {@link Claims#claim}).
+     */
+    private static Condition countedRetrying() {
+        return PREDICTIONS.STATUS.eq(DSL.inline(RecordStatus.DONE, PREDICTIONS.STATUS))
+                .or(PREDICTIONS.FINISHED_AT.ge(param("since", String.class)));
     }
 
     /** The records after a seq, in input order, that no one holds and that have no outcome {@code counted} as one. */
@@ -127,14 +134,24 @@ final class PreparedClaims implements AutoCloseable {
         }
     }
 
-    /** As {@link Claims#claim} does on SQLite: drops the expired workers when there are any, then claims. */
-    List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed, String now,
-                            boolean othersLapsed) throws SQLException {
+    /**
+     * As {@link Claims#claim} does on SQLite: drops the expired workers when there are any, then claims. With
+     * {@code includeFailed}, {@code failedBefore} (when the rerun began) is required.
+     */
+    List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
+                            String failedBefore, String now, boolean othersLapsed) throws SQLException {
+        if (includeFailed && failedBefore == null) {
+            throw new IllegalArgumentException("a claim of failures needs the start of the rerun");
+        }
         long after = othersLapsed ? dropExpiredFrom(runId, worker, afterSeq, now) : afterSeq;
         PreparedStatement select = includeFailed ? pendingOrFailed : pending;
-        select.setLong(1, runId);
-        select.setLong(2, after);
-        select.setInt(3, limit);
+        int p = 1;
+        select.setLong(p++, runId);
+        select.setLong(p++, after);
+        if (includeFailed) {
+            select.setString(p++, failedBefore);
+        }
+        select.setInt(p, limit);
         List<InputRecord> batch = new ArrayList<>(Math.min(limit, 256));
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
@@ -148,6 +165,9 @@ final class PreparedClaims implements AutoCloseable {
             claim.setLong(2, runId);
             claim.setLong(3, after);
             claim.setLong(4, batch.get(batch.size() - 1).seq());
+            if (includeFailed) {
+                claim.setString(5, failedBefore);
+            }
             int claimed = claim.executeUpdate();
             if (claimed != batch.size()) {
                 throw new IllegalStateException("claimed " + claimed + " records of the " + batch.size() + " selected");

@@ -36,7 +36,8 @@ final class ShippedMigrations implements ResourceProvider {
             "V15__requests_out_of_a_worker.sql",
             "V16__scoring_of_a_run.sql",
             "V17__output_rules_of_a_run.sql",
-            "V18__tokens_of_a_run.sql");
+            "V18__tokens_of_a_run.sql",
+            "V19__rerun_of_a_worker.sql");
 
     /** The folder of {@link Schema#LOCATION}, as a class-loader resource path. */
     private static final String FOLDER = "db/migration/";

@@ -45,6 +45,22 @@ final class Workforce {
     private volatile Worker worker;
     /** This worker claims failures too: it keeps the claim of a failure it stores, so it tries each once. */
     private volatile boolean retryingFailures;
+    /**
+     * When the rerun of failures this worker is part of began (null until its first claim of failures): a failure
+     * stored since was tried in this rerun, by this worker or another, and is not claimed again. A worker's own kept
+     * claims alone do not say it: they go when it leaves, and a worker whose pass had not reached those records yet
+     * asked them a second time (682 requests for 582 failures with two workers at --retries 0). Kept in the worker's
+     * row, for a worker that joins to take.
+     */
+    private volatile String retrySince;
+    /** {@link #retrySince} is in this worker's row: a claim that wrote it committed ({@link #claimed}). */
+    private volatile boolean retrySinceStored;
+    /**
+     * The latest a rerun this worker takes part in can have begun, as of its sync or join ({@link #rerunFloor}):
+     * when it joined, or the start of a rerun then under way. A rerun's worker that stored its failures and left
+     * before this one's first claim is gone from the rows by then; this remembers it was there.
+     */
+    private volatile String rerunFloor;
     /** What this worker keeps in flight, as last told; stored with the row. One field: a row never mixes two tells. */
     private volatile InFlight inFlight = InFlight.UNTOLD;
     /** The requests this worker has out, as last told; null until told. */
@@ -117,11 +133,15 @@ final class Workforce {
         worker = w;
         AT_WORK_IN_THIS_PROCESS.add(w.id());
         retryingFailures = false;
+        retrySince = null; // a new session, a new rerun unless it joins one at its first claim of failures
+        retrySinceStored = false;
         requestsOut = null;
         lapsedSinceRenewal = false;
         held.clear(); // a session's claims: a new one starts with none (its row's claims went with the last leave)
         lost.clear();
         renew(dsl, w); // inserts the row when there is none (never enlisted, or its lease ran out meanwhile)
+        // A worker its sync made keeps what it saw then: a rerun's worker may have left since.
+        rerunFloor = earlier(synced != null && synced.runId() == runId ? rerunFloor : null, rerunFloor(dsl, w));
         int number = dsl.select(WORKERS.NUMBER).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.WORKER_ID.eq(w.id())).fetchOne(WORKERS.NUMBER);
         int others = dsl.fetchCount(WORKERS, WORKERS.RUN_ID.eq(runId).and(WORKERS.WORKER_ID.ne(w.id())));
@@ -160,6 +180,9 @@ final class Workforce {
         insert(dsl, w, nextNumber(dsl, runId), now);
         worker = w;
         retryingFailures = false;
+        retrySince = null;
+        retrySinceStored = false;
+        rerunFloor = rerunFloor(dsl, w);
         enlisted = place(dsl, w);
     }
 
@@ -194,7 +217,8 @@ final class Workforce {
             lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
-        return claims.claim(runId, w.id(), afterSeq, limit, includeFailed, now(), leases.othersLapsed());
+        String since = includeFailed ? rerun(dsl, w) : null;
+        return claims.claim(runId, w.id(), afterSeq, limit, includeFailed, since, now(), leases.othersLapsed());
     }
 
     /**
@@ -202,6 +226,8 @@ final class Workforce {
      * claim that did not commit must not be taken back after a lapse: nobody would send it).
      */
     void claimed(List<InputRecord> records) {
+        // Any claim of failures wrote its rerun's start in the row, in the transaction that just committed.
+        retrySinceStored = retrySince != null;
         for (InputRecord r : records) {
             held.add(r.id());
             lost.remove(r.id());
@@ -233,7 +259,50 @@ final class Workforce {
             lapsed(dsl, w);
         }
         retryingFailures |= includeFailed;
-        return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, now(), leases.othersLapsed());
+        String since = includeFailed ? rerun(dsl, w) : null;
+        return prepared.claim(runId, w.id(), afterSeq, limit, includeFailed, since, now(), leases.othersLapsed());
+    }
+
+    /**
+     * When the rerun of failures this worker is part of began, in the caller's claim transaction: the earliest start
+     * among the other live workers retrying failures, now or when this one joined ({@link #rerunFloor}), else when
+     * this worker joined. So workers started at different times, or one restarted after kill -9 while others go on,
+     * ask each failure once between them (a failure stored since a worker joined was stored in its rerun), and a
+     * --retry-failed typed once every worker is gone retries every failure again. Written in the row until a claim
+     * that wrote it commits, and at each renewal, so that the workers who join later find it.
+     *
+     * <p>No lock between two first claims on PostgreSQL: one that misses the other's start (not yet committed)
+     * joined before that commit, so before any failure the other stores in its rerun.
+     */
+    private String rerun(DSLContext dsl, Worker w) {
+        String since = retrySince;
+        if (since == null) {
+            since = earlier(rerunFloor, earliestRerun(dsl, w));
+            retrySince = since;
+        }
+        if (!retrySinceStored) {
+            dsl.update(WORKERS).set(WORKERS.RETRY_SINCE, since)
+                    .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+        }
+        return since;
+    }
+
+    /** When this worker joined, or the start of a rerun of the others' under way then if earlier. */
+    private String rerunFloor(DSLContext dsl, Worker w) {
+        return earlier(w.joinedAt(), earliestRerun(dsl, w));
+    }
+
+    /** The earliest start of a rerun among the other live workers retrying failures; null: none. */
+    private String earliestRerun(DSLContext dsl, Worker w) {
+        return dsl.select(DSL.min(WORKERS.RETRY_SINCE)).from(WORKERS)
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.ne(w.id()))
+                .and(WORKERS.LEASE_UNTIL.gt(now())).and(WORKERS.RETRY_SINCE.isNotNull())
+                .fetchOne().value1();
+    }
+
+    /** The earlier of two stored timestamps (UTC text sorts as time); null is neither. */
+    private static String earlier(String a, String b) {
+        return a == null ? b : b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
     /** The requests this worker has out: stored at each renewal, as its bound is. */
@@ -320,6 +389,7 @@ final class Workforce {
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.RETRY_SINCE, retrySince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -341,6 +411,7 @@ final class Workforce {
                 .set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.RETRY_SINCE, retrySince)
                 .execute();
     }
 
@@ -361,7 +432,7 @@ final class Workforce {
 
     /** Whether records to claim are left that this worker does not hold ({@link Claims#leftToOthers}). */
     boolean leftToOthers(DSLContext dsl, long runId, boolean includeFailed) {
-        return new Claims(dsl).leftToOthers(runId, myId(), includeFailed);
+        return new Claims(dsl).leftToOthers(runId, myId(), includeFailed, retrySince);
     }
 
     /**
@@ -523,6 +594,9 @@ final class Workforce {
             worker = null;
             enlisted = null;
             retryingFailures = false;
+            retrySince = null;
+            retrySinceStored = false;
+            rerunFloor = null;
             held.clear();
             lost.clear();
         }

@@ -403,6 +403,59 @@ class PostgresWorkersTest {
     }
 
     /**
+     * As WorkersTest's: two workers of one --retry-failed rerun ask each failure once between them, whoever left or
+     * died meanwhile, and a --retry-failed typed once every worker is gone retries them all. (The claim's SQL is
+     * Claims' on PostgreSQL, PreparedClaims' on SQLite.) The pauses only make the moments distinct milliseconds.
+     */
+    @Test
+    void aFailureTriedAgainInThisRerunIsNeverClaimedAgainByAnyWorkerOfIt() throws Exception {
+        PostgresCheckpointStore first = store();
+        first.join(run, LEASE);
+        for (InputRecord r : first.claim(run, -1, RECORDS, false)) {
+            if (r.seq() < 4) {
+                first.saveFailure(run, r, failure("http_500")); // stored in 2025
+            } else {
+                first.savePrediction(run, r, done("out"));
+            }
+        }
+        first.leave(run);
+
+        PostgresCheckpointStore a = store();
+        PostgresCheckpointStore b = store();
+        PostgresCheckpointStore c = store();
+        a.join(run, LEASE); // worker 1
+        List<InputRecord> ofA = a.claim(run, -1, 2, true);
+        assertThat(ofA).extracting(InputRecord::id).containsExactly("r0", "r1");
+        Thread.sleep(5);
+        b.join(run, LEASE); // worker 2, in the rerun a began
+        Thread.sleep(5);
+        for (InputRecord r : ofA) {
+            a.saveFailure(run, r, new FailedPrediction("http_500", "still no", new Timing(900, 1, Instant.now())));
+        }
+        a.leave(run);
+        Thread.sleep(5);
+
+        List<InputRecord> ofB = b.claim(run, -1, 10, true);
+        assertThat(ofB).extracting(InputRecord::id).as("a tried r0 and r1 in this rerun").containsExactly("r2", "r3");
+        for (InputRecord r : ofB) {
+            b.saveFailure(run, r, new FailedPrediction("http_500", "no", new Timing(900, 1, Instant.now())));
+        }
+        assertThat(b.leftToOthers(run, true)).isFalse();
+        Thread.sleep(5);
+
+        a.join(run, LEASE); // worker 3: a restarted while b goes on
+        assertThat(a.claim(run, -1, 10, true)).isEmpty();
+        expireLeaseOf(2); // b dies
+        assertThat(a.claim(run, -1, 10, true)).as("b's claims dropped with it, its failures tried").isEmpty();
+        assertThat(a.leftToOthers(run, true)).isFalse();
+        a.leave(run);
+        Thread.sleep(5);
+
+        c.join(run, LEASE); // a --retry-failed typed later, no worker live: a new rerun
+        assertThat(c.claim(run, -1, 10, true)).extracting(InputRecord::id).containsExactly("r0", "r1", "r2", "r3");
+    }
+
+    /**
      * A user that may not read stride's tables would have found a database without runs (status, export, a snapshot
      * all empty); it is told what to grant instead, reading and running alike.
      */

@@ -478,14 +478,75 @@ class WorkersTest {
         a.saveFailure(run, r, failure("http_500"));
         a.leave(run);
 
+        // Time passes between commands: a rerun retries the failures stored before it began.
+        clock.advance(Duration.ofSeconds(1));
         SqliteCheckpointStore b = store();
         b.join(run, LEASE);
         assertThat(ids(b.claim(run, -1, 1, true))).containsExactly(r.id());
         b.saveFailure(run, r, failure("http_500"));
         assertThat(ids(b.claim(run, -1, 1, true))).doesNotContain(r.id());
         b.leave(run);
+        clock.advance(Duration.ofSeconds(1));
         b.join(run, LEASE);
         assertThat(ids(b.claim(run, -1, 1, true))).containsExactly(r.id());
+    }
+
+    /**
+     * Two workers of one --retry-failed rerun ask each failure once between them: a failure that one tried again and
+     * stored is not the other's to claim once the first has left (its claim gone with it), nor after the second died
+     * and the first came back to join the others; a --retry-failed typed once every worker is gone retries it again.
+     */
+    @Test
+    void aFailureTriedAgainInThisRerunIsNeverClaimedAgainByAnyWorkerOfIt() {
+        SqliteCheckpointStore first = store();
+        first.join(run, LEASE);
+        List<InputRecord> all = first.claim(run, -1, 100, false);
+        for (InputRecord r : all) {
+            if (r.seq() < 4) {
+                first.saveFailure(run, r, failure("http_500"));
+            } else {
+                first.savePrediction(run, r, done("out"));
+            }
+        }
+        first.leave(run);
+        clock.advance(Duration.ofMinutes(1));
+
+        SqliteCheckpointStore a = store();
+        SqliteCheckpointStore b = store();
+        SqliteCheckpointStore c = store();
+        a.join(run, LEASE);
+        List<InputRecord> ofA = a.claim(run, -1, 2, true);
+        assertThat(ids(ofA)).containsExactly("r0", "r1");
+        clock.advance(Duration.ofSeconds(2));
+        b.join(run, LEASE); // joins the rerun a began
+        clock.advance(Duration.ofSeconds(2));
+        FailedPrediction again = new FailedPrediction("http_500", "still no", new Timing(900, 1, clock.instant()));
+        for (InputRecord r : ofA) {
+            a.saveFailure(run, r, again);
+        }
+        a.leave(run); // done with its pass: its claims go
+        clock.advance(Duration.ofSeconds(2));
+
+        List<InputRecord> ofB = b.claim(run, -1, 10, true); // its first claim, after a's failures
+        assertThat(ids(ofB)).as("a tried r0 and r1 in this rerun").containsExactly("r2", "r3");
+        clock.advance(Duration.ofSeconds(2));
+        FailedPrediction alsoAgain = new FailedPrediction("http_500", "no", new Timing(900, 1, clock.instant()));
+        for (InputRecord r : ofB) {
+            b.saveFailure(run, r, alsoAgain);
+        }
+        assertThat(b.leftToOthers(run, true)).as("nothing left to b in this rerun").isFalse();
+        clock.advance(Duration.ofSeconds(2));
+
+        a.join(run, LEASE); // a restarted while b goes on: the same rerun
+        assertThat(a.claim(run, -1, 10, true)).isEmpty();
+        clock.advance(LEASE.plusSeconds(1)); // b dies (kill -9 on another machine): its lease runs out, then its row
+        assertThat(a.claim(run, -1, 10, true)).as("b's claims dropped with it, its failures tried").isEmpty();
+        assertThat(a.leftToOthers(run, true)).isFalse();
+        a.leave(run);
+
+        clock.advance(Duration.ofSeconds(1));
+        c.join(run, LEASE); // a --retry-failed typed later, no worker live: a new rerun
+        assertThat(ids(c.claim(run, -1, 10, true))).containsExactly("r0", "r1", "r2", "r3");
     }
 
     @Test
@@ -798,21 +859,23 @@ class WorkersTest {
         SqliteCheckpointStore a = store();
         SqliteCheckpointStore b = store();
         a.join(run, LEASE);
-        b.join(run, LEASE);
         // Between seq 0 and the end of b's claims: a's claims (r0, r1, r4), a done record (r2) and a failed one (r3).
         List<InputRecord> ofA = a.claim(run, -1, 5, false);
         a.savePrediction(run, ofA.get(2), done("yes"));
         a.saveFailure(run, ofA.get(3), failure("http_500"));
         a.leave(run);
-        a.join(run, LEASE); // as worker 3
+        a.join(run, LEASE); // as worker 1 again: the only row
         assertThat(ids(a.claim(run, -1, 2, false))).containsExactly("r0", "r1");
         assertThat(ids(a.claim(run, 1, 1, false))).containsExactly("r4");
+        // b joins after a's failure was stored: a failure stored since b joined would not be its to retry.
+        clock.advance(Duration.ofSeconds(1));
+        b.join(run, LEASE); // as worker 2
 
         assertThat(ids(b.claim(run, -1, 3, false))).containsExactly("r5", "r6", "r7");
         // With failures: r3 (a's failure, not held since a left) and the next free ones.
         assertThat(ids(b.claim(run, -1, 3, true))).containsExactly("r3", "r8", "r9");
         assertThat(claimsByWorker()).containsExactly(
-                tuple("r0", 3), tuple("r1", 3), tuple("r3", 2), tuple("r4", 3), tuple("r5", 2), tuple("r6", 2),
+                tuple("r0", 1), tuple("r1", 1), tuple("r3", 2), tuple("r4", 1), tuple("r5", 2), tuple("r6", 2),
                 tuple("r7", 2), tuple("r8", 2), tuple("r9", 2));
     }
 
