@@ -19,7 +19,6 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
 import dev.stride.core.Shard;
 import dev.stride.core.ShellWords;
-import dev.stride.db.schema.tables.records.PredictionsRecord;
 import dev.stride.db.schema.tables.records.RecordsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import dev.stride.db.schema.tables.records.ScoresRecord;
@@ -30,9 +29,13 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.InsertValuesStepN;
+import org.jooq.Record;
 import org.jooq.Row3;
-import org.jooq.TableRecord;
+import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 
 /**
@@ -54,6 +57,12 @@ import org.jooq.exception.DataAccessException;
 public final class RunTransfer {
     /** Rows per page read from the source and per batch written to the destination. */
     static final int PAGE = 2000;
+
+    /**
+     * Rows per INSERT statement written to the destination: few enough that a statement's parameters (about 25 per
+     * row) stay far below the limits of SQLite (32,766) and PostgreSQL (65,535).
+     */
+    static final int ROWS_PER_INSERT = 100;
 
     /** Never asked to stop: for callers without a stop to listen for. */
     private static final BooleanSupplier NEVER = () -> false;
@@ -455,14 +464,8 @@ public final class RunTransfer {
             if (page.isEmpty()) {
                 break;
             }
-            List<RecordsRecord> rows = new ArrayList<>(page.size());
-            for (RecordsRecord r : page) {
-                RecordsRecord row = dest.newRecord(RECORDS, r);
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
+            insert(dest, RECORDS, RECORDS.RUN_ID, toRun, page);
             after = page.get(page.size() - 1).getSeq();
         }
         after = Long.MIN_VALUE;
@@ -476,14 +479,8 @@ public final class RunTransfer {
             if (page.isEmpty()) {
                 break;
             }
-            List<PredictionsRecord> rows = new ArrayList<>(page.size());
-            for (var r : page) {
-                PredictionsRecord row = dest.newRecord(PREDICTIONS, r.into(PREDICTIONS));
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
+            insert(dest, PREDICTIONS, PREDICTIONS.RUN_ID, toRun, page);
             after = page.get(page.size() - 1).get(RECORDS.SEQ);
         }
         Row3<String, String, String> afterKey = null;
@@ -497,29 +494,69 @@ public final class RunTransfer {
             if (page.isEmpty()) {
                 break;
             }
-            List<ScoresRecord> rows = new ArrayList<>(page.size());
-            for (ScoresRecord r : page) {
-                ScoresRecord row = dest.newRecord(SCORES, r);
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
+            insert(dest, SCORES, SCORES.RUN_ID, toRun, page);
             ScoresRecord last = page.get(page.size() - 1);
             afterKey = row(last.getRecordId(), last.getMetric(), last.getLabelField());
         }
     }
 
     /**
-     * Writes a page of rows into the destination. A failure of it (the destination's disk full) leaves as a
-     * {@link DestinationFailure}, so that the source's read it happens in does not say it of the source.
+     * Writes a page of rows into {@code table} of the destination, every column as it is but {@code runId}, which
+     * becomes {@code toRun}: as INSERTs of {@link #ROWS_PER_INSERT} rows each, rendered once per page and run as one
+     * JDBC batch. Both halves of that matter on SQLite. jOOQ's batchInsert of records rendered a statement of its own
+     * for each record (most of a copy's CPU); and a statement that inserts one row under a trigger or a foreign key
+     * has SQLite save each page it touches to a statement journal first, so one INSERT per row wrote every page of
+     * the run's tables many times over (3 million writes for a run of 400,000 answers, against 250,000 for one
+     * INSERT ... SELECT). A failure of it (the destination's disk full) leaves as a {@link DestinationFailure}, so
+     * that the source's read it happens in does not say it of the source.
      */
-    private static void insert(DSLContext dest, List<? extends TableRecord<?>> rows) {
+    private static <R extends Record> void insert(DSLContext dest, Table<R> table, Field<Long> runId, long toRun,
+                                                  List<? extends Record> page) {
+        Field<?>[] columns = table.fields();
+        // Where each column is in the page's rows, looked up once: a page of outcomes also holds the record's seq.
+        int[] at = new int[columns.length];
+        for (int i = 0; i < columns.length; i++) {
+            at[i] = page.get(0).indexOf(columns[i]);
+        }
+        int runIdAt = table.indexOf(runId);
         try {
-            dest.batchInsert(rows).execute();
+            int whole = page.size() / ROWS_PER_INSERT * ROWS_PER_INSERT;
+            BatchBindStep batch = null;
+            for (int from = 0; from < page.size(); from += ROWS_PER_INSERT) {
+                int rows = Math.min(ROWS_PER_INSERT, page.size() - from);
+                if (from == whole) {
+                    // The page's last rows, fewer than a statement's: one statement of their own.
+                    if (batch != null) {
+                        batch.execute();
+                    }
+                    batch = dest.batch(insertOf(dest, table, columns, rows));
+                } else if (batch == null) {
+                    batch = dest.batch(insertOf(dest, table, columns, rows));
+                }
+                Object[] values = new Object[rows * columns.length];
+                for (int row = 0; row < rows; row++) {
+                    Record r = page.get(from + row);
+                    for (int i = 0; i < columns.length; i++) {
+                        values[row * columns.length + i] = i == runIdAt ? toRun : r.get(at[i]);
+                    }
+                }
+                batch.bind(values);
+            }
+            batch.execute();
         } catch (DataAccessException e) {
             throw new DestinationFailure(e);
         }
+    }
+
+    /** An INSERT of {@code rows} rows into every column of {@code table}, each value a parameter bound later. */
+    private static <R extends Record> InsertValuesStepN<R> insertOf(DSLContext dest, Table<R> table,
+                                                                   Field<?>[] columns, int rows) {
+        InsertValuesStepN<R> insert = dest.insertInto(table).columns(columns).values(new Object[columns.length]);
+        for (int row = 1; row < rows; row++) {
+            insert = insert.values(new Object[columns.length]);
+        }
+        return insert;
     }
 
     /** A statement of the destination's that failed inside a read of the source: rethrown by the destination's work. */
