@@ -19,10 +19,10 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
 import dev.stride.core.Shard;
 import dev.stride.core.ShellWords;
-import dev.stride.db.schema.tables.records.PredictionsRecord;
-import dev.stride.db.schema.tables.records.RecordsRecord;
 import dev.stride.db.schema.tables.records.RunsRecord;
-import dev.stride.db.schema.tables.records.ScoresRecord;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +31,12 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.InsertValuesStepN;
+import org.jooq.Record;
+import org.jooq.ResultQuery;
 import org.jooq.Row3;
-import org.jooq.TableRecord;
+import org.jooq.Table;
 import org.jooq.exception.DataAccessException;
 
 /**
@@ -54,6 +58,12 @@ import org.jooq.exception.DataAccessException;
 public final class RunTransfer {
     /** Rows per page read from the source and per batch written to the destination. */
     static final int PAGE = 2000;
+
+    /**
+     * Rows per INSERT statement written to the destination: few enough that a statement's parameters (about 25 per
+     * row) stay far below the limits of SQLite (32,766) and PostgreSQL (65,535).
+     */
+    static final int ROWS_PER_INSERT = 100;
 
     /** Never asked to stop: for callers without a stop to listen for. */
     private static final BooleanSupplier NEVER = () -> false;
@@ -451,79 +461,154 @@ public final class RunTransfer {
      */
     private static void copyRows(DSLContext src, long fromRun, DSLContext dest, long toRun,
                                  BooleanSupplier stopRequested) {
+        int seqAt = RECORDS.indexOf(RECORDS.SEQ);
         long after = Long.MIN_VALUE;
         while (true) {
-            List<RecordsRecord> page = src.selectFrom(RECORDS)
+            List<Object[]> page = rows(src, src.select(RECORDS.fields()).from(RECORDS)
                     .where(RECORDS.RUN_ID.eq(fromRun)).and(RECORDS.SEQ.gt(after))
-                    .orderBy(RECORDS.SEQ).limit(PAGE).fetch();
+                    .orderBy(RECORDS.SEQ).limit(PAGE));
             if (page.isEmpty()) {
                 break;
             }
-            List<RecordsRecord> rows = new ArrayList<>(page.size());
-            for (RecordsRecord r : page) {
-                RecordsRecord row = dest.newRecord(RECORDS, r);
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
-            after = page.get(page.size() - 1).getSeq();
+            insert(dest, RECORDS, RECORDS.RUN_ID, toRun, page);
+            after = ((Number) page.get(page.size() - 1)[seqAt]).longValue();
         }
+        // An outcome's row, then its record's seq, which orders and pages them.
+        int outcomeSeqAt = PREDICTIONS.fields().length;
         after = Long.MIN_VALUE;
         while (true) {
-            var page = src.select(RECORDS.SEQ).select(PREDICTIONS.fields())
+            List<Object[]> page = rows(src, src.select(PREDICTIONS.fields()).select(RECORDS.SEQ)
                     .from(PREDICTIONS)
                     .join(RECORDS).on(RECORDS.RUN_ID.eq(PREDICTIONS.RUN_ID)
                             .and(RECORDS.RECORD_ID.eq(PREDICTIONS.RECORD_ID)))
                     .where(PREDICTIONS.RUN_ID.eq(fromRun)).and(RECORDS.SEQ.gt(after))
-                    .orderBy(RECORDS.SEQ).limit(PAGE).fetch();
+                    .orderBy(RECORDS.SEQ).limit(PAGE));
             if (page.isEmpty()) {
                 break;
             }
-            List<PredictionsRecord> rows = new ArrayList<>(page.size());
-            for (var r : page) {
-                PredictionsRecord row = dest.newRecord(PREDICTIONS, r.into(PREDICTIONS));
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
-            after = page.get(page.size() - 1).get(RECORDS.SEQ);
+            insert(dest, PREDICTIONS, PREDICTIONS.RUN_ID, toRun, page);
+            after = ((Number) page.get(page.size() - 1)[outcomeSeqAt]).longValue();
         }
+        int[] keyAt = {SCORES.indexOf(SCORES.RECORD_ID), SCORES.indexOf(SCORES.METRIC),
+            SCORES.indexOf(SCORES.LABEL_FIELD)};
         Row3<String, String, String> afterKey = null;
         while (true) {
             // Paged by the rest of the table's primary key: a record may have several scores (metrics, label fields).
-            List<ScoresRecord> page = src.selectFrom(SCORES)
+            List<Object[]> page = rows(src, src.select(SCORES.fields()).from(SCORES)
                     .where(SCORES.RUN_ID.eq(fromRun))
                     .and(afterKey == null ? noCondition()
                             : row(SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD).gt(afterKey))
-                    .orderBy(SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD).limit(PAGE).fetch();
+                    .orderBy(SCORES.RECORD_ID, SCORES.METRIC, SCORES.LABEL_FIELD).limit(PAGE));
             if (page.isEmpty()) {
                 break;
             }
-            List<ScoresRecord> rows = new ArrayList<>(page.size());
-            for (ScoresRecord r : page) {
-                ScoresRecord row = dest.newRecord(SCORES, r);
-                row.setRunId(toRun);
-                rows.add(row);
-            }
             checkNotStopped(stopRequested);
-            insert(dest, rows);
-            ScoresRecord last = page.get(page.size() - 1);
-            afterKey = row(last.getRecordId(), last.getMetric(), last.getLabelField());
+            insert(dest, SCORES, SCORES.RUN_ID, toRun, page);
+            Object[] last = page.get(page.size() - 1);
+            afterKey = row((String) last[keyAt[0]], (String) last[keyAt[1]], (String) last[keyAt[2]]);
         }
     }
 
     /**
-     * Writes a page of rows into the destination. A failure of it (the destination's disk full) leaves as a
-     * {@link DestinationFailure}, so that the source's read it happens in does not say it of the source.
+     * The rows of a page, each the values of its columns as the source's driver reads them: neither jOOQ records nor
+     * its converters, which cost as much as the writing itself and would only turn each value back into what it was.
+     * The types of the two vendors' columns are the same (TEXT, INTEGER, BIGINT), so the values are written as read.
      */
-    private static void insert(DSLContext dest, List<? extends TableRecord<?>> rows) {
+    private static List<Object[]> rows(DSLContext src, ResultQuery<?> query) {
+        return src.connectionResult(c -> {
+            try (PreparedStatement statement = c.prepareStatement(src.render(query))) {
+                List<Object> binds = src.extractBindValues(query);
+                for (int i = 0; i < binds.size(); i++) {
+                    statement.setObject(i + 1, binds.get(i));
+                }
+                try (ResultSet rs = statement.executeQuery()) {
+                    int width = rs.getMetaData().getColumnCount();
+                    List<Object[]> rows = new ArrayList<>(PAGE);
+                    while (rs.next()) {
+                        Object[] row = new Object[width];
+                        for (int i = 0; i < width; i++) {
+                            row[i] = rs.getObject(i + 1);
+                        }
+                        rows.add(row);
+                    }
+                    return rows;
+                }
+            }
+        });
+    }
+
+    /**
+     * Writes a page of rows into {@code table} of the destination, every column as it was read ({@link #rows}) but
+     * {@code runId}, which becomes {@code toRun}: as INSERTs of {@link #ROWS_PER_INSERT} rows each, rendered once per
+     * page and run as one JDBC batch. Both halves of that matter on SQLite. jOOQ's batchInsert of records rendered a
+     * statement of its own for each record (most of a copy's CPU); and a statement that inserts one row under a
+     * trigger or a foreign key has SQLite save each page it touches to a statement journal first, so one INSERT per
+     * row wrote every page of the run's tables many times over (3 million writes for a run of 400,000 answers, against
+     * 250,000 for one INSERT ... SELECT). A failure of it (the destination's disk full) leaves as a {@link
+     * DestinationFailure}, so that the source's read it happens in does not say it of the source.
+     */
+    private static <R extends Record> void insert(DSLContext dest, Table<R> table, Field<Long> runId, long toRun,
+                                                  List<Object[]> page) {
+        Field<?>[] columns = table.fields();
+        int[] sqlTypes = new int[columns.length];
+        for (int i = 0; i < columns.length; i++) {
+            sqlTypes[i] = columns[i].getDataType().getSQLType();
+        }
+        int runIdAt = table.indexOf(runId);
+        int whole = page.size() / ROWS_PER_INSERT * ROWS_PER_INSERT;
         try {
-            dest.batchInsert(rows).execute();
+            dest.connection(c -> {
+                if (whole > 0) {
+                    try (PreparedStatement statement = c.prepareStatement(
+                            dest.render(insertOf(dest, table, columns, ROWS_PER_INSERT)))) {
+                        for (int from = 0; from < whole; from += ROWS_PER_INSERT) {
+                            bind(statement, page, from, ROWS_PER_INSERT, sqlTypes, runIdAt, toRun);
+                            statement.addBatch();
+                        }
+                        statement.executeBatch();
+                    }
+                }
+                if (whole < page.size()) {
+                    // The page's last rows, fewer than a statement's: one statement of their own.
+                    try (PreparedStatement statement = c.prepareStatement(
+                            dest.render(insertOf(dest, table, columns, page.size() - whole)))) {
+                        bind(statement, page, whole, page.size() - whole, sqlTypes, runIdAt, toRun);
+                        statement.executeUpdate();
+                    }
+                }
+            });
         } catch (DataAccessException e) {
             throw new DestinationFailure(e);
         }
+    }
+
+    /** Binds {@code rows} rows of {@code page} from {@code from} on, the run id replaced; a null typed by its column. */
+    private static void bind(PreparedStatement statement, List<Object[]> page, int from, int rows, int[] sqlTypes,
+                             int runIdAt, long toRun) throws SQLException {
+        int parameter = 1;
+        for (int row = from; row < from + rows; row++) {
+            Object[] values = page.get(row);
+            for (int i = 0; i < sqlTypes.length; i++, parameter++) {
+                Object value = i == runIdAt ? (Object) toRun : values[i];
+                if (value == null) {
+                    statement.setNull(parameter, sqlTypes[i]);
+                } else {
+                    statement.setObject(parameter, value);
+                }
+            }
+        }
+    }
+
+    /** An INSERT of {@code rows} rows into every column of {@code table}, each value a parameter bound later. */
+    private static <R extends Record> InsertValuesStepN<R> insertOf(DSLContext dest, Table<R> table,
+                                                                   Field<?>[] columns, int rows) {
+        InsertValuesStepN<R> insert = dest.insertInto(table).columns(columns).values(new Object[columns.length]);
+        for (int row = 1; row < rows; row++) {
+            insert = insert.values(new Object[columns.length]);
+        }
+        return insert;
     }
 
     /** A statement of the destination's that failed inside a read of the source: rethrown by the destination's work. */

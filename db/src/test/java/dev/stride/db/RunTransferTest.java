@@ -14,6 +14,11 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.Shard;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,6 +74,72 @@ class RunTransferTest {
             assertThat(results(target, "big")).hasSize(N).isEqualTo(results(source, "big"));
             assertThat(results(target, "other")).hasSize(3);
         }
+    }
+
+    /**
+     * Every column of every row the copy writes, as SQLite stores it (NULLs, texts, integers past 32 bits), on both
+     * sides of each page and of each multi-row INSERT: the rows of each table of the run, less the run id.
+     */
+    @Test
+    void aCopyKeepsEveryColumnOfEveryRowAcrossPagesAndStatements() throws SQLException {
+        Path from = dir.resolve("from.db");
+        Path to = dir.resolve("to.db");
+        try (SqliteCheckpointStore source = SqliteCheckpointStore.open(from);
+             SqliteCheckpointStore target = SqliteCheckpointStore.open(to)) {
+            source.syncRun(spec("big"), recs(N).iterator());
+            answerSome(source, source.findRun("big").orElseThrow().id(), recs(N));
+            try (Connection c = Fixtures.jdbc(from); Statement s = c.createStatement()) {
+                // Every nullable column of an outcome filled in every other row, left NULL in the others.
+                s.executeUpdate("UPDATE predictions SET reasoning = 'why ' || record_id, refusal = 'no ' || record_id,"
+                        + " tool_calls = '[{\"id\":\"' || record_id || '\"}]', server_model = 'm-' || record_id,"
+                        + " response_id = 'resp-' || record_id, raw_response = '{\"raw\":1}',"
+                        + " server = 'http://h' || record_id, extracted = 'B', output_json = '{\"a\":1}',"
+                        + " prompt_tokens = 5000000000 + CAST(substr(record_id, 2) AS INTEGER),"
+                        + " completion_tokens = 7, finish_reason = 'length'"
+                        + " WHERE CAST(substr(record_id, 2) AS INTEGER) % 2 = 0");
+                // Two scores per answer, so that they too fill several pages, paged by a key of three columns.
+                s.executeUpdate("INSERT INTO scores (run_id, record_id, metric, label_field, extract, label, correct,"
+                        + " parsed, extracted, answered_at, record_hash, scored_at)"
+                        + " SELECT p.run_id, p.record_id, m.metric, 'answer', m.extract, 'A', r.seq % 2, 1,"
+                        + " CASE WHEN r.seq % 3 = 0 THEN NULL ELSE 'A' END, p.finished_at, r.content_hash, 'then'"
+                        + " FROM predictions p JOIN records r USING (run_id, record_id)"
+                        + " CROSS JOIN (SELECT 'exact' AS metric, '' AS extract UNION ALL SELECT 'regex', '(A)') m");
+            }
+            target.syncRun(spec("other"), recs(3).iterator());
+
+            RunTransfer.copy(source, target, "big");
+
+            long fromId = source.findRun("big").orElseThrow().id();
+            long toId = target.findRun("big").orElseThrow().id();
+            assertThat(toId).isNotEqualTo(fromId);
+            for (String table : List.of("records", "predictions", "scores")) {
+                List<List<Object>> copied = rowsOf(to, table, toId);
+                assertThat(copied).as(table).hasSizeGreaterThan(RunTransfer.PAGE)
+                        .isEqualTo(rowsOf(from, table, fromId));
+            }
+        }
+    }
+
+    /** The rows of {@code table} of run {@code runId}, every column but run_id, in primary key order. */
+    private static List<List<Object>> rowsOf(Path file, String table, long runId) throws SQLException {
+        List<List<Object>> rows = new ArrayList<>();
+        try (Connection c = Fixtures.jdbc(file);
+             PreparedStatement s = c.prepareStatement("SELECT * FROM " + table + " WHERE run_id = ? ORDER BY "
+                     + (table.equals("scores") ? "record_id, metric, label_field" : "record_id"))) {
+            s.setLong(1, runId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        if (!rs.getMetaData().getColumnName(i).equals("run_id")) {
+                            row.add(rs.getObject(i));
+                        }
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
     }
 
     @Test
