@@ -1,6 +1,12 @@
 -- PostgreSQL's twin of SQLite's V18: a run's tokens counted as its outcomes are stored, not summed over every outcome
 -- at every status. As done and failed, they live in run_counts' slots and are summed when read; the columns of runs
 -- stay (always 0) so that the tables are SQLite's.
+-- A worker of an older stride may be storing outcomes while this runs: its insert into predictions fires the trigger
+-- that writes run_counts, and this migration alters run_counts before it replaces that trigger on predictions. Both
+-- tables are taken first, in the worker's order, so that the worker waits for the upgrade instead of the two
+-- deadlocking (PostgreSQL then ended the older worker's session, exit 4, its last answers to be asked again).
+LOCK TABLE predictions, run_counts IN SHARE ROW EXCLUSIVE MODE;
+
 -- Written to give the same schema and counts when applied again over itself (columns IF NOT EXISTS, the slots'
 -- tokens counted again from 0): a test takes a database back to an older version by deleting its history.
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS tokens_in BIGINT NOT NULL DEFAULT 0;

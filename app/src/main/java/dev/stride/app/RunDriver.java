@@ -10,7 +10,6 @@ import dev.stride.core.RunLedger;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunnerSettings;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -60,8 +59,10 @@ final class RunDriver {
         Predictor served = predictors.create(call);
         OutputChecks checks = rules.any() ? new OutputChecks(served, rules) : null;
         try (Predictor predictor = checks != null ? checks : served) {
+            // The store's clock, not this machine's: on PostgreSQL a failure's time is compared with a rerun's start
+            // the server's clock gave (workers.retry_since), and a skew between the two re-asked or skipped failures.
             BatchRunner runner = new BatchRunner(ledger, predictor, PromptTemplate.parse(run.template()), settings,
-                    listener, Clock.systemUTC());
+                    listener, ledger.clock());
             stop.attach(runner);
             try {
                 RunOutcome outcome = runner.run(run);

@@ -121,6 +121,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public java.time.Clock clock() {
+        return store.clock();
+    }
+
+    @Override
     public Optional<RunInfo> findRun(String name) {
         return store.findRun(name);
     }

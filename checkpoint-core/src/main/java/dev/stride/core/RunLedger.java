@@ -1,5 +1,6 @@
 package dev.stride.core;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +16,15 @@ import java.util.Optional;
  * to disk, and with it every commit before it).
  */
 public interface RunLedger {
+
+    /**
+     * The clock of the times the store compares, which the runner stamps each outcome with: a lease's end and a
+     * rerun's start are written on it, and a failure is told from one stored in this rerun by its time. On a store
+     * that several machines share (PostgreSQL) it is the server's, measured at open; this machine's otherwise.
+     */
+    default Clock clock() {
+        return Clock.systemUTC();
+    }
 
     /** The run as stored now, with its counters. */
     Optional<RunInfo> findRun(String name);

@@ -235,6 +235,12 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         outage.tellTo(listener);
     }
 
+    /** The server's clock: outcomes stamped on it compare with the leases and reruns the store writes on it. */
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
     @Override
     public Optional<RunInfo> findRun(String name) {
         if (blank()) {

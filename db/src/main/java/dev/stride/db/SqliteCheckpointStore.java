@@ -340,6 +340,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
     public Optional<RunInfo> findRun(String name) {
         return reading(dsl -> dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name)).fetchOptional(SqliteCheckpointStore::runInfo));
     }

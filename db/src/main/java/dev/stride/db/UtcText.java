@@ -23,15 +23,12 @@ final class UtcText {
     private static final DateTimeFormatter WRITE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-    // Also takes what a hand-written UPDATE in the shell may leave: the seconds-only form (datetime('now')), and ISO
-    // 8601's T and Z (strftime('%Y-%m-%dT%H:%M:%fZ'), which SQLite's date functions read as the same time).
+    // Also takes the seconds-only form that a hand-written UPDATE in the shell (datetime('now')) would leave. Not ISO
+    // 8601's T and Z: the SQL compares times as text (leases, a rerun's start, the pace's window), and a T sorts after
+    // every time of its day written with a space, so such a time must be refused, not read.
     private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd")
-            .optionalStart().appendLiteral('T').optionalEnd()
-            .optionalStart().appendLiteral(' ').optionalEnd()
-            .appendPattern("HH:mm:ss")
+            .appendPattern("yyyy-MM-dd HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
-            .optionalStart().appendLiteral('Z').optionalEnd()
             .toFormatter(Locale.ROOT);
 
     private static final int LENGTH = "yyyy-MM-dd HH:mm:ss.SSS".length();
