@@ -17,9 +17,11 @@ import java.util.List;
  * @param servers   with a learnt bound and several servers, each one's as of the last renewal; else empty
  * @param requestsOut the requests it had out (at most its bound) as of its last renewal; null for a worker that did
  *                  not say
+ * @param retryingFailures it runs with {@code --retry-failed} and has claimed failures (its rerun's start is stored)
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
-                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut) {
+                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
+                         boolean retryingFailures) {
 
     public WorkerInfo {
         servers = List.copyOf(servers);
@@ -27,7 +29,7 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
 
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
-        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null);
+        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null, false);
     }
 
     /** Outcomes per second since it joined, as of {@code now}. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.app.OutputRules;
 import dev.stride.core.RunInfo;
+import dev.stride.core.WorkerInfo;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
@@ -30,14 +31,14 @@ final class RunDetailView {
     private final FileAlone alone;
     private final RunSummary.Prices prices;
 
-    /** {@code workersAllGone}: as {@link DbFile#shownState} takes it. */
-    RunDetailView(RunInfo run, boolean workersAllGone, RunReport report, RunTotals totals, Instant now,
-                  FileAlone alone, RunSummary.Prices prices) {
+    /** {@code workersAllGone}: as {@link DbFile#shownState} takes it; {@code workers}: the live ones. */
+    RunDetailView(RunInfo run, boolean workersAllGone, List<WorkerInfo> workers, RunReport report, RunTotals totals,
+                  Instant now, FileAlone alone, RunSummary.Prices prices) {
         this.run = run;
         this.report = report;
         this.state = DbFile.shownState(run, workersAllGone, now);
         this.totals = totals;
-        this.live = LiveRate.of(run, workersAllGone, totals, now);
+        this.live = LiveRate.of(run, workersAllGone, totals, now, workers);
         this.alone = alone;
         this.prices = prices;
     }

@@ -93,7 +93,7 @@ final class StatusCommand implements Callable<Integer> {
             if (runs.isEmpty()) {
                 out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
             } else {
-                printTable(out, Messages.of(spec), runs, allGone, totals, prices, now);
+                printTable(out, Messages.of(spec), runs, allGone, workers, totals, prices, now);
                 ShardLines.printText(out, Messages.of(spec), runs);
                 for (RunInfo r : runs) {
                     WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
@@ -133,7 +133,7 @@ final class StatusCommand implements Callable<Integer> {
                         new RunTotals(0, 0, 0, null, false));
                 workers = store.liveWorkers(info.id());
                 allGone = store.workersAllGone(info.id());
-                view = new RunDetailView(info, allGone, store.runReport(run).orElseThrow(), totals, now, null,
+                view = new RunDetailView(info, allGone, workers, store.runReport(run).orElseThrow(), totals, now, null,
                         prices);
             }
         } else {
@@ -145,7 +145,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-            view = new RunDetailView(info, allGone, RunReport.of(database.file, run).orElseThrow(), totals, now,
+            view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals, now,
                     FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -167,7 +167,8 @@ final class StatusCommand implements Callable<Integer> {
     private static final int[] WIDTHS = {18, 6, 9, 15, 8, 8, 9, 19};
 
     private static void printTable(PrintWriter out, Messages messages, List<RunInfo> runs, Set<Long> allGone,
-                                   Map<String, RunTotals> totals, RunSummary.Prices prices, Instant now) {
+                                   Map<Long, List<WorkerInfo>> workers, Map<String, RunTotals> totals,
+                                   RunSummary.Prices prices, Instant now) {
         List<String> header = List.of(messages.get("msg.status.col.run"), messages.get("msg.status.col.model"),
                 messages.get("msg.status.col.progress"), messages.get("msg.status.col.failed"),
                 messages.get("msg.status.col.truncated"), messages.get("msg.status.col.tokens"),
@@ -177,7 +178,7 @@ final class StatusCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
-            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now);
+            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
             rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
                     Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
@@ -220,7 +221,7 @@ final class StatusCommand implements Callable<Integer> {
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
-            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now);
+            LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
             ObjectNode o = array.addObject();
             o.put("run", r.name());
             o.put("model", r.model());

@@ -510,7 +510,8 @@ final class Workforce {
                         UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
-                                DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut()))
+                                DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut(),
+                        r.getRetrySince() != null))
                 .toList();
     }
 
