@@ -145,8 +145,8 @@ final class StatusCommand implements Callable<Integer> {
             }
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-            view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals, now,
-                    FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
+            view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals,
+                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
