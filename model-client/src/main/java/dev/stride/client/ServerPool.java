@@ -283,11 +283,25 @@ public final class ServerPool implements AutoCloseable {
         return limits;
     }
 
-    /** After {@code failed} could not be reached: another server not set aside and not tried yet, or null. */
+    /**
+     * After {@code failed} could not be reached: another server not set aside and not tried yet, or null. Under
+     * learnt limits the other server's limit holds for the request sent on as for any other: it waits for room there
+     * (the request reached no server, so it holds no place meanwhile); stopped meanwhile, the caller's failure stands.
+     */
     private Server acquireAnother(List<Server> tried, Server failed) {
         tried.add(failed);
-        return tried.size() >= servers.length ? null : acquireAmong(tried, Math.floorMod(rotation.getAndIncrement(),
-                servers.length));
+        if (tried.size() >= servers.length) {
+            return null;
+        }
+        int start = Math.floorMod(rotation.getAndIncrement(), servers.length);
+        if (!adaptive) {
+            return acquireAmong(tried, start);
+        }
+        try {
+            return acquireRoom(start, tried);
+        } catch (CallFailure stopped) {
+            return null;
+        }
     }
 
     /**
@@ -299,15 +313,25 @@ public final class ServerPool implements AutoCloseable {
      * @throws CallFailure {@link CallFailure.Kind#CANCELLED} when the pool stops sending or cancels its calls meanwhile
      */
     private Server acquireRoom() throws CallFailure {
-        int start = Math.floorMod(rotation.getAndIncrement(), servers.length);
-        Server taken = takeRoom(start);
-        if (taken != null) {
+        return acquireRoom(Math.floorMod(rotation.getAndIncrement(), servers.length), List.of());
+    }
+
+    /**
+     * As {@link #acquireRoom()}, among the servers not {@code excluded}; null when each of those is set aside (with
+     * none excluded, the one back first is taken instead, as {@link #takeRoom} says).
+     */
+    private Server acquireRoom(int start, List<Server> excluded) throws CallFailure {
+        Server taken = takeRoom(start, excluded);
+        if (taken != null || noneLeft(excluded)) {
             return taken;
         }
         waitingForRoom.incrementAndGet();
         try {
             synchronized (room) {
-                while ((taken = takeRoom(start)) == null) {
+                while ((taken = takeRoom(start, excluded)) == null) {
+                    if (noneLeft(excluded)) {
+                        return null;
+                    }
                     if (stopped) {
                         throw CallFailure.unreached(CallFailure.Kind.CANCELLED, "stopped while every server was full",
                                 null);
@@ -328,9 +352,10 @@ public final class ServerPool implements AutoCloseable {
      * The server in rotation with the most room under its limit, counted in; when every server is set aside, the one
      * back first, counted in whatever its limit (a call never waits for a set-aside); null when no server has room.
      * The count moves only from the number the room was seen at: another call that took or freed a place meanwhile
-     * makes it look again.
+     * makes it look again. Servers {@code excluded} are passed over; when some are and every other is set aside, the
+     * answer is null, as {@link #noneLeft} then says.
      */
-    private Server takeRoom(int start) {
+    private Server takeRoom(int start, List<Server> excluded) {
         int n = servers.length;
         while (true) {
             long now = nanoTime.getAsLong();
@@ -340,7 +365,7 @@ public final class ServerPool implements AutoCloseable {
             boolean allSetAside = true;
             for (int i = 0; i < n; i++) {
                 Server s = servers[(start + i) % n];
-                if (s.isSetAside(now)) {
+                if (s.isSetAside(now) || excluded.contains(s)) {
                     continue;
                 }
                 allSetAside = false;
@@ -353,6 +378,9 @@ public final class ServerPool implements AutoCloseable {
                 }
             }
             if (allSetAside) {
+                if (!excluded.isEmpty()) {
+                    return null;
+                }
                 Server first = comesBackFirst(start);
                 first.inFlight.incrementAndGet();
                 return first;
@@ -364,6 +392,20 @@ public final class ServerPool implements AutoCloseable {
                 return best;
             }
         }
+    }
+
+    /** Whether some servers are {@code excluded} and every other is set aside: nothing for them to wait for. */
+    private boolean noneLeft(List<Server> excluded) {
+        if (excluded.isEmpty()) {
+            return false;
+        }
+        long now = nanoTime.getAsLong();
+        for (Server s : servers) {
+            if (!excluded.contains(s) && !s.isSetAside(now)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void roomFreed() {

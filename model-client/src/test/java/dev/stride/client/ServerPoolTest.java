@@ -487,6 +487,40 @@ class ServerPoolTest {
         assertThat(pool.stats().get(1).succeeded()).isEqualTo(6);
     }
 
+    /**
+     * Under learnt limits a request that reached no server is sent on only where there is room: the server it goes
+     * to next is at its limit, so it waits there for a call to end, as a first try would.
+     */
+    @Test
+    void aRefusedConnectionSentOnWaitsForRoomUnderTheNextServersLimit() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        a.setDispatcher(holding(new CountDownLatch(0), release));
+        String down = nothingListening();
+        // The hand clock stands still: each limit stays at its first value.
+        pool = ServerPool.adaptive(List.of(settings(a).withBaseUrl(down), settings(a)), 64, now::get);
+        assertThat(pool.limits()).containsExactly(AdaptiveLimit.INITIAL, AdaptiveLimit.INITIAL);
+
+        List<Future<ChatResult>> calls = new ArrayList<>();
+        for (int i = 0; i < AdaptiveLimit.INITIAL; i++) {
+            calls.add(submit());
+        }
+        waitFor(() -> a.getRequestCount() == AdaptiveLimit.INITIAL);
+        // The refused server has room and is tried first; the one that answers is full.
+        calls.add(submit());
+        waitFor(() -> pool.stats().get(0).failed() == AdaptiveLimit.INITIAL + 1);
+        for (int look = 0; look < 30; look++) {
+            Thread.sleep(10);
+            assertThat(a.getRequestCount()).as("requests at a server at its limit").isEqualTo(AdaptiveLimit.INITIAL);
+        }
+        waitFor(() -> pool.waitingForRoom() == 1);
+
+        release.countDown();
+        for (Future<ChatResult> call : calls) {
+            assertThat(call.get(60, TimeUnit.SECONDS).server()).isEqualTo(baseOf(a));
+        }
+        assertThat(a.getRequestCount()).isEqualTo(AdaptiveLimit.INITIAL + 1);
+    }
+
     @Test
     void aRequestInFlightWhenItsServerDiedIsARetryAndTheNextFindsTheServerGone() throws Exception {
         ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
