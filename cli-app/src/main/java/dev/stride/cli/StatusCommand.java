@@ -74,6 +74,8 @@ final class StatusCommand implements Callable<Integer> {
         FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
         if (database.postgres != null) {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
+                // What the workers stored is stamped on the server's clock: so are live, stale and the pace judged.
+                now = store.clock().instant();
                 runs = store.listRuns();
                 totals = store.runTotals(now, LiveRate.WINDOW);
                 readWorkers(store, runs, workers, allGone);
@@ -127,6 +129,7 @@ final class StatusCommand implements Callable<Integer> {
         RunDetailView view;
         if (database.postgres != null) {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
+                now = store.clock().instant();
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.postgres, run,
                         ClearCommand.knownRuns(store)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
@@ -150,9 +153,10 @@ final class StatusCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
+            Instant at = now;
             view.printJson(out, o -> {
                 ShardLines.putJson(o, info);
-                WorkerLines.putJson(o, workers, now);
+                WorkerLines.putJson(o, workers, at);
             });
         } else {
             view.printText(out, Messages.of(spec));

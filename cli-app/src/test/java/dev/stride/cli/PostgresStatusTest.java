@@ -15,9 +15,14 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +36,9 @@ class PostgresStatusTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -63,6 +71,64 @@ class PostgresStatusTest {
             JsonNode j = JSON.readTree(json.out());
             assertThat(j.toString()).contains(sim.url()).contains("\"stop\"");
         }
+    }
+
+    /**
+     * Workers stamp what they store on the server's clock (as a cluster's machines disagree on theirs); status judges a
+     * run live, and its pace, on that clock too. Here the server's clock runs ten minutes behind this machine's: on
+     * this machine's clock the run going now would look as if it had stopped ten minutes ago.
+     */
+    @Test
+    void aRunGoingNowIsJudgedOnTheServersClockNotOnThisMachines() throws Exception {
+        String db = cluster.newDatabase();
+        Cli.Result first = EN.run("run", Datasets.questions(dir, "one.jsonl", 1).toString(), "--db", db, "--model",
+                "m", "--run", "first", "--base-url", stride.url(), "--template", "{{question}}", "--log-every", "0");
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            // Named before pg_catalog's, this clock_timestamp is the one every later session of the database reads.
+            st.execute("CREATE SCHEMA behind");
+            st.execute("CREATE FUNCTION behind.clock_timestamp() RETURNS timestamptz LANGUAGE sql"
+                    + " AS $$ SELECT pg_catalog.clock_timestamp() - interval '10 minutes' $$");
+            st.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = behind, pg_catalog, public',"
+                    + " current_database()); END $$");
+        }
+
+        // From the fourth request on, answers wait until a status has seen the run: it cannot end first.
+        CountDownLatch seen = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (requests.incrementAndGet() > 3) {
+                try {
+                    seen.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
+        Path input = Datasets.questions(dir, "q.jsonl", 10);
+        CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> EN.run("run", input.toString(),
+                "--db", db, "--model", "m", "--run", "live", "--base-url", stride.url(), "--template",
+                "{{question}}", "--concurrency", "1", "--save-interval", "1", "--log-every", "0"));
+        JsonNode live;
+        try {
+            Eventually.get("three answers stored", Duration.ofSeconds(60), () -> {
+                JsonNode r = JSON.readTree(EN.run("status", "--db", db, "--run", "live", "--json").out());
+                return r.path("done").asInt() >= 3 ? r : null;
+            });
+            live = JSON.readTree(EN.run("status", "--db", db, "--json").out());
+        } finally {
+            seen.countDown();
+        }
+        JsonNode run = null;
+        for (JsonNode r : live) {
+            run = "live".equals(r.get("run").asText()) ? r : run;
+        }
+        assertThat(run).as(live.toString()).isNotNull();
+        assertThat(run.get("state").asText()).as(live.toString()).isEqualTo("running");
+        assertThat(run.get("rate_per_s").asDouble()).as(live.toString()).isPositive();
+        Cli.Result done = running.get(60, TimeUnit.SECONDS);
+        assertThat(done.exitCode()).as(done.all()).isZero();
     }
 
     @Test
