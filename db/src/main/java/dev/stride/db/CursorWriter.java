@@ -135,7 +135,7 @@ final class CursorWriter implements AutoCloseable {
         try (ResultSet rs = read.executeQuery()) {
             rs.next();
             return new Cursor(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                    UtcText.parse(rs.getString(5)), RunState.fromLabel(rs.getString(6)));
+                    UtcText.parse(rs.getString(5), "runs.saved_at"), RunState.fromLabel(rs.getString(6)));
         }
     }
 

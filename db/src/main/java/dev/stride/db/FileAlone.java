@@ -115,7 +115,7 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT run_id, saved_at FROM runs WHERE state = 'running'")) {
             while (rs.next()) {
-                saved.put(rs.getLong(1), UtcText.parse(rs.getString(2)));
+                saved.put(rs.getLong(1), UtcText.parse(rs.getString(2), "runs.saved_at"));
             }
         } catch (SQLException e) {
             if (noSuchTable(e)) {

@@ -81,6 +81,6 @@ final class OutcomeColumns {
 
     private static Timing timing(Record r) {
         return new Timing(r.get(PREDICTIONS.LATENCY_MS), r.get(PREDICTIONS.ATTEMPTS),
-                UtcText.parse(r.get(PREDICTIONS.FINISHED_AT)));
+                UtcText.parse(r.get(PREDICTIONS.FINISHED_AT), "predictions.finished_at"));
     }
 }

@@ -261,7 +261,7 @@ final class RunRows {
         Instant lastLease = now;
         for (var w : live) {
             byRun.computeIfAbsent(w.value1(), k -> new ArrayList<>()).add(w.value2() + " pid " + w.value3());
-            Instant until = UtcText.parse(w.value4());
+            Instant until = UtcText.parse(w.value4(), "workers.lease_until");
             lastLease = until.isAfter(lastLease) ? until : lastLease;
         }
         List<String> names = byRun.keySet().stream().map(n -> "'" + n + "'").toList();

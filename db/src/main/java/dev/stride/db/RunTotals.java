@@ -81,7 +81,8 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 String first = rs.getString(2);
-                return new RunTotals(0, 0, rs.getLong(1), first == null ? null : UtcText.parse(first), false);
+                return new RunTotals(0, 0, rs.getLong(1),
+                        first == null ? null : UtcText.parse(first, "predictions.finished_at"), false);
             }
         }
     }

@@ -264,8 +264,8 @@ final class SqlBoard implements Board {
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     boolean done = "done".equals(rs.getString(3));
-                    points.add(new long[] {UtcText.parse(rs.getString(1)).toEpochMilli(), rs.getLong(2),
-                            done ? 1 : 0});
+                    points.add(new long[] {UtcText.parse(rs.getString(1), "predictions.finished_at").toEpochMilli(),
+                            rs.getLong(2), done ? 1 : 0});
                     (done ? reasons : kinds).add(done ? rs.getString(4) : rs.getString(5));
                 }
             }

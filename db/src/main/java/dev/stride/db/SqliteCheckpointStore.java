@@ -992,7 +992,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         List<String> baseUrls = Json.readStrings(r.getBaseUrls(), DbPhrase.of("json.storedBaseUrls", r.getName()));
         return new RunInfo(r.getRunId(), r.getName(), r.getModel(), baseUrls, r.getTemplate(), r.getParams(),
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
-                UtcText.parse(r.getSavedAt()), r.getState(), UtcText.parse(r.getCreatedAt()),
+                UtcText.parse(r.getSavedAt(), "runs.saved_at"), r.getState(),
+                UtcText.parse(r.getCreatedAt(), "runs.created_at"),
                 r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()), r.getOutputRules());
     }
 

@@ -63,7 +63,10 @@ final class UtcText {
         return new String(text, StandardCharsets.US_ASCII);
     }
 
-    static Instant parse(String text) {
+    /**
+     * @param column where {@code text} was read, {@code table.column}: a hand edit's time is refused naming it
+     */
+    static Instant parse(String text, String column) {
         if (text == null) {
             return null;
         }
@@ -89,7 +92,7 @@ final class UtcText {
             return LocalDateTime.parse(text, READ).toInstant(ZoneOffset.UTC);
         } catch (DateTimeException e) {
             // Only a hand edit stores such a time; the line names it and the form to write it in.
-            throw new StoreException(DbPhrase.of("time.unreadable", text), e);
+            throw new StoreException(DbPhrase.of("time.unreadable", text, column), e);
         }
     }
 

@@ -491,8 +491,9 @@ final class Workforce {
      * other's lease at every claim; its renewals say it lives.
      */
     private static boolean renewalMissed(String heartbeatAt, String leaseUntil, Instant now) {
-        Instant heartbeat = UtcText.parse(heartbeatAt);
-        Instant middle = heartbeat.plus(Duration.between(heartbeat, UtcText.parse(leaseUntil)).dividedBy(2));
+        Instant heartbeat = UtcText.parse(heartbeatAt, "workers.heartbeat_at");
+        Instant until = UtcText.parse(leaseUntil, "workers.lease_until");
+        Instant middle = heartbeat.plus(Duration.between(heartbeat, until).dividedBy(2));
         return middle.isBefore(now);
     }
 
@@ -506,8 +507,10 @@ final class Workforce {
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
                 .orderBy(WORKERS.NUMBER)
                 .fetch().stream().filter(r -> !goneFromThisHost(r.getHost(), r.getPid(), r.getWorkerId()))
-                .map(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(), UtcText.parse(r.getStartedAt()),
-                        UtcText.parse(r.getHeartbeatAt()), r.getDone() + r.getFailed(), r.getInFlight(),
+                .map(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(),
+                        UtcText.parse(r.getStartedAt(), "workers.started_at"),
+                        UtcText.parse(r.getHeartbeatAt(), "workers.heartbeat_at"), r.getDone() + r.getFailed(),
+                        r.getInFlight(),
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
                                 DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut(),

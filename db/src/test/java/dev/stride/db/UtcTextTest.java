@@ -33,14 +33,14 @@ class UtcTextTest {
                 Instant.parse("-0001-06-01T00:00:00Z"), Instant.now());
         for (Instant t : edges) {
             assertThat(UtcText.format(t)).as("%s", t).isEqualTo(WRITE.format(t));
-            assertThat(UtcText.parse(UtcText.format(t))).isEqualTo(readByFormatter(UtcText.format(t)));
+            assertThat(UtcText.parse(UtcText.format(t), "runs.saved_at")).isEqualTo(readByFormatter(UtcText.format(t)));
         }
         for (int i = 0; i < 200_000; i++) {
             Instant t = Instant.ofEpochSecond(random.nextLong(-62_135_596_800L, 253_402_300_800L),
                     random.nextInt(1_000_000_000));
             String text = UtcText.format(t);
             assertThat(text).isEqualTo(WRITE.format(t));
-            assertThat(UtcText.parse(text)).isEqualTo(readByFormatter(text));
+            assertThat(UtcText.parse(text, "runs.saved_at")).isEqualTo(readByFormatter(text));
         }
         assertThat(UtcText.format(null)).isNull();
     }
@@ -55,25 +55,27 @@ class UtcTextTest {
                 "2026-12-01T03:04:05.678Z", "2026-12-01T03:04:05Z", "2026-12-01 03:04:05.678Z", "yesterday");
         for (String text : texts) {
             Object expected = outcome(() -> readByFormatter(text));
-            Object actual = outcome(() -> UtcText.parse(text));
+            Object actual = outcome(() -> UtcText.parse(text, "runs.saved_at"));
             assertThat(actual).as(text).isEqualTo(expected == java.time.format.DateTimeParseException.class
                     ? StoreException.class : expected);
         }
-        assertThat(UtcText.parse(null)).isNull();
+        assertThat(UtcText.parse(null, "runs.saved_at")).isNull();
     }
 
     /**
      * A time a hand edit left in another form (ISO 8601's T and Z, which SQLite's strftime writes too, or words) is
-     * refused in one line that names it and the form to write: read, a T time would sort after every other time of
-     * its day in the SQL's comparisons.
+     * refused in one line that names it, the column it is in and the form to write: read, a T time would sort after
+     * every other time of its day in the SQL's comparisons.
      */
     @Test
-    void aTimeInAnotherFormIsRefusedInOneLineNamingItAndTheFormToWrite() {
-        assertThat(UtcText.parse("2026-12-06 02:58:29.288")).isEqualTo(Instant.parse("2026-12-06T02:58:29.288Z"));
+    void aTimeInAnotherFormIsRefusedInOneLineNamingItItsColumnAndTheFormToWrite() {
+        assertThat(UtcText.parse("2026-12-06 02:58:29.288", "runs.saved_at"))
+                .isEqualTo(Instant.parse("2026-12-06T02:58:29.288Z"));
         for (String text : List.of("2026-12-06T02:58:29.288Z", "yesterday")) {
-            assertThat(catchThrowable(() -> UtcText.parse(text))).isInstanceOf(StoreException.class)
-                    .hasMessage("the database holds a time stride cannot read, '" + text + "': write times as UTC"
-                            + " text in the form 2026-12-06 03:49:23.683 and run the command again");
+            assertThat(catchThrowable(() -> UtcText.parse(text, "workers.lease_until")))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessage("workers.lease_until holds a time stride cannot read, '" + text + "': write its times"
+                            + " as UTC text in the form 2026-12-06 03:49:23.683 and run the command again");
         }
     }
 
