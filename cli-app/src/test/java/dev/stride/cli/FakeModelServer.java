@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import mockwebserver3.Dispatcher;
@@ -31,6 +33,24 @@ final class FakeModelServer extends Dispatcher {
     FakeModelServer answering(Function<String, MockResponse> rule) {
         this.rule = rule;
         return this;
+    }
+
+    /**
+     * Answers the first {@code n} requests from now at once and holds each later one until {@code release} opens (a
+     * minute at most): a run that cannot end before the test has looked at it going.
+     */
+    FakeModelServer holdingAfter(int n, CountDownLatch release) {
+        AtomicInteger seen = new AtomicInteger();
+        return answering(prompt -> {
+            if (seen.incrementAndGet() > n) {
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
     }
 
     /**

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,17 +94,7 @@ class PostgresStatusTest {
 
         // From the fourth request on, answers wait until a status has seen the run: it cannot end first.
         CountDownLatch seen = new CountDownLatch(1);
-        AtomicInteger requests = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (requests.incrementAndGet() > 3) {
-                try {
-                    seen.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return null;
-        });
+        stride.model.holdingAfter(3, seen);
         Path input = Datasets.questions(dir, "q.jsonl", 10);
         CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> EN.run("run", input.toString(),
                 "--db", db, "--model", "m", "--run", "live", "--base-url", stride.url(), "--template",

@@ -33,17 +33,7 @@ class StatusLiveTest {
         Path input = questions(dir, "q.jsonl", 60);
         // From the seventh request on, answers wait until a status has seen the run going: the run cannot end first.
         CountDownLatch seen = new CountDownLatch(1);
-        AtomicInteger requests = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (requests.incrementAndGet() > 6) {
-                try {
-                    seen.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return null;
-        });
+        stride.model.holdingAfter(6, seen);
         Cli writer = new Cli();
         CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> writer.run("run",
                 input.toString(), "--db", db.toString(), "--model", "m", "--base-url", stride.url(),
@@ -103,17 +93,7 @@ class StatusLiveTest {
                 .isNotZero();
         // The rerun's answers wait from the sixth on until a status has seen it going, with nothing pending.
         CountDownLatch seen = new CountDownLatch(1);
-        AtomicInteger requests = new AtomicInteger();
-        stride.model.answering(prompt -> {
-            if (requests.incrementAndGet() > 5) {
-                try {
-                    seen.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return null;
-        });
+        stride.model.holdingAfter(5, seen);
         CompletableFuture<Cli.Result> rerun = CompletableFuture.supplyAsync(() -> new Cli().run("run",
                 input.toString(), "--db", db.toString(), "--model", "m", "--base-url", stride.url(),
                 "--template", "{{question}}", "--concurrency", "1", "--retry-failed", "--log-every", "0"));
