@@ -298,6 +298,39 @@ class WorkersIT {
     }
 
     /** Waits until both have sent a request (each has said its first lines by then), lets the answers go, waits both. */
+    /**
+     * A worker in a container that shares the machine's name (host networking: a new PID namespace, here made with
+     * {@code unshare}) does not see the processes of the workers outside it. Joining their run, it must leave their
+     * workers and claims alone, as a worker of another machine does: it once dropped them as gone and asked their
+     * claimed records again. Answers are held until each worker has its claims out, so each has asked its own.
+     */
+    @Test
+    void aWorkerInAContainerOfTheSameNameLeavesTheLiveWorkersOutsideItAlone() throws Exception {
+        RequiredTool.require("a worker in a PID namespace of its own (as root)", "unshare", "--pid", "--fork",
+                "--mount-proc", "true");
+        int total = 40;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        model.holding(Duration.ofSeconds(300));
+        StrideProcess outside = worker(0, input, db);
+        outside.await("its claims asked", Duration.ofSeconds(300), () -> model.requestsOf(0) == CONCURRENCY);
+        StrideProcess inside = StrideProcess.startUnder(dir, "worker-1", List.of("unshare", "--pid", "--fork",
+                "--mount-proc", "--kill-child"), List.of("run", input.toString(), "--db", db.toString(), "--model", RUN,
+                "--base-url", PacedModelServer.baseUrl(server, 1), "--template", "Q: {{question}}", "--log-every", "0",
+                "--concurrency", Integer.toString(CONCURRENCY), "--lease", "20s"));
+        children.add(inside);
+        inside.await("its claims asked", Duration.ofSeconds(300), () -> model.requestsOf(1) == CONCURRENCY);
+
+        assertThat(count(db, "SELECT count(*) FROM workers WHERE lease_until > strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+                .as("live workers, with the one outside the container").isEqualTo(2);
+        assertThat(model.promptsOf(1)).as("asked inside the container").doesNotContainAnyElementsOf(model.promptsOf(0));
+        model.release();
+        assertThat(outside.waitForExit(Duration.ofSeconds(300))).as(outside.transcript()).isZero();
+        assertThat(inside.waitForExit(Duration.ofSeconds(300))).as(inside.transcript()).isZero();
+        assertThat(model.requests()).as("requests for %d records", total).isEqualTo(total);
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
     private void bothAtWork(StrideProcess a, int sa, StrideProcess b, int sb) throws Exception {
         a.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(sa).isEmpty());
         b.await("a request", Duration.ofSeconds(300), () -> !model.promptsOf(sb).isEmpty());

@@ -9,8 +9,11 @@ import dev.stride.core.RunState;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +36,8 @@ import org.jooq.impl.DSL;
  */
 final class Workforce {
     /** The machine's name, as status shows a worker's. */
+    /** The PID namespace every process of a machine is in unless it is in a container (PROC_PID_INIT_INO). */
+    private static final String FIRST_PID_NAMESPACE = "pid:[4026531836]";
     private static final String HOST = hostName();
     /**
      * The lease of a worker that left records to the others ({@link #leave}): ended long before anyone's now, whatever
@@ -691,10 +696,30 @@ final class Workforce {
     }
 
     private static String hostName() {
+        String name;
         try {
-            return InetAddress.getLocalHost().getHostName();
+            name = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
-            return "localhost";
+            name = "localhost";
         }
+        String namespace;
+        try {
+            namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            namespace = null; // not Linux: processes are judged by the host name alone
+        }
+        return machineName(name, namespace);
+    }
+
+    /**
+     * This machine as workers' rows name it: its host name, followed by its PID namespace when that is not the
+     * machine's first ({@code pid:[4026531836]}, the kernel's own): a container. A worker judges another's process by
+     * its pid only when the two name the same machine; two containers that share the machine's name (host networking)
+     * see neither each other's processes nor the same pid 1, and a worker starting in one dropped the other's live
+     * workers as gone, asking their claimed records again. They now go by the lease, as two machines do.
+     */
+    static String machineName(String hostName, String pidNamespace) {
+        return pidNamespace == null || pidNamespace.equals(FIRST_PID_NAMESPACE) ? hostName
+                : hostName + "/" + pidNamespace;
     }
 }
