@@ -3,7 +3,10 @@ package dev.stride.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -158,5 +161,33 @@ class ScorerTest {
             return e;
         }
         throw new AssertionError("no exception");
+    }
+
+    /**
+     * The one-pass normalization of ASCII text gives what the definition's expressions give: every ASCII character
+     * alone, at either end and inside, and many random texts of them (spaces, punctuation, symbols, letters and the
+     * control characters among them), plus texts that leave ASCII at an end or inside.
+     */
+    @Test
+    void normalizingAsciiInOnePassGivesWhatTheExpressionsGive() {
+        List<String> texts = new ArrayList<>();
+        for (char c = 0; c < 128; c++) {
+            String one = String.valueOf(c);
+            texts.addAll(List.of(one, one + "Ab", "Ab" + one, "A" + one + "b", one + one + "x" + one + one));
+        }
+        String alphabet = " \t\n\u000b\f\r\u001c\u001f.,;:!?'\"()[]{}-_/\\@#%&*$+<=>^`|~0123456789AbCdEfXyZ";
+        Random random = new Random(20261206);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int k = random.nextInt(12); k > 0; k--) {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            texts.add(text.toString());
+        }
+        texts.addAll(List.of("é", " Aspirin é ", "\u00a0Aspirin", "Aspirin\u00a0", "Ａｓｐｉｒｉｎ，", "«B»", "B\u2019s",
+                "x\u0085y", "\u2028 B"));
+        for (String text : texts) {
+            assertThat(Scorer.normalize(text)).as("'%s'", text).isEqualTo(Scorer.normalizeByExpressions(text));
+        }
     }
 }
