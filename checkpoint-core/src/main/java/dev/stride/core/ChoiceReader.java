@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  *   <li>an explicit statement: "The answer is C", "Answer: C) ...", "the correct option is (C)", "Option C",
  *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C";</li>
  *   <li>a marked letter: "(C)", "（C）", "[C]", "【C】", "**C**" or "**C. text**", "C." or "C)" opening a line;</li>
- *   <li>the text of exactly one option occurring in the answer (when the record lists its options); an option whose
- *       text lies inside a longer matching option's text gives way to it.</li>
+ *   <li>the text of exactly one option occurring in the answer as whole words (when the record lists its options:
+ *       the option "no" is not in "diagnosis"); an option whose text lies inside a longer matching option's text gives
+ *       way to it.</li>
  * </ol>
  * Letters are upper case; a lower-case one is taken only when it is the whole answer (tier 1), since "a" is a word.
  * Only the record's option letters count when it lists them, else A to J.
@@ -190,7 +191,7 @@ final class ChoiceReader {
         List<Map.Entry<String, String>> hits = new ArrayList<>();
         for (Map.Entry<String, String> option : options.entrySet()) {
             String o = Scorer.normalize(option.getValue());
-            if (!o.isEmpty() && answer.contains(o)) {
+            if (!o.isEmpty() && occursAsWords(answer, o)) {
                 hits.add(Map.entry(option.getKey(), o));
             }
         }
@@ -203,5 +204,33 @@ final class ChoiceReader {
             }
         }
         return kept.size() == 1 ? kept.first() : null;
+    }
+
+    /**
+     * Whether {@code option} occurs in {@code answer} as whole words: not run on by a letter or digit on either side,
+     * so the option "no" is not found in "diagnosis" or "known". Scripts written without spaces (Chinese, Japanese,
+     * Thai) have no word edges to respect: there any occurrence counts.
+     */
+    private static boolean occursAsWords(String answer, String option) {
+        for (int at = answer.indexOf(option); at >= 0; at = answer.indexOf(option, at + 1)) {
+            int end = at + option.length();
+            boolean startsClean = at == 0 || !(isWordChar(answer.codePointBefore(at))
+                    && isWordChar(option.codePointAt(0)));
+            boolean endsClean = end == answer.length() || !(isWordChar(answer.codePointAt(end))
+                    && isWordChar(option.codePointBefore(option.length())));
+            if (startsClean && endsClean) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isWordChar(int codePoint) {
+        if (!Character.isLetterOrDigit(codePoint)) {
+            return false;
+        }
+        Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
+        return script != Character.UnicodeScript.HAN && script != Character.UnicodeScript.HIRAGANA
+                && script != Character.UnicodeScript.KATAKANA && script != Character.UnicodeScript.THAI;
     }
 }

@@ -113,6 +113,22 @@ class ScorerTest {
         assertThat(CHOICE.score("Aspirin and clopidogrel together", "D", OPTIONS).extracted()).isEqualTo("D");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Yes, the diagnosis is confirmed by biopsy.", "Yes, as is well known.",
+            "Yes, it improves the prognosis.", "yes; it cannot hurt to ask now"})
+    void anOptionTextIsFoundAsWholeWordsNotInsideLongerOnes(String answer) {
+        String yesNo = "{\"q\":\"?\",\"options\":[\"yes\",\"no\",\"maybe\"],\"answer\":\"yes\"}";
+        assertThat(CHOICE.score(answer, "yes", yesNo)).isEqualTo(new Verdict(true, true, "A"));
+    }
+
+    @Test
+    void optionTextsInScriptsWithoutSpacesAreFoundAnywhere() {
+        String zh = "{\"q\":\"?\",\"options\":{\"A\":\"肝脏\",\"B\":\"胰腺\"},\"answer\":\"B\"}";
+        assertThat(CHOICE.score("我认为是胰腺。", "B", zh)).isEqualTo(new Verdict(true, true, "B"));
+        assertThat(CHOICE.score("No, it is not associated.", "no",
+                "{\"options\":[\"yes\",\"no\",\"maybe\"]}")).isEqualTo(new Verdict(true, true, "B"));
+    }
+
     @Test
     void choiceReadsTheUsualOptionShapesAndLabels() {
         String list = "{\"q\":\"?\",\"choices\":[\"Heparin\",\"Warfarin\",\"Aspirin\"],\"answer\":2}";
