@@ -151,7 +151,8 @@ final class ChoiceReader {
         String bare = EDGES.matcher(text).replaceAll("");
         if (bare.length() == 1) {
             String letter = bare.toUpperCase(Locale.ROOT);
-            return letters().contains(letter) ? letter : null;
+            // Not a letter of the record's: it may still be an option's whole text ("4" of 2/3/4/5, "是" of 是/否).
+            return letters().contains(letter) ? letter : byOptionText(text);
         }
         for (List<Pattern> tier : List.of(STATEMENTS, MARKS)) {
             TreeSet<String> found = new TreeSet<>();

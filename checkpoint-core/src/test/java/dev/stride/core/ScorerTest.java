@@ -122,6 +122,19 @@ class ScorerTest {
     }
 
     @Test
+    void aOneCharacterAnswerOrLabelThatIsAnOptionsTextReadsAsThatOption() {
+        String numbers = "{\"q\":\"Chambers of the heart?\",\"choices\":{\"A\":\"2\",\"B\":\"3\",\"C\":\"4\","
+                + "\"D\":\"5\"},\"answer\":\"C\"}";
+        assertThat(CHOICE.score("4", "C", numbers)).isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("4.", "4", numbers)).as("a label given as the option's text").isEqualTo(
+                new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("是", "A", "{\"options\":{\"A\":\"是\",\"B\":\"否\"}}"))
+                .isEqualTo(new Verdict(true, true, "A"));
+        assertThat(CHOICE.score("7", "C", numbers).parsed()).as("no option says 7").isFalse();
+        assertThat(CHOICE.score("E", "E", numbers).parsed()).as("E is not among the record's").isFalse();
+    }
+
+    @Test
     void optionTextsInScriptsWithoutSpacesAreFoundAnywhere() {
         String zh = "{\"q\":\"?\",\"options\":{\"A\":\"肝脏\",\"B\":\"胰腺\"},\"answer\":\"B\"}";
         assertThat(CHOICE.score("我认为是胰腺。", "B", zh)).isEqualTo(new Verdict(true, true, "B"));
