@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>the whole answer is one letter, give or take punctuation and markdown: "C", "c", "(C)", "C.", "**C**";</li>
  *   <li>an explicit statement: "The answer is C", "Answer: C) ...", "the correct option is (C)", "Option C",
- *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C";</li>
+ *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C", "\boxed{C}";</li>
  *   <li>a marked letter: "(C)", "（C）", "[C]", "【C】", "**C**" or "**C. text**", "C." or "C)" opening a line;</li>
  *   <li>the text of exactly one option occurring in the answer as whole words (when the record lists its options:
  *       the option "no" is not in "diagnosis"); an option whose text lies inside a longer matching option's text gives
@@ -54,7 +54,9 @@ final class ChoiceReader {
                     + LEAD + "(?:(?i:option|choice)\\s*)?" + LETTER),
             Pattern.compile("(?:答案|选项|选择|选)\\s*(?:应该是|应为|应是|是|为)?" + LEAD + LETTER),
             Pattern.compile("(?<![A-Za-z])([A-Z])\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right)\\b)"),
-            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"));
+            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"),
+            // LaTeX's box, the final answer of reasoning and math-tuned models: \boxed{C}, $\boxed{\text{C}}$
+            Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{\\s*)?" + LETTER));
 
     /**
      * After "A" or "I", what makes it the English article or pronoun rather than a letter: a lower-case word or a

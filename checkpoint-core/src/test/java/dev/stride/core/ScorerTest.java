@@ -75,7 +75,9 @@ class ScorerTest {
             "Option C", "C is correct.", "I think C is the right one.\n\nAnswer: C", "答案：C", "答案: C", "答案是C",
             "答案是 C。", "正确答案为（C）", "选C", "故选：C", "应选C", "选项C正确", "C正确", "【C】",
             "Let me think.\nC. Aspirin", "Aspirin", "The drug of choice is aspirin.", "ａｓｐｉｒｉｎ",
-            "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]"})
+            "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]", "\\boxed{C}",
+            "Final Answer: The final answer is $\\boxed{C}$", "$\\boxed{\\text{C}}$",
+            "Heparin (A) acts at once, but the answer is $\\boxed{C}$."})
     void choiceFindsTheLetterHoweverTheModelPhrasesIt(String answer) {
         assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(true, true, "C"));
     }
