@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Finds the option letter a model chose in its free text, the way a person marking the answer sheet would.
  *
- * <p>The text is first folded (NFKC, so "Ｃ" and "（C）" read as "C" and "(C)") and any {@code <think>...</think>}
- * block is dropped. Then the first of these tiers that finds anything decides; when it finds two different letters the
+ * <p>The text is first folded (NFKC, so "Ｃ" and "（C）" read as "C" and "(C)") and the model's thinking is
+ * dropped: any {@code <think>...</think>} block, all before a lone {@code </think>} and all after a lone
+ * {@code <think>}. Then the first of these tiers that finds anything decides; when it finds two different letters the
  * answer is ambiguous and reads as no choice:
  * <ol>
  *   <li>the whole answer is one letter, give or take punctuation and markdown: "C", "c", "(C)", "C.", "**C**";</li>
@@ -149,7 +150,7 @@ final class ChoiceReader {
 
     /** The letter chosen in {@code answer}, or null when there is none or two different ones. */
     String read(String answer) {
-        String text = THINKING.matcher(Normalizer.normalize(answer, Normalizer.Form.NFKC)).replaceAll("").strip();
+        String text = withoutThinking(Normalizer.normalize(answer, Normalizer.Form.NFKC)).strip();
         String bare = EDGES.matcher(text).replaceAll("");
         if (bare.length() == 1) {
             String letter = bare.toUpperCase(Locale.ROOT);
@@ -171,6 +172,21 @@ final class ChoiceReader {
             }
         }
         return byOptionText(text);
+    }
+
+    /**
+     * The answer without the model's thinking: whole {@code <think>...</think>} blocks, what comes before a closing
+     * tag left alone (DeepSeek-R1's template opens the block in the prompt, so the answer holds only its end), and
+     * what follows an opening tag never closed (the answer was cut off while it still thought: there is no answer).
+     */
+    private static String withoutThinking(String answer) {
+        String text = THINKING.matcher(answer).replaceAll("");
+        int close = text.lastIndexOf("</think>");
+        if (close >= 0) {
+            text = text.substring(close + "</think>".length());
+        }
+        int open = text.indexOf("<think>");
+        return open >= 0 ? text.substring(0, open) : text;
     }
 
     private static boolean isWord(String text, Matcher m) {

@@ -137,6 +137,14 @@ class ScorerTest {
     }
 
     @Test
+    void theModelsThinkingIsNotReadEvenWhenOnlyOneOfItsTagsIsInTheAnswer() {
+        assertThat(CHOICE.score("Option A is an anticoagulant, so is B.\n</think>\n\nThe answer is C", "C", OPTIONS))
+                .as("the template opened the block in the prompt").isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("<think>\nThe answer is A? No, heparin is for", "C", OPTIONS))
+                .as("cut off while thinking: no answer").isEqualTo(new Verdict(false, false, null));
+    }
+
+    @Test
     void optionTextsInScriptsWithoutSpacesAreFoundAnywhere() {
         String zh = "{\"q\":\"?\",\"options\":{\"A\":\"肝脏\",\"B\":\"胰腺\"},\"answer\":\"B\"}";
         assertThat(CHOICE.score("我认为是胰腺。", "B", zh)).isEqualTo(new Verdict(true, true, "B"));
