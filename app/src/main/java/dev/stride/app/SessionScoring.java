@@ -68,7 +68,15 @@ public sealed interface SessionScoring {
     static SessionScoring choose(RunScorer given, ScoreBook.Key kept, List<ScoreBook.Key> stored) {
         if (given != null) {
             // Held against the scores, not the kept way: a run stopped before its first score was scored no way yet.
-            return stored.isEmpty() || stored.contains(given.key()) ? new AsGiven(given) : new Changed(given, stored);
+            if (stored.isEmpty() || given.key().equals(kept)) {
+                return new AsGiven(given);
+            }
+            if (kept != null) {
+                // The row left behind is the run's own way's: not those stride score put beside it, even the one
+                // now given (which the run takes from here on, and says so).
+                return stored.contains(kept) ? new Changed(given, List.of(kept)) : new AsGiven(given);
+            }
+            return stored.contains(given.key()) ? new AsGiven(given) : new Changed(given, stored);
         }
         if (kept != null) {
             // The run's own way, even with no score stored yet, and whatever else stride score tried on it.

@@ -17,16 +17,18 @@ import java.util.regex.Pattern;
 /**
  * Finds the option letter a model chose in its free text, the way a person marking the answer sheet would.
  *
- * <p>The text is first folded (NFKC, so "Ｃ" and "（C）" read as "C" and "(C)") and any {@code <think>...</think>}
- * block is dropped. Then the first of these tiers that finds anything decides; when it finds two different letters the
+ * <p>The text is first folded (NFKC, so "Ｃ" and "（C）" read as "C" and "(C)") and the model's thinking is
+ * dropped: any {@code <think>...</think>} block, all before a lone {@code </think>} and all after a lone
+ * {@code <think>}. Then the first of these tiers that finds anything decides; when it finds two different letters the
  * answer is ambiguous and reads as no choice:
  * <ol>
  *   <li>the whole answer is one letter, give or take punctuation and markdown: "C", "c", "(C)", "C.", "**C**";</li>
  *   <li>an explicit statement: "The answer is C", "Answer: C) ...", "the correct option is (C)", "Option C",
- *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C";</li>
+ *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C", "\boxed{C}";</li>
  *   <li>a marked letter: "(C)", "（C）", "[C]", "【C】", "**C**" or "**C. text**", "C." or "C)" opening a line;</li>
- *   <li>the text of exactly one option occurring in the answer (when the record lists its options); an option whose
- *       text lies inside a longer matching option's text gives way to it.</li>
+ *   <li>the text of exactly one option occurring in the answer as whole words (when the record lists its options:
+ *       the option "no" is not in "diagnosis"); an option whose text lies inside a longer matching option's text gives
+ *       way to it.</li>
  * </ol>
  * Letters are upper case; a lower-case one is taken only when it is the whole answer (tier 1), since "a" is a word.
  * Only the record's option letters count when it lists them, else A to J.
@@ -53,7 +55,9 @@ final class ChoiceReader {
                     + LEAD + "(?:(?i:option|choice)\\s*)?" + LETTER),
             Pattern.compile("(?:答案|选项|选择|选)\\s*(?:应该是|应为|应是|是|为)?" + LEAD + LETTER),
             Pattern.compile("(?<![A-Za-z])([A-Z])\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right)\\b)"),
-            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"));
+            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"),
+            // LaTeX's box, the final answer of reasoning and math-tuned models: \boxed{C}, $\boxed{\text{C}}$
+            Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{\\s*)?" + LETTER));
 
     /**
      * After "A" or "I", what makes it the English article or pronoun rather than a letter: a lower-case word or a
@@ -146,11 +150,12 @@ final class ChoiceReader {
 
     /** The letter chosen in {@code answer}, or null when there is none or two different ones. */
     String read(String answer) {
-        String text = THINKING.matcher(Normalizer.normalize(answer, Normalizer.Form.NFKC)).replaceAll("").strip();
+        String text = withoutThinking(Normalizer.normalize(answer, Normalizer.Form.NFKC)).strip();
         String bare = EDGES.matcher(text).replaceAll("");
         if (bare.length() == 1) {
             String letter = bare.toUpperCase(Locale.ROOT);
-            return letters().contains(letter) ? letter : null;
+            // Not a letter of the record's: it may still be an option's whole text ("4" of 2/3/4/5, "是" of 是/否).
+            return letters().contains(letter) ? letter : byOptionText(text);
         }
         for (List<Pattern> tier : List.of(STATEMENTS, MARKS)) {
             TreeSet<String> found = new TreeSet<>();
@@ -167,6 +172,21 @@ final class ChoiceReader {
             }
         }
         return byOptionText(text);
+    }
+
+    /**
+     * The answer without the model's thinking: whole {@code <think>...</think>} blocks, what comes before a closing
+     * tag left alone (DeepSeek-R1's template opens the block in the prompt, so the answer holds only its end), and
+     * what follows an opening tag never closed (the answer was cut off while it still thought: there is no answer).
+     */
+    private static String withoutThinking(String answer) {
+        String text = THINKING.matcher(answer).replaceAll("");
+        int close = text.lastIndexOf("</think>");
+        if (close >= 0) {
+            text = text.substring(close + "</think>".length());
+        }
+        int open = text.indexOf("<think>");
+        return open >= 0 ? text.substring(0, open) : text;
     }
 
     private static boolean isWord(String text, Matcher m) {
@@ -190,7 +210,7 @@ final class ChoiceReader {
         List<Map.Entry<String, String>> hits = new ArrayList<>();
         for (Map.Entry<String, String> option : options.entrySet()) {
             String o = Scorer.normalize(option.getValue());
-            if (!o.isEmpty() && answer.contains(o)) {
+            if (!o.isEmpty() && occursAsWords(answer, o)) {
                 hits.add(Map.entry(option.getKey(), o));
             }
         }
@@ -203,5 +223,33 @@ final class ChoiceReader {
             }
         }
         return kept.size() == 1 ? kept.first() : null;
+    }
+
+    /**
+     * Whether {@code option} occurs in {@code answer} as whole words: not run on by a letter or digit on either side,
+     * so the option "no" is not found in "diagnosis" or "known". Scripts written without spaces (Chinese, Japanese,
+     * Thai) have no word edges to respect: there any occurrence counts.
+     */
+    private static boolean occursAsWords(String answer, String option) {
+        for (int at = answer.indexOf(option); at >= 0; at = answer.indexOf(option, at + 1)) {
+            int end = at + option.length();
+            boolean startsClean = at == 0 || !(isWordChar(answer.codePointBefore(at))
+                    && isWordChar(option.codePointAt(0)));
+            boolean endsClean = end == answer.length() || !(isWordChar(answer.codePointAt(end))
+                    && isWordChar(option.codePointBefore(option.length())));
+            if (startsClean && endsClean) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isWordChar(int codePoint) {
+        if (!Character.isLetterOrDigit(codePoint)) {
+            return false;
+        }
+        Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
+        return script != Character.UnicodeScript.HAN && script != Character.UnicodeScript.HIRAGANA
+                && script != Character.UnicodeScript.KATAKANA && script != Character.UnicodeScript.THAI;
     }
 }

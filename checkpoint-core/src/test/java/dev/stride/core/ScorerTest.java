@@ -78,7 +78,9 @@ class ScorerTest {
             "Option C", "C is correct.", "I think C is the right one.\n\nAnswer: C", "答案：C", "答案: C", "答案是C",
             "答案是 C。", "正确答案为（C）", "选C", "故选：C", "应选C", "选项C正确", "C正确", "【C】",
             "Let me think.\nC. Aspirin", "Aspirin", "The drug of choice is aspirin.", "ａｓｐｉｒｉｎ",
-            "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]"})
+            "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]", "\\boxed{C}",
+            "Final Answer: The final answer is $\\boxed{C}$", "$\\boxed{\\text{C}}$",
+            "Heparin (A) acts at once, but the answer is $\\boxed{C}$."})
     void choiceFindsTheLetterHoweverTheModelPhrasesIt(String answer) {
         assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(true, true, "C"));
     }
@@ -114,6 +116,43 @@ class ScorerTest {
     @Test
     void anOptionTextInsideALongerMatchingOneGivesWayToIt() {
         assertThat(CHOICE.score("Aspirin and clopidogrel together", "D", OPTIONS).extracted()).isEqualTo("D");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Yes, the diagnosis is confirmed by biopsy.", "Yes, as is well known.",
+            "Yes, it improves the prognosis.", "yes; it cannot hurt to ask now"})
+    void anOptionTextIsFoundAsWholeWordsNotInsideLongerOnes(String answer) {
+        String yesNo = "{\"q\":\"?\",\"options\":[\"yes\",\"no\",\"maybe\"],\"answer\":\"yes\"}";
+        assertThat(CHOICE.score(answer, "yes", yesNo)).isEqualTo(new Verdict(true, true, "A"));
+    }
+
+    @Test
+    void aOneCharacterAnswerOrLabelThatIsAnOptionsTextReadsAsThatOption() {
+        String numbers = "{\"q\":\"Chambers of the heart?\",\"choices\":{\"A\":\"2\",\"B\":\"3\",\"C\":\"4\","
+                + "\"D\":\"5\"},\"answer\":\"C\"}";
+        assertThat(CHOICE.score("4", "C", numbers)).isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("4.", "4", numbers)).as("a label given as the option's text").isEqualTo(
+                new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("是", "A", "{\"options\":{\"A\":\"是\",\"B\":\"否\"}}"))
+                .isEqualTo(new Verdict(true, true, "A"));
+        assertThat(CHOICE.score("7", "C", numbers).parsed()).as("no option says 7").isFalse();
+        assertThat(CHOICE.score("E", "E", numbers).parsed()).as("E is not among the record's").isFalse();
+    }
+
+    @Test
+    void theModelsThinkingIsNotReadEvenWhenOnlyOneOfItsTagsIsInTheAnswer() {
+        assertThat(CHOICE.score("Option A is an anticoagulant, so is B.\n</think>\n\nThe answer is C", "C", OPTIONS))
+                .as("the template opened the block in the prompt").isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("<think>\nThe answer is A? No, heparin is for", "C", OPTIONS))
+                .as("cut off while thinking: no answer").isEqualTo(new Verdict(false, false, null));
+    }
+
+    @Test
+    void optionTextsInScriptsWithoutSpacesAreFoundAnywhere() {
+        String zh = "{\"q\":\"?\",\"options\":{\"A\":\"肝脏\",\"B\":\"胰腺\"},\"answer\":\"B\"}";
+        assertThat(CHOICE.score("我认为是胰腺。", "B", zh)).isEqualTo(new Verdict(true, true, "B"));
+        assertThat(CHOICE.score("No, it is not associated.", "no",
+                "{\"options\":[\"yes\",\"no\",\"maybe\"]}")).isEqualTo(new Verdict(true, true, "B"));
     }
 
     @Test

@@ -20,6 +20,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -162,15 +164,20 @@ final class CompareCommand implements Callable<Integer> {
      * as the dashboard takes it ({@link ComparedScoring}); an error when it cannot be told.
      */
     private ComparedScoring.Chosen storedScoring(RunInfo a, RunInfo b, boolean metricGiven) {
-        ComparedScoring.Choice choice = ComparedScoring.choose(
-                StoredScoring.of(database.file, database.postgres, a.name()),
-                StoredScoring.of(database.file, database.postgres, b.name()), labelField, metricGiven);
+        List<ComparedScoring.Scoring> scoringsA = StoredScoring.of(database.file, database.postgres, a.name());
+        List<ComparedScoring.Scoring> scoringsB = StoredScoring.of(database.file, database.postgres, b.name());
+        ComparedScoring.Choice choice = ComparedScoring.choose(scoringsA, scoringsB, labelField, metricGiven);
         if (choice instanceof ComparedScoring.Chosen chosen) {
             return chosen;
         }
         ComparedScoring.Refused refused = (ComparedScoring.Refused) choice;
         throw switch (refused.reason()) {
-            case NOT_BOTH_SCORED -> UserError.usageOf("msg.compare.labelFieldRequired");
+            // Both scored, each against its own label fields: saying they were not both scored would send the user
+            // looking for a scoring that is there.
+            case NOT_BOTH_SCORED -> scoringsA.isEmpty() || scoringsB.isEmpty()
+                    ? UserError.usageOf("msg.compare.labelFieldRequired")
+                    : UserError.usageOf("msg.compare.differentLabelFields", a.name(), labelFields(scoringsA),
+                            b.name(), labelFields(scoringsB));
             case SEVERAL_LABEL_FIELDS -> UserError.usageOf("msg.compare.labelFieldAmbiguous",
                     String.join(", ", refused.labelFields()));
             case DIFFERENT_METRICS -> UserError.usageOf("msg.compare.differentMetrics", a.name(),
@@ -180,6 +187,10 @@ final class CompareCommand implements Callable<Integer> {
                     String.join(", ", refused.metricsA()), String.join(", ", refused.metricsB()), a.name(),
                     b.name());
         };
+    }
+
+    private static String labelFields(List<ComparedScoring.Scoring> scorings) {
+        return String.join(", ", new TreeSet<>(scorings.stream().map(ComparedScoring.Scoring::labelField).toList()));
     }
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */

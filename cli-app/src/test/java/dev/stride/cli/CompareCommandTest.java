@@ -219,6 +219,30 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsScoredAgainstDifferentLabelFieldsAreNamedAsSuchNotAsUnscored() throws Exception {
+        run(MCQ, "tuned");
+        run(MCQ, "base");
+        score("tuned", "exact");
+        Cli.Result other = cli.run("score", "--db", db.toString(), "--run", "base", "--label-field", "question");
+        assertThat(other.exitCode()).as(other.all()).isZero();
+
+        Cli.Result r = cli.run("compare", "--db", db.toString(), "tuned", "base");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("different label fields").contains("'tuned': answer")
+                .contains("'base': question").contains("--label-field").doesNotContain("not both scored")
+                .doesNotContain("\n");
+        run(MCQ, "unscored");
+        Cli.Result oneScored = cli.run("compare", "--db", db.toString(), "tuned", "unscored");
+        assertThat(oneScored.exitCode()).as(oneScored.all()).isEqualTo(2);
+        assertThat(oneScored.err()).as("one run not scored at all").contains("not both scored");
+        Cli.Result chosen = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
+                "--metric", "exact");
+        assertThat(chosen.exitCode()).as(chosen.all()).isZero();
+        assertThat(chosen.out()).contains("(metric exact, label field 'answer')");
+    }
+
+    @Test
     void runsBothScoredWithTwoMetricsAreRefusedUntilOneIsNamed() throws Exception {
         run(MCQ, "tuned", "--label-field", "answer", "--metric", "choice");
         run(MCQ, "base", "--label-field", "answer", "--metric", "choice");

@@ -345,6 +345,39 @@ class RunScoresLiveTest {
     }
 
     @Test
+    void aResumeToldAnotherWayNamesTheRunsOwnWayAloneNotThoseStrideScorePutBesideIt() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Path db = dir.resolve("runs.db");
+            Cli.Result first = run(sim, questions("q.jsonl", 8), db, "--log-every", "0", "--label-field", "answer",
+                    "--metric", "regex", "--extract", "\\b([A-D])\\b");
+            assertThat(first.exitCode()).as(first.all()).isZero();
+            for (String metric : List.of("contains", "normalized")) {
+                Cli.Result beside = cli.run("score", "--db", db.toString(), "--run", "m", "--label-field", "answer",
+                        "--metric", metric);
+                assertThat(beside.exitCode()).as(beside.all()).isZero();
+            }
+
+            Cli.Result other = run(sim, questions("q.jsonl", 12), db, "--log-every", "0", "--label-field", "answer",
+                    "--metric", "choice");
+            assertThat(other.exitCode()).as(other.all()).isZero();
+            assertThat(other.out()).contains("scoring with metric choice, label field answer as given; the run was"
+                    + " scored before with metric regex --extract '\\b([A-D])\\b', label field answer: that"
+                    + " scoreboard row is no longer kept up to date (stride score updates it)\n")
+                    .doesNotContain("metric contains").doesNotContain("metric normalized");
+
+            // Told a way stride score stored beside the run's (choice): the run changes its way, and says so.
+            Cli.Result told = run(sim, questions("q.jsonl", 16), db, "--log-every", "0", "--label-field", "answer",
+                    "--metric", "normalized");
+            assertThat(told.exitCode()).as(told.all()).isZero();
+            assertThat(told.out()).contains("scoring with metric normalized, label field answer as given; the run"
+                    + " was scored before with metric choice, label field answer: that scoreboard row is no longer"
+                    + " kept up to date (stride score updates it)\n");
+            assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'choice'")).isEqualTo(12);
+            assertThat(count(db, "SELECT scored FROM scoreboard WHERE metric = 'normalized'")).isEqualTo(16);
+        }
+    }
+
+    @Test
     void aRunThatKeepsNoScoringAndWasScoredTwoWaysIsNotScoredByAResumeToldNone() throws Exception {
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
             Path db = dir.resolve("runs.db");
