@@ -49,7 +49,9 @@ public final class RunComparison {
         Tally tally = new Tally();
         results.forEachAnsweredByBoth(a.id(), b.id(), pair -> {
             String labelA = RunScorer.label(pair.inputA(), labelField).orElse(null);
-            String labelB = RunScorer.label(pair.inputB(), labelField).orElse(null);
+            // Most comparisons are of two runs of one input: the record read once.
+            String labelB = pair.inputB().equals(pair.inputA()) ? labelA
+                    : RunScorer.label(pair.inputB(), labelField).orElse(null);
             if (labelA == null || labelB == null) {
                 tally.missing++;
                 tally.missingIds.offer(pair);

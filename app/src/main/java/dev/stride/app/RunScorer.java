@@ -1,7 +1,8 @@
 package dev.stride.app;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.Accuracy;
 import dev.stride.core.InvalidSettingException;
@@ -11,6 +12,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.Scorer;
 import dev.stride.core.Verdict;
 import dev.stride.db.ScoreBook;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -180,17 +182,30 @@ public final class RunScorer {
      * an object or array as compact JSON. Empty when the field is missing, null or an empty string.
      */
     static Optional<String> label(String recordJson, String field) {
-        JsonNode record;
-        try {
-            record = MAPPER.readTree(recordJson);
-        } catch (JsonProcessingException e) {
+        if (recordJson == null) {
             return Optional.empty();
         }
-        JsonNode value = record == null ? null : record.get(field);
-        if (value == null || value.isNull() || value.isMissingNode()) {
+        // Read as tokens, not as a tree of the whole record (compare reads one per run and pair); a number is its text
+        // as the record holds it. A field named twice counts by its last, as in a tree.
+        String text = null;
+        try (JsonParser p = MAPPER.getFactory().createParser(recordJson)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean wanted = field.equals(p.currentName());
+                JsonToken value = p.nextToken();
+                if (!wanted) {
+                    p.skipChildren();
+                } else if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                    text = MAPPER.readTree(p).toString();
+                } else {
+                    text = value == JsonToken.VALUE_NULL ? null : p.getText();
+                }
+            }
+        } catch (IOException e) {
             return Optional.empty();
         }
-        String text = value.isValueNode() ? value.asText() : value.toString();
-        return text.isBlank() ? Optional.empty() : Optional.of(text);
+        return text == null || text.isBlank() ? Optional.empty() : Optional.of(text);
     }
 }
