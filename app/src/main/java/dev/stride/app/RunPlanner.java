@@ -371,12 +371,12 @@ final class RunPlanner {
     private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
         List<Phrase> parts = new ArrayList<>(2);
         if (report.removedAnswers() > 0) {
-            parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedIds(),
-                    report.removed())));
+            parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedAnsweredIds(),
+                    report.removedAnswers())));
         }
         if (report.editedAnswers() > 0) {
-            parts.add(AppPhrase.of("run.dropEdited", report.editedAnswers(), named(report.editedIds(),
-                    report.edited())));
+            parts.add(AppPhrase.of("run.dropEdited", report.editedAnswers(), named(report.editedAnsweredIds(),
+                    report.editedAnswers())));
         }
         Object hint = report.added() == report.total() ? AppPhrase.of("run.noIdMatches")
                 : report.edited() == report.total() ? AppPhrase.of("run.allEdited") : "";
