@@ -202,7 +202,7 @@ final class RunPlanner {
      */
     private static void refuseMessages(Path input, InputRecord r) {
         JsonNode record = Json.read(r.json(), Json.storedRecord(r.id()));
-        if (!PromptTemplate.isBatchRequest(record) && record.has("messages")) {
+        if (!PromptTemplate.isBatchRequest(record) && PromptTemplate.hasMessages(record)) {
             throw new InvalidInputException(AppPhrase.of("run.messagesNeedChat", input, r.line()));
         }
     }

@@ -175,6 +175,29 @@ class FormatsTest {
                 .doesNotContain("temperature");
     }
 
+    /**
+     * A column named messages is text, as every CSV value is: it was taken for a record's own conversation, so the
+     * whole file was refused ("has 'messages' that are not a non-empty array ..."), whatever the template used. Only an
+     * array of messages carries a conversation; text of that name is a field like any other.
+     */
+    @Test
+    void aCsvColumnOrATextFieldNamedMessagesIsAFieldLikeAnyOther() throws Exception {
+        Path csv = write("tickets.csv", "id,messages,question\na,\"Hi, my order is late\",Which team?\n");
+        Path db = dir.resolve("t.db");
+        Cli.Result r = run(csv.toString(), db, "--template", "{{question}} Ticket: {{messages}}");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(stride.model.promptList()).containsExactly("Which team? Ticket: Hi, my order is late");
+        assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                Map.of("id", "a", "output", "echo: Which team? Ticket: Hi, my order is late"));
+
+        Path jsonl = write("log.jsonl", "{\"id\":\"b\",\"messages\":\"a log\",\"question\":\"Who?\"}\n"
+                + "{\"id\":\"c\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}\n");
+        Cli.Result j = run(jsonl.toString(), dir.resolve("j.db"), "--template", "{{question}}");
+        assertThat(j.exitCode()).as(j.all()).isZero();
+        assertThat(stride.model.promptList()).containsExactlyInAnyOrder("Which team? Ticket: Hi, my order is late",
+                "Who?", "Hello");
+    }
+
     @Test
     void aCsvWrittenWithSemicolonsIsSaidToBeSoBeforeAnyRequest() throws Exception {
         Path input = write("in.csv", "id;question\na;x\nb;y\n");
