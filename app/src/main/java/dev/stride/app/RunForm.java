@@ -14,6 +14,7 @@ import dev.stride.core.Utf8Reader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -312,8 +313,11 @@ public final class RunForm {
             throw AppPhrase.invalid("run.noSuchFile", option, file);
         } catch (Utf8Reader.NotUtf8 e) {
             throw AppPhrase.invalid("run.notUtf8At", option, file, e.line(), e.column());
+        } catch (AccessDeniedException e) {
+            // Its message is the file's name alone: the reason is said as the operating system words it.
+            throw AppPhrase.invalid("run.fileUnreadable", option, file, "Permission denied");
         } catch (IOException e) {
-            throw AppPhrase.invalid("run.notUtf8", option, file, e.getMessage());
+            throw AppPhrase.invalid("run.fileUnreadable", option, file, e.getMessage());
         }
     }
 

@@ -115,6 +115,8 @@ final class RunPlanner {
         }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
         boolean completionsOnly = spec.params().endpointOrDefault() == Endpoint.COMPLETIONS;
+        // Only a new run: one made before this check keeps its settings, and its input is read as it was.
+        String notSent = existing == null ? notSentWithBatchBodies(spec.params()) : null;
         SyncReport report;
         RunPlan.FirstRecord[] first = new RunPlan.FirstRecord[1];
         // Read and parsed ahead by a thread of its own while the store inserts; that thread closes the reader.
@@ -135,6 +137,9 @@ final class RunPlanner {
                 }
                 if (completionsOnly) {
                     refuseMessages(input, r);
+                }
+                if (notSent != null) {
+                    refuseBatchBody(input, r, notSent);
                 }
             });
             try {
@@ -197,8 +202,45 @@ final class RunPlanner {
      */
     private static void refuseMessages(Path input, InputRecord r) {
         JsonNode record = Json.read(r.json(), Json.storedRecord(r.id()));
-        if (!PromptTemplate.isBatchRequest(record) && record.has("messages")) {
+        if (!PromptTemplate.isBatchRequest(record) && PromptTemplate.hasMessages(record)) {
             throw new InvalidInputException(AppPhrase.of("run.messagesNeedChat", input, r.line()));
+        }
+    }
+
+    /**
+     * The options given that a batch request line is not sent with (its body goes as it is, but for the model), or
+     * null when there are none. They were stored with the run and shown by {@code status} as its settings, while no
+     * request carried them.
+     */
+    private static String notSentWithBatchBodies(GenerationParams p) {
+        List<String> names = new ArrayList<>();
+        if (p.system() != null) {
+            names.add("--system");
+        }
+        if (p.maxTokens() != null) {
+            names.add("--max-tokens");
+        }
+        if (p.temperature() != null) {
+            names.add("--temperature");
+        }
+        if (p.topP() != null) {
+            names.add("--top-p");
+        }
+        if (p.seed() != null) {
+            names.add("--seed");
+        }
+        if (!p.stop().isEmpty()) {
+            names.add("--stop");
+        }
+        p.extra().keySet().forEach(k -> names.add("--param " + k));
+        return names.isEmpty() ? null : String.join(", ", names);
+    }
+
+    /** A batch request line in a new run given options its request would not carry: refused before anything is sent. */
+    private static void refuseBatchBody(Path input, InputRecord r, String notSent) {
+        JsonNode record = Json.read(r.json(), Json.storedRecord(r.id()));
+        if (PromptTemplate.isBatchRequest(record)) {
+            throw new InvalidInputException(AppPhrase.of("run.batchBodyAsIs", input, r.line(), notSent));
         }
     }
 
@@ -371,12 +413,12 @@ final class RunPlanner {
     private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
         List<Phrase> parts = new ArrayList<>(2);
         if (report.removedAnswers() > 0) {
-            parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedIds(),
-                    report.removed())));
+            parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedAnsweredIds(),
+                    report.removedAnswers())));
         }
         if (report.editedAnswers() > 0) {
-            parts.add(AppPhrase.of("run.dropEdited", report.editedAnswers(), named(report.editedIds(),
-                    report.edited())));
+            parts.add(AppPhrase.of("run.dropEdited", report.editedAnswers(), named(report.editedAnsweredIds(),
+                    report.editedAnswers())));
         }
         Object hint = report.added() == report.total() ? AppPhrase.of("run.noIdMatches")
                 : report.edited() == report.total() ? AppPhrase.of("run.allEdited") : "";

@@ -167,7 +167,7 @@ public final class PromptTemplate {
         if (isBatchRequest(record)) {
             return Prompt.body(recordId, record.get("body").toString(), batchEndpoint(record.path("url").asText()));
         }
-        if (record.has("messages")) {
+        if (hasMessages(record)) {
             return Prompt.messages(recordId, record.get("messages").toString());
         }
         return new Prompt(recordId, render(record));
@@ -175,7 +175,15 @@ public final class PromptTemplate {
 
     /** A record with OpenAI messages or a batch request body: sent as it is, the template unused. */
     public static boolean carriesRequest(JsonNode record) {
-        return isBatchRequest(record) || record.has("messages");
+        return isBatchRequest(record) || hasMessages(record);
+    }
+
+    /**
+     * A record with a conversation of its own: its {@code messages} are an array. Text of that name, such as a CSV
+     * column (a CSV value is always text) or a JSON string, is a field like any other, for the template to use or not.
+     */
+    public static boolean hasMessages(JsonNode record) {
+        return record.path("messages").isArray();
     }
 
     /** A line of an OpenAI Batch / vllm run-batch request file: it has {@code custom_id} and {@code body}. */

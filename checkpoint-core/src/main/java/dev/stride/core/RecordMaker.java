@@ -43,7 +43,7 @@ final class RecordMaker {
                     throw fail(line, problem);
                 });
             }
-            if (node.has("messages") && !PromptTemplate.validMessages(node.get("messages"))) {
+            if (PromptTemplate.hasMessages(node) && !PromptTemplate.validMessages(node.get("messages"))) {
                 throw fail(line, Phrase.core("line.badMessages"));
             }
             JsonNode idNode = node.get(idField);

@@ -17,12 +17,16 @@ import java.util.List;
  * @param addedIds     the first few added ids ({@link #NAMED} at most), in input order
  * @param editedIds    the first few edited ids, in input order
  * @param removedIds   the first few removed ids, in their old order
+ * @param removedAnsweredIds the first few removed ids that had an answer, in their old order: the ones a refusal to
+ *                     drop answers names (a removed record without one goes without asking)
+ * @param editedAnsweredIds the first few edited ids that had an answer, in input order
  * @param done         records with a completed output after the sync
  * @param failed       records stored as failed after the sync
  */
 public record SyncReport(boolean created, long total, long added, long edited, long removed, long removedAnswers,
                          long editedAnswers, long answersBefore, List<String> addedIds, List<String> editedIds,
-                         List<String> removedIds, long done, long failed) {
+                         List<String> removedIds, List<String> removedAnsweredIds, List<String> editedAnsweredIds,
+                         long done, long failed) {
 
     /** How many ids of each kind a report names. */
     public static final int NAMED = 5;
@@ -31,11 +35,14 @@ public record SyncReport(boolean created, long total, long added, long edited, l
         addedIds = addedIds == null ? List.of() : List.copyOf(addedIds);
         editedIds = editedIds == null ? List.of() : List.copyOf(editedIds);
         removedIds = removedIds == null ? List.of() : List.copyOf(removedIds);
+        removedAnsweredIds = removedAnsweredIds == null ? List.of() : List.copyOf(removedAnsweredIds);
+        editedAnsweredIds = editedAnsweredIds == null ? List.of() : List.copyOf(editedAnsweredIds);
     }
 
     /** The counts alone, as before ids were named. */
     public SyncReport(boolean created, long total, long added, long edited, long removed) {
-        this(created, total, added, edited, removed, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
+        this(created, total, added, edited, removed, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of(), 0,
+                0);
     }
 
     public boolean changedRecords() {
@@ -65,7 +72,7 @@ public record SyncReport(boolean created, long total, long added, long edited, l
     /** This report with the run's outcomes as counted after the sync. */
     public SyncReport withOutcomes(long done, long failed) {
         return new SyncReport(created, total, added, edited, removed, removedAnswers, editedAnswers, answersBefore,
-                addedIds, editedIds, removedIds, done, failed);
+                addedIds, editedIds, removedIds, removedAnsweredIds, editedAnsweredIds, done, failed);
     }
 
     /** The counts of records alone, to compare reports without their ids, answers and outcomes. */

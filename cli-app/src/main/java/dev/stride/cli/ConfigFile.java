@@ -12,6 +12,7 @@ import dev.stride.core.Utf8Reader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -156,6 +157,9 @@ final class ConfigFile {
             throw UserError.usageOf("msg.config.noSuchFile", file);
         } catch (Utf8Reader.NotUtf8 e) {
             throw UserError.usageOf("msg.config.notUtf8", file, e.line(), e.column());
+        } catch (AccessDeniedException e) {
+            // Its message is the file's name alone: the reason is said as the operating system words it.
+            throw UserError.usageOf("msg.config.cannotRead", file, "Permission denied");
         } catch (IOException e) {
             throw UserError.usageOf("msg.config.cannotRead", file, e.getMessage());
         }

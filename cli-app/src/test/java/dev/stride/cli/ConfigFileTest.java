@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +90,21 @@ class ConfigFileTest {
         assertThat(nested.err()).contains("'X-A' is given twice");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(dir.resolve("runs.db")).doesNotExist();
+    }
+
+    /**
+     * A config file the user may not read is said so: the reason was the file's own name ("cannot be read
+     * (stride.yaml)"). As root every file can be read, and there is no refusal to see.
+     */
+    @Test
+    void aConfigFileThatCannotBeReadSaysWhy() throws Exception {
+        Path yaml = config("");
+        Files.setPosixFilePermissions(yaml, PosixFilePermissions.fromString("-w-------"));
+        Assumptions.assumeFalse(Files.isReadable(yaml), "a user who may read every file (root)");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: --config " + yaml + ": cannot be read (Permission denied)\n");
+        assertThat(stride.model.requests.get()).isZero();
     }
 
     @Test

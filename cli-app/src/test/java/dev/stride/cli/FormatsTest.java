@@ -146,6 +146,58 @@ class FormatsTest {
                 Map.of("id", "a", "output", "echo: x?"), Map.of("id", "b", "output", "echo: Hi"));
     }
 
+    /**
+     * A batch request line is sent as its body says. Options that would otherwise go with every request were kept
+     * as the run's settings, and {@code status} showed them ("temperature":0.0), while no request carried them: the
+     * answers looked made at settings they were not made at. A new run refuses them, naming the line and the options.
+     */
+    @Test
+    void optionsABatchBodyIsNotSentWithAreRefusedBeforeARunIsStored() throws Exception {
+        Path input = write("batch.jsonl", "{\"id\":\"a\",\"question\":\"x?\"}\n"
+                + "{\"custom_id\":\"r1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+                + "\"body\":{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}}\n");
+        Path db = dir.resolve("b.db");
+        Cli.Result r = run(input.toString(), db, "--template", "{{question}}", "--temperature", "0", "--system",
+                "Be brief.", "--param", "top_k=5");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + input + " line 2: is an OpenAI Batch request, whose body is sent"
+                + " as it is: --system, --temperature, --param top_k would be kept as the run's settings but sent with"
+                + " no request; set them in the file's bodies and leave the options out\n");
+        assertThat(stride.server.getRequestCount()).isZero();
+        assertThat(db).doesNotExist();
+
+        // Without them the run goes, each line as its body says, the other records with the template.
+        Cli.Result plain = run(input.toString(), db, "--template", "{{question}}");
+        assertThat(plain.exitCode()).as(plain.all()).isZero();
+        assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                Map.of("id", "a", "output", "echo: x?"), Map.of("id", "r1", "output", "echo: Hi"));
+        assertThat(query(db, "SELECT params FROM runs").get(0).get("params").toString())
+                .doesNotContain("temperature");
+    }
+
+    /**
+     * A column named messages is text, as every CSV value is: it was taken for a record's own conversation, so the
+     * whole file was refused ("has 'messages' that are not a non-empty array ..."), whatever the template used. Only an
+     * array of messages carries a conversation; text of that name is a field like any other.
+     */
+    @Test
+    void aCsvColumnOrATextFieldNamedMessagesIsAFieldLikeAnyOther() throws Exception {
+        Path csv = write("tickets.csv", "id,messages,question\na,\"Hi, my order is late\",Which team?\n");
+        Path db = dir.resolve("t.db");
+        Cli.Result r = run(csv.toString(), db, "--template", "{{question}} Ticket: {{messages}}");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(stride.model.promptList()).containsExactly("Which team? Ticket: Hi, my order is late");
+        assertThat(query(db, "SELECT id, output FROM results")).containsExactly(
+                Map.of("id", "a", "output", "echo: Which team? Ticket: Hi, my order is late"));
+
+        Path jsonl = write("log.jsonl", "{\"id\":\"b\",\"messages\":\"a log\",\"question\":\"Who?\"}\n"
+                + "{\"id\":\"c\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}\n");
+        Cli.Result j = run(jsonl.toString(), dir.resolve("j.db"), "--template", "{{question}}");
+        assertThat(j.exitCode()).as(j.all()).isZero();
+        assertThat(stride.model.promptList()).containsExactlyInAnyOrder("Which team? Ticket: Hi, my order is late",
+                "Who?", "Hello");
+    }
+
     @Test
     void aCsvWrittenWithSemicolonsIsSaidToBeSoBeforeAnyRequest() throws Exception {
         Path input = write("in.csv", "id;question\na;x\nb;y\n");

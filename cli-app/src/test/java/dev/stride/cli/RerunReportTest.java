@@ -282,6 +282,47 @@ class RerunReportTest {
         assertThat(snapshot(db)).isEqualTo(before);
     }
 
+    /**
+     * A refusal to drop answers names the records whose answers would go. It named the first removed (or changed)
+     * records of any kind, so with failed or pending records before them it sent the user looking for answers that
+     * were never there ("1 of records it no longer has: q01, q19", q19 pending).
+     */
+    @Test
+    void aRefusalNamesTheRecordsWhoseAnswersWouldGoNotThoseWithout() throws Exception {
+        Path input = dir.resolve("q.jsonl");
+        lines(input, 0, 10);
+        Path db = dir.resolve("runs.db");
+        // q0..q5 refused by the server (stored failed, no answer), q6..q9 answered.
+        stride.model.answering(prompt -> prompt.matches("Q: question [0-5]")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt too long\"}}") : null);
+        Cli.Result first = run(input, db, "--concurrency", "1");
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        List<Map<String, Object>> before = snapshot(db);
+
+        Path sample = dir.resolve("sample.jsonl");
+        lines(sample, 8, 10);
+        Cli.Result removed = run(sample, db);
+        assertThat(removed.exitCode()).as(removed.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(removed.err()).contains("this input would drop 2 of the 4 answers of run 'm' (2 of records it no"
+                + " longer has: q6, q7); nothing was changed.");
+        Cli.Result removedDry = run(sample, db, "--dry-run");
+        assertThat(removedDry.out()).contains("8 removed (removed q0, q1, q2, q3, q4, …)")
+                .contains("(2 of records it no longer has: q6, q7)");
+
+        // Every record edited: the six failed ones and three of the four answered.
+        StringBuilder edited = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            edited.append("{\"id\":\"q").append(i).append("\",\"question\":\"question ").append(i)
+                    .append(i < 9 ? " v2" : "").append("\"}\n");
+        }
+        Files.writeString(input, edited, StandardCharsets.UTF_8);
+        Cli.Result changed = run(input, db);
+        assertThat(changed.exitCode()).as(changed.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(changed.err()).contains("this input would drop 3 of the 4 answers of run 'm' (3 of records it"
+                + " changed: q6, q7, q8); nothing was changed.");
+        assertThat(snapshot(db)).isEqualTo(before);
+    }
+
     @Test
     void aDryRunOfANewRunCreatesNothing() throws Exception {
         Path input = questions(dir, "q.jsonl", 5);

@@ -13,6 +13,7 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -411,6 +412,32 @@ class RunCommandTest {
                 .startsWith("stride: the template is empty:");
         assertThat(refusal(stride.run(input, db).noProgress().with("--template-file", emptyFile.toString())))
                 .startsWith("stride: the template is empty:");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
+    }
+
+    /**
+     * A template or system file that cannot be read is said so, with the reason: it was "cannot be read as UTF-8 text
+     * (tpl)", the file's own name as the reason, for a file the user may not read; and "as UTF-8 text" for a folder.
+     */
+    @Test
+    void aTemplateOrSystemFileThatCannotBeReadIsSaidWithItsReason() throws Exception {
+        Path input = questions(dir, "q.jsonl", 2);
+        Path db = dir.resolve("runs.db");
+        Path folder = Files.createDirectory(dir.resolve("prompts"));
+        assertThat(refusal(stride.run(input, db).noProgress().with("--template-file", folder.toString())))
+                .isEqualTo("stride: --template-file " + folder + ": cannot be read (Is a directory)\n");
+        assertThat(refusal(stride.run(input, db).template("{{question}}").noProgress()
+                .with("--system-file", folder.toString())))
+                .isEqualTo("stride: --system-file " + folder + ": cannot be read (Is a directory)\n");
+
+        Path locked = Files.writeString(dir.resolve("system.txt"), "Be brief.", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("-w-------"));
+        if (!Files.isReadable(locked)) { // root reads it all the same: there is no refusal to see
+            assertThat(refusal(stride.run(input, db).template("{{question}}").noProgress()
+                    .with("--system-file", locked.toString())))
+                    .isEqualTo("stride: --system-file " + locked + ": cannot be read (Permission denied)\n");
+        }
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist();
     }

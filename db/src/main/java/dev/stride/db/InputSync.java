@@ -120,7 +120,8 @@ final class InputSync {
             }
         });
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
-        return new SyncReport(true, total, total, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), 0, 0);
+        return new SyncReport(true, total, total, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of(),
+                0, 0);
     }
 
     /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
@@ -214,8 +215,15 @@ final class InputSync {
                 : dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited).where(answered));
         long answersBefore = removedAnswers + editedAnswers == 0 ? 0 : dsl.fetchCount(PREDICTIONS,
                 PREDICTIONS.RUN_ID.eq(runId).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)));
+        // The ids a refusal names are those whose answers would go: a removed or edited record without one (pending,
+        // failed) goes without asking, and naming it would send the user looking for an answer that is not there.
+        List<String> removedAnsweredIds = removedAnswers == 0 ? List.of() : dsl.select(RECORDS.RECORD_ID).from(RECORDS)
+                .where(isRemoved.and(answered)).orderBy(RECORDS.SEQ).limit(SyncReport.NAMED).fetch(RECORDS.RECORD_ID);
+        List<String> editedAnsweredIds = editedAnswers == 0 ? List.of() : dsl.select(IN_ID).from(INPUT).join(RECORDS)
+                .on(isEdited).where(answered).orderBy(IN_SEQ).limit(SyncReport.NAMED).fetch(IN_ID);
         SyncReport report = new SyncReport(created, total, created ? total : added, edited, removed, removedAnswers,
-                editedAnswers, answersBefore, addedIds, editedIds, removedIds, 0, 0);
+                editedAnswers, answersBefore, addedIds, editedIds, removedIds, removedAnsweredIds, editedAnsweredIds, 0,
+                0);
         if (report.needsConsentToDrop() && !dropAnswers) {
             throw new AnswersWouldBeDroppedException(report);
         }
