@@ -67,6 +67,7 @@ final class ClearCommand implements Callable<Integer> {
         Messages messages = Messages.of(spec);
         if (database.file != null) {
             DbFile.foldIfLeftBehind(database.file, spec);
+            DbFile.upgradeIfOlder(database.file, spec); // the store would upgrade it as it opens, unsaid
         }
         boolean blank = database.postgres != null ? PostgresCheckpointStore.isBlank(database.postgres)
                 : SqliteCheckpointStore.isBlank(database.file);

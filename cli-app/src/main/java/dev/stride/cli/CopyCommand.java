@@ -75,6 +75,7 @@ final class CopyCommand implements Callable<Integer> {
             if (to != null) {
                 refuseSameFile(from, to, "msg.copy.sameFile");
             }
+            DbFile.upgradeIfOlder(from, spec);
         }
         if (to != null) {
             DbFile.requireFolder(to);

@@ -51,6 +51,7 @@ final class DashboardCommand implements Callable<Integer> {
         }
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
+            DbFile.upgradeIfOlder(database.file, spec);
         }
         Board board = database.postgres != null ? Board.postgres(database.postgres) : Board.sqlite(database.file);
         DashboardServer server;

@@ -4,6 +4,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.core.ShownState;
 import dev.stride.db.FileAlone;
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
 import java.io.IOException;
@@ -79,6 +80,21 @@ final class DbFile {
         WalFold.ifLeftBehind(db).ifPresent(fold -> {
             PrintWriter err = spec.commandLine().getErr();
             err.println(Messages.of(spec).get("msg.wal.folded", db, fold.answers().orElse(0), fold.wal()));
+            err.flush();
+        });
+    }
+
+    /**
+     * For a command that reads {@code db}: a file an older stride wrote is first brought up to this build's schema,
+     * as {@code stride run} would (the same upgrade, see {@link SqliteCheckpointStore#upgradeIfOlder}), and said on
+     * stderr in one line, with what its WAL held folded in first and said too. A user who upgraded stride expects the
+     * new one to open the file; a file at this build's schema is only read. One that cannot be written here is
+     * refused (exit 4) with what to do.
+     */
+    static void upgradeIfOlder(Path db, CommandSpec spec) {
+        SqliteCheckpointStore.upgradeIfOlder(db, () -> foldIfLeftBehind(db, spec)).ifPresent(upgrade -> {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(Messages.of(spec).get("msg.schema.upgraded", db, upgrade.from(), upgrade.to()));
             err.flush();
         });
     }

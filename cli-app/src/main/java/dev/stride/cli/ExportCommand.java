@@ -91,6 +91,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         if (database.file != null) {
             DbFile.requireExists(database.file);
+            DbFile.upgradeIfOlder(database.file, spec);
             DbFile.warnIfLeftBehind(database.file, spec, false);
         }
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)

@@ -73,6 +73,7 @@ final class MergeCommand implements Callable<Integer> {
         shards.forEach(DbFile::requireExists);
         shards.forEach(shard -> CopyCommand.refuseSameFile(shard, to, "msg.merge.sameFile"));
         DbFile.requireFolder(to);
+        shards.forEach(shard -> DbFile.upgradeIfOlder(shard, spec));
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();
         boolean fresh = !Files.exists(to);

@@ -42,6 +42,9 @@ final class ReportCommand implements Callable<Integer> {
             // as export's and compare's -o: a missing folder is refused, not made (a typo would make one)
             OutputFile.check(output, database.file);
         }
+        if (database.postgres == null) {
+            DbFile.upgradeIfOlder(database.file, spec);
+        }
         Object source = database.named();
         Optional<List<String>> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)

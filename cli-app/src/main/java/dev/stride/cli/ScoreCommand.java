@@ -60,6 +60,8 @@ final class ScoreCommand implements Callable<Integer> {
         RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
         if (database.file != null) {
             DbFile.requireExists(database.file);
+            // The book would upgrade it as it opens, unsaid: said here, or refused where it cannot be written.
+            DbFile.upgradeIfOlder(database.file, spec);
         }
         ScoreReport report;
         // The book first: it brings an older database's schema up to V10, which the read-only store then finds.

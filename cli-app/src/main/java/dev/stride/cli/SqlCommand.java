@@ -91,6 +91,8 @@ final class SqlCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (database.file != null) {
             DbFile.requireExists(database.file);
+            // No upgrade of an older file here, unlike the other commands that read: sql promises that nothing it
+            // runs writes (its connection is read-only), and it reads any schema as it is, older ones included.
             DbFile.warnIfLeftBehind(database.file, spec, false);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -62,6 +62,7 @@ final class StatusCommand implements Callable<Integer> {
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
+            DbFile.upgradeIfOlder(database.file, spec);
         }
         if (run != null) {
             return showRun(prices);

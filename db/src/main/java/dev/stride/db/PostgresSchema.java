@@ -117,7 +117,7 @@ final class PostgresSchema {
             int version = rs.getInt(1);
             throw new StoreException(version > Schema.LATEST
                     ? DbPhrase.of("pg.newer", location, version, Schema.LATEST)
-                    : DbPhrase.of("schema.older", location, version));
+                    : DbPhrase.of("pg.older", location, version));
         } catch (SQLException e) {
             throw new StoreException(DbPhrase.of("pg.notStride", location), e);
         }

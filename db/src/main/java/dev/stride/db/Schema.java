@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import dev.stride.core.ShellWords;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -140,9 +142,21 @@ final class Schema {
 
     /** Checks, without writing, that a database has exactly this build's schema. */
     static void checkCurrent(DataSource readOnlySource, Path file) {
+        olderVersion(readOnlySource, file).ifPresent(version -> {
+            throw new StoreException(DbPhrase.of("schema.older", file, version, ShellWords.quoted(file)));
+        });
+    }
+
+    /**
+     * The version of a stride database with an older schema than this build's, read without writing; empty for one
+     * with exactly this build's.
+     *
+     * @throws StoreException for one of a newer stride, another program's, or one that cannot be read
+     */
+    static Optional<Object> olderVersion(DataSource readOnlySource, Path file) {
         try (Connection c = readOnlySource.getConnection()) {
             if (isCurrent(c)) {
-                return;
+                return Optional.empty();
             }
             if (foreign(c)) {
                 throw notStride(file); // before Flyway, which logs what it finds as it looks
@@ -156,9 +170,7 @@ final class Schema {
             if (info.applied().length == 0) {
                 throw notStride(file);
             }
-            if (info.pending().length > 0) {
-                throw new StoreException(DbPhrase.of("schema.older", file, version(info.current())));
-            }
+            return info.pending().length > 0 ? Optional.of(version(info.current())) : Optional.empty();
         } catch (FlywayException e) {
             SQLException sql = SqliteFiles.sqlCause(e);
             if (sql != null) {

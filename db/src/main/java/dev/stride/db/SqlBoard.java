@@ -78,6 +78,8 @@ final class SqlBoard implements Board {
     /** With a smaller span or sample than a user gets: the tests reach their edges with a few records. */
     static SqlBoard sqlite(Path file, long span, long sampleSize) {
         SqliteFiles.checkUsable(file, true);
+        // Flyway's look at a file that is not current logged its steps to stderr before the refusal's one line.
+        SqliteCheckpointStore.quietLibraries();
         Schema.checkCurrent(SqliteFiles.readerSource(file), file);
         return new SqlBoard(new Vendor() {
             @Override

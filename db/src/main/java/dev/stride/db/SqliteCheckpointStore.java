@@ -25,6 +25,7 @@ import dev.stride.core.RunState;
 import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
+import dev.stride.core.ShellWords;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -40,6 +41,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -173,6 +175,50 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         }
     }
 
+    /** An upgrade of a file's schema: the version it had (a number, as Flyway keeps it) and the one it has now. */
+    public record SchemaUpgrade(Path file, Object from, int to) {
+    }
+
+    /**
+     * Brings an existing file that an older stride wrote up to this build's schema, so that a command which only
+     * reads it can go on and open it read-only: the upgrade {@link #open} makes for a run, through open itself (the
+     * same checks, WAL fold, and the one IMMEDIATE transaction that makes strides wait for each other), on a file
+     * it finds older. A file already at this build's schema is only read, so a live run of this stride on it is never
+     * disturbed; one of a newer stride or of another program is left as it is for the read-only open to refuse.
+     *
+     * @param beforeUpgrade called once the file is known to need an upgrade, before anything is written: the caller
+     *                      folds in, and says, what a stopped stride left in its WAL, which open would fold silently
+     * @return the upgrade made, or empty when the file needed none
+     * @throws StoreException when the file is older and cannot be written here (a read-only file or folder): one
+     *                        line with its version and the command that upgrades it where it can be written; or as
+     *                        {@link #open} and {@link #openReadOnly} throw
+     */
+    public static Optional<SchemaUpgrade> upgradeIfOlder(Path file, Runnable beforeUpgrade) {
+        SqliteFiles.checkUsable(file, true);
+        if (SqliteFiles.isEmptyFile(file)) {
+            return Optional.empty(); // no schema at all: each command says what an empty file is to it
+        }
+        Optional<Object> older;
+        SQLiteDataSource source = SqliteFiles.readerSource(file);
+        // Opened as openReadOnly opens it, so a file SQLite cannot read is said in the same words.
+        try (Connection opened = SqliteFiles.connect(source, file)) {
+            older = Schema.olderVersion(source, file);
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(file, e);
+        }
+        if (older.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!Files.isWritable(file) || !Files.isWritable(file.toAbsolutePath().getParent())) {
+            boolean fileReadOnly = !Files.isWritable(file);
+            throw new StoreException(DbPhrase.of("schema.olderReadOnly", file, older.get(), fileReadOnly ? 0 : 1,
+                    ShellWords.quoted(file)));
+        }
+        beforeUpgrade.run();
+        open(file).close();
+        return Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST));
+    }
+
     /**
      * Opens an existing checkpoint database for reading only (status, export): nothing is written, not even a
      * schema upgrade, so it is safe while a run is writing the same file.
@@ -286,10 +332,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 throw SqliteFiles.translate(file, e);
             }
             nobodyAtWork(partial);
-            List<RunInfo> runs;
-            try (SqliteCheckpointStore copy = openReadOnly(partial)) {
-                runs = copy.listRuns();
-            }
+            List<RunInfo> runs = runsOfCopy(partial);
             if (stopRequested.getAsBoolean()) {
                 // Asked after the copy was written, before its name: it goes, as a stop asks.
                 throw new TransferStoppedException();
@@ -298,6 +341,37 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             // its name.
             putInPlace(staged, target);
             return runs;
+        }
+    }
+
+    /**
+     * The runs a snapshot holds. A copy of a file an older stride wrote keeps its schema (it is the file as it was,
+     * for a machine whose stride may be that older one), which this build's store does not read: its runs are read
+     * from the columns every schema version has, enough for the lines that name them.
+     */
+    private static List<RunInfo> runsOfCopy(Path copy) {
+        SQLiteDataSource source = SqliteFiles.readerSource(copy);
+        try (Connection connection = SqliteFiles.connect(source, copy)) {
+            if (Schema.isCurrent(connection)) {
+                try (SqliteCheckpointStore store = new SqliteCheckpointStore(copy, Clock.systemUTC(), null,
+                        SqliteFiles.connect(source, copy))) {
+                    return store.listRuns();
+                }
+            }
+            List<RunInfo> runs = new ArrayList<>();
+            try (Statement statement = connection.createStatement();
+                 var rs = statement.executeQuery("SELECT run_id, name, model, template, params, total, done, failed,"
+                         + " low_watermark, elapsed_ms, saved_at, state, created_at FROM runs ORDER BY run_id")) {
+                while (rs.next()) {
+                    runs.add(new RunInfo(rs.getLong(1), rs.getString(2), rs.getString(3), List.of(), rs.getString(4),
+                            rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
+                            rs.getLong(10), UtcText.parse(rs.getString(11)), RunState.fromLabel(rs.getString(12)),
+                            UtcText.parse(rs.getString(13)), 0));
+                }
+            }
+            return runs;
+        } catch (SQLException e) {
+            throw SqliteFiles.translate(copy, e);
         }
     }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.ShellWords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -158,7 +159,8 @@ class OpeningTest {
 
         assertThatThrownBy(() -> SqliteCheckpointStore.openReadOnly(file))
                 .isInstanceOf(StoreException.class)
-                .hasMessage(file + " has an older schema (version 1); a run with this stride will upgrade it");
+                .hasMessage(file + " has an older schema (version 1): stride status --db " + ShellWords.quoted(file)
+                        + " upgrades it to this stride's");
 
         SqliteCheckpointStore.open(file).close();
         assertThat(historyRows(file)).isEqualTo(MIGRATIONS);

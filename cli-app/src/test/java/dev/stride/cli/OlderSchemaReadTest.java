@@ -1,0 +1,267 @@
+package dev.stride.cli;
+
+import static dev.stride.cli.Datasets.count;
+import static dev.stride.cli.Datasets.query;
+import static dev.stride.cli.Datasets.questions;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.stride.sim.Simulator;
+import dev.stride.sim.SimulatorSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user who upgraded stride opens the file an older one wrote with a command that only reads it: the file is
+ * upgraded first, as {@code stride run} would, said in one line on stderr, and the command does its job with the
+ * counts and tokens the file holds. Where the file cannot be written it is refused in one line (exit 4), untouched.
+ */
+class OlderSchemaReadTest {
+    /** Schema version 17's triggers, V4's: they count no tokens (V18 made the ones that do). */
+    private static final List<String> V17_TRIGGERS = List.of(
+            "insert AFTER INSERT ON predictions BEGIN UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "update AFTER UPDATE OF run_id, status, finish_reason ON predictions BEGIN UPDATE runs"
+                    + " SET done = done - (OLD.status = 'done'), failed = failed - (OLD.status = 'failed'),"
+                    + " truncated = truncated - (OLD.status = 'done' AND OLD.finish_reason IS 'length')"
+                    + " WHERE run_id = OLD.run_id; UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "delete AFTER DELETE ON predictions BEGIN UPDATE runs SET done = done - (OLD.status = 'done'),"
+                    + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
+                    + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
+    private static final String UPGRADED = " from schema version 17 to 19, this stride's (a stride older than this"
+            + " one no longer opens it)\n";
+
+    @TempDir
+    Path dir;
+
+    private final Cli cli = new Cli();
+    private final List<Path> mounted = new ArrayList<>();
+    private Path db;
+    private long done;
+    private long failed;
+    private long tokensIn;
+    private long tokensOut;
+
+    /** A finished run with failures, taken back to schema version 17 as the stride before this one left it. */
+    @BeforeEach
+    void olderFile() throws Exception {
+        db = dir.resolve("runs.db");
+        try (Simulator failing = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(0.3)
+                .build()).start(0)) {
+            Cli.Result run = cli.run("run", questions(dir, "q.jsonl", 40).toString(), "--db", db.toString(),
+                    "--model", "m", "--base-url", failing.url(), "--template", "{{question}}", "--retries", "0",
+                    "--quiet");
+            assertThat(run.exitCode()).as(run.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        }
+        done = count(db, "SELECT done FROM progress");
+        failed = count(db, "SELECT failed FROM progress");
+        tokensIn = count(db, "SELECT sum(prompt_tokens) FROM predictions");
+        tokensOut = count(db, "SELECT sum(completion_tokens) FROM predictions");
+        assertThat(done).isPositive();
+        assertThat(failed).isPositive();
+        assertThat(tokensIn).isPositive();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (String trigger : V17_TRIGGERS) {
+                st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
+                st.execute("CREATE TRIGGER predictions_counted_on_" + trigger);
+            }
+            st.execute("ALTER TABLE runs DROP COLUMN tokens_in"); // V18's
+            st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
+            st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
+            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+        }
+        assertThat(version(db)).isEqualTo(17);
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        for (Path m : mounted) {
+            sh("umount", "-l", m.toString());
+        }
+    }
+
+    @Test
+    void statusUpgradesTheFileSaysSoAndShowsItsCountsAndTokens() throws Exception {
+        Cli.Result status = cli.run("status", "--db", db.toString());
+
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(status.out()).contains(done + "/40").contains(Numbers.compact(tokensIn) + "/"
+                + Numbers.compact(tokensOut));
+        assertThat(version(db)).isEqualTo(19);
+        // V18 counted the tokens of the outcomes stored before it.
+        assertThat(count(db, "SELECT tokens_in FROM runs")).isEqualTo(tokensIn);
+
+        Cli.Result detail = cli.run("status", "--db", db.toString(), "--run", "m");
+        assertThat(detail.exitCode()).as(detail.all()).isZero();
+        assertThat(detail.err()).as("already upgraded: nothing to say").isEmpty();
+        assertThat(detail.out()).contains(done + "/40 done").contains(failed + " failed")
+                .contains("Tokens:      " + Numbers.grouped(tokensIn) + " in, " + Numbers.grouped(tokensOut) + " out");
+    }
+
+    @Test
+    void statusOfOneRunUpgradesTheFileToo() throws Exception {
+        Cli.Result detail = cli.run("status", "--db", db.toString(), "--run", "m");
+
+        assertThat(detail.exitCode()).as(detail.all()).isZero();
+        assertThat(detail.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(detail.out()).contains(done + "/40 done")
+                .contains("Tokens:      " + Numbers.grouped(tokensIn) + " in, " + Numbers.grouped(tokensOut) + " out");
+    }
+
+    @Test
+    void exportUpgradesTheFileAndWritesEveryRecord() throws Exception {
+        Path out = dir.resolve("answers.jsonl");
+
+        Cli.Result export = cli.run("export", "--db", db.toString(), "-o", out.toString());
+
+        assertThat(export.exitCode()).as(export.all()).isZero();
+        assertThat(export.err()).isEqualTo("upgraded " + db + UPGRADED);
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(40);
+        assertThat(lines.stream().filter(l -> l.contains("\"status\":\"done\""))).hasSize((int) done);
+        assertThat(lines.stream().filter(l -> l.contains("\"status\":\"failed\""))).hasSize((int) failed);
+        long exportedIn = 0;
+        for (String line : lines) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"prompt_tokens\":(\\d+)").matcher(line);
+            exportedIn += m.find() ? Long.parseLong(m.group(1)) : 0;
+        }
+        assertThat(exportedIn).isEqualTo(tokensIn);
+        assertThat(version(db)).isEqualTo(19);
+    }
+
+    @Test
+    void copyUpgradesItsSourceAndCopiesTheRunWhole() throws Exception {
+        Path to = dir.resolve("copy.db");
+
+        Cli.Result copy = cli.run("copy", "--from", db.toString(), "--to", to.toString());
+
+        assertThat(copy.exitCode()).as(copy.all()).isZero();
+        assertThat(copy.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(copy.out()).contains("Copied run 'm' (" + done + "/40 done, " + failed + " failed)");
+        assertThat(version(db)).isEqualTo(19);
+        assertThat(query(to, "SELECT done, failed, total FROM progress"))
+                .containsExactly(Map.of("done", (int) done, "failed", (int) failed, "total", 40));
+        assertThat(count(to, "SELECT tokens_in + tokens_out FROM runs")).isEqualTo(tokensIn + tokensOut);
+    }
+
+    @Test
+    void reportUpgradesTheFileAndWritesThePage() throws Exception {
+        Path page = dir.resolve("report.html");
+
+        Cli.Result report = cli.run("report", "--db", db.toString(), "-o", page.toString());
+
+        assertThat(report.exitCode()).as(report.all()).isZero();
+        assertThat(report.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(page).isNotEmptyFile();
+        assertThat(version(db)).isEqualTo(19);
+    }
+
+    /**
+     * A snapshot is the file as it is, for a machine whose stride may be the older one: it keeps the file's schema
+     * (the source is not upgraded either), and names the runs it holds.
+     */
+    @Test
+    void snapshotCopiesTheFileAsItIsAndNamesItsRuns() throws Exception {
+        Path snapshot = dir.resolve("snapshot.db");
+
+        Cli.Result taken = cli.run("snapshot", "--db", db.toString(), snapshot.toString());
+
+        assertThat(taken.exitCode()).as(taken.all()).isZero();
+        assertThat(taken.err()).isEmpty();
+        assertThat(taken.out()).contains("'m': " + done + "/40 done, " + failed + " failed");
+        assertThat(version(db)).isEqualTo(17);
+        assertThat(version(snapshot)).isEqualTo(17);
+        assertThat(count(snapshot, "SELECT count(*) FROM predictions")).isEqualTo(40);
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no .partial left")
+                    .containsExactlyInAnyOrder("q.jsonl", "runs.db", "snapshot.db");
+        }
+    }
+
+    /**
+     * On a read-only disk nothing can upgrade the file: each command says so in one line with what to do, exits 4
+     * (as the refusal of an older file always did), and leaves the file as it was and writes nothing.
+     */
+    @Test
+    void aReadOnlyOlderFileIsRefusedInOneLineAndLeftAsItWas() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("ro"));
+        assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", folder.toString()) == 0,
+                "cannot mount a tmpfs here (needs root): skipped");
+        mounted.add(folder);
+        Path ro = folder.resolve("runs.db");
+        Files.copy(db, ro);
+        byte[] before = Files.readAllBytes(ro);
+        assertThat(sh("mount", "-o", "remount,ro", folder.toString())).isZero();
+        String refusal = "stride: " + ro + " has an older schema (version 17), which this stride cannot upgrade"
+                + " while the file is read-only: make it writable (or copy it to a writable folder) and run the"
+                + " command again; it upgrades the file first, as stride status --db " + ro + " alone does\n";
+        Path out = dir.resolve("answers.jsonl");
+        Path to = dir.resolve("copy.db");
+
+        for (String[] command : List.of(new String[] {"status", "--db", ro.toString()},
+                new String[] {"status", "--db", ro.toString(), "--run", "m"},
+                new String[] {"export", "--db", ro.toString(), "-o", out.toString()},
+                new String[] {"copy", "--from", ro.toString(), "--to", to.toString()})) {
+            Cli.Result refused = cli.run(command);
+            assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.DATABASE);
+            assertThat(refused.err()).as(String.join(" ", command)).isEqualTo(refusal);
+            assertThat(refused.out()).isEmpty();
+        }
+        assertThat(out).doesNotExist();
+        assertThat(to).doesNotExist();
+        assertThat(Files.readAllBytes(ro)).isEqualTo(before);
+        try (var left = Files.list(folder)) {
+            assertThat(left).containsExactly(ro);
+        }
+    }
+
+    /** Never downgraded, never written: a file of a newer stride is refused by a command that reads, as by run. */
+    @Test
+    void aNewerFileIsStillRefusedAndLeftAsItWas() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                    + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'from the future', 'SQL',"
+                    + " 'V99__from_the_future.sql', 0, 'stride', 1, 1)");
+        }
+        byte[] before = Files.readAllBytes(db);
+
+        Cli.Result status = cli.run("status", "--db", db.toString());
+
+        assertThat(status.exitCode()).as(status.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(status.err()).isEqualTo("stride: " + db + " was written by a newer stride (schema version 99;"
+                + " this stride knows up to 19): use that stride or a newer one\n");
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    }
+
+    private static long version(Path db) throws Exception {
+        return count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history");
+    }
+
+    private static int sh(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+}
