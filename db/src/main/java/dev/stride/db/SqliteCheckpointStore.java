@@ -365,8 +365,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 while (rs.next()) {
                     runs.add(new RunInfo(rs.getLong(1), rs.getString(2), rs.getString(3), List.of(), rs.getString(4),
                             rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
-                            rs.getLong(10), UtcText.parse(rs.getString(11)), RunState.fromLabel(rs.getString(12)),
-                            UtcText.parse(rs.getString(13)), 0));
+                            rs.getLong(10), UtcText.parse(rs.getString(11), "runs.saved_at"), RunState.fromLabel(rs.getString(12)),
+                            UtcText.parse(rs.getString(13), "runs.created_at"), 0));
                 }
             }
             return runs;
