@@ -30,20 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * counts and tokens the file holds. Where the file cannot be written it is refused in one line (exit 4), untouched.
  */
 class OlderSchemaReadTest {
-    /** Schema version 17's triggers, V4's: they count no tokens (V18 made the ones that do). */
-    private static final List<String> V17_TRIGGERS = List.of(
-            "insert AFTER INSERT ON predictions BEGIN UPDATE runs SET done = done + (NEW.status = 'done'),"
-                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
-                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
-            "update AFTER UPDATE OF run_id, status, finish_reason ON predictions BEGIN UPDATE runs"
-                    + " SET done = done - (OLD.status = 'done'), failed = failed - (OLD.status = 'failed'),"
-                    + " truncated = truncated - (OLD.status = 'done' AND OLD.finish_reason IS 'length')"
-                    + " WHERE run_id = OLD.run_id; UPDATE runs SET done = done + (NEW.status = 'done'),"
-                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
-                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
-            "delete AFTER DELETE ON predictions BEGIN UPDATE runs SET done = done - (OLD.status = 'done'),"
-                    + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
-                    + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
     private static final String UPGRADED = " from schema version 17 to 19, this stride's (a stride older than this"
             + " one no longer opens it)\n";
 
@@ -77,15 +63,7 @@ class OlderSchemaReadTest {
         assertThat(failed).isPositive();
         assertThat(tokensIn).isPositive();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            for (String trigger : V17_TRIGGERS) {
-                st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
-                st.execute("CREATE TRIGGER predictions_counted_on_" + trigger);
-            }
-            st.execute("ALTER TABLE runs DROP COLUMN tokens_in"); // V18's
-            st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
-            st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+            OlderSchemas.backTo17(st);
         }
         assertThat(version(db)).isEqualTo(17);
     }

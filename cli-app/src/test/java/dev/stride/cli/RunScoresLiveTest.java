@@ -31,21 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * template {@code {{guess}}}, so every accuracy is known in advance.
  */
 class RunScoresLiveTest {
-    /** The counters' triggers as V4 made them (done, failed, truncated), to take a file back before V18. */
-    private static final List<String> V4_TRIGGERS = List.of(
-            "insert AFTER INSERT ON predictions BEGIN UPDATE runs SET done = done + (NEW.status = 'done'),"
-                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
-                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
-            "update AFTER UPDATE OF run_id, status, finish_reason ON predictions BEGIN UPDATE runs"
-                    + " SET done = done - (OLD.status = 'done'), failed = failed - (OLD.status = 'failed'),"
-                    + " truncated = truncated - (OLD.status = 'done' AND OLD.finish_reason IS 'length')"
-                    + " WHERE run_id = OLD.run_id; UPDATE runs SET done = done + (NEW.status = 'done'),"
-                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
-                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
-            "delete AFTER DELETE ON predictions BEGIN UPDATE runs SET done = done - (OLD.status = 'done'),"
-                    + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
-                    + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -283,20 +268,7 @@ class RunScoresLiveTest {
         long doneBefore = count(db, "SELECT done FROM progress");
         // Back to schema version 15, as the stride before this one left the file: no column keeps the scoring.
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE runs DROP COLUMN scoring_metric");
-            st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
-            st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
-            st.execute("ALTER TABLE runs DROP COLUMN output_rules"); // V17's, made after V16's
-            // V18's, made after V16's too: its triggers go for V4's, which count no tokens, then its columns.
-            for (String trigger : V4_TRIGGERS) {
-                st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
-                st.execute("CREATE TRIGGER predictions_counted_on_" + trigger);
-            }
-            st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
-            st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
-            st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17', '18', '19')");
+            OlderSchemas.backTo15(st);
         }
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);

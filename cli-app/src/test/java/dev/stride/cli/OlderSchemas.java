@@ -1,0 +1,49 @@
+package dev.stride.cli;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** Takes a stride SQLite file back to an older schema version, as an older stride left it, for upgrade tests. */
+final class OlderSchemas {
+    /** The counters' triggers as V4 made them (done, failed, truncated): they count no tokens (V18's do). */
+    private static final List<String> V4_TRIGGERS = List.of(
+            "insert AFTER INSERT ON predictions BEGIN UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "update AFTER UPDATE OF run_id, status, finish_reason ON predictions BEGIN UPDATE runs"
+                    + " SET done = done - (OLD.status = 'done'), failed = failed - (OLD.status = 'failed'),"
+                    + " truncated = truncated - (OLD.status = 'done' AND OLD.finish_reason IS 'length')"
+                    + " WHERE run_id = OLD.run_id; UPDATE runs SET done = done + (NEW.status = 'done'),"
+                    + " failed = failed + (NEW.status = 'failed'), truncated = truncated + (NEW.status = 'done'"
+                    + " AND NEW.finish_reason IS 'length') WHERE run_id = NEW.run_id; END",
+            "delete AFTER DELETE ON predictions BEGIN UPDATE runs SET done = done - (OLD.status = 'done'),"
+                    + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
+                    + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
+
+    private OlderSchemas() {
+    }
+
+    /** Back to version 17 from 19: V19's column, then V18's triggers (V4's again) and columns, and their history. */
+    static void backTo17(Statement st) throws SQLException {
+        st.execute("ALTER TABLE workers DROP COLUMN retry_since");
+        for (String trigger : V4_TRIGGERS) {
+            st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
+            st.execute("CREATE TRIGGER predictions_counted_on_" + trigger);
+        }
+        st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
+        st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
+        st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
+        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+    }
+
+    /** Back to version 15: {@link #backTo17}, then V17's column and V16's, which keep a run's scoring. */
+    static void backTo15(Statement st) throws SQLException {
+        backTo17(st);
+        st.execute("ALTER TABLE runs DROP COLUMN output_rules");
+        st.execute("ALTER TABLE runs DROP COLUMN scoring_metric");
+        st.execute("ALTER TABLE runs DROP COLUMN scoring_label_field");
+        st.execute("ALTER TABLE runs DROP COLUMN scoring_extract");
+        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('16', '17')");
+    }
+}
