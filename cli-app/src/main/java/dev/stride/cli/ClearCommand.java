@@ -68,6 +68,8 @@ final class ClearCommand implements Callable<Integer> {
         if (database.file != null) {
             DbFile.foldIfLeftBehind(database.file, spec);
             DbFile.upgradeIfOlder(database.file, spec); // the store would upgrade it as it opens, unsaid
+        } else {
+            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         boolean blank = database.postgres != null ? PostgresCheckpointStore.isBlank(database.postgres)
                 : SqliteCheckpointStore.isBlank(database.file);

@@ -88,6 +88,8 @@ final class CompareCommand implements Callable<Integer> {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
             DbFile.warnIfLeftBehind(database.file, spec, false);
+        } else {
+            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                 : SqliteCheckpointStore.openReadOnly(database.file)) {

@@ -77,6 +77,9 @@ final class CopyCommand implements Callable<Integer> {
             }
             DbFile.upgradeIfOlder(from, spec);
         }
+        if (fromPostgres != null) {
+            DbFile.upgradeIfOlder(fromPostgres, spec);
+        }
         if (to != null) {
             DbFile.requireFolder(to);
         }

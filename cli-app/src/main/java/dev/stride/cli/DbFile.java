@@ -4,6 +4,8 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.core.ShownState;
 import dev.stride.db.FileAlone;
+import dev.stride.db.PostgresCheckpointStore;
+import dev.stride.db.PostgresLocation;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
@@ -95,6 +97,19 @@ final class DbFile {
         SqliteCheckpointStore.upgradeIfOlder(db, () -> foldIfLeftBehind(db, spec)).ifPresent(upgrade -> {
             PrintWriter err = spec.commandLine().getErr();
             err.println(Messages.of(spec).get("msg.schema.upgraded", db, upgrade.from(), upgrade.to()));
+            err.flush();
+        });
+    }
+
+    /**
+     * As {@link #upgradeIfOlder(Path, CommandSpec)}, for a PostgreSQL database: brought up to this build's schema
+     * as a run would ({@link PostgresCheckpointStore#upgradeIfOlder}), and said in the same line.
+     */
+    static void upgradeIfOlder(PostgresLocation db, CommandSpec spec) {
+        PostgresCheckpointStore.upgradeIfOlder(db).ifPresent(from -> {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(Messages.of(spec).get("msg.schema.upgraded", db, from,
+                    PostgresCheckpointStore.schemaVersion()));
             err.flush();
         });
     }

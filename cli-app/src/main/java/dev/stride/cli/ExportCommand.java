@@ -93,6 +93,8 @@ final class ExportCommand implements Callable<Integer> {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
             DbFile.warnIfLeftBehind(database.file, spec, false);
+        } else {
+            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                 : SqliteCheckpointStore.openReadOnly(database.file)) {

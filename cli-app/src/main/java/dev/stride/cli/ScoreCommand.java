@@ -62,6 +62,8 @@ final class ScoreCommand implements Callable<Integer> {
             DbFile.requireExists(database.file);
             // The book would upgrade it as it opens, unsaid: said here, or refused where it cannot be written.
             DbFile.upgradeIfOlder(database.file, spec);
+        } else {
+            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         ScoreReport report;
         // The book first: it brings an older database's schema up to V10, which the read-only store then finds.

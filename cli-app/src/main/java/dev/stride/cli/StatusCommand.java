@@ -63,6 +63,8 @@ final class StatusCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
+        } else {
+            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         if (run != null) {
             return showRun(prices);

@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -70,6 +71,39 @@ class PostgresStatusTest {
             JsonNode j = JSON.readTree(json.out());
             assertThat(j.toString()).contains(sim.url()).contains("\"stop\"");
         }
+    }
+
+    /**
+     * A database an older stride wrote is brought up to this stride's schema by the commands that read it, as on
+     * SQLite, and said in one line; they then read it as they would have.
+     */
+    @Test
+    void anOlderDatabaseIsUpgradedByTheCommandsThatReadIt() throws Exception {
+        String db = cluster.newDatabase();
+        Cli.Result run = EN.run("run", Datasets.questions(dir, "q.jsonl", 5).toString(), "--db", db, "--model", "m",
+                "--run", "pp", "--base-url", stride.url(), "--template", "{{question}}", "--log-every", "0");
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        for (String command : List.of("status", "export")) {
+            // Back to version 17, as the stride before this one left it (V18 is written to be applied again).
+            try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
+                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+            }
+
+            Cli.Result read = EN.run(command, "--db", db);
+
+            assertThat(read.exitCode()).as(read.all()).isZero();
+            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 19, this"
+                    + " stride's (a stride older than this one no longer opens it)\n");
+            assertThat(read.out()).contains(command.equals("status") ? "pp" : "echo: question 4");
+            try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(19);
+            }
+        }
+        Cli.Result again = EN.run("status", "--db", db);
+        assertThat(again.err()).as("a database at this stride's schema is only read").isEmpty();
     }
 
     /**

@@ -186,6 +186,33 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return new PostgresCheckpointStore(location, reconnectFor, true);
     }
 
+    /**
+     * Brings a database an older stride wrote up to this build's schema, as {@link #open} does for a run (the same
+     * migration, under the same lock), so that a command which only reads it can go on and open it read-only. One
+     * with this build's schema, or without tables yet, is only read; one of a newer stride or another program is
+     * refused as the read-only open refuses it. A user without the right to alter the tables gets the server's refusal
+     * of the upgrade in one line.
+     *
+     * @return the version the database had, or empty when it needed no upgrade; it has {@link #schemaVersion()}
+     *         after
+     */
+    public static Optional<Integer> upgradeIfOlder(PostgresLocation location) {
+        Optional<Integer> older;
+        try (PostgresSession session = PostgresSession.open(location, c -> { },
+                new PostgresOutage(location.hostAndPort(), Duration.ZERO))) {
+            older = session.run(c -> PostgresSchema.olderVersion(location, c));
+        }
+        if (older.isPresent()) {
+            open(location).close();
+        }
+        return older;
+    }
+
+    /** This build's schema version, the one {@link #upgradeIfOlder} brings a database to. */
+    public static int schemaVersion() {
+        return Schema.LATEST;
+    }
+
     /** Opens the database for reading only: every session is read-only, and the schema must be this build's. */
     public static PostgresCheckpointStore openReadOnly(PostgresLocation location) {
         return openReadOnly(location, reconnectFor());

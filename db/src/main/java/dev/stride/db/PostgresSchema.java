@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
@@ -111,16 +112,40 @@ final class PostgresSchema {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
+        throw new StoreException(DbPhrase.of("pg.older", location, storedVersion(location, connection)));
+    }
+
+    /**
+     * The version of a stride database whose schema is older than this build's, read without writing; empty for one
+     * with this build's schema, or a new one without tables.
+     *
+     * @throws StoreException for one of a newer stride or of another program
+     */
+    static Optional<Integer> olderVersion(PostgresLocation location, Connection connection) {
+        try {
+            if (isCurrent(connection) || isBlank(connection)) {
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw PostgresErrors.translate(location, e);
+        }
+        return Optional.of(storedVersion(location, connection));
+    }
+
+    /** The version in stride's history table, at most this build's; refused as a newer stride's or another's. */
+    private static int storedVersion(PostgresLocation location, Connection connection) {
+        int version;
         try (Statement st = connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
             rs.next();
-            int version = rs.getInt(1);
-            throw new StoreException(version > Schema.LATEST
-                    ? DbPhrase.of("pg.newer", location, version, Schema.LATEST)
-                    : DbPhrase.of("pg.older", location, version));
+            version = rs.getInt(1);
         } catch (SQLException e) {
             throw new StoreException(DbPhrase.of("pg.notStride", location), e);
         }
+        if (version > Schema.LATEST) {
+            throw new StoreException(DbPhrase.of("pg.newer", location, version, Schema.LATEST));
+        }
+        return version;
     }
 
     /** No table in the schema stride uses (the user's current one): a new database, nothing stored in it yet. */
