@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C", "\boxed{C}";</li>
  *   <li>a marked letter: "(C)", "（C）", "[C]", "【C】", "**C**" or "**C. text**", "C." or "C)" opening a line;</li>
  *   <li>the text of exactly one option occurring in the answer as whole words (when the record lists its options:
- *       the option "no" is not in "diagnosis"); an option whose text lies inside a longer matching option's text gives
- *       way to it.</li>
+ *       the option "no" is not in "diagnosis", except in scripts that join words or particles); an option whose text
+ *       lies inside a longer matching option's text gives way to it.</li>
  * </ol>
  * Letters are upper case; a lower-case one is taken only when it is the whole answer (tier 1), since "a" is a word.
  * Only the record's option letters count when it lists them, else A to J.
@@ -226,17 +226,15 @@ final class ChoiceReader {
     }
 
     /**
-     * Whether {@code option} occurs in {@code answer} as whole words: not run on by a letter or digit on either side,
-     * so the option "no" is not found in "diagnosis" or "known". Scripts written without spaces (Chinese, Japanese,
-     * Thai) have no word edges to respect: there any occurrence counts.
+     * Whether {@code option} occurs in {@code answer} as whole words: not run on into the word around it, so the
+     * option "no" is not found in "diagnosis" nor "4" in "14" ({@link #joined}).
      */
     private static boolean occursAsWords(String answer, String option) {
         for (int at = answer.indexOf(option); at >= 0; at = answer.indexOf(option, at + 1)) {
             int end = at + option.length();
-            boolean startsClean = at == 0 || !(isWordChar(answer.codePointBefore(at))
-                    && isWordChar(option.codePointAt(0)));
-            boolean endsClean = end == answer.length() || !(isWordChar(answer.codePointAt(end))
-                    && isWordChar(option.codePointBefore(option.length())));
+            boolean startsClean = at == 0 || !joined(answer.codePointBefore(at), option.codePointAt(0));
+            boolean endsClean = end == answer.length()
+                    || !joined(option.codePointBefore(option.length()), answer.codePointAt(end));
             if (startsClean && endsClean) {
                 return true;
             }
@@ -244,12 +242,23 @@ final class ChoiceReader {
         return false;
     }
 
-    private static boolean isWordChar(int codePoint) {
-        if (!Character.isLetterOrDigit(codePoint)) {
+    /**
+     * Whether two characters side by side are of one word: two digits ("14", but "4cm" is 4), or two letters of a
+     * script that writes its words apart and whole (Latin, Greek, Cyrillic, Armenian, Georgian). In the others an
+     * option's text counts wherever it is: Chinese, Japanese and Thai put no space between words, and Korean, Arabic
+     * and Hebrew join particles and prefixes to the word ("서울입니다", "والقاهرة").
+     */
+    private static boolean joined(int a, int b) {
+        return Character.isDigit(a) && Character.isDigit(b) || spacedLetter(a) && spacedLetter(b);
+    }
+
+    private static boolean spacedLetter(int codePoint) {
+        if (!Character.isLetter(codePoint)) {
             return false;
         }
         Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
-        return script != Character.UnicodeScript.HAN && script != Character.UnicodeScript.HIRAGANA
-                && script != Character.UnicodeScript.KATAKANA && script != Character.UnicodeScript.THAI;
+        return script == Character.UnicodeScript.LATIN || script == Character.UnicodeScript.GREEK
+                || script == Character.UnicodeScript.CYRILLIC || script == Character.UnicodeScript.ARMENIAN
+                || script == Character.UnicodeScript.GEORGIAN;
     }
 }

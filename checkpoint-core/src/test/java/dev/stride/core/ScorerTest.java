@@ -153,6 +153,16 @@ class ScorerTest {
         assertThat(CHOICE.score("我认为是胰腺。", "B", zh)).isEqualTo(new Verdict(true, true, "B"));
         assertThat(CHOICE.score("No, it is not associated.", "no",
                 "{\"options\":[\"yes\",\"no\",\"maybe\"]}")).isEqualTo(new Verdict(true, true, "B"));
+        // Korean and Arabic join particles and prefixes to the word: the option is read inside it.
+        String ko = "{\"options\":[\"서울\",\"부산\",\"대구\",\"인천\"]}";
+        assertThat(CHOICE.score("정답은 서울입니다.", "A", ko)).isEqualTo(new Verdict(true, true, "A"));
+        assertThat(CHOICE.score("서울이 한국의 수도입니다.", "A", ko)).isEqualTo(new Verdict(true, true, "A"));
+        assertThat(CHOICE.score("والقاهرة", "A", "{\"options\":[\"القاهرة\",\"دمشق\"]}"))
+                .isEqualTo(new Verdict(true, true, "A"));
+        // A number stops at a letter, not at another digit.
+        String numbers = "{\"options\":[\"2\",\"3\",\"4\",\"5\"]}";
+        assertThat(CHOICE.score("The length is 4cm.", "C", numbers)).isEqualTo(new Verdict(true, true, "C"));
+        assertThat(CHOICE.score("It is 14", "C", numbers).parsed()).isFalse();
     }
 
     @Test
