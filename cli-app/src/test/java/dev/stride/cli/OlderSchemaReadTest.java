@@ -212,6 +212,29 @@ class OlderSchemaReadTest {
     }
 
     /** Never downgraded, never written: a file of a newer stride is refused by a command that reads, as by run. */
+    /**
+     * An older stride still at work on the file (its worker's lease holds; here one of another machine) would find
+     * it upgraded and refuse it at its next start or status: the file is left as it is, and the line says why.
+     */
+    @Test
+    void anOlderFileAnOlderStrideIsAtWorkOnIsLeftAsItIs() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                    + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
+                    + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
+        }
+        byte[] before = Files.readAllBytes(db);
+
+        Cli.Result status = cli.run("status", "--db", db.toString());
+
+        assertThat(status.exitCode()).as(status.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(status.err()).isEqualTo("stride: " + db + " has an older schema (version 17) and a stride of that"
+                + " version is at work on it (gpu-7 pid 4242): this stride upgrades it once that run has stopped;"
+                + " until then look at it with that stride\n");
+        assertThat(version(db)).isEqualTo(17);
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    }
+
     @Test
     void aNewerFileIsStillRefusedAndLeftAsItWas() throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {

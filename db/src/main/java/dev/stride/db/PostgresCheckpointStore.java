@@ -191,7 +191,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
      * migration, under the same lock), so that a command which only reads it can go on and open it read-only. One
      * with this build's schema, or without tables yet, is only read; one of a newer stride or another program is
      * refused as the read-only open refuses it. A user without the right to alter the tables gets the server's refusal
-     * of the upgrade in one line.
+     * of the upgrade in one line. While an older stride is at work on it, it is refused as it is (see
+     * {@link SqliteCheckpointStore#upgradeIfOlder}).
      *
      * @return the version the database had, or empty when it needed no upgrade; it has {@link #schemaVersion()}
      *         after
@@ -201,10 +202,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         try (PostgresSession session = PostgresSession.open(location, c -> { },
                 new PostgresOutage(location.hostAndPort(), Duration.ZERO))) {
             older = session.run(c -> PostgresSchema.olderVersion(location, c));
+            if (older.isEmpty()) {
+                return older;
+            }
+            List<String> atWork = session.run(c -> SqliteCheckpointStore.workersAtWork(c,
+                    "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"));
+            if (!atWork.isEmpty()) {
+                throw new StoreException(DbPhrase.of("schema.olderInUse", location, older.get(),
+                        String.join(", ", atWork)));
+            }
         }
-        if (older.isPresent()) {
-            open(location).close();
-        }
+        open(location).close();
         return older;
     }
 

@@ -190,7 +190,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      *                      folds in, and says, what a stopped stride left in its WAL, which open would fold silently
      * @return the upgrade made, or empty when the file needed none
      * @throws StoreException when the file is older and cannot be written here (a read-only file or folder): one
-     *                        line with its version and the command that upgrades it where it can be written; or as
+     *                        line with its version and the command that upgrades it where it can be written; when it
+     *                        is older and a worker of it is at work (an older stride, which the upgrade would lock
+     *                        out of its own file): one line naming the worker; or as
      *                        {@link #open} and {@link #openReadOnly} throw
      */
     public static Optional<SchemaUpgrade> upgradeIfOlder(Path file, Runnable beforeUpgrade) {
@@ -201,13 +203,20 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         Optional<Object> older;
         SQLiteDataSource source = SqliteFiles.readerSource(file);
         // Opened as openReadOnly opens it, so a file SQLite cannot read is said in the same words.
+        List<String> atWork;
         try (Connection opened = SqliteFiles.connect(source, file)) {
             older = Schema.olderVersion(source, file);
+            if (older.isEmpty()) {
+                return Optional.empty();
+            }
+            atWork = workersAtWork(opened, "strftime('%Y-%m-%d %H:%M:%f', 'now')");
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
-        if (older.isEmpty()) {
-            return Optional.empty();
+        if (!atWork.isEmpty()) {
+            // An older stride still at work on the file would find it upgraded and refuse it, as a newer stride's,
+            // at its next start or status: left as it is until that run has stopped.
+            throw new StoreException(DbPhrase.of("schema.olderInUse", file, older.get(), String.join(", ", atWork)));
         }
         if (!Files.isWritable(file) || !Files.isWritable(file.toAbsolutePath().getParent())) {
             boolean fileReadOnly = !Files.isWritable(file);
@@ -217,6 +226,26 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         beforeUpgrade.run();
         open(file).close();
         return Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST));
+    }
+
+    /**
+     * The workers of a database whose lease holds at {@code nowSql} (an SQL expression of the vendor's clock, as the
+     * workers write their times), as "host pid N", less those of this machine whose process is gone; none for a
+     * database older than the table.
+     */
+    static List<String> workersAtWork(Connection c, String nowSql) {
+        List<String> atWork = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT host, pid, worker_id FROM workers WHERE lease_until > " + nowSql)) {
+            while (rs.next()) {
+                if (!Workforce.goneFromThisHost(rs.getString(1), rs.getLong(2), rs.getString(3))) {
+                    atWork.add(rs.getString(1) + " pid " + rs.getLong(2));
+                }
+            }
+        } catch (SQLException noWorkersYet) {
+            // A schema before workers were kept (version 8): no worker to wait for.
+        }
+        return atWork;
     }
 
     /**
