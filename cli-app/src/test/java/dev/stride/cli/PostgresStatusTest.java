@@ -104,6 +104,25 @@ class PostgresStatusTest {
         }
         Cli.Result again = EN.run("status", "--db", db);
         assertThat(again.err()).as("a database at this stride's schema is only read").isEmpty();
+
+        // An older stride at work on it would be locked out of it: left as it is.
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE workers DROP COLUMN retry_since");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+            st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                    + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
+                    + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
+        }
+        Cli.Result refused = EN.run("status", "--db", db);
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(refused.err()).isEqualTo("stride: " + db + " has an older schema (version 17) and a stride of"
+                + " that version is at work on it (gpu-7 pid 4242): this stride upgrades it once that run has"
+                + " stopped; until then look at it with that stride\n");
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(17);
+        }
     }
 
     /**
