@@ -6,6 +6,7 @@ import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -212,6 +214,19 @@ class OlderSchemaReadTest {
     }
 
     /** Never downgraded, never written: a file of a newer stride is refused by a command that reads, as by run. */
+    /**
+     * Several commands started together on one older file each find it older; the first to take the write lock
+     * upgrades it, and only that one says so. Here another stride upgrades it between the look and the upgrade.
+     */
+    @Test
+    void anUpgradeAnotherStrideMadeFirstIsNotSaidAsThisOnes() {
+        Optional<SqliteCheckpointStore.SchemaUpgrade> upgrade = SqliteCheckpointStore.upgradeIfOlder(db,
+                () -> SqliteCheckpointStore.open(db).close());
+
+        assertThat(upgrade).isEmpty();
+        assertThat(SqliteCheckpointStore.upgradeIfOlder(db, () -> { })).as("once current, only read").isEmpty();
+    }
+
     /**
      * An older stride still at work on the file (its worker's lease holds; here one of another machine) would find
      * it upgraded and refuse it at its next start or status: the file is left as it is, and the line says why.

@@ -53,18 +53,22 @@ final class Schema {
      * started together on a new file wait for each other at its BEGIN (busy timeout), and the ones after the first
      * find the schema whole instead of a file with Flyway's history table and nothing in it yet, which looks like
      * another program's database.
+     *
+     * @return whether this call upgraded it (false when it was current, or another stride upgraded it first)
      */
-    static void migrate(Connection connection, Path file) {
+    static boolean migrate(Connection connection, Path file) {
         if (isCurrent(connection)) {
-            return;
+            return false;
         }
         try {
             connection.setAutoCommit(false); // BEGIN IMMEDIATE: waits here while another stride upgrades the file
             try {
-                if (!isCurrent(connection)) { // the other one may have done it meanwhile
+                boolean upgraded = !isCurrent(connection); // the other one may have done it meanwhile
+                if (upgraded) {
                     upgrade(new OneTransaction(connection), connection, file);
                 }
                 connection.commit();
+                return upgraded;
             } catch (RuntimeException e) {
                 connection.rollback();
                 throw e;

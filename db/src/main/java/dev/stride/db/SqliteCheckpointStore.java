@@ -116,6 +116,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     /** This process as a worker of a run, once it joined one. */
     private final Workforce workforce;
 
+    /** This open brought the file up to this build's schema ({@link #upgradeIfOlder} says so, once). */
+    private boolean upgradedSchema;
+
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
         this.clock = clock;
@@ -166,9 +169,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (fromTemplate) {
                 EmptyDatabaseTemplate.stampInstalledNow(writer, file);
             }
-            Schema.migrate(writer, file);
+            boolean upgraded = Schema.migrate(writer, file);
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
-            return new SqliteCheckpointStore(file, clock, writer, reader);
+            SqliteCheckpointStore store = new SqliteCheckpointStore(file, clock, writer, reader);
+            store.upgradedSchema = upgraded;
+            return store;
         } catch (RuntimeException e) {
             closeQuietly(writer);
             throw e;
@@ -224,8 +229,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     ShellWords.quoted(file)));
         }
         beforeUpgrade.run();
-        open(file).close();
-        return Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST));
+        boolean upgraded;
+        try (SqliteCheckpointStore store = open(file)) {
+            upgraded = store.upgradedSchema; // not when another stride upgraded it since the look above
+        }
+        return upgraded ? Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST)) : Optional.empty();
     }
 
     /**
