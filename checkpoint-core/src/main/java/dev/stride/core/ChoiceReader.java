@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * answer is ambiguous and reads as no choice:
  * <ol>
  *   <li>the whole answer is one letter, give or take punctuation and markdown: "C", "c", "(C)", "C.", "**C**";</li>
+ *   <li>a boxed letter, as reasoning models end: "\boxed{C}", "$\boxed{\text{C}}$";</li>
  *   <li>an explicit statement: "The answer is C", "Answer: C) ...", "the correct option is (C)", "Option C",
- *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C", "\boxed{C}";</li>
+ *       "C is correct", "答案：C", "答案是C", "正确答案为 C", "选C", "故选：C", "选项C";</li>
  *   <li>a marked letter: "(C)", "（C）", "[C]", "【C】", "**C**" or "**C. text**", "C." or "C)" opening a line;</li>
  *   <li>the text of exactly one option occurring in the answer as whole words (when the record lists its options:
  *       the option "no" is not in "diagnosis", except in scripts that join words or particles); an option whose text
@@ -55,8 +56,13 @@ final class ChoiceReader {
                     + LEAD + "(?:(?i:option|choice)\\s*)?" + LETTER),
             Pattern.compile("(?:答案|选项|选择|选)\\s*(?:应该是|应为|应是|是|为)?" + LEAD + LETTER),
             Pattern.compile("(?<![A-Za-z])([A-Z])\\s+(?i:is\\s+(?:the\\s+)?(?:correct|right)\\b)"),
-            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"),
-            // LaTeX's box, the final answer of reasoning and math-tuned models: \boxed{C}, $\boxed{\text{C}}$
+            Pattern.compile("(?<![A-Za-z])([A-Z])\\s*(?:是正确|正确|为正确)"));
+
+    /**
+     * LaTeX's box, \boxed{C} or $\boxed{\text{C}}$: the final answer of reasoning and math-tuned models, which weigh
+     * each option in turn before it ("Option A: ..."), so it decides before the statements do.
+     */
+    private static final List<Pattern> BOXED = List.of(
             Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{\\s*)?" + LETTER));
 
     /**
@@ -157,7 +163,7 @@ final class ChoiceReader {
             // Not a letter of the record's: it may still be an option's whole text ("4" of 2/3/4/5, "是" of 是/否).
             return letters().contains(letter) ? letter : byOptionText(text);
         }
-        for (List<Pattern> tier : List.of(STATEMENTS, MARKS)) {
+        for (List<Pattern> tier : List.of(BOXED, STATEMENTS, MARKS)) {
             TreeSet<String> found = new TreeSet<>();
             for (Pattern p : tier) {
                 Matcher m = p.matcher(text);

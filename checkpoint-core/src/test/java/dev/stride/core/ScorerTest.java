@@ -80,7 +80,8 @@ class ScorerTest {
             "Let me think.\nC. Aspirin", "Aspirin", "The drug of choice is aspirin.", "ａｓｐｉｒｉｎ",
             "<think>A or B? Not A, not B.</think>\nThe answer is C", "[C]", "\\boxed{C}",
             "Final Answer: The final answer is $\\boxed{C}$", "$\\boxed{\\text{C}}$",
-            "Heparin (A) acts at once, but the answer is $\\boxed{C}$."})
+            "Heparin (A) acts at once, but the answer is $\\boxed{C}$.",
+            "Option A: heparin, too slow. Option C: aspirin, right.\n\n**Final answer:** $\\boxed{C}$"})
     void choiceFindsTheLetterHoweverTheModelPhrasesIt(String answer) {
         assertThat(CHOICE.score(answer, "C", OPTIONS)).isEqualTo(new Verdict(true, true, "C"));
     }
