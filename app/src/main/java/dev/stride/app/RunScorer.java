@@ -62,12 +62,25 @@ public final class RunScorer {
      * @param run the run as read just before (its counters give the failed and pending records)
      */
     public ScoreReport score(ScoreBook book, RunInfo run) {
+        return score(book, run, false);
+    }
+
+    /**
+     * As {@link #score}, every done answer again, each stored score replaced: for scores an older stride made, whose
+     * metrics read some answers differently (a score holds while its answer and record are unchanged, whoever made it).
+     */
+    public ScoreReport scoreAgain(ScoreBook book, RunInfo run) {
+        return score(book, run, true);
+    }
+
+    private ScoreReport score(ScoreBook book, RunInfo run, boolean again) {
         long newly = 0;
         long missing = 0;
         List<String> missingIds = new ArrayList<>();
         long after = -1;
         while (true) {
-            List<ScoreBook.Unscored> page = book.unscored(run.id(), key, after, PAGE);
+            List<ScoreBook.Unscored> page = again ? book.answered(run.id(), key, after, PAGE)
+                    : book.unscored(run.id(), key, after, PAGE);
             if (page.isEmpty()) {
                 break;
             }

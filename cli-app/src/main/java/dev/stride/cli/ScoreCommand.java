@@ -51,6 +51,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--extract", paramLabel = "REGEX")
     String extract;
 
+    @Option(names = "--again")
+    boolean again;
+
     @Option(names = "--json")
     boolean json;
 
@@ -73,7 +76,7 @@ final class ScoreCommand implements Callable<Integer> {
                      : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
             scorer.refuseUnlabelled(book, chosen);
-            report = scorer.score(book, chosen);
+            report = again ? scorer.scoreAgain(book, chosen) : scorer.score(book, chosen);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

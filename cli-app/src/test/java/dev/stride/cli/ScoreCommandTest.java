@@ -150,6 +150,32 @@ class ScoreCommandTest {
                 .as("q0 was not scored again").isEqualTo(scoredAt);
     }
 
+    /**
+     * Scores an older stride stored hold while their answers and records are unchanged, whatever the metric reads
+     * now; {@code --again} scores every answer anew and replaces them. Here the stored verdicts are turned around,
+     * as a build that read those answers differently would have left them.
+     */
+    @Test
+    void againScoresEveryAnswerAnewAndReplacesTheStoredScores() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db);
+        assertThat(score(db).get("correct").asLong()).isEqualTo(7);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE scores SET correct = 1 - correct");
+        }
+        JsonNode kept = score(db);
+        assertThat(kept.get("newly_scored").asLong()).isZero();
+        assertThat(kept.get("correct").asLong()).as("the stored verdicts hold").isEqualTo(3);
+
+        JsonNode again = score(db, "--label-field", "answer", "--metric", "choice", "--again");
+
+        assertThat(again.get("newly_scored").asLong()).isEqualTo(10);
+        assertThat(again.get("scored").asLong()).isEqualTo(10);
+        assertThat(again.get("correct").asLong()).isEqualTo(7);
+        assertThat(count(db, "SELECT correct FROM scoreboard")).isEqualTo(7);
+        assertThat(count(db, "SELECT count(*) FROM scores")).as("replaced, not added").isEqualTo(10);
+    }
+
     @Test
     void jsonOutputAndRecordsWithoutTheLabelFieldNamed() throws Exception {
         Path db = dir.resolve("runs.db");

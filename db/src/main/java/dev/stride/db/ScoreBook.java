@@ -122,21 +122,34 @@ public final class ScoreBook implements AutoCloseable {
      * score under {@code key} or one made for another answer, record text or expression.
      */
     public List<Unscored> unscored(long runId, Key key, long afterSeq, int limit) {
+        return answers(runId, key, afterSeq, limit, false);
+    }
+
+    /**
+     * As {@link #unscored}, every done answer whatever its score: to score them all again ({@code stride score
+     * --again}) after an upgrade of stride that reads answers differently, each score replaced as it is saved.
+     */
+    public List<Unscored> answered(long runId, Key key, long afterSeq, int limit) {
+        return answers(runId, key, afterSeq, limit, true);
+    }
+
+    private List<Unscored> answers(long runId, Key key, long afterSeq, int limit, boolean scoredToo) {
         String sql = "SELECT r.seq, r.record_id, r.payload, p.output, p.finished_at, r.content_hash"
                 + " FROM records r JOIN predictions p ON p.run_id = r.run_id AND p.record_id = r.record_id"
                 + " WHERE r.run_id = ? AND p.status = 'done' AND r.seq > ?"
-                + " AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.run_id = r.run_id AND s.record_id = r.record_id"
-                + " AND s.metric = ? AND s.label_field = ? AND s.extract = ? AND s.answered_at = p.finished_at"
-                + " AND s.record_hash = r.content_hash)"
+                + " AND (? OR NOT EXISTS (SELECT 1 FROM scores s WHERE s.run_id = r.run_id"
+                + " AND s.record_id = r.record_id AND s.metric = ? AND s.label_field = ? AND s.extract = ?"
+                + " AND s.answered_at = p.finished_at AND s.record_hash = r.content_hash))"
                 + " ORDER BY r.seq LIMIT ?";
         return connector.run(c -> {
             try (PreparedStatement st = c.prepareStatement(sql)) {
                 st.setLong(1, runId);
                 st.setLong(2, afterSeq);
-                st.setString(3, key.metric());
-                st.setString(4, key.labelField());
-                st.setString(5, key.extract());
-                st.setInt(6, limit);
+                st.setBoolean(3, scoredToo);
+                st.setString(4, key.metric());
+                st.setString(5, key.labelField());
+                st.setString(6, key.extract());
+                st.setInt(7, limit);
                 List<Unscored> rows = new ArrayList<>();
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
