@@ -205,7 +205,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             if (older.isEmpty()) {
                 return older;
             }
-            List<String> atWork = session.run(c -> SqliteCheckpointStore.workersAtWork(c,
+            List<String> atWork = session.run(c -> Workforce.atWork(c,
                     "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"));
             if (!atWork.isEmpty()) {
                 throw new StoreException(DbPhrase.of("schema.olderInUse", location, older.get(),

@@ -214,7 +214,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (older.isEmpty()) {
                 return Optional.empty();
             }
-            atWork = workersAtWork(opened, "strftime('%Y-%m-%d %H:%M:%f', 'now')");
+            atWork = Workforce.atWork(opened, "strftime('%Y-%m-%d %H:%M:%f', 'now')");
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
         }
@@ -234,26 +234,6 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             upgraded = store.upgradedSchema; // not when another stride upgraded it since the look above
         }
         return upgraded ? Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST)) : Optional.empty();
-    }
-
-    /**
-     * The workers of a database whose lease holds at {@code nowSql} (an SQL expression of the vendor's clock, as the
-     * workers write their times), as "host pid N", less those of this machine whose process is gone; none for a
-     * database older than the table.
-     */
-    static List<String> workersAtWork(Connection c, String nowSql) {
-        List<String> atWork = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT host, pid, worker_id FROM workers WHERE lease_until > " + nowSql)) {
-            while (rs.next()) {
-                if (!Workforce.goneFromThisHost(rs.getString(1), rs.getLong(2), rs.getString(3))) {
-                    atWork.add(rs.getString(1) + " pid " + rs.getLong(2));
-                }
-            }
-        } catch (SQLException noWorkersYet) {
-            // A schema before workers were kept (version 8): no worker to wait for.
-        }
-        return atWork;
     }
 
     /**

@@ -14,10 +14,13 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -539,6 +542,26 @@ final class Workforce {
         return dsl.select(WORKERS.HOST, WORKERS.PID, WORKERS.WORKER_ID).from(WORKERS)
                 .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now))
                 .fetch().stream().allMatch(w -> goneFromThisHost(w.value1(), w.value2(), w.value3()));
+    }
+
+    /**
+     * The workers of a database whose lease holds at {@code nowSql} (an SQL expression of the vendor's clock, as the
+     * workers write their times), as "host pid N", less those of this machine whose process is gone; none for a
+     * database older than the table.
+     */
+    static List<String> atWork(Connection c, String nowSql) {
+        List<String> atWork = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT host, pid, worker_id FROM workers WHERE lease_until > " + nowSql)) {
+            while (rs.next()) {
+                if (!goneFromThisHost(rs.getString(1), rs.getLong(2), rs.getString(3))) {
+                    atWork.add(rs.getString(1) + " pid " + rs.getLong(2));
+                }
+            }
+        } catch (SQLException noWorkersYet) {
+            // A schema before workers were kept (version 8): no worker to wait for.
+        }
+        return atWork;
     }
 
     /**
