@@ -46,7 +46,7 @@ class DatabaseTroubleTest {
     @AfterEach
     void unmount() throws Exception {
         for (Path m : mounted) {
-            sh("umount", "-l", m.toString());
+            Commands.exitCode("umount", "-l", m.toString());
         }
     }
 
@@ -196,7 +196,7 @@ class DatabaseTroubleTest {
         assertThat(run(input, db).exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
         long done = count(db, "SELECT done FROM progress");
 
-        sh("mount", "-o", "remount,ro", folder.toString());
+        Commands.exitCode("mount", "-o", "remount,ro", folder.toString());
         int before = stride.model.requests.get();
         assertRefused(run(input, db), before, db + " is read-only", "make it writable");
         // stride status only reads: it still works on the read-only disk.
@@ -204,7 +204,7 @@ class DatabaseTroubleTest {
         assertThat(status.exitCode()).as(status.all()).isZero();
         assertThat(status.out()).contains(done + "/200");
 
-        sh("mount", "-o", "remount,rw", folder.toString());
+        Commands.exitCode("mount", "-o", "remount,rw", folder.toString());
         Cli.Result resumed = run(input, db);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + done + "/200 done");
@@ -220,7 +220,7 @@ class DatabaseTroubleTest {
         boolean root = "root".equals(System.getProperty("user.name"));
         // Root writes through file permissions; the immutable attribute stops root too (ext4, not tmpfs).
         if (root) {
-            assumeTrue(sh("chattr", "+i", db.toString()) == 0, "chattr +i does not work on " + dir);
+            assumeTrue(Commands.exitCode("chattr", "+i", db.toString()) == 0, "chattr +i does not work on " + dir);
         } else {
             assertThat(db.toFile().setWritable(false)).isTrue();
         }
@@ -229,7 +229,7 @@ class DatabaseTroubleTest {
             assertRefused(run(input, db), before, db + " is read-only", "chmod u+w");
         } finally {
             if (root) {
-                sh("chattr", "-i", db.toString());
+                Commands.exitCode("chattr", "-i", db.toString());
             } else {
                 db.toFile().setWritable(true);
             }
@@ -398,7 +398,7 @@ class DatabaseTroubleTest {
         try (var left = Files.list(folder)) {
             assertThat(left).as("nothing left in the folder").isEmpty();
         }
-        assertThat(sh("mount", "-o", "remount,size=64m", folder.toString())).as("room made").isZero();
+        assertThat(Commands.exitCode("mount", "-o", "remount,size=64m", folder.toString())).as("room made").isZero();
         Cli.Result again = stride.cli.run("copy", "--from", source.toString(), "--to", dest.toString());
         assertThat(again.exitCode()).as(again.all()).isZero();
         assertThat(count(dest, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
@@ -495,7 +495,7 @@ class DatabaseTroubleTest {
 
     private Path tmpfs(String name, String size) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
-        assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,
+        assumeTrue(Commands.exitCode("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder.toString()) == 0,
                 "cannot mount a tmpfs here (needs root): " + name + " skipped");
         mounted.add(folder);
         return folder;
@@ -514,15 +514,6 @@ class DatabaseTroubleTest {
         return input;
     }
 
-    private static int sh(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
-    }
 
     private static void sql(Path db, String sql) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,14 +46,14 @@ class FullStandardOutputTest {
     @AfterEach
     void unmount() throws Exception {
         if (mounted != null) {
-            sh("umount", "-l", mounted.toString());
+            Commands.exitCode("umount", "-l", mounted.toString());
         }
     }
 
     @Test
     void exportToAFullDiskExitsOneSayingSo() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
-        assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", small.toString()) == 0,
+        assumeTrue(Commands.exitCode("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", small.toString()) == 0,
                 "cannot mount a tmpfs here (needs root): the full disk skipped");
         mounted = small;
         Path answers = small.resolve("answers.jsonl");
@@ -120,15 +119,5 @@ class FullStandardOutputTest {
                 taken += len;
             }
         };
-    }
-
-    private static int sh(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,7 +71,7 @@ class OlderSchemaReadTest {
     @AfterEach
     void unmount() throws Exception {
         for (Path m : mounted) {
-            sh("umount", "-l", m.toString());
+            Commands.exitCode("umount", "-l", m.toString());
         }
     }
 
@@ -183,13 +181,13 @@ class OlderSchemaReadTest {
     @Test
     void aReadOnlyOlderFileIsRefusedInOneLineAndLeftAsItWas() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("ro"));
-        assumeTrue(sh("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", folder.toString()) == 0,
+        assumeTrue(Commands.exitCode("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", folder.toString()) == 0,
                 "cannot mount a tmpfs here (needs root): skipped");
         mounted.add(folder);
         Path ro = folder.resolve("runs.db");
         Files.copy(db, ro);
         byte[] before = Files.readAllBytes(ro);
-        assertThat(sh("mount", "-o", "remount,ro", folder.toString())).isZero();
+        assertThat(Commands.exitCode("mount", "-o", "remount,ro", folder.toString())).isZero();
         String refusal = "stride: " + ro + " has an older schema (version 17), which this stride cannot upgrade"
                 + " while the file is read-only: make it writable (or copy it to a writable folder) and run the"
                 + " command again; it upgrades the file first, as stride status --db " + ro + " alone does\n";
@@ -269,15 +267,5 @@ class OlderSchemaReadTest {
 
     private static long version(Path db) throws Exception {
         return count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history");
-    }
-
-    private static int sh(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A command-line tool a test cannot do without (strace, the sqlite3 shell). On a developer's machine a missing one
@@ -30,13 +28,7 @@ final class RequiredTool {
 
     private static boolean runs(String... command) {
         try {
-            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return false;
-            }
-            return p.exitValue() == 0;
+            return Commands.exitCode(command) == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
