@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.app.OutputRules;
 import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
+import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
@@ -14,6 +15,8 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -30,11 +33,16 @@ final class RunDetailView {
     private final LiveRate live;
     private final FileAlone alone;
     private final RunSummary.Prices prices;
+    private final Board.RunScores scores;
 
-    /** {@code workersAllGone}: as {@link DbFile#shownState} takes it; {@code workers}: the live ones. */
+    /**
+     * {@code workersAllGone}: as {@link DbFile#shownState} takes it; {@code workers}: the live ones; {@code scores}:
+     * the run's scoreboard, null for a run never scored.
+     */
     RunDetailView(RunInfo run, boolean workersAllGone, List<WorkerInfo> workers, RunReport report, RunTotals totals,
-                  Instant now, FileAlone alone, RunSummary.Prices prices) {
+                  Instant now, FileAlone alone, RunSummary.Prices prices, Board.RunScores scores) {
         this.run = run;
+        this.scores = scores;
         this.report = report;
         this.state = DbFile.shownState(run, workersAllGone, now);
         this.totals = totals;
@@ -56,6 +64,7 @@ final class RunDetailView {
                 : output.any() ? output.options() : m.get("msg.detail.outputNone"));
         line(out, m.get("msg.detail.progress"), m.get("msg.detail.progressValue", run.done(), run.total(),
                 String.format(Locale.ROOT, "%.1f", percent), run.failed(), run.pending(), run.truncated()));
+        printAccuracy(out, m);
         line(out, m.get("msg.detail.state"), m.get("msg.detail.stateValue", state,
                 Durations.human(run.elapsedMs()), run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
         if (live != null) {
@@ -96,6 +105,23 @@ final class RunDetailView {
         }
     }
 
+    /** One line per way the run was scored, the live scoring's first; none for a run never scored. */
+    private void printAccuracy(PrintWriter out, Messages m) {
+        if (scores == null) {
+            return;
+        }
+        String label = m.get("msg.detail.accuracy");
+        List<Board.Score> rows = new ArrayList<>(scores.scores());
+        rows.sort(Comparator.comparing(s -> !scores.isLive(s)));
+        for (Board.Score s : rows) {
+            String value = m.get("msg.detail.accuracyValue", ScoreLines.percent(s.accuracy()),
+                    ScoreLines.percent(s.ciLow()), ScoreLines.percent(s.ciHigh()), s.correct(), s.scored(),
+                    s.unparsed(), s.metric(), s.labelField());
+            line(out, label, scores.isLive(s) ? m.get("msg.detail.accuracyLive", value) : value);
+            label = "";
+        }
+    }
+
     void printJson(PrintWriter out) throws Exception {
         printJson(out, o -> { });
     }
@@ -115,6 +141,7 @@ final class RunDetailView {
         o.set("output_rules", output == null ? null : output.canonicalTree());
         RunJson.progress(o, run, state, totals, live);
         RunJson.cost(o, prices, totals);
+        RunJson.scores(o, scores);
         if (alone != null) {
             RunJson.fileAlone(o, alone);
         }

@@ -1,7 +1,9 @@
 package dev.stride.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.RunInfo;
+import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunTotals;
 
@@ -35,6 +37,23 @@ final class RunJson {
     }
 
     /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; nothing without. */
+    /**
+     * The run's scoreboard rows ({@code stride score}, or {@code run --label-field} as answers arrive): an empty list
+     * for a run never scored; {@code live} marks the row its live scoring keeps up to date.
+     */
+    static void scores(ObjectNode o, Board.RunScores scores) {
+        ArrayNode rows = o.putArray("scores");
+        if (scores == null) {
+            return;
+        }
+        for (Board.Score s : scores.scores()) {
+            rows.addObject().put("metric", s.metric()).put("label_field", s.labelField()).put("scored", s.scored())
+                    .put("correct", s.correct()).put("accuracy", s.accuracy()).put("ci_low", s.ciLow())
+                    .put("ci_high", s.ciHigh()).put("unparsed", s.unparsed()).put("scored_at", s.scoredAt())
+                    .put("live", scores.isLive(s));
+        }
+    }
+
     static void cost(ObjectNode o, RunSummary.Prices prices, RunTotals totals) {
         if (prices.known()) {
             o.put("cost", Math.round(prices.cost(totals.tokensIn(), totals.tokensOut()) * 1e6) / 1e6);

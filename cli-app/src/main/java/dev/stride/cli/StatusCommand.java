@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
+import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.RunReport;
@@ -91,14 +92,15 @@ final class StatusCommand implements Callable<Integer> {
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW);
             alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
         }
+        Map<String, Board.RunScores> scores = runs.isEmpty() ? Map.of() : scoreboards();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            printJson(out, runs, allGone, totals, prices, now, alone, workers);
+            printJson(out, runs, allGone, totals, prices, now, alone, workers, scores);
         } else {
             if (runs.isEmpty()) {
                 out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
             } else {
-                printTable(out, Messages.of(spec), runs, allGone, workers, totals, prices, now);
+                printTable(out, Messages.of(spec), runs, allGone, workers, totals, prices, now, scores);
                 ShardLines.printText(out, Messages.of(spec), runs);
                 for (RunInfo r : runs) {
                     WorkerLines.printText(out, Messages.of(spec), r, workers.get(r.id()), now);
@@ -110,6 +112,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** Every scored run's scoreboard, read after the runs: a run scored in between shows at the next look. */
+    private Map<String, Board.RunScores> scoreboards() {
+        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
+                : Board.sqlite(database.file)) {
+            return board.scoreboards();
+        }
     }
 
     /** Each run's live workers, and the runs whose workers on record are all gone. */
@@ -140,7 +150,7 @@ final class StatusCommand implements Callable<Integer> {
                 workers = store.liveWorkers(info.id());
                 allGone = store.workersAllGone(info.id());
                 view = new RunDetailView(info, allGone, workers, store.runReport(run).orElseThrow(), totals, now, null,
-                        prices);
+                        prices, scoreboards().get(run));
             }
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
@@ -152,7 +162,7 @@ final class StatusCommand implements Callable<Integer> {
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
             view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals,
-                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices);
+                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices, scoreboards().get(run));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -170,60 +180,80 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Widths of the fixed columns, right-aligned but for SAVED AT; a translated header may widen its column. */
-    private static final int[] WIDTHS = {18, 6, 9, 15, 8, 8, 9, 19};
+    /** A column of the table: its header, least width, and whether its cells are left-aligned. */
+    private record Column(String header, int width, boolean left) {
+    }
 
+    /**
+     * RUN and MODEL left-aligned, the figures right-aligned, SAVED AT left, then STATE (and COST, with prices) as
+     * they come. ACCURACY only where a run is scored: a file of unlabelled runs keeps the table it had.
+     */
     private static void printTable(PrintWriter out, Messages messages, List<RunInfo> runs, Set<Long> allGone,
                                    Map<Long, List<WorkerInfo>> workers, Map<String, RunTotals> totals,
-                                   RunSummary.Prices prices, Instant now) {
-        List<String> header = List.of(messages.get("msg.status.col.run"), messages.get("msg.status.col.model"),
-                messages.get("msg.status.col.progress"), messages.get("msg.status.col.failed"),
-                messages.get("msg.status.col.truncated"), messages.get("msg.status.col.tokens"),
-                messages.get("msg.status.col.rate"), messages.get("msg.status.col.eta"),
-                messages.get("msg.status.col.elapsed"), messages.get("msg.status.col.savedAt"),
-                messages.get("msg.status.col.state"), prices.known() ? messages.get("msg.status.col.cost") : "");
+                                   RunSummary.Prices prices, Instant now, Map<String, Board.RunScores> scores) {
+        boolean scored = !scores.isEmpty();
+        List<Column> columns = new ArrayList<>(List.of(new Column(messages.get("msg.status.col.run"), 0, true),
+                new Column(messages.get("msg.status.col.model"), 0, true),
+                new Column(messages.get("msg.status.col.progress"), 18, false),
+                new Column(messages.get("msg.status.col.failed"), 6, false),
+                new Column(messages.get("msg.status.col.truncated"), 9, false),
+                new Column(messages.get("msg.status.col.tokens"), 15, false)));
+        if (scored) {
+            columns.add(new Column(messages.get("msg.status.col.accuracy"), 8, false));
+        }
+        columns.addAll(List.of(new Column(messages.get("msg.status.col.rate"), 8, false),
+                new Column(messages.get("msg.status.col.eta"), 8, false),
+                new Column(messages.get("msg.status.col.elapsed"), 9, false),
+                new Column(messages.get("msg.status.col.savedAt"), 19, true)));
+        List<String> header = new ArrayList<>(columns.stream().map(Column::header).toList());
+        header.add(messages.get("msg.status.col.state"));
+        header.add(prices.known() ? messages.get("msg.status.col.cost") : "");
         List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
             LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
             String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
-            rows.add(List.of(r.name(), r.model(), progress, Long.toString(r.failed()), Long.toString(r.truncated()),
-                    Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut()),
-                    live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
+            List<String> row = new ArrayList<>(List.of(r.name(), r.model(), progress, Long.toString(r.failed()),
+                    Long.toString(r.truncated()), Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut())));
+            if (scored) {
+                Board.RunScores s = scores.get(r.name());
+                row.add(s == null ? "-" : s.headline().map(h -> ScoreLines.percent(h.accuracy())).orElse("-"));
+            }
+            row.addAll(List.of(live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
                     live == null ? "-" : live.shownEta(),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
                     DbFile.shownState(r, allGone.contains(r.id()), now), prices.known()
                             ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : ""));
+            rows.add(row);
         }
-        int[] widths = new int[10];
-        for (int i = 0; i < 10; i++) {
-            widths[i] = i < 2 ? TextWidth.of(header.get(i)) : Math.max(WIDTHS[i - 2], TextWidth.of(header.get(i)));
+        int[] widths = new int[columns.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = Math.max(columns.get(i).width(), TextWidth.of(header.get(i)));
             for (List<String> row : rows) {
-                widths[i] = i < 2 ? Math.max(widths[i], TextWidth.of(row.get(i))) : widths[i];
+                widths[i] = Math.max(widths[i], TextWidth.of(row.get(i)));
             }
         }
-        out.println(tableLine(header, widths, prices.known()));
+        out.println(tableLine(columns, header, widths, prices.known()));
         for (List<String> row : rows) {
-            out.println(tableLine(row, widths, prices.known()));
+            out.println(tableLine(columns, row, widths, prices.known()));
         }
     }
 
-    /** One line of the table: RUN and MODEL left-aligned, the figures right-aligned, SAVED AT left, then STATE. */
-    private static String tableLine(List<String> cells, int[] widths, boolean cost) {
+    private static String tableLine(List<Column> columns, List<String> cells, int[] widths, boolean cost) {
         StringBuilder line = new StringBuilder();
-        for (int i = 0; i < 10; i++) {
-            boolean left = i < 2 || i == 9;
-            line.append(left ? TextWidth.padRight(cells.get(i), widths[i]) : TextWidth.padLeft(cells.get(i), widths[i]))
-                    .append("  ");
+        for (int i = 0; i < widths.length; i++) {
+            line.append(columns.get(i).left() ? TextWidth.padRight(cells.get(i), widths[i])
+                    : TextWidth.padLeft(cells.get(i), widths[i])).append("  ");
         }
-        line.append(cells.get(10)).append(cost ? "  " : "").append(cells.get(11));
+        line.append(cells.get(widths.length)).append(cost ? "  " : "").append(cells.get(widths.length + 1));
         return line.toString();
     }
 
     private static void printJson(PrintWriter out, List<RunInfo> runs, Set<Long> allGone,
                                   Map<String, RunTotals> totals,
                                   RunSummary.Prices prices, Instant now, FileAlone alone,
-                                  Map<Long, List<WorkerInfo>> workers) throws Exception {
+                                  Map<Long, List<WorkerInfo>> workers, Map<String, Board.RunScores> scores)
+            throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
@@ -241,6 +271,7 @@ final class StatusCommand implements Callable<Integer> {
             ShardLines.putJson(o, r);
             WorkerLines.putJson(o, workers.get(r.id()), now);
             RunJson.cost(o, prices, t);
+            RunJson.scores(o, scores.get(r.name()));
         }
         out.println(mapper.writeValueAsString(array));
     }

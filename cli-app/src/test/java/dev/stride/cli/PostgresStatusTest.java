@@ -73,6 +73,28 @@ class PostgresStatusTest {
         }
     }
 
+    @Test
+    void aScoredRunShowsItsAccuracyAsOnSqlite() throws Exception {
+        Path input = dir.resolve("mcq.jsonl");
+        Files.writeString(input, "{\"id\":\"a\",\"question\":\"one\",\"answer\":\"A\"}\n"
+                + "{\"id\":\"b\",\"question\":\"two\",\"answer\":\"B\"}\n");
+        stride.model.answering(prompt -> FakeModelServer.ok("The answer is A"));
+        String db = cluster.newDatabase();
+        Cli.Result run = EN.run("run", input.toString(), "--db", db, "--model", "m", "--run", "mcq", "--base-url",
+                stride.url(), "--template", "{{question}}", "--label-field", "answer", "--metric", "choice",
+                "--log-every", "0");
+        assertThat(run.exitCode()).as(run.all()).isZero();
+
+        Cli.Result table = EN.run("status", "--db", db);
+        assertThat(table.exitCode()).as(table.all()).isZero();
+        assertThat(table.out().lines().findFirst().orElseThrow()).contains("ACCURACY");
+        assertThat(table.out()).contains("50.0%");
+        JsonNode one = JSON.readTree(EN.run("status", "--db", db, "--run", "mcq", "--json").out());
+        assertThat(one.at("/scores/0/correct").asLong()).isEqualTo(1);
+        assertThat(one.at("/scores/0/scored").asLong()).isEqualTo(2);
+        assertThat(one.at("/scores/0/live").asBoolean()).isTrue();
+    }
+
     /**
      * A database an older stride wrote is brought up to this stride's schema by the commands that read it, as on
      * SQLite, and said in one line; they then read it as they would have.

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -339,6 +340,11 @@ class BrowserTest {
         @Override
         public List<Score> scores(String run) {
             return board.scores(run);
+        }
+
+        @Override
+        public Map<String, RunScores> scoreboards() {
+            return board.scoreboards();
         }
 
         @Override

@@ -4,7 +4,9 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -61,6 +63,31 @@ public interface Board extends AutoCloseable {
      * @param extract the regex metric's expression; '' for the other metrics
      */
     record LiveScoring(String metric, String labelField, String extract) {
+    }
+
+    /**
+     * A run's scoreboard rows and the way it scores its answers as they arrive.
+     *
+     * @param live null for a run not scored live
+     */
+    record RunScores(List<Score> scores, LiveScoring live) {
+        public RunScores {
+            scores = List.copyOf(scores);
+        }
+
+        /** Whether {@code score} is the row its live scoring keeps up to date. */
+        public boolean isLive(Score score) {
+            return live != null && live.metric().equals(score.metric()) && live.labelField().equals(score.labelField());
+        }
+
+        /**
+         * The row a one-line view shows: the live scoring's where it has scored something (it is what the run's
+         * progress line showed), else the row scored last.
+         */
+        public Optional<Score> headline() {
+            return scores.stream().filter(this::isLive).findFirst()
+                    .or(() -> scores.stream().max(Comparator.comparing(Score::scoredAt)));
+        }
     }
 
     /**
@@ -158,6 +185,9 @@ public interface Board extends AutoCloseable {
 
     /** The run's scoreboard: empty until it is scored. */
     List<Score> scores(String run);
+
+    /** Every scored run's scoreboard, by run name, in one read: a run never scored has no entry. */
+    Map<String, RunScores> scoreboards();
 
     Optional<RecordPage> records(String run, RecordQuery query);
 

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -175,6 +176,34 @@ final class SqlBoard implements Board {
     @Override
     public List<Score> scores(String run) {
         return vendor.read(c -> scores(c, run));
+    }
+
+    @Override
+    public Map<String, RunScores> scoreboards() {
+        return vendor.read(c -> {
+            Map<String, List<Score>> rows = new LinkedHashMap<>();
+            try (PreparedStatement st = c.prepareStatement("SELECT run, metric, label_field, scored, correct, accuracy,"
+                    + " ci_low, ci_high, unparsed, scored_at FROM scoreboard ORDER BY run, metric, label_field");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rows.computeIfAbsent(rs.getString(1), run -> new ArrayList<>()).add(new Score(rs.getString(2),
+                            rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getDouble(6), rs.getDouble(7),
+                            rs.getDouble(8), rs.getLong(9), rs.getString(10)));
+                }
+            }
+            Map<String, LiveScoring> live = new HashMap<>();
+            try (PreparedStatement st = c.prepareStatement("SELECT name, scoring_metric, scoring_label_field,"
+                    + " scoring_extract FROM runs WHERE scoring_metric IS NOT NULL");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    live.put(rs.getString(1), new LiveScoring(rs.getString(2), rs.getString(3),
+                            rs.getString(4) == null ? "" : rs.getString(4)));
+                }
+            }
+            Map<String, RunScores> boards = new LinkedHashMap<>();
+            rows.forEach((run, scores) -> boards.put(run, new RunScores(scores, live.get(run))));
+            return boards;
+        });
     }
 
     private Optional<RunRow> runRow(String name, Instant now) {
