@@ -96,6 +96,29 @@ class StatusAccuracyTest {
         assertThat(row(lines, "plain").substring(0, at)).endsWith(" -");
     }
 
+    /** 14 of 27 is 51.85%: the scoreboard view's 0.5185 would read 51.8%; stride score and the run say 51.9%. */
+    @Test
+    void theAccuracyIsWhatStrideScorePrintsNotTheViewsRoundedFraction() throws Exception {
+        Path many = dir.resolve("many.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 27; i++) {
+            lines.add("{\"id\":\"q" + i + "\",\"question\":\"question " + i + "\",\"answer\":\"" + label(i) + "\"}");
+        }
+        Files.write(many, lines, StandardCharsets.UTF_8);
+        stride.model.answering(prompt -> {
+            int i = Integer.parseInt(prompt.substring("question ".length()));
+            return FakeModelServer.ok("The answer is " + (i < 14 ? label(i) : wrong(i)));
+        });
+        Cli.Result run = stride.run(many, db).model("m").template("{{question}}")
+                .with("--label-field", "answer", "--metric", "choice");
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        assertThat(run.all()).contains("accuracy 51.9% (n=27)");
+
+        assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains("51.9%").doesNotContain("51.8%");
+        assertThat(stride.cli.run("status", "--db", db.toString(), "--run", "m").out())
+                .contains("Accuracy:    51.9% (95% CI ");
+    }
+
     @Test
     void aFileWithoutScoresKeepsTheTableItHad() {
         stride.model.answering(prompt -> null);

@@ -1,6 +1,7 @@
 package dev.stride.db;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.stride.core.Accuracy;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -186,9 +187,11 @@ final class SqlBoard implements Board {
                     + " ci_low, ci_high, unparsed, scored_at FROM scoreboard ORDER BY run, metric, label_field");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
+                    // From the counts, as stride score works it out: the view's fractions are rounded to 4 places.
+                    Accuracy a = Accuracy.wilson(rs.getLong(5), rs.getLong(4));
                     rows.computeIfAbsent(rs.getString(1), run -> new ArrayList<>()).add(new Score(rs.getString(2),
-                            rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getDouble(6), rs.getDouble(7),
-                            rs.getDouble(8), rs.getLong(9), rs.getString(10)));
+                            rs.getString(3), a.scored(), a.correct(), a.value(), a.low(), a.high(), rs.getLong(9),
+                            rs.getString(10)));
                 }
             }
             Map<String, LiveScoring> live = new HashMap<>();
