@@ -5,6 +5,7 @@ import static dev.stride.dashboard.Fixtures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stride.core.Accuracy;
 import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.SimulatorSettings;
@@ -279,6 +280,26 @@ class ApiTest {
         assertThat(c.get("answered_by_both").asLong()).isPositive().isEqualTo(count(db, "SELECT count(*) FROM"
                 + " results a JOIN results b ON b.run = 'flaky' AND b.id = a.id AND b.status = 'done'"
                 + " WHERE a.run = 'clean' AND a.status = 'done'"));
+    }
+
+    @Test
+    void anAccuracyIsTheOneStrideScorePrintsNotTheViewsFourPlaces() throws Exception {
+        // 14 of 27 right: 51.85%, which stride score prints as 51.9%; the view's 0.5185 would show 51.8%
+        Path odd = dir.resolve("odd.db");
+        Fixtures.run(odd, Fixtures.questions(dir, "odd.jsonl", 27), "odd", SimulatorSettings.builder().build());
+        Fixtures.score(odd, "odd");
+        try (Board b = Board.sqlite(odd);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode score = json(s.url(), "/api/runs/odd", 200).get("scores").get(0);
+            assertThat(score.get("correct").asLong()).isEqualTo(14);
+            assertThat(score.get("scored").asLong()).isEqualTo(27);
+            Accuracy wilson = Accuracy.wilson(14, 27);
+            assertThat(score.get("accuracy").asDouble()).isEqualTo(14.0 / 27);
+            assertThat(score.get("ci_low").asDouble()).isEqualTo(wilson.low());
+            assertThat(score.get("ci_high").asDouble()).isEqualTo(wilson.high());
+            assertThat(String.format(java.util.Locale.ROOT, "%.1f", score.get("accuracy").asDouble() * 100))
+                    .isEqualTo("51.9");
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.stride.db;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.stride.core.Accuracy;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -441,8 +442,12 @@ final class SqlBoard implements Board {
             st.setString(1, run);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    scores.add(new Score(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                            rs.getDouble(5), rs.getDouble(6), rs.getDouble(7), rs.getLong(8), rs.getString(9)));
+                    // The view's fractions are rounded to 4 places, and rounded once more to a percent they can
+                    // differ from what stride score and stride run print (14 of 27: 51.85% read as 0.5185 shows
+                    // 51.8%, they say 51.9%): worked out from the counts, as they work it out.
+                    Accuracy a = Accuracy.wilson(rs.getLong(4), rs.getLong(3));
+                    scores.add(new Score(rs.getString(1), rs.getString(2), a.scored(), a.correct(), a.value(),
+                            a.low(), a.high(), rs.getLong(8), rs.getString(9)));
                 }
             }
         }
