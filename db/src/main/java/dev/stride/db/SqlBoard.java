@@ -53,7 +53,10 @@ final class SqlBoard implements Board {
         /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
         String sampleCondition();
 
-        /** A condition: {@code text} holds the bound parameter as is (no pattern characters, unlike LIKE). */
+        /**
+         * A condition: {@code text} holds the bound parameter, letters in any case (no pattern characters, unlike
+         * LIKE): one who searches "pneumonia" means the record that says "Pneumonia" too.
+         */
         String holds(String text);
 
         @Override
@@ -108,7 +111,8 @@ final class SqlBoard implements Board {
 
             @Override
             public String holds(String text) {
-                return "instr(" + text + ", ?) > 0";
+                // SQLite's lower() folds A-Z only: "É" still finds "É" alone, as SQLite's own LIKE does.
+                return "instr(lower(" + text + "), lower(?)) > 0";
             }
 
             @Override
@@ -152,7 +156,7 @@ final class SqlBoard implements Board {
 
             @Override
             public String holds(String text) {
-                return "strpos(" + text + ", ?) > 0";
+                return "strpos(lower(" + text + "), lower(?)) > 0";
             }
 
             @Override
