@@ -358,6 +358,17 @@ class ApiTest {
     }
 
     @Test
+    void theComparePageOfAnUnknownRunIsA404() throws Exception {
+        for (String query : List.of("a=nope&b=clean", "a=clean&b=nope")) {
+            HttpResponse<String> response = get(base, "/compare?" + query);
+            assertThat(response.statusCode()).as(query).isEqualTo(404);
+            assertThat(response.body()).contains("<script src=\"/assets/app.js\"");
+        }
+        assertThat(get(base, "/compare?a=clean&b=flaky").statusCode()).isEqualTo(200);
+        assertThat(get(base, "/compare").statusCode()).as("the page says to name two runs").isEqualTo(200);
+    }
+
+    @Test
     void anUnknownRunIsLookedForInTheDatabaseAsTheDashboardNamesIt() throws Exception {
         assertThat(json("/api/runs/nope", 404).has("database")).as("a dashboard told no name").isFalse();
         try (DashboardServer s = DashboardServer.start(board, new InetSocketAddress("127.0.0.1", 0), "runs.db")) {

@@ -220,6 +220,14 @@ class BrowserTest {
     }
 
     @Test
+    void theComparePageOfAnUnknownRunSaysSoNotThatNothingDiffers() throws Exception {
+        String dom = chromium.dom(base.resolve("/compare?a=clean&b=no-such-run"), BUDGET);
+        assertThat(dom).contains("runs.db has no run 'no-such-run': nothing to compare.")
+                .contains("<a href=\"/\">See the runs it has</a>").doesNotContain("No records listed")
+                .doesNotContain("next page");
+    }
+
+    @Test
     void hostileTextShowsAsTextAndRunsNothing() throws Exception {
         URI url = base.resolve("/runs/clean?record=" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8));
         String dom = chromium.dom(url, BUDGET);

@@ -628,7 +628,22 @@
       setText(searched, 'searched ' + fmt(data.searched_through + 1) + ' of ' + fmt(data.last_seq + 1)
         + ' records of A, ' + fmt(data.answered_by_both) + ' answered by both' + (data.next !== null ? ', more…' : ''));
       connection(true, '');
-    }).catch(e => main.appendChild(el('p', {class: 'empty', text: e.message})));
+    }).catch(e => {
+      if (e.status === 404) {
+        // A name mistyped or a run cleared: say which, as a run's page does, not an empty table of differences
+        const missing = e.message.replace(/^no run named '(.*)'$/s, '$1');
+        main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
+          el('p', {class: 'empty', id: 'no-run', text: (e.database || 'This database') + ' has no run \'' + missing
+            + '\': nothing to compare.'}),
+          el('p', {}, el('a', {href: '/', text: 'See the runs it has'})));
+        connection(true, 'no such run: nothing to update');
+        return;
+      }
+      // Not a table that reads as "no differences": what went wrong, in its place
+      diffs.node.replaceWith(el('p', {class: 'empty', id: 'compare-error', text: e.message}));
+      more.hidden = true;
+      connection(false, 'cannot compare now (' + e.message + '); reload the page to try again');
+    });
 
     // Why nothing is listed: no record both answered is nothing to compare, as stride compare says, not "alike"
     function nothingListed(data) {
