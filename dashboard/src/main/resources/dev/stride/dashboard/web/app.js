@@ -357,6 +357,8 @@
     for (const c of Object.values(cards)) c.node.classList.add('card');
     cards.done.node.id = 'card-done';
     cards.failed.node.id = 'card-failed';
+    cards.tokensIn.node.id = 'card-tokens-in';
+    cards.tokensOut.node.id = 'card-tokens-out';
     host.appendChild(el('div', {class: 'cards'}, Object.values(cards).map(c => c.node)));
     const charts = chartsOf(host);
     const scores = tableOf([
@@ -402,8 +404,10 @@
       cards.total.set(fmt(run.total));
       cards.rate.set(run.state === 'running' ? run.rate_per_second.toFixed(1) : '–');
       cards.left.set(run.state === 'running' ? duration(run.seconds_left) : '–');
-      cards.tokensIn.set(d.tokens.reported ? fmt(d.tokens.in) : 'not reported');
-      cards.tokensOut.set(d.tokens.reported ? fmt(d.tokens.out) : 'not reported');
+      // Before the first answer nothing says whether the server reports usage: "not reported" would blame it
+      const tokens = n => d.tokens.reported ? fmt(n) : run.done === 0 ? '–' : 'not reported';
+      cards.tokensIn.set(tokens(d.tokens.in));
+      cards.tokensOut.set(tokens(d.tokens.out));
       cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
       cards.inFlight.set(inFlightWords(run.workers));
       setText(perServer, serverWords(told(run.workers)));
