@@ -358,6 +358,15 @@ class ApiTest {
     }
 
     @Test
+    void wrongAnswersOfARunNotScoredAreRefusedNotAnEmptyList() throws Exception {
+        assertThat(json("/api/runs/flaky/records?status=wrong", 400).get("error").asText())
+                .contains("'flaky' is not scored");
+        assertThat(json("/api/runs/clean/records?status=wrong&limit=500", 200).get("records").size()).isEqualTo(
+                count(db, "SELECT count(*) FROM results WHERE run = 'clean' AND score = 0"));
+        assertThat(json("/api/runs/nope/records?status=wrong", 404).get("error").asText()).contains("nope");
+    }
+
+    @Test
     void theComparePageOfAnUnknownRunIsA404() throws Exception {
         for (String query : List.of("a=nope&b=clean", "a=clean&b=nope")) {
             HttpResponse<String> response = get(base, "/compare?" + query);

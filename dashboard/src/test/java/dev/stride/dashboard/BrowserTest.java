@@ -246,6 +246,15 @@ class BrowserTest {
     }
 
     @Test
+    void theWrongAnswersOfARunNotScoredSayItIsNotScoredNotThatNoneIsWrong() throws Exception {
+        String dom = chromium.dom(base.resolve("/runs/flaky?status=wrong"), BUDGET);
+        assertThat(dom).contains("'flaky' is not scored, so no answer is right or wrong yet")
+                .doesNotContain("No records match").doesNotContain("data-id=\"q0\"");
+        assertThat(chromium.dom(base.resolve("/runs/flaky"), BUDGET)).contains("data-id=\"q0\"")
+                .doesNotContain("is not scored, so");
+    }
+
+    @Test
     void hostileTextShowsAsTextAndRunsNothing() throws Exception {
         URI url = base.resolve("/runs/clean?record=" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8));
         String dom = chromium.dom(url, BUDGET);

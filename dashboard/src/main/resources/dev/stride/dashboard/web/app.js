@@ -514,8 +514,19 @@
       if (document.activeElement !== search) search.value = p.get('q') || '';
       const api = new URLSearchParams({limit: PAGE_SIZE});
       for (const k of ['status', 'q', 'after']) if (p.get(k)) api.set(k, p.get(k));
-      const page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
-      table.update(page.records);
+      let page;
+      try {
+        page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
+      } catch (e) {
+        if (e.status !== 400) throw e;
+        // A filter the run cannot answer (wrong, unscored): say why in place of the rows, not the last page's rows
+        table.update([], e.message + '.');
+        first.hidden = !p.get('after');
+        next.hidden = true;
+        setText(pageInfo, '');
+        return;
+      }
+      table.update(page.records, 'No records match.');
       first.hidden = !p.get('after');
       next.hidden = page.next === null;
       if (page.next !== null) {
