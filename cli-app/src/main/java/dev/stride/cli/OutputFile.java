@@ -48,6 +48,10 @@ final class OutputFile {
 
     /** Refuses an {@code -o} that cannot be a file to write: exit 2. Call before the work that fills it. */
     static void check(Path output) {
+        if (output.toString().isEmpty()) {
+            // Path.of("") is the current folder: "is a folder" would puzzle whoever wrote -o "$OUT" with OUT unset
+            throw UserError.usageOf("msg.output.empty");
+        }
         Path target;
         try {
             target = WholeFile.target(output);

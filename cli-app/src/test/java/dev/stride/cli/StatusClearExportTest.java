@@ -153,6 +153,13 @@ class StatusClearExportTest {
         Cli.Result isFolder = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", folder.toString());
         assertThat(isFolder.exitCode()).isEqualTo(2);
         assertThat(isFolder.err()).isEqualTo("stride: -o " + folder + ": is a folder; name a file in it\n");
+        for (String command : List.of("export", "report")) {
+            // -o "$OUT" with OUT unset: not "the current folder is a folder"
+            Cli.Result empty = stride.cli.run(command, "--db", db.toString(), "--run", "alpha", "-o", "");
+            assertThat(empty.exitCode()).as(command).isEqualTo(2);
+            assertThat(empty.err()).as(command)
+                    .isEqualTo("stride: -o is empty: name a file to write, or - for standard output\n");
+        }
 
         Path locked = Files.createDirectory(dir.resolve("locked"));
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));

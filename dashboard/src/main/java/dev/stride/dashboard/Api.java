@@ -18,7 +18,8 @@ import java.util.Optional;
  * {@code /api/runs/NAME/records/ID} and {@code /api/compare?a=&b=&only=&after=&limit=} ({@code only}: differ,
  * a_right, b_right, both_wrong; {@code answered_by_both} counts the records both runs answered among those the page
  * read, so that "none listed" is told apart from "nothing to compare"). A run or record that is not there is a 404
- * with a JSON error (for a run, {@code database} names where it was looked for); a bad parameter a 400; a database
+ * with a JSON error (for a run, {@code database} names where it was looked for); a bad parameter a 400 (so is
+ * {@code status=wrong} of a run not scored: an empty list would say that none is wrong); a database
  * that cannot be read a 503 (the page says so and keeps polling).
  */
 final class Api {
@@ -56,6 +57,12 @@ final class Api {
                 }
                 if (status != null && !STATUSES.contains(status)) {
                     return Reply.error(400, "status must be one of " + String.join(", ", STATUSES));
+                }
+                if ("wrong".equals(status) && board.find(parts.get(1), now).isPresent()
+                        && board.scores(parts.get(1)).isEmpty()) {
+                    // An empty list would read as "none wrong" where none was judged at all
+                    return Reply.error(400, "'" + parts.get(1) + "' is not scored, so no answer is right or wrong"
+                            + " yet: stride score --run NAME --label-field FIELD --metric M scores it");
                 }
                 Board.RecordQuery q = new Board.RecordQuery(status, query.get("q"), number(query, "after", -1),
                         (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT))));

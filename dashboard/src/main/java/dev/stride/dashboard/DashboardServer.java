@@ -129,8 +129,11 @@ public final class DashboardServer implements AutoCloseable {
             return Assets.reply(path.substring("/assets/".length()))
                     .orElseGet(() -> Reply.text(404, "text/plain; charset=utf-8", "no such file\n"));
         }
-        if (path.equals("/") || path.equals("/compare")) {
+        if (path.equals("/")) {
             return page(200);
+        }
+        if (path.equals("/compare")) {
+            return page(comparesMissingRun(uri.getRawQuery()) ? 404 : 200);
         }
         if (path.startsWith("/runs/")) {
             return page(runIsMissing(path.substring("/runs/".length())) ? 404 : 200);
@@ -154,6 +157,18 @@ public final class DashboardServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return true; // a broken %-escape names no run
         }
+        return missing(name);
+    }
+
+    /** Whether {@code /compare}'s {@code a} or {@code b} names a run the database does not have, as a run's page. */
+    private boolean comparesMissingRun(String rawQuery) {
+        var query = Api.query(rawQuery);
+        return java.util.stream.Stream.of(query.get("a"), query.get("b"))
+                .anyMatch(name -> name != null && !name.isEmpty() && missing(name));
+    }
+
+    /** A database that cannot be read now tells nothing: false, and the page says what is wrong, trying again. */
+    private boolean missing(String name) {
         try {
             return board.find(name, Instant.now()).isEmpty();
         } catch (RuntimeException e) {

@@ -221,6 +221,41 @@ class BrowserTest {
     }
 
     @Test
+    void theComparePageOfAnUnknownRunSaysSoNotThatNothingDiffers() throws Exception {
+        String dom = chromium.dom(base.resolve("/compare?a=clean&b=no-such-run"), BUDGET);
+        assertThat(dom).contains("runs.db has no run 'no-such-run': nothing to compare.")
+                .contains("<a href=\"/\">See the runs it has</a>").doesNotContain("No records listed")
+                .doesNotContain("next page");
+    }
+
+    @Test
+    void aRunWithNoAnswerYetDoesNotSayItsServerReportsNoTokens() throws Exception {
+        // Every request fails: the run stops with none answered, before anything told whether usage is reported
+        Path none = dir.resolve("none.db");
+        Fixtures.run(none, Fixtures.questions(dir, "none.jsonl", 40), "none",
+                SimulatorSettings.builder().serverError(1.0).build());
+        assertThat(count(none, "SELECT done FROM progress WHERE run = 'none'")).isZero();
+        try (Board b = Board.sqlite(none);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            String dom = chromium.dom(s.url().resolve("/runs/none"), BUDGET);
+            assertThat(dom).contains("id=\"card-tokens-in\"><div class=\"v\">–</div>")
+                    .contains("id=\"card-tokens-out\"><div class=\"v\">–</div>").doesNotContain("not reported");
+        }
+        // One that has answers still says so where its server counts none
+        assertThat(chromium.dom(base.resolve("/runs/clean"), BUDGET))
+                .containsPattern("id=\"card-tokens-in\"><div class=\"v\">[\\d,]+</div>");
+    }
+
+    @Test
+    void theWrongAnswersOfARunNotScoredSayItIsNotScoredNotThatNoneIsWrong() throws Exception {
+        String dom = chromium.dom(base.resolve("/runs/flaky?status=wrong"), BUDGET);
+        assertThat(dom).contains("'flaky' is not scored, so no answer is right or wrong yet")
+                .doesNotContain("No records match").doesNotContain("data-id=\"q0\"");
+        assertThat(chromium.dom(base.resolve("/runs/flaky"), BUDGET)).contains("data-id=\"q0\"")
+                .doesNotContain("is not scored, so");
+    }
+
+    @Test
     void hostileTextShowsAsTextAndRunsNothing() throws Exception {
         URI url = base.resolve("/runs/clean?record=" + URLEncoder.encode(Fixtures.HOSTILE_ID, StandardCharsets.UTF_8));
         String dom = chromium.dom(url, BUDGET);

@@ -357,6 +357,8 @@
     for (const c of Object.values(cards)) c.node.classList.add('card');
     cards.done.node.id = 'card-done';
     cards.failed.node.id = 'card-failed';
+    cards.tokensIn.node.id = 'card-tokens-in';
+    cards.tokensOut.node.id = 'card-tokens-out';
     host.appendChild(el('div', {class: 'cards'}, Object.values(cards).map(c => c.node)));
     const charts = chartsOf(host);
     const scores = tableOf([
@@ -402,8 +404,10 @@
       cards.total.set(fmt(run.total));
       cards.rate.set(run.state === 'running' ? run.rate_per_second.toFixed(1) : '–');
       cards.left.set(run.state === 'running' ? duration(run.seconds_left) : '–');
-      cards.tokensIn.set(d.tokens.reported ? fmt(d.tokens.in) : 'not reported');
-      cards.tokensOut.set(d.tokens.reported ? fmt(d.tokens.out) : 'not reported');
+      // Before the first answer nothing says whether the server reports usage: "not reported" would blame it
+      const tokens = n => d.tokens.reported ? fmt(n) : run.done === 0 ? '–' : 'not reported';
+      cards.tokensIn.set(tokens(d.tokens.in));
+      cards.tokensOut.set(tokens(d.tokens.out));
       cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
       cards.inFlight.set(inFlightWords(run.workers));
       setText(perServer, serverWords(told(run.workers)));
@@ -510,8 +514,19 @@
       if (document.activeElement !== search) search.value = p.get('q') || '';
       const api = new URLSearchParams({limit: PAGE_SIZE});
       for (const k of ['status', 'q', 'after']) if (p.get(k)) api.set(k, p.get(k));
-      const page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
-      table.update(page.records);
+      let page;
+      try {
+        page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
+      } catch (e) {
+        if (e.status !== 400) throw e;
+        // A filter the run cannot answer (wrong, unscored): say why in place of the rows, not the last page's rows
+        table.update([], e.message + '.');
+        first.hidden = !p.get('after');
+        next.hidden = true;
+        setText(pageInfo, '');
+        return;
+      }
+      table.update(page.records, 'No records match.');
       first.hidden = !p.get('after');
       next.hidden = page.next === null;
       if (page.next !== null) {
@@ -628,7 +643,22 @@
       setText(searched, 'searched ' + fmt(data.searched_through + 1) + ' of ' + fmt(data.last_seq + 1)
         + ' records of A, ' + fmt(data.answered_by_both) + ' answered by both' + (data.next !== null ? ', more…' : ''));
       connection(true, '');
-    }).catch(e => main.appendChild(el('p', {class: 'empty', text: e.message})));
+    }).catch(e => {
+      if (e.status === 404) {
+        // A name mistyped or a run cleared: say which, as a run's page does, not an empty table of differences
+        const missing = e.message.replace(/^no run named '(.*)'$/s, '$1');
+        main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
+          el('p', {class: 'empty', id: 'no-run', text: (e.database || 'This database') + ' has no run \'' + missing
+            + '\': nothing to compare.'}),
+          el('p', {}, el('a', {href: '/', text: 'See the runs it has'})));
+        connection(true, 'no such run: nothing to update');
+        return;
+      }
+      // Not a table that reads as "no differences": what went wrong, in its place
+      diffs.node.replaceWith(el('p', {class: 'empty', id: 'compare-error', text: e.message}));
+      more.hidden = true;
+      connection(false, 'cannot compare now (' + e.message + '); reload the page to try again');
+    });
 
     // Why nothing is listed: no record both answered is nothing to compare, as stride compare says, not "alike"
     function nothingListed(data) {
