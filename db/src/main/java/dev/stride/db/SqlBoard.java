@@ -187,15 +187,11 @@ final class SqlBoard implements Board {
     public Map<String, RunScores> scoreboards() {
         return vendor.read(c -> {
             Map<String, List<Score>> rows = new LinkedHashMap<>();
-            try (PreparedStatement st = c.prepareStatement("SELECT run, metric, label_field, scored, correct, accuracy,"
-                    + " ci_low, ci_high, unparsed, scored_at FROM scoreboard ORDER BY run, metric, label_field");
+            try (PreparedStatement st = c.prepareStatement("SELECT " + SCORE_COLUMNS + ", run FROM scoreboard"
+                    + " ORDER BY run, metric, label_field");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    // From the counts, as stride score works it out: the view's fractions are rounded to 4 places.
-                    Accuracy a = Accuracy.wilson(rs.getLong(5), rs.getLong(4));
-                    rows.computeIfAbsent(rs.getString(1), run -> new ArrayList<>()).add(new Score(rs.getString(2),
-                            rs.getString(3), a.scored(), a.correct(), a.value(), a.low(), a.high(), rs.getLong(9),
-                            rs.getString(10)));
+                    rows.computeIfAbsent(rs.getString(7), run -> new ArrayList<>()).add(score(rs));
                 }
             }
             Map<String, LiveScoring> live = new HashMap<>();
@@ -469,20 +465,28 @@ final class SqlBoard implements Board {
         return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
+    /** The columns of the {@code scoreboard} view that {@link #score} reads, in its order. */
+    private static final String SCORE_COLUMNS = "metric, label_field, scored, correct, unparsed, scored_at";
+
+    /**
+     * A scoreboard row. Its accuracy and interval are worked out from the counts, as stride score and stride run
+     * work them out: the view's fractions are rounded to 4 places, and rounded once more to a percent they can differ
+     * from what those print (14 of 27: 51.85% read as 0.5185 shows 51.8%, they say 51.9%).
+     */
+    private static Score score(ResultSet rs) throws SQLException {
+        Accuracy a = Accuracy.wilson(rs.getLong(4), rs.getLong(3));
+        return new Score(rs.getString(1), rs.getString(2), a.scored(), a.correct(), a.value(), a.low(), a.high(),
+                rs.getLong(5), rs.getString(6));
+    }
+
     private static List<Score> scores(Connection c, String run) throws SQLException {
-        String sql = "SELECT metric, label_field, scored, correct, accuracy, ci_low, ci_high, unparsed, scored_at"
-                + " FROM scoreboard WHERE run = ? ORDER BY metric, label_field";
+        String sql = "SELECT " + SCORE_COLUMNS + " FROM scoreboard WHERE run = ? ORDER BY metric, label_field";
         List<Score> scores = new ArrayList<>();
         try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setString(1, run);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    // The view's fractions are rounded to 4 places, and rounded once more to a percent they can
-                    // differ from what stride score and stride run print (14 of 27: 51.85% read as 0.5185 shows
-                    // 51.8%, they say 51.9%): worked out from the counts, as they work it out.
-                    Accuracy a = Accuracy.wilson(rs.getLong(4), rs.getLong(3));
-                    scores.add(new Score(rs.getString(1), rs.getString(2), a.scored(), a.correct(), a.value(),
-                            a.low(), a.high(), rs.getLong(8), rs.getString(9)));
+                    scores.add(score(rs));
                 }
             }
         }
