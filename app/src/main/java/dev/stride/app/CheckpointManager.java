@@ -13,6 +13,7 @@ import dev.stride.core.RunState;
 import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
+import dev.stride.db.SchemaUpgrade;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import java.nio.file.Path;
@@ -50,9 +51,13 @@ public final class CheckpointManager implements AutoCloseable {
     // progress (a host's shutdown as the run is being set up) is not lost but stops that next one.
     private final AtomicReference<StopSwitch> stop = new AtomicReference<>(new StopSwitch());
 
+    private final Optional<SchemaUpgrade> schemaUpgrade;
+
     private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
         this.db = db;
+        this.schemaUpgrade = store instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
+                : store instanceof PostgresCheckpointStore p ? p.schemaUpgrade() : Optional.empty();
         this.planner = new RunPlanner(store, db);
         this.driver = new RunDriver(store, predictors, httpLog);
     }
@@ -83,6 +88,15 @@ public final class CheckpointManager implements AutoCloseable {
      */
     public static CheckpointManager open(PostgresLocation db, Consumer<String> httpLog) {
         return new CheckpointManager(db, PostgresCheckpointStore.open(db), HttpPredictor::create, httpLog);
+    }
+
+    /**
+     * The upgrade opening made of a database an older stride wrote (it is then this build's, and an older stride no
+     * longer opens it): for the caller to tell the user. Empty for a database at this build's schema, a new one, or
+     * one another stride upgraded at the same moment.
+     */
+    public Optional<SchemaUpgrade> schemaUpgrade() {
+        return schemaUpgrade;
     }
 
     /**

@@ -192,7 +192,9 @@ public final class RunScorer {
 
     /**
      * The label in field {@code field} of the record, as text: a string as it is, a number or boolean as written,
-     * an object or array as compact JSON. Empty when the field is missing, null or an empty string.
+     * an object or array as compact JSON. Empty when the field is missing, null or an empty string. A record's field
+     * of that very name wins; else a dotted field is a path into nested objects ({@code meta.answer}), as
+     * {@link Json#field} reads an id.
      */
     static Optional<String> label(String recordJson, String field) {
         if (recordJson == null) {
@@ -200,25 +202,39 @@ public final class RunScorer {
         }
         // Read as tokens, not as a tree of the whole record (compare reads one per run and pair); a number is its text
         // as the record holds it. A field named twice counts by its last, as in a tree.
-        String text = null;
+        String text;
         try (JsonParser p = MAPPER.getFactory().createParser(recordJson)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                boolean wanted = field.equals(p.currentName());
-                JsonToken value = p.nextToken();
-                if (!wanted) {
-                    p.skipChildren();
-                } else if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
-                    text = MAPPER.readTree(p).toString();
-                } else {
-                    text = value == JsonToken.VALUE_NULL ? null : p.getText();
-                }
-            }
+            text = labelIn(p, field);
         } catch (IOException e) {
             return Optional.empty();
         }
         return text == null || text.isBlank() ? Optional.empty() : Optional.of(text);
+    }
+
+    /** The text at {@code path} in the object {@code p} has just opened, read to its end; null when none. */
+    private static String labelIn(JsonParser p, String path) throws IOException {
+        String literal = null;
+        boolean named = false;
+        String nested = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (path.equals(name)) {
+                named = true;
+                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                    literal = MAPPER.readTree(p).toString();
+                } else {
+                    literal = value == JsonToken.VALUE_NULL ? null : p.getText();
+                }
+            } else if (value == JsonToken.START_OBJECT && nested == null && path.startsWith(name + ".")) {
+                nested = labelIn(p, path.substring(name.length() + 1));
+            } else {
+                p.skipChildren();
+            }
+        }
+        return named ? literal : nested;
     }
 }

@@ -43,4 +43,21 @@ class RecordLabelTest {
         assertThat(label("")).isEmpty();
         assertThat(label(null)).isEmpty();
     }
+
+    /** A dotted field reaches into nested objects; a field named with the dot itself wins, even when null. */
+    @Test
+    void aDottedFieldIsAPathUnlessTheRecordHasAFieldOfThatName() {
+        assertThat(RunScorer.label("{\"meta\": {\"answer\": 1.50}}", "meta.answer")).as("as written").contains("1.50");
+        assertThat(RunScorer.label("{\"meta\": {\"x\": {\"answer\": [\"C\"]}}}", "meta.x.answer"))
+                .contains("[\"C\"]");
+        assertThat(RunScorer.label("{\"meta\": {\"answer\": \"C\"}, \"meta.answer\": \"B\"}", "meta.answer"))
+                .contains("B");
+        assertThat(RunScorer.label("{\"meta.answer\": \"B\", \"meta\": {\"answer\": \"C\"}}", "meta.answer"))
+                .as("whichever comes first").contains("B");
+        assertThat(RunScorer.label("{\"meta.answer\": null, \"meta\": {\"answer\": \"C\"}}", "meta.answer"))
+                .isEmpty();
+        assertThat(RunScorer.label("{\"m.x\": {\"answer\": \"C\"}}", "m.x.answer")).as("a dotted name on the way")
+                .contains("C");
+        assertThat(RunScorer.label("{\"meta\": \"C\"}", "meta.answer")).isEmpty();
+    }
 }

@@ -114,6 +114,29 @@ public final class Json {
         return array;
     }
 
+    /**
+     * The value a field option ({@code --id-field}, {@code --label-field}) names in a record: its field of that very
+     * name when it has one, so a name that holds dots keeps meaning what it meant; else a dotted path into nested
+     * objects ({@code meta.answer}: the field answer of the object in field meta). Null when neither is there.
+     */
+    public static JsonNode field(JsonNode node, String path) {
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        JsonNode literal = node.get(path);
+        if (literal != null) {
+            return literal;
+        }
+        // Each dot in turn, so an object's own field named with a dot is reached too ({"m.x": {"a": 1}}, m.x.a).
+        for (int dot = path.indexOf('.'); dot != -1; dot = path.indexOf('.', dot + 1)) {
+            JsonNode found = field(node.get(path.substring(0, dot)), path.substring(dot + 1));
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
     /** An object's field names, in their order, as a message lists them ("id, question, answer"). */
     public static String fieldNames(JsonNode object) {
         List<String> names = new ArrayList<>();

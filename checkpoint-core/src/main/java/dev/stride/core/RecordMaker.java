@@ -46,7 +46,7 @@ final class RecordMaker {
             if (PromptTemplate.hasMessages(node) && !PromptTemplate.validMessages(node.get("messages"))) {
                 throw fail(line, Phrase.core("line.badMessages"));
             }
-            JsonNode idNode = node.get(idField);
+            JsonNode idNode = Json.field(node, idField);
             if (idNode == null || idNode.isNull()) {
                 if (seq == 0 && !idField.equals(InputReaders.DEFAULT_ID_FIELD)) {
                     // A field named on purpose that the first record lacks is a typo far more often than a choice:

@@ -65,4 +65,15 @@ class JsonTest {
                 .hasMessage("stored record 'x' is not JSON at column 1: found http, which is not a JSON value: write"
                         + " text in double quotes (\"http\"); only true, false and null go without");
     }
+
+    /** An --id-field's value: the record's field of that very name, else a dotted path into nested objects. */
+    @Test
+    void aFieldIsItsOwnNameFirstThenADottedPath() {
+        assertThat(Json.field(Json.read("{\"meta\": {\"qid\": 7}}", null), "meta.qid").asText()).isEqualTo("7");
+        assertThat(Json.field(Json.read("{\"meta\": {\"qid\": 7}, \"meta.qid\": \"x\"}", null), "meta.qid")
+                .asText()).isEqualTo("x");
+        assertThat(Json.field(Json.read("{\"m.x\": {\"qid\": \"y\"}}", null), "m.x.qid").asText()).isEqualTo("y");
+        assertThat(Json.field(Json.read("{\"meta\": \"z\"}", null), "meta.qid")).isNull();
+        assertThat(Json.field(Json.read("{\"id\": 1}", null), "qid")).isNull();
+    }
 }

@@ -15,6 +15,8 @@ import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -200,7 +202,10 @@ final class CompareCommand implements Callable<Integer> {
     private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written) {
         return OutputFile.write(output, database.file, file -> {
             Comparison result;
-            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            // The file's stream is closed on its own: a writer whose last flush fails (a full disk) leaves it open.
+            try (OutputStream raw = Files.newOutputStream(file);
+                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
+                         StandardCharsets.UTF_8.newEncoder()))) {
                 result = comparison.compare(a, b, d -> {
                     try {
                         w.write(line(d));

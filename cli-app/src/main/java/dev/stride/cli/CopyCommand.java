@@ -93,6 +93,8 @@ final class CopyCommand implements Callable<Integer> {
                         : SqliteCheckpointStore.openReadOnly(from);
                  CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
                         : SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                DbFile.sayUpgraded(target instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
+                        : ((PostgresCheckpointStore) target).schemaUpgrade(), spec);
                 copied = RunTransfer.copy(source, target, run, stop::get);
             }
             if (staged != null) {

@@ -6,6 +6,7 @@ import dev.stride.core.ShownState;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
+import dev.stride.db.SchemaUpgrade;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
 import dev.stride.db.WalFold;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Small facts about a database file and its runs that several commands need. */
@@ -94,11 +96,7 @@ final class DbFile {
      * refused (exit 4) with what to do.
      */
     static void upgradeIfOlder(Path db, CommandSpec spec) {
-        SqliteCheckpointStore.upgradeIfOlder(db, () -> foldIfLeftBehind(db, spec)).ifPresent(upgrade -> {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println(Messages.of(spec).get("msg.schema.upgraded", db, upgrade.from(), upgrade.to()));
-            err.flush();
-        });
+        sayUpgraded(SqliteCheckpointStore.upgradeIfOlder(db, () -> foldIfLeftBehind(db, spec)), spec);
     }
 
     /**
@@ -106,10 +104,18 @@ final class DbFile {
      * as a run would ({@link PostgresCheckpointStore#upgradeIfOlder}), and said in the same line.
      */
     static void upgradeIfOlder(PostgresLocation db, CommandSpec spec) {
-        PostgresCheckpointStore.upgradeIfOlder(db).ifPresent(from -> {
+        sayUpgraded(PostgresCheckpointStore.upgradeIfOlder(db), spec);
+    }
+
+    /**
+     * Says on stderr, in one line, the upgrade that opening a database to write it made (run, copy and merge into an
+     * existing one): the same line the reading commands print, since an older stride no longer opens it after.
+     * Nothing for a database that was current, new, or upgraded by another stride at the same moment.
+     */
+    static void sayUpgraded(Optional<SchemaUpgrade> upgrade, CommandSpec spec) {
+        upgrade.ifPresent(u -> {
             PrintWriter err = spec.commandLine().getErr();
-            err.println(Messages.of(spec).get("msg.schema.upgraded", db, from,
-                    PostgresCheckpointStore.schemaVersion()));
+            err.println(Messages.of(spec).get("msg.schema.upgraded", u.database(), u.from(), u.to()));
             err.flush();
         });
     }

@@ -120,6 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                  CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
                  RunRenderer renderer = new RunRenderer(looks, db, false, null)) {
+                DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
                 RunPlan plan = runs.plan(RunRequest.of(input, options), stop);
                 planned.set(true);
                 renderer.planned(plan);

@@ -9,6 +9,7 @@ import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,11 @@ final class ExportCommand implements Callable<Integer> {
                             formats.writeParquet(out);
                         }
                     } else {
-                        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                        // The file's stream is closed on its own: a writer whose last flush fails (a full disk)
+                        // leaves it open, and the partial file, deleted, kept its room while this process lived.
+                        try (OutputStream raw = Files.newOutputStream(file);
+                             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
+                                     StandardCharsets.UTF_8.newEncoder()))) {
                             write(formats, w);
                         }
                     }

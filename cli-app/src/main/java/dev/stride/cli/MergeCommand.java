@@ -86,6 +86,7 @@ final class MergeCommand implements Callable<Integer> {
                 }
                 opened.forEach(shard -> shard.requireNoLiveWorkersToMerge(run));
                 try (SqliteCheckpointStore target = SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                    DbFile.sayUpgraded(target.schemaUpgrade(), spec);
                     merged = RunTransfer.merge(opened, target, run, stop::get);
                 }
             } finally {

@@ -91,11 +91,38 @@ final class OutputFile {
      */
     static <T> T write(Path output, Path database, WholeFile.Content<T> content) {
         check(output, database);
+        boolean existed = Files.exists(output);
         try {
             return WholeFile.write(output, content);
         } catch (IOException e) {
-            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, reason(e));
+            throw cannotWrite(output, e, existed);
         }
+    }
+
+    /**
+     * The line for a file that could not be written whole ({@code existed}: whether it was there before, left as it
+     * was). A full disk is said as such, with what to do, and exits 4 as a copy to a full disk does: the OS's bare
+     * "No space left on device" left the user to guess that nothing usable was written. Anything else in the
+     * operating system's words, exit 1.
+     */
+    static UserError cannotWrite(Path output, IOException e, boolean existed) {
+        if (isDiskFull(e)) {
+            return UserError.of(ExitCodes.DATABASE, existed ? "msg.output.diskFullInto" : "msg.output.diskFullNew",
+                    output, reason(e));
+        }
+        return UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, reason(e));
+    }
+
+    /** Whether the write failed for want of room (ENOSPC), however deep the I/O error was wrapped. */
+    static boolean isDiskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String words = t instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : t.getMessage();
+            if (words != null && words.contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The operating system's words, without the paths Java puts in front of them. */

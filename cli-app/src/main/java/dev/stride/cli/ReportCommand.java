@@ -4,6 +4,7 @@ import dev.stride.dashboard.DashboardReport;
 import dev.stride.db.Board;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -46,6 +47,7 @@ final class ReportCommand implements Callable<Integer> {
             DbFile.upgradeIfOlder(database.file, spec);
         }
         Object source = database.named();
+        boolean existed = !toStandardOutput && Files.exists(output);
         Optional<List<String>> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)
                 : Board.sqlite(database.file)) {
@@ -58,7 +60,7 @@ final class ReportCommand implements Callable<Integer> {
                         ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", known));
             }
         } catch (IOException e) {
-            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", output, OutputFile.reason(e));
+            throw OutputFile.cannotWrite(output, e, existed);
         }
         if (!toStandardOutput) {
             PrintWriter out = spec.commandLine().getOut();

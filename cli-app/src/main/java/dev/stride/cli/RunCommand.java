@@ -237,6 +237,7 @@ final class RunCommand implements Callable<Integer> {
                      : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
+            DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
             renderer.adviseOnRefusals(RunRenderer.RefusalAdvice.forSession(request.options().rateLimits().any(),
                     request.options().autoConcurrency()));
             // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry

@@ -4,6 +4,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StoreException;
 import dev.stride.db.TransferStoppedException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -64,7 +65,12 @@ final class SnapshotCommand implements Callable<Integer> {
         } catch (TransferStoppedException e) {
             throw UserError.of(ExitCodes.INTERRUPTED, "msg.snapshot.interrupted", target);
         } catch (UncheckedIOException e) {
-            throw UserError.of(ExitCodes.ERROR, "msg.output.cannotWrite", target, OutputFile.reason(e.getCause()));
+            throw OutputFile.cannotWrite(target, e.getCause(), false); // an existing OUT is refused above
+        } catch (StoreException e) {
+            // SQLite's own full disk on the copy (as it is made nobody's, or a PostgreSQL snapshot's writes) names the
+            // partial file it is written in, gone with the failure: said of OUT instead, as copy --to says it.
+            throw CopyCommand.notCreated(e, target, "msg.output.diskFullNew", "msg.output.diskFullNew",
+                    "msg.copy.failedNew");
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
         PrintWriter out = spec.commandLine().getOut();

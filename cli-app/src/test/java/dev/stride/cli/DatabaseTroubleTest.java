@@ -342,8 +342,9 @@ class DatabaseTroubleTest {
 
     /**
      * {@code stride snapshot} to a disk that is full: the line named the database being copied ("the disk holding
-     * runs.db is full ... free some space there"), which had room, with exit 4. It names the copy, exit 1 as its help
-     * says, and leaves nothing there.
+     * runs.db is full ... free some space there"), which had room, with exit 4; then the copy, in the OS's bare words
+     * ("No space left on device"), exit 1. It names the copy, says its disk is full and what to do, exits 4 as copy
+     * --to does, and leaves nothing there.
      */
     @Test
     void aSnapshotToAFullDiskNamesTheCopyNotTheDatabase() throws Exception {
@@ -355,12 +356,51 @@ class DatabaseTroubleTest {
 
         Cli.Result r = stride.cli.run("snapshot", "--db", db.toString(), copy.toString());
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
-        assertThat(r.err()).isEqualTo("stride: cannot write " + copy + ": No space left on device\n");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(r.err()).isEqualTo("stride: " + fullNew(copy));
         try (var left = Files.list(full)) {
             assertThat(left).as("nothing left on the full disk").isEmpty();
         }
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(300);
+    }
+
+    /**
+     * {@code export -o} and {@code report -o} onto a full disk said only the OS's words, exit 1. One line names the
+     * file, says its disk is full and what to do, exit 4 as copy --to; a new FILE is not created, an existing one is
+     * left as it was (not replaced by a truncated one), and no hidden partial file stays behind.
+     */
+    @Test
+    void anExportOrReportToAFullDiskNamesTheFileAndLeavesNothingHalfWritten() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Cli.Result done = run(questions(dir, "q.jsonl", 300), db);
+        assertThat(done.exitCode()).as(done.all()).isZero();
+        Path full = tmpfs("tiny", "16k");
+
+        for (String command : List.of("export", "report")) {
+            Path made = full.resolve(command + "-new.out");
+            Cli.Result fresh = stride.cli.run(command, "--db", db.toString(), "-o", made.toString());
+            assertThat(fresh.exitCode()).as(fresh.all()).isEqualTo(ExitCodes.DATABASE);
+            assertThat(fresh.err()).as(command).isEqualTo("stride: " + fullNew(made));
+            assertThat(made).doesNotExist();
+
+            Path kept = Files.writeString(full.resolve(command + "-old.out"), "the last one\n");
+            Cli.Result into = stride.cli.run(command, "--db", db.toString(), "-o", kept.toString());
+            assertThat(into.exitCode()).as(into.all()).isEqualTo(ExitCodes.DATABASE);
+            assertThat(into.err()).as(command).isEqualTo("stride: the disk holding " + kept + " is full (No space"
+                    + " left on device): " + kept + " is as it was (nothing of this was written to it); free some"
+                    + " space there, or write it to another disk, and run the same command again\n");
+            assertThat(kept).hasContent("the last one");
+            try (var left = Files.list(full)) {
+                assertThat(left).as("only the file that was there").containsExactly(kept);
+            }
+            Files.delete(kept);
+        }
+    }
+
+    private static String fullNew(Path file) {
+        return "the disk holding " + file + " is full (No space left on device): " + file + " was not created and"
+                + " nothing of it is left; free some space there, or write it to another disk, and run the same"
+                + " command again\n";
     }
 
     /**

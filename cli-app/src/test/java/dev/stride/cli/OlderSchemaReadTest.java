@@ -6,6 +6,7 @@ import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.stride.db.SchemaUpgrade;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -19,6 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -153,6 +157,109 @@ class OlderSchemaReadTest {
     }
 
     /**
+     * stride run opens the file to write it, and upgrades it as it opens it: said in the reading commands' line, once;
+     * the run then goes on as on any file. A new file is created, not upgraded: nothing said.
+     */
+    @Test
+    void runUpgradesTheFileAndSaysSoOnce() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result run = cli.run(runArgs(sim, db, "m", "--retry-failed"));
+
+            assertThat(run.exitCode()).as(run.all()).isZero();
+            assertThat(run.err()).isEqualTo("upgraded " + db + UPGRADED);
+            assertThat(version(db)).isEqualTo(19);
+            assertThat(count(db, "SELECT done FROM progress")).isEqualTo(40);
+            assertThat(count(db, "SELECT tokens_in FROM runs")).as("V18 counted the older outcomes' tokens too")
+                    .isEqualTo(count(db, "SELECT sum(prompt_tokens) FROM predictions"));
+
+            Cli.Result again = cli.run(runArgs(sim, db, "m"));
+            assertThat(again.exitCode()).as(again.all()).isZero();
+            assertThat(again.err()).as("already upgraded: nothing to say").isEmpty();
+
+            Path fresh = dir.resolve("new.db");
+            Cli.Result created = cli.run(runArgs(sim, fresh, "m"));
+            assertThat(created.exitCode()).as(created.all()).isZero();
+            assertThat(created.err()).as("a new file is created, not upgraded").isEmpty();
+        }
+    }
+
+    /** Two runs started together on the older file: the one that upgraded it says so, the other nothing. */
+    @Test
+    void ofTwoRunsStartedTogetherOnlyTheOneThatUpgradedTheFileSaysSo() throws Exception {
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            CountDownLatch go = new CountDownLatch(1);
+            List<CompletableFuture<Cli.Result>> runs = new ArrayList<>();
+            for (String name : List.of("a", "b")) {
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return cli.run(runArgs(sim, db, "m", "--run", name));
+                }));
+            }
+            go.countDown();
+            List<String> errs = new ArrayList<>();
+            for (CompletableFuture<Cli.Result> run : runs) {
+                Cli.Result r = run.get(120, TimeUnit.SECONDS);
+                assertThat(r.exitCode()).as(r.all()).isZero();
+                errs.add(r.err());
+            }
+
+            assertThat(errs).containsExactlyInAnyOrder("upgraded " + db + UPGRADED, "");
+            assertThat(version(db)).isEqualTo(19);
+        }
+    }
+
+    /** A copy into the older file (another run) upgrades it as it opens it, and says so as run does. */
+    @Test
+    void copyIntoTheOlderFileUpgradesItAndSaysSo() throws Exception {
+        Path other = dir.resolve("other.db");
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result run = cli.run(runArgs(sim, other, "n"));
+            assertThat(run.exitCode()).as(run.all()).isZero();
+        }
+
+        Cli.Result copy = cli.run("copy", "--from", other.toString(), "--to", db.toString());
+
+        assertThat(copy.exitCode()).as(copy.all()).isZero();
+        assertThat(copy.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(copy.out()).contains("Copied run 'n' (40/40 done, 0 failed)");
+        assertThat(version(db)).isEqualTo(19);
+        assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(2);
+    }
+
+    /** A merge into the older file upgrades it as it opens it, and says so as run does. */
+    @Test
+    void mergeIntoTheOlderFileUpgradesItAndSaysSo() throws Exception {
+        List<String> merge = new ArrayList<>(List.of("merge", "--to", db.toString()));
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            for (int i = 0; i < 2; i++) {
+                Path shard = dir.resolve("shard-" + i + ".db");
+                Cli.Result run = cli.run(runArgs(sim, shard, "s", "--shard", i + "/2"));
+                assertThat(run.exitCode()).as(run.all()).isZero();
+                merge.add(shard.toString());
+            }
+        }
+
+        Cli.Result merged = cli.run(merge.toArray(String[]::new));
+
+        assertThat(merged.exitCode()).as(merged.all()).isZero();
+        assertThat(merged.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(merged.out()).startsWith("Merged 2 shards into run 's' in " + db);
+        assertThat(version(db)).isEqualTo(19);
+        assertThat(count(db, "SELECT done FROM progress WHERE run = 's'")).isEqualTo(40);
+    }
+
+    private String[] runArgs(Simulator sim, Path into, String model, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", dir.resolve("q.jsonl").toString(), "--db",
+                into.toString(), "--model", model, "--base-url", sim.url(), "--template", "{{question}}", "--quiet"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /**
      * A snapshot is the file as it is, for a machine whose stride may be the older one: it keeps the file's schema
      * (the source is not upgraded either), and names the runs it holds.
      */
@@ -218,7 +325,7 @@ class OlderSchemaReadTest {
      */
     @Test
     void anUpgradeAnotherStrideMadeFirstIsNotSaidAsThisOnes() {
-        Optional<SqliteCheckpointStore.SchemaUpgrade> upgrade = SqliteCheckpointStore.upgradeIfOlder(db,
+        Optional<SchemaUpgrade> upgrade = SqliteCheckpointStore.upgradeIfOlder(db,
                 () -> SqliteCheckpointStore.open(db).close());
 
         assertThat(upgrade).isEmpty();

@@ -148,6 +148,58 @@ class PostgresStatusTest {
     }
 
     /**
+     * stride run and stride copy --to open the database to write it, upgrading an older one as they open it: said in
+     * the reading commands' line; a new database is created, not upgraded, and nothing is said.
+     */
+    @Test
+    void runAndCopyIntoAnOlderDatabaseUpgradeItAndSaySo() throws Exception {
+        String db = cluster.newDatabase();
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        String[] run = {"run", input.toString(), "--db", db, "--model", "m", "--run", "pp", "--base-url",
+            stride.url(), "--template", "{{question}}", "--log-every", "0"};
+        Cli.Result created = EN.run(run);
+        assertThat(created.exitCode()).as(created.all()).isZero();
+        assertThat(created.err()).as("a new database is created, not upgraded").isEmpty();
+        String upgraded = "upgraded " + db + " from schema version 17 to 19, this stride's (a stride older than this"
+                + " one no longer opens it)\n";
+
+        backTo17(db);
+        Cli.Result resumed = EN.run(run);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.err()).isEqualTo(upgraded);
+        assertThat(version(db)).isEqualTo(19);
+        Cli.Result again = EN.run(run);
+        assertThat(again.err()).as("already upgraded: nothing to say").isEmpty();
+
+        Path other = dir.resolve("other.db");
+        Cli.Result source = EN.run("run", input.toString(), "--db", other.toString(), "--model", "n", "--base-url",
+                stride.url(), "--template", "{{question}}", "--log-every", "0");
+        assertThat(source.exitCode()).as(source.all()).isZero();
+        backTo17(db);
+        Cli.Result copy = EN.run("copy", "--from", other.toString(), "--to", db);
+        assertThat(copy.exitCode()).as(copy.all()).isZero();
+        assertThat(copy.err()).isEqualTo(upgraded);
+        assertThat(copy.out()).contains("Copied run 'n' (5/5 done, 0 failed)");
+        assertThat(version(db)).isEqualTo(19);
+    }
+
+    /** Back to version 17, as the stride before this one left it (V18 is written to be applied again). */
+    private static void backTo17(String db) throws Exception {
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+        }
+    }
+
+    private static int version(String db) throws Exception {
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
      * Workers stamp what they store on the server's clock (as a cluster's machines disagree on theirs); status judges a
      * run live, and its pace, on that clock too. Here the server's clock runs ten minutes behind this machine's: on
      * this machine's clock the run going now would look as if it had stopped ten minutes ago.

@@ -79,6 +79,38 @@ class ScoreCommandTest {
         return r;
     }
 
+    /**
+     * --id-field and --label-field reach into nested objects with a dotted path (meta.qid, meta.answer), in run and
+     * in score; a record's own field named with the dot wins over the path (q7's says B, which its guess is).
+     */
+    @Test
+    void dottedFieldsReachIntoNestedObjectsAndAFieldNamedWithTheDotWins() throws Exception {
+        List<String> lines = new ArrayList<>();
+        List<String> ten = tenQuestions();
+        for (int i = 0; i < ten.size(); i++) {
+            String guess = ten.get(i).replaceAll(".*\"guess\":(\"[^\"]*\").*", "$1");
+            lines.add("{\"meta\":{\"qid\":\"n" + i + "\",\"answer\":\"C\"}," + (i == 7 ? "\"meta.answer\":\"B\"," : "")
+                    + "\"guess\":" + guess + "," + OPTIONS + "}");
+        }
+        assertThat(lines.get(7)).isEqualTo("{\"meta\":{\"qid\":\"n7\",\"answer\":\"C\"},\"meta.answer\":\"B\","
+                + "\"guess\":\"The answer is B\"," + OPTIONS + "}");
+        Path db = dir.resolve("runs.db");
+
+        Cli.Result run = run(input("nested.jsonl", lines), db, "--id-field", "meta.qid", "--label-field",
+                "meta.answer", "--metric", "choice");
+
+        assertThat(run.out()).contains("accuracy 80.0% (n=10)").contains("label field meta.answer");
+        assertThat(query(db, "SELECT id, score FROM results ORDER BY id").stream()
+                .map(row -> row.get("id") + "=" + row.get("score")).toList())
+                .containsExactly("n0=1", "n1=1", "n2=1", "n3=1", "n4=1", "n5=1", "n6=1", "n7=1", "n8=0", "n9=0");
+        Cli.Result score = cli.run("score", "--db", db.toString(), "--label-field", "meta.answer", "--metric",
+                "choice", "--again", "--json");
+        assertThat(score.exitCode()).as(score.all()).isZero();
+        JsonNode o = JSON.readTree(score.out());
+        assertThat(o.get("scored").asLong()).isEqualTo(10);
+        assertThat(o.get("correct").asLong()).isEqualTo(8);
+    }
+
     /** Nothing scored has no accuracy: null in --json, not 0.0 with an interval of 0 to 0. */
     @Test
     void aRunWithNothingScoredHasNoAccuracyInJson() throws Exception {

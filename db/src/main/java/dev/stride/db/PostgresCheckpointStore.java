@@ -104,6 +104,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
     private final PostgresOutage outage;
     private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
+    private Optional<SchemaUpgrade> schemaUpgrade = Optional.empty(); // the one this open made, if any
 
     private PostgresCheckpointStore(PostgresLocation location, Duration reconnectFor, boolean writable) {
         this.location = location;
@@ -120,10 +121,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         this.writer = w;
         try {
             if (writable) {
-                writer.run(c -> {
-                    PostgresSchema.migrate(location, c);
-                    return null;
-                });
+                schemaUpgrade = SchemaUpgrade.of(location, writer.run(c -> PostgresSchema.migrate(location, c)));
             }
             this.reader = PostgresSession.open(location, c -> {
                 if (!writable) {
@@ -194,16 +192,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
      * of the upgrade in one line. While an older stride is at work on it, it is refused as it is (see
      * {@link SqliteCheckpointStore#upgradeIfOlder}).
      *
-     * @return the version the database had, or empty when it needed no upgrade; it has {@link #schemaVersion()}
-     *         after
+     * @return the upgrade made, or empty when the database needed none or another stride upgraded it meanwhile
      */
-    public static Optional<Integer> upgradeIfOlder(PostgresLocation location) {
+    public static Optional<SchemaUpgrade> upgradeIfOlder(PostgresLocation location) {
         Optional<Integer> older;
         try (PostgresSession session = PostgresSession.open(location, c -> { },
                 new PostgresOutage(location.hostAndPort(), Duration.ZERO))) {
             older = session.run(c -> PostgresSchema.olderVersion(location, c));
             if (older.isEmpty()) {
-                return older;
+                return Optional.empty();
             }
             List<String> atWork = session.run(c -> Workforce.atWork(c,
                     "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"));
@@ -212,8 +209,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                         String.join(", ", atWork)));
             }
         }
-        open(location).close();
-        return older;
+        try (PostgresCheckpointStore store = open(location)) {
+            return store.schemaUpgrade(); // none when another stride upgraded it since the look above
+        }
+    }
+
+    /**
+     * The upgrade this open made of a database an older stride wrote, for the caller to say: empty when it was at
+     * this build's schema, was new, or another stride upgraded it first (under the same lock).
+     */
+    public Optional<SchemaUpgrade> schemaUpgrade() {
+        return schemaUpgrade;
     }
 
     /** This build's schema version, the one {@link #upgradeIfOlder} brings a database to. */

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
 
 /**
@@ -47,10 +48,15 @@ final class PostgresSchema {
         }
     }
 
-    /** Creates or upgrades the schema; refuses a database of another program or of a newer stride. */
-    static void migrate(PostgresLocation location, Connection connection) throws SQLException {
+    /**
+     * Creates or upgrades the schema; refuses a database of another program or of a newer stride.
+     *
+     * @return the version the database had when this call upgraded it; empty when it was current, another stride
+     *         upgraded it first, or it was new
+     */
+    static Optional<Integer> migrate(PostgresLocation location, Connection connection) throws SQLException {
         if (isCurrent(connection)) {
-            return;
+            return Optional.empty();
         }
         // Two workers started together on a new database: without this lock, the second looked while the first's
         // Flyway was halfway, found tables and no finished history, and took the database for another program's.
@@ -59,9 +65,7 @@ final class PostgresSchema {
             st.execute("SELECT pg_advisory_lock(hashtext('" + SCHEMA_LOCK + "'))");
         }
         try {
-            if (!isCurrent(connection)) {
-                migrateLocked(location, connection);
-            }
+            return isCurrent(connection) ? Optional.empty() : migrateLocked(location, connection);
         } finally {
             try (Statement st = connection.createStatement()) {
                 st.execute("SELECT pg_advisory_unlock(hashtext('" + SCHEMA_LOCK + "'))");
@@ -69,10 +73,12 @@ final class PostgresSchema {
         }
     }
 
-    private static void migrateLocked(PostgresLocation location, Connection connection) {
+    /** Migrates; returns the version the database had, empty for a new one (no history: nothing to upgrade). */
+    private static Optional<Integer> migrateLocked(PostgresLocation location, Connection connection) {
         try {
             Flyway flyway = flyway(location);
-            MigrationInfo[] future = Arrays.stream(flyway.info().all())
+            MigrationInfoService info = flyway.info();
+            MigrationInfo[] future = Arrays.stream(info.all())
                     .filter(m -> m.getState() == MigrationState.FUTURE_SUCCESS
                             || m.getState() == MigrationState.FUTURE_FAILED)
                     .toArray(MigrationInfo[]::new);
@@ -80,10 +86,14 @@ final class PostgresSchema {
                 throw new StoreException(DbPhrase.of("pg.newer", location,
                         future[future.length - 1].getVersion().getVersion(), Schema.LATEST));
             }
-            if (flyway.info().applied().length == 0 && !isBlank(connection)) {
+            if (info.applied().length == 0 && !isBlank(connection)) {
                 throw new StoreException(DbPhrase.of("pg.notStride", location));
             }
+            MigrationInfo current = info.current();
+            Optional<Integer> from = current == null || current.getVersion() == null ? Optional.empty()
+                    : Optional.of(Integer.valueOf(current.getVersion().getVersion()));
             flyway.migrate();
+            return from;
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         } catch (FlywayException e) {

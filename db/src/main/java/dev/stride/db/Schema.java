@@ -54,21 +54,22 @@ final class Schema {
      * find the schema whole instead of a file with Flyway's history table and nothing in it yet, which looks like
      * another program's database.
      *
-     * @return whether this call upgraded it (false when it was current, or another stride upgraded it first)
+     * @return the version an existing file had when this call upgraded it; empty when it was current, another stride
+     *         upgraded it first, or it was new (nothing in it yet: created, not upgraded)
      */
-    static boolean migrate(Connection connection, Path file) {
+    static Optional<Object> migrate(Connection connection, Path file) {
         if (isCurrent(connection)) {
-            return false;
+            return Optional.empty();
         }
         try {
             connection.setAutoCommit(false); // BEGIN IMMEDIATE: waits here while another stride upgrades the file
             try {
-                boolean upgraded = !isCurrent(connection); // the other one may have done it meanwhile
-                if (upgraded) {
-                    upgrade(new OneTransaction(connection), connection, file);
+                Optional<Object> from = Optional.empty();
+                if (!isCurrent(connection)) { // the other one may have done it meanwhile
+                    from = upgrade(new OneTransaction(connection), connection, file);
                 }
                 connection.commit();
-                return upgraded;
+                return from;
             } catch (RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -80,13 +81,14 @@ final class Schema {
         }
     }
 
-    private static void upgrade(DataSource source, Connection connection, Path file) {
+    /** Migrates; returns the version an existing file had, empty for a new one. */
+    private static Optional<Object> upgrade(DataSource source, Connection connection, Path file) {
         try {
             if (userObjects(connection, file) == 0) {
                 // A new file: no history to read (no newer stride's, no other program's tables), nothing applied to
                 // validate. Flyway's info() and its validation would scan and parse the migrations once more each.
                 flywayConfiguration(source).validateOnMigrate(false).load().migrate();
-                return;
+                return Optional.empty();
             }
             Flyway flyway = flyway(source);
             MigrationInfoService info = flyway.info();
@@ -94,7 +96,9 @@ final class Schema {
             if (info.applied().length == 0 && userObjects(connection, file) > 0) {
                 throw notStride(file);
             }
+            Object from = version(info.current());
             flyway.migrate();
+            return Optional.of(from);
         } catch (FlywayException e) {
             SQLException sql = SqliteFiles.sqlCause(e);
             if (sql != null) {

@@ -116,8 +116,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     /** This process as a worker of a run, once it joined one. */
     private final Workforce workforce;
 
-    /** This open brought the file up to this build's schema ({@link #upgradeIfOlder} says so, once). */
-    private boolean upgradedSchema;
+    /** The upgrade this open made of a file an older stride wrote; empty when it made none. */
+    private Optional<SchemaUpgrade> schemaUpgrade = Optional.empty();
 
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
@@ -169,10 +169,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (fromTemplate) {
                 EmptyDatabaseTemplate.stampInstalledNow(writer, file);
             }
-            boolean upgraded = Schema.migrate(writer, file);
+            Optional<Object> upgradedFrom = Schema.migrate(writer, file);
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             SqliteCheckpointStore store = new SqliteCheckpointStore(file, clock, writer, reader);
-            store.upgradedSchema = upgraded;
+            store.schemaUpgrade = SchemaUpgrade.of(file, upgradedFrom);
             return store;
         } catch (RuntimeException e) {
             closeQuietly(writer);
@@ -180,8 +180,12 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         }
     }
 
-    /** An upgrade of a file's schema: the version it had (a number, as Flyway keeps it) and the one it has now. */
-    public record SchemaUpgrade(Path file, Object from, int to) {
+    /**
+     * The upgrade this open made of an existing file an older stride wrote, for the caller to say: empty when the file
+     * was at this build's schema, was new, or another stride upgraded it first (each open waits for the other's).
+     */
+    public Optional<SchemaUpgrade> schemaUpgrade() {
+        return schemaUpgrade;
     }
 
     /**
@@ -229,11 +233,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     ShellWords.quoted(file)));
         }
         beforeUpgrade.run();
-        boolean upgraded;
         try (SqliteCheckpointStore store = open(file)) {
-            upgraded = store.upgradedSchema; // not when another stride upgraded it since the look above
+            return store.schemaUpgrade(); // none when another stride upgraded it since the look above
         }
-        return upgraded ? Optional.of(new SchemaUpgrade(file, older.get(), Schema.LATEST)) : Optional.empty();
     }
 
     /**
