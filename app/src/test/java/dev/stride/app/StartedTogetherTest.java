@@ -111,6 +111,11 @@ class StartedTogetherTest {
         }
 
         @Override
+        public Optional<String> inputDigest(String run) {
+            return store.inputDigest(run);
+        }
+
+        @Override
         public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest,
                                   boolean dropAnswers) {
             firstWrites();

@@ -90,6 +90,11 @@ class UnchangedInputSkipTest {
         }
 
         @Override
+        public Optional<String> inputDigest(String run) {
+            return store.inputDigest(run);
+        }
+
+        @Override
         public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest,
                                   boolean dropAnswers) {
             return store.syncRun(spec, counted(input), digest, dropAnswers);

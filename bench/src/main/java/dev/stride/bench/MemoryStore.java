@@ -73,6 +73,11 @@ final class MemoryStore implements CheckpointStore {
         return List.of(info());
     }
 
+    @Override
+    public synchronized Optional<String> inputDigest(String run) {
+        return info().name().equals(run) ? Optional.ofNullable(inputDigest) : Optional.empty();
+    }
+
     /**
      * The records are generated, not stored: a sync only checks that the input is as many records as the store
      * makes, and changes nothing but the remembered input.

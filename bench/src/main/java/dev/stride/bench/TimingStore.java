@@ -136,6 +136,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<String> inputDigest(String run) {
+        return store.inputDigest(run);
+    }
+
+    @Override
     public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                               boolean dropAnswers) {
         return store.syncRun(spec, input, inputDigest, dropAnswers);

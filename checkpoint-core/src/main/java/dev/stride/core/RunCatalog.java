@@ -15,6 +15,13 @@ public interface RunCatalog {
     List<RunInfo> listRuns();
 
     /**
+     * The {@link InputDigest} of the input the run was last synced with: empty for a run read from a pipe or standard
+     * input, one made before runs kept it, or no such run. It tells the run's own input file apart from any other
+     * (an export over it would replace the user's dataset).
+     */
+    Optional<String> inputDigest(String run);
+
+    /**
      * Creates the run if it is new, then makes its stored records equal to {@code input}: new ids are added, records
      * whose content hash changed are replaced and their outputs dropped, ids no longer in the input are removed with
      * their outputs, and every record takes its new position. All in one transaction: if the iterator throws (an

@@ -97,6 +97,9 @@ final class CompareCommand implements Callable<Integer> {
                 : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo a = find(store, runA);
             RunInfo b = find(store, runB);
+            if (output != null && !toStandardOutput) {
+                OutputFile.refuseInput(output, store, where());
+            }
             if (a.id() == b.id()) {
                 throw UserError.usageOf("msg.compare.sameRun", a.name());
             }

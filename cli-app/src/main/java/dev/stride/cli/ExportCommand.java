@@ -100,6 +100,9 @@ final class ExportCommand implements Callable<Integer> {
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                 : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
+            if (!toStandardOutput) {
+                OutputFile.refuseInput(output, store, database.named());
+            }
             if (format == Format.parquet && toStandardOutput) {
                 // Parquet is binary and its footer is written last: a file, not a terminal or a pipe.
                 throw UserError.usageOf("msg.export.parquetNeedsFile");

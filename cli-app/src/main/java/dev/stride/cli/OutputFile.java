@@ -1,12 +1,21 @@
 package dev.stride.cli;
 
 import dev.stride.app.WholeFile;
+import dev.stride.core.CheckpointStore;
+import dev.stride.core.InputDigest;
+import dev.stride.core.InputFormat;
+import dev.stride.core.InputReaders;
+import dev.stride.core.InvalidInputException;
+import dev.stride.core.RunInfo;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The file a command's {@code -o} names, written whole ({@link WholeFile}), with its troubles said in one line that
@@ -38,6 +47,38 @@ final class OutputFile {
             throw part.isEmpty() ? UserError.usageOf("msg.output.isDatabase", output, database)
                     : UserError.usageOf("msg.output.isDatabaseSideFile", output, database, part);
         });
+    }
+
+    /**
+     * Refuses, exit 2, an output that is the input file a run of the database read its records from: {@code stride
+     * export -o q.jsonl} after {@code stride run q.jsonl} would replace the dataset with the answers. The file is
+     * known by the digest each run keeps of its input, taken as a run takes it by default (the format its name says,
+     * the default id field, the run's template); an input read with another --format or --id-field goes unrecognised.
+     * Only an existing regular file is read, once per template in the database.
+     */
+    static void refuseInput(Path output, CheckpointStore store, Object database) {
+        if (output == null || !Files.isRegularFile(output)) {
+            return;
+        }
+        Map<String, Optional<String>> digests = new HashMap<>(); // by template
+        for (RunInfo run : store.listRuns()) {
+            Optional<String> kept = store.inputDigest(run.name());
+            if (kept.isEmpty()) {
+                continue;
+            }
+            Optional<String> file = digests.computeIfAbsent(run.template(), template -> digest(output, template));
+            if (file.equals(kept)) {
+                throw UserError.usageOf("msg.output.isInput", output, run.name(), database);
+            }
+        }
+    }
+
+    private static Optional<String> digest(Path file, String template) {
+        try {
+            return Optional.of(InputDigest.of(file, InputFormat.of(file), InputReaders.DEFAULT_ID_FIELD, template));
+        } catch (InvalidInputException unreadable) {
+            return Optional.empty(); // then writing it fails too, and says why
+        }
     }
 
     /** {@link #refuseDatabase}, then {@link #check(Path)}. */

@@ -93,6 +93,13 @@ class PostgresStatusTest {
         assertThat(one.at("/scores/0/correct").asLong()).isEqualTo(1);
         assertThat(one.at("/scores/0/scored").asLong()).isEqualTo(2);
         assertThat(one.at("/scores/0/live").asBoolean()).isTrue();
+
+        // The run keeps its input's digest here too: an export over that input is refused, the file left as it is.
+        String before = Files.readString(input);
+        Cli.Result export = EN.run("export", "--db", db, "-o", input.toString());
+        assertThat(export.exitCode()).as(export.all()).isEqualTo(2);
+        assertThat(export.err()).contains("it is the input of run 'mcq'");
+        assertThat(Files.readString(input)).isEqualTo(before);
     }
 
     /**

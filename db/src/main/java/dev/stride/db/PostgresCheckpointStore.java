@@ -40,6 +40,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Record1;
 import org.jooq.Record7;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -297,6 +298,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             return List.of();
         }
         return reading(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch()));
+    }
+
+    @Override
+    public Optional<String> inputDigest(String run) {
+        if (blank()) {
+            return Optional.empty();
+        }
+        return reading(dsl -> dsl.select(RUNS.INPUT_DIGEST).from(RUNS).where(RUNS.NAME.eq(run)).fetchOptional()
+                .map(Record1::value1));
     }
 
     /** The runs' rows with their counters summed from the slots, as {@link RunInfo}s. */

@@ -56,6 +56,7 @@ import java.util.logging.Logger;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.Record1;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
@@ -445,6 +446,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public List<RunInfo> listRuns() {
         return reading(dsl -> dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch(SqliteCheckpointStore::runInfo));
+    }
+
+    @Override
+    public Optional<String> inputDigest(String run) {
+        // A NULL digest (a run read from a pipe) maps to empty, as no run does.
+        return reading(dsl -> dsl.select(RUNS.INPUT_DIGEST).from(RUNS).where(RUNS.NAME.eq(run)).fetchOptional()
+                .map(Record1::value1));
     }
 
     @Override
