@@ -1,6 +1,7 @@
 package dev.stride.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.RunInfo;
 import java.sql.Connection;
@@ -91,6 +92,16 @@ class PostgresNewDatabaseTest {
             assertThat(reader.listRuns()).extracting(RunInfo::name).containsExactly("m");
             assertThat(reader.findRun("m")).map(RunInfo::total).contains(3L);
         }
+    }
+
+    @Test
+    void sslAskedForInTheUrlIsNotDroppedOnAServerWithout() throws Exception {
+        // The throwaway cluster has no certificate: a URL that requires SSL must not connect in the clear.
+        String url = cluster.newDatabase() + "?sslmode=require";
+
+        assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url)).close())
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("SSL");
     }
 
     private static int query(String url, String sql) throws Exception {
