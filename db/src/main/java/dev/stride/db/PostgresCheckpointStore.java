@@ -73,6 +73,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public static final Duration DEFAULT_RECONNECT_FOR = Duration.ofMinutes(2);
     /** The system property that sets how many seconds to wait instead (tests). */
     public static final String RECONNECT_PROPERTY = "stride.postgres.reconnectSeconds";
+    /** The least time a worker's statement may hear nothing from the server before it is taken for gone. */
+    static final Duration SILENCE_FLOOR = Duration.ofSeconds(10);
     private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
     private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
@@ -102,6 +104,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private PostgresSession leases; // guarded by leasesLock
     private boolean leasesClosed; // guarded by leasesLock
     private final Object leasesLock = new Object();
+    /** A worker's bound on a silent server ({@link PostgresSession#limitSilence}); null until it joins a run. */
+    private volatile Duration workerSilence;
     private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
     private final PostgresOutage outage;
     private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
@@ -460,6 +464,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public Joined join(long runId, Duration lease) {
+        // A worker's statements take milliseconds; one silent for a whole lease has lost the lease anyway. The floor
+        // keeps a slow disk's commit under a short --lease from being taken for a lost server.
+        Duration silence = lease.compareTo(SILENCE_FLOOR) < 0 ? SILENCE_FLOOR : lease;
+        workerSilence = silence;
+        requireWriter().limitSilence(silence);
+        reader.limitSilence(silence);
+        synchronized (leasesLock) {
+            if (leases != null) {
+                leases.limitSilence(silence);
+            }
+        }
         return writingLeases(dsl -> workforce.join(dsl, runId, lease));
     }
 
@@ -504,6 +519,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                         st.execute("SET synchronous_commit = off");
                     }
                 }, outage);
+                Duration silence = workerSilence;
+                if (silence != null) {
+                    leases.limitSilence(silence);
+                }
             }
             return leases;
         }

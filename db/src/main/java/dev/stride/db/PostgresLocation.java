@@ -4,10 +4,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Where a PostgreSQL database is, as the user gives it to {@code --db}: {@code postgresql://USER@HOST:PORT/DBNAME} or
@@ -18,19 +20,28 @@ import java.util.Properties;
 public final class PostgresLocation {
     /** The default port of PostgreSQL. */
     public static final int DEFAULT_PORT = 5432;
+    /**
+     * The URL parameters passed on to the driver, as libpq reads them: how to reach the server safely. Any other is
+     * refused rather than dropped: a {@code ?sslmode=verify-full} ignored connected without checking the server.
+     */
+    private static final Set<String> PARAMETERS = Set.of("sslmode", "sslrootcert", "sslcert", "sslkey",
+            "sslpassword", "options");
 
     private final String user;
     private final String host;
     private final int port;
     private final String database;
     private final String password; // null: none (trust, peer, or .pgpass through the driver)
+    private final Map<String, String> parameters; // from the URL's query; never shown (sslpassword is a secret)
 
-    private PostgresLocation(String user, String host, int port, String database, String password) {
+    private PostgresLocation(String user, String host, int port, String database, String password,
+                             Map<String, String> parameters) {
         this.user = user;
         this.host = host;
         this.port = port;
         this.database = database;
         this.password = password;
+        this.parameters = Map.copyOf(parameters);
     }
 
     /** Whether {@code text} names a PostgreSQL database rather than a SQLite file. */
@@ -73,7 +84,28 @@ public final class PostgresLocation {
             password = Optional.ofNullable(env.get("PGPASSWORD")).filter(p -> !p.isEmpty()).orElse(null);
         }
         int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
-        return new PostgresLocation(user, host, port, database, password);
+        PostgresLocation location = new PostgresLocation(user, host, port, database, password, Map.of());
+        return new PostgresLocation(user, host, port, database, password, parameters(uri.getRawQuery(), location));
+    }
+
+    private static Map<String, String> parameters(String query, PostgresLocation location) {
+        Map<String, String> found = new LinkedHashMap<>();
+        if (query == null || query.isEmpty()) {
+            return found;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            if (!PARAMETERS.contains(name) || eq < 0) {
+                throw new StoreException(DbPhrase.of("pg.badParameter", location.shown(), name,
+                        String.join(", ", PARAMETERS.stream().sorted().toList())));
+            }
+            found.put(name, decode(pair.substring(eq + 1)));
+        }
+        return found;
     }
 
     /** The JDBC URL to connect to, without user or password (those go as connection properties). */
@@ -97,6 +129,7 @@ public final class PostgresLocation {
         // of never. No socketTimeout: a long query (stride sql, a big export) is no sign of a lost server.
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("ApplicationName", "stride");
+        parameters.forEach(p::setProperty);
         return p;
     }
 
@@ -152,7 +185,10 @@ public final class PostgresLocation {
             return text;
         }
         int colon = text.indexOf(':', scheme + 3);
-        return colon < 0 || colon > at ? text : text.substring(0, colon + 1) + "***" + text.substring(at);
+        String masked = colon < 0 || colon > at ? text : text.substring(0, colon + 1) + "***" + text.substring(at);
+        // The query may hold a secret too (sslpassword): none of it is shown.
+        int query = masked.indexOf('?', masked.lastIndexOf('@') + 1);
+        return query < 0 ? masked : masked.substring(0, query) + "?...";
     }
 
     private static String decode(String s) {

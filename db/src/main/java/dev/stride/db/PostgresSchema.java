@@ -98,6 +98,13 @@ final class PostgresSchema {
             throw PostgresErrors.translate(location, e);
         } catch (FlywayException e) {
             SQLException sql = PostgresErrors.sqlCause(e);
+            if (sql != null && PostgresErrors.isNotAllowed(sql)) {
+                // Not the readers' "grant SELECT on stride's tables": there are none yet, or they must change. Since
+                // PostgreSQL 15 only the database's owner may create in its schema public, so a user made for
+                // stride alone and given someone else's database hits this first.
+                throw new StoreException(DbPhrase.of("pg.cannotCreate", location.hostAndPort(), location.user(),
+                        location.database(), PostgresErrors.detail(sql)), e);
+            }
             if (sql != null) {
                 throw PostgresErrors.translate(location, sql);
             }

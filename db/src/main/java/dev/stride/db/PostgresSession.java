@@ -35,6 +35,9 @@ final class PostgresSession implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private Connection connection; // guarded by lock; null when broken or closed
     private boolean closed; // guarded by lock
+    /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
+    private volatile int silenceMs;
+    private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -68,8 +71,14 @@ final class PostgresSession implements AutoCloseable {
                     if (connection == null) {
                         connecting = true;
                         connection = connect();
+                        silenceSetMs = -1;
                         connecting = false;
                         outage.back();
+                    }
+                    int silence = silenceMs;
+                    if (silence != silenceSetMs) {
+                        connection.setNetworkTimeout(Runnable::run, silence);
+                        silenceSetMs = silence;
                     }
                     return work.on(connection);
                 } catch (SQLException e) {
@@ -106,6 +115,17 @@ final class PostgresSession implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * From the next statement on, a server silent for longer than {@code limit} in the middle of one counts as gone:
+     * the connection is dropped and the work repeated on a new one, as after a restart. A network cut or a host gone
+     * dark sends no reset, and the system's keepalives (2 hours on Linux) would otherwise hold the statement, and the
+     * worker, with the progress saying nothing, past the outage's bound and past a stop's grace. Only for a worker's
+     * short statements: a long query (stride sql, export, clear of a big run) is no sign of a lost server.
+     */
+    void limitSilence(Duration limit) {
+        silenceMs = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {

@@ -41,6 +41,36 @@ class PostgresLocationTest {
     }
 
     @Test
+    void theUrlsSslParametersGoToTheDriverAndNowhereElse() {
+        PostgresLocation l = PostgresLocation.parse(
+                "postgresql://u@h/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&sslpassword=key-XY7", Map.of());
+
+        assertThat(l.connectionProperties()).containsEntry("sslmode", "verify-full")
+                .containsEntry("sslrootcert", "/etc/ca.pem").containsEntry("sslpassword", "key-XY7");
+        assertThat(l.jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/d");
+        assertThat(l.shown()).isEqualTo("postgresql://u@h/d".replace("@h/", "@h:5432/"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql://u@h/d?sslmod=require", "postgresql://u@h/d?sslmode=require&connect_timeout=3",
+        "postgresql://u@h/d?sslmode", "postgresql://u@h/d?password=pw-XY7"})
+    void aUrlParameterStrideDoesNotPassOnIsRefusedByName(String url) {
+        String name = url.substring(url.lastIndexOf(url.contains("&") ? '&' : '?') + 1).split("=")[0];
+        assertThatThrownBy(() -> PostgresLocation.parse(url, Map.of()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("'" + name + "'")
+                .hasMessageContaining("sslmode")
+                .hasMessageNotContaining("pw-XY7");
+    }
+
+    @Test
+    void aBadUrlShowsNoneOfItsQuery() {
+        assertThatThrownBy(() -> PostgresLocation.parse("postgresql://u@h:port/d?sslpassword=key-XY7", Map.of()))
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageNotContaining("key-XY7");
+    }
+
+    @Test
     void onlyPostgresqlUrlsAreTakenForOne() {
         assertThat(PostgresLocation.looksLike("postgresql://u@h/d")).isTrue();
         assertThat(PostgresLocation.looksLike("JDBC:postgresql://u@h/d")).isTrue();

@@ -1,6 +1,7 @@
 package dev.stride.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.RunInfo;
 import java.sql.Connection;
@@ -91,6 +92,38 @@ class PostgresNewDatabaseTest {
             assertThat(reader.listRuns()).extracting(RunInfo::name).containsExactly("m");
             assertThat(reader.findRun("m")).map(RunInfo::total).contains(3L);
         }
+    }
+
+    @Test
+    void sslAskedForInTheUrlIsNotDroppedOnAServerWithout() throws Exception {
+        // The throwaway cluster has no certificate: a URL that requires SSL must not connect in the clear.
+        String url = cluster.newDatabase() + "?sslmode=require";
+
+        assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url)).close())
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("SSL");
+    }
+
+    @Test
+    void aUserWhoMayNotCreateTheTablesIsToldTheCommandThatLetsItAndItDoes() throws Exception {
+        String url = cluster.newDatabase(); // owned by postgres: since PostgreSQL 15 others may not create in it
+        String database = PostgresCluster.location(url).database();
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN CREATE ROLE newcomer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        }
+        String asNewcomer = url.replace("://postgres@", "://newcomer@");
+
+        assertThatThrownBy(() -> PostgresCheckpointStore.open(PostgresCluster.location(asNewcomer)).close())
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("does not let user 'newcomer' create or change stride's tables in " + database)
+                .hasMessageContaining("ALTER DATABASE " + database + " OWNER TO newcomer")
+                .hasMessageNotContaining("grant it SELECT");
+
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            st.execute("ALTER DATABASE " + database + " OWNER TO newcomer");
+        }
+        PostgresCheckpointStore.open(PostgresCluster.location(asNewcomer)).close();
+        assertThat(query(url, "SELECT count(*) FROM pg_tables WHERE tablename = 'runs'")).isEqualTo(1);
     }
 
     private static int query(String url, String sql) throws Exception {

@@ -1,0 +1,99 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.DatabaseOutage;
+import dev.stride.core.InputRecord;
+import dev.stride.core.RunListener;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A worker whose PostgreSQL server goes silent (a network cut: no reset, the connection stays open) takes it for gone
+ * once a statement has heard nothing for its lease, as it does a restarted server: it says the database is
+ * unreachable and waits for it within the outage's bound, and goes on when it answers, instead of holding the
+ * statement until the system's keepalives give up two hours later.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class PostgresSilentServerTest {
+    private PostgresCluster cluster;
+    private SilentLink link;
+    private String url;
+    private PostgresCheckpointStore store;
+    private final List<String> heard = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void open() throws Exception {
+        cluster = PostgresCluster.start();
+        url = cluster.newDatabase();
+        link = new SilentLink(cluster.port());
+        store = PostgresCheckpointStore.open(PostgresCluster.location(
+                url.replace(":" + cluster.port() + "/", ":" + link.port() + "/")));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (store != null) {
+            store.close();
+        }
+        if (link != null) {
+            link.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aWorkerWhoseServerFallsSilentSaysSoAndGoesOnWhenItAnswers() throws Exception {
+        List<InputRecord> input = recs(2);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                heard.add("away");
+            }
+
+            @Override
+            public void databaseBack(DatabaseOutage outage) {
+                heard.add("back");
+            }
+        });
+
+        link.silence();
+        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, input.get(0), done("o0")));
+        while (heard.isEmpty()) {
+            Thread.sleep(50);
+        }
+        assertThat(saved).isNotDone();
+        link.restore();
+
+        // The statement the silent connection held may reach the server once the link carries again (TCP sends it
+        // late): then the repeat finds the answer there, and it is stored once either way.
+        saved.get(2, TimeUnit.MINUTES);
+        assertThat(heard).first().isEqualTo("away");
+        assertThat(heard).last().isEqualTo("back");
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+}

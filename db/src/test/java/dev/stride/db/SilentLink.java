@@ -1,0 +1,113 @@
+package dev.stride.db;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP link to a local port that can go silent as a cut network does: {@link #silence()} stops carrying bytes either
+ * way and keeps every open connection open, with no reset (a pulled cable, a host gone dark, a firewall that drops);
+ * a new connection meanwhile is closed at once. {@link #restore()} carries bytes again on the connections it held.
+ */
+final class SilentLink implements AutoCloseable {
+    private final ServerSocket server;
+    private final int target;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final Object gate = new Object();
+    private boolean silent; // guarded by gate
+
+    SilentLink(int target) throws IOException {
+        this.target = target;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accepting = new Thread(this::accept, "silent-link");
+        accepting.setDaemon(true);
+        accepting.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    void silence() {
+        synchronized (gate) {
+            silent = true;
+        }
+    }
+
+    void restore() {
+        synchronized (gate) {
+            silent = false;
+            gate.notifyAll();
+        }
+    }
+
+    private boolean isSilent() {
+        synchronized (gate) {
+            return silent;
+        }
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                if (isSilent()) {
+                    client.close();
+                    continue;
+                }
+                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                sockets.add(client);
+                sockets.add(upstream);
+                carry(client, upstream);
+                carry(upstream, client);
+            } catch (IOException e) {
+                // Closed, or the server behind refused: the client sees its connection closed.
+            }
+        }
+    }
+
+    private void carry(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    synchronized (gate) {
+                        while (silent) {
+                            gate.wait(); // the bytes read are held, not dropped: they go on once restored
+                        }
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException e) {
+                // One side closed: close the other below.
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "silent-link-carry");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Closed already.
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        restore();
+        server.close();
+        sockets.forEach(SilentLink::closeQuietly);
+    }
+}
