@@ -24,6 +24,16 @@ final class PostgresErrors {
         }
     }
 
+    /** The server ended a wait for a lock at the session's lock_timeout (55P03): the work may simply be tried again. */
+    static boolean isLockTimeout(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isConnectionState(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

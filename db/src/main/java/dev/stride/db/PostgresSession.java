@@ -3,6 +3,7 @@ package dev.stride.db;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -78,10 +79,15 @@ final class PostgresSession implements AutoCloseable {
                     int silence = silenceMs;
                     if (silence != silenceSetMs) {
                         connection.setNetworkTimeout(Runnable::run, silence);
+                        limitLockWaits(connection, silence);
                         silenceSetMs = silence;
                     }
                     return work.on(connection);
                 } catch (SQLException e) {
+                    if (PostgresErrors.isLockTimeout(e)) {
+                        pause = waitOutLock(pause);
+                        continue;
+                    }
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
                         throw PostgresErrors.translate(location, e);
                     }
@@ -89,6 +95,10 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
+                    if (sql != null && PostgresErrors.isLockTimeout(sql)) {
+                        pause = waitOutLock(pause);
+                        continue;
+                    }
                     if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
                         throw sql == null ? new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(),
                                 PostgresErrors.detail(e)), e) : PostgresErrors.translate(location, sql);
@@ -126,6 +136,37 @@ final class PostgresSession implements AutoCloseable {
      */
     void limitSilence(Duration limit) {
         silenceMs = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
+    }
+
+    /**
+     * A statement waiting on a lock (an administrator's LOCK TABLE or VACUUM FULL, a long transaction) hears nothing
+     * from the server either. Left to the silence limit it was taken for a lost server: its backend stayed waiting on
+     * the lock while the work was repeated on a new connection, one more stuck backend each time (towards the
+     * server's max_connections), the run saying nothing. The server now ends such a wait itself at half the limit,
+     * and {@link #run} waits the lock out and repeats the work on the same connection, as before the limit.
+     */
+    private static void limitLockWaits(Connection c, int silenceMs) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET lock_timeout = " + silenceMs / 2); // 0: no limit, as without a silence limit
+        }
+    }
+
+    /** After a statement gave up on a lock: its transaction rolled back, a pause, then the next one. */
+    private long waitOutLock(long pause) {
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+        } catch (SQLException broken) {
+            dropConnection(); // the next try connects again, and says so if the server is gone
+        }
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
+        }
+        return Math.min(pause * 2, LONGEST_PAUSE_MS);
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {

@@ -96,4 +96,54 @@ class PostgresSilentServerTest {
             assertThat(rs.getInt(1)).isEqualTo(1);
         }
     }
+    /**
+     * A lock an administrator holds longer than the silence limit (LOCK TABLE, VACUUM FULL) is no lost server: the
+     * worker waits it out on its one connection, says nothing of an outage, and leaves no backend behind waiting on
+     * the lock (each repeat on a new connection used to leave one more, towards the server's max_connections).
+     */
+    @Test
+    void aLockHeldLongerThanTheSilenceLimitIsWaitedOutWithoutPilingUpConnections() throws Exception {
+        List<InputRecord> input = recs(2);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(1)); // silent for 10 s is gone
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                heard.add("away");
+            }
+        });
+        int most = 0;
+        try (Connection admin = PostgresCluster.connect(url);
+             Connection look = PostgresCluster.connect(url);
+             Statement lock = admin.createStatement();
+             Statement st = look.createStatement()) {
+            admin.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            int adminPid = ((org.postgresql.PGConnection) admin).getBackendPID();
+            CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(0), done("o0")));
+            // Two and a half silence limits: time for two repeats on new connections, as before the fix.
+            long end = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+            while (System.nanoTime() < end) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
+                        + " 'Lock' AND pid <> " + adminPid)) {
+                    rs.next();
+                    most = Math.max(most, rs.getInt(1));
+                }
+                Thread.sleep(200);
+            }
+            assertThat(saved).isNotDone();
+            admin.commit();
+            saved.get(2, TimeUnit.MINUTES);
+        }
+        assertThat(most).as("backends waiting on the lock at once").isEqualTo(1);
+        assertThat(heard).as("a lock is no outage").isEmpty();
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
 }
