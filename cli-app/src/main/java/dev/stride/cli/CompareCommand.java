@@ -77,8 +77,24 @@ final class CompareCommand implements Callable<Integer> {
         return database.named();
     }
 
+    private final CliContext context;
+
+    CompareCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        if (output == null) {
+            // Nothing written but the summary at the end: a stop ends the process as it would any look.
+            return compare(new InterruptibleOutput.Stop());
+        }
+        return InterruptibleOutput.run(context.signals(), output, new InterruptibleOutput.Words(
+                "msg.compare.interruptedStdout", "msg.compare.interruptedStream", "msg.compare.interruptedNew",
+                "msg.compare.interruptedInto"), this::compare);
+    }
+
+    private int compare(InterruptibleOutput.Stop stop) throws IOException {
         if (metric != null) {
             Metric.parse(metric); // an unknown metric is refused before the database is opened
         }
@@ -126,9 +142,9 @@ final class CompareCommand implements Callable<Integer> {
             if (output == null) {
                 result = comparison.compare(a, b, null);
             } else if (toStandardOutput) {
-                result = printDifferences(comparison, a, b, written);
+                result = printDifferences(comparison, a, b, written, stop);
             } else {
-                result = writeDifferences(comparison, a, b, written);
+                result = writeDifferences(comparison, a, b, written, stop);
             }
             refuseEmpty(result);
             // With -o -, standard output holds the differences alone (for jq or a file), so the summary is on stderr.
@@ -202,7 +218,8 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** Compares and writes the differing records to a temporary file, renamed to {@link #output} when all is well. */
-    private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written) {
+    private Comparison writeDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written,
+                                        InterruptibleOutput.Stop stop) {
         return OutputFile.write(output, database.file, file -> {
             Comparison result;
             // The file's stream is closed on its own: a writer whose last flush fails (a full disk) leaves it open.
@@ -210,6 +227,7 @@ final class CompareCommand implements Callable<Integer> {
                  BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
                          StandardCharsets.UTF_8.newEncoder()))) {
                 result = comparison.compare(a, b, d -> {
+                    stop.check();
                     try {
                         w.write(line(d));
                         w.write('\n');
@@ -221,18 +239,21 @@ final class CompareCommand implements Callable<Integer> {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+            // Asked after the whole was written, before its name: it goes, as a stop asks.
+            stop.check();
             refuseEmpty(result);
             return result;
         });
     }
 
     /** Compares and prints the differing records on standard output, one JSON line each, as they are found. */
-    private Comparison printDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written)
-            throws IOException {
+    private Comparison printDifferences(RunComparison comparison, RunInfo a, RunInfo b, AtomicLong written,
+                                        InterruptibleOutput.Stop stop) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Comparison result;
         try {
             result = comparison.compare(a, b, d -> {
+                stop.check();
                 try {
                     out.write(line(d));
                     out.write('\n');
@@ -243,8 +264,10 @@ final class CompareCommand implements Callable<Integer> {
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            out.flush(); // what was written before a stop, whole lines, before the line that says so
         }
-        out.flush();
+        stop.check();
         return result;
     }
 

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,20 +69,9 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         boolean toStandardOutput = output == null || OutputFile.isStandardOutput(output);
-        // A device or a pipe given as -o is written as it is (WholeFile): a stop cuts it short as standard output.
-        boolean direct = toStandardOutput || Files.exists(output) && !Files.isRegularFile(output);
-        boolean fresh = !direct && !Files.exists(output);
-        AtomicBoolean stop = new AtomicBoolean();
-        // Listening before anything is opened: a stop during the opening is seen at the first record.
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true))) {
-            return export(toStandardOutput, stop::get);
-        } catch (ResultFormats.Stopped e) {
-            if (toStandardOutput) {
-                throw UserError.of(ExitCodes.INTERRUPTED, "msg.export.interruptedStdout");
-            }
-            throw UserError.of(ExitCodes.INTERRUPTED, direct ? "msg.export.interruptedStream"
-                    : fresh ? "msg.export.interruptedNew" : "msg.export.interruptedInto", output);
-        }
+        return InterruptibleOutput.run(context.signals(), output, new InterruptibleOutput.Words(
+                "msg.export.interruptedStdout", "msg.export.interruptedStream", "msg.export.interruptedNew",
+                "msg.export.interruptedInto"), stop -> export(toStandardOutput, stop::asked));
     }
 
     private int export(boolean toStandardOutput, BooleanSupplier stop) throws IOException {

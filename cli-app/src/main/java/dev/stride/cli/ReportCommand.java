@@ -33,8 +33,20 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE")
     Path output;
 
+    private final CliContext context;
+
+    ReportCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        return InterruptibleOutput.run(context.signals(), output, new InterruptibleOutput.Words(
+                "msg.report.interruptedStdout", "msg.report.interruptedStream", "msg.report.interruptedNew",
+                "msg.report.interruptedInto"), this::report);
+    }
+
+    private int report(InterruptibleOutput.Stop stop) {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
         }
@@ -51,8 +63,8 @@ final class ReportCommand implements Callable<Integer> {
         Optional<List<String>> written;
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)
                 : Board.sqlite(database.file)) {
-            written = toStandardOutput ? print(board, source)
-                    : DashboardReport.write(board, run, source.toString(), output).map(DashboardReport.Written::runs);
+            written = toStandardOutput ? print(board, source, stop) : DashboardReport.write(board, run,
+                    source.toString(), output, stop::check).map(DashboardReport.Written::runs);
             if (written.isEmpty()) {
                 String known = board.runs(java.time.Instant.now()).stream().map(r -> "'" + r.info().name() + "'")
                         .collect(java.util.stream.Collectors.joining(", "));
@@ -71,8 +83,11 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     /** The report on standard output, alone there (no "Wrote" line) so that it can be piped or redirected. */
-    private Optional<List<String>> print(Board board, Object source) {
-        Optional<DashboardReport.Rendered> rendered = DashboardReport.render(board, run, source.toString());
+    private Optional<List<String>> print(Board board, Object source, InterruptibleOutput.Stop stop) {
+        Optional<DashboardReport.Rendered> rendered = DashboardReport.render(board, run, source.toString(),
+                stop::check);
+        // Printed whole or not at all: a stop asked while it was read leaves standard output empty.
+        stop.check();
         rendered.ifPresent(r -> {
             PrintWriter out = spec.commandLine().getOut();
             out.print(r.html());

@@ -58,25 +58,16 @@ final class ResultFormats {
     private final BatchLines batch;
     private final BooleanSupplier stopRequested;
 
-    /** {@code stopRequested} is asked before each record of every pass: when it says stop, {@link Stopped}. */
+    /**
+     * {@code stopRequested} is asked before each record of every pass: when it says stop,
+     * {@link InterruptibleOutput.Stopped}.
+     */
     ResultFormats(CheckpointStore store, RunInfo chosen, boolean includeInput, BooleanSupplier stopRequested) {
         this.store = store;
         this.chosen = chosen;
         this.includeInput = includeInput;
         this.batch = new BatchLines(chosen);
         this.stopRequested = stopRequested;
-    }
-
-    /**
-     * A write given up because a stop was asked for (Ctrl+C, SIGTERM): what was written is incomplete, and the
-     * command words it.
-     */
-    static final class Stopped extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Stopped() {
-            super("stopped before the export was complete");
-        }
     }
 
     /** The run's rows in input order, given up between two of them when a stop was asked for. */
@@ -87,10 +78,10 @@ final class ResultFormats {
         });
     }
 
-    /** Throws {@link Stopped} when a stop was asked for: before a whole file gets its name, too. */
+    /** Throws {@link InterruptibleOutput.Stopped} once a stop was asked for: before a whole file gets its name too. */
     void checkNotStopped() {
         if (stopRequested.getAsBoolean()) {
-            throw new Stopped();
+            throw new InterruptibleOutput.Stopped();
         }
     }
 

@@ -242,6 +242,12 @@ public final class StrideCommand implements Runnable {
             if (cls == ExportCommand.class) {
                 return cls.cast(new ExportCommand(context));
             }
+            if (cls == ReportCommand.class) {
+                return cls.cast(new ReportCommand(context));
+            }
+            if (cls == CompareCommand.class) {
+                return cls.cast(new CompareCommand(context));
+            }
             return fallback.create(cls);
         }
     }

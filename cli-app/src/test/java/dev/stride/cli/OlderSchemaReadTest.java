@@ -355,6 +355,59 @@ class OlderSchemaReadTest {
         assertThat(Files.readAllBytes(db)).isEqualTo(before);
     }
 
+    /**
+     * The commands that write the file (run, demo, copy and merge into it) upgrade it as they open it; with an older
+     * stride at work on it they leave it as it is, in the reading commands' line: that stride would otherwise be
+     * locked out of its own file at its next start.
+     */
+    @Test
+    void theWritersLeaveAnOlderFileAnOlderStrideIsAtWorkOnAsItIs() throws Exception {
+        Path other = dir.resolve("other.db");
+        List<String> merge = new ArrayList<>(List.of("merge", "--to", db.toString()));
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            Cli.Result source = cli.run(runArgs(sim, other, "n"));
+            assertThat(source.exitCode()).as(source.all()).isZero();
+            for (int i = 0; i < 2; i++) {
+                Path shard = dir.resolve("shard-" + i + ".db");
+                Cli.Result run = cli.run(runArgs(sim, shard, "s", "--shard", i + "/2"));
+                assertThat(run.exitCode()).as(run.all()).isZero();
+                merge.add(shard.toString());
+            }
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                        + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
+                        + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
+            }
+            byte[] before = Files.readAllBytes(db);
+
+            for (String[] writer : List.of(runArgs(sim, db, "m"), new String[] {"demo", "--db", db.toString()},
+                    new String[] {"copy", "--from", other.toString(), "--to", db.toString()},
+                    merge.toArray(String[]::new))) {
+                Cli.Result refused = cli.run(writer);
+
+                assertThat(refused.exitCode()).as(writer[0] + ": " + refused.all()).isEqualTo(ExitCodes.DATABASE);
+                assertThat(refused.err()).as(writer[0]).isEqualTo("stride: " + db + " has an older schema (version"
+                        + " 17) and a stride of that version is at work on it (gpu-7 pid 4242): this stride upgrades"
+                        + " it once that run has stopped; until then look at it with that stride\n");
+                assertThat(version(db)).as(writer[0]).isEqualTo(17);
+                assertThat(Files.readAllBytes(db)).as(writer[0]).isEqualTo(before);
+                try (var listed = Files.list(dir)) {
+                    assertThat(listed.filter(f -> f.getFileName().toString().startsWith("runs.db")))
+                            .as(writer[0] + ": nothing left beside it").containsExactly(db);
+                }
+            }
+
+            // Once that stride has stopped (its lease lapsed), the next run upgrades the file as any older one.
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+                st.execute("UPDATE workers SET lease_until = '2000-01-01 00:00:00.000'");
+            }
+            Cli.Result run = cli.run(runArgs(sim, db, "m"));
+            assertThat(run.exitCode()).as(run.all()).isIn(0, ExitCodes.FAILED_RECORDS);
+            assertThat(run.err()).isEqualTo("upgraded " + db + UPGRADED);
+            assertThat(version(db)).isEqualTo(19);
+        }
+    }
+
     @Test
     void aNewerFileIsStillRefusedAndLeftAsItWas() throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {

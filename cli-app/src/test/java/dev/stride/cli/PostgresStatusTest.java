@@ -190,6 +190,54 @@ class PostgresStatusTest {
         assertThat(version(db)).isEqualTo(19);
     }
 
+    /**
+     * With an older stride at work on the database, run and copy --to leave it as it is, in the reading commands'
+     * line: that stride would otherwise be locked out of it at its next start. Once it has stopped, run upgrades it.
+     */
+    @Test
+    void runAndCopyLeaveAnOlderDatabaseAnOlderStrideIsAtWorkOnAsItIs() throws Exception {
+        String db = cluster.newDatabase();
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        String[] run = {"run", input.toString(), "--db", db, "--model", "m", "--run", "pp", "--base-url",
+            stride.url(), "--template", "{{question}}", "--log-every", "0"};
+        Path other = dir.resolve("other.db");
+        Cli.Result source = EN.run("run", input.toString(), "--db", other.toString(), "--model", "n", "--base-url",
+                stride.url(), "--template", "{{question}}", "--log-every", "0");
+        assertThat(source.exitCode()).as(source.all()).isZero();
+        Cli.Result created = EN.run(run);
+        assertThat(created.exitCode()).as(created.all()).isZero();
+        backTo17(db);
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                    + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
+                    + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
+        }
+
+        for (String[] writer : List.of(run, new String[] {"copy", "--from", other.toString(), "--to", db})) {
+            Cli.Result refused = EN.run(writer);
+
+            assertThat(refused.exitCode()).as(writer[0] + ": " + refused.all()).isEqualTo(ExitCodes.DATABASE);
+            assertThat(refused.err()).as(writer[0]).isEqualTo("stride: " + db + " has an older schema (version 17)"
+                    + " and a stride of that version is at work on it (gpu-7 pid 4242): this stride upgrades it once"
+                    + " that run has stopped; until then look at it with that stride\n");
+            assertThat(version(db)).as(writer[0]).isEqualTo(17);
+        }
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM runs")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("nothing copied").isEqualTo(1);
+        }
+
+        try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            st.execute("UPDATE workers SET lease_until = '2000-01-01 00:00:00.000'"); // that stride has stopped
+        }
+        Cli.Result resumed = EN.run(run);
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 19, this stride's (a"
+                + " stride older than this one no longer opens it)\n");
+        assertThat(version(db)).isEqualTo(19);
+    }
+
     /** Back to version 17, as the stride before this one left it (V18 is written to be applied again). */
     private static void backTo17(String db) throws Exception {
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {

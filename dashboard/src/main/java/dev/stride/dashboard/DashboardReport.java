@@ -43,12 +43,26 @@ public final class DashboardReport {
      * @return empty when {@code run} is given and the database has no such run
      */
     public static Optional<Written> write(Board board, String run, String source, Path target) throws IOException {
-        Optional<Rendered> rendered = render(board, run, source);
+        return write(board, run, source, target, () -> { });
+    }
+
+    /**
+     * As {@link #write(Board, String, String, Path)}, calling {@code step} between the reads of the report and once
+     * more before the file gets its name: a caller that throws there (a stop asked for) leaves no file, or the one
+     * that was there as it was.
+     */
+    public static Optional<Written> write(Board board, String run, String source, Path target, Runnable step)
+            throws IOException {
+        Optional<Rendered> rendered = render(board, run, source, step);
         if (rendered.isEmpty()) {
             return Optional.empty();
         }
         String html = rendered.get().html();
-        WholeFile.write(target, file -> Files.writeString(file, html, StandardCharsets.UTF_8));
+        WholeFile.write(target, file -> {
+            Files.writeString(file, html, StandardCharsets.UTF_8);
+            step.run();
+            return null;
+        });
         return Optional.of(new Written(target, rendered.get().runs()));
     }
 
@@ -62,8 +76,15 @@ public final class DashboardReport {
      * @return empty when {@code run} is given and the database has no such run
      */
     public static Optional<Rendered> render(Board board, String run, String source) {
+        return render(board, run, source, () -> { });
+    }
+
+    /** As {@link #render(Board, String, String)}, calling {@code step} between its reads (see {@link #write}). */
+    public static Optional<Rendered> render(Board board, String run, String source, Runnable step) {
         Instant now = Instant.now();
+        step.run();
         List<Board.RunRow> rows = board.runs(now);
+        step.run();
         if (run != null) {
             rows = rows.stream().filter(r -> r.info().name().equals(run)).toList();
             if (rows.isEmpty()) {
@@ -80,9 +101,11 @@ public final class DashboardReport {
             String name = r.info().name();
             board.run(name, now).ifPresent(d -> {
                 ObjectNode detail = BoardJson.detail(d);
+                step.run();
                 detail.set("problems", problems(board, name, latest(d.scores())));
                 details.add(detail);
             });
+            step.run();
             names.add(name);
         }
         return Optional.of(new Rendered(html(data), names));

@@ -167,7 +167,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return Clock.offset(local, offset);
     }
 
-    /** Opens the database for reading and writing, creating or upgrading stride's schema in it. */
+    /**
+     * Opens the database for reading and writing, creating or upgrading stride's schema in it; an older one that an
+     * older stride is at work on is refused and left as it is.
+     */
     public static PostgresCheckpointStore open(PostgresLocation location) {
         return open(location, reconnectFor());
     }
@@ -207,12 +210,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             if (older.isEmpty()) {
                 return Optional.empty();
             }
-            List<String> atWork = session.run(c -> Workforce.atWork(c,
-                    "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')"));
-            if (!atWork.isEmpty()) {
-                throw new StoreException(DbPhrase.of("schema.olderInUse", location, older.get(),
-                        String.join(", ", atWork)));
-            }
+            session.run(c -> {
+                Workforce.refuseUpgradeWhileAtWork(c, Workforce.POSTGRES_NOW, location, older.get());
+                return null;
+            });
         }
         try (PostgresCheckpointStore store = open(location)) {
             return store.schemaUpgrade(); // none when another stride upgraded it since the look above

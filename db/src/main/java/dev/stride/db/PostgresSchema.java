@@ -92,6 +92,10 @@ final class PostgresSchema {
             MigrationInfo current = info.current();
             Optional<Integer> from = current == null || current.getVersion() == null ? Optional.empty()
                     : Optional.of(Integer.valueOf(current.getVersion().getVersion()));
+            if (from.isPresent()) {
+                // An older stride does not take the schema lock: one that joins after this look is not seen.
+                Workforce.refuseUpgradeWhileAtWork(connection, Workforce.POSTGRES_NOW, location, from.get());
+            }
             flyway.migrate();
             return from;
         } catch (SQLException e) {

@@ -97,6 +97,8 @@ final class Schema {
                 throw notStride(file);
             }
             Object from = version(info.current());
+            // Under this transaction's lock, so no older stride joins between this look and the upgrade.
+            Workforce.refuseUpgradeWhileAtWork(connection, Workforce.SQLITE_NOW, file, from);
             flyway.migrate();
             return Optional.of(from);
         } catch (FlywayException e) {

@@ -144,7 +144,8 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      *
      * @throws StoreException when the folder is missing, the file or folder is read-only, the file is on a network
      *                        file system, is not SQLite or not stride's, is damaged, or was written by a newer
-     *                        stride; each says so in one line with what to do
+     *                        stride, or is older and an older stride is at work on it (left as it is); each says so
+     *                        in one line with what to do
      */
     public static SqliteCheckpointStore open(Path file) {
         return open(file, Clock.systemUTC());
@@ -213,20 +214,15 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         Optional<Object> older;
         SQLiteDataSource source = SqliteFiles.readerSource(file);
         // Opened as openReadOnly opens it, so a file SQLite cannot read is said in the same words.
-        List<String> atWork;
         try (Connection opened = SqliteFiles.connect(source, file)) {
             older = Schema.olderVersion(source, file);
             if (older.isEmpty()) {
                 return Optional.empty();
             }
-            atWork = Workforce.atWork(opened, "strftime('%Y-%m-%d %H:%M:%f', 'now')");
+            // Said before the fold and the open below, which the upgrade's own refusal would come after.
+            Workforce.refuseUpgradeWhileAtWork(opened, Workforce.SQLITE_NOW, file, older.get());
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
-        }
-        if (!atWork.isEmpty()) {
-            // An older stride still at work on the file would find it upgraded and refuse it, as a newer stride's,
-            // at its next start or status: left as it is until that run has stopped.
-            throw new StoreException(DbPhrase.of("schema.olderInUse", file, older.get(), String.join(", ", atWork)));
         }
         if (!Files.isWritable(file) || !Files.isWritable(file.toAbsolutePath().getParent())) {
             boolean fileReadOnly = !Files.isWritable(file);

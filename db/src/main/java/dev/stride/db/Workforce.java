@@ -544,6 +544,25 @@ final class Workforce {
                 .fetch().stream().allMatch(w -> goneFromThisHost(w.value1(), w.value2(), w.value3()));
     }
 
+    /** The time now on SQLite's clock, as the workers write their times there. */
+    static final String SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+    /** The time now on the PostgreSQL server's clock, in the same text. */
+    static final String POSTGRES_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')";
+
+    /**
+     * Refuses to upgrade a database of schema {@code olderVersion} while a worker of it is at work: that is an older
+     * stride, which would find its file upgraded and refuse it, as a newer stride's, at its next start or status.
+     *
+     * @throws StoreException naming the workers, for the database to be left as it is
+     */
+    static void refuseUpgradeWhileAtWork(Connection c, String nowSql, Object database, Object olderVersion) {
+        List<String> atWork = atWork(c, nowSql);
+        if (!atWork.isEmpty()) {
+            throw new StoreException(DbPhrase.of("schema.olderInUse", database, olderVersion,
+                    String.join(", ", atWork)));
+        }
+    }
+
     /**
      * The workers of a database whose lease holds at {@code nowSql} (an SQL expression of the vendor's clock, as the
      * workers write their times), as "host pid N", less those of this machine whose process is gone; none for a
