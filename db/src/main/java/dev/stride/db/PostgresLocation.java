@@ -181,13 +181,15 @@ public final class PostgresLocation {
     static String maskedText(String text) {
         int scheme = text.indexOf("://");
         int at = text.lastIndexOf('@');
-        if (scheme < 0 || at < scheme) {
-            return text;
+        String masked = text;
+        if (scheme >= 0 && at > scheme) {
+            int colon = text.indexOf(':', scheme + 3);
+            masked = colon < 0 || colon > at ? text : text.substring(0, colon + 1) + "***" + text.substring(at);
         }
-        int colon = text.indexOf(':', scheme + 3);
-        String masked = colon < 0 || colon > at ? text : text.substring(0, colon + 1) + "***" + text.substring(at);
-        // The query may hold a secret too (sslpassword): none of it is shown.
-        int query = masked.indexOf('?', masked.lastIndexOf('@') + 1);
+        // The query may hold a secret too (sslpassword, password=), with or without a user before the host: none of
+        // it is shown. Looked for after the user info, where a raw password may hold a '?' of its own.
+        int hostAt = masked.lastIndexOf('@');
+        int query = masked.indexOf('?', hostAt > scheme ? hostAt + 1 : Math.max(0, scheme + 3));
         return query < 0 ? masked : masked.substring(0, query) + "?...";
     }
 

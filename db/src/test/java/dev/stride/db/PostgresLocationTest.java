@@ -70,6 +70,20 @@ class PostgresLocationTest {
                 .hasMessageNotContaining("key-XY7");
     }
 
+    /** libpq lets the user be left out; the secret in the query is hidden all the same. */
+    @Test
+    void aBadUrlWithoutAUserShowsNoneOfItsQueryEither() {
+        assertThatThrownBy(() -> PostgresLocation.parse("postgresql://db1:port/stride?sslmode=verify-full"
+                + "&sslpassword=hunter2", Map.of()))
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageNotContaining("hunter2");
+        assertThatThrownBy(() -> PostgresLocation.parse("jdbc:postgresql://h:port/db?user=u&password=s3cret",
+                Map.of()))
+                .hasMessageNotContaining("s3cret");
+        assertThat(PostgresLocation.maskedText("postgresql://u:pa?ss@h/d?sslpassword=k9")).isEqualTo(
+                "postgresql://u:***@h/d?...");
+    }
+
     @Test
     void onlyPostgresqlUrlsAreTakenForOne() {
         assertThat(PostgresLocation.looksLike("postgresql://u@h/d")).isTrue();
