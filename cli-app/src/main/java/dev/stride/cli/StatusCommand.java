@@ -114,6 +114,14 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The run's scoreboard, or null for a run never scored. */
+    private Board.RunScores scoreboard(String name) {
+        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
+                : Board.sqlite(database.file)) {
+            return board.scoreboard(name).orElse(null);
+        }
+    }
+
     /** Every scored run's scoreboard, read after the runs: a run scored in between shows at the next look. */
     private Map<String, Board.RunScores> scoreboards() {
         try (Board board = database.postgres != null ? Board.postgres(database.postgres)
@@ -150,7 +158,7 @@ final class StatusCommand implements Callable<Integer> {
                 workers = store.liveWorkers(info.id());
                 allGone = store.workersAllGone(info.id());
                 view = new RunDetailView(info, allGone, workers, store.runReport(run).orElseThrow(), totals, now, null,
-                        prices, scoreboards().get(run));
+                        prices, scoreboard(run));
             }
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
@@ -162,7 +170,7 @@ final class StatusCommand implements Callable<Integer> {
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
                     .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
             view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals,
-                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices, scoreboards().get(run));
+                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices, scoreboard(run));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

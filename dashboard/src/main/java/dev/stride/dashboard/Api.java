@@ -59,7 +59,7 @@ final class Api {
                     return Reply.error(400, "status must be one of " + String.join(", ", STATUSES));
                 }
                 if ("wrong".equals(status) && board.find(parts.get(1), now).isPresent()
-                        && board.scores(parts.get(1)).isEmpty()) {
+                        && !board.scored(parts.get(1))) {
                     // An empty list would read as "none wrong" where none was judged at all
                     return Reply.error(400, "'" + parts.get(1) + "' is not scored, so no answer is right or wrong"
                             + " yet: stride score --run NAME --label-field FIELD --metric M scores it");

@@ -383,6 +383,16 @@ class BrowserTest {
         }
 
         @Override
+        public Optional<RunScores> scoreboard(String run) {
+            return board.scoreboard(run);
+        }
+
+        @Override
+        public boolean scored(String run) {
+            return board.scored(run);
+        }
+
+        @Override
         public Optional<RecordDetail> record(String run, String id, ScoredBy by) {
             return board.record(run, id, by);
         }

@@ -189,6 +189,15 @@ public interface Board extends AutoCloseable {
     /** Every scored run's scoreboard, by run name, in one read: a run never scored has no entry. */
     Map<String, RunScores> scoreboards();
 
+    /** One run's scoreboard, as {@link #scoreboards} has it: empty for a run never scored, or no such run. */
+    Optional<RunScores> scoreboard(String run);
+
+    /**
+     * Whether any answer of the run was ever scored: one look at the scores' index, where {@link #scores} is a pass
+     * over every score of the run (a page that polls asks it often).
+     */
+    boolean scored(String run);
+
     Optional<RecordPage> records(String run, RecordQuery query);
 
     /** The record with the label and score of its latest scoring. */

@@ -209,6 +209,31 @@ final class SqlBoard implements Board {
         });
     }
 
+    @Override
+    public Optional<RunScores> scoreboard(String run) {
+        return vendor.read(c -> {
+            List<Score> scores = scores(c, run);
+            if (scores.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<Long> id = runId(c, run);
+            return Optional.of(new RunScores(scores, id.isEmpty() ? null : liveScoring(c, id.get())));
+        });
+    }
+
+    @Override
+    public boolean scored(String run) {
+        return vendor.read(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM scores s JOIN runs r ON r.run_id = s.run_id"
+                    + " WHERE r.name = ? LIMIT 1")) {
+                st.setString(1, run);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
     private Optional<RunRow> runRow(String name, Instant now) {
         Optional<RunInfo> run = vendor.catalog(store -> store.findRun(name));
         return run.map(r -> rows(List.of(r), now).get(0));
