@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -52,6 +55,33 @@ public final class InputDigest {
             throw InputReaders.cannotRead(file, e);
         }
         return Optional.of(hex(digest));
+    }
+
+    /**
+     * The digests of {@code file} as it is now under each of {@code templates} (the other settings alike), from one
+     * read of it: by template.
+     *
+     * @throws InvalidInputException when the file cannot be read
+     */
+    public static Map<String, String> ofEach(Path file, InputFormat format, String idField,
+                                             Collection<String> templates) {
+        Map<String, MessageDigest> digests = new LinkedHashMap<>();
+        for (String template : templates) {
+            digests.putIfAbsent(template, start(format, idField, template));
+        }
+        byte[] buffer = new byte[BUFFER];
+        try (InputStream in = InputReaders.openFile(file)) {
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                for (MessageDigest d : digests.values()) {
+                    d.update(buffer, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            throw InputReaders.cannotRead(file, e);
+        }
+        Map<String, String> hex = new LinkedHashMap<>();
+        digests.forEach((template, d) -> hex.put(template, hex(d)));
+        return hex;
     }
 
     /** A digest that has taken in the settings and waits for the file's bytes. */

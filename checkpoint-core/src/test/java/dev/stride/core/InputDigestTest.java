@@ -62,6 +62,19 @@ class InputDigestTest {
     }
 
     @Test
+    void oneReadGivesEachTemplatesDigestAsOneReadPerTemplateDoes() throws IOException {
+        Path file = TestFiles.write(dir, "a.jsonl", "{\"id\": 1, \"q\": \"a\"}\n".repeat(20_000));
+
+        java.util.Map<String, String> each = InputDigest.ofEach(file, InputFormat.JSONL, "id",
+                java.util.List.of(TEMPLATE, "A: {{q}}", TEMPLATE));
+
+        assertThat(each).containsOnlyKeys(TEMPLATE, "A: {{q}}");
+        assertThat(each.get(TEMPLATE)).isEqualTo(InputDigest.of(file, InputFormat.JSONL, "id", TEMPLATE));
+        assertThat(each.get("A: {{q}}")).isEqualTo(InputDigest.of(file, InputFormat.JSONL, "id", "A: {{q}}"))
+                .isNotEqualTo(each.get(TEMPLATE));
+    }
+
+    @Test
     void bytesAppendedAfterTheParserReachedTheEndWithholdTheDigest() throws IOException {
         // The last line has no newline: to end its record the parser reads to the end of the file and remembers it.
         Path csv = TestFiles.write(dir, "grows.csv", "id,q\n1,a\n2,b");

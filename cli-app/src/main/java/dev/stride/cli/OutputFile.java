@@ -13,9 +13,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The file a command's {@code -o} names, written whole ({@link WholeFile}), with its troubles said in one line that
@@ -54,31 +53,31 @@ final class OutputFile {
      * export -o q.jsonl} after {@code stride run q.jsonl} would replace the dataset with the answers. The file is
      * known by the digest each run keeps of its input, taken as a run takes it by default (the format its name says,
      * the default id field, the run's template); an input read with another --format or --id-field goes unrecognised.
-     * Only an existing regular file is read, once per template in the database.
+     * Only an existing regular file is read, once, whatever the number of runs and templates.
      */
     static void refuseInput(Path output, CheckpointStore store, Object database) {
         if (output == null || !Files.isRegularFile(output)) {
             return;
         }
-        Map<String, Optional<String>> digests = new HashMap<>(); // by template
+        Map<RunInfo, String> kept = new LinkedHashMap<>();
         for (RunInfo run : store.listRuns()) {
-            Optional<String> kept = store.inputDigest(run.name());
-            if (kept.isEmpty()) {
-                continue;
-            }
-            Optional<String> file = digests.computeIfAbsent(run.template(), template -> digest(output, template));
-            if (file.equals(kept)) {
+            store.inputDigest(run.name()).ifPresent(digest -> kept.put(run, digest));
+        }
+        if (kept.isEmpty()) {
+            return;
+        }
+        Map<String, String> file; // by template: one read of the file, however many runs
+        try {
+            file = InputDigest.ofEach(output, InputFormat.of(output), InputReaders.DEFAULT_ID_FIELD,
+                    kept.keySet().stream().map(RunInfo::template).toList());
+        } catch (InvalidInputException unreadable) {
+            return; // then writing it fails too, and says why
+        }
+        kept.forEach((run, digest) -> {
+            if (digest.equals(file.get(run.template()))) {
                 throw UserError.usageOf("msg.output.isInput", output, run.name(), database);
             }
-        }
-    }
-
-    private static Optional<String> digest(Path file, String template) {
-        try {
-            return Optional.of(InputDigest.of(file, InputFormat.of(file), InputReaders.DEFAULT_ID_FIELD, template));
-        } catch (InvalidInputException unreadable) {
-            return Optional.empty(); // then writing it fails too, and says why
-        }
+        });
     }
 
     /** {@link #refuseDatabase}, then {@link #check(Path)}. */

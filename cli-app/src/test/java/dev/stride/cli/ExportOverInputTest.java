@@ -29,7 +29,8 @@ class ExportOverInputTest {
         Cli.Result export = stride.cli.run("export", "--db", db.toString(), "--run", "a", "-o", input.toString());
         assertThat(export.exitCode()).isEqualTo(2);
         assertThat(export.err()).isEqualTo("stride: cannot write " + input + ": it is the input of run 'a' in " + db
-                + ", and writing it would replace the records it was run on; choose another output path\n");
+                + ", and writing it would replace the records it was run on; choose another output path (or, to replace it all"
+                + " the same, remove it first)\n");
         assertThat(Files.readAllBytes(input)).isEqualTo(dataset);
 
         // Run b's input under another template: found all the same, whichever run is exported.
