@@ -36,7 +36,6 @@ final class RunJson {
         }
     }
 
-    /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; nothing without. */
     /**
      * The run's scoreboard rows ({@code stride score}, or {@code run --label-field} as answers arrive): an empty list
      * for a run never scored; {@code live} marks the row its live scoring keeps up to date.
@@ -54,6 +53,7 @@ final class RunJson {
         }
     }
 
+    /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; nothing without. */
     static void cost(ObjectNode o, RunSummary.Prices prices, RunTotals totals) {
         if (prices.known()) {
             o.put("cost", Math.round(prices.cost(totals.tokensIn(), totals.tokensOut()) * 1e6) / 1e6);
