@@ -71,13 +71,7 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     /** The report on standard output, alone there (no "Wrote" line) so that it can be piped or redirected. */
-    private Optional<List<String>> print(Board board, Object source) {
-        Optional<DashboardReport.Rendered> rendered = DashboardReport.render(board, run, source.toString());
-        rendered.ifPresent(r -> {
-            PrintWriter out = spec.commandLine().getOut();
-            out.print(r.html());
-            out.flush();
-        });
-        return rendered.map(DashboardReport.Rendered::runs);
+    private Optional<List<String>> print(Board board, Object source) throws IOException {
+        return DashboardReport.print(board, run, source.toString(), spec.commandLine().getOut());
     }
 }
