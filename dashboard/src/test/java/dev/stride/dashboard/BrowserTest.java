@@ -297,6 +297,37 @@ class BrowserTest {
     }
 
     @Test
+    void runsAndRecordsNamedDotAndDotDotAreReachedFromTheirLinks() throws Exception {
+        // The browser takes a dot segment out of a URL ("/runs/.." is "/", so is "/runs/%2E%2E"): their pages were
+        // out of reach from the list.
+        Path dots = dir.resolve("dots.db");
+        Path input = Files.writeString(dir.resolve("dots.jsonl"), "{\"id\":\".\",\"question\":\"one dot\"}\n"
+                + "{\"id\":\"..\",\"question\":\"two dots\"}\n{\"id\":\"q2\",\"question\":\"none\"}\n");
+        for (String name : List.of(".", "..")) {
+            Fixtures.run(dots, input, name, SimulatorSettings.builder().build());
+        }
+        try (Board dotBoard = Board.sqlite(dots);
+             DashboardServer s = DashboardServer.start(dotBoard, new InetSocketAddress("127.0.0.1", 0))) {
+            String list = chromium.dom(s.url(), BUDGET);
+            for (String name : List.of(".", "..")) {
+                Matcher link = Pattern.compile("<a href=\"([^\"]*)\">" + Pattern.quote(name) + "</a>")
+                        .matcher(row(list, Pattern.quote(name)));
+                assertThat(link.find()).as("the link of " + name).isTrue();
+                String page = chromium.dom(s.url().resolve(link.group(1)), BUDGET);
+                assertThat(page).as("the page of run " + name).contains("<title>" + name + " · stride</title>")
+                        .containsPattern("id=\"card-done\"[^>]*><div class=\"v\">3</div>");
+                for (String id : List.of(".", "..")) {
+                    String record = chromium.dom(s.url().resolve(link.group(1) + "?record="
+                            + URLEncoder.encode(id, StandardCharsets.UTF_8)), BUDGET);
+                    assertThat(record).as("record " + id + " of run " + name)
+                            .contains("<span id=\"record-id\">" + id + "</span>")
+                            .contains(id.equals(".") ? "one dot" : "two dots");
+                }
+            }
+        }
+    }
+
+    @Test
     void theRunPageOfAnInterruptedRunWaitsForItAndFollowsItWhenItIsResumed() throws Exception {
         Path waiting = dir.resolve("waiting.db");
         Path input = Fixtures.quoted(dir, "waiting.jsonl", 2000);

@@ -57,7 +57,18 @@
   }
 
   function runHref(name) {
-    return '/runs/' + encodeURIComponent(name);
+    return '/runs/' + segment(name);
+  }
+
+  // A name "." or ".." in a path would be a dot segment, which the browser takes out of a link or a fetch ("/runs/.."
+  // is "/"; so is "/runs/%2E%2E"): it is written with a ';' after it, which the server takes away. No other name reads
+  // so: encodeURIComponent writes the ';' of a name as %3B.
+  function segment(name) {
+    return name === '.' || name === '..' ? name + ';' : encodeURIComponent(name);
+  }
+
+  function nameOf(segment) {
+    return segment === '.;' || segment === '..;' ? segment.slice(0, -1) : decodeURIComponent(segment);
   }
 
   async function getJson(url) {
@@ -434,7 +445,7 @@
     let run = null;
     let refreshRecords = () => {};
     poll(async () => {
-      const detail = await getJson('/api/runs/' + encodeURIComponent(name));
+      const detail = await getJson('/api/runs/' + segment(name));
       if (!update) {
         update = runSummary(summary, detail, false);
         refreshRecords = resultsBrowser(browser, name);
@@ -516,7 +527,7 @@
       for (const k of ['status', 'q', 'after']) if (p.get(k)) api.set(k, p.get(k));
       let page;
       try {
-        page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
+        page = await getJson('/api/runs/' + segment(name) + '/records?' + api);
       } catch (e) {
         if (e.status !== 400) throw e;
         // A filter the run cannot answer (wrong, unscored): say why in place of the rows, not the last page's rows
@@ -544,7 +555,7 @@
       if (!record) {
         detail.replaceChildren();
       } else if (detail.dataset.shown !== record || !detail.dataset.final) {
-        const d = await getJson('/api/runs/' + encodeURIComponent(name) + '/records/' + encodeURIComponent(record));
+        const d = await getJson('/api/runs/' + segment(name) + '/records/' + segment(record));
         detail.dataset.shown = record;
         detail.dataset.final = d.status !== 'pending' ? '1' : '';
         detail.replaceChildren(recordDetail(d));
@@ -725,7 +736,7 @@
     }
     const path = location.pathname;
     if (path.startsWith('/runs/')) {
-      runPage(decodeURIComponent(path.substring('/runs/'.length)));
+      runPage(nameOf(path.substring('/runs/'.length)));
     } else if (path === '/compare') {
       comparePage();
     } else {
