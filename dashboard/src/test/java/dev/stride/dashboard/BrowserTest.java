@@ -111,7 +111,9 @@ class BrowserTest {
             assertThat(Integer.parseInt(m.group(1))).isGreaterThan(100);
             assertThat(Integer.parseInt(m.group(2))).isGreaterThan(50);
         }
-        assertThat(dom).contains("Errors by kind").contains("Answers per second");
+        assertThat(dom).contains("Errors by kind").contains("Answers per second")
+                .contains("<span id=\"refresh\"> · finished: this page no longer updates itself</span>")
+                .contains("finished: nothing more to update");
         long failed = count(db, "SELECT failed FROM progress WHERE run = 'flaky'");
         shoot(base.resolve("/runs/flaky"), "dashboard-run.png");
         shoot(base.resolve("/compare?a=clean&b=flaky"), "dashboard-compare.png");
@@ -133,6 +135,8 @@ class BrowserTest {
 
             // Until it tells its requests out (as a worker of an older version never does), its limit alone.
             String dom = chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET);
+            assertThat(dom).contains("<span id=\"refresh\"> · this page updates itself every 2 s while the run goes"
+                    + " on</span>").contains("live: updates every 2 s");
             assertThat(dom).contains("id=\"card-in-flight\"><div class=\"v\">27 auto</div>"
                     + "<div class=\"k\">in flight</div><div class=\"s\">limits: gpu1:8000 8 · gpu2:8000 19</div>");
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight")).isEqualTo("27 auto");
@@ -339,6 +343,10 @@ class BrowserTest {
             assertThat(dom).as("the page says what the run waits for, not that it is over").containsPattern(
                     "id=\"status\" class=\"conn\">interrupted: [\\d,]+ records not answered yet; run it again to resume")
                     .doesNotContain("nothing more to update");
+            // The header says what the page does, as the status line does: not "every 2 s" of a run it looks at
+            // every 10 s
+            assertThat(dom).contains("<span id=\"refresh\"> · this page looks every 10 s for the run to be resumed"
+                    + "</span>").contains("(this page looks every 10 s)").doesNotContain("every 2 s");
         }
         // The run is resumed to its end as the page looks again, 10 s (of virtual time) after it first drew it.
         try (Board plain = Board.sqlite(waiting);
