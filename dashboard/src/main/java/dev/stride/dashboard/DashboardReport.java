@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.app.WholeFile;
 import dev.stride.db.Board;
+import java.io.BufferedWriter;
 import java.io.FilterWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,8 +63,12 @@ public final class DashboardReport {
             return Optional.empty();
         }
         WholeFile.write(target, file -> {
-            try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            // The stream is closed here, not by the writer: a writer whose last bytes cannot be written (a full
+            // disk) leaves its stream open, and the deleted file's space held until the process ends.
+            try (OutputStream stream = Files.newOutputStream(file)) {
+                Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
                 writeTo(out, board, rows.get(), source, now);
+                out.flush();
             }
             return null;
         });
