@@ -83,16 +83,9 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     /** The report on standard output, alone there (no "Wrote" line) so that it can be piped or redirected. */
-    private Optional<List<String>> print(Board board, Object source, InterruptibleOutput.Stop stop) {
-        Optional<DashboardReport.Rendered> rendered = DashboardReport.render(board, run, source.toString(),
-                stop::check);
-        // Printed whole or not at all: a stop asked while it was read leaves standard output empty.
-        stop.check();
-        rendered.ifPresent(r -> {
-            PrintWriter out = spec.commandLine().getOut();
-            out.print(r.html());
-            out.flush();
-        });
-        return rendered.map(DashboardReport.Rendered::runs);
+    private Optional<List<String>> print(Board board, Object source, InterruptibleOutput.Stop stop)
+            throws IOException {
+        // Streamed as it is read, as the file is: a stop leaves standard output with the part written so far.
+        return DashboardReport.print(board, run, source.toString(), spec.commandLine().getOut(), stop::check);
     }
 }

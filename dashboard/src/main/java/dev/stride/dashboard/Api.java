@@ -180,8 +180,19 @@ final class Api {
 
     /** The path's segments, each decoded on its own (a run name may hold a slash written as %2F). */
     static List<String> segments(String path) {
-        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty())
-                .map(s -> URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8)).toList();
+        return java.util.Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).map(Api::segment).toList();
+    }
+
+    /**
+     * A name as a path segment writes it: percent-encoded, or "." and ".." with a ';' after them, as the page writes
+     * them (a browser takes a dot segment out of a URL, even as %2E%2E, so the run's page could not be reached). A ';'
+     * of any other name comes as %3B.
+     */
+    static String segment(String raw) {
+        if (raw.equals(".;") || raw.equals("..;")) {
+            return raw.substring(0, raw.length() - 1);
+        }
+        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     static Map<String, String> query(String raw) {

@@ -1,21 +1,27 @@
 package dev.stride.dashboard;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.app.WholeFile;
 import dev.stride.db.Board;
+import java.io.BufferedWriter;
+import java.io.FilterWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -26,8 +32,15 @@ import java.util.Optional;
  * styles (by their hashes) and no request to any host.
  */
 public final class DashboardReport {
-    /** The most failed records, and the most wrong ones, a report lists in full. */
+    /** The most failed records, and the most wrong ones, a report lists. */
     static final int PROBLEMS = 200;
+
+    /**
+     * How much of each text of a listed record (input, prompt, answer, error) a report keeps: a dataset of 200 KB
+     * records gave a 77 MB report (and a 1.2 GB process) where these few thousand characters say what went wrong;
+     * the dashboard's record page and {@code stride export} have the rest.
+     */
+    static final int TEXT = 2000;
 
     private DashboardReport() {
     }
@@ -37,7 +50,8 @@ public final class DashboardReport {
     }
 
     /**
-     * Writes the report of every run (or of {@code run} alone) to {@code target}, whole or not at all; its folder is not made.
+     * Writes the report of every run (or of {@code run} alone) to {@code target}, whole or not at all; its folder is
+     * not made. It goes to the file as it is made, a run at a time: nothing holds the whole page.
      *
      * @param source how the database is named in the report (a file name, a URL without its password)
      * @return empty when {@code run} is given and the database has no such run
@@ -53,36 +67,52 @@ public final class DashboardReport {
      */
     public static Optional<Written> write(Board board, String run, String source, Path target, Runnable step)
             throws IOException {
-        Optional<Rendered> rendered = render(board, run, source, step);
-        if (rendered.isEmpty()) {
+        Instant now = Instant.now();
+        Optional<List<Board.RunRow>> rows = rows(board, run, now, step);
+        if (rows.isEmpty()) {
             return Optional.empty();
         }
-        String html = rendered.get().html();
         WholeFile.write(target, file -> {
-            Files.writeString(file, html, StandardCharsets.UTF_8);
+            // The stream is closed here, not by the writer: a writer whose last bytes cannot be written (a full
+            // disk) leaves its stream open, and the deleted file's space held until the process ends.
+            try (OutputStream stream = Files.newOutputStream(file)) {
+                Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+                writeTo(out, board, rows.get(), source, now, step);
+                out.flush();
+            }
             step.run();
             return null;
         });
-        return Optional.of(new Written(target, rendered.get().runs()));
-    }
-
-    /** The report as {@link #write} writes it, and the runs it shows; for a caller that sends it elsewhere. */
-    public record Rendered(String html, List<String> runs) {
+        return Optional.of(new Written(target, names(rows.get())));
     }
 
     /**
-     * The report of every run (or of {@code run} alone) as HTML text: what {@code stride report -o -} prints.
+     * Writes the report of every run (or of {@code run} alone) to {@code out} as it is made: what
+     * {@code stride report -o -} prints. Nothing is written when there is no such run.
      *
-     * @return empty when {@code run} is given and the database has no such run
+     * @return the runs the report shows; empty when {@code run} is given and the database has no such run
      */
-    public static Optional<Rendered> render(Board board, String run, String source) {
-        return render(board, run, source, () -> { });
+    public static Optional<List<String>> print(Board board, String run, String source, Writer out)
+            throws IOException {
+        return print(board, run, source, out, () -> { });
     }
 
-    /** As {@link #render(Board, String, String)}, calling {@code step} between its reads (see {@link #write}). */
-    public static Optional<Rendered> render(Board board, String run, String source, Runnable step) {
+    /**
+     * As {@link #print(Board, String, String, Writer)}, calling {@code step} between its reads: a caller that throws
+     * there leaves {@code out} with the part written so far.
+     */
+    public static Optional<List<String>> print(Board board, String run, String source, Writer out, Runnable step)
+            throws IOException {
         Instant now = Instant.now();
-        step.run();
+        Optional<List<Board.RunRow>> rows = rows(board, run, now, step);
+        if (rows.isPresent()) {
+            writeTo(out, board, rows.get(), source, now, step);
+            out.flush();
+        }
+        return rows.map(DashboardReport::names);
+    }
+
+    private static Optional<List<Board.RunRow>> rows(Board board, String run, Instant now, Runnable step) {
         List<Board.RunRow> rows = board.runs(now);
         step.run();
         if (run != null) {
@@ -91,24 +121,46 @@ public final class DashboardReport {
                 return Optional.empty();
             }
         }
-        ObjectNode data = BoardJson.MAPPER.createObjectNode();
-        data.put("generated_at", now.toString());
-        data.put("database", source);
-        data.set("runs", BoardJson.runs(rows, now));
-        ArrayNode details = data.putArray("details");
-        List<String> names = new ArrayList<>();
-        for (Board.RunRow r : rows) {
-            String name = r.info().name();
-            board.run(name, now).ifPresent(d -> {
-                ObjectNode detail = BoardJson.detail(d);
+        return Optional.of(rows);
+    }
+
+    private static List<String> names(List<Board.RunRow> rows) {
+        return rows.stream().map(r -> r.info().name()).toList();
+    }
+
+    /** The page: the data element is written a run's detail at a time, each read from the board as it goes. */
+    private static void writeTo(Writer page, Board board, List<Board.RunRow> rows, String source, Instant now,
+                                Runnable step) throws IOException {
+        Inlined assets = inlined();
+        page.write(head(assets));
+        page.write("<script type=\"application/json\" id=\"stride-data\">");
+        // Inside <script type="application/json"> only "</script" or "<!--" could end or bend the element: with
+        // every '<' escaped (JSON reads \u003c as '<'), no text can. A '<' in JSON is only ever inside a string.
+        try (JsonGenerator json = BoardJson.MAPPER.getFactory().createGenerator(new LessThanEscaped(page))) {
+            json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            json.writeStartObject();
+            json.writeStringField("generated_at", now.toString());
+            json.writeStringField("database", source);
+            json.writeFieldName("runs");
+            json.writeTree(BoardJson.runs(rows, now));
+            json.writeArrayFieldStart("details");
+            for (Board.RunRow r : rows) {
+                String name = r.info().name();
+                Optional<Board.RunDetail> d = board.run(name, now);
                 step.run();
-                detail.set("problems", problems(board, name, latest(d.scores())));
-                details.add(detail);
-            });
-            step.run();
-            names.add(name);
+                if (d.isPresent()) {
+                    ObjectNode detail = BoardJson.detail(d.get());
+                    detail.set("problems", problems(board, name, latest(d.get().scores())));
+                    step.run();
+                    json.writeTree(detail);
+                    json.flush();
+                }
+            }
+            json.writeEndArray();
+            json.writeEndObject();
         }
-        return Optional.of(new Rendered(html(data), names));
+        page.write("</script>\n<script>" + assets.uplot() + "</script>\n<script>" + assets.app()
+                + "</script>\n</body>\n</html>\n");
     }
 
     /** The run's most recent scoring (metric and label field), or null when it is not scored. */
@@ -120,7 +172,8 @@ public final class DashboardReport {
     /**
      * What went wrong, so that a mailed report shows it: the first {@link #PROBLEMS} records that failed and the
      * first {@link #PROBLEMS} answered wrong by the scoring {@code by} (named as {@code wrong_metric} and
-     * {@code wrong_label_field}), each with its input, answer and error in full, as text.
+     * {@code wrong_label_field}), each with its input, prompt, answer and error as text, each cut to {@link #TEXT}
+     * characters with a note of its full length.
      */
     private static ObjectNode problems(Board board, String run, Board.ScoredBy by) {
         ObjectNode o = BoardJson.MAPPER.createObjectNode();
@@ -136,44 +189,106 @@ public final class DashboardReport {
             Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS, by))
                     .orElse(new Board.RecordPage(List.of(), null, null, -1));
             for (Board.RecordRow row : page.rows()) {
-                board.record(run, row.id(), by).ifPresent(d -> list.add(BoardJson.record(d)));
+                board.record(run, row.id(), by).ifPresent(d -> list.add(clipped(BoardJson.record(d))));
             }
             o.put(status + "_more", page.next() != null);
         }
         return o;
     }
 
-    static String html(ObjectNode data) {
-        String json;
-        try {
-            json = BoardJson.MAPPER.writeValueAsString(data);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree always writes", e);
+    /** A listed record with each long text cut to {@link #TEXT} characters and its full length said after it. */
+    static ObjectNode clipped(ObjectNode record) {
+        for (String field : List.of("input", "prompt", "answer", "reasoning", "refusal", "error")) {
+            JsonNode text = record.get(field);
+            if (text != null && text.isTextual()) {
+                record.put(field, clip(text.asText(), TEXT));
+            }
         }
-        // Inside <script type="application/json"> only "</script" or "<!--" could end or bend the element: with
-        // every '<' escaped (JSON reads \u003c as '<'), no text can.
-        json = json.replace("<", "\\u003c");
-        String uplot = Assets.text(Assets.UPLOT_SCRIPT);
-        String app = Assets.text(Assets.SCRIPT);
-        String uplotStyle = Assets.text(Assets.UPLOT_STYLE);
-        String style = Assets.text(Assets.STYLE);
-        for (String inlined : List.of(uplot, app, uplotStyle, style)) {
-            if (inlined.toLowerCase(java.util.Locale.ROOT).contains("</script")
-                    || inlined.toLowerCase(java.util.Locale.ROOT).contains("</style")) {
+        return record;
+    }
+
+    /**
+     * {@code text} when it has at most {@code limit} characters; else its first {@code limit} (a pair of surrogates
+     * is never split), an ellipsis as the dashboard's lists end a cut text with, and how long the whole is.
+     */
+    static String clip(String text, int limit) {
+        int length = text.codePointCount(0, text.length());
+        if (length <= limit) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, limit)) + "… ("
+                + String.format(Locale.ROOT, "%,d", length) + " characters in all)";
+    }
+
+    /** The inlined scripts and styles, each checked not to end its own element. */
+    private record Inlined(String uplot, String app, String uplotStyle, String style) {
+    }
+
+    private static Inlined inlined() {
+        Inlined a = new Inlined(Assets.text(Assets.UPLOT_SCRIPT), Assets.text(Assets.SCRIPT),
+                Assets.text(Assets.UPLOT_STYLE), Assets.text(Assets.STYLE));
+        for (String inlined : List.of(a.uplot(), a.app(), a.uplotStyle(), a.style())) {
+            if (inlined.toLowerCase(Locale.ROOT).contains("</script")
+                    || inlined.toLowerCase(Locale.ROOT).contains("</style")) {
                 throw new IllegalStateException("an asset would end its own element");
             }
         }
-        String policy = "default-src 'none'; script-src " + hash(uplot) + " " + hash(app) + "; style-src "
-                + hash(uplotStyle) + " " + hash(style) + "; img-src data:; base-uri 'none'; form-action 'none'";
+        return a;
+    }
+
+    /** The page up to its data element. */
+    private static String head(Inlined a) {
+        String policy = "default-src 'none'; script-src " + hash(a.uplot()) + " " + hash(a.app()) + "; style-src "
+                + hash(a.uplotStyle()) + " " + hash(a.style()) + "; img-src data:; base-uri 'none'; form-action 'none'";
         return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta http-equiv=\"Content-Security-Policy\" content=\"" + policy + "\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 + "<title>stride report</title>\n"
-                + "<style>" + uplotStyle + "</style>\n<style>" + style + "</style>\n</head>\n<body>\n"
+                + "<style>" + a.uplotStyle() + "</style>\n<style>" + a.style() + "</style>\n</head>\n<body>\n"
                 + "<header class=\"top\"><span class=\"brand\">stride</span><span class=\"tagline\">report</span>"
-                + "<span id=\"status\" class=\"conn\"></span></header>\n<main id=\"main\"></main>\n"
-                + "<script type=\"application/json\" id=\"stride-data\">" + json + "</script>\n"
-                + "<script>" + uplot + "</script>\n<script>" + app + "</script>\n</body>\n</html>\n";
+                + "<span id=\"status\" class=\"conn\"></span></header>\n<main id=\"main\"></main>\n";
+    }
+
+    /** Writes every '<' as the JSON escape {@code \u003c}; the rest as it is. */
+    private static final class LessThanEscaped extends FilterWriter {
+        LessThanEscaped(Writer out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            if (c == '<') {
+                out.write("\\u003c");
+            } else {
+                out.write(c);
+            }
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) throws IOException {
+            int from = offset;
+            for (int i = offset; i < offset + length; i++) {
+                if (chars[i] == '<') {
+                    out.write(chars, from, i - from);
+                    out.write("\\u003c");
+                    from = i + 1;
+                }
+            }
+            out.write(chars, from, offset + length - from);
+        }
+
+        @Override
+        public void write(String text, int offset, int length) throws IOException {
+            int from = offset;
+            for (int i = offset; i < offset + length; i++) {
+                if (text.charAt(i) == '<') {
+                    out.write(text, from, i - from);
+                    out.write("\\u003c");
+                    from = i + 1;
+                }
+            }
+            out.write(text, from, offset + length - from);
+        }
     }
 
     /** A CSP source allowing exactly {@code text} as an inline script or style. */

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
@@ -153,7 +151,7 @@ public final class DashboardServer implements AutoCloseable {
     private boolean runIsMissing(String rawName) {
         String name;
         try {
-            name = URLDecoder.decode(rawName.replace("+", "%2B"), StandardCharsets.UTF_8);
+            name = Api.segment(rawName);
         } catch (IllegalArgumentException e) {
             return true; // a broken %-escape names no run
         }

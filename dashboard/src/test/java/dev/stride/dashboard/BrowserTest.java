@@ -111,7 +111,9 @@ class BrowserTest {
             assertThat(Integer.parseInt(m.group(1))).isGreaterThan(100);
             assertThat(Integer.parseInt(m.group(2))).isGreaterThan(50);
         }
-        assertThat(dom).contains("Errors by kind").contains("Answers per second");
+        assertThat(dom).contains("Errors by kind").contains("Answers per second")
+                .contains("<span id=\"refresh\"> · finished: this page no longer updates itself</span>")
+                .contains("finished: nothing more to update");
         long failed = count(db, "SELECT failed FROM progress WHERE run = 'flaky'");
         shoot(base.resolve("/runs/flaky"), "dashboard-run.png");
         shoot(base.resolve("/compare?a=clean&b=flaky"), "dashboard-compare.png");
@@ -133,6 +135,8 @@ class BrowserTest {
 
             // Until it tells its requests out (as a worker of an older version never does), its limit alone.
             String dom = chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET);
+            assertThat(dom).contains("<span id=\"refresh\"> · this page updates itself every 2 s while the run goes"
+                    + " on</span>").contains("live: updates every 2 s");
             assertThat(dom).contains("id=\"card-in-flight\"><div class=\"v\">27 auto</div>"
                     + "<div class=\"k\">in flight</div><div class=\"s\">limits: gpu1:8000 8 · gpu2:8000 19</div>");
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight")).isEqualTo("27 auto");
@@ -297,6 +301,37 @@ class BrowserTest {
     }
 
     @Test
+    void runsAndRecordsNamedDotAndDotDotAreReachedFromTheirLinks() throws Exception {
+        // The browser takes a dot segment out of a URL ("/runs/.." is "/", so is "/runs/%2E%2E"): their pages were
+        // out of reach from the list.
+        Path dots = dir.resolve("dots.db");
+        Path input = Files.writeString(dir.resolve("dots.jsonl"), "{\"id\":\".\",\"question\":\"one dot\"}\n"
+                + "{\"id\":\"..\",\"question\":\"two dots\"}\n{\"id\":\"q2\",\"question\":\"none\"}\n");
+        for (String name : List.of(".", "..")) {
+            Fixtures.run(dots, input, name, SimulatorSettings.builder().build());
+        }
+        try (Board dotBoard = Board.sqlite(dots);
+             DashboardServer s = DashboardServer.start(dotBoard, new InetSocketAddress("127.0.0.1", 0))) {
+            String list = chromium.dom(s.url(), BUDGET);
+            for (String name : List.of(".", "..")) {
+                Matcher link = Pattern.compile("<a href=\"([^\"]*)\">" + Pattern.quote(name) + "</a>")
+                        .matcher(row(list, Pattern.quote(name)));
+                assertThat(link.find()).as("the link of " + name).isTrue();
+                String page = chromium.dom(s.url().resolve(link.group(1)), BUDGET);
+                assertThat(page).as("the page of run " + name).contains("<title>" + name + " · stride</title>")
+                        .containsPattern("id=\"card-done\"[^>]*><div class=\"v\">3</div>");
+                for (String id : List.of(".", "..")) {
+                    String record = chromium.dom(s.url().resolve(link.group(1) + "?record="
+                            + URLEncoder.encode(id, StandardCharsets.UTF_8)), BUDGET);
+                    assertThat(record).as("record " + id + " of run " + name)
+                            .contains("<span id=\"record-id\">" + id + "</span>")
+                            .contains(id.equals(".") ? "one dot" : "two dots");
+                }
+            }
+        }
+    }
+
+    @Test
     void theRunPageOfAnInterruptedRunWaitsForItAndFollowsItWhenItIsResumed() throws Exception {
         Path waiting = dir.resolve("waiting.db");
         Path input = Fixtures.quoted(dir, "waiting.jsonl", 2000);
@@ -308,6 +343,10 @@ class BrowserTest {
             assertThat(dom).as("the page says what the run waits for, not that it is over").containsPattern(
                     "id=\"status\" class=\"conn\">interrupted: [\\d,]+ records not answered yet; run it again to resume")
                     .doesNotContain("nothing more to update");
+            // The header says what the page does, as the status line does: not "every 2 s" of a run it looks at
+            // every 10 s
+            assertThat(dom).contains("<span id=\"refresh\"> · this page looks every 10 s for the run to be resumed"
+                    + "</span>").contains("(this page looks every 10 s)").doesNotContain("every 2 s");
         }
         // The run is resumed to its end as the page looks again, 10 s (of virtual time) after it first drew it.
         try (Board plain = Board.sqlite(waiting);

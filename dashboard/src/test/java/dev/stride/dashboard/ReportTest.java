@@ -8,6 +8,8 @@ import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.StringWriter;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -64,5 +66,59 @@ class ReportTest {
                 .contains("<td class=\"text\">" + firstFailed + "</td>");
         Path folder = Files.createDirectories(Path.of("target", "screenshots"));
         chromium.screenshot(report.toUri(), 5000, folder.resolve("report.png"));
+    }
+
+    @Test
+    void aRecordOfHundredsOfKilobytesIsListedCutWithItsFullLengthSaid() throws Exception {
+        // 300 KB records: the report listed each failed one's input and prompt whole (77 MB for 300 of 200 KB)
+        int records = 12;
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < records; i++) {
+            s.append(BoardJson.MAPPER.createObjectNode().put("id", "big" + i).put("question", ("word" + i + " ")
+                    .repeat(50_000))).append('\n');
+        }
+        Path input = Files.writeString(dir.resolve("big.jsonl"), s, StandardCharsets.UTF_8);
+        Path db = dir.resolve("runs.db");
+        Fixtures.run(db, input, "big", SimulatorSettings.builder().serverError(0.6).seed(5).build());
+        long failed = Fixtures.count(db, "SELECT failed FROM progress");
+        assertThat(failed).isPositive();
+        Path report = dir.resolve("report.html");
+        StringWriter printed = new StringWriter();
+        try (Board board = Board.sqlite(db)) {
+            assertThat(DashboardReport.write(board, null, "runs.db", report)).isPresent();
+            assertThat(DashboardReport.print(board, "big", "runs.db", printed)).contains(List.of("big"));
+        }
+        assertThat(Files.size(report)).as("the report's size").isLessThan(1_000_000);
+        String html = Files.readString(report, StandardCharsets.UTF_8);
+        // What -o - prints is the same page
+        assertThat(printed.toString()).startsWith("<!doctype html>").endsWith("</html>\n");
+        assertThat(data(printed.toString()).get("details").get(0).get("problems"))
+                .isEqualTo(data(html).get("details").get(0).get("problems"));
+        JsonNode listed = data(html).get("details").get(0).get("problems").get("failed");
+        assertThat((long) listed.size()).isEqualTo(failed);
+        for (JsonNode r : listed) {
+            String n = r.get("id").asText().substring("big".length());
+            String whole = BoardJson.MAPPER.createObjectNode().put("id", "big" + n)
+                    .put("question", ("word" + n + " ").repeat(50_000)).toString();
+            String prompt = "Answer briefly: " + ("word" + n + " ").repeat(50_000);
+            assertThat(r.get("input").asText()).isEqualTo(whole.substring(0, DashboardReport.TEXT) + "… ("
+                    + String.format(java.util.Locale.ROOT, "%,d", whole.length()) + " characters in all)");
+            assertThat(r.get("prompt").asText()).startsWith(prompt.substring(0, DashboardReport.TEXT) + "… (")
+                    .endsWith(" characters in all)");
+            assertThat(r.get("error").asText()).isNotBlank();
+        }
+    }
+
+    @Test
+    void aCutNeverSplitsACharacterOfTwoSurrogates() {
+        String emoji = "\uD83D\uDE00";
+        assertThat(DashboardReport.clip("a" + emoji.repeat(3), 2)).isEqualTo("a" + emoji + "… (4 characters in all)");
+        assertThat(DashboardReport.clip("a" + emoji, 2)).isEqualTo("a" + emoji);
+    }
+
+    private static JsonNode data(String html) throws Exception {
+        int from = html.indexOf("id=\"stride-data\">") + "id=\"stride-data\">".length();
+        return BoardJson.MAPPER.readTree(html.substring(from, html.indexOf("</script>", from))
+                .replace("\\u003c", "<"));
     }
 }

@@ -572,7 +572,7 @@ final class SqlBoard implements Board {
             if (search) {
                 // A text is looked for in one span of positions per page: a search that finds little never reads
                 // a million inputs in one request; the page asks for the next span.
-                through = Math.min(lastSeq, q.after() + span);
+                through = spanEnd(q.after(), lastSeq);
                 sql.append(" AND r.seq <= ?");
                 args.add(through);
                 // Found in the id, the input or the answer; not LIKE: no pattern characters to escape.
@@ -614,6 +614,17 @@ final class SqlBoard implements Board {
             }
             return Optional.of(new RecordPage(List.copyOf(rows), next, through, lastSeq));
         });
+    }
+
+    /**
+     * The last position of the span a page reads after {@code after}, at most {@code lastSeq}. Saturated: an
+     * {@code after} near Long.MAX_VALUE (any client can send one) wrapped {@code after + span} round to a negative
+     * position, and the page's {@code next} sent "search further" back to the start. An {@code after} below -1 reads
+     * from the start, as -1 does (no position is negative).
+     */
+    private long spanEnd(long after, long lastSeq) {
+        long from = Math.max(after, -1);
+        return from > lastSeq - span ? lastSeq : from + span;
     }
 
     /** {@code text} as it reads inside a string of a stored input (compact JSON as Jackson writes it), unquoted. */
@@ -675,7 +686,7 @@ final class SqlBoard implements Board {
             long lastSeq = lastSeq(c, idA.get());
             // One span of run A's positions per page, as a search: two runs that agree everywhere are not read
             // whole in one request.
-            long through = Math.min(lastSeq, after + span);
+            long through = spanEnd(after, lastSeq);
             String pairs = "SELECT r.seq AS seq, r.record_id AS id, substr(pa.output, 1, " + (PREVIEW + 1) + ") AS oa,"
                     + " substr(pb.output, 1, " + (PREVIEW + 1) + ") AS ob,"
                     + " coalesce(pa.output, '') <> coalesce(pb.output, '') AS differ,"

@@ -95,6 +95,32 @@ class SqlBoardTest {
     }
 
     @Test
+    void aPageAfterTheLargestPositionEndsTheSearchInsteadOfGoingBackToTheStart() {
+        Path file = dir.resolve("m.db");
+        List<InputRecord> input = recs(30);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            store.syncRun(spec("b"), input.iterator());
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file, 10, SqlBoard.SAMPLE)) {
+            for (long after : List.of(Long.MAX_VALUE, Long.MAX_VALUE - 5, 25L)) {
+                Board.RecordPage page = board.records("a", new Board.RecordQuery(null, "text 2", after, 50))
+                        .orElseThrow();
+                assertThat(page.next()).as("next after %d", after).isNull();
+                assertThat(page.searchedThrough()).isEqualTo(29);
+                Board.ComparePage compared = board.differences("a", "b", null, Board.Differing.ANSWERS, after, 50)
+                        .orElseThrow();
+                assertThat(compared.next()).as("next of a comparison after %d", after).isNull();
+                assertThat(compared.searchedThrough()).isEqualTo(29);
+            }
+            Board.RecordPage least = board.records("a", new Board.RecordQuery(null, "text 2", Long.MIN_VALUE, 50))
+                    .orElseThrow();
+            assertThat(least.rows()).extracting(Board.RecordRow::id).containsExactly("r2");
+            assertThat(least.next()).as("the least position is read as -1 is").isEqualTo(9);
+        }
+    }
+
+    @Test
     void aReasonOrKindTheSampleMissedIsCountedAll() {
         Path file = dir.resolve("t.db");
         List<InputRecord> input = recs(100);

@@ -57,7 +57,18 @@
   }
 
   function runHref(name) {
-    return '/runs/' + encodeURIComponent(name);
+    return '/runs/' + segment(name);
+  }
+
+  // A name "." or ".." in a path would be a dot segment, which the browser takes out of a link or a fetch ("/runs/.."
+  // is "/"; so is "/runs/%2E%2E"): it is written with a ';' after it, which the server takes away. No other name reads
+  // so: encodeURIComponent writes the ';' of a name as %3B.
+  function segment(name) {
+    return name === '.' || name === '..' ? name + ';' : encodeURIComponent(name);
+  }
+
+  function nameOf(segment) {
+    return segment === '.;' || segment === '..;' ? segment.slice(0, -1) : decodeURIComponent(segment);
   }
 
   async function getJson(url) {
@@ -332,8 +343,9 @@
     const title = el('h1', {}, el('span', {class: 'run-name', text: r.name}));
     const stateHolder = el('span');
     const model = el('span');
+    const refresh = el('span', {id: 'refresh'});
     host.appendChild(el('div', {}, title, el('p', {class: 'hint'}, 'Model ', model, ' · state ', stateHolder,
-      inReport ? '' : ' · this page updates itself every 2 s while the run goes on')));
+      refresh)));
     const bar = el('progress', {max: 1, value: 0, id: 'run-progress'});
     const pct = el('span');
     host.appendChild(el('p', {}, bar, ' ', pct));
@@ -395,6 +407,7 @@
         stateHolder.replaceChildren(stateBadge(run.state));
         stateHolder.dataset.state = run.state;
       }
+      if (!inReport) setText(refresh, ' · ' + paceWords(run));
       bar.max = Math.max(1, run.total);
       bar.value = run.done;
       setText(pct, fmt(run.done) + ' / ' + fmt(run.total) + ' answered (' + run.percent.toFixed(1) + '%)');
@@ -423,6 +436,26 @@
     return update;
   }
 
+  /**
+   * How a run's page follows the run: {ms, words} as poll takes them, or null once nothing more can change. The
+   * header says the same ({@code paceWords}): it said "every 2 s" of a stopped run the page looked at every 10 s.
+   */
+  function pace(run) {
+    if (run.finished) return null;
+    if (run.state === 'running' || run.live_workers > 0) return LIVE;
+    // Stopped with records left: nothing changes until someone runs it again, which may be in a minute or a week.
+    // Looked at less often, but looked at: the page picks the run up when it goes on.
+    return {ms: WAITING_POLL_MS, words: run.state.replace(/_/g, ' ') + ': ' + fmt(run.pending)
+      + ' records not answered yet; run it again to resume (this page looks every ' + WAITING_POLL_MS / 1000 + ' s)'};
+  }
+
+  function paceWords(run) {
+    const p = pace(run);
+    if (p === null) return 'finished: this page no longer updates itself';
+    if (p === LIVE) return 'this page updates itself every ' + POLL_MS / 1000 + ' s while the run goes on';
+    return 'this page looks every ' + p.ms / 1000 + ' s for the run to be resumed';
+  }
+
   function runPage(name) {
     document.title = name + ' · stride';
     main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})));
@@ -434,7 +467,7 @@
     let run = null;
     let refreshRecords = () => {};
     poll(async () => {
-      const detail = await getJson('/api/runs/' + encodeURIComponent(name));
+      const detail = await getJson('/api/runs/' + segment(name));
       if (!update) {
         update = runSummary(summary, detail, false);
         refreshRecords = resultsBrowser(browser, name);
@@ -443,15 +476,7 @@
         refreshRecords();
       }
       run = detail.run;
-    }, () => {
-      if (run.finished) return null;
-      if (run.state === 'running' || run.live_workers > 0) return LIVE;
-      // Stopped with records left: nothing changes until someone runs it again, which may be in a minute or a week.
-      // Looked at less often, but looked at: the page picks the run up when it goes on.
-      return {ms: WAITING_POLL_MS, words: run.state.replace(/_/g, ' ') + ': ' + fmt(run.pending)
-        + ' records not answered yet; run it again to resume (this page looks every '
-        + WAITING_POLL_MS / 1000 + ' s)'};
-    }, e => {
+    }, () => pace(run), e => {
       // A name mistyped, or a run removed (stride clear) while watched: the database is fine, the run is not in it
       main.replaceChildren(el('p', {}, el('a', {href: '/', text: '← all runs'})),
         el('p', {class: 'empty', id: 'no-run', text: (e.database || 'This database') + ' has no run \'' + name + '\'.'}),
@@ -516,7 +541,7 @@
       for (const k of ['status', 'q', 'after']) if (p.get(k)) api.set(k, p.get(k));
       let page;
       try {
-        page = await getJson('/api/runs/' + encodeURIComponent(name) + '/records?' + api);
+        page = await getJson('/api/runs/' + segment(name) + '/records?' + api);
       } catch (e) {
         if (e.status !== 400) throw e;
         // A filter the run cannot answer (wrong, unscored): say why in place of the rows, not the last page's rows
@@ -544,7 +569,7 @@
       if (!record) {
         detail.replaceChildren();
       } else if (detail.dataset.shown !== record || !detail.dataset.final) {
-        const d = await getJson('/api/runs/' + encodeURIComponent(name) + '/records/' + encodeURIComponent(record));
+        const d = await getJson('/api/runs/' + segment(name) + '/records/' + segment(record));
         detail.dataset.shown = record;
         detail.dataset.final = d.status !== 'pending' ? '1' : '';
         detail.replaceChildren(recordDetail(d));
@@ -725,7 +750,7 @@
     }
     const path = location.pathname;
     if (path.startsWith('/runs/')) {
-      runPage(decodeURIComponent(path.substring('/runs/'.length)));
+      runPage(nameOf(path.substring('/runs/'.length)));
     } else if (path === '/compare') {
       comparePage();
     } else {
