@@ -18,6 +18,12 @@ final class PostgresSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
     private static final long FIRST_PAUSE_MS = 100;
     private static final long LONGEST_PAUSE_MS = 2000;
+    /**
+     * Once a stop's wait for the server is over, how long a statement may hear nothing before it is given up. A
+     * worker's statements take milliseconds on a server that answers; the silence of a cut network would otherwise
+     * hold the stopping worker for the whole silence limit (its lease, 30 s) instead of its grace.
+     */
+    static final int STOPPED_SILENCE_MS = 1000;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -38,6 +44,12 @@ final class PostgresSession implements AutoCloseable {
     /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
+    /** The statement under way, read without the lock by {@link #abandonIfStuck}; null between statements. */
+    private volatile Busy busy;
+
+    /** A connection at work since {@code sinceNanos} ({@link System#nanoTime()}). */
+    private record Busy(Connection connection, long sinceNanos) {
+    }
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -53,6 +65,7 @@ final class PostgresSession implements AutoCloseable {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
+        outage.watch(session);
         return session;
     }
 
@@ -67,6 +80,7 @@ final class PostgresSession implements AutoCloseable {
                 SQLException lost;
                 Exception thrown;
                 boolean connecting = false; // a try to connect that failed, not work on an open connection
+                long started = System.nanoTime();
                 try {
                     if (connection == null) {
                         connecting = true;
@@ -75,12 +89,18 @@ final class PostgresSession implements AutoCloseable {
                         connecting = false;
                         outage.back();
                     }
-                    int silence = silenceMs;
+                    int silence = outage.stopWaitOver() ? stoppedSilence(silenceMs) : silenceMs;
                     if (silence != silenceSetMs) {
                         connection.setNetworkTimeout(Runnable::run, silence);
                         silenceSetMs = silence;
                     }
-                    return work.on(connection);
+                    started = System.nanoTime();
+                    busy = new Busy(connection, started);
+                    try {
+                        return work.on(connection);
+                    } finally {
+                        busy = null;
+                    }
                 } catch (SQLException e) {
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
                         throw PostgresErrors.translate(location, e);
@@ -97,7 +117,9 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 }
                 dropConnection();
-                outage.lost(PostgresErrors.detail(lost), connecting);
+                // The server has not been heard from since the statement was sent: a silent one, given up on at a
+                // stop, was away that long, not for the instant its connection was dropped.
+                outage.lost(PostgresErrors.detail(lost), connecting, started);
                 // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
                 // clock, and one outage is waited for once, whichever session or call finds it.
                 if (outage.waitedEnough()) {
@@ -126,6 +148,28 @@ final class PostgresSession implements AutoCloseable {
      */
     void limitSilence(Duration limit) {
         silenceMs = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
+    }
+
+    private static int stoppedSilence(int silence) {
+        return silence == 0 ? STOPPED_SILENCE_MS : Math.min(silence, STOPPED_SILENCE_MS);
+    }
+
+    /**
+     * After a stop's wait for the server is over: the statement under way, if it has heard nothing for
+     * {@link #STOPPED_SILENCE_MS}, is given up by closing its connection from this (another) thread, which a thread
+     * blocked reading a silent socket does not notice otherwise (its read timeout was fixed when the read began). The
+     * server rolls back what was not committed; a commit it received stays. The statement's thread finds the
+     * connection lost, and, the wait being over, gives up as for a server that is away.
+     */
+    void abandonIfStuck() {
+        Busy now = busy;
+        if (now != null && System.nanoTime() - now.sinceNanos() >= STOPPED_SILENCE_MS * 1_000_000L) {
+            try {
+                now.connection().abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "could not abandon a statement to " + location, e);
+            }
+        }
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {
@@ -165,6 +209,7 @@ final class PostgresSession implements AutoCloseable {
 
     @Override
     public void close() {
+        outage.unwatch(this);
         lock.lock();
         try {
             closed = true;

@@ -4,6 +4,7 @@ import static dev.stride.db.Fixtures.done;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.InputRecord;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +94,45 @@ class PostgresSilentServerTest {
         try (Connection c = PostgresCluster.connect(url);
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A stop (Ctrl+C) while a statement is held by the silence: the statement holds its session, so the stop's cut
+     * of the wait for the server went unseen until the silence limit (the lease: here an hour) let it go. Now it is
+     * given up once the stop's wait is over, as a server that is down is, and what was committed stays.
+     */
+    @Test
+    void aStopWhileTheServerIsSilentGivesUpTheHeldStatementAndKeepsWhatWasCommitted() throws Exception {
+        List<InputRecord> input = recs(3);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofHours(1));
+        assertThat(store.savePrediction(run, input.get(0), done("o0"))).isTrue();
+
+        link.silence();
+        CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, input.get(1), done("o1")));
+        Thread.sleep(200); // under way, and held
+        assertThat(held).isNotDone();
+        store.waitForServerAtMost(Duration.ofMillis(300));
+
+        Throwable stopped = catchThrowable(() -> held.get(2, TimeUnit.MINUTES));
+        assertThat(stopped).isInstanceOf(ExecutionException.class).cause().isInstanceOf(StoreException.class)
+                .hasMessageContaining("stopped without waiting longer for the PostgreSQL server at 127.0.0.1:"
+                        + link.port());
+        // What a stopping worker does next, on its other sessions (still open, as silent): not held either.
+        CompletableFuture<Void> left = CompletableFuture.runAsync(() -> store.leave(run));
+        catchThrowable(() -> left.get(2, TimeUnit.MINUTES));
+        assertThat(left).isDone();
+
+        link.restore();
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions WHERE record_id = '"
+                     + input.get(0).id() + "'")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
         }
