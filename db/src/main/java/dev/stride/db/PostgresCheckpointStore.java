@@ -594,13 +594,19 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     /**
      * One statement in autocommit, with the session's asynchronous commit: the outcome (a done row is never
      * overwritten), its record's claim dropped and the worker's count ({@link OutcomeWriter}). Repeated after a
-     * reconnect when the first try broke: if its commit had gone through, the repeat finds the done row and writes
-     * nothing (returns false).
+     * reconnect when the first try broke: if its commit had gone through (a statement a silent network held and
+     * delivered late), the repeat finds the done row and writes nothing. That row is this outcome, stored by this
+     * worker, not another's answer: the repeat says it was written, or the summary called its request redundant,
+     * "answered by another worker meanwhile", with no other worker there.
      */
     private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
-        boolean written = requireWriter().run(c -> outcomes.write(row, runId, record.id(), workforce.myId(), done,
-                workforce.dropsClaimOf(done)));
+        int[] tries = {0};
+        boolean written = requireWriter().run(c -> {
+            tries[0]++;
+            return outcomes.write(row, runId, record.id(), workforce.myId(), done, workforce.dropsClaimOf(done))
+                    || tries[0] > 1 && outcomes.holds(row, runId, record.id());
+        });
         workforce.settled(record.id(), done);
         return written;
     }

@@ -137,4 +137,48 @@ class PostgresSilentServerTest {
             assertThat(rs.getInt(1)).isEqualTo(1);
         }
     }
+
+    /**
+     * The statement the silence held reaches the server late, after the worker gave up on its connection, and
+     * commits; the worker's repeat finds that row. It is this worker's own answer (there is no other worker): the
+     * save says it was stored, not that another worker answered the record meanwhile.
+     */
+    @Test
+    void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
+        List<InputRecord> input = recs(2);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                heard.add("away");
+            }
+        });
+
+        link.silence();
+        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, input.get(0), done("o0")));
+        while (heard.isEmpty()) {
+            Thread.sleep(50); // given up on: its connection dropped, new ones refused
+        }
+        link.deliverHeld();
+        while (count("SELECT count(*) FROM predictions") == 0) {
+            Thread.sleep(50); // the held statement, committed late
+        }
+        link.restore();
+
+        assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+        assertThat(count("SELECT done FROM workers")).isEqualTo(1);
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
 }
