@@ -75,6 +75,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public static final String RECONNECT_PROPERTY = "stride.postgres.reconnectSeconds";
     /** The least time a worker's statement may hear nothing from the server before it is taken for gone. */
     static final Duration SILENCE_FLOOR = Duration.ofSeconds(10);
+
+    /**
+     * How long a read of a read-only store (status, export, score, compare, snapshot, copy, the dashboard) may hear
+     * nothing from the server before it is taken for gone: as long as a run waits for a server that went away, 2
+     * minutes, so that a silent network cut ends such a command with one line (exit 4) instead of never. A long
+     * read that is making progress is not cut: the limit is on the silence of one read from the socket, not on a
+     * query, so an export streaming rows hears from the server all along; and stride's own read statements are
+     * lookups by key and pages in key order (counts in slots, no scan that sorts before its first row), answered in
+     * well under a second on runs of millions of records, far below 2 minutes. The outage is counted from the
+     * silent statement's start, so the command ends about then, not after a second wait to reconnect.
+     */
+    static Duration readSilence(Duration reconnectFor) {
+        return reconnectFor.compareTo(SILENCE_FLOOR) < 0 ? SILENCE_FLOOR : reconnectFor;
+    }
     private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
     private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
@@ -136,6 +150,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                     }
                 }
             }, outage);
+            if (!writable) {
+                outage.forReading();
+                reader.limitSilence(readSilence(reconnectFor));
+            }
             this.blank = !writable && reader.run(c -> PostgresSchema.checkCurrent(location, c));
             this.clock = serverClock(reader);
         } catch (RuntimeException e) {

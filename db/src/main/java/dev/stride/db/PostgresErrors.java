@@ -85,6 +85,11 @@ final class PostgresErrors {
         return false;
     }
 
+    /** Whether the connection was given up because the server said nothing for its read timeout (a network cut). */
+    static boolean silent(Throwable e) {
+        return causedBy(e, java.net.SocketTimeoutException.class);
+    }
+
     /** SQLSTATE 42501, insufficient privilege: the user may not read or write stride's tables. */
     static boolean isNotAllowed(SQLException e) {
         return "42501".equals(sqlState(e));

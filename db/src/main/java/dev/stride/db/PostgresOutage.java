@@ -23,6 +23,7 @@ final class PostgresOutage {
     private boolean toldAway; // the listener heard of this outage; guarded by this
     /** The store's open sessions, whose statements a stop gives up on once its wait is over ({@link #cut}). */
     private final List<PostgresSession> sessions = new CopyOnWriteArrayList<>();
+    private volatile boolean reading; // a read-only store's: its giving up ends a command, not a run
     private boolean watching; // a thread gives up on stuck statements past the cut; guarded by this
     /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
     private volatile RunListener told = RunListener.NONE;
@@ -31,6 +32,15 @@ final class PostgresOutage {
     PostgresOutage(String server, Duration reconnectFor) {
         this.server = server;
         this.reconnectFor = reconnectFor;
+    }
+
+    /** This outage is a read-only store's: the line that gives up says so, and nothing of a run. */
+    void forReading() {
+        reading = true;
+    }
+
+    boolean reading() {
+        return reading;
     }
 
     Duration reconnectFor() {

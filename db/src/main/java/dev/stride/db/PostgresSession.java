@@ -178,6 +178,11 @@ final class PostgresSession implements AutoCloseable {
             return PostgresErrors.translate(location, lost);
         }
         long away = outage.awayFor().orElse(Duration.ZERO).toSeconds();
+        if (outage.reading()) {
+            // status, export, sql...: no run stops, and a silent server (a cut network) is said as one.
+            return PostgresErrors.silent(lost) ? new StoreException(DbPhrase.of("pg.silent", location.hostAndPort(),
+                    away, location.shown()), thrown) : PostgresErrors.translate(location, lost);
+        }
         return outage.cutShort()
                 ? new StoreException(DbPhrase.of("pg.stoppedWaiting", location.hostAndPort(), away,
                         PostgresErrors.detail(lost)), thrown)
