@@ -48,6 +48,8 @@ final class OutcomeWriter implements AutoCloseable {
     private final PreparedStatement upsert;
     private final PreparedStatement dropClaim;
     private final PreparedStatement countForWorker;
+    /** The row a record has, to tell this outcome from another worker's ({@link #holds}). */
+    private final PreparedStatement stored;
     /** PostgreSQL: the three as one statement, one round trip to the server (null on SQLite, where a trip is free). */
     private final PreparedStatement together;
 
@@ -67,6 +69,10 @@ final class OutcomeWriter implements AutoCloseable {
                 .set(WORKERS.FAILED, WORKERS.FAILED.plus(DSL.param("failed", Long.class)))
                 .where(WORKERS.RUN_ID.eq(DSL.param("run", Long.class)))
                 .and(WORKERS.WORKER_ID.eq(DSL.param("worker", String.class))).getSQL());
+        this.stored = writer.prepareStatement(dsl.select(PREDICTIONS.FINISHED_AT, PREDICTIONS.LATENCY_MS,
+                        PREDICTIONS.ATTEMPTS, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT).from(PREDICTIONS)
+                .where(PREDICTIONS.RUN_ID.eq(DSL.param("run", Long.class)))
+                .and(PREDICTIONS.RECORD_ID.eq(DSL.param("record", String.class))).getSQL());
         this.together = dialect.family() == SQLDialect.POSTGRES ? writer.prepareStatement(together(dialect)) : null;
     }
 
@@ -151,8 +157,27 @@ final class OutcomeWriter implements AutoCloseable {
         return written;
     }
 
+    /**
+     * Whether the record's stored row is {@code row} itself: the same finish time (to the millisecond), latency,
+     * attempts, status and output, which another worker's answer to the record does not share. A write whose
+     * acknowledgement was lost and that is repeated finds its own row so.
+     */
+    boolean holds(Row row, long runId, String recordId) throws SQLException {
+        stored.setLong(1, runId);
+        stored.setString(2, recordId);
+        try (var rs = stored.executeQuery()) {
+            return rs.next()
+                    && java.util.Objects.equals(rs.getString(1), row.value(PREDICTIONS.FINISHED_AT))
+                    && java.util.Objects.equals(rs.getLong(2), row.value(PREDICTIONS.LATENCY_MS))
+                    && java.util.Objects.equals(rs.getInt(3), row.value(PREDICTIONS.ATTEMPTS))
+                    && java.util.Objects.equals(rs.getString(4), row.value(PREDICTIONS.STATUS))
+                    && java.util.Objects.equals(rs.getString(5), row.value(PREDICTIONS.OUTPUT));
+        }
+    }
+
     @Override
     public void close() throws SQLException {
+        stored.close();
         upsert.close();
         dropClaim.close();
         countForWorker.close();
@@ -173,6 +198,11 @@ final class OutcomeWriter implements AutoCloseable {
             }
             values[position] = value == null || CONVERTERS[position] == null ? value : stored(column, value);
             return this;
+        }
+
+        /** The value set for {@code column} as it is bound (an enum as its label), or null. */
+        Object value(Field<?> column) {
+            return values[POSITIONS.get(column)];
         }
 
         private static <T> Object stored(Field<T> column, T value) {

@@ -75,6 +75,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     public static final String RECONNECT_PROPERTY = "stride.postgres.reconnectSeconds";
     /** The least time a worker's statement may hear nothing from the server before it is taken for gone. */
     static final Duration SILENCE_FLOOR = Duration.ofSeconds(10);
+
+    /**
+     * How long a read of a read-only store (status, export, score, compare, snapshot, copy, the dashboard) may hear
+     * nothing from the server before it is taken for gone: as long as a run waits for a server that went away, 2
+     * minutes, so that a silent network cut ends such a command with one line (exit 4) instead of never. A long
+     * read that is making progress is not cut: the limit is on the silence of one read from the socket, not on a
+     * query, so an export streaming rows hears from the server all along; and stride's own read statements are
+     * lookups by key and pages in key order (counts in slots, no scan that sorts before its first row), answered in
+     * well under a second on runs of millions of records, far below 2 minutes. The outage is counted from the
+     * silent statement's start, so the command ends about then, not after a second wait to reconnect.
+     */
+    static Duration readSilence(Duration reconnectFor) {
+        return reconnectFor.compareTo(SILENCE_FLOOR) < 0 ? SILENCE_FLOOR : reconnectFor;
+    }
     private static final org.jooq.Table<?> RUN_TOTALS = DSL.table(DSL.name("run_totals"));
     private static final org.jooq.Field<Long> T_RUN_ID = DSL.field(DSL.name("run_totals", "run_id"), SQLDataType.BIGINT);
     private static final org.jooq.Field<Long> T_DONE = DSL.field(DSL.name("run_totals", "done"), SQLDataType.BIGINT);
@@ -136,6 +150,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                     }
                 }
             }, outage);
+            if (!writable) {
+                outage.forReading();
+                reader.limitSilence(readSilence(reconnectFor));
+            }
             this.blank = !writable && reader.run(c -> PostgresSchema.checkCurrent(location, c));
             this.clock = serverClock(reader);
         } catch (RuntimeException e) {
@@ -595,13 +613,19 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     /**
      * One statement in autocommit, with the session's asynchronous commit: the outcome (a done row is never
      * overwritten), its record's claim dropped and the worker's count ({@link OutcomeWriter}). Repeated after a
-     * reconnect when the first try broke: if its commit had gone through, the repeat finds the done row and writes
-     * nothing (returns false).
+     * reconnect when the first try broke: if its commit had gone through (a statement a silent network held and
+     * delivered late), the repeat finds the done row and writes nothing. That row is this outcome, stored by this
+     * worker, not another's answer: the repeat says it was written, or the summary called its request redundant,
+     * "answered by another worker meanwhile", with no other worker there.
      */
     private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
-        boolean written = requireWriter().run(c -> outcomes.write(row, runId, record.id(), workforce.myId(), done,
-                workforce.dropsClaimOf(done)));
+        int[] tries = {0};
+        boolean written = requireWriter().run(c -> {
+            tries[0]++;
+            return outcomes.write(row, runId, record.id(), workforce.myId(), done, workforce.dropsClaimOf(done))
+                    || tries[0] > 1 && outcomes.holds(row, runId, record.id());
+        });
         workforce.settled(record.id(), done);
         return written;
     }

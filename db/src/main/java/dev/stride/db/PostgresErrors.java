@@ -49,6 +49,12 @@ final class PostgresErrors {
 
     static StoreException translate(PostgresLocation location, SQLException e) {
         String state = sqlState(e);
+        if ("08004".equals(state) && location.requiresSsl() && isNoSsl(e)) {
+            // The driver's refusal of a URL that asks for SSL, before any user or password was sent: checking them
+            // would not help; the server or the URL must change.
+            return new StoreException(DbPhrase.of("pg.noSsl", location.hostAndPort(), location.shown(),
+                    location.sslmode()), e);
+        }
         // Before the connection states below, which 08004 belongs to: the server answered, and said no (the driver's
         // own refusal, as when the server asks for a password and none was given). Starting it will not help.
         if ("28000".equals(state) || "28P01".equals(state) || "08004".equals(state)) {
@@ -73,6 +79,25 @@ final class PostgresErrors {
                     location.createdb()), e);
         }
         return new StoreException(DbPhrase.of("pg.failed", location.hostAndPort(), detail(e)), e);
+    }
+
+    /**
+     * The driver's "The server does not support SSL.", compared in the driver's own words for the JVM's language
+     * (it translates its messages): 08004 also means a password asked for and none given.
+     */
+    private static boolean isNoSsl(SQLException e) {
+        String noSsl = org.postgresql.util.GT.tr("The server does not support SSL.");
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (noSsl.equals(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the connection was given up because the server said nothing for its read timeout (a network cut). */
+    static boolean silent(Throwable e) {
+        return causedBy(e, java.net.SocketTimeoutException.class);
     }
 
     /** SQLSTATE 42501, insufficient privilege: the user may not read or write stride's tables. */

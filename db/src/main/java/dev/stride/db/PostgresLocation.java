@@ -64,7 +64,7 @@ public final class PostgresLocation {
         try {
             uri = new URI(t);
         } catch (URISyntaxException e) {
-            throw bad(maskedText(t));
+            throw bad(t);
         }
         String host = uri.getHost();
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
@@ -72,13 +72,13 @@ public final class PostgresLocation {
         String userInfo = uri.getRawUserInfo();
         if (host == null || host.isEmpty() || database.isEmpty() || database.contains("/") || userInfo == null
                 || userInfo.isEmpty() || uri.getRawFragment() != null) {
-            throw bad(maskedText(t));
+            throw bad(t);
         }
         int colon = userInfo.indexOf(':');
         String user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
         String password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
         if (user.isEmpty()) {
-            throw bad(maskedText(t));
+            throw bad(t);
         }
         if (password == null || password.isEmpty()) {
             password = Optional.ofNullable(env.get("PGPASSWORD")).filter(p -> !p.isEmpty()).orElse(null);
@@ -133,6 +133,17 @@ public final class PostgresLocation {
         return p;
     }
 
+    /** Whether the URL's sslmode refuses a connection in the clear (libpq's require, verify-ca, verify-full). */
+    boolean requiresSsl() {
+        String mode = sslmode();
+        return mode.equals("require") || mode.equals("verify-ca") || mode.equals("verify-full");
+    }
+
+    /** The URL's sslmode, empty when it has none (the driver's default, prefer). */
+    String sslmode() {
+        return parameters.getOrDefault("sslmode", "");
+    }
+
     /** The password, to check that it never shows anywhere (tests); empty when there is none. */
     Optional<String> password() {
         return Optional.ofNullable(password);
@@ -173,8 +184,15 @@ public final class PostgresLocation {
         return shown();
     }
 
-    private static StoreException bad(String shown) {
-        return new StoreException(DbPhrase.of("pg.badUrl", shown));
+    /**
+     * A URL that does not parse, shown without its password. One with a password is most often refused for a raw
+     * character of it that a URL reserves (an @ ends the user info early, a / starts the path): the line says how to
+     * write it.
+     */
+    private static StoreException bad(String text) {
+        String shown = maskedText(text);
+        return new StoreException(shown.contains(":***@") ? DbPhrase.of("pg.badUrlPassword", shown)
+                : DbPhrase.of("pg.badUrl", shown));
     }
 
     /** {@code text} with whatever stands between the first ':' of the user info and its '@' replaced by ***. */

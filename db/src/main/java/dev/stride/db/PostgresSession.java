@@ -19,6 +19,12 @@ final class PostgresSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
     private static final long FIRST_PAUSE_MS = 100;
     private static final long LONGEST_PAUSE_MS = 2000;
+    /**
+     * Once a stop's wait for the server is over, how long a statement may hear nothing before it is given up. A
+     * worker's statements take milliseconds on a server that answers; the silence of a cut network would otherwise
+     * hold the stopping worker for the whole silence limit (its lease, 30 s) instead of its grace.
+     */
+    static final int STOPPED_SILENCE_MS = 1000;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -39,6 +45,12 @@ final class PostgresSession implements AutoCloseable {
     /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
+    /** The statement under way, read without the lock by {@link #abandonIfStuck}; null between statements. */
+    private volatile Busy busy;
+
+    /** A connection at work since {@code sinceNanos} ({@link System#nanoTime()}). */
+    private record Busy(Connection connection, long sinceNanos) {
+    }
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -54,6 +66,7 @@ final class PostgresSession implements AutoCloseable {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
+        outage.watch(session);
         return session;
     }
 
@@ -68,6 +81,7 @@ final class PostgresSession implements AutoCloseable {
                 SQLException lost;
                 Exception thrown;
                 boolean connecting = false; // a try to connect that failed, not work on an open connection
+                long started = System.nanoTime();
                 try {
                     if (connection == null) {
                         connecting = true;
@@ -76,16 +90,22 @@ final class PostgresSession implements AutoCloseable {
                         connecting = false;
                         outage.back();
                     }
-                    int silence = silenceMs;
+                    int silence = outage.stopWaitOver() ? stoppedSilence(silenceMs) : silenceMs;
                     if (silence != silenceSetMs) {
                         connection.setNetworkTimeout(Runnable::run, silence);
                         limitLockWaits(connection, silence);
                         silenceSetMs = silence;
                     }
-                    return work.on(connection);
+                    started = System.nanoTime();
+                    busy = new Busy(connection, started);
+                    try {
+                        return work.on(connection);
+                    } finally {
+                        busy = null;
+                    }
                 } catch (SQLException e) {
                     if (PostgresErrors.isLockTimeout(e)) {
-                        pause = waitOutLock(pause);
+                        pause = waitOutLock(pause, e);
                         continue;
                     }
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
@@ -96,7 +116,7 @@ final class PostgresSession implements AutoCloseable {
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
                     if (sql != null && PostgresErrors.isLockTimeout(sql)) {
-                        pause = waitOutLock(pause);
+                        pause = waitOutLock(pause, sql);
                         continue;
                     }
                     if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
@@ -107,7 +127,9 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 }
                 dropConnection();
-                outage.lost(PostgresErrors.detail(lost), connecting);
+                // The server has not been heard from since the statement was sent: a silent one, given up on at a
+                // stop, was away that long, not for the instant its connection was dropped.
+                outage.lost(PostgresErrors.detail(lost), connecting, started);
                 // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
                 // clock, and one outage is waited for once, whichever session or call finds it.
                 if (outage.waitedEnough()) {
@@ -151,8 +173,14 @@ final class PostgresSession implements AutoCloseable {
         }
     }
 
-    /** After a statement gave up on a lock: its transaction rolled back, a pause, then the next one. */
-    private long waitOutLock(long pause) {
+    /**
+     * After a statement gave up on a lock: its transaction rolled back, a pause, then the next one; once a stop's
+     * wait is over, no next one: the lock's words end the work.
+     */
+    private long waitOutLock(long pause, SQLException timedOut) {
+        if (outage.stopWaitOver()) {
+            throw PostgresErrors.translate(location, timedOut);
+        }
         try {
             if (!connection.getAutoCommit()) {
                 connection.rollback();
@@ -169,12 +197,39 @@ final class PostgresSession implements AutoCloseable {
         return Math.min(pause * 2, LONGEST_PAUSE_MS);
     }
 
+    private static int stoppedSilence(int silence) {
+        return silence == 0 ? STOPPED_SILENCE_MS : Math.min(silence, STOPPED_SILENCE_MS);
+    }
+
+    /**
+     * After a stop's wait for the server is over: the statement under way, if it has heard nothing for
+     * {@link #STOPPED_SILENCE_MS}, is given up by closing its connection from this (another) thread, which a thread
+     * blocked reading a silent socket does not notice otherwise (its read timeout was fixed when the read began). The
+     * server rolls back what was not committed; a commit it received stays. The statement's thread finds the
+     * connection lost, and, the wait being over, gives up as for a server that is away.
+     */
+    void abandonIfStuck() {
+        Busy now = busy;
+        if (now != null && System.nanoTime() - now.sinceNanos() >= STOPPED_SILENCE_MS * 1_000_000L) {
+            try {
+                now.connection().abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "could not abandon a statement to " + location, e);
+            }
+        }
+    }
+
     private StoreException gaveUp(SQLException lost, Exception thrown) {
         if (outage.reconnectFor().isZero()) {
             // A reader that waits for no server (the dashboard, asked again every 2 s): the server is away, no more.
             return PostgresErrors.translate(location, lost);
         }
         long away = outage.awayFor().orElse(Duration.ZERO).toSeconds();
+        if (outage.reading()) {
+            // status, export, sql...: no run stops, and a silent server (a cut network) is said as one.
+            return PostgresErrors.silent(lost) ? new StoreException(DbPhrase.of("pg.silent", location.hostAndPort(),
+                    away, location.shown()), thrown) : PostgresErrors.translate(location, lost);
+        }
         return outage.cutShort()
                 ? new StoreException(DbPhrase.of("pg.stoppedWaiting", location.hostAndPort(), away,
                         PostgresErrors.detail(lost)), thrown)
@@ -206,6 +261,7 @@ final class PostgresSession implements AutoCloseable {
 
     @Override
     public void close() {
+        outage.unwatch(this);
         lock.lock();
         try {
             closed = true;

@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -85,7 +86,10 @@ public final class PostgresSnapshot {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
+        Duration silence = PostgresCheckpointStore.readSilence(PostgresCheckpointStore.reconnectFor());
         try (from; Connection to = SqliteFiles.connect(SqliteFiles.writerSource(partial), partial)) {
+            // As a read-only store's reads: a cut network ends the copy with one line, rows arriving are no silence.
+            from.setNetworkTimeout(Runnable::run, (int) silence.toMillis());
             from.setAutoCommit(false);
             try (Statement st = from.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
@@ -102,6 +106,10 @@ public final class PostgresSnapshot {
             to.commit();
             from.rollback();
         } catch (SQLException e) {
+            if (PostgresErrors.silent(e)) {
+                throw new StoreException(DbPhrase.of("pg.silent", location.hostAndPort(), silence.toSeconds(),
+                        location.shown()), e);
+            }
             throw PostgresErrors.translate(location, e);
         }
     }

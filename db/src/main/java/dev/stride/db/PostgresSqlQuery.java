@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,19 @@ public final class PostgresSqlQuery {
      * @throws StoreException                 when the server cannot be reached
      */
     public static long run(PostgresLocation location, String sql, SqlQuery.Sink sink) throws Exception {
+        return run(location, sql, sink, SILENCE);
+    }
+
+    /**
+     * How long the server may say nothing in the middle of the statement before it is taken for gone: a network cut
+     * sends no reset, and the system's keepalives would hold stride sql for hours. The statement is the user's own,
+     * which may compute for minutes before its first row (a scan of a large run, a join): ten minutes is far above
+     * what stride's tables call for, and a statement that needs longer belongs in psql. Rows streaming in are no
+     * silence: the limit is on each read from the socket.
+     */
+    static final Duration SILENCE = Duration.ofMinutes(10);
+
+    static long run(PostgresLocation location, String sql, SqlQuery.Sink sink, Duration silence) throws Exception {
         if (SqlText.isEmpty(sql)) {
             throw new SqlQuery.BadStatementException(DbPhrase.of("sql.empty", ShellWords.quoted(location)), null);
         }
@@ -60,6 +74,7 @@ public final class PostgresSqlQuery {
             throw PostgresErrors.translate(location, e);
         }
         try (c) {
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, silence.toMillis()));
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.execute("SET TRANSACTION READ ONLY");
@@ -67,9 +82,15 @@ public final class PostgresSqlQuery {
             try (PreparedStatement statement = c.prepareStatement(text)) {
                 return execute(statement, sink, location, SqlText.quote(SqlText.firstStatement(text)));
             } finally {
-                c.rollback();
+                if (!c.isClosed()) { // lost meanwhile: its own failure is the one to say
+                    c.rollback();
+                }
             }
         } catch (SQLException e) {
+            if (PostgresErrors.silent(e)) {
+                throw new StoreException(DbPhrase.of("pg.silent", location.hostAndPort(), silence.toSeconds(),
+                        location.shown()), e);
+            }
             throw refused(location, e, SqlText.quote(SqlText.firstStatement(text)));
         }
     }

@@ -103,6 +103,33 @@ class PostgresLocationTest {
                 .hasMessageNotContaining("pw-XY7");
     }
 
+    /** A raw @ / ? # or % in the password breaks the URL: the line says to encode them, and shows none of it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"p@ss-XY7", "pa/ss-XY7", "pa?ss-XY7", "pa#ss-XY7", "p%zz-XY7"})
+    void aPasswordWithCharactersAUrlReservesIsToldHowToWriteThem(String password) {
+        assertThatThrownBy(() -> PostgresLocation.parse("postgresql://stride:" + password + "@db1:5432/runs",
+                Map.of()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageContaining("percent-encoded (@ as %40")
+                .hasMessageContaining("PGPASSWORD")
+                .hasMessageNotContaining("XY7");
+        // Encoded, the same password is read as it is.
+        String encoded = java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(PostgresLocation.parse("postgresql://stride:" + encoded + "@db1:5432/runs", Map.of())
+                .connectionProperties()).containsEntry("password", password);
+        // A colon needs no encoding: the password starts at the user info's first one.
+        assertThat(PostgresLocation.parse("postgresql://stride:a:b@db1/runs", Map.of()).connectionProperties())
+                .containsEntry("password", "a:b");
+    }
+
+    @Test
+    void aBadUrlWithoutAPasswordSaysNothingOfEncodingOne() {
+        assertThatThrownBy(() -> PostgresLocation.parse("postgresql://stride@db1:port/runs", Map.of()))
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageNotContaining("percent-encoded");
+    }
+
     /** Schema.LATEST means the same on both vendors: PostgreSQL's newest migration has that number. */
     @Test
     void postgresqlMigrationsEndAtTheSameVersionAsSqlites() throws Exception {

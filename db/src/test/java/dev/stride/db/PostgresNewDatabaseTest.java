@@ -101,7 +101,10 @@ class PostgresNewDatabaseTest {
 
         assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url)).close())
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining("SSL");
+                .hasMessageContaining("does not support SSL")
+                .hasMessageContaining("sslmode=require")
+                .hasMessageContaining("enable SSL on the server")
+                .hasMessageNotContaining("password");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static dev.stride.db.Fixtures.done;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.InputRecord;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,6 +98,90 @@ class PostgresSilentServerTest {
             assertThat(rs.getInt(1)).isEqualTo(1);
         }
     }
+
+    /**
+     * A stop (Ctrl+C) while a statement is held by the silence: the statement holds its session, so the stop's cut
+     * of the wait for the server went unseen until the silence limit (the lease: here an hour) let it go. Now it is
+     * given up once the stop's wait is over, as a server that is down is, and what was committed stays.
+     */
+    @Test
+    void aStopWhileTheServerIsSilentGivesUpTheHeldStatementAndKeepsWhatWasCommitted() throws Exception {
+        List<InputRecord> input = recs(3);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofHours(1));
+        assertThat(store.savePrediction(run, input.get(0), done("o0"))).isTrue();
+
+        link.silence();
+        CompletableFuture<Boolean> held = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, input.get(1), done("o1")));
+        Thread.sleep(200); // under way, and held
+        assertThat(held).isNotDone();
+        store.waitForServerAtMost(Duration.ofMillis(300));
+
+        Throwable stopped = catchThrowable(() -> held.get(2, TimeUnit.MINUTES));
+        assertThat(stopped).isInstanceOf(ExecutionException.class).cause().isInstanceOf(StoreException.class)
+                .hasMessageContaining("stopped without waiting longer for the PostgreSQL server at 127.0.0.1:"
+                        + link.port());
+        // What a stopping worker does next, on its other sessions (still open, as silent): not held either.
+        CompletableFuture<Void> left = CompletableFuture.runAsync(() -> store.leave(run));
+        catchThrowable(() -> left.get(2, TimeUnit.MINUTES));
+        assertThat(left).isDone();
+
+        link.restore();
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions WHERE record_id = '"
+                     + input.get(0).id() + "'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The statement the silence held reaches the server late, after the worker gave up on its connection, and
+     * commits; the worker's repeat finds that row. It is this worker's own answer (there is no other worker): the
+     * save says it was stored, not that another worker answered the record meanwhile.
+     */
+    @Test
+    void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
+        List<InputRecord> input = recs(2);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                heard.add("away");
+            }
+        });
+
+        link.silence();
+        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, input.get(0), done("o0")));
+        while (heard.isEmpty()) {
+            Thread.sleep(50); // given up on: its connection dropped, new ones refused
+        }
+        link.deliverHeld();
+        while (count("SELECT count(*) FROM predictions") == 0) {
+            Thread.sleep(50); // the held statement, committed late
+        }
+        link.restore();
+
+        assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+        assertThat(count("SELECT done FROM workers")).isEqualTo(1);
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /**
      * A lock an administrator holds longer than the silence limit (LOCK TABLE, VACUUM FULL) is no lost server: the
      * worker waits it out on its one connection, says nothing of an outage, and leaves no backend behind waiting on

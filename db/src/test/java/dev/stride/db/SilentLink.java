@@ -20,6 +20,7 @@ final class SilentLink implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Object gate = new Object();
     private boolean silent; // guarded by gate
+    private boolean refusing; // new connections are closed at once; guarded by gate
 
     SilentLink(int target) throws IOException {
         this.target = target;
@@ -36,19 +37,29 @@ final class SilentLink implements AutoCloseable {
     void silence() {
         synchronized (gate) {
             silent = true;
+            refusing = true;
         }
     }
 
     void restore() {
         synchronized (gate) {
             silent = false;
+            refusing = false;
             gate.notifyAll();
         }
     }
 
-    private boolean isSilent() {
+    /** Carries the bytes held, late, on the connections that were open; a new connection is still closed at once. */
+    void deliverHeld() {
         synchronized (gate) {
-            return silent;
+            silent = false;
+            gate.notifyAll();
+        }
+    }
+
+    private boolean isRefusing() {
+        synchronized (gate) {
+            return refusing;
         }
     }
 
@@ -56,7 +67,7 @@ final class SilentLink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                if (isSilent()) {
+                if (isRefusing()) {
                     client.close();
                     continue;
                 }
