@@ -62,9 +62,7 @@ class PostgresSilentServerTest {
     @Test
     void aWorkerWhoseServerFallsSilentSaysSoAndGoesOnWhenItAnswers() throws Exception {
         List<InputRecord> input = recs(2);
-        store.syncRun(spec("a"), input.iterator());
-        long run = store.findRun("a").orElseThrow().id();
-        store.join(run, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
         store.tellOutagesTo(new RunListener() {
             @Override
             public void databaseUnreachable(DatabaseOutage outage) {
@@ -91,12 +89,7 @@ class PostgresSilentServerTest {
         saved.get(2, TimeUnit.MINUTES);
         assertThat(heard).first().isEqualTo("away");
         assertThat(heard).last().isEqualTo("back");
-        try (Connection c = PostgresCluster.connect(url);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
-            rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
     }
 
     /**
@@ -107,9 +100,7 @@ class PostgresSilentServerTest {
     @Test
     void aStopWhileTheServerIsSilentGivesUpTheHeldStatementAndKeepsWhatWasCommitted() throws Exception {
         List<InputRecord> input = recs(3);
-        store.syncRun(spec("a"), input.iterator());
-        long run = store.findRun("a").orElseThrow().id();
-        store.join(run, Duration.ofHours(1));
+        long run = joined(input, Duration.ofHours(1));
         assertThat(store.savePrediction(run, input.get(0), done("o0"))).isTrue();
 
         link.silence();
@@ -129,13 +120,8 @@ class PostgresSilentServerTest {
         assertThat(left).isDone();
 
         link.restore();
-        try (Connection c = PostgresCluster.connect(url);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions WHERE record_id = '"
-                     + input.get(0).id() + "'")) {
-            rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM predictions WHERE record_id = '" + input.get(0).id() + "'"))
+                .isEqualTo(1);
     }
 
     /**
@@ -146,9 +132,7 @@ class PostgresSilentServerTest {
     @Test
     void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
         List<InputRecord> input = recs(2);
-        store.syncRun(spec("a"), input.iterator());
-        long run = store.findRun("a").orElseThrow().id();
-        store.join(run, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
         store.tellOutagesTo(new RunListener() {
             @Override
             public void databaseUnreachable(DatabaseOutage outage) {
@@ -173,6 +157,14 @@ class PostgresSilentServerTest {
         assertThat(count("SELECT done FROM workers")).isEqualTo(1);
     }
 
+    /** Run "a" made of {@code input}, this store a worker of it under {@code lease}: its id. */
+    private long joined(List<InputRecord> input, Duration lease) {
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, lease);
+        return run;
+    }
+
     private int count(String sql) throws Exception {
         try (Connection c = PostgresCluster.connect(url);
              Statement st = c.createStatement();
@@ -190,9 +182,7 @@ class PostgresSilentServerTest {
     @Test
     void aLockHeldLongerThanTheSilenceLimitIsWaitedOutWithoutPilingUpConnections() throws Exception {
         List<InputRecord> input = recs(2);
-        store.syncRun(spec("a"), input.iterator());
-        long run = store.findRun("a").orElseThrow().id();
-        store.join(run, Duration.ofSeconds(1)); // silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // silent for 10 s is gone
         store.tellOutagesTo(new RunListener() {
             @Override
             public void databaseUnreachable(DatabaseOutage outage) {
@@ -225,11 +215,6 @@ class PostgresSilentServerTest {
         }
         assertThat(most).as("backends waiting on the lock at once").isEqualTo(1);
         assertThat(heard).as("a lock is no outage").isEmpty();
-        try (Connection c = PostgresCluster.connect(url);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
-            rs.next();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-        }
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
     }
 }
