@@ -776,7 +776,9 @@ final class SqlBoard implements Board {
         if (text == null || text.length() <= PREVIEW) {
             return text;
         }
-        return text.substring(0, PREVIEW) + "…";
+        // Not between the two halves of a character outside the BMP (an emoji): half of one shows as a broken glyph.
+        int end = Character.isHighSurrogate(text.charAt(PREVIEW - 1)) ? PREVIEW - 1 : PREVIEW;
+        return text.substring(0, end) + "…";
     }
 
     @Override

@@ -66,6 +66,24 @@ class SqlBoardTest {
         }
     }
 
+    /** A list's preview of a long answer ends before an emoji it would cut in two, not in the middle of it. */
+    @Test
+    void aPreviewNeverSplitsACharacterOfTwoHalves() {
+        Path file = dir.resolve("p.db");
+        List<InputRecord> input = recs(2);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            store.savePrediction(a, input.get(0), done("x".repeat(159) + "\uD83D\uDE00 and more"));
+            store.savePrediction(a, input.get(1), done("y".repeat(158) + "\uD83D\uDE00 and more"));
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file)) {
+            List<String> answers = board.records("a", new Board.RecordQuery(null, null, -1, 10)).orElseThrow().rows()
+                    .stream().map(Board.RecordRow::answer).toList();
+            assertThat(answers).containsExactly("x".repeat(159) + "…", "y".repeat(158) + "\uD83D\uDE00…");
+        }
+    }
+
     @Test
     void comparingReadsOneSpanPerPageAndFiltersByRightAndWrong() throws Exception {
         Path file = dir.resolve("c.db");
