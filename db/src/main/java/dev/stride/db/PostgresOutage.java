@@ -3,9 +3,7 @@ package dev.stride.db;
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.RunListener;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The one wait for a PostgreSQL server that went away, shared by every session of a store and every call in them.
@@ -21,10 +19,7 @@ final class PostgresOutage {
     private boolean cut; // guarded by this
     private long cutAt; // nanoTime past which a stopping worker waits no more, once cut; guarded by this
     private boolean toldAway; // the listener heard of this outage; guarded by this
-    /** The store's open sessions, whose statements a stop gives up on once its wait is over ({@link #cut}). */
-    private final List<PostgresSession> sessions = new CopyOnWriteArrayList<>();
     private volatile boolean reading; // a read-only store's: its giving up ends a command, not a run
-    private boolean watching; // a thread gives up on stuck statements past the cut; guarded by this
     /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
     private volatile RunListener told = RunListener.NONE;
 
@@ -63,7 +58,10 @@ final class PostgresOutage {
         lost(reason, connecting, System.nanoTime());
     }
 
-    /** As {@link #lost(String, boolean)}, for a server last heard from at {@code heardAt} (nanoTime). */
+    /**
+     * As {@link #lost(String, boolean)}, for a server last heard from at {@code heardAt} (nanoTime): a statement that
+     * timed out in its silence says when it was sent; a reset or a restart is now.
+     */
     void lost(String reason, boolean connecting, long heardAt) {
         DatabaseOutage now;
         synchronized (this) {
@@ -126,11 +124,7 @@ final class PostgresOutage {
         return since >= 0 && cut && now - cutAt > 0 && now - since <= reconnectFor.toNanos();
     }
 
-    /**
-     * From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. A
-     * statement still unanswered once that is over is given up ({@link PostgresSession#abandonIfStuck}): a silent
-     * server holds it with the session's lock, and no wait between tries to connect would see the cut.
-     */
+    /** From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. */
     synchronized void cut(Duration within) {
         long at = System.nanoTime() + within.toNanos();
         if (!cut || at - cutAt < 0) {
@@ -138,44 +132,6 @@ final class PostgresOutage {
             cut = true;
         }
         notifyAll();
-        if (!watching) {
-            watching = true;
-            Thread t = new Thread(this::giveUpStuckStatements, "stride-pg-stop");
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
-    /** Whether a stop's wait is over: from then on a statement may be silent only briefly. */
-    synchronized boolean stopWaitOver() {
-        return cut && System.nanoTime() - cutAt > 0;
-    }
-
-    void watch(PostgresSession session) {
-        sessions.add(session);
-    }
-
-    void unwatch(PostgresSession session) {
-        sessions.remove(session);
-    }
-
-    /** Until the store's sessions are closed: past the cut, each stuck statement is given up. */
-    private void giveUpStuckStatements() {
-        try {
-            while (!sessions.isEmpty()) {
-                synchronized (this) {
-                    long left = cutAt - System.nanoTime();
-                    if (left > 0) {
-                        wait(Math.max(1, left / 1_000_000));
-                        continue;
-                    }
-                }
-                sessions.forEach(PostgresSession::abandonIfStuck);
-                Thread.sleep(100);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Sleeps {@code ms} between attempts to connect, or less when the wait is cut meanwhile. */

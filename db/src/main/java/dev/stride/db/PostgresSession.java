@@ -12,19 +12,14 @@ import java.util.logging.Logger;
 /**
  * One connection to PostgreSQL that comes back after the server went away (a restart, a failover, a network cut):
  * {@link #run} repeats a piece of work on a new connection when the old one broke, waiting with growing pauses for at
- * most what is left of the store's {@link PostgresOutage}. The work must be safe to repeat: a transaction that broke was rolled back by the
- * server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds its row already there.
+ * most what is left of the store's {@link PostgresOutage}. The work must be safe to repeat: a transaction that broke
+ * was rolled back by the server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds
+ * its row already there.
  */
 final class PostgresSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
     private static final long FIRST_PAUSE_MS = 100;
     private static final long LONGEST_PAUSE_MS = 2000;
-    /**
-     * Once a stop's wait for the server is over, how long a statement may hear nothing before it is given up. A
-     * worker's statements take milliseconds on a server that answers; the silence of a cut network would otherwise
-     * hold the stopping worker for the whole silence limit (its lease, 30 s) instead of its grace.
-     */
-    static final int STOPPED_SILENCE_MS = 1000;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -45,12 +40,6 @@ final class PostgresSession implements AutoCloseable {
     /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
-    /** The statement under way, read without the lock by {@link #abandonIfStuck}; null between statements. */
-    private volatile Busy busy;
-
-    /** A connection at work since {@code sinceNanos} ({@link System#nanoTime()}). */
-    private record Busy(Connection connection, long sinceNanos) {
-    }
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -66,7 +55,6 @@ final class PostgresSession implements AutoCloseable {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
-        outage.watch(session);
         return session;
     }
 
@@ -81,7 +69,7 @@ final class PostgresSession implements AutoCloseable {
                 SQLException lost;
                 Exception thrown;
                 boolean connecting = false; // a try to connect that failed, not work on an open connection
-                long started = System.nanoTime();
+                long sent = System.nanoTime();
                 try {
                     if (connection == null) {
                         connecting = true;
@@ -90,22 +78,17 @@ final class PostgresSession implements AutoCloseable {
                         connecting = false;
                         outage.back();
                     }
-                    int silence = outage.stopWaitOver() ? stoppedSilence(silenceMs) : silenceMs;
+                    int silence = silenceMs;
                     if (silence != silenceSetMs) {
                         connection.setNetworkTimeout(Runnable::run, silence);
                         limitLockWaits(connection, silence);
                         silenceSetMs = silence;
                     }
-                    started = System.nanoTime();
-                    busy = new Busy(connection, started);
-                    try {
-                        return work.on(connection);
-                    } finally {
-                        busy = null;
-                    }
+                    sent = System.nanoTime();
+                    return work.on(connection);
                 } catch (SQLException e) {
                     if (PostgresErrors.isLockTimeout(e)) {
-                        pause = waitOutLock(pause, e);
+                        pause = waitOutLock(pause);
                         continue;
                     }
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
@@ -116,7 +99,7 @@ final class PostgresSession implements AutoCloseable {
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
                     if (sql != null && PostgresErrors.isLockTimeout(sql)) {
-                        pause = waitOutLock(pause, sql);
+                        pause = waitOutLock(pause);
                         continue;
                     }
                     if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
@@ -127,9 +110,10 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 }
                 dropConnection();
-                // The server has not been heard from since the statement was sent: a silent one, given up on at a
-                // stop, was away that long, not for the instant its connection was dropped.
-                outage.lost(PostgresErrors.detail(lost), connecting, started);
+                // A statement that timed out in the server's silence has heard nothing since it was sent; a reset or a
+                // restart ends the server's answers now, however long the work had run (a long export or copy).
+                outage.lost(PostgresErrors.detail(lost), connecting, PostgresErrors.silent(lost) ? sent
+                        : System.nanoTime());
                 // Checked after every attempt, each bounded by the driver's login timeout: the bound holds by the
                 // clock, and one outage is waited for once, whichever session or call finds it.
                 if (outage.waitedEnough()) {
@@ -153,8 +137,10 @@ final class PostgresSession implements AutoCloseable {
      * From the next statement on, a server silent for longer than {@code limit} in the middle of one counts as gone:
      * the connection is dropped and the work repeated on a new one, as after a restart. A network cut or a host gone
      * dark sends no reset, and the system's keepalives (2 hours on Linux) would otherwise hold the statement, and the
-     * worker, with the progress saying nothing, past the outage's bound and past a stop's grace. Only for a worker's
-     * short statements: a long query (stride sql, export, clear of a big run) is no sign of a lost server.
+     * worker, with the progress saying nothing, past the outage's bound. A stop while the server is silent still
+     * waits out this limit, not only its grace: a statement's duration alone cannot tell a silent server from a lock
+     * or a slow commit, and giving those up after the grace lost answers that were about to be saved. Only for a
+     * worker's short statements: a long query (stride sql, export, clear of a big run) is no sign of a lost server.
      */
     void limitSilence(Duration limit) {
         silenceMs = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
@@ -173,14 +159,8 @@ final class PostgresSession implements AutoCloseable {
         }
     }
 
-    /**
-     * After a statement gave up on a lock: its transaction rolled back, a pause, then the next one; once a stop's
-     * wait is over, no next one: the lock's words end the work.
-     */
-    private long waitOutLock(long pause, SQLException timedOut) {
-        if (outage.stopWaitOver()) {
-            throw PostgresErrors.translate(location, timedOut);
-        }
+    /** After a statement gave up on a lock: its transaction rolled back, a pause, then the next one. */
+    private long waitOutLock(long pause) {
         try {
             if (!connection.getAutoCommit()) {
                 connection.rollback();
@@ -195,28 +175,6 @@ final class PostgresSession implements AutoCloseable {
             throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
         }
         return Math.min(pause * 2, LONGEST_PAUSE_MS);
-    }
-
-    private static int stoppedSilence(int silence) {
-        return silence == 0 ? STOPPED_SILENCE_MS : Math.min(silence, STOPPED_SILENCE_MS);
-    }
-
-    /**
-     * After a stop's wait for the server is over: the statement under way, if it has heard nothing for
-     * {@link #STOPPED_SILENCE_MS}, is given up by closing its connection from this (another) thread, which a thread
-     * blocked reading a silent socket does not notice otherwise (its read timeout was fixed when the read began). The
-     * server rolls back what was not committed; a commit it received stays. The statement's thread finds the
-     * connection lost, and, the wait being over, gives up as for a server that is away.
-     */
-    void abandonIfStuck() {
-        Busy now = busy;
-        if (now != null && System.nanoTime() - now.sinceNanos() >= STOPPED_SILENCE_MS * 1_000_000L) {
-            try {
-                now.connection().abort(Runnable::run);
-            } catch (SQLException | RuntimeException e) {
-                LOG.log(Level.FINE, "could not abandon a statement to " + location, e);
-            }
-        }
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {
@@ -261,7 +219,6 @@ final class PostgresSession implements AutoCloseable {
 
     @Override
     public void close() {
-        outage.unwatch(this);
         lock.lock();
         try {
             closed = true;
