@@ -61,17 +61,7 @@ class PostgresSilentServerTest {
     void aWorkerWhoseServerFallsSilentSaysSoAndGoesOnWhenItAnswers() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
-        store.tellOutagesTo(new RunListener() {
-            @Override
-            public void databaseUnreachable(DatabaseOutage outage) {
-                heard.add("away");
-            }
-
-            @Override
-            public void databaseBack(DatabaseOutage outage) {
-                heard.add("back");
-            }
-        });
+        hearOutages();
 
         link.silence();
         CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -99,12 +89,7 @@ class PostgresSilentServerTest {
     void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
-        store.tellOutagesTo(new RunListener() {
-            @Override
-            public void databaseUnreachable(DatabaseOutage outage) {
-                heard.add("away");
-            }
-        });
+        hearOutages();
 
         link.silence();
         CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -173,6 +158,21 @@ class PostgresSilentServerTest {
         }
     }
 
+    /** What the store tells of outages, "away" and "back", into {@link #heard}. */
+    private void hearOutages() {
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                heard.add("away");
+            }
+
+            @Override
+            public void databaseBack(DatabaseOutage outage) {
+                heard.add("back");
+            }
+        });
+    }
+
     /** Run "a" made of {@code input}, this store a worker of it under {@code lease}: its id. */
     private long joined(List<InputRecord> input, Duration lease) {
         store.syncRun(spec("a"), input.iterator());
@@ -199,12 +199,7 @@ class PostgresSilentServerTest {
     void aLockHeldLongerThanTheSilenceLimitIsWaitedOutWithoutPilingUpConnections() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input, Duration.ofSeconds(1)); // silent for 10 s is gone
-        store.tellOutagesTo(new RunListener() {
-            @Override
-            public void databaseUnreachable(DatabaseOutage outage) {
-                heard.add("away");
-            }
-        });
+        hearOutages();
         int most = 0;
         try (Connection admin = PostgresCluster.connect(url);
              Connection look = PostgresCluster.connect(url);
