@@ -63,12 +63,7 @@ class PostgresSilentServerTest {
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
         hearOutages();
 
-        link.silence();
-        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
-                () -> store.savePrediction(run, input.get(0), done("o0")));
-        while (heard.isEmpty()) {
-            Thread.sleep(50);
-        }
+        CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         assertThat(saved).isNotDone();
         link.restore();
 
@@ -91,12 +86,7 @@ class PostgresSilentServerTest {
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
         hearOutages();
 
-        link.silence();
-        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
-                () -> store.savePrediction(run, input.get(0), done("o0")));
-        while (heard.isEmpty()) {
-            Thread.sleep(50); // given up on: its connection dropped, new ones refused
-        }
+        CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         link.deliverHeld();
         while (count("SELECT count(*) FROM predictions") == 0) {
             Thread.sleep(50); // the held statement, committed late
@@ -156,6 +146,20 @@ class PostgresSilentServerTest {
 
             assertThat(read.get(2, TimeUnit.MINUTES)).as("read again on a new connection").isEqualTo(2);
         }
+    }
+
+    /**
+     * The link falls silent, then {@code record}'s answer is saved: once the store has said the server is away (the
+     * statement given up on, its connection dropped, new ones refused), the save still under way.
+     */
+    private CompletableFuture<Boolean> savedOnceSilentAndGivenUp(long run, InputRecord record) throws Exception {
+        link.silence();
+        CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                () -> store.savePrediction(run, record, done("o0")));
+        while (heard.isEmpty()) {
+            Thread.sleep(50);
+        }
+        return saved;
     }
 
     /** What the store tells of outages, "away" and "back", into {@link #heard}. */
