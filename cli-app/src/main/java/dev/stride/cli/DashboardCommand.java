@@ -53,7 +53,7 @@ final class DashboardCommand implements Callable<Integer> {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
         }
-        Board board = database.postgres != null ? Board.postgres(database.postgres) : Board.sqlite(database.file);
+        Board board = database.board();
         DashboardServer server;
         try {
             server = DashboardServer.start(board, new InetSocketAddress(address, port), database.named().toString());

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.db.Board;
 import dev.stride.db.PostgresLocation;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,5 +33,10 @@ final class DbOption {
     /** The database as messages name it: the file, or the URL without its password. */
     Object named() {
         return postgres != null ? postgres : file;
+    }
+
+    /** What the dashboard, the report and status read the database through ({@link Board}), on either vendor. */
+    Board board() {
+        return postgres != null ? Board.postgres(postgres) : Board.sqlite(file);
     }
 }

@@ -61,8 +61,7 @@ final class ReportCommand implements Callable<Integer> {
         Object source = database.named();
         boolean existed = !toStandardOutput && Files.exists(output);
         Optional<List<String>> written;
-        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
-                : Board.sqlite(database.file)) {
+        try (Board board = database.board()) {
             written = toStandardOutput ? print(board, source, stop) : DashboardReport.write(board, run,
                     source.toString(), output, stop::check).map(DashboardReport.Written::runs);
             if (written.isEmpty()) {

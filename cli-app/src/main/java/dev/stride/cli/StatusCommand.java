@@ -116,16 +116,14 @@ final class StatusCommand implements Callable<Integer> {
 
     /** The run's scoreboard, or null for a run never scored. */
     private Board.RunScores scoreboard(String name) {
-        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
-                : Board.sqlite(database.file)) {
+        try (Board board = database.board()) {
             return board.scoreboard(name).orElse(null);
         }
     }
 
     /** Every scored run's scoreboard, read after the runs: a run scored in between shows at the next look. */
     private Map<String, Board.RunScores> scoreboards() {
-        try (Board board = database.postgres != null ? Board.postgres(database.postgres)
-                : Board.sqlite(database.file)) {
+        try (Board board = database.board()) {
             return board.scoreboards();
         }
     }
