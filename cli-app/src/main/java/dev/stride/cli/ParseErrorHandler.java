@@ -80,7 +80,22 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
         if (cl.getParent() == null && !u.getUnmatched().isEmpty()) {
             return NearNames.of(u.getUnmatched().get(0), cl.getSubcommands().keySet());
         }
-        return List.of();
+        return runNamedBare(u);
+    }
+
+    /**
+     * {@code stride clear m}, {@code stride status m}: a run named as a bare word where the command takes it as
+     * {@code --run NAME}, the one slip a user of another tool's {@code clear NAME} makes first.
+     */
+    private static List<String> runNamedBare(UnmatchedArgumentException u) {
+        CommandLine cl = u.getCommandLine();
+        OptionSpec run = cl.getCommandSpec().findOption("--run");
+        List<String> words = u.getUnmatched();
+        boolean runGiven = cl.getParseResult() != null && cl.getParseResult().hasMatchedOption("--run");
+        if (run == null || runGiven || words.size() != 1 || looksLikeAnOption(words.get(0))) {
+            return List.of();
+        }
+        return List.of("--run " + words.get(0));
     }
 
     /**

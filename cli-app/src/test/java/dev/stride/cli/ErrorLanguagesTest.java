@@ -107,6 +107,20 @@ class ErrorLanguagesTest {
     }
 
     @Test
+    void aRunNamedAsABareWordIsAnsweredWithItsOption() {
+        for (String command : List.of("clear", "status", "export")) {
+            Cli.Result en = EN.run(command, "--db", "t1.db", "m");
+            assertThat(en.exitCode()).as(en.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(en.err()).as(command).isEqualTo("stride: unexpected argument 'm'\n"
+                    + "stride: did you mean --run m?\n"
+                    + "stride: see 'stride " + command + " --help' for every option\n");
+        }
+        // A run already named, or two stray words: no guess.
+        assertThat(EN.run("status", "--db", "t1.db", "--run", "a", "b").err()).doesNotContain("did you mean");
+        assertThat(EN.run("status", "--db", "t1.db", "a", "b").err()).doesNotContain("did you mean");
+    }
+
+    @Test
     void anEnumOptionsValuesAreOfferedInLowerCaseAsTheHelpWritesThem() {
         Cli.Result en = EN.run("serve-sim", "--when-busy", "bogus");
         assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
