@@ -113,10 +113,32 @@ public final class PromptTemplate {
                         return oneColumn;
                     }
                 }
-                return Optional.of(Phrase.core(isNull ? "line.nullTemplateField" : "line.noTemplateField", field));
+                return Optional.of(isNull ? Phrase.core("line.nullTemplateField", field) : noField(record, field));
             }
         }
         return Optional.empty();
+    }
+
+    /** Fields named in full when a record lacks one the template wants; a wide record's are cut after these. */
+    private static final int FIELDS_NAMED = 8;
+
+    /**
+     * A field the record lacks, said with the fields it has: a newcomer whose file says "question" and who gave no
+     * template learns that the default sends "prompt", and which field to name instead.
+     */
+    private Phrase noField(JsonNode record, String field) {
+        List<String> names = new ArrayList<>();
+        if (record != null && record.isObject()) {
+            record.fieldNames().forEachRemaining(names::add);
+        }
+        String fields = names.size() <= FIELDS_NAMED ? String.join(", ", names)
+                : String.join(", ", names.subList(0, FIELDS_NAMED)) + ", \u2026";
+        Optional<String> example = names.stream().filter(n -> !n.equals("id") && record.get(n).isTextual()).findFirst();
+        if (text.equals("{{prompt}}") && example.isPresent()) {
+            return Phrase.core("line.noDefaultTemplateField", fields, example.get());
+        }
+        return names.isEmpty() ? Phrase.core("line.noTemplateField", field)
+                : Phrase.core("line.noTemplateFieldOf", field, fields);
     }
 
     /** Separators a table may have been written with, other than the comma and tab its format says. */

@@ -102,7 +102,7 @@ class InputReadersTest {
         // One column that does not hold the field: the plain error.
         Path other = TestFiles.write(dir, "o.csv", "id;prompt\n1;Which?\n");
         assertThatThrownBy(() -> read(other, "{{question}}"))
-                .hasMessage(other + " line 2: has no field 'question' used by the template; add it or change"
+                .hasMessage(other + " line 2: has no field 'question' used by the template (its fields: id;prompt); add it or change"
                         + " --template");
     }
 
@@ -115,7 +115,7 @@ class InputReadersTest {
         Path missing = TestFiles.write(dir, "m.csv", "id,question\n1,a\n");
         assertThatThrownBy(() -> read(missing, "{{question}} {{specialty}}"))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage(missing + " line 2: has no field 'specialty' used by the template; add it or change"
+                .hasMessage(missing + " line 2: has no field 'specialty' used by the template (its fields: id, question); add it or change"
                         + " --template");
         Path wide = TestFiles.write(dir, "w.csv", "id,question\n1,a\n2,b,extra\n");
         assertThatThrownBy(() -> read(wide, null)).isInstanceOf(InvalidInputException.class)

@@ -172,6 +172,21 @@ class JsonlReaderTest {
     }
 
     @Test
+    void aRecordWithoutTheDefaultTemplatesPromptNamesItsFieldsAndATemplateThatUsesOne() throws IOException {
+        Path file = write("{\"id\": \"q1\", \"n\": 3, \"question\": \"a\", \"gold\": \"4\"}\n");
+        assertThatThrownBy(() -> readAll(file, "{{prompt}}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(file + " line 1: has no field 'prompt', which the default template {{prompt}} sends (its"
+                        + " fields: id, n, question, gold); give --template with the fields to send, e.g. --template"
+                        + " 'Answer briefly: {{question}}'");
+        // A template of the user's own that misses a field: the record's fields, cut after eight.
+        Path wide = write("{\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"i\":1}\n");
+        assertThatThrownBy(() -> readAll(wide, "Q: {{question}}"))
+                .hasMessage(wide + " line 1: has no field 'question' used by the template (its fields: a, b, c, d, e, f,"
+                        + " g, h, \u2026); add it or change --template");
+    }
+
+    @Test
     void invalidUtf8IsReportedOnItsOwnLine() throws IOException {
         byte[] good = "{\"prompt\":\"fine\"}\n".repeat(3000).getBytes(StandardCharsets.UTF_8);
         byte[] bad = {'{', '"', 'p', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'};

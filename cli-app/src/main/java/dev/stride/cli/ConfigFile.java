@@ -89,7 +89,7 @@ final class ConfigFile {
             OptionSpec option = spec.findOption("--" + key);
             if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()
                     || option.hidden()) {
-                throw UserError.usageOf("msg.config.unknownSetting", file, key);
+                throw unknownSetting(spec, key);
             }
             if (given.hasMatchedOption(option)) {
                 if (key.equals("header") || key.equals("param")) {
@@ -293,5 +293,25 @@ final class ConfigFile {
             throw UserError.usageOf("msg.config.oneValue", file, key, value);
         }
         return value.isNull() ? "" : value.asText();
+    }
+
+    /**
+     * A key no option has, with the settings it most likely meant: "without dashes" was read as {@code baseurl} for
+     * {@code base-url}, and {@code max-token} is a slip of {@code max-tokens}.
+     */
+    private UserError unknownSetting(CommandSpec spec, String key) {
+        List<String> settings = new ArrayList<>(List.of("input", "headers"));
+        for (OptionSpec o : spec.options()) {
+            if (!o.usageHelp() && !o.versionHelp() && !o.hidden() && o.longestName().startsWith("--")
+                    && !o.longestName().equals("--config")) {
+                settings.add(o.longestName().substring(2));
+            }
+        }
+        List<String> near = NearNames.of(key, settings);
+        if (near.isEmpty()) {
+            near = settings.stream().filter(n -> n.replace("-", "").equals(key.replace("-", ""))).toList();
+        }
+        return near.isEmpty() ? UserError.usageOf("msg.config.unknownSetting", file, key)
+                : UserError.usageOf("msg.config.unknownSettingNear", file, key, String.join(", ", near));
     }
 }

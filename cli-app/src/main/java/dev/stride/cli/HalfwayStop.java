@@ -2,15 +2,11 @@ package dev.stride.cli;
 
 import dev.stride.app.Session;
 import dev.stride.app.SessionListener;
-import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
-import dev.stride.core.Joined;
 import dev.stride.core.Prediction;
-import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,55 +39,19 @@ final class HalfwayStop implements SessionListener {
 
     @Override
     public RunListener sessionStarted(RunInfo run) {
-        RunListener inner = next.sessionStarted(run);
-        return new RunListener() {
-            @Override
-            public void joined(Joined joined) {
-                inner.joined(joined);
-            }
-
+        // Everything reaches the renderer through BothListeners, which passes on every RunListener method: a copy of
+        // its list here missed the in-flight, rate-limit and outage news, so the demo's first session lacked them.
+        return new BothListeners(next.sessionStarted(run), new RunListener() {
             @Override
             public void recordDone(InputRecord record, Prediction prediction) {
-                inner.recordDone(record, prediction);
                 counted();
             }
 
             @Override
             public void recordFailed(InputRecord record, FailedPrediction failure) {
-                inner.recordFailed(record, failure);
                 counted();
             }
-
-            @Override
-            public void answeredByAnother(InputRecord record, int attempts) {
-                inner.answeredByAnother(record, attempts);
-            }
-
-            @Override
-            public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
-                inner.retrying(record, attempt, cause, delay);
-            }
-
-            @Override
-            public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
-                inner.sentAgainAsBusy(record, attempt, cause, delay);
-            }
-
-            @Override
-            public void retryNotSent(InputRecord record) {
-                inner.retryNotSent(record);
-            }
-
-            @Override
-            public void retrySent(InputRecord record) {
-                inner.retrySent(record);
-            }
-
-            @Override
-            public void cursorSaved(Cursor cursor) {
-                inner.cursorSaved(cursor);
-            }
-        };
+        });
     }
 
     @Override

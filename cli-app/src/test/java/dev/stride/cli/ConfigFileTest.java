@@ -112,7 +112,21 @@ class ConfigFileTest {
         Path yaml = config("max-token: 3\n");
         Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).contains(yaml + ": unknown setting 'max-token'");
+        assertThat(r.err()).isEqualTo("stride: " + yaml + ": unknown setting 'max-token'; did you mean max-tokens? Keys"
+                + " are the long options of stride run without their leading --, plus input (see stride run --help)\n");
+        assertThat(stride.model.requests.get()).isZero();
+    }
+
+    @Test
+    void aSettingWrittenWithoutItsInnerDashesIsNamedAsItIsSpelt() throws Exception {
+        Path yaml = config("baseurl: http://127.0.0.1:1/v1\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).startsWith("stride: " + yaml + ": unknown setting 'baseurl'; did you mean base-url?");
+        Path far = config("colour: blue\n");
+        assertThat(stride.cli.run("run", "--config", far.toString()).err()).isEqualTo("stride: " + far
+                + ": unknown setting 'colour'; use the long options of stride run without their leading --, e.g."
+                + " model, base-url, max-tokens (see stride run --help)\n");
         assertThat(stride.model.requests.get()).isZero();
     }
 

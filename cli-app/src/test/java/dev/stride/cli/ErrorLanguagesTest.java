@@ -221,7 +221,7 @@ class ErrorLanguagesTest {
         Path noField = dir.resolve("nofield.jsonl");
         Files.writeString(noField, "{\"id\": 1, \"text\": \"a\"}\n", StandardCharsets.UTF_8);
         assertThat(run(ZH, noField, db).err())
-                .isEqualTo("stride: " + noField + " 第 1 行：缺少模板用到的字段 'question'；请补上该字段或修改 --template\n");
+                .isEqualTo("stride: " + noField + " 第 1 行：缺少模板用到的字段 'question'（它的字段：id, text）；请补上该字段或修改 --template\n");
 
         assertThat(run(ZH, dir.resolve("missing.jsonl"), db).err())
                 .isEqualTo("stride: " + dir.resolve("missing.jsonl") + "：文件不存在\n");
