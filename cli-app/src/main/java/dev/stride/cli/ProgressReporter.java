@@ -555,8 +555,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
+    /** The run waited for its database: the ETA's pace leaves that time out, as it does a whole outage. */
+    @Override
+    public void databaseHeldUp(Duration waited) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - waited.toNanos(), now);
+    }
+
     @Override
     public void databaseBack(DatabaseOutage ended) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - ended.lasted().toNanos(), now);
         dbAway.set(null);
         if (bar != null) {
             bar.setExtraMessage(extra());
