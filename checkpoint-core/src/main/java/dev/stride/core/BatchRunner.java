@@ -1115,8 +1115,10 @@ public final class BatchRunner {
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
                     try {
+                        long began = time.nanoTime();
                         lastCursor = store.saveCursor(run.id(), run.elapsedMs() + elapsedMillis(started),
                                 RunState.RUNNING);
+                        tellIfHeldUp(began);
                         listener.cursorSaved(lastCursor);
                     } catch (RuntimeException e) {
                         fail(e);
@@ -1129,6 +1131,7 @@ public final class BatchRunner {
 
         private boolean persist(List<RecordOutcome> outcomes) {
             boolean[] written;
+            long began = time.nanoTime();
             try {
                 written = outcomes.size() == 1 ? new boolean[] {persistOne(outcomes.get(0))}
                         : store.saveOutcomes(run.id(), outcomes);
@@ -1136,6 +1139,7 @@ public final class BatchRunner {
                 fail(e);
                 return false;
             }
+            tellIfHeldUp(began);
             tell(outcomes, written);
             return true;
         }
@@ -1161,6 +1165,7 @@ public final class BatchRunner {
 
         private void persistWithCursor(List<RecordOutcome> outcomes) {
             SavedOutcomes saved;
+            long began = time.nanoTime();
             try {
                 saved = store.saveOutcomesWithCursor(run.id(), outcomes, run.elapsedMs() + elapsedMillis(started),
                         RunState.RUNNING);
@@ -1168,9 +1173,18 @@ public final class BatchRunner {
                 fail(e);
                 return;
             }
+            tellIfHeldUp(began);
             tell(outcomes, saved.written());
             lastCursor = saved.cursor();
             listener.cursorSaved(lastCursor);
+        }
+
+        /** A write begun at {@code began} that waited for the database is told, so the pace leaves it out. */
+        private void tellIfHeldUp(long began) {
+            long took = time.nanoTime() - began;
+            if (took >= RunListener.HELD_UP.toNanos()) {
+                listener.databaseHeldUp(Duration.ofNanos(took));
+            }
         }
 
         private boolean persistOne(RecordOutcome o) {

@@ -85,6 +85,21 @@ public interface RunListener {
     }
 
     /**
+     * A write to the database just returned after {@code waited}, past {@link #HELD_UP}: it waited for the database
+     * (another connection's lock on a SQLite file, a PostgreSQL server away), and no outcome was stored meanwhile.
+     * Told from the writer's thread, before the outcomes that write stored. That time is no measure of the run's
+     * pace.
+     */
+    default void databaseHeldUp(Duration waited) {
+    }
+
+    /**
+     * The time from which a write is taken to have waited for the database: a commit takes milliseconds, a sync on a
+     * slow disk a few hundred.
+     */
+    Duration HELD_UP = Duration.ofSeconds(1);
+
+    /**
      * The runner's bound on requests in flight: told once at the start and, with {@code --concurrency auto}, each
      * time it or a server's own limit changes.
      *

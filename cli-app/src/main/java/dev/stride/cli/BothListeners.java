@@ -105,6 +105,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void databaseHeldUp(Duration waited) {
+        first.databaseHeldUp(waited);
+        second.databaseHeldUp(waited);
+    }
+
+    @Override
     public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
         first.inFlightLimit(limit, auto, servers);
         second.inFlightLimit(limit, auto, servers);

@@ -40,7 +40,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * failures by kind, tokens, latencies, retries. Rates and the ETA come from this session alone, so an earlier
  * session's pace does not skew them; the rate shown counts answers only (failures are counted apart). The ETA is at
  * the pace of the last {@link #ETA_WINDOW} or so (the last half of a younger session), which follows a pace that
- * changed; the rate shown is the session's.
+ * changed, with the time the run waited for its database left out; the rate shown is the session's.
  *
  * <p>With several workers on the run, the counts shown are the run's: this session's own plus what the others stored
  * since it began, as the run's counters said at the last cursor this worker committed (every few outcomes and every
@@ -555,8 +555,17 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
     }
 
+    /** The run waited for its database: the ETA's pace leaves that time out, as it does a whole outage. */
+    @Override
+    public void databaseHeldUp(Duration waited) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - waited.toNanos(), now);
+    }
+
     @Override
     public void databaseBack(DatabaseOutage ended) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - ended.lasted().toNanos(), now);
         dbAway.set(null);
         if (bar != null) {
             bar.setExtraMessage(extra());

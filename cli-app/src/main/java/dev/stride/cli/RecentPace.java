@@ -11,13 +11,20 @@ import java.util.ArrayDeque;
  *
  * <p>Keeps a count every second or so, the oldest one at or before the window's start (which only moves on): a few
  * dozen at most.
+ *
+ * <p>Time the run spent waiting for its database is taken out ({@link #leaveOut}): counts are kept only as outcomes
+ * come, so the count before a wait of minutes began the window after it, and the pace was that of the wait (an ETA
+ * three times too long for half a minute after a lock of 8 s).
  */
 final class RecentPace {
     /** How far apart the kept counts are at least. */
     private static final long STEP = Duration.ofSeconds(1).toNanos();
 
-    private final long started;
+    /** The session's start, moved on by the time left out before it. */
+    private long started;
     private final long window;
+    /** The end of the last time left out: what is told again (the same wait from two sides) is left out once. */
+    private long leftOutTo = Long.MIN_VALUE;
     /** (nanos, outcomes) pairs, oldest first; never empty. */
     private final ArrayDeque<long[]> counts = new ArrayDeque<>();
     private volatile long lastAt;
@@ -51,6 +58,27 @@ final class RecentPace {
         long[] from = counts.peekFirst();
         long nanos = now - from[0];
         return nanos <= 0 ? 0 : (outcomes - from[1]) * 1e9 / nanos;
+    }
+
+    /**
+     * Takes the time from {@code from} to {@code to} out of the pace, as if it had not passed: the counts kept before
+     * it move on by its length, those within it to its end. Time left out already is not left out again.
+     */
+    synchronized void leaveOut(long from, long to) {
+        long start = Math.max(from, leftOutTo);
+        if (to <= start) {
+            return;
+        }
+        long length = to - start;
+        for (long[] count : counts) {
+            if (count[0] < to) {
+                count[0] = Math.min(count[0] + length, to);
+            }
+        }
+        if (started < to) {
+            started = Math.min(started + length, to);
+        }
+        leftOutTo = to;
     }
 
     /** Drops counts while the next one is old enough to start the window itself. */

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING;
 import static picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER_HEADING;
 
+import dev.stride.db.ReadTraces;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -154,6 +155,9 @@ public final class StrideCommand implements Runnable {
                 code = execute.execute(parsed);
             } catch (OutOfMemoryError e) {
                 throw outOfMemory(cl, parsed, e);
+            } finally {
+                // A read command leaves the folder of a SQLite file as it found it: no -wal and -shm of its own.
+                ReadTraces.tidy();
             }
             if (code == ExitCodes.OK && WRITE_DATA_TO_STANDARD_OUTPUT.contains(last(parsed).commandSpec().name())) {
                 IOException failure = StandardOutput.failureOf(out);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.core.Answer;
 import dev.stride.core.Cursor;
+import dev.stride.core.DatabaseOutage;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
@@ -253,6 +254,62 @@ class ProgressReporterTest {
         // The line comes with the first answer at 100 s: 679 done; 60 in the 30 s since the count kept at 70 s.
         assertThat(lines.toString()).isEqualTo("qwen: 679/1000 done (67.9%), 0 failed, 0 retries, 6.8/s, 20 tok/s,"
                 + " ETA 2m40s\n");
+    }
+
+    @Test
+    void theTimeAWriteWaitedForTheDatabaseIsLeftOutOfTheEtasPace() {
+        // 10 answers a second for a minute; then a write waits 20 s for another connection's lock on the file (no
+        // outcome meanwhile), then 10 a second again. The line comes with the first answer at 85 s, 641 done: over
+        // the last 30 s, the wait left out, 10/s, so 35.9 s for the 359 left. Counted in, the window began at 55 s,
+        // and its 100 answers in 30 s said 1m48s.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(85), now);
+        for (int second = 1; second <= 60; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < 10; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+        progress.databaseHeldUp(Duration.ofSeconds(20));
+        for (int second = 1; second <= 5; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < 10; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        progress.close();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
+                + " ETA 35.9s\n");
+    }
+
+    @Test
+    void anOutageOfTheDatabaseServerIsLeftOutOfTheEtasPaceOnceAndOnlyOnce() {
+        // As above, the wait a PostgreSQL server away: told as its end (databaseBack), and by the write that waited.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(85), now);
+        for (int second = 1; second <= 60; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < 10; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+        progress.databaseBack(new DatabaseOutage("db:5432", Duration.ofSeconds(20), Duration.ofMinutes(2), null));
+        progress.databaseHeldUp(Duration.ofSeconds(20));
+        for (int second = 1; second <= 5; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < 10; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        progress.close();
+
+        assertThat(lines.toString()).endsWith("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
+                + " ETA 35.9s\n");
     }
 
     @Test

@@ -131,6 +131,7 @@ final class SqliteFiles {
             source.setUrl("jdbc:sqlite:file:" + file.toAbsolutePath() + "?immutable=1");
             return source;
         }
+        ReadTraces.beforeReading(file);
         return source(file, config);
     }
 

@@ -3,6 +3,7 @@ package dev.stride.sim;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stride.core.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -70,8 +71,9 @@ public final class AnswerKey {
 
     /**
      * The question of a labelled record, given as JSON: the text of {@code questionField}, the label of
-     * {@code labelField} (a string or a number), and the choices of a {@code choices} or {@code options} field
-     * (an object keyed by letter, or an array, lettered A, B, ...).
+     * {@code labelField} (a string or a number; a dotted path reaches into nested objects, as {@code stride run}'s
+     * does), and the choices of a {@code choices} or {@code options} field (an object keyed by letter, or an array,
+     * lettered A, B, ...).
      *
      * @return empty when the record lacks the question or the label
      */
@@ -86,7 +88,8 @@ public final class AnswerKey {
             return Optional.empty();
         }
         JsonNode text = record.get(questionField);
-        JsonNode label = record.get(labelField);
+        // Found as stride run --label-field finds it: a field of that name, else a dotted path (meta.answer).
+        JsonNode label = Json.field(record, labelField);
         if (text == null || !text.isTextual() || text.asText().isBlank() || label == null
                 || !(label.isTextual() || label.isNumber())) {
             return Optional.empty();

@@ -82,6 +82,11 @@ class AnswerKeyTest {
         assertThat(AnswerKey.fromRecord("{\"q\":\"Why?\",\"options\":[\"no\",\"yes\"],\"label\":1}", "q", "label")
                 .orElseThrow().choices()).isEqualTo(Map.of("A", "no", "B", "yes"));
         assertThat(AnswerKey.fromRecord("{\"question\":\"Why?\"}", "question", "answer")).isEmpty();
+        // A dotted path, as stride run --label-field reads one; a field named with the dot itself comes first.
+        assertThat(AnswerKey.fromRecord("{\"question\":\"Why?\",\"meta\":{\"answer\":\"C\"}}", "question",
+                "meta.answer").orElseThrow().label()).isEqualTo("C");
+        assertThat(AnswerKey.fromRecord("{\"question\":\"Why?\",\"meta.answer\":\"D\","
+                + "\"meta\":{\"answer\":\"C\"}}", "question", "meta.answer").orElseThrow().label()).isEqualTo("D");
         assertThatThrownBy(() -> new AnswerKey(questions(1), Map.of("m", 1.5), 1.0, 1))
                 .hasMessageContaining("between 0 and 1");
     }
