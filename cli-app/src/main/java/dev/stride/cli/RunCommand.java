@@ -15,6 +15,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Shard;
+import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -226,6 +227,11 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean planned = new AtomicBoolean();
         if (db != null) {
             DbFile.foldIfLeftBehind(db, spec);
+            if (!dryRun) {
+                // A file copied while its run was going names that run's workers, still leased, and no one of
+                // them works on this copy: their records are taken at once instead of after their leases.
+                OrphanWorkers.endIfFileAlone(db);
+            }
         }
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
