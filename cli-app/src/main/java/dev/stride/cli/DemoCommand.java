@@ -135,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         RunInfo after = demoRun().orElse(null);
         out.println(m.get("msg.demo.served", served));
         out.println();
-        int code = result == null ? ExitCodes.INTERRUPTED : RunRenderer.exitCode(result, KeyHint.NONE);
+        int code = result == null ? ExitCodes.INTERRUPTED : RunRenderer.exitCode(result, KeyHint.NONE, true);
         if (code == ExitCodes.INTERRUPTED && after != null) {
             if (halfway != null && halfway.asked()) {
                 out.println(m.get("msg.demo.stoppedHalfway", after.done(), after.total(), db));

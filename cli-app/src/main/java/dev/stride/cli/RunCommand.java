@@ -15,6 +15,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Shard;
+import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -226,6 +227,11 @@ final class RunCommand implements Callable<Integer> {
         AtomicBoolean planned = new AtomicBoolean();
         if (db != null) {
             DbFile.foldIfLeftBehind(db, spec);
+            if (!dryRun) {
+                // A file copied while its run was going names that run's workers, still leased, and no one of
+                // them works on this copy: their records are taken at once instead of after their leases.
+                OrphanWorkers.endIfFileAlone(db);
+            }
         }
         // Listening from the very start, so a signal during the input's sync ends the process through the same
         // path (nothing written, exit 130) instead of the JVM's default handling.
@@ -274,7 +280,7 @@ final class RunCommand implements Callable<Integer> {
             // new run that is not told to score has nothing to look up.
             if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
                 renderer.planned(plan);
-                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys());
+                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys(), !baseUrls.isEmpty());
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
                 // An input the sync did not read again (unchanged since the last session) is checked in its stored
@@ -288,7 +294,7 @@ final class RunCommand implements Callable<Integer> {
                 renderer.planned(plan, run -> lines(shardSaid(shardGiven, run, m), outputSaid(given, run, m),
                         LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
-                        stop), keys());
+                        stop), keys(), !baseUrls.isEmpty());
             }
         }
     }

@@ -398,19 +398,21 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      * The exit code of the sessions: the worst of them (interrupted, then failed records); a stop that kept a run
      * from starting is an interrupt.
      *
-     * @param keys where the run's key came from, for the hint to a 401 or 403
+     * @param keys         where the run's key came from, for the hint to a 401 or 403
+     * @param serversGiven the command named its servers (--base-url); false when each run went to the ones stored
+     *                     with it, which on another machine than the one that stored them may not be there
      * @throws UserError for a run the server stopped or that failed, naming why; for a stop after which the database
      *                   could not save everything (its server away), exit code 130 with what was not saved
      */
-    static int exitCode(RunResult result, KeyHint keys) {
+    static int exitCode(RunResult result, KeyHint keys, boolean serversGiven) {
         int code = ExitCodes.OK;
         for (Session session : result.sessions()) {
-            code = worse(code, exitCode(session, keys));
+            code = worse(code, exitCode(session, keys, serversGiven));
         }
         return result.stoppedBetweenRuns() ? ExitCodes.INTERRUPTED : code;
     }
 
-    private static int exitCode(Session session, KeyHint keys) {
+    private static int exitCode(Session session, KeyHint keys, boolean serversGiven) {
         RunInfo run = session.run();
         RunOutcome outcome = session.outcome();
         var c = outcome.cursor();
@@ -443,7 +445,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                         .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
                                 outcome.stopReason(), done, run.total()));
             }
-            case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed);
+            case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed, serversGiven);
             default -> {
                 RuntimeException error = UserError.of(ExitCodes.ERROR, "msg.run.failed", run.name(), said(outcome),
                         done, run.total(), unsaved(outcome));
@@ -473,15 +475,18 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     /**
      * One line for a run that stopped because no server answered: the URL(s) and why, what to check, and that waiting
      * marked nothing failed, so the same command goes on. Records that had failed for reasons of their own are counted
-     * rather than denied.
+     * rather than denied. A URL the command did not give came from the database, maybe written on another machine:
+     * "check --base-url" would send the reader looking for an option they never typed.
      */
-    private static UserError unreachable(RunInfo run, ServerOutage outage, long done, long failed) {
+    private static UserError unreachable(RunInfo run, ServerOutage outage, long done, long failed,
+                                         boolean serversGiven) {
         Phrase what = outage.answeredBefore()
                 ? Messages.text("msg.run.unreachable.gone", Durations.human(outage.lasted().toMillis()),
                         Durations.human(outage.waitLimit().toMillis()))
                 : Messages.text("msg.run.unreachable.never");
-        Phrase check = Messages.text(outage.timedOut() ? "msg.run.unreachable.checkTimeout"
-                : "msg.run.unreachable.check");
+        Phrase check = Messages.text(outage.timedOut()
+                ? serversGiven ? "msg.run.unreachable.checkTimeout" : "msg.run.unreachable.checkTimeoutStored"
+                : serversGiven ? "msg.run.unreachable.check" : "msg.run.unreachable.checkStored");
         return failed == 0
                 ? UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
                         run.total())

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,6 +64,34 @@ class ServerUnreachableTest {
         // With no answer stored, the latency and the tokens are unknown, not zero.
         String detail = stride.cli.run("status", "--db", db.toString(), "--run", "m").out();
         assertThat(detail).contains("Latency:     p50 -, p95 -, max -").contains("Tokens:      - in, - out");
+    }
+
+    @Test
+    void aResumeThatGaveNoBaseUrlSaysTheUnreachableServerIsTheOneStoredWithTheRun() throws Exception {
+        // The run is started where its server was; its .db alone is copied to another machine, where that address
+        // leads nowhere. The resume there named no server: the line must not send the reader to an option never typed.
+        Path input = questions(dir, "q.jsonl", 30);
+        String url = nothingListening();
+        assertThat(run(stride.cli, input, dir.resolve("runs.db"), url).exitCode()).isEqualTo(ExitCodes.ERROR);
+        Path elsewhere = Files.createDirectory(dir.resolve("gpu2")).resolve("runs.db");
+        Files.copy(dir.resolve("runs.db"), elsewhere);
+
+        Cli.Result alone = stride.cli.run("run", "--db", elsewhere.toString(), "--log-every", "0");
+        Cli.Result byModel = stride.cli.run("run", "--db", elsewhere.toString(), "--model", "m", "--log-every", "0");
+        Cli.Result zh = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run("run", "--db", elsewhere.toString(),
+                "--log-every", "0");
+
+        for (Cli.Result r : List.of(alone, byModel)) {
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+            assertThat(r.err()).as(r.all()).startsWith("stride: stopped run 'm': no server answered: " + url
+                    + " (connection refused: ").endsWith(". This command gave no --base-url, so it went to the server"
+                    + " stored with the run: check that it is running, or give --base-url with the server's address"
+                    + " as seen from here (the run may have been started on another machine); nothing was marked"
+                    + " failed (0/30 done and saved): run the same command again once the server answers.\n");
+            assertThat(r.err().lines()).hasSize(1);
+        }
+        assertThat(zh.exitCode()).isEqualTo(ExitCodes.ERROR);
+        assertThat(zh.err()).contains("。本命令没有给出 --base-url，因此请求发往了任务中保存的服务器：");
     }
 
     @Test

@@ -437,7 +437,10 @@ class ShardMergeTest {
                 shards.get(0).toString(), whole.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("run 'm' in " + whole + " is not a shard");
+        assertThat(r.err()).contains("run 'm' in " + whole + " is not a shard")
+                .contains("; to bring a whole run into another file (one finished elsewhere, brought back), copy it:"
+                        + " stride copy --from " + whole + " --to FILE --run m");
+        assertThat(r.err().lines()).hasSize(1);
     }
 
     @Test

@@ -36,7 +36,7 @@ class UnsavedAnswersLineTest {
     }
 
     private static UserError line(RunResult result) {
-        return catchThrowableOfType(() -> RunRenderer.exitCode(result, KeyHint.NONE), UserError.class);
+        return catchThrowableOfType(() -> RunRenderer.exitCode(result, KeyHint.NONE, true), UserError.class);
     }
 
     @Test
@@ -57,7 +57,7 @@ class UnsavedAnswersLineTest {
         RunOutcome outcome = new RunOutcome(RunState.INTERRUPTED, null, 10, 2, 0, "interrupted", null);
 
         assertThat(RunRenderer.exitCode(new RunResult(List.of(new Session(run, outcome, List.of(), 0, 0, false)),
-                false), KeyHint.NONE)).isEqualTo(ExitCodes.INTERRUPTED);
+                false), KeyHint.NONE, true)).isEqualTo(ExitCodes.INTERRUPTED);
     }
 
     @Test

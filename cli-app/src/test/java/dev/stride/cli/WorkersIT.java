@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -294,6 +297,45 @@ class WorkersIT {
                 .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): " + counts);
         assertThat(joiner.out()).as(joiner.transcript()).doesNotContain("Resuming").containsOnlyOnce("as worker")
                 .doesNotContain("is shared");
+        assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
+    /**
+     * A file copied while its run is going (SQLite's online backup, as {@code sqlite3 runs.db ".backup copy.db"} makes
+     * it) names the run's worker, with its lease and claims. That worker works on the original, never on the copy: a
+     * run of the copy resumes it alone and asks every record the copy lacks, where it once joined the worker of the
+     * original and waited a whole lease for its claimed records, its progress standing still.
+     */
+    @Test
+    void aRunOfAFileCopiedWhileItsRunWasGoingResumesItRatherThanJoiningTheOriginalsWorker() throws Exception {
+        int total = 60;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        Path copy = dir.resolve("copy.db");
+        model.holding(Duration.ofSeconds(300));
+        StrideProcess original = worker(0, input, db);
+        original.await("its claims asked", Duration.ofSeconds(300), () -> model.requestsOf(0) == CONCURRENCY);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            st.executeUpdate("backup to " + copy);
+        }
+        assertThat(count(copy, "SELECT count(*) FROM workers")).as("the original's worker, in the copy").isEqualTo(1);
+        long done = count(copy, "SELECT done FROM progress");
+
+        StrideProcess onCopy = StrideProcess.start(dir, "worker-1", List.of("run", "--db", copy.toString(),
+                "--base-url", PacedModelServer.baseUrl(server, 1), "--log-every", "0", "--concurrency",
+                Integer.toString(CONCURRENCY), "--lease", "20s"));
+        children.add(onCopy);
+        onCopy.await("its first line", Duration.ofSeconds(300), () -> !onCopy.out().isEmpty());
+        model.release();
+
+        assertThat(onCopy.waitForExit(Duration.ofSeconds(300))).as(onCopy.transcript()).isZero();
+        assertThat(firstLines(onCopy)).as(onCopy.transcript()).first().isEqualTo("Resuming '" + RUN
+                + "' from checkpoint: " + done + "/" + total + " done, " + (total - done) + " to go");
+        assertThat(onCopy.out()).as(onCopy.transcript()).doesNotContain("Joined").doesNotContain("is shared");
+        assertThat(model.requestsOf(1)).as("requests for the records the copy lacked").isEqualTo(total - done);
+        assertThat(count(copy, "SELECT done FROM progress")).isEqualTo(total);
+        assertThat(original.waitForExit(Duration.ofSeconds(300))).as(original.transcript()).isZero();
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
     }
 

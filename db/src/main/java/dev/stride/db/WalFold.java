@@ -90,7 +90,7 @@ public record WalFold(Path file, Path wal, long walBytes, OptionalLong answers) 
         }
     }
 
-    private static boolean isStrides(Connection c) throws SQLException {
+    static boolean isStrides(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                      + " AND name IN ('flyway_schema_history', 'runs', 'predictions')")) {
