@@ -291,8 +291,8 @@ final class RunCommand implements Callable<Integer> {
                 }
                 OutputRules given = request.options().output();
                 Shard shardGiven = request.options().shard();
-                renderer.planned(plan, run -> lines(shardSaid(shardGiven, run, m), outputSaid(given, run, m),
-                        LiveScoreOptions.said(scoring.choose(run), run, m)));
+                renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m), shardSaid(shardGiven, run, m),
+                        outputSaid(given, run, m), LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop), keys(), !baseUrls.isEmpty());
             }
@@ -315,6 +315,15 @@ final class RunCommand implements Callable<Integer> {
             c.append(" --extract ").append(SessionOptions.quoted(extract));
         }
         return c.toString();
+    }
+
+    /**
+     * Under a resume line: the servers the run goes on asking when the options named none. On another machine (a file
+     * copied there) they are the first machine's, which may be another server that answers to the same address.
+     */
+    private static String serverSaid(List<String> given, RunInfo run, Messages m) {
+        return !given.isEmpty() || run.baseUrls().isEmpty() ? null
+                : m.get("msg.run.serverAsBefore", String.join(", ", run.baseUrls()));
     }
 
     /**
