@@ -150,6 +150,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     void planned(RunPlan plan, Function<RunInfo, String> besideResume) {
         this.besideResume = besideResume;
         if (plan instanceof RunPlan.NewRun p) {
+            if (p.idNotice() != null) {
+                out.println(m.get(p.idNotice()));
+            }
             out.println(m.get("msg.run.start", p.run().name(), p.run().total()));
         } else if (plan instanceof RunPlan.Resume p && p.joining() != null) {
             // Others are at work on it: nothing stopped, so no resume, and no input line either (under live workers
@@ -191,6 +194,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     int dryRun(RunPlan.DryRun plan) {
         SyncReport report = plan.sync();
         if (report.created()) {
+            if (plan.idNotice() != null) {
+                out.println(m.get(plan.idNotice()));
+            }
             out.println(m.get("msg.dryRun.new", plan.name(), report.total()));
         } else {
             out.println(m.get("msg.dryRun.of", plan.name(), inputChanges(report, m)));
