@@ -252,6 +252,9 @@ public final class StrideCommand implements Runnable {
             if (cls == CompareCommand.class) {
                 return cls.cast(new CompareCommand(context));
             }
+            if (cls == DashboardCommand.class) {
+                return cls.cast(new DashboardCommand(context));
+            }
             return fallback.create(cls);
         }
     }

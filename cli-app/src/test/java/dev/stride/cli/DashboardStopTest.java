@@ -1,0 +1,61 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard serves until it is stopped, and a stop is Ctrl+C, SIGTERM or SIGHUP: it ends as a stopped run does,
+ * with 130, which is what its --help lists. The JVM's own ending gave 143 for SIGTERM, and the help listed an exit 0
+ * that no stop could give.
+ */
+class DashboardStopTest {
+    private static final Pattern URL = Pattern.compile("at http://127\\.0\\.0\\.1:(\\d+)/");
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final CliFixture stride = new CliFixture();
+
+    @Test
+    void ctrlCStopsTheDashboardWithTheExitCodeItsHelpLists() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Path input = Datasets.questions(dir, "q.jsonl", 3);
+        assertThat(stride.run(input, db).template("{{question}}").noProgress().with().exitCode()).isZero();
+        StringBuilder out = new StringBuilder();
+        stride.cli.watchingOut(text -> {
+            synchronized (out) {
+                out.append(text);
+            }
+        });
+
+        CompletableFuture<Cli.Result> dashboard = CompletableFuture.supplyAsync(
+                () -> stride.cli.run("dashboard", "--db", db.toString(), "--port", "0"));
+        int port = Eventually.get("the dashboard's address", Duration.ofMinutes(2), () -> {
+            synchronized (out) {
+                Matcher m = URL.matcher(out);
+                return m.find() && stride.cli.interrupt.get() != null ? Integer.parseInt(m.group(1)) : null;
+            }
+        });
+        assertThat(stride.cli.pressCtrlC()).isTrue();
+        Cli.Result stopped = dashboard.get();
+
+        assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).as("the port is given back")
+                .isInstanceOf(IOException.class);
+
+        String help = new Cli().run("dashboard", "--help").out();
+        assertThat(help).contains("130   stopped with Ctrl+C, SIGTERM or SIGHUP").doesNotContainPattern("\\n  0 ");
+    }
+}
