@@ -255,6 +255,9 @@ public final class StrideCommand implements Runnable {
             if (cls == DashboardCommand.class) {
                 return cls.cast(new DashboardCommand(context));
             }
+            if (cls == ServeSimCommand.class) {
+                return cls.cast(new ServeSimCommand(context));
+            }
             return fallback.create(cls);
         }
     }

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dashboard serves until it is stopped, and a stop is Ctrl+C, SIGTERM or SIGHUP: it ends as a stopped run does,
- * with 130, which is what its --help lists. The JVM's own ending gave 143 for SIGTERM, and the help listed an exit 0
- * that no stop could give.
+ * The dashboard and serve-sim serve until they are stopped, and a stop is Ctrl+C, SIGTERM or SIGHUP: they end as a
+ * stopped run does, with 130, which is what their --help lists. The JVM's own ending gave 143 for SIGTERM, and the
+ * dashboard's help listed an exit 0 that no stop could give.
  */
-class DashboardStopTest {
-    private static final Pattern URL = Pattern.compile("at http://127\\.0\\.0\\.1:(\\d+)/");
+class ServersStopTest {
+    private static final Pattern URL = Pattern.compile("(?:at|on) http://127\\.0\\.0\\.1:(\\d+)/");
 
     @TempDir
     Path dir;
@@ -57,5 +57,32 @@ class DashboardStopTest {
 
         String help = new Cli().run("dashboard", "--help").out();
         assertThat(help).contains("130   stopped with Ctrl+C, SIGTERM or SIGHUP").doesNotContainPattern("\\n  0 ");
+    }
+
+    @Test
+    void ctrlCStopsTheSimulatorWithTheExitCodeItsHelpListsAndItSaysWhatItServed() throws Exception {
+        StringBuilder out = new StringBuilder();
+        stride.cli.watchingOut(text -> {
+            synchronized (out) {
+                out.append(text);
+            }
+        });
+
+        CompletableFuture<Cli.Result> sim = CompletableFuture.supplyAsync(
+                () -> stride.cli.run("serve-sim", "--port", "0"));
+        int port = Eventually.get("the simulator's address", Duration.ofMinutes(2), () -> {
+            synchronized (out) {
+                Matcher m = URL.matcher(out);
+                return m.find() && stride.cli.interrupt.get() != null ? Integer.parseInt(m.group(1)) : null;
+            }
+        });
+        assertThat(stride.cli.pressCtrlC()).isTrue();
+        Cli.Result stopped = sim.get();
+
+        assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(stopped.out()).contains("Served 0 requests");
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).as("the port is given back")
+                .isInstanceOf(IOException.class);
+        assertThat(new Cli().run("serve-sim", "--help").out()).contains("130   stopped with Ctrl+C, SIGTERM or SIGHUP");
     }
 }
