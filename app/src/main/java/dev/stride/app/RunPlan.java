@@ -27,8 +27,16 @@ public sealed interface RunPlan {
         return this instanceof ResumeStored p ? p.runs() : List.of();
     }
 
-    /** A run created from its input (the records are stored; none is sent yet). */
-    record NewRun(RunInfo run, RunOptions options) implements RunPlan {
+    /**
+     * A run created from its input (the records are stored; none is sent yet).
+     *
+     * @param idNotice what to say before it starts: the input's id field is there only in another case ({@code ID}),
+     *                 so its records are numbered by line; null when there is nothing to say
+     */
+    record NewRun(RunInfo run, RunOptions options, Phrase idNotice) implements RunPlan {
+        public NewRun(RunInfo run, RunOptions options) {
+            this(run, options, null);
+        }
     }
 
     /**
@@ -103,9 +111,10 @@ public sealed interface RunPlan {
      * @param dropRefused why a real run would refuse this input (it would drop answers that need consent,
      *                {@link SyncReport#needsConsentToDrop()}, and that was not given); null when it would not
      * @param first   the first record and what it sends; null when none was read
+     * @param idNotice as {@link NewRun#idNotice()}, for a run the input would create; else null
      */
     record DryRun(String name, SyncReport sync, List<Phrase> changes, Phrase advice, Phrase dropRefused,
-                  FirstRecord first, RunOptions options) implements RunPlan {
+                  FirstRecord first, RunOptions options, Phrase idNotice) implements RunPlan {
         public DryRun {
             changes = List.copyOf(changes);
         }

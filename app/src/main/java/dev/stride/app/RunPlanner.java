@@ -155,13 +155,18 @@ final class RunPlanner {
                 throw e;
             }
         }
+        // Only a new run: one made before from such a file keeps its line numbers, and resumes without a word.
+        Phrase idNotice = !report.created() ? null : reader.idFieldInOtherCase()
+                .map(found -> AppPhrase.of("run.idFieldInOtherCase", input, options.idField(), found,
+                        ShellWords.quoted(found)))
+                .orElse(null);
         if (dryRun) {
             return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
                     report.needsConsentToDrop() && !dropAnswers ? wouldDropAnswers(input, name, report) : null,
-                    first[0], options);
+                    first[0], options, idNotice);
         }
         RunInfo run = store.findRun(name).orElseThrow();
-        return report.created() ? new RunPlan.NewRun(run, options) : resume(run, report, options);
+        return report.created() ? new RunPlan.NewRun(run, options, idNotice) : resume(run, report, options);
     }
 
     /**

@@ -229,6 +229,11 @@ public final class InputReaders {
         }
 
         @Override
+        public Optional<String> idFieldInOtherCase() {
+            return records.idFieldInOtherCase();
+        }
+
+        @Override
         public void close() {
             records.close();
             closeQuietly(raw);
@@ -254,6 +259,11 @@ public final class InputReaders {
         private boolean begun;
         private InputRecord next;
         private boolean ended;
+
+        @Override
+        public Optional<String> idFieldInOtherCase() {
+            return maker.idFieldInOtherCase();
+        }
 
         JsonArrayReader(String name, InputStream in, RecordMaker maker) {
             this.name = name;
@@ -365,6 +375,11 @@ public final class InputReaders {
         private long rowLine = 1;
         private boolean headerChecked;
         private InputRecord next;
+
+        @Override
+        public Optional<String> idFieldInOtherCase() {
+            return maker.idFieldInOtherCase();
+        }
 
         CsvReader(String name, InputStream in, char separator, RecordMaker maker) {
             this.name = name;

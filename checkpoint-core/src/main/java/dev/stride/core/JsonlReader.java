@@ -51,6 +51,11 @@ public final class JsonlReader implements RecordReader {
     }
 
     @Override
+    public Optional<String> idFieldInOtherCase() {
+        return maker.idFieldInOtherCase();
+    }
+
+    @Override
     public boolean hasNext() {
         if (next == null) {
             next = readNext();

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -20,6 +21,8 @@ final class RecordMaker {
     /** One digest for all of this reader's records (a reader is read by one thread): looking one up costs as much. */
     private final MessageDigest digest = newSha256();
     private final HexFormat hex = HexFormat.of();
+    /** See {@link #idFieldInOtherCase()}; written by the reading thread before it hands on the first record. */
+    private volatile String idFieldInOtherCase;
 
     RecordMaker(String fileName, String idField, PromptTemplate template) {
         this.fileName = fileName;
@@ -53,6 +56,9 @@ final class RecordMaker {
                     // every id would silently be a line number, and a later rerun with the right field would find
                     // none of the run's records.
                     throw fail(line, Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
+                }
+                if (seq == 0) {
+                    idFieldInOtherCase = otherCase(node, idField);
                 }
                 if (idNode != null) {
                     // Numbered by its line, a null id could take the id another record gives itself ("id": 3 on
@@ -88,6 +94,25 @@ final class RecordMaker {
         String hash = hex.formatHex(digest.digest(
                 ContentHash.canonical(node, compact).getBytes(StandardCharsets.UTF_8)));
         return new InputRecord(seq++, id, line, compact, hash);
+    }
+
+    /**
+     * The field of the first record whose name is the id field's but for case ({@code ID}, {@code Id} for {@code id})
+     * when that record has no id field of its own: its records are numbered by line, which the user rarely means.
+     * Only said, never refused: runs made from such files before must still resume.
+     */
+    Optional<String> idFieldInOtherCase() {
+        return Optional.ofNullable(idFieldInOtherCase);
+    }
+
+    private static String otherCase(JsonNode node, String idField) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (name.equalsIgnoreCase(idField)) {
+                return name;
+            }
+        }
+        return null;
     }
 
     /** The path (a.b[2]) of the first number in {@code node} that read as an infinite double, or null. */

@@ -15,6 +15,14 @@ public interface RecordReader extends Iterator<InputRecord>, Closeable {
         return Optional.empty();
     }
 
+    /**
+     * The field of the first record named as the id field but for case ({@code ID} for {@code id}), when that record
+     * has no id field itself and is numbered by its line; empty otherwise, and before the first record is read.
+     */
+    default Optional<String> idFieldInOtherCase() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

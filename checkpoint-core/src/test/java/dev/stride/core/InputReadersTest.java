@@ -256,4 +256,39 @@ class InputReadersTest {
         Path bad = TestFiles.write(dir, "bad.jsonl", "{\"id\":\"c1\",\"messages\":[]}\n");
         assertThatThrownBy(() -> read(bad, null)).hasMessageContaining("line 1: has 'messages' that are not");
     }
+
+    @Test
+    void anIdFieldInAnotherCaseIsFoundInEveryFormatAndTheRecordsAreStillNumberedByLine() throws IOException {
+        Map<String, String> files = Map.of(
+                "cap.csv", "ID,question\nA1,hi?\n",
+                "cap.tsv", "Id\tquestion\nA1\thi?\n",
+                "cap.jsonl", "{\"ID\":\"A1\",\"question\":\"hi?\"}\n",
+                "cap.json", "[{\"iD\":\"A1\",\"question\":\"hi?\"}]\n");
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            Path file = dir.resolve(f.getKey());
+            Files.writeString(file, f.getValue());
+            try (RecordReader reader = InputReaders.open(file, null, "id", null)) {
+                List<InputRecord> records = readAll(reader);
+                assertThat(records).extracting(InputRecord::id).as(f.getKey()).doesNotContain("A1");
+                String header = f.getValue().substring(0, f.getValue().indexOf("A1"));
+                assertThat(reader.idFieldInOtherCase()).as(f.getKey())
+                        .hasValueSatisfying(found -> assertThat(header).contains(found));
+            }
+        }
+    }
+
+    @Test
+    void anIdFieldOfItsOwnCaseOrNoneLikeItIsNothingToSay() throws IOException {
+        Path own = dir.resolve("own.csv");
+        Files.writeString(own, "id,ID,question\nA1,B1,hi?\n");
+        Path none = dir.resolve("none.jsonl");
+        Files.writeString(none, "{\"question\":\"hi?\"}\n");
+        Path named = dir.resolve("named.jsonl");
+        Files.writeString(named, "{\"QID\":\"A1\",\"qid\":\"B1\"}\n");
+        for (RecordReader reader : List.of(InputReaders.open(own, null, "id", null),
+                InputReaders.open(none, null, "id", null), InputReaders.open(named, null, "qid", null))) {
+            readAll(reader);
+            assertThat(reader.idFieldInOtherCase()).isEmpty();
+        }
+    }
 }

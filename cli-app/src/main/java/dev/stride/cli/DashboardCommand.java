@@ -23,6 +23,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dashboard", mixinStandardHelpOptions = true)
 final class DashboardCommand implements Callable<Integer> {
+    private final CliContext context;
+
+    DashboardCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -39,7 +45,7 @@ final class DashboardCommand implements Callable<Integer> {
     String bind;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw UserError.usageOf("msg.dashboard.port", port);
         }
@@ -79,12 +85,15 @@ final class DashboardCommand implements Callable<Integer> {
         }
         out.println(m.get("msg.dashboard.ctrlC"));
         out.flush();
-        CountDownLatch forever = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // Ctrl+C, SIGTERM and SIGHUP end it through the same handlers as a run, with the same exit code, 130: the
+        // JVM's own ending gave 130 for Ctrl+C but 143 for SIGTERM, while --help listed 130 for both.
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (AutoCloseable listening = context.signals().onInterrupt(stopped::countDown)) {
+            stopped.await();
+        } finally {
             server.close();
             board.close();
-        }, "dashboard-exit"));
-        forever.await();
-        return ExitCodes.OK;
+        }
+        return ExitCodes.INTERRUPTED;
     }
 }

@@ -10,6 +10,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -104,10 +105,11 @@ final class ExportCommand implements Callable<Integer> {
                 }
             } else {
                 ResultFormats formats = new ResultFormats(store, chosen, includeInput, stop);
-                OutputFile.write(output, database.file, file -> {
+                long rows = OutputFile.write(output, database.file, file -> {
+                    long written;
                     if (format == Format.parquet) {
                         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-                            formats.writeParquet(out);
+                            written = formats.writeParquet(out);
                         }
                     } else {
                         // The file's stream is closed on its own: a writer whose last flush fails (a full disk)
@@ -115,13 +117,18 @@ final class ExportCommand implements Callable<Integer> {
                         try (OutputStream raw = Files.newOutputStream(file);
                              BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
                                      StandardCharsets.UTF_8.newEncoder()))) {
-                            write(formats, w);
+                            written = write(formats, w);
                         }
                     }
                     // Asked after the whole was written, before its name: it goes, as a stop asks.
                     formats.checkNotStopped();
-                    return null;
+                    return written;
                 });
+                // On standard error, as the line of every command that wrote a file: a script that runs export
+                // -o reads the file, and standard output stays as it was, empty.
+                PrintWriter err = spec.commandLine().getErr();
+                err.println(Messages.of(spec).get("msg.export.wrote", output, rows, format.name(), chosen.name()));
+                err.flush();
             }
         }
         return ExitCodes.OK;
@@ -142,12 +149,15 @@ final class ExportCommand implements Callable<Integer> {
         throw UserError.usageOf("msg.export.nameTheRun", ClearCommand.knownRuns(store));
     }
 
-    private void write(ResultFormats formats, Writer w) throws IOException {
+    /** Writes the run's rows to {@code w} in the format asked for; returns how many. */
+    private long write(ResultFormats formats, Writer w) throws IOException {
         ResultFormats.RowWriter rows = formats.writer(format, w);
+        long[] count = {0};
         try {
             formats.forEachResult(row -> {
                 try {
                     rows.write(row);
+                    count[0]++;
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -155,5 +165,6 @@ final class ExportCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        return count[0];
     }
 }

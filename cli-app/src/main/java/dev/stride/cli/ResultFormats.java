@@ -192,8 +192,10 @@ final class ResultFormats {
      * top-level input field, typed by what the run holds (all integers: INT64; all numbers: DOUBLE; all booleans:
      * BOOLEAN; anything else: text, with objects and arrays as JSON). An integer beyond 64 bits makes its column text,
      * as CSV writes it: neither INT64 nor DOUBLE holds it exactly. A first pass over the run collects the fields.
+     *
+     * @return the rows written
      */
-    void writeParquet(OutputStream out) throws IOException {
+    long writeParquet(OutputStream out) throws IOException {
         Map<String, ParquetWriter.Kind> inputFields = new LinkedHashMap<>();
         if (includeInput) {
             // Not Map.merge: a field seen only as null so far has no kind yet (a null value).
@@ -208,6 +210,7 @@ final class ResultFormats {
                 // JSON text, as nested input values are: readers parse it with json_extract or json.loads.
                 column("output_json", STRING)));
         inputFields.forEach((f, kind) -> columns.add(column("input." + f, kind == null ? STRING : kind)));
+        long[] rows = {0};
         try (ParquetWriter parquet = new ParquetWriter(out, columns)) {
             Object[] values = new Object[columns.size()];
             forEachRow(r -> {
@@ -235,8 +238,10 @@ final class ResultFormats {
                     }
                 }
                 parquet.row(values);
+                rows[0]++;
             });
         }
+        return rows[0];
     }
 
     private void forEachRow(RowWriter each) throws IOException {

@@ -207,7 +207,8 @@ final class RunCommand implements Callable<Integer> {
         Map<String, String> fromConfig = config == null ? Map.of()
                 : new ConfigFile(config).applyTo(spec, this::setInput);
         if (db == null && postgres == null) {
-            throw UserError.usageOf("msg.run.nameTheDb");
+            // With nothing at all, "name the database" left a first-time user to find out about INPUT next.
+            throw UserError.usageOf(input == null ? "msg.run.nameInputAndDb" : "msg.run.nameTheDb");
         }
         RunRequest request;
         try {

@@ -150,6 +150,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     void planned(RunPlan plan, Function<RunInfo, String> besideResume) {
         this.besideResume = besideResume;
         if (plan instanceof RunPlan.NewRun p) {
+            if (p.idNotice() != null) {
+                out.println(m.get(p.idNotice()));
+            }
             out.println(m.get("msg.run.start", p.run().name(), p.run().total()));
         } else if (plan instanceof RunPlan.Resume p && p.joining() != null) {
             // Others are at work on it: nothing stopped, so no resume, and no input line either (under live workers
@@ -191,6 +194,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     int dryRun(RunPlan.DryRun plan) {
         SyncReport report = plan.sync();
         if (report.created()) {
+            if (plan.idNotice() != null) {
+                out.println(m.get(plan.idNotice()));
+            }
             out.println(m.get("msg.dryRun.new", plan.name(), report.total()));
         } else {
             out.println(m.get("msg.dryRun.of", plan.name(), inputChanges(report, m)));
@@ -209,16 +215,24 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             }
         }
         long toRedo = retryFailed ? report.failed() : 0;
-        String failedPart = toRedo > 0 ? m.get("msg.dryRun.failedAgain", toRedo)
-                : report.failed() > 0 ? m.get("msg.dryRun.failedKept", report.failed()) : "";
-        out.println(m.get("msg.dryRun.wouldSend", report.pending() + toRedo, report.pending(), failedPart,
-                report.done()));
-        if (plan.first() != null) {
-            out.println(m.get("msg.dryRun.first", plan.first().id(), describe(plan.first().prompt(), m)));
+        boolean refused = !plan.changes().isEmpty() || plan.dropRefused() != null;
+        if (refused) {
+            // A real run sends nothing of a refused input: "Would send" after "refuses" contradicted it. Only a
+            // refusal to drop answers has an option that lifts it, and then the count is what that run would send.
+            out.println(m.get("msg.dryRun.wouldSendNothing", plan.changes().isEmpty()
+                    ? m.get("msg.dryRun.withDropAnswers", report.pending() + toRedo) : ""));
+        } else {
+            String failedPart = toRedo > 0 ? m.get("msg.dryRun.failedAgain", toRedo)
+                    : report.failed() > 0 ? m.get("msg.dryRun.failedKept", report.failed()) : "";
+            out.println(m.get("msg.dryRun.wouldSend", report.pending() + toRedo, report.pending(), failedPart,
+                    report.done()));
+            if (plan.first() != null) {
+                out.println(m.get("msg.dryRun.first", plan.first().id(), describe(plan.first().prompt(), m)));
+            }
         }
         out.println(m.get("msg.dryRun.nothingSent"));
         out.flush();
-        return plan.changes().isEmpty() && plan.dropRefused() == null ? ExitCodes.OK : ExitCodes.USAGE;
+        return refused ? ExitCodes.USAGE : ExitCodes.OK;
     }
 
     int dryRunOfStored(RunPlan.DryRunOfStored plan) {

@@ -26,6 +26,11 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve-sim", mixinStandardHelpOptions = true)
 final class ServeSimCommand implements Callable<Integer> {
+    private final CliContext context;
+
+    ServeSimCommand(CliContext context) {
+        this.context = context;
+    }
 
     @Spec
     CommandSpec spec;
@@ -103,7 +108,7 @@ final class ServeSimCommand implements Callable<Integer> {
     boolean noRateHeaders;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
         SimulatorSettings settings = settings();
         if (answerKey == null && !accuracies.isEmpty()) {
             throw UserError.usageOf("msg.sim.accuracyWithoutKey");
@@ -129,15 +134,18 @@ final class ServeSimCommand implements Callable<Integer> {
         out.println(m.get("msg.sim.try", sim.url()));
         out.println(m.get("msg.sim.ctrlC"));
         out.flush();
-        CountDownLatch forever = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // Stopped through the same handlers as a run, with its exit code, 130, as --help says: the JVM's own ending
+        // gave 143 for SIGTERM.
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (AutoCloseable listening = context.signals().onInterrupt(stopped::countDown)) {
+            stopped.await();
+        } finally {
             out.println();
             out.println(m.get("msg.sim.served", SimulatorWords.served(sim.stats()), sim.url()));
             out.flush();
             sim.close();
-        }, "serve-sim-exit"));
-        forever.await();
-        return ExitCodes.OK;
+        }
+        return ExitCodes.INTERRUPTED;
     }
 
     private SimulatorSettings settings() {

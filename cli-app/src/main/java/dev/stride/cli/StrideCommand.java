@@ -252,6 +252,12 @@ public final class StrideCommand implements Runnable {
             if (cls == CompareCommand.class) {
                 return cls.cast(new CompareCommand(context));
             }
+            if (cls == DashboardCommand.class) {
+                return cls.cast(new DashboardCommand(context));
+            }
+            if (cls == ServeSimCommand.class) {
+                return cls.cast(new ServeSimCommand(context));
+            }
             return fallback.create(cls);
         }
     }

@@ -198,6 +198,22 @@ class ErrorLanguagesTest {
     }
 
     @Test
+    void runWithNothingNamesWhatAFirstRunNeedsAndWhatAResumeNeeds() {
+        for (String[] args : new String[][] {{"run"}, {"run", "--model", "m"}}) {
+            Cli.Result en = EN.run(args);
+            assertThat(en.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(en.out()).isEmpty();
+            assertThat(en.err()).isEqualTo("stride: a first run needs INPUT and --db FILE (stride run INPUT --db FILE"
+                    + " --model NAME --base-url URL); a resume needs only --db FILE; see 'stride run --help'\n");
+            assertThat(ZH.run(args).err()).startsWith("stride: 首次运行需要 INPUT 和 --db FILE").endsWith("\n")
+                    .hasLineCount(1);
+        }
+        // With the input given, only the database is missing.
+        assertThat(EN.run("run", "q.jsonl").err())
+                .isEqualTo("stride: name the database with --db FILE (or db: in --config)\n");
+    }
+
+    @Test
     void noCommandAtAllShowsTheCommands() {
         Cli.Result none = ZH.run();
         assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);

@@ -90,4 +90,33 @@ class InputEdgeCasesTest {
                 .isZero();
         assertThat(Files.size(out)).isGreaterThan(big.length());
     }
+
+    @Test
+    void anIdColumnInAnotherCaseIsSaidOnceAtTheStartOfANewRunAndTheRunStillResumes() throws Exception {
+        Path input = file("cap.csv", "ID,question\nA1,hi?\nA2,ho?\n");
+        String notice = "note: " + input + " has no field 'id' but has 'ID', so its records are numbered by line;"
+                + " to take their ids from 'ID', give --id-field ID";
+
+        Cli.Result dry = run(input, "--template", "{{question}}", "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out().lines().findFirst()).hasValue(notice);
+
+        Cli.Result first = run(input, "--template", "{{question}}");
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        assertThat(first.out().lines().limit(2)).containsExactly(notice, "Starting new run 'm': 2 records");
+        assertThat(query(dir.resolve("runs.db"), "SELECT id FROM results ORDER BY id"))
+                .containsExactly(Map.of("id", "2"), Map.of("id", "3"));
+
+        // A run made from such a file goes on as it was, without a word: its records keep their line numbers.
+        Cli.Result again = run(input, "--template", "{{question}}");
+        assertThat(again.exitCode()).as(again.all()).isZero();
+        assertThat(again.all()).doesNotContain("note:");
+
+        Cli.Result named = stride.run(input, dir.resolve("named.db")).noProgress()
+                .with("--template", "{{question}}", "--id-field", "ID");
+        assertThat(named.exitCode()).as(named.all()).isZero();
+        assertThat(named.all()).doesNotContain("note:");
+        assertThat(query(dir.resolve("named.db"), "SELECT id FROM results ORDER BY id"))
+                .containsExactly(Map.of("id", "A1"), Map.of("id", "A2"));
+    }
 }

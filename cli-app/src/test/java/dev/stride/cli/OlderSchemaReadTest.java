@@ -115,7 +115,8 @@ class OlderSchemaReadTest {
         Cli.Result export = cli.run("export", "--db", db.toString(), "-o", out.toString());
 
         assertThat(export.exitCode()).as(export.all()).isZero();
-        assertThat(export.err()).isEqualTo("upgraded " + db + UPGRADED);
+        assertThat(export.err()).isEqualTo("upgraded " + db + UPGRADED
+                + "Wrote " + out + ": 40 rows of run 'm', jsonl\n");
         List<String> lines = Files.readAllLines(out);
         assertThat(lines).hasSize(40);
         assertThat(lines.stream().filter(l -> l.contains("\"status\":\"done\""))).hasSize((int) done);

@@ -195,7 +195,11 @@ class RerunReportTest {
         Cli.Result dry = run(sample, db, "--dry-run");
         assertThat(dry.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(dry.out()).contains("0 added, 0 edited (redone), 7 removed (removed q3, q4, q5, q6, q7, …)")
-                .contains("a real run refuses this input: " + sample + ": this input would drop 7 of the 10");
+                .contains("a real run refuses this input: " + sample + ": this input would drop 7 of the 10")
+                // What is refused sends nothing; what lifts the refusal would send none either (all 3 are done).
+                .contains("Would send nothing: a real run of this command is refused, as said above (with"
+                        + " --drop-answers it would send 0 requests)")
+                .doesNotContain("Would send 0").doesNotContain("First record");
         assertThat(snapshot(db)).isEqualTo(before);
         assertThat(stride.model.requests.get()).isZero();
 
@@ -277,7 +281,9 @@ class RerunReportTest {
         assertThat(dry.out()).contains("1 added, 0 edited (redone), 0 removed (added new)")
                 .contains("changed: template 'Q: {{question}}' -> 'A: {{question}}'")
                 .contains("a real run refuses changed settings: choose a new --run NAME")
-                .contains("Would send 1 request (1 record without an answer");
+                .contains("Would send nothing: a real run of this command is refused, as said above"
+                        + System.lineSeparator())
+                .doesNotContain("Would send 1").doesNotContain("First record");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(snapshot(db)).isEqualTo(before);
     }

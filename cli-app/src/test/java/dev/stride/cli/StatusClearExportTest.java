@@ -124,6 +124,8 @@ class StatusClearExportTest {
         Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", out.toString());
 
         assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("Wrote " + out + ": 20 rows of run 'alpha', jsonl" + System.lineSeparator());
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
         assertThat(lines).hasSize(20);
         for (int i = 0; i < 20; i++) {
@@ -229,6 +231,20 @@ class StatusClearExportTest {
     }
 
     @Test
+    void exportToAFileSaysOnStandardErrorWhatItWroteInEveryFormat() {
+        for (String format : List.of("csv", "batch", "parquet")) {
+            Path out = dir.resolve("beta." + format);
+            Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", format,
+                    "-o", out.toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.out()).as(format).isEmpty();
+            assertThat(r.err()).as(format)
+                    .isEqualTo("Wrote " + out + ": 20 rows of run 'beta', " + format + System.lineSeparator());
+        }
+    }
+
+    @Test
     void exportShowsPendingRecordsOfAnUnfinishedRunAsCsv() throws Exception {
         Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "csv");
 
@@ -249,6 +265,7 @@ class StatusClearExportTest {
             Cli.Result toDash = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", "-");
 
             assertThat(toDash.exitCode()).as(toDash.err()).isZero();
+            assertThat(toDash.err()).isEmpty(); // standard output holds the rows: nothing to say where they went
             assertThat(dash).doesNotExist();
             assertThat(toDash.out().lines()).hasSize(20).first().asString().startsWith("{\"id\":\"q0\"");
             assertThat(toDash.out()).isEqualTo(stride.cli.run("export", "--db", db.toString(), "--run", "alpha").out());
