@@ -4,18 +4,31 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A time during which the database server did not answer (a PostgreSQL server restarting, a network cut), as the
- * store saw it: the run waits for it, and its counts stand still meanwhile, so whoever watches is told why.
+ * A time during which the database could not be written, as the store saw it: a PostgreSQL server that did not answer
+ * (restarting, a network cut), or a SQLite file whose write lock another connection held (a sqlite3 shell after
+ * BEGIN). The run waits for it, and its counts stand still meanwhile, so whoever watches is told why.
  *
- * @param server    the server as the user named it, {@code HOST:PORT}
+ * @param server    the server as the user named it, {@code HOST:PORT}; for a locked file, the file's name
  * @param lasted    how long it has lasted so far (or in all, once it is over)
- * @param waitLimit how long the store waits for the server before the run stops
+ * @param waitLimit how long the store waits for the server before the run stops; a locked file is waited for as
+ *                  long as it is held (only a stop ends that wait), and this is zero
  * @param reason    the last failure to reach it, in the driver's words; null once it is over
+ * @param locked    a file held by another connection, not a server away
  */
-public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason) {
+public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason, boolean locked) {
 
     public DatabaseOutage {
         Objects.requireNonNull(lasted, "lasted");
         Objects.requireNonNull(waitLimit, "waitLimit");
+    }
+
+    /** A database server away. */
+    public DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason) {
+        this(server, lasted, waitLimit, reason, false);
+    }
+
+    /** The SQLite file {@code file} (as shown to the user) held by another connection's write for {@code lasted}. */
+    public static DatabaseOutage fileLocked(String file, Duration lasted, String reason) {
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true);
     }
 }

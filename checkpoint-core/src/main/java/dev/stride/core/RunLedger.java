@@ -51,7 +51,8 @@ public interface RunLedger {
     /**
      * The run is stopping: from now on, wait at most {@code within} for a database server that is away (it was told
      * to wait minutes for one that restarts), so that a stop keeps to its grace. Answers not saved by then are asked
-     * again next time, as after a kill. A local file has no server to wait for: nothing to do.
+     * again next time, as after a kill. A SQLite file that another connection holds locked is waited for as long as
+     * it is held, and from now on at most {@code within} likewise.
      */
     default void waitForServerAtMost(Duration within) {
     }
@@ -59,7 +60,9 @@ public interface RunLedger {
     /**
      * From now on, tells {@code listener} when the database server goes away and when it answers again
      * ({@link RunListener#databaseUnreachable}, {@link RunListener#databaseBack}); {@link RunListener#NONE} stops
-     * that. A local file has no server to lose: nothing is told.
+     * that. A SQLite file is told as held ({@link DatabaseOutage#locked()}) while another connection's write lock
+     * keeps the run from writing it, and waited for meanwhile rather than given up after its busy timeout; without
+     * being told (outside a run) a write gives up after that timeout, as ever.
      */
     default void tellOutagesTo(RunListener listener) {
     }

@@ -75,12 +75,17 @@ public interface RunListener {
     /**
      * The database server could not be reached: told at each try to reach it again (a second or two apart), while the
      * store waits for it (up to {@link DatabaseOutage#waitLimit()}). Outcomes are not stored meanwhile, so the counts
-     * stand still. Told from the thread that waits, which holds the store's session: keep it quick.
+     * stand still. Told from the thread that waits, which holds the store's session: keep it quick. Also told of a
+     * SQLite file whose write lock another connection holds ({@link DatabaseOutage#locked()}), each second or so
+     * while the store waits for it, for as long as it is held.
      */
     default void databaseUnreachable(DatabaseOutage outage) {
     }
 
-    /** The database server answered again after an outage; {@code outage} says how long it lasted. */
+    /**
+     * The database server answered again after an outage (or the locked file was let go); {@code outage} says how long
+     * it lasted.
+     */
     default void databaseBack(DatabaseOutage outage) {
     }
 
@@ -91,6 +96,15 @@ public interface RunListener {
      * pace.
      */
     default void databaseHeldUp(Duration waited) {
+    }
+
+    /**
+     * The SQLite file's write-ahead log {@code wal} has grown to {@code bytes} because a checkpoint could not fold it
+     * into the database: another connection keeps a read transaction open on an old snapshot (a sqlite3 shell left
+     * after {@code BEGIN; SELECT ...}). Nothing is lost, but the log grows with every answer until that transaction
+     * ends. Told once past a size, and again each time it has doubled since. Told from the writer's thread.
+     */
+    default void databaseLogPinned(String wal, long bytes) {
     }
 
     /**

@@ -105,6 +105,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void databaseLogPinned(String wal, long bytes) {
+        first.databaseLogPinned(wal, bytes);
+        second.databaseLogPinned(wal, bytes);
+    }
+
+    @Override
     public void databaseHeldUp(Duration waited) {
         first.databaseHeldUp(waited);
         second.databaseHeldUp(waited);

@@ -154,6 +154,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     private record DbAway(DatabaseOutage outage, long toldAt) {
     }
+
+    /**
+     * A file held by another connection is waited for as long as it is held (a shell left open over lunch): its line
+     * is said at once and then at most this often, not at every --log-every.
+     */
+    private static final long LOCKED_LINE_EVERY = TimeUnit.SECONDS.toNanos(60);
     /** Prints the line when nothing finishes for a while (see {@link #tick()}); null until a session starts it. */
     private ScheduledExecutorService ticker;
     private boolean closed;
@@ -544,14 +550,37 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             if (closed || !lines || !now && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
                 return;
             }
+            DatabaseOutage o = away.outage();
+            if (!now && o.locked() && at - lastPrint < LOCKED_LINE_EVERY) {
+                return;
+            }
             lastPrint = at;
             long allDone = doneBefore + done.get() + othersDone;
-            DatabaseOutage o = away.outage();
-            out.println(messages.get("msg.progress.dbUnreachable", run, allDone, total,
-                    String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), o.server(),
-                    Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000),
-                    Durations.human(o.waitLimit().toMillis()), o.reason()));
+            String percent = String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total);
+            String lasted = Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000);
+            out.println(o.locked()
+                    ? messages.get("msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
+                    : messages.get("msg.progress.dbUnreachable", run, allDone, total, percent, o.server(), lasted,
+                            Durations.human(o.waitLimit().toMillis()), o.reason()));
             out.flush();
+        }
+    }
+
+    /**
+     * The SQLite file's WAL grows without bound behind another connection's read transaction: one line, whatever the
+     * mode but --quiet, since nothing else would say it until the disk is full.
+     */
+    @Override
+    public void databaseLogPinned(String wal, long bytes) {
+        if (!lines && bar == null) {
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                String db = wal.endsWith("-wal") ? wal.substring(0, wal.length() - 4) : wal;
+                out.println(messages.get("msg.progress.walPinned", run, wal, Numbers.bytes(bytes), db));
+                out.flush();
+            }
         }
     }
 
@@ -572,8 +601,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         } else if (lines) {
             synchronized (this) {
                 if (!closed) {
-                    out.println(messages.get("msg.progress.dbBack", run, ended.server(),
-                            Durations.human(ended.lasted().toMillis())));
+                    out.println(messages.get(ended.locked() ? "msg.progress.dbUnlocked" : "msg.progress.dbBack", run,
+                            ended.server(), Durations.human(ended.lasted().toMillis())));
                     out.flush();
                 }
             }
@@ -693,6 +722,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         DbAway away = dbAway.get();
         if (away != null) {
             DatabaseOutage o = away.outage();
+            if (o.locked()) {
+                return messages.get("msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
+            }
             return messages.get("msg.progress.barDbUnreachable", Durations.human(o.lasted().toMillis()),
                     Durations.human(o.waitLimit().toMillis()));
         }

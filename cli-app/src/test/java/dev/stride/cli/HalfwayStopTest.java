@@ -31,7 +31,8 @@ class HalfwayStopTest {
             Object[] args = new Object[m.getParameterCount()];
             Class<?>[] types = m.getParameterTypes();
             for (int i = 0; i < args.length; i++) {
-                args[i] = types[i] == int.class ? 40 + i : types[i] == boolean.class ? Boolean.TRUE : null;
+                args[i] = types[i] == int.class ? (Object) (40 + i) : types[i] == long.class ? (Object) (40L + i)
+                        : types[i] == boolean.class ? Boolean.TRUE : null;
             }
             m.invoke(listener, args);
             called.add(m.getName() + Arrays.toString(args));

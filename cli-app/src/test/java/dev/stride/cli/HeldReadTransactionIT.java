@@ -84,6 +84,15 @@ class HeldReadTransactionIT {
         assertThat(shell.isAlive()).as("the shell, still inside its transaction").isTrue();
         long wal = StrideProcess.walSize(db);
         assertThat(wal).as("the WAL the pinned snapshot kept from being emptied").isGreaterThan(8L << 20);
+        // Nothing else says that the WAL grows without bound (515 MB seen): one line past 32 MB, again only as it
+        // doubles, naming the file, its size, the cause and what to do.
+        List<String> told = run.out().lines().filter(l -> l.contains(db + "-wal has grown to")).toList();
+        assertThat(wal).as("the WAL passed the size that is told").isGreaterThan(40L << 20);
+        assertThat(told).as("past 32 MB, and again past 64 MB if it got there\n" + run.transcript())
+                .hasSizeBetween(1, wal >= 64L << 20 ? 2 : 1).allSatisfy(l -> assertThat(l)
+                .contains("no checkpoint can fold it into " + db + ": another connection keeps a read transaction"
+                        + " open on an old snapshot")
+                .endsWith("end it (COMMIT, or quit that shell)"));
 
         typed.write(DONE + "COMMIT;\n" + DONE + ".quit\n");
         typed.flush();

@@ -20,6 +20,7 @@ import dev.stride.core.RecordOutcome;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SavedOutcomes;
@@ -99,6 +100,13 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /** The WAL size past which a cursor save restarts the log (see keepWalBounded). */
     private static final long WAL_RESTART_BYTES = 8L << 20;
+    /**
+     * The WAL size past which a log that no checkpoint can fold in (a reader pins an old snapshot) is told: four times
+     * the bound a checkpoint keeps it under, so a reader that ends within a few cursor saves goes unmentioned.
+     */
+    static final long WAL_PINNED_TOLD_BYTES = 4 * WAL_RESTART_BYTES;
+    /** How long close() waits for another connection to fold the WAL in: it is part of the database, left whole. */
+    private static final int CLOSE_WAIT_MS = 1000;
     /** How many SQLite steps a snapshot's VACUUM INTO runs between two looks at its stop: a few ms of work. */
     private static final int PROGRESS_STEPS = 100_000;
     private static final Logger LOG = Logger.getLogger(SqliteCheckpointStore.class.getName());
@@ -115,6 +123,12 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private final DSLContext read;
     private final ReentrantLock readLock = new ReentrantLock();
     private boolean closed; // guarded by both locks
+    /** A run's wait for the file while another connection holds its write lock. */
+    private final SqliteLockWait lockWait;
+    /** The writer's busy timeout as last set, in ms; guarded by writeLock. */
+    private int busyTimeoutMs = SqliteFiles.BUSY_TIMEOUT_MS;
+    /** The WAL size last told as pinned (see keepWalBounded), 0 before; guarded by writeLock. */
+    private long walPinnedToldAt;
     /** This process as a worker of a run, once it joined one. */
     private final Workforce workforce;
 
@@ -125,6 +139,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         this.file = file;
         this.clock = clock;
         this.workforce = new Workforce(clock);
+        this.lockWait = new SqliteLockWait(file.toString());
         this.writer = writer;
         this.write = writer == null ? null : DSL.using(writer, SQLDialect.SQLITE);
         try {
@@ -794,8 +809,25 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private void keepWalBounded() {
         try {
             Path wal = file.resolveSibling(file.getFileName() + "-wal");
-            if (Files.size(wal) > WAL_RESTART_BYTES && passiveCheckpointFoldedAll()) {
-                pragma("wal_checkpoint(TRUNCATE)");
+            long size = Files.size(wal);
+            if (size > WAL_RESTART_BYTES) {
+                if (passiveCheckpointFoldedAll()) {
+                    // With the whole busy timeout, not a run's first try at a write lock (3 s): readers in tight
+                    // loops each hold the WAL for a moment, and the TRUNCATE waits for a gap between them
+                    // (ReadersWritersIT's WAL grew to 45 MB with 3 s).
+                    int resting = busyTimeoutMs;
+                    busyTimeout(SqliteFiles.BUSY_TIMEOUT_MS);
+                    try {
+                        pragma("wal_checkpoint(TRUNCATE)");
+                    } finally {
+                        busyTimeout(resting);
+                    }
+                } else if (size >= WAL_PINNED_TOLD_BYTES && size >= 2 * walPinnedToldAt) {
+                    // Past a bound that a checkpoint keeps the log under, and it could not: someone should know,
+                    // once, and again only as it doubles (the log grows with every answer, without bound).
+                    walPinnedToldAt = size;
+                    lockWait.logPinned(wal.toString(), size);
+                }
             }
         } catch (NoSuchFileException e) {
             // No WAL (yet): nothing to bound.
@@ -917,7 +949,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             }
             if (writer != null) {
                 try (var statement = writer.createStatement()) {
-                    statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    // Not the busy timeout's 10 s of silence at the exit: a reader that pins an old snapshot keeps
+                    // the log from being emptied however long this waits, and a write another connection holds ends
+                    // when it will. The WAL is part of the database and stays whole beside it; whoever opens the
+                    // file next (or this run's next start) folds it in.
+                    statement.execute("PRAGMA busy_timeout = " + CLOSE_WAIT_MS);
+                    if (foldedAll(statement)) {
+                        statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    }
                 } catch (SQLException e) {
                     // Every commit is already in the WAL: only folding it in failed. Said as the plain disk-full
                     // line, a finished 'stride copy' read as not done, and its rerun was refused ("already has").
@@ -955,6 +994,16 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 throw SqliteFiles.translate(file, e);
             }
         });
+    }
+
+    @Override
+    public void tellOutagesTo(RunListener listener) {
+        lockWait.tellTo(listener == RunListener.NONE ? null : listener);
+    }
+
+    @Override
+    public void waitForServerAtMost(Duration within) {
+        lockWait.cut(within);
     }
 
     /** Runs {@code work} in one IMMEDIATE transaction on the writer: all of it is committed, or none. */
@@ -1003,11 +1052,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /** With {@code commit} false the work is always rolled back: a preview that writes nothing. */
     private <T> T inTransaction(Function<DSLContext, T> work, boolean commit) {
-        try {
-            writer.setAutoCommit(false);
-        } catch (SQLException e) {
-            throw SqliteFiles.translate(file, e);
-        }
+        begin();
         boolean committed = false;
         try {
             T result = work.apply(write);
@@ -1027,6 +1072,68 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             if (!committed) {
                 rollBack();
             }
+        }
+    }
+
+    /**
+     * BEGIN IMMEDIATE, which takes the write lock. During a run, a file that another connection keeps locked past the
+     * busy timeout is waited for (see {@link SqliteLockWait}), a try a second, told at each, until it is let go or
+     * a stop's grace runs out; the answers that arrive meanwhile stay in memory, and the request threads wait for
+     * the writer as they do for a slow disk.
+     */
+    private void begin() {
+        long began = System.nanoTime();
+        int resting = lockWait.waits() ? SqliteLockWait.FIRST_TRY_MS : SqliteFiles.BUSY_TIMEOUT_MS;
+        // A stopping run waits no longer than its grace, even on a first try.
+        busyTimeout(lockWait.isCut() ? Math.min(resting, lockWait.tryMs()) : resting);
+        boolean held = false;
+        try {
+            while (true) {
+                try {
+                    writer.setAutoCommit(false);
+                    break;
+                } catch (SQLException e) {
+                    forgetFailedBegin();
+                    if (!SqliteFiles.isBusy(e) || !lockWait.waits()) {
+                        throw SqliteFiles.translate(file, e);
+                    }
+                    held = true;
+                    Duration lasted = Duration.ofNanos(System.nanoTime() - began);
+                    if (lockWait.stopped()) {
+                        throw new StoreException(DbPhrase.of("sqlite.stoppedWaiting", file, lasted.toSeconds(),
+                                SqliteFiles.detail(e)), e);
+                    }
+                    lockWait.held(lasted, SqliteFiles.detail(e));
+                    busyTimeout(lockWait.tryMs());
+                }
+            }
+        } finally {
+            busyTimeout(resting);
+        }
+        if (held) {
+            lockWait.back(Duration.ofNanos(System.nanoTime() - began));
+        }
+    }
+
+    /**
+     * sqlite-jdbc marks the connection as out of autocommit before it runs the BEGIN, and leaves it so when the BEGIN
+     * fails: the next setAutoCommit(false) then did nothing, and that transaction's statements ran each in its own
+     * (no IMMEDIATE lock, no atomic save). Back to autocommit runs a COMMIT that fails (no transaction is open), but
+     * the mark is reset first.
+     */
+    private void forgetFailedBegin() {
+        try {
+            writer.setAutoCommit(true);
+        } catch (SQLException expected) {
+            // "cannot commit - no transaction is active": the mark is reset all the same.
+        }
+    }
+
+    /** Sets the writer's busy timeout, when it changes (a statement of its own). */
+    private void busyTimeout(int ms) {
+        if (ms != busyTimeoutMs) {
+            pragma("busy_timeout = " + ms);
+            busyTimeoutMs = ms;
         }
     }
 
@@ -1050,12 +1157,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /** Whether a checkpoint that waits for no reader folded every frame of the WAL into the file. */
     private boolean passiveCheckpointFoldedAll() {
-        try (var statement = writer.createStatement();
-             ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-            // Columns: busy, frames in the WAL, frames folded in (-1 and -1 when not in WAL mode).
-            return rs.next() && rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
+        try (var statement = writer.createStatement()) {
+            return foldedAll(statement);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    private static boolean foldedAll(Statement statement) throws SQLException {
+        try (ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            // Columns: busy, frames in the WAL, frames folded in (-1 and -1 when not in WAL mode).
+            return rs.next() && rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
         }
     }
 

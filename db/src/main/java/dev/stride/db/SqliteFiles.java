@@ -325,6 +325,12 @@ final class SqliteFiles {
         }
     }
 
+    /** Whether {@code e} is another connection's lock that the busy timeout waited out. */
+    static boolean isBusy(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        return code == SQLiteErrorCode.SQLITE_BUSY.code || code == SQLiteErrorCode.SQLITE_LOCKED.code;
+    }
+
     /** A failed statement as one line for the person running stride: the file, the cause, what to do. */
     static StoreException translate(Path file, SQLException e) {
         int code = e.getErrorCode() & 0xff;

@@ -1,0 +1,103 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.DatabaseOutage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the progress shows while another connection holds the SQLite file's write lock (the store waits for it as long
+ * as it is held), and when the WAL grows behind another connection's read transaction.
+ */
+class LockedFileProgressTest {
+    private static final String REASON = "[SQLITE_BUSY] The database file is locked (database is locked)";
+
+    private static DatabaseOutage held(long lastedSeconds) {
+        return DatabaseOutage.fileLocked("runs.db", Duration.ofSeconds(lastedSeconds), REASON);
+    }
+
+    /** 120 of 200 done by an earlier session; a line every 10 s, on a clock the test moves. */
+    private static ProgressReporter lines(StringWriter out, Messages messages, AtomicLong clock) {
+        return new ProgressReporter(new PrintWriter(out), "m", 200, 120, 0, Duration.ofSeconds(10),
+                ProgressReporter.Mode.LINES, null, false, messages, clock::get);
+    }
+
+    /**
+     * Said at once, then not at each --log-every (the lock may be held over lunch) but about once a minute, and in
+     * place of the usual line: its ETA, counted at a pace that stands still, grew without bound meanwhile.
+     */
+    @Test
+    void aHeldFileIsSaidAtOnceThenAboutOnceAMinuteInsteadOfAnEtaAndItsEndToo() {
+        StringWriter out = new StringWriter();
+        AtomicLong clock = new AtomicLong();
+        ProgressReporter progress = lines(out, Messages.ENGLISH, clock);
+
+        progress.databaseUnreachable(held(3));
+        for (int s = 1; s <= 65; s++) { // told each second, ticked as often
+            clock.addAndGet(Duration.ofSeconds(1).toNanos());
+            progress.databaseUnreachable(held(3 + s));
+            progress.tick();
+        }
+        progress.databaseBack(DatabaseOutage.fileLocked("runs.db", Duration.ofSeconds(70), null));
+        progress.close();
+
+        String waiting = "m: 120/200 done (60.0%), waiting for runs.db: another connection holds a write (a sqlite3"
+                + " shell after BEGIN?) for ";
+        assertThat(out.toString()).startsWith(
+                waiting + "3.0s; answers are kept meanwhile, Ctrl+C stops\n"
+                        + waiting + "1m03s; answers are kept meanwhile, Ctrl+C stops\n"
+                        + "m: runs.db is free again after 1m10s held by another connection; going on\n");
+        assertThat(out.toString()).doesNotContain("ETA", "unreachable");
+    }
+
+    @Test
+    void inChineseToo() {
+        StringWriter out = new StringWriter();
+        ProgressReporter progress = lines(out, Messages.of(Locale.CHINESE), new AtomicLong());
+
+        progress.databaseUnreachable(held(20));
+        progress.databaseBack(DatabaseOutage.fileLocked("runs.db", Duration.ofSeconds(41), null));
+
+        assertThat(out.toString()).isEqualTo(
+                "m：已完成 120/200 条（60.0%），正在等待 runs.db：另一个连接持有写锁已 20.0s（是否有 sqlite3 shell 执行了"
+                        + " BEGIN？）；期间收到的结果会保留，按 Ctrl+C 停止\n"
+                        + "m：runs.db 在被另一个连接占用 41.0s 后已释放；继续处理\n");
+    }
+
+    @Test
+    void onATerminalTheBarSaysIt() {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "m", 200, 120, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.BAR, new ConsoleProgressBarConsumer(terminal, 160),
+                true);
+
+        progress.databaseUnreachable(held(35));
+
+        assertThat(screen.toString(StandardCharsets.UTF_8))
+                .contains("waiting for runs.db: another connection holds a write for 35.0s");
+        progress.close();
+    }
+
+    @Test
+    void aWalPinnedByAReaderIsOneLineThatNamesItsSizeTheCauseAndWhatToDo() {
+        StringWriter out = new StringWriter();
+        ProgressReporter progress = lines(out, Messages.ENGLISH, new AtomicLong());
+
+        progress.databaseLogPinned("data/runs.db-wal", 33L << 20);
+
+        assertThat(out.toString()).isEqualTo("m: data/runs.db-wal has grown to 33.0 MB, and no checkpoint can fold it"
+                + " into data/runs.db: another connection keeps a read transaction open on an old snapshot (a sqlite3"
+                + " shell after BEGIN; SELECT ...?). Nothing is lost, but it grows with every answer until that"
+                + " transaction ends: end it (COMMIT, or quit that shell)\n");
+    }
+}

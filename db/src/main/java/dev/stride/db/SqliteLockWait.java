@@ -1,0 +1,100 @@
+package dev.stride.db;
+
+import dev.stride.core.DatabaseOutage;
+import dev.stride.core.RunListener;
+import java.time.Duration;
+
+/**
+ * Who hears of a run's SQLite file (the run's listener, while it runs), and the run's wait for that file while another connection holds the write lock (a sqlite3 shell after
+ * {@code BEGIN IMMEDIATE}, a backup tool). Giving up after the busy timeout stopped the run and threw away the
+ * answers received meanwhile, which were then asked (and paid for) again; a run promises never to start over, so it
+ * waits as long as the file is held, says so through the path a PostgreSQL outage takes ({@link PostgresOutage}), and
+ * only a stop (Ctrl+C, SIGTERM) bounds the wait, to its grace. Outside a run (nobody told) a write gives up after the
+ * busy timeout, as ever.
+ */
+final class SqliteLockWait {
+    /**
+     * How long each try to take the lock again waits in SQLite's busy handler: a stop is heard within it, and the
+     * progress learns how long the wait has lasted at that pace.
+     */
+    static final int TRY_MS = 1000;
+
+    /**
+     * During a run, how long a write waits for the lock before the wait is told: a commit of another worker on the
+     * same file takes milliseconds, so past this the file is held, and the progress says so rather than an ETA that
+     * grows. (The busy timeout's 10 s, a run was silent that long.)
+     */
+    static final int FIRST_TRY_MS = 3000;
+
+    private final String shown;
+    private volatile RunListener told;
+    private volatile long cutAt; // nanoTime past which a stopping run waits no more, once cut
+    private volatile boolean cut;
+
+    /** @param shown the file as the user named it */
+    SqliteLockWait(String shown) {
+        this.shown = shown;
+    }
+
+    /** A run began (its listener) or ended ({@code null}): only a run waits. */
+    void tellTo(RunListener listener) {
+        told = listener;
+    }
+
+    /** Whether a write that found the file held waits for it rather than failing after the busy timeout. */
+    boolean waits() {
+        return told != null;
+    }
+
+    /** From now on, wait at most {@code within} more (a stop); a shorter cut already made stays. */
+    synchronized void cut(Duration within) {
+        long at = System.nanoTime() + within.toNanos();
+        if (!cut || at - cutAt < 0) {
+            cutAt = at;
+            cut = true;
+        }
+    }
+
+    /** Whether a stop ended the wait. */
+    boolean stopped() {
+        return cut && System.nanoTime() - cutAt > 0;
+    }
+
+    /** The busy timeout of the next try: {@link #TRY_MS}, or what is left of a stop's grace. */
+    int tryMs() {
+        if (!cut) {
+            return TRY_MS;
+        }
+        long left = (cutAt - System.nanoTime()) / 1_000_000;
+        return (int) Math.max(0, Math.min(TRY_MS, left));
+    }
+
+    /** Whether a stop cut the wait short: every try then waits at most what is left of its grace. */
+    boolean isCut() {
+        return cut;
+    }
+
+    /** The file is still held after {@code lasted}, for {@code reason} (SQLite's words). */
+    void held(Duration lasted, String reason) {
+        RunListener listener = told;
+        if (listener != null) {
+            listener.databaseUnreachable(DatabaseOutage.fileLocked(shown, lasted, reason));
+        }
+    }
+
+    /** The WAL {@code wal} grew to {@code bytes}, pinned by another connection's read transaction. */
+    void logPinned(String wal, long bytes) {
+        RunListener listener = told;
+        if (listener != null) {
+            listener.databaseLogPinned(wal, bytes);
+        }
+    }
+
+    /** The write lock was taken after the file had been held for {@code lasted}. */
+    void back(Duration lasted) {
+        RunListener listener = told;
+        if (listener != null) {
+            listener.databaseBack(DatabaseOutage.fileLocked(shown, lasted, null));
+        }
+    }
+}
