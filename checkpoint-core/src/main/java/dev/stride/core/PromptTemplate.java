@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
@@ -133,12 +134,30 @@ public final class PromptTemplate {
         }
         String fields = names.size() <= FIELDS_NAMED ? String.join(", ", names)
                 : String.join(", ", names.subList(0, FIELDS_NAMED)) + ", \u2026";
-        Optional<String> example = names.stream().filter(n -> !n.equals("id") && record.get(n).isTextual()).findFirst();
+        Optional<String> example = exampleField(record, names);
         if (text.equals("{{prompt}}") && example.isPresent()) {
-            return Phrase.core("line.noDefaultTemplateField", fields, example.get());
+            return Phrase.core("line.noDefaultTemplateField", fields,
+                    ShellWords.quoted("{{" + example.get() + "}}"));
         }
         return names.isEmpty() ? Phrase.core("line.noTemplateField", field)
                 : Phrase.core("line.noTemplateFieldOf", field, fields);
+    }
+
+    /** Names that usually hold what is asked: the template offered as an example names the first found. */
+    private static final List<String> ASKED = List.of("question", "prompt", "text", "input", "instruction", "query",
+            "problem", "content", "message");
+    /** Names that usually hold the expected answer: never offered, as sending them would give the label away. */
+    private static final List<String> EXPECTED = List.of("id", "answer", "answers", "label", "labels", "target",
+            "gold", "output", "expected", "solution", "response", "completion", "reference", "correct", "ground_truth");
+
+    /**
+     * The field a template example names: one that looks like the question, else the first text field that does not
+     * look like the label (a newcomer pastes the example, and one that sent the answer would score nonsense).
+     */
+    private static Optional<String> exampleField(JsonNode record, List<String> names) {
+        List<String> text = names.stream().filter(n -> record.get(n).isTextual() && n.matches("[\\w.-]+")).toList();
+        return text.stream().filter(n -> ASKED.contains(n.toLowerCase(Locale.ROOT))).findFirst()
+                .or(() -> text.stream().filter(n -> !EXPECTED.contains(n.toLowerCase(Locale.ROOT))).findFirst());
     }
 
     /** Separators a table may have been written with, other than the comma and tab its format says. */

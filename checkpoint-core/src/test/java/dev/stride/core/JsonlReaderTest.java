@@ -178,7 +178,16 @@ class JsonlReaderTest {
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage(file + " line 1: has no field 'prompt', which the default template {{prompt}} sends (its"
                         + " fields: id, n, question, gold); give --template with the fields to send, e.g. --template"
-                        + " 'Answer briefly: {{question}}'");
+                        + " '{{question}}'");
+        // Never the label as the example, whichever comes first: pasted, it would send the answer to the model.
+        Path labelled = write("{\"id\": 1, \"answer\": \"B\", \"stem\": \"2+2?\", \"question\": \"What is 2+2?\"}\n"
+                + "{\"id\": 2, \"label\": \"B\", \"stem\": \"2+2?\"}\n");
+        assertThatThrownBy(() -> readAll(labelled, "{{prompt}}")).hasMessageEndingWith("e.g. --template '{{question}}'");
+        Path second = write("{\"id\": 2, \"label\": \"B\", \"stem\": \"2+2?\"}\n");
+        assertThatThrownBy(() -> readAll(second, "{{prompt}}")).hasMessageEndingWith("e.g. --template '{{stem}}'");
+        Path onlyLabel = write("{\"id\": 3, \"Answer\": \"B\"}\n");
+        assertThatThrownBy(() -> readAll(onlyLabel, "{{prompt}}")).hasMessageEndingWith(
+                "has no field 'prompt' used by the template (its fields: id, Answer); add it or change --template");
         // A template of the user's own that misses a field: the record's fields, cut after eight.
         Path wide = write("{\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"i\":1}\n");
         assertThatThrownBy(() -> readAll(wide, "Q: {{question}}"))
