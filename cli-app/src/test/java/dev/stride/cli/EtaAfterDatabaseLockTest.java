@@ -38,14 +38,16 @@ class EtaAfterDatabaseLockTest {
         Path db = dir.resolve("runs.db");
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(50)).build())
                 .start(0)) {
-            CompletableFuture<Void> lock = CompletableFuture.runAsync(() -> holdLocked(db, 300, Duration.ofSeconds(4)));
+            CompletableFuture<Long> lock = CompletableFuture.supplyAsync(
+                    () -> holdLocked(db, 500, Duration.ofSeconds(4)));
             Cli.Result r = new Cli(Map.of("LANG", "en_US.UTF-8")).run("run", input.toString(), "--db",
                     db.toString(), "--model", "m", "--base-url", sim.url(), "--template", "{{question}}",
                     "--concurrency", "4", "--log-every", "1s");
-            lock.join();
+            long lockedAt = lock.join();
             assertThat(r.exitCode()).as(r.err()).isZero();
 
-            // The lines with an ETA, as (done, ETA in seconds); while the file is locked the count stands still.
+            // The lines with an ETA, as (done, ETA in seconds). The answers stored when the lock was taken tell
+            // which lines came before it and which after it ended, whatever the machine's pace before it.
             List<double[]> lines = new ArrayList<>();
             Matcher m = LINE.matcher(r.out());
             while (m.find()) {
@@ -53,25 +55,25 @@ class EtaAfterDatabaseLockTest {
                 lines.add(new double[] {Double.parseDouble(m.group(1)), minutes * 60 + Double.parseDouble(m.group(3))});
             }
             int stalled = -1;
-            for (int i = 1; i < lines.size() && stalled < 0; i++) {
-                if (lines.get(i)[0] == lines.get(i - 1)[0]) {
-                    stalled = i - 1;
+            int after = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i)[0] < lockedAt) {
+                    stalled = i;
+                } else if (lines.get(i)[0] > lockedAt && after < 0) {
+                    after = i;
                 }
             }
-            assertThat(stalled).as("a line before the lock and two during it:\n" + r.out()).isPositive();
-            int after = stalled + 1;
-            while (after < lines.size() && lines.get(after)[0] == lines.get(stalled)[0]) {
-                after++;
-            }
-            assertThat(after).as("a line after the lock:\n" + r.out()).isLessThan(lines.size());
-            // Before the lock the ETA is that of the run's pace; once the lock is gone the pace is the same, fewer
-            // records are left, and the ETA is shorter. Counting the 4 s waited, it was twice as long or more.
+            assertThat(stalled).as("a line before the lock (" + lockedAt + " stored):\n" + r.out()).isNotNegative();
+            assertThat(after).as("a line after the lock:\n" + r.out()).isPositive();
             assertThat(lines.get(after)[1]).as(r.out()).isLessThan(lines.get(stalled)[1] * 1.5);
         }
     }
 
-    /** Once {@code stored} answers are in {@code db}, holds its write lock for {@code held}, as a shell would. */
-    private static void holdLocked(Path db, int stored, Duration held) {
+    /**
+     * Once {@code stored} answers are in {@code db}, holds its write lock for {@code held}, as a shell would; returns
+     * the answers stored under the lock, which no one can add to while it is held.
+     */
+    private static long holdLocked(Path db, int stored, Duration held) {
         try {
             while (!Files.exists(db) || count(db) < stored) {
                 Thread.sleep(50);
@@ -79,8 +81,14 @@ class EtaAfterDatabaseLockTest {
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
                  Statement st = c.createStatement()) {
                 st.execute("BEGIN IMMEDIATE");
+                long lockedAt;
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM predictions")) {
+                    rs.next();
+                    lockedAt = rs.getLong(1);
+                }
                 Thread.sleep(held.toMillis());
                 st.execute("COMMIT");
+                return lockedAt;
             }
         } catch (SQLException | InterruptedException e) {
             throw new IllegalStateException(e);
