@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
@@ -58,7 +59,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "NAME")
     String run;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl")
+    /** As given; null when left out, to be taken from the output file's name. */
+    @Option(names = "--format", paramLabel = "FORMAT")
     Format format;
 
     @Option(names = "--include-input")
@@ -70,6 +72,9 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         boolean toStandardOutput = output == null || OutputFile.isStandardOutput(output);
+        if (format == null) {
+            format = toStandardOutput ? Format.jsonl : formatNamedBy(output);
+        }
         return InterruptibleOutput.run(context.signals(), output, new InterruptibleOutput.Words(
                 "msg.export.interruptedStdout", "msg.export.interruptedStream", "msg.export.interruptedNew",
                 "msg.export.interruptedInto"), stop -> export(toStandardOutput, stop::asked));
@@ -147,6 +152,18 @@ final class ExportCommand implements Callable<Integer> {
             throw UserError.usageOf("msg.noRunYet", database.named(), ShellWords.quoted(database.named().toString()));
         }
         throw UserError.usageOf("msg.export.nameTheRun", ClearCommand.knownRuns(store));
+    }
+
+    /**
+     * The format a file's name asks for when --format is left out: {@code -o answers.csv} wrote JSON lines into a
+     * file every program then opened as CSV, and the only word of it was the "jsonl" of the line after.
+     */
+    static Format formatNamedBy(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".csv")) {
+            return Format.csv;
+        }
+        return name.endsWith(".parquet") ? Format.parquet : Format.jsonl;
     }
 
     /** Writes the run's rows to {@code w} in the format asked for; returns how many. */

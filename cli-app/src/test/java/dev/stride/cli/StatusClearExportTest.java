@@ -245,6 +245,33 @@ class StatusClearExportTest {
     }
 
     @Test
+    void withoutFormatAFileNamedCsvOrParquetIsWrittenAsItsNameSaysAndAnyOtherAsJsonLines() throws Exception {
+        for (String name : List.of("answers.csv", "ANSWERS.PARQUET", "answers.txt", "answers")) {
+            Path out = dir.resolve(name);
+            Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "-o", out.toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            byte[] written = Files.readAllBytes(out);
+            String head = new String(written, 0, 4, StandardCharsets.ISO_8859_1);
+            if (name.endsWith(".csv")) {
+                assertThat(Files.readAllLines(out).get(0)).startsWith("id,output,status,");
+                assertThat(r.err()).endsWith(", csv" + System.lineSeparator());
+            } else if (name.endsWith(".PARQUET")) {
+                assertThat(head).isEqualTo("PAR1");
+                assertThat(r.err()).endsWith(", parquet" + System.lineSeparator());
+            } else {
+                assertThat(head).as(name).startsWith("{\"");
+                assertThat(r.err()).endsWith(", jsonl" + System.lineSeparator());
+            }
+        }
+        // A --format given wins over the name.
+        Path named = dir.resolve("lines.csv");
+        assertThat(stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "jsonl", "-o",
+                named.toString()).exitCode()).isZero();
+        assertThat(Files.readString(named)).startsWith("{\"");
+    }
+
+    @Test
     void exportShowsPendingRecordsOfAnUnfinishedRunAsCsv() throws Exception {
         Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", "csv");
 
