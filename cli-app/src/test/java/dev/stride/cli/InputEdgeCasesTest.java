@@ -95,7 +95,8 @@ class InputEdgeCasesTest {
     void anIdColumnInAnotherCaseIsSaidOnceAtTheStartOfANewRunAndTheRunStillResumes() throws Exception {
         Path input = file("cap.csv", "ID,question\nA1,hi?\nA2,ho?\n");
         String notice = "note: " + input + " has no field 'id' but has 'ID', so its records are numbered by line;"
-                + " to take their ids from 'ID', give --id-field ID";
+                + " to take their ids from 'ID', give --id-field ID to a new run (this one keeps its line numbers: stop it now"
+                + " and stride clear it, or give another --run NAME)";
 
         Cli.Result dry = run(input, "--template", "{{question}}", "--dry-run");
         assertThat(dry.exitCode()).as(dry.all()).isZero();

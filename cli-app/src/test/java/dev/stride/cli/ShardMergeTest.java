@@ -441,6 +441,13 @@ class ShardMergeTest {
                 .contains("; to bring a whole run into another file (one finished elsewhere, brought back), copy it:"
                         + " stride copy --from " + whole + " --to FILE --run m");
         assertThat(r.err().lines()).hasSize(1);
+
+        // The command offered is one a shell takes whole, the file's name with a space in it too.
+        Path spaced = Files.createDirectories(dir.resolve("brought back")).resolve("whole 2.db");
+        Files.copy(whole, spaced);
+        Cli.Result quoted = stride.cli.run("merge", "--to", dir.resolve("merged.db").toString(),
+                shards.get(0).toString(), spaced.toString());
+        assertThat(quoted.err()).contains(" stride copy --from '" + spaced + "' --to FILE --run m\n");
     }
 
     @Test

@@ -245,7 +245,8 @@ public final class RunTransfer {
                 }
                 RunsRecord run = runs.get(0);
                 if (run.getShard() == null) {
-                    throw new TransferRefusedException(DbPhrase.of("merge.notAShard", file.name(), run.getName()));
+                    throw new TransferRefusedException(DbPhrase.of("merge.notAShard", file.name(), run.getName(),
+                            ShellWords.quoted(run.getName()), ShellWords.quoted(file.name().toString())));
                 }
                 return new ShardRun(file, run, Shard.parse(run.getShard()));
             });
