@@ -265,20 +265,10 @@ class ProgressReporterTest {
         StringWriter lines = new StringWriter();
         AtomicLong now = new AtomicLong();
         ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(85), now);
-        for (int second = 1; second <= 60; second++) {
-            now.addAndGet(Duration.ofSeconds(1).toNanos());
-            for (int i = 0; i < 10; i++) {
-                progress.recordDone(RECORD, answer(3, 100));
-            }
-        }
+        answerEverySecond(progress, now, 60, 10);
         now.addAndGet(Duration.ofSeconds(20).toNanos());
         progress.databaseHeldUp(Duration.ofSeconds(20));
-        for (int second = 1; second <= 5; second++) {
-            now.addAndGet(Duration.ofSeconds(1).toNanos());
-            for (int i = 0; i < 10; i++) {
-                progress.recordDone(RECORD, answer(3, 100));
-            }
-        }
+        answerEverySecond(progress, now, 5, 10);
         progress.close();
 
         assertThat(lines.toString()).isEqualTo("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
@@ -291,21 +281,11 @@ class ProgressReporterTest {
         StringWriter lines = new StringWriter();
         AtomicLong now = new AtomicLong();
         ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(85), now);
-        for (int second = 1; second <= 60; second++) {
-            now.addAndGet(Duration.ofSeconds(1).toNanos());
-            for (int i = 0; i < 10; i++) {
-                progress.recordDone(RECORD, answer(3, 100));
-            }
-        }
+        answerEverySecond(progress, now, 60, 10);
         now.addAndGet(Duration.ofSeconds(20).toNanos());
         progress.databaseBack(new DatabaseOutage("db:5432", Duration.ofSeconds(20), Duration.ofMinutes(2), null));
         progress.databaseHeldUp(Duration.ofSeconds(20));
-        for (int second = 1; second <= 5; second++) {
-            now.addAndGet(Duration.ofSeconds(1).toNanos());
-            for (int i = 0; i < 10; i++) {
-                progress.recordDone(RECORD, answer(3, 100));
-            }
-        }
+        answerEverySecond(progress, now, 5, 10);
         progress.close();
 
         assertThat(lines.toString()).endsWith("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
@@ -476,5 +456,15 @@ class ProgressReporterTest {
         assertThat(made.get()).isZero();
         assertThat(lines.toString()).isEmpty();
         assertThat(progress.tally(null).done()).isEqualTo(1000);
+    }
+
+    /** {@code perSecond} answers in each of the next {@code seconds} seconds of {@code now}. */
+    private static void answerEverySecond(ProgressReporter progress, AtomicLong now, int seconds, int perSecond) {
+        for (int second = 1; second <= seconds; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            for (int i = 0; i < perSecond; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
     }
 }
