@@ -55,7 +55,10 @@ final class RecordMaker {
                     // A field named on purpose that the first record lacks is a typo far more often than a choice:
                     // every id would silently be a line number, and a later rerun with the right field would find
                     // none of the run's records.
-                    throw fail(line, Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
+                    String near = otherCase(node, idField);
+                    throw fail(line, near != null && idNode == null
+                            ? Phrase.core("line.noIdFieldOtherCase", idField, near, ShellWords.quoted(near))
+                            : Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
                 }
                 if (seq == 0) {
                     idFieldInOtherCase = otherCase(node, idField);

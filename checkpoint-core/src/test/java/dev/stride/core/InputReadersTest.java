@@ -161,6 +161,10 @@ class InputReadersTest {
                             + " qid, prompt); name the field that identifies a record with --id-field, or leave"
                             + " --id-field out to number records by line");
         }
+        // The field there in another case: named, with the option that takes it.
+        assertThatThrownBy(() -> readAll(InputReaders.open(file, null, "QID", null)))
+                .hasMessage(file + " line 1: has no field 'QID' to take its id from, but has 'qid' (field names are"
+                        + " matched exactly): give --id-field qid");
         Path nullId = TestFiles.write(dir, "n.jsonl", "{\"qid\":null,\"prompt\":\"x\"}\n");
         assertThatThrownBy(() -> readAll(InputReaders.open(nullId, null, "qid", null)))
                 .hasMessageStartingWith(nullId + " line 1: has no value in field 'qid'");
