@@ -121,6 +121,16 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public void tellOutagesTo(dev.stride.core.RunListener listener) {
+        store.tellOutagesTo(listener);
+    }
+
+    @Override
+    public void waitForServerAtMost(Duration within) {
+        store.waitForServerAtMost(within);
+    }
+
+    @Override
     public java.time.Clock clock() {
         return store.clock();
     }
