@@ -7,14 +7,14 @@ import dev.stride.core.Cursor;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
-import dev.stride.core.WorkerInfo;
-import java.time.Duration;
 import dev.stride.core.Prediction;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.SyncReport;
+import dev.stride.core.WorkerInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
@@ -121,7 +121,7 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public void tellOutagesTo(dev.stride.core.RunListener listener) {
+    public void tellOutagesTo(RunListener listener) {
         store.tellOutagesTo(listener);
     }
 
