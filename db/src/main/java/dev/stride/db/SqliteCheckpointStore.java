@@ -1101,8 +1101,10 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     private void begin() {
         long began = System.nanoTime();
         int resting = lockWait.waits() ? SqliteLockWait.FIRST_TRY_MS : SqliteFiles.BUSY_TIMEOUT_MS;
-        // A stopping run waits no longer than its grace, even on a first try.
-        busyTimeout(lockWait.isCut() ? Math.min(resting, lockWait.tryMs()) : resting);
+        // The first try waits its whole time even once a stop's grace is over: another worker's commit or checkpoint
+        // holds the lock for a moment, and a stopping run's last saves (its answers, its cursor, its leaving) must
+        // not fail on that. Only a file found held is waited for no longer than the grace.
+        busyTimeout(resting);
         boolean held = false;
         try {
             while (true) {

@@ -36,8 +36,11 @@ final class SqliteLockWait {
         this.shown = shown;
     }
 
-    /** A run began (its listener) or ended ({@code null}): only a run waits. */
-    void tellTo(RunListener listener) {
+    /** A run began (its listener) or ended ({@code null}): only a run waits, and a new one is not stopped yet. */
+    synchronized void tellTo(RunListener listener) {
+        if (listener != null) {
+            cut = false;
+        }
         told = listener;
     }
 
@@ -67,11 +70,6 @@ final class SqliteLockWait {
         }
         long left = (cutAt - System.nanoTime()) / 1_000_000;
         return (int) Math.max(0, Math.min(TRY_MS, left));
-    }
-
-    /** Whether a stop cut the wait short: every try then waits at most what is left of its grace. */
-    boolean isCut() {
-        return cut;
     }
 
     /** The file is still held after {@code lasted}, for {@code reason} (SQLite's words). */

@@ -133,6 +133,40 @@ class HeldWriteLockTest {
     }
 
     /**
+     * A stop whose grace is over still lets its last saves wait for another worker's moment on the file (a commit, a
+     * checkpoint): only a file found held is waited for no longer. With no wait at all, a stopped run's final cursor
+     * failed on a sibling's commit and the run stayed 'running', its worker row and claims left as after kill -9.
+     */
+    @Test
+    void aStopPastItsGraceStillWaitsOutAnotherWritersMoment() throws Exception {
+        Path file = dir.resolve("runs.db");
+        List<InputRecord> input = recs(20);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.tellOutagesTo(listener);
+            store.waitForServerAtMost(Duration.ZERO); // Ctrl+C, its grace already over
+            try (Connection sibling = Fixtures.jdbc(file); Statement s = sibling.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                CompletableFuture<Void> letGo = CompletableFuture.runAsync(() -> {
+                    try {
+                        Thread.sleep(300);
+                        s.execute("COMMIT");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertThat(store.savePrediction(run, input.get(0), done("last"))).isTrue();
+                store.saveCursor(run, 10, RunState.INTERRUPTED);
+                letGo.join();
+            }
+            assertThat(held).as("a moment, not a held file").isEmpty();
+        }
+        assertThat(count(file, "SELECT count(*) FROM predictions")).isEqualTo(1);
+        assertThat(count(file, "SELECT count(*) FROM runs WHERE state = 'interrupted'")).isEqualTo(1);
+    }
+
+    /**
      * A reader left inside a read transaction pins the WAL: no checkpoint can fold it in, and it grows with every
      * answer. Told once past four times the bound a checkpoint keeps it under, and again only once it has doubled.
      */
