@@ -40,9 +40,13 @@ public final class OrphanWorkers {
         } catch (java.io.IOException | StoreException e) {
             return 0;
         }
-        try (Connection look = SqliteFiles.connect(SqliteFiles.readerSource(file), file)) {
+        SQLiteDataSource reader = SqliteFiles.readerSource(file);
+        try (Connection look = SqliteFiles.connect(reader, file)) {
             if (!WalFold.isStrides(look) || !running(look)) {
                 return 0; // stride never writes a file that is not its own, nor one with nothing to end
+            }
+            if (Schema.olderVersion(reader, file).isPresent()) {
+                return 0; // an older stride's workers: the upgrade's own look decides about them, writing nothing
             }
         } catch (SQLException | StoreException e) {
             return 0;
