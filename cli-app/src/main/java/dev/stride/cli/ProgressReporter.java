@@ -591,6 +591,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         recentPace.leaveOut(now - waited.toNanos(), now);
     }
 
+    /** The process was stopped (a laptop's sleep): the ETA's pace leaves that time out, as it does a database's wait. */
+    @Override
+    public void processPaused(Duration lasted) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - lasted.toNanos(), now);
+    }
+
     @Override
     public void databaseBack(DatabaseOutage ended) {
         long now = nanoTime.getAsLong();
