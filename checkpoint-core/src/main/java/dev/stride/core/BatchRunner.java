@@ -1064,10 +1064,18 @@ public final class BatchRunner {
             boolean last = false;
             while (!last) {
                 RecordOutcome o;
+                long polling = time.nanoTime();
                 try {
                     o = queue.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     continue;
+                }
+                // A wait of a tenth of a second that ended seconds late: the process was stopped (a laptop's sleep,
+                // SIGSTOP), and the ETA's pace was the pause's ("ETA 7h" for a minute's stop). A pause that hit a
+                // commit instead is told as the database's wait.
+                long late = time.nanoTime() - polling - POLL.toNanos();
+                if (late >= RunListener.PAUSED.toNanos()) {
+                    listener.processPaused(Duration.ofNanos(late));
                 }
                 batch.clear();
                 if (o != null) {

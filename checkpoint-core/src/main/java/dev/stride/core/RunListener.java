@@ -99,6 +99,17 @@ public interface RunListener {
     }
 
     /**
+     * This process did not run for {@code lasted}, which ended now: it was stopped (SIGSTOP, Ctrl+Z, a laptop's lid
+     * closed) or starved of the processor. Nothing was sent or stored meanwhile, so a pace should leave that time out.
+     * Told from the writer's thread.
+     */
+    default void processPaused(Duration lasted) {
+    }
+
+    /** How late a wait of the writer's must end before the process is taken to have been paused. */
+    Duration PAUSED = Duration.ofSeconds(2);
+
+    /**
      * The SQLite file's write-ahead log {@code wal} has grown to {@code bytes} because a checkpoint could not fold it
      * into the database: another connection keeps a read transaction open on an old snapshot (a sqlite3 shell left
      * after {@code BEGIN; SELECT ...}). Nothing is lost, but the log grows with every answer until that transaction

@@ -117,6 +117,12 @@ final class BothListeners implements RunListener {
     }
 
     @Override
+    public void processPaused(Duration lasted) {
+        first.processPaused(lasted);
+        second.processPaused(lasted);
+    }
+
+    @Override
     public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
         first.inFlightLimit(limit, auto, servers);
         second.inFlightLimit(limit, auto, servers);

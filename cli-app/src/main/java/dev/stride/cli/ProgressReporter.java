@@ -250,7 +250,18 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             return t;
         });
         long period = Math.max(everyNanos / 4, TimeUnit.MILLISECONDS.toNanos(50));
-        ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+        long[] lastTick = {nanoTime.getAsLong()};
+        ticker.scheduleAtFixedRate(() -> {
+            // The writer tells a stop of the process too, but this thread may wake first and print the line the stop
+            // made due, at the stop's pace ("ETA 7h").
+            long now = nanoTime.getAsLong();
+            long late = now - lastTick[0] - period;
+            lastTick[0] = now;
+            if (late >= RunListener.PAUSED.toNanos()) {
+                processPaused(Duration.ofNanos(late));
+            }
+            tick();
+        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -589,6 +600,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void databaseHeldUp(Duration waited) {
         long now = nanoTime.getAsLong();
         recentPace.leaveOut(now - waited.toNanos(), now);
+    }
+
+    /** The process was stopped (a laptop's sleep): the ETA's pace leaves that time out, as it does a database's wait. */
+    @Override
+    public void processPaused(Duration lasted) {
+        long now = nanoTime.getAsLong();
+        recentPace.leaveOut(now - lasted.toNanos(), now);
     }
 
     @Override

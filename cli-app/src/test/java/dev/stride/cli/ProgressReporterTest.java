@@ -276,6 +276,24 @@ class ProgressReporterTest {
     }
 
     @Test
+    void theTimeTheProcessWasStoppedIsLeftOutOfTheEtasPace() {
+        // As above, but the process itself was stopped for 60 s (a laptop's lid closed, SIGSTOP): 641 done at 125 s,
+        // 10/s over the last 30 s with the stop left out, 35.9 s for the 359 left. Counted in, the window began in
+        // the stop, and its 50 answers in 30 s said 3m35s; a stop of minutes said hours.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(125), now);
+        answerEverySecond(progress, now, 60, 10);
+        now.addAndGet(Duration.ofSeconds(60).toNanos());
+        progress.processPaused(Duration.ofSeconds(60));
+        answerEverySecond(progress, now, 5, 10);
+        progress.close();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 5.1/s, 15 tok/s,"
+                + " ETA 35.9s\n");
+    }
+
+    @Test
     void anOutageOfTheDatabaseServerIsLeftOutOfTheEtasPaceOnceAndOnlyOnce() {
         // As above, the wait a PostgreSQL server away: told as its end (databaseBack), and by the write that waited.
         StringWriter lines = new StringWriter();
