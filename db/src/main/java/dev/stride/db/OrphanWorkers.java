@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -51,12 +50,7 @@ public final class OrphanWorkers {
         } catch (SQLException | StoreException e) {
             return 0;
         }
-        SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout(0);
-        config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
-        SQLiteDataSource source = new SQLiteDataSource(config);
-        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Connection alone = source.getConnection(); Statement st = alone.createStatement()) {
+        try (Connection alone = SqliteFiles.aloneSource(file).getConnection(); Statement st = alone.createStatement()) {
             // The first read takes the exclusive lock, or fails with SQLITE_BUSY when another connection is open;
             // held until the close, so no worker can join between this look and the update.
             if (!running(alone)) {

@@ -10,9 +10,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
-import org.sqlite.SQLiteOpenMode;
 
 /**
  * The {@code -wal} and {@code -shm} files that reading a database made beside it, removed once the command that read
@@ -57,13 +54,7 @@ public final class ReadTraces {
                 || WalFile.bytes(file) > 0) {
             return;
         }
-        SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout(0);
-        config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
-        config.resetOpenMode(SQLiteOpenMode.CREATE); // a file removed meanwhile is not made again here
-        SQLiteDataSource source = new SQLiteDataSource(config);
-        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Connection alone = source.getConnection(); Statement st = alone.createStatement()) {
+        try (Connection alone = SqliteFiles.aloneSource(file).getConnection(); Statement st = alone.createStatement()) {
             // The first read takes the exclusive lock, or fails with SQLITE_BUSY when another connection is open.
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master")) {
                 rs.next();

@@ -19,6 +19,7 @@ import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteOpenMode;
 
 /** Opens stride's SQLite files with the settings its durability promise rests on. */
 final class SqliteFiles {
@@ -75,6 +76,22 @@ final class SqliteFiles {
     /** Settings of a reading connection: opened read-only, so it can never write (nor set the journal mode). */
     static SQLiteDataSource readerSource(Path file) {
         return readerSource(file, readerConfig());
+    }
+
+    /**
+     * A connection that gets the file to itself or nothing: in EXCLUSIVE locking mode its first read takes the file's
+     * exclusive lock, and fails at once (SQLITE_BUSY, no busy wait) while any other connection, of this process or
+     * another, has the file open. Held until it closes, so nothing can open the file between a look and what follows
+     * it (folding a WAL in, ending a copied file's leases, removing a reader's -shm). It never creates the file.
+     */
+    static SQLiteDataSource aloneSource(Path file) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout(0);
+        config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
+        config.resetOpenMode(SQLiteOpenMode.CREATE);
+        SQLiteDataSource source = new SQLiteDataSource(config);
+        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        return source;
     }
 
     /**

@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * Commits that a stride stopped before it could close the database (kill -9, a crash, a power loss) left in the WAL,
@@ -56,12 +54,7 @@ public record WalFold(Path file, Path wal, long walBytes, OptionalLong answers) 
         } catch (SQLException | StoreException e) {
             return Optional.empty();
         }
-        SQLiteConfig config = new SQLiteConfig();
-        config.setBusyTimeout(0);
-        config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
-        SQLiteDataSource source = new SQLiteDataSource(config);
-        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Connection alone = source.getConnection()) {
+        try (Connection alone = SqliteFiles.aloneSource(file).getConnection()) {
             // The first read takes the exclusive lock, or fails with SQLITE_BUSY when another connection is open.
             long throughWal = WalFile.answers(alone);
             OptionalLong answers;
