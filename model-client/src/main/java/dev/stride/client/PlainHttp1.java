@@ -41,7 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection broke, and a send again is the caller's to decide and to count. Only a write that fails on a kept
  * connection is sent again on a new one: the server had closed it before the request came. The call's
  * deadline is kept by one watchdog thread that closes the socket of an overdue call, so reads block without a timeout
- * of their own (a timed read costs a poll() per read), the idle check's included once it is over.
+ * of their own (a timed read costs a poll() per read), the idle check's included once it is over. The watchdog also
+ * notices when the process or the machine was stopped (SIGSTOP, a laptop's sleep): the server may have closed any
+ * connection meanwhile, the ones whose answers it sent before it and that are read only now included, and their idle
+ * time on this side says nothing of it (System.nanoTime() does not count a machine's sleep); each is checked before
+ * its next use.
  */
 final class PlainHttp1 implements AutoCloseable {
     /** How often the watchdog looks for overdue calls: a deadline is kept to within this. */
@@ -58,6 +62,8 @@ final class PlainHttp1 implements AutoCloseable {
      * connections after seconds (uvicorn, hence vLLM: 5 s).
      */
     static final Duration CHECK_IDLE_AFTER = Duration.ofMillis(250);
+    /** A watchdog's tick this much longer than it slept, on either clock: the process or the machine was stopped. */
+    private static final long PAUSE_MILLIS = 1000;
 
     private final String host;
     private final int port;
@@ -202,7 +208,8 @@ final class PlainHttp1 implements AutoCloseable {
         long now = System.nanoTime();
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            boolean fresh = now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
+            boolean fresh = !c.suspect && now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
+            c.suspect = false;
             if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos && (fresh || open(c))) {
                 return c;
             }
@@ -363,6 +370,8 @@ final class PlainHttp1 implements AutoCloseable {
 
     /** Until the client is closed and its last call has ended: a call in flight keeps its deadline after close(). */
     private void keepDeadlines() {
+        long tick = System.nanoTime();
+        long wallTick = System.currentTimeMillis();
         while (!closed || !live.isEmpty()) {
             try {
                 Thread.sleep(TICK_MILLIS);
@@ -370,6 +379,12 @@ final class PlainHttp1 implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
+            long wallNow = System.currentTimeMillis();
+            if (pausedBetween(now - tick, wallNow - wallTick)) {
+                afterPause();
+            }
+            tick = now;
+            wallTick = wallNow;
             for (Connection c : live) {
                 long deadline = c.deadline.get();
                 // Marked before it is closed, and only if the call that set this deadline still holds it: a call that
@@ -379,6 +394,24 @@ final class PlainHttp1 implements AutoCloseable {
                     c.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Whether a tick of the watchdog that took {@code monoNanos} by System.nanoTime() and {@code wallMillis} by the
+     * wall clock shows a stop: a stopped process's monotonic clock runs on, a sleeping machine's does not but its wall
+     * clock does. A busy machine that starves the watchdog for a second, or a wall clock set forward, costs only the
+     * checks of a millisecond each.
+     */
+    static boolean pausedBetween(long monoNanos, long wallMillis) {
+        long monoMillis = monoNanos / 1_000_000;
+        return monoMillis > TICK_MILLIS + PAUSE_MILLIS || wallMillis - monoMillis > PAUSE_MILLIS;
+    }
+
+    /** Every connection open now, idle or with a call on it, is checked before its next use. */
+    void afterPause() {
+        for (Connection c : live) {
+            c.suspect = true;
         }
     }
 
@@ -517,6 +550,8 @@ final class PlainHttp1 implements AutoCloseable {
          */
         final AtomicLong deadline = new AtomicLong();
         long idleSince;
+        /** Open while the process or the machine was stopped: checked before it is used again. */
+        volatile boolean suspect;
 
         Connection(Socket socket) {
             this.socket = socket;

@@ -76,6 +76,39 @@ class PlainHttp1Test {
     }
 
     @Test
+    void aConnectionTheServerClosedWhileTheProcessWasStoppedIsCheckedAndReplacedWithoutSendingTheRequestTwice()
+            throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        // Idle connections unchecked for an hour: only the stop can make the pool check this one.
+        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+            byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            // The answer came and the server closed the connection (its keep-alive timeout) while this process was
+            // stopped; the answer is read only after it wakes, and its connection looks idle for microseconds.
+            http.afterPause();
+            boolean[] sent = {false};
+            assertThat(http.post(head, body, () -> sent[0] = true).status()).isEqualTo(200);
+            assertThat(sent[0]).isTrue();
+        }
+        assertThat(server.getRequestCount()).isEqualTo(2);
+        assertThat(server.takeRequest().getConnectionIndex()).isNotEqualTo(server.takeRequest().getConnectionIndex());
+    }
+
+    @Test
+    void aStopIsToldFromASlowTickOfEitherClock() {
+        long ms = 1_000_000;
+        assertThat(PlainHttp1.pausedBetween(25 * ms, 25)).as("a tick as slept").isFalse();
+        assertThat(PlainHttp1.pausedBetween(400 * ms, 400)).as("a busy machine's late tick").isFalse();
+        assertThat(PlainHttp1.pausedBetween(6_000 * ms, 6_000)).as("a stopped process (SIGSTOP)").isTrue();
+        assertThat(PlainHttp1.pausedBetween(25 * ms, 60_025)).as("a machine that slept a minute").isTrue();
+        assertThat(PlainHttp1.pausedBetween(25 * ms, -3_600_000)).as("a wall clock set back").isFalse();
+    }
+
+    @Test
     void onceAConnectionBrokeTheIdleOnesAreCheckedAndARequestNoServerReadIsNotCountedAsSent() throws Exception {
         byte[] answer = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + OK_BODY.length()
                 + "\r\n\r\n" + OK_BODY).getBytes(StandardCharsets.UTF_8);
