@@ -9,6 +9,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
+import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.RunReport;
 import dev.stride.db.RunTotals;
@@ -64,6 +65,13 @@ final class StatusCommand implements Callable<Integer> {
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
+            // A file copied while its run was going names that run's workers, leased still; none of them works on
+            // the copy, which no process has open: shown live, it read as a run going on at their pace. Only for a
+            // file that holds everything itself: ending their leases writes, and would fold in a WAL that a killed
+            // stride left behind, which status is to report as it is.
+            if (FileAlone.look(database.file, Instant.now(), DbFile.STALE_AFTER).state() == FileAlone.State.WHOLE) {
+                OrphanWorkers.endIfFileAlone(database.file);
+            }
         } else {
             DbFile.upgradeIfOlder(database.postgres, spec);
         }

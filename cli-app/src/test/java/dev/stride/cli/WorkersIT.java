@@ -321,6 +321,15 @@ class WorkersIT {
         }
         assertThat(count(copy, "SELECT count(*) FROM workers")).as("the original's worker, in the copy").isEqualTo(1);
         long done = count(copy, "SELECT done FROM progress");
+        // status of the copy, which no process has open: its run is stopped there, not going on at the original's
+        // pace; the original's own status still shows its worker.
+        JsonNode copied = statusOf(copy);
+        assertThat(copied.get("state").asText()).as(copied.toString()).isEqualTo("interrupted");
+        assertThat(copied.has("workers")).as(copied.toString()).isFalse();
+        assertThat(copied.get("rate_per_s").isNull()).as(copied.toString()).isTrue();
+        JsonNode going = statusOf(db);
+        assertThat(going.get("state").asText()).as(going.toString()).isEqualTo("running");
+        assertThat(going.get("workers")).as(going.toString()).hasSize(1);
 
         StrideProcess onCopy = StrideProcess.start(dir, "worker-1", List.of("run", "--db", copy.toString(),
                 "--base-url", PacedModelServer.baseUrl(server, 1), "--log-every", "0", "--concurrency",
@@ -337,6 +346,13 @@ class WorkersIT {
         assertThat(count(copy, "SELECT done FROM progress")).isEqualTo(total);
         assertThat(original.waitForExit(Duration.ofSeconds(300))).as(original.transcript()).isZero();
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(total);
+    }
+
+    /** The first run of {@code db}, as `stride status --json` shows it. */
+    private static JsonNode statusOf(Path db) throws Exception {
+        Cli.Result status = new Cli().run("status", "--db", db.toString(), "--json");
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        return new ObjectMapper().readTree(status.out()).get(0);
     }
 
     /** Waits until both have sent a request (each has said its first lines by then), lets the answers go, waits both. */
