@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
+import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -68,6 +69,9 @@ final class ClearCommand implements Callable<Integer> {
         if (database.file != null) {
             DbFile.foldIfLeftBehind(database.file, spec);
             DbFile.upgradeIfOlder(database.file, spec); // the store would upgrade it as it opens, unsaid
+            // A file copied while its run was going names that run's workers, leased still, though none of them
+            // works on the copy (no process has it open): they do not keep its runs from being cleared.
+            OrphanWorkers.endIfFileAlone(database.file);
         } else {
             DbFile.upgradeIfOlder(database.postgres, spec);
         }

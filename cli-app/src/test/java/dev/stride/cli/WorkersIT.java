@@ -318,6 +318,7 @@ class WorkersIT {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             st.executeUpdate("backup to " + copy);
+            st.executeUpdate("backup to " + dir.resolve("cleared.db"));
         }
         assertThat(count(copy, "SELECT count(*) FROM workers")).as("the original's worker, in the copy").isEqualTo(1);
         long done = count(copy, "SELECT done FROM progress");
@@ -330,6 +331,12 @@ class WorkersIT {
         JsonNode going = statusOf(db);
         assertThat(going.get("state").asText()).as(going.toString()).isEqualTo("running");
         assertThat(going.get("workers")).as(going.toString()).hasSize(1);
+        // and its run is cleared there, where the original's live worker keeps the original's from being cleared
+        Cli.Result cleared = new Cli().run("clear", "--db", dir.resolve("cleared.db").toString(), "--run", RUN,
+                "--yes");
+        assertThat(cleared.exitCode()).as(cleared.all()).isZero();
+        assertThat(count(dir.resolve("cleared.db"), "SELECT count(*) FROM runs")).isZero();
+        assertThat(new Cli().run("clear", "--db", db.toString(), "--run", RUN, "--yes").exitCode()).isEqualTo(2);
 
         StrideProcess onCopy = StrideProcess.start(dir, "worker-1", List.of("run", "--db", copy.toString(),
                 "--base-url", PacedModelServer.baseUrl(server, 1), "--log-every", "0", "--concurrency",
