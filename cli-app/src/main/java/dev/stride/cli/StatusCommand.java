@@ -107,6 +107,10 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             if (runs.isEmpty()) {
                 out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
+                if (database.file != null) {
+                    // What a plain cp of the file in a run's first seconds gives: its commits still all in the WAL.
+                    out.println(Messages.of(spec).get("msg.status.noRuns.copied"));
+                }
             } else {
                 printTable(out, Messages.of(spec), runs, allGone, workers, totals, prices, now, scores);
                 ShardLines.printText(out, Messages.of(spec), runs);

@@ -325,6 +325,12 @@ class StatusClearExportTest {
         assertThat(all.exitCode()).isZero();
         assertThat(all.out()).contains("Cleared 1 run");
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
+
+        // A file with no run is also what a plain cp gives of one whose run is in its first seconds: said how to copy
+        Cli.Result status = stride.cli.run("status", "--db", db.toString());
+        assertThat(status.out()).startsWith(db + " holds no runs yet.\nIf it is a copy (cp, scp) of a file a run was"
+                + " writing, that run's answers were still in the -wal beside the original: copy a file in use with"
+                + " stride snapshot --db ORIGINAL.db COPY.db\n");
     }
 
     @Test
