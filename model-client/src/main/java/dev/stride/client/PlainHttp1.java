@@ -271,9 +271,7 @@ final class PlainHttp1 implements AutoCloseable {
             Connection c = new Connection(SocketChannel.open().socket());
             c.deadline.set(deadline);
             live.add(c);
-            if (deadline != 0) {
-                watch();
-            }
+            watch(); // without a deadline too: it also notices a stop of the process or the machine
             try {
                 if (cancels != cancelsAtStart) {
                     throw new IOException("Canceled");
@@ -359,7 +357,7 @@ final class PlainHttp1 implements AutoCloseable {
         }
     }
 
-    /** Starts the watchdog when a call has a deadline and none runs (the first time, or after a close() ended it). */
+    /** Starts the watchdog when none runs (the first time, or after a close() ended it). */
     private synchronized void watch() {
         if (watchdog == null || !watchdog.isAlive()) {
             watchdog = new Thread(this::keepDeadlines, "stride-http-deadlines");
