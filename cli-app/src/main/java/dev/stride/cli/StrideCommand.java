@@ -249,6 +249,9 @@ public final class StrideCommand implements Runnable {
             if (cls == ReportCommand.class) {
                 return cls.cast(new ReportCommand(context));
             }
+            if (cls == ScoreCommand.class) {
+                return cls.cast(new ScoreCommand(context));
+            }
             if (cls == CompareCommand.class) {
                 return cls.cast(new CompareCommand(context));
             }
