@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -62,7 +63,7 @@ public final class RunScorer {
      * @param run the run as read just before (its counters give the failed and pending records)
      */
     public ScoreReport score(ScoreBook book, RunInfo run) {
-        return score(book, run, false);
+        return score(book, run, false, () -> false);
     }
 
     /**
@@ -70,10 +71,17 @@ public final class RunScorer {
      * metrics read some answers differently (a score holds while its answer and record are unchanged, whoever made it).
      */
     public ScoreReport scoreAgain(ScoreBook book, RunInfo run) {
-        return score(book, run, true);
+        return score(book, run, true, () -> false);
     }
 
-    private ScoreReport score(ScoreBook book, RunInfo run, boolean again) {
+    /**
+     * As {@link #score} ({@code again}: {@link #scoreAgain}), asking {@code stopAsked} after each page is saved (the first page is always scored): a
+     * run of millions takes minutes to score, and Ctrl+C must not wait for the end. Each page is saved whole, so what
+     * was scored before the stop is kept, and the same call again scores only the rest.
+     *
+     * @throws Stopped once {@code stopAsked} says so, with the number of answers scored and saved until then
+     */
+    public ScoreReport score(ScoreBook book, RunInfo run, boolean again, BooleanSupplier stopAsked) {
         long newly = 0;
         long missing = 0;
         List<String> missingIds = new ArrayList<>();
@@ -83,6 +91,11 @@ public final class RunScorer {
                     : book.unscored(run.id(), key, after, PAGE);
             if (page.isEmpty()) {
                 break;
+            }
+            // Asked once a page is saved and another is waiting: a stop that comes with the last page saved is no
+            // stop, the scoring is complete.
+            if (after >= 0 && stopAsked.getAsBoolean()) {
+                throw new Stopped(newly);
             }
             List<ScoreBook.Score> scores = new ArrayList<>(page.size());
             for (ScoreBook.Unscored u : page) {
@@ -236,5 +249,20 @@ public final class RunScorer {
             }
         }
         return named ? literal : nested;
+    }
+
+    /** Scoring given up at a stop asked for between pages; the {@code saved} answers scored before it are kept. */
+    public static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long saved;
+
+        Stopped(long saved) {
+            super("scoring stopped after " + saved + " answers");
+            this.saved = saved;
+        }
+
+        public long saved() {
+            return saved;
+        }
     }
 }

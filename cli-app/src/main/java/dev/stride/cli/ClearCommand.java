@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -27,6 +28,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "clear", mixinStandardHelpOptions = true)
 final class ClearCommand implements Callable<Integer> {
+    private final CliContext context;
+
+    ClearCommand(CliContext context) {
+        this.context = context;
+    }
 
     @Spec
     CommandSpec spec;
@@ -60,7 +66,7 @@ final class ClearCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (database.file != null) {
             DbFile.requireExists(database.file);
         }
@@ -103,13 +109,30 @@ final class ClearCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.ERROR;
             }
-            if (which.all) {
-                int n = store.clearAll();
-                out.println(messages.get("msg.clear.all", n, where()));
-            } else {
-                RunInfo run = going.get(0);
-                store.clearRun(run.name());
-                out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), where()));
+            // A clear is one transaction that no stop can cut short, and a big run's takes a while: the JVM ended it
+            // at Ctrl+C with no word. Said here, then ended at once: the database rolls back what was not committed.
+            // (A signal in the instant between the commit and the flag below is told "nothing was cleared" wrongly.)
+            AtomicBoolean cleared = new AtomicBoolean();
+            PrintWriter err = spec.commandLine().getErr();
+            String stopped = messages.get("msg.clear.interrupted", where());
+            try (AutoCloseable listening = context.signals().onInterrupt(() -> {
+                if (!cleared.get()) {
+                    err.println(stopped);
+                    err.flush();
+                    Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+                }
+            })) {
+                if (which.all) {
+                    int n = store.clearAll();
+                    cleared.set(true);
+                    out.println(messages.get("msg.clear.all", n, where()));
+                } else {
+                    RunInfo run = going.get(0);
+                    store.clearRun(run.name());
+                    cleared.set(true);
+                    out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(),
+                            where()));
+                }
             }
         }
         out.flush();

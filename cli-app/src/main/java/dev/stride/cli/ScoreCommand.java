@@ -15,6 +15,7 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +30,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "score", mixinStandardHelpOptions = true)
 final class ScoreCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CliContext context;
+
+    ScoreCommand(CliContext context) {
+        this.context = context;
+    }
 
     @Spec
     CommandSpec spec;
@@ -58,7 +65,7 @@ final class ScoreCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         // Settings first: a typo in --metric or --extract is said before any database is opened.
         RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
         if (database.file != null) {
@@ -69,14 +76,19 @@ final class ScoreCommand implements Callable<Integer> {
             DbFile.upgradeIfOlder(database.postgres, spec);
         }
         ScoreReport report;
+        AtomicBoolean stop = new AtomicBoolean();
         // The book first: it brings an older database's schema up to V10, which the read-only store then finds.
-        try (ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
+             ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
                      : ScoreBook.open(database.file);
              CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                      : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
             scorer.refuseUnlabelled(book, chosen);
-            report = again ? scorer.scoreAgain(book, chosen) : scorer.score(book, chosen);
+            report = scorer.score(book, chosen, again, stop::get);
+        } catch (RunScorer.Stopped e) {
+            throw UserError.of(ExitCodes.INTERRUPTED, "msg.score.interrupted", Numbers.grouped(e.saved()),
+                    database.named());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

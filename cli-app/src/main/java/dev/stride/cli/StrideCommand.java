@@ -249,6 +249,12 @@ public final class StrideCommand implements Runnable {
             if (cls == ReportCommand.class) {
                 return cls.cast(new ReportCommand(context));
             }
+            if (cls == ClearCommand.class) {
+                return cls.cast(new ClearCommand(context));
+            }
+            if (cls == ScoreCommand.class) {
+                return cls.cast(new ScoreCommand(context));
+            }
             if (cls == CompareCommand.class) {
                 return cls.cast(new CompareCommand(context));
             }

@@ -17,6 +17,8 @@ final class Cli {
     private volatile Consumer<String> outWatcher = text -> { };
     /** Where {@code stride clear} asks; nobody, as in a script, unless a test says otherwise. */
     private volatile Terminal terminal = Terminal.NONE;
+    /** Whether "Ctrl+C" is pressed the moment a command starts listening for it ({@link #stoppingAtOnce}). */
+    private volatile boolean stopAtOnce;
 
     Cli() {
         this(Map.of());
@@ -53,6 +55,15 @@ final class Cli {
         return this;
     }
 
+    /**
+     * Presses "Ctrl+C" as soon as the command listens for it, before its first step: a stop at a known point with
+     * no thread racing the command.
+     */
+    Cli stoppingAtOnce() {
+        this.stopAtOnce = true;
+        return this;
+    }
+
     Result run(String... args) {
         StringWriter out = watched(outWatcher);
         Result r = runWithOut(new PrintWriter(out, true), args);
@@ -66,6 +77,9 @@ final class Cli {
     Result runWithOut(PrintWriter out, String... args) {
         StringWriter err = watched(errWatcher);
         Signals signals = onFirst -> {
+            if (stopAtOnce) {
+                onFirst.run();
+            }
             interrupt.set(onFirst);
             return () -> interrupt.set(null);
         };

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +78,45 @@ class ScoreCommandTest {
         Cli.Result r = cli.run(args.toArray(String[]::new));
         assertThat(r.exitCode()).as(r.all()).isZero();
         return r;
+    }
+
+    /**
+     * Ctrl+C while scoring a big run: exit 130 and one line, the first page's scores kept, the file sound; the same
+     * command again scores the rest and says what one uninterrupted call says.
+     */
+    @Test
+    void ctrlCWhileScoringKeepsWhatWasScoredAndTheSameCommandScoresTheRest() throws Exception {
+        List<String> lines = new ArrayList<>();
+        List<String> ten = tenQuestions();
+        for (int i = 0; i < 1_200; i++) {
+            String q = ten.get(i % ten.size());
+            lines.add(q.replace("\"id\":\"q" + (i % ten.size()) + "\"", "\"id\":\"r" + i + "\""));
+        }
+        Path db = dir.resolve("runs.db");
+        run(input("many.jsonl", lines), db);
+        Path whole = Files.copy(db, dir.resolve("whole.db"));
+        String[] score = {"score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice", "--json"};
+
+        Cli.Result stopped = new Cli().stoppingAtOnce().run(score);
+
+        assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(stopped.out()).isEmpty();
+        assertThat(stopped.err().lines().toList()).as(stopped.err()).singleElement().asString()
+                .contains("interrupted while scoring", "500 answers", db.toString(), "run the same command again");
+        assertThat(count(db, "SELECT COUNT(*) FROM scores")).isEqualTo(500);
+        assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
+
+        Cli.Result again = cli.run(score);
+        Cli.Result uninterrupted = cli.run("score", "--db", whole.toString(), "--label-field", "answer", "--metric",
+                "choice", "--json");
+        assertThat(again.exitCode()).as(again.all()).isZero();
+        JsonNode rest = JSON.readTree(again.out());
+        JsonNode all = JSON.readTree(uninterrupted.out());
+        assertThat(rest.get("newly_scored").asLong()).isEqualTo(700);
+        ((ObjectNode) rest).remove("newly_scored");
+        ((ObjectNode) all).remove("newly_scored");
+        assertThat(rest).isEqualTo(all);
+        assertThat(all.get("scored").asLong()).isEqualTo(1_200);
     }
 
     /**
