@@ -124,6 +124,15 @@ final class PostgresOutage {
         return since >= 0 && cut && now - cutAt > 0 && now - since <= reconnectFor.toNanos();
     }
 
+    /**
+     * Whether a stop's wait is over while the server is away: no more tries then. Each try on a server that is silent
+     * rather than down costs a login's timeout (10 s) or a statement's silence limit, and a stopping worker's last
+     * calls (its outcomes, its cursor, its leave) each paid one: a Ctrl+C took 105 s to exit.
+     */
+    synchronized boolean stopWaitOver() {
+        return since >= 0 && cut && System.nanoTime() - cutAt > 0;
+    }
+
     /** From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. */
     synchronized void cut(Duration within) {
         long at = System.nanoTime() + within.toNanos();

@@ -40,6 +40,7 @@ final class PostgresSession implements AutoCloseable {
     /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
+    private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -62,10 +63,18 @@ final class PostgresSession implements AutoCloseable {
         lock.lock();
         try {
             long pause = FIRST_PAUSE_MS;
+            boolean fresh = true;
             while (true) {
                 if (closed) {
                     throw new StoreException(DbPhrase.of("store.closed", location));
                 }
+                // A new call only: one already waiting makes its last try after its pause, as before the stop.
+                if (fresh && outage.stopWaitOver()) {
+                    SQLException away = lastLost != null ? lastLost
+                            : new SQLException("the server stopped answering another connection", "08006");
+                    throw gaveUp(away, away);
+                }
+                fresh = false;
                 SQLException lost;
                 Exception thrown;
                 boolean connecting = false; // a try to connect that failed, not work on an open connection
@@ -109,6 +118,7 @@ final class PostgresSession implements AutoCloseable {
                     lost = sql;
                     thrown = e;
                 }
+                lastLost = lost;
                 dropConnection();
                 // A statement that timed out in the server's silence has heard nothing since it was sent; a reset or a
                 // restart ends the server's answers now, however long the work had run (a long export or copy).

@@ -218,6 +218,12 @@ public final class PostgresCluster implements AutoCloseable {
         pgCtl("restart", "-m", "fast");
     }
 
+    /** Stops the server as a crash or a power cut would (immediate: no checkpoint, unflushed WAL lost) and starts it. */
+    public void crashAndStart() throws IOException, InterruptedException {
+        pgCtl("stop", "-m", "immediate");
+        pgCtl("start");
+    }
+
     public void stop() throws IOException, InterruptedException {
         pgCtl("stop", "-m", "fast");
     }

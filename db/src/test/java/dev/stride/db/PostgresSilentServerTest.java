@@ -4,10 +4,12 @@ import static dev.stride.db.Fixtures.done;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.InputRecord;
 import dev.stride.core.RunListener;
+import dev.stride.core.RunState;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -96,6 +98,28 @@ class PostgresSilentServerTest {
         assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
         assertThat(count("SELECT done FROM workers")).isEqualTo(1);
+    }
+
+    /**
+     * A stop once the server is known to be away: when its grace is over, the worker's last calls (its cursor, its
+     * leave, a read) give up without one more try. Each try on a silent server cost a login's timeout or the silence
+     * limit, and a Ctrl+C took 105 s to exit so.
+     */
+    @Test
+    void aStopDuringASilenceTriesTheServerNoMoreOnceItsGraceIsOver() throws Exception {
+        List<InputRecord> input = recs(2);
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        hearOutages();
+        CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
+
+        store.waitForServerAtMost(Duration.ZERO); // the stop, its grace over at once
+        assertThat(saved).failsWithin(2, TimeUnit.MINUTES);
+        int tries = link.accepted();
+
+        assertThatThrownBy(() -> store.saveCursor(run, 10, RunState.INTERRUPTED))
+                .isInstanceOf(StoreException.class).hasMessageContaining("stopped without waiting longer");
+        assertThatThrownBy(() -> store.findRun("a")).isInstanceOf(StoreException.class);
+        assertThat(link.accepted()).as("connections tried after the grace").isEqualTo(tries);
     }
 
     /**

@@ -21,6 +21,7 @@ final class SilentLink implements AutoCloseable {
     private final Object gate = new Object();
     private boolean silent; // guarded by gate
     private boolean refusing; // new connections are closed at once; guarded by gate
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     SilentLink(int target) throws IOException {
         this.target = target;
@@ -32,6 +33,11 @@ final class SilentLink implements AutoCloseable {
 
     int port() {
         return server.getLocalPort();
+    }
+
+    /** How many connections were made to the link, refused ones included. */
+    int accepted() {
+        return accepted.get();
     }
 
     void silence() {
@@ -67,6 +73,7 @@ final class SilentLink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                accepted.incrementAndGet();
                 if (isRefusing()) {
                     client.close();
                     continue;

@@ -1,0 +1,80 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.Cursor;
+import dev.stride.core.InputRecord;
+import dev.stride.core.ResultRow;
+import dev.stride.core.RunState;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A crash of the server (pg_ctl stop -m immediate, a power cut) while a worker writes: the outcomes it committed
+ * without waiting for the disk are gone from the server, and the worker had counted them stored. The WAL writer is
+ * slowed to its longest delay, so that those commits are still unflushed when the server goes down, as the last
+ * ones are in a run.
+ */
+class PostgresCrashTest {
+    private PostgresCluster cluster;
+    private String url;
+    private PostgresCheckpointStore store;
+
+    @BeforeEach
+    void open() throws Exception {
+        cluster = PostgresCluster.start();
+        url = cluster.newDatabase();
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            st.execute("ALTER SYSTEM SET wal_writer_delay = '10s'");
+            st.execute("SELECT pg_reload_conf()");
+        }
+        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void answersCommittedBeforeACrashOfTheServerAreWrittenAgainOnceItIsBack() throws Exception {
+        List<InputRecord> input = recs(12);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(30));
+        assertThat(store.claim(run, -1, 12, false)).hasSize(12);
+        store.saveCursor(run, 10, RunState.RUNNING);
+        for (InputRecord r : input) {
+            assertThat(store.savePrediction(run, r, done("o" + r.id()))).isTrue();
+        }
+
+        cluster.crashAndStart();
+
+        // The writer's next call reconnects; what the crash took is in again before it, each answer once.
+        Cursor cursor = store.saveCursor(run, 20, RunState.RUNNING);
+        assertThat(cursor.done()).isEqualTo(12);
+        List<ResultRow> rows = new ArrayList<>();
+        store.forEachResult(run, rows::add);
+        assertThat(rows).extracting(ResultRow::id).doesNotHaveDuplicates().hasSize(12);
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM claims")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("claims left on answered records").isZero();
+        }
+    }
+}
