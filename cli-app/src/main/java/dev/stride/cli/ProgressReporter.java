@@ -576,7 +576,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             String percent = String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total);
             String lasted = Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000);
             out.println(o.locked()
-                    ? messages.get("msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
+                    ? messages.get(o.folding() ? "msg.progress.dbFolding" : "msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
                     : messages.get("msg.progress.dbUnreachable", run, allDone, total, percent, o.server(), lasted,
                             Durations.human(o.waitLimit().toMillis()), o.reason()));
             out.flush();
@@ -744,7 +744,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (away != null) {
             DatabaseOutage o = away.outage();
             if (o.locked()) {
-                return messages.get("msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
+                return messages.get(o.folding() ? "msg.progress.barDbFolding" : "msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
             }
             return messages.get("msg.progress.barDbUnreachable", Durations.human(o.lasted().toMillis()),
                     Durations.human(o.waitLimit().toMillis()));

@@ -59,6 +59,19 @@ class LockedFileProgressTest {
         assertThat(out.toString()).doesNotContain("ETA", "unreachable");
     }
 
+    /** A sibling worker folding its log in holds the file too: the line names that, not a sqlite3 shell. */
+    @Test
+    void aFileHeldByAnotherConnectionsCheckpointIsSaidAsAFold() {
+        StringWriter out = new StringWriter();
+        ProgressReporter progress = lines(out, Messages.ENGLISH, new AtomicLong());
+
+        progress.databaseUnreachable(DatabaseOutage.fileFolding("runs.db", Duration.ofSeconds(3), REASON));
+
+        assertThat(out.toString()).isEqualTo("m: 120/200 done (60.0%), waiting for runs.db: another connection (another"
+                + " stride worker of this file?) is folding the log into it while readers finish, for 3.0s; answers"
+                + " are kept meanwhile, Ctrl+C stops\n");
+    }
+
     @Test
     void inChineseToo() {
         StringWriter out = new StringWriter();
