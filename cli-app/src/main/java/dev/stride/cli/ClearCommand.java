@@ -5,6 +5,7 @@ import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StoreException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
@@ -50,6 +51,12 @@ final class ClearCommand implements Callable<Integer> {
     /** Where the question is asked: the one a test hands this command, or (null) the process's terminal. */
     Terminal terminal;
 
+    private final CliContext context;
+
+    ClearCommand(CliContext context) {
+        this.context = context;
+    }
+
     static final class Which {
         @Option(names = "--run", paramLabel = "NAME")
         String run;
@@ -59,7 +66,7 @@ final class ClearCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (database.file != null) {
             DbFile.requireExists(database.file);
         }
@@ -99,13 +106,23 @@ final class ClearCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.ERROR;
             }
-            if (which.all) {
-                int n = store.clearAll();
-                out.println(messages.get("msg.clear.all", n, where()));
-            } else {
-                RunInfo run = going.get(0);
-                store.clearRun(run.name());
-                out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(), where()));
+            // Listening only now: a Ctrl+C at the question ends the process as ever.
+            HeldFileWait wait = HeldFileWait.on(store, spec.commandLine().getErr(), messages);
+            try (AutoCloseable listening = context.signals().onInterrupt(wait::stop)) {
+                if (which.all) {
+                    int n = store.clearAll();
+                    out.println(messages.get("msg.clear.all", n, where()));
+                } else {
+                    RunInfo run = going.get(0);
+                    store.clearRun(run.name());
+                    out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(),
+                            where()));
+                }
+            } catch (StoreException e) {
+                if (wait.stopped()) {
+                    throw UserError.of(ExitCodes.INTERRUPTED, "msg.clear.interrupted", where());
+                }
+                throw e;
             }
         }
         out.flush();
