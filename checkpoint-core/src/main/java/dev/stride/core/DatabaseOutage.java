@@ -14,8 +14,11 @@ import java.util.Objects;
  *                  long as it is held (only a stop ends that wait), and this is zero
  * @param reason    the last failure to reach it, in the driver's words; null once it is over
  * @param locked    a file held by another connection, not a server away
+ * @param folding   a locked file whose holder is checkpointing its WAL (another stride worker of the file folding its
+ *                  log in, which waits for busy readers), not a program holding a write transaction
  */
-public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason, boolean locked) {
+public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason, boolean locked,
+                             boolean folding) {
 
     public DatabaseOutage {
         Objects.requireNonNull(lasted, "lasted");
@@ -24,11 +27,16 @@ public record DatabaseOutage(String server, Duration lasted, Duration waitLimit,
 
     /** A database server away. */
     public DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason) {
-        this(server, lasted, waitLimit, reason, false);
+        this(server, lasted, waitLimit, reason, false, false);
     }
 
     /** The SQLite file {@code file} (as shown to the user) held by another connection's write for {@code lasted}. */
     public static DatabaseOutage fileLocked(String file, Duration lasted, String reason) {
-        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true);
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, false);
+    }
+
+    /** The SQLite file {@code file} held for {@code lasted} by another connection's checkpoint of its WAL. */
+    public static DatabaseOutage fileFolding(String file, Duration lasted, String reason) {
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, true);
     }
 }

@@ -6,6 +6,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
+import dev.stride.db.StoreException;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
@@ -56,6 +57,7 @@ final class ClearCommand implements Callable<Integer> {
 
     /** Where the question is asked: the one a test hands this command, or (null) the process's terminal. */
     Terminal terminal;
+
 
     static final class Which {
         @Option(names = "--run", paramLabel = "NAME")
@@ -109,14 +111,19 @@ final class ClearCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.ERROR;
             }
-            // A clear is one transaction that no stop can cut short, and a big run's takes a while: the JVM ended it
-            // at Ctrl+C with no word. Said here, then ended at once: the database rolls back what was not committed.
-            // (A signal in the instant between the commit and the flag below is told "nothing was cleared" wrongly.)
+            // Listening only now: a Ctrl+C at the question ends the process as ever. A wait for a file another
+            // connection holds is ended by it, nothing begun. Past that, a clear is one transaction that no stop can
+            // cut short, and a big run's takes a while: the JVM ended it at Ctrl+C with no word. Said here, then ended
+            // at once: the database rolls back what was not committed. (A signal in the instant between the commit
+            // and the flag below is told "nothing was cleared" wrongly.)
             AtomicBoolean cleared = new AtomicBoolean();
             PrintWriter err = spec.commandLine().getErr();
             String stopped = messages.get("msg.clear.interrupted", where());
+            HeldFileWait wait = HeldFileWait.on(store, err, messages);
             try (AutoCloseable listening = context.signals().onInterrupt(() -> {
-                if (!cleared.get()) {
+                if (wait.waiting()) {
+                    wait.stop();
+                } else if (!cleared.get()) {
                     err.println(stopped);
                     err.flush();
                     Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
@@ -133,6 +140,11 @@ final class ClearCommand implements Callable<Integer> {
                     out.println(messages.get("msg.clear.run", run.name(), run.total(), run.done(), run.failed(),
                             where()));
                 }
+            } catch (StoreException e) {
+                if (wait.stopped()) {
+                    throw UserError.of(ExitCodes.INTERRUPTED, "msg.clear.interruptedWaiting", where());
+                }
+                throw e;
             }
         }
         out.flush();

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,12 +88,24 @@ final class CopyCommand implements Callable<Integer> {
         boolean fresh = to != null && !Files.exists(to);
         AtomicBoolean stop = new AtomicBoolean();
         // Listening before anything is opened: a stop during the opening is seen at the transfer's first page.
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
+        AtomicReference<HeldFileWait> held = new AtomicReference<>();
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> {
+                stop.set(true);
+                HeldFileWait waiting = held.get();
+                if (waiting != null) {
+                    waiting.stop(); // a write waiting for a DEST another connection holds gives up, DEST as it was
+                }
+            });
              StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try (CheckpointStore source = fromPostgres != null ? PostgresCheckpointStore.openReadOnly(fromPostgres)
                         : SqliteCheckpointStore.openReadOnly(from);
                  CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
                         : SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                HeldFileWait waiting = HeldFileWait.on(target, spec.commandLine().getErr(), Messages.of(spec));
+                held.set(waiting);
+                if (stop.get()) {
+                    waiting.stop();
+                }
                 DbFile.sayUpgraded(target instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
                         : ((PostgresCheckpointStore) target).schemaUpgrade(), spec);
                 copied = RunTransfer.copy(source, target, run, stop::get);
@@ -108,6 +121,11 @@ final class CopyCommand implements Callable<Integer> {
             throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                     "msg.copy.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
+            if (stop.get() && e instanceof StoreException) {
+                // The wait for a held DEST, ended by the stop: the transaction never began.
+                throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
+                        "msg.copy.interruptedInto");
+            }
             throw fresh ? notCreated(e, to, "msg.copy.diskFullNew", "msg.copy.fullNew", "msg.copy.failedNew")
                     : to != null ? leftAsItWas(e, to, "msg.copy.diskFullInto") : e;
         }

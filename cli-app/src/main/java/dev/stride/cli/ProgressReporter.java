@@ -132,6 +132,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LatencyHistogram latency = new LatencyHistogram();
     private final ProgressBar bar;
     private final boolean lines;
+    /**
+     * --quiet hides progress, not why nothing moves: a database held or away is still said, once at its start and
+     * once at its end (README: "no progress bar or lines"; these are warnings, and minutes of silence are not).
+     */
+    private final boolean quiet;
     private volatile long lastPrint;
     /** When the bar's words were last made; the writer thread's alone. */
     private long barWordsAt;
@@ -209,6 +214,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.failedBefore = failedBefore;
         this.everyNanos = mode == Mode.LINES ? every.toNanos() : 0;
         this.lines = mode == Mode.LINES;
+        this.quiet = mode == Mode.QUIET;
         this.bar = mode == Mode.BAR ? bar(barOutput, noColor) : null;
     }
 
@@ -558,7 +564,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private void printDbLineIfDue(DbAway away, boolean now) {
         synchronized (this) { // beside the ticker's lines, and none after close()
             long at = nanoTime.getAsLong();
-            if (closed || !lines || !now && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
+            if (closed || !(lines || quiet && now) || !now && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
                 return;
             }
             DatabaseOutage o = away.outage();
@@ -570,7 +576,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             String percent = String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total);
             String lasted = Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000);
             out.println(o.locked()
-                    ? messages.get("msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
+                    ? messages.get(o.folding() ? "msg.progress.dbFolding" : "msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
                     : messages.get("msg.progress.dbUnreachable", run, allDone, total, percent, o.server(), lasted,
                             Durations.human(o.waitLimit().toMillis()), o.reason()));
             out.flush();
@@ -579,13 +585,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /**
      * The SQLite file's WAL grows without bound behind another connection's read transaction: one line, whatever the
-     * mode but --quiet, since nothing else would say it until the disk is full.
+     * mode, --quiet too, since nothing else would say it until the disk is full.
      */
     @Override
     public void databaseLogPinned(String wal, long bytes) {
-        if (!lines && bar == null) {
-            return;
-        }
         synchronized (this) {
             if (!closed) {
                 String db = wal.endsWith("-wal") ? wal.substring(0, wal.length() - 4) : wal;
@@ -613,10 +616,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void databaseBack(DatabaseOutage ended) {
         long now = nanoTime.getAsLong();
         recentPace.leaveOut(now - ended.lasted().toNanos(), now);
-        dbAway.set(null);
+        boolean said = dbAway.getAndSet(null) != null;
         if (bar != null) {
             bar.setExtraMessage(extra());
-        } else if (lines) {
+        } else if (lines || quiet && said) {
             synchronized (this) {
                 if (!closed) {
                     out.println(messages.get(ended.locked() ? "msg.progress.dbUnlocked" : "msg.progress.dbBack", run,
@@ -741,7 +744,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (away != null) {
             DatabaseOutage o = away.outage();
             if (o.locked()) {
-                return messages.get("msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
+                return messages.get(o.folding() ? "msg.progress.barDbFolding" : "msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
             }
             return messages.get("msg.progress.barDbUnreachable", Durations.human(o.lasted().toMillis()),
                     Durations.human(o.waitLimit().toMillis()));

@@ -234,6 +234,9 @@ public final class StrideCommand implements Runnable {
             if (cls == DemoCommand.class) {
                 return cls.cast(new DemoCommand(context));
             }
+            if (cls == ClearCommand.class) {
+                return cls.cast(new ClearCommand(context));
+            }
             if (cls == CopyCommand.class) {
                 return cls.cast(new CopyCommand(context));
             }
@@ -248,9 +251,6 @@ public final class StrideCommand implements Runnable {
             }
             if (cls == ReportCommand.class) {
                 return cls.cast(new ReportCommand(context));
-            }
-            if (cls == ClearCommand.class) {
-                return cls.cast(new ClearCommand(context));
             }
             if (cls == ScoreCommand.class) {
                 return cls.cast(new ScoreCommand(context));

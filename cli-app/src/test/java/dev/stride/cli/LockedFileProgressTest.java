@@ -59,6 +59,19 @@ class LockedFileProgressTest {
         assertThat(out.toString()).doesNotContain("ETA", "unreachable");
     }
 
+    /** A sibling worker folding its log in holds the file too: the line names that, not a sqlite3 shell. */
+    @Test
+    void aFileHeldByAnotherConnectionsCheckpointIsSaidAsAFold() {
+        StringWriter out = new StringWriter();
+        ProgressReporter progress = lines(out, Messages.ENGLISH, new AtomicLong());
+
+        progress.databaseUnreachable(DatabaseOutage.fileFolding("runs.db", Duration.ofSeconds(3), REASON));
+
+        assertThat(out.toString()).isEqualTo("m: 120/200 done (60.0%), waiting for runs.db: another connection (another"
+                + " stride worker of this file?) is folding the log into it while readers finish, for 3.0s; answers"
+                + " are kept meanwhile, Ctrl+C stops\n");
+    }
+
     @Test
     void inChineseToo() {
         StringWriter out = new StringWriter();
@@ -99,5 +112,43 @@ class LockedFileProgressTest {
                 + " into data/runs.db: another connection keeps a read transaction open on an old snapshot (a sqlite3"
                 + " shell after BEGIN; SELECT ...?). Nothing is lost, but it grows with every answer until that"
                 + " transaction ends: end it (COMMIT, or quit that shell)\n");
+    }
+
+    /**
+     * --quiet hides progress ("no progress bar or lines"), not why nothing moves: a held file, a database server away
+     * and a pinned WAL are each said, once at their start and once at their end, and nothing between.
+     */
+    @Test
+    void quietStillSaysWhyNothingMovesOnceAtItsStartAndOnceAtItsEnd() {
+        StringWriter out = new StringWriter();
+        AtomicLong clock = new AtomicLong();
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(out), "m", 200, 120, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.QUIET, null, false, Messages.ENGLISH, clock::get);
+
+        progress.databaseUnreachable(held(3));
+        for (int s = 1; s <= 65; s++) {
+            clock.addAndGet(Duration.ofSeconds(1).toNanos());
+            progress.databaseUnreachable(held(3 + s));
+            progress.tick();
+        }
+        progress.databaseBack(DatabaseOutage.fileLocked("runs.db", Duration.ofSeconds(70), null));
+        progress.databaseUnreachable(new DatabaseOutage("db:5432", Duration.ofSeconds(1), Duration.ofMinutes(2),
+                "Connection refused"));
+        progress.databaseBack(new DatabaseOutage("db:5432", Duration.ofSeconds(9), Duration.ofMinutes(2), null));
+        progress.databaseLogPinned("runs.db-wal", 33L << 20);
+        progress.tick();
+        progress.close();
+
+        assertThat(out.toString().lines().toList()).containsExactly(
+                "m: 120/200 done (60.0%), waiting for runs.db: another connection holds a write (a sqlite3 shell after"
+                        + " BEGIN?) for 3.0s; answers are kept meanwhile, Ctrl+C stops",
+                "m: runs.db is free again after 1m10s held by another connection; going on",
+                "m: 120/200 done (60.0%), database at db:5432 unreachable for 1.0s, waiting up to 2m00s for it:"
+                        + " Connection refused",
+                "m: the database at db:5432 answers again after 9.0s unreachable; going on",
+                "m: runs.db-wal has grown to 33.0 MB, and no checkpoint can fold it into runs.db: another connection"
+                        + " keeps a read transaction open on an old snapshot (a sqlite3 shell after BEGIN; SELECT ...?)."
+                        + " Nothing is lost, but it grows with every answer until that transaction ends: end it"
+                        + " (COMMIT, or quit that shell)");
     }
 }

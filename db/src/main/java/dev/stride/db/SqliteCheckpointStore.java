@@ -1122,7 +1122,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                         throw new StoreException(DbPhrase.of("sqlite.stoppedWaiting", file, lasted.toSeconds(),
                                 SqliteFiles.detail(e)), e);
                     }
-                    lockWait.held(lasted, SqliteFiles.detail(e));
+                    lockWait.held(lasted, SqliteFiles.detail(e), anotherCheckpoints());
                     busyTimeout(lockWait.tryMs());
                 }
             }
@@ -1188,6 +1188,23 @@ public final class SqliteCheckpointStore implements CheckpointStore {
             return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3) ? FOLDED_ALL : rs.getLong(3);
         } catch (SQLException e) {
             throw SqliteFiles.translate(file, e);
+        }
+    }
+
+    /**
+     * Whether another connection is checkpointing the WAL: a sibling worker's TRUNCATE ({@code keepWalBounded}) holds
+     * the write lock for up to the busy timeout while busy readers finish, which a waiting writer must not blame on a
+     * program's write transaction. A PASSIVE checkpoint never waits for the checkpoint lock: it is busy only while
+     * another connection holds it. (A write transaction holds the write lock alone, and the PASSIVE then folds in
+     * what it can: the work the next checkpoint would have done.)
+     */
+    private boolean anotherCheckpoints() {
+        try (var statement = writer.createStatement();
+             ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            return rs.next() && rs.getInt(1) == 1;
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "checkpoint look while waiting for the write lock failed", e);
+            return false;
         }
     }
 

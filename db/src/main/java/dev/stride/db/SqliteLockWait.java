@@ -72,11 +72,15 @@ final class SqliteLockWait {
         return (int) Math.max(0, Math.min(TRY_MS, left));
     }
 
-    /** The file is still held after {@code lasted}, for {@code reason} (SQLite's words). */
-    void held(Duration lasted, String reason) {
+    /**
+     * The file is still held after {@code lasted}, for {@code reason} (SQLite's words); {@code folding} when the holder
+     * is checkpointing the WAL rather than writing.
+     */
+    void held(Duration lasted, String reason, boolean folding) {
         RunListener listener = told;
         if (listener != null) {
-            listener.databaseUnreachable(DatabaseOutage.fileLocked(shown, lasted, reason));
+            listener.databaseUnreachable(folding ? DatabaseOutage.fileFolding(shown, lasted, reason)
+                    : DatabaseOutage.fileLocked(shown, lasted, reason));
         }
     }
 

@@ -81,6 +81,7 @@ class HeldWriteLockTest {
             assertThat(saving.get()).as("every answer stored").containsOnly(true).hasSize(12);
             assertThat(held).allSatisfy(o -> {
                 assertThat(o.locked()).isTrue();
+                assertThat(o.folding()).as("a write, not a fold").isFalse();
                 assertThat(o.server()).isEqualTo(file.toString());
                 assertThat(o.reason()).contains("locked");
             });
@@ -92,6 +93,62 @@ class HeldWriteLockTest {
             store.saveCursor(run, 10, RunState.RUNNING);
         }
         assertThat(count(file, "SELECT count(*) FROM predictions")).isEqualTo(12);
+    }
+
+    /**
+     * A sibling worker's TRUNCATE checkpoint (keepWalBounded) holds the write lock while a reader finishes, up to the
+     * busy timeout: the waiting writer tells it as a log being folded in, not as a program's write transaction (the
+     * line blamed a sqlite3 shell after BEGIN); a shell's write is still told as a write.
+     */
+    @Test
+    void aWriteHeldByAnotherConnectionsCheckpointIsToldAsAFoldNotAsAWrite() throws Exception {
+        Path file = dir.resolve("runs.db");
+        List<InputRecord> input = recs(20);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file);
+             Connection reader = Fixtures.jdbc(file); Statement r = reader.createStatement();
+             Connection folder = Fixtures.jdbc(file); Statement f = folder.createStatement()) {
+            store.syncRun(spec("a"), input.iterator());
+            long run = store.findRun("a").orElseThrow().id();
+            store.tellOutagesTo(listener);
+            // A reader on an old snapshot, then more in the WAL: a TRUNCATE waits for the reader, holding the lock.
+            r.execute("BEGIN");
+            try (ResultSet rs = r.executeQuery("SELECT count(*) FROM runs")) {
+                rs.next();
+            }
+            store.savePrediction(run, input.get(0), done("first"));
+            f.execute("PRAGMA busy_timeout = 600000");
+            CompletableFuture<Void> folding = CompletableFuture.runAsync(() -> {
+                try (ResultSet rs = f.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+                    rs.next();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection probe = Fixtures.jdbc(file); Statement p = probe.createStatement()) {
+                p.execute("PRAGMA busy_timeout = 0");
+                while (true) { // until the checkpoint holds the write lock
+                    try {
+                        p.execute("BEGIN IMMEDIATE");
+                        p.execute("ROLLBACK");
+                        Thread.sleep(20);
+                    } catch (java.sql.SQLException busy) {
+                        break;
+                    }
+                }
+            }
+            CompletableFuture<Boolean> saving = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(1), done("second")));
+            while (held.isEmpty()) {
+                assertThat(saving).as("the write, still waiting").isNotDone();
+                Thread.sleep(50);
+            }
+            r.execute("COMMIT");
+            folding.get();
+            assertThat(saving.get()).isTrue();
+            assertThat(held).allSatisfy(o -> assertThat(o.folding()).as("told as a fold").isTrue());
+            assertThat(back).singleElement().satisfies(o -> assertThat(o.locked()).isTrue());
+        }
+        assertThat(count(file, "SELECT count(*) FROM predictions")).isEqualTo(2);
     }
 
     @Test
