@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.MessageFormat;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +45,37 @@ class MessagesTest {
         assertThat(Messages.bundle(Locale.CHINESE).getLocale().getLanguage()).isEqualTo("zh");
         assertThat(Messages.bundle(Locale.ENGLISH).getLocale()).isEqualTo(Locale.ROOT);
         assertThat(file("zh").keySet()).isEqualTo(file("en").keySet());
+    }
+
+    /**
+     * A key given twice in one file keeps its last value with no word: two branches that each added
+     * msg.clear.interrupted, merged, made one of the two messages say the other's words.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/dev/stride/core/messages", "/dev/stride/db/messages", "/dev/stride/app/messages",
+            "/dev/stride/cli/messages"})
+    void noBundleFileGivesAKeyTwice(String bundle) throws IOException {
+        for (String file : List.of(bundle + ".properties", bundle + "_zh.properties")) {
+            Set<String> seen = new HashSet<>();
+            List<String> twice = new ArrayList<>();
+            try (InputStream in = MessagesTest.class.getResourceAsStream(file)) {
+                assertThat(in).as(file).isNotNull();
+                boolean continued = false;
+                for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                    String trimmed = line.strip();
+                    boolean starts = !continued && !trimmed.isEmpty() && !trimmed.startsWith("#")
+                            && !trimmed.startsWith("!");
+                    continued = trimmed.endsWith("\\") && !trimmed.endsWith("\\\\");
+                    if (starts) {
+                        String key = trimmed.split("\\s*[=:]", 2)[0].strip();
+                        if (!seen.add(key)) {
+                            twice.add(key);
+                        }
+                    }
+                }
+            }
+            assertThat(twice).as(file).isEmpty();
+        }
     }
 
     @Test
