@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,7 +79,14 @@ final class MergeCommand implements Callable<Integer> {
         List<SqliteCheckpointStore> opened = new ArrayList<>();
         boolean fresh = !Files.exists(to);
         AtomicBoolean stop = new AtomicBoolean();
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
+        AtomicReference<HeldFileWait> held = new AtomicReference<>();
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> {
+                stop.set(true);
+                HeldFileWait waiting = held.get();
+                if (waiting != null) {
+                    waiting.stop(); // a write waiting for a --to another connection holds gives up, --to as it was
+                }
+            });
              StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try {
                 for (Path shard : shards) {
@@ -86,6 +94,11 @@ final class MergeCommand implements Callable<Integer> {
                 }
                 opened.forEach(shard -> shard.requireNoLiveWorkersToMerge(run));
                 try (SqliteCheckpointStore target = SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                    HeldFileWait waiting = HeldFileWait.on(target, spec.commandLine().getErr(), Messages.of(spec));
+                    held.set(waiting);
+                    if (stop.get()) {
+                        waiting.stop();
+                    }
                     DbFile.sayUpgraded(target.schemaUpgrade(), spec);
                     merged = RunTransfer.merge(opened, target, run, stop::get);
                 }
@@ -102,6 +115,10 @@ final class MergeCommand implements Callable<Integer> {
         } catch (TransferStoppedException e) {
             throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
+            if (stop.get() && e instanceof StoreException) {
+                // The wait for a held --to, ended by the stop: the transaction never began.
+                throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
+            }
             throw fresh ? CopyCommand.notCreated(e, to, "msg.merge.diskFullNew", "msg.merge.fullNew",
                     "msg.merge.failedNew") : CopyCommand.leftAsItWas(e, to, "msg.merge.diskFullInto");
         }

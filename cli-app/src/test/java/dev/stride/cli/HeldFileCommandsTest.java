@@ -9,6 +9,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -116,6 +118,39 @@ class HeldFileCommandsTest {
         // Let go, the same copy goes through.
         Cli.Result copied = stride.cli.run("copy", "--from", other.toString(), "--to", db.toString());
         assertThat(copied.exitCode()).as(copied.err()).isZero();
+        assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(2);
+    }
+
+    @Test
+    void mergeIntoAHeldFileWaitsAndCtrlCLeavesItAsItWasThenMergesOnceLetGo() throws Exception {
+        Path input = questions(dir, "s.jsonl", 20);
+        List<String> merge = new ArrayList<>(List.of("merge", "--to", db.toString()));
+        for (int i = 0; i < 2; i++) {
+            Path shard = dir.resolve("shard-" + i + ".db");
+            assertThat(stride.run(input, shard).model("gamma").template("{{question}}").with("--shard", i + "/2")
+                    .exitCode()).isZero();
+            merge.add(shard.toString());
+        }
+        CountDownLatch said = new CountDownLatch(1);
+        stride.cli.watchingErr(text -> {
+            if (text.contains("waiting for")) {
+                said.countDown();
+            }
+        });
+        try (Connection shell = jdbc(db); Statement s = shell.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            CompletableFuture<Cli.Result> merging = CompletableFuture.supplyAsync(
+                    () -> stride.cli.run(merge.toArray(String[]::new)));
+            awaitSaid(said, merging);
+            assertThat(stride.cli.pressCtrlC()).isTrue();
+            Cli.Result stopped = merging.get();
+            assertThat(stopped.exitCode()).as(stopped.err()).isEqualTo(130);
+            assertThat(stopped.err()).startsWith(WAITING.formatted(db));
+            s.execute("COMMIT");
+        }
+        assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(1);
+        Cli.Result merged = stride.cli.run(merge.toArray(String[]::new));
+        assertThat(merged.exitCode()).as(merged.err()).isZero();
         assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(2);
     }
 
