@@ -12,7 +12,11 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.ServerOutage;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -300,9 +305,12 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 // Redrawn even when no record finishes, as in an outage, whose words change while the count does not.
                 .continuousUpdate()
                 .setEtaFunction(state -> eta());
-        if (output != null) {
-            builder.setConsumer(output);
-        }
+        // The library's own consumer writes in the platform's charset: ASCII when the locale named (a container's
+        // LANG=zh_CN.UTF-8 without that locale generated) is not installed, which showed each Chinese character of
+        // the bar as '?'. Everything else stride writes is UTF-8 whatever the locale; so is the bar. The same kind of
+        // consumer the library picks for a terminal that moves its cursor, as BAR is only chosen on one.
+        builder.setConsumer(output != null ? output : new InteractiveConsoleProgressBarConsumer(
+                new PrintStream(new FileOutputStream(FileDescriptor.err), false, StandardCharsets.UTF_8)));
         ProgressBar b = builder.build();
         b.setExtraMessage(extra());
         return b;
