@@ -46,7 +46,8 @@ final class Messages {
      * zh value, English for anything else or nothing.
      */
     static Locale localeOf(Map<String, String> env) {
-        for (String name : new String[] {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+        // STRIDE_LANG: the reader's own, kept by the launcher when it starts the JVM under C.UTF-8 (see ./stride)
+        for (String name : new String[] {"STRIDE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"}) {
             String value = env.get(name);
             if (value != null && !value.isBlank()) {
                 String language = value.strip().split("[_.@-]", 2)[0].toLowerCase(Locale.ROOT);
