@@ -82,6 +82,9 @@ final class PlainHttp1 implements AutoCloseable {
     private volatile long cancels;
     /** When a connection to the server last broke or was refused (System.nanoTime). */
     private volatile long lastBreak;
+    /** The watchdog's last tick, by System.nanoTime() (0: it never ran) and by the wall clock; written by it alone. */
+    private volatile long tickNanos;
+    private volatile long tickWallMillis;
     private volatile boolean closed;
     private Thread watchdog;
 
@@ -206,9 +209,10 @@ final class PlainHttp1 implements AutoCloseable {
     /** The most recently released connection still worth trying, or null. */
     private Connection pooled() {
         long now = System.nanoTime();
+        boolean behind = watchdogBehind(now, System.currentTimeMillis());
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            boolean fresh = !c.suspect && now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
+            boolean fresh = !behind && !c.suspect && now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
             c.suspect = false;
             if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos && (fresh || open(c))) {
                 return c;
@@ -360,6 +364,8 @@ final class PlainHttp1 implements AutoCloseable {
     /** Starts the watchdog when none runs (the first time, or after a close() ended it). */
     private synchronized void watch() {
         if (watchdog == null || !watchdog.isAlive()) {
+            tickWallMillis = System.currentTimeMillis();
+            tickNanos = System.nanoTime();
             watchdog = new Thread(this::keepDeadlines, "stride-http-deadlines");
             watchdog.setDaemon(true);
             watchdog.start();
@@ -368,8 +374,8 @@ final class PlainHttp1 implements AutoCloseable {
 
     /** Until the client is closed and its last call has ended: a call in flight keeps its deadline after close(). */
     private void keepDeadlines() {
-        long tick = System.nanoTime();
-        long wallTick = System.currentTimeMillis();
+        long tick = tickNanos;
+        long wallTick = tickWallMillis;
         while (!closed || !live.isEmpty()) {
             try {
                 Thread.sleep(TICK_MILLIS);
@@ -383,6 +389,8 @@ final class PlainHttp1 implements AutoCloseable {
             }
             tick = now;
             wallTick = wallNow;
+            tickWallMillis = wallNow;
+            tickNanos = now;
             for (Connection c : live) {
                 long deadline = c.deadline.get();
                 // Marked before it is closed, and only if the call that set this deadline still holds it: a call that
@@ -404,6 +412,16 @@ final class PlainHttp1 implements AutoCloseable {
     static boolean pausedBetween(long monoNanos, long wallMillis) {
         long monoMillis = monoNanos / 1_000_000;
         return monoMillis > TICK_MILLIS + PAUSE_MILLIS || wallMillis - monoMillis > PAUSE_MILLIS;
+    }
+
+    /**
+     * Whether the watchdog's last tick is so far behind that the process or the machine was just stopped and the
+     * watchdog has not run since: the request threads woke with it, and one may take a connection back to the pool and
+     * out again before the watchdog marks it. Every connection is then checked, as after the mark.
+     */
+    boolean watchdogBehind(long nowNanos, long nowWallMillis) {
+        long at = tickNanos;
+        return at != 0 && pausedBetween(nowNanos - at, nowWallMillis - tickWallMillis);
     }
 
     /** Every connection open now, idle or with a call on it, is checked before its next use. */

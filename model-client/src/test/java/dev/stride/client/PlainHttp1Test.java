@@ -99,6 +99,24 @@ class PlainHttp1Test {
     }
 
     @Test
+    void aWatchdogThatHasNotTickedSinceAStopHasEveryConnectionChecked() throws Exception {
+        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+            assertThat(http.watchdogBehind(System.nanoTime(), System.currentTimeMillis()))
+                    .as("no connection yet, no watchdog").isFalse();
+            server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+            assertThat(http.post(PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of()),
+                    "{}".getBytes(StandardCharsets.UTF_8), () -> { }).status()).isEqualTo(200);
+            long now = System.nanoTime();
+            long wall = System.currentTimeMillis();
+            // Its tick is at most a few of its 25 ms old however slowly this runs, unless a pause was just seen
+            assertThat(http.watchdogBehind(now + Duration.ofSeconds(6).toNanos(), wall + 6_000))
+                    .as("the process stopped 6 s, the watchdog not run since").isTrue();
+            assertThat(http.watchdogBehind(now, wall + 60_000)).as("the machine slept a minute").isTrue();
+        }
+    }
+
+    @Test
     void aStopIsToldFromASlowTickOfEitherClock() {
         long ms = 1_000_000;
         assertThat(PlainHttp1.pausedBetween(25 * ms, 25)).as("a tick as slept").isFalse();
