@@ -114,8 +114,7 @@ final class Claims {
                 .fetchOne().value1();
         // Never this worker itself, even when its lease is shorter than the moment since its renewal: its claims
         // would go, and the new ones would have no worker to belong to.
-        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
-                .and(WORKERS.WORKER_ID.ne(worker)).execute();
+        dropUnlocked(WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.le(now)).and(WORKERS.WORKER_ID.ne(worker)));
         return lowest == null ? afterSeq : Math.min(afterSeq, lowest - 1);
     }
 
@@ -176,7 +175,23 @@ final class Claims {
 
     /** Workers whose lease ran out are dead: their rows and claims go, so that their records are free again. */
     void dropExpired(long runId, String now) {
-        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now)).execute();
+        dropUnlocked(WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.le(now)));
+    }
+
+    /**
+     * Deletes the workers' rows that match, on PostgreSQL only those no other transaction has locked: a locked row is
+     * its worker renewing itself ({@link Workforce}, FOR NO KEY UPDATE), alive, or another claimer dropping it. Waiting
+     * for it deadlocked: after a server restart longer than the lease, two workers each renewed their own row and
+     * then dropped the other's, and one of them ended its run with "deadlock detected".
+     */
+    private void dropUnlocked(Condition which) {
+        if (dsl.dialect().family() != SQLDialect.POSTGRES) {
+            dsl.deleteFrom(WORKERS).where(which).execute();
+            return;
+        }
+        dsl.deleteFrom(WORKERS).where(DSL.row(WORKERS.RUN_ID, WORKERS.WORKER_ID).in(
+                dsl.select(WORKERS.RUN_ID, WORKERS.WORKER_ID).from(WORKERS).where(which).forUpdate().skipLocked()))
+                .execute();
     }
 
     /** Whether {@code worker} holds claims of records that have no outcome: records it has not answered. */
