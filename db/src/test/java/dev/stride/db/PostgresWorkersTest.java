@@ -347,6 +347,31 @@ class PostgresWorkersTest {
         assertThat(claimedBy()).containsExactly(List.of("r0", "r1", "r2", "r3"));
     }
 
+    /**
+     * A worker's row dropped by another while its claim was under way (its lease ran out in between: a renewal lost in
+     * a crash of the server leaves an old one) made the claims' insert fail its foreign key, and the run ended. The
+     * claim's worker is alive: its row is left to it. The other's drop is the statement a claim makes.
+     */
+    @Test
+    void aWorkersRowIsNotDroppedWhileItsClaimIsUnderWay() throws Exception {
+        PostgresCheckpointStore worker = store();
+        worker.join(run, LEASE);
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (Connection c = PostgresCluster.connect(url); Statement other = c.createStatement()) {
+            c.setAutoCommit(false);
+            other.execute("LOCK TABLE claims IN SHARE MODE"); // the claim's insert waits for it
+            Future<List<InputRecord>> claiming = threads.submit(() -> worker.claim(run, -1, 4, false));
+            awaitALockWait();
+            other.executeUpdate("DELETE FROM workers WHERE (run_id, worker_id) IN (SELECT run_id, worker_id"
+                    + " FROM workers WHERE number = 1 FOR UPDATE SKIP LOCKED)");
+            c.commit();
+            assertThat(ids(claiming.get())).containsExactly("r0", "r1", "r2", "r3");
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(claimedBy()).containsExactly(List.of("r0", "r1", "r2", "r3"));
+    }
+
     private void awaitDoneOrALockWait(Future<?> work) throws Exception {
         try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
             while (!work.isDone()) {
