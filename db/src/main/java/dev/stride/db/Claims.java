@@ -37,6 +37,20 @@ final class Claims {
      * makes anyway (for its own lease), so that a claim with no lapsed worker to drop costs nothing more.
      */
     Leases leases(long runId, String worker, String now) {
+        var othersLapsed = DSL.field(DSL.exists(selectOne().from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                .and(WORKERS.WORKER_ID.ne(worker)).and(WORKERS.LEASE_UNTIL.le(now))));
+        if (dsl.dialect().family() == SQLDialect.POSTGRES) {
+            // The worker's own row locked (KEY SHARE) until the claim commits: another worker's drop of expired rows
+            // skips it ({@link #dropUnlocked}). Unlocked, a lease that ran out between this look and the claims'
+            // insert (a renewal lost in a crash of the server leaves an old one) was dropped by another worker in
+            // that moment, and the insert failed the foreign key: the run ended. Outcomes' counts (NO KEY UPDATE)
+            // do not wait for this lock.
+            var own = dsl.select(WORKERS.LEASE_UNTIL, othersLapsed).from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                    .and(WORKERS.WORKER_ID.eq(worker)).forKeyShare().fetchOne();
+            if (own != null) {
+                return new Leases(own.value1().compareTo(now) > 0, own.value2());
+            }
+        }
         var r = dsl.select(
                 DSL.field(DSL.exists(selectOne().from(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                         .and(WORKERS.WORKER_ID.eq(worker)).and(WORKERS.LEASE_UNTIL.gt(now)))),
@@ -114,8 +128,7 @@ final class Claims {
                 .fetchOne().value1();
         // Never this worker itself, even when its lease is shorter than the moment since its renewal: its claims
         // would go, and the new ones would have no worker to belong to.
-        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now))
-                .and(WORKERS.WORKER_ID.ne(worker)).execute();
+        dropUnlocked(WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.le(now)).and(WORKERS.WORKER_ID.ne(worker)));
         return lowest == null ? afterSeq : Math.min(afterSeq, lowest - 1);
     }
 
@@ -176,7 +189,23 @@ final class Claims {
 
     /** Workers whose lease ran out are dead: their rows and claims go, so that their records are free again. */
     void dropExpired(long runId, String now) {
-        dsl.deleteFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.le(now)).execute();
+        dropUnlocked(WORKERS.RUN_ID.eq(runId).and(WORKERS.LEASE_UNTIL.le(now)));
+    }
+
+    /**
+     * Deletes the workers' rows that match, on PostgreSQL only those no other transaction has locked: a locked row is
+     * its worker renewing itself ({@link Workforce}, FOR NO KEY UPDATE), alive, or another claimer dropping it. Waiting
+     * for it deadlocked: after a server restart longer than the lease, two workers each renewed their own row and
+     * then dropped the other's, and one of them ended its run with "deadlock detected".
+     */
+    private void dropUnlocked(Condition which) {
+        if (dsl.dialect().family() != SQLDialect.POSTGRES) {
+            dsl.deleteFrom(WORKERS).where(which).execute();
+            return;
+        }
+        dsl.deleteFrom(WORKERS).where(DSL.row(WORKERS.RUN_ID, WORKERS.WORKER_ID).in(
+                dsl.select(WORKERS.RUN_ID, WORKERS.WORKER_ID).from(WORKERS).where(which).forUpdate().skipLocked()))
+                .execute();
     }
 
     /** Whether {@code worker} holds claims of records that have no outcome: records it has not answered. */

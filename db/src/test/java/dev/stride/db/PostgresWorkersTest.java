@@ -313,6 +313,79 @@ class PostgresWorkersTest {
         assertThat(mine).allMatch(r -> paused.stillClaimed(run, r.id()));
     }
 
+    /**
+     * After a server restart longer than the lease, every worker's lease has run out, and each one's next claim renews
+     * its own row (locked until it commits) and drops the others'. A claim waiting for a row another worker has locked
+     * while that one drops the claimer's: "deadlock detected", and a worker's run failed (seen with two workers and
+     * pg_ctl stop -m immediate for 3 s). The other worker here is a bare transaction in the same two steps.
+     */
+    @Test
+    void twoLapsedWorkersDroppingEachOtherAtOnceBothGoOn() throws Exception {
+        PostgresCheckpointStore first = store();
+        first.join(run, LEASE);
+        try (Connection c = PostgresCluster.connect(url); Statement other = c.createStatement()) {
+            other.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                    + " lease_until) VALUES (" + run + ", 'other', 2, 'elsewhere', 1, '2000-01-01 00:00:00.000',"
+                    + " '2000-01-01 00:00:00.000', '2000-01-01 00:00:00.000')");
+            expireLeaseOf(1);
+            c.setAutoCommit(false);
+            // The other's renewal of itself: its row locked until it commits.
+            other.executeQuery("SELECT 1 FROM workers WHERE worker_id = 'other' FOR NO KEY UPDATE").close();
+            ExecutorService threads = Executors.newSingleThreadExecutor();
+            try {
+                Future<List<InputRecord>> claiming = threads.submit(() -> first.claim(run, -1, 4, false));
+                awaitDoneOrALockWait(claiming);
+                // The other's drop of the expired workers, the first among them while its claim holds its row.
+                other.executeUpdate("DELETE FROM workers WHERE run_id = " + run
+                        + " AND lease_until <= '2001-01-01 00:00:00.000' AND worker_id <> 'other'");
+                c.commit();
+                assertThat(ids(claiming.get())).containsExactly("r0", "r1", "r2", "r3");
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+        assertThat(claimedBy()).containsExactly(List.of("r0", "r1", "r2", "r3"));
+    }
+
+    /**
+     * A worker's row dropped by another while its claim was under way (its lease ran out in between: a renewal lost in
+     * a crash of the server leaves an old one) made the claims' insert fail its foreign key, and the run ended. The
+     * claim's worker is alive: its row is left to it. The other's drop is the statement a claim makes.
+     */
+    @Test
+    void aWorkersRowIsNotDroppedWhileItsClaimIsUnderWay() throws Exception {
+        PostgresCheckpointStore worker = store();
+        worker.join(run, LEASE);
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (Connection c = PostgresCluster.connect(url); Statement other = c.createStatement()) {
+            c.setAutoCommit(false);
+            other.execute("LOCK TABLE claims IN SHARE MODE"); // the claim's insert waits for it
+            Future<List<InputRecord>> claiming = threads.submit(() -> worker.claim(run, -1, 4, false));
+            awaitALockWait();
+            other.executeUpdate("DELETE FROM workers WHERE (run_id, worker_id) IN (SELECT run_id, worker_id"
+                    + " FROM workers WHERE number = 1 FOR UPDATE SKIP LOCKED)");
+            c.commit();
+            assertThat(ids(claiming.get())).containsExactly("r0", "r1", "r2", "r3");
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(claimedBy()).containsExactly(List.of("r0", "r1", "r2", "r3"));
+    }
+
+    private void awaitDoneOrALockWait(Future<?> work) throws Exception {
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            while (!work.isDone()) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     /** Sets the lease of worker {@code number} in the past, as a pause past it leaves it. */
     private void expireLeaseOf(int number) throws Exception {
         try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
