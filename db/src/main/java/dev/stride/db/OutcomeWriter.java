@@ -52,6 +52,8 @@ final class OutcomeWriter implements AutoCloseable {
     private final PreparedStatement stored;
     /** PostgreSQL: the three as one statement, one round trip to the server (null on SQLite, where a trip is free). */
     private final PreparedStatement together;
+    /** PostgreSQL: as {@link #together}, but writing (and counting) the outcome only where the record has none. */
+    private final PreparedStatement restore;
 
     OutcomeWriter(Connection writer) throws SQLException {
         this(writer, SQLDialect.SQLITE);
@@ -73,7 +75,9 @@ final class OutcomeWriter implements AutoCloseable {
                         PREDICTIONS.ATTEMPTS, PREDICTIONS.STATUS, PREDICTIONS.OUTPUT).from(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(DSL.param("run", Long.class)))
                 .and(PREDICTIONS.RECORD_ID.eq(DSL.param("record", String.class))).getSQL());
-        this.together = dialect.family() == SQLDialect.POSTGRES ? writer.prepareStatement(together(dialect)) : null;
+        boolean postgres = dialect.family() == SQLDialect.POSTGRES;
+        this.together = postgres ? writer.prepareStatement(together(sql(dialect))) : null;
+        this.restore = postgres ? writer.prepareStatement(together(insertIfMissing(dialect))) : null;
     }
 
     /**
@@ -81,8 +85,8 @@ final class OutcomeWriter implements AutoCloseable {
      * runs whole or not at all even in autocommit. Three statements in a transaction were four round trips per
      * outcome to a server: measured, they halved a run's rate at 16 in flight (358/s instead of 718/s).
      */
-    private static String together(SQLDialect dialect) {
-        return "WITH up AS (" + sql(dialect) + " RETURNING 1),"
+    private static String together(String insert) {
+        return "WITH up AS (" + insert + " RETURNING 1),"
                 + " dropped AS (DELETE FROM claims WHERE run_id = ? AND record_id = ? AND ?),"
                 + " counted AS (UPDATE workers SET done = done + ? * (SELECT count(*) FROM up),"
                 + " failed = failed + ? * (SELECT count(*) FROM up) WHERE run_id = ? AND worker_id = ?)"
@@ -113,6 +117,47 @@ final class OutcomeWriter implements AutoCloseable {
                 .getSQL();
     }
 
+    /** The insert of one outcome that leaves a record's stored row, failed or done, as it is. */
+    private static String insertIfMissing(SQLDialect dialect) {
+        DSLContext dsl = DSL.using(dialect);
+        List<Param<?>> values = new ArrayList<>();
+        for (Field<?> column : COLUMNS) {
+            values.add(DSL.param(column.getName(), column.getDataType()));
+        }
+        return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(values).onConflictDoNothing().getSQL();
+    }
+
+    /**
+     * PostgreSQL: writes an outcome this worker stored before, as {@link #write} does, only if a crash of the server
+     * took it: a record that has a row (this one, or a newer failure another worker stored since) keeps it, and the
+     * worker's count is not added to again.
+     *
+     * @return whether it was missing and is written now
+     */
+    boolean restore(Row row, long runId, String recordId, String worker, boolean done, boolean dropClaim)
+            throws SQLException {
+        return runTogether(restore, row, runId, recordId, worker, done, dropClaim);
+    }
+
+    private static boolean runTogether(PreparedStatement statement, Row row, long runId, String recordId,
+                                       String worker, boolean done, boolean dropClaim) throws SQLException {
+        int n = row.values.length;
+        for (int i = 0; i < n; i++) {
+            statement.setObject(i + 1, row.values[i]);
+        }
+        statement.setLong(n + 1, runId);
+        statement.setString(n + 2, recordId);
+        statement.setBoolean(n + 3, dropClaim);
+        statement.setLong(n + 4, done ? 1 : 0);
+        statement.setLong(n + 5, done ? 0 : 1);
+        statement.setLong(n + 6, runId);
+        statement.setString(n + 7, worker);
+        try (var rs = statement.executeQuery()) {
+            rs.next();
+            return rs.getLong(1) == 1;
+        }
+    }
+
     /**
      * Writes the outcome, drops the record's claim when {@code dropClaim} (whoever holds it: the outcome is in), and
      * counts the outcome for {@code worker} (null: none), in the caller's transaction.
@@ -122,21 +167,7 @@ final class OutcomeWriter implements AutoCloseable {
     boolean write(Row row, long runId, String recordId, String worker, boolean done, boolean dropClaim)
             throws SQLException {
         if (together != null) {
-            int n = row.values.length;
-            for (int i = 0; i < n; i++) {
-                together.setObject(i + 1, row.values[i]);
-            }
-            together.setLong(n + 1, runId);
-            together.setString(n + 2, recordId);
-            together.setBoolean(n + 3, dropClaim);
-            together.setLong(n + 4, done ? 1 : 0);
-            together.setLong(n + 5, done ? 0 : 1);
-            together.setLong(n + 6, runId);
-            together.setString(n + 7, worker);
-            try (var rs = together.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) == 1;
-            }
+            return runTogether(together, row, runId, recordId, worker, done, dropClaim);
         }
         for (int i = 0; i < row.values.length; i++) {
             upsert.setObject(i + 1, row.values[i]);
@@ -183,6 +214,7 @@ final class OutcomeWriter implements AutoCloseable {
         countForWorker.close();
         if (together != null) {
             together.close();
+            restore.close();
         }
     }
 

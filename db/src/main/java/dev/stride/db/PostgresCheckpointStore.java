@@ -809,11 +809,12 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /**
      * On a new connection of the writer, before any work: the outcomes a crash may have taken, written again in
-     * order. Those still there are left as they are (a done row is never overwritten) and counted once.
+     * order. A record that has a row keeps it, this worker's or a newer one, and nothing is counted again: a new
+     * connection after a mere reset (no crash) counted every failure of the list a second time.
      */
     private void rewriteUnsynced() throws SQLException {
         for (Unsynced u : unsynced) {
-            outcomes.write(u.row(), u.runId(), u.recordId(), this.workforce.myId(), u.done(),
+            outcomes.restore(u.row(), u.runId(), u.recordId(), this.workforce.myId(), u.done(),
                     this.workforce.dropsClaimOf(u.done()));
         }
     }

@@ -1,6 +1,7 @@
 package dev.stride.db;
 
 import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.failure;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,6 +76,38 @@ class PostgresCrashTest {
              ResultSet rs = st.executeQuery("SELECT count(*) FROM claims")) {
             rs.next();
             assertThat(rs.getLong(1)).as("claims left on answered records").isZero();
+        }
+    }
+
+    /**
+     * A new connection with nothing lost (the old one reset: a pooler, idle_session_timeout, a network blip) writes
+     * nothing again: the failures stored since the last cursor were replaced by themselves and counted twice each.
+     */
+    @Test
+    void aReconnectWithNothingLostLeavesTheWorkersCountsAndTheRowsAsTheyWere() throws Exception {
+        List<InputRecord> input = recs(4);
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(30));
+        assertThat(store.claim(run, -1, 4, false)).hasSize(4);
+        store.saveCursor(run, 10, RunState.RUNNING);
+        for (InputRecord r : input.subList(0, 3)) {
+            assertThat(store.saveFailure(run, r, failure("http_500"))).isTrue();
+        }
+        assertThat(store.savePrediction(run, input.get(3), done("o"))).isTrue();
+        for (int reset = 0; reset < 2; reset++) {
+            try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+            }
+            // The writer's next call finds its connection gone and makes a new one.
+            store.saveCursor(run, 20, RunState.RUNNING);
+        }
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT done, failed FROM workers")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).as("done").isEqualTo(1);
+            assertThat(rs.getLong(2)).as("failed").isEqualTo(3);
         }
     }
 }
