@@ -87,8 +87,9 @@ final class ScoreCommand implements Callable<Integer> {
             scorer.refuseUnlabelled(book, chosen);
             report = scorer.score(book, chosen, again, stop::get);
         } catch (RunScorer.Stopped e) {
-            throw UserError.of(ExitCodes.INTERRUPTED, "msg.score.interrupted", Numbers.grouped(e.saved()),
-                    database.named());
+            // --again starts over: the rest still hold their earlier verdicts, which a plain score would keep.
+            throw UserError.of(ExitCodes.INTERRUPTED, again ? "msg.score.interruptedAgain" : "msg.score.interrupted",
+                    Numbers.grouped(e.saved()), database.named());
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

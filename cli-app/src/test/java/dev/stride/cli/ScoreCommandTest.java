@@ -117,6 +117,13 @@ class ScoreCommandTest {
         ((ObjectNode) all).remove("newly_scored");
         assertThat(rest).isEqualTo(all);
         assertThat(all.get("scored").asLong()).isEqualTo(1_200);
+
+        // --again stopped: the rest still hold their first scores, and only --again again scores them all anew
+        String[] rescore = {"score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice", "--again"};
+        Cli.Result stoppedAgain = new Cli().stoppingAtOnce().run(rescore);
+        assertThat(stoppedAgain.exitCode()).as(stoppedAgain.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(stoppedAgain.err()).contains("interrupted while scoring again", "500 answers",
+                "the others still hold their earlier scores", "with --again");
     }
 
     /**
