@@ -8,6 +8,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -92,6 +93,11 @@ final class NotFoundHint {
                         base.endsWith("/v1") ? base : base + "/v1");
             }
         }
-        return Messages.text("msg.hint.notFound.chatWithoutV1", url);
+        // Another version of the API (/v2, /v3): the one to write is /v1 in its place, not /v2/v1.
+        Matcher version = OTHER_VERSION.matcher(url);
+        return Messages.text("msg.hint.notFound.chatWithoutV1", url,
+                version.find() ? url.substring(0, version.start()) + "/v1" : url + "/v1");
     }
+
+    private static final Pattern OTHER_VERSION = Pattern.compile("/v\\d+$");
 }

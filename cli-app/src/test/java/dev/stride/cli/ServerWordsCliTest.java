@@ -123,6 +123,11 @@ class ServerWordsCliTest {
         assertThat(r.err()).contains("HTTP 404: Not Found (POST " + root + "/chat/completions)")
                 .endsWith("; --base-url " + root + " does not end in /v1: OpenAI-compatible servers want e.g. "
                         + root + "/v1; Ollama's native API (/api/chat) needs --api ollama\n");
+
+        Cli.Result v2 = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                root + "/v2", "--template", "{{question}}", "--log-every", "0");
+        assertThat(v2.err()).contains("--base-url " + root + "/v2 does not end in /v1: OpenAI-compatible servers"
+                + " want e.g. " + root + "/v1;");
     }
 
     @Test
