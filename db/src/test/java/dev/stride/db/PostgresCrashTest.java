@@ -95,6 +95,15 @@ class PostgresCrashTest {
             assertThat(store.saveFailure(run, r, failure("http_500"))).isTrue();
         }
         assertThat(store.savePrediction(run, input.get(3), done("o"))).isTrue();
+        // Another worker asks the failures again meanwhile: its claims on them are its own, not this worker's.
+        try (PostgresCheckpointStore other = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+            other.join(run, Duration.ofSeconds(30));
+            assertThat(other.claim(run, -1, 10, true)).hasSize(3);
+            resetTwiceAndCheck(run);
+        }
+    }
+
+    private void resetTwiceAndCheck(long run) throws Exception {
         for (int reset = 0; reset < 2; reset++) {
             try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -104,10 +113,15 @@ class PostgresCrashTest {
             store.saveCursor(run, 20, RunState.RUNNING);
         }
         try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT done, failed FROM workers")) {
+             ResultSet rs = st.executeQuery("SELECT done, failed FROM workers WHERE number = 1")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).as("done").isEqualTo(1);
             assertThat(rs.getLong(2)).as("failed").isEqualTo(3);
+        }
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM claims")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the other worker's claims on the failures").isEqualTo(3);
         }
     }
 }
