@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -307,9 +307,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                 .setEtaFunction(state -> eta());
         // The library's own consumer writes in the platform's charset: ASCII when the locale named (a container's
         // LANG=zh_CN.UTF-8 without that locale generated) is not installed, which showed each Chinese character of
-        // the bar as '?'. Everything else stride writes is UTF-8 whatever the locale; so is the bar. The same kind of
-        // consumer the library picks for a terminal that moves its cursor, as BAR is only chosen on one.
-        builder.setConsumer(output != null ? output : new InteractiveConsoleProgressBarConsumer(
+        // the bar as '?'. Everything else stride writes is UTF-8 whatever the locale; so is the bar. Redrawn in place
+        // with a carriage return, the cursor at the bar's end: the lines said while it runs (a Ctrl+C's "stopping",
+        // a wait) begin with a line break and stay. The library's consumer for terminals that move the cursor keeps
+        // it a line below and redraws a line up, over each such line.
+        builder.setConsumer(output != null ? output : new ConsoleProgressBarConsumer(
                 new PrintStream(new FileOutputStream(FileDescriptor.err), false, StandardCharsets.UTF_8)));
         ProgressBar b = builder.build();
         b.setExtraMessage(extra());
