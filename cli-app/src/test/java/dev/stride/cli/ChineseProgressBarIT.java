@@ -31,7 +31,8 @@ class ChineseProgressBarIT {
         List<String> command = List.of("/usr/bin/script", "-qfec", java, "/dev/null");
 
         // A zh locale no machine has: Chinese to stride, and a locale the C library cannot set, so ASCII to the JVM.
-        try (StrideProcess p = StrideProcess.startCommand(dir, "demo", command, Map.of("LANG", "zh_XX.UTF-8"))) {
+        try (StrideProcess p = StrideProcess.startCommand(dir, "demo", command, Map.of("LANG", "zh_XX.UTF-8",
+                "TERM", "xterm-256color"))) {
             int exit = p.waitForExit(Duration.ofMinutes(3));
 
             assertThat(exit).as(p.transcript()).isZero();
@@ -40,6 +41,8 @@ class ChineseProgressBarIT {
             for (String bar : bars) {
                 assertThat(bar).as("each character of the bar's words as written").doesNotContain("?/").contains("条/");
             }
+            // Redrawn in place, never a line up: a line said while the bar runs (Ctrl+C's "stopping") stays.
+            assertThat(p.out()).as("a cursor moved up").doesNotContain("\u001b[1A");
         }
     }
 }
