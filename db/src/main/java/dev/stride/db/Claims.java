@@ -202,7 +202,7 @@ final class Claims {
      * 10,000 records with two workers, the server down 6-20 s under a 5 s lease). A worker that died meanwhile is taken
      * over a lease after the start at most. (The lease's length is its row's: lease_until less the last renewal.)
      */
-    private Condition lapsed(String now) {
+    Condition lapsed(String now) {
         Condition ranOut = WORKERS.LEASE_UNTIL.le(now);
         if (dsl.dialect().family() != SQLDialect.POSTGRES) {
             return ranOut; // a file: no server to be down while its workers live

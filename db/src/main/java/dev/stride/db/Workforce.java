@@ -506,13 +506,13 @@ final class Workforce {
     }
 
     /**
-     * The workers whose lease holds, less those of this machine whose process has ended: a worker killed a moment
+     * The workers whose lease holds (on PostgreSQL, as the claims judge it after a restart of the server), less those of this machine whose process has ended: a worker killed a moment
      * ago is no longer shown as live (its lease runs on until the next run of it drops it, and a run of another
      * machine still waits for the lease, which is all it can go by).
      */
     List<WorkerInfo> liveWorkers(DSLContext dsl, long runId) {
         return dsl.selectFrom(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now()))
+                .where(WORKERS.RUN_ID.eq(runId)).andNot(new Claims(dsl).lapsed(now()))
                 .orderBy(WORKERS.NUMBER)
                 .fetch().stream().filter(r -> !goneFromThisHost(r.getHost(), r.getPid(), r.getWorkerId()))
                 .map(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(),
@@ -540,7 +540,7 @@ final class Workforce {
             return false;
         }
         return dsl.select(WORKERS.HOST, WORKERS.PID, WORKERS.WORKER_ID).from(WORKERS)
-                .where(WORKERS.RUN_ID.eq(runId)).and(WORKERS.LEASE_UNTIL.gt(now))
+                .where(WORKERS.RUN_ID.eq(runId)).andNot(new Claims(dsl).lapsed(now))
                 .fetch().stream().allMatch(w -> goneFromThisHost(w.value1(), w.value2(), w.value3()));
     }
 

@@ -69,6 +69,9 @@ class PostgresOutageLeaseTest {
         assertThat(claimedByB).as("records B claims").hasSize(10).doesNotContainAnyElementsOf(heldByA);
         assertThat(claimsOf(heldByA)).as("A's claims").isEqualTo(heldByA.size());
         assertThat(workers()).as("workers' rows").isEqualTo(2);
+        // and status shows both live, as the claims judge them
+        assertThat(b.liveWorkers(run)).as("live workers shown").hasSize(2);
+        assertThat(b.workersAllGone(run)).isFalse();
     }
 
     @Test
