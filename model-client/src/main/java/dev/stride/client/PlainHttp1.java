@@ -212,7 +212,8 @@ final class PlainHttp1 implements AutoCloseable {
         boolean behind = watchdogBehind(now, System.currentTimeMillis());
         for (Connection c; (c = idle.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            boolean fresh = !behind && !c.suspect && now - c.idleSince < checkIdleAfterNanos && c.idleSince - lastBreak > 0;
+            boolean fresh = !behind && !c.suspect && now - c.idleSince < checkIdleAfterNanos
+                    && c.idleSince - lastBreak > 0;
             c.suspect = false;
             if (!c.socket.isClosed() && now - c.idleSince < keepAliveNanos && (fresh || open(c))) {
                 return c;
@@ -374,9 +375,9 @@ final class PlainHttp1 implements AutoCloseable {
 
     /** Until the client is closed and its last call has ended: a call in flight keeps its deadline after close(). */
     private void keepDeadlines() {
-        long tick = tickNanos;
-        long wallTick = tickWallMillis;
         while (!closed || !live.isEmpty()) {
+            long wallTick = tickWallMillis;
+            long tick = tickNanos;
             try {
                 Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
@@ -387,8 +388,6 @@ final class PlainHttp1 implements AutoCloseable {
             if (pausedBetween(now - tick, wallNow - wallTick)) {
                 afterPause();
             }
-            tick = now;
-            wallTick = wallNow;
             tickWallMillis = wallNow;
             tickNanos = now;
             for (Connection c : live) {
@@ -422,6 +421,12 @@ final class PlainHttp1 implements AutoCloseable {
     boolean watchdogBehind(long nowNanos, long nowWallMillis) {
         long at = tickNanos;
         return at != 0 && pausedBetween(nowNanos - at, nowWallMillis - tickWallMillis);
+    }
+
+    /** For tests: the watchdog's last tick as if it were this long ago (a stop it has not seen yet). */
+    void watchdogLastTickedAgo(Duration ago) {
+        tickWallMillis = System.currentTimeMillis() - ago.toMillis();
+        tickNanos = System.nanoTime() - ago.toNanos();
     }
 
     /** Every connection open now, idle or with a call on it, is checked before its next use. */

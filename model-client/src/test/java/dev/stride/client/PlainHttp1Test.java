@@ -117,6 +117,23 @@ class PlainHttp1Test {
     }
 
     @Test
+    void aRequestThreadThatWakesBeforeTheWatchdogChecksTheConnectionTheServerClosedMeanwhile() throws Exception {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+            byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+            // The process was stopped 6 s and this thread runs first: the watchdog has not marked any connection.
+            http.watchdogLastTickedAgo(Duration.ofSeconds(6));
+            assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
+        }
+        assertThat(server.getRequestCount()).isEqualTo(2);
+    }
+
+    @Test
     void aStopIsToldFromASlowTickOfEitherClock() {
         long ms = 1_000_000;
         assertThat(PlainHttp1.pausedBetween(25 * ms, 25)).as("a tick as slept").isFalse();
