@@ -99,5 +99,6 @@ final class NotFoundHint {
                 version.find() ? url.substring(0, version.start()) + "/v1" : url + "/v1");
     }
 
-    private static final Pattern OTHER_VERSION = Pattern.compile("/v\\d+$");
+    /** A last path segment /v2, /V3 after the host (http://v2 is a host, not a version). */
+    private static final Pattern OTHER_VERSION = Pattern.compile("(?<=[^/])/[vV]\\d+$");
 }

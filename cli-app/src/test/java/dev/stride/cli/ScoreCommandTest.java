@@ -123,7 +123,7 @@ class ScoreCommandTest {
         Cli.Result stoppedAgain = new Cli().stoppingAtOnce().run(rescore);
         assertThat(stoppedAgain.exitCode()).as(stoppedAgain.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(stoppedAgain.err()).contains("interrupted while scoring again", "500 answers",
-                "the others still hold their earlier scores", "with --again");
+                "the others keep any score they had", "with --again");
     }
 
     /**
