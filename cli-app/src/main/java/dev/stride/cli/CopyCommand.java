@@ -16,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,32 +84,21 @@ final class CopyCommand implements Callable<Integer> {
         }
         List<RunInfo> copied;
         boolean fresh = to != null && !Files.exists(to);
-        AtomicBoolean stop = new AtomicBoolean();
         // Listening before anything is opened: a stop during the opening is seen at the transfer's first page.
-        AtomicReference<HeldFileWait> held = new AtomicReference<>();
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> {
-                stop.set(true);
-                HeldFileWait waiting = held.get();
-                if (waiting != null) {
-                    waiting.stop(); // a write waiting for a DEST another connection holds gives up, DEST as it was
-                }
-            });
+        TransferStop stop = new TransferStop();
+        try (AutoCloseable listening = context.signals().onInterrupt(stop::stop);
              StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try (CheckpointStore source = fromPostgres != null ? PostgresCheckpointStore.openReadOnly(fromPostgres)
                         : SqliteCheckpointStore.openReadOnly(from);
                  CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
                         : SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
-                HeldFileWait waiting = HeldFileWait.on(target, spec.commandLine().getErr(), Messages.of(spec));
-                held.set(waiting);
-                if (stop.get()) {
-                    waiting.stop();
-                }
+                stop.waitFor(target, spec.commandLine().getErr(), Messages.of(spec));
                 DbFile.sayUpgraded(target instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
                         : ((PostgresCheckpointStore) target).schemaUpgrade(), spec);
-                copied = RunTransfer.copy(source, target, run, stop::get);
+                copied = RunTransfer.copy(source, target, run, stop::asked);
             }
             if (staged != null) {
-                if (stop.get()) {
+                if (stop.asked()) {
                     // Stopped after the commit, before the name: the whole copy goes with the partial file.
                     throw interrupted(true, to, "msg.copy.interruptedNew", "msg.copy.interruptedInto");
                 }
@@ -121,7 +108,7 @@ final class CopyCommand implements Callable<Integer> {
             throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                     "msg.copy.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
-            if (stop.get() && e instanceof StoreException) {
+            if (stop.asked() && e instanceof StoreException) {
                 // The wait for a held DEST, ended by the stop: the transaction never began.
                 throw interrupted(fresh, toPostgres != null ? toPostgres : to, "msg.copy.interruptedNew",
                         "msg.copy.interruptedInto");

@@ -15,8 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,15 +76,8 @@ final class MergeCommand implements Callable<Integer> {
         RunInfo merged;
         List<SqliteCheckpointStore> opened = new ArrayList<>();
         boolean fresh = !Files.exists(to);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<HeldFileWait> held = new AtomicReference<>();
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> {
-                stop.set(true);
-                HeldFileWait waiting = held.get();
-                if (waiting != null) {
-                    waiting.stop(); // a write waiting for a --to another connection holds gives up, --to as it was
-                }
-            });
+        TransferStop stop = new TransferStop();
+        try (AutoCloseable listening = context.signals().onInterrupt(stop::stop);
              StagedDatabase staged = fresh ? StagedDatabase.beside(to) : null) {
             try {
                 for (Path shard : shards) {
@@ -94,19 +85,15 @@ final class MergeCommand implements Callable<Integer> {
                 }
                 opened.forEach(shard -> shard.requireNoLiveWorkersToMerge(run));
                 try (SqliteCheckpointStore target = SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
-                    HeldFileWait waiting = HeldFileWait.on(target, spec.commandLine().getErr(), Messages.of(spec));
-                    held.set(waiting);
-                    if (stop.get()) {
-                        waiting.stop();
-                    }
+                    stop.waitFor(target, spec.commandLine().getErr(), Messages.of(spec));
                     DbFile.sayUpgraded(target.schemaUpgrade(), spec);
-                    merged = RunTransfer.merge(opened, target, run, stop::get);
+                    merged = RunTransfer.merge(opened, target, run, stop::asked);
                 }
             } finally {
                 opened.forEach(SqliteCheckpointStore::close);
             }
             if (staged != null) {
-                if (stop.get()) {
+                if (stop.asked()) {
                     // Stopped after the commit, before the name: the whole merge goes with the partial file.
                     throw CopyCommand.interrupted(true, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
                 }
@@ -115,7 +102,7 @@ final class MergeCommand implements Callable<Integer> {
         } catch (TransferStoppedException e) {
             throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
         } catch (StoreException | UncheckedIOException e) {
-            if (stop.get() && e instanceof StoreException) {
+            if (stop.asked() && e instanceof StoreException) {
                 // The wait for a held --to, ended by the stop: the transaction never began.
                 throw CopyCommand.interrupted(fresh, to, "msg.merge.interruptedNew", "msg.merge.interruptedInto");
             }
