@@ -49,12 +49,7 @@ class HeldFileCommandsTest {
 
     @Test
     void clearWaitsForAHeldFileSayingSoOnceAndClearsOnceLetGo() throws Exception {
-        CountDownLatch said = new CountDownLatch(1);
-        stride.cli.watchingErr(text -> {
-            if (text.contains("waiting for")) {
-                said.countDown();
-            }
-        });
+        CountDownLatch said = waitingSaid();
         try (Connection shell = jdbc(db); Statement s = shell.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             CompletableFuture<Cli.Result> clearing = CompletableFuture.supplyAsync(
@@ -73,12 +68,7 @@ class HeldFileCommandsTest {
 
     @Test
     void ctrlCWhileClearWaitsExits130AndLeavesTheFileAsItWas() throws Exception {
-        CountDownLatch said = new CountDownLatch(1);
-        stride.cli.watchingErr(text -> {
-            if (text.contains("waiting for")) {
-                said.countDown();
-            }
-        });
+        CountDownLatch said = waitingSaid();
         try (Connection shell = jdbc(db); Statement s = shell.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             CompletableFuture<Cli.Result> clearing = CompletableFuture.supplyAsync(
@@ -96,12 +86,7 @@ class HeldFileCommandsTest {
 
     @Test
     void copyIntoAHeldFileWaitsAndCtrlCLeavesItAsItWas() throws Exception {
-        CountDownLatch said = new CountDownLatch(1);
-        stride.cli.watchingErr(text -> {
-            if (text.contains("waiting for")) {
-                said.countDown();
-            }
-        });
+        CountDownLatch said = waitingSaid();
         try (Connection shell = jdbc(db); Statement s = shell.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             CompletableFuture<Cli.Result> copying = CompletableFuture.supplyAsync(
@@ -131,12 +116,7 @@ class HeldFileCommandsTest {
                     .exitCode()).isZero();
             merge.add(shard.toString());
         }
-        CountDownLatch said = new CountDownLatch(1);
-        stride.cli.watchingErr(text -> {
-            if (text.contains("waiting for")) {
-                said.countDown();
-            }
-        });
+        CountDownLatch said = waitingSaid();
         try (Connection shell = jdbc(db); Statement s = shell.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             CompletableFuture<Cli.Result> merging = CompletableFuture.supplyAsync(
@@ -152,6 +132,17 @@ class HeldFileCommandsTest {
         Cli.Result merged = stride.cli.run(merge.toArray(String[]::new));
         assertThat(merged.exitCode()).as(merged.err()).isZero();
         assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(2);
+    }
+
+    /** Counted down once a command says on stderr that it waits for the file. */
+    private CountDownLatch waitingSaid() {
+        CountDownLatch said = new CountDownLatch(1);
+        stride.cli.watchingErr(text -> {
+            if (text.contains("waiting for")) {
+                said.countDown();
+            }
+        });
+        return said;
     }
 
     /** Until the wait is said; a command that ends first (it gave up on the held file: exit 4) fails the test. */

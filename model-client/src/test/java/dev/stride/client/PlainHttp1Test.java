@@ -78,13 +78,9 @@ class PlainHttp1Test {
     @Test
     void aConnectionTheServerClosedWhileTheProcessWasStoppedIsCheckedAndReplacedWithoutSendingTheRequestTwice()
             throws Exception {
-        server.enqueue(new MockResponse.Builder().body(OK_BODY)
-                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
-        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        answerThenCloseTheConnection();
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        // Idle connections unchecked for an hour: only the stop can make the pool check this one.
-        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+        try (PlainHttp1 http = uncheckedForAnHour()) {
             byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
             assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
             // The answer came and the server closed the connection (its keep-alive timeout) while this process was
@@ -100,8 +96,7 @@ class PlainHttp1Test {
 
     @Test
     void aWatchdogThatHasNotTickedSinceAStopHasEveryConnectionChecked() throws Exception {
-        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+        try (PlainHttp1 http = uncheckedForAnHour()) {
             assertThat(http.watchdogBehind(System.nanoTime(), System.currentTimeMillis()))
                     .as("no connection yet, no watchdog").isFalse();
             server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
@@ -118,12 +113,9 @@ class PlainHttp1Test {
 
     @Test
     void aRequestThreadThatWakesBeforeTheWatchdogChecksTheConnectionTheServerClosedMeanwhile() throws Exception {
-        server.enqueue(new MockResponse.Builder().body(OK_BODY)
-                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
-        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+        answerThenCloseTheConnection();
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        try (PlainHttp1 http = new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1))) {
+        try (PlainHttp1 http = uncheckedForAnHour()) {
             byte[] head = PlainHttp1.head("/v1/chat/completions", "127.0.0.1", Map.of());
             assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
             // The process was stopped 6 s and this thread runs first: the watchdog has not marked any connection.
@@ -131,6 +123,19 @@ class PlainHttp1Test {
             assertThat(http.post(head, body, () -> { }).status()).isEqualTo(200);
         }
         assertThat(server.getRequestCount()).isEqualTo(2);
+    }
+
+    /** An answer the server closes its connection after, without saying so, then an answer on a new one. */
+    private void answerThenCloseTheConnection() {
+        server.enqueue(new MockResponse.Builder().body(OK_BODY)
+                .onResponseEnd(SocketEffect.ShutdownConnection.INSTANCE).build());
+        server.enqueue(new MockResponse.Builder().body(OK_BODY).build());
+    }
+
+    /** Idle connections unchecked for an hour: only a stop can make the pool check one. */
+    private PlainHttp1 uncheckedForAnHour() {
+        return new PlainHttp1("127.0.0.1", server.getPort(), Duration.ofSeconds(10), Duration.ofSeconds(60),
+                Duration.ZERO, Duration.ofHours(1), 8, Duration.ofHours(1));
     }
 
     @Test
