@@ -102,17 +102,13 @@ final class OutcomeWriter implements AutoCloseable {
 
     static String sql(SQLDialect dialect) {
         DSLContext dsl = DSL.using(dialect);
-        List<Param<?>> values = new ArrayList<>();
-        for (Field<?> column : COLUMNS) {
-            values.add(DSL.param(column.getName(), column.getDataType()));
-        }
         Map<Field<?>, Field<?>> replace = new LinkedHashMap<>();
         for (Field<?> column : COLUMNS) {
             if (column != PREDICTIONS.RUN_ID && column != PREDICTIONS.RECORD_ID) {
                 replace.put(column, DSL.excluded(column));
             }
         }
-        return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(values)
+        return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(columnParams())
                 .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
                 .doUpdate()
                 .set(replace)
@@ -122,12 +118,20 @@ final class OutcomeWriter implements AutoCloseable {
 
     /** The insert of one outcome that leaves a record's stored row, failed or done, as it is. */
     private static String insertIfMissing(SQLDialect dialect) {
-        DSLContext dsl = DSL.using(dialect);
+        return DSL.using(dialect).insertInto(PREDICTIONS).columns(COLUMNS).values(columnParams()).onConflictDoNothing()
+                .getSQL();
+    }
+
+    /**
+     * A bind parameter per column, in {@link #COLUMNS}' order: the positions {@link Row} fills, which both inserts
+     * bind their values by.
+     */
+    private static List<Param<?>> columnParams() {
         List<Param<?>> values = new ArrayList<>();
         for (Field<?> column : COLUMNS) {
             values.add(DSL.param(column.getName(), column.getDataType()));
         }
-        return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(values).onConflictDoNothing().getSQL();
+        return values;
     }
 
     /**
