@@ -87,7 +87,11 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoreException when the server cannot be reached or the database is not stride's
      */
     public static CheckpointManager open(PostgresLocation db, Consumer<String> httpLog) {
-        return new CheckpointManager(db, PostgresCheckpointStore.open(db), HttpPredictor::create, httpLog);
+        PostgresCheckpointStore store = PostgresCheckpointStore.open(db);
+        if (httpLog != null) {
+            store.traceTo(httpLog); // -v: a transaction the server ended for a deadlock and ran again
+        }
+        return new CheckpointManager(db, store, HttpPredictor::create, httpLog);
     }
 
     /**

@@ -310,6 +310,14 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         outage.tellTo(listener);
     }
 
+    /**
+     * Where a line goes each time a transaction the server ended for a deadlock or a serialization failure is run
+     * again ({@code -v}): otherwise nothing says that it happened.
+     */
+    public void traceTo(Consumer<String> log) {
+        outage.traceTo(Objects.requireNonNull(log));
+    }
+
     /** The server's clock: outcomes stamped on it compare with the leases and reruns the store writes on it. */
     @Override
     public Clock clock() {

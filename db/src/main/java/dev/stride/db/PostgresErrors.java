@@ -34,6 +34,21 @@ final class PostgresErrors {
         return false;
     }
 
+    /**
+     * The server ended the transaction to break a deadlock (40P01) or because it could not be serialized with another
+     * (40001): rolled back whole, and, in PostgreSQL's words, safe to run again from its start. Two workers' claims,
+     * outcomes and cursors lock rows of the same tables in orders no one statement fixes.
+     */
+    static boolean isConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && ("40P01".equals(sql.getSQLState())
+                    || "40001".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isConnectionState(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -115,7 +130,7 @@ final class PostgresErrors {
     }
 
     /** The SQLSTATE of the first SQLException in the chain that has one. */
-    private static String sqlState(Throwable e) {
+    static String sqlState(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 return sql.getSQLState();

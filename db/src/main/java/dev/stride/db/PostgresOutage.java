@@ -4,6 +4,7 @@ import dev.stride.core.DatabaseOutage;
 import dev.stride.core.RunListener;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The one wait for a PostgreSQL server that went away, shared by every session of a store and every call in them.
@@ -22,6 +23,8 @@ final class PostgresOutage {
     private volatile boolean reading; // a read-only store's: its giving up ends a command, not a run
     /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
     private volatile RunListener told = RunListener.NONE;
+    /** Where the sessions say what they did about a failure they got past ({@code -v}); here, as all share it. */
+    private volatile Consumer<String> trace = line -> { };
 
     /** @param server the server as {@code HOST:PORT}, for whoever is told of an outage */
     PostgresOutage(String server, Duration reconnectFor) {
@@ -44,6 +47,14 @@ final class PostgresOutage {
 
     void tellTo(RunListener listener) {
         told = listener;
+    }
+
+    void traceTo(Consumer<String> log) {
+        trace = log;
+    }
+
+    void trace(String line) {
+        trace.accept(line);
     }
 
     /**

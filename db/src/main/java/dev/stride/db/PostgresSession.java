@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -14,12 +15,20 @@ import java.util.logging.Logger;
  * {@link #run} repeats a piece of work on a new connection when the old one broke, waiting with growing pauses for at
  * most what is left of the store's {@link PostgresOutage}. The work must be safe to repeat: a transaction that broke
  * was rolled back by the server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds
- * its row already there.
+ * its row already there. A transaction the server ended for a deadlock or a serialization failure (40P01, 40001) is
+ * run again too, from its start on the same connection, a few times at most ({@link #CONFLICT_TRIES}).
  */
 final class PostgresSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
     private static final long FIRST_PAUSE_MS = 100;
     private static final long LONGEST_PAUSE_MS = 2000;
+    /**
+     * How many times one call runs its work when the server keeps ending it for a deadlock or a serialization
+     * failure: the other transaction goes on once this one rolled back, so a second try nearly always passes; one
+     * that keeps failing is a bug to say, not to hide behind a loop.
+     */
+    static final int CONFLICT_TRIES = 8;
+    private static final long FIRST_CONFLICT_PAUSE_MS = 20;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -63,6 +72,8 @@ final class PostgresSession implements AutoCloseable {
         lock.lock();
         try {
             long pause = FIRST_PAUSE_MS;
+            long conflictPause = FIRST_CONFLICT_PAUSE_MS;
+            int conflicts = 0;
             boolean fresh = true;
             while (true) {
                 if (closed) {
@@ -100,6 +111,10 @@ final class PostgresSession implements AutoCloseable {
                         pause = waitOutLock(pause);
                         continue;
                     }
+                    if (PostgresErrors.isConflict(e) && ++conflicts < CONFLICT_TRIES) {
+                        conflictPause = runAgainAfterConflict(e, conflicts, conflictPause);
+                        continue;
+                    }
                     if (!PostgresErrors.isConnectionLost(e, connection)) {
                         throw PostgresErrors.translate(location, e);
                     }
@@ -109,6 +124,10 @@ final class PostgresSession implements AutoCloseable {
                     SQLException sql = PostgresErrors.sqlCause(e);
                     if (sql != null && PostgresErrors.isLockTimeout(sql)) {
                         pause = waitOutLock(pause);
+                        continue;
+                    }
+                    if (sql != null && PostgresErrors.isConflict(sql) && ++conflicts < CONFLICT_TRIES) {
+                        conflictPause = runAgainAfterConflict(sql, conflicts, conflictPause);
                         continue;
                     }
                     if (sql == null || !PostgresErrors.isConnectionLost(sql, connection)) {
@@ -185,6 +204,35 @@ final class PostgresSession implements AutoCloseable {
             throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
         }
         return Math.min(pause * 2, LONGEST_PAUSE_MS);
+    }
+
+    /**
+     * After the server ended the work's transaction for a deadlock or a serialization failure: it is rolled back
+     * (the server did, and so does the work's own transaction on the way out), and after a pause the work runs again
+     * from its start, never from where it broke. The pause is drawn at random up to a growing bound, so that the two
+     * transactions that met do not meet again at the same moment.
+     *
+     * @param tried how many times the work has failed so
+     */
+    private long runAgainAfterConflict(SQLException e, int tried, long bound) {
+        outage.trace("PostgreSQL at " + location.hostAndPort() + ": " + PostgresErrors.detail(e) + " (SQLSTATE "
+                + PostgresErrors.sqlState(e) + "); its transaction was rolled back, running it again (" + (tried + 1)
+                + " of " + CONFLICT_TRIES + ")");
+        LOG.log(Level.FINE, "transaction ended by the server, running it again", e);
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+        } catch (SQLException broken) {
+            dropConnection(); // the next try connects again, and says so if the server is gone
+        }
+        try {
+            Thread.sleep(1 + ThreadLocalRandom.current().nextLong(bound));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), interrupted);
+        }
+        return Math.min(bound * 2, LONGEST_PAUSE_MS / 4);
     }
 
     private StoreException gaveUp(SQLException lost, Exception thrown) {
