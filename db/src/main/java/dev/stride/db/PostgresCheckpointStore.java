@@ -836,15 +836,26 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return requireWriter().run(c -> inTransaction(c, work, true, false));
     }
 
-    /** As {@link #writing}, but never repeated: the work reads an input that cannot be read twice. */
+    /**
+     * As {@link #writing}, but never repeated: the work reads an input that cannot be read twice (a pipe is read
+     * once), so a try that broke (the server lost, restarted, or ending the transaction for a deadlock) cannot be made
+     * again here. Its transaction was rolled back whole, and the server is answering again when this is said: the
+     * same command syncs again from the start.
+     */
     private <T> T writingOnce(Function<DSLContext, T> work, boolean commit) {
-        boolean[] tried = {false};
+        Exception[] broke = {null};
         return requireWriter().run(c -> {
-            if (tried[0]) {
-                throw new SQLException("the connection broke during the sync", "57000");
+            if (broke[0] != null) {
+                SQLException sql = PostgresErrors.sqlCause(broke[0]); // jOOQ's own message starts with the SQL
+                throw new StoreException(DbPhrase.of("pg.syncBroke", location.hostAndPort(),
+                        PostgresErrors.detail(sql != null ? sql : broke[0])), broke[0]);
             }
-            tried[0] = true;
-            return inTransaction(c, work, commit, true);
+            try {
+                return inTransaction(c, work, commit, true);
+            } catch (SQLException | org.jooq.exception.DataAccessException e) {
+                broke[0] = e;
+                throw e;
+            }
         });
     }
 

@@ -5,6 +5,7 @@ import static dev.stride.db.Fixtures.failure;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
@@ -14,7 +15,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,6 +81,51 @@ class PostgresCrashTest {
             rs.next();
             assertThat(rs.getLong(1)).as("claims left on answered records").isZero();
         }
+    }
+
+    /**
+     * A crash while a new run's input is being inserted: the sync's one transaction is gone, and its input (a pipe, for
+     * all the store knows) cannot be read again to repeat it. The line says so once the server is back, and that the
+     * same command is what to do: it said "failed: the connection broke during the sync", as if something were broken.
+     * Nothing of the run is left, and the same sync then makes it whole.
+     */
+    @Test
+    void aCrashDuringTheSyncOfANewRunSaysToRunTheSameCommandAgainAndLeavesNothingOfIt() {
+        List<InputRecord> input = recs(20_000);
+        Iterator<InputRecord> crashingHalfway = new Iterator<>() {
+            private final Iterator<InputRecord> records = input.iterator();
+            private int read;
+
+            @Override
+            public boolean hasNext() {
+                return records.hasNext();
+            }
+
+            @Override
+            public InputRecord next() {
+                if (++read == input.size() / 2) {
+                    try {
+                        cluster.crashAndStart();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return records.next();
+            }
+        };
+
+        assertThatThrownBy(() -> store.syncRun(spec("big"), crashingHalfway))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("sync of the input")
+                .hasMessageContaining("nothing of it was kept")
+                .hasMessageEndingWith("run the same command again");
+
+        assertThat(store.findRun("big")).isEmpty();
+        assertThat(store.syncRun(spec("big"), input.iterator()).added()).isEqualTo(input.size());
+        assertThat(store.findRun("big").orElseThrow().total()).isEqualTo(input.size());
     }
 
     /**
