@@ -21,6 +21,7 @@ import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.Shard;
 import dev.stride.core.ShellWords;
+import dev.stride.core.SyncBrokeOffException;
 import dev.stride.core.SyncReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,11 @@ import java.util.function.Consumer;
  * a database already holds. Refuses what would make results incomparable.
  */
 final class RunPlanner {
+    /**
+     * How many times a file is synced when the sync keeps breaking off: each break already waited for the server to
+     * answer again, so one that breaks three times running is a server to look at, not to read the file for again.
+     */
+    private static final int SYNC_TRIES = 3;
     private final RunCatalog store;
     private final Object db; // the file or the PostgreSQL URL (without password), as messages name it
 
@@ -70,7 +76,7 @@ final class RunPlanner {
             throw AppPhrase.invalid("run.nameTheModel");
         }
         try {
-            return fromInputOnce(input, format, options, stop, dryRun, dropAnswers, check);
+            return fromInputSynced(input, format, options, stop, dryRun, dropAnswers, check);
         } catch (RunMadeMeanwhileException e) {
             // Another command made the run, with other settings, between this one's look and its write (workers
             // started together): decided again as for a run that existed, as it would have been a moment later.
@@ -83,9 +89,27 @@ final class RunPlanner {
                 throw AppPhrase.invalid("run.madeMeanwhile", name, db); // read once already: not again
             }
             try {
-                return fromInputOnce(input, format, options, stop, dryRun, dropAnswers, check);
+                return fromInputSynced(input, format, options, stop, dryRun, dropAnswers, check);
             } catch (RunMadeMeanwhileException again) {
                 throw AppPhrase.invalid("run.madeMeanwhile", name, db);
+            }
+        }
+    }
+
+    /**
+     * {@link #fromInputOnce}, again from the file's start when the store's sync broke off midway (a restart of the
+     * database server during it, waited out by the store): the sync was rolled back whole, so reading the file again
+     * makes it as the first would have. A pipe is read once: its break is the store's line, to run the command again.
+     */
+    private RunPlan fromInputSynced(Path input, InputFormat format, RunOptions options, StopSwitch stop,
+                                    boolean dryRun, boolean dropAnswers, InputCheck check) {
+        for (int tries = 1; ; tries++) {
+            try {
+                return fromInputOnce(input, format, options, stop, dryRun, dropAnswers, check);
+            } catch (SyncBrokeOffException e) {
+                if (tries == SYNC_TRIES || input.toString().equals("-") || !Files.isRegularFile(input)) {
+                    throw e;
+                }
             }
         }
     }

@@ -52,6 +52,8 @@ public interface RunCatalog {
      * that need the user's word ({@link SyncReport#needsConsentToDrop()}) is refused instead and writes nothing.
      *
      * @throws AnswersWouldBeDroppedException when {@code dropAnswers} is false and the sync needs consent to drop
+     * @throws SyncBrokeOffException          when the sync broke off midway and was rolled back: the same input, read
+     *                                        again from its start, may be synced again
      */
     SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest,
                        boolean dropAnswers);

@@ -20,6 +20,7 @@ import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.ServerLimit;
+import dev.stride.core.SyncBrokeOffException;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -55,8 +56,8 @@ import org.jooq.impl.SQLDataType;
  *   <li>Two sessions, a writer and a reader (autocommit reads never wait for a commit), and a third for the lease's
  *       renewals once this store is a worker, each reconnecting on its own
  *       after the server went away ({@link PostgresSession}); the work that broke is repeated on the new
- *       connection. A sync reads its input once, so a sync that broke midway is not repeated: it fails, and the
- *       next start syncs again.</li>
+ *       connection. A sync reads its input once, so a sync that broke midway is not repeated here: it fails
+ *       ({@link SyncBrokeOffException}), and the caller reads a file again, or the next start syncs again.</li>
  *   <li>The durability split: the writer's session has {@code synchronous_commit = off}, so an outcome commit does
  *       not wait for the disk (a crash of the server may lose the last outcomes, which are asked again; the unique
  *       key keeps any outcome from being stored twice); every other transaction sets it back on for itself, so a
@@ -839,16 +840,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     /**
      * As {@link #writing}, but never repeated: the work reads an input that cannot be read twice (a pipe is read
      * once), so a try that broke (the server lost, restarted, or ending the transaction for a deadlock) cannot be made
-     * again here. Its transaction was rolled back whole, and the server is answering again when this is said: the
-     * same command syncs again from the start.
+     * again here. Its transaction was rolled back whole, and the server is answering again when this is said: a
+     * caller that can read the input again syncs again ({@link SyncBrokeOffException}), and the line says to run the
+     * same command again to one that cannot.
      */
     private <T> T writingOnce(Function<DSLContext, T> work, boolean commit) {
         Exception[] broke = {null};
         return requireWriter().run(c -> {
             if (broke[0] != null) {
                 SQLException sql = PostgresErrors.sqlCause(broke[0]); // jOOQ's own message starts with the SQL
-                throw new StoreException(DbPhrase.of("pg.syncBroke", location.hostAndPort(),
-                        PostgresErrors.detail(sql != null ? sql : broke[0])), broke[0]);
+                throw new SyncBrokeOffException(new StoreException(DbPhrase.of("pg.syncBroke",
+                        location.hostAndPort(), PostgresErrors.detail(sql != null ? sql : broke[0])), broke[0]));
             }
             try {
                 return inTransaction(c, work, commit, true);

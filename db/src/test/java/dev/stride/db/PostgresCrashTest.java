@@ -11,6 +11,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.InputRecord;
 import dev.stride.core.ResultRow;
 import dev.stride.core.RunState;
+import dev.stride.core.SyncBrokeOffException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -118,7 +119,8 @@ class PostgresCrashTest {
         };
 
         assertThatThrownBy(() -> store.syncRun(spec("big"), crashingHalfway))
-                .isInstanceOf(StoreException.class)
+                .isInstanceOf(SyncBrokeOffException.class)
+                .hasCauseInstanceOf(StoreException.class)
                 .hasMessageContaining("sync of the input")
                 .hasMessageContaining("nothing of it was kept")
                 .hasMessageEndingWith("run the same command again");
