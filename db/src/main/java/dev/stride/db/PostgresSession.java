@@ -212,7 +212,7 @@ final class PostgresSession implements AutoCloseable {
      * from its start, never from where it broke. The pause is drawn at random up to a growing bound, so that the two
      * transactions that met do not meet again at the same moment.
      *
-     * @param tried how many times the work has failed so
+     * @param tried how many times the work has failed so far
      */
     private long runAgainAfterConflict(SQLException e, int tried, long bound) {
         outage.trace("PostgreSQL at " + location.hostAndPort() + ": " + PostgresErrors.detail(e) + " (SQLSTATE "
