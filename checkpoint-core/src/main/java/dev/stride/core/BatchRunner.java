@@ -1120,6 +1120,12 @@ public final class BatchRunner {
                         // the lease may have run out (request threads wait for it then).
                     }
                 }
+                try {
+                    // Between renewals: status shows what is in flight now, not as of up to a third of a lease ago.
+                    store.storeInFlight(run.id());
+                } catch (RuntimeException e) {
+                    // A busy database: tried again as the writer next wakes; the renewal writes them too.
+                }
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {
                     try {

@@ -90,16 +90,27 @@ public interface RunLedger {
     /**
      * This worker's bound on requests in flight, whether it is learnt ({@code --concurrency auto}) and, with several
      * servers, each one's ({@link Predictor#serverLimits()}), for {@code status} to show: kept in memory and stored
-     * with the next renewal of the lease, never a write of its own.
+     * with the next renewal of the lease or by {@link #storeInFlight}, never a write of its own.
      */
     default void reportInFlight(long runId, int limit, boolean auto, List<ServerLimit> servers) {
     }
 
     /**
      * The requests this worker has out now ({@link RunListener#requestsOut}), for {@code status} to show against the
-     * bound: kept in memory and stored with the next renewal of the lease, never a write of its own.
+     * bound: kept in memory and stored with the next renewal of the lease or by {@link #storeInFlight}, never a write
+     * of its own.
      */
     default void reportRequestsOut(long runId, int requests) {
+    }
+
+    /**
+     * Stores what this worker keeps in flight ({@link #reportInFlight}, {@link #reportRequestsOut}) between renewals of
+     * its lease when it is due: soon after it changed (at most once a second), and every few seconds while it stays
+     * the same, so that {@code status} shows what the run does now rather than as of the last renewal, and can say
+     * how old a figure is. Asked by the writer each time it wakes: a look in memory that writes only when due, one
+     * short update of this worker's row that leaves its lease as it is and waits for no claim on a server.
+     */
+    default void storeInFlight(long runId) {
     }
 
     /**

@@ -18,10 +18,13 @@ import java.util.List;
  * @param requestsOut the requests it had out (at most its bound) as of its last renewal; null for a worker that did
  *                  not say
  * @param retryingFailures it runs with {@code --retry-failed} and has claimed failures (its rerun's start is stored)
+ * @param inFlightAt when it last wrote {@code inFlight}, {@code servers} and {@code requestsOut}: at each renewal, and
+ *                   between renewals soon after they change; null for a worker that did not say (they are as of its
+ *                   heartbeat)
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
                          Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
-                         boolean retryingFailures) {
+                         boolean retryingFailures, Instant inFlightAt) {
 
     public WorkerInfo {
         servers = List.copyOf(servers);
@@ -29,7 +32,12 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
 
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
-        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null, false);
+        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null, false, null);
+    }
+
+    /** When its in-flight figures were last written: {@code inFlightAt}, or its heartbeat for a worker that did not say. */
+    public Instant inFlightAsOf() {
+        return inFlightAt != null ? inFlightAt : heartbeat;
     }
 
     /** Outcomes per second since it joined, as of {@code now}. */

@@ -14,10 +14,16 @@ import java.util.Locale;
 /**
  * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
  * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat,
- * and what it keeps in flight as of that heartbeat, learnt or fixed, with each server's own when it learnt them for
- * several).
+ * and what it keeps in flight, learnt or fixed, with each server's own when it learnt them for several, and how old
+ * that is when the worker has not written it for a few seconds).
  */
 final class WorkerLines {
+    /**
+     * How old a worker's in-flight figures are before status says so: a worker at work writes them within a second of
+     * a change and every 3 s while they stay the same; a little more for a commit that waited.
+     */
+    static final Duration STALE = Duration.ofSeconds(5);
+
     private WorkerLines() {
     }
 
@@ -34,8 +40,13 @@ final class WorkerLines {
                             w.inFlightAuto(), w.servers())
                     : InFlightWords.of(m, InFlightWords.STATUS, w.inFlight(), w.inFlight(), w.inFlightAuto(),
                             w.servers());
+            // A live worker writes its figures every few seconds: older ones are a stuck writer's, or a dead worker's
+            // whose lease runs on, and may no longer hold.
+            long figuresAgo = Math.max(0, Duration.between(w.inFlightAsOf(), now).toMillis());
+            String asOf = inFlight.isEmpty() || figuresAgo < STALE.toMillis() ? ""
+                    : m.get("msg.status.workerInFlightAsOf", Durations.human(figuresAgo));
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
-                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight);
+                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight + asOf);
         }
     }
 
@@ -54,6 +65,7 @@ final class WorkerLines {
             n.put("started_at", w.startedAt().toString());
             n.put("heartbeat_at", w.heartbeat().toString());
             if (w.inFlight() != null) {
+                n.put("in_flight_at", w.inFlightAsOf().toString());
                 n.put("in_flight", w.inFlight());
                 n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
                 if (!w.servers().isEmpty()) {

@@ -24,8 +24,12 @@ final class OlderSchemas {
     private OlderSchemas() {
     }
 
-    /** Back to version 17 from 19: V19's column, then V18's triggers (V4's again) and columns, and their history. */
+    /**
+     * Back to version 17 from 20: V20's and V19's columns, then V18's triggers (V4's again) and columns, and their
+     * history.
+     */
     static void backTo17(Statement st) throws SQLException {
+        st.execute("ALTER TABLE workers DROP COLUMN in_flight_at");
         st.execute("ALTER TABLE workers DROP COLUMN retry_since");
         for (String trigger : V4_TRIGGERS) {
             st.execute("DROP TRIGGER predictions_counted_on_" + trigger.split(" ")[0]);
@@ -34,7 +38,7 @@ final class OlderSchemas {
         st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
         st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
         st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19')");
+        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20')");
     }
 
     /** Back to version 15: {@link #backTo17}, then V17's column and V16's, which keep a run's scoring. */

@@ -534,6 +534,17 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void storeInFlight(long runId) {
+        if (workforce.figuresDue(runId)) {
+            // On the renewals' connection: this worker's row alone, so it waits for no claim, outcome or cursor.
+            leaseSession().run(c -> inTransaction(c, dsl -> {
+                workforce.writeFigures(dsl, runId);
+                return null;
+            }, true, false));
+        }
+    }
+
+    @Override
     public boolean renewLease(long runId) {
         // Its own short transaction on its own connection: it touches this worker's row (and, after a lapse, its own
         // claims), so it waits for no claim, outcome or cursor of this worker; without the disk, as claims.

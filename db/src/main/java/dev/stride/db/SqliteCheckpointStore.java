@@ -641,6 +641,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void storeInFlight(long runId) {
+        if (workforce.figuresDue(runId)) {
+            // One writer at a time on SQLite: at most one claim's short transaction to wait for.
+            writing(dsl -> {
+                workforce.writeFigures(dsl, runId);
+                return null;
+            });
+        }
+    }
+
+    @Override
     public boolean renewLease(long runId) {
         // One writer at a time on SQLite: the renewal waits for a claim's short transaction, never for the runner.
         return writing(dsl -> workforce.renewHeld(dsl, runId));

@@ -73,6 +73,13 @@ final class Workforce {
     private volatile InFlight inFlight = InFlight.UNTOLD;
     /** The requests this worker has out, as last told; null until told. */
     private volatile Integer requestsOut;
+    /** Counts the tells that changed {@link #inFlight} or {@link #requestsOut}: written once it differs from
+     * {@link #figuresWritten}. */
+    private volatile long figuresTold;
+    /** {@link #figuresTold} as of the last write of the figures (a renewal's or {@link #writeFigures}). */
+    private volatile long figuresWritten;
+    /** When the figures were last written; null before the first write. */
+    private volatile Instant figuresWrittenAt;
     /**
      * A claim found this worker's lease run out (its row gone or expired) and renewed it: the next renewal says so
      * ({@link #renewHeld}).
@@ -99,6 +106,19 @@ final class Workforce {
      * second), and the look (a select and a process look-up per worker of this machine) need not be.
      */
     private static final Duration DEAD_LOOK = Duration.ofSeconds(1);
+
+    /**
+     * The least time between two writes of changed in-flight figures between renewals: status shows what the run does
+     * now (a run that went from 2 to 32 in flight said 2 until its next renewal, up to a third of a lease), at most
+     * one short update a second however often the figures move (every answer moves the requests out).
+     */
+    static final Duration FIGURES_EVERY = Duration.ofSeconds(1);
+    /**
+     * How old unchanged figures may get before they are written again: their time in the row then says that the
+     * worker still keeps them, and status says how old figures are that a worker stopped confirming (a stuck writer,
+     * a worker killed on another machine).
+     */
+    static final Duration FIGURES_KEPT = Duration.ofSeconds(3);
 
     /**
      * This worker's bound on requests in flight (null until told), whether it is learnt, and each server's own as the
@@ -313,14 +333,60 @@ final class Workforce {
         return a == null ? b : b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The requests this worker has out: stored at each renewal, as its bound is. */
+    /** The requests this worker has out: stored at each renewal and by {@link #writeFigures}, as its bound is. */
     void reportRequestsOut(int requests) {
+        Integer before = requestsOut;
         requestsOut = requests;
+        if (before == null || before != requests) {
+            figuresTold++; // one thread tells (the runner's claiming thread)
+        }
     }
 
-    /** What this worker keeps in flight: stored when it joins and at each renewal, without a write of its own. */
+    /** What this worker keeps in flight: stored when it joins, at each renewal and by {@link #writeFigures}. */
     void reportInFlight(int limit, boolean auto, List<ServerLimit> servers) {
-        inFlight = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
+        InFlight told = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
+        if (!told.equals(inFlight)) {
+            inFlight = told;
+            figuresTold++;
+        }
+    }
+
+    /**
+     * Whether what this worker keeps in flight is to be written now, between renewals ({@link #writeFigures}): it
+     * changed and the last write is {@link #FIGURES_EVERY} old, or it did not and the last write is
+     * {@link #FIGURES_KEPT} old. In memory: asked by the writer each time it wakes.
+     */
+    boolean figuresDue(long runId) {
+        Worker w = worker;
+        Instant at = figuresWrittenAt;
+        if (w == null || w.runId() != runId || at == null) {
+            return false;
+        }
+        Duration since = Duration.between(at, clock.instant());
+        return since.compareTo(figuresTold != figuresWritten ? FIGURES_EVERY : FIGURES_KEPT) >= 0;
+    }
+
+    /**
+     * Writes what this worker keeps in flight to its row, and when: the lease, the heartbeat and the claims stay as
+     * they are, so it never waits for a claim on PostgreSQL (only this row) and costs one short update. A row gone (this
+     * worker taken for dead) is left to the next renewal, which makes it again.
+     */
+    void writeFigures(DSLContext dsl, long runId) {
+        Worker w = joined(runId);
+        long told = figuresTold;
+        InFlight figures = inFlight;
+        Instant at = clock.instant();
+        dsl.update(WORKERS).set(WORKERS.IN_FLIGHT, figures.limit()).set(WORKERS.IN_FLIGHT_AUTO, figures.auto())
+                .set(WORKERS.IN_FLIGHT_SERVERS, figures.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.IN_FLIGHT_AT, UtcText.format(at))
+                .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
+        written(told, at);
+    }
+
+    /** The figures as of tell {@code told} went into the row at {@code at}. */
+    private void written(long told, Instant at) {
+        figuresWritten = told;
+        figuresWrittenAt = at;
     }
 
     /**
@@ -392,16 +458,19 @@ final class Workforce {
      * slept) and dropped by another joins again under the same id; its claims are gone, and its outcomes still count.
      */
     private void renew(DSLContext dsl, Worker w) {
-        String now = now();
+        Instant at = clock.instant();
+        String now = UtcText.format(at);
+        long version = figuresTold;
         InFlight told = inFlight;
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
-                .set(WORKERS.RETRY_SINCE, retrySince)
+                .set(WORKERS.IN_FLIGHT_AT, now).set(WORKERS.RETRY_SINCE, retrySince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
         }
+        written(version, at);
     }
 
     private void insert(DSLContext dsl, Worker w, int number, String now) {
@@ -419,6 +488,7 @@ final class Workforce {
                 .set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.IN_FLIGHT_AT, now)
                 .set(WORKERS.RETRY_SINCE, retrySince)
                 .execute();
     }
@@ -522,7 +592,8 @@ final class Workforce {
                         r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                         ServerLimitsColumn.read(r.getInFlightServers(),
                                 DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut(),
-                        r.getRetrySince() != null))
+                        r.getRetrySince() != null, r.getInFlightAt() == null ? null
+                                : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at")))
                 .toList();
     }
 

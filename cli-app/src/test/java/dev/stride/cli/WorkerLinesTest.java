@@ -1,0 +1,57 @@
+package dev.stride.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
+import dev.stride.core.WorkerInfo;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+
+/** A worker's in-flight figures in status: said with their age once the worker has not written them for 5 s. */
+class WorkerLinesTest {
+    private static final RunInfo RUN = new RunInfo(7, "m", "m", List.of("http://127.0.0.1:8000/v1"), "Q: {{question}}",
+            "{}", 100, 40, 0, 40, 1000, Instant.EPOCH, RunState.RUNNING, Instant.EPOCH, 0);
+    private static final Instant NOW = Instant.parse("2026-12-06T18:00:00Z");
+
+    private static WorkerInfo writtenAt(Instant heartbeat, Instant inFlightAt) {
+        return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), heartbeat, 30, 8, false, List.of(), 3, false,
+                inFlightAt);
+    }
+
+    private static String line(Messages m, WorkerInfo w) {
+        StringWriter text = new StringWriter();
+        WorkerLines.printText(new PrintWriter(text, true), m, RUN, List.of(w), NOW);
+        return text.toString().lines().toList().get(1);
+    }
+
+    @Test
+    void figuresWrittenAMomentAgoAreShownAsTheyAre() {
+        // Heartbeat 9 s ago (renewals come every 10 s), figures written since: no age.
+        assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(9), NOW.minusMillis(4900))))
+                .isEqualTo("  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8)");
+    }
+
+    @Test
+    void figuresNotWrittenForFiveSecondsSayHowOldTheyAre() {
+        assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8)))).isEqualTo(
+                "  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8), as of 8.0s ago");
+        assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8))))
+                .endsWith("，进行中 3（上限 8），截至 8.0s 前");
+    }
+
+    @Test
+    void aWorkerThatDoesNotSayWhenHasItsFiguresAsOfItsHeartbeat() {
+        assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(7), null)))
+                .endsWith(", in flight 3 (limit 8), as of 7.0s ago");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(writtenAt(NOW.minusSeconds(7), null)), NOW);
+        assertThat(o.get("workers").get(0).get("in_flight_at").asText()).isEqualTo("2026-12-06T17:59:53Z");
+    }
+}
