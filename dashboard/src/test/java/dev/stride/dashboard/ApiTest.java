@@ -243,6 +243,9 @@ class ApiTest {
                         count(live, "SELECT requests_out FROM workers WHERE number = 1"));
                 assertThat(workers.get(1).get("in_flight").asInt()).isEqualTo(64);
                 assertThat(workers.get(1).has("requests_out")).as("a worker that did not tell them").isFalse();
+                assertThat(workers.get(0).path("in_flight_at").asText()).as("when the figures were written, as status "
+                        + "--json says").isEqualTo(java.time.Instant.parse(Fixtures.text(live, "SELECT replace(in_flight_at, ' ', 'T') || 'Z' "
+                        + "FROM workers WHERE number = 1")).toString());
             }
         }
     }
