@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -52,6 +53,13 @@ public final class CheckpointManager implements AutoCloseable {
     private final AtomicReference<StopSwitch> stop = new AtomicReference<>(new StopSwitch());
 
     private final Optional<SchemaUpgrade> schemaUpgrade;
+    /**
+     * Held by the thread whose plan, execute, run or resume is in progress: the store is one worker at a time, and a
+     * second call from another thread would make it a worker of another run under the first one's feet (which then
+     * failed half-way, "not a worker of run N"). Reentrant: run and resume take plan and execute themselves.
+     */
+    private final ReentrantLock inUse = new ReentrantLock();
+    private volatile boolean closed;
 
     private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
@@ -123,15 +131,20 @@ public final class CheckpointManager implements AutoCloseable {
      * {@link InputCheck#ran()} tells afterwards whether the input was read at all.
      */
     public RunPlan plan(RunRequest request, StopSwitch stop, InputCheck check) {
-        RunOptions options = request.options();
-        options.check();
-        OpenFileLimit.check(options);
-        if (request.input() == null) {
-            RunPlan plan = planner.toResume(options, request.dryRun());
-            return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
+        enter();
+        try {
+            RunOptions options = request.options();
+            options.check();
+            OpenFileLimit.check(options);
+            if (request.input() == null) {
+                RunPlan plan = planner.toResume(options, request.dryRun());
+                return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
+            }
+            return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
+                    request.dropAnswers(), check);
+        } finally {
+            inUse.unlock();
         }
-        return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
-                request.dropAnswers(), check);
     }
 
     /**
@@ -157,6 +170,15 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoreException           when the database cannot be written
      */
     public RunResult execute(RunPlan plan, SessionListener listener, StopSwitch stop) {
+        enter();
+        try {
+            return executeHeld(plan, listener, stop);
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    private RunResult executeHeld(RunPlan plan, SessionListener listener, StopSwitch stop) {
         List<RunInfo> runs;
         RunOptions options;
         if (plan instanceof RunPlan.NewRun p) {
@@ -249,11 +271,13 @@ public final class CheckpointManager implements AutoCloseable {
 
     /** The checkpoint of a run (by default a run is named after its model), if the database has one. */
     public Optional<RunInfo> loadCheckpoint(String run) {
+        refuseIfClosed();
         return store.findRun(run);
     }
 
     /** Every run's checkpoint, oldest first. */
     public List<RunInfo> checkpoints() {
+        refuseIfClosed();
         return store.listRuns();
     }
 
@@ -264,6 +288,7 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws dev.stride.core.LiveWorkersException when workers are live on the run; nothing is deleted
      */
     public boolean clearCheckpoint(String run) {
+        refuseIfClosed();
         return store.clearRun(run);
     }
 
@@ -288,6 +313,7 @@ public final class CheckpointManager implements AutoCloseable {
 
     /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
     public RunOutcome run(Path input, RunOptions options, RunListener listener) {
+        enter();
         StopSwitch current = stop.get();
         try {
             RunPlan plan;
@@ -300,6 +326,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
         } finally {
             spent(current);
+            inUse.unlock();
         }
     }
 
@@ -313,6 +340,7 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoreException           when the database cannot be written
      */
     public RunOutcome resume(String run, RunOptions options) {
+        enter();
         StopSwitch current = stop.get();
         try {
             options.check();
@@ -329,6 +357,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
         } finally {
             spent(current);
+            inUse.unlock();
         }
     }
 
@@ -377,9 +406,30 @@ public final class CheckpointManager implements AutoCloseable {
         stop.compareAndSet(used, new StopSwitch());
     }
 
-    /** Closes the database; its write-ahead log is merged, so the file alone holds everything. */
+    /**
+     * Closes the database; its write-ahead log is merged, so the file alone holds everything. A second close does
+     * nothing; any other call after it throws {@link IllegalStateException}.
+     */
     @Override
     public void close() {
+        closed = true;
         store.close();
+    }
+
+    /** Refuses a call on a closed manager: a program's mistake, not a database that cannot be used. */
+    private void refuseIfClosed() {
+        if (closed) {
+            throw new IllegalStateException("this CheckpointManager is closed: open the database again with"
+                    + " CheckpointManager.open(" + db + ")");
+        }
+    }
+
+    /** Takes the manager for this thread's call, or refuses a call that overlaps another thread's. */
+    private void enter() {
+        refuseIfClosed();
+        if (!inUse.tryLock()) {
+            throw new IllegalStateException("this CheckpointManager is driving a run on another thread: it takes one"
+                    + " run at a time; open another CheckpointManager on the same database for runs at once");
+        }
     }
 }
