@@ -19,6 +19,7 @@ import dev.stride.db.StoreException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -313,6 +314,8 @@ public final class CheckpointManager implements AutoCloseable {
 
     /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
     public RunOutcome run(Path input, RunOptions options, RunListener listener) {
+        // A request's null input means "the database's stored runs", which may be several and yield no one outcome.
+        Objects.requireNonNull(input, "input: to finish a run without its input, call resume(run, options)");
         enter();
         StopSwitch current = stop.get();
         try {

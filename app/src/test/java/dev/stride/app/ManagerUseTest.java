@@ -107,6 +107,20 @@ class ManagerUseTest {
     }
 
     @Test
+    void runWithoutAnInputIsRefusedAndNamesResume() throws Exception {
+        try (CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"))) {
+            // A null input is a RunRequest's "the stored runs"; run() has one run's outcome to return, and resume().
+            assertThatThrownBy(() -> checkpoints.run(null, options("r")))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("input")
+                    .hasMessageContaining("resume(run, options)");
+            checkpoints.run(questions(dir, "q.jsonl", 2), options("r"));
+            assertThatThrownBy(() -> checkpoints.run(null, options("r")))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("input");
+        }
+        assertThat(sim.stats().requests()).isEqualTo(2);
+    }
+
+    @Test
     void aClosedManagerSaysSoForEveryCallAndClosesTwiceQuietly() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
         CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"));
