@@ -35,6 +35,10 @@ import java.util.stream.Collectors;
  * what it found ({@link RunPlan}: a new run, a resume, a refusal, ...); {@link #execute} sends what is left and
  * returns how each run's session ended. {@link #run} and {@link #resume} take both steps at once.
  *
+ * <p>One run at a time: a {@link #plan}, {@link #execute}, {@link #run} or {@link #resume} while another thread's is
+ * in progress throws {@link IllegalStateException}, and so does every call that reads or writes the database once the
+ * manager is closed. For runs at once, open a manager per thread on the same database.
+ *
  * <pre>{@code
  * try (CheckpointManager checkpoints = CheckpointManager.open(Path.of("runs.db"))) {
  *     RunOutcome outcome = checkpoints.run(Path.of("questions.jsonl"),
@@ -121,6 +125,7 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws InvalidInputException   for a bad input line or a duplicate id, naming them
      * @throws StoppedBeforeStart      when {@code stop} was requested while the input was read
      * @throws StoreException          when the database cannot be read or written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunPlan plan(RunRequest request, StopSwitch stop) {
         return plan(request, stop, null);
@@ -130,6 +135,9 @@ public final class CheckpointManager implements AutoCloseable {
      * {@link #plan(RunRequest, StopSwitch)}, with {@code check} shown every record of the input as the sync reads it:
      * its refusal at the input's end rolls the sync back (a new run is not created, an existing one not changed).
      * {@link InputCheck#ran()} tells afterwards whether the input was read at all.
+     *
+     * @throws RuntimeException what {@code check} throws to refuse the input ({@link InputCheck#atEnd()}); otherwise
+     *                          as {@link #plan(RunRequest, StopSwitch)}
      */
     public RunPlan plan(RunRequest request, StopSwitch stop, InputCheck check) {
         enter();
@@ -167,8 +175,11 @@ public final class CheckpointManager implements AutoCloseable {
      * @param stop     a request on it stops the session in progress gracefully (requests in flight get their grace)
      * @throws SettingsRefusedException for a {@link RunPlan.Refused} plan
      * @throws InvalidInputException    for a {@link RunPlan.EmptyInput} plan
+     * @throws InvalidSettingException  for a stored run with a parameter this client refuses to send (an older
+     *                                  stride's {@code stream=false}); nothing is sent
      * @throws IllegalArgumentException for a dry run's plan, which only reports
      * @throws StoreException           when the database cannot be written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunResult execute(RunPlan plan, SessionListener listener, StopSwitch stop) {
         enter();
@@ -270,13 +281,23 @@ public final class CheckpointManager implements AutoCloseable {
         }
     }
 
-    /** The checkpoint of a run (by default a run is named after its model), if the database has one. */
+    /**
+     * The checkpoint of a run (by default a run is named after its model), if the database has one.
+     *
+     * @throws StoreException        when the database cannot be read
+     * @throws IllegalStateException when the manager is closed
+     */
     public Optional<RunInfo> loadCheckpoint(String run) {
         refuseIfClosed();
         return store.findRun(run);
     }
 
-    /** Every run's checkpoint, oldest first. */
+    /**
+     * Every run's checkpoint, oldest first.
+     *
+     * @throws StoreException        when the database cannot be read
+     * @throws IllegalStateException when the manager is closed
+     */
     public List<RunInfo> checkpoints() {
         refuseIfClosed();
         return store.listRuns();
@@ -287,6 +308,8 @@ public final class CheckpointManager implements AutoCloseable {
      *
      * @return false when there was no such run
      * @throws dev.stride.core.LiveWorkersException when workers are live on the run; nothing is deleted
+     * @throws StoreException                       when the database cannot be written
+     * @throws IllegalStateException                when the manager is closed
      */
     public boolean clearCheckpoint(String run) {
         refuseIfClosed();
@@ -307,12 +330,25 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoppedBeforeStart       when a stop ended the call before the input of a run not yet in the database
      *                                  was read in: there is no checkpoint of it, and nothing was written
      * @throws StoreException           when the database cannot be written
+     * @throws NullPointerException     for a null input: {@link #resume} finishes a run without it
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunOutcome run(Path input, RunOptions options) {
         return run(input, options, RunListener.NONE);
     }
 
-    /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
+    /**
+     * As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save (from the
+     * runner's threads: keep it quick), and of a server that cannot be reached and comes back.
+     *
+     * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
+     * @throws SettingsRefusedException when the stored run was started with other settings
+     * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws StoppedBeforeStart       when a stop ended the call before the input of a new run was read in
+     * @throws StoreException           when the database cannot be written
+     * @throws NullPointerException     for a null input: {@link #resume} finishes a run without it
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
+     */
     public RunOutcome run(Path input, RunOptions options, RunListener listener) {
         // A request's null input means "the database's stored runs", which may be several and yield no one outcome.
         Objects.requireNonNull(input, "input: to finish a run without its input, call resume(run, options)");
@@ -341,6 +377,7 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws InvalidSettingException  for a setting out of range, or when the database has no such run
      * @throws SettingsRefusedException when {@code options} change a setting the run was started with
      * @throws StoreException           when the database cannot be written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunOutcome resume(String run, RunOptions options) {
         enter();
@@ -411,7 +448,7 @@ public final class CheckpointManager implements AutoCloseable {
 
     /**
      * Closes the database; its write-ahead log is merged, so the file alone holds everything. A second close does
-     * nothing; any other call after it throws {@link IllegalStateException}.
+     * nothing; a call that reads or writes the database after it throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
