@@ -152,7 +152,7 @@ public final class CheckpointManager implements AutoCloseable {
             return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
                     request.dropAnswers(), check);
         } finally {
-            inUse.unlock();
+            leave();
         }
     }
 
@@ -186,7 +186,7 @@ public final class CheckpointManager implements AutoCloseable {
         try {
             return executeHeld(plan, listener, stop);
         } finally {
-            inUse.unlock();
+            leave();
         }
     }
 
@@ -365,7 +365,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
         } finally {
             spent(current);
-            inUse.unlock();
+            leave();
         }
     }
 
@@ -397,7 +397,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
         } finally {
             spent(current);
-            inUse.unlock();
+            leave();
         }
     }
 
@@ -448,12 +448,25 @@ public final class CheckpointManager implements AutoCloseable {
 
     /**
      * Closes the database; its write-ahead log is merged, so the file alone holds everything. A second close does
-     * nothing; a call that reads or writes the database after it throws {@link IllegalStateException}.
+     * nothing; a call that reads or writes the database after it throws {@link IllegalStateException}. A
+     * {@link #run} or {@link #resume} in progress on another thread is stopped as by {@link #requestStop()} (it
+     * returns {@link RunState#INTERRUPTED}, everything saved) and the database closes as it returns, after this
+     * method has; an {@link #execute} in progress goes on under its own switch and closes the database at its end.
      */
     @Override
     public void close() {
         closed = true;
-        store.close();
+        // A run or resume of another thread (a listener's, a host's shutdown) is stopped as Ctrl+C would, and closes
+        // the database as it returns: closed under it, the run failed half-way with its checkpoint left running.
+        // Not waited for here: a runner thread that closes would wait for the run that waits for it.
+        stop.get().requestStop();
+        if (inUse.tryLock()) {
+            try {
+                store.close();
+            } finally {
+                inUse.unlock();
+            }
+        }
     }
 
     /** Refuses a call on a closed manager: a program's mistake, not a database that cannot be used. */
@@ -461,6 +474,18 @@ public final class CheckpointManager implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this CheckpointManager is closed: open the database again with"
                     + " CheckpointManager.open(" + db + ")");
+        }
+    }
+
+    /** Ends this thread's call; the last to end after a {@link #close} that came meanwhile closes the database. */
+    private void leave() {
+        inUse.unlock();
+        if (closed && !inUse.isHeldByCurrentThread() && inUse.tryLock()) {
+            try {
+                store.close();
+            } finally {
+                inUse.unlock();
+            }
         }
     }
 

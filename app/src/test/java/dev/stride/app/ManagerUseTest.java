@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
@@ -104,6 +105,34 @@ class ManagerUseTest {
             threads.shutdown();
         }
         assertThat(sim.stats().requests()).isEqualTo(60);
+    }
+
+    @Test
+    void aCloseWhileARunIsInProgressStopsItGracefullyAndTheDatabaseClosesAsItReturns() throws Exception {
+        Path input = questions(dir, "q.jsonl", 200);
+        Path db = dir.resolve("runs.db");
+        CheckpointManager checkpoints = CheckpointManager.open(db);
+        AtomicInteger done = new AtomicInteger();
+        // A host closing the manager (its shutdown, say) from another thread than the run's: a runner thread here.
+        RunOutcome outcome = checkpoints.run(input, options("r"), new RunListener() {
+            @Override
+            public void recordDone(InputRecord record, Prediction prediction) {
+                if (done.incrementAndGet() == 10) {
+                    checkpoints.close();
+                }
+            }
+        });
+
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(outcome.error()).isNull();
+        assertThatThrownBy(() -> checkpoints.loadCheckpoint("r")).isInstanceOf(IllegalStateException.class);
+        checkpoints.close();
+        try (CheckpointManager again = CheckpointManager.open(db)) {
+            RunInfo saved = again.loadCheckpoint("r").orElseThrow();
+            assertThat(saved.state()).isEqualTo(RunState.INTERRUPTED);
+            assertThat(saved.done()).isEqualTo(outcome.cursor().done()).isLessThan(200);
+        }
+        assertThat(Inputs.count(db, "SELECT count(*) FROM workers")).isZero();
     }
 
     @Test
