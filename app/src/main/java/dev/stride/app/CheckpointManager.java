@@ -122,7 +122,9 @@ public final class CheckpointManager implements AutoCloseable {
      * @param stop a request on it while the input is read gives up the reading
      * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, or a
      *                                 database without the run named
-     * @throws InvalidInputException   for a bad input line or a duplicate id, naming them
+     * @throws InvalidInputException   for a bad input line or a duplicate id, naming them, an input file that is not
+     *                                 there, or an input that would drop stored answers and the request is not
+     *                                 {@link RunRequest#droppingAnswers()}; nothing is written
      * @throws StoppedBeforeStart      when {@code stop} was requested while the input was read
      * @throws StoreException          when the database cannot be read or written
      * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
@@ -326,7 +328,9 @@ public final class CheckpointManager implements AutoCloseable {
      *
      * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
      * @throws SettingsRefusedException when the stored run was started with other settings (e.g. another template)
-     * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws InvalidInputException    for a bad input line, an input without records or not there, or one that
+     *                                  would drop stored answers ({@link #plan} with
+     *                                  {@link RunRequest#droppingAnswers()} allows it); nothing is written
      * @throws StoppedBeforeStart       when a stop ended the call before the input of a run not yet in the database
      *                                  was read in: there is no checkpoint of it, and nothing was written
      * @throws StoreException           when the database cannot be written
@@ -343,7 +347,9 @@ public final class CheckpointManager implements AutoCloseable {
      *
      * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
      * @throws SettingsRefusedException when the stored run was started with other settings
-     * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws InvalidInputException    for a bad input line, an input without records or not there, or one that
+     *                                  would drop stored answers ({@link #plan} with
+     *                                  {@link RunRequest#droppingAnswers()} allows it); nothing is written
      * @throws StoppedBeforeStart       when a stop ended the call before the input of a new run was read in
      * @throws StoreException           when the database cannot be written
      * @throws NullPointerException     for a null input: {@link #resume} finishes a run without it
