@@ -19,9 +19,11 @@ import dev.stride.db.StoreException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -32,6 +34,10 @@ import java.util.stream.Collectors;
  * <p>Two steps, as the command line takes them: {@link #plan} reads the request's input into the database and says
  * what it found ({@link RunPlan}: a new run, a resume, a refusal, ...); {@link #execute} sends what is left and
  * returns how each run's session ended. {@link #run} and {@link #resume} take both steps at once.
+ *
+ * <p>One run at a time: a {@link #plan}, {@link #execute}, {@link #run} or {@link #resume} while another thread's is
+ * in progress throws {@link IllegalStateException}, and so does every call that reads or writes the database once the
+ * manager is closed. For runs at once, open a manager per thread on the same database.
  *
  * <pre>{@code
  * try (CheckpointManager checkpoints = CheckpointManager.open(Path.of("runs.db"))) {
@@ -52,6 +58,13 @@ public final class CheckpointManager implements AutoCloseable {
     private final AtomicReference<StopSwitch> stop = new AtomicReference<>(new StopSwitch());
 
     private final Optional<SchemaUpgrade> schemaUpgrade;
+    /**
+     * Held by the thread whose plan, execute, run or resume is in progress: the store is one worker at a time, and a
+     * second call from another thread would make it a worker of another run under the first one's feet (which then
+     * failed half-way, "not a worker of run N"). Reentrant: run and resume take plan and execute themselves.
+     */
+    private final ReentrantLock inUse = new ReentrantLock();
+    private volatile boolean closed;
 
     private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
         this.store = store;
@@ -113,9 +126,12 @@ public final class CheckpointManager implements AutoCloseable {
      * @param stop a request on it while the input is read gives up the reading
      * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, or a
      *                                 database without the run named
-     * @throws InvalidInputException   for a bad input line or a duplicate id, naming them
+     * @throws InvalidInputException   for a bad input line or a duplicate id, naming them, an input file that is not
+     *                                 there, or an input that would drop stored answers and the request is not
+     *                                 {@link RunRequest#droppingAnswers()}; nothing is written
      * @throws StoppedBeforeStart      when {@code stop} was requested while the input was read
      * @throws StoreException          when the database cannot be read or written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunPlan plan(RunRequest request, StopSwitch stop) {
         return plan(request, stop, null);
@@ -125,17 +141,25 @@ public final class CheckpointManager implements AutoCloseable {
      * {@link #plan(RunRequest, StopSwitch)}, with {@code check} shown every record of the input as the sync reads it:
      * its refusal at the input's end rolls the sync back (a new run is not created, an existing one not changed).
      * {@link InputCheck#ran()} tells afterwards whether the input was read at all.
+     *
+     * @throws RuntimeException what {@code check} throws to refuse the input ({@link InputCheck#atEnd()}); otherwise
+     *                          as {@link #plan(RunRequest, StopSwitch)}
      */
     public RunPlan plan(RunRequest request, StopSwitch stop, InputCheck check) {
-        RunOptions options = request.options();
-        options.check();
-        OpenFileLimit.check(options);
-        if (request.input() == null) {
-            RunPlan plan = planner.toResume(options, request.dryRun());
-            return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
+        enter();
+        try {
+            RunOptions options = request.options();
+            options.check();
+            OpenFileLimit.check(options);
+            if (request.input() == null) {
+                RunPlan plan = planner.toResume(options, request.dryRun());
+                return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
+            }
+            return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
+                    request.dropAnswers(), check);
+        } finally {
+            leave();
         }
-        return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
-                request.dropAnswers(), check);
     }
 
     /**
@@ -157,10 +181,22 @@ public final class CheckpointManager implements AutoCloseable {
      * @param stop     a request on it stops the session in progress gracefully (requests in flight get their grace)
      * @throws SettingsRefusedException for a {@link RunPlan.Refused} plan
      * @throws InvalidInputException    for a {@link RunPlan.EmptyInput} plan
+     * @throws InvalidSettingException  for a stored run with a parameter this client refuses to send (an older
+     *                                  stride's {@code stream=false}); nothing is sent
      * @throws IllegalArgumentException for a dry run's plan, which only reports
      * @throws StoreException           when the database cannot be written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunResult execute(RunPlan plan, SessionListener listener, StopSwitch stop) {
+        enter();
+        try {
+            return executeHeld(plan, listener, stop);
+        } finally {
+            leave();
+        }
+    }
+
+    private RunResult executeHeld(RunPlan plan, SessionListener listener, StopSwitch stop) {
         List<RunInfo> runs;
         RunOptions options;
         if (plan instanceof RunPlan.NewRun p) {
@@ -251,13 +287,25 @@ public final class CheckpointManager implements AutoCloseable {
         }
     }
 
-    /** The checkpoint of a run (by default a run is named after its model), if the database has one. */
+    /**
+     * The checkpoint of a run (by default a run is named after its model), if the database has one.
+     *
+     * @throws StoreException        when the database cannot be read
+     * @throws IllegalStateException when the manager is closed
+     */
     public Optional<RunInfo> loadCheckpoint(String run) {
+        refuseIfClosed();
         return store.findRun(run);
     }
 
-    /** Every run's checkpoint, oldest first. */
+    /**
+     * Every run's checkpoint, oldest first.
+     *
+     * @throws StoreException        when the database cannot be read
+     * @throws IllegalStateException when the manager is closed
+     */
     public List<RunInfo> checkpoints() {
+        refuseIfClosed();
         return store.listRuns();
     }
 
@@ -266,8 +314,11 @@ public final class CheckpointManager implements AutoCloseable {
      *
      * @return false when there was no such run
      * @throws dev.stride.core.LiveWorkersException when workers are live on the run; nothing is deleted
+     * @throws StoreException                       when the database cannot be written
+     * @throws IllegalStateException                when the manager is closed
      */
     public boolean clearCheckpoint(String run) {
+        refuseIfClosed();
         return store.clearRun(run);
     }
 
@@ -281,17 +332,37 @@ public final class CheckpointManager implements AutoCloseable {
      *
      * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
      * @throws SettingsRefusedException when the stored run was started with other settings (e.g. another template)
-     * @throws InvalidInputException    for a bad input line, or an input without records; nothing is written
+     * @throws InvalidInputException    for a bad input line, an input without records or not there, or one that
+     *                                  would drop stored answers ({@link #plan} with
+     *                                  {@link RunRequest#droppingAnswers()} allows it); nothing is written
      * @throws StoppedBeforeStart       when a stop ended the call before the input of a run not yet in the database
      *                                  was read in: there is no checkpoint of it, and nothing was written
      * @throws StoreException           when the database cannot be written
+     * @throws NullPointerException     for a null input: {@link #resume} finishes a run without it
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunOutcome run(Path input, RunOptions options) {
         return run(input, options, RunListener.NONE);
     }
 
-    /** As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save. */
+    /**
+     * As {@link #run(Path, RunOptions)}, telling {@code listener} of every outcome, retry and cursor save (from the
+     * runner's threads: keep it quick), and of a server that cannot be reached and comes back.
+     *
+     * @throws InvalidSettingException  for a setting out of range, or a new run without model or base URL
+     * @throws SettingsRefusedException when the stored run was started with other settings
+     * @throws InvalidInputException    for a bad input line, an input without records or not there, or one that
+     *                                  would drop stored answers ({@link #plan} with
+     *                                  {@link RunRequest#droppingAnswers()} allows it); nothing is written
+     * @throws StoppedBeforeStart       when a stop ended the call before the input of a new run was read in
+     * @throws StoreException           when the database cannot be written
+     * @throws NullPointerException     for a null input: {@link #resume} finishes a run without it
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
+     */
     public RunOutcome run(Path input, RunOptions options, RunListener listener) {
+        // A request's null input means "the database's stored runs", which may be several and yield no one outcome.
+        Objects.requireNonNull(input, "input: to finish a run without its input, call resume(run, options)");
+        enter();
         StopSwitch current = stop.get();
         try {
             RunPlan plan;
@@ -304,6 +375,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(listener), current), plan);
         } finally {
             spent(current);
+            leave();
         }
     }
 
@@ -315,8 +387,10 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws InvalidSettingException  for a setting out of range, or when the database has no such run
      * @throws SettingsRefusedException when {@code options} change a setting the run was started with
      * @throws StoreException           when the database cannot be written
+     * @throws IllegalStateException    when the manager is closed, or another thread's call is in progress
      */
     public RunOutcome resume(String run, RunOptions options) {
+        enter();
         StopSwitch current = stop.get();
         try {
             options.check();
@@ -333,6 +407,7 @@ public final class CheckpointManager implements AutoCloseable {
             return outcomeOf(execute(plan, SessionListener.of(RunListener.NONE), current), plan);
         } finally {
             spent(current);
+            leave();
         }
     }
 
@@ -381,9 +456,55 @@ public final class CheckpointManager implements AutoCloseable {
         stop.compareAndSet(used, new StopSwitch());
     }
 
-    /** Closes the database; its write-ahead log is merged, so the file alone holds everything. */
+    /**
+     * Closes the database; its write-ahead log is merged, so the file alone holds everything. A second close does
+     * nothing; a call that reads or writes the database after it throws {@link IllegalStateException}. A
+     * {@link #run} or {@link #resume} in progress on another thread is stopped as by {@link #requestStop()} (it
+     * returns {@link RunState#INTERRUPTED}, everything saved) and the database closes as it returns, after this
+     * method has; an {@link #execute} in progress goes on under its own switch and closes the database at its end.
+     */
     @Override
     public void close() {
-        store.close();
+        closed = true;
+        // A run or resume of another thread (a listener's, a host's shutdown) is stopped as Ctrl+C would, and closes
+        // the database as it returns: closed under it, the run failed half-way with its checkpoint left running.
+        // Not waited for here: a runner thread that closes would wait for the run that waits for it.
+        stop.get().requestStop();
+        if (inUse.tryLock()) {
+            try {
+                store.close();
+            } finally {
+                inUse.unlock();
+            }
+        }
+    }
+
+    /** Refuses a call on a closed manager: a program's mistake, not a database that cannot be used. */
+    private void refuseIfClosed() {
+        if (closed) {
+            throw new IllegalStateException("this CheckpointManager is closed: open the database again with"
+                    + " CheckpointManager.open(" + db + ")");
+        }
+    }
+
+    /** Ends this thread's call; the last to end after a {@link #close} that came meanwhile closes the database. */
+    private void leave() {
+        inUse.unlock();
+        if (closed && !inUse.isHeldByCurrentThread() && inUse.tryLock()) {
+            try {
+                store.close();
+            } finally {
+                inUse.unlock();
+            }
+        }
+    }
+
+    /** Takes the manager for this thread's call, or refuses a call that overlaps another thread's. */
+    private void enter() {
+        refuseIfClosed();
+        if (!inUse.tryLock()) {
+            throw new IllegalStateException("this CheckpointManager is driving a run on another thread: it takes one"
+                    + " run at a time; open another CheckpointManager on the same database for runs at once");
+        }
     }
 }

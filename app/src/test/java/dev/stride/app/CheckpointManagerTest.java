@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Phrased;
 import dev.stride.core.Prediction;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import dev.stride.core.RunState;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,7 +105,11 @@ class CheckpointManagerTest {
         try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
             // A host's shutdown that comes as the run is being set up: no checkpoint yet, so nothing is made.
             checkpoints.requestStop();
-            assertThatThrownBy(() -> checkpoints.run(input, options())).isInstanceOf(StoppedBeforeStart.class);
+            assertThatThrownBy(() -> checkpoints.run(input, options())).isInstanceOf(StoppedBeforeStart.class)
+                    .hasMessage("interrupted while reading the input; nothing was changed")
+                    // Like every exception the README names, it can be said in the reader's language.
+                    .isInstanceOfSatisfying(Phrased.class, e -> assertThat(e.phrase().in(Locale.CHINESE))
+                            .isEqualTo("读取输入时被中断；没有做任何改动"));
             assertThat(checkpoints.checkpoints()).isEmpty();
             assertThat(sim.stats().requests()).isZero();
 
