@@ -470,7 +470,8 @@ public final class CheckpointManager implements AutoCloseable {
         // the database as it returns: closed under it, the run failed half-way with its checkpoint left running.
         // Not waited for here: a runner thread that closes would wait for the run that waits for it.
         stop.get().requestStop();
-        if (inUse.tryLock()) {
+        // A close from within this thread's own call (its listener, told on the calling thread) waits for it too.
+        if (!inUse.isHeldByCurrentThread() && inUse.tryLock()) {
             try {
                 store.close();
             } finally {

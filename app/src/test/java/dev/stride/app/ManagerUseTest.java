@@ -136,6 +136,28 @@ class ManagerUseTest {
     }
 
     @Test
+    void aCloseFromTheCallingThreadsOwnListenerWaitsForItsCallToReturn() throws Exception {
+        Path input = questions(dir, "q.jsonl", 20);
+        Path db = dir.resolve("runs.db");
+        CheckpointManager checkpoints = CheckpointManager.open(db);
+        RunPlan plan = checkpoints.plan(RunRequest.of(input, options("r")), new StopSwitch());
+        // sessionStarted is told on the thread that called execute: the manager's lock is that thread's already.
+        RunResult result = checkpoints.execute(plan, run -> {
+            checkpoints.close();
+            return RunListener.NONE;
+        }, new StopSwitch());
+
+        assertThat(result.sessions()).singleElement().satisfies(s -> {
+            assertThat(s.outcome().state()).isEqualTo(RunState.DONE);
+            assertThat(s.outcome().cursor().done()).isEqualTo(20);
+        });
+        assertThatThrownBy(() -> checkpoints.loadCheckpoint("r")).isInstanceOf(IllegalStateException.class);
+        try (CheckpointManager again = CheckpointManager.open(db)) {
+            assertThat(again.loadCheckpoint("r").orElseThrow().done()).isEqualTo(20);
+        }
+    }
+
+    @Test
     void runWithoutAnInputIsRefusedAndNamesResume() throws Exception {
         try (CheckpointManager checkpoints = CheckpointManager.open(dir.resolve("runs.db"))) {
             // A null input is a RunRequest's "the stored runs"; run() has one run's outcome to return, and resume().
