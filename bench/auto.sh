@@ -13,7 +13,8 @@
 # factor of that sigma (a model's answers vary in length); SEED=N draws those times from another seed than serve-sim's
 # default (one seed gives nearly the same run every time); SIM_JAR=path serves from another build than STRIDE_JAR's;
 # CONCURRENCY=K runs the same cases at a fixed --concurrency K instead of auto, and CONCURRENCY=n at each server's own N
-# (a reference: what this machine lets the CLI reach against these servers when nothing has to be learnt).
+# (a reference: what this machine lets the CLI reach against these servers when nothing has to be learnt);
+# RETRY_AFTER=0s makes the 429 case's answers carry no Retry-After (serve-sim's default asks for 1 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -39,7 +40,7 @@ PY
     # A port the simulator picks and says: a fixed one would measure whatever server already holds it.
     java -jar "${SIM_JAR:-$jar}" serve-sim --port 0 --latency ${latency_ms}ms --max-concurrent "$slots" --when-busy "$mode" \
       ${JITTER_MS:+--jitter "${JITTER_MS}ms"} ${SPREAD:+--latency-spread "$SPREAD"} ${SEED:+--seed "$SEED"} \
-      > "$work/sim.log" 2>&1 &
+      ${RETRY_AFTER:+--retry-after "$RETRY_AFTER"} > "$work/sim.log" 2>&1 &
     sim=$!
     port=""
     for _ in $(seq 300); do
