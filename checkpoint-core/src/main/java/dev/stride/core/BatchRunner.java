@@ -1120,11 +1120,14 @@ public final class BatchRunner {
                         // the lease may have run out (request threads wait for it then).
                     }
                 }
-                try {
-                    // Between renewals: status shows what is in flight now, not as of up to a third of a lease ago.
-                    store.storeInFlight(run.id());
-                } catch (RuntimeException e) {
-                    // A busy database: tried again as the writer next wakes; the renewal writes them too.
+                if (error == null && !stopping()) {
+                    try {
+                        // Between renewals: status shows what is in flight now, not as of a third of a lease ago. Not
+                        // once the run stops: a file another connection holds would make each try wait, and the stop.
+                        store.storeInFlight(run.id());
+                    } catch (RuntimeException e) {
+                        // A database that failed: tried again as the writer next wakes; the renewal writes them too.
+                    }
                 }
                 boolean heartbeatDue = time.nanoTime() - lastSave >= settings.heartbeat().toNanos();
                 if (error == null && (sinceSave >= settings.saveInterval() || heartbeatDue)) {

@@ -53,6 +53,8 @@ final class InMemoryLedger implements RunLedger {
     private final java.util.Set<String> inAnOpenClaim = new java.util.HashSet<>();
     private int left;
     private final List<Integer> batchSizes = new ArrayList<>();
+    /** The outcomes stored when each {@link #storeInFlight} came. */
+    private final List<Integer> inFlightStoredAt = new ArrayList<>();
     /** The done count of each cursor saved in one call with the outcomes that completed its save interval. */
     private final List<Long> sharedCursors = new ArrayList<>();
     private CountDownLatch held;
@@ -455,6 +457,17 @@ final class InMemoryLedger implements RunLedger {
 
     synchronized List<Cursor> cursors() {
         return List.copyOf(cursors);
+    }
+
+    @Override
+    public synchronized void storeInFlight(long runId) {
+        checkRun(runId);
+        inFlightStoredAt.add(done.size() + failed.size());
+    }
+
+    /** For each call of {@link #storeInFlight}, how many outcomes were stored then. */
+    synchronized List<Integer> inFlightStoredAt() {
+        return List.copyOf(inFlightStoredAt);
     }
 
     synchronized void awaitOutcomes(int count) throws InterruptedException {

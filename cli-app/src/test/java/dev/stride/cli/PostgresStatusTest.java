@@ -138,6 +138,7 @@ class PostgresStatusTest {
         // An older stride at work on it would be locked out of it: left as it is.
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
             st.execute("ALTER TABLE workers DROP COLUMN retry_since");
+            st.execute("ALTER TABLE workers DROP COLUMN in_flight_at");
             st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20')");
             st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
                     + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"

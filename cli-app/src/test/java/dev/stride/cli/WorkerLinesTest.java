@@ -43,7 +43,7 @@ class WorkerLinesTest {
         assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8)))).isEqualTo(
                 "  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8), as of 8.0s ago");
         assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8))))
-                .endsWith("，进行中 3（上限 8），截至 8.0s 前");
+                .endsWith("，进行中 3（上限 8），为 8.0s 前的数字");
     }
 
     @Test
