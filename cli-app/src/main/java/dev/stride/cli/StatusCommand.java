@@ -140,15 +140,15 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** Each run's live workers, and the runs whose workers on record are all gone. */
+    /** Each run's live workers, and the runs whose workers on record are all gone, in one read for every run. */
     private static void readWorkers(CheckpointStore store, List<RunInfo> runs, Map<Long, List<WorkerInfo>> workers,
                                     Set<Long> allGone) {
-        for (RunInfo r : runs) {
-            workers.put(r.id(), store.liveWorkers(r.id()));
-            if (store.workersAllGone(r.id())) {
-                allGone.add(r.id());
+        store.workersOfRuns(runs).forEach((id, w) -> {
+            workers.put(id, w.live());
+            if (w.allGone()) {
+                allGone.add(id);
             }
-        }
+        });
     }
 
     private int showRun(RunSummary.Prices prices) throws Exception {

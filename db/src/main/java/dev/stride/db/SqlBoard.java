@@ -5,6 +5,7 @@ import dev.stride.core.Accuracy;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
@@ -248,8 +249,11 @@ final class SqlBoard implements Board {
     private List<RunRow> rows(List<RunInfo> runs, Instant now) {
         record Seen(RunInfo run, String state, List<WorkerInfo> workers) {
         }
-        List<Seen> seen = vendor.catalog(store -> runs.stream().map(r -> new Seen(r,
-                ShownState.of(r, store.workersAllGone(r.id()), now).label(), store.liveWorkers(r.id()))).toList());
+        Map<Long, RunWorkers> workers = vendor.catalog(store -> store.workersOfRuns(runs));
+        List<Seen> seen = runs.stream().map(r -> {
+            RunWorkers w = workers.getOrDefault(r.id(), RunWorkers.NONE);
+            return new Seen(r, ShownState.of(r, w.allGone(), now).label(), w.live());
+        }).toList();
         Map<Long, Double> rates = vendor.read(c -> {
             Map<Long, Double> found = new LinkedHashMap<>();
             for (Seen s : seen) {
