@@ -162,7 +162,7 @@ final class StatusCommand implements Callable<Integer> {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 now = store.clock().instant();
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.postgres, run,
-                        ClearCommand.knownRuns(store)));
+                        ClearCommand.knownRuns(store, run)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
                         new RunTotals(0, 0, 0, null, false));
                 workers = store.liveWorkers(info.id());
@@ -173,7 +173,7 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.file, run,
-                        ClearCommand.knownRuns(store)));
+                        ClearCommand.knownRuns(store, run)));
                 workers = store.liveWorkers(info.id());
                 allGone = store.workersAllGone(info.id());
             }
