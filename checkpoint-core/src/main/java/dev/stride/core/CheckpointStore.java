@@ -1,5 +1,8 @@
 package dev.stride.core;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,6 +16,19 @@ public interface CheckpointStore extends RunLedger, RunCatalog, RunResults, RunA
 
     @Override
     Optional<RunInfo> findRun(String name);
+
+    /**
+     * The workers of each of {@code runs}, by run id, as {@link #liveWorkers} and {@link #workersAllGone} give them.
+     * A database's stores read them all at once: status and the dashboard's runs list asked two reads a run, most of
+     * their time with hundreds of runs.
+     */
+    default Map<Long, RunWorkers> workersOfRuns(List<RunInfo> runs) {
+        Map<Long, RunWorkers> workers = new LinkedHashMap<>();
+        for (RunInfo r : runs) {
+            workers.put(r.id(), new RunWorkers(liveWorkers(r.id()), workersAllGone(r.id())));
+        }
+        return workers;
+    }
 
     /** Closes the store; the write-ahead log is merged into the database file, so the file alone holds everything. */
     @Override

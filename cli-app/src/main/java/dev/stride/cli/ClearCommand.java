@@ -99,7 +99,7 @@ final class ClearCommand implements Callable<Integer> {
                 : SqliteCheckpointStore.open(database.file)) {
             List<RunInfo> going = which.all ? store.listRuns()
                     : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
-                            which.run, knownRuns(store))));
+                            which.run, knownRuns(store, which.run))));
             // A run that live workers are writing is never cleared: refused before asking, and again by the store in
             // the transaction that deletes (a worker may join in between). With --all, one such run keeps them all.
             if (!going.isEmpty()) {
@@ -189,7 +189,11 @@ final class ClearCommand implements Callable<Integer> {
 
     /** The runs a database holds, to end a message about a run it lacks. */
     static Phrase knownRuns(CheckpointStore store) {
-        String names = store.listRuns().stream().map(r -> "'" + r.name() + "'").collect(Collectors.joining(", "));
-        return names.isEmpty() ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", names);
+        return knownRuns(store, null);
+    }
+
+    /** As {@link #knownRuns(CheckpointStore)}, those nearest {@code typed} named first among many. */
+    static Phrase knownRuns(CheckpointStore store, String typed) {
+        return KnownRuns.of(store.listRuns().stream().map(RunInfo::name).toList(), typed);
     }
 }

@@ -163,7 +163,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private RunInfo find(CheckpointStore store, String name) {
         return store.findRun(name).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(), name,
-                ClearCommand.knownRuns(store)));
+                ClearCommand.knownRuns(store, name)));
     }
 
     /** Nothing compared is an error, not a table of zeros: the runs share no answered record, or no label. */

@@ -142,7 +142,7 @@ final class ExportCommand implements Callable<Integer> {
     private RunInfo chooseRun(CheckpointStore store) {
         if (run != null) {
             return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(), run,
-                    ClearCommand.knownRuns(store)));
+                    ClearCommand.knownRuns(store, run)));
         }
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {

@@ -65,10 +65,8 @@ final class ReportCommand implements Callable<Integer> {
             written = toStandardOutput ? print(board, source, stop) : DashboardReport.write(board, run,
                     source.toString(), output, stop::check).map(DashboardReport.Written::runs);
             if (written.isEmpty()) {
-                String known = board.runs(java.time.Instant.now()).stream().map(r -> "'" + r.info().name() + "'")
-                        .collect(java.util.stream.Collectors.joining(", "));
-                throw UserError.usageOf("msg.noSuchRun", source, run, known.isEmpty()
-                        ? Messages.text("msg.knownRuns.none") : Messages.text("msg.knownRuns", known));
+                throw UserError.usageOf("msg.noSuchRun", source, run, KnownRuns.of(board.runs(
+                        java.time.Instant.now()).stream().map(r -> r.info().name()).toList(), run));
             }
         } catch (IOException e) {
             throw OutputFile.cannotWrite(output, e, existed);

@@ -104,7 +104,7 @@ final class ScoreCommand implements Callable<Integer> {
     private RunInfo chooseRun(CheckpointStore store) {
         if (run != null) {
             return store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun",
-                    database.named(), run, ClearCommand.knownRuns(store)));
+                    database.named(), run, ClearCommand.knownRuns(store, run)));
         }
         List<RunInfo> runs = store.listRuns();
         if (runs.size() == 1) {

@@ -140,15 +140,15 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** Each run's live workers, and the runs whose workers on record are all gone. */
+    /** Each run's live workers, and the runs whose workers on record are all gone, in one read for every run. */
     private static void readWorkers(CheckpointStore store, List<RunInfo> runs, Map<Long, List<WorkerInfo>> workers,
                                     Set<Long> allGone) {
-        for (RunInfo r : runs) {
-            workers.put(r.id(), store.liveWorkers(r.id()));
-            if (store.workersAllGone(r.id())) {
-                allGone.add(r.id());
+        store.workersOfRuns(runs).forEach((id, w) -> {
+            workers.put(id, w.live());
+            if (w.allGone()) {
+                allGone.add(id);
             }
-        }
+        });
     }
 
     private int showRun(RunSummary.Prices prices) throws Exception {
@@ -162,7 +162,7 @@ final class StatusCommand implements Callable<Integer> {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 now = store.clock().instant();
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.postgres, run,
-                        ClearCommand.knownRuns(store)));
+                        ClearCommand.knownRuns(store, run)));
                 totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
                         new RunTotals(0, 0, 0, null, false));
                 workers = store.liveWorkers(info.id());
@@ -173,7 +173,7 @@ final class StatusCommand implements Callable<Integer> {
         } else {
             try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.file, run,
-                        ClearCommand.knownRuns(store)));
+                        ClearCommand.knownRuns(store, run)));
                 workers = store.liveWorkers(info.id());
                 allGone = store.workersAllGone(info.id());
             }

@@ -188,8 +188,9 @@ public final class DashboardReport {
             ArrayNode list = o.putArray(status);
             Board.RecordPage page = board.records(run, new Board.RecordQuery(status, null, -1, PROBLEMS, by))
                     .orElse(new Board.RecordPage(List.of(), null, null, -1));
-            for (Board.RecordRow row : page.rows()) {
-                board.record(run, row.id(), by).ifPresent(d -> list.add(clipped(BoardJson.record(d))));
+            List<String> ids = page.rows().stream().map(Board.RecordRow::id).toList();
+            for (Board.RecordDetail d : board.recordDetails(run, ids, by)) {
+                list.add(clipped(BoardJson.record(d)));
             }
             o.put(status + "_more", page.next() != null);
         }

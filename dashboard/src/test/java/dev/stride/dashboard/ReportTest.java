@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -107,6 +111,47 @@ class ReportTest {
                     .endsWith(" characters in all)");
             assertThat(r.get("error").asText()).isNotBlank();
         }
+    }
+
+    @Test
+    void theRecordsListedInAReportAreReadInOneReadPerListNotOnePerRecord() throws Exception {
+        // A report of 300 runs took 61 s, most of it opening a connection per listed record (up to 400 a run).
+        Path db = dir.resolve("runs.db");
+        Path input = Fixtures.questions(dir, "questions.jsonl", 60);
+        for (String name : List.of("a", "b")) {
+            Fixtures.run(db, input, name, SimulatorSettings.builder().serverError(0.3).seed(11).build());
+            Fixtures.score(db, name);
+        }
+        Map<String, Integer> calls = new TreeMap<>();
+        String html;
+        try (Board board = Board.sqlite(db)) {
+            // Each call of the SQLite board is one read (a connection of its own): counted at the board's door.
+            Board counted = (Board) Proxy.newProxyInstance(Board.class.getClassLoader(), new Class<?>[]{Board.class},
+                    (proxy, method, args) -> {
+                        calls.merge(method.getName(), 1, Integer::sum);
+                        try {
+                            return method.invoke(board, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            StringWriter printed = new StringWriter();
+            assertThat(DashboardReport.print(counted, null, "runs.db", printed)).contains(List.of("a", "b"));
+            html = printed.toString();
+        }
+        long listed = 0;
+        for (JsonNode detail : data(html).get("details")) {
+            JsonNode problems = detail.get("problems");
+            assertThat(problems.get("failed").size()).isPositive();
+            assertThat(problems.get("wrong").size()).isPositive();
+            listed += problems.get("failed").size() + problems.get("wrong").size();
+        }
+        assertThat(listed).isEqualTo(Fixtures.count(db, "SELECT sum(failed) FROM progress")
+                + Fixtures.count(db, "SELECT sum(scored - correct) FROM scoreboard"));
+        // The runs list, then per run its detail, its failed and wrong pages, and the records of each page
+        assertThat(calls).doesNotContainKey("record");
+        assertThat(calls.values().stream().mapToInt(Integer::intValue).sum()).as("reads of %s records: %s", listed,
+                calls).isLessThanOrEqualTo(1 + 2 * 5);
     }
 
     @Test

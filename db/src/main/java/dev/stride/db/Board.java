@@ -209,6 +209,14 @@ public interface Board extends AutoCloseable {
     Optional<RecordDetail> record(String run, String id, ScoredBy by);
 
     /**
+     * The records of {@code ids} that the run has, in that order, as {@link #record(String, String, ScoredBy)} gives
+     * each: one read for them all, where that is one read each.
+     */
+    default List<RecordDetail> recordDetails(String run, List<String> ids, ScoredBy by) {
+        return ids.stream().map(id -> record(run, id, by)).flatMap(Optional::stream).toList();
+    }
+
+    /**
      * Records both runs answered that {@code only} picks, in run A's input order after position {@code after};
      * right and wrong by the scoring {@code by} of each run (null: none, so that only {@link Differing#ANSWERS}
      * lists anything).

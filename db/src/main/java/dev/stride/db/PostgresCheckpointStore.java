@@ -19,6 +19,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncBrokeOffException;
 import dev.stride.core.SyncReport;
@@ -600,6 +601,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     @Override
     public boolean workersAllGone(long runId) {
         return reading(dsl -> workforce.allGone(dsl, runId));
+    }
+
+    @Override
+    public Map<Long, RunWorkers> workersOfRuns(List<RunInfo> runs) {
+        return reading(dsl -> workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()));
     }
 
     @Override

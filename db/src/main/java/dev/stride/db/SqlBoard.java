@@ -5,6 +5,7 @@ import dev.stride.core.Accuracy;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
@@ -248,8 +249,11 @@ final class SqlBoard implements Board {
     private List<RunRow> rows(List<RunInfo> runs, Instant now) {
         record Seen(RunInfo run, String state, List<WorkerInfo> workers) {
         }
-        List<Seen> seen = vendor.catalog(store -> runs.stream().map(r -> new Seen(r,
-                ShownState.of(r, store.workersAllGone(r.id()), now).label(), store.liveWorkers(r.id()))).toList());
+        Map<Long, RunWorkers> workers = vendor.catalog(store -> store.workersOfRuns(runs));
+        List<Seen> seen = runs.stream().map(r -> {
+            RunWorkers w = workers.getOrDefault(r.id(), RunWorkers.NONE);
+            return new Seen(r, ShownState.of(r, w.allGone(), now).label(), w.live());
+        }).toList();
         Map<Long, Double> rates = vendor.read(c -> {
             Map<Long, Double> found = new LinkedHashMap<>();
             for (Seen s : seen) {
@@ -643,7 +647,35 @@ final class SqlBoard implements Board {
 
     @Override
     public Optional<RecordDetail> record(String run, String recordId, ScoredBy by) {
-        String sql = "SELECT ru.template, r.seq, r.line, r.record_id, r.payload, coalesce(p.status, 'pending'),"
+        return vendor.read(c -> {
+            try (PreparedStatement st = c.prepareStatement(recordSql(by))) {
+                return recordDetail(st, run, recordId, by);
+            }
+        });
+    }
+
+    /**
+     * One read for them all: a report lists up to 400 records of each run, and a connection per record (its open,
+     * its checks of the file) was most of the time of a report of many runs.
+     */
+    @Override
+    public List<RecordDetail> recordDetails(String run, List<String> recordIds, ScoredBy by) {
+        if (recordIds.isEmpty()) {
+            return List.of();
+        }
+        return vendor.read(c -> {
+            List<RecordDetail> found = new ArrayList<>(recordIds.size());
+            try (PreparedStatement st = c.prepareStatement(recordSql(by))) {
+                for (String id : recordIds) {
+                    recordDetail(st, run, id, by).ifPresent(found::add);
+                }
+            }
+            return List.copyOf(found);
+        });
+    }
+
+    private static String recordSql(ScoredBy by) {
+        return "SELECT ru.template, r.seq, r.line, r.record_id, r.payload, coalesce(p.status, 'pending'),"
                 + " p.output, p.reasoning, p.refusal, p.finish_reason, p.error_kind, p.error, p.latency_ms,"
                 + " p.attempts, p.prompt_tokens, p.completion_tokens, p.finished_at, p.server,"
                 + " " + score("label", by) + ", " + score("correct", by)
@@ -651,27 +683,27 @@ final class SqlBoard implements Board {
                 + " ON p.run_id = r.run_id AND p.record_id = r.record_id"
                 // The run's id first, so that the record is found by its primary key, not by a scan of records.
                 + " WHERE r.run_id = (SELECT run_id FROM runs WHERE name = ?) AND r.record_id = ? AND ru.run_id = r.run_id";
-        return vendor.read(c -> {
-            try (PreparedStatement st = c.prepareStatement(sql)) {
-                List<Object> args = new ArrayList<>(byArgs(by));
-                args.addAll(byArgs(by));
-                args.add(run);
-                args.add(recordId);
-                bind(st, args);
-                try (ResultSet rs = st.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new RecordDetail(run, rs.getString(1), rs.getLong(2), rs.getLong(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-                            rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
-                            (Long) nullable(rs, 13, rs.getLong(13)), (Integer) nullable(rs, 14, rs.getInt(14)),
-                            (Integer) nullable(rs, 15, rs.getInt(15)), (Integer) nullable(rs, 16, rs.getInt(16)),
-                            rs.getString(17), rs.getString(18), rs.getString(19),
-                            (Integer) nullable(rs, 20, rs.getInt(20))));
-                }
+    }
+
+    private static Optional<RecordDetail> recordDetail(PreparedStatement st, String run, String recordId,
+                                                       ScoredBy by) throws SQLException {
+        List<Object> args = new ArrayList<>(byArgs(by));
+        args.addAll(byArgs(by));
+        args.add(run);
+        args.add(recordId);
+        bind(st, args);
+        try (ResultSet rs = st.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
             }
-        });
+            return Optional.of(new RecordDetail(run, rs.getString(1), rs.getLong(2), rs.getLong(3),
+                    rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                    rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
+                    (Long) nullable(rs, 13, rs.getLong(13)), (Integer) nullable(rs, 14, rs.getInt(14)),
+                    (Integer) nullable(rs, 15, rs.getInt(15)), (Integer) nullable(rs, 16, rs.getInt(16)),
+                    rs.getString(17), rs.getString(18), rs.getString(19),
+                    (Integer) nullable(rs, 20, rs.getInt(20))));
+        }
     }
 
     @Override

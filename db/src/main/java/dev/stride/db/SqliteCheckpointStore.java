@@ -23,6 +23,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
@@ -46,6 +47,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -687,6 +689,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public boolean workersAllGone(long runId) {
         return reading(dsl -> workforce.allGone(dsl, runId));
+    }
+
+    @Override
+    public Map<Long, RunWorkers> workersOfRuns(List<RunInfo> runs) {
+        return reading(dsl -> workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()));
     }
 
     @Override

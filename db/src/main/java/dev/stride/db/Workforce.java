@@ -6,9 +6,11 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
+import dev.stride.db.schema.tables.records.WorkersRecord;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,13 +23,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
@@ -585,16 +593,52 @@ final class Workforce {
                 .where(WORKERS.RUN_ID.eq(runId)).andNot(new Claims(dsl).lapsed(now()))
                 .orderBy(WORKERS.NUMBER)
                 .fetch().stream().filter(r -> !goneFromThisHost(r.getHost(), r.getPid(), r.getWorkerId()))
-                .map(r -> new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(),
-                        UtcText.parse(r.getStartedAt(), "workers.started_at"),
-                        UtcText.parse(r.getHeartbeatAt(), "workers.heartbeat_at"), r.getDone() + r.getFailed(),
-                        r.getInFlight(),
-                        r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
-                        ServerLimitsColumn.read(r.getInFlightServers(),
-                                DbPhrase.of("json.workerServers", r.getNumber(), runId)), r.getRequestsOut(),
-                        r.getRetrySince() != null, r.getInFlightAt() == null ? null
-                                : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at")))
+                .map(Workforce::workerInfo)
                 .toList();
+    }
+
+    /**
+     * {@link #liveWorkers} and {@link #allGone} of each of {@code runIds} from one query over the workers' rows: the
+     * same judgement (a lease that holds and a process not gone from this machine make a worker live; workers on
+     * record and none live, all gone).
+     */
+    Map<Long, RunWorkers> workersOfRuns(DSLContext dsl, Collection<Long> runIds) {
+        if (runIds.isEmpty()) {
+            return Map.of(); // nothing asked of a database that may have no tables yet (a new PostgreSQL one)
+        }
+        Field<Boolean> lapsed = DSL.field(new Claims(dsl).lapsed(now()));
+        Map<Long, List<WorkerInfo>> live = new HashMap<>();
+        Set<Long> onRecord = new HashSet<>();
+        Set<Long> wanted = new HashSet<>(runIds);
+        for (var r : dsl.select(WORKERS.asterisk(), lapsed).from(WORKERS).orderBy(WORKERS.RUN_ID, WORKERS.NUMBER)
+                .fetch()) {
+            WorkersRecord w = r.into(WORKERS);
+            if (!wanted.contains(w.getRunId())) {
+                continue;
+            }
+            onRecord.add(w.getRunId());
+            if (!Boolean.TRUE.equals(r.get(lapsed)) && !goneFromThisHost(w.getHost(), w.getPid(), w.getWorkerId())) {
+                live.computeIfAbsent(w.getRunId(), id -> new ArrayList<>()).add(workerInfo(w));
+            }
+        }
+        Map<Long, RunWorkers> byRun = new LinkedHashMap<>();
+        for (long id : runIds) {
+            List<WorkerInfo> its = live.getOrDefault(id, List.of());
+            byRun.put(id, new RunWorkers(its, onRecord.contains(id) && its.isEmpty()));
+        }
+        return byRun;
+    }
+
+    private static WorkerInfo workerInfo(WorkersRecord r) {
+        return new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(),
+                UtcText.parse(r.getStartedAt(), "workers.started_at"),
+                UtcText.parse(r.getHeartbeatAt(), "workers.heartbeat_at"), r.getDone() + r.getFailed(),
+                r.getInFlight(),
+                r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
+                ServerLimitsColumn.read(r.getInFlightServers(),
+                        DbPhrase.of("json.workerServers", r.getNumber(), r.getRunId())), r.getRequestsOut(),
+                r.getRetrySince() != null, r.getInFlightAt() == null ? null
+                        : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at"));
     }
 
     /** Whether the run has workers on record and none of them is live, as {@link #liveWorkers} judges them. */

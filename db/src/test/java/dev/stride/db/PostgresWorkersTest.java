@@ -16,6 +16,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.WorkerInfo;
 import dev.stride.core.SyncReport;
 import dev.stride.core.Timing;
@@ -28,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -149,6 +151,32 @@ class PostgresWorkersTest {
         assertThat(taken).containsAll(ofDying).doesNotContainAnyElementsOf(ofLive).hasSize(RECORDS - 10);
         assertThat(taker.liveWorkers(run)).as("the live worker and the taker; the dead one is gone").hasSize(2);
         assertThat(taker.othersAtWork(run)).as("the live worker holds claims").isTrue();
+    }
+
+    /** As on SQLite: every run's workers in one read, judged as each run's own look judges them. */
+    @Test
+    void everyRunsWorkersReadAtOnceAreEachRunsOwnLook() throws Exception {
+        PostgresCheckpointStore first = store();
+        first.syncRun(spec("b"), recs(3).iterator());
+        first.syncRun(spec("c"), recs(3).iterator());
+        long b = first.findRun("b").orElseThrow().id();
+        store().join(run, LEASE);
+        store().join(b, LEASE);
+        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            // b's worker, of another machine, was killed a lease ago: its lease ends where its last heartbeat was
+            assertThat(st.executeUpdate("UPDATE workers SET lease_until = heartbeat_at, host = 'elsewhere.example'"
+                    + " WHERE run_id = " + b)).isOne();
+        }
+        PostgresCheckpointStore look = store();
+        List<RunInfo> runs = look.listRuns();
+        Map<Long, RunWorkers> together = look.workersOfRuns(runs);
+        for (RunInfo r : runs) {
+            assertThat(together.get(r.id())).as(r.name())
+                    .isEqualTo(new RunWorkers(look.liveWorkers(r.id()), look.workersAllGone(r.id())));
+        }
+        assertThat(together.get(run).live()).hasSize(1);
+        assertThat(together.get(b)).isEqualTo(new RunWorkers(List.of(), true));
+        assertThat(together.get(first.findRun("c").orElseThrow().id())).isEqualTo(RunWorkers.NONE);
     }
 
     /**

@@ -170,6 +170,33 @@ class SqlBoardTest {
         }
     }
 
+    /** Records read in one go are those read one by one, in the order asked, without the ids the run lacks. */
+    @Test
+    void recordsReadTogetherAreTheRecordsReadOneByOne() {
+        Path file = dir.resolve("d.db");
+        List<InputRecord> input = recs(6);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input.iterator());
+            store.syncRun(spec("b"), input.iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            store.savePrediction(a, input.get(1), done("one"));
+            store.saveFailure(a, input.get(4), failure("timeout"));
+        }
+        try (SqlBoard board = SqlBoard.sqlite(file)) {
+            List<String> ids = List.of("r4", "nope", "r1", "r2");
+            List<Board.RecordDetail> together = board.recordDetails("a", ids, null);
+            List<Board.RecordDetail> oneByOne = ids.stream().map(id -> board.record("a", id, null))
+                    .flatMap(java.util.Optional::stream).toList();
+            assertThat(together).isEqualTo(oneByOne);
+            assertThat(together).extracting(Board.RecordDetail::id).containsExactly("r4", "r1", "r2");
+            assertThat(together).extracting(Board.RecordDetail::status).containsExactly("failed", "done", "pending");
+            assertThat(board.recordDetails("b", List.of("r1"), null)).extracting(Board.RecordDetail::status)
+                    .as("run b's own record").containsExactly("pending");
+            assertThat(board.recordDetails("nope", List.of("r1"), null)).isEmpty();
+            assertThat(board.recordDetails("a", List.of(), null)).isEmpty();
+        }
+    }
+
     @Test
     void theSummaryOfARunFollowsEveryOutcomeStored() {
         Path file = dir.resolve("k.db");

@@ -14,6 +14,7 @@ import dev.stride.core.Joined;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.RunWorkers;
 import dev.stride.core.Timing;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
@@ -28,13 +29,20 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -407,6 +415,69 @@ class WorkersTest {
         } finally {
             sleeping.destroyForcibly();
         }
+    }
+
+    /**
+     * Status and the dashboard's runs list read every run's workers at once: one query for any number of runs (they
+     * asked three a run, most of their time with 300 runs), with the judgement of each run's own look.
+     */
+    @Test
+    void everyRunsWorkersAreReadInOneQueryAndJudgedAsEachRunsOwnLook() throws Exception {
+        SqliteCheckpointStore first = store();
+        for (String name : List.of("b", "c", "d", "e")) {
+            first.syncRun(spec(name), recs(3).iterator());
+        }
+        long b = first.findRun("b").orElseThrow().id();
+        long c = first.findRun("c").orElseThrow().id();
+        long e = first.findRun("e").orElseThrow().id();
+        store().join(run, LEASE);                       // a: this process at work
+        store().join(b, LEASE);                         // b: killed (kill -9), its lease holding
+        store().join(c, Duration.ofSeconds(5));         // c: of another machine, its lease run out below
+        store().join(e, LEASE);                         // e: one killed, one at work
+        store().join(e, LEASE);                         // (d: no worker on record)
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        try (Connection conn = Fixtures.jdbc(file); Statement st = conn.createStatement()) {
+            st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE run_id = " + b
+                    + " OR (run_id = " + e + " AND number = 1)");
+            st.executeUpdate("UPDATE workers SET host = 'elsewhere.example' WHERE run_id = " + c);
+        }
+        clock.advance(Duration.ofSeconds(6));
+
+        SqliteCheckpointStore look = store();
+        List<RunInfo> runs = look.listRuns();
+        AtomicInteger queries = countQueries(look);
+        Map<Long, RunWorkers> together = look.workersOfRuns(runs);
+        assertThat(queries).as("queries for %s runs", runs.size()).hasValue(1);
+
+        Map<Long, RunWorkers> eachAlone = new LinkedHashMap<>();
+        for (RunInfo r : runs) {
+            eachAlone.put(r.id(), new RunWorkers(look.liveWorkers(r.id()), look.workersAllGone(r.id())));
+        }
+        assertThat(together).isEqualTo(eachAlone);
+        Map<String, RunWorkers> byName = new LinkedHashMap<>();
+        runs.forEach(r -> byName.put(r.name(), together.get(r.id())));
+        assertThat(byName.get("a").live()).hasSize(1);
+        assertThat(byName.get("a").allGone()).isFalse();
+        assertThat(byName.get("b")).isEqualTo(new RunWorkers(List.of(), true));
+        assertThat(byName.get("c")).isEqualTo(new RunWorkers(List.of(), true));
+        assertThat(byName.get("d")).isEqualTo(RunWorkers.NONE);
+        assertThat(byName.get("e").live()).extracting(WorkerInfo::number).containsExactly(2);
+        assertThat(byName.get("e").allGone()).isFalse();
+    }
+
+    /** Counts the queries {@code store} runs on its reading connection from now on. */
+    private static AtomicInteger countQueries(SqliteCheckpointStore store) throws Exception {
+        AtomicInteger queries = new AtomicInteger();
+        java.lang.reflect.Field read = SqliteCheckpointStore.class.getDeclaredField("read");
+        read.setAccessible(true);
+        ((DSLContext) read.get(store)).configuration().set(new DefaultExecuteListenerProvider(new ExecuteListener() {
+            @Override
+            public void executeStart(ExecuteContext ctx) {
+                queries.incrementAndGet();
+            }
+        }));
+        return queries;
     }
 
     @Test
