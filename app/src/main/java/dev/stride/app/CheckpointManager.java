@@ -462,6 +462,8 @@ public final class CheckpointManager implements AutoCloseable {
      * {@link #run} or {@link #resume} in progress on another thread is stopped as by {@link #requestStop()} (it
      * returns {@link RunState#INTERRUPTED}, everything saved) and the database closes as it returns, after this
      * method has; an {@link #execute} in progress goes on under its own switch and closes the database at its end.
+     * This returns at once, without waiting for that call: a shutdown hook that closes the manager must then wait for
+     * the run's thread to return, or the JVM ends first and the run is left as {@code kill -9} leaves it.
      */
     @Override
     public void close() {
@@ -502,10 +504,21 @@ public final class CheckpointManager implements AutoCloseable {
 
     /** Takes the manager for this thread's call, or refuses a call that overlaps another thread's. */
     private void enter() {
+        if (inUse.isHeldByCurrentThread()) {
+            // A step of this thread's own run or resume: a close meanwhile stopped it, and it ends as stopped (the
+            // database closes as it returns), not with the closed manager's refusal.
+            inUse.lock();
+            return;
+        }
         refuseIfClosed();
         if (!inUse.tryLock()) {
             throw new IllegalStateException("this CheckpointManager is driving a run on another thread: it takes one"
                     + " run at a time; open another CheckpointManager on the same database for runs at once");
+        }
+        if (closed) {
+            // Closed between the look above and the lock: the close may have closed the database already.
+            inUse.unlock();
+            refuseIfClosed();
         }
     }
 }

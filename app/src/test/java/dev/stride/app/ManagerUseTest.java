@@ -125,6 +125,8 @@ class ManagerUseTest {
 
         assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(outcome.error()).isNull();
+        assertThat(dir.resolve("runs.db-wal")).as("the database closed as the run returned: its log folded in")
+                .doesNotExist();
         assertThatThrownBy(() -> checkpoints.loadCheckpoint("r")).isInstanceOf(IllegalStateException.class);
         checkpoints.close();
         try (CheckpointManager again = CheckpointManager.open(db)) {
@@ -155,6 +157,35 @@ class ManagerUseTest {
         try (CheckpointManager again = CheckpointManager.open(db)) {
             assertThat(again.loadCheckpoint("r").orElseThrow().done()).isEqualTo(20);
         }
+    }
+
+    @Test
+    void aCloseWhileARunReadsItsInputStopsItWithNothingSentAndClosesTheDatabase() throws Exception {
+        Path db = dir.resolve("runs.db");
+        try (CheckpointManager first = CheckpointManager.open(db)) {
+            first.run(questions(dir, "q.jsonl", 10), options("r"));
+        }
+        // The same run with ten records more, read from a pipe: the close comes once every line is written, before
+        // the pipe ends, while the run still reads.
+        Path pipe = dir.resolve("more.jsonl");
+        new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor();
+        CheckpointManager checkpoints = CheckpointManager.open(db);
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try {
+            Future<RunOutcome> call = runner.submit(() -> checkpoints.run(pipe, options("r")));
+            try (var out = java.nio.file.Files.newBufferedWriter(pipe)) {
+                out.write(java.nio.file.Files.readString(questions(dir, "twenty.jsonl", 20)));
+                out.flush();
+                checkpoints.close();
+            }
+            RunOutcome outcome = call.get();
+            assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+            assertThat(outcome.cursor().done()).isEqualTo(10);
+        } finally {
+            runner.shutdown();
+        }
+        assertThat(dir.resolve("runs.db-wal")).doesNotExist();
+        assertThat(sim.stats().requests()).as("nothing sent after the close").isEqualTo(10);
     }
 
     @Test

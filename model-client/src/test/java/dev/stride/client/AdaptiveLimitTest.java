@@ -137,14 +137,16 @@ class AdaptiveLimitTest {
      * held by the runner on top of the limit meanwhile, and now and then the server frees a slot a moment after its
      * answer, so that a request sent at exactly its slots is refused too (0.1-0.3% of requests at a fixed
      * {@code --concurrency N}). With the runner holding only the limit (the waiting records not counted on top), 8
-     * slots kept 0.894 of their capacity here; counted, 1.00 (0.9-1.7% refused).
+     * slots kept 0.894 of their capacity here; counted, 1.00 (0.9-1.7% refused). The model's runner stands for
+     * {@code dev.stride.core.InFlightBound} (its room on top of the limit) and {@code ServerPool}: a model, not them.
      */
     @ParameterizedTest(name = "{0} slots, Retry-After 1 s, {1} of slots freed late")
     @CsvSource({"8, 0", "32, 0", "8, 0.003", "32, 0.003"})
     void aRetryAfterAndARefusalAtExactlyTheSlotsKeepTheServerFull(int slots, double race) {
         Seen seen = model(slots, Busy.REFUSE, 256, 60_000 * MS, 0, 0, 0, NOISE_SEED, 7, 0, RETRY_AFTER, race);
 
-        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.9);
+        // Above the 0.9: the model's runner without the room on top kept 0.894, too close to 0.9 to tell.
+        assertThat(seen.throughputShare()).as("throughput / capacity, %s", seen).isGreaterThanOrEqualTo(0.95);
         assertThat(seen.refusedShare()).as("refused / requests, %s", seen).isLessThanOrEqualTo(0.02);
         assertThat(seen.averageInFlight()).as("average in flight at the server, %s", seen)
                 .isLessThanOrEqualTo(1.5 * slots);
