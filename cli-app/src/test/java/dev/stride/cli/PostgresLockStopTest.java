@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -69,7 +71,7 @@ class PostgresLockStopTest {
 
     @Test
     void aRunWaitsForALockSaysSoAndFinishesOnceItIsLetGo() throws Exception {
-        CompletableFuture<Cli.Result> running = runLockedAtTheFirstAnswer();
+        CompletableFuture<Cli.Result> running = runLockedAtTheFirstAnswer("--log-every", "1s");
         Cli.Result r;
         try {
             toldWaiting.await();
@@ -89,7 +91,7 @@ class PostgresLockStopTest {
 
     @Test
     void aStopWhileALockIsHeldEndsAfterItsGraceWithTheAnswersNotSavedCounted() throws Exception {
-        CompletableFuture<Cli.Result> running = runLockedAtTheFirstAnswer();
+        CompletableFuture<Cli.Result> running = runLockedAtTheFirstAnswer("--log-every", "1s", "-v");
         Cli.Result r;
         try {
             toldWaiting.await();
@@ -110,6 +112,7 @@ class PostgresLockStopTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(r.err()).contains("stopped without waiting longer for a lock that another session holds on the"
                 + " PostgreSQL server at " + PostgresCluster.location(db).hostAndPort());
+        assertThat(r.err()).as("-v: why the wait ended").contains("the stop's grace is over");
         Matcher unsaved = Pattern.compile("(\\d+) answers? received could not be saved").matcher(r.err());
         assertThat(unsaved.find()).as(r.err()).isTrue();
         // The lock came before the first answer: nothing was saved, and every answer received is counted as not.
@@ -127,7 +130,7 @@ class PostgresLockStopTest {
      * {@code stride run} of 10 questions, started; the administrator's lock on predictions is taken as the model
      * answers its first request, so the run's first save waits for it.
      */
-    private CompletableFuture<Cli.Result> runLockedAtTheFirstAnswer() throws Exception {
+    private CompletableFuture<Cli.Result> runLockedAtTheFirstAnswer(String... more) throws Exception {
         admin = PostgresCluster.connect(db);
         admin.setAutoCommit(false);
         CountDownLatch locked = new CountDownLatch(1);
@@ -145,8 +148,10 @@ class PostgresLockStopTest {
             return null;
         });
         Path input = input();
-        return CompletableFuture.supplyAsync(() -> cli.run("run", input.toString(), "--db", db, "--model", "m",
-                "--base-url", stride.url(), "--template", "{{question}}", "--concurrency", "4", "--log-every", "1s"));
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db, "--model", "m", "--base-url",
+                stride.url(), "--template", "{{question}}", "--concurrency", "4"));
+        args.addAll(List.of(more));
+        return CompletableFuture.supplyAsync(() -> cli.run(args.toArray(String[]::new)));
     }
 
     private Path input() throws Exception {
