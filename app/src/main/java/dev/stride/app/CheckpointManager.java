@@ -102,7 +102,8 @@ public final class CheckpointManager implements AutoCloseable {
     public static CheckpointManager open(PostgresLocation db, Consumer<String> httpLog) {
         PostgresCheckpointStore store = PostgresCheckpointStore.open(db);
         if (httpLog != null) {
-            store.traceTo(httpLog); // -v: a transaction the server ended for a deadlock and ran again
+            // -v: a transaction the server ended for a deadlock and ran again, a lock wait that a stop ended
+            store.traceTo(httpLog);
         }
         return new CheckpointManager(db, store, HttpPredictor::create, httpLog);
     }

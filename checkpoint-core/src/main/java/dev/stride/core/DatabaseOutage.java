@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param locked    a file held by another connection, not a server away
  * @param folding   a locked file whose holder is checkpointing its WAL (another stride worker of the file folding its
  *                  log in, which waits for busy readers), not a program holding a write transaction
+ * @param onServer  locked: a lock on a PostgreSQL server's table or rows that another session holds (LOCK TABLE,
+ *                  VACUUM FULL, a long transaction), {@code server} its {@code HOST:PORT}, not a SQLite file
  */
 public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason, boolean locked,
-                             boolean folding) {
+                             boolean folding, boolean onServer) {
 
     public DatabaseOutage {
         Objects.requireNonNull(lasted, "lasted");
@@ -27,16 +29,24 @@ public record DatabaseOutage(String server, Duration lasted, Duration waitLimit,
 
     /** A database server away. */
     public DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason) {
-        this(server, lasted, waitLimit, reason, false, false);
+        this(server, lasted, waitLimit, reason, false, false, false);
     }
 
     /** The SQLite file {@code file} (as shown to the user) held by another connection's write for {@code lasted}. */
     public static DatabaseOutage fileLocked(String file, Duration lasted, String reason) {
-        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, false);
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, false, false);
     }
 
     /** The SQLite file {@code file} held for {@code lasted} by another connection's checkpoint of its WAL. */
     public static DatabaseOutage fileFolding(String file, Duration lasted, String reason) {
-        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, true);
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, true, false);
+    }
+
+    /**
+     * A statement on the PostgreSQL server {@code server} ({@code HOST:PORT}) kept waiting {@code lasted} for a lock
+     * that another session holds; waited for as long as it is held, as a held file is.
+     */
+    public static DatabaseOutage serverLocked(String server, Duration lasted, String reason) {
+        return new DatabaseOutage(server, lasted, Duration.ZERO, reason, true, false, true);
     }
 }

@@ -51,8 +51,9 @@ public interface RunLedger {
     /**
      * The run is stopping: from now on, wait at most {@code within} for a database server that is away (it was told
      * to wait minutes for one that restarts), so that a stop keeps to its grace. Answers not saved by then are asked
-     * again next time, as after a kill. A SQLite file that another connection holds locked is waited for as long as
-     * it is held, and from now on at most {@code within} likewise.
+     * again next time, as after a kill. A SQLite file that another connection holds locked, or a PostgreSQL table
+     * that another session holds locked, is waited for as long as it is held, and from now on at most {@code within}
+     * likewise (a PostgreSQL statement waiting then ends at its next lock timeout, a few seconds).
      */
     default void waitForServerAtMost(Duration within) {
     }
@@ -62,7 +63,8 @@ public interface RunLedger {
      * ({@link RunListener#databaseUnreachable}, {@link RunListener#databaseBack}); {@link RunListener#NONE} stops
      * that. A SQLite file is told as held ({@link DatabaseOutage#locked()}) while another connection's write lock
      * keeps the run from writing it, and waited for meanwhile rather than given up after its busy timeout; without
-     * being told (outside a run) a write gives up after that timeout, as ever.
+     * being told (outside a run) a write gives up after that timeout, as ever. A PostgreSQL worker's statement kept
+     * waiting a few seconds for another session's lock is told likewise ({@link DatabaseOutage#onServer()}).
      */
     default void tellOutagesTo(RunListener listener) {
     }

@@ -77,7 +77,8 @@ public interface RunListener {
      * store waits for it (up to {@link DatabaseOutage#waitLimit()}). Outcomes are not stored meanwhile, so the counts
      * stand still. Told from the thread that waits, which holds the store's session: keep it quick. Also told of a
      * SQLite file whose write lock another connection holds ({@link DatabaseOutage#locked()}), each second or so
-     * while the store waits for it, for as long as it is held.
+     * while the store waits for it, for as long as it is held, and of a lock on a PostgreSQL server's table that
+     * another session holds ({@link DatabaseOutage#onServer()}), every few seconds.
      */
     default void databaseUnreachable(DatabaseOutage outage) {
     }

@@ -586,11 +586,22 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             String percent = String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total);
             String lasted = Durations.human(o.lasted().toMillis() + (at - away.toldAt()) / 1_000_000);
             out.println(o.locked()
-                    ? messages.get(o.folding() ? "msg.progress.dbFolding" : "msg.progress.dbLocked", run, allDone, total, percent, o.server(), lasted)
+                    ? messages.get(lockedKey(o, false), run, allDone, total, percent, o.server(), lasted)
                     : messages.get("msg.progress.dbUnreachable", run, allDone, total, percent, o.server(), lasted,
                             Durations.human(o.waitLimit().toMillis()), o.reason()));
             out.flush();
         }
+    }
+
+    /** The message of a database held, as a line or on the {@code bar}: a SQLite file's writer or fold, a server's lock. */
+    private static String lockedKey(DatabaseOutage o, boolean bar) {
+        if (o.onServer()) {
+            return bar ? "msg.progress.barDbServerLocked" : "msg.progress.dbServerLocked";
+        }
+        if (o.folding()) {
+            return bar ? "msg.progress.barDbFolding" : "msg.progress.dbFolding";
+        }
+        return bar ? "msg.progress.barDbLocked" : "msg.progress.dbLocked";
     }
 
     /**
@@ -632,7 +643,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         } else if (lines || quiet && said) {
             synchronized (this) {
                 if (!closed) {
-                    out.println(messages.get(ended.locked() ? "msg.progress.dbUnlocked" : "msg.progress.dbBack", run,
+                    out.println(messages.get(!ended.locked() ? "msg.progress.dbBack"
+                                    : ended.onServer() ? "msg.progress.dbServerUnlocked" : "msg.progress.dbUnlocked", run,
                             ended.server(), Durations.human(ended.lasted().toMillis())));
                     out.flush();
                 }
@@ -754,7 +766,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (away != null) {
             DatabaseOutage o = away.outage();
             if (o.locked()) {
-                return messages.get(o.folding() ? "msg.progress.barDbFolding" : "msg.progress.barDbLocked", o.server(), Durations.human(o.lasted().toMillis()));
+                return messages.get(lockedKey(o, true), o.server(), Durations.human(o.lasted().toMillis()));
             }
             return messages.get("msg.progress.barDbUnreachable", Durations.human(o.lasted().toMillis()),
                     Durations.human(o.waitLimit().toMillis()));

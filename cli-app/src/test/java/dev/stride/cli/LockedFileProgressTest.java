@@ -86,6 +86,33 @@ class LockedFileProgressTest {
                         + "m：runs.db 在被另一个连接占用 41.0s 后已释放；继续处理\n");
     }
 
+    /**
+     * A lock on a PostgreSQL table that another session holds (LOCK TABLE, VACUUM FULL, a long transaction): said as a
+     * wait for that lock, not as a SQLite shell's write nor as a server away, in both languages.
+     */
+    @Test
+    void aLockOnAPostgresServerIsSaidAsSuchInBothLanguages() {
+        String reason = "ERROR: canceling statement due to lock timeout";
+        StringWriter en = new StringWriter();
+        ProgressReporter progress = lines(en, Messages.ENGLISH, new AtomicLong());
+        progress.databaseUnreachable(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(3), reason));
+        progress.databaseBack(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(8), null));
+
+        assertThat(en.toString()).isEqualTo("m: 120/200 done (60.0%), waiting for a lock on PostgreSQL db:5432 that"
+                + " another session holds (LOCK TABLE, VACUUM FULL, a long transaction?) for 3.0s; answers are kept"
+                + " meanwhile, Ctrl+C stops\n"
+                + "m: the lock on PostgreSQL db:5432 was let go after 8.0s; going on\n");
+
+        StringWriter zh = new StringWriter();
+        progress = lines(zh, Messages.of(Locale.CHINESE), new AtomicLong());
+        progress.databaseUnreachable(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(3), reason));
+        progress.databaseBack(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(8), null));
+
+        assertThat(zh.toString()).isEqualTo("m：已完成 120/200 条（60.0%），正在等待 PostgreSQL db:5432 上另一个会话持有的锁"
+                + "（是否有 LOCK TABLE、VACUUM FULL 或长事务？），已 3.0s；期间收到的结果会保留，按 Ctrl+C 停止\n"
+                + "m：PostgreSQL db:5432 上的锁在 8.0s 后已释放；继续处理\n");
+    }
+
     @Test
     void onATerminalTheBarSaysIt() {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
@@ -99,6 +126,15 @@ class LockedFileProgressTest {
         assertThat(screen.toString(StandardCharsets.UTF_8))
                 .contains("waiting for runs.db: another connection holds a write for 35.0s");
         progress.close();
+
+        ByteArrayOutputStream pgScreen = new ByteArrayOutputStream();
+        ProgressReporter pg = new ProgressReporter(new PrintWriter(new StringWriter()), "m", 200, 120, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.BAR,
+                new ConsoleProgressBarConsumer(new PrintStream(pgScreen, true, StandardCharsets.UTF_8), 160), true);
+        pg.databaseUnreachable(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(6), "lock timeout"));
+        assertThat(pgScreen.toString(StandardCharsets.UTF_8))
+                .contains("waiting for a lock on PostgreSQL db:5432 that another session holds, for 6.0s");
+        pg.close();
     }
 
     @Test

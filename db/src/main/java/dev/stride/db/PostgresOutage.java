@@ -144,6 +144,28 @@ final class PostgresOutage {
         return since >= 0 && cut && System.nanoTime() - cutAt > 0;
     }
 
+    /**
+     * Whether a stop's grace is over, whether or not the server is away: a lock another session holds is waited for
+     * no longer then ({@link PostgresSession}), as a held SQLite file is not.
+     */
+    synchronized boolean stopGraceOver() {
+        return cut && System.nanoTime() - cutAt > 0;
+    }
+
+    /**
+     * A worker's statement has waited {@code lasted} for a lock that another session holds ({@code reason}, the
+     * server's words): told as a database held, the counts standing still meanwhile. Not an outage: the server
+     * answers, and its bound does not run.
+     */
+    void lockHeld(Duration lasted, String reason) {
+        told.databaseUnreachable(DatabaseOutage.serverLocked(server, lasted, reason));
+    }
+
+    /** The statement that waited for a lock went through after {@code lasted} in all. */
+    void lockLetGo(Duration lasted) {
+        told.databaseBack(DatabaseOutage.serverLocked(server, lasted, null));
+    }
+
     /** From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. */
     synchronized void cut(Duration within) {
         long at = System.nanoTime() + within.toNanos();

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  * most what is left of the store's {@link PostgresOutage}. The work must be safe to repeat: a transaction that broke
  * was rolled back by the server, and one whose commit was sent but not acknowledged is an outcome upsert, which finds
  * its row already there. A transaction the server ended for a deadlock or a serialization failure (40P01, 40001) is
- * run again too, from its start on the same connection, a few times at most ({@link #CONFLICT_TRIES}).
+ * run again too, from its start on the same connection, a few times at most ({@link #CONFLICT_TRIES}). A lock that
+ * another session holds is waited out, told every few seconds, until a stop's grace is over.
  */
 final class PostgresSession implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
@@ -29,6 +30,14 @@ final class PostgresSession implements AutoCloseable {
      */
     static final int CONFLICT_TRIES = 8;
     private static final long FIRST_CONFLICT_PAUSE_MS = 20;
+    /**
+     * How long a worker's statement waits for a lock before the server ends the wait and {@link #run} tells it (the
+     * progress says the run waits for a lock, as for a held SQLite file) and tries again: at half the silence limit
+     * (15 s under the default lease) a run said nothing that long. Also how long a stopping worker past its grace
+     * still waits: another worker's transaction holds a row for a moment, and a stop's last saves must not fail on
+     * that.
+     */
+    static final int LOCK_TRY_MS = 3000;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -75,6 +84,8 @@ final class PostgresSession implements AutoCloseable {
             long conflictPause = FIRST_CONFLICT_PAUSE_MS;
             int conflicts = 0;
             boolean fresh = true;
+            long began = System.nanoTime();
+            boolean lockWaited = false; // told as held: its end is told too
             while (true) {
                 if (closed) {
                     throw new StoreException(DbPhrase.of("store.closed", location));
@@ -105,10 +116,15 @@ final class PostgresSession implements AutoCloseable {
                         silenceSetMs = silence;
                     }
                     sent = System.nanoTime();
-                    return work.on(connection);
+                    T result = work.on(connection);
+                    if (lockWaited) {
+                        outage.lockLetGo(Duration.ofNanos(System.nanoTime() - began));
+                    }
+                    return result;
                 } catch (SQLException e) {
                     if (PostgresErrors.isLockTimeout(e)) {
-                        pause = waitOutLock(pause);
+                        pause = waitOutLock(e, e, began, pause);
+                        lockWaited = true;
                         continue;
                     }
                     if (PostgresErrors.isConflict(e) && ++conflicts < CONFLICT_TRIES) {
@@ -123,7 +139,8 @@ final class PostgresSession implements AutoCloseable {
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
                     if (sql != null && PostgresErrors.isLockTimeout(sql)) {
-                        pause = waitOutLock(pause);
+                        pause = waitOutLock(sql, e, began, pause);
+                        lockWaited = true;
                         continue;
                     }
                     if (sql != null && PostgresErrors.isConflict(sql) && ++conflicts < CONFLICT_TRIES) {
@@ -179,17 +196,25 @@ final class PostgresSession implements AutoCloseable {
      * A statement waiting on a lock (an administrator's LOCK TABLE or VACUUM FULL, a long transaction) hears nothing
      * from the server either. Left to the silence limit it was taken for a lost server: its backend stayed waiting on
      * the lock while the work was repeated on a new connection, one more stuck backend each time (towards the
-     * server's max_connections), the run saying nothing. The server now ends such a wait itself at half the limit,
-     * and {@link #run} waits the lock out and repeats the work on the same connection, as before the limit.
+     * server's max_connections), the run saying nothing. The server now ends such a wait itself after
+     * {@link #LOCK_TRY_MS} (at most half the limit), and {@link #run} waits the lock out and repeats the work on the
+     * same connection, as before the limit.
      */
     private static void limitLockWaits(Connection c, int silenceMs) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("SET lock_timeout = " + silenceMs / 2); // 0: no limit, as without a silence limit
+            // 0: no limit, as without a silence limit
+            st.execute("SET lock_timeout = " + Math.min(silenceMs / 2, LOCK_TRY_MS));
         }
     }
 
-    /** After a statement gave up on a lock: its transaction rolled back, a pause, then the next one. */
-    private long waitOutLock(long pause) {
+    /**
+     * After a statement gave up on a lock ({@code e}): its transaction rolled back, the wait told, a pause, then the
+     * next try. Once a stop's grace is over the wait ends instead, as it does for a server away: retried without end,
+     * a Ctrl+C never ended while an administrator's LOCK TABLE or a long transaction held the table.
+     *
+     * @param began when the call began, from which the wait is counted
+     */
+    private long waitOutLock(SQLException e, Exception thrown, long began, long pause) {
         try {
             if (!connection.getAutoCommit()) {
                 connection.rollback();
@@ -197,11 +222,21 @@ final class PostgresSession implements AutoCloseable {
         } catch (SQLException broken) {
             dropConnection(); // the next try connects again, and says so if the server is gone
         }
+        Duration lasted = Duration.ofNanos(System.nanoTime() - began);
+        String detail = PostgresErrors.detail(e);
+        if (outage.stopGraceOver()) {
+            outage.trace("PostgreSQL at " + location.hostAndPort() + ": waited " + lasted.toMillis() + " ms for a lock"
+                    + " another session holds (" + detail + ", SQLSTATE " + PostgresErrors.sqlState(e) + "); the"
+                    + " stop's grace is over, so its transaction was rolled back and is not tried again");
+            throw new StoreException(DbPhrase.of("pg.stoppedWaitingLock", location.hostAndPort(), lasted.toSeconds(),
+                    detail), thrown);
+        }
+        outage.lockHeld(lasted, detail);
         try {
             Thread.sleep(pause);
-        } catch (InterruptedException e) {
+        } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
-            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), e);
+            throw new StoreException(DbPhrase.of("store.closed", "PostgreSQL"), interrupted);
         }
         return Math.min(pause * 2, LONGEST_PAUSE_MS);
     }

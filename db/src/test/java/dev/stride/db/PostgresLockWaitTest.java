@@ -1,0 +1,151 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.DatabaseOutage;
+import dev.stride.core.InputRecord;
+import dev.stride.core.RunListener;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Another session holds a lock a worker's statement needs (an administrator's LOCK TABLE, VACUUM FULL, a long
+ * transaction): the worker waits for it as long as it is held, tells the wait after a few seconds as a run tells a held
+ * SQLite file, and a stop ends the wait once its grace is over instead of trying again for as long as the lock is held.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class PostgresLockWaitTest {
+    private PostgresCluster cluster;
+    private String url;
+    private PostgresCheckpointStore store;
+    private final List<DatabaseOutage> held = new CopyOnWriteArrayList<>();
+    private final List<DatabaseOutage> back = new CopyOnWriteArrayList<>();
+    private final List<String> traced = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void open() throws Exception {
+        cluster = PostgresCluster.start();
+        url = cluster.newDatabase();
+        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        store.traceTo(traced::add);
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aWorkerKeptWaitingForALockSaysSoAndSavesOnceItIsLetGo() throws Exception {
+        List<InputRecord> input = recs(2);
+        long run = joined(input);
+        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+            admin.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(0), done("o0")));
+            while (held.size() < 2) { // told, and told again: the wait goes on past a lock timeout
+                assertThat(saved).as("the save, still waiting").isNotDone();
+                Thread.sleep(50);
+            }
+            assertThat(back).isEmpty();
+            admin.commit();
+            assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
+        }
+        String server = PostgresCluster.location(url).hostAndPort();
+        assertThat(held).allSatisfy(o -> {
+            assertThat(o.locked()).isTrue();
+            assertThat(o.onServer()).as("a server's lock, not a file").isTrue();
+            assertThat(o.server()).isEqualTo(server);
+            assertThat(o.reason()).contains("lock timeout");
+            assertThat(o.lasted()).isGreaterThanOrEqualTo(Duration.ofMillis(PostgresSession.LOCK_TRY_MS));
+        });
+        // Told after the first lock timeout, a few seconds: at half the lease's silence limit (15 s), a run said
+        // nothing that long.
+        assertThat(held.get(0).lasted()).isLessThan(Duration.ofSeconds(15));
+        assertThat(back).singleElement().satisfies(o -> {
+            assertThat(o.onServer()).isTrue();
+            assertThat(o.lasted()).isGreaterThan(held.get(1).lasted());
+        });
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
+    @Test
+    void aStopPastItsGraceEndsTheWaitWhileTheLockIsStillHeldAndSaysWhy() throws Exception {
+        List<InputRecord> input = recs(2);
+        long run = joined(input);
+        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+            admin.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(0), done("o0")));
+            while (held.isEmpty()) {
+                assertThat(saved).as("the save, still waiting").isNotDone();
+                Thread.sleep(50);
+            }
+            store.waitForServerAtMost(Duration.ZERO); // Ctrl+C, with no grace left
+
+            // Ends with the lock still held: the admin's transaction is open until the end of this block.
+            assertThat(saved).failsWithin(2, TimeUnit.MINUTES).withThrowableThat().havingCause()
+                    .isInstanceOf(StoreException.class)
+                    .withMessageStartingWith("stopped without waiting longer for a lock that another session holds on"
+                            + " the PostgreSQL server at " + PostgresCluster.location(url).hostAndPort() + ", waited"
+                            + " for ")
+                    .withMessageContaining("answers not saved are asked again next time");
+            assertThat(traced).anySatisfy(line -> assertThat(line).contains("for a lock another session holds")
+                    .contains("SQLSTATE 55P03").contains("the stop's grace is over"));
+            admin.commit();
+        }
+        assertThat(back).as("the lock was never let go for the save").isEmpty();
+        assertThat(count("SELECT count(*) FROM predictions")).isZero();
+        // The connection was left without a transaction open: the next save, with the table free, goes through.
+        assertThat(store.savePrediction(run, input.get(1), done("o1"))).isTrue();
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
+    /** Run "a" made of {@code input}, this store a worker of it told of the database's waits: its id. */
+    private long joined(List<InputRecord> input) {
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, Duration.ofSeconds(30)); // the default lease: a lock timeout at 15 s before the fix
+        store.tellOutagesTo(new RunListener() {
+            @Override
+            public void databaseUnreachable(DatabaseOutage outage) {
+                held.add(outage);
+            }
+
+            @Override
+            public void databaseBack(DatabaseOutage outage) {
+                back.add(outage);
+            }
+        });
+        return run;
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = PostgresCluster.connect(url);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
