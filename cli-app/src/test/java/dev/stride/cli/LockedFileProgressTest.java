@@ -99,7 +99,8 @@ class LockedFileProgressTest {
         progress.databaseBack(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(8), null));
 
         assertThat(en.toString()).isEqualTo("m: 120/200 done (60.0%), waiting for a lock on PostgreSQL db:5432 that"
-                + " another session holds (LOCK TABLE, VACUUM FULL, a long transaction?) for 3.0s; answers are kept"
+                + " another session holds (another stride command syncing a changed input or clearing, LOCK TABLE,"
+                + " VACUUM FULL, a long transaction?) for 3.0s; answers are kept"
                 + " meanwhile, Ctrl+C stops\n"
                 + "m: the lock on PostgreSQL db:5432 was let go after 8.0s; going on\n");
 
@@ -109,7 +110,7 @@ class LockedFileProgressTest {
         progress.databaseBack(DatabaseOutage.serverLocked("db:5432", Duration.ofSeconds(8), null));
 
         assertThat(zh.toString()).isEqualTo("m：已完成 120/200 条（60.0%），正在等待 PostgreSQL db:5432 上另一个会话持有的锁"
-                + "（是否有 LOCK TABLE、VACUUM FULL 或长事务？），已 3.0s；期间收到的结果会保留，按 Ctrl+C 停止\n"
+                + "（是否有另一条 stride 命令在同步改动的输入或清除、LOCK TABLE、VACUUM FULL 或长事务？），已 3.0s；期间收到的结果会保留，按 Ctrl+C 停止\n"
                 + "m：PostgreSQL db:5432 上的锁在 8.0s 后已释放；继续处理\n");
     }
 

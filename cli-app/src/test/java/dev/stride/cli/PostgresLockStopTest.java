@@ -84,8 +84,9 @@ class PostgresLockStopTest {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         String server = PostgresCluster.location(db).hostAndPort();
-        assertThat(r.out()).contains(WAITING + server + " that another session holds (LOCK TABLE, VACUUM FULL, a long"
-                + " transaction?) for ").contains(": the lock on PostgreSQL " + server + " was let go after ");
+        assertThat(r.out()).contains(WAITING + server + " that another session holds (another stride command syncing"
+                + " a changed input or clearing, LOCK TABLE, VACUUM FULL, a long transaction?) for ")
+                .contains(": the lock on PostgreSQL " + server + " was let go after ");
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(10);
     }
 

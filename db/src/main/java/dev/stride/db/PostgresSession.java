@@ -38,6 +38,13 @@ final class PostgresSession implements AutoCloseable {
      * that.
      */
     static final int LOCK_TRY_MS = 3000;
+    /**
+     * The lock try once a stop's grace is over: long enough for another worker's transaction on a row (milliseconds),
+     * short enough that each of the stopping worker's last calls (its cursor, its leave) that meets a table an
+     * administrator holds gives up at once, not one {@link #LOCK_TRY_MS} each (five of them took 17 s: past the 10 s
+     * that {@code docker stop} waits).
+     */
+    static final int STOPPING_LOCK_TRY_MS = 250;
 
     /** What is done with a connection; may be repeated on a new one. */
     interface Work<T> {
@@ -58,6 +65,7 @@ final class PostgresSession implements AutoCloseable {
     /** How long one read from the server may wait, in ms; 0: for ever. Set by {@link #limitSilence}. */
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
+    private int lockTrySetMs; // the lock try the open connection has; guarded by lock
     private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
@@ -110,10 +118,12 @@ final class PostgresSession implements AutoCloseable {
                         outage.back();
                     }
                     int silence = silenceMs;
-                    if (silence != silenceSetMs) {
+                    int lockTry = outage.stopGraceOver() ? STOPPING_LOCK_TRY_MS : LOCK_TRY_MS;
+                    if (silence != silenceSetMs || lockTry != lockTrySetMs) {
                         connection.setNetworkTimeout(Runnable::run, silence);
-                        limitLockWaits(connection, silence);
+                        limitLockWaits(connection, silence, lockTry);
                         silenceSetMs = silence;
+                        lockTrySetMs = lockTry;
                     }
                     sent = System.nanoTime();
                     T result = work.on(connection);
@@ -200,10 +210,10 @@ final class PostgresSession implements AutoCloseable {
      * {@link #LOCK_TRY_MS} (at most half the limit), and {@link #run} waits the lock out and repeats the work on the
      * same connection, as before the limit.
      */
-    private static void limitLockWaits(Connection c, int silenceMs) throws SQLException {
+    private static void limitLockWaits(Connection c, int silenceMs, int lockTryMs) throws SQLException {
         try (Statement st = c.createStatement()) {
             // 0: no limit, as without a silence limit
-            st.execute("SET lock_timeout = " + Math.min(silenceMs / 2, LOCK_TRY_MS));
+            st.execute("SET lock_timeout = " + Math.min(silenceMs / 2, lockTryMs));
         }
     }
 
@@ -226,8 +236,9 @@ final class PostgresSession implements AutoCloseable {
         String detail = PostgresErrors.detail(e);
         if (outage.stopGraceOver()) {
             outage.trace("PostgreSQL at " + location.hostAndPort() + ": waited " + lasted.toMillis() + " ms for a lock"
-                    + " another session holds (" + detail + ", SQLSTATE " + PostgresErrors.sqlState(e) + "); the"
-                    + " stop's grace is over, so its transaction was rolled back and is not tried again");
+                    + " another session holds (" + detail + ", SQLSTATE " + PostgresErrors.sqlState(e) + ", lock try "
+                    + lockTrySetMs + " ms); the stop's grace is over, so its transaction was rolled back and is not"
+                    + " tried again");
             throw new StoreException(DbPhrase.of("pg.stoppedWaitingLock", location.hostAndPort(), lasted.toSeconds(),
                     detail), thrown);
         }

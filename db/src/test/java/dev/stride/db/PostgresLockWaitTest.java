@@ -4,6 +4,7 @@ import static dev.stride.db.Fixtures.done;
 import static dev.stride.db.Fixtures.recs;
 import static dev.stride.db.Fixtures.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.InputRecord;
@@ -90,7 +91,7 @@ class PostgresLockWaitTest {
 
     @Test
     void aStopPastItsGraceEndsTheWaitWhileTheLockIsStillHeldAndSaysWhy() throws Exception {
-        List<InputRecord> input = recs(2);
+        List<InputRecord> input = recs(3);
         long run = joined(input);
         try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
@@ -112,6 +113,13 @@ class PostgresLockWaitTest {
                     .withMessageContaining("answers not saved are asked again next time");
             assertThat(traced).anySatisfy(line -> assertThat(line).contains("for a lock another session holds")
                     .contains("SQLSTATE 55P03").contains("the stop's grace is over"));
+            // The stopping worker's next call (its cursor, its leave) meets the same lock: its try is a short one, not
+            // another 3 s each (five such calls took a stop 17 s, past what docker stop waits).
+            traced.clear();
+            assertThatThrownBy(() -> store.savePrediction(run, input.get(2), done("o2")))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("another session holds");
+            assertThat(traced).singleElement().asString().contains("the stop's grace is over")
+                    .contains("lock try " + PostgresSession.STOPPING_LOCK_TRY_MS + " ms");
             admin.commit();
         }
         assertThat(back).as("the lock was never let go for the save").isEmpty();
