@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What the dashboard and the report read from a stride database, on SQLite and PostgreSQL alike, as values. Every
@@ -210,10 +211,11 @@ public interface Board extends AutoCloseable {
 
     /**
      * The records of {@code ids} that the run has, in that order, as {@link #record(String, String, ScoredBy)} gives
-     * each: one read for them all, where that is one read each.
+     * each, handed to {@code each} as they are read: one read for them all, where that is one read each. Handed
+     * over one at a time, not as a list: a record may hold megabytes of input, and a report lists hundreds.
      */
-    default List<RecordDetail> recordDetails(String run, List<String> ids, ScoredBy by) {
-        return ids.stream().map(id -> record(run, id, by)).flatMap(Optional::stream).toList();
+    default void recordDetails(String run, List<String> ids, ScoredBy by, Consumer<RecordDetail> each) {
+        ids.forEach(id -> record(run, id, by).ifPresent(each));
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -659,18 +660,17 @@ final class SqlBoard implements Board {
      * its checks of the file) was most of the time of a report of many runs.
      */
     @Override
-    public List<RecordDetail> recordDetails(String run, List<String> recordIds, ScoredBy by) {
+    public void recordDetails(String run, List<String> recordIds, ScoredBy by, Consumer<RecordDetail> each) {
         if (recordIds.isEmpty()) {
-            return List.of();
+            return;
         }
-        return vendor.read(c -> {
-            List<RecordDetail> found = new ArrayList<>(recordIds.size());
+        vendor.read(c -> {
             try (PreparedStatement st = c.prepareStatement(recordSql(by))) {
                 for (String id : recordIds) {
-                    recordDetail(st, run, id, by).ifPresent(found::add);
+                    recordDetail(st, run, id, by).ifPresent(each);
                 }
             }
-            return List.copyOf(found);
+            return null;
         });
     }
 

@@ -184,17 +184,23 @@ class SqlBoardTest {
         }
         try (SqlBoard board = SqlBoard.sqlite(file)) {
             List<String> ids = List.of("r4", "nope", "r1", "r2");
-            List<Board.RecordDetail> together = board.recordDetails("a", ids, null);
+            List<Board.RecordDetail> together = details(board, "a", ids);
             List<Board.RecordDetail> oneByOne = ids.stream().map(id -> board.record("a", id, null))
                     .flatMap(java.util.Optional::stream).toList();
             assertThat(together).isEqualTo(oneByOne);
             assertThat(together).extracting(Board.RecordDetail::id).containsExactly("r4", "r1", "r2");
             assertThat(together).extracting(Board.RecordDetail::status).containsExactly("failed", "done", "pending");
-            assertThat(board.recordDetails("b", List.of("r1"), null)).extracting(Board.RecordDetail::status)
+            assertThat(details(board, "b", List.of("r1"))).extracting(Board.RecordDetail::status)
                     .as("run b's own record").containsExactly("pending");
-            assertThat(board.recordDetails("nope", List.of("r1"), null)).isEmpty();
-            assertThat(board.recordDetails("a", List.of(), null)).isEmpty();
+            assertThat(details(board, "nope", List.of("r1"))).isEmpty();
+            assertThat(details(board, "a", List.of())).isEmpty();
         }
+    }
+
+    private static List<Board.RecordDetail> details(Board board, String run, List<String> ids) {
+        List<Board.RecordDetail> read = new java.util.ArrayList<>();
+        board.recordDetails(run, ids, null, read::add);
+        return read;
     }
 
     @Test
