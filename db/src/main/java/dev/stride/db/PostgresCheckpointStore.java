@@ -786,6 +786,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         if (writer != null) {
             writer.close();
         }
+        outage.close();
     }
 
     // --- sessions and transactions ---

@@ -24,6 +24,16 @@ final class PostgresErrors {
         }
     }
 
+    /** The statement was cancelled (57014), by a cancel request or pg_cancel_backend: not a statement timeout here. */
+    static boolean isCancelled(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The server ended a wait for a lock at the session's lock_timeout (55P03): the work may simply be tried again. */
     static boolean isLockTimeout(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

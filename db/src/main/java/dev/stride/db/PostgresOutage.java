@@ -25,6 +25,7 @@ final class PostgresOutage {
     private volatile RunListener told = RunListener.NONE;
     /** Where the sessions say what they did about a failure they got past ({@code -v}); here, as all share it. */
     private volatile Consumer<String> trace = line -> { };
+    private final LockWaitCancel cancels = new LockWaitCancel();
 
     /** @param server the server as {@code HOST:PORT}, for whoever is told of an outage */
     PostgresOutage(String server, Duration reconnectFor) {
@@ -43,6 +44,16 @@ final class PostgresOutage {
 
     Duration reconnectFor() {
         return reconnectFor;
+    }
+
+    /** Ends the sessions' lock waits once a stop's grace is over; each session is watched while it is open. */
+    LockWaitCancel cancels() {
+        return cancels;
+    }
+
+    /** The store closed: nothing is waited for any more. */
+    void close() {
+        cancels.close();
     }
 
     void tellTo(RunListener listener) {
@@ -174,6 +185,11 @@ final class PostgresOutage {
             cut = true;
         }
         notifyAll();
+        cancels.armAt(this::graceEnd, System::nanoTime);
+    }
+
+    private synchronized long graceEnd() {
+        return cutAt;
     }
 
     /** Sleeps {@code ms} between attempts to connect, or less when the wait is cut meanwhile. */

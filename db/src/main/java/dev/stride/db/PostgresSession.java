@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.postgresql.PGConnection;
 
 /**
  * One connection to PostgreSQL that comes back after the server went away (a restart, a failover, a network cut):
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * run again too, from its start on the same connection, a few times at most ({@link #CONFLICT_TRIES}). A lock that
  * another session holds is waited out, told every few seconds, until a stop's grace is over.
  */
-final class PostgresSession implements AutoCloseable {
+final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
     private static final Logger LOG = Logger.getLogger(PostgresSession.class.getName());
     private static final long FIRST_PAUSE_MS = 100;
     private static final long LONGEST_PAUSE_MS = 2000;
@@ -67,6 +68,8 @@ final class PostgresSession implements AutoCloseable {
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
     private int lockTrySetMs; // the lock try the open connection has; guarded by lock
     private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
+    /** {@link #inFlight()}: the backend of the statement in flight, negative when sent with the stop's short try. */
+    private volatile long inFlight;
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -82,6 +85,7 @@ final class PostgresSession implements AutoCloseable {
         } catch (SQLException e) {
             throw PostgresErrors.translate(location, e);
         }
+        outage.cancels().watch(location, session);
         return session;
     }
 
@@ -126,13 +130,20 @@ final class PostgresSession implements AutoCloseable {
                         lockTrySetMs = lockTry;
                     }
                     sent = System.nanoTime();
-                    T result = work.on(connection);
+                    T result;
+                    int pid = connection.unwrap(PGConnection.class).getBackendPID();
+                    inFlight = lockTrySetMs == STOPPING_LOCK_TRY_MS ? -pid : pid;
+                    try {
+                        result = work.on(connection);
+                    } finally {
+                        inFlight = 0;
+                    }
                     if (lockWaited) {
                         outage.lockLetGo(Duration.ofNanos(System.nanoTime() - began));
                     }
                     return result;
                 } catch (SQLException e) {
-                    if (PostgresErrors.isLockTimeout(e)) {
+                    if (PostgresErrors.isLockTimeout(e) || cancelledForStop(e)) {
                         pause = waitOutLock(e, e, began, pause);
                         lockWaited = true;
                         continue;
@@ -148,7 +159,7 @@ final class PostgresSession implements AutoCloseable {
                     thrown = e;
                 } catch (org.jooq.exception.DataAccessException e) {
                     SQLException sql = PostgresErrors.sqlCause(e);
-                    if (sql != null && PostgresErrors.isLockTimeout(sql)) {
+                    if (sql != null && (PostgresErrors.isLockTimeout(sql) || cancelledForStop(sql))) {
                         pause = waitOutLock(sql, e, began, pause);
                         lockWaited = true;
                         continue;
@@ -215,6 +226,20 @@ final class PostgresSession implements AutoCloseable {
             // 0: no limit, as without a silence limit
             st.execute("SET lock_timeout = " + Math.min(silenceMs / 2, lockTryMs));
         }
+    }
+
+    /**
+     * The statement was cancelled (57014) once a stop's grace was over: by {@link LockWaitCancel}, for the lock it
+     * waited for, and given up as one that reached its lock try. (An administrator's pg_cancel_backend then ends it
+     * the same way.)
+     */
+    private boolean cancelledForStop(SQLException e) {
+        return PostgresErrors.isCancelled(e) && outage.stopGraceOver();
+    }
+
+    @Override
+    public long inFlight() {
+        return inFlight;
     }
 
     /**
@@ -323,6 +348,7 @@ final class PostgresSession implements AutoCloseable {
 
     @Override
     public void close() {
+        outage.cancels().unwatch(this);
         lock.lock();
         try {
             closed = true;

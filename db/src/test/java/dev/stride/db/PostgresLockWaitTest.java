@@ -111,6 +111,7 @@ class PostgresLockWaitTest {
                             + " the PostgreSQL server at " + PostgresCluster.location(url).hostAndPort() + ", waited"
                             + " for ")
                     .withMessageContaining("answers not saved are asked again next time");
+            // Stopped in its pause between two tries: its next try is the short one, which no cancel needed.
             assertThat(traced).anySatisfy(line -> assertThat(line).contains("for a lock another session holds")
                     .contains("SQLSTATE 55P03").contains("the stop's grace is over"));
             // The stopping worker's next call (its cursor, its leave) meets the same lock: its try is a short one, not
@@ -127,6 +128,46 @@ class PostgresLockWaitTest {
         // The connection was left without a transaction open: the next save, with the table free, goes through.
         assertThat(store.savePrediction(run, input.get(1), done("o1"))).isTrue();
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
+    @Test
+    void aStopEndsAStatementWaitingForALockAtItsGraceInsteadOfWaitingOutItsLockTry() throws Exception {
+        List<InputRecord> input = recs(2);
+        long run = joined(input);
+        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+            admin.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(0), done("o0")));
+            while (waitingForALock() == 0) {
+                assertThat(saved).as("the save, still waiting").isNotDone();
+                Thread.sleep(20);
+            }
+            store.waitForServerAtMost(Duration.ZERO); // Ctrl+C, with no grace left
+
+            assertThat(saved).failsWithin(2, TimeUnit.MINUTES).withThrowableThat().havingCause()
+                    .isInstanceOf(StoreException.class)
+                    .withMessageStartingWith("stopped without waiting longer for a lock that another session holds")
+                    .withMessageContaining("answers not saved are asked again next time");
+            // Its one statement was cancelled (57014), sent with the whole lock try: never a lock timeout (55P03).
+            assertThat(traced).singleElement().asString().contains("SQLSTATE 57014")
+                    .contains("lock try " + PostgresSession.LOCK_TRY_MS + " ms");
+            assertThat(held).as("no lock try was waited out").isEmpty();
+            assertThat(waitingForALock()).isZero();
+            admin.commit();
+        }
+        assertThat(back).isEmpty();
+        assertThat(count("SELECT count(*) FROM predictions")).isZero();
+        // Not stored: the next run asks it again, and the connection is fit to.
+        assertThat(store.pendingRecords(run, -1, 10, false)).extracting(InputRecord::id)
+                .containsExactly(input.get(0).id(), input.get(1).id());
+        assertThat(store.savePrediction(run, input.get(0), done("o0"))).isTrue();
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
+    /** How many backends wait for a lock now, as the server shows them. */
+    private int waitingForALock() throws Exception {
+        return count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
     }
 
     /** Run "a" made of {@code input}, this store a worker of it told of the database's waits: its id. */
