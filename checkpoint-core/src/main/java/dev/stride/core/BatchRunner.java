@@ -1089,18 +1089,22 @@ public final class BatchRunner {
                 }
                 if (!batch.isEmpty()) {
                     try {
+                        int stored = 0; // of the batch, before a write that failed
                         if (error == null && !last && sinceSave + batch.size() >= settings.saveInterval()) {
                             // The batch completes a save interval: it goes in the cursor's commit, one commit and
                             // one sync instead of a commit of its own just before the cursor's.
-                            persistWithCursor(batch);
+                            stored = persistWithCursor(batch);
                             sinceSave = 0;
                             lastSave = time.nanoTime();
-                        } else if (error == null && persist(batch)) {
-                            sinceSave += batch.size();
+                        } else if (error == null) {
+                            stored = persist(batch);
+                            if (error == null) {
+                                sinceSave += batch.size();
+                            }
                         }
                         if (error != null) {
                             // The commit that failed, or one after it: these answers are asked again next time.
-                            unsaved += batch.size();
+                            unsaved += batch.size() - stored;
                         }
                     } finally {
                         room.release(batch.size());
@@ -1146,19 +1150,33 @@ public final class BatchRunner {
             }
         }
 
-        private boolean persist(List<RecordOutcome> outcomes) {
+        /** Stores {@code outcomes} and tells them; returns how many were stored, all but when a write failed. */
+        private int persist(List<RecordOutcome> outcomes) {
             boolean[] written;
             long began = time.nanoTime();
             try {
                 written = outcomes.size() == 1 ? new boolean[] {persistOne(outcomes.get(0))}
                         : store.saveOutcomes(run.id(), outcomes);
+            } catch (OutcomesPartlySavedException e) {
+                return partlySaved(outcomes, e);
             } catch (RuntimeException e) {
                 fail(e);
-                return false;
+                return 0;
             }
             tellIfHeldUp(began);
             tell(outcomes, written);
-            return true;
+            return outcomes.size();
+        }
+
+        /**
+         * Those of {@code outcomes} committed before a write gave up are told and counted as saved (they are: only
+         * the rest is asked again next time); the failure ends the run as any failed write does.
+         */
+        private int partlySaved(List<RecordOutcome> outcomes, OutcomesPartlySavedException e) {
+            boolean[] written = e.written();
+            tell(outcomes, written);
+            fail(e.failure());
+            return written.length;
         }
 
         /** Counts the outcomes written and tells the listener, in order. */
@@ -1180,20 +1198,24 @@ public final class BatchRunner {
             }
         }
 
-        private void persistWithCursor(List<RecordOutcome> outcomes) {
+        /** As {@link #persist}, the cursor committed with them. */
+        private int persistWithCursor(List<RecordOutcome> outcomes) {
             SavedOutcomes saved;
             long began = time.nanoTime();
             try {
                 saved = store.saveOutcomesWithCursor(run.id(), outcomes, run.elapsedMs() + elapsedMillis(started),
                         RunState.RUNNING);
+            } catch (OutcomesPartlySavedException e) {
+                return partlySaved(outcomes, e);
             } catch (RuntimeException e) {
                 fail(e);
-                return;
+                return 0;
             }
             tellIfHeldUp(began);
             tell(outcomes, saved.written());
             lastCursor = saved.cursor();
             listener.cursorSaved(lastCursor);
+            return outcomes.size();
         }
 
         /** A write begun at {@code began} that waited for the database is told, so the pace leaves it out. */

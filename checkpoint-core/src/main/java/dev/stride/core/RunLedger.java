@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -164,14 +165,22 @@ public interface RunLedger {
      * outcome when the writer falls behind. This default stores them one by one.
      *
      * @return for each outcome, in order, whether it was written (false: the record already had a prediction)
+     * @throws OutcomesPartlySavedException when a write fails after others were committed (they stay)
      */
     default boolean[] saveOutcomes(long runId, List<RecordOutcome> outcomes) {
         boolean[] written = new boolean[outcomes.size()];
         for (int i = 0; i < written.length; i++) {
             RecordOutcome o = outcomes.get(i);
-            written[i] = o.isDone()
-                    ? savePrediction(runId, o.record(), o.prediction())
-                    : saveFailure(runId, o.record(), o.failure());
+            try {
+                written[i] = o.isDone()
+                        ? savePrediction(runId, o.record(), o.prediction())
+                        : saveFailure(runId, o.record(), o.failure());
+            } catch (RuntimeException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                throw new OutcomesPartlySavedException(Arrays.copyOf(written, i), e);
+            }
         }
         return written;
     }
@@ -190,10 +199,17 @@ public interface RunLedger {
      * that complete a save interval then share the cursor's commit (and its sync) instead of paying one of their
      * own just before it. Either way every outcome is whole or absent, and once this returns all of them and the
      * cursor survive a power loss. This default makes the two calls one after the other.
+     *
+     * @throws OutcomesPartlySavedException when a write fails after outcomes were committed (they stay): the cursor's
+     *                                      own included, such as a PostgreSQL lock given up on at a stop
      */
     default SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> outcomes, long elapsedMs,
                                                  RunState state) {
         boolean[] written = saveOutcomes(runId, outcomes);
-        return new SavedOutcomes(written, saveCursor(runId, elapsedMs, state));
+        try {
+            return new SavedOutcomes(written, saveCursor(runId, elapsedMs, state));
+        } catch (RuntimeException e) {
+            throw new OutcomesPartlySavedException(written, e);
+        }
     }
 }

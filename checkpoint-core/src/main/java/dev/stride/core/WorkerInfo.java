@@ -1,5 +1,6 @@
 package dev.stride.core;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -26,6 +27,14 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
                          Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
                          boolean retryingFailures, Instant inFlightAt) {
 
+    /**
+     * How old a worker's in-flight figures are before they no longer count as what it has out now: a worker at work
+     * writes them within a second of a change and every 3 s while they stay the same, a little later for a commit
+     * that waited. Older ones are a stuck writer's, or a killed worker's whose lease runs on: status says how old
+     * they are, and the dashboard leaves them out of its total.
+     */
+    public static final Duration FIGURES_STALE_AFTER = Duration.ofSeconds(5);
+
     public WorkerInfo {
         servers = List.copyOf(servers);
     }
@@ -38,6 +47,16 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     /** When its in-flight figures were last written: {@code inFlightAt}, or its heartbeat for a worker that did not say. */
     public Instant inFlightAsOf() {
         return inFlightAt != null ? inFlightAt : heartbeat;
+    }
+
+    /** How old its in-flight figures are at {@code now}, in milliseconds; 0 for figures stamped after it. */
+    public long figuresAgeMs(Instant now) {
+        return Math.max(0, Duration.between(inFlightAsOf(), now).toMillis());
+    }
+
+    /** Whether it told in-flight figures and they are older than {@link #FIGURES_STALE_AFTER} at {@code now}. */
+    public boolean figuresStale(Instant now) {
+        return inFlight != null && figuresAgeMs(now) >= FIGURES_STALE_AFTER.toMillis();
     }
 
     /** Outcomes per second since it joined, as of {@code now}. */

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
+import dev.stride.core.KnownRuns;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.db.OrphanWorkers;
@@ -89,7 +90,7 @@ final class ClearCommand implements Callable<Integer> {
             // A new database with no tables (or an empty file): nothing to clear, and no reason to create stride's
             // tables to say so.
             if (!which.all) {
-                throw UserError.usageOf("msg.noSuchRun", where(), which.run, Messages.text("msg.knownRuns.none"));
+                throw UserError.usageOf("msg.noSuchRun", where(), which.run, KnownRuns.of(List.of(), which.run));
             }
             out.println(messages.get("msg.clear.all", 0, where()));
             out.flush();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.NearNames;
 import dev.stride.core.Phrased;
 import dev.stride.core.Utf8Reader;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.core.NearNames;
 import dev.stride.core.Phrase;
 import dev.stride.core.Phrased;
 import java.io.PrintWriter;

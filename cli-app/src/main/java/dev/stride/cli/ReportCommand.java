@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.core.KnownRuns;
 import dev.stride.dashboard.DashboardReport;
 import dev.stride.db.Board;
 import java.io.IOException;

@@ -18,12 +18,6 @@ import java.util.Locale;
  * that is when the worker has not written it for a few seconds).
  */
 final class WorkerLines {
-    /**
-     * How old a worker's in-flight figures are before status says so: a worker at work writes them within a second of
-     * a change and every 3 s while they stay the same; a little more for a commit that waited.
-     */
-    static final Duration STALE = Duration.ofSeconds(5);
-
     private WorkerLines() {
     }
 
@@ -42,9 +36,8 @@ final class WorkerLines {
                             w.servers());
             // A live worker writes its figures every few seconds: older ones are a stuck writer's, or a dead worker's
             // whose lease runs on, and may no longer hold.
-            long figuresAgo = Math.max(0, Duration.between(w.inFlightAsOf(), now).toMillis());
-            String asOf = inFlight.isEmpty() || figuresAgo < STALE.toMillis() ? ""
-                    : m.get("msg.status.workerInFlightAsOf", Durations.human(figuresAgo));
+            String asOf = inFlight.isEmpty() || !w.figuresStale(now) ? ""
+                    : m.get("msg.status.workerInFlightAsOf", Durations.human(w.figuresAgeMs(now)));
             out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
                     String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight + asOf);
         }

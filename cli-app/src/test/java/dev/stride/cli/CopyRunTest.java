@@ -255,8 +255,27 @@ class CopyRunTest {
                 "--run", "gamma");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains(laptop + " has no run 'gamma' (it has: alpha, beta)").doesNotContain("\tat ");
+        assertThat(r.err()).isEqualTo("stride: " + laptop + " has no run 'gamma': name one it holds with --run, or"
+                + " leave --run out to copy them all; it holds 'alpha', 'beta'\n");
         assertThat(Files.exists(cluster)).isFalse();
+    }
+
+    @Test
+    void aRunNotAmongHundredsIsRefusedInAShortLineNamingTheNearest() throws Exception {
+        Datasets.addSweepRunsLike(laptop, "alpha");
+        Path cluster = dir.resolve("cluster.db");
+
+        Cli.Result r = stride.cli.run("copy", "--from", laptop.toString(), "--to", cluster.toString(),
+                "--run", "lora-step5000-t9");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("stride: " + laptop + " has no run 'lora-step5000-t9': name one it holds with"
+                + " --run, or leave --run out to copy them all; it holds 302 runs, such as 'lora-step5000-t0',"
+                + " 'lora-step5000-t1', 'lora-step5000-t2' (stride status lists them all)\n");
+        assertThat(Files.exists(cluster)).isFalse();
+        Cli.Result zh = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run("copy", "--from", laptop.toString(), "--to",
+                cluster.toString(), "--run", "lora-step5000-t9");
+        assertThat(zh.err()).contains("；其中有 302 个任务，例如 'lora-step5000-t0'").doesNotContain("lora-step100-");
     }
 
     @Test

@@ -84,6 +84,40 @@ final class Datasets {
         }
     }
 
+    /**
+     * A sweep's worth of runs in {@code db}: 300 copies of run {@code like}'s row (no records), named
+     * lora-step100-t0 ... lora-step10000-t2, as a sweep of checkpoints and templates leaves in one file.
+     */
+    static List<String> addSweepRunsLike(Path db, String like) throws SQLException {
+        List<String> names = new ArrayList<>();
+        for (int step = 100; step <= 10_000; step += 100) {
+            for (int t = 0; t < 3; t++) {
+                names.add("lora-step" + step + "-t" + t);
+            }
+        }
+        List<String> columns = new ArrayList<>();
+        for (Map<String, Object> column : query(db, "PRAGMA table_info(runs)")) {
+            String name = (String) column.get("name");
+            if (!name.equals("run_id") && !name.equals("name")) {
+                columns.add(name);
+            }
+        }
+        String copied = String.join(", ", columns);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             PreparedStatement insert = c.prepareStatement("INSERT INTO runs (name, " + copied + ") SELECT ?, "
+                     + copied + " FROM runs WHERE name = ?")) {
+            c.setAutoCommit(false);
+            for (String name : names) {
+                insert.setString(1, name);
+                insert.setString(2, like);
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            c.commit();
+        }
+        return names;
+    }
+
     static long count(Path db, String sql) throws SQLException {
         Object v = query(db, sql).get(0).values().iterator().next();
         return ((Number) v).longValue();

@@ -429,6 +429,27 @@ class ShardMergeTest {
     }
 
     @Test
+    void aRunNotAmongAShardFilesHundredsIsRefusedInAShortLineNamingTheNearest() throws Exception {
+        Datasets.addSweepRunsLike(shards.get(0), "m");
+        Path merged = dir.resolve("all.db");
+
+        Cli.Result named = stride.cli.run("merge", "--to", merged.toString(), "--run", "lora-step5000-t9",
+                shards.get(0).toString(), shards.get(1).toString(), shards.get(2).toString());
+
+        assertThat(named.exitCode()).as(named.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(named.err()).isEqualTo("stride: " + shards.get(0) + " has no run 'lora-step5000-t9': name the run"
+                + " every shard file holds with --run; it holds 301 runs, such as 'lora-step5000-t0',"
+                + " 'lora-step5000-t1', 'lora-step5000-t2' (stride status lists them all)" + System.lineSeparator());
+        Cli.Result unnamed = stride.cli.run("merge", "--to", merged.toString(), shards.get(0).toString(),
+                shards.get(1).toString(), shards.get(2).toString());
+        assertThat(unnamed.exitCode()).as(unnamed.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unnamed.err()).isEqualTo("stride: " + shards.get(0) + " holds several runs: name the one to merge"
+                + " with --run; it holds 301 runs, such as 'm', 'lora-step100-t0', 'lora-step100-t1',"
+                + " 'lora-step100-t2', 'lora-step200-t0' (stride status lists them all)" + System.lineSeparator());
+        assertThat(merged).doesNotExist();
+    }
+
+    @Test
     void aFileThatIsNotAShardIsRefused() throws Exception {
         Path whole = dir.resolve("whole.db");
         assertThat(run(whole).with().exitCode()).isEqualTo(3);

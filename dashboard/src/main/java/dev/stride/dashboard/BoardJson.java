@@ -26,11 +26,12 @@ final class BoardJson {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("generated_at", now.toString());
         ArrayNode runs = o.putArray("runs");
-        rows.forEach(r -> runs.add(run(r)));
+        rows.forEach(r -> runs.add(run(r, now)));
         return o;
     }
 
-    static ObjectNode run(Board.RunRow row) {
+    /** {@code now} judges how old each worker's in-flight figures are, on the clock the runs were read at. */
+    static ObjectNode run(Board.RunRow row, Instant now) {
         RunInfo r = row.info();
         ObjectNode o = MAPPER.createObjectNode();
         o.put("name", r.name());
@@ -59,6 +60,7 @@ final class BoardJson {
             if (w.inFlight() != null) {
                 wo.put("in_flight_at", w.inFlightAsOf().toString()); // as status --json: how old the figures are
                 wo.put("in_flight", w.inFlight());
+                wo.put("in_flight_stale", w.figuresStale(now));
                 wo.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
                 if (!w.servers().isEmpty()) {
                     wo.set("servers", Json.serverLimits(w.servers()));
@@ -69,11 +71,37 @@ final class BoardJson {
                 }
             }
         }
+        inFlightTotal(o, row.workers(), now);
         o.put("elapsed_ms", r.elapsedMs());
         text(o, "started_at", r.createdAt());
         text(o, "updated_at", r.savedAt());
         o.put("finished", finished(row));
         return o;
+    }
+
+    /**
+     * What the live workers have in flight together, as {@code in_flight_total}: the limits and requests out of those
+     * whose figures are fresh, and how many workers' figures are too old to count ({@link WorkerInfo#figuresStale}).
+     * A worker killed on another machine keeps its lease (and a place among the live workers) until the lease runs
+     * out, but sends nothing: counted, its last figures made the total too high for up to a lease's length. Absent when
+     * no live worker tells its figures.
+     */
+    private static void inFlightTotal(ObjectNode o, List<WorkerInfo> workers, Instant now) {
+        List<WorkerInfo> telling = workers.stream().filter(w -> w.inFlight() != null).toList();
+        if (telling.isEmpty()) {
+            return;
+        }
+        List<WorkerInfo> fresh = telling.stream().filter(w -> !w.figuresStale(now)).toList();
+        ObjectNode total = o.putObject("in_flight_total");
+        total.put("workers", fresh.size());
+        total.put("stale_workers", telling.size() - fresh.size());
+        total.put("limit", fresh.stream().mapToLong(WorkerInfo::inFlight).sum());
+        total.put("concurrency", fresh.stream().anyMatch(WorkerInfo::inFlightAuto) ? "auto" : "fixed");
+        // Only the workers that tell their requests out (a worker of an older version tells its limit alone).
+        List<WorkerInfo> out = fresh.stream().filter(w -> w.requestsOut() != null).toList();
+        if (!out.isEmpty()) {
+            total.put("requests_out", out.stream().mapToLong(WorkerInfo::requestsOut).sum());
+        }
     }
 
     /**
@@ -84,9 +112,9 @@ final class BoardJson {
         return row.info().pending() == 0 && row.workers().isEmpty();
     }
 
-    static ObjectNode detail(Board.RunDetail d) {
+    static ObjectNode detail(Board.RunDetail d, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
-        o.set("run", run(d.run()));
+        o.set("run", run(d.run(), now));
         ObjectNode t = o.putObject("timeline");
         ArrayNode at = t.putArray("t");
         ArrayNode rate = t.putArray("per_second");
@@ -204,14 +232,15 @@ final class BoardJson {
      * @param none why there is none ({@code no_scoring}), or null
      */
     static ObjectNode compare(Board.RunRow a, List<Board.Score> scoresA, Board.RunRow b, List<Board.Score> scoresB,
-                              Board.ScoredBy by, String none, Board.Differing only, Board.ComparePage page) {
+                              Board.ScoredBy by, String none, Board.Differing only, Board.ComparePage page,
+                              Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("only", only.param());
         o.put("metric", by == null ? null : by.metric());
         o.put("label_field", by == null ? null : by.labelField());
         o.put("no_scoring", none);
-        o.set("a", side(a, scoresA, by));
-        o.set("b", side(b, scoresB, by));
+        o.set("a", side(a, scoresA, by, now));
+        o.set("b", side(b, scoresB, by, now));
         ArrayNode rows = o.putArray("differences");
         for (Board.Difference d : page.rows()) {
             rows.addObject().put("seq", d.seq()).put("id", d.id()).put("answer_a", d.answerA())
@@ -226,8 +255,8 @@ final class BoardJson {
     }
 
     /** A run of a comparison: its line, all its scores, and as {@code score} the one compared by (or null). */
-    private static ObjectNode side(Board.RunRow run, List<Board.Score> scores, Board.ScoredBy by) {
-        ObjectNode o = run(run);
+    private static ObjectNode side(Board.RunRow run, List<Board.Score> scores, Board.ScoredBy by, Instant now) {
+        ObjectNode o = run(run, now);
         o.set("scores", scores(scores));
         List<Board.Score> compared = scores.stream().filter(s -> s.by().equals(by)).toList();
         o.set("score", compared.isEmpty() ? MAPPER.nullNode() : scores(compared).get(0));

@@ -149,7 +149,7 @@ public final class DashboardReport {
                 Optional<Board.RunDetail> d = board.run(name, now);
                 step.run();
                 if (d.isPresent()) {
-                    ObjectNode detail = BoardJson.detail(d.get());
+                    ObjectNode detail = BoardJson.detail(d.get(), now);
                     detail.set("problems", problems(board, name, latest(d.get().scores())));
                     step.run();
                     json.writeTree(detail);

@@ -28,10 +28,10 @@ public final class DashboardServer implements AutoCloseable {
     private final Api api;
     private final Board board;
 
-    private DashboardServer(HttpServer server, Board board, String database) {
+    private DashboardServer(HttpServer server, Board board, String database, Clock clock) {
         this.server = server;
         this.board = board;
-        this.api = new Api(board, Clock.systemUTC(), database);
+        this.api = new Api(board, clock, database);
         // A few readers at once: SQLite serves concurrent reads, and a slow page never holds up the polls.
         this.workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "dashboard");
@@ -56,8 +56,14 @@ public final class DashboardServer implements AutoCloseable {
      * without its password) where a page says it has no such run; null: "this database".
      */
     public static DashboardServer start(Board board, InetSocketAddress address, String database) throws IOException {
+        return start(board, address, database, Clock.systemUTC());
+    }
+
+    /** As {@link #start(Board, InetSocketAddress, String)}, judging the age of what it shows by {@code clock}. */
+    static DashboardServer start(Board board, InetSocketAddress address, String database, Clock clock)
+            throws IOException {
         HttpServer server = HttpServer.create(address, 0);
-        DashboardServer dashboard = new DashboardServer(server, board, database);
+        DashboardServer dashboard = new DashboardServer(server, board, database, clock);
         server.start();
         dashboard.workers.execute(() -> readAhead(board));
         return dashboard;

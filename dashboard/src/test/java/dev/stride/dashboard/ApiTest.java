@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.core.Accuracy;
+import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.SimulatorSettings;
@@ -16,7 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -246,6 +250,66 @@ class ApiTest {
                 assertThat(workers.get(0).path("in_flight_at").asText()).as("when the figures were written, as status "
                         + "--json says").isEqualTo(java.time.Instant.parse(Fixtures.text(live, "SELECT replace(in_flight_at, ' ', 'T') || 'Z' "
                         + "FROM workers WHERE number = 1")).toString());
+            }
+        }
+    }
+
+    /**
+     * A worker killed on another machine keeps its lease, so it is still among the live workers, but it writes its
+     * figures no more: judged on the dashboard's clock, fixed here where the other worker last wrote its own.
+     */
+    @Test
+    void aWorkerThatStoppedWritingItsFiguresIsLeftOutOfTheTotalInFlight() throws Exception {
+        Path live = dir.resolve("silent.db");
+        Fixtures.run(live, Fixtures.questions(dir, "silent.jsonl", 5), "live", SimulatorSettings.builder().build());
+        try (Board b = Board.sqlite(live);
+             SqliteCheckpointStore silent = SqliteCheckpointStore.open(live);
+             SqliteCheckpointStore fresh = SqliteCheckpointStore.open(live)) {
+            long run = silent.findRun("live").orElseThrow().id();
+            silent.reportInFlight(run, 32, true, List.of());
+            silent.join(run, Duration.ofMinutes(5));
+            silent.reportRequestsOut(run, 30);
+            silent.renewLease(run);
+            fresh.reportInFlight(run, 27, true, List.of());
+            fresh.join(run, Duration.ofMinutes(5));
+            fresh.reportRequestsOut(run, 23);
+            fresh.renewLease(run);
+            // Worker 1's figures (and heartbeat) as of two minutes before worker 2 last wrote its own.
+            Fixtures.execute(live, "UPDATE workers SET in_flight_at = strftime('%Y-%m-%d %H:%M:%f',"
+                    + " (SELECT in_flight_at FROM workers WHERE number = 2), '-120 seconds'),"
+                    + " heartbeat_at = strftime('%Y-%m-%d %H:%M:%f', (SELECT in_flight_at FROM workers"
+                    + " WHERE number = 2), '-120 seconds') WHERE number = 1");
+            Instant freshAt = Instant.parse(Fixtures.text(live, "SELECT replace(in_flight_at, ' ', 'T') || 'Z'"
+                    + " FROM workers WHERE number = 2"));
+
+            for (Instant now : List.of(freshAt, freshAt.plus(WorkerInfo.FIGURES_STALE_AFTER).minusMillis(1))) {
+                try (DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0), null,
+                        Clock.fixed(now, ZoneOffset.UTC))) {
+                    for (JsonNode shown : List.of(json(s.url(), "/api/runs/live", 200).get("run"),
+                            json(s.url(), "/api/runs", 200).get("runs").get(0))) {
+                        assertThat(shown.get("live_workers").asInt()).as("its lease holds").isEqualTo(2);
+                        JsonNode workers = shown.get("workers");
+                        assertThat(workers.get(0).get("in_flight_stale").asBoolean()).isTrue();
+                        assertThat(workers.get(0).get("requests_out").asInt()).as("still shown, with its time")
+                                .isEqualTo(30);
+                        assertThat(workers.get(1).get("in_flight_stale").asBoolean()).isFalse();
+                        JsonNode total = shown.get("in_flight_total");
+                        assertThat(total.get("requests_out").asInt()).as("the fresh worker's alone").isEqualTo(23);
+                        assertThat(total.get("limit").asInt()).isEqualTo(27);
+                        assertThat(total.get("concurrency").asText()).isEqualTo("auto");
+                        assertThat(total.get("workers").asInt()).isEqualTo(1);
+                        assertThat(total.get("stale_workers").asInt()).isEqualTo(1);
+                    }
+                }
+            }
+            // Once the other's figures are as old, neither counts; the workers are still there to say so.
+            try (DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0), null,
+                    Clock.fixed(freshAt.plus(WorkerInfo.FIGURES_STALE_AFTER), ZoneOffset.UTC))) {
+                JsonNode total = json(s.url(), "/api/runs/live", 200).get("run").get("in_flight_total");
+                assertThat(total.get("workers").asInt()).isZero();
+                assertThat(total.get("stale_workers").asInt()).isEqualTo(2);
+                assertThat(total.get("limit").asInt()).isZero();
+                assertThat(total.has("requests_out")).isFalse();
             }
         }
     }

@@ -18,8 +18,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,9 +128,13 @@ class BrowserTest {
         Path live = dir.resolve("live.db");
         Fixtures.run(live, Fixtures.questions(dir, "few.jsonl", 5), "live", SimulatorSettings.builder().build());
         Board liveBoard = Board.sqlite(live);
-        // A worker of the run under --concurrency auto with two servers, as its row says between heartbeats.
+        // A worker of the run under --concurrency auto with two servers, as its row says between heartbeats. The
+        // page judges how old figures are by a clock stopped now: a slow browser never makes them stale.
+        Instant now = Instant.now();
         try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(live);
-             DashboardServer liveServer = DashboardServer.start(liveBoard, new InetSocketAddress("127.0.0.1", 0))) {
+             SqliteCheckpointStore killed = SqliteCheckpointStore.open(live);
+             DashboardServer liveServer = DashboardServer.start(liveBoard, new InetSocketAddress("127.0.0.1", 0),
+                     null, Clock.fixed(now, ZoneOffset.UTC))) {
             long run = worker.findRun("live").orElseThrow().id();
             worker.reportInFlight(run, 27, true, List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
                     new ServerLimit("http://gpu2:8000/v1", 19, false)));
@@ -156,6 +163,18 @@ class BrowserTest {
             worker.renewLease(run);
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
                     .isEqualTo("64 (limit 64)");
+
+            // A worker killed elsewhere keeps its lease a while but writes no figures: left out of the total.
+            killed.reportInFlight(run, 32, true, List.of());
+            killed.join(run, Duration.ofMinutes(5));
+            killed.reportRequestsOut(run, 30);
+            killed.renewLease(run);
+            Fixtures.execute(live, "UPDATE workers SET in_flight_at = '" + DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+                    .withZone(ZoneOffset.UTC).format(now.minusSeconds(120))
+                    + "' WHERE number = 2");
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
+                    .isEqualTo("64 (limit 64) · 1 worker silent, not counted");
+            killed.leave(run);
 
             // Once the worker left, nothing is in flight.
             worker.leave(run);

@@ -160,6 +160,14 @@ final class Fixtures {
         }
     }
 
+    /** One statement on the file, as a user with sqlite3 (or a worker killed long ago) would have left it. */
+    static void execute(Path db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            st.executeUpdate(sql);
+        }
+    }
+
     static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         return client.send(HttpRequest.newBuilder(base.resolve(path)).build(),

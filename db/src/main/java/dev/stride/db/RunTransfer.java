@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Json;
+import dev.stride.core.KnownRuns;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
@@ -145,8 +146,8 @@ public final class RunTransfer {
                 throw runName == null
                         ? new TransferRefusedException(DbPhrase.of("copy.noRuns", source.name()))
                         : new TransferRefusedException(DbPhrase.of("copy.noSuchRun", source.name(), runName,
-                                String.join(", ", src.select(RUNS.NAME).from(RUNS).orderBy(RUNS.RUN_ID)
-                                        .fetch(RUNS.NAME))));
+                                KnownRuns.of(src.select(RUNS.NAME).from(RUNS).orderBy(RUNS.RUN_ID)
+                                        .fetch(RUNS.NAME), runName)));
             }
             return target.write(dest -> {
                 for (RunsRecord run : runs) {
@@ -237,11 +238,11 @@ public final class RunTransfer {
                     List<String> all = dsl.select(RUNS.NAME).from(RUNS).orderBy(RUNS.RUN_ID).fetch(RUNS.NAME);
                     throw runs.isEmpty() && runName != null
                             ? new TransferRefusedException(DbPhrase.of("merge.noSuchRun", file.name(), runName,
-                                    String.join(", ", all)))
+                                    KnownRuns.of(all, runName)))
                             : runs.isEmpty()
                             ? new TransferRefusedException(DbPhrase.of("merge.noRuns", file.name()))
                             : new TransferRefusedException(DbPhrase.of("merge.whichRun", file.name(),
-                                    String.join(", ", all)));
+                                    KnownRuns.of(all, null)));
                 }
                 RunsRecord run = runs.get(0);
                 if (run.getShard() == null) {

@@ -8,8 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.InputRecord;
+import dev.stride.core.OutcomesPartlySavedException;
+import dev.stride.core.RecordOutcome;
 import dev.stride.core.RunListener;
+import dev.stride.core.RunState;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -128,6 +132,35 @@ class PostgresLockWaitTest {
         // The connection was left without a transaction open: the next save, with the table free, goes through.
         assertThat(store.savePrediction(run, input.get(1), done("o1"))).isTrue();
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
+    /**
+     * The cursor's write is what gives up on the lock, at a stop, after the save's outcomes were committed (each in a
+     * transaction of its own): the failure says which stay, so that the session counts them saved.
+     */
+    @Test
+    void aCursorGivenUpOnALockAfterItsOutcomesSaysTheyWereCommitted() throws Exception {
+        List<InputRecord> input = recs(3);
+        long run = joined(input);
+        try (Connection admin = PostgresCluster.connect(url);
+             PreparedStatement lock = admin.prepareStatement(
+                     "SELECT run_id FROM runs WHERE run_id = ? FOR NO KEY UPDATE")) {
+            admin.setAutoCommit(false);
+            lock.setLong(1, run);
+            lock.executeQuery().close(); // the run's row, as a long transaction that updated it would hold it
+            store.waitForServerAtMost(Duration.ZERO); // Ctrl+C, with no grace left
+            List<RecordOutcome> outcomes = List.of(RecordOutcome.done(input.get(0), done("o0")),
+                    RecordOutcome.done(input.get(1), done("o1")));
+
+            assertThatThrownBy(() -> store.saveOutcomesWithCursor(run, outcomes, 1_000, RunState.RUNNING))
+                    .isInstanceOfSatisfying(OutcomesPartlySavedException.class, e -> {
+                        assertThat(e.written()).containsExactly(true, true);
+                        assertThat(e.failure()).isInstanceOf(StoreException.class)
+                                .hasMessageContaining("another session holds");
+                    });
+            admin.commit();
+        }
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(2);
     }
 
     @Test

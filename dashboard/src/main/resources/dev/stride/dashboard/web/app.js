@@ -196,7 +196,7 @@
         setText(row.rate, r.state === 'running' ? r.rate_per_second.toFixed(1) + '/s' : '–');
         setText(row.left, r.state === 'running' ? duration(r.seconds_left) : '–');
         setText(row.workers, r.live_workers > 0 ? r.live_workers : '–');
-        setText(row.inFlight, inFlightWords(r.workers));
+        setText(row.inFlight, inFlightWords(r));
         setText(row.started, when(r.started_at));
         setText(row.saved, when(r.updated_at));
       }
@@ -232,9 +232,12 @@
 
   // ---- one run -----------------------------------------------------------------------------------------------------
 
-  /** The live workers that said, at their last heartbeat, how many requests they keep in flight. */
+  /**
+   * The live workers that said how many requests they keep in flight, and said it lately: a worker killed on another
+   * machine keeps its lease for a while but sends nothing, and its last figures no longer hold.
+   */
   function told(workers) {
-    return (workers || []).filter(w => w.in_flight !== undefined);
+    return (workers || []).filter(w => w.in_flight !== undefined && !w.in_flight_stale);
   }
 
   /**
@@ -243,15 +246,19 @@
    * limit is shown when reached too: "64" alone is what a worker of an older version says, its limit. The limit is all
    * the live workers' together; the requests out those of the workers that tell them. Where none does (workers of an
    * older version) the limit alone, as such workers were always shown: "27 auto", "64". "–" when none says anything.
+   * The server sums them (in_flight_total), leaving out the workers whose figures are too old to hold (status says
+   * "as of 2 min ago" of each), and says how many it left out.
    */
-  function inFlightWords(workers) {
-    const saying = told(workers);
-    if (saying.length === 0) return '–';
-    const auto = saying.some(w => w.concurrency === 'auto');
-    const limit = fmt(saying.reduce((sum, w) => sum + w.in_flight, 0));
-    const out = saying.filter(w => w.requests_out !== undefined);
-    if (out.length === 0) return limit + (auto ? ' auto' : '');
-    return fmt(out.reduce((sum, w) => sum + w.requests_out, 0)) + ' (' + (auto ? 'auto, ' : '') + 'limit ' + limit + ')';
+  function inFlightWords(run) {
+    const total = run.in_flight_total;
+    if (!total) return '–';
+    const stale = total.stale_workers === 0 ? ''
+      : ' · ' + total.stale_workers + (total.stale_workers === 1 ? ' worker' : ' workers') + ' silent, not counted';
+    if (total.workers === 0) return '–' + stale;
+    const auto = total.concurrency === 'auto';
+    const limit = fmt(total.limit);
+    if (total.requests_out === undefined) return limit + (auto ? ' auto' : '') + stale;
+    return fmt(total.requests_out) + ' (' + (auto ? 'auto, ' : '') + 'limit ' + limit + ')' + stale;
   }
 
   /**
@@ -422,7 +429,7 @@
       cards.tokensIn.set(tokens(d.tokens.in));
       cards.tokensOut.set(tokens(d.tokens.out));
       cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
-      cards.inFlight.set(inFlightWords(run.workers));
+      cards.inFlight.set(inFlightWords(run));
       setText(perServer, serverWords(told(run.workers)));
       charts.update(d.timeline);
       setText(liveScoring, d.scoring === null ? '' : 'Scored as answers arrive by metric ' + d.scoring.metric

@@ -1,23 +1,23 @@
-package dev.stride.cli;
+package dev.stride.core;
 
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * The commands or options a mistyped word most likely meant: those within a few typing slips of it (a letter missed,
+ * The commands, options, settings or runs a mistyped word most likely meant: those within a few typing slips of it (a letter missed,
  * added, changed, or two swapped: {@code cpoy} is one slip from {@code copy}), or that it begins. picocli's own
  * suggestions rank by shared letter pairs, which offered {@code report} for {@code cpoy} and {@code copy} for
  * {@code nope}; a word that is no slip of any name gets no suggestion at all.
  */
-final class NearNames {
+public final class NearNames {
     private static final int MOST = 3;
 
     private NearNames() {
     }
 
     /** The names nearest to {@code typed}, nearest first, at most three; none when nothing is close. */
-    static List<String> of(String typed, Collection<String> names) {
+    public static List<String> of(String typed, Collection<String> names) {
         int allowed = typed.length() <= 4 ? 1 : typed.length() <= 8 ? 2 : 3;
         return names.stream()
                 .filter(n -> !n.equals(typed))

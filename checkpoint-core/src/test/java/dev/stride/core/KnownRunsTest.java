@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
