@@ -67,7 +67,7 @@ final class ReportCommand implements Callable<Integer> {
                     source.toString(), output, stop::check).map(DashboardReport.Written::runs);
             if (written.isEmpty()) {
                 throw UserError.usageOf("msg.noSuchRun", source, run, KnownRuns.of(board.runs(
-                        java.time.Instant.now()).stream().map(r -> r.info().name()).toList(), run));
+                        board.clock().instant()).stream().map(r -> r.info().name()).toList(), run));
             }
         } catch (IOException e) {
             throw OutputFile.cannotWrite(output, e, existed);

@@ -67,7 +67,7 @@ public final class DashboardReport {
      */
     public static Optional<Written> write(Board board, String run, String source, Path target, Runnable step)
             throws IOException {
-        Instant now = Instant.now();
+        Instant now = board.clock().instant();
         Optional<List<Board.RunRow>> rows = rows(board, run, now, step);
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -103,7 +103,7 @@ public final class DashboardReport {
      */
     public static Optional<List<String>> print(Board board, String run, String source, Writer out, Runnable step)
             throws IOException {
-        Instant now = Instant.now();
+        Instant now = board.clock().instant();
         Optional<List<Board.RunRow>> rows = rows(board, run, now, step);
         if (rows.isPresent()) {
             writeTo(out, board, rows.get(), source, now, step);

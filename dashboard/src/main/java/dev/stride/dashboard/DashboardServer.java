@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +55,7 @@ public final class DashboardServer implements AutoCloseable {
      * without its password) where a page says it has no such run; null: "this database".
      */
     public static DashboardServer start(Board board, InetSocketAddress address, String database) throws IOException {
-        return start(board, address, database, Clock.systemUTC());
+        return start(board, address, database, board.clock());
     }
 
     /** As {@link #start(Board, InetSocketAddress, String)}, judging the age of what it shows by {@code clock}. */
@@ -76,8 +75,8 @@ public final class DashboardServer implements AutoCloseable {
      */
     private static void readAhead(Board board) {
         try {
-            for (Board.RunRow row : board.runs(Instant.now())) {
-                board.run(row.info().name(), Instant.now());
+            for (Board.RunRow row : board.runs(board.clock().instant())) {
+                board.run(row.info().name(), board.clock().instant());
             }
         } catch (RuntimeException e) {
             // Its page will read it again and say what is wrong; nothing is lost by not knowing it here.
@@ -174,7 +173,7 @@ public final class DashboardServer implements AutoCloseable {
     /** A database that cannot be read now tells nothing: false, and the page says what is wrong, trying again. */
     private boolean missing(String name) {
         try {
-            return board.find(name, Instant.now()).isEmpty();
+            return board.find(name, board.clock().instant()).isEmpty();
         } catch (RuntimeException e) {
             return false;
         }

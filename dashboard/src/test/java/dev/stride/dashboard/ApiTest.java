@@ -10,6 +10,8 @@ import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.SimulatorSettings;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -310,6 +312,42 @@ class ApiTest {
                 assertThat(total.get("stale_workers").asInt()).isEqualTo(2);
                 assertThat(total.get("limit").asInt()).isZero();
                 assertThat(total.has("requests_out")).isFalse();
+            }
+        }
+    }
+
+    /**
+     * The dashboard judges the age of the workers' figures by the board's clock, not this machine's: on PostgreSQL
+     * the workers stamp them with the server's, which the dashboard's machine may be minutes away from.
+     */
+    @Test
+    void aDashboardJudgesTheWorkersFiguresByTheBoardsClock() throws Exception {
+        Path live = dir.resolve("clocked.db");
+        Fixtures.run(live, Fixtures.questions(dir, "clocked.jsonl", 5), "live", SimulatorSettings.builder().build());
+        try (Board b = Board.sqlite(live); SqliteCheckpointStore worker = SqliteCheckpointStore.open(live)) {
+            long run = worker.findRun("live").orElseThrow().id();
+            worker.reportInFlight(run, 8, false, List.of());
+            worker.join(run, Duration.ofMinutes(5));
+            worker.reportRequestsOut(run, 6);
+            worker.renewLease(run);
+            // The same board, its clock two minutes ahead of this machine's (as a server's can be).
+            Board ahead = (Board) Proxy.newProxyInstance(Board.class.getClassLoader(), new Class<?>[] {Board.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("clock")) {
+                            return Clock.offset(b.clock(), Duration.ofMinutes(2));
+                        }
+                        try {
+                            return method.invoke(b, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            for (Board shown : List.of(b, ahead)) {
+                try (DashboardServer s = DashboardServer.start(shown, new InetSocketAddress("127.0.0.1", 0))) {
+                    JsonNode worker1 = json(s.url(), "/api/runs/live", 200).get("run").get("workers").get(0);
+                    assertThat(worker1.get("in_flight_stale").asBoolean()).as("judged by %s", shown.clock())
+                            .isEqualTo(shown == ahead);
+                }
             }
         }
     }

@@ -405,6 +405,11 @@ class BrowserTest {
         }
 
         @Override
+        public Clock clock() {
+            return board.clock();
+        }
+
+        @Override
         public Optional<RunDetail> run(String name, Instant now) {
             if (resumed.get()) {
                 looksAfter.incrementAndGet();

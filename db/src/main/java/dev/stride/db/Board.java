@@ -3,6 +3,7 @@ package dev.stride.db;
 import dev.stride.core.RunInfo;
 import dev.stride.core.WorkerInfo;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -224,6 +225,12 @@ public interface Board extends AutoCloseable {
      * lists anything).
      */
     Optional<ComparePage> differences(String a, String b, ScoredBy by, Differing only, long after, int limit);
+
+    /**
+     * The clock to judge what this board reads by (live workers, their figures' age, the pace): the workers stamp
+     * PostgreSQL rows with the server's clock, which a dashboard's machine may be seconds or minutes away from.
+     */
+    Clock clock();
 
     @Override
     void close();

@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,9 @@ final class SqlBoard implements Board {
 
         /** The runs with their counters and live workers. */
         <T> T catalog(Function<CheckpointStore, T> reading);
+
+        /** The clock the workers stamp their rows with. */
+        Clock clock();
 
         /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
         String sampleCondition();
@@ -107,6 +111,11 @@ final class SqlBoard implements Board {
             }
 
             @Override
+            public Clock clock() {
+                return Clock.systemUTC(); // the workers share this file, so this machine
+            }
+
+            @Override
             public String sampleCondition() {
                 // The rowid is in the primary key's index entries: SQLite picks the sample without reading the rows.
                 return "(p.rowid % ?) = 0";
@@ -150,6 +159,11 @@ final class SqlBoard implements Board {
                 synchronized (store) {
                     return reading.apply(store);
                 }
+            }
+
+            @Override
+            public Clock clock() {
+                return store.clock(); // the server's, measured once at open
             }
 
             @Override
@@ -811,6 +825,11 @@ final class SqlBoard implements Board {
         // Not between the two halves of a character outside the BMP (an emoji): half of one shows as a broken glyph.
         int end = Character.isHighSurrogate(text.charAt(PREVIEW - 1)) ? PREVIEW - 1 : PREVIEW;
         return text.substring(0, end) + "…";
+    }
+
+    @Override
+    public Clock clock() {
+        return vendor.clock();
     }
 
     @Override
