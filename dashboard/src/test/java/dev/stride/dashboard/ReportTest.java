@@ -128,7 +128,9 @@ class ReportTest {
             // Each call of the SQLite board is one read (a connection of its own): counted at the board's door.
             Board counted = (Board) Proxy.newProxyInstance(Board.class.getClassLoader(), new Class<?>[]{Board.class},
                     (proxy, method, args) -> {
-                        calls.merge(method.getName(), 1, Integer::sum);
+                        if (!method.getName().equals("clock")) { // the time, not a read
+                            calls.merge(method.getName(), 1, Integer::sum);
+                        }
                         try {
                             return method.invoke(board, args);
                         } catch (InvocationTargetException e) {
