@@ -493,6 +493,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
                 + " ON CONFLICT (run_id, slot) DO UPDATE SET done = EXCLUDED.done, failed = EXCLUDED.failed,"
                 + " truncated = EXCLUDED.truncated, tokens_in = EXCLUDED.tokens_in, tokens_out = EXCLUDED.tokens_out,"
                 + " usage_reported = EXCLUDED.usage_reported", runId, runId);
+        SqliteCheckpointStore.recountScores(dsl, runId);
         dsl.update(RUNS)
                 .set(RUNS.LOW_WATERMARK, SqliteCheckpointStore.lowWatermark(dsl, runId, 0))
                 .set(RUNS.HEARTBEAT_AT, now)

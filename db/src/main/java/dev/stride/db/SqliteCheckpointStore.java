@@ -593,7 +593,19 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                 .set(RUNS.HEARTBEAT_AT, now)
                 .where(RUNS.RUN_ID.eq(runId))
                 .execute();
+        recountScores(dsl, runId);
         return dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne();
+    }
+
+    /**
+     * Counts the run's current scores anew (score_counts, which the scoreboard reads), as settle counts done and
+     * failed: the triggers keep them exact, and this repairs what a hand edit with the triggers off skewed.
+     */
+    static void recountScores(DSLContext dsl, long runId) {
+        dsl.execute("DELETE FROM score_counts WHERE run_id = ?", runId);
+        dsl.execute("INSERT INTO score_counts (run_id, metric, label_field, slot, scored, correct, unparsed, scored_at)"
+                + " SELECT run_id, metric, label_field, 0, count(*), sum(correct), count(*) - sum(parsed),"
+                + " max(scored_at) FROM current_scores WHERE run_id = ? GROUP BY run_id, metric, label_field", runId);
     }
 
     /** The records without an outcome after {@code afterSeq}, in input order, whoever holds them; no claim is made. */
