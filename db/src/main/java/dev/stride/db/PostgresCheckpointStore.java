@@ -307,6 +307,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         outage.cut(within);
     }
 
+    /**
+     * Cancels now, on the server, this store's statements that wait for a lock another session holds, their
+     * transactions rolled back: for a command about to end its process at once (clear's Ctrl+C), so that no backend
+     * of it stays waiting for the lock after it ended. Returns once done (the server away: at its login timeout).
+     */
+    public void endLockWaitsNow() {
+        outage.cancels().cancelNow();
+    }
+
     @Override
     public void tellOutagesTo(RunListener listener) {
         outage.tellTo(listener);
