@@ -127,6 +127,10 @@ final class ClearCommand implements Callable<Integer> {
                 } else if (!cleared.get()) {
                     err.println(stopped);
                     err.flush();
+                    if (store instanceof PostgresCheckpointStore pg) {
+                        // Waiting for a lock, not told yet: the backend would wait on after the process ended.
+                        pg.endLockWaitsNow();
+                    }
                     Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
                 }
             })) {

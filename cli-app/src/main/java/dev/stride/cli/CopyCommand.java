@@ -92,6 +92,9 @@ final class CopyCommand implements Callable<Integer> {
                         : SqliteCheckpointStore.openReadOnly(from);
                  CheckpointStore target = toPostgres != null ? PostgresCheckpointStore.open(toPostgres)
                         : SqliteCheckpointStore.open(staged != null ? staged.file() : to)) {
+                if (source instanceof PostgresCheckpointStore) {
+                    stop.waitFor(source, spec.commandLine().getErr(), Messages.of(spec));
+                }
                 stop.waitFor(target, spec.commandLine().getErr(), Messages.of(spec));
                 DbFile.sayUpgraded(target instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
                         : ((PostgresCheckpointStore) target).schemaUpgrade(), spec);

@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.DatabaseOutage;
 import dev.stride.core.RunListener;
+import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -12,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A command outside a run (clear, copy, merge) writing a SQLite file whose write lock another connection holds: it
  * waits as a run does (the store's lock wait, told through the listener a run's progress is), instead of giving up
  * after the busy timeout; it says once what it waits for, and a stop (Ctrl+C) ends the wait, the file as it was (the
- * write never began). A PostgreSQL store is left as it was.
+ * write never began). A PostgreSQL store's statement kept waiting for a lock that another session holds (LOCK TABLE,
+ * VACUUM FULL, a long transaction) is told and ended the same way: the stop cancels it on the server, whose
+ * transaction rolls back, so that no backend is left waiting for the lock after the command ended.
  */
 final class HeldFileWait implements RunListener {
     private final CheckpointStore store;
@@ -28,10 +31,10 @@ final class HeldFileWait implements RunListener {
         this.messages = messages;
     }
 
-    /** Has {@code store}'s writes wait for a held file, said on {@code err}. */
+    /** Has {@code store}'s writes (and a PostgreSQL store's reads) wait for a held file or lock, said on {@code err}. */
     static HeldFileWait on(CheckpointStore store, PrintWriter err, Messages messages) {
         HeldFileWait wait = new HeldFileWait(store, err, messages);
-        if (store instanceof SqliteCheckpointStore) {
+        if (store instanceof SqliteCheckpointStore || store instanceof PostgresCheckpointStore) {
             store.tellOutagesTo(wait);
         }
         return wait;
@@ -64,8 +67,8 @@ final class HeldFileWait implements RunListener {
             waiting = true;
         }
         if (outage.locked() && said.compareAndSet(false, true)) {
-            err.println(messages.get("msg.db.waitingForLock", outage.server(),
-                    Durations.human(outage.lasted().toMillis())));
+            err.println(messages.get(outage.onServer() ? "msg.db.waitingForServerLock" : "msg.db.waitingForLock",
+                    outage.server(), Durations.human(outage.lasted().toMillis())));
             err.flush();
         }
     }

@@ -3,8 +3,10 @@ package dev.stride.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.db.PostgresSqlQuery;
+import dev.stride.db.StoreException;
 import dev.stride.db.SqlQuery;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -14,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Stack;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterPreprocessor;
@@ -31,6 +34,12 @@ final class SqlCommand implements Callable<Integer> {
     static final int MAX_CELL = 80;
     /** A table is for reading: past this many rows it stops and says how many more there are. */
     static final int MAX_TABLE_ROWS = 1000;
+
+    private final CliContext context;
+
+    SqlCommand(CliContext context) {
+        this.context = context;
+    }
 
     @Spec
     CommandSpec spec;
@@ -98,15 +107,52 @@ final class SqlCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SqlQuery.Sink sink = format.csv ? new Csv(out) : format.json ? new Json(out)
                 : new Table(out, Messages.of(spec));
+        ServerWatch watch = new ServerWatch(spec.commandLine().getErr(), Messages.of(spec));
         try {
-            long rows = database.postgres != null ? PostgresSqlQuery.run(database.postgres, sql, sink)
+            long rows = database.postgres != null ? PostgresSqlQuery.run(database.postgres, sql, sink, watch)
                     : SqlQuery.run(database.file, sql, sink);
             ((Finish) sink).finish(rows);
-        } catch (SqlQuery.BadStatementException e) {
+        } catch (SqlQuery.BadStatementException | StoreException e) {
+            if (watch.stopped.get()) {
+                throw UserError.of(ExitCodes.INTERRUPTED, "msg.sql.interrupted", database.named());
+            }
+            if (e instanceof StoreException store) {
+                throw store;
+            }
             throw UserError.usageOf("msg.sql.refused", e);
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The statement on PostgreSQL: a wait for a lock another session holds is told (it said nothing for as long as
+     * the lock was held), and a Ctrl+C while the server runs it cancels it there, so that no backend is left waiting
+     * for the lock, or computing, after the command ended. Once its rows are in, a Ctrl+C ends the process as ever.
+     */
+    private final class ServerWatch implements PostgresSqlQuery.Watch {
+        private final PrintWriter err;
+        private final Messages messages;
+        final AtomicBoolean stopped = new AtomicBoolean();
+
+        ServerWatch(PrintWriter err, Messages messages) {
+            this.err = err;
+            this.messages = messages;
+        }
+
+        @Override
+        public AutoCloseable sent(Runnable cancel) {
+            return context.signals().onInterrupt(() -> {
+                stopped.set(true);
+                cancel.run();
+            });
+        }
+
+        @Override
+        public void waitingForLock(String server, Duration lasted, String holders) {
+            err.println(messages.get("msg.sql.waitingForLock", server, holders, Durations.human(lasted.toMillis())));
+            err.flush();
+        }
     }
 
     private interface Finish {

@@ -237,6 +237,9 @@ public final class StrideCommand implements Runnable {
             if (cls == ClearCommand.class) {
                 return cls.cast(new ClearCommand(context));
             }
+            if (cls == SqlCommand.class) {
+                return cls.cast(new SqlCommand(context));
+            }
             if (cls == CopyCommand.class) {
                 return cls.cast(new CopyCommand(context));
             }

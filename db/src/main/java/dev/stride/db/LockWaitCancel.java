@@ -78,6 +78,26 @@ final class LockWaitCancel {
         }
     }
 
+    /**
+     * Ends now, from a connection of its own, the statements of the watched sessions that wait for a lock another
+     * session holds: for a process about to end at once (a Ctrl+C), whose backend would otherwise wait on the server
+     * until the lock is let go (the server hears of a client gone only when it next writes to it), and only then run
+     * the statement and roll it back. Returns when it was done or could not be (the server away).
+     */
+    void cancelNow() {
+        PostgresLocation where = location;
+        if (where == null || closed) {
+            return;
+        }
+        try (Connection c = DriverManager.getConnection(where.jdbcUrl(), where.connectionProperties());
+             PreparedStatement look = c.prepareStatement(WAITING);
+             PreparedStatement cancel = c.prepareStatement("SELECT pg_cancel_backend(?)")) {
+            cancelWaits(c, look, cancel, new HashSet<>());
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "could not end the lock waits", e);
+        }
+    }
+
     private void cancelFrom(LongSupplier graceEnd, LongSupplier now) {
         try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
              PreparedStatement look = c.prepareStatement(WAITING);
@@ -87,7 +107,7 @@ final class LockWaitCancel {
                 Thread.sleep(Math.max(1, left / 1_000_000));
             }
             while (!closed) {
-                cancelWaits(c, look, cancel);
+                cancelWaits(c, look, cancel, holders);
                 Thread.sleep(LOOK_EVERY_MS);
             }
         } catch (InterruptedException e) {
@@ -98,7 +118,8 @@ final class LockWaitCancel {
         }
     }
 
-    private void cancelWaits(Connection c, PreparedStatement look, PreparedStatement cancel) throws SQLException {
+    private void cancelWaits(Connection c, PreparedStatement look, PreparedStatement cancel, Set<Integer> holders)
+            throws SQLException {
         Set<Integer> sentBeforeGraceEnd = new HashSet<>();
         Set<Integer> busy = new HashSet<>();
         for (Watched s : sessions) {

@@ -307,6 +307,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         outage.cut(within);
     }
 
+    /**
+     * Cancels now, on the server, this store's statements that wait for a lock another session holds, their
+     * transactions rolled back: for a command about to end its process at once (clear's Ctrl+C), so that no backend
+     * of it stays waiting for the lock after it ended. Returns once done (the server away: at its login timeout).
+     */
+    public void endLockWaitsNow() {
+        outage.cancels().cancelNow();
+    }
+
     @Override
     public void tellOutagesTo(RunListener listener) {
         outage.tellTo(listener);
@@ -795,7 +804,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     /**
      * Runs {@code work} in one REPEATABLE READ, READ ONLY transaction on the reader: every statement sees the
      * database as it was at the first, whatever workers commit meanwhile. For {@link RunTransfer}, which reads a run
-     * in many pages.
+     * in many pages. The tables it reads are locked for reading first, before the snapshot: a lock another session
+     * holds on one (LOCK TABLE, VACUUM FULL) is then waited for here, told and tried again by the session, where a
+     * page read meeting it inside the destination's transaction failed the copy with the destination's words
+     * ("writing DEST failed (... lock timeout)").
      */
     <T> T readingOneSnapshot(Function<DSLContext, T> work) {
         return reader.run(c -> {
@@ -803,6 +815,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
             try {
                 try (Statement st = c.createStatement()) {
                     st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                    // What the reads take anyway (ACCESS SHARE: only an exclusive lock conflicts), taken up front.
+                    st.execute("LOCK TABLE runs, run_counts, records, predictions, scores IN ACCESS SHARE MODE");
                 }
                 return work.apply(DSL.using(c, SQLDialect.POSTGRES));
             } finally {

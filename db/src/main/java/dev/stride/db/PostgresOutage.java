@@ -60,6 +60,14 @@ final class PostgresOutage {
         told = listener;
     }
 
+    /**
+     * Whether someone hears of the waits (a run's progress, a clear or a copy saying what it waits for): a statement
+     * kept waiting for a lock then gives up at its lock try to tell it, and tries again, even without a silence limit.
+     */
+    boolean listened() {
+        return told != RunListener.NONE;
+    }
+
     void traceTo(Consumer<String> log) {
         trace = log;
     }

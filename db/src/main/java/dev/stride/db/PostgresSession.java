@@ -67,6 +67,7 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
     private volatile int silenceMs;
     private int silenceSetMs; // what the open connection has; -1: not set yet; guarded by lock
     private int lockTrySetMs; // the lock try the open connection has; guarded by lock
+    private boolean listenedSet; // whether the open connection's lock try was set for a listener; guarded by lock
     private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
     /** {@link #inFlight()}: the backend of the statement in flight, negative when sent with the stop's short try. */
     private volatile long inFlight;
@@ -123,11 +124,13 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
                     }
                     int silence = silenceMs;
                     int lockTry = outage.stopGraceOver() ? STOPPING_LOCK_TRY_MS : LOCK_TRY_MS;
-                    if (silence != silenceSetMs || lockTry != lockTrySetMs) {
+                    boolean listened = outage.listened();
+                    if (silence != silenceSetMs || lockTry != lockTrySetMs || listened != listenedSet) {
                         connection.setNetworkTimeout(Runnable::run, silence);
-                        limitLockWaits(connection, silence, lockTry);
+                        limitLockWaits(connection, silence, lockTry, listened);
                         silenceSetMs = silence;
                         lockTrySetMs = lockTry;
+                        listenedSet = listened;
                     }
                     sent = System.nanoTime();
                     T result;
@@ -219,12 +222,16 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
      * the lock while the work was repeated on a new connection, one more stuck backend each time (towards the
      * server's max_connections), the run saying nothing. The server now ends such a wait itself after
      * {@link #LOCK_TRY_MS} (at most half the limit), and {@link #run} waits the lock out and repeats the work on the
-     * same connection, as before the limit.
+     * same connection, as before the limit. A store someone listens to ({@code listened}: a clear, a copy into
+     * PostgreSQL, before a worker joins) has the lock try without a silence limit too: its wait, unbounded as before,
+     * is told after the try, and a stop can end it (clear waited without a word, and a Ctrl+C left its backend
+     * waiting on the server).
      */
-    private static void limitLockWaits(Connection c, int silenceMs, int lockTryMs) throws SQLException {
+    private static void limitLockWaits(Connection c, int silenceMs, int lockTryMs, boolean listened)
+            throws SQLException {
+        int ms = silenceMs > 0 ? Math.min(silenceMs / 2, lockTryMs) : listened ? lockTryMs : 0; // 0: no limit
         try (Statement st = c.createStatement()) {
-            // 0: no limit, as without a silence limit
-            st.execute("SET lock_timeout = " + Math.min(silenceMs / 2, lockTryMs));
+            st.execute("SET lock_timeout = " + ms);
         }
     }
 

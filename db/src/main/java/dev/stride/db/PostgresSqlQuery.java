@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.postgresql.PGConnection;
 import org.postgresql.core.Parser;
 
 /**
@@ -34,7 +35,41 @@ public final class PostgresSqlQuery {
      * @throws StoreException                 when the server cannot be reached
      */
     public static long run(PostgresLocation location, String sql, SqlQuery.Sink sink) throws Exception {
-        return run(location, sql, sink, SILENCE);
+        return run(location, sql, sink, Watch.NONE);
+    }
+
+    /** As {@link #run(PostgresLocation, String, SqlQuery.Sink)}, {@code watch} told of the statement as it runs. */
+    public static long run(PostgresLocation location, String sql, SqlQuery.Sink sink, Watch watch) throws Exception {
+        return run(location, sql, sink, SILENCE, watch);
+    }
+
+    /**
+     * Who hears of the statement while the server runs it. It is never run again (a user's statement, whose rows
+     * may be on their way): a lock another session holds is told and waited for, as long as the user lets it.
+     */
+    public interface Watch {
+        Watch NONE = new Watch() {
+            @Override
+            public AutoCloseable sent(Runnable cancel) {
+                return () -> { };
+            }
+
+            @Override
+            public void waitingForLock(String server, Duration lasted, String holders) {
+            }
+        };
+
+        /**
+         * The statement was sent; {@code cancel} ends it on the server (its transaction rolled back, the call
+         * failing), until the handle returned is closed, once its rows are in.
+         */
+        AutoCloseable sent(Runnable cancel);
+
+        /**
+         * The statement has waited {@code lasted} on {@code server} ({@code HOST:PORT}) for a lock the sessions
+         * {@code holders} hold ("pid 123 psql, ..."); told once.
+         */
+        void waitingForLock(String server, Duration lasted, String holders);
     }
 
     /**
@@ -47,6 +82,11 @@ public final class PostgresSqlQuery {
     static final Duration SILENCE = Duration.ofMinutes(10);
 
     static long run(PostgresLocation location, String sql, SqlQuery.Sink sink, Duration silence) throws Exception {
+        return run(location, sql, sink, silence, Watch.NONE);
+    }
+
+    static long run(PostgresLocation location, String sql, SqlQuery.Sink sink, Duration silence, Watch watch)
+            throws Exception {
         if (SqlText.isEmpty(sql)) {
             throw new SqlQuery.BadStatementException(DbPhrase.of("sql.empty", ShellWords.quoted(location)), null);
         }
@@ -80,7 +120,8 @@ public final class PostgresSqlQuery {
                 st.execute("SET TRANSACTION READ ONLY");
             }
             try (PreparedStatement statement = c.prepareStatement(text)) {
-                return execute(statement, sink, location, SqlText.quote(SqlText.firstStatement(text)));
+                return execute(statement, sink, location, SqlText.quote(SqlText.firstStatement(text)), watch,
+                        c.unwrap(PGConnection.class).getBackendPID());
             } finally {
                 if (!c.isClosed()) { // lost meanwhile: its own failure is the one to say
                     c.rollback();
@@ -95,6 +136,14 @@ public final class PostgresSqlQuery {
         }
     }
 
+    private static void cancel(PreparedStatement statement) {
+        try {
+            statement.cancel(); // the driver's cancel request, on a connection of its own
+        } catch (SQLException e) {
+            // The server away: the statement ends with the connection, as without a cancel.
+        }
+    }
+
     private static int statements(String text) {
         try {
             return Parser.parseJdbcSql(text, true, false, true, false, false).size();
@@ -104,8 +153,15 @@ public final class PostgresSqlQuery {
     }
 
     private static long execute(PreparedStatement statement, SqlQuery.Sink sink, PostgresLocation location,
-                                String quoted) throws Exception {
-        if (!statement.execute()) {
+                                String quoted, Watch watch, int pid) throws Exception {
+        boolean hasRows;
+        // The driver reads all the rows before execute() returns (no fetch size): a cancel meanwhile has printed
+        // nothing, and one afterwards has nothing left to end.
+        try (AutoCloseable sent = watch.sent(() -> cancel(statement));
+             SqlLockLook look = SqlLockLook.start(location, pid, watch)) {
+            hasRows = statement.execute();
+        }
+        if (!hasRows) {
             // A setting or a transaction command: it ended with the rolled-back transaction, and is refused as on
             // SQLite, which says so before running it.
             throw new SqlQuery.BadStatementException(DbPhrase.of("pg.sql.refusedNoRows", location, quoted), null);
