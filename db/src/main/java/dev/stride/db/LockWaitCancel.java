@@ -15,32 +15,38 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Ends, once a stop's grace is over, the statements of a store's sessions that wait for a lock another session holds,
- * instead of letting each wait out its lock try (3 s for one sent before the grace's end: a stop took that long past
- * its grace). From its own connection, with {@code pg_cancel_backend}, and only for a backend that the server itself
- * shows waiting for a lock ({@code pg_stat_activity.wait_event_type = 'Lock'}) at the look: the driver's
- * {@code Statement.cancel()} is blind to that, and would as well end a commit that is merely slow, an answer about to
- * be saved. Cancelled are the statements sent before the grace's end, and later ones only while a session this
- * already cancelled for still blocks them: another worker's transaction on a row, a matter of milliseconds, keeps its
- * short lock try ({@link PostgresSession#STOPPING_LOCK_TRY_MS}). A cancelled statement's transaction rolls back whole
- * (SQLSTATE 57014), and the session gives its call up as it gives up a lock at its lock try: the answers not saved are
- * asked again next time.
+ * Ends, once a stop's grace is over, the statements of a store's sessions that have waited for a lock another session
+ * holds for longer than a stop's lock try ({@link PostgresSession#STOPPING_LOCK_TRY_MS}), instead of letting one sent
+ * before the grace's end wait out its whole try (3 s: a stop took that long past its grace). One rule for all: another
+ * worker's transaction on a row, a matter of milliseconds, is waited for as after the grace; a LOCK TABLE is not.
+ * From its own connection, with {@code pg_cancel_backend}, and only for a backend that the server itself shows waiting
+ * for a lock, for that long, in the statement that cancels it: the driver's {@code Statement.cancel()} is blind to
+ * that, and would as well end a commit that is merely slow, an answer about to be saved; a look and a cancel apart
+ * could end the statement after the one seen waiting. A cancelled statement's transaction rolls back whole (SQLSTATE
+ * 57014), and the session gives its call up as it gives up a lock at its lock try: the answers not saved are asked
+ * again next time.
  */
 final class LockWaitCancel {
     private static final Logger LOG = Logger.getLogger(LockWaitCancel.class.getName());
     /** How often the backends are looked at while the store stops: one short query on a connection of its own. */
     private static final long LOOK_EVERY_MS = 20;
-    private static final String WAITING = "SELECT pid, pg_blocking_pids(pid) FROM pg_stat_activity"
-            + " WHERE pid = ANY (?) AND wait_event_type = 'Lock'";
+    /**
+     * The backends among {@code ?} waiting for a lock since at least {@code ?} ms, blocked by a session not among
+     * {@code ?} (one of the store's own is looked at itself), cancelled by the statement that finds them. When the
+     * wait began is {@code pg_locks.waitstart} from PostgreSQL 14 on, the statement's start before it.
+     */
+    private static final String CANCEL_WAITING = "SELECT a.pid, pg_cancel_backend(a.pid) FROM pg_stat_activity a"
+            + " WHERE a.pid = ANY (?) AND a.wait_event_type = 'Lock' AND NOT (pg_blocking_pids(a.pid) <@ ?)"
+            + " AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted"
+            + " AND %s <= clock_timestamp() - ? * interval '1 millisecond')";
 
     /** A session's statement in flight, as the canceller sees it. */
     interface Watched {
-        /** The backend of the statement now in flight, 0 when none is; and whether it was sent with the long try. */
+        /** The backend of the statement now in flight, 0 when none is. */
         long inFlight();
     }
 
     private final List<Watched> sessions = new CopyOnWriteArrayList<>();
-    private final Set<Integer> holders = new HashSet<>(); // backends that outlived the grace holding a lock; this thread's
     private volatile PostgresLocation location;
     private volatile boolean closed;
     private Thread thread; // guarded by this
@@ -90,9 +96,8 @@ final class LockWaitCancel {
             return;
         }
         try (Connection c = DriverManager.getConnection(where.jdbcUrl(), where.connectionProperties());
-             PreparedStatement look = c.prepareStatement(WAITING);
-             PreparedStatement cancel = c.prepareStatement("SELECT pg_cancel_backend(?)")) {
-            cancelWaits(c, look, cancel, new HashSet<>());
+             PreparedStatement cancel = c.prepareStatement(cancelWaiting(c))) {
+            cancelWaits(c, cancel, 0);
         } catch (SQLException e) {
             LOG.log(Level.FINE, "could not end the lock waits", e);
         }
@@ -100,14 +105,13 @@ final class LockWaitCancel {
 
     private void cancelFrom(LongSupplier graceEnd, LongSupplier now) {
         try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
-             PreparedStatement look = c.prepareStatement(WAITING);
-             PreparedStatement cancel = c.prepareStatement("SELECT pg_cancel_backend(?)")) {
+             PreparedStatement cancel = c.prepareStatement(cancelWaiting(c))) {
             long left;
             while (!closed && (left = graceEnd.getAsLong() - now.getAsLong()) > 0) {
                 Thread.sleep(Math.max(1, left / 1_000_000));
             }
             while (!closed) {
-                cancelWaits(c, look, cancel, holders);
+                cancelWaits(c, cancel, PostgresSession.STOPPING_LOCK_TRY_MS);
                 Thread.sleep(LOOK_EVERY_MS);
             }
         } catch (InterruptedException e) {
@@ -118,39 +122,41 @@ final class LockWaitCancel {
         }
     }
 
-    private void cancelWaits(Connection c, PreparedStatement look, PreparedStatement cancel, Set<Integer> holders)
-            throws SQLException {
-        Set<Integer> sentBeforeGraceEnd = new HashSet<>();
+    private void cancelWaits(Connection c, PreparedStatement cancel, long waitedMs) throws SQLException {
         Set<Integer> busy = new HashSet<>();
-        for (Watched s : sessions) {
-            long f = s.inFlight();
-            if (f != 0) {
-                int pid = (int) Math.abs(f);
-                busy.add(pid);
-                if (f > 0) {
-                    sentBeforeGraceEnd.add(pid);
-                }
+        for (Watched session : sessions) {
+            long pid = Math.abs(session.inFlight());
+            if (pid != 0) {
+                busy.add((int) pid);
             }
         }
-        if (busy.isEmpty()) {
-            return;
+        if (!busy.isEmpty()) {
+            cancelWaiting(c, cancel, busy, waitedMs);
         }
-        Array pids = c.createArrayOf("integer", busy.toArray());
-        look.setArray(1, pids);
-        try (ResultSet rs = look.executeQuery()) {
+    }
+
+    /** The statement that cancels the waits, for the server {@code c} is connected to. */
+    static String cancelWaiting(Connection c) throws SQLException {
+        return String.format(CANCEL_WAITING,
+                c.getMetaData().getDatabaseMajorVersion() >= 14 ? "l.waitstart" : "a.query_start");
+    }
+
+    /**
+     * Cancels, with {@code cancel} (prepared from {@link #cancelWaiting(Connection)}), those of {@code pids} that have
+     * waited for a lock for {@code waitedMs} or longer, held by a session not among them; returns the ones cancelled.
+     */
+    static Set<Integer> cancelWaiting(Connection c, PreparedStatement cancel, Set<Integer> pids, long waitedMs)
+            throws SQLException {
+        Array own = c.createArrayOf("integer", pids.toArray());
+        cancel.setArray(1, own);
+        cancel.setArray(2, own);
+        cancel.setLong(3, waitedMs);
+        Set<Integer> cancelled = new HashSet<>();
+        try (ResultSet rs = cancel.executeQuery()) {
             while (rs.next()) {
-                int pid = rs.getInt(1);
-                Set<Integer> blockers = new HashSet<>(List.of((Integer[]) rs.getArray(2).getArray()));
-                blockers.removeAll(busy); // a session of this store blocked by another of its own: that one is looked at
-                if (blockers.isEmpty()) {
-                    continue;
-                }
-                if (sentBeforeGraceEnd.contains(pid) || blockers.stream().anyMatch(holders::contains)) {
-                    holders.addAll(blockers);
-                    cancel.setInt(1, pid);
-                    cancel.execute();
-                }
+                cancelled.add(rs.getInt(1));
             }
         }
+        return cancelled;
     }
 }

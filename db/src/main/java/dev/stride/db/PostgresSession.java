@@ -69,7 +69,7 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
     private int lockTrySetMs; // the lock try the open connection has; guarded by lock
     private boolean listenedSet; // whether the open connection's lock try was set for a listener; guarded by lock
     private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
-    /** {@link #inFlight()}: the backend of the statement in flight, negative when sent with the stop's short try. */
+    /** {@link #inFlight()}: the backend of the statement in flight, 0 when none is. */
     private volatile long inFlight;
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
@@ -135,7 +135,7 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
                     sent = System.nanoTime();
                     T result;
                     int pid = connection.unwrap(PGConnection.class).getBackendPID();
-                    inFlight = lockTrySetMs == STOPPING_LOCK_TRY_MS ? -pid : pid;
+                    inFlight = pid;
                     try {
                         result = work.on(connection);
                     } finally {

@@ -198,6 +198,47 @@ class PostgresLockWaitTest {
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
     }
 
+    /**
+     * The stop's canceller ends a wait only once it has lasted a stop's lock try, and only one that a session other
+     * than the store's own holds up: another worker's brief lock on a row is waited for (it once ended that at once,
+     * and then every statement that worker held up for the rest of the stop).
+     */
+    @Test
+    void theCancellerEndsOnlyAWaitThatLastedHeldByAnotherSession() throws Exception {
+        store.syncRun(spec("a"), recs(1).iterator());
+        try (Connection holder = PostgresCluster.connect(url); Statement lock = holder.createStatement();
+             Connection waiter = PostgresCluster.connect(url); Connection canceller = PostgresCluster.connect(url);
+             PreparedStatement cancel = canceller.prepareStatement(LockWaitCancel.cancelWaiting(canceller))) {
+            holder.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            int holderPid = ((org.postgresql.PGConnection) holder).getBackendPID();
+            int waiterPid = ((org.postgresql.PGConnection) waiter).getBackendPID();
+            CompletableFuture<Long> waited = CompletableFuture.supplyAsync(() -> {
+                try (Statement st = waiter.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FROM predictions")) {
+                    rs.next();
+                    return rs.getLong(1);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e.getSQLState(), e);
+                }
+            });
+            while (waitingForALock() == 0) {
+                Thread.sleep(20);
+            }
+
+            assertThat(LockWaitCancel.cancelWaiting(canceller, cancel, java.util.Set.of(waiterPid),
+                    Duration.ofHours(1).toMillis())).as("a wait younger than the try").isEmpty();
+            assertThat(LockWaitCancel.cancelWaiting(canceller, cancel, java.util.Set.of(waiterPid, holderPid), 0))
+                    .as("held up by one of the store's own").isEmpty();
+            assertThat(waited).isNotDone();
+            assertThat(LockWaitCancel.cancelWaiting(canceller, cancel, java.util.Set.of(waiterPid), 0))
+                    .containsExactly(waiterPid);
+            assertThat(waited).failsWithin(2, TimeUnit.MINUTES).withThrowableOfType(
+                    java.util.concurrent.ExecutionException.class).withMessageContaining("57014");
+            holder.commit();
+        }
+    }
+
     /** How many backends wait for a lock now, as the server shows them. */
     private int waitingForALock() throws Exception {
         return count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
