@@ -63,8 +63,8 @@ class PostgresSilentServerTest {
     @Test
     void aWorkerWhoseServerFallsSilentSaysSoAndGoesOnWhenItAnswers() throws Exception {
         List<InputRecord> input = recs(2);
+        hearOutages(); // before the join, as a run listens: the connection's settings are sent then
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
-        hearOutages();
 
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         assertThat(saved).isNotDone();
@@ -86,8 +86,8 @@ class PostgresSilentServerTest {
     @Test
     void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
         List<InputRecord> input = recs(2);
+        hearOutages(); // before the join, as a run listens: the connection's settings are sent then
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
-        hearOutages();
 
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         link.deliverHeld();
@@ -109,8 +109,8 @@ class PostgresSilentServerTest {
     @Test
     void aStopDuringASilenceTriesTheServerNoMoreOnceItsGraceIsOver() throws Exception {
         List<InputRecord> input = recs(2);
+        hearOutages(); // before the join, as a run listens: the connection's settings are sent then
         long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
-        hearOutages();
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
 
         store.waitForServerAtMost(Duration.ZERO); // the stop, its grace over at once
@@ -246,8 +246,8 @@ class PostgresSilentServerTest {
     @Test
     void aLockHeldLongerThanTheSilenceLimitIsWaitedOutWithoutPilingUpConnections() throws Exception {
         List<InputRecord> input = recs(2);
+        hearOutages(); // before the join, as a run listens: the connection's settings are sent then
         long run = joined(input, Duration.ofSeconds(1)); // silent for 10 s is gone
-        hearOutages();
         int most = 0;
         try (Connection admin = PostgresCluster.connect(url);
              Connection look = PostgresCluster.connect(url);
