@@ -39,6 +39,17 @@ BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
+    -- An upsert fires INSERT's and UPDATE's statement triggers both, mostly one of them over no rows.
+    -- (Nested: one expression is planned whole, and a transition table the trigger lacks is then an error.)
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_scores) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_scores) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO score_counts AS c (run_id, metric, label_field, slot, scored, correct, unparsed)
         SELECT s.run_id, s.metric, s.label_field, pg_backend_pid() % 16, -count(*), -sum(s.correct),
@@ -74,6 +85,17 @@ CREATE OR REPLACE FUNCTION predictions_scores_counted() RETURNS trigger LANGUAGE
 BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
+    END IF;
+    -- An upsert fires INSERT's and UPDATE's statement triggers both, mostly one of them over no rows.
+    -- (Nested: one expression is planned whole, and a transition table the trigger lacks is then an error.)
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_answers) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_answers) THEN
+            RETURN NULL;
+        END IF;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         INSERT INTO score_counts AS c (run_id, metric, label_field, slot, scored, correct, unparsed)

@@ -489,8 +489,10 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** As SQLite's settle: recounts the run into one slot, recomputes the low watermark, records a sign of life. */
     private static RunInfo settle(DSLContext dsl, long runId, String now) {
-        // The slots are deleted first (waiting for any worker's uncommitted count), then recounted in a statement
-        // that sees those workers' outcomes.
+        // The workers' counts wait while the slots are recounted into one: a delete waits only for the slot rows it
+        // sees, and a worker's first count after the last recount makes a new one it does not, which, committed
+        // before the recount's insert, was counted twice (a reviewer's two sessions). The sync commits right after.
+        dsl.execute("LOCK TABLE run_counts, score_counts IN SHARE ROW EXCLUSIVE MODE");
         dsl.execute("DELETE FROM run_counts WHERE run_id = ?", runId);
         dsl.execute("INSERT INTO run_counts (run_id, slot, done, failed, truncated, tokens_in, tokens_out,"
                 + " usage_reported)"

@@ -599,18 +599,14 @@ public final class SqliteCheckpointStore implements CheckpointStore {
 
     /**
      * Counts the run's current scores anew (score_counts, which the scoreboard reads), as settle counts done and
-     * failed: the triggers keep them exact, and this repairs what a hand edit with the triggers off skewed.
+     * failed: the triggers keep them exact, and this repairs what a hand edit with the triggers off skewed. On
+     * PostgreSQL the workers' counts wait meanwhile (its settle locks the counts).
      */
     static void recountScores(DSLContext dsl, long runId) {
         dsl.execute("DELETE FROM score_counts WHERE run_id = ?", runId);
         dsl.execute("INSERT INTO score_counts (run_id, metric, label_field, slot, scored, correct, unparsed, scored_at)"
                 + " SELECT run_id, metric, label_field, 0, count(*), sum(correct), count(*) - sum(parsed),"
-                + " max(scored_at) FROM current_scores WHERE run_id = ? GROUP BY run_id, metric, label_field"
-                // On PostgreSQL a worker scoring live may have added to slot 0 since the delete: replaced, as
-                // run_counts' slot is (a unique violation failed the sync). A score whose commit this waited for
-                // is then left out until the next sync; one committed before it is in this count.
-                + " ON CONFLICT (run_id, metric, label_field, slot) DO UPDATE SET scored = EXCLUDED.scored,"
-                + " correct = EXCLUDED.correct, unparsed = EXCLUDED.unparsed, scored_at = EXCLUDED.scored_at", runId);
+                + " max(scored_at) FROM current_scores WHERE run_id = ? GROUP BY run_id, metric, label_field", runId);
     }
 
     /** The records without an outcome after {@code afterSeq}, in input order, whoever holds them; no claim is made. */

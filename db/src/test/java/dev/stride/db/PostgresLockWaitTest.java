@@ -239,6 +239,36 @@ class PostgresLockWaitTest {
         }
     }
 
+    /**
+     * A sync recounts the run's scores into one slot only once the counts that workers scoring live have added are
+     * committed: its delete waits only for the slot rows it sees, and a worker's first count after the last recount
+     * makes a new one, which, committed between the delete and the recount, was counted twice.
+     */
+    @Test
+    void aSyncRecountsTheScoresOnlyOnceAWorkersUncommittedCountIsDone() throws Exception {
+        List<InputRecord> input = recs(3);
+        long run = joined(input);
+        for (int i = 0; i < input.size(); i++) {
+            assertThat(store.savePrediction(run, input.get(i), done("o" + i))).isTrue();
+        }
+        try (Connection worker = PostgresCluster.connect(url); Statement st = worker.createStatement();
+             PostgresCheckpointStore other = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+            worker.setAutoCommit(false);
+            st.execute("INSERT INTO scores (run_id, record_id, metric, label_field, label, correct, parsed,"
+                    + " answered_at, record_hash, scored_at) SELECT p.run_id, p.record_id, 'exact', 'answer', 'x',"
+                    + " 1, 1, p.finished_at, r.content_hash, '2026-12-06 12:00:00.000' FROM predictions p JOIN records r"
+                    + " ON r.run_id = p.run_id AND r.record_id = p.record_id WHERE p.run_id = " + run);
+            CompletableFuture<?> sync = CompletableFuture.runAsync(() -> other.syncRun(spec("a"), input.iterator()));
+            while (!sync.isDone() && waitingForALock() == 0) {
+                Thread.sleep(20);
+            }
+            assertThat(sync).as("the sync, waiting for the worker's count").isNotDone();
+            worker.commit();
+            sync.get(2, TimeUnit.MINUTES);
+        }
+        assertThat(count("SELECT sum(scored) FROM score_counts WHERE run_id = " + run)).isEqualTo(3);
+    }
+
     /** How many backends wait for a lock now, as the server shows them. */
     private int waitingForALock() throws Exception {
         return count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
