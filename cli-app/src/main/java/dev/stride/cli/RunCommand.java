@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -226,22 +227,13 @@ final class RunCommand implements Callable<Integer> {
                 RunSummary.Prices.of(priceIn, priceOut));
         StopSwitch stop = new StopSwitch();
         AtomicBoolean planned = new AtomicBoolean();
-        if (db != null) {
-            DbFile.foldIfLeftBehind(db, spec);
-            if (!dryRun) {
-                // A file copied while its run was going names that run's workers, still leased, and no one of
-                // them works on this copy: their records are taken at once instead of after their leases.
-                OrphanWorkers.endIfFileAlone(db);
-            }
-        }
-        // Listening from the very start, so a signal during the input's sync ends the process through the same
-        // path (nothing written, exit 130) instead of the JVM's default handling.
-        try (FreshDatabase fresh = FreshDatabase.at(db);
-             AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
+        // Listening before the database is first touched, so a signal during the file's checks or the input's sync
+        // ends the process through the same path (nothing written, exit 130) instead of the JVM's default action,
+        // which left the checks' connection unclosed and its -wal beside the file.
+        try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
                      planned::get);
-             CheckpointManager runs = postgres != null
-                     ? CheckpointManager.open(postgres, verbose.verbose ? RunRenderer.httpLog(err) : null)
-                     : CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err) : null);
+             FreshDatabase fresh = FreshDatabase.at(db);
+             CheckpointManager runs = openChecked(verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
             DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
@@ -349,6 +341,22 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */
+    /**
+     * Opens the store; a file is first looked at for what an earlier session left: its WAL folded in, and (unless a
+     * dry run) the workers of a file copied while its run was going, still leased though none of them works on this
+     * copy, ended, so their records are taken at once instead of after their leases.
+     */
+    private CheckpointManager openChecked(Consumer<String> httpLog) {
+        if (postgres != null) {
+            return CheckpointManager.open(postgres, httpLog);
+        }
+        DbFile.foldIfLeftBehind(db, spec);
+        if (!dryRun) {
+            OrphanWorkers.endIfFileAlone(db);
+        }
+        return CheckpointManager.open(db, httpLog);
+    }
+
     private RunRequest request(Map<String, String> fromConfig) {
         ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
         // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect, wherever the

@@ -106,6 +106,26 @@ class FileAloneTest {
         assertThat(stride.cli.run("export", "--db", db.toString()).err()).isEmpty();
     }
 
+    /**
+     * A Ctrl+C as a run starts is stride's from before the run first touches the file: the stop is heard before the
+     * WAL is folded in, and the run ends as stopped (130) with the file whole. Heard only after those first checks, a
+     * real signal ended the process by the JVM's default action with their connection open and a -wal left beside.
+     */
+    @Test
+    void aCtrlCAsARunStartsIsHeardBeforeItTouchesTheFileWhichItLeavesWhole() throws Exception {
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 50, 30, 3600);
+
+        Cli.Result r = new Cli().stoppingAtOnce().run("run", "--db", db.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        String stopping = "Stopping before the first request was sent";
+        String folded = "are now folded into " + db;
+        assertThat(r.err()).contains(stopping, folded);
+        assertThat(r.err().indexOf(stopping)).as(r.err()).isLessThan(r.err().indexOf(folded));
+        assertThat(answersInFileAlone(db)).isEqualTo(30);
+        assertThat(LeftBehindWal.walBytes(db)).isZero();
+    }
+
     @Test
     void clearFoldsTheWalInFirstToo() throws Exception {
         Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 10, 4, 3600);
