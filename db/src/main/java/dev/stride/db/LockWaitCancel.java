@@ -75,13 +75,26 @@ final class LockWaitCancel {
 
     void close() {
         closed = true;
+        disarm();
+    }
+
+    /**
+     * The stop is over (its session ended, or a new one begins on this store): no wait is ended any more, and the
+     * thread's connection goes; a later stop arms it again.
+     */
+    void disarm() {
         Thread t;
         synchronized (this) {
             t = thread;
+            thread = null;
         }
         if (t != null) {
             t.interrupt();
         }
+    }
+
+    private synchronized boolean armed(Thread t) {
+        return thread == t;
     }
 
     /**
@@ -106,16 +119,17 @@ final class LockWaitCancel {
     private void cancelFrom(LongSupplier graceEnd, LongSupplier now) {
         try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties());
              PreparedStatement cancel = c.prepareStatement(cancelWaiting(c))) {
+            Thread self = Thread.currentThread();
             long left;
-            while (!closed && (left = graceEnd.getAsLong() - now.getAsLong()) > 0) {
+            while (!closed && armed(self) && (left = graceEnd.getAsLong() - now.getAsLong()) > 0) {
                 Thread.sleep(Math.max(1, left / 1_000_000));
             }
-            while (!closed) {
+            while (!closed && armed(self)) {
                 cancelWaits(c, cancel, PostgresSession.STOPPING_LOCK_TRY_MS);
                 Thread.sleep(LOOK_EVERY_MS);
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the store closed
+            Thread.currentThread().interrupt(); // the store closed, or the stop is over
         } catch (SQLException e) {
             // The server away or refusing: the waits end at their lock tries, as without this.
             LOG.log(Level.FINE, "could not end the stop's lock waits", e);

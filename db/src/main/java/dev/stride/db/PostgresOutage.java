@@ -56,7 +56,18 @@ final class PostgresOutage {
         cancels.close();
     }
 
+    /**
+     * A session began (its listener) or ended ({@link RunListener#NONE}). Either way an earlier stop is over: its
+     * canceller ends no more waits, and a new session is not stopped yet (a store kept for a second session, as the
+     * Java API allows, gave up every lock wait after 250 ms and every outage at once).
+     */
     void tellTo(RunListener listener) {
+        synchronized (this) {
+            if (listener != RunListener.NONE) {
+                cut = false;
+            }
+        }
+        cancels.disarm();
         told = listener;
     }
 

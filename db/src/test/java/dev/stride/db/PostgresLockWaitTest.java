@@ -274,12 +274,46 @@ class PostgresLockWaitTest {
         return count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
     }
 
+    /**
+     * A store kept for a second session (the Java API allows it) after a stopped one: the new session is not stopped.
+     * It waits out a held lock as the first would have, past the stop's 250 ms lock try and its canceller, and saves
+     * once the lock is let go. Before, the first session's stop stayed on the store: every lock wait ended at once.
+     */
+    @Test
+    void aSessionAfterAStoppedOneOnTheSameStoreWaitsForALockAgain() throws Exception {
+        List<InputRecord> input = recs(2);
+        long run = joined(input);
+        store.waitForServerAtMost(Duration.ZERO); // the first session's Ctrl+C, with no grace left
+        store.tellOutagesTo(RunListener.NONE); // ... and its end
+        store.tellOutagesTo(listener()); // the second session begins
+        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+            admin.setAutoCommit(false);
+            lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
+                    () -> store.savePrediction(run, input.get(0), done("o0")));
+            while (held.size() < 2) { // told, and told again: past a whole lock try, not a stopping one
+                assertThat(saved).as("the save, still waiting").isNotDone();
+                Thread.sleep(50);
+            }
+            admin.commit();
+            assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
+        }
+        assertThat(traced).noneSatisfy(line -> assertThat(line).contains("the stop's grace is over"));
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(1);
+    }
+
     /** Run "a" made of {@code input}, this store a worker of it told of the database's waits: its id. */
     private long joined(List<InputRecord> input) {
         store.syncRun(spec("a"), input.iterator());
         long run = store.findRun("a").orElseThrow().id();
         store.join(run, Duration.ofSeconds(30)); // the default lease: a lock timeout at 15 s before the fix
-        store.tellOutagesTo(new RunListener() {
+        store.tellOutagesTo(listener());
+        return run;
+    }
+
+    /** A run's listener, as a worker's session tells the store: what it hears is kept in held and back. */
+    private RunListener listener() {
+        return new RunListener() {
             @Override
             public void databaseUnreachable(DatabaseOutage outage) {
                 held.add(outage);
@@ -289,8 +323,7 @@ class PostgresLockWaitTest {
             public void databaseBack(DatabaseOutage outage) {
                 back.add(outage);
             }
-        });
-        return run;
+        };
     }
 
     private int count(String sql) throws Exception {
