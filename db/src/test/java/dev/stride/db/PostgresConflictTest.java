@@ -18,6 +18,7 @@ import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A transaction the server ends for a deadlock (40P01) or a serialization failure (40001) is run again from its
@@ -25,15 +26,13 @@ import org.junit.jupiter.api.Test;
  * met in a deadlock ended a run.
  */
 class PostgresConflictTest {
-    private PostgresCluster cluster;
-    private String url;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private PostgresCheckpointStore store;
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
-        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        store = PostgresCheckpointStore.open(pg.location());
         store.syncRun(spec("a"), recs(2).iterator());
         store.syncRun(spec("b"), recs(2).iterator());
     }
@@ -42,9 +41,6 @@ class PostgresConflictTest {
     void close() {
         if (store != null) {
             store.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -60,7 +56,7 @@ class PostgresConflictTest {
         List<String> traced = new ArrayList<>();
         store.traceTo(traced::add);
         AtomicInteger tries = new AtomicInteger();
-        try (Connection other = PostgresCluster.connect(url); Connection look = PostgresCluster.connect(url)) {
+        try (Connection other = pg.connect(); Connection look = pg.connect()) {
             other.setAutoCommit(false);
             int otherPid;
             try (Statement st = other.createStatement()) {
@@ -93,7 +89,7 @@ class PostgresConflictTest {
             assertThat(saved).isEqualTo(2);
         }
         assertThat(tries).hasValue(2);
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT name, state, base_urls, output_rules FROM runs ORDER BY name")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(2)).as("a's state, the store's").isEqualTo("stopped");

@@ -24,6 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A crash of the server (pg_ctl stop -m immediate, a power cut) while a worker writes: the outcomes it committed
@@ -32,28 +33,23 @@ import org.junit.jupiter.api.Test;
  * ones are in a run.
  */
 class PostgresCrashTest {
-    private PostgresCluster cluster;
-    private String url;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private PostgresCheckpointStore store;
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("ALTER SYSTEM SET wal_writer_delay = '10s'");
             st.execute("SELECT pg_reload_conf()");
         }
-        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        store = PostgresCheckpointStore.open(pg.location());
     }
 
     @AfterEach
     void close() {
         if (store != null) {
             store.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -69,7 +65,7 @@ class PostgresCrashTest {
             assertThat(store.savePrediction(run, r, done("o" + r.id()))).isTrue();
         }
 
-        cluster.crashAndStart();
+        pg.cluster().crashAndStart();
 
         // The writer's next call reconnects; what the crash took is in again before it, each answer once.
         Cursor cursor = store.saveCursor(run, 20, RunState.RUNNING);
@@ -77,7 +73,7 @@ class PostgresCrashTest {
         List<ResultRow> rows = new ArrayList<>();
         store.forEachResult(run, rows::add);
         assertThat(rows).extracting(ResultRow::id).doesNotHaveDuplicates().hasSize(12);
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM claims")) {
             rs.next();
             assertThat(rs.getLong(1)).as("claims left on answered records").isZero();
@@ -106,7 +102,7 @@ class PostgresCrashTest {
             public InputRecord next() {
                 if (++read == input.size() / 2) {
                     try {
-                        cluster.crashAndStart();
+                        pg.cluster().crashAndStart();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     } catch (InterruptedException e) {
@@ -147,7 +143,7 @@ class PostgresCrashTest {
         }
         assertThat(store.savePrediction(run, input.get(3), done("o"))).isTrue();
         // Another worker asks the failures again meanwhile: its claims on them are its own, not this worker's.
-        try (PostgresCheckpointStore other = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+        try (PostgresCheckpointStore other = PostgresCheckpointStore.open(pg.location())) {
             other.join(run, Duration.ofSeconds(30));
             assertThat(other.claim(run, -1, 10, true)).hasSize(3);
             resetTwiceAndCheck(run);
@@ -156,20 +152,20 @@ class PostgresCrashTest {
 
     private void resetTwiceAndCheck(long run) throws Exception {
         for (int reset = 0; reset < 2; reset++) {
-            try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                         + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
             }
             // The writer's next call finds its connection gone and makes a new one.
             store.saveCursor(run, 20, RunState.RUNNING);
         }
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT done, failed FROM workers WHERE number = 1")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).as("done").isEqualTo(1);
             assertThat(rs.getLong(2)).as("failed").isEqualTo(3);
         }
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM claims")) {
             rs.next();
             assertThat(rs.getLong(1)).as("the other worker's claims on the failures").isEqualTo(3);

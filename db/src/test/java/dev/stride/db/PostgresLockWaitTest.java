@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Another session holds a lock a worker's statement needs (an administrator's LOCK TABLE, VACUUM FULL, a long
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresLockWaitTest {
-    private PostgresCluster cluster;
-    private String url;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private PostgresCheckpointStore store;
     private final List<DatabaseOutage> held = new CopyOnWriteArrayList<>();
     private final List<DatabaseOutage> back = new CopyOnWriteArrayList<>();
@@ -42,9 +43,7 @@ class PostgresLockWaitTest {
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
-        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        store = PostgresCheckpointStore.open(pg.location());
         store.traceTo(traced::add);
     }
 
@@ -53,16 +52,13 @@ class PostgresLockWaitTest {
         if (store != null) {
             store.close();
         }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @Test
     void aWorkerKeptWaitingForALockSaysSoAndSavesOnceItIsLetGo() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input);
-        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+        try (Connection admin = pg.connect(); Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
             CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -75,7 +71,7 @@ class PostgresLockWaitTest {
             admin.commit();
             assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
         }
-        String server = PostgresCluster.location(url).hostAndPort();
+        String server = pg.location().hostAndPort();
         assertThat(held).allSatisfy(o -> {
             assertThat(o.locked()).isTrue();
             assertThat(o.onServer()).as("a server's lock, not a file").isTrue();
@@ -97,7 +93,7 @@ class PostgresLockWaitTest {
     void aStopPastItsGraceEndsTheWaitWhileTheLockIsStillHeldAndSaysWhy() throws Exception {
         List<InputRecord> input = recs(3);
         long run = joined(input);
-        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+        try (Connection admin = pg.connect(); Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
             CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -112,7 +108,7 @@ class PostgresLockWaitTest {
             assertThat(saved).failsWithin(2, TimeUnit.MINUTES).withThrowableThat().havingCause()
                     .isInstanceOf(StoreException.class)
                     .withMessageStartingWith("stopped without waiting longer for a lock that another session holds on"
-                            + " the PostgreSQL server at " + PostgresCluster.location(url).hostAndPort() + ", waited"
+                            + " the PostgreSQL server at " + pg.location().hostAndPort() + ", waited"
                             + " for ")
                     .withMessageContaining("answers not saved are asked again next time");
             // Stopped in its pause between two tries: its next try is the short one, which no cancel needed.
@@ -142,7 +138,7 @@ class PostgresLockWaitTest {
     void aCursorGivenUpOnALockAfterItsOutcomesSaysTheyWereCommitted() throws Exception {
         List<InputRecord> input = recs(3);
         long run = joined(input);
-        try (Connection admin = PostgresCluster.connect(url);
+        try (Connection admin = pg.connect();
              PreparedStatement lock = admin.prepareStatement(
                      "SELECT run_id FROM runs WHERE run_id = ? FOR NO KEY UPDATE")) {
             admin.setAutoCommit(false);
@@ -167,7 +163,7 @@ class PostgresLockWaitTest {
     void aStopEndsAStatementWaitingForALockAtItsGraceInsteadOfWaitingOutItsLockTry() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input);
-        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+        try (Connection admin = pg.connect(); Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
             CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -206,8 +202,8 @@ class PostgresLockWaitTest {
     @Test
     void theCancellerEndsOnlyAWaitThatLastedHeldByAnotherSession() throws Exception {
         store.syncRun(spec("a"), recs(1).iterator());
-        try (Connection holder = PostgresCluster.connect(url); Statement lock = holder.createStatement();
-             Connection waiter = PostgresCluster.connect(url); Connection canceller = PostgresCluster.connect(url);
+        try (Connection holder = pg.connect(); Statement lock = holder.createStatement();
+             Connection waiter = pg.connect(); Connection canceller = pg.connect();
              PreparedStatement cancel = canceller.prepareStatement(LockWaitCancel.cancelWaiting(canceller))) {
             holder.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
@@ -251,8 +247,8 @@ class PostgresLockWaitTest {
         for (int i = 0; i < input.size(); i++) {
             assertThat(store.savePrediction(run, input.get(i), done("o" + i))).isTrue();
         }
-        try (Connection worker = PostgresCluster.connect(url); Statement st = worker.createStatement();
-             PostgresCheckpointStore other = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+        try (Connection worker = pg.connect(); Statement st = worker.createStatement();
+             PostgresCheckpointStore other = PostgresCheckpointStore.open(pg.location())) {
             worker.setAutoCommit(false);
             st.execute("INSERT INTO scores (run_id, record_id, metric, label_field, label, correct, parsed,"
                     + " answered_at, record_hash, scored_at) SELECT p.run_id, p.record_id, 'exact', 'answer', 'x',"
@@ -286,7 +282,7 @@ class PostgresLockWaitTest {
         store.waitForServerAtMost(Duration.ZERO); // the first session's Ctrl+C, with no grace left
         store.tellOutagesTo(RunListener.NONE); // ... and its end
         store.tellOutagesTo(listener()); // the second session begins
-        try (Connection admin = PostgresCluster.connect(url); Statement lock = admin.createStatement()) {
+        try (Connection admin = pg.connect(); Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
             CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
@@ -327,7 +323,7 @@ class PostgresLockWaitTest {
     }
 
     private int count(String sql) throws Exception {
-        try (Connection c = PostgresCluster.connect(url);
+        try (Connection c = pg.connect();
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();

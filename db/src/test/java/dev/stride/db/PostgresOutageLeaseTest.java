@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Workers' leases across a crash of the server: no worker can renew while it is down, so a lease that ran out then
@@ -26,15 +27,13 @@ class PostgresOutageLeaseTest {
     private static final String UTC_TEXT = "'YYYY-MM-DD HH24:MI:SS.MS'";
     private static final String STARTED = "(pg_postmaster_start_time() AT TIME ZONE 'UTC')";
 
-    private PostgresCluster cluster;
-    private String url;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private final List<PostgresCheckpointStore> opened = new ArrayList<>();
     private long run;
 
     @BeforeEach
     void aRun() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
         PostgresCheckpointStore first = store();
         first.syncRun(spec("a"), recs(40).iterator());
         run = first.findRun("a").orElseThrow().id();
@@ -43,13 +42,10 @@ class PostgresOutageLeaseTest {
     @AfterEach
     void closeAll() {
         opened.forEach(PostgresCheckpointStore::close);
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     private PostgresCheckpointStore store() {
-        PostgresCheckpointStore s = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        PostgresCheckpointStore s = PostgresCheckpointStore.open(pg.location());
         opened.add(s);
         return s;
     }
@@ -94,15 +90,15 @@ class PostgresOutageLeaseTest {
      * right after would take the claims with it (what a crash takes is another test's: {@link PostgresCrashTest}).
      */
     private void crashAndStart() throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");
         }
-        cluster.crashAndStart();
+        pg.cluster().crashAndStart();
     }
 
     /** Both workers' rows as a renewal of a lease of {@code length} would leave them, ended just before the start. */
     private void leasesEndedAtTheStart(String length) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.executeUpdate("UPDATE workers SET lease_until = to_char(" + STARTED + " - interval '1 millisecond', "
                     + UTC_TEXT + "), heartbeat_at = to_char(" + STARTED + " - interval '1 millisecond' - interval '"
                     + length + "', " + UTC_TEXT + ")");
@@ -110,7 +106,7 @@ class PostgresOutageLeaseTest {
     }
 
     private long workers() throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM workers")) {
             rs.next();
             return rs.getLong(1);
@@ -118,7 +114,7 @@ class PostgresOutageLeaseTest {
     }
 
     private long claimsOf(List<String> recordIds) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM claims WHERE record_id IN ('"
                      + String.join("','", recordIds) + "')")) {
             rs.next();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the store tells a run's listener of its PostgreSQL server, on a throwaway cluster of its own (stopped and
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresOutageToldTest {
-    private PostgresCluster cluster;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private PostgresCheckpointStore store;
     private final List<String> heard = new CopyOnWriteArrayList<>();
 
@@ -42,17 +44,13 @@ class PostgresOutageToldTest {
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        store = PostgresCheckpointStore.open(PostgresCluster.location(cluster.newDatabase()));
+        store = PostgresCheckpointStore.open(pg.location());
     }
 
     @AfterEach
     void close() {
         if (store != null) {
             store.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -66,15 +64,15 @@ class PostgresOutageToldTest {
         List<InputRecord> input = recs(2);
         long run = run(input);
         store.tellOutagesTo(listener);
-        String server = "127.0.0.1:" + cluster.port();
+        String server = "127.0.0.1:" + pg.cluster().port();
 
-        cluster.stop();
+        pg.cluster().stop();
         CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
                 () -> store.savePrediction(run, input.get(0), done("o0")));
         while (heard.isEmpty()) {
             Thread.sleep(10);
         }
-        cluster.startAgain();
+        pg.cluster().startAgain();
 
         assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
         assertThat(heard.get(0)).startsWith("away " + server + " ");
@@ -90,7 +88,7 @@ class PostgresOutageToldTest {
 
         // Up again before the store tries anything: its connections died with the server, and the next call finds
         // its own broken and connects again at once.
-        cluster.restart();
+        pg.cluster().restart();
 
         assertThat(store.savePrediction(run, input.get(0), done("o0"))).isTrue();
         assertThat(store.findRun("a")).isPresent();
@@ -104,11 +102,11 @@ class PostgresOutageToldTest {
         store.tellOutagesTo(listener);
         store.tellOutagesTo(RunListener.NONE);
 
-        cluster.stop();
+        pg.cluster().stop();
         CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
                 () -> store.savePrediction(run, input.get(0), done("o0")));
         Thread.sleep(500); // tries at the server meanwhile: none may be told
-        cluster.startAgain();
+        pg.cluster().startAgain();
 
         assertThat(saved.get(2, TimeUnit.MINUTES)).isTrue();
         assertThat(heard).isEmpty();
