@@ -20,42 +20,27 @@ import dev.stride.core.RunState;
 import dev.stride.core.Shard;
 import dev.stride.core.SyncReport;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store on a real PostgreSQL server (a throwaway cluster for this class, a new database for each test). */
 class PostgresCheckpointStoreTest {
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
-    private String url;
     private PostgresCheckpointStore store;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @BeforeEach
     void open() throws Exception {
-        url = cluster.newDatabase();
-        store = PostgresCheckpointStore.open(PostgresCluster.location(url));
+        store = PostgresCheckpointStore.open(PG.location());
     }
 
     @AfterEach
@@ -75,8 +60,7 @@ class PostgresCheckpointStoreTest {
     }
 
     private Connection jdbc() throws Exception {
-        return DriverManager.getConnection(PostgresCluster.location(url).jdbcUrl(),
-                PostgresCluster.location(url).connectionProperties());
+        return PG.connect();
     }
 
     @Test
@@ -305,7 +289,7 @@ class PostgresCheckpointStoreTest {
     void twoWritersCountIntoTheirOwnSlotsAndTheSumsAreExact() throws Exception {
         List<InputRecord> input = recs(200);
         long run = newRun("a", input);
-        try (PostgresCheckpointStore other = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+        try (PostgresCheckpointStore other = PostgresCheckpointStore.open(PG.location())) {
             for (int i = 0; i < 200; i++) {
                 PostgresCheckpointStore writer = i % 2 == 0 ? store : other;
                 if (i % 10 == 9) {
@@ -363,7 +347,7 @@ class PostgresCheckpointStoreTest {
     void aReadOnlyStoreRefusesToWriteAndSeesTheSameRuns() {
         long run = newRun("a", recs(2));
         store.savePrediction(run, rec(0, "r0", "text 0"), done("x"));
-        try (PostgresCheckpointStore readOnly = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url))) {
+        try (PostgresCheckpointStore readOnly = PostgresCheckpointStore.openReadOnly(PG.location())) {
             assertThat(readOnly.findRun("a").orElseThrow().done()).isEqualTo(1);
             assertThatThrownBy(() -> readOnly.clearAll()).isInstanceOf(StoreException.class);
         }
@@ -378,7 +362,7 @@ class PostgresCheckpointStoreTest {
         }
         store.saveCursor(run, 100, RunState.RUNNING);
 
-        cluster.restart();
+        PG.cluster().restart();
 
         // The store's connections died with the server; each call reconnects and goes on.
         for (int i = 20; i < 40; i++) {

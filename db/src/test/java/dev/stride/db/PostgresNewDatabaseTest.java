@@ -13,9 +13,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A new, empty PostgreSQL database (CREATE DATABASE and nothing else): workers started on it at the same moment all
@@ -24,19 +23,8 @@ import org.junit.jupiter.api.Test;
 class PostgresNewDatabaseTest {
     private static final int WORKERS = 3;
     private static final int ROUNDS = 6;
-    private static PostgresCluster cluster;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     /** Each opener on its own connections, as separate processes are; released together by a barrier. */
     @Test
@@ -44,7 +32,7 @@ class PostgresNewDatabaseTest {
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
         try {
             for (int round = 1; round <= ROUNDS; round++) {
-                String url = cluster.newDatabase();
+                String url = PG.newDatabase();
                 CyclicBarrier start = new CyclicBarrier(WORKERS);
                 List<Future<Boolean>> opened = new ArrayList<>();
                 for (int i = 0; i < WORKERS; i++) {
@@ -69,7 +57,7 @@ class PostgresNewDatabaseTest {
 
     @Test
     void aReaderOfANewDatabaseFindsNoRunsAndCreatesNoTable() throws Exception {
-        String url = cluster.newDatabase();
+        String url = PG.url();
         try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url))) {
             assertThat(store.listRuns()).isEmpty();
             assertThat(store.findRun("m")).isEmpty();
@@ -83,7 +71,7 @@ class PostgresNewDatabaseTest {
     /** As a dashboard opened on the new database before the first run: the run shows once it is there. */
     @Test
     void aReaderOpenedBeforeTheFirstRunSeesIt() throws Exception {
-        String url = cluster.newDatabase();
+        String url = PG.url();
         try (PostgresCheckpointStore reader = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url))) {
             assertThat(reader.listRuns()).isEmpty();
             try (PostgresCheckpointStore writer = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
@@ -97,7 +85,7 @@ class PostgresNewDatabaseTest {
     @Test
     void sslAskedForInTheUrlIsNotDroppedOnAServerWithout() throws Exception {
         // The throwaway cluster has no certificate: a URL that requires SSL must not connect in the clear.
-        String url = cluster.newDatabase() + "?sslmode=require";
+        String url = PG.url() + "?sslmode=require";
 
         assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url)).close())
                 .isInstanceOf(StoreException.class)
@@ -109,7 +97,7 @@ class PostgresNewDatabaseTest {
 
     @Test
     void aUserWhoMayNotCreateTheTablesIsToldTheCommandThatLetsItAndItDoes() throws Exception {
-        String url = cluster.newDatabase(); // owned by postgres: since PostgreSQL 15 others may not create in it
+        String url = PG.url(); // owned by postgres: since PostgreSQL 15 others may not create in it
         String database = PostgresCluster.location(url).database();
         try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
             st.execute("DO $$ BEGIN CREATE ROLE newcomer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");

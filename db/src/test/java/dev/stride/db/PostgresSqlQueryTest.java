@@ -10,30 +10,23 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** stride sql on PostgreSQL reads and never writes, whatever the statement. */
 class PostgresSqlQueryTest {
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
     private static String url;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
+        url = PG.newDatabase(); // one for the class: its tests only read
         try (PostgresCheckpointStore store = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
             store.syncRun(spec("a"), recs(3).iterator());
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) {
-            cluster.close();
         }
     }
 

@@ -37,11 +37,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several workers of one run on a real PostgreSQL server, each its own store (its own connections), as on
@@ -50,27 +49,14 @@ import org.junit.jupiter.api.Test;
 class PostgresWorkersTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final int RECORDS = 300;
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     private final List<PostgresCheckpointStore> opened = new ArrayList<>();
-    private String url;
     private long run;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @BeforeEach
     void aRun() throws Exception {
-        url = cluster.newDatabase();
         PostgresCheckpointStore first = store();
         first.syncRun(spec("a"), recs(RECORDS).iterator());
         run = first.findRun("a").orElseThrow().id();
@@ -82,7 +68,7 @@ class PostgresWorkersTest {
     }
 
     private PostgresCheckpointStore store() {
-        return store(url);
+        return store(PG.url());
     }
 
     private PostgresCheckpointStore store(String at) {
@@ -162,7 +148,7 @@ class PostgresWorkersTest {
         long b = first.findRun("b").orElseThrow().id();
         store().join(run, LEASE);
         store().join(b, LEASE);
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             // b's worker, of another machine, was killed a lease ago: its lease ends where its last heartbeat was
             assertThat(st.executeUpdate("UPDATE workers SET lease_until = heartbeat_at, host = 'elsewhere.example'"
                     + " WHERE run_id = " + b)).isOne();
@@ -192,7 +178,7 @@ class PostgresWorkersTest {
         taker.join(run, LEASE);
         List<InputRecord> ofTaker = taker.claim(run, -1, 10, false);
         // The dying worker was killed a lease ago: its lease ends where its last heartbeat was.
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             assertThat(st.executeUpdate("UPDATE workers SET lease_until = heartbeat_at WHERE number = 1")).isEqualTo(1);
         }
 
@@ -221,7 +207,7 @@ class PostgresWorkersTest {
         ended.waitFor();
         try {
             // Their rows as other processes of this machine left them: one killed, one alive.
-            try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            try (Connection c = PG.connect(); Statement st = c.createStatement()) {
                 assertThat(st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE number = 1")).isOne();
                 assertThat(st.executeUpdate("UPDATE workers SET pid = " + sleeping.pid() + " WHERE number = 2"))
                         .isOne();
@@ -231,7 +217,7 @@ class PostgresWorkersTest {
             // machine's name looks gone from here), so its lease stands until it misses a renewal.
             assertThat(ids(taker.claim(run, 100, 5, false))).as("its last renewal a moment ago")
                     .doesNotContainAnyElementsOf(ofKilled);
-            try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+            try (Connection c = PG.connect(); Statement st = c.createStatement()) {
                 // Its lease past its middle without a renewal (the store's own clock is the server's: not moved).
                 assertThat(st.executeUpdate("UPDATE workers SET heartbeat_at = '2000-01-01 00:00:00.000'"
                         + " WHERE number IN (1, 2)")).isEqualTo(2);
@@ -282,7 +268,7 @@ class PostgresWorkersTest {
         worker.join(run, LEASE);
         String before = leaseUntil(1);
         ExecutorService threads = Executors.newFixedThreadPool(2);
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("LOCK TABLE claims IN SHARE MODE"); // a claim's insert waits for it
             Future<List<InputRecord>> claiming = threads.submit(() -> worker.claim(run, -1, 10, false));
@@ -351,7 +337,7 @@ class PostgresWorkersTest {
     void twoLapsedWorkersDroppingEachOtherAtOnceBothGoOn() throws Exception {
         PostgresCheckpointStore first = store();
         first.join(run, LEASE);
-        try (Connection c = PostgresCluster.connect(url); Statement other = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement other = c.createStatement()) {
             other.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
                     + " lease_until) VALUES (" + run + ", 'other', 2, 'elsewhere', 1, '2000-01-01 00:00:00.000',"
                     + " '2000-01-01 00:00:00.000', '2000-01-01 00:00:00.000')");
@@ -385,7 +371,7 @@ class PostgresWorkersTest {
         PostgresCheckpointStore worker = store();
         worker.join(run, LEASE);
         ExecutorService threads = Executors.newSingleThreadExecutor();
-        try (Connection c = PostgresCluster.connect(url); Statement other = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement other = c.createStatement()) {
             c.setAutoCommit(false);
             other.execute("LOCK TABLE claims IN SHARE MODE"); // the claim's insert waits for it
             Future<List<InputRecord>> claiming = threads.submit(() -> worker.claim(run, -1, 4, false));
@@ -401,7 +387,7 @@ class PostgresWorkersTest {
     }
 
     private void awaitDoneOrALockWait(Future<?> work) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             while (!work.isDone()) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
                     rs.next();
@@ -416,14 +402,14 @@ class PostgresWorkersTest {
 
     /** Sets the lease of worker {@code number} in the past, as a pause past it leaves it. */
     private void expireLeaseOf(int number) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             assertThat(st.executeUpdate("UPDATE workers SET lease_until = '2000-01-01 00:00:00.000' WHERE number = "
                     + number)).isEqualTo(1);
         }
     }
 
     private String leaseUntil(int number) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = PG.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT lease_until FROM workers WHERE number = " + number)) {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
@@ -432,7 +418,7 @@ class PostgresWorkersTest {
 
     /** The claimed records, each worker's in input order. */
     private List<List<String>> claimedBy() throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement();
+        try (Connection c = PG.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT string_agg(c.record_id, ',' ORDER BY r.seq) FROM claims c"
                      + " JOIN records r ON r.run_id = c.run_id AND r.record_id = c.record_id GROUP BY c.worker_id")) {
             List<List<String>> all = new ArrayList<>();
@@ -452,7 +438,7 @@ class PostgresWorkersTest {
         assertThat(me.claim(run, -1, RECORDS - 2, false)).hasSize(RECORDS - 2);
         List<InputRecord> last = recs(RECORDS).subList(RECORDS - 2, RECORDS);
 
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             // The other worker's claim of the last two records as Claims makes it, its transaction not yet committed.
             c.setAutoCommit(false);
             st.executeQuery("SELECT record_id FROM records WHERE run_id = " + run + " AND record_id IN ('r298', 'r299')"
@@ -562,10 +548,10 @@ class PostgresWorkersTest {
      */
     @Test
     void aUserNotAllowedToUseTheTablesIsToldWhatToGrantNotThatThereAreNoRuns() throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             st.execute("DO $$ BEGIN CREATE ROLE stranger LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
         }
-        String asStranger = url.replace("://postgres@", "://stranger@");
+        String asStranger = PG.url().replace("://postgres@", "://stranger@");
         String told = "does not let user 'stranger' use stride's tables in ";
         assertThatThrownBy(() -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(asStranger)).close())
                 .isInstanceOf(StoreException.class).hasMessageContaining(told)
@@ -621,7 +607,7 @@ class PostgresWorkersTest {
             a.savePrediction(run, r, done("out"));
         }
         ExecutorService thread = Executors.newSingleThreadExecutor();
-        try (Connection holder = PostgresCluster.connect(url); Statement st = holder.createStatement()) {
+        try (Connection holder = PG.connect(); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
             // Another save of the run in its transaction: the run's row locked as a save locks it.
             st.executeQuery("SELECT 1 FROM runs WHERE run_id = " + run + " FOR NO KEY UPDATE").close();
@@ -667,7 +653,7 @@ class PostgresWorkersTest {
         stopped.join(run, LEASE);
         Process ended = new ProcessBuilder("true").start();
         ended.waitFor();
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             assertThat(st.executeUpdate("UPDATE workers SET pid = " + ended.pid() + " WHERE number = 1")).isOne();
         }
 
@@ -796,7 +782,7 @@ class PostgresWorkersTest {
 
     /** Until {@code n} sessions wait for a lock. */
     private void awaitLockWaits(int n) throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             while (true) {
                 try (ResultSet rs = st.executeQuery("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted")) {
                     rs.next();
@@ -839,7 +825,7 @@ class PostgresWorkersTest {
 
     /** Until a session waits for a lock: the command under test, behind another transaction. */
     private void awaitALockWait() throws Exception {
-        try (Connection c = PostgresCluster.connect(url); Statement st = c.createStatement()) {
+        try (Connection c = PG.connect(); Statement st = c.createStatement()) {
             while (true) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
                     rs.next();
