@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,9 @@ class AnsweredByBothTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
+
     @Test
     void onSqlite() {
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(dir.resolve("runs.db"))) {
@@ -39,9 +43,7 @@ class AnsweredByBothTest {
 
     @Test
     void onPostgresql() throws Exception {
-        try (PostgresCluster cluster = PostgresCluster.start();
-             PostgresCheckpointStore store = PostgresCheckpointStore.open(
-                     PostgresCluster.location(cluster.newDatabase()))) {
+        try (PostgresCheckpointStore store = PostgresCheckpointStore.open(pg.location())) {
             check(store);
         }
     }

@@ -9,12 +9,12 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.InputRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +26,9 @@ class ScoreBookTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
 
     @Test
     void sqliteScoresOnlyWhatIsNewAndTheViewsShowIt() throws Exception {
@@ -67,22 +70,18 @@ class ScoreBookTest {
 
     @Test
     void postgresKeepsTheSameScoresAndViews() throws Exception {
-        try (PostgresCluster cluster = PostgresCluster.start()) {
-            String url = cluster.newDatabase();
-            long run;
-            try (PostgresCheckpointStore store = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
-                run = answerThree(store, recs(4));
-            }
-            try (ScoreBook book = ScoreBook.open(PostgresCluster.location(url))) {
-                scoreAll(book, run);
-                assertThat(book.tally(run, KEY)).isEqualTo(new ScoreBook.Tally(3, 1, 1));
-                assertThat(book.unscored(run, KEY, -1, 100)).isEmpty();
-                assertThat(book.scorings(run)).containsExactly(KEY);
-            }
-            PostgresLocation location = PostgresCluster.location(url);
-            try (Connection c = DriverManager.getConnection(location.jdbcUrl(), location.connectionProperties())) {
-                assertViews(c);
-            }
+        long run;
+        try (PostgresCheckpointStore store = PostgresCheckpointStore.open(pg.location())) {
+            run = answerThree(store, recs(4));
+        }
+        try (ScoreBook book = ScoreBook.open(pg.location())) {
+            scoreAll(book, run);
+            assertThat(book.tally(run, KEY)).isEqualTo(new ScoreBook.Tally(3, 1, 1));
+            assertThat(book.unscored(run, KEY, -1, 100)).isEmpty();
+            assertThat(book.scorings(run)).containsExactly(KEY);
+        }
+        try (Connection c = pg.connect()) {
+            assertViews(c);
         }
     }
 
