@@ -2,7 +2,7 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.AnswerKey;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -12,10 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code stride compare} on a real throwaway PostgreSQL cluster says what it says on SQLite, for the same two runs
@@ -25,24 +24,13 @@ class ComparePostgresTest {
     private static final Path MCQ = Path.of("..", "examples", "multiple-choice.jsonl").toAbsolutePath().normalize();
     private static final String TEMPLATE = "Answer with the letter of the correct choice. {{question}} "
             + "A) {{choices.A}} B) {{choices.B}} C) {{choices.C}} D) {{choices.D}}";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
 
     private final Cli cli = new Cli();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void theSameRunsCompareAlikeOnPostgresqlAndSqlite() throws Exception {
@@ -50,7 +38,7 @@ class ComparePostgresTest {
         for (String line : Files.readAllLines(MCQ, StandardCharsets.UTF_8)) {
             AnswerKey.fromRecord(line, "question", "answer").ifPresent(questions::add);
         }
-        String server = cluster.newDatabase();
+        String server = PG.url();
         String file = dir.resolve("runs.db").toString();
         try (Simulator sim = new Simulator(SimulatorSettings.builder().build(),
                 new AnswerKey(questions, Map.of("tuned", 0.9, "base", 0.5), 1.0, 42)).start(0)) {

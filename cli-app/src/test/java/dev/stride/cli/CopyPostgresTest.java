@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.PostgresSnapshot;
 import dev.stride.db.TransferStoppedException;
@@ -18,8 +19,6 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,7 +36,8 @@ class CopyPostgresTest {
     private static final String RUN_ROW = "SELECT name, model, base_urls, template, params, created_at, total, done,"
             + " failed, truncated, low_watermark, elapsed_ms, saved_at, state, heartbeat_at, input_digest, shard"
             + " FROM runs ORDER BY name";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -48,23 +48,11 @@ class CopyPostgresTest {
     private Path laptop;
     private String server; // a new database for each test, with the password in its URL
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     /** Two runs in one file: alpha done with a failure, beta interrupted partway. */
     @BeforeEach
     void twoRuns() throws Exception {
         // The cluster trusts every local user, so any password is accepted: enough to see that none is printed.
-        server = cluster.newDatabase().replace("postgresql://postgres@", "postgresql://postgres:" + PASSWORD + "@");
+        server = PG.url().replace("postgresql://postgres@", "postgresql://postgres:" + PASSWORD + "@");
         laptop = dir.resolve("laptop.db");
         input = questions(dir, "q.jsonl", 20);
         stride.model.answering(prompt -> prompt.equals("question 5")

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,25 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 class FreshInFlightTest {
     private static final Cli EN = new Cli(Map.of("LANG", "en_US.UTF-8"));
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
 
     @RegisterExtension
     final CliFixture stride = new CliFixture();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void sqliteShowsTheRequestsOutBeforeTheLeaseIsRenewed() throws Exception {
@@ -59,7 +47,7 @@ class FreshInFlightTest {
 
     @Test
     void postgresShowsTheRequestsOutBeforeTheLeaseIsRenewed() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         showsTheRequestsOutBeforeTheLeaseIsRenewed(db, () -> PostgresCluster.connect(db));
     }
 

@@ -4,7 +4,7 @@ import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -18,8 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresLockStopTest {
     private static final String WAITING = "waiting for a lock on PostgreSQL ";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -48,25 +47,11 @@ class PostgresLockStopTest {
             toldWaiting.countDown();
         }
     });
-    private String db;
     private Connection admin;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @BeforeEach
     void tables() throws Exception {
-        db = cluster.newDatabase();
-        PostgresCheckpointStore.open(PostgresCluster.location(db)).close(); // the tables to lock
+        PostgresCheckpointStore.open(PG.location()).close(); // the tables to lock
     }
 
     @Test
@@ -83,7 +68,7 @@ class PostgresLockStopTest {
         }
 
         assertThat(r.exitCode()).as(r.all()).isZero();
-        String server = PostgresCluster.location(db).hostAndPort();
+        String server = PG.location().hostAndPort();
         assertThat(r.out()).contains(WAITING + server + " that another session holds (another stride command syncing"
                 + " a changed input or clearing, LOCK TABLE, VACUUM FULL, a long transaction?) for ")
                 .contains(": the lock on PostgreSQL " + server + " was let go after ");
@@ -112,7 +97,7 @@ class PostgresLockStopTest {
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(r.err()).contains("stopped without waiting longer for a lock that another session holds on the"
-                + " PostgreSQL server at " + PostgresCluster.location(db).hostAndPort());
+                + " PostgreSQL server at " + PG.location().hostAndPort());
         assertThat(r.err()).as("-v: why the wait ended").contains("the stop's grace is over");
         Matcher unsaved = Pattern.compile("(\\d+) answers? received could not be saved").matcher(r.err());
         assertThat(unsaved.find()).as(r.err()).isTrue();
@@ -121,7 +106,7 @@ class PostgresLockStopTest {
         assertThat(Integer.parseInt(unsaved.group(1))).isEqualTo(stride.model.requests.get()).isPositive();
 
         // Asked again next time: the next run answers all 10.
-        Cli.Result again = new Cli().run("run", input().toString(), "--db", db, "--model", "m", "--base-url",
+        Cli.Result again = new Cli().run("run", input().toString(), "--db", PG.url(), "--model", "m", "--base-url",
                 stride.url(), "--template", "{{question}}", "--log-every", "0");
         assertThat(again.exitCode()).as(again.all()).isZero();
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(10);
@@ -132,7 +117,7 @@ class PostgresLockStopTest {
      * answers its first request, so the run's first save waits for it.
      */
     private CompletableFuture<Cli.Result> runLockedAtTheFirstAnswer(String... more) throws Exception {
-        admin = PostgresCluster.connect(db);
+        admin = PG.connect();
         admin.setAutoCommit(false);
         CountDownLatch locked = new CountDownLatch(1);
         stride.model.answering(prompt -> {
@@ -149,8 +134,8 @@ class PostgresLockStopTest {
             return null;
         });
         Path input = input();
-        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db, "--model", "m", "--base-url",
-                stride.url(), "--template", "{{question}}", "--concurrency", "4"));
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", PG.url(), "--model", "m",
+                "--base-url", stride.url(), "--template", "{{question}}", "--concurrency", "4"));
         args.addAll(List.of(more));
         return CompletableFuture.supplyAsync(() -> cli.run(args.toArray(String[]::new)));
     }
@@ -161,7 +146,7 @@ class PostgresLockStopTest {
     }
 
     private int count(String sql) throws Exception {
-        try (Connection c = PostgresCluster.connect(db);
+        try (Connection c = PG.connect();
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();

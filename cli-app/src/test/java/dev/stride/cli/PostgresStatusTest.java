@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Files;
@@ -19,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresStatusTest {
     private static final Cli EN = new Cli(Map.of("LANG", "en_US.UTF-8"));
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -40,22 +40,10 @@ class PostgresStatusTest {
     @RegisterExtension
     final CliFixture stride = new CliFixture();
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     void statusOfOneRunShowsItsServersAndFinishReasons() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 12);
-        String db = cluster.newDatabase();
+        String db = PG.url();
         try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
             Cli.Result run = EN.run("run", input.toString(), "--db", db, "--model", "m", "--run", "pp",
                     "--base-url", sim.url(), "--template", "Q: {{question}}", "--log-every", "0");
@@ -79,7 +67,7 @@ class PostgresStatusTest {
         Files.writeString(input, "{\"id\":\"a\",\"question\":\"one\",\"answer\":\"A\"}\n"
                 + "{\"id\":\"b\",\"question\":\"two\",\"answer\":\"B\"}\n");
         stride.model.answering(prompt -> FakeModelServer.ok("The answer is A"));
-        String db = cluster.newDatabase();
+        String db = PG.url();
         Cli.Result run = EN.run("run", input.toString(), "--db", db, "--model", "m", "--run", "mcq", "--base-url",
                 stride.url(), "--template", "{{question}}", "--label-field", "answer", "--metric", "choice",
                 "--log-every", "0");
@@ -108,7 +96,7 @@ class PostgresStatusTest {
      */
     @Test
     void anOlderDatabaseIsUpgradedByTheCommandsThatReadIt() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         Cli.Result run = EN.run("run", Datasets.questions(dir, "q.jsonl", 5).toString(), "--db", db, "--model", "m",
                 "--run", "pp", "--base-url", stride.url(), "--template", "{{question}}", "--log-every", "0");
         assertThat(run.exitCode()).as(run.all()).isZero();
@@ -162,7 +150,7 @@ class PostgresStatusTest {
      */
     @Test
     void runAndCopyIntoAnOlderDatabaseUpgradeItAndSaySo() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         Path input = Datasets.questions(dir, "q.jsonl", 5);
         String[] run = {"run", input.toString(), "--db", db, "--model", "m", "--run", "pp", "--base-url",
             stride.url(), "--template", "{{question}}", "--log-every", "0"};
@@ -198,7 +186,7 @@ class PostgresStatusTest {
      */
     @Test
     void runAndCopyLeaveAnOlderDatabaseAnOlderStrideIsAtWorkOnAsItIs() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         Path input = Datasets.questions(dir, "q.jsonl", 5);
         String[] run = {"run", input.toString(), "--db", db, "--model", "m", "--run", "pp", "--base-url",
             stride.url(), "--template", "{{question}}", "--log-every", "0"};
@@ -264,7 +252,7 @@ class PostgresStatusTest {
      */
     @Test
     void aRunGoingNowIsJudgedOnTheServersClockNotOnThisMachines() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         Cli.Result first = EN.run("run", Datasets.questions(dir, "one.jsonl", 1).toString(), "--db", db, "--model",
                 "m", "--run", "first", "--base-url", stride.url(), "--template", "{{question}}", "--log-every", "0");
         assertThat(first.exitCode()).as(first.all()).isZero();
@@ -307,7 +295,7 @@ class PostgresStatusTest {
 
     @Test
     void aNewEmptyDatabaseHoldsNoRunsAndReadingItCreatesNothing() throws Exception {
-        String db = cluster.newDatabase();
+        String db = PG.url();
         String shown = db; // no password in the cluster's URLs
 
         Cli.Result status = EN.run("status", "--db", db);
@@ -350,7 +338,7 @@ class PostgresStatusTest {
 
     @Test
     void noPasswordIsTheServerNotLettingStrideInNotAServerToStart() throws Exception {
-        String db = cluster.newDatabaseWithPassword("alice", "s3cret-Pw");
+        String db = PG.cluster().newDatabaseWithPassword("alice", "s3cret-Pw");
         String server = db.substring("postgresql://alice@".length(), db.lastIndexOf('/'));
 
         Cli.Result noPassword = EN.run("status", "--db", db);
