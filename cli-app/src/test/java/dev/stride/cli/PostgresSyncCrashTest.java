@@ -3,6 +3,7 @@ package dev.stride.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A crash of the PostgreSQL server (pg_ctl stop -m immediate, then a start) while a new run's input is being synced:
@@ -29,6 +31,9 @@ class PostgresSyncCrashTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
+
     @Test
     void aCrashOfTheServerDuringTheSyncOfAFileIsWaitedOutAndTheFileSyncedAgain() throws Exception {
         StringBuilder s = new StringBuilder();
@@ -37,9 +42,8 @@ class PostgresSyncCrashTest {
         }
         Path input = dir.resolve("in.jsonl");
         Files.writeString(input, s, StandardCharsets.UTF_8);
-        try (PostgresCluster cluster = PostgresCluster.start();
-             Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
-            String db = cluster.newDatabase();
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            String db = pg.url();
             CompletableFuture<Cli.Result> run;
             try (Connection holder = PostgresCluster.connect(db); Statement st = holder.createStatement();
                  Connection look = PostgresCluster.connect(db)) {
@@ -52,7 +56,7 @@ class PostgresSyncCrashTest {
                 run = CompletableFuture.supplyAsync(() -> new Cli().run("run", input.toString(), "--db", db,
                         "--model", "m", "--run", "m", "--base-url", sim.url(), "--log-every", "0"));
                 waitForTheSyncAtTheLock(look);
-                cluster.crashAndStart();
+                pg.cluster().crashAndStart();
             }
             Cli.Result result = run.join();
             assertThat(result.exitCode()).as(result.all()).isZero();

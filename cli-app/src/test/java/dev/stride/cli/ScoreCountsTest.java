@@ -3,6 +3,7 @@ package dev.stride.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
 import org.assertj.core.api.ListAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scores' counts (score_counts, V21), which the scoreboard and status read, kept equal to a recount of the current
@@ -41,6 +43,9 @@ class ScoreCountsTest {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
+
     private final Cli cli = new Cli();
 
     @Test
@@ -51,15 +56,7 @@ class ScoreCountsTest {
 
     @Test
     void theCountsFollowEveryChangeOfScoresAnswersAndRecordsOnPostgres() throws Exception {
-        try (PostgresCluster cluster = PostgresCluster.start()) {
-            scenario(() -> {
-                try {
-                    return cluster.newDatabase();
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, false);
-        }
+        scenario(pg::newDatabase, false);
     }
 
     /** An older database's scores counted by the upgrade: the same scoreboard before and after. */

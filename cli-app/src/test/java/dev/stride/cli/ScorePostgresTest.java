@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scoring on PostgreSQL: live in a run, then stride score finds nothing left to score, and the scoreboard view; the
@@ -28,6 +30,9 @@ class ScorePostgresTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
 
     @Test
     void aRunScoresLiveAndScoreFindsItAllStored() throws Exception {
@@ -41,9 +46,8 @@ class ScorePostgresTest {
         Path input = dir.resolve("q.jsonl");
         Files.writeString(input, s, StandardCharsets.UTF_8);
         Cli cli = new Cli();
-        try (PostgresCluster cluster = PostgresCluster.start();
-             Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
-            String db = cluster.newDatabase();
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            String db = pg.url();
             Cli.Result run = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "m",
                     "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0",
                     "--label-field", "answer", "--metric", "choice");
@@ -69,57 +73,55 @@ class ScorePostgresTest {
     void aRunKeepsItsScoringOnPostgresAndADatabaseOfVersion15IsUpgraded() throws Exception {
         Path input = questions(8);
         Cli cli = new Cli();
-        try (PostgresCluster cluster = PostgresCluster.start()) {
-            String db = cluster.newDatabase();
-            // Every request fails and none is tried again: the session ends with no answer, so no score is stored.
-            try (Simulator down = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(1.0)
-                    .build()).start(0)) {
-                Cli.Result first = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "m",
-                        "--base-url", down.url(), "--template", "{{guess}}", "--log-every", "0", "--retries", "0",
-                        "--label-field", "answer", "--metric", "choice");
-                assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
-            }
-            assertThat(rows(db, "SELECT count(*) FROM scores")).containsExactly("0");
-            assertThat(rows(db, "SELECT scoring_metric || ',' || scoring_label_field || ',[' || scoring_extract"
-                    + " || ']' FROM runs")).containsExactly("choice,answer,[]");
-
-            try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build())
-                    .start(0)) {
-                Cli.Result resumed = cli.run("run", "--db", db, "--base-url", sim.url(), "--retry-failed",
-                        "--log-every", "0");
-                assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-                assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as"
-                        + " before: metric choice, label field answer\n").contains("accuracy 75.0% (n=8); 95% CI");
-                assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
-                        .containsExactly("choice,8,6");
-
-                // Back to version 15, as the stride before this one left it: the next session upgrades it and,
-                // the run keeping no way then, scores as its stored scores say.
-                try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
-                    st.execute("ALTER TABLE runs DROP COLUMN scoring_metric, DROP COLUMN scoring_label_field,"
-                            + " DROP COLUMN scoring_extract, DROP COLUMN output_rules"); // V17's, made after V16's
-                    // V18's columns stay: it is written to be applied again over itself, and counts the tokens anew.
-                    st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
-                    st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-                    // V21 too is applied again over itself, and counts the scores anew.
-                    st.execute("DELETE FROM flyway_schema_history"
-                            + " WHERE version IN ('16', '17', '18', '19', '20', '21')");
-                }
-                Cli.Result longer = cli.run("run", questions(12).toString(), "--db", db, "--model", "m", "--run",
-                        "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0");
-                assertThat(longer.exitCode()).as(longer.all()).isZero();
-                assertThat(longer.out()).contains("scoring as before: metric choice, label field answer\n")
-                        .contains("accuracy 75.0% (n=12); 95% CI");
-            }
-            assertThat(rows(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"))
-                    .containsExactly("21");
-            // Applied again over itself, V18 counted the tokens anew: once, not on top of what its triggers had.
-            assertThat(rows(db, "SELECT tokens_in + tokens_out FROM run_totals")).containsExactly(
-                    rows(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions").get(0));
-            assertThat(rows(db, "SELECT coalesce(scoring_metric, 'none') FROM runs")).containsExactly("none");
-            assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
-                    .containsExactly("choice,12,9");
+        String db = pg.url();
+        // Every request fails and none is tried again: the session ends with no answer, so no score is stored.
+        try (Simulator down = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).serverError(1.0)
+                .build()).start(0)) {
+            Cli.Result first = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "m",
+                    "--base-url", down.url(), "--template", "{{guess}}", "--log-every", "0", "--retries", "0",
+                    "--label-field", "answer", "--metric", "choice");
+            assertThat(first.exitCode()).as(first.all()).isEqualTo(3);
         }
+        assertThat(rows(db, "SELECT count(*) FROM scores")).containsExactly("0");
+        assertThat(rows(db, "SELECT scoring_metric || ',' || scoring_label_field || ',[' || scoring_extract"
+                + " || ']' FROM runs")).containsExactly("choice,answer,[]");
+
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build())
+                .start(0)) {
+            Cli.Result resumed = cli.run("run", "--db", db, "--base-url", sim.url(), "--retry-failed",
+                    "--log-every", "0");
+            assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as"
+                    + " before: metric choice, label field answer\n").contains("accuracy 75.0% (n=8); 95% CI");
+            assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
+                    .containsExactly("choice,8,6");
+
+            // Back to version 15, as the stride before this one left it: the next session upgrades it and,
+            // the run keeping no way then, scores as its stored scores say.
+            try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE runs DROP COLUMN scoring_metric, DROP COLUMN scoring_label_field,"
+                        + " DROP COLUMN scoring_extract, DROP COLUMN output_rules"); // V17's, made after V16's
+                // V18's columns stay: it is written to be applied again over itself, and counts the tokens anew.
+                st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
+                st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
+                // V21 too is applied again over itself, and counts the scores anew.
+                st.execute("DELETE FROM flyway_schema_history"
+                        + " WHERE version IN ('16', '17', '18', '19', '20', '21')");
+            }
+            Cli.Result longer = cli.run("run", questions(12).toString(), "--db", db, "--model", "m", "--run",
+                    "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0");
+            assertThat(longer.exitCode()).as(longer.all()).isZero();
+            assertThat(longer.out()).contains("scoring as before: metric choice, label field answer\n")
+                    .contains("accuracy 75.0% (n=12); 95% CI");
+        }
+        assertThat(rows(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"))
+                .containsExactly("21");
+        // Applied again over itself, V18 counted the tokens anew: once, not on top of what its triggers had.
+        assertThat(rows(db, "SELECT tokens_in + tokens_out FROM run_totals")).containsExactly(
+                rows(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions").get(0));
+        assertThat(rows(db, "SELECT coalesce(scoring_metric, 'none') FROM runs")).containsExactly("none");
+        assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
+                .containsExactly("choice,12,9");
     }
 
     /** q0..q{n-1}, all labelled C; every fourth guess (q3, q7, ...) is (B), the others say C their own way. */
