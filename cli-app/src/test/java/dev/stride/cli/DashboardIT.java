@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code stride dashboard} and {@code stride report} as processes: the dashboard follows a run that another process
@@ -39,6 +40,9 @@ class DashboardIT {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
 
     @StartStop
     public final MockWebServer server = new MockWebServer();
@@ -151,34 +155,32 @@ class DashboardIT {
         Path input = questions(dir, "q.jsonl", TOTAL);
         server.setDispatcher(model);
         model.release();
-        try (PostgresCluster cluster = PostgresCluster.start()) {
-            String db = cluster.newDatabase();
-            Cli.Result written = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "onpg",
-                    "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--quiet");
-            assertThat(written.exitCode()).as(written.all()).isZero();
+        String db = pg.url();
+        Cli.Result written = cli.run("run", input.toString(), "--db", db, "--model", "m", "--run", "onpg",
+                "--base-url", server.url("/v1").toString(), "--template", "Q: {{question}}", "--quiet");
+        assertThat(written.exitCode()).as(written.all()).isZero();
 
-            dashboard = StrideProcess.start(dir, "dashboard", List.of("dashboard", "--db", db, "--port", "0"));
-            dashboard.await("its address", Duration.ofSeconds(120), () -> URL.matcher(dashboard.out()).find());
-            Matcher m = URL.matcher(dashboard.out());
-            assertThat(m.find()).isTrue();
-            URI base = URI.create(m.group(1));
-            JsonNode listed = runs(base).get(0);
-            assertThat(listed.get("name").asText()).isEqualTo("onpg");
-            assertThat(listed.get("done").asLong()).isEqualTo(TOTAL);
-            assertThat(listed.get("state").asText()).isEqualTo("done");
-            assertThat(get(base, "/api/runs/onpg").statusCode()).isEqualTo(200);
-            JsonNode page = new ObjectMapper().readTree(get(base, "/api/runs/onpg/records?limit=5&q=q1").body());
-            assertThat(page.get("records").get(0).get("id").asText()).isEqualTo("q1");
-            assertThat(get(base, "/api/runs/onpg/records/q1").statusCode()).isEqualTo(200);
-            assertThat(get(base, "/api/compare?a=onpg&b=onpg").statusCode()).isEqualTo(200);
+        dashboard = StrideProcess.start(dir, "dashboard", List.of("dashboard", "--db", db, "--port", "0"));
+        dashboard.await("its address", Duration.ofSeconds(120), () -> URL.matcher(dashboard.out()).find());
+        Matcher m = URL.matcher(dashboard.out());
+        assertThat(m.find()).isTrue();
+        URI base = URI.create(m.group(1));
+        JsonNode listed = runs(base).get(0);
+        assertThat(listed.get("name").asText()).isEqualTo("onpg");
+        assertThat(listed.get("done").asLong()).isEqualTo(TOTAL);
+        assertThat(listed.get("state").asText()).isEqualTo("done");
+        assertThat(get(base, "/api/runs/onpg").statusCode()).isEqualTo(200);
+        JsonNode page = new ObjectMapper().readTree(get(base, "/api/runs/onpg/records?limit=5&q=q1").body());
+        assertThat(page.get("records").get(0).get("id").asText()).isEqualTo("q1");
+        assertThat(get(base, "/api/runs/onpg/records/q1").statusCode()).isEqualTo(200);
+        assertThat(get(base, "/api/compare?a=onpg&b=onpg").statusCode()).isEqualTo(200);
 
-            Path report = dir.resolve("pg-report.html");
-            Cli.Result r = cli.run("report", "--db", db, "-o", report.toString());
-            assertThat(r.exitCode()).as(r.all()).isZero();
-            assertThat(Files.readString(report)).contains("onpg").doesNotContain("<script src");
-            dashboard.close();
-            dashboard = null;
-        }
+        Path report = dir.resolve("pg-report.html");
+        Cli.Result r = cli.run("report", "--db", db, "-o", report.toString());
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(Files.readString(report)).contains("onpg").doesNotContain("<script src");
+        dashboard.close();
+        dashboard = null;
     }
 
     private long done(URI base) {

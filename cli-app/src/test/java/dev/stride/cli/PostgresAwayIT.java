@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A PostgreSQL server that goes away during a run and stays away, with real processes, a throwaway cluster of its own
@@ -42,13 +44,13 @@ class PostgresAwayIT {
     @TempDir
     Path dir;
 
-    private PostgresCluster cluster;
+    @RegisterExtension
+    final PostgresServer postgres = PostgresServer.perTest();
     private Simulator sim;
     private final List<StrideProcess> children = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        cluster = PostgresCluster.start();
         // Slow enough answers that the run is far from over when the server goes away.
         sim = new Simulator(SimulatorSettings.builder().latency(Duration.ofMillis(100)).build()).start(0);
     }
@@ -58,9 +60,6 @@ class PostgresAwayIT {
         children.forEach(StrideProcess::close);
         if (sim != null) {
             sim.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -92,13 +91,13 @@ class PostgresAwayIT {
     @Test
     void aServerAwayLongerThanTheWaitEndsTheRunWithOneLineNamingIt() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", RECORDS);
-        String pg = cluster.newDatabase();
+        String pg = postgres.url();
         StrideProcess run = stride("run", 3, runArgs(input, pg));
         run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
-        cluster.stop();
+        postgres.cluster().stop();
 
         assertThat(run.waitForExit(Duration.ofMinutes(3))).as(run.transcript()).isEqualTo(ExitCodes.DATABASE);
-        String hostPort = "127.0.0.1:" + cluster.port();
+        String hostPort = "127.0.0.1:" + postgres.cluster().port();
         List<String> said = run.err().lines().filter(l -> l.contains(hostPort)).toList();
         assertThat(said).as(run.transcript()).hasSize(1);
         assertThat(said.get(0)).contains("run 'r' failed")
@@ -111,11 +110,11 @@ class PostgresAwayIT {
     @Test
     void aStopWhileTheServerIsAwayKeepsToTheGraceAndSaysWhatWasNotSaved() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", RECORDS);
-        String pg = cluster.newDatabase();
+        String pg = postgres.url();
         // The default wait (two minutes): the stop, not the wait's end, must end the run.
         StrideProcess run = stride("run", null, runArgs(input, pg, "--grace", "1s"));
         run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
-        cluster.stop();
+        postgres.cluster().stop();
         // The server away for a moment (the tester's 2 s), answers waiting for it in the worker.
         Thread.sleep(2000);
         run.signal("TERM");
@@ -124,7 +123,7 @@ class PostgresAwayIT {
         // without waiting longer") from a wait that ran its two minutes out ("did not come back within 120 s").
         // A user's stop exits as every stop does (130), the database away or not; its line says what was lost.
         assertThat(run.waitForExit(Duration.ofMinutes(5))).as(run.transcript()).isEqualTo(ExitCodes.INTERRUPTED);
-        String hostPort = "127.0.0.1:" + cluster.port();
+        String hostPort = "127.0.0.1:" + postgres.cluster().port();
         List<String> said = run.err().lines().filter(l -> l.contains(hostPort)).toList();
         assertThat(said).as(run.transcript()).hasSize(1);
         assertThat(said.get(0)).startsWith("stride: run 'r' interrupted: ")
@@ -140,16 +139,16 @@ class PostgresAwayIT {
     @Test
     void whileTheServerIsAwayTheProgressLineSaysSoAndThenThatItIsBack() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", OUTAGE_RECORDS);
-        String pg = cluster.newDatabase();
+        String pg = postgres.url();
         // The default wait (two minutes), which the server's few seconds away stay well within.
         StrideProcess run = stride("run", null, runArgs(input, pg, "--log-every", "1s"));
         run.await("some answers stored", Duration.ofMinutes(3), () -> done(pg) >= 20);
-        cluster.stop();
-        String hostPort = "127.0.0.1:" + cluster.port();
+        postgres.cluster().stop();
+        String hostPort = "127.0.0.1:" + postgres.cluster().port();
         String away = "database at " + hostPort + " unreachable for ";
         run.await("a progress line saying the database is away", Duration.ofMinutes(3),
                 () -> run.out().contains(away));
-        cluster.startAgain();
+        postgres.cluster().startAgain();
         run.await("a progress line saying the database is back", Duration.ofMinutes(3),
                 () -> run.out().contains("the database at " + hostPort + " answers again after "));
 
@@ -172,7 +171,7 @@ class PostgresAwayIT {
 
     /** The server back: the same command finishes the run, every record done once, nothing saved lost. */
     private void finishedAgainOnceBack(Path input, String pg) throws Exception {
-        cluster.startAgain();
+        postgres.cluster().startAgain();
         long saved = done(pg);
         assertThat(saved).as("answers saved before the server went away").isGreaterThanOrEqualTo(20);
         StrideProcess again = stride("again", null, runArgs(input, pg, FINISHING_CONCURRENCY));

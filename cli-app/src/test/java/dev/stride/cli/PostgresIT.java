@@ -3,6 +3,7 @@ package dev.stride.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Files;
@@ -16,13 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * stride on PostgreSQL, with real processes against a throwaway cluster (one for the class) and the project's
@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class PostgresIT {
     private static final String PASSWORD = "pw-Kq8Zt2Xv";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -40,18 +41,6 @@ class PostgresIT {
     private Simulator sim;
     private String baseUrl;
     private final List<StrideProcess> children = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @BeforeEach
     void serve() throws Exception {
@@ -101,7 +90,7 @@ class PostgresIT {
     @Test
     void everyCommandWorksOnPostgresqlAndSaysWhatItSaysOnSqlite() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 120);
-        String pg = withPassword(cluster.newDatabase());
+        String pg = withPassword(PG.url());
         Path file = dir.resolve("q.db");
 
         finished(stride("run-pg", Map.of(), runArgs(input, pg).toArray(String[]::new)), 0);
@@ -162,7 +151,7 @@ class PostgresIT {
     void aServerRestartedInTheMiddleOfARunIsWaitedForAndNothingIsLostOrStoredTwice() throws Exception {
         int records = 1000;
         Path input = Datasets.questions(dir, "q.jsonl", records);
-        String pg = withPassword(cluster.newDatabase());
+        String pg = withPassword(PG.url());
         StrideProcess run = stride("run", Map.of(),
                 runArgs(input, pg, "--concurrency", "2", "--save-interval", "20").toArray(String[]::new));
 
@@ -170,7 +159,7 @@ class PostgresIT {
             pause(); // a new connection per look: not thousands of them
             return done(pg) >= records / 4;
         });
-        cluster.restart();
+        PG.cluster().restart();
         long afterRestart = done(pg);
         assertThat(afterRestart).as("the restart came before the end of the run").isLessThan(records);
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +24,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several {@code stride run} processes sharing one run through PostgreSQL, as machines of a cluster would: the same
@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class PostgresWorkersIT {
     private static final String RUN = "cluster-run";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -53,18 +54,6 @@ class PostgresWorkersIT {
 
     private final PacedModelServer model = new PacedModelServer().delay(20, 40);
     private final List<StrideProcess> children = new ArrayList<>();
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @BeforeEach
     void serve() {
@@ -101,7 +90,7 @@ class PostgresWorkersIT {
     void threeWorkersOneKilledStoreEveryRecordOnceAndRepeatAtMostTheKilledOnesClaims() throws Exception {
         int total = 2000;
         Path input = questions(dir, "q.jsonl", total);
-        String db = cluster.newDatabase();
+        String db = PG.url();
 
         StrideProcess first = worker(0, input, db);
         first.await("20 answers", Duration.ofSeconds(120), () -> model.answeredCount(0) >= 20);
