@@ -11,6 +11,7 @@ import dev.stride.core.Metric;
 import dev.stride.core.Scorer;
 import dev.stride.db.Board;
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.ScoreBook;
 import dev.stride.sim.Simulator;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,7 +45,9 @@ class PostgresApiTest {
     @TempDir
     static Path dir;
 
-    PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
+
     String url;
     Board board;
     DashboardServer server;
@@ -51,8 +55,7 @@ class PostgresApiTest {
 
     @BeforeAll
     void runTwoRunsOnPostgresql() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
+        url = PG.newDatabase(); // the class's: its tests only read it
         PostgresLocation location = PostgresCluster.location(url);
         Path input = Fixtures.questions(dir, "questions.jsonl", 120);
         for (String name : List.of("clean", "flaky")) {
@@ -82,9 +85,6 @@ class PostgresApiTest {
         }
         if (board != null) {
             board.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -193,7 +193,7 @@ class PostgresApiTest {
 
     @Test
     void aSearchForTextWithQuotesFindsTheRecordsWhoseInputHoldsItOnPostgresql() throws Exception {
-        PostgresLocation location = PostgresCluster.location(cluster.newDatabase());
+        PostgresLocation location = PG.location();
         // Answers that echo only the id: the text is in each record's input alone, stored there as JSON.
         try (Simulator sim = new Simulator(SimulatorSettings.builder().build()).start(0);
              CheckpointManager checkpoints = CheckpointManager.open(location, null)) {
