@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The read-only commands (status, export, sql) on a server that falls silent (a network cut: no reset, the
@@ -22,16 +23,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresSilentReaderTest {
-    private PostgresCluster cluster;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private SilentLink link;
     private PostgresLocation viaLink;
-    private String url;
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
-        try (PostgresCheckpointStore store = PostgresCheckpointStore.open(PostgresCluster.location(url))) {
+        String url = pg.url();
+        PostgresCluster cluster = pg.cluster();
+        try (PostgresCheckpointStore store = PostgresCheckpointStore.open(pg.location())) {
             store.syncRun(spec("a"), recs(3).iterator());
         }
         link = new SilentLink(cluster.port());
@@ -42,9 +43,6 @@ class PostgresSilentReaderTest {
     void close() throws Exception {
         if (link != null) {
             link.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -94,7 +92,7 @@ class PostgresSilentReaderTest {
     }
 
     private int running(String query) throws Exception {
-        try (java.sql.Connection c = PostgresCluster.connect(url);
+        try (java.sql.Connection c = pg.connect();
              java.sql.PreparedStatement st = c.prepareStatement(
                      "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
             st.setString(1, query);

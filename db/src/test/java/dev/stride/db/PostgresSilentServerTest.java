@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A worker whose PostgreSQL server goes silent (a network cut: no reset, the connection stays open) takes it for gone
@@ -32,16 +33,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresSilentServerTest {
-    private PostgresCluster cluster;
+    @RegisterExtension
+    final PostgresServer pg = PostgresServer.perTest();
     private SilentLink link;
-    private String url;
     private PostgresCheckpointStore store;
     private final List<String> heard = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() throws Exception {
-        cluster = PostgresCluster.start();
-        url = cluster.newDatabase();
+        String url = pg.url();
+        PostgresCluster cluster = pg.cluster();
         link = new SilentLink(cluster.port());
         store = PostgresCheckpointStore.open(PostgresCluster.location(
                 url.replace(":" + cluster.port() + "/", ":" + link.port() + "/")));
@@ -54,9 +55,6 @@ class PostgresSilentServerTest {
         }
         if (link != null) {
             link.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -133,7 +131,7 @@ class PostgresSilentServerTest {
     void aStopPastItsGraceEndsAWriteALockHeldBackAndSaysItWasNotSaved() throws Exception {
         List<InputRecord> input = recs(2);
         long run = joined(input, Duration.ofHours(1));
-        try (Connection admin = PostgresCluster.connect(url);
+        try (Connection admin = pg.connect();
              Statement lock = admin.createStatement()) {
             admin.setAutoCommit(false);
             lock.execute("LOCK TABLE predictions IN SHARE MODE");
@@ -157,9 +155,9 @@ class PostgresSilentServerTest {
     @Test
     void aResetAfterALongReadIsReconnectedNotTakenForALongOutage() throws Exception {
         store.syncRun(spec("a"), recs(1).iterator());
-        try (PostgresCheckpointStore reader = PostgresCheckpointStore.openReadOnly(PostgresCluster.location(url),
+        try (PostgresCheckpointStore reader = PostgresCheckpointStore.openReadOnly(pg.location(),
                 Duration.ofSeconds(3));
-             Connection admin = PostgresCluster.connect(url);
+             Connection admin = pg.connect();
              Statement st = admin.createStatement()) {
             java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
             CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> reader.readingOneSnapshot(dsl -> {
@@ -177,7 +175,7 @@ class PostgresSilentServerTest {
     /** Until a session other than {@code holder}'s waits on a lock. */
     private void waitingOnALock(Connection holder) throws Exception {
         int pid = ((org.postgresql.PGConnection) holder).getBackendPID();
-        try (Connection look = PostgresCluster.connect(url);
+        try (Connection look = pg.connect();
              Statement st = look.createStatement()) {
             while (true) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
@@ -230,7 +228,7 @@ class PostgresSilentServerTest {
     }
 
     private int count(String sql) throws Exception {
-        try (Connection c = PostgresCluster.connect(url);
+        try (Connection c = pg.connect();
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
@@ -249,8 +247,8 @@ class PostgresSilentServerTest {
         hearOutages(); // before the join, as a run listens: the connection's settings are sent then
         long run = joined(input, Duration.ofSeconds(1)); // silent for 10 s is gone
         int most = 0;
-        try (Connection admin = PostgresCluster.connect(url);
-             Connection look = PostgresCluster.connect(url);
+        try (Connection admin = pg.connect();
+             Connection look = pg.connect();
              Statement lock = admin.createStatement();
              Statement st = look.createStatement()) {
             admin.setAutoCommit(false);
