@@ -155,6 +155,12 @@ public final class BatchRunner {
         return stop.get() != null;
     }
 
+    /** Whether a stop came and its grace is over: the requests still out are being cancelled. */
+    private boolean graceOver() {
+        Stop s = stop.get();
+        return s != null && time.nanoTime() - (s.atNanos() + settings.grace().toNanos()) >= 0;
+    }
+
     private void stopWith(RunState state, String reason, Throwable error) {
         stopWith(state, reason, null, error, null);
     }
@@ -1124,10 +1130,13 @@ public final class BatchRunner {
                         // the lease may have run out (request threads wait for it then).
                     }
                 }
-                if (error == null && !stopping()) {
+                if (error == null && !graceOver()) {
                     try {
-                        // Between renewals: status shows what is in flight now, not as of a third of a lease ago. Not
-                        // once the run stops: a file another connection holds would make each try wait, and the stop.
+                        // Between renewals: status shows what is in flight now, not as of a third of a lease ago.
+                        // Also while a stop waits out its grace: the requests it waits for are in flight, and figures
+                        // left to age past WorkerInfo.FIGURES_STALE_AFTER showed the stopping worker as silent, its
+                        // requests out of the dashboard's total, for a --grace 30s. Not once the grace is over: a file
+                        // another connection holds would make each try wait, and the stop with it.
                         store.storeInFlight(run.id());
                     } catch (RuntimeException e) {
                         // A database that failed: tried again as the writer next wakes; the renewal writes them too.

@@ -18,9 +18,11 @@ import java.util.Objects;
  *                  log in, which waits for busy readers), not a program holding a write transaction
  * @param onServer  locked: a lock on a PostgreSQL server's table or rows that another session holds (LOCK TABLE,
  *                  VACUUM FULL, a long transaction), {@code server} its {@code HOST:PORT}, not a SQLite file
+ * @param holders   onServer: the sessions seen holding the lock ("pid 1234 (psql, idle in transaction)"), for the
+ *                  user to find and end; null when none was seen (they let go, or the look was not allowed)
  */
 public record DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason, boolean locked,
-                             boolean folding, boolean onServer) {
+                             boolean folding, boolean onServer, String holders) {
 
     public DatabaseOutage {
         Objects.requireNonNull(lasted, "lasted");
@@ -29,24 +31,30 @@ public record DatabaseOutage(String server, Duration lasted, Duration waitLimit,
 
     /** A database server away. */
     public DatabaseOutage(String server, Duration lasted, Duration waitLimit, String reason) {
-        this(server, lasted, waitLimit, reason, false, false, false);
+        this(server, lasted, waitLimit, reason, false, false, false, null);
     }
 
     /** The SQLite file {@code file} (as shown to the user) held by another connection's write for {@code lasted}. */
     public static DatabaseOutage fileLocked(String file, Duration lasted, String reason) {
-        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, false, false);
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, false, false, null);
     }
 
     /** The SQLite file {@code file} held for {@code lasted} by another connection's checkpoint of its WAL. */
     public static DatabaseOutage fileFolding(String file, Duration lasted, String reason) {
-        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, true, false);
+        return new DatabaseOutage(file, lasted, Duration.ZERO, reason, true, true, false, null);
     }
 
     /**
      * A statement on the PostgreSQL server {@code server} ({@code HOST:PORT}) kept waiting {@code lasted} for a lock
-     * that another session holds; waited for as long as it is held, as a held file is.
+     * that another session holds ({@code holders}, null when unknown); waited for as long as it is held, as a held
+     * file is.
      */
+    public static DatabaseOutage serverLocked(String server, Duration lasted, String reason, String holders) {
+        return new DatabaseOutage(server, lasted, Duration.ZERO, reason, true, false, true, holders);
+    }
+
+    /** As {@link #serverLocked(String, Duration, String, String)}, its holders unknown. */
     public static DatabaseOutage serverLocked(String server, Duration lasted, String reason) {
-        return new DatabaseOutage(server, lasted, Duration.ZERO, reason, true, false, true);
+        return serverLocked(server, lasted, reason, null);
     }
 }

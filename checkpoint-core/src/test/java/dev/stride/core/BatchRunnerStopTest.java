@@ -41,9 +41,32 @@ class BatchRunnerStopTest {
         assertThat(outcome.cursor().state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(outcome.cursor().lowWatermark()).isEqualTo(2);
         assertThat(f.ledger.run().state()).isEqualTo(RunState.INTERRUPTED);
-        // The in-flight figures for status are not written once the stop is asked: on a file another connection holds,
-        // each try waited out the busy time, and the stop with it. r0 and r1 were answered after the stop.
-        assertThat(f.ledger.inFlightStoredAt()).as("outcomes stored at each write of the figures").allMatch(n -> n == 0);
+    }
+
+    /**
+     * A stopping worker waiting out its grace (--grace 30s) for the requests it has out still writes what it has in
+     * flight: they are in flight, and figures left to age showed it as silent, its requests out of the dashboard's
+     * total, after 5 s.
+     */
+    @Test
+    void aStopWaitingOutItsGraceKeepsWritingTheInFlightFigures() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        f.predictor.awaitHeld("r0", "r1");
+
+        session.runner().requestStop();
+        f.predictor.release("r0", answer(null));
+        f.ledger.awaitOutcomes(1);
+        f.time.awaitWaiting(1);
+        // r0 stored after the stop, r1 still out, the grace not over (the fixture's time stands still): written again.
+        f.ledger.awaitInFlightStoredAt(1);
+        assertThat(f.predictor.cancels()).isZero();
+        f.time.advance(RunnerFixture.GRACE);
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.predictor.cancels()).as("r1, at the grace's end").isEqualTo(1);
     }
 
     @Test

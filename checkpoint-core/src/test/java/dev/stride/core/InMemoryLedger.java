@@ -463,6 +463,13 @@ final class InMemoryLedger implements RunLedger {
     public synchronized void storeInFlight(long runId) {
         checkRun(runId);
         inFlightStoredAt.add(done.size() + failed.size());
+        notifyAll();
+    }
+
+    /** Waits until the figures are written with {@code outcomes} outcomes stored. */
+    synchronized void awaitInFlightStoredAt(int outcomes) throws InterruptedException {
+        Guard.await(this, () -> inFlightStoredAt.contains(outcomes),
+                "the in-flight figures written with " + outcomes + " outcomes stored, got " + inFlightStoredAt);
     }
 
     /** For each call of {@link #storeInFlight}, how many outcomes were stored then. */

@@ -37,6 +37,9 @@ final class HeldFileWait implements RunListener {
         if (store instanceof SqliteCheckpointStore || store instanceof PostgresCheckpointStore) {
             store.tellOutagesTo(wait);
         }
+        if (store instanceof PostgresCheckpointStore pg) {
+            pg.nameLockHolders(); // "another session" alone sent the user to pg_stat_activity to find which
+        }
         return wait;
     }
 
@@ -67,8 +70,10 @@ final class HeldFileWait implements RunListener {
             waiting = true;
         }
         if (outage.locked() && said.compareAndSet(false, true)) {
-            err.println(messages.get(outage.onServer() ? "msg.db.waitingForServerLock" : "msg.db.waitingForLock",
-                    outage.server(), Durations.human(outage.lasted().toMillis())));
+            String lasted = Durations.human(outage.lasted().toMillis());
+            err.println(!outage.onServer() ? messages.get("msg.db.waitingForLock", outage.server(), lasted)
+                    : outage.holders() == null ? messages.get("msg.db.waitingForServerLock", outage.server(), lasted)
+                    : messages.get("msg.db.waitingForServerLockHeld", outage.server(), outage.holders(), lasted));
             err.flush();
         }
     }

@@ -93,10 +93,46 @@ class PostgresCommandLockTest {
 
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.err()).contains(WAITING + PostgresCluster.location(db).hostAndPort() + " that another session"
-                + " holds (another stride command syncing a changed input or clearing, LOCK TABLE, VACUUM FULL, a long"
+                + " holds (pid " + adminPid + " (stride, idle in transaction): another stride command syncing a changed input or clearing, LOCK TABLE, VACUUM FULL, a long"
                 + " transaction? see pg_locks and pg_stat_activity) for ");
         assertThat(r.out()).contains("Cleared 1 run");
         assertThat(count("SELECT count(*) FROM runs")).isZero();
+    }
+
+    @Test
+    void clearWaitingForALockNamesTheSessionHoldingIt() throws Exception {
+        try (Statement st = admin.createStatement()) {
+            st.execute("SET application_name = 'psql'"); // the holder as an administrator's psql shows itself
+        }
+        CompletableFuture<Cli.Result> clearing = CompletableFuture.supplyAsync(
+                () -> cli.run("clear", "--db", db, "--all", "--yes"));
+        toldWaiting.await();
+        admin.commit();
+        Cli.Result r = clearing.get(2, TimeUnit.MINUTES);
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.err()).contains(WAITING + PostgresCluster.location(db).hostAndPort() + " that another session"
+                + " holds (pid " + adminPid + " (psql, idle in transaction): another stride command syncing a changed"
+                + " input or clearing, LOCK TABLE, VACUUM FULL, a long transaction? see pg_locks and pg_stat_activity)"
+                + " for ");
+        assertThat(count("SELECT count(*) FROM runs")).isZero();
+    }
+
+    @Test
+    void copyFromALockedSourceNamesTheSessionHoldingIt() throws Exception {
+        try (Statement st = admin.createStatement()) {
+            st.execute("SET application_name = 'pgAdmin 4'");
+        }
+        Path to = dir.resolve("copy.db");
+        CompletableFuture<Cli.Result> copying = CompletableFuture.supplyAsync(
+                () -> cli.run("copy", "--from", db, "--to", to.toString()));
+        toldWaiting.await();
+        admin.commit();
+        Cli.Result r = copying.get(2, TimeUnit.MINUTES);
+
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.err()).contains(" that another session holds (pid " + adminPid + " (pgAdmin 4,"
+                + " idle in transaction): ");
     }
 
     @Test

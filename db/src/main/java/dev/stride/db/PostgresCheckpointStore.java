@@ -322,6 +322,15 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     /**
+     * A statement kept waiting for a lock another session holds names the holders in the wait told
+     * ({@link dev.stride.core.DatabaseOutage#holders()}), looked at from a connection of its own while it waits: for a command whose
+     * user has to find the holder and end it (clear, copy, merge), not a worker's statements.
+     */
+    public void nameLockHolders() {
+        outage.nameHolders();
+    }
+
+    /**
      * Where a line goes each time a transaction the server ended for a deadlock or a serialization failure is run
      * again ({@code -v}): otherwise nothing says that it happened.
      */

@@ -23,6 +23,11 @@ final class PostgresOutage {
     private volatile boolean reading; // a read-only store's: its giving up ends a command, not a run
     /** Who hears of the outage as it goes (a run's progress); told outside the lock, so a slow one holds no one. */
     private volatile RunListener told = RunListener.NONE;
+    /**
+     * Whether a statement's lock wait looks who holds the lock: a clear's, copy's or merge's few statements. Not a
+     * worker's: a thread per statement, and its progress line says the wait every few seconds without them.
+     */
+    private volatile boolean namingHolders;
     /** Where the sessions say what they did about a failure they got past ({@code -v}); here, as all share it. */
     private volatile Consumer<String> trace = line -> { };
     private final LockWaitCancel cancels = new LockWaitCancel();
@@ -69,6 +74,16 @@ final class PostgresOutage {
         }
         cancels.disarm();
         told = listener;
+    }
+
+    /** From now on, a statement that waits for a lock looks who holds it, for the wait's line ({@link #lockHeld}). */
+    void nameHolders() {
+        namingHolders = true;
+    }
+
+    /** Whether {@link #nameHolders} was asked. */
+    boolean namingHolders() {
+        return namingHolders;
     }
 
     /**
@@ -187,13 +202,13 @@ final class PostgresOutage {
      * server's words): told as a database held, the counts standing still meanwhile. Not an outage: the server
      * answers, and its bound does not run.
      */
-    void lockHeld(Duration lasted, String reason) {
-        told.databaseUnreachable(DatabaseOutage.serverLocked(server, lasted, reason));
+    void lockHeld(Duration lasted, String reason, String holders) {
+        told.databaseUnreachable(DatabaseOutage.serverLocked(server, lasted, reason, holders));
     }
 
     /** The statement that waited for a lock went through after {@code lasted} in all. */
     void lockLetGo(Duration lasted) {
-        told.databaseBack(DatabaseOutage.serverLocked(server, lasted, null));
+        told.databaseBack(DatabaseOutage.serverLocked(server, lasted, null, null));
     }
 
     /** From now on, wait for the server at most {@code within} more (a stop); a shorter cut already made stays. */

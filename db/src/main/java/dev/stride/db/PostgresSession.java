@@ -71,6 +71,8 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
     private SQLException lastLost; // why this session last lost its connection, for the line that gives up; guarded by lock
     /** {@link #inFlight()}: the backend of the statement in flight, 0 when none is. */
     private volatile long inFlight;
+    /** The sessions a {@link LockLook} saw holding the lock the statement in flight waits for; null: none seen. */
+    private volatile String holders;
 
     private PostgresSession(PostgresLocation location, Setup setup, PostgresOutage outage) {
         this.location = location;
@@ -136,7 +138,11 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
                     T result;
                     int pid = connection.unwrap(PGConnection.class).getBackendPID();
                     inFlight = pid;
-                    try {
+                    holders = null;
+                    // Looked at within the lock try (3 s from the wait's start), at least twice: after the try the
+                    // statement no longer waits, and the server no longer says for whom.
+                    try (LockLook look = outage.namingHolders()
+                            ? LockLook.start(location, pid, LOCK_TRY_MS / 3, (lasted, h) -> holders = h) : null) {
                         result = work.on(connection);
                     } finally {
                         inFlight = 0;
@@ -274,7 +280,7 @@ final class PostgresSession implements AutoCloseable, LockWaitCancel.Watched {
             throw new StoreException(DbPhrase.of("pg.stoppedWaitingLock", location.hostAndPort(), lasted.toSeconds(),
                     detail), thrown);
         }
-        outage.lockHeld(lasted, detail);
+        outage.lockHeld(lasted, detail, holders);
         try {
             Thread.sleep(pause);
         } catch (InterruptedException interrupted) {

@@ -67,7 +67,7 @@ public final class PostgresSqlQuery {
 
         /**
          * The statement has waited {@code lasted} on {@code server} ({@code HOST:PORT}) for a lock the sessions
-         * {@code holders} hold ("pid 123 psql, ..."); told once.
+         * {@code holders} hold ("pid 123 (psql, idle in transaction), ..."); told once.
          */
         void waitingForLock(String server, Duration lasted, String holders);
     }
@@ -158,7 +158,8 @@ public final class PostgresSqlQuery {
         // The driver reads all the rows before execute() returns (no fetch size): a cancel meanwhile has printed
         // nothing, and one afterwards has nothing left to end.
         try (AutoCloseable sent = watch.sent(() -> cancel(statement));
-             SqlLockLook look = SqlLockLook.start(location, pid, watch)) {
+             LockLook look = LockLook.start(location, pid, PostgresSession.LOCK_TRY_MS,
+                     (lasted, holders) -> watch.waitingForLock(location.hostAndPort(), lasted, holders))) {
             hasRows = statement.execute();
         }
         if (!hasRows) {
