@@ -4,6 +4,7 @@ import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.db.PostgresCluster;
+import dev.stride.db.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,9 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresCommandLockTest {
     private static final String WAITING = "waiting for a lock on PostgreSQL ";
-    private static PostgresCluster cluster;
+    @RegisterExtension
+    static final PostgresServer PG = PostgresServer.perClass();
 
     @TempDir
     Path dir;
@@ -47,21 +47,9 @@ class PostgresCommandLockTest {
     private Connection admin;
     private int adminPid;
 
-    @BeforeAll
-    static void startCluster() throws Exception {
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @BeforeEach
     void aRunThenTheLock() throws Exception {
-        db = cluster.newDatabase();
+        db = PG.url();
         Path input = questions(dir, "q.jsonl", 10);
         Cli.Result run = new Cli().run("run", input.toString(), "--db", db, "--model", "m", "--base-url",
                 stride.url(), "--template", "{{question}}", "--log-every", "0");
