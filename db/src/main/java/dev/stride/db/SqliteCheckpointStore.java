@@ -1134,8 +1134,9 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         int resting = lockWait.waits() ? SqliteLockWait.FIRST_TRY_MS : SqliteFiles.BUSY_TIMEOUT_MS;
         // The first try waits its whole time even once a stop's grace is over: another worker's commit or checkpoint
         // holds the lock for a moment, and a stopping run's last saves (its answers, its cursor, its leaving) must
-        // not fail on that. Only a file found held is waited for no longer than the grace.
-        busyTimeout(resting);
+        // not fail on that. Only a file found held is waited for no longer than the grace, and once one such write
+        // found it held, the stop's later ones try once each, for a moment.
+        busyTimeout(lockWait.triesOnce() ? SqliteLockWait.STOPPED_TRY_MS : resting);
         boolean held = false;
         try {
             while (true) {
@@ -1144,15 +1145,17 @@ public final class SqliteCheckpointStore implements CheckpointStore {
                     break;
                 } catch (SQLException e) {
                     forgetFailedBegin();
-                    if (!SqliteFiles.isBusy(e) || !lockWait.waits()) {
-                        throw SqliteFiles.translate(file, e);
-                    }
-                    held = true;
+                    boolean busy = SqliteFiles.isBusy(e);
                     Duration lasted = Duration.ofNanos(System.nanoTime() - began);
-                    if (lockWait.stopped()) {
+                    if (busy && lockWait.stopped()) {
+                        lockWait.heldPastStop();
                         throw new StoreException(DbPhrase.of("sqlite.stoppedWaiting", file, lasted.toSeconds(),
                                 SqliteFiles.detail(e)), e);
                     }
+                    if (!busy || !lockWait.waits()) {
+                        throw SqliteFiles.translate(file, e);
+                    }
+                    held = true;
                     lockWait.held(lasted, SqliteFiles.detail(e), anotherCheckpoints());
                     busyTimeout(lockWait.tryMs());
                 }

@@ -26,10 +26,18 @@ final class SqliteLockWait {
      */
     static final int FIRST_TRY_MS = 3000;
 
+    /**
+     * Once a stop's write found the file held, how long each later write of the stop tries: long enough for another
+     * worker's commit (milliseconds), not for the holder, who is waited for no more (PostgreSQL's stopping lock try).
+     */
+    static final int STOPPED_TRY_MS = 250;
+
     private final String shown;
     private volatile RunListener told;
     private volatile long cutAt; // nanoTime past which a stopping run waits no more, once cut
     private volatile boolean cut;
+    /** A write after the stop's grace found the file held: the stop's later writes then try briefly, once each. */
+    private volatile boolean heldPastStop;
 
     /** @param shown the file as the user named it */
     SqliteLockWait(String shown) {
@@ -40,6 +48,7 @@ final class SqliteLockWait {
     synchronized void tellTo(RunListener listener) {
         if (listener != null) {
             cut = false;
+            heldPastStop = false;
         }
         told = listener;
     }
@@ -56,6 +65,20 @@ final class SqliteLockWait {
             cutAt = at;
             cut = true;
         }
+    }
+
+    /**
+     * A write after the stop's grace found the file held past its first try: not another writer's moment. The stop's
+     * writes after it (the cursor, the leave, the store's close) each waited their whole first try again, 3 s in a
+     * run and SQLite's 10 s busy timeout after it: a {@code --grace 6s} stop took 37 s to exit.
+     */
+    void heldPastStop() {
+        heldPastStop = true;
+    }
+
+    /** Whether a write tries the lock once, briefly: the stop's grace is over, and the file was found held. */
+    boolean triesOnce() {
+        return heldPastStop && stopped();
     }
 
     /** Whether a stop ended the wait. */

@@ -175,6 +175,13 @@ class HeldWriteLockTest {
                         .withMessageContaining("answers not saved are asked again next time");
                 assertThatThrownBy(() -> store.saveCursor(run, 10, RunState.INTERRUPTED))
                         .hasMessageStartingWith("stopped without waiting longer for " + file);
+                // The session over, its process's last writes (a leave, the store's close) are the stop's too: each
+                // tries once, briefly, instead of SQLite's 10 s busy timeout (a --grace 6s stop exited after 37 s).
+                store.tellOutagesTo(RunListener.NONE);
+                assertThatThrownBy(() -> store.saveCursor(run, 10, RunState.INTERRUPTED))
+                        .hasMessageStartingWith("stopped without waiting longer for " + file)
+                        .hasMessageNotContaining("held by another connection for " + SqliteFiles.BUSY_TIMEOUT_MS / 1000
+                                + " s");
                 s.execute("COMMIT");
             }
             assertThat(back).isEmpty();
