@@ -282,6 +282,32 @@ class ServerWordsCliTest {
                 .hasLineCount(1);
     }
 
+    /**
+     * A server that answers every request with a 5xx (a model server that fails, a proxy whose model is away): the
+     * stop says what to do, as the other stops do, and not that --base-url is wrong.
+     */
+    @Test
+    void aServerErrorForEveryRequestStopsTheRunAndSaysWhatToDo() throws Exception {
+        everyRequestGets(FakeModelServer.json(500, "{\"error\":{\"message\":\"engine crashed\"}}"));
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
+                        + " request of this session has had an answer in 10 tries (2 records gave up): HTTP 500: engine"
+                        + " crashed")
+                .endsWith(" (0/3 done and saved); " + v1 + " fails every request instead of answering: the model"
+                        + " server, or a proxy in front of it, is in trouble (its log says why); once it answers, run"
+                        + " the same command with --retry-failed (the records that gave up failed)\n")
+                .hasLineCount(1);
+
+        Cli.Result zh = ZH.run(stride.run(input, dir.resolve("zh.db")).template("{{question}}").noProgress()
+                .toArray("--concurrency", "1", "--retries", "4"));
+        assertThat(zh.err()).as(zh.all()).contains("对每个请求都报错而不作答").doesNotContain("fails every request");
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
