@@ -66,7 +66,8 @@ final class NotFoundHint {
             case CHAT -> run.baseUrls().stream().map(url -> url.replaceAll("/+$", ""))
                     .filter(url -> !url.endsWith("/v1")).findFirst()
                     .map(NotFoundHint::withoutV1)
-                    .orElse(Messages.text("msg.hint.notFound.chat"));
+                    .orElse(Messages.text("msg.hint.notFound.chat", run.model(),
+                            run.baseUrls().get(0).replaceAll("/+$", "")));
         });
     }
 

@@ -308,6 +308,23 @@ class ServerWordsCliTest {
         assertThat(zh.err()).as(zh.all()).contains("对每个请求都报错而不作答").doesNotContain("fails every request");
     }
 
+    /**
+     * A 404 at a --base-url that ends in /v1, as vLLM and OpenAI answer a model they do not serve: the hint names the
+     * model asked for and where the server lists those it serves.
+     */
+    @Test
+    void aModelTheServerDoesNotServeIsNamedWithWhereToLookUpItsModels() {
+        everyRequestGets(FakeModelServer.json(404, "{\"error\":{\"message\":\"The model `m` does not exist.\"}}"));
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).endsWith(" (0/3 done and saved); check that the server serves the model 'm' that --model"
+                + " names (GET " + v1 + "/models lists those it serves) and that --base-url ends in /v1 once;"
+                + " Ollama's native API (/api/chat) needs --api ollama\n");
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
