@@ -1,7 +1,9 @@
 package dev.stride.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,9 +65,20 @@ final class ConfigFile {
     private static final Pattern KEY_TWICE = Pattern.compile("Duplicate field '(.*)'");
 
     private final Path file;
+    /** The line of each top-level key as the file writes it, once read: a refusal names the line as well. */
+    private final Map<String, Integer> keyLines = new HashMap<>();
 
     ConfigFile(Path file) {
         this.file = file;
+    }
+
+    /**
+     * Where the file sets {@code key} (as the file writes it), for a refusal's first words: the file and the line, or
+     * the file alone for a key it does not have.
+     */
+    Object at(String key) {
+        Integer line = key == null ? null : keyLines.get(key);
+        return line == null ? file : Messages.text("msg.config.at", file, line);
     }
 
     /**
@@ -90,7 +104,7 @@ final class ConfigFile {
             OptionSpec option = spec.findOption("--" + key);
             if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()
                     || option.hidden()) {
-                throw unknownSetting(spec, key);
+                throw unknownSetting(spec, key, e.getKey());
             }
             if (given.hasMatchedOption(option)) {
                 if (key.equals("header") || key.equals("param")) {
@@ -103,7 +117,7 @@ final class ConfigFile {
             try {
                 option.setValue(convert(option, key, value));
             } catch (TypeConversionException | IllegalArgumentException e2) {
-                throw UserError.usageOf("msg.config.badSetting", file, e.getKey(), e2);
+                throw UserError.usageOf("msg.config.badSetting", at(e.getKey()), e.getKey(), e2);
             }
             set.put(key, e.getKey());
         }
@@ -134,11 +148,13 @@ final class ConfigFile {
 
     private JsonNode read() {
         JsonNode root;
+        String text = text();
         try {
-            root = YAML.readTree(text());
+            root = YAML.readTree(text);
         } catch (JsonProcessingException e) {
             throw notYaml(e);
         }
+        readKeyLines(text);
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw UserError.usageOf("msg.config.empty", file);
         }
@@ -146,6 +162,24 @@ final class ConfigFile {
             throw UserError.usageOf("msg.config.notMapping", file);
         }
         return root;
+    }
+
+    /** The top-level keys' lines, from the YAML parser's own places (comments and blank lines counted). */
+    private void readKeyLines(String text) {
+        try (JsonParser parser = YAML.getFactory().createParser(text)) {
+            int depth = 0;
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token.isStructStart()) {
+                    depth++;
+                } else if (token.isStructEnd()) {
+                    depth--;
+                } else if (token == JsonToken.FIELD_NAME && depth == 1) {
+                    keyLines.putIfAbsent(parser.currentName(), parser.currentTokenLocation().getLineNr());
+                }
+            }
+        } catch (IOException e) {
+            // Read whole once already: a second reading that fails only leaves the refusals without their lines.
+        }
     }
 
     /** The file's text; bytes that are not UTF-8 are named by line and column. */
@@ -286,12 +320,22 @@ final class ConfigFile {
         return text;
     }
 
+    /** The key as the file writes it for the option {@code key}: with its dashes, or {@code headers}; else null. */
+    private String writtenKey(String key) {
+        for (String written : List.of(key, "--" + key, key + "s")) {
+            if (keyLines.containsKey(written)) {
+                return written;
+            }
+        }
+        return null;
+    }
+
     private String scalar(String key, JsonNode value) {
         if (value.isContainerNode()) {
             if (key.equals("param")) {
                 return value.toString();
             }
-            throw UserError.usageOf("msg.config.oneValue", file, key, value);
+            throw UserError.usageOf("msg.config.oneValue", at(writtenKey(key)), key, value);
         }
         return value.isNull() ? "" : value.asText();
     }
@@ -300,7 +344,7 @@ final class ConfigFile {
      * A key no option has, with the settings it most likely meant: "without dashes" was read as {@code baseurl} for
      * {@code base-url}, and {@code max-token} is a slip of {@code max-tokens}.
      */
-    private UserError unknownSetting(CommandSpec spec, String key) {
+    private UserError unknownSetting(CommandSpec spec, String key, String written) {
         List<String> settings = new ArrayList<>(List.of("input", "headers"));
         for (OptionSpec o : spec.options()) {
             if (!o.usageHelp() && !o.versionHelp() && !o.hidden() && o.longestName().startsWith("--")
@@ -312,7 +356,7 @@ final class ConfigFile {
         if (near.isEmpty()) {
             near = settings.stream().filter(n -> n.replace("-", "").equals(key.replace("-", ""))).toList();
         }
-        return near.isEmpty() ? UserError.usageOf("msg.config.unknownSetting", file, key)
-                : UserError.usageOf("msg.config.unknownSettingNear", file, key, String.join(", ", near));
+        return near.isEmpty() ? UserError.usageOf("msg.config.unknownSetting", at(written), key)
+                : UserError.usageOf("msg.config.unknownSettingNear", at(written), key, String.join(", ", near));
     }
 }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * What to check when a server answered 404 or 405 to the path stride POSTed, with a redirect stride does not
- * follow, or with nothing an API would answer. The client only knows the URL it sent; the command line knows which of its options chose it
+ * follow, with nothing an API would answer, or with an error (5xx, a dropped connection) to every request. The client only knows the URL it sent; the command line knows which of its options chose it
  * ({@code --base-url}, {@code --endpoint}, {@code --api}), so the hint is said here, in the reader's language, fitted
  * to the request that was made.
  */
@@ -48,6 +48,12 @@ final class NotFoundHint {
                     ? Messages.text("msg.hint.streamCut", run.baseUrls().get(0))
                     : Messages.text("msg.hint.notAnApi", run.baseUrls().get(0)));
         }
+        if (gaveUpUnanswered(outcome)
+                && (refusal.kind().matches("http_5\\d\\d") || refusal.kind().equals("connection"))) {
+            // Records spent their retries on 5xx answers or dropped connections, none answered: the address is a
+            // server's, and that server fails; its log, not the options, says why.
+            return Optional.of(Messages.text("msg.hint.serverFails", run.baseUrls().get(0)));
+        }
         if (!refusal.kind().equals("http_404") && !refusal.kind().equals("http_405")) {
             return Optional.empty();
         }
@@ -60,8 +66,14 @@ final class NotFoundHint {
             case CHAT -> run.baseUrls().stream().map(url -> url.replaceAll("/+$", ""))
                     .filter(url -> !url.endsWith("/v1")).findFirst()
                     .map(NotFoundHint::withoutV1)
-                    .orElse(Messages.text("msg.hint.notFound.chat"));
+                    .orElse(Messages.text("msg.hint.notFound.chat", run.model(),
+                            run.baseUrls().get(0).replaceAll("/+$", "")));
         });
+    }
+
+    /** A stop because records gave up while no request of the session was answered (BatchRunner). */
+    private static boolean gaveUpUnanswered(RunOutcome outcome) {
+        return outcome.stopPhrase() != null && outcome.stopPhrase().key().equals("run.noAnswerYet");
     }
 
     /**

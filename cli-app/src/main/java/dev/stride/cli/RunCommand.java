@@ -198,6 +198,8 @@ final class RunCommand implements Callable<Integer> {
     Long tpm;
 
     private final CliContext context;
+    /** The --config file once read, which knows the line of each of its settings; null without one. */
+    private ConfigFile configFile;
 
     RunCommand(CliContext context) {
         this.context = context;
@@ -205,8 +207,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> fromConfig = config == null ? Map.of()
-                : new ConfigFile(config).applyTo(spec, this::setInput);
+        configFile = config == null ? null : new ConfigFile(config);
+        Map<String, String> fromConfig = configFile == null ? Map.of() : configFile.applyTo(spec, this::setInput);
         if (db == null && postgres == null) {
             // With nothing at all, "name the database" left a first-time user to find out about INPUT next.
             throw UserError.usageOf(input == null ? "msg.run.nameInputAndDb" : "msg.run.nameTheDb");
@@ -367,7 +369,8 @@ final class RunCommand implements Callable<Integer> {
         // Unless the command line's --concurrency N overrode the file's auto, which its bound went with.
         if (!inFlight.auto() && fromConfig.containsKey("max-concurrency")
                 && !spec.commandLine().getParseResult().hasMatchedOption("--concurrency")) {
-            throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto", config, concurrency);
+            throw UserError.usageOf("msg.config.maxConcurrencyWithoutAuto",
+                    configFile.at(fromConfig.get("max-concurrency")), concurrency);
         }
         // Without the input, the stored runs go on with the records stored: an option about reading the input would
         // be dropped without a word.
@@ -429,7 +432,8 @@ final class RunCommand implements Callable<Integer> {
     /** {@code e} as the file's setting {@code option} when the file gave it, else as it is. */
     private RuntimeException asTheFiles(InvalidSettingException e, Map<String, String> fromConfig, String option) {
         if (option != null && fromConfig.containsKey(option)) {
-            return UserError.usageOf("msg.config.badSetting", config, fromConfig.get(option), e);
+            return UserError.usageOf("msg.config.badSetting", configFile.at(fromConfig.get(option)),
+                    fromConfig.get(option), e);
         }
         return e;
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -112,8 +113,27 @@ class ConfigFileTest {
         Path yaml = config("max-token: 3\n");
         Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).isEqualTo("stride: " + yaml + ": unknown setting 'max-token'; did you mean max-tokens? Keys"
+        assertThat(r.err()).isEqualTo("stride: " + yaml + " line 9: unknown setting 'max-token'; did you mean max-tokens? Keys"
                 + " are the long options of stride run without their leading --, plus input (see stride run --help)\n");
+        assertThat(stride.model.requests.get()).isZero();
+    }
+
+    /** The line is the file's own, comments and blank lines counted, as an editor numbers it. */
+    @Test
+    void aRefusedSettingIsNamedByItsLineInTheFile() throws Exception {
+        Path yaml = config("# pacing\n\nrpm: 60\nconcurency: 4\n");
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).startsWith("stride: " + yaml + " line 12: unknown setting 'concurency'; did you mean"
+                + " concurrency?");
+        Cli.Result zh = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run("run", "--config", yaml.toString());
+        assertThat(zh.err()).startsWith("stride: " + yaml + " 第 12 行：未知设置 'concurency'");
+
+        Cli.Result list = stride.cli.run("run", "--config", config("# system\nsystem: [a, b]\n").toString());
+        assertThat(list.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(list.err()).isEqualTo("stride: " + yaml + " line 10: setting 'system' takes one value, not"
+                + " [\"a\",\"b\"]\n");
+
         assertThat(stride.model.requests.get()).isZero();
     }
 
@@ -122,10 +142,10 @@ class ConfigFileTest {
         Path yaml = config("baseurl: http://127.0.0.1:1/v1\n");
         Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).startsWith("stride: " + yaml + ": unknown setting 'baseurl'; did you mean base-url?");
+        assertThat(r.err()).startsWith("stride: " + yaml + " line 9: unknown setting 'baseurl'; did you mean base-url?");
         Path far = config("colour: blue\n");
         assertThat(stride.cli.run("run", "--config", far.toString()).err()).isEqualTo("stride: " + far
-                + ": unknown setting 'colour'; use the long options of stride run without their leading --, e.g."
+                + " line 9: unknown setting 'colour'; use the long options of stride run without their leading --, e.g."
                 + " model, base-url, max-tokens (see stride run --help)\n");
         assertThat(stride.model.requests.get()).isZero();
     }
@@ -155,7 +175,7 @@ class ConfigFileTest {
         Path yaml = config("rpm: 1.5\n");
         Cli.Result fraction = stride.cli.run("run", "--config", yaml.toString());
         assertThat(fraction.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(fraction.err()).isEqualTo("stride: " + yaml + ": setting 'rpm': '1.5' is not a whole number\n");
+        assertThat(fraction.err()).isEqualTo("stride: " + yaml + " line 9: setting 'rpm': '1.5' is not a whole number\n");
     }
 
     @Test
@@ -163,15 +183,15 @@ class ConfigFileTest {
         Path yaml = config("rpm: 0\n");
         Cli.Result rpm = stride.cli.run("run", "--config", yaml.toString());
         assertThat(rpm.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(rpm.err()).isEqualTo("stride: " + yaml + ": setting 'rpm': '0' is too small: give at least 1"
+        assertThat(rpm.err()).isEqualTo("stride: " + yaml + " line 9: setting 'rpm': '0' is too small: give at least 1"
                 + " (requests per minute to each server)\n");
 
         Cli.Result tpm = stride.cli.run("run", "--config", config("tpm: -5\n").toString());
-        assertThat(tpm.err()).isEqualTo("stride: " + yaml + ": setting 'tpm': '-5' is too small: give at least 1"
+        assertThat(tpm.err()).isEqualTo("stride: " + yaml + " line 9: setting 'tpm': '-5' is too small: give at least 1"
                 + " (tokens per minute to each server)\n");
 
         Cli.Result concurrency = stride.cli.run("run", "--config", config("concurrency: 0\n").toString());
-        assertThat(concurrency.err()).isEqualTo("stride: " + yaml + ": setting 'concurrency': '0' is out of range:"
+        assertThat(concurrency.err()).isEqualTo("stride: " + yaml + " line 9: setting 'concurrency': '0' is out of range:"
                 + " give 1 to 4096, or auto\n");
 
         // The command line's in the same words, as an invalid value of the option.
@@ -188,27 +208,27 @@ class ConfigFileTest {
         Path yaml = config("endpoint: foo\n");
         Cli.Result endpoint = stride.cli.run("run", "--config", yaml.toString());
         assertThat(endpoint.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(endpoint.err()).isEqualTo("stride: " + yaml + ": setting 'endpoint': --endpoint foo: choose chat"
+        assertThat(endpoint.err()).isEqualTo("stride: " + yaml + " line 9: setting 'endpoint': --endpoint foo: choose chat"
                 + " or completions\n");
 
         Cli.Result interval = stride.cli.run("run", "--config", config("save-interval: 0\n").toString());
-        assertThat(interval.err()).isEqualTo("stride: " + yaml + ": setting 'save-interval': --save-interval must be"
+        assertThat(interval.err()).isEqualTo("stride: " + yaml + " line 9: setting 'save-interval': --save-interval must be"
                 + " at least 1, got 0\n");
 
         // The key as the file writes it ('headers'), not the option it stands for.
         Cli.Result header = stride.cli.run("run", "--config",
                 config("headers: {X-Key: '${STRIDE_TEST_UNSET_VARIABLE}'}\n").toString());
         assertThat(header.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(header.err()).startsWith("stride: " + yaml + ": setting 'headers': --header X-Key: the environment"
+        assertThat(header.err()).startsWith("stride: " + yaml + " line 9: setting 'headers': --header X-Key: the environment"
                 + " variable STRIDE_TEST_UNSET_VARIABLE is not set");
 
         Cli.Result metric = stride.cli.run("run", "--config", config("label-field: answer\nmetric: bogus\n")
                 .toString());
         assertThat(metric.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(metric.err()).startsWith("stride: " + yaml + ": setting 'metric': unknown metric");
+        assertThat(metric.err()).startsWith("stride: " + yaml + " line 10: setting 'metric': unknown metric");
         Cli.Result extract = stride.cli.run("run", "--config",
                 config("label-field: answer\nmetric: regex\nextract: '('\n").toString());
-        assertThat(extract.err()).startsWith("stride: " + yaml + ": setting 'extract': ");
+        assertThat(extract.err()).startsWith("stride: " + yaml + " line 11: setting 'extract': ");
 
         // A flag refused with advice that names a setting the file gave well: the flag's, not the file's.
         Cli.Result advice = stride.cli.run("run", "--config", config("stream: true\n").toString(), "--param",
@@ -229,7 +249,7 @@ class ConfigFileTest {
         Path yaml = config("concurrency: 8\nmax-concurrency: 4\n");
         Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).isEqualTo("stride: " + yaml + ": setting 'max-concurrency' bounds only concurrency auto,"
+        assertThat(r.err()).isEqualTo("stride: " + yaml + " line 10: setting 'max-concurrency' bounds only concurrency auto,"
                 + " and this run sends 8 at a time: set concurrency to auto, or leave max-concurrency out\n");
 
         Cli.Result alone = stride.cli.run("run", "--config", config("max-concurrency: 9\n").toString());

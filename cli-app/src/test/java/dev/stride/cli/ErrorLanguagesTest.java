@@ -284,7 +284,7 @@ class ErrorLanguagesTest {
         Files.writeString(config, "concurrency: many\n", StandardCharsets.UTF_8);
         Cli.Result bad = ZH.run("run", input.toString(), "--db", db.toString(), "--config", config.toString());
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(bad.err()).isEqualTo("stride: " + config + "：设置 'concurrency' 有误：'many' 既不是整数也不是 auto\n");
+        assertThat(bad.err()).isEqualTo("stride: " + config + " 第 1 行：设置 'concurrency' 有误：'many' 既不是整数也不是 auto\n");
 
         Cli.Result format = run(ZH, input, db, "--format", "xml");
         assertThat(format.err()).isEqualTo("stride: --format 无效：未知的输入格式 'xml'；可选 jsonl, json, csv, tsv\n");

@@ -107,7 +107,7 @@ class LanguagesTest {
         java.nio.file.Files.writeString(config, "modle: x\n");
         Cli.Result bad = cli.run("run", input.toString(), "--db", db.toString(), "--config", config.toString());
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(bad.err()).startsWith("stride: " + config + "：未知设置 'modle'");
+        assertThat(bad.err()).startsWith("stride: " + config + " 第 1 行：未知设置 'modle'");
 
         for (Cli.Result r : List.of(dry, option, bad)) {
             Translations.assertNoTranslatedEnglish(r.all());

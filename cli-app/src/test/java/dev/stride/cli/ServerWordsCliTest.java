@@ -282,6 +282,49 @@ class ServerWordsCliTest {
                 .hasLineCount(1);
     }
 
+    /**
+     * A server that answers every request with a 5xx (a model server that fails, a proxy whose model is away): the
+     * stop says what to do, as the other stops do, and not that --base-url is wrong.
+     */
+    @Test
+    void aServerErrorForEveryRequestStopsTheRunAndSaysWhatToDo() throws Exception {
+        everyRequestGets(FakeModelServer.json(500, "{\"error\":{\"message\":\"engine crashed\"}}"));
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
+                        + " request of this session has had an answer in 10 tries (2 records gave up): HTTP 500: engine"
+                        + " crashed")
+                .endsWith(" (0/3 done and saved); " + v1 + " fails every request instead of answering: the model"
+                        + " server, or a proxy in front of it, is in trouble (its log says why); once it answers, run"
+                        + " the same command with --retry-failed (the records that gave up failed)\n")
+                .hasLineCount(1);
+
+        Cli.Result zh = ZH.run(stride.run(input, dir.resolve("zh.db")).template("{{question}}").noProgress()
+                .toArray("--concurrency", "1", "--retries", "4"));
+        assertThat(zh.err()).as(zh.all()).contains("对每个请求都报错而不作答").doesNotContain("fails every request");
+    }
+
+    /**
+     * A 404 at a --base-url that ends in /v1, as vLLM and OpenAI answer a model they do not serve: the hint names the
+     * model asked for and where the server lists those it serves.
+     */
+    @Test
+    void aModelTheServerDoesNotServeIsNamedWithWhereToLookUpItsModels() {
+        everyRequestGets(FakeModelServer.json(404, "{\"error\":{\"message\":\"The model `m` does not exist.\"}}"));
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).endsWith(" (0/3 done and saved); check that the server serves the model 'm' that --model"
+                + " names (GET " + v1 + "/models lists those it serves) and that --base-url ends in /v1 once;"
+                + " Ollama's native API (/api/chat) needs --api ollama\n");
+    }
+
     @Test
     void aStopForAnotherReasonHasNoPathHint() {
         everyRequestGets(FakeModelServer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));

@@ -74,15 +74,36 @@ public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Inst
      * {@code predictions_by_time} alone (however long the run), with no tokens: the pace of a run, nothing else.
      */
     static RunTotals recent(Connection c, long runId, Instant now, Duration window) throws SQLException {
+        Instant from = now.minus(window);
+        Instant started = liveSince(c, runId, now);
+        if (started != null && started.isAfter(from)) {
+            // A run resumed within the window: the outcomes of the session before it, and the pause between, are
+            // no part of the pace it goes at now.
+            from = started;
+        }
         String sql = "SELECT count(*), min(finished_at) FROM predictions WHERE run_id = ? AND finished_at >= ?";
         try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setLong(1, runId);
-            st.setString(2, UtcText.format(now.minus(window)));
+            st.setString(2, UtcText.format(from));
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 String first = rs.getString(2);
                 return new RunTotals(0, 0, rs.getLong(1),
                         first == null ? null : UtcText.parse(first, "predictions.finished_at"), false);
+            }
+        }
+    }
+
+    /** When the first of the run's live workers (lease not run out at {@code now}) started; null with none. */
+    private static Instant liveSince(Connection c, long runId, Instant now) throws SQLException {
+        String sql = "SELECT min(started_at) FROM workers WHERE run_id = ? AND lease_until > ?";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            st.setLong(1, runId);
+            st.setString(2, UtcText.format(now));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                String first = rs.getString(1);
+                return first == null ? null : UtcText.parse(first, "workers.started_at");
             }
         }
     }

@@ -149,6 +149,41 @@ class RunTokensTest {
         }
     }
 
+    /**
+     * A run resumed after a pause: its pace is that of its live workers since they started, not the last minute's
+     * outcomes spread over the pause between the sessions (status showed 14.7/s, and an ETA of 1m36s, for a run then
+     * going at 22/s that ended 8 s later).
+     */
+    @Test
+    void thePaceOfARunResumedAfterAPauseIsTakenSinceItsLiveWorkersStarted() throws Exception {
+        Path file = dir.resolve("pace.db");
+        Instant now = T0.plusSeconds(100);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input(20).iterator());
+            long a = store.findRun("a").orElseThrow().id();
+            // The last session: 10 answers from 58 s to 49 s ago; then a pause; this one: 10 from 9 s ago to now.
+            for (int i = 0; i < 10; i++) {
+                store.savePrediction(a, rec(i, "r" + i, "text " + i), new Prediction(Answer.plain("x", "stop", 1, 1),
+                        null, new Timing(100, 1, now.minusSeconds(58 - i))));
+                store.savePrediction(a, rec(10 + i, "r" + (10 + i), "text " + (10 + i)), new Prediction(
+                        Answer.plain("y", "stop", 1, 1), null, new Timing(100, 1, now.minusSeconds(9 - i))));
+            }
+        }
+        RunTotals noWorker = RunTotals.of(file, now, MINUTE).get("a");
+        assertThat(noWorker.ratePerSecond(now)).as("no live worker: the last minute, as before")
+                .isCloseTo(20 / 58.0, org.assertj.core.data.Offset.offset(0.001));
+
+        try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                    + " lease_until) SELECT run_id, 'w1', 1, 'h', 1, '" + UtcText.format(now.minusSeconds(10))
+                    + "', '" + UtcText.format(now) + "', '" + UtcText.format(now.plusSeconds(30))
+                    + "' FROM runs WHERE name = 'a'");
+        }
+        RunTotals resumed = RunTotals.of(file, now, MINUTE).get("a");
+        assertThat(resumed.recentOutcomes()).isEqualTo(10);
+        assertThat(resumed.ratePerSecond(now)).isCloseTo(10 / 9.0, org.assertj.core.data.Offset.offset(0.001));
+    }
+
     @Test
     void aCopyAndAMergeKeepTheSumsOfTheOutcomesTheyHoldNotTwice() throws Exception {
         Path from = dir.resolve("from.db");
