@@ -195,6 +195,13 @@ public final class BatchRunner {
         servers.begin(started, clock.instant());
         // A database server that goes away stops the counts: the listener hears why, not only silence.
         store.tellOutagesTo(listener);
+        Stop early = stop.get();
+        if (early != null) {
+            // Stopped before its start (a Ctrl+C while the client was set up): telling the store of the session
+            // took back the stop's bound on its waits, which must hold for what is left of the grace.
+            long left = early.atNanos() + settings.grace().toNanos() - time.nanoTime();
+            store.waitForServerAtMost(Duration.ofNanos(Math.max(0, left)));
+        }
         // Told before joining, so that the worker's row says what it keeps in flight from the start.
         InFlightBound slots = InFlightBound.of(settings, predictor, waitingOutRefusals::get);
         toldLimit = -1;

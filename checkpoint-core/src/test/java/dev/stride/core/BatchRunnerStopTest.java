@@ -69,6 +69,25 @@ class BatchRunnerStopTest {
         assertThat(f.predictor.cancels()).as("r1, at the grace's end").isEqualTo(1);
     }
 
+    /**
+     * A stop that comes before the session starts (a Ctrl+C while the client is set up) still bounds the store's
+     * waits: telling the store of the new session takes back an earlier stop's bound, and a held lock or a server
+     * away was then waited for as if no stop had come (a second Ctrl+C the only way out).
+     */
+    @Test
+    void aStopBeforeTheSessionStartsStillBoundsTheStoresWaits() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        BatchRunner runner = f.runner(settings(2, 10));
+        runner.requestStop();
+
+        RunOutcome outcome = f.start(runner).outcome();
+
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.predictor.asked()).isEmpty();
+        assertThat(f.ledger.waitBound()).as("the stop's bound, after the session was told to the store")
+                .isNotNull().isLessThanOrEqualTo(RunnerFixture.GRACE);
+    }
+
     @Test
     void whenTheGraceRunsOutHeldRequestsAreCancelledAndTheirRecordsAskedAgainNextTime() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(3);

@@ -57,6 +57,11 @@ final class InMemoryLedger implements RunLedger {
     private final List<Integer> inFlightStoredAt = new ArrayList<>();
     /** The done count of each cursor saved in one call with the outcomes that completed its save interval. */
     private final List<Long> sharedCursors = new ArrayList<>();
+    /**
+     * The bound a stop put on the store's waits ({@link #waitForServerAtMost}); a new session's listener takes it
+     * back, as the real stores do (null: none).
+     */
+    private volatile Duration waitBound;
     private CountDownLatch held;
     /** Opened once the write {@link #held} stops has begun. */
     private CountDownLatch heldReached = new CountDownLatch(0);
@@ -579,5 +584,24 @@ final class InMemoryLedger implements RunLedger {
         void release() {
             released.countDown();
         }
+    }
+
+    @Override
+    public synchronized void waitForServerAtMost(Duration within) {
+        if (waitBound == null || within.compareTo(waitBound) < 0) {
+            waitBound = within;
+        }
+    }
+
+    @Override
+    public synchronized void tellOutagesTo(RunListener listener) {
+        if (listener != RunListener.NONE) {
+            waitBound = null;
+        }
+    }
+
+    /** The stop's bound on the store's waits that holds now; null when none does. */
+    Duration waitBound() {
+        return waitBound;
     }
 }

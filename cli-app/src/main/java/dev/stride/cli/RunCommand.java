@@ -342,7 +342,6 @@ final class RunCommand implements Callable<Integer> {
         return joined.isEmpty() ? null : joined;
     }
 
-    /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */
     /**
      * Opens the store; a file is first looked at for what an earlier session left: its WAL folded in, and (unless a
      * dry run) the workers of a file copied while its run was going, still leased though none of them works on this
@@ -359,6 +358,7 @@ final class RunCommand implements Callable<Integer> {
         return CheckpointManager.open(db, httpLog);
     }
 
+    /** The options as the app layer takes them, every one checked; {@code fromConfig}: the settings the file gave. */
     private RunRequest request(Map<String, String> fromConfig) {
         ConcurrencyChoice inFlight = ConcurrencyChoice.parse(concurrency);
         // A bound on a limit that is not learnt bounds nothing: said, rather than taken without effect, wherever the

@@ -62,17 +62,19 @@ final class PostgresOutage {
     }
 
     /**
-     * A session began (its listener) or ended ({@link RunListener#NONE}). Either way an earlier stop is over: its
-     * canceller ends no more waits, and a new session is not stopped yet (a store kept for a second session, as the
-     * Java API allows, gave up every lock wait after 250 ms and every outage at once).
+     * A session began (its listener) or ended ({@link RunListener#NONE}). A new one is not stopped yet: an earlier
+     * stop's cut is taken back and its canceller disarmed, in one step with the cut, so that a stop coming at that
+     * moment arms a canceller of its own (a store kept for a second session, as the Java API allows, gave up every
+     * lock wait after 250 ms and every outage at once). At a session's end the canceller stays armed until the store
+     * closes: the manager's last leave may still wait on a lock after the grace.
      */
     void tellTo(RunListener listener) {
         synchronized (this) {
             if (listener != RunListener.NONE) {
                 cut = false;
+                cancels.disarm();
             }
         }
-        cancels.disarm();
         told = listener;
     }
 

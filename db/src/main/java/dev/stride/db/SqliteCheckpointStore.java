@@ -1163,6 +1163,7 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         } finally {
             busyTimeout(resting);
         }
+        lockWait.letGo();
         if (held) {
             lockWait.back(Duration.ofNanos(System.nanoTime() - began));
         }

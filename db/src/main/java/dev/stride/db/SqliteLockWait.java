@@ -36,7 +36,10 @@ final class SqliteLockWait {
     private volatile RunListener told;
     private volatile long cutAt; // nanoTime past which a stopping run waits no more, once cut
     private volatile boolean cut;
-    /** A write after the stop's grace found the file held: the stop's later writes then try briefly, once each. */
+    /**
+     * A write after the stop's grace found the file held, and no write got the lock since: the stop's later writes
+     * then try briefly, once each.
+     */
     private volatile boolean heldPastStop;
 
     /** @param shown the file as the user named it */
@@ -74,6 +77,13 @@ final class SqliteLockWait {
      */
     void heldPastStop() {
         heldPastStop = true;
+    }
+
+    /** A write got the lock: the file is held no more, and the stop's next writes try as the first did. */
+    void letGo() {
+        if (heldPastStop) {
+            heldPastStop = false;
+        }
     }
 
     /** Whether a write tries the lock once, briefly: the stop's grace is over, and the file was found held. */
