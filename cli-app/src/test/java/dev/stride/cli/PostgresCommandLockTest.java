@@ -106,6 +106,48 @@ class PostgresCommandLockTest {
         assertThat(count("SELECT count(*) FROM runs")).isZero();
     }
 
+    /**
+     * A session queued ahead for a conflicting lock (a VACUUM FULL, a LOCK TABLE behind the psql that holds it) is
+     * among pg_blocking_pids too, but holds nothing: the line names the holder alone.
+     */
+    @Test
+    void aSessionQueuedAheadForTheLockIsNotNamedAsItsHolder() throws Exception {
+        try (Statement st = admin.createStatement()) {
+            st.execute("SET application_name = 'psql'");
+        }
+        try (Connection queued = PG.connect()) {
+            queued.setAutoCommit(false);
+            try (Statement st = queued.createStatement()) {
+                st.execute("SET application_name = 'queued'");
+            }
+            int queuedPid = count(queued, "SELECT pg_backend_pid()");
+            CompletableFuture<Void> lockAfter = CompletableFuture.runAsync(() -> {
+                try (Statement st = queued.createStatement()) {
+                    st.execute("LOCK TABLE predictions IN ACCESS EXCLUSIVE MODE");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection look = PG.connect()) {
+                while (count(look, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + queuedPid
+                        + " AND wait_event_type = 'Lock'") == 0) {
+                    Thread.sleep(50);
+                }
+            }
+            CompletableFuture<Cli.Result> clearing = CompletableFuture.supplyAsync(
+                    () -> cli.run("clear", "--db", db, "--all", "--yes"));
+            toldWaiting.await();
+            admin.commit();
+            lockAfter.get(2, TimeUnit.MINUTES);
+            queued.commit();
+            Cli.Result r = clearing.get(2, TimeUnit.MINUTES);
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.err()).contains(" that another session holds (pid " + adminPid + " (psql, idle in"
+                    + " transaction): ").doesNotContain("queued").doesNotContain("pid " + queuedPid);
+        }
+    }
+
     @Test
     void copyFromALockedSourceNamesTheSessionHoldingIt() throws Exception {
         try (Statement st = admin.createStatement()) {

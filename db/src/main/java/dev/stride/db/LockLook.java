@@ -23,13 +23,25 @@ final class LockLook implements AutoCloseable {
     /**
      * The holders, as "pid 1234 (psql, idle in transaction)": the program's application_name, else its address (or a
      * local socket), and what it does now. A holder's state and address are null to a role that may not see its
-     * session (no pg_read_all_stats): its pid and name are said then.
+     * session (no pg_read_all_stats): its pid and name are said then. pg_blocking_pids also gives the sessions queued
+     * ahead for a conflicting lock (a VACUUM FULL waiting behind the psql that holds it): only those that hold the
+     * lock waited for are named, or all of them when none is seen holding it.
      */
     private static final String LOOK = "SELECT a.wait_event_type = 'Lock', (SELECT string_agg('pid ' || b.pid"
             + " || COALESCE(' (' || NULLIF(concat_ws(', ', COALESCE(NULLIF(b.application_name, ''), host(b.client_addr),"
             + " CASE WHEN b.client_port = -1 THEN 'local socket' END), b.state), '') || ')', ''), ', ' ORDER BY b.pid)"
-            + " FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid)))"
+            + " FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid))"
+            + " AND (b.pid IN (" + holding("a.pid") + ") OR NOT EXISTS (" + holding("a.pid") + ")))"
             + " FROM pg_stat_activity a WHERE a.pid = ?";
+
+    /** The sessions that hold, granted, a lock on what backend {@code waiter} waits for (SQL). */
+    private static String holding(String waiter) {
+        String target = "(%1$s.locktype, %1$s.database, %1$s.relation, %1$s.page, %1$s.tuple, %1$s.virtualxid,"
+                + " %1$s.transactionid, %1$s.classid, %1$s.objid, %1$s.objsubid)";
+        return "SELECT h.pid FROM pg_locks w JOIN pg_locks h ON " + target.formatted("h") + " IS NOT DISTINCT FROM "
+                + target.formatted("w") + " WHERE w.pid = " + waiter + " AND NOT w.granted AND h.granted"
+                + " AND h.pid <> " + waiter + " AND h.pid = ANY (pg_blocking_pids(" + waiter + "))";
+    }
 
     /** Who hears that the statement waits, once. */
     interface Found {
