@@ -70,22 +70,19 @@ final class ScoreCommand implements Callable<Integer> {
         RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
         if (database.file != null) {
             DbFile.requireExists(database.file);
-            // The book would upgrade it as it opens, unsaid: said here, or refused where it cannot be written.
-            DbFile.upgradeIfOlder(database.file, spec);
-        } else {
-            DbFile.upgradeIfOlder(database.postgres, spec);
         }
         ScoreReport report;
         AtomicBoolean stop = new AtomicBoolean();
-        // The book first: it brings an older database's schema up to V10, which the read-only store then finds.
-        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true));
-             ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
-                     : ScoreBook.open(database.file);
-             CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
-                     : SqliteCheckpointStore.openReadOnly(database.file)) {
-            RunInfo chosen = chooseRun(store);
-            scorer.refuseUnlabelled(book, chosen);
-            report = scorer.score(book, chosen, again, stop::get);
+        // Listening before the file is first touched: a Ctrl+C during the upgrade ends the scoring as a stop, with
+        // the file closed, rather than by the JVM's default action with a connection open and its -wal left beside.
+        try (AutoCloseable listening = context.signals().onInterrupt(() -> stop.set(true))) {
+            // The book would upgrade it as it opens, unsaid: said here, or refused where it cannot be written.
+            if (database.file != null) {
+                DbFile.upgradeIfOlder(database.file, spec);
+            } else {
+                DbFile.upgradeIfOlder(database.postgres, spec);
+            }
+            report = score(scorer, stop);
         } catch (RunScorer.Stopped e) {
             // --again starts over: the rest still hold their earlier verdicts, which a plain score would keep.
             throw UserError.of(ExitCodes.INTERRUPTED, again ? "msg.score.interruptedAgain" : "msg.score.interrupted",
@@ -99,6 +96,18 @@ final class ScoreCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** The book first: it brings an older database's schema up to V10, which the read-only store then finds. */
+    private ScoreReport score(RunScorer scorer, AtomicBoolean stop) {
+        try (ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
+                : ScoreBook.open(database.file);
+             CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
+                     : SqliteCheckpointStore.openReadOnly(database.file)) {
+            RunInfo chosen = chooseRun(store);
+            scorer.refuseUnlabelled(book, chosen);
+            return scorer.score(book, chosen, again, stop::get);
+        }
     }
 
     private RunInfo chooseRun(CheckpointStore store) {

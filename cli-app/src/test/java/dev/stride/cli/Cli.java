@@ -19,6 +19,8 @@ final class Cli {
     private volatile Terminal terminal = Terminal.NONE;
     /** Whether "Ctrl+C" is pressed the moment a command starts listening for it ({@link #stoppingAtOnce}). */
     private volatile boolean stopAtOnce;
+    /** Run the moment a command starts listening for Ctrl+C, before any press ({@link #whenListening}). */
+    private volatile Runnable onListening = () -> { };
 
     Cli() {
         this(Map.of());
@@ -64,6 +66,12 @@ final class Cli {
         return this;
     }
 
+    /** Runs {@code look} the moment the command starts listening for Ctrl+C: what it has done by then. */
+    Cli whenListening(Runnable look) {
+        this.onListening = look;
+        return this;
+    }
+
     Result run(String... args) {
         StringWriter out = watched(outWatcher);
         Result r = runWithOut(new PrintWriter(out, true), args);
@@ -77,6 +85,7 @@ final class Cli {
     Result runWithOut(PrintWriter out, String... args) {
         StringWriter err = watched(errWatcher);
         Signals signals = onFirst -> {
+            onListening.run();
             if (stopAtOnce) {
                 onFirst.run();
             }

@@ -127,6 +127,33 @@ class ScoreCommandTest {
     }
 
     /**
+     * Scoring a file an older stride wrote listens for Ctrl+C before it upgrades the file: a signal during the upgrade
+     * is then the scoring's stop, not the JVM's default action with the upgrade's connection open and a -wal left.
+     */
+    @Test
+    void scoringAnOlderFileListensForCtrlCBeforeItUpgradesIt() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            OlderSchemas.backTo17(st);
+        }
+        List<String> versionWhenListening = new ArrayList<>();
+
+        Cli.Result r = new Cli().whenListening(() -> {
+            try {
+                versionWhenListening.add(query(db, "SELECT max(CAST(version AS INTEGER)) AS v FROM"
+                        + " flyway_schema_history").get(0).get("v").toString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).run("score", "--db", db.toString(), "--label-field", "answer", "--metric", "choice");
+
+        assertThat(versionWhenListening).as("the file's version as the score began to listen").containsExactly("17");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.err()).contains("from schema version 17 to 21");
+    }
+
+    /**
      * --id-field and --label-field reach into nested objects with a dotted path (meta.qid, meta.answer), in run and
      * in score; a record's own field named with the dot wins over the path (q7's says B, which its guess is).
      */
