@@ -6,6 +6,8 @@ import dev.stride.core.Phrase;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.ShellWords;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -27,6 +29,15 @@ final class NotFoundHint {
      * for any other stop.
      */
     static Optional<Phrase> of(RunOutcome outcome, RunInfo run) {
+        return of(outcome, run, null);
+    }
+
+    /**
+     * As {@link #of(RunOutcome, RunInfo)}; with the run's SQLite {@code file} (or null), a run that holds no answer
+     * and was refused its model is told how to forget it: it stays in the file, and every {@code stride run --db}
+     * without an input resumed it again, long after the right --model made a run of its own.
+     */
+    static Optional<Phrase> of(RunOutcome outcome, RunInfo run, Path file) {
         if (!(outcome.error() instanceof PredictionException refusal)) {
             return Optional.empty();
         }
@@ -66,8 +77,12 @@ final class NotFoundHint {
             case CHAT -> run.baseUrls().stream().map(url -> url.replaceAll("/+$", ""))
                     .filter(url -> !url.endsWith("/v1")).findFirst()
                     .map(NotFoundHint::withoutV1)
-                    .orElse(Messages.text("msg.hint.notFound.chat", run.model(),
-                            run.baseUrls().get(0).replaceAll("/+$", "")));
+                    .orElse(file != null && run.done() == 0 && run.failed() == 0
+                            ? Messages.text("msg.hint.notFound.chatForget", run.model(),
+                                    run.baseUrls().get(0).replaceAll("/+$", ""), ShellWords.quoted(file),
+                                    ShellWords.quoted(run.name()))
+                            : Messages.text("msg.hint.notFound.chat", run.model(),
+                                    run.baseUrls().get(0).replaceAll("/+$", "")));
         });
     }
 

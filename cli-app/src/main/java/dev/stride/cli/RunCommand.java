@@ -275,7 +275,7 @@ final class RunCommand implements Callable<Integer> {
             // new run that is not told to score has nothing to look up.
             if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
                 renderer.planned(plan);
-                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys(), !baseUrls.isEmpty());
+                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys(), !baseUrls.isEmpty(), db);
             }
             try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
                 // An input the sync did not read again (unchanged since the last session) is checked in its stored
@@ -289,7 +289,7 @@ final class RunCommand implements Callable<Integer> {
                 renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m), shardSaid(shardGiven, run, m),
                         outputSaid(given, run, m), LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
-                        stop), keys(), !baseUrls.isEmpty());
+                        stop), keys(), !baseUrls.isEmpty(), db);
             }
         }
     }

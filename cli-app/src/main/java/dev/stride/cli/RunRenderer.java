@@ -419,14 +419,23 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      *                   could not save everything (its server away), exit code 130 with what was not saved
      */
     static int exitCode(RunResult result, KeyHint keys, boolean serversGiven) {
+        return exitCode(result, keys, serversGiven, null);
+    }
+
+    /**
+     * As {@link #exitCode(RunResult, KeyHint, boolean)}; {@code file}, the SQLite file of the runs (null: none to
+     * name), lets the hint to a run stopped before any answer by a model the server does not serve say how to forget
+     * that run.
+     */
+    static int exitCode(RunResult result, KeyHint keys, boolean serversGiven, Path file) {
         int code = ExitCodes.OK;
         for (Session session : result.sessions()) {
-            code = worse(code, exitCode(session, keys, serversGiven));
+            code = worse(code, exitCode(session, keys, serversGiven, file));
         }
         return result.stoppedBetweenRuns() ? ExitCodes.INTERRUPTED : code;
     }
 
-    private static int exitCode(Session session, KeyHint keys, boolean serversGiven) {
+    private static int exitCode(Session session, KeyHint keys, boolean serversGiven, Path file) {
         RunInfo run = session.run();
         RunOutcome outcome = session.outcome();
         var c = outcome.cursor();
@@ -453,7 +462,7 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                     throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedUntilLater", run.name(), outcome.stopReason(),
                             done, run.total());
                 }
-                throw NotFoundHint.of(outcome, run).or(() -> keys.of(outcome))
+                throw NotFoundHint.of(outcome, run, file).or(() -> keys.of(outcome))
                         .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
                                 outcome.stopReason(), done, run.total(), hint))
                         .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),

@@ -313,7 +313,7 @@ class ServerWordsCliTest {
      * model asked for and where the server lists those it serves.
      */
     @Test
-    void aModelTheServerDoesNotServeIsNamedWithWhereToLookUpItsModels() {
+    void aModelTheServerDoesNotServeIsNamedWithWhereToLookUpItsModels() throws Exception {
         everyRequestGets(FakeModelServer.json(404, "{\"error\":{\"message\":\"The model `m` does not exist.\"}}"));
         String v1 = stride.url();
 
@@ -322,7 +322,12 @@ class ServerWordsCliTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).endsWith(" (0/3 done and saved); check that the server serves the model 'm' that --model"
                 + " names (GET " + v1 + "/models lists those it serves) and that --base-url ends in /v1 once;"
-                + " Ollama's native API (/api/chat) needs --api ollama\n");
+                + " Ollama's native API (/api/chat) needs --api ollama. The run stays in the file with no answer, and"
+                + " stride run --db without an input resumes it: if --model was wrong, stride clear --db " + db
+                + " --run m forgets it\n");
+        // As it says: the run is forgotten, and the file holds no run to resume.
+        assertThat(stride.cli.run("clear", "--db", db.toString(), "--run", "m", "--yes").exitCode()).isZero();
+        assertThat(Datasets.count(db, "SELECT count(*) FROM runs")).isZero();
     }
 
     @Test
