@@ -18,6 +18,7 @@ import dev.stride.core.Shard;
 import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -200,6 +202,7 @@ final class RunCommand implements Callable<Integer> {
     private final CliContext context;
     /** The --config file once read, which knows the line of each of its settings; null without one. */
     private ConfigFile configFile;
+    private boolean inputFromConfig; // INPUT was the config file's, not the command line's
 
     RunCommand(CliContext context) {
         this.context = context;
@@ -219,7 +222,8 @@ final class RunCommand implements Callable<Integer> {
         } catch (InvalidSettingException e) {
             throw inConfig(e, fromConfig);
         } catch (InvalidInputException e) {
-            throw InputGoneHint.of(input, db, model, runName).map(RuntimeException.class::cast).orElse(e);
+            throw InputGoneHint.of(input, db, model, runName).map(RuntimeException.class::cast)
+                    .or(this::configInputMissing).orElse(e);
         }
         RunScorer scorer = scorer(fromConfig);
         PrintWriter out = spec.commandLine().getOut();
@@ -446,6 +450,20 @@ final class RunCommand implements Callable<Integer> {
     private void setInput(String path) {
         if (input == null) {
             input = Path.of(path);
+            inputFromConfig = true;
         }
+    }
+
+    /**
+     * An input the config file named that is not there: said with the file's line and the folder its path is read
+     * from, which is stride's, not the file's (a config beside its data, run from elsewhere, named a path that looked
+     * right in the file: "../med.jsonl: no such file").
+     */
+    private Optional<RuntimeException> configInputMissing() {
+        if (!inputFromConfig || input.toString().equals("-") || Files.exists(input)) {
+            return Optional.empty();
+        }
+        return Optional.of(UserError.usageOf("msg.config.inputNoSuchFile", configFile.at("input"), input,
+                Path.of("").toAbsolutePath()));
     }
 }

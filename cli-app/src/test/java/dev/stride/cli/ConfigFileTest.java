@@ -119,6 +119,28 @@ class ConfigFileTest {
     }
 
     /** The line is the file's own, comments and blank lines counted, as an editor numbers it. */
+    /**
+     * An input the file names that is not there is said with the file's line and the folder its path is read from:
+     * stride's (where it runs), not the file's, which "../data.jsonl: no such file" left a user to guess.
+     */
+    @Test
+    void anInputTheFileNamesThatIsNotThereSaysWhereItsPathIsReadFrom() throws Exception {
+        Path yaml = dir.resolve("stride.yaml");
+        Files.writeString(yaml, "# the run\ninput: ../data.jsonl\ndb: " + dir.resolve("runs.db") + "\nmodel: m\n"
+                + "base-url: " + stride.server.url("/v1") + "\n");
+
+        Cli.Result r = stride.cli.run("run", "--config", yaml.toString());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + yaml + " line 2: input ../data.jsonl: no such file; a path in the"
+                + " config file is read from the folder stride runs in (" + Path.of("").toAbsolutePath() + "), not"
+                + " from the file's: give it from there, or as an absolute path\n");
+        assertThat(dir.resolve("runs.db")).doesNotExist();
+        // Given on the command line, the input is the user's own: said as ever.
+        Cli.Result given = stride.cli.run("run", "nope.jsonl", "--config", yaml.toString());
+        assertThat(given.err()).contains("nope.jsonl: no such file").doesNotContain("config file");
+    }
+
     @Test
     void aRefusedSettingIsNamedByItsLineInTheFile() throws Exception {
         Path yaml = config("# pacing\n\nrpm: 60\nconcurency: 4\n");
