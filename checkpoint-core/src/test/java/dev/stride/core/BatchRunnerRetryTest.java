@@ -130,7 +130,7 @@ class BatchRunnerRetryTest {
 
         assertThat(outcome.state()).isEqualTo(RunState.STOPPED);
         assertThat(outcome.stopReason()).isEqualTo("no request of this session has had an answer in 10 tries (10"
-                + " records gave up): malformed HTTP 200 response: Welcome to nginx!");
+                + " records gave up, the last kept pending): malformed HTTP 200 response: Welcome to nginx!");
         assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 1 attempt: malformed HTTP 200 response:"
                 + " Welcome to nginx!");
         assertThat(f.ledger.pendingIds()).containsExactly("r9", "r10", "r11");

@@ -202,7 +202,7 @@ class ServerWordsCliTest {
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
-                        + " request of this session has had an answer in 10 tries (2 records gave up): malformed HTTP"
+                        + " request of this session has had an answer in 10 tries (2 records gave up, the last kept pending): malformed HTTP"
                         + " 200 response: ")
                 .endsWith(" (0/3 done and saved); " + v1 + " answers, but not as an OpenAI-compatible API does: check"
                         + " that --base-url is the API's address (vLLM, llama.cpp's server and TGI serve it at"
@@ -296,7 +296,7 @@ class ServerWordsCliTest {
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).startsWith("stride: stopped run 'm' because every request would fail the same way: no"
-                        + " request of this session has had an answer in 10 tries (2 records gave up): HTTP 500: engine"
+                        + " request of this session has had an answer in 10 tries (2 records gave up, the last kept pending): HTTP 500: engine"
                         + " crashed")
                 .endsWith(" (0/3 done and saved); " + v1 + " fails every request instead of answering: the model"
                         + " server, or a proxy in front of it, is in trouble (its log says why); once it answers, run"
