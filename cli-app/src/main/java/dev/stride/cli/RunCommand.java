@@ -463,7 +463,9 @@ final class RunCommand implements Callable<Integer> {
         if (!inputFromConfig || input.toString().equals("-") || Files.exists(input)) {
             return Optional.empty();
         }
-        return Optional.of(UserError.usageOf("msg.config.inputNoSuchFile", configFile.at("input"), input,
-                Path.of("").toAbsolutePath()));
+        return Optional.of(input.isAbsolute()
+                ? UserError.usageOf("msg.config.inputNoSuchFileAbsolute", configFile.at("input"), input)
+                : UserError.usageOf("msg.config.inputNoSuchFile", configFile.at("input"), input,
+                        Path.of("").toAbsolutePath()));
     }
 }

@@ -462,7 +462,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                     throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedUntilLater", run.name(), outcome.stopReason(),
                             done, run.total());
                 }
-                throw NotFoundHint.of(outcome, run, file).or(() -> keys.of(outcome))
+                // Forgetting the run is advice only for one that holds nothing: what the session saved counts too.
+                throw NotFoundHint.of(outcome, run, done == 0 && failed == 0 ? file : null).or(() -> keys.of(outcome))
                         .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
                                 outcome.stopReason(), done, run.total(), hint))
                         .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),

@@ -136,6 +136,11 @@ class ConfigFileTest {
                 + " config file is read from the folder stride runs in (" + Path.of("").toAbsolutePath() + "), not"
                 + " from the file's: give it from there, or as an absolute path\n");
         assertThat(dir.resolve("runs.db")).doesNotExist();
+        // An absolute path is read from nowhere else: no advice about folders.
+        Path absolute = dir.resolve("gone.jsonl");
+        Files.writeString(yaml, "input: " + absolute + "\ndb: " + dir.resolve("runs.db") + "\nmodel: m\n");
+        assertThat(stride.cli.run("run", "--config", yaml.toString()).err())
+                .isEqualTo("stride: " + yaml + " line 1: input " + absolute + ": no such file\n");
         // Given on the command line, the input is the user's own: said as ever.
         Cli.Result given = stride.cli.run("run", "nope.jsonl", "--config", yaml.toString());
         assertThat(given.err()).contains("nope.jsonl: no such file").doesNotContain("config file");

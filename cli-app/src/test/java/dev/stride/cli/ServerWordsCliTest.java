@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -328,6 +329,29 @@ class ServerWordsCliTest {
         // As it says: the run is forgotten, and the file holds no run to resume.
         assertThat(stride.cli.run("clear", "--db", db.toString(), "--run", "m", "--yes").exitCode()).isZero();
         assertThat(Datasets.count(db, "SELECT count(*) FROM runs")).isZero();
+    }
+
+    /**
+     * A run that saved answers before the server stopped serving its model (unloaded, a proxy switched) is not one to
+     * forget: the hint names the model and where to look, and says nothing of clearing it.
+     */
+    @Test
+    void aModelGoneAfterSomeAnswersIsNotAdvisedToBeForgotten() throws Exception {
+        AtomicInteger served = new AtomicInteger();
+        stride.server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return served.getAndIncrement() == 0 ? FakeModelServer.ok("an answer")
+                        : FakeModelServer.json(404, "{\"error\":{\"message\":\"The model `m` does not exist.\"}}");
+            }
+        });
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--concurrency", "1");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("(1/3 done and saved); check that the server serves the model 'm'")
+                .doesNotContain("forgets it");
+        assertThat(Datasets.count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(1);
     }
 
     @Test

@@ -34,13 +34,16 @@ final class LockLook implements AutoCloseable {
             + " AND (b.pid IN (" + holding("a.pid") + ") OR NOT EXISTS (" + holding("a.pid") + ")))"
             + " FROM pg_stat_activity a WHERE a.pid = ?";
 
-    /** The sessions that hold, granted, a lock on what backend {@code waiter} waits for (SQL). */
+    /**
+     * The sessions that hold, granted, a lock on what backend {@code waiter} waits for (SQL). pg_blocking_pids in a
+     * subquery of its own, so that it runs once, not once per granted lock (it takes every lock partition's lock).
+     */
     private static String holding(String waiter) {
         String target = "(%1$s.locktype, %1$s.database, %1$s.relation, %1$s.page, %1$s.tuple, %1$s.virtualxid,"
                 + " %1$s.transactionid, %1$s.classid, %1$s.objid, %1$s.objsubid)";
         return "SELECT h.pid FROM pg_locks w JOIN pg_locks h ON " + target.formatted("h") + " IS NOT DISTINCT FROM "
                 + target.formatted("w") + " WHERE w.pid = " + waiter + " AND NOT w.granted AND h.granted"
-                + " AND h.pid <> " + waiter + " AND h.pid = ANY (pg_blocking_pids(" + waiter + "))";
+                + " AND h.pid <> " + waiter + " AND h.pid IN (SELECT unnest(pg_blocking_pids(" + waiter + ")))";
     }
 
     /** Who hears that the statement waits, once. */
