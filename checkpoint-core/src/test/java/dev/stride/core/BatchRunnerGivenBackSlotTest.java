@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stride.core.PredictionException.Disposition;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,24 @@ class BatchRunnerGivenBackSlotTest {
         assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2", "r0");
         assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(2);
         assertThat(f.predictor.maxInFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void recordsSleepingWithoutTheirSlotNeverPutMoreRequestsInFlightThanTheBound() throws Exception {
+        // Every record fails twice: up to four per slot sleep with their slot given back, the rest keep theirs.
+        RunnerFixture f = RunnerFixture.withRecords(40);
+        for (int i = 0; i < 40; i++) {
+            f.predictor.script(InMemoryLedger.id(i), ERROR_500, ERROR_500);
+        }
+        RunnerFixture.Session session = f.start(settings(3, 10));
+        while (!session.result().isDone()) {
+            f.time.advance(RunnerFixture.BACKOFF_MAX);
+            LockSupport.parkNanos(1_000_000);
+        }
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).hasSize(120);
+        assertThat(f.predictor.maxInFlight()).isLessThanOrEqualTo(3);
     }
 
     @Test
