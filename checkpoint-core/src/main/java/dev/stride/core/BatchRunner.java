@@ -279,9 +279,12 @@ public final class BatchRunner {
             this.lanes = lanes;
         }
 
-        /** Enough request threads for the bound, and never more than records claimed so far. */
+        /**
+         * Enough request threads for the bound, never more than records claimed so far, and one more for each record
+         * asleep with its slot given back.
+         */
         void staff() {
-            lanes.ensure((int) Math.min(slots.limit(), claimedSoFar));
+            lanes.ensure((int) Math.min(slots.limit(), claimedSoFar), givenBack.away());
         }
     }
 

@@ -28,10 +28,10 @@ final class RequestLanes {
         this.loop = loop;
     }
 
-    /** Starts threads until there are {@code count}, besides those started for records asleep without a slot. */
-    synchronized void ensure(int count) {
+    /** Starts threads until there are {@code count}, and {@code away} more for records asleep without a slot. */
+    synchronized void ensure(int count, int away) {
         staffed = Math.max(staffed, count);
-        grow(staffed);
+        grow(staffed + away);
     }
 
     /** Starts threads until there are as many as the claiming thread asked for and {@code away} more. */
