@@ -512,6 +512,10 @@ public final class BatchRunner {
         try {
             while (true) {
                 if (!seat.held) {
+                    if (stopping()) {
+                        // Its record was left pending as it waited without a slot: no slot is needed to end.
+                        return;
+                    }
                     seat.givenBack.letWokenFirst(this::stopping);
                     slots.acquire();
                     seat.held = true;
