@@ -215,8 +215,9 @@ public final class BatchRunner {
         Thread writerThread = new Thread(writer, "stride-writer");
         writerThread.start();
         ClaimedRecords ahead = new ClaimedRecords(Thread.currentThread(), idleLookNanos);
-        RequestLanes lanes = new RequestLanes(() -> serve(ahead, slots, writer));
-        Session session = new Session(run, slots, ahead, lanes);
+        GivenBackSlots givenBack = new GivenBackSlots(slots);
+        RequestLanes lanes = new RequestLanes(self -> serve(ahead, new Seat(slots, givenBack, self), writer));
+        Session session = new Session(run, slots, givenBack, ahead, lanes);
         claimedAhead = ahead;
         if (stopping()) {
             ahead.close();
@@ -265,20 +266,25 @@ public final class BatchRunner {
     private final class Session {
         final RunInfo run;
         final InFlightBound slots;
+        final GivenBackSlots givenBack;
         final ClaimedRecords ahead;
         final RequestLanes lanes;
         long claimedSoFar;
 
-        Session(RunInfo run, InFlightBound slots, ClaimedRecords ahead, RequestLanes lanes) {
+        Session(RunInfo run, InFlightBound slots, GivenBackSlots givenBack, ClaimedRecords ahead, RequestLanes lanes) {
             this.run = run;
             this.slots = slots;
+            this.givenBack = givenBack;
             this.ahead = ahead;
             this.lanes = lanes;
         }
 
-        /** Enough request threads for the bound, and never more than records claimed so far. */
+        /**
+         * Enough request threads for the bound, never more than records claimed so far, and one more for each record
+         * asleep with its slot given back.
+         */
         void staff() {
-            lanes.ensure((int) Math.min(slots.limit(), claimedSoFar));
+            lanes.ensure((int) Math.min(slots.limit(), claimedSoFar), givenBack.away());
         }
     }
 
@@ -348,25 +354,34 @@ public final class BatchRunner {
         return quarter.compareTo(second) < 0 ? quarter : second;
     }
 
-    /** Waits until every claimed record was taken and every slot is free again; false when the run stops first. */
+    /**
+     * Waits until every claimed record was taken, no record sleeps with its slot given back, and every slot is free
+     * again; false when the run stops first.
+     */
     private boolean awaitOwnRequests(Session s) throws InterruptedException {
-        while (!s.ahead.isEmpty()) {
-            if (!look(s)) {
-                return false;
+        while (true) {
+            while (!s.ahead.isEmpty() || s.givenBack.away() > 0) {
+                if (!look(s)) {
+                    return false;
+                }
+                s.ahead.parkClaimer(POLL.toNanos());
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
             }
-            s.ahead.parkClaimer(POLL.toNanos());
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
+            // Only this thread changes the bound, so its limit holds while the permits come back.
+            while (!s.slots.tryAcquire(s.slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!look(s)) {
+                    return false;
+                }
+            }
+            // A record counts as away before it gives its slot back: with every slot here, none was away unseen.
+            boolean over = s.givenBack.away() == 0;
+            s.slots.release(s.slots.limit());
+            if (over) {
+                return true;
             }
         }
-        // Only this thread changes the bound, so its limit holds while the permits come back.
-        while (!s.slots.tryAcquire(s.slots.limit(), POLL.toMillis(), TimeUnit.MILLISECONDS)) {
-            if (!look(s)) {
-                return false;
-            }
-        }
-        s.slots.release(s.slots.limit());
-        return true;
     }
 
     /**
@@ -383,7 +398,7 @@ public final class BatchRunner {
         if (changed) {
             s.staff();
         }
-        tellWaitingForRateLimit(s.run.id());
+        tellWaitingForRateLimit(s.run.id(), s.slots);
         return !stopping();
     }
 
@@ -392,7 +407,7 @@ public final class BatchRunner {
      * again, take slots and are at no server; the requests out are the records held less them (the bound is how many
      * may be, not how many are).
      */
-    private void tellWaitingForRateLimit(long runId) {
+    private void tellWaitingForRateLimit(long runId, InFlightBound slots) {
         int waiting = predictor.waitingForRateLimit();
         if (waiting != toldWaitingForRateLimit) {
             toldWaitingForRateLimit = waiting;
@@ -402,7 +417,9 @@ public final class BatchRunner {
             listener.rateLimitHold(predictor.rateLimitHold());
         }
         int again = backingOff.get();
-        int out = Math.max(0, working.get() - waiting - again);
+        // At most the bound: the two counts are read one after the other, and records asleep without their slot
+        // are among those working (one that took its slot back as another ended could be counted out twice).
+        int out = Math.min(slots.limit(), Math.max(0, working.get() - waiting - again));
         if (out != toldOut) {
             toldOut = out;
             // The store first: whoever hears the listener can already read the figure back where status does.
@@ -487,18 +504,24 @@ public final class BatchRunner {
      * A request thread's loop: takes the next claimed record itself, sends it (retrying as need be) and hands its
      * outcome to the writer, holding one slot of the bound from record to record; no other thread is woken per
      * record. It gives its slot back when nothing is queued (so the claiming thread can tell that its requests are
-     * over) or when the bound shrank below the slots taken, and ends when the records run out or the run stops.
+     * over), when the bound shrank below the slots taken, or when a record woken from its backoff waits for a slot
+     * (those go before records not yet sent), and ends when the records run out or the run stops.
      */
-    private void serve(ClaimedRecords ahead, InFlightBound slots, Writer writer) {
-        boolean holding = false;
+    private void serve(ClaimedRecords ahead, Seat seat, Writer writer) {
+        InFlightBound slots = seat.slots;
         try {
             while (true) {
-                if (!holding) {
+                if (!seat.held) {
+                    if (stopping()) {
+                        // Its record was left pending as it waited without a slot: no slot is needed to end.
+                        return;
+                    }
+                    seat.givenBack.letWokenFirst(this::stopping);
                     slots.acquire();
-                    holding = true;
-                } else if (slots.availablePermits() < 0) {
+                    seat.held = true;
+                } else if (slots.availablePermits() < 0 || seat.givenBack.wokenWaiting()) {
                     slots.release();
-                    holding = false;
+                    seat.held = false;
                     continue;
                 }
                 if (stopping()) {
@@ -507,7 +530,7 @@ public final class BatchRunner {
                 InputRecord record = ahead.poll();
                 if (record == null) {
                     slots.release();
-                    holding = false;
+                    seat.held = false;
                     if (!ahead.awaitRecords(this::stopping)) {
                         return;
                     }
@@ -515,7 +538,7 @@ public final class BatchRunner {
                 }
                 working.incrementAndGet();
                 try {
-                    predictOne(record, writer);
+                    predictOne(record, writer, seat);
                 } finally {
                     working.decrementAndGet();
                 }
@@ -523,16 +546,31 @@ public final class BatchRunner {
         } catch (InterruptedException e) {
             // The session's last resort (its threads interrupted after the grace and cancellation): end here.
         } finally {
-            if (holding) {
+            if (seat.held) {
                 slots.release();
             }
         }
     }
 
+    /** A request thread's hold on the bound: whether it has a slot now, which its record may give back to sleep. */
+    private static final class Seat {
+        final InFlightBound slots;
+        final GivenBackSlots givenBack;
+        final RequestLanes lanes;
+        boolean held;
+
+        Seat(InFlightBound slots, GivenBackSlots givenBack, RequestLanes lanes) {
+            this.slots = slots;
+            this.givenBack = givenBack;
+            this.lanes = lanes;
+        }
+    }
+
     /**
-     * Sends one record (again as need be) and hands its outcome to the writer.
+     * Sends one record (again as need be) and hands its outcome to the writer. Called holding a slot of the bound;
+     * returns holding it, unless the run stopped while the record slept with its slot given back ({@code seat}).
      */
-    private void predictOne(InputRecord record, Writer writer) {
+    private void predictOne(InputRecord record, Writer writer, Seat seat) {
         Prompt prompt;
         try {
             prompt = template.prompt(record.id(), Json.read(record.json(), Json.storedRecord(record.id())));
@@ -696,7 +734,20 @@ public final class BatchRunner {
                         }
                         backingOff.incrementAndGet();
                         try {
-                            if (!sleepUnlessStopped(delay)) {
+                            // A failure of the record's own: its slot serves others while it sleeps. Not a server
+                            // that says it is busy (429, 503, a learnt limit's refusal), nor one too slow for the
+                            // timeout: fewer requests are what helps those, and holding the slot is how the run
+                            // sends fewer. (An outage's wait is waitForServer's, above, and holds it too.)
+                            boolean own = e.disposition() == Disposition.RETRY && !e.notNow() && !overshoot
+                                    && !PredictionException.TIMEOUT.equals(e.kind());
+                            if (own && seat.givenBack.giveBack(seat.lanes)) {
+                                seat.held = false;
+                            }
+                            boolean slept = sleepUnlessStopped(delay);
+                            if (!seat.held) {
+                                seat.held = seat.givenBack.takeBack(this::stopping);
+                            }
+                            if (!slept || !seat.held) {
                                 listener.retryNotSent(record);
                                 return;
                             }

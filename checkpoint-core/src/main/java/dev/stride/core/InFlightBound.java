@@ -23,7 +23,8 @@ final class InFlightBound extends Semaphore {
     private final transient IntSupplier waitingOutRefusals;
     private final int max;
     private final boolean auto;
-    private int limit;
+    /** Written by the dispatch thread alone; read also by request threads ({@link GivenBackSlots}). */
+    private volatile int limit;
     private int learnt;
 
     private InFlightBound(int limit, int max, boolean auto, Predictor predictor, IntSupplier waitingOutRefusals) {

@@ -107,10 +107,19 @@ class BatchRunnerRetryTest {
 
     @Test
     void a500WhileOthersAreAnsweredIsTheRecordsOwnAndSpendsRetries() throws Exception {
+        // Others are answered while r0 sleeps (its slot serves them, so they are not held here: a held one would keep
+        // the slot r0 waits for).
         int refusals = RunnerFixture.MAX_RETRIES + 1;
-        RunnerFixture f = refusedWhileOthersAreAnswered(refusals, false, false, 0,
-                ScriptedPredictor.fail(Disposition.RETRY, "http_500", "HTTP 500: internal error"));
+        RunnerFixture f = RunnerFixture.withRecords(1 + refusals);
+        for (int i = 0; i < refusals; i++) {
+            f.predictor.script("r0", ScriptedPredictor.fail(Disposition.RETRY, "http_500", "HTTP 500: internal error"));
+        }
+        RunnerFixture.Session session = f.start(settings(2, 10));
+        for (int retry = 1; retry < refusals; retry++) {
+            f.time.advance(f.time.awaitWaitsAsked(retry).get(retry - 1));
+        }
 
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE_WITH_FAILURES);
         assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after " + refusals
                 + " attempts: HTTP 500: internal error");
         assertThat(f.events.busyAttempts()).isEmpty();

@@ -1,0 +1,171 @@
+package dev.stride.core;
+
+import static dev.stride.core.RunnerFixture.settings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stride.core.PredictionException.Disposition;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A record sleeping out the backoff of a failure of its own gives its slot to others meanwhile, and takes the next
+ * free one when its backoff is over; one refused by a busy server, or timed out, keeps its slot as it sleeps.
+ * At one slot, the order of the requests shows which.
+ */
+class BatchRunnerGivenBackSlotTest {
+    private static final ScriptedPredictor.Reply ERROR_500 =
+            ScriptedPredictor.fail(Disposition.RETRY, "http_500", "HTTP 500: internal error");
+
+    @Test
+    void aRecordSleepingAfterA500LetsOthersBeSentAndIsSentAgainAfterItsBackoff() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ERROR_500);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        Duration wait = f.time.awaitWaitsAsked(1).get(0);
+        f.ledger.awaitOutcomes(2);
+        assertThat(f.predictor.asked()).as("sent while r0 sleeps").containsExactly("r0", "r1", "r2");
+        assertThat(f.ledger.pendingIds()).containsExactly("r0");
+        f.time.advance(wait);
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).as("over only once r0 was sent again").isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2", "r0");
+        assertThat(f.ledger.prediction("r0").timing().attempts()).isEqualTo(2);
+        assertThat(f.predictor.maxInFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void recordsSleepingWithoutTheirSlotNeverPutMoreRequestsInFlightThanTheBound() throws Exception {
+        // Every record fails twice: up to four per slot sleep with their slot given back, the rest keep theirs.
+        RunnerFixture f = RunnerFixture.withRecords(40);
+        for (int i = 0; i < 40; i++) {
+            f.predictor.script(InMemoryLedger.id(i), ERROR_500, ERROR_500);
+        }
+        RunnerFixture.Session session = f.start(settings(3, 10));
+        while (!session.result().isDone()) {
+            f.time.advance(RunnerFixture.BACKOFF_MAX);
+            LockSupport.parkNanos(1_000_000);
+        }
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).hasSize(120);
+        assertThat(f.predictor.maxInFlight()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aRecordWokenFromItsBackoffIsSentBeforeRecordsNotYetSent() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.script("r0", ERROR_500);
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        Duration wait = f.time.awaitWaitsAsked(1).get(0);
+        f.predictor.awaitHeld("r1");
+        f.time.advance(wait);
+        // r0 waits for the slot r1's thread holds; that thread's next record would be r2.
+        Guard.until(BatchRunnerGivenBackSlotTest::aRecordWaitsForItsSlot, "r0 waiting for a slot again");
+        f.predictor.release("r1", ScriptedPredictor.answer(null));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r0", "r2", "r3");
+    }
+
+    @Test
+    void aRecordRefusedAsBusyKeepsItsSlotWhileItSleeps() throws Exception {
+        for (String busy : new String[] {"http_503", "http_429"}) {
+            RunnerFixture f = RunnerFixture.withRecords(3);
+            f.predictor.script("r0", ScriptedPredictor.fail(Disposition.RETRY, busy, "busy"));
+            RunnerFixture.Session session = f.start(settings(1, 10));
+
+            f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+            assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+            assertThat(f.predictor.asked()).as(busy).containsExactly("r0", "r0", "r1", "r2");
+        }
+    }
+
+    @Test
+    void aRecordRefusedOverALearntLimitKeepsItsSlotWhileItSleeps() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ScriptedPredictor.refusedOverLimit(Duration.ofSeconds(1)));
+        RunnerFixture.Session session = f.start(settings(1, 10));
+
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r0", "r1", "r2");
+    }
+
+    @Test
+    void aRecordThatTimedOutKeepsItsSlotWhileItSleeps() throws Exception {
+        // r1 times out alone in flight a second after r0's answer: its own trouble (a generation too long), retried.
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.predictor.awaitHeld("r1");
+        f.time.advance(Duration.ofSeconds(1));
+        f.predictor.release("r1", ScriptedPredictor.unreachable(PredictionException.TIMEOUT, "timeout"));
+
+        f.time.advance(f.time.awaitWaitsAsked(1).get(0));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.events.retryAttempts()).as("a retry of its own, not a wait for the server").containsExactly(1);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r1", "r2", "r3");
+    }
+
+    @Test
+    void aStopWhileARecordSleepsWithoutItsSlotLeavesItPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ERROR_500);
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        f.time.awaitWaitsAsked(1);
+        f.ledger.awaitOutcomes(2);
+
+        session.runner().requestStop();
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.ledger.pendingIds()).containsExactly("r0");
+        assertThat(f.ledger.prediction("r1")).isNotNull();
+        assertThat(f.ledger.prediction("r2")).isNotNull();
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.events.retriesNotSent()).isEqualTo(1);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
+    }
+
+    @Test
+    void aStopWhileAWokenRecordWaitsForASlotLeavesItPending() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ERROR_500);
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        Duration wait = f.time.awaitWaitsAsked(1).get(0);
+        f.predictor.awaitHeld("r1");
+        f.time.advance(wait);
+        Guard.until(BatchRunnerGivenBackSlotTest::aRecordWaitsForItsSlot, "r0 waiting for a slot again");
+
+        session.runner().requestStop();
+        f.predictor.release("r1", ScriptedPredictor.answer(null));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
+        assertThat(f.ledger.pendingIds()).containsExactly("r0", "r2");
+        assertThat(outcome.failed()).isZero();
+        assertThat(f.events.retriesNotSent()).isEqualTo(1);
+        assertThat(f.predictor.asked()).containsExactly("r0", "r1");
+    }
+
+    /**
+     * Whether a request thread waits to take its slot back: nothing the runner tells says it, and the moment between
+     * its wake and that wait is what the order of the requests depends on.
+     */
+    private static boolean aRecordWaitsForItsSlot() {
+        return Thread.getAllStackTraces().values().stream().anyMatch(stack -> Arrays.stream(stack).anyMatch(
+                frame -> frame.getClassName().equals(GivenBackSlots.class.getName())
+                        && frame.getMethodName().equals("takeBack"))
+                && Arrays.stream(stack).anyMatch(frame -> frame.getMethodName().equals("tryAcquire")));
+    }
+}
