@@ -44,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
-    DbOption database;
+    DbOrConfig database;
 
     @Option(names = "--json")
     boolean json;
@@ -60,6 +60,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        database.resolve();
         // before the database is looked at: one price alone is refused with --run as without it
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         if (database.postgres == null) {
