@@ -182,8 +182,8 @@ final class RunPlanner {
             }
         }
         // Only a new run: one made before from such a file keeps its line numbers, and resumes without a word.
-        Phrase idNotice = !report.created() ? null : reader.idFieldInOtherCase()
-                .map(found -> AppPhrase.of("run.idFieldInOtherCase", input, options.idField(), found,
+        Phrase idNotice = !report.created() ? null : reader.likelyIdField()
+                .map(found -> AppPhrase.of("run.likelyIdField", input, options.idField(), found,
                         ShellWords.quoted(found)))
                 .orElse(null);
         if (dryRun) {
