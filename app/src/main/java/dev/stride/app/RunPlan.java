@@ -110,7 +110,8 @@ public sealed interface RunPlan {
      * @param advice  what to do instead of a refused change; null when nothing changes
      * @param dropRefused why a real run would refuse this input (it would drop answers that need consent,
      *                {@link SyncReport#needsConsentToDrop()}, and that was not given); null when it would not
-     * @param first   the first record and what it sends; null when none was read
+     * @param first   the first record a run would send (on a resume, the first without an outcome, or with
+     *                {@code --retry-failed} also a failed one) and what it sends; null when it would send none
      * @param idNotice as {@link NewRun#idNotice()}, for a run the input would create; else null
      */
     record DryRun(String name, SyncReport sync, List<Phrase> changes, Phrase advice, Phrase dropRefused,
@@ -127,7 +128,7 @@ public sealed interface RunPlan {
         }
     }
 
-    /** The first record of the input and the prompt made from it, to show what is sent. */
+    /** The first record a run would send and the prompt made from it, to show what is sent. */
     record FirstRecord(String id, Prompt prompt) {
     }
 }

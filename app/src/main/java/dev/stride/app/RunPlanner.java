@@ -22,6 +22,7 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.Shard;
 import dev.stride.core.ShellWords;
 import dev.stride.core.SyncBrokeOffException;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,7 +143,7 @@ final class RunPlanner {
         // Only a new run: one made before this check keeps its settings, and its input is read as it was.
         String notSent = existing == null ? notSentWithBatchBodies(spec.params()) : null;
         SyncReport report;
-        RunPlan.FirstRecord[] first = new RunPlan.FirstRecord[1];
+        InputRecord firstToSend = null;
         // Read and parsed ahead by a thread of its own while the store inserts; that thread closes the reader.
         RecordReader reader = open(input, format, options.idField(), prompt);
         try (ReadAhead<InputRecord> read = ReadAhead.of(reader, reader, r -> r.json().length(), "stride-input",
@@ -155,10 +156,6 @@ final class RunPlanner {
             Iterator<InputRecord> whole = check == null ? read : checked(read, check);
             Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
                     stop, r -> {
-                if (first[0] == null) {
-                    first[0] = new RunPlan.FirstRecord(r.id(), prompt.prompt(r.id(),
-                            Json.read(r.json(), Json.storedRecord(r.id()))));
-                }
                 if (completionsOnly) {
                     refuseMessages(input, r);
                 }
@@ -167,8 +164,13 @@ final class RunPlanner {
                 }
             });
             try {
-                report = dryRun ? store.previewSync(spec, records)
-                        : store.syncRunAsWorker(spec, records, reader::inputDigest, dropAnswers, options.lease());
+                if (dryRun) {
+                    SyncPreview preview = store.previewSync(spec, records, options.retryFailed());
+                    report = preview.report();
+                    firstToSend = preview.firstToSend();
+                } else {
+                    report = store.syncRunAsWorker(spec, records, reader::inputDigest, dropAnswers, options.lease());
+                }
             } catch (AnswersWouldBeDroppedException e) {
                 throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
             } catch (InvalidInputException e) {
@@ -180,14 +182,16 @@ final class RunPlanner {
             }
         }
         // Only a new run: one made before from such a file keeps its line numbers, and resumes without a word.
-        Phrase idNotice = !report.created() ? null : reader.idFieldInOtherCase()
-                .map(found -> AppPhrase.of("run.idFieldInOtherCase", input, options.idField(), found,
+        Phrase idNotice = !report.created() ? null : reader.likelyIdField()
+                .map(found -> AppPhrase.of("run.likelyIdField", input, options.idField(), found,
                         ShellWords.quoted(found)))
                 .orElse(null);
         if (dryRun) {
             return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
                     report.needsConsentToDrop() && !dropAnswers ? wouldDropAnswers(input, name, report) : null,
-                    first[0], options, idNotice);
+                    firstToSend == null ? null : new RunPlan.FirstRecord(firstToSend.id(), prompt.prompt(
+                            firstToSend.id(), Json.read(firstToSend.json(), Json.storedRecord(firstToSend.id())))),
+                    options, idNotice);
         }
         RunInfo run = store.findRun(name).orElseThrow();
         return report.created() ? new RunPlan.NewRun(run, options, idNotice) : resume(run, report, options);

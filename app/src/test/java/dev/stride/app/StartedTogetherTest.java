@@ -8,6 +8,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.db.SqliteCheckpointStore;
 import java.nio.file.Files;
@@ -129,9 +130,9 @@ class StartedTogetherTest {
         }
 
         @Override
-        public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
             firstWrites();
-            return store.previewSync(spec, input);
+            return store.previewSync(spec, input, includeFailed);
         }
 
         @Override

@@ -7,6 +7,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.db.SqliteCheckpointStore;
 import java.nio.file.Files;
@@ -106,8 +107,8 @@ class UnchangedInputSkipTest {
         }
 
         @Override
-        public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-            return store.previewSync(spec, counted(input));
+        public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
+            return store.previewSync(spec, counted(input), includeFailed);
         }
 
         @Override

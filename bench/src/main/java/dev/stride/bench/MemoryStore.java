@@ -13,6 +13,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.core.Timing;
 import java.time.Instant;
@@ -90,6 +91,17 @@ final class MemoryStore implements CheckpointStore {
             this.inputDigest = inputDigest.get().orElse(null);
         }
         return report;
+    }
+
+    @Override
+    public synchronized SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
+        SyncReport report = previewSync(spec, input);
+        for (int seq = 0; seq < total; seq++) {
+            if (!outcomes.get(seq) || includeFailed && failures.get(seq)) {
+                return new SyncPreview(report, Records.record(seq));
+            }
+        }
+        return new SyncPreview(report, null);
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import java.time.Duration;
@@ -173,8 +174,8 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return store.previewSync(spec, input);
+    public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
+        return store.previewSync(spec, input, includeFailed);
     }
 
     @Override

@@ -229,8 +229,8 @@ public final class InputReaders {
         }
 
         @Override
-        public Optional<String> idFieldInOtherCase() {
-            return records.idFieldInOtherCase();
+        public Optional<String> likelyIdField() {
+            return records.likelyIdField();
         }
 
         @Override
@@ -261,8 +261,8 @@ public final class InputReaders {
         private boolean ended;
 
         @Override
-        public Optional<String> idFieldInOtherCase() {
-            return maker.idFieldInOtherCase();
+        public Optional<String> likelyIdField() {
+            return maker.likelyIdField();
         }
 
         JsonArrayReader(String name, InputStream in, RecordMaker maker) {
@@ -377,8 +377,8 @@ public final class InputReaders {
         private InputRecord next;
 
         @Override
-        public Optional<String> idFieldInOtherCase() {
-            return maker.idFieldInOtherCase();
+        public Optional<String> likelyIdField() {
+            return maker.likelyIdField();
         }
 
         CsvReader(String name, InputStream in, char separator, RecordMaker maker) {

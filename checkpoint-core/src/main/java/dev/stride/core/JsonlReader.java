@@ -51,8 +51,8 @@ public final class JsonlReader implements RecordReader {
     }
 
     @Override
-    public Optional<String> idFieldInOtherCase() {
-        return maker.idFieldInOtherCase();
+    public Optional<String> likelyIdField() {
+        return maker.likelyIdField();
     }
 
     @Override

@@ -76,6 +76,10 @@ public record Phrase(String bundle, String key, List<Object> args) {
             if (a instanceof Number n && formatted) {
                 shown[i] = n;
             } else {
+                if (formatted && formats[i] instanceof java.text.NumberFormat) {
+                    // A count the caller has as text (none yet: a null) is shown as it is, not refused by the format.
+                    format.setFormatByArgumentIndex(i, null);
+                }
                 shown[i] = text(a, locale);
             }
         }

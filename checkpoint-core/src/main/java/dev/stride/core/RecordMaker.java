@@ -6,7 +6,10 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -14,6 +17,11 @@ import java.util.Optional;
  * ({@link ContentHash}: keys in any order are the same record).
  */
 final class RecordMaker {
+    /** "id" as a word of a field's name: {@code question_id}, {@code id_num}, {@code question-id}, {@code questionId}. */
+    private static final Pattern ID_WORD = Pattern.compile("(?i:(^|[_\\-. ])id($|[_\\-. ]))|[a-z0-9](Id|ID)($|[A-Z0-9_])");
+    /** Names that are ids as a whole. */
+    private static final Set<String> ID_NAMES = Set.of("uid", "qid", "uuid", "guid", "key");
+
     private final String fileName;
     private final String idField;
     private final PromptTemplate template;
@@ -21,8 +29,8 @@ final class RecordMaker {
     /** One digest for all of this reader's records (a reader is read by one thread): looking one up costs as much. */
     private final MessageDigest digest = newSha256();
     private final HexFormat hex = HexFormat.of();
-    /** See {@link #idFieldInOtherCase()}; written by the reading thread before it hands on the first record. */
-    private volatile String idFieldInOtherCase;
+    /** See {@link #likelyIdField()}; written by the reading thread before it hands on the first record. */
+    private volatile String likelyIdField;
 
     RecordMaker(String fileName, String idField, PromptTemplate template) {
         this.fileName = fileName;
@@ -61,7 +69,9 @@ final class RecordMaker {
                             : Phrase.core("line.noIdField", idField, Json.fieldNames(node)));
                 }
                 if (seq == 0) {
-                    idFieldInOtherCase = otherCase(node, idField);
+                    String other = otherCase(node, idField);
+                    // Only where the field was not named: a named one the first record lacks is refused above.
+                    likelyIdField = other != null ? other : idNamed(node);
                 }
                 if (idNode != null) {
                     // Numbered by its line, a null id could take the id another record gives itself ("id": 3 on
@@ -104,8 +114,26 @@ final class RecordMaker {
      * when that record has no id field of its own: its records are numbered by line, which the user rarely means.
      * Only said, never refused: runs made from such files before must still resume.
      */
-    Optional<String> idFieldInOtherCase() {
-        return Optional.ofNullable(idFieldInOtherCase);
+    Optional<String> likelyIdField() {
+        return Optional.ofNullable(likelyIdField);
+    }
+
+    /**
+     * The first field named like an id whose value could be one: {@code question_id}, {@code id_num},
+     * {@code questionId}, {@code uid}, {@code qid}, {@code uuid}, {@code key}. Whole words only: {@code video_ideas}
+     * and {@code userIdentity} are not ids.
+     */
+    private static String idNamed(JsonNode node) {
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode value = field.getValue();
+            boolean usable = value.isTextual() && !value.textValue().isEmpty() || value.isIntegralNumber();
+            if (usable && (ID_WORD.matcher(field.getKey()).find() || ID_NAMES.contains(field.getKey()
+                    .toLowerCase(Locale.ROOT)))) {
+                return field.getKey();
+            }
+        }
+        return null;
     }
 
     private static String otherCase(JsonNode node, String idField) {

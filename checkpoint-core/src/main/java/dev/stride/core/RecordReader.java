@@ -16,10 +16,12 @@ public interface RecordReader extends Iterator<InputRecord>, Closeable {
     }
 
     /**
-     * The field of the first record named as the id field but for case ({@code ID} for {@code id}), when that record
-     * has no id field itself and is numbered by its line; empty otherwise, and before the first record is read.
+     * The field of the first record that looks like its id, when that record has no id field itself and is numbered
+     * by its line: named as the id field but for case ({@code ID} for {@code id}), or, for the default field, named
+     * like an id ({@code question_id}, {@code custom_id}, {@code questionId}, {@code uid}, {@code key}); empty
+     * otherwise, and before the first record is read.
      */
-    default Optional<String> idFieldInOtherCase() {
+    default Optional<String> likelyIdField() {
         return Optional.empty();
     }
 

@@ -103,7 +103,16 @@ public interface RunCatalog {
      * What {@link #syncRun} would report for this input, without writing anything: the same work in a transaction
      * that is always rolled back ({@code stride run --dry-run}). Fails as {@code syncRun} does.
      */
-    SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input);
+    default SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
+        return previewSync(spec, input, false).report();
+    }
+
+    /**
+     * {@link #previewSync(RunSpec, Iterator)}, and the first record a run would then send, read in the same
+     * transaction before it is rolled back: a record without an outcome, or with {@code includeFailed}
+     * ({@code --retry-failed}) also a failed one.
+     */
+    SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed);
 
     /** Sets the base URLs a run was last served from (a resume may point at other servers). */
     void updateBaseUrls(long runId, List<String> baseUrls);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -275,9 +276,45 @@ class InputReadersTest {
                 List<InputRecord> records = readAll(reader);
                 assertThat(records).extracting(InputRecord::id).as(f.getKey()).doesNotContain("A1");
                 String header = f.getValue().substring(0, f.getValue().indexOf("A1"));
-                assertThat(reader.idFieldInOtherCase()).as(f.getKey())
+                assertThat(reader.likelyIdField()).as(f.getKey())
                         .hasValueSatisfying(found -> assertThat(header).contains(found));
             }
+        }
+    }
+
+    /** Records numbered by line whose first one has a field named like an id: that field is named to say so. */
+    @Test
+    void aFieldNamedLikeAnIdIsFoundWhenTheRecordsHaveNoIdField() throws IOException {
+        Map<String, String> found = new java.util.LinkedHashMap<>();
+        found.put("{\"question\":\"hi?\",\"question_id\":\"q1\"}", "question_id");
+        found.put("{\"custom_id\":7,\"text\":\"hi?\"}", "custom_id");
+        found.put("{\"questionId\":\"q1\"}", "questionId");
+        found.put("{\"id_num\":\"q1\"}", "id_num");
+        found.put("{\"text\":\"hi?\",\"uid\":\"u1\"}", "uid");
+        found.put("{\"QID\":\"q1\"}", "QID");
+        found.put("{\"uuid\":\"0b6e\"}", "uuid");
+        found.put("{\"key\":\"k1\"}", "key");
+        // Not ids: words that only hold the letters, and a value no id can be.
+        found.put("{\"video_ideas\":\"x\",\"userIdentity\":\"y\",\"valid\":\"z\"}", null);
+        found.put("{\"question_id\":{\"a\":1},\"qid\":\"\"}", null);
+        int n = 0;
+        for (Map.Entry<String, String> f : found.entrySet()) {
+            Path file = dir.resolve("like" + n++ + ".jsonl");
+            Files.writeString(file, f.getKey() + "\n");
+            try (RecordReader reader = InputReaders.open(file, null, "id", null)) {
+                assertThat(readAll(reader)).extracting(InputRecord::id).containsExactly("1");
+                assertThat(reader.likelyIdField()).as(f.getKey()).isEqualTo(Optional.ofNullable(f.getValue()));
+            }
+        }
+        // With its own id, or an --id-field given, there is nothing to say.
+        Path own = dir.resolve("own.jsonl");
+        Files.writeString(own, "{\"id\":\"a\",\"question_id\":\"q1\"}\n");
+        Path named = dir.resolve("named-like.jsonl");
+        Files.writeString(named, "{\"uid\":\"u1\",\"question_id\":\"q1\"}\n");
+        for (RecordReader reader : List.of(InputReaders.open(own, null, "id", null),
+                InputReaders.open(named, null, "uid", null))) {
+            readAll(reader);
+            assertThat(reader.likelyIdField()).isEmpty();
         }
     }
 
@@ -292,7 +329,7 @@ class InputReadersTest {
         for (RecordReader reader : List.of(InputReaders.open(own, null, "id", null),
                 InputReaders.open(none, null, "id", null), InputReaders.open(named, null, "qid", null))) {
             readAll(reader);
-            assertThat(reader.idFieldInOtherCase()).isEmpty();
+            assertThat(reader.likelyIdField()).isEmpty();
         }
     }
 }

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -87,6 +88,14 @@ final class ConfigFile {
      * that a refusal of one of them can name the file and the key.
      */
     Map<String, String> applyTo(CommandSpec spec, Consumer<String> input) {
+        return applyTo(spec, input, Set.of());
+    }
+
+    /**
+     * As {@link #applyTo(CommandSpec, Consumer)}, passing over the keys in {@code elsewhere} that {@code spec} has no
+     * option for: another command's settings (run's model, template...) in the file that command reads too.
+     */
+    Map<String, String> applyTo(CommandSpec spec, Consumer<String> input, Set<String> elsewhere) {
         JsonNode root = read();
         Map<String, String> set = new LinkedHashMap<>();
         ParseResult given = spec.commandLine().getParseResult();
@@ -102,9 +111,12 @@ final class ConfigFile {
                 continue;
             }
             OptionSpec option = spec.findOption("--" + key);
+            if (option == null && elsewhere.contains(key)) {
+                continue;
+            }
             if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()
                     || option.hidden()) {
-                throw unknownSetting(spec, key, e.getKey());
+                throw unknownSetting(spec, key, e.getKey(), elsewhere);
             }
             if (given.hasMatchedOption(option)) {
                 if (key.equals("header") || key.equals("param")) {
@@ -344,14 +356,16 @@ final class ConfigFile {
      * A key no option has, with the settings it most likely meant: "without dashes" was read as {@code baseurl} for
      * {@code base-url}, and {@code max-token} is a slip of {@code max-tokens}.
      */
-    private UserError unknownSetting(CommandSpec spec, String key, String written) {
-        List<String> settings = new ArrayList<>(List.of("input", "headers"));
+    private UserError unknownSetting(CommandSpec spec, String key, String written, Set<String> elsewhere) {
+        Set<String> settings = new LinkedHashSet<>(List.of("input", "headers"));
         for (OptionSpec o : spec.options()) {
             if (!o.usageHelp() && !o.versionHelp() && !o.hidden() && o.longestName().startsWith("--")
                     && !o.longestName().equals("--config")) {
                 settings.add(o.longestName().substring(2));
             }
         }
+        // Run's settings too, in the file another command reads: 'modle' is a slip of run's model all the same.
+        elsewhere.stream().filter(k -> !k.equals("config")).sorted().forEach(settings::add);
         List<String> near = NearNames.of(key, settings);
         if (near.isEmpty()) {
             near = settings.stream().filter(n -> n.replace("-", "").equals(key.replace("-", ""))).toList();

@@ -12,8 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * and {@code messages_zh} (Chinese), with {@link MessageFormat} arguments. The same bundle carries the help texts,
  * which picocli reads by its own keys ({@code stride.run.db}, {@code stride.run.usage.footer.0}, ...).
  *
- * <p>Whole numbers are passed to the pattern as plain digits (no grouping), so "1000 records" stays as it was;
- * fractions are formatted by the caller. Patterns follow MessageFormat's rules: a literal quote is written {@code ''}.
+ * <p>Whole numbers are passed to the pattern as plain digits (no grouping) where it writes {@code {0}}: line
+ * numbers, ports, ids. Counts a person reads beside token counts (records, done, failed, requests) are written
+ * {@code {0,number,integer}}, grouped as those are (1,794 done beside 55,614 tokens); fractions are formatted by the
+ * caller. Patterns follow MessageFormat's rules: a literal quote is written {@code ''}.
  */
 final class Messages {
     static final String BUNDLE = "dev.stride.cli.messages";

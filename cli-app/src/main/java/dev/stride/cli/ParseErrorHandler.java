@@ -36,11 +36,15 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
             return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(), List.of(ex.getValue())),
                     args);
         }
-        if (ex instanceof MissingParameterException && mistypedOption(ex.getCommandLine()) != null) {
+        String mistyped = mistypedOption(ex.getCommandLine());
+        if (mistyped != null && (ex instanceof MissingParameterException || ex.getCommandLine().getParent() != null
+                && ex instanceof UnmatchedArgumentException u
+                && !u.getUnmatched().isEmpty() && !looksLikeAnOption(u.getUnmatched().get(0)))) {
             // picocli checks the required options before the unknown ones: "status --dbb x.db" would say --db is
-            // missing and never name the typo that left it missing.
-            return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(),
-                    List.of(mistypedOption(ex.getCommandLine()))), args);
+            // missing and never name the typo that left it missing. Where nothing is required (status's --db may
+            // come from --config), "status extra --dbb x.db" said only that 'extra' was unexpected.
+            return handleParseException(new UnmatchedArgumentException(ex.getCommandLine(), List.of(mistyped)),
+                    args);
         }
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();

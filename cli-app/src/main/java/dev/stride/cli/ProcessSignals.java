@@ -4,6 +4,7 @@ import dev.stride.core.TemporaryFiles;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -31,11 +32,11 @@ final class ProcessSignals implements Signals {
     }
 
     @Override
-    public AutoCloseable onInterrupt(Runnable onFirst) {
+    public AutoCloseable onStop(Consumer<Stop> onFirst) {
         StopSignals stops = new StopSignals();
         SignalHandler stopThenQuit = signal -> {
             switch (stops.on(System.nanoTime())) {
-                case STOP -> onFirst.run();
+                case STOP -> onFirst.accept(signal.getName().equals("INT") ? Stop.CTRL_C : Stop.SIGTERM);
                 case SAME_STOP -> {
                     // the first one's copy: its stop goes on
                 }
@@ -50,7 +51,7 @@ final class ProcessSignals implements Signals {
         };
         SignalHandler stopOnce = signal -> {
             if (stops.stopOnly(System.nanoTime())) {
-                onFirst.run();
+                onFirst.accept(Stop.SIGHUP);
             }
         };
         Map<Signal, SignalHandler> previous = new LinkedHashMap<>();

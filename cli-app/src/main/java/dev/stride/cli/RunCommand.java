@@ -23,10 +23,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -36,6 +38,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -206,6 +209,19 @@ final class RunCommand implements Callable<Integer> {
 
     RunCommand(CliContext context) {
         this.context = context;
+    }
+
+    /** The keys a {@code --config} file of run may set: its long options without their dashes, input and headers. */
+    static Set<String> settings() {
+        Set<String> keys = new HashSet<>(Set.of("input", "headers"));
+        for (OptionSpec option : CommandSpec.forAnnotatedObject(new RunCommand(null)).options()) {
+            for (String name : option.names()) {
+                if (name.startsWith("--")) {
+                    keys.add(name.substring(2));
+                }
+            }
+        }
+        return keys;
     }
 
     @Override

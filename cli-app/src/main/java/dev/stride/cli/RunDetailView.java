@@ -163,7 +163,7 @@ final class RunDetailView {
     }
 
     private static String counts(List<RunReport.Count> counts) {
-        return counts.isEmpty() ? "-" : counts.stream().map(c -> c.key() + " " + c.count())
+        return counts.isEmpty() ? "-" : counts.stream().map(c -> c.key() + " " + Numbers.grouped(c.count()))
                 .collect(Collectors.joining(", "));
     }
 

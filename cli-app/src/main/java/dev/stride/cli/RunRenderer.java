@@ -119,16 +119,29 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      */
     static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,
                                          StopSwitch stop, BooleanSupplier planned) {
-        return signals.onInterrupt(() -> {
+        return signals.onStop(how -> {
             err.println();
             // Before the plan (the input still being read) nothing is in flight to wait for, nor anything to save;
             // with --grace 0s nothing is waited for, and "up to 0.0s" would say so only by arithmetic.
             err.println(!planned.getAsBoolean() ? m.get("msg.run.stoppingBeforeStart")
                     : grace.isZero() ? m.get("msg.run.stoppingNow")
-                    : m.get("msg.run.stopping", Durations.human(grace.toMillis())));
+                    : m.get("msg.run.stopping", Durations.human(grace.toMillis()), quitAtOnce(how, m)));
             err.flush();
             stop.requestStop();
         });
+    }
+
+    /**
+     * What quits at once during the stop, said for the signal that asked for it ({@link ProcessSignals}): a second
+     * Ctrl+C or SIGTERM halts, either after the other; after a SIGHUP a SIGTERM does, another SIGHUP does not.
+     */
+    private static String quitAtOnce(Signals.Stop how, Messages m) {
+        long pid = ProcessHandle.current().pid();
+        return switch (how) {
+            case CTRL_C -> m.get("msg.run.quit.ctrlC");
+            case SIGTERM -> m.get("msg.run.quit.sigterm", pid);
+            case SIGHUP -> m.get("msg.run.quit.sighup", pid);
+        };
     }
 
     /** -v: a line per HTTP request and response on stderr (never a header, so never the key). */

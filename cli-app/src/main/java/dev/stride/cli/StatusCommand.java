@@ -44,7 +44,7 @@ final class StatusCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
-    DbOption database;
+    DbOrConfig database;
 
     @Option(names = "--json")
     boolean json;
@@ -60,6 +60,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        database.resolve();
         // before the database is looked at: one price alone is refused with --run as without it
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
         if (database.postgres == null) {
@@ -230,9 +231,10 @@ final class StatusCommand implements Callable<Integer> {
         for (RunInfo r : runs) {
             RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
             LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
-            String progress = String.format(Locale.ROOT, "%d/%d (%.1f%%)", r.done(), r.total(), percent(r));
-            List<String> row = new ArrayList<>(List.of(r.name(), r.model(), progress, Long.toString(r.failed()),
-                    Long.toString(r.truncated()), Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut())));
+            // Counts grouped as the run's lines group them (1,794/55,614): the JSON twin keeps plain numbers.
+            String progress = String.format(Locale.ROOT, "%,d/%,d (%.1f%%)", r.done(), r.total(), percent(r));
+            List<String> row = new ArrayList<>(List.of(r.name(), r.model(), progress, Numbers.grouped(r.failed()),
+                    Numbers.grouped(r.truncated()), Numbers.compact(t.tokensIn()) + "/" + Numbers.compact(t.tokensOut())));
             if (scored) {
                 Board.RunScores s = scores.get(r.name());
                 row.add(s == null ? "-" : s.headline().map(h -> ScoreLines.percent(h.accuracy())).orElse("-"));

@@ -11,7 +11,7 @@ import picocli.CommandLine;
 /** Runs stride commands in this JVM, as the process would, and keeps what they print. */
 final class Cli {
     /** Captures the run's stop action, so a test can press "Ctrl+C" whenever it likes. */
-    final AtomicReference<Runnable> interrupt = new AtomicReference<>();
+    final AtomicReference<Consumer<Signals.Stop>> interrupt = new AtomicReference<>();
     private final Map<String, String> env;
     private volatile Consumer<String> errWatcher = text -> { };
     private volatile Consumer<String> outWatcher = text -> { };
@@ -87,7 +87,7 @@ final class Cli {
         Signals signals = onFirst -> {
             onListening.run();
             if (stopAtOnce) {
-                onFirst.run();
+                onFirst.accept(Signals.Stop.CTRL_C);
             }
             interrupt.set(onFirst);
             return () -> interrupt.set(null);
@@ -116,11 +116,16 @@ final class Cli {
 
     /** Presses Ctrl+C on the run in progress, if one is listening. */
     boolean pressCtrlC() {
-        Runnable r = interrupt.get();
+        return stop(Signals.Stop.CTRL_C);
+    }
+
+    /** Sends the run in progress a stop signal, as {@code kill PID} or a closed terminal would, if one is listening. */
+    boolean stop(Signals.Stop how) {
+        Consumer<Signals.Stop> r = interrupt.get();
         if (r == null) {
             return false;
         }
-        r.run();
+        r.accept(how);
         return true;
     }
 }

@@ -55,6 +55,43 @@ class ConfigFileTest {
         assertThat(again.out()).contains("Input unchanged since the last session (4 records)");
     }
 
+    /**
+     * The file that runs the dataset also names the database status looks at: status takes its db (and run, prices),
+     * passes over run's settings it has no use for, and a flag wins; a key neither knows is refused with its line.
+     */
+    @Test
+    void statusTakesTheDatabaseAndRunFromARunsConfigAndFlagsWin() throws Exception {
+        Path yaml = config("");
+        assertThat(stride.cli.run("run", "--config", yaml.toString()).exitCode()).isZero();
+
+        Cli.Result table = stride.cli.run("status", "--config", yaml.toString());
+        assertThat(table.exitCode()).as(table.all()).isZero();
+        assertThat(table.out()).contains("4/4 (100.0%)").contains("runs.db alone holds everything");
+
+        // A run named in the file is shown up close, as --run shows it; the command line's database wins.
+        Files.writeString(yaml, Files.readString(yaml) + "run: m\nprice-in: 1.5\nprice-out: 2\n");
+        Cli.Result one = stride.cli.run("status", "--config", yaml.toString(), "--json");
+        assertThat(one.exitCode()).as(one.all()).isZero();
+        assertThat(one.out()).contains("\"run\" : \"m\"").contains("\"template\" : \"Q: {{question}}\"");
+        Cli.Result elsewhere = stride.cli.run("status", "--config", yaml.toString(), "--db",
+                dir.resolve("other.db").toString());
+        assertThat(elsewhere.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(elsewhere.err()).startsWith("stride: " + dir.resolve("other.db") + ": no such database");
+
+        Files.writeString(yaml, Files.readString(yaml) + "modle: x\n");
+        Cli.Result typo = stride.cli.run("status", "--config", yaml.toString());
+        assertThat(typo.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).isEqualTo("stride: " + yaml + " line 12: unknown setting 'modle'; did you mean model?"
+                + " Keys are the long options of stride run without their leading --, plus input (see stride run"
+                + " --help)" + System.lineSeparator());
+
+        Files.writeString(yaml, "model: m\n");
+        Cli.Result noDb = stride.cli.run("status", "--config", yaml.toString());
+        assertThat(noDb.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noDb.err()).startsWith("stride: missing --db FILE: name the database with it, or with db: in a"
+                + " --config file");
+    }
+
     /** Headers and parameters name what they set: the command line's add to the file's, and win for the same name. */
     @Test
     void headersAndParametersOnTheCommandLineAddToTheFilesAndWinForTheSameName() throws Exception {

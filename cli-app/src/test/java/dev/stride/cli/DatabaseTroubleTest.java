@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -279,7 +280,8 @@ class DatabaseTroubleTest {
         Files.delete(filler);
         Cli.Result resumed = run(input, db);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneWhenFull + "/" + total);
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: "
+                + String.format(Locale.ROOT, "%,d/%,d", doneWhenFull, total));
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
                 + " json_extract(input, '$.question')")).isEqualTo(total);
@@ -333,7 +335,8 @@ class DatabaseTroubleTest {
         assertThat(snapshot.exitCode()).as(snapshot.all()).isZero();
         Cli.Result resumed = run(input, copy);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneWhenFull + "/" + total);
+        assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: "
+                + String.format(Locale.ROOT, "%,d/%,d", doneWhenFull, total));
         assertThat(query(copy, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         assertThat(count(copy, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: ' ||"
                 + " json_extract(input, '$.question')")).isEqualTo(total);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the lock is gone, the ETA is at the pace the run goes at, not at one that counts the time it waited for the lock.
  */
 class EtaAfterDatabaseLockTest {
-    private static final Pattern LINE = Pattern.compile("m: (\\d+)/\\d+ done .*, ETA (\\d+m)?([\\d.]+)s");
+    private static final Pattern LINE = Pattern.compile("m: ([\\d,]+)/[\\d,]+ done .*, ETA (\\d+m)?([\\d.]+)s");
 
     @TempDir
     Path dir;
@@ -52,7 +52,7 @@ class EtaAfterDatabaseLockTest {
             Matcher m = LINE.matcher(r.out());
             while (m.find()) {
                 double minutes = m.group(2) == null ? 0 : Double.parseDouble(m.group(2).replace("m", ""));
-                lines.add(new double[] {Double.parseDouble(m.group(1)), minutes * 60 + Double.parseDouble(m.group(3))});
+                lines.add(new double[] {Double.parseDouble(m.group(1).replace(",", "")), minutes * 60 + Double.parseDouble(m.group(3))});
             }
             int stalled = -1;
             int after = -1;

@@ -120,4 +120,25 @@ class InputEdgeCasesTest {
         assertThat(query(dir.resolve("named.db"), "SELECT id FROM results ORDER BY id"))
                 .containsExactly(Map.of("id", "A1"), Map.of("id", "A2"));
     }
+
+    /** An id in a field not named id (question_id) is said once, before anything is sent, with the option to take it. */
+    @Test
+    void aFieldNamedLikeAnIdIsSaidWhenRecordsAreNumberedByLine() throws Exception {
+        Path input = file("qid.jsonl", "{\"question_id\":\"Q-17\",\"question\":\"hi?\"}\n"
+                + "{\"question_id\":\"Q-18\",\"question\":\"ho?\"}\n");
+        Cli.Result first = run(input, "--template", "{{question}}");
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        assertThat(first.out().lines().limit(2)).containsExactly("note: " + input + " has no field 'id' but has"
+                + " 'question_id', so its records are numbered by line; to take their ids from 'question_id', give"
+                + " --id-field question_id to a new run (this one keeps its line numbers: stop it now and stride clear"
+                + " it, or give another --run NAME)", "Starting new run 'm': 2 records");
+        assertThat(first.err()).doesNotContain("note:");
+
+        Cli.Result named = stride.run(input, dir.resolve("named.db")).noProgress()
+                .with("--template", "{{question}}", "--id-field", "question_id");
+        assertThat(named.exitCode()).as(named.all()).isZero();
+        assertThat(named.all()).doesNotContain("note:");
+        assertThat(query(dir.resolve("named.db"), "SELECT id FROM results ORDER BY id"))
+                .containsExactly(Map.of("id", "Q-17"), Map.of("id", "Q-18"));
+    }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -108,8 +109,19 @@ class InterruptIT {
         long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
 
         assertThat(exit).as(first.transcript()).isEqualTo(130);
-        assertThat(first.err()).contains("Stopping: letting requests in flight finish")
-                .doesNotContain("stopped at once");
+        // What quits at once is said for the signal that came: a second SIGHUP does not, and "Ctrl+C again" told
+        // someone who ran kill of a key they never pressed.
+        String quit = switch (signal) {
+            case "INT" -> "Ctrl+C again quits at once.";
+            case "TERM" -> "Another SIGTERM (kill " + first.process.pid() + ") quits at once, as does Ctrl+C in its"
+                    + " terminal.";
+            default -> "A SIGTERM (kill " + first.process.pid() + ") quits at once; another SIGHUP does not.";
+        };
+        assertThat(first.err()).contains("Stopping: letting requests in flight finish (up to 30.0s), then saving. "
+                + quit).doesNotContain("stopped at once");
+        if (!signal.equals("INT")) {
+            assertThat(first.err()).doesNotContain("Ctrl+C again");
+        }
         assertThat(first.out()).contains("Interrupted: '" + RUN + "' saved at")
                 .contains("To continue, run the same command again, or: stride run --db " + db + " --run " + RUN)
                 .as("no request was cut off by the grace period").containsPattern(", 0 redundant\\R");
@@ -182,9 +194,13 @@ class InterruptIT {
         assertThat(StrideProcess.walSize(db)).isLessThanOrEqualTo(0);
     }
 
-    @Test
-    void aSecondSigintDuringTheGracePeriodQuitsAtOnceAndTheDatabaseStaysSound() throws Exception {
-        assumeSignalReachesTheChild("INT");
+    /** What the stop line says quits at once does: a second Ctrl+C or SIGTERM, either after the other or a SIGHUP. */
+    @ParameterizedTest(name = "SIG{0} then SIG{1}")
+    @CsvSource({"INT,INT", "TERM,TERM", "TERM,INT", "HUP,TERM"})
+    void aSecondSigintDuringTheGracePeriodQuitsAtOnceAndTheDatabaseStaysSound(String signal, String again)
+            throws Exception {
+        assumeSignalReachesTheChild(signal);
+        assumeSignalReachesTheChild(again);
         int total = 200;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
@@ -194,11 +210,11 @@ class InterruptIT {
 
         StrideProcess first = start("first", 0, input, db, 8, Duration.ofMinutes(10));
         first.await("8 requests held", Duration.ofSeconds(120), () -> model.requestsOf(0) >= 8);
-        first.signal("INT");
+        first.signal(signal);
         first.await("the graceful stop", Duration.ofSeconds(120), () -> first.err().contains("Stopping:"));
         // Later than a copy of the first would come (timeout(1), a parent passing Ctrl+C on): a person asking again.
         Thread.sleep(2 * StopSignals.SAME_STOP_MS);
-        first.signal("INT");
+        first.signal(again);
         long signalled = System.nanoTime();
         int exit = first.waitForExit(Duration.ofSeconds(60));
         long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
@@ -220,7 +236,7 @@ class InterruptIT {
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
                 .isEqualTo(total);
-        System.out.printf(Locale.ROOT, "InterruptIT second SIGINT: exit 130 after %d ms%n", exitMs);
+        System.out.printf(Locale.ROOT, "InterruptIT SIG%s then SIG%s: exit 130 after %d ms%n", signal, again, exitMs);
     }
 
     /**

@@ -151,7 +151,7 @@ class KillAndResumeIT {
             lostPerKill.add(lost.size());
 
             if (k == 0) {
-                assertThat(p.out()).contains("Starting new run '" + RUN + "': " + total + " records");
+                assertThat(p.out()).contains("Starting new run '" + RUN + "': " + Numbers.grouped(total) + " records");
             } else {
                 if (!asked.isEmpty() || p.out().contains("Resuming")) {
                     assertThat(p.out()).as(p.transcript()).contains(resumeLine(doneBefore, total));
@@ -171,7 +171,7 @@ class KillAndResumeIT {
         worstRestartMs = Math.max(worstRestartMs, lastRestartMs);
 
         assertThat(exit).as(last.transcript()).isZero();
-        assertThat(last.out()).contains(resumeLine(doneBefore, total)).contains("Done: '" + RUN + "' " + total + "/" + total);
+        assertThat(last.out()).contains(resumeLine(doneBefore, total)).contains("Done: '" + RUN + "' " + Numbers.grouped(total) + "/" + Numbers.grouped(total));
         List<String> asked = model.promptsOf(kills);
         assertThat(asked).doesNotHaveDuplicates().hasSize((int) (total - doneBefore));
         assertThat(asked).filteredOn(donePrompts::contains).isEmpty();
@@ -210,8 +210,8 @@ class KillAndResumeIT {
     }
 
     private static String resumeLine(long done, int total) {
-        return "Resuming '" + RUN + "' from checkpoint: " + done + "/" + total + " done, " + (total - done)
-                + " to go";
+        return "Resuming '" + RUN + "' from checkpoint: " + Numbers.grouped(done) + "/" + Numbers.grouped(total)
+                + " done, " + Numbers.grouped(total - done) + " to go";
     }
 
     private static Set<String> donePrompts(Path db) throws Exception {

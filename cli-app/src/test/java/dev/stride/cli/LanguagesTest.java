@@ -96,7 +96,7 @@ class LanguagesTest {
         Cli.Result dry = run(cli, input, db, "--dry-run");
         assertThat(dry.exitCode()).as(dry.all()).isZero();
         assertThat(dry.out()).startsWith("试运行：将开始新任务 '" + MODEL + "'（共 10 条）\n")
-                .contains("将发送 10 个请求", "第一条记录 ", "发送用户消息：Q: ")
+                .contains("将发送 10 个请求", "第一条将发送的记录 ", "发送用户消息：Q: ")
                 .endsWith("未发送也未写入任何内容（--dry-run）。\n");
 
         Cli.Result option = run(cli, input, db, "--top-p", "1.5");

@@ -129,8 +129,8 @@ class PostgresAwayIT {
         assertThat(said.get(0)).startsWith("stride: run 'r' interrupted: ")
                 .contains("stopped without waiting longer for the PostgreSQL server at " + hostPort)
                 .contains("answers not saved are asked again next time")
-                .containsPattern("; \\d+ answers? received could not be saved \\(\\d+/" + RECORDS
-                        + " done and saved\\)$");
+                .containsPattern("; \\d+ answers? received could not be saved \\([\\d,]+/"
+                        + Numbers.grouped(RECORDS) + " done and saved\\)$");
         assertThat(run.err()).doesNotContain("\tat ");
 
         finishedAgainOnceBack(input, pg);

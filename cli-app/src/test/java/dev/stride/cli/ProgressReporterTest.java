@@ -252,7 +252,7 @@ class ProgressReporterTest {
         progress.close();
 
         // The line comes with the first answer at 100 s: 679 done; 60 in the 30 s since the count kept at 70 s.
-        assertThat(lines.toString()).isEqualTo("qwen: 679/1000 done (67.9%), 0 failed, 0 retries, 6.8/s, 20 tok/s,"
+        assertThat(lines.toString()).isEqualTo("qwen: 679/1,000 done (67.9%), 0 failed, 0 retries, 6.8/s, 20 tok/s,"
                 + " ETA 2m40s\n");
     }
 
@@ -271,7 +271,7 @@ class ProgressReporterTest {
         answerEverySecond(progress, now, 5, 10);
         progress.close();
 
-        assertThat(lines.toString()).isEqualTo("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
+        assertThat(lines.toString()).isEqualTo("qwen: 641/1,000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
                 + " ETA 35.9s\n");
     }
 
@@ -289,7 +289,7 @@ class ProgressReporterTest {
         answerEverySecond(progress, now, 5, 10);
         progress.close();
 
-        assertThat(lines.toString()).isEqualTo("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 5.1/s, 15 tok/s,"
+        assertThat(lines.toString()).isEqualTo("qwen: 641/1,000 done (64.1%), 0 failed, 0 retries, 5.1/s, 15 tok/s,"
                 + " ETA 35.9s\n");
     }
 
@@ -306,7 +306,7 @@ class ProgressReporterTest {
         answerEverySecond(progress, now, 5, 10);
         progress.close();
 
-        assertThat(lines.toString()).endsWith("qwen: 641/1000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
+        assertThat(lines.toString()).endsWith("qwen: 641/1,000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
                 + " ETA 35.9s\n");
     }
 
@@ -352,7 +352,7 @@ class ProgressReporterTest {
         // 40 + 101 own + 100 the other's, and its failure; 756 left at the run's pace over the last half of the
         // session, 121 outcomes of both in the 6 s since the count kept at 5 s: 37.5 s (this worker's own pace would
         // say 83 s). The rate shown is this worker's own.
-        assertThat(lines.toString()).isEqualTo("qwen: 241/1000 done (24.1%), 3 failed, 0 retries, 9.2/s, 28 tok/s,"
+        assertThat(lines.toString()).isEqualTo("qwen: 241/1,000 done (24.1%), 3 failed, 0 retries, 9.2/s, 28 tok/s,"
                 + " ETA 37.5s\n");
     }
 

@@ -141,7 +141,8 @@ class ReadersWritersIT {
                 copy.toString(), "--base-url", server.url("/v1").toString(), "--log-every", "0"));
         children.add(elsewhere);
         assertThat(elsewhere.waitForExit(Duration.ofSeconds(300))).as(elsewhere.transcript()).isZero();
-        assertThat(elsewhere.out()).contains("Resuming '" + RUN + "' from checkpoint: " + doneInCopy + "/" + TOTAL);
+        assertThat(elsewhere.out()).contains("Resuming '" + RUN + "' from checkpoint: " + Numbers.grouped(doneInCopy) + "/"
+                + Numbers.grouped(TOTAL));
         assertThat(model.promptsOf(1)).doesNotHaveDuplicates().hasSize((int) (TOTAL - doneInCopy));
         assertThat(count(copy, "SELECT count(*) FROM results WHERE status = 'done' AND output = 'echo: Q: question '"
                 + " || substr(id, 2)")).isEqualTo(TOTAL);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,44 @@ class RerunReportTest {
         Cli.Result again = run(input, db);
         assertThat(again.out()).contains("Input unchanged since the last session (4 records); template and"
                 + " parameters unchanged").contains("Nothing left to send for 'm': 4/4 done");
+    }
+
+    @Test
+    void aDryRunOfAResumeNamesTheFirstRecordItWouldReallySend() throws Exception {
+        Path input = questions(dir, "q.jsonl", 10);
+        Path db = dir.resolve("runs.db");
+        AtomicInteger answered = new AtomicInteger();
+        stride.model.answering(prompt -> {
+            if (answered.incrementAndGet() == 5) {
+                stride.cli.pressCtrlC();
+            }
+            return prompt.equals("Q: question 1")
+                    ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null;
+        });
+        assertThat(run(input, db, "--concurrency", "1").exitCode()).isEqualTo(ExitCodes.INTERRUPTED);
+        stride.model.answering(prompt -> null);
+        String pending = (String) query(db, "SELECT min(id) AS id FROM results WHERE status = 'pending'").get(0)
+                .get("id");
+        assertThat(query(db, "SELECT status FROM results WHERE id = 'q0'").get(0)).containsEntry("status", "done");
+        assertThat(query(db, "SELECT status FROM results WHERE id = 'q1'").get(0)).containsEntry("status", "failed");
+        assertThat(pending).isNotNull().isNotEqualTo("q0");
+        stride.model.requests.set(0);
+
+        // q0 is done: the input's first line is not what a resume sends first.
+        Cli.Result dry = run(input, db, "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).contains("First to send: " + pending + ", which sends the user message: Q: question "
+                + pending.substring(1));
+        // --retry-failed sends the failed q1 again, before any pending one.
+        Cli.Result retry = run(input, db, "--dry-run", "--retry-failed");
+        assertThat(retry.out()).as(retry.all())
+                .contains("First to send: q1, which sends the user message: Q: question 1");
+        assertThat(stride.model.requests.get()).isZero();
+
+        // Once every record has an answer (the failed one kept), none would be sent, and none is named.
+        assertThat(run(input, db).exitCode()).isEqualTo(3);
+        Cli.Result done = run(input, db, "--dry-run");
+        assertThat(done.out()).as(done.all()).contains("Would send 0 requests").doesNotContain("First to send");
     }
 
     @Test
@@ -145,7 +184,7 @@ class RerunReportTest {
                 .contains("template and parameters unchanged")
                 .contains("9 answers would be dropped (--drop-answers)")
                 .contains("Would send 10 requests (10 records without an answer; 1 done are kept)")
-                .contains("First record, q2, sends the user message: Q: question 2 v2")
+                .contains("First to send: q2, which sends the user message: Q: question 2 v2")
                 .contains("Nothing was sent or written (--dry-run).");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(query(db, "SELECT count(*) AS n FROM results WHERE run = 'm'").get(0)).containsEntry("n", 10);
@@ -199,7 +238,7 @@ class RerunReportTest {
                 // What is refused sends nothing; what lifts the refusal would send none either (all 3 are done).
                 .contains("Would send nothing: a real run of this command is refused, as said above (with"
                         + " --drop-answers it would send 0 requests)")
-                .doesNotContain("Would send 0").doesNotContain("First record");
+                .doesNotContain("Would send 0").doesNotContain("First to send");
         assertThat(snapshot(db)).isEqualTo(before);
         assertThat(stride.model.requests.get()).isZero();
 
@@ -255,7 +294,7 @@ class RerunReportTest {
             Cli.Result dry = run(input, dir.resolve(endpoint.replace('/', '-') + ".db"), "--dry-run");
 
             assertThat(dry.exitCode()).as(dry.all()).isZero();
-            assertThat(dry.out()).contains("First record, r1, sends its batch request body as it is, to /" + endpoint
+            assertThat(dry.out()).contains("First to send: r1, which sends its batch request body as it is, to /" + endpoint
                     + ": " + body);
         }
     }
@@ -283,7 +322,7 @@ class RerunReportTest {
                 .contains("a real run refuses changed settings: choose a new --run NAME")
                 .contains("Would send nothing: a real run of this command is refused, as said above"
                         + System.lineSeparator())
-                .doesNotContain("Would send 1").doesNotContain("First record");
+                .doesNotContain("Would send 1").doesNotContain("First to send");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(snapshot(db)).isEqualTo(before);
     }

@@ -70,6 +70,23 @@ class StatusClearExportTest {
         assertThat(lines.get(2)).contains("beta").contains("interrupted");
     }
 
+    /** Counts past a thousand are grouped in every line for people, as the token counts beside them are; --json not. */
+    @Test
+    void countsPastAThousandAreGroupedForPeopleAndPlainForScripts() throws Exception {
+        Path big = questions(dir, "big.jsonl", 1200);
+        Path bigDb = dir.resolve("big.db");
+        stride.model.answering(prompt -> null);
+        Cli.Result run = stride.run(big, bigDb).template("{{question}}").noProgress().with("--concurrency", "32");
+        assertThat(run.exitCode()).as(run.all()).isZero();
+        assertThat(run.out()).contains("Starting new run 'm': 1,200 records", "Done: 'm' 1,200/1,200 records",
+                "this session: 1,200 predictions", "Outcomes:  1,200 done, 0 failed", "Requests:  1,200 sent");
+        assertThat(stride.cli.run("status", "--db", bigDb.toString()).out()).contains("1,200/1,200 (100.0%)");
+        assertThat(stride.cli.run("status", "--db", bigDb.toString(), "--run", "m").out())
+                .contains("1,200/1,200 done (100.0%)").containsPattern("Finish: +stop 1,200");
+        Cli.Result json = stride.cli.run("status", "--db", bigDb.toString(), "--json");
+        assertThat(json.out()).contains("\"done\" : 1200").doesNotContain("1,200");
+    }
+
     @Test
     void statusJsonIsForScripts() throws Exception {
         Cli.Result r = stride.cli.run("status", "--db", db.toString(), "--json");

@@ -45,9 +45,9 @@ class UnsavedAnswersLineTest {
 
         assertThat(ErrorHandler.exitCode(error)).isEqualTo(ExitCodes.INTERRUPTED);
         assertThat(ErrorHandler.oneLine(error, Messages.ENGLISH)).isEqualTo("run 'r' interrupted: "
-                + CUT.english() + "; 3 answers received could not be saved (20/1000 done and saved)");
+                + CUT.english() + "; 3 answers received could not be saved (20/1,000 done and saved)");
         assertThat(ErrorHandler.oneLine(error, Messages.of(Locale.CHINESE))).isEqualTo("任务 'r' 已中断："
-                + CUT.in(Locale.CHINESE) + "；收到的 3 条回答未能保存（已完成并保存 20/1000 条）");
+                + CUT.in(Locale.CHINESE) + "；收到的 3 条回答未能保存（已完成并保存 20/1,000 条）");
     }
 
     @Test
@@ -66,9 +66,9 @@ class UnsavedAnswersLineTest {
 
         assertThat(ErrorHandler.exitCode(error)).isEqualTo(ExitCodes.DATABASE);
         assertThat(ErrorHandler.oneLine(error, Messages.ENGLISH)).isEqualTo("run 'r' failed: "
-                + GAVE_UP.english() + "; 1 answer received could not be saved (20/1000 done and saved)");
+                + GAVE_UP.english() + "; 1 answer received could not be saved (20/1,000 done and saved)");
         assertThat(ErrorHandler.oneLine(error, Messages.of(Locale.CHINESE))).endsWith(
-                "；收到的 1 条回答未能保存（已完成并保存 20/1000 条）");
+                "；收到的 1 条回答未能保存（已完成并保存 20/1,000 条）");
     }
 
     @Test
@@ -76,6 +76,6 @@ class UnsavedAnswersLineTest {
         UserError error = line(ended(RunState.FAILED, GAVE_UP, 0));
 
         assertThat(ErrorHandler.oneLine(error, Messages.ENGLISH))
-                .isEqualTo("run 'r' failed: " + GAVE_UP.english() + " (20/1000 done and saved)");
+                .isEqualTo("run 'r' failed: " + GAVE_UP.english() + " (20/1,000 done and saved)");
     }
 }

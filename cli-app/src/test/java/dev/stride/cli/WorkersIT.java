@@ -254,11 +254,13 @@ class WorkersIT {
         StrideProcess b = worker(2, input, db);
         bothAtWork(a, 1, b, 2);
 
-        String counts = done + "/" + total + " done, " + (total - done) + " to go";
+        String counts = Numbers.grouped(done) + "/" + Numbers.grouped(total) + " done, " + Numbers.grouped(total - done)
+                + " to go";
         StrideProcess resumer = a.out().startsWith("Input unchanged") ? a : b;
         StrideProcess joiner = resumer == a ? b : a;
         assertThat(firstLines(resumer)).as(a.transcript() + b.transcript()).startsWith(
-                "Input unchanged since the last session (" + total + " records); template and parameters unchanged",
+                "Input unchanged since the last session (" + Numbers.grouped(total) + " records); template and parameters"
+                        + " unchanged",
                 "Resuming '" + RUN + "' from checkpoint: " + counts);
         assertThat(firstLines(joiner)).as(a.transcript() + b.transcript()).first()
                 .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): " + counts);
@@ -289,9 +291,11 @@ class WorkersIT {
         children.add(joiner);
         bothAtWork(resumer, 1, joiner, 2);
 
-        String counts = done + "/" + total + " done, " + (total - done) + " to go";
+        String counts = Numbers.grouped(done) + "/" + Numbers.grouped(total) + " done, " + Numbers.grouped(total - done)
+                + " to go";
         assertThat(firstLines(resumer)).as(resumer.transcript()).startsWith(
-                "Input unchanged since the last session (" + total + " records); template and parameters unchanged",
+                "Input unchanged since the last session (" + Numbers.grouped(total) + " records); template and parameters"
+                        + " unchanged",
                 "Resuming '" + RUN + "' from checkpoint: " + counts);
         assertThat(firstLines(joiner)).as(joiner.transcript()).first()
                 .isEqualTo("Joined run '" + RUN + "' as worker 2 (1 other worker at work on it): " + counts);

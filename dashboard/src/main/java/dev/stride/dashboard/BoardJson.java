@@ -96,7 +96,11 @@ final class BoardJson {
         total.put("workers", fresh.size());
         total.put("stale_workers", telling.size() - fresh.size());
         total.put("limit", fresh.stream().mapToLong(WorkerInfo::inFlight).sum());
-        total.put("concurrency", fresh.stream().anyMatch(WorkerInfo::inFlightAuto) ? "auto" : "fixed");
+        // "auto" only when every worker counted learns its limit: one auto beside one fixed --concurrency 64 made
+        // the whole total read as learnt. Mixed ones say how many learn theirs.
+        long auto = fresh.stream().filter(WorkerInfo::inFlightAuto).count();
+        total.put("concurrency", auto == 0 ? "fixed" : auto == fresh.size() ? "auto" : "mixed");
+        total.put("auto_workers", auto);
         // Only the workers that tell their requests out (a worker of an older version tells its limit alone).
         List<WorkerInfo> out = fresh.stream().filter(w -> w.requestsOut() != null).toList();
         if (!out.isEmpty()) {

@@ -299,6 +299,7 @@ class ApiTest {
                         assertThat(total.get("requests_out").asInt()).as("the fresh worker's alone").isEqualTo(23);
                         assertThat(total.get("limit").asInt()).isEqualTo(27);
                         assertThat(total.get("concurrency").asText()).isEqualTo("auto");
+                        assertThat(total.get("auto_workers").asInt()).isEqualTo(1);
                         assertThat(total.get("workers").asInt()).isEqualTo(1);
                         assertThat(total.get("stale_workers").asInt()).isEqualTo(1);
                     }

@@ -174,6 +174,11 @@ class BrowserTest {
                     + "' WHERE number = 2");
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
                     .isEqualTo("64 (limit 64) · 1 worker silent, not counted");
+            // Writing again, beside the fixed one: one worker of two learns its limit, not the whole total.
+            Fixtures.execute(live, "UPDATE workers SET in_flight_at = '" + DateTimeFormatter.ofPattern("yyyy-MM-dd"
+                    + " HH:mm:ss.SSS").withZone(ZoneOffset.UTC).format(now) + "' WHERE number = 2");
+            assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
+                    .isEqualTo("94 (1 of 2 auto, limit 96)");
             killed.leave(run);
 
             // Once the worker left, nothing is in flight.

@@ -22,6 +22,7 @@ import dev.stride.core.RunState;
 import dev.stride.core.RunWorkers;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncBrokeOffException;
+import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -430,8 +431,9 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public SyncReport previewSync(RunSpec spec, Iterator<InputRecord> input) {
-        return writingOnce(dsl -> sync(dsl, spec, input, Optional::empty, true, null), false);
+    public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
+        return writingOnce(dsl -> new SyncPreview(sync(dsl, spec, input, Optional::empty, true, null),
+                RunRows.firstToSend(dsl, spec, includeFailed)), false);
     }
 
     @Override
@@ -641,20 +643,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
 
     /** The records without an outcome after {@code afterSeq}, in input order, whoever holds them; no claim is made. */
     public List<InputRecord> pendingRecords(long runId, long afterSeq, int limit, boolean includeFailed) {
-        Condition open = includeFailed
-                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
-                : PREDICTIONS.STATUS.isNull();
-        return reading(dsl -> dsl
-                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
-                .from(RECORDS)
-                .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
-                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
-                .where(RECORDS.RUN_ID.eq(runId))
-                .and(RECORDS.SEQ.gt(afterSeq))
-                .and(open)
-                .orderBy(RECORDS.SEQ)
-                .limit(limit)
-                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5())));
+        return reading(dsl -> RunRows.openRecords(dsl, runId, afterSeq, limit, includeFailed));
     }
 
     @Override

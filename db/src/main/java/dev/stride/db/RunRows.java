@@ -8,6 +8,7 @@ import static dev.stride.db.schema.Tables.WORKERS;
 import dev.stride.core.AnsweredAlone;
 import dev.stride.core.AnsweredPair;
 import dev.stride.core.GenerationParams;
+import dev.stride.core.InputRecord;
 import dev.stride.core.Json;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.Phrase;
@@ -271,5 +272,36 @@ final class RunRows {
         long seconds = Math.max(1, (Duration.between(now, lastLease).toMillis() + 999) / 1000);
         throw new LiveWorkersException(refusal.phrase(byRun.size(), names, where, live.size(),
                 workers, seconds));
+    }
+
+    /** The records without an outcome (with {@code includeFailed} also failed ones) after {@code afterSeq}, in input order. */
+    static List<InputRecord> openRecords(DSLContext dsl, long runId, long afterSeq, int limit, boolean includeFailed) {
+        Condition open = includeFailed
+                ? PREDICTIONS.STATUS.isNull().or(PREDICTIONS.STATUS.eq(RecordStatus.FAILED))
+                : PREDICTIONS.STATUS.isNull();
+        return dsl
+                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
+                .from(RECORDS)
+                .leftJoin(PREDICTIONS).on(PREDICTIONS.RUN_ID.eq(RECORDS.RUN_ID)
+                        .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)))
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.gt(afterSeq))
+                .and(open)
+                .orderBy(RECORDS.SEQ)
+                .limit(limit)
+                .fetch(r -> new InputRecord(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));
+    }
+
+    /**
+     * The first record a run of {@code spec} would send, read inside a sync's transaction (a preview's, before its
+     * rollback); null when the run has none left or is not there.
+     */
+    static InputRecord firstToSend(DSLContext dsl, RunSpec spec, boolean includeFailed) {
+        Long runId = dsl.select(RUNS.RUN_ID).from(RUNS).where(RUNS.NAME.eq(spec.name())).fetchOne(RUNS.RUN_ID);
+        if (runId == null) {
+            return null;
+        }
+        List<InputRecord> first = openRecords(dsl, runId, -1, 1, includeFailed);
+        return first.isEmpty() ? null : first.get(0);
     }
 }

@@ -246,6 +246,7 @@
    * limit is shown when reached too: "64" alone is what a worker of an older version says, its limit. The limit is all
    * the live workers' together; the requests out those of the workers that tell them. Where none does (workers of an
    * older version) the limit alone, as such workers were always shown: "27 auto", "64". "–" when none says anything.
+   * Workers some auto, some fixed say how many learn their limit: "80 (1 of 2 auto, limit 91)".
    * The server sums them (in_flight_total), leaving out the workers whose figures are too old to hold (status says
    * "as of 2 min ago" of each), and says how many it left out.
    */
@@ -256,9 +257,12 @@
       : ' · ' + total.stale_workers + (total.stale_workers === 1 ? ' worker' : ' workers') + ' silent, not counted';
     if (total.workers === 0) return '–' + stale;
     const auto = total.concurrency === 'auto';
+    // Some auto, some fixed: "auto" alone would call the fixed workers' limits learnt.
+    const mixed = total.concurrency === 'mixed' ? total.auto_workers + ' of ' + total.workers + ' auto' : '';
     const limit = fmt(total.limit);
-    if (total.requests_out === undefined) return limit + (auto ? ' auto' : '') + stale;
-    return fmt(total.requests_out) + ' (' + (auto ? 'auto, ' : '') + 'limit ' + limit + ')' + stale;
+    if (total.requests_out === undefined) return limit + (auto ? ' auto' : mixed ? ' (' + mixed + ')' : '') + stale;
+    return fmt(total.requests_out) + ' (' + (auto ? 'auto, ' : mixed ? mixed + ', ' : '') + 'limit ' + limit + ')'
+      + stale;
   }
 
   /**
