@@ -417,9 +417,11 @@ public final class BatchRunner {
             listener.rateLimitHold(predictor.rateLimitHold());
         }
         int again = backingOff.get();
-        // At most the bound: the two counts are read one after the other, and records asleep without their slot
-        // are among those working (one that took its slot back as another ended could be counted out twice).
-        int out = Math.min(slots.limit(), Math.max(0, working.get() - waiting - again));
+        // At most the slots taken: a request out holds one. The counts are read one after the other, and records
+        // asleep without their slot are among those working: a record that took its slot back as another went to
+        // sleep could be counted out twice. Not the bound: one that shrank under --concurrency auto leaves requests
+        // out above it until they end.
+        int out = Math.min(slots.taken(), Math.max(0, working.get() - waiting - again));
         if (out != toldOut) {
             toldOut = out;
             // The store first: whoever hears the listener can already read the figure back where status does.
@@ -737,9 +739,11 @@ public final class BatchRunner {
                             // A failure of the record's own: its slot serves others while it sleeps. Not a server
                             // that says it is busy (429, 503, a learnt limit's refusal), nor one too slow for the
                             // timeout: fewer requests are what helps those, and holding the slot is how the run
-                            // sends fewer. (An outage's wait is waitForServer's, above, and holds it too.)
+                            // sends fewer. (An outage's wait is waitForServer's, above, and holds it too.) Nor
+                            // before the session's first answer: a failure then may be every request's (a web page
+                            // at the URL), which the run stops for after ten tries, not every record's five.
                             boolean own = e.disposition() == Disposition.RETRY && !e.notNow() && !overshoot
-                                    && !PredictionException.TIMEOUT.equals(e.kind());
+                                    && !PredictionException.TIMEOUT.equals(e.kind()) && servers.predictions() > 0;
                             if (own && seat.givenBack.giveBack(seat.lanes)) {
                                 seat.held = false;
                             }

@@ -52,7 +52,14 @@ final class GivenBackSlots {
             }
         } while (!away.compareAndSet(now, now + 1));
         // Counted before the slot is free: whoever takes it and then finds this record away sees it here.
-        lanes.ensureBeside(now + 1);
+        try {
+            lanes.ensureBeside(now + 1);
+        } catch (Throwable e) {
+            // No thread to be had (the machine's limit on threads): the record keeps its slot. Counted away for
+            // ever, it would keep the run from ever ending.
+            away.decrementAndGet();
+            return false;
+        }
         slots.release();
         return true;
     }

@@ -81,6 +81,11 @@ final class InFlightBound extends Semaphore {
         return limit;
     }
 
+    /** Slots held now: above the limit for a while after it shrank, as the requests out then end. */
+    int taken() {
+        return limit - availablePermits();
+    }
+
     /** What the servers take now (the learnt limit), or the fixed bound: the figure a user is shown. */
     int learnt() {
         return learnt;

@@ -45,7 +45,15 @@ final class RequestLanes {
             t.setDaemon(true);
             running.incrementAndGet();
             threads.add(t);
-            t.start();
+            try {
+                t.start();
+            } catch (Throwable e) {
+                // Not started (the machine's limit on threads): counted as running, it would keep the lanes from
+                // ever being idle.
+                threads.remove(t);
+                running.decrementAndGet();
+                throw e;
+            }
         }
     }
 

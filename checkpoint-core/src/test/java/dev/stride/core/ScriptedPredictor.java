@@ -45,6 +45,9 @@ final class ScriptedPredictor implements Predictor {
     private int inFlight;
     private int maxInFlight;
     private int cancels;
+    /** Calls wait for this many in flight (or {@link #lingerNanos}) before they reply: so that calls overlap. */
+    private int lingerFor;
+    private long lingerNanos;
 
     static Reply answer(String text) {
         return new Answer(text);
@@ -161,6 +164,7 @@ final class ScriptedPredictor implements Predictor {
                 }
                 reply = call.reply;
             }
+            linger();
         }
         try {
             if (reply instanceof Failure f) {
@@ -178,6 +182,31 @@ final class ScriptedPredictor implements Predictor {
                 notifyAll();
             }
         }
+    }
+
+    /**
+     * From now on each call, before it replies, waits until {@code calls} are in flight or {@code most} has passed:
+     * replies at once would seldom overlap, and a bound that lets too many calls out would go unseen. Only how much
+     * calls overlap depends on the machine's speed, never what a test asserts.
+     */
+    synchronized void lingerUntilInFlight(int calls, Duration most) {
+        lingerFor = calls;
+        lingerNanos = most.toNanos();
+    }
+
+    private void linger() {
+        long end = System.nanoTime() + lingerNanos;
+        long left;
+        while (inFlight < lingerFor && (left = end - System.nanoTime()) > 0) {
+            notifyAll();
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        notifyAll();
     }
 
     /** Gives the held call for {@code recordId} its reply. */
