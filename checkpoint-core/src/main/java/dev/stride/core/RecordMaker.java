@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns one parsed input object into an {@link InputRecord}, whatever the file format: checks that the template can
@@ -17,10 +16,15 @@ import java.util.regex.Pattern;
  * ({@link ContentHash}: keys in any order are the same record).
  */
 final class RecordMaker {
-    /** "id" as a word of a field's name: {@code question_id}, {@code id_num}, {@code question-id}, {@code questionId}. */
-    private static final Pattern ID_WORD = Pattern.compile("(?i:(^|[_\\-. ])id($|[_\\-. ]))|[a-z0-9](Id|ID)($|[A-Z0-9_])");
-    /** Names that are ids as a whole. */
-    private static final Set<String> ID_NAMES = Set.of("uid", "qid", "uuid", "guid", "key");
+    /**
+     * Names of a record's own id, written with any case and separators ({@code question_id}, {@code questionId},
+     * {@code Question-ID}, {@code _id}): the id of what a record is. Not any name with "id" in it: {@code label_id},
+     * {@code user_id} or {@code doc_id} repeat from record to record, and the note would tell a user to start over
+     * with ids the run then refuses as duplicates.
+     */
+    private static final Set<String> ID_NAMES = Set.of("id", "uid", "qid", "uuid", "guid", "idnum", "questionid",
+            "customid", "recordid", "itemid", "exampleid", "sampleid", "problemid", "taskid", "instanceid", "rowid",
+            "promptid", "queryid", "caseid", "entryid");
 
     private final String fileName;
     private final String idField;
@@ -128,8 +132,7 @@ final class RecordMaker {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
             boolean usable = value.isTextual() && !value.textValue().isEmpty() || value.isIntegralNumber();
-            if (usable && (ID_WORD.matcher(field.getKey()).find() || ID_NAMES.contains(field.getKey()
-                    .toLowerCase(Locale.ROOT)))) {
+            if (usable && ID_NAMES.contains(field.getKey().replaceAll("[_\\-. ]", "").toLowerCase(Locale.ROOT))) {
                 return field.getKey();
             }
         }

@@ -293,9 +293,11 @@ class InputReadersTest {
         found.put("{\"text\":\"hi?\",\"uid\":\"u1\"}", "uid");
         found.put("{\"QID\":\"q1\"}", "QID");
         found.put("{\"uuid\":\"0b6e\"}", "uuid");
-        found.put("{\"key\":\"k1\"}", "key");
+        found.put("{\"text\":\"hi?\",\"_id\":\"65f0\"}", "_id");
         // Not ids: words that only hold the letters, and a value no id can be.
         found.put("{\"video_ideas\":\"x\",\"userIdentity\":\"y\",\"valid\":\"z\"}", null);
+        // Nor ids of something else, which records share: the run would refuse them as duplicates.
+        found.put("{\"question\":\"a\",\"label_id\":1,\"user_id\":\"u\",\"doc_id\":\"d\",\"key\":\"k\"}", null);
         found.put("{\"question_id\":{\"a\":1},\"qid\":\"\"}", null);
         int n = 0;
         for (Map.Entry<String, String> f : found.entrySet()) {
