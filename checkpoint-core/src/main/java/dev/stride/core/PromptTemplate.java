@@ -285,17 +285,26 @@ public final class PromptTemplate {
     }
 
     /**
-     * The node a placeholder names: {@code a.b} is field b inside field a, or, when there is none, a field named
-     * {@code a.b} itself (a CSV column such as export's {@code input.question}, a JSON key with a dot).
+     * The node a placeholder names: {@code a.b} is field b inside field a, {@code choices.0} the first item of a list
+     * (a multiple-choice record's options), or, when there is none, a field named {@code a.b} itself (a CSV column
+     * such as export's {@code input.question}, a JSON key with a dot).
      */
     private static JsonNode find(JsonNode record, String[] path) {
         JsonNode node = record;
         for (String part : path) {
-            node = node == null ? null : node.get(part);
+            node = node == null ? null : node.isArray() ? item(node, part) : node.get(part);
         }
         if (node == null && path.length > 1 && record != null) {
             return record.get(String.join(".", path));
         }
         return node;
+    }
+
+    /** The item of a list that {@code part} numbers from 0; none for another word or past the list's end. */
+    private static JsonNode item(JsonNode list, String part) {
+        if (part.isEmpty() || part.length() > 9 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        return list.get(Integer.parseInt(part));
     }
 }

@@ -15,6 +15,22 @@ class PromptTemplateTest {
         assertThat(out).isEqualTo("Q: Is 5 < 6 & \"true\"? <en> n=3 opts=[1,2]");
     }
 
+    /** A multiple-choice record's options as a list: each is reached by its place, from 0. */
+    @Test
+    void fillsTheItemsOfAListByTheirPlace() {
+        PromptTemplate t = PromptTemplate.parse("{{question}} A) {{choices.0}} B) {{ choices.1 }} ({{meta.0.by}})");
+        assertThat(t.render(TestFiles.json(
+                "{\"question\":\"Sky?\",\"choices\":[\"blue\",\"green\"],\"meta\":[{\"by\":\"kim\"}]}")))
+                .isEqualTo("Sky? A) blue B) green (kim)");
+        // Past the list's end, or a word where a place is due: missing, named as written.
+        assertThat(PromptTemplate.parse("{{choices.2}}").missingField(TestFiles.json("{\"choices\":[\"a\",\"b\"]}")))
+                .contains("choices.2");
+        assertThat(PromptTemplate.parse("{{choices.first}}").missingField(TestFiles.json("{\"choices\":[\"a\"]}")))
+                .contains("choices.first");
+        assertThat(PromptTemplate.parse("{{choices.-1}}").missingField(TestFiles.json("{\"choices\":[\"a\"]}")))
+                .contains("choices.-1");
+    }
+
     @Test
     void twoOpeningBracesThatOpenNoFieldAreFoundWhereTheyStand() {
         assertThat(PromptTemplate.strayOpening("Q: {{question}")).hasValue(3);
