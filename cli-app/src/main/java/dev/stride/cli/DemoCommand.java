@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
         StopSwitch stop = new StopSwitch();
         HalfwayStop halfway = null;
         RunResult result = null;
+        AtomicReference<Signals.Stop> stoppedBy = new AtomicReference<>();
         Phrase served;
         try (Simulator sim = new Simulator(settings).start(0)) {
             out.println(m.get("msg.demo.intro", total, sim.url()));
@@ -115,7 +117,13 @@ final class DemoCommand implements Callable<Integer> {
             RunRenderer.Looks looks = new RunRenderer.Looks(out, m, Duration.ofSeconds(1), false, context.env(),
                     RunSummary.Prices.NONE);
             AtomicBoolean planned = new AtomicBoolean();
-            try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, options.grace(),
+            // The signal that came is kept for the closing line: "You pressed Ctrl+C" told someone who ran kill PID
+            // of a key they never pressed.
+            Signals heard = onFirst -> context.signals().onStop(how -> {
+                stoppedBy.set(how);
+                onFirst.accept(how);
+            });
+            try (AutoCloseable listening = RunRenderer.stopOnInterrupt(heard, err, m, options.grace(),
                     stop, planned::get);
                  CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
@@ -144,7 +152,11 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.OK;
             }
-            out.println(m.get("msg.demo.ctrlC", after.done(), after.total(), db));
+            out.println(m.get(switch (stoppedBy.get() == null ? Signals.Stop.CTRL_C : stoppedBy.get()) {
+                case CTRL_C -> "msg.demo.ctrlC";
+                case SIGTERM -> "msg.demo.sigterm";
+                case SIGHUP -> "msg.demo.sighup";
+            }, after.done(), after.total(), db));
             out.println(m.get("msg.demo.runAgain"));
             out.flush();
             return ExitCodes.INTERRUPTED;

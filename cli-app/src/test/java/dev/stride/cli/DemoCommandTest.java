@@ -100,4 +100,22 @@ class DemoCommandTest {
                 .contains("Run ./stride demo again: it resumes where it stopped.");
         assertThat(count(db, "SELECT done FROM progress")).isBetween(10L, 18L);
     }
+
+    @Test
+    void aDemoStoppedByKillSaysSoNotThatCtrlCWasPressed() throws Exception {
+        Path db = dir.resolve("demo.db");
+        demo(db);
+        AtomicInteger answers = new AtomicInteger();
+        cli.watchingErr(text -> {
+            if (text.startsWith("http <- 200") && answers.incrementAndGet() == 10) {
+                cli.stop(Signals.Stop.SIGTERM);
+            }
+        });
+
+        Cli.Result killed = cli.run("demo", "--db", db.toString(), "--sim-latency", "2ms", "-v");
+
+        assertThat(killed.exitCode()).as(killed.all()).isEqualTo(130);
+        assertThat(killed.out()).contains("Stopped by SIGTERM: ").contains(" answers are saved in " + db)
+                .doesNotContain("Ctrl+C:");
+    }
 }
