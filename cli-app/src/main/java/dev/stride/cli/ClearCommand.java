@@ -98,29 +98,22 @@ final class ClearCommand implements Callable<Integer> {
         }
         try (CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.open(database.postgres)
                 : SqliteCheckpointStore.open(database.file)) {
-            List<RunInfo> going = which.all ? store.listRuns()
-                    : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
-                            which.run, knownRuns(store, which.run))));
-            // A run that live workers are writing is never cleared: refused before asking, and again by the store in
-            // the transaction that deletes (a worker may join in between). With --all, one such run keeps them all.
-            if (!going.isEmpty()) {
-                store.requireNoLiveWorkers(going.stream().map(RunInfo::name).toList());
-            }
+            PrintWriter err = spec.commandLine().getErr();
+            HeldFileWait wait = HeldFileWait.on(store, err, messages);
+            List<RunInfo> going = lookUp(store, wait);
             // An empty database loses nothing: there is nothing to ask about.
             if (!yes && !going.isEmpty() && !confirmed(going, messages)) {
                 out.println(messages.get("msg.clear.kept", where()));
                 out.flush();
                 return ExitCodes.ERROR;
             }
-            // Listening only now: a Ctrl+C at the question ends the process as ever. A wait for a file another
+            // Listening again only now: a Ctrl+C at the question ends the process as ever. A wait for a file another
             // connection holds is ended by it, nothing begun. Past that, a clear is one transaction that no stop can
             // cut short, and a big run's takes a while: the JVM ended it at Ctrl+C with no word. Said here, then ended
             // at once: the database rolls back what was not committed. (A signal in the instant between the commit
             // and the flag below is told "nothing was cleared" wrongly.)
             AtomicBoolean cleared = new AtomicBoolean();
-            PrintWriter err = spec.commandLine().getErr();
             String stopped = messages.get("msg.clear.interrupted", where());
-            HeldFileWait wait = HeldFileWait.on(store, err, messages);
             try (AutoCloseable listening = context.signals().onInterrupt(() -> {
                 if (wait.waiting()) {
                     wait.stop();
@@ -154,6 +147,34 @@ final class ClearCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The runs to clear; a run that live workers are writing is never cleared: refused before asking, and again by
+     * the store in the transaction that deletes (a worker may join in between). With --all, one such run keeps them
+     * all. Listened for while it looks: on PostgreSQL a lock another session holds (LOCK TABLE runs, a long
+     * transaction) kept the look-up waiting without a word, and a Ctrl+C then ended the process by the JVM's default
+     * action. The wait is said as the delete's is, and a Ctrl+C ends it, or the look-up once done, nothing cleared.
+     */
+    private List<RunInfo> lookUp(CheckpointStore store, HeldFileWait wait) throws Exception {
+        List<RunInfo> going;
+        try (AutoCloseable listening = context.signals().onInterrupt(wait::stop)) {
+            going = which.all ? store.listRuns()
+                    : List.of(store.findRun(which.run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", where(),
+                            which.run, knownRuns(store, which.run))));
+            if (!going.isEmpty()) {
+                store.requireNoLiveWorkers(going.stream().map(RunInfo::name).toList());
+            }
+        } catch (StoreException e) {
+            if (wait.stopped()) {
+                throw UserError.of(ExitCodes.INTERRUPTED, "msg.clear.interruptedWaiting", where());
+            }
+            throw e;
+        }
+        if (wait.stopped()) {
+            throw UserError.of(ExitCodes.INTERRUPTED, "msg.clear.interruptedLookingUp", where());
+        }
+        return going;
     }
 
     /**

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,7 +50,7 @@ final class CompareCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
-    DbOption database;
+    DbOrConfig database;
 
     @Parameters(index = "0", paramLabel = "RUN_A", descriptionKey = "RUN_A")
     String runA;
@@ -85,6 +86,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        database.resolve(Set.of("db")); // run's file: its other keys mean other things here
         if (output == null) {
             // Nothing written but the summary at the end: a stop ends the process as it would any look.
             return compare(new InterruptibleOutput.Stop());

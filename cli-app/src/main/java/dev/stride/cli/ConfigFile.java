@@ -96,6 +96,15 @@ final class ConfigFile {
      * option for: another command's settings (run's model, template...) in the file that command reads too.
      */
     Map<String, String> applyTo(CommandSpec spec, Consumer<String> input, Set<String> elsewhere) {
+        return applyTo(spec, input, elsewhere, null);
+    }
+
+    /**
+     * As {@link #applyTo(CommandSpec, Consumer, Set)}, setting only the options named in {@code taken} (all when
+     * null): a command whose other options share run's names but mean other things (export's --format is the file it
+     * writes, run's the one it reads) takes no more than the database and the run from run's file.
+     */
+    Map<String, String> applyTo(CommandSpec spec, Consumer<String> input, Set<String> elsewhere, Set<String> taken) {
         JsonNode root = read();
         Map<String, String> set = new LinkedHashMap<>();
         ParseResult given = spec.commandLine().getParseResult();
@@ -111,7 +120,7 @@ final class ConfigFile {
                 continue;
             }
             OptionSpec option = spec.findOption("--" + key);
-            if (option == null && elsewhere.contains(key)) {
+            if ((option == null || taken != null && !taken.contains(key)) && elsewhere.contains(key)) {
                 continue;
             }
             if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()

@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import java.nio.file.Path;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,8 +22,16 @@ final class DbOrConfig extends Database {
 
     /** Applies {@code --config}, if given, to the command's options; then requires the database named somewhere. */
     void resolve() {
+        resolve(null);
+    }
+
+    /**
+     * As {@link #resolve()}, taking from the file only the options named in {@code taken} (without dashes); run's
+     * other settings are passed over, even those the command has an option of the same name for.
+     */
+    void resolve(Set<String> taken) {
         if (config != null) {
-            new ConfigFile(config).applyTo(mixee, input -> { }, RunCommand.settings());
+            new ConfigFile(config).applyTo(mixee, input -> { }, RunCommand.settings(), taken);
         }
         if (file == null && postgres == null) {
             throw UserError.usageOf("msg.db.nameIt");

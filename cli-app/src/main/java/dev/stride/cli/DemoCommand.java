@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,34 +69,57 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Messages m = Messages.of(spec);
-        boolean fresh = !Files.exists(db);
-        DbFile.foldIfLeftBehind(db, spec);
-        Optional<RunInfo> before = fresh ? Optional.empty() : demoRun();
-        if (before.isPresent() && before.get().pending() == 0) {
-            RunInfo run = before.get();
-            out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
-                    run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
-            out.println(m.get("msg.demo.startOver", ShellWords.quoted(db)));
-            out.println(m.get("msg.demo.orDelete", ShellWords.quoted(db), ShellWords.quoted(db + "-wal"),
-                    ShellWords.quoted(db + "-shm")));
-            printNext(out, m);
-            return ExitCodes.OK;
-        }
-        Path input = extractDataset();
-        try {
-            return runDemo(out, m, input, fresh);
-        } finally {
-            Files.deleteIfExists(input);
+        StopSwitch stop = new StopSwitch();
+        AtomicBoolean planned = new AtomicBoolean();
+        AtomicReference<Signals.Stop> stoppedBy = new AtomicReference<>();
+        // The signal that came is kept for the closing line: "You pressed Ctrl+C" told someone who ran kill PID of a
+        // key they never pressed.
+        Signals heard = onFirst -> context.signals().onStop(how -> {
+            stoppedBy.set(how);
+            onFirst.accept(how);
+        });
+        // Listening before the file is first touched, as run does: a Ctrl+C while a left-behind WAL is folded in or
+        // the stored demo is read ends through the same path (nothing begun, exit 130) instead of the JVM's default
+        // action, which left that connection unclosed and its -wal beside the file.
+        try (AutoCloseable listening = RunRenderer.stopOnInterrupt(heard, err, m, RunOptions.of(MODEL, null).grace(),
+                stop, planned::get)) {
+            boolean fresh = !Files.exists(db);
+            DbFile.foldIfLeftBehind(db, spec);
+            Optional<RunInfo> before = fresh ? Optional.empty() : demoRun();
+            if (stop.requested()) {
+                return ExitCodes.INTERRUPTED; // the listener said it: stopping before the first request
+            }
+            if (before.isPresent() && before.get().pending() == 0) {
+                RunInfo run = before.get();
+                out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
+                        run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
+                out.println(m.get("msg.demo.startOver", ShellWords.quoted(db)));
+                out.println(m.get("msg.demo.orDelete", ShellWords.quoted(db), ShellWords.quoted(db + "-wal"),
+                        ShellWords.quoted(db + "-shm")));
+                printNext(out, m);
+                return ExitCodes.OK;
+            }
+            Path input = extractDataset();
+            try {
+                return runDemo(out, m, input, fresh, new Stopping(stop, planned, stoppedBy));
+            } finally {
+                Files.deleteIfExists(input);
+            }
         }
     }
 
-    private int runDemo(PrintWriter out, Messages m, Path input, boolean fresh) throws Exception {
+    /** The stop the demo listens for from its start: its switch, whether the run is planned, the signal that came. */
+    private record Stopping(StopSwitch stop, AtomicBoolean planned, AtomicReference<Signals.Stop> by) {
+    }
+
+    private int runDemo(PrintWriter out, Messages m, Path input, boolean fresh, Stopping stopping) throws Exception {
         long total = countLines(input);
         SimulatorSettings settings = SimulatorSettings.builder().latency(simLatency).jitter(simJitter)
                 .tokensPerSecond(simTokensPerSecond).build();
         PrintWriter err = spec.commandLine().getErr();
-        StopSwitch stop = new StopSwitch();
+        StopSwitch stop = stopping.stop();
         HalfwayStop halfway = null;
         RunResult result = null;
         Phrase served;
@@ -114,15 +138,12 @@ final class DemoCommand implements Callable<Integer> {
             // is left out: the demo's simulator is gone by then, and the demo says how to continue instead.
             RunRenderer.Looks looks = new RunRenderer.Looks(out, m, Duration.ofSeconds(1), false, context.env(),
                     RunSummary.Prices.NONE);
-            AtomicBoolean planned = new AtomicBoolean();
-            try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, options.grace(),
-                    stop, planned::get);
-                 CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
+            try (CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
                  RunRenderer renderer = new RunRenderer(looks, db, false, null)) {
                 DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
                 RunPlan plan = runs.plan(RunRequest.of(input, options), stop);
-                planned.set(true);
+                stopping.planned().set(true);
                 renderer.planned(plan);
                 halfway = fresh ? new HalfwayStop(renderer, total / 2, stop::requestStop) : null;
                 result = runs.execute(plan, halfway != null ? halfway : renderer, stop);
@@ -144,7 +165,11 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 return ExitCodes.OK;
             }
-            out.println(m.get("msg.demo.ctrlC", after.done(), after.total(), db));
+            out.println(m.get(switch (stopping.by().get() == null ? Signals.Stop.CTRL_C : stopping.by().get()) {
+                case CTRL_C -> "msg.demo.ctrlC";
+                case SIGTERM -> "msg.demo.sigterm";
+                case SIGHUP -> "msg.demo.sighup";
+            }, after.done(), after.total(), db));
             out.println(m.get("msg.demo.runAgain"));
             out.flush();
             return ExitCodes.INTERRUPTED;

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
@@ -49,7 +50,7 @@ final class ExportCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
-    DbOption database;
+    DbOrConfig database;
 
     /** The database as messages name it: the file, or the URL without its password. */
     private Object where() {
@@ -71,6 +72,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        database.resolve(Set.of("db", "run")); // run's file: its other keys mean other things here
         boolean toStandardOutput = output == null || OutputFile.isStandardOutput(output);
         if (format == null) {
             format = toStandardOutput ? Format.jsonl : formatNamedBy(output);

@@ -295,16 +295,18 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     private ProgressBar bar(ProgressBarConsumer output, boolean noColor) {
+        ProgressBarStyle style = noColor ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.COLORFUL_UNICODE_BLOCK;
         ProgressBarBuilder builder = new ProgressBarBuilder()
                 .setTaskName(run)
                 .setInitialMax(total)
                 // This session's start: the library's speed and elapsed time then leave earlier sessions out.
                 .startsFrom(doneBefore + failedBefore, Duration.ZERO)
-                .setStyle(noColor ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setStyle(style)
                 .setUpdateIntervalMillis((int) BAR_REDRAW.toMillis())
                 // Redrawn even when no record finishes, as in an outage, whose words change while the count does not.
                 .continuousUpdate()
-                .setEtaFunction(state -> eta());
+                .setEtaFunction(state -> eta())
+                .setRenderer(new GroupedBarRenderer(style, state -> eta()));
         // The library's own consumer writes in the platform's charset: ASCII when the locale named (a container's
         // LANG=zh_CN.UTF-8 without that locale generated) is not installed, which showed each Chinese character of
         // the bar as '?'. Everything else stride writes is UTF-8 whatever the locale; so is the bar. Redrawn in place

@@ -54,7 +54,7 @@ final class RunSummary {
 
     List<String> lines() {
         String failures = tally.failed() == 0 ? "" : m.get("msg.summary.failedKinds", tally.failedByKind().entrySet()
-                .stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+                .stream().map(e -> e.getKey() + " " + Numbers.grouped(e.getValue())).collect(Collectors.joining(", ")));
         // Unknown is not zero: "-" for what the server never said.
         String tokens = m.get("msg.tokensInOut", known(tally.tokensIn()), known(tally.tokensOut()));
         if (prices.known() && tally.tokensIn() != null && tally.tokensOut() != null) {

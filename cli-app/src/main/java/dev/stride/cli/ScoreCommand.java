@@ -14,6 +14,7 @@ import dev.stride.db.ScoreBook;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -44,7 +45,7 @@ final class ScoreCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
-    DbOption database;
+    DbOrConfig database;
 
     @Option(names = "--run", paramLabel = "NAME")
     String run;
@@ -66,6 +67,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        database.resolve(Set.of("db", "run")); // run's file: its other keys mean other things here
         // Settings first: a typo in --metric or --extract is said before any database is opened.
         RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
         if (database.file != null) {

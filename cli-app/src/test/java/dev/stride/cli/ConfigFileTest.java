@@ -92,6 +92,39 @@ class ConfigFileTest {
                 + " --config file");
     }
 
+    /**
+     * Export, score and compare take the database (and export and score the run) from run's file, and nothing else:
+     * its format is the input's (export's --format is the file it writes), and run's other settings are passed over.
+     */
+    @Test
+    void exportScoreAndCompareTakeTheDatabaseAndRunFromARunsConfigAndNothingElse() throws Exception {
+        Path yaml = config("format: jsonl\nrun: first\n");
+        assertThat(stride.cli.run("run", "--config", yaml.toString()).exitCode()).isZero();
+        assertThat(stride.cli.run("run", "--config", yaml.toString(), "--run", "second").exitCode()).isZero();
+
+        Path csv = dir.resolve("answers.csv");
+        Cli.Result export = stride.cli.run("export", "--config", yaml.toString(), "-o", csv.toString());
+        assertThat(export.exitCode()).as(export.all()).isZero();
+        assertThat(Files.readAllLines(csv)).as("CSV, as -o names it, of run 'first' alone").hasSize(5)
+                .first().asString().startsWith("id,");
+        Cli.Result second = stride.cli.run("export", "--config", yaml.toString(), "--run", "second");
+        assertThat(second.exitCode()).as(second.all()).isZero();
+        assertThat(second.out().lines()).hasSize(4).allSatisfy(l -> assertThat(l).startsWith("{"));
+
+        Cli.Result score = stride.cli.run("score", "--config", yaml.toString(), "--label-field", "id");
+        assertThat(score.exitCode()).as(score.all()).isZero();
+        assertThat(score.out()).contains("first").doesNotContain("second");
+
+        Cli.Result compare = stride.cli.run("compare", "--config", yaml.toString(), "first", "second",
+                "--label-field", "id");
+        assertThat(compare.exitCode()).as(compare.all()).isZero();
+
+        Files.writeString(yaml, Files.readString(yaml) + "modle: x\n");
+        Cli.Result typo = stride.cli.run("export", "--config", yaml.toString());
+        assertThat(typo.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).startsWith("stride: " + yaml + " line 11: unknown setting 'modle'; did you mean model?");
+    }
+
     /** Headers and parameters name what they set: the command line's add to the file's, and win for the same name. */
     @Test
     void headersAndParametersOnTheCommandLineAddToTheFilesAndWinForTheSameName() throws Exception {

@@ -100,4 +100,39 @@ class DemoCommandTest {
                 .contains("Run ./stride demo again: it resumes where it stopped.");
         assertThat(count(db, "SELECT done FROM progress")).isBetween(10L, 18L);
     }
+
+    @Test
+    void aDemoStoppedByKillSaysSoNotThatCtrlCWasPressed() throws Exception {
+        Path db = dir.resolve("demo.db");
+        demo(db);
+        AtomicInteger answers = new AtomicInteger();
+        cli.watchingErr(text -> {
+            if (text.startsWith("http <- 200") && answers.incrementAndGet() == 10) {
+                cli.stop(Signals.Stop.SIGTERM);
+            }
+        });
+
+        Cli.Result killed = cli.run("demo", "--db", db.toString(), "--sim-latency", "2ms", "-v");
+
+        assertThat(killed.exitCode()).as(killed.all()).isEqualTo(130);
+        assertThat(killed.out()).contains("Stopped by SIGTERM: ").contains(" answers are saved in " + db)
+                .doesNotContain("Ctrl+C:");
+    }
+
+    @Test
+    void aCtrlCAsTheDemoStartsIsHeardBeforeItTouchesTheFileWhichItLeavesWhole() throws Exception {
+        // A file a killed stride left with its WAL: the demo folds it in before it reads its stored run.
+        Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 50, 30, 3600);
+
+        Cli.Result r = new Cli().stoppingAtOnce().run("demo", "--db", db.toString(), "--sim-latency", "2ms");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        String stopping = "Stopping before the first request was sent";
+        String folded = "are now folded into " + db;
+        assertThat(r.err()).contains(stopping, folded);
+        assertThat(r.err().indexOf(stopping)).as(r.err()).isLessThan(r.err().indexOf(folded));
+        assertThat(r.out()).as("no simulator started, no run begun").doesNotContain("stride demo:");
+        assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(1);
+        assertThat(LeftBehindWal.walBytes(db)).isZero();
+    }
 }

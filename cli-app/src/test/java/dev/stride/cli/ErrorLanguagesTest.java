@@ -73,10 +73,12 @@ class ErrorLanguagesTest {
                     .startsWith("stride: unknown option '--dbb'\nstride: did you mean --db?\n");
         }
         // Nothing mistyped: the missing option is still what is said.
-        assertThat(EN.run("export").err()).startsWith("stride: missing required option --db=FILE\n");
-        // status takes --db from --config too: its missing database is said with both.
-        assertThat(EN.run("status").err()).startsWith("stride: missing --db FILE: name the database with it, or with"
-                + " db: in a --config file\n");
+        assertThat(EN.run("dashboard").err()).startsWith("stride: missing required option --db=FILE\n");
+        // status, export, score and compare take --db from --config too: their missing database is said with both.
+        for (String command : List.of("status", "export")) {
+            assertThat(EN.run(command).err()).as(command).startsWith("stride: missing --db FILE: name the database"
+                    + " with it, or with db: in a --config file\n");
+        }
         assertThat(ZH.run("status", "--dbb", "t1.db").err()).startsWith("stride: 未知选项 '--dbb'\n");
     }
 
@@ -141,9 +143,10 @@ class ErrorLanguagesTest {
 
     @Test
     void missingOptionsValuesAndBadValuesNameTheOption() {
-        assertThat(ZH.run("export").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
-        assertThat(EN.run("export").err()).startsWith("stride: missing required option --db=FILE\n");
+        assertThat(ZH.run("dashboard").err()).startsWith("stride: 缺少必需的选项 --db=FILE\n");
+        assertThat(EN.run("dashboard").err()).startsWith("stride: missing required option --db=FILE\n");
         assertThat(ZH.run("status").err()).startsWith("stride: 缺少 --db FILE：请用它指定数据库，或在 --config 文件中写 db:\n");
+        assertThat(ZH.run("export").err()).startsWith("stride: 缺少 --db FILE：请用它指定数据库，或在 --config 文件中写 db:\n");
 
         assertThat(ZH.run("run", "q.jsonl", "--concurrency").err())
                 .startsWith("stride: 选项 --concurrency 需要一个值（N|auto）\n");

@@ -182,6 +182,30 @@ class PostgresCommandLockTest {
         assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(10);
     }
 
+    /** The runs table locked too: clear's look-up of what it would delete, before any question, waits for it. */
+    @Test
+    void aStopWhileClearLooksUpItsRunsBehindALockEndsItWithNothingClearedAndNoBackendLeftWaiting() throws Exception {
+        try (Statement st = admin.createStatement()) {
+            st.execute("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE");
+        }
+        CompletableFuture<Cli.Result> clearing = CompletableFuture.supplyAsync(
+                () -> cli.run("clear", "--db", db, "--run", "m", "--yes"));
+        toldWaiting.await();
+        assertThat(clearing).as("the look-up, waiting for the lock").isNotDone();
+        assertThat(cli.pressCtrlC()).as("listening while it looks up").isTrue();
+        Cli.Result r = clearing.get(2, TimeUnit.MINUTES);
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.INTERRUPTED);
+        assertThat(r.err()).contains(WAITING + PostgresCluster.location(db).hostAndPort() + " that another session"
+                + " holds (pid " + adminPid + " ").contains("interrupted while waiting for " + db + ", held by another"
+                + " connection: nothing was cleared");
+        assertThat(r.err().lines().filter(l -> l.contains("interrupted"))).hasSize(1);
+        assertThat(backendsWaitingForTheLock()).as("stride's backends still waiting for the lock").isZero();
+        admin.commit();
+        assertThat(count("SELECT count(*) FROM runs")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM predictions")).isEqualTo(10);
+    }
+
     @Test
     void sqlWaitingForALockNamesItsHolderAndAStopCancelsTheStatement() throws Exception {
         CompletableFuture<Cli.Result> querying = CompletableFuture.supplyAsync(

@@ -52,6 +52,21 @@ class ProgressReporterTest {
     }
 
     @Test
+    void theBarGroupsItsCountsAsTheLinesDo() throws Exception {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10_000, 1_000,
+                0, Duration.ofSeconds(10), ProgressReporter.Mode.BAR, new ConsoleProgressBarConsumer(terminal, 120),
+                true);
+        progress.recordDone(RECORD, answer(50, 20));
+        progress.close();
+
+        String drawn = screen.toString(StandardCharsets.UTF_8);
+        String last = drawn.substring(drawn.lastIndexOf('\r') + 1).strip();
+        assertThat(last).startsWith("qwen").contains(" 10% ").contains(" 1,001/10,000 ").doesNotContain("1001");
+    }
+
+    @Test
     void onATerminalTheLibraryDrawsOneBarWithRatesEtaFailuresAndRetries() throws Exception {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
@@ -453,7 +468,7 @@ class ProgressReporterTest {
         progress.close();
         assertThat(made.get()).as("and once more for the last drawing").isEqualTo(3);
         String drawn = screen.toString(StandardCharsets.UTF_8);
-        assertThat(drawn.substring(drawn.lastIndexOf('\r') + 1)).contains("1001/10000");
+        assertThat(drawn.substring(drawn.lastIndexOf('\r') + 1)).contains("1,001/10,000");
     }
 
     @Test
