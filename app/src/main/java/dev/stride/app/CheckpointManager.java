@@ -11,6 +11,7 @@ import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
 import dev.stride.core.ShellWords;
+import dev.stride.core.WorkerInfo;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.SchemaUpgrade;
@@ -297,6 +298,19 @@ public final class CheckpointManager implements AutoCloseable {
     public Optional<RunInfo> loadCheckpoint(String run) {
         refuseIfClosed();
         return store.findRun(run);
+    }
+
+    /**
+     * What the run's last session kept in flight, as its worker that joined last stored it: a resume after a kill -9
+     * (which left no stop line to say it) tells the user when it goes on at another limit. Empty when no worker of the
+     * run is on record or it did not say.
+     *
+     * @throws StoreException        when the database cannot be read
+     * @throws IllegalStateException when the manager is closed
+     */
+    public Optional<WorkerInfo> lastSession(RunInfo run) {
+        refuseIfClosed();
+        return store.lastWorker(run.id()).filter(w -> w.inFlight() != null);
     }
 
     /**

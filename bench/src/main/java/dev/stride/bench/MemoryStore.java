@@ -173,6 +173,11 @@ final class MemoryStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<WorkerInfo> lastWorker(long runId) {
+        return Optional.empty();
+    }
+
+    @Override
     public synchronized void leave(long runId) {
         claimed.clear();
     }

@@ -112,6 +112,11 @@ final class TimingStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<WorkerInfo> lastWorker(long runId) {
+        return store.lastWorker(runId);
+    }
+
+    @Override
     public boolean workersAllGone(long runId) {
         return store.workersAllGone(runId);
     }

@@ -135,6 +135,13 @@ public interface RunLedger {
     List<WorkerInfo> liveWorkers(long runId);
 
     /**
+     * The run's worker that joined last, live or not: a session killed (kill -9, a crash) leaves its row until the
+     * next worker joins, so a resume can say what that session kept in flight. Empty for a run whose workers all left
+     * as they stop (they say it then), or a store that keeps no workers.
+     */
+    Optional<WorkerInfo> lastWorker(long runId);
+
+    /**
      * Whether the store knows workers of the run and none of them is live, as {@link #liveWorkers} judges them: each
      * is of this machine and its process is gone (kill -9, a crash), or its lease ran out. A run stored as running
      * with such workers has no process behind it ({@link ShownState}). False for a run without workers on record: a

@@ -285,6 +285,11 @@ final class InMemoryLedger implements RunLedger {
     }
 
     @Override
+    public Optional<WorkerInfo> lastWorker(long runId) {
+        return Optional.empty();
+    }
+
+    @Override
     public synchronized void leave(long runId) {
         claimed.clear();
         left++;

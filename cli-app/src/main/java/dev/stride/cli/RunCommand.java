@@ -15,6 +15,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.RunInfo;
 import dev.stride.core.Shard;
+import dev.stride.core.WorkerInfo;
 import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresLocation;
 import java.io.PrintWriter;
@@ -306,7 +307,8 @@ final class RunCommand implements Callable<Integer> {
                 }
                 OutputRules given = request.options().output();
                 Shard shardGiven = request.options().shard();
-                renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m), shardSaid(shardGiven, run, m),
+                renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m),
+                        concurrencySaid(fromConfig, runs.lastSession(run), m), shardSaid(shardGiven, run, m),
                         outputSaid(given, run, m), LiveScoreOptions.said(scoring.choose(run), run, m)));
                 return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
                         stop), keys(), !baseUrls.isEmpty(), db);
@@ -339,6 +341,24 @@ final class RunCommand implements Callable<Integer> {
     private static String serverSaid(List<String> given, RunInfo run, Messages m) {
         return !given.isEmpty() || run.baseUrls().isEmpty() ? null
                 : m.get("msg.run.serverAsBefore", String.join(", ", run.baseUrls()));
+    }
+
+    /**
+     * Under a resume line: the default limit this session runs at, when neither the options nor the file gave one and
+     * the run's last session ran at another (auto, or a fixed N). A stop's last line says it, but a kill -9 leaves no
+     * such line, and the resume went on at 8 where it had run at 16 without a word. Else null.
+     */
+    private String concurrencySaid(Map<String, String> fromConfig, Optional<WorkerInfo> last, Messages m) {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--concurrency")
+                || fromConfig.containsKey("concurrency") || last.isEmpty()) {
+            return null;
+        }
+        WorkerInfo before = last.get();
+        int now = ConcurrencyChoice.parse(concurrency).fixed();
+        if (before.inFlightAuto()) {
+            return m.get("msg.run.concurrencyAsBefore.auto", now);
+        }
+        return before.inFlight() == now ? null : m.get("msg.run.concurrencyAsBefore", now, before.inFlight());
     }
 
     /**

@@ -622,6 +622,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public Optional<WorkerInfo> lastWorker(long runId) {
+        return reading(dsl -> workforce.lastWorker(dsl, runId));
+    }
+
+    @Override
     public boolean workersAllGone(long runId) {
         return reading(dsl -> workforce.allGone(dsl, runId));
     }

@@ -597,6 +597,13 @@ final class Workforce {
                 .toList();
     }
 
+    /** The run's worker that joined last, live or not ({@link dev.stride.core.RunLedger#lastWorker}). */
+    Optional<WorkerInfo> lastWorker(DSLContext dsl, long runId) {
+        return dsl.selectFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
+                .orderBy(WORKERS.STARTED_AT.desc(), WORKERS.NUMBER.desc()).limit(1)
+                .fetchOptional().map(Workforce::workerInfo);
+    }
+
     /**
      * {@link #liveWorkers} and {@link #allGone} of each of {@code runIds} from one query over the workers' rows: the
      * same judgement (a lease that holds and a process not gone from this machine make a worker live; workers on
