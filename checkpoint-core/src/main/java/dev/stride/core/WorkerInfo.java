@@ -12,7 +12,8 @@ import java.util.List;
  * @param pid       its process id
  * @param startedAt when it joined
  * @param heartbeat its last renewal of the lease
- * @param done      outcomes it stored (predictions and failures)
+ * @param done      predictions it stored
+ * @param failed    failures it stored (a record that failed is not done: status shows them apart, as its table does)
  * @param inFlight  its bound on requests in flight as of its last renewal; null for a worker that did not say
  * @param inFlightAuto whether that bound is learnt from the servers ({@code --concurrency auto})
  * @param servers   with a learnt bound and several servers, each one's as of the last renewal; else empty
@@ -24,7 +25,7 @@ import java.util.List;
  *                   heartbeat)
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
-                         Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
+                         long failed, Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
                          boolean retryingFailures, Instant inFlightAt) {
 
     /**
@@ -40,8 +41,9 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     }
 
     /** A worker that did not say what it keeps in flight. */
-    public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done) {
-        this(number, host, pid, startedAt, heartbeat, done, null, false, List.of(), null, false, null);
+    public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
+                      long failed) {
+        this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null);
     }
 
     /** When its in-flight figures were last written: {@code inFlightAt}, or its heartbeat for a worker that did not say. */
@@ -59,9 +61,9 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
         return inFlight != null && figuresAgeMs(now) >= FIGURES_STALE_AFTER.toMillis();
     }
 
-    /** Outcomes per second since it joined, as of {@code now}. */
+    /** Outcomes (done and failed) per second since it joined, as of {@code now}. */
     public double rate(Instant now) {
         double seconds = Math.max(1, now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
-        return done / seconds;
+        return (done + failed) / seconds;
     }
 }

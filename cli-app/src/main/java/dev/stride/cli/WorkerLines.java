@@ -38,7 +38,9 @@ final class WorkerLines {
             // whose lease runs on, and may no longer hold.
             String asOf = inFlight.isEmpty() || !w.figuresStale(now) ? ""
                     : m.get("msg.status.workerInFlightAsOf", Durations.human(w.figuresAgeMs(now)));
-            out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(),
+            // Failed apart from done, as the run's table counts them: "2,910 done, 83 failed", not "2,993 done".
+            String failed = w.failed() == 0 ? "" : m.get("msg.status.workerFailed", w.failed());
+            out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(), failed,
                     String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight + asOf);
         }
     }
@@ -54,6 +56,7 @@ final class WorkerLines {
             n.put("host", w.host());
             n.put("pid", w.pid());
             n.put("done", w.done());
+            n.put("failed", w.failed());
             n.put("rate", Math.round(w.rate(now) * 10) / 10.0);
             n.put("started_at", w.startedAt().toString());
             n.put("heartbeat_at", w.heartbeat().toString());

@@ -24,7 +24,7 @@ class GroupedCountsTest {
     private static final Instant NOW = Instant.parse("2026-12-06T18:00:00Z");
 
     private static String workerLine(Messages m) {
-        WorkerInfo w = new WorkerInfo(1, "gpu1", 42123, NOW.minusSeconds(600), NOW.minusSeconds(2), 12345, null,
+        WorkerInfo w = new WorkerInfo(1, "gpu1", 42123, NOW.minusSeconds(600), NOW.minusSeconds(2), 12345, 0, null,
                 false, List.of(), null, false, null);
         StringWriter text = new StringWriter();
         WorkerLines.printText(new PrintWriter(text, true), m, RUN, List.of(w), NOW);

@@ -21,7 +21,7 @@ class WorkerLinesTest {
     private static final Instant NOW = Instant.parse("2026-12-06T18:00:00Z");
 
     private static WorkerInfo writtenAt(Instant heartbeat, Instant inFlightAt) {
-        return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), heartbeat, 30, 8, false, List.of(), 3, false,
+        return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), heartbeat, 30, 0, 8, false, List.of(), 3, false,
                 inFlightAt);
     }
 
@@ -44,6 +44,22 @@ class WorkerLinesTest {
                 "  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8), as of 8.0s ago");
         assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8))))
                 .endsWith("，进行中 3（上限 8），为 8.0s 前的数字");
+    }
+
+    @Test
+    void failedRecordsAreSaidApartFromDoneOnesAsTheRunsTableCountsThem() {
+        WorkerInfo w = new WorkerInfo(1, "vm", 6227, NOW.minusSeconds(30), NOW.minusSeconds(1), 2910, 83);
+        StringWriter text = new StringWriter();
+        WorkerLines.printText(new PrintWriter(text, true), Messages.ENGLISH, RUN, List.of(w), NOW);
+        assertThat(text.toString().lines().toList().get(1))
+                .isEqualTo("  #1 vm pid 6227: 2,910 done, 83 failed, 99.8/s, last heartbeat 1.0s ago");
+        text.getBuffer().setLength(0);
+        WorkerLines.printText(new PrintWriter(text, true), Messages.of(Locale.CHINESE), RUN, List.of(w), NOW);
+        assertThat(text.toString().lines().toList().get(1)).contains("已完成 2,910，失败 83，");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(w), NOW);
+        assertThat(o.get("workers").get(0).get("done").asLong()).isEqualTo(2910);
+        assertThat(o.get("workers").get(0).get("failed").asLong()).isEqualTo(83);
     }
 
     @Test

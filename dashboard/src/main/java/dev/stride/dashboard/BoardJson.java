@@ -57,6 +57,7 @@ final class BoardJson {
             wo.put("host", w.host());
             wo.put("pid", w.pid());
             wo.put("done", w.done());
+            wo.put("failed", w.failed());
             if (w.inFlight() != null) {
                 wo.put("in_flight_at", w.inFlightAsOf().toString()); // as status --json: how old the figures are
                 wo.put("in_flight", w.inFlight());

@@ -639,7 +639,7 @@ final class Workforce {
     private static WorkerInfo workerInfo(WorkersRecord r) {
         return new WorkerInfo(r.getNumber(), r.getHost(), r.getPid(),
                 UtcText.parse(r.getStartedAt(), "workers.started_at"),
-                UtcText.parse(r.getHeartbeatAt(), "workers.heartbeat_at"), r.getDone() + r.getFailed(),
+                UtcText.parse(r.getHeartbeatAt(), "workers.heartbeat_at"), r.getDone(), r.getFailed(),
                 r.getInFlight(),
                 r.getInFlightAuto() != null && r.getInFlightAuto() != 0,
                 ServerLimitsColumn.read(r.getInFlightServers(),

@@ -59,7 +59,8 @@ class OutcomeBatchTest {
             assertThat(claimsHeld(file)).containsExactly(claimed.get(4).id());
             assertThat(store.findRun("a").orElseThrow().done()).isEqualTo(3);
             assertThat(store.findRun("a").orElseThrow().failed()).isEqualTo(1);
-            assertThat(store.liveWorkers(run).get(0).done()).isEqualTo(4);
+            assertThat(store.liveWorkers(run).get(0).done()).isEqualTo(3);
+            assertThat(store.liveWorkers(run).get(0).failed()).isEqualTo(1);
         }
     }
 

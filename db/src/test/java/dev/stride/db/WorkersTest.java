@@ -531,7 +531,8 @@ class WorkersTest {
 
         assertThat(claimsHeld()).containsExactly(claimed.get(2).id(), claimed.get(3).id());
         WorkerInfo me = a.liveWorkers(run).get(0);
-        assertThat(me.done()).isEqualTo(2);
+        assertThat(me.done()).as("a failure is not done").isEqualTo(1);
+        assertThat(me.failed()).isEqualTo(1);
         assertThat(me.pid()).isEqualTo(ProcessHandle.current().pid());
         assertThat(a.findRun("a").orElseThrow().done()).isEqualTo(1);
         assertThat(a.findRun("a").orElseThrow().failed()).isEqualTo(1);
