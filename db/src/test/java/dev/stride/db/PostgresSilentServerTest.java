@@ -113,12 +113,12 @@ class PostgresSilentServerTest {
 
         store.waitForServerAtMost(Duration.ZERO); // the stop, its grace over at once
         assertThat(saved).failsWithin(2, TimeUnit.MINUTES);
-        int tries = link.accepted();
+        int tries = link.settledAccepted();
 
         assertThatThrownBy(() -> store.saveCursor(run, 10, RunState.INTERRUPTED))
                 .isInstanceOf(StoreException.class).hasMessageContaining("stopped without waiting longer");
         assertThatThrownBy(() -> store.findRun("a")).isInstanceOf(StoreException.class);
-        assertThat(link.accepted()).as("connections tried after the grace").isEqualTo(tries);
+        assertThat(link.settledAccepted()).as("connections tried after the grace").isEqualTo(tries);
     }
 
     /**

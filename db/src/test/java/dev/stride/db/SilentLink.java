@@ -40,6 +40,23 @@ final class SilentLink implements AutoCloseable {
         return accepted.get();
     }
 
+    /**
+     * The connections made once the link's accepting thread has caught up: the kernel completes a connection before
+     * that thread counts it, so a count read at once can miss a connection already tried and given up (seen in CI
+     * on a busy machine: 8, then 9). Counts that stay still a while are taken as caught up.
+     */
+    int settledAccepted() throws InterruptedException {
+        int seen = accepted.get();
+        while (true) {
+            Thread.sleep(300);
+            int now = accepted.get();
+            if (now == seen) {
+                return now;
+            }
+            seen = now;
+        }
+    }
+
     void silence() {
         synchronized (gate) {
             silent = true;
