@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class PausedProcessIT {
-    private static final Pattern ETA = Pattern.compile("(\\d+)/(\\d+) done .*, ETA (?:(\\d+)h)?(?:(\\d+)m)?(?:([\\d.]+)s)?");
+    private static final Pattern ETA = Pattern.compile("([\\d,]+)/([\\d,]+) done .*, ETA (?:(\\d+)h)?(?:(\\d+)m)?(?:([\\d.]+)s)?");
 
     @TempDir
     Path dir;
@@ -91,7 +91,7 @@ class PausedProcessIT {
         List<Double> etas = new ArrayList<>();
         for (String line : out.split("\n")) {
             Matcher m = ETA.matcher(line);
-            if (m.find() && Integer.parseInt(m.group(1)) < total) {
+            if (m.find() && Integer.parseInt(m.group(1).replace(",", "")) < total) {
                 etas.add(part(m.group(3)) * 3600 + part(m.group(4)) * 60 + part(m.group(5)));
             }
         }
