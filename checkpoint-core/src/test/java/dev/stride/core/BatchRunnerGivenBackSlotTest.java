@@ -78,15 +78,8 @@ class BatchRunnerGivenBackSlotTest {
     @Test
     void aRecordWokenFromItsBackoffIsSentBeforeRecordsNotYetSent() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(5);
-        f.predictor.script("r1", ERROR_500);
-        f.predictor.script("r2", ScriptedPredictor.hold());
-        RunnerFixture.Session session = f.start(settings(1, 10));
-
-        Duration wait = f.time.awaitWaitsAsked(1).get(0);
-        f.predictor.awaitHeld("r2");
-        f.time.advance(wait);
         // r1 waits for the slot r2's thread holds; that thread's next record would be r3.
-        Guard.until(BatchRunnerGivenBackSlotTest::aRecordWaitsForItsSlot, "r1 waiting for a slot again");
+        RunnerFixture.Session session = r1WokenWaitsForTheSlotR2Holds(f);
         f.predictor.release("r2", ScriptedPredictor.answer(null));
 
         assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
@@ -165,13 +158,7 @@ class BatchRunnerGivenBackSlotTest {
     @Test
     void aStopWhileAWokenRecordWaitsForASlotLeavesItPending() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(4);
-        f.predictor.script("r1", ERROR_500);
-        f.predictor.script("r2", ScriptedPredictor.hold());
-        RunnerFixture.Session session = f.start(settings(1, 10));
-        Duration wait = f.time.awaitWaitsAsked(1).get(0);
-        f.predictor.awaitHeld("r2");
-        f.time.advance(wait);
-        Guard.until(BatchRunnerGivenBackSlotTest::aRecordWaitsForItsSlot, "r1 waiting for a slot again");
+        RunnerFixture.Session session = r1WokenWaitsForTheSlotR2Holds(f);
 
         session.runner().requestStop();
         f.predictor.release("r2", ScriptedPredictor.answer(null));
@@ -182,6 +169,21 @@ class BatchRunnerGivenBackSlotTest {
         assertThat(outcome.failed()).isZero();
         assertThat(f.events.retriesNotSent()).isEqualTo(1);
         assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
+    }
+
+    /**
+     * At one slot: r0 answered, r1 failed with a 500 and slept with its slot given back, r2 was sent and is held, and
+     * r1, woken, now waits for the slot r2's thread holds.
+     */
+    private static RunnerFixture.Session r1WokenWaitsForTheSlotR2Holds(RunnerFixture f) throws Exception {
+        f.predictor.script("r1", ERROR_500);
+        f.predictor.script("r2", ScriptedPredictor.hold());
+        RunnerFixture.Session session = f.start(settings(1, 10));
+        Duration wait = f.time.awaitWaitsAsked(1).get(0);
+        f.predictor.awaitHeld("r2");
+        f.time.advance(wait);
+        Guard.until(BatchRunnerGivenBackSlotTest::aRecordWaitsForItsSlot, "r1 waiting for a slot again");
+        return session;
     }
 
     /**
