@@ -112,6 +112,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong sentAgainBusy = new AtomicLong();
     /** 429s answered to the records' requests and sent again, each with a retry spent or not. */
     private final LongAdder refusedWith429 = new LongAdder();
+    /** Requests of records turned away as busy (503, a learnt limit's refusal) this session: sent again, no retry. */
+    private final LongAdder turnedAwayAsBusy = new LongAdder();
     /**
      * Per record not stored yet (by seq): its answered attempts this session, each followed by a retry or a send
      * again, and what the last was. A record stored leaves; those left at the end are a stopped session's records
@@ -388,7 +390,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
-        sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
+        boolean rateLimited = "http_429".equals(cause.kind());
+        if (!rateLimited) {
+            turnedAwayAsBusy.increment();
+        }
+        sentAgain(record, rateLimited ? sentAgainRateLimited : sentAgainBusy);
     }
 
     private void countRefusal(PredictionException cause) {
@@ -755,7 +761,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
                 retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()),
-                inFlight() + eta) + also.get());
+                refusals() + inFlight() + eta) + also.get());
         out.flush();
     }
 
@@ -774,8 +780,20 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                     Durations.human(o.waitLimit().toMillis()));
         }
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
-                Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get()) + inFlight()
-                + also.get();
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get())
+                + refusals() + inFlight() + also.get();
+    }
+
+    /**
+     * The requests the server turned away this session, while they come: a rate far below what the concurrency
+     * promises is explained by them at once, not only in the summary at the end. Those the client's rate gate waited
+     * out within a request are the servers' tallies', told in the summary.
+     */
+    private String refusals() {
+        long rateLimited = refusedWith429.sum();
+        long busy = turnedAwayAsBusy.sum();
+        return (rateLimited == 0 ? "" : messages.get("msg.progress.rateLimited", rateLimited))
+                + (busy == 0 ? "" : messages.get("msg.progress.busy", busy));
     }
 
     /** Shows {@code words} (read at each line or redraw) after the line's and the bar's own numbers. */

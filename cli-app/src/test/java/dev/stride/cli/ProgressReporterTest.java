@@ -8,6 +8,7 @@ import dev.stride.core.DatabaseOutage;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
+import dev.stride.core.PredictionException;
 import dev.stride.core.RunState;
 import dev.stride.core.Timing;
 import java.io.ByteArrayOutputStream;
@@ -170,6 +171,36 @@ class ProgressReporterTest {
 
         assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
                 + " in flight 8 (limit 16), 8 waiting to be sent again\n");
+    }
+
+    @Test
+    void requestsTheServerTurnedAwayAreCountedAsTheyCome() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 40, 0, Duration.ofSeconds(10), now);
+        progress.inFlightLimit(16, false, List.of());
+        progress.requestsOut(8);
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+        PredictionException rateLimited = new PredictionException(PredictionException.Disposition.RETRY, "http_429",
+                "HTTP 429", Duration.ofSeconds(1));
+        PredictionException busy = new PredictionException(PredictionException.Disposition.RETRY, "http_503",
+                "HTTP 503", Duration.ofSeconds(1));
+        for (int i = 0; i < 1_200; i++) {
+            progress.sentAgainAsBusy(RECORD, 1, rateLimited, Duration.ofSeconds(1));
+        }
+        // A 429 that spent a retry is one the server turned away all the same.
+        progress.retrying(RECORD, 1, rateLimited, Duration.ofSeconds(1));
+        for (int i = 0; i < 3; i++) {
+            progress.sentAgainAsBusy(RECORD, 1, busy, Duration.ofSeconds(1));
+        }
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s,"
+                + " in flight 8 (limit 16)\n"
+                + "qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s, 1,201 rate-limited (429),"
+                + " 3 turned away as busy (503), in flight 8 (limit 16)\n");
     }
 
     @Test
