@@ -192,7 +192,7 @@ public final class BatchRunner {
     /** Runs until every pending record has an outcome or a stop; returns with the cursor committed. */
     public RunOutcome run(RunInfo run) {
         long started = time.nanoTime();
-        servers.begin(started, clock.instant());
+        servers.begin(started, clock.instant(), run.id());
         // A database server that goes away stops the counts: the listener hears why, not only silence.
         store.tellOutagesTo(listener);
         Stop early = stop.get();
@@ -955,6 +955,7 @@ public final class BatchRunner {
     private final class ServerWatch {
         private long sessionStart;
         private Instant sessionStartedAt;
+        private long runId;
         private long answers;
         /**
          * Answers that were predictions, in this session: what tells a budget's 429 from a refusal of all. Written
@@ -985,9 +986,10 @@ public final class BatchRunner {
             }
         }
 
-        synchronized void begin(long startNanos, Instant startedAt) {
+        synchronized void begin(long startNanos, Instant startedAt, long runId) {
             this.sessionStart = startNanos;
             this.sessionStartedAt = startedAt;
+            this.runId = runId;
         }
 
         synchronized long answers() {
@@ -1017,6 +1019,8 @@ public final class BatchRunner {
                     ended = describe(outage.since, outage.sinceAt, true, outage.kind, outage.reason);
                     outage.over.countDown();
                     outage = null;
+                    // Under the watch's lock, as its start was told: a wait told after its end would stay told.
+                    store.reportServerWait(runId, null);
                 }
             }
             if (ended != null) {
@@ -1043,6 +1047,9 @@ public final class BatchRunner {
             }
             if (outage == null) {
                 outage = new Outage(time.nanoTime(), clock.instant());
+                // For status: the run waits for its server(s), and makes no rate meanwhile. In memory, written with
+                // the in-flight figures.
+                store.reportServerWait(runId, outage.sinceAt);
             }
             outage.kind = e.kind();
             outage.reason = e.getMessage();

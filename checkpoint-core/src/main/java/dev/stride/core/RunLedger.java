@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -107,7 +108,17 @@ public interface RunLedger {
     }
 
     /**
-     * Stores what this worker keeps in flight ({@link #reportInFlight}, {@link #reportRequestsOut}) between renewals of
+     * Since when this worker's session has been waiting for its server(s) to answer again ({@link ServerOutage#since}),
+     * or null once one answers: for {@code status} to show a waiting run without a rate and an ETA. Kept in memory and
+     * stored with the in-flight figures (the next renewal of the lease or {@link #storeInFlight}), never a write of
+     * its own.
+     */
+    default void reportServerWait(long runId, Instant since) {
+    }
+
+    /**
+     * Stores what this worker keeps in flight ({@link #reportInFlight}, {@link #reportRequestsOut},
+     * {@link #reportServerWait}) between renewals of
      * its lease when it is due: soon after it changed (at most once a second), and every few seconds while it stays
      * the same, so that {@code status} shows what the run does now rather than as of the last renewal, and can say
      * how old a figure is. Asked by the writer each time it wakes: a look in memory that writes only when due, one

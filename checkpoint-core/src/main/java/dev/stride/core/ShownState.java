@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The state a stored run is shown in: a process killed with kill -9 cannot store that it stopped, so a run stored as
@@ -15,6 +16,13 @@ public final class ShownState {
     /** A run whose cursor was not saved for this long has no process behind it. */
     public static final Duration STALE_AFTER = Duration.ofSeconds(20);
 
+    /**
+     * The label of a running run whose every live worker waits for its server(s) ({@link WorkerInfo#waitsForServer}):
+     * not a stored state (the run is stored as running all along), only how status and the dashboard show it, so
+     * that they give it no rate and no ETA it does not make while its server is away.
+     */
+    public static final String WAITING = "waiting";
+
     private ShownState() {
     }
 
@@ -26,6 +34,21 @@ public final class ShownState {
             return RunState.INTERRUPTED;
         }
         return run.state();
+    }
+
+    /**
+     * The label a run is shown with: {@link #of}'s, or {@link #WAITING} for a running run whose live workers (at least
+     * one) all wait for their server(s) at {@code now}.
+     *
+     * @param live the run's live workers; null or empty for none known
+     */
+    public static String label(RunInfo run, boolean workersAllGone, List<WorkerInfo> live, Instant now) {
+        RunState state = of(run, workersAllGone, now);
+        if (state == RunState.RUNNING && live != null && !live.isEmpty()
+                && live.stream().allMatch(w -> w.waitsForServer(now))) {
+            return WAITING;
+        }
+        return state.label();
     }
 
     /** Whether the run's cursor is older than {@link #STALE_AFTER} (or was never saved). */

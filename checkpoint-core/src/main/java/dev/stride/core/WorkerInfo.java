@@ -23,10 +23,14 @@ import java.util.List;
  * @param inFlightAt when it last wrote {@code inFlight}, {@code servers} and {@code requestsOut}: at each renewal, and
  *                   between renewals soon after they change; null for a worker that did not say (they are as of its
  *                   heartbeat)
+ * @param waitingSince since when its session has been waiting for its server(s) to answer again (the outage its
+ *                   progress line says "server unreachable for ..." of), as of {@code inFlightAt}; null while answers
+ *                   come, and for a worker that did not say
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
                          long failed, Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
-                         boolean retryingFailures, Instant inFlightAt) {
+                         boolean retryingFailures, Instant inFlightAt,
+                         Instant waitingSince) {
 
     /**
      * How old a worker's in-flight figures are before they no longer count as what it has out now: a worker at work
@@ -43,7 +47,7 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
                       long failed) {
-        this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null);
+        this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null, null);
     }
 
     /** When its in-flight figures were last written: {@code inFlightAt}, or its heartbeat for a worker that did not say. */
@@ -59,6 +63,20 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     /** Whether it told in-flight figures and they are older than {@link #FIGURES_STALE_AFTER} at {@code now}. */
     public boolean figuresStale(Instant now) {
         return inFlight != null && figuresAgeMs(now) >= FIGURES_STALE_AFTER.toMillis();
+    }
+
+    /**
+     * Whether it waits for its server(s) at {@code now}, as far as is known: it said so, and said it lately. Its wait
+     * is one of its figures, written with them: once they are older than {@link #FIGURES_STALE_AFTER} (a stuck writer,
+     * a worker killed on another machine) it no longer counts, as its requests out no longer do.
+     */
+    public boolean waitsForServer(Instant now) {
+        return waitingSince != null && figuresAgeMs(now) < FIGURES_STALE_AFTER.toMillis();
+    }
+
+    /** How long it has waited for its server(s) at {@code now}, in milliseconds; 0 while it does not wait. */
+    public long waitedMs(Instant now) {
+        return waitingSince == null ? 0 : Math.max(0, Duration.between(waitingSince, now).toMillis());
     }
 
     /** Outcomes (done and failed) per second since it joined, as of {@code now}. */

@@ -20,9 +20,12 @@ import java.util.List;
 record LiveRate(double perSecond, Duration eta, boolean atMost) {
     static final Duration WINDOW = Duration.ofSeconds(60);
 
-    /** Null unless the run is live. */
+    /**
+     * Null unless the run is live and makes a pace: not while its every live worker waits for its server(s), when the
+     * last minute's pace is one it no longer makes.
+     */
     static LiveRate of(RunInfo run, boolean workersAllGone, RunTotals totals, Instant now, List<WorkerInfo> workers) {
-        if (!RunState.RUNNING.label().equals(DbFile.shownState(run, workersAllGone, now))) {
+        if (!RunState.RUNNING.label().equals(DbFile.shownState(run, workersAllGone, workers, now))) {
             return null;
         }
         double rate = totals.ratePerSecond(now);

@@ -44,7 +44,7 @@ final class RunDetailView {
         this.run = run;
         this.scores = scores;
         this.report = report;
-        this.state = DbFile.shownState(run, workersAllGone, now);
+        this.state = DbFile.shownState(run, workersAllGone, workers, now);
         this.totals = totals;
         this.live = LiveRate.of(run, workersAllGone, totals, now, workers);
         this.alone = alone;

@@ -15,7 +15,8 @@ import java.util.Locale;
  * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
  * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat,
  * and what it keeps in flight, learnt or fixed, with each server's own when it learnt them for several, and how old
- * that is when the worker has not written it for a few seconds).
+ * that is when the worker has not written it for a few seconds). A worker waiting for its server(s) says so, in the
+ * words of its progress line, where its rate would be: the rate since it joined is not what it makes now.
  */
 final class WorkerLines {
     private WorkerLines() {
@@ -40,8 +41,12 @@ final class WorkerLines {
                     : m.get("msg.status.workerInFlightAsOf", Durations.human(w.figuresAgeMs(now)));
             // Failed apart from done, as the run's table counts them: "2,910 done, 83 failed", not "2,993 done".
             String failed = w.failed() == 0 ? "" : m.get("msg.status.workerFailed", w.failed());
-            out.println(m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(), failed,
-                    String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago)) + inFlight + asOf);
+            String line = w.waitingSince() != null
+                    ? m.get("msg.status.workerWaiting", w.number(), w.host(), w.pid(), w.done(), failed,
+                            Durations.human(w.waitedMs(now)), Durations.human(ago))
+                    : m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(), failed,
+                            String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago));
+            out.println(line + inFlight + asOf);
         }
     }
 
@@ -60,6 +65,8 @@ final class WorkerLines {
             n.put("rate", Math.round(w.rate(now) * 10) / 10.0);
             n.put("started_at", w.startedAt().toString());
             n.put("heartbeat_at", w.heartbeat().toString());
+            // Null while answers come: since when it waits for its server(s), as of in_flight_at.
+            n.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
             if (w.inFlight() != null) {
                 n.put("in_flight_at", w.inFlightAsOf().toString());
                 n.put("in_flight", w.inFlight());

@@ -40,6 +40,13 @@ class PostgresStatusTest {
     @RegisterExtension
     final CliFixture stride = new CliFixture();
 
+    /** As on SQLite ({@link WaitingStatusTest}): the worker's wait written to its row and read back by status. */
+    @Test
+    void statusShowsTheRunWaitingForItsServerUntilItAnswersAgain() throws Exception {
+        String db = PG.url();
+        WaitingStatusTest.showsTheWaitUntilAnswersCome(dir, db, () -> PostgresCluster.connect(db));
+    }
+
     @Test
     void statusOfOneRunShowsItsServersAndFinishReasons() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 12);
@@ -103,21 +110,22 @@ class PostgresStatusTest {
         for (String command : List.of("status", "export")) {
             // Back to version 17, as the stride before this one left it (V18 is written to be applied again).
             try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
                 st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
                 st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21')");
+                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
             }
 
             Cli.Result read = EN.run(command, "--db", db);
 
             assertThat(read.exitCode()).as(read.all()).isZero();
-            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 21, this"
+            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 22, this"
                     + " stride's (a stride older than this one no longer opens it)\n");
             assertThat(read.out()).contains(command.equals("status") ? "pp" : "echo: question 4");
             try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(21);
+                assertThat(rs.getInt(1)).isEqualTo(22);
             }
         }
         Cli.Result again = EN.run("status", "--db", db);
@@ -126,8 +134,9 @@ class PostgresStatusTest {
         // An older stride at work on it would be locked out of it: left as it is.
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
             st.execute("ALTER TABLE workers DROP COLUMN retry_since");
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at");
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21')");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
             st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
                     + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
                     + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
@@ -157,14 +166,14 @@ class PostgresStatusTest {
         Cli.Result created = EN.run(run);
         assertThat(created.exitCode()).as(created.all()).isZero();
         assertThat(created.err()).as("a new database is created, not upgraded").isEmpty();
-        String upgraded = "upgraded " + db + " from schema version 17 to 21, this stride's (a stride older than this"
+        String upgraded = "upgraded " + db + " from schema version 17 to 22, this stride's (a stride older than this"
                 + " one no longer opens it)\n";
 
         backTo17(db);
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.err()).isEqualTo(upgraded);
-        assertThat(version(db)).isEqualTo(21);
+        assertThat(version(db)).isEqualTo(22);
         Cli.Result again = EN.run(run);
         assertThat(again.err()).as("already upgraded: nothing to say").isEmpty();
 
@@ -177,7 +186,7 @@ class PostgresStatusTest {
         assertThat(copy.exitCode()).as(copy.all()).isZero();
         assertThat(copy.err()).isEqualTo(upgraded);
         assertThat(copy.out()).contains("Copied run 'n' (5/5 done, 0 failed)");
-        assertThat(version(db)).isEqualTo(21);
+        assertThat(version(db)).isEqualTo(22);
     }
 
     /**
@@ -223,17 +232,18 @@ class PostgresStatusTest {
         }
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 21, this stride's (a"
+        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 22, this stride's (a"
                 + " stride older than this one no longer opens it)\n");
-        assertThat(version(db)).isEqualTo(21);
+        assertThat(version(db)).isEqualTo(22);
     }
 
     /** Back to version 17, as the stride before this one left it (V18 is written to be applied again). */
     private static void backTo17(String db) throws Exception {
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
             st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21')");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
         }
     }
 

@@ -22,7 +22,7 @@ class WorkerLinesTest {
 
     private static WorkerInfo writtenAt(Instant heartbeat, Instant inFlightAt) {
         return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), heartbeat, 30, 0, 8, false, List.of(), 3, false,
-                inFlightAt);
+                inFlightAt, null);
     }
 
     private static String line(Messages m, WorkerInfo w) {
@@ -69,5 +69,32 @@ class WorkerLinesTest {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         WorkerLines.putJson(o, List.of(writtenAt(NOW.minusSeconds(7), null)), NOW);
         assertThat(o.get("workers").get(0).get("in_flight_at").asText()).isEqualTo("2026-12-06T17:59:53Z");
+    }
+
+    private static WorkerInfo waitingSince(Instant since, Instant inFlightAt) {
+        return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), NOW.minusSeconds(2), 30, 0, 8, false, List.of(), 0,
+                false, inFlightAt, since);
+    }
+
+    @Test
+    void aWorkerWaitingForItsServerSaysSoWhereItsRateWouldBe() {
+        WorkerInfo w = waitingSince(NOW.minusSeconds(12), NOW.minusSeconds(1));
+        assertThat(line(Messages.ENGLISH, w)).isEqualTo("  #1 gpu1 pid 42: 30 done, server unreachable for 12.0s,"
+                + " waiting for it, last heartbeat 2.0s ago, in flight 0 (limit 8)");
+        assertThat(line(Messages.of(Locale.CHINESE), w)).contains("服务器已 12.0s 无法连接，正在等待");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(w), NOW);
+        assertThat(o.get("workers").get(0).get("waiting_since").asText()).isEqualTo("2026-12-06T17:59:48Z");
+        o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(writtenAt(NOW.minusSeconds(2), NOW.minusSeconds(1))), NOW);
+        assertThat(o.get("workers").get(0).get("waiting_since").isNull()).as("answers come").isTrue();
+    }
+
+    @Test
+    void aWaitWrittenLongAgoIsSaidWithItsAgeAsTheOtherFiguresAre() {
+        WorkerInfo w = waitingSince(NOW.minusSeconds(40), NOW.minusSeconds(8));
+        assertThat(w.waitsForServer(NOW)).as("too old to hold, as its requests out are").isFalse();
+        assertThat(line(Messages.ENGLISH, w)).endsWith("server unreachable for 40.0s, waiting for it,"
+                + " last heartbeat 2.0s ago, in flight 0 (limit 8), as of 8.0s ago");
     }
 }

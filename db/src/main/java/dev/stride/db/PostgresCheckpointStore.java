@@ -558,6 +558,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportServerWait(long runId, Instant since) {
+        workforce.reportServerWait(since);
+    }
+
+    @Override
     public void storeInFlight(long runId) {
         if (workforce.figuresDue(runId)) {
             // On the renewals' connection: this worker's row alone, so it waits for no claim, outcome or cursor.

@@ -259,7 +259,8 @@ final class SqlBoard implements Board {
      * The runs with their workers and, for those going now, their pace over the last minute: read from the index by
      * time for those runs only, so a list of finished runs of any size costs no pass over their outcomes. Whether a
      * run goes is {@code status}'s judgement ({@link ShownState}): its workers first, so that a run whose every
-     * worker was killed is interrupted at once.
+     * worker was killed is interrupted at once, and one whose every live worker waits for its server is
+     * {@code waiting}, with no pace it does not make.
      */
     private List<RunRow> rows(List<RunInfo> runs, Instant now) {
         record Seen(RunInfo run, String state, List<WorkerInfo> workers) {
@@ -267,7 +268,7 @@ final class SqlBoard implements Board {
         Map<Long, RunWorkers> workers = vendor.catalog(store -> store.workersOfRuns(runs));
         List<Seen> seen = runs.stream().map(r -> {
             RunWorkers w = workers.getOrDefault(r.id(), RunWorkers.NONE);
-            return new Seen(r, ShownState.of(r, w.allGone(), now).label(), w.live());
+            return new Seen(r, ShownState.label(r, w.allGone(), w.live(), now), w.live());
         }).toList();
         Map<Long, Double> rates = vendor.read(c -> {
             Map<Long, Double> found = new LinkedHashMap<>();

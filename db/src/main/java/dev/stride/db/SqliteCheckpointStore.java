@@ -45,6 +45,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -643,6 +644,11 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     @Override
     public void reportRequestsOut(long runId, int requests) {
         workforce.reportRequestsOut(requests);
+    }
+
+    @Override
+    public void reportServerWait(long runId, Instant since) {
+        workforce.reportServerWait(since);
     }
 
     @Override

@@ -29,10 +29,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -81,9 +83,11 @@ final class Workforce {
     private volatile InFlight inFlight = InFlight.UNTOLD;
     /** The requests this worker has out, as last told; null until told. */
     private volatile Integer requestsOut;
-    /** Counts the tells that changed {@link #inFlight} or {@link #requestsOut}: written once it differs from
-     * {@link #figuresWritten}. */
-    private volatile long figuresTold;
+    /** Since when this worker has waited for its server(s), as UTC text, as last told; null while answers come. */
+    private volatile String waitingSince;
+    /** Counts the tells that changed {@link #inFlight}, {@link #requestsOut} or {@link #waitingSince}: written once it
+     * differs from {@link #figuresWritten}. */
+    private final AtomicLong figuresTold = new AtomicLong();
     /** {@link #figuresTold} as of the last write of the figures (a renewal's or {@link #writeFigures}). */
     private volatile long figuresWritten;
     /** When the figures were last written; null before the first write. */
@@ -346,7 +350,19 @@ final class Workforce {
         Integer before = requestsOut;
         requestsOut = requests;
         if (before == null || before != requests) {
-            figuresTold++; // one thread tells (the runner's claiming thread)
+            figuresTold.incrementAndGet(); // atomic: the wait for a server is told by request threads
+        }
+    }
+
+    /**
+     * Since when this worker has waited for its server(s), or null once one answers: stored with the in-flight figures
+     * (at each renewal and by {@link #writeFigures}), so a change is in the row within about a second.
+     */
+    void reportServerWait(Instant since) {
+        String told = since == null ? null : UtcText.format(since);
+        if (!Objects.equals(told, waitingSince)) {
+            waitingSince = told;
+            figuresTold.incrementAndGet();
         }
     }
 
@@ -355,7 +371,7 @@ final class Workforce {
         InFlight told = new InFlight(limit > 0 ? limit : null, auto ? 1 : 0, ServerLimitsColumn.write(servers));
         if (!told.equals(inFlight)) {
             inFlight = told;
-            figuresTold++;
+            figuresTold.incrementAndGet();
         }
     }
 
@@ -371,7 +387,7 @@ final class Workforce {
             return false;
         }
         Duration since = Duration.between(at, clock.instant());
-        return since.compareTo(figuresTold != figuresWritten ? FIGURES_EVERY : FIGURES_KEPT) >= 0;
+        return since.compareTo(figuresTold.get() != figuresWritten ? FIGURES_EVERY : FIGURES_KEPT) >= 0;
     }
 
     /**
@@ -381,12 +397,12 @@ final class Workforce {
      */
     void writeFigures(DSLContext dsl, long runId) {
         Worker w = joined(runId);
-        long told = figuresTold;
+        long told = figuresTold.get();
         InFlight figures = inFlight;
         Instant at = clock.instant();
         dsl.update(WORKERS).set(WORKERS.IN_FLIGHT, figures.limit()).set(WORKERS.IN_FLIGHT_AUTO, figures.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, figures.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
-                .set(WORKERS.IN_FLIGHT_AT, UtcText.format(at))
+                .set(WORKERS.IN_FLIGHT_AT, UtcText.format(at)).set(WORKERS.WAITING_SINCE, waitingSince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         written(told, at);
     }
@@ -468,12 +484,13 @@ final class Workforce {
     private void renew(DSLContext dsl, Worker w) {
         Instant at = clock.instant();
         String now = UtcText.format(at);
-        long version = figuresTold;
+        long version = figuresTold.get();
         InFlight told = inFlight;
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
-                .set(WORKERS.IN_FLIGHT_AT, now).set(WORKERS.RETRY_SINCE, retrySince)
+                .set(WORKERS.IN_FLIGHT_AT, now).set(WORKERS.WAITING_SINCE, waitingSince)
+                .set(WORKERS.RETRY_SINCE, retrySince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         if (updated == 0) {
             insert(dsl, w, nextNumber(dsl, w.runId()), now);
@@ -497,6 +514,7 @@ final class Workforce {
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .set(WORKERS.REQUESTS_OUT, requestsOut)
                 .set(WORKERS.IN_FLIGHT_AT, now)
+                .set(WORKERS.WAITING_SINCE, waitingSince)
                 .set(WORKERS.RETRY_SINCE, retrySince)
                 .execute();
     }
@@ -645,7 +663,8 @@ final class Workforce {
                 ServerLimitsColumn.read(r.getInFlightServers(),
                         DbPhrase.of("json.workerServers", r.getNumber(), r.getRunId())), r.getRequestsOut(),
                 r.getRetrySince() != null, r.getInFlightAt() == null ? null
-                        : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at"));
+                        : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at"),
+                r.getWaitingSince() == null ? null : UtcText.parse(r.getWaitingSince(), "workers.waiting_since"));
     }
 
     /** Whether the run has workers on record and none of them is live, as {@link #liveWorkers} judges them. */
