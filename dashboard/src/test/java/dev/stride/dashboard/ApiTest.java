@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stride.core.Accuracy;
+import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
@@ -23,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -257,6 +259,45 @@ class ApiTest {
                         + "--json says").isEqualTo(java.time.Instant.parse(Fixtures.text(live, "SELECT replace(in_flight_at, ' ', 'T') || 'Z' "
                         + "FROM workers WHERE number = 1")).toString());
             }
+        }
+    }
+
+    /**
+     * A run whose one live worker waits for its server is shown waiting, with no pace, and the worker with since when
+     * it waits, as status says; once the worker tells that answers came again, the run is running again.
+     */
+    @Test
+    void aRunWhoseWorkersWaitForTheirServerIsWaitingWithoutAPace() throws Exception {
+        Path live = dir.resolve("away.db");
+        Fixtures.run(live, Fixtures.questions(dir, "away.jsonl", 5), "away", SimulatorSettings.builder().build());
+        try (Board b = Board.sqlite(live);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0));
+             SqliteCheckpointStore worker = SqliteCheckpointStore.open(live)) {
+            long run = worker.findRun("away").orElseThrow().id();
+            worker.reportInFlight(run, 8, false, List.of());
+            worker.join(run, Duration.ofMinutes(5));
+            // Going, as a worker that saved its cursor a moment ago leaves it.
+            worker.saveCursor(run, 1000, RunState.RUNNING);
+            Instant since = Instant.now().minusSeconds(12).truncatedTo(ChronoUnit.MILLIS);
+            worker.reportServerWait(run, since);
+            worker.renewLease(run);
+
+            for (JsonNode shown : List.of(json(s.url(), "/api/runs/away", 200).get("run"),
+                    json(s.url(), "/api/runs", 200).get("runs").get(0))) {
+                assertThat(shown.get("state").asText()).as("%s", shown).isEqualTo("waiting");
+                assertThat(shown.get("seconds_left").isNull()).as("no time left at a pace it does not make").isTrue();
+                assertThat(shown.get("rate_per_second").asDouble()).isZero();
+                JsonNode w = shown.get("workers").get(0);
+                assertThat(w.get("waiting_since").asText()).isEqualTo(since.toString());
+                assertThat(w.get("waiting").asBoolean()).isTrue();
+            }
+
+            worker.reportServerWait(run, null);
+            worker.renewLease(run);
+            JsonNode shown = json(s.url(), "/api/runs/away", 200).get("run");
+            assertThat(shown.get("state").asText()).as("%s", shown).isEqualTo("running");
+            assertThat(shown.get("workers").get(0).get("waiting_since").isNull()).isTrue();
+            assertThat(shown.get("workers").get(0).get("waiting").asBoolean()).isFalse();
         }
     }
 

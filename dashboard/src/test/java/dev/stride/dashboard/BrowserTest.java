@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.app.CheckpointManager;
 import dev.stride.app.RunOptions;
+import dev.stride.core.RunState;
 import dev.stride.core.ServerLimit;
 import dev.stride.db.Board;
 import dev.stride.db.SqliteCheckpointStore;
@@ -163,6 +164,25 @@ class BrowserTest {
             worker.renewLease(run);
             assertThat(cell(row(chromium.dom(liveServer.url(), BUDGET), "live"), "in-flight"))
                     .isEqualTo("64 (limit 64)");
+
+            // Its server went away: the run is waiting, with no rate and no time left, and says how many workers wait.
+            RunState stored = worker.findRun("live").orElseThrow().state();
+            worker.saveCursor(run, 1000, RunState.RUNNING);
+            worker.reportServerWait(run, now.minusSeconds(12));
+            worker.renewLease(run);
+            String waiting = row(chromium.dom(liveServer.url(), BUDGET), "live");
+            assertThat(waiting).contains("class=\"state waiting\"");
+            assertThat(cell(waiting, "rate")).isEqualTo("–");
+            assertThat(cell(waiting, "left")).isEqualTo("–");
+            assertThat(cell(waiting, "workers")).isEqualTo("1 (1 waiting for its server)");
+            assertThat(chromium.dom(liveServer.url().resolve("/runs/live"), BUDGET))
+                    .contains("<div class=\"v\">1 (1 waiting for its server)</div><div class=\"k\">workers</div>");
+            worker.reportServerWait(run, null);
+            worker.renewLease(run);
+            String back = row(chromium.dom(liveServer.url(), BUDGET), "live");
+            assertThat(back).contains("class=\"state running\"");
+            assertThat(cell(back, "workers")).isEqualTo("1");
+            worker.saveCursor(run, 1000, stored);
 
             // A worker killed elsewhere keeps its lease a while but writes no figures: left out of the total.
             killed.reportInFlight(run, 32, true, List.of());

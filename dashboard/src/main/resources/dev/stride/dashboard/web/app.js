@@ -91,6 +91,8 @@
 
   const STATE_HINTS = {
     running: 'a stride process is working on it now',
+    waiting: 'its server went away: every live stride process of it waits for the server to answer again (up to '
+      + '--wait-for-server), and goes on once it does; no rate while it waits',
     interrupted: 'stopped by Ctrl+C or a signal, or no process has saved progress for 20 s (killed or lost); '
       + 'run it again to resume',
     stopped: 'stopped before the end; run it again to resume',
@@ -195,7 +197,7 @@
         setText(row.pending, fmt(r.pending));
         setText(row.rate, r.state === 'running' ? r.rate_per_second.toFixed(1) + '/s' : '–');
         setText(row.left, r.state === 'running' ? duration(r.seconds_left) : '–');
-        setText(row.workers, r.live_workers > 0 ? r.live_workers : '–');
+        setText(row.workers, workerWords(r));
         setText(row.inFlight, inFlightWords(r));
         setText(row.started, when(r.started_at));
         setText(row.saved, when(r.updated_at));
@@ -231,6 +233,18 @@
   }
 
   // ---- one run -----------------------------------------------------------------------------------------------------
+
+  /**
+   * The live workers, and how many of them wait for their server, as status says of each ("server unreachable for
+   * 12s, waiting for it"): "2 (1 waiting for its server)". Judged by the server as their other figures are: a wait
+   * too old to hold (a silent worker's) is not counted.
+   */
+  function workerWords(run) {
+    if (!(run.live_workers > 0)) return '–';
+    const waiting = (run.workers || []).filter(w => w.waiting).length;
+    return String(run.live_workers) + (waiting === 0 ? '' : ' (' + waiting + ' waiting for '
+      + (waiting === 1 ? 'its server)' : 'their servers)'));
+  }
 
   /**
    * The live workers that said how many requests they keep in flight, and said it lately: a worker killed on another
@@ -432,7 +446,7 @@
       const tokens = n => d.tokens.reported ? fmt(n) : run.done === 0 ? '–' : 'not reported';
       cards.tokensIn.set(tokens(d.tokens.in));
       cards.tokensOut.set(tokens(d.tokens.out));
-      cards.workers.set(run.live_workers > 0 ? String(run.live_workers) : '–');
+      cards.workers.set(workerWords(run));
       cards.inFlight.set(inFlightWords(run));
       setText(perServer, serverWords(told(run.workers)));
       charts.update(d.timeline);
