@@ -76,6 +76,8 @@ class BatchRunnerUnreachableTest {
         assertThat(told.get(away - 1).since()).isEqualTo(told.get(0).since());
         Duration outage = waited;
         assertThat(f.events.back()).singleElement().satisfies(o -> assertThat(o.lasted()).isEqualTo(outage));
+        // For status: the wait told once as it began, from the outage's start, and once as it ended; not per try.
+        assertThat(f.ledger.serverWaitsReported()).containsExactly(told.get(0).since(), null);
     }
 
     @Test

@@ -195,6 +195,19 @@ final class InMemoryLedger implements RunLedger {
         requestsOut = requests;
     }
 
+    /** Each wait for a server told, in order: its start, or null where answers came again. */
+    private final List<Instant> serverWaits = new ArrayList<>();
+
+    @Override
+    public synchronized void reportServerWait(long runId, Instant since) {
+        serverWaits.add(since);
+    }
+
+    /** The waits for a server the runner told for status, in order (null: answers came again). */
+    synchronized List<Instant> serverWaitsReported() {
+        return new ArrayList<>(serverWaits);
+    }
+
     /** The requests out as the runner last reported them for status; null until it did. */
     synchronized Integer requestsOutReported() {
         return requestsOut;
