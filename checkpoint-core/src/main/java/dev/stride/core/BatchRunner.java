@@ -89,6 +89,8 @@ public final class BatchRunner {
     private final AtomicInteger working = new AtomicInteger();
     /** Of those, the records sleeping out a backoff before they are sent again: held, not out. */
     private final AtomicInteger backingOff = new AtomicInteger();
+    /** Records waiting for a server that went away before they try it again: they hold a slot and are at no server. */
+    private final AtomicInteger awaitingServer = new AtomicInteger();
     /** Records that spent their retries while no request of this session had an answer, and their tries. */
     private final AtomicInteger gaveUpUnanswered = new AtomicInteger();
     private final AtomicInteger triesUnanswered = new AtomicInteger();
@@ -420,8 +422,9 @@ public final class BatchRunner {
         // At most the slots taken: a request out holds one. The counts are read one after the other, and records
         // asleep without their slot are among those working: a record that took its slot back as another went to
         // sleep could be counted out twice. Not the bound: one that shrank under --concurrency auto leaves requests
-        // out above it until they end.
-        int out = Math.min(slots.taken(), Math.max(0, working.get() - waiting - again));
+        // out above it until they end. Records waiting out an outage are at no server either: status said "in flight
+        // 16" of a worker whose server had been gone for minutes.
+        int out = Math.min(slots.taken(), Math.max(0, working.get() - waiting - again - awaitingServer.get()));
         if (out != toldOut) {
             toldOut = out;
             // The store first: whoever hears the listener can already read the figure back where status does.
@@ -809,11 +812,14 @@ public final class BatchRunner {
         if (retrying != null) {
             retrying.accept(wait);
         }
+        awaitingServer.incrementAndGet();
         try {
             time.await(found.over(), time.nanoTime() + wait.toNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } finally {
+            awaitingServer.decrementAndGet();
         }
         return !stopping();
     }

@@ -29,6 +29,28 @@ class BatchRunnerInFlightTest {
     }
 
     @Test
+    void aRecordWaitingForItsServerToComeBackIsNotOut() throws Exception {
+        // r0 is answered; then r2 finds no server and waits for it while r1 is still at the server: one out.
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.script("r0", ScriptedPredictor.hold());
+        f.predictor.script("r1", ScriptedPredictor.hold());
+        f.predictor.script("r2", ScriptedPredictor.hold(), ScriptedPredictor.answer(null));
+        RunnerFixture.Session session = f.start(RunnerFixture.settings(16, 10));
+        f.predictor.awaitHeld("r0", "r1", "r2");
+        f.predictor.release("r0", ScriptedPredictor.answer(null));
+        f.events.awaitRequestsOut(2);
+        f.predictor.release("r2", ScriptedPredictor.unreachable("connection", "connection refused"));
+        f.time.awaitWaiting(1);
+        f.events.awaitRequestsOut(1);
+        assertThat(f.ledger.requestsOutReported()).as("what status shows").isEqualTo(1);
+
+        f.predictor.release("r1", ScriptedPredictor.answer(null));
+
+        assertThat(session.outcome().state()).isEqualTo(RunState.DONE);
+        assertThat(f.predictor.attempts("r2")).isEqualTo(2);
+    }
+
+    @Test
     void aRecordSleepingBeforeItIsSentAgainIsNotOutButToldApart() throws Exception {
         // r0 is refused and sleeps out its backoff while r1 and r2 are at the server: two out, one waiting.
         RunnerFixture f = RunnerFixture.withRecords(3);

@@ -73,6 +73,12 @@ class WaitingStatusTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).as("the worker's row").isNotNull();
             }
+            // Its four records wait for the server, trying it now and then: none is at a server in between.
+            JsonNode idle = Eventually.get("waiting worker with no request out", Duration.ofSeconds(60), () -> {
+                JsonNode run = runOf(db, "waiting");
+                return run != null && run.path("workers").path(0).path("requests_out").asInt(-1) == 0 ? run : null;
+            });
+            assertThat(idle.path("workers").path(0).path("in_flight").asInt()).as("the bound stays").isEqualTo(4);
             Cli.Result text = EN.run("status", "--db", db);
             String row = text.out().lines().filter(l -> l.startsWith("w ")).findFirst().orElseThrow();
             String[] cells = row.trim().split("\\s+");
