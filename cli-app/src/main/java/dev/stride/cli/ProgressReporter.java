@@ -120,6 +120,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      * whose answered requests are neither kept attempts nor redundant: the summary names them apart.
      */
     private final Map<Long, Told> toldAgain = new ConcurrentHashMap<>();
+    /**
+     * Records told to be sent again and not sent yet: when each is due (nanoTime). The last of them bounds the time
+     * left from below: two records sleeping out a 1 s Retry-After made "ETA 0.1s" at the end of a run a second long.
+     */
+    private final Map<Long, Long> dueAgain = new ConcurrentHashMap<>();
 
     /** @param lastSentAs the counter of the send again told last, counted once it reached a server */
     private record Told(long answered, AtomicLong lastSentAs) {
@@ -384,6 +389,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
+        dueAgain(record, delay);
         sentAgain(record, retries);
     }
 
@@ -394,6 +400,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (!rateLimited) {
             turnedAwayAsBusy.increment();
         }
+        dueAgain(record, delay);
         sentAgain(record, rateLimited ? sentAgainRateLimited : sentAgainBusy);
     }
 
@@ -411,6 +418,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         return refusedWith429.sum();
     }
 
+    /** When {@code record} is sent again at the earliest: the time left can be no shorter. */
+    private void dueAgain(InputRecord record, Duration delay) {
+        if (delay != null) {
+            dueAgain.put(record.seq(), nanoTime.getAsLong() + delay.toNanos());
+        }
+    }
+
     /** The request before it was answered (with a failure); the send again itself counts once it goes out. */
     private void sentAgain(InputRecord record, AtomicLong counter) {
         toldAgain.merge(record.seq(), new Told(1, counter), (was, now) -> new Told(was.answered() + 1, counter));
@@ -418,6 +432,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void retrySent(InputRecord record) {
+        dueAgain.remove(record.seq());
         Told told = toldAgain.get(record.seq());
         if (told != null) {
             told.lastSentAs().incrementAndGet();
@@ -432,6 +447,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (!toldAgain.isEmpty()) {
             toldAgain.remove(record.seq());
         }
+        if (!dueAgain.isEmpty()) {
+            dueAgain.remove(record.seq());
+        }
     }
 
     /**
@@ -440,6 +458,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     @Override
     public void retryNotSent(InputRecord record) {
+        dueAgain.remove(record.seq());
     }
 
     /** The bound as told: the total, whether it is learnt, each server's own. */
@@ -838,6 +857,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             return Optional.empty();
         }
         long left = Math.max(0, total - doneBefore - failedBefore - outcomes);
-        return Optional.of(Duration.ofNanos((long) (left / pace * 1e9)));
+        long atPace = (long) (left / pace * 1e9);
+        long untilDue = dueAgain.values().stream().mapToLong(due -> due - now).max().orElse(0);
+        return Optional.of(Duration.ofNanos(Math.max(atPace, untilDue)));
     }
 }

@@ -377,6 +377,34 @@ class ProgressReporterTest {
     }
 
     @Test
+    void theTimeLeftIsNoShorterThanTheWaitOfARecordToBeSentAgain() {
+        // 9 answers a second; at 9 s one record is told to wait 30 s (a Retry-After) before it is sent again. At 10 s
+        // the 218 left would take 24 s at 9/s; that record is sent in 29 s at the earliest.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 300, 0, 0, Duration.ofSeconds(10), now);
+        InputRecord waiting = new InputRecord(99, "r99", 100, "{}", "99");
+        for (int second = 1; second <= 20; second++) {
+            now.addAndGet(Duration.ofSeconds(1).toNanos());
+            if (second == 9) {
+                progress.retrying(waiting, 1, null, Duration.ofSeconds(30));
+            }
+            if (second == 11) {
+                // Sent sooner than told (its slot came free): from now on the pace alone tells.
+                progress.retrySent(waiting);
+            }
+            for (int i = 0; i < 9; i++) {
+                progress.recordDone(RECORD, answer(3, 100));
+            }
+        }
+        progress.close();
+
+        assertThat(lines.toString()).isEqualTo("qwen: 82/300 done (27.3%), 0 failed, 0 retries, 8.2/s, 25 tok/s,"
+                + " ETA 29.0s\n"
+                + "qwen: 172/300 done (57.3%), 0 failed, 1 retry, 8.6/s, 26 tok/s, ETA 14.2s\n");
+    }
+
+    @Test
     void withAnotherWorkerTheLineShowsTheRunsCountsAndTheEtaTheRunsPace() {
         // This worker: 10 answers a second. The other: as many, stored since this session began (40 done before).
         StringWriter lines = new StringWriter();
