@@ -45,7 +45,7 @@ public final class ShownState {
     public static String label(RunInfo run, boolean workersAllGone, List<WorkerInfo> live, Instant now) {
         RunState state = of(run, workersAllGone, now);
         if (state == RunState.RUNNING && live != null && !live.isEmpty()
-                && live.stream().allMatch(w -> w.waitsForServer(now))) {
+                && live.stream().allMatch(WorkerInfo::waitsForServer)) {
             return WAITING;
         }
         return state.label();

@@ -66,12 +66,13 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     }
 
     /**
-     * Whether it waits for its server(s) at {@code now}, as far as is known: it said so, and said it lately. Its wait
-     * is one of its figures, written with them: once they are older than {@link #FIGURES_STALE_AFTER} (a stuck writer,
-     * a worker killed on another machine) it no longer counts, as its requests out no longer do.
+     * Whether it waits for its server(s), as it last said. Said long ago (a stuck writer, a frozen process), that is
+     * still the last thing known of it: taken as answers coming, it gave a run that makes no progress a rate and an
+     * ETA again, under a worker line saying it waits. A worker that is gone is no longer live: its run is shown
+     * interrupted by the lease and cursor rules ({@link ShownState}).
      */
-    public boolean waitsForServer(Instant now) {
-        return waitingSince != null && figuresAgeMs(now) < FIGURES_STALE_AFTER.toMillis();
+    public boolean waitsForServer() {
+        return waitingSince != null;
     }
 
     /** How long it has waited for its server(s) at {@code now}, in milliseconds; 0 while it does not wait. */

@@ -3,7 +3,6 @@ package dev.stride.cli;
 import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.core.ShownState;
-import dev.stride.core.WorkerInfo;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -53,16 +51,6 @@ final class DbFile {
      */
     static String shownState(RunInfo run, boolean workersAllGone, Instant now) {
         return ShownState.of(run, workersAllGone, now).label();
-    }
-
-    /**
-     * {@link #shownState(RunInfo, boolean, Instant)}, or {@code waiting} for a running run whose every live worker
-     * waits for its server(s) ({@link ShownState#label}).
-     *
-     * @param live the run's live workers; null for none known
-     */
-    static String shownState(RunInfo run, boolean workersAllGone, List<WorkerInfo> live, Instant now) {
-        return ShownState.label(run, workersAllGone, live, now);
     }
 
     /**

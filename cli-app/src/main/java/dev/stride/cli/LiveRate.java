@@ -2,6 +2,7 @@ package dev.stride.cli;
 
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
+import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.RunTotals;
 import java.time.Duration;
@@ -25,7 +26,7 @@ record LiveRate(double perSecond, Duration eta, boolean atMost) {
      * last minute's pace is one it no longer makes.
      */
     static LiveRate of(RunInfo run, boolean workersAllGone, RunTotals totals, Instant now, List<WorkerInfo> workers) {
-        if (!RunState.RUNNING.label().equals(DbFile.shownState(run, workersAllGone, workers, now))) {
+        if (!RunState.RUNNING.label().equals(ShownState.label(run, workersAllGone, workers, now))) {
             return null;
         }
         double rate = totals.ratePerSecond(now);

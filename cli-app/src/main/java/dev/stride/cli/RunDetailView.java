@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.app.OutputRules;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
@@ -44,7 +45,7 @@ final class RunDetailView {
         this.run = run;
         this.scores = scores;
         this.report = report;
-        this.state = DbFile.shownState(run, workersAllGone, workers, now);
+        this.state = ShownState.label(run, workersAllGone, workers, now);
         this.totals = totals;
         this.live = LiveRate.of(run, workersAllGone, totals, now, workers);
         this.alone = alone;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
@@ -242,7 +243,7 @@ final class StatusCommand implements Callable<Integer> {
             row.addAll(List.of(live == null ? "-" : String.format(Locale.ROOT, "%.1f/s", live.perSecond()),
                     live == null ? "-" : live.shownEta(),
                     Durations.human(r.elapsedMs()), r.savedAt() == null ? "-" : LOCAL_TIME.format(r.savedAt()),
-                    DbFile.shownState(r, allGone.contains(r.id()), workers.get(r.id()), now), prices.known()
+                    ShownState.label(r, allGone.contains(r.id()), workers.get(r.id()), now), prices.known()
                             ? RunSummary.Prices.money(prices.cost(t.tokensIn(), t.tokensOut())) : ""));
             rows.add(row);
         }
@@ -284,7 +285,7 @@ final class StatusCommand implements Callable<Integer> {
             o.put("model", r.model());
             o.put("base_url", String.join(" ", r.baseUrls()));
             r.baseUrls().forEach(o.putArray("base_urls")::add);
-            RunJson.progress(o, r, DbFile.shownState(r, allGone.contains(r.id()), workers.get(r.id()), now), t,
+            RunJson.progress(o, r, ShownState.label(r, allGone.contains(r.id()), workers.get(r.id()), now), t,
                     live);
             if (alone != null) {
                 RunJson.fileAlone(o, alone);

@@ -61,7 +61,7 @@ final class BoardJson {
             // As status --json: since when it waits for its server(s), null while answers come; "waiting" judges it
             // as its other figures are, so a wait that is too old to hold (a silent worker) is not one.
             wo.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
-            wo.put("waiting", w.waitsForServer(now));
+            wo.put("waiting", w.waitsForServer());
             if (w.inFlight() != null) {
                 wo.put("in_flight_at", w.inFlightAsOf().toString()); // as status --json: how old the figures are
                 wo.put("in_flight", w.inFlight());

@@ -176,6 +176,7 @@ final class Workforce {
         retrySince = null; // a new session, a new rerun unless it joins one at its first claim of failures
         retrySinceStored = false;
         requestsOut = null;
+        waitingSince = null; // a wait that outlasted the last session (it ended in an outage) is not this one's
         lapsedSinceRenewal = false;
         held.clear(); // a session's claims: a new one starts with none (its row's claims went with the last leave)
         lost.clear();
@@ -216,6 +217,7 @@ final class Workforce {
         dropDeadOnThisHost(dsl, runId);
         Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
         requestsOut = null; // none yet: a new worker of this run has sent nothing
+        waitingSince = null; // nor found its server gone
         AT_WORK_IN_THIS_PROCESS.add(w.id());
         insert(dsl, w, nextNumber(dsl, runId), now);
         worker = w;
@@ -356,9 +358,10 @@ final class Workforce {
 
     /**
      * Since when this worker has waited for its server(s), or null once one answers: stored with the in-flight figures
-     * (at each renewal and by {@link #writeFigures}), so a change is in the row within about a second.
+     * (at each renewal and by {@link #writeFigures}), so a change is in the row within about a second. Synchronized:
+     * the runner tells it from request threads (under its own lock today, which this need not rely on).
      */
-    void reportServerWait(Instant since) {
+    synchronized void reportServerWait(Instant since) {
         String told = since == null ? null : UtcText.format(since);
         if (!Objects.equals(told, waitingSince)) {
             waitingSince = told;
