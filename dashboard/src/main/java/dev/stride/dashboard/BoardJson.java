@@ -58,8 +58,8 @@ final class BoardJson {
             wo.put("pid", w.pid());
             wo.put("done", w.done());
             wo.put("failed", w.failed());
-            // As status --json: since when it waits for its server(s), null while answers come; "waiting" judges it
-            // as its other figures are, so a wait that is too old to hold (a silent worker) is not one.
+            // As status --json: since when it waits for its server(s), null while answers come; "waiting" as the
+            // run's state judges it (a silent worker's last word holds until its run is interrupted).
             wo.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
             wo.put("waiting", w.waitsForServer());
             if (w.inFlight() != null) {

@@ -236,8 +236,7 @@
 
   /**
    * The live workers, and how many of them wait for their server, as status says of each ("server unreachable for
-   * 12s, waiting for it"): "2 (1 waiting for its server)". Judged by the server as their other figures are: a wait
-   * too old to hold (a silent worker's) is not counted.
+   * 12s, waiting for it"): "2 (1 waiting for its server)", as the server judged each ("waiting").
    */
   function workerWords(run) {
     if (!(run.live_workers > 0)) return '–';
