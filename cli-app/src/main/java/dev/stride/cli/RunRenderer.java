@@ -521,8 +521,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 ? Messages.text("msg.run.unreachable.gone", Durations.human(outage.lasted().toMillis()),
                         Durations.human(outage.waitLimit().toMillis()))
                 : Messages.text("msg.run.unreachable.never");
+        // A server that answered this session was at that URL: "check that --base-url is right" sent a user whose
+        // server had crashed looking at a URL that worked.
         Phrase check = Messages.text(outage.timedOut()
                 ? serversGiven ? "msg.run.unreachable.checkTimeout" : "msg.run.unreachable.checkTimeoutStored"
+                : outage.answeredBefore() ? "msg.run.unreachable.checkGone"
                 : serversGiven ? "msg.run.unreachable.check" : "msg.run.unreachable.checkStored");
         return failed == 0
                 ? UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,

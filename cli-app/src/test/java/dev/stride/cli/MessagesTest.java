@@ -41,6 +41,17 @@ class MessagesTest {
     private static final String FROM_BUNDLE = "\u00a7";
 
     @Test
+    void countsInTheRunsAdviceAreGroupedAsTheSummarysAre() {
+        // "Rate-limited: 1169 of the 4169 requests" stood under "Requests: 4,169 sent" of the same summary.
+        for (Messages m : List.of(Messages.ENGLISH, Messages.of(Locale.CHINESE))) {
+            assertThat(m.get("msg.run.manyRefused.budget", 1169, 4169)).contains("1,169").contains("4,169");
+            assertThat(m.get("msg.run.tooManyRequests", 1200)).contains("1,200");
+            assertThat(m.get("msg.run.cutShort", 1200, "--max-tokens")).contains("1,200");
+            assertThat(m.get("msg.run.unsaved", 1200)).contains("1,200");
+        }
+    }
+
+    @Test
     void bothBundlesHaveTheSameKeys() {
         assertThat(Messages.bundle(Locale.CHINESE).getLocale().getLanguage()).isEqualTo("zh");
         assertThat(Messages.bundle(Locale.ENGLISH).getLocale()).isEqualTo(Locale.ROOT);

@@ -10,6 +10,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerOutage;
 import dev.stride.core.Timing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -354,6 +355,27 @@ class ProgressReporterTest {
 
         assertThat(lines.toString()).endsWith("qwen: 641/1,000 done (64.1%), 0 failed, 0 retries, 7.5/s, 23 tok/s,"
                 + " ETA 35.9s\n");
+    }
+
+    @Test
+    void anOutageOfTheServerIsLeftOutOfTheEtasPace() {
+        // As above, the model's server gone for 60 s and back, 10/s before and after.
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 1000, 0, 0, Duration.ofSeconds(5), now);
+        answerEverySecond(progress, now, 60, 10);
+        Instant since = Instant.parse("2026-12-07T06:00:00Z");
+        progress.serverUnreachable(new ServerOutage(since, Duration.ZERO, true, Duration.ofMinutes(10), "connection",
+                "connection refused"));
+        now.addAndGet(Duration.ofSeconds(60).toNanos());
+        progress.serverBack(new ServerOutage(since, Duration.ofSeconds(60), true, Duration.ofMinutes(10),
+                "connection", "connection refused"));
+        answerEverySecond(progress, now, 5, 10);
+        progress.close();
+
+        // The first line after it: 399 left at the 10/s of before.
+        assertThat(lines.toString()).endsWith("the server answers again after 1m00s unreachable; going on\n"
+                + "qwen: 601/1,000 done (60.1%), 0 failed, 0 retries, 5.0/s, 15 tok/s, ETA 39.9s\n");
     }
 
     @Test

@@ -161,6 +161,8 @@ class ServerUnreachableIT {
         assertThat(p.out()).as(p.transcript()).contains("server unreachable for");
         assertThat(p.err()).as(p.transcript()).contains("no server answered for")
                 .contains("(--wait-for-server 2.0s): " + url() + " (connection refused")
+                .contains("The server answered this session before it went away: check that it is still running")
+                .doesNotContain("--base-url is right")
                 .contains("nothing was marked failed");
         JsonNode stopped = status();
         assertThat(stopped.get("failed").asLong()).isZero();
