@@ -184,6 +184,51 @@ class RunTokensTest {
         assertThat(resumed.ratePerSecond(now)).isCloseTo(10 / 9.0, org.assertj.core.data.Offset.offset(0.001));
     }
 
+    /**
+     * 300 answers from 55 s to 40 s ago (20/s), a server away for 25 s, then 600 from 15 s ago to now (40/s): the
+     * minute's 900 said 16.4/s; the latest 500 say the 40/s the run goes at. A run of 1,000/s is taken over its last
+     * 10 s, not over the sixth of a second its latest 500 took.
+     */
+    @Test
+    void aPaceThatChangedIsTakenOverTheLatestOutcomesOnce500CameAtIt() throws Exception {
+        Path file = dir.resolve("pace.db");
+        Instant now = T0.plusSeconds(100);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("back"), input(900).iterator());
+            store.syncRun(spec("fast"), input(3000).iterator());
+        }
+        try (Connection c = Fixtures.jdbc(file)) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement st = c.prepareStatement("INSERT INTO predictions (run_id, record_id,"
+                    + " status, output, latency_ms, attempts, finished_at) SELECT run_id, ?, 'done', 'x', 100, 1, ?"
+                    + " FROM runs WHERE name = ?")) {
+                for (int i = 0; i < 900; i++) {
+                    long ms = i < 300 ? 55_000 - i * 50L : 15_000 - (i - 300) * 25L;
+                    add(st, "r" + i, now.minusMillis(ms), "back");
+                }
+                for (int i = 0; i < 3000; i++) {
+                    add(st, "r" + i, now.minusMillis(3_000 - i), "fast");
+                }
+                st.executeBatch();
+            }
+            c.commit();
+        }
+
+        RunTotals back = RunTotals.of(file, now, MINUTE).get("back");
+        assertThat(back.recentOutcomes()).isEqualTo(RunTotals.LATEST);
+        assertThat(back.ratePerSecond(now)).isCloseTo(40, org.assertj.core.data.Offset.offset(0.5));
+        RunTotals fast = RunTotals.of(file, now, MINUTE).get("fast");
+        assertThat(fast.recentOutcomes()).isEqualTo(3000);
+        assertThat(fast.ratePerSecond(now)).isCloseTo(1000, org.assertj.core.data.Offset.offset(1.0));
+    }
+
+    private static void add(java.sql.PreparedStatement st, String id, Instant at, String run) throws SQLException {
+        st.setString(1, id);
+        st.setString(2, UtcText.format(at));
+        st.setString(3, run);
+        st.addBatch();
+    }
+
     @Test
     void aCopyAndAMergeKeepTheSumsOfTheOutcomesTheyHoldNotTwice() throws Exception {
         Path from = dir.resolve("from.db");
