@@ -28,9 +28,7 @@ class ServerWaitTest {
     void aWaitToldIsInTheRowAtTheNextWriteOfTheFiguresWithoutARenewal() throws Exception {
         Path file = dir.resolve("wait.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
-            store.syncRun(spec("a"), recs(3).iterator());
-            long run = store.findRun("a").orElseThrow().id();
-            store.join(run, LEASE);
+            long run = aRunJoined(store);
             // Past the second a change waits before it is written; short of the 3 s after which figures are written
             // unchanged: only the change makes this write (a busy machine that slept longer only weakens the test).
             Thread.sleep(Workforce.FIGURES_EVERY.toMillis() + 100);
@@ -52,9 +50,7 @@ class ServerWaitTest {
     void aSessionThatEndedWaitingLeavesNoWaitToTheNext() throws Exception {
         Path file = dir.resolve("wait.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
-            store.syncRun(spec("a"), recs(3).iterator());
-            long run = store.findRun("a").orElseThrow().id();
-            store.join(run, LEASE);
+            long run = aRunJoined(store);
             store.reportServerWait(run, Instant.now());
             store.renewLease(run);
             assertThat(waitingSince(file)).isNotNull();
@@ -67,6 +63,14 @@ class ServerWaitTest {
                     .satisfies(w -> assertThat(w.waitingSince()).isNull());
             assertThat(waitingSince(file)).isNull();
         }
+    }
+
+    /** A run of three records, which {@code store} works on as its worker. */
+    private static long aRunJoined(SqliteCheckpointStore store) {
+        store.syncRun(spec("a"), recs(3).iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        store.join(run, LEASE);
+        return run;
     }
 
     private static String waitingSince(Path file) throws Exception {
