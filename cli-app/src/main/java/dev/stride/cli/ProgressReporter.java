@@ -112,7 +112,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong sentAgainBusy = new AtomicLong();
     /** 429s answered to the records' requests and sent again, each with a retry spent or not. */
     private final LongAdder refusedWith429 = new LongAdder();
-    /** Requests of records turned away as busy (503, a learnt limit's refusal) this session: sent again, no retry. */
+    /** Requests of records answered 503 (busy) this session, a retry spent or not. */
     private final LongAdder turnedAwayAsBusy = new LongAdder();
     /**
      * Per record not stored yet (by seq): its answered attempts this session, each followed by a retry or a send
@@ -383,7 +383,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void cursorSaved(Cursor cursor) {
         othersDone = Math.max(0, cursor.done() - doneBefore - done.get());
         othersFailed = Math.max(0, cursor.failed() - failedStored - failed.get());
-        recentPace.record(nanoTime.getAsLong(), outcomes());
+        if (outage == null) {
+            // A save during an outage (the writer's heartbeat) counts no pace: its time is left out.
+            recentPace.record(nanoTime.getAsLong(), outcomes());
+        }
     }
 
     @Override
@@ -396,17 +399,19 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
-        boolean rateLimited = "http_429".equals(cause.kind());
-        if (!rateLimited) {
-            turnedAwayAsBusy.increment();
-        }
         dueAgain(record, delay);
-        sentAgain(record, rateLimited ? sentAgainRateLimited : sentAgainBusy);
+        sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
     }
 
+    /** A 429 or a 503 counts as the server's refusal whether it spent a retry or not, as the live line tells them. */
     private void countRefusal(PredictionException cause) {
-        if (cause != null && "http_429".equals(cause.kind())) {
+        if (cause == null) {
+            return;
+        }
+        if ("http_429".equals(cause.kind())) {
             refusedWith429.increment();
+        } else if (PredictionException.SERVICE_UNAVAILABLE.equals(cause.kind())) {
+            turnedAwayAsBusy.increment();
         }
     }
 
@@ -544,6 +549,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void serverUnreachable(ServerOutage now) {
         boolean first = outage == null;
         outage = now;
+        // Left out of the ETA's pace as it goes, not only at its end: the pace's window moves on meanwhile, and would
+        // drop every count from before the outage (the first ETA after a 34 s one said 3.4 s of a run 29 s from its
+        // end). Told again and again during one outage: each tell leaves out only what the last one did not.
+        long told = nanoTime.getAsLong();
+        recentPace.leaveOut(told - now.lasted().toNanos(), told);
         String lasted = Durations.human(now.lasted().toMillis());
         String limit = Durations.human(now.waitLimit().toMillis());
         if (bar != null) {

@@ -192,9 +192,11 @@ class ProgressReporterTest {
         }
         // A 429 that spent a retry is one the server turned away all the same.
         progress.retrying(RECORD, 1, rateLimited, Duration.ofSeconds(1));
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 2; i++) {
             progress.sentAgainAsBusy(RECORD, 1, busy, Duration.ofSeconds(1));
         }
+        // Likewise a 503 that spent a retry (a fixed --concurrency).
+        progress.retrying(RECORD, 1, busy, Duration.ofSeconds(1));
         now.addAndGet(Duration.ofSeconds(10).toNanos());
         progress.tick();
 
@@ -367,15 +369,21 @@ class ProgressReporterTest {
         Instant since = Instant.parse("2026-12-07T06:00:00Z");
         progress.serverUnreachable(new ServerOutage(since, Duration.ZERO, true, Duration.ofMinutes(10), "connection",
                 "connection refused"));
-        now.addAndGet(Duration.ofSeconds(60).toNanos());
+        // Meanwhile the writer saves the cursor as its heartbeat, and the records try the server now and then.
+        for (int s = 5; s <= 60; s += 5) {
+            now.addAndGet(Duration.ofSeconds(5).toNanos());
+            progress.cursorSaved(new Cursor(0, 600, 0, 0, Instant.now(), RunState.RUNNING));
+            progress.serverUnreachable(new ServerOutage(since, Duration.ofSeconds(s), true, Duration.ofMinutes(10),
+                    "connection", "connection refused"));
+        }
         progress.serverBack(new ServerOutage(since, Duration.ofSeconds(60), true, Duration.ofMinutes(10),
                 "connection", "connection refused"));
         answerEverySecond(progress, now, 5, 10);
         progress.close();
 
-        // The first line after it: 399 left at the 10/s of before.
+        // The first line after it: 359 left at the 10/s of before and after.
         assertThat(lines.toString()).endsWith("the server answers again after 1m00s unreachable; going on\n"
-                + "qwen: 601/1,000 done (60.1%), 0 failed, 0 retries, 5.0/s, 15 tok/s, ETA 39.9s\n");
+                + "qwen: 641/1,000 done (64.1%), 0 failed, 0 retries, 5.1/s, 15 tok/s, ETA 35.9s\n");
     }
 
     @Test

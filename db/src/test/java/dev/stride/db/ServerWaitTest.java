@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,11 @@ class ServerWaitTest {
             assertThat(waitingSince(file)).isNotNull();
             store.leave(run); // the session stopped in its outage (the wait ran out, or Ctrl+C)
 
-            store.join(run, LEASE); // another session of the same store (the Java API runs one after the other)
+            // Another session of the same store (the Java API runs one after the other): its sync makes it a worker
+            // first, then it joins.
+            store.syncRunAsWorker(spec("a"), recs(3).iterator(), Optional::empty, false, LEASE);
+            assertThat(waitingSince(file)).as("the worker's row its sync made").isNull();
+            store.join(run, LEASE);
             store.renewLease(run);
 
             assertThat(store.liveWorkers(run)).singleElement()
