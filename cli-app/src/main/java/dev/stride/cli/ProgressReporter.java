@@ -739,7 +739,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
                 beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
-                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum());
+                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum(), learnt());
+    }
+
+    /** The limit --concurrency auto learnt, as last told; null for a fixed --concurrency. */
+    private SessionTally.Learnt learnt() {
+        Bound b = bound;
+        return b == null || !b.auto() ? null : new SessionTally.Learnt(b.limit(), b.servers());
     }
 
     private void outcome() {

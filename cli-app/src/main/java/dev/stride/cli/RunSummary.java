@@ -78,6 +78,11 @@ final class RunSummary {
                         : m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
                 row(m.get("msg.summary.wallTime"), wallTime(seconds)),
                 row(m.get("msg.summary.requests"), requests)));
+        SessionTally.Learnt learnt = tally.learnt();
+        if (learnt != null) {
+            lines.add(row(m.get("msg.summary.concurrency"), m.get("msg.summary.learnt", learnt.limit(),
+                    InFlightWords.servers(m, learnt.servers()))));
+        }
         lines.addAll(2, errorRows());
         return lines;
     }

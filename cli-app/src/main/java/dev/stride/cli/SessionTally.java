@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.app.ServerTally;
+import dev.stride.core.ServerLimit;
 import java.util.List;
 import java.util.Map;
 
@@ -26,10 +27,28 @@ import java.util.Map;
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                     Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
-                    long answeredUnkept, long answeredByAnother) {
+                    long answeredUnkept, long answeredByAnother, Learnt learnt) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
+                 long answeredUnkept, long answeredByAnother) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, beyond, atLimit, answeredUnkept, answeredByAnother, null);
+    }
+
+    /**
+     * The limit {@code --concurrency auto} had learnt when the session ended, all servers together, and each
+     * server's own with several: what "what concurrency should I use?" is answered with.
+     */
+    record Learnt(int limit, List<ServerLimit> servers) {
+        Learnt {
+            servers = List.copyOf(servers);
+        }
     }
 
     SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,

@@ -10,6 +10,7 @@ import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
 import dev.stride.core.PredictionException;
 import dev.stride.core.RunState;
+import dev.stride.core.ServerLimit;
 import dev.stride.core.ServerOutage;
 import dev.stride.core.Timing;
 import java.io.ByteArrayOutputStream;
@@ -204,6 +205,21 @@ class ProgressReporterTest {
                 + " in flight 8 (limit 16)\n"
                 + "qwen: 40/100 done (40.0%), 0 failed, 0 retries, 0.0/s, 0 tok/s, 1,201 rate-limited (429),"
                 + " 3 turned away as busy (503), in flight 8 (limit 16)\n");
+    }
+
+    @Test
+    void theSummaryOfASessionAtConcurrencyAutoSaysTheLimitItLearnt() {
+        // "What concurrency should I use?": the limit learnt, to give next time without learning it again.
+        ProgressReporter progress = lines(new StringWriter(), 100, 0, 0, Duration.ofSeconds(10), new AtomicLong());
+        progress.inFlightLimit(27, true, List.of(new ServerLimit("http://gpu1:8000/v1", 8, false),
+                new ServerLimit("http://gpu2:8000/v1", 19, false)));
+
+        assertThat(new RunSummary(progress.tally(null), RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .last().isEqualTo("  Limit:     auto, learnt 27 in flight (gpu1:8000 8, gpu2:8000 19); --concurrency 27"
+                        + " sends as many from the start");
+        progress.inFlightLimit(8, false, List.of());
+        assertThat(new RunSummary(progress.tally(null), RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .as("a fixed --concurrency learns nothing").noneMatch(l -> l.contains("Limit:"));
     }
 
     @Test
