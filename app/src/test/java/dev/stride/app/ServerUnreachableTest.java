@@ -12,7 +12,6 @@ import dev.stride.core.RunState;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -31,24 +30,6 @@ class ServerUnreachableTest {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
-        }
-    }
-
-    /**
-     * A simulator on {@code port}, which was free when chosen: until then another process may take it (an outgoing
-     * connection's local port comes from the same range and lives briefly), so a port in use is tried again for a
-     * while (10 s) rather than failing the test.
-     */
-    private static Simulator startOn(SimulatorSettings settings, int port) throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return new Simulator(settings).start(port);
-            } catch (BindException e) {
-                if (attempt == 100) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
         }
     }
 
@@ -74,7 +55,8 @@ class ServerUnreachableTest {
             assertThat(stored.failed()).isZero();
             assertThat(stored.state()).isEqualTo(RunState.STOPPED);
 
-            try (Simulator sim = startOn(SimulatorSettings.builder().build(), port)) {
+            try (Simulator sim = Simulator.startedWhenFree(SimulatorSettings.builder().build(), port,
+                    Duration.ofSeconds(10))) {
                 RunOutcome again = checkpoints.run(input, options(url));
 
                 assertThat(again.state()).isEqualTo(RunState.DONE);

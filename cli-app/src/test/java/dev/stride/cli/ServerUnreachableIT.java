@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -66,27 +65,10 @@ class ServerUnreachableIT {
 
     /** A simulator on the test's port; 20 ms per answer, so that a run of 400 records at 2 at a time takes seconds. */
     private Simulator serve() throws IOException, InterruptedException {
-        Simulator sim = startOn(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build(), port);
+        Simulator sim = Simulator.startedWhenFree(SimulatorSettings.builder().latency(Duration.ofMillis(20)).build(),
+                port, Duration.ofSeconds(10));
         simulators.add(sim);
         return sim;
-    }
-
-    /**
-     * A simulator on {@code port}, which was free when chosen: until then another process may take it (an outgoing
-     * connection's local port comes from the same range and lives briefly), so a port in use is tried again for a
-     * while (10 s) rather than failing the test.
-     */
-    private static Simulator startOn(SimulatorSettings settings, int port) throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return new Simulator(settings).start(port);
-            } catch (BindException e) {
-                if (attempt == 100) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 
     private StrideProcess run(String label, String... more) throws IOException {

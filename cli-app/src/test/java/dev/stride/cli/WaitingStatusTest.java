@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
-import java.net.BindException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -90,7 +89,8 @@ class WaitingStatusTest {
             Cli.Result detail = EN.run("status", "--db", db, "--run", "w");
             assertThat(detail.out()).as(detail.all()).containsPattern("State: +waiting").doesNotContain("Pace:");
 
-            second = startOn(port);
+            second = Simulator.startedWhenFree(
+                    SimulatorSettings.builder().latency(Duration.ofMillis(200)).build(), port, Duration.ofSeconds(10));
             JsonNode back = Eventually.get("a status that shows the run running again", Duration.ofSeconds(60),
                     () -> runOf(db, "running"));
             assertThat(back.path("workers").path(0).get("waiting_since").isNull()).as("%s", back).isTrue();
@@ -125,21 +125,6 @@ class WaitingStatusTest {
             }
         }
         return null;
-    }
-
-    /** A slower simulator on {@code port}, tried again while another socket still holds it (for up to 10 s). */
-    private static Simulator startOn(int port) throws Exception {
-        SimulatorSettings settings = SimulatorSettings.builder().latency(Duration.ofMillis(200)).build();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return new Simulator(settings).start(port);
-            } catch (BindException e) {
-                if (attempt == 100) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 
     @FunctionalInterface

@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -120,6 +122,27 @@ public final class Simulator implements AutoCloseable {
     /** The answer the simulator gives {@code prompt} when {@code max_tokens} does not cut it short. */
     public static String answerFor(String prompt) {
         return Answers.answer(prompt);
+    }
+
+    /**
+     * A simulator of {@code settings} listening on 127.0.0.1 at {@code port}, tried again while another socket holds
+     * the port, for up to {@code patience}: a port chosen free, or one a simulator just closed, may be taken a moment
+     * by another socket (an outgoing connection's local port comes from the same range), as a server restarted on its
+     * own port meets in the tests that stop and start one.
+     */
+    public static Simulator startedWhenFree(SimulatorSettings settings, int port, Duration patience)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return new Simulator(settings).start(port);
+            } catch (BindException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** Listens on 127.0.0.1; port 0 picks a free one. */
