@@ -185,6 +185,60 @@ class RunTokensTest {
     }
 
     /**
+     * Three workers at 4/s each until one was killed 10 s ago, the two left at 4/s each since: status said 242/s and
+     * 11 s left for a run going at 160/s (22 s left). The pace is the live workers' since the last one left.
+     */
+    @Test
+    void thePaceAfterAWorkerLeftIsThatOfTheWorkersLeft() throws Exception {
+        Path file = dir.resolve("pace.db");
+        Instant now = T0.plusSeconds(100);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            store.syncRun(spec("a"), input(440).iterator());
+        }
+        try (Connection c = Fixtures.jdbc(file)) {
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement st = c.prepareStatement("INSERT INTO predictions (run_id, record_id,"
+                    + " status, output, latency_ms, attempts, finished_at) SELECT run_id, ?, 'done', 'x', 100, 1, ?"
+                    + " FROM runs WHERE name = ?")) {
+                int n = 0;
+                // 12/s from 40 s to 10 s ago (three workers), then 8/s (two) to now.
+                for (long ms = 40_000; ms > 10_000; ms -= 250) {
+                    for (int k = 0; k < 3; k++) {
+                        add(st, "r" + n++, now.minusMillis(ms - k), "a");
+                    }
+                }
+                for (long ms = 10_000 - 250; ms >= 0; ms -= 250) {
+                    for (int k = 0; k < 2; k++) {
+                        add(st, "r" + n++, now.minusMillis(ms + k), "a");
+                    }
+                }
+                st.executeBatch();
+            }
+            c.commit();
+        }
+        RunTotals three = RunTotals.of(file, now, MINUTE).get("a");
+        assertThat(three.ratePerSecond(now)).as("no worker known: the minute's outcomes")
+                .isCloseTo(440 / 40.0, org.assertj.core.data.Offset.offset(0.2));
+
+        try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+            for (int w = 1; w <= 3; w++) {
+                // Worker 2 left 10 s ago: its last figures then, its lease run out since. The others go on.
+                boolean left = w == 2;
+                st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
+                        + " in_flight_at, lease_until) SELECT run_id, 'w" + w + "', " + w + ", 'h', " + w + ", '"
+                        + UtcText.format(now.minusSeconds(45)) + "', '"
+                        + UtcText.format(left ? now.minusSeconds(14) : now.minusSeconds(2)) + "', '"
+                        + UtcText.format(left ? now.minusSeconds(10) : now.minusSeconds(1)) + "', '"
+                        + UtcText.format(left ? now.minusSeconds(1) : now.plusSeconds(30)) + "' FROM runs"
+                        + " WHERE name = 'a'");
+            }
+        }
+        RunTotals two = RunTotals.of(file, now, MINUTE).get("a");
+        assertThat(two.ratePerSecond(now)).as("the two workers left, since the third's last figures")
+                .isCloseTo(8, org.assertj.core.data.Offset.offset(0.3));
+    }
+
+    /**
      * 300 answers from 55 s to 40 s ago (20/s), a server away for 25 s, then 600 from 15 s ago to now (40/s): the
      * minute's 900 said 16.4/s; the latest 500 say the 40/s the run goes at. A run of 1,000/s is taken over its last
      * 10 s, not over the sixth of a second its latest 500 took.
