@@ -50,6 +50,15 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
         this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null, null);
     }
 
+    /**
+     * Its last sign of life: the later of its heartbeat and its in-flight figures. A worker at work writes its figures
+     * within a second of a change but renews its lease every 10 s: its heartbeat alone made a busy worker look 9 s
+     * stale.
+     */
+    public Instant lastSeen() {
+        return inFlightAt != null && inFlightAt.isAfter(heartbeat) ? inFlightAt : heartbeat;
+    }
+
     /** When its in-flight figures were last written: {@code inFlightAt}, or its heartbeat for a worker that did not say. */
     public Instant inFlightAsOf() {
         return inFlightAt != null ? inFlightAt : heartbeat;

@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * The live workers of a run as {@code stride status} shows them: nothing while a run has none (a run that is not
- * going, or a store without workers), else one line per worker (host, process id, done by it, rate, last heartbeat,
+ * going, or a store without workers), else one line per worker (host, process id, done by it, rate, when last seen,
  * and what it keeps in flight, learnt or fixed, with each server's own when it learnt them for several, and how old
  * that is when the worker has not written it for a few seconds). A worker waiting for its server(s) says so, in the
  * words of its progress line, where its rate would be: the rate since it joined is not what it makes now.
@@ -28,7 +28,7 @@ final class WorkerLines {
         }
         out.println(m.get("msg.status.workers", run.name(), workers.size()));
         for (WorkerInfo w : workers) {
-            long ago = Math.max(0, Duration.between(w.heartbeat(), now).toMillis());
+            long ago = Math.max(0, Duration.between(w.lastSeen(), now).toMillis());
             // The requests out against the bound; a worker of a version that stored the bound alone says that.
             String inFlight = w.inFlight() == null ? ""
                     : w.requestsOut() != null ? InFlightWords.of(m, InFlightWords.STATUS, w.requestsOut(), w.inFlight(),

@@ -85,7 +85,7 @@ class WaitingStatusTest {
             assertThat(cells[cells.length - 6]).as("RATE: %s", text.out()).isEqualTo("-");
             assertThat(cells[cells.length - 5]).as("ETA: %s", text.out()).isEqualTo("-");
             assertThat(text.out()).containsPattern("#1 \\S+ pid \\d+: [\\d,]+ done, server unreachable for \\S+,"
-                    + " waiting for it, last heartbeat ");
+                    + " waiting for it, last seen ");
             Cli.Result detail = EN.run("status", "--db", db, "--run", "w");
             assertThat(detail.out()).as(detail.all()).containsPattern("State: +waiting").doesNotContain("Pace:");
 

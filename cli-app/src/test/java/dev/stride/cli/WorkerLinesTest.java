@@ -33,15 +33,17 @@ class WorkerLinesTest {
 
     @Test
     void figuresWrittenAMomentAgoAreShownAsTheyAre() {
-        // Heartbeat 9 s ago (renewals come every 10 s), figures written since: no age.
+        // Heartbeat 9 s ago (renewals come every 10 s), figures written since: no age, and seen when they were.
         assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(9), NOW.minusMillis(4900))))
-                .isEqualTo("  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8)");
+                .isEqualTo("  #1 gpu1 pid 42: 30 done, 0.5/s, last seen 4.9s ago, in flight 3 (limit 8)");
+        assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusMillis(400))))
+                .contains("上次活动 0.4s 前");
     }
 
     @Test
     void figuresNotWrittenForFiveSecondsSayHowOldTheyAre() {
         assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8)))).isEqualTo(
-                "  #1 gpu1 pid 42: 30 done, 0.5/s, last heartbeat 9.0s ago, in flight 3 (limit 8), as of 8.0s ago");
+                "  #1 gpu1 pid 42: 30 done, 0.5/s, last seen 8.0s ago, in flight 3 (limit 8), as of 8.0s ago");
         assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusSeconds(8))))
                 .endsWith("，进行中 3（上限 8），为 8.0s 前的数字");
     }
@@ -52,7 +54,7 @@ class WorkerLinesTest {
         StringWriter text = new StringWriter();
         WorkerLines.printText(new PrintWriter(text, true), Messages.ENGLISH, RUN, List.of(w), NOW);
         assertThat(text.toString().lines().toList().get(1))
-                .isEqualTo("  #1 vm pid 6227: 2,910 done, 83 failed, 99.8/s, last heartbeat 1.0s ago");
+                .isEqualTo("  #1 vm pid 6227: 2,910 done, 83 failed, 99.8/s, last seen 1.0s ago");
         text.getBuffer().setLength(0);
         WorkerLines.printText(new PrintWriter(text, true), Messages.of(Locale.CHINESE), RUN, List.of(w), NOW);
         assertThat(text.toString().lines().toList().get(1)).contains("已完成 2,910，失败 83，");
@@ -80,7 +82,7 @@ class WorkerLinesTest {
     void aWorkerWaitingForItsServerSaysSoWhereItsRateWouldBe() {
         WorkerInfo w = waitingSince(NOW.minusSeconds(12), NOW.minusSeconds(1));
         assertThat(line(Messages.ENGLISH, w)).isEqualTo("  #1 gpu1 pid 42: 30 done, server unreachable for 12.0s,"
-                + " waiting for it, last heartbeat 2.0s ago, in flight 0 (limit 8)");
+                + " waiting for it, last seen 1.0s ago, in flight 0 (limit 8)");
         assertThat(line(Messages.of(Locale.CHINESE), w)).contains("服务器已 12.0s 无法连接，正在等待");
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         WorkerLines.putJson(o, List.of(w), NOW);
@@ -95,6 +97,6 @@ class WorkerLinesTest {
         WorkerInfo w = waitingSince(NOW.minusSeconds(40), NOW.minusSeconds(8));
         assertThat(w.waitsForServer()).as("the last word of a live worker, however old").isTrue();
         assertThat(line(Messages.ENGLISH, w)).endsWith("server unreachable for 40.0s, waiting for it,"
-                + " last heartbeat 2.0s ago, in flight 0 (limit 8), as of 8.0s ago");
+                + " last seen 2.0s ago, in flight 0 (limit 8), as of 8.0s ago");
     }
 }
