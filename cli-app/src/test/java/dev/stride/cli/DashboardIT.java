@@ -137,13 +137,13 @@ class DashboardIT {
             assertThat(r.exitCode()).as(r.all()).isNotZero();
             assertThat(r.err().strip().lines().count()).as(r.err()).isEqualTo(1);
             assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()).contains("--port")
-                    .contains("another dashboard");
+                    .contains("another program (another dashboard, a server) holds port " + taken.getLocalPort());
         }
         // An address that is not this machine's (TEST-NET-1): said as such, not as a port another program holds.
         Cli.Result foreign = cli.run("dashboard", "--db", db.toString(), "--port", "0", "--bind", "192.0.2.1");
         assertThat(foreign.exitCode()).as(foreign.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(foreign.err()).contains("cannot listen on 192.0.2.1:0")
-                .contains("give --bind an address of this machine").doesNotContain("another dashboard");
+                .contains("give --bind an address of this machine").doesNotContain("another program");
         dashboard = StrideProcess.start(dir, "dashboard", List.of("dashboard", "--db", db.toString(), "--port", "0",
                 "--bind", "0.0.0.0"));
         dashboard.await("its warning", Duration.ofSeconds(120), () -> dashboard.err().contains("warning"));
