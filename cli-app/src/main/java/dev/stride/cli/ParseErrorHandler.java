@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.MutuallyExclusiveArgsException;
@@ -162,9 +163,18 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
                         .map(a -> ((OptionSpec) a).longestName() + "=" + a.paramLabel())
                         .collect(Collectors.joining(", ")));
             }
-            return Messages.text("msg.parse.missingParameter", m.getMissing().stream()
+            String missing = m.getMissing().stream()
                     .map(a -> a instanceof OptionSpec o ? o.longestName() : a.paramLabel())
-                    .collect(Collectors.joining(", ")));
+                    .collect(Collectors.joining(", "));
+            CommandSpec command = ex.getCommandLine().getCommandSpec();
+            if (m.getMissing().stream().noneMatch(OptionSpec.class::isInstance)
+                    && !command.positionalParameters().isEmpty()) {
+                // "missing RUN_B" alone left the user to find that compare takes two runs, and in which order.
+                return Messages.text("msg.parse.missingParameterOf", missing, command.qualifiedName(),
+                        command.positionalParameters().stream().map(ArgSpec::paramLabel)
+                                .collect(Collectors.joining(" ")));
+            }
+            return Messages.text("msg.parse.missingParameter", missing);
         }
         if (ex instanceof OverwrittenOptionException o && o.getOverwritten() instanceof OptionSpec option) {
             return Messages.text("msg.parse.onlyOnce", option.longestName());

@@ -102,6 +102,15 @@ class ErrorLanguagesTest {
     }
 
     @Test
+    void aMissingRunOfCompareSaysWhatTheCommandTakes() {
+        Cli.Result en = EN.run("compare", "--db", "t1.db", "tuned");
+        assertThat(en.exitCode()).as(en.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(en.err()).startsWith("stride: missing RUN_B (stride compare takes RUN_A RUN_B)\n");
+        assertThat(ZH.run("compare", "--db", "t1.db", "tuned").err())
+                .startsWith("stride: 缺少 RUN_B（stride compare 需要 RUN_A RUN_B）\n");
+    }
+
+    @Test
     void aSlipOfTheFingersIsAnsweredWithTheNameItMissed() {
         assertThat(EN.run("cpoy").err()).contains("stride: did you mean copy?\n");
         assertThat(EN.run("stat", "--db", "x.db").err()).contains("stride: did you mean status?\n");
