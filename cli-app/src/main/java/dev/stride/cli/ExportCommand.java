@@ -2,7 +2,9 @@ package dev.stride.cli;
 
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
+import dev.stride.core.RunState;
 import dev.stride.core.ShellWords;
+import dev.stride.core.ShownState;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedOutputStream;
@@ -11,11 +13,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -106,14 +108,15 @@ final class ExportCommand implements Callable<Integer> {
             if (toStandardOutput) {
                 Writer w = spec.commandLine().getOut();
                 try {
-                    write(new ResultFormats(store, chosen, includeInput, stop), w);
+                    new ResultFormats(store, chosen, includeInput, stop).write(format, w);
                 } finally {
                     w.flush(); // what was written before a stop, whole lines, before the line that says so
                 }
             } else {
                 ResultFormats formats = new ResultFormats(store, chosen, includeInput, stop);
-                long rows = OutputFile.write(output, database.file, file -> {
-                    long written;
+                boolean live = isGoing(store, chosen); // as the rows are about to be read
+                ResultFormats.Written rows = OutputFile.write(output, database.file, file -> {
+                    ResultFormats.Written written;
                     if (format == Format.parquet) {
                         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
                             written = formats.writeParquet(out);
@@ -124,7 +127,7 @@ final class ExportCommand implements Callable<Integer> {
                         try (OutputStream raw = Files.newOutputStream(file);
                              BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
                                      StandardCharsets.UTF_8.newEncoder()))) {
-                            written = write(formats, w);
+                            written = formats.write(format, w);
                         }
                     }
                     // Asked after the whole was written, before its name: it goes, as a stop asks.
@@ -134,7 +137,7 @@ final class ExportCommand implements Callable<Integer> {
                 // On standard error, as the line of every command that wrote a file: a script that runs export
                 // -o reads the file, and standard output stays as it was, empty.
                 PrintWriter err = spec.commandLine().getErr();
-                err.println(Messages.of(spec).get("msg.export.wrote", output, rows, format.name(), chosen.name()));
+                err.println(wrote(Messages.of(spec), rows, live, chosen));
                 err.flush();
             }
         }
@@ -168,22 +171,28 @@ final class ExportCommand implements Callable<Integer> {
         return name.endsWith(".parquet") ? Format.parquet : Format.jsonl;
     }
 
-    /** Writes the run's rows to {@code w} in the format asked for; returns how many. */
-    private long write(ResultFormats formats, Writer w) throws IOException {
-        ResultFormats.RowWriter rows = formats.writer(format, w);
-        long[] count = {0};
-        try {
-            formats.forEachResult(row -> {
-                try {
-                    rows.write(row);
-                    count[0]++;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+    /**
+     * Whether the run is going, as {@code status} would show it running: a live worker, or (a run without workers on
+     * record) a cursor saved within {@link ShownState#STALE_AFTER}.
+     */
+    private static boolean isGoing(CheckpointStore store, RunInfo run) {
+        return ShownState.of(run, store.workersAllGone(run.id()), Instant.now()) == RunState.RUNNING;
+    }
+
+    /**
+     * The line that says what the file holds: its rows, and, of a run that is not over, how many of them are pending
+     * (in the Batch format, left out) and whether it is still going, so that nobody takes a part for the whole.
+     */
+    private String wrote(Messages m, ResultFormats.Written rows, boolean live, RunInfo chosen) {
+        String note = null;
+        if (rows.pending() > 0) {
+            String key = rows.pendingLeftOut() ? live ? "msg.export.pendingLeftOutLive" : "msg.export.pendingLeftOut"
+                    : live ? "msg.export.pendingLive" : "msg.export.pending";
+            note = m.get(key, rows.pending());
+        } else if (live) {
+            note = m.get("msg.export.live");
         }
-        return count[0];
+        return note == null ? m.get("msg.export.wrote", output, rows.rows(), format.name(), chosen.name())
+                : m.get("msg.export.wroteWithNote", output, rows.rows(), format.name(), chosen.name(), note);
     }
 }

@@ -85,18 +85,42 @@ final class ResultFormats {
         }
     }
 
-    /** Where each row goes, in the format asked for. */
-    RowWriter writer(ExportCommand.Format format, Writer w) throws IOException {
-        return switch (format) {
-            case csv -> csvWriter(w);
-            case batch -> row -> writeBatch(w, row);
-            case jsonl -> row -> writeJson(w, row);
-            case parquet -> throw new IllegalArgumentException("Parquet is written to a stream of bytes");
-        };
+    /**
+     * What an export wrote: {@code rows}, the rows (lines, or Parquet rows) that are in it; {@code pending}, the
+     * records that had no outcome yet as they were read, written as such or, in the Batch format, left out
+     * ({@code pendingLeftOut}). A count that said 4,000 rows of a file holding 678 lines let a reader take it whole.
+     */
+    record Written(long rows, long pending, boolean pendingLeftOut) {
     }
 
-    interface RowWriter {
-        void write(ResultRow row) throws IOException;
+    /** Writes the run's rows to {@code w} in {@code format} (not Parquet: see {@link #writeParquet}). */
+    Written write(ExportCommand.Format format, Writer w) throws IOException {
+        RowWriter each = switch (format) {
+            case csv -> csvWriter(w);
+            case batch -> row -> writeBatch(w, row);
+            case jsonl -> row -> {
+                writeJson(w, row);
+                return true;
+            };
+            case parquet -> throw new IllegalArgumentException("Parquet is written to a stream of bytes");
+        };
+        long[] rows = {0};
+        long[] pending = {0};
+        forEachRow(row -> {
+            if (each.write(row)) {
+                rows[0]++;
+            }
+            if (row.status() == RecordStatus.PENDING) {
+                pending[0]++;
+            }
+            return true;
+        });
+        return new Written(rows[0], pending[0], format == ExportCommand.Format.batch);
+    }
+
+    /** Writes one row; false when the format leaves it out. */
+    private interface RowWriter {
+        boolean write(ResultRow row) throws IOException;
     }
 
     private void writeJson(Writer w, ResultRow r) throws IOException {
@@ -171,20 +195,22 @@ final class ResultFormats {
             }
             out.write(values);
             out.flush();
+            return true;
         };
     }
 
-    /** One line of the OpenAI Batch output format (see {@link BatchLines}); none for a pending record. */
-    private void writeBatch(Writer w, ResultRow r) throws IOException {
+    /** One line of the OpenAI Batch output format (see {@link BatchLines}); none for a pending record (false). */
+    private boolean writeBatch(Writer w, ResultRow r) throws IOException {
         ObjectNode line = batch.line(r);
         if (line == null) {
-            return;
+            return false;
         }
         if (includeInput) {
             line.set("input", input(r));
         }
         w.write(JSON.writeValueAsString(line));
         w.write('\n');
+        return true;
     }
 
     /**
@@ -193,9 +219,9 @@ final class ResultFormats {
      * BOOLEAN; anything else: text, with objects and arrays as JSON). An integer beyond 64 bits makes its column text,
      * as CSV writes it: neither INT64 nor DOUBLE holds it exactly. A first pass over the run collects the fields.
      *
-     * @return the rows written
+     * @return the rows written, a pending record's too
      */
-    long writeParquet(OutputStream out) throws IOException {
+    Written writeParquet(OutputStream out) throws IOException {
         Map<String, ParquetWriter.Kind> inputFields = new LinkedHashMap<>();
         if (includeInput) {
             // Not Map.merge: a field seen only as null so far has no kind yet (a null value).
@@ -211,6 +237,7 @@ final class ResultFormats {
                 column("output_json", STRING)));
         inputFields.forEach((f, kind) -> columns.add(column("input." + f, kind == null ? STRING : kind)));
         long[] rows = {0};
+        long[] pending = {0};
         try (ParquetWriter parquet = new ParquetWriter(out, columns)) {
             Object[] values = new Object[columns.size()];
             forEachRow(r -> {
@@ -239,9 +266,13 @@ final class ResultFormats {
                 }
                 parquet.row(values);
                 rows[0]++;
+                if (r.status() == RecordStatus.PENDING) {
+                    pending[0]++;
+                }
+                return true;
             });
         }
-        return rows[0];
+        return new Written(rows[0], pending[0], false);
     }
 
     private void forEachRow(RowWriter each) throws IOException {

@@ -247,18 +247,91 @@ class StatusClearExportTest {
         }
     }
 
+    /**
+     * The line on standard error counts what the file holds, read back from it: beta's pending records are rows of
+     * JSON lines, CSV and Parquet (said as pending), and left out of the Batch format (said as left out). It said 20
+     * rows of a Batch file that held only beta's finished ones.
+     */
     @Test
-    void exportToAFileSaysOnStandardErrorWhatItWroteInEveryFormat() {
-        for (String format : List.of("csv", "batch", "parquet")) {
+    void exportToAFileSaysOnStandardErrorWhatItWroteInEveryFormat() throws Exception {
+        long pending = count(db, "SELECT pending FROM progress WHERE run = 'beta'");
+        assertThat(pending).isBetween(1L, 19L);
+        for (String format : List.of("jsonl", "csv", "batch", "parquet")) {
             Path out = dir.resolve("beta." + format);
             Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", format,
                     "-o", out.toString());
 
             assertThat(r.exitCode()).as(r.all()).isZero();
             assertThat(r.out()).as(format).isEmpty();
-            assertThat(r.err()).as(format)
-                    .isEqualTo("Wrote " + out + ": 20 rows of run 'beta', " + format + System.lineSeparator());
+            long rows = rowsIn(out, format);
+            assertThat(rows).as(format).isEqualTo(format.equals("batch") ? 20 - pending : 20);
+            assertThat(r.err()).as(format).isEqualTo("Wrote " + out + ": " + rows + " rows of run 'beta', " + format
+                    + " (" + pending + (format.equals("batch") ? " pending left out)" : " pending)")
+                    + System.lineSeparator());
         }
+        Path alpha = dir.resolve("alpha.batch");
+        Cli.Result done = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "--format", "batch",
+                "-o", alpha.toString());
+        assertThat(done.err()).isEqualTo("Wrote " + alpha + ": 20 rows of run 'alpha', batch"
+                + System.lineSeparator());
+        assertThat(rowsIn(alpha, "batch")).isEqualTo(20);
+    }
+
+    /**
+     * A run that is going (a live worker, its cursor fresh: status would say running) is said to be going, with its
+     * pending records, so that the export is not taken for the run's whole; a going run with none pending too (it may
+     * still retry a failure). Its cursor is dated ahead, so that no slow moment of this test makes it look stopped.
+     */
+    @Test
+    void exportOfARunThatIsGoingSaysSoWithItsPendingRecords() throws Exception {
+        long pending = count(db, "SELECT pending FROM progress WHERE run = 'beta'");
+        try (SqliteCheckpointStore worker = SqliteCheckpointStore.open(db)) {
+            for (String run : List.of("alpha", "beta")) {
+                worker.join(worker.findRun(run).orElseThrow().id(), Duration.ofMinutes(10));
+            }
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 var st = c.createStatement()) {
+                st.executeUpdate("UPDATE runs SET state = 'running', saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now',"
+                        + " '+1 hour')");
+            }
+            assertThat(stride.cli.run("status", "--db", db.toString()).out().lines().skip(1).limit(2))
+                    .allMatch(line -> line.endsWith("running"));
+
+            for (String format : List.of("jsonl", "batch")) {
+                Path out = dir.resolve("going." + format);
+                Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "--format", format,
+                        "-o", out.toString());
+
+                assertThat(r.exitCode()).as(r.all()).isZero();
+                assertThat(r.err()).as(format).isEqualTo("Wrote " + out + ": " + rowsIn(out, format)
+                        + " rows of run 'beta', " + format + " (" + pending
+                        + (format.equals("batch") ? " pending left out" : " pending")
+                        + ": the run is still going)" + System.lineSeparator());
+            }
+            Path alpha = dir.resolve("alpha.jsonl");
+            Cli.Result none = stride.cli.run("export", "--db", db.toString(), "--run", "alpha", "-o", alpha.toString());
+            assertThat(none.err()).isEqualTo("Wrote " + alpha + ": 20 rows of run 'alpha', jsonl (the run is still"
+                    + " going)" + System.lineSeparator());
+            Cli.Result zh = new Cli(Map.of("LANG", "zh_CN.UTF-8")).run("export", "--db", db.toString(), "--run",
+                    "beta", "--format", "batch", "-o", dir.resolve("zh.jsonl").toString());
+            assertThat(zh.err()).contains("未包含 " + pending + " 条待处理记录：任务仍在运行").hasLineCount(1);
+        }
+    }
+
+    /** The rows an export's file holds, as a reader counts them: lines, CSV records after the header, Parquet rows. */
+    private static long rowsIn(Path file, String format) throws Exception {
+        if (format.equals("parquet")) {
+            try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                 var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + file.toString().replace("'", "''")
+                         + "')")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+        // The answers of this file hold no line breaks: a line is a row.
+        long lines = Files.readAllLines(file, StandardCharsets.UTF_8).size();
+        return format.equals("csv") ? lines - 1 : lines;
     }
 
     @Test
@@ -272,13 +345,13 @@ class StatusClearExportTest {
             String head = new String(written, 0, 4, StandardCharsets.ISO_8859_1);
             if (name.endsWith(".csv")) {
                 assertThat(Files.readAllLines(out).get(0)).startsWith("id,output,status,");
-                assertThat(r.err()).endsWith(", csv" + System.lineSeparator());
+                assertThat(r.err()).contains("'beta', csv (");
             } else if (name.endsWith(".PARQUET")) {
                 assertThat(head).isEqualTo("PAR1");
-                assertThat(r.err()).endsWith(", parquet" + System.lineSeparator());
+                assertThat(r.err()).contains("'beta', parquet (");
             } else {
                 assertThat(head).as(name).startsWith("{\"");
-                assertThat(r.err()).endsWith(", jsonl" + System.lineSeparator());
+                assertThat(r.err()).contains("'beta', jsonl (");
             }
         }
         // A --format given wins over the name.
