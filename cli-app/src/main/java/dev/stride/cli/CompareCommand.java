@@ -102,7 +102,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         boolean toStandardOutput = OutputFile.isStandardOutput(output);
         if (output != null && !toStandardOutput) {
-            OutputFile.refuseDatabase(output, database.file);
+            OutputFile.refuseAnyDatabase(output, database.file);
         }
         if (database.file != null) {
             DbFile.requireExists(database.file);

@@ -86,7 +86,7 @@ final class ExportCommand implements Callable<Integer> {
 
     private int export(boolean toStandardOutput, BooleanSupplier stop) throws IOException {
         if (!toStandardOutput) {
-            OutputFile.refuseDatabase(output, database.file); // before anything is read
+            OutputFile.refuseAnyDatabase(output, database.file); // before anything is read
         }
         if (database.file != null) {
             DbFile.requireExists(database.file);

@@ -8,13 +8,19 @@ import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.RunInfo;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The file a command's {@code -o} names, written whole ({@link WholeFile}), with its troubles said in one line that
@@ -22,6 +28,9 @@ import java.util.Map;
  * writing (permission, a full disk) as the operating system words it, never a hidden temporary file's name.
  */
 final class OutputFile {
+    /** The first 16 bytes of every SQLite 3 database file (sqlite.org, "Database File Format"). */
+    private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
     private OutputFile() {
     }
 
@@ -46,6 +55,43 @@ final class OutputFile {
             throw part.isEmpty() ? UserError.usageOf("msg.output.isDatabase", output, database)
                     : UserError.usageOf("msg.output.isDatabaseSideFile", output, database, part);
         });
+    }
+
+    /**
+     * {@link #refuseDatabase}, and refuses, exit 2, an output that is any other SQLite database (by its header, not its
+     * name) or a -wal, -shm or -journal name beside one: {@code export -o victim.db} replaced another stride
+     * database's runs with JSON lines, without a word. An earlier export (JSON lines, CSV, Parquet) is replaced as
+     * before. Call before reading.
+     */
+    static void refuseAnyDatabase(Path output, Path database) {
+        refuseDatabase(output, database);
+        if (isSqlite(output)) {
+            throw UserError.usageOf("msg.output.isSqlite", output);
+        }
+        Set<Path> names = new LinkedHashSet<>(List.of(output.toAbsolutePath().normalize(), SameFile.real(output)));
+        for (Path name : names) {
+            String file = name.getFileName() == null ? "" : name.getFileName().toString();
+            for (String suffix : SameFile.SQLITE_SIDE_FILES) {
+                Path owner = file.endsWith(suffix) ? name.resolveSibling(file.substring(0, file.length()
+                        - suffix.length())) : null;
+                if (owner != null && isSqlite(owner)) {
+                    throw UserError.usageOf("msg.output.isSqliteSideFile", output, owner, suffix);
+                }
+            }
+        }
+    }
+
+    /** Whether {@code file} is a regular file that begins as every SQLite database does; a pipe is never read. */
+    static boolean isSqlite(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        byte[] head = new byte[SQLITE_HEADER.length];
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(head, 0, head.length) == head.length && Arrays.equals(head, SQLITE_HEADER);
+        } catch (IOException unreadable) {
+            return false; // then it cannot be told; writing it says its own trouble
+        }
     }
 
     /**
@@ -80,9 +126,9 @@ final class OutputFile {
         });
     }
 
-    /** {@link #refuseDatabase}, then {@link #check(Path)}. */
+    /** {@link #refuseAnyDatabase}, then {@link #check(Path)}. */
     static void check(Path output, Path database) {
-        refuseDatabase(output, database);
+        refuseAnyDatabase(output, database);
         check(output);
     }
 

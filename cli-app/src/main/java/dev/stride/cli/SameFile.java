@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -15,7 +16,7 @@ import java.util.Set;
  */
 final class SameFile {
     /** The files SQLite keeps beside a database: writing one of them damages the database as surely as itself. */
-    private static final String[] SQLITE_SIDE_FILES = {"-wal", "-shm", "-journal"};
+    static final List<String> SQLITE_SIDE_FILES = List.of("-wal", "-shm", "-journal");
 
     private SameFile() {
     }

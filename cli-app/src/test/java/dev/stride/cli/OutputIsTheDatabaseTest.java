@@ -145,6 +145,54 @@ class OutputIsTheDatabaseTest {
         }
     }
 
+    /**
+     * {@code cp runs.db victim.db; export -o victim.db} replaced victim.db's runs with JSON lines, exit 0. Any SQLite
+     * database, by its header, and the -wal, -shm and -journal names beside one, are refused by every command that
+     * writes -o, left as they were; an earlier export (of any format) is replaced as before.
+     */
+    @Test
+    void anotherDatabaseOrItsSideFilesAreRefusedAndLeftAsTheyWere() throws Exception {
+        Path victim = Files.copy(db, dir.resolve("victim.db"));
+        Path renamed = Files.copy(db, dir.resolve("old-runs.jsonl")); // a database whatever its name
+        byte[] copied = Files.readAllBytes(victim);
+        String replace = ", and writing it would replace everything in it; choose another -o, or delete it yourself"
+                + " first if it is no longer needed\n";
+        for (Path other : List.of(victim, renamed)) {
+            for (List<String> command : List.of(List.of("export", "--run", "tuned"), List.of("export", "--run",
+                    "tuned", "--format", "parquet"), List.of("report"), List.of("compare", "tuned", "base",
+                    "--label-field", "answer"))) {
+                List<String> args = new ArrayList<>(command);
+                args.addAll(List.of("--db", db.toString(), "-o", other.toString()));
+                Cli.Result r = cli.run(args.toArray(String[]::new));
+                assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+                assertThat(r.err()).as(command.toString()).isEqualTo("stride: cannot write " + other
+                        + ": it is a SQLite database (another stride database?)" + replace);
+                assertThat(Files.readAllBytes(other)).isEqualTo(copied);
+            }
+        }
+        for (String suffix : List.of("-wal", "-shm", "-journal")) {
+            Path side = dir.resolve("victim.db" + suffix);
+            Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", side.toString());
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            assertThat(r.err()).isEqualTo("stride: cannot write " + side + ": it is the " + suffix + " file of the"
+                    + " SQLite database " + victim + ", and writing it would damage that database; choose another -o,"
+                    + " or delete the database yourself first if it is no longer needed\n");
+            assertThat(side).doesNotExist();
+        }
+        assertThat(Datasets.count(victim, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
+
+        for (String name : List.of("again.jsonl", "again.csv", "again.parquet")) {
+            Path earlier = dir.resolve(name);
+            for (int i = 0; i < 2; i++) {
+                Cli.Result r = cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", earlier.toString());
+                assertThat(r.exitCode()).as(r.all()).isZero();
+            }
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".part"));
+        }
+    }
+
     @Test
     void anotherFileBesideTheDatabaseIsWritten() throws Exception {
         Path out = dir.resolve("runs.db.jsonl");
