@@ -68,7 +68,8 @@ final class OutputFile {
         if (isSqlite(output)) {
             throw UserError.usageOf("msg.output.isSqlite", output);
         }
-        Set<Path> names = new LinkedHashSet<>(List.of(output.toAbsolutePath().normalize(), SameFile.real(output)));
+        // as given first, so that the database is named as the user spells it; then where a link leads
+        Set<Path> names = new LinkedHashSet<>(List.of(output, SameFile.real(output)));
         for (Path name : names) {
             String file = name.getFileName() == null ? "" : name.getFileName().toString();
             for (String suffix : SameFile.SQLITE_SIDE_FILES) {

@@ -179,6 +179,10 @@ class OutputIsTheDatabaseTest {
                     + " or delete the database yourself first if it is no longer needed\n");
             assertThat(side).doesNotExist();
         }
+        Path relative = Path.of("").toAbsolutePath().relativize(dir.resolve("victim.db-journal"));
+        assertThat(cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", relative.toString()).err())
+                .as("the database named as the output is").contains("of the SQLite database "
+                        + relative.resolveSibling("victim.db") + ", ");
         assertThat(Datasets.count(victim, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
 
         for (String name : List.of("again.jsonl", "again.csv", "again.parquet")) {
