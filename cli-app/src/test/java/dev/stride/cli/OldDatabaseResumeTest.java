@@ -8,6 +8,9 @@ import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -74,5 +77,36 @@ class OldDatabaseResumeTest {
         assertThat(query(db, "SELECT name, base_urls FROM runs ORDER BY run_id")).containsExactly(
                 Map.of("name", RUN, "base_urls", "[\"" + sim.url() + "\"]"),
                 Map.of("name", "base-model", "base_urls", "[\"http://127.0.0.1:18101/v1\"]"));
+    }
+
+    /**
+     * A snapshot is the file as it is, for a machine whose stride may be the older one: version 6 still, with no
+     * workers or claims to clear (they came with version 8), and a run stored as going is interrupted in the copy,
+     * as in one of a file at this stride's version. The source is left as it was.
+     */
+    @Test
+    void aSnapshotOfTheOldFileKeepsItsSchemaAndStopsTheRunThatWasGoing() throws Exception {
+        Path db = dir.resolve("o.db");
+        Files.copy(FIXTURE, db);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE runs SET state = 'running' WHERE name = '" + RUN + "'"); // as if killed
+        }
+        byte[] before = Files.readAllBytes(db);
+        Path snapshot = dir.resolve("out.db");
+
+        Cli.Result taken = cli.run("snapshot", "--db", db.toString(), snapshot.toString());
+
+        assertThat(taken.exitCode()).as(taken.all()).isZero();
+        assertThat(taken.err()).isEmpty();
+        assertThat(taken.out()).contains("'" + RUN + "': 24/40 done, 2 failed", "'base-model': 40/40 done, 0 failed");
+        assertThat(count(snapshot, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(6);
+        assertThat(query(snapshot, "SELECT name, state FROM runs ORDER BY run_id")).containsExactly(
+                Map.of("name", RUN, "state", "interrupted"), Map.of("name", "base-model", "state", "done"));
+        assertThat(count(snapshot, "SELECT count(*) FROM predictions")).isEqualTo(66);
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no .partial left")
+                    .containsExactlyInAnyOrder("o.db", "out.db");
+        }
     }
 }

@@ -435,19 +435,33 @@ public final class SqliteCheckpointStore implements CheckpointStore {
      * claims (those processes never write the copy; copied, a worker would count as live there until its lease ran
      * out, and its claims would hold records back from whoever resumes the copy), and a run that was going stored as
      * interrupted, as a stop would leave it, instead of running with a rate and an ETA for its first 20 s. Opened as
-     * a plain connection, which leaves the file's journal mode as it is.
+     * a plain connection, which leaves the file's journal mode as it is. A copy of a file an older stride wrote keeps
+     * its schema, which may predate workers and claims (version 8): only the tables it has are emptied.
      */
     static void nobodyAtWork(Path copy) {
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + copy.toAbsolutePath());
              Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
-            statement.executeUpdate("DELETE FROM claims");
-            statement.executeUpdate("DELETE FROM workers");
+            for (String table : List.of("claims", "workers")) {
+                if (hasTable(connection, table)) {
+                    statement.executeUpdate("DELETE FROM " + table);
+                }
+            }
             statement.executeUpdate("UPDATE runs SET state = '" + RunState.RUNNING.withNobodyAtWork().label()
                     + "' WHERE state = '" + RunState.RUNNING.label() + "'");
             connection.commit();
         } catch (SQLException e) {
             throw SqliteFiles.translate(copy, e);
+        }
+    }
+
+    private static boolean hasTable(Connection connection, String table) throws SQLException {
+        try (var statement = connection.prepareStatement(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")) {
+            statement.setString(1, table);
+            try (var rs = statement.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 
