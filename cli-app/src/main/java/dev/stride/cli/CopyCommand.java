@@ -162,6 +162,10 @@ final class CopyCommand implements Callable<Integer> {
             case "file.diskLow" -> UserError.of(ExitCodes.DATABASE, fullKey, to,
                     Messages.text("msg.copy.diskLowReason", args.get(1), args.get(2)));
             case "sqlite.fullOnClose" -> UserError.of(ExitCodes.DATABASE, fullOnCloseKey, to, reason);
+            // The store's advice is for a --db; here the name to choose again is the --to. (A snapshot's OUT never
+            // gets here: its partial file is made first, and a read-only folder refused in the system's words.)
+            case "file.folderReadOnlyNew" -> UserError.of(ExitCodes.DATABASE, "msg.to.folderReadOnlyNew", to,
+                    args.get(1));
             default -> UserError.of(ExitCodes.DATABASE, failedKey, to, reason);
         };
     }

@@ -209,7 +209,9 @@ final class SqliteFiles {
             throw new StoreException(DbPhrase.of("file.readOnly", file));
         }
         if (parent != null && !Files.isWritable(parent)) {
-            throw new StoreException(DbPhrase.of("file.folderReadOnly", parent, file.getFileName()));
+            // A database not made yet has no copy to move to a writable folder: another name is what to choose.
+            throw new StoreException(Files.exists(file) ? DbPhrase.of("file.folderReadOnly", parent, file.getFileName())
+                    : DbPhrase.of("file.folderReadOnlyNew", file, parent));
         }
         if (parent != null) {
             long free;

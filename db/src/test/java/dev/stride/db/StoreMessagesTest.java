@@ -130,6 +130,10 @@ class StoreMessagesTest {
         assertThat(DbPhrase.of("file.folderReadOnly", dir, file.getFileName()).english()).isEqualTo("folder " + dir
                 + " is read-only, and SQLite must create runs.db-wal and -shm beside the database: make the folder"
                 + " writable, or copy the database to a writable folder and use the copy");
+        Phrase cannotCreate = DbPhrase.of("file.folderReadOnlyNew", file, dir);
+        assertThat(cannotCreate.english()).isEqualTo("cannot create " + file + ": folder " + dir + " is read-only;"
+                + " choose a --db in a writable folder");
+        assertThat(cannotCreate.in(Locale.CHINESE)).contains("无法创建", file.toString(), dir.toString(), "--db");
         assertThat(DbPhrase.of("file.readOnly", file).english()).isEqualTo(file + " is read-only: make it writable"
                 + " (chmod u+w " + file + ", or remount its disk read-write), or copy it to a writable folder and use"
                 + " the copy");
