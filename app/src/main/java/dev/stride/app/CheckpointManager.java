@@ -6,6 +6,7 @@ import dev.stride.core.Cursor;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.KnownRuns;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
@@ -410,7 +411,7 @@ public final class CheckpointManager implements AutoCloseable {
         try {
             options.check();
             RunInfo stored = store.findRun(run).orElseThrow(() -> AppPhrase.invalid("run.noSuchRunIn", db, run,
-                    ShellWords.quoted(db)));
+                    KnownRuns.of(store.listRuns().stream().map(RunInfo::name).toList(), run)));
             RunPlan plan = plan(RunRequest.stored(options.withRun(stored.name())), current);
             if (plan instanceof RunPlan.Refused refused) {
                 throw new SettingsRefusedException(refused);

@@ -12,6 +12,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.Joined;
 import dev.stride.core.Json;
+import dev.stride.core.KnownRuns;
 import dev.stride.core.Phrase;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordReader;
@@ -299,7 +300,8 @@ final class RunPlanner {
             throw AppPhrase.invalid("run.noRunYet", db, ShellWords.quoted(db));
         }
         if (options.run() != null && all.stream().noneMatch(r -> r.name().equals(options.run()))) {
-            throw AppPhrase.invalid("run.noSuchRunIn", db, options.run(), ShellWords.quoted(db));
+            throw AppPhrase.invalid("run.noSuchRunIn", db, options.run(),
+                    KnownRuns.of(all.stream().map(RunInfo::name).toList(), options.run()));
         }
         List<RunInfo> named = all.stream().filter(run -> options.run() != null ? options.run().equals(run.name())
                 : options.model() == null || options.model().equals(run.model())).toList();

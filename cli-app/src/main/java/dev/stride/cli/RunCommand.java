@@ -242,6 +242,11 @@ final class RunCommand implements Callable<Integer> {
             throw InputGoneHint.of(input, db, model, runName).map(RuntimeException.class::cast)
                     .or(this::configInputMissing).orElse(e);
         }
+        if (input == null && db != null) {
+            // Without the input only stored runs go on: a file that is not there is a mistyped name, said as every
+            // other command says it, not opened (made) to be found holding no run.
+            DbFile.requireExists(db);
+        }
         RunScorer scorer = scorer(fromConfig);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -6,6 +6,7 @@ import static dev.stride.cli.Datasets.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.Map;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,6 +123,43 @@ class StoredResumeTest {
                 + " stride status --db " + db + "\n");
         assertThat(r.out()).doesNotContain("Nothing to resume");
         assertThat(stride.model.requests.get()).isEqualTo(sent);
+    }
+
+    /** As every other command says a run the file lacks: with the runs it holds, not a command to look them up. */
+    @Test
+    void aRunTheFileDoesNotHoldIsNamedWithTheRunsItHolds() throws Exception {
+        Path db = stoppedRun();
+        int sent = stride.model.requests.get();
+
+        Cli.Result r = resume(db, "--run", "nope", "--base-url", stride.url());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("stride: " + db + ": has no run 'nope'; it holds '" + MODEL + "'\n");
+        assertThat(stride.model.requests.get()).isEqualTo(sent);
+    }
+
+    /**
+     * Without the input, a file that is not there is a mistyped name: said as other commands say it, and not made;
+     * with the input, the same name is a new database, made as ever.
+     */
+    @Test
+    void aMissingFileWithoutTheInputIsNoSuchDatabaseAndIsNotMade() throws Exception {
+        Path db = dir.resolve("nope.db");
+        String noSuch = "stride: " + db + ": no such database; start a run with: stride run INPUT.jsonl --db " + db
+                + " --model NAME --base-url URL\n";
+
+        for (String[] more : new String[][] {{"--run", "x"}, {}}) {
+            Cli.Result r = resume(db, more);
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).isEqualTo(noSuch);
+            assertThat(db).doesNotExist();
+        }
+        Cli.Result made = stride.run(questions(dir, "q.jsonl", 2), db).template("{{question}}").noProgress()
+                .with("--run", "x");
+        assertThat(made.exitCode()).as(made.all()).isZero();
+        assertThat(query(db, "SELECT run, done FROM progress")).containsExactly(Map.of("run", "x",
+                "done", 2));
     }
 
     @Test
