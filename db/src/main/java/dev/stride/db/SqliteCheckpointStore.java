@@ -273,6 +273,31 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return SqliteFiles.isEmptyFile(file);
     }
 
+    /**
+     * How big {@code file} is on disk and how much of it is free pages (what a clear or a deleted run left, which
+     * SQLite keeps for later writes rather than giving back); null when that cannot be read.
+     */
+    public static FileSpace space(Path file) {
+        try (Connection c = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
+             var st = c.createStatement()) {
+            long pageSize;
+            long free;
+            try (ResultSet rs = st.executeQuery("PRAGMA page_size")) {
+                pageSize = rs.next() ? rs.getLong(1) : 0;
+            }
+            try (ResultSet rs = st.executeQuery("PRAGMA freelist_count")) {
+                free = rs.next() ? rs.getLong(1) : 0;
+            }
+            return new FileSpace(Files.size(file), free * pageSize);
+        } catch (SQLException | IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A database file's size and the bytes of it that are free pages. */
+    public record FileSpace(long bytes, long freeBytes) {
+    }
+
     public static SqliteCheckpointStore openReadOnly(Path file) {
         SqliteFiles.checkUsable(file, true);
         SQLiteDataSource source = SqliteFiles.readerSource(file);
