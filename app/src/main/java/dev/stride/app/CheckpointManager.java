@@ -16,8 +16,11 @@ import dev.stride.core.WorkerInfo;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
 import dev.stride.db.SchemaUpgrade;
+import dev.stride.db.ScoreBook;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.db.StoreException;
+import dev.stride.db.UnusedDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +58,15 @@ public final class CheckpointManager implements AutoCloseable {
     private final Object db; // a Path, or a PostgresLocation (whose text never holds the password)
     private final RunPlanner planner;
     private final RunDriver driver;
+    /** The file this manager's open created, removed again on close when it stored no run in it; else null. */
+    private final Path created;
+    /** A plan stored a run in the file: it stays, even once the run is cleared. */
+    private volatile boolean storedARun;
+    /**
+     * The scores of the runs, on a connection of their own (the live scoring stores them from a timer thread while
+     * the run writes): opened at the first run that is scored, closed with the store.
+     */
+    private ScoreBook scores;
     // The switch of the run() or resume() in progress, or else of the next one: a stop that comes while none is in
     // progress (a host's shutdown as the run is being set up) is not lost but stops that next one.
     private final AtomicReference<StopSwitch> stop = new AtomicReference<>(new StopSwitch());
@@ -68,9 +80,11 @@ public final class CheckpointManager implements AutoCloseable {
     private final ReentrantLock inUse = new ReentrantLock();
     private volatile boolean closed;
 
-    private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog) {
+    private CheckpointManager(Object db, CheckpointStore store, PredictorFactory predictors, Consumer<String> httpLog,
+                              Path created) {
         this.store = store;
         this.db = db;
+        this.created = created;
         this.schemaUpgrade = store instanceof SqliteCheckpointStore s ? s.schemaUpgrade()
                 : store instanceof PostgresCheckpointStore p ? p.schemaUpgrade() : Optional.empty();
         this.planner = new RunPlanner(store, db);
@@ -78,7 +92,9 @@ public final class CheckpointManager implements AutoCloseable {
     }
 
     /**
-     * Opens (creating it if needed) a run database.
+     * Opens (creating it if needed) a run database. A file created here in which the manager stores no run (its input
+     * was not there, or was refused) is removed again as the manager closes, with its -wal and -shm: a failed first
+     * try leaves nothing behind, as with {@code stride run}.
      *
      * @throws StoreException when the file cannot be used as one (not SQLite, read-only, from a newer stride, ...)
      */
@@ -93,7 +109,10 @@ public final class CheckpointManager implements AutoCloseable {
      * @throws StoreException when the file cannot be used as a run database
      */
     public static CheckpointManager open(Path db, Consumer<String> httpLog) {
-        return new CheckpointManager(db, SqliteCheckpointStore.open(db), HttpPredictor::create, httpLog);
+        // Looked at before the open creates it: "created here" is only a guess (two openers of a missing file both
+        // make it), so the file goes only if it still holds no run, and no other connection has it, when it is removed.
+        Path created = Files.exists(db) ? null : db;
+        return new CheckpointManager(db, SqliteCheckpointStore.open(db), HttpPredictor::create, httpLog, created);
     }
 
     /**
@@ -107,7 +126,7 @@ public final class CheckpointManager implements AutoCloseable {
             // -v: a transaction the server ended for a deadlock and ran again, a lock wait that a stop ended
             store.traceTo(httpLog);
         }
-        return new CheckpointManager(db, store, HttpPredictor::create, httpLog);
+        return new CheckpointManager(db, store, HttpPredictor::create, httpLog, null);
     }
 
     /**
@@ -127,8 +146,9 @@ public final class CheckpointManager implements AutoCloseable {
      * {@link #execute} or {@link #close} ends that.
      *
      * @param stop a request on it while the input is read gives up the reading
-     * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, or a
-     *                                 database without the run named
+     * @throws InvalidSettingException for a setting out of range, a new run without model or base URL, a
+     *                                 database without the run named, or a label field
+     *                                 ({@link RunOptions#withScoring}) that no record of the input has
      * @throws InvalidInputException   for a bad input line or a duplicate id, naming them, an input file that is not
      *                                 there, or an input that would drop stored answers and the request is not
      *                                 {@link RunRequest#droppingAnswers()}; nothing is written
@@ -158,11 +178,85 @@ public final class CheckpointManager implements AutoCloseable {
                 RunPlan plan = planner.toResume(options, request.dryRun());
                 return plan instanceof RunPlan.ResumeStored p ? withOthersAtWork(p) : plan;
             }
-            return planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
-                    request.dropAnswers(), check);
+            RunScorer given = options.scorer();
+            // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry
+            // run reads the input too, and is where a user checks a command before the real one.
+            InputCheck labels = given == null ? null : given.labelsIn(request.input());
+            RunPlan plan = planner.fromInput(request.input(), request.format(), options, stop, request.dryRun(),
+                    request.dropAnswers(), both(check, labels));
+            storedARun |= plan instanceof RunPlan.NewRun || plan instanceof RunPlan.Resume;
+            if (labels != null && !labels.ran()) {
+                refuseUnlabelled(given, plan);
+            }
+            return plan;
         } finally {
             leave();
         }
+    }
+
+    /**
+     * An input the sync did not read again (unchanged since the last session) is checked in its stored records,
+     * before a request is sent. Not a shard's: it may have no labelled record and still be part of a labelled dataset.
+     */
+    private void refuseUnlabelled(RunScorer given, RunPlan plan) {
+        try {
+            plan.runsToExecute().stream().filter(r -> r.shard() == null)
+                    .forEach(run -> given.refuseUnlabelled(scores(), run));
+        } catch (RuntimeException e) {
+            leaveAll(plan.runsToExecute()); // the sync made this process their worker; no session will end that
+            throw e;
+        }
+    }
+
+    /** Both checks (either may be null) see every record; null when neither is given. */
+    private static InputCheck both(InputCheck first, InputCheck second) {
+        if (first == null || second == null) {
+            return first == null ? second : first;
+        }
+        return new InputCheck() {
+            @Override
+            public void see(String recordJson) {
+                first.see(recordJson);
+                second.see(recordJson);
+            }
+
+            @Override
+            public void atEnd() {
+                first.atEnd();
+                second.atEnd();
+            }
+
+            @Override
+            public boolean ran() {
+                return first.ran() || second.ran();
+            }
+        };
+    }
+
+    /**
+     * How a session of {@code run} would score its answers under {@code options}: as they ask, the way the run keeps,
+     * as its stored scores were made, or not at all ({@link SessionScoring}). Only looked at: {@link #execute} keeps
+     * the options' way with the run.
+     *
+     * @throws InvalidSettingException for an unknown metric, or the regex metric without an expression
+     * @throws StoreException          when the database cannot be read
+     * @throws IllegalStateException   when the manager is closed, or another thread's call is in progress
+     */
+    public SessionScoring scoring(RunInfo run, RunOptions options) {
+        enter();
+        try {
+            return SessionScoring.of(options.scorer(), scores(), run.id());
+        } finally {
+            leave();
+        }
+    }
+
+    /** The score book, opened at its first use. Called with the manager held ({@link #enter}). */
+    private ScoreBook scores() {
+        if (scores == null) {
+            scores = db instanceof PostgresLocation p ? ScoreBook.open(p) : ScoreBook.open((Path) db);
+        }
+        return scores;
     }
 
     /**
@@ -179,6 +273,8 @@ public final class CheckpointManager implements AutoCloseable {
      * Drives the plan's runs, one after the other, each to its end or a stop: every outcome is committed as it
      * arrives, the cursor every save interval. A run with nothing left to send gets a session without requests. The
      * next run starts only after one that ended done (with or without failed records), and not after a stop request.
+     * A run is scored as its answers arrive when the options ask ({@link RunOptions#withScoring}) or the run keeps a
+     * way from an earlier session, whatever started that one; each {@link Session#score()} says the run's accuracy.
      *
      * @param listener hears of each session as it starts and ends, and of every outcome, retry and cursor save
      * @param stop     a request on it stops the session in progress gracefully (requests in flight get their grace)
@@ -221,8 +317,11 @@ public final class CheckpointManager implements AutoCloseable {
         } else {
             throw new IllegalArgumentException("a dry run's plan only reports what a run would do: " + plan);
         }
-        try {
+        try (LiveScoring scoring = liveScoring(plan, options)) {
             runs.forEach(CheckpointManager::refuseUnsendableParams);
+            if (scoring != null) {
+                keepScoring(scoring, runs);
+            }
             List<Session> sessions = new ArrayList<>();
             for (RunInfo planned : runs) {
                 if (stop.requested()) {
@@ -237,8 +336,11 @@ public final class CheckpointManager implements AutoCloseable {
                 if (run.pending() == 0 && !(options.retryFailed() && run.failed() > 0)) {
                     settleFinished(List.of(run));
                     session = Session.nothingLeft(run);
+                    if (scoring != null) {
+                        session = catchUp(session, scoring, listener);
+                    }
                 } else {
-                    session = driver.drive(run, options, listener.sessionStarted(run), stop);
+                    session = drive(run, options, listener, stop, scoring);
                 }
                 sessions.add(session);
                 listener.sessionEnded(session);
@@ -250,6 +352,76 @@ public final class CheckpointManager implements AutoCloseable {
             return new RunResult(sessions, false);
         } finally {
             leaveAll(runs);
+        }
+    }
+
+    /**
+     * The live scoring of a plan's runs; null when none can be scored: a new run the options do not ask to score. A
+     * resumed one may keep a way of its own, whoever started it ({@code stride run --label-field}, or this API).
+     */
+    private LiveScoring liveScoring(RunPlan plan, RunOptions options) {
+        RunScorer given = options.scorer();
+        if (given == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
+            return null;
+        }
+        return new LiveScoring(given, scores(), LiveScoring.STORE_EVERY);
+    }
+
+    /**
+     * Each run's way of scoring is chosen, and the options' way kept with the run, before anything is sent: a
+     * session stopped before it stored a score leaves the run scored that way all the same.
+     */
+    private static void keepScoring(LiveScoring scoring, List<RunInfo> runs) {
+        for (RunInfo run : runs) {
+            try {
+                scoring.choose(run);
+            } catch (RuntimeException e) {
+                // Chosen again as the run's session starts, which tells the listener if it fails again.
+            }
+        }
+    }
+
+    /**
+     * A session of {@code run}, its answers scored as they arrive when the run is scored. A scoring error never stops
+     * the run: the listener hears of it, and the answers are kept unscored.
+     */
+    private Session drive(RunInfo run, RunOptions options, SessionListener listener, StopSwitch stop,
+                          LiveScoring scoring) {
+        RunListener shown = listener.sessionStarted(run);
+        RunListener scored = null;
+        if (scoring != null) {
+            try {
+                scored = scoring.choose(run).scorer() == null ? null : scoring.start(run);
+            } catch (RuntimeException e) {
+                listener.scoringFailed(run, e);
+            }
+        }
+        if (scored == null) {
+            return driver.drive(run, options, shown, stop);
+        }
+        listener.scoringStarted(run, scoring::soFar);
+        // Scored first, so that what the listener shows of an answer already counts it.
+        Session session = driver.drive(run, options, new BothListeners(scored, shown), stop);
+        try {
+            return session.scored(scoring.finish());
+        } catch (RuntimeException e) {
+            listener.scoringFailed(run, e);
+            return session;
+        }
+    }
+
+    /**
+     * A run with nothing left to send may yet hold answers without their scores (a session killed after its last
+     * answers and before their scores were stored, or a way of scoring new to the run): scored now, as a session that
+     * sends would before its first request.
+     */
+    private static Session catchUp(Session session, LiveScoring scoring, SessionListener listener) {
+        try {
+            ScoreReport report = scoring.catchUp(session.run());
+            return report == null ? session : session.scored(report);
+        } catch (RuntimeException e) {
+            listener.scoringFailed(session.run(), e);
+            return session;
         }
     }
 
@@ -479,7 +651,8 @@ public final class CheckpointManager implements AutoCloseable {
      * returns {@link RunState#INTERRUPTED}, everything saved) and the database closes as it returns, after this
      * method has; an {@link #execute} in progress goes on under its own switch and closes the database at its end.
      * This returns at once, without waiting for that call: a shutdown hook that closes the manager must then wait for
-     * the run's thread to return, or the JVM ends first and the run is left as {@code kill -9} leaves it.
+     * the run's thread to return, or the JVM ends first and the run is left as {@code kill -9} leaves it. A file that
+     * {@link #open(Path)} created and in which no run was stored is removed.
      */
     @Override
     public void close() {
@@ -491,10 +664,27 @@ public final class CheckpointManager implements AutoCloseable {
         // A close from within this thread's own call (its listener, told on the calling thread) waits for it too.
         if (!inUse.isHeldByCurrentThread() && inUse.tryLock()) {
             try {
-                store.close();
+                closeDatabase();
             } finally {
                 inUse.unlock();
             }
+        }
+    }
+
+    /**
+     * Closes the scores' connection and then the store's, the last one, which merges the write-ahead log; then removes
+     * the file this manager created if it stored no run in it (and it holds none, nor has another connection open).
+     */
+    private void closeDatabase() {
+        try {
+            if (scores != null) {
+                scores.close();
+            }
+        } finally {
+            store.close();
+        }
+        if (created != null && !storedARun) {
+            UnusedDatabase.removeIfNoRun(created);
         }
     }
 
@@ -511,7 +701,7 @@ public final class CheckpointManager implements AutoCloseable {
         inUse.unlock();
         if (closed && !inUse.isHeldByCurrentThread() && inUse.tryLock()) {
             try {
-                store.close();
+                closeDatabase();
             } finally {
                 inUse.unlock();
             }

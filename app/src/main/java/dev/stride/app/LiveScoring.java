@@ -17,15 +17,19 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Scores a run's answers as they arrive ({@code stride run --label-field}). The accuracy so far is kept in memory:
- * the stored scores of the answers before this session, plus each answer of the session scored as it is written
- * (every record is answered once, so nothing counts twice). The scores are stored by a timer thread that calls
- * {@link RunScorer#score} every {@code storeEvery} on its own connection, and once more when the session ends, so
- * the {@code scoreboard} view follows the run while it writes. Each run is scored as {@link #choose} decides: as the
- * options ask, or as the run was scored before when they ask nothing.
+ * Scores a run's answers as they arrive, in {@link CheckpointManager#execute}: whatever starts the session ({@code
+ * stride run --label-field}, a program's {@link RunOptions#withScoring}, or a resume of a run that keeps a way). The
+ * accuracy so far is kept in memory: the stored scores of the answers before this session, plus each answer of the
+ * session scored as it is written (every record is answered once, so nothing counts twice). The scores are stored by
+ * a timer thread that calls {@link RunScorer#score} every {@code storeEvery} on its own connection, and once more when
+ * the session ends, so the {@code scoreboard} view follows the run while it writes. Each run is scored as
+ * {@link #choose} decides: as the options ask, or as the run was scored before when they ask nothing. The book is the
+ * caller's: closing this stops the timer and leaves the book open.
  */
-public final class LiveScoring implements AutoCloseable {
+final class LiveScoring implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LiveScoring.class.getName());
+    /** How often a run stores the scores of its new answers (the accuracy shown is always up to date). */
+    static final Duration STORE_EVERY = Duration.ofSeconds(5);
 
     /** The scorer the options ask for; null when they ask for none. */
     private final RunScorer given;
@@ -42,7 +46,7 @@ public final class LiveScoring implements AutoCloseable {
      * @param given the scorer the session's options ask for, or null: each run is then scored as it was before, if it
      *              was
      */
-    public LiveScoring(RunScorer given, ScoreBook book, Duration storeEvery) {
+    LiveScoring(RunScorer given, ScoreBook book, Duration storeEvery) {
         this.given = given;
         this.book = book;
         this.storeEvery = storeEvery;
@@ -53,11 +57,10 @@ public final class LiveScoring implements AutoCloseable {
      * scores were made (read once per run, the first time it is asked). The options' way is kept with the run here,
      * before anything is sent: a session stopped before it stored a score leaves the run scored that way all the same.
      */
-    public SessionScoring choose(RunInfo run) {
+    SessionScoring choose(RunInfo run) {
         return chosen.computeIfAbsent(run.id(), id -> {
-            ScoreBook.Key kept = book.keptScoring(id).orElse(null);
-            SessionScoring choice = SessionScoring.choose(given, kept, book.scorings(id));
-            if (given != null && !given.key().equals(kept)) {
+            SessionScoring choice = SessionScoring.of(given, book, id);
+            if (given != null && !given.key().equals(book.keptScoring(id).orElse(null))) {
                 book.keepScoring(id, given.key());
             }
             return choice;
@@ -71,7 +74,7 @@ public final class LiveScoring implements AutoCloseable {
      * @return the listener that scores each answer of the session as it is written
      * @throws IllegalStateException when {@link #choose} scores nothing for the run
      */
-    public RunListener start(RunInfo run) {
+    RunListener start(RunInfo run) {
         RunScorer scorer = choose(run).scorer();
         if (scorer == null) {
             throw new IllegalStateException("run " + run.name() + " is not scored");
@@ -110,29 +113,19 @@ public final class LiveScoring implements AutoCloseable {
      * @return the run's report, {@link ScoreReport#newlyScored()} saying what this call stored; null when the run is
      * not scored
      */
-    public ScoreReport catchUp(RunInfo run) {
+    ScoreReport catchUp(RunInfo run) {
         RunScorer chosenScorer = choose(run).scorer();
         return chosenScorer == null ? null : chosenScorer.score(book, run);
     }
 
-    /**
-     * Refuses, before anything is sent, a label field no record of {@code run} has ({@link RunScorer#refuseUnlabelled}).
-     */
-    public void refuseUnlabelled(RunInfo run) {
-        // Only the options' field: a run scored before by its stored field has records with it.
-        if (given != null) {
-            given.refuseUnlabelled(book, run);
-        }
-    }
-
     /** The accuracy of the run's answers so far, this session's included; read from any thread. */
-    public Accuracy soFar() {
+    Accuracy soFar() {
         long c = correct.get();
         return Accuracy.wilson(c, Math.max(c, scored.get()));
     }
 
     /** The session ended: stores what is left and reports on the whole run from the stored scores. */
-    public ScoreReport finish() {
+    ScoreReport finish() {
         stopTimer();
         ScoreReport report = scorer.score(book, run);
         scored.set(report.accuracy().scored());
@@ -164,6 +157,5 @@ public final class LiveScoring implements AutoCloseable {
     @Override
     public void close() {
         stopTimer();
-        book.close();
     }
 }

@@ -76,6 +76,8 @@ public final class RunForm {
     private Integer jsonRetries;
     private Long rpm;
     private Long tpm;
+    private String labelField;
+    private String metric;
 
     /** The records ({@code -} for standard input; null to resume what the database holds) and their format name. */
     public RunForm input(Path file, String formatName) {
@@ -234,6 +236,13 @@ public final class RunForm {
         return this;
     }
 
+    /** Each answer scored as it arrives against the record's label ({@code --label-field}, {@code --metric}). */
+    public RunForm scoring(String labelFieldName, String metricName) {
+        this.labelField = labelFieldName;
+        this.metric = metricName;
+        return this;
+    }
+
     /** Requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}); null for no limit. */
     public RunForm rateLimits(Long requestsPerMinute, Long tokensPerMinute) {
         this.rpm = requestsPerMinute;
@@ -250,7 +259,8 @@ public final class RunForm {
     public RunRequest request() {
         RunOptions options = new RunOptions(model, baseUrls, run, templateText(), idField, saveInterval, concurrency,
                 generation(), apiKey(), retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw,
-                outputRules(), serverWait, headerValues(), shard, lease, autoConcurrency, rateLimitValues());
+                outputRules(), serverWait, headerValues(), shard, lease, autoConcurrency, rateLimitValues(), labelField,
+                metric);
         options.check();
         InputFormat chosen = input == null ? null : inputFormat();
         checkReadable(input);

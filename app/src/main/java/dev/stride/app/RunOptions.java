@@ -5,8 +5,10 @@ import dev.stride.client.RateLimits;
 import dev.stride.core.GenerationParams;
 import dev.stride.core.InputReaders;
 import dev.stride.core.InvalidSettingException;
+import dev.stride.core.Metric;
 import dev.stride.core.PromptTemplate;
 import dev.stride.core.RunnerSettings;
+import dev.stride.core.Scorer;
 import dev.stride.core.Shard;
 import java.time.Duration;
 import java.util.Collections;
@@ -42,6 +44,10 @@ import java.util.function.Consumer;
  *                    ({@code --concurrency auto}); {@code concurrency} is then the most they reach
  * @param rateLimits  requests and tokens per minute to each server ({@code --rpm}, {@code --tpm}); a session
  *                    setting, never stored; {@link RateLimits#NONE} follows the server's headers alone
+ * @param labelField  the field of each record holding its label, against which every answer is scored as it arrives
+ *                    ({@code --label-field}); null for none: a run is then scored the way it keeps, if any
+ * @param metric      how an answer is scored against its label ({@code --metric}, e.g. {@code choice}); null for
+ *                    {@link Metric#DEFAULT}; the regex metric takes the {@code output}'s expression
  */
 public record RunOptions(
         String model,
@@ -66,7 +72,9 @@ public record RunOptions(
         Shard shard,
         Duration lease,
         boolean autoConcurrency,
-        RateLimits rateLimits) {
+        RateLimits rateLimits,
+        String labelField,
+        String metric) {
 
     public static final String DEFAULT_TEMPLATE = "{{prompt}}";
     /** The most requests in flight a run takes, fixed or learnt ({@code --concurrency}, {@code --max-concurrency}). */
@@ -86,6 +94,17 @@ public record RunOptions(
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(backoffBase, "backoffBase");
+    }
+
+    /** Options that score no answer as it arrives, unless the run keeps a way to ({@link #withScoring}). */
+    public RunOptions(String model, List<String> baseUrls, String run, String template, String idField,
+                      int saveInterval, int concurrency, GenerationParams generation, String apiKey, int retries,
+                      Duration timeout, boolean retryFailed, Duration grace, Duration backoffBase, boolean stream,
+                      boolean keepRaw, OutputRules output, Duration serverWait, Map<String, String> headers,
+                      Shard shard, Duration lease, boolean autoConcurrency, RateLimits rateLimits) {
+        this(model, baseUrls, run, template, idField, saveInterval, concurrency, generation, apiKey, retries, timeout,
+                retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait, headers, shard, lease,
+                autoConcurrency, rateLimits, null, null);
     }
 
     /** Options at a fixed concurrency, without a rate limit of the user's ({@link RateLimits#NONE}). */
@@ -261,6 +280,33 @@ public record RunOptions(
         return with(b -> b.rateLimits = limits);
     }
 
+    /**
+     * Scores every answer as it arrives against the record's {@code labelField}, by {@code metric} (null for
+     * {@link Metric#DEFAULT}), as {@code stride run --label-field FIELD --metric M} does: the scoreboard follows the
+     * run, and the run keeps the way, so a later session told nothing goes on scoring it so.
+     */
+    public RunOptions withScoring(String labelField, String metric) {
+        return with(b -> {
+            b.labelField = labelField;
+            b.metric = metric;
+        });
+    }
+
+    /**
+     * The scorer these options ask for; null when they ask for none. The regex metric takes the output's
+     * {@code --extract} expression, the one that also fills the {@code extracted} column.
+     *
+     * @throws InvalidSettingException for an unknown metric, or the regex metric without an expression
+     */
+    RunScorer scorer() {
+        if (labelField == null) {
+            return null;
+        }
+        Metric m = metric == null ? Metric.DEFAULT : Metric.parse(metric);
+        String extract = m == Metric.REGEX && output.extract() != null ? output.extract().pattern() : null;
+        return new RunScorer(Scorer.of(m, extract), labelField);
+    }
+
     /** These options with some fields changed: every wither goes through here, so a new field is added once. */
     private RunOptions with(Consumer<Copy> change) {
         Copy b = new Copy(this);
@@ -293,6 +339,8 @@ public record RunOptions(
         Duration lease;
         boolean autoConcurrency;
         RateLimits rateLimits;
+        String labelField;
+        String metric;
 
         Copy(RunOptions o) {
             model = o.model;
@@ -318,12 +366,14 @@ public record RunOptions(
             lease = o.lease;
             autoConcurrency = o.autoConcurrency;
             rateLimits = o.rateLimits;
+            labelField = o.labelField;
+            metric = o.metric;
         }
 
         RunOptions build() {
             return new RunOptions(model, baseUrls, run, template, idField, saveInterval, concurrency, generation,
                     apiKey, retries, timeout, retryFailed, grace, backoffBase, stream, keepRaw, output, serverWait,
-                    headers, shard, lease, autoConcurrency, rateLimits);
+                    headers, shard, lease, autoConcurrency, rateLimits, labelField, metric);
         }
     }
 
@@ -401,6 +451,10 @@ public record RunOptions(
                 };
             }
         }
+        if (labelField == null && metric != null) {
+            throw AppPhrase.invalid("run.metricNeedsLabelField");
+        }
+        scorer(); // an unknown metric, or the regex metric without its expression: refused before the run is stored
     }
 
     /** The key never shows: options end up in logs and error reports. */
@@ -413,6 +467,7 @@ public record RunOptions(
                 + retries + ", timeout=" + timeout + ", serverWait=" + serverWait + ", retryFailed=" + retryFailed
                 + ", stream=" + stream
                 + ", keepRaw=" + keepRaw + ", headers=" + headers.keySet() + ", shard=" + shard
-                + ", rateLimits=" + rateLimits + "]";
+                + ", rateLimits=" + rateLimits + (labelField == null ? "" : ", labelField=" + labelField
+                + ", metric=" + (metric == null ? Metric.DEFAULT.id() : metric)) + "]";
     }
 }

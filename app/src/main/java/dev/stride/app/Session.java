@@ -17,12 +17,26 @@ import java.util.List;
  * @param stoppedTheRun requests answered with a refusal that stopped the run (401, 404...); their records are not
  *                    stored, so the next session asks for them again
  * @param nothingLeft the run had nothing to send, so no request went out; {@code outcome} is then its stored cursor
+ * @param score       the whole run's accuracy from its stored scores once the session ended, for a run scored as its
+ *                    answers arrive ({@link RunOptions#withScoring}, or the way the run keeps); null for a run not
+ *                    scored, or when its scoring failed ({@link SessionListener#scoringFailed})
  */
 public record Session(RunInfo run, RunOutcome outcome, List<ServerTally> servers, long reaskedForJson,
-                      long stoppedTheRun, boolean nothingLeft) {
+                      long stoppedTheRun, boolean nothingLeft, ScoreReport score) {
 
     public Session {
         servers = List.copyOf(servers);
+    }
+
+    /** A session whose answers were not scored. */
+    public Session(RunInfo run, RunOutcome outcome, List<ServerTally> servers, long reaskedForJson,
+                   long stoppedTheRun, boolean nothingLeft) {
+        this(run, outcome, servers, reaskedForJson, stoppedTheRun, nothingLeft, null);
+    }
+
+    /** This session with the run's accuracy at its end. */
+    Session scored(ScoreReport report) {
+        return new Session(run, outcome, servers, reaskedForJson, stoppedTheRun, nothingLeft, report);
     }
 
     /** A run with nothing to send: it ends as it is stored, done or done with failures. */

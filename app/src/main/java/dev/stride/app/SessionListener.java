@@ -1,7 +1,9 @@
 package dev.stride.app;
 
+import dev.stride.core.Accuracy;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
+import java.util.function.Supplier;
 
 /**
  * Hears {@link CheckpointManager#execute} drive a plan, one run's session after the other: a command line shows a
@@ -15,6 +17,21 @@ public interface SessionListener {
      * (from worker and writer threads: keep it quick).
      */
     RunListener sessionStarted(RunInfo run);
+
+    /**
+     * The session of {@code run} just started ({@link #sessionStarted}) scores each answer as it arrives: the options
+     * asked ({@link RunOptions#withScoring}) or the run keeps a way. {@code soFar} reads the accuracy of the run's
+     * answers so far, this session's included, from any thread; {@link Session#score()} has the whole run's at its end.
+     */
+    default void scoringStarted(RunInfo run, Supplier<Accuracy> soFar) {
+    }
+
+    /**
+     * The scoring of {@code run}'s answers failed: the run goes on unscored, its answers kept, and the next session
+     * (or {@code stride score}) scores them.
+     */
+    default void scoringFailed(RunInfo run, RuntimeException e) {
+    }
 
     /** A session ended, or a run turned out to have nothing to send. */
     default void sessionEnded(Session session) {

@@ -59,6 +59,11 @@ public sealed interface SessionScoring {
         }
     }
 
+    /** {@link #choose} for run {@code runId}, from the way it keeps and its stored scores as {@code book} has them. */
+    static SessionScoring of(RunScorer given, ScoreBook book, long runId) {
+        return choose(given, book.keptScoring(runId).orElse(null), book.scorings(runId));
+    }
+
     /**
      * @param given  the scorer the options ask for, or null
      * @param kept   the way kept with the run ({@link ScoreBook#keptScoring}), or null: never scored live, or made

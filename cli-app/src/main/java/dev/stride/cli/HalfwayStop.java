@@ -1,7 +1,9 @@
 package dev.stride.cli;
 
+import dev.stride.app.BothListeners;
 import dev.stride.app.Session;
 import dev.stride.app.SessionListener;
+import dev.stride.core.Accuracy;
 import dev.stride.core.FailedPrediction;
 import dev.stride.core.InputRecord;
 import dev.stride.core.Prediction;
@@ -9,6 +11,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The demo's own stop: passes everything on to the sessions' listener, and asks for a graceful stop, as Ctrl+C would,
@@ -52,6 +55,16 @@ final class HalfwayStop implements SessionListener {
                 counted();
             }
         });
+    }
+
+    @Override
+    public void scoringStarted(RunInfo run, Supplier<Accuracy> soFar) {
+        next.scoringStarted(run, soFar);
+    }
+
+    @Override
+    public void scoringFailed(RunInfo run, RuntimeException e) {
+        next.scoringFailed(run, e);
     }
 
     @Override

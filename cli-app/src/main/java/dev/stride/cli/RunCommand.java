@@ -1,10 +1,7 @@
 package dev.stride.cli;
 
 import dev.stride.app.CheckpointManager;
-import dev.stride.app.InputCheck;
-import dev.stride.app.LiveScoring;
 import dev.stride.app.OutputRules;
-import dev.stride.app.RunScorer;
 import dev.stride.app.RunForm;
 import dev.stride.app.RunPlan;
 import dev.stride.app.RunRequest;
@@ -24,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -247,7 +245,6 @@ final class RunCommand implements Callable<Integer> {
             // other command says it, not opened (made) to be found holding no run.
             DbFile.requireExists(db);
         }
-        RunScorer scorer = scorer(fromConfig);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Messages m = Messages.of(spec);
@@ -267,12 +264,10 @@ final class RunCommand implements Callable<Integer> {
             DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
             renderer.adviseOnRefusals(RunRenderer.RefusalAdvice.forSession(request.options().rateLimits().any(),
                     request.options().autoConcurrency()));
-            // A mistyped label field scores nothing: refused inside the input's sync, which then stores nothing. A dry
-            // run reads the input too, and is where a user checks a command before the real one.
-            InputCheck labels = scorer == null ? null : scorer.labelsIn(input);
+            // A label field no record has is refused here, inside the input's sync (the app's, as for a program's run).
             RunPlan plan;
             try {
-                plan = runs.plan(request, stop, labels);
+                plan = runs.plan(request, stop);
             } catch (StoppedBeforeStart e) {
                 out.println(m.get("msg.run.interruptedWhileReading", input));
                 out.flush();
@@ -289,7 +284,7 @@ final class RunCommand implements Callable<Integer> {
             if (plan instanceof RunPlan.NothingToResume nothing) {
                 // As the same command with the input says of a run that ended with failed records: exit 3.
                 renderer.planned(plan);
-                if (scorer != null) {
+                if (labelField != null) {
                     // A resume scores as it goes; runs with nothing to send have no session to score in.
                     out.println(m.get("msg.run.scoreDoneRuns", scoreCommand()));
                 }
@@ -297,28 +292,37 @@ final class RunCommand implements Callable<Integer> {
                 runs.execute(plan, renderer, stop);
                 return nothing.failed() > 0 ? ExitCodes.FAILED_RECORDS : ExitCodes.OK;
             }
-            // A resume without --label-field still scores as the run was scored (the run keeps how): only a
-            // new run that is not told to score has nothing to look up.
-            if (scorer == null && !(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
-                renderer.planned(plan);
-                return RunRenderer.exitCode(runs.execute(plan, renderer, stop), keys(), !baseUrls.isEmpty(), db);
-            }
-            try (LiveScoring scoring = LiveScoreOptions.open(scorer, db, postgres)) {
-                // An input the sync did not read again (unchanged since the last session) is checked in its stored
-                // records, before a request is sent. Not a shard's, nor a stored run resumed alone: they may have no
-                // labelled record and still be part of a labelled dataset.
-                if ((labels == null || !labels.ran()) && !(plan instanceof RunPlan.ResumeStored)) {
-                    plan.runsToExecute().stream().filter(r -> r.shard() == null).forEach(scoring::refuseUnlabelled);
-                }
-                OutputRules given = request.options().output();
-                Shard shardGiven = request.options().shard();
-                renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m),
-                        concurrencySaid(fromConfig, runs.lastSession(run), m), shardSaid(shardGiven, run, m),
-                        outputSaid(given, run, m), LiveScoreOptions.said(scoring.choose(run), run, m)));
-                return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, scoring, out, err, m),
-                        stop), keys(), !baseUrls.isEmpty(), db);
+            // Said before the session keeps the options' way with the run, which a "changed" line is about.
+            Map<Long, String> scoringSaid = scoringSaid(plan, runs, request, m);
+            OutputRules given = request.options().output();
+            Shard shardGiven = request.options().shard();
+            renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m),
+                    concurrencySaid(fromConfig, runs.lastSession(run), m), shardSaid(shardGiven, run, m),
+                    outputSaid(given, run, m), scoringSaid.get(run.id())));
+            // The app scores each answer as it arrives (as the options ask, or the way a resumed run keeps): the
+            // renderer shows the accuracy so far and the run's at the end.
+            return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, out, err, m), stop), keys(),
+                    !baseUrls.isEmpty(), db);
+        }
+    }
+
+    /**
+     * Under each resume line: how the run is scored when it is not as the options ask (as before, changed, or off),
+     * else nothing. A new run has no resume line, nor a way of its own.
+     */
+    private static Map<Long, String> scoringSaid(RunPlan plan, CheckpointManager runs, RunRequest request,
+                                                 Messages m) {
+        if (!(plan instanceof RunPlan.Resume || plan instanceof RunPlan.ResumeStored)) {
+            return Map.of();
+        }
+        Map<Long, String> said = new HashMap<>();
+        for (RunInfo run : plan.runsToExecute()) {
+            String line = LiveScoreOptions.said(runs.scoring(run, request.options()), run, m);
+            if (line != null) {
+                said.put(run.id(), line);
             }
         }
+        return said;
     }
 
     /** The score command for what this one was told to score: the same database, run, field, metric, expression. */
@@ -448,26 +452,25 @@ final class RunCommand implements Callable<Integer> {
                 .output(extract, jsonOutput, jsonRetries)
                 .shard(shard)
                 .rateLimits(rpm, tpm)
+                .scoring(labelField, metric)
                 .request();
     }
+
+    private static final Pattern LEADING_OPTION = Pattern.compile("--([a-z][a-z0-9-]*)(?![\\w-])");
 
     /**
      * A refused setting the file gave is said as the file's, as a value it cannot convert is: the option's words
      * alone would send the user looking for a flag they never typed.
      */
-    /** How the answers are scored; a metric or an expression the file gave that cannot be used is said as the file's. */
-    private RunScorer scorer(Map<String, String> fromConfig) {
-        try {
-            return LiveScoreOptions.scorer(labelField, metric, extract);
-        } catch (InvalidSettingException e) {
-            boolean metricRefused = e.phrase() != null && e.phrase().key().equals("metric.unknown");
-            throw asTheFiles(e, fromConfig, metricRefused ? "metric" : "extract");
-        }
-    }
-
-    private static final Pattern LEADING_OPTION = Pattern.compile("--([a-z][a-z0-9-]*)(?![\\w-])");
-
     private RuntimeException inConfig(InvalidSettingException e, Map<String, String> fromConfig) {
+        // A metric or an expression the file gave that the scorer cannot use: their words name no option first.
+        String key = e.phrase() == null ? "" : e.phrase().key();
+        if (key.equals("metric.unknown")) {
+            return asTheFiles(e, fromConfig, "metric");
+        }
+        if (key.startsWith("metric.regex")) {
+            return asTheFiles(e, fromConfig, "extract");
+        }
         // The option a refusal is about leads its message ("--endpoint foo: choose ..."); one named later is advice.
         String english = e.phrase() == null ? String.valueOf(e.getMessage()) : e.phrase().english();
         Matcher about = LEADING_OPTION.matcher(english);

@@ -1,6 +1,5 @@
 package dev.stride.cli;
 
-import dev.stride.app.LiveScoring;
 import dev.stride.app.ScoreReport;
 import dev.stride.app.Session;
 import dev.stride.app.SessionListener;
@@ -8,23 +7,23 @@ import dev.stride.core.Accuracy;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import java.io.PrintWriter;
+import java.util.function.Supplier;
 
 /**
- * {@code stride run --label-field}: the run's renderer, with each answer scored as it arrives. The progress line and
- * bar end with "accuracy 71.2% (n=532)"; after the summary, a line gives the whole run's accuracy from the stored
- * scores. A scoring error never stops the run: it is said in one line and the answers are kept.
+ * The run's renderer, with what the app's live scoring says of a scored run ({@code --label-field}, or the way a
+ * resumed run keeps): the progress line and bar end with "accuracy 71.2% (n=532)"; after the summary, a line gives the
+ * whole run's accuracy from the stored scores. A scoring error never stops the run: it is said in one line and the
+ * answers are kept.
  */
 final class ScoringRenderer implements SessionListener {
     private final SessionListener renderer;
-    private final LiveScoring scoring;
     private final PrintWriter out;
     private final PrintWriter err;
     private final Messages m;
-    private boolean started;
+    private RunListener shown;
 
-    ScoringRenderer(SessionListener renderer, LiveScoring scoring, PrintWriter out, PrintWriter err, Messages m) {
+    ScoringRenderer(SessionListener renderer, PrintWriter out, PrintWriter err, Messages m) {
         this.renderer = renderer;
-        this.scoring = scoring;
         this.out = out;
         this.err = err;
         this.m = m;
@@ -37,51 +36,33 @@ final class ScoringRenderer implements SessionListener {
 
     @Override
     public RunListener sessionStarted(RunInfo run) {
-        RunListener shown = renderer.sessionStarted(run);
-        RunListener scored;
-        try {
-            if (scoring.choose(run).scorer() == null) {
-                return shown; // not scored, and the resume line said why when it was before
-            }
-            scored = scoring.start(run);
-            started = true;
-        } catch (RuntimeException e) {
-            warn(e);
-            return shown;
-        }
+        shown = renderer.sessionStarted(run);
+        return shown;
+    }
+
+    @Override
+    public void scoringStarted(RunInfo run, Supplier<Accuracy> soFar) {
         if (shown instanceof ProgressReporter progress) {
             progress.showAlso(() -> {
-                Accuracy a = scoring.soFar();
+                Accuracy a = soFar.get();
                 return a.scored() == 0 ? "" : m.get("msg.progress.score", ScoreLines.live(m, a.correct(), a.scored()));
             });
         }
-        // Scored first, so the line shown for an answer already counts it.
-        return new BothListeners(scored, shown);
+    }
+
+    @Override
+    public void scoringFailed(RunInfo run, RuntimeException e) {
+        err.println(m.get("msg.score.failedInRun", ErrorHandler.oneLine(e, m)));
+        err.flush();
     }
 
     @Override
     public void sessionEnded(Session session) {
         renderer.sessionEnded(session);
-        if (session.nothingLeft()) {
-            // No session ran, yet answers may lack their scores: said only when some were scored now.
-            try {
-                ScoreReport report = scoring.catchUp(session.run());
-                if (report != null && report.newlyScored() > 0) {
-                    print(report);
-                }
-            } catch (RuntimeException e) {
-                warn(e);
-            }
-            return;
-        }
-        if (!started) {
-            return;
-        }
-        started = false;
-        try {
-            print(scoring.finish());
-        } catch (RuntimeException e) {
-            warn(e);
+        ScoreReport report = session.score();
+        // A run with nothing to send may yet have had answers without scores: said only when some were scored now.
+        if (report != null && (!session.nothingLeft() || report.newlyScored() > 0)) {
+            print(report);
         }
     }
 
@@ -97,10 +78,5 @@ final class ScoringRenderer implements SessionListener {
                     String.join(", ", report.missingLabelIds())));
         }
         out.flush();
-    }
-
-    private void warn(RuntimeException e) {
-        err.println(m.get("msg.score.failedInRun", ErrorHandler.oneLine(e, m)));
-        err.flush();
     }
 }

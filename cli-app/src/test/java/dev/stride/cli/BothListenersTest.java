@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import dev.stride.app.BothListeners;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.core.RunListener;

@@ -1,7 +1,6 @@
 package dev.stride.dashboard;
 
 import dev.stride.app.CheckpointManager;
-import dev.stride.app.LiveScoring;
 import dev.stride.app.RunOptions;
 import dev.stride.app.RunScorer;
 import dev.stride.core.Metric;
@@ -132,13 +131,12 @@ final class Fixtures {
 
     /**
      * Keeps with run {@code name} the way {@code stride run --label-field answer --metric regex --extract EXTRACT}
-     * keeps it as its session starts ({@link LiveScoring#choose}).
+     * keeps it as its session starts.
      */
     static void keepRegexScoring(Path db, String name, String extract) {
-        try (CheckpointManager checkpoints = CheckpointManager.open(db);
-             LiveScoring live = new LiveScoring(new RunScorer(Scorer.of(Metric.REGEX, extract), "answer"),
-                     ScoreBook.open(db), Duration.ofSeconds(5))) {
-            live.choose(checkpoints.loadCheckpoint(name).orElseThrow());
+        try (CheckpointManager checkpoints = CheckpointManager.open(db); ScoreBook book = ScoreBook.open(db)) {
+            book.keepScoring(checkpoints.loadCheckpoint(name).orElseThrow().id(),
+                    new RunScorer(Scorer.of(Metric.REGEX, extract), "answer").key());
         }
     }
 

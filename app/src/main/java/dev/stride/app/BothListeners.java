@@ -1,4 +1,4 @@
-package dev.stride.cli;
+package dev.stride.app;
 
 import dev.stride.core.Cursor;
 import dev.stride.core.DatabaseOutage;
@@ -15,13 +15,13 @@ import java.util.List;
 
 /**
  * Tells two listeners everything, {@code first} first. Every method of {@link RunListener} is passed on here
- * (BothListenersTest fails when the interface gains one this class does not pass on).
+ * (cli-app's BothListenersTest fails when the interface gains one this class does not pass on).
  */
-final class BothListeners implements RunListener {
+public final class BothListeners implements RunListener {
     private final RunListener first;
     private final RunListener second;
 
-    BothListeners(RunListener first, RunListener second) {
+    public BothListeners(RunListener first, RunListener second) {
         this.first = first;
         this.second = second;
     }
