@@ -258,7 +258,8 @@ final class ChoiceReader {
         return Character.isDigit(a) && Character.isDigit(b) || spacedLetter(a) && spacedLetter(b);
     }
 
-    private static boolean spacedLetter(int codePoint) {
+    /** A letter of a script that writes its words apart (see {@link #joined}); {@link Scorer}'s contains asks too. */
+    static boolean spacedLetter(int codePoint) {
         if (!Character.isLetter(codePoint)) {
             return false;
         }

@@ -10,7 +10,7 @@ public enum Metric {
     EXACT,
     /** Equal after {@link Scorer#normalize(String)}: case, inner whitespace, surrounding punctuation, full-width forms. */
     NORMALIZED,
-    /** The normalized label occurs in the normalized answer. */
+    /** The normalized label occurs in the normalized answer as a whole word or phrase (a word boundary each side). */
     CONTAINS,
     /** Multiple choice: the option letter found in free text, compared with the label's letter. */
     CHOICE,

@@ -13,7 +13,9 @@ import java.util.regex.PatternSyntaxException;
  * <ul>
  *   <li>{@code exact}: equal once surrounding whitespace is trimmed from both.</li>
  *   <li>{@code normalized}: equal after {@link #normalize(String)}.</li>
- *   <li>{@code contains}: the normalized label occurs in the normalized answer (an empty label never does).</li>
+ *   <li>{@code contains}: the normalized label occurs in the normalized answer as a whole word or phrase: at its
+ *       start or end, or beside a character that is no letter or digit, on each side (an empty label never does);
+ *       see {@link #occursAsWhole}.</li>
  *   <li>{@code choice}: see {@link ChoiceReader} for the phrasings and option shapes read.</li>
  *   <li>{@code regex}: the first match of the expression in the answer; its first group when it has one that took
  *       part, else the whole match; trimmed and compared with the trimmed label. No match is unparsed.</li>
@@ -96,11 +98,33 @@ public final class Scorer {
             case CONTAINS -> {
                 String l = normalize(wanted);
                 String a = normalize(answer);
-                yield new Verdict(!l.isEmpty() && a.contains(l), true, a);
+                yield new Verdict(!l.isEmpty() && occursAsWhole(a, l), true, a);
             }
             case CHOICE -> choice(answer, wanted, recordJson);
             case REGEX -> regex(answer, wanted);
         };
+    }
+
+    /**
+     * Whether {@code label} occurs in {@code answer} with a word boundary on each side: the label "a" is not found in
+     * "the answer is b", nor "4" in "14". A boundary is the text's start or end, or a character that is no letter or
+     * digit; or a letter of a script written without spaces between words (Chinese, Japanese, Thai, ...), as
+     * {@link ChoiceReader} finds an option's text, so that "答案是B" still holds B.
+     */
+    static boolean occursAsWhole(String answer, String label) {
+        for (int at = answer.indexOf(label); at >= 0; at = answer.indexOf(label, at + 1)) {
+            int end = at + label.length();
+            if ((at == 0 || boundary(answer.codePointBefore(at)))
+                    && (end == answer.length() || boundary(answer.codePointAt(end)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean boundary(int codePoint) {
+        return !Character.isLetterOrDigit(codePoint)
+                || Character.isLetter(codePoint) && !ChoiceReader.spacedLetter(codePoint);
     }
 
     private static Verdict choice(String answer, String label, String recordJson) {

@@ -63,6 +63,24 @@ class ScorerTest {
     }
 
     @Test
+    void containsFindsTheLabelAsAWholeWordNotInsideAnother() {
+        // A one-letter label was found in "answer": a wrong answer scored right.
+        assertThat(CONTAINS.score("The answer is B.", "A", null).correct()).isFalse();
+        assertThat(CONTAINS.score("Answer: B) optB13", "A", null).correct()).isFalse();
+        assertThat(CONTAINS.score("Answer: B) optB13", "B", null).correct()).isTrue();
+        assertThat(CONTAINS.score("The answer is B.", "b", null).correct()).isTrue();
+        assertThat(CONTAINS.score("(A)", "A", null).correct()).isTrue();
+        assertThat(CONTAINS.score("It costs 14 dollars", "4", null).correct()).isFalse();
+        assertThat(CONTAINS.score("It costs 4 dollars", "4", null).correct()).isTrue();
+        assertThat(CONTAINS.score("Aspirins", "aspirin", null).correct()).isFalse();
+        assertThat(CONTAINS.score("aspirin and aspirins", "aspirin", null).correct()).as("a later whole one").isTrue();
+        assertThat(CONTAINS.score("Give aspirin, then heparin.", "aspirin, then", null).correct()).isTrue();
+        // Words written without spaces between them: the label counts beside them.
+        assertThat(CONTAINS.score("答案是B。", "B", null).correct()).isTrue();
+        assertThat(CONTAINS.score("应给予阿司匹林治疗", "阿司匹林", null).correct()).isTrue();
+    }
+
+    @Test
     void aBlankAnswerIsUnparsedUnderEveryMetric() {
         for (Metric m : Metric.values()) {
             Scorer s = Scorer.of(m, m == Metric.REGEX ? "(\\d+)" : null);
