@@ -14,6 +14,8 @@ import dev.stride.db.ScoreBook;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,10 +52,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "NAME")
     String run;
 
-    @Option(names = "--label-field", required = true, paramLabel = "FIELD")
+    @Option(names = "--label-field", paramLabel = "FIELD")
     String labelField;
 
-    @Option(names = "--metric", paramLabel = "METRIC", defaultValue = "normalized")
+    @Option(names = "--metric", paramLabel = "METRIC")
     String metric;
 
     @Option(names = "--extract", paramLabel = "REGEX")
@@ -68,8 +70,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         database.resolve(Set.of("db", "run")); // run's file: its other keys mean other things here
-        // Settings first: a typo in --metric or --extract is said before any database is opened.
-        RunScorer scorer = new RunScorer(Scorer.of(Metric.parse(metric), extract), labelField);
+        // Settings first: a typo in --metric or --extract is said before any database is opened. --extract alone is
+        // the regex metric's, the only one that takes an expression.
+        Scorer given = metric == null && extract == null ? null
+                : Scorer.of(metric == null ? Metric.REGEX : Metric.parse(metric), extract);
         if (database.file != null) {
             DbFile.requireExists(database.file);
         }
@@ -84,7 +88,7 @@ final class ScoreCommand implements Callable<Integer> {
             } else {
                 DbFile.upgradeIfOlder(database.postgres, spec);
             }
-            report = score(scorer, stop);
+            report = score(given, stop);
         } catch (RunScorer.Stopped e) {
             // --again starts over: the rest still hold their earlier verdicts, which a plain score would keep.
             throw UserError.of(ExitCodes.INTERRUPTED, again ? "msg.score.interruptedAgain" : "msg.score.interrupted",
@@ -92,24 +96,58 @@ final class ScoreCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(toJson(report));
+            out.println(toJson(report, source));
         } else {
-            ScoreLines.print(out, Messages.of(spec), report);
+            ScoreLines.print(out, Messages.of(spec), report, source);
         }
         out.flush();
         return ExitCodes.OK;
     }
 
+    /** Where the metric scored by came from: the options, the run's own scoring, or the default. */
+    enum Source {
+        GIVEN, AS_SCORED, DEFAULT
+    }
+
+    private Source source;
+
     /** The book first: it brings an older database's schema up to V10, which the read-only store then finds. */
-    private ScoreReport score(RunScorer scorer, AtomicBoolean stop) {
+    private ScoreReport score(Scorer given, AtomicBoolean stop) {
         try (ScoreBook book = database.postgres != null ? ScoreBook.open(database.postgres)
                 : ScoreBook.open(database.file);
              CheckpointStore store = database.postgres != null ? PostgresCheckpointStore.openReadOnly(database.postgres)
                      : SqliteCheckpointStore.openReadOnly(database.file)) {
             RunInfo chosen = chooseRun(store);
+            RunScorer scorer = scorerFor(book, chosen, given);
             scorer.refuseUnlabelled(book, chosen);
             return scorer.score(book, chosen, again, stop::get);
         }
+    }
+
+    /**
+     * What the options leave open, taken from the run's own scoring (as status shows its accuracy): scored once live by
+     * choice, the run is not read anew by normalized, which would disagree with every other view of it.
+     */
+    private RunScorer scorerFor(ScoreBook book, RunInfo run, Scorer given) {
+        if (given != null && labelField != null) {
+            source = Source.GIVEN;
+            return new RunScorer(given, labelField);
+        }
+        Optional<ScoreBook.Key> own = book.ownScoring(run.id(), labelField);
+        String field = labelField != null ? labelField : own.map(ScoreBook.Key::labelField)
+                .orElseThrow(() -> UserError.usageOf("msg.score.labelFieldRequired", run.name()));
+        if (given != null) {
+            source = Source.GIVEN;
+            return new RunScorer(given, field);
+        }
+        if (own.isEmpty()) {
+            source = Source.DEFAULT;
+            return new RunScorer(Scorer.of(Metric.DEFAULT, null), field);
+        }
+        source = Source.AS_SCORED;
+        ScoreBook.Key key = own.get();
+        return new RunScorer(Scorer.of(Metric.parse(key.metric()), key.extract().isEmpty() ? null : key.extract()),
+                field);
     }
 
     private RunInfo chooseRun(CheckpointStore store) {
@@ -127,10 +165,12 @@ final class ScoreCommand implements Callable<Integer> {
         throw UserError.usageOf("msg.score.nameTheRun", ClearCommand.knownRuns(store));
     }
 
-    static String toJson(ScoreReport r) {
+    static String toJson(ScoreReport r, Source source) {
         ObjectNode o = JSON.createObjectNode();
         o.put("run", r.run());
         o.put("metric", r.metric());
+        // given, as_scored or default: whether the metric is the run's own or the default for a run never scored
+        o.put("metric_from", source.name().toLowerCase(Locale.ROOT));
         o.put("label_field", r.labelField());
         if (r.extract() != null) {
             o.put("extract", r.extract());

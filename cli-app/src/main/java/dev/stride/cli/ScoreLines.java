@@ -10,9 +10,14 @@ final class ScoreLines {
     private ScoreLines() {
     }
 
-    static void print(PrintWriter out, Messages m, ScoreReport r) {
+    static void print(PrintWriter out, Messages m, ScoreReport r, ScoreCommand.Source source) {
         Accuracy a = r.accuracy();
-        out.println(m.get("msg.score.head", r.run(), r.metric(), r.labelField()));
+        String head = m.get("msg.score.head", r.run(), r.metric(), r.labelField());
+        out.println(switch (source) {
+            case GIVEN -> head;
+            case AS_SCORED -> m.get("msg.score.headAsScored", head);
+            case DEFAULT -> m.get("msg.score.headDefault", head);
+        });
         if (a.scored() == 0) {
             out.println(m.get("msg.score.nothing"));
         } else {

@@ -230,6 +230,46 @@ class ScoreCommandTest {
                 .containsExactly("C/1", "D/1", "null/0");
     }
 
+    /**
+     * Without --metric (and --label-field), a run is scored as it was scored: one scored live by choice read anew by
+     * normalized gave a user 19.1% beside the 80.4% status showed. A run never scored takes normalized, and a label
+     * field it must be told. The first line says which.
+     */
+    @Test
+    void withoutAMetricARunIsScoredAsItWasScoredAndTheLineSaysSo() throws Exception {
+        Path db = dir.resolve("runs.db");
+        run(input("q.jsonl", tenQuestions()), db, "--label-field", "answer", "--metric", "choice");
+
+        Cli.Result plain = cli.run("score", "--db", db.toString());
+        assertThat(plain.exitCode()).as(plain.all()).isZero();
+        assertThat(plain.out()).startsWith("""
+                run m: metric choice, label field answer (as the run was scored; --metric scores another way)
+                accuracy 70.0% (95% CI 39.7% to 89.2%), 7 of 10 correct
+                """);
+        // Another metric tried beside it does not become the run's own: the run keeps the way it was run with.
+        assertThat(score(db, "--label-field", "answer", "--metric", "exact").get("correct").asLong()).isZero();
+        JsonNode again = score(db, "--label-field", "answer");
+        assertThat(again.get("metric").asText()).isEqualTo("choice");
+        assertThat(again.get("metric_from").asText()).isEqualTo("as_scored");
+        assertThat(again.get("correct").asLong()).isEqualTo(7);
+
+        Path other = dir.resolve("other.db");
+        run(input("q.jsonl", tenQuestions()), other);
+        Cli.Result noField = cli.run("score", "--db", other.toString());
+        assertThat(noField.exitCode()).isEqualTo(2);
+        assertThat(noField.err().strip()).isEqualTo("stride: --label-field: run 'm' was never scored, so there is no"
+                + " label field to take; name the field that holds each record's label, e.g. --label-field answer");
+        Cli.Result byDefault = cli.run("score", "--db", other.toString(), "--label-field", "answer");
+        assertThat(byDefault.out()).startsWith(
+                "run m: metric normalized, label field answer (the default: the run was never scored)\n");
+        // Scored by stride score alone, a run is scored as it was scored last.
+        assertThat(score(other, "--label-field", "answer", "--metric", "choice").get("metric_from").asText())
+                .isEqualTo("given");
+        JsonNode last = score(other, "--run", "m");
+        assertThat(last.get("metric").asText()).isEqualTo("choice");
+        assertThat(last.get("label_field").asText()).isEqualTo("answer");
+    }
+
     @Test
     void scoringAgainScoresOnlyNewAnswers() throws Exception {
         Path db = dir.resolve("runs.db");

@@ -265,6 +265,32 @@ public final class ScoreBook implements AutoCloseable {
         });
     }
 
+    /**
+     * The run's own way of scoring, as {@code stride status} shows its accuracy ({@link Board.RunScores#headline}): the
+     * way it keeps ({@code stride run --label-field}), else that of its latest stored score; on {@code labelField}
+     * alone when it is given. Empty for a run never scored (on that field).
+     */
+    public Optional<Key> ownScoring(long runId, String labelField) {
+        Optional<Key> kept = keptScoring(runId);
+        if (kept.isPresent() && (labelField == null || kept.get().labelField().equals(labelField))) {
+            return kept;
+        }
+        return connector.run(c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT metric, label_field, extract FROM scores"
+                    + " WHERE run_id = ?" + (labelField == null ? "" : " AND label_field = ?")
+                    + " ORDER BY scored_at DESC, metric, extract LIMIT 1")) {
+                st.setLong(1, runId);
+                if (labelField != null) {
+                    st.setString(2, labelField);
+                }
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(new Key(rs.getString(1), rs.getString(2), rs.getString(3)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
     /** Keeps {@code key} as the way the run scores its answers, for a session that is told none to go on with. */
     public void keepScoring(long runId, Key key) {
         connector.run(c -> {
