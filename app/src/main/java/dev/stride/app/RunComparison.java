@@ -58,8 +58,9 @@ public final class RunComparison {
                 return;
             }
             // The runs read their records from different inputs, which disagree on this one's label: held each to
-            // its own, the same answer would count right for one run and wrong for the other. Not compared.
-            if (!labelA.equals(labelB)) {
+            // its own, the same answer would count right for one run and wrong for the other. Not compared. Labels
+            // the metric reads alike (" B " and "B" by choice) agree: the metric is what right means here.
+            if (!scorer.sameLabel(labelA, pair.inputA(), labelB, pair.inputB())) {
                 tally.labelsDiffer++;
                 tally.labelsDifferIds.offer(pair);
                 return;

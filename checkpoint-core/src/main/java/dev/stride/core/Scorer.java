@@ -2,6 +2,7 @@ package dev.stride.core;
 
 import java.text.Normalizer;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -102,6 +103,27 @@ public final class Scorer {
             }
             case CHOICE -> choice(answer, wanted, recordJson);
             case REGEX -> regex(answer, wanted);
+        };
+    }
+
+    /**
+     * Whether two labels are one to this metric, each read with its own record as {@link #score} reads it: {@code " B "}
+     * and {@code "B"} under every metric but {@code exact}'s own trimming alike, {@code "b"} and {@code "B"} under
+     * {@code normalized}, {@code "B"} and {@code "1"} under {@code choice} with options in a list. Labels the metric
+     * cannot read ({@code choice} finds no letter) are one when their normalized texts are.
+     */
+    public boolean sameLabel(String labelA, String recordA, String labelB, String recordB) {
+        if (labelA.equals(labelB)) {
+            return true;
+        }
+        return switch (metric) {
+            case EXACT, REGEX -> labelA.strip().equals(labelB.strip());
+            case NORMALIZED, CONTAINS -> normalize(labelA).equals(normalize(labelB));
+            case CHOICE -> {
+                String a = ChoiceReader.forRecord(recordA).readLabel(labelA);
+                String b = ChoiceReader.forRecord(recordB).readLabel(labelB);
+                yield a != null || b != null ? Objects.equals(a, b) : normalize(labelA).equals(normalize(labelB));
+            }
         };
     }
 

@@ -63,6 +63,19 @@ class ScorerTest {
     }
 
     @Test
+    void labelsAreTheSameAsTheMetricReadsThem() {
+        String listed = "{\"options\":[\"Heparin\",\"Warfarin\"]}";
+        assertThat(Scorer.of(Metric.CHOICE, null).sameLabel(" B ", null, "B", null)).isTrue();
+        assertThat(Scorer.of(Metric.CHOICE, null).sameLabel("(b)", null, "B", null)).isTrue();
+        assertThat(Scorer.of(Metric.CHOICE, null).sameLabel("1", listed, "B", listed)).isTrue();
+        assertThat(Scorer.of(Metric.CHOICE, null).sameLabel("A", null, "B", null)).isFalse();
+        assertThat(NORMALIZED.sameLabel("Aspirin.", null, "aspirin", null)).isTrue();
+        assertThat(CONTAINS.sameLabel("Aspirin", null, "heparin", null)).isFalse();
+        assertThat(Scorer.of(Metric.EXACT, null).sameLabel(" B ", null, "B", null)).isTrue();
+        assertThat(Scorer.of(Metric.EXACT, null).sameLabel("b", null, "B", null)).isFalse();
+    }
+
+    @Test
     void containsFindsTheLabelAsAWholeWordNotInsideAnother() {
         // A one-letter label was found in "answer": a wrong answer scored right.
         assertThat(CONTAINS.score("The answer is B.", "A", null).correct()).isFalse();

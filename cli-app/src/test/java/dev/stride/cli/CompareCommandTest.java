@@ -314,6 +314,8 @@ class CompareCommandTest {
             String other = label.equals("A") ? "B" : "A";
             lines.set(i, line.replace("\"answer\": \"" + label + "\"", "\"answer\": \"" + other + "\""));
         }
+        // The same label with blanks around it is the same label to choice: compared, not left out.
+        lines.set(6, lines.get(6).replaceAll("\"answer\": \"([A-D])\"", "\"answer\": \" $1 \""));
         Path relabelled = dir.resolve("relabelled.jsonl");
         Files.write(relabelled, lines, StandardCharsets.UTF_8);
         run(relabelled, "base", "--run", "base");
