@@ -11,6 +11,7 @@ import dev.stride.core.Accuracy;
 import dev.stride.core.CheckpointStore;
 import dev.stride.core.Metric;
 import dev.stride.core.RunInfo;
+import dev.stride.core.ShellWords;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.BufferedWriter;
@@ -22,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -201,7 +203,7 @@ final class CompareCommand implements Callable<Integer> {
             // Both scored, each against its own label fields: saying they were not both scored would send the user
             // looking for a scoring that is there.
             case NOT_BOTH_SCORED -> scoringsA.isEmpty() || scoringsB.isEmpty()
-                    ? UserError.usageOf("msg.compare.labelFieldRequired")
+                    ? notScored(a, scoringsA, b, scoringsB)
                     : UserError.usageOf("msg.compare.differentLabelFields", a.name(), labelFields(scoringsA),
                             b.name(), labelFields(scoringsB));
             case SEVERAL_LABEL_FIELDS -> UserError.usageOf("msg.compare.labelFieldAmbiguous",
@@ -213,6 +215,29 @@ final class CompareCommand implements Callable<Integer> {
                     String.join(", ", refused.metricsA()), String.join(", ", refused.metricsB()), a.name(),
                     b.name());
         };
+    }
+
+    /**
+     * One run or both not scored: which, and the command that scores each; by the other run's way when it was
+     * scored one way, so that the two can then be compared by it.
+     */
+    private UserError notScored(RunInfo a, List<ComparedScoring.Scoring> scoringsA, RunInfo b,
+                                List<ComparedScoring.Scoring> scoringsB) {
+        List<ComparedScoring.Scoring> scored = scoringsA.isEmpty() ? scoringsB : scoringsA;
+        String way = scored.size() == 1 ? "--label-field " + ShellWords.quoted(scored.get(0).labelField())
+                + " --metric " + scored.get(0).metric() + (scored.get(0).extract() == null ? ""
+                : " --extract " + ShellWords.quoted(scored.get(0).extract()))
+                : "--label-field FIELD --metric M";
+        List<String> commands = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (RunInfo r : scoringsA.isEmpty() && scoringsB.isEmpty() ? List.of(a, b)
+                : List.of(scoringsA.isEmpty() ? a : b)) {
+            names.add("'" + r.name() + "'");
+            commands.add("stride score --db " + ShellWords.quoted(where().toString()) + " --run "
+                    + ShellWords.quoted(r.name()) + " " + way);
+        }
+        return UserError.usageOf("msg.compare.notScored", names.size(), String.join(" and ", names),
+                String.join("; ", commands), way);
     }
 
     private static String labelFields(List<ComparedScoring.Scoring> scorings) {

@@ -235,7 +235,17 @@ class CompareCommandTest {
         run(MCQ, "unscored");
         Cli.Result oneScored = cli.run("compare", "--db", db.toString(), "tuned", "unscored");
         assertThat(oneScored.exitCode()).as(oneScored.all()).isEqualTo(2);
-        assertThat(oneScored.err()).as("one run not scored at all").contains("not both scored");
+        // The run not scored is named, with the command that scores it as the other was scored.
+        assertThat(oneScored.err().strip()).as("one run not scored at all").isEqualTo("stride: run 'unscored' was not"
+                + " scored, so there is no label field and metric to compare by: score it first (stride score --db "
+                + db + " --run unscored --label-field answer --metric exact), or give both here with --label-field"
+                + " answer --metric exact");
+        run(MCQ, "unscored2");
+        Cli.Result neither = cli.run("compare", "--db", db.toString(), "unscored2", "unscored");
+        assertThat(neither.exitCode()).as(neither.all()).isEqualTo(2);
+        assertThat(neither.err().strip()).startsWith("stride: runs 'unscored2' and 'unscored' were not scored")
+                .contains("(stride score --db " + db + " --run unscored2 --label-field FIELD --metric M; stride score"
+                        + " --db " + db + " --run unscored --label-field FIELD --metric M)");
         Cli.Result chosen = cli.run("compare", "--db", db.toString(), "tuned", "base", "--label-field", "answer",
                 "--metric", "exact");
         assertThat(chosen.exitCode()).as(chosen.all()).isZero();
