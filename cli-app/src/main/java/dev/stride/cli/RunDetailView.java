@@ -106,19 +106,25 @@ final class RunDetailView {
         }
     }
 
-    /** One line per way the run was scored, the live scoring's first; none for a run never scored. */
+    /**
+     * One line per way the run was scored, first the one whose accuracy the list of runs shows (the live scoring's,
+     * else the latest); none for a run never scored.
+     */
     private void printAccuracy(PrintWriter out, Messages m) {
         if (scores == null) {
             return;
         }
         String label = m.get("msg.detail.accuracy");
         List<Board.Score> rows = new ArrayList<>(scores.scores());
-        rows.sort(Comparator.comparing(s -> !scores.isLive(s)));
+        Board.Score headline = scores.headline().orElse(null);
+        // The row the list of runs shows first: the live scoring's, else the latest, which is then said to be it.
+        rows.sort(Comparator.comparing(s -> !s.equals(headline)));
         for (Board.Score s : rows) {
             String value = m.get("msg.detail.accuracyValue", ScoreLines.percent(s.accuracy()),
                     ScoreLines.percent(s.ciLow()), ScoreLines.percent(s.ciHigh()), s.correct(), s.scored(),
                     s.unparsed(), s.metric(), s.labelField());
-            line(out, label, scores.isLive(s) ? m.get("msg.detail.accuracyLive", value) : value);
+            line(out, label, scores.isLive(s) ? m.get("msg.detail.accuracyLive", value)
+                    : s.equals(headline) && rows.size() > 1 ? m.get("msg.detail.accuracyLatest", value) : value);
             label = "";
         }
     }

@@ -38,9 +38,21 @@ final class RunJson {
 
     /**
      * The run's scoreboard rows ({@code stride score}, or {@code run --label-field} as answers arrive): an empty list
-     * for a run never scored; {@code live} marks the row its live scoring keeps up to date.
+     * for a run never scored; {@code live} marks the row its live scoring keeps up to date. Before them, the
+     * accuracy status's table shows ({@link Board.RunScores#headline}) with its metric and label field, null for none.
      */
     static void scores(ObjectNode o, Board.RunScores scores) {
+        // The accuracy the table shows, named by its metric: a script need not work out which row that is.
+        Board.Score headline = scores == null ? null : scores.headline().orElse(null);
+        if (headline == null) {
+            o.putNull("accuracy");
+            o.putNull("accuracy_metric");
+            o.putNull("accuracy_label_field");
+        } else {
+            o.put("accuracy", headline.accuracy());
+            o.put("accuracy_metric", headline.metric());
+            o.put("accuracy_label_field", headline.labelField());
+        }
         ArrayNode rows = o.putArray("scores");
         if (scores == null) {
             return;

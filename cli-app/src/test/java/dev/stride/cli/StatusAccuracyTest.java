@@ -151,6 +151,29 @@ class StatusAccuracyTest {
                         + "answer");
     }
 
+    /**
+     * A run scored by stride score alone shows the accuracy of its latest scoring: the run up close says which of its
+     * lines that is, first, so that a 0.0% in the list after a scoring by exact is not read as choice's.
+     */
+    @Test
+    void theRunUpCloseNamesTheScoringTheListShows() {
+        baseScoredAfter();
+        assertThat(stride.cli.run("score", "--db", db.toString(), "--run", "base", "--label-field", "answer",
+                "--metric", "exact").exitCode()).isZero();
+
+        Cli.Result r = stride.cli.run("status", "--db", db.toString(), "--run", "base");
+
+        List<String> accuracy = r.out().lines().dropWhile(l -> !l.startsWith("Accuracy:"))
+                .takeWhile(l -> l.startsWith("Accuracy:") || l.startsWith(" ")).toList();
+        assertThat(accuracy).containsExactly(
+                "Accuracy:    0.0% (95% CI 0.0% to 27.8%), 0 of 10 correct, 0 unparsed; metric exact, label field "
+                        + "answer; scored last, the accuracy the list of runs shows",
+                "             40.0% (95% CI 16.8% to 68.7%), 4 of 10 correct, 0 unparsed; metric choice, label field "
+                        + "answer");
+        assertThat(row(stride.cli.run("status", "--db", db.toString()).out().lines().toList(), "base"))
+                .contains(" 0.0% ");
+    }
+
     @Test
     void theJsonOfBothViewsHoldsTheScores() throws Exception {
         tunedScoredLive();
@@ -169,7 +192,21 @@ class StatusAccuracyTest {
         assertThat(base.at("/scores/0/correct").asLong()).isEqualTo(4);
         assertThat(base.at("/scores/0/live").asBoolean()).as("scored by stride score, not as it ran").isFalse();
 
+        // The accuracy the table shows, named: the live scoring's, not that of another metric tried after it.
+        assertThat(stride.cli.run("score", "--db", db.toString(), "--run", "tuned", "--label-field", "answer",
+                "--metric", "exact").exitCode()).isZero();
+        JsonNode again = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--json").out());
+        JsonNode tunedAgain = again.get(0).get("run").asText().equals("tuned") ? again.get(0) : again.get(1);
+        assertThat(tunedAgain.get("accuracy").asDouble()).isEqualTo(0.7);
+        assertThat(tunedAgain.get("accuracy_metric").asText()).isEqualTo("choice");
+        assertThat(tunedAgain.get("accuracy_label_field").asText()).isEqualTo("answer");
+        JsonNode tunedOne = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--run", "tuned", "--json")
+                .out());
+        assertThat(tunedOne.get("accuracy_metric").asText()).isEqualTo("choice");
+
         JsonNode one = JSON.readTree(stride.cli.run("status", "--db", db.toString(), "--run", "base", "--json").out());
+        assertThat(one.get("accuracy").asDouble()).isEqualTo(0.4);
+        assertThat(one.get("accuracy_metric").asText()).isEqualTo("choice");
         assertThat(one.get("scores")).hasSize(1);
         assertThat(one.at("/scores/0/accuracy").asDouble()).isEqualTo(0.4);
         assertThat(one.at("/scores/0/ci_low").asDouble()).isLessThan(0.4);
@@ -188,6 +225,8 @@ class StatusAccuracyTest {
                 .out());
         assertThat(one.get("scores").isArray()).isTrue();
         assertThat(one.get("scores")).isEmpty();
+        assertThat(one.get("accuracy").isNull()).isTrue();
+        assertThat(one.get("accuracy_metric").isNull()).isTrue();
     }
 
     private static String row(List<String> lines, String run) {

@@ -83,8 +83,10 @@ public interface Board extends AutoCloseable {
         }
 
         /**
-         * The row a one-line view shows: the live scoring's where it has scored something (it is what the run's
-         * progress line showed), else the row scored last.
+         * The row a one-line view shows, the run's own scoring: the live scoring's where it has scored something (it
+         * is what the run's progress line showed; another metric tried with stride score does not take its place),
+         * else the row scored last. {@code stride score} without a metric scores by the same ({@link
+         * ScoreBook#ownScoring}).
          */
         public Optional<Score> headline() {
             return scores.stream().filter(this::isLive).findFirst()
