@@ -51,7 +51,7 @@ final class Workforce {
     /** The machine's name, as status shows a worker's. */
     /** The PID namespace every process of a machine is in unless it is in a container (PROC_PID_INIT_INO). */
     private static final String FIRST_PID_NAMESPACE = "pid:[4026531836]";
-    private static final String HOST = hostName();
+    static final String HOST = hostName();
     /**
      * The lease of a worker that left records to the others ({@link #leave}): ended long before anyone's now, whatever
      * the few milliseconds by which workers' clocks may disagree.

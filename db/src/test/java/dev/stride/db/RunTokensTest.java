@@ -236,6 +236,17 @@ class RunTokensTest {
         RunTotals two = RunTotals.of(file, now, MINUTE).get("a");
         assertThat(two.ratePerSecond(now)).as("the two workers left, since the third's last figures")
                 .isCloseTo(8, org.assertj.core.data.Offset.offset(0.3));
+
+        // Killed (kill -9) on this machine a moment ago: its lease runs on, but its process is gone, as status shows.
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        try (Connection c = Fixtures.jdbc(file); Statement st = c.createStatement()) {
+            st.execute("UPDATE workers SET host = '" + Workforce.HOST.replace("'", "''") + "', pid = " + gone.pid()
+                    + ", lease_until = '" + UtcText.format(now.plusSeconds(20)) + "' WHERE worker_id = 'w2'");
+        }
+        RunTotals killed = RunTotals.of(file, now, MINUTE).get("a");
+        assertThat(killed.ratePerSecond(now)).as("a worker of this machine whose process is gone has left")
+                .isCloseTo(8, org.assertj.core.data.Offset.offset(0.3));
     }
 
     /**
