@@ -168,8 +168,9 @@ final class ParseErrorHandler implements IParameterExceptionHandler {
                     .collect(Collectors.joining(", "));
             CommandSpec command = ex.getCommandLine().getCommandSpec();
             if (m.getMissing().stream().noneMatch(OptionSpec.class::isInstance)
-                    && !command.positionalParameters().isEmpty()) {
-                // "missing RUN_B" alone left the user to find that compare takes two runs, and in which order.
+                    && command.positionalParameters().size() > 1) {
+                // "missing RUN_B" alone left the user to find that compare takes two runs, and in which order (a
+                // command of one, "missing OUT", says it all).
                 return Messages.text("msg.parse.missingParameterOf", missing, command.qualifiedName(),
                         command.positionalParameters().stream().map(ArgSpec::paramLabel)
                                 .collect(Collectors.joining(" ")));

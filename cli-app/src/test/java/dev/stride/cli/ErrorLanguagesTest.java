@@ -108,6 +108,8 @@ class ErrorLanguagesTest {
         assertThat(en.err()).startsWith("stride: missing RUN_B (stride compare takes RUN_A RUN_B)\n");
         assertThat(ZH.run("compare", "--db", "t1.db", "tuned").err())
                 .startsWith("stride: 缺少 RUN_B（stride compare 需要 RUN_A RUN_B）\n");
+        assertThat(EN.run("snapshot", "--db", "t1.db").err()).as("one to take: said whole")
+                .startsWith("stride: missing OUT\n");
     }
 
     @Test
