@@ -179,6 +179,13 @@ class OutputIsTheDatabaseTest {
                     + " or delete the database yourself first if it is no longer needed\n");
             assertThat(side).doesNotExist();
         }
+        // A link by another name that leads to one: where it leads is what would be written.
+        Path link = Files.createSymbolicLink(dir.resolve("answers.jsonl"), dir.resolve("victim.db-wal"));
+        Cli.Result linked = cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", link.toString());
+        assertThat(linked.exitCode()).as(linked.all()).isEqualTo(2);
+        assertThat(linked.err()).contains("it is the -wal file of the SQLite database ");
+        assertThat(dir.resolve("victim.db-wal")).doesNotExist();
+        Files.delete(link);
         Path relative = Path.of("").toAbsolutePath().relativize(dir.resolve("victim.db-journal"));
         assertThat(cli.run("export", "--db", db.toString(), "--run", "tuned", "-o", relative.toString()).err())
                 .as("the database named as the output is").contains("of the SQLite database "
