@@ -33,6 +33,11 @@ import java.util.regex.PatternSyntaxException;
  * together; an option left out stays null (the stored value on a resume, the default on a new run).
  */
 public final class RunForm {
+    /** What --api takes: the wire protocol a server speaks. */
+    public static final List<String> APIS = List.of("openai", "ollama");
+    /** What --endpoint takes: which of OpenAI's paths. */
+    public static final List<String> ENDPOINTS = List.of("chat", "completions");
+
     private static final String DEFAULT_KEY_ENV = "OPENAI_API_KEY";
 
     private Path input;
@@ -362,10 +367,10 @@ public final class RunForm {
     /** The request settings given; what is not given stays unset (a resume keeps the stored). */
     private GenerationParams generation() {
         Endpoint chosen = null;
-        if (api != null && !List.of("openai", "ollama").contains(api)) {
+        if (api != null && !APIS.contains(api)) {
             throw AppPhrase.invalid("run.api", api);
         }
-        if (endpoint != null && !List.of("chat", "completions").contains(endpoint)) {
+        if (endpoint != null && !ENDPOINTS.contains(endpoint)) {
             throw AppPhrase.invalid("run.endpoint", endpoint);
         }
         if ("ollama".equals(api)) {

@@ -63,7 +63,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--label-field", paramLabel = "FIELD")
     String labelField;
 
-    @Option(names = "--metric", paramLabel = "M")
+    @Option(names = "--metric", paramLabel = "M", completionCandidates = ValueCandidates.Metrics.class)
     String metric;
 
     @Option(names = "--extract", paramLabel = "REGEX")

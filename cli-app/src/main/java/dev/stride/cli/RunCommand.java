@@ -105,10 +105,10 @@ final class RunCommand implements Callable<Integer> {
             converter = ConcurrencyChoice.Maximum.class)
     int maxConcurrency;
 
-    @Option(names = "--endpoint", paramLabel = "KIND")
+    @Option(names = "--endpoint", paramLabel = "KIND", completionCandidates = ValueCandidates.Endpoints.class)
     String endpoint;
 
-    @Option(names = "--api", paramLabel = "API")
+    @Option(names = "--api", paramLabel = "API", completionCandidates = ValueCandidates.Apis.class)
     String api;
 
     @Option(names = "--system", paramLabel = "TEXT")
@@ -189,7 +189,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--label-field", paramLabel = "FIELD")
     String labelField;
 
-    @Option(names = "--metric", paramLabel = "METRIC")
+    @Option(names = "--metric", paramLabel = "METRIC", completionCandidates = ValueCandidates.Metrics.class)
     String metric;
 
     @Option(names = "--shard", paramLabel = "I/N")

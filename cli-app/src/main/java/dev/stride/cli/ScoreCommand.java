@@ -55,7 +55,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--label-field", paramLabel = "FIELD")
     String labelField;
 
-    @Option(names = "--metric", paramLabel = "METRIC")
+    @Option(names = "--metric", paramLabel = "METRIC", completionCandidates = ValueCandidates.Metrics.class)
     String metric;
 
     @Option(names = "--extract", paramLabel = "REGEX")

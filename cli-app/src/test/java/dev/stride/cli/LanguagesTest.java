@@ -132,6 +132,9 @@ class LanguagesTest {
         Cli.Result completion = new Cli().run("generate-completion");
         assertThat(completion.exitCode()).isZero();
         assertThat(completion.out()).contains("complete -F _complete_stride", "serve-sim");
+        // Options that take a word of a fixed set offer the set, parsed by stride itself or not.
+        assertThat(completion.out()).contains("(\"exact\" \"normalized\" \"contains\" \"choice\" \"regex\")",
+                "(\"openai\" \"ollama\")", "(\"chat\" \"completions\")");
         Cli.Result help = new Cli(Map.of("NO_COLOR", "1")).run("run", "--help");
         assertThat(help.out()).doesNotContain("\u001b[");
     }
