@@ -45,7 +45,7 @@ final class Api {
         Instant now = clock.instant();
         try {
             if (parts.equals(List.of("runs"))) {
-                return Reply.json(200, BoardJson.runs(board.runs(now), now));
+                return Reply.json(200, BoardJson.runs(board.runs(now), board.scoreboards(), now));
             }
             if (parts.size() == 2 && parts.get(0).equals("runs")) {
                 return found(board.run(parts.get(1), now).map(d -> BoardJson.detail(d, now)), "run", parts.get(1));

@@ -11,6 +11,7 @@ import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The board's values as the JSON the pages read (and {@code /api} gives): snake_case names, times as ISO-8601 UTC
@@ -22,11 +23,27 @@ final class BoardJson {
     private BoardJson() {
     }
 
-    static ObjectNode runs(List<Board.RunRow> rows, Instant now) {
+    /**
+     * @param scores each run's scoreboard by name (a run never scored has none): each run's {@code accuracy} is the
+     *               one status's ACCURACY column shows, named by {@code accuracy_metric}; null when not scored
+     */
+    static ObjectNode runs(List<Board.RunRow> rows, Map<String, Board.RunScores> scores, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("generated_at", now.toString());
         ArrayNode runs = o.putArray("runs");
-        rows.forEach(r -> runs.add(run(r, now)));
+        for (Board.RunRow r : rows) {
+            ObjectNode run = run(r, now);
+            Board.RunScores s = scores.get(r.info().name());
+            Board.Score headline = s == null ? null : s.headline().orElse(null);
+            if (headline == null) {
+                run.putNull("accuracy");
+                run.putNull("accuracy_metric");
+            } else {
+                run.put("accuracy", headline.accuracy());
+                run.put("accuracy_metric", headline.metric());
+            }
+            runs.add(run);
+        }
         return o;
     }
 

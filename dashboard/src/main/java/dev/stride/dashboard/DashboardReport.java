@@ -142,7 +142,7 @@ public final class DashboardReport {
             json.writeStringField("generated_at", now.toString());
             json.writeStringField("database", source);
             json.writeFieldName("runs");
-            json.writeTree(BoardJson.runs(rows, now));
+            json.writeTree(BoardJson.runs(rows, board.scoreboards(), now));
             json.writeArrayFieldStart("details");
             for (Board.RunRow r : rows) {
                 String name = r.info().name();

@@ -93,6 +93,14 @@ class ApiTest {
             assertThat(r.get("finished").asBoolean()).isTrue();
         }
         assertThat(runs.get(1).get("failed").asLong()).as("the flaky server failed some").isPositive();
+        // The accuracy status's ACCURACY column shows, by the metric named: clean is scored, flaky is not.
+        JsonNode clean = runs.get(0);
+        assertThat(clean.get("name").asText()).isEqualTo("clean");
+        assertThat(clean.get("accuracy").asDouble()).isEqualTo(
+                count(db, "SELECT correct FROM scoreboard WHERE run = 'clean'")
+                        / (double) count(db, "SELECT scored FROM scoreboard WHERE run = 'clean'"));
+        assertThat(clean.get("accuracy_metric").asText()).isEqualTo("contains");
+        assertThat(runs.get(1).get("accuracy").isNull()).as("flaky, never scored").isTrue();
     }
 
     @Test

@@ -93,6 +93,12 @@ class BrowserTest {
     @Test
     void theRunsListShowsEachRunWithTheNumbersOfTheDatabase() throws Exception {
         String dom = chromium.dom(base, BUDGET);
+        // Each run's accuracy as status shows it, its metric on the cell; a run not scored shows none.
+        long correct = count(db, "SELECT correct FROM scoreboard WHERE run = 'clean'");
+        long scored = count(db, "SELECT scored FROM scoreboard WHERE run = 'clean'");
+        assertThat(row(dom, "clean")).contains("<td class=\"num accuracy\" title=\"metric contains\">"
+                + String.format(java.util.Locale.ROOT, "%.1f%%", correct * 100.0 / scored) + "</td>");
+        assertThat(row(dom, "flaky")).contains("<td class=\"num accuracy\" title=\"not scored\">–</td>");
         for (String run : List.of("clean", "flaky")) {
             String row = row(dom, run);
             assertThat(cell(row, "done")).isEqualTo(Long.toString(count(db,

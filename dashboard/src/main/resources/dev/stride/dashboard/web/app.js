@@ -151,6 +151,8 @@
           el('th', {class: 'num', text: 'Done', title: 'records answered'}),
           el('th', {class: 'num', text: 'Failed', title: 'records that failed after every retry'}),
           el('th', {class: 'num', text: 'Pending', title: 'records not answered yet'}),
+          el('th', {class: 'num', text: 'Accuracy', title: 'answers that match the label of their record, by the metric'
+            + ' named on each (as stride status shows it); – not scored'}),
           el('th', {class: 'num', text: 'Rate', title: 'answers per second over the last minute'}),
           el('th', {class: 'num', text: 'Time left', title: 'at the current rate'}),
           el('th', {class: 'num', text: 'Workers', title: 'stride processes working on the run now'}),
@@ -173,12 +175,14 @@
             link: el('a', {href: inReport ? '#run-' + encodeURIComponent(r.name) : runHref(r.name)}),
             model: el('td'), state: el('td'), bar: el('progress', {max: 1, value: 0}), pct: el('span'),
             done: el('td', {class: 'num done'}), failed: el('td', {class: 'num failed'}),
-            pending: el('td', {class: 'num pending'}), rate: el('td', {class: 'num rate'}),
+            pending: el('td', {class: 'num pending'}), accuracy: el('td', {class: 'num accuracy'}),
+            rate: el('td', {class: 'num rate'}),
             left: el('td', {class: 'num left'}), workers: el('td', {class: 'num workers'}),
             inFlight: el('td', {class: 'num in-flight'}), started: el('td'), saved: el('td'),
           };
           row.tr = el('tr', {'data-run': r.name}, el('td', {}, row.link), row.model, row.state,
-            el('td', {class: 'progress'}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.rate, row.left,
+            el('td', {class: 'progress'}, row.bar, ' ', row.pct), row.done, row.failed, row.pending, row.accuracy,
+            row.rate, row.left,
             row.workers, row.inFlight, row.started, row.saved);
           tbody.appendChild(row.tr);
           rows.set(r.name, row);
@@ -195,6 +199,9 @@
         setText(row.done, fmt(r.done));
         setText(row.failed, fmt(r.failed));
         setText(row.pending, fmt(r.pending));
+        setText(row.accuracy, r.accuracy === null || r.accuracy === undefined ? '–'
+          : (r.accuracy * 100).toFixed(1) + '%');
+        row.accuracy.title = r.accuracy_metric ? 'metric ' + r.accuracy_metric : 'not scored';
         setText(row.rate, r.state === 'running' ? r.rate_per_second.toFixed(1) + '/s' : '–');
         setText(row.left, r.state === 'running' ? duration(r.seconds_left) : '–');
         setText(row.workers, workerWords(r));
