@@ -69,6 +69,11 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (fromPostgres != null && toPostgres != null && fromPostgres.sameDatabaseAs(toPostgres)) {
+            // As for one file: the refusal that followed ("already has a run, clear it there first") cleared the
+            // source. Before anything is opened: the two need not even be reachable to be the same.
+            throw UserError.usageOf("msg.copy.sameDatabase", fromPostgres, toPostgres);
+        }
         if (from != null) {
             DbFile.requireExists(from);
             if (to != null) {

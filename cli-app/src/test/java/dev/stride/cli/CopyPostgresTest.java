@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -101,6 +102,31 @@ class CopyPostgresTest {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /**
+     * "Clear it there first (stride clear --db ... --run m1)" was the answer to a copy of a database onto itself, and
+     * following it cleared the only copy (a user walk). The same database is refused up front however it is spelled:
+     * another user, no password, localhost for 127.0.0.1, jdbc: and postgres: forms, the default port written out.
+     */
+    @Test
+    void theSourceDatabaseAsDestinationIsRefusedUpFrontHoweverItIsSpelled() throws Exception {
+        ok("copy", "--from", laptop.toString(), "--to", server);
+        String shown = server.replace(":" + PASSWORD, "");
+        String[] parts = shown.split("@127\\.0\\.0\\.1:");
+        String sameElsewhere = "postgresql://someone@localhost:" + parts[1];
+        long before = onServer("SELECT count(*) FROM predictions");
+        for (String to : List.of(server, sameElsewhere, "jdbc:" + sameElsewhere,
+                sameElsewhere.replace("postgresql://", "postgres://"))) {
+            Cli.Result r = stride("copy", "--from", server, "--to", to, "--run", "beta");
+
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+            String toShown = to.equals(server) ? shown : "postgresql://someone@localhost:" + parts[1];
+            assertThat(r.err()).isEqualTo("stride: --from " + shown + " and --to " + toShown + ": source and"
+                    + " destination are the same database; nothing was copied, name another database with --to\n");
+        }
+        assertThat(onServer("SELECT count(*) FROM runs")).isEqualTo(2);
+        assertThat(onServer("SELECT count(*) FROM predictions")).isEqualTo(before);
     }
 
     @Test

@@ -1,10 +1,15 @@
 package dev.stride.db;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -157,6 +162,47 @@ public final class PostgresLocation {
     /** The host as the URL names it, for a message that says it is unknown. */
     public String host() {
         return host;
+    }
+
+    /**
+     * Whether {@code other} is this database on this server, whoever connects and with whatever password: the same
+     * port and database name, on hosts spelled alike, both of this machine (localhost, 127.0.0.1, ::1, an address of
+     * one of its interfaces: one port is one server there, its socket file is named by the port), or with an address
+     * in common. A host that does not resolve is compared by its spelling alone.
+     */
+    public boolean sameDatabaseAs(PostgresLocation other) {
+        if (port != other.port || !database.equals(other.database)) {
+            return false;
+        }
+        if (host.equalsIgnoreCase(other.host)) {
+            return true;
+        }
+        List<InetAddress> mine = addresses(host);
+        List<InetAddress> theirs = addresses(other.host);
+        if (!mine.isEmpty() && !theirs.isEmpty() && mine.stream().allMatch(PostgresLocation::ofThisMachine)
+                && theirs.stream().allMatch(PostgresLocation::ofThisMachine)) {
+            return true;
+        }
+        return mine.stream().anyMatch(theirs::contains);
+    }
+
+    private static List<InetAddress> addresses(String host) {
+        try {
+            return List.of(InetAddress.getAllByName(host));
+        } catch (UnknownHostException | SecurityException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean ofThisMachine(InetAddress address) {
+        if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return false;
+        }
     }
 
     /** The user stride connects as. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -140,5 +141,22 @@ class PostgresLocationTest {
                     .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElse(0);
             assertThat(newest).isEqualTo(Schema.LATEST);
         }
+    }
+
+    /** The same database on the same server whoever connects: what copy refuses as its own destination. */
+    @Test
+    void theSameDatabaseIsKnownHoweverItsServerIsSpelled() {
+        PostgresLocation source = PostgresLocation.parse("postgresql://stride:pw@localhost/runs", Map.of());
+        for (String same : List.of("postgresql://other@127.0.0.1:5432/runs", "jdbc:postgresql://stride@[::1]/runs",
+                "postgres://stride:another@LOCALHOST:5432/runs", "postgresql://x@127.0.0.2/runs")) {
+            assertThat(source.sameDatabaseAs(PostgresLocation.parse(same, Map.of()))).as(same).isTrue();
+        }
+        for (String other : List.of("postgresql://stride@localhost:5433/runs", "postgresql://stride@localhost/Runs",
+                "postgresql://stride@localhost/runs2", "postgresql://stride@db.invalid/runs")) {
+            assertThat(source.sameDatabaseAs(PostgresLocation.parse(other, Map.of()))).as(other).isFalse();
+        }
+        PostgresLocation remote = PostgresLocation.parse("postgresql://a@db.invalid:6543/runs", Map.of());
+        assertThat(remote.sameDatabaseAs(PostgresLocation.parse("postgresql://b@DB.invalid:6543/runs", Map.of())))
+                .as("a host that does not resolve, by its spelling").isTrue();
     }
 }
