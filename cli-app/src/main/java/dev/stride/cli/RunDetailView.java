@@ -56,7 +56,7 @@ final class RunDetailView {
         double percent = run.total() == 0 ? 0 : run.done() * 100.0 / run.total();
         line(out, m.get("msg.detail.run"), run.name());
         line(out, m.get("msg.detail.model"), run.model());
-        line(out, m.get("msg.detail.servers"), String.join(" ", run.baseUrls()));
+        line(out, m.get("msg.detail.servers"), servers(m));
         line(out, m.get("msg.detail.template"), run.template());
         line(out, m.get("msg.detail.settings"), run.paramsJson());
         // What a stored answer is, beside the parameters that asked for it: kept with the run as they are.
@@ -104,6 +104,18 @@ final class RunDetailView {
         if (alone != null) { // null on PostgreSQL, which is no file
             line(out, m.get("msg.detail.file"), DbFile.describe(alone, m));
         }
+    }
+
+    /**
+     * The servers stored with the run: each worker that starts stores its own --base-url there, so they are the latest
+     * one's, and what a run without --base-url asks. Said so when answers came from other servers too (the workers'
+     * that started before it), lest they read as every server the run used: "Answered by" lists those.
+     */
+    private String servers(Messages m) {
+        String stored = String.join(" ", run.baseUrls());
+        boolean others = report.byServer().stream().map(RunReport.Count::key)
+                .anyMatch(server -> !"-".equals(server) && !run.baseUrls().contains(server));
+        return others ? m.get("msg.detail.serversLatest", stored) : stored;
     }
 
     /**

@@ -243,4 +243,33 @@ class ServerDialectsTest {
                 .extracting(JsonNode::asText).containsExactly(urlA, urlB);
         assertThat(cli.run("status", "--db", db.toString(), "--run", "nope").err()).contains("has no run 'nope'");
     }
+
+    /**
+     * Each worker that starts stores its --base-url with the run: status showed the latest one's as "Servers:" under
+     * an "Answered by:" that listed every server the run's workers used (a user walk). The line says whose they are.
+     */
+    @Test
+    void statusSaysTheStoredServersAreTheLatestWorkersWhenOthersAnsweredToo() throws Exception {
+        server.setDispatcher(new FakeModelServer().answering(prompt -> prompt.equals("question 3")
+                ? FakeModelServer.json(400, "{\"error\":{\"message\":\"prompt is too long\"}}") : null));
+        second.setDispatcher(new FakeModelServer());
+        Path input = questions(dir, "q.jsonl", 20);
+        Path db = dir.resolve("runs.db");
+        String urlA = server.url("/v1").toString();
+        String urlB = second.url("/v1").toString();
+        assertThat(cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", urlA,
+                "--template", "{{question}}").exitCode()).isEqualTo(3);
+        String alone = cli.run("status", "--db", db.toString(), "--run", "m").out();
+        assertThat(alone).contains("Servers:     " + urlA + "\n");
+
+        Cli.Result redo = cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url", urlB,
+                "--template", "{{question}}", "--retry-failed");
+        assertThat(redo.exitCode()).as(redo.all()).isZero();
+
+        Cli.Result text = cli.run("status", "--db", db.toString(), "--run", "m");
+        assertThat(text.out()).contains("Servers:     " + urlB + " (the --base-url of the worker that started last,"
+                        + " which a run without --base-url asks; answers came from other servers too: see Answered"
+                        + " by)\n")
+                .contains("Answered by: " + urlA + " 19, " + urlB + " 1");
+    }
 }
