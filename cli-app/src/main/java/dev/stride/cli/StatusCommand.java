@@ -86,6 +86,7 @@ final class StatusCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Map<String, RunTotals> totals;
         FileAlone alone = null; // a PostgreSQL database is no file: nothing to say about its WAL
+        boolean cleared = false; // a file without runs that held some: rows were deleted from it
         if (database.postgres != null) {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 // What the workers stored is stamped on the server's clock: so are live, stale and the pace judged.
@@ -95,9 +96,10 @@ final class StatusCommand implements Callable<Integer> {
                 readWorkers(store, runs, workers, allGone);
             }
         } else {
-            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
+            try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
                 runs = store.listRuns();
                 readWorkers(store, runs, workers, allGone);
+                cleared = runs.isEmpty() && store.hasFreedPages();
             }
             totals = RunTotals.of(database.file, now, LiveRate.WINDOW);
             alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
@@ -108,9 +110,12 @@ final class StatusCommand implements Callable<Integer> {
             printJson(out, runs, allGone, totals, prices, now, alone, workers, scores);
         } else {
             if (runs.isEmpty()) {
-                out.println(Messages.of(spec).get("msg.status.noRuns", database.named()));
-                if (database.file != null) {
-                    // What a plain cp of the file in a run's first seconds gives: its commits still all in the WAL.
+                out.println(Messages.of(spec).get(cleared ? "msg.status.noRuns.cleared" : "msg.status.noRuns",
+                        database.named()));
+                if (database.file != null && !cleared && alone.state() == FileAlone.State.WHOLE) {
+                    // What a plain cp of the file in a run's first seconds gives: its commits still all in the WAL,
+                    // which was not copied. Not for a file whose runs were cleared (their pages are free, which a
+                    // file that never held a run's rows has none of), nor one with a WAL beside it (read with it).
                     out.println(Messages.of(spec).get("msg.status.noRuns.copied"));
                 }
             } else {

@@ -446,11 +446,28 @@ class StatusClearExportTest {
         assertThat(all.out()).contains("Cleared 1 run");
         assertThat(count(db, "SELECT count(*) FROM records")).isZero();
 
-        // A file with no run is also what a plain cp gives of one whose run is in its first seconds: said how to copy
+        // Not "no runs yet" with a hint that it may be a copy taken without its -wal (a user walk): it held runs,
+        // whose pages are free now.
         Cli.Result status = stride.cli.run("status", "--db", db.toString());
-        assertThat(status.out()).startsWith(db + " holds no runs yet.\nIf it is a copy (cp, scp) of a file a run was"
-                + " writing, that run's answers were still in the -wal beside the original: copy a file in use with"
-                + " stride snapshot --db ORIGINAL.db COPY.db\n");
+        assertThat(status.out()).startsWith(db + " holds no runs: the runs it held were cleared (stride clear).\n")
+                .doesNotContain("-wal");
+    }
+
+    /**
+     * A file with no run and nothing freed in it is also what a plain cp gives of one whose run is in its first
+     * seconds (its tables made, every commit of the run still in the -wal): said how to copy a file in use.
+     */
+    @Test
+    void aFileThatNeverHeldARunMayBeACopyWithoutItsWal() throws Exception {
+        Path copy = dir.resolve("copy.db");
+        SqliteCheckpointStore.open(copy).close();
+
+        Cli.Result status = stride.cli.run("status", "--db", copy.toString());
+
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.out()).startsWith(copy + " holds no runs yet.\nIf it is a copy (cp, scp) of a file a run"
+                + " was writing, that run's answers were still in the -wal beside the original: copy a file in use"
+                + " with stride snapshot --db ORIGINAL.db COPY.db\n");
     }
 
     @Test

@@ -510,6 +510,15 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return reading(dsl -> dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch(SqliteCheckpointStore::runInfo));
     }
 
+    /**
+     * Whether the file has pages on its free list: rows were deleted from it (a cleared run, a rerun's dropped
+     * answers), which no file does that only ever had its tables made. A run too small to fill a page of its own
+     * leaves none when cleared.
+     */
+    public boolean hasFreedPages() {
+        return reading(dsl -> dsl.fetchValue("PRAGMA freelist_count") instanceof Number n && n.longValue() > 0);
+    }
+
     @Override
     public Optional<String> inputDigest(String run) {
         // A NULL digest (a run read from a pipe) maps to empty, as no run does.
