@@ -105,6 +105,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     /** Retries that reached a server: counted as they do, so the count never goes back down at a stop. */
     private final AtomicLong retries = new AtomicLong();
+    /**
+     * The retries above by the kind of failure each followed, as failures are counted ({@code connection},
+     * {@code timeout}, {@code http_500}), and the first failure's words of each kind: a count of retries that no
+     * failure, no error and no server log explained told the user nothing.
+     */
+    private final Map<String, LongAdder> retriesByKind = new ConcurrentHashMap<>();
+    private final Map<String, String> retryExamples = new ConcurrentHashMap<>();
     /** Answers of this session that the token limit cut short (finish reason {@code length}). */
     private final LongAdder cutShort = new LongAdder();
     /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
@@ -126,8 +133,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
      */
     private final Map<Long, Long> dueAgain = new ConcurrentHashMap<>();
 
-    /** @param lastSentAs the counter of the send again told last, counted once it reached a server */
-    private record Told(long answered, AtomicLong lastSentAs) {
+    /**
+     * @param lastSentAs the counter of the send again told last, counted once it reached a server
+     * @param lastCause  the failure it followed (null for none told)
+     */
+    private record Told(long answered, AtomicLong lastSentAs, PredictionException lastCause) {
     }
     /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
     private volatile Supplier<String> also = () -> "";
@@ -393,14 +403,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
         dueAgain(record, delay);
-        sentAgain(record, retries);
+        sentAgain(record, retries, cause);
     }
 
     @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
         dueAgain(record, delay);
-        sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy);
+        sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy, cause);
     }
 
     /** A 429 or a 503 counts as the server's refusal whether it spent a retry or not, as the live line tells them. */
@@ -431,8 +441,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     /** The request before it was answered (with a failure); the send again itself counts once it goes out. */
-    private void sentAgain(InputRecord record, AtomicLong counter) {
-        toldAgain.merge(record.seq(), new Told(1, counter), (was, now) -> new Told(was.answered() + 1, counter));
+    private void sentAgain(InputRecord record, AtomicLong counter, PredictionException cause) {
+        toldAgain.merge(record.seq(), new Told(1, counter, cause),
+                (was, now) -> new Told(was.answered() + 1, counter, cause));
     }
 
     @Override
@@ -441,6 +452,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         Told told = toldAgain.get(record.seq());
         if (told != null) {
             told.lastSentAs().incrementAndGet();
+            PredictionException cause = told.lastCause();
+            if (told.lastSentAs() == retries && cause != null && cause.kind() != null) {
+                retriesByKind.computeIfAbsent(cause.kind(), k -> new LongAdder()).increment();
+                if (cause.getMessage() != null) {
+                    retryExamples.putIfAbsent(cause.kind(), cause.getMessage());
+                }
+            }
         }
         if (bar != null) {
             bar.setExtraMessage(extra());
@@ -739,7 +757,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
                 beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
-                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum(), learnt());
+                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum(), learnt(),
+                new SessionTally.Retried(retriesByKind(), retryExamples));
     }
 
     /** The limit --concurrency auto learnt, as last told; null for a fixed --concurrency. */
@@ -800,7 +819,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         out.println(messages.get("msg.progress.line", run, allDone, total,
                 String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total), allFailed,
                 retries.get(), String.format(Locale.ROOT, "%.1f", rate()), Numbers.compact(tokensPerSecond()),
-                refusals() + inFlight() + eta) + also.get());
+                refusals() + inFlight() + eta, retryKinds()) + also.get());
         out.flush();
     }
 
@@ -819,8 +838,20 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                     Durations.human(o.waitLimit().toMillis()));
         }
         return messages.get("msg.progress.bar", String.format(Locale.ROOT, "%.1f", rate()),
-                Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get())
-                + refusals() + inFlight() + also.get();
+                Numbers.compact(tokensPerSecond()), failedBefore + failed.get() + othersFailed, retries.get(),
+                retryKinds()) + refusals() + inFlight() + also.get();
+    }
+
+    /** " (connection 76)" after the count of retries: what they followed, commonest first; empty for none. */
+    private String retryKinds() {
+        return RetryCauses.kinds(messages, retriesByKind());
+    }
+
+    /** This session's retries by the kind of failure each followed. */
+    private Map<String, Long> retriesByKind() {
+        Map<String, Long> kinds = new TreeMap<>();
+        retriesByKind.forEach((k, v) -> kinds.put(k, v.sum()));
+        return kinds;
     }
 
     /**

@@ -65,10 +65,11 @@ final class RunSummary {
         }
         SessionTally.Latency l = tally.latency();
         double seconds = tally.wallMs() / 1000.0;
+        String retryKinds = RetryCauses.kinds(m, tally.retried().byKind());
         String requests = tally.requestsSent() == null
-                ? m.get("msg.summary.retries", tally.retries())
-                : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests())
-                        + redundant() + beyond();
+                ? m.get("msg.summary.retries", tally.retries(), retryKinds)
+                : m.get("msg.summary.requestsValue", tally.requestsSent(), tally.retries(), tally.redundantRequests(),
+                        retryKinds) + redundant() + beyond();
         List<String> lines = new ArrayList<>(List.of(
                 m.get("msg.summary.title"),
                 row(m.get("msg.summary.outcomes"), m.get("msg.summary.outcomesValue", tally.done(), tally.failed())
@@ -78,6 +79,7 @@ final class RunSummary {
                         : m.get("msg.latencyValue", l.p50(), l.p95(), l.max())),
                 row(m.get("msg.summary.wallTime"), wallTime(seconds)),
                 row(m.get("msg.summary.requests"), requests)));
+        lines.addAll(retriedRows());
         SessionTally.Learnt learnt = tally.learnt();
         if (learnt != null) {
             lines.add(row(m.get("msg.summary.concurrency"), m.get("msg.summary.learnt", learnt.limit(),
@@ -139,6 +141,20 @@ final class RunSummary {
                 .limit(MAX_ERROR_ROWS)
                 .map(e -> row(m.get("msg.summary.errors"), m.get("msg.detail.errorGroup", e.getKey(), e.getValue(),
                         ErrorExample.shown(tally.failureExamples().get(e.getKey())))))
+                .toList();
+    }
+
+    /**
+     * Under the requests, the commonest kinds of failure the retries followed, with the first one's words, as the
+     * errors are shown: "connection" alone does not tell a reset from a refusal.
+     */
+    private List<String> retriedRows() {
+        SessionTally.Retried retried = tally.retried();
+        return retried.byKind().entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(MAX_ERROR_ROWS)
+                .map(e -> row(m.get("msg.summary.retried"), m.get("msg.detail.errorGroup", e.getKey(), e.getValue(),
+                        ErrorExample.shown(retried.examples().get(e.getKey())))))
                 .toList();
     }
 

@@ -23,14 +23,36 @@ import java.util.Map;
  *                      by a retry: neither kept attempts nor redundant
  * @param answeredByAnother requests of records whose answer this session did not store because another worker
  *                      stored one first: redundant, but not asked again
+ * @param retried       what the {@code retries} followed, by kind
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                     Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
-                    long answeredUnkept, long answeredByAnother, Learnt learnt) {
+                    long answeredUnkept, long answeredByAnother, Learnt learnt, Retried retried) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
+                 long answeredUnkept, long answeredByAnother, Learnt learnt) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, beyond, atLimit, answeredUnkept, answeredByAnother, learnt, Retried.NONE);
+    }
+
+    /**
+     * The retries of a session by the kind of failure each followed, in the words failures are counted with
+     * ({@code connection}, {@code timeout}, {@code http_500}), and the first failure's error of each kind.
+     */
+    record Retried(Map<String, Long> byKind, Map<String, String> examples) {
+        static final Retried NONE = new Retried(Map.of(), Map.of());
+
+        Retried {
+            byKind = Map.copyOf(byKind);
+            examples = Map.copyOf(examples);
+        }
     }
 
     SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,

@@ -207,6 +207,45 @@ class ProgressReporterTest {
                 + " 3 turned away as busy (503), in flight 8 (limit 16)\n");
     }
 
+    /**
+     * "76 retries" with no failure stored, no error in status and nothing in the server's log (a user walk): the line
+     * and the summary say what each retry followed, in the kinds failures are counted by, and the summary the first
+     * one's words. A retry told but never sent (the run stopped first) is no retry, nor counted by its kind.
+     */
+    @Test
+    void retriesSayWhatFailureEachFollowedOnTheLineAndInTheSummary() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 0, 0, Duration.ofSeconds(10), now);
+        PredictionException reset = new PredictionException(PredictionException.Disposition.RETRY, "connection",
+                "Connection reset", null);
+        PredictionException timeout = new PredictionException(PredictionException.Disposition.RETRY, "timeout",
+                "timeout", null);
+        for (int i = 0; i < 3; i++) {
+            InputRecord r = new InputRecord(i, "r" + i, i + 1, "{}", "0");
+            progress.retrying(r, 1, reset, Duration.ZERO);
+            progress.retrySent(r);
+            progress.recordDone(r, answer(5, 1));
+        }
+        InputRecord slow = new InputRecord(3, "r3", 4, "{}", "0");
+        progress.retrying(slow, 1, timeout, Duration.ZERO);
+        progress.retrySent(slow);
+        InputRecord stopped = new InputRecord(4, "r4", 5, "{}", "0");
+        progress.retrying(stopped, 1, timeout, Duration.ofSeconds(5));
+        progress.retryNotSent(stopped);
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+
+        assertThat(lines.toString()).startsWith("qwen: 3/100 done (3.0%), 0 failed, 4 retries (connection 3, timeout 1),"
+                + " 0.3/s");
+        assertThat(new RunSummary(progress.tally(null), RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .containsSubsequence("  Requests:  4 retries (connection 3, timeout 1)",
+                        "  Retried:   connection: 3, e.g. Connection reset", "  Retried:   timeout: 1, e.g. timeout");
+        ProgressReporter calm = lines(new StringWriter(), 100, 0, 0, Duration.ofSeconds(10), now);
+        assertThat(new RunSummary(calm.tally(null), RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .contains("  Requests:  0 retries").noneMatch(l -> l.contains("Retried:"));
+    }
+
     @Test
     void theSummaryOfASessionAtConcurrencyAutoSaysTheLimitItLearnt() {
         // "What concurrency should I use?": the limit learnt, to give next time without learning it again.
