@@ -197,7 +197,8 @@ class OutputParsingTest {
         assertThat(row).containsEntry("status", "failed").containsEntry("error_kind", "json_output")
                 .containsEntry("attempts", 3);
         assertThat((String) row.get("error")).startsWith("the answer is not JSON (asked 2 times): ");
-        assertThat(r.out()).contains("Requests:  3 sent, 1 retry, 0 redundant, 1 re-asked for valid JSON\n");
+        assertThat(r.out()).contains("Requests:  3 sent, 1 retry (http_503 1), 0 redundant, 1 re-asked for valid"
+                + " JSON\n");
     }
 
     @Test

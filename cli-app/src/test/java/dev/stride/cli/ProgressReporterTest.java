@@ -236,8 +236,8 @@ class ProgressReporterTest {
         now.addAndGet(Duration.ofSeconds(10).toNanos());
         progress.tick();
 
-        assertThat(lines.toString()).startsWith("qwen: 3/100 done (3.0%), 0 failed, 4 retries (connection 3, timeout 1),"
-                + " 0.3/s");
+        assertThat(lines.toString()).startsWith("qwen: 3/100 done (3.0%), 0 failed, 4 retries (connection 3, timeout"
+                + " 1), 0.3/s");
         assertThat(new RunSummary(progress.tally(null), RunSummary.Prices.NONE, Messages.ENGLISH).lines())
                 .containsSubsequence("  Requests:  4 retries (connection 3, timeout 1)",
                         "  Retried:   connection: 3, e.g. Connection reset", "  Retried:   timeout: 1, e.g. timeout");

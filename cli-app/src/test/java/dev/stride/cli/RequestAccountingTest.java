@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class RequestAccountingTest {
+    /** What the retries followed, after their count: " (connection 4)"; none when there were none. */
+    private static final String KINDS = "(?: \\([^)]*\\))?";
 
     @RegisterExtension
     final CliFixture stride = new CliFixture();
@@ -96,7 +98,7 @@ class RequestAccountingTest {
             assertThat(r.exitCode()).as(r.all()).isZero();
             long refused = sim.stats().count(Outcome.RATE_LIMITED);
             assertThat(refused).as(r.all()).isPositive();
-            Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), 0 redundant"
+            Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies)" + KINDS + ", 0 redundant"
                     + "(?:, (\\d+) rate-limited \\(429\\) and sent again)?\n").matcher(r.out());
             assertThat(line.find()).as(r.all()).isTrue();
             assertThat(Long.parseLong(line.group(1))).as("sent, against what the server received")
@@ -177,7 +179,8 @@ class RequestAccountingTest {
         assertThat(Datasets.count(db, "SELECT sum(attempts) FROM predictions"))
                 .as("the stored attempts, against what the server received").isEqualTo(received);
         assertThat(r.out()).as(r.all()).contains("Outcomes:  40 done, 0 failed")
-                .contains("Requests:  45 sent, 5 retries, 0 redundant\n");
+                .contains("Requests:  45 sent, 5 retries (timeout 5), 0 redundant\n")
+                .containsPattern("Retried:   timeout: 5, e\\.g\\. http://\\S+/v1 \\(call deadline of 1 s passed\\)\n");
     }
 
     @Test
@@ -215,10 +218,10 @@ class RequestAccountingTest {
                     .isBetween(received, received + 4);
             assertThat(Datasets.count(db, "SELECT max(attempts) FROM predictions"))
                     .as("a request cut by the outage, then the answer").isLessThanOrEqualTo(3);
-            // Every request beyond a record's first was a retry, and is named so.
+            // Every request beyond a record's first was a retry, and is named so, with what it followed.
             long retries = stored - 40;
             assertThat(r.out()).as(r.all()).contains("Requests:  " + stored + " sent, " + retries
-                    + (retries == 1 ? " retry" : " retries") + ", 0 redundant\n");
+                    + (retries == 1 ? " retry" : " retries") + " (connection " + retries + "), 0 redundant\n");
         } finally {
             first.close();
         }
@@ -326,7 +329,8 @@ class RequestAccountingTest {
         // Refused as busy: a retry the stop keeps from going out is none.
         Cli.Result r = stoppedWhileEveryRequestWaitsOut(503, "busy");
 
-        Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), (\\d+) redundant").matcher(r.out());
+        Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies)" + KINDS + ", (\\d+) redundant")
+                .matcher(r.out());
         assertThat(line.find()).as(r.all()).isTrue();
         assertThat(Long.parseLong(line.group(1))).as("sent, against what the server received").isEqualTo(3);
         // Each record's first attempt went out, and no retry did.
@@ -362,7 +366,8 @@ class RequestAccountingTest {
         Cli.Result r = stride.run(input, db).template("Q: {{question}}").noProgress().with("--concurrency", "3");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies), (\\d+) redundant").matcher(r.out());
+        Matcher line = Pattern.compile("Requests:  (\\d+) sent, (\\d+) retr(?:y|ies)" + KINDS + ", (\\d+) redundant")
+                .matcher(r.out());
         assertThat(line.find()).as(r.all()).isTrue();
         long sent = Long.parseLong(line.group(1));
         long retries = Long.parseLong(line.group(2));
