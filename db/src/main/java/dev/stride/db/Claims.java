@@ -16,6 +16,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record5;
 import org.jooq.SQLDialect;
+import org.jooq.SelectLimitPercentStep;
 import org.jooq.impl.DSL;
 
 /**
@@ -30,9 +31,17 @@ final class Claims {
     private static final String STARTED = "(pg_postmaster_start_time() AT TIME ZONE 'UTC')";
 
     private final DSLContext dsl;
+    /** What other workers do between a PostgreSQL claim's look at the free records and its insert: tests' only. */
+    private final Runnable betweenLookAndInsert;
 
     Claims(DSLContext dsl) {
+        this(dsl, () -> { });
+    }
+
+    /** For tests: {@code betweenLookAndInsert} stands for other workers' claims and answers in that moment. */
+    Claims(DSLContext dsl, Runnable betweenLookAndInsert) {
         this.dsl = dsl;
+        this.betweenLookAndInsert = betweenLookAndInsert;
     }
 
     /**
@@ -77,19 +86,8 @@ final class Claims {
     List<InputRecord> claim(long runId, String worker, long afterSeq, int limit, boolean includeFailed,
                             String failedBefore, String now, boolean othersLapsed) {
         long after = othersLapsed ? dropExpiredFrom(runId, worker, afterSeq, now) : afterSeq;
-        var pending = dsl
-                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
-                .from(RECORDS)
-                .where(RECORDS.RUN_ID.eq(runId))
-                .and(RECORDS.SEQ.gt(after))
-                .and(noOutcome(includeFailed, failedBefore))
-                .and(notExists(selectOne().from(CLAIMS)
-                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
-                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
-                .orderBy(RECORDS.SEQ)
-                .limit(limit);
         if (dsl.dialect().family() != SQLDialect.POSTGRES) {
-            List<InputRecord> batch = pending.fetch(Claims::record);
+            List<InputRecord> batch = pending(runId, after, limit, includeFailed, failedBefore).fetch(Claims::record);
             if (!batch.isEmpty()) {
                 var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
                 for (InputRecord r : batch) {
@@ -101,20 +99,70 @@ final class Claims {
         }
         // PostgreSQL lets claimers run at once: rows another claimer has locked are skipped rather than waited for. (NO KEY
         // UPDATE: an outcome's foreign key check takes KEY SHARE on its record, which this lock leaves alone.)
-        // A claim committed just before this select may still look free to it (its snapshot is older and a lock
-        // alone does not make PostgreSQL look again), so the insert skips records already claimed and only those
-        // this worker really got are returned.
-        List<InputRecord> locked = pending.forNoKeyUpdate().of(RECORDS).skipLocked().fetch(Claims::record);
-        if (locked.isEmpty()) {
-            return locked;
+        // Records another worker claimed meanwhile are passed over, and the claim goes on after them: empty, it would
+        // end this worker's pass, and the next one started from the first record, a scan of every outcome stored
+        // (seconds under load after an outage, when both workers claim at the same moments).
+        while (true) {
+            List<InputRecord> locked = pending(runId, after, limit, includeFailed, failedBefore)
+                    .forNoKeyUpdate().of(RECORDS).skipLocked().fetch(Claims::record);
+            if (locked.isEmpty()) {
+                return locked;
+            }
+            betweenLookAndInsert.run();
+            Set<String> got = insertFree(runId, worker, locked, includeFailed, failedBefore);
+            if (!got.isEmpty()) {
+                return locked.stream().filter(r -> got.contains(r.id())).toList();
+            }
+            after = locked.get(locked.size() - 1).seq();
         }
+    }
+
+    /** The records after {@code after} in input order that {@link #claim} would take, up to {@code limit}. */
+    private SelectLimitPercentStep<Record5<Long, String, Long, String, String>> pending(
+            long runId, long after, int limit, boolean includeFailed, String failedBefore) {
+        return dsl
+                .select(RECORDS.SEQ, RECORDS.RECORD_ID, RECORDS.LINE, RECORDS.PAYLOAD, RECORDS.CONTENT_HASH)
+                .from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId))
+                .and(RECORDS.SEQ.gt(after))
+                .and(noOutcome(includeFailed, failedBefore))
+                .and(notExists(selectOne().from(CLAIMS)
+                        .where(CLAIMS.RUN_ID.eq(RECORDS.RUN_ID))
+                        .and(CLAIMS.RECORD_ID.eq(RECORDS.RECORD_ID))))
+                .orderBy(RECORDS.SEQ)
+                .limit(limit);
+    }
+
+    /**
+     * PostgreSQL: claims for {@code worker} those of {@code locked} (selected and locked by this transaction) that are
+     * still free; their ids. The select saw the tables as they were when it began, and a claim committed after that
+     * (its records' locks let go) does not make PostgreSQL look again: the insert skips records claimed since. And a
+     * record another worker claimed, asked and answered while the select ran (its claim gone with the answer) looked
+     * free to it too: taken, it was asked a second time (a scan of seconds under load let hundreds through after an
+     * outage, "135 redundant"). The look after the insert sees every outcome committed before it, those of claims the
+     * insert waited for included.
+     */
+    private Set<String> insertFree(long runId, String worker, List<InputRecord> locked, boolean includeFailed,
+                                   String failedBefore) {
         var insert = dsl.insertInto(CLAIMS, CLAIMS.RUN_ID, CLAIMS.RECORD_ID, CLAIMS.WORKER_ID);
         for (InputRecord r : locked) {
             insert = insert.values(runId, r.id(), worker);
         }
         Set<String> got = new HashSet<>(insert.onConflictDoNothing().returningResult(CLAIMS.RECORD_ID)
                 .fetch(CLAIMS.RECORD_ID));
-        return locked.stream().filter(r -> got.contains(r.id())).toList();
+        if (got.isEmpty()) {
+            return got;
+        }
+        Set<String> settled = new HashSet<>(dsl.select(RECORDS.RECORD_ID).from(RECORDS)
+                .where(RECORDS.RUN_ID.eq(runId)).and(RECORDS.RECORD_ID.in(got))
+                .andNot(noOutcome(includeFailed, failedBefore))
+                .fetch(RECORDS.RECORD_ID));
+        if (!settled.isEmpty()) {
+            dsl.deleteFrom(CLAIMS).where(CLAIMS.RUN_ID.eq(runId)).and(CLAIMS.WORKER_ID.eq(worker))
+                    .and(CLAIMS.RECORD_ID.in(settled)).execute();
+            got.removeAll(settled);
+        }
+        return got;
     }
 
     /**
