@@ -161,6 +161,14 @@ public final class CheckpointManager implements AutoCloseable {
     }
 
     /**
+     * Tells {@code waiting} the run's name when a {@link #plan} waits for another command loading the same new run's
+     * input (workers started together), before that wait; the plan then joins that run.
+     */
+    public void tellLoadWaitsTo(Consumer<String> waiting) {
+        store.tellLoadWaitsTo(waiting);
+    }
+
+    /**
      * {@link #plan(RunRequest, StopSwitch)}, with {@code check} shown every record of the input as the sync reads it:
      * its refusal at the input's end rolls the sync back (a new run is not created, an existing one not changed).
      * {@link InputCheck#ran()} tells afterwards whether the input was read at all.

@@ -37,7 +37,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Decides what a run request works on: a run made or brought up to date from an input file, or the unfinished runs
@@ -155,8 +157,9 @@ final class RunPlanner {
             // A shard keeps the others' records out of the sync altogether, each at its position in the whole input;
             // the check sees the whole input.
             Iterator<InputRecord> whole = check == null ? read : checked(read, check);
+            AtomicBoolean taken = new AtomicBoolean(); // the store began to read the input
             Iterator<InputRecord> records = stoppable(spec.shard() == null ? whole : only(spec.shard(), whole),
-                    stop, r -> {
+                    stop, taken, r -> {
                 if (completionsOnly) {
                     refuseMessages(input, r);
                 }
@@ -170,7 +173,13 @@ final class RunPlanner {
                     report = preview.report();
                     firstToSend = preview.firstToSend();
                 } else {
-                    report = store.syncRunAsWorker(spec, records, reader::inputDigest, dropAnswers, options.lease());
+                    // Asked before a record is taken, the digest is the file's as it is: a run another command made
+                    // from it while this one waited is joined without reading it again.
+                    InputFormat digested = format != null ? format : InputFormat.of(input);
+                    String template = spec.template();
+                    Supplier<Optional<String>> digest = () -> taken.get() || !file ? reader.inputDigest()
+                            : InputDigest.of(input, digested, options.idField(), template, stop::requested);
+                    report = store.syncRunAsWorker(spec, records, digest, dropAnswers, options.lease());
                 }
             } catch (AnswersWouldBeDroppedException e) {
                 throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
@@ -531,11 +540,12 @@ final class RunPlanner {
     }
 
     /** The input, given up as soon as a stop is requested: the store then rolls the whole sync back. */
-    private static Iterator<InputRecord> stoppable(Iterator<InputRecord> input, StopSwitch stop,
+    private static Iterator<InputRecord> stoppable(Iterator<InputRecord> input, StopSwitch stop, AtomicBoolean taken,
                                                    Consumer<InputRecord> seen) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
+                taken.set(true);
                 stoppedBeforeStart(stop);
                 return input.hasNext();
             }

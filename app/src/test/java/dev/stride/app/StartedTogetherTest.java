@@ -4,6 +4,8 @@ import static dev.stride.app.Inputs.count;
 import static dev.stride.app.Inputs.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stride.core.InputDigest;
+import dev.stride.core.InputFormat;
 import dev.stride.core.InputRecord;
 import dev.stride.core.RunCatalog;
 import dev.stride.core.RunInfo;
@@ -79,6 +81,28 @@ class StartedTogetherTest {
         assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(1);
     }
 
+    /**
+     * A store that finds the run made by another command while its sync waited (PostgreSQL) asks the input's digest
+     * before reading it: the file's digest then, for it to join that run without reading the file record by record.
+     */
+    @Test
+    void aDigestAskedBeforeTheInputIsReadIsTheFilesAsItIs() throws Exception {
+        // More records than are read ahead of the sync (ReadAhead): the reader has not reached the end to digest it.
+        Path input = questions(dir, "q.jsonl", 2 * ReadAhead.CHUNK * ReadAhead.CHUNKS_AHEAD);
+        Path db = dir.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(db)) {
+            AsksTheDigestFirst asking = new AsksTheDigestFirst(store);
+
+            new RunPlanner(asking, db).fromInput(input, null, options("A {{question}}"), new StopSwitch(), false,
+                    false, null);
+
+            assertThat(asking.before).as("the digest asked before reading")
+                    .isEqualTo(InputDigest.of(input, InputFormat.JSONL, "id", "A {{question}}", () -> false));
+            assertThat(asking.before).isPresent();
+            assertThat(store.inputDigest("m")).as("the one stored after reading").isEqualTo(asking.before);
+        }
+    }
+
     private static RunOptions options(String template) {
         return RunOptions.of("m", "http://localhost:9/v1").withTemplate(template);
     }
@@ -132,6 +156,58 @@ class StartedTogetherTest {
         @Override
         public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
             firstWrites();
+            return store.previewSync(spec, input, includeFailed);
+        }
+
+        @Override
+        public void updateBaseUrls(long runId, List<String> baseUrls) {
+            store.updateBaseUrls(runId, baseUrls);
+        }
+
+        @Override
+        public void keepOutputRules(long runId, String outputRulesJson) {
+            store.keepOutputRules(runId, outputRulesJson);
+        }
+    }
+
+    /** The store itself, whose sync asks the input's digest before it reads the input, and keeps what it got. */
+    private static final class AsksTheDigestFirst implements RunCatalog {
+        private final RunCatalog store;
+        private Optional<String> before;
+
+        AsksTheDigestFirst(RunCatalog store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<RunInfo> findRun(String name) {
+            return store.findRun(name);
+        }
+
+        @Override
+        public List<RunInfo> listRuns() {
+            return store.listRuns();
+        }
+
+        @Override
+        public Optional<String> inputDigest(String run) {
+            return store.inputDigest(run);
+        }
+
+        @Override
+        public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest,
+                                  boolean dropAnswers) {
+            before = digest.get();
+            return store.syncRun(spec, input, digest, dropAnswers);
+        }
+
+        @Override
+        public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
+            return store.syncUnchanged(spec, inputDigest);
+        }
+
+        @Override
+        public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
             return store.previewSync(spec, input, includeFailed);
         }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** The runs a database holds, and how a run is made or brought up to date with its input. */
@@ -41,7 +42,9 @@ public interface RunCatalog {
      * {@link #syncRun(RunSpec, Iterator)}, remembering in the same transaction which input the run's records now
      * come from: {@code inputDigest} is asked once {@code input} has been read to its end, and what it gives (the
      * {@link InputDigest} of the bytes read, {@link RecordReader#inputDigest()}) lets a later {@link #syncUnchanged}
-     * with the same input skip reading it. Empty: the run's input is unknown.
+     * with the same input skip reading it. Empty: the run's input is unknown. A store may ask it before reading
+     * {@code input} too, when another command made the run while this sync waited for it (workers started together
+     * on a new run): it then gives the digest of the input as it is, without reading it for the sync, or empty.
      */
     default SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> inputDigest) {
         return syncRun(spec, input, inputDigest, true);
@@ -69,6 +72,14 @@ public interface RunCatalog {
     default SyncReport syncRunAsWorker(RunSpec spec, Iterator<InputRecord> input,
                                        Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
         return syncRun(spec, input, inputDigest, dropAnswers);
+    }
+
+    /**
+     * Tells {@code waiting} the run's name when a sync waits for another command's sync of the same run (workers
+     * started together on a new run: one loads the input, the others wait for it, then join). This default, for a
+     * catalogue no other process works on, never tells.
+     */
+    default void tellLoadWaitsTo(Consumer<String> waiting) {
     }
 
     /**

@@ -265,6 +265,12 @@ final class RunCommand implements Callable<Integer> {
             renderer.adviseOnRefusals(RunRenderer.RefusalAdvice.forSession(request.options().rateLimits().any(),
                     request.options().autoConcurrency()));
             // A label field no record has is refused here, inside the input's sync (the app's, as for a program's run).
+            // Workers started together on a new run: the others wait for the one loading the input, then join it.
+            Object where = postgres != null ? postgres : db;
+            runs.tellLoadWaitsTo(run -> {
+                out.println(m.get("msg.run.waitingForLoad", run, where));
+                out.flush();
+            });
             RunPlan plan;
             try {
                 plan = runs.plan(request, stop);

@@ -124,6 +124,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private final Object leasesLock = new Object();
     /** A worker's bound on a silent server ({@link PostgresSession#limitSilence}); null until it joins a run. */
     private volatile Duration workerSilence;
+    /** Told the run's name when a sync waits for another command's sync of the same run ({@link #tellLoadWaitsTo}). */
+    private volatile Consumer<String> loadWaits = run -> { };
     private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
     private final PostgresOutage outage;
     private OutcomeWriter outcomes; // the writer's, remade with each new connection; guarded by the writer's lock
@@ -442,6 +444,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void tellLoadWaitsTo(Consumer<String> waiting) {
+        loadWaits = Objects.requireNonNull(waiting);
+    }
+
+    @Override
     public Optional<Joined> enlistedAs(long runId) {
         return workforce.enlisted(runId);
     }
@@ -456,35 +463,62 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         if (inputDigest == null) {
             return Optional.empty();
         }
-        return writing(dsl -> {
-            // Locked as the UPDATE below would lock it, and before the digest is trusted: a sync of another input
-            // in progress holds the row, and once it commits the digest is compared again with what it stored
-            // (without the lock, this one read the old digest and then took the other's records for its input).
-            Long runId = dsl.select(RUNS.RUN_ID).from(RUNS)
-                    .where(RUNS.NAME.eq(spec.name())).and(RUNS.INPUT_DIGEST.eq(inputDigest))
-                    .forNoKeyUpdate()
-                    .fetchOne(RUNS.RUN_ID);
-            if (runId == null) {
-                return Optional.empty();
-            }
-            dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
-            RunInfo counted = settle(dsl, runId, now());
-            if (lease != null) {
-                workforce.enlist(dsl, runId, lease);
-            }
-            return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0)
-                    .withOutcomes(counted.done(), counted.failed()));
-        });
+        return writing(dsl -> unchanged(dsl, spec, inputDigest, lease));
+    }
+
+    /**
+     * {@link #syncUnchanged} in the caller's transaction: the run named by {@code spec} whose stored input digest is
+     * {@code inputDigest}, its base URLs updated and its counts settled, and this process a worker of it with a
+     * {@code lease}; empty, with nothing written, when there is no such run.
+     */
+    private Optional<SyncReport> unchanged(DSLContext dsl, RunSpec spec, String inputDigest, Duration lease) {
+        // Locked as the UPDATE below would lock it, and before the digest is trusted: a sync of another input
+        // in progress holds the row, and once it commits the digest is compared again with what it stored
+        // (without the lock, this one read the old digest and then took the other's records for its input).
+        Long runId = dsl.select(RUNS.RUN_ID).from(RUNS)
+                .where(RUNS.NAME.eq(spec.name())).and(RUNS.INPUT_DIGEST.eq(inputDigest))
+                .forNoKeyUpdate()
+                .fetchOne(RUNS.RUN_ID);
+        if (runId == null) {
+            return Optional.empty();
+        }
+        dsl.update(RUNS).set(RUNS.BASE_URLS, Json.strings(spec.baseUrls())).where(RUNS.RUN_ID.eq(runId)).execute();
+        RunInfo counted = settle(dsl, runId, now());
+        if (lease != null) {
+            workforce.enlist(dsl, runId, lease);
+        }
+        return Optional.of(new SyncReport(false, counted.total(), 0, 0, 0)
+                .withOutcomes(counted.done(), counted.failed()));
     }
 
     private SyncReport sync(DSLContext dsl, RunSpec spec, Iterator<InputRecord> input,
                             Supplier<Optional<String>> inputDigest, boolean dropAnswers, Duration lease) {
         String now = now();
+        boolean madeBefore = dsl.fetchExists(RUNS, RUNS.NAME.eq(spec.name()));
         // Two commands making the same new run: each looks, finds none, and inserts; under READ COMMITTED the second
         // insert waited for the first and then failed on the unique name. Held to the transaction's end, this lock
         // makes the second look only once the first has committed, and be decided as a command started later is.
-        dsl.execute("SELECT pg_advisory_xact_lock(hashtext(?))", "stride run " + spec.name());
+        String lock = "stride run " + spec.name();
+        if (!dsl.fetchValue("SELECT pg_try_advisory_xact_lock(hashtext(?))", lock).equals(Boolean.TRUE)) {
+            if (!madeBefore) {
+                loadWaits.accept(spec.name()); // another command is making it: its load is what this one waits for
+            }
+            dsl.execute("SELECT pg_advisory_xact_lock(hashtext(?))", lock);
+        }
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
+        if (!madeBefore && !found.created() && lease != null) {
+            // Made while this command waited, with its settings: workers started together on a new run, the other
+            // loading the same input. Read and compared record by record here, it held the run's row as long (52 s
+            // for 20,000 records under load), and the worker that made the run could save nothing meanwhile. The
+            // same input as the run's (its digest, taken without reading it) joins the run as a later command does.
+            Optional<String> digest = inputDigest.get();
+            if (digest.isPresent()) {
+                Optional<SyncReport> same = unchanged(dsl, spec, digest.get(), lease);
+                if (same.isPresent()) {
+                    return same.get();
+                }
+            }
+        }
         boolean created = found.created();
         long runId = found.runId();
         SyncReport report = new InputSync(dsl).sync(runId, created, input, dropAnswers);

@@ -780,6 +780,55 @@ class PostgresWorkersTest {
         assertThat(first.listRuns()).extracting(RunInfo::name).containsOnlyOnce("c");
     }
 
+    @Test
+    void aWorkerStartedWithTheOneMakingTheRunWaitsForItsLoadSaysSoAndJoinsWithoutReadingItsInputAgain()
+            throws Exception {
+        PostgresCheckpointStore first = store();
+        PostgresCheckpointStore second = store();
+        List<String> toldWaits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        second.tellLoadWaitsTo(toldWaits::add);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        try {
+            // The first worker makes run 'c' and is halfway through loading its input.
+            Future<SyncReport> made = threads.submit(() -> first.syncRunAsWorker(spec("c"),
+                    pausedHalfway(recs(10), reading, goOn), () -> Optional.of("digest-of-10"), true, LEASE));
+            reading.await();
+            // The second, started with it, found no run 'c' either: the same file, whose digest it can take unread.
+            Future<SyncReport> joined = threads.submit(() -> second.syncRunAsWorker(spec("c"), notToBeRead(),
+                    () -> Optional.of("digest-of-10"), true, LEASE));
+            awaitLockWaits(1);
+            assertThat(toldWaits).as("the wait told").containsExactly("c");
+            goOn.countDown();
+            assertThat(made.get().created()).isTrue();
+
+            SyncReport report = joined.get();
+            assertThat(report.created()).isFalse();
+            assertThat(report.total()).isEqualTo(10);
+            assertThat(report.changedRecords()).isFalse();
+        } finally {
+            threads.shutdownNow();
+        }
+        long c = first.findRun("c").orElseThrow().id();
+        assertThat(second.enlistedAs(c)).as("its place").contains(new Joined(2, 1));
+    }
+
+    /** An input that a sync must not read: its records are the run's already. */
+    private static Iterator<InputRecord> notToBeRead() {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                throw new AssertionError("the input was read again, record by record");
+            }
+
+            @Override
+            public InputRecord next() {
+                throw new AssertionError("the input was read again, record by record");
+            }
+        };
+    }
+
     /** Until {@code n} sessions wait for a lock. */
     private void awaitLockWaits(int n) throws Exception {
         try (Connection c = PG.connect(); Statement st = c.createStatement()) {
