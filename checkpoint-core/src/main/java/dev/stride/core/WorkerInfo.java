@@ -89,9 +89,12 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
         return waitingSince == null ? 0 : Math.max(0, Duration.between(waitingSince, now).toMillis());
     }
 
-    /** Outcomes (done and failed) per second since it joined, as of {@code now}. */
+    /**
+     * Outcomes (done and failed) per second since it joined, as of {@code now}, over a second at least: a worker that
+     * had just joined showed "2 done, 2000.0/s" (its first answers over the milliseconds since it started).
+     */
     public double rate(Instant now) {
-        double seconds = Math.max(1, now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
+        double seconds = Math.max(1000, now.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
         return (done + failed) / seconds;
     }
 }

@@ -65,6 +65,12 @@ class WorkerLinesTest {
     }
 
     @Test
+    void aWorkerThatJustJoinedHasItsRateOverASecondNotItsFirstMilliseconds() {
+        WorkerInfo joined = new WorkerInfo(2, "vm", 7, NOW.minusMillis(1), NOW, 2, 0);
+        assertThat(line(Messages.ENGLISH, joined)).startsWith("  #2 vm pid 7: 2 done, 2.0/s,");
+    }
+
+    @Test
     void aWorkerThatDoesNotSayWhenHasItsFiguresAsOfItsHeartbeat() {
         assertThat(line(Messages.ENGLISH, writtenAt(NOW.minusSeconds(7), null)))
                 .endsWith(", in flight 3 (limit 8), as of 7.0s ago");
