@@ -8,7 +8,6 @@ import dev.stride.core.InputDigest;
 import dev.stride.core.InputFormat;
 import dev.stride.core.InputRecord;
 import dev.stride.core.RunCatalog;
-import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
@@ -16,7 +15,6 @@ import dev.stride.db.SqliteCheckpointStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -108,12 +106,11 @@ class StartedTogetherTest {
     }
 
     /** The store itself, running {@code first} (once) just before its first sync: the other command's write. */
-    private static final class FirstWritesBeforeThisSync implements RunCatalog {
-        private final RunCatalog store;
+    private static final class FirstWritesBeforeThisSync extends ForwardingRunCatalog {
         private Runnable first;
 
         FirstWritesBeforeThisSync(RunCatalog store, Runnable first) {
-            this.store = store;
+            super(store);
             this.first = first;
         }
 
@@ -126,21 +123,6 @@ class StartedTogetherTest {
         }
 
         @Override
-        public Optional<RunInfo> findRun(String name) {
-            return store.findRun(name);
-        }
-
-        @Override
-        public List<RunInfo> listRuns() {
-            return store.listRuns();
-        }
-
-        @Override
-        public Optional<String> inputDigest(String run) {
-            return store.inputDigest(run);
-        }
-
-        @Override
         public SyncReport syncRun(RunSpec spec, Iterator<InputRecord> input, Supplier<Optional<String>> digest,
                                   boolean dropAnswers) {
             firstWrites();
@@ -158,40 +140,14 @@ class StartedTogetherTest {
             firstWrites();
             return store.previewSync(spec, input, includeFailed);
         }
-
-        @Override
-        public void updateBaseUrls(long runId, List<String> baseUrls) {
-            store.updateBaseUrls(runId, baseUrls);
-        }
-
-        @Override
-        public void keepOutputRules(long runId, String outputRulesJson) {
-            store.keepOutputRules(runId, outputRulesJson);
-        }
     }
 
     /** The store itself, whose sync asks the input's digest before it reads the input, and keeps what it got. */
-    private static final class AsksTheDigestFirst implements RunCatalog {
-        private final RunCatalog store;
+    private static final class AsksTheDigestFirst extends ForwardingRunCatalog {
         private Optional<String> before;
 
         AsksTheDigestFirst(RunCatalog store) {
-            this.store = store;
-        }
-
-        @Override
-        public Optional<RunInfo> findRun(String name) {
-            return store.findRun(name);
-        }
-
-        @Override
-        public List<RunInfo> listRuns() {
-            return store.listRuns();
-        }
-
-        @Override
-        public Optional<String> inputDigest(String run) {
-            return store.inputDigest(run);
+            super(store);
         }
 
         @Override
@@ -199,26 +155,6 @@ class StartedTogetherTest {
                                   boolean dropAnswers) {
             before = digest.get();
             return store.syncRun(spec, input, digest, dropAnswers);
-        }
-
-        @Override
-        public Optional<SyncReport> syncUnchanged(RunSpec spec, String inputDigest) {
-            return store.syncUnchanged(spec, inputDigest);
-        }
-
-        @Override
-        public SyncPreview previewSync(RunSpec spec, Iterator<InputRecord> input, boolean includeFailed) {
-            return store.previewSync(spec, input, includeFailed);
-        }
-
-        @Override
-        public void updateBaseUrls(long runId, List<String> baseUrls) {
-            store.updateBaseUrls(runId, baseUrls);
-        }
-
-        @Override
-        public void keepOutputRules(long runId, String outputRulesJson) {
-            store.keepOutputRules(runId, outputRulesJson);
         }
     }
 }
