@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,6 +73,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE")
     Path output;
 
+    /** Whether someone watches the export's progress: as a test says, or (null) whether there is a terminal. */
+    Boolean watched;
+    /** The clock the progress is shown by: a test's, or the system's. */
+    LongSupplier nanoTime = System::nanoTime;
+
     @Override
     public Integer call() throws Exception {
         database.resolve(Set.of("db", "run")); // run's file: its other keys mean other things here
@@ -114,26 +120,38 @@ final class ExportCommand implements Callable<Integer> {
                 }
             } else {
                 ResultFormats formats = new ResultFormats(store, chosen, includeInput, stop);
+                ExportProgress progress = ExportProgress.on(watched != null ? watched : ExportProgress.watched(context.env()),
+                        spec.commandLine().getErr(),
+                        Messages.of(spec), chosen.name(), output, chosen.total(), formats.passes(format),
+                        nanoTime);
+                formats.showing(progress);
                 boolean live = isGoing(store, chosen); // as the rows are about to be read
-                ResultFormats.Written rows = OutputFile.write(output, database.file, file -> {
-                    ResultFormats.Written written;
-                    if (format == Format.parquet) {
-                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-                            written = formats.writeParquet(out);
+                ResultFormats.Written rows;
+                try {
+                    rows = OutputFile.write(output, database.file, file -> {
+                        ResultFormats.Written written;
+                        if (format == Format.parquet) {
+                            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+                                written = formats.writeParquet(out);
+                            }
+                        } else {
+                            // The file's stream is closed on its own: a writer whose last flush fails (a full disk)
+                            // leaves it open, and the partial file, deleted, kept its room while this process lived.
+                            try (OutputStream raw = Files.newOutputStream(file);
+                                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
+                                         StandardCharsets.UTF_8.newEncoder()))) {
+                                written = formats.write(format, w);
+                            }
                         }
-                    } else {
-                        // The file's stream is closed on its own: a writer whose last flush fails (a full disk)
-                        // leaves it open, and the partial file, deleted, kept its room while this process lived.
-                        try (OutputStream raw = Files.newOutputStream(file);
-                             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw,
-                                     StandardCharsets.UTF_8.newEncoder()))) {
-                            written = formats.write(format, w);
-                        }
+                        // Asked after the whole was written, before its name: it goes, as a stop asks.
+                        formats.checkNotStopped();
+                        return written;
+                    });
+                } finally {
+                    if (progress != null) {
+                        progress.done(); // before the line that follows, this one or the one a stop or error says
                     }
-                    // Asked after the whole was written, before its name: it goes, as a stop asks.
-                    formats.checkNotStopped();
-                    return written;
-                });
+                }
                 // On standard error, as the line of every command that wrote a file: a script that runs export
                 // -o reads the file, and standard output stays as it was, empty.
                 PrintWriter err = spec.commandLine().getErr();

@@ -57,6 +57,8 @@ final class ResultFormats {
     private final boolean includeInput;
     private final BatchLines batch;
     private final BooleanSupplier stopRequested;
+    /** Told of each row gone through, in every pass; null when nobody watches. */
+    private ExportProgress progress;
 
     /**
      * {@code stopRequested} is asked before each record of every pass: when it says stop,
@@ -75,7 +77,21 @@ final class ResultFormats {
         store.forEachResult(chosen.id(), row -> {
             checkNotStopped();
             sink.accept(row);
+            if (progress != null) {
+                progress.row();
+            }
         });
+    }
+
+    /** Tells {@code shown} (null: nobody) of each row gone through from now on. */
+    ResultFormats showing(ExportProgress shown) {
+        this.progress = shown;
+        return this;
+    }
+
+    /** How many times writing {@code format} goes through the run: twice when a first pass collects input fields. */
+    int passes(ExportCommand.Format format) {
+        return includeInput && (format == ExportCommand.Format.csv || format == ExportCommand.Format.parquet) ? 2 : 1;
     }
 
     /** Throws {@link InterruptibleOutput.Stopped} once a stop was asked for: before a whole file gets its name too. */

@@ -19,6 +19,8 @@ final class Cli {
     private volatile Terminal terminal = Terminal.NONE;
     /** Whether "Ctrl+C" is pressed the moment a command starts listening for it ({@link #stoppingAtOnce}). */
     private volatile boolean stopAtOnce;
+    /** The clock by which {@code stride export} shows its progress as on a terminal; null: no terminal, as here. */
+    private volatile java.util.function.LongSupplier exportWatchedBy;
     /** Run the moment a command starts listening for Ctrl+C, before any press ({@link #whenListening}). */
     private volatile Runnable onListening = () -> { };
 
@@ -54,6 +56,12 @@ final class Cli {
     /** Has {@code stride clear} ask on {@code terminal}, as it asks a person at a real one. */
     Cli on(Terminal terminal) {
         this.terminal = terminal;
+        return this;
+    }
+
+    /** Has {@code stride export} show its progress as it does on a terminal, by {@code clock}'s time. */
+    Cli exportWatchedBy(java.util.function.LongSupplier clock) {
+        this.exportWatchedBy = clock;
         return this;
     }
 
@@ -98,6 +106,11 @@ final class Cli {
         CommandLine clear = cl.getSubcommands().get("clear");
         if (clear != null) {
             ((ClearCommand) clear.getCommand()).terminal = terminal;
+        }
+        CommandLine export = cl.getSubcommands().get("export");
+        if (export != null && exportWatchedBy != null) {
+            ((ExportCommand) export.getCommand()).watched = true;
+            ((ExportCommand) export.getCommand()).nanoTime = exportWatchedBy;
         }
         int code = cl.execute(args);
         return new Result(code, "", err.toString());
