@@ -704,8 +704,10 @@ public final class BatchRunner {
                             // and going on would spend every record's retries, for hours on a large input. This one
                             // stays pending for a rerun. Those that gave up before it failed as before: one record the
                             // server cannot answer must not stop a run at --concurrency 1 each time it is run again.
-                            // Not for a 429 or 503: a budget or full slots have their own waits and words.
-                            if (!e.notNow() && servers.predictions() == 0) {
+                            // A 429 or 503 too: refused while nothing is answered, the run's own requests are not what
+                            // fills the server (a llama.cpp server still loading its model answers 503 to each, an
+                            // account whose quota is spent 429), and every record failed one by one after its retries.
+                            if (servers.predictions() == 0) {
                                 int records = gaveUpUnanswered.incrementAndGet();
                                 int tries = triesUnanswered.addAndGet(attempts);
                                 if (records >= 2 && tries >= UNANSWERED_TRIES_TO_STOP) {

@@ -145,6 +145,27 @@ class BatchRunnerRetryTest {
         assertThat(f.ledger.pendingIds()).containsExactly("r9", "r10", "r11");
     }
 
+    /**
+     * A 503 or a 429 to every request while none is answered is no budget or full slots the run's own requests take
+     * (a llama.cpp server loading its model answers 503 to each, an account out of quota 429): the run stops as for
+     * any answer that never helps, the rest pending, instead of failing every record after all its retries.
+     */
+    @Test
+    void refusalsOfEveryRequestWithNothingAnsweredStopTheRunWithTheRestPending() throws Exception {
+        for (String words : List.of("HTTP 503: server busy", "HTTP 429: quota exceeded")) {
+            RunnerFixture f = RunnerFixture.withRecords(12);
+            f.predictor.otherwise(ScriptedPredictor.fail(Disposition.RETRY, "http_" + words.substring(5, 8), words));
+
+            RunOutcome outcome = f.run(RunnerFixture.withRetries(1, 0));
+
+            assertThat(outcome.state()).as(words).isEqualTo(RunState.STOPPED);
+            assertThat(outcome.stopReason()).isEqualTo("no request of this session has had an answer in 10 tries (10"
+                    + " records gave up, the last kept pending): " + words);
+            assertThat(f.ledger.failure("r0").error()).isEqualTo("gave up after 1 attempt: " + words);
+            assertThat(f.ledger.pendingIds()).containsExactly("r9", "r10", "r11");
+        }
+    }
+
     /** Fewer tries say little (with --retries 0, a server failing half its requests fails the first two often). */
     @Test
     void recordsGivingUpAfterFewerTriesFailEachAndTheRunEnds() throws Exception {

@@ -59,6 +59,14 @@ final class NotFoundHint {
                     ? Messages.text("msg.hint.streamCut", run.baseUrls().get(0))
                     : Messages.text("msg.hint.notAnApi", run.baseUrls().get(0)));
         }
+        if (gaveUpUnanswered(outcome) && refusal.kind().equals("http_503")) {
+            // Refused as unavailable, every time: a server that is not ready (llama.cpp's while it loads its model) or
+            // full with others' requests; nothing about the address or the server's health.
+            return Optional.of(Messages.text("msg.hint.serverUnavailable", run.baseUrls().get(0)));
+        }
+        if (gaveUpUnanswered(outcome) && refusal.kind().equals("http_429")) {
+            return Optional.of(Messages.text("msg.hint.serverRefusesAll", run.baseUrls().get(0)));
+        }
         if (gaveUpUnanswered(outcome)
                 && (refusal.kind().matches("http_5\\d\\d") || refusal.kind().equals("connection"))) {
             // Records spent their retries on 5xx answers or dropped connections, none answered: the address is a
@@ -87,7 +95,8 @@ final class NotFoundHint {
     }
 
     /** A stop because records gave up while no request of the session was answered (BatchRunner). */
-    private static boolean gaveUpUnanswered(RunOutcome outcome) {
+    /** Whether the run stopped as records gave up while no request of the session had an answer. */
+    static boolean gaveUpUnanswered(RunOutcome outcome) {
         return outcome.stopPhrase() != null && outcome.stopPhrase().key().equals("run.noAnswerYet");
     }
 

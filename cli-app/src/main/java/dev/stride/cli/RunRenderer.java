@@ -470,8 +470,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             }
             case STOPPED -> {
                 // A 429 or 503 that stopped the run (a spent quota, a wait asked beyond stride's) says "not now", not
-                // that every request would fail alike.
-                if (outcome.error() instanceof PredictionException refusal && refusal.notNow()) {
+                // that every request would fail alike; unless every request was refused so, and no request answered.
+                if (outcome.error() instanceof PredictionException refusal && refusal.notNow()
+                        && !NotFoundHint.gaveUpUnanswered(outcome)) {
                     throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedUntilLater", run.name(), outcome.stopReason(),
                             done, run.total());
                 }

@@ -1,5 +1,6 @@
 package dev.stride.cli;
 
+import static dev.stride.cli.Datasets.count;
 import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -307,6 +308,44 @@ class ServerWordsCliTest {
         Cli.Result zh = ZH.run(stride.run(input, dir.resolve("zh.db")).template("{{question}}").noProgress()
                 .toArray("--concurrency", "1", "--retries", "4"));
         assertThat(zh.err()).as(zh.all()).contains("对每个请求都报错而不作答").doesNotContain("fails every request");
+    }
+
+    /**
+     * A 503 to every request, as llama.cpp's server answers while it loads its model: the run stops as for any server
+     * that never answers, the records past the first pending, and the hint says the server is not ready or full, not
+     * that it fails; a 429 to every request (a limit that never lifts) likewise, with its own words. Before, each
+     * record spent its retries and failed, exit 3.
+     */
+    @Test
+    void a503Or429ForEveryRequestStopsTheRunAndSaysWhatItMeans() throws Exception {
+        everyRequestGets(FakeModelServer.json(503,
+                "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}"));
+        String v1 = stride.url();
+
+        Cli.Result loading = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "4");
+
+        assertThat(loading.exitCode()).as(loading.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(loading.err()).startsWith("stride: stopped run 'm' because every request would fail the same way:"
+                        + " no request of this session has had an answer in 10 tries (2 records gave up, the last kept"
+                        + " pending): HTTP 503")
+                .endsWith(" (0/3 done and saved); " + v1 + " answers every request with 503 Service Unavailable: the"
+                        + " model server is not ready (a model still loading) or its slots are all taken by others; once"
+                        + " it answers, run the same command with --retry-failed (the records that gave up failed)\n")
+                .hasLineCount(1);
+        assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'pending'")).isEqualTo(2);
+
+        // Not a quota the body names (that stops at once, as "not now", nothing failed): a limit that never lifts.
+        everyRequestGets(FakeModelServer.json(429, "{\"error\":{\"message\":\"Rate limit reached for requests\"}}"));
+        Cli.Result quota = stride.run(input, dir.resolve("quota.db")).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "4");
+
+        assertThat(quota.exitCode()).as(quota.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(quota.err()).contains("HTTP 429").endsWith(" (0/3 done and saved); " + v1 + " refuses every request"
+                        + " with 429 Too Many Requests: the account's quota or rate limit is spent (the server's words"
+                        + " say which); once it takes requests again, run the same command with --retry-failed (the"
+                        + " records that gave up failed)\n")
+                .hasLineCount(1);
     }
 
     /**
