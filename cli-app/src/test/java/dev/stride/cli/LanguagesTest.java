@@ -114,6 +114,22 @@ class LanguagesTest {
         }
     }
 
+    /**
+     * Every command's help in Chinese, picocli's own commands (help, generate-completion) too: no line of it left in
+     * English (a walk found help's one-line description and generate-completion's "Options:" heading).
+     */
+    @Test
+    void everyHelpInChineseIsInChinese() {
+        Cli zh = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
+        List<String> helps = new java.util.ArrayList<>(List.of(zh.run("--help").out()));
+        for (String command : zh.run("help").out().lines().filter(l -> l.matches("  [a-z-]+ .*"))
+                .map(l -> l.strip().split(" ")[0]).toList()) {
+            helps.add(zh.run(command, "--help").out());
+        }
+        assertThat(helps).hasSizeGreaterThan(15).allSatisfy(help -> assertThat(help)
+                .doesNotContain("Display help", "Options:", "Usage:", "Examples:", "Exit codes:", "Generate bash"));
+    }
+
     @Test
     void everyCommandAnswersVersionAndHelpWithExamples() {
         Cli cli = new Cli();
