@@ -114,6 +114,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final Map<String, String> retryExamples = new ConcurrentHashMap<>();
     /** Answers of this session that the token limit cut short (finish reason {@code length}). */
     private final LongAdder cutShort = new LongAdder();
+    /** Answers of this session that are the model's refusal: stored as done, with no output. */
+    private final LongAdder modelRefusals = new LongAdder();
     /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
     private final AtomicLong sentAgainRateLimited = new AtomicLong();
     private final AtomicLong sentAgainBusy = new AtomicLong();
@@ -343,6 +345,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         tokens(answer.promptTokens(), answer.completionTokens());
         if ("length".equals(answer.finishReason())) {
             cutShort.increment();
+        }
+        if (answer.refusal() != null) {
+            modelRefusals.increment();
         }
         attempts.add(prediction.timing().attempts());
         stored(record);
@@ -718,6 +723,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Answers of this session that the token limit cut short. */
     long cutShort() {
         return cutShort.sum();
+    }
+
+    /** Answers of this session that were the model's refusal. */
+    long modelRefusals() {
+        return modelRefusals.sum();
     }
 
     /** Ends the bar's line, so what is printed next starts on its own. */

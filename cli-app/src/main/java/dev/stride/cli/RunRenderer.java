@@ -385,6 +385,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             out.println(m.get("msg.run.cutShort", progress.cutShort()));
             out.flush();
         }
+        // Stored as done too, with no output: a run of refusals read as a run of answers.
+        if (progress.modelRefusals() > 0) {
+            out.println(m.get("msg.run.refused", progress.modelRefusals()));
+            out.flush();
+        }
     }
 
     /** Ends a session's progress bar, if one is showing (also when a session broke off with an exception). */

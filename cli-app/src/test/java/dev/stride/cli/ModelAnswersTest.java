@@ -60,6 +60,9 @@ class ModelAnswersTest {
         Cli.Result r = stride.run(two(), db).noProgress().with("--extract", "(.+)", "--label-field", "label",
                 "--metric", "exact");
         assertThat(r.exitCode()).as(r.all()).isZero();
+        // Said after the run, as status says it: "2 done, 0 failed" alone read as two answers (walk).
+        assertThat(r.out()).contains("Refused: 2 answers of this session are the model's refusal, not an answer"
+                + " (stored done with no output; the refusal column holds its words, and status counts them)");
 
         List<Map<String, Object>> rows = query(db, "SELECT status, output, refusal, extracted, finish_reason"
                 + " FROM results ORDER BY id");
@@ -164,6 +167,7 @@ class ModelAnswersTest {
         Path db = dir.resolve("l.db");
         Cli.Result r = stride.run(two(), db).noProgress().with();
         assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).doesNotContain("Refused:");
         assertThat(r.out()).contains("Cut short: 1 answer of this session stopped at the token limit"
                 + " (stored done with finish_reason length, counted under TRUNCATED in status); raise --max-tokens if"
                 + " they matter");
