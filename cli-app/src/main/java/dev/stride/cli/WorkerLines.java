@@ -65,6 +65,9 @@ final class WorkerLines {
             n.put("rate", Math.round(w.rate(now) * 10) / 10.0);
             n.put("started_at", w.startedAt().toString());
             n.put("heartbeat_at", w.heartbeat().toString());
+            // The text's "last seen": a busy worker renews its heartbeat only every 10 s, and read alone, a script
+            // took a live worker's 9 s old heartbeat for a stalled one (walk).
+            n.put("last_seen", w.lastSeen().toString());
             // Null while answers come: since when it waits for its server(s), as of in_flight_at.
             n.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
             if (w.inFlight() != null) {

@@ -38,6 +38,10 @@ class WorkerLinesTest {
                 .isEqualTo("  #1 gpu1 pid 42: 30 done, 0.5/s, last seen 4.9s ago, in flight 3 (limit 8)");
         assertThat(line(Messages.of(Locale.CHINESE), writtenAt(NOW.minusSeconds(9), NOW.minusMillis(400))))
                 .contains("上次活动 0.4s 前");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(writtenAt(NOW.minusSeconds(9), NOW.minusMillis(4900))), NOW);
+        assertThat(o.get("workers").get(0).get("last_seen").asText()).isEqualTo(NOW.minusMillis(4900).toString());
+        assertThat(o.get("workers").get(0).get("heartbeat_at").asText()).isEqualTo(NOW.minusSeconds(9).toString());
     }
 
     @Test
