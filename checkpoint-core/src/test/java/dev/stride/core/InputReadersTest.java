@@ -174,7 +174,7 @@ class InputReadersTest {
         assertThatThrownBy(() -> readAll(InputReaders.open(emptyId, null, "qid", null)))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessage(emptyId + " line 3: has an empty id in field 'qid'; give the record an id, or leave the"
-                        + " field out to have the record numbered by its line");
+                        + " field out (of a CSV or TSV file, the whole column) to have records numbered by their lines");
     }
 
     @Test

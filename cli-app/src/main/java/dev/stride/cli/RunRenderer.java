@@ -35,6 +35,12 @@ import java.util.function.Function;
  * through the same.
  */
 final class RunRenderer implements SessionListener, AutoCloseable {
+    /**
+     * Failures the server gives a request for what it asks, not for its own state: the same request fails the same
+     * way (400 bad request, 413 too large, 422 invalid, as TGI refuses a prompt past its context).
+     */
+    private static final Set<String> REFUSED_AS_ASKED = Set.of("http_400", "http_413", "http_422");
+
 
     /** How the lines of a session look: where, how often, in what language, with what prices. */
     record Looks(PrintWriter out, Messages messages, Duration logEvery, boolean quiet, Map<String, String> env,
@@ -378,6 +384,15 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             // None failed, yet the server was asked in vain often enough to matter: for its load, and on a hosted
             // API for the key's standing. Said once, with what sends fewer in vain.
             out.println(m.get(refusalAdvice.messageKey, refused(tally), tally.requestsSent()));
+            out.flush();
+        }
+        // Records the server refused as they were asked (a prompt past its context, a parameter it does not take):
+        // --retry-failed, which the finished line offers, would ask each the same again and fail it the same way.
+        long refusedAsAsked = tally.failedByKind().entrySet().stream()
+                .filter(k -> REFUSED_AS_ASKED.contains(k.getKey())).mapToLong(Map.Entry::getValue).sum();
+        if (refusedAsAsked > 0 && refusedAsAsked == tally.failed()) {
+            out.println(m.get("msg.run.refusedAsAsked", refusedAsAsked, String.join(", ",
+                    tally.failedByKind().keySet())));
             out.flush();
         }
         // Stored as done, so nothing above says it: a cut answer reads as whole unless told.

@@ -349,6 +349,32 @@ class ServerWordsCliTest {
     }
 
     /**
+     * Records the server refuses as they are asked (a prompt past its context: llama.cpp's 400, TGI's 422): the run
+     * says --retry-failed would fail them the same way, where it offers that rerun. Failures of the server's own
+     * (a 500) get no such word.
+     */
+    @Test
+    void recordsRefusedAsAskedAreSaidToNeedAChangeBeforeARetry() throws Exception {
+        stride.model.answering(prompt -> prompt.equals("question 1") ? FakeModelServer.json(400,
+                "{\"error\":{\"code\":400,\"message\":\"the request exceeds the available context size, try"
+                        + " increasing it\",\"type\":\"exceed_context_size_error\"}}") : null);
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(r.out()).contains("Refused as asked: 1 record failed on http_400: the server refuses the request as"
+                + " it is (a prompt past its context, a parameter it does not take), so --retry-failed would ask the"
+                + " same again; change those prompts or the server's limits first (stride export shows each one's"
+                + " error)");
+
+        stride.model.answering(prompt -> prompt.equals("question 1")
+                ? FakeModelServer.json(500, "{\"error\":{\"message\":\"engine crashed\"}}") : null);
+        Cli.Result own = stride.run(input, dir.resolve("own.db")).template("{{question}}").noProgress()
+                .with("--retries", "0");
+        assertThat(own.exitCode()).as(own.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(own.out()).doesNotContain("Refused as asked");
+    }
+
+    /**
      * A 404 at a --base-url that ends in /v1, as vLLM and OpenAI answer a model they do not serve: the hint names the
      * model asked for and where the server lists those it serves.
      */
