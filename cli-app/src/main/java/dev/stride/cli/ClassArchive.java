@@ -17,6 +17,11 @@ final class ClassArchive {
     private ClassArchive() {
     }
 
+    /** Whether the JVM writes an archive as this process exits (the launcher names its mark only then). */
+    static boolean recording() {
+        return System.getProperty(KEPT_PROPERTY) != null;
+    }
+
     /** Marks the archive this process records, if it records one, as kept. */
     static void keep() {
         String kept = System.getProperty(KEPT_PROPERTY);

@@ -25,10 +25,16 @@ public final class Main {
         // Over the descriptor itself, not System.out, whose PrintStream would hide a write that failed (a full disk).
         PrintWriter out = new StandardOutput(new FileOutputStream(FileDescriptor.out));
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        CommandLine cl = StrideCommand.commandLineFor(out, err, CliContext.process(err), args);
+        CliContext context = CliContext.process(err);
+        CommandLine cl = StrideCommand.commandLineFor(out, err, context, args);
         ahead.holdCommandsOf(cl);
         int code = cl.execute(args);
         out.flush();
+        if (ClassArchive.recording()) {
+            // The JVM writes the archive as it exits: seconds (tens on a busy machine) after the command's last
+            // line, with nothing said, the first start after a build looked hung.
+            err.println(Messages.of(context.locale()).get("msg.cds.writing"));
+        }
         err.flush();
         System.exit(code);
     }

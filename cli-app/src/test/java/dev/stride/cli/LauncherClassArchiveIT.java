@@ -60,7 +60,10 @@ class LauncherClassArchiveIT {
         Path input = Datasets.questions(dir, "q.jsonl", 5);
         String relativeJar = "install/stride.jar"; // from dir, where the commands below start
 
-        assertThat(launch(dir, relativeJar, "version", List.of("--version"))).isZero();
+        StrideProcess version = start(dir, relativeJar, "version", List.of("--version"));
+        assertThat(version.waitForExit(GUARD)).as(version.transcript()).isZero();
+        assertThat(version.err()).as("the pause at the exit is said").isEqualTo("stride: saving the classes this start"
+                + " loaded, so that later starts are faster (once after a build; a few seconds)\n");
         assertThat(archive).as("where there is none, any command records one").isRegularFile();
         assertThat(kept).as("but --version does not keep it").doesNotExist();
 
@@ -75,8 +78,10 @@ class LauncherClassArchiveIT {
 
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         Path classes = dir.resolve("classes.log");
-        assertThat(launch(elsewhere, install.resolve("stride.jar").toString(), "second",
-                runArgs(input, dir.resolve("b.db")), "-Xlog:class+load=info:file=" + classes)).isZero();
+        StrideProcess second = start(elsewhere, install.resolve("stride.jar").toString(), "second",
+                runArgs(input, dir.resolve("b.db")), "-Xlog:class+load=info:file=" + classes);
+        assertThat(second.waitForExit(GUARD)).as(second.transcript()).isZero();
+        assertThat(second.err()).as("mapping the archive, nothing to say").doesNotContain("saving the classes");
         assertThat(Files.readAllLines(classes))
                 .as("the run's classes mapped from the archive, though the first run named the jar by a relative path")
                 .anyMatch(line -> line.contains(RUNNER + " source: shared objects file"));
