@@ -95,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 RunInfo run = before.get();
                 out.println(run.failed() > 0 ? m.get("msg.demo.completeWithFailures", db, run.done(), run.total(),
                         run.failed()) : m.get("msg.demo.complete", db, run.done(), run.total()));
-                out.println(m.get("msg.demo.startOver", ShellWords.quoted(db)));
+                out.println(m.get("msg.demo.startOver", ShellWords.quoted(db), InvokedAs.command(context.env())));
                 out.println(m.get("msg.demo.orDelete", ShellWords.quoted(db), ShellWords.quoted(db + "-wal"),
                         ShellWords.quoted(db + "-shm")));
                 printNext(out, m);
@@ -160,7 +160,7 @@ final class DemoCommand implements Callable<Integer> {
         if (code == ExitCodes.INTERRUPTED && after != null) {
             if (halfway != null && halfway.asked()) {
                 out.println(m.get("msg.demo.stoppedHalfway", after.done(), after.total(), db));
-                out.println(m.get("msg.demo.runAgain"));
+                out.println(m.get("msg.demo.runAgain", InvokedAs.command(context.env())));
                 out.println(m.get("msg.demo.exitCode"));
                 out.flush();
                 return ExitCodes.OK;
@@ -170,7 +170,7 @@ final class DemoCommand implements Callable<Integer> {
                 case SIGTERM -> "msg.demo.sigterm";
                 case SIGHUP -> "msg.demo.sighup";
             }, after.done(), after.total(), db));
-            out.println(m.get("msg.demo.runAgain"));
+            out.println(m.get("msg.demo.runAgain", InvokedAs.command(context.env())));
             out.flush();
             return ExitCodes.INTERRUPTED;
         }
@@ -184,17 +184,18 @@ final class DemoCommand implements Callable<Integer> {
 
     private void printNext(PrintWriter out, Messages m) {
         String d = db.toString();
+        String stride = InvokedAs.command(context.env());
         out.println();
         out.println(m.get("msg.demo.next"));
-        out.println("  ./stride status --db " + d);
+        out.println("  " + stride + " status --db " + d);
         out.println(m.get("msg.demo.next.status"));
         out.println("  sqlite3 " + d + " \"SELECT * FROM progress\"");
         out.println(m.get("msg.demo.next.sql"));
-        out.println("  ./stride export --db " + d + " -o answers.jsonl");
+        out.println("  " + stride + " export --db " + d + " -o answers.jsonl");
         out.println(m.get("msg.demo.next.export"));
-        out.println("  ./stride clear --db " + d + " --all --yes && ./stride demo");
-        out.println(m.get("msg.demo.next.clear"));
-        out.println("  ./stride serve-sim --latency 200ms --fail-429 0.05");
+        out.println("  " + stride + " clear --db " + d + " --all --yes && " + stride + " demo");
+        out.println(m.get("msg.demo.next.clear", stride));
+        out.println("  " + stride + " serve-sim --latency 200ms --fail-429 0.05");
         out.println(m.get("msg.demo.next.serveSim"));
         out.flush();
     }

@@ -70,6 +70,13 @@ class DemoCommandTest {
                 .contains("./stride clear --db " + db + " --all")
                 .contains("What to try next:")
                 .doesNotContain("Resuming");
+
+        // Typed by its path from another folder: the commands it suggests start as typed (./stride is nothing there).
+        Cli elsewhere = new Cli(Map.of(InvokedAs.ENV, "/opt/stride/stride"));
+        Cli.Result typed = elsewhere.run("demo", "--db", db.toString(), "--sim-latency", "2ms");
+        assertThat(typed.out()).contains("  /opt/stride/stride status --db " + db)
+                .contains("/opt/stride/stride clear --db " + db + " --all --yes && /opt/stride/stride demo")
+                .doesNotContain("./stride");
     }
 
     @Test
