@@ -45,10 +45,13 @@ final class Api {
         Instant now = clock.instant();
         try {
             if (parts.equals(List.of("runs"))) {
-                return Reply.json(200, BoardJson.runs(board.runs(now), board.scoreboards(), now));
+                return Reply.json(200, BoardJson.runs(board.runs(now), board.scoreboards(),
+                        board.answersOnlyInWal(now), now));
             }
             if (parts.size() == 2 && parts.get(0).equals("runs")) {
-                return found(board.run(parts.get(1), now).map(d -> BoardJson.detail(d, now)), "run", parts.get(1));
+                Optional<Board.RunDetail> run = board.run(parts.get(1), now);
+                Long onlyInWal = run.isPresent() ? board.answersOnlyInWal(now) : null;
+                return found(run.map(d -> BoardJson.detail(d, onlyInWal, now)), "run", parts.get(1));
             }
             if (parts.size() == 3 && parts.get(0).equals("runs") && parts.get(2).equals("records")) {
                 String status = query.get("status");
@@ -120,7 +123,7 @@ final class Api {
         Board.ComparePage page = board.differences(a, b, by, only.get(), number(query, "after", -1), limit)
                 .orElseThrow();
         return Reply.json(200, BoardJson.compare(runA.get(), scoresA, runB.get(), scoresB, by, none, only.get(),
-                page, now));
+                page, board.answersOnlyInWal(now), now));
     }
 
     /** A run's scorings as {@link ComparedScoring} takes them (the scoreboard keeps no --extract expression). */

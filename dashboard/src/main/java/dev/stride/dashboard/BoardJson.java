@@ -15,7 +15,9 @@ import java.util.Map;
 
 /**
  * The board's values as the JSON the pages read (and {@code /api} gives): snake_case names, times as ISO-8601 UTC
- * text, and every text from the model or the dataset as a plain JSON string (the page inserts it as text only).
+ * text, and every text from the model or the dataset as a plain JSON string (the page inserts it as text only). A
+ * key is there whatever the state: null where the value is unknown or none, never left out (a client reading
+ * {@code in_flight_total} of a run with no live worker met a missing key).
  */
 final class BoardJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
@@ -26,13 +28,15 @@ final class BoardJson {
     /**
      * @param scores each run's scoreboard by name (a run never scored has none): each run's {@code accuracy} is the
      *               one status's ACCURACY column shows, named by {@code accuracy_metric}; null when not scored
+     * @param onlyInWal {@link Board#answersOnlyInWal}, given with each run as status gives it
      */
-    static ObjectNode runs(List<Board.RunRow> rows, Map<String, Board.RunScores> scores, Instant now) {
+    static ObjectNode runs(List<Board.RunRow> rows, Map<String, Board.RunScores> scores, Long onlyInWal,
+                           Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("generated_at", now.toString());
         ArrayNode runs = o.putArray("runs");
         for (Board.RunRow r : rows) {
-            ObjectNode run = run(r, now);
+            ObjectNode run = run(r, onlyInWal, now);
             Board.RunScores s = scores.get(r.info().name());
             Board.Score headline = s == null ? null : s.headline().orElse(null);
             if (headline == null) {
@@ -47,8 +51,12 @@ final class BoardJson {
         return o;
     }
 
-    /** {@code now} judges how old each worker's in-flight figures are, on the clock the runs were read at. */
-    static ObjectNode run(Board.RunRow row, Instant now) {
+    /**
+     * {@code now} judges how old each worker's in-flight figures are, on the clock the runs were read at;
+     * {@code onlyInWal} is {@link Board#answersOnlyInWal}, a figure of the file given with each of its runs, as
+     * {@code status --json} gives it (under the same name).
+     */
+    static ObjectNode run(Board.RunRow row, Long onlyInWal, Instant now) {
         RunInfo r = row.info();
         ObjectNode o = MAPPER.createObjectNode();
         o.put("name", r.name());
@@ -60,12 +68,9 @@ final class BoardJson {
         o.put("pending", r.pending());
         o.put("truncated", r.truncated());
         o.put("percent", r.total() == 0 ? 0.0 : Math.round(r.done() * 1000.0 / r.total()) / 10.0);
-        o.put("rate_per_second", Math.round(row.perSecond() * 100) / 100.0);
-        if (row.secondsLeft() == null) {
-            o.putNull("seconds_left");
-        } else {
-            o.put("seconds_left", row.secondsLeft());
-        }
+        // Null unless the run goes, as status --json's rate_per_s: a finished run has no current rate, not 0.
+        o.put("rate_per_second", row.perSecond() == null ? null : Math.round(row.perSecond() * 100) / 100.0);
+        o.put("seconds_left", row.secondsLeft());
         o.put("live_workers", row.workers().size());
         ArrayNode workers = o.putArray("workers");
         for (WorkerInfo w : row.workers()) {
@@ -79,21 +84,19 @@ final class BoardJson {
             // run's state judges it (a silent worker's last word holds until its run is interrupted).
             wo.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
             wo.put("waiting", w.waitsForServer());
-            if (w.inFlight() != null) {
-                wo.put("in_flight_at", w.inFlightAsOf().toString()); // as status --json: how old the figures are
-                wo.put("in_flight", w.inFlight());
-                wo.put("in_flight_stale", w.figuresStale(now));
-                wo.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
-                if (!w.servers().isEmpty()) {
-                    wo.set("servers", Json.serverLimits(w.servers()));
-                }
-                // As status --json: in_flight stays the bound; a worker of an older version leaves requests_out out.
-                if (w.requestsOut() != null) {
-                    wo.put("requests_out", w.requestsOut());
-                }
-            }
+            // Null, each of them, for a worker that tells no figures: in_flight stays the bound; requests_out is null
+            // too for a worker of an older version, which tells its bound alone.
+            boolean tells = w.inFlight() != null;
+            wo.put("in_flight_at", tells ? w.inFlightAsOf().toString() : null); // as status --json: how old they are
+            wo.put("in_flight", w.inFlight());
+            wo.put("in_flight_stale", tells ? w.figuresStale(now) : null);
+            wo.put("concurrency", !tells ? null : w.inFlightAuto() ? "auto" : "fixed");
+            // Each server's own limit with --concurrency auto over several servers; else an empty list
+            wo.set("servers", tells ? Json.serverLimits(w.servers()) : MAPPER.nullNode());
+            wo.put("requests_out", tells ? w.requestsOut() : null);
         }
-        inFlightTotal(o, row.workers(), now);
+        o.set("in_flight_total", inFlightTotal(row.workers(), now));
+        o.put("answers_only_in_wal", onlyInWal);
         o.put("elapsed_ms", r.elapsedMs());
         text(o, "started_at", r.createdAt());
         text(o, "updated_at", r.savedAt());
@@ -105,16 +108,16 @@ final class BoardJson {
      * What the live workers have in flight together, as {@code in_flight_total}: the limits and requests out of those
      * whose figures are fresh, and how many workers' figures are too old to count ({@link WorkerInfo#figuresStale}).
      * A worker killed on another machine keeps its lease (and a place among the live workers) until the lease runs
-     * out, but sends nothing: counted, its last figures made the total too high for up to a lease's length. Absent when
+     * out, but sends nothing: counted, its last figures made the total too high for up to a lease's length. Null when
      * no live worker tells its figures.
      */
-    private static void inFlightTotal(ObjectNode o, List<WorkerInfo> workers, Instant now) {
+    private static JsonNode inFlightTotal(List<WorkerInfo> workers, Instant now) {
         List<WorkerInfo> telling = workers.stream().filter(w -> w.inFlight() != null).toList();
         if (telling.isEmpty()) {
-            return;
+            return MAPPER.nullNode();
         }
         List<WorkerInfo> fresh = telling.stream().filter(w -> !w.figuresStale(now)).toList();
-        ObjectNode total = o.putObject("in_flight_total");
+        ObjectNode total = MAPPER.createObjectNode();
         total.put("workers", fresh.size());
         total.put("stale_workers", telling.size() - fresh.size());
         total.put("limit", fresh.stream().mapToLong(WorkerInfo::inFlight).sum());
@@ -123,11 +126,11 @@ final class BoardJson {
         long auto = fresh.stream().filter(WorkerInfo::inFlightAuto).count();
         total.put("concurrency", auto == 0 ? "fixed" : auto == fresh.size() ? "auto" : "mixed");
         total.put("auto_workers", auto);
-        // Only the workers that tell their requests out (a worker of an older version tells its limit alone).
+        // Only the workers that tell their requests out (a worker of an older version tells its limit alone): null
+        // when none does.
         List<WorkerInfo> out = fresh.stream().filter(w -> w.requestsOut() != null).toList();
-        if (!out.isEmpty()) {
-            total.put("requests_out", out.stream().mapToLong(WorkerInfo::requestsOut).sum());
-        }
+        total.put("requests_out", out.isEmpty() ? null : out.stream().mapToLong(WorkerInfo::requestsOut).sum());
+        return total;
     }
 
     /**
@@ -138,9 +141,9 @@ final class BoardJson {
         return row.info().pending() == 0 && row.workers().isEmpty();
     }
 
-    static ObjectNode detail(Board.RunDetail d, Instant now) {
+    static ObjectNode detail(Board.RunDetail d, Long onlyInWal, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
-        o.set("run", run(d.run(), now));
+        o.set("run", run(d.run(), onlyInWal, now));
         ObjectNode t = o.putObject("timeline");
         ArrayNode at = t.putArray("t");
         ArrayNode rate = t.putArray("per_second");
@@ -199,15 +202,15 @@ final class BoardJson {
             ro.put("seq", r.seq());
             ro.put("id", r.id());
             ro.put("status", r.status());
+            // Apart, as a record's detail has them: an error given as "answer" was read as the model's answer.
             ro.put("answer", r.answer());
+            ro.put("error", r.error());
             ro.put("error_kind", r.errorKind());
             ro.put("latency_ms", r.latencyMs());
             ro.put("score", r.score());
         }
         next(o, page.next());
-        if (page.searchedThrough() != null) {
-            o.put("searched_through", page.searchedThrough());
-        }
+        o.put("searched_through", page.searchedThrough()); // null when the page is no search
         o.put("last_seq", page.lastSeq());
         return o;
     }
@@ -259,14 +262,14 @@ final class BoardJson {
      */
     static ObjectNode compare(Board.RunRow a, List<Board.Score> scoresA, Board.RunRow b, List<Board.Score> scoresB,
                               Board.ScoredBy by, String none, Board.Differing only, Board.ComparePage page,
-                              Instant now) {
+                              Long onlyInWal, Instant now) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("only", only.param());
         o.put("metric", by == null ? null : by.metric());
         o.put("label_field", by == null ? null : by.labelField());
         o.put("no_scoring", none);
-        o.set("a", side(a, scoresA, by, now));
-        o.set("b", side(b, scoresB, by, now));
+        o.set("a", side(a, scoresA, by, onlyInWal, now));
+        o.set("b", side(b, scoresB, by, onlyInWal, now));
         ArrayNode rows = o.putArray("differences");
         for (Board.Difference d : page.rows()) {
             rows.addObject().put("seq", d.seq()).put("id", d.id()).put("answer_a", d.answerA())
@@ -281,8 +284,9 @@ final class BoardJson {
     }
 
     /** A run of a comparison: its line, all its scores, and as {@code score} the one compared by (or null). */
-    private static ObjectNode side(Board.RunRow run, List<Board.Score> scores, Board.ScoredBy by, Instant now) {
-        ObjectNode o = run(run, now);
+    private static ObjectNode side(Board.RunRow run, List<Board.Score> scores, Board.ScoredBy by, Long onlyInWal,
+                                   Instant now) {
+        ObjectNode o = run(run, onlyInWal, now);
         o.set("scores", scores(scores));
         List<Board.Score> compared = scores.stream().filter(s -> s.by().equals(by)).toList();
         o.set("score", compared.isEmpty() ? MAPPER.nullNode() : scores(compared).get(0));

@@ -142,14 +142,15 @@ public final class DashboardReport {
             json.writeStringField("generated_at", now.toString());
             json.writeStringField("database", source);
             json.writeFieldName("runs");
-            json.writeTree(BoardJson.runs(rows, board.scoreboards(), now));
+            Long onlyInWal = board.answersOnlyInWal(now);
+            json.writeTree(BoardJson.runs(rows, board.scoreboards(), onlyInWal, now));
             json.writeArrayFieldStart("details");
             for (Board.RunRow r : rows) {
                 String name = r.info().name();
                 Optional<Board.RunDetail> d = board.run(name, now);
                 step.run();
                 if (d.isPresent()) {
-                    ObjectNode detail = BoardJson.detail(d.get(), now);
+                    ObjectNode detail = BoardJson.detail(d.get(), onlyInWal, now);
                     detail.set("problems", problems(board, name, latest(d.get().scores())));
                     step.run();
                     json.writeTree(detail);

@@ -91,6 +91,9 @@ class ApiTest {
             assertThat(r.get("pending").asLong()).isEqualTo(120 - done - failed);
             assertThat(r.get("model").asText()).isEqualTo("model-" + name);
             assertThat(r.get("finished").asBoolean()).isTrue();
+            // As status --json's rate_per_s: a finished run makes no pace now, which 0.0 would say it makes
+            assertThat(r.get("rate_per_second").isNull()).as(name).isTrue();
+            assertThat(r.get("seconds_left").isNull()).as(name).isTrue();
         }
         assertThat(runs.get(1).get("failed").asLong()).as("the flaky server failed some").isPositive();
         // The accuracy status's ACCURACY column shows, by the metric named: clean is scored, flaky is not.
@@ -220,6 +223,7 @@ class ApiTest {
             assertThat(run.get("pending").asLong()).isPositive()
                     .isEqualTo(count(waiting, "SELECT pending FROM progress WHERE run = 'waiting'"));
             assertThat(run.get("finished").asBoolean()).as("records are left: the same command resumes it").isFalse();
+            assertThat(run.get("rate_per_second").isNull()).as("stopped: no pace, as status says").isTrue();
             assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("finished").asBoolean()).isFalse();
 
             Fixtures.run(waiting, input, "waiting", SimulatorSettings.builder().build());
@@ -262,7 +266,7 @@ class ApiTest {
                 assertThat(workers.get(0).get("done").asLong()).isEqualTo(7);
                 assertThat(workers.get(0).get("failed").asLong()).isEqualTo(2);
                 assertThat(workers.get(1).get("in_flight").asInt()).isEqualTo(64);
-                assertThat(workers.get(1).has("requests_out")).as("a worker that did not tell them").isFalse();
+                assertThat(workers.get(1).get("requests_out").isNull()).as("a worker that did not tell them").isTrue();
                 assertThat(workers.get(0).path("in_flight_at").asText()).as("when the figures were written, as status "
                         + "--json says").isEqualTo(java.time.Instant.parse(Fixtures.text(live, "SELECT replace(in_flight_at, ' ', 'T') || 'Z' "
                         + "FROM workers WHERE number = 1")).toString());
@@ -294,7 +298,7 @@ class ApiTest {
                     json(s.url(), "/api/runs", 200).get("runs").get(0))) {
                 assertThat(shown.get("state").asText()).as("%s", shown).isEqualTo("waiting");
                 assertThat(shown.get("seconds_left").isNull()).as("no time left at a pace it does not make").isTrue();
-                assertThat(shown.get("rate_per_second").asDouble()).isZero();
+                assertThat(shown.get("rate_per_second").isNull()).as("as status --json's rate_per_s").isTrue();
                 JsonNode w = shown.get("workers").get(0);
                 assertThat(w.get("waiting_since").asText()).isEqualTo(since.toString());
                 assertThat(w.get("waiting").asBoolean()).isTrue();
@@ -304,6 +308,7 @@ class ApiTest {
             worker.renewLease(run);
             JsonNode shown = json(s.url(), "/api/runs/away", 200).get("run");
             assertThat(shown.get("state").asText()).as("%s", shown).isEqualTo("running");
+            assertThat(shown.get("rate_per_second").isNumber()).as("a run that goes has a pace, 0 or more").isTrue();
             assertThat(shown.get("workers").get(0).get("waiting_since").isNull()).isTrue();
             assertThat(shown.get("workers").get(0).get("waiting").asBoolean()).isFalse();
         }
@@ -365,7 +370,7 @@ class ApiTest {
                 assertThat(total.get("workers").asInt()).isZero();
                 assertThat(total.get("stale_workers").asInt()).isEqualTo(2);
                 assertThat(total.get("limit").asInt()).isZero();
-                assertThat(total.has("requests_out")).isFalse();
+                assertThat(total.get("requests_out").isNull()).isTrue();
             }
         }
     }
@@ -404,6 +409,113 @@ class ApiTest {
                 }
             }
         }
+    }
+
+    /**
+     * A run's object has the same keys whatever its state, each worker's whatever it tells: a client reading
+     * {@code in_flight_total} of a finished run met a KeyError where the key was left out. Null where nothing is known.
+     */
+    @Test
+    void aRunHasEveryKeyInEveryStateNullWhereNothingIsKnown() throws Exception {
+        Path live = dir.resolve("keys.db");
+        Fixtures.run(live, Fixtures.questions(dir, "keys.jsonl", 5), "live", SimulatorSettings.builder().build());
+        Fixtures.run(live, Fixtures.questions(dir, "keys-done.jsonl", 5), "done", SimulatorSettings.builder().build());
+        // Three workers of "live": one that tells its limit and requests out, one of an older version that tells its
+        // limit alone, one that has told nothing yet.
+        try (Board b = Board.sqlite(live);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0));
+             SqliteCheckpointStore telling = SqliteCheckpointStore.open(live);
+             SqliteCheckpointStore older = SqliteCheckpointStore.open(live);
+             SqliteCheckpointStore silent = SqliteCheckpointStore.open(live)) {
+            long run = telling.findRun("live").orElseThrow().id();
+            telling.reportInFlight(run, 27, true, List.of());
+            telling.join(run, Duration.ofMinutes(5));
+            telling.reportRequestsOut(run, 23);
+            telling.renewLease(run);
+            older.reportInFlight(run, 64, false, List.of());
+            older.join(run, Duration.ofMinutes(5));
+            silent.join(run, Duration.ofMinutes(5));
+
+            JsonNode runs = json(s.url(), "/api/runs", 200).get("runs");
+            JsonNode going = runs.get(0);
+            JsonNode done = runs.get(1);
+            assertThat(done.get("name").asText()).isEqualTo("done");
+            assertThat(done.get("live_workers").asInt()).isZero();
+            assertThat(keys(done)).as("a run no worker is on").isEqualTo(keys(going));
+            assertThat(done.get("in_flight_total").isNull()).as("no worker tells any figure").isTrue();
+            assertThat(done.get("answers_only_in_wal").isNull()).as("the file alone holds them all").isTrue();
+            assertThat(going.get("in_flight_total").get("requests_out").asInt()).isEqualTo(23);
+            JsonNode goingPage = json(s.url(), "/api/runs/live", 200).get("run");
+            assertThat(keys(json(s.url(), "/api/runs/done", 200).get("run"))).isEqualTo(keys(goingPage));
+            // The list adds the accuracy status's column shows; a run's page has its whole scoreboard beside it
+            List<String> listed = new ArrayList<>(keys(going));
+            listed.removeAll(List.of("accuracy", "accuracy_metric"));
+            assertThat(keys(goingPage)).isEqualTo(listed);
+
+            JsonNode workers = going.get("workers");
+            assertThat(workers).hasSize(3);
+            assertThat(keys(workers.get(1))).isEqualTo(keys(workers.get(0)));
+            assertThat(keys(workers.get(2))).isEqualTo(keys(workers.get(0)));
+            assertThat(workers.get(1).get("requests_out").isNull()).as("told no requests out").isTrue();
+            JsonNode none = workers.get(2);
+            for (String key : List.of("in_flight", "in_flight_at", "in_flight_stale", "concurrency", "servers",
+                    "requests_out")) {
+                assertThat(none.get(key).isNull()).as("%s of a worker that told nothing: %s", key, none).isTrue();
+            }
+            assertThat(workers.get(0).get("servers").isArray()).as("told, with no server of its own apart").isTrue();
+        }
+    }
+
+    private static List<String> keys(JsonNode o) {
+        List<String> keys = new ArrayList<>();
+        o.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    /**
+     * A listed record gives its answer and its error apart, as its own page does: a failed one's error was given as
+     * its "answer", and a client reading answers took errors for the model's.
+     */
+    @Test
+    void aListedRecordGivesItsAnswerAndItsErrorApartAsItsDetailDoes() throws Exception {
+        JsonNode failed = json("/api/runs/flaky/records?status=failed&limit=3", 200).get("records");
+        JsonNode answered = json("/api/runs/flaky/records?status=done&limit=3", 200).get("records");
+        assertThat(failed).isNotEmpty();
+        assertThat(answered).isNotEmpty();
+        for (JsonNode listed : List.of(failed, answered)) {
+            for (JsonNode r : listed) {
+                JsonNode detail = json("/api/runs/flaky/records/" + URLEncoder.encode(r.get("id").asText(),
+                        StandardCharsets.UTF_8).replace("+", "%20"), 200);
+                for (String key : List.of("answer", "error", "error_kind", "status")) {
+                    assertThat(r.get(key)).as("%s of %s", key, r).isEqualTo(detail.get(key));
+                }
+            }
+        }
+        JsonNode first = failed.get(0);
+        assertThat(first.get("answer").isNull()).as("%s", first).isTrue();
+        assertThat(first.get("error").asText()).as("the error, as it is stored").isEqualTo(Fixtures.text(db,
+                "SELECT error FROM results WHERE run = 'flaky' AND id = '" + first.get("id").asText() + "'"));
+        assertThat(answered.get(0).get("error").isNull()).isTrue();
+    }
+
+    /**
+     * After kill -9, the answers the stopped stride left in the WAL (a copy of the .db alone would lack them): each
+     * run of the file says how many, as {@code status --json}'s {@code answers_only_in_wal} does.
+     */
+    @Test
+    void aRunSaysHowManyAnswersAStoppedStrideLeftOnlyInTheWal() throws Exception {
+        Path killed = Fixtures.leftInWal(dir, "killed", 50, 30);
+        try (Board b = Board.sqlite(killed);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode listed = json(s.url(), "/api/runs", 200).get("runs").get(0);
+            assertThat(listed.get("state").asText()).isEqualTo("interrupted");
+            assertThat(listed.get("answers_only_in_wal").asLong()).isEqualTo(30);
+            assertThat(json(s.url(), "/api/runs/killed", 200).get("run").get("answers_only_in_wal").asLong())
+                    .isEqualTo(30);
+        }
+        assertThat(Files.size(Path.of(killed + "-wal"))).as("read, not folded in").isPositive();
+        assertThat(json("/api/runs/clean", 200).get("run").get("answers_only_in_wal").isNull())
+                .as("a file that holds everything").isTrue();
     }
 
     @Test

@@ -223,11 +223,19 @@ class BrowserTest {
         List<String> statuses = all(failedPage, "<span class=\"status-(\\w+)\">");
         long failed = count(db, "SELECT failed FROM progress WHERE run = 'flaky'");
         assertThat(statuses).hasSize((int) Math.min(50, failed)).containsOnly("failed");
+        // A failed row shows its error where an answer would be: the list gives them apart, the page shows either.
+        List<String> errors = List.of(Fixtures.text(db, "SELECT group_concat(error, char(10)) FROM results"
+                + " WHERE run = 'flaky' AND status = 'failed'").split("\n"));
+        assertThat(all(failedPage, "status-failed\">failed</span></td><td class=\"text\">([^<]*)</td>"))
+                .hasSameSizeAs(statuses)
+                .allSatisfy(shown -> assertThat(errors).contains(shown));
 
         String second = chromium.dom(base.resolve("/runs/clean?after=49"), BUDGET);
         List<String> ids = all(second, "data-id=\"([^\"]*)\"");
         assertThat(ids).hasSize(50).startsWith("q50", "q51");
         assertThat(second).contains("records 51–100 of the input");
+        assertThat(all(second, "status-done\">done</span></td><td class=\"text\">([^<]*)</td>")).hasSize(50)
+                .allSatisfy(answer -> assertThat(answer).startsWith("Answer to: Answer briefly: question"));
 
         // A search says how far it read; the clean run has 120 records, read in one span.
         String searched = chromium.dom(base.resolve("/runs/clean?q=question%2011"), BUDGET);
@@ -438,6 +446,11 @@ class BrowserTest {
         @Override
         public Clock clock() {
             return board.clock();
+        }
+
+        @Override
+        public Long answersOnlyInWal(Instant now) {
+            return board.answersOnlyInWal(now);
         }
 
         @Override

@@ -3,10 +3,18 @@ package dev.stride.dashboard;
 import dev.stride.app.CheckpointManager;
 import dev.stride.app.RunOptions;
 import dev.stride.app.RunScorer;
+import dev.stride.core.Answer;
+import dev.stride.core.GenerationParams;
+import dev.stride.core.InputRecord;
 import dev.stride.core.Metric;
+import dev.stride.core.Prediction;
 import dev.stride.core.RunOutcome;
+import dev.stride.core.RunSpec;
+import dev.stride.core.RunState;
 import dev.stride.core.Scorer;
+import dev.stride.core.Timing;
 import dev.stride.db.ScoreBook;
+import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
 import java.io.IOException;
@@ -23,6 +31,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Databases written by real runs against the simulator, and what a user would read from them with sqlite3. */
@@ -137,6 +148,35 @@ final class Fixtures {
         try (CheckpointManager checkpoints = CheckpointManager.open(db); ScoreBook book = ScoreBook.open(db)) {
             book.keepScoring(checkpoints.loadCheckpoint(name).orElseThrow().id(),
                     new RunScorer(Scorer.of(Metric.REGEX, extract), "answer").key());
+        }
+    }
+
+    /**
+     * A database as kill -9 of its one stride leaves it: run {@code name}, stored as running, its cursor saved an hour
+     * ago, with {@code answers} of its {@code records} answers committed to the WAL alone (the file and its WAL copied
+     * while the writer still had them open, without the -shm that belongs to live processes). Returns the copy.
+     */
+    static Path leftInWal(Path dir, String name, int records, int answers) throws Exception {
+        Path writer = dir.resolve(name + "-writer.db");
+        List<InputRecord> input = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            String json = "{\"id\":\"q" + i + "\",\"question\":\"question " + i + "\"}";
+            input.add(new InputRecord(i, "q" + i, i + 1, json, Integer.toHexString(json.hashCode())));
+        }
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(writer)) {
+            store.syncRun(new RunSpec(name, "model-" + name, List.of("http://127.0.0.1:9/v1"), "{{question}}",
+                    GenerationParams.none()), input.iterator());
+            long run = store.findRun(name).orElseThrow().id();
+            for (InputRecord r : input.subList(0, answers)) {
+                store.savePrediction(run, r, new Prediction(Answer.plain("echo: " + r.id(), "stop", 3, 4), null,
+                        new Timing(5, 1, Instant.now())));
+            }
+            store.saveCursor(run, 1000, RunState.RUNNING);
+            execute(writer, "UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-3600 seconds')");
+            Path db = dir.resolve(name + ".db");
+            Files.copy(writer, db);
+            Files.copy(Path.of(writer + "-wal"), Path.of(db + "-wal"));
+            return db;
         }
     }
 

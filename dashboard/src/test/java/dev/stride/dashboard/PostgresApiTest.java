@@ -132,6 +132,10 @@ class PostgresApiTest {
                     count("SELECT count(*) FROM results WHERE run = '" + name + "' AND status = 'failed'"));
             assertThat(r.get("total").asLong()).isEqualTo(120);
             assertThat(r.get("finished").asBoolean()).isTrue();
+            assertThat(r.get("rate_per_second").isNull()).as("finished: no pace now").isTrue();
+            // There, as on SQLite, and null: a server's database has no file that a copy could take without its WAL
+            assertThat(r.get("answers_only_in_wal").isNull()).as(name).isTrue();
+            assertThat(r.get("in_flight_total").isNull()).as(name).isTrue();
         }
         long flakyFailed = count("SELECT count(*) FROM results WHERE run = 'flaky' AND status = 'failed'");
         assertThat(flakyFailed).as("the flaky server failed some").isPositive();
@@ -167,6 +171,11 @@ class PostgresApiTest {
         assertThat(ids).hasSize(120).doesNotHaveDuplicates().startsWith("q0", "q1", "q2", Fixtures.HOSTILE_ID);
         JsonNode failedPage = json("/api/runs/flaky/records?status=failed&limit=500", 200);
         assertThat((long) failedPage.get("records").size()).isEqualTo(flakyFailed);
+        // The error apart from the answer, as the record's own page gives them
+        JsonNode firstFailed = failedPage.get("records").get(0);
+        JsonNode failedDetail = json("/api/runs/flaky/records/" + firstFailed.get("id").asText(), 200);
+        assertThat(firstFailed.get("answer").isNull()).as("%s", firstFailed).isTrue();
+        assertThat(firstFailed.get("error").asText()).isNotBlank().isEqualTo(failedDetail.get("error").asText());
         List<String> found = new ArrayList<>();
         // in any case, as on SQLite
         json("/api/runs/clean/records?limit=500&q=" + URLEncoder.encode("Question 11", StandardCharsets.UTF_8), 200)

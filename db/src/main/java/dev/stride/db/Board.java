@@ -23,10 +23,11 @@ public interface Board extends AutoCloseable {
     /**
      * A run as the runs list shows it, with its live workers and its pace.
      *
-     * @param perSecond outcomes per second over the last minute while the run is live, else 0
+     * @param perSecond outcomes per second over the last minute while the run goes ({@code running}); null otherwise,
+     *                  as status's rate: a run done, stopped or waiting for its server makes no pace now
      * @param secondsLeft at that pace, or null when there is no pace to go by
      */
-    record RunRow(RunInfo info, String shownState, List<WorkerInfo> workers, double perSecond, Long secondsLeft) {
+    record RunRow(RunInfo info, String shownState, List<WorkerInfo> workers, Double perSecond, Long secondsLeft) {
     }
 
     /**
@@ -105,9 +106,12 @@ public interface Board extends AutoCloseable {
                      LiveScoring scoring) {
     }
 
-    /** A line of the results browser: the answer and the error cut to a preview. */
-    record RecordRow(long seq, String id, String status, String answer, String errorKind, Long latencyMs,
-                     Integer score) {
+    /**
+     * A line of the results browser: the answer and the error, each cut to a preview, apart as a record's detail has
+     * them (a failed record has an error and, unless the model answered at all, no answer).
+     */
+    record RecordRow(long seq, String id, String status, String answer, String error, String errorKind,
+                     Long latencyMs, Integer score) {
     }
 
     /**
@@ -227,6 +231,14 @@ public interface Board extends AutoCloseable {
      * lists anything).
      */
     Optional<ComparePage> differences(String a, String b, ScoredBy by, Differing only, long after, int limit);
+
+    /**
+     * The answers only in the database file's WAL, left there by a stride stopped before it could fold them in
+     * (kill -9, a crash): what {@code status --json} gives as {@code answers_only_in_wal}, and judged as it judges it
+     * ({@link FileAlone}). Null while a run writes the file, when the file alone holds everything, when they could
+     * not be counted, and on PostgreSQL (no file, no WAL).
+     */
+    Long answersOnlyInWal(Instant now);
 
     /**
      * The clock to judge what this board reads by (live workers, their figures' age, the pace): the workers stamp

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -56,6 +57,9 @@ final class SqlBoard implements Board {
 
         /** The clock the workers stamp their rows with. */
         Clock clock();
+
+        /** {@link Board#answersOnlyInWal}. */
+        Long answersOnlyInWal(Instant now);
 
         /** A condition on {@code p} (predictions) keeping about one row in {@code ?} (bound to n, 1 keeps all). */
         String sampleCondition();
@@ -116,6 +120,13 @@ final class SqlBoard implements Board {
             }
 
             @Override
+            public Long answersOnlyInWal(Instant now) {
+                // Judged as status judges it, so that the page and the command never tell two figures
+                OptionalLong left = FileAlone.look(file, now, ShownState.STALE_AFTER).answersOnlyInWal();
+                return left.isPresent() ? left.getAsLong() : null;
+            }
+
+            @Override
             public String sampleCondition() {
                 // The rowid is in the primary key's index entries: SQLite picks the sample without reading the rows.
                 return "(p.rowid % ?) = 0";
@@ -164,6 +175,11 @@ final class SqlBoard implements Board {
             @Override
             public Clock clock() {
                 return store.clock(); // the server's, measured once at open
+            }
+
+            @Override
+            public Long answersOnlyInWal(Instant now) {
+                return null; // a server's database: no file that a copy could take without its WAL
             }
 
             @Override
@@ -280,8 +296,8 @@ final class SqlBoard implements Board {
             return found;
         });
         return seen.stream().map(s -> {
-            double rate = rates.getOrDefault(s.run().id(), 0.0);
-            Long left = rate > 0 ? (long) Math.ceil(s.run().pending() / rate) : null;
+            Double rate = rates.get(s.run().id());
+            Long left = rate != null && rate > 0 ? (long) Math.ceil(s.run().pending() / rate) : null;
             return new RunRow(s.run(), s.state(), s.workers(), rate, left);
         }).toList();
     }
@@ -573,8 +589,8 @@ final class SqlBoard implements Board {
             long lastSeq = lastSeq(c, id.get());
             boolean search = q.query() != null && !q.query().isBlank();
             StringBuilder sql = new StringBuilder("SELECT r.seq, r.record_id, coalesce(p.status, 'pending'),"
-                    + " substr(coalesce(p.output, p.error, ''), 1, " + (PREVIEW + 1) + "), p.error_kind,"
-                    + " p.latency_ms, " + score("correct", q.by()) + " FROM records r LEFT JOIN predictions p"
+                    + " substr(p.output, 1, " + (PREVIEW + 1) + "), substr(p.error, 1, " + (PREVIEW + 1) + "),"
+                    + " p.error_kind, p.latency_ms, " + score("correct", q.by()) + " FROM records r LEFT JOIN predictions p"
                     + " ON p.run_id = r.run_id AND p.record_id = r.record_id WHERE r.run_id = ? AND r.seq > ?");
             List<Object> args = new ArrayList<>(byArgs(q.by()));
             args.add(id.get());
@@ -619,8 +635,8 @@ final class SqlBoard implements Board {
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         rows.add(new RecordRow(rs.getLong(1), rs.getString(2), rs.getString(3),
-                                preview(rs.getString(4)), rs.getString(5), (Long) nullable(rs, 6, rs.getLong(6)),
-                                (Integer) nullable(rs, 7, rs.getInt(7))));
+                                preview(rs.getString(4)), preview(rs.getString(5)), rs.getString(6),
+                                (Long) nullable(rs, 7, rs.getLong(7)), (Integer) nullable(rs, 8, rs.getInt(8))));
                     }
                 }
             }
@@ -831,6 +847,11 @@ final class SqlBoard implements Board {
     @Override
     public Clock clock() {
         return vendor.clock();
+    }
+
+    @Override
+    public Long answersOnlyInWal(Instant now) {
+        return vendor.answersOnlyInWal(now);
     }
 
     @Override

@@ -260,7 +260,7 @@ class SqlBoardTest {
                         board.find("a", Instant.now()).orElseThrow())) {
                     assertThat(gone.shownState()).isEqualTo("interrupted");
                     assertThat(gone.workers()).isEmpty();
-                    assertThat(gone.perSecond()).isZero();
+                    assertThat(gone.perSecond()).isNull();
                     assertThat(gone.secondsLeft()).isNull();
                 }
             }

@@ -257,7 +257,7 @@
    * machine keeps its lease for a while but sends nothing, and its last figures no longer hold.
    */
   function told(workers) {
-    return (workers || []).filter(w => w.in_flight !== undefined && !w.in_flight_stale);
+    return (workers || []).filter(w => w.in_flight != null && !w.in_flight_stale);
   }
 
   /**
@@ -280,7 +280,7 @@
     // Some auto, some fixed: "auto" alone would call the fixed workers' limits learnt.
     const mixed = total.concurrency === 'mixed' ? total.auto_workers + ' of ' + total.workers + ' auto' : '';
     const limit = fmt(total.limit);
-    if (total.requests_out === undefined) return limit + (auto ? ' auto' : mixed ? ' (' + mixed + ')' : '') + stale;
+    if (total.requests_out == null) return limit + (auto ? ' auto' : mixed ? ' (' + mixed + ')' : '') + stale;
     return fmt(total.requests_out) + ' (' + (auto ? 'auto, ' : mixed ? mixed + ', ' : '') + 'limit ' + limit + ')'
       + stale;
   }
@@ -532,7 +532,7 @@
       {label: 'id', value: r => el('a', {href: '?' + withParams({record: r.id}), 'data-id': r.id,
         onclick: e => { e.preventDefault(); go({record: r.id}); }}, r.id)},
       {label: 'status', value: r => el('span', {class: 'status-' + r.status}, r.status)},
-      {label: 'answer or error', text: true, value: r => r.answer},
+      {label: 'answer or error', text: true, value: r => r.answer ?? r.error},
       {label: 'latency', num: true, value: r => r.latency_ms === null ? '–' : fmt(r.latency_ms) + ' ms'},
       {label: 'score', num: true, value: r => r.score === null ? '–' : (r.score ? 'right' : 'wrong')}],
     'No records match.');
@@ -592,7 +592,7 @@
       const shown = page.records.length === 0 ? '' : 'records ' + fmt(page.records[0].seq + 1) + '–'
         + fmt(page.records[page.records.length - 1].seq + 1) + ' of the input';
       // A search reads a span of the input per page: say how far it got, and let "next page" search on.
-      const searched = page.searched_through === undefined ? '' : 'searched ' + fmt(page.searched_through + 1)
+      const searched = page.searched_through == null ? '' : 'searched ' + fmt(page.searched_through + 1)
         + ' of ' + fmt(page.last_seq + 1) + ' records' + (page.next !== null ? ', more…' : '');
       setText(pageInfo, [shown, searched].filter(t => t).join(' · '));
       next.textContent = page.records.length === 0 && page.next !== null ? 'search further »' : 'next page »';
