@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -74,6 +76,8 @@ public final class BatchRunner {
      * this record: a few seconds, a rate window's turn, so that a quota spent for good costs retries soon after.
      */
     static final Duration FIRST_TRY_LOOKBACK = Duration.ofSeconds(5);
+    /** The least time a request is out before a server is taken to hold it (see heldLongerThanRefusals). */
+    static final Duration HELD_AT_LEAST = Duration.ofSeconds(1);
     private static final int BUDGET_BACKOFF_STEPS = 3;
     /**
      * The tries, all failed with nothing answered in the session, that records giving up must have made before a run
@@ -92,6 +96,12 @@ public final class BatchRunner {
     /** Records waiting for a server that went away before they try it again: they hold a slot and are at no server. */
     private final AtomicInteger awaitingServer = new AtomicInteger();
     /** Records that spent their retries while no request of this session had an answer, and their tries. */
+    /**
+     * When each request out now was sent, by a token of its attempt: a server that holds some of the run's requests
+     * while it refuses the rest (its slots full of the run's own work) is told apart from one that refuses every
+     * request.
+     */
+    private final Map<Object, Long> outSince = new ConcurrentHashMap<>();
     private final AtomicInteger gaveUpUnanswered = new AtomicInteger();
     private final AtomicInteger triesUnanswered = new AtomicInteger();
     private int toldBackingOff;
@@ -614,8 +624,15 @@ public final class BatchRunner {
             boolean alone = working.get() == 1;
             int notSentBefore = cost.notSentSoFar();
             int sentAgainBefore = cost.sentAgainSoFar();
+            Object attemptOut = new Object();
+            outSince.put(attemptOut, t0);
             try {
-                Completion c = predictor.predict(prompt, cost);
+                Completion c;
+                try {
+                    c = predictor.predict(prompt, cost);
+                } finally {
+                    outSince.remove(attemptOut);
+                }
                 if (retryTold) {
                     listener.retrySent(record);
                 }
@@ -707,7 +724,9 @@ public final class BatchRunner {
                             // A 429 or 503 too: refused while nothing is answered, the run's own requests are not what
                             // fills the server (a llama.cpp server still loading its model answers 503 to each, an
                             // account whose quota is spent 429), and every record failed one by one after its retries.
-                            if (servers.predictions() == 0) {
+                            // Unless the server holds others of the run's requests meanwhile: then they are what fills
+                            // it.
+                            if (servers.predictions() == 0 && !(e.notNow() && heldLongerThanRefusals(latency))) {
                                 int records = gaveUpUnanswered.incrementAndGet();
                                 int tries = triesUnanswered.addAndGet(attempts);
                                 if (records >= 2 && tries >= UNANSWERED_TRIES_TO_STOP) {
@@ -782,6 +801,17 @@ public final class BatchRunner {
      * --retries 0} it was the record's end). Not in a run's opening burst, before any answer: nothing tells a busy
      * budget there from a spent quota.
      */
+    /**
+     * Whether the server holds a request of this run well past the time a refusal takes to come back
+     * ({@code refusedInMs}: ten times it, a second at least): then its 429s and 503s are for the requests over its
+     * slots, which the run's own work fills (TGI past its max_concurrent_requests, long generations), not for every
+     * request, and the records that give up on them fail as their own.
+     */
+    private boolean heldLongerThanRefusals(long refusedInMs) {
+        long before = time.nanoTime() - Math.max(HELD_AT_LEAST.toNanos(), refusedInMs * 10_000_000L);
+        return outSince.values().stream().anyMatch(sentAt -> sentAt - before < 0);
+    }
+
     private boolean firstTryNotNow() {
         return servers.predictedSince(time.nanoTime() - FIRST_TRY_LOOKBACK.toNanos());
     }

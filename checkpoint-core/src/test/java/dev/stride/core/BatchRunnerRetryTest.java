@@ -166,6 +166,33 @@ class BatchRunnerRetryTest {
         }
     }
 
+    /**
+     * A server whose slots the run's own requests fill (TGI past its max_concurrent_requests, long generations) holds
+     * those and refuses the rest with 503s before any answer: not a server that refuses every request. The records
+     * that give up fail as their own, as before, and the run goes on to the held request's answer (a review found the
+     * run stopped here, and a rerun stopped the same way each time, the held requests lost).
+     */
+    @Test
+    void refusalsWhileTheServerHoldsOneOfTheRunsRequestsDoNotStopTheRun() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(12);
+        f.predictor.script("r0", ScriptedPredictor.hold());
+        f.predictor.otherwise(BUSY);
+
+        RunnerFixture.Session session = f.start(RunnerFixture.withRetries(2, 1));
+        f.predictor.awaitHeld("r0");
+        for (int refused = 1; refused <= 11; refused++) {
+            f.time.awaitWaitsAsked(refused);
+            f.time.advance(BatchRunner.HELD_AT_LEAST.multipliedBy(2));
+        }
+        f.predictor.release("r0", ScriptedPredictor.answer("{}"));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).as(String.valueOf(outcome.stopReason())).isEqualTo(RunState.DONE_WITH_FAILURES);
+        assertThat(f.ledger.prediction("r0")).isNotNull();
+        assertThat(f.ledger.failure("r11").error()).isEqualTo("gave up after 2 attempts: HTTP 503: server busy");
+        assertThat(f.ledger.pendingIds()).isEmpty();
+    }
+
     /** Fewer tries say little (with --retries 0, a server failing half its requests fails the first two often). */
     @Test
     void recordsGivingUpAfterFewerTriesFailEachAndTheRunEnds() throws Exception {

@@ -41,7 +41,10 @@ final class ExportProgress {
         return shown ? new ExportProgress(err, messages, run, file, records * passes, nanoTime) : null;
     }
 
-    /** Whether someone watches standard error: a terminal (TERM not "dumb"), as for a run's progress bar. */
+    /**
+     * Whether someone watches: a terminal on standard input and output (TERM not "dumb"), as a run's progress bar
+     * takes it; Java cannot ask of standard error alone.
+     */
     static boolean watched(Map<String, String> env) {
         return System.console() != null && !"dumb".equals(env.get("TERM"));
     }

@@ -31,7 +31,9 @@ final class InvokedAs {
             return CHECKOUT;
         }
         if (!given.contains("/")) {
-            return ShellWords.quoted(given);
+            // Found on the PATH by that name, or run by a shell from the current folder (`sh stride demo`).
+            return firstOnPath(given, env.get("PATH")) != null ? ShellWords.quoted(given)
+                    : ShellWords.quoted("./" + given);
         }
         try {
             Path launcher = Path.of(given);

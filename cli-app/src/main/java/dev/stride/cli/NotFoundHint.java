@@ -94,8 +94,7 @@ final class NotFoundHint {
         });
     }
 
-    /** A stop because records gave up while no request of the session was answered (BatchRunner). */
-    /** Whether the run stopped as records gave up while no request of the session had an answer. */
+    /** Whether the run stopped as records gave up while no request of the session had an answer (BatchRunner). */
     static boolean gaveUpUnanswered(RunOutcome outcome) {
         return outcome.stopPhrase() != null && outcome.stopPhrase().key().equals("run.noAnswerYet");
     }

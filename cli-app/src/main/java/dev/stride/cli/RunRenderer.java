@@ -41,7 +41,6 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      */
     private static final Set<String> REFUSED_AS_ASKED = Set.of("http_400", "http_413", "http_422");
 
-
     /** How the lines of a session look: where, how often, in what language, with what prices. */
     record Looks(PrintWriter out, Messages messages, Duration logEvery, boolean quiet, Map<String, String> env,
                  RunSummary.Prices prices) {

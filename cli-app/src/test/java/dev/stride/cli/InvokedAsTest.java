@@ -26,6 +26,8 @@ class InvokedAsTest {
     void withoutTheLauncherItIsTheCheckoutsWay() {
         assertThat(InvokedAs.command(Map.of())).isEqualTo("./stride");
         assertThat(InvokedAs.command(Map.of(InvokedAs.ENV, "./stride"))).isEqualTo("./stride");
+        // `sh stride demo` in the checkout: a bare name the PATH does not have.
+        assertThat(InvokedAs.command(Map.of(InvokedAs.ENV, "stride", "PATH", dir.toString()))).isEqualTo("./stride");
     }
 
     @Test

@@ -372,6 +372,17 @@ class ServerWordsCliTest {
                 .with("--retries", "0");
         assertThat(own.exitCode()).as(own.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
         assertThat(own.out()).doesNotContain("Refused as asked");
+
+        // A 400 beside a 500: --retry-failed may well help the one, so no word that it would not.
+        stride.model.answering(prompt -> switch (prompt) {
+            case "question 1" -> FakeModelServer.json(400, "{\"error\":{\"message\":\"context too long\"}}");
+            case "question 2" -> FakeModelServer.json(500, "{\"error\":{\"message\":\"engine crashed\"}}");
+            default -> null;
+        });
+        Cli.Result mixed = stride.run(input, dir.resolve("mixed.db")).template("{{question}}").noProgress()
+                .with("--retries", "0");
+        assertThat(mixed.exitCode()).as(mixed.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
+        assertThat(mixed.out()).contains("2 failed").doesNotContain("Refused as asked");
     }
 
     /**
