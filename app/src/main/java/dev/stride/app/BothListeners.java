@@ -63,6 +63,19 @@ public final class BothListeners implements RunListener {
     }
 
     @Override
+    public void sentAgainWhileServerAway(InputRecord record, int attempt, PredictionException cause,
+                                         Duration delay) {
+        first.sentAgainWhileServerAway(record, attempt, cause, delay);
+        second.sentAgainWhileServerAway(record, attempt, cause, delay);
+    }
+
+    @Override
+    public void noAnswerInTime(InputRecord record, PredictionException cause) {
+        first.noAnswerInTime(record, cause);
+        second.noAnswerInTime(record, cause);
+    }
+
+    @Override
     public void retryNotSent(InputRecord record) {
         first.retryNotSent(record);
         second.retryNotSent(record);

@@ -657,13 +657,18 @@ public final class BatchRunner {
                         // A try that reached the server (a timeout) is sent again, uncharged but a retry all the
                         // same: the server received both. One that found none is no request, and its next no retry.
                         int soFar = cost.attempts(attempt);
+                        // Not one of the record's retries either: the request that looks whether the server is back
+                        // ("24 retries" of a run at --retries 0 whose server hung).
                         boolean[] toldNow = {false};
                         boolean waited = waitForServer(found, ++whileUnreachable, !sent ? null : wait -> {
-                            listener.retrying(record, soFar, e, wait);
+                            listener.sentAgainWhileServerAway(record, soFar, e, wait);
                             toldNow[0] = true;
                         });
                         retryTold |= toldNow[0];
                         if (!waited) {
+                            if (sent && !toldNow[0]) {
+                                noAnswerInTime(record, e);
+                            }
                             retryNotSent(record, retryTold);
                             return;
                         }
@@ -693,6 +698,9 @@ public final class BatchRunner {
                     }
                     case RETRY, UNREACHABLE -> {
                         if (stopping()) {
+                            if (sent) {
+                                noAnswerInTime(record, e);
+                            }
                             retryNotSent(record, retryTold);
                             return;
                         }
@@ -734,6 +742,10 @@ public final class BatchRunner {
                                             e.getMessage()), e);
                                     return;
                                 }
+                            }
+                            if (e.disposition() == Disposition.UNREACHABLE
+                                    || PredictionException.CONNECTION.equals(e.kind())) {
+                                servers.failedUnanswered();
                             }
                             writer.submit(RecordOutcome.failed(record, cost.failure(e.kind(),
                                     "gave up after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
@@ -882,6 +894,16 @@ public final class BatchRunner {
         lease.renewed(startedAt);
     }
 
+    /**
+     * A request of {@code record} that reached a server got no answer within the timeout, and the record is not tried
+     * again in this session: told so that it is not taken for one in flight at the stop.
+     */
+    private void noAnswerInTime(InputRecord record, PredictionException e) {
+        if (PredictionException.TIMEOUT.equals(e.kind())) {
+            listener.noAnswerInTime(record, e);
+        }
+    }
+
     /** The record stops here: a retry told for it that reached no server never will. */
     private void retryNotSent(InputRecord record, boolean retryTold) {
         if (retryTold) {
@@ -1000,6 +1022,8 @@ public final class BatchRunner {
          * under the watch's lock with {@link #answers}, read without it.
          */
         private volatile long predictions;
+        /** Records given up as failed on a request that got no answer, since the latest answer. */
+        private long failedUnanswered;
         /** When the latest answer came (nanoTime); meaningful once {@link #answers} is above 0. */
         private long lastAnswerAt;
         /** When the latest prediction came (nanoTime); meaningful once {@link #predictions} is above 0. */
@@ -1048,6 +1072,7 @@ public final class BatchRunner {
             ServerOutage ended = null;
             synchronized (this) {
                 answers++;
+                failedUnanswered = 0;
                 lastAnswerAt = time.nanoTime();
                 if (prediction) {
                     predictions++;
@@ -1080,7 +1105,7 @@ public final class BatchRunner {
                         new CountDownLatch(0));
             }
             if (PredictionException.TIMEOUT.equals(e.kind())
-                    && (answers > answersWhenSent || alone && answeredWithinItsWait(sentAt))) {
+                    && (answeredLateInItsWait(answersWhenSent, sentAt) || alone && answeredWithinItsWait(sentAt))) {
                 return new Finding(true, null, null);
             }
             if (outage == null) {
@@ -1096,6 +1121,17 @@ public final class BatchRunner {
         }
 
         /**
+         * Whether others were answered since the request was sent, the latest in the later half of its wait: the
+         * server kept answering while this one was overdue. Answers in the first moments of its wait only are those of
+         * the requests in flight with it when the server hung (SIGSTOP, a driver stuck): with "answered since it was
+         * sent" each of them but the last sent was charged, and failed under --retries 0.
+         */
+        private boolean answeredLateInItsWait(long answersWhenSent, long sentAt) {
+            long waited = time.nanoTime() - sentAt;
+            return answers > answersWhenSent && lastAnswerAt - sentAt >= waited / 2;
+        }
+
+        /**
          * Whether the latest answer came no longer before {@code sentAt} than the request then waited. A request alone
          * in flight (the last record of a run, sent again) has no others to be answered while it waits, and one that
          * timed out against a server that had answered within that span is no more an outage than one among many.
@@ -1103,6 +1139,11 @@ public final class BatchRunner {
         private boolean answeredWithinItsWait(long sentAt) {
             long waited = time.nanoTime() - sentAt;
             return lastAnswerAt - (sentAt - waited) > 0;
+        }
+
+        /** A record gives up on a request that got no answer: a failure of the outage if none comes after it. */
+        synchronized void failedUnanswered() {
+            failedUnanswered++;
         }
 
         /** The run stops: records waiting for a server stop waiting. */
@@ -1115,7 +1156,7 @@ public final class BatchRunner {
         private ServerOutage describe(long since, Instant sinceAt, boolean answeredBefore, String kind,
                                       String reason) {
             return new ServerOutage(sinceAt, Duration.ofNanos(time.nanoTime() - since), answeredBefore,
-                    settings.serverWait(), kind, reason);
+                    settings.serverWait(), kind, reason, failedUnanswered);
         }
     }
 

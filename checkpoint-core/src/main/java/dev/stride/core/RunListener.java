@@ -45,6 +45,24 @@ public interface RunListener {
     }
 
     /**
+     * As {@link #retrying}, for a request that got no answer while no server answered any (a server gone or hung): the
+     * record is sent again once the wait for the server allows, without spending one of its retries, and that request
+     * is also how the run learns whether the server is back. It still counts in the record's attempts.
+     */
+    default void sentAgainWhileServerAway(InputRecord record, int attempt, PredictionException cause,
+                                          Duration delay) {
+        retrying(record, attempt, cause, delay);
+    }
+
+    /**
+     * A request of {@code record} reached a server and got no answer within the timeout, and the record is not sent
+     * again in this session (the run stops): it stays pending, and its request was neither answered nor in flight at
+     * the stop. Not told for a timeout followed by a retry, nor for one the record is stored with.
+     */
+    default void noAnswerInTime(InputRecord record, PredictionException cause) {
+    }
+
+    /**
      * The retry last told by {@link #retrying} (or {@link #sentAgainAsBusy}) for this record was never sent: the run stopped while it waited. The
      * record is left pending (not stored), for the next session.
      */

@@ -14,14 +14,23 @@ import java.util.Objects;
  * @param waitLimit      how long the run waits for a server that went away before it stops ({@code --wait-for-server})
  * @param kind           the last failure's code: {@code connection}, {@code unknown_host}, {@code tls}, {@code timeout}
  * @param reason         the last failure's one line, naming the server(s) tried
+ * @param failedSinceLastAnswer records this session stored as failed after the last answer of any server, on a
+ *                       request that got none (a timeout charged to its record as the server hung): failures of this
+ *                       outage as far as the run can tell, not earlier ones
  */
 public record ServerOutage(Instant since, Duration lasted, boolean answeredBefore, Duration waitLimit, String kind,
-                           String reason) {
+                           String reason, long failedSinceLastAnswer) {
 
     public ServerOutage {
         Objects.requireNonNull(since, "since");
         Objects.requireNonNull(lasted, "lasted");
         Objects.requireNonNull(waitLimit, "waitLimit");
+    }
+
+    /** An outage with no record failed since the last answer. */
+    public ServerOutage(Instant since, Duration lasted, boolean answeredBefore, Duration waitLimit, String kind,
+                        String reason) {
+        this(since, lasted, answeredBefore, waitLimit, kind, reason, 0);
     }
 
     /** Every request timed out, rather than finding no server: a slow server, or a --timeout too short for it. */

@@ -155,8 +155,10 @@ class BatchRunnerUnreachableTest {
         assertThat(f.events.unreachable()).as("waited for as an outage").hasSize(1);
         assertThat(f.ledger.prediction("r1").timing().attempts()).as("both requests the server received")
                 .isEqualTo(2);
-        // Not charged to the record, but sent again: the summary names it a retry, or it would name 1 of 2 requests.
-        assertThat(f.events.retryAttempts()).containsExactly(1);
+        // Not charged to the record, and no retry of its own: sent again while no server answered, told apart so
+        // that the summary names it (a run at --retries 0 whose server hung said "24 retries").
+        assertThat(f.events.retryAttempts()).isEmpty();
+        assertThat(f.events.awayAttempts()).containsExactly(1);
         assertThat(f.events.retriesSent()).isEqualTo(1);
     }
 
@@ -165,6 +167,71 @@ class BatchRunnerUnreachableTest {
      * since" says nothing. The server answered r0 just before it was sent, within the second r1 then waited: a slow
      * answer of its own, a retry, not an outage ("server unreachable ... answers again after 0.4s" at the end of runs).
      */
+    /**
+     * A server hung (SIGSTOP) with two requests in flight: the answer to another came a moment after the first of them
+     * was sent, and nothing after. Both timeouts are the outage's, not their records' own: with "answered since it was
+     * sent" each in flight but the last sent was charged, and failed under --retries 0 ("7 failed").
+     */
+    @Test
+    void requestsInFlightWhenTheServerHungWaitForItThoughAnotherWasAnsweredJustAfterTheyWereSent() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(4);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(waitingForServer(2, 0, Duration.ofMinutes(10)));
+        f.predictor.awaitHeld("r0", "r1");
+        f.predictor.release("r0", answer(null));
+        f.predictor.awaitHeld("r2");
+        f.time.advance(Duration.ofMillis(10));
+        f.predictor.release("r1", answer(null));
+        f.predictor.awaitHeld("r3");
+        f.ledger.awaitOutcomes(2);
+
+        f.time.advance(Duration.ofSeconds(3));
+        f.predictor.release("r2", unreachable(PredictionException.TIMEOUT, "no answer within 3s"));
+        f.time.awaitWaitsAsked(1);
+        f.predictor.release("r3", unreachable(PredictionException.TIMEOUT, "no answer within 3s"));
+        f.time.awaitWaitsAsked(2);
+        f.predictor.answerEverything();
+        f.time.advance(RunnerFixture.BACKOFF_MAX);
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.DONE);
+        assertThat(outcome.failed()).as("none charged: the server answered nothing while they were overdue").isZero();
+        assertThat(f.events.unreachable()).hasSize(2);
+        assertThat(f.events.retryAttempts()).isEmpty();
+        assertThat(f.events.awayAttempts()).containsExactly(1, 1);
+    }
+
+    /**
+     * A record charged for a timeout after the server's last answer (it had waited more than half its time while the
+     * server still answered) and then the outage that stops the run: its failure is counted as the outage's, so the
+     * stop's line does not call it earlier.
+     */
+    @Test
+    void aRecordThatGaveUpAfterTheLastAnswerIsCountedOnTheOutageThatStopsTheRun() throws Exception {
+        RunnerFixture f = RunnerFixture.withRecords(3);
+        f.predictor.holdEverything();
+        RunnerFixture.Session session = f.start(waitingForServer(3, 0, Duration.ZERO));
+        f.predictor.awaitHeld("r0", "r1", "r2");
+        f.time.advance(Duration.ofMillis(600));
+        f.predictor.release("r1", answer(null));
+        f.ledger.awaitOutcomes(1);
+        // r0 waited a second, the server answering 0.6 s into it: its own, and --retries 0 ends it.
+        f.time.advance(Duration.ofMillis(400));
+        f.predictor.release("r0", unreachable(PredictionException.TIMEOUT, "no answer within 1s"));
+        f.ledger.awaitOutcomes(2);
+        // r2 waited 1.6 s, nothing answered in the later half of it: the outage, and no wait for it.
+        f.time.advance(Duration.ofMillis(600));
+        f.predictor.release("r2", unreachable(PredictionException.TIMEOUT, "no answer within 1s"));
+
+        RunOutcome outcome = session.outcome();
+        assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
+        assertThat(outcome.failed()).isEqualTo(1);
+        assertThat(outcome.outage().failedSinceLastAnswer()).isEqualTo(1);
+        assertThat(f.ledger.pendingIds()).containsExactly("r2");
+        assertThat(f.events.noAnswerInTime()).as("its timeout is no request in flight at the stop")
+                .containsExactly("r2");
+    }
+
     @Test
     void aTimeoutAloneInFlightRightAfterAnAnswerIsTheRecordsOwn() throws Exception {
         RunnerFixture f = RunnerFixture.withRecords(2);

@@ -49,6 +49,12 @@ final class RunnerFixture {
         return new RunnerSettings(concurrency, 10, maxRetries, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT);
     }
 
+    /** With {@code maxRetries} further attempts, waiting {@code serverWait} for a server that went away. */
+    static RunnerSettings waitingForServer(int concurrency, int maxRetries, Duration serverWait) {
+        return new RunnerSettings(concurrency, 10, maxRetries, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT,
+                serverWait);
+    }
+
     /** As {@link #settings}, waiting {@code serverWait} for a server that went away. */
     static RunnerSettings waitingForServer(int concurrency, Duration serverWait) {
         return new RunnerSettings(concurrency, 10, MAX_RETRIES, BACKOFF_BASE, BACKOFF_MAX, GRACE, false, HEARTBEAT,
@@ -104,6 +110,10 @@ final class RunnerFixture {
         private final List<Integer> retryAttempts = new ArrayList<>();
         /** The attempts sent again without spending a retry ({@link RunListener#sentAgainAsBusy}). */
         private final List<Integer> busyAttempts = new ArrayList<>();
+        /** The attempts sent again while no server answered ({@link RunListener#sentAgainWhileServerAway}). */
+        private final List<Integer> awayAttempts = new ArrayList<>();
+        /** Records whose request timed out with no try after it ({@link RunListener#noAnswerInTime}). */
+        private final List<String> noAnswerInTime = new ArrayList<>();
         private int retriesSent;
         private int retriesNotSent;
         private final List<Cursor> cursors = new ArrayList<>();
@@ -190,6 +200,26 @@ final class RunnerFixture {
                                                  Duration delay) {
             busyAttempts.add(attempt);
             retryDelays.add(delay);
+        }
+
+        @Override
+        public synchronized void sentAgainWhileServerAway(InputRecord record, int attempt, PredictionException cause,
+                                                          Duration delay) {
+            awayAttempts.add(attempt);
+            retryDelays.add(delay);
+        }
+
+        @Override
+        public synchronized void noAnswerInTime(InputRecord record, PredictionException cause) {
+            noAnswerInTime.add(record.id());
+        }
+
+        synchronized List<Integer> awayAttempts() {
+            return List.copyOf(awayAttempts);
+        }
+
+        synchronized List<String> noAnswerInTime() {
+            return List.copyOf(noAnswerInTime);
         }
 
         @Override
