@@ -119,6 +119,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
     private final AtomicLong sentAgainRateLimited = new AtomicLong();
     private final AtomicLong sentAgainBusy = new AtomicLong();
+    /**
+     * Requests that got no answer while no server answered any, sent again without spending a retry: they also look
+     * whether the server is back. Not retries: a run at --retries 0 whose server hung said "24 retries".
+     */
+    private final AtomicLong sentAgainWhileAway = new AtomicLong();
+    /** Requests that got no answer in time, their records not tried again before the session ended. */
+    private final LongAdder noAnswerInTime = new LongAdder();
     /** 429s answered to the records' requests and sent again, each with a retry spent or not. */
     private final LongAdder refusedWith429 = new LongAdder();
     /** Requests of records answered 503 (busy) this session, a retry spent or not. */
@@ -136,10 +143,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final Map<Long, Long> dueAgain = new ConcurrentHashMap<>();
 
     /**
+     * @param timedOut   of {@code answered}, those that got no answer in time (told as failed, yet not answered)
      * @param lastSentAs the counter of the send again told last, counted once it reached a server
      * @param lastCause  the failure it followed (null for none told)
      */
-    private record Told(long answered, AtomicLong lastSentAs, PredictionException lastCause) {
+    private record Told(long answered, long timedOut, AtomicLong lastSentAs, PredictionException lastCause) {
     }
     /** Words after the numbers from elsewhere (the accuracy so far of a run that scores): none unless told. */
     private volatile Supplier<String> also = () -> "";
@@ -412,6 +420,18 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     }
 
     @Override
+    public void sentAgainWhileServerAway(InputRecord record, int attempt, PredictionException cause,
+                                         Duration delay) {
+        dueAgain(record, delay);
+        sentAgain(record, sentAgainWhileAway, cause);
+    }
+
+    @Override
+    public void noAnswerInTime(InputRecord record, PredictionException cause) {
+        noAnswerInTime.increment();
+    }
+
+    @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
         countRefusal(cause);
         dueAgain(record, delay);
@@ -447,8 +467,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /** The request before it was answered (with a failure); the send again itself counts once it goes out. */
     private void sentAgain(InputRecord record, AtomicLong counter, PredictionException cause) {
-        toldAgain.merge(record.seq(), new Told(1, counter, cause),
-                (was, now) -> new Told(was.answered() + 1, counter, cause));
+        long timedOut = cause != null && PredictionException.TIMEOUT.equals(cause.kind()) ? 1 : 0;
+        toldAgain.merge(record.seq(), new Told(1, timedOut, counter, cause),
+                (was, now) -> new Told(was.answered() + 1, was.timedOut() + timedOut, counter, cause));
     }
 
     @Override
@@ -767,8 +788,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
                 beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
-                toldAgain.values().stream().mapToLong(Told::answered).sum(), answeredByAnother.sum(), learnt(),
-                new SessionTally.Retried(retriesByKind(), retryExamples));
+                toldAgain.values().stream().mapToLong(t -> t.answered() - t.timedOut()).sum(),
+                answeredByAnother.sum(), learnt(), new SessionTally.Retried(retriesByKind(), retryExamples),
+                new SessionTally.Unanswered(sentAgainWhileAway.get(),
+                        noAnswerInTime.sum() + toldAgain.values().stream().mapToLong(Told::timedOut).sum()));
     }
 
     /** The limit --concurrency auto learnt, as last told; null for a fixed --concurrency. */

@@ -547,11 +547,20 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 ? serversGiven ? "msg.run.unreachable.checkTimeout" : "msg.run.unreachable.checkTimeoutStored"
                 : outage.answeredBefore() ? "msg.run.unreachable.checkGone"
                 : serversGiven ? "msg.run.unreachable.check" : "msg.run.unreachable.checkStored");
-        return failed == 0
-                ? UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
-                        run.total())
-                : UserError.of(ExitCodes.ERROR, "msg.run.unreachableAfterFailures", run.name(), what, outage.reason(),
-                        check, done, run.total(), failed);
+        if (failed == 0) {
+            return UserError.of(ExitCodes.ERROR, "msg.run.unreachable", run.name(), what, outage.reason(), check, done,
+                    run.total());
+        }
+        // Records that gave up on requests with no answer after the server's last one failed in this outage, not
+        // earlier: "7 failed earlier" of a run whose server hung with 8 in flight.
+        long inOutage = Math.min(failed, outage.failedSinceLastAnswer());
+        if (inOutage == 0) {
+            return UserError.of(ExitCodes.ERROR, "msg.run.unreachableAfterFailures", run.name(), what,
+                    outage.reason(), check, done, run.total(), failed);
+        }
+        Object earlier = failed == inOutage ? "" : Messages.text("msg.run.unreachable.alsoEarlier", failed - inOutage);
+        return UserError.of(ExitCodes.ERROR, "msg.run.unreachableFailedAsItStopped", run.name(), what,
+                outage.reason(), check, done, run.total(), inOutage, earlier);
     }
 
     private static int worse(int a, int b) {

@@ -118,6 +118,10 @@ final class RunSummary {
         if (tally.atLimit().busy() > 0) {
             s.append(m.get("msg.summary.sentAgainBusy", tally.atLimit().busy()));
         }
+        SessionTally.Unanswered unanswered = tally.unanswered();
+        if (unanswered.sentAgainWhileAway() > 0) {
+            s.append(m.get("msg.summary.sentAgainWhileAway", unanswered.sentAgainWhileAway()));
+        }
         if (b.reaskedForJson() > 0) {
             s.append(m.get("msg.summary.reaskedForJson", b.reaskedForJson()));
         }
@@ -127,6 +131,10 @@ final class RunSummary {
         // Refused or failed, and their records never stored: a stop came before a retry of theirs was answered.
         if (tally.answeredUnkept() > 0) {
             s.append(m.get("msg.summary.unkept", tally.answeredUnkept()));
+        }
+        // No answer in time, and their records never stored: neither in flight at the stop nor answered.
+        if (unanswered.timedOutUnkept() > 0) {
+            s.append(m.get("msg.summary.timedOutUnkept", unanswered.timedOutUnkept()));
         }
         return s.toString();
     }

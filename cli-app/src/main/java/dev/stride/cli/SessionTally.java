@@ -24,14 +24,37 @@ import java.util.Map;
  * @param answeredByAnother requests of records whose answer this session did not store because another worker
  *                      stored one first: redundant, but not asked again
  * @param retried       what the {@code retries} followed, by kind
+ * @param unanswered    requests that got no answer in time: sent again while no server answered (not retries), and
+ *                      those of records this session did not store (neither kept attempts nor redundant)
  */
 record SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
                     Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
                     Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
-                    long answeredUnkept, long answeredByAnother, Learnt learnt, Retried retried) {
+                    long answeredUnkept, long answeredByAnother, Learnt learnt, Retried retried,
+                    Unanswered unanswered) {
 
     SessionTally {
         failureExamples = Map.copyOf(failureExamples);
+    }
+
+    SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
+                 Long tokensOut, Latency latency, long wallMs, Long requestsSent, long attemptsKept,
+                 Map<String, String> failureExamples, Beyond beyond, SentAgainAtLimit atLimit,
+                 long answeredUnkept, long answeredByAnother, Learnt learnt, Retried retried) {
+        this(done, failed, failedByKind, retries, tokensIn, tokensOut, latency, wallMs, requestsSent, attemptsKept,
+                failureExamples, beyond, atLimit, answeredUnkept, answeredByAnother, learnt, retried, Unanswered.NONE);
+    }
+
+    /**
+     * Requests that got no answer within the timeout, beside the retries and the redundant.
+     *
+     * @param sentAgainWhileAway requests sent again after one got no answer while no server answered any (a server
+     *                           gone or hung): no retry spent, and not among {@code retries}; among the attempts
+     * @param timedOutUnkept     requests that timed out, their records not stored by this session (it stopped):
+     *                           neither kept attempts nor redundant, and the records are asked again next time
+     */
+    record Unanswered(long sentAgainWhileAway, long timedOutUnkept) {
+        static final Unanswered NONE = new Unanswered(0, 0);
     }
 
     SessionTally(long done, long failed, Map<String, Long> failedByKind, long retries, Long tokensIn,
@@ -157,7 +180,8 @@ record SessionTally(long done, long failed, Map<String, Long> failedByKind, long
      */
     long redundantRequests() {
         return requestsSent == null ? 0
-                : Math.max(0, requestsSent - attemptsKept - answeredUnkept - beyond.total());
+                : Math.max(0, requestsSent - attemptsKept - answeredUnkept - unanswered.timedOutUnkept()
+                        - beyond.total());
     }
 
     /** The redundant requests whose records another worker answered meanwhile: never asked again. */

@@ -246,6 +246,44 @@ class ProgressReporterTest {
                 .contains("  Requests:  0 retries").noneMatch(l -> l.contains("Retried:"));
     }
 
+    /**
+     * A request sent again while no server answered is no retry of its record (none is spent): a run at --retries 0
+     * whose server hung said "24 retries (timeout 24)". It is counted apart on the summary, and not on the line nor in
+     * the session's retries. Timeouts whose records the stop left unsaved are said as timed out, not as redundant.
+     */
+    @Test
+    void requestsSentAgainWhileNoServerAnsweredAreNoRetriesAndTimeoutsAtTheStopAreNoRedundantOnes() {
+        StringWriter lines = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        ProgressReporter progress = lines(lines, 100, 0, 0, Duration.ofSeconds(10), now);
+        PredictionException timeout = new PredictionException(PredictionException.Disposition.UNREACHABLE, "timeout",
+                "http://127.0.0.1:8000/v1 (call deadline of 3 s passed)", null);
+        InputRecord back = new InputRecord(1, "r1", 2, "{}", "0");
+        progress.sentAgainWhileServerAway(back, 1, timeout, Duration.ofMillis(200));
+        progress.retrySent(back);
+        progress.recordDone(back, new Prediction(Answer.plain("ok", "stop", 10, 5), null,
+                new Timing(20, 2, Instant.now())));
+        // Timed out, sent again, timed out again, and the wait for the server ran out.
+        InputRecord away = new InputRecord(2, "r2", 3, "{}", "0");
+        progress.sentAgainWhileServerAway(away, 1, timeout, Duration.ofMillis(200));
+        progress.retrySent(away);
+        progress.noAnswerInTime(away, timeout);
+        // Timed out as the first request of the session: the run stopped at once.
+        progress.noAnswerInTime(RECORD, timeout);
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        progress.tick();
+
+        assertThat(progress.retries()).isZero();
+        assertThat(lines.toString()).startsWith("qwen: 1/100 done (1.0%), 0 failed, 0 retries, ");
+        SessionTally tally = progress.tally(5L);
+        assertThat(tally.redundantRequests()).as("none was in flight at the stop").isZero();
+        assertThat(new RunSummary(tally, RunSummary.Prices.NONE, Messages.ENGLISH).lines())
+                .contains("  Requests:  5 sent, 0 retries, 0 redundant, 2 sent again while no server answered (no"
+                        + " retry spent), 3 timed out (no answer within --timeout), their records not saved (asked"
+                        + " again next time)")
+                .noneMatch(l -> l.contains("Retried:"));
+    }
+
     @Test
     void theSummaryOfASessionAtConcurrencyAutoSaysTheLimitItLearnt() {
         // "What concurrency should I use?": the limit learnt, to give next time without learning it again.
