@@ -124,6 +124,8 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     private final Object leasesLock = new Object();
     /** A worker's bound on a silent server ({@link PostgresSession#limitSilence}); null until it joins a run. */
     private volatile Duration workerSilence;
+    /** {@link #SILENCE_FLOOR}, but in tests of a silent server ({@link #lowerSilenceFloor}). */
+    private volatile Duration silenceFloor = SILENCE_FLOOR;
     /** Told the run's name when a sync waits for another command's sync of the same run ({@link #tellLoadWaitsTo}). */
     private volatile Consumer<String> loadWaits = run -> { };
     private volatile boolean blank; // read-only on a new database without tables yet: it holds no runs
@@ -558,11 +560,20 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne())).get(0);
     }
 
+    /**
+     * Lets a worker's statement hear nothing for only {@code floor} under a short lease, before it {@link #join}s:
+     * tests of a silent server, which would otherwise wait out {@link #SILENCE_FLOOR} for every silence they make.
+     * Nothing else calls it.
+     */
+    void lowerSilenceFloor(Duration floor) {
+        silenceFloor = floor;
+    }
+
     @Override
     public Joined join(long runId, Duration lease) {
         // A worker's statements take milliseconds; one silent for a whole lease has lost the lease anyway. The floor
         // keeps a slow disk's commit under a short --lease from being taken for a lost server.
-        Duration silence = lease.compareTo(SILENCE_FLOOR) < 0 ? SILENCE_FLOOR : lease;
+        Duration silence = lease.compareTo(silenceFloor) < 0 ? silenceFloor : lease;
         workerSilence = silence;
         requireWriter().limitSilence(silence);
         reader.limitSilence(silence);

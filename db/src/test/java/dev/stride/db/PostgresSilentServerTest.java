@@ -33,6 +33,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PostgresSilentServerTest {
+    /**
+     * The least a worker's statement hears nothing before the server is taken for gone, here: half the product's
+     * {@link PostgresCheckpointStore#SILENCE_FLOOR}, which every case would otherwise wait out once or more. Still
+     * hundreds of times what one of these statements takes.
+     */
+    private static final Duration SILENCE = Duration.ofSeconds(5);
     @RegisterExtension
     final PostgresServer pg = PostgresServer.perTest();
     private SilentLink link;
@@ -46,6 +52,7 @@ class PostgresSilentServerTest {
         link = new SilentLink(cluster.port());
         store = PostgresCheckpointStore.open(PostgresCluster.location(
                 url.replace(":" + cluster.port() + "/", ":" + link.port() + "/")));
+        store.lowerSilenceFloor(SILENCE);
     }
 
     @AfterEach
@@ -62,7 +69,7 @@ class PostgresSilentServerTest {
     void aWorkerWhoseServerFallsSilentSaysSoAndGoesOnWhenItAnswers() throws Exception {
         List<InputRecord> input = recs(2);
         hearOutages(); // before the join, as a run listens: the connection's settings are sent then
-        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for SILENCE is gone
 
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         assertThat(saved).isNotDone();
@@ -85,7 +92,7 @@ class PostgresSilentServerTest {
     void anOutcomeThatReachedTheServerLateIsTheWorkersOwnNotAnothers() throws Exception {
         List<InputRecord> input = recs(2);
         hearOutages(); // before the join, as a run listens: the connection's settings are sent then
-        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for SILENCE is gone
 
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
         link.deliverHeld();
@@ -108,7 +115,7 @@ class PostgresSilentServerTest {
     void aStopDuringASilenceTriesTheServerNoMoreOnceItsGraceIsOver() throws Exception {
         List<InputRecord> input = recs(2);
         hearOutages(); // before the join, as a run listens: the connection's settings are sent then
-        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // under the floor: silent for SILENCE is gone
         CompletableFuture<Boolean> saved = savedOnceSilentAndGivenUp(run, input.get(0));
 
         store.waitForServerAtMost(Duration.ZERO); // the stop, its grace over at once
@@ -245,7 +252,7 @@ class PostgresSilentServerTest {
     void aLockHeldLongerThanTheSilenceLimitIsWaitedOutWithoutPilingUpConnections() throws Exception {
         List<InputRecord> input = recs(2);
         hearOutages(); // before the join, as a run listens: the connection's settings are sent then
-        long run = joined(input, Duration.ofSeconds(1)); // silent for 10 s is gone
+        long run = joined(input, Duration.ofSeconds(1)); // silent for SILENCE is gone
         int most = 0;
         try (Connection admin = pg.connect();
              Connection look = pg.connect();
@@ -257,7 +264,7 @@ class PostgresSilentServerTest {
             CompletableFuture<Boolean> saved = CompletableFuture.supplyAsync(
                     () -> store.savePrediction(run, input.get(0), done("o0")));
             // Two and a half silence limits: time for two repeats on new connections, as before the fix.
-            long end = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+            long end = System.nanoTime() + SILENCE.multipliedBy(5).dividedBy(2).toNanos();
             while (System.nanoTime() < end) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
                         + " 'Lock' AND pid <> " + adminPid)) {
