@@ -53,20 +53,24 @@ class PausedProcessIT {
 
     @Test
     void afterAStopTheRunGoesOnAndItsEtaLeavesTheStopOut() throws Exception {
-        int total = 3000;
+        int total = 1500;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
         run = StrideProcess.start(dir, "paused", List.of("run", input.toString(), "--db", db.toString(), "--model",
                 "m", "--base-url", PacedModelServer.baseUrl(server, 0), "--template", "Q: {{question}}",
                 "--concurrency", "4", "--log-every", "1s"));
-        run.await("600 answers", Duration.ofSeconds(300), () -> model.answeredCount(0) >= 600);
+        run.await("300 answers", Duration.ofSeconds(300), () -> model.answeredCount(0) >= 300);
+        long sessionMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.startNanos);
         run.signal("STOP");
         String before;
         try {
             // Nothing is written while it is stopped: what it printed so far is all from before the stop.
             before = run.out();
-            // Most of the ETA's half-minute window: counted in, the pace shown after it was a sixth of the real one.
-            Thread.sleep(25_000);
+            // As long as the session so far, however slow the machine: counted in, the stop would hold the start of
+            // the ETA's window (the last half of the session, half a minute at most) for a while after it, and the
+            // pace shown then would be a fraction of the real one (a stop of 25 s showed a sixth of it). At least 8 s,
+            // four times what the run takes for a pause.
+            Thread.sleep(Math.max(8_000, sessionMs));
         } finally {
             run.signal("CONT");
         }
