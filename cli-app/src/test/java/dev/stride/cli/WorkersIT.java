@@ -243,7 +243,7 @@ class WorkersIT {
      */
     @Test
     void workersStartedTogetherOnAStoppedRunSayWhoResumedItAndWhoJoinedIt() throws Exception {
-        int total = 2000;
+        int total = 1000;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
         long done = stoppedAfterTwentyAnswers(input, db);
@@ -277,7 +277,7 @@ class WorkersIT {
      */
     @Test
     void theShortFormWithoutTheInputJoinsARunAtWorkRatherThanResumingIt() throws Exception {
-        int total = 2000;
+        int total = 1000;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
         long done = stoppedAfterTwentyAnswers(input, db);
