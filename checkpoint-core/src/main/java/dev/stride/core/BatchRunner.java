@@ -421,6 +421,11 @@ public final class BatchRunner {
      */
     private void tellWaitingForRateLimit(long runId, InFlightBound slots) {
         int waiting = predictor.waitingForRateLimit();
+        int again = backingOff.get();
+        // The store first, as the requests out below: whoever hears the listener can already read it back where status
+        // does. A look in memory that counts a change only: status said "in flight 0" of a worker whose 8 requests
+        // waited for the rate limit, and the run looked idle.
+        store.reportRequestsWaiting(runId, waiting, again);
         if (waiting != toldWaitingForRateLimit) {
             toldWaitingForRateLimit = waiting;
             listener.waitingForRateLimit(waiting);
@@ -428,7 +433,6 @@ public final class BatchRunner {
         if (waiting > 0) {
             listener.rateLimitHold(predictor.rateLimitHold());
         }
-        int again = backingOff.get();
         // At most the slots taken: a request out holds one. The counts are read one after the other, and records
         // asleep without their slot are among those working: a record that took its slot back as another went to
         // sleep could be counted out twice. Not the bound: one that shrank under --concurrency auto leaves requests

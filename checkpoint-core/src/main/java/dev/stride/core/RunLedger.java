@@ -117,8 +117,18 @@ public interface RunLedger {
     }
 
     /**
+     * What this worker's held records wait for that is not a server: requests held back before they are sent to keep
+     * within a server's rate limit ({@link RunListener#waitingForRateLimit}), and records sleeping out a backoff before
+     * they are sent again ({@link RunListener#waitingToSendAgain}). Neither is among {@link #reportRequestsOut}'s: for
+     * {@code status} to say what a worker with few requests out waits for, as its progress line does. Kept in memory
+     * and stored with the in-flight figures, never a write of its own.
+     */
+    default void reportRequestsWaiting(long runId, int forRateLimit, int toSendAgain) {
+    }
+
+    /**
      * Stores what this worker keeps in flight ({@link #reportInFlight}, {@link #reportRequestsOut},
-     * {@link #reportServerWait}) between renewals of
+     * {@link #reportRequestsWaiting}, {@link #reportServerWait}) between renewals of
      * its lease when it is due: soon after it changed (at most once a second), and every few seconds while it stays
      * the same, so that {@code status} shows what the run does now rather than as of the last renewal, and can say
      * how old a figure is. Asked by the writer each time it wakes: a look in memory that writes only when due, one

@@ -20,17 +20,21 @@ import java.util.List;
  * @param requestsOut the requests it had out (at most its bound) as of its last renewal; null for a worker that did
  *                  not say
  * @param retryingFailures it runs with {@code --retry-failed} and has claimed failures (its rerun's start is stored)
- * @param inFlightAt when it last wrote {@code inFlight}, {@code servers} and {@code requestsOut}: at each renewal, and
- *                   between renewals soon after they change; null for a worker that did not say (they are as of its
- *                   heartbeat)
+ * @param inFlightAt when it last wrote {@code inFlight}, {@code servers}, {@code requestsOut} and what waits: at each
+ *                   renewal, and between renewals soon after they change; null for a worker that did not say (they are
+ *                   as of its heartbeat)
  * @param waitingSince since when its session has been waiting for its server(s) to answer again (the outage its
  *                   progress line says "server unreachable for ..." of), as of {@code inFlightAt}; null while answers
  *                   come, and for a worker that did not say
+ * @param waitingForRateLimit its requests held back before they are sent, to keep within a server's rate limit, as of
+ *                   {@code inFlightAt} (not among {@code requestsOut}); null for a worker that did not say
+ * @param waitingToSendAgain its records sleeping out a backoff before they are sent again, as of {@code inFlightAt}
+ *                   (not among {@code requestsOut}); null for a worker that did not say
  */
 public record WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
                          long failed, Integer inFlight, boolean inFlightAuto, List<ServerLimit> servers, Integer requestsOut,
                          boolean retryingFailures, Instant inFlightAt,
-                         Instant waitingSince) {
+                         Instant waitingSince, Integer waitingForRateLimit, Integer waitingToSendAgain) {
 
     /**
      * How old a worker's in-flight figures are before they no longer count as what it has out now: a worker at work
@@ -47,7 +51,8 @@ public record WorkerInfo(int number, String host, long pid, Instant startedAt, I
     /** A worker that did not say what it keeps in flight. */
     public WorkerInfo(int number, String host, long pid, Instant startedAt, Instant heartbeat, long done,
                       long failed) {
-        this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null, null);
+        this(number, host, pid, startedAt, heartbeat, done, failed, null, false, List.of(), null, false, null, null, null,
+                null);
     }
 
     /**

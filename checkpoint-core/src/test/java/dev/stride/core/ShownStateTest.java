@@ -17,7 +17,7 @@ class ShownStateTest {
 
     private static WorkerInfo worker(int number, Instant waitingSince, Instant figuresAt) {
         return new WorkerInfo(number, "gpu" + number, 40 + number, NOW.minusSeconds(60), NOW.minusSeconds(2), 20, 0,
-                8, false, List.of(), 0, false, figuresAt, waitingSince);
+                8, false, List.of(), 0, false, figuresAt, waitingSince, 0, 0);
     }
 
     @Test

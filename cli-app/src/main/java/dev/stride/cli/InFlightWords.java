@@ -40,6 +40,15 @@ final class InFlightWords {
         return m.get(kind.underAuto(), out, limit, each);
     }
 
+    /**
+     * What waits besides the requests out, in the progress line's words wherever it is shown: {@code ", 8 waiting for
+     * the rate limit"}, {@code ", 12 waiting to be sent again"}, both, or nothing while none does.
+     */
+    static String waiting(Messages m, int forRateLimit, int toSendAgain) {
+        return (forRateLimit > 0 ? m.get("msg.progress.rateLimitWait", forRateLimit) : "")
+                + (toSendAgain > 0 ? m.get("msg.progress.sendAgainWait", toSendAgain) : "");
+    }
+
     /** The words for {@code servers}; empty for none (one server, a fixed bound). */
     static String servers(Messages m, List<ServerLimit> servers) {
         return servers(m, servers, "msg.inFlight.servers");

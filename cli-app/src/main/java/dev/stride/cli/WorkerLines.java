@@ -16,7 +16,10 @@ import java.util.Locale;
  * going, or a store without workers), else one line per worker (host, process id, done by it, rate, when last seen,
  * and what it keeps in flight, learnt or fixed, with each server's own when it learnt them for several, and how old
  * that is when the worker has not written it for a few seconds). A worker waiting for its server(s) says so, in the
- * words of its progress line, where its rate would be: the rate since it joined is not what it makes now.
+ * words of its progress line, where its rate would be: the rate since it joined is not what it makes now. What its
+ * other held records wait for (a rate limit, a backoff before they are sent again) follows what is in flight, in its
+ * progress line's words too: without it, a worker with 8 requests held for {@code --rpm} said "in flight 0" and
+ * looked idle.
  */
 final class WorkerLines {
     private WorkerLines() {
@@ -35,6 +38,9 @@ final class WorkerLines {
                             w.inFlightAuto(), w.servers())
                     : InFlightWords.of(m, InFlightWords.STATUS, w.inFlight(), w.inFlight(), w.inFlightAuto(),
                             w.servers());
+            // Null for a worker of a stride before these figures: it says nothing of them.
+            String waiting = inFlight.isEmpty() ? "" : InFlightWords.waiting(m, orZero(w.waitingForRateLimit()),
+                    orZero(w.waitingToSendAgain()));
             // A live worker writes its figures every few seconds: older ones are a stuck writer's, or a dead worker's
             // whose lease runs on, and may no longer hold.
             String asOf = inFlight.isEmpty() || !w.figuresStale(now) ? ""
@@ -46,7 +52,7 @@ final class WorkerLines {
                             Durations.human(w.waitedMs(now)), Durations.human(ago))
                     : m.get("msg.status.worker", w.number(), w.host(), w.pid(), w.done(), failed,
                             String.format(Locale.ROOT, "%.1f", w.rate(now)), Durations.human(ago));
-            out.println(line + inFlight + asOf);
+            out.println(line + inFlight + waiting + asOf);
         }
     }
 
@@ -82,6 +88,14 @@ final class WorkerLines {
                     n.put("requests_out", w.requestsOut());
                 }
             }
+            // Held by the worker and at no server, so not among requests_out; null for a worker of a stride before
+            // them, as of in_flight_at.
+            n.put("waiting_for_rate_limit", w.waitingForRateLimit());
+            n.put("waiting_to_send_again", w.waitingToSendAgain());
         }
+    }
+
+    private static int orZero(Integer count) {
+        return count == null ? 0 : count;
     }
 }

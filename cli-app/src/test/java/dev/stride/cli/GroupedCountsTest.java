@@ -25,7 +25,7 @@ class GroupedCountsTest {
 
     private static String workerLine(Messages m) {
         WorkerInfo w = new WorkerInfo(1, "gpu1", 42123, NOW.minusSeconds(600), NOW.minusSeconds(2), 12345, 0, null,
-                false, List.of(), null, false, null, null);
+                false, List.of(), null, false, null, null, null, null);
         StringWriter text = new StringWriter();
         WorkerLines.printText(new PrintWriter(text, true), m, RUN, List.of(w), NOW);
         return text.toString().lines().toList().get(1);

@@ -47,6 +47,20 @@ class PostgresStatusTest {
         WaitingStatusTest.showsTheWaitUntilAnswersCome(dir, db, () -> PostgresCluster.connect(db));
     }
 
+    /** As on SQLite ({@link RequestsWaitingStatusTest}): requests held for {@code --rpm}, in the row and in status. */
+    @Test
+    void statusShowsRequestsWaitingForTheRateLimit() throws Exception {
+        String db = PG.url();
+        RequestsWaitingStatusTest.showsRequestsWaitingForTheRateLimit(dir, db, () -> PostgresCluster.connect(db));
+    }
+
+    /** As on SQLite ({@link RequestsWaitingStatusTest}): records sleeping out a Retry-After, in the row and in status. */
+    @Test
+    void statusShowsRecordsWaitingToBeSentAgain() throws Exception {
+        String db = PG.url();
+        RequestsWaitingStatusTest.showsRecordsWaitingToBeSentAgain(dir, db, stride, () -> PostgresCluster.connect(db));
+    }
+
     @Test
     void statusOfOneRunShowsItsServersAndFinishReasons() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 12);
@@ -110,22 +124,24 @@ class PostgresStatusTest {
         for (String command : List.of("status", "export")) {
             // Back to version 17, as the stride before this one left it (V18 is written to be applied again).
             try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
-                st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again"); // V23's
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22's
                 st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
                 st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
+                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23')");
             }
 
             Cli.Result read = EN.run(command, "--db", db);
 
             assertThat(read.exitCode()).as(read.all()).isZero();
-            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 22, this"
+            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 23, this"
                     + " stride's (a stride older than this one no longer opens it)\n");
             assertThat(read.out()).contains(command.equals("status") ? "pp" : "echo: question 4");
             try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(22);
+                assertThat(rs.getInt(1)).isEqualTo(23);
             }
         }
         Cli.Result again = EN.run("status", "--db", db);
@@ -134,9 +150,11 @@ class PostgresStatusTest {
         // An older stride at work on it would be locked out of it: left as it is.
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
             st.execute("ALTER TABLE workers DROP COLUMN retry_since");
-            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again"); // V23's
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22's
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at");
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23')");
             st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
                     + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
                     + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
@@ -166,14 +184,14 @@ class PostgresStatusTest {
         Cli.Result created = EN.run(run);
         assertThat(created.exitCode()).as(created.all()).isZero();
         assertThat(created.err()).as("a new database is created, not upgraded").isEmpty();
-        String upgraded = "upgraded " + db + " from schema version 17 to 22, this stride's (a stride older than this"
+        String upgraded = "upgraded " + db + " from schema version 17 to 23, this stride's (a stride older than this"
                 + " one no longer opens it)\n";
 
         backTo17(db);
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.err()).isEqualTo(upgraded);
-        assertThat(version(db)).isEqualTo(22);
+        assertThat(version(db)).isEqualTo(23);
         Cli.Result again = EN.run(run);
         assertThat(again.err()).as("already upgraded: nothing to say").isEmpty();
 
@@ -186,7 +204,7 @@ class PostgresStatusTest {
         assertThat(copy.exitCode()).as(copy.all()).isZero();
         assertThat(copy.err()).isEqualTo(upgraded);
         assertThat(copy.out()).contains("Copied run 'n' (5/5 done, 0 failed)");
-        assertThat(version(db)).isEqualTo(22);
+        assertThat(version(db)).isEqualTo(23);
     }
 
     /**
@@ -232,18 +250,20 @@ class PostgresStatusTest {
         }
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 22, this stride's (a"
+        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 23, this stride's (a"
                 + " stride older than this one no longer opens it)\n");
-        assertThat(version(db)).isEqualTo(22);
+        assertThat(version(db)).isEqualTo(23);
     }
 
     /** Back to version 17, as the stride before this one left it (V18 is written to be applied again). */
     private static void backTo17(String db) throws Exception {
         try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22\'s
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again"); // V23's
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
+            st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22's
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
             st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
-            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22')");
+            st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23')");
         }
     }
 

@@ -161,13 +161,15 @@ class ScoreCountsTest {
 
         handEdits(db, sqlite);
         if (!sqlite) {
-            // Back to version 20 (V21 is written to be applied again over itself; V22's column goes with it), its
+            // Back to version 20 (V21 is written to be applied again over itself; V22's and V23's columns go with it), its
             // counts lost: the upgrade counts the scores it finds.
             List<String> board = rows(db, "SELECT * FROM scoreboard");
             try (Connection c = connect(db); Statement st = c.createStatement()) {
                 st.execute("UPDATE score_counts SET scored = 0, correct = 0, unparsed = 0");
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_since");
-                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('21', '22')");
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
+                st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again");
+                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('21', '22', '23')");
             }
             assertThat(ok(cli.run("status", "--db", db)).err()).startsWith("upgraded ");
             assertThat(rows(db, "SELECT * FROM scoreboard")).hasSize(3).isEqualTo(board);

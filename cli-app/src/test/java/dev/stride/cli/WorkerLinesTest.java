@@ -22,7 +22,7 @@ class WorkerLinesTest {
 
     private static WorkerInfo writtenAt(Instant heartbeat, Instant inFlightAt) {
         return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), heartbeat, 30, 0, 8, false, List.of(), 3, false,
-                inFlightAt, null);
+                inFlightAt, null, 0, 0);
     }
 
     private static String line(Messages m, WorkerInfo w) {
@@ -85,7 +85,7 @@ class WorkerLinesTest {
 
     private static WorkerInfo waitingSince(Instant since, Instant inFlightAt) {
         return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), NOW.minusSeconds(2), 30, 0, 8, false, List.of(), 0,
-                false, inFlightAt, since);
+                false, inFlightAt, since, 0, 0);
     }
 
     @Test
@@ -108,5 +108,38 @@ class WorkerLinesTest {
         assertThat(w.waitsForServer()).as("the last word of a live worker, however old").isTrue();
         assertThat(line(Messages.ENGLISH, w)).endsWith("server unreachable for 40.0s, waiting for it,"
                 + " last seen 2.0s ago, in flight 0 (limit 8), as of 8.0s ago");
+    }
+
+    private static WorkerInfo holding(int out, Integer forRateLimit, Integer toSendAgain, Instant inFlightAt) {
+        return new WorkerInfo(1, "gpu1", 42, NOW.minusSeconds(60), NOW.minusSeconds(2), 30, 0, 16, false, List.of(),
+                out, false, inFlightAt, null, forRateLimit, toSendAgain);
+    }
+
+    @Test
+    void whatItsRecordsWaitForFollowsWhatIsInFlightInItsProgressLinesWords() {
+        assertThat(line(Messages.ENGLISH, holding(0, 16, 0, NOW.minusSeconds(1)))).isEqualTo("  #1 gpu1 pid 42:"
+                + " 30 done, 0.5/s, last seen 1.0s ago, in flight 0 (limit 16), 16 waiting for the rate limit");
+        assertThat(line(Messages.ENGLISH, holding(4, 0, 12, NOW.minusSeconds(1)))).endsWith(
+                ", in flight 4 (limit 16), 12 waiting to be sent again");
+        assertThat(line(Messages.ENGLISH, holding(1, 3, 12, NOW.minusSeconds(7)))).endsWith(", in flight 1 (limit 16),"
+                + " 3 waiting for the rate limit, 12 waiting to be sent again, as of 7.0s ago");
+        assertThat(line(Messages.of(Locale.CHINESE), holding(0, 16, 0, NOW.minusSeconds(1))))
+                .endsWith("，进行中 0（上限 16），16 个等待速率限制");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(holding(4, 0, 12, NOW.minusSeconds(1))), NOW);
+        assertThat(o.get("workers").get(0).get("requests_out").asInt()).isEqualTo(4);
+        assertThat(o.get("workers").get(0).get("waiting_for_rate_limit").isInt()).isTrue();
+        assertThat(o.get("workers").get(0).get("waiting_for_rate_limit").asInt()).isZero();
+        assertThat(o.get("workers").get(0).get("waiting_to_send_again").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void aWorkerOfAStrideBeforeTheseFiguresSaysNothingOfThemAndItsJsonHasNull() {
+        WorkerInfo older = holding(3, null, null, NOW.minusSeconds(1));
+        assertThat(line(Messages.ENGLISH, older)).endsWith(", last seen 1.0s ago, in flight 3 (limit 16)");
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        WorkerLines.putJson(o, List.of(older), NOW);
+        assertThat(o.get("workers").get(0).get("waiting_for_rate_limit").isNull()).isTrue();
+        assertThat(o.get("workers").get(0).get("waiting_to_send_again").isNull()).isTrue();
     }
 }

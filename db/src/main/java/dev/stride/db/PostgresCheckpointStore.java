@@ -603,6 +603,11 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public void reportRequestsWaiting(long runId, int forRateLimit, int toSendAgain) {
+        workforce.reportRequestsWaiting(forRateLimit, toSendAgain);
+    }
+
+    @Override
     public void reportServerWait(long runId, Instant since) {
         workforce.reportServerWait(since);
     }

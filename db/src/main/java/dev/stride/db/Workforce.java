@@ -85,8 +85,13 @@ final class Workforce {
     private volatile Integer requestsOut;
     /** Since when this worker has waited for its server(s), as UTC text, as last told; null while answers come. */
     private volatile String waitingSince;
-    /** Counts the tells that changed {@link #inFlight}, {@link #requestsOut} or {@link #waitingSince}: written once it
-     * differs from {@link #figuresWritten}. */
+    /**
+     * What its held records wait for that is not a server, as last told; {@link Waiting#UNTOLD} until told. One field:
+     * a row never mixes two tells.
+     */
+    private volatile Waiting waiting = Waiting.UNTOLD;
+    /** Counts the tells that changed {@link #inFlight}, {@link #requestsOut}, {@link #waiting} or {@link #waitingSince}:
+     * written once it differs from {@link #figuresWritten}. */
     private final AtomicLong figuresTold = new AtomicLong();
     /** {@link #figuresTold} as of the last write of the figures (a renewal's or {@link #writeFigures}). */
     private volatile long figuresWritten;
@@ -140,6 +145,11 @@ final class Workforce {
         static final InFlight UNTOLD = new InFlight(null, 0, null);
     }
 
+    /** This worker's requests held back for a rate limit and records waiting to be sent again; null until told. */
+    private record Waiting(Integer forRateLimit, Integer toSendAgain) {
+        static final Waiting UNTOLD = new Waiting(null, null);
+    }
+
     /** Who this worker is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
     }
@@ -176,6 +186,7 @@ final class Workforce {
         retrySince = null; // a new session, a new rerun unless it joins one at its first claim of failures
         retrySinceStored = false;
         requestsOut = null;
+        waiting = Waiting.UNTOLD;
         waitingSince = null; // a wait that outlasted the last session (it ended in an outage) is not this one's
         lapsedSinceRenewal = false;
         held.clear(); // a session's claims: a new one starts with none (its row's claims went with the last leave)
@@ -217,6 +228,7 @@ final class Workforce {
         dropDeadOnThisHost(dsl, runId);
         Worker w = new Worker(runId, UUID.randomUUID().toString(), now, lease);
         requestsOut = null; // none yet: a new worker of this run has sent nothing
+        waiting = Waiting.UNTOLD;
         waitingSince = null; // nor found its server gone
         AT_WORK_IN_THIS_PROCESS.add(w.id());
         insert(dsl, w, nextNumber(dsl, runId), now);
@@ -357,6 +369,19 @@ final class Workforce {
     }
 
     /**
+     * Its requests held back for a rate limit and its records waiting to be sent again: stored with the in-flight
+     * figures (at each renewal and by {@link #writeFigures}), as its requests out are. Told by the runner's claiming
+     * thread each time it wakes: a change only counts.
+     */
+    void reportRequestsWaiting(int forRateLimit, int toSendAgain) {
+        Waiting told = new Waiting(forRateLimit, toSendAgain);
+        if (!told.equals(waiting)) {
+            waiting = told;
+            figuresTold.incrementAndGet();
+        }
+    }
+
+    /**
      * Since when this worker has waited for its server(s), or null once one answers: stored with the in-flight figures
      * (at each renewal and by {@link #writeFigures}), so a change is in the row within about a second. Synchronized:
      * the runner tells it from request threads (under its own lock today, which this need not rely on).
@@ -402,9 +427,12 @@ final class Workforce {
         Worker w = joined(runId);
         long told = figuresTold.get();
         InFlight figures = inFlight;
+        Waiting held = waiting;
         Instant at = clock.instant();
         dsl.update(WORKERS).set(WORKERS.IN_FLIGHT, figures.limit()).set(WORKERS.IN_FLIGHT_AUTO, figures.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, figures.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.WAITING_FOR_RATE_LIMIT, held.forRateLimit())
+                .set(WORKERS.WAITING_TO_SEND_AGAIN, held.toSendAgain())
                 .set(WORKERS.IN_FLIGHT_AT, UtcText.format(at)).set(WORKERS.WAITING_SINCE, waitingSince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
         written(told, at);
@@ -489,9 +517,12 @@ final class Workforce {
         String now = UtcText.format(at);
         long version = figuresTold.get();
         InFlight told = inFlight;
+        Waiting held = waiting;
         int updated = dsl.update(WORKERS).set(WORKERS.HEARTBEAT_AT, now).set(WORKERS.LEASE_UNTIL, leaseUntil(w))
                 .set(WORKERS.IN_FLIGHT, told.limit()).set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers()).set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.WAITING_FOR_RATE_LIMIT, held.forRateLimit())
+                .set(WORKERS.WAITING_TO_SEND_AGAIN, held.toSendAgain())
                 .set(WORKERS.IN_FLIGHT_AT, now).set(WORKERS.WAITING_SINCE, waitingSince)
                 .set(WORKERS.RETRY_SINCE, retrySince)
                 .where(WORKERS.RUN_ID.eq(w.runId())).and(WORKERS.WORKER_ID.eq(w.id())).execute();
@@ -503,6 +534,7 @@ final class Workforce {
 
     private void insert(DSLContext dsl, Worker w, int number, String now) {
         InFlight told = inFlight;
+        Waiting held = waiting;
         dsl.insertInto(WORKERS)
                 .set(WORKERS.RUN_ID, w.runId())
                 .set(WORKERS.WORKER_ID, w.id())
@@ -516,6 +548,8 @@ final class Workforce {
                 .set(WORKERS.IN_FLIGHT_AUTO, told.auto())
                 .set(WORKERS.IN_FLIGHT_SERVERS, told.servers())
                 .set(WORKERS.REQUESTS_OUT, requestsOut)
+                .set(WORKERS.WAITING_FOR_RATE_LIMIT, held.forRateLimit())
+                .set(WORKERS.WAITING_TO_SEND_AGAIN, held.toSendAgain())
                 .set(WORKERS.IN_FLIGHT_AT, now)
                 .set(WORKERS.WAITING_SINCE, waitingSince)
                 .set(WORKERS.RETRY_SINCE, retrySince)
@@ -667,7 +701,8 @@ final class Workforce {
                         DbPhrase.of("json.workerServers", r.getNumber(), r.getRunId())), r.getRequestsOut(),
                 r.getRetrySince() != null, r.getInFlightAt() == null ? null
                         : UtcText.parse(r.getInFlightAt(), "workers.in_flight_at"),
-                r.getWaitingSince() == null ? null : UtcText.parse(r.getWaitingSince(), "workers.waiting_since"));
+                r.getWaitingSince() == null ? null : UtcText.parse(r.getWaitingSince(), "workers.waiting_since"),
+                r.getWaitingForRateLimit(), r.getWaitingToSendAgain());
     }
 
     /** Whether the run has workers on record and none of them is live, as {@link #liveWorkers} judges them. */
