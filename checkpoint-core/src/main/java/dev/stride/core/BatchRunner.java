@@ -95,13 +95,13 @@ public final class BatchRunner {
     private final AtomicInteger backingOff = new AtomicInteger();
     /** Records waiting for a server that went away before they try it again: they hold a slot and are at no server. */
     private final AtomicInteger awaitingServer = new AtomicInteger();
-    /** Records that spent their retries while no request of this session had an answer, and their tries. */
     /**
      * When each request out now was sent, by a token of its attempt: a server that holds some of the run's requests
      * while it refuses the rest (its slots full of the run's own work) is told apart from one that refuses every
      * request.
      */
     private final Map<Object, Long> outSince = new ConcurrentHashMap<>();
+    /** Records that spent their retries while no request of this session had an answer, and their tries. */
     private final AtomicInteger gaveUpUnanswered = new AtomicInteger();
     private final AtomicInteger triesUnanswered = new AtomicInteger();
     private int toldBackingOff;
