@@ -6,9 +6,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 
-/** Reads durations as people write them: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, or ISO-8601. */
+/**
+ * Reads durations as people write them: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, a bare number of seconds,
+ * parts together as stride itself prints them ({@code 1m05s}, {@code 1h30m}), or ISO-8601.
+ */
 final class Durations implements ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    /** Parts from the largest unit down, each at most once: what {@link #human} writes, and what people write. */
+    private static final Pattern PARTS = Pattern.compile(
+            "(?:(\\d+(?:\\.\\d+)?)h)?(?:(\\d+(?:\\.\\d+)?)m(?!s))?(?:(\\d+(?:\\.\\d+)?)s)?(?:(\\d+(?:\\.\\d+)?)ms)?");
 
     @Override
     public Duration convert(String value) {
@@ -25,11 +31,21 @@ final class Durations implements ITypeConverter<Duration> {
             };
             return Duration.ofMillis(Math.round(millis));
         }
+        Matcher parts = PARTS.matcher(v.replace(" ", ""));
+        if (!v.isEmpty() && parts.matches()) {
+            double millis = part(parts, 1) * 3_600_000 + part(parts, 2) * 60_000 + part(parts, 3) * 1_000
+                    + part(parts, 4);
+            return Duration.ofMillis(Math.round(millis));
+        }
         try {
             return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
         } catch (RuntimeException e) {
             throw new UnreadableValue(Messages.text("msg.duration.invalid", value));
         }
+    }
+
+    private static double part(Matcher m, int group) {
+        return m.group(group) == null ? 0 : Double.parseDouble(m.group(group));
     }
 
     static String human(long millis) {
