@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.ShownState;
 import dev.stride.core.WorkerInfo;
@@ -12,7 +11,8 @@ import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
 import dev.stride.db.OrphanWorkers;
 import dev.stride.db.PostgresCheckpointStore;
-import dev.stride.db.RunReport;
+import dev.stride.db.RunLook;
+import dev.stride.db.RunsLook;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
@@ -91,17 +91,19 @@ final class StatusCommand implements Callable<Integer> {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 // What the workers stored is stamped on the server's clock: so are live, stale and the pace judged.
                 now = store.clock().instant();
-                runs = store.listRuns();
-                totals = store.runTotals(now, LiveRate.WINDOW);
-                readWorkers(store, runs, workers, allGone);
+                RunsLook look = store.lookAtRuns(now, LiveRate.WINDOW);
+                runs = look.runs();
+                totals = look.totals();
+                readWorkers(look, workers, allGone);
             }
         } else {
             try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
-                runs = store.listRuns();
-                readWorkers(store, runs, workers, allGone);
+                RunsLook look = store.lookAtRuns(now, LiveRate.WINDOW);
+                runs = look.runs();
+                totals = look.totals();
+                readWorkers(look, workers, allGone);
                 cleared = runs.isEmpty() && store.hasFreedPages();
             }
-            totals = RunTotals.of(database.file, now, LiveRate.WINDOW);
             alone = FileAlone.look(database.file, now, DbFile.STALE_AFTER);
         }
         Map<String, Board.RunScores> scores = runs.isEmpty() ? Map.of() : scoreboards();
@@ -147,10 +149,9 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** Each run's live workers, and the runs whose workers on record are all gone, in one read for every run. */
-    private static void readWorkers(CheckpointStore store, List<RunInfo> runs, Map<Long, List<WorkerInfo>> workers,
-                                    Set<Long> allGone) {
-        store.workersOfRuns(runs).forEach((id, w) -> {
+    /** Each run's live workers, and the runs whose workers on record are all gone. */
+    private static void readWorkers(RunsLook look, Map<Long, List<WorkerInfo>> workers, Set<Long> allGone) {
+        look.workers().forEach((id, w) -> {
             workers.put(id, w.live());
             if (w.allGone()) {
                 allGone.add(id);
@@ -161,33 +162,28 @@ final class StatusCommand implements Callable<Integer> {
     private int showRun(RunSummary.Prices prices) throws Exception {
         RunInfo info;
         List<WorkerInfo> workers;
-        boolean allGone;
         Instant now = Instant.now();
-        RunTotals totals;
         RunDetailView view;
         if (database.postgres != null) {
             try (PostgresCheckpointStore store = PostgresCheckpointStore.openReadOnly(database.postgres)) {
                 now = store.clock().instant();
-                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.postgres, run,
-                        ClearCommand.knownRuns(store, run)));
-                totals = store.runTotals(now, LiveRate.WINDOW).getOrDefault(run,
-                        new RunTotals(0, 0, 0, null, false));
-                workers = store.liveWorkers(info.id());
-                allGone = store.workersAllGone(info.id());
-                view = new RunDetailView(info, allGone, workers, store.runReport(run).orElseThrow(), totals, now, null,
-                        prices, scoreboard(run));
+                RunLook look = store.lookAtRun(run, now, LiveRate.WINDOW).orElseThrow(() -> UserError.usageOf(
+                        "msg.noSuchRun", database.postgres, run, ClearCommand.knownRuns(store, run)));
+                info = look.info();
+                workers = look.workers().live();
+                view = new RunDetailView(info, look.workers().allGone(), workers, look.report(), look.totals(), now,
+                        null, prices, scoreboard(run));
             }
         } else {
-            try (CheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
-                info = store.findRun(run).orElseThrow(() -> UserError.usageOf("msg.noSuchRun", database.file, run,
-                        ClearCommand.knownRuns(store, run)));
-                workers = store.liveWorkers(info.id());
-                allGone = store.workersAllGone(info.id());
+            RunLook look;
+            try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(database.file)) {
+                look = store.lookAtRun(run, now, LiveRate.WINDOW).orElseThrow(() -> UserError.usageOf(
+                        "msg.noSuchRun", database.file, run, ClearCommand.knownRuns(store, run)));
             }
-            totals = RunTotals.of(database.file, now, LiveRate.WINDOW)
-                    .getOrDefault(run, new RunTotals(0, 0, 0, null, false));
-            view = new RunDetailView(info, allGone, workers, RunReport.of(database.file, run).orElseThrow(), totals,
-                    now, FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices, scoreboard(run));
+            info = look.info();
+            workers = look.workers().live();
+            view = new RunDetailView(info, look.workers().allGone(), workers, look.report(), look.totals(), now,
+                    FileAlone.look(database.file, now, DbFile.STALE_AFTER), prices, scoreboard(run));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -235,7 +231,7 @@ final class StatusCommand implements Callable<Integer> {
         header.add(prices.known() ? messages.get("msg.status.col.cost") : "");
         List<List<String>> rows = new ArrayList<>();
         for (RunInfo r : runs) {
-            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
+            RunTotals t = totals.getOrDefault(r.name(), RunTotals.NONE);
             LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
             // Counts grouped as the run's lines group them (1,794/55,614): the JSON twin keeps plain numbers.
             String progress = String.format(Locale.ROOT, "%,d/%,d (%.1f%%)", r.done(), r.total(), percent(r));
@@ -283,7 +279,7 @@ final class StatusCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ArrayNode array = mapper.createArrayNode();
         for (RunInfo r : runs) {
-            RunTotals t = totals.getOrDefault(r.name(), new RunTotals(0, 0, 0, null, false));
+            RunTotals t = totals.getOrDefault(r.name(), RunTotals.NONE);
             LiveRate live = LiveRate.of(r, allGone.contains(r.id()), t, now, workers.get(r.id()));
             ObjectNode o = array.addObject();
             o.put("run", r.name());

@@ -691,6 +691,32 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return reading(dsl -> workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()));
     }
 
+    /** Every run with its workers and totals, from one snapshot ({@link RunsLook}). */
+    public RunsLook lookAtRuns(Instant now, Duration window) {
+        if (blank()) {
+            return new RunsLook(List.of(), Map.of(), Map.of());
+        }
+        return readingOneSnapshot(dsl -> {
+            List<RunInfo> runs = withTotals(dsl, dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch());
+            return new RunsLook(runs, workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()),
+                    dsl.connectionResult(c -> RunTotals.of(c, now, window, true)));
+        });
+    }
+
+    /** The run with its workers, totals and report, from one snapshot ({@link RunLook}); empty when there is none. */
+    public Optional<RunLook> lookAtRun(String name, Instant now, Duration window) {
+        if (blank()) {
+            return Optional.empty();
+        }
+        return readingOneSnapshot(dsl -> withTotals(dsl, dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name)).fetch())
+                .stream().findFirst()
+                .map(info -> new RunLook(info, new RunWorkers(workforce.liveWorkers(dsl, info.id()),
+                        workforce.allGone(dsl, info.id())),
+                        dsl.connectionResult(c -> RunTotals.of(c, now, window, true)).getOrDefault(name,
+                                RunTotals.NONE),
+                        RunReport.of(dsl, name).orElseThrow())));
+    }
+
     @Override
     public void leave(long runId) {
         if (workforce.joinedRun(runId)) {

@@ -24,6 +24,9 @@ import java.util.Map;
  */
 public record RunTotals(long tokensIn, long tokensOut, long recentOutcomes, Instant firstRecent,
                         boolean usageReported) {
+    /** A run with no outcome stored yet. */
+    public static final RunTotals NONE = new RunTotals(0, 0, 0, null, false);
+
     /**
      * The most outcomes a pace is taken over: the window's, or these latest of them when more came in it (5 s at
      * 100/s), so that a change of pace shows in seconds and a count this size still holds it steady.

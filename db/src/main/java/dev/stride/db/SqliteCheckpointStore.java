@@ -763,6 +763,26 @@ public final class SqliteCheckpointStore implements CheckpointStore {
         return reading(dsl -> workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()));
     }
 
+    /** Every run with its workers and totals, from one snapshot ({@link RunsLook}). */
+    public RunsLook lookAtRuns(Instant now, Duration window) {
+        return readingOneSnapshot(dsl -> {
+            List<RunInfo> runs = dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch(SqliteCheckpointStore::runInfo);
+            return new RunsLook(runs, workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()),
+                    dsl.connectionResult(c -> RunTotals.of(c, now, window, false)));
+        });
+    }
+
+    /** The run with its workers, totals and report, from one snapshot ({@link RunLook}); empty when there is none. */
+    public Optional<RunLook> lookAtRun(String name, Instant now, Duration window) {
+        return readingOneSnapshot(dsl -> dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name))
+                .fetchOptional(SqliteCheckpointStore::runInfo)
+                .map(info -> new RunLook(info, new RunWorkers(workforce.liveWorkers(dsl, info.id()),
+                        workforce.allGone(dsl, info.id())),
+                        dsl.connectionResult(c -> RunTotals.of(c, now, window, false)).getOrDefault(name,
+                                RunTotals.NONE),
+                        RunReport.of(dsl, name).orElseThrow())));
+    }
+
     @Override
     public void leave(long runId) {
         if (workforce.joinedRun(runId)) {
