@@ -70,6 +70,13 @@ final class JsonSyntax {
     private Lex lex = Lex.NONE;
     private boolean stringIsKey;
     private int hexDigits;
+    /**
+     * A \\u escape of a high surrogate not yet followed by its low half, shown whole, and where it starts; null when
+     * none is pending.
+     */
+    private String highEscape;
+    private long highLine;
+    private long highColumn;
     /** The escape being read, from its backslash, and where it starts: a bad one is shown whole. */
     private final StringBuilder escape = new StringBuilder();
     private long escapeLine;
@@ -196,6 +203,9 @@ final class JsonSyntax {
     }
 
     private int inString(char c) {
+        if (highEscape != null && c != '\\') {
+            throw loneSurrogate();
+        }
         if (c == '"') {
             lex = Lex.NONE;
             if (stringIsKey) {
@@ -219,6 +229,9 @@ final class JsonSyntax {
     }
 
     private int escaped(char c) {
+        if (highEscape != null && c != 'u') {
+            throw loneSurrogate();
+        }
         if ("\"\\/bfnrt".indexOf(c) >= 0) {
             lex = Lex.STRING;
         } else if (c == 'u') {
@@ -238,8 +251,38 @@ final class JsonSyntax {
         escape.append(c);
         if (++hexDigits == 4) {
             lex = Lex.STRING;
+            surrogateHalf((char) Integer.parseInt(escape.substring(2), 16));
         }
         return 0;
+    }
+
+    /**
+     * Pairs the halves of a character beyond the BMP written as two escapes (U+1F600 is written \\ud83d\\ude00).
+     * Jackson reads a half alone into the text, and it leaves as '?' once encoded in UTF-8, for the server and the
+     * database alike: the prompt would change without a word, so a half alone is refused where it stands (the one
+     * text Jackson takes that this class does not).
+     */
+    private void surrogateHalf(char escaped) {
+        if (Character.isHighSurrogate(escaped)) {
+            if (highEscape != null) {
+                throw loneSurrogate();
+            }
+            highEscape = escape.toString();
+            highLine = escapeLine;
+            highColumn = escapeColumn;
+        } else if (Character.isLowSurrogate(escaped)) {
+            if (highEscape == null) {
+                throw new Failure(new Problem(escapeLine, escapeColumn,
+                        Phrase.core("syntax.loneSurrogate", escape.toString())));
+            }
+            highEscape = null;
+        } else if (highEscape != null) {
+            throw loneSurrogate();
+        }
+    }
+
+    private Failure loneSurrogate() {
+        return new Failure(new Problem(highLine, highColumn, Phrase.core("syntax.loneSurrogate", highEscape)));
     }
 
     private Failure badEscape(char c) {

@@ -28,6 +28,8 @@ public final class JsonlReader implements RecordReader {
     static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
+    /** An escape of half a character (\\ud800 to \\udfff): the lines that have one are read again to pair them. */
+    private static final Pattern SURROGATE_ESCAPE = Pattern.compile("\\\\u[dD][89a-fA-F]");
     /** How the pinned Jackson names a repeated key; InputReadersTest would notice a new wording. */
     private static final Pattern DUPLICATE_KEY =
             Pattern.compile("^Duplicate field '(.*)' for `ObjectNode`", Pattern.DOTALL);
@@ -99,7 +101,14 @@ public final class JsonlReader implements RecordReader {
      */
     private JsonNode parse(String line) {
         try {
-            return JSON.readTree(line);
+            JsonNode node = JSON.readTree(line);
+            if (line.indexOf("\\u") >= 0 && SURROGATE_ESCAPE.matcher(line).find()) {
+                // Jackson takes half a character alone; JsonSyntax says where one stands.
+                JsonSyntax.check(line, JsonSyntax.endOfLine()).ifPresent(p -> {
+                    throw InvalidInputException.at(fileName, lineNumber, p.column(), p.what());
+                });
+            }
+            return node;
         } catch (JsonProcessingException e) {
             duplicateKey(e).ifPresent(key -> {
                 throw InvalidInputException.onLine(fileName, lineNumber, Phrase.core("line.duplicateKey", key));

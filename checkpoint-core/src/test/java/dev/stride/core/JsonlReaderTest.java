@@ -135,6 +135,33 @@ class JsonlReaderTest {
     }
 
     @Test
+    void halfACharacterWrittenAloneAsAnEscapeIsRefusedWhereItStandsAndAWholePairIsKept() throws IOException {
+        Path pair = write("{\"id\":\"p\",\"prompt\":\"pair \\ud83d\\uDE00, \\\\ud800 as text\"}\n");
+        assertThat(readAll(pair, null)).singleElement().satisfies(r ->
+                assertThat(r.json()).contains("pair \uD83D\uDE00, \\\\ud800 as text"));
+
+        String[][] alone = {
+                {"lone \\ud800 high", "\\ud800", "26"},
+                {"lone \\uDC00 low", "\\uDC00", "26"},
+                {"\\ud83d then text", "\\ud83d", "21"},
+                {"two highs \\ud83d\\ud83d", "\\ud83d", "31"},
+                {"a high then \\ud83d\\n", "\\ud83d", "33"},
+                {"a high at the end \\ud83d", "\\ud83d", "39"},
+                {"a high then \\ud83d\\u0041", "\\ud83d", "33"}};
+        for (String[] c : alone) {
+            Path file = write("{\"id\":\"ok\",\"prompt\":\"fine\"}\n{\"id\":\"b\",\"prompt\":\"" + c[0] + "\"}\n");
+            assertThatThrownBy(() -> readAll(file, null)).as(c[0]).isInstanceOf(InvalidInputException.class)
+                    .hasMessage(file + " line 2, column " + c[2] + ": the string holds " + c[1] + ", half of a"
+                            + " character (a lone surrogate) that UTF-8 cannot carry: it would reach the server as"
+                            + " '?'; remove it or write the whole pair");
+        }
+        Path array = dir.resolve("a.json");
+        Files.writeString(array, "[\n{\"id\":\"a\",\n \"prompt\":\"x \\udfff\"}\n]\n");
+        assertThatThrownBy(() -> readAllOf(array)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(array + " line 3, column 14: ").hasMessageContaining("\\udfff, half of a character");
+    }
+
+    @Test
     void aMalformedLineNamesFileAndLine() throws IOException {
         Path file = write("{\"prompt\":\"ok\"}\n{\"prompt\": \"broken\"\n");
         assertThatThrownBy(() -> readAll(file, null))
