@@ -8,29 +8,21 @@ import java.util.function.LongSupplier;
 /**
  * How far an export to a file has come, on one line of standard error that it redraws, for a person at a terminal:
  * a million-record run takes half a minute to export, which said nothing until its last line and looked hung. Shown
- * only once an export has taken {@link #QUIET_FOR_NANOS} (a short one prints nothing more than before), and erased
- * before the line that says what the file holds. Nothing at all where nobody watches (a pipe, a file, cron): a script
- * reads that last line, and a log would keep every redraw.
+ * only once an export has taken {@link RedrawnLine#QUIET_FOR_NANOS} (a short one prints nothing more than before),
+ * and erased before the line that says what the file holds. Nothing at all where nobody watches (a pipe, a file,
+ * cron): a script reads that last line, and a log would keep every redraw.
  */
 final class ExportProgress {
-    /** How long an export goes before its progress is shown. */
-    static final long QUIET_FOR_NANOS = 1_000_000_000L;
-    /** How often the line is redrawn. */
-    static final long REDRAW_NANOS = 250_000_000L;
     /** Rows between two looks at the clock: a row takes microseconds. */
     private static final int ROWS_PER_LOOK = 512;
 
-    private final PrintWriter err;
     private final Messages messages;
     private final String run;
     private final Path file;
     /** Rows to go through: the run's records, once per pass over them. */
     private final long work;
-    private final LongSupplier nanoTime;
-    private final long started;
+    private final RedrawnLine line;
     private long seen;
-    private long drawnAt;
-    private int drawnWidth;
 
     /**
      * {@code passes}: how many times the export reads the run's {@code records} (two when a first pass collects the
@@ -51,44 +43,24 @@ final class ExportProgress {
 
     private ExportProgress(PrintWriter err, Messages messages, String run, Path file, long work,
                            LongSupplier nanoTime) {
-        this.err = err;
         this.messages = messages;
         this.run = run;
         this.file = file;
         this.work = work;
-        this.nanoTime = nanoTime;
-        this.started = nanoTime.getAsLong();
+        this.line = new RedrawnLine(err, nanoTime);
     }
 
     /** One more row gone through. */
     void row() {
         seen++;
-        if (seen % ROWS_PER_LOOK != 0) {
-            return;
+        if (seen % ROWS_PER_LOOK == 0) {
+            line.maybeDraw(() -> messages.get("msg.export.progress", run,
+                    work == 0 ? 100 : Math.min(100, seen * 100 / work), file));
         }
-        long now = nanoTime.getAsLong();
-        if (now - started < QUIET_FOR_NANOS || drawnWidth > 0 && now - drawnAt < REDRAW_NANOS) {
-            return;
-        }
-        long percent = work == 0 ? 100 : Math.min(100, seen * 100 / work);
-        draw(messages.get("msg.export.progress", run, percent, file));
-        drawnAt = now;
     }
 
     /** Erases the line, if one was drawn, so that the next line starts at the margin. */
     void done() {
-        if (drawnWidth > 0) {
-            err.print("\r" + " ".repeat(drawnWidth) + "\r");
-            err.flush();
-            drawnWidth = 0;
-        }
-    }
-
-    private void draw(String line) {
-        // Padded over a wider line drawn before, in the terminal's columns (a Chinese character takes two).
-        int width = TextWidth.of(line);
-        err.print("\r" + TextWidth.padRight(line, drawnWidth));
-        err.flush();
-        drawnWidth = Math.max(drawnWidth, width);
+        line.erase();
     }
 }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -202,6 +203,10 @@ final class RunCommand implements Callable<Integer> {
     Long tpm;
 
     private final CliContext context;
+    /** Whether someone watches the input being read in: as a test says, or (null) whether there is a terminal. */
+    Boolean inputWatched;
+    /** The clock the reading's progress is shown by: a test's, or the system's. */
+    LongSupplier nanoTime = System::nanoTime;
     /** The --config file once read, which knows the line of each of its settings; null without one. */
     private ConfigFile configFile;
     private boolean inputFromConfig; // INPUT was the config file's, not the command line's
@@ -271,10 +276,20 @@ final class RunCommand implements Callable<Integer> {
                 out.println(m.get("msg.run.waitingForLoad", run, where));
                 out.flush();
             });
-            RunPlan plan;
+            RunPlan plan = null;
+            InputProgress reading = input == null ? null : InputProgress.on(
+                    inputWatched != null ? inputWatched : ExportProgress.watched(context.env()), err, m, input,
+                    nanoTime);
             try {
-                plan = runs.plan(request, stop);
+                plan = runs.plan(request, stop, reading);
             } catch (StoppedBeforeStart e) {
+                // said below, once the line of the reading is erased
+            } finally {
+                if (reading != null) {
+                    reading.done();
+                }
+            }
+            if (plan == null) {
                 out.println(m.get("msg.run.interruptedWhileReading", input));
                 out.flush();
                 return ExitCodes.INTERRUPTED;

@@ -21,6 +21,7 @@ final class Cli {
     private volatile boolean stopAtOnce;
     /** The clock by which {@code stride export} shows its progress as on a terminal; null: no terminal, as here. */
     private volatile java.util.function.LongSupplier exportWatchedBy;
+    private volatile java.util.function.LongSupplier inputWatchedBy;
     /** Run the moment a command starts listening for Ctrl+C, before any press ({@link #whenListening}). */
     private volatile Runnable onListening = () -> { };
 
@@ -62,6 +63,12 @@ final class Cli {
     /** Has {@code stride export} show its progress as it does on a terminal, by {@code clock}'s time. */
     Cli exportWatchedBy(java.util.function.LongSupplier clock) {
         this.exportWatchedBy = clock;
+        return this;
+    }
+
+    /** Has {@code stride run} show the reading of its input as it does on a terminal, by {@code clock}'s time. */
+    Cli inputWatchedBy(java.util.function.LongSupplier clock) {
+        this.inputWatchedBy = clock;
         return this;
     }
 
@@ -111,6 +118,11 @@ final class Cli {
         if (export != null && exportWatchedBy != null) {
             ((ExportCommand) export.getCommand()).watched = true;
             ((ExportCommand) export.getCommand()).nanoTime = exportWatchedBy;
+        }
+        CommandLine run = cl.getSubcommands().get("run");
+        if (run != null && inputWatchedBy != null) {
+            ((RunCommand) run.getCommand()).inputWatched = true;
+            ((RunCommand) run.getCommand()).nanoTime = inputWatchedBy;
         }
         int code = cl.execute(args);
         return new Result(code, "", err.toString());
