@@ -277,8 +277,8 @@ final class RunCommand implements Callable<Integer> {
                 out.flush();
             });
             RunPlan plan = null;
-            InputProgress reading = input == null ? null : InputProgress.on(
-                    inputWatched != null ? inputWatched : ExportProgress.watched(context.env()), err, m, input,
+            InputProgress reading = input == null ? null : InputProgress.on(!quiet
+                    && (inputWatched != null ? inputWatched : ExportProgress.watched(context.env())), err, m, input,
                     nanoTime);
             try {
                 plan = runs.plan(request, stop, reading);
