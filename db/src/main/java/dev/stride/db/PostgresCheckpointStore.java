@@ -72,7 +72,7 @@ import org.jooq.impl.SQLDataType;
  * {@link Claims}: {@code FOR NO KEY UPDATE SKIP LOCKED}). Leases are judged by one clock for all: every time this store
  * writes is the server's ({@link #serverClock}), so machines whose clocks disagree still agree on who is live.
  */
-public final class PostgresCheckpointStore implements CheckpointStore {
+public final class PostgresCheckpointStore implements CheckpointStore, LooksAtRuns {
     /** How long a run waits for a server that went away before it gives up (a restart takes seconds). */
     public static final Duration DEFAULT_RECONNECT_FOR = Duration.ofMinutes(2);
     /** The system property that sets how many seconds to wait instead (tests). */
@@ -692,6 +692,7 @@ public final class PostgresCheckpointStore implements CheckpointStore {
     }
 
     /** Every run with its workers and totals, from one snapshot ({@link RunsLook}). */
+    @Override
     public RunsLook lookAtRuns(Instant now, Duration window) {
         if (blank()) {
             return new RunsLook(List.of(), Map.of(), Map.of());
@@ -699,11 +700,13 @@ public final class PostgresCheckpointStore implements CheckpointStore {
         return readingOneSnapshot(dsl -> {
             List<RunInfo> runs = withTotals(dsl, dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch());
             return new RunsLook(runs, workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()),
-                    dsl.connectionResult(c -> RunTotals.of(c, now, window, true)));
+                    window == null ? Map.of()
+                            : dsl.connectionResult(c -> RunTotals.of(c, now, window, true)));
         });
     }
 
     /** The run with its workers, totals and report, from one snapshot ({@link RunLook}); empty when there is none. */
+    @Override
     public Optional<RunLook> lookAtRun(String name, Instant now, Duration window) {
         if (blank()) {
             return Optional.empty();

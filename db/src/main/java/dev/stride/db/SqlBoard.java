@@ -2,7 +2,6 @@ package dev.stride.db;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.stride.core.Accuracy;
-import dev.stride.core.CheckpointStore;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunState;
 import dev.stride.core.RunWorkers;
@@ -53,7 +52,7 @@ final class SqlBoard implements Board {
         <T> T read(Work<T> work);
 
         /** The runs with their counters and live workers. */
-        <T> T catalog(Function<CheckpointStore, T> reading);
+        <T> T catalog(Function<LooksAtRuns, T> reading);
 
         /** The clock the workers stamp their rows with. */
         Clock clock();
@@ -108,7 +107,7 @@ final class SqlBoard implements Board {
             }
 
             @Override
-            public <T> T catalog(Function<CheckpointStore, T> reading) {
+            public <T> T catalog(Function<LooksAtRuns, T> reading) {
                 try (SqliteCheckpointStore store = SqliteCheckpointStore.openReadOnly(file)) {
                     return reading.apply(store);
                 }
@@ -166,7 +165,7 @@ final class SqlBoard implements Board {
             }
 
             @Override
-            public <T> T catalog(Function<CheckpointStore, T> reading) {
+            public <T> T catalog(Function<LooksAtRuns, T> reading) {
                 synchronized (store) {
                     return reading.apply(store);
                 }
@@ -201,8 +200,7 @@ final class SqlBoard implements Board {
 
     @Override
     public List<RunRow> runs(Instant now) {
-        List<RunInfo> runs = vendor.catalog(CheckpointStore::listRuns);
-        return rows(runs, now);
+        return rows(vendor.catalog(store -> store.lookAtRuns(now, null)), now);
     }
 
     @Override
@@ -267,8 +265,10 @@ final class SqlBoard implements Board {
     }
 
     private Optional<RunRow> runRow(String name, Instant now) {
-        Optional<RunInfo> run = vendor.catalog(store -> store.findRun(name));
-        return run.map(r -> rows(List.of(r), now).get(0));
+        // The run and its workers from one snapshot, as for every run.
+        RunsLook look = vendor.catalog(store -> store.lookAtRuns(now, null));
+        return look.runs().stream().filter(r -> r.name().equals(name)).findFirst()
+                .map(r -> rows(new RunsLook(List.of(r), look.workers(), Map.of()), now).get(0));
     }
 
     /**
@@ -278,12 +278,11 @@ final class SqlBoard implements Board {
      * worker was killed is interrupted at once, and one whose every live worker waits for its server is
      * {@code waiting}, with no pace it does not make.
      */
-    private List<RunRow> rows(List<RunInfo> runs, Instant now) {
+    private List<RunRow> rows(RunsLook look, Instant now) {
         record Seen(RunInfo run, String state, List<WorkerInfo> workers) {
         }
-        Map<Long, RunWorkers> workers = vendor.catalog(store -> store.workersOfRuns(runs));
-        List<Seen> seen = runs.stream().map(r -> {
-            RunWorkers w = workers.getOrDefault(r.id(), RunWorkers.NONE);
+        List<Seen> seen = look.runs().stream().map(r -> {
+            RunWorkers w = look.workers().getOrDefault(r.id(), RunWorkers.NONE);
             return new Seen(r, ShownState.label(r, w.allGone(), w.live(), now), w.live());
         }).toList();
         Map<Long, Double> rates = vendor.read(c -> {

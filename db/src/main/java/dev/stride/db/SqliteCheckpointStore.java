@@ -78,7 +78,7 @@ import org.sqlite.SQLiteErrorCode;
  * the writer, so the runner's next page of pending records never queues behind a long sync, and no read transaction
  * stays open between calls (an open one would keep the WAL from being checkpointed).
  */
-public final class SqliteCheckpointStore implements CheckpointStore {
+public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns {
     // Without an SLF4J binding jOOQ and Flyway log through java.util.logging to stderr (jOOQ: "Database version is
     // supported by dialect", Flyway: every migration step), interleaved with the CLI's own output. Warnings still
     // show; a level set by the user (logging.properties) is left alone. Held in fields because java.util.logging
@@ -764,15 +764,18 @@ public final class SqliteCheckpointStore implements CheckpointStore {
     }
 
     /** Every run with its workers and totals, from one snapshot ({@link RunsLook}). */
+    @Override
     public RunsLook lookAtRuns(Instant now, Duration window) {
         return readingOneSnapshot(dsl -> {
             List<RunInfo> runs = dsl.selectFrom(RUNS).orderBy(RUNS.RUN_ID).fetch(SqliteCheckpointStore::runInfo);
             return new RunsLook(runs, workforce.workersOfRuns(dsl, runs.stream().map(RunInfo::id).toList()),
-                    dsl.connectionResult(c -> RunTotals.of(c, now, window, false)));
+                    window == null ? Map.of()
+                            : dsl.connectionResult(c -> RunTotals.of(c, now, window, false)));
         });
     }
 
     /** The run with its workers, totals and report, from one snapshot ({@link RunLook}); empty when there is none. */
+    @Override
     public Optional<RunLook> lookAtRun(String name, Instant now, Duration window) {
         return readingOneSnapshot(dsl -> dsl.selectFrom(RUNS).where(RUNS.NAME.eq(name))
                 .fetchOptional(SqliteCheckpointStore::runInfo)

@@ -39,8 +39,10 @@ class OneLookTest {
         Path file = dir.resolve("live.db");
         try (SqliteCheckpointStore writer = SqliteCheckpointStore.open(file);
              SqliteCheckpointStore reader = withRun(writer, () -> SqliteCheckpointStore.openReadOnly(file))) {
-            lookWhileAnswersArrive(writer, () -> reader.lookAtRuns(Instant.now(), WINDOW),
-                    () -> reader.lookAtRun("a", Instant.now(), WINDOW).orElseThrow());
+            try (Board board = Board.sqlite(file)) {
+                lookWhileAnswersArrive(writer, () -> reader.lookAtRuns(Instant.now(), WINDOW),
+                        () -> reader.lookAtRun("a", Instant.now(), WINDOW).orElseThrow(), board);
+            }
         }
     }
 
@@ -49,8 +51,10 @@ class OneLookTest {
         try (PostgresCheckpointStore writer = PostgresCheckpointStore.open(PostgresCluster.location(PG.url()));
              PostgresCheckpointStore reader = withRun(writer,
                      () -> PostgresCheckpointStore.openReadOnly(PostgresCluster.location(PG.url())))) {
-            lookWhileAnswersArrive(writer, () -> reader.lookAtRuns(Instant.now(), WINDOW),
-                    () -> reader.lookAtRun("a", Instant.now(), WINDOW).orElseThrow());
+            try (Board board = Board.postgres(PostgresCluster.location(PG.url()))) {
+                lookWhileAnswersArrive(writer, () -> reader.lookAtRuns(Instant.now(), WINDOW),
+                        () -> reader.lookAtRun("a", Instant.now(), WINDOW).orElseThrow(), board);
+            }
         }
     }
 
@@ -59,8 +63,8 @@ class OneLookTest {
         return reader.get();
     }
 
-    private static void lookWhileAnswersArrive(CheckpointStore writer, Supplier<RunsLook> runs, Supplier<RunLook> run)
-            throws Exception {
+    private static void lookWhileAnswersArrive(CheckpointStore writer, Supplier<RunsLook> runs, Supplier<RunLook> run,
+                                               Board board) throws Exception {
         long id = writer.findRun("a").orElseThrow().id();
         writer.join(id, Duration.ofSeconds(30));
         List<InputRecord> claimed = writer.claim(id, -1, RECORDS, false);
@@ -93,6 +97,13 @@ class OneLookTest {
             assertThat(one.report().finishReasons()).as("answers by finish").allSatisfy(c -> assertThat(c.count())
                     .isEqualTo(seen));
             assertThat(one.totals().tokensOut()).as("tokens, 5 an answer").isEqualTo(5 * seen);
+
+            // The dashboard's rows: the run's count and its worker's, of one moment too.
+            for (Board.RunRow row : List.of(board.runs(Instant.now()).get(0),
+                    board.find("a", Instant.now()).orElseThrow())) {
+                assertThat(row.workers()).singleElement().satisfies(w -> assertThat(w.done())
+                        .as("the dashboard's worker count, read with the run's").isEqualTo(row.info().done()));
+            }
             looks++;
             if (done > 0 && seen < RECORDS) {
                 midRun++;
