@@ -13,6 +13,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunInfo;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.StopReason;
 import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.core.Timing;
@@ -211,6 +212,12 @@ final class MemoryStore implements CheckpointStore {
     public synchronized Cursor saveCursor(long runId, long elapsedMs, RunState state) {
         lowWatermark = outcomes.nextClearBit((int) lowWatermark);
         return new Cursor(Math.min(lowWatermark, total), done, failed, elapsedMs, Instant.now(), state);
+    }
+
+    /** Nothing of a stop is kept: the benchmark measures runs, and nobody asks this store why one stopped. */
+    @Override
+    public Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why) {
+        return saveCursor(runId, elapsedMs, state);
     }
 
     @Override

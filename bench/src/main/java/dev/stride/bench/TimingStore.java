@@ -13,6 +13,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.StopReason;
 import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
 import dev.stride.core.WorkerInfo;
@@ -67,6 +68,16 @@ final class TimingStore implements CheckpointStore {
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
         long t0 = System.nanoTime();
         Cursor c = store.saveCursor(runId, elapsedMs, state);
+        synchronized (cursorNanos) {
+            cursorNanos.add(System.nanoTime() - t0);
+        }
+        return c;
+    }
+
+    @Override
+    public Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why) {
+        long t0 = System.nanoTime();
+        Cursor c = store.saveLastCursor(runId, elapsedMs, state, why);
         synchronized (cursorNanos) {
             cursorNanos.add(System.nanoTime() - t0);
         }

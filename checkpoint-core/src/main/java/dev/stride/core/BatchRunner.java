@@ -960,7 +960,12 @@ public final class BatchRunner {
         Cursor cursor = writer.lastCursor;
         Throwable error = s == null ? null : s.error();
         try {
-            cursor = store.saveCursor(run.id(), elapsed, state);
+            // Why it stopped, kept with the cursor in its transaction: the stop line is said once, here; status says
+            // it again to whoever looks later (a copy of the file, another worker's terminal, the next morning).
+            String said = s == null ? null : state == RunState.FAILED && s.reason() == null && error != null
+                    ? error.getMessage() : s.reason();
+            cursor = store.saveLastCursor(run.id(), elapsed, state, s == null ? null
+                    : StopReason.of(state, said, s.said(), error, s.outage()));
             listener.cursorSaved(cursor);
         } catch (RuntimeException e) {
             if (stoppedFirst) {

@@ -12,6 +12,8 @@ import java.util.List;
  * @param outputRulesJson what the run takes out of or requires of every answer ({@code --extract},
  *                  {@code --json-output}, {@code --json-retries}) as canonical JSON, {@code {}} for nothing; null
  *                  for a run made before runs kept them
+ * @param stopReason why the run's last session stopped it, while it is stored stopped ({@link StopReason}); null
+ *                  otherwise, or for a run stopped before runs kept it
  */
 public record RunInfo(
         long id,
@@ -30,10 +32,19 @@ public record RunInfo(
         Instant createdAt,
         long truncated,
         Shard shard,
-        String outputRulesJson) {
+        String outputRulesJson,
+        StopReason stopReason) {
 
     public RunInfo {
         baseUrls = List.copyOf(baseUrls);
+    }
+
+    /** A run that keeps no reason for a stop: going, done, interrupted, or stopped before runs kept one. */
+    public RunInfo(long id, String name, String model, List<String> baseUrls, String template, String paramsJson,
+                   long total, long done, long failed, long lowWatermark, long elapsedMs, Instant savedAt,
+                   RunState state, Instant createdAt, long truncated, Shard shard, String outputRulesJson) {
+        this(id, name, model, baseUrls, template, paramsJson, total, done, failed, lowWatermark, elapsedMs, savedAt,
+                state, createdAt, truncated, shard, outputRulesJson, null);
     }
 
     /** A run that keeps no output rules. */

@@ -33,7 +33,8 @@ public interface RunLedger {
 
     /**
      * Joins the run as a worker under a lease of {@code lease}: the claims this ledger makes are held by that worker
-     * until their outcome is stored, the worker leaves, or its lease runs out (it is not renewed in time).
+     * until their outcome is stored, the worker leaves, or its lease runs out (it is not renewed in time). A session
+     * begins: why an earlier one stopped the run ({@link #saveLastCursor}) is forgotten, in the same transaction.
      */
     Joined join(long runId, Duration lease);
 
@@ -220,6 +221,17 @@ public interface RunLedger {
      * not stop the run.
      */
     Cursor saveCursor(long runId, long elapsedMs, RunState state);
+
+    /**
+     * Commits the cursor a session ends with as {@link #saveCursor} does and, in the same transaction, why it stopped
+     * the run: {@code why} is kept with the run when the run is stored stopped ({@link RunState#STOPPED},
+     * {@link RunState#FAILED}, {@link RunState#UNREACHABLE}); any other state stored (done, interrupted, or running for
+     * other workers still at work) keeps none. A worker that joins the run forgets it ({@link #join}): a session killed
+     * (kill -9) leaves none.
+     *
+     * @param why null when the session did not stop for a reason of its own (done, interrupted)
+     */
+    Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why);
 
     /**
      * Stores outcomes as {@link #saveOutcomes} does and then commits the cursor as {@link #saveCursor} does, the

@@ -64,6 +64,7 @@ class BatchRunnerResumeTest {
 
         assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
         assertThat(outcome.stopReason()).isNull();
+        assertThat(f.ledger.stopReason()).as("an interrupt keeps no reason").isNull();
         assertThat(f.predictor.asked()).containsExactly("r0", "r1", "r2");
         assertThat(f.ledger.pendingIds()).containsExactly("r1");
         assertThat(outcome.cursor()).extracting(Cursor::state, Cursor::lowWatermark)

@@ -227,6 +227,10 @@ class BatchRunnerStopTest {
         assertThat(f.ledger.pendingIds()).containsExactly("r1", "r2", "r3");
         assertThat(outcome.cursor().state()).isEqualTo(RunState.STOPPED);
         assertThat(f.ledger.run().state()).isEqualTo(RunState.STOPPED);
+        // Kept with the cursor for status to say later, as the stop line says it.
+        assertThat(f.ledger.stopReason().english())
+                .isEqualTo("every request would fail the same way: 401 Unauthorized: bad key");
+        assertThat(f.ledger.stopReason().phrase().key()).isEqualTo("stop.everyRequestFails");
     }
 
     @Test
@@ -256,6 +260,8 @@ class BatchRunnerStopTest {
                 .containsExactly("r0", "r1", "r2", "r3", "r4");
         assertThat(outcome.completed()).isZero();
         assertThat(outcome.cursor().state()).isEqualTo(RunState.STOPPED);
+        assertThat(f.ledger.stopReason()).isEqualTo(StopReason.of(outcome.stopPhrase()));
+        assertThat(f.ledger.stopReason().english()).isEqualTo("cannot write to the database: disk full");
     }
 
     @Test

@@ -34,6 +34,7 @@ class BatchRunnerUnreachableTest {
         assertThat(outcome.outage().answeredBefore()).isFalse();
         assertThat(outcome.outage().kind()).isEqualTo("connection");
         assertThat(outcome.outage().reason()).isEqualTo(REFUSED);
+        assertThat(f.ledger.stopReason().english()).isEqualTo("no server answered: " + REFUSED);
         assertThat(f.time.waitsAsked()).as("no back-off, at most the grace of the stop")
                 .allSatisfy(w -> assertThat(w).isEqualTo(RunnerFixture.GRACE));
         assertThat(f.events.retryAttempts()).isEmpty();

@@ -36,6 +36,7 @@ final class InMemoryLedger implements RunLedger {
     private long elapsedMs;
     private Instant savedAt;
     private RunState state = RunState.RUNNING;
+    private StopReason stopReason;
     private final java.util.Set<String> claimed = new java.util.HashSet<>();
     private final java.util.Set<String> failedBeforeJoin = new java.util.HashSet<>();
     private final List<Integer> claimSizes = new ArrayList<>();
@@ -146,6 +147,7 @@ final class InMemoryLedger implements RunLedger {
     public synchronized Joined join(long runId, Duration lease) {
         checkRun(runId);
         joins++;
+        stopReason = null;
         failedBeforeJoin.clear();
         failedBeforeJoin.addAll(failed.keySet());
         return new Joined(1, 0);
@@ -462,6 +464,21 @@ final class InMemoryLedger implements RunLedger {
             notifyAll();
             return cursor;
         }
+    }
+
+    /** As the stores keep it: the reason while the run is stored stopped, none otherwise. */
+    @Override
+    public Cursor saveLastCursor(long runId, long elapsed, RunState newState, StopReason why) {
+        Cursor cursor = saveCursor(runId, elapsed, newState);
+        synchronized (this) {
+            stopReason = cursor.state() == RunState.STOPPED ? why : null;
+        }
+        return cursor;
+    }
+
+    /** Why the last session stopped the run, as kept with its last cursor; null for none. */
+    synchronized StopReason stopReason() {
+        return stopReason;
     }
 
     synchronized Prediction prediction(String recordId) {

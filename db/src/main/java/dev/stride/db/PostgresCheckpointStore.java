@@ -19,6 +19,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.StopReason;
 import dev.stride.core.RunWorkers;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.SyncBrokeOffException;
@@ -582,7 +583,10 @@ public final class PostgresCheckpointStore implements CheckpointStore, LooksAtRu
                 leases.limitSilence(silence);
             }
         }
-        return writingLeases(dsl -> workforce.join(dsl, runId, lease));
+        return writingLeases(dsl -> {
+            RunRows.forgetStopReason(dsl, runId); // a new session: an earlier one's stop is no longer why it stands
+            return workforce.join(dsl, runId, lease);
+        });
     }
 
     @Override
@@ -771,41 +775,52 @@ public final class PostgresCheckpointStore implements CheckpointStore, LooksAtRu
 
     @Override
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
+        return writing(dsl -> writeCursor(dsl, runId, elapsedMs, state));
+    }
+
+    @Override
+    public Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why) {
         return writing(dsl -> {
-            // The run's row locked first, as the UPDATE below would lock it: two workers' last saves then run one after
-            // the other, and the second reads the outcomes the first's worker stored. (Locked only at the UPDATE, a
-            // stop that read "records still open" before the other's done waited there, and wrote running over it.)
-            Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId)).forNoKeyUpdate()
-                    .fetchOne(RUNS.LOW_WATERMARK);
-            if (old == null) {
-                throw new StoreException(DbPhrase.of("store.noRun", runId, location));
-            }
-            String now = now();
-            long watermark = SqliteCheckpointStore.lowWatermark(dsl, runId, old);
-            RunState stored = workforce.storedState(dsl, runId, state);
-            dsl.update(RUNS)
-                    .set(RUNS.LOW_WATERMARK, watermark)
-                    // As on SQLite: the largest elapsed time any worker reports is the run's wall time.
-                    .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
-                    .set(RUNS.SAVED_AT, now)
-                    .set(RUNS.STATE, stored)
-                    .set(RUNS.HEARTBEAT_AT, now)
-                    .where(RUNS.RUN_ID.eq(runId))
-                    .execute();
-            RunInfo run = withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne()))
-                    .get(0);
-            // As on SQLite: a stop that finds every record answered (another worker ended the run) stores it done.
-            RunState settled = Workforce.settledState(state, stored, run.failed(), () -> {
-                Long last = dsl.select(DSL.max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId))
-                        .fetchOne(0, Long.class);
-                return last == null || watermark > last;
-            });
-            if (settled != stored) {
-                dsl.update(RUNS).set(RUNS.STATE, settled).where(RUNS.RUN_ID.eq(runId)).execute();
-            }
-            return new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
-                    settled == stored ? run.state() : settled);
+            Cursor saved = writeCursor(dsl, runId, elapsedMs, state);
+            RunRows.keepStopReason(dsl, runId, saved.state(), why);
+            return saved;
         });
+    }
+
+    private Cursor writeCursor(DSLContext dsl, long runId, long elapsedMs, RunState state) {
+        // The run's row locked first, as the UPDATE below would lock it: two workers' last saves then run one after
+        // the other, and the second reads the outcomes the first's worker stored. (Locked only at the UPDATE, a
+        // stop that read "records still open" before the other's done waited there, and wrote running over it.)
+        Long old = dsl.select(RUNS.LOW_WATERMARK).from(RUNS).where(RUNS.RUN_ID.eq(runId)).forNoKeyUpdate()
+                .fetchOne(RUNS.LOW_WATERMARK);
+        if (old == null) {
+            throw new StoreException(DbPhrase.of("store.noRun", runId, location));
+        }
+        String now = now();
+        long watermark = SqliteCheckpointStore.lowWatermark(dsl, runId, old);
+        RunState stored = workforce.storedState(dsl, runId, state);
+        dsl.update(RUNS)
+                .set(RUNS.LOW_WATERMARK, watermark)
+                // As on SQLite: the largest elapsed time any worker reports is the run's wall time.
+                .set(RUNS.ELAPSED_MS, DSL.greatest(RUNS.ELAPSED_MS, DSL.val(elapsedMs)))
+                .set(RUNS.SAVED_AT, now)
+                .set(RUNS.STATE, stored)
+                .set(RUNS.HEARTBEAT_AT, now)
+                .where(RUNS.RUN_ID.eq(runId))
+                .execute();
+        RunInfo run = withTotals(dsl, List.of(dsl.selectFrom(RUNS).where(RUNS.RUN_ID.eq(runId)).fetchOne()))
+                .get(0);
+        // As on SQLite: a stop that finds every record answered (another worker ended the run) stores it done.
+        RunState settled = Workforce.settledState(state, stored, run.failed(), () -> {
+            Long last = dsl.select(DSL.max(RECORDS.SEQ)).from(RECORDS).where(RECORDS.RUN_ID.eq(runId))
+                    .fetchOne(0, Long.class);
+            return last == null || watermark > last;
+        });
+        if (settled != stored) {
+            dsl.update(RUNS).set(RUNS.STATE, settled).where(RUNS.RUN_ID.eq(runId)).execute();
+        }
+        return new Cursor(run.lowWatermark(), run.done(), run.failed(), run.elapsedMs(), run.savedAt(),
+                settled == stored ? run.state() : settled);
     }
 
     /** Records a sign of life of the process working on a run. */

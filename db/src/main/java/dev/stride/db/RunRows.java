@@ -17,6 +17,7 @@ import dev.stride.core.ResultRow;
 import dev.stride.core.RunMadeMeanwhileException;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.StopReason;
 import dev.stride.db.schema.tables.Predictions;
 import dev.stride.db.schema.tables.Records;
 import dev.stride.db.schema.tables.records.RunsRecord;
@@ -186,6 +187,23 @@ final class RunRows {
 
     /** A run's id, and whether this sync made it. */
     record Found(long runId, boolean created) {
+    }
+
+    /**
+     * Keeps {@code why} a session stopped the run, with its last cursor ({@code stored}, the state that cursor stored):
+     * only while the run is stored stopped. Done, interrupted, or running for other workers at work, it keeps none.
+     */
+    static void keepStopReason(DSLContext dsl, long runId, RunState stored, StopReason why) {
+        StopReason kept = stored.label().equals(RunState.STOPPED.label()) ? why : null;
+        dsl.update(RUNS).set(RUNS.STOP_REASON, kept == null ? null : kept.english())
+                .set(RUNS.STOP_PHRASE, kept == null ? null : kept.phraseJson())
+                .where(RUNS.RUN_ID.eq(runId)).execute();
+    }
+
+    /** Forgets why an earlier session stopped the run; writes nothing when none is kept. */
+    static void forgetStopReason(DSLContext dsl, long runId) {
+        dsl.update(RUNS).setNull(RUNS.STOP_REASON).setNull(RUNS.STOP_PHRASE)
+                .where(RUNS.RUN_ID.eq(runId)).and(RUNS.STOP_REASON.isNotNull()).execute();
     }
 
     static int keepOutputRules(DSLContext dsl, long runId, String outputRulesJson) {

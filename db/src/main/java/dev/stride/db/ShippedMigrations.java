@@ -41,7 +41,8 @@ final class ShippedMigrations implements ResourceProvider {
             "V20__in_flight_time_of_a_worker.sql",
             "V21__score_counts.sql",
             "V22__server_wait_of_a_worker.sql",
-            "V23__waiting_requests_of_a_worker.sql");
+            "V23__waiting_requests_of_a_worker.sql",
+            "V24__why_a_run_stopped.sql");
 
     /** The folder of {@link Schema#LOCATION}, as a class-loader resource path. */
     private static final String FOLDER = "db/migration/";

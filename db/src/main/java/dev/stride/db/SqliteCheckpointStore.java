@@ -23,6 +23,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.RunListener;
 import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
+import dev.stride.core.StopReason;
 import dev.stride.core.RunWorkers;
 import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
@@ -668,7 +669,10 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
 
     @Override
     public Joined join(long runId, Duration lease) {
-        return writing(dsl -> workforce.join(dsl, runId, lease));
+        return writing(dsl -> {
+            RunRows.forgetStopReason(dsl, runId); // a new session: an earlier one's stop is no longer why it stands
+            return workforce.join(dsl, runId, lease);
+        });
     }
 
     @Override
@@ -869,6 +873,15 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
     @Override
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
         return withWriter(() -> synced(() -> inTransaction(dsl -> writeCursor(runId, elapsedMs, state))));
+    }
+
+    @Override
+    public Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why) {
+        return withWriter(() -> synced(() -> inTransaction(dsl -> {
+            Cursor saved = writeCursor(runId, elapsedMs, state);
+            RunRows.keepStopReason(dsl, runId, saved.state(), why);
+            return saved;
+        })));
     }
 
     /**
@@ -1387,7 +1400,9 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
                 r.getTotal(), r.getDone(), r.getFailed(), r.getLowWatermark(), r.getElapsedMs(),
                 UtcText.parse(r.getSavedAt(), "runs.saved_at"), r.getState(),
                 UtcText.parse(r.getCreatedAt(), "runs.created_at"),
-                r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()), r.getOutputRules());
+                r.getTruncated(), r.getShard() == null ? null : Shard.parse(r.getShard()), r.getOutputRules(),
+                // Kept only while the run is stored stopped; a state that another write changed says no stop's reason.
+                r.getState() == RunState.STOPPED ? StopReason.stored(r.getStopReason(), r.getStopPhrase()) : null);
     }
 
     private static void closeQuietly(Connection connection) {
