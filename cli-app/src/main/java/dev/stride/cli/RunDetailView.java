@@ -68,6 +68,10 @@ final class RunDetailView {
         printAccuracy(out, m);
         line(out, m.get("msg.detail.state"), m.get("msg.detail.stateValue", state,
                 Durations.human(run.elapsedMs()), run.savedAt() == null ? "-" : LOCAL_TIME.format(run.savedAt())));
+        if (run.stopReason() != null) {
+            // Why it stopped, as the stop line said it once at the terminal that ran the session.
+            line(out, m.get("msg.detail.stopped"), run.stopReason().in(m.locale()));
+        }
         if (live != null) {
             String pace = live.atMost() ? "msg.detail.paceRetrying" : "msg.detail.paceValue";
             line(out, m.get("msg.detail.pace"), m.get(pace,

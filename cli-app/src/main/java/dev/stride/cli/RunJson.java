@@ -23,6 +23,8 @@ final class RunJson {
         o.put("elapsed_s", r.elapsedMs() / 1000.0);
         o.put("saved_at", r.savedAt() == null ? null : r.savedAt().toString());
         o.put("state", state);
+        // Why its last session stopped it, in English as its stop line said it; null unless it is stored stopped.
+        o.put("stop_reason", r.stopReason() == null ? null : r.stopReason().english());
         o.put("tokens_in", totals.tokensIn());
         o.put("tokens_out", totals.tokensOut());
         if (live == null) {
