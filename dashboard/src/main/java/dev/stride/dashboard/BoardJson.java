@@ -62,6 +62,8 @@ final class BoardJson {
         o.put("name", r.name());
         o.put("model", r.model());
         o.put("state", row.shownState());
+        // As status --json: why its last session stopped it, in English; null unless it is stored stopped.
+        o.put("stop_reason", r.stopReason() == null ? null : r.stopReason().english());
         o.put("total", r.total());
         o.put("done", r.done());
         o.put("failed", r.failed());

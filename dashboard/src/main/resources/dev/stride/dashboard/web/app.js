@@ -373,10 +373,11 @@
     const r = detail.run;
     const title = el('h1', {}, el('span', {class: 'run-name', text: r.name}));
     const stateHolder = el('span');
+    const stopReason = el('span', {id: 'stop-reason'});
     const model = el('span');
     const refresh = el('span', {id: 'refresh'});
     host.appendChild(el('div', {}, title, el('p', {class: 'hint'}, 'Model ', model, ' · state ', stateHolder,
-      refresh)));
+      stopReason, refresh)));
     const bar = el('progress', {max: 1, value: 0, id: 'run-progress'});
     const pct = el('span');
     host.appendChild(el('p', {}, bar, ' ', pct));
@@ -438,6 +439,8 @@
         stateHolder.replaceChildren(stateBadge(run.state));
         stateHolder.dataset.state = run.state;
       }
+      // Why its last session stopped it, as the stop line said it at the terminal that ran it.
+      setText(stopReason, run.stop_reason ? ': ' + run.stop_reason : '');
       if (!inReport) setText(refresh, ' · ' + paceWords(run));
       bar.max = Math.max(1, run.total);
       bar.value = run.done;
