@@ -25,8 +25,9 @@ final class OlderSchemas {
     }
 
     /**
-     * Back to version 17 from 23: V23's and V22's columns, V21's triggers, counts and view (a stand-in for V10's,
-     * which V21 replaces), V20's and V19's columns, then V18's triggers (V4's again) and columns, and their history.
+     * Back to version 17 from 24: V24's, V23's and V22's columns, V21's triggers, counts and view (a stand-in for
+     * V10's, which V21 replaces), V20's and V19's columns, then V18's triggers (V4's again) and columns, and their
+     * history.
      */
     static void backTo17(Statement st) throws SQLException {
         for (String trigger : List.of("scores_counted_on_insert", "scores_counted_on_update", "scores_counted_on_delete",
@@ -35,6 +36,8 @@ final class OlderSchemas {
                 "records_scores_counted_on_delete")) {
             st.execute("DROP TRIGGER " + trigger);
         }
+        st.execute("ALTER TABLE runs DROP COLUMN stop_reason");
+        st.execute("ALTER TABLE runs DROP COLUMN stop_phrase");
         st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again");
         st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
         st.execute("ALTER TABLE workers DROP COLUMN waiting_since");
@@ -50,7 +53,7 @@ final class OlderSchemas {
         st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
         st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
         st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23')");
+        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23', '24')");
     }
 
     /** Back to version 15: {@link #backTo17}, then V17's column and V16's, which keep a run's scoring. */

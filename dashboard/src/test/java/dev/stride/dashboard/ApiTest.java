@@ -5,7 +5,10 @@ import static dev.stride.dashboard.Fixtures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stride.app.CheckpointManager;
+import dev.stride.app.RunOptions;
 import dev.stride.core.Accuracy;
+import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.Board;
@@ -14,6 +17,7 @@ import dev.stride.sim.SimulatorSettings;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -232,6 +236,40 @@ class ApiTest {
             assertThat(run.get("pending").asLong()).isZero();
             assertThat(run.get("finished").asBoolean()).isTrue();
             assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("finished").asBoolean()).isTrue();
+        }
+    }
+
+    /**
+     * A run that stopped because no server answered says why, as status does, in the list and on its page; a run that
+     * then goes on to its end says nothing of it (null, the key still there).
+     */
+    @Test
+    void aStoppedRunSaysWhyUntilItGoesOn() throws Exception {
+        Path stopped = dir.resolve("stopped.db");
+        Path input = Fixtures.quoted(dir, "stopped.jsonl", 20);
+        int port;
+        try (ServerSocket nobody = new ServerSocket(0)) {
+            port = nobody.getLocalPort(); // closed again: nobody listens there
+        }
+        String url = "http://127.0.0.1:" + port + "/v1";
+        try (CheckpointManager checkpoints = CheckpointManager.open(stopped)) {
+            RunOutcome outcome = checkpoints.run(input, RunOptions.of("model-stopped", url).withRun("stopped")
+                    .withTemplate("Answer briefly: {{question}}"));
+            assertThat(outcome.state()).isEqualTo(RunState.UNREACHABLE);
+        }
+        try (Board b = Board.sqlite(stopped);
+             DashboardServer s = DashboardServer.start(b, new InetSocketAddress("127.0.0.1", 0))) {
+            JsonNode run = json(s.url(), "/api/runs/stopped", 200).get("run");
+            assertThat(run.get("state").asText()).isEqualTo("stopped");
+            assertThat(run.get("stop_reason").asText()).startsWith("no server answered: " + url + " (connection");
+            assertThat(json(s.url(), "/api/runs", 200).get("runs").get(0).get("stop_reason"))
+                    .isEqualTo(run.get("stop_reason"));
+
+            Fixtures.run(stopped, input, "stopped", SimulatorSettings.builder().build());
+            run = json(s.url(), "/api/runs/stopped", 200).get("run");
+            assertThat(run.get("state").asText()).isEqualTo("done");
+            assertThat(run.has("stop_reason")).isTrue();
+            assertThat(run.get("stop_reason").isNull()).as("%s", run).isTrue();
         }
     }
 
