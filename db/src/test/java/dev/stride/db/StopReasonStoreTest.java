@@ -9,8 +9,12 @@ import dev.stride.core.Phrase;
 import dev.stride.core.RunState;
 import dev.stride.core.StopReason;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,20 +36,21 @@ class StopReasonStoreTest {
     Path dir;
 
     @Test
-    void sqliteKeepsItUntilAWorkerJoins() {
-        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(dir.resolve("stops.db"))) {
-            keepsItUntilAWorkerJoins(store);
+    void sqliteKeepsItUntilAWorkerJoins() throws Exception {
+        Path file = dir.resolve("stops.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            keepsItUntilAWorkerJoins(store, () -> Fixtures.jdbc(file));
         }
     }
 
     @Test
-    void postgresKeepsItUntilAWorkerJoins() {
+    void postgresKeepsItUntilAWorkerJoins() throws Exception {
         try (PostgresCheckpointStore store = PostgresCheckpointStore.open(PostgresCluster.location(PG.url()))) {
-            keepsItUntilAWorkerJoins(store);
+            keepsItUntilAWorkerJoins(store, PG::connect);
         }
     }
 
-    private static void keepsItUntilAWorkerJoins(CheckpointStore store) {
+    private static void keepsItUntilAWorkerJoins(CheckpointStore store, Callable<Connection> rows) throws Exception {
         store.syncRun(spec("a"), recs(3).iterator());
         long run = store.findRun("a").orElseThrow().id();
         store.join(run, LEASE);
@@ -64,6 +69,12 @@ class StopReasonStoreTest {
 
         store.saveLastCursor(run, 30, RunState.INTERRUPTED, REFUSED);
         assertThat(store.findRun("a").orElseThrow().stopReason()).as("an interrupted run keeps none").isNull();
+        try (Connection c = rows.call(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT stop_reason, stop_phrase FROM runs")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("in the row either").isNull();
+            assertThat(rs.getString(2)).isNull();
+        }
         store.leave(run);
     }
 }
