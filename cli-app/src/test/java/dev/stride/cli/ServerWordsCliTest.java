@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -282,6 +283,42 @@ class ServerWordsCliTest {
                         + " says why\n")
                 .doesNotContain("not as an OpenAI-compatible API")
                 .hasLineCount(1);
+    }
+
+    /**
+     * Streams whose connection is closed under them (a proxy's read timeout, a server that crashes), no last chunk:
+     * named as cut, as a stream that ends early is, and not as a server that fails every request with a Java
+     * class name for its words ("connection failed: EOFException").
+     */
+    @Test
+    void streamsWhoseConnectionDropsAreNamedAsCut() throws Exception {
+        StringBuilder events = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            events.append("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                    + "\"delta\":{\"content\":\"word ").append(i).append("\"}}]}\n\n");
+        }
+        events.append("data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: [DONE]\n\n");
+        // Closed half way through the body, with no 0-length chunk after it.
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .chunkedBody(events.toString(), 128).onResponseBody(new SocketEffect.CloseSocket()).build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--stream", "--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).containsPattern("malformed HTTP 200 response: stream cut short: ended after \\d+ chunks"
+                        + " without \\[DONE\\] or a finish_reason \\(the connection dropped\\)")
+                .endsWith(" (0/3 done and saved); " + v1 + " streams answers as the API does, but every stream broke"
+                        + " off before its end: the server, or a proxy between (its timeout), closes them early; its log"
+                        + " says why\n")
+                .doesNotContain("Exception").doesNotContain("fails every request")
+                .hasLineCount(1);
+        assertThat(query(db, "SELECT error_kind, error FROM predictions")).singleElement()
+                .satisfies(row -> assertThat(row.get("error_kind")).isEqualTo("malformed_response"))
+                .satisfies(row -> assertThat((String) row.get("error")).contains("stream cut short")
+                        .doesNotContain("Exception"));
     }
 
     /**

@@ -403,7 +403,7 @@ public final class ModelClient implements AutoCloseable {
             RateLimitReading reading = reading(response);
             ChatResult result;
             if (stream && status >= 200 && status <= 299 && !isPlainJson(response)) {
-                result = readStream(api, response.body().source(), keepRaw, start);
+                result = readStream(api, response.body().source(), keepRaw, start, call);
             } else {
                 // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
                 result = whole(api, url, status, response::header, reading, response.body().bytes(), keepRaw, start);
@@ -499,11 +499,14 @@ public final class ModelClient implements AutoCloseable {
     /**
      * Reads the body line by line as it arrives. After the end marker the rest of the body is still read, so that
      * the connection can be reused and the raw text is whole; a failure after the marker does not undo the answer.
+     * A connection that drops before the marker (a proxy's timeout, a server that dies mid-answer) ends the stream
+     * as its end would: the answer if a finish_reason came, else the stream cut short, said as such.
      */
-    private ChatResult readStream(Api api, BufferedSource source, boolean keepRaw, long start)
+    private ChatResult readStream(Api api, BufferedSource source, boolean keepRaw, long start, Call call)
             throws IOException, MalformedResponse {
         StreamDecoder decoder = api == Api.OLLAMA_CHAT ? new NdjsonDecoder(parser) : new SseDecoder(api, parser);
         StringBuilder raw = keepRaw ? new StringBuilder() : null;
+        IOException dropped = null;
         try {
             while (true) {
                 long newline = source.indexOf((byte) '\n');
@@ -522,12 +525,21 @@ public final class ModelClient implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            if (!decoder.done()) {
+            // A cancelled call (ours, or its deadline) and a read timeout keep their own names.
+            if (!decoder.done() && (call.isCanceled() || !TransportErrors.isDrop(e))) {
                 throw e;
             }
+            dropped = decoder.done() ? null : e;
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - start);
-        return decoder.finish(latency).withRawBodyAndServer(raw == null ? null : mask(raw.toString()), shownBase);
+        ChatResult answer;
+        try {
+            answer = decoder.finish(latency);
+        } catch (MalformedResponse cut) {
+            throw dropped == null ? cut
+                    : new MalformedResponse(cut.getMessage() + " (the connection dropped)", cut.serverMessage(), dropped);
+        }
+        return answer.withRawBodyAndServer(raw == null ? null : mask(raw.toString()), shownBase);
     }
 
     private static String stripLineEnd(String line) {

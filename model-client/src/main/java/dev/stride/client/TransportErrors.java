@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -71,10 +72,24 @@ final class TransportErrors {
         return CallFailure.transport(CallFailure.Kind.CONNECTION, "connection failed: " + detail(e, settings), e);
     }
 
-    /** The exception's message in one line, with every secret of the settings masked: it ends up in the store. */
+    /**
+     * Whether the exception is a connection that ended under an answer being read: closed (an end of stream before
+     * the body's end), reset, or broken; not a timeout, which is a {@link java.io.InterruptedIOException}.
+     */
+    static boolean isDrop(IOException e) {
+        return e instanceof EOFException || e instanceof ProtocolException || e instanceof SocketException;
+    }
+
+    /**
+     * The exception's message in one line, with every secret of the settings masked: it ends up in the store. One
+     * without a message (okio's end of stream) is said in words: a Java class name tells a user nothing.
+     */
     private static String detail(IOException e, ClientSettings settings) {
         String message = ErrorBodies.oneLine(e.getMessage());
-        return message == null ? e.getClass().getSimpleName() : BaseUrl.redact(settings.mask(message));
+        if (message == null) {
+            return e instanceof EOFException ? "the connection closed before the answer's end" : "no reason given";
+        }
+        return BaseUrl.redact(settings.mask(message));
     }
 
     private static String human(Duration d) {

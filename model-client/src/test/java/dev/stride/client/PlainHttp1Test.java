@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -320,6 +319,25 @@ class PlainHttp1Test {
         }
     }
 
+    @Test
+    void aChunkedBodyCutBetweenChunksThroughOkHttpIsSaidInWords() throws Exception {
+        // OkHttp's end of stream between two chunks is okio's EOFException, which has no message: its class name
+        // was the stored error ("connection failed: EOFException").
+        String answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nc\r\n{\"choices\":[\r\n";
+        String before = System.getProperty(ModelClient.TRANSPORT_PROPERTY);
+        System.setProperty(ModelClient.TRANSPORT_PROPERTY, ModelClient.OKHTTP_ONLY);
+        try (RawServer raw = new RawServer(answer); ModelClient client = new ModelClient(ClientSettings.of(raw.url()))) {
+            CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
+            assertThat(f.getMessage()).startsWith("connection failed: the connection closed before the answer's end")
+                    .doesNotContain("Exception");
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
+        } finally {
+            restore(before);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"Content-Length: 2000000000\r\n\r\n", "Transfer-Encoding: chunked\r\n\r\n7ffffff0\r\n"})
     void aLengthTheBodyDoesNotHaveFailsAsACutAnswerWithoutAllocatingIt(String framing) throws Exception {
@@ -491,45 +509,6 @@ class PlainHttp1Test {
             System.clearProperty(ModelClient.TRANSPORT_PROPERTY);
         } else {
             System.setProperty(ModelClient.TRANSPORT_PROPERTY, before);
-        }
-    }
-
-    /** Answers one connection with a fixed text once it has read the request's head and body, then closes it. */
-    private static final class RawServer implements AutoCloseable {
-        private final ServerSocket socket;
-        private final CompletableFuture<Void> done;
-
-        RawServer(String answer) throws IOException {
-            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            done = CompletableFuture.runAsync(() -> {
-                try (Socket s = socket.accept()) {
-                    RawRequest.read(s.getInputStream());
-                    OutputStream out = s.getOutputStream();
-                    out.write(answer.getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
-        }
-
-        /** Waits for the answer to have gone out (its failure, if any, fails the test), then stops listening. */
-        @Override
-        public void close() throws IOException {
-            try {
-                done.get(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while the raw server answered", e);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new IOException("the raw server did not answer", e);
-            } finally {
-                socket.close();
-            }
         }
     }
 }

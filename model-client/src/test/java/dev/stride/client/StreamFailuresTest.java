@@ -3,10 +3,10 @@ package dev.stride.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -200,17 +200,62 @@ class StreamFailuresTest {
 
     // --- transport ---
 
-    @Test
-    void connectionDroppedMidStreamIsAConnectionFailure() {
-        String body = Fixtures.read("openai_chat_stream.sse");
-        CallFailure f = failure(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
-                .chunkedBody(body, 64).throttleBody(512, 10, TimeUnit.MILLISECONDS)
-                .onResponseBody(new SocketEffect.CloseSocket()).build(), Api.OPENAI_CHAT);
+    /**
+     * A 200 stream whose connection is then closed with no last (0-length) chunk: a proxy's read timeout, or a server
+     * that dies mid-answer. Its {@code events} go out as HTTP chunks, the last one perhaps broken off mid-JSON.
+     */
+    private static String droppedAfter(String... events) {
+        StringBuilder answer = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n");
+        for (String event : events) {
+            answer.append(Integer.toHexString(event.getBytes(StandardCharsets.UTF_8).length))
+                    .append("\r\n").append(event).append("\r\n");
+        }
+        return answer.toString();
+    }
 
-        assertThat(f.kind()).isEqualTo(CallFailure.Kind.CONNECTION);
-        assertThat(f.code()).isEqualTo("connection");
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.RETRY);
-        assertThat(f.server()).isEqualTo(client.settings().baseUrl());
+    private CallFailure failure(RawServer raw) {
+        client = new ModelClient(ClientSettings.of(raw.url()).withApiKey(KEY));
+        return catchThrowableOfType(CallFailure.class,
+                () -> client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true)));
+    }
+
+    @Test
+    void aStreamWhoseConnectionDropsMidJsonIsCutShort() throws Exception {
+        try (RawServer raw = new RawServer(droppedAfter(FIRST_CHUNK, SECOND_CHUNK,
+                "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"del"))) {
+            CallFailure f = failure(raw);
+
+            assertRetryMalformed(f, "malformed HTTP 200 response: stream cut short: ended after 2 chunks without"
+                    + " [DONE] or a finish_reason (the connection dropped)");
+            assertThat(f.getMessage()).doesNotContain("Exception");
+            assertThat(f.server()).isEqualTo(client.settings().baseUrl());
+        }
+    }
+
+    @Test
+    void aStreamWhoseConnectionDropsBetweenEventsIsCutShort() throws Exception {
+        try (RawServer raw = new RawServer(droppedAfter(FIRST_CHUNK, SECOND_CHUNK))) {
+            CallFailure f = failure(raw);
+
+            assertRetryMalformed(f, "stream cut short: ended after 2 chunks without [DONE] or a finish_reason"
+                    + " (the connection dropped)");
+            assertThat(f.getMessage()).doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void aConnectionThatDropsAfterTheFinishReasonLeavesAWholeAnswer() throws Exception {
+        // As a body that ends there: the finish_reason already said the answer is whole.
+        try (RawServer raw = new RawServer(droppedAfter(FIRST_CHUNK,
+                "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"))) {
+            client = new ModelClient(ClientSettings.of(raw.url()));
+
+            ChatResult r = client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true));
+
+            assertThat(r.content()).isEqualTo("Half an");
+            assertThat(r.finishReason()).isEqualTo("stop");
+        }
     }
 
     @Test
