@@ -406,7 +406,11 @@ public final class RunForm {
             if (OWN_OPTIONS.containsKey(key)) {
                 throw AppPhrase.invalid("run.paramOwnOption", key, OWN_OPTIONS.get(key));
             }
-            extra.put(key, param.substring(eq + 1));
+            String value = param.substring(eq + 1);
+            if (ONE_ANSWER.contains(key) && !value.strip().equals("1")) {
+                throw AppPhrase.invalid("run.paramOneAnswer", key, value.strip());
+            }
+            extra.put(key, value);
         }
         // Read before the try: a missing system file is not a parameter that is not JSON.
         String systemMessage = systemText();
@@ -428,6 +432,13 @@ public final class RunForm {
      */
     private static final Map<String, String> OWN_OPTIONS = Map.of("model", "--model", "max_tokens", "--max-tokens",
             "temperature", "--temperature", "top_p", "--top-p", "seed", "--seed", "stop", "--stop");
+
+    /**
+     * Body fields that ask for several answers (or candidates) to one prompt: stride stores one answer per record, the
+     * first choice, while the usage counts the tokens of them all, so its tokens per second and cost came out as many
+     * times too high, and the other answers were lost without a word.
+     */
+    private static final Set<String> ONE_ANSWER = Set.of("n", "best_of");
 
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");

@@ -467,8 +467,19 @@ class RunCommandTest {
                 .startsWith("stride: --param max_tokens: give --max-tokens instead;");
         assertThat(refusal(run(input, db, "--param", "temperature=0.5"))).startsWith("stride: --param temperature:"
                 + " give --temperature instead;");
+        // Several answers to one prompt: the first is stored, the tokens of all of them counted against it.
+        assertThat(refusal(run(input, db, "--param", "n=3")))
+                .isEqualTo("stride: --param n=3: stride stores one answer per record (the first choice), and the server"
+                        + " would count the tokens of every answer it makes against it (tokens per second and cost too"
+                        + " high); leave n out or give n=1, and for several answers to a prompt run again under another"
+                        + " --run NAME\n");
+        assertThat(refusal(run(input, db, "--param", "best_of=2"))).startsWith("stride: --param best_of=2: stride"
+                + " stores one answer per record");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist();
+        // One answer asked for in so many words is what stride does anyway.
+        assertThat(run(input, db, "--param", "n=1").exitCode()).isZero();
+        assertThat(stride.model.requests.get()).isEqualTo(3);
     }
 
     @Test
