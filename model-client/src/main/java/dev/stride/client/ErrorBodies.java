@@ -120,6 +120,37 @@ final class ErrorBodies {
         return null;
     }
 
+    /**
+     * The start of a body that is not what it should be, to show what the server said instead: one line (runs of
+     * whitespace as one space), at most {@code max} characters and an ellipsis, every other control character written
+     * as its backslash-u escape so that none reaches a terminal; null for a blank body.
+     */
+    static String start(String body, int max) {
+        StringBuilder out = new StringBuilder();
+        boolean space = false;
+        for (int i = 0; i < body.length(); ) {
+            int c = body.codePointAt(i);
+            i += Character.charCount(c);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                space = out.length() > 0;
+                continue;
+            }
+            if (out.length() >= max) {
+                return out.append('…').toString();
+            }
+            if (space) {
+                out.append(' ');
+                space = false;
+            }
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        }
+        return out.length() == 0 ? null : out.toString();
+    }
+
     /** Collapses whitespace so the message fits on one log line, and keeps it short. */
     static String oneLine(String s) {
         if (s == null) {

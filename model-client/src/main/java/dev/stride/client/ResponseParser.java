@@ -15,6 +15,9 @@ import java.time.Duration;
  */
 final class ResponseParser {
 
+    /** How much of a body that is not JSON a failure shows: enough to read, one line of a log. */
+    private static final int BODY_START_CHARS = 80;
+
     private final ObjectMapper mapper;
     private final ErrorBodies errors;
 
@@ -137,8 +140,12 @@ final class ResponseParser {
         try {
             return mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            // Not JSON at all, e.g. a proxy's HTML page: its title is the best message we have.
-            String looksLike = body.stripLeading().startsWith("<") ? errors.parse(body).message() : null;
+            // Not JSON at all: a proxy's HTML page says most in its title; plain words ("Internal hiccup, please
+            // retry", sent as text/plain or even as application/json) in their start. JSON broken off says nothing
+            // more than where it breaks.
+            String start = body.stripLeading();
+            String looksLike = start.startsWith("<") ? errors.parse(body).message()
+                    : start.startsWith("{") || start.startsWith("[") ? null : ErrorBodies.start(start, BODY_START_CHARS);
             throw new MalformedResponse("not JSON or truncated (" + JsonFault.describe(e) + ")",
                     looksLike, e);
         }

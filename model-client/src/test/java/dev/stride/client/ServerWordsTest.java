@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Whatever shape a server's error body has, its own words reach the failure's message: on one line, without markup,
@@ -125,6 +126,24 @@ class ServerWordsTest {
             assertThat(f.getMessage()).isEqualTo("malformed HTTP 200 response: not JSON or truncated "
                     + "(it ends before the JSON is complete)");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"application/json", "text/plain"})
+    void aBodyOfPlainWordsIsShownByItsStart(String contentType) {
+        // What a walk's server sent as a 200, once as each type: the failure said where the JSON broke, not the words.
+        CallFailure f = failureFor(200, contentType, "Internal hiccup, please retry\n");
+
+        assertThat(f.getMessage()).isEqualTo("malformed HTTP 200 response: not JSON or truncated (unexpected text at"
+                + " column 1): Internal hiccup, please retry");
+    }
+
+    @Test
+    void theStartOfALongBodyIsOneShortLineWithItsControlCharactersEscaped() {
+        CallFailure f = failureFor(200, "text/plain", "\u001b[31mERROR\u001b[0m\tworker 3\r\n  crashed:" + " x".repeat(200));
+
+        assertThat(f.serverMessage()).isEqualTo("\\u001b[31mERROR\\u001b[0m worker 3 crashed:" + " x".repeat(19) + "…");
+        assertThat(f.getMessage()).doesNotContain("\n").doesNotContain("\u001b");
     }
 
     @Test
