@@ -121,9 +121,10 @@ class RequestAccountingTest {
                     "{{question}}");
 
             assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.FAILED_RECORDS);
-            assertThat(r.out()).as(r.all()).contains("Rate-limited: 6 records gave up on HTTP 429 (too many requests);"
-                    + " keep to the server's budget with --rpm N or --tpm N (lower ones, if given), then --retry-failed"
-                    + " sends them again\n");
+            assertThat(r.out()).as(r.all()).contains("Rate-limited: 6 records gave up on HTTP 429 (too many requests:"
+                    + " a quota or rate limit spent, or a server overloaded); send fewer at once with a lower"
+                    + " --concurrency or --concurrency auto, or keep to the server's budget with --rpm N or --tpm N"
+                    + " (lower ones, if given), then --retry-failed sends them again\n");
         }
         // Failures of another kind get no such line.
         try (Simulator sim = new Simulator(SimulatorSettings.builder().serverError(1.0).build()).start(0)) {

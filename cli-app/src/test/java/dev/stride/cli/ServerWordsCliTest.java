@@ -379,9 +379,20 @@ class ServerWordsCliTest {
 
         assertThat(quota.exitCode()).as(quota.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(quota.err()).contains("HTTP 429").endsWith(" (0/3 done and saved); " + v1 + " refuses every request"
-                        + " with 429 Too Many Requests: the account's quota or rate limit is spent (the server's words"
-                        + " say which); once it takes requests again, run the same command with --retry-failed (the"
-                        + " records that gave up failed)\n")
+                        + " with 429 Too Many Requests: the account's quota or rate limit is spent, or the server is"
+                        + " overloaded (the server's words say which); once it takes requests again, run the same command"
+                        + " with --retry-failed (the records that gave up failed), with a lower --concurrency or"
+                        + " --concurrency auto for a server that is overloaded, --rpm N or --tpm N for a rate limit\n")
+                .hasLineCount(1);
+
+        // TGI's answer when its max_concurrent_requests are taken: a local server, no account, no quota.
+        everyRequestGets(FakeModelServer.json(429, "{\"error\":\"Model is overloaded\",\"error_type\":\"overloaded\"}"));
+        Cli.Result overloaded = stride.run(input, dir.resolve("overloaded.db")).template("{{question}}").noProgress()
+                .with("--concurrency", "1", "--retries", "4");
+
+        assertThat(overloaded.exitCode()).as(overloaded.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(overloaded.err()).contains("HTTP 429: Model is overloaded")
+                .contains("or the server is overloaded").contains("a lower --concurrency or --concurrency auto")
                 .hasLineCount(1);
     }
 
