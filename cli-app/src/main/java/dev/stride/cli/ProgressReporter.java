@@ -116,6 +116,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final LongAdder cutShort = new LongAdder();
     /** Answers of this session that are the model's refusal: stored as done, with no output. */
     private final LongAdder modelRefusals = new LongAdder();
+    /** Answers of this session with no text, neither a refusal nor tool calls: stored as done, with an empty output. */
+    private final LongAdder emptyAnswers = new LongAdder();
     /** Refusals of one too many at once under --concurrency auto, sent again without spending a retry: 429s, 503s. */
     private final AtomicLong sentAgainRateLimited = new AtomicLong();
     private final AtomicLong sentAgainBusy = new AtomicLong();
@@ -356,6 +358,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
         if (answer.refusal() != null) {
             modelRefusals.increment();
+        } else if (answer.output() == null || answer.output().isBlank()) {
+            emptyAnswers.increment();
         }
         attempts.add(prediction.timing().attempts());
         stored(record);
@@ -749,6 +753,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     /** Answers of this session that were the model's refusal. */
     long modelRefusals() {
         return modelRefusals.sum();
+    }
+
+    /** Answers of this session whose text is empty (or only whitespace), not being a refusal. */
+    long emptyAnswers() {
+        return emptyAnswers.sum();
     }
 
     /** Ends the bar's line, so what is printed next starts on its own. */

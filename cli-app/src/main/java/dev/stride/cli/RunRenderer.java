@@ -404,6 +404,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             out.println(m.get("msg.run.refused", progress.modelRefusals()));
             out.flush();
         }
+        // Stored as done with an empty output: a run of answers that say nothing looked like a good run.
+        if (progress.emptyAnswers() > 0) {
+            out.println(m.get("msg.run.empty", progress.emptyAnswers()));
+            out.flush();
+        }
     }
 
     /** Ends a session's progress bar, if one is showing (also when a session broke off with an exception). */

@@ -180,6 +180,31 @@ class ModelAnswersTest {
     }
 
     @Test
+    void emptyAnswersAreCountedInTheSummary() throws Exception {
+        // A walk's 24 answers of content "" were stored done, and the run read as a good one.
+        String empty = "{\"id\":\"chatcmpl-e\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":0,\"total_tokens\":3}}";
+        stride.model.answering(p -> p.equals("hello") ? FakeModelServer.json(200, empty) : null);
+        Path db = dir.resolve("e.db");
+        Cli.Result r = stride.run(two(), db).noProgress().with();
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Empty: 1 answer of this session has no text (stored done with an empty output):"
+                + " a model that said nothing, or whose reasoning took every token (finish_reason length); look at"
+                + " them (stride export) before trusting the run\n");
+        assertThat(query(db, "SELECT output FROM results WHERE id = 'a'")).containsExactly(Map.of("output", ""));
+
+        // A refusal has no text either, and is said as what it is; whole answers get no such line.
+        stride.model.answering(p -> null);
+        Cli.Result whole = stride.run(two(), dir.resolve("w.db")).noProgress().with();
+        assertThat(whole.out()).as(whole.all()).doesNotContain("Empty:");
+        String refusal = fixture("openai_chat_response_refusal.json");
+        stride.model.answering(p -> FakeModelServer.json(200, refusal));
+        Cli.Result refused = stride.run(two(), dir.resolve("r.db")).noProgress().with();
+        assertThat(refused.out()).as(refused.all()).contains("Refused: 2").doesNotContain("Empty:");
+    }
+
+    @Test
     void aJsonAnswerCutAtTheTokenLimitSaysSo() throws Exception {
         String cut = fixture("openai_chat_response_length.json");
         stride.model.answering(p -> FakeModelServer.json(200, cut));
