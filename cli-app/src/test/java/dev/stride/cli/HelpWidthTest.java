@@ -62,8 +62,9 @@ class HelpWidthTest {
     @ValueSource(strings = {"", "0", "wide", "-3"})
     void withoutAWidthHelpIsEightyColumnsWide(String columns) {
         String help = help("run", "en_US.UTF-8", columns.isEmpty() ? null : columns);
+        List<String> examples = examples("run", "en_US.UTF-8");
 
-        assertThat(help.lines().filter(l -> !examples("run", "en_US.UTF-8").contains(l))
+        assertThat(help.lines().filter(l -> !examples.contains(l))
                 .mapToInt(TextWidth::of).max().orElseThrow()).isBetween(70, 80);
         assertThat(help).contains("http://localhost:8000/v1");
     }
@@ -72,8 +73,9 @@ class HelpWidthTest {
     @ValueSource(strings = {"20", "54"})
     void aTerminalNarrowerThanPicocliCanLayOutGetsItsNarrowestHelp(String columns) {
         String help = help("run", "en_US.UTF-8", columns);
+        List<String> examples = examples("run", "en_US.UTF-8");
 
-        assertThat(help.lines().filter(l -> !examples("run", "en_US.UTF-8").contains(l))
+        assertThat(help.lines().filter(l -> !examples.contains(l))
                 .mapToInt(TextWidth::of).max().orElseThrow()).isLessThanOrEqualTo(UsageHelp.MIN_WIDTH);
         assertThat(help).contains("http://localhost:8000/v1");
     }
