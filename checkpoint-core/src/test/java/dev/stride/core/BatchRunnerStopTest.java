@@ -206,7 +206,13 @@ class BatchRunnerStopTest {
 
         RunOutcome outcome = session.outcome();
         assertThat(outcome.state()).isEqualTo(RunState.INTERRUPTED);
-        assertThat(f.time.waitsAsked()).as("a wait the test never let run out").containsExactly(Duration.ofMinutes(1));
+        // The back-off is the first wait, and the test never lets it run out. A loaded machine may find the request
+        // thread not yet ended as the stop comes in, and ask the grace period too (seen once at load 16, beside
+        // another module's tests): no other wait.
+        List<Duration> waits = f.time.waitsAsked();
+        assertThat(waits).as("a wait the test never let run out").startsWith(Duration.ofMinutes(1));
+        assertThat(waits.subList(1, waits.size())).as("after the back-off, only the grace").isSubsetOf(
+                RunnerFixture.GRACE);
         assertThat(f.predictor.asked()).containsExactly("r0");
         assertThat(f.ledger.pendingIds()).containsExactly("r0", "r1");
     }
