@@ -198,6 +198,12 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         addNamed(named, m.get("msg.run.added"), report.added(), report.addedIds());
         addNamed(named, m.get("msg.run.edited"), report.edited(), report.editedIds());
         addNamed(named, m.get("msg.run.removed"), report.removed(), report.removedIds());
+        if (report.relabelled() > 0) {
+            // Said apart from the edits: these cost nothing, and a rerun after correcting labels must say so.
+            addNamed(named, m.get("msg.run.kept"), report.relabelled(), report.relabelledIds());
+            return m.get("msg.run.inputChangedKept", report.added(), report.edited(), report.removed(),
+                    report.relabelled(), String.join("; ", named));
+        }
         return m.get("msg.run.inputChanged", report.added(), report.edited(), report.removed(),
                 String.join("; ", named));
     }

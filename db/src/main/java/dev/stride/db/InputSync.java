@@ -14,6 +14,7 @@ import static org.jooq.impl.DSL.val;
 import dev.stride.core.AnswersWouldBeDroppedException;
 import dev.stride.core.InputRecord;
 import dev.stride.core.InvalidInputException;
+import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.SyncReport;
 import java.sql.PreparedStatement;
@@ -42,11 +43,17 @@ final class InputSync {
     private static final Field<Long> IN_LINE = field(name("sync_input", "line"), SQLDataType.BIGINT);
     private static final Field<String> IN_PAYLOAD = field(name("sync_input", "payload"), SQLDataType.CLOB);
     private static final Field<String> IN_HASH = field(name("sync_input", "content_hash"), SQLDataType.CLOB);
+    /** 1 for a record whose content changed and whose request did not ({@link SameRequests}). */
+    private static final Field<Integer> IN_SAME_REQUEST = field(name("sync_input", "same_request"),
+            SQLDataType.INTEGER);
 
     private final DSLContext dsl;
+    /** The run's template: what makes a record its request. */
+    private final PromptTemplate template;
 
-    InputSync(DSLContext dsl) {
+    InputSync(DSLContext dsl, String template) {
         this.dsl = dsl;
+        this.template = PromptTemplate.parse(template);
     }
 
     /**
@@ -67,7 +74,8 @@ final class InputSync {
         // (INTEGER is 32 bits on PostgreSQL, where the same table takes BIGINT.)
         String integer = dsl.dialect() == SQLDialect.POSTGRES ? "BIGINT" : "INTEGER";
         dsl.execute("CREATE TEMP TABLE sync_input (seq " + integer + " PRIMARY KEY, record_id TEXT NOT NULL, "
-                + "line " + integer + " NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL)");
+                + "line " + integer + " NOT NULL, payload TEXT NOT NULL, content_hash TEXT NOT NULL,"
+                + " same_request INTEGER NOT NULL DEFAULT 0)");
         try {
             load(input);
             dsl.execute(dsl.dialect() == SQLDialect.POSTGRES
@@ -75,6 +83,7 @@ final class InputSync {
                     : "CREATE INDEX temp.sync_input_by_id ON sync_input (record_id)");
             refuseDuplicateIds();
             new SameRecords(dsl).keepStoredForm(runId);
+            new SameRequests(dsl, template).mark(runId);
             return apply(runId, created, dropAnswers);
         } finally {
             dsl.execute("DROP TABLE IF EXISTS " + temp + ".sync_input");
@@ -121,7 +130,7 @@ final class InputSync {
         });
         dsl.update(RUNS).set(RUNS.TOTAL, total).where(RUNS.RUN_ID.eq(runId)).execute();
         return new SyncReport(true, total, total, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of(),
-                0, 0);
+                0, List.of(), 0, 0);
     }
 
     /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
@@ -193,8 +202,12 @@ final class InputSync {
     private SyncReport apply(long runId, boolean created, boolean dropAnswers) {
         var stored = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID));
         var isNew = notExists(selectOne().from(RECORDS).where(stored));
-        var isEdited = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID))
+        var isChanged = RECORDS.RUN_ID.eq(runId).and(RECORDS.RECORD_ID.eq(IN_ID))
                 .and(RECORDS.CONTENT_HASH.ne(IN_HASH));
+        // Edited: the request changed with the content, so the answer is to another question and goes. Relabelled:
+        // only fields the request does not use changed, and the answer stays with the new content.
+        var isEdited = isChanged.and(IN_SAME_REQUEST.eq(0));
+        var isRelabelled = isChanged.and(IN_SAME_REQUEST.eq(1));
         var isRemoved = RECORDS.RUN_ID.eq(runId)
                 .and(notExists(selectOne().from(INPUT).where(IN_ID.eq(RECORDS.RECORD_ID))));
 
@@ -205,8 +218,12 @@ final class InputSync {
                 .limit(SyncReport.NAMED).fetch(IN_ID);
         List<String> removedIds = dsl.select(RECORDS.RECORD_ID).from(RECORDS).where(isRemoved)
                 .orderBy(RECORDS.SEQ).limit(SyncReport.NAMED).fetch(RECORDS.RECORD_ID);
+        List<String> relabelledIds = dsl.select(IN_ID).from(INPUT).join(RECORDS).on(isRelabelled).orderBy(IN_SEQ)
+                .limit(SyncReport.NAMED).fetch(IN_ID);
         long added = dsl.fetchCount(INPUT, isNew);
         long edited = dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isEdited));
+        long relabelled = relabelledIds.isEmpty() ? 0
+                : dsl.fetchCount(dsl.selectOne().from(INPUT).join(RECORDS).on(isRelabelled));
         long removed = dsl.fetchCount(RECORDS, isRemoved);
         var answered = exists(selectOne().from(PREDICTIONS).where(PREDICTIONS.RUN_ID.eq(runId))
                 .and(PREDICTIONS.RECORD_ID.eq(RECORDS.RECORD_ID)).and(PREDICTIONS.STATUS.eq(RecordStatus.DONE)));
@@ -222,13 +239,16 @@ final class InputSync {
         List<String> editedAnsweredIds = editedAnswers == 0 ? List.of() : dsl.select(IN_ID).from(INPUT).join(RECORDS)
                 .on(isEdited).where(answered).orderBy(IN_SEQ).limit(SyncReport.NAMED).fetch(IN_ID);
         SyncReport report = new SyncReport(created, total, created ? total : added, edited, removed, removedAnswers,
-                editedAnswers, answersBefore, addedIds, editedIds, removedIds, removedAnsweredIds, editedAnsweredIds, 0,
-                0);
+                editedAnswers, answersBefore, addedIds, editedIds, removedIds, removedAnsweredIds, editedAnsweredIds,
+                relabelled, relabelledIds, 0, 0);
         if (report.needsConsentToDrop() && !dropAnswers) {
             throw new AnswersWouldBeDroppedException(report);
         }
 
-        // Removed records go with their predictions (ON DELETE CASCADE); edited ones lose theirs.
+        // Removed records go with their predictions (ON DELETE CASCADE); edited ones lose theirs; relabelled ones
+        // keep theirs, and take their new content below with the edited ones. Their scores name the old content hash
+        // and so stop counting (the scoreboard's triggers, and the recount after every sync): scoring again
+        // (stride score, or a live-scored run's next session) scores the kept answers against the new labels.
         dsl.deleteFrom(RECORDS).where(isRemoved).execute();
         dsl.deleteFrom(PREDICTIONS)
                 .where(PREDICTIONS.RUN_ID.eq(runId))

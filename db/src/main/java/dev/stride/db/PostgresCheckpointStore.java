@@ -524,7 +524,7 @@ public final class PostgresCheckpointStore implements CheckpointStore, LooksAtRu
         }
         boolean created = found.created();
         long runId = found.runId();
-        SyncReport report = new InputSync(dsl).sync(runId, created, input, dropAnswers);
+        SyncReport report = new InputSync(dsl, spec.template()).sync(runId, created, input, dropAnswers);
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, location);
         dsl.update(RUNS).set(RUNS.INPUT_DIGEST, inputDigest.get().orElse(null)).where(RUNS.RUN_ID.eq(runId)).execute();
         RunInfo counted = settle(dsl, runId, now);

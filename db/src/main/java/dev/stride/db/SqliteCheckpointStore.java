@@ -602,7 +602,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
         RunRows.Found found = RunRows.findOrCreate(dsl, spec, now);
         boolean created = found.created();
         long runId = found.runId();
-        SyncReport report = new InputSync(dsl).sync(runId, created, input, dropAnswers);
+        SyncReport report = new InputSync(dsl, spec.template()).sync(runId, created, input, dropAnswers);
         workforce.refuseUnderLiveWorkers(dsl, spec.name(), runId, report, file);
         // The input has been read to its end: its digest (if the caller knows it) says which input the records are
         // now, in the transaction that made them so; no other writer can slip between the two. (A preview rolls

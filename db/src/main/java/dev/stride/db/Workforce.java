@@ -850,7 +850,8 @@ final class Workforce {
      * @param where the database, as messages name it
      */
     void refuseUnderLiveWorkers(DSLContext dsl, String name, long runId, SyncReport report, Object where) {
-        if (report.added() + report.edited() + report.removed() == 0) {
+        // A relabelled record is a change too: a worker may hold it claimed, its old label with it.
+        if (report.added() + report.edited() + report.relabelled() + report.removed() == 0) {
             return;
         }
         // A worker of this machine killed a moment ago (kill -9, a crash) holds a lease it will never use: the user
@@ -861,7 +862,7 @@ final class Workforce {
                 .and(me == null ? DSL.trueCondition() : WORKERS.WORKER_ID.ne(me)));
         if (live > 0) {
             throw new LiveWorkersException(DbPhrase.of("sync.liveWorkers", name, where, live, report.added(),
-                    report.edited(), report.removed()));
+                    report.edited() + report.relabelled(), report.removed()));
         }
     }
 
