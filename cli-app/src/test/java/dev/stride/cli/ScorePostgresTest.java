@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scoring on PostgreSQL: live in a run, then stride score finds nothing left to score, and the scoreboard view; the
- * way a run scores, kept with it (schema version 16), and a database of version 15 upgraded.
+ * way a run scores, kept with it (schema version 16), and a database of version 15 upgraded; corrected labels.
  */
 class ScorePostgresTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,6 +125,13 @@ class ScorePostgresTest {
         assertThat(rows(db, "SELECT coalesce(scoring_metric, 'none') FROM runs")).containsExactly("none");
         assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
                 .containsExactly("choice,12,9");
+    }
+
+    /** As on SQLite ({@link RelabelledInputTest}): corrected labels keep their answers, and the accuracy follows. */
+    @Test
+    void aCorrectedLabelKeepsItsAnswerAndTheAccuracyFollowsIt() throws Exception {
+        String db = pg.url();
+        RelabelledInputTest.correctedLabelsKeepTheirAnswers(dir, db, sql -> rows(db, sql));
     }
 
     /** q0..q{n-1}, all labelled C; every fourth guess (q3, q7, ...) is (B), the others say C their own way. */
