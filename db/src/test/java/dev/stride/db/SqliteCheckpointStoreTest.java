@@ -276,6 +276,62 @@ class SqliteCheckpointStoreTest {
                 RecordStatus.PENDING, RecordStatus.DONE, RecordStatus.DONE);
     }
 
+    /** A record of the template's text field and a label it does not send, keys in order. */
+    private static InputRecord labelled(long seq, String id, String text, String label) {
+        String json = "{\"id\":\"" + id + "\",\"label\":\"" + label + "\",\"text\":\"" + text + "\"}";
+        return new InputRecord(seq, id, seq + 1, json, Fixtures.sha256(json));
+    }
+
+    /** A record carrying its own messages (sent without the template) and a label. */
+    private static InputRecord conversation(long seq, String id, String content, String label) {
+        String json = "{\"id\":\"" + id + "\",\"label\":\"" + label + "\",\"messages\":[{\"content\":\""
+                + content + "\",\"role\":\"user\"}]}";
+        return new InputRecord(seq, id, seq + 1, json, Fixtures.sha256(json));
+    }
+
+    @Test
+    void aRecordEditedOnlyWhereItsRequestDoesNotLookKeepsItsOutcomeAndTakesItsNewContent() throws Exception {
+        // The template is "Say {{text}}": label is not sent; a record with messages sends them, not the template.
+        List<InputRecord> first = List.of(labelled(0, "a", "x", "A"), labelled(1, "b", "x", "A"),
+                labelled(2, "c", "x", "A"), labelled(3, "d", "x", "A"), conversation(4, "m", "hi", "A"),
+                conversation(5, "n", "hi", "A"));
+        long run = newRun("a", first);
+        store.savePrediction(run, first.get(0), done("answer of a"));
+        store.saveFailure(run, first.get(1), failure("timeout"));
+        store.savePrediction(run, first.get(3), done("answer of d"));
+        store.savePrediction(run, first.get(4), done("answer of m"));
+        store.savePrediction(run, first.get(5), done("answer of n"));
+
+        // Every label corrected (four of the five answers' records): d's text and n's message changed too.
+        SyncReport report = store.syncRun(spec("a"), List.of(labelled(0, "a", "x", "B"), labelled(1, "b", "x", "B"),
+                labelled(2, "c", "x", "B"), labelled(3, "d", "y", "B"), conversation(4, "m", "hi", "B"),
+                conversation(5, "n", "hello", "B")).iterator(), Optional::empty, false);
+
+        assertThat(report.relabelled()).isEqualTo(4);
+        assertThat(report.relabelledIds()).containsExactly("a", "b", "c", "m");
+        assertThat(report.edited()).isEqualTo(2);
+        assertThat(report.editedIds()).containsExactly("d", "n");
+        assertThat(report.editedAnswers()).as("only the redone ones count toward the guard").isEqualTo(2);
+        assertThat(report.needsConsentToDrop()).isFalse();
+        assertThat(report.changedRecords()).isTrue();
+        List<ResultRow> rows = results(run);
+        assertThat(rows).extracting(ResultRow::id, ResultRow::status,
+                r -> r.prediction() == null ? null : r.prediction().answer().output()).containsExactly(
+                tuple("a", RecordStatus.DONE, "answer of a"), tuple("b", RecordStatus.FAILED, null),
+                tuple("c", RecordStatus.PENDING, null), tuple("d", RecordStatus.PENDING, null),
+                tuple("m", RecordStatus.DONE, "answer of m"), tuple("n", RecordStatus.PENDING, null));
+        assertThat(rows).extracting(ResultRow::inputJson).allSatisfy(json -> assertThat(json)
+                .contains("\"label\":\"B\""));
+        assertThat(store.findRun("a").orElseThrow()).extracting(RunInfo::done, RunInfo::failed)
+                .containsExactly(2L, 1L);
+
+        // The same input again: nothing changed now, the new content is the stored one.
+        SyncReport again = store.syncRun(spec("a"), List.of(labelled(0, "a", "x", "B"), labelled(1, "b", "x", "B"),
+                labelled(2, "c", "x", "B"), labelled(3, "d", "y", "B"), conversation(4, "m", "hi", "B"),
+                conversation(5, "n", "hello", "B")).iterator());
+        assertThat(again.changedRecords()).isFalse();
+    }
+
     @Test
     void aRecordWithItsKeysInAnotherOrderKeepsItsAnswerAndItsStoredText() throws Exception {
         // Stored as an older stride stored it: the hash of the JSON as written, keys unsorted.
