@@ -26,8 +26,9 @@ public interface RunCatalog {
      * Creates the run if it is new, then makes its stored records equal to {@code input}: new ids are added, records
      * whose content hash changed are replaced and their outputs dropped (kept when the request made from the record,
      * {@link PromptTemplate#prompt} with the run's template, is the same: {@link SyncReport#relabelled}), ids no longer
-     * in the input are removed with their outputs, and every record takes its new position. All in one transaction: if the iterator throws (an
-     * {@link InvalidInputException} for a bad line) or two records share an id, nothing is written.
+     * in the input are removed with their outputs, and every record takes its new position. All in one transaction:
+     * if the iterator throws (an {@link InvalidInputException} for a bad line) or two records share an id, nothing is
+     * written.
      *
      * <p>Callers check the configuration first ({@link RunSpec#template()}, params, model): this method does not
      * refuse a changed one, it only records the base URLs given. The run's input is unknown afterwards (see the
