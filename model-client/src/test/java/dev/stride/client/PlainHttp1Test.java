@@ -225,6 +225,29 @@ class PlainHttp1Test {
         assertThat(server.takeRequest().getConnectionIndex()).isEqualTo(server.takeRequest().getConnectionIndex());
     }
 
+    /**
+     * A walk's {@code --timeout 1ms} against a 20 ms server: through this transport some answers were stored as done,
+     * at 42 to 69 ms, beside others that timed out, as the watchdog (a look every 25 ms) came for their connection
+     * before or after the answer; OkHttp's deadline refuses every one. Each answer here comes 10 ms after its 1 ms
+     * deadline: a timeout on both transports, however fast or slow the machine.
+     */
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAnswerWholeOnlyAfterTheDeadlineIsATimeoutOnBothTransports(boolean okHttp) {
+        ClientSettings settings = Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(1));
+        try (ModelClient client = okHttp ? ModelClient.throughOkHttp(settings) : new ModelClient(settings)) {
+            for (int i = 0; i < 5; i++) {
+                server.enqueue(new MockResponse.Builder().body(OK_BODY).headersDelay(10, TimeUnit.MILLISECONDS)
+                        .build());
+                CallFailure f = catchThrowableOfType(CallFailure.class, () -> client.chat(Fixtures.hello()));
+                assertThat(f).as("answer %d, 10 ms after its deadline", i).isNotNull();
+                assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+                assertThat(f.getMessage()).contains("call deadline of 1 ms passed");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "through OkHttp: {0}")
     @ValueSource(booleans = {false, true})
     void aKeptConnectionDroppedAfterTheServerReadTheRequestFailsTheCallWithoutSendingItAgain(boolean okHttp)
