@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * its next use.
  */
 final class PlainHttp1 implements AutoCloseable {
-    /** How often the watchdog looks for overdue calls: a deadline is kept to within this. */
+    /** How often the watchdog looks for overdue calls: a read still blocked is cut within this of its deadline. */
     private static final long TICK_MILLIS = 25;
     private static final int MAX_LINE = 64 * 1024;
     private static final byte[] EMPTY = new byte[0];
