@@ -81,6 +81,13 @@ public record RunOptions(
     public static final int MAX_CONCURRENCY = 4096;
     /** The shortest {@code --lease}: see {@link #check()}. */
     public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+    /**
+     * The longest of a run's durations ({@code --timeout}, {@code --grace}, {@code --wait-for-server},
+     * {@code --lease}). A request's deadline must fit OkHttp's call timeout (an int of milliseconds, under 25 days),
+     * and a lease is added to the clock: a day is past any answer, stop or outage worth waiting for, and well inside
+     * both.
+     */
+    public static final Duration MAX_DURATION = Duration.ofHours(24);
 
     public RunOptions {
         baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
@@ -428,8 +435,23 @@ public record RunOptions(
         if (timeout.isZero() || timeout.isNegative()) {
             throw AppPhrase.invalid("run.timeout");
         }
+        if (grace.isNegative()) {
+            throw AppPhrase.invalid("run.grace");
+        }
         if (serverWait.isNegative()) {
             throw AppPhrase.invalid("run.serverWait");
+        }
+        // Refused before anything is stored: a deadline OkHttp cannot take failed only as the first request was built,
+        // after the run was made.
+        Map<String, Duration> durations = new LinkedHashMap<>();
+        durations.put("--timeout", timeout);
+        durations.put("--grace", grace);
+        durations.put("--wait-for-server", serverWait);
+        durations.put("--lease", lease);
+        for (Map.Entry<String, Duration> d : durations.entrySet()) {
+            if (d.getValue().compareTo(MAX_DURATION) > 0) {
+                throw AppPhrase.invalid("run.durationTooLong", d.getKey(), MAX_DURATION.toHours());
+            }
         }
         // Renewed every third of it: a shorter lease lapses under an ordinary pause (a GC, a busy disk), and two live
         // workers then take each other's claims and pay twice for them (50ms: 2,424 requests for 1,000 records).

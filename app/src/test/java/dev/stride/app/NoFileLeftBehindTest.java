@@ -12,7 +12,9 @@ import dev.stride.sim.SimulatorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +49,39 @@ class NoFileLeftBehindTest {
                     .isInstanceOf(InvalidSettingException.class);
         }
         assertThat(filesIn(dir)).containsExactly("q.jsonl");
+    }
+
+    /**
+     * A walk's --timeout 600h made the run, then failed at its first request (OkHttp's call timeout holds at most an
+     * int of milliseconds): every duration past the longest is refused before anything is stored, and the longest
+     * itself runs.
+     */
+    @Test
+    void aDurationPastTheLongestIsRefusedBeforeTheRunIsMade() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("long.db");
+        Duration over = RunOptions.MAX_DURATION.plusMillis(1);
+        try (Simulator sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0)) {
+            RunOptions base = RunOptions.of("base", sim.url()).withTemplate("{{question}}");
+            Map<String, RunOptions> tooLong = new LinkedHashMap<>();
+            tooLong.put("--timeout", base.withTimeout(Duration.ofHours(600)));
+            tooLong.put("--grace", base.withGrace(over));
+            tooLong.put("--wait-for-server", base.withServerWait(over));
+            tooLong.put("--lease", base.withLease(Duration.ofSeconds(Long.MAX_VALUE)));
+            for (Map.Entry<String, RunOptions> o : tooLong.entrySet()) {
+                try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+                    assertThatThrownBy(() -> checkpoints.run(input, o.getValue())).as(o.getKey())
+                            .isInstanceOf(InvalidSettingException.class)
+                            .hasMessage(o.getKey() + " must be at most 24h");
+                }
+                assertThat(filesIn(dir)).as(o.getKey()).containsExactly("q.jsonl");
+            }
+            Duration longest = RunOptions.MAX_DURATION;
+            try (CheckpointManager checkpoints = CheckpointManager.open(db)) {
+                assertThat(checkpoints.run(input, base.withTimeout(longest).withGrace(longest).withServerWait(longest)
+                        .withLease(longest)).state()).isEqualTo(RunState.DONE);
+            }
+        }
     }
 
     @Test
