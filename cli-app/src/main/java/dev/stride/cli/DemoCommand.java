@@ -49,11 +49,11 @@ final class DemoCommand implements Callable<Integer> {
     Path db;
 
     @Option(names = "--sim-latency", hidden = true, paramLabel = "DURATION", defaultValue = "40ms",
-            converter = Durations.class, description = "The simulator's latency (tests make it faster).")
+            converter = Durations.UpToADay.class, description = "The simulator's latency (tests make it faster).")
     Duration simLatency;
 
     @Option(names = "--sim-jitter", hidden = true, paramLabel = "DURATION", defaultValue = "20ms",
-            converter = Durations.class, description = "The simulator's jitter.")
+            converter = Durations.UpToADay.class, description = "The simulator's jitter.")
     Duration simJitter;
 
     @Option(names = "--sim-tokens-per-second", hidden = true, paramLabel = "N", defaultValue = "150",

@@ -95,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--id-field", paramLabel = "F", defaultValue = InputReaders.DEFAULT_ID_FIELD)
     String idField;
 
-    @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10")
+    @Option(names = "--save-interval", paramLabel = "N", defaultValue = "10", converter = WholeNumbers.AtLeastOne.class)
     int saveInterval;
 
     @Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "8",
@@ -118,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--system-file", paramLabel = "FILE")
     Path systemFile;
 
-    @Option(names = "--max-tokens", paramLabel = "N")
+    @Option(names = "--max-tokens", paramLabel = "N", converter = WholeNumbers.AtLeastOne.class)
     Integer maxTokens;
 
     @Option(names = "--temperature", paramLabel = "T")
@@ -148,25 +148,28 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--header", paramLabel = "'NAME: VALUE'")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = "--retries", paramLabel = "N", defaultValue = "5")
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "5", converter = WholeNumbers.NotNegative.class)
     int retries;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Durations.class)
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Durations.Timeout.class)
     Duration timeout;
 
     @Option(names = "--retry-failed")
     boolean retryFailed;
 
-    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "3s", converter = Durations.class)
+    @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "3s", converter = Durations.UpToADay.class)
     Duration grace;
 
-    @Option(names = "--wait-for-server", paramLabel = "DURATION", defaultValue = "10m", converter = Durations.class)
+    @Option(names = "--wait-for-server", paramLabel = "DURATION", defaultValue = "10m",
+            converter = Durations.UpToADay.class)
     Duration waitForServer;
 
-    @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class)
+    @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.Lease.class)
     Duration lease;
 
-    @Option(names = "--log-every", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class)
+    @Option(names = "--log-every", paramLabel = "DURATION", defaultValue = "10s",
+            converter = Durations.UpToADay.class)
     Duration logEvery;
 
     @Option(names = "--extract", paramLabel = "REGEX")
@@ -175,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json-output")
     boolean jsonOutput;
 
-    @Option(names = "--json-retries", paramLabel = "N")
+    @Option(names = "--json-retries", paramLabel = "N", converter = WholeNumbers.NotNegative.class)
     Integer jsonRetries; // null: the run's own on a resume, 0 on a new run
 
     @Option(names = {"-q", "--quiet"})

@@ -44,10 +44,10 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1")
     String host;
 
-    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class)
+    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.UpToADay.class)
     Duration latency;
 
-    @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.class)
+    @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0ms", converter = Durations.UpToADay.class)
     Duration jitter;
 
     @Option(names = "--latency-spread", paramLabel = "SIGMA", defaultValue = "0")
@@ -65,7 +65,7 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--fail-429", paramLabel = "RATE", defaultValue = "0")
     double rate429;
 
-    @Option(names = "--retry-after", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class)
+    @Option(names = "--retry-after", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.UpToADay.class)
     Duration retryAfter;
 
     @Option(names = "--fail-500", paramLabel = "RATE", defaultValue = "0")
@@ -101,7 +101,8 @@ final class ServeSimCommand implements Callable<Integer> {
     @Option(names = "--tpm", paramLabel = "N", defaultValue = "0")
     long tpm;
 
-    @Option(names = "--rate-window", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class)
+    @Option(names = "--rate-window", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Durations.UpToADay.class)
     Duration rateWindow;
 
     @Option(names = "--no-rate-headers")
@@ -184,9 +185,6 @@ final class ServeSimCommand implements Callable<Integer> {
      * simulator itself only knows its settings, in English.
      */
     private void checkValues() {
-        notNegative("--latency", latency);
-        notNegative("--jitter", jitter);
-        notNegative("--retry-after", retryAfter);
         if (!(tokensPerSecond >= 0) || Double.isInfinite(tokensPerSecond)) {
             throw UserError.usageOf("msg.simWords.tokensPerSecondRange", tokensPerSecond);
         }
@@ -222,12 +220,6 @@ final class ServeSimCommand implements Callable<Integer> {
         }
         if (sum > 1.0 + 1e-9) {
             throw UserError.usageOf("msg.simWords.rateSum", plain(sum), SimulatorWords.list(given));
-        }
-    }
-
-    private static void notNegative(String option, Duration value) {
-        if (value.isNegative()) {
-            throw UserError.usageOf("msg.simWords.notNegative", option, Durations.human(value.toMillis()));
         }
     }
 

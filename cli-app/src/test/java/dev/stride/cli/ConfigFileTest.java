@@ -309,8 +309,8 @@ class ConfigFileTest {
                 + " or completions\n");
 
         Cli.Result interval = stride.cli.run("run", "--config", config("save-interval: 0\n").toString());
-        assertThat(interval.err()).isEqualTo("stride: " + yaml + " line 9: setting 'save-interval': --save-interval must be"
-                + " at least 1, got 0\n");
+        assertThat(interval.err()).isEqualTo("stride: " + yaml + " line 9: setting 'save-interval': '0' is too small"
+                + " (at least 1)\n");
 
         // The key as the file writes it ('headers'), not the option it stands for.
         Cli.Result header = stride.cli.run("run", "--config",
@@ -336,7 +336,8 @@ class ConfigFileTest {
         // Given on the command line too, the flag wins and its value is the one refused.
         Cli.Result flag = stride.cli.run("run", "--config", config("save-interval: 5\n").toString(),
                 "--save-interval", "0");
-        assertThat(flag.err()).isEqualTo("stride: --save-interval must be at least 1, got 0\n");
+        assertThat(flag.err()).isEqualTo("stride: invalid value for --save-interval: '0' is too small (at least 1)\n"
+                + "stride: see 'stride run --help' for every option\n");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(dir.resolve("runs.db")).doesNotExist();
     }

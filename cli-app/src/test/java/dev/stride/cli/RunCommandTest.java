@@ -366,8 +366,9 @@ class RunCommandTest {
         for (String lease : List.of("50ms", "999ms")) {
             Cli.Result r = run(input, db, "--lease", lease);
             assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
-            assertThat(r.err()).isEqualTo("stride: --lease must be at least 1s: a shorter lease lapses under an"
-                    + " ordinary pause and live workers take each other's records (e.g. 30s)\n");
+            assertThat(r.err()).isEqualTo("stride: invalid value for --lease: '" + lease + "' is too small (at least"
+                    + " 1s): a shorter lease lapses under an ordinary pause and live workers take each other's records"
+                    + " (e.g. 30s)\nstride: see 'stride run --help' for every option\n");
         }
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist();

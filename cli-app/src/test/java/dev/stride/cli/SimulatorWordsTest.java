@@ -137,9 +137,11 @@ class SimulatorWordsTest {
     void negativeLatencySpeedAndConcurrencyNameTheirOption() {
         Cli.Result latency = ZH_CLI.run("serve-sim", "--port", "0", "--latency", "PT-1S");
         assertThat(latency.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(latency.err()).isEqualTo("stride: --latency 不能为负数，实际为 -1.0s\n");
+        assertThat(latency.err()).isEqualTo("stride: --latency 的值无效：'PT-1S' 不能为负数\n"
+                + "stride: 运行 'stride serve-sim --help' 查看全部选项\n");
         assertThat(EN_CLI.run("serve-sim", "--port", "0", "--jitter", "PT-0.5S").err())
-                .isEqualTo("stride: --jitter must not be negative, got -0.5s\n");
+                .isEqualTo("stride: invalid value for --jitter: 'PT-0.5S' must not be negative\n"
+                        + "stride: see 'stride serve-sim --help' for every option\n");
 
         Cli.Result speed = EN_CLI.run("serve-sim", "--port", "0", "--tokens-per-second", "-5");
         assertThat(speed.exitCode()).isEqualTo(ExitCodes.USAGE);
