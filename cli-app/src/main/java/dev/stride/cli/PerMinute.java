@@ -28,19 +28,7 @@ final class PerMinute {
     }
 
     private static Long atLeastOne(String value, String tooSmall) {
-        String t = value.strip();
-        if (!t.matches("[-+]?\\d+")) {
-            throw new UnreadableValue(Messages.text("msg.config.notWholeNumber", value));
-        }
-        long n;
-        try {
-            n = Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            if (t.startsWith("-")) {
-                throw new UnreadableValue(Messages.text(tooSmall, value));
-            }
-            throw new UnreadableValue(Messages.text("msg.config.tooLarge", value, Long.MAX_VALUE));
-        }
+        long n = WholeNumbers.read(value, Long.MAX_VALUE);
         if (n < 1) {
             throw new UnreadableValue(Messages.text(tooSmall, value));
         }

@@ -14,6 +14,21 @@ final class WholeNumbers {
 
     /** {@code value} as an int of at least {@code least}. */
     static int atLeast(String value, int least) {
+        long n = read(value, Integer.MAX_VALUE);
+        if (n < 0 && least == 0) {
+            throw new UnreadableValue(Messages.text("msg.value.negative", value));
+        }
+        if (n < least) {
+            throw new UnreadableValue(Messages.text("msg.config.tooSmall", value, least));
+        }
+        return (int) n;
+    }
+
+    /**
+     * {@code value} as a whole number of at most {@code largest}, refused as too large past it; one below a long's
+     * range is {@link Long#MIN_VALUE}, for the caller to refuse in its words.
+     */
+    static long read(String value, long largest) {
         String t = value.strip();
         if (!t.matches("[-+]?\\d+")) {
             throw new UnreadableValue(Messages.text("msg.config.notWholeNumber", value));
@@ -22,18 +37,15 @@ final class WholeNumbers {
         try {
             n = Long.parseLong(t);
         } catch (NumberFormatException e) {
-            n = t.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+            if (!t.startsWith("-")) {
+                throw new UnreadableValue(Messages.text("msg.config.tooLarge", value, largest));
+            }
+            n = Long.MIN_VALUE;
         }
-        if (n < 0 && least == 0) {
-            throw new UnreadableValue(Messages.text("msg.value.negative", value));
+        if (n > largest) {
+            throw new UnreadableValue(Messages.text("msg.config.tooLarge", value, largest));
         }
-        if (n < least) {
-            throw new UnreadableValue(Messages.text("msg.config.tooSmall", value, least));
-        }
-        if (n > Integer.MAX_VALUE) {
-            throw new UnreadableValue(Messages.text("msg.config.tooLarge", value, Integer.MAX_VALUE));
-        }
-        return (int) n;
+        return n;
     }
 
     /** 1 or more: {@code --save-interval}, {@code --max-tokens}. */
