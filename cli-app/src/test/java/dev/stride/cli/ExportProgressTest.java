@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import static dev.stride.cli.Datasets.questions;
+import static dev.stride.cli.SteppingClock.stepping;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -9,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,12 +29,6 @@ class ExportProgressTest {
 
     @RegisterExtension
     final CliFixture stride = new CliFixture();
-
-    /** A clock that moves {@code stepNanos} each time it is read. */
-    private static LongSupplier stepping(long stepNanos) {
-        AtomicLong now = new AtomicLong();
-        return () -> now.addAndGet(stepNanos);
-    }
 
     @Test
     void aQuickExportDrawsNothing() {
