@@ -76,6 +76,12 @@ public final class BothListeners implements RunListener {
     }
 
     @Override
+    public void failedAtStop(InputRecord record, PredictionException cause) {
+        first.failedAtStop(record, cause);
+        second.failedAtStop(record, cause);
+    }
+
+    @Override
     public void retryNotSent(InputRecord record) {
         first.retryNotSent(record);
         second.retryNotSent(record);

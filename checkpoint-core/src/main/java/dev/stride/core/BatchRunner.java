@@ -671,7 +671,7 @@ public final class BatchRunner {
                         retryTold |= toldNow[0];
                         if (!waited) {
                             if (sent && !toldNow[0]) {
-                                noAnswerInTime(record, e);
+                                endedUnanswered(record, e);
                             }
                             retryNotSent(record, retryTold);
                             return;
@@ -703,7 +703,7 @@ public final class BatchRunner {
                     case RETRY, UNREACHABLE -> {
                         if (stopping()) {
                             if (sent) {
-                                noAnswerInTime(record, e);
+                                endedUnanswered(record, e);
                             }
                             retryNotSent(record, retryTold);
                             return;
@@ -899,12 +899,15 @@ public final class BatchRunner {
     }
 
     /**
-     * A request of {@code record} that reached a server got no answer within the timeout, and the record is not tried
-     * again in this session: told so that it is not taken for one in flight at the stop.
+     * A request of {@code record} that reached a server got no answer within the timeout, or came back with a
+     * failure, and the record is not tried again in this session: told so that it is not taken for one in flight at
+     * the stop, whose answer the stop kept from being saved.
      */
-    private void noAnswerInTime(InputRecord record, PredictionException e) {
+    private void endedUnanswered(InputRecord record, PredictionException e) {
         if (PredictionException.TIMEOUT.equals(e.kind())) {
             listener.noAnswerInTime(record, e);
+        } else {
+            listener.failedAtStop(record, e);
         }
     }
 

@@ -63,6 +63,14 @@ public interface RunListener {
     }
 
     /**
+     * A request of {@code record} that reached a server came back with a failure (an error status, a dropped
+     * connection) as the run stopped, and the record is not tried again in this session: it had no answer to save,
+     * so it is not taken for one whose answer the stop threw away.
+     */
+    default void failedAtStop(InputRecord record, PredictionException cause) {
+    }
+
+    /**
      * The retry last told by {@link #retrying} (or {@link #sentAgainAsBusy}) for this record was never sent: the run stopped while it waited. The
      * record is left pending (not stored), for the next session.
      */

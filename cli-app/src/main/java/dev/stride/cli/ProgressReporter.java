@@ -128,6 +128,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private final AtomicLong sentAgainWhileAway = new AtomicLong();
     /** Requests that got no answer in time, their records not tried again before the session ended. */
     private final LongAdder noAnswerInTime = new LongAdder();
+    /** Requests that came back with a failure as the run stopped, their records not tried again. */
+    private final LongAdder failedAtStop = new LongAdder();
     /** 429s answered to the records' requests and sent again, each with a retry spent or not. */
     private final LongAdder refusedWith429 = new LongAdder();
     /** Requests of records answered 503 (busy) this session, a retry spent or not. */
@@ -433,6 +435,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void noAnswerInTime(InputRecord record, PredictionException cause) {
         noAnswerInTime.increment();
+    }
+
+    @Override
+    public void failedAtStop(InputRecord record, PredictionException cause) {
+        failedAtStop.increment();
     }
 
     @Override
@@ -797,7 +804,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
                         : new SessionTally.Latency(latency.percentile(0.5), latency.percentile(0.95), latency.max()),
                 (nanoTime.getAsLong() - started) / 1_000_000, requestsSent, attempts.sum(), failureExamples,
                 beyond, new SessionTally.SentAgainAtLimit(sentAgainRateLimited.get(), sentAgainBusy.get()),
-                toldAgain.values().stream().mapToLong(t -> t.answered() - t.timedOut()).sum(),
+                toldAgain.values().stream().mapToLong(t -> t.answered() - t.timedOut()).sum() + failedAtStop.sum(),
                 answeredByAnother.sum(), learnt(), new SessionTally.Retried(retriesByKind(), retryExamples),
                 new SessionTally.Unanswered(sentAgainWhileAway.get(),
                         noAnswerInTime.sum() + toldAgain.values().stream().mapToLong(Told::timedOut).sum()));

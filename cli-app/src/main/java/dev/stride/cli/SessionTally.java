@@ -20,7 +20,7 @@ import java.util.Map;
  * @param atLimit       refusals of one too many at once under {@code --concurrency auto}, sent again without
  *                      spending a retry (not among {@code retries}; among the records' attempts)
  * @param answeredUnkept answered requests of records this session did not store (it stopped first), each followed
- *                      by a retry: neither kept attempts nor redundant
+ *                      by a retry or come back with a failure as it stopped: neither kept attempts nor redundant
  * @param answeredByAnother requests of records whose answer this session did not store because another worker
  *                      stored one first: redundant, but not asked again
  * @param retried       what the {@code retries} followed, by kind
