@@ -44,8 +44,11 @@ public sealed interface RunPlan {
      *
      * @param joining this process's place when the sync found other workers live ({@link Joined#othersLive()}
      *                &gt; 0): it joins a run at work, not a stopped one; null when none was (a resume)
+     * @param byLineNotice said under the sync's report when it edited records that are matched by line number (they
+     *                have no id field) while others went or came: those may be lines that moved; null otherwise
      */
-    record Resume(RunInfo run, SyncReport sync, Joined joining, RunOptions options) implements RunPlan {
+    record Resume(RunInfo run, SyncReport sync, Joined joining, RunOptions options, Phrase byLineNotice)
+            implements RunPlan {
         public Resume {
             if (joining != null && joining.othersLive() == 0) {
                 throw new IllegalArgumentException("joining nobody is a resume: " + joining);

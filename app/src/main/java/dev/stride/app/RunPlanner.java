@@ -182,7 +182,7 @@ final class RunPlanner {
                     report = store.syncRunAsWorker(spec, records, digest, dropAnswers, options.lease());
                 }
             } catch (AnswersWouldBeDroppedException e) {
-                throw new InvalidInputException(wouldDropAnswers(input, name, e.report()), e);
+                throw new InvalidInputException(wouldDropAnswers(input, name, e.report(), byLine(reader, options)), e);
             } catch (InvalidInputException e) {
                 // The readers name the file already; the store's own findings (a duplicate id) do not know it.
                 if (e.getMessage() != null && !e.getMessage().startsWith(input.toString())) {
@@ -198,13 +198,15 @@ final class RunPlanner {
                 .orElse(null);
         if (dryRun) {
             return new RunPlan.DryRun(name, report, changed, changed.isEmpty() ? null : refusalAdvice(existing),
-                    report.needsConsentToDrop() && !dropAnswers ? wouldDropAnswers(input, name, report) : null,
+                    report.needsConsentToDrop() && !dropAnswers
+                            ? wouldDropAnswers(input, name, report, byLine(reader, options)) : null,
                     firstToSend == null ? null : new RunPlan.FirstRecord(firstToSend.id(), prompt.prompt(
                             firstToSend.id(), Json.read(firstToSend.json(), Json.storedRecord(firstToSend.id())))),
                     options, idNotice);
         }
         RunInfo run = store.findRun(name).orElseThrow();
-        return report.created() ? new RunPlan.NewRun(run, options, idNotice) : resume(run, report, options);
+        return report.created() ? new RunPlan.NewRun(run, options, idNotice)
+                : resume(run, report, options, reader.numberedByLine());
     }
 
     /**
@@ -212,10 +214,18 @@ final class RunPlanner {
      * nothing left to send is no work to join: it is said as a resume is, that nothing is left.
      */
     private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options) {
+        return resume(run, sync, options, false);
+    }
+
+    /** As above; {@code byLine}: the input's records are numbered by line ({@link RecordReader#numberedByLine()}). */
+    private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options, boolean byLine) {
         run = keepOutputRules(run, options);
         boolean workLeft = run.pending() > 0 || options.retryFailed() && run.failed() > 0;
         Joined joining = store.enlistedAs(run.id()).filter(j -> j.othersLive() > 0 && workLeft).orElse(null);
-        return new RunPlan.Resume(run, sync, joining, options);
+        // Edits alongside records gone or added are what a moved line looks like; a correction in place is not.
+        Phrase byLineNotice = byLine && sync.edited() > 0 && (sync.removed() > 0 || sync.added() > 0)
+                ? AppPhrase.of("run.byLineNotice", options.idField()) : null;
+        return new RunPlan.Resume(run, sync, joining, options, byLineNotice);
     }
 
     /**
@@ -454,7 +464,15 @@ final class RunPlanner {
      * input's ids is in the run, or every record changed, the likelier cause is the wrong file or another id field
      * than records removed or edited on purpose, and the message says so.
      */
-    private static Phrase wouldDropAnswers(Path input, String run, SyncReport report) {
+    /**
+     * What to say of records numbered by their line (they have no id field): a line deleted or added moves every
+     * record after it onto another's answer, which looks to a sync like most records edited. Null when they have ids.
+     */
+    private static Phrase byLine(RecordReader reader, RunOptions options) {
+        return reader.numberedByLine() ? AppPhrase.of("run.matchedByLine", options.idField()) : null;
+    }
+
+    private static Phrase wouldDropAnswers(Path input, String run, SyncReport report, Phrase byLine) {
         List<Phrase> parts = new ArrayList<>(2);
         if (report.removedAnswers() > 0) {
             parts.add(AppPhrase.of("run.dropRemoved", report.removedAnswers(), named(report.removedAnsweredIds(),
@@ -467,7 +485,8 @@ final class RunPlanner {
         Object hint = report.added() == report.total() ? AppPhrase.of("run.noIdMatches")
                 : report.edited() == report.total() ? AppPhrase.of("run.allEdited") : "";
         return AppPhrase.of("run.wouldDropAnswers", input, report.droppedAnswers(), report.answersBefore(), run,
-                parts.size() == 1 ? parts.get(0) : AppPhrase.of("run.dropBoth", parts.get(0), parts.get(1)), hint);
+                parts.size() == 1 ? parts.get(0) : AppPhrase.of("run.dropBoth", parts.get(0), parts.get(1)), hint,
+                byLine == null ? "" : byLine);
     }
 
     private static String named(List<String> ids, long count) {

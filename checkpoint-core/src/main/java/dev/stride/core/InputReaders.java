@@ -234,6 +234,11 @@ public final class InputReaders {
         }
 
         @Override
+        public boolean numberedByLine() {
+            return records.numberedByLine();
+        }
+
+        @Override
         public void close() {
             records.close();
             closeQuietly(raw);
@@ -263,6 +268,11 @@ public final class InputReaders {
         @Override
         public Optional<String> likelyIdField() {
             return maker.likelyIdField();
+        }
+
+        @Override
+        public boolean numberedByLine() {
+            return maker.numberedByLine();
         }
 
         JsonArrayReader(String name, InputStream in, RecordMaker maker) {
@@ -379,6 +389,11 @@ public final class InputReaders {
         @Override
         public Optional<String> likelyIdField() {
             return maker.likelyIdField();
+        }
+
+        @Override
+        public boolean numberedByLine() {
+            return maker.numberedByLine();
         }
 
         CsvReader(String name, InputStream in, char separator, RecordMaker maker) {

@@ -58,6 +58,11 @@ public final class JsonlReader implements RecordReader {
     }
 
     @Override
+    public boolean numberedByLine() {
+        return maker.numberedByLine();
+    }
+
+    @Override
     public boolean hasNext() {
         if (next == null) {
             next = readNext();

@@ -35,6 +35,8 @@ final class RecordMaker {
     private final HexFormat hex = HexFormat.of();
     /** See {@link #likelyIdField()}; written by the reading thread before it hands on the first record. */
     private volatile String likelyIdField;
+    /** See {@link #numberedByLine()}; written by the reading thread, read once the input is read. */
+    private volatile boolean numberedByLine;
 
     RecordMaker(String fileName, String idField, PromptTemplate template) {
         this.fileName = fileName;
@@ -83,6 +85,9 @@ final class RecordMaker {
                     throw fail(line, Phrase.core("line.nullId", idField));
                 }
                 id = Long.toString(line);
+                if (!numberedByLine) {
+                    numberedByLine = true;
+                }
             } else if (idNode.isTextual() && idNode.textValue().isEmpty()) {
                 // An empty cell is a gap in the data, not an id: stored, it is a record no one can name (an export's
                 // blank id, a second one refused as a duplicate of nothing visible).
@@ -120,6 +125,11 @@ final class RecordMaker {
      */
     Optional<String> likelyIdField() {
         return Optional.ofNullable(likelyIdField);
+    }
+
+    /** Whether a record read so far had no id field and was numbered by its line. */
+    boolean numberedByLine() {
+        return numberedByLine;
     }
 
     /**

@@ -25,6 +25,14 @@ public interface RecordReader extends Iterator<InputRecord>, Closeable {
         return Optional.empty();
     }
 
+    /**
+     * Whether a record read so far had no id field and took its line number as its id: such records are matched with
+     * a run's by position, so a line deleted or added shifts every record after it onto another's stored one.
+     */
+    default boolean numberedByLine() {
+        return false;
+    }
+
     @Override
     void close();
 }

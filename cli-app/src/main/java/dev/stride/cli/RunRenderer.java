@@ -178,6 +178,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             printJoining(p.run(), p.joining());
         } else if (plan instanceof RunPlan.Resume p) {
             out.println(m.get("msg.run.inputSettingsUnchanged", inputChanges(p.sync(), m)));
+            if (p.byLineNotice() != null) {
+                out.println(m.get(p.byLineNotice()));
+            }
             printResuming(p.run());
         } else if (plan instanceof RunPlan.ResumeStored p) {
             joinToSay = p.atWork();

@@ -268,8 +268,8 @@ class RerunReportTest {
         assertThat(other.exitCode()).as(other.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(other.err()).isEqualTo("stride: " + test + ": this input would drop 6 of the 6 answers of run 'm'"
                 + " (6 of records it changed: 1, 2, 3, 4, 5, …); nothing was changed. Every record of this input"
-                + " differs from the run's: is it another file with the same ids (or line numbers)? Add"
-                + " --drop-answers to drop them, or give this input its own --run NAME" + System.lineSeparator());
+                + " differs from the run's: is it another file with the same ids (or line numbers)?" + BY_LINE
+                + " Add --drop-answers to drop them, or give this input its own --run NAME" + System.lineSeparator());
         assertThat(snapshot(db)).isEqualTo(before);
 
         // Two of six corrected: not most of the answers, so they are redone without a question.
@@ -280,6 +280,72 @@ class RerunReportTest {
         assertThat(corrected.exitCode()).as(corrected.all()).isZero();
         assertThat(corrected.out()).contains("0 added, 2 edited (redone), 0 removed (edited 2, 5)");
         assertThat(stride.model.requests.get()).isEqualTo(2);
+    }
+
+    private static final String BY_LINE = " Its records have no field 'id' and are matched by line number, so a line"
+            + " deleted or added shifts every record after it; --id-field NAME follows them by a field of their own"
+            + " instead (in a new run).";
+
+    /**
+     * Records without ids are known by their line: one line deleted moves every later record onto its neighbour's
+     * answer, which the sync sees as most answers edited. The refusal says why, and how to follow records by id.
+     */
+    @Test
+    void aLineDeletedFromAFileWithoutIdsIsRefusedSayingRecordsAreMatchedByLine() throws Exception {
+        Path input = dir.resolve("noids.jsonl");
+        StringBuilder all = new StringBuilder();
+        StringBuilder lineTwoGone = new StringBuilder();
+        StringBuilder lastEdited = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            String line = "{\"question\":\"question " + i + "\"}\n";
+            all.append(line);
+            lineTwoGone.append(i == 1 ? "" : line);
+            lastEdited.append(i == 5 ? "{\"question\":\"question 5, corrected\"}\n" : line);
+        }
+        Files.writeString(input, all, StandardCharsets.UTF_8);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db).exitCode()).isZero();
+        List<Map<String, Object>> before = snapshot(db);
+        stride.model.requests.set(0);
+
+        Files.writeString(input, lineTwoGone, StandardCharsets.UTF_8);
+        Cli.Result refused = run(input, db);
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(refused.err()).isEqualTo("stride: " + input + ": this input would drop 5 of the 6 answers of run"
+                + " 'm' (1 of records it no longer has: 6; 4 of records it changed: 2, 3, 4, 5); nothing was changed."
+                + BY_LINE + " Add --drop-answers to drop them, or give this input its own --run NAME"
+                + System.lineSeparator());
+        Cli.Result dry = run(input, db, "--dry-run");
+        assertThat(dry.out()).as(dry.all()).contains("matched by line number");
+        assertThat(snapshot(db)).isEqualTo(before);
+        assertThat(stride.model.requests.get()).isZero();
+
+        // Records with ids of their own say nothing of lines.
+        Path withIds = dir.resolve("ids.jsonl");
+        lines(withIds, 0, 6);
+        Path idsDb = dir.resolve("ids.db");
+        assertThat(run(withIds, idsDb).exitCode()).isZero();
+        lines(withIds, 3, 6);
+        assertThat(run(withIds, idsDb).err()).contains("would drop 3 of the 6").doesNotContain("line number");
+
+        // A correction in place is no moved line: nothing said of lines.
+        Files.writeString(input, lastEdited, StandardCharsets.UTF_8);
+        Cli.Result corrected = run(input, db);
+        assertThat(corrected.exitCode()).as(corrected.all()).isZero();
+        assertThat(corrected.out()).contains("0 added, 1 edited (redone), 0 removed (edited 6)")
+                .doesNotContain("line number");
+
+        // The deletion let through says why its neighbours were redone, under the sync's report line.
+        Files.writeString(input, lineTwoGone, StandardCharsets.UTF_8);
+        stride.model.requests.set(0);
+        Cli.Result dropped = run(input, db, "--drop-answers");
+        assertThat(dropped.exitCode()).as(dropped.all()).isZero();
+        assertThat(dropped.out()).contains("0 added, 4 edited (redone), 1 removed (edited 2, 3, 4, 5; removed 6);"
+                + " template and parameters unchanged" + System.lineSeparator()
+                + "note: this input's records have no field 'id' and are matched by line number, so lines that moved"
+                + " with a deleted or added one count as edited; --id-field NAME follows them by a field of their own"
+                + " instead (in a new run)" + System.lineSeparator());
+        assertThat(stride.model.requests.get()).isEqualTo(4);
     }
 
     @Test
