@@ -107,11 +107,13 @@ final class NotFoundHint {
             "malformed HTTP \\d+ response: error (event mid-stream|line mid-stream|object in a 2xx body)");
 
     /**
-     * The model client's words for a stream that began as the API's (a chunk or line read) and ended before its end:
-     * cut short, or its last chunk or line broken off (SseDecoder, NdjsonDecoder).
+     * The model client's words for a stream that ended before its end: cut short after some chunks or lines, or
+     * before its first (nothing but the stream's own lines came), or its last chunk or line broken off
+     * (SseDecoder, NdjsonDecoder); and any stream whose connection dropped under it (ModelClient), whatever it had
+     * read: a dropped connection is no sign of another service at the URL.
      */
-    private static final Pattern STREAM_CUT = Pattern.compile(
-            "malformed HTTP \\d+ response: stream (cut short: ended after|(chunk|line) ([2-9]|\\d{2,}) is not JSON)");
+    private static final Pattern STREAM_CUT = Pattern.compile("malformed HTTP \\d+ response: stream (cut short: ended"
+            + " (after|before)|(chunk|line) ([2-9]|\\d{2,}) is not JSON|.*\\(the connection dropped\\))");
 
     /** The paths stride adds to the base URL itself; a URL copied from a server's docs often ends in one. */
     private static final List<String> ENDPOINT_PATHS = List.of("/chat/completions", "/completions");

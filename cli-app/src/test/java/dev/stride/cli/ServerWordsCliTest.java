@@ -322,6 +322,33 @@ class ServerWordsCliTest {
     }
 
     /**
+     * Streams whose connection is closed right after the headers, before their first event (a proxy's read timeout
+     * while the model reads a long prompt): cut short, as a stream that breaks off later is, and not a web page or
+     * another service at the URL.
+     */
+    @Test
+    void streamsThatDropBeforeTheirFirstEventAreNamedAsCutNotAsAnotherApi() throws Exception {
+        everyRequestGets(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .chunkedBody("data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n",
+                        128).onResponseBody(new SocketEffect.CloseSocket()).build());
+        String v1 = stride.url();
+
+        Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
+                .with("--stream", "--concurrency", "1", "--retries", "4");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("malformed HTTP 200 response: stream cut short: ended before its first event (the"
+                        + " connection dropped)")
+                .endsWith(" (0/3 done and saved); " + v1 + " streams answers as the API does, but every stream broke"
+                        + " off before its end: the server, or a proxy between (its timeout), closes them early; its log"
+                        + " says why\n")
+                .doesNotContain("not as an OpenAI-compatible API")
+                .hasLineCount(1);
+        // Retried as a cut stream is: every record's tries spent before the run stopped.
+        assertThat(stride.server.getRequestCount()).isEqualTo(10);
+    }
+
+    /**
      * A server that answers every request with a 5xx (a model server that fails, a proxy whose model is away): the
      * stop says what to do, as the other stops do, and not that --base-url is wrong.
      */

@@ -67,8 +67,9 @@ final class NdjsonDecoder implements StreamDecoder {
     @Override
     public ChatResult finish(Duration latency) throws MalformedResponse {
         if (!done) {
+            // Any line that is not JSON was refused as it came: an end before the first is the stream broken off.
             throw new MalformedResponse(lines == 0
-                    ? "stream ended without any line"
+                    ? "stream cut short: ended before its first line"
                     : "stream cut short: ended after " + lines + " lines without done:true");
         }
         return answer.build(latency);

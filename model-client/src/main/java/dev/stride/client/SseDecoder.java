@@ -16,7 +16,8 @@ import java.time.Duration;
  *   <li>An error mid-stream is a failure, not a shorter answer: a data object with {@code "error"} (OpenAI, vLLM,
  *       TGI) or {@code "object": "error"} (older vLLM), an {@code event: error}, or llama.cpp's non-standard
  *       {@code error: {...}} line.</li>
- *   <li>A body that ends without {@code [DONE]} and without a finish_reason was cut short.</li>
+ *   <li>A body that ends without {@code [DONE]} and without a finish_reason was cut short; one that ends before its
+ *       first event too, unless it held lines no event stream has (a web page answering at the URL).</li>
  * </ul>
  */
 final class SseDecoder implements StreamDecoder {
@@ -30,6 +31,8 @@ final class SseDecoder implements StreamDecoder {
     private int chunks;
     private boolean sawChoice;
     private boolean done;
+    /** A line that is no SSE field nor comment was read: the body is not an event stream (an HTML page). */
+    private boolean foreign;
 
     SseDecoder(Api api, ResponseParser parser) {
         this.chat = api == Api.OPENAI_CHAT;
@@ -62,9 +65,10 @@ final class SseDecoder implements StreamDecoder {
             case "event" -> eventType = value;
             // llama.cpp has sent errors as "error: {json}" lines, outside the SSE field names.
             case "error" -> throw midStreamError(messageOf(value));
-            default -> {
-                // id:, retry: and unknown fields carry nothing we use.
+            case "id", "retry" -> {
+                // They carry nothing we use.
             }
+            default -> foreign = true;
         }
     }
 
@@ -135,9 +139,12 @@ final class SseDecoder implements StreamDecoder {
             dispatch(); // a last event without its blank line
         }
         if (!done && !answer.hasFinishReason()) {
-            throw new MalformedResponse(chunks == 0
-                    ? "stream ended without any data event"
-                    : "stream cut short: ended after " + chunks + " chunks without [DONE] or a finish_reason");
+            // Nothing but the stream's own lines, or nothing at all, before the end: the API's stream, broken off
+            // before its first event (a dropped connection, a proxy's timeout while the model read the prompt), not
+            // another service at the URL.
+            throw new MalformedResponse(chunks > 0
+                    ? "stream cut short: ended after " + chunks + " chunks without [DONE] or a finish_reason"
+                    : foreign ? "stream ended without any data event" : "stream cut short: ended before its first event");
         }
         if (!sawChoice) {
             throw new MalformedResponse("stream ended without a choice (" + chunks + " chunks)");

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -141,18 +142,37 @@ class StreamFailuresTest {
         assertRetryMalformed(f, "stream cut short: ended after 6 lines without done:true");
     }
 
+    /** Lines no event stream has (a web page at the URL) and no event: not the API's stream. */
     @Test
-    void aStreamWithNoEventsAtAll() {
-        CallFailure f = failure(Fixtures.sse(": just a comment\n\n"), Api.OPENAI_CHAT);
+    void aBodyWithNoEventsAndLinesNoStreamHasIsNoStream() {
+        CallFailure f = failure(Fixtures.sse("<!DOCTYPE html>\n<html><body>Welcome</body></html>\n"),
+                Api.OPENAI_CHAT);
 
         assertRetryMalformed(f, "stream ended without any data event");
     }
 
+    /**
+     * The API's stream ended before its first event: with no body at all, after a keep-alive comment, or with its
+     * connection closed right after the headers. A stream cut short (retried as one), not another service.
+     */
     @Test
-    void anEmptyNdjsonStream() {
+    void aStreamThatEndsBeforeItsFirstEventIsCutShort() {
+        assertRetryMalformed(failure(Fixtures.sse(""), Api.OPENAI_CHAT),
+                "stream cut short: ended before its first event");
+        assertRetryMalformed(failure(Fixtures.sse(": keep-alive\n\n"), Api.OPENAI_CHAT),
+                "stream cut short: ended before its first event");
+
+        CallFailure dropped = failure(new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "text/event-stream").chunkedBody(FIRST_CHUNK, 1024)
+                .onResponseBody(new SocketEffect.CloseSocket()).build(), Api.OPENAI_CHAT);
+        assertRetryMalformed(dropped, "stream cut short: ended before its first event (the connection dropped)");
+    }
+
+    @Test
+    void anEmptyNdjsonStreamIsCutShort() {
         CallFailure f = failure(Fixtures.ndjson(""), Api.OLLAMA_CHAT);
 
-        assertRetryMalformed(f, "stream ended without any line");
+        assertRetryMalformed(f, "stream cut short: ended before its first line");
     }
 
     @Test
