@@ -251,8 +251,22 @@ public final class PromptTemplate {
         if (body.has("messages") && !validMessages(body.get("messages"))) {
             return Optional.of(Phrase.core("line.batchBadMessages"));
         }
+        for (String field : ONE_ANSWER) {
+            JsonNode asked = body.get(field);
+            if (asked != null && !asked.isNull() && !(asked.isIntegralNumber() && asked.asLong() == 1)) {
+                return Optional.of(Phrase.core("line.batchOneAnswer", field, asked.toString()));
+            }
+        }
         return Optional.empty();
     }
+
+    /**
+     * Body fields that ask for several answers (or candidates) to one prompt, as {@code --param n} does (refused
+     * there too): stride stores the first choice, while the usage counts the tokens of them all, so tokens per second
+     * and cost came out as many times too high, and the other answers were lost without a word. In order, so the
+     * first found is the one named.
+     */
+    private static final List<String> ONE_ANSWER = List.of("n", "best_of");
 
     /** The endpoint a batch line's url names (chat: /v1/chat/completions, completions: /v1/completions), or null. */
     public static Endpoint batchEndpoint(String url) {

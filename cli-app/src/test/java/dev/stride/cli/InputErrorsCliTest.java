@@ -92,6 +92,31 @@ class InputErrorsCliTest {
                 + " trailing comma; each line must hold one whole JSON object");
     }
 
+    /**
+     * A batch line's own body asking for several answers ({@code n}, {@code best_of}), as {@code --param n=3} would:
+     * refused by its line before anything is sent, as the option is, since only the first choice is stored while the
+     * usage counts them all. {@code n: 1} is one answer and goes.
+     */
+    @Test
+    void aBatchBodyAskingForSeveralAnswersIsRefusedByItsLine() throws Exception {
+        String one = "{\"custom_id\": \"r1\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\":"
+                + " {\"model\": \"m\", \"n\": 1, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}}\n";
+        for (String field : new String[] {"n", "best_of"}) {
+            Path input = file(field + ".jsonl", one + one.replace("r1", "r2").replace("\"n\": 1", "\"" + field + "\": 3"));
+
+            Cli.Result r = stride.cli.run("run", input.toString(), "--db", dir.resolve(field + ".db").toString(),
+                    "--model", "m", "--base-url", stride.url(), "--log-every", "0");
+
+            assertBadInput(r, input + " line 2: has body." + field + " = 3: stride stores one answer per record (the"
+                    + " first choice), and the server would count the tokens of every answer it makes against it"
+                    + " (tokens per second and cost too high); leave " + field + " out of the body or set it to 1");
+        }
+        Path fine = file("one.jsonl", one);
+        Cli.Result r = stride.cli.run("run", fine.toString(), "--db", dir.resolve("one.db").toString(), "--model",
+                "m", "--base-url", stride.url(), "--log-every", "0");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
     @Test
     void aBrokenConfigFile() throws Exception {
         Path input = questions(dir, "q.jsonl", 2);
