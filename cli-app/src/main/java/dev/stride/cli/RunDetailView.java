@@ -165,9 +165,7 @@ final class RunDetailView {
         RunJson.progress(o, run, state, totals, live);
         RunJson.cost(o, prices, totals);
         RunJson.scores(o, scores);
-        if (alone != null) {
-            RunJson.fileAlone(o, alone);
-        }
+        RunJson.fileAlone(o, alone);
         ObjectNode servers = o.putObject("answered_by");
         report.byServer().forEach(c -> servers.put(c.key(), c.count()));
         ObjectNode finish = o.putObject("finish_reasons");

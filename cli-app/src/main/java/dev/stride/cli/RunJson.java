@@ -7,7 +7,11 @@ import dev.stride.db.Board;
 import dev.stride.db.FileAlone;
 import dev.stride.db.RunTotals;
 
-/** The fields of a run that {@code status --json} and {@code status --run NAME --json} both give, named alike. */
+/**
+ * The fields of a run that {@code status --json} and {@code status --run NAME --json} both give, named alike. As the
+ * dashboard's JSON, every key is there whatever the run's state or database, null where nothing is known or there is
+ * none: a script reading one key of a fresh run met a missing key where a finished one had it.
+ */
 final class RunJson {
     private RunJson() {
     }
@@ -67,19 +71,27 @@ final class RunJson {
         }
     }
 
-    /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; nothing without. */
+    /** The run's cost at {@code prices} (per million tokens), rounded to a millionth of a dollar; null without. */
     static void cost(ObjectNode o, RunSummary.Prices prices, RunTotals totals) {
         if (prices.known()) {
             o.put("cost", Math.round(prices.cost(totals.tokensIn(), totals.tokensOut()) * 1e6) / 1e6);
+        } else {
+            o.putNull("cost");
         }
     }
 
     /**
      * Whether the run's database file alone holds everything right now (no commit only in its -wal), the -wal's size,
      * and the answers only in it when a stopped stride left them there (null otherwise). The same in every run of a
-     * file: it is the file's.
+     * file: it is the file's. Each null with no file to look at ({@code alone} null: PostgreSQL).
      */
     static void fileAlone(ObjectNode o, FileAlone alone) {
+        if (alone == null) {
+            o.putNull("file_alone_whole");
+            o.putNull("wal_bytes");
+            o.putNull("answers_only_in_wal");
+            return;
+        }
         o.put("file_alone_whole", alone.whole());
         o.put("wal_bytes", alone.walBytes());
         if (alone.state() == FileAlone.State.LEFT_BEHIND && alone.answersOnlyInWal().isPresent()) {

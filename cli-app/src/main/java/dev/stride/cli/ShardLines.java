@@ -23,8 +23,6 @@ final class ShardLines {
     }
 
     static void putJson(ObjectNode o, RunInfo run) {
-        if (run.shard() != null) {
-            o.put("shard", run.shard().toString());
-        }
+        o.put("shard", run.shard() == null ? null : run.shard().toString());
     }
 }

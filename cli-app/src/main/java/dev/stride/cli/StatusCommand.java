@@ -288,9 +288,7 @@ final class StatusCommand implements Callable<Integer> {
             r.baseUrls().forEach(o.putArray("base_urls")::add);
             RunJson.progress(o, r, ShownState.label(r, allGone.contains(r.id()), workers.get(r.id()), now), t,
                     live);
-            if (alone != null) {
-                RunJson.fileAlone(o, alone);
-            }
+            RunJson.fileAlone(o, alone);
             ShardLines.putJson(o, r);
             WorkerLines.putJson(o, workers.get(r.id()), now);
             RunJson.cost(o, prices, t);

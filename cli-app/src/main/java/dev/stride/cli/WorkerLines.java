@@ -1,6 +1,7 @@
 package dev.stride.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stride.core.Json;
 import dev.stride.core.RunInfo;
@@ -56,10 +57,12 @@ final class WorkerLines {
         }
     }
 
+    /**
+     * The live workers, an empty list for none; each worker's keys there whatever it tells, null where it told
+     * nothing, as the dashboard's workers have them ({@code servers} a list once it tells its figures, empty with one
+     * server).
+     */
     static void putJson(ObjectNode o, List<WorkerInfo> workers, Instant now) {
-        if (workers.isEmpty()) {
-            return;
-        }
         ArrayNode array = o.putArray("workers");
         for (WorkerInfo w : workers) {
             ObjectNode n = array.addObject();
@@ -76,18 +79,13 @@ final class WorkerLines {
             n.put("last_seen", w.lastSeen().toString());
             // Null while answers come: since when it waits for its server(s), as of in_flight_at.
             n.put("waiting_since", w.waitingSince() == null ? null : w.waitingSince().toString());
-            if (w.inFlight() != null) {
-                n.put("in_flight_at", w.inFlightAsOf().toString());
-                n.put("in_flight", w.inFlight());
-                n.put("concurrency", w.inFlightAuto() ? "auto" : "fixed");
-                if (!w.servers().isEmpty()) {
-                    n.set("servers", Json.serverLimits(w.servers()));
-                }
-                // in_flight stays the bound, as it always was; the requests out are a field of their own.
-                if (w.requestsOut() != null) {
-                    n.put("requests_out", w.requestsOut());
-                }
-            }
+            boolean tells = w.inFlight() != null;
+            n.put("in_flight_at", tells ? w.inFlightAsOf().toString() : null);
+            n.put("in_flight", w.inFlight());
+            n.put("concurrency", !tells ? null : w.inFlightAuto() ? "auto" : "fixed");
+            n.set("servers", tells ? Json.serverLimits(w.servers()) : NullNode.getInstance());
+            // in_flight stays the bound, as it always was; the requests out are a field of their own.
+            n.put("requests_out", tells ? w.requestsOut() : null);
             // Held by the worker and at no server, so not among requests_out; null for a worker of a stride before
             // them, as of in_flight_at.
             n.put("waiting_for_rate_limit", w.waitingForRateLimit());
