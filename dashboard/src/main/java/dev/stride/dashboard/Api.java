@@ -19,7 +19,8 @@ import java.util.Optional;
  * a_right, b_right, both_wrong; {@code answered_by_both} counts the records both runs answered among those the page
  * read, so that "none listed" is told apart from "nothing to compare"). A run or record that is not there is a 404
  * with a JSON error (for a run, {@code database} names where it was looked for); a bad parameter a 400 (so is
- * {@code status=wrong} of a run not scored: an empty list would say that none is wrong); a database
+ * {@code status=wrong} of a run not scored: an empty list would say that none is wrong; and a {@code limit} or
+ * {@code after} out of its range, which was taken as the nearest value in it: {@code limit=-1} as 1); a database
  * that cannot be read a 503 (the page says so and keeps polling).
  */
 final class Api {
@@ -67,8 +68,7 @@ final class Api {
                     return Reply.error(400, "'" + parts.get(1) + "' is not scored, so no answer is right or wrong"
                             + " yet: stride score --run NAME --label-field FIELD --metric M scores it");
                 }
-                Board.RecordQuery q = new Board.RecordQuery(status, query.get("q"), number(query, "after", -1),
-                        (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT))));
+                Board.RecordQuery q = new Board.RecordQuery(status, query.get("q"), after(query), limit(query));
                 return found(board.records(parts.get(1), q).map(BoardJson::page), "run", parts.get(1));
             }
             if (parts.size() == 4 && parts.get(0).equals("runs") && parts.get(2).equals("records")) {
@@ -112,7 +112,7 @@ final class Api {
             return Reply.error(400, "only must be one of " + String.join(", ",
                     java.util.Arrays.stream(Board.Differing.values()).map(Board.Differing::param).toList()));
         }
-        int limit = (int) Math.min(MAX_LIMIT, Math.max(1, number(query, "limit", DEFAULT_LIMIT)));
+        int limit = limit(query);
         List<Board.Score> scoresA = board.scores(a);
         List<Board.Score> scoresB = board.scores(b);
         // The scoring stride compare would take, so that the page and the command never judge by different metrics
@@ -120,7 +120,7 @@ final class Api {
         Board.ScoredBy by = choice instanceof ComparedScoring.Chosen chosen && chosen.stored() != null
                 ? new Board.ScoredBy(chosen.stored().metric(), chosen.labelField()) : null;
         String none = choice instanceof ComparedScoring.Refused refused ? why(refused, a, b) : null;
-        Board.ComparePage page = board.differences(a, b, by, only.get(), number(query, "after", -1), limit)
+        Board.ComparePage page = board.differences(a, b, by, only.get(), after(query), limit)
                 .orElseThrow();
         return Reply.json(200, BoardJson.compare(runA.get(), scoresA, runB.get(), scoresB, by, none, only.get(),
                 page, board.answersOnlyInWal(now), now));
@@ -161,16 +161,36 @@ final class Api {
         return Reply.json(404, error);
     }
 
-    private static long number(Map<String, String> query, String name, long otherwise) {
+    /** A page's size: 1 to {@link #MAX_LIMIT} records, {@link #DEFAULT_LIMIT} when not given. */
+    private static int limit(Map<String, String> query) {
+        return (int) number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    }
+
+    /** The seq a page goes on after (a page's {@code next}), from 0; -1, the start, when not given. */
+    private static long after(Map<String, String> query) {
+        return number(query, "after", -1, 0, Long.MAX_VALUE);
+    }
+
+    /**
+     * The parameter {@code name} as a whole number from {@code min} to {@code max}, {@code otherwise} when it is not
+     * given; anything else is refused, naming the range: taken as the nearest number in it, {@code limit=-1} gave one
+     * record and {@code limit=100000} 500, and a script never learnt that it asked for what it did not get.
+     */
+    private static long number(Map<String, String> query, String name, long otherwise, long min, long max) {
         String text = query.get(name);
         if (text == null || text.isEmpty()) {
             return otherwise;
         }
+        String range = max == Long.MAX_VALUE ? " from " + min : " from " + min + " to " + max;
         try {
-            return Long.parseLong(text);
+            long value = Long.parseLong(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
         } catch (NumberFormatException e) {
-            throw new BadNumber(name + " must be a whole number, not '" + text + "'");
+            // said below, as a number out of range is
         }
+        throw new BadNumber(name + " must be a whole number" + range + ", not '" + text + "'");
     }
 
     private static final class BadNumber extends RuntimeException {

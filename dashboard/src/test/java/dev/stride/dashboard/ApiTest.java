@@ -30,7 +30,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -652,6 +654,41 @@ class ApiTest {
         assertThat(json("/api/compare?a=clean&b=nope", 404).get("error").asText()).contains("nope");
         assertThat(json("/api/runs/clean/records?status=weird", 400).get("error").asText()).contains("status");
         assertThat(json("/api/runs/clean/records?after=x", 400).get("error").asText()).contains("after");
+    }
+
+    /**
+     * A page's limit or start out of its range is refused with one line that names the parameter and the range: taken
+     * as the nearest value in it, limit=-1 gave one record and limit=100000 five hundred, and the caller never knew.
+     */
+    @Test
+    void aLimitOrStartOutOfItsRangeIsA400NamingTheRange() throws Exception {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("limit=-1", "limit must be a whole number from 1 to 500, not '-1'");
+        refused.put("limit=0", "limit must be a whole number from 1 to 500, not '0'");
+        refused.put("limit=501", "limit must be a whole number from 1 to 500, not '501'");
+        refused.put("limit=100000", "limit must be a whole number from 1 to 500, not '100000'");
+        refused.put("limit=99999999999999999999", "limit must be a whole number from 1 to 500, not"
+                + " '99999999999999999999'");
+        refused.put("limit=ten", "limit must be a whole number from 1 to 500, not 'ten'");
+        refused.put("limit=2.5", "limit must be a whole number from 1 to 500, not '2.5'");
+        refused.put("after=-5", "after must be a whole number from 0, not '-5'");
+        refused.put("after=-1", "after must be a whole number from 0, not '-1'");
+        refused.put("after=x", "after must be a whole number from 0, not 'x'");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            for (String path : List.of("/api/runs/clean/records?", "/api/compare?a=clean&b=flaky&")) {
+                HttpResponse<String> response = get(base, path + e.getKey());
+                assertThat(response.statusCode()).as(path + e.getKey()).isEqualTo(400);
+                assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                        t -> assertThat(t).startsWith("application/json"));
+                assertThat(response.body().strip()).as(path + e.getKey())
+                        .isEqualTo("{\"error\":\"" + e.getValue() + "\"}");
+            }
+        }
+        // The ends of each range, and no value at all, still go.
+        assertThat(json("/api/runs/clean/records?limit=1", 200).get("records")).hasSize(1);
+        assertThat(json("/api/runs/clean/records?limit=500&after=0", 200).get("records")).hasSize(119);
+        assertThat(json("/api/runs/clean/records?limit=&after=", 200).get("records")).hasSize(Api.DEFAULT_LIMIT);
+        assertThat(json("/api/compare?a=clean&b=flaky&limit=500&after=0", 200).has("differences")).isTrue();
     }
 
     @Test
