@@ -6,6 +6,7 @@ import dev.stride.core.InvalidInputException;
 import dev.stride.core.InvalidSettingException;
 import dev.stride.core.LiveWorkersException;
 import dev.stride.core.Phrased;
+import dev.stride.db.DatabaseGoneException;
 import dev.stride.db.StoreException;
 import dev.stride.db.TransferRefusedException;
 import java.io.PrintWriter;
@@ -41,7 +42,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         // A database that cannot be used, whether found on opening or halfway through a run (disk full), has its
         // own code, so a script can tell it from a server that refused the run.
         for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof StoreException) {
+            if (t instanceof StoreException || t instanceof DatabaseGoneException) {
                 return ExitCodes.DATABASE;
             }
         }

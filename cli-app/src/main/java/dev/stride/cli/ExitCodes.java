@@ -15,6 +15,8 @@ final class ExitCodes {
      * The database cannot be used: it cannot be opened (a missing folder; for PostgreSQL, a server down or
      * unreachable), is read-only, the disk is full, it is damaged, not a stride file, written by a newer stride, on a
      * network file system. Nothing was lost; the one-line message says what to do, and the same command then goes on.
+     * Also a file deleted or replaced while a run wrote it: the run stops, and the line says where what it held is
+     * written now.
      */
     static final int DATABASE = 4;
     static final int INTERRUPTED = 130;

@@ -18,6 +18,7 @@ import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
 import dev.stride.core.ServerOutage;
 import dev.stride.core.SyncReport;
+import dev.stride.db.DatabaseGoneException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -487,6 +488,10 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         var c = outcome.cursor();
         long done = c == null ? run.done() : c.done();
         long failed = c == null ? run.failed() : c.failed();
+        if (outcome.error() instanceof DatabaseGoneException gone) {
+            // Its own line says it all (where what the file held is now, and how to go on), whatever the stop.
+            throw gone;
+        }
         return switch (outcome.state()) {
             case DONE -> ExitCodes.OK;
             case DONE_WITH_FAILURES -> ExitCodes.FAILED_RECORDS;

@@ -25,6 +25,7 @@ import dev.stride.core.RunSpec;
 import dev.stride.core.RunState;
 import dev.stride.core.StopReason;
 import dev.stride.core.RunWorkers;
+import dev.stride.core.OutcomesPartlySavedException;
 import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
@@ -146,6 +147,12 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
 
     /** The upgrade this open made of a file an older stride wrote; empty when it made none. */
     private Optional<SchemaUpgrade> schemaUpgrade = Optional.empty();
+    /** Whether the file at the name is still the one the writer opened; null when opened read-only. */
+    private FileRescue watch;
+    /** Once the file was found gone and what it held written out: every later write is refused with it (writeLock). */
+    private DatabaseGoneException gone;
+    /** Where what a gone file held is written when its folder is gone too: the current folder, or a test's. */
+    private static volatile Path rescueFallback = Path.of("");
 
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
@@ -203,6 +210,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             SqliteCheckpointStore store = new SqliteCheckpointStore(file, clock, writer, reader);
             store.schemaUpgrade = SchemaUpgrade.of(file, upgradedFrom);
+            store.watch = FileRescue.watching(file, opened, rescueFallback);
             return store;
         } catch (RuntimeException e) {
             closeQuietly(writer);
@@ -418,7 +426,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
      * for a machine whose stride may be that older one), which this build's store does not read: its runs are read
      * from the columns every schema version has, enough for the lines that name them.
      */
-    private static List<RunInfo> runsOfCopy(Path copy) {
+    static List<RunInfo> runsOfCopy(Path copy) {
         SQLiteDataSource source = SqliteFiles.readerSource(copy);
         try (Connection connection = SqliteFiles.connect(source, copy)) {
             if (Schema.isCurrent(connection)) {
@@ -489,6 +497,11 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
                 return rs.next();
             }
         }
+    }
+
+    /** Where a gone file's rescue goes when its folder is gone too, for tests (the current folder otherwise). */
+    static void rescueFallbackTo(Path folder) {
+        rescueFallback = folder;
     }
 
     /** The database file. */
@@ -827,10 +840,18 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
      */
     @Override
     public SavedOutcomes saveOutcomesWithCursor(long runId, List<RecordOutcome> all, long elapsedMs, RunState state) {
-        return withWriter(() -> synced(() -> inTransaction(dsl -> {
-            boolean[] written = writeOutcomes(runId, all);
-            return new SavedOutcomes(written, writeCursor(runId, elapsedMs, state));
-        })));
+        return withWriter(() -> {
+            SavedOutcomes saved = synced(() -> inTransaction(dsl -> {
+                boolean[] written = writeOutcomes(runId, all);
+                return new SavedOutcomes(written, writeCursor(runId, elapsedMs, state));
+            }));
+            try {
+                return stillNamed(runId, saved);
+            } catch (DatabaseGoneException e) {
+                // Committed, and written out with the rest: counted as saved, and the run stops.
+                throw new OutcomesPartlySavedException(saved.written(), e);
+            }
+        });
     }
 
     private boolean[] writeOutcomes(long runId, List<RecordOutcome> all) {
@@ -872,16 +893,33 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
 
     @Override
     public Cursor saveCursor(long runId, long elapsedMs, RunState state) {
-        return withWriter(() -> synced(() -> inTransaction(dsl -> writeCursor(runId, elapsedMs, state))));
+        return withWriter(() -> stillNamed(runId,
+                synced(() -> inTransaction(dsl -> writeCursor(runId, elapsedMs, state)))));
     }
 
+    /** Also looked at before a run reports its end: a file gone after the last cursor must not end as done. */
     @Override
     public Cursor saveLastCursor(long runId, long elapsedMs, RunState state, StopReason why) {
-        return withWriter(() -> synced(() -> inTransaction(dsl -> {
+        return withWriter(() -> stillNamed(runId, synced(() -> inTransaction(dsl -> {
             Cursor saved = writeCursor(runId, elapsedMs, state);
             RunRows.keepStopReason(dsl, runId, saved.state(), why);
             return saved;
-        })));
+        }))));
+    }
+
+    /**
+     * {@code saved}, once the file at the name is seen to be still the one written (a stat, at each cursor: the
+     * commits a gone file took since the last look are all still in it). When it is not, what it holds is written
+     * out (with {@code saved}) and the store takes no more writes ({@link FileRescue}).
+     *
+     * @throws DatabaseGoneException saying where it is written and how to go on
+     */
+    private <T> T stillNamed(long runId, T saved) {
+        if (watch != null && watch.moved()) {
+            gone = watch.rescue(writer, runId);
+            throw gone;
+        }
+        return saved;
     }
 
     /**
@@ -1173,6 +1211,9 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
         writeLock.lock();
         try {
             checkOpen();
+            if (gone != null) {
+                throw gone.again();
+            }
             return work.get();
         } finally {
             writeLock.unlock();
