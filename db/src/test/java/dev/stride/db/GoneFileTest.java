@@ -1,0 +1,171 @@
+package dev.stride.db;
+
+import static dev.stride.db.Fixtures.done;
+import static dev.stride.db.Fixtures.recs;
+import static dev.stride.db.Fixtures.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.stride.core.InputRecord;
+import dev.stride.core.OutcomesPartlySavedException;
+import dev.stride.core.RecordOutcome;
+import dev.stride.core.RunState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A file deleted or replaced while the store writes it: SQLite goes on writing the file it opened, which no name
+ * leads to. The next cursor save sees it (the name's file key is not the one opened), writes out what the connection
+ * still reads (back at the name when nothing is there, beside it when another file is, into the fallback folder when
+ * the folder went too), refuses every later write, and the copy holds every committed answer and goes on.
+ */
+class GoneFileTest {
+    private static final long PID = ProcessHandle.current().pid();
+
+    @TempDir
+    Path dir;
+
+    private final List<InputRecord> input = recs(6);
+
+    @AfterEach
+    void fallbackBack() {
+        SqliteCheckpointStore.rescueFallbackTo(Path.of(""));
+    }
+
+    @Test
+    void aDeletedFileIsWrittenBackWithEveryAnswerAndTheStoreTakesNoMoreWrites() throws Exception {
+        Path file = dir.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = threeAnswered(store);
+            Files.delete(file);
+            store.savePrediction(run, input.get(3), done("a3")); // into the file no name leads to
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveCursor(run, 10, RunState.RUNNING), DatabaseGoneException.class);
+
+            assertThat(gone).hasMessage(file + " was deleted while the run wrote it: stopped; everything it held"
+                    + " (4/6 done) is written back to " + file + ": run the same command again to go on");
+            assertThat(gone.rescued()).isEqualTo(file);
+            // The writer's own -wal and -shm, left at their names, would be read as the rescued file's log.
+            assertThat(names(dir)).containsExactly("runs.db");
+            assertThat(catchThrowableOfType(() -> store.savePrediction(run, input.get(4), done("a4")),
+                    DatabaseGoneException.class)).hasMessage(gone.getMessage());
+        }
+        assertThat(answers(file)).containsExactly("r0", "r1", "r2", "r3");
+        try (SqliteCheckpointStore again = SqliteCheckpointStore.open(file)) {
+            long run = again.findRun("a").orElseThrow().id();
+            again.savePrediction(run, input.get(4), done("a4"));
+            assertThat(again.saveCursor(run, 20, RunState.RUNNING).done()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aReplacedFileIsLeftAsItIsAndTheRunWrittenBesideItUnderAFreeName() throws Exception {
+        Path file = dir.resolve("runs.db");
+        Path other = dir.resolve("other.db");
+        try (Connection c = Fixtures.jdbc(other); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE mine (x)");
+            s.execute("INSERT INTO mine VALUES (42)");
+        }
+        byte[] otherBytes = Files.readAllBytes(other);
+        Path taken = dir.resolve("runs.rescued-" + PID + ".db");
+        Files.writeString(taken, "someone's");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = threeAnswered(store);
+            Files.move(other, file, StandardCopyOption.REPLACE_EXISTING);
+
+            DatabaseGoneException gone = catchThrowableOfType(() -> store.saveOutcomesWithCursor(run,
+                    List.of(RecordOutcome.done(input.get(3), done("a3"))), 10, RunState.RUNNING),
+                    OutcomesPartlySavedException.class).failure() instanceof DatabaseGoneException g ? g : null;
+
+            Path rescued = dir.resolve("runs.rescued-" + PID + "-2.db");
+            assertThat(gone).isNotNull();
+            assertThat(gone).hasMessage(file + " was replaced by another file while the run wrote it: stopped; that"
+                    + " file is left as it is, and everything the run held (4/6 done) is written to " + rescued
+                    + ": move it back over " + file + " to go on");
+            assertThat(gone.rescued()).isEqualTo(rescued);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(otherBytes);
+        assertThat(Files.readString(taken)).isEqualTo("someone's");
+        assertThat(names(dir)).containsExactlyInAnyOrder("runs.db", taken.getFileName().toString(),
+                "runs.rescued-" + PID + "-2.db");
+        assertThat(answers(dir.resolve("runs.rescued-" + PID + "-2.db"))).containsExactly("r0", "r1", "r2", "r3");
+    }
+
+    @Test
+    void aFileGoneWithItsFolderIsWrittenToTheFallbackFolder() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("del"));
+        Path fallback = Files.createDirectory(dir.resolve("here"));
+        SqliteCheckpointStore.rescueFallbackTo(fallback);
+        Path file = folder.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = threeAnswered(store);
+            deleteTree(folder);
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveLastCursor(run, 10, RunState.INTERRUPTED, null), DatabaseGoneException.class);
+
+            Path rescued = fallback.resolve("runs.rescued-" + PID + ".db");
+            assertThat(gone).hasMessage(file + " was deleted with its folder while the run wrote it: stopped;"
+                    + " everything it held (3/6 done) is written to " + rescued + ": move it to " + file
+                    + " (or name it with --db) and run the same command again to go on");
+        }
+        assertThat(names(fallback)).containsExactly("runs.rescued-" + PID + ".db");
+        assertThat(answers(fallback.resolve("runs.rescued-" + PID + ".db"))).containsExactly("r0", "r1", "r2");
+    }
+
+    @Test
+    void aFileStillAtItsNameIsNotRescued() throws Exception {
+        Path file = dir.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = threeAnswered(store);
+            store.saveLastCursor(run, 10, RunState.INTERRUPTED, null);
+        }
+        assertThat(names(dir)).containsExactly("runs.db");
+    }
+
+    private long threeAnswered(SqliteCheckpointStore store) {
+        store.syncRun(spec("a"), input.iterator());
+        long run = store.findRun("a").orElseThrow().id();
+        for (int i = 0; i < 3; i++) {
+            store.savePrediction(run, input.get(i), done("a" + i));
+        }
+        store.saveCursor(run, 5, RunState.RUNNING);
+        return run;
+    }
+
+    private static List<String> answers(Path file) throws Exception {
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT record_id FROM predictions ORDER BY record_id")) {
+            List<String> ids = new java.util.ArrayList<>();
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+            return ids;
+        }
+    }
+
+    private static List<String> names(Path folder) throws Exception {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static void deleteTree(Path folder) throws Exception {
+        try (Stream<Path> all = Files.walk(folder)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
