@@ -208,6 +208,7 @@ final class SqliteFiles {
         if (Files.exists(file) && !Files.isWritable(file)) {
             throw new StoreException(DbPhrase.of("file.readOnly", file));
         }
+        refuseReadOnlySideFile(file);
         if (parent != null && !Files.isWritable(parent)) {
             // A database not made yet has no copy to move to a writable folder: another name is what to choose.
             throw new StoreException(Files.exists(file) ? DbPhrase.of("file.folderReadOnly", parent, file.getFileName())
@@ -223,6 +224,21 @@ final class SqliteFiles {
             if (free < MIN_FREE_BYTES) {
                 throw new StoreException(DbPhrase.of("file.diskLow", file, free / 1024,
                         MIN_FREE_BYTES / (1024 * 1024)));
+            }
+        }
+    }
+
+    /**
+     * Fails when the {@code -wal} or {@code -shm} beside {@code file} is there and cannot be written: SQLite then
+     * refuses every write to the file with a plain SQLITE_READONLY, and "make it and its folder writable" sent the
+     * user to a file and a folder that were writable. Left so by a stride of another user (root) that was killed:
+     * they belong to that user.
+     */
+    static void refuseReadOnlySideFile(Path file) {
+        for (String suffix : new String[] {"-wal", "-shm"}) {
+            Path side = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(side) && !Files.isWritable(side)) {
+                throw new StoreException(DbPhrase.of("file.sideReadOnly", file, side));
             }
         }
     }
@@ -369,6 +385,11 @@ final class SqliteFiles {
             return new StoreException(DbPhrase.of("sqlite.full", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_READONLY.code) {
+            try {
+                refuseReadOnlySideFile(file);
+            } catch (StoreException side) {
+                return new StoreException(side.phrase(), e);
+            }
             return new StoreException(DbPhrase.of("sqlite.readOnly", file, why), e);
         }
         if (code == SQLiteErrorCode.SQLITE_CORRUPT.code) {
