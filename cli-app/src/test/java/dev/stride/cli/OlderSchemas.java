@@ -21,13 +21,21 @@ final class OlderSchemas {
                     + " failed = failed - (OLD.status = 'failed'), truncated = truncated - (OLD.status = 'done'"
                     + " AND OLD.finish_reason IS 'length') WHERE run_id = OLD.run_id; END");
 
+    /** The progress view as V4 made it: V25's reads workers.waiting_since, a column SQLite cannot drop under it. */
+    private static final String V4_PROGRESS = "CREATE VIEW progress AS SELECT name AS run, model AS model,"
+            + " total AS total, done AS done, failed AS failed, total - done - failed AS pending,"
+            + " CASE WHEN total = 0 THEN 0.0 ELSE round(done * 100.0 / total, 1) END AS percent,"
+            + " round(elapsed_ms / 1000.0, 1) AS elapsed_s, saved_at AS saved_at,"
+            + " CASE WHEN state = 'running' AND saved_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-20 seconds')"
+            + " THEN 'interrupted' ELSE state END AS state, truncated AS truncated FROM runs";
+
     private OlderSchemas() {
     }
 
     /**
-     * Back to version 17 from 24: V24's, V23's and V22's columns, V21's triggers, counts and view (a stand-in for
-     * V10's, which V21 replaces), V20's and V19's columns, then V18's triggers (V4's again) and columns, and their
-     * history.
+     * Back to version 17 from 25: V25's view (V4's again), V24's, V23's and V22's columns, V21's triggers, counts and
+     * view (a stand-in for V10's, which V21 replaces), V20's and V19's columns, then V18's triggers (V4's again) and
+     * columns, and their history.
      */
     static void backTo17(Statement st) throws SQLException {
         for (String trigger : List.of("scores_counted_on_insert", "scores_counted_on_update", "scores_counted_on_delete",
@@ -36,6 +44,8 @@ final class OlderSchemas {
                 "records_scores_counted_on_delete")) {
             st.execute("DROP TRIGGER " + trigger);
         }
+        st.execute("DROP VIEW progress");
+        st.execute(V4_PROGRESS);
         st.execute("ALTER TABLE runs DROP COLUMN stop_reason");
         st.execute("ALTER TABLE runs DROP COLUMN stop_phrase");
         st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again");
@@ -53,7 +63,8 @@ final class OlderSchemas {
         st.execute("ALTER TABLE runs DROP COLUMN tokens_in");
         st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
         st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
-        st.execute("DELETE FROM flyway_schema_history WHERE version IN ('18', '19', '20', '21', '22', '23', '24')");
+        st.execute("DELETE FROM flyway_schema_history"
+                + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25')");
     }
 
     /** Back to version 15: {@link #backTo17}, then V17's column and V16's, which keep a run's scoring. */

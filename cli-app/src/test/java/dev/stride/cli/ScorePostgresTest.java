@@ -102,6 +102,7 @@ class ScorePostgresTest {
                 st.execute("ALTER TABLE runs DROP COLUMN scoring_metric, DROP COLUMN scoring_label_field,"
                         + " DROP COLUMN scoring_extract, DROP COLUMN output_rules"); // V17's, made after V16's
                 // V18's columns stay: it is written to be applied again over itself, and counts the tokens anew.
+                st.execute("DROP VIEW progress"); // V25's, which reads waiting_since: V25 makes it again
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22's
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit"); // V23's
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again");
@@ -109,7 +110,7 @@ class ScorePostgresTest {
                 st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
                 // V21 too is applied again over itself, and counts the scores anew.
                 st.execute("DELETE FROM flyway_schema_history"
-                        + " WHERE version IN ('16', '17', '18', '19', '20', '21', '22', '23', '24')");
+                        + " WHERE version IN ('16', '17', '18', '19', '20', '21', '22', '23', '24', '25')");
             }
             Cli.Result longer = cli.run("run", questions(12).toString(), "--db", db, "--model", "m", "--run",
                     "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0");
@@ -118,7 +119,7 @@ class ScorePostgresTest {
                     .contains("accuracy 75.0% (n=12); 95% CI");
         }
         assertThat(rows(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"))
-                .containsExactly("24");
+                .containsExactly("25");
         // Applied again over itself, V18 counted the tokens anew: once, not on top of what its triggers had.
         assertThat(rows(db, "SELECT tokens_in + tokens_out FROM run_totals")).containsExactly(
                 rows(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions").get(0));

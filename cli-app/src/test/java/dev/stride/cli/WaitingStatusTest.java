@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * status, read from another connection while a run's server is away: the worker says it waits for its server instead
- * of a rate, the run's row is {@code waiting} with no rate and no ETA, and both go back to a running run's once the
- * server answers again. PostgreSQL's twin is in {@link PostgresStatusTest}.
+ * of a rate, the run's row is {@code waiting} with no rate and no ETA (and so is its row in the progress view, read
+ * with plain SQL), and all go back to a running run's once the server answers again. PostgreSQL's twin is in
+ * {@link PostgresStatusTest}.
  */
 class WaitingStatusTest {
     private static final Cli EN = new Cli(Map.of("LANG", "en_US.UTF-8"));
@@ -72,6 +73,7 @@ class WaitingStatusTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).as("the worker's row").isNotNull();
             }
+            assertThat(shownInProgress(rows)).as("the progress view, as status shows it").isEqualTo("waiting");
             // Its four records wait for the server, trying it now and then: none is at a server in between.
             JsonNode idle = Eventually.get("waiting worker with no request out", Duration.ofSeconds(60), () -> {
                 JsonNode run = runOf(db, "waiting");
@@ -100,6 +102,7 @@ class WaitingStatusTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).as("the worker's row").isNull();
             }
+            assertThat(shownInProgress(rows)).as("the progress view, as status shows it").isEqualTo("running");
             assertThat(EN.run("status", "--db", db).out()).doesNotContain("unreachable");
 
             Cli.Result done = running.get(120, TimeUnit.SECONDS);
@@ -109,6 +112,15 @@ class WaitingStatusTest {
             if (second != null) {
                 second.close();
             }
+        }
+    }
+
+    /** Run {@code w}'s state as a user's plain SQL reads it from the progress view. */
+    private static String shownInProgress(Opener rows) throws SQLException {
+        try (Connection c = rows.open(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT state FROM progress WHERE run = 'w'")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 
