@@ -7,14 +7,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code --db} is declared once ({@link DbOption}) for the commands that need a database: each still requires it,
- * reads a PostgreSQL URL without showing its password, and describes it in its own words in both languages.
+ * reads a PostgreSQL URL without showing its password, and describes it in its own words in both languages, a
+ * PostgreSQL URL among them.
  */
 class DbOptionTest {
     private static final Cli EN = new Cli(Map.of("LANG", "en_US.UTF-8"));
     private static final Cli ZH = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
     private static final Map<String, String> DESCRIBED = Map.of(
-            "status", "The run database.", "clear", "The run database.", "export", "The run database.",
-            "sql", "The database to query.", "snapshot", "The run database to copy.", "score", "The run database.",
+            "status", "The run database: a SQLite file", "clear", "The run database: a SQLite file",
+            "export", "The run database: a SQLite file", "sql", "The database to query: a SQLite file",
+            "snapshot", "The run database to copy: a SQLite file", "score", "The run database: a SQLite file",
             "compare", "The run database: a SQLite file or postgresql://USER@HOST:PORT/DBNAME.",
             "dashboard", "The run database (a SQLite file or a postgresql:// URL).",
             "report", "The run database (a SQLite file or a postgresql:// URL).");
@@ -39,6 +41,9 @@ class DbOptionTest {
             String described = optionLine(EN.run(command, "--help").out());
             assertThat(described).as(command).contains(description.substring(0, Math.min(24, description.length())));
             assertThat(optionLine(ZH.run(command, "--help").out())).as(command).doesNotContain("database").isNotBlank();
+            // Every one of them takes a PostgreSQL URL as well (README's "Many machines"): its help says so.
+            assertThat(EN.run(command, "--help").out()).as(command).contains("postgresql://");
+            assertThat(ZH.run(command, "--help").out()).as(command).contains("postgresql://");
 
             Cli.Result badUrl = EN.run(command, "--db", "postgresql://bob:hunter2@host:notaport/runs");
             assertThat(badUrl.exitCode()).as(command).isEqualTo(ExitCodes.USAGE);
