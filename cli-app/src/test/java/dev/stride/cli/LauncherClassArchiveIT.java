@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
@@ -126,6 +131,74 @@ class LauncherClassArchiveIT {
                 dir.resolve("a.db")))).isZero();
         assertThat(install.resolve("stride.jsa")).as("recorded").isRegularFile();
         assertThat(install.resolve("stride.jsa.kept")).isRegularFile();
+    }
+
+    /**
+     * An archive written over after it was recorded (bytes at 4096, as a bad disk or a stray tool would) made every
+     * run die in a SIGSEGV, an hs_err_pid*.log left in the user's folder, until the user deleted it. The launcher
+     * records one newer than its mark again; and one damaged with its time put back, which it cannot tell, the JVM
+     * refuses by its checksums and starts without.
+     */
+    @Test
+    void anArchiveWrittenOverIsRecordedAgainAndOneThatLooksUntouchedIsRefused() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        Path archive = install.resolve("stride.jsa");
+        Path kept = install.resolve("stride.jsa.kept");
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        assertThat(launch(dir, jar.toString(), "record", runArgs(input, dir.resolve("a.db")))).isZero();
+        assertThat(launch(dir, jar.toString(), "first-map", List.of("--version"))).isZero();
+        byte[] recorded = Files.readAllBytes(archive);
+
+        writeOver(archive);
+        StrideProcess again = start(dir, jar.toString(), "written-over", runArgs(input, dir.resolve("b.db")));
+        assertThat(again.waitForExit(GUARD)).as(again.transcript()).isZero();
+        assertThat(again.err()).as("recorded again").contains("saving the classes");
+        assertThat(kept).isRegularFile();
+        assertThat(launch(dir, jar.toString(), "maps-the-new-one", List.of("--version"))).isZero();
+
+        assertThat(archive.toFile().setWritable(true)).isTrue();
+        Files.write(archive, recorded);
+        writeOver(archive);
+        Files.setLastModifiedTime(archive, Files.getLastModifiedTime(kept)); // as the launcher dated it
+        StrideProcess refused = start(dir, jar.toString(), "untouched-look", runArgs(input, dir.resolve("c.db")));
+        assertThat(refused.waitForExit(GUARD)).as(refused.transcript()).isZero();
+        assertThat(refused.err()).doesNotContain("saving the classes");
+        try (Stream<Path> crashes = Files.list(dir)) {
+            assertThat(crashes.map(Path::getFileName).map(Path::toString)).noneMatch(n -> n.startsWith("hs_err"));
+        }
+    }
+
+    /** A folder where the archive goes (or its mark, or its lock): stride runs without an archive, and says nothing. */
+    @Test
+    void aFolderInTheArchivesPlaceLeavesStrideToRunWithoutOne() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        int db = 0;
+        for (String name : List.of("stride.jsa", "stride.jsa.kept", "stride.jsa.recording")) {
+            Path folder = Files.createDirectories(install.resolve(name));
+            for (List<String> args : List.of(runArgs(input, dir.resolve("db" + db++ + ".db")), List.of("--version"))) {
+                StrideProcess p = start(dir, jar.toString(), name + "-" + db++, args);
+                assertThat(p.waitForExit(GUARD)).as(p.transcript()).isZero();
+                assertThat(p.err()).as(name).isEmpty();
+            }
+            assertThat(install.resolve("stride.jsa.recording")).as("no lock left")
+                    .matches(lock -> !Files.isRegularFile(lock));
+            Files.delete(folder);
+        }
+    }
+
+    /** Bytes from a fixed seed over 64 KiB at offset 4096, the archive's time changed by the write. */
+    private static void writeOver(Path archive) throws Exception {
+        byte[] garbage = new byte[64 * 1024];
+        new Random(4096).nextBytes(garbage);
+        assertThat(archive.toFile().setWritable(true)).isTrue(); // the JVM writes it read-only
+        try (FileChannel file = FileChannel.open(archive, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(garbage), 4096);
+        }
     }
 
     private List<String> runArgs(Path input, Path db) {

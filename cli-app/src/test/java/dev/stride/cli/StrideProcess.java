@@ -158,6 +158,8 @@ final class StrideProcess implements AutoCloseable {
         environment.remove("OPENAI_API_KEY");
         environment.remove("JAVA_TOOL_OPTIONS");
         environment.remove("_JAVA_OPTIONS");
+        // The launcher runs JAVA_HOME's java before the PATH's: this JVM's, as the PATH's first (pathWithThisJava).
+        environment.put("JAVA_HOME", System.getProperty("java.home"));
         // The tests read stride's English messages: a machine set to another language must not change them.
         environment.remove("LC_ALL");
         environment.remove("LC_MESSAGES");
