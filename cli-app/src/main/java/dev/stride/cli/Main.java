@@ -18,6 +18,7 @@ public final class Main {
     public static void main(String[] args) {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        ProxyVariables.apply(System.getenv(), System.getProperties()); // before any HTTP client is built
         StartAhead ahead = StartAhead.begin(List.of(args), () -> {
             SqliteLibraryPlaces.use(System.getenv());
             ColdStart.prepare();

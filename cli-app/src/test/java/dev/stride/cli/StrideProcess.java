@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -158,6 +159,11 @@ final class StrideProcess implements AutoCloseable {
         environment.remove("OPENAI_API_KEY");
         environment.remove("JAVA_TOOL_OPTIONS");
         environment.remove("_JAVA_OPTIONS");
+        // stride reads the machine's proxy from these: a test's unresolvable host must stay unresolvable.
+        for (String proxy : List.of("http_proxy", "https_proxy", "no_proxy", "all_proxy")) {
+            environment.remove(proxy);
+            environment.remove(proxy.toUpperCase(Locale.ROOT));
+        }
         // The launcher runs JAVA_HOME's java before the PATH's: this JVM's, as the PATH's first (pathWithThisJava).
         environment.put("JAVA_HOME", System.getProperty("java.home"));
         // The tests read stride's English messages: a machine set to another language must not change them.
