@@ -157,9 +157,10 @@ public interface RunLedger {
     List<WorkerInfo> liveWorkers(long runId);
 
     /**
-     * The run's worker that joined last, live or not: a session killed (kill -9, a crash) leaves its row until the
-     * next worker joins, so a resume can say what that session kept in flight. Empty for a run whose workers all left
-     * as they stop (they say it then), or a store that keeps no workers.
+     * The run's worker that joined last, live or not, and once this process joined the run, the one that joined last
+     * before it (as its joining found it): a session killed (kill -9, a crash) leaves its row until the next worker
+     * joins, which drops it, so a resume can say what that session kept in flight whether its sync joined already or
+     * not. Empty for a run whose workers all left as they stop (they say it then), or a store that keeps no workers.
      */
     Optional<WorkerInfo> lastWorker(long runId);
 

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A resume given no --concurrency runs at the default 8, as documented; when the run's last session ran at another
- * limit and was killed (kill -9 leaves its worker's row and no stop line), the resume lines say so. The killed
- * session is a stopped run plus the row a killed worker of another machine leaves behind, its lease lapsed, on a real
- * SQLite file, against the fake model server.
+ * limit and was killed (kill -9 leaves its worker's row and no stop line), the resume lines say so, with the input
+ * (whose sync joins the run first) or without. The killed session is a stopped run plus the row a killed worker of
+ * another machine leaves behind, its lease lapsed, on a real SQLite file, against the fake model server (a kill -9 of
+ * a real process on this machine: {@link KilledSessionsLimitIT}).
  */
 class ResumeSaysConcurrencyTest {
     @TempDir
@@ -34,6 +35,20 @@ class ResumeSaysConcurrencyTest {
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.out()).contains("(--base-url URL asks another)\nat --concurrency 8, the default; its last"
                 + " session ran at 16: give --concurrency 16 to go on as it did\n");
+    }
+
+    @Test
+    void theSameCommandWithItsInputSaysTheKilledSessionsFixedLimit() throws Exception {
+        Path db = killedRunAt(16, false);
+
+        // Its sync joins the run before the resume lines are said, dropping the killed worker's row.
+        Cli.Result resumed = stride.run(questions(dir, "q.jsonl", 30), db).template("{{question}}").noProgress()
+                .with();
+
+        assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        assertThat(resumed.out()).containsPattern("Resuming 'm' from checkpoint: \\d+/30 done, \\d+ to go\nat"
+                + " --concurrency 8, the default; its last session ran at 16: give --concurrency 16 to go on as it"
+                + " did\n");
     }
 
     @Test

@@ -117,6 +117,13 @@ final class Workforce {
     private volatile Joined enlisted;
     /** When a claim last looked for workers of this machine whose process ended ({@link #endDeadOnThisHost}). */
     private volatile Instant lastDeadLook;
+    /**
+     * The run's worker that joined last before this process did, as this process found it on joining (its sync's
+     * {@link #enlist} or its {@link #join}): what the run's last session kept in flight. The join drops the row of a
+     * session killed on this machine (or one whose lease ran out) and puts this one's after it, so a look after it
+     * found this session's own limit, and a resume after a kill -9 at --concurrency 16 said nothing of it.
+     */
+    private volatile LastBefore lastBefore;
 
     /**
      * How often a claim looks whether a worker of this machine has died: a claim is made every half round (many a
@@ -150,6 +157,10 @@ final class Workforce {
         static final Waiting UNTOLD = new Waiting(null, null);
     }
 
+    /** The run's worker that joined last before this process joined the run; null when there was none. */
+    private record LastBefore(long runId, WorkerInfo worker) {
+    }
+
     /** Who this worker is, when it joined, how long its lease lasts. */
     private record Worker(long runId, String id, String joinedAt, Duration lease) {
     }
@@ -171,9 +182,12 @@ final class Workforce {
      */
     Joined join(DSLContext dsl, long runId, Duration lease) {
         String now = now();
+        Worker synced = worker;
+        if (synced == null || synced.runId() != runId) {
+            lastBefore = new LastBefore(runId, lastRow(dsl, runId).orElse(null));
+        }
         new Claims(dsl).dropExpired(runId, now);
         dropDeadOnThisHost(dsl, runId);
-        Worker synced = worker;
         Worker w = synced != null && synced.runId() == runId
                 ? new Worker(runId, synced.id(), synced.joinedAt(), lease)
                 : new Worker(runId, UUID.randomUUID().toString(), now, lease);
@@ -223,6 +237,7 @@ final class Workforce {
                     .and(WORKERS.WORKER_ID.eq(before.id())).execute();
             AT_WORK_IN_THIS_PROCESS.remove(before.id());
         }
+        lastBefore = new LastBefore(runId, lastRow(dsl, runId).orElse(null));
         new Claims(dsl).dropExpired(runId, now);
         // A worker of this machine killed a moment ago is not one this process joins: it would say so otherwise.
         dropDeadOnThisHost(dsl, runId);
@@ -652,8 +667,20 @@ final class Workforce {
                 .toList();
     }
 
-    /** The run's worker that joined last, live or not ({@link dev.stride.core.RunLedger#lastWorker}). */
+    /**
+     * The run's worker that joined last, live or not, before this process joined it when it has
+     * ({@link dev.stride.core.RunLedger#lastWorker}).
+     */
     Optional<WorkerInfo> lastWorker(DSLContext dsl, long runId) {
+        Worker w = worker;
+        LastBefore before = lastBefore;
+        if (w != null && w.runId() == runId && before != null && before.runId() == runId) {
+            return Optional.ofNullable(before.worker());
+        }
+        return lastRow(dsl, runId);
+    }
+
+    private static Optional<WorkerInfo> lastRow(DSLContext dsl, long runId) {
         return dsl.selectFrom(WORKERS).where(WORKERS.RUN_ID.eq(runId))
                 .orderBy(WORKERS.STARTED_AT.desc(), WORKERS.NUMBER.desc()).limit(1)
                 .fetchOptional().map(Workforce::workerInfo);
@@ -823,6 +850,7 @@ final class Workforce {
             AT_WORK_IN_THIS_PROCESS.remove(w.id());
             worker = null;
             enlisted = null;
+            lastBefore = null;
             retryingFailures = false;
             retrySince = null;
             retrySinceStored = false;
