@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -70,6 +71,17 @@ public final class WholeFile {
                 Files.deleteIfExists(partial);
             }
         }
+    }
+
+    /**
+     * The hidden files of {@code file} that processes no longer running on this machine left, which a write of it
+     * keeps: those changed within {@link TemporaryFiles#LEFTOVER_QUIET} (a kill -9 of an export a moment ago, or a
+     * write of another machine into a shared folder). After a write, what is left to name to the user.
+     */
+    public static List<Path> leftBehind(Path file) throws IOException {
+        Path target = target(file);
+        return TemporaryFiles.leftByGoneProcesses(target.getParent(), "." + target.getFileName() + ".",
+                WholeFile::pidOf);
     }
 
     /** The pid in the rest of a hidden file's name, {@code PID-N.part}, or -1 when it is not one of ours. */

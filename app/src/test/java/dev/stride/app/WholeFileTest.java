@@ -59,6 +59,31 @@ class WholeFileTest {
         }
     }
 
+    /**
+     * What a write keeps of a process gone from this machine (changed within the minute: a kill -9 a moment ago) is
+     * what it names afterwards; a running process's file, and one it removed, are not named.
+     */
+    @Test
+    void leftBehindNamesTheFilesOfGoneProcessesThatTheWriteKept() throws Exception {
+        Process running = new ProcessBuilder("sleep", "600").start();
+        try {
+            Path fresh = dir.resolve(".out.jsonl." + deadPid() + "-1.part");
+            Files.writeString(fresh, "half", StandardCharsets.UTF_8);
+            Path live = dir.resolve(".out.jsonl." + running.pid() + "-1.part");
+            Files.writeString(live, "being written", StandardCharsets.UTF_8);
+            Path aged = dir.resolve(".out.jsonl." + deadPid() + "-2.part");
+            leftLongAgo(aged);
+
+            WholeFile.write(dir.resolve("out.jsonl"), file -> Files.writeString(file, "{}\n", StandardCharsets.UTF_8));
+
+            assertThat(WholeFile.leftBehind(dir.resolve("out.jsonl"))).containsExactly(fresh);
+            assertThat(live).exists();
+            assertThat(aged).doesNotExist();
+        } finally {
+            running.destroyForcibly().waitFor();
+        }
+    }
+
     private List<String> names() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(file -> file.getFileName().toString()).toList();

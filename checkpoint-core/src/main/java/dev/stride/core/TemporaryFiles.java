@@ -66,6 +66,37 @@ public final class TemporaryFiles {
      * effort: a file that cannot be removed stays, under a name nobody takes for a result.
      */
     public static void removeLeftovers(Path folder, String prefix, ToLongFunction<String> pidOf) {
+        try {
+            Instant quietSince = Instant.now().minus(LEFTOVER_QUIET);
+            for (List<Path> left : ofProcessesGone(folder, prefix, pidOf).values()) {
+                if (untouchedSince(left, quietSince)) {
+                    for (Path file : left) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // Leftovers are no obstacle, only clutter: the command goes on.
+        }
+    }
+
+    /**
+     * The files in {@code folder} as {@link #removeLeftovers} judges them whose process no longer runs on this machine:
+     * after a removal, those it kept because they changed within {@link #LEFTOVER_QUIET} (a kill -9 a moment ago, or
+     * a process of another machine writing into a shared folder), which a command names rather than leave unsaid.
+     * Empty when the folder cannot be read.
+     */
+    public static List<Path> leftByGoneProcesses(Path folder, String prefix, ToLongFunction<String> pidOf) {
+        try {
+            return ofProcessesGone(folder, prefix, pidOf).values().stream().flatMap(List::stream).sorted().toList();
+        } catch (IOException | DirectoryIteratorException e) {
+            return List.of();
+        }
+    }
+
+    /** The files named after a process that no longer runs on this machine, by its pid. */
+    private static Map<Long, List<Path>> ofProcessesGone(Path folder, String prefix, ToLongFunction<String> pidOf)
+            throws IOException {
         long self = ProcessHandle.current().pid();
         Map<Long, List<Path>> byPid = new HashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(folder,
@@ -76,18 +107,9 @@ public final class TemporaryFiles {
                     byPid.computeIfAbsent(pid, p -> new ArrayList<>()).add(file);
                 }
             }
-            Instant quietSince = Instant.now().minus(LEFTOVER_QUIET);
-            for (Map.Entry<Long, List<Path>> left : byPid.entrySet()) {
-                if (!ProcessHandle.of(left.getKey()).map(ProcessHandle::isAlive).orElse(false)
-                        && untouchedSince(left.getValue(), quietSince)) {
-                    for (Path file : left.getValue()) {
-                        Files.deleteIfExists(file);
-                    }
-                }
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            // Leftovers are no obstacle, only clutter: the command goes on.
         }
+        byPid.keySet().removeIf(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        return byPid;
     }
 
     private static boolean untouchedSince(List<Path> files, Instant since) throws IOException {

@@ -156,6 +156,10 @@ final class ExportCommand implements Callable<Integer> {
                 // -o reads the file, and standard output stays as it was, empty.
                 PrintWriter err = spec.commandLine().getErr();
                 err.println(wrote(Messages.of(spec), rows, live, chosen));
+                String left = OutputFile.leftBehindSaid(output, Messages.of(spec));
+                if (left != null) {
+                    err.println(left);
+                }
                 err.flush();
             }
         }

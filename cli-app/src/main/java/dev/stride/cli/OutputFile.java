@@ -187,6 +187,25 @@ final class OutputFile {
     }
 
     /**
+     * After {@code output} was written: the line that names the hidden files a stride killed while writing it left
+     * beside it a moment ago (kill -9 of an export), which the write kept as it keeps any changed within the minute
+     * ({@link WholeFile#leftBehind}); null when there are none. Unsaid, they lay out of sight, as large as the output.
+     */
+    static String leftBehindSaid(Path output, Messages m) {
+        List<Path> left;
+        try {
+            left = WholeFile.leftBehind(output);
+        } catch (IOException e) {
+            return null; // a look that fails changes nothing that was written
+        }
+        if (left.isEmpty()) {
+            return null;
+        }
+        String names = String.join(", ", left.stream().map(file -> file.getFileName().toString()).toList());
+        return m.get("msg.output.leftBehind", output, names, left.size());
+    }
+
+    /**
      * The line for a file that could not be written whole ({@code existed}: whether it was there before, left as it
      * was). A full disk is said as such, with what to do, and exits 4 as a copy to a full disk does: the OS's bare
      * "No space left on device" left the user to guess that nothing usable was written. Anything else in the

@@ -198,6 +198,36 @@ class StatusClearExportTest {
         }
     }
 
+    /**
+     * An export killed with kill -9 a moment ago left its hidden .part file; the next export of the same file keeps it
+     * for a minute (it may be another machine's, writing into a shared folder) and names it rather than leave it out
+     * of sight. A running process's file is neither named nor removed.
+     */
+    @Test
+    void anExportNamesThePartFileAKilledExportLeftAMomentAgo() throws Exception {
+        Path out = dir.resolve("out.jsonl");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path killed = dir.resolve(".out.jsonl." + gone.pid() + "-1.part");
+        Files.writeString(killed, "{\"id\": \"q0\"", StandardCharsets.UTF_8);
+        Process running = new ProcessBuilder("sleep", "600").start();
+        try {
+            Path live = dir.resolve(".out.jsonl." + running.pid() + "-1.part");
+            Files.writeString(live, "{", StandardCharsets.UTF_8);
+
+            Cli.Result r = stride.cli.run("export", "--db", db.toString(), "--run", "beta", "-o", out.toString());
+
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.err()).endsWith("\nLeft beside " + out + ": " + killed.getFileName() + ", the unfinished"
+                    + " file of a stride stopped while it wrote " + out + " (kill -9, a crash) a moment ago; the next"
+                    + " write of " + out + " removes it once untouched for a minute, or remove it yourself\n");
+            assertThat(killed).exists();
+            assertThat(live).exists();
+        } finally {
+            running.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void anOutputKeepsThePermissionsOfTheFileItReplacesAndIsWrittenThroughALink() throws Exception {
         Path fresh = dir.resolve("fresh.jsonl");
