@@ -295,6 +295,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     private void printResuming(RunInfo run) {
         long toGo = run.pending() + (retryFailed ? run.failed() : 0);
+        if (toGo == 0) {
+            // Nothing to resume: the session's one line says the run is finished, and how to ask again; "Resuming
+            // 'm' from checkpoint: 5,000/5,000 done, 0 to go" above it said the opposite.
+            return;
+        }
         out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo, failedKept(run)));
         printBeside(run);
     }

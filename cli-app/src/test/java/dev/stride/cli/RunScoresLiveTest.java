@@ -212,7 +212,8 @@ class RunScoresLiveTest {
                     "choice");
 
             assertThat(again.exitCode()).as(again.all()).isZero();
-            assertThat(again.out()).contains("Nothing left to send for 'm': 8/8 done\naccuracy 75.0% (n=8)");
+            assertThat(again.out()).contains("Nothing left to send for 'm': 8/8 done, the run is already finished (to ask"
+                    + " every record again, start a new run of it with --run NEW-NAME)\naccuracy 75.0% (n=8)");
             assertThat(query(db, "SELECT scored, correct FROM scoreboard"))
                     .containsExactly(Map.of("scored", 8, "correct", 6));
 
