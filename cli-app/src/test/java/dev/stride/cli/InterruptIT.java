@@ -220,7 +220,9 @@ class InterruptIT {
         long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
 
         assertThat(exit).as(first.transcript()).isEqualTo(130);
-        assertThat(first.err()).contains("stride: stopped at once; every committed prediction is kept");
+        // With the next step, as the first stop's "Interrupted:" line gives it.
+        assertThat(first.err()).contains("stride: stopped at once; every committed prediction is kept. To continue,"
+                + " run the same command again\n");
         Path copy = StrideProcess.snapshot(db, dir.resolve("after-halt"));
         assertThat(query(copy, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         long done = count(copy, "SELECT count(*) FROM results WHERE status = 'done'");
