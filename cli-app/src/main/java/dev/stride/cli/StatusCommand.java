@@ -16,6 +16,8 @@ import dev.stride.db.RunsLook;
 import dev.stride.db.RunTotals;
 import dev.stride.db.SqliteCheckpointStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -64,6 +66,9 @@ final class StatusCommand implements Callable<Integer> {
         database.resolve();
         // before the database is looked at: one price alone is refused with --run as without it
         RunSummary.Prices prices = RunSummary.Prices.of(priceIn, priceOut);
+        // A -wal or -shm beside the file: a stride had it open, or has. Looked at before this command opens it, which
+        // may leave a reader's own.
+        boolean opened = database.postgres == null && sideFilesBeside(database.file);
         if (database.postgres == null) {
             DbFile.requireExists(database.file);
             DbFile.upgradeIfOlder(database.file, spec);
@@ -112,12 +117,15 @@ final class StatusCommand implements Callable<Integer> {
             printJson(out, runs, allGone, totals, prices, now, alone, workers, scores);
         } else {
             if (runs.isEmpty()) {
-                out.println(Messages.of(spec).get(cleared ? "msg.status.noRuns.cleared" : "msg.status.noRuns",
-                        database.named()));
-                if (database.file != null && !cleared && alone.state() == FileAlone.State.WHOLE) {
+                // A file: the first run is stored once its input is read, and a kill -9 while reading leaves the
+                // tables alone. Said first, since that is what the walk that killed a run there met most.
+                out.println(Messages.of(spec).get(cleared ? "msg.status.noRuns.cleared"
+                        : database.file != null ? "msg.status.noRuns.file" : "msg.status.noRuns", database.named()));
+                if (database.file != null && !cleared && alone.state() == FileAlone.State.WHOLE && !opened) {
                     // What a plain cp of the file in a run's first seconds gives: its commits still all in the WAL,
                     // which was not copied. Not for a file whose runs were cleared (their pages are free, which a
-                    // file that never held a run's rows has none of), nor one with a WAL beside it (read with it).
+                    // file that never held a run's rows has none of), nor one with a -wal or -shm beside it: that is
+                    // the file a stride had open, reading its input now or killed while it did, not a copy of it.
                     out.println(Messages.of(spec).get("msg.status.noRuns.copied"));
                 }
             } else {
@@ -133,6 +141,11 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** Whether a -wal or -shm lies beside the file: what SQLite leaves while, or after, a process had it open. */
+    private static boolean sideFilesBeside(Path file) {
+        return Files.exists(Path.of(file + "-wal")) || Files.exists(Path.of(file + "-shm"));
     }
 
     /** The run's scoreboard, or null for a run never scored. */

@@ -489,15 +489,37 @@ class StatusClearExportTest {
      */
     @Test
     void aFileThatNeverHeldARunMayBeACopyWithoutItsWal() throws Exception {
-        Path copy = dir.resolve("copy.db");
-        SqliteCheckpointStore.open(copy).close();
+        Path original = Files.createDirectory(dir.resolve("first-machine")).resolve("runs.db");
+        SqliteCheckpointStore.open(original).close();
+        Path copy = Files.copy(original, dir.resolve("copy.db")); // as cp does: the file alone
 
         Cli.Result status = stride.cli.run("status", "--db", copy.toString());
 
         assertThat(status.exitCode()).as(status.all()).isZero();
-        assertThat(status.out()).startsWith(copy + " holds no runs yet.\nIf it is a copy (cp, scp) of a file a run"
-                + " was writing, that run's answers were still in the -wal beside the original: copy a file in use"
-                + " with stride snapshot --db ORIGINAL.db COPY.db\n");
+        assertThat(status.out()).startsWith(copy + " holds no runs yet: a run is stored once its input is read, and"
+                + " one stopped while reading it (kill -9, a crash) stored nothing; run it again.\nIf it is a copy (cp,"
+                + " scp) of a file a run was writing, that run's answers were still in the -wal beside the original:"
+                + " copy a file in use with stride snapshot --db ORIGINAL.db COPY.db\n");
+    }
+
+    /**
+     * The file a run was reading its input into when a kill -9 ended it: its tables and no run, with the -wal and
+     * -shm that SQLite left beside it (empty: the input's transaction never committed). It is no copy: status says
+     * why it holds no run, and not that a copy may have lost one.
+     */
+    @Test
+    void aFileKilledWhileItsInputWasReadIsNotTakenForACopy() throws Exception {
+        Path killed = dir.resolve("killed.db");
+        SqliteCheckpointStore.open(killed).close();
+        Files.createFile(dir.resolve("killed.db-wal"));
+        Files.write(dir.resolve("killed.db-shm"), new byte[32768]);
+
+        Cli.Result status = stride.cli.run("status", "--db", killed.toString());
+
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        assertThat(status.out()).isEqualTo(killed + " holds no runs yet: a run is stored once its input is read, and"
+                + " one stopped while reading it (kill -9, a crash) stored nothing; run it again.\n" + killed
+                + " alone holds everything: it can be copied as it is.\n");
     }
 
     @Test
