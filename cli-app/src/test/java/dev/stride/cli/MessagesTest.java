@@ -52,6 +52,22 @@ class MessagesTest {
     }
 
     @Test
+    void scoreCountsAreGroupedAsTheRunsAre() {
+        // "20000 of 20000 correct" under a run that said "20,000/20,000 done".
+        for (Messages m : List.of(Messages.ENGLISH, Messages.of(Locale.CHINESE))) {
+            assertThat(m.get("msg.score.accuracy", "75.0%", "74.4%", "75.6%", 15000L, 20000L))
+                    .contains("15,000").contains("20,000");
+            assertThat(m.get("msg.score.counts", 20000L, 1200L, 20000L)).contains("20,000").contains("1,200");
+            assertThat(m.get("msg.score.notScored", 1200L, 3400L)).contains("1,200").contains("3,400");
+            assertThat(m.get("msg.score.live", "75.0%", 20000L)).contains("20,000");
+            assertThat(m.get("msg.score.runSummary", "accuracy 75.0% (n=20,000)", "74.4%", "75.6%", 1200L, "choice",
+                    "answer")).contains("1,200");
+            assertThat(m.get("msg.detail.accuracyValue", "75.0%", "74.4%", "75.6%", 15000L, 20000L, 1200L, "choice",
+                    "answer")).contains("15,000").contains("20,000").contains("1,200");
+        }
+    }
+
+    @Test
     void bothBundlesHaveTheSameKeys() {
         assertThat(Messages.bundle(Locale.CHINESE).getLocale().getLanguage()).isEqualTo("zh");
         assertThat(Messages.bundle(Locale.ENGLISH).getLocale()).isEqualTo(Locale.ROOT);
