@@ -260,11 +260,12 @@ final class RunCommand implements Callable<Integer> {
                 RunSummary.Prices.of(priceIn, priceOut));
         StopSwitch stop = new StopSwitch();
         AtomicBoolean planned = new AtomicBoolean();
+        AtomicBoolean reading = new AtomicBoolean(); // the input is being read: its line says a stop
         // Listening before the database is first touched, so a signal during the file's checks or the input's sync
         // ends the process through the same path (nothing written, exit 130) instead of the JVM's default action,
         // which left the checks' connection unclosed and its -wal beside the file.
         try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
-                     planned::get);
+                     planned::get, reading::get);
              FreshDatabase fresh = FreshDatabase.at(db);
              CheckpointManager runs = openChecked(verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
@@ -280,21 +281,26 @@ final class RunCommand implements Callable<Integer> {
                 out.flush();
             });
             RunPlan plan = null;
-            InputProgress reading = input == null ? null : InputProgress.on(!quiet
+            InputProgress readingShown = input == null ? null : InputProgress.on(!quiet
                     && (inputWatched != null ? inputWatched : ExportProgress.watched(context.env())), err, m, input,
                     nanoTime);
+            // A stop heard before the reading began was said then ("Stopping before the first request was sent").
+            boolean stopSaid = stop.requested();
+            reading.set(input != null);
             try {
-                plan = runs.plan(request, stop, reading);
+                plan = runs.plan(request, stop, readingShown);
             } catch (StoppedBeforeStart e) {
                 // said below, once the line of the reading is erased
             } finally {
-                if (reading != null) {
-                    reading.done();
+                if (readingShown != null) {
+                    readingShown.done();
                 }
             }
             if (plan == null) {
-                out.println(m.get("msg.run.interruptedWhileReading", input));
-                out.flush();
+                if (input != null && !stopSaid) {
+                    out.println(m.get("msg.run.interruptedWhileReading", input));
+                    out.flush();
+                }
                 return ExitCodes.INTERRUPTED;
             }
             planned.set(true);

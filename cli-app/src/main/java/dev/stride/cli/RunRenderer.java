@@ -125,7 +125,21 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      */
     static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,
                                          StopSwitch stop, BooleanSupplier planned) {
+        return stopOnInterrupt(signals, err, m, grace, stop, planned, () -> false);
+    }
+
+    /**
+     * As above; {@code reading} tells whether the input is being read now, when the stop is said by the line that
+     * ends the reading ("Interrupted while reading q.jsonl; nothing was changed."), which names it: a line here as
+     * well said the same thing twice.
+     */
+    static AutoCloseable stopOnInterrupt(Signals signals, PrintWriter err, Messages m, Duration grace,
+                                         StopSwitch stop, BooleanSupplier planned, BooleanSupplier reading) {
         return signals.onStop(how -> {
+            if (!planned.getAsBoolean() && reading.getAsBoolean()) {
+                stop.requestStop();
+                return;
+            }
             err.println();
             // Before the plan (the input still being read) nothing is in flight to wait for, nor anything to save;
             // with --grace 0s nothing is waited for, and "up to 0.0s" would say so only by arithmetic.

@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mockwebserver3.MockResponse;
@@ -661,12 +662,44 @@ class RunCommandTest {
         presser.join(10_000);
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
-        assertThat(r.out()).contains("Interrupted while reading " + input + "; nothing was changed.");
+        // One line, whichever came first: the press (said at once) or the reading (said as it stops, naming it).
         // Nothing was in flight to wait for: the stop says so, not that it lets requests finish.
-        assertThat(r.err()).contains("Stopping before the first request was sent: nothing is changed.")
-                .doesNotContain("letting requests in flight finish");
+        long said = Pattern.compile("Interrupted while reading " + Pattern.quote(input.toString())
+                + "; nothing was changed\\.|Stopping before the first request was sent: nothing is changed\\.")
+                .matcher(r.all()).results().count();
+        assertThat(said).as(r.all()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("letting requests in flight finish");
         assertThat(stride.model.requests.get()).isZero();
         assertThat(db).doesNotExist(); // not even an empty database
+    }
+
+    /**
+     * Ctrl+C while the input is read is said once, by the line that names the input: "Stopping before the first
+     * request was sent: nothing is changed." above it said the same. Pressed as the reading's line is drawn, so the
+     * input is being read then, at any pace.
+     */
+    @Test
+    void ctrlCWhileTheInputIsReadIsSaidInOneLine() throws Exception {
+        Path input = questions(dir, "q.jsonl", 20_000);
+        Path db = dir.resolve("runs.db");
+        AtomicLong clock = new AtomicLong();
+        Cli watched = new Cli().inputWatchedBy(() -> clock.addAndGet(300_000_000));
+        AtomicInteger presses = new AtomicInteger();
+        watched.watchingErr(text -> {
+            if (text.contains("Reading ") && presses.getAndIncrement() == 0) {
+                assertThat(watched.pressCtrlC()).isTrue();
+            }
+        });
+
+        Cli.Result r = watched.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
+                url(), "--template", "{{question}}", "--log-every", "0");
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(130);
+        assertThat(presses.get()).as(r.all()).isPositive();
+        assertThat(r.out()).isEqualTo("Interrupted while reading " + input + "; nothing was changed.\n");
+        assertThat(r.err()).doesNotContain("Stopping");
+        assertThat(stride.model.requests.get()).isZero();
+        assertThat(db).doesNotExist();
     }
 
     @Test
