@@ -309,12 +309,12 @@ final class RunRenderer implements SessionListener, AutoCloseable {
 
     private void printResuming(RunInfo run) {
         long toGo = run.pending() + (retryFailed ? run.failed() : 0);
-        if (toGo == 0) {
-            // Nothing to resume: the session's one line says the run is finished, and how to ask again; "Resuming
-            // 'm' from checkpoint: 5,000/5,000 done, 0 to go" above it said the opposite.
-            return;
+        // Nothing to resume: the session's one line says the run is finished, and how to ask again; "Resuming 'm'
+        // from checkpoint: 5,000/5,000 done, 0 to go" above it said the opposite. What the run keeps that the options
+        // did not give is said all the same (a shard's file: its records only are finished).
+        if (toGo > 0) {
+            out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo, failedKept(run)));
         }
-        out.println(m.get("msg.run.resuming", run.name(), run.done(), run.total(), toGo, failedKept(run)));
         printBeside(run);
     }
 
