@@ -19,6 +19,8 @@ import java.util.List;
  * ends. The connection still reads that file and its WAL, so {@code VACUUM INTO} writes it out whole: back at its name
  * when nothing is there, else beside it as {@code NAME.rescued-PID.db} (never over a file someone put there), or in
  * the current folder when its own folder is gone.
+ * A run given a symbolic link is watched at the link's target: SQLite follows the link and keeps the file's
+ * {@code -wal} and {@code -shm} beside the target, and a link removed while its target stays loses nothing.
  *
  * <p>The WAL and its index that the writer made beside the file ({@code -wal}, {@code -shm}) stay at their names after
  * it is gone (SQLite keeps them when the file moved), and would be read as the log of whatever file has that name
@@ -41,13 +43,15 @@ final class FileRescue {
     }
 
     /**
-     * Watches {@code file}, whose key was {@code key} as SQLite opened it, with its {@code -wal} and {@code -shm} as
-     * they are now (a writer's connection has them open); what is rescued when the folder is gone goes to
-     * {@code fallback}.
+     * Watches {@code file} as a writer's connection has it open now: its key, and its {@code -wal} and {@code -shm},
+     * read after the open (before it, a file SQLite was still to create had none). What is rescued when the folder is
+     * gone goes to {@code fallback}.
+     *
+     * @param file the file SQLite opened, a symbolic link at the name followed ({@link SqliteFiles#linkFollowed})
      */
-    static FileRescue watching(Path file, Object key, Path fallback) {
-        return new FileRescue(file, key, SqliteFiles.fileKey(side(file, "-wal")), SqliteFiles.fileKey(side(file, "-shm")),
-                fallback);
+    static FileRescue watching(Path file, Path fallback) {
+        return new FileRescue(file, SqliteFiles.fileKey(file), SqliteFiles.fileKey(side(file, "-wal")),
+                SqliteFiles.fileKey(side(file, "-shm")), fallback);
     }
 
     /**

@@ -210,7 +210,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             SqliteCheckpointStore store = new SqliteCheckpointStore(file, clock, writer, reader);
             store.schemaUpgrade = SchemaUpgrade.of(file, upgradedFrom);
-            store.watch = FileRescue.watching(file, opened, rescueFallback);
+            store.watch = FileRescue.watching(SqliteFiles.linkFollowed(file), rescueFallback);
             return store;
         } catch (RuntimeException e) {
             closeQuietly(writer);

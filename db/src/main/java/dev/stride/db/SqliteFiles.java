@@ -338,6 +338,19 @@ final class SqliteFiles {
         }
     }
 
+    /**
+     * The file SQLite opens for {@code file}: a symbolic link followed to its target, beside which SQLite keeps the
+     * {@code -wal} and {@code -shm}; {@code file} itself when no link is on its way or it cannot be resolved.
+     */
+    static Path linkFollowed(Path file) {
+        try {
+            Path real = file.toRealPath();
+            return real.equals(file.toAbsolutePath().normalize()) ? file : real;
+        } catch (IOException e) {
+            return file;
+        }
+    }
+
     /** The file's identity on its disk (device and inode), to tell it from a file given its name later; null if none. */
     static Object fileKey(Path file) {
         try {

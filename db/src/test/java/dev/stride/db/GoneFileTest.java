@@ -134,6 +134,77 @@ class GoneFileTest {
         assertThat(names(dir)).containsExactly("runs.db");
     }
 
+    /**
+     * A dangling link as --db: SQLite makes its target, whose key there was none of before the open. The target
+     * replaced is seen, and the run written beside it.
+     */
+    @Test
+    void aLinkedFileMadeByTheOpenIsWatchedAtItsTarget() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path target = real.resolve("t.db");
+        Path link = Files.createSymbolicLink(dir.resolve("l.db"), target);
+        Path other = dir.resolve("other.db");
+        try (Connection c = Fixtures.jdbc(other); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE mine (x)");
+        }
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(link)) {
+            long run = threeAnswered(store);
+            Files.move(other, target, StandardCopyOption.REPLACE_EXISTING);
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveCursor(run, 10, RunState.RUNNING), DatabaseGoneException.class);
+
+            assertThat(gone).isNotNull();
+            assertThat(gone.rescued()).isEqualTo(real.resolve("t.rescued-" + PID + ".db"));
+        }
+        assertThat(answers(real.resolve("t.rescued-" + PID + ".db"))).containsExactly("r0", "r1", "r2");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+    }
+
+    /**
+     * A link to an existing file: SQLite keeps the -wal and -shm beside the target, which are the ones removed when
+     * the target is deleted, and the run is written back at the target, where the link leads again.
+     */
+    @Test
+    void aLinkedFileDeletedIsWrittenBackAtItsTargetWithoutItsSideFiles() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path target = real.resolve("t.db");
+        SqliteCheckpointStore.open(target).close();
+        Path link = Files.createSymbolicLink(dir.resolve("l.db"), target);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(link)) {
+            long run = threeAnswered(store);
+            assertThat(names(real)).containsExactly("t.db", "t.db-shm", "t.db-wal");
+            Files.delete(target);
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveCursor(run, 10, RunState.RUNNING), DatabaseGoneException.class);
+
+            assertThat(gone).isNotNull();
+            assertThat(gone.rescued()).isEqualTo(target);
+        }
+        assertThat(names(real)).containsExactly("t.db");
+        assertThat(names(dir)).containsExactly("l.db", "real");
+        assertThat(answers(link)).containsExactly("r0", "r1", "r2");
+    }
+
+    /** The link removed, its target intact: nothing is lost, the run goes on in the target and nothing is made. */
+    @Test
+    void aLinkRemovedWhileItsTargetStaysIsNoLoss() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path target = real.resolve("t.db");
+        Path link = Files.createSymbolicLink(dir.resolve("l.db"), target);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(link)) {
+            long run = threeAnswered(store);
+            Files.delete(link);
+
+            store.savePrediction(run, input.get(3), done("a3"));
+            assertThat(store.saveLastCursor(run, 10, RunState.INTERRUPTED, null).done()).isEqualTo(4);
+        }
+        assertThat(names(dir)).containsExactly("real");
+        assertThat(names(real)).containsExactly("t.db");
+        assertThat(answers(target)).containsExactly("r0", "r1", "r2", "r3");
+    }
+
     private long threeAnswered(SqliteCheckpointStore store) {
         store.syncRun(spec("a"), input.iterator());
         long run = store.findRun("a").orElseThrow().id();
