@@ -151,8 +151,13 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
     private FileRescue watch;
     /** Once the file was found gone and what it held written out: every later write is refused with it (writeLock). */
     private DatabaseGoneException gone;
-    /** Where what a gone file held is written when its folder is gone too: the current folder, or a test's. */
-    private static volatile Path rescueFallback = Path.of("");
+    /**
+     * Where what a gone file held is written when its folder is gone too or has no room: the current folder, then the
+     * system's temporary folder (or a test's).
+     */
+    private static final List<Path> RESCUE_FALLBACKS = List.of(Path.of(""),
+            Path.of(System.getProperty("java.io.tmpdir")));
+    private static volatile List<Path> rescueFallbacks = RESCUE_FALLBACKS;
 
     private SqliteCheckpointStore(Path file, Clock clock, Connection writer, Connection reader) {
         this.file = file;
@@ -210,7 +215,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
             Connection reader = SqliteFiles.connect(SqliteFiles.readerSource(file), file);
             SqliteCheckpointStore store = new SqliteCheckpointStore(file, clock, writer, reader);
             store.schemaUpgrade = SchemaUpgrade.of(file, upgradedFrom);
-            store.watch = FileRescue.watching(SqliteFiles.linkFollowed(file), rescueFallback);
+            store.watch = FileRescue.watching(SqliteFiles.linkFollowed(file), rescueFallbacks);
             return store;
         } catch (RuntimeException e) {
             closeQuietly(writer);
@@ -499,9 +504,12 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
         }
     }
 
-    /** Where a gone file's rescue goes when its folder is gone too, for tests (the current folder otherwise). */
-    static void rescueFallbackTo(Path folder) {
-        rescueFallback = folder;
+    /**
+     * Where a gone file's rescue goes when its folder is gone too or full, in this order, for tests; none given: the
+     * current folder, then the system's temporary folder.
+     */
+    static void rescueFallbacksTo(Path... folders) {
+        rescueFallbacks = folders.length == 0 ? RESCUE_FALLBACKS : List.of(folders);
     }
 
     /** The database file. */

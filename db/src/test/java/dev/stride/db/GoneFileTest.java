@@ -39,7 +39,8 @@ class GoneFileTest {
 
     @AfterEach
     void fallbackBack() {
-        SqliteCheckpointStore.rescueFallbackTo(Path.of(""));
+        SqliteCheckpointStore.rescueFallbacksTo();
+        FileRescue.noRoomIn = folder -> false;
     }
 
     @Test
@@ -106,7 +107,7 @@ class GoneFileTest {
     void aFileGoneWithItsFolderIsWrittenToTheFallbackFolder() throws Exception {
         Path folder = Files.createDirectory(dir.resolve("del"));
         Path fallback = Files.createDirectory(dir.resolve("here"));
-        SqliteCheckpointStore.rescueFallbackTo(fallback);
+        SqliteCheckpointStore.rescueFallbacksTo(fallback);
         Path file = folder.resolve("runs.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
             long run = threeAnswered(store);
@@ -122,6 +123,64 @@ class GoneFileTest {
         }
         assertThat(names(fallback)).containsExactly("runs.rescued-" + PID + ".db");
         assertThat(answers(fallback.resolve("runs.rescued-" + PID + ".db"))).containsExactly("r0", "r1", "r2");
+    }
+
+    /** Its folder full (as the disk it is on), the run goes to the current folder, and that one full, to the temporary one. */
+    @Test
+    void aRescueWithNoRoomInItsFolderGoesToTheCurrentThenTheTemporaryFolder() throws Exception {
+        Path here = Files.createDirectory(dir.resolve("here"));
+        Path temp = Files.createDirectory(dir.resolve("temp"));
+        SqliteCheckpointStore.rescueFallbacksTo(here, temp);
+        Path file = dir.resolve("runs.db");
+        Path other = dir.resolve("runs2.db");
+        FileRescue.noRoomIn = folder -> folder.equals(dir);
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file);
+             SqliteCheckpointStore second = SqliteCheckpointStore.open(other)) {
+            long run = threeAnswered(store);
+            long run2 = threeAnswered(second);
+            Files.delete(file);
+            Files.delete(other);
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveCursor(run, 10, RunState.RUNNING), DatabaseGoneException.class);
+            FileRescue.noRoomIn = folder -> folder.equals(dir) || folder.equals(here);
+            DatabaseGoneException gone2 = catchThrowableOfType(
+                    () -> second.saveCursor(run2, 10, RunState.RUNNING), DatabaseGoneException.class);
+
+            Path rescued = here.resolve("runs.rescued-" + PID + ".db");
+            assertThat(gone).hasMessage(file + " was deleted while the run wrote it: stopped; everything it held"
+                    + " (3/6 done) is written to " + rescued + ": move it to " + file
+                    + " (or name it with --db) and run the same command again to go on");
+            assertThat(gone2.rescued()).isEqualTo(temp.resolve("runs2.rescued-" + PID + ".db"));
+        }
+        assertThat(names(dir)).containsExactlyInAnyOrder("here", "temp");
+        assertThat(answers(here.resolve("runs.rescued-" + PID + ".db"))).containsExactly("r0", "r1", "r2");
+        assertThat(answers(temp.resolve("runs2.rescued-" + PID + ".db"))).containsExactly("r0", "r1", "r2");
+    }
+
+    /** Nowhere with room: the line names every folder tried and the next step (the run starts over). */
+    @Test
+    void aRescueWithNoRoomAnywhereSaysWhereItTriedAndWhatToDo() throws Exception {
+        Path here = Files.createDirectory(dir.resolve("here"));
+        Path temp = Files.createDirectory(dir.resolve("temp"));
+        SqliteCheckpointStore.rescueFallbacksTo(here, temp);
+        FileRescue.noRoomIn = folder -> true;
+        Path file = dir.resolve("runs.db");
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+            long run = threeAnswered(store);
+            Files.delete(file);
+
+            DatabaseGoneException gone = catchThrowableOfType(
+                    () -> store.saveCursor(run, 10, RunState.RUNNING), DatabaseGoneException.class);
+
+            assertThat(gone).hasMessage(file + " was deleted while the run wrote it: stopped; what it held could not"
+                    + " be written in any of " + dir + ", " + here + ", " + temp + " (" + dir
+                    + ": No space left on device), so its answers are lost: free space and run the same command"
+                    + " again: the run starts over");
+            assertThat(gone.rescued()).isNull();
+        }
+        assertThat(names(here)).isEmpty();
+        assertThat(names(temp)).isEmpty();
     }
 
     @Test
