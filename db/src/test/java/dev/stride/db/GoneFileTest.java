@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -48,6 +49,8 @@ class GoneFileTest {
         Path file = dir.resolve("runs.db");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
             long run = threeAnswered(store);
+            store.join(run, Duration.ofMinutes(1));
+            assertThat(store.claim(run, -1, 2, false)).hasSize(2);
             Files.delete(file);
             store.savePrediction(run, input.get(3), done("a3")); // into the file no name leads to
 
@@ -63,6 +66,10 @@ class GoneFileTest {
                     DatabaseGoneException.class)).hasMessage(gone.getMessage());
         }
         assertThat(answers(file)).containsExactly("r0", "r1", "r2", "r3");
+        // A file nobody works on: this process's worker and its claims would hold the next session back.
+        assertThat(query(file, "SELECT count(*) FROM workers")).isEqualTo("0");
+        assertThat(query(file, "SELECT count(*) FROM claims")).isEqualTo("0");
+        assertThat(query(file, "SELECT state FROM runs")).isEqualTo("interrupted");
         try (SqliteCheckpointStore again = SqliteCheckpointStore.open(file)) {
             long run = again.findRun("a").orElseThrow().id();
             again.savePrediction(run, input.get(4), done("a4"));
@@ -282,6 +289,13 @@ class GoneFileTest {
                 ids.add(rs.getString(1));
             }
             return ids;
+        }
+    }
+
+    private static String query(Path file, String sql) throws Exception {
+        try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 
