@@ -58,8 +58,8 @@ final class FileRescue {
      * @param file the file SQLite opened, a symbolic link at the name followed ({@link SqliteFiles#linkFollowed})
      */
     static FileRescue watching(Path file, List<Path> fallbacks) {
-        return new FileRescue(file, SqliteFiles.fileKey(file), SqliteFiles.fileKey(side(file, "-wal")),
-                SqliteFiles.fileKey(side(file, "-shm")), fallbacks);
+        return new FileRescue(file, SqliteFiles.fileKey(file), SqliteFiles.fileKey(WalFile.of(file)),
+                SqliteFiles.fileKey(WalFile.shmOf(file)), fallbacks);
     }
 
     /**
@@ -90,11 +90,11 @@ final class FileRescue {
         boolean folderGone = folder != null && !Files.isDirectory(folder);
         boolean replaced = !folderGone && Files.exists(file, LinkOption.NOFOLLOW_LINKS);
         if (!folderGone) {
-            removeIfOurs(side(file, "-wal"), walKey);
-            removeIfOurs(side(file, "-shm"), shmKey);
+            removeIfOurs(WalFile.of(file), walKey);
+            removeIfOurs(WalFile.shmOf(file), shmKey);
         }
-        boolean backAtName = !replaced && !folderGone && !Files.exists(side(file, "-wal"))
-                && !Files.exists(side(file, "-shm"));
+        boolean backAtName = !replaced && !folderGone && !Files.exists(WalFile.of(file))
+                && !Files.exists(WalFile.shmOf(file));
         Path own = file.getParent() == null ? Path.of("") : file.getParent(); // named as the user named the file
         List<Path> folders = new ArrayList<>();
         if (!folderGone) {
@@ -182,10 +182,6 @@ final class FileRescue {
         String stem = dot > 0 ? name.substring(0, dot) : name;
         String ext = dot > 0 ? name.substring(dot) : ".db";
         return stem + ".rescued-" + ProcessHandle.current().pid() + (n == 1 ? "" : "-" + n) + ext;
-    }
-
-    private static Path side(Path file, String suffix) {
-        return file.resolveSibling(file.getFileName() + suffix);
     }
 
     /** Removes {@code path} when it is still the file with {@code key}: the writer's own, which it reads by handle. */

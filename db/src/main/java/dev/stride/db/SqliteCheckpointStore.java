@@ -331,7 +331,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
      * be read, or has a WAL beside it that holds commits the file alone lacks.
      */
     public static List<RunInfo> peekRuns(Path file) {
-        Path wal = Path.of(file + "-wal");
+        Path wal = WalFile.of(file);
         try {
             if (!Files.isRegularFile(file) || Files.exists(wal) && Files.size(wal) > 0) {
                 return List.of();
@@ -984,7 +984,7 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
      */
     private void keepWalBounded() {
         try {
-            Path wal = file.resolveSibling(file.getFileName() + "-wal");
+            Path wal = WalFile.of(file);
             long size = Files.size(wal);
             if (size > WAL_RESTART_BYTES) {
                 long folded = passiveCheckpointFolded();

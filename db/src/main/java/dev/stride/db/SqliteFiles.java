@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -136,7 +137,7 @@ final class SqliteFiles {
             // On a read-only disk SQLite cannot create the -shm index a WAL database is read through. Nothing can
             // write there either, so the file is opened as immutable (no locks, no index) — unless a WAL left by a
             // crash still holds commits, which immutable would skip.
-            Path wal = Path.of(file + "-wal");
+            Path wal = WalFile.of(file);
             try {
                 if (Files.exists(wal) && Files.size(wal) > 0) {
                     throw new StoreException(DbPhrase.of("file.walNeedsWritableFolder", file, wal.getFileName()));
@@ -235,8 +236,7 @@ final class SqliteFiles {
      * they belong to that user.
      */
     static void refuseReadOnlySideFile(Path file) {
-        for (String suffix : new String[] {"-wal", "-shm"}) {
-            Path side = file.resolveSibling(file.getFileName() + suffix);
+        for (Path side : List.of(WalFile.of(file), WalFile.shmOf(file))) {
             if (Files.exists(side) && !Files.isWritable(side)) {
                 throw new StoreException(DbPhrase.of("file.sideReadOnly", file, side));
             }
