@@ -1,6 +1,7 @@
 package dev.stride.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -253,11 +254,16 @@ public final class PromptTemplate {
         }
         for (String field : ONE_ANSWER) {
             JsonNode asked = body.get(field);
-            if (asked != null && !asked.isNull() && !(asked.isIntegralNumber() && asked.asLong() == 1)) {
+            if (asked != null && !asked.isNull() && !isOne(asked)) {
                 return Optional.of(Phrase.core("line.batchOneAnswer", field, asked.toString()));
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether a body's number asks for one: {@code 1}, also written {@code 1.0} or {@code 1e0}. */
+    private static boolean isOne(JsonNode asked) {
+        return asked.isNumber() && asked.decimalValue().compareTo(BigDecimal.ONE) == 0;
     }
 
     /**

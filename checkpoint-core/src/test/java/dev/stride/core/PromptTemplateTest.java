@@ -3,6 +3,8 @@ package dev.stride.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 class PromptTemplateTest {
@@ -81,5 +83,24 @@ class PromptTemplateTest {
     void textWithoutPlaceholdersIsSentAsItIs() {
         assertThat(PromptTemplate.parse("just this {not one}").render(TestFiles.json("{}")))
                 .isEqualTo("just this {not one}");
+    }
+
+    /** A batch body's n or best_of equal to 1, however written, asks for one answer and goes; any other is refused. */
+    @Test
+    void aBatchBodyAskingForOneAnswerGoesHoweverTheNumberIsWritten() throws Exception {
+        for (String one : new String[] {"1", "1.0", "1e0", "1.00"}) {
+            assertThat(PromptTemplate.batchProblem(batchLine("\"n\": " + one + ", \"best_of\": " + one)))
+                    .as(one).isEmpty();
+        }
+        for (String several : new String[] {"2", "1.5", "2.0", "0", "\"1\""}) {
+            assertThat(PromptTemplate.batchProblem(batchLine("\"n\": " + several)).map(Phrase::english))
+                    .as(several).hasValueSatisfying(line -> assertThat(line).startsWith("has body.n = "));
+        }
+    }
+
+    private static JsonNode batchLine(String fields) throws Exception {
+        return new ObjectMapper().readTree("{\"custom_id\": \"r1\", \"method\": \"POST\","
+                + " \"url\": \"/v1/chat/completions\", \"body\": {\"model\": \"m\", " + fields
+                + ", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}}");
     }
 }
