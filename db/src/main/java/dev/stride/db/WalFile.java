@@ -26,12 +26,16 @@ final class WalFile {
     private WalFile() {
     }
 
+    /** The WAL of {@code file}: beside a symbolic link's target, where SQLite keeps it, when {@code file} is a link. */
     static Path of(Path file) {
-        return file.resolveSibling(file.getFileName() + "-wal");
+        Path opened = SqliteFiles.linkFollowed(file);
+        return opened.resolveSibling(opened.getFileName() + "-wal");
     }
 
+    /** The WAL's index, beside the WAL. */
     static Path shmOf(Path file) {
-        return file.resolveSibling(file.getFileName() + "-shm");
+        Path opened = SqliteFiles.linkFollowed(file);
+        return opened.resolveSibling(opened.getFileName() + "-shm");
     }
 
     /** The size of the WAL beside {@code file}; 0 when there is none (a folded and truncated WAL is 0 too). */

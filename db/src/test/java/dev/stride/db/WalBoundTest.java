@@ -29,9 +29,22 @@ class WalBoundTest {
     @Test
     void aCursorSaveEmptiesAWalThatGrewPastItsBoundAndKeepsEveryRow() throws Exception {
         Path file = dir.resolve("wal.db");
-        Path wal = dir.resolve("wal.db-wal");
+        emptiesTheWal(file, file, dir.resolve("wal.db-wal"));
+    }
+
+    /** SQLite keeps the WAL beside a link's target: the bound is kept there, not looked for beside the link. */
+    @Test
+    void aWalBesideTheTargetOfALinkedFileIsBoundedToo() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path target = real.resolve("t.db");
+        Path link = Files.createSymbolicLink(dir.resolve("l.db"), target);
+        SqliteCheckpointStore.open(target).close();
+        emptiesTheWal(link, target, real.resolve("t.db-wal"));
+    }
+
+    private void emptiesTheWal(Path opened, Path file, Path wal) throws Exception {
         List<InputRecord> input = recs(60);
-        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
+        try (SqliteCheckpointStore store = SqliteCheckpointStore.open(opened)) {
             store.syncRun(spec("a"), input.iterator());
             long run = store.findRun("a").orElseThrow().id();
             // One commit of 50 answers of 200 KB: the WAL grows past 8 MB at once, whatever checkpoints run.
