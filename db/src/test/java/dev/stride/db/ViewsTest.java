@@ -81,50 +81,17 @@ class ViewsTest {
         }
     }
 
-    /**
-     * As status shows it (ShownState.label): waiting while every live worker of a running run (lease_until ahead; at
-     * least one) waits for its server, whatever workers whose lease ran out did; a stale cursor still says interrupted.
-     */
+    /** WaitingViewCase on SQLite. */
     @Test
     void aRunningRunWhoseLiveWorkersAllWaitForTheirServerIsShownWaiting() throws Exception {
         Path file = dir.resolve("away.db");
-        List<String> runs = List.of("waits", "answers", "lapsed", "alone", "stale", "stopped");
         try (SqliteCheckpointStore store = SqliteCheckpointStore.open(file)) {
-            for (String run : runs) {
-                store.syncRun(spec(run), recs(2).iterator());
-            }
-            store.saveCursor(store.findRun("stopped").orElseThrow().id(), 1_000, RunState.INTERRUPTED);
+            WaitingViewCase.storeRuns(store);
         }
         try (Connection c = Fixtures.jdbc(file); Statement s = c.createStatement()) {
-            worker(s, "waits", 1, "+60 seconds", true);
-            worker(s, "waits", 2, "+60 seconds", true);
-            worker(s, "waits", 3, "-1 seconds", false);
-            worker(s, "answers", 1, "+60 seconds", true);
-            worker(s, "answers", 2, "+60 seconds", false);
-            worker(s, "lapsed", 1, "-1 seconds", true);
-            worker(s, "stale", 1, "+60 seconds", true);
-            worker(s, "stopped", 1, "+60 seconds", true);
-            s.executeUpdate("UPDATE runs SET saved_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-21 seconds')"
-                    + " WHERE name = 'stale'");
-            List<String> shown = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT run, state FROM progress ORDER BY run")) {
-                while (rs.next()) {
-                    shown.add(rs.getString("run") + " " + rs.getString("state"));
-                }
-            }
-            assertThat(shown).containsExactly("alone running", "answers running", "lapsed running", "stale interrupted",
-                    "stopped interrupted", "waits waiting");
+            assertThat(WaitingViewCase.shown(s, seconds -> "strftime('%Y-%m-%d %H:%M:%f', 'now', '"
+                    + (seconds < 0 ? "" : "+") + seconds + " seconds')")).containsExactlyElementsOf(WaitingViewCase.SHOWN);
         }
-    }
-
-    /** A worker of {@code run} whose lease ends at {@code leaseFromNow} (SQLite's modifier), waiting or answering. */
-    private static void worker(Statement s, String run, int number, String leaseFromNow, boolean waiting)
-            throws Exception {
-        String now = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-        s.executeUpdate("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
-                + " lease_until, waiting_since) SELECT run_id, 'w" + number + "', " + number + ", 'gpu', 4242, "
-                + now + ", " + now + ", strftime('%Y-%m-%d %H:%M:%f', 'now', '" + leaseFromNow + "'), "
-                + (waiting ? now : "NULL") + " FROM runs WHERE name = '" + run + "'");
     }
 
     @Test
