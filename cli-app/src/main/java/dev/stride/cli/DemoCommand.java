@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
             // The run's own lines, as stride run prints them; an interrupted session's hint to rerun 'stride run'
             // is left out: the demo's simulator is gone by then, and the demo says how to continue instead.
             RunRenderer.Looks looks = new RunRenderer.Looks(out, m, Duration.ofSeconds(1), false, context.env(),
-                    RunSummary.Prices.NONE);
+                    RunSummary.Prices.NONE, options.timeout());
             try (CheckpointManager runs = CheckpointManager.open(db, verbose.verbose ? RunRenderer.httpLog(err)
                          : null);
                  RunRenderer renderer = new RunRenderer(looks, db, false, null)) {

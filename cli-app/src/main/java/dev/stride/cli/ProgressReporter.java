@@ -81,6 +81,13 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private static final Duration BAR_REDRAW = Duration.ofMillis(250);
     /** A server's hold on the requests waiting for its rate limit from which the line says how long it lasts. */
     static final Duration SAID_HOLD = Duration.ofSeconds(5);
+    /**
+     * Requests out with no answer for this long are said once, as a held file's line is repeated (60 s): a server that
+     * takes requests and never answers showed "in flight 8" until --timeout, and nothing at all with --quiet.
+     */
+    static final Duration NO_ANSWER_SAID_AFTER = Duration.ofSeconds(60);
+    /** How often the ticker looks when no progress line is due (--quiet, --log-every 0): for the line above. */
+    private static final long LOOK_EVERY = TimeUnit.SECONDS.toNanos(1);
 
     private final PrintWriter out;
     private final Messages messages;
@@ -183,6 +190,14 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private volatile Bound bound;
     /** Requests out now, as the runner last told: what "in flight" counts (the bound is how many may be). */
     private volatile int requestsOut;
+    /** Since when (on {@link #nanoTime}) requests have been out without a pause, as told; meaningless while none are. */
+    private volatile long outSince;
+    /** When a server last answered a request of this session (an answer or a failure it sent, not a timeout). */
+    private volatile long lastAnswer;
+    /** The start of the wait without an answer already said (its {@link #noAnswerSince}), or -1. */
+    private long noAnswerSaid = -1;
+    /** How long a request waits for its answer (--timeout); null until told, and then nothing is said of the wait. */
+    private volatile Duration requestTimeout;
     /** Requests held back for a server's rate limit, as the runner last told. */
     private volatile int waitingForRateLimit;
     private volatile int waitingToSendAgain;
@@ -241,6 +256,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         this.started = nanoTime.getAsLong();
         this.recentPace = new RecentPace(started, ETA_WINDOW);
         this.lastPrint = started;
+        this.lastAnswer = started;
         this.barWordsAt = started - BAR_REDRAW.toNanos();
         this.out = out;
         this.messages = messages;
@@ -256,13 +272,15 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /**
      * The reporter for a session of {@code run} as RunCommand starts it, in the language of {@code messages};
-     * {@code joinSaid}: the plan said already that this session joins others at work on the run.
+     * {@code joinSaid}: the plan said already that this session joins others at work on the run; timed by
+     * {@code nanoTime} (the system's, or a test's).
      */
     static ProgressReporter forSession(PrintWriter out, RunInfo run, boolean retryFailed, Duration every,
-                                       boolean quiet, Map<String, String> env, Messages messages, boolean joinSaid) {
+                                       boolean quiet, Map<String, String> env, Messages messages, boolean joinSaid,
+                                       LongSupplier nanoTime) {
         ProgressReporter progress = new ProgressReporter(out, run.name(), run.total(), run.done(),
                 retryFailed ? 0 : run.failed(), run.failed(), every, Mode.choose(quiet, env), null,
-                env.containsKey("NO_COLOR"), messages, System::nanoTime);
+                env.containsKey("NO_COLOR"), messages, nanoTime);
         progress.joinSaid = joinSaid;
         progress.tickWhileNothingFinishes();
         return progress;
@@ -277,13 +295,19 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         firstLineAtJoin = line;
     }
 
+    /** How long each request waits for its answer (--timeout): the line of requests without one names it. */
+    void requestsWaitUpTo(Duration timeout) {
+        requestTimeout = timeout;
+    }
+
     /**
      * As lines, a line is due every --log-every whether or not a record finished: with slow answers, a rate limit
      * or a busy server, outcomes alone left a log silent for minutes, and a run that waits looked hung. A daemon
-     * thread looks four times per interval, so a line is never more than a quarter of it late.
+     * thread looks four times per interval, so a line is never more than a quarter of it late; at least once a
+     * second, also with --quiet, for requests that get no answer ({@link #sayIfNoAnswer}).
      */
     private void tickWhileNothingFinishes() {
-        if (everyNanos <= 0) {
+        if (bar != null) {
             return;
         }
         ticker = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -291,7 +315,8 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long period = Math.max(everyNanos / 4, TimeUnit.MILLISECONDS.toNanos(50));
+        long period = everyNanos <= 0 ? LOOK_EVERY
+                : Math.min(LOOK_EVERY, Math.max(everyNanos / 4, TimeUnit.MILLISECONDS.toNanos(50)));
         long[] lastTick = {nanoTime.getAsLong()};
         ticker.scheduleAtFixedRate(() -> {
             // The writer tells a stop of the process too, but this thread may wake first and print the line the stop
@@ -319,9 +344,51 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             } else if (lines && outage == null) {
                 printLineIfDue();
             }
+            sayIfNoAnswer();
         } catch (RuntimeException e) {
             // A line that could not be made (its words from elsewhere, say) is skipped; a tick that threw would end
             // the ticker, and every line after it.
+        }
+    }
+
+    /**
+     * Requests out for {@link #NO_ANSWER_SAID_AFTER} with no answer to any of them: one line says so, naming --timeout,
+     * once for each such wait, as lines and with --quiet (why nothing moves). Not while the server is unreachable or
+     * the database away: their own lines say why.
+     */
+    private void sayIfNoAnswer() {
+        Duration timeout = requestTimeout;
+        int requests = requestsOut;
+        if (!(lines || quiet) || timeout == null || requests == 0 || outage != null || dbAway.get() != null) {
+            return;
+        }
+        long since = noAnswerSince();
+        long now = nanoTime.getAsLong();
+        if (now - since < NO_ANSWER_SAID_AFTER.toNanos()) {
+            return;
+        }
+        synchronized (this) {
+            if (closed || noAnswerSaid == since) {
+                return;
+            }
+            noAnswerSaid = since;
+            long allDone = doneBefore + done.get() + othersDone;
+            out.println(messages.get("msg.progress.noAnswer", run, allDone, total,
+                    String.format(Locale.ROOT, "%.1f", total == 0 ? 100.0 : allDone * 100.0 / total),
+                    Durations.human((now - since) / 1_000_000), requests, Durations.human(timeout.toMillis())));
+            out.flush();
+        }
+    }
+
+    /** Since when requests have been out and none was answered: the later of the last answer and the first sent. */
+    private long noAnswerSince() {
+        return Math.max(outSince, lastAnswer);
+    }
+
+    /** A server answered a request (not a timeout, which is none): the wait for an answer starts again. */
+    private void answered(String failureKind) {
+        if (!PredictionException.TIMEOUT.equals(failureKind)) {
+            lastAnswer = nanoTime.getAsLong();
         }
     }
 
@@ -365,6 +432,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
         attempts.add(prediction.timing().attempts());
         stored(record);
+        answered(null);
         latency.add(prediction.timing().latencyMs());
         done.incrementAndGet();
         outcome();
@@ -382,6 +450,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         tokens(failure.promptTokens(), failure.completionTokens());
         attempts.add(failure.timing().attempts());
         stored(record);
+        answered(failure.errorKind());
         failed.incrementAndGet();
         outcome();
         progressed();
@@ -420,6 +489,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void retrying(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        answered(cause == null ? null : cause.kind());
         countRefusal(cause);
         dueAgain(record, delay);
         sentAgain(record, retries, cause);
@@ -444,6 +514,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void sentAgainAsBusy(InputRecord record, int attempt, PredictionException cause, Duration delay) {
+        answered(null);
         countRefusal(cause);
         dueAgain(record, delay);
         sentAgain(record, "http_429".equals(cause.kind()) ? sentAgainRateLimited : sentAgainBusy, cause);
@@ -532,6 +603,9 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     @Override
     public void requestsOut(int requests) {
+        if (requestsOut == 0 && requests > 0) {
+            outSince = nanoTime.getAsLong();
+        }
         requestsOut = requests;
     }
 
@@ -598,7 +672,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
 
     /**
      * The server went away: the bar says so; as lines, the first failure of an outage is printed at once, the later
-     * ones as often as progress lines are.
+     * ones as often as progress lines are; with --quiet the first only, as a database away is (why nothing moves).
      */
     @Override
     public void serverUnreachable(ServerOutage now) {
@@ -619,7 +693,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         }
         synchronized (this) { // beside the ticker's lines (printLineIfDue), and none after close()
             long at = nanoTime.getAsLong();
-            if (closed || !lines || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
+            if (closed || !(lines || quiet && first) || !first && (everyNanos <= 0 || at - lastPrint < everyNanos)) {
                 return;
             }
             lastPrint = at;
@@ -637,10 +711,11 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         // of a run a minute from its end.
         long now = nanoTime.getAsLong();
         recentPace.leaveOut(now - ended.lasted().toNanos(), now);
+        boolean said = outage != null;
         outage = null;
         if (bar != null) {
             bar.setExtraMessage(extra());
-        } else if (lines) {
+        } else if (lines || quiet && said) {
             synchronized (this) {
                 if (!closed) {
                     out.println(messages.get("msg.progress.back", run, Durations.human(ended.lasted().toMillis())));

@@ -210,6 +210,8 @@ final class RunCommand implements Callable<Integer> {
     Boolean inputWatched;
     /** The clock the reading's progress is shown by: a test's, or the system's. */
     LongSupplier nanoTime = System::nanoTime;
+    /** The clock the session's progress is shown by: a test's, or the system's. */
+    LongSupplier sessionClock = System::nanoTime;
     /** The --config file once read, which knows the line of each of its settings; null without one. */
     private ConfigFile configFile;
     private boolean inputFromConfig; // INPUT was the config file's, not the command line's
@@ -257,7 +259,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Messages m = Messages.of(spec);
         RunRenderer.Looks looks = new RunRenderer.Looks(out, m, logEvery, quiet, context.env(),
-                RunSummary.Prices.of(priceIn, priceOut));
+                RunSummary.Prices.of(priceIn, priceOut), request.options().timeout());
         StopSwitch stop = new StopSwitch();
         AtomicBoolean planned = new AtomicBoolean();
         AtomicBoolean reading = new AtomicBoolean(); // the input is being read: its line says a stop
@@ -271,6 +273,7 @@ final class RunCommand implements Callable<Integer> {
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
             DbFile.sayUpgraded(runs.schemaUpgrade(), spec);
+            renderer.timedBy(sessionClock);
             renderer.adviseOnRefusals(RunRenderer.RefusalAdvice.forSession(request.options().rateLimits().any(),
                     request.options().autoConcurrency()));
             // A label field no record has is refused here, inside the input's sync (the app's, as for a program's run).

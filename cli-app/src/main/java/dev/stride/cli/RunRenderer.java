@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * What {@code stride run} prints of a run: the plan (a new run, a resume, a dry run's report), each session's progress
@@ -42,9 +43,12 @@ final class RunRenderer implements SessionListener, AutoCloseable {
      */
     private static final Set<String> REFUSED_AS_ASKED = Set.of("http_400", "http_413", "http_422");
 
-    /** How the lines of a session look: where, how often, in what language, with what prices. */
+    /**
+     * How the lines of a session look: where, how often, in what language, with what prices; {@code timeout} is how
+     * long each request waits for its answer (--timeout), which the line of requests without one names.
+     */
     record Looks(PrintWriter out, Messages messages, Duration logEvery, boolean quiet, Map<String, String> env,
-                 RunSummary.Prices prices) {
+                 RunSummary.Prices prices, Duration timeout) {
     }
 
     private final Looks looks;
@@ -54,6 +58,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     private final boolean retryFailed;
     private final String resumeOptions;
     private ProgressReporter progress;
+    /** The clock each session's progress is shown by: the system's, or a test's ({@link #timedBy}). */
+    private LongSupplier nanoTime = System::nanoTime;
     private Function<RunInfo, String> besideResume = run -> null;
     /** The run whose plan said this process joins others at work on it (its session says it no more); or -1. */
     private long joinSaid = -1;
@@ -94,6 +100,11 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         this.db = db;
         this.retryFailed = retryFailed;
         this.resumeOptions = resumeOptions;
+    }
+
+    /** Shows each session's progress by {@code clock}'s time (a test's) instead of the system's. */
+    void timedBy(LongSupplier clock) {
+        this.nanoTime = clock;
     }
 
     /**
@@ -346,7 +357,8 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     @Override
     public RunListener sessionStarted(RunInfo run) {
         progress = ProgressReporter.forSession(out, run, retryFailed, looks.logEvery(), looks.quiet(), looks.env(), m,
-                run.id() == joinSaid);
+                run.id() == joinSaid, nanoTime);
+        progress.requestsWaitUpTo(looks.timeout());
         if (joinToSay.contains(run.id())) {
             // The others may have left since the plan: then this session resumes a stopped run, and says so.
             progress.firstLineAtJoin(joined -> {

@@ -22,6 +22,7 @@ final class Cli {
     /** The clock by which {@code stride export} shows its progress as on a terminal; null: no terminal, as here. */
     private volatile java.util.function.LongSupplier exportWatchedBy;
     private volatile java.util.function.LongSupplier inputWatchedBy;
+    private volatile java.util.function.LongSupplier progressBy;
     /** Run the moment a command starts listening for Ctrl+C, before any press ({@link #whenListening}). */
     private volatile Runnable onListening = () -> { };
 
@@ -69,6 +70,12 @@ final class Cli {
     /** Has {@code stride run} show the reading of its input as it does on a terminal, by {@code clock}'s time. */
     Cli inputWatchedBy(java.util.function.LongSupplier clock) {
         this.inputWatchedBy = clock;
+        return this;
+    }
+
+    /** Has {@code stride run} show a session's progress by {@code clock}'s time. */
+    Cli progressBy(java.util.function.LongSupplier clock) {
+        this.progressBy = clock;
         return this;
     }
 
@@ -123,6 +130,9 @@ final class Cli {
         if (run != null && inputWatchedBy != null) {
             ((RunCommand) run.getCommand()).inputWatched = true;
             ((RunCommand) run.getCommand()).nanoTime = inputWatchedBy;
+        }
+        if (run != null && progressBy != null) {
+            ((RunCommand) run.getCommand()).sessionClock = progressBy;
         }
         int code = cl.execute(args);
         return new Result(code, "", err.toString());

@@ -29,7 +29,7 @@ class InterruptedAfterTheRunEndedTest {
         StringWriter text = new StringWriter();
         PrintWriter out = new PrintWriter(text, true);
         try (RunRenderer renderer = new RunRenderer(new RunRenderer.Looks(out, Messages.ENGLISH, Duration.ZERO, true,
-                Map.of(), RunSummary.Prices.NONE), "runs.db", false, "")) {
+                Map.of(), RunSummary.Prices.NONE, Duration.ofMinutes(10)), "runs.db", false, "")) {
             renderer.planned(new RunPlan.ResumeStored(List.of(RUN), RunOptions.of("m", "http://127.0.0.1:8000/v1")));
             renderer.sessionStarted(RUN);
             Cursor saved = new Cursor(done, done, 0, 2000, Instant.EPOCH, stored);

@@ -31,7 +31,7 @@ class JoinSaidAtJoinTest {
     private List<String> linesAfterJoin(Set<Long> atWork, Joined joined) {
         PrintWriter out = new PrintWriter(text, true);
         try (RunRenderer renderer = new RunRenderer(new RunRenderer.Looks(out, Messages.ENGLISH, Duration.ZERO, true,
-                Map.of(), RunSummary.Prices.NONE), "runs.db", false, "")) {
+                Map.of(), RunSummary.Prices.NONE, Duration.ofMinutes(10)), "runs.db", false, "")) {
             renderer.planned(new RunPlan.ResumeStored(List.of(RUN), RunOptions.of("m", "http://127.0.0.1:8000/v1"),
                     atWork));
             RunListener session = renderer.sessionStarted(RUN);

@@ -27,7 +27,7 @@ class RunGoneAtItsTurnLineTest {
         StringWriter text = new StringWriter();
         PrintWriter out = new PrintWriter(text, true);
         try (RunRenderer renderer = new RunRenderer(new RunRenderer.Looks(out, m, Duration.ZERO, true, Map.of(),
-                RunSummary.Prices.NONE), "runs.db", false, "")) {
+                RunSummary.Prices.NONE, Duration.ofMinutes(10)), "runs.db", false, "")) {
             renderer.planned(new RunPlan.ResumeStored(List.of(RUN), RunOptions.of(null, null), Set.of()));
             renderer.runGone(RUN);
         }
