@@ -1,8 +1,10 @@
 package dev.stride.cli;
 
+import dev.stride.db.StoreException;
 import dev.stride.db.UnusedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@code --db} of a command that may create it. Opening a database creates the file and its schema before the
@@ -42,5 +44,30 @@ final class FreshDatabase implements AutoCloseable {
             return;
         }
         UnusedDatabase.removeIfNoRun(created);
+    }
+
+    /**
+     * A full disk, said by the store of a file it keeps: "everything saved so far is kept", and "go on from a copy:
+     * stride snapshot --db FILE COPY.db", which then found no such database. Of a file this command made and that is
+     * gone again (removed as it closed, by the store or by {@link #close()}: no run was stored), or never made (too
+     * little room to start, refused before SQLite made it), the line says that nothing was kept and what to do; exit 4
+     * still. Anything else as it is.
+     */
+    RuntimeException said(RuntimeException e) {
+        if (created == null || !(e instanceof StoreException store) || Files.exists(created)) {
+            return e;
+        }
+        List<Object> args = store.phrase().args();
+        if (args.size() < 2 || !created.toString().equals(String.valueOf(args.get(0)))) {
+            return e;
+        }
+        return switch (store.phrase().key()) {
+            // SQLite made the file and could not write it.
+            case "sqlite.full" -> UserError.of(ExitCodes.DATABASE, "msg.run.diskFullNewRemoved", created,
+                    args.get(1));
+            case "file.diskLow" -> UserError.of(ExitCodes.DATABASE, "msg.run.diskFullNew", created,
+                    Messages.text("msg.run.diskLowReason", args.get(1), args.get(2)));
+            default -> e;
+        };
     }
 }

@@ -263,12 +263,13 @@ final class RunCommand implements Callable<Integer> {
         StopSwitch stop = new StopSwitch();
         AtomicBoolean planned = new AtomicBoolean();
         AtomicBoolean reading = new AtomicBoolean(); // the input is being read: its line says a stop
+        FreshDatabase fresh = FreshDatabase.at(db);
         // Listening before the database is first touched, so a signal during the file's checks or the input's sync
         // ends the process through the same path (nothing written, exit 130) instead of the JVM's default action,
         // which left the checks' connection unclosed and its -wal beside the file.
         try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
                      planned::get, reading::get);
-             FreshDatabase fresh = FreshDatabase.at(db);
+             fresh;
              CheckpointManager runs = openChecked(verbose.verbose ? RunRenderer.httpLog(err) : null);
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
@@ -336,6 +337,8 @@ final class RunCommand implements Callable<Integer> {
             // renderer shows the accuracy so far and the run's at the end.
             return RunRenderer.exitCode(runs.execute(plan, new ScoringRenderer(renderer, out, err, m), stop), keys(),
                     !baseUrls.isEmpty(), db);
+        } catch (RuntimeException e) {
+            throw fresh.said(e); // closed by now: a new file the disk could not hold is gone
         }
     }
 

@@ -294,6 +294,35 @@ class DatabaseTroubleTest {
     }
 
     /**
+     * A new --db on a disk its input alone fills (12 MB of input, a 12 MB disk), or with less room than a run needs to
+     * start: the store's line said "everything saved so far is kept" and "go on from a copy: stride snapshot --db
+     * new.db COPY.db", which then found no such database. The file is gone (or never made): the line says so and what
+     * to do, exit 4 still, no request sent.
+     */
+    @ParameterizedTest(name = "a disk of {0}")
+    @CsvSource({
+        "12m, '[SQLITE_FULL] ', 'was new and the run could not be stored in it, so it was removed and nothing was kept'",
+        "1m, 'KB free, a run needs 8 MB', 'was not created and nothing was kept'"})
+    void aNewDatabaseItsInputAloneFillsSaysNothingWasKept(String size, String reason, String what) throws Exception {
+        Path folder = tmpfs("small", size);
+        Path input = bigQuestions(2000);
+        Path db = folder.resolve("new.db");
+
+        Cli.Result full = run(input, db);
+
+        assertThat(full.exitCode()).as(full.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(full.err().strip().lines()).as(full.err()).hasSize(1);
+        assertThat(full.err()).as(full.err()).startsWith("stride: the disk holding " + db + " is full (")
+                .contains(reason).endsWith("): " + db + " " + what + "; free some space there, or give a --db on a"
+                        + " disk with room, and run the same command again\n")
+                .doesNotContain("snapshot").doesNotContain("saved");
+        assertThat(stride.model.requests.get()).isZero();
+        try (var left = Files.list(folder)) {
+            assertThat(left).as("nothing left in the folder").isEmpty();
+        }
+    }
+
+    /**
      * The disk fills during a run and the user goes on elsewhere, as the line says: stride could not fold its WAL into
      * runs.db on the full disk, so runs.db alone (what "move the file", the line's old advice, moved) was no longer
      * the database, and read as damaged. The snapshot the line names holds every answer, and the run finishes from
