@@ -280,6 +280,11 @@ class DatabaseTroubleTest {
         Files.delete(filler);
         Cli.Result resumed = run(input, db);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
+        // What the full disk left in runs.db-wal is folded in now, and said with the full disk among the causes (the
+        // run could store no reason of its stop: it was stored as running, as after kill -9).
+        assertThat(resumed.err()).as(resumed.all()).contains(" that a stride stopped before it could fold them in"
+                + " (kill -9, a second Ctrl+C, a crash, a power loss, a full disk) left only in " + db + "-wal are now"
+                + " folded into " + db + ", which alone holds everything again.");
         assertThat(resumed.out()).contains("Resuming '" + RUN + "' from checkpoint: "
                 + String.format(Locale.ROOT, "%,d/%,d", doneWhenFull, total));
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));

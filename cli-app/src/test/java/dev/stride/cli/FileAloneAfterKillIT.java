@@ -106,7 +106,8 @@ class FileAloneAfterKillIT {
         Set<String> inFileAlone = sqliteLines(copyAlone("cp-after-next-run"), DONE_IDS);
         assertThat(inFileAlone).as("cp of the .db alone after the next run started").containsAll(committedIds);
         assertThat(third.err()).as(third.transcript()).contains(db + ": " + (committed - alone) + " answers that a"
-                + " stride stopped before it could close the file (kill -9, a second Ctrl+C, a crash, a power loss)"
+                + " stride stopped before it could fold them in (kill -9, a second Ctrl+C, a crash, a power loss, a full"
+                + " disk)"
                 + " left only in " + db + "-wal are now folded into " + db + ", which alone holds everything again.");
 
         System.out.printf(Locale.ROOT, "FileAloneAfterKillIT: after SIGTERM the .db alone held all %d answers (no"

@@ -96,8 +96,8 @@ class FileAloneTest {
         // A dry run of what the database holds: it opens the file for writing, and sends nothing.
         Cli.Result r = stride.cli.run("run", "--db", db.toString(), "--dry-run");
 
-        assertThat(r.err()).contains(db + ": 30 answers that a stride stopped before it could close the file (kill -9,"
-                + " a second Ctrl+C, a crash, a power loss) left only in " + db + "-wal are now folded into " + db
+        assertThat(r.err()).contains(db + ": 30 answers that a stride stopped before it could fold them in (kill -9,"
+                + " a second Ctrl+C, a crash, a power loss, a full disk) left only in " + db + "-wal are now folded into " + db
                 + ", which alone holds everything again.");
         assertThat(answersInFileAlone(db)).isEqualTo(30);
         assertThat(LeftBehindWal.walBytes(db)).isZero();
@@ -131,7 +131,7 @@ class FileAloneTest {
         Path db = LeftBehindWal.image(dir, dir.resolve("crash"), 10, 4, 3600);
         Cli.Result r = stride.cli.run("clear", "--db", db.toString(), "--all", "--yes");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.err()).contains(db + ": 4 answers that a stride stopped before it could close the file");
+        assertThat(r.err()).contains(db + ": 4 answers that a stride stopped before it could fold them in");
     }
 
     @Test

@@ -43,7 +43,8 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         /**
          * The WAL still holds commits, and a run is stored as running but nothing works on it: every worker of it
          * the file knows is gone, or it has not saved its cursor for a while. Left by a stride stopped before it
-         * could fold them in (kill -9, a crash, a power loss, a second Ctrl+C).
+         * could fold them in (kill -9, a crash, a power loss, a second Ctrl+C, a full disk: a run stopped by SQLITE_FULL
+         * stays stored as running, and the fold needs room).
          */
         LEFT_BEHIND,
         /**

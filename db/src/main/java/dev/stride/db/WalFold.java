@@ -13,8 +13,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Commits that a stride stopped before it could close the database (kill -9, a crash, a power loss) left in the WAL,
- * folded into the database file by the next writer before it starts, so that the file alone holds everything again.
+ * Commits that a stride stopped before it could fold them in (kill -9, a crash, a power loss, a full disk) left in the
+ * WAL, folded into the database file by the next writer before it starts, so that the file alone holds everything
+ * again.
  *
  * @param wal      the WAL the commits were in
  * @param walBytes its size before the fold
