@@ -9,10 +9,13 @@ import java.nio.file.Path;
  * The launcher's class-data archive, from stride's side. The launcher lets a run record the archive (the JVM writes
  * it at the process's exit) and names, in {@value #KEPT_PROPERTY}, the mark that keeps it. A run whose session ended
  * has loaded what every run needs (its store, its HTTP client, its writer), so its archive is worth keeping; one
- * refused before (bad input, a bad option) leaves no mark, and the next run records the archive again.
+ * refused before (bad input, a bad option) leaves no mark, and the next run records the archive again. The mark holds
+ * the Java the launcher named in {@value #JAVA_PROPERTY} (its home and version): another Java cannot map the archive,
+ * and the launcher records one again for it.
  */
 final class ClassArchive {
     static final String KEPT_PROPERTY = "stride.cds.kept";
+    static final String JAVA_PROPERTY = "stride.cds.java";
 
     private ClassArchive() {
     }
@@ -29,7 +32,7 @@ final class ClassArchive {
             return;
         }
         try {
-            Files.writeString(Path.of(kept), "");
+            Files.writeString(Path.of(kept), System.getProperty(JAVA_PROPERTY, "") + "\n");
         } catch (IOException | InvalidPathException e) {
             // Nothing lost: the next run records the archive again.
         }

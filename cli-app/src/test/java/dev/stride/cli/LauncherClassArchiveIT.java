@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -191,6 +193,94 @@ class LauncherClassArchiveIT {
         }
     }
 
+    /**
+     * One archive serves one Java: with JAVA_HOME switched to another, its starts were refused the archive quietly and
+     * never recorded their own while the mark kept the other's. The mark names the Java it was kept for; an archive
+     * kept for another is as none (recorded again, by any command), one kept for this Java is mapped. Fake Javas that
+     * write their arguments down.
+     */
+    @Test
+    void anArchiveKeptForAnotherJavaIsRecordedAgainAndOneKeptForThisJavaIsMapped() throws Exception {
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        Path archive = install.resolve("stride.jsa");
+        Path kept = install.resolve("stride.jsa.kept");
+        Path home = fakeJavaHome("17.0.2");
+        String thisJava = home.toRealPath() + " 17.0.2";
+
+        recordedFor("/usr/lib/jvm/temurin-25-jdk-amd64 25.0.3", archive, kept, jar);
+        List<String> other = javaArgs(home, jar, "kept-for-another", List.of("--version"));
+        assertThat(other).as("recorded again, though --version maps an archive there is")
+                .contains("-XX:ArchiveClassesAtExit=" + archive, "-Dstride.cds.kept=" + kept,
+                        "-Dstride.cds.java=" + thisJava)
+                .noneMatch(arg -> arg.startsWith("-XX:SharedArchiveFile"));
+
+        recordedFor(thisJava, archive, kept, jar);
+        List<String> same = javaArgs(home, jar, "kept-for-this", List.of("run", "q.jsonl", "--db", "a.db", "--model",
+                "m", "--base-url", "http://127.0.0.1:9/v1"));
+        assertThat(same).as("mapped").contains("-XX:SharedArchiveFile=" + archive)
+                .noneMatch(arg -> arg.startsWith("-XX:ArchiveClassesAtExit"));
+    }
+
+    /**
+     * A real second Java (Java 25 where this machine has one): its first run records the archive again and marks it
+     * its own; its next run maps it; a run on this Java then records its own again.
+     */
+    @Test
+    void aRunOnAnotherJavaRecordsAnArchiveOfItsOwnThatItsNextRunMaps() throws Exception {
+        Path otherJava = LauncherJavaIT.newJavaHere();
+        Assumptions.assumeTrue(otherJava != null, "no Java of 24 or later in /usr/lib/jvm");
+        Path install = Files.createDirectories(dir.resolve("install"));
+        Path jar = Files.copy(StrideProcess.jar(), install.resolve("stride.jar"));
+        Path kept = install.resolve("stride.jsa.kept");
+        sim = new Simulator(SimulatorSettings.builder().latency(Duration.ZERO).build()).start(0);
+        Path input = Datasets.questions(dir, "q.jsonl", 5);
+        assertThat(launch(dir, jar.toString(), "this-java", runArgs(input, dir.resolve("a.db")))).isZero();
+        assertThat(Files.readString(kept)).as("kept for this Java")
+                .startsWith(Path.of(System.getProperty("java.home")).toRealPath() + " 17");
+
+        StrideProcess first = start(dir, jar.toString(), "other-java", runArgs(input, dir.resolve("b.db")),
+                Map.of("JAVA_HOME", otherJava.toString()));
+        assertThat(first.waitForExit(GUARD)).as(first.transcript()).isZero();
+        assertThat(first.err()).as("recorded for it").contains("saving the classes");
+        assertThat(Files.readString(kept)).as("kept for it").startsWith(otherJava.toRealPath() + " ");
+
+        Path classes = dir.resolve("classes.log");
+        StrideProcess next = start(dir, jar.toString(), "other-java-again", runArgs(input, dir.resolve("c.db")),
+                Map.of("JAVA_HOME", otherJava.toString()), "-Xlog:class+load=info:file=" + classes);
+        assertThat(next.waitForExit(GUARD)).as(next.transcript()).isZero();
+        assertThat(next.err()).doesNotContain("saving the classes");
+        assertThat(Files.readAllLines(classes)).as("mapped by the other Java")
+                .anyMatch(line -> line.contains(RUNNER + " source: shared objects file"));
+    }
+
+    /** An archive (not a real one: fake Javas map nothing) newer than the jar, and its mark naming {@code java}. */
+    private static void recordedFor(String java, Path archive, Path kept, Path jar) throws Exception {
+        Files.writeString(archive, "archive");
+        Files.writeString(kept, java + "\n");
+        FileTime later = FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000);
+        Files.setLastModifiedTime(archive, later);
+        Files.setLastModifiedTime(kept, later);
+    }
+
+    /** The arguments the launcher gave the fake Java at {@code home}, started with {@code args}. */
+    private List<String> javaArgs(Path home, Path jar, String label, List<String> args) throws Exception {
+        Files.deleteIfExists(home.resolve("args"));
+        StrideProcess p = start(dir, jar.toString(), label, args, Map.of("JAVA_HOME", home.toString()));
+        assertThat(p.waitForExit(GUARD)).as(p.transcript()).isZero();
+        return Files.readAllLines(home.resolve("args"));
+    }
+
+    /** A Java home whose bin/java writes the arguments it was given, one a line, to {@code args} beside bin/. */
+    private Path fakeJavaHome(String version) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("jdk-" + version).resolve("bin")).getParent();
+        Path java = home.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/../args\"\n");
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        return home;
+    }
+
     /** Bytes from a fixed seed over 64 KiB at offset 4096, the archive's time changed by the write. */
     private static void writeOver(Path archive) throws Exception {
         byte[] garbage = new byte[64 * 1024];
@@ -218,12 +308,19 @@ class LauncherClassArchiveIT {
     /** Starts the launcher in {@code folder} on {@code jar} (STRIDE_JAR), with this JVM's java first on the PATH. */
     private StrideProcess start(Path folder, String jar, String label, List<String> args, String... javaOptions)
             throws Exception {
+        return start(folder, jar, label, args, Map.of(), javaOptions);
+    }
+
+    /** As above, with {@code env} besides (JAVA_HOME). */
+    private StrideProcess start(Path folder, String jar, String label, List<String> args, Map<String, String> env,
+                                String... javaOptions) throws Exception {
         List<String> command = new ArrayList<>(List.of(StrideProcess.launcher().toString()));
         command.addAll(args);
         String options = String.join(" ", List.of(javaOptions));
-        StrideProcess p = StrideProcess.startCommand(folder, label, command, Map.of("PATH",
-                StrideProcess.pathWithThisJava(), "STRIDE_JAR", jar, "STRIDE_CDS", "1",
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(Map.of("PATH", StrideProcess.pathWithThisJava(), "STRIDE_JAR", jar, "STRIDE_CDS", "1",
                 "JAVA_OPTS", ("-Xmx256m " + options).strip()));
+        StrideProcess p = StrideProcess.startCommand(folder, label, command, all);
         children.add(p);
         return p;
     }

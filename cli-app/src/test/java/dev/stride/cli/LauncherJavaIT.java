@@ -137,7 +137,8 @@ class LauncherJavaIT {
         return home;
     }
 
-    private static Path newJavaHere() throws IOException {
+    /** A Java home of 24 or later in /usr/lib/jvm, or null. */
+    static Path newJavaHere() throws IOException {
         Path jvms = Path.of("/usr/lib/jvm");
         if (!Files.isDirectory(jvms)) {
             return null;
