@@ -5,6 +5,8 @@ import static dev.stride.cli.Datasets.query;
 import static dev.stride.cli.Datasets.questions;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -72,6 +74,9 @@ class LapsedLeaseIT {
     private static void pauseOutsideAWrite(StrideProcess worker, Path db) throws Exception {
         for (int tries = 0; ; tries++) {
             worker.signal("STOP");
+            // kill returns once the signal is sent, before every thread has stopped: a thread that takes the write
+            // lock in between was paused holding it (the other worker then met "stayed locked for 10 s").
+            awaitStopped(worker.pid());
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
                  Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 500");
@@ -84,6 +89,32 @@ class LapsedLeaseIT {
             worker.signal("CONT");
             Thread.sleep(37);
         }
+    }
+
+    /** Until every thread of process {@code pid} is stopped (state T in /proc), as SIGSTOP leaves them in turn. */
+    private static void awaitStopped(long pid) throws Exception {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        for (int looks = 0; looks < 1_000; looks++) {
+            boolean all = true;
+            try (var threads = Files.list(tasks)) {
+                for (Path task : (Iterable<Path>) threads::iterator) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException ended) {
+                        continue; // a thread that ended meanwhile
+                    }
+                    // The state follows the command's closing parenthesis: "pid (comm) S ...".
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    all &= state == 'T' || state == 't';
+                }
+            }
+            if (all) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("process " + pid + " did not stop within 5 s of SIGSTOP");
     }
 
     @Test
