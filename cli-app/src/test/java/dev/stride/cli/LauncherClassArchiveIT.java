@@ -70,7 +70,8 @@ class LauncherClassArchiveIT {
         StrideProcess version = start(dir, relativeJar, "version", List.of("--version"));
         assertThat(version.waitForExit(GUARD)).as(version.transcript()).isZero();
         assertThat(version.err()).as("the pause at the exit is said").isEqualTo("stride: saving the classes this start"
-                + " loaded, so that later starts are faster (once after a build; a few seconds)\n");
+                + " loaded, so that later starts are faster (after a build, until a run has sent its requests;"
+                + " a few seconds)\n");
         assertThat(archive).as("where there is none, any command records one").isRegularFile();
         assertThat(kept).as("but --version does not keep it").doesNotExist();
 
