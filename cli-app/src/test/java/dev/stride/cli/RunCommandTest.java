@@ -298,6 +298,9 @@ class RunCommandTest {
         assertThat(retried.exitCode()).as(retried.all()).isZero();
         assertThat(stride.model.promptList()).containsExactly("Q: question 3");
         assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(10);
+        assertThat(query(db, "SELECT attempts FROM results WHERE id = 'q3'").get(0))
+                .as("the requests the server received for it: the refused one and the answered one")
+                .containsEntry("attempts", 2);
     }
 
     @Test

@@ -108,6 +108,9 @@ final class OutcomeWriter implements AutoCloseable {
                 replace.put(column, DSL.excluded(column));
             }
         }
+        // attempts counts the requests the servers received for the record: a failure asked again (--retry-failed,
+        // or another worker) adds its session's to the ones the failure counted, which its replacement keeps.
+        replace.put(PREDICTIONS.ATTEMPTS, PREDICTIONS.ATTEMPTS.plus(DSL.excluded(PREDICTIONS.ATTEMPTS)));
         return dsl.insertInto(PREDICTIONS).columns(COLUMNS).values(columnParams())
                 .onConflict(PREDICTIONS.RUN_ID, PREDICTIONS.RECORD_ID)
                 .doUpdate()
@@ -197,8 +200,9 @@ final class OutcomeWriter implements AutoCloseable {
 
     /**
      * Whether the record's stored row is {@code row} itself: the same finish time (to the millisecond), latency,
-     * attempts, status and output, which another worker's answer to the record does not share. A write whose
-     * acknowledgement was lost and that is repeated finds its own row so.
+     * status and output, which another worker's answer to the record does not share, and at least its attempts (a
+     * failure it replaced added its own). A write whose acknowledgement was lost and that is repeated finds its own
+     * row so.
      */
     boolean holds(Row row, long runId, String recordId) throws SQLException {
         stored.setLong(1, runId);
@@ -207,7 +211,7 @@ final class OutcomeWriter implements AutoCloseable {
             return rs.next()
                     && java.util.Objects.equals(rs.getString(1), row.value(PREDICTIONS.FINISHED_AT))
                     && java.util.Objects.equals(rs.getLong(2), row.value(PREDICTIONS.LATENCY_MS))
-                    && java.util.Objects.equals(rs.getInt(3), row.value(PREDICTIONS.ATTEMPTS))
+                    && rs.getInt(3) >= (Integer) row.value(PREDICTIONS.ATTEMPTS)
                     && java.util.Objects.equals(rs.getString(4), row.value(PREDICTIONS.STATUS))
                     && java.util.Objects.equals(rs.getString(5), row.value(PREDICTIONS.OUTPUT));
         }

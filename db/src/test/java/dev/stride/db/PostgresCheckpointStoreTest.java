@@ -130,7 +130,9 @@ class PostgresCheckpointStoreTest {
         List<ResultRow> rows = results(run);
         assertThat(rows).extracting(ResultRow::status).containsExactly(RecordStatus.DONE, RecordStatus.DONE);
         assertThat(rows.get(0).prediction()).isEqualTo(done("first"));
-        assertThat(rows.get(1).prediction()).isEqualTo(done("ok"));
+        assertThat(rows.get(1).prediction().answer()).isEqualTo(done("ok").answer());
+        assertThat(rows.get(1).prediction().timing().attempts()).as("each failure's 3 requests and the answer's 1")
+                .isEqualTo(3 + 3 + 1);
         assertThat(rows.get(1).failure()).isNull();
         assertThat(store.findRun("a").orElseThrow()).extracting(RunInfo::done, RunInfo::failed)
                 .containsExactly(2L, 0L);

@@ -129,15 +129,16 @@ class SqliteCheckpointStoreTest {
         assertThat(info.failed()).isZero();
         ResultRow row = results(run).get(1);
         assertThat(row.status()).isEqualTo(RecordStatus.DONE);
-        // Replaced whole: the failure's kind, message and timing are gone with it.
-        assertThat(row.prediction()).isEqualTo(done("ok"));
+        // Replaced whole: the failure's kind, message and latency are gone with it; its requests still count.
+        assertThat(row.prediction().answer()).isEqualTo(done("ok").answer());
+        assertThat(row.prediction().timing().latencyMs()).isEqualTo(done("ok").timing().latencyMs());
         assertThat(row.failure()).isNull();
         try (var c = Fixtures.jdbc(file); var s = c.createStatement();
              var rs = s.executeQuery("SELECT error_kind, error, attempts FROM predictions WHERE record_id = 'r1'")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isNull();
             assertThat(rs.getString(2)).isNull();
-            assertThat(rs.getInt(3)).isEqualTo(1);
+            assertThat(rs.getInt(3)).as("each failure's 3 requests and the answer's 1").isEqualTo(3 + 3 + 1);
         }
     }
 
