@@ -281,7 +281,9 @@ public final class RunForm {
             return;
         }
         if (!Files.exists(file)) {
-            throw new InvalidInputException(Phrase.of(Phrase.CORE, "input.noSuchFile", file));
+            // A '~' quoted in a script or a config file reaches stride as it is: the shell that expands it never did.
+            throw new InvalidInputException(Phrase.of(Phrase.CORE,
+                    file.toString().startsWith("~") ? "input.noSuchFileTilde" : "input.noSuchFile", file));
         }
         // The reasons as the operating system words them, as the readers quote them.
         if (Files.isDirectory(file)) {

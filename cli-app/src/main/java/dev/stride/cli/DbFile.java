@@ -29,7 +29,9 @@ final class DbFile {
 
     static void requireExists(Path db) {
         if (!Files.exists(db)) {
-            throw UserError.usageOf("msg.noSuchDatabase", db, ShellWords.quoted(db));
+            // A '~' quoted in a script reaches stride as it is: the shell that expands it never did.
+            throw db.toString().startsWith("~") ? UserError.usageOf("msg.noSuchDatabaseTilde", db)
+                    : UserError.usageOf("msg.noSuchDatabase", db, ShellWords.quoted(db));
         }
     }
 
@@ -41,7 +43,8 @@ final class DbFile {
     static void requireFolder(Path db) {
         Path folder = db.toAbsolutePath().getParent();
         if (folder != null && !Files.isDirectory(folder)) {
-            throw UserError.usageOf("msg.db.noFolder", db, folder);
+            throw UserError.usageOf(db.toString().startsWith("~") ? "msg.db.noFolderTilde" : "msg.db.noFolder", db,
+                    folder);
         }
     }
 

@@ -184,7 +184,9 @@ final class SqliteFiles {
     static void checkUsable(Path file, boolean mustExist, boolean forWriting, MountTable mounts) {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
-            throw new StoreException(DbPhrase.of("file.noFolder", file, parent));
+            // A '~' quoted in a script reaches stride as it is: the shell that expands it never did.
+            throw new StoreException(DbPhrase.of(file.toString().startsWith("~") ? "file.noFolderTilde"
+                    : "file.noFolder", file, parent));
         }
         if (!Files.exists(file)) {
             if (mustExist) {
