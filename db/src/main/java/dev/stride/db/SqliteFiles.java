@@ -185,8 +185,8 @@ final class SqliteFiles {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             // A '~' quoted in a script reaches stride as it is: the shell that expands it never did.
-            throw new StoreException(DbPhrase.of(file.toString().startsWith("~") ? "file.noFolderTilde"
-                    : "file.noFolder", file, parent));
+            throw new StoreException(file.toString().startsWith("~") ? DbPhrase.of("file.noFolderTilde", file, parent)
+                    : DbPhrase.of("file.noFolder", file, parent));
         }
         if (!Files.exists(file)) {
             if (mustExist) {
