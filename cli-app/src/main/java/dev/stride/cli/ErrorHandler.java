@@ -39,6 +39,13 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (ex instanceof UserError userError && userError.exitCode() == ExitCodes.INTERRUPTED) {
             return ExitCodes.INTERRUPTED;
         }
+        // Busy (live workers on the run, a write lock held past the wait) clears up by itself: a script waits and
+        // runs the same command again, where a 2 or a 4 asks a person to fix something.
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof LiveWorkersException || t instanceof StoreException store && store.busy()) {
+                return ExitCodes.BUSY;
+            }
+        }
         // A database that cannot be used, whether found on opening or halfway through a run (disk full), has its
         // own code, so a script can tell it from a server that refused the run.
         for (Throwable t = ex; t != null; t = t.getCause()) {
@@ -49,11 +56,9 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (ex instanceof UserError userError) {
             return userError.exitCode();
         }
-        // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input, a
-        // change refused while workers are live on the run (the database is fine: the user stops them first).
+        // The app layer's words for bad usage: a setting out of range or missing, a refused change, a bad input.
         if (ex instanceof InvalidSettingException || ex instanceof SettingsRefusedException
-                || ex instanceof InvalidInputException || ex instanceof TransferRefusedException
-                || ex instanceof LiveWorkersException) {
+                || ex instanceof InvalidInputException || ex instanceof TransferRefusedException) {
             return ExitCodes.USAGE;
         }
         if (ex instanceof StoppedBeforeStart) {

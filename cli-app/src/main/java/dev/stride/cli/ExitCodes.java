@@ -8,7 +8,12 @@ import java.util.ResourceBundle;
 /** The exit codes every command keeps to; listed in {@code --help}. */
 final class ExitCodes {
     static final int OK = 0;
+    /** The server is unreachable or failing (or another trouble that may pass): run the same command again later. */
     static final int ERROR = 1;
+    /**
+     * Fix the command, its input or its settings: rerunning it as it is fails alike. Also a run the server refused
+     * for its settings (a 404 at the URL, a 401 or 403 for the key, an unknown model).
+     */
     static final int USAGE = 2;
     static final int FAILED_RECORDS = 3;
     /**
@@ -19,9 +24,16 @@ final class ExitCodes {
      * written now.
      */
     static final int DATABASE = 4;
+    /**
+     * Busy: another process is at work on the run (live workers refuse a changed input, a clear, a merge) or holds the
+     * SQLite file's write lock past stride's wait. Nothing was changed, and it clears up by itself: a script runs the
+     * same command again once the other has finished.
+     */
+    static final int BUSY = 5;
     static final int INTERRUPTED = 130;
 
-    private static final List<Integer> EVERY = List.of(OK, ERROR, USAGE, FAILED_RECORDS, DATABASE, INTERRUPTED);
+    private static final List<Integer> EVERY = List.of(OK, ERROR, USAGE, FAILED_RECORDS, DATABASE, BUSY,
+            INTERRUPTED);
 
     private ExitCodes() {
     }

@@ -545,11 +545,15 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                     throw UserError.of(ExitCodes.ERROR, "msg.run.stoppedUntilLater", run.name(), outcome.stopReason(),
                             done, run.total());
                 }
+                // A refusal of the run's settings (a 404 at the URL, a 401 for the key, an unknown model) comes back
+                // the same on every rerun: a script that reruns on 1 looped forever. Exit 2 says "fix the command";
+                // a server failing every request (5xx, dropped connections, unreadable answers) may mend: still 1.
+                int code = refusesSettings(outcome) ? ExitCodes.USAGE : ExitCodes.ERROR;
                 // Forgetting the run is advice only for one that holds nothing: what the session saved counts too.
                 throw NotFoundHint.of(outcome, run, done == 0 && failed == 0 ? file : null).or(() -> keys.of(outcome))
-                        .map(hint -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServerWithHint", run.name(),
+                        .map(hint -> UserError.of(code, "msg.run.stoppedByServerWithHint", run.name(),
                                 outcome.stopReason(), done, run.total(), hint))
-                        .orElseGet(() -> UserError.of(ExitCodes.ERROR, "msg.run.stoppedByServer", run.name(),
+                        .orElseGet(() -> UserError.of(code, "msg.run.stoppedByServer", run.name(),
                                 outcome.stopReason(), done, run.total()));
             }
             case UNREACHABLE -> throw unreachable(run, outcome.outage(), done, failed, serversGiven);
@@ -562,6 +566,16 @@ final class RunRenderer implements SessionListener, AutoCloseable {
                 throw error;
             }
         };
+    }
+
+    /**
+     * Whether a stopped run was stopped by a refusal that every request would get alike whenever it is sent (an HTTP
+     * 401, 403, 404, 405, 501, a redirect stride does not follow): the URL, the key or the model given is wrong. Not a
+     * "not now" (a spent quota, a wait asked beyond stride's), nor records that gave up on a failing server.
+     */
+    private static boolean refusesSettings(RunOutcome outcome) {
+        return outcome.error() instanceof PredictionException refusal
+                && refusal.disposition() == PredictionException.Disposition.STOP_RUN && !refusal.notNow();
     }
 
     /** What the database's failure cost, as words after the reason; none when every answer received was saved. */

@@ -35,7 +35,7 @@ class InputGoneHintTest {
             }
         });
         Cli.Result first = stride.run(input, db).template("{{question}}").noProgress().with();
-        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(first.exitCode()).as(first.all()).isEqualTo(ExitCodes.USAGE);
         stride.server.setDispatcher(stride.model);
         Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
         Path copy = Files.copy(db, elsewhere.resolve("runs.db"));

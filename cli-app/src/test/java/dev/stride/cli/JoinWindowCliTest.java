@@ -31,7 +31,7 @@ class JoinWindowCliTest {
     final CliFixture stride = new CliFixture();
 
     @Test
-    void aChangedInputInTheFirstWorkersJoinWindowIsRefusedWithExitCode2() throws Exception {
+    void aChangedInputInTheFirstWorkersJoinWindowIsRefusedAsBusy() throws Exception {
         Path five = questions(dir, "five.jsonl", 5);
         Path six = questions(dir, "six.jsonl", 6); // the same five, and one more
         Path db = dir.resolve("runs.db");
@@ -41,7 +41,7 @@ class JoinWindowCliTest {
 
             Cli.Result second = run(six, db);
 
-            assertThat(second.exitCode()).as(second.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(second.exitCode()).as(second.all()).isEqualTo(ExitCodes.BUSY);
             assertThat(second.err()).isEqualTo("stride: run 'm' in " + db + " has 1 live worker and the input"
                     + " differs from its stored records (1 added, 0 edited, 0 removed); nothing was changed. Wait for"
                     + " the workers to finish or stop them (Ctrl+C), then run again" + System.lineSeparator());

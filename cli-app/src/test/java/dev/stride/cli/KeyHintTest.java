@@ -35,7 +35,7 @@ class KeyHintTest {
     @Test
     void noKeySentSaysSoAndWhereToPutOne() throws Exception {
         Cli.Result r = run(Map.of(), 401);
-        assertThat(r.exitCode()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
                 + " HTTP 401: Unauthorized (0/2 done and saved); no API key was sent (OPENAI_API_KEY is not set and no"
                 + " --api-key-env was given): put the server's key in OPENAI_API_KEY, or name the variable that holds"
@@ -45,7 +45,7 @@ class KeyHintTest {
     @Test
     void aRefusedKeyNamesItsVariableNeverItsValue() throws Exception {
         Cli.Result r = run(Map.of("OPENAI_API_KEY", "sk-wrong"), 401);
-        assertThat(r.exitCode()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("HTTP 401: Unauthorized (0/2 done and saved); the API key in OPENAI_API_KEY"
                 + " was sent and refused: check that it is this server's key (vLLM: its --api-key), or name the"
                 + " variable that holds the right one with --api-key-env VAR").doesNotContain("sk-wrong");

@@ -94,8 +94,8 @@ class RunCommandTest {
 
             Cli.Result r = run(more, db);
 
-            // Exit 2 (a refused input), not 4 (a database that cannot be used): the database is fine.
-            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            // Exit 5 (busy: it clears up once the worker is gone), not 2 (the input is fine) nor 4 (the database is).
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.BUSY);
             assertThat(r.err()).isEqualTo("stride: run 'qwen-medical-lora-251106-f16' in " + db + " has 1 live"
                     + " worker and the input differs from its stored records (1 added, 0 edited, 0 removed); nothing"
                     + " was changed. Wait for the workers to finish or stop them (Ctrl+C), then run again\n");
@@ -336,7 +336,7 @@ class RunCommandTest {
 
         Cli.Result r = run(input, db, "--concurrency", "4");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("Incorrect API key provided").contains("401")
                 .contains("because every request would fail the same way");
         assertThat(r.err().lines().filter(l -> !l.isBlank())).hasSize(1);

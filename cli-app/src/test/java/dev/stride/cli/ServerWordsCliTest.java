@@ -107,7 +107,7 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--endpoint", "completions");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
                 + " HTTP 404: Cannot POST /v1/completions (POST " + stride.url() + "/completions) (0/3 done and saved);"
                 + " the server has no text-completions endpoint there: for a chat model leave out --endpoint"
@@ -122,7 +122,7 @@ class ServerWordsCliTest {
         Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
                 root, "--template", "{{question}}", "--log-every", "0");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("HTTP 404: Not Found (POST " + root + "/chat/completions)")
                 .endsWith("; --base-url " + root + " does not end in /v1: OpenAI-compatible servers want e.g. "
                         + root + "/v1; Ollama's native API (/api/chat) needs --api ollama\n");
@@ -141,7 +141,7 @@ class ServerWordsCliTest {
         Cli.Result r = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
                 v1 + "/chat/completions/", "--template", "{{question}}", "--log-every", "0");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("HTTP 404: Not Found (POST " + v1 + "/chat/completions/chat/completions)")
                 .endsWith("; --base-url " + v1 + "/chat/completions ends in /chat/completions, which stride adds"
                         + " itself: give --base-url " + v1 + "\n");
@@ -155,7 +155,7 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("stride: stopped run 'm' because every request would fail the same way:"
                 + " HTTP 301 (redirected to https://models.example.com/v1/chat/completions) (0/3 done and saved);"
                 + " the server redirects --base-url " + v1 + " elsewhere, and stride follows no redirect from"
@@ -169,7 +169,7 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--api", "ollama");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("HTTP 404: Cannot POST /api/chat (POST ")
                 .contains("; --api ollama POSTs to Ollama's native /api/chat, which only Ollama serves: for another"
                         + " server leave out --api (stride then POSTs to /v1/chat/completions; a run keeps the API it"
@@ -183,7 +183,7 @@ class ServerWordsCliTest {
         Cli.Result r = ZH.run(stride.run(input, db).template("{{question}}").noProgress()
                 .toArray("--endpoint", "completions"));
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).startsWith("stride: 已停止任务 'm'，因为每个请求都会以同样的方式失败：HTTP 404: Cannot POST"
                 + " /v1/completions (POST ").contains("；服务器在该地址没有文本补全接口：对话模型请去掉 --endpoint completions");
     }
@@ -471,7 +471,7 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with();
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).endsWith(" (0/3 done and saved); check that the server serves the model 'm' that --model"
                 + " names (GET " + v1 + "/models lists those it serves) and that --base-url ends in /v1 once;"
                 + " Ollama's native API (/api/chat) needs --api ollama. The run stays in the file with no answer, and"
@@ -499,7 +499,7 @@ class ServerWordsCliTest {
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--concurrency", "1");
 
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("(1/3 done and saved); check that the server serves the model 'm'")
                 .doesNotContain("forgets it");
         assertThat(Datasets.count(db, "SELECT count(*) FROM predictions WHERE status = 'done'")).isEqualTo(1);

@@ -75,7 +75,7 @@ class ShardMergeTest {
             Cli.Result r = stride.cli.run("merge", "--to", all.toString(), shards.get(0).toString(),
                     shards.get(1).toString(), shards.get(2).toString());
 
-            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.BUSY);
             assertThat(r.err()).startsWith("stride: run 'm' in " + shards.get(1) + " has 1 live worker (")
                     .contains("), so nothing was merged: a shard still being written would leave its latest answers"
                             + " out, to be asked again; let it finish (or stop it with Ctrl+C) and merge again;")
@@ -118,7 +118,7 @@ class ShardMergeTest {
             Path others = dir.resolve("others.db");
             Cli.Result refused = stride.cli.run("merge", "--to", others.toString(), "--run", "other",
                     shards.get(0).toString(), shards.get(1).toString(), shards.get(2).toString());
-            assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
+            assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.BUSY);
             assertThat(refused.err()).startsWith("stride: run 'other' in " + shards.get(1) + " has 1 live worker (");
             assertThat(others).doesNotExist();
             worker.leave(other);

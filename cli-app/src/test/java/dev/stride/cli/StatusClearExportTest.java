@@ -618,12 +618,12 @@ class StatusClearExportTest {
                     + "), so nothing was cleared: stop it first (Ctrl+C where it runs) and clear again; a worker"
                     + " killed on another machine counts as live until its lease runs out, within N s\n";
             for (Cli.Result r : List.of(one, all, asked)) {
-                assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+                assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.BUSY);
                 assertThat(r.out()).isEmpty();
                 assertThat(r.err().replaceFirst("within \\d+ s", "within N s")).isEqualTo(refused);
             }
             assertThat(terminal.questions).as("refused before asking").isEmpty();
-            assertThat(zh.exitCode()).isEqualTo(2);
+            assertThat(zh.exitCode()).isEqualTo(ExitCodes.BUSY);
             assertThat(zh.err()).startsWith("stride: " + db + " 中的 1 个任务（'alpha'）有 1 个存活的工作进程（" + w.host()
                     + " pid " + w.pid() + "），因此没有清除任何内容");
             assertThat(query(db, "SELECT * FROM progress ORDER BY run")).isEqualTo(before);

@@ -42,7 +42,7 @@ class StopReasonStatusTest {
         Path input = Datasets.questions(dir, "q.jsonl", 6);
         stride.model.answering(p -> FakeModelServer.json(401, "{\"error\": \"Unauthorized\"}"));
         Cli.Result refused = EN.run(run(input, db, "k", stride.url()));
-        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(refused.err()).contains(REFUSED);
         String nobody = "http://127.0.0.1:" + freePort() + "/v1";
         Cli.Result unreachable = EN.run(run(input, db, "u", nobody));

@@ -169,8 +169,8 @@ class WorkersIT {
         StrideProcess refused = worker(1, changed, db);
         int exit = refused.waitForExit(Duration.ofSeconds(120));
 
-        assertThat(exit).as("a refused input, not a database that cannot be used: " + refused.transcript())
-                .isEqualTo(2);
+        assertThat(exit).as("busy (run it again once the workers are gone), not a bad input nor a database that"
+                + " cannot be used: " + refused.transcript()).isEqualTo(ExitCodes.BUSY);
         assertThat(refused.err()).as(refused.transcript())
                 .containsPattern("has \\d+ live workers? and the input differs from its stored records \\(1 added,"
                         + " 0 edited, 0 removed\\); nothing was changed. Wait for the workers to finish or stop them")
@@ -340,7 +340,8 @@ class WorkersIT {
                 "--yes");
         assertThat(cleared.exitCode()).as(cleared.all()).isZero();
         assertThat(count(dir.resolve("cleared.db"), "SELECT count(*) FROM runs")).isZero();
-        assertThat(new Cli().run("clear", "--db", db.toString(), "--run", RUN, "--yes").exitCode()).isEqualTo(2);
+        assertThat(new Cli().run("clear", "--db", db.toString(), "--run", RUN, "--yes").exitCode())
+                .isEqualTo(ExitCodes.BUSY);
 
         StrideProcess onCopy = StrideProcess.start(dir, "worker-1", List.of("run", "--db", copy.toString(),
                 "--base-url", PacedModelServer.baseUrl(server, 1), "--log-every", "0", "--concurrency",

@@ -93,6 +93,22 @@ class StoreMessagesTest {
         assertThat(load("messages.properties").stringPropertyNames()).isEqualTo(used);
     }
 
+    /**
+     * A write lock held past the wait is the one trouble that clears up by itself: busy() tells it apart for a Java
+     * caller (and the CLI's exit code 5), every other failure of a statement needs a person.
+     */
+    @Test
+    void onlyALockHeldPastTheWaitIsBusy() {
+        Path file = dir.resolve("runs.db");
+        for (SQLiteErrorCode code : SQLiteErrorCode.values()) {
+            StoreException e = SqliteFiles.translate(file, new SQLiteException("[" + code.name() + "]", code));
+            boolean lock = (code.code & 0xff) == SQLiteErrorCode.SQLITE_BUSY.code
+                    || (code.code & 0xff) == SQLiteErrorCode.SQLITE_LOCKED.code;
+            assertThat(e.busy()).as(code.name()).isEqualTo(lock);
+        }
+        assertThat(new StoreException(DbPhrase.of("file.missing", file)).busy()).isFalse();
+    }
+
     // ---- the English is what it was ----
 
     @Test
