@@ -16,6 +16,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        // First of all: a stop while the JVM loads the command exits 130 with a line, not the JVM's silent 143.
+        StartSignals.install(err);
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
         ProxyVariables.apply(System.getenv(), System.getProperties()); // before any HTTP client is built
@@ -25,7 +28,6 @@ public final class Main {
         });
         // Over the descriptor itself, not System.out, whose PrintStream would hide a write that failed (a full disk).
         PrintWriter out = new StandardOutput(new FileOutputStream(FileDescriptor.out));
-        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         CliContext context = CliContext.process(err);
         CommandLine cl = StrideCommand.commandLineFor(out, err, context, args);
         ahead.holdCommandsOf(cl);

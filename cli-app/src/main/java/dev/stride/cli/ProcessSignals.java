@@ -33,6 +33,7 @@ final class ProcessSignals implements Signals {
 
     @Override
     public AutoCloseable onStop(Consumer<Stop> onFirst) {
+        StartSignals.handedOver();
         StopSignals stops = new StopSignals();
         SignalHandler stopThenQuit = signal -> {
             switch (stops.on(System.nanoTime())) {

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import mockwebserver3.MockWebServer;
@@ -142,6 +146,43 @@ class ScriptSignalsIT {
                 .as("the pid held is timeout's").endsWith("timeout");
 
         stopWithSigtermAndResume(run, input, db);
+    }
+
+    /**
+     * SIGTERM while stride starts, before the command listens for it: the JVM's own handling ended it with 143 and not
+     * a word, which a script that reruns on 130 took for a failure. The start is held at its --config file, a FIFO
+     * nobody has written: the test's open of the writing end returns once stride has opened the reading end, past
+     * Main's first line and before the run listens. No timing: whenever the open returns, the stop lands there.
+     */
+    @Test
+    void sigtermWhileStrideStartsExits130WithALine() throws Exception {
+        Path config = dir.resolve("stride.yaml");
+        Process mkfifo = new ProcessBuilder("mkfifo", config.toString()).redirectErrorStream(true).start();
+        assertThat(mkfifo.waitFor()).as(new String(mkfifo.getInputStream().readAllBytes())).isZero();
+        Path db = dir.resolve("runs.db");
+        StrideProcess run = StrideProcess.start(dir, "starting", List.of("run", "--config", config.toString(),
+                "--db", db.toString()));
+        children.add(run);
+        // Opening a FIFO to write waits for its reader; a thread of the common pool, so that a child that ends first
+        // fails the await below rather than hanging the test.
+        CompletableFuture<OutputStream> opened = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.newOutputStream(config);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        run.await("stride reading its --config", GUARD, opened::isDone);
+        try (OutputStream nothingWritten = opened.get()) {
+            run.signal("TERM");
+            int exit = run.waitForExit(GUARD);
+
+            assertThat(exit).as(run.transcript()).isEqualTo(130);
+        }
+        assertThat(run.err()).as(run.transcript()).isEqualTo("stride: stopped while starting: nothing was started or"
+                + " saved; the same command starts it\n");
+        assertThat(run.out()).isEmpty();
+        assertThat(db).doesNotExist();
     }
 
     /**
