@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -77,7 +78,8 @@ final class DashboardCommand implements Callable<Integer> {
         }
         Messages m = Messages.of(spec);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(m.get("msg.dashboard.listening", server.url(), database.named()));
+        URI url = server.url(); // a closed server no longer has its address
+        out.println(m.get("msg.dashboard.listening", url, database.named()));
         if (!address.isLoopbackAddress()) {
             PrintWriter err = spec.commandLine().getErr();
             err.println(m.get("msg.dashboard.notLoopback", bind));
@@ -85,8 +87,9 @@ final class DashboardCommand implements Callable<Integer> {
         }
         out.println(m.get("msg.dashboard.ctrlC"));
         out.flush();
-        // Ctrl+C, SIGTERM and SIGHUP end it through the same handlers as a run, with the same exit code, 130: the
-        // JVM's own ending gave 130 for Ctrl+C but 143 for SIGTERM, while --help listed 130 for both.
+        // Ctrl+C, SIGTERM and SIGHUP are how a dashboard ends (it serves until then): exit 0 after a line, so that a
+        // supervisor (systemd, a container's stop) records a normal stop, not a failure. The JVM's own ending gave
+        // 143 for SIGTERM; a run's 130 said "interrupted, run it again" of a dashboard that had done its work.
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable listening = context.signals().onInterrupt(stopped::countDown)) {
             stopped.await();
@@ -94,6 +97,8 @@ final class DashboardCommand implements Callable<Integer> {
             server.close();
             board.close();
         }
-        return ExitCodes.INTERRUPTED;
+        out.println(m.get("msg.dashboard.stopped", url));
+        out.flush();
+        return ExitCodes.OK;
     }
 }

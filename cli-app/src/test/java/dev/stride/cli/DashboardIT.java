@@ -30,8 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code stride dashboard} and {@code stride report} as processes: the dashboard follows a run that another process
- * writes, the run ends as if nobody had looked, and the dashboard writes nothing; a taken port is one line and a
- * non-zero exit; an address other than loopback gets a warning.
+ * writes, the run ends as if nobody had looked, the dashboard writes nothing, and SIGTERM ends it with exit 0; a taken
+ * port is one line and a non-zero exit; an address other than loopback gets a warning.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DashboardIT {
@@ -111,6 +111,12 @@ class DashboardIT {
         if (walBefore != null) {
             assertThat(Files.readAllBytes(Path.of(db + "-wal"))).isEqualTo(walBefore);
         }
+
+        // A supervisor (systemd, docker stop) ends it with SIGTERM: a normal stop, exit 0 after its line.
+        dashboard.signal("TERM");
+        assertThat(dashboard.waitForExit(Duration.ofSeconds(120))).as(dashboard.transcript()).isZero();
+        assertThat(dashboard.out()).endsWith("Dashboard at " + base + " stopped.\n");
+        assertThat(dashboard.err()).isEmpty();
 
         Path report = dir.resolve("report.html");
         Cli.Result r = cli.run("report", "--db", db.toString(), "-o", report.toString());
