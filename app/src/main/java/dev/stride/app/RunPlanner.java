@@ -333,7 +333,17 @@ final class RunPlanner {
         // A run named (by --run or --model) is compared done or not, as the same command with the input compares it;
         // with none named, only those it would go on with, so that a finished run's settings hold back no other.
         boolean someNamed = options.run() != null || options.model() != null;
-        for (RunInfo run : someNamed ? named : withWork) {
+        List<RunInfo> compared = someNamed ? named : withWork;
+        if (options.run() == null && compared.size() > 1) {
+            Optional<RunInfo> alone = theOneMatching(compared, options);
+            if (alone.isPresent()) {
+                named = List.of(alone.get());
+                withWork = named.stream()
+                        .filter(run -> run.pending() > 0 || options.retryFailed() && run.failed() > 0).toList();
+                compared = named;
+            }
+        }
+        for (RunInfo run : compared) {
             List<Phrase> changed = settingsChanged(run, options);
             if (!changed.isEmpty()) {
                 return new RunPlan.Refused(run, changed, refusalAdvice(run));
@@ -354,6 +364,32 @@ final class RunPlanner {
         }
         return chosen.isEmpty() ? new RunPlan.NothingToResume(named.stream().mapToLong(RunInfo::failed).sum())
                 : new RunPlan.ResumeStored(chosen, options);
+    }
+
+    /**
+     * Of several runs the command may mean (no --run), the one whose stored settings are those given, when the others'
+     * differ: a file with runs {@code eval} and {@code eval-t07} of one model, resumed with {@code --temperature 0.7},
+     * means the second, and was refused for the first. Empty when every run matches (none is told from the others:
+     * each goes on, as before); refused, naming each, when none matches or several do.
+     */
+    private Optional<RunInfo> theOneMatching(List<RunInfo> runs, RunOptions options) {
+        Map<RunInfo, List<Phrase>> changes = new LinkedHashMap<>();
+        runs.forEach(run -> changes.put(run, settingsChanged(run, options)));
+        List<RunInfo> matching = runs.stream().filter(run -> changes.get(run).isEmpty()).toList();
+        if (matching.size() == runs.size()) {
+            return Optional.empty();
+        }
+        if (matching.size() == 1) {
+            return Optional.of(matching.get(0));
+        }
+        Object ofModel = options.model() == null ? "" : AppPhrase.of("run.ofModel", options.model());
+        if (matching.isEmpty()) {
+            List<Phrase> each = runs.stream().map(run -> AppPhrase.of("run.differsBy", run.name(),
+                    changes.get(run))).toList();
+            throw AppPhrase.invalid("run.noneMatches", db, ofModel, each);
+        }
+        throw AppPhrase.invalid("run.severalMatch", db, ofModel,
+                matching.stream().map(run -> "'" + run.name() + "'").toList());
     }
 
     private RunSpec newRunSpec(String name, RunOptions o) {

@@ -80,6 +80,52 @@ class StoredResumeTest {
                 + " AND output = 'echo: Q: question ' || substr(id, 2)")).isEqualTo(40);
     }
 
+    /** A run of {@code input} under {@code name}, stopped by Ctrl+C at the 10th request of its session. */
+    private void stoppedRun(Path input, Path db, String name, String... settings) {
+        stride.model.pressingCtrlCAt(stride.model.requests.get() + 10, stride.cli);
+        String[] more = new String[4 + settings.length];
+        System.arraycopy(new String[] {"--run", name, "--concurrency", "2"}, 0, more, 0, 4);
+        System.arraycopy(settings, 0, more, 4, settings.length);
+        Cli.Result stopped = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress().with(more);
+        assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
+    }
+
+    /**
+     * Runs of one model that differ by a setting, resumed by the model and that setting: the one run it matches is
+     * the one meant, not refused for another's; with none or several matching, refused, naming them.
+     */
+    @Test
+    void theOneRunOfTheModelWhoseSettingsMatchIsResumed() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        stoppedRun(input, db, "eval");
+        stoppedRun(input, db, "eval-t07", "--temperature", "0.7");
+        stoppedRun(input, db, "eval-t07s", "--temperature", "0.7", "--seed", "1");
+        int sent = stride.model.requests.get();
+
+        Cli.Result none = resume(db, "--model", MODEL, "--temperature", "0.5");
+        Cli.Result several = resume(db, "--model", MODEL, "--temperature", "0.7");
+
+        assertThat(none.exitCode()).as(none.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(none.err()).startsWith("stride: " + db + ": no run of model '" + MODEL + "' was started with these"
+                + " settings: 'eval' (parameters temperature (unset) -> 0.5").contains("'eval-t07' (parameters"
+                + " temperature 0.7 -> 0.5").contains("'eval-t07s' (").endsWith("; name the one to go on with by"
+                + " --run NAME and leave out what differs, or give the input and a new --run NAME to start another\n");
+        assertThat(several.exitCode()).as(several.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(several.err()).isEqualTo("stride: " + db + ": runs 'eval-t07', 'eval-t07s' of model '" + MODEL
+                + "' were all started with these settings; name the one to go on with by --run NAME\n");
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
+
+        Cli.Result chosen = stride.cli.run("run", "--db", db.toString(), "--model", MODEL, "--temperature", "0.7",
+                "--seed", "1", "--log-every", "0");
+
+        assertThat(chosen.exitCode()).as(chosen.all()).isZero();
+        assertThat(chosen.out()).contains("Resuming 'eval-t07s' from checkpoint");
+        assertThat(count(db, "SELECT pending FROM progress WHERE run = 'eval-t07s'")).isZero();
+        assertThat(count(db, "SELECT sum(pending) FROM progress WHERE run <> 'eval-t07s'")).as("the others wait")
+                .isPositive();
+    }
+
     @Test
     void aFinishedRunNamedIsComparedTooAndOneNotNamedHoldsBackNoOther() throws Exception {
         Path input = questions(dir, "q.jsonl", 3);
