@@ -7,6 +7,7 @@ import dev.stride.core.RunInfo;
 import dev.stride.core.SyncReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,6 +29,17 @@ public sealed interface RunPlan {
     }
 
     /**
+     * The servers {@code run} asked before this command gave it others (its stored base URLs, as its last session
+     * asked them), or empty when it goes on with the same ones: a new --base-url on a resume is taken without a
+     * refusal, and was taken without a word.
+     */
+    default List<String> askedBefore(RunInfo run) {
+        List<String> before = this instanceof Resume p && p.run().id() == run.id() ? p.askedBefore()
+                : this instanceof ResumeStored p ? p.askedBefore().getOrDefault(run.id(), List.of()) : List.of();
+        return before.isEmpty() || before.equals(run.baseUrls()) ? List.of() : before;
+    }
+
+    /**
      * A run created from its input (the records are stored; none is sent yet).
      *
      * @param idNotice what to say before it starts: the input's id field is there only in another case ({@code ID}),
@@ -46,10 +58,12 @@ public sealed interface RunPlan {
      *                &gt; 0): it joins a run at work, not a stopped one; null when none was (a resume)
      * @param byLineNotice said under the sync's report when it edited records that are matched by line number (they
      *                have no id field) while others went or came: those may be lines that moved; null otherwise
+     * @param askedBefore the run's base URLs as stored before this command (empty when not known)
      */
-    record Resume(RunInfo run, SyncReport sync, Joined joining, RunOptions options, Phrase byLineNotice)
-            implements RunPlan {
+    record Resume(RunInfo run, SyncReport sync, Joined joining, RunOptions options, Phrase byLineNotice,
+                  List<String> askedBefore) implements RunPlan {
         public Resume {
+            askedBefore = List.copyOf(askedBefore);
             if (joining != null && joining.othersLive() == 0) {
                 throw new IllegalArgumentException("joining nobody is a resume: " + joining);
             }
@@ -61,16 +75,24 @@ public sealed interface RunPlan {
      *
      * @param atWork the ids of those runs other workers were live on at planning: this process becomes a worker only
      *               as its session joins, so its number, and whether the others are still there, are known only then
+     * @param askedBefore by run id, the base URLs a run had stored before this command gave it others
      */
-    record ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork) implements RunPlan {
+    record ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork,
+                        Map<Long, List<String>> askedBefore) implements RunPlan {
         public ResumeStored {
             runs = List.copyOf(runs);
             atWork = Set.copyOf(atWork);
+            askedBefore = Map.copyOf(askedBefore);
         }
 
         /** Runs nobody else was at work on. */
         public ResumeStored(List<RunInfo> runs, RunOptions options) {
             this(runs, options, Set.of());
+        }
+
+        /** Runs going on with the servers they asked before. */
+        public ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork) {
+            this(runs, options, atWork, Map.of());
         }
     }
 

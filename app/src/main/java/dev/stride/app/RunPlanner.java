@@ -138,7 +138,8 @@ final class RunPlanner {
             // process's changed input is refused from then on, not only once this one joins, moments later.
             Optional<SyncReport> unchanged = store.syncUnchangedAsWorker(spec, digest, options.lease());
             if (unchanged.isPresent()) {
-                return resume(store.findRun(name).orElseThrow(), unchanged.get(), options);
+                return resume(store.findRun(name).orElseThrow(), unchanged.get(), options, false,
+                        existing.baseUrls());
             }
         }
         PromptTemplate prompt = PromptTemplate.parse(spec.template());
@@ -206,26 +207,26 @@ final class RunPlanner {
         }
         RunInfo run = store.findRun(name).orElseThrow();
         return report.created() ? new RunPlan.NewRun(run, options, idNotice)
-                : resume(run, report, options, reader.numberedByLine());
+                : resume(run, report, options, reader.numberedByLine(),
+                        existing == null ? List.of() : existing.baseUrls());
     }
 
     /**
      * A resume of a stopped run, or, when the sync found others live, this process joining them at work. A run with
      * nothing left to send is no work to join: it is said as a resume is, that nothing is left.
+     *
+     * @param byLine      the input's records are numbered by line ({@link RecordReader#numberedByLine()})
+     * @param askedBefore the run's base URLs as they were stored before this command's sync
      */
-    private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options) {
-        return resume(run, sync, options, false);
-    }
-
-    /** As above; {@code byLine}: the input's records are numbered by line ({@link RecordReader#numberedByLine()}). */
-    private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options, boolean byLine) {
+    private RunPlan.Resume resume(RunInfo run, SyncReport sync, RunOptions options, boolean byLine,
+                                  List<String> askedBefore) {
         run = keepOutputRules(run, options);
         boolean workLeft = run.pending() > 0 || options.retryFailed() && run.failed() > 0;
         Joined joining = store.enlistedAs(run.id()).filter(j -> j.othersLive() > 0 && workLeft).orElse(null);
         // Edits alongside records gone or added are what a moved line looks like; a correction in place is not.
         Phrase byLineNotice = byLine && sync.edited() > 0 && (sync.removed() > 0 || sync.added() > 0)
                 ? AppPhrase.of("run.byLineNotice", options.idField()) : null;
-        return new RunPlan.Resume(run, sync, joining, options, byLineNotice);
+        return new RunPlan.Resume(run, sync, joining, options, byLineNotice, askedBefore);
     }
 
     /**
@@ -350,10 +351,12 @@ final class RunPlanner {
             }
         }
         List<RunInfo> chosen = new ArrayList<>();
+        Map<Long, List<String>> askedBefore = new LinkedHashMap<>();
         for (RunInfo run : withWork) {
             // Compared and stored masked: a rotated key in a URL is not a changed setting, nor ever stored.
             List<String> given = options.shownBaseUrls();
             if (!given.isEmpty() && !given.equals(run.baseUrls()) && !dryRun) {
+                askedBefore.put(run.id(), run.baseUrls());
                 store.updateBaseUrls(run.id(), given);
                 run = store.findRun(run.name()).orElseThrow();
             }
@@ -363,7 +366,7 @@ final class RunPlanner {
             return new RunPlan.DryRunOfStored(chosen, options);
         }
         return chosen.isEmpty() ? new RunPlan.NothingToResume(named.stream().mapToLong(RunInfo::failed).sum())
-                : new RunPlan.ResumeStored(chosen, options);
+                : new RunPlan.ResumeStored(chosen, options, Set.of(), askedBefore);
     }
 
     /**

@@ -330,7 +330,8 @@ final class RunCommand implements Callable<Integer> {
             Map<Long, String> scoringSaid = scoringSaid(plan, runs, request, m);
             OutputRules given = request.options().output();
             Shard shardGiven = request.options().shard();
-            renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m),
+            RunPlan chosen = plan;
+            renderer.planned(plan, run -> lines(serverSaid(baseUrls, run, m), serverChangedSaid(chosen, run, m),
                     concurrencySaid(fromConfig, runs.lastSession(run), m), shardSaid(shardGiven, run, m),
                     outputSaid(given, run, m), scoringSaid.get(run.id())));
             // The app scores each answer as it arrives (as the options ask, or the way a resumed run keeps): the
@@ -386,6 +387,17 @@ final class RunCommand implements Callable<Integer> {
     private static String serverSaid(List<String> given, RunInfo run, Messages m) {
         return !given.isEmpty() || run.baseUrls().isEmpty() ? null
                 : m.get("msg.run.serverAsBefore", String.join(", ", run.baseUrls()));
+    }
+
+    /**
+     * Under a resume line: the servers given now, when the run's last session asked others. The base URL is no
+     * setting a resume refuses (a server moved, a tunnel's port), but a resume that took another one said nothing,
+     * and a slip in it sent the run's remaining records to another server unseen.
+     */
+    private static String serverChangedSaid(RunPlan plan, RunInfo run, Messages m) {
+        List<String> before = plan.askedBefore(run);
+        return before.isEmpty() ? null : m.get("msg.run.serverChanged", String.join(", ", run.baseUrls()),
+                String.join(", ", before));
     }
 
     /**

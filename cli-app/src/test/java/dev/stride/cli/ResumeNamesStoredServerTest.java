@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,5 +55,39 @@ class ResumeNamesStoredServerTest {
                 .with();
         assertThat(sameCommand.exitCode()).as(sameCommand.all()).isZero();
         assertThat(sameCommand.out()).contains("Resuming 'm'").doesNotContain("stored with the run");
+    }
+
+    /**
+     * A resume given another --base-url than the run's last session asked goes on (the server is no setting of the
+     * results) and says so, with the input and without it: the run's remaining records go to another server.
+     */
+    @Test
+    void aResumeGivenAnotherServerSaysWhichItAskedBefore() throws Exception {
+        Path input = questions(dir, "q.jsonl", 30);
+        Path db = dir.resolve("runs.db");
+        stride.model.pressingCtrlCAt(8, stride.cli);
+        assertThat(stride.run(input, db).template("{{question}}").noProgress().and("--concurrency", "2").with()
+                .exitCode()).isEqualTo(130);
+        try (MockWebServer other = new MockWebServer()) {
+            other.setDispatcher(new FakeModelServer().pressingCtrlCAt(5, stride.cli));
+            other.start();
+            String otherUrl = other.url("/v1").toString();
+
+            Cli.Result withInput = stride.cli.run("run", input.toString(), "--db", db.toString(), "--model", "m",
+                    "--template", "{{question}}", "--base-url", otherUrl, "--concurrency", "2", "--log-every", "0");
+            Cli.Result stored = stride.cli.run("run", "--db", db.toString(), "--base-url", stride.url(),
+                    "--log-every", "0");
+            Cli.Result same = stride.cli.run("run", "--db", db.toString(), "--base-url", stride.url(),
+                    "--log-every", "0");
+
+            assertThat(withInput.exitCode()).as(withInput.all()).isEqualTo(130);
+            assertThat(withInput.out()).containsPattern("Resuming 'm' from checkpoint: [^\n]*\nasking " + otherUrl
+                    + " now; its last session asked " + stride.url() + "\n");
+            assertThat(stored.exitCode()).as(stored.all()).isZero();
+            assertThat(stored.out()).containsPattern("Resuming 'm' from checkpoint: [^\n]*\nasking " + stride.url()
+                    + " now; its last session asked " + otherUrl + "\n");
+            assertThat(count(db, "SELECT count(*) FROM results WHERE status = 'done'")).isEqualTo(30);
+            assertThat(same.out()).doesNotContain("its last session asked");
+        }
     }
 }
