@@ -200,6 +200,31 @@ class RerunReportTest {
         assertThat(stride.model.requests.get()).isEqualTo(10);
     }
 
+    /** Counts of a sync are grouped as the progress beside them is ("1,005 of the 1,010", next to "1,010/1,010"). */
+    @Test
+    void theCountsOfARerunAreGroupedAsEveryOtherCount() throws Exception {
+        Path input = dir.resolve("q.jsonl");
+        lines(input, 0, 1010);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--concurrency", "16").exitCode()).isZero();
+        // q0..q1004 edited, q1010..q2009 appended.
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 2010; i++) {
+            s.append("{\"id\":\"q").append(i).append("\",\"question\":\"question ").append(i)
+                    .append(i < 1005 ? " v2" : "").append("\"}\n");
+        }
+        Files.writeString(input, s, StandardCharsets.UTF_8);
+        stride.model.requests.set(0);
+
+        Cli.Result dry = run(input, db, "--dry-run");
+
+        assertThat(dry.exitCode()).as(dry.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dry.out()).contains("Input changed since the last session: 1,000 added, 1,005 edited (redone),"
+                + " 0 removed (").contains("this input would drop 1,005 of the 1,010 answers of run 'm' (1,005 of"
+                + " records it changed: ");
+        assertThat(stride.model.requests.get()).isZero();
+    }
+
     @Test
     void aRerunOnPartOfTheInputKeepsEveryAnswerUnlessToldToDropThem() throws Exception {
         Path input = dir.resolve("q.jsonl");
