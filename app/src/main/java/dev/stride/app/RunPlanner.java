@@ -432,8 +432,16 @@ final class RunPlanner {
                     : run.shard().toString(), o.shard().toString()));
         }
         if (!given.canonicalJson().equals(stored.canonicalJson())) {
-            changed.add(AppPhrase.of("change.parameters", parameterChanges(stored, given),
-                    stored.canonicalJson(), given.canonicalJson()));
+            Map<String, JsonNode[]> diff = new LinkedHashMap<>();
+            collect("", stored.canonicalTree(), given.canonicalTree(), diff);
+            // The system message is given by an option of its own (--system), not as a parameter of the request.
+            JsonNode[] system = diff.remove("system");
+            if (system != null) {
+                changed.add(AppPhrase.of("change.system", shown(system[0]), shown(system[1])));
+            }
+            if (!diff.isEmpty()) {
+                changed.add(AppPhrase.of("change.parameters", parameterChanges(diff)));
+            }
         }
         OutputRules kept = OutputRules.keptBy(run);
         if (kept != null) {
@@ -442,12 +450,11 @@ final class RunPlanner {
         return changed;
     }
 
-    /** Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}. */
-    private static List<Phrase> parameterChanges(GenerationParams stored, GenerationParams given) {
-        JsonNode before = stored.canonicalTree();
-        JsonNode after = given.canonicalTree();
-        Map<String, JsonNode[]> diff = new LinkedHashMap<>();
-        collect("", before, after, diff);
+    /**
+     * Each parameter that differs, by name: {@code seed 7 -> 8, max_tokens (unset) -> 64}; only these, as the README
+     * shows them: the whole stored and given JSON after them repeated every setting that did not change.
+     */
+    private static List<Phrase> parameterChanges(Map<String, JsonNode[]> diff) {
         List<Phrase> parts = new ArrayList<>();
         diff.forEach((key, values) -> {
             if (key.equals("api")) {

@@ -318,11 +318,11 @@ class ErrorLanguagesTest {
 
         Cli.Result changed = runWith(ZH, input, db, "问：{{question}}", "--seed", "8");
         assertThat(changed.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(changed.err()).contains("模板 'Q: {{question}}' -> '问：{{question}}'", "参数 seed 7 -> 8（");
+        assertThat(changed.err()).contains("模板 'Q: {{question}}' -> '问：{{question}}'", "参数 seed 7 -> 8）");
         Cli.Result english = run(EN, input, db, "--max-tokens", "64");
-        assertThat(english.err()).contains("parameters max_tokens (unset) -> 64 (");
+        assertThat(english.err()).contains("parameters max_tokens (unset) -> 64);");
         Cli.Result chinese = run(ZH, input, db, "--max-tokens", "64");
-        assertThat(chinese.err()).contains("参数 max_tokens （未设置） -> 64（");
+        assertThat(chinese.err()).contains("参数 max_tokens （未设置） -> 64）");
         Translations.assertNoTranslatedEnglish(changed.err() + chinese.err());
     }
 

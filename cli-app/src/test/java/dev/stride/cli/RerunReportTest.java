@@ -137,10 +137,10 @@ class RerunReportTest {
 
         Cli.Result completions = run(input, db, "--endpoint", "completions");
         assertThat(completions.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(completions.err()).contains("parameters --endpoint (unset) -> \"completions\" (");
+        assertThat(completions.err()).contains("parameters --endpoint (unset) -> \"completions\");");
         Cli.Result ollama = run(input, db, "--api", "ollama");
         assertThat(ollama.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(ollama.err()).contains("parameters --api (unset) -> \"ollama\" (");
+        assertThat(ollama.err()).contains("parameters --api (unset) -> \"ollama\");");
     }
 
     /**
@@ -158,7 +158,7 @@ class RerunReportTest {
 
         Cli.Result openai = run(input, db, "--api", "openai");
         assertThat(openai.exitCode()).as(openai.all()).isEqualTo(ExitCodes.USAGE);
-        assertThat(openai.err()).contains("parameters --api \"ollama\" -> (unset) (");
+        assertThat(openai.err()).contains("parameters --api \"ollama\" -> (unset));");
         assertThat(stride.model.requests.get()).isZero();
         Cli.Result dry = run(input, db, "--api", "openai", "--dry-run");
         assertThat(dry.exitCode()).as(dry.all()).isEqualTo(ExitCodes.USAGE);
@@ -198,6 +198,29 @@ class RerunReportTest {
                 + " 2 removed (added q10, q11, q12; edited q2, q3, q4, q5, q6, …; removed q0, q1)")
                 .contains("Resuming 'm' from checkpoint: 1/11 done, 10 to go");
         assertThat(stride.model.requests.get()).isEqualTo(10);
+    }
+
+    /**
+     * A refused change names what changed, and only that: the stored and given settings' whole JSON after it repeated
+     * the system message and every parameter that stayed. The system message, an option of its own, is named so.
+     */
+    @Test
+    void aRefusalSaysOnlyWhatChanged() throws Exception {
+        Path input = questions(dir, "q.jsonl", 3);
+        Path db = dir.resolve("runs.db");
+        assertThat(run(input, db, "--system", "You are a doctor.", "--max-tokens", "64", "--temperature", "0.2")
+                .exitCode()).isZero();
+
+        Cli.Result warmer = run(input, db, "--temperature", "0.7");
+        Cli.Result otherSystem = run(input, db, "--system", "You are a nurse.", "--seed", "1");
+
+        assertThat(warmer.exitCode()).as(warmer.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(warmer.err()).isEqualTo("stride: run 'm' was started with other settings (parameters temperature"
+                + " 0.2 -> 0.7); choose a new --run NAME to keep both, or start over with: stride clear --db " + db
+                + " --run m\n");
+        assertThat(otherSystem.err()).isEqualTo("stride: run 'm' was started with other settings (system message"
+                + " \"You are a doctor.\" -> \"You are a nurse.\", parameters seed (unset) -> 1); choose a new"
+                + " --run NAME to keep both, or start over with: stride clear --db " + db + " --run m\n");
     }
 
     /** Counts of a sync are grouped as the progress beside them is ("1,005 of the 1,010", next to "1,010/1,010"). */

@@ -59,7 +59,7 @@ class StoredResumeTest {
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).startsWith("stride: run '" + MODEL + "' was started with other settings (")
                 .contains("template").contains("Translate: {{question}}").contains("max_tokens (unset) -> 3")
-                .contains("system (unset) -> \"Be a pirate\"").doesNotContain("\tat ");
+                .contains("system message (unset) -> \"Be a pirate\"").doesNotContain("\tat ");
         assertThat(r.err().lines()).hasSize(1);
         assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
         assertThat(count(db, "SELECT done FROM progress")).isEqualTo(done);
@@ -108,8 +108,8 @@ class StoredResumeTest {
 
         assertThat(none.exitCode()).as(none.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(none.err()).startsWith("stride: " + db + ": no run of model '" + MODEL + "' was started with these"
-                + " settings: 'eval' (parameters temperature (unset) -> 0.5").contains("'eval-t07' (parameters"
-                + " temperature 0.7 -> 0.5").contains("'eval-t07s' (").endsWith("; name the one to go on with by"
+                + " settings: 'eval' (parameters temperature (unset) -> 0.5), 'eval-t07' (parameters temperature 0.7"
+                + " -> 0.5), 'eval-t07s' (parameters temperature 0.7 -> 0.5); name the one").endsWith("; name the one to go on with by"
                 + " --run NAME and leave out what differs, or give the input and a new --run NAME to start another\n");
         assertThat(several.exitCode()).as(several.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(several.err()).isEqualTo("stride: " + db + ": runs 'eval-t07', 'eval-t07s' of model '" + MODEL
