@@ -66,6 +66,37 @@ class InputEdgeCasesTest {
         assertThat(dir.resolve("runs.db")).doesNotExist(); // not even an empty database
     }
 
+    /**
+     * Several ids repeated: the first is named with its lines, and the others counted, so that they are fixed in one
+     * go; in a new run (the ids refused as they are stored) and in a rerun of a stored one (refused by the sync).
+     */
+    @Test
+    void theRefusalOfARepeatedIdSaysHowManyOtherIdsRepeat() throws Exception {
+        // a on lines 1 and 4; b twice more; c once more; d once.
+        String repeats = "{\"id\":\"a\",\"prompt\":\"1\"}\n{\"id\":\"b\",\"prompt\":\"2\"}\n"
+                + "{\"id\":\"c\",\"prompt\":\"3\"}\n{\"id\":\"a\",\"prompt\":\"4\"}\n{\"id\":\"b\",\"prompt\":\"5\"}\n"
+                + "{\"id\":\"d\",\"prompt\":\"6\"}\n{\"id\":\"c\",\"prompt\":\"7\"}\n{\"id\":\"b\",\"prompt\":\"8\"}\n"
+                + "{\"id\":\"a\",\"prompt\":\"9\"}\n";
+        Path input = file("dup.jsonl", repeats);
+
+        Cli.Result fresh = run(input);
+
+        assertThat(fresh.exitCode()).as(fresh.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(fresh.err()).isEqualTo("stride: " + input + ": duplicate id 'a' on lines 1 and 4, and 2 more ids"
+                + " repeat; give every record its own id\n");
+
+        Path clean = file("clean.jsonl", "{\"id\":\"a\",\"prompt\":\"1\"}\n{\"id\":\"b\",\"prompt\":\"2\"}\n");
+        assertThat(stride.run(clean, dir.resolve("runs.db")).noProgress().with("--run", "r").exitCode()).isZero();
+        Files.writeString(clean, repeats + "{\"id\":\"d\",\"prompt\":\"10\"}\n");
+
+        Cli.Result rerun = stride.run(clean, dir.resolve("runs.db")).noProgress().with("--run", "r");
+
+        assertThat(rerun.exitCode()).as(rerun.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(rerun.err()).isEqualTo("stride: " + clean + ": duplicate id 'a' on lines 1 and 4, and 3 more ids"
+                + " repeat; give every record its own id\n");
+        assertThat(stride.model.requests.get()).isEqualTo(2);
+    }
+
     @Test
     void invalidUtf8IsRefusedNamingTheLine() throws Exception {
         byte[] bytes = "{\"id\":\"a\",\"prompt\":\"ok\"}\n{\"id\":\"b\",\"prompt\":\"caf\u00e9\"}\n"

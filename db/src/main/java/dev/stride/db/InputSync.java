@@ -3,6 +3,7 @@ package dev.stride.db;
 import static dev.stride.db.schema.Tables.PREDICTIONS;
 import static dev.stride.db.schema.Tables.RECORDS;
 import static dev.stride.db.schema.Tables.RUNS;
+import static org.jooq.impl.DSL.count;
 import static org.jooq.impl.DSL.exists;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.name;
@@ -18,8 +19,10 @@ import dev.stride.core.PromptTemplate;
 import dev.stride.core.RecordStatus;
 import dev.stride.core.SyncReport;
 import java.sql.PreparedStatement;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record3;
@@ -103,6 +106,7 @@ final class InputSync {
                     + " line, payload, content_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, record_id) DO NOTHING")) {
                 String[] ids = new String[BATCH];
                 long[] lines = new long[BATCH];
+                Repeats repeats = new Repeats(runId);
                 int pending = 0;
                 long count = 0;
                 while (input.hasNext()) {
@@ -118,13 +122,14 @@ final class InputSync {
                     lines[pending] = r.line();
                     count++;
                     if (++pending == BATCH) {
-                        refuseSkipped(runId, insert.executeBatch(), ids, lines);
+                        repeats.note(insert.executeBatch(), ids, lines);
                         pending = 0;
                     }
                 }
                 if (pending > 0) {
-                    refuseSkipped(runId, insert.executeBatch(), ids, lines);
+                    repeats.note(insert.executeBatch(), ids, lines);
                 }
+                repeats.refuseAny();
                 return count;
             }
         });
@@ -133,16 +138,50 @@ final class InputSync {
                 0, List.of(), 0, 0);
     }
 
-    /** The first row of a batch that the insert skipped is a repeated id: refused, naming both of its lines. */
-    private void refuseSkipped(long runId, int[] inserted, String[] ids, long[] lines) {
-        for (int i = 0; i < inserted.length; i++) {
-            if (inserted[i] == 0) {
-                Long first = dsl.select(RECORDS.LINE).from(RECORDS)
-                        .where(RECORDS.RUN_ID.eq(runId)).and(RECORDS.RECORD_ID.eq(ids[i]))
-                        .fetchOne(RECORDS.LINE);
-                throw new InvalidInputException(DbPhrase.of("input.duplicateId", ids[i], first, lines[i]));
+    /**
+     * The rows a new run's insert skipped: repeated ids. The first is named with both of its lines, and the input is
+     * read to its end for how many other ids repeat, so that a file with many is fixed in one go, not one rerun per id
+     * (the transaction is rolled back all the same).
+     */
+    private final class Repeats {
+        private final long runId;
+        private final Set<String> others = new HashSet<>();
+        private String id;
+        private Long firstLine;
+        private long line;
+
+        Repeats(long runId) {
+            this.runId = runId;
+        }
+
+        void note(int[] inserted, String[] ids, long[] lines) {
+            for (int i = 0; i < inserted.length; i++) {
+                if (inserted[i] != 0) {
+                    continue;
+                }
+                if (id == null) {
+                    id = ids[i];
+                    line = lines[i];
+                    firstLine = dsl.select(RECORDS.LINE).from(RECORDS)
+                            .where(RECORDS.RUN_ID.eq(runId)).and(RECORDS.RECORD_ID.eq(id))
+                            .fetchOne(RECORDS.LINE);
+                } else if (!ids[i].equals(id)) {
+                    others.add(ids[i]);
+                }
             }
         }
+
+        void refuseAny() {
+            if (id != null) {
+                throw duplicate(id, firstLine, line, others.size());
+            }
+        }
+    }
+
+    /** A repeated id, named with the first two lines that carry it, and how many other ids repeat too. */
+    private static InvalidInputException duplicate(String id, Long firstLine, Long line, long otherIds) {
+        return new InvalidInputException(DbPhrase.of("input.duplicateId", id, firstLine, line,
+                otherIds == 0 ? "" : DbPhrase.of("input.moreDuplicateIds", otherIds)));
     }
 
     /**
@@ -189,8 +228,8 @@ final class InputSync {
                 .limit(1)
                 .fetchOne();
         if (dup != null) {
-            throw new InvalidInputException(
-                    DbPhrase.of("input.duplicateId", dup.value1(), dup.value2(), dup.value3()));
+            int repeated = dsl.fetchCount(dsl.select(IN_ID).from(INPUT).groupBy(IN_ID).having(count().gt(1)));
+            throw duplicate(dup.value1(), dup.value2(), dup.value3(), repeated - 1);
         }
     }
 

@@ -70,7 +70,7 @@ class PostgresCheckpointStoreTest {
         input.set(900, rec(900, "r3", "again"));
         assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("duplicate id 'r3' on lines 4 and 901");
+                .hasMessage("duplicate id 'r3' on lines 4 and 901, and 1 more id repeats");
         assertThat(store.listRuns()).isEmpty();
 
         List<InputRecord> unique = recs(1_200);

@@ -474,7 +474,7 @@ class SqliteCheckpointStoreTest {
 
         assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("duplicate id 'b' on lines 2 and 4");
+                .hasMessage("duplicate id 'b' on lines 2 and 4, and 1 more id repeats");
 
         assertThat(store.listRuns()).isEmpty();
         // The store is still usable after the rolled-back sync.
@@ -489,7 +489,7 @@ class SqliteCheckpointStoreTest {
 
         assertThatThrownBy(() -> store.syncRun(spec("a"), input.iterator()))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessage("duplicate id 'r3' on lines 4 and 901");
+                .hasMessage("duplicate id 'r3' on lines 4 and 901, and 1 more id repeats");
         assertThat(store.listRuns()).isEmpty();
     }
 
