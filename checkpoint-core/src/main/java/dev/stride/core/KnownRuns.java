@@ -1,6 +1,7 @@
 package dev.stride.core;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -17,17 +18,44 @@ public final class KnownRuns {
     private KnownRuns() {
     }
 
-    /** {@code names} as the end of such a message; {@code typed} (or null) picks the few named among many. */
+    /**
+     * {@code names} as the end of such a message; {@code typed} (or null) picks the few named among many, and, when
+     * one name alone is close to it, is followed by that name as a question: the run meant is named, never acted on.
+     */
     public static Phrase of(List<String> names, String typed) {
         if (names.isEmpty()) {
             return Phrase.core("knownRuns.none");
         }
+        Phrase held;
         if (names.size() <= ALL_UP_TO) {
-            return Phrase.core("knownRuns", quoted(names));
+            held = Phrase.core("knownRuns", quoted(names));
+        } else {
+            List<String> near = typed == null ? List.of() : NearNames.of(typed, names);
+            held = Phrase.core("knownRuns.many", names.size(),
+                    quoted(near.isEmpty() ? names.subList(0, FEW) : near));
         }
-        List<String> near = typed == null ? List.of() : NearNames.of(typed, names);
-        return Phrase.core("knownRuns.many", names.size(),
-                quoted(near.isEmpty() ? names.subList(0, FEW) : near));
+        return meant(typed, names).map(name -> Phrase.core("knownRuns.didYouMean", held, name)).orElse(held);
+    }
+
+    /**
+     * The one run {@code typed} most likely meant: the only one it begins (a name cut short), else the only one within
+     * two typing slips of it ({@code evl} for {@code eval}). A prefix of several, or a slip from several, is no guess:
+     * the names listed are the choice. A slip is not counted close to a name as short as itself ({@code x} is one slip
+     * from every one-letter name).
+     */
+    static Optional<String> meant(String typed, List<String> names) {
+        if (typed == null || typed.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> begun = names.stream().filter(n -> n.startsWith(typed) && !n.equals(typed)).toList();
+        if (!begun.isEmpty()) {
+            return begun.size() == 1 ? Optional.of(begun.get(0)) : Optional.empty();
+        }
+        List<String> slips = names.stream().filter(n -> {
+            int d = NearNames.slips(typed, n);
+            return d <= 2 && d < typed.length();
+        }).toList();
+        return slips.size() == 1 ? Optional.of(slips.get(0)) : Optional.empty();
     }
 
     private static String quoted(List<String> names) {

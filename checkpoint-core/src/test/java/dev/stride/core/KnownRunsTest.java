@@ -34,4 +34,21 @@ class KnownRunsTest {
         assertThat(KnownRuns.of(sweep.subList(0, KnownRuns.ALL_UP_TO), "x").in(Locale.ENGLISH))
                 .as("up to ten: every one").contains("'lora-step400-t0'").doesNotContain("runs, such as");
     }
+
+    @Test
+    void theOneRunANameIsCloseToIsAskedAfterTheList() {
+        List<String> runs = List.of("eval", "eval-t07", "eval-t07s", "baseline");
+        assertThat(KnownRuns.of(runs, "base").in(Locale.ENGLISH)).as("cut short")
+                .isEqualTo("; it holds 'eval', 'eval-t07', 'eval-t07s', 'baseline'; did you mean 'baseline'?");
+        assertThat(KnownRuns.of(runs, "evl").in(Locale.ENGLISH)).as("a letter missed")
+                .endsWith("; did you mean 'eval'?");
+        assertThat(KnownRuns.of(runs, "baselien").in(Locale.CHINESE)).as("two swapped")
+                .endsWith("；是不是想用 'baseline'？");
+        assertThat(KnownRuns.of(runs, "eval-t0").in(Locale.ENGLISH)).as("the beginning of two: no guess")
+                .doesNotContain("did you mean");
+        assertThat(KnownRuns.of(runs, "eval-t08").in(Locale.ENGLISH)).as("a slip from two: no guess")
+                .doesNotContain("did you mean");
+        assertThat(KnownRuns.of(List.of("a", "b"), "c").in(Locale.ENGLISH)).as("as short as the names")
+                .doesNotContain("did you mean");
+    }
 }

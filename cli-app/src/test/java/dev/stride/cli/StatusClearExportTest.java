@@ -457,6 +457,32 @@ class StatusClearExportTest {
         assertThat(Files.size(copy)).as("the copy the line points to").isLessThan(ClearCommand.WORTH_A_COPY / 4);
     }
 
+    /**
+     * A run name typed with a slip, or cut short, is answered with the runs the file holds and the one meant, asked,
+     * never taken: status, export and clear each do nothing with it. A name close to none gets no guess.
+     */
+    @Test
+    void aNameCloseToOneRunAsksWhetherItWasMeantAndActsOnNone() throws Exception {
+        Path out = dir.resolve("out.jsonl");
+
+        Cli.Result status = stride.cli.run("status", "--db", db.toString(), "--run", "alpa");
+        Cli.Result export = stride.cli.run("export", "--db", db.toString(), "--run", "bet", "-o", out.toString());
+        Cli.Result clear = stride.cli.run("clear", "--db", db.toString(), "--run", "alhpa", "--yes");
+        Cli.Result far = stride.cli.run("status", "--db", db.toString(), "--run", "gamma");
+
+        assertThat(status.exitCode()).as(status.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(status.err()).isEqualTo("stride: " + db + ": has no run 'alpa'; it holds 'alpha', 'beta'; did you"
+                + " mean 'alpha'?\n");
+        assertThat(status.out()).isEmpty();
+        assertThat(export.exitCode()).as(export.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(export.err()).endsWith(": has no run 'bet'; it holds 'alpha', 'beta'; did you mean 'beta'?\n");
+        assertThat(out).doesNotExist();
+        assertThat(clear.exitCode()).as(clear.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(clear.err()).endsWith(": has no run 'alhpa'; it holds 'alpha', 'beta'; did you mean 'alpha'?\n");
+        assertThat(count(db, "SELECT count(*) FROM progress")).as("nothing cleared").isEqualTo(2);
+        assertThat(far.err()).endsWith(": has no run 'gamma'; it holds 'alpha', 'beta'\n");
+    }
+
     @Test
     void clearForgetsOneRunOrAll() throws Exception {
         Cli.Result unknown = stride.cli.run("clear", "--db", db.toString(), "--run", "gamma");
