@@ -245,7 +245,9 @@ class RunScoresLiveTest {
                     "--log-every", "0");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
             // The run keeps its --extract too, said first: it fills the extracted column as the metric reads it.
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\ntaking answers as"
+            // Another server than the first session's: said under the resume line.
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nasking " + sim.url()
+                    + " now; its last session asked http://").contains("/v1\ntaking answers as"
                     + " before: --extract '\\b([A-D])\\b'\nscoring as before: metric regex --extract '\\b([A-D])\\b',"
                     + " label field answer\n");
             assertThat(resumed.out()).contains("accuracy 75.0% (n=8); 95% CI 40.9% to 92.9%, 0 unparsed (metric"
@@ -428,7 +430,8 @@ class RunScoresLiveTest {
                     "--log-every", "0");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
             assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: " + doneBefore + "/20 done, "
-                    + (20 - doneBefore) + " to go\nscoring as before: metric choice, label field answer\n");
+                    + (20 - doneBefore) + " to go\nasking " + sim.url() + " now; its last session asked http://")
+                    .contains("/v1\nscoring as before: metric choice, label field answer\n");
             assertThat(resumed.out()).contains("accuracy 75.0% (n=20); 95% CI 53.1% to 88.8%, 0 unparsed (metric"
                     + " choice, label field answer; stored in the scoreboard view)");
         }

@@ -91,7 +91,8 @@ class ScorePostgresTest {
             Cli.Result resumed = cli.run("run", "--db", db, "--base-url", sim.url(), "--retry-failed",
                     "--log-every", "0");
             assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nscoring as"
+            assertThat(resumed.out()).contains("Resuming 'm' from checkpoint: 0/8 done, 8 to go\nasking " + sim.url()
+                    + " now; its last session asked http://").contains("/v1\nscoring as"
                     + " before: metric choice, label field answer\n").contains("accuracy 75.0% (n=8); 95% CI");
             assertThat(rows(db, "SELECT metric || ',' || scored || ',' || correct FROM scoreboard"))
                     .containsExactly("choice,8,6");
