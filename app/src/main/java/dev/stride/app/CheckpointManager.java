@@ -12,6 +12,7 @@ import dev.stride.core.RunListener;
 import dev.stride.core.RunOutcome;
 import dev.stride.core.RunState;
 import dev.stride.core.ShellWords;
+import dev.stride.core.UnfoldedLog;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
@@ -136,6 +137,16 @@ public final class CheckpointManager implements AutoCloseable {
      */
     public Optional<SchemaUpgrade> schemaUpgrade() {
         return schemaUpgrade;
+    }
+
+    /**
+     * Once the database closed: the write-ahead log its close could not fold into the file because another connection
+     * kept a read transaction open (a sqlite3 shell after {@code BEGIN; SELECT}), for the caller to tell the user that
+     * the file alone is not whole. Empty when it is, before the close, and for PostgreSQL
+     * ({@link CheckpointStore#unfoldedAtClose}).
+     */
+    public Optional<UnfoldedLog> unfoldedAtClose() {
+        return store.unfoldedAtClose();
     }
 
     /**

@@ -30,7 +30,20 @@ public interface CheckpointStore extends RunLedger, RunCatalog, RunResults, RunA
         return workers;
     }
 
-    /** Closes the store; the write-ahead log is merged into the database file, so the file alone holds everything. */
+    /**
+     * Closes the store; the write-ahead log is merged into the database file, so the file alone holds everything,
+     * unless another connection keeps a read transaction open on it then ({@link #unfoldedAtClose}).
+     */
     @Override
     void close();
+
+    /**
+     * After {@link #close}: the write-ahead log it could not fold into the file because another connection kept a
+     * read transaction open, which its user should hear of (the file alone is not the whole database). Empty when the
+     * file alone holds everything, when another stride still writes it (its own close folds the log in), before the
+     * close, and for a database that is no file (PostgreSQL).
+     */
+    default Optional<UnfoldedLog> unfoldedAtClose() {
+        return Optional.empty();
+    }
 }

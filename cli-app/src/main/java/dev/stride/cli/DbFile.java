@@ -3,6 +3,7 @@ package dev.stride.cli;
 import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
 import dev.stride.core.ShownState;
+import dev.stride.core.UnfoldedLog;
 import dev.stride.db.FileAlone;
 import dev.stride.db.PostgresCheckpointStore;
 import dev.stride.db.PostgresLocation;
@@ -120,6 +121,19 @@ final class DbFile {
             PrintWriter err = spec.commandLine().getErr();
             err.println(Messages.of(spec).get("msg.schema.upgraded", u.database(), u.from(), u.to()));
             err.flush();
+        });
+    }
+
+    /**
+     * For a command that wrote a file and closed it: when the close could not fold the WAL in because another
+     * connection kept a read transaction open, says in one line that the file alone is not whole, why, and how to
+     * copy it meanwhile. A clean end used to say nothing, and the file alone was copied as if whole. Nothing when it
+     * is whole, or gone (a new file that kept no run is removed as it closes).
+     */
+    static void sayIfUnfolded(Optional<UnfoldedLog> unfolded, PrintWriter out, Messages m) {
+        unfolded.filter(u -> Files.exists(u.file())).ifPresent(u -> {
+            out.println(m.get("msg.run.notWholeAtClose", u.file(), u.log(), Numbers.bytes(u.bytes())));
+            out.flush();
         });
     }
 

@@ -11,6 +11,7 @@ import dev.stride.core.CheckpointStore;
 import dev.stride.core.Phrase;
 import dev.stride.core.RunInfo;
 import dev.stride.core.ShellWords;
+import dev.stride.core.UnfoldedLog;
 import dev.stride.db.SqliteCheckpointStore;
 import dev.stride.sim.Simulator;
 import dev.stride.sim.SimulatorSettings;
@@ -61,6 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     double simTokensPerSecond;
 
     private final CliContext context;
+    /** What the file's last close left unfolded beside another connection's read transaction. */
+    private Optional<UnfoldedLog> lastClose = Optional.empty();
 
     DemoCommand(CliContext context) {
         this.context = context;
@@ -154,6 +157,8 @@ final class DemoCommand implements Callable<Integer> {
             served = SimulatorWords.served(sim.stats());
         }
         RunInfo after = demoRun().orElse(null);
+        // After the file's last close, this one's: the run's summary ends with it.
+        DbFile.sayIfUnfolded(lastClose, out, m);
         out.println(m.get("msg.demo.served", served));
         out.println();
         int code = result == null ? ExitCodes.INTERRUPTED : RunRenderer.exitCode(result, KeyHint.NONE, true);
@@ -205,8 +210,11 @@ final class DemoCommand implements Callable<Integer> {
      * remove the -wal and -shm files, and would leave them beside the newcomer's database.
      */
     private Optional<RunInfo> demoRun() {
-        try (CheckpointStore store = SqliteCheckpointStore.open(db)) {
+        CheckpointStore store = SqliteCheckpointStore.open(db);
+        try (store) {
             return store.findRun(MODEL);
+        } finally {
+            lastClose = store.unfoldedAtClose();
         }
     }
 

@@ -267,10 +267,13 @@ final class RunCommand implements Callable<Integer> {
         // Listening before the database is first touched, so a signal during the file's checks or the input's sync
         // ends the process through the same path (nothing written, exit 130) instead of the JVM's default action,
         // which left the checks' connection unclosed and its -wal beside the file.
+        // The line of a WAL left beside a reader's transaction comes once the file is closed (and a new one that kept
+        // no run removed): declared before both.
         try (AutoCloseable listening = RunRenderer.stopOnInterrupt(context.signals(), err, m, grace, stop,
                      planned::get, reading::get);
+             UnfoldedLine unfolded = new UnfoldedLine(out, m);
              fresh;
-             CheckpointManager runs = openChecked(verbose.verbose ? RunRenderer.httpLog(err) : null);
+             CheckpointManager runs = unfolded.of(openChecked(verbose.verbose ? RunRenderer.httpLog(err) : null));
              RunRenderer renderer = new RunRenderer(looks, postgres != null ? postgres : db, retryFailed,
                      SessionOptions.of(spec.commandLine().getParseResult()))) {
             DbFile.sayUpgraded(runs.schemaUpgrade(), spec);

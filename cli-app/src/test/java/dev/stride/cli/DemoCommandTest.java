@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,6 +81,38 @@ class DemoCommandTest {
         assertThat(typed.out()).contains("  /opt/stride/stride status --db " + db)
                 .contains("/opt/stride/stride clear --db " + db + " --all --yes && /opt/stride/stride demo")
                 .doesNotContain("./stride");
+    }
+
+    /**
+     * A sqlite3 shell inside {@code BEGIN; SELECT} beside the demo's resume: as a run does, the demo ends its summary
+     * with the line that the file alone is not whole (the shell keeps the WAL from being folded in). The first
+     * demo, beside no reader, says nothing of it.
+     */
+    @Test
+    void aDemoThatEndsBesideAReadTransactionSaysTheFileAloneIsNotWhole() throws Exception {
+        Path db = dir.resolve("demo.db");
+        Cli.Result first = demo(db);
+        assertThat(first.exitCode()).as(first.all()).isZero();
+        assertThat(first.all()).doesNotContain("alone is not whole");
+
+        try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = shell.createStatement()) {
+            shell.setAutoCommit(false);
+            try (ResultSet rs = st.executeQuery("SELECT done FROM progress")) {
+                assertThat(rs.next()).isTrue();
+            }
+
+            Cli.Result second = demo(db);
+
+            assertThat(second.exitCode()).as(second.all()).isZero();
+            List<String> lines = second.out().lines().toList();
+            int served = lines.indexOf(lines.stream().filter(l -> l.startsWith("  (simulator: Served")).findFirst()
+                    .orElseThrow());
+            assertThat(lines.get(served - 1)).as(second.out()).startsWith(db + " alone is not whole: its last"
+                    + " answers are in " + db + "-wal (").endsWith("until then copy it with stride snapshot.");
+            assertThat(second.out()).contains("Demo complete: all 300 questions answered");
+            shell.commit();
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -212,6 +213,47 @@ class FileAloneTest {
         }
     }
 
+    /**
+     * A sqlite3 shell left inside {@code BEGIN; SELECT ...} through a run: the run's close cannot fold the WAL into
+     * the file past the shell's snapshot. A clean end once said nothing of it, and a copy of the file alone lacked the
+     * run (a user walk: no progress row in the copy of an 8,000-record run). Its summary's last line says so now; the
+     * same run beside no reader says nothing.
+     */
+    @Test
+    void aRunThatEndsBesideAReadTransactionSaysAsItsLastLineThatTheFileAloneIsNotWhole() throws Exception {
+        Path db = dir.resolve("runs.db");
+        Cli.Result alone = stride.run(questions(dir, "q.jsonl", 12), db).template("{{question}}").with();
+        assertThat(alone.exitCode()).as(alone.all()).isZero();
+        assertThat(alone.all()).doesNotContain("alone is not whole");
+
+        try (Connection shell = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = shell.createStatement()) {
+            shell.setAutoCommit(false);
+            assertThat(readIn(st, "SELECT count(*) FROM runs")).as("the shell's snapshot").isEqualTo(1);
+
+            Cli.Result beside = stride.run(questions(dir, "q2.jsonl", 20), db).model("m2").template("{{question}}")
+                    .with();
+
+            assertThat(beside.exitCode()).as(beside.all()).isZero();
+            long walBytes = LeftBehindWal.walBytes(db);
+            assertThat(walBytes).isPositive();
+            List<String> lines = beside.out().lines().toList();
+            assertThat(lines.get(lines.size() - 1)).isEqualTo(db + " alone is not whole: its last answers are in "
+                    + db + "-wal (" + Numbers.bytes(walBytes) + "), which could not be folded into it because another"
+                    + " connection keeps a read transaction open on it (a sqlite3 shell after BEGIN; SELECT ...?):"
+                    + " end it (COMMIT, or quit that shell), and the next stride run folds them in; until then copy"
+                    + " it with stride snapshot.");
+            assertThat(beside.err()).doesNotContain("alone is not whole");
+            assertThat(count(LeftBehindWal.copyAlone(db, dir.resolve("cp")), "SELECT count(*) FROM runs"))
+                    .as("what the line warns of: the file alone lacks the run").isEqualTo(1);
+            shell.commit();
+        }
+        Cli.Result after = stride.run(questions(dir, "q3.jsonl", 5), db).model("m3").template("{{question}}").with();
+        assertThat(after.exitCode()).as(after.all()).isZero();
+        assertThat(after.out()).doesNotContain("alone is not whole");
+        assertThat(stride.cli.run("status", "--db", db.toString()).out()).contains(db + " alone holds everything");
+    }
+
     @Test
     void theLinesInChinese() throws Exception {
         Cli chinese = new Cli(Map.of("LANG", "zh_CN.UTF-8"));
@@ -229,6 +271,14 @@ class FileAloneTest {
         String whole = chinese.run("status", "--db", db.toString()).out();
         assertThat(whole).contains(db + " 单独即包含全部内容");
         Translations.assertNoTranslatedEnglish(whole);
+    }
+
+    /** A number the shell reads inside its transaction, which then keeps this snapshot. */
+    private static long readIn(Statement st, String sql) throws Exception {
+        try (var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** Answers in a copy of the file alone, as cp would make it. */

@@ -107,6 +107,14 @@ public record FileAlone(Path file, Path wal, long walBytes, State state, Optiona
         }
     }
 
+    /**
+     * Whether a stride run writes the file now, as {@link #look} judges it, on an open connection: a store closing
+     * beside a live worker leaves the WAL to that worker's close.
+     */
+    static boolean writtenByARun(Connection c, Instant now, Duration staleAfter) throws SQLException {
+        return running(c, now, staleAfter).written();
+    }
+
     /** Whether any run is stored as running, and whether one of those is written now. */
     private record Running(boolean any, boolean written) {
     }

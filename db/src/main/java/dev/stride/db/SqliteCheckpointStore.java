@@ -30,8 +30,10 @@ import dev.stride.core.SavedOutcomes;
 import dev.stride.core.ServerLimit;
 import dev.stride.core.Shard;
 import dev.stride.core.ShellWords;
+import dev.stride.core.ShownState;
 import dev.stride.core.SyncPreview;
 import dev.stride.core.SyncReport;
+import dev.stride.core.UnfoldedLog;
 import dev.stride.core.WorkerInfo;
 import dev.stride.db.schema.tables.records.RunsRecord;
 import java.io.IOException;
@@ -131,6 +133,8 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
     private final DSLContext read;
     private final ReentrantLock readLock = new ReentrantLock();
     private boolean closed; // guarded by both locks
+    /** What the close left unfolded beside a reader's old snapshot; null before it, and when it left nothing. */
+    private volatile UnfoldedLog unfoldedAtClose;
     /** A run's wait for the file while another connection holds its write lock. */
     private final SqliteLockWait lockWait;
     /** The writer's busy timeout as last set, in ms; guarded by writeLock. */
@@ -1109,7 +1113,8 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
 
     /**
      * Closes both connections. The WAL is checkpointed into the database file and truncated first, so the .db file
-     * alone holds every commit (it can be copied or mailed as it is).
+     * alone holds every commit (it can be copied or mailed as it is); unless another connection keeps a read
+     * transaction open on an older snapshot, which {@link #unfoldedAtClose} then says.
      */
     @Override
     public void close() {
@@ -1138,8 +1143,14 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
                     // when it will. The WAL is part of the database and stays whole beside it; whoever opens the
                     // file next (or this run's next start) folds it in.
                     statement.execute("PRAGMA busy_timeout = " + CLOSE_WAIT_MS);
-                    if (foldedAll(statement)) {
-                        statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    switch (closingFold(statement)) {
+                        case ALL -> statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                        // A clean end said nothing of it, and the file alone was copied as if whole (a user walk:
+                        // no progress row in the copy of an 8,000-record run beside a shell's BEGIN; SELECT).
+                        case PINNED -> unfoldedAtClose = unfoldedBesideAReader();
+                        case BUSY -> {
+                            // Another connection is checkpointing right now: it folds in what it can.
+                        }
                     }
                 } catch (SQLException e) {
                     // Every commit is already in the WAL: only folding it in failed. Said as the plain disk-full
@@ -1156,6 +1167,27 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
             readLock.unlock();
             writeLock.unlock();
         }
+    }
+
+    @Override
+    public Optional<UnfoldedLog> unfoldedAtClose() {
+        return Optional.ofNullable(unfoldedAtClose);
+    }
+
+    /**
+     * The WAL as a close leaves it beside a reader's old snapshot; null when another stride writes the file (a
+     * worker of the same run, or of another): its own close folds the log in, or says it could not.
+     */
+    private UnfoldedLog unfoldedBesideAReader() {
+        try {
+            if (FileAlone.writtenByARun(writer, clock.instant(), ShownState.STALE_AFTER)) {
+                return null;
+            }
+        } catch (SQLException | DataAccessException | StoreException e) {
+            // Said all the same: whoever keeps it, the file alone lacks the log's last commits.
+            LOG.log(Level.FINE, "could not tell whether a run still writes " + file, e);
+        }
+        return new UnfoldedLog(file, WalFile.of(file), WalFile.bytes(file));
     }
 
     // --- connections and transactions ---
@@ -1392,10 +1424,23 @@ public final class SqliteCheckpointStore implements CheckpointStore, LooksAtRuns
         }
     }
 
-    private static boolean foldedAll(Statement statement) throws SQLException {
+    /** What a close's checkpoint, which waits for no reader, could fold into the file. */
+    private enum ClosingFold {
+        /** Every frame: the WAL can be emptied. */
+        ALL,
+        /** Not the frames past the old snapshot another connection's read transaction keeps. */
+        PINNED,
+        /** Nothing: another connection holds the checkpoint lock. */
+        BUSY
+    }
+
+    private static ClosingFold closingFold(Statement statement) throws SQLException {
         try (ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             // Columns: busy, frames in the WAL, frames folded in (-1 and -1 when not in WAL mode).
-            return rs.next() && rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
+            if (!rs.next() || rs.getInt(1) != 0) {
+                return ClosingFold.BUSY;
+            }
+            return rs.getLong(2) == rs.getLong(3) ? ClosingFold.ALL : ClosingFold.PINNED;
         }
     }
 
