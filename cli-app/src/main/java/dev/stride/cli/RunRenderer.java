@@ -571,11 +571,18 @@ final class RunRenderer implements SessionListener, AutoCloseable {
     /**
      * Whether a stopped run was stopped by a refusal that every request would get alike whenever it is sent (an HTTP
      * 401, 403, 404, 405, 501, a redirect stride does not follow): the URL, the key or the model given is wrong. Not a
-     * "not now" (a spent quota, a wait asked beyond stride's), nor records that gave up on a failing server.
+     * "not now" (a spent quota, a wait asked beyond stride's), nor records that gave up on a failing server. A 5xx
+     * stops a run only when the wait it asks is beyond stride's (a 502 with Retry-After: 3600, an upstream's
+     * maintenance): the server's to pass, so exit 1, which a script runs again later.
      */
     private static boolean refusesSettings(RunOutcome outcome) {
-        return outcome.error() instanceof PredictionException refusal
-                && refusal.disposition() == PredictionException.Disposition.STOP_RUN && !refusal.notNow();
+        if (!(outcome.error() instanceof PredictionException refusal)
+                || refusal.disposition() != PredictionException.Disposition.STOP_RUN || refusal.notNow()) {
+            return false;
+        }
+        String kind = refusal.kind();
+        boolean serverTrouble = kind.startsWith("http_5") && !kind.equals("http_501") && !kind.equals("http_505");
+        return !serverTrouble;
     }
 
     /** What the database's failure cost, as words after the reason; none when every answer received was saved. */

@@ -40,6 +40,17 @@ class StoppedUntilLaterTest {
                 + " once the server takes requests\n");
     }
 
+    /** An upstream's maintenance: a 5xx whose wait is beyond stride's is the server's to pass, so a script reruns. */
+    @Test
+    void aServerErrorAskingAWaitBeyondStridesExitsOneForLater() throws Exception {
+        Cli.Result r = runAgainst(new MockResponse.Builder().code(502).setHeader("Retry-After", "3600")
+                .setHeader("Content-Type", "application/json")
+                .body("{\"error\":{\"message\":\"upstream maintenance\"}}").build());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
+        assertThat(r.err()).contains("HTTP 502: upstream maintenance (server asks to wait 3600 s)");
+    }
+
     @Test
     void aSpentQuotaSaysTheSame() throws Exception {
         Cli.Result r = runAgainst(FakeModelServer.json(429, "{\"error\":{\"message\":\"You exceeded your current"
