@@ -170,7 +170,7 @@ class PostgresStatusTest {
                     + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
         }
         Cli.Result refused = EN.run("status", "--db", db);
-        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(ExitCodes.BUSY);
         assertThat(refused.err()).isEqualTo("stride: " + db + " has an older schema (version 17) and a stride of"
                 + " that version is at work on it (gpu-7 pid 4242): this stride upgrades it once that run has"
                 + " stopped; until then look at it with that stride\n");
@@ -243,7 +243,7 @@ class PostgresStatusTest {
         for (String[] writer : List.of(run, new String[] {"copy", "--from", other.toString(), "--to", db})) {
             Cli.Result refused = EN.run(writer);
 
-            assertThat(refused.exitCode()).as(writer[0] + ": " + refused.all()).isEqualTo(ExitCodes.DATABASE);
+            assertThat(refused.exitCode()).as(writer[0] + ": " + refused.all()).isEqualTo(ExitCodes.BUSY);
             assertThat(refused.err()).as(writer[0]).isEqualTo("stride: " + db + " has an older schema (version 17)"
                     + " and a stride of that version is at work on it (gpu-7 pid 4242): this stride upgrades it once"
                     + " that run has stopped; until then look at it with that stride\n");

@@ -33,11 +33,14 @@ public final class StoreException extends RuntimeException implements Phrased {
 
     /**
      * Whether the database was only busy: another connection (a worker, a {@code sqlite3} shell after {@code BEGIN})
-     * held the SQLite file's write lock for longer than stride waits for it. Nothing was written; try again once it
-     * has finished. False for every other trouble: a full disk, a damaged or read-only file, a server away.
-     * (The phrase {@link SqliteFiles#translate} gives SQLITE_BUSY and SQLITE_LOCKED, and it alone.)
+     * held the SQLite file's write lock for longer than stride waits for it, or an older stride is still at work on a
+     * database this one would upgrade (either vendor). Nothing was written; try again once it has finished. False for
+     * every other trouble: a full disk, a damaged or read-only file, a server away. (The phrases
+     * {@link SqliteFiles#translate} gives SQLITE_BUSY and SQLITE_LOCKED, and the one of
+     * {@link Workforce#refuseUpgradeWhileAtWork}.)
      */
     public boolean busy() {
-        return phrase != null && DbPhrase.BUNDLE.equals(phrase.bundle()) && "sqlite.busy".equals(phrase.key());
+        return phrase != null && DbPhrase.BUNDLE.equals(phrase.bundle())
+                && ("sqlite.busy".equals(phrase.key()) || "schema.olderInUse".equals(phrase.key()));
     }
 }

@@ -98,7 +98,7 @@ class StoreMessagesTest {
      * caller (and the CLI's exit code 5), every other failure of a statement needs a person.
      */
     @Test
-    void onlyALockHeldPastTheWaitIsBusy() {
+    void onlyALockHeldPastTheWaitOrAnOlderStrideAtWorkIsBusy() {
         Path file = dir.resolve("runs.db");
         for (SQLiteErrorCode code : SQLiteErrorCode.values()) {
             StoreException e = SqliteFiles.translate(file, new SQLiteException("[" + code.name() + "]", code));
@@ -107,6 +107,8 @@ class StoreMessagesTest {
             assertThat(e.busy()).as(code.name()).isEqualTo(lock);
         }
         assertThat(new StoreException(DbPhrase.of("file.missing", file)).busy()).isFalse();
+        assertThat(new StoreException(DbPhrase.of("schema.olderInUse", file, 17, "gpu-7 pid 4242")).busy())
+                .as("an upgrade waits for the older stride's run to stop").isTrue();
     }
 
     // ---- the English is what it was ----
