@@ -755,15 +755,16 @@ public final class PostgresCheckpointStore implements CheckpointStore, LooksAtRu
      * reconnect when the first try broke: if its commit had gone through (a statement a silent network held and
      * delivered late), the repeat finds the done row and writes nothing. That row is this outcome, stored by this
      * worker, not another's answer: the repeat says it was written, or the summary called its request redundant,
-     * "answered by another worker meanwhile", with no other worker there.
+     * "answered by another worker meanwhile", with no other worker there. A repeat looks first: a failure written
+     * again over its own row would add its attempts to themselves.
      */
     private boolean writeOutcome(long runId, InputRecord record, OutcomeWriter.Row row, boolean done) {
         row.set(PREDICTIONS.RUN_ID, runId).set(PREDICTIONS.RECORD_ID, record.id());
         int[] tries = {0};
         boolean written = requireWriter().run(c -> {
             tries[0]++;
-            boolean wrote = outcomes.write(row, runId, record.id(), workforce.myId(), done,
-                    workforce.dropsClaimOf(done)) || tries[0] > 1 && outcomes.holds(row, runId, record.id());
+            boolean wrote = tries[0] > 1 && outcomes.holds(row, runId, record.id())
+                    || outcomes.write(row, runId, record.id(), workforce.myId(), done, workforce.dropsClaimOf(done));
             if (wrote) {
                 unsynced.add(new Unsynced(runId, record.id(), row, done));
             }

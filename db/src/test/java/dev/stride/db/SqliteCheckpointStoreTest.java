@@ -142,6 +142,25 @@ class SqliteCheckpointStoreTest {
         }
     }
 
+    /**
+     * A write repeated after its acknowledgement was lost (PostgreSQL) finds its own row by it: a done row that
+     * replaced a failure holds that failure's attempts too, and is still this outcome's.
+     */
+    @Test
+    void anOutcomeThatReplacedAFailureIsStillFoundAsItsOwnRow() throws SQLException {
+        long run = newRun("a", recs(2));
+        InputRecord r1 = rec(1, "r1", "text 1");
+        assertThat(store.saveFailure(run, r1, failure("http_500"))).isTrue();
+        assertThat(store.savePrediction(run, r1, done("ok"))).isTrue();
+
+        OutcomeWriter.Row mine = OutcomeColumns.done(done("ok"), java.time.Clock.systemUTC());
+        OutcomeWriter.Row another = OutcomeColumns.done(done("another answer"), java.time.Clock.systemUTC());
+        try (var c = Fixtures.jdbc(file); var writer = new OutcomeWriter(c)) {
+            assertThat(writer.holds(mine, run, "r1")).isTrue();
+            assertThat(writer.holds(another, run, "r1")).isFalse();
+        }
+    }
+
     @Test
     void theCursorIsTheLowWatermarkUnderOutOfOrderCompletions() {
         List<InputRecord> input = recs(5);
