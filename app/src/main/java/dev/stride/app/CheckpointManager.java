@@ -285,7 +285,7 @@ public final class CheckpointManager implements AutoCloseable {
     private RunPlan.ResumeStored withOthersAtWork(RunPlan.ResumeStored plan) {
         Set<Long> atWork = plan.runs().stream().map(RunInfo::id).filter(id -> !store.liveWorkers(id).isEmpty())
                 .collect(Collectors.toSet());
-        return new RunPlan.ResumeStored(plan.runs(), plan.options(), atWork, plan.askedBefore());
+        return new RunPlan.ResumeStored(plan.runs(), plan.options(), atWork, plan.askedBefore(), plan.leftOut());
     }
 
     /**

@@ -76,13 +76,21 @@ public sealed interface RunPlan {
      * @param atWork the ids of those runs other workers were live on at planning: this process becomes a worker only
      *               as its session joins, so its number, and whether the others are still there, are known only then
      * @param askedBefore by run id, the base URLs a run had stored before this command gave it others
+     * @param leftOut the other unfinished runs of the model given, each with what the options change of it, when the
+     *                one run whose settings match was picked over them; else null
      */
     record ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork,
-                        Map<Long, List<String>> askedBefore) implements RunPlan {
+                        Map<Long, List<String>> askedBefore, Phrase leftOut) implements RunPlan {
         public ResumeStored {
             runs = List.copyOf(runs);
             atWork = Set.copyOf(atWork);
             askedBefore = Map.copyOf(askedBefore);
+        }
+
+        /** None left out. */
+        public ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork,
+                            Map<Long, List<String>> askedBefore) {
+            this(runs, options, atWork, askedBefore, null);
         }
 
         /** Runs nobody else was at work on. */

@@ -335,12 +335,18 @@ final class RunPlanner {
         // with none named, only those it would go on with, so that a finished run's settings hold back no other.
         boolean someNamed = options.run() != null || options.model() != null;
         List<RunInfo> compared = someNamed ? named : withWork;
-        if (options.run() == null && compared.size() > 1) {
-            Optional<RunInfo> alone = theOneMatching(compared, options);
+        Phrase leftOut = null;
+        // Narrowed by a model only, and among its runs with work left only: a done run picked over a stopped one
+        // said "every run is done" of a file with records to go, and without a model every unfinished run is meant.
+        if (options.run() == null && options.model() != null && withWork.size() > 1) {
+            Optional<RunInfo> alone = theOneMatching(withWork, options);
             if (alone.isPresent()) {
+                long picked = alone.get().id();
+                leftOut = AppPhrase.of("run.leftOut", withWork.stream().filter(run -> run.id() != picked)
+                        .map(run -> AppPhrase.of("run.differsBy", run.name(), settingsChanged(run, options)))
+                        .toList());
                 named = List.of(alone.get());
-                withWork = named.stream()
-                        .filter(run -> run.pending() > 0 || options.retryFailed() && run.failed() > 0).toList();
+                withWork = named;
                 compared = named;
             }
         }
@@ -366,14 +372,14 @@ final class RunPlanner {
             return new RunPlan.DryRunOfStored(chosen, options);
         }
         return chosen.isEmpty() ? new RunPlan.NothingToResume(named.stream().mapToLong(RunInfo::failed).sum())
-                : new RunPlan.ResumeStored(chosen, options, Set.of(), askedBefore);
+                : new RunPlan.ResumeStored(chosen, options, Set.of(), askedBefore, leftOut);
     }
 
     /**
-     * Of several runs the command may mean (no --run), the one whose stored settings are those given, when the others'
-     * differ: a file with runs {@code eval} and {@code eval-t07} of one model, resumed with {@code --temperature 0.7},
-     * means the second, and was refused for the first. Empty when every run matches (none is told from the others:
-     * each goes on, as before); refused, naming each, when none matches or several do.
+     * Of several unfinished runs of the model given (no --run), the one whose stored settings are those given, when
+     * the others' differ: a file with runs {@code eval} and {@code eval-t07} of one model, resumed with
+     * {@code --temperature 0.7}, means the second, and was refused for the first. Empty when every run matches (none
+     * is told from the others: each goes on, as before); refused, naming each, when none matches or several do.
      */
     private Optional<RunInfo> theOneMatching(List<RunInfo> runs, RunOptions options) {
         Map<RunInfo, List<Phrase>> changes = new LinkedHashMap<>();
@@ -385,7 +391,7 @@ final class RunPlanner {
         if (matching.size() == 1) {
             return Optional.of(matching.get(0));
         }
-        Object ofModel = options.model() == null ? "" : AppPhrase.of("run.ofModel", options.model());
+        Phrase ofModel = AppPhrase.of("run.ofModel", options.model());
         if (matching.isEmpty()) {
             List<Phrase> each = runs.stream().map(run -> AppPhrase.of("run.differsBy", run.name(),
                     changes.get(run))).toList();

@@ -211,6 +211,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
         } else if (plan instanceof RunPlan.ResumeStored p) {
             joinToSay = p.atWork();
             p.runs().stream().filter(run -> !joinToSay.contains(run.id())).forEach(this::printResuming);
+            if (p.leftOut() != null) {
+                out.println(m.get(p.leftOut()));
+            }
         } else if (plan instanceof RunPlan.NothingToResume p) {
             out.println(p.failed() > 0 ? m.get("msg.run.nothingToResumeFailed", db, p.failed())
                     : m.get("msg.run.nothingToResume", db));

@@ -82,11 +82,16 @@ class StoredResumeTest {
 
     /** A run of {@code input} under {@code name}, stopped by Ctrl+C at the 10th request of its session. */
     private void stoppedRun(Path input, Path db, String name, String... settings) {
+        stoppedRunOf(MODEL, input, db, name, settings);
+    }
+
+    /** As {@link #stoppedRun(Path, Path, String, String...)}, of {@code model}. */
+    private void stoppedRunOf(String model, Path input, Path db, String name, String... settings) {
         stride.model.pressingCtrlCAt(stride.model.requests.get() + 10, stride.cli);
         String[] more = new String[4 + settings.length];
         System.arraycopy(new String[] {"--run", name, "--concurrency", "2"}, 0, more, 0, 4);
         System.arraycopy(settings, 0, more, 4, settings.length);
-        Cli.Result stopped = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress().with(more);
+        Cli.Result stopped = stride.run(input, db).model(model).template("Q: {{question}}").noProgress().with(more);
         assertThat(stopped.exitCode()).as(stopped.all()).isEqualTo(ExitCodes.INTERRUPTED);
     }
 
@@ -121,9 +126,65 @@ class StoredResumeTest {
 
         assertThat(chosen.exitCode()).as(chosen.all()).isZero();
         assertThat(chosen.out()).contains("Resuming 'eval-t07s' from checkpoint");
+        assertThat(chosen.out().lines().filter(line -> line.startsWith("not resumed"))).as(chosen.out())
+                .containsExactly("not resumed, as these options would change their settings: 'eval' (parameters"
+                        + " seed (unset) -> 1, temperature (unset) -> 0.7), 'eval-t07' (parameters seed (unset) -> 1);"
+                        + " to go on with one, name it by --run NAME and leave out what differs");
         assertThat(count(db, "SELECT pending FROM progress WHERE run = 'eval-t07s'")).isZero();
         assertThat(count(db, "SELECT sum(pending) FROM progress WHERE run <> 'eval-t07s'")).as("the others wait")
                 .isPositive();
+    }
+
+    /**
+     * A done run of the model whose settings match is no pick over a stopped one whose settings differ: the stopped
+     * one is refused, as it was before a match was picked, not "every run is done" with its records to go.
+     */
+    @Test
+    void aDoneRunIsNoPickOverAStoppedRunOfTheModel() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        stoppedRun(input, db, "eval");
+        Cli.Result finished = stride.run(input, db).model(MODEL).template("Q: {{question}}").noProgress()
+                .with("--run", "eval-t07", "--temperature", "0.7");
+        assertThat(finished.exitCode()).as(finished.all()).isZero();
+        long evalDone = count(db, "SELECT done FROM progress WHERE run = 'eval'");
+        int sent = stride.model.requests.get();
+
+        Cli.Result r = resume(db, "--model", MODEL, "--temperature", "0.7", "--base-url", stride.url());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.out()).doesNotContain("every run is done");
+        assertThat(r.err()).startsWith("stride: run 'eval' was started with other settings (parameters temperature"
+                + " (unset) -> 0.7)");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
+        assertThat(count(db, "SELECT done FROM progress WHERE run = 'eval'")).isEqualTo(evalDone).isLessThan(40);
+        assertThat(count(db, "SELECT done FROM progress WHERE run = 'eval-t07'")).isEqualTo(40);
+    }
+
+    /**
+     * Without a model, every unfinished run is meant, of whichever model: one whose settings differ is refused, as
+     * before a match was picked, not left without a word while another of another model is resumed.
+     */
+    @Test
+    void withoutAModelNoRunIsPickedOverAnotherOfAnotherModel() throws Exception {
+        Path input = questions(dir, "q.jsonl", 40);
+        Path db = dir.resolve("runs.db");
+        stoppedRunOf("m1", input, db, "a");
+        stoppedRunOf("m2", input, db, "b", "--temperature", "0.7");
+        long aDone = count(db, "SELECT done FROM progress WHERE run = 'a'");
+        long bDone = count(db, "SELECT done FROM progress WHERE run = 'b'");
+        int sent = stride.model.requests.get();
+
+        Cli.Result r = resume(db, "--temperature", "0.7", "--base-url", stride.url());
+
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).startsWith("stride: run 'a' was started with other settings (parameters temperature"
+                + " (unset) -> 0.7)");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
+        assertThat(count(db, "SELECT done FROM progress WHERE run = 'a'")).isEqualTo(aDone).isLessThan(40);
+        assertThat(count(db, "SELECT done FROM progress WHERE run = 'b'")).isEqualTo(bDone).isLessThan(40);
     }
 
     @Test
