@@ -87,20 +87,14 @@ public sealed interface RunPlan {
             askedBefore = Map.copyOf(askedBefore);
         }
 
-        /** None left out. */
-        public ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork,
-                            Map<Long, List<String>> askedBefore) {
-            this(runs, options, atWork, askedBefore, null);
-        }
-
         /** Runs nobody else was at work on. */
         public ResumeStored(List<RunInfo> runs, RunOptions options) {
             this(runs, options, Set.of());
         }
 
-        /** Runs going on with the servers they asked before. */
+        /** Runs going on with the servers they asked before, none left out. */
         public ResumeStored(List<RunInfo> runs, RunOptions options, Set<Long> atWork) {
-            this(runs, options, atWork, Map.of());
+            this(runs, options, atWork, Map.of(), null);
         }
     }
 
