@@ -47,8 +47,12 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             }
         }
         // A database that cannot be used, whether found on opening or halfway through a run (disk full), has its
-        // own code, so a script can tell it from a server that refused the run.
+        // own code, so a script can tell it from a server that refused the run. A --db in a folder that does not
+        // exist is a mistyped argument, refused as copy's --to and export's -o in a missing folder are.
         for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof StoreException store && store.mistypedPath()) {
+                return ExitCodes.USAGE;
+            }
             if (t instanceof StoreException || t instanceof DatabaseGoneException) {
                 return ExitCodes.DATABASE;
             }

@@ -37,7 +37,7 @@ class TildePathTest {
 
         Cli.Result noFolder = stride.cli.run("run", input.toString(), "--db", tilde.resolve("a.db").toString(),
                 "--model", "m", "--base-url", stride.url());
-        assertThat(noFolder.exitCode()).as(noFolder.err()).isEqualTo(4);
+        assertThat(noFolder.exitCode()).as(noFolder.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(noFolder.err()).startsWith("stride: cannot open " + tilde.resolve("a.db") + ": folder ")
                 .endsWith(" does not exist; " + HINT + "\n");
 
@@ -46,9 +46,16 @@ class TildePathTest {
         assertThat(noDatabase.err()).isEqualTo("stride: " + tilde.resolve("a.db") + ": no such database; " + HINT
                 + "\n");
 
-        // The same mistakes without a '~' keep their own advice.
+        // The same mistakes without a '~' keep their own advice, and the same exit code: a mistyped path.
         Cli.Result plain = stride.cli.run("status", "--db", dir.resolve("none.db").toString());
         assertThat(plain.err()).contains("no such database; start a run with").doesNotContain("~");
+        Path missing = dir.resolve("no-such-folder").resolve("a.db");
+        Cli.Result plainFolder = stride.cli.run("run", input.toString(), "--db", missing.toString(), "--model", "m",
+                "--base-url", stride.url());
+        assertThat(plainFolder.exitCode()).as(plainFolder.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(plainFolder.err()).isEqualTo("stride: cannot open " + missing + ": folder " + missing.getParent()
+                + " does not exist; create it or name a file elsewhere\n");
+        assertThat(stride.model.requests.get()).as("nothing sent").isZero();
         assertThat(Files.exists(Path.of("~"))).as("nothing made where the ~ pointed").isFalse();
     }
 }

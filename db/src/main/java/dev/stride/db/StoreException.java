@@ -43,4 +43,14 @@ public final class StoreException extends RuntimeException implements Phrased {
         return phrase != null && DbPhrase.BUNDLE.equals(phrase.bundle())
                 && ("sqlite.busy".equals(phrase.key()) || "schema.olderInUse".equals(phrase.key()));
     }
+
+    /**
+     * Whether the SQLite file was named in a folder that does not exist: a mistyped path, for the caller to correct
+     * as it would any other argument, not a database that cannot be used. (The phrases of
+     * {@link SqliteFiles#checkUsable}'s first check.)
+     */
+    public boolean mistypedPath() {
+        return phrase != null && DbPhrase.BUNDLE.equals(phrase.bundle())
+                && ("file.noFolder".equals(phrase.key()) || "file.noFolderTilde".equals(phrase.key()));
+    }
 }
