@@ -148,8 +148,13 @@ public sealed interface RunPlan {
         }
     }
 
-    /** What a resume of the stored runs would do (none: nothing to resume); nothing was sent or written. */
-    record DryRunOfStored(List<RunInfo> runs, RunOptions options) implements RunPlan {
+    /**
+     * What a resume of the stored runs would do (none: nothing to resume); nothing was sent or written.
+     *
+     * @param leftOut as {@link ResumeStored#leftOut()}: the other unfinished runs of the model given that the resume
+     *                would leave as they are, or null
+     */
+    record DryRunOfStored(List<RunInfo> runs, RunOptions options, Phrase leftOut) implements RunPlan {
         public DryRunOfStored {
             runs = List.copyOf(runs);
         }

@@ -369,7 +369,7 @@ final class RunPlanner {
             chosen.add(dryRun ? run : keepOutputRules(run, options));
         }
         if (dryRun) {
-            return new RunPlan.DryRunOfStored(chosen, options);
+            return new RunPlan.DryRunOfStored(chosen, options, leftOut);
         }
         return chosen.isEmpty() ? new RunPlan.NothingToResume(named.stream().mapToLong(RunInfo::failed).sum())
                 : new RunPlan.ResumeStored(chosen, options, Set.of(), askedBefore, leftOut);

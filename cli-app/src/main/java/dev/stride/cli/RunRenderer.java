@@ -299,6 +299,9 @@ final class RunRenderer implements SessionListener, AutoCloseable {
             long toGo = run.pending() + (retryFailed ? run.failed() : 0);
             out.println(m.get("msg.dryRun.wouldResume", run.name(), run.done(), run.total(), toGo));
         }
+        if (plan.leftOut() != null) {
+            out.println(m.get(plan.leftOut()));
+        }
         out.println(m.get("msg.dryRun.nothingSent"));
         out.flush();
         return ExitCodes.OK;

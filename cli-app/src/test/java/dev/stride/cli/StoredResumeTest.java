@@ -121,6 +121,15 @@ class StoredResumeTest {
                 + "' were all started with these settings; name the one to go on with by --run NAME\n");
         assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
 
+        // A dry run says the same of the runs it would leave as they are, and changes nothing.
+        Cli.Result dry = stride.cli.run("run", "--db", db.toString(), "--model", MODEL, "--temperature", "0.7",
+                "--seed", "1", "--dry-run");
+        assertThat(dry.exitCode()).as(dry.all()).isZero();
+        assertThat(dry.out()).contains("'eval-t07s'").contains("not resumed, as these options would change their"
+                + " settings: 'eval' (parameters seed (unset) -> 1, temperature (unset) -> 0.7), 'eval-t07' (parameters"
+                + " seed (unset) -> 1)");
+        assertThat(stride.model.requests.get()).as("no request sent").isEqualTo(sent);
+
         Cli.Result chosen = stride.cli.run("run", "--db", db.toString(), "--model", MODEL, "--temperature", "0.7",
                 "--seed", "1", "--log-every", "0");
 
