@@ -89,6 +89,8 @@ final class DemoCommand implements Callable<Integer> {
         try (AutoCloseable listening = RunRenderer.stopOnInterrupt(heard, err, m, RunOptions.of(MODEL, null).grace(),
                 stop, planned::get)) {
             boolean fresh = !Files.exists(db);
+            // Before the introduction: a mistyped --db is said alone, not after lines that promise to save there.
+            DbFile.requireFolder(db);
             DbFile.foldIfLeftBehind(db, spec);
             Optional<RunInfo> before = fresh ? Optional.empty() : demoRun();
             if (stop.requested()) {

@@ -88,6 +88,17 @@ class DemoCommandTest {
      * with the line that the file alone is not whole (the shell keeps the WAL from being folded in). The first
      * demo, beside no reader, says nothing of it.
      */
+    /** A mistyped --db is its one line, exit 2: not after an introduction that promised to save answers there. */
+    @Test
+    void aDatabaseInAFolderThatDoesNotExistIsRefusedBeforeTheIntroduction() {
+        Path db = dir.resolve("no-such-folder").resolve("demo.db");
+        Cli.Result r = demo(db);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("stride: cannot open " + db + ": folder " + db.getParent() + " does not exist;"
+                + " create it or name a file elsewhere\n");
+    }
+
     @Test
     void aDemoThatEndsBesideAReadTransactionSaysTheFileAloneIsNotWhole() throws Exception {
         Path db = dir.resolve("demo.db");
