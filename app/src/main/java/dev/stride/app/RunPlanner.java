@@ -445,6 +445,11 @@ final class RunPlanner {
             if (system != null) {
                 changed.add(AppPhrase.of("change.system", shown(system[0]), shown(system[1])));
             }
+            // Nor is the endpoint: it is chosen by options of stride's (--endpoint, --api), not sent as a parameter.
+            JsonNode[] endpoint = diff.remove("api");
+            if (endpoint != null) {
+                endpointChanges(endpoint[0], endpoint[1], changed);
+            }
             if (!diff.isEmpty()) {
                 changed.add(AppPhrase.of("change.parameters", parameterChanges(diff)));
             }
@@ -462,26 +467,24 @@ final class RunPlanner {
      */
     private static List<Phrase> parameterChanges(Map<String, JsonNode[]> diff) {
         List<Phrase> parts = new ArrayList<>();
-        diff.forEach((key, values) -> {
-            if (key.equals("api")) {
-                endpointChanges(values[0], values[1], parts);
-            } else {
-                parts.add(AppPhrase.of("change.parameter", key, shown(values[0]), shown(values[1])));
-            }
-        });
+        diff.forEach((key, values) -> parts.add(AppPhrase.of("change.parameter", key, shown(values[0]),
+                shown(values[1]))));
         return parts;
     }
 
     /**
      * The endpoint is stored as one field, {@code api}, but chosen with two options: each change is named by the
-     * option the user types, {@code --endpoint} (completions) or {@code --api} (ollama), so that the two read apart.
+     * option the user types, {@code --endpoint} (completions) or {@code --api} (ollama), so that the two read apart,
+     * with the value as it is typed, and the option's default for a run that was started without it.
      */
-    private static void endpointChanges(JsonNode before, JsonNode after, List<Phrase> parts) {
+    private static void endpointChanges(JsonNode before, JsonNode after, List<Phrase> changed) {
         for (boolean api : new boolean[] {false, true}) {
             JsonNode b = chosenWith(before, api);
             JsonNode a = chosenWith(after, api);
             if (!Objects.equals(b, a)) {
-                parts.add(AppPhrase.of("change.parameter", api ? "--api" : "--endpoint", shown(b), shown(a)));
+                String unset = api ? "openai" : Endpoint.CHAT.label();
+                changed.add(AppPhrase.of("change.option", api ? "--api" : "--endpoint",
+                        b == null ? unset : b.asText(), a == null ? unset : a.asText()));
             }
         }
     }

@@ -137,10 +137,10 @@ class RerunReportTest {
 
         Cli.Result completions = run(input, db, "--endpoint", "completions");
         assertThat(completions.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(completions.err()).contains("parameters --endpoint (unset) -> \"completions\");");
+        assertThat(completions.err()).contains("other settings (--endpoint chat -> completions);");
         Cli.Result ollama = run(input, db, "--api", "ollama");
         assertThat(ollama.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(ollama.err()).contains("parameters --api (unset) -> \"ollama\");");
+        assertThat(ollama.err()).contains("other settings (--api openai -> ollama);");
     }
 
     /**
@@ -158,11 +158,11 @@ class RerunReportTest {
 
         Cli.Result openai = run(input, db, "--api", "openai");
         assertThat(openai.exitCode()).as(openai.all()).isEqualTo(ExitCodes.USAGE);
-        assertThat(openai.err()).contains("parameters --api \"ollama\" -> (unset));");
+        assertThat(openai.err()).contains("(--api ollama -> openai);");
         assertThat(stride.model.requests.get()).isZero();
         Cli.Result dry = run(input, db, "--api", "openai", "--dry-run");
         assertThat(dry.exitCode()).as(dry.all()).isEqualTo(ExitCodes.USAGE);
-        assertThat(dry.out()).contains("changed: parameters --api \"ollama\" -> (unset)");
+        assertThat(dry.out()).contains("changed: --api ollama -> openai");
     }
 
     @Test
