@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +43,20 @@ final class LeftBehindWal {
      */
     static Path image(Path scratch, Path into, int records, int answers, long savedAgoSeconds, Long workerPid)
             throws Exception {
+        return image(scratch, into, records, answers, savedAgoSeconds, workerPid, st -> { });
+    }
+
+    /** Something done to the file by SQL in its writer's last moments, so that it too is only in the WAL. */
+    interface LastWords {
+        void on(Statement st) throws SQLException;
+    }
+
+    /**
+     * As {@link #image(Path, Path, int, int, long, Long)}, with {@code lastWords} run on the file just before the copy
+     * (e.g. the schema taken back to an older stride's, {@link OlderSchemas}).
+     */
+    static Path image(Path scratch, Path into, int records, int answers, long savedAgoSeconds, Long workerPid,
+                      LastWords lastWords) throws Exception {
         Files.createDirectories(into);
         Path file = scratch.resolve("writer-" + into.getFileName() + ".db");
         List<InputRecord> input = new ArrayList<>();
@@ -68,6 +83,7 @@ final class LeftBehindWal {
                 if (workerPid != null) {
                     st.execute("UPDATE workers SET pid = " + workerPid);
                 }
+                lastWords.on(st);
                 Path db = into.resolve("runs.db");
                 Files.copy(file, db);
                 Files.copy(Path.of(file + "-wal"), Path.of(db + "-wal"));

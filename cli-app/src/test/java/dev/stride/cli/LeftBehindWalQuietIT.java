@@ -2,9 +2,12 @@ package dev.stride.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +45,31 @@ class LeftBehindWalQuietIT {
                         ? List.of("Wrote " + dir.resolve("answers.jsonl") + ": 20 rows of run 'm', jsonl (8 pending)")
                         : List.of());
             }
+        }
+    }
+
+    /**
+     * An older stride's file, its writer killed: run folds the WAL in and upgrades the schema with nothing on standard
+     * error but its own lines. Flyway's "INFO: Environment: default" and "INFO: Database: jdbc:sqlite:..." (with
+     * their dates) came first: the look at the older version was Flyway's first use, before any store had turned its
+     * logging down (a user walk that upgraded stride between sessions).
+     */
+    @Test
+    void aRunOnAnOlderStridesFileJustLeftByKill9SaysOnlyItsOwnLinesAsItUpgradesIt() throws Exception {
+        Process killed = new ProcessBuilder("true").start();
+        killed.waitFor();
+        Path db = LeftBehindWal.image(dir, dir.resolve("older"), 20, 12, -600, killed.pid(), OlderSchemas::backTo17);
+        Path input = dir.resolve("q.jsonl");
+        Files.writeString(input, IntStream.range(0, 20)
+                .mapToObj(i -> "{\"id\":\"q" + i + "\",\"question\":\"question " + i + "\"}\n")
+                .collect(Collectors.joining()));
+        // Its worker's lease still holds, its process gone: the run ends that worker (the look at the file's older
+        // version was Flyway's first use), upgrades the file, and finds no server at the run's address (exit 1).
+        List<String> args = List.of("run", input.toString(), "--db", db.toString(), "--model", "m");
+        try (StrideProcess p = StrideProcess.start(dir, "run", args)) {
+            assertThat(p.waitForExit(Duration.ofMinutes(2))).as(p.transcript()).isEqualTo(ExitCodes.ERROR);
+            assertThat(p.err()).as(p.transcript()).contains("upgraded " + db + " from schema version 17 to ")
+                    .doesNotContain("INFO").doesNotContain("flywaydb");
         }
     }
 }

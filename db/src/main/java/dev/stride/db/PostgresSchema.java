@@ -176,6 +176,7 @@ final class PostgresSchema {
 
     private static Flyway flyway(PostgresLocation location) {
         var props = location.connectionProperties();
+        SqliteCheckpointStore.quietLibraries(); // Flyway's steps at INFO on stderr otherwise, as Schema says
         return Flyway.configure(PostgresSchema.class.getClassLoader())
                 .dataSource(location.jdbcUrl(), props.getProperty("user"), props.getProperty("password"))
                 .locations(LOCATION)

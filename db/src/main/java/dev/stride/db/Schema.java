@@ -219,6 +219,9 @@ final class Schema {
     }
 
     private static FluentConfiguration flywayConfiguration(DataSource source) {
+        // Flyway logs each step at INFO to stderr unless told otherwise; a look at an older file's version from a
+        // command's first touch of it (a WAL folded in) came before any store had quietened it.
+        SqliteCheckpointStore.quietLibraries();
         FluentConfiguration configuration = Flyway.configure(Schema.class.getClassLoader())
                 .dataSource(source)
                 .locations(LOCATION)
