@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 
 /**
- * Outcomes per second over about the last {@code window}, or the last half of the session while that is shorter: the
- * pace an ETA is worth giving. The whole session's average lags behind a pace that changed (a server whose rate budget
+ * Outcomes per second over about the last {@code window}, or the last half of the session while that is shorter, and
+ * over as much more as it takes to hold {@link #MIN_OUTCOMES} outcomes: the pace an ETA is worth giving. The whole session's average lags behind a pace that changed (a server whose rate budget
  * ran out answered 5/s while a session's average still said 25/s, and the ETA was off by 16 s of 18); half the session
  * follows such a change in a run of seconds too, and stays long enough to hold several outcomes.
  *
@@ -19,6 +19,12 @@ import java.util.ArrayDeque;
 final class RecentPace {
     /** How far apart the kept counts are at least. */
     private static final long STEP = Duration.ofSeconds(1).toNanos();
+    /**
+     * The fewest outcomes the window holds, reaching back past its length (to the session's start at most) while it
+     * holds fewer: with an answer every 12 s a window of 30 s held two or three, and each answer in or out of it moved
+     * the ETA by half (10m41s, 21m19s, 10m41s between three lines).
+     */
+    static final long MIN_OUTCOMES = 20;
 
     /** The session's start, moved on by the time left out before it. */
     private long started;
@@ -48,13 +54,13 @@ final class RecentPace {
             }
             lastAt = now;
             counts.addLast(new long[] {now, outcomes});
-            dropBefore(now);
+            dropBefore(now, outcomes);
         }
     }
 
     /** Outcomes per second from the oldest count kept to {@code outcomes} now; 0 when none came in that time. */
     synchronized double perSecond(long now, long outcomes) {
-        dropBefore(now);
+        dropBefore(now, outcomes);
         long[] from = counts.peekFirst();
         long nanos = now - from[0];
         return nanos <= 0 ? 0 : (outcomes - from[1]) * 1e9 / nanos;
@@ -81,12 +87,16 @@ final class RecentPace {
         leftOutTo = to;
     }
 
-    /** Drops counts while the next one is old enough to start the window itself. */
-    private void dropBefore(long now) {
+    /**
+     * Drops counts while the next one is old enough to start the window itself, and leaves at least
+     * {@link #MIN_OUTCOMES} of the {@code outcomes} so far after it.
+     */
+    private void dropBefore(long now, long outcomes) {
         long from = Math.max(now - window, started + (now - started) / 2);
         while (counts.size() > 1) {
             long[] first = counts.pollFirst();
-            if (counts.peekFirst()[0] > from) {
+            long[] next = counts.peekFirst();
+            if (next[0] > from || outcomes - next[1] < MIN_OUTCOMES) {
                 counts.addFirst(first);
                 return;
             }
