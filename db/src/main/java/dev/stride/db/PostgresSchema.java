@@ -96,6 +96,8 @@ final class PostgresSchema {
                 // An older stride does not take the schema lock: one that joins after this look is not seen.
                 Workforce.refuseUpgradeWhileAtWork(connection, Workforce.POSTGRES_NOW, location, from.get());
             }
+            // Flyway validates as it migrates: a history row of a file edited after it shipped would refuse it.
+            EarlierChecksums.adopt(connection, info, EarlierChecksums.POSTGRES);
             flyway.migrate();
             return from;
         } catch (SQLException e) {

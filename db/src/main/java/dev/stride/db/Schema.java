@@ -26,7 +26,7 @@ final class Schema {
     private static final String USER_OBJECTS = " FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
     /** The newest migration this build ships (SchemaVersionTest keeps it equal to the newest V*.sql). */
-    static final int LATEST = 25;
+    static final int LATEST = 26;
 
     private Schema() {
     }

@@ -43,7 +43,8 @@ final class ShippedMigrations implements ResourceProvider {
             "V22__server_wait_of_a_worker.sql",
             "V23__waiting_requests_of_a_worker.sql",
             "V24__why_a_run_stopped.sql",
-            "V25__progress_state_of_waiting_runs.sql");
+            "V25__progress_state_of_waiting_runs.sql",
+            "V26__score_count_triggers_of_every_v21.sql");
 
     /** The folder of {@link Schema#LOCATION}, as a class-loader resource path. */
     private static final String FOLDER = "db/migration/";

@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite: PostgreSQL's V26 makes the score triggers of a database that went through an edited V21
+-- the current ones, and SQLite's V21 was never edited. The file exists because both vendors' schemas carry one
+-- version number (Schema.LATEST), which PostgreSQL's V26 raised.
