@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * counts and tokens the file holds. Where the file cannot be written it is refused in one line (exit 4), untouched.
  */
 class OlderSchemaReadTest {
-    private static final String UPGRADED = " from schema version 17 to 25, this stride's (a stride older than this"
+    private static final String UPGRADED = " from schema version 17 to 26, this stride's (a stride older than this"
             + " one no longer opens it)\n";
 
     @TempDir
@@ -87,7 +87,7 @@ class OlderSchemaReadTest {
         assertThat(status.err()).isEqualTo("upgraded " + db + UPGRADED);
         assertThat(status.out()).contains(done + "/40").contains(Numbers.compact(tokensIn) + "/"
                 + Numbers.compact(tokensOut));
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
         // V18 counted the tokens of the outcomes stored before it.
         assertThat(count(db, "SELECT tokens_in FROM runs")).isEqualTo(tokensIn);
 
@@ -127,7 +127,7 @@ class OlderSchemaReadTest {
             exportedIn += m.find() ? Long.parseLong(m.group(1)) : 0;
         }
         assertThat(exportedIn).isEqualTo(tokensIn);
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
     }
 
     @Test
@@ -139,7 +139,7 @@ class OlderSchemaReadTest {
         assertThat(copy.exitCode()).as(copy.all()).isZero();
         assertThat(copy.err()).isEqualTo("upgraded " + db + UPGRADED);
         assertThat(copy.out()).contains("Copied run 'm' (" + done + "/40 done, " + failed + " failed)");
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
         assertThat(query(to, "SELECT done, failed, total FROM progress"))
                 .containsExactly(Map.of("done", (int) done, "failed", (int) failed, "total", 40));
         assertThat(count(to, "SELECT tokens_in + tokens_out FROM runs")).isEqualTo(tokensIn + tokensOut);
@@ -154,7 +154,7 @@ class OlderSchemaReadTest {
         assertThat(report.exitCode()).as(report.all()).isZero();
         assertThat(report.err()).isEqualTo("upgraded " + db + UPGRADED);
         assertThat(page).isNotEmptyFile();
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
     }
 
     /**
@@ -168,7 +168,7 @@ class OlderSchemaReadTest {
 
             assertThat(run.exitCode()).as(run.all()).isZero();
             assertThat(run.err()).isEqualTo("upgraded " + db + UPGRADED);
-            assertThat(version(db)).isEqualTo(25);
+            assertThat(version(db)).isEqualTo(26);
             assertThat(count(db, "SELECT done FROM progress")).isEqualTo(40);
             assertThat(count(db, "SELECT tokens_in FROM runs")).as("V18 counted the older outcomes' tokens too")
                     .isEqualTo(count(db, "SELECT sum(prompt_tokens) FROM predictions"));
@@ -209,7 +209,7 @@ class OlderSchemaReadTest {
             }
 
             assertThat(errs).containsExactlyInAnyOrder("upgraded " + db + UPGRADED, "");
-            assertThat(version(db)).isEqualTo(25);
+            assertThat(version(db)).isEqualTo(26);
         }
     }
 
@@ -227,7 +227,7 @@ class OlderSchemaReadTest {
         assertThat(copy.exitCode()).as(copy.all()).isZero();
         assertThat(copy.err()).isEqualTo("upgraded " + db + UPGRADED);
         assertThat(copy.out()).contains("Copied run 'n' (40/40 done, 0 failed)");
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
         assertThat(count(db, "SELECT count(*) FROM runs")).isEqualTo(2);
     }
 
@@ -249,7 +249,7 @@ class OlderSchemaReadTest {
         assertThat(merged.exitCode()).as(merged.all()).isZero();
         assertThat(merged.err()).isEqualTo("upgraded " + db + UPGRADED);
         assertThat(merged.out()).startsWith("Merged 2 shards into run 's' in " + db);
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
         assertThat(count(db, "SELECT done FROM progress WHERE run = 's'")).isEqualTo(40);
     }
 
@@ -405,7 +405,7 @@ class OlderSchemaReadTest {
             Cli.Result run = cli.run(runArgs(sim, db, "m"));
             assertThat(run.exitCode()).as(run.all()).isIn(0, ExitCodes.FAILED_RECORDS);
             assertThat(run.err()).isEqualTo("upgraded " + db + UPGRADED);
-            assertThat(version(db)).isEqualTo(25);
+            assertThat(version(db)).isEqualTo(26);
         }
     }
 
@@ -422,7 +422,7 @@ class OlderSchemaReadTest {
 
         assertThat(status.exitCode()).as(status.all()).isEqualTo(ExitCodes.DATABASE);
         assertThat(status.err()).isEqualTo("stride: " + db + " was written by a newer stride (schema version 99;"
-                + " this stride knows up to 25): use that stride or a newer one\n");
+                + " this stride knows up to 26): use that stride or a newer one\n");
         assertThat(Files.readAllBytes(db)).isEqualTo(before);
     }
 

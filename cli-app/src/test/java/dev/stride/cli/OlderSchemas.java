@@ -33,9 +33,9 @@ final class OlderSchemas {
     }
 
     /**
-     * Back to version 17 from 25: V25's view (V4's again), V24's, V23's and V22's columns, V21's triggers, counts and
-     * view (a stand-in for V10's, which V21 replaces), V20's and V19's columns, then V18's triggers (V4's again) and
-     * columns, and their history.
+     * Back to version 17 from 26 (V26 does nothing on SQLite): V25's view (V4's again), V24's, V23's and V22's
+     * columns, V21's triggers, counts and view (a stand-in for V10's, which V21 replaces), V20's and V19's columns,
+     * then V18's triggers (V4's again) and columns, and their history.
      */
     static void backTo17(Statement st) throws SQLException {
         for (String trigger : List.of("scores_counted_on_insert", "scores_counted_on_update", "scores_counted_on_delete",
@@ -64,7 +64,7 @@ final class OlderSchemas {
         st.execute("ALTER TABLE runs DROP COLUMN tokens_out");
         st.execute("ALTER TABLE runs DROP COLUMN usage_reported");
         st.execute("DELETE FROM flyway_schema_history"
-                + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25')");
+                + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25', '26')");
     }
 
     /** Back to version 15: {@link #backTo17}, then V17's column and V16's, which keep a run's scoring. */

@@ -137,19 +137,19 @@ class PostgresStatusTest {
                 st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
                 st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
                 st.execute("DELETE FROM flyway_schema_history"
-                        + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25')");
+                        + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25', '26')");
             }
 
             Cli.Result read = EN.run(command, "--db", db);
 
             assertThat(read.exitCode()).as(read.all()).isZero();
-            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 25, this"
+            assertThat(read.err()).isEqualTo("upgraded " + db + " from schema version 17 to 26, this"
                     + " stride's (a stride older than this one no longer opens it)\n");
             assertThat(read.out()).contains(command.equals("status") ? "pp" : "echo: question 4");
             try (Connection c = PostgresCluster.connect(db); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(25);
+                assertThat(rs.getInt(1)).isEqualTo(26);
             }
         }
         Cli.Result again = EN.run("status", "--db", db);
@@ -164,7 +164,7 @@ class PostgresStatusTest {
             st.execute("ALTER TABLE workers DROP COLUMN waiting_since"); // V22's
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at");
             st.execute("DELETE FROM flyway_schema_history"
-                    + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25')");
+                    + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25', '26')");
             st.execute("INSERT INTO workers (run_id, worker_id, number, host, pid, started_at, heartbeat_at,"
                     + " lease_until) VALUES ((SELECT run_id FROM runs), 'w1', 1, 'gpu-7', 4242,"
                     + " '2026-12-06 07:00:00.000', '2026-12-06 07:00:00.000', '2999-01-01 00:00:00.000')");
@@ -194,14 +194,14 @@ class PostgresStatusTest {
         Cli.Result created = EN.run(run);
         assertThat(created.exitCode()).as(created.all()).isZero();
         assertThat(created.err()).as("a new database is created, not upgraded").isEmpty();
-        String upgraded = "upgraded " + db + " from schema version 17 to 25, this stride's (a stride older than this"
+        String upgraded = "upgraded " + db + " from schema version 17 to 26, this stride's (a stride older than this"
                 + " one no longer opens it)\n";
 
         backTo17(db);
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.err()).isEqualTo(upgraded);
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
         Cli.Result again = EN.run(run);
         assertThat(again.err()).as("already upgraded: nothing to say").isEmpty();
 
@@ -214,7 +214,7 @@ class PostgresStatusTest {
         assertThat(copy.exitCode()).as(copy.all()).isZero();
         assertThat(copy.err()).isEqualTo(upgraded);
         assertThat(copy.out()).contains("Copied run 'n' (5/5 done, 0 failed)");
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
     }
 
     /**
@@ -260,9 +260,9 @@ class PostgresStatusTest {
         }
         Cli.Result resumed = EN.run(run);
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
-        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 25, this stride's (a"
+        assertThat(resumed.err()).isEqualTo("upgraded " + db + " from schema version 17 to 26, this stride's (a"
                 + " stride older than this one no longer opens it)\n");
-        assertThat(version(db)).isEqualTo(25);
+        assertThat(version(db)).isEqualTo(26);
     }
 
     /** Back to version 17, as the stride before this one left it (V18 is written to be applied again). */
@@ -275,7 +275,7 @@ class PostgresStatusTest {
             st.execute("ALTER TABLE workers DROP COLUMN in_flight_at"); // V20's
             st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
             st.execute("DELETE FROM flyway_schema_history"
-                    + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25')");
+                    + " WHERE version IN ('18', '19', '20', '21', '22', '23', '24', '25', '26')");
         }
     }
 

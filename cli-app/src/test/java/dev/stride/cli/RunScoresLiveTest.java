@@ -278,7 +278,7 @@ class RunScoresLiveTest {
         assertThat(count(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name LIKE 'scoring%'")).isZero();
         shortResumeScoresAsChoiceOnAnswer(db, doneBefore);
         // Upgraded; the run keeps no way, as no session was told one since: the next resume infers it again.
-        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(25);
+        assertThat(count(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history")).isEqualTo(26);
         // V18 counted the tokens of the outcomes stored before it, and its triggers the ones after.
         assertThat(count(db, "SELECT tokens_in + tokens_out FROM runs")).isPositive()
                 .isEqualTo(count(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions"));

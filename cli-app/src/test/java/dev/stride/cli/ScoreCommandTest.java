@@ -150,7 +150,7 @@ class ScoreCommandTest {
 
         assertThat(versionWhenListening).as("the file's version as the score began to listen").containsExactly("17");
         assertThat(r.exitCode()).as(r.all()).isZero();
-        assertThat(r.err()).contains("from schema version 17 to 25");
+        assertThat(r.err()).contains("from schema version 17 to 26");
     }
 
     /**

@@ -170,7 +170,7 @@ class ScoreCountsTest {
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_since");
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_for_rate_limit");
                 st.execute("ALTER TABLE workers DROP COLUMN waiting_to_send_again");
-                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('21', '22', '23', '24', '25')");
+                st.execute("DELETE FROM flyway_schema_history WHERE version IN ('21', '22', '23', '24', '25', '26')");
             }
             assertThat(ok(cli.run("status", "--db", db)).err()).startsWith("upgraded ");
             assertThat(rows(db, "SELECT * FROM scoreboard")).hasSize(3).isEqualTo(board);

@@ -111,7 +111,7 @@ class ScorePostgresTest {
                 st.execute("ALTER TABLE workers DROP COLUMN retry_since"); // V19's
                 // V21 too is applied again over itself, and counts the scores anew.
                 st.execute("DELETE FROM flyway_schema_history"
-                        + " WHERE version IN ('16', '17', '18', '19', '20', '21', '22', '23', '24', '25')");
+                        + " WHERE version IN ('16', '17', '18', '19', '20', '21', '22', '23', '24', '25', '26')");
             }
             Cli.Result longer = cli.run("run", questions(12).toString(), "--db", db, "--model", "m", "--run",
                     "m", "--base-url", sim.url(), "--template", "{{guess}}", "--log-every", "0");
@@ -120,7 +120,7 @@ class ScorePostgresTest {
                     .contains("accuracy 75.0% (n=12); 95% CI");
         }
         assertThat(rows(db, "SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history"))
-                .containsExactly("25");
+                .containsExactly("26");
         // Applied again over itself, V18 counted the tokens anew: once, not on top of what its triggers had.
         assertThat(rows(db, "SELECT tokens_in + tokens_out FROM run_totals")).containsExactly(
                 rows(db, "SELECT sum(prompt_tokens) + sum(completion_tokens) FROM predictions").get(0));
