@@ -298,7 +298,7 @@ class OlderSchemaReadTest {
         assertThat(Commands.exitCode("mount", "-o", "remount,ro", folder.toString())).isZero();
         String refusal = "stride: " + ro + " has an older schema (version 17), which this stride cannot upgrade"
                 + " while the file is read-only: make it writable (or copy it to a writable folder) and run the"
-                + " command again; it upgrades the file first, as stride status --db " + ro + " alone does\n";
+                + " command again: any stride command upgrades it first (stride status --db " + ro + " is the quickest)\n";
         Path out = dir.resolve("answers.jsonl");
         Path to = dir.resolve("copy.db");
 
