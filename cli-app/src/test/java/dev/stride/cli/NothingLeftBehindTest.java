@@ -80,7 +80,7 @@ class NothingLeftBehindTest {
 
     @Test
     void theInputIsCheckedBeforeTheDatabaseIsOpened() {
-        // Were the database opened first, its missing folder would be the complaint (exit 4), not the input.
+        // Were the database opened first, its missing folder would be the complaint, not the input.
         Path db = dir.resolve("no-such-folder").resolve("runs.db");
         Cli.Result r = stride.run(dir.resolve("nope.jsonl"), db).model("new").with();
 

@@ -47,13 +47,14 @@ class PostgresUnreachableTest {
         }
     }
 
+    /** A SQLite --db in a folder that does not exist is a mistyped path: exit 2, not the server's (or a file's) 4. */
     @Test
-    void asASqliteFileThatCannotBeOpened() throws Exception {
+    void aSqliteFileInAFolderThatDoesNotExistIsAMistypedPath() throws Exception {
         Path input = Datasets.questions(dir, "q.jsonl", 3);
         Path db = dir.resolve("no-such-folder/runs.db");
         Cli.Result r = EN.run("run", input.toString(), "--db", db.toString(), "--model", "m", "--base-url",
                 "http://127.0.0.1:1/v1", "--template", "{{question}}");
-        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.DATABASE);
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("stride: cannot open " + db + ": folder " + db.getParent()
                 + " does not exist; create it or name a file elsewhere\n");
         assertThat(Files.exists(db.getParent())).isFalse();
