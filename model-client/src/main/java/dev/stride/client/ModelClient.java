@@ -17,6 +17,8 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -77,6 +79,12 @@ public final class ModelClient implements AutoCloseable {
     private final Clock clock;
     /** Bumped by {@link #cancelAll()}, so a failed call can tell our cancel from OkHttp's own (deadline) cancel. */
     private final AtomicLong cancelEpoch = new AtomicLong();
+    /**
+     * OkHttp's calls from before their head is sent until their body is read, for {@link #cancelAll()}: OkHttp's
+     * dispatcher lets go of a call once {@code execute()} returns its head, and a streamed body read after that was
+     * out of its reach (a stop waited for every stream in flight to its end or deadline).
+     */
+    private final Set<Call> callsInFlight = ConcurrentHashMap.newKeySet();
     /** 429s the rate gate took on and sent again within their call: requests the server received, all the same. */
     private final AtomicLong sentAgainAfterRefusal = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -396,6 +404,10 @@ public final class ModelClient implements AutoCloseable {
                 : api == Api.OLLAMA_CHAT ? "application/x-ndjson" : "text/event-stream")).forEach(request::header);
         long epoch = cancelEpoch.get();
         Call call = this.http.newCall(request.build());
+        callsInFlight.add(call);
+        if (cancelEpoch.get() != epoch) {
+            call.cancel(); // a cancelAll() that came between: this call was already under way for it
+        }
         long start = System.nanoTime();
         int status = 0;
         try (Response response = call.execute()) {
@@ -415,6 +427,8 @@ public final class ModelClient implements AutoCloseable {
             throw TransportErrors.classify(e, cancelledByUs, connected.yes, settings).at(shownBase);
         } catch (MalformedResponse e) {
             throw malformed(status, e);
+        } finally {
+            callsInFlight.remove(call);
         }
     }
 
@@ -594,7 +608,10 @@ public final class ModelClient implements AutoCloseable {
         if (plain != null) {
             plain.cancelAll();
         }
-        http.dispatcher().cancelAll();
+        // Not OkHttp's dispatcher().cancelAll(): it no longer holds a call whose body (a stream) is being read.
+        for (Call call : callsInFlight) {
+            call.cancel();
+        }
     }
 
     /**

@@ -18,6 +18,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -123,6 +124,58 @@ class ConcurrencyAndCancelTest {
 
             // Cancelling is not a shutdown: the next call goes through.
             assertThat(client.chat(Fixtures.hello()).content()).isEqualTo("ok");
+        }
+    }
+
+    /**
+     * A streamed answer whose head and first event came and whose next event does not (a slow local server, mid
+     * answer): its body is read after OkHttp's {@code execute()} returned, when its dispatcher no longer holds the
+     * call, and a stop of the run waited for it to its deadline. The lean transport sends no streams: OkHttp either way.
+     */
+    @ParameterizedTest(name = "through OkHttp: {0}")
+    @ValueSource(booleans = {false, true})
+    void cancelAllStopsAStreamHeldMidBody(boolean okHttp) throws Exception {
+        String firstEvent = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half\"}}]}\n\n";
+        String rest = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" an answer\"},"
+                + "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        // The server writes the first half of the body, then holds the connection open with the rest unsent.
+        server.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .chunkedBody(firstEvent + " ".repeat(Math.max(0, rest.length() - firstEvent.length())) + rest,
+                        firstEvent.length())
+                .onResponseBody(SocketEffect.Stall.INSTANCE).build());
+        server.enqueue(Fixtures.sse(firstEvent + rest));
+
+        try (ModelClient client = client(Fixtures.fastSettings(server)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(100)), okHttp)) {
+            CountDownLatch reading = new CountDownLatch(1);
+            Future<CallFailure> call = callers.submit(() -> {
+                try {
+                    client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true), reading::countDown);
+                    return null;
+                } catch (CallFailure f) {
+                    return f;
+                }
+            });
+            assertThat(reading.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(server.takeRequest(60, TimeUnit.SECONDS)).isNotNull();
+            // Past execute(): OkHttp's dispatcher counts only calls still waiting for their head.
+            while (client.okHttp().dispatcher().runningCallsCount() > 0 && !call.isDone()) {
+                Thread.sleep(10);
+            }
+            assertThat(call.isDone()).as("the stream is held, not ended").isFalse();
+
+            client.cancelAll();
+            // A generous bound a loaded machine cannot reach; the client's own deadline is further still.
+            CallFailure f = call.get(30, TimeUnit.SECONDS);
+
+            assertThat(f).as("a half-received stream is not an answer").isNotNull();
+            assertThat(f.kind()).as(f.getMessage()).isEqualTo(CallFailure.Kind.CANCELLED);
+            assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.CANCELLED);
+            assertThat(f.reachedServer()).isTrue();
+
+            // Cancelling is not a shutdown: the next stream is read to its end.
+            assertThat(client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true)).content())
+                    .isEqualTo("Half an answer");
         }
     }
 
