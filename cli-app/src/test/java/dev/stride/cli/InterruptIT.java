@@ -74,12 +74,14 @@ class InterruptIT {
         return start(label, session, input, db, concurrency, GRACE);
     }
 
-    private StrideProcess start(String label, int session, Path input, Path db, int concurrency, Duration grace)
-            throws Exception {
-        StrideProcess p = StrideProcess.start(dir, label, List.of("run", input.toString(), "--db", db.toString(),
+    private StrideProcess start(String label, int session, Path input, Path db, int concurrency, Duration grace,
+                                String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", input.toString(), "--db", db.toString(),
                 "--model", RUN, "--base-url", PacedModelServer.baseUrl(server, session), "--template",
                 "Q: {{question}}", "--log-every", "0", "--concurrency", Integer.toString(concurrency),
                 "--save-interval", "10", "--grace", grace.toMillis() + "ms"));
+        args.addAll(List.of(more));
+        StrideProcess p = StrideProcess.start(dir, label, args);
         children.add(p);
         return p;
     }
@@ -160,6 +162,56 @@ class InterruptIT {
     }
 
     /**
+     * With --stream, answers half come (their head and first event; a slow server holds back the rest): at the grace
+     * period's end the stop cancels them as it does requests still waiting for their head, and keeps none, neither
+     * as an answer nor as a failure; the next session asks for each again. Such a stream was beyond that cancel, and
+     * the stop waited 5 s more for it (SIGKILLed under docker stop with --grace 5s). The streams are held for good,
+     * so the short grace always runs out; how long the stop took is printed, not bounded.
+     */
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"INT", "TERM", "HUP"})
+    void streamsHalfAnsweredAtTheGracesEndAreCancelledNotKeptAndAskedAgain(String signal) throws Exception {
+        assumeSignalReachesTheChild(signal);
+        int total = 20;
+        Path input = questions(dir, "q.jsonl", total);
+        Path db = dir.resolve("runs.db");
+        model.holdingMidStream();
+
+        StrideProcess first = start("first", 0, input, db, 4, Duration.ofSeconds(1), "--stream");
+        first.await("4 streams held", Duration.ofSeconds(120), () -> model.requestsOf(0) >= 4);
+        first.signal(signal);
+        long signalled = System.nanoTime();
+        int exit = first.waitForExit(Duration.ofSeconds(120));
+        long exitMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+
+        assertThat(exit).as(first.transcript()).isEqualTo(130);
+        assertThat(first.err()).contains("Stopping: letting requests in flight finish (up to 1.0s), then saving.")
+                .doesNotContain("stopped at once");
+        assertThat(first.out()).contains("Interrupted: '" + RUN + "' saved at 0/" + total + " done")
+                .contains("4 sent, 0 retries, 4 redundant (stopped before their answers were saved; asked again"
+                        + " next time)");
+        assertThat(model.promptsOf(0)).hasSize(4);
+        assertThat(query(db, "SELECT state, done FROM progress")).containsExactly(
+                Map.of("state", "interrupted", "done", 0));
+        Cli.Result status = new Cli().run("status", "--db", db.toString(), "--json");
+        assertThat(status.exitCode()).as(status.all()).isZero();
+        JsonNode shown = JSON.readTree(status.out()).get(0);
+        assertThat(List.of(shown.get("done").asLong(), shown.get("failed").asLong(), shown.get("pending").asLong()))
+                .as(status.out()).containsExactly(0L, 0L, (long) total);
+        assertThat(StrideProcess.walSize(db)).isLessThanOrEqualTo(0);
+
+        model.release();
+        StrideProcess rerun = start("rerun", 1, input, db, 4, GRACE, "--stream");
+        assertThat(rerun.waitForExit(Duration.ofSeconds(120))).as(rerun.transcript()).isZero();
+
+        assertThat(model.promptsOf(1)).doesNotHaveDuplicates().hasSize(total).containsAll(model.promptsOf(0));
+        assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
+                .isEqualTo(total);
+        System.out.printf(Locale.ROOT, "InterruptIT --stream SIG%s: 4 streams held mid-answer, exit 130 after %d ms"
+                + " (grace 1000 ms)%n", signal, exitMs);
+    }
+
+    /**
      * A closing terminal sends SIGHUP twice (the shell passes its own on to its jobs, and the kernel sends another
      * as the shell exits): unlike a second Ctrl+C, the second SIGHUP must not quit at once, or the answers in flight
      * would be lost and the cursor not saved.
@@ -196,19 +248,25 @@ class InterruptIT {
 
     /** What the stop line says quits at once does: a second Ctrl+C or SIGTERM, either after the other or a SIGHUP. */
     @ParameterizedTest(name = "SIG{0} then SIG{1}")
-    @CsvSource({"INT,INT", "TERM,TERM", "TERM,INT", "HUP,TERM"})
-    void aSecondSigintDuringTheGracePeriodQuitsAtOnceAndTheDatabaseStaysSound(String signal, String again)
-            throws Exception {
+    @CsvSource({"INT,INT,false", "TERM,TERM,false", "TERM,INT,false", "HUP,TERM,false", "INT,INT,true",
+            "TERM,TERM,true"})
+    void aSecondSigintDuringTheGracePeriodQuitsAtOnceAndTheDatabaseStaysSound(String signal, String again,
+                                                                               boolean stream) throws Exception {
         assumeSignalReachesTheChild(signal);
         assumeSignalReachesTheChild(again);
         int total = 200;
         Path input = questions(dir, "q.jsonl", total);
         Path db = dir.resolve("runs.db");
-        // Answers held and a grace period of ten minutes each: only a stop that waits for neither can end the
-        // process before the 60 s guard, however loaded the machine.
-        model.holding(Duration.ofMinutes(10));
+        // Answers held (with --stream, half sent) and a grace period of ten minutes each: only a stop that waits for
+        // neither can end the process before the 60 s guard, however loaded the machine.
+        if (stream) {
+            model.holdingMidStream();
+        } else {
+            model.holding(Duration.ofMinutes(10));
+        }
+        String[] streamed = stream ? new String[] {"--stream"} : new String[0];
 
-        StrideProcess first = start("first", 0, input, db, 8, Duration.ofMinutes(10));
+        StrideProcess first = start("first", 0, input, db, 8, Duration.ofMinutes(10), streamed);
         first.await("8 requests held", Duration.ofSeconds(120), () -> model.requestsOf(0) >= 8);
         first.signal(signal);
         first.await("the graceful stop", Duration.ofSeconds(120), () -> first.err().contains("Stopping:"));
@@ -229,7 +287,7 @@ class InterruptIT {
         assertThat(done).as("every answer was held").isZero();
 
         model.release();
-        StrideProcess rerun = start("rerun", 1, input, db, 8);
+        StrideProcess rerun = start("rerun", 1, input, db, 8, GRACE, streamed);
         assertThat(rerun.waitForExit(Duration.ofSeconds(120))).as(rerun.transcript()).isZero();
 
         assertThat(rerun.out()).contains("Resuming '" + RUN + "' from checkpoint: 0/" + total + " done, " + total
@@ -238,7 +296,8 @@ class InterruptIT {
         assertThat(query(db, "PRAGMA integrity_check")).containsExactly(Map.of("integrity_check", "ok"));
         assertThat(count(db, "SELECT count(*) FROM results WHERE output = 'echo: Q: question ' || substr(id, 2)"))
                 .isEqualTo(total);
-        System.out.printf(Locale.ROOT, "InterruptIT SIG%s then SIG%s: exit 130 after %d ms%n", signal, again, exitMs);
+        System.out.printf(Locale.ROOT, "InterruptIT SIG%s then SIG%s%s: exit 130 after %d ms%n", signal, again,
+                stream ? " (--stream)" : "", exitMs);
     }
 
     /**

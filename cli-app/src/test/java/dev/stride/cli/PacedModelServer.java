@@ -17,6 +17,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 
 /**
  * {@link FakeModelServer}'s echo answers, paced like a real model for the process-level ITs: each answer after a
@@ -56,6 +57,7 @@ final class PacedModelServer extends Dispatcher {
     private volatile CountDownLatch hold;
     private volatile long holdMaxMs;
     private volatile boolean stepping;
+    private volatile boolean midStream;
     private final Semaphore steps = new Semaphore(0);
     /** The session of the request this thread is dispatching, for {@link #pace}, which sees only the prompt. */
     private final ThreadLocal<Integer> dispatching = new ThreadLocal<>();
@@ -84,13 +86,24 @@ final class PacedModelServer extends Dispatcher {
         return this;
     }
 
+    /**
+     * Answers every request with a stream cut off mid-answer, as a slow server streams: its head and first event
+     * come, the rest never does (the connection is held open until the client closes it or the server stops). Such
+     * a request is asked, never answered; {@link #release()} answers the later ones whole again.
+     */
+    PacedModelServer holdingMidStream() {
+        this.midStream = true;
+        return this;
+    }
+
     /** Lets one answer held by {@link #stepping()} go: the one waiting now, or else the next to come. */
     void releaseOne() {
         steps.release();
     }
 
-    /** Lets every held answer go, and holds no more. */
+    /** Lets every held answer go, and holds no more (a stream held mid-answer stays held: its rest never comes). */
     void release() {
+        midStream = false;
         CountDownLatch h = hold;
         hold = null;
         if (h != null) {
@@ -141,6 +154,9 @@ final class PacedModelServer extends Dispatcher {
         asked.add(a);
         firstRequestNanos.putIfAbsent(s, now);
         perSession.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+        if (midStream) {
+            return halfAStream(FakeModelServer.answerFor(prompt));
+        }
         try {
             int min = minDelayMs;
             int max = maxDelayMs;
@@ -162,6 +178,18 @@ final class PacedModelServer extends Dispatcher {
         a.answered = true;
         answeredPerSession.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
         return null; // the echo
+    }
+
+    /** An SSE answer of which only the first event is sent (the first half of the body: the effect's point). */
+    private static MockResponse halfAStream(String content) {
+        int half = content.length() / 2;
+        String first = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                + content.substring(0, half) + "\"}}]}\n\n";
+        String rest = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                + content.substring(half) + "\"},\"finish_reason\":\"stop\"}]}\n\n"
+                + ": " + "-".repeat(2 * first.length()) + "\n\ndata: [DONE]\n\n";
+        return new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
+                .chunkedBody(first + rest, first.length()).onResponseBody(SocketEffect.Stall.INSTANCE).build();
     }
 
     /** The prompts session {@code s} asked, in arrival order (a prompt asked twice is there twice). */
