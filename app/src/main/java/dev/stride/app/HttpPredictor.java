@@ -131,7 +131,10 @@ final class HttpPredictor implements Predictor {
                 // A refused connection (every server's, when there are several) or a stop at the rate gate.
                 cost.notSent();
             }
-            String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f) : f.getMessage();
+            String message = f.verdict() == CallFailure.Verdict.UNREACHABLE ? eachServer(f)
+                    // The record's own, out of its retries in the end: what to change, if its answers just take long.
+                    : f.serverUp() ? f.getMessage() + ": raise --timeout if its answers just take long"
+                    : f.getMessage();
             PredictionException e = new PredictionException(disposition(f.verdict()), f.code(), message,
                     f.retryAfter().orElse(null), f.isLimitLowered());
             throw sentAt[0] < 0 ? e : e.withLatency(Duration.ofNanos(System.nanoTime() - sentAt[0]));

@@ -25,13 +25,22 @@ final class FakeModelServer extends Dispatcher {
     final ConcurrentLinkedQueue<String> prompts = new ConcurrentLinkedQueue<>();
     final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
     final AtomicInteger requests = new AtomicInteger();
+    /** GETs of the list of models: the client's check of a server whose request timed out; not in {@link #requests}. */
+    final AtomicInteger checks = new AtomicInteger();
     private volatile Function<String, MockResponse> rule = prompt -> null;
+    private volatile MockResponse checkAnswer = json(200, "{\"object\":\"list\",\"data\":[{\"id\":\"test-model\"}]}");
     private volatile int ctrlCAt;
     private volatile Cli ctrlCOn;
 
     /** Answers with {@code rule}'s response where it gives one, and with an echo otherwise. */
     FakeModelServer answering(Function<String, MockResponse> rule) {
         this.rule = rule;
+        return this;
+    }
+
+    /** Answers a GET of the models list (the client's check of the server) with {@code answer}. */
+    FakeModelServer checkedWith(MockResponse answer) {
+        this.checkAnswer = answer;
         return this;
     }
 
@@ -65,6 +74,10 @@ final class FakeModelServer extends Dispatcher {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        if ("GET".equals(request.getMethod())) {
+            checks.incrementAndGet();
+            return checkAnswer;
+        }
         if (requests.incrementAndGet() == ctrlCAt) {
             ctrlCOn.pressCtrlC();
         }

@@ -161,8 +161,9 @@ class RequestAccountingTest {
         Path input = Datasets.questions(dir, "q.jsonl", 40);
         Path db = dir.resolve("runs.db");
         // Every eighth record's first request is answered after 3 s, against a 1 s timeout; everything else at once.
-        // Some time out with others answered meanwhile (the record's own, charged), some with nothing answered since
-        // they were sent (taken for an outage, uncharged). The first request is answered: a server that never
+        // The server answers its check (a GET of its models) after each timeout: up, so each is the record's own,
+        // charged. (Without that check, some with nothing answered since they were sent are taken for an outage,
+        // uncharged: the count below allows both.) The first request is answered: a server that never
         // answered is a stop, not a retry (with random latencies that first one timed out now and then in CI).
         Map<String, AtomicInteger> tries = new ConcurrentHashMap<>();
         stride.model.answering(prompt -> {
@@ -191,7 +192,8 @@ class RequestAccountingTest {
         if (retries > 0) {
             assertThat(r.out()).as(r.all()).contains(retries + (retries == 1 ? " retry" : " retries") + " (timeout "
                     + retries + ")").containsPattern("Retried:   timeout: " + retries
-                    + ", e\\.g\\. http://\\S+/v1 \\(call deadline of 1 s passed\\)\n");
+                    + ", e\\.g\\. call deadline of 1 s passed while the server was up \\(it answered GET"
+                    + " http://\\S+/v1/models with HTTP 200\\)");
         }
     }
 
@@ -204,6 +206,9 @@ class RequestAccountingTest {
         Path input = Datasets.questions(dir, "q.jsonl", 5);
         Path db = dir.resolve("runs.db");
         stride.model.answering(prompt -> FakeModelServer.ok(FakeModelServer.answerFor(prompt)).newBuilder()
+                .headersDelay(2, TimeUnit.SECONDS).build());
+        // Its check (a GET of its models) gets no answer in time either: a server that answers nothing.
+        stride.model.checkedWith(FakeModelServer.json(200, "{\"data\":[]}").newBuilder()
                 .headersDelay(2, TimeUnit.SECONDS).build());
 
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress().with("--timeout", "200ms");

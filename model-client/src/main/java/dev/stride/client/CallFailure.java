@@ -52,7 +52,8 @@ public final class CallFailure extends Exception {
          * No server answered: the request did not reach one (connection refused, no route, unknown host, TLS handshake,
          * connect timeout; see {@link #reachedServer()}) or got no answer in time (read timeout, call deadline).
          * Nothing says the request is at fault. A caller that never had an answer should stop and let a person check
-         * the URL; one whose server answered before may wait for it to come back.
+         * the URL; one whose server answered before may wait for it to come back. A timeout while the server showed
+         * itself up ({@link #serverUp()}) is not this but {@link #RETRY}: the request's own, too slow for the timeout.
          */
         UNREACHABLE
     }
@@ -63,6 +64,8 @@ public final class CallFailure extends Exception {
     private final Duration requestedWait;
     private final Verdict verdict;
     private final boolean reachedServer;
+    /** A timeout while the server was seen up: its answer still arriving, or a check of it answered. */
+    private final boolean serverUp;
     /** Set once by the client that threw this, before it is thrown. */
     private String server;
     /** The server's rate-limit headers on a refusal; NONE when it sent none or there was no response. */
@@ -74,13 +77,40 @@ public final class CallFailure extends Exception {
 
     private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
                         boolean reachedServer, String message, Throwable cause) {
+        this(kind, status, serverMessage, requestedWait, quotaExhausted, reachedServer, false, message, cause);
+    }
+
+    private CallFailure(Kind kind, int status, String serverMessage, Duration requestedWait, boolean quotaExhausted,
+                        boolean reachedServer, boolean serverUp, String message, Throwable cause) {
         super(message, cause);
+        this.serverUp = serverUp;
         this.kind = Objects.requireNonNull(kind);
         this.status = status;
         this.serverMessage = serverMessage;
         this.requestedWait = requestedWait;
         this.reachedServer = reachedServer;
-        this.verdict = decide(kind, status, requestedWait, quotaExhausted, reachedServer);
+        this.verdict = serverUp ? Verdict.RETRY : decide(kind, status, requestedWait, quotaExhausted, reachedServer);
+    }
+
+    /**
+     * This timeout, of a request the server was seen to be up for while it waited ({@code evidence} says how): the
+     * request's own failure, retried, not a server away. Its server and rate limits go along.
+     */
+    CallFailure whileServerUp(String evidence) {
+        CallFailure up = new CallFailure(kind, status, serverMessage, requestedWait, false, reachedServer, true,
+                getMessage() + " while the server was up (" + evidence + ")", getCause());
+        up.server = server;
+        up.rateLimits = rateLimits;
+        up.sentOnABrokenConnection = sentOnABrokenConnection;
+        return up;
+    }
+
+    /**
+     * Whether this timeout came while the server showed itself up: bytes of the answer still arriving late in the
+     * wait, or a cheap check of the server answered right after it. Its verdict is then {@link Verdict#RETRY}.
+     */
+    public boolean serverUp() {
+        return serverUp;
     }
 
     /** A transport failure after the request reached a server (a dropped connection, a read timeout). */

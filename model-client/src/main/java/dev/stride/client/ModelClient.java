@@ -59,6 +59,13 @@ public final class ModelClient implements AutoCloseable {
     /** From the base URL's user-info, for a server behind a basic-auth proxy; null without one. */
     private final String basicAuthorization;
     private final OkHttpClient http;
+    /**
+     * For the check of a server whose request timed out ({@link #timedOut}): the same client under a short deadline,
+     * the least of the settings' timeouts (a server that is up answers a list of its models at once, busy or not).
+     */
+    private final OkHttpClient checkHttp;
+    /** What each API's server is checked with: its list of models (OpenAI), its version (Ollama's own API). */
+    private final Map<Api, HttpUrl> checks = new EnumMap<>(Api.class);
     /** The lean transport for plain http:// calls answered whole; null when every call goes through OkHttp. */
     private final PlainHttp1 plain;
     /**
@@ -123,6 +130,14 @@ public final class ModelClient implements AutoCloseable {
         urls.put(Api.OPENAI_COMPLETIONS, base.endpoint("/completions", false));
         urls.put(Api.OLLAMA_CHAT, base.endpoint("/api/chat", true));
         this.http = buildHttp(settings, urls.get(Api.OPENAI_CHAT).isHttps());
+        checks.put(Api.OPENAI_CHAT, base.endpoint("/models", false));
+        checks.put(Api.OPENAI_COMPLETIONS, checks.get(Api.OPENAI_CHAT));
+        checks.put(Api.OLLAMA_CHAT, base.endpoint("/api/version", true));
+        Duration check = settings.connectTimeout();
+        for (Duration d : List.of(settings.readTimeout(), settings.callTimeout())) {
+            check = d.isZero() || d.compareTo(check) >= 0 ? check : d;
+        }
+        this.checkHttp = http.newBuilder().callTimeout(check).readTimeout(check).build();
         HttpUrl chat = urls.get(Api.OPENAI_CHAT);
         Map<String, String> headers = headersOf(Map.of("Accept", "application/json"));
         // The body's type wins over a header of that name, as in OkHttp, which sets it from the body.
@@ -410,12 +425,14 @@ public final class ModelClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         int status = 0;
+        Heard heard = new Heard();
         try (Response response = call.execute()) {
+            heard.now();
             status = response.code();
             RateLimitReading reading = reading(response);
             ChatResult result;
             if (stream && status >= 200 && status <= 299 && !isPlainJson(response)) {
-                result = readStream(api, response.body().source(), keepRaw, start, call);
+                result = readStream(api, response.body().source(), keepRaw, start, call, heard);
             } else {
                 // Not streamed, or a server that ignored "stream": true and answered with one JSON body.
                 result = whole(api, url, status, response::header, reading, response.body().bytes(), keepRaw, start);
@@ -424,7 +441,8 @@ public final class ModelClient implements AutoCloseable {
             return result;
         } catch (IOException e) {
             boolean cancelledByUs = call.isCanceled() && cancelEpoch.get() != epoch;
-            throw TransportErrors.classify(e, cancelledByUs, connected.yes, settings).at(shownBase);
+            throw timedOut(TransportErrors.classify(e, cancelledByUs, connected.yes, settings).at(shownBase), api,
+                    heard);
         } catch (MalformedResponse e) {
             throw malformed(status, e);
         } finally {
@@ -464,7 +482,8 @@ public final class ModelClient implements AutoCloseable {
             if (plainLog != null) {
                 plainLog.failed("POST", url.toString(), start, e);
             }
-            throw TransportErrors.classify(e, cancelEpoch.get() != epoch, connected.yes, settings).at(shownBase);
+            throw timedOut(TransportErrors.classify(e, cancelEpoch.get() != epoch, connected.yes, settings)
+                    .at(shownBase), api, new Heard());
         } catch (MalformedResponse e) {
             throw malformed(status, e);
         }
@@ -504,6 +523,50 @@ public final class ModelClient implements AutoCloseable {
         return parser.parse(api, text, latency).withRawBodyAndServer(keepRaw ? mask(text) : null, shownBase);
     }
 
+    /** When the server last sent bytes of a request's answer (its headers, a line of its stream); 0 before any. */
+    private static final class Heard {
+        private long at;
+
+        void now() {
+            at = System.nanoTime();
+        }
+    }
+
+    /**
+     * A request that timed out at a server: the request's own when the server showed itself up meanwhile, i.e. its
+     * answer was still arriving in the later half of the timeout (a stream that trickles tokens), or the server answers a
+     * check of it now (a list of its models: a server that is up answers that at once, however busy its slots are).
+     * Else, as it was thrown: no server answered (down, hung, a network gone), for the caller to wait for.
+     */
+    private CallFailure timedOut(CallFailure f, Api api, Heard heard) {
+        if (f.kind() != CallFailure.Kind.TIMEOUT || !f.reachedServer()) {
+            return f;
+        }
+        // Bytes in the later half of the timeout that fired (stride's --timeout is both): the answer was arriving.
+        Duration read = settings.readTimeout();
+        Duration fired = read.isZero() || settings.callTimeout().compareTo(read) < 0 ? settings.callTimeout() : read;
+        if (heard.at != 0 && System.nanoTime() - heard.at <= fired.toNanos() / 2) {
+            return f.whileServerUp("its answer was still arriving");
+        }
+        String answered = check(checks.get(api));
+        return answered == null ? f : f.whileServerUp(answered);
+    }
+
+    /**
+     * Whether the server answers a GET of {@code url} within the check's deadline: what it answered, in words, or null
+     * for none (refused, silent, or a 5xx: a proxy whose server is away).
+     */
+    private String check(HttpUrl url) {
+        Request.Builder request = new Request.Builder().url(url).get();
+        headersOf(Map.of("Accept", "application/json")).forEach(request::header);
+        try (Response response = checkHttp.newCall(request.build()).execute()) {
+            return response.code() >= 500 ? null
+                    : "it answered GET " + BaseUrl.redact(url.toString()) + " with HTTP " + response.code();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private CallFailure malformed(int status, MalformedResponse e) {
         String serverMessage = redact(new ErrorBody(e.serverMessage(), false)).message();
         return CallFailure.malformed(status, settings.mask(e.getMessage()), serverMessage, e.getCause())
@@ -516,8 +579,8 @@ public final class ModelClient implements AutoCloseable {
      * A connection that drops before the marker (a proxy's timeout, a server that dies mid-answer) ends the stream
      * as its end would: the answer if a finish_reason came, else the stream cut short, said as such.
      */
-    private ChatResult readStream(Api api, BufferedSource source, boolean keepRaw, long start, Call call)
-            throws IOException, MalformedResponse {
+    private ChatResult readStream(Api api, BufferedSource source, boolean keepRaw, long start, Call call,
+                                  Heard heard) throws IOException, MalformedResponse {
         StreamDecoder decoder = api == Api.OLLAMA_CHAT ? new NdjsonDecoder(parser) : new SseDecoder(api, parser);
         StringBuilder raw = keepRaw ? new StringBuilder() : null;
         IOException dropped = null;
@@ -528,6 +591,7 @@ public final class ModelClient implements AutoCloseable {
                 if (line.isEmpty()) {
                     break;
                 }
+                heard.now();
                 if (raw != null) {
                     raw.append(line);
                 }

@@ -38,6 +38,19 @@ final class Fixtures {
                 .findFirst().orElse("application/json");
     }
 
+    /**
+     * Answers every POST with {@code post} and every GET (the client's check of a server whose request timed out)
+     * with {@code check}.
+     */
+    static mockwebserver3.Dispatcher postsAndChecks(MockResponse post, MockResponse check) {
+        return new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+                return "GET".equals(request.getMethod()) ? check : post;
+            }
+        };
+    }
+
     static MockResponse response(int status, String contentType, String body) {
         return new MockResponse.Builder().code(status).setHeader("Content-Type", contentType).body(body).build();
     }

@@ -243,17 +243,58 @@ class ModelClientTest {
         assertThat(f.getMessage()).contains("read timed out");
     }
 
+    /**
+     * A request held past its deadline at a server that answers a GET of its models at once: up, so the timeout is the
+     * request's own (a generation too long for the timeout), retried; one whose check fails (a 502 from a proxy whose
+     * server is away, or no answer) is a server no one reaches, as before.
+     */
+    @ParameterizedTest(name = "check answered with {0}")
+    @CsvSource({"200, RETRY", "404, RETRY", "502, UNREACHABLE"})
+    void aTimeoutIsTheRequestsOwnWhenTheServerAnswersItsCheck(int checkStatus, CallFailure.Verdict verdict) {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<String> checked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                if (request.getMethod().equals("GET")) {
+                    checked.add(request.getUrl().encodedPath());
+                    return Fixtures.response(checkStatus, "application/json", "{\"data\":[]}");
+                }
+                // Held far past the deadline (a hundred times it): no load closes that gap.
+                release.await(60, TimeUnit.SECONDS);
+                return Fixtures.response(200, "application/json", OK_BODY);
+            }
+        });
+        try {
+            CallFailure f = failureOf(Fixtures.fastSettings(server)
+                    .withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(600), Duration.ofMillis(600)));
+
+            assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
+            assertThat(f.verdict()).isEqualTo(verdict);
+            assertThat(f.serverUp()).isEqualTo(verdict == CallFailure.Verdict.RETRY);
+            assertThat(checked).containsExactly("/v1/models");
+            if (f.serverUp()) {
+                assertThat(f.getMessage()).isEqualTo("call deadline of 600 ms passed while the server was up (it"
+                        + " answered GET " + server.url("/v1/models") + " with HTTP " + checkStatus + ")");
+            }
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void callDeadlineCutsASlowDripBody() {
         // Each byte arrives well within the read timeout (20 ms apart, read timeout 30 s), and the whole body would
         // take 60 s, a hundred times the deadline: only the deadline can stop this, as the failure says.
-        server.enqueue(new MockResponse.Builder().body(OK_BODY + " ".repeat(3000 - OK_BODY.length()))
-                .throttleBody(1, 20, TimeUnit.MILLISECONDS).build());
+        // Its check after the timeout gets a proxy's 502: no sign that the server is up.
+        server.setDispatcher(Fixtures.postsAndChecks(new MockResponse.Builder()
+                .body(OK_BODY + " ".repeat(3000 - OK_BODY.length())).throttleBody(1, 20, TimeUnit.MILLISECONDS).build(),
+                Fixtures.response(502, "text/plain", "Bad Gateway")));
         CallFailure f = failureOf(Fixtures.fastSettings(server)
                 .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMillis(600)));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.verdict()).as(f.getMessage()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
         assertThat(f.getMessage()).contains("deadline");
     }
 

@@ -280,8 +280,11 @@ class StreamFailuresTest {
 
     @Test
     void silenceMidStreamIsAReadTimeout() {
-        server.enqueue(new MockResponse.Builder().code(200).setHeader("Content-Type", "text/event-stream")
-                .body(FIRST_CHUNK + SECOND_CHUNK).throttleBody(FIRST_CHUNK.length(), 60, TimeUnit.SECONDS).build());
+        // Its check after the timeout gets a proxy's 502: no sign that the server is up (the stream fell silent early).
+        server.setDispatcher(Fixtures.postsAndChecks(new MockResponse.Builder().code(200)
+                .setHeader("Content-Type", "text/event-stream").body(FIRST_CHUNK + SECOND_CHUNK)
+                .throttleBody(FIRST_CHUNK.length(), 60, TimeUnit.SECONDS).build(),
+                Fixtures.response(502, "text/plain", "Bad Gateway")));
         // 60 s of silence against a read timeout of 400 ms: no load closes that gap.
         client = new ModelClient(Fixtures.fastSettings(server).withTimeouts(java.time.Duration.ofSeconds(30),
                 java.time.Duration.ofMillis(400), java.time.Duration.ofSeconds(90)));
@@ -290,7 +293,7 @@ class StreamFailuresTest {
                 () -> client.complete(Fixtures.prompt(Api.OPENAI_CHAT).withStream(true)));
 
         assertThat(f.kind()).isEqualTo(CallFailure.Kind.TIMEOUT);
-        assertThat(f.verdict()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
+        assertThat(f.verdict()).as(f.getMessage()).isEqualTo(CallFailure.Verdict.UNREACHABLE);
     }
 
     // --- keepRaw ---
