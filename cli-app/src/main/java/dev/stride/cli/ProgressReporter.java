@@ -599,6 +599,7 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     @Override
     public void inFlightLimit(int limit, boolean auto, List<ServerLimit> servers) {
         bound = limit == 0 ? null : new Bound(limit, auto, List.copyOf(servers));
+        redrawBarWords();
     }
 
     @Override
@@ -606,7 +607,23 @@ final class ProgressReporter implements RunListener, AutoCloseable {
         if (requestsOut == 0 && requests > 0) {
             outSince = nanoTime.getAsLong();
         }
+        boolean changed = requestsOut != requests;
         requestsOut = requests;
+        if (changed) {
+            redrawBarWords();
+        }
+    }
+
+    /**
+     * The bar's words anew, for what is out: they were redrawn only with an outcome, so a server slow to its first
+     * answer (a laptop's, minutes) showed a clock ticking over "0 failed, 0 retries" and nothing in flight. Not while
+     * the server is away: its own words stand then.
+     */
+    private void redrawBarWords() {
+        ProgressBar b = bar;
+        if (b != null && outage == null) {
+            b.setExtraMessage(extra());
+        }
     }
 
     /**

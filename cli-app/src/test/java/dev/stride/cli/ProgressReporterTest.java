@@ -99,6 +99,29 @@ class ProgressReporterTest {
     }
 
     @Test
+    void onATerminalTheBarShowsTheRequestsOutBeforeTheFirstAnswer() throws Exception {
+        // A laptop's server takes minutes to its first answer: the bar said "0 failed, 0 retries" under a ticking
+        // clock, and nothing of the requests it waits for.
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream terminal = new PrintStream(screen, true, StandardCharsets.UTF_8);
+        ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 50, 0, 0,
+                Duration.ofSeconds(10), ProgressReporter.Mode.BAR, new ConsoleProgressBarConsumer(terminal, 160),
+                true);
+        progress.inFlightLimit(4, false, List.of());
+        progress.requestsOut(4);
+
+        // The library redraws every 250 ms from its own thread: waited for, not timed (close() draws its own words).
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!screen.toString(StandardCharsets.UTF_8).contains("in flight 4") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String drawn = screen.toString(StandardCharsets.UTF_8);
+        progress.close();
+        String last = drawn.substring(drawn.lastIndexOf('\r') + 1).strip();
+        assertThat(last).startsWith("qwen").contains("0/50").contains("in flight 4");
+    }
+
+    @Test
     void aRetryCountsOnceSentAndAStopNeverTakesOneBackItsRefusalsAreNamedInstead() {
         ProgressReporter progress = new ProgressReporter(new PrintWriter(new StringWriter()), "qwen", 10, 0, 0,
                 Duration.ofSeconds(10), ProgressReporter.Mode.QUIET, null, true);
