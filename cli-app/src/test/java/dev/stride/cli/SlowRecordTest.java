@@ -96,10 +96,12 @@ class SlowRecordTest {
                 : late(prompt));
         stride.model.checkedWith(late("check"));
 
-        // Two at a time: a request alone in flight just after an answer is taken for its own by the run, whatever
-        // the server does (BatchRunner's rule for a run's last record); two held together are not.
+        // Three at a time: a request alone in flight just after an answer is taken for its own by the run, whatever
+        // the server does (BatchRunner's rule for a run's last record). With two, the second answer could come before
+        // the third record was sent, which then went alone and failed (a loaded CI); with three, the third is held
+        // from the start, so no later request is ever alone.
         Cli.Result r = stride.run(input, db).template("{{question}}").noProgress()
-                .with("--concurrency", "2", "--timeout", "300ms", "--retries", "0", "--wait-for-server", "1s");
+                .with("--concurrency", "3", "--timeout", "300ms", "--retries", "0", "--wait-for-server", "1s");
 
         assertThat(r.exitCode()).as(r.all()).isEqualTo(ExitCodes.ERROR);
         assertThat(r.err()).as(r.all()).contains("no server answered for").contains("2/6 done and saved");
