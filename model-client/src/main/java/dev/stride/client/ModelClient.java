@@ -559,11 +559,16 @@ public final class ModelClient implements AutoCloseable {
     private String check(HttpUrl url) {
         Request.Builder request = new Request.Builder().url(url).get();
         headersOf(Map.of("Accept", "application/json")).forEach(request::header);
-        try (Response response = checkHttp.newCall(request.build()).execute()) {
+        // Tracked as the requests are, so that a stop's cancelAll() ends a check under way too.
+        Call call = checkHttp.newCall(request.build());
+        callsInFlight.add(call);
+        try (Response response = call.execute()) {
             return response.code() >= 500 ? null
                     : "it answered GET " + BaseUrl.redact(url.toString()) + " with HTTP " + response.code();
         } catch (IOException | RuntimeException e) {
             return null;
+        } finally {
+            callsInFlight.remove(call);
         }
     }
 
